@@ -1,0 +1,143 @@
+// The error catalogue (STYLE §20–22): every error the product raises has a stable code, an HTTP status, a kind
+// that retry decisions read, and a message template. docs/errors.md lists the same codes; a test keeps them equal.
+
+/** What went wrong, in terms callers act on (retry, report, give up), never parsed from a message. */
+export type ErrorKind =
+  | 'validation'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'too_large'
+  | 'rate_limited'
+  | 'unsupported'
+  | 'store'
+  | 'bus'
+  | 'timeout'
+  | 'upstream'
+  | 'sandbox'
+  | 'internal';
+
+interface ErrorSpec {
+  readonly status: number;
+  readonly kind: ErrorKind;
+  /** Message template; `{name}` placeholders are filled from the params given when raising. */
+  readonly message: string;
+}
+
+export const ERRORS = {
+  // request shape
+  EH_REQUEST_INVALID: { status: 400, kind: 'validation', message: '{message}' },
+  EH_REQUEST_MALFORMED: { status: 400, kind: 'validation', message: 'The request body is not valid JSON: {reason}' },
+  EH_REQUEST_TOO_LARGE: { status: 413, kind: 'too_large', message: 'The request body exceeds {limit} bytes' },
+  EH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'No route {method} {url}' },
+  EH_METHOD_NOT_ALLOWED: { status: 405, kind: 'unsupported', message: 'Method {method} is not allowed on {url}' },
+  EH_UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'unsupported', message: 'Content type {contentType} is not supported' },
+  // authentication and authorization
+  EH_AUTH_MISSING: { status: 401, kind: 'unauthorized', message: 'An Authorization: Bearer <key> header is required' },
+  EH_AUTH_INVALID: { status: 401, kind: 'unauthorized', message: 'The API key is not valid' },
+  EH_AUTH_FORBIDDEN: { status: 403, kind: 'forbidden', message: 'The {role} role may not {action}' },
+  // orgs and keys
+  EH_ORG_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Org {org} was not found' },
+  EH_ORG_EXISTS: { status: 409, kind: 'conflict', message: 'Org {org} already exists' },
+  EH_API_KEY_NOT_FOUND: { status: 404, kind: 'not_found', message: 'API key {key} was not found' },
+  // sources and ingest
+  EH_SOURCE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Source {source} was not found' },
+  EH_SOURCE_EXISTS: { status: 409, kind: 'conflict', message: 'Source {source} already exists' },
+  EH_SOURCE_INVALID: { status: 400, kind: 'validation', message: '{message}' },
+  EH_PROVIDER_UNKNOWN: { status: 400, kind: 'validation', message: 'Unknown provider {provider}' },
+  EH_INGEST_UNAUTHORIZED: { status: 401, kind: 'unauthorized', message: 'Webhook verification failed' },
+  EH_INGEST_FORBIDDEN: { status: 403, kind: 'forbidden', message: 'The sender address is not allowed' },
+  EH_INGEST_RATE_LIMITED: { status: 429, kind: 'rate_limited', message: 'Too many requests for this source' },
+  EH_INGEST_MALFORMED: { status: 400, kind: 'validation', message: 'The body could not be parsed as {contentType}: {reason}' },
+  EH_INGEST_HEADERS_TOO_LARGE: { status: 431, kind: 'too_large', message: 'Too many or too large headers' },
+  // rules, patterns and transforms
+  EH_RULE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Rule {rule} was not found' },
+  EH_RULE_EXISTS: { status: 409, kind: 'conflict', message: 'Rule {rule} already exists' },
+  EH_PATTERN_INVALID: { status: 400, kind: 'validation', message: 'Invalid pattern at {path}: {reason}' },
+  EH_TARGET_INVALID: { status: 400, kind: 'validation', message: 'Invalid target at {path}: {reason}' },
+  EH_TRANSFORM_INVALID: { status: 400, kind: 'validation', message: 'Invalid transform at {path}: {reason}' },
+  EH_SCRIPT_INVALID: { status: 400, kind: 'validation', message: 'Invalid script at {path}: {reason}' },
+  EH_TRANSFORM_FAILED: { status: 422, kind: 'validation', message: 'The transform failed: {reason}' },
+  EH_SCRIPT_TIMEOUT: { status: 422, kind: 'sandbox', message: 'The script exceeded its CPU time limit of {limitMs} ms' },
+  EH_SCRIPT_MEMORY: { status: 422, kind: 'sandbox', message: 'The script exceeded its memory limit of {limitBytes} bytes' },
+  EH_SCRIPT_ERROR: { status: 422, kind: 'sandbox', message: 'The script threw: {reason}' },
+  EH_SCRIPT_OUTPUT: { status: 422, kind: 'sandbox', message: 'The script returned an unusable value: {reason}' },
+  // events and actions
+  EH_EVENT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Event {event} was not found' },
+  EH_EVENT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
+  EH_ACTION_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Action {action} was not found' },
+  EH_ACTION_NOT_RETRIABLE: { status: 409, kind: 'conflict', message: 'Action {action} is {status} and cannot be retried' },
+  EH_CURSOR_INVALID: { status: 400, kind: 'validation', message: 'The cursor is not valid' },
+  // endpoints and delivery
+  EH_ENDPOINT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Endpoint {endpoint} was not found' },
+  EH_ENDPOINT_EXISTS: { status: 409, kind: 'conflict', message: 'Endpoint {endpoint} already exists' },
+  EH_ENDPOINT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
+  EH_DELIVERY_FORBIDDEN_ADDRESS: { status: 400, kind: 'forbidden', message: 'Delivery to {address} is not allowed: {reason}' },
+  EH_DELIVERY_FAILED: { status: 502, kind: 'upstream', message: 'Delivery failed: {reason}' },
+  EH_DELIVERY_TIMEOUT: { status: 504, kind: 'timeout', message: 'Delivery timed out after {timeoutMs} ms' },
+  // engine
+  EH_ENGINE_NOT_FOUND: { status: 404, kind: 'not_found', message: '{what} {id} was not found' },
+  EH_ENGINE_CONFLICT: { status: 409, kind: 'conflict', message: '{message}' },
+  EH_ENGINE_LEASE_LOST: { status: 409, kind: 'conflict', message: '{what} {id} is not claimed by this worker' },
+  EH_ENGINE_UPSTREAM: { status: 502, kind: 'upstream', message: 'The engine answered {status}: {reason}' },
+  // infrastructure
+  EH_STORE_UNAVAILABLE: { status: 503, kind: 'store', message: 'The store is unavailable' },
+  EH_BUS_UNAVAILABLE: { status: 503, kind: 'bus', message: 'The bus is unavailable' },
+  EH_NOT_READY: { status: 503, kind: 'internal', message: 'Eventhook is not ready: {reason}' },
+  EH_CONFIG_INVALID: { status: 500, kind: 'validation', message: 'Invalid configuration: {message}' },
+  EH_INTERNAL: { status: 500, kind: 'internal', message: 'Internal error' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** One located problem in an input: `path` is a JSON-pointer-like path (`/targets/0/kind`). */
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ErrorParams = Record<string, string | number | boolean | undefined>;
+
+/** The one error type the product raises. `detail` is the filled template; it is safe to show to the caller. */
+export class EventhookError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly kind: ErrorKind;
+  readonly params: ErrorParams;
+  readonly issues: readonly FieldIssue[] | undefined;
+  /** Extra response headers (e.g. Retry-After), applied by the HTTP error handler. */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    params: ErrorParams = {},
+    options: { issues?: readonly FieldIssue[]; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(formatMessage(ERRORS[code].message, params), { cause: options.cause });
+    this.name = 'EventhookError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.kind = ERRORS[code].kind;
+    this.params = params;
+    this.issues = options.issues;
+    this.headers = options.headers;
+  }
+}
+
+export function formatMessage(template: string, params: ErrorParams): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = params[name];
+    return value === undefined ? whole : String(value);
+  });
+}
+
+export function isEventhookError(err: unknown, code?: ErrorCode): err is EventhookError {
+  return err instanceof EventhookError && (code === undefined || err.code === code);
+}
+
+/** A validation error that names every offending field. */
+export function invalid(issues: readonly FieldIssue[], code: ErrorCode = 'EH_REQUEST_INVALID'): EventhookError {
+  const message = issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');
+  return new EventhookError(code, { message }, { issues });
+}

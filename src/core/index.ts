@@ -1,0 +1,5 @@
+// The pure core: envelope, ids, errors and the clock, shared by every concern.
+export * from './envelope.js';
+export * from './errors.js';
+export * from './ids.js';
+export * from './clock.js';
