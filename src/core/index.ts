@@ -3,3 +3,4 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './clock.js';
+export * from './token-bucket.js';
