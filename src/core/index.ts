@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './ids.js';
 export * from './clock.js';
 export * from './token-bucket.js';
+export * from './secret-box.js';

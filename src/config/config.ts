@@ -1,0 +1,174 @@
+// The one configuration module (STYLE §23): a schema with defaults and units, read once from the environment
+// (and optionally a YAML file), validated with cross-field checks, frozen, and passed down.
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { EventhookError } from '../core/errors.js';
+import { CONFIG_KEYS, type ConfigKey } from './keys.js';
+
+export type Role = 'all' | 'api' | 'worker';
+
+/** Validated, frozen configuration. Nothing else in the program reads process.env. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  /** `sqlite:<path>` or `postgres://…`. */
+  readonly databaseUrl: string;
+  readonly adminToken: string | undefined;
+  readonly publicUrl: string | undefined;
+  readonly masterKey: string | undefined;
+  readonly logLevel: string;
+  readonly role: Role;
+  readonly bodyLimitBytes: number;
+  readonly maxBodyLimitBytes: number;
+  readonly maxJsonDepth: number;
+  readonly dedupWindowMs: number;
+  readonly retentionDays: number;
+  readonly trustedProxies: readonly string[];
+  readonly outboundAllow: readonly string[];
+  readonly routerBatchSize: number;
+  readonly actionMaxAttempts: number;
+  readonly actionConcurrency: number;
+  readonly sweepIntervalMs: number;
+  readonly leaseMs: number;
+  readonly sandboxCpuMs: number;
+  readonly sandboxMemoryBytes: number;
+}
+
+type Raw = Partial<Record<ConfigKey, string>>;
+
+/**
+ * Reads configuration. Precedence: environment over file over defaults. `env` is passed in (never read here
+ * implicitly) so tests and the CLI decide what the program sees.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, options: { file?: string; cwd?: string } = {}): Config {
+  const cwd = options.cwd ?? process.cwd();
+  const raw: Raw = {};
+  const file = options.file ?? env.EVENTHOOK_CONFIG;
+  if (file) Object.assign(raw, readConfigFile(isAbsolute(file) ? file : resolve(cwd, file)));
+  for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
+    const value = env[key];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  return Object.freeze(build(raw, cwd));
+}
+
+function build(raw: Raw, cwd: string): Config {
+  const get = <T>(key: ConfigKey, parse: (v: string, key: ConfigKey) => T): T =>
+    parse(raw[key] ?? CONFIG_KEYS[key].default, key);
+  const dataDir = resolve(cwd, get('EVENTHOOK_DATA_DIR', str));
+  const databaseUrl = normalizeDatabaseUrl(raw.EVENTHOOK_DATABASE_URL, dataDir, cwd);
+  const config: Config = {
+    port: get('PORT', int(0, 65535)),
+    host: get('EVENTHOOK_HOST', str),
+    dataDir,
+    databaseUrl,
+    adminToken: optional(raw.EVENTHOOK_ADMIN_TOKEN),
+    publicUrl: optional(raw.EVENTHOOK_PUBLIC_URL)?.replace(/\/+$/, ''),
+    masterKey: optional(raw.EVENTHOOK_MASTER_KEY),
+    logLevel: get('EVENTHOOK_LOG_LEVEL', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+    role: get('EVENTHOOK_ROLE', oneOf(['all', 'api', 'worker'])) as Role,
+    bodyLimitBytes: get('EVENTHOOK_BODY_LIMIT', bytes),
+    maxBodyLimitBytes: get('EVENTHOOK_MAX_BODY_LIMIT', bytes),
+    maxJsonDepth: get('EVENTHOOK_MAX_JSON_DEPTH', int(1, 10_000)),
+    dedupWindowMs: get('EVENTHOOK_DEDUP_WINDOW', duration),
+    retentionDays: get('EVENTHOOK_RETENTION_DAYS', int(0, 36_500)),
+    trustedProxies: get('EVENTHOOK_TRUSTED_PROXIES', list),
+    outboundAllow: get('EVENTHOOK_OUTBOUND_ALLOW', list),
+    routerBatchSize: get('EVENTHOOK_ROUTER_BATCH', int(1, 10_000)),
+    actionMaxAttempts: get('EVENTHOOK_ACTION_MAX_ATTEMPTS', int(1, 100)),
+    actionConcurrency: get('EVENTHOOK_ACTION_CONCURRENCY', int(1, 10_000)),
+    sweepIntervalMs: get('EVENTHOOK_SWEEP_INTERVAL', duration),
+    leaseMs: get('EVENTHOOK_LEASE', duration),
+    sandboxCpuMs: get('EVENTHOOK_SANDBOX_CPU_MS', int(1, 60_000)),
+    sandboxMemoryBytes: get('EVENTHOOK_SANDBOX_MEMORY', bytes),
+  };
+  if (config.bodyLimitBytes > config.maxBodyLimitBytes) {
+    throw configError('EVENTHOOK_BODY_LIMIT', `must not exceed EVENTHOOK_MAX_BODY_LIMIT (${config.maxBodyLimitBytes})`);
+  }
+  if (config.masterKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(config.masterKey)) {
+    throw configError('EVENTHOOK_MASTER_KEY', 'must be 32 bytes in base64 (44 characters)');
+  }
+  return config;
+}
+
+function readConfigFile(path: string): Raw {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new EventhookError('EH_CONFIG_INVALID', { message: `cannot read ${path}: ${(err as Error).message}` });
+  }
+  const server = (doc as { server?: unknown } | null)?.server ?? doc;
+  if (server === null || server === undefined) return {};
+  if (typeof server !== 'object' || Array.isArray(server)) {
+    throw new EventhookError('EH_CONFIG_INVALID', { message: `${path}: expected a mapping of settings` });
+  }
+  const out: Raw = {};
+  const byName = new Map<string, ConfigKey>(
+    Object.entries(CONFIG_KEYS).map(([key, spec]) => [spec.file, key as ConfigKey]),
+  );
+  for (const [name, value] of Object.entries(server)) {
+    const key = byName.get(name);
+    if (!key) throw new EventhookError('EH_CONFIG_INVALID', { message: `${path}: unknown setting "${name}"` });
+    out[key] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return out;
+}
+
+function normalizeDatabaseUrl(value: string | undefined, dataDir: string, cwd: string): string {
+  if (!value) return `sqlite:${resolve(dataDir, 'eventhook.db')}`;
+  if (/^postgres(ql)?:\/\//.test(value)) return value;
+  if (value.startsWith('sqlite:')) {
+    const path = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    return path === ':memory:' ? 'sqlite::memory:' : `sqlite:${resolve(cwd, path)}`;
+  }
+  throw configError('EVENTHOOK_DATABASE_URL', 'must start with sqlite: or postgres://');
+}
+
+function configError(key: ConfigKey, message: string): EventhookError {
+  return new EventhookError('EH_CONFIG_INVALID', { message: `${key} ${message}` });
+}
+
+const optional = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+const str = (v: string): string => v;
+const list = (v: string): string[] =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function int(min: number, max: number) {
+  return (v: string, key: ConfigKey): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw configError(key, `must be an integer in ${min}..${max}, got "${v}"`);
+    return n;
+  };
+}
+
+function oneOf(values: string[]) {
+  return (v: string, key: ConfigKey): string => {
+    if (!values.includes(v)) throw configError(key, `must be one of ${values.join(', ')}, got "${v}"`);
+    return v;
+  };
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+
+/** "1MiB", "512kb", "1048576". */
+export function bytes(v: string, key: ConfigKey = 'EVENTHOOK_BODY_LIMIT'): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(v.trim());
+  const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined) throw configError(key, `must be a size such as 1048576, 512KiB or 1MiB, got "${v}"`);
+  return Math.round(Number(m[1]) * unit);
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };
+
+/** "250ms", "5s", "7d"; a bare number is milliseconds. */
+export function duration(v: string, key: ConfigKey = 'EVENTHOOK_LEASE'): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw configError(key, `must be a duration such as 500ms, 30s, 5m, 2h or 7d, got "${v}"`);
+  return Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!);
+}

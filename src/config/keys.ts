@@ -1,0 +1,28 @@
+// Every configuration key with its default, file name and meaning; docs/configuration.md is checked against it.
+export const CONFIG_KEYS = {
+  PORT: { file: 'port', default: '8080', doc: 'HTTP port.' },
+  EVENTHOOK_HOST: { file: 'host', default: '0.0.0.0', doc: 'Interface to listen on.' },
+  EVENTHOOK_DATA_DIR: { file: 'dataDir', default: './data', doc: 'Folder for the embedded SQLite database and the generated master key.' },
+  EVENTHOOK_DATABASE_URL: { file: 'databaseUrl', default: '', doc: '`sqlite:<path>` or `postgres://user@host/db`. Default: `sqlite:<dataDir>/eventhook.db`.' },
+  EVENTHOOK_ADMIN_TOKEN: { file: 'adminToken', default: '', doc: 'Operator token (creates orgs, acts on any org). When unset, one is generated on first start, stored hashed and printed once.' },
+  EVENTHOOK_PUBLIC_URL: { file: 'publicUrl', default: '', doc: 'Base URL shown in ingest URLs (e.g. `https://hooks.example.com`). Default: derived from each request.' },
+  EVENTHOOK_MASTER_KEY: { file: 'masterKey', default: '', doc: '32-byte base64 key that encrypts secrets at rest (AES-256-GCM). Default: generated and kept in `<dataDir>/master.key`.' },
+  EVENTHOOK_LOG_LEVEL: { file: 'logLevel', default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
+  EVENTHOOK_ROLE: { file: 'role', default: 'all', doc: '`all` (API and workers in one process), `api` (HTTP only) or `worker` (routing and delivery only).' },
+  EVENTHOOK_BODY_LIMIT: { file: 'bodyLimit', default: '1MiB', doc: 'Default maximum webhook body size; larger requests get 413 while streaming.' },
+  EVENTHOOK_MAX_BODY_LIMIT: { file: 'maxBodyLimit', default: '10MiB', doc: 'Largest per-source body limit a source may set.' },
+  EVENTHOOK_MAX_JSON_DEPTH: { file: 'maxJsonDepth', default: '64', doc: 'Deepest JSON nesting accepted in a webhook body.' },
+  EVENTHOOK_DEDUP_WINDOW: { file: 'dedupWindow', default: '7d', doc: 'How long an idempotency key marks later deliveries as duplicates.' },
+  EVENTHOOK_RETENTION_DAYS: { file: 'retentionDays', default: '30', doc: 'Events and attempts older than this are pruned (0 keeps everything).' },
+  EVENTHOOK_TRUSTED_PROXIES: { file: 'trustedProxies', default: '', doc: 'Comma-separated CIDRs of proxies whose X-Forwarded-For is believed (IP allow-lists).' },
+  EVENTHOOK_OUTBOUND_ALLOW: { file: 'outboundAllow', default: '', doc: 'Comma-separated CIDRs or host names outbound webhooks may reach although private (SSRF allow-list).' },
+  EVENTHOOK_ROUTER_BATCH: { file: 'routerBatch', default: '100', doc: 'Events the router takes per pass.' },
+  EVENTHOOK_ACTION_MAX_ATTEMPTS: { file: 'actionMaxAttempts', default: '8', doc: 'Attempts of an engine action (workflow, task, promise) before it is dead.' },
+  EVENTHOOK_ACTION_CONCURRENCY: { file: 'actionConcurrency', default: '32', doc: 'Actions executed at once by one worker process.' },
+  EVENTHOOK_SWEEP_INTERVAL: { file: 'sweepInterval', default: '2s', doc: 'How often workers look for committed work the bus did not announce (after a crash, or from other processes).' },
+  EVENTHOOK_LEASE: { file: 'lease', default: '60s', doc: 'How long a claimed action belongs to a worker before another may take it over.' },
+  EVENTHOOK_SANDBOX_CPU_MS: { file: 'sandboxCpuMs', default: '50', doc: 'CPU time limit of one JavaScript filter or transform call.' },
+  EVENTHOOK_SANDBOX_MEMORY: { file: 'sandboxMemory', default: '32MiB', doc: 'Memory limit of one JavaScript sandbox.' },
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;

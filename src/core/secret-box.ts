@@ -1,0 +1,53 @@
+// Encrypts secrets at rest (SPEC §10): AES-256-GCM under the master key, so a copied database reveals nothing.
+import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+const VERSION = 'v1';
+
+/** Seals and opens strings with one 32-byte key. Sealed form: `v1.<iv>.<tag>.<ciphertext>` (base64url parts). */
+export class SecretBox {
+  private readonly key: Buffer;
+
+  constructor(masterKeyBase64: string) {
+    const key = Buffer.from(masterKeyBase64, 'base64');
+    if (key.length !== 32) throw new RangeError('the master key must be 32 bytes');
+    this.key = key;
+  }
+
+  static generateKey(): string {
+    return randomBytes(32).toString('base64');
+  }
+
+  seal(plaintext: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ct.toString('base64url')].join('.');
+  }
+
+  open(sealed: string): string {
+    const [version, iv, tag, ct] = sealed.split('.');
+    if (version !== VERSION || iv === undefined || tag === undefined || ct === undefined) {
+      throw new Error('not a sealed secret');
+    }
+    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+  }
+}
+
+/** SHA-256 hex of a token: API keys and the operator token are stored only as this. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** Constant-time equality of two strings (different lengths compare false without leaking where they differ). */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/** A random token with a readable prefix, e.g. `ehk_…` for API keys. */
+export function randomToken(prefix: string, bytes = 24): string {
+  return `${prefix}_${randomBytes(bytes).toString('base64url')}`;
+}

@@ -1,0 +1,207 @@
+// Actions and attempts: the unit of delivery, retry, tracking and dead-lettering (SPEC §1, STYLE §16).
+import type { Kysely } from 'kysely';
+import type { JsonValue } from '../../core/envelope.js';
+import type { ActionId, EventId } from '../../core/ids.js';
+import type { ActionFilter, ActionsRepo, AttemptsRepo, Page, StoreKind } from '../port.js';
+import type { ActionRecord, AttemptRecord, NewAction } from '../records.js';
+import type { Database } from '../schema.js';
+import { actionFromRow, attemptFromRow, toJson } from './codec.js';
+
+export class KyselyActionsRepo implements ActionsRepo {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: StoreKind,
+  ) {}
+
+  async insertMany(actions: readonly NewAction[], now: number): Promise<void> {
+    if (actions.length === 0) return;
+    await this.db
+      .insertInto('actions')
+      .values(
+        actions.map((a) => ({
+          id: a.id,
+          org: a.org,
+          event_id: a.eventId,
+          rule_id: a.ruleId,
+          rule_name: a.ruleName,
+          target_index: a.targetIndex,
+          target_type: a.targetType,
+          target: toJson(a.target),
+          route_seq: a.routeSeq,
+          status: 'pending',
+          max_attempts: a.maxAttempts,
+          next_attempt_at: a.nextAttemptAt,
+          idempotency_key: a.idempotencyKey,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  async claimDue(now: number, limit: number, leaseMs: number): Promise<ActionRecord[]> {
+    const due = this.db
+      .selectFrom('actions')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', 'in', ['pending', 'failed']), eb('next_attempt_at', '<=', now)]),
+          eb.and([eb('status', '=', 'in_flight'), eb('lease_until', '<', now)]),
+        ]),
+      )
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      // PostgreSQL: concurrent workers skip rows another worker is claiming. SQLite has one writer at a time.
+      .$if(this.kind === 'postgres', (q) => q.forUpdate().skipLocked());
+    const rows = await this.db
+      .updateTable('actions')
+      .set((eb) => ({
+        status: 'in_flight',
+        lease_until: now + leaseMs,
+        attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('id', 'in', due)
+      .returningAll()
+      .execute();
+    return rows.map(actionFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  async succeed(id: ActionId, result: JsonValue, now: number): Promise<void> {
+    await this.db
+      .updateTable('actions')
+      .set({
+        status: 'succeeded',
+        result: toJson(result),
+        last_error: null,
+        lease_until: null,
+        next_attempt_at: null,
+        completed_at: now,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async fail(id: ActionId, error: string, nextAttemptAt: number | null, now: number): Promise<void> {
+    await this.db
+      .updateTable('actions')
+      .set({
+        status: nextAttemptAt === null ? 'dead' : 'failed',
+        last_error: error,
+        lease_until: null,
+        next_attempt_at: nextAttemptAt,
+        completed_at: nextAttemptAt === null ? now : null,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async retry(org: string, ids: readonly ActionId[], now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    // A manual retry grants one more attempt (as Svix's "resend" does); if it fails the action is dead again.
+    const result = await this.db
+      .updateTable('actions')
+      .set((eb) => ({
+        status: 'pending',
+        next_attempt_at: now,
+        completed_at: null,
+        max_attempts: eb('attempts', '+', 1),
+        updated_at: now,
+      }))
+      .where('org', '=', org)
+      .where('id', 'in', ids)
+      .where('status', 'in', ['failed', 'dead'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async get(org: string, id: ActionId): Promise<ActionRecord | undefined> {
+    const row = await this.db
+      .selectFrom('actions')
+      .selectAll()
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && actionFromRow(row);
+  }
+
+  async listByEvent(org: string, eventId: EventId): Promise<ActionRecord[]> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .selectAll()
+      .where('org', '=', org)
+      .where('event_id', '=', eventId)
+      .orderBy('id')
+      .execute();
+    return rows.map(actionFromRow);
+  }
+
+  async list(org: string, f: ActionFilter, page: { limit: number; before?: string }): Promise<Page<ActionRecord>> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .selectAll()
+      .where('org', '=', org)
+      .$if(f.eventId !== undefined, (q) => q.where('event_id', '=', f.eventId!))
+      .$if(f.ruleId !== undefined, (q) => q.where('rule_id', '=', f.ruleId!))
+      .$if(f.targetType !== undefined, (q) => q.where('target_type', '=', f.targetType!))
+      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+      .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    const items = rows.slice(0, page.limit).map(actionFromRow);
+    return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const waiting = await this.db
+      .selectFrom('actions')
+      .select((eb) => eb.fn.min('next_attempt_at').as('t'))
+      .where('status', 'in', ['pending', 'failed'])
+      .executeTakeFirst();
+    const leased = await this.db
+      .selectFrom('actions')
+      .select((eb) => eb.fn.min('lease_until').as('t'))
+      .where('status', '=', 'in_flight')
+      .executeTakeFirst();
+    const times = [waiting?.t, leased?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
+    return times.length ? Math.min(...times) : null;
+  }
+}
+
+export class KyselyAttemptsRepo implements AttemptsRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(a: AttemptRecord): Promise<void> {
+    await this.db
+      .insertInto('attempts')
+      .values({
+        id: a.id,
+        action_id: a.actionId,
+        org: a.org,
+        number: a.number,
+        started_at: a.startedAt,
+        latency_ms: a.latencyMs,
+        outcome: a.outcome,
+        status_code: a.statusCode,
+        request: toJson(a.request),
+        response_headers: a.responseHeaders === null ? null : toJson(a.responseHeaders),
+        response_body: a.responseBody,
+        error: a.error,
+      })
+      .execute();
+  }
+
+  async listByAction(org: string, actionId: ActionId): Promise<AttemptRecord[]> {
+    const rows = await this.db
+      .selectFrom('attempts')
+      .selectAll()
+      .where('org', '=', org)
+      .where('action_id', '=', actionId)
+      .orderBy('number')
+      .execute();
+    return rows.map(attemptFromRow);
+  }
+}

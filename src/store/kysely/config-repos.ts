@@ -1,0 +1,138 @@
+// Sources and rules: the configuration an org edits through the API.
+import type { Kysely } from 'kysely';
+import { EventhookError } from '../../core/errors.js';
+import type { RuleId, SourceId } from '../../core/ids.js';
+import type { RulesRepo, SourcesRepo } from '../port.js';
+import type { RuleRecord, SourceRecord } from '../records.js';
+import type { Database } from '../schema.js';
+import { ruleFromRow, ruleToRow, sourceFromRow, sourceToRow } from './codec.js';
+import { isUniqueViolation } from './errors.js';
+
+export class KyselySourcesRepo implements SourcesRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(source: SourceRecord): Promise<void> {
+    try {
+      await this.db.insertInto('sources').values(sourceToRow(source)).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new EventhookError('EH_SOURCE_EXISTS', { source: source.slug });
+      throw err;
+    }
+  }
+
+  async get(org: string, slug: string): Promise<SourceRecord | undefined> {
+    const row = await this.db
+      .selectFrom('sources')
+      .selectAll()
+      .where('org', '=', org)
+      .where('slug', '=', slug)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && sourceFromRow(row);
+  }
+
+  async getById(id: SourceId): Promise<SourceRecord | undefined> {
+    const row = await this.db.selectFrom('sources').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && sourceFromRow(row);
+  }
+
+  async list(org: string, opts: { includeDeleted?: boolean } = {}): Promise<SourceRecord[]> {
+    const rows = await this.db
+      .selectFrom('sources')
+      .selectAll()
+      .where('org', '=', org)
+      .$if(!opts.includeDeleted, (q) => q.where('deleted_at', 'is', null))
+      .orderBy('id')
+      .execute();
+    return rows.map(sourceFromRow);
+  }
+
+  async update(source: SourceRecord): Promise<void> {
+    const { id: _id, ...row } = sourceToRow(source);
+    try {
+      await this.db.updateTable('sources').set(row).where('id', '=', source.id).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new EventhookError('EH_SOURCE_EXISTS', { source: source.slug });
+      throw err;
+    }
+  }
+
+  async softDelete(org: string, slug: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('sources')
+      .set({ deleted_at: now, updated_at: now })
+      .where('org', '=', org)
+      .where('slug', '=', slug)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+}
+
+export class KyselyRulesRepo implements RulesRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(rule: RuleRecord): Promise<void> {
+    try {
+      await this.db.insertInto('rules').values(ruleToRow(rule)).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new EventhookError('EH_RULE_EXISTS', { rule: rule.name });
+      throw err;
+    }
+    await this.bump(rule.org);
+  }
+
+  async get(org: string, id: RuleId, opts: { includeDeleted?: boolean } = {}): Promise<RuleRecord | undefined> {
+    const row = await this.db
+      .selectFrom('rules')
+      .selectAll()
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .$if(!opts.includeDeleted, (q) => q.where('deleted_at', 'is', null))
+      .executeTakeFirst();
+    return row && ruleFromRow(row);
+  }
+
+  async list(org: string, opts: { includeDeleted?: boolean } = {}): Promise<RuleRecord[]> {
+    const rows = await this.db
+      .selectFrom('rules')
+      .selectAll()
+      .where('org', '=', org)
+      .$if(!opts.includeDeleted, (q) => q.where('deleted_at', 'is', null))
+      .orderBy('id')
+      .execute();
+    return rows.map(ruleFromRow);
+  }
+
+  async update(rule: RuleRecord): Promise<void> {
+    const { id: _id, ...row } = ruleToRow(rule);
+    try {
+      await this.db.updateTable('rules').set(row).where('id', '=', rule.id).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new EventhookError('EH_RULE_EXISTS', { rule: rule.name });
+      throw err;
+    }
+    await this.bump(rule.org);
+  }
+
+  async softDelete(org: string, id: RuleId, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('rules')
+      .set({ deleted_at: now, updated_at: now })
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    const changed = Number(result.numUpdatedRows) > 0;
+    if (changed) await this.bump(org);
+    return changed;
+  }
+
+  private async bump(org: string): Promise<void> {
+    await this.db
+      .updateTable('orgs')
+      .set((eb) => ({ rules_version: eb('rules_version', '+', 1) }))
+      .where('slug', '=', org)
+      .execute();
+  }
+}

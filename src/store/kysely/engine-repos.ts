@@ -1,0 +1,197 @@
+// The local engine's executions (workflows, tasks) and promises.
+import type { Kysely, Selectable } from 'kysely';
+import { EventhookError } from '../../core/errors.js';
+import type { JsonValue } from '../../core/envelope.js';
+import type { ExecutionFilter, ExecutionsRepo, Page, PromisesRepo, StoreKind } from '../port.js';
+import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../records.js';
+import type { Database, TasksTable } from '../schema.js';
+import { executionPatchToRow, promiseFromRow, taskFromRow, toJson, workflowFromRow } from './codec.js';
+
+type ExecTable = 'workflows' | 'tasks';
+
+/**
+ * One implementation for both execution tables: tasks are workflows plus retry counters. Kysely cannot type a
+ * query over a union of tables, so this class works on the task shape and the workflow table is a subset of it.
+ */
+export class KyselyExecutionsRepo<R extends WorkflowRecord> implements ExecutionsRepo<R> {
+  private readonly db: Kysely<{ exec: TasksTable }>;
+  private readonly fromRow: (row: Selectable<TasksTable>) => R;
+
+  constructor(
+    db: Kysely<Database>,
+    private readonly table: ExecTable,
+    private readonly kind: StoreKind,
+  ) {
+    this.db = db.withTables<{ exec: TasksTable }>() as unknown as Kysely<{ exec: TasksTable }>;
+    this.fromRow = (table === 'tasks' ? taskFromRow : workflowFromRow) as unknown as (row: Selectable<TasksTable>) => R;
+  }
+
+  private get t(): 'exec' {
+    return this.table as unknown as 'exec';
+  }
+
+  async insertIdempotent(record: R): Promise<{ record: R; created: boolean }> {
+    const row: Record<string, unknown> = {
+      id: record.id,
+      org: record.org,
+      kind: record.kind,
+      queue: record.queue,
+      status: record.status,
+      input: toJson(record.input),
+      output: null,
+      error: null,
+      idempotency_key: record.idempotencyKey,
+      metadata: toJson(record.metadata),
+      worker_id: null,
+      lease_until: null,
+      created_at: record.createdAt,
+      started_at: null,
+      completed_at: null,
+    };
+    if (this.table === 'tasks') row.max_retries = (record as unknown as TaskRecord).maxRetries;
+    // ON CONFLICT DO NOTHING rather than catching the violation: in PostgreSQL a failed statement aborts the
+    // surrounding transaction.
+    const inserted = await this.db
+      .insertInto(this.t)
+      .values(row as never)
+      .onConflict((oc) => oc.columns(['org', 'idempotency_key']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return { record: this.fromRow(inserted), created: true };
+    const existing = await this.db
+      .selectFrom(this.t)
+      .selectAll()
+      .where('org', '=', record.org)
+      .where('idempotency_key', '=', record.idempotencyKey)
+      .executeTakeFirstOrThrow();
+    return { record: this.fromRow(existing), created: false };
+  }
+
+  async get(org: string, id: string): Promise<R | undefined> {
+    const row = await this.db.selectFrom(this.t).selectAll().where('org', '=', org).where('id', '=', id).executeTakeFirst();
+    return row && this.fromRow(row);
+  }
+
+  async list(org: string, f: ExecutionFilter, page: { limit: number; before?: string }): Promise<Page<R>> {
+    const rows = await this.db
+      .selectFrom(this.t)
+      .selectAll()
+      .where('org', '=', org)
+      .$if(f.kind !== undefined, (q) => q.where('kind', '=', f.kind!))
+      .$if(f.queue !== undefined, (q) => q.where('queue', '=', f.queue!))
+      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+      .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    const items = rows.slice(0, page.limit).map(this.fromRow);
+    return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  async claim(
+    org: string,
+    opts: { kinds: readonly string[]; queue: string; workerId: string; leaseUntil: number; now: number },
+  ): Promise<R | undefined> {
+    const candidate = this.db
+      .selectFrom(this.t)
+      .select('id')
+      .where('org', '=', org)
+      .where('status', '=', 'pending')
+      .where('queue', '=', opts.queue)
+      .$if(opts.kinds.length > 0, (q) => q.where('kind', 'in', opts.kinds))
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .$if(this.kind === 'postgres', (q) => q.forUpdate().skipLocked());
+    const row = await this.db
+      .updateTable(this.t)
+      .set((eb) => ({
+        status: 'running',
+        worker_id: opts.workerId,
+        lease_until: opts.leaseUntil,
+        started_at: eb.fn.coalesce('started_at', eb.val(opts.now)),
+        ...(this.table === 'tasks' ? { execution_count: eb('execution_count', '+', 1) } : {}),
+      }))
+      .where('id', 'in', candidate)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    return row && this.fromRow(row);
+  }
+
+  async update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined> {
+    const row = await this.db
+      .updateTable(this.t)
+      .set(executionPatchToRow(patch) as never)
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .$if(workerId !== null, (q) => q.where('worker_id', '=', workerId!).where('status', '=', 'running'))
+      .returningAll()
+      .executeTakeFirst();
+    return row && this.fromRow(row);
+  }
+
+  async releaseExpired(now: number): Promise<R[]> {
+    const rows = await this.db
+      .updateTable(this.t)
+      .set({ status: 'pending', worker_id: null, lease_until: null })
+      .where('status', '=', 'running')
+      .where('lease_until', '<', now)
+      .returningAll()
+      .execute();
+    return rows.map(this.fromRow);
+  }
+}
+
+export class KyselyPromisesRepo implements PromisesRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(p: PromiseRecord): Promise<void> {
+    const inserted = await this.db
+      .insertInto('promises')
+      .values({
+        id: p.id,
+        org: p.org,
+        key: p.key,
+        status: p.status,
+        value: null,
+        error: null,
+        workflow_id: p.workflowId,
+        created_at: p.createdAt,
+        settled_at: null,
+      })
+      .onConflict((oc) => oc.columns(['org', 'key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) throw new EventhookError('EH_ENGINE_CONFLICT', { message: `A promise with key ${p.key} exists` });
+  }
+
+  async get(org: string, id: string): Promise<PromiseRecord | undefined> {
+    const row = await this.db.selectFrom('promises').selectAll().where('org', '=', org).where('id', '=', id).executeTakeFirst();
+    return row && promiseFromRow(row);
+  }
+
+  async getByKey(org: string, key: string): Promise<PromiseRecord | undefined> {
+    const row = await this.db.selectFrom('promises').selectAll().where('org', '=', org).where('key', '=', key).executeTakeFirst();
+    return row && promiseFromRow(row);
+  }
+
+  async settle(
+    org: string,
+    id: string,
+    patch: { status: 'resolved' | 'rejected'; value: JsonValue; error: string | null },
+    now: number,
+  ): Promise<{ record: PromiseRecord; settled: boolean } | undefined> {
+    const row = await this.db
+      .updateTable('promises')
+      .set({ status: patch.status, value: toJson(patch.value), error: patch.error, settled_at: now })
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .returningAll()
+      .executeTakeFirst();
+    if (row) return { record: promiseFromRow(row), settled: true };
+    const current = await this.get(org, id);
+    return current && { record: current, settled: false };
+  }
+}

@@ -1,0 +1,198 @@
+// Events and their idempotency keys: the ingest commit path, the routing hand-off and the event log queries.
+import { sql, type Kysely } from 'kysely';
+import type { EventId } from '../../core/ids.js';
+import type { EventFilter, EventsRepo, IngestItem, IngestOutcome, Page } from '../port.js';
+import type { EventRecord, EventStatus, NewEvent } from '../records.js';
+import type { Database } from '../schema.js';
+import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
+
+/** Rows per INSERT: well under SQLite's bound-parameter limit (17 columns × 500). */
+const INSERT_CHUNK = 500;
+
+export class KyselyEventsRepo implements EventsRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async ingest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
+    const outcomes: IngestOutcome[] = [];
+    const inBatch = new Map<string, EventId>();
+    const fresh: NewEvent[] = [];
+    for (const { event, dedup } of items) {
+      if (dedup) {
+        const batchKey = `${dedup.sourceId}\n${dedup.key}`;
+        const earlier = inBatch.get(batchKey) ?? (await this.claimKey(dedup, event.id, now));
+        if (earlier !== undefined) {
+          inBatch.set(batchKey, earlier);
+          outcomes.push({ eventId: earlier, duplicate: true });
+          continue;
+        }
+        inBatch.set(batchKey, event.id);
+      }
+      fresh.push(event);
+      outcomes.push({ eventId: event.id, duplicate: false });
+    }
+    for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
+      await this.db.insertInto('events').values(fresh.slice(i, i + INSERT_CHUNK).map(eventToRow)).execute();
+    }
+    return outcomes;
+  }
+
+  /**
+   * Takes the idempotency key for `eventId` unless a live one exists; returns the earlier event id when it does.
+   * An expired key is taken over in the same statement, so the dedup window needs no separate cleanup to work.
+   */
+  private async claimKey(
+    dedup: NonNullable<IngestItem['dedup']>,
+    eventId: EventId,
+    now: number,
+  ): Promise<EventId | undefined> {
+    const expiresAt = now + dedup.windowMs;
+    const claimed = await this.db
+      .insertInto('idempotency_keys')
+      .values({ source_id: dedup.sourceId, key: dedup.key, event_id: eventId, expires_at: expiresAt })
+      .onConflict((oc) =>
+        oc
+          .columns(['source_id', 'key'])
+          .doUpdateSet({ event_id: eventId, expires_at: expiresAt })
+          .where('idempotency_keys.expires_at', '<=', now),
+      )
+      .returning('event_id')
+      .executeTakeFirst();
+    if (claimed) return undefined;
+    const existing = await this.db
+      .selectFrom('idempotency_keys')
+      .select('event_id')
+      .where('source_id', '=', dedup.sourceId)
+      .where('key', '=', dedup.key)
+      .executeTakeFirstOrThrow();
+    return existing.event_id as EventId;
+  }
+
+  async insert(event: NewEvent): Promise<void> {
+    await this.db.insertInto('events').values(eventToRow(event)).execute();
+  }
+
+  async get(org: string, id: EventId): Promise<EventRecord | undefined> {
+    const row = await this.db
+      .selectFrom('events')
+      .select(EVENT_COLUMNS)
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && eventFromRow(row);
+  }
+
+  async getRaw(org: string, id: EventId): Promise<{ contentType: string | null; body: Buffer | null } | undefined> {
+    const row = await this.db
+      .selectFrom('events')
+      .select(['content_type', 'raw_body'])
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && { contentType: row.content_type, body: row.raw_body };
+  }
+
+  async listPending(limit: number): Promise<EventRecord[]> {
+    const rows = await this.db
+      .selectFrom('events')
+      .select(EVENT_COLUMNS)
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map(eventFromRow);
+  }
+
+  async finishRouting(id: EventId, status: EventStatus, now: number, error: string | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable('events')
+      .set((eb) => ({ status, routed_at: now, error, route_seq: eb('route_seq', '+', 1) }))
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async requeue(org: string, ids: readonly EventId[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await this.db
+      .updateTable('events')
+      .set({ status: 'pending', error: null })
+      .where('org', '=', org)
+      .where('id', 'in', ids)
+      .where('status', 'in', ['routed', 'unrouted', 'failed'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async list(org: string, filter: EventFilter, page: { limit: number; before?: string }): Promise<Page<EventRecord>> {
+    const rows = await this.filtered(org, filter)
+      .select(EVENT_COLUMNS)
+      .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    const items = rows.slice(0, page.limit).map(eventFromRow);
+    return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
+  async count(org: string, filter: EventFilter): Promise<number> {
+    const row = await this.filtered(org, filter)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  private filtered(org: string, f: EventFilter) {
+    return this.db
+      .selectFrom('events')
+      .where('org', '=', org)
+      .$if(f.sourceId !== undefined, (q) => q.where('source_id', '=', f.sourceId!))
+      .$if(f.type !== undefined, (q) => q.where('type', '=', f.type!))
+      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+      .$if(f.since !== undefined, (q) => q.where('time', '>=', f.since!))
+      .$if(f.until !== undefined, (q) => q.where('time', '<', f.until!))
+      .$if(f.text !== undefined, (q) => {
+        const like = `%${f.text!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        return q.where((eb) =>
+          eb.or([
+            eb('id', '=', f.text!),
+            sql<boolean>`type like ${like} escape '\\'`,
+            sql<boolean>`subject like ${like} escape '\\'`,
+          ]),
+        );
+      });
+  }
+
+  async prune(cutoff: number): Promise<number> {
+    const old = this.db.selectFrom('events').select('id').where('time', '<', cutoff);
+    const oldActions = this.db.selectFrom('actions').select('id').where('event_id', 'in', old);
+    await this.db.deleteFrom('attempts').where('action_id', 'in', oldActions).execute();
+    await this.db.deleteFrom('actions').where('event_id', 'in', old).execute();
+    await this.db.deleteFrom('idempotency_keys').where('expires_at', '<', cutoff).execute();
+    const result = await this.db.deleteFrom('events').where('time', '<', cutoff).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+function eventToRow(e: NewEvent) {
+  return {
+    id: e.id,
+    org: e.org,
+    source_id: e.sourceId,
+    source: e.source,
+    type: e.type,
+    subject: e.subject,
+    time: e.time,
+    status: e.status,
+    content_type: e.contentType,
+    raw_body: e.rawBody,
+    headers: e.headers === null ? null : toJson(e.headers),
+    data: toJson(e.data),
+    idempotency_key: e.idempotencyKey,
+    correlation_id: e.correlationId,
+    traceparent: e.traceparent,
+    error: e.error,
+    hop_count: e.hopCount,
+    routed_at: null,
+  };
+}

@@ -1,0 +1,61 @@
+// The one query layer behind both Store adapters: repositories over a Kysely instance or transaction.
+import type { Kysely } from 'kysely';
+import type { Store, StoreKind, StoreRepos } from '../port.js';
+import type { TaskRecord, WorkflowRecord } from '../records.js';
+import type { Database } from '../schema.js';
+import { KyselyActionsRepo, KyselyAttemptsRepo } from './actions-repo.js';
+import { KyselyApiKeysRepo, KyselyOrgsRepo, KyselySettingsRepo } from './admin-repos.js';
+import { KyselyRulesRepo, KyselySourcesRepo } from './config-repos.js';
+import { KyselyExecutionsRepo, KyselyPromisesRepo } from './engine-repos.js';
+import { KyselyEventsRepo } from './events-repo.js';
+
+class Repos implements StoreRepos {
+  readonly settings: KyselySettingsRepo;
+  readonly orgs: KyselyOrgsRepo;
+  readonly apiKeys: KyselyApiKeysRepo;
+  readonly sources: KyselySourcesRepo;
+  readonly rules: KyselyRulesRepo;
+  readonly events: KyselyEventsRepo;
+  readonly actions: KyselyActionsRepo;
+  readonly attempts: KyselyAttemptsRepo;
+  readonly workflows: KyselyExecutionsRepo<WorkflowRecord>;
+  readonly tasks: KyselyExecutionsRepo<TaskRecord>;
+  readonly promises: KyselyPromisesRepo;
+
+  constructor(db: Kysely<Database>, kind: StoreKind) {
+    this.settings = new KyselySettingsRepo(db);
+    this.orgs = new KyselyOrgsRepo(db);
+    this.apiKeys = new KyselyApiKeysRepo(db);
+    this.sources = new KyselySourcesRepo(db);
+    this.rules = new KyselyRulesRepo(db);
+    this.events = new KyselyEventsRepo(db);
+    this.actions = new KyselyActionsRepo(db, kind);
+    this.attempts = new KyselyAttemptsRepo(db);
+    this.workflows = new KyselyExecutionsRepo<WorkflowRecord>(db, 'workflows', kind);
+    this.tasks = new KyselyExecutionsRepo<TaskRecord>(db, 'tasks', kind);
+    this.promises = new KyselyPromisesRepo(db);
+  }
+}
+
+export class KyselyStore extends Repos implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly kind: StoreKind,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {
+    super(db, kind);
+  }
+
+  async transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new Repos(trx, this.kind)));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('orgs').select('slug').limit(1).execute();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+    await this.onClose();
+  }
+}

@@ -1,0 +1,22 @@
+// Versioned migrations, applied in order on start (and by `eventhook migrate`). Never edit one that has shipped.
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import * as m001 from './001-initial.js';
+import type { ColumnTypes } from './types.js';
+
+const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
+  '001-initial': m001,
+};
+
+export async function migrateToLatest(db: Kysely<unknown>, types: ColumnTypes): Promise<string[]> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(ALL)) out[name] = { up: (d) => m.up(d, types) };
+      return out;
+    },
+  };
+  const migrator = new Migrator({ db, provider, migrationTableName: 'eventhook_migrations', migrationLockTableName: 'eventhook_migrations_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

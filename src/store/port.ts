@@ -1,0 +1,206 @@
+// The Store port: all durable state. Adapters (SQLite, PostgreSQL) share one Kysely query layer; callers see
+// only these interfaces.
+import type { JsonValue } from '../core/envelope.js';
+import type { ActionId, ApiKeyId, EventId, RuleId, SourceId } from '../core/ids.js';
+import type {
+  ActionRecord,
+  ActionStatus,
+  ApiKeyRecord,
+  ApiKeyRole,
+  AttemptRecord,
+  EventRecord,
+  EventStatus,
+  ExecutionStatus,
+  NewAction,
+  NewEvent,
+  OrgRecord,
+  PromiseRecord,
+  RuleRecord,
+  SourceRecord,
+  TaskRecord,
+  WorkflowRecord,
+} from './records.js';
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Store extends StoreRepos {
+  readonly kind: StoreKind;
+  /** Runs `fn` in one transaction; nested calls join the outer one. */
+  transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T>;
+  /** Throws when the database does not answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StoreRepos {
+  readonly settings: SettingsRepo;
+  readonly orgs: OrgsRepo;
+  readonly apiKeys: ApiKeysRepo;
+  readonly sources: SourcesRepo;
+  readonly rules: RulesRepo;
+  readonly events: EventsRepo;
+  readonly actions: ActionsRepo;
+  readonly attempts: AttemptsRepo;
+  readonly workflows: ExecutionsRepo<WorkflowRecord>;
+  readonly tasks: ExecutionsRepo<TaskRecord>;
+  readonly promises: PromisesRepo;
+}
+
+export interface SettingsRepo {
+  get(key: string): Promise<string | undefined>;
+  /** Writes `value` unless the key exists; returns whether it wrote (first writer wins across processes). */
+  setIfAbsent(key: string, value: string): Promise<boolean>;
+  set(key: string, value: string): Promise<void>;
+}
+
+export interface OrgsRepo {
+  /** Throws EH_ORG_EXISTS when the slug is taken. */
+  create(org: { slug: string; name: string }, now: number): Promise<OrgRecord>;
+  get(slug: string): Promise<OrgRecord | undefined>;
+  list(): Promise<OrgRecord[]>;
+  count(): Promise<number>;
+  bumpRulesVersion(slug: string): Promise<void>;
+}
+
+export interface ApiKeysRepo {
+  insert(key: ApiKeyRecord & { hash: string }): Promise<void>;
+  /** The key with this hash unless revoked. */
+  findActiveByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  touch(id: ApiKeyId, now: number): Promise<void>;
+  list(org: string): Promise<ApiKeyRecord[]>;
+  revoke(org: string, id: ApiKeyId, now: number): Promise<boolean>;
+}
+
+export interface SourcesRepo {
+  /** Throws EH_SOURCE_EXISTS when the slug is taken in the org. */
+  insert(source: SourceRecord): Promise<void>;
+  get(org: string, slug: string): Promise<SourceRecord | undefined>;
+  getById(id: SourceId): Promise<SourceRecord | undefined>;
+  list(org: string, opts?: { includeDeleted?: boolean }): Promise<SourceRecord[]>;
+  update(source: SourceRecord): Promise<void>;
+  softDelete(org: string, slug: string, now: number): Promise<boolean>;
+}
+
+export interface RulesRepo {
+  /** Throws EH_RULE_EXISTS when the name is taken in the org. Bumps the org's rules version. */
+  insert(rule: RuleRecord): Promise<void>;
+  get(org: string, id: RuleId, opts?: { includeDeleted?: boolean }): Promise<RuleRecord | undefined>;
+  list(org: string, opts?: { includeDeleted?: boolean }): Promise<RuleRecord[]>;
+  /** Bumps the org's rules version. */
+  update(rule: RuleRecord): Promise<void>;
+  /** Bumps the org's rules version. */
+  softDelete(org: string, id: RuleId, now: number): Promise<boolean>;
+}
+
+/** One webhook or published event to commit; `dedup` names its idempotency key. */
+export interface IngestItem {
+  event: NewEvent;
+  dedup?: { sourceId: SourceId; key: string; windowMs: number };
+}
+
+export interface IngestOutcome {
+  eventId: EventId;
+  duplicate: boolean;
+}
+
+export interface EventFilter {
+  sourceId?: SourceId;
+  type?: string;
+  status?: EventStatus;
+  since?: number;
+  until?: number;
+  /** Matched against type, subject and id. */
+  text?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** The id to pass as `before` for the next (older) page; null on the last page. */
+  next: string | null;
+}
+
+export interface EventsRepo {
+  /**
+   * Commits a batch in one transaction. An item whose idempotency key is live (within its window) is not stored:
+   * its outcome names the first event. Keys repeated inside the batch resolve to the first occurrence.
+   */
+  ingest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]>;
+  insert(event: NewEvent): Promise<void>;
+  get(org: string, id: EventId): Promise<EventRecord | undefined>;
+  getRaw(org: string, id: EventId): Promise<{ contentType: string | null; body: Buffer | null } | undefined>;
+  /** Events still waiting for routing, oldest first (any org). */
+  listPending(limit: number): Promise<EventRecord[]>;
+  /**
+   * Moves a pending event to its routing outcome; false when another worker already did (nothing changes).
+   * Increments route_seq.
+   */
+  finishRouting(id: EventId, status: EventStatus, now: number, error: string | null): Promise<boolean>;
+  /** Puts events back to pending so the router routes them again through the current rules (replay). */
+  requeue(org: string, ids: readonly EventId[]): Promise<number>;
+  list(org: string, filter: EventFilter, page: { limit: number; before?: string }): Promise<Page<EventRecord>>;
+  count(org: string, filter: EventFilter): Promise<number>;
+  /** Deletes events (and their actions and attempts) received before `cutoff`; returns how many. */
+  prune(cutoff: number): Promise<number>;
+}
+
+export interface ActionFilter {
+  eventId?: EventId;
+  ruleId?: RuleId;
+  targetType?: string;
+  status?: ActionStatus;
+}
+
+export interface ActionsRepo {
+  insertMany(actions: readonly NewAction[], now: number): Promise<void>;
+  /**
+   * Claims up to `limit` due actions (pending or failed with next_attempt_at <= now, or in flight with an expired
+   * lease): marks them in flight until now + leaseMs and counts the attempt. Concurrent claimers never share one.
+   */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<ActionRecord[]>;
+  succeed(id: ActionId, result: JsonValue, now: number): Promise<void>;
+  /** Records a failed attempt: `nextAttemptAt` schedules a retry, null makes the action dead. */
+  fail(id: ActionId, error: string, nextAttemptAt: number | null, now: number): Promise<void>;
+  /** Makes failed or dead actions due now again (manual retry); returns how many changed. */
+  retry(org: string, ids: readonly ActionId[], now: number): Promise<number>;
+  get(org: string, id: ActionId): Promise<ActionRecord | undefined>;
+  listByEvent(org: string, eventId: EventId): Promise<ActionRecord[]>;
+  list(org: string, filter: ActionFilter, page: { limit: number; before?: string }): Promise<Page<ActionRecord>>;
+  /** When the earliest pending or failed action falls due (to arm a timer), or null. */
+  nextDueAt(): Promise<number | null>;
+}
+
+export interface AttemptsRepo {
+  insert(attempt: AttemptRecord): Promise<void>;
+  listByAction(org: string, actionId: ActionId): Promise<AttemptRecord[]>;
+}
+
+export interface ExecutionFilter {
+  kind?: string;
+  queue?: string;
+  status?: ExecutionStatus;
+}
+
+/** Workflow and task executions of the local engine. */
+export interface ExecutionsRepo<R extends WorkflowRecord> {
+  /** Inserts unless (org, idempotencyKey) exists; returns the stored record and whether it is new. */
+  insertIdempotent(record: R): Promise<{ record: R; created: boolean }>;
+  get(org: string, id: string): Promise<R | undefined>;
+  list(org: string, filter: ExecutionFilter, page: { limit: number; before?: string }): Promise<Page<R>>;
+  /** Claims the oldest pending execution of one of `kinds` (any kind when empty) in `queue` for a worker. */
+  claim(org: string, opts: { kinds: readonly string[]; queue: string; workerId: string; leaseUntil: number; now: number }): Promise<R | undefined>;
+  /** Applies `patch` when the execution is running under `workerId` (or `workerId` is null); returns the new record. */
+  update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined>;
+  /** Running executions whose lease expired: put back to pending. Returns them. */
+  releaseExpired(now: number): Promise<R[]>;
+}
+
+export interface PromisesRepo {
+  /** Throws EH_ENGINE_CONFLICT when the key exists. */
+  insert(record: PromiseRecord): Promise<void>;
+  get(org: string, id: string): Promise<PromiseRecord | undefined>;
+  getByKey(org: string, key: string): Promise<PromiseRecord | undefined>;
+  /** Settles a pending promise; returns the record after the call and whether this call settled it. */
+  settle(org: string, id: string, patch: { status: 'resolved' | 'rejected'; value: JsonValue; error: string | null }, now: number): Promise<{ record: PromiseRecord; settled: boolean } | undefined>;
+}
+
+export type { ApiKeyRole };

@@ -1,0 +1,204 @@
+// Stored records as the rest of the program sees them: camelCase, JSON already decoded, times in epoch ms.
+import type { JsonValue } from '../core/envelope.js';
+import type { ActionId, ApiKeyId, EventId, RuleId, SourceId } from '../core/ids.js';
+
+export type ApiKeyRole = 'admin' | 'member' | 'publisher';
+
+export interface OrgRecord {
+  slug: string;
+  name: string;
+  createdAt: number;
+  /** Bumped in the same transaction as any rule change, so every process can tell its compiled rules are stale. */
+  rulesVersion: number;
+}
+
+export interface ApiKeyRecord {
+  id: ApiKeyId;
+  org: string;
+  name: string;
+  role: ApiKeyRole;
+  /** The first characters of the key, to recognise it in lists; the key itself is never stored. */
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+/** One secret of a source or endpoint. `sealed` is the AES-GCM ciphertext; `expiresAt` is set during rotation grace. */
+export interface StoredSecret {
+  id: string;
+  sealed: string;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface SourceRecord {
+  id: SourceId;
+  org: string;
+  slug: string;
+  name: string;
+  description: string;
+  provider: string | null;
+  /** The verifier configuration without its secret (see SourceSettings for the rest). */
+  verifier: JsonValue;
+  secrets: StoredSecret[];
+  settings: JsonValue;
+  enabled: boolean;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+export interface RuleRecord {
+  id: RuleId;
+  org: string;
+  name: string;
+  description: string;
+  enabled: boolean;
+  pattern: JsonValue;
+  filter: string | null;
+  targets: JsonValue[];
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
+}
+
+export type EventStatus = 'pending' | 'routed' | 'unrouted' | 'failed' | 'rejected';
+
+export interface EventRecord {
+  id: EventId;
+  org: string;
+  sourceId: SourceId | null;
+  source: string;
+  type: string;
+  subject: string | null;
+  time: number;
+  status: EventStatus;
+  contentType: string | null;
+  headers: Record<string, string> | null;
+  data: JsonValue;
+  idempotencyKey: string | null;
+  correlationId: string | null;
+  traceparent: string | null;
+  error: string | null;
+  hopCount: number;
+  routedAt: number | null;
+  /** How many times the event went through routing: 1 after the first pass; each replay adds one. */
+  routeSeq: number;
+}
+
+/** A new event to store. Raw bytes are kept for webhooks only. */
+export interface NewEvent {
+  id: EventId;
+  org: string;
+  sourceId: SourceId | null;
+  source: string;
+  type: string;
+  subject: string | null;
+  time: number;
+  status: EventStatus;
+  contentType: string | null;
+  rawBody: Buffer | null;
+  headers: Record<string, string> | null;
+  data: JsonValue;
+  idempotencyKey: string | null;
+  correlationId: string | null;
+  traceparent: string | null;
+  error: string | null;
+  hopCount: number;
+}
+
+export type ActionStatus = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead';
+
+export interface ActionRecord {
+  id: ActionId;
+  org: string;
+  eventId: EventId;
+  ruleId: RuleId;
+  ruleName: string;
+  targetIndex: number;
+  targetType: string;
+  /** The target as it was when the event was routed: later rule edits do not change queued actions. */
+  target: JsonValue;
+  routeSeq: number;
+  status: ActionStatus;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: number | null;
+  leaseUntil: number | null;
+  lastError: string | null;
+  result: JsonValue;
+  idempotencyKey: string;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+}
+
+export interface NewAction {
+  id: ActionId;
+  org: string;
+  eventId: EventId;
+  ruleId: RuleId;
+  ruleName: string;
+  targetIndex: number;
+  targetType: string;
+  target: JsonValue;
+  routeSeq: number;
+  maxAttempts: number;
+  idempotencyKey: string;
+  nextAttemptAt: number;
+}
+
+export interface AttemptRecord {
+  id: string;
+  actionId: ActionId;
+  org: string;
+  number: number;
+  startedAt: number;
+  latencyMs: number;
+  outcome: string;
+  statusCode: number | null;
+  request: JsonValue;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  error: string | null;
+}
+
+export type ExecutionStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface WorkflowRecord {
+  id: string;
+  org: string;
+  kind: string;
+  queue: string;
+  status: ExecutionStatus;
+  input: JsonValue;
+  output: JsonValue;
+  error: string | null;
+  idempotencyKey: string | null;
+  metadata: Record<string, string>;
+  workerId: string | null;
+  leaseUntil: number | null;
+  createdAt: number;
+  startedAt: number | null;
+  completedAt: number | null;
+}
+
+export interface TaskRecord extends WorkflowRecord {
+  maxRetries: number;
+  executionCount: number;
+}
+
+export type PromiseStatus = 'pending' | 'resolved' | 'rejected';
+
+export interface PromiseRecord {
+  id: string;
+  org: string;
+  key: string | null;
+  status: PromiseStatus;
+  value: JsonValue;
+  error: string | null;
+  workflowId: string | null;
+  createdAt: number;
+  settledAt: number | null;
+}

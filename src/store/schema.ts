@@ -1,0 +1,177 @@
+// Table shapes as Kysely sees them (snake_case columns). JSON is stored as text and times as epoch-ms integers,
+// so SQLite and PostgreSQL hold identical values and one query layer serves both.
+import type { Generated } from 'kysely';
+
+/** 0/1 in both databases: SQLite has no boolean type, and one representation keeps the queries identical. */
+type Flag = number;
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface OrgsTable {
+  slug: string;
+  name: string;
+  created_at: number;
+  rules_version: Generated<number>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  org: string;
+  name: string;
+  role: string;
+  hash: string;
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface SourcesTable {
+  id: string;
+  org: string;
+  slug: string;
+  name: string;
+  description: string;
+  provider: string | null;
+  verifier: string;
+  secrets: string;
+  settings: string;
+  enabled: Flag;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface RulesTable {
+  id: string;
+  org: string;
+  name: string;
+  description: string;
+  enabled: Flag;
+  pattern: string;
+  filter: string | null;
+  targets: string;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
+}
+
+export interface EventsTable {
+  id: string;
+  org: string;
+  source_id: string | null;
+  source: string;
+  type: string;
+  subject: string | null;
+  time: number;
+  status: string;
+  content_type: string | null;
+  raw_body: Buffer | null;
+  headers: string | null;
+  data: string;
+  idempotency_key: string | null;
+  correlation_id: string | null;
+  traceparent: string | null;
+  error: string | null;
+  hop_count: number;
+  routed_at: number | null;
+  route_seq: Generated<number>;
+}
+
+export interface IdempotencyKeysTable {
+  source_id: string;
+  key: string;
+  event_id: string;
+  expires_at: number;
+}
+
+export interface ActionsTable {
+  id: string;
+  org: string;
+  event_id: string;
+  rule_id: string;
+  rule_name: string;
+  target_index: number;
+  target_type: string;
+  target: string;
+  route_seq: number;
+  status: string;
+  attempts: Generated<number>;
+  max_attempts: number;
+  next_attempt_at: number | null;
+  lease_until: number | null;
+  last_error: string | null;
+  result: string | null;
+  idempotency_key: string;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+}
+
+export interface AttemptsTable {
+  id: string;
+  action_id: string;
+  org: string;
+  number: number;
+  started_at: number;
+  latency_ms: number;
+  outcome: string;
+  status_code: number | null;
+  request: string;
+  response_headers: string | null;
+  response_body: string | null;
+  error: string | null;
+}
+
+export interface ExecutionsTable {
+  id: string;
+  org: string;
+  kind: string;
+  queue: string;
+  status: string;
+  input: string;
+  output: string | null;
+  error: string | null;
+  idempotency_key: string | null;
+  metadata: string;
+  worker_id: string | null;
+  lease_until: number | null;
+  created_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+}
+
+export interface TasksTable extends ExecutionsTable {
+  max_retries: number;
+  execution_count: Generated<number>;
+}
+
+export interface PromisesTable {
+  id: string;
+  org: string;
+  key: string | null;
+  status: string;
+  value: string | null;
+  error: string | null;
+  workflow_id: string | null;
+  created_at: number;
+  settled_at: number | null;
+}
+
+export interface Database {
+  settings: SettingsTable;
+  orgs: OrgsTable;
+  api_keys: ApiKeysTable;
+  sources: SourcesTable;
+  rules: RulesTable;
+  events: EventsTable;
+  idempotency_keys: IdempotencyKeysTable;
+  actions: ActionsTable;
+  attempts: AttemptsTable;
+  workflows: ExecutionsTable;
+  tasks: TasksTable;
+  promises: PromisesTable;
+}

@@ -1,0 +1,256 @@
+// The Store contract: the same behaviour from the SQLite and the PostgreSQL adapter.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId, type EventId, type SourceId } from '../../src/core/ids.js';
+import type { Store } from '../../src/store/port.js';
+import type { NewEvent, SourceRecord } from '../../src/store/records.js';
+import { STORE_FACTORIES } from '../helpers/stores.js';
+
+const T0 = Date.UTC(2026, 5, 1);
+
+function newEvent(org: string, over: Partial<NewEvent> = {}): NewEvent {
+  return {
+    id: newId('event'),
+    org,
+    sourceId: null,
+    source: 'app:test',
+    type: 'thing.happened',
+    subject: null,
+    time: T0,
+    status: 'pending',
+    contentType: 'application/json',
+    rawBody: null,
+    headers: null,
+    data: { n: 1 },
+    idempotencyKey: null,
+    correlationId: null,
+    traceparent: null,
+    error: null,
+    hopCount: 0,
+    ...over,
+  };
+}
+
+function source(org: string, slug: string): SourceRecord {
+  return {
+    id: newId('source'),
+    org,
+    slug,
+    name: slug,
+    description: '',
+    provider: 'github',
+    verifier: { type: 'hmac' },
+    secrets: [],
+    settings: {},
+    enabled: true,
+    createdAt: T0,
+    updatedAt: T0,
+    deletedAt: null,
+  };
+}
+
+for (const factory of STORE_FACTORIES) {
+  const available = await factory.available();
+  describe.skipIf(!available)(`Store contract — ${factory.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory.open());
+      await store.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
+      await store.orgs.create({ slug: 'other', name: 'Other' }, T0);
+    });
+    afterAll(async () => cleanup?.());
+
+    it('refuses a second org with the same slug', async () => {
+      await expect(store.orgs.create({ slug: 'acme', name: 'again' }, T0)).rejects.toMatchObject({ code: 'EH_ORG_EXISTS' });
+      expect((await store.orgs.list()).map((o) => o.slug)).toEqual(['acme', 'other']);
+    });
+
+    it('keeps API keys by hash and forgets revoked ones', async () => {
+      const id = newId('apiKey');
+      await store.apiKeys.insert({ id, org: 'acme', name: 'ci', role: 'member', prefix: 'ehk_abc', hash: 'h1', createdAt: T0, lastUsedAt: null, revokedAt: null });
+      expect(await store.apiKeys.findActiveByHash('h1')).toMatchObject({ id, org: 'acme', role: 'member' });
+      await store.apiKeys.touch(id, T0 + 5);
+      expect((await store.apiKeys.list('acme'))[0]?.lastUsedAt).toBe(T0 + 5);
+      expect(await store.apiKeys.revoke('other', id, T0)).toBe(false);
+      expect(await store.apiKeys.revoke('acme', id, T0)).toBe(true);
+      expect(await store.apiKeys.findActiveByHash('h1')).toBeUndefined();
+    });
+
+    it('frees a source slug on soft delete and keeps the old record readable', async () => {
+      const first = source('acme', 'gh');
+      await store.sources.insert(first);
+      await expect(store.sources.insert(source('acme', 'gh'))).rejects.toMatchObject({ code: 'EH_SOURCE_EXISTS' });
+      await store.sources.insert(source('other', 'gh'));
+      expect(await store.sources.softDelete('acme', 'gh', T0 + 1)).toBe(true);
+      expect(await store.sources.get('acme', 'gh')).toBeUndefined();
+      expect((await store.sources.getById(first.id))?.deletedAt).toBe(T0 + 1);
+      await store.sources.insert(source('acme', 'gh'));
+      expect((await store.sources.list('acme', { includeDeleted: true })).length).toBe(2);
+    });
+
+    it('bumps the org rules version with every rule change', async () => {
+      const before = (await store.orgs.get('acme'))!.rulesVersion;
+      const rule = { id: newId('rule'), org: 'acme', name: 'r1', description: '', enabled: true, pattern: { type: ['x'] }, filter: null, targets: [{ type: 'task', kind: 'k' }], createdAt: T0, updatedAt: T0, deletedAt: null };
+      await store.transaction(async (tx) => tx.rules.insert(rule));
+      await store.transaction(async (tx) => tx.rules.update({ ...rule, enabled: false }));
+      await store.transaction(async (tx) => tx.rules.softDelete('acme', rule.id, T0));
+      expect((await store.orgs.get('acme'))!.rulesVersion).toBe(before + 3);
+      expect(await store.rules.get('acme', rule.id)).toBeUndefined();
+      expect((await store.rules.get('acme', rule.id, { includeDeleted: true }))?.enabled).toBe(false);
+    });
+
+    it('keeps raw bytes exactly', async () => {
+      const raw = Buffer.from([0, 1, 2, 0xff, 0xfe, 0x7b, 0x22, 0xc3, 0xa4]);
+      const e = newEvent('acme', { rawBody: raw, contentType: 'application/octet-stream' });
+      await store.transaction((tx) => tx.events.ingest([{ event: e }], T0));
+      const got = await store.events.getRaw('acme', e.id);
+      expect(Buffer.compare(got!.body!, raw)).toBe(0);
+      expect(await store.events.getRaw('other', e.id)).toBeUndefined();
+    });
+
+    it('deduplicates on the idempotency key within its window, in and across batches', async () => {
+      const sourceId = newId('source') as SourceId;
+      const dedup = { sourceId, key: 'delivery-1', windowMs: 1000 };
+      const a = newEvent('acme');
+      const b = newEvent('acme');
+      const first = await store.transaction((tx) => tx.events.ingest([{ event: a, dedup }, { event: b, dedup }], T0));
+      expect(first).toEqual([
+        { eventId: a.id, duplicate: false },
+        { eventId: a.id, duplicate: true },
+      ]);
+      const c = newEvent('acme');
+      expect(await store.transaction((tx) => tx.events.ingest([{ event: c, dedup }], T0 + 999))).toEqual([{ eventId: a.id, duplicate: true }]);
+      expect(await store.events.get('acme', b.id)).toBeUndefined();
+      // After the window the key is free again.
+      const d = newEvent('acme');
+      expect(await store.transaction((tx) => tx.events.ingest([{ event: d, dedup }], T0 + 1000))).toEqual([{ eventId: d.id, duplicate: false }]);
+    });
+
+    it('routes an event once: the second finishRouting changes nothing', async () => {
+      const e = newEvent('acme');
+      await store.events.insert(e);
+      expect((await store.events.listPending(1000)).some((p) => p.id === e.id)).toBe(true);
+      expect(await store.events.finishRouting(e.id, 'routed', T0 + 1, null)).toBe(true);
+      expect(await store.events.finishRouting(e.id, 'unrouted', T0 + 2, null)).toBe(false);
+      const got = await store.events.get('acme', e.id);
+      expect(got).toMatchObject({ status: 'routed', routeSeq: 1, routedAt: T0 + 1 });
+      expect(await store.events.requeue('acme', [e.id])).toBe(1);
+      expect(await store.events.finishRouting(e.id, 'unrouted', T0 + 3, null)).toBe(true);
+      expect((await store.events.get('acme', e.id))?.routeSeq).toBe(2);
+    });
+
+    it('paginates events newest first, stable while new events arrive', async () => {
+      const org = 'other';
+      const ids: EventId[] = [];
+      for (let i = 0; i < 7; i++) {
+        const e = newEvent(org, { type: i % 2 ? 'odd' : 'even', time: T0 + i });
+        ids.push(e.id);
+        await store.events.insert(e);
+      }
+      const p1 = await store.events.list(org, {}, { limit: 3 });
+      expect(p1.items.map((e) => e.id)).toEqual(ids.slice(-3).reverse());
+      await store.events.insert(newEvent(org)); // arrives between pages
+      const p2 = await store.events.list(org, {}, { limit: 3, before: p1.next! });
+      const p3 = await store.events.list(org, {}, { limit: 3, before: p2.next! });
+      expect([...p2.items, ...p3.items].map((e) => e.id)).toEqual(ids.slice(0, 4).reverse());
+      expect(p3.next).toBeNull();
+      expect((await store.events.list(org, { type: 'odd' }, { limit: 10 })).items).toHaveLength(3);
+      expect(await store.events.count(org, { since: T0 + 2, until: T0 + 5 })).toBe(3);
+      expect((await store.events.list(org, { text: 'od' }, { limit: 10 })).items).toHaveLength(3);
+    });
+
+    it('claims each due action once, re-claims it after its lease expires, and dead-letters it', async () => {
+      const event = newEvent('acme');
+      await store.events.insert(event);
+      const mk = (i: number) => ({
+        id: newId('action'),
+        org: 'acme',
+        eventId: event.id,
+        ruleId: newId('rule'),
+        ruleName: 'r',
+        targetIndex: i,
+        targetType: 'task',
+        target: { type: 'task', kind: 'k' },
+        routeSeq: 1,
+        maxAttempts: 2,
+        idempotencyKey: `k${i}`,
+        nextAttemptAt: T0,
+      });
+      const actions = [mk(0), mk(1), mk(2)];
+      await store.actions.insertMany(actions, T0);
+      const [a, b] = await Promise.all([store.actions.claimDue(T0, 2, 1000), store.actions.claimDue(T0, 2, 1000)]);
+      const claimed = [...a!, ...b!].map((x) => x.id).sort();
+      expect(claimed).toEqual(actions.map((x) => x.id).sort());
+      expect(await store.actions.claimDue(T0 + 999, 10, 1000)).toEqual([]);
+      const again = await store.actions.claimDue(T0 + 1001, 10, 1000);
+      expect(again.map((x) => x.attempts)).toEqual([2, 2, 2]);
+      await store.actions.succeed(actions[0]!.id, { ok: true }, T0 + 1002);
+      await store.actions.fail(actions[1]!.id, 'boom', T0 + 5000, T0 + 1002);
+      await store.actions.fail(actions[2]!.id, 'boom', null, T0 + 1002);
+      expect(await store.actions.nextDueAt()).toBe(T0 + 5000);
+      const byEvent = await store.actions.listByEvent('acme', event.id);
+      expect(byEvent.map((x) => x.status)).toEqual(['succeeded', 'failed', 'dead']);
+      expect((await store.actions.list('acme', { status: 'dead' }, { limit: 10 })).items.map((x) => x.id)).toEqual([actions[2]!.id]);
+      expect(await store.actions.retry('acme', [actions[2]!.id, actions[0]!.id], T0 + 2000)).toBe(1);
+      const retried = await store.actions.get('acme', actions[2]!.id);
+      expect(retried).toMatchObject({ status: 'pending', maxAttempts: 3, attempts: 2 });
+    });
+
+    it('starts an execution once per idempotency key and hands it to one worker', async () => {
+      const wf = (id: string) => ({
+        id,
+        org: 'acme',
+        kind: 'on-push',
+        queue: 'default',
+        status: 'pending' as const,
+        input: { a: 1 },
+        output: null,
+        error: null,
+        idempotencyKey: 'evt:rule:0',
+        metadata: {},
+        workerId: null,
+        leaseUntil: null,
+        createdAt: T0,
+        startedAt: null,
+        completedAt: null,
+      });
+      const first = await store.workflows.insertIdempotent(wf('wf_1'));
+      const second = await store.workflows.insertIdempotent(wf('wf_2'));
+      expect(first.created).toBe(true);
+      expect(second).toMatchObject({ created: false, record: { id: 'wf_1' } });
+      const claims = await Promise.all(
+        ['w1', 'w2'].map((workerId) => store.workflows.claim('acme', { kinds: ['on-push'], queue: 'default', workerId, leaseUntil: T0 + 10, now: T0 })),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      const owner = claims.find(Boolean)!.workerId!;
+      expect(await store.workflows.update('acme', 'wf_1', 'intruder', { status: 'completed' })).toBeUndefined();
+      expect((await store.workflows.releaseExpired(T0 + 11)).map((w) => w.id)).toEqual(['wf_1']);
+      expect(await store.workflows.update('acme', 'wf_1', owner, { status: 'completed' })).toBeUndefined();
+      const task = await store.tasks.insertIdempotent({ ...wf('task_1'), kind: 't', maxRetries: 2, executionCount: 0 });
+      const claimed = await store.tasks.claim('acme', { kinds: [], queue: 'default', workerId: 'w', leaseUntil: T0 + 10, now: T0 });
+      expect(claimed).toMatchObject({ id: task.record.id, executionCount: 1, maxRetries: 2, status: 'running' });
+    });
+
+    it('settles a promise once', async () => {
+      await store.promises.insert({ id: 'prm_1', org: 'acme', key: 'stripe:pi_1', status: 'pending', value: null, error: null, workflowId: null, createdAt: T0, settledAt: null });
+      await expect(store.promises.insert({ id: 'prm_2', org: 'acme', key: 'stripe:pi_1', status: 'pending', value: null, error: null, workflowId: null, createdAt: T0, settledAt: null })).rejects.toMatchObject({ code: 'EH_ENGINE_CONFLICT' });
+      const first = await store.promises.settle('acme', 'prm_1', { status: 'resolved', value: { paid: true }, error: null }, T0 + 1);
+      const second = await store.promises.settle('acme', 'prm_1', { status: 'rejected', value: null, error: 'x' }, T0 + 2);
+      expect(first).toMatchObject({ settled: true, record: { status: 'resolved', value: { paid: true } } });
+      expect(second).toMatchObject({ settled: false, record: { status: 'resolved', settledAt: T0 + 1 } });
+      expect((await store.promises.getByKey('acme', 'stripe:pi_1'))?.id).toBe('prm_1');
+    });
+
+    it('rolls a failed transaction back entirely', async () => {
+      const e = newEvent('acme');
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.events.insert(e);
+          throw new Error('abort');
+        }),
+      ).rejects.toThrow('abort');
+      expect(await store.events.get('acme', e.id)).toBeUndefined();
+    });
+  });
+}
