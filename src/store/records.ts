@@ -2,7 +2,7 @@
 import type { JsonValue } from '../core/envelope.js';
 import type { ActionId, ApiKeyId, EventId, RuleId, SourceId } from '../core/ids.js';
 
-export type ApiKeyRole = 'admin' | 'member' | 'publisher';
+export type ApiKeyRole = 'admin' | 'member' | 'publisher' | 'worker';
 
 export interface OrgRecord {
   slug: string;
@@ -147,6 +147,9 @@ export interface NewAction {
   maxAttempts: number;
   idempotencyKey: string;
   nextAttemptAt: number;
+  /** Born dead: when the action can never run (e.g. its rule's filter failed), with the reason. */
+  status?: 'dead';
+  lastError?: string;
 }
 
 export interface AttemptRecord {

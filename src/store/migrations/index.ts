@@ -7,7 +7,11 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '001-initial': m001,
 };
 
-export async function migrateToLatest(db: Kysely<unknown>, types: ColumnTypes): Promise<string[]> {
+/**
+ * `schema` pins the bookkeeping tables to the connection's schema: Kysely otherwise looks for them in every schema
+ * and may find another tenant's (e.g. several Eventhook schemas in one PostgreSQL database).
+ */
+export async function migrateToLatest(db: Kysely<unknown>, types: ColumnTypes, schema?: string): Promise<string[]> {
   const provider: MigrationProvider = {
     async getMigrations() {
       const out: Record<string, Migration> = {};
@@ -15,7 +19,13 @@ export async function migrateToLatest(db: Kysely<unknown>, types: ColumnTypes): 
       return out;
     },
   };
-  const migrator = new Migrator({ db, provider, migrationTableName: 'eventhook_migrations', migrationLockTableName: 'eventhook_migrations_lock' });
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: 'eventhook_migrations',
+    migrationLockTableName: 'eventhook_migrations_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

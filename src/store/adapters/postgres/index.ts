@@ -22,6 +22,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>, { blob: 'bytea' });
+  if (options.migrate !== false) {
+    const { rows } = await pool.query<{ schema: string }>('select current_schema() as schema');
+    await migrateToLatest(db as Kysely<unknown>, { blob: 'bytea' }, rows[0]?.schema);
+  }
   return new KyselyStore(db, 'postgres');
 }

@@ -1,0 +1,118 @@
+// Orgs, API keys and the operator token: who may call the management API, and for which org.
+import type { Clock } from '../core/clock.js';
+import { EventhookError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { hashToken, randomToken, safeEqual } from '../core/secret-box.js';
+import type { Store } from '../store/port.js';
+import type { ApiKeyRecord, ApiKeyRole, OrgRecord } from '../store/records.js';
+
+export type Principal = { kind: 'operator' } | { kind: 'key'; key: ApiKeyRecord };
+
+const OPERATOR_HASH = 'operator_token_hash';
+export const DEFAULT_ORG = 'default';
+/** last_used_at is refreshed at most this often per key, so reads do not turn into writes. */
+const TOUCH_EVERY_MS = 60_000;
+const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+export class AccessService {
+  private readonly touched = new Map<string, number>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly envOperatorToken: string | undefined,
+  ) {}
+
+  /**
+   * First start: creates org `default` on an empty store and, when no operator token is configured, generates
+   * one, stores its hash and returns it (the only time it is ever visible).
+   */
+  async bootstrap(): Promise<{ generatedOperatorToken?: string; createdDefaultOrg: boolean }> {
+    let createdDefaultOrg = false;
+    if ((await this.store.orgs.count()) === 0) {
+      try {
+        await this.store.orgs.create({ slug: DEFAULT_ORG, name: 'Default' }, this.clock.now());
+        createdDefaultOrg = true;
+      } catch (err) {
+        if (!(err instanceof EventhookError && err.code === 'EH_ORG_EXISTS')) throw err;
+      }
+    }
+    if (this.envOperatorToken) return { createdDefaultOrg };
+    const token = randomToken('eho', 32);
+    const wrote = await this.store.settings.setIfAbsent(OPERATOR_HASH, hashToken(token));
+    return wrote ? { generatedOperatorToken: token, createdDefaultOrg } : { createdDefaultOrg };
+  }
+
+  /** The principal a bearer token names, or undefined when it names none. */
+  async authenticate(token: string): Promise<Principal | undefined> {
+    if (this.envOperatorToken !== undefined) {
+      if (safeEqual(token, this.envOperatorToken)) return { kind: 'operator' };
+    } else if (token.startsWith('eho_')) {
+      const stored = await this.store.settings.get(OPERATOR_HASH);
+      if (stored !== undefined && safeEqual(hashToken(token), stored)) return { kind: 'operator' };
+      return undefined;
+    }
+    const key = await this.store.apiKeys.findActiveByHash(hashToken(token));
+    if (!key) return undefined;
+    const now = this.clock.now();
+    if (now - (this.touched.get(key.id) ?? 0) >= TOUCH_EVERY_MS) {
+      this.touched.set(key.id, now);
+      await this.store.apiKeys.touch(key.id, now);
+    }
+    return { kind: 'key', key };
+  }
+
+  async createOrg(slug: string, name: string | undefined): Promise<OrgRecord> {
+    assertSlug(slug, '/slug');
+    return this.store.orgs.create({ slug, name: name ?? slug }, this.clock.now());
+  }
+
+  async getOrg(slug: string): Promise<OrgRecord> {
+    const org = await this.store.orgs.get(slug);
+    if (!org) throw new EventhookError('EH_ORG_NOT_FOUND', { org: slug });
+    return org;
+  }
+
+  listOrgs(): Promise<OrgRecord[]> {
+    return this.store.orgs.list();
+  }
+
+  /** Creates a key; the returned `secret` is shown once and never stored. */
+  async createApiKey(org: string, name: string, role: ApiKeyRole): Promise<{ record: ApiKeyRecord; secret: string }> {
+    await this.getOrg(org);
+    const secret = randomToken('ehk', 24);
+    const record: ApiKeyRecord = {
+      id: newId('apiKey'),
+      org,
+      name,
+      role,
+      prefix: secret.slice(0, 10),
+      createdAt: this.clock.now(),
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    await this.store.apiKeys.insert({ ...record, hash: hashToken(secret) });
+    return { record, secret };
+  }
+
+  listApiKeys(org: string): Promise<ApiKeyRecord[]> {
+    return this.store.apiKeys.list(org);
+  }
+
+  async revokeApiKey(org: string, id: string): Promise<void> {
+    if (!(await this.store.apiKeys.revoke(org, id as ApiKeyRecord['id'], this.clock.now()))) {
+      throw new EventhookError('EH_API_KEY_NOT_FOUND', { key: id });
+    }
+  }
+}
+
+/** Slugs: lower-case letters, digits and inner hyphens, 1–63 characters (they appear in URLs and subjects). */
+export function assertSlug(slug: string, path: string): void {
+  if (!SLUG_RE.test(slug)) {
+    throw new EventhookError(
+      'EH_REQUEST_INVALID',
+      { message: `${path}: must be 1–63 lower-case letters, digits or inner hyphens` },
+      { issues: [{ path, message: 'must be 1–63 lower-case letters, digits or inner hyphens' }] },
+    );
+  }
+}

@@ -1,0 +1,3 @@
+// Access: orgs, API keys, roles and the operator token.
+export * from './access-service.js';
+export * from './permissions.js';

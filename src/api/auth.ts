@@ -1,0 +1,67 @@
+// Authentication and authorization for org-scoped routes: a bearer key of the org (with a role that allows the
+// route's permission) or the operator token. Wrong org → 404 (existence is not revealed), wrong role → 403,
+// no or unknown key → 401.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AccessService, Principal } from '../access/access-service.js';
+import { roleAllows, type Permission } from '../access/permissions.js';
+import { EventhookError } from '../core/errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** What the route needs; every org-scoped route must declare it. */
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1];
+}
+
+/** Adds the auth hook to every route registered in `scope` (an encapsulated plugin context). */
+export function requireAuth(scope: FastifyInstance, access: AccessService): void {
+  scope.addHook('preHandler', async (request) => {
+    const permission = request.routeOptions.config.permission;
+    if (!permission) throw new Error(`route ${request.routeOptions.url} declares no permission`);
+    const token = bearerToken(request);
+    if (!token) throw new EventhookError('EH_AUTH_MISSING');
+    const principal = await access.authenticate(token);
+    if (!principal) throw new EventhookError('EH_AUTH_INVALID');
+    request.principal = principal;
+    const org = (request.params as { org?: string }).org;
+    if (principal.kind === 'operator') {
+      if (org !== undefined) await access.getOrg(org);
+      return;
+    }
+    if (permission === 'operator' || (org !== undefined && principal.key.org !== org)) {
+      // A key of another org learns nothing about this one: same answer as an org that does not exist.
+      if (org !== undefined && principal.key.org !== org) throw new EventhookError('EH_ORG_NOT_FOUND', { org });
+      throw new EventhookError('EH_AUTH_FORBIDDEN', { role: principal.key.role, action: 'manage orgs' });
+    }
+    if (!roleAllows(principal.key.role, permission)) {
+      throw new EventhookError('EH_AUTH_FORBIDDEN', { role: principal.key.role, action: describe(permission) });
+    }
+  });
+}
+
+function describe(p: Permission): string {
+  switch (p) {
+    case 'read':
+      return 'read this org';
+    case 'write':
+      return 'change configuration';
+    case 'replay':
+      return 'replay events or retry actions';
+    case 'publish':
+      return 'publish events';
+    case 'work':
+      return 'use the engine worker API';
+    case 'operator':
+      return 'manage orgs';
+  }
+}

@@ -1,0 +1,103 @@
+// Errors become RFC 9457 problem+json in exactly one place (STYLE §22): expected errors keep their precise,
+// field-located message; anything unexpected is logged in full and answered with a bare 500.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS, EventhookError, type ErrorCode, type FieldIssue } from '../core/errors.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  instance?: string;
+  errors?: FieldIssue[];
+}
+
+export function problemOf(err: EventhookError, instance?: string): Problem {
+  return {
+    type: `urn:eventhook:error:${err.code}`,
+    title: titleOf(err.code),
+    status: err.status,
+    detail: err.message,
+    code: err.code,
+    ...(instance ? { instance } : {}),
+    ...(err.issues ? { errors: [...err.issues] } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, err: EventhookError): FastifyReply {
+  if (err.headers) reply.headers(err.headers);
+  return reply
+    .code(err.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemOf(err, reply.request.url)));
+}
+
+/** Fastify's error handler: maps every error to a problem. */
+export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, toEventhookError(error, request));
+}
+
+export function toEventhookError(error: unknown, request: FastifyRequest): EventhookError {
+  if (error instanceof EventhookError) return error;
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    const where = fe.validationContext ?? 'body';
+    const issues = fe.validation.map((v) => ({
+      path: `${where}${v.instancePath || ''}${missingProperty(v.params)}`,
+      message: v.message ?? 'is invalid',
+    }));
+    const message = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+    return new EventhookError('EH_REQUEST_INVALID', { message }, { issues });
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new EventhookError('EH_REQUEST_TOO_LARGE', { limit: request.routeOptions.bodyLimit ?? 'the' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new EventhookError('EH_UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '(none)' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new EventhookError('EH_REQUEST_MALFORMED', { reason: 'the body is empty' });
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new EventhookError('EH_REQUEST_MALFORMED', { reason: fe.message });
+  }
+  if (error instanceof SyntaxError && fe.statusCode === 400) {
+    return new EventhookError('EH_REQUEST_MALFORMED', { reason: error.message });
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new EventhookError('EH_REQUEST_INVALID', { message: fe.message });
+  }
+  request.log.error({ err: error }, 'unexpected error');
+  return new EventhookError('EH_INTERNAL', {}, { cause: error });
+}
+
+function missingProperty(params: unknown): string {
+  const p = params as { missingProperty?: string; additionalProperty?: string } | undefined;
+  if (p?.missingProperty) return `/${p.missingProperty}`;
+  if (p?.additionalProperty) return `/${p.additionalProperty}`;
+  return '';
+}
+
+function titleOf(code: ErrorCode): string {
+  const status = ERRORS[code].status;
+  return STATUS_TITLES[status] ?? 'Error';
+}
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};

@@ -1,0 +1,195 @@
+// The local engine's worker API (SPEC §7): list executions, claim work with a lease, heartbeat, complete or fail
+// it; create, read and await promises. Served only when the local engine is in use.
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import type { ExecutionKind, WorkerApi } from '../../engine/port.js';
+import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../store/records.js';
+import { AUTH_PROBLEMS, decodeCursor, encodeCursor, iso, isoOrNull, JsonAny, PageOf, StringEnum, Timestamp } from '../schemas.js';
+
+const Status = StringEnum(['pending', 'running', 'completed', 'failed', 'cancelled'] as const);
+const ExecutionOut = Type.Object({
+  id: Type.String(),
+  kind: Type.String(),
+  queue: Type.String(),
+  status: Status,
+  input: JsonAny,
+  output: JsonAny,
+  error: Type.Union([Type.String(), Type.Null()]),
+  idempotencyKey: Type.Union([Type.String(), Type.Null()]),
+  metadata: Type.Record(Type.String(), Type.String()),
+  workerId: Type.Union([Type.String(), Type.Null()]),
+  leaseUntil: Type.Union([Timestamp, Type.Null()]),
+  createdAt: Timestamp,
+  startedAt: Type.Union([Timestamp, Type.Null()]),
+  completedAt: Type.Union([Timestamp, Type.Null()]),
+  executionCount: Type.Optional(Type.Integer()),
+  maxRetries: Type.Optional(Type.Integer()),
+});
+const PromiseOut = Type.Object({
+  id: Type.String(),
+  key: Type.Union([Type.String(), Type.Null()]),
+  status: StringEnum(['pending', 'resolved', 'rejected'] as const),
+  value: JsonAny,
+  error: Type.Union([Type.String(), Type.Null()]),
+  workflowId: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  settledAt: Type.Union([Timestamp, Type.Null()]),
+});
+
+const Params = Type.Object({ org: Type.String() });
+const IdParams = Type.Object({ org: Type.String(), id: Type.String() });
+const ListQuery = Type.Object({
+  kind: Type.Optional(Type.String()),
+  queue: Type.Optional(Type.String()),
+  status: Type.Optional(Status),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String()),
+});
+const WorkerId = Type.String({ minLength: 1, maxLength: 200 });
+const LeaseMs = Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 });
+const ClaimIn = Type.Object(
+  {
+    workerId: WorkerId,
+    kinds: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Kinds this worker handles; all when omitted.' })),
+    queue: Type.Optional(Type.String({ default: 'default' })),
+    leaseMs: Type.Optional(LeaseMs),
+    waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000, default: 0, description: 'Long-poll for work up to this long.' })),
+  },
+  { additionalProperties: false },
+);
+const HeartbeatIn = Type.Object({ workerId: WorkerId, leaseMs: Type.Optional(LeaseMs) }, { additionalProperties: false });
+const CompleteIn = Type.Object({ workerId: WorkerId, output: Type.Optional(JsonAny) }, { additionalProperties: false });
+const FailIn = Type.Object({ workerId: WorkerId, error: Type.String({ minLength: 1, maxLength: 10_000 }) }, { additionalProperties: false });
+const PromiseIn = Type.Object(
+  {
+    key: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Idempotency key, e.g. stripe:pi_123; targets may name the promise as key:<key>.' })),
+    workflowId: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const AwaitQuery = Type.Object({ timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 })) });
+
+function executionOut(r: WorkflowRecord | TaskRecord): Static<typeof ExecutionOut> {
+  return {
+    id: r.id,
+    kind: r.kind,
+    queue: r.queue,
+    status: r.status,
+    input: r.input,
+    output: r.output,
+    error: r.error,
+    idempotencyKey: r.idempotencyKey,
+    metadata: r.metadata,
+    workerId: r.workerId,
+    leaseUntil: isoOrNull(r.leaseUntil),
+    createdAt: iso(r.createdAt),
+    startedAt: isoOrNull(r.startedAt),
+    completedAt: isoOrNull(r.completedAt),
+    ...('executionCount' in r ? { executionCount: r.executionCount, maxRetries: r.maxRetries } : {}),
+  };
+}
+
+export function promiseOut(p: PromiseRecord): Static<typeof PromiseOut> {
+  return {
+    id: p.id,
+    key: p.key,
+    status: p.status,
+    value: p.value,
+    error: p.error,
+    workflowId: p.workflowId,
+    createdAt: iso(p.createdAt),
+    settledAt: isoOrNull(p.settledAt),
+  };
+}
+
+export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = async (app, { engine }) => {
+  const base = '/api/orgs/:org/eventhook/engine';
+  for (const kind of ['workflow', 'task'] as const satisfies ExecutionKind[]) {
+    const path = `${base}/${kind}s`;
+    const tags = ['engine'];
+    app.get(
+      path,
+      { config: { permission: 'read' }, schema: { tags, summary: `List ${kind} executions`, params: Params, querystring: ListQuery, response: { 200: PageOf(ExecutionOut), ...AUTH_PROBLEMS } } },
+      async (req) => {
+        const { limit = 50, cursor, ...filter } = req.query;
+        const page = await (kind === 'workflow'
+          ? engine.list('workflow', req.params.org, filter, { limit, before: decodeCursor(cursor) })
+          : engine.list('task', req.params.org, filter, { limit, before: decodeCursor(cursor) }));
+        return { items: page.items.map(executionOut), nextCursor: encodeCursor(page.next) };
+      },
+    );
+    app.get(
+      `${path}/:id`,
+      { config: { permission: 'read' }, schema: { tags, summary: `Get a ${kind} execution`, params: IdParams, response: { 200: ExecutionOut, ...AUTH_PROBLEMS } } },
+      async (req) => executionOut(await engine.get(kind, req.params.org, req.params.id)),
+    );
+    app.post(
+      `${path}/claim`,
+      {
+        config: { permission: 'work' },
+        schema: {
+          tags,
+          summary: `Claim the oldest pending ${kind} (with a lease); 204 when there is none`,
+          params: Params,
+          body: ClaimIn,
+          response: { 200: ExecutionOut, 204: Type.Null(), ...AUTH_PROBLEMS },
+        },
+      },
+      async (req, reply) => {
+        const abort = new AbortController();
+        req.raw.once('close', () => abort.abort());
+        const claimed = await engine.claim(
+          kind,
+          req.params.org,
+          {
+            workerId: req.body.workerId,
+            kinds: req.body.kinds ?? [],
+            queue: req.body.queue ?? 'default',
+            leaseMs: req.body.leaseMs ?? 60_000,
+            waitMs: req.body.waitMs ?? 0,
+          },
+          abort.signal,
+        );
+        return claimed ? executionOut(claimed) : reply.code(204).send(null);
+      },
+    );
+    app.post(
+      `${path}/:id/heartbeat`,
+      { config: { permission: 'work' }, schema: { tags, summary: 'Extend the lease', params: IdParams, body: HeartbeatIn, response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+      async (req) => executionOut(await engine.heartbeat(kind, req.params.org, req.params.id, req.body.workerId, req.body.leaseMs ?? 60_000)),
+    );
+    app.post(
+      `${path}/:id/complete`,
+      { config: { permission: 'work' }, schema: { tags, summary: `Complete a claimed ${kind}`, params: IdParams, body: CompleteIn, response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+      async (req) => executionOut(await engine.complete(kind, req.params.org, req.params.id, req.body.workerId, (req.body.output ?? null) as never)),
+    );
+    app.post(
+      `${path}/:id/fail`,
+      { config: { permission: 'work' }, schema: { tags, summary: `Fail a claimed ${kind} (tasks with retries left go back to the queue)`, params: IdParams, body: FailIn, response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+      async (req) => executionOut(await engine.fail(kind, req.params.org, req.params.id, req.body.workerId, req.body.error)),
+    );
+  }
+
+  const tags = ['engine'];
+  app.post(
+    `${base}/promises`,
+    { config: { permission: 'work' }, schema: { tags, summary: 'Create a promise', params: Params, body: PromiseIn, response: { 201: PromiseOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    async (req, reply) => reply.code(201).send(promiseOut(await engine.createPromise(req.params.org, req.body))),
+  );
+  app.get(
+    `${base}/promises/:id`,
+    { config: { permission: 'work' }, schema: { tags, summary: 'Get a promise by id or key:<key>', params: IdParams, response: { 200: PromiseOut, ...AUTH_PROBLEMS } } },
+    async (req) => promiseOut(await engine.getPromise(req.params.org, req.params.id)),
+  );
+  app.get(
+    `${base}/promises/:id/await`,
+    {
+      config: { permission: 'work' },
+      schema: { tags, summary: 'Long-poll until the promise settles or timeoutMs passes', params: IdParams, querystring: AwaitQuery, response: { 200: PromiseOut, ...AUTH_PROBLEMS } },
+    },
+    async (req) => {
+      const abort = new AbortController();
+      req.raw.once('close', () => abort.abort());
+      return promiseOut(await engine.awaitPromise(req.params.org, req.params.id, req.query.timeoutMs ?? 30_000, abort.signal));
+    },
+  );
+};

@@ -1,0 +1,98 @@
+// The public ingest route `ANY /api/orgs/{org}/eventhook/in/{source}` (SPEC §4). Authenticated by the source's
+// verifier only. The body is read here, by hand, so the source's size limit applies while streaming: an upload
+// over the limit is cut off, never buffered.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { EventhookError } from '../../core/errors.js';
+import type { IngestService } from '../../ingest/ingest-service.js';
+
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+export function ingestRoutes(ingest: IngestService, publicUrl: string | undefined) {
+  return async (app: FastifyInstance): Promise<void> => {
+    await app.register(async (scope) => {
+      // Leave the body stream unread: the handler reads it with the source's own limit.
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+      const handler = async (req: FastifyRequest<{ Params: { org: string; source: string } }>, reply: import('fastify').FastifyReply) => {
+        const result = await ingest.handle({
+          org: req.params.org,
+          slug: req.params.source,
+          method: req.method,
+          url: publicRequestUrl(req, publicUrl),
+          path: req.url.split('?')[0] ?? req.url,
+          query: req.query as Record<string, string | string[]>,
+          headers: lowerCaseHeaders(req),
+          rawHeaders: req.raw.rawHeaders,
+          remoteAddress: req.raw.socket.remoteAddress ?? '',
+          forwardedFor: headerValue(req.headers['x-forwarded-for']),
+          readBody: (limit) => readBody(req.raw, limit, () => reply.header('connection', 'close')),
+        });
+        return reply.code(result.status).headers(result.headers).send(result.body);
+      };
+      for (const url of ['/api/orgs/:org/eventhook/in/:source', '/api/orgs/:org/eventhook/in/:source/*']) {
+        scope.route({ method: [...METHODS], url, schema: { hide: url.endsWith('*'), tags: ['ingest'], summary: 'Receive a webhook (verified by the source)' }, handler });
+      }
+    });
+  };
+}
+
+/** The URL the provider called, as the provider sees it: the public base when configured, else the request's. */
+function publicRequestUrl(req: FastifyRequest, publicUrl: string | undefined): string {
+  return `${publicUrl ?? `${req.protocol}://${req.host}`}${req.url}`;
+}
+
+function lowerCaseHeaders(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/**
+ * Reads the body up to `limit` bytes. A declared Content-Length over the limit is refused before reading; a
+ * stream that grows past it is abandoned at once and the connection closed after the 413.
+ */
+function readBody(raw: IncomingMessage, limit: number, closeAfterReply: () => void): Promise<Buffer> {
+  const tooLarge = () => {
+    closeAfterReply();
+    return new EventhookError('EH_REQUEST_TOO_LARGE', { limit });
+  };
+  const declared = Number(raw.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      raw.off('data', onData);
+      raw.off('end', onEnd);
+      raw.off('error', onError);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        raw.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    raw.on('data', onData);
+    raw.on('end', onEnd);
+    raw.on('error', onError);
+  });
+}

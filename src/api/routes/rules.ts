@@ -1,0 +1,88 @@
+// Rules: create, list, get, update, delete (soft).
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import type { JsonValue } from '../../core/envelope.js';
+import type { RuleService } from '../../routing/rule-service.js';
+import type { RuleRecord } from '../../store/records.js';
+import { TargetIn } from '../../targets/target-schema.js';
+import { AUTH_PROBLEMS, iso, isoOrNull, Timestamp } from '../schemas.js';
+
+const Pattern = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'An Amazon EventBridge event pattern over the envelope (docs/pattern-language.md).',
+  examples: [{ source: ['webhook:github'], type: ['push'] }],
+});
+const RuleFields = {
+  name: Type.String({ minLength: 1, maxLength: 255 }),
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  enabled: Type.Optional(Type.Boolean()),
+  pattern: Pattern,
+  filter: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100_000 }), Type.Null()], { description: 'JavaScript: function filter(event) { return … }' })),
+  targets: Type.Array(TargetIn, { minItems: 1, maxItems: 10 }),
+};
+export const RuleIn = Type.Object(RuleFields, { additionalProperties: false });
+export const RulePatch = Type.Partial(Type.Object(RuleFields), { additionalProperties: false, minProperties: 1 });
+export const RuleOut = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  enabled: Type.Boolean(),
+  pattern: Type.Unknown(),
+  filter: Type.Union([Type.String(), Type.Null()]),
+  targets: Type.Array(Type.Unknown()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  deletedAt: Type.Union([Timestamp, Type.Null()]),
+});
+
+const Params = Type.Object({ org: Type.String() });
+const RuleParams = Type.Object({ org: Type.String(), rule: Type.String({ description: 'Rule id (rule_…) or name.' }) });
+const tags = ['rules'];
+
+export function ruleOut(r: RuleRecord): Static<typeof RuleOut> {
+  return {
+    id: r.id,
+    name: r.name,
+    description: r.description,
+    enabled: r.enabled,
+    pattern: r.pattern,
+    filter: r.filter,
+    targets: r.targets,
+    createdAt: iso(r.createdAt),
+    updatedAt: iso(r.updatedAt),
+    deletedAt: isoOrNull(r.deletedAt),
+  };
+}
+
+export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService }> = async (app, { rules }) => {
+  const base = '/api/orgs/:org/eventhook/rules';
+  app.post(
+    base,
+    { config: { permission: 'write' }, schema: { tags, summary: 'Create a rule', params: Params, body: RuleIn, response: { 201: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    async (req, reply) => reply.code(201).send(ruleOut(await rules.create(req.params.org, req.body as typeof req.body & { pattern: JsonValue; targets: JsonValue[] }))),
+  );
+  app.get(
+    base,
+    {
+      config: { permission: 'read' },
+      schema: { tags, summary: 'List rules', params: Params, querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }), response: { 200: Type.Object({ items: Type.Array(RuleOut) }), ...AUTH_PROBLEMS } },
+    },
+    async (req) => ({ items: (await rules.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map(ruleOut) }),
+  );
+  app.get(
+    `${base}/:rule`,
+    { config: { permission: 'read' }, schema: { tags, summary: 'Get a rule', params: RuleParams, response: { 200: RuleOut, ...AUTH_PROBLEMS } } },
+    async (req) => ruleOut(await rules.get(req.params.org, req.params.rule, { includeDeleted: true })),
+  );
+  app.patch(
+    `${base}/:rule`,
+    { config: { permission: 'write' }, schema: { tags, summary: 'Update a rule (partial)', params: RuleParams, body: RulePatch, response: { 200: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    async (req) => ruleOut(await rules.update(req.params.org, req.params.rule, req.body as Partial<{ pattern: JsonValue; targets: JsonValue[] }>)),
+  );
+  app.delete(
+    `${base}/:rule`,
+    { config: { permission: 'write' }, schema: { tags, summary: 'Delete a rule (its history stays readable)', params: RuleParams, response: { 204: Type.Null(), ...AUTH_PROBLEMS } } },
+    async (req, reply) => {
+      await rules.delete(req.params.org, req.params.rule);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,147 @@
+// Sources: create, list, get, update, delete (soft), rotate the secret; and the provider catalogue.
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { listProviders, summarizeProvider } from '../../ingest/providers/index.js';
+import type { SourceService } from '../../ingest/source-service.js';
+import { SourceSettingsSchema, type SourceSettings } from '../../ingest/source-settings.js';
+import type { SourceRecord } from '../../store/records.js';
+import { AUTH_PROBLEMS, iso, isoOrNull, Slug, Timestamp } from '../schemas.js';
+
+const VerifierIn = Type.Object(
+  { type: Type.String({ description: 'hmac, standard_webhooks, ed25519, ecdsa, api_key, basic_auth, token, jwt or none (docs/providers.md).' }) },
+  { additionalProperties: true, description: 'A hand-configured verifier, including its secret field.' },
+);
+const SourceFields = {
+  slug: Slug,
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  enabled: Type.Optional(Type.Boolean()),
+  provider: Type.Optional(Type.String({ description: 'A provider template id (GET /providers), or "custom".' })),
+  secret: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000, description: 'Never returned.' })),
+  verifier: Type.Optional(VerifierIn),
+  ...SourceSettingsSchema.properties,
+};
+const SourceIn = Type.Object(SourceFields, { additionalProperties: false });
+const SourcePatch = Type.Partial(Type.Object(SourceFields), { additionalProperties: false, minProperties: 1 });
+const SourceOut = Type.Object({
+  id: Type.String(),
+  slug: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  enabled: Type.Boolean(),
+  provider: Type.Union([Type.String(), Type.Null()]),
+  verifier: Type.Unknown({ description: 'The verifier configuration, without its secret.' }),
+  secrets: Type.Array(
+    Type.Object({ id: Type.String(), createdAt: Timestamp, expiresAt: Type.Union([Timestamp, Type.Null()]) }),
+    { description: 'Secret metadata only; values are never returned.' },
+  ),
+  ...Type.Partial(SourceSettingsSchema).properties,
+  ingestUrl: Type.String(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  deletedAt: Type.Union([Timestamp, Type.Null()]),
+});
+const SourceCreatedOut = Type.Object({
+  ...SourceOut.properties,
+  generatedSecret: Type.Optional(Type.String({ description: 'Present when Eventhook chose the secret; shown only here.' })),
+});
+const RotateIn = Type.Object(
+  {
+    secret: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000, description: 'The new secret; generated when omitted (where the scheme allows).' })),
+    graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400, default: 86_400, description: 'How long the previous secrets keep verifying.' })),
+  },
+  { additionalProperties: false },
+);
+const ProviderOut = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  description: Type.String(),
+  docsUrl: Type.String(),
+  verifierType: Type.String(),
+  requiredFields: Type.Array(Type.String()),
+  optionalFields: Type.Array(Type.String()),
+  setupHints: Type.Array(Type.String()),
+  idempotencyKeys: Type.Array(Type.String()),
+  handshake: Type.Union([Type.String(), Type.Null()]),
+});
+
+const Params = Type.Object({ org: Type.String() });
+const SourceParams = Type.Object({ org: Type.String(), source: Type.String() });
+const tags = ['sources'];
+
+export interface SourceRouteOptions {
+  sources: SourceService;
+  publicUrl: string | undefined;
+}
+
+export function ingestUrl(req: FastifyRequest, publicUrl: string | undefined, org: string, slug: string): string {
+  const base = publicUrl ?? `${req.protocol}://${req.host}`;
+  return `${base}/api/orgs/${org}/eventhook/in/${slug}`;
+}
+
+export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async (app, { sources, publicUrl }) => {
+  const base = '/api/orgs/:org/eventhook';
+  const out = (req: FastifyRequest, s: SourceRecord): Static<typeof SourceOut> => ({
+    id: s.id,
+    slug: s.slug,
+    name: s.name,
+    description: s.description,
+    enabled: s.enabled,
+    provider: s.provider,
+    verifier: s.verifier,
+    secrets: s.secrets.map((x) => ({ id: x.id, createdAt: iso(x.createdAt), expiresAt: isoOrNull(x.expiresAt) })),
+    ...(s.settings as SourceSettings),
+    ingestUrl: ingestUrl(req, publicUrl, s.org, s.slug),
+    createdAt: iso(s.createdAt),
+    updatedAt: iso(s.updatedAt),
+    deletedAt: isoOrNull(s.deletedAt),
+  });
+
+  app.get(
+    `${base}/providers`,
+    { config: { permission: 'read' }, schema: { tags, summary: 'Provider templates with required fields and setup hints', params: Params, response: { 200: Type.Object({ items: Type.Array(ProviderOut) }), ...AUTH_PROBLEMS } } },
+    async () => ({ items: listProviders().map(summarizeProvider) }),
+  );
+  app.post(
+    `${base}/sources`,
+    { config: { permission: 'write' }, schema: { tags, summary: 'Create a source', params: Params, body: SourceIn, response: { 201: SourceCreatedOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    async (req, reply) => {
+      const { record, generatedSecret } = await sources.create(req.params.org, req.body);
+      return reply.code(201).send({ ...out(req, record), ...(generatedSecret ? { generatedSecret } : {}) });
+    },
+  );
+  app.get(
+    `${base}/sources`,
+    { config: { permission: 'read' }, schema: { tags, summary: 'List sources', params: Params, querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }), response: { 200: Type.Object({ items: Type.Array(SourceOut) }), ...AUTH_PROBLEMS } } },
+    async (req) => ({ items: (await sources.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map((s) => out(req, s)) }),
+  );
+  app.get(
+    `${base}/sources/:source`,
+    { config: { permission: 'read' }, schema: { tags, summary: 'Get a source', params: SourceParams, response: { 200: SourceOut, ...AUTH_PROBLEMS } } },
+    async (req) => out(req, await sources.get(req.params.org, req.params.source)),
+  );
+  app.patch(
+    `${base}/sources/:source`,
+    { config: { permission: 'write' }, schema: { tags, summary: 'Update a source (partial)', params: SourceParams, body: SourcePatch, response: { 200: SourceOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    async (req) => out(req, await sources.update(req.params.org, req.params.source, req.body)),
+  );
+  app.delete(
+    `${base}/sources/:source`,
+    { config: { permission: 'write' }, schema: { tags, summary: 'Delete a source (its events stay readable)', params: SourceParams, response: { 204: Type.Null(), ...AUTH_PROBLEMS } } },
+    async (req, reply) => {
+      await sources.delete(req.params.org, req.params.source);
+      return reply.code(204).send(null);
+    },
+  );
+  app.post(
+    `${base}/sources/:source/rotate-secret`,
+    { config: { permission: 'write' }, schema: { tags, summary: 'Add a new secret; the old ones verify until the grace period ends', params: SourceParams, body: RotateIn, response: { 200: SourceCreatedOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    async (req) => {
+      const { record, generatedSecret } = await sources.rotateSecret(req.params.org, req.params.source, {
+        secret: req.body.secret,
+        graceMs: req.body.graceSeconds === undefined ? undefined : req.body.graceSeconds * 1000,
+      });
+      return { ...out(req, record), ...(generatedSecret ? { generatedSecret } : {}) };
+    },
+  );
+};

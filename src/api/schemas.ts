@@ -1,0 +1,67 @@
+// Schemas shared by several routes: problems, pagination, slugs and ids. Route-specific shapes live beside their
+// routes (STYLE §10).
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { EventhookError } from '../core/errors.js';
+
+export const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';
+
+export const Slug = Type.String({ pattern: SLUG_PATTERN, description: 'Lower-case letters, digits and inner hyphens, 1–63 characters.' });
+
+export const OrgParams = Type.Object({ org: Type.String({ description: 'The org slug.' }) });
+export type OrgParams = Static<typeof OrgParams>;
+
+export const ProblemOut = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: 'A stable EH_… code from docs/errors.md.' }),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details.' },
+);
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String({ description: 'The nextCursor of the previous page.' })),
+});
+
+export function PageOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    items: Type.Array(item),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last.' }),
+  });
+}
+
+/** Problems every authenticated route may answer. */
+export const AUTH_PROBLEMS = {
+  401: Type.Ref('Problem'),
+  403: Type.Ref('Problem'),
+  404: Type.Ref('Problem'),
+} as const;
+
+export const JsonAny = Type.Unknown({ description: 'Any JSON value.' });
+
+export const Timestamp = Type.String({ format: 'date-time' });
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+/** Cursors are opaque to clients: the base64url of the last id seen. */
+export function encodeCursor(id: string | null): string | null {
+  return id === null ? null : Buffer.from(id, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new EventhookError('EH_CURSOR_INVALID');
+  return id;
+}
+
+/** A string enum as `{type: 'string', enum: [...]}` (readable in OpenAPI), typed as the union of its values. */
+export function StringEnum<T extends string>(values: readonly T[], options: { description?: string; default?: T } = {}) {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
+}

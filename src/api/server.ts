@@ -1,0 +1,88 @@
+// Builds the HTTP server: error handling, OpenAPI, and one plugin per resource. Org-scoped routes are registered
+// inside one encapsulated scope that carries the auth hook; ingest and health stay outside it (STYLE §18).
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AccessService } from '../access/access-service.js';
+import type { WorkerApi } from '../engine/port.js';
+import type { EventQueries } from '../events/event-queries.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { RuleService } from '../routing/rule-service.js';
+import { requireAuth } from './auth.js';
+import { installMethodGuard } from './method-guard.js';
+import { handleError } from './problem.js';
+import { engineRoutes } from './routes/engine.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes, type Readiness } from './routes/health.js';
+import { orgRoutes } from './routes/orgs.js';
+import { ruleRoutes } from './routes/rules.js';
+import { ProblemOut } from './schemas.js';
+
+export interface ApiDeps {
+  logger: Logger;
+  access: AccessService;
+  rules: RuleService;
+  queries: EventQueries;
+  readiness: Readiness;
+  metrics: Metrics;
+  /** Present when the local engine serves workers. */
+  engine?: WorkerApi;
+  /** Routes outside the org scope that bring their own authentication (ingest). */
+  publicPlugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
+  /** Org-scoped routes contributed by other concerns (sources, publish, …); they get the auth hook. */
+  orgPlugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
+  /** Management request body limit (webhook bodies have their own, per source). */
+  bodyLimit?: number;
+}
+
+export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    routerOptions: { ignoreTrailingSlash: true },
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, discriminator: true },
+    },
+    // Per-request log lines for management calls; none for the high-volume ingest route and probes.
+    logController: new LogController({
+      disableRequestLogging: (req) => req.url.includes('/eventhook/in/') || req.url === '/healthz' || req.url === '/readyz',
+    }),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler(handleError);
+  installMethodGuard(app);
+  app.addSchema(ProblemOut);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Eventhook',
+        version: '0.1.0',
+        description: 'Event router and webhook gateway. Errors are RFC 9457 problem+json (codes in docs/errors.md).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(healthRoutes, { readiness: deps.readiness });
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) =>
+    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  );
+  for (const plugin of deps.publicPlugins ?? []) await app.register(plugin);
+  await app.register(async (scope) => {
+    requireAuth(scope, deps.access);
+    await scope.register(orgRoutes, { access: deps.access });
+    await scope.register(ruleRoutes, { rules: deps.rules });
+    await scope.register(eventRoutes, { queries: deps.queries });
+    if (deps.engine) await scope.register(engineRoutes, { engine: deps.engine });
+    for (const plugin of deps.orgPlugins ?? []) await scope.register(plugin);
+  });
+  return app as unknown as FastifyInstance;
+}

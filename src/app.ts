@@ -1,0 +1,206 @@
+// The composition root (STYLE §3): reads the config, picks the adapters, wires every moving part and starts the
+// roles this process runs. It is the only module that imports concrete adapters; read it top to bottom to see
+// the whole system.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { AccessService } from './access/access-service.js';
+import { buildServer } from './api/server.js';
+import { ingestRoutes } from './api/routes/ingest.js';
+import { sourceRoutes } from './api/routes/sources.js';
+import { MemoryBus } from './bus/adapters/memory/index.js';
+import { SUBJECTS, type Bus } from './bus/port.js';
+import type { Config } from './config/config.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { SecretBox } from './core/secret-box.js';
+import { LocalEngine } from './engine/adapters/local/index.js';
+import { EventQueries } from './events/event-queries.js';
+import { EventPublisher } from './events/publisher.js';
+import { GroupCommitter } from './ingest/group-committer.js';
+import { IngestService } from './ingest/ingest-service.js';
+import { LiveSources } from './ingest/live-sources.js';
+import { SourceRateLimiter } from './ingest/rate-limiter.js';
+import { SourceService } from './ingest/source-service.js';
+import { Metrics } from './observability/metrics.js';
+import { ActionWorker } from './routing/action-worker.js';
+import { RuleCache } from './routing/rule-cache.js';
+import { Router } from './routing/router.js';
+import { RuleService } from './routing/rule-service.js';
+import { TransformCache } from './routing/transform-cache.js';
+import { WorkLoop } from './routing/work-loop.js';
+import { openPostgresStore } from './store/adapters/postgres/index.js';
+import { openSqliteStore } from './store/adapters/sqlite/index.js';
+import type { Store } from './store/port.js';
+import { EventBusTargetHandler } from './targets/event-bus-target.js';
+import { PromiseTargetHandler, TaskTargetHandler, WorkflowTargetHandler } from './targets/engine-targets.js';
+import { initSandbox } from './transform/index.js';
+
+export interface App {
+  readonly config: Config;
+  readonly store: Store;
+  readonly server: FastifyInstance;
+  readonly logger: Logger;
+  /** Set on the very first start when no operator token was configured: print it once. */
+  readonly generatedOperatorToken: string | undefined;
+  /** Listens on config.port (0 = random); returns the base URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export async function openStore(config: Config, migrate = true): Promise<Store> {
+  if (config.databaseUrl.startsWith('sqlite:')) {
+    return openSqliteStore({ path: config.databaseUrl.slice('sqlite:'.length), migrate });
+  }
+  return openPostgresStore({ url: config.databaseUrl, migrate });
+}
+
+export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const metrics = new Metrics({ defaults: true });
+  await initSandbox();
+
+  // Ports and their adapters.
+  const store = await openStore(config);
+  const bus: Bus = new MemoryBus((err, subject) => logger.error({ err, subject }, 'bus subscriber failed'));
+  const box = new SecretBox(config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger));
+  const publisher = new EventPublisher(bus);
+  const engine = new LocalEngine(store, publisher, bus, clock);
+  const sandbox = { cpuMs: config.sandboxCpuMs, memoryBytes: config.sandboxMemoryBytes };
+
+  // Access, configuration services and the read side.
+  const access = new AccessService(store, clock, config.adminToken);
+  const { generatedOperatorToken } = await access.bootstrap();
+  const ruleCache = new RuleCache(store, clock, sandbox);
+  const rules = new RuleService(store, ruleCache, clock, sandbox);
+  const liveSources = new LiveSources(store, box, clock);
+  const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) => liveSources.invalidate(org, slug));
+  const queries = new EventQueries(store);
+
+  // Ingest: verify, then group-commit, then ring the doorbell.
+  const committer = new GroupCommitter(store, clock, 256, (items) => void publisher.announce(items.map((i) => i.event)));
+  const ingest = new IngestService(
+    liveSources,
+    new SourceRateLimiter(clock),
+    committer,
+    clock,
+    metrics,
+    {
+      bodyLimit: config.bodyLimitBytes,
+      maxJsonDepth: config.maxJsonDepth,
+      dedupWindowMs: config.dedupWindowMs,
+      trustedProxies: config.trustedProxies,
+    },
+    logger,
+  );
+
+  // Routing and actions.
+  const router = new Router(store, ruleCache, clock, { batchSize: config.routerBatchSize, defaultMaxAttempts: config.actionMaxAttempts }, logger);
+  const transforms = new TransformCache(sandbox);
+  const handlers = {
+    workflow: new WorkflowTargetHandler(engine),
+    task: new TaskTargetHandler(engine),
+    promise: new PromiseTargetHandler(engine),
+    event_bus: new EventBusTargetHandler(store, publisher, clock),
+  };
+  let actionLoop: WorkLoop | undefined = undefined;
+  const actions = new ActionWorker(store, bus, handlers, transforms, clock, { concurrency: config.actionConcurrency, leaseMs: config.leaseMs }, logger, undefined, () => actionLoop?.kick());
+  actionLoop = new WorkLoop(() => actions.claimAndStart(), config.sweepIntervalMs, (err) => logger.error({ err }, 'action pass failed'), () => clock.now());
+  const routerLoop = new WorkLoop(
+    async () => {
+      const r = await router.routePending();
+      if (r.actions > 0) actionLoop.kick();
+      return { more: r.more };
+    },
+    config.sweepIntervalMs,
+    (err) => logger.error({ err }, 'routing pass failed'),
+  );
+  const leaseTimer = setInterval(() => {
+    engine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed'));
+  }, config.sweepIntervalMs);
+  leaseTimer.unref();
+
+  const runsWorkers = config.role === 'all' || config.role === 'worker';
+  let workersStarted = false;
+  const server = await buildServer({
+    logger,
+    access,
+    rules,
+    queries,
+    engine,
+    metrics,
+    readiness: {
+      async check() {
+        const checks: Record<string, string> = {};
+        try {
+          await store.ping();
+          checks.store = 'ok';
+        } catch (err) {
+          checks.store = `unreachable: ${(err as Error).message}`;
+        }
+        if (runsWorkers) checks.workers = workersStarted ? 'ok' : 'starting';
+        return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
+      },
+    },
+    publicPlugins: [ingestRoutes(ingest, config.publicUrl)],
+    orgPlugins: [
+      async (app) => {
+        await app.register(sourceRoutes, { sources, publicUrl: config.publicUrl });
+      },
+    ],
+  });
+
+  if (runsWorkers) {
+    bus.subscribe(SUBJECTS.allEvents, () => routerLoop.kick());
+    routerLoop.start();
+    actionLoop.start();
+    workersStarted = true;
+  }
+
+  let closed = false;
+  return {
+    config,
+    store,
+    server,
+    logger,
+    generatedOperatorToken,
+    async listen() {
+      if (config.role === 'worker') return '';
+      return server.listen({ port: config.port, host: config.host });
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(leaseTimer);
+      await server.close();
+      await committer.drain();
+      await routerLoop.stop();
+      await actionLoop.stop();
+      await actions.drain();
+      await bus.close();
+      transforms.dispose();
+      ruleCache.dispose();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * The master key that seals secrets at rest. When none is configured, one is generated on first start and kept
+ * in `<dataDir>/master.key` (mode 0600) beside the embedded database.
+ */
+function loadOrCreateMasterKey(dataDir: string, logger: Logger): string {
+  const path = join(dataDir, 'master.key');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = SecretBox.generateKey();
+  writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  logger.warn({ path }, 'generated a master key for secrets at rest; back it up (or set EVENTHOOK_MASTER_KEY)');
+  return key;
+}

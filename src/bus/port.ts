@@ -1,0 +1,43 @@
+// The Bus port: the single publisher that routing, live streaming and lifecycle events all use (SPEC §9).
+// The store is the truth and the bus a doorbell (STYLE §15): messages name what changed; readers re-read the store.
+
+/**
+ * Subjects are dot-separated tokens, NATS style, so the JetStream adapter maps them one to one:
+ * `events.{org}.{eventId}` when an event is committed, `actions.{org}.{actionId}` when an action changes.
+ */
+export interface BusMessage<T = unknown> {
+  readonly subject: string;
+  readonly data: T;
+}
+
+export type BusHandler<T = unknown> = (message: BusMessage<T>) => void | Promise<void>;
+
+export interface Subscription {
+  unsubscribe(): void;
+}
+
+export interface Bus {
+  /** Delivers to every current subscriber whose pattern matches; resolves once the bus accepted the message. */
+  publish<T>(subject: string, data: T): Promise<void>;
+  /** `*` matches one token, `>` the rest (NATS semantics). Handler errors are logged, never thrown to publishers. */
+  subscribe<T>(pattern: string, handler: BusHandler<T>): Subscription;
+  close(): Promise<void>;
+}
+
+export const SUBJECTS = {
+  eventCommitted: (org: string, id: string) => `events.${org}.${id}`,
+  actionChanged: (org: string, id: string) => `actions.${org}.${id}`,
+  allEvents: 'events.>',
+  allActions: 'actions.>',
+} as const;
+
+/** NATS subject matching: `*` one token, `>` one or more trailing tokens. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
+}

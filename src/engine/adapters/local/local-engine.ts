@@ -1,0 +1,265 @@
+// The local engine (SPEC §7): durable workflow executions, task executions and promises in Eventhook's own store.
+// Every state change commits its lifecycle event in the same transaction, then rings the bus.
+import type { Bus } from '../../../bus/port.js';
+import type { Clock } from '../../../core/clock.js';
+import type { JsonValue } from '../../../core/envelope.js';
+import { EventhookError } from '../../../core/errors.js';
+import { newId } from '../../../core/ids.js';
+import type { EventPublisher } from '../../../events/publisher.js';
+import { stageEvents } from '../../../events/publisher.js';
+import type { ExecutionsRepo, Page, Store, StoreRepos } from '../../../store/port.js';
+import type { NewEvent, PromiseRecord, TaskRecord, WorkflowRecord } from '../../../store/records.js';
+import type {
+  ClaimRequest,
+  CreateTask,
+  Engine,
+  EngineResult,
+  ExecutionKind,
+  ExecutionListFilter,
+  PageRequest,
+  PromiseOutcome,
+  SettlePromise,
+  StartWorkflow,
+  WorkerApi,
+} from '../../port.js';
+import { executionEvent, META_EVENT, META_HOPS, promiseEvent } from './lifecycle.js';
+import { Waiters } from './waiters.js';
+
+const DEFAULT_QUEUE = 'default';
+const DEFAULT_TASK_RETRIES = 3;
+/** Long-polls re-read the store at least this often, to notice changes made by other processes. */
+const POLL_MS = 500;
+
+type Execution = WorkflowRecord | TaskRecord;
+
+export class LocalEngine implements Engine, WorkerApi {
+  readonly name = 'local';
+  private readonly waiters = new Waiters();
+
+  constructor(
+    private readonly store: Store,
+    private readonly publisher: EventPublisher,
+    private readonly bus: Bus,
+    private readonly clock: Clock,
+  ) {
+    bus.subscribe<{ topic: string }>('engine.>', (m) => this.waiters.wake(m.data.topic));
+  }
+
+  // ── Engine (called by targets) ────────────────────────────────────────────────────────────────────────────
+
+  startWorkflow(req: StartWorkflow): Promise<EngineResult> {
+    return this.createExecution('workflow', req);
+  }
+
+  createTask(req: CreateTask): Promise<EngineResult> {
+    return this.createExecution('task', req);
+  }
+
+  async settlePromise(req: SettlePromise): Promise<PromiseOutcome> {
+    const now = this.clock.now();
+    const result = await this.commit(async (tx) => {
+      const p = await this.findPromise(tx, req.org, req.promise);
+      const outcome = await tx.promises.settle(
+        req.org,
+        p.id,
+        req.mode === 'resolve'
+          ? { status: 'resolved', value: req.value ?? null, error: null }
+          : { status: 'rejected', value: null, error: req.error ?? 'rejected' },
+        now,
+      );
+      if (!outcome) throw notFound('Promise', req.promise);
+      const events = outcome.settled ? [promiseEvent(req.mode === 'resolve' ? 'resolved' : 'rejected', outcome.record, now)] : [];
+      return { value: outcome, events };
+    });
+    if (result.settled) this.ring(`promise.${req.org}.${result.record.id}`);
+    return { promiseId: result.record.id, settled: result.settled };
+  }
+
+  private async createExecution(kind: ExecutionKind, req: CreateTask): Promise<EngineResult> {
+    const now = this.clock.now();
+    const metadata: Record<string, string> = { ...(req.metadata ?? {}) };
+    if (req.causeEventId) metadata[META_EVENT] = req.causeEventId;
+    if (req.causeHopCount !== undefined) metadata[META_HOPS] = String(req.causeHopCount);
+    const base: WorkflowRecord = {
+      id: newId(kind === 'workflow' ? 'workflow' : 'task', now),
+      org: req.org,
+      kind: req.kind,
+      queue: req.queue ?? DEFAULT_QUEUE,
+      status: 'pending',
+      input: req.input,
+      output: null,
+      error: null,
+      idempotencyKey: req.idempotencyKey,
+      metadata,
+      workerId: null,
+      leaseUntil: null,
+      createdAt: now,
+      startedAt: null,
+      completedAt: null,
+    };
+    const record: Execution =
+      kind === 'task' ? { ...base, maxRetries: req.maxRetries ?? DEFAULT_TASK_RETRIES, executionCount: 0 } : base;
+    const result = await this.commit(async (tx) => {
+      const r = await this.repo(tx, kind).insertIdempotent(record);
+      return { value: r, events: r.created ? [executionEvent(kind, 'created', r.record, now)] : [] };
+    });
+    if (result.created) this.ring(`${kind}.${req.org}`);
+    return { id: result.record.id, created: result.created };
+  }
+
+  // ── WorkerApi (called by workers over HTTP) ─────────────────────────────────────────────────────────────
+
+  list(kind: 'workflow', org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<WorkflowRecord>>;
+  list(kind: 'task', org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<TaskRecord>>;
+  list(kind: ExecutionKind, org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<Execution>> {
+    return this.repo(this.store, kind).list(org, filter, page);
+  }
+
+  async get(kind: ExecutionKind, org: string, id: string): Promise<Execution> {
+    const r = await this.repo(this.store, kind).get(org, id);
+    if (!r) throw notFound(kind === 'workflow' ? 'Workflow' : 'Task', id);
+    return r;
+  }
+
+  async claim(kind: ExecutionKind, org: string, req: ClaimRequest, signal?: AbortSignal): Promise<Execution | undefined> {
+    const deadline = this.clock.now() + req.waitMs;
+    for (;;) {
+      const now = this.clock.now();
+      const claimed = await this.commit(async (tx) => {
+        const r = await this.repo(tx, kind).claim(org, { ...req, leaseUntil: now + req.leaseMs, now });
+        // The first claim starts the execution; a re-claim after an expired lease is not a new start.
+        const first = r !== undefined && ('executionCount' in r ? r.executionCount === 1 : r.startedAt === now);
+        return { value: r, events: r && first ? [executionEvent(kind, 'started', r, now)] : [] };
+      });
+      const remaining = deadline - this.clock.now();
+      if (claimed || remaining <= 0 || signal?.aborted) return claimed;
+      await this.waiters.wait(`${kind}.${org}`, Math.min(remaining, POLL_MS), signal);
+    }
+  }
+
+  async heartbeat(kind: ExecutionKind, org: string, id: string, workerId: string, leaseMs: number): Promise<Execution> {
+    const r = await this.repo(this.store, kind).update(org, id, workerId, { leaseUntil: this.clock.now() + leaseMs });
+    if (!r) throw await this.leaseError(kind, org, id);
+    return r;
+  }
+
+  async complete(kind: ExecutionKind, org: string, id: string, workerId: string, output: JsonValue): Promise<Execution> {
+    const now = this.clock.now();
+    return this.commit(async (tx) => {
+      const r = await this.repo(tx, kind).update(org, id, workerId, {
+        status: 'completed',
+        output,
+        completedAt: now,
+        leaseUntil: null,
+      });
+      if (!r) throw await this.leaseError(kind, org, id, tx);
+      return { value: r, events: [executionEvent(kind, 'completed', r, now)] };
+    });
+  }
+
+  async fail(kind: ExecutionKind, org: string, id: string, workerId: string, error: string): Promise<Execution> {
+    const now = this.clock.now();
+    const result = await this.commit(async (tx) => {
+      const current = await this.repo(tx, kind).get(org, id);
+      // A task with retries left goes back to its queue; workflows and exhausted tasks fail for good.
+      const retry = current !== undefined && 'executionCount' in current && current.executionCount <= current.maxRetries;
+      const r = await this.repo(tx, kind).update(
+        org,
+        id,
+        workerId,
+        retry
+          ? { status: 'pending', error, workerId: null, leaseUntil: null }
+          : { status: 'failed', error, completedAt: now, leaseUntil: null },
+      );
+      if (!r) throw await this.leaseError(kind, org, id, tx);
+      return { value: r, events: [executionEvent(kind, retry ? 'retrying' : 'failed', r, now)] };
+    });
+    if (result.status === 'pending') this.ring(`${kind}.${org}`);
+    return result;
+  }
+
+  async createPromise(org: string, req: { key?: string; workflowId?: string }): Promise<PromiseRecord> {
+    const now = this.clock.now();
+    const record: PromiseRecord = {
+      id: newId('promise', now),
+      org,
+      key: req.key ?? null,
+      status: 'pending',
+      value: null,
+      error: null,
+      workflowId: req.workflowId ?? null,
+      createdAt: now,
+      settledAt: null,
+    };
+    return this.commit(async (tx) => {
+      await tx.promises.insert(record);
+      return { value: record, events: [promiseEvent('created', record, now)] };
+    });
+  }
+
+  async getPromise(org: string, idOrKey: string): Promise<PromiseRecord> {
+    return this.findPromise(this.store, org, idOrKey);
+  }
+
+  async awaitPromise(org: string, idOrKey: string, timeoutMs: number, signal?: AbortSignal): Promise<PromiseRecord> {
+    const deadline = this.clock.now() + timeoutMs;
+    for (;;) {
+      const p = await this.findPromise(this.store, org, idOrKey);
+      const remaining = deadline - this.clock.now();
+      if (p.status !== 'pending' || remaining <= 0 || signal?.aborted) return p;
+      await this.waiters.wait(`promise.${org}.${p.id}`, Math.min(remaining, POLL_MS), signal);
+    }
+  }
+
+  /** Puts executions whose worker stopped heart-beating back in their queue. */
+  async releaseExpiredLeases(): Promise<number> {
+    const now = this.clock.now();
+    let n = 0;
+    for (const kind of ['workflow', 'task'] as const) {
+      const released = await this.repo(this.store, kind).releaseExpired(now);
+      n += released.length;
+      for (const r of released) this.ring(`${kind}.${r.org}`);
+    }
+    return n;
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────────────────
+
+  private repo(tx: StoreRepos, kind: ExecutionKind): ExecutionsRepo<Execution> {
+    return (kind === 'workflow' ? tx.workflows : tx.tasks) as ExecutionsRepo<Execution>;
+  }
+
+  /** Runs a state change and its lifecycle events in one transaction, then announces the events. */
+  private async commit<T>(fn: (tx: StoreRepos) => Promise<{ value: T; events: NewEvent[] }>): Promise<T> {
+    const { value, events } = await this.store.transaction(async (tx) => {
+      const out = await fn(tx);
+      await stageEvents(tx, out.events);
+      return out;
+    });
+    await this.publisher.announce(events);
+    return value;
+  }
+
+  private ring(topic: string): void {
+    this.waiters.wake(topic);
+    void this.bus.publish('engine.wake', { topic });
+  }
+
+  private async findPromise(tx: StoreRepos, org: string, ref: string): Promise<PromiseRecord> {
+    const p = ref.startsWith('key:')
+      ? await tx.promises.getByKey(org, ref.slice(4))
+      : await tx.promises.get(org, ref.startsWith('id:') ? ref.slice(3) : ref);
+    if (!p) throw notFound('Promise', ref);
+    return p;
+  }
+
+  private async leaseError(kind: ExecutionKind, org: string, id: string, tx: StoreRepos = this.store): Promise<EventhookError> {
+    const what = kind === 'workflow' ? 'Workflow' : 'Task';
+    const exists = await this.repo(tx, kind).get(org, id);
+    return exists ? new EventhookError('EH_ENGINE_LEASE_LOST', { what, id }) : notFound(what, id);
+  }
+}
+
+function notFound(what: string, id: string): EventhookError {
+  return new EventhookError('EH_ENGINE_NOT_FOUND', { what, id });
+}

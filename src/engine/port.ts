@@ -1,0 +1,91 @@
+// The Engine port (SPEC §7): what workflow, task and promise targets call. Adapters: local (built in), flovyn.
+import type { JsonValue } from '../core/envelope.js';
+import type { Page } from '../store/port.js';
+import type { ExecutionStatus, PromiseRecord, TaskRecord, WorkflowRecord } from '../store/records.js';
+
+export interface StartWorkflow {
+  org: string;
+  kind: string;
+  queue?: string;
+  input: JsonValue;
+  /** Deterministic ({eventId}:{ruleId}:{targetIndex} by default): the same key never starts a second execution. */
+  idempotencyKey: string;
+  metadata?: Record<string, string>;
+  /** The event that caused this call; lifecycle events carry it as their correlation id. */
+  causeEventId?: string;
+  /** Hop count of the causing event, so lifecycle events can stop routing loops. */
+  causeHopCount?: number;
+}
+
+export interface CreateTask extends StartWorkflow {
+  maxRetries?: number;
+}
+
+export interface SettlePromise {
+  org: string;
+  /** `id:{id}`, `key:{idempotency key}`, or a bare promise id. */
+  promise: string;
+  mode: 'resolve' | 'reject';
+  value?: JsonValue;
+  error?: string;
+}
+
+export interface EngineResult {
+  id: string;
+  /** False when the idempotency key named an existing execution. */
+  created: boolean;
+}
+
+export interface PromiseOutcome {
+  promiseId: string;
+  /** True when this call settled it; false when it was already settled (nothing changed). */
+  settled: boolean;
+}
+
+/**
+ * Errors: EventhookError with kind `not_found` (e.g. a promise not created yet — worth retrying later),
+ * `conflict` (never succeeds on retry) or `upstream`/`timeout` (transient).
+ */
+export interface Engine {
+  readonly name: string;
+  startWorkflow(req: StartWorkflow): Promise<EngineResult>;
+  createTask(req: CreateTask): Promise<EngineResult>;
+  settlePromise(req: SettlePromise): Promise<PromiseOutcome>;
+}
+
+export type ExecutionKind = 'workflow' | 'task';
+
+export interface ClaimRequest {
+  kinds: readonly string[];
+  queue: string;
+  workerId: string;
+  leaseMs: number;
+  /** Long-poll: wait up to this long for work to appear. */
+  waitMs: number;
+}
+
+/** The worker-facing side of the local engine, served over HTTP under /engine. */
+export interface WorkerApi {
+  list(kind: 'workflow', org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<WorkflowRecord>>;
+  list(kind: 'task', org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<TaskRecord>>;
+  get(kind: ExecutionKind, org: string, id: string): Promise<WorkflowRecord | TaskRecord>;
+  claim(kind: ExecutionKind, org: string, req: ClaimRequest, signal?: AbortSignal): Promise<WorkflowRecord | TaskRecord | undefined>;
+  heartbeat(kind: ExecutionKind, org: string, id: string, workerId: string, leaseMs: number): Promise<WorkflowRecord | TaskRecord>;
+  complete(kind: ExecutionKind, org: string, id: string, workerId: string, output: JsonValue): Promise<WorkflowRecord | TaskRecord>;
+  fail(kind: ExecutionKind, org: string, id: string, workerId: string, error: string): Promise<WorkflowRecord | TaskRecord>;
+  createPromise(org: string, req: { key?: string; workflowId?: string }): Promise<PromiseRecord>;
+  getPromise(org: string, idOrKey: string): Promise<PromiseRecord>;
+  /** Resolves when the promise settles or `timeoutMs` passes (then with the still-pending record). */
+  awaitPromise(org: string, idOrKey: string, timeoutMs: number, signal?: AbortSignal): Promise<PromiseRecord>;
+}
+
+export interface ExecutionListFilter {
+  kind?: string;
+  queue?: string;
+  status?: ExecutionStatus;
+}
+
+export interface PageRequest {
+  limit: number;
+  before?: string;
+}

@@ -1,0 +1,233 @@
+// The ingest pipeline (SPEC §4): resolve the source, enforce limits, read the body, answer handshakes, verify on
+// the raw bytes, parse, extract type/subject/idempotency key, commit durably — and only then acknowledge.
+import type { Clock } from '../core/clock.js';
+import { sanitizeHeaders, type JsonValue } from '../core/envelope.js';
+import { EventhookError } from '../core/errors.js';
+import { newId, type EventId } from '../core/ids.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { NewEvent } from '../store/records.js';
+import { extractEventType, extractIdempotencyKey, extractSubject } from './extract.js';
+import type { GroupCommitter } from './group-committer.js';
+import type { InboundRequest } from './inbound-request.js';
+import { isAllowed } from './ip-allow-list.js';
+import type { LiveSource, LiveSources } from './live-sources.js';
+import { parseBody } from './parse-body.js';
+import type { SourceRateLimiter } from './rate-limiter.js';
+import { checkHeaderLimits } from './request-limits.js';
+
+/** What the HTTP route hands in: the request without its body, and a reader that enforces a byte limit. */
+export interface IngestRequest extends Omit<InboundRequest, 'rawBody'> {
+  org: string;
+  slug: string;
+  rawHeaders: readonly string[];
+  forwardedFor: string | undefined;
+  /** Reads the whole body; rejects with EH_REQUEST_TOO_LARGE as soon as more than `limit` bytes arrive. */
+  readBody(limit: number): Promise<Buffer>;
+}
+
+export interface IngestReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface IngestOptions {
+  bodyLimit: number;
+  maxJsonDepth: number;
+  dedupWindowMs: number;
+  trustedProxies: readonly string[];
+}
+
+export interface IngestLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+const EVENT_METHODS = new Set(['POST', 'PUT']);
+
+export class IngestService {
+  constructor(
+    private readonly sources: LiveSources,
+    private readonly limiter: SourceRateLimiter,
+    private readonly committer: GroupCommitter,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+    private readonly options: IngestOptions,
+    private readonly log: IngestLog,
+  ) {}
+
+  async handle(req: IngestRequest): Promise<IngestReply> {
+    const source = await this.sources.get(req.org, req.slug);
+    // Unknown org, unknown source and disabled source get the same answer, so slugs cannot be probed.
+    if (!source) throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: req.slug });
+    const labels = { org: req.org, source: req.slug };
+    try {
+      checkHeaderLimits(req.rawHeaders);
+      this.checkAddress(source, req);
+      this.checkRate(source);
+    } catch (err) {
+      this.metrics.webhooksRejected.inc({ ...labels, reason: (err as EventhookError).code ?? 'error' });
+      throw err;
+    }
+    if (!EVENT_METHODS.has(req.method) && req.method !== 'GET') {
+      throw new EventhookError('EH_METHOD_NOT_ALLOWED', { method: req.method, url: req.path });
+    }
+    const limit = source.settings.bodyLimit ?? this.options.bodyLimit;
+    const rawBody = await req.readBody(limit).catch((err) => {
+      this.metrics.webhooksRejected.inc({ ...labels, reason: 'too_large' });
+      throw err;
+    });
+    const inbound: InboundRequest = { ...req, rawBody };
+    const now = this.clock.now();
+    const ctx = { now, secrets: this.sources.secrets(source, now), options: source.settings.options ?? {} };
+    const handshake = source.provider?.handshake;
+
+    if (handshake?.phase === 'before') {
+      const answer = handshake.respond(inbound, undefined, ctx);
+      if (answer) return answer;
+    }
+    if (!EVENT_METHODS.has(req.method)) {
+      throw new EventhookError('EH_METHOD_NOT_ALLOWED', { method: req.method, url: req.path });
+    }
+
+    const verdict = await source.verifier.verify(inbound, ctx);
+    if (!verdict.ok) {
+      this.metrics.webhooksRejected.inc({ ...labels, reason: verdict.reason });
+      this.log.info({ ...labels, reason: verdict.reason, detail: verdict.detail }, 'webhook rejected');
+      if (source.settings.storeRejected)
+        await this.storeRejected(source, inbound, `${verdict.reason}: ${verdict.detail}`);
+      // The sender learns only that verification failed; the reason is in the logs and the metrics.
+      throw new EventhookError('EH_INGEST_UNAUTHORIZED');
+    }
+
+    let data: JsonValue | undefined;
+    try {
+      data = parseBody(rawBody, req.headers['content-type'], { maxDepth: this.options.maxJsonDepth }).data;
+    } catch (err) {
+      if (!(err instanceof EventhookError)) throw err;
+      const eventId = await this.commitFailed(source, inbound, err.message);
+      this.metrics.webhooksRejected.inc({ ...labels, reason: 'malformed' });
+      throw new EventhookError(err.code, err.params, {
+        issues: [{ path: '/body', message: `${err.message} (stored as ${eventId})` }],
+      });
+    }
+
+    if (handshake?.phase === 'after') {
+      const answer = handshake.respond(inbound, data, ctx);
+      if (answer) return answer;
+    }
+
+    const type = extractEventType(inbound, data, {
+      provider: source.provider,
+      eventType: source.settings.eventType,
+    });
+    const subject = extractSubject(inbound, data, { provider: source.provider }) ?? null;
+    const keyPaths = source.settings.idempotencyKeys ?? source.provider?.idempotencyKeys ?? [];
+    const key = extractIdempotencyKey(inbound, data, keyPaths) ?? null;
+    const event = this.newEvent(source, inbound, now, {
+      type,
+      subject,
+      data: data ?? null,
+      key,
+      status: 'pending',
+    });
+    const windowMs = (source.settings.dedupWindowSeconds ?? 0) * 1000 || this.options.dedupWindowMs;
+    const outcome = await this.committer.submit({
+      event,
+      ...(key !== null ? { dedup: { sourceId: source.record.id, key, windowMs } } : {}),
+    });
+    if (outcome.duplicate) this.metrics.duplicates.inc(labels);
+    else this.metrics.eventsReceived.inc(labels);
+    return {
+      status: 200,
+      headers: JSON_HEADERS,
+      body: JSON.stringify({ eventId: outcome.eventId, duplicate: outcome.duplicate }),
+    };
+  }
+
+  private checkAddress(source: LiveSource, req: IngestRequest): void {
+    const allow = source.settings.ipAllowList;
+    if (!allow || allow.length === 0) return;
+    if (
+      !isAllowed(req.remoteAddress, req.forwardedFor, { allow, trustedProxies: this.options.trustedProxies })
+    ) {
+      throw new EventhookError('EH_INGEST_FORBIDDEN');
+    }
+  }
+
+  private checkRate(source: LiveSource): void {
+    const rl = source.settings.rateLimit;
+    if (!rl) return;
+    const taken = this.limiter.take(source.record.id, {
+      ratePerSecond: rl.perSecond,
+      burst: rl.burst ?? Math.max(1, Math.ceil(rl.perSecond * 2)),
+    });
+    if (!taken.ok) {
+      throw new EventhookError(
+        'EH_INGEST_RATE_LIMITED',
+        {},
+        { headers: { 'retry-after': String(taken.retryAfterSeconds) } },
+      );
+    }
+  }
+
+  private newEvent(
+    source: LiveSource,
+    req: InboundRequest,
+    now: number,
+    f: {
+      type: string;
+      subject: string | null;
+      data: JsonValue;
+      key: string | null;
+      status: NewEvent['status'];
+      error?: string;
+    },
+  ): NewEvent {
+    return {
+      id: newId('event', now) as EventId,
+      org: source.record.org,
+      sourceId: source.record.id,
+      source: `webhook:${source.record.slug}`,
+      type: f.type,
+      subject: f.subject,
+      time: now,
+      status: f.status,
+      contentType: req.headers['content-type'] ?? null,
+      rawBody: req.rawBody,
+      headers: sanitizeHeaders(req.headers, source.credentialHeaders),
+      data: f.data,
+      idempotencyKey: f.key,
+      correlationId: null,
+      traceparent: req.headers.traceparent ?? null,
+      error: f.error ?? null,
+      hopCount: 0,
+    };
+  }
+
+  /** Kept for debugging only: a `rejected` event is never routed. */
+  private async storeRejected(source: LiveSource, req: InboundRequest, reason: string): Promise<void> {
+    const event = this.newEvent(source, req, this.clock.now(), {
+      type: 'rejected',
+      subject: null,
+      data: null,
+      key: null,
+      status: 'rejected',
+      error: reason,
+    });
+    await this.committer.submit({ event });
+  }
+
+  private async commitFailed(source: LiveSource, req: InboundRequest, error: string): Promise<string> {
+    const event = this.newEvent(source, req, this.clock.now(), {
+      type: 'unparsable',
+      subject: null,
+      data: null,
+      key: null,
+      status: 'failed',
+      error,
+    });
+    return (await this.committer.submit({ event })).eventId;
+  }
+}

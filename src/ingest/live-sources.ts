@@ -1,0 +1,92 @@
+// Sources as the ingest hot path uses them: record, compiled verifier, provider template and decrypted secrets,
+// cached per (org, slug). A local change invalidates at once; changes from other processes show within TTL_MS.
+import type { Clock } from '../core/clock.js';
+import type { SecretBox } from '../core/secret-box.js';
+import type { Store } from '../store/port.js';
+import type { SourceRecord } from '../store/records.js';
+import { getProvider, type ProviderTemplate } from './providers/index.js';
+import type { SourceSettings } from './source-settings.js';
+import { createVerifier, type Verifier, type VerifierConfig } from './verifiers/index.js';
+
+const TTL_MS = 1000;
+const MAX_ENTRIES = 10_000;
+
+export interface LiveSource {
+  record: SourceRecord;
+  settings: SourceSettings;
+  verifierConfig: VerifierConfig;
+  verifier: Verifier;
+  provider: ProviderTemplate | undefined;
+  /** Headers that carry this source's credential and must not be stored with the event. */
+  credentialHeaders: string[];
+}
+
+export class LiveSources {
+  private readonly cache = new Map<string, { source: LiveSource | null; at: number }>();
+  private readonly opened = new Map<string, string>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The enabled source, or null when the org or source does not exist or is disabled (callers answer 404). */
+  async get(org: string, slug: string): Promise<LiveSource | null> {
+    const key = `${org}\n${slug}`;
+    const now = this.clock.now();
+    const hit = this.cache.get(key);
+    if (hit && now - hit.at < TTL_MS) return hit.source;
+    const record = await this.store.sources.get(org, slug);
+    const source = record && record.enabled ? this.compile(record) : null;
+    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    this.cache.set(key, { source, at: now });
+    return source;
+  }
+
+  invalidate(org: string, slug: string): void {
+    this.cache.delete(`${org}\n${slug}`);
+  }
+
+  /** Secrets that verify at `now`, newest first, in plain text (decryption is cached per sealed value). */
+  secrets(source: LiveSource, now: number): string[] {
+    return source.record.secrets
+      .filter((s) => s.expiresAt === null || s.expiresAt > now)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((s) => {
+        let plain = this.opened.get(s.sealed);
+        if (plain === undefined) {
+          plain = this.box.open(s.sealed);
+          if (this.opened.size >= MAX_ENTRIES) this.opened.clear();
+          this.opened.set(s.sealed, plain);
+        }
+        return plain;
+      });
+  }
+
+  private compile(record: SourceRecord): LiveSource {
+    const verifierConfig = record.verifier as unknown as VerifierConfig;
+    const credentialHeaders: string[] = [];
+    const c = verifierConfig as { type: string; in?: string; name?: string };
+    if (c.type === 'api_key' && (c.in ?? 'header') === 'header' && c.name)
+      credentialHeaders.push(c.name.toLowerCase());
+    return {
+      record,
+      settings: (record.settings ?? {}) as SourceSettings,
+      verifierConfig,
+      verifier: loadVerifier(verifierConfig),
+      provider: record.provider ? getProvider(record.provider) : undefined,
+      credentialHeaders,
+    };
+  }
+}
+
+/** A stored config that no longer loads (e.g. after an upgrade) rejects every request: never fail open. */
+function loadVerifier(config: VerifierConfig): Verifier {
+  try {
+    return createVerifier(config);
+  } catch (err) {
+    const detail = `the stored verifier does not load: ${(err as Error).message}`;
+    return { verify: () => ({ ok: false, reason: 'misconfigured', detail }) };
+  }
+}

@@ -1,0 +1,292 @@
+// Source management: a source is built from a provider template or a hand-configured verifier; its secret is
+// split off, checked and sealed (AES-256-GCM), and never returned. Rotation keeps old secrets valid for a grace
+// period.
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../core/clock.js';
+import type { JsonValue } from '../core/envelope.js';
+import { EventhookError, invalid } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { SecretBox } from '../core/secret-box.js';
+import type { Store } from '../store/port.js';
+import type { SourceRecord, StoredSecret } from '../store/records.js';
+import { assertSlug } from '../access/access-service.js';
+import { validateEventTypeConfig, validateIdempotencyKeyPath } from './extract.js';
+import { validateIpList } from './ip-allow-list.js';
+import { getProvider, providerVerifierConfig } from './providers/index.js';
+import { SETTINGS_FIELDS, type SourceSettings } from './source-settings.js';
+import {
+  createVerifier,
+  secretFieldOf,
+  secretRequired,
+  validateSecret,
+  type VerifierConfig,
+} from './verifiers/index.js';
+
+export interface SourceInput extends SourceSettings {
+  slug: string;
+  name?: string;
+  description?: string;
+  enabled?: boolean;
+  provider?: string;
+  secret?: string;
+  /** A hand-configured verifier; may carry its secret in its own secret field (e.g. hmac.secret). */
+  verifier?: Record<string, unknown>;
+}
+
+export type SourcePatch = Partial<Omit<SourceInput, 'slug'>> & { slug?: string };
+
+export const CUSTOM_PROVIDER = 'custom';
+export const DEFAULT_ROTATION_GRACE_MS = 24 * 3600_000;
+
+export class SourceService {
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+    private readonly maxBodyLimit: number,
+    private readonly onChange: (org: string, slug: string) => void = () => {},
+  ) {}
+
+  async create(org: string, input: SourceInput): Promise<{ record: SourceRecord; generatedSecret?: string }> {
+    assertSlug(input.slug, '/slug');
+    const now = this.clock.now();
+    const { verifier, secret, generated } = this.resolveVerifier(input);
+    const record: SourceRecord = {
+      id: newId('source', now),
+      org,
+      slug: input.slug,
+      name: input.name ?? input.slug,
+      description: input.description ?? '',
+      provider: input.provider ?? CUSTOM_PROVIDER,
+      verifier: verifier as unknown as JsonValue,
+      secrets: secret === undefined ? [] : [this.seal(secret, now)],
+      settings: this.settingsOf(input) as JsonValue,
+      enabled: input.enabled ?? true,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    await this.store.sources.insert(record);
+    this.onChange(org, record.slug);
+    return { record, ...(generated ? { generatedSecret: secret } : {}) };
+  }
+
+  async get(org: string, slug: string): Promise<SourceRecord> {
+    const source = await this.store.sources.get(org, slug);
+    if (!source) throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: slug });
+    return source;
+  }
+
+  list(org: string, opts: { includeDeleted?: boolean } = {}): Promise<SourceRecord[]> {
+    return this.store.sources.list(org, opts);
+  }
+
+  /** Partial update. A new provider, verifier or secret replaces the old one (no grace: use rotateSecret). */
+  async update(org: string, slug: string, patch: SourcePatch): Promise<SourceRecord> {
+    const current = await this.get(org, slug);
+    const now = this.clock.now();
+    if (patch.slug !== undefined) assertSlug(patch.slug, '/slug');
+    const next: SourceRecord = { ...current, updatedAt: now };
+    if (patch.slug !== undefined) next.slug = patch.slug;
+    if (patch.name !== undefined) next.name = patch.name;
+    if (patch.description !== undefined) next.description = patch.description;
+    if (patch.enabled !== undefined) next.enabled = patch.enabled;
+    const settings = { ...(current.settings as SourceSettings) };
+    for (const f of SETTINGS_FIELDS)
+      if (patch[f] !== undefined) (settings as Record<string, unknown>)[f] = patch[f];
+    if (patch.provider !== undefined || patch.verifier !== undefined || patch.secret !== undefined) {
+      const provider =
+        patch.provider ?? (patch.verifier ? CUSTOM_PROVIDER : (current.provider ?? CUSTOM_PROVIDER));
+      const verifier =
+        patch.verifier ?? (provider === CUSTOM_PROVIDER ? { ...(current.verifier as object) } : undefined);
+      const keepSecret = patch.secret === undefined && !this.carriesSecret(verifier);
+      const resolved = this.resolveVerifier({
+        ...settings,
+        slug: next.slug,
+        provider,
+        verifier,
+        secret: patch.secret ?? (keepSecret ? this.activeSecrets(current, now)[0] : undefined),
+      });
+      next.provider = provider;
+      next.verifier = resolved.verifier as unknown as JsonValue;
+      if (!keepSecret) next.secrets = resolved.secret === undefined ? [] : [this.seal(resolved.secret, now)];
+    } else if (patch.options !== undefined && current.provider && current.provider !== CUSTOM_PROVIDER) {
+      next.verifier = providerVerifierConfig(current.provider, patch.options) as unknown as JsonValue;
+    }
+    next.settings = this.settingsOf({ ...settings, slug: next.slug }) as JsonValue;
+    await this.store.sources.update(next);
+    this.onChange(org, slug);
+    if (next.slug !== slug) this.onChange(org, next.slug);
+    return next;
+  }
+
+  async delete(org: string, slug: string): Promise<void> {
+    if (!(await this.store.sources.softDelete(org, slug, this.clock.now()))) {
+      throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: slug });
+    }
+    this.onChange(org, slug);
+  }
+
+  /**
+   * Adds a new secret (given, or generated when the verifier lets Eventhook choose it); the current ones keep
+   * verifying until `graceMs` from now.
+   */
+  async rotateSecret(
+    org: string,
+    slug: string,
+    opts: { secret?: string; graceMs?: number },
+  ): Promise<{ record: SourceRecord; generatedSecret?: string }> {
+    const current = await this.get(org, slug);
+    const config = current.verifier as unknown as VerifierConfig;
+    if (secretFieldOf(config.type) === null) {
+      throw invalid(
+        [{ path: '/secret', message: `a ${config.type} verifier has no secret to rotate` }],
+        'EH_SOURCE_INVALID',
+      );
+    }
+    const now = this.clock.now();
+    const generated = opts.secret === undefined;
+    const secret = opts.secret ?? generateSecret(config);
+    validateSecret(config, secret);
+    const expiresAt = now + (opts.graceMs ?? DEFAULT_ROTATION_GRACE_MS);
+    const kept = current.secrets
+      .filter((s) => s.expiresAt === null || s.expiresAt > now)
+      .map((s) => ({ ...s, expiresAt: s.expiresAt === null ? expiresAt : Math.min(s.expiresAt, expiresAt) }));
+    const next: SourceRecord = { ...current, secrets: [this.seal(secret, now), ...kept], updatedAt: now };
+    await this.store.sources.update(next);
+    this.onChange(org, slug);
+    return { record: next, ...(generated ? { generatedSecret: secret } : {}) };
+  }
+
+  /** Secrets that verify now, newest first, decrypted. */
+  activeSecrets(source: SourceRecord, now: number): string[] {
+    return source.secrets
+      .filter((s) => s.expiresAt === null || s.expiresAt > now)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .map((s) => this.box.open(s.sealed));
+  }
+
+  private resolveVerifier(input: SourceInput): {
+    verifier: VerifierConfig;
+    secret?: string;
+    generated: boolean;
+  } {
+    const provider = input.provider ?? CUSTOM_PROVIDER;
+    let verifier: VerifierConfig;
+    let secret = input.secret;
+    if (provider !== CUSTOM_PROVIDER) {
+      if (!getProvider(provider)) throw new EventhookError('EH_PROVIDER_UNKNOWN', { provider });
+      if (input.verifier !== undefined) {
+        throw invalid(
+          [
+            {
+              path: '/verifier',
+              message: `give either a provider or a verifier, not both (provider ${provider})`,
+            },
+          ],
+          'EH_SOURCE_INVALID',
+        );
+      }
+      verifier = providerVerifierConfig(provider, input.options ?? {});
+    } else {
+      if (input.verifier === undefined) {
+        throw invalid(
+          [
+            {
+              path: '/verifier',
+              message: 'is required when no provider is given (or use provider: "custom")',
+            },
+          ],
+          'EH_SOURCE_INVALID',
+        );
+      }
+      const { config, secret: inner } = splitSecret(input.verifier);
+      if (inner !== undefined && secret !== undefined && inner !== secret) {
+        throw invalid(
+          [{ path: '/secret', message: 'given twice with different values (top level and in the verifier)' }],
+          'EH_SOURCE_INVALID',
+        );
+      }
+      secret ??= inner;
+      verifier = config as VerifierConfig;
+      createVerifier(verifier);
+    }
+    let generated = false;
+    if (secret === undefined && secretRequired(verifier)) {
+      if (!canGenerate(verifier)) {
+        const field =
+          provider === CUSTOM_PROVIDER ? `/verifier/${secretFieldOf(verifier.type) ?? 'secret'}` : '/secret';
+        throw invalid([{ path: field, message: 'is required' }], 'EH_SOURCE_INVALID');
+      }
+      secret = generateSecret(verifier);
+      generated = true;
+    }
+    if (secret !== undefined) {
+      if (secretFieldOf(verifier.type) === null) {
+        throw invalid(
+          [{ path: '/secret', message: `a ${verifier.type} verifier takes no secret` }],
+          'EH_SOURCE_INVALID',
+        );
+      }
+      validateSecret(verifier, secret);
+    }
+    return { verifier, secret, generated };
+  }
+
+  private carriesSecret(verifier: Record<string, unknown> | undefined): boolean {
+    if (!verifier || typeof verifier.type !== 'string') return false;
+    const field = secretFieldOf(verifier.type as VerifierConfig['type']);
+    return field !== null && verifier[field] !== undefined;
+  }
+
+  private settingsOf(input: SourceSettings & { slug: string }): SourceSettings {
+    const s: SourceSettings = {};
+    for (const f of SETTINGS_FIELDS) if (input[f] !== undefined) (s as Record<string, unknown>)[f] = input[f];
+    s.idempotencyKeys?.forEach((p, i) => validateIdempotencyKeyPath(p, i));
+    if (s.eventType) validateEventTypeConfig(s.eventType);
+    if (s.ipAllowList) validateIpList(s.ipAllowList, 'ipAllowList');
+    if (s.bodyLimit !== undefined && s.bodyLimit > this.maxBodyLimit) {
+      throw invalid(
+        [{ path: '/bodyLimit', message: `must be at most ${this.maxBodyLimit} bytes` }],
+        'EH_SOURCE_INVALID',
+      );
+    }
+    return s;
+  }
+
+  private seal(secret: string, now: number): StoredSecret {
+    return {
+      id: newId('source', now).replace('src_', 'sec_'),
+      sealed: this.box.seal(secret),
+      createdAt: now,
+      expiresAt: null,
+    };
+  }
+}
+
+/** Takes the secret out of a hand-written verifier config (its field depends on the type). */
+function splitSecret(verifier: Record<string, unknown>): {
+  config: Record<string, unknown>;
+  secret?: string;
+} {
+  const type = verifier.type;
+  const field = typeof type === 'string' ? secretFieldOf(type as VerifierConfig['type']) : null;
+  if (field === null || !(field in verifier)) return { config: verifier };
+  const { [field]: secret, ...config } = verifier;
+  if (typeof secret !== 'string') {
+    throw invalid([{ path: `/verifier/${field}`, message: 'must be a string' }], 'EH_SOURCE_INVALID');
+  }
+  return { config, secret };
+}
+
+/** Shared-secret schemes where Eventhook may pick the secret and show it once (the sender is configured with it). */
+function canGenerate(v: VerifierConfig): boolean {
+  return v.type === 'hmac' || v.type === 'token' || v.type === 'api_key' || v.type === 'standard_webhooks';
+}
+
+function generateSecret(v: VerifierConfig): string {
+  if (v.type === 'standard_webhooks') return `whsec_${randomBytes(32).toString('base64')}`;
+  if (!canGenerate(v))
+    throw invalid([{ path: '/secret', message: `give the new ${v.type} secret` }], 'EH_SOURCE_INVALID');
+  return randomBytes(24).toString('base64url');
+}

@@ -1,0 +1,52 @@
+// Prometheus metrics (SPEC §10): one registry per running app, so tests can run several apps in one process.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly eventsReceived = new Counter({
+    name: 'eventhook_events_received_total',
+    help: 'Events accepted and committed, by org and source.',
+    labelNames: ['org', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly webhooksRejected = new Counter({
+    name: 'eventhook_webhooks_rejected_total',
+    help: 'Webhooks refused by their source, by reason (verification reasons, rate_limited, too_large, …).',
+    labelNames: ['org', 'source', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'eventhook_webhooks_duplicate_total',
+    help: 'Webhooks answered as duplicates of an earlier delivery.',
+    labelNames: ['org', 'source'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsRouted = new Counter({
+    name: 'eventhook_events_routed_total',
+    help: 'Events through routing, by outcome (routed, unrouted, failed).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+  readonly actionAttempts = new Counter({
+    name: 'eventhook_action_attempts_total',
+    help: 'Action attempts by target type and outcome.',
+    labelNames: ['target', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly attemptLatency = new Histogram({
+    name: 'eventhook_action_attempt_seconds',
+    help: 'Duration of action attempts (outbound delivery latency for webhook targets).',
+    labelNames: ['target'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly queueDepth = new Gauge({
+    name: 'eventhook_actions_in_flight',
+    help: 'Actions being attempted by this process.',
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaults?: boolean } = {}) {
+    if (options.defaults) collectDefaultMetrics({ register: this.registry });
+  }
+}

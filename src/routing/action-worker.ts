@@ -1,0 +1,130 @@
+// The action worker: claims due actions with a lease, builds each target's input, runs the target, and records
+// the attempt and the action's next state (succeeded, failed with a retry time, or dead) — one transition per
+// attempt (STYLE §16). A crash mid-attempt leaves the lease to expire; the action is then claimed again, and the
+// target's idempotency key keeps the effect single.
+import type { Bus } from '../bus/port.js';
+import { SUBJECTS } from '../bus/port.js';
+import type { Clock } from '../core/clock.js';
+import type { JsonValue } from '../core/envelope.js';
+import { newId } from '../core/ids.js';
+import { toEnvelope } from '../events/publisher.js';
+import type { Store } from '../store/port.js';
+import type { ActionRecord } from '../store/records.js';
+import { isPermanent, TargetFailure, type AttemptDetails, type TargetHandler } from '../targets/target-handler.js';
+import type { RetryPolicy } from '../targets/target-schema.js';
+import type { TransformCache } from './transform-cache.js';
+import { retryDelayMs } from './retry-delay.js';
+
+export interface ActionWorkerOptions {
+  concurrency: number;
+  leaseMs: number;
+}
+
+export interface ActionLog {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/** Hooks for target types that need to know when an action dies (webhooks emit delivery.dead). */
+export type OnDead = (action: ActionRecord, error: string) => Promise<void>;
+
+export class ActionWorker {
+  private inFlight = 0;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly handlers: Readonly<Record<string, TargetHandler>>,
+    private readonly transforms: TransformCache,
+    private readonly clock: Clock,
+    private readonly options: ActionWorkerOptions,
+    private readonly log: ActionLog,
+    private readonly onDead: OnDead = async () => {},
+    private readonly kick: () => void = () => {},
+  ) {}
+
+  /** One pass: claim as many due actions as there is room for and start them. */
+  async claimAndStart(): Promise<{ more: boolean; wakeAt: number | null }> {
+    const room = this.options.concurrency - this.inFlight;
+    if (room <= 0) return { more: false, wakeAt: null };
+    const claimed = await this.store.actions.claimDue(this.clock.now(), room, this.options.leaseMs);
+    for (const action of claimed) {
+      this.inFlight++;
+      const p = this.execute(action).finally(() => {
+        this.inFlight--;
+        this.running.delete(p);
+        this.kick();
+      });
+      this.running.add(p);
+    }
+    if (claimed.length === room) return { more: true, wakeAt: null };
+    return { more: false, wakeAt: await this.store.actions.nextDueAt() };
+  }
+
+  /** Waits for the attempts under way. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async execute(action: ActionRecord): Promise<void> {
+    const started = this.clock.now();
+    const t0 = performance.now();
+    let result: JsonValue = null;
+    let details: AttemptDetails | undefined;
+    let failure: unknown;
+    try {
+      const handler = this.handlers[action.targetType];
+      if (!handler) throw new TargetFailure(`no handler for target type ${action.targetType}`, { permanent: true });
+      const event = await this.store.events.get(action.org, action.eventId);
+      if (!event) throw new TargetFailure(`event ${action.eventId} no longer exists`, { permanent: true });
+      const envelope = toEnvelope(event);
+      const target = action.target as { input?: unknown };
+      const input = this.transforms.get(target.input).apply(envelope);
+      ({ result, attempt: details } = await handler.run({ action, event, envelope, input }));
+    } catch (err) {
+      failure = err;
+      if (err instanceof TargetFailure) details = err.opts.attempt;
+    }
+    const latencyMs = Math.round(performance.now() - t0);
+    const now = this.clock.now();
+    const attempt = {
+      id: newId('attempt', now),
+      actionId: action.id,
+      org: action.org,
+      number: action.attempts,
+      startedAt: started,
+      latencyMs,
+      statusCode: details?.statusCode ?? null,
+      request: details?.request ?? null,
+      responseHeaders: details?.responseHeaders ?? null,
+      responseBody: details?.responseBody ?? null,
+    };
+    if (failure === undefined) {
+      await this.store.transaction(async (tx) => {
+        await tx.attempts.insert({ ...attempt, outcome: 'succeeded', error: null });
+        await tx.actions.succeed(action.id, result, now);
+      });
+    } else {
+      const message = (failure as Error)?.message ?? String(failure);
+      const next = this.nextAttemptAt(action, failure, now);
+      const outcome = failure instanceof TargetFailure && failure.opts.outcome ? failure.opts.outcome : 'failed';
+      await this.store.transaction(async (tx) => {
+        await tx.attempts.insert({ ...attempt, outcome, error: message });
+        await tx.actions.fail(action.id, message, next, now);
+      });
+      if (next === null) {
+        this.log.warn({ action: action.id, event: action.eventId, error: message }, 'action dead');
+        await this.onDead(action, message).catch((err) => this.log.error({ err }, 'dead-action hook failed'));
+      }
+    }
+    await this.bus.publish(SUBJECTS.actionChanged(action.org, action.id), { id: action.id, eventId: action.eventId });
+  }
+
+  private nextAttemptAt(action: ActionRecord, failure: unknown, now: number): number | null {
+    if (isPermanent(failure) || action.attempts >= action.maxAttempts) return null;
+    const retryAfter = failure instanceof TargetFailure ? failure.opts.retryAfterMs : undefined;
+    const policy = (action.target as { retry?: RetryPolicy }).retry;
+    return now + (retryAfter ?? retryDelayMs(policy, action.attempts));
+  }
+}

@@ -1,0 +1,102 @@
+// The router (SPEC §5): takes committed events, matches the org's rules, and turns every target of every
+// matching rule into one Action — all in one transaction with the event's status change, so each event is
+// routed exactly once even if the process dies at any point.
+import type { Clock } from '../core/clock.js';
+import { newId } from '../core/ids.js';
+import { toEnvelope } from '../events/publisher.js';
+import type { Store } from '../store/port.js';
+import type { EventRecord, EventStatus, NewAction } from '../store/records.js';
+import { MAX_HOPS } from '../targets/event-bus-target.js';
+import type { RetryPolicy } from '../targets/target-schema.js';
+import type { RuleCache } from './rule-cache.js';
+
+export interface RouterOptions {
+  batchSize: number;
+  defaultMaxAttempts: number;
+}
+
+export interface RoutingLog {
+  error(obj: object, msg: string): void;
+}
+
+interface Decision {
+  event: EventRecord;
+  status: EventStatus;
+  error: string | null;
+  actions: NewAction[];
+}
+
+export class Router {
+  constructor(
+    private readonly store: Store,
+    private readonly rules: RuleCache,
+    private readonly clock: Clock,
+    private readonly options: RouterOptions,
+    private readonly log: RoutingLog,
+  ) {}
+
+  /** Routes one batch of pending events; returns how many it routed (a full batch means there may be more). */
+  async routePending(): Promise<{ routed: number; more: boolean; actions: number }> {
+    const events = await this.store.events.listPending(this.options.batchSize);
+    if (events.length === 0) return { routed: 0, more: false, actions: 0 };
+    const decisions: Decision[] = [];
+    for (const event of events) decisions.push(await this.decide(event));
+    const now = this.clock.now();
+    let routed = 0;
+    let actions = 0;
+    await this.store.transaction(async (tx) => {
+      for (const d of decisions) {
+        // Conditional on the event still being pending: a second router that raced us changes nothing.
+        if (!(await tx.events.finishRouting(d.event.id, d.status, now, d.error))) continue;
+        await tx.actions.insertMany(d.actions, now);
+        routed++;
+        actions += d.actions.length;
+      }
+    });
+    return { routed, more: events.length === this.options.batchSize, actions };
+  }
+
+  private async decide(event: EventRecord): Promise<Decision> {
+    if (event.hopCount > MAX_HOPS) {
+      return { event, status: 'failed', error: `hop limit ${MAX_HOPS} exceeded (routing loop?)`, actions: [] };
+    }
+    const set = await this.rules.get(event.org);
+    const envelope = toEnvelope(event);
+    const routeSeq = event.routeSeq + 1;
+    const now = this.clock.now();
+    const actions: NewAction[] = [];
+    for (const ruleId of set.matcher.match(envelope)) {
+      const rule = set.rules.get(ruleId);
+      if (!rule) continue;
+      let filterError: string | null = null;
+      if (rule.filter) {
+        try {
+          if (!rule.filter.test(envelope)) continue;
+        } catch (err) {
+          // A broken filter fails only this rule's actions, visibly, instead of silently dropping the event.
+          filterError = `filter failed: ${(err as Error).message}`;
+          this.log.error({ err, rule: rule.record.id, event: event.id }, 'rule filter failed');
+        }
+      }
+      rule.record.targets.forEach((target, targetIndex) => {
+        const t = target as { type: string; retry?: RetryPolicy };
+        actions.push({
+          id: newId('action', now),
+          org: event.org,
+          eventId: event.id,
+          ruleId: rule.record.id,
+          ruleName: rule.record.name,
+          targetIndex,
+          targetType: t.type,
+          target,
+          routeSeq,
+          maxAttempts: t.retry?.maxAttempts ?? this.options.defaultMaxAttempts,
+          idempotencyKey: `${event.id}:${rule.record.id}:${targetIndex}`,
+          nextAttemptAt: now,
+          ...(filterError !== null ? { status: 'dead' as const, lastError: filterError } : {}),
+        });
+      });
+    }
+    return { event, status: actions.length > 0 ? 'routed' : 'unrouted', error: null, actions };
+  }
+}

@@ -1,0 +1,95 @@
+// Rule management: validation at save time (pattern, filter, targets — so a rule that saves is a rule that
+// runs), storage, and invalidation of the compiled rules.
+import type { Clock } from '../core/clock.js';
+import { EventhookError } from '../core/errors.js';
+import type { JsonValue } from '../core/envelope.js';
+import { isId, newId, type RuleId } from '../core/ids.js';
+import { validatePattern } from '../rules/index.js';
+import type { Store } from '../store/port.js';
+import type { RuleRecord } from '../store/records.js';
+import { validateTargets } from '../targets/validate-targets.js';
+import { compileFilter, type SandboxLimits } from '../transform/index.js';
+import type { RuleCache } from './rule-cache.js';
+
+export interface RuleInput {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+  pattern: JsonValue;
+  filter?: string | null;
+  targets: JsonValue[];
+}
+
+export class RuleService {
+  constructor(
+    private readonly store: Store,
+    private readonly cache: RuleCache,
+    private readonly clock: Clock,
+    private readonly limits: SandboxLimits,
+  ) {}
+
+  async create(org: string, input: RuleInput): Promise<RuleRecord> {
+    this.validate(input);
+    const now = this.clock.now();
+    const record: RuleRecord = {
+      id: newId('rule', now),
+      org,
+      name: input.name,
+      description: input.description ?? '',
+      enabled: input.enabled ?? true,
+      pattern: input.pattern,
+      filter: input.filter ?? null,
+      targets: input.targets,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    await this.store.transaction((tx) => tx.rules.insert(record));
+    this.cache.invalidate(org);
+    return record;
+  }
+
+  /** Applies a partial update; omitted fields keep their value, `filter: null` removes the filter. */
+  async update(org: string, ref: string, patch: Partial<RuleInput>): Promise<RuleRecord> {
+    const current = await this.get(org, ref);
+    const next: RuleRecord = {
+      ...current,
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+      ...(patch.pattern !== undefined ? { pattern: patch.pattern } : {}),
+      ...(patch.filter !== undefined ? { filter: patch.filter } : {}),
+      ...(patch.targets !== undefined ? { targets: patch.targets } : {}),
+      updatedAt: this.clock.now(),
+    };
+    this.validate({ ...next, filter: next.filter });
+    await this.store.transaction((tx) => tx.rules.update(next));
+    this.cache.invalidate(org);
+    return next;
+  }
+
+  /** A rule by id (`rule_…`) or by name; deleted rules stay readable by id. */
+  async get(org: string, ref: string, opts: { includeDeleted?: boolean } = {}): Promise<RuleRecord> {
+    const rule = isId('rule', ref)
+      ? await this.store.rules.get(org, ref, opts)
+      : (await this.store.rules.list(org)).find((r) => r.name === ref);
+    if (!rule) throw new EventhookError('EH_RULE_NOT_FOUND', { rule: ref });
+    return rule;
+  }
+
+  list(org: string, opts: { includeDeleted?: boolean } = {}): Promise<RuleRecord[]> {
+    return this.store.rules.list(org, opts);
+  }
+
+  async delete(org: string, ref: string): Promise<void> {
+    const rule = await this.get(org, ref);
+    await this.store.transaction((tx) => tx.rules.softDelete(org, rule.id as RuleId, this.clock.now()));
+    this.cache.invalidate(org);
+  }
+
+  private validate(input: RuleInput): void {
+    validatePattern(input.pattern);
+    if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
+    validateTargets(input.targets, '/targets', this.limits);
+  }
+}

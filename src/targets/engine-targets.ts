@@ -1,0 +1,84 @@
+// workflow, task and promise targets: calls to the Engine port with a deterministic idempotency key, so retries
+// and replays never start the same workflow twice.
+import type { JsonValue } from '../core/envelope.js';
+import { EventhookError } from '../core/errors.js';
+import type { Engine } from '../engine/port.js';
+import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
+import type { PromiseTarget, TaskTarget, WorkflowTarget } from './target-schema.js';
+import type { TargetContext, TargetHandler } from './target-handler.js';
+
+/** JMESPath expressions of targets, compiled once per distinct expression. */
+const compiled = new Map<string, JmespathFn>();
+function jmes(expr: string): JmespathFn {
+  let fn = compiled.get(expr);
+  if (!fn) {
+    fn = compileJmespath(expr);
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(expr, fn);
+  }
+  return fn;
+}
+
+function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
+  if (expr === undefined) return ctx.action.idempotencyKey;
+  const value = jmes(expr)(ctx.envelope);
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new EventhookError('EH_TRANSFORM_FAILED', { reason: `idempotencyKey gave ${JSON.stringify(value)}, not a string` });
+  }
+  return String(value);
+}
+
+export class WorkflowTargetHandler implements TargetHandler {
+  constructor(private readonly engine: Engine) {}
+  async run(ctx: TargetContext) {
+    const t = ctx.action.target as unknown as WorkflowTarget;
+    const r = await this.engine.startWorkflow({
+      org: ctx.action.org,
+      kind: t.kind,
+      queue: t.queue,
+      input: ctx.input,
+      idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
+      metadata: t.metadata,
+      causeEventId: ctx.event.id,
+      causeHopCount: ctx.event.hopCount,
+    });
+    return { result: { workflowId: r.id, created: r.created } };
+  }
+}
+
+export class TaskTargetHandler implements TargetHandler {
+  constructor(private readonly engine: Engine) {}
+  async run(ctx: TargetContext) {
+    const t = ctx.action.target as unknown as TaskTarget;
+    const r = await this.engine.createTask({
+      org: ctx.action.org,
+      kind: t.kind,
+      queue: t.queue,
+      maxRetries: t.maxRetries,
+      input: ctx.input,
+      idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
+      causeEventId: ctx.event.id,
+      causeHopCount: ctx.event.hopCount,
+    });
+    return { result: { taskId: r.id, created: r.created } };
+  }
+}
+
+export class PromiseTargetHandler implements TargetHandler {
+  constructor(private readonly engine: Engine) {}
+  async run(ctx: TargetContext) {
+    const t = ctx.action.target as unknown as PromiseTarget;
+    const ref = jmes(t.promise)(ctx.envelope);
+    if (typeof ref !== 'string' || ref === '' || ref === 'key:') {
+      throw new EventhookError('EH_TRANSFORM_FAILED', { reason: `promise gave ${JSON.stringify(ref)}, not a promise id or key:<key>` });
+    }
+    const value: JsonValue = t.value !== undefined ? jmes(t.value)(ctx.envelope) : ctx.input;
+    let error: string | undefined;
+    if (t.mode === 'reject') {
+      const e = t.error !== undefined ? jmes(t.error)(ctx.envelope) : null;
+      error = typeof e === 'string' ? e : e === null ? `rejected by rule ${ctx.action.ruleName}` : JSON.stringify(e);
+    }
+    const r = await this.engine.settlePromise({ org: ctx.action.org, promise: ref, mode: t.mode, value, error });
+    return { result: { promiseId: r.promiseId, settled: r.settled } };
+  }
+}

@@ -1,0 +1,50 @@
+// Save-time validation of a rule's targets: shape, JMESPath expressions and input transforms, each error located
+// (`/targets/1/promise: …`), so a rule that saves is a rule that can run.
+import { Value } from '@sinclair/typebox/value';
+import { EventhookError, type FieldIssue } from '../core/errors.js';
+import { compileJmespath } from '../transform/jmespath.js';
+import { compileTransform, type SandboxLimits, type TransformSpec } from '../transform/index.js';
+import { EventBusTarget, PromiseTarget, TARGET_TYPES, TaskTarget, WebhookTarget, WorkflowTarget, type Target } from './target-schema.js';
+
+const SCHEMAS = {
+  workflow: WorkflowTarget,
+  task: TaskTarget,
+  promise: PromiseTarget,
+  webhook: WebhookTarget,
+  event_bus: EventBusTarget,
+} as const;
+
+/** Throws EH_TARGET_INVALID (or the transform's own code) naming the first offending field of each target. */
+export function validateTargets(targets: unknown, path = '/targets', limits?: SandboxLimits): Target[] {
+  if (!Array.isArray(targets) || targets.length === 0) {
+    throw targetError([{ path, message: 'must be a non-empty array of targets' }]);
+  }
+  if (targets.length > 10) throw targetError([{ path, message: 'at most 10 targets per rule' }]);
+  return targets.map((t, i) => validateTarget(t, `${path}/${i}`, limits));
+}
+
+function validateTarget(target: unknown, path: string, limits?: SandboxLimits): Target {
+  const type = (target as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !(TARGET_TYPES as readonly string[]).includes(type)) {
+    throw targetError([{ path: `${path}/type`, message: `must be one of ${TARGET_TYPES.join(', ')}` }]);
+  }
+  const schema = SCHEMAS[type as keyof typeof SCHEMAS];
+  const issues: FieldIssue[] = [...Value.Errors(schema, target)].map((e) => ({
+    path: `${path}${e.path}`,
+    message: e.message,
+  }));
+  if (issues.length > 0) throw targetError(issues);
+  const t = target as Target;
+  for (const field of ['idempotencyKey', 'promise', 'value', 'error'] as const) {
+    const expr = (t as Record<string, unknown>)[field];
+    if (typeof expr === 'string') compileJmespath(expr, `${path}/${field}`);
+  }
+  // Compiled only to prove it compiles; the action worker keeps its own compiled copy.
+  compileTransform(t.input as TransformSpec | undefined, `${path}/input`, limits).dispose?.();
+  return t;
+}
+
+function targetError(issues: FieldIssue[]): EventhookError {
+  const first = issues[0]!;
+  return new EventhookError('EH_TARGET_INVALID', { path: first.path, reason: first.message }, { issues });
+}

@@ -1,0 +1,74 @@
+// Issue 2: a worker creates a promise and awaits it; a webhook matching a promise rule resolves it; a second
+// identical webhook changes nothing.
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+
+const SECRET = 'payments-secret';
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`promise round trip — ${backend}`, () => {
+    let t: TestApp;
+    const base = '/api/orgs/default/eventhook';
+
+    beforeAll(async () => {
+      t = await startTestApp(backend);
+      expect(
+        (
+          await t.api.post(`${base}/sources`, {
+            slug: 'payments',
+            verifier: { type: 'hmac', header: 'x-signature', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=', secret: SECRET },
+          })
+        ).status,
+      ).toBe(201);
+      const rule = await t.api.post(`${base}/rules`, {
+        name: 'payment-resolves-promise',
+        pattern: { source: ['webhook:payments'], type: ['payment.succeeded'] },
+        targets: [{ type: 'promise', mode: 'resolve', promise: "join('', ['key:payment:', data.paymentId])", value: 'data' }],
+      });
+      expect(rule.status).toBe(201);
+    });
+    afterAll(async () => t?.close());
+
+    const deliver = (body: string) =>
+      fetch(`${t.url}${base}/in/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` },
+        body,
+      });
+
+    it('resolves the awaited promise once', async () => {
+      const created = await t.api.post(`${base}/engine/promises`, { key: 'payment:pi_42' });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ key: 'payment:pi_42', status: 'pending' });
+      const waiting = t.api.get(`${base}/engine/promises/${created.body.id}/await?timeoutMs=15000`);
+
+      const body = JSON.stringify({ type: 'payment.succeeded', paymentId: 'pi_42', amount: 1299 });
+      const first = await deliver(body);
+      expect(first.status).toBe(200);
+      const resolved = await waiting;
+      expect(resolved.status).toBe(200);
+      expect(resolved.body).toMatchObject({ id: created.body.id, status: 'resolved', value: { type: 'payment.succeeded', paymentId: 'pi_42', amount: 1299 } });
+
+      // The same payment reported again (a new delivery, so not a duplicate at ingest): the promise keeps its value.
+      const second = await deliver(JSON.stringify({ type: 'payment.succeeded', paymentId: 'pi_42', amount: 1 }));
+      const { eventId } = (await second.json()) as { eventId: string };
+      const action = await eventually(async () => {
+        const e = await t.api.get(`${base}/events/${eventId}`);
+        return e.body.actions?.[0]?.status === 'succeeded' ? e.body.actions[0] : undefined;
+      });
+      expect(action.result).toEqual({ promiseId: created.body.id, settled: false });
+      const after = await t.api.get(`${base}/engine/promises/key:payment:pi_42`);
+      expect(after.body).toMatchObject({ status: 'resolved', value: { amount: 1299 }, settledAt: resolved.body.settledAt });
+    });
+
+    it('returns a still-pending promise when the long-poll times out', async () => {
+      const created = await t.api.post(`${base}/engine/promises`, { key: 'payment:never' });
+      const started = Date.now();
+      const res = await t.api.get(`${base}/engine/promises/${created.body.id}/await?timeoutMs=300`);
+      expect(res.body.status).toBe('pending');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    });
+  });
+}
