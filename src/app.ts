@@ -8,6 +8,7 @@ import pino, { type Logger } from 'pino';
 import { AccessService } from './access/access-service.js';
 import { buildServer } from './api/server.js';
 import { ingestRoutes } from './api/routes/ingest.js';
+import { publishRoutes } from './api/routes/publish.js';
 import { sourceRoutes } from './api/routes/sources.js';
 import { MemoryBus } from './bus/adapters/memory/index.js';
 import { SUBJECTS, type Bus } from './bus/port.js';
@@ -16,9 +17,11 @@ import { systemClock, type Clock } from './core/clock.js';
 import { SecretBox } from './core/secret-box.js';
 import { LocalEngine } from './engine/adapters/local/index.js';
 import { EventQueries } from './events/event-queries.js';
+import { ReplayService } from './events/replay-service.js';
 import { EventPublisher } from './events/publisher.js';
 import { GroupCommitter } from './ingest/group-committer.js';
 import { IngestService } from './ingest/ingest-service.js';
+import { PublishService } from './ingest/publish-service.js';
 import { LiveSources } from './ingest/live-sources.js';
 import { SourceRateLimiter } from './ingest/rate-limiter.js';
 import { SourceService } from './ingest/source-service.js';
@@ -133,6 +136,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     access,
     rules,
     queries,
+    replay: new ReplayService(store, clock, { router: () => routerLoop.kick(), actions: () => actionLoop.kick() }),
     engine,
     metrics,
     readiness: {
@@ -152,6 +156,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     orgPlugins: [
       async (app) => {
         await app.register(sourceRoutes, { sources, publicUrl: config.publicUrl });
+        await app.register(publishRoutes, { publisher: new PublishService(committer, clock, metrics, config.dedupWindowMs) });
       },
     ],
   });

@@ -8,11 +8,13 @@ import type { Logger } from 'pino';
 import type { AccessService } from '../access/access-service.js';
 import type { WorkerApi } from '../engine/port.js';
 import type { EventQueries } from '../events/event-queries.js';
+import type { ReplayService } from '../events/replay-service.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RuleService } from '../routing/rule-service.js';
 import { requireAuth } from './auth.js';
 import { installMethodGuard } from './method-guard.js';
 import { handleError } from './problem.js';
+import { actionRoutes } from './routes/actions.js';
 import { engineRoutes } from './routes/engine.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
@@ -25,6 +27,7 @@ export interface ApiDeps {
   access: AccessService;
   rules: RuleService;
   queries: EventQueries;
+  replay: ReplayService;
   readiness: Readiness;
   metrics: Metrics;
   /** Present when the local engine serves workers. */
@@ -80,7 +83,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     requireAuth(scope, deps.access);
     await scope.register(orgRoutes, { access: deps.access });
     await scope.register(ruleRoutes, { rules: deps.rules });
-    await scope.register(eventRoutes, { queries: deps.queries });
+    await scope.register(eventRoutes, { queries: deps.queries, replay: deps.replay });
+    await scope.register(actionRoutes, { queries: deps.queries, replay: deps.replay });
     if (deps.engine) await scope.register(engineRoutes, { engine: deps.engine });
     for (const plugin of deps.orgPlugins ?? []) await scope.register(plugin);
   });

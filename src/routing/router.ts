@@ -91,7 +91,8 @@ export class Router {
           target,
           routeSeq,
           maxAttempts: t.retry?.maxAttempts ?? this.options.defaultMaxAttempts,
-          idempotencyKey: `${event.id}:${rule.record.id}:${targetIndex}`,
+          // Replays keep the key (a workflow never starts twice) unless the replay asked for fresh keys.
+          idempotencyKey: `${event.id}:${rule.record.id}:${targetIndex}${event.freshKeys ? `:${routeSeq}` : ''}`,
           nextAttemptAt: now,
           ...(filterError !== null ? { status: 'dead' as const, lastError: filterError } : {}),
         });

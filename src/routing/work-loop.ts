@@ -4,7 +4,8 @@
 export class WorkLoop {
   private running = false;
   private again = false;
-  private stopped = false;
+  /** Until start(), kicks are ignored: a process whose role excludes this loop never runs it. */
+  private stopped = true;
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> = Promise.resolve();
 

@@ -135,8 +135,11 @@ export interface EventsRepo {
    * Increments route_seq.
    */
   finishRouting(id: EventId, status: EventStatus, now: number, error: string | null): Promise<boolean>;
-  /** Puts events back to pending so the router routes them again through the current rules (replay). */
-  requeue(org: string, ids: readonly EventId[]): Promise<number>;
+  /**
+   * Puts routed, unrouted or failed events back to pending so the router routes them again through the current
+   * rules (replay); `freshKeys` makes that pass use new idempotency keys. Returns how many changed.
+   */
+  requeue(org: string, ids: readonly EventId[], opts?: { freshKeys?: boolean }): Promise<number>;
   list(org: string, filter: EventFilter, page: { limit: number; before?: string }): Promise<Page<EventRecord>>;
   count(org: string, filter: EventFilter): Promise<number>;
   /** Deletes events (and their actions and attempts) received before `cutoff`; returns how many. */

@@ -85,6 +85,8 @@ export interface EventRecord {
   routedAt: number | null;
   /** How many times the event went through routing: 1 after the first pass; each replay adds one. */
   routeSeq: number;
+  /** Set by a replay that asked for fresh idempotency keys: the next routing pass makes targets run again. */
+  freshKeys: boolean;
 }
 
 /** A new event to store. Raw bytes are kept for webhooks only. */

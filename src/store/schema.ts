@@ -79,6 +79,7 @@ export interface EventsTable {
   hop_count: number;
   routed_at: number | null;
   route_seq: Generated<number>;
+  fresh_keys: Generated<number>;
 }
 
 export interface IdempotencyKeysTable {

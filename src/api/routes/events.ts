@@ -1,43 +1,15 @@
-// The event log: list and inspect events (with their actions), fetch the original bytes, inspect actions.
+// The event log: list and inspect events (with their actions), fetch the original bytes, replay.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { EventQueries } from '../../events/event-queries.js';
+import type { ReplayService } from '../../events/replay-service.js';
+import type { EventFilter } from '../../store/port.js';
 import type { SourceId } from '../../core/ids.js';
-import type { ActionRecord, AttemptRecord, EventRecord } from '../../store/records.js';
+import type { EventRecord } from '../../store/records.js';
+import { actionOut, ActionOut, BulkOut } from './actions.js';
 import { AUTH_PROBLEMS, decodeCursor, encodeCursor, iso, isoOrNull, JsonAny, PageOf, StringEnum, Timestamp } from '../schemas.js';
 
 const EVENT_STATUSES = ['pending', 'routed', 'unrouted', 'failed', 'rejected'] as const;
-const ACTION_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'dead'] as const;
 
-export const ActionOut = Type.Object({
-  id: Type.String(),
-  eventId: Type.String(),
-  ruleId: Type.String(),
-  ruleName: Type.String(),
-  targetIndex: Type.Integer(),
-  targetType: Type.String(),
-  target: JsonAny,
-  status: StringEnum(ACTION_STATUSES),
-  attempts: Type.Integer(),
-  maxAttempts: Type.Integer(),
-  nextAttemptAt: Type.Union([Timestamp, Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  result: JsonAny,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-  completedAt: Type.Union([Timestamp, Type.Null()]),
-});
-const AttemptOut = Type.Object({
-  id: Type.String(),
-  number: Type.Integer(),
-  startedAt: Timestamp,
-  latencyMs: Type.Integer(),
-  outcome: Type.String(),
-  statusCode: Type.Union([Type.Integer(), Type.Null()]),
-  request: JsonAny,
-  responseHeaders: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),
-  responseBody: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-});
 export const EventOut = Type.Object({
   id: Type.String(),
   source: Type.String(),
@@ -54,7 +26,6 @@ export const EventOut = Type.Object({
   routedAt: Type.Union([Timestamp, Type.Null()]),
 });
 const EventDetailOut = Type.Object({ ...EventOut.properties, actions: Type.Array(ActionOut) });
-const ActionDetailOut = Type.Object({ ...ActionOut.properties, attempts: Type.Array(AttemptOut) });
 
 export function eventOut(e: EventRecord): Static<typeof EventOut> {
   return {
@@ -74,80 +45,53 @@ export function eventOut(e: EventRecord): Static<typeof EventOut> {
   };
 }
 
-export function actionOut(a: ActionRecord): Static<typeof ActionOut> {
-  return {
-    id: a.id,
-    eventId: a.eventId,
-    ruleId: a.ruleId,
-    ruleName: a.ruleName,
-    targetIndex: a.targetIndex,
-    targetType: a.targetType,
-    target: a.target,
-    status: a.status,
-    attempts: a.attempts,
-    maxAttempts: a.maxAttempts,
-    nextAttemptAt: isoOrNull(a.nextAttemptAt),
-    lastError: a.lastError,
-    result: a.result,
-    createdAt: iso(a.createdAt),
-    updatedAt: iso(a.updatedAt),
-    completedAt: isoOrNull(a.completedAt),
-  };
-}
-
-const attemptOut = (a: AttemptRecord): Static<typeof AttemptOut> => ({
-  id: a.id,
-  number: a.number,
-  startedAt: iso(a.startedAt),
-  latencyMs: a.latencyMs,
-  outcome: a.outcome,
-  statusCode: a.statusCode,
-  request: a.request,
-  responseHeaders: a.responseHeaders,
-  responseBody: a.responseBody,
-  error: a.error,
-});
-
 const Params = Type.Object({ org: Type.String() });
 const IdParams = Type.Object({ org: Type.String(), id: Type.String() });
-const EventListQuery = Type.Object({
+const EventFilterFields = {
   source: Type.Optional(Type.String({ description: 'Source id (src_…).' })),
   type: Type.Optional(Type.String()),
   status: Type.Optional(StringEnum(EVENT_STATUSES)),
-  since: Type.Optional(Type.String({ format: 'date-time' })),
-  until: Type.Optional(Type.String({ format: 'date-time' })),
+  since: Type.Optional(Type.String({ format: 'date-time', description: 'Received at or after.' })),
+  until: Type.Optional(Type.String({ format: 'date-time', description: 'Received before.' })),
   q: Type.Optional(Type.String({ minLength: 1, description: 'Free text over type, subject and id.' })),
+};
+const EventListQuery = Type.Object({
+  ...EventFilterFields,
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String()),
 });
-const ActionListQuery = Type.Object({
-  event: Type.Optional(Type.String()),
-  rule: Type.Optional(Type.String()),
-  targetType: Type.Optional(Type.String()),
-  status: Type.Optional(StringEnum(ACTION_STATUSES)),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String()),
-});
+const FreshKeys = Type.Optional(
+  Type.Boolean({ description: 'Use new idempotency keys, so workflows and tasks start again instead of being recognised as repeats.' }),
+);
+const ReplayOneIn = Type.Object({ newIdempotencyKeys: FreshKeys }, { additionalProperties: false });
+const ReplayManyIn = Type.Object(
+  {
+    filter: Type.Optional(Type.Object(EventFilterFields, { additionalProperties: false })),
+    dryRun: Type.Optional(Type.Boolean({ description: 'Only count the events that would be replayed.' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })),
+    newIdempotencyKeys: FreshKeys,
+  },
+  { additionalProperties: false },
+);
 
-export const eventRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries }> = async (app, { queries }) => {
+function toFilter(q: { source?: string; type?: string; status?: EventFilter['status']; since?: string; until?: string; q?: string }): EventFilter {
+  return {
+    sourceId: q.source as SourceId | undefined,
+    type: q.type,
+    status: q.status,
+    since: q.since ? Date.parse(q.since) : undefined,
+    until: q.until ? Date.parse(q.until) : undefined,
+    text: q.q,
+  };
+}
+export const eventRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries; replay: ReplayService }> = async (app, { queries, replay }) => {
   const base = '/api/orgs/:org/eventhook';
   app.get(
     `${base}/events`,
     { config: { permission: 'read' }, schema: { tags: ['events'], summary: 'List events, newest first', params: Params, querystring: EventListQuery, response: { 200: PageOf(EventOut), ...AUTH_PROBLEMS } } },
     async (req) => {
       const q = req.query;
-      const page = await queries.events(
-        req.params.org,
-        {
-          sourceId: q.source as SourceId | undefined,
-          type: q.type,
-          status: q.status,
-          since: q.since ? Date.parse(q.since) : undefined,
-          until: q.until ? Date.parse(q.until) : undefined,
-          text: q.q,
-        },
-        { limit: q.limit ?? 50, before: decodeCursor(q.cursor) },
-      );
+      const page = await queries.events(req.params.org, toFilter(q), { limit: q.limit ?? 50, before: decodeCursor(q.cursor) });
       return { items: page.items.map(eventOut), nextCursor: encodeCursor(page.next) };
     },
   );
@@ -171,25 +115,28 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries }> =
         .send(raw.body);
     },
   );
-  app.get(
-    `${base}/actions`,
-    { config: { permission: 'read' }, schema: { tags: ['actions'], summary: 'List actions, newest first (status=dead is the dead-letter queue)', params: Params, querystring: ActionListQuery, response: { 200: PageOf(ActionOut), ...AUTH_PROBLEMS } } },
-    async (req) => {
-      const q = req.query;
-      const page = await queries.actions(
-        req.params.org,
-        { eventId: q.event as never, ruleId: q.rule as never, targetType: q.targetType, status: q.status },
-        { limit: q.limit ?? 50, before: decodeCursor(q.cursor) },
-      );
-      return { items: page.items.map(actionOut), nextCursor: encodeCursor(page.next) };
+  app.post(
+    `${base}/events/replay`,
+    {
+      config: { permission: 'replay' },
+      schema: { tags: ['events'], summary: 'Replay the events a filter matches through the current rules (dryRun counts them)', params: Params, body: ReplayManyIn, response: { 200: BulkOut, ...AUTH_PROBLEMS } },
     },
+    async (req) =>
+      replay.replayEvents(req.params.org, toFilter(req.body.filter ?? {}), {
+        dryRun: req.body.dryRun,
+        limit: req.body.limit,
+        freshKeys: req.body.newIdempotencyKeys,
+      }),
   );
-  app.get(
-    `${base}/actions/:id`,
-    { config: { permission: 'read' }, schema: { tags: ['actions'], summary: 'Get an action with its attempts', params: IdParams, response: { 200: ActionDetailOut, ...AUTH_PROBLEMS } } },
-    async (req) => {
-      const { action, attempts } = await queries.action(req.params.org, req.params.id);
-      return { ...actionOut(action), attempts: attempts.map(attemptOut) };
+  app.post(
+    `${base}/events/:id/replay`,
+    {
+      config: { permission: 'replay' },
+      schema: { tags: ['events'], summary: 'Route the event again through the current rules, as new actions', params: IdParams, body: ReplayOneIn, response: { 202: EventOut, ...AUTH_PROBLEMS } },
+    },
+    async (req, reply) => {
+      await replay.replayEvent(req.params.org, req.params.id, { freshKeys: req.body?.newIdempotencyKeys });
+      return reply.code(202).send(eventOut((await queries.event(req.params.org, req.params.id)).event));
     },
   );
 };

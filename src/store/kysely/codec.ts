@@ -132,6 +132,7 @@ export const EVENT_COLUMNS = [
   'hop_count',
   'routed_at',
   'route_seq',
+  'fresh_keys',
 ] as const;
 
 export function eventFromRow(r: Omit<Row<'events'>, 'raw_body'>): EventRecord {
@@ -154,6 +155,7 @@ export function eventFromRow(r: Omit<Row<'events'>, 'raw_body'>): EventRecord {
     hopCount: r.hop_count,
     routedAt: r.routed_at,
     routeSeq: r.route_seq,
+    freshKeys: r.fresh_keys === 1,
   };
 }
 

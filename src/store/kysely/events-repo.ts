@@ -105,18 +105,18 @@ export class KyselyEventsRepo implements EventsRepo {
   async finishRouting(id: EventId, status: EventStatus, now: number, error: string | null): Promise<boolean> {
     const result = await this.db
       .updateTable('events')
-      .set((eb) => ({ status, routed_at: now, error, route_seq: eb('route_seq', '+', 1) }))
+      .set((eb) => ({ status, routed_at: now, error, route_seq: eb('route_seq', '+', 1), fresh_keys: 0 }))
       .where('id', '=', id)
       .where('status', '=', 'pending')
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async requeue(org: string, ids: readonly EventId[]): Promise<number> {
+  async requeue(org: string, ids: readonly EventId[], opts: { freshKeys?: boolean } = {}): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await this.db
       .updateTable('events')
-      .set({ status: 'pending', error: null })
+      .set({ status: 'pending', error: null, fresh_keys: opts.freshKeys ? 1 : 0 })
       .where('org', '=', org)
       .where('id', 'in', ids)
       .where('status', 'in', ['routed', 'unrouted', 'failed'])

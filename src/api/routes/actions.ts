@@ -1,0 +1,137 @@
+// Actions: list (status=dead is the dead-letter queue), inspect with attempts, retry one or many.
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import type { EventQueries } from '../../events/event-queries.js';
+import type { ReplayService } from '../../events/replay-service.js';
+import type { ActionFilter } from '../../store/port.js';
+import type { ActionRecord, AttemptRecord } from '../../store/records.js';
+import { AUTH_PROBLEMS, decodeCursor, encodeCursor, iso, isoOrNull, JsonAny, PageOf, StringEnum, Timestamp } from '../schemas.js';
+
+const ACTION_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'dead'] as const;
+
+export const ActionOut = Type.Object({
+  id: Type.String(),
+  eventId: Type.String(),
+  ruleId: Type.String(),
+  ruleName: Type.String(),
+  targetIndex: Type.Integer(),
+  targetType: Type.String(),
+  target: JsonAny,
+  status: StringEnum(ACTION_STATUSES),
+  attempts: Type.Integer(),
+  maxAttempts: Type.Integer(),
+  nextAttemptAt: Type.Union([Timestamp, Type.Null()], { description: 'When the next attempt is due (pending or failed actions).' }),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  result: JsonAny,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+  completedAt: Type.Union([Timestamp, Type.Null()]),
+});
+const AttemptOut = Type.Object({
+  id: Type.String(),
+  number: Type.Integer(),
+  startedAt: Timestamp,
+  latencyMs: Type.Integer(),
+  outcome: Type.String(),
+  statusCode: Type.Union([Type.Integer(), Type.Null()]),
+  request: JsonAny,
+  responseHeaders: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),
+  responseBody: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+const ActionDetailOut = Type.Object({ ...ActionOut.properties, attempts: Type.Array(AttemptOut) });
+
+const ActionFilterFields = {
+  event: Type.Optional(Type.String({ description: 'Event id.' })),
+  rule: Type.Optional(Type.String({ description: 'Rule id.' })),
+  targetType: Type.Optional(Type.String()),
+  status: Type.Optional(StringEnum(ACTION_STATUSES)),
+};
+const ActionListQuery = Type.Object({
+  ...ActionFilterFields,
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String()),
+});
+const BulkRetryIn = Type.Object(
+  {
+    filter: Type.Optional(Type.Object(ActionFilterFields, { additionalProperties: false, description: 'Which actions; status defaults to dead (the dead-letter queue).' })),
+    dryRun: Type.Optional(Type.Boolean({ description: 'Only count what would be retried.' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+export const BulkOut = Type.Object({ count: Type.Integer(), dryRun: Type.Boolean(), truncated: Type.Boolean() });
+
+export function actionOut(a: ActionRecord): Static<typeof ActionOut> {
+  return {
+    id: a.id,
+    eventId: a.eventId,
+    ruleId: a.ruleId,
+    ruleName: a.ruleName,
+    targetIndex: a.targetIndex,
+    targetType: a.targetType,
+    target: a.target,
+    status: a.status,
+    attempts: a.attempts,
+    maxAttempts: a.maxAttempts,
+    nextAttemptAt: isoOrNull(a.nextAttemptAt),
+    lastError: a.lastError,
+    result: a.result,
+    createdAt: iso(a.createdAt),
+    updatedAt: iso(a.updatedAt),
+    completedAt: isoOrNull(a.completedAt),
+  };
+}
+
+const attemptOut = (a: AttemptRecord): Static<typeof AttemptOut> => ({
+  id: a.id,
+  number: a.number,
+  startedAt: iso(a.startedAt),
+  latencyMs: a.latencyMs,
+  outcome: a.outcome,
+  statusCode: a.statusCode,
+  request: a.request,
+  responseHeaders: a.responseHeaders,
+  responseBody: a.responseBody,
+  error: a.error,
+});
+
+function toFilter(q: { event?: string; rule?: string; targetType?: string; status?: ActionFilter['status'] }): ActionFilter {
+  return { eventId: q.event as ActionFilter['eventId'], ruleId: q.rule as ActionFilter['ruleId'], targetType: q.targetType, status: q.status };
+}
+
+const Params = Type.Object({ org: Type.String() });
+const IdParams = Type.Object({ org: Type.String(), id: Type.String() });
+const tags = ['actions'];
+
+export const actionRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries; replay: ReplayService }> = async (app, { queries, replay }) => {
+  const base = '/api/orgs/:org/eventhook/actions';
+  app.get(
+    base,
+    { config: { permission: 'read' }, schema: { tags, summary: 'List actions, newest first (status=dead is the dead-letter queue)', params: Params, querystring: ActionListQuery, response: { 200: PageOf(ActionOut), ...AUTH_PROBLEMS } } },
+    async (req) => {
+      const page = await queries.actions(req.params.org, toFilter(req.query), { limit: req.query.limit ?? 50, before: decodeCursor(req.query.cursor) });
+      return { items: page.items.map(actionOut), nextCursor: encodeCursor(page.next) };
+    },
+  );
+  app.post(
+    `${base}/retry`,
+    { config: { permission: 'replay' }, schema: { tags, summary: 'Retry failed or dead actions in bulk (e.g. the whole dead-letter queue)', params: Params, body: BulkRetryIn, response: { 200: BulkOut, ...AUTH_PROBLEMS } } },
+    async (req) => replay.retryActions(req.params.org, toFilter(req.body.filter ?? {}), { dryRun: req.body.dryRun, limit: req.body.limit }),
+  );
+  app.get(
+    `${base}/:id`,
+    { config: { permission: 'read' }, schema: { tags, summary: 'Get an action with its attempts', params: IdParams, response: { 200: ActionDetailOut, ...AUTH_PROBLEMS } } },
+    async (req) => {
+      const { action, attempts } = await queries.action(req.params.org, req.params.id);
+      return { ...actionOut(action), attempts: attempts.map(attemptOut) };
+    },
+  );
+  app.post(
+    `${base}/:id/retry`,
+    { config: { permission: 'replay' }, schema: { tags, summary: 'Give a failed or dead action one more attempt, now', params: IdParams, response: { 202: ActionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    async (req, reply) => {
+      await replay.retryAction(req.params.org, req.params.id);
+      return reply.code(202).send(actionOut((await queries.action(req.params.org, req.params.id)).action));
+    },
+  );
+};

@@ -1,0 +1,109 @@
+// POST /events: applications publish events — JSON (one or a batch), CloudEvents structured or batch mode
+// (application/cloudevents+json, application/cloudevents-batch+json) or CloudEvents binary mode (ce-* headers).
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { JsonValue } from '../../core/envelope.js';
+import { EventhookError } from '../../core/errors.js';
+import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
+import { AUTH_PROBLEMS } from '../schemas.js';
+
+const EventIn = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 256, examples: ['order.created'] }),
+    source: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Becomes app:<source>; default app:default.' })),
+    subject: Type.Optional(Type.String({ maxLength: 1024 })),
+    data: Type.Optional(Type.Unknown()),
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Your id for the event: repeats are de-duplicated.' })),
+    specversion: Type.Optional(Type.String({ description: 'CloudEvents: 1.0' })),
+    datacontenttype: Type.Optional(Type.String()),
+    time: Type.Optional(Type.String({ description: 'Ignored: the envelope time is when Eventhook received the event.' })),
+    correlationid: Type.Optional(Type.String({ maxLength: 256 })),
+    traceparent: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: true, description: 'One event (plain or CloudEvents structured mode). Other CloudEvents extension attributes are ignored.' },
+);
+const PublishIn = Type.Union([EventIn, Type.Array(EventIn, { minItems: 1, maxItems: 100 })]);
+const Outcome = Type.Object({ eventId: Type.String(), duplicate: Type.Boolean() });
+const PublishOut = Type.Union([Outcome, Type.Object({ items: Type.Array(Outcome) })]);
+
+const CE_JSON = ['application/cloudevents+json', 'application/cloudevents-batch+json'];
+
+export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishService }> = async (app, { publisher }) => {
+  app.addContentTypeParser(CE_JSON, { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(new EventhookError('EH_REQUEST_MALFORMED', { reason: (err as Error).message }), undefined);
+    }
+  });
+  // Binary mode: any other content type is the event's data, its attributes in ce-* headers.
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.post(
+    '/api/orgs/:org/eventhook/events',
+    {
+      config: { permission: 'publish' },
+      schema: {
+        tags: ['events'],
+        summary: 'Publish one event or a batch (JSON or CloudEvents); committed before the answer',
+        params: Type.Object({ org: Type.String() }),
+        body: Type.Unknown({ description: 'An event, an array of events, or CloudEvents in structured, batch or binary mode.' }),
+        response: { 200: PublishOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => {
+      const { events, batch } = unpack(req);
+      const outcomes = await publisher.publish(req.params.org, events, batch ? '/body' : '');
+      return batch ? { items: outcomes } : outcomes[0]!;
+    },
+  );
+};
+
+function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean } {
+  const ce = req.headers['ce-specversion'];
+  if (ce !== undefined) return { events: [binaryMode(req)], batch: false };
+  const body = req.body;
+  if (Buffer.isBuffer(body)) {
+    throw new EventhookError('EH_UNSUPPORTED_MEDIA_TYPE', { contentType: `${req.headers['content-type']} (without ce-* headers)` });
+  }
+  if (Array.isArray(body)) return { events: body.map(asEvent), batch: true };
+  if (body !== null && typeof body === 'object') return { events: [asEvent(body)], batch: false };
+  throw new EventhookError('EH_EVENT_INVALID', { message: '/: must be an event object or an array of events' });
+}
+
+function asEvent(value: unknown): PublishedEvent {
+  const e = (value ?? {}) as Record<string, unknown> & PublishedEvent;
+  // CloudEvents carries binary data as data_base64; keep it as the base64 string rather than guess a decoding.
+  const data = (e.data ?? (typeof e.data_base64 === 'string' ? e.data_base64 : undefined)) as JsonValue | undefined;
+  return { ...e, data };
+}
+
+function binaryMode(req: FastifyRequest): PublishedEvent {
+  const h = (name: string) => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const raw = req.body;
+  const contentType = h('content-type');
+  let data: JsonValue | undefined;
+  if (Buffer.isBuffer(raw)) {
+    const text = raw.toString('utf8');
+    try {
+      data = contentType?.includes('json') && text ? (JSON.parse(text) as JsonValue) : text;
+    } catch (err) {
+      throw new EventhookError('EH_REQUEST_MALFORMED', { reason: (err as Error).message });
+    }
+  } else {
+    data = raw as JsonValue;
+  }
+  return {
+    type: h('ce-type') ?? '',
+    source: h('ce-source'),
+    subject: h('ce-subject'),
+    id: h('ce-id'),
+    data,
+    datacontenttype: contentType,
+    correlationid: h('ce-correlationid'),
+    traceparent: h('traceparent') ?? h('ce-traceparent'),
+  };
+}

@@ -1,0 +1,105 @@
+// Replay and retry (issue 5 §2–3): stored events go through the *current* rules again as new actions; failed or
+// dead actions get another attempt. Old actions and attempts are never touched.
+import type { Clock } from '../core/clock.js';
+import { EventhookError } from '../core/errors.js';
+import type { ActionId, EventId } from '../core/ids.js';
+import type { ActionFilter, EventFilter, Store } from '../store/port.js';
+
+/** Bulk operations stop after this many items; the caller narrows the filter or repeats. */
+export const MAX_BULK = 10_000;
+const PAGE = 500;
+
+export interface BulkResult {
+  /** How many matched (dry run) or were changed. */
+  count: number;
+  dryRun: boolean;
+  /** True when more items matched than `limit` allowed. */
+  truncated: boolean;
+}
+
+export class ReplayService {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    /** Wakes the router or the action worker in this process after a change. */
+    private readonly kick: { router(): void; actions(): void },
+  ) {}
+
+  async replayEvent(org: string, id: string, opts: { freshKeys?: boolean } = {}): Promise<void> {
+    const event = await this.store.events.get(org, id as EventId);
+    if (!event) throw new EventhookError('EH_EVENT_NOT_FOUND', { event: id });
+    if (event.status === 'rejected') {
+      throw new EventhookError('EH_EVENT_INVALID', { message: `event ${id} was rejected at ingest and is never routed` });
+    }
+    // A pending event is about to be routed anyway: nothing to do.
+    if (event.status !== 'pending') await this.store.events.requeue(org, [event.id], opts);
+    this.kick.router();
+  }
+
+  async replayEvents(org: string, filter: EventFilter, opts: { dryRun?: boolean; limit?: number; freshKeys?: boolean }): Promise<BulkResult> {
+    const limit = Math.min(opts.limit ?? MAX_BULK, MAX_BULK);
+    const routable = { ...filter };
+    const ids: EventId[] = [];
+    let truncated = false;
+    let before: string | undefined;
+    for (;;) {
+      const page = await this.store.events.list(org, routable, { limit: PAGE, before });
+      for (const e of page.items) {
+        if (e.status === 'rejected' || e.status === 'pending') continue;
+        if (ids.length === limit) {
+          truncated = true;
+          break;
+        }
+        ids.push(e.id);
+      }
+      if (truncated || page.next === null) break;
+      before = page.next;
+    }
+    if (opts.dryRun) return { count: ids.length, dryRun: true, truncated };
+    let count = 0;
+    for (let i = 0; i < ids.length; i += PAGE) {
+      count += await this.store.events.requeue(org, ids.slice(i, i + PAGE), { freshKeys: opts.freshKeys });
+    }
+    this.kick.router();
+    return { count, dryRun: false, truncated };
+  }
+
+  async retryAction(org: string, id: string): Promise<void> {
+    const action = await this.store.actions.get(org, id as ActionId);
+    if (!action) throw new EventhookError('EH_ACTION_NOT_FOUND', { action: id });
+    if (action.status !== 'failed' && action.status !== 'dead') {
+      throw new EventhookError('EH_ACTION_NOT_RETRIABLE', { action: id, status: action.status });
+    }
+    await this.store.actions.retry(org, [action.id], this.clock.now());
+    this.kick.actions();
+  }
+
+  async retryActions(org: string, filter: ActionFilter, opts: { dryRun?: boolean; limit?: number }): Promise<BulkResult> {
+    const limit = Math.min(opts.limit ?? MAX_BULK, MAX_BULK);
+    const statuses = filter.status ? [filter.status] : (['dead'] as const);
+    if (statuses.some((s) => s !== 'failed' && s !== 'dead')) {
+      throw new EventhookError('EH_REQUEST_INVALID', { message: 'status: only failed or dead actions can be retried' });
+    }
+    const ids: ActionId[] = [];
+    let truncated = false;
+    let before: string | undefined;
+    for (;;) {
+      const page = await this.store.actions.list(org, { ...filter, status: statuses[0] }, { limit: PAGE, before });
+      for (const a of page.items) {
+        if (ids.length === limit) {
+          truncated = true;
+          break;
+        }
+        ids.push(a.id);
+      }
+      if (truncated || page.next === null) break;
+      before = page.next;
+    }
+    if (opts.dryRun) return { count: ids.length, dryRun: true, truncated };
+    let count = 0;
+    const now = this.clock.now();
+    for (let i = 0; i < ids.length; i += PAGE) count += await this.store.actions.retry(org, ids.slice(i, i + PAGE), now);
+    this.kick.actions();
+    return { count, dryRun: false, truncated };
+  }
+}

@@ -1,0 +1,89 @@
+// Events published by applications (POST /events): one event, a batch, or CloudEvents (structured, batch or
+// binary mode). Committed through the same group committer as webhooks, de-duplicated on the client's event id.
+import type { Clock } from '../core/clock.js';
+import type { JsonValue } from '../core/envelope.js';
+import { invalid, type FieldIssue } from '../core/errors.js';
+import { newId, type SourceId } from '../core/ids.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { IngestOutcome } from '../store/port.js';
+import type { GroupCommitter } from './group-committer.js';
+
+/** One event as an application publishes it, already unpacked from whichever wire format carried it. */
+export interface PublishedEvent {
+  source?: string;
+  type: string;
+  subject?: string;
+  data?: JsonValue;
+  /** The producer's own id: a repeat within the dedup window is answered with the first event's id. */
+  id?: string;
+  datacontenttype?: string;
+  correlationid?: string;
+  traceparent?: string;
+}
+
+export const MAX_BATCH = 100;
+const RESERVED_PREFIXES = ['webhook:', 'system:'];
+const DEFAULT_SOURCE = 'app:default';
+
+export class PublishService {
+  constructor(
+    private readonly committer: GroupCommitter,
+    private readonly clock: Clock,
+    private readonly metrics: Metrics,
+    private readonly dedupWindowMs: number,
+  ) {}
+
+  /** Validates every event first (nothing is stored when one is invalid), then commits them together. */
+  async publish(org: string, events: readonly PublishedEvent[], path = ''): Promise<IngestOutcome[]> {
+    if (events.length === 0) throw invalid([{ path: path || '/', message: 'no events given' }], 'EH_EVENT_INVALID');
+    if (events.length > MAX_BATCH) throw invalid([{ path: path || '/', message: `at most ${MAX_BATCH} events per request` }], 'EH_EVENT_INVALID');
+    const issues: FieldIssue[] = [];
+    const sources = events.map((e, i) => {
+      const at = events.length > 1 || path ? `${path}/${i}` : '';
+      if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 256) issues.push({ path: `${at}/type`, message: 'must be a string of 1–256 characters' });
+      const source = normalizeSource(e.source);
+      if (source === null) issues.push({ path: `${at}/source`, message: `must not start with ${RESERVED_PREFIXES.join(' or ')} (reserved)` });
+      if (e.id !== undefined && (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > 256)) issues.push({ path: `${at}/id`, message: 'must be a string of 1–256 characters' });
+      return source ?? DEFAULT_SOURCE;
+    });
+    if (issues.length > 0) throw invalid(issues, 'EH_EVENT_INVALID');
+    const now = this.clock.now();
+    const outcomes = await Promise.all(
+      events.map((e, i) =>
+        this.committer.submit({
+          event: {
+            id: newId('event', now),
+            org,
+            sourceId: null,
+            source: sources[i]!,
+            type: e.type,
+            subject: e.subject ?? null,
+            time: now,
+            status: 'pending',
+            contentType: e.datacontenttype ?? 'application/json',
+            rawBody: null,
+            headers: null,
+            data: e.data ?? null,
+            idempotencyKey: e.id ?? null,
+            correlationId: e.correlationid ?? null,
+            traceparent: e.traceparent ?? null,
+            error: null,
+            hopCount: 0,
+          },
+          ...(e.id !== undefined
+            ? { dedup: { sourceId: `publish:${org}:${sources[i]}` as SourceId, key: e.id, windowMs: this.dedupWindowMs } }
+            : {}),
+        }),
+      ),
+    );
+    outcomes.forEach((o, i) => (o.duplicate ? this.metrics.duplicates : this.metrics.eventsReceived).inc({ org, source: sources[i]! }));
+    return outcomes;
+  }
+}
+
+/** `checkout` → `app:checkout`; `app:…` kept; reserved prefixes → null. */
+function normalizeSource(source: string | undefined): string | null {
+  if (source === undefined || source === '') return DEFAULT_SOURCE;
+  if (RESERVED_PREFIXES.some((p) => source.startsWith(p))) return null;
+  return source.startsWith('app:') ? source : `app:${source}`;
+}

@@ -1,0 +1,125 @@
+// Issue 5 §2–3: publish events, replay them through the current rules as new actions (old ones untouched),
+// retry failed and dead actions one by one and in bulk.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+
+const base = '/api/orgs/default/eventhook';
+
+describe('publish, replay and retry', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+  });
+  afterAll(async () => t?.close());
+
+  const routedActions = (eventId: string) =>
+    eventually(async () => {
+      const e = await t.api.get(`${base}/events/${eventId}`);
+      return e.body.status !== 'pending' && e.body.actions.every((a: { status: string }) => ['succeeded', 'dead', 'failed'].includes(a.status)) ? e.body : undefined;
+    });
+
+  it('publishes JSON, batches and CloudEvents, de-duplicating on the producer id', async () => {
+    const one = await t.api.post(`${base}/events`, { type: 'order.created', source: 'checkout', id: 'o-1', data: { total: 12 } });
+    expect(one.status).toBe(200);
+    expect(one.body.duplicate).toBe(false);
+    const again = await t.api.post(`${base}/events`, { type: 'order.created', source: 'checkout', id: 'o-1', data: { total: 99 } });
+    expect(again.body).toEqual({ eventId: one.body.eventId, duplicate: true });
+    const stored = await t.api.get(`${base}/events/${one.body.eventId}`);
+    expect(stored.body).toMatchObject({ source: 'app:checkout', type: 'order.created', data: { total: 12 } });
+
+    const batch = await t.api.post(`${base}/events`, [{ type: 'a' }, { type: 'b', source: 'app:billing' }]);
+    expect(batch.body.items).toHaveLength(2);
+
+    const structured = await t.api.request('POST', `${base}/events`, undefined, { 'content-type': 'application/cloudevents+json' });
+    expect(structured.status).toBe(400);
+    const ce = await fetch(`${t.url}${base}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.api.token}`, 'content-type': 'application/cloudevents+json' },
+      body: JSON.stringify({ specversion: '1.0', id: 'ce-1', source: 'inventory', type: 'stock.low', subject: 'sku-9', data: { left: 2 } }),
+    });
+    const ceBody = (await ce.json()) as { eventId: string };
+    expect((await t.api.get(`${base}/events/${ceBody.eventId}`)).body).toMatchObject({ source: 'app:inventory', type: 'stock.low', subject: 'sku-9', data: { left: 2 } });
+
+    const binary = await fetch(`${t.url}${base}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.api.token}`, 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'b-1', 'ce-type': 'stock.high', 'ce-source': 'inventory' },
+      body: '{"left": 900}',
+    });
+    const binBody = (await binary.json()) as { eventId: string };
+    expect((await t.api.get(`${base}/events/${binBody.eventId}`)).body).toMatchObject({ type: 'stock.high', data: { left: 900 } });
+
+    const bad = await t.api.post(`${base}/events`, [{ type: 'ok' }, { source: 'system:workflows' }]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['/body/1/type', '/body/1/source']);
+  });
+
+  it('replays an event through the current rules as new actions, leaving the old ones', async () => {
+    const { body: ev } = await t.api.post(`${base}/events`, { type: 'invoice.paid', source: 'billing', data: { n: 1 } });
+    const first = await routedActions(ev.eventId);
+    expect(first.status).toBe('unrouted');
+    const rule = await t.api.post(`${base}/rules`, { name: 'invoices', pattern: { type: ['invoice.paid'] }, targets: [{ type: 'task', kind: 'book-invoice' }] });
+    expect(rule.status).toBe(201);
+
+    expect((await t.api.post(`${base}/events/${ev.eventId}/replay`, {})).status).toBe(202);
+    const second = await eventually(async () => {
+      const e = await t.api.get(`${base}/events/${ev.eventId}`);
+      return e.body.status === 'routed' && e.body.actions[0]?.status === 'succeeded' ? e.body : undefined;
+    });
+    expect(second.actions).toHaveLength(1);
+    const taskId = second.actions[0].result.taskId;
+
+    // A second replay makes another action, but the task is not created twice (same idempotency key) …
+    await t.api.post(`${base}/events/${ev.eventId}/replay`, {});
+    const third = await eventually(async () => {
+      const e = await t.api.get(`${base}/events/${ev.eventId}`);
+      return e.body.actions.length === 2 && e.body.actions.every((a: { status: string }) => a.status === 'succeeded') ? e.body : undefined;
+    });
+    expect(third.actions[0]).toEqual(second.actions[0]);
+    expect(third.actions[1].result).toEqual({ taskId, created: false });
+    // … unless the replay asks for fresh keys.
+    await t.api.post(`${base}/events/${ev.eventId}/replay`, { newIdempotencyKeys: true });
+    const fourth = await eventually(async () => {
+      const e = await t.api.get(`${base}/events/${ev.eventId}`);
+      return e.body.actions.length === 3 && e.body.actions[2].status === 'succeeded' ? e.body : undefined;
+    });
+    expect(fourth.actions[2].result.created).toBe(true);
+    expect(fourth.actions[2].result.taskId).not.toBe(taskId);
+
+    const dry = await t.api.post(`${base}/events/replay`, { filter: { type: 'invoice.paid' }, dryRun: true });
+    expect(dry.body).toEqual({ count: 1, dryRun: true, truncated: false });
+  });
+
+  it('retries dead actions one by one and in bulk', async () => {
+    // A promise target for a promise that does not exist fails; with one attempt allowed it is dead at once.
+    await t.api.post(`${base}/rules`, {
+      name: 'settle',
+      pattern: { type: ['payment.done'] },
+      targets: [{ type: 'promise', mode: 'resolve', promise: "join('', ['key:', data.ref])", retry: { maxAttempts: 1 } }],
+    });
+    const a = await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'p-1' } });
+    const b = await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'p-2' } });
+    const deadA = (await routedActions(a.body.eventId)).actions[0];
+    await routedActions(b.body.eventId);
+    expect(deadA).toMatchObject({ status: 'dead', attempts: 1, lastError: expect.stringContaining('was not found') });
+    const dlq = await t.api.get(`${base}/actions?status=dead&targetType=promise`);
+    expect(dlq.body.items).toHaveLength(2);
+
+    expect((await t.api.post(`${base}/actions/${deadA.id}/retry`)).status).toBe(202);
+    const retried = await eventually(async () => {
+      const x = await t.api.get(`${base}/actions/${deadA.id}`);
+      return x.body.attempts.length === 2 && x.body.status === 'dead' ? x.body : undefined;
+    });
+    expect(retried.attempts.map((at: { number: number }) => at.number)).toEqual([1, 2]);
+
+    // The promise now exists: a bulk retry of the dead-letter queue settles both.
+    await t.api.post(`${base}/engine/promises`, { key: 'p-1' });
+    await t.api.post(`${base}/engine/promises`, { key: 'p-2' });
+    const bulk = await t.api.post(`${base}/actions/retry`, { filter: { status: 'dead', targetType: 'promise' } });
+    expect(bulk.body).toEqual({ count: 2, dryRun: false, truncated: false });
+    await eventually(async () => (await t.api.get(`${base}/actions?status=dead&targetType=promise`)).body.items.length === 0);
+    expect((await t.api.get(`${base}/engine/promises/key:p-2`)).body.status).toBe('resolved');
+    const notRetriable = await t.api.post(`${base}/actions/${deadA.id}/retry`);
+    expect(notRetriable.status).toBe(409);
+    expect(notRetriable.body.code).toBe('EH_ACTION_NOT_RETRIABLE');
+  });
+});
