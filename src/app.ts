@@ -30,6 +30,7 @@ import { ActionWorker } from './routing/action-worker.js';
 import { RuleCache } from './routing/rule-cache.js';
 import { Router } from './routing/router.js';
 import { RuleService } from './routing/rule-service.js';
+import { RuleTester } from './routing/rule-tester.js';
 import { TransformCache } from './routing/transform-cache.js';
 import { WorkLoop } from './routing/work-loop.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
@@ -133,8 +134,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let workersStarted = false;
   const server = await buildServer({
     logger,
+    bus,
     access,
     rules,
+    tester: new RuleTester(store, sandbox),
     queries,
     replay: new ReplayService(store, clock, { router: () => routerLoop.kick(), actions: () => actionLoop.kick() }),
     engine,
@@ -155,7 +158,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     publicPlugins: [ingestRoutes(ingest, config.publicUrl)],
     orgPlugins: [
       async (app) => {
-        await app.register(sourceRoutes, { sources, publicUrl: config.publicUrl });
+        await app.register(sourceRoutes, { sources, ingest, publicUrl: config.publicUrl });
         await app.register(publishRoutes, { publisher: new PublishService(committer, clock, metrics, config.dedupWindowMs) });
       },
     ],

@@ -6,11 +6,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/access-service.js';
+import type { Bus } from '../bus/port.js';
 import type { WorkerApi } from '../engine/port.js';
 import type { EventQueries } from '../events/event-queries.js';
 import type { ReplayService } from '../events/replay-service.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RuleService } from '../routing/rule-service.js';
+import type { RuleTester } from '../routing/rule-tester.js';
 import { requireAuth } from './auth.js';
 import { installMethodGuard } from './method-guard.js';
 import { handleError } from './problem.js';
@@ -20,12 +22,15 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { orgRoutes } from './routes/orgs.js';
 import { ruleRoutes } from './routes/rules.js';
+import { streamRoutes } from './routes/stream.js';
 import { ProblemOut } from './schemas.js';
 
 export interface ApiDeps {
   logger: Logger;
+  bus: Bus;
   access: AccessService;
   rules: RuleService;
+  tester: RuleTester;
   queries: EventQueries;
   replay: ReplayService;
   readiness: Readiness;
@@ -82,9 +87,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(async (scope) => {
     requireAuth(scope, deps.access);
     await scope.register(orgRoutes, { access: deps.access });
-    await scope.register(ruleRoutes, { rules: deps.rules });
+    await scope.register(ruleRoutes, { rules: deps.rules, tester: deps.tester });
     await scope.register(eventRoutes, { queries: deps.queries, replay: deps.replay });
     await scope.register(actionRoutes, { queries: deps.queries, replay: deps.replay });
+    await scope.register(streamRoutes, { bus: deps.bus, queries: deps.queries });
     if (deps.engine) await scope.register(engineRoutes, { engine: deps.engine });
     for (const plugin of deps.orgPlugins ?? []) await scope.register(plugin);
   });

@@ -1,24 +1,54 @@
-// The `eventhook` command line.
-import { Command } from 'commander';
-import { EventhookError } from '../core/errors.js';
-import { serve } from './serve.js';
+// The `eventhook` command line: the server (serve, migrate) and a client of a running server (apply, list, get,
+// tail, replay, retry, send, publish). Client commands load only what they need, so they start fast.
+import { Command, Option } from 'commander';
+import { formatError } from './cli-error.js';
+import { applyCommand } from './commands/apply.js';
+import { getCommand } from './commands/get.js';
+import { listCommand } from './commands/list.js';
+import { migrateCommand } from './commands/migrate.js';
+import { publishCommand } from './commands/publish.js';
+import { replayCommand, retryCommand } from './commands/replay.js';
+import { sendCommand } from './commands/send.js';
+import { tailCommand } from './commands/tail.js';
+import { OUTPUT_FORMATS } from './output.js';
 
 const program = new Command()
   .name('eventhook')
-  .description('Eventhook: event router and webhook gateway')
+  .description('Eventhook: event router and webhook gateway. Client commands talk to a running server (--url, --key).')
+  .addOption(new Option('--url <url>', 'server base URL').env('EVENTHOOK_URL').default('http://localhost:8080'))
+  .addOption(new Option('--key <key>', 'API key (or the operator token)').env('EVENTHOOK_KEY'))
+  .addOption(new Option('--org <org>', 'org slug').env('EVENTHOOK_ORG').default('default'))
+  .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
+  .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError();
 
 program
   .command('serve')
-  .description('Run the server (API, ingest, routing and delivery workers)')
-  .option('-c, --config <file>', 'YAML configuration file (environment variables override it)')
-  .action(serve);
+  .description('Run the server (API, ingest, routing and delivery workers) until SIGINT/SIGTERM')
+  .option('-c, --config <file>', 'YAML configuration file (a server: section or top-level keys; environment variables override it)')
+  .addHelpText('after', '\nEvery setting, its environment variable and default: docs/configuration.md.')
+  .action(async (opts: { config?: string }) => (await import('./serve.js')).serve(opts));
+
+program.addCommand(migrateCommand());
+program.addCommand(applyCommand());
+program.addCommand(listCommand());
+program.addCommand(getCommand());
+program.addCommand(tailCommand());
+program.addCommand(replayCommand());
+program.addCommand(retryCommand());
+program.addCommand(sendCommand());
+program.addCommand(publishCommand());
+
+// Commands built apart (addCommand) do not inherit the program's settings on their own; global options in --help.
+const inherit = (cmd: Command) => {
+  for (const sub of cmd.commands) {
+    sub.copyInheritedSettings(cmd);
+    inherit(sub);
+  }
+};
+inherit(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof EventhookError) {
-    process.stderr.write(`eventhook: ${err.message}\n`);
-  } else {
-    process.stderr.write(`eventhook: ${(err as Error)?.stack ?? err}\n`);
-  }
-  process.exit(1);
+  process.stderr.write(`${formatError(err)}\n`);
+  process.exit((err as { exitCode?: number }).exitCode ?? 1);
 });

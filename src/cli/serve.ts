@@ -2,12 +2,16 @@
 import { createApp } from '../app.js';
 import { loadConfig } from '../config/config.js';
 
+/** The database URL without its credentials, for logs and messages. */
+export function databaseLabel(databaseUrl: string): string {
+  return databaseUrl.startsWith('sqlite:') ? databaseUrl : databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
+}
+
 export async function serve(opts: { config?: string }): Promise<void> {
   const config = loadConfig(process.env, { file: opts.config });
   const app = await createApp(config);
   const url = await app.listen();
-  const where = config.databaseUrl.startsWith('sqlite:') ? config.databaseUrl : config.databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
-  app.logger.info({ url, store: where, role: config.role }, 'eventhook started');
+  app.logger.info({ url, store: databaseLabel(config.databaseUrl), role: config.role }, 'eventhook started');
   if (app.generatedOperatorToken) {
     // Printed to stdout once, on the first start only: the store keeps just its hash.
     process.stdout.write(

@@ -27,6 +27,10 @@ export interface Config {
   readonly retentionDays: number;
   readonly trustedProxies: readonly string[];
   readonly outboundAllow: readonly string[];
+  readonly deliveryTimeoutMs: number;
+  readonly retryAfterCapMs: number;
+  readonly breakerThreshold: number;
+  readonly endpointDisableAfterMs: number;
   readonly routerBatchSize: number;
   readonly actionMaxAttempts: number;
   readonly actionConcurrency: number;
@@ -76,6 +80,10 @@ function build(raw: Raw, cwd: string): Config {
     retentionDays: get('EVENTHOOK_RETENTION_DAYS', int(0, 36_500)),
     trustedProxies: get('EVENTHOOK_TRUSTED_PROXIES', list),
     outboundAllow: get('EVENTHOOK_OUTBOUND_ALLOW', list),
+    deliveryTimeoutMs: get('EVENTHOOK_DELIVERY_TIMEOUT', duration),
+    retryAfterCapMs: get('EVENTHOOK_RETRY_AFTER_CAP', duration),
+    breakerThreshold: get('EVENTHOOK_BREAKER_THRESHOLD', int(1, 1000)),
+    endpointDisableAfterMs: get('EVENTHOOK_ENDPOINT_DISABLE_AFTER', duration),
     routerBatchSize: get('EVENTHOOK_ROUTER_BATCH', int(1, 10_000)),
     actionMaxAttempts: get('EVENTHOOK_ACTION_MAX_ATTEMPTS', int(1, 100)),
     actionConcurrency: get('EVENTHOOK_ACTION_CONCURRENCY', int(1, 10_000)),
@@ -86,6 +94,9 @@ function build(raw: Raw, cwd: string): Config {
   };
   if (config.bodyLimitBytes > config.maxBodyLimitBytes) {
     throw configError('EVENTHOOK_BODY_LIMIT', `must not exceed EVENTHOOK_MAX_BODY_LIMIT (${config.maxBodyLimitBytes})`);
+  }
+  if (config.deliveryTimeoutMs < 100 || config.deliveryTimeoutMs > 120_000) {
+    throw configError('EVENTHOOK_DELIVERY_TIMEOUT', 'must be from 100ms to 120s');
   }
   if (config.masterKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(config.masterKey)) {
     throw configError('EVENTHOOK_MASTER_KEY', 'must be 32 bytes in base64 (44 characters)');

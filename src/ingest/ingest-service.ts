@@ -38,6 +38,17 @@ export interface IngestOptions {
   trustedProxies: readonly string[];
 }
 
+export interface SourceTestResult {
+  verified: boolean;
+  verifierType: string;
+  reason?: string;
+  detail?: string;
+  eventType?: string;
+  subject?: string | null;
+  idempotencyKey?: string | null;
+  parseError?: string;
+}
+
 export interface IngestLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -144,6 +155,50 @@ export class IngestService {
       headers: JSON_HEADERS,
       body: JSON.stringify({ eventId: outcome.eventId, duplicate: outcome.duplicate }),
     };
+  }
+
+  /**
+   * POST /sources/{source}/test: runs a sample request through verification, parsing and extraction without
+   * storing anything, and says why it would be rejected. Unlike ingest, it names the reason.
+   */
+  async test(
+    org: string,
+    slug: string,
+    sample: Omit<InboundRequest, 'remoteAddress'>,
+  ): Promise<SourceTestResult> {
+    const source = await this.sources.get(org, slug);
+    if (!source) throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: slug });
+    const inbound: InboundRequest = { ...sample, remoteAddress: '' };
+    const now = this.clock.now();
+    const verdict = await source.verifier.verify(inbound, {
+      now,
+      secrets: this.sources.secrets(source, now),
+    });
+    const result: SourceTestResult = {
+      verified: verdict.ok,
+      verifierType: source.verifierConfig.type,
+      ...(verdict.ok ? {} : { reason: verdict.reason, detail: verdict.detail }),
+    };
+    if (!verdict.ok) return result;
+    try {
+      const data = parseBody(inbound.rawBody, inbound.headers['content-type'], {
+        maxDepth: this.options.maxJsonDepth,
+      }).data;
+      result.eventType = extractEventType(inbound, data, {
+        provider: source.provider,
+        eventType: source.settings.eventType,
+      });
+      result.subject = extractSubject(inbound, data, { provider: source.provider }) ?? null;
+      result.idempotencyKey =
+        extractIdempotencyKey(
+          inbound,
+          data,
+          source.settings.idempotencyKeys ?? source.provider?.idempotencyKeys ?? [],
+        ) ?? null;
+    } catch (err) {
+      result.parseError = (err as Error).message;
+    }
+    return result;
   }
 
   private checkAddress(source: LiveSource, req: IngestRequest): void {

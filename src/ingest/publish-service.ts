@@ -35,15 +35,26 @@ export class PublishService {
 
   /** Validates every event first (nothing is stored when one is invalid), then commits them together. */
   async publish(org: string, events: readonly PublishedEvent[], path = ''): Promise<IngestOutcome[]> {
-    if (events.length === 0) throw invalid([{ path: path || '/', message: 'no events given' }], 'EH_EVENT_INVALID');
-    if (events.length > MAX_BATCH) throw invalid([{ path: path || '/', message: `at most ${MAX_BATCH} events per request` }], 'EH_EVENT_INVALID');
+    if (events.length === 0)
+      throw invalid([{ path: path || '/', message: 'no events given' }], 'EH_EVENT_INVALID');
+    if (events.length > MAX_BATCH)
+      throw invalid(
+        [{ path: path || '/', message: `at most ${MAX_BATCH} events per request` }],
+        'EH_EVENT_INVALID',
+      );
     const issues: FieldIssue[] = [];
     const sources = events.map((e, i) => {
       const at = events.length > 1 || path ? `${path}/${i}` : '';
-      if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 256) issues.push({ path: `${at}/type`, message: 'must be a string of 1–256 characters' });
+      if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 256)
+        issues.push({ path: `${at}/type`, message: 'must be a string of 1–256 characters' });
       const source = normalizeSource(e.source);
-      if (source === null) issues.push({ path: `${at}/source`, message: `must not start with ${RESERVED_PREFIXES.join(' or ')} (reserved)` });
-      if (e.id !== undefined && (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > 256)) issues.push({ path: `${at}/id`, message: 'must be a string of 1–256 characters' });
+      if (source === null)
+        issues.push({
+          path: `${at}/source`,
+          message: `must not start with ${RESERVED_PREFIXES.join(' or ')} (reserved)`,
+        });
+      if (e.id !== undefined && (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > 256))
+        issues.push({ path: `${at}/id`, message: 'must be a string of 1–256 characters' });
       return source ?? DEFAULT_SOURCE;
     });
     if (issues.length > 0) throw invalid(issues, 'EH_EVENT_INVALID');
@@ -71,12 +82,20 @@ export class PublishService {
             hopCount: 0,
           },
           ...(e.id !== undefined
-            ? { dedup: { sourceId: `publish:${org}:${sources[i]}` as SourceId, key: e.id, windowMs: this.dedupWindowMs } }
+            ? {
+                dedup: {
+                  sourceId: `publish:${org}:${sources[i]}` as SourceId,
+                  key: e.id,
+                  windowMs: this.dedupWindowMs,
+                },
+              }
             : {}),
         }),
       ),
     );
-    outcomes.forEach((o, i) => (o.duplicate ? this.metrics.duplicates : this.metrics.eventsReceived).inc({ org, source: sources[i]! }));
+    outcomes.forEach((o, i) =>
+      (o.duplicate ? this.metrics.duplicates : this.metrics.eventsReceived).inc({ org, source: sources[i]! }),
+    );
     return outcomes;
   }
 }

@@ -7,10 +7,17 @@ import { SUBJECTS } from '../bus/port.js';
 import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
-import { toEnvelope } from '../events/publisher.js';
-import type { Store } from '../store/port.js';
+import { EventPublisher, stageEvents, toEnvelope } from '../events/publisher.js';
+import type { Store, StoreRepos } from '../store/port.js';
 import type { ActionRecord } from '../store/records.js';
-import { isPermanent, TargetFailure, type AttemptDetails, type TargetHandler } from '../targets/target-handler.js';
+import {
+  isPermanent,
+  TargetDeferral,
+  TargetFailure,
+  type AttemptDetails,
+  type AttemptEffects,
+  type TargetHandler,
+} from '../targets/target-handler.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import type { TransformCache } from './transform-cache.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -72,6 +79,7 @@ export class ActionWorker {
     const t0 = performance.now();
     let result: JsonValue = null;
     let details: AttemptDetails | undefined;
+    let effects: AttemptEffects = {};
     let failure: unknown;
     try {
       const handler = this.handlers[action.targetType];
@@ -81,12 +89,22 @@ export class ActionWorker {
       const envelope = toEnvelope(event);
       const target = action.target as { input?: unknown };
       const input = this.transforms.get(target.input).apply(envelope);
-      ({ result, attempt: details } = await handler.run({ action, event, envelope, input }));
+      const ran = await handler.run({ action, event, envelope, input });
+      ({ result, attempt: details } = ran);
+      effects = ran;
     } catch (err) {
+      if (err instanceof TargetDeferral) {
+        // Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits).
+        await this.store.actions.defer(action.id, err.until, err.reason, this.clock.now());
+        return;
+      }
       failure = err;
-      if (err instanceof TargetFailure) details = err.opts.attempt;
+      if (err instanceof TargetFailure) {
+        details = err.opts.attempt;
+        effects = err.opts;
+      }
     }
-    const latencyMs = Math.round(performance.now() - t0);
+    const latencyMs = details?.latencyMs ?? Math.round(performance.now() - t0);
     const now = this.clock.now();
     const attempt = {
       id: newId('attempt', now),
@@ -104,6 +122,7 @@ export class ActionWorker {
       await this.store.transaction(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome: 'succeeded', error: null });
         await tx.actions.succeed(action.id, result, now);
+        await this.applyEffects(tx, effects);
       });
     } else {
       const message = (failure as Error)?.message ?? String(failure);
@@ -112,13 +131,20 @@ export class ActionWorker {
       await this.store.transaction(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome, error: message });
         await tx.actions.fail(action.id, message, next, now);
+        await this.applyEffects(tx, effects);
       });
       if (next === null) {
         this.log.warn({ action: action.id, event: action.eventId, error: message }, 'action dead');
         await this.onDead(action, message).catch((err) => this.log.error({ err }, 'dead-action hook failed'));
       }
     }
+    if (effects.events?.length) await new EventPublisher(this.bus).announce(effects.events);
     await this.bus.publish(SUBJECTS.actionChanged(action.org, action.id), { id: action.id, eventId: action.eventId });
+  }
+
+  private async applyEffects(tx: StoreRepos, effects: AttemptEffects): Promise<void> {
+    if (effects.events?.length) await stageEvents(tx, effects.events);
+    await effects.commit?.(tx);
   }
 
   private nextAttemptAt(action: ActionRecord, failure: unknown, now: number): number | null {

@@ -2,6 +2,7 @@
 // matching rule into one Action — all in one transaction with the event's status change, so each event is
 // routed exactly once even if the process dies at any point.
 import type { Clock } from '../core/clock.js';
+import type { JsonValue } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import { toEnvelope } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
@@ -13,6 +14,8 @@ import type { RuleCache } from './rule-cache.js';
 export interface RouterOptions {
   batchSize: number;
   defaultMaxAttempts: number;
+  /** The attempt budget a target type gives a target without `retry.maxAttempts` (webhooks: their endpoint's). */
+  maxAttemptsFor?: (org: string, target: JsonValue) => Promise<number | undefined>;
 }
 
 export interface RoutingLog {
@@ -78,8 +81,10 @@ export class Router {
           this.log.error({ err, rule: rule.record.id, event: event.id }, 'rule filter failed');
         }
       }
-      rule.record.targets.forEach((target, targetIndex) => {
+      for (const [targetIndex, target] of rule.record.targets.entries()) {
         const t = target as { type: string; retry?: RetryPolicy };
+        const maxAttempts =
+          t.retry?.maxAttempts ?? (await this.options.maxAttemptsFor?.(event.org, target)) ?? this.options.defaultMaxAttempts;
         actions.push({
           id: newId('action', now),
           org: event.org,
@@ -90,13 +95,13 @@ export class Router {
           targetType: t.type,
           target,
           routeSeq,
-          maxAttempts: t.retry?.maxAttempts ?? this.options.defaultMaxAttempts,
+          maxAttempts,
           // Replays keep the key (a workflow never starts twice) unless the replay asked for fresh keys.
           idempotencyKey: `${event.id}:${rule.record.id}:${targetIndex}${event.freshKeys ? `:${routeSeq}` : ''}`,
           nextAttemptAt: now,
           ...(filterError !== null ? { status: 'dead' as const, lastError: filterError } : {}),
         });
-      });
+      }
     }
     return { event, status: actions.length > 0 ? 'routed' : 'unrouted', error: null, actions };
   }

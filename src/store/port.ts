@@ -1,13 +1,15 @@
 // The Store port: all durable state. Adapters (SQLite, PostgreSQL) share one Kysely query layer; callers see
 // only these interfaces.
 import type { JsonValue } from '../core/envelope.js';
-import type { ActionId, ApiKeyId, EventId, RuleId, SourceId } from '../core/ids.js';
+import type { ActionId, ApiKeyId, EndpointId, EventId, RuleId, SourceId } from '../core/ids.js';
 import type {
   ActionRecord,
   ActionStatus,
   ApiKeyRecord,
   ApiKeyRole,
   AttemptRecord,
+  EndpointRecord,
+  EndpointStatus,
   EventRecord,
   EventStatus,
   ExecutionStatus,
@@ -41,6 +43,7 @@ export interface StoreRepos {
   readonly events: EventsRepo;
   readonly actions: ActionsRepo;
   readonly attempts: AttemptsRepo;
+  readonly endpoints: EndpointsRepo;
   readonly workflows: ExecutionsRepo<WorkflowRecord>;
   readonly tasks: ExecutionsRepo<TaskRecord>;
   readonly promises: PromisesRepo;
@@ -151,6 +154,8 @@ export interface ActionFilter {
   ruleId?: RuleId;
   targetType?: string;
   status?: ActionStatus;
+  /** Endpoint slug: the webhook actions of one endpoint (its dead-letter queue with status=dead). */
+  endpoint?: string;
 }
 
 export interface ActionsRepo {
@@ -170,11 +175,57 @@ export interface ActionsRepo {
   list(org: string, filter: ActionFilter, page: { limit: number; before?: string }): Promise<Page<ActionRecord>>;
   /** When the earliest pending or failed action falls due (to arm a timer), or null. */
   nextDueAt(): Promise<number | null>;
+  /**
+   * Hands a claimed action back without counting its attempt: it waits (`reason`) until `until`, or, when `until`
+   * is null, until `wakeWaiting` makes it due. Status returns to pending (no attempt yet) or failed.
+   */
+  defer(id: ActionId, until: number | null, reason: string, now: number): Promise<void>;
+  /**
+   * Makes waiting actions of an endpoint due at `at`, oldest first: every reason unless `reasons` is given, only
+   * lane `orderingKey` when given, at most `limit`. Returns how many changed.
+   */
+  wakeWaiting(org: string, endpoint: string, at: number, opts?: { reasons?: readonly string[]; orderingKey?: string; limit?: number }): Promise<number>;
+  /**
+   * What a FIFO delivery waits for: the newest unfinished (pending, in flight or failed) action of the endpoint
+   * older than `id` whose lane is `orderingKey` or not yet known. Undefined when the action is at the head.
+   */
+  orderingBlocker(org: string, endpoint: string, id: ActionId, orderingKey: string): Promise<OrderingBlocker | undefined>;
+  setOrderingKey(id: ActionId, orderingKey: string): Promise<void>;
+  countByStatus(org: string, filter: ActionFilter): Promise<Record<ActionStatus, number>>;
+}
+
+export interface OrderingBlocker {
+  id: ActionId;
+  status: ActionStatus;
+  orderingKey: string | null;
+  nextAttemptAt: number | null;
 }
 
 export interface AttemptsRepo {
   insert(attempt: AttemptRecord): Promise<void>;
   listByAction(org: string, actionId: ActionId): Promise<AttemptRecord[]>;
+  /** The newest attempts of an endpoint's actions started at or after `since` (for its health), newest first. */
+  recentForEndpoint(org: string, endpoint: string, since: number, limit: number): Promise<AttemptSample[]>;
+}
+
+export type AttemptSample = Pick<AttemptRecord, 'startedAt' | 'latencyMs' | 'outcome' | 'statusCode'>;
+
+export interface EndpointsRepo {
+  /** Throws EH_ENDPOINT_EXISTS when the slug is taken in the org. */
+  insert(endpoint: EndpointRecord): Promise<void>;
+  /** A live (not deleted) endpoint by slug. */
+  get(org: string, slug: string): Promise<EndpointRecord | undefined>;
+  getById(id: EndpointId): Promise<EndpointRecord | undefined>;
+  list(org: string, opts?: { includeDeleted?: boolean }): Promise<EndpointRecord[]>;
+  /** Writes configuration and status (everything but the id). */
+  update(endpoint: EndpointRecord): Promise<void>;
+  softDelete(org: string, slug: string, now: number): Promise<boolean>;
+  /**
+   * Worker-owned state: the breaker, and optionally a status change with its reason (which also moves
+   * updatedAt). A status change applies only to a live endpoint not already in that status; returns whether it
+   * did (so `endpoint.disabled` is emitted once).
+   */
+  setState(id: EndpointId, state: { breaker: JsonValue; status?: EndpointStatus; disabledReason?: string | null }, now: number): Promise<boolean>;
 }
 
 export interface ExecutionFilter {

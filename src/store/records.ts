@@ -1,6 +1,6 @@
 // Stored records as the rest of the program sees them: camelCase, JSON already decoded, times in epoch ms.
 import type { JsonValue } from '../core/envelope.js';
-import type { ActionId, ApiKeyId, EventId, RuleId, SourceId } from '../core/ids.js';
+import type { ActionId, ApiKeyId, EndpointId, EventId, RuleId, SourceId } from '../core/ids.js';
 
 export type ApiKeyRole = 'admin' | 'member' | 'publisher' | 'worker';
 
@@ -134,6 +134,15 @@ export interface ActionRecord {
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
+  /** The endpoint slug of a webhook action (target.endpoint); null for other targets. */
+  endpoint: string | null;
+  /** The FIFO lane of a webhook action on an ordered endpoint, once the delivery worker has computed it. */
+  orderingKey: string | null;
+  /**
+   * Why a pending or failed action waits without using up an attempt (endpoint paused, circuit open, rate limit,
+   * FIFO predecessor…); null when it waits for nothing but its time.
+   */
+  waiting: string | null;
 }
 
 export interface NewAction {
@@ -152,6 +161,54 @@ export interface NewAction {
   /** Born dead: when the action can never run (e.g. its rule's filter failed), with the reason. */
   status?: 'dead';
   lastError?: string;
+}
+
+export type EndpointStatus = 'active' | 'paused' | 'disabled';
+
+/** A signing secret of an endpoint (sealed). `publicKey` (whpk_…) exists for Ed25519 secrets and may be shown. */
+export interface EndpointSecretRecord extends StoredSecret {
+  publicKey: string | null;
+}
+
+/**
+ * An endpoint's credentials: `sealed` is the whole auth object encrypted (null for none); `info` holds the fields
+ * that are safe to show (type, username, header name, token URL, client id, scope).
+ */
+export interface StoredAuth {
+  type: string;
+  sealed: string | null;
+  info: Record<string, string>;
+}
+
+/**
+ * An outbound webhook destination (SPEC §8). The slug is unique per org among live endpoints and never changes
+ * (rules name it). `updatedAt` moves only with configuration and status changes made through the API, so a
+ * worker can tell its cached copy is stale; the breaker state is written by workers without touching it.
+ */
+export interface EndpointRecord {
+  id: EndpointId;
+  org: string;
+  slug: string;
+  description: string;
+  url: string;
+  headers: Record<string, string>;
+  auth: StoredAuth | null;
+  secrets: EndpointSecretRecord[];
+  headerStyle: 'webhook' | 'svix';
+  timeoutMs: number;
+  rateLimit: number | null;
+  maxConcurrency: number | null;
+  ordering: 'none' | 'fifo';
+  orderingKey: string | null;
+  /** Retry policy override: delays in ms and an optional attempt budget. */
+  retry: { delaysMs?: number[]; maxAttempts?: number } | null;
+  status: EndpointStatus;
+  /** The circuit breaker's state (delivery/circuit-breaker.ts), null until the first failure. */
+  breaker: JsonValue;
+  disabledReason: string | null;
+  createdAt: number;
+  updatedAt: number;
+  deletedAt: number | null;
 }
 
 export interface AttemptRecord {

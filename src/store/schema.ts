@@ -110,6 +110,10 @@ export interface ActionsTable {
   created_at: number;
   updated_at: number;
   completed_at: number | null;
+  /** target.endpoint of webhook actions (migration 003); null for other targets. */
+  endpoint: Generated<string | null>;
+  ordering_key: Generated<string | null>;
+  waiting: Generated<string | null>;
 }
 
 export interface AttemptsTable {
@@ -125,6 +129,30 @@ export interface AttemptsTable {
   response_headers: string | null;
   response_body: string | null;
   error: string | null;
+}
+
+export interface EndpointsTable {
+  id: string;
+  org: string;
+  slug: string;
+  description: string;
+  url: string;
+  headers: string;
+  auth: string | null;
+  secrets: string;
+  header_style: string;
+  timeout_ms: number;
+  rate_limit: number | null;
+  max_concurrency: number | null;
+  ordering: string;
+  ordering_key: string | null;
+  retry: string | null;
+  status: string;
+  breaker: string | null;
+  disabled_reason: string | null;
+  created_at: number;
+  updated_at: number;
+  deleted_at: number | null;
 }
 
 export interface ExecutionsTable {
@@ -172,6 +200,7 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   actions: ActionsTable;
   attempts: AttemptsTable;
+  endpoints: EndpointsTable;
   workflows: ExecutionsTable;
   tasks: TasksTable;
   promises: PromisesTable;

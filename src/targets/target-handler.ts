@@ -1,7 +1,8 @@
 // The contract between the action worker and each target type: run one attempt, say what happened.
 import type { Envelope, JsonValue } from '../core/envelope.js';
 import { EventhookError } from '../core/errors.js';
-import type { ActionRecord, EventRecord } from '../store/records.js';
+import type { StoreRepos } from '../store/port.js';
+import type { ActionRecord, EventRecord, NewEvent } from '../store/records.js';
 
 export interface TargetContext {
   action: ActionRecord;
@@ -17,11 +18,26 @@ export interface AttemptDetails {
   request: JsonValue;
   responseHeaders: Record<string, string> | null;
   responseBody: string | null;
+  /** The time on the wire, when the target measured it (otherwise the worker times the whole attempt). */
+  latencyMs?: number;
+}
+
+/** What an attempt adds to the transaction that records it, so both commit or neither does. */
+export interface AttemptEffects {
+  /** Events to store with the attempt (e.g. delivery.dead); the worker announces them after the commit. */
+  events?: readonly NewEvent[];
+  /** More writes for the same transaction (e.g. letting the next message of a FIFO lane go). */
+  commit?: (tx: StoreRepos) => Promise<void>;
 }
 
 export interface TargetHandler {
   /** Resolves with the result to store on the action; throws to fail the attempt (see TargetFailure). */
-  run(ctx: TargetContext): Promise<{ result: JsonValue; attempt?: AttemptDetails }>;
+  run(ctx: TargetContext): Promise<{ result: JsonValue; attempt?: AttemptDetails } & AttemptEffects>;
+  /**
+   * Attempts an action of this target may use when the target itself sets none (`retry.maxAttempts`), asked once
+   * at routing time; undefined keeps the router's default. Webhooks answer from their endpoint's schedule.
+   */
+  maxAttempts?(org: string, target: JsonValue): Promise<number | undefined>;
 }
 
 /**
@@ -31,10 +47,25 @@ export interface TargetHandler {
 export class TargetFailure extends Error {
   constructor(
     message: string,
-    readonly opts: { permanent?: boolean; retryAfterMs?: number; attempt?: AttemptDetails; outcome?: string } = {},
+    readonly opts: { permanent?: boolean; retryAfterMs?: number; attempt?: AttemptDetails; outcome?: string } & AttemptEffects = {},
   ) {
     super(message);
     this.name = 'TargetFailure';
+  }
+}
+
+/**
+ * Not an attempt: the target cannot run yet (endpoint paused, circuit open, rate limit, an earlier FIFO message
+ * unfinished). The action goes back to waiting without using up an attempt, due again at `until`, or — when
+ * `until` is null — only once something wakes it (ActionsRepo.wakeWaiting). `reason` is shown on the action.
+ */
+export class TargetDeferral extends Error {
+  constructor(
+    readonly reason: string,
+    readonly until: number | null,
+  ) {
+    super(`waiting: ${reason}`);
+    this.name = 'TargetDeferral';
   }
 }
 

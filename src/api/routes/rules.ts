@@ -1,7 +1,9 @@
 // Rules: create, list, get, update, delete (soft).
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { JsonValue } from '../../core/envelope.js';
+import { EventhookError } from '../../core/errors.js';
 import type { RuleService } from '../../routing/rule-service.js';
+import type { RuleTester } from '../../routing/rule-tester.js';
 import type { RuleRecord } from '../../store/records.js';
 import { TargetIn } from '../../targets/target-schema.js';
 import { AUTH_PROBLEMS, iso, isoOrNull, Timestamp } from '../schemas.js';
@@ -33,6 +35,28 @@ export const RuleOut = Type.Object({
   deletedAt: Type.Union([Timestamp, Type.Null()]),
 });
 
+const RuleTestIn = Type.Object(
+  {
+    pattern: Type.Optional(Pattern),
+    filter: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
+    targets: Type.Optional(Type.Array(TargetIn, { minItems: 1, maxItems: 10 })),
+    event: Type.Optional(Type.Unknown({ description: 'Any JSON value, matched exactly as given (e.g. an EventBridge event with detail-type and detail).' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Backtest: stored events received at or after.' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'Backtest: received before (default now).' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000, description: 'Backtest: events to examine at most.' })),
+  },
+  { additionalProperties: false },
+);
+const RuleTestOut = Type.Object({
+  match: Type.Optional(Type.Boolean()),
+  filter: Type.Optional(Type.Unknown()),
+  targets: Type.Optional(Type.Array(Type.Unknown(), { description: 'What each target would receive: {index, type, input} or {index, type, error}.' })),
+  scanned: Type.Optional(Type.Integer()),
+  matched: Type.Optional(Type.Integer()),
+  truncated: Type.Optional(Type.Boolean()),
+  sample: Type.Optional(Type.Array(Type.Unknown())),
+});
+
 const Params = Type.Object({ org: Type.String() });
 const RuleParams = Type.Object({ org: Type.String(), rule: Type.String({ description: 'Rule id (rule_…) or name.' }) });
 const tags = ['rules'];
@@ -52,8 +76,34 @@ export function ruleOut(r: RuleRecord): Static<typeof RuleOut> {
   };
 }
 
-export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService }> = async (app, { rules }) => {
+export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester: RuleTester }> = async (app, { rules, tester }) => {
   const base = '/api/orgs/:org/eventhook/rules';
+  app.post(
+    `${base}/test`,
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'Test a pattern (and filter, and target inputs) against a sample event, or backtest it over stored events',
+        params: Params,
+        body: RuleTestIn,
+        response: { 200: RuleTestOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => {
+      const b = req.body;
+      if (b.event !== undefined) return tester.testSample({ pattern: b.pattern, filter: b.filter, targets: b.targets, event: b.event });
+      if (b.since === undefined || b.pattern === undefined) {
+        throw new EventhookError('EH_REQUEST_INVALID', { message: 'give an event to test against, or a pattern and since (and until) to backtest' });
+      }
+      return tester.backtest(req.params.org, {
+        pattern: b.pattern,
+        since: Date.parse(b.since),
+        until: b.until ? Date.parse(b.until) : Date.now(),
+        limit: b.limit ?? 10_000,
+      });
+    },
+  );
   app.post(
     base,
     { config: { permission: 'write' }, schema: { tags, summary: 'Create a rule', params: Params, body: RuleIn, response: { 201: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },

@@ -2,6 +2,7 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { listProviders, summarizeProvider } from '../../ingest/providers/index.js';
+import type { IngestService } from '../../ingest/ingest-service.js';
 import type { SourceService } from '../../ingest/source-service.js';
 import { SourceSettingsSchema, type SourceSettings } from '../../ingest/source-settings.js';
 import type { SourceRecord } from '../../store/records.js';
@@ -52,6 +53,26 @@ const RotateIn = Type.Object(
   },
   { additionalProperties: false },
 );
+const SourceTestIn = Type.Object(
+  {
+    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'The request headers as the provider sent them.' })),
+    body: Type.Optional(Type.String({ description: 'The raw body, exactly as sent (UTF-8).' })),
+    bodyBase64: Type.Optional(Type.String({ description: 'The raw body in base64, for bytes that are not UTF-8.' })),
+    method: Type.Optional(Type.String({ default: 'POST' })),
+    url: Type.Optional(Type.String({ description: 'The URL the provider called (for URL-signing providers); default the ingest URL.' })),
+  },
+  { additionalProperties: false },
+);
+const SourceTestOut = Type.Object({
+  verified: Type.Boolean(),
+  verifierType: Type.String(),
+  reason: Type.Optional(Type.String({ description: 'Why verification failed: missing_signature, bad_encoding, stale_timestamp, no_matching_signature, …' })),
+  detail: Type.Optional(Type.String()),
+  eventType: Type.Optional(Type.String()),
+  subject: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  idempotencyKey: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  parseError: Type.Optional(Type.String()),
+});
 const ProviderOut = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -71,6 +92,7 @@ const tags = ['sources'];
 
 export interface SourceRouteOptions {
   sources: SourceService;
+  ingest: IngestService;
   publicUrl: string | undefined;
 }
 
@@ -79,7 +101,7 @@ export function ingestUrl(req: FastifyRequest, publicUrl: string | undefined, or
   return `${base}/api/orgs/${org}/eventhook/in/${slug}`;
 }
 
-export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async (app, { sources, publicUrl }) => {
+export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async (app, { sources, ingest, publicUrl }) => {
   const base = '/api/orgs/:org/eventhook';
   const out = (req: FastifyRequest, s: SourceRecord): Static<typeof SourceOut> => ({
     id: s.id,
@@ -142,6 +164,30 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         graceMs: req.body.graceSeconds === undefined ? undefined : req.body.graceSeconds * 1000,
       });
       return { ...out(req, record), ...(generatedSecret ? { generatedSecret } : {}) };
+    },
+  );
+  app.post(
+    `${base}/sources/:source/test`,
+    {
+      config: { permission: 'read' },
+      schema: { tags, summary: 'Check whether a sample request verifies, and why not; nothing is stored', params: SourceParams, body: SourceTestIn, response: { 200: SourceTestOut, ...AUTH_PROBLEMS } },
+    },
+    async (req) => {
+      const b = req.body;
+      const url = b.url ?? ingestUrl(req, publicUrl, req.params.org, req.params.source);
+      const parsed = new URL(url);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(b.headers ?? {})) headers[k.toLowerCase()] = v;
+      const query: Record<string, string | string[]> = {};
+      for (const [k, v] of parsed.searchParams) query[k] = k in query ? [...([] as string[]).concat(query[k]!), v] : v;
+      return ingest.test(req.params.org, req.params.source, {
+        method: (b.method ?? 'POST').toUpperCase(),
+        url,
+        path: parsed.pathname,
+        query,
+        headers,
+        rawBody: b.bodyBase64 !== undefined ? Buffer.from(b.bodyBase64, 'base64') : Buffer.from(b.body ?? '', 'utf8'),
+      });
     },
   );
 };

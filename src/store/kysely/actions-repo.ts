@@ -2,10 +2,11 @@
 import type { Kysely } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
 import type { ActionId, EventId } from '../../core/ids.js';
-import type { ActionFilter, ActionsRepo, AttemptsRepo, Page, StoreKind } from '../port.js';
-import type { ActionRecord, AttemptRecord, NewAction } from '../records.js';
+import type { ActionFilter, ActionsRepo, AttemptSample, AttemptsRepo, OrderingBlocker, Page, StoreKind } from '../port.js';
+import type { ActionRecord, ActionStatus, AttemptRecord, NewAction } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow, attemptFromRow, toJson } from './codec.js';
+import { countByStatus, deferAction, orderingBlocker, recentAttempts, wakeWaiting, type WakeOptions } from './waiting-actions.js';
 
 export class KyselyActionsRepo implements ActionsRepo {
   constructor(
@@ -36,6 +37,7 @@ export class KyselyActionsRepo implements ActionsRepo {
           idempotency_key: a.idempotencyKey,
           created_at: now,
           updated_at: now,
+          endpoint: endpointOf(a.target),
         })),
       )
       .execute();
@@ -80,6 +82,7 @@ export class KyselyActionsRepo implements ActionsRepo {
         next_attempt_at: null,
         completed_at: now,
         updated_at: now,
+        waiting: null,
       })
       .where('id', '=', id)
       .execute();
@@ -95,6 +98,7 @@ export class KyselyActionsRepo implements ActionsRepo {
         next_attempt_at: nextAttemptAt,
         completed_at: nextAttemptAt === null ? now : null,
         updated_at: now,
+        waiting: null,
       })
       .where('id', '=', id)
       .execute();
@@ -149,6 +153,7 @@ export class KyselyActionsRepo implements ActionsRepo {
       .$if(f.ruleId !== undefined, (q) => q.where('rule_id', '=', f.ruleId!))
       .$if(f.targetType !== undefined, (q) => q.where('target_type', '=', f.targetType!))
       .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+      .$if(f.endpoint !== undefined, (q) => q.where('endpoint', '=', f.endpoint!))
       .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))
       .orderBy('id', 'desc')
       .limit(page.limit + 1)
@@ -171,6 +176,32 @@ export class KyselyActionsRepo implements ActionsRepo {
     const times = [waiting?.t, leased?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
     return times.length ? Math.min(...times) : null;
   }
+
+  defer(id: ActionId, until: number | null, reason: string, now: number): Promise<void> {
+    return deferAction(this.db, id, until, reason, now);
+  }
+
+  wakeWaiting(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<number> {
+    return wakeWaiting(this.db, org, endpoint, at, opts);
+  }
+
+  orderingBlocker(org: string, endpoint: string, id: ActionId, orderingKey: string): Promise<OrderingBlocker | undefined> {
+    return orderingBlocker(this.db, org, endpoint, id, orderingKey);
+  }
+
+  async setOrderingKey(id: ActionId, orderingKey: string): Promise<void> {
+    await this.db.updateTable('actions').set({ ordering_key: orderingKey }).where('id', '=', id).execute();
+  }
+
+  countByStatus(org: string, filter: ActionFilter): Promise<Record<ActionStatus, number>> {
+    return countByStatus(this.db, org, filter);
+  }
+}
+
+/** Webhook actions name their endpoint in the target; the column copies it for indexed lookups. */
+function endpointOf(target: JsonValue): string | null {
+  const endpoint = (target as { endpoint?: unknown } | null)?.endpoint;
+  return typeof endpoint === 'string' ? endpoint : null;
 }
 
 export class KyselyAttemptsRepo implements AttemptsRepo {
@@ -194,6 +225,10 @@ export class KyselyAttemptsRepo implements AttemptsRepo {
         error: a.error,
       })
       .execute();
+  }
+
+  recentForEndpoint(org: string, endpoint: string, since: number, limit: number): Promise<AttemptSample[]> {
+    return recentAttempts(this.db, org, endpoint, since, limit);
   }
 
   async listByAction(org: string, actionId: ActionId): Promise<AttemptRecord[]> {

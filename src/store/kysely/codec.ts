@@ -1,13 +1,15 @@
 // Row ↔ record conversion: JSON text, 0/1 flags and null handling live here and nowhere else.
 import type { Selectable } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
-import type { ActionId, ApiKeyId, EventId, RuleId, SourceId } from '../../core/ids.js';
+import type { ActionId, ApiKeyId, EndpointId, EventId, RuleId, SourceId } from '../../core/ids.js';
 import type {
   ActionRecord,
   ActionStatus,
   ApiKeyRecord,
   ApiKeyRole,
   AttemptRecord,
+  EndpointRecord,
+  EndpointStatus,
   EventRecord,
   EventStatus,
   ExecutionStatus,
@@ -181,6 +183,61 @@ export function actionFromRow(r: Row<'actions'>): ActionRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     completedAt: r.completed_at,
+    endpoint: r.endpoint,
+    orderingKey: r.ordering_key,
+    waiting: r.waiting,
+  };
+}
+
+export function endpointFromRow(r: Row<'endpoints'>): EndpointRecord {
+  return {
+    id: r.id as EndpointId,
+    org: r.org,
+    slug: r.slug,
+    description: r.description,
+    url: r.url,
+    headers: fromJson(r.headers),
+    auth: fromJson(r.auth),
+    secrets: fromJson(r.secrets),
+    headerStyle: r.header_style === 'svix' ? 'svix' : 'webhook',
+    timeoutMs: r.timeout_ms,
+    rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
+    maxConcurrency: r.max_concurrency,
+    ordering: r.ordering === 'fifo' ? 'fifo' : 'none',
+    orderingKey: r.ordering_key,
+    retry: fromJson(r.retry),
+    status: r.status as EndpointStatus,
+    breaker: fromJson(r.breaker),
+    disabledReason: r.disabled_reason,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+  };
+}
+
+export function endpointToRow(e: EndpointRecord): Row<'endpoints'> {
+  return {
+    id: e.id,
+    org: e.org,
+    slug: e.slug,
+    description: e.description,
+    url: e.url,
+    headers: toJson(e.headers),
+    auth: e.auth === null ? null : toJson(e.auth),
+    secrets: toJson(e.secrets),
+    header_style: e.headerStyle,
+    timeout_ms: e.timeoutMs,
+    rate_limit: e.rateLimit,
+    max_concurrency: e.maxConcurrency,
+    ordering: e.ordering,
+    ordering_key: e.orderingKey,
+    retry: e.retry === null ? null : toJson(e.retry),
+    status: e.status,
+    breaker: e.breaker === null ? null : toJson(e.breaker),
+    disabled_reason: e.disabledReason,
+    created_at: e.createdAt,
+    updated_at: e.updatedAt,
+    deleted_at: e.deletedAt,
   };
 }
 

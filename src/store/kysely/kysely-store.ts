@@ -7,6 +7,7 @@ import { KyselyActionsRepo, KyselyAttemptsRepo } from './actions-repo.js';
 import { KyselyApiKeysRepo, KyselyOrgsRepo, KyselySettingsRepo } from './admin-repos.js';
 import { KyselyRulesRepo, KyselySourcesRepo } from './config-repos.js';
 import { KyselyExecutionsRepo, KyselyPromisesRepo } from './engine-repos.js';
+import { KyselyEndpointsRepo } from './endpoints-repo.js';
 import { KyselyEventsRepo } from './events-repo.js';
 
 class Repos implements StoreRepos {
@@ -18,6 +19,7 @@ class Repos implements StoreRepos {
   readonly events: KyselyEventsRepo;
   readonly actions: KyselyActionsRepo;
   readonly attempts: KyselyAttemptsRepo;
+  readonly endpoints: KyselyEndpointsRepo;
   readonly workflows: KyselyExecutionsRepo<WorkflowRecord>;
   readonly tasks: KyselyExecutionsRepo<TaskRecord>;
   readonly promises: KyselyPromisesRepo;
@@ -31,6 +33,7 @@ class Repos implements StoreRepos {
     this.events = new KyselyEventsRepo(db);
     this.actions = new KyselyActionsRepo(db, kind);
     this.attempts = new KyselyAttemptsRepo(db);
+    this.endpoints = new KyselyEndpointsRepo(db);
     this.workflows = new KyselyExecutionsRepo<WorkflowRecord>(db, 'workflows', kind);
     this.tasks = new KyselyExecutionsRepo<TaskRecord>(db, 'tasks', kind);
     this.promises = new KyselyPromisesRepo(db);

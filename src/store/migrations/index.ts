@@ -2,11 +2,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-replay-keys.js';
+import * as m003 from './003-endpoints.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
   '001-initial': m001,
   '002-replay-keys': m002,
+  '003-endpoints': m003,
 };
 
 /**

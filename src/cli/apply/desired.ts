@@ -1,0 +1,160 @@
+// The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name;
+// rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split off, since the server never returns
+// them and so they cannot be compared.
+import { secretFieldOf } from '../../ingest/verifiers/index.js';
+import { validatePattern } from '../../rules/index.js';
+import { CliError } from '../cli-error.js';
+import { interpolate, type MissingVariable } from './interpolate.js';
+import { formatPath, type LoadedFile, type Path } from './load-file.js';
+
+export type ApplyKind = 'endpoints' | 'sources' | 'rules';
+
+/** Kinds in the order they are created (rules may name endpoints); deletion runs in reverse. */
+export const APPLY_KINDS: readonly ApplyKind[] = ['endpoints', 'sources', 'rules'];
+export const IDENTITY: Record<ApplyKind, 'slug' | 'name'> = { endpoints: 'slug', sources: 'slug', rules: 'name' };
+export const SINGULAR: Record<ApplyKind, string> = { endpoints: 'endpoint', sources: 'source', rules: 'rule' };
+
+type Obj = Record<string, unknown>;
+
+/**
+ * One object the file names. Invariants: `key` is its slug or name and unique within its kind; `compared` is `body`
+ * without its identity and without write-only values; `secrets` holds those write-only values (top-level fields).
+ */
+export interface DesiredItem {
+  readonly kind: ApplyKind;
+  readonly key: string;
+  /** What a create sends: every field the file gives, secrets included. */
+  readonly body: Obj;
+  /** What is compared with the server's copy, field by field. */
+  readonly compared: Obj;
+  /** Write-only fields: sent on create, on update only when secrets are re-sent (--rotate-secrets). */
+  readonly secrets: Obj;
+  /** `file:line kind[i]`, for messages. */
+  readonly where: string;
+}
+
+export interface DesiredState {
+  /** The org the file names (`org:`), if any. */
+  readonly org: string | undefined;
+  /** Kinds the file has a section for, even an empty one: only these are pruned. */
+  readonly kinds: readonly ApplyKind[];
+  readonly items: readonly DesiredItem[];
+}
+
+const SECTIONS = new Set(['org', 'server', ...APPLY_KINDS]);
+/** Endpoint auth fields that hold credentials (the server never returns them). */
+const AUTH_CREDENTIALS = ['password', 'token', 'value', 'clientSecret'];
+
+/** Builds the desired state from a loaded file, resolving `${VAR}` references from `env`. */
+export function desiredState(file: LoadedFile, env: Readonly<Record<string, string | undefined>>): DesiredState {
+  const fail = (path: Path, message: string) => new CliError(`${file.at(path)} ${formatPath(path)}: ${message}`);
+  const root = file.data ?? {};
+  if (!isObj(root)) throw new CliError(`${file.name}: expected a mapping with sources, rules and endpoints`);
+  for (const key of Object.keys(root)) {
+    if (!SECTIONS.has(key)) throw fail([key], `unknown section (expected org, sources, rules, endpoints; server: belongs to \`eventhook serve\`)`);
+  }
+  // The server section is for `eventhook serve --config`: its variables are not ours to require.
+  const { server: _server, ...rest } = root;
+  const missing: MissingVariable[] = [];
+  const data = interpolate(rest, env, missing) as Obj;
+  if (missing.length > 0) {
+    throw new CliError(
+      `${file.name}: ${missing.length === 1 ? 'an environment variable is' : 'environment variables are'} not set`,
+      missing.map((m) => `${file.at(m.path)} ${formatPath(m.path)}: \${${m.name}} is not set (or empty)`),
+    );
+  }
+  if (data.org !== undefined && (typeof data.org !== 'string' || data.org === '')) throw fail(['org'], 'must be an org slug');
+
+  const items: DesiredItem[] = [];
+  const kinds: ApplyKind[] = [];
+  for (const kind of APPLY_KINDS) {
+    const section = data[kind];
+    if (section === undefined) continue;
+    kinds.push(kind);
+    if (section === null) continue;
+    if (!Array.isArray(section)) throw fail([kind], `must be a list of ${kind}`);
+    const seen = new Map<string, number>();
+    section.forEach((raw, i) => {
+      const path = [kind, i];
+      if (!isObj(raw)) throw fail(path, 'must be a mapping');
+      const idField = IDENTITY[kind];
+      const key = raw[idField];
+      if (typeof key !== 'string' || key === '') throw fail(path, `needs a ${idField} (a non-empty string): ${kind} are matched by ${idField}`);
+      const before = seen.get(key);
+      if (before !== undefined) throw fail(path, `${idField} "${key}" is also used by ${kind}[${before}]`);
+      seen.set(key, i);
+      const where = `${file.at(path)} ${kind}[${i}] (${key})`;
+      const split = kind === 'rules' ? ruleOf(raw, path, fail) : kind === 'sources' ? sourceOf(raw) : endpointOf(raw);
+      const { [idField]: _id, ...compared } = split.compared;
+      items.push({ kind, key, body: split.body, compared, secrets: split.secrets, where });
+    });
+  }
+  return { org: data.org as string | undefined, kinds, items };
+}
+
+interface Split {
+  body: Obj;
+  compared: Obj;
+  secrets: Obj;
+}
+
+type Fail = (path: Path, message: string) => CliError;
+
+function ruleOf(raw: Obj, path: Path, fail: Fail): Split {
+  if (!isObj(raw.pattern)) throw fail([...path, 'pattern'], 'is required: an EventBridge pattern (a mapping)');
+  try {
+    validatePattern(raw.pattern);
+  } catch (err) {
+    throw fail([...path, 'pattern'], (err as Error).message);
+  }
+  if (!Array.isArray(raw.targets) || raw.targets.length === 0) throw fail([...path, 'targets'], 'is required: a list of targets');
+  const targets = raw.targets.map((t, j) => flattenTarget(t, [...path, 'targets', j], fail));
+  const body = { ...raw, targets };
+  return { body, compared: body, secrets: {} };
+}
+
+/**
+ * The roadmap writes targets as `{type, config: {kind: …}}`; the API takes them flat (`{type, kind}`). Both are
+ * accepted; a field given in both places is an error rather than a silent pick.
+ */
+export function flattenTarget(target: unknown, path: Path, fail: Fail): Obj {
+  if (!isObj(target)) throw fail(path, 'must be a mapping with a type');
+  if (typeof target.type !== 'string') throw fail([...path, 'type'], 'is required (workflow, task, promise, webhook or event_bus)');
+  const { config, ...flat } = target;
+  if (config === undefined) return flat;
+  if (!isObj(config)) throw fail([...path, 'config'], 'must be a mapping of the target’s fields');
+  for (const k of Object.keys(config)) {
+    if (k in flat) throw fail([...path, 'config', k], `is also given outside config; give it once`);
+  }
+  return { ...flat, ...config };
+}
+
+function sourceOf(raw: Obj): Split {
+  const { secret, ...compared } = raw;
+  const secrets: Obj = secret === undefined ? {} : { secret };
+  if (isObj(raw.verifier) && typeof raw.verifier.type === 'string') {
+    const field = secretFieldOf(raw.verifier.type as Parameters<typeof secretFieldOf>[0]);
+    if (field !== null && raw.verifier[field] !== undefined) {
+      const { [field]: verifierSecret, ...verifier } = raw.verifier;
+      compared.verifier = verifier;
+      secrets.secret ??= verifierSecret;
+    }
+  }
+  return { body: raw, compared, secrets };
+}
+
+function endpointOf(raw: Obj): Split {
+  const { secret, secrets: secretList, ...compared } = raw;
+  const secrets: Obj = {};
+  if (secret !== undefined) secrets.secret = secret;
+  if (secretList !== undefined) secrets.secrets = secretList;
+  if (isObj(raw.auth)) {
+    compared.auth = Object.fromEntries(Object.entries(raw.auth).filter(([k]) => !AUTH_CREDENTIALS.includes(k)));
+    secrets.auth = raw.auth;
+  }
+  return { body: raw, compared, secrets };
+}
+
+export function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,59 @@
+// Carries out a plan against the server, in plan order, stopping at the first failure (apply is idempotent, so
+// running it again after a fix continues where it stopped). Secrets a create generated are returned: they are
+// shown only once.
+import type { ApiClient } from '../client.js';
+import { CliError } from '../cli-error.js';
+import type { Change, Plan } from './plan.js';
+
+export interface ChangeResult {
+  readonly change: Change;
+  /** Present when the server chose a secret for a new source or endpoint. */
+  readonly generatedSecret?: string;
+}
+
+export interface ExecuteOptions {
+  /** How long a rotated secret's predecessors keep verifying (server default when undefined). */
+  readonly graceSeconds?: number;
+  readonly onResult?: (result: ChangeResult) => void;
+}
+
+export async function executePlan(client: ApiClient, plan: Plan, opts: ExecuteOptions = {}): Promise<ChangeResult[]> {
+  const results: ChangeResult[] = [];
+  for (const change of plan.changes) {
+    let result: ChangeResult;
+    try {
+      result = await executeChange(client, change, opts);
+    } catch (err) {
+      const where = change.action === 'delete' ? `${change.kind} ${change.key}` : change.item.where;
+      const done = results.length === 0 ? '' : ` (${results.length} earlier change${results.length === 1 ? '' : 's'} applied)`;
+      if (err instanceof CliError) throw err.withPrefix(`${where}: ${change.action} failed${done}: `);
+      throw err;
+    }
+    results.push(result);
+    opts.onResult?.(result);
+  }
+  return results;
+}
+
+async function executeChange(client: ApiClient, change: Change, opts: ExecuteOptions): Promise<ChangeResult> {
+  const path = `/${change.kind}/${encodeURIComponent(change.key)}`;
+  switch (change.action) {
+    case 'create': {
+      const out = await client.post<{ generatedSecret?: string }>(`/${change.kind}`, change.item.body);
+      return { change, ...(out?.generatedSecret ? { generatedSecret: out.generatedSecret } : {}) };
+    }
+    case 'delete':
+      await client.delete(path);
+      return { change };
+    case 'update': {
+      const { secret, ...resend } = change.rotate;
+      // Credentials other than the signing secret (endpoint auth, secret lists) are re-sent in the patch.
+      const patch = { ...change.patch, ...resend };
+      if (Object.keys(patch).length > 0) await client.patch(path, patch);
+      if (typeof secret === 'string') {
+        await client.post(`${path}/rotate-secret`, { secret, graceSeconds: opts.graceSeconds });
+      }
+      return { change };
+    }
+  }
+}

@@ -1,0 +1,26 @@
+// The error the CLI shows: one line saying what failed, then optional detail lines (e.g. field errors), and a
+// non-zero exit code. Server answers become CliErrors in client.ts; bad input files in apply/.
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    /** Printed under the message, one per line (field errors, hints). */
+    readonly details: readonly string[] = [],
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+
+  /** The same error with `prefix` in front of its message (e.g. the apply item that failed). */
+  withPrefix(prefix: string): CliError {
+    return new CliError(`${prefix}${this.message}`, this.details, this.exitCode);
+  }
+}
+
+/** What `eventhook` writes to stderr before exiting with the error's code. */
+export function formatError(err: unknown): string {
+  if (err instanceof CliError) return [`eventhook: ${err.message}`, ...err.details.map((d) => `  ${d}`)].join('\n');
+  if (err instanceof Error && err.name === 'EventhookError') return `eventhook: ${err.message}`;
+  return `eventhook: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+}

@@ -1,0 +1,91 @@
+// `eventhook list <kind>`: sources, rules and endpoints in full; events and actions a page at a time, filtered.
+import { Command, Option } from 'commander';
+import { contextOf, ruleIdOf, sourceIdOf, type CommandContext } from '../context.js';
+import { json, table, write } from '../output.js';
+import { RESOURCES, type ResourceKind } from '../resources.js';
+import { positiveInt } from './parse.js';
+
+interface Page {
+  items: Record<string, unknown>[];
+  nextCursor?: string | null;
+}
+
+export function listCommand(): Command {
+  const list = new Command('list')
+    .alias('ls')
+    .description('List sources, rules, endpoints, events or actions')
+    .addHelpText('after', '\nExamples:\n  eventhook list rules\n  eventhook list events --type push --status routed --limit 20\n  eventhook list actions --dead -o json');
+
+  for (const kind of ['sources', 'rules', 'endpoints'] as const) {
+    list
+      .command(kind)
+      .alias(RESOURCES[kind].singular)
+      .description(`List ${RESOURCES[kind].summary}`)
+      .option('--include-deleted', 'also show deleted ones')
+      .action(async (opts: { includeDeleted?: boolean }, cmd: Command) => {
+        const ctx = contextOf(cmd);
+        const page = await ctx.client.get<Page>(RESOURCES[kind].path, { includeDeleted: opts.includeDeleted });
+        print(ctx, kind, page);
+      });
+  }
+
+  list
+    .command('events')
+    .alias('event')
+    .description(`List ${RESOURCES.events.summary}`)
+    .addOption(new Option('--status <status>', 'only events in this state').choices(['pending', 'routed', 'unrouted', 'failed', 'rejected']))
+    .option('--type <type>', 'only events of this type (e.g. push, order.created)')
+    .option('--source <source>', 'only events received by this source (slug or src_ id)')
+    .option('--since <time>', 'received at or after (RFC 3339)')
+    .option('--until <time>', 'received before (RFC 3339)')
+    .option('-q, --search <text>', 'free text over type, subject and id')
+    .option('--limit <n>', 'page size, 1..200', positiveInt, 50)
+    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
+    .action(async (opts: Record<string, string | number | undefined>, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const source = opts.source === undefined ? undefined : await sourceIdOf(ctx.client, String(opts.source));
+      const page = await ctx.client.get<Page>('/events', {
+        status: opts.status,
+        type: opts.type,
+        source,
+        since: opts.since,
+        until: opts.until,
+        q: opts.search,
+        limit: opts.limit,
+        cursor: opts.cursor,
+      });
+      print(ctx, 'events', page);
+    });
+
+  list
+    .command('actions')
+    .alias('action')
+    .description(`List ${RESOURCES.actions.summary}`)
+    .addOption(new Option('--status <status>', 'only actions in this state').choices(['pending', 'in_flight', 'succeeded', 'failed', 'dead']))
+    .addOption(new Option('--dead', 'the dead-letter queue (same as --status dead)').conflicts('status'))
+    .option('--type <targetType>', 'only actions of this target type (workflow, task, promise, webhook, event_bus)')
+    .option('--event <eventId>', 'only actions of this event')
+    .option('--rule <rule>', 'only actions of this rule (name or rule_ id)')
+    .option('--limit <n>', 'page size, 1..200', positiveInt, 50)
+    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
+    .action(async (opts: Record<string, string | number | boolean | undefined>, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const rule = opts.rule === undefined ? undefined : await ruleIdOf(ctx.client, String(opts.rule));
+      const page = await ctx.client.get<Page>('/actions', {
+        status: opts.dead ? 'dead' : (opts.status as string | undefined),
+        targetType: opts.type as string | undefined,
+        event: opts.event as string | undefined,
+        rule,
+        limit: opts.limit as number,
+        cursor: opts.cursor as string | undefined,
+      });
+      print(ctx, 'actions', page);
+    });
+  return list;
+}
+
+function print(ctx: CommandContext, kind: ResourceKind, page: Page): void {
+  if (ctx.output === 'json') return write(json(page));
+  write(page.items.length === 0 ? `No ${kind}.` : table(page.items, RESOURCES[kind].columns));
+  if (page.nextCursor) write(`More: --cursor ${page.nextCursor}`);
+}

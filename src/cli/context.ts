@@ -1,0 +1,33 @@
+// What every client command starts from: the global options (connection and output format) as a client.
+import type { Command } from 'commander';
+import { ApiClient } from './client.js';
+import type { OutputFormat } from './output.js';
+
+export interface GlobalOptions {
+  url: string;
+  key?: string;
+  org: string;
+  output: OutputFormat;
+}
+
+export interface CommandContext {
+  readonly client: ApiClient;
+  readonly output: OutputFormat;
+}
+
+export function contextOf(cmd: Command): CommandContext {
+  const opts = cmd.optsWithGlobals<GlobalOptions>();
+  return { client: new ApiClient({ url: opts.url, key: opts.key, org: opts.org }), output: opts.output };
+}
+
+/** A source given by slug or id, as the id event filters need. */
+export async function sourceIdOf(client: ApiClient, ref: string): Promise<string> {
+  if (ref.startsWith('src_')) return ref;
+  return (await client.get<{ id: string }>(`/sources/${encodeURIComponent(ref)}`)).id;
+}
+
+/** A rule given by name or id, as the id action filters need. */
+export async function ruleIdOf(client: ApiClient, ref: string): Promise<string> {
+  if (ref.startsWith('rule_')) return ref;
+  return (await client.get<{ id: string }>(`/rules/${encodeURIComponent(ref)}`)).id;
+}

@@ -1,0 +1,95 @@
+// The resources the CLI lists and shows: their API paths, how they are named, and their table columns.
+import type { Column } from './output.js';
+
+export type ResourceKind = 'sources' | 'rules' | 'endpoints' | 'events' | 'actions';
+
+/** How the CLI shows one kind of resource. `key` is the field users name it by. */
+export interface ResourceSpec {
+  readonly kind: ResourceKind;
+  readonly singular: string;
+  readonly path: string;
+  readonly key: 'slug' | 'name' | 'id';
+  readonly summary: string;
+  readonly columns: readonly Column<Row>[];
+}
+
+type Row = Record<string, unknown>;
+
+const targetTypes = (r: Row) =>
+  Array.isArray(r.targets) ? r.targets.map((t) => (t as Row).type).join(',') : undefined;
+const verifierType = (r: Row) => (r.verifier as Row | null | undefined)?.type;
+const attempts = (r: Row) => `${r.attempts}/${r.maxAttempts}`;
+
+export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
+  sources: {
+    kind: 'sources',
+    singular: 'source',
+    path: '/sources',
+    key: 'slug',
+    summary: 'inbound webhook endpoints (by slug)',
+    columns: [
+      { header: 'slug', value: (r) => r.slug },
+      { header: 'provider', value: (r) => r.provider },
+      { header: 'verifier', value: verifierType },
+      { header: 'enabled', value: (r) => r.enabled },
+      { header: 'ingest url', value: (r) => r.ingestUrl },
+    ],
+  },
+  rules: {
+    kind: 'rules',
+    singular: 'rule',
+    path: '/rules',
+    key: 'name',
+    summary: 'routing rules (by name or id)',
+    columns: [
+      { header: 'name', value: (r) => r.name },
+      { header: 'enabled', value: (r) => r.enabled },
+      { header: 'targets', value: targetTypes },
+      { header: 'pattern', value: (r) => r.pattern, max: 70 },
+      { header: 'id', value: (r) => r.id },
+    ],
+  },
+  endpoints: {
+    kind: 'endpoints',
+    singular: 'endpoint',
+    path: '/endpoints',
+    key: 'slug',
+    summary: 'outbound webhook destinations (by slug)',
+    columns: [
+      { header: 'slug', value: (r) => r.slug },
+      { header: 'status', value: (r) => r.status },
+      { header: 'url', value: (r) => r.url },
+      { header: 'description', value: (r) => r.description, max: 40 },
+    ],
+  },
+  events: {
+    kind: 'events',
+    singular: 'event',
+    path: '/events',
+    key: 'id',
+    summary: 'received and published events, newest first',
+    columns: [
+      { header: 'id', value: (r) => r.id },
+      { header: 'time', value: (r) => r.time },
+      { header: 'source', value: (r) => r.source },
+      { header: 'type', value: (r) => r.type },
+      { header: 'status', value: (r) => r.status },
+    ],
+  },
+  actions: {
+    kind: 'actions',
+    singular: 'action',
+    path: '/actions',
+    key: 'id',
+    summary: 'deliveries of events to targets, newest first',
+    columns: [
+      { header: 'id', value: (r) => r.id },
+      { header: 'status', value: (r) => r.status },
+      { header: 'target', value: (r) => r.targetType },
+      { header: 'rule', value: (r) => r.ruleName },
+      { header: 'attempts', value: attempts },
+      { header: 'event', value: (r) => r.eventId },
+      { header: 'last error', value: (r) => r.lastError, max: 60 },
+    ],
+  },
+};

@@ -1,0 +1,64 @@
+// Sends a delivery with the endpoint's auth applied, refreshing an OAuth2 token once when the endpoint answers 401.
+import type { Clock } from '../core/index.js';
+import { staticAuthHeaders, type EndpointAuth } from './endpoint-auth.js';
+import type { HttpSender, SendRequest } from './http-sender.js';
+import { OAuth2TokenCache } from './oauth2-token-cache.js';
+import type { SendResult } from './send-result.js';
+
+/**
+ * The delivery worker's sender. Auth headers win over the endpoint's own headers of the same name. A 401 with
+ * OAuth2 drops the token and retries once with a fresh one inside the same attempt; a second 401 is the
+ * attempt's result (a failure like any other). `requestHeaders` in the result holds the credentials: store
+ * them only through `redactHeaders`.
+ */
+export class AuthenticatedSender {
+  readonly tokens: OAuth2TokenCache;
+
+  constructor(
+    private readonly sender: HttpSender,
+    clock: Clock,
+    opts: { tokenTimeoutMs?: number; defaultTokenLifetimeMs?: number } = {},
+  ) {
+    this.tokens = new OAuth2TokenCache({
+      sender,
+      clock,
+      ...(opts.tokenTimeoutMs !== undefined ? { tokenTimeoutMs: opts.tokenTimeoutMs } : {}),
+      ...(opts.defaultTokenLifetimeMs !== undefined
+        ? { defaultLifetimeMs: opts.defaultTokenLifetimeMs }
+        : {}),
+    });
+  }
+
+  async send(endpointId: string, auth: EndpointAuth, req: SendRequest): Promise<SendResult> {
+    const base = lowerKeys(req.headers);
+    if (auth.type !== 'oauth2_client_credentials') {
+      return this.sender.send({ ...req, headers: { ...base, ...staticAuthHeaders(auth) } });
+    }
+    let refreshed = false;
+    while (true) {
+      const token = await this.tokens.token(endpointId, auth);
+      if (!token.ok)
+        return {
+          requestHeaders: base,
+          headers: {},
+          body: '',
+          bodyTruncated: false,
+          latencyMs: 0,
+          error: token.error,
+        };
+      const result = await this.sender.send({
+        ...req,
+        headers: { ...base, authorization: `Bearer ${token.token}` },
+      });
+      if (result.status !== 401 || refreshed) return result;
+      this.tokens.invalidate(endpointId, token.token);
+      refreshed = true;
+    }
+  }
+}
+
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) out[k.toLowerCase()] = v;
+  return out;
+}

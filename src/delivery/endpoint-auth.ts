@@ -1,0 +1,140 @@
+// Endpoint authentication: the auth shapes, their validation, the headers they add, and redaction for the attempt log.
+import { invalid, type FieldIssue } from '../core/index.js';
+import { RESERVED_REQUEST_HEADERS } from './http-sender.js';
+
+/**
+ * How Eventhook authenticates to an endpoint, besides the signature. Credentials are secrets: stored encrypted,
+ * never returned by the API, and redacted from recorded attempts (`redactHeaders`).
+ */
+export type EndpointAuth =
+  | { type: 'none' }
+  | { type: 'basic'; username: string; password: string }
+  | { type: 'bearer'; token: string }
+  | { type: 'api_key'; header: string; value: string }
+  | OAuth2ClientCredentials;
+
+export interface OAuth2ClientCredentials {
+  type: 'oauth2_client_credentials';
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  scope?: string;
+  audience?: string;
+  /** RFC 6749 §2.3.1: HTTP Basic (default, the method every server must support) or form fields. */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+}
+
+export const AUTH_TYPES = ['none', 'basic', 'bearer', 'api_key', 'oauth2_client_credentials'] as const;
+const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const SIGNATURE_HEADER_RE = /^(webhook|svix)-(id|timestamp|signature)$/;
+
+/** Validates user input into an EndpointAuth, or throws EH_REQUEST_INVALID listing every bad field under `path`. */
+export function parseEndpointAuth(input: unknown, path = '/auth'): EndpointAuth {
+  if (input === undefined || input === null) return { type: 'none' };
+  if (typeof input !== 'object' || Array.isArray(input))
+    throw invalid([{ path, message: 'must be an object' }]);
+  const o = input as Record<string, unknown>;
+  const issues: FieldIssue[] = [];
+  const str = (field: string, opts: { optional?: boolean } = {}): string | undefined => {
+    const v = o[field];
+    if (v === undefined && opts.optional) return undefined;
+    if (typeof v !== 'string' || v === '')
+      issues.push({ path: `${path}/${field}`, message: 'must be a non-empty string' });
+    else if (/[\r\n\0]/.test(v))
+      issues.push({ path: `${path}/${field}`, message: 'must not contain CR, LF or NUL' });
+    else return v;
+    return undefined;
+  };
+  let auth: EndpointAuth | undefined;
+  switch (o.type) {
+    case 'none':
+      auth = { type: 'none' };
+      break;
+    case 'basic': {
+      const username = str('username');
+      const password = str('password');
+      if (username?.includes(':')) issues.push({ path: `${path}/username`, message: 'must not contain ":"' });
+      auth = { type: 'basic', username: username ?? '', password: password ?? '' };
+      break;
+    }
+    case 'bearer':
+      auth = { type: 'bearer', token: str('token') ?? '' };
+      break;
+    case 'api_key': {
+      const header = str('header');
+      if (header !== undefined) {
+        const lower = header.toLowerCase();
+        if (!TOKEN_RE.test(header))
+          issues.push({ path: `${path}/header`, message: 'is not a valid header name' });
+        else if (RESERVED_REQUEST_HEADERS.has(lower) || SIGNATURE_HEADER_RE.test(lower)) {
+          issues.push({ path: `${path}/header`, message: `${header} is set by Eventhook itself` });
+        }
+      }
+      auth = { type: 'api_key', header: header ?? '', value: str('value') ?? '' };
+      break;
+    }
+    case 'oauth2_client_credentials': {
+      const tokenUrl = str('tokenUrl');
+      if (tokenUrl !== undefined && !/^https?:\/\//i.test(tokenUrl)) {
+        issues.push({ path: `${path}/tokenUrl`, message: 'must be an http or https URL' });
+      } else if (tokenUrl !== undefined && !URL.canParse(tokenUrl)) {
+        issues.push({ path: `${path}/tokenUrl`, message: 'is not a valid URL' });
+      }
+      const method = o.clientAuthMethod;
+      if (method !== undefined && method !== 'client_secret_basic' && method !== 'client_secret_post') {
+        issues.push({
+          path: `${path}/clientAuthMethod`,
+          message: 'must be client_secret_basic or client_secret_post',
+        });
+      }
+      const scope = str('scope', { optional: true });
+      const audience = str('audience', { optional: true });
+      auth = {
+        type: 'oauth2_client_credentials',
+        tokenUrl: tokenUrl ?? '',
+        clientId: str('clientId') ?? '',
+        clientSecret: str('clientSecret') ?? '',
+        ...(scope !== undefined ? { scope } : {}),
+        ...(audience !== undefined ? { audience } : {}),
+        ...(method !== undefined
+          ? { clientAuthMethod: method as OAuth2ClientCredentials['clientAuthMethod'] }
+          : {}),
+      };
+      break;
+    }
+    default:
+      issues.push({ path: `${path}/type`, message: `must be one of ${AUTH_TYPES.join(', ')}` });
+  }
+  if (issues.length > 0 || auth === undefined) throw invalid(issues);
+  return auth;
+}
+
+/** The headers a static auth adds. OAuth2 needs a token first: see OAuth2TokenCache. */
+export function staticAuthHeaders(
+  auth: Exclude<EndpointAuth, OAuth2ClientCredentials>,
+): Record<string, string> {
+  switch (auth.type) {
+    case 'none':
+      return {};
+    case 'basic':
+      return {
+        authorization: 'Basic ' + Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64'),
+      };
+    case 'bearer':
+      return { authorization: `Bearer ${auth.token}` };
+    case 'api_key':
+      return { [auth.header.toLowerCase()]: auth.value };
+  }
+}
+
+export const REDACTED = '[redacted]';
+
+/** A copy of `headers` safe to store in an attempt: credential headers (by the auth in use) are masked. */
+export function redactHeaders(headers: Record<string, string>, auth: EndpointAuth): Record<string, string> {
+  const secret = new Set(['authorization', 'proxy-authorization', 'cookie']);
+  if (auth.type === 'api_key') secret.add(auth.header.toLowerCase());
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers))
+    out[name] = secret.has(name.toLowerCase()) ? REDACTED : value;
+  return out;
+}

@@ -1,0 +1,117 @@
+// Per-endpoint throttles: a rate limit (token bucket) and a cap on deliveries in flight (semaphore).
+import { TokenBucket, type Clock } from '../core/index.js';
+
+/** Counts permits in use; `tryAcquire` never waits, `acquire` queues callers in arrival order. */
+export class Semaphore {
+  private used = 0;
+  private readonly waiters: Array<() => void> = [];
+
+  constructor(readonly limit: number) {
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError('a semaphore limit must be an integer >= 1');
+  }
+
+  get inUse(): number {
+    return this.used;
+  }
+
+  /** A release function, or null when every permit is taken. Releasing twice is harmless. */
+  tryAcquire(): (() => void) | null {
+    if (this.used >= this.limit) return null;
+    this.used++;
+    return this.releaser();
+  }
+
+  /** Waits for a permit. */
+  acquire(): Promise<() => void> {
+    const r = this.tryAcquire();
+    if (r !== null) return Promise.resolve(r);
+    return new Promise((resolve) => this.waiters.push(() => resolve(this.releaser())));
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiters.shift();
+      // Hand the permit straight to the next waiter, so a newcomer's tryAcquire cannot overtake it.
+      if (next !== undefined) next();
+      else this.used--;
+    };
+  }
+}
+
+export interface EndpointLimits {
+  /** Deliveries per second; unset means unlimited. Bursts up to one second's worth (at least 1). */
+  rateLimit?: number;
+  /** Deliveries in flight at once; unset means unlimited. */
+  maxConcurrency?: number;
+}
+
+/** Why a delivery may not start now; `retryAfterMs` is set for the rate limit, when the next token is due. */
+export type LimitRefusal =
+  { ok: false; reason: 'rate_limited'; retryAfterMs: number } | { ok: false; reason: 'concurrency' };
+
+/**
+ * The throttles of one endpoint. The worker asks before each delivery and calls `release` when the attempt
+ * ends; a refusal means "leave the action queued", not a failed attempt. Rebuild it when the limits change.
+ */
+export class EndpointLimiter {
+  private readonly bucket: TokenBucket | undefined;
+  private readonly slots: Semaphore | undefined;
+
+  constructor(
+    readonly limits: EndpointLimits,
+    clock: Clock,
+  ) {
+    this.bucket =
+      limits.rateLimit !== undefined
+        ? new TokenBucket(limits.rateLimit, Math.max(1, limits.rateLimit), clock)
+        : undefined;
+    this.slots = limits.maxConcurrency !== undefined ? new Semaphore(limits.maxConcurrency) : undefined;
+  }
+
+  tryStart(): { ok: true; release: () => void } | LimitRefusal {
+    // The slot first: a token spent while no slot is free would be lost.
+    const release = this.slots ? this.slots.tryAcquire() : () => {};
+    if (release === null) return { ok: false, reason: 'concurrency' };
+    const token = this.bucket?.take() ?? { ok: true as const };
+    if (!token.ok) {
+      release();
+      return { ok: false, reason: 'rate_limited', retryAfterMs: token.retryAfterMs };
+    }
+    return { ok: true, release };
+  }
+
+  get inFlight(): number {
+    return this.slots?.inUse ?? 0;
+  }
+}
+
+/** One limiter per endpoint id, rebuilt when that endpoint's limits change. */
+export class EndpointLimiters {
+  private readonly byEndpoint = new Map<string, EndpointLimiter>();
+
+  constructor(private readonly clock: Clock) {}
+
+  for(endpointId: string, limits: EndpointLimits): EndpointLimiter {
+    const current = this.byEndpoint.get(endpointId);
+    if (
+      current &&
+      current.limits.rateLimit === limits.rateLimit &&
+      current.limits.maxConcurrency === limits.maxConcurrency
+    ) {
+      return current;
+    }
+    // In-flight deliveries keep their release on the old limiter; the new one starts empty. Briefly allowing
+    // a few more in flight after a limit change is better than leaking permits.
+    const next = new EndpointLimiter({ ...limits }, this.clock);
+    this.byEndpoint.set(endpointId, next);
+    return next;
+  }
+
+  delete(endpointId: string): void {
+    this.byEndpoint.delete(endpointId);
+  }
+}

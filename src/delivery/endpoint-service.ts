@@ -1,0 +1,218 @@
+// Endpoint management: create (a whsec_ secret is generated and shown once when none is given), read, update,
+// delete, rotate secrets with a grace period, and enable. Secrets and credentials are sealed (AES-256-GCM) and
+// never returned. Any change wakes the endpoint's waiting deliveries, which look again at what holds them.
+import { assertSlug } from '../access/access-service.js';
+import { EventhookError, newId, type Clock, type SecretBox } from '../core/index.js';
+import type { Store, StoreRepos } from '../store/port.js';
+import type { EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
+import type { AddressPolicy } from './address-policy.js';
+import type { EndpointAuth } from './endpoint-auth.js';
+import { endpointHealth, type EndpointHealth } from './endpoint-health.js';
+import {
+  checkAuth,
+  checkEndpointUrl,
+  checkHeaders,
+  checkLimits,
+  checkOrdering,
+  DEFAULT_ENDPOINT_TIMEOUT_MS,
+  MAX_ENDPOINT_SECRETS,
+  retryFromPolicy,
+  type EndpointInput,
+  type EndpointPatch,
+} from './endpoint-input.js';
+import {
+  generateEndpointSecret,
+  parseEndpointSecret,
+  publicKeyForSecret,
+  rotateSecrets,
+  type EndpointSecret,
+  type GeneratedSecret,
+  type SecretKind,
+} from './endpoint-secrets.js';
+
+/** A secret made by Eventhook, returned once (create, rotate) and never again. */
+export type Created = { record: EndpointRecord; secret?: GeneratedSecret };
+
+export class EndpointService {
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+    private readonly policy: AddressPolicy,
+    private readonly defaults: { timeoutMs: number } = { timeoutMs: DEFAULT_ENDPOINT_TIMEOUT_MS },
+    /** Tells the delivery worker's cache (and breaker) that the endpoint changed. */
+    private readonly onChange: (org: string, slug: string) => void = () => {},
+  ) {}
+
+  async create(org: string, input: EndpointInput): Promise<Created> {
+    assertSlug(input.slug, '/slug');
+    const now = this.clock.now();
+    const ordering = input.ordering ?? 'none';
+    const orderingKey = input.orderingKey ?? null;
+    checkLimits(input);
+    checkOrdering(ordering, orderingKey);
+    if ((input.secrets?.length ?? 0) > MAX_ENDPOINT_SECRETS) {
+      throw new EventhookError('EH_ENDPOINT_INVALID', { message: `/secrets: at most ${MAX_ENDPOINT_SECRETS} secrets` });
+    }
+    const given = (input.secrets ?? []).map((s, i) => {
+      parseEndpointSecret(s, `/secrets/${i}`);
+      return s;
+    });
+    const generated = given.length === 0 ? generateEndpointSecret(input.secretKind ?? 'hmac') : undefined;
+    const plain = generated ? [generated.secret] : given;
+    const record: EndpointRecord = {
+      id: newId('endpoint', now),
+      org,
+      slug: input.slug,
+      description: input.description ?? '',
+      url: checkEndpointUrl(input.url, this.policy),
+      headers: checkHeaders(input.headers),
+      auth: this.sealAuth(checkAuth(input.auth)),
+      secrets: plain.map((s) => this.sealSecret({ secret: s, createdAt: now })),
+      headerStyle: input.headerStyle ?? 'webhook',
+      timeoutMs: input.timeoutMs ?? this.defaults.timeoutMs,
+      rateLimit: input.rateLimit ?? null,
+      maxConcurrency: input.maxConcurrency ?? null,
+      ordering,
+      orderingKey,
+      retry: retryFromPolicy(input.retry),
+      status: input.status ?? 'active',
+      breaker: null,
+      disabledReason: input.status === 'disabled' ? 'disabled by a user' : null,
+      createdAt: now,
+      updatedAt: now,
+      deletedAt: null,
+    };
+    await this.store.endpoints.insert(record);
+    this.onChange(org, record.slug);
+    return { record, ...(generated ? { secret: generated } : {}) };
+  }
+
+  async get(org: string, slug: string): Promise<EndpointRecord> {
+    const endpoint = await this.store.endpoints.get(org, slug);
+    if (!endpoint) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
+    return endpoint;
+  }
+
+  list(org: string, opts: { includeDeleted?: boolean } = {}): Promise<EndpointRecord[]> {
+    return this.store.endpoints.list(org, opts);
+  }
+
+  /** State, success rate, latency percentiles and queue depth, from the stored attempts and actions. */
+  health(endpoint: EndpointRecord): Promise<EndpointHealth> {
+    return endpointHealth(this.store, endpoint, this.clock.now());
+  }
+
+  /** Partial update; `null` clears rateLimit, maxConcurrency, orderingKey and retry. */
+  async update(org: string, slug: string, patch: EndpointPatch): Promise<EndpointRecord> {
+    const current = await this.get(org, slug);
+    const now = this.clock.now();
+    checkLimits(patch);
+    const next: EndpointRecord = { ...current, updatedAt: now };
+    if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
+    if (patch.description !== undefined) next.description = patch.description;
+    if (patch.headers !== undefined) next.headers = checkHeaders(patch.headers);
+    if (patch.auth !== undefined) next.auth = this.sealAuth(checkAuth(patch.auth));
+    if (patch.headerStyle !== undefined) next.headerStyle = patch.headerStyle;
+    if (patch.timeoutMs !== undefined) next.timeoutMs = patch.timeoutMs;
+    if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;
+    if (patch.maxConcurrency !== undefined) next.maxConcurrency = patch.maxConcurrency;
+    if (patch.ordering !== undefined) next.ordering = patch.ordering;
+    if (patch.orderingKey !== undefined) next.orderingKey = patch.orderingKey;
+    if (patch.ordering === 'none' && patch.orderingKey === undefined) next.orderingKey = null;
+    checkOrdering(next.ordering, next.orderingKey);
+    if (patch.retry !== undefined) next.retry = retryFromPolicy(patch.retry);
+    if (patch.status !== undefined && patch.status !== current.status) {
+      next.status = patch.status;
+      next.disabledReason = patch.status === 'disabled' ? 'disabled by a user' : null;
+      // Leaving `disabled` by hand is re-enabling: the failure history that led there is forgotten.
+      if (current.status === 'disabled') next.breaker = null;
+    }
+    await this.saveAndWake(next, now);
+    return next;
+  }
+
+  async delete(org: string, slug: string): Promise<void> {
+    if (!(await this.store.endpoints.softDelete(org, slug, this.clock.now()))) {
+      throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
+    }
+    // Waiting deliveries wake, find no endpoint and die visibly rather than wait forever.
+    await this.store.actions.wakeWaiting(org, slug, this.clock.now());
+    this.onChange(org, slug);
+  }
+
+  /** Re-enables a paused or disabled endpoint: breaker closed, failure history forgotten, deliveries resume. */
+  async enable(org: string, slug: string): Promise<EndpointRecord> {
+    const current = await this.get(org, slug);
+    const now = this.clock.now();
+    const next: EndpointRecord = { ...current, status: 'active', disabledReason: null, breaker: null, updatedAt: now };
+    await this.saveAndWake(next, now);
+    return next;
+  }
+
+  /**
+   * Adds a secret (given, or generated: whsec_ unless `kind` says ed25519); every current secret keeps signing
+   * until `graceMs` from now (default 24 h), so receivers can switch without rejecting a delivery.
+   */
+  async rotateSecret(org: string, slug: string, opts: { secret?: string; graceMs?: number; kind?: SecretKind }): Promise<Created> {
+    const current = await this.get(org, slug);
+    const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
+    const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
+      secret,
+      createdAt: s.createdAt,
+      ...(s.expiresAt !== null ? { expiresAt: s.expiresAt } : {}),
+    }));
+    const rotated = rotateSecrets(plain, this.clock, opts);
+    if (rotated.secrets.length > MAX_ENDPOINT_SECRETS) {
+      throw new EventhookError('EH_ENDPOINT_INVALID', { message: `/secret: at most ${MAX_ENDPOINT_SECRETS} secrets may sign at once` });
+    }
+    const now = this.clock.now();
+    const secrets = rotated.secrets.map((s) => {
+      const kept = byValue.get(s.secret);
+      return kept ? { ...kept, expiresAt: s.expiresAt ?? null } : this.sealSecret(s);
+    });
+    const next: EndpointRecord = { ...current, secrets, updatedAt: now };
+    await this.store.endpoints.update(next);
+    this.onChange(org, slug);
+    return { record: next, ...(opts.secret === undefined ? { secret: rotated.created } : {}) };
+  }
+
+  private async saveAndWake(next: EndpointRecord, now: number): Promise<void> {
+    await this.store.transaction(async (tx: StoreRepos) => {
+      await tx.endpoints.update(next);
+      if (next.status === 'active') await tx.actions.wakeWaiting(next.org, next.slug, now);
+    });
+    this.onChange(next.org, next.slug);
+  }
+
+  private sealSecret(s: EndpointSecret): EndpointSecretRecord {
+    const kind = parseEndpointSecret(s.secret).kind;
+    return {
+      id: newId('endpoint', s.createdAt).replace('ep_', 'sec_'),
+      sealed: this.box.seal(s.secret),
+      createdAt: s.createdAt,
+      expiresAt: s.expiresAt ?? null,
+      publicKey: kind === 'ed25519' ? publicKeyForSecret(s.secret) : null,
+    };
+  }
+
+  private sealAuth(auth: EndpointAuth): StoredAuth | null {
+    if (auth.type === 'none') return null;
+    const info: Record<string, string> = {};
+    if (auth.type === 'basic') info.username = auth.username;
+    if (auth.type === 'api_key') info.header = auth.header;
+    if (auth.type === 'oauth2_client_credentials') {
+      info.tokenUrl = auth.tokenUrl;
+      info.clientId = auth.clientId;
+      if (auth.scope !== undefined) info.scope = auth.scope;
+      if (auth.audience !== undefined) info.audience = auth.audience;
+    }
+    return { type: auth.type, sealed: this.box.seal(JSON.stringify(auth)), info };
+  }
+}
+
+/** Opens a stored auth for sending. */
+export function openAuth(box: SecretBox, auth: StoredAuth | null): EndpointAuth {
+  if (auth === null || auth.sealed === null) return { type: 'none' };
+  return JSON.parse(box.open(auth.sealed)) as EndpointAuth;
+}

@@ -1,0 +1,125 @@
+// Parses a webhook body by content type (SPEC §4.6): JSON, form-urlencoded, multipart fields and text; anything
+// else stays raw bytes only. Depth is checked by a flat scan before JSON.parse, so a deep body cannot blow the stack.
+import { EventhookError, type JsonObject, type JsonValue } from '../core/index.js';
+import { mediaTypeOf } from './inbound-request.js';
+import { parseMultipart } from './parse-multipart.js';
+
+export type BodyKind = 'json' | 'form' | 'multipart' | 'text' | 'raw';
+
+/** A parsed body. `data` is undefined for `raw` (and for an empty body); rules then see only headers. */
+export interface ParsedBody {
+  readonly kind: BodyKind;
+  readonly data: JsonValue | undefined;
+}
+
+export interface ParseLimits {
+  /** Deepest allowed nesting of JSON objects and arrays (the top-level value is depth 1). */
+  readonly maxDepth: number;
+}
+
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses `rawBody` according to `contentType`. Throws EventhookError EH_INGEST_MALFORMED (400) for malformed
+ * JSON, invalid UTF-8 in JSON, JSON nested deeper than `limits.maxDepth`, and multipart bodies that break
+ * their own boundaries.
+ */
+export function parseBody(rawBody: Buffer, contentType: string | undefined, limits: ParseLimits): ParsedBody {
+  const type = mediaTypeOf(contentType);
+  if (rawBody.length === 0 || type === undefined) return { kind: 'raw', data: undefined };
+  if (isJsonType(type)) return { kind: 'json', data: parseJson(rawBody, type, limits.maxDepth) };
+  if (type === 'application/x-www-form-urlencoded') return { kind: 'form', data: parseForm(rawBody) };
+  if (type === 'multipart/form-data') {
+    const boundary = contentTypeParam(contentType ?? '', 'boundary');
+    if (!boundary) throw malformed(type, 'the boundary parameter is missing');
+    const fields = parseMultipart(rawBody, boundary);
+    if (typeof fields === 'string') throw malformed(type, fields);
+    return { kind: 'multipart', data: fields };
+  }
+  if (type.startsWith('text/')) return { kind: 'text', data: decodeText(rawBody, contentType ?? '') };
+  return { kind: 'raw', data: undefined };
+}
+
+/** `application/json`, `text/json` and any `+json` suffix type (`application/cloudevents+json`). */
+export function isJsonType(mediaType: string): boolean {
+  return mediaType === 'application/json' || mediaType === 'text/json' || mediaType.endsWith('+json');
+}
+
+/** A form body as `{field: value}`; a repeated field becomes an array of its values in order. */
+export function parseForm(rawBody: Buffer): JsonObject {
+  const entries = new Map<string, string | string[]>();
+  for (const [key, value] of new URLSearchParams(rawBody.toString('utf8'))) {
+    const seen = entries.get(key);
+    if (seen === undefined) entries.set(key, value);
+    else if (Array.isArray(seen)) seen.push(value);
+    else entries.set(key, [seen, value]);
+  }
+  // fromEntries defines own properties, so a field named __proto__ stays a plain field.
+  return Object.fromEntries(entries) as JsonObject;
+}
+
+function parseJson(rawBody: Buffer, type: string, maxDepth: number): JsonValue {
+  const depth = jsonDepth(rawBody);
+  if (depth > maxDepth) throw malformed(type, `nesting depth exceeds the limit of ${maxDepth}`);
+  let text: string;
+  try {
+    text = UTF8.decode(rawBody);
+  } catch {
+    throw malformed(type, 'the body is not valid UTF-8');
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (err) {
+    throw malformed(type, err instanceof Error ? err.message : 'invalid JSON');
+  }
+}
+
+/**
+ * The deepest nesting of `{`/`[` outside strings, found in one pass over the bytes. Structural characters are
+ * ASCII and never occur inside a UTF-8 multi-byte sequence, so scanning bytes is exact.
+ */
+export function jsonDepth(bytes: Uint8Array): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (inString) {
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (b === 0x22) inString = false;
+    } else if (b === 0x22) inString = true;
+    else if (b === 0x7b || b === 0x5b) {
+      depth++;
+      if (depth > max) max = depth;
+    } else if (b === 0x7d || b === 0x5d) depth--;
+  }
+  return max;
+}
+
+function decodeText(rawBody: Buffer, contentType: string): string {
+  const charset = contentTypeParam(contentType, 'charset') ?? 'utf-8';
+  try {
+    return new TextDecoder(charset).decode(rawBody);
+  } catch {
+    return rawBody.toString('utf8'); // unknown charset label: UTF-8 is the only sensible guess
+  }
+}
+
+/** One parameter of a Content-Type header value (`boundary`, `charset`), unquoted. */
+export function contentTypeParam(contentType: string, name: string): string | undefined {
+  for (const part of contentType.split(';').slice(1)) {
+    const eq = part.indexOf('=');
+    if (eq === -1) continue;
+    if (part.slice(0, eq).trim().toLowerCase() !== name) continue;
+    const value = part.slice(eq + 1).trim();
+    return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
+  }
+  return undefined;
+}
+
+function malformed(contentType: string, reason: string): EventhookError {
+  return new EventhookError('EH_INGEST_MALFORMED', { contentType, reason });
+}

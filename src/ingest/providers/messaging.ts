@@ -1,0 +1,341 @@
+// Provider templates for chat and messaging: Slack, Discord, Twilio, Meta (WhatsApp/Messenger/Instagram) and Intercom.
+import { randomUUID } from 'node:crypto';
+import type { JsonValue } from '../../core/index.js';
+import { discordPing, metaVerifyChallenge, slackUrlVerification } from '../handshakes.js';
+import { sortedFormParams } from '../verifiers/signed-content.js';
+import {
+  defineProvider,
+  hmacOf,
+  joinType,
+  optionalChoice,
+  optionalNumber,
+  optionalString,
+  requiredString,
+  seconds,
+  signWithPrivateKey,
+  str,
+  valueAtPath,
+} from './helpers.js';
+
+const JSON_CT = 'application/json';
+const FORM_CT = 'application/x-www-form-urlencoded';
+
+/** Interactivity posts `payload=<json>` (block_actions, view_submission …): that JSON, parsed. */
+function slackPayload(body: JsonValue | undefined): JsonValue | undefined {
+  const payload = str(body, 'payload');
+  if (payload === undefined) return undefined;
+  try {
+    return JSON.parse(payload) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
+export const slack = defineProvider({
+  id: 'slack',
+  name: 'Slack',
+  description:
+    'Events API, interactivity and slash commands, HMAC-SHA256 over "v0:timestamp:body" (X-Slack-Signature).',
+  docsUrl: 'https://api.slack.com/authentication/verifying-requests-from-slack',
+  requiredFields: ['secret'],
+  optionalFields: ['toleranceSeconds'],
+  setupHints: [
+    'api.slack.com/apps → your app → Basic Information → App Credentials: copy the Signing Secret into this source’s secret.',
+    'Event Subscriptions → Request URL: this source’s ingest URL; the url_verification challenge is answered here.',
+    'Interactivity and slash commands may use the same URL; their type is the payload type or "slash_command".',
+  ],
+  verifier: (options) => ({
+    type: 'hmac',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    header: 'x-slack-signature',
+    prefix: 'v0=',
+    signedContent: 'v0:{timestamp}:{body}',
+    timestamp: {
+      from: 'header',
+      name: 'x-slack-request-timestamp',
+      format: 'unix_seconds',
+      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400) ?? 300,
+    },
+  }),
+  eventType: (_req, body) =>
+    (str(body, 'type') === 'event_callback' ? str(body, 'event.type') : undefined) ??
+    str(body, 'type') ??
+    str(slackPayload(body), 'type') ??
+    (str(body, 'command') !== undefined ? 'slash_command' : undefined),
+  subject: (_req, body) => str(body, 'team_id') ?? str(body, 'team.id') ?? str(slackPayload(body), 'team.id'),
+  idempotencyKeys: ['body.event_id'],
+  handshake: slackUrlVerification,
+  sample: ({ secret, now }) => {
+    const body = JSON.stringify({
+      token: 'deprecated',
+      team_id: 'T0SAMPLE',
+      api_app_id: 'A0SAMPLE',
+      type: 'event_callback',
+      event_id: `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+      event_time: seconds(now),
+      event: {
+        type: 'app_mention',
+        user: 'U0SAMPLE',
+        text: '<@U0APP> hello',
+        channel: 'C0SAMPLE',
+        ts: `${seconds(now)}.000100`,
+      },
+    });
+    const ts = seconds(now);
+    return {
+      method: 'POST',
+      contentType: JSON_CT,
+      body,
+      headers: {
+        'content-type': JSON_CT,
+        'x-slack-request-timestamp': String(ts),
+        'x-slack-signature': `v0=${hmacOf('sha256', secret, `v0:${ts}:${body}`, 'hex')}`,
+      },
+    };
+  },
+});
+
+const DISCORD_INTERACTIONS: Record<number, string> = {
+  1: 'ping',
+  2: 'application_command',
+  3: 'message_component',
+  4: 'application_command_autocomplete',
+  5: 'modal_submit',
+};
+
+export const discord = defineProvider({
+  id: 'discord',
+  name: 'Discord',
+  description: 'Interactions and webhook events, Ed25519 over timestamp + body (X-Signature-Ed25519).',
+  docsUrl: 'https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint',
+  requiredFields: ['secret'],
+  optionalFields: ['toleranceSeconds'],
+  setupHints: [
+    'Developer Portal → your application → General Information: copy the Public Key (hex) into this source’s secret.',
+    'Interactions Endpoint URL (or Webhooks → Endpoint URL): this source’s ingest URL; PINGs are answered here.',
+    'Discord deliberately sends bad signatures while checking the endpoint; they are rejected with 401 as required.',
+  ],
+  verifier: (options) => ({
+    type: 'ed25519',
+    encoding: 'hex',
+    header: 'x-signature-ed25519',
+    signedContent: '{timestamp}{body}',
+    timestamp: {
+      from: 'header',
+      name: 'x-signature-timestamp',
+      format: 'unix_seconds',
+      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400),
+    },
+  }),
+  eventType: (_req, body) => {
+    const eventType = str(body, 'event.type');
+    if (eventType !== undefined) return eventType;
+    const type = valueAtPath(body, ['type']);
+    return typeof type === 'number' ? (DISCORD_INTERACTIONS[type] ?? `interaction_${type}`) : undefined;
+  },
+  subject: (_req, body) => str(body, 'guild_id') ?? str(body, 'application_id'),
+  idempotencyKeys: ['body.id'],
+  handshake: discordPing,
+  sample: ({ secret, now }) => {
+    const body = JSON.stringify({
+      id: '1234567890123456789',
+      application_id: '1100000000000000000',
+      type: 2,
+      guild_id: '1200000000000000000',
+      token: 'interaction-token',
+      version: 1,
+      data: { id: '1300000000000000000', name: 'hello', type: 1 },
+    });
+    const ts = String(seconds(now));
+    const signature = signWithPrivateKey(secret, ts + body).toString('hex');
+    return {
+      method: 'POST',
+      contentType: JSON_CT,
+      body,
+      headers: { 'content-type': JSON_CT, 'x-signature-ed25519': signature, 'x-signature-timestamp': ts },
+    };
+  },
+});
+
+function twilioEventType(body: JsonValue | undefined): string | undefined {
+  const message = str(body, 'MessageStatus') ?? str(body, 'SmsStatus');
+  if (message !== undefined) return `message.${message}`;
+  const call = str(body, 'CallStatus');
+  return call !== undefined ? `call.${call}` : str(body, 'type');
+}
+
+export const twilio = defineProvider({
+  id: 'twilio',
+  name: 'Twilio',
+  description:
+    'Messaging and voice webhooks, HMAC-SHA1 (base64) over the full URL plus the sorted form parameters.',
+  docsUrl: 'https://www.twilio.com/docs/usage/webhooks/webhooks-security',
+  requiredFields: ['secret'],
+  optionalFields: ['url', 'algorithm'],
+  setupHints: [
+    'Console → Phone Numbers (or Messaging Service) → A message comes in / Status callback URL: this source’s ingest URL.',
+    'Secret: the account’s Auth Token (or a SharedKey secret with algorithm: "sha256").',
+    'Twilio signs the exact URL it calls; if a proxy rewrites it, set url to the URL as typed in the Console.',
+    'JSON webhooks carry bodySHA256 in the query; the body hash is checked too.',
+  ],
+  verifier: (options) => {
+    const url = optionalString(options, 'url');
+    return {
+      type: 'hmac',
+      algorithm: optionalChoice(options, 'algorithm', ['sha1', 'sha256'] as const) ?? 'sha1',
+      encoding: 'base64',
+      header: 'x-twilio-signature',
+      signedContent: '{url}{form.sorted}',
+      bodyHashParam: 'bodySHA256',
+      ...(url === undefined ? {} : { url }),
+    };
+  },
+  eventType: (_req, body) => twilioEventType(body),
+  subject: (_req, body) => str(body, 'MessageSid') ?? str(body, 'CallSid') ?? str(body, 'SmsSid'),
+  idempotencyKeys: ['header.i-twilio-idempotency-token'],
+  sample: ({ secret, url }) => {
+    const params = new URLSearchParams({
+      AccountSid: 'AC00000000000000000000000000000000',
+      MessageSid: 'SM00000000000000000000000000000000',
+      From: '+15005550006',
+      To: '+15005550001',
+      Body: 'Hello from Twilio',
+      SmsStatus: 'received',
+      NumMedia: '0',
+    });
+    const body = params.toString();
+    const signed = sortedFormParams({
+      method: 'POST',
+      url,
+      path: '',
+      query: {},
+      remoteAddress: '',
+      headers: { 'content-type': FORM_CT },
+      rawBody: Buffer.from(body),
+    });
+    return {
+      method: 'POST',
+      contentType: FORM_CT,
+      body,
+      headers: {
+        'content-type': FORM_CT,
+        'i-twilio-idempotency-token': randomUUID(),
+        'x-twilio-signature': hmacOf('sha1', secret, url + signed, 'base64'),
+      },
+    };
+  },
+});
+
+export const meta = defineProvider({
+  id: 'meta',
+  name: 'Meta (WhatsApp, Messenger, Instagram)',
+  description:
+    'Graph API webhooks, HMAC-SHA256 of the body with the app secret (X-Hub-Signature-256), GET verify challenge.',
+  docsUrl: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started',
+  requiredFields: ['secret', 'verifyToken'],
+  optionalFields: [],
+  setupHints: [
+    'App Dashboard → your app → Webhooks (or WhatsApp → Configuration): Callback URL = this source’s ingest URL.',
+    'Verify token: any string; give the same string as the verifyToken option. The GET challenge is answered here.',
+    'Secret: App settings → Basic → App Secret.',
+  ],
+  verifier: (options) => {
+    requiredString(options, 'verifyToken');
+    return {
+      type: 'hmac',
+      algorithm: 'sha256',
+      encoding: 'hex',
+      header: 'x-hub-signature-256',
+      prefix: 'sha256=',
+    };
+  },
+  eventType: (_req, body) =>
+    joinType(
+      str(body, 'object'),
+      str(body, 'entry.0.changes.0.field') ??
+        (valueAtPath(body, ['entry', '0', 'messaging']) !== undefined ? 'messaging' : undefined),
+    ),
+  subject: (_req, body) => str(body, 'entry.0.id'),
+  // Only inbound message ids: status updates (sent, delivered, read) repeat the message id they describe.
+  idempotencyKeys: ['body.entry.0.changes.0.value.messages.0.id'],
+  handshake: metaVerifyChallenge,
+  sample: ({ secret, now }) => {
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: '102290129340398',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550783881', phone_number_id: '106540352242922' },
+                messages: [
+                  {
+                    from: '16505551234',
+                    id: `wamid.${randomUUID()}`,
+                    timestamp: String(seconds(now)),
+                    type: 'text',
+                    text: { body: 'Grüße' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    }).replace(/ü/g, '\\u00fc'); // Meta escapes non-ASCII; the signature covers these exact bytes
+    return {
+      method: 'POST',
+      contentType: JSON_CT,
+      body,
+      headers: {
+        'content-type': JSON_CT,
+        'x-hub-signature-256': `sha256=${hmacOf('sha256', secret, body, 'hex')}`,
+      },
+    };
+  },
+});
+
+export const intercom = defineProvider({
+  id: 'intercom',
+  name: 'Intercom',
+  description:
+    'Intercom webhook topics, HMAC-SHA1 of the body with the app client secret (X-Hub-Signature, sha1=…).',
+  docsUrl: 'https://developers.intercom.com/docs/webhooks/setting-up-webhooks',
+  requiredFields: ['secret'],
+  optionalFields: [],
+  setupHints: [
+    'Developer Hub → your app → Webhooks: Endpoint URL = this source’s ingest URL; pick topics.',
+    'Secret: Basic information → client_secret of the app.',
+    'The ping Intercom sends when subscribing is a signed "ping" topic, stored like any event.',
+  ],
+  verifier: () => ({
+    type: 'hmac',
+    algorithm: 'sha1',
+    encoding: 'hex',
+    header: 'x-hub-signature',
+    prefix: 'sha1=',
+  }),
+  eventType: (_req, body) => str(body, 'topic'),
+  subject: (_req, body) => str(body, 'data.item.id'),
+  idempotencyKeys: ['body.id'],
+  sample: ({ secret, now }) => {
+    const body = JSON.stringify({
+      type: 'notification_event',
+      id: `notif_${randomUUID()}`,
+      topic: 'conversation.user.created',
+      app_id: 'abc123',
+      created_at: seconds(now),
+      data: { type: 'notification_event_data', item: { type: 'conversation', id: '147' } },
+    });
+    return {
+      method: 'POST',
+      contentType: JSON_CT,
+      body,
+      headers: { 'content-type': JSON_CT, 'x-hub-signature': `sha1=${hmacOf('sha1', secret, body, 'hex')}` },
+    };
+  },
+});

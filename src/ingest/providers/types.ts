@@ -1,0 +1,73 @@
+// The provider template contract: what a source created with {provider, secret} gets — verifier, event type,
+// subject, idempotency keys, handshake — plus what GET /providers shows and a signed sample for the CLI.
+import type { JsonValue } from '../../core/index.js';
+import type { InboundRequest } from '../inbound-request.js';
+import type { VerifierConfig, VerifyContext } from '../verifiers/index.js';
+
+/** A provider's answer to a challenge; the route sends it as is and stores no event. */
+export interface HandshakeResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export interface Handshake {
+  /**
+   * 'before': runs before verification (unsigned challenges: Meta GET, Graph validationToken, Dropbox, X CRC);
+   * 'after': runs only once the request verified (Slack, Zoom, Twitch, Discord sign their challenges).
+   */
+  readonly phase: 'before' | 'after';
+  /** The response to send, or undefined when the request is not this handshake (carry on as normal). */
+  respond(
+    req: InboundRequest,
+    body: JsonValue | undefined,
+    ctx: VerifyContext & { options: Record<string, unknown> },
+  ): HandshakeResponse | undefined;
+}
+
+/** A correctly signed request for a provider: for `eventhook send <provider>`, docs and tests. */
+export interface SampleRequest {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+export interface SampleOptions {
+  /**
+   * The source's secret; for public-key providers (Discord, SendGrid, Google Pub/Sub, Jira connect) the matching
+   * private key as PKCS#8 PEM (or the shared key where the scheme is symmetric).
+   */
+  readonly secret: string;
+  /** The full URL the sample is sent to (covered by Twilio, Square and HubSpot signatures). */
+  readonly url: string;
+  /** Milliseconds since the epoch, for timestamps. */
+  readonly now: number;
+  /** The same per-provider options a source has (e.g. Square notificationUrl). */
+  readonly options?: Record<string, unknown>;
+}
+
+/**
+ * A provider template. Invariants: `id` is kebab-case and unique; `verifier(options)` returns a config that
+ * createVerifier accepts, or throws EH_SOURCE_INVALID naming the bad option; `idempotencyKeys` pass
+ * validateIdempotencyKeyPath. Templates are immutable data plus pure functions.
+ */
+export interface ProviderTemplate {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly docsUrl: string;
+  /** Fields a source needs: `secret` when the verifier takes one, plus required option names. */
+  readonly requiredFields: readonly string[];
+  /** Optional option names this provider understands. */
+  readonly optionalFields: readonly string[];
+  /** Short, ordered steps: where to paste the URL, where the secret comes from. */
+  readonly setupHints: readonly string[];
+  verifier(options: Record<string, unknown>): VerifierConfig;
+  eventType?(req: InboundRequest, body: JsonValue | undefined): string | undefined;
+  subject?(req: InboundRequest, body: JsonValue | undefined): string | undefined;
+  /** Ordered idempotency key paths (`header.<name>`, `body.<dot.path>`); empty: no provider-given dedup id. */
+  readonly idempotencyKeys: readonly string[];
+  readonly handshake?: Handshake;
+  sample(opts: SampleOptions): SampleRequest;
+}

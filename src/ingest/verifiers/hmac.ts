@@ -1,0 +1,109 @@
+// The hmac verifier: HMAC-SHA1/256/512 over a signed-content template of the raw request, hex or base64, with
+// prefixes, several signatures per header, key=value headers, signed timestamps and URL-covering schemes (Twilio).
+import { createHash, createHmac } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { queryOf, type InboundRequest } from '../inbound-request.js';
+import { decodeStrict, digestsEqual } from './constant-time.js';
+import { compileScheme, gatherSignatures, isGathered, SIGNATURE_FIELDS } from './signature-scheme.js';
+import { renderSignedContent, urlCandidates } from './signed-content.js';
+import { ACCEPTED, reject, type Verifier, type VerifyContext, type VerifyResult } from './types.js';
+
+export const HmacConfigSchema = Type.Object(
+  {
+    type: Type.Literal('hmac'),
+    algorithm: Type.Optional(
+      Type.Union([Type.Literal('sha1'), Type.Literal('sha256'), Type.Literal('sha512')], {
+        default: 'sha256',
+      }),
+    ),
+    encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')], { default: 'hex' })),
+    ...SIGNATURE_FIELDS,
+    signatureBodyPath: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'The signature is this body field (Mailgun)',
+      }),
+    ),
+    secretEncoding: Type.Optional(
+      Type.Union([Type.Literal('utf8'), Type.Literal('base64'), Type.Literal('hex')], {
+        default: 'utf8',
+        description: 'How the secret string becomes key bytes',
+      }),
+    ),
+    url: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 2048,
+        description:
+          'The URL the provider signs for {url}, byte-exact as registered (Square); default: the request URL',
+      }),
+    ),
+    bodyHashParam: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'Query parameter holding hex SHA-256 of the body (Twilio bodySHA256); checked when present',
+      }),
+    ),
+  },
+  { additionalProperties: false, title: 'HmacVerifierConfig' },
+);
+export type HmacConfig = Static<typeof HmacConfigSchema>;
+
+export function createHmacVerifier(config: HmacConfig): Verifier {
+  const algorithm = config.algorithm ?? 'sha256';
+  const scheme = compileScheme(config, config.encoding ?? 'hex');
+  const secretEncoding = config.secretEncoding ?? 'utf8';
+  const where =
+    scheme.header !== undefined ? `header ${scheme.header}` : `body field ${config.signatureBodyPath}`;
+
+  return {
+    verify(req: InboundRequest, ctx: VerifyContext): VerifyResult {
+      const keys = ctx.secrets
+        .map((s) => (secretEncoding === 'utf8' ? Buffer.from(s, 'utf8') : decodeStrict(s, secretEncoding)))
+        .filter((k): k is Buffer => k !== undefined && k.length > 0);
+      if (keys.length === 0)
+        return reject('misconfigured', `the source has no usable ${secretEncoding} secret`);
+      const g = gatherSignatures(req, scheme, ctx.now);
+      if (!isGathered(g)) return g;
+
+      if (config.bodyHashParam !== undefined && !bodyMatchesHash(req, config.bodyHashParam)) {
+        return reject(
+          'no_matching_signature',
+          `the body does not match the ${config.bodyHashParam} query parameter`,
+        );
+      }
+
+      const urls = scheme.content.usesUrl ? urlCandidates(config.url ?? req.url) : [undefined];
+      let matched = false;
+      for (const url of urls) {
+        const content = renderSignedContent(scheme.content, {
+          req,
+          url,
+          timestamp: g.timestamp,
+          body: g.body,
+        });
+        if (!Buffer.isBuffer(content)) return reject('missing_header', `${content.missing} is missing`);
+        for (const key of keys) {
+          const digest = createHmac(algorithm, key).update(content).digest();
+          for (const signature of g.signatures) if (digestsEqual(digest, signature)) matched = true;
+        }
+      }
+      if (matched) return ACCEPTED;
+      return reject(
+        'no_matching_signature',
+        `no ${algorithm} signature in ${where} matches the ${keys.length === 1 ? 'secret' : `${keys.length} secrets`}`,
+      );
+    },
+  };
+}
+
+/** True unless the query carries `param` and it is not the hex SHA-256 of the body (Twilio JSON webhooks). */
+function bodyMatchesHash(req: InboundRequest, param: string): boolean {
+  const given = queryOf(req, param);
+  if (given === undefined) return true;
+  const digest = createHash('sha256').update(req.rawBody).digest();
+  return digestsEqual(digest, decodeStrict(given, 'hex') ?? Buffer.alloc(0));
+}

@@ -1,0 +1,91 @@
+// Endpoints: outbound webhook destinations, their configuration and the state delivery workers keep on them.
+import type { Kysely } from 'kysely';
+import type { JsonValue } from '../../core/envelope.js';
+import { EventhookError } from '../../core/errors.js';
+import type { EndpointId } from '../../core/ids.js';
+import type { EndpointsRepo } from '../port.js';
+import type { EndpointRecord, EndpointStatus } from '../records.js';
+import type { Database } from '../schema.js';
+import { endpointFromRow, endpointToRow, toJson } from './codec.js';
+import { isUniqueViolation } from './errors.js';
+
+export class KyselyEndpointsRepo implements EndpointsRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(endpoint: EndpointRecord): Promise<void> {
+    try {
+      await this.db.insertInto('endpoints').values(endpointToRow(endpoint)).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new EventhookError('EH_ENDPOINT_EXISTS', { endpoint: endpoint.slug });
+      throw err;
+    }
+  }
+
+  async get(org: string, slug: string): Promise<EndpointRecord | undefined> {
+    const row = await this.db
+      .selectFrom('endpoints')
+      .selectAll()
+      .where('org', '=', org)
+      .where('slug', '=', slug)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return row && endpointFromRow(row);
+  }
+
+  async getById(id: EndpointId): Promise<EndpointRecord | undefined> {
+    const row = await this.db.selectFrom('endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && endpointFromRow(row);
+  }
+
+  async list(org: string, opts: { includeDeleted?: boolean } = {}): Promise<EndpointRecord[]> {
+    const rows = await this.db
+      .selectFrom('endpoints')
+      .selectAll()
+      .where('org', '=', org)
+      .$if(!opts.includeDeleted, (q) => q.where('deleted_at', 'is', null))
+      .orderBy('id')
+      .execute();
+    return rows.map(endpointFromRow);
+  }
+
+  async update(endpoint: EndpointRecord): Promise<void> {
+    const { id: _id, ...row } = endpointToRow(endpoint);
+    try {
+      await this.db.updateTable('endpoints').set(row).where('id', '=', endpoint.id).execute();
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new EventhookError('EH_ENDPOINT_EXISTS', { endpoint: endpoint.slug });
+      throw err;
+    }
+  }
+
+  async softDelete(org: string, slug: string, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('endpoints')
+      .set({ deleted_at: now, updated_at: now })
+      .where('org', '=', org)
+      .where('slug', '=', slug)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async setState(
+    id: EndpointId,
+    state: { breaker: JsonValue; status?: EndpointStatus; disabledReason?: string | null },
+    now: number,
+  ): Promise<boolean> {
+    const breaker = state.breaker === null ? null : toJson(state.breaker);
+    if (state.status === undefined) {
+      const r = await this.db.updateTable('endpoints').set({ breaker }).where('id', '=', id).executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    }
+    const r = await this.db
+      .updateTable('endpoints')
+      .set({ breaker, status: state.status, disabled_reason: state.disabledReason ?? null, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .where('status', '<>', state.status)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}

@@ -1,0 +1,76 @@
+// JMESPath transforms: compile an expression once at save time, evaluate it per event.
+// Library: @jmespath-community/jmespath, chosen because it passed every case of the official compliance suite
+// (docs/transforms.md has the comparison; test/transform/jmespath-compliance.test.ts keeps it so).
+import { compile, getRegisteredFunctions, TreeInterpreter } from '@jmespath-community/jmespath';
+import type { JSONValue } from '@jmespath-community/jmespath';
+import type { JsonValue } from '../core/envelope.js';
+import { EventhookError } from '../core/errors.js';
+
+type AstNode = ReturnType<typeof compile>;
+
+/** A compiled JMESPath expression; pure and reusable, safe to cache and call from many places. */
+export type JmespathFn = (data: unknown) => JsonValue;
+
+/**
+ * Compiles `expression` and returns its evaluator.
+ * Throws EventhookError('EH_TRANSFORM_INVALID', {path, reason}) on a syntax error or an unknown function.
+ * The evaluator throws EventhookError('EH_TRANSFORM_FAILED', {reason}) when evaluation fails (e.g. a function
+ * given the wrong type); its result may share structure with its input, so treat it as read-only.
+ */
+export function compileJmespath(expression: string, path = '/jmespath'): JmespathFn {
+  if (typeof expression !== 'string' || expression.trim() === '') {
+    throw invalidExpression(path, 'the expression must be a non-empty string');
+  }
+  let ast: AstNode;
+  try {
+    ast = compile(expression);
+  } catch (err) {
+    throw invalidExpression(path, errorMessage(err), err);
+  }
+  // The library only notices unknown functions when it calls them; checking here rejects typos at save time.
+  const unknown = unknownFunctions(ast);
+  if (unknown.length > 0)
+    throw invalidExpression(path, `unknown function ${unknown.map((f) => `${f}()`).join(', ')}`);
+  return (data: unknown): JsonValue => {
+    try {
+      return TreeInterpreter.search(ast, data as JSONValue) as JsonValue;
+    } catch (err) {
+      throw new EventhookError('EH_TRANSFORM_FAILED', { reason: errorMessage(err) }, { cause: err });
+    }
+  };
+}
+
+function invalidExpression(path: string, reason: string, cause?: unknown): EventhookError {
+  return new EventhookError(
+    'EH_TRANSFORM_INVALID',
+    { path, reason },
+    { issues: [{ path, message: reason }], cause },
+  );
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Names of functions the expression calls that the library does not know, in order of appearance. */
+function unknownFunctions(ast: AstNode): string[] {
+  const known = new Set(getRegisteredFunctions());
+  const found: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const record = node as Record<string, unknown>;
+    if (record.type === 'Function' && typeof record.name === 'string' && !known.has(record.name)) {
+      if (!found.includes(record.name)) found.push(record.name);
+    }
+    for (const [key, value] of Object.entries(record)) {
+      // Literal values are data, not syntax: a literal object with a `type: "Function"` key must not count.
+      if (key !== 'value') visit(value);
+    }
+  };
+  visit(ast);
+  return found;
+}

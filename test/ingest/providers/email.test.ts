@@ -1,0 +1,121 @@
+// SendGrid (checked by @sendgrid/eventwebhook) and Mailgun (node:crypto; its signature covers timestamp + token).
+import { createHmac, sign } from 'node:crypto';
+import { EventWebhook } from '@sendgrid/eventwebhook';
+import { describe, expect, it } from 'vitest';
+import { inbound, p256Keys, tamper, URL_BASE } from '../fixtures.js';
+import { extracted, provider, verifyAs } from './provider-harness.js';
+
+const JSON_CT = { 'content-type': 'application/json' };
+
+describe('sendgrid', () => {
+  const keys = p256Keys();
+  const now = Date.now();
+  const ts = String(Math.floor(now / 1000));
+  const BODY =
+    '[{"email":"a@example.com","event":"delivered","sg_event_id":"e1"},{"email":"b@example.com","event":"open","sg_event_id":"e2"}]\r\n';
+  const req = (sig: string, body = BODY, t = ts) =>
+    inbound({
+      headers: {
+        ...JSON_CT,
+        'x-twilio-email-event-webhook-signature': sig,
+        'x-twilio-email-event-webhook-timestamp': t,
+      },
+      body,
+    });
+  const sig = (t = ts, body = BODY) =>
+    sign('sha256', Buffer.from(t + body), keys.privatePem).toString('base64');
+
+  it('accepts what EventWebhook.verifySignature accepts, rejects tampering and a foreign key', async () => {
+    const ew = new EventWebhook();
+    expect(ew.verifySignature(ew.convertPublicKeyToECDSA(keys.publicBase64Der), BODY, sig(), ts)).toBe(true);
+    expect(await verifyAs('sendgrid', req(sig()), [keys.publicBase64Der], { now })).toEqual({ ok: true });
+    expect((await verifyAs('sendgrid', tamper(req(sig())), [keys.publicBase64Der], { now })).ok).toBe(false);
+    expect((await verifyAs('sendgrid', req(sig()), [p256Keys().publicBase64Der], { now })).ok).toBe(false);
+  });
+
+  it('checks freshness only when toleranceSeconds is set', async () => {
+    const old = String(Math.floor(now / 1000) - 3600);
+    expect(await verifyAs('sendgrid', req(sig(old), BODY, old), [keys.publicBase64Der], { now })).toEqual({
+      ok: true,
+    });
+    const strict = { now, options: { toleranceSeconds: 600 } };
+    expect(
+      await verifyAs('sendgrid', req(sig(old), BODY, old), [keys.publicBase64Der], strict),
+    ).toMatchObject({
+      reason: 'stale_timestamp',
+    });
+  });
+
+  it('its sample passes EventWebhook; a mixed batch is typed "batch" and gets no dedup key', () => {
+    const s = provider('sendgrid').sample({ secret: keys.privatePem, url: URL_BASE, now });
+    const ew = new EventWebhook();
+    const pk = ew.convertPublicKeyToECDSA(keys.publicBase64Der);
+    const h = s.headers;
+    expect(
+      ew.verifySignature(
+        pk,
+        s.body,
+        h['x-twilio-email-event-webhook-signature'] ?? '',
+        h['x-twilio-email-event-webhook-timestamp'] ?? '',
+      ),
+    ).toBe(true);
+    expect(extracted('sendgrid', req(sig()))).toMatchObject({ type: 'batch', key: undefined });
+    const single = '[{"event":"bounce","sg_event_id":"e3"},{"event":"bounce","sg_event_id":"e4"}]';
+    expect(extracted('sendgrid', req(sig(ts, single), single)).type).toBe('bounce');
+  });
+});
+
+describe('mailgun', () => {
+  const KEY = 'key-signing-0123456789';
+  const mailgunBody = (timestamp: string, token: string, signature: string) =>
+    JSON.stringify({
+      signature: { timestamp, token, signature },
+      'event-data': { id: 'CPgfbmQMTCKtHW6uIWtuVe', event: 'delivered', recipient: 'alice@example.com' },
+    });
+  const signed = (timestamp: string, token = 'tok-1', key = KEY) =>
+    mailgunBody(
+      timestamp,
+      token,
+      createHmac('sha256', key)
+        .update(timestamp + token)
+        .digest('hex'),
+    );
+  const req = (body: string) => inbound({ headers: JSON_CT, body });
+  const now = Date.now();
+  const ts = String(Math.floor(now / 1000));
+
+  it('accepts the body-carried signature over timestamp + token, rejects a forged token or key', async () => {
+    expect(await verifyAs('mailgun', req(signed(ts)), [KEY], { now })).toEqual({ ok: true });
+    const forged = JSON.parse(signed(ts)) as { signature: { token: string } };
+    forged.signature.token = 'tok-2';
+    expect((await verifyAs('mailgun', req(JSON.stringify(forged)), [KEY], { now })).ok).toBe(false);
+    expect((await verifyAs('mailgun', req(signed(ts, 'tok-1', 'other')), [KEY], { now })).ok).toBe(false);
+    expect(await verifyAs('mailgun', req('{"event-data":{}}'), [KEY], { now })).toMatchObject({
+      reason: 'missing_signature',
+    });
+  });
+
+  it('rejects an old timestamp when toleranceSeconds is set', async () => {
+    const old = String(Math.floor(now / 1000) - 900);
+    expect(
+      await verifyAs('mailgun', req(signed(old)), [KEY], { now, options: { toleranceSeconds: 600 } }),
+    ).toMatchObject({
+      reason: 'stale_timestamp',
+    });
+  });
+
+  it('types by event-data.event and dedups on event-data.id; its sample verifies', async () => {
+    expect(extracted('mailgun', req(signed(ts)))).toMatchObject({
+      type: 'delivered',
+      key: 'CPgfbmQMTCKtHW6uIWtuVe',
+    });
+    const s = provider('mailgun').sample({ secret: KEY, url: URL_BASE, now });
+    const sample = JSON.parse(s.body) as {
+      signature: { timestamp: string; token: string; signature: string };
+    };
+    const expected = createHmac('sha256', KEY)
+      .update(sample.signature.timestamp + sample.signature.token)
+      .digest('hex');
+    expect(sample.signature.signature).toBe(expected);
+  });
+});

@@ -1,0 +1,64 @@
+// compileJmespath: save-time rejection with a located reason, per-event evaluation, runtime failures as errors.
+import { describe, expect, it } from 'vitest';
+import { thrown } from './fixtures.js';
+import { compileJmespath } from '../../src/transform/jmespath.js';
+
+describe('compileJmespath', () => {
+  it('evaluates the compiled expression against each input', () => {
+    const fn = compileJmespath('data.items[?qty > `1`].sku');
+    expect(
+      fn({
+        data: {
+          items: [
+            { sku: 'a', qty: 1 },
+            { sku: 'b', qty: 3 },
+          ],
+        },
+      }),
+    ).toEqual(['b']);
+    expect(fn({ data: { items: [] } })).toEqual([]);
+    expect(fn({})).toBeNull();
+  });
+
+  it('builds new objects with multi-select hashes', () => {
+    const fn = compileJmespath('{id: id, who: data.user.name, tags: data.tags[*]}');
+    expect(fn({ id: 'evt_1', data: { user: { name: 'ada' }, tags: ['x', 'y'] } })).toEqual({
+      id: 'evt_1',
+      who: 'ada',
+      tags: ['x', 'y'],
+    });
+  });
+
+  it('rejects a syntax error at compile time with the path and the parser reason', () => {
+    const err = thrown(() => compileJmespath('data.items[', '/targets/0/input/jmespath'));
+    expect(err.code).toBe('EH_TRANSFORM_INVALID');
+    expect(err.params.path).toBe('/targets/0/input/jmespath');
+    expect(String(err.params.reason)).toMatch(/syntax/i);
+    expect(err.issues?.[0]?.path).toBe('/targets/0/input/jmespath');
+  });
+
+  it('rejects unknown functions at compile time, naming them', () => {
+    const err = thrown(() => compileJmespath('lenght(data) || uper(type)'));
+    expect(err.code).toBe('EH_TRANSFORM_INVALID');
+    expect(err.params.reason).toBe('unknown function lenght(), uper()');
+  });
+
+  it('does not mistake a literal that looks like a function node for a call', () => {
+    expect(compileJmespath('`{"type": "Function", "name": "nope"}`')({})).toEqual({
+      type: 'Function',
+      name: 'nope',
+    });
+  });
+
+  it('rejects empty expressions', () => {
+    expect(thrown(() => compileJmespath('  ')).code).toBe('EH_TRANSFORM_INVALID');
+  });
+
+  it('reports a runtime type error as EH_TRANSFORM_FAILED, not a crash', () => {
+    const fn = compileJmespath('abs(data.name)');
+    const err = thrown(() => fn({ data: { name: 'x' } }));
+    expect(err.code).toBe('EH_TRANSFORM_FAILED');
+    expect(String(err.params.reason)).toMatch(/abs\(\)/);
+    expect(fn({ data: { name: -2 } })).toBe(2);
+  });
+});
