@@ -23,9 +23,12 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return m?.[1];
 }
 
-/** Adds the auth hook to every route registered in `scope` (an encapsulated plugin context). */
+/**
+ * Adds the auth hook to every route registered in `scope` (an encapsulated plugin context). It runs on request,
+ * before the body is even parsed, so an unauthenticated caller learns nothing from validation errors.
+ */
 export function requireAuth(scope: FastifyInstance, access: AccessService): void {
-  scope.addHook('preHandler', async (request) => {
+  scope.addHook('onRequest', async (request) => {
     const permission = request.routeOptions.config.permission;
     if (!permission) throw new Error(`route ${request.routeOptions.url} declares no permission`);
     const token = bearerToken(request);

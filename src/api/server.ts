@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/access-service.js';
+import type { Permission } from '../access/permissions.js';
 import type { Bus } from '../bus/port.js';
 import type { WorkerApi } from '../engine/port.js';
 import type { EventQueries } from '../events/event-queries.js';
@@ -24,6 +25,20 @@ import { orgRoutes } from './routes/orgs.js';
 import { ruleRoutes } from './routes/rules.js';
 import { streamRoutes } from './routes/stream.js';
 import { ProblemOut } from './schemas.js';
+
+/** Every registered route with what it needs: the OpenAPI and authorization-matrix tests read it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  permission: Permission | undefined;
+  hidden: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalog: RouteEntry[];
+  }
+}
 
 export interface ApiDeps {
   logger: Logger;
@@ -62,6 +77,14 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler(handleError);
   installMethodGuard(app);
+  const catalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', catalog);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      catalog.push({ method, url: route.url, permission: route.config?.permission, hidden: route.schema?.hide === true });
+    }
+  });
   app.addSchema(ProblemOut);
   await app.register(swagger, {
     openapi: {

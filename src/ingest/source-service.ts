@@ -213,7 +213,8 @@ export class SourceService {
     }
     let generated = false;
     if (secret === undefined && secretRequired(verifier)) {
-      if (!canGenerate(verifier)) {
+      // Providers sign with the secret they show (or the one you typed into them): it must be given.
+      if (provider !== CUSTOM_PROVIDER || !canGenerate(verifier)) {
         const field =
           provider === CUSTOM_PROVIDER ? `/verifier/${secretFieldOf(verifier.type) ?? 'secret'}` : '/secret';
         throw invalid([{ path: field, message: 'is required' }], 'EH_SOURCE_INVALID');

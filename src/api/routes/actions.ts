@@ -25,6 +25,10 @@ export const ActionOut = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   completedAt: Type.Union([Timestamp, Type.Null()]),
+  endpoint: Type.Union([Type.String(), Type.Null()], { description: 'The endpoint slug of a webhook action.' }),
+  waiting: Type.Union([Type.String(), Type.Null()], {
+    description: 'Why the action waits without using an attempt: endpoint_paused, endpoint_disabled, circuit_open, rate_limited, concurrency, ordering.',
+  }),
 });
 const AttemptOut = Type.Object({
   id: Type.String(),
@@ -45,6 +49,7 @@ const ActionFilterFields = {
   rule: Type.Optional(Type.String({ description: 'Rule id.' })),
   targetType: Type.Optional(Type.String()),
   status: Type.Optional(StringEnum(ACTION_STATUSES)),
+  endpoint: Type.Optional(Type.String({ description: 'Endpoint slug (webhook actions); with status=dead, that endpoint’s dead-letter queue.' })),
 };
 const ActionListQuery = Type.Object({
   ...ActionFilterFields,
@@ -79,6 +84,8 @@ export function actionOut(a: ActionRecord): Static<typeof ActionOut> {
     createdAt: iso(a.createdAt),
     updatedAt: iso(a.updatedAt),
     completedAt: isoOrNull(a.completedAt),
+    endpoint: a.endpoint,
+    waiting: a.waiting,
   };
 }
 
@@ -95,8 +102,8 @@ const attemptOut = (a: AttemptRecord): Static<typeof AttemptOut> => ({
   error: a.error,
 });
 
-function toFilter(q: { event?: string; rule?: string; targetType?: string; status?: ActionFilter['status'] }): ActionFilter {
-  return { eventId: q.event as ActionFilter['eventId'], ruleId: q.rule as ActionFilter['ruleId'], targetType: q.targetType, status: q.status };
+function toFilter(q: { event?: string; rule?: string; targetType?: string; status?: ActionFilter['status']; endpoint?: string }): ActionFilter {
+  return { eventId: q.event as ActionFilter['eventId'], ruleId: q.rule as ActionFilter['ruleId'], targetType: q.targetType, status: q.status, endpoint: q.endpoint };
 }
 
 const Params = Type.Object({ org: Type.String() });

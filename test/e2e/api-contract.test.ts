@@ -1,0 +1,119 @@
+// Issue 5 §4–6 for every registered route: the authorization matrix (no key → 401, another org's key → 404,
+// a role without the permission → 403, a role with it → neither), problem+json errors including 404/405,
+// and an OpenAPI 3.1 document that validates and lists every route.
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roleAllows } from '../../src/access/permissions.js';
+import type { RouteEntry } from '../../src/api/server.js';
+import type { ApiKeyRole } from '../../src/store/records.js';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+const ROLES: ApiKeyRole[] = ['admin', 'member', 'publisher', 'worker'];
+
+/** A concrete URL for a route pattern: the org is `acme`, other parameters get plausible ids that do not exist. */
+function concrete(url: string, org: string): string {
+  return url
+    .replace(':org', org)
+    .replace(/:id|:rule|:source|:endpoint|:key/g, (p) => (p === ':rule' ? 'rule_01J0000000000000000000000Z' : 'evt_01J0000000000000000000000Z'))
+    .replace('*', 'tail');
+}
+
+/** Status of a call; streaming answers (SSE) are cut off once their headers arrive. */
+async function statusOf(t: TestApp, token: string | undefined, method: string, url: string): Promise<{ status: number; code?: string; contentType: string | null; text: string }> {
+  const abort = new AbortController();
+  const res = await fetch(t.url + url, {
+    method,
+    signal: abort.signal,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
+    body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+  });
+  const contentType = res.headers.get('content-type');
+  if (contentType?.startsWith('text/event-stream')) {
+    abort.abort();
+    return { status: res.status, contentType, text: '' };
+  }
+  const text = await res.text();
+  let code: string | undefined;
+  try {
+    code = JSON.parse(text).code;
+  } catch {
+    // not JSON
+  }
+  return { status: res.status, code, contentType, text };
+}
+
+describe('API contract', () => {
+  let t: TestApp;
+  let routes: RouteEntry[];
+  const keys: Partial<Record<ApiKeyRole, string>> = {};
+  let otherOrgKey: string;
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+    routes = t.app.server.routeCatalog;
+    await t.api.post('/api/orgs', { slug: 'acme' });
+    await t.api.post('/api/orgs', { slug: 'rival' });
+    for (const role of ROLES) keys[role] = (await t.api.post('/api/orgs/acme/api-keys', { name: role, role })).body.key;
+    otherOrgKey = (await t.api.post('/api/orgs/rival/api-keys', { name: 'admin', role: 'admin' })).body.key;
+  });
+  afterAll(async () => t?.close());
+
+  it('has an authorization rule on every management route', () => {
+    const unprotected = routes.filter((r) => r.permission === undefined).map((r) => `${r.method} ${r.url}`);
+    // Public by design: ingest (verified per source), probes, metrics and the docs.
+    for (const r of unprotected) expect(r).toMatch(/\/in\/:source|healthz|readyz|\/metrics|\/docs|openapi\.json/);
+    expect(routes.filter((r) => r.permission !== undefined).length).toBeGreaterThan(40);
+  });
+
+  it('answers 401 without a key, 404 to another org, 403 to a role without the permission', async () => {
+    for (const route of routes.filter((r) => r.permission !== undefined)) {
+      const url = concrete(route.url, 'acme');
+      const what = `${route.method} ${route.url}`;
+      const noKey = await statusOf(t, undefined, route.method, url);
+      expect(noKey.status, what).toBe(401);
+      expect(noKey.contentType, what).toContain('application/problem+json');
+      if (route.url.includes(':org')) {
+        const foreign = await statusOf(t, otherOrgKey, route.method, url);
+        expect(foreign.status, what).toBe(404);
+        expect(foreign.code, what).toBe('EH_ORG_NOT_FOUND');
+      }
+      for (const role of ROLES) {
+        const res = await statusOf(t, keys[role], route.method, url);
+        const allowed = route.permission !== 'operator' && roleAllows(role, route.permission!);
+        if (allowed) expect([401, 403], `${what} as ${role}: ${res.text}`).not.toContain(res.status);
+        else expect(res.status, `${what} as ${role}`).toBe(403);
+      }
+    }
+  }, 120_000);
+
+  it('answers unknown routes and wrong methods with problem+json 404 and 405', async () => {
+    const missing = await t.api.get('/api/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+    expect(missing.body).toMatchObject({ code: 'EH_ROUTE_NOT_FOUND', status: 404 });
+    const wrong = await t.api.request('PUT', '/api/orgs/acme/eventhook/rules');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect(wrong.body.code).toBe('EH_METHOD_NOT_ALLOWED');
+  });
+
+  it('reports every invalid field with its path', async () => {
+    const res = await t.api.post('/api/orgs/acme/eventhook/sources', { slug: 'Bad Slug!', bodyLimit: -1, unknown: true });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    const paths = res.body.errors.map((e: { path: string }) => e.path);
+    expect(paths).toEqual(expect.arrayContaining(['body/slug', 'body/bodyLimit', 'body/unknown']));
+  });
+
+  it('serves a valid OpenAPI 3.1 document naming every route', async () => {
+    const doc = (await t.api.get('/openapi.json')).body;
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect(result.valid).toBe(true);
+    for (const route of routes.filter((r) => !r.hidden && !r.url.startsWith('/docs'))) {
+      const path = route.url.replace(/:(\w+)/g, '{$1}');
+      expect(doc.paths[path]?.[route.method.toLowerCase()], `${route.method} ${path}`).toBeDefined();
+    }
+  });
+});
