@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AccessService } from './access/access-service.js';
 import { buildServer } from './api/server.js';
+import { endpointRoutes } from './api/routes/endpoints.js';
 import { ingestRoutes } from './api/routes/ingest.js';
 import { publishRoutes } from './api/routes/publish.js';
 import { sourceRoutes } from './api/routes/sources.js';
@@ -15,6 +16,17 @@ import { SUBJECTS, type Bus } from './bus/port.js';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { SecretBox } from './core/secret-box.js';
+import {
+  AddressPolicy,
+  AuthenticatedSender,
+  DeliveryGate,
+  EndpointLimiters,
+  EndpointService,
+  EndpointStateKeeper,
+  HttpSender,
+  LiveEndpoints,
+  parseAllowList,
+} from './delivery/index.js';
 import { LocalEngine } from './engine/adapters/local/index.js';
 import { EventQueries } from './events/event-queries.js';
 import { ReplayService } from './events/replay-service.js';
@@ -32,11 +44,13 @@ import { Router } from './routing/router.js';
 import { RuleService } from './routing/rule-service.js';
 import { RuleTester } from './routing/rule-tester.js';
 import { TransformCache } from './routing/transform-cache.js';
+import type { TargetHandler } from './targets/target-handler.js';
 import { WorkLoop } from './routing/work-loop.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
 import { openSqliteStore } from './store/adapters/sqlite/index.js';
 import type { Store } from './store/port.js';
 import { EventBusTargetHandler } from './targets/event-bus-target.js';
+import { WebhookTargetHandler } from './targets/webhook-target.js';
 import { PromiseTargetHandler, TaskTargetHandler, WorkflowTargetHandler } from './targets/engine-targets.js';
 import { initSandbox } from './transform/index.js';
 
@@ -87,6 +101,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) => liveSources.invalidate(org, slug));
   const queries = new EventQueries(store);
 
+  // Outbound delivery: one SSRF-guarded sender (a connection pool per origin) shared by every endpoint.
+  const addressPolicy = AddressPolicy.fromAllowList(config.outboundAllow.flatMap((e) => parseAllowList(e)));
+  const httpSender = new HttpSender({ policy: addressPolicy });
+  const liveEndpoints = new LiveEndpoints(store, box, clock, {
+    failureThreshold: config.breakerThreshold,
+    disableAfterMs: config.endpointDisableAfterMs,
+  });
+  const endpoints = new EndpointService(store, box, clock, addressPolicy, { timeoutMs: config.deliveryTimeoutMs }, (org, slug) =>
+    liveEndpoints.invalidate(org, slug),
+  );
+
   // Ingest: verify, then group-commit, then ring the doorbell.
   const committer = new GroupCommitter(store, clock, 256, (items) => void publisher.announce(items.map((i) => i.event)));
   const ingest = new IngestService(
@@ -105,13 +130,35 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
 
   // Routing and actions.
-  const router = new Router(store, ruleCache, clock, { batchSize: config.routerBatchSize, defaultMaxAttempts: config.actionMaxAttempts }, logger);
+  const router = new Router(
+    store,
+    ruleCache,
+    clock,
+    {
+      batchSize: config.routerBatchSize,
+      defaultMaxAttempts: config.actionMaxAttempts,
+      // Target types that own their retry schedule (webhooks) set the attempt budget of their actions.
+      maxAttemptsFor: async (org, target) => {
+        const handler = (handlers as Record<string, TargetHandler>)[(target as { type: string }).type];
+        return handler?.maxAttempts?.(org, target);
+      },
+    },
+    logger,
+  );
   const transforms = new TransformCache(sandbox);
   const handlers = {
     workflow: new WorkflowTargetHandler(engine),
     task: new TaskTargetHandler(engine),
     promise: new PromiseTargetHandler(engine),
     event_bus: new EventBusTargetHandler(store, publisher, clock),
+    webhook: new WebhookTargetHandler(
+      liveEndpoints,
+      new DeliveryGate(store, new EndpointLimiters(clock), clock, Math.max(1, Math.floor(config.actionConcurrency / 2))),
+      new AuthenticatedSender(httpSender, clock),
+      new EndpointStateKeeper(store, liveEndpoints, publisher, clock, logger),
+      clock,
+      { retryAfterCapMs: config.retryAfterCapMs },
+    ),
   };
   let actionLoop: WorkLoop | undefined = undefined;
   const actions = new ActionWorker(store, bus, handlers, transforms, clock, { concurrency: config.actionConcurrency, leaseMs: config.leaseMs }, logger, undefined, () => actionLoop?.kick());
@@ -129,6 +176,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     engine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed'));
   }, config.sweepIntervalMs);
   leaseTimer.unref();
+  // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly.
+  const pruneTimer = setInterval(() => {
+    if (config.retentionDays === 0 || !(config.role === 'all' || config.role === 'worker')) return;
+    store.events
+      .prune(clock.now() - config.retentionDays * 86_400_000)
+      .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
+      .catch((err) => logger.error({ err }, 'retention prune failed'));
+  }, 3600_000);
+  pruneTimer.unref();
 
   const runsWorkers = config.role === 'all' || config.role === 'worker';
   let workersStarted = false;
@@ -159,6 +215,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     orgPlugins: [
       async (app) => {
         await app.register(sourceRoutes, { sources, ingest, publicUrl: config.publicUrl });
+        await app.register(endpointRoutes, { endpoints });
         await app.register(publishRoutes, { publisher: new PublishService(committer, clock, metrics, config.dedupWindowMs) });
       },
     ],
@@ -186,11 +243,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (closed) return;
       closed = true;
       clearInterval(leaseTimer);
+      clearInterval(pruneTimer);
       await server.close();
       await committer.drain();
       await routerLoop.stop();
       await actionLoop.stop();
       await actions.drain();
+      await httpSender.close();
       await bus.close();
       transforms.dispose();
       ruleCache.dispose();
