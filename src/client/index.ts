@@ -1,0 +1,2 @@
+// Clients that ship with the package: the local engine's worker client.
+export * from './worker-client.js';

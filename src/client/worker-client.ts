@@ -1,0 +1,111 @@
+// A tiny worker client for the local engine (SPEC §7): claims workflow or task executions over HTTP, runs a
+// handler, completes or fails them, and keeps the lease alive while the handler runs. Uses only fetch.
+
+export interface WorkerClientOptions {
+  /** Eventhook base URL, e.g. http://localhost:8080. */
+  url: string;
+  org: string;
+  /** An API key with the worker (or admin) role. */
+  key: string;
+  workerId?: string;
+}
+
+export interface Execution<I = unknown> {
+  id: string;
+  kind: string;
+  queue: string;
+  input: I;
+  metadata: Record<string, string>;
+}
+
+export type ExecutionKind = 'workflow' | 'task';
+
+export interface RunOptions<I, O> {
+  kind: ExecutionKind;
+  /** Kinds this worker handles; all when empty. */
+  kinds?: string[];
+  queue?: string;
+  leaseMs?: number;
+  /** Long-poll wait per claim. */
+  waitMs?: number;
+  handler: (execution: Execution<I>) => Promise<O>;
+  signal?: AbortSignal;
+}
+
+export class WorkerClient {
+  readonly workerId: string;
+  private readonly base: string;
+
+  constructor(private readonly options: WorkerClientOptions) {
+    this.workerId = options.workerId ?? `worker-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    this.base = `${options.url.replace(/\/+$/, '')}/api/orgs/${encodeURIComponent(options.org)}/eventhook/engine`;
+  }
+
+  /** Claims one execution, or undefined when none arrived within waitMs. */
+  async claim<I>(kind: ExecutionKind, opts: { kinds?: string[]; queue?: string; leaseMs?: number; waitMs?: number } = {}): Promise<Execution<I> | undefined> {
+    const res = await this.call('POST', `/${kind}s/claim`, { workerId: this.workerId, ...opts });
+    return res.status === 204 ? undefined : ((await res.json()) as Execution<I>);
+  }
+
+  async complete(kind: ExecutionKind, id: string, output: unknown): Promise<void> {
+    await this.call('POST', `/${kind}s/${id}/complete`, { workerId: this.workerId, output });
+  }
+
+  async fail(kind: ExecutionKind, id: string, error: string): Promise<void> {
+    await this.call('POST', `/${kind}s/${id}/fail`, { workerId: this.workerId, error });
+  }
+
+  async heartbeat(kind: ExecutionKind, id: string, leaseMs: number): Promise<void> {
+    await this.call('POST', `/${kind}s/${id}/heartbeat`, { workerId: this.workerId, leaseMs });
+  }
+
+  /** Creates a promise (optionally with a key such as `stripe:pi_123`) and returns its id. */
+  async createPromise(key?: string): Promise<string> {
+    const res = await this.call('POST', '/promises', key ? { key } : {});
+    return ((await res.json()) as { id: string }).id;
+  }
+
+  /** Waits until the promise settles; resolves with its value, rejects with its error. */
+  async awaitPromise<T = unknown>(idOrKey: string, timeoutMs = 30_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const wait = Math.max(0, Math.min(30_000, deadline - Date.now()));
+      const res = await this.call('GET', `/promises/${encodeURIComponent(idOrKey)}/await?timeoutMs=${wait}`);
+      const p = (await res.json()) as { status: string; value: T; error: string | null };
+      if (p.status === 'resolved') return p.value;
+      if (p.status === 'rejected') throw new Error(p.error ?? 'rejected');
+      if (Date.now() >= deadline) throw new Error(`promise ${idOrKey} did not settle within ${timeoutMs} ms`);
+    }
+  }
+
+  /** Claims and handles executions until the signal aborts. */
+  async run<I, O>(opts: RunOptions<I, O>): Promise<void> {
+    const leaseMs = opts.leaseMs ?? 60_000;
+    while (!opts.signal?.aborted) {
+      const execution = await this.claim<I>(opts.kind, { kinds: opts.kinds, queue: opts.queue, leaseMs, waitMs: opts.waitMs ?? 20_000 });
+      if (!execution) continue;
+      const beat = setInterval(() => void this.heartbeat(opts.kind, execution.id, leaseMs).catch(() => {}), leaseMs / 3);
+      try {
+        const output = await opts.handler(execution);
+        await this.complete(opts.kind, execution.id, output ?? null);
+      } catch (err) {
+        await this.fail(opts.kind, execution.id, err instanceof Error ? err.message : String(err));
+      } finally {
+        clearInterval(beat);
+      }
+    }
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: { authorization: `Bearer ${this.options.key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (res.status >= 400) {
+      const problem = (await res.json().catch(() => ({}))) as { detail?: string; code?: string };
+      throw new Error(`${method} ${path}: ${res.status} ${problem.code ?? ''} ${problem.detail ?? ''}`.trim());
+    }
+    return res;
+  }
+}

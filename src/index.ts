@@ -1,0 +1,4 @@
+// The package's library entry: the composition root (embed Eventhook in a process) and the worker client.
+export { createApp, type App } from './app.js';
+export { loadConfig, type Config } from './config/config.js';
+export { WorkerClient, type Execution, type WorkerClientOptions } from './client/index.js';

@@ -1,0 +1,44 @@
+// The worker client against a real server: a webhook starts a workflow, the client's handler runs it, and a
+// promise it awaits is resolved by a published event.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkerClient } from '../../src/client/index.js';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+
+describe('WorkerClient', () => {
+  let t: TestApp;
+  let worker: WorkerClient;
+  const base = '/api/orgs/default/eventhook';
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+    const key = (await t.api.post('/api/orgs/default/api-keys', { name: 'worker', role: 'worker' })).body.key;
+    worker = new WorkerClient({ url: t.url, org: 'default', key, workerId: 'w-test' });
+    await t.api.post(`${base}/rules`, { name: 'orders', pattern: { type: ['order.created'] }, targets: [{ type: 'workflow', kind: 'fulfil', input: { jmespath: 'data' } }] });
+    await t.api.post(`${base}/rules`, { name: 'paid', pattern: { type: ['order.paid'] }, targets: [{ type: 'promise', mode: 'resolve', promise: "join('', ['key:paid:', data.order])", value: 'data.amount' }] });
+  });
+  afterAll(async () => t?.close());
+
+  it('runs workflows with a handler and awaits promises', async () => {
+    const abort = new AbortController();
+    const seen: unknown[] = [];
+    const running = worker.run<{ order: string }, { shipped: boolean }>({
+      kind: 'workflow',
+      kinds: ['fulfil'],
+      waitMs: 200,
+      signal: abort.signal,
+      handler: async (execution) => {
+        seen.push(execution.input);
+        const promiseId = await worker.createPromise(`paid:${execution.input.order}`);
+        expect(promiseId).toMatch(/^prm_/);
+        await t.api.post(`${base}/events`, { type: 'order.paid', data: { order: execution.input.order, amount: 42 } });
+        const amount = await worker.awaitPromise<number>(`key:paid:${execution.input.order}`, 10_000);
+        return { shipped: amount === 42 };
+      },
+    });
+    await t.api.post(`${base}/events`, { type: 'order.created', data: { order: 'A-1' } });
+    const done = await eventually(async () => (await t.api.get(`${base}/engine/workflows?kind=fulfil&status=completed`)).body.items[0]);
+    abort.abort();
+    await running;
+    expect(seen).toEqual([{ order: 'A-1' }]);
+    expect(done).toMatchObject({ output: { shipped: true }, workerId: 'w-test' });
+  });
+});
