@@ -20,7 +20,8 @@ export class CliError extends Error {
 
 /** What `eventhook` writes to stderr before exiting with the error's code. */
 export function formatError(err: unknown): string {
-  if (err instanceof CliError) return [`eventhook: ${err.message}`, ...err.details.map((d) => `  ${d}`)].join('\n');
+  if (err instanceof CliError)
+    return [`eventhook: ${err.message}`, ...err.details.map((d) => `  ${d}`)].join('\n');
   if (err instanceof Error && err.name === 'EventhookError') return `eventhook: ${err.message}`;
   return `eventhook: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }

@@ -58,7 +58,11 @@ export class ApiClient {
   }
 
   /** Opens a request and returns the raw response (for streams); errors as in `request`. */
-  async open(method: string, path: string, opts: RequestOptions & { signal?: AbortSignal } = {}): Promise<Response> {
+  async open(
+    method: string,
+    path: string,
+    opts: RequestOptions & { signal?: AbortSignal } = {},
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.auth !== false && this.connection.key) headers.authorization = `Bearer ${this.connection.key}`;
     let body: string | undefined = opts.body;
@@ -72,15 +76,20 @@ export class ApiClient {
       res = await fetch(target, { method, headers, body, signal: opts.signal });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, [
-        'Is the server running? Set --url or EVENTHOOK_URL.',
-      ]);
+      throw new CliError(
+        `cannot reach ${this.baseUrl}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+        ['Is the server running? Set --url or EVENTHOOK_URL.'],
+      );
     }
     if (res.ok || opts.accept?.includes(res.status)) return res;
     throw await problemError(method, path, res);
   }
 
-  async request<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
     const res = await this.open(method, path, opts);
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: parseMaybeJson(text) as T };
@@ -119,7 +128,8 @@ async function problemError(method: string, path: string, res: Response): Promis
     return new CliError(`${where} answered ${res.status} ${res.statusText}${text}`);
   }
   const fields = (problem.errors ?? []).map((e) => `${e.path}: ${e.message}`);
-  const message = fields.length > 0 ? (problem.title ?? 'Bad Request') : (problem.detail ?? problem.title ?? '');
+  const message =
+    fields.length > 0 ? (problem.title ?? 'Bad Request') : (problem.detail ?? problem.title ?? '');
   return new ProblemError(`${message} [${problem.code ?? res.status}]`, fields, problem, res.status);
 }
 

@@ -14,8 +14,12 @@ import { OUTPUT_FORMATS } from './output.js';
 
 const program = new Command()
   .name('eventhook')
-  .description('Eventhook: event router and webhook gateway. Client commands talk to a running server (--url, --key).')
-  .addOption(new Option('--url <url>', 'server base URL').env('EVENTHOOK_URL').default('http://localhost:8080'))
+  .description(
+    'Eventhook: event router and webhook gateway. Client commands talk to a running server (--url, --key).',
+  )
+  .addOption(
+    new Option('--url <url>', 'server base URL').env('EVENTHOOK_URL').default('http://localhost:8080'),
+  )
   .addOption(new Option('--key <key>', 'API key (or the operator token)').env('EVENTHOOK_KEY'))
   .addOption(new Option('--org <org>', 'org slug').env('EVENTHOOK_ORG').default('default'))
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
@@ -25,7 +29,10 @@ const program = new Command()
 program
   .command('serve')
   .description('Run the server (API, ingest, routing and delivery workers) until SIGINT/SIGTERM')
-  .option('-c, --config <file>', 'YAML configuration file (a server: section or top-level keys; environment variables override it)')
+  .option(
+    '-c, --config <file>',
+    'YAML configuration file (a server: section or top-level keys; environment variables override it)',
+  )
   .addHelpText('after', '\nEvery setting, its environment variable and default: docs/configuration.md.')
   .action(async (opts: { config?: string }) => (await import('./serve.js')).serve(opts));
 

@@ -1,7 +1,6 @@
 // The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name;
 // rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split off, since the server never returns
 // them and so they cannot be compared.
-import { secretFieldOf } from '../../ingest/verifiers/index.js';
 import { validatePattern } from '../../rules/index.js';
 import { CliError } from '../cli-error.js';
 import { interpolate, type MissingVariable } from './interpolate.js';
@@ -11,8 +10,16 @@ export type ApplyKind = 'endpoints' | 'sources' | 'rules';
 
 /** Kinds in the order they are created (rules may name endpoints); deletion runs in reverse. */
 export const APPLY_KINDS: readonly ApplyKind[] = ['endpoints', 'sources', 'rules'];
-export const IDENTITY: Record<ApplyKind, 'slug' | 'name'> = { endpoints: 'slug', sources: 'slug', rules: 'name' };
-export const SINGULAR: Record<ApplyKind, string> = { endpoints: 'endpoint', sources: 'source', rules: 'rule' };
+export const IDENTITY: Record<ApplyKind, 'slug' | 'name'> = {
+  endpoints: 'slug',
+  sources: 'slug',
+  rules: 'name',
+};
+export const SINGULAR: Record<ApplyKind, string> = {
+  endpoints: 'endpoint',
+  sources: 'source',
+  rules: 'rule',
+};
 
 type Obj = Record<string, unknown>;
 
@@ -45,13 +52,23 @@ const SECTIONS = new Set(['org', 'server', ...APPLY_KINDS]);
 /** Endpoint auth fields that hold credentials (the server never returns them). */
 const AUTH_CREDENTIALS = ['password', 'token', 'value', 'clientSecret'];
 
+type SecretFieldOf = (verifierType: string) => string | null;
+
 /** Builds the desired state from a loaded file, resolving `${VAR}` references from `env`. */
-export function desiredState(file: LoadedFile, env: Readonly<Record<string, string | undefined>>): DesiredState {
-  const fail = (path: Path, message: string) => new CliError(`${file.at(path)} ${formatPath(path)}: ${message}`);
+export async function desiredState(
+  file: LoadedFile,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<DesiredState> {
+  const fail = (path: Path, message: string) =>
+    new CliError(`${file.at(path)} ${formatPath(path)}: ${message}`);
   const root = file.data ?? {};
   if (!isObj(root)) throw new CliError(`${file.name}: expected a mapping with sources, rules and endpoints`);
   for (const key of Object.keys(root)) {
-    if (!SECTIONS.has(key)) throw fail([key], `unknown section (expected org, sources, rules, endpoints; server: belongs to \`eventhook serve\`)`);
+    if (!SECTIONS.has(key))
+      throw fail(
+        [key],
+        `unknown section (expected org, sources, rules, endpoints; server: belongs to \`eventhook serve\`)`,
+      );
   }
   // The server section is for `eventhook serve --config`: its variables are not ours to require.
   const { server: _server, ...rest } = root;
@@ -63,8 +80,15 @@ export function desiredState(file: LoadedFile, env: Readonly<Record<string, stri
       missing.map((m) => `${file.at(m.path)} ${formatPath(m.path)}: \${${m.name}} is not set (or empty)`),
     );
   }
-  if (data.org !== undefined && (typeof data.org !== 'string' || data.org === '')) throw fail(['org'], 'must be an org slug');
+  if (data.org !== undefined && (typeof data.org !== 'string' || data.org === ''))
+    throw fail(['org'], 'must be an org slug');
 
+  // Which field of a hand-configured verifier is its secret; loaded only when a source has such a verifier.
+  const custom =
+    Array.isArray(data.sources) && data.sources.some((s) => isObj(s) && s.verifier !== undefined);
+  const secretFieldOf: SecretFieldOf = custom
+    ? ((await import('../../ingest/verifiers/index.js')).secretFieldOf as SecretFieldOf)
+    : () => null;
   const items: DesiredItem[] = [];
   const kinds: ApplyKind[] = [];
   for (const kind of APPLY_KINDS) {
@@ -79,12 +103,18 @@ export function desiredState(file: LoadedFile, env: Readonly<Record<string, stri
       if (!isObj(raw)) throw fail(path, 'must be a mapping');
       const idField = IDENTITY[kind];
       const key = raw[idField];
-      if (typeof key !== 'string' || key === '') throw fail(path, `needs a ${idField} (a non-empty string): ${kind} are matched by ${idField}`);
+      if (typeof key !== 'string' || key === '')
+        throw fail(path, `needs a ${idField} (a non-empty string): ${kind} are matched by ${idField}`);
       const before = seen.get(key);
       if (before !== undefined) throw fail(path, `${idField} "${key}" is also used by ${kind}[${before}]`);
       seen.set(key, i);
       const where = `${file.at(path)} ${kind}[${i}] (${key})`;
-      const split = kind === 'rules' ? ruleOf(raw, path, fail) : kind === 'sources' ? sourceOf(raw) : endpointOf(raw);
+      const split =
+        kind === 'rules'
+          ? ruleOf(raw, path, fail)
+          : kind === 'sources'
+            ? sourceOf(raw, secretFieldOf)
+            : endpointOf(raw, path, fail);
       const { [idField]: _id, ...compared } = split.compared;
       items.push({ kind, key, body: split.body, compared, secrets: split.secrets, where });
     });
@@ -101,13 +131,15 @@ interface Split {
 type Fail = (path: Path, message: string) => CliError;
 
 function ruleOf(raw: Obj, path: Path, fail: Fail): Split {
-  if (!isObj(raw.pattern)) throw fail([...path, 'pattern'], 'is required: an EventBridge pattern (a mapping)');
+  if (!isObj(raw.pattern))
+    throw fail([...path, 'pattern'], 'is required: an EventBridge pattern (a mapping)');
   try {
     validatePattern(raw.pattern);
   } catch (err) {
     throw fail([...path, 'pattern'], (err as Error).message);
   }
-  if (!Array.isArray(raw.targets) || raw.targets.length === 0) throw fail([...path, 'targets'], 'is required: a list of targets');
+  if (!Array.isArray(raw.targets) || raw.targets.length === 0)
+    throw fail([...path, 'targets'], 'is required: a list of targets');
   const targets = raw.targets.map((t, j) => flattenTarget(t, [...path, 'targets', j], fail));
   const body = { ...raw, targets };
   return { body, compared: body, secrets: {} };
@@ -119,7 +151,8 @@ function ruleOf(raw: Obj, path: Path, fail: Fail): Split {
  */
 export function flattenTarget(target: unknown, path: Path, fail: Fail): Obj {
   if (!isObj(target)) throw fail(path, 'must be a mapping with a type');
-  if (typeof target.type !== 'string') throw fail([...path, 'type'], 'is required (workflow, task, promise, webhook or event_bus)');
+  if (typeof target.type !== 'string')
+    throw fail([...path, 'type'], 'is required (workflow, task, promise, webhook or event_bus)');
   const { config, ...flat } = target;
   if (config === undefined) return flat;
   if (!isObj(config)) throw fail([...path, 'config'], 'must be a mapping of the target’s fields');
@@ -129,11 +162,11 @@ export function flattenTarget(target: unknown, path: Path, fail: Fail): Obj {
   return { ...flat, ...config };
 }
 
-function sourceOf(raw: Obj): Split {
+function sourceOf(raw: Obj, secretFieldOf: SecretFieldOf): Split {
   const { secret, ...compared } = raw;
   const secrets: Obj = secret === undefined ? {} : { secret };
   if (isObj(raw.verifier) && typeof raw.verifier.type === 'string') {
-    const field = secretFieldOf(raw.verifier.type as Parameters<typeof secretFieldOf>[0]);
+    const field = secretFieldOf(raw.verifier.type);
     if (field !== null && raw.verifier[field] !== undefined) {
       const { [field]: verifierSecret, ...verifier } = raw.verifier;
       compared.verifier = verifier;
@@ -143,16 +176,24 @@ function sourceOf(raw: Obj): Split {
   return { body: raw, compared, secrets };
 }
 
-function endpointOf(raw: Obj): Split {
+/**
+ * Endpoints take their signing secrets as `secrets: [whsec_…]`; a single `secret:` is accepted as the one-element
+ * list. Auth is compared without its credentials, which the server never returns.
+ */
+function endpointOf(raw: Obj, path: Path, fail: Fail): Split {
   const { secret, secrets: secretList, ...compared } = raw;
-  const secrets: Obj = {};
-  if (secret !== undefined) secrets.secret = secret;
-  if (secretList !== undefined) secrets.secrets = secretList;
+  if (secret !== undefined && secretList !== undefined)
+    throw fail([...path, 'secret'], 'give secret or secrets, not both');
+  const list = secret === undefined ? secretList : [secret];
+  const body: Obj = list === undefined ? { ...compared } : { ...compared, secrets: list };
+  const secrets: Obj = list === undefined ? {} : { secrets: list };
   if (isObj(raw.auth)) {
-    compared.auth = Object.fromEntries(Object.entries(raw.auth).filter(([k]) => !AUTH_CREDENTIALS.includes(k)));
+    compared.auth = Object.fromEntries(
+      Object.entries(raw.auth).filter(([k]) => !AUTH_CREDENTIALS.includes(k)),
+    );
     secrets.auth = raw.auth;
   }
-  return { body: raw, compared, secrets };
+  return { body, compared, secrets };
 }
 
 export function isObj(v: unknown): v is Obj {

@@ -17,7 +17,11 @@ export interface ExecuteOptions {
   readonly onResult?: (result: ChangeResult) => void;
 }
 
-export async function executePlan(client: ApiClient, plan: Plan, opts: ExecuteOptions = {}): Promise<ChangeResult[]> {
+export async function executePlan(
+  client: ApiClient,
+  plan: Plan,
+  opts: ExecuteOptions = {},
+): Promise<ChangeResult[]> {
   const results: ChangeResult[] = [];
   for (const change of plan.changes) {
     let result: ChangeResult;
@@ -25,7 +29,10 @@ export async function executePlan(client: ApiClient, plan: Plan, opts: ExecuteOp
       result = await executeChange(client, change, opts);
     } catch (err) {
       const where = change.action === 'delete' ? `${change.kind} ${change.key}` : change.item.where;
-      const done = results.length === 0 ? '' : ` (${results.length} earlier change${results.length === 1 ? '' : 's'} applied)`;
+      const done =
+        results.length === 0
+          ? ''
+          : ` (${results.length} earlier change${results.length === 1 ? '' : 's'} applied)`;
       if (err instanceof CliError) throw err.withPrefix(`${where}: ${change.action} failed${done}: `);
       throw err;
     }
@@ -39,20 +46,26 @@ async function executeChange(client: ApiClient, change: Change, opts: ExecuteOpt
   const path = `/${change.kind}/${encodeURIComponent(change.key)}`;
   switch (change.action) {
     case 'create': {
-      const out = await client.post<{ generatedSecret?: string }>(`/${change.kind}`, change.item.body);
-      return { change, ...(out?.generatedSecret ? { generatedSecret: out.generatedSecret } : {}) };
+      // Sources answer a secret they chose as generatedSecret, endpoints as secret.
+      const out = await client.post<{ generatedSecret?: string; secret?: string }>(
+        `/${change.kind}`,
+        change.item.body,
+      );
+      const generated = out?.generatedSecret ?? out?.secret;
+      return { change, ...(generated ? { generatedSecret: generated } : {}) };
     }
     case 'delete':
       await client.delete(path);
       return { change };
     case 'update': {
-      const { secret, ...resend } = change.rotate;
-      // Credentials other than the signing secret (endpoint auth, secret lists) are re-sent in the patch.
+      const { secret, secrets, ...resend } = change.rotate;
+      // Credentials other than signing secrets (endpoint auth) are re-sent in the patch; signing secrets rotate,
+      // so the previous one keeps working for the grace period. A list rotates to its first secret.
       const patch = { ...change.patch, ...resend };
       if (Object.keys(patch).length > 0) await client.patch(path, patch);
-      if (typeof secret === 'string') {
-        await client.post(`${path}/rotate-secret`, { secret, graceSeconds: opts.graceSeconds });
-      }
+      const next = secret ?? (Array.isArray(secrets) ? secrets[0] : undefined);
+      if (typeof next === 'string')
+        await client.post(`${path}/rotate-secret`, { secret: next, graceSeconds: opts.graceSeconds });
       return { change };
     }
   }

@@ -11,7 +11,9 @@ export interface FieldChange {
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]))
+    );
   }
   if (!isPlain(a) || !isPlain(b)) return false;
   const ka = Object.keys(a).filter((k) => a[k] !== undefined);

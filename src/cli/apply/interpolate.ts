@@ -30,7 +30,9 @@ export function interpolate(
   }
   if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, missing, [...path, i]));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, missing, [...path, k])]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, interpolate(v, env, missing, [...path, k])]),
+    );
   }
   return value;
 }

@@ -1,7 +1,7 @@
 // Reads an apply file (YAML or JSON) and keeps its source positions, so every later error can name the line
 // as well as the path (e.g. `eventhook.yaml:14 rules[0].targets[1]: …`).
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isNode } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { CliError } from '../cli-error.js';
 
 export type Path = readonly (string | number)[];
@@ -18,7 +18,9 @@ export function loadFile(path: string): LoadedFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+    );
   }
   return parseText(text, path);
 }
@@ -27,18 +29,28 @@ export function parseText(text: string, name: string): LoadedFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new CliError(`${name} is not valid YAML`, doc.errors.map((e) => e.message.split('\n')[0]!));
+    throw new CliError(
+      `${name} is not valid YAML`,
+      doc.errors.map((e) => e.message.split('\n')[0]!),
+    );
   }
   return {
     name,
     data: doc.toJS({ maxAliasCount: 100 }),
     at(path: Path): string {
-      // The deepest node that exists: an error about a missing field points at its parent.
-      for (let n = path.length; n >= 0; n--) {
+      const line = (offset: number) => `${name}:${lines.linePos(offset).line}`;
+      // The deepest node that exists (an error about a missing field points at its parent); a mapping's value is
+      // located by its key, which is where the reader looks.
+      for (let n = path.length; n > 0; n--) {
+        const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+        if (isMap(parent)) {
+          const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[n - 1]);
+          if (isNode(pair?.key) && pair.key.range) return line(pair.key.range[0]);
+        }
         const node = doc.getIn(path.slice(0, n), true);
-        if (isNode(node) && node.range) return `${name}:${lines.linePos(node.range[0]).line}`;
+        if (isNode(node) && node.range) return line(node.range[0]);
       }
-      return name;
+      return isNode(doc.contents) && doc.contents.range ? line(doc.contents.range[0]) : name;
     },
   };
 }

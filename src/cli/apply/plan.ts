@@ -2,7 +2,7 @@
 // that differ, delete (with prune) what the file no longer names. Nothing is changed here.
 import { ProblemError, type ApiClient } from '../client.js';
 import { CliError } from '../cli-error.js';
-import { APPLY_KINDS, IDENTITY, SINGULAR, type ApplyKind, type DesiredItem, type DesiredState } from './desired.js';
+import { APPLY_KINDS, IDENTITY, type ApplyKind, type DesiredItem, type DesiredState } from './desired.js';
 import { deepEqual, diffValues, type FieldChange } from './field-diff.js';
 
 type Obj = Record<string, unknown>;
@@ -87,4 +87,3 @@ async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<str
   }
   return new Map(page.items.map((o) => [String(o[IDENTITY[kind]]), o]));
 }
-

@@ -33,7 +33,9 @@ export function unmanagedNote(plan: Plan): string | undefined {
 }
 
 export function planJson(plan: Plan, opts: { dryRun: boolean; results?: readonly ChangeResult[] }): unknown {
-  const generated = new Map(opts.results?.filter((r) => r.generatedSecret).map((r) => [r.change, r.generatedSecret]));
+  const generated = new Map(
+    opts.results?.filter((r) => r.generatedSecret).map((r) => [r.change, r.generatedSecret]),
+  );
   return {
     org: plan.org,
     dryRun: opts.dryRun,

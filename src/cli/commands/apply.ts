@@ -17,11 +17,27 @@ interface ApplyOptions {
 export function applyCommand(): Command {
   return new Command('apply')
     .description('Create, update (and with --prune delete) sources, rules and endpoints to match a YAML file')
-    .requiredOption('-f, --file <file>', 'the YAML (or JSON) file: sections org, sources, rules, endpoints (docs/cli.md)')
-    .option('--dry-run', 'print the changes (+ create, ~ update with each field, - delete) and change nothing')
-    .option('--prune', 'delete sources, rules and endpoints the file no longer names (only in sections the file has)')
-    .option('--rotate-secrets', 're-send write-only values (source and endpoint secrets, endpoint auth): secrets are rotated')
-    .option('--secret-grace <duration>', 'with --rotate-secrets: how long old secrets keep working (e.g. 1h; server default 24h)', durationSeconds)
+    .requiredOption(
+      '-f, --file <file>',
+      'the YAML (or JSON) file: sections org, sources, rules, endpoints (docs/cli.md)',
+    )
+    .option(
+      '--dry-run',
+      'print the changes (+ create, ~ update with each field, - delete) and change nothing',
+    )
+    .option(
+      '--prune',
+      'delete sources, rules and endpoints the file no longer names (only in sections the file has)',
+    )
+    .option(
+      '--rotate-secrets',
+      're-send write-only values (source and endpoint secrets, endpoint auth): secrets are rotated',
+    )
+    .option(
+      '--secret-grace <duration>',
+      'with --rotate-secrets: how long old secrets keep working (e.g. 1h; server default 24h)',
+      durationSeconds,
+    )
     .addHelpText(
       'after',
       `
@@ -36,15 +52,22 @@ Examples:
     .action(async (opts: ApplyOptions, cmd: Command) => {
       const apply = await import('../apply/index.js');
       const file = apply.loadFile(opts.file);
-      const desired = apply.desiredState(file, process.env);
+      const desired = await apply.desiredState(file, process.env);
       const ctx = contextOf(cmd);
       const client = desired.org === undefined ? ctx.client : clientForOrg(cmd, ctx.client, desired.org);
-      const plan = await apply.planApply(client, desired, { prune: opts.prune === true, rotateSecrets: opts.rotateSecrets === true });
+      const plan = await apply.planApply(client, desired, {
+        prune: opts.prune === true,
+        rotateSecrets: opts.rotateSecrets === true,
+      });
       const note = apply.unmanagedNote(plan);
 
       if (opts.dryRun) {
         if (ctx.output === 'json') return write(json(apply.planJson(plan, { dryRun: true })));
-        return write([...plan.changes.flatMap(apply.changeLines), apply.summary(plan), ...(note ? [note] : [])].join('\n'));
+        return write(
+          [...plan.changes.flatMap(apply.changeLines), apply.summary(plan), ...(note ? [note] : [])].join(
+            '\n',
+          ),
+        );
       }
       const text = ctx.output !== 'json';
       const results = await apply.executePlan(client, plan, {
@@ -56,7 +79,11 @@ Examples:
         },
       });
       if (!text) return write(json(apply.planJson(plan, { dryRun: false, results })));
-      write(plan.changes.length === 0 ? apply.summary(plan) : `Applied ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'} to org ${plan.org}.`);
+      write(
+        plan.changes.length === 0
+          ? apply.summary(plan)
+          : `Applied ${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'} to org ${plan.org}.`,
+      );
       if (note) write(note);
     });
 }

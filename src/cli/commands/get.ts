@@ -18,13 +18,18 @@ const ATTEMPT_COLUMNS: readonly Column<Row>[] = [
 export function getCommand(): Command {
   const get = new Command('get')
     .description('Show one source, rule, endpoint, event or action')
-    .addHelpText('after', '\nExamples:\n  eventhook get source github\n  eventhook get rule vip-orders -o json\n  eventhook get event evt_01J…');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  eventhook get source github\n  eventhook get rule vip-orders -o json\n  eventhook get event evt_01J…',
+    );
   for (const kind of ['sources', 'rules', 'endpoints', 'events', 'actions'] as const) {
     const spec = RESOURCES[kind];
     get
       .command(`${spec.singular} <${spec.key}>`)
       .alias(kind)
-      .description(`Show one of the ${spec.summary}${kind === 'events' ? ', with its actions' : kind === 'actions' ? ', with its attempts' : ''}`)
+      .description(
+        `Show one of the ${spec.summary}${kind === 'events' ? ', with its actions' : kind === 'actions' ? ', with its attempts' : ''}`,
+      )
       .action(async (ref: string, _opts: unknown, cmd: Command) => {
         const ctx = contextOf(cmd);
         const body = await ctx.client.get<Row>(`${spec.path}/${encodeURIComponent(ref)}`);

@@ -13,8 +13,11 @@ interface Page {
 export function listCommand(): Command {
   const list = new Command('list')
     .alias('ls')
-    .description('List sources, rules, endpoints, events or actions')
-    .addHelpText('after', '\nExamples:\n  eventhook list rules\n  eventhook list events --type push --status routed --limit 20\n  eventhook list actions --dead -o json');
+    .description('List sources, rules, endpoints, events, actions or providers')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  eventhook list rules\n  eventhook list events --type push --status routed --limit 20\n  eventhook list actions --dead -o json',
+    );
 
   for (const kind of ['sources', 'rules', 'endpoints'] as const) {
     list
@@ -24,16 +27,44 @@ export function listCommand(): Command {
       .option('--include-deleted', 'also show deleted ones')
       .action(async (opts: { includeDeleted?: boolean }, cmd: Command) => {
         const ctx = contextOf(cmd);
-        const page = await ctx.client.get<Page>(RESOURCES[kind].path, { includeDeleted: opts.includeDeleted });
+        const page = await ctx.client.get<Page>(RESOURCES[kind].path, {
+          includeDeleted: opts.includeDeleted,
+        });
         print(ctx, kind, page);
       });
   }
 
   list
+    .command('providers')
+    .alias('provider')
+    .description('List provider templates (for sources and `eventhook send`)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const page = await ctx.client.get<Page>('/providers');
+      if (ctx.output === 'json') return write(json(page));
+      write(
+        table(page.items, [
+          { header: 'id', value: (p) => p.id },
+          { header: 'verifier', value: (p) => p.verifierType },
+          { header: 'required', value: (p) => (p.requiredFields as string[]).join(',') },
+          { header: 'name', value: (p) => p.name },
+        ]),
+      );
+    });
+
+  list
     .command('events')
     .alias('event')
     .description(`List ${RESOURCES.events.summary}`)
-    .addOption(new Option('--status <status>', 'only events in this state').choices(['pending', 'routed', 'unrouted', 'failed', 'rejected']))
+    .addOption(
+      new Option('--status <status>', 'only events in this state').choices([
+        'pending',
+        'routed',
+        'unrouted',
+        'failed',
+        'rejected',
+      ]),
+    )
     .option('--type <type>', 'only events of this type (e.g. push, order.created)')
     .option('--source <source>', 'only events received by this source (slug or src_ id)')
     .option('--since <time>', 'received at or after (RFC 3339)')
@@ -43,7 +74,8 @@ export function listCommand(): Command {
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (opts: Record<string, string | number | undefined>, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const source = opts.source === undefined ? undefined : await sourceIdOf(ctx.client, String(opts.source));
+      const source =
+        opts.source === undefined ? undefined : await sourceIdOf(ctx.client, String(opts.source));
       const page = await ctx.client.get<Page>('/events', {
         status: opts.status,
         type: opts.type,
@@ -61,9 +93,20 @@ export function listCommand(): Command {
     .command('actions')
     .alias('action')
     .description(`List ${RESOURCES.actions.summary}`)
-    .addOption(new Option('--status <status>', 'only actions in this state').choices(['pending', 'in_flight', 'succeeded', 'failed', 'dead']))
+    .addOption(
+      new Option('--status <status>', 'only actions in this state').choices([
+        'pending',
+        'in_flight',
+        'succeeded',
+        'failed',
+        'dead',
+      ]),
+    )
     .addOption(new Option('--dead', 'the dead-letter queue (same as --status dead)').conflicts('status'))
-    .option('--type <targetType>', 'only actions of this target type (workflow, task, promise, webhook, event_bus)')
+    .option(
+      '--type <targetType>',
+      'only actions of this target type (workflow, task, promise, webhook, event_bus)',
+    )
     .option('--event <eventId>', 'only actions of this event')
     .option('--rule <rule>', 'only actions of this rule (name or rule_ id)')
     .option('--limit <n>', 'page size, 1..200', positiveInt, 50)

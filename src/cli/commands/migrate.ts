@@ -6,8 +6,14 @@ import { write } from '../output.js';
 export function migrateCommand(): Command {
   return new Command('migrate')
     .description('Apply database migrations to the configured store (SQLite file or PostgreSQL) and exit')
-    .option('-c, --config <file>', 'YAML configuration file, as for serve (environment variables override it)')
-    .addHelpText('after', '\nThe database comes from EVENTHOOK_DATABASE_URL (or databaseUrl in the file); default sqlite:./data/eventhook.db.')
+    .option(
+      '-c, --config <file>',
+      'YAML configuration file, as for serve (environment variables override it)',
+    )
+    .addHelpText(
+      'after',
+      '\nThe database comes from EVENTHOOK_DATABASE_URL (or databaseUrl in the file); default sqlite:./data/eventhook.db.',
+    )
     .action(async (opts: { config?: string }) => {
       const [{ loadConfig }, { openStore }, { databaseLabel }] = await Promise.all([
         import('../../config/config.js'),

@@ -15,18 +15,34 @@ export function publishCommand(): Command {
     .option('--subject <subject>', 'the event subject (e.g. an order id)')
     .option('--id <id>', 'your id for the event: a repeat is answered as a duplicate, not routed again')
     .addHelpText('after', '\nExample:\n  eventhook publish order.created --data \'{"total": 1500}\'')
-    .action(async (type: string, opts: { data?: string; source?: string; subject?: string; id?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const data = opts.data === undefined ? undefined : readJson(opts.data);
-      const out = await ctx.client.post<Record<string, unknown>>('/events', { type, data, source: opts.source, subject: opts.subject, id: opts.id });
-      write(ctx.output === 'json' ? json(out) : record(out));
-    });
+    .action(
+      async (
+        type: string,
+        opts: { data?: string; source?: string; subject?: string; id?: string },
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const data = opts.data === undefined ? undefined : readJson(opts.data);
+        const out = await ctx.client.post<Record<string, unknown>>('/events', {
+          type,
+          data,
+          source: opts.source,
+          subject: opts.subject,
+          id: opts.id,
+        });
+        write(ctx.output === 'json' ? json(out) : record(out));
+      },
+    );
 }
 
 function readJson(value: string): unknown {
   const path = value.startsWith('@') ? value.slice(1) : value;
-  const text = value.startsWith('@') || (!/^\s*[[{"]/.test(value) && existsSync(path)) ? readFileSync(path, 'utf8') : value;
+  const text =
+    value.startsWith('@') || (!/^\s*[[{"]/.test(value) && existsSync(path))
+      ? readFileSync(path, 'utf8')
+      : value;
   const parsed = parseMaybeJson(text);
-  if (typeof parsed === 'string' && text.trim() !== JSON.stringify(parsed)) throw new CliError(`--data is not valid JSON: ${text.slice(0, 80)}`);
+  if (typeof parsed === 'string' && text.trim() !== JSON.stringify(parsed))
+    throw new CliError(`--data is not valid JSON: ${text.slice(0, 80)}`);
   return parsed;
 }

@@ -13,9 +13,19 @@ interface BulkOut {
 
 export function replayCommand(): Command {
   return new Command('replay')
-    .description('Route an event again through the current rules (new actions), or every event a filter matches')
+    .description(
+      'Route an event again through the current rules (new actions), or every event a filter matches',
+    )
     .argument('[eventId]', 'one event (evt_…); without it, give filters')
-    .addOption(new Option('--status <status>', 'events in this state').choices(['pending', 'routed', 'unrouted', 'failed', 'rejected']))
+    .addOption(
+      new Option('--status <status>', 'events in this state').choices([
+        'pending',
+        'routed',
+        'unrouted',
+        'failed',
+        'rejected',
+      ]),
+    )
     .option('--type <type>', 'events of this type')
     .option('--source <source>', 'events received by this source (slug or src_ id)')
     .option('--since <time>', 'received at or after (RFC 3339)')
@@ -24,29 +34,53 @@ export function replayCommand(): Command {
     .option('--all', 'replay every event (no filter)')
     .option('--limit <n>', 'at most this many events', positiveInt)
     .option('--dry-run', 'only count the events that would be replayed')
-    .option('--new-idempotency-keys', 'start workflows and tasks again instead of being recognised as repeats')
-    .addHelpText('after', '\nExamples:\n  eventhook replay evt_01J…\n  eventhook replay --type order.created --since 2025-01-01T00:00:00Z --dry-run')
-    .action(async (eventId: string | undefined, opts: Record<string, string | number | boolean | undefined>, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      const fresh = opts.newIdempotencyKeys === true ? true : undefined;
-      if (eventId !== undefined) {
-        const event = await ctx.client.post<Record<string, unknown>>(`/events/${encodeURIComponent(eventId)}/replay`, { newIdempotencyKeys: fresh });
-        return write(ctx.output === 'json' ? json(event) : `Replaying ${event.id} (${event.type}); status ${event.status}.`);
-      }
-      const filter = {
-        status: opts.status as string | undefined,
-        type: opts.type as string | undefined,
-        source: opts.source === undefined ? undefined : await sourceIdOf(ctx.client, String(opts.source)),
-        since: opts.since as string | undefined,
-        until: opts.until as string | undefined,
-        q: opts.search as string | undefined,
-      };
-      if (!opts.all && Object.values(filter).every((v) => v === undefined)) {
-        throw new CliError('give an event id, a filter (--type, --status, --source, --since, …) or --all');
-      }
-      const out = await ctx.client.post<BulkOut>('/events/replay', { filter, dryRun: opts.dryRun === true, limit: opts.limit, newIdempotencyKeys: fresh });
-      write(ctx.output === 'json' ? json(out) : bulkLine(out, 'event', 'replay'));
-    });
+    .option(
+      '--new-idempotency-keys',
+      'start workflows and tasks again instead of being recognised as repeats',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  eventhook replay evt_01J…\n  eventhook replay --type order.created --since 2025-01-01T00:00:00Z --dry-run',
+    )
+    .action(
+      async (
+        eventId: string | undefined,
+        opts: Record<string, string | number | boolean | undefined>,
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        const fresh = opts.newIdempotencyKeys === true ? true : undefined;
+        if (eventId !== undefined) {
+          const event = await ctx.client.post<Record<string, unknown>>(
+            `/events/${encodeURIComponent(eventId)}/replay`,
+            { newIdempotencyKeys: fresh },
+          );
+          return write(
+            ctx.output === 'json'
+              ? json(event)
+              : `Replaying ${event.id} (${event.type}); status ${event.status}.`,
+          );
+        }
+        const filter = {
+          status: opts.status as string | undefined,
+          type: opts.type as string | undefined,
+          source: opts.source === undefined ? undefined : await sourceIdOf(ctx.client, String(opts.source)),
+          since: opts.since as string | undefined,
+          until: opts.until as string | undefined,
+          q: opts.search as string | undefined,
+        };
+        if (!opts.all && Object.values(filter).every((v) => v === undefined)) {
+          throw new CliError('give an event id, a filter (--type, --status, --source, --since, …) or --all');
+        }
+        const out = await ctx.client.post<BulkOut>('/events/replay', {
+          filter,
+          dryRun: opts.dryRun === true,
+          limit: opts.limit,
+          newIdempotencyKeys: fresh,
+        });
+        write(ctx.output === 'json' ? json(out) : bulkLine(out, 'event', 'replay'));
+      },
+    );
 }
 
 export function retryCommand(): Command {
@@ -60,23 +94,43 @@ export function retryCommand(): Command {
     .option('--type <targetType>', 'actions of this target type')
     .option('--limit <n>', 'at most this many actions', positiveInt)
     .option('--dry-run', 'only count the actions that would be retried')
-    .addHelpText('after', '\nExamples:\n  eventhook retry act_01J…\n  eventhook retry --dead --rule vip-orders --dry-run')
-    .action(async (actionId: string | undefined, opts: Record<string, string | number | boolean | undefined>, cmd: Command) => {
-      const ctx = contextOf(cmd);
-      if (actionId !== undefined) {
-        const action = await ctx.client.post<Record<string, unknown>>(`/actions/${encodeURIComponent(actionId)}/retry`);
-        return write(ctx.output === 'json' ? json(action) : record({ id: action.id, status: action.status, attempts: action.attempts }));
-      }
-      const filter = {
-        status: opts.dead ? 'dead' : (opts.status as string | undefined),
-        rule: opts.rule === undefined ? undefined : await ruleIdOf(ctx.client, String(opts.rule)),
-        event: opts.event as string | undefined,
-        targetType: opts.type as string | undefined,
-      };
-      if (Object.values(filter).every((v) => v === undefined)) throw new CliError('give an action id, --dead, or a filter (--status, --rule, --event, --type)');
-      const out = await ctx.client.post<BulkOut>('/actions/retry', { filter, dryRun: opts.dryRun === true, limit: opts.limit });
-      write(ctx.output === 'json' ? json(out) : bulkLine(out, 'action', 'retry'));
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  eventhook retry act_01J…\n  eventhook retry --dead --rule vip-orders --dry-run',
+    )
+    .action(
+      async (
+        actionId: string | undefined,
+        opts: Record<string, string | number | boolean | undefined>,
+        cmd: Command,
+      ) => {
+        const ctx = contextOf(cmd);
+        if (actionId !== undefined) {
+          const action = await ctx.client.post<Record<string, unknown>>(
+            `/actions/${encodeURIComponent(actionId)}/retry`,
+          );
+          return write(
+            ctx.output === 'json'
+              ? json(action)
+              : record({ id: action.id, status: action.status, attempts: action.attempts }),
+          );
+        }
+        const filter = {
+          status: opts.dead ? 'dead' : (opts.status as string | undefined),
+          rule: opts.rule === undefined ? undefined : await ruleIdOf(ctx.client, String(opts.rule)),
+          event: opts.event as string | undefined,
+          targetType: opts.type as string | undefined,
+        };
+        if (Object.values(filter).every((v) => v === undefined))
+          throw new CliError('give an action id, --dead, or a filter (--status, --rule, --event, --type)');
+        const out = await ctx.client.post<BulkOut>('/actions/retry', {
+          filter,
+          dryRun: opts.dryRun === true,
+          limit: opts.limit,
+        });
+        write(ctx.output === 'json' ? json(out) : bulkLine(out, 'action', 'retry'));
+      },
+    );
 }
 
 function bulkLine(out: BulkOut, noun: string, verb: string): string {

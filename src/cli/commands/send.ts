@@ -25,19 +25,35 @@ interface SourceOut {
 
 export function sendCommand(): Command {
   return new Command('send')
-    .description("Sign a provider's sample webhook with the source's secret and post it to the source's ingest URL")
+    .description(
+      "Sign a provider's sample webhook with the source's secret and post it to the source's ingest URL",
+    )
     .argument('<provider>', 'provider template id (github, stripe, slack, …; GET /providers lists them)')
     .option('-s, --source <slug>', 'the source to send to (default: a source named like the provider)')
-    .option('--secret <secret>', "the source's secret (the server never returns it); for public-key providers the private key (PEM)")
-    .option('--body <json|file>', "send this body instead of the sample's, re-signed (JSON text, or a file path, optionally @path)")
-    .option('--option <key=value>', 'provider option for the sample, repeatable (default: the source’s options)', keyValue)
-    .addHelpText('after', '\nExamples:\n  eventhook send github --secret my-webhook-secret\n  eventhook send stripe --source payments --secret whsec_… --body \'{"type":"invoice.paid","data":{"object":{}}}\'')
+    .option(
+      '--secret <secret>',
+      "the source's secret (the server never returns it); for public-key providers the private key (PEM)",
+    )
+    .option(
+      '--body <json|file>',
+      "send this body instead of the sample's, re-signed (JSON text, or a file path, optionally @path)",
+    )
+    .option(
+      '--option <key=value>',
+      'provider option for the sample, repeatable (default: the source’s options)',
+      keyValue,
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  eventhook send github --secret my-webhook-secret\n  eventhook send stripe --source payments --secret whsec_… --body \'{"type":"invoice.paid","data":{"object":{}}}\'',
+    )
     .action(async (providerId: string, opts: SendOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const { getProvider, providerVerifierConfig } = await import('../../ingest/providers/index.js');
       const { secretFieldOf } = await import('../../ingest/verifiers/index.js');
       const provider = getProvider(providerId);
-      if (!provider) throw new CliError(`unknown provider "${providerId}"`, ['`eventhook list providers` lists them.']);
+      if (!provider)
+        throw new CliError(`unknown provider "${providerId}"`, ['`eventhook list providers` lists them.']);
       const slug = opts.source ?? providerId;
       const source = await ctx.client.get<SourceOut>(`/sources/${encodeURIComponent(slug)}`);
       if (source.provider !== providerId) {
@@ -46,7 +62,9 @@ export function sendCommand(): Command {
       const options = { ...source.options, ...opts.option };
       const needsSecret = secretFieldOf(source.verifier.type as never) !== null;
       if (needsSecret && !opts.secret) {
-        throw new CliError(`--secret is required: source ${slug} verifies with a ${source.verifier.type} secret, which the server never returns`);
+        throw new CliError(
+          `--secret is required: source ${slug} verifies with a ${source.verifier.type} secret, which the server never returns`,
+        );
       }
       const secret = opts.secret ?? '';
       const now = Date.now();
@@ -54,7 +72,15 @@ export function sendCommand(): Command {
       if (opts.body !== undefined) {
         const { resignSample } = await import('../send/resign.js');
         const config = providerVerifierConfig(providerId, options);
-        sample = await resignSample({ provider: providerId, sample, body: readBody(opts.body), config, secret, url: source.ingestUrl, now });
+        sample = await resignSample({
+          provider: providerId,
+          sample,
+          body: readBody(opts.body),
+          config,
+          secret,
+          url: source.ingestUrl,
+          now,
+        });
       }
       // Signed for the public ingest URL, delivered through --url (they differ behind a proxy).
       const target = new URL(source.ingestUrl);

@@ -5,7 +5,7 @@ import { CliError } from '../cli-error.js';
 import { ProblemError, type ApiClient } from '../client.js';
 import { contextOf } from '../context.js';
 import type { OutputFormat } from '../output.js';
-import { readSse } from './sse.js';
+import { readSse } from '../sse.js';
 import { durationSeconds, positiveInt } from './parse.js';
 
 interface TailOptions {
@@ -22,21 +22,30 @@ type Row = Record<string, unknown>;
 
 export function tailCommand(): Command {
   return new Command('tail')
-    .description('Print events as they arrive (live stream, or polling when the server has none); Ctrl-C stops')
+    .description(
+      'Print events as they arrive (live stream, or polling when the server has none); Ctrl-C stops',
+    )
     .option('--type <type...>', 'only events of these types')
-    .option('--source <source>', 'only events from this source: a slug (webhook:<slug>) or an envelope source such as app:checkout')
+    .option(
+      '--source <source>',
+      'only events from this source: a slug (webhook:<slug>) or an envelope source such as app:checkout',
+    )
     .option('--pattern <json>', 'only events matching this EventBridge pattern (JSON)')
     .option('--actions', 'also print action updates (live stream only)')
     .option('-n, --count <n>', 'exit after this many events', positiveInt)
     .option('--poll', 'poll the event list instead of using the live stream')
     .option('--interval <duration>', 'polling interval', durationSeconds, 1)
-    .addHelpText('after', `\nOne line per event: time, status, source, type, id. With -o json, one JSON envelope per line (action updates as {"action": …}).\n\nExample:\n  eventhook tail --source github --type push pull_request.opened`)
+    .addHelpText(
+      'after',
+      `\nOne line per event: time, status, source, type, id. With -o json, one JSON envelope per line (action updates as {"action": …}).\n\nExample:\n  eventhook tail --source github --type push pull_request.opened`,
+    )
     .action(async (opts: TailOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const pattern = buildPattern(opts);
       const printer = new Printer(ctx.output, opts.count);
       if (!opts.poll && (await streamEvents(ctx.client, pattern, opts, printer))) return;
-      if (opts.actions) process.stderr.write('eventhook: action updates need the live stream; showing events only\n');
+      if (opts.actions)
+        process.stderr.write('eventhook: action updates need the live stream; showing events only\n');
       await pollEvents(ctx.client, pattern, opts.interval * 1000, printer);
     });
 }
@@ -50,14 +59,17 @@ export function buildPattern(opts: Pick<TailOptions, 'type' | 'source' | 'patter
     } catch (err) {
       throw new CliError(`--pattern is not JSON: ${(err as Error).message}`);
     }
-    if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern)) throw new CliError('--pattern must be a JSON object');
+    if (typeof pattern !== 'object' || pattern === null || Array.isArray(pattern))
+      throw new CliError('--pattern must be a JSON object');
   }
   const add = (field: string, values: string[]) => {
-    if (pattern[field] !== undefined) throw new CliError(`--${field} conflicts with the pattern's own "${field}"`);
+    if (pattern[field] !== undefined)
+      throw new CliError(`--${field} conflicts with the pattern's own "${field}"`);
     pattern = { ...pattern, [field]: values };
   };
   if (opts.type?.length) add('type', opts.type);
-  if (opts.source !== undefined) add('source', [opts.source.includes(':') ? opts.source : `webhook:${opts.source}`]);
+  if (opts.source !== undefined)
+    add('source', [opts.source.includes(':') ? opts.source : `webhook:${opts.source}`]);
   return Object.keys(pattern).length > 0 ? pattern : undefined;
 }
 
@@ -75,7 +87,11 @@ class Printer {
   event(e: Row): void {
     if (this.done) return;
     this.printed++;
-    process.stdout.write(this.format === 'json' ? `${JSON.stringify(e)}\n` : `${e.time}  ${String(e.status ?? '-').padEnd(8)}  ${e.source}  ${e.type}  ${e.id}\n`);
+    process.stdout.write(
+      this.format === 'json'
+        ? `${JSON.stringify(e)}\n`
+        : `${e.time}  ${String(e.status ?? '-').padEnd(8)}  ${e.source}  ${e.type}  ${e.id}\n`,
+    );
   }
 
   action(a: Row): void {
@@ -89,7 +105,12 @@ class Printer {
 }
 
 /** Follows GET /stream, reconnecting with Last-Event-ID; false when the server has no stream. */
-async function streamEvents(client: ApiClient, pattern: Row | undefined, opts: TailOptions, printer: Printer): Promise<boolean> {
+async function streamEvents(
+  client: ApiClient,
+  pattern: Row | undefined,
+  opts: TailOptions,
+  printer: Printer,
+): Promise<boolean> {
   const path = client.orgPath('/stream');
   let lastId: string | undefined;
   let announced = false;
@@ -110,7 +131,8 @@ async function streamEvents(client: ApiClient, pattern: Row | undefined, opts: T
     }
     if (res.status === 404) {
       const problem = (await res.json().catch(() => ({}))) as { code?: string };
-      if (problem.code && problem.code !== 'EH_ROUTE_NOT_FOUND') throw new ProblemError(`${problem.code}`, [], problem, 404);
+      if (problem.code && problem.code !== 'EH_ROUTE_NOT_FOUND')
+        throw new ProblemError(`${problem.code}`, [], problem, 404);
       return false;
     }
     if (!announced) process.stderr.write('eventhook: following the live stream (Ctrl-C stops)\n');
@@ -136,7 +158,12 @@ async function streamEvents(client: ApiClient, pattern: Row | undefined, opts: T
 }
 
 /** Polls GET /events (newest first) and prints what is newer than the newest already seen, oldest first. */
-async function pollEvents(client: ApiClient, pattern: Row | undefined, intervalMs: number, printer: Printer): Promise<void> {
+async function pollEvents(
+  client: ApiClient,
+  pattern: Row | undefined,
+  intervalMs: number,
+  printer: Printer,
+): Promise<void> {
   const { matchesPattern, validatePattern } = await import('../../rules/index.js');
   if (pattern) validatePattern(pattern);
   process.stderr.write(`eventhook: polling for new events every ${intervalMs / 1000}s (Ctrl-C stops)\n`);
@@ -147,7 +174,10 @@ async function pollEvents(client: ApiClient, pattern: Row | undefined, intervalM
     const fresh: Row[] = [];
     let cursor: string | undefined;
     pages: do {
-      const page = await client.get<{ items: Row[]; nextCursor?: string | null }>('/events', { limit: 200, cursor });
+      const page = await client.get<{ items: Row[]; nextCursor?: string | null }>('/events', {
+        limit: 200,
+        cursor,
+      });
       for (const e of page.items) {
         if ((e.id as string) <= newest) break pages;
         fresh.push(e);

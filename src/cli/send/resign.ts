@@ -14,7 +14,12 @@ import {
 } from '../../ingest/verifiers/index.js';
 // Internal to the verifiers, imported on purpose: the CLI must render the very bytes the verifier checks, and a
 // second implementation here would drift from it.
-import { compileScheme, gatherSignatures, isGathered, keyValuePairs } from '../../ingest/verifiers/signature-scheme.js';
+import {
+  compileScheme,
+  gatherSignatures,
+  isGathered,
+  keyValuePairs,
+} from '../../ingest/verifiers/signature-scheme.js';
 import { renderSignedContent } from '../../ingest/verifiers/signed-content.js';
 import { CliError } from '../cli-error.js';
 
@@ -42,23 +47,37 @@ export async function resignSample(input: ResignInput): Promise<SampleRequest> {
   } else if (config.type === 'hmac') {
     resignHmac(config, headers, input);
   } else if (!BODY_NOT_SIGNED.has(config.type)) {
-    throw unsupported(input.provider, `its ${config.type} verifier signs the body with a scheme the CLI cannot reproduce`);
+    throw unsupported(
+      input.provider,
+      `its ${config.type} verifier signs the body with a scheme the CLI cannot reproduce`,
+    );
   }
   const next: SampleRequest = { ...sample, headers, body };
-  const verdict = await createVerifier(config).verify(inboundOf(next, input.url), { now: input.now, secrets: [input.secret] });
-  if (!verdict.ok) throw unsupported(input.provider, `the re-signed request does not verify (${verdict.detail})`);
+  const verdict = await createVerifier(config).verify(inboundOf(next, input.url), {
+    now: input.now,
+    secrets: [input.secret],
+  });
+  if (!verdict.ok)
+    throw unsupported(input.provider, `the re-signed request does not verify (${verdict.detail})`);
   return next;
 }
 
 function resignHmac(config: HmacConfig, headers: Record<string, string>, input: ResignInput): void {
-  if (config.signatureBodyPath !== undefined || config.bodyHashParam !== undefined || config.header === undefined) {
+  if (
+    config.signatureBodyPath !== undefined ||
+    config.bodyHashParam !== undefined ||
+    config.header === undefined
+  ) {
     throw unsupported(input.provider, 'its signature is carried in the body or the URL');
   }
   const scheme = compileScheme(config, config.encoding ?? 'hex');
   // The timestamp (if any) stays the one the sample signed; only the content changes.
   const before = gatherSignatures(inboundOf({ ...input.sample, headers }, input.url), scheme, input.now);
   if (!isGathered(before)) {
-    throw unsupported(input.provider, `its sample cannot be read back (${before.ok ? 'no signature' : before.detail})`);
+    throw unsupported(
+      input.provider,
+      `its sample cannot be read back (${before.ok ? 'no signature' : before.detail})`,
+    );
   }
   const req = inboundOf({ ...input.sample, headers, body: input.body }, input.url);
   let parsed: JsonValue | undefined;
@@ -69,8 +88,14 @@ function resignHmac(config: HmacConfig, headers: Record<string, string>, input: 
       throw new CliError('--body must be JSON for this provider: its signature covers body fields');
     }
   }
-  const content = renderSignedContent(scheme.content, { req, url: config.url ?? input.url, timestamp: before.timestamp, body: parsed });
-  if (!Buffer.isBuffer(content)) throw unsupported(input.provider, `${content.missing} is missing from the sample`);
+  const content = renderSignedContent(scheme.content, {
+    req,
+    url: config.url ?? input.url,
+    timestamp: before.timestamp,
+    body: parsed,
+  });
+  if (!Buffer.isBuffer(content))
+    throw unsupported(input.provider, `${content.missing} is missing from the sample`);
   const secretEncoding = config.secretEncoding ?? 'utf8';
   const key = Buffer.from(input.secret, secretEncoding);
   const signature = `${scheme.prefix ?? ''}${createHmac(config.algorithm ?? 'sha256', key)

@@ -1,0 +1,108 @@
+// The desired state an apply file describes: identity, target flattening, secrets kept out of comparisons, and
+// precise errors (file:line and path) for bad files.
+import { describe, expect, it } from 'vitest';
+import { desiredState } from '../../../src/cli/apply/desired.js';
+import { parseText } from '../../../src/cli/apply/load-file.js';
+
+const load = (yaml: string, env: Record<string, string> = {}) =>
+  desiredState(parseText(yaml, 'eh.yaml'), env);
+const failure = async (yaml: string, env: Record<string, string> = {}) => {
+  try {
+    await load(yaml, env);
+  } catch (err) {
+    const e = err as Error & { details?: string[] };
+    return [e.message, ...(e.details ?? [])].join('\n');
+  }
+  throw new Error('expected an error');
+};
+
+describe('desiredState', () => {
+  it('flattens `config:` in targets (the roadmap form) and keeps flat targets as they are', async () => {
+    const d = await load(`
+rules:
+  - name: r
+    pattern: { type: [a] }
+    targets:
+      - { type: workflow, config: { kind: vip-handler }, retry: { maxAttempts: 3 } }
+      - { type: webhook, config: { endpoint: analytics-service } }
+      - { type: task, kind: flat }
+`);
+    expect(d.items[0]!.body.targets).toEqual([
+      { type: 'workflow', kind: 'vip-handler', retry: { maxAttempts: 3 } },
+      { type: 'webhook', endpoint: 'analytics-service' },
+      { type: 'task', kind: 'flat' },
+    ]);
+    expect(d.items[0]!.compared).not.toHaveProperty('name');
+  });
+
+  it('keeps secrets out of what is compared, but in what a create sends', async () => {
+    const d = await load(
+      `
+sources:
+  - { slug: gh, provider: github, secret: "\${GH}" }
+  - { slug: c, verifier: { type: hmac, header: X-Sig, secret: abc } }
+endpoints:
+  - { slug: e, url: "https://x.example", secret: whsec_abc, auth: { type: basic, username: u, password: p } }
+`,
+      { GH: 'gh-secret' },
+    );
+    const [e, gh, c] = d.items;
+    expect(d.kinds).toEqual(['endpoints', 'sources']);
+    expect(gh).toMatchObject({
+      key: 'gh',
+      body: { secret: 'gh-secret' },
+      compared: { provider: 'github' },
+      secrets: { secret: 'gh-secret' },
+    });
+    expect(gh!.compared).not.toHaveProperty('secret');
+    expect(c!.compared).toEqual({ verifier: { type: 'hmac', header: 'X-Sig' } });
+    expect(c!.body.verifier).toEqual({ type: 'hmac', header: 'X-Sig', secret: 'abc' });
+    expect(e!.compared).toEqual({ url: 'https://x.example', auth: { type: 'basic', username: 'u' } });
+    expect(e!.secrets).toEqual({
+      secrets: ['whsec_abc'],
+      auth: { type: 'basic', username: 'u', password: 'p' },
+    });
+    // Endpoints take secrets as a list; one `secret:` is the one-element list.
+    expect(e!.body).toMatchObject({ secrets: ['whsec_abc'], auth: { password: 'p' } });
+    expect(e!.body).not.toHaveProperty('secret');
+  });
+
+  it('an empty section is named (so --prune empties it); an absent one is not', async () => {
+    expect((await load('rules: []\n')).kinds).toEqual(['rules']);
+    expect((await load('rules:\n')).kinds).toEqual(['rules']);
+    expect((await load('sources: []\n')).kinds).toEqual(['sources']);
+  });
+
+  it('ignores the server section, whose variables belong to `eventhook serve`', async () => {
+    const d = await load('server: { adminToken: "${UNSET_TOKEN}" }\nrules: []\n');
+    expect(d.items).toEqual([]);
+  });
+
+  it('reports bad files with file:line and path', async () => {
+    expect(
+      await failure('sources:\n  - slug: a\n    secret: ${A_SECRET}\n  - slug: b\n    secret: ${B_SECRET}\n'),
+    ).toBe(
+      'eh.yaml: environment variables are not set\neh.yaml:3 sources[0].secret: ${A_SECRET} is not set (or empty)\neh.yaml:5 sources[1].secret: ${B_SECRET} is not set (or empty)',
+    );
+    expect(
+      await failure(
+        'rules:\n  - name: r\n    pattern: { data: { n: [{ numeric: [">", "x"] }] } }\n    targets: [{ type: task, kind: k }]\n',
+      ),
+    ).toBe('eh.yaml:3 rules[0].pattern: Invalid pattern at data.n[0].numeric[1]: Value of > must be numeric');
+    expect(
+      await failure(
+        'rules:\n  - name: r\n    pattern: { type: [a] }\n    targets:\n      - type: task\n        kind: k\n        config: { kind: k2 }\n',
+      ),
+    ).toBe('eh.yaml:7 rules[0].targets[0].config.kind: is also given outside config; give it once');
+    expect(
+      await failure(
+        'rules:\n  - name: r\n    pattern: { type: [a] }\n    targets: [{ type: task, kind: k }]\n  - name: r\n    pattern: { type: [b] }\n    targets: [{ type: task, kind: k }]\n',
+      ),
+    ).toBe('eh.yaml:5 rules[1]: name "r" is also used by rules[0]');
+    expect(await failure('sources:\n  - provider: github\n')).toBe(
+      'eh.yaml:2 sources[0]: needs a slug (a non-empty string): sources are matched by slug',
+    );
+    expect(await failure('source:\n  - slug: a\n')).toContain('eh.yaml:1 source: unknown section');
+    expect(await failure('rules: [\n')).toMatch(/^eh\.yaml is not valid YAML\n/);
+  });
+});

@@ -1,0 +1,266 @@
+// The client commands as a user runs them — list, get, send, publish, replay, retry, tail, errors and --help — each
+// a real child process against a real server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { runCli, runJson, serverEnv, startCli, tempDir } from './helpers.js';
+
+const API = '/api/orgs/default/eventhook';
+const STRIPE_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+// Each CLI run is a fresh Node process (about a second with tsx, more on a busy machine).
+describe('eventhook client commands', { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+    env = serverEnv(t);
+    const setup = [
+      await t.api.post(`${API}/sources`, { slug: 'github', provider: 'github', secret: 'gh-secret' }),
+      await t.api.post(`${API}/sources`, { slug: 'stripe', provider: 'stripe', secret: STRIPE_SECRET }),
+      await t.api.post(`${API}/rules`, {
+        name: 'pushes',
+        pattern: { source: ['webhook:github'], type: ['push'] },
+        targets: [{ type: 'workflow', kind: 'on-push' }],
+      }),
+      // A target that cannot succeed and has one attempt: its actions go straight to the dead-letter queue.
+      await t.api.post(`${API}/rules`, {
+        name: 'doomed',
+        pattern: { type: ['doomed.thing'] },
+        targets: [
+          { type: 'promise', mode: 'resolve', promise: "'key:no-such-promise'", retry: { maxAttempts: 1 } },
+        ],
+      }),
+    ];
+    for (const r of setup) expect(r.status, r.text).toBe(201);
+  });
+  afterAll(() => t?.close());
+
+  const actionsOf = async (eventId: string) =>
+    (await t.api.get(`${API}/actions?event=${eventId}`)).body.items as {
+      id: string;
+      status: string;
+      targetType: string;
+    }[];
+
+  it('send github posts a correctly signed sample: stored as a push from webhook:github, routed by the rule', async () => {
+    const sent = await runJson(['send', 'github', '--secret', 'gh-secret'], env);
+    expect(sent).toMatchObject({ status: 200, body: { duplicate: false } });
+    const event = (await t.api.get(`${API}/events/${sent.body.eventId}`)).body;
+    expect(event).toMatchObject({ type: 'push', source: 'webhook:github' });
+    const actions = await eventually(async () =>
+      (await actionsOf(event.id)).length === 1 ? actionsOf(event.id) : undefined,
+    );
+    expect(actions[0]!.targetType).toBe('workflow');
+
+    // A wrong secret is refused by the server, and the CLI says so with a non-zero exit.
+    const wrong = await runCli(['send', 'github', '--secret', 'not-the-secret'], env);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe('eventhook: source github answered 401: Webhook verification failed\n');
+  });
+
+  it('send --body re-signs a custom body (Stripe, timestamped key=value signature)', async () => {
+    const body = JSON.stringify({
+      id: 'evt_cli_1',
+      object: 'event',
+      type: 'invoice.paid',
+      data: { object: { id: 'in_1', amount_paid: 4200 } },
+    });
+    const sent = await runJson(['send', 'stripe', '--secret', STRIPE_SECRET, '--body', body], env);
+    expect(sent.status).toBe(200);
+    const event = (await t.api.get(`${API}/events/${sent.body.eventId}`)).body;
+    expect(event).toMatchObject({
+      type: 'invoice.paid',
+      source: 'webhook:stripe',
+      data: { data: { object: { amount_paid: 4200 } } },
+    });
+    const raw = await t.api.get(`${API}/events/${sent.body.eventId}/raw`);
+    expect(raw.text).toBe(body);
+  });
+
+  it('publish, list and get: JSON is the server’s answer; tables have headers and one row per item', async () => {
+    const published = await runJson(
+      ['publish', 'order.created', '--data', '{"total": 1500}', '--subject', 'order-7'],
+      env,
+    );
+    const id = published.eventId as string;
+    expect((await t.api.get(`${API}/events/${id}`)).body).toMatchObject({
+      type: 'order.created',
+      subject: 'order-7',
+      data: { total: 1500 },
+    });
+
+    const json = await runJson(['list', 'events', '--type', 'order.created', '--limit', '5'], env);
+    expect(json.items.map((e: { id: string }) => e.id)).toEqual([id]);
+    const bySource = await runJson(['list', 'events', '--source', 'github'], env);
+    expect(bySource.items.length).toBeGreaterThan(0);
+    expect(bySource.items.every((e: { source: string }) => e.source === 'webhook:github')).toBe(true);
+
+    const table = await runCli(['list', 'events', '--type', 'order.created'], env);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^ID\s+TIME\s+SOURCE\s+TYPE\s+STATUS$/);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(new RegExp(`^${id}\\s+\\S+Z\\s+app:default\\s+order\\.created\\s+\\w+$`));
+
+    const rules = await runCli(['list', 'rules'], env);
+    expect(rules.stdout).toMatch(/^NAME\s+ENABLED\s+TARGETS\s+PATTERN\s+ID\n/);
+    expect(rules.stdout).toMatch(
+      /\npushes\s+true\s+workflow\s+\{"source":\["webhook:github"\],"type":\["push"\]\}\s+rule_/,
+    );
+
+    const pushes = (await t.api.get(`${API}/events?type=push`)).body.items as { id: string }[];
+    await eventually(async () => (await actionsOf(pushes[0]!.id)).length > 0);
+    const shown = await runCli(['get', 'event', pushes[0]!.id], env);
+    expect(shown.stdout).toMatch(/^id:\s+evt_/m);
+    expect(shown.stdout).toMatch(/^type:\s+push$/m);
+    expect(shown.stdout).toMatch(
+      /\nactions:\nID\s+STATUS\s+TARGET\s+RULE\s+ATTEMPTS\s+EVENT\s+LAST ERROR\nact_\S+\s+\w+\s+workflow\s+pushes\s+/,
+    );
+    const rule = await runJson(['get', 'rule', 'pushes'], env);
+    expect(rule).toMatchObject({ name: 'pushes', targets: [{ type: 'workflow', kind: 'on-push' }] });
+  });
+
+  it('replay one event and count a filter with --dry-run; retry the dead-letter queue', async () => {
+    const pushes = (await t.api.get(`${API}/events?type=push`)).body.items as { id: string }[];
+    const id = pushes[0]!.id;
+    await eventually(async () => (await actionsOf(id)).length === 1);
+    const replayed = await runCli(['replay', id], env);
+    expect(replayed.stdout).toBe(`Replaying ${id} (push); status pending.\n`);
+    await eventually(async () => (await actionsOf(id)).length === 2, 10_000, 'the replay’s new action');
+    const count = await runJson(['replay', '--type', 'push', '--dry-run'], env);
+    expect(count).toEqual({ count: pushes.length, dryRun: true, truncated: false });
+    const noFilter = await runCli(['replay'], env);
+    expect(noFilter.code).toBe(1);
+    expect(noFilter.stderr).toContain('give an event id, a filter');
+
+    const doomed = await t.api.post(`${API}/events`, { type: 'doomed.thing' });
+    const [dead] = await eventually(async () => {
+      const a = await actionsOf(doomed.body.eventId);
+      return a.length === 1 && a[0]!.status === 'dead' ? a : undefined;
+    });
+    const deadList = await runJson(['list', 'actions', '--dead'], env);
+    expect(deadList.items.map((a: { id: string }) => a.id)).toEqual([dead!.id]);
+    expect(await runJson(['retry', '--dead', '--rule', 'doomed', '--dry-run'], env)).toEqual({
+      count: 1,
+      dryRun: true,
+      truncated: false,
+    });
+    const retried = await runJson(['retry', dead!.id], env);
+    expect(retried.id).toBe(dead!.id);
+    expect(retried.status).not.toBe('dead');
+  });
+
+  it('tail follows the live stream, filtered by type', async (ctx) => {
+    const probe = await fetch(`${t.url}${API}/stream`, {
+      headers: { authorization: `Bearer ${env.EVENTHOOK_KEY}` },
+      signal: AbortSignal.timeout(2000),
+    }).catch(() => undefined);
+    await probe?.body?.cancel();
+    if (probe?.status === 404)
+      ctx.skip('this server has no live stream yet (GET /stream is 404); tail polls instead');
+    const tail = startCli(['tail', '--type', 'tail.live', '-n', '1', '-o', 'json'], env);
+    await eventually(
+      async () => tail.output().stderr.includes('following the live stream'),
+      20_000,
+      'tail to connect',
+    );
+    await t.api.post(`${API}/events`, { type: 'other.thing' });
+    const wanted = await t.api.post(`${API}/events`, { type: 'tail.live', data: { n: 1 } });
+    const out = await tail.result;
+    expect(out.code, out.stderr).toBe(0);
+    const lines = out.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ id: wanted.body.eventId, type: 'tail.live', data: { n: 1 } });
+  });
+
+  it('tail --poll prints new events (the fallback for servers without a stream)', async () => {
+    const tail = startCli(['tail', '--poll', '--source', 'app:poller', '-n', '2'], env);
+    await eventually(
+      async () => tail.output().stderr.includes('polling for new events'),
+      20_000,
+      'tail to start',
+    );
+    await new Promise((r) => setTimeout(r, 1200)); // past its first look at the newest event
+    const a = await t.api.post(`${API}/events`, { type: 'first', source: 'poller' });
+    await t.api.post(`${API}/events`, { type: 'ignored', source: 'elsewhere' });
+    const b = await t.api.post(`${API}/events`, { type: 'second', source: 'poller' });
+    const out = await tail.result;
+    expect(out.code, out.stderr).toBe(0);
+    const lines = out.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`\\sapp:poller\\s+first\\s+${a.body.eventId}$`));
+    expect(lines[1]).toMatch(new RegExp(`\\sapp:poller\\s+second\\s+${b.body.eventId}$`));
+  });
+
+  it('errors: one line with the server’s detail and code, field errors below, exit code 1', async () => {
+    const missing = await runCli(['get', 'rule', 'no-such-rule'], env);
+    expect(missing).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'eventhook: Rule no-such-rule was not found [EH_RULE_NOT_FOUND]\n',
+    });
+    const badKey = await runCli(['list', 'sources', '--key', 'eho_wrong'], env);
+    expect(badKey).toMatchObject({
+      code: 1,
+      stderr: 'eventhook: The API key is not valid [EH_AUTH_INVALID]\n',
+    });
+
+    const files = tempDir();
+    const invalid = files.write(
+      'bad.yaml',
+      'rules:\n  - name: no-kind\n    pattern: { type: [x] }\n    targets: [{ type: workflow }]\n',
+    );
+    const rejected = await runCli(['apply', '-f', invalid], env);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toBe(
+      `eventhook: ${invalid}:2 rules[0] (no-kind): create failed: Bad Request [EH_REQUEST_INVALID]\n  body/targets/0/kind: must have required property 'kind'\n`,
+    );
+    const unset = files.write(
+      'env.yaml',
+      'sources:\n  - slug: s\n    provider: stripe\n    secret: ${CLI_TEST_UNSET_SECRET}\n',
+    );
+    const noVar = await runCli(['apply', '-f', unset, '--dry-run'], env);
+    expect(noVar.code).toBe(1);
+    expect(noVar.stderr).toBe(
+      `eventhook: ${unset}: an environment variable is not set\n  ${unset}:4 sources[0].secret: \${CLI_TEST_UNSET_SECRET} is not set (or empty)\n`,
+    );
+    const withVar = await runCli(['apply', '-f', unset, '--dry-run'], {
+      ...env,
+      CLI_TEST_UNSET_SECRET: STRIPE_SECRET,
+    });
+    expect(withVar.stdout).toContain('+ source s\n');
+  });
+});
+
+describe('eventhook --help', { timeout: 120_000 }, () => {
+  const COMMANDS: [string[], string][] = [
+    [[], 'Client commands talk to a running'],
+    [['serve'], 'Run the server'],
+    [['migrate'], 'Apply database migrations'],
+    [['apply'], 'Sources and endpoints are matched by slug, rules by name'],
+    [['list'], 'List sources, rules, endpoints'],
+    [['list', 'events'], '--status <status>'],
+    [['list', 'actions'], '--dead'],
+    [['get'], 'Show one source, rule, endpoint, event or action'],
+    [['get', 'event'], 'with its actions'],
+    [['tail'], '--poll'],
+    [['replay'], '--new-idempotency-keys'],
+    [['retry'], '--dead'],
+    [['send'], '--secret <secret>'],
+    [['publish'], '--data <json|file>'],
+  ];
+
+  it('every command explains itself, with the connection options', async () => {
+    const results = await Promise.all(COMMANDS.map(([args]) => runCli([...args, '--help'])));
+    results.forEach((r, i) => {
+      const [args, phrase] = COMMANDS[i]!;
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toContain(`Usage: eventhook ${args.join(' ')}`.trimEnd());
+      expect(r.stdout).toContain(phrase);
+      expect(r.stdout).toContain('--url <url>');
+    });
+  });
+});

@@ -1,0 +1,86 @@
+// Runs the real `eventhook` CLI as a child process (node bin/eventhook.js …), as a user would, against a real server.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
+
+const BIN = fileURLToPath(new URL('../../bin/eventhook.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The environment of a CLI child: this process's, minus any EVENTHOOK_* of the developer's shell, plus `env`. */
+export function childEnv(env: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('EVENTHOOK_') && k !== 'PORT'),
+  );
+  return { ...base, ...env };
+}
+
+/** Connection settings for a test server, as the CLI reads them from the environment. */
+export function serverEnv(t: TestApp): Record<string, string> {
+  return { EVENTHOOK_URL: t.url, EVENTHOOK_KEY: OPERATOR_TOKEN };
+}
+
+/** Starts the CLI; `result` settles when it exits. */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): { child: ChildProcess; output: () => CliResult; result: Promise<CliResult> } {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, output: () => ({ code: child.exitCode, stdout, stderr }), result };
+}
+
+export async function runCli(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
+): Promise<CliResult> {
+  const run = startCli(args, env);
+  const timer = setTimeout(() => run.child.kill('SIGKILL'), timeoutMs);
+  try {
+    return await run.result;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs the CLI and parses its stdout as JSON; fails with the CLI's stderr when it did not exit 0. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON the CLI printed freely
+export async function runJson<T = any>(
+  args: readonly string[],
+  env: Record<string, string | undefined> = {},
+): Promise<T> {
+  const r = await runCli([...args, '-o', 'json'], env);
+  if (r.code !== 0) throw new Error(`eventhook ${args.join(' ')} exited ${r.code}:\n${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** A temporary folder for files the CLI reads. */
+export function tempDir(): { dir: string; write(name: string, text: string): string } {
+  const dir = mkdtempSync(join(tmpdir(), 'eventhook-cli-'));
+  return {
+    dir,
+    write(name, text) {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    },
+  };
+}
