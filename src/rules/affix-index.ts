@@ -8,9 +8,12 @@ export function foldCase(text: string): string {
   return text.toLowerCase();
 }
 
+/** One pattern text and its targets; `next` chains texts whose hashes collide. Flat, to keep lookups short. */
 interface Bucket<T> {
   readonly text: string;
-  readonly targets: T[];
+  readonly first: T;
+  rest: T[] | undefined;
+  next: Bucket<T> | undefined;
 }
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -21,7 +24,7 @@ const FILTER_FROM = 64;
 const FILTER_BITS = 1 << 16;
 
 export class AffixIndex<T> {
-  private readonly byHash = new Map<number, Bucket<T>[]>();
+  private readonly byHash = new Map<number, Bucket<T>>();
   private filter: Uint32Array | undefined;
   private count = 0;
   // Distinct pattern lengths, ascending.
@@ -31,11 +34,11 @@ export class AffixIndex<T> {
 
   add(text: string, target: T): void {
     const h = this.hash(text, text.length);
-    let buckets = this.byHash.get(h);
-    if (buckets === undefined) this.byHash.set(h, (buckets = []));
-    const bucket = buckets.find((b) => b.text === text);
-    if (bucket === undefined) buckets.push({ text, targets: [target] });
-    else bucket.targets.push(target);
+    const head = this.byHash.get(h);
+    let bucket = head;
+    while (bucket !== undefined && bucket.text !== text) bucket = bucket.next;
+    if (bucket === undefined) this.byHash.set(h, { text, first: target, rest: undefined, next: head });
+    else (bucket.rest ??= []).push(target);
     if (++this.count === FILTER_FROM) {
       this.filter = new Uint32Array(FILTER_BITS / 32);
       for (const key of this.byHash.keys()) this.mark(key);
@@ -80,11 +83,10 @@ export class AffixIndex<T> {
       const bit = h & (FILTER_BITS - 1);
       if (((filter[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return;
     }
-    const buckets = this.byHash.get(h);
-    if (buckets === undefined) return;
-    for (const b of buckets) {
+    for (let b = this.byHash.get(h); b !== undefined; b = b.next) {
       if (this.side === 'prefix' ? text.startsWith(b.text) : text.endsWith(b.text)) {
-        for (const t of b.targets) out.push(t);
+        out.push(b.first);
+        if (b.rest !== undefined) for (const t of b.rest) out.push(t);
       }
     }
   }

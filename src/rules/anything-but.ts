@@ -93,9 +93,15 @@ export class AnythingButIndex<T> {
       for (const t of this.targets) out.push(t);
       return;
     }
-    if (scratch.failed.length < this.targets.length) scratch.failed = new Uint32Array(this.targets.length * 2);
+    if (scratch.failed.length < this.targets.length)
+      scratch.failed = new Uint32Array(this.targets.length * 2);
     const failed = scratch.failed;
-    const stamp = (scratch.stamp = (scratch.stamp + 1) >>> 0 || 1);
+    scratch.stamp = (scratch.stamp + 1) >>> 0;
+    if (scratch.stamp === 0) {
+      scratch.stamp = 1;
+      failed.fill(0);
+    }
+    const stamp = scratch.stamp;
     for (let i = 0; i < hits.size; i++) failed[hits.items[i] as number] = stamp;
     for (let id = 0; id < this.targets.length; id++) {
       if (failed[id] !== stamp) out.push(this.targets[id] as T);

@@ -5,11 +5,13 @@
 import type { ArrayStep, Membership } from './array-membership.js';
 import { NO_MEMBERSHIP, extend, isConsistent, membershipKey } from './array-membership.js';
 import { EventFields, PathTrie } from './event-fields.js';
+import type { Target } from './name-state.js';
 import { NameState } from './name-state.js';
 import type { CompiledPattern, Condition, ValuePattern } from './pattern-types.js';
 import { Bag } from './sink.js';
 import type { ValueMatcher } from './value-matcher.js';
 import type { LeafValue } from './value-predicate.js';
+import { valueMatches } from './value-predicate.js';
 
 export interface CompiledRule<Id> {
   readonly id: Id;
@@ -18,6 +20,7 @@ export interface CompiledRule<Id> {
 
 export class Automaton<Id> {
   private readonly start: NameState;
+  private readonly states: NameState[] = [];
   private readonly trie = new PathTrie();
   private readonly ids: Id[] = [];
   private stateCount = 0;
@@ -25,11 +28,11 @@ export class Automaton<Id> {
   private readonly fields: EventFields;
   private readonly ruleStamp: Uint32Array;
   private gen = 0;
-  private readonly stack = new Bag<NameState>();
+  private readonly stack = new Bag<Target>();
   private readonly hits = new Bag<number>();
 
   constructor(rules: Iterable<CompiledRule<Id>>) {
-    const states: NameState[] = [];
+    const states = this.states;
     const create = (): NameState => {
       const s = new NameState(this.stateCount++);
       states.push(s);
@@ -53,7 +56,8 @@ export class Automaton<Id> {
         state.addRule(index);
       }
     }
-    for (const s of states) s.finish();
+    for (const s of states) s.seal();
+    for (const s of states) s.finishMatchers();
     this.fields = new EventFields(this.trie.paths.length);
     this.ruleStamp = new Uint32Array(this.ids.length);
   }
@@ -66,7 +70,7 @@ export class Automaton<Id> {
   match(event: unknown): Id[] {
     if (this.ids.length === 0) return [];
     this.fields.load(this.trie, event);
-    this.gen = (this.gen + 1) >>> 0 || 1;
+    this.nextGeneration();
     const hits = this.hits;
     hits.size = 0;
     if (this.fields.hasArrays) this.visitConsistent(this.start, NO_MEMBERSHIP, new Set());
@@ -77,6 +81,15 @@ export class Automaton<Id> {
     const out: Id[] = new Array<Id>(n);
     for (let i = 0; i < n; i++) out[i] = this.ids[found[i] as number] as Id;
     return out;
+  }
+
+  /** Stamps are compared with the generation; when it wraps around, old stamps are cleared so none can collide. */
+  private nextGeneration(): void {
+    this.gen = (this.gen + 1) >>> 0;
+    if (this.gen !== 0) return;
+    this.gen = 1;
+    this.ruleStamp.fill(0);
+    for (const s of this.states) s.visited = 0;
   }
 
   /** Fast path: no leaf sits in an array of objects, so any leaf combines with any other. */
@@ -92,7 +105,12 @@ export class Automaton<Id> {
     const f = this.fields;
     const sole = state.soleMatcher;
     if (sole !== undefined) {
-      if (f.slotGen[state.solePath] === f.gen) this.step(sole, state.solePath);
+      const pathId = state.solePath;
+      if (f.slotGen[pathId] === f.gen) {
+        const pattern = state.solePattern;
+        if (pattern === undefined) this.step(sole, pathId);
+        else this.stepOne(pattern, state.soleTarget, pathId);
+      }
       if (state.absentPaths.length > 0) this.visitAbsent(state);
       return;
     }
@@ -101,7 +119,7 @@ export class Automaton<Id> {
     if (byPath === undefined || paths.length <= f.presentCount) {
       for (let i = 0; i < paths.length; i++) {
         const pathId = paths[i] as number;
-        if (f.slotGen[pathId] === f.gen) this.step(state.fieldMatchers[i] as ValueMatcher<NameState>, pathId);
+        if (f.slotGen[pathId] === f.gen) this.step(state.fieldMatchers[i] as ValueMatcher<Target>, pathId);
       }
     } else {
       // Many transitions, few fields in the event: look the event's fields up instead.
@@ -123,7 +141,7 @@ export class Automaton<Id> {
   }
 
   /** Follows every transition the leaves on `pathId` take through `matcher`. */
-  private step(matcher: ValueMatcher<NameState>, pathId: number): void {
+  private step(matcher: ValueMatcher<Target>, pathId: number): void {
     const f = this.fields;
     const values = f.values[pathId] as LeafValue[];
     const count = f.counts[pathId] as number;
@@ -133,8 +151,25 @@ export class Automaton<Id> {
       matcher.collect(values[k] as LeafValue, stack);
       const to = stack.size;
       // Visiting pushes above `to` and pops back to where it started, so items from…to stay put.
-      for (let j = from; j < to; j++) this.visit(stack.items[j] as NameState);
+      for (let j = from; j < to; j++) {
+        const t = stack.items[j] as Target;
+        if (typeof t === 'number') this.hitRule(t);
+        else this.visit(t);
+      }
       stack.size = from;
+    }
+  }
+
+  /** Like step, for a state whose only transition is one pattern. */
+  private stepOne(pattern: ValuePattern, target: Target, pathId: number): void {
+    const f = this.fields;
+    const values = f.values[pathId] as LeafValue[];
+    const count = f.counts[pathId] as number;
+    for (let k = 0; k < count; k++) {
+      if (!valueMatches(pattern, values[k] as LeafValue)) continue;
+      if (typeof target === 'number') this.hitRule(target);
+      else this.visit(target);
+      return;
     }
   }
 
@@ -154,11 +189,14 @@ export class Automaton<Id> {
       for (let k = 0; k < count; k++) {
         const chain = chains[k] as ArrayStep | null;
         if (!isConsistent(chain, m)) continue;
-        const next: NameState[] = [];
-        (state.fieldMatchers[i] as ValueMatcher<NameState>).collect(values[k] as LeafValue, next);
+        const next: Target[] = [];
+        (state.fieldMatchers[i] as ValueMatcher<Target>).collect(values[k] as LeafValue, next);
         if (next.length === 0) continue;
         const m2 = extend(m, chain);
-        for (const s of next) this.visitConsistent(s, m2, seen);
+        for (const t of next) {
+          if (typeof t === 'number') this.hitRule(t);
+          else this.visitConsistent(t, m2, seen);
+        }
       }
     }
     for (let i = 0; i < state.absentPaths.length; i++) {
@@ -178,18 +216,14 @@ export class Automaton<Id> {
 
   private collectRules(state: NameState): void {
     const sole = state.soleRule;
-    if (sole >= 0) {
-      if (this.ruleStamp[sole] !== this.gen) {
-        this.ruleStamp[sole] = this.gen;
-        this.hits.push(sole);
-      }
-      return;
-    }
-    for (const r of state.rules) {
-      if (this.ruleStamp[r] !== this.gen) {
-        this.ruleStamp[r] = this.gen;
-        this.hits.push(r);
-      }
+    if (sole >= 0) this.hitRule(sole);
+    else for (const r of state.rules) this.hitRule(r);
+  }
+
+  private hitRule(r: number): void {
+    if (this.ruleStamp[r] !== this.gen) {
+      this.ruleStamp[r] = this.gen;
+      this.hits.push(r);
     }
   }
 }

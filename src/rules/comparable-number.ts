@@ -5,8 +5,8 @@ export const NUMERIC_LIMIT = 5e9;
 const SCALE = 1e6;
 
 /** Why a number cannot take part in numeric matching, worded as AWS words it. */
-export const RANGE_REASON = 'Value must be between -5.0E9 and 5.0E9, inclusive';
-export const DECIMALS_REASON = 'Only values up to 6 decimals are supported';
+const RANGE_REASON = 'Value must be between -5.0E9 and 5.0E9, inclusive';
+const DECIMALS_REASON = 'Only values up to 6 decimals are supported';
 
 /**
  * The scaled integer for `n`, or undefined when `n` is not finite, lies outside ±5e9, or needs more than six

@@ -65,7 +65,12 @@ export class EventFields {
 
   /** Flattens `event` along `trie`. */
   load(trie: PathTrie, event: unknown): void {
-    this.gen = (this.gen + 1) >>> 0 || 1;
+    this.gen = (this.gen + 1) >>> 0;
+    if (this.gen === 0) {
+      // Wrapped around: clear old stamps so none can equal a new generation.
+      this.gen = 1;
+      this.slotGen.fill(0);
+    }
     this.presentCount = 0;
     this.hasArrays = false;
     this.arrays = 0;
@@ -101,7 +106,9 @@ export class EventFields {
   private walkArray(node: TrieNode, items: readonly unknown[], chain: ArrayStep | null): void {
     // Elements of an array of scalars can never be combined with another field's leaf from the same array, so such
     // arrays need no consistency step; keeping them out keeps common events (tags: [...]) on the fast path.
-    const structured = items.some((item) => typeof item === 'object' && item !== null);
+    let structured = false;
+    for (let i = 0; i < items.length && !structured; i++)
+      structured = typeof items[i] === 'object' && items[i] !== null;
     const array = structured ? this.arrays++ : -1;
     for (let index = 0; index < items.length; index++) {
       this.walk(node, items[index], structured ? { array, index, parent: chain } : chain);

@@ -45,7 +45,8 @@ function parseOperator(op: string, value: unknown, at: string): ValuePattern {
       if (typeof value !== 'string') return invalidPattern(at, `${op} match pattern must be a string`);
       return { kind: op, value, ignoreCase: false };
     case 'equals-ignore-case':
-      if (typeof value !== 'string') return invalidPattern(at, 'equals-ignore-case match pattern must be a string');
+      if (typeof value !== 'string')
+        return invalidPattern(at, 'equals-ignore-case match pattern must be a string');
       return { kind: 'equals-ignore-case', value: foldCase(value) };
     case 'wildcard':
       if (typeof value !== 'string') return invalidPattern(at, 'wildcard match pattern must be a string');
@@ -59,7 +60,8 @@ function parseOperator(op: string, value: unknown, at: string): ValuePattern {
       return typeof range === 'string' ? invalidPattern(at, range) : { kind: 'cidr', range };
     }
     case 'exists':
-      if (typeof value !== 'boolean') return invalidPattern(at, 'exists match pattern must be either true or false.');
+      if (typeof value !== 'boolean')
+        return invalidPattern(at, 'exists match pattern must be either true or false.');
       return value ? { kind: 'exists' } : { kind: 'absent' };
     case 'anything-but':
       return { kind: 'anything-but', exclude: parseAnythingBut(value, at) };
@@ -74,7 +76,8 @@ function ignoreCaseOperand(op: 'prefix' | 'suffix', inner: Record<string, unknow
   const name = keys[0];
   const title = op === 'prefix' ? 'Prefix' : 'Suffix';
   if (name === undefined) return invalidPattern(at, `${title} expression name not found`);
-  if (name !== 'equals-ignore-case') return invalidPattern(keyPath(at, name), `Unsupported ${op} pattern: ${name}`);
+  if (name !== 'equals-ignore-case')
+    return invalidPattern(keyPath(at, name), `Unsupported ${op} pattern: ${name}`);
   const value = inner[name];
   if (typeof value !== 'string') {
     return invalidPattern(keyPath(at, name), 'equals-ignore-case match pattern must be a string');
@@ -86,7 +89,8 @@ function ignoreCaseOperand(op: 'prefix' | 'suffix', inner: Record<string, unknow
 function parseAnythingBut(value: unknown, at: string): Exclusion {
   if (isObject(value)) return parseAnythingButForm(value, at);
   if (typeof value === 'string') return { form: 'values', strings: [value], numbers: [] };
-  if (typeof value === 'number') return { form: 'values', strings: [], numbers: [comparableOrFail(value, at)] };
+  if (typeof value === 'number')
+    return { form: 'values', strings: [], numbers: [comparableOrFail(value, at)] };
   if (!Array.isArray(value)) {
     return invalidPattern(at, 'Value of anything-but must be an array or single string/number value.');
   }
@@ -99,7 +103,10 @@ function parseAnythingBut(value: unknown, at: string): Exclusion {
     else invalidPattern(indexPath(at, i), 'Inside anything-but list, start|null|boolean is not supported.');
   });
   if (strings.length > 0 && numbers.length > 0) {
-    invalidPattern(at, 'Inside anything-but list, either all values are number or string, mixed type is not supported');
+    invalidPattern(
+      at,
+      'Inside anything-but list, either all values are number or string, mixed type is not supported',
+    );
   }
   return { form: 'values', strings, numbers };
 }
@@ -134,7 +141,10 @@ function parseAnythingButForm(inner: Record<string, unknown>, at: string): Exclu
     case 'equals-ignore-case':
       return { form, values: texts.map(foldCase) };
     case 'wildcard':
-      return { form, wildcards: texts.map((t, i) => wildcardOrFail(t, Array.isArray(raw) ? indexPath(formAt, i) : formAt)) };
+      return {
+        form,
+        wildcards: texts.map((t, i) => wildcardOrFail(t, Array.isArray(raw) ? indexPath(formAt, i) : formAt)),
+      };
     default:
       return { form, values: texts };
   }
@@ -142,7 +152,8 @@ function parseAnythingButForm(inner: Record<string, unknown>, at: string): Exclu
 
 function checkFormOperand(form: AnythingButForm, item: unknown, at: string): string {
   if (typeof item !== 'string') return invalidPattern(at, formTypeReason(form));
-  if ((form === 'prefix' || form === 'suffix') && item === '') invalidPattern(at, 'Null prefix/suffix not allowed');
+  if ((form === 'prefix' || form === 'suffix') && item === '')
+    invalidPattern(at, 'Null prefix/suffix not allowed');
   return item;
 }
 

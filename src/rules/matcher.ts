@@ -43,7 +43,8 @@ export class Matcher<Id extends string = string> {
   match(event: unknown): Id[] {
     const layers = this.layers;
     const only = layers[0];
-    if (layers.length === 1 && only !== undefined && only.excluded === undefined) return only.automaton.match(event);
+    if (layers.length === 1 && only !== undefined && only.excluded === undefined)
+      return only.automaton.match(event);
     const out: Id[] = [];
     for (const layer of layers) {
       for (const id of layer.automaton.match(event)) if (layer.excluded?.has(id) !== true) out.push(id);

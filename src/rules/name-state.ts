@@ -4,9 +4,15 @@
 import type { ValuePattern } from './pattern-types.js';
 import { ValueMatcher } from './value-matcher.js';
 
+/**
+ * Where a value transition leads: a state, or (once built) the index of the one rule a terminal state would end,
+ * so that the commonest last step of a match needs no state object at all.
+ */
+export type Target = NameState | number;
+
 // Most states have no transitions of some kind; they share these (never written: the first add replaces them).
 const NO_NUMBERS: number[] = [];
-const NO_MATCHERS: ValueMatcher<NameState>[] = [];
+const NO_MATCHERS: ValueMatcher<Target>[] = [];
 const NO_STATES: NameState[] = [];
 // With more value transitions than this, a state keeps a map from path to matcher for events with few fields.
 const MAP_FROM = 4;
@@ -20,13 +26,16 @@ export class NameState {
   /** True when the state has no transitions at all (only ends rules). */
   terminal = true;
   /** The matcher when there is exactly one value transition (most states), read without the arrays. */
-  soleMatcher: ValueMatcher<NameState> | undefined;
+  soleMatcher: ValueMatcher<Target> | undefined;
   solePath = -1;
+  /** When that matcher holds a single pattern: the pattern and its target, tested without the matcher at all. */
+  solePattern: ValuePattern | undefined;
+  soleTarget: Target = -1;
   /** Value transitions: parallel arrays of path number and the matcher for leaves on that path. */
   fieldPaths: number[] = NO_NUMBERS;
-  fieldMatchers: ValueMatcher<NameState>[] = NO_MATCHERS;
+  fieldMatchers: ValueMatcher<Target>[] = NO_MATCHERS;
   /** Path number → matcher, only when there are many value transitions. */
-  matcherByPath: Map<number, ValueMatcher<NameState>> | undefined;
+  matcherByPath: Map<number, ValueMatcher<Target>> | undefined;
   /** Absence transitions: parallel arrays of path number and the state reached when that path has no leaf. */
   absentPaths: number[] = NO_NUMBERS;
   absentNext: NameState[] = NO_STATES;
@@ -43,7 +52,12 @@ export class NameState {
   }
 
   /** The state reached when a leaf on `pathId` satisfies one of `patterns` (a condition), created if new. */
-  onCondition(pathId: number, patterns: readonly ValuePattern[], setKey: string, create: () => NameState): NameState {
+  onCondition(
+    pathId: number,
+    patterns: readonly ValuePattern[],
+    setKey: string,
+    create: () => NameState,
+  ): NameState {
     const key = `${pathId}\u0001${setKey}`;
     this.next ??= new Map();
     let target = this.next.get(key);
@@ -72,8 +86,8 @@ export class NameState {
     return target;
   }
 
-  /** Drops build-time structures. */
-  finish(): void {
+  /** Ends building, part 1 (for every state before part 2): fixes the summary fields and drops build-time maps. */
+  seal(): void {
     this.next = undefined;
     this.soleRule = this.rules.length === 1 ? (this.rules[0] as number) : -1;
     this.terminal = this.fieldPaths.length === 0 && this.absentPaths.length === 0;
@@ -81,14 +95,23 @@ export class NameState {
       this.soleMatcher = this.fieldMatchers[0];
       this.solePath = this.fieldPaths[0] as number;
     }
-    for (const m of this.fieldMatchers) m.finish();
+  }
+
+  /** Ends building, part 2: value transitions into terminal single-rule states become that rule's index. */
+  finishMatchers(): void {
+    for (const m of this.fieldMatchers) m.finish(shortcut);
+    const only = this.soleMatcher?.onlyEntry;
+    if (only !== undefined) {
+      this.solePattern = only.pattern;
+      this.soleTarget = only.target;
+    }
     if (this.fieldPaths.length <= MAP_FROM) this.matcherByPath = undefined;
   }
 
-  private matcherFor(pathId: number): ValueMatcher<NameState> {
+  private matcherFor(pathId: number): ValueMatcher<Target> {
     const known = this.matcherByPath?.get(pathId) ?? this.findMatcher(pathId);
     if (known !== undefined) return known;
-    const matcher = new ValueMatcher<NameState>();
+    const matcher = new ValueMatcher<Target>();
     if (this.fieldPaths === NO_NUMBERS) {
       this.fieldPaths = [];
       this.fieldMatchers = [];
@@ -96,15 +119,21 @@ export class NameState {
     this.fieldPaths.push(pathId);
     this.fieldMatchers.push(matcher);
     if (this.fieldPaths.length > MAP_FROM) {
-      this.matcherByPath ??= new Map(this.fieldPaths.map((p, i) => [p, this.fieldMatchers[i] as ValueMatcher<NameState>]));
+      this.matcherByPath ??= new Map(
+        this.fieldPaths.map((p, i) => [p, this.fieldMatchers[i] as ValueMatcher<Target>]),
+      );
       this.matcherByPath.set(pathId, matcher);
     }
     return matcher;
   }
 
-  private findMatcher(pathId: number): ValueMatcher<NameState> | undefined {
+  private findMatcher(pathId: number): ValueMatcher<Target> | undefined {
     if (this.matcherByPath !== undefined) return undefined;
     const i = this.fieldPaths.indexOf(pathId);
     return i < 0 ? undefined : this.fieldMatchers[i];
   }
+}
+
+function shortcut(t: Target): Target {
+  return typeof t !== 'number' && t.terminal && t.soleRule >= 0 ? t.soleRule : t;
 }

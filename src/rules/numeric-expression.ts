@@ -8,7 +8,8 @@ import type { NumericRange } from './pattern-types.js';
 export function parseNumericOperands(terms: readonly unknown[], at: string): NumericRange {
   if (terms.length === 0) return invalidPattern(at, 'Empty arrays are not allowed');
   const op = terms[0];
-  if (typeof op !== 'string') return invalidPattern(indexPath(at, 0), `Invalid member in numeric match: ${show(op)}`);
+  if (typeof op !== 'string')
+    return invalidPattern(indexPath(at, 0), `Invalid member in numeric match: ${show(op)}`);
   switch (op) {
     case '=': {
       const v = operand(terms, 1, op, at);
@@ -30,7 +31,8 @@ export function parseNumericOperands(terms: readonly unknown[], at: string): Num
       if (typeof op2 !== 'string') {
         return invalidPattern(indexPath(at, 2), `Bad value in numeric range: ${show(op2)}`);
       }
-      if (op2 !== '<' && op2 !== '<=') return invalidPattern(indexPath(at, 2), `Bad numeric range operator: ${op2}`);
+      if (op2 !== '<' && op2 !== '<=')
+        return invalidPattern(indexPath(at, 2), `Bad numeric range operator: ${op2}`);
       const top = operand(terms, 3, op2, at);
       if (terms.length > 4) invalidPattern(indexPath(at, 4), 'Too many terms in numeric range expression');
       return range(bottom, openBottom, top, op2 === '<', at);

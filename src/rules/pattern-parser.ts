@@ -84,7 +84,8 @@ function parseOr(branches: BranchFields[], fieldPrefix: string, value: unknown, 
   branches.length = 0;
   value.forEach((alternative, i) => {
     const altAt = indexPath(at, i);
-    if (!isObject(alternative)) invalidPattern(altAt, 'Only JSON object is allowed in array of $or relationship.');
+    if (!isObject(alternative))
+      invalidPattern(altAt, 'Only JSON object is allowed in array of $or relationship.');
     const forked = before.length === 0 ? [new Map()] : before.map((b) => new Map(b));
     parseObject(forked, fieldPrefix, alternative, altAt, true);
     branches.push(...forked);

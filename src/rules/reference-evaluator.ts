@@ -21,7 +21,8 @@ export function flattenEvent(event: unknown): Map<string, Leaf[]> {
       const array = arrays++;
       value.forEach((item, index) => walk(item, path, { array, index, parent: chain }));
     } else if (typeof value === 'object' && value !== null) {
-      for (const [key, child] of Object.entries(value)) walk(child, path === '' ? key : `${path}.${key}`, chain);
+      for (const [key, child] of Object.entries(value))
+        walk(child, path === '' ? key : `${path}.${key}`, chain);
     } else if (isLeaf(value) && path !== '') {
       const list = out.get(path);
       if (list === undefined) out.set(path, [{ value, chain }]);
@@ -32,12 +33,17 @@ export function flattenEvent(event: unknown): Map<string, Leaf[]> {
   return out;
 }
 
-export function isLeaf(value: unknown): value is LeafValue {
-  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null;
+function isLeaf(value: unknown): value is LeafValue {
+  return (
+    typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || value === null
+  );
 }
 
 /** Does the pattern match the (already flattened) event? */
-export function referenceMatches(pattern: CompiledPattern, leaves: ReadonlyMap<string, readonly Leaf[]>): boolean {
+export function referenceMatches(
+  pattern: CompiledPattern,
+  leaves: ReadonlyMap<string, readonly Leaf[]>,
+): boolean {
   return pattern.branches.some((b) => branchMatches(b, leaves));
 }
 

@@ -60,19 +60,21 @@ export class ValueMatcher<T> {
    * Ends building. A few patterns are kept as a list and tested one by one (fewer objects to touch per event,
    * which matters when thousands of states each hold one or two); more are spread over the family indexes.
    */
-  finish(): void {
+  finish(resolve?: (target: T) => T): void {
     if (this.pending.length === 0) return;
-    if (this.pending.length <= SMALL_MAX && this.small === undefined && !this.indexed) {
-      this.small = this.pending;
-      this.sole = this.pending.length === 1 ? this.pending[0] : undefined;
-    } else {
-      this.sole = undefined;
-      for (const e of this.small ?? []) this.index(e.pattern, e.target);
-      for (const e of this.pending) this.index(e.pattern, e.target);
-      this.small = undefined;
-      this.indexed = true;
-    }
+    const added =
+      resolve === undefined ? this.pending : this.pending.map((e) => ({ ...e, target: resolve(e.target) }));
+    const entries = [...(this.small ?? []), ...added];
     this.pending = [];
+    if (!this.indexed && entries.length <= SMALL_MAX) {
+      this.small = entries;
+      this.sole = entries.length === 1 ? entries[0] : undefined;
+      return;
+    }
+    this.small = undefined;
+    this.sole = undefined;
+    this.indexed = true;
+    for (const e of entries) this.index(e.pattern, e.target);
   }
 
   private index(p: ValuePattern, target: T): void {
@@ -124,6 +126,11 @@ export class ValueMatcher<T> {
         if (this.anythingBut.needsFolded) this.needsFold = true;
         break;
     }
+  }
+
+  /** The pattern and target when this matcher holds exactly one pattern (after finish). */
+  get onlyEntry(): { readonly pattern: ValuePattern; readonly target: T } | undefined {
+    return this.sole;
   }
 
   /** Pushes the target of every pattern `value` satisfies (a target may appear more than once). */
@@ -185,16 +192,21 @@ export class ValueMatcher<T> {
     }
     pushAll(this.ipv6?.get(ip.hex), out);
     if (this.cidr6 !== undefined) {
-      for (const { range, target } of this.cidr6) if (ip.hex >= range.lo && ip.hex <= range.hi) out.push(target);
+      for (const { range, target } of this.cidr6)
+        if (ip.hex >= range.lo && ip.hex <= range.hi) out.push(target);
     }
   }
 
   private affixIndex(side: 'prefix' | 'suffix', ignoreCase: boolean): AffixIndex<T> {
     if (ignoreCase) this.needsFold = true;
     if (side === 'prefix') {
-      return ignoreCase ? (this.foldedPrefixes ??= new AffixIndex('prefix')) : (this.prefixes ??= new AffixIndex('prefix'));
+      return ignoreCase
+        ? (this.foldedPrefixes ??= new AffixIndex('prefix'))
+        : (this.prefixes ??= new AffixIndex('prefix'));
     }
-    return ignoreCase ? (this.foldedSuffixes ??= new AffixIndex('suffix')) : (this.suffixes ??= new AffixIndex('suffix'));
+    return ignoreCase
+      ? (this.foldedSuffixes ??= new AffixIndex('suffix'))
+      : (this.suffixes ??= new AffixIndex('suffix'));
   }
 }
 

@@ -20,7 +20,9 @@ export function valueMatches(p: ValuePattern, v: LeafValue): boolean {
       return ip !== undefined && sameIp(ip, p.address);
     }
     case 'prefix':
-      return typeof v === 'string' && (p.ignoreCase ? foldCase(v).startsWith(p.value) : v.startsWith(p.value));
+      return (
+        typeof v === 'string' && (p.ignoreCase ? foldCase(v).startsWith(p.value) : v.startsWith(p.value))
+      );
     case 'suffix':
       return typeof v === 'string' && (p.ignoreCase ? foldCase(v).endsWith(p.value) : v.endsWith(p.value));
     case 'equals-ignore-case':
@@ -45,6 +47,6 @@ export function valueMatches(p: ValuePattern, v: LeafValue): boolean {
   }
 }
 
-export function inRange(r: NumericRange, c: number): boolean {
+function inRange(r: NumericRange, c: number): boolean {
   return (r.loOpen ? c > r.lo : c >= r.lo) && (r.hiOpen ? c < r.hi : c <= r.hi);
 }

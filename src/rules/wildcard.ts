@@ -31,13 +31,27 @@ export function parseWildcard(source: string): Wildcard | string {
 
 /** True when `text` matches the wildcard. Greedy leftmost search is exact for patterns whose only operator is `*`. */
 export function wildcardMatches(w: Wildcard, text: string): boolean {
-  const { pieces } = w;
-  const first = pieces[0] ?? '';
-  if (pieces.length === 1) return text === first;
-  const last = pieces[pieces.length - 1] ?? '';
-  if (text.length < first.length + last.length) return false;
-  if (!text.startsWith(first) || !text.endsWith(last)) return false;
-  let at = first.length;
+  return piecesMatch(w.pieces, text, -1);
+}
+
+/**
+ * `headLength` ≥ 0 says the caller already knows `text` starts with the head piece, of that length; `last` is the
+ * last piece (passed in so index entries can share one string object for equal tails).
+ */
+function piecesMatch(
+  pieces: readonly string[],
+  text: string,
+  headLength: number,
+  last = pieces[pieces.length - 1] ?? '',
+): boolean {
+  if (pieces.length === 1) return text === pieces[0];
+  let at = headLength;
+  if (at < 0) {
+    const first = pieces[0] ?? '';
+    if (!text.startsWith(first)) return false;
+    at = first.length;
+  }
+  if (text.length < at + last.length || !text.endsWith(last)) return false;
   const end = text.length - last.length;
   for (let i = 1; i < pieces.length - 1; i++) {
     const piece = pieces[i] ?? '';
@@ -48,8 +62,15 @@ export function wildcardMatches(w: Wildcard, text: string): boolean {
   return true;
 }
 
+// Holds the pieces directly (not the Wildcard) to spare a memory access per candidate; `head` is the length of
+// the literal head when the entry is found through it (so it need not be compared again), else -1; `last` is the
+// last piece, shared with every entry of the index that has an equal one.
 interface Entry<T> {
-  readonly wildcard: Wildcard;
+  readonly pieces: readonly string[];
+  readonly head: number;
+  readonly last: string;
+  /** True for `head*tail` (two pieces): then the head and tail decide, without reading `pieces`. */
+  readonly simple: boolean;
   readonly target: T;
 }
 
@@ -64,21 +85,38 @@ export class WildcardIndex<T> {
   private byTail: AffixIndex<Entry<T>> | undefined;
   private readonly loose: Entry<T>[] = [];
   private readonly candidates = new Bag<Entry<T>>();
+  private readonly tails = new Map<string, string>();
 
   add(wildcard: Wildcard, target: T): void {
     const { pieces } = wildcard;
     const head = pieces[0] ?? '';
-    const tail = pieces[pieces.length - 1] ?? '';
+    let tail = pieces[pieces.length - 1] ?? '';
+    const shared = this.tails.get(tail);
+    if (shared === undefined) this.tails.set(tail, tail);
+    else tail = shared;
     if (pieces.length === 1) {
       const list = this.exact.get(head);
       if (list === undefined) this.exact.set(head, [target]);
       else list.push(target);
     } else if (head !== '') {
-      (this.byHead ??= new AffixIndex('prefix')).add(head, { wildcard, target });
+      const simple = pieces.length === 2;
+      (this.byHead ??= new AffixIndex('prefix')).add(head, {
+        pieces,
+        head: head.length,
+        last: tail,
+        simple,
+        target,
+      });
     } else if (tail !== '') {
-      (this.byTail ??= new AffixIndex('suffix')).add(tail, { wildcard, target });
+      (this.byTail ??= new AffixIndex('suffix')).add(tail, {
+        pieces,
+        head: -1,
+        last: tail,
+        simple: false,
+        target,
+      });
     } else {
-      this.loose.push({ wildcard, target });
+      this.loose.push({ pieces, head: -1, last: tail, simple: false, target });
     }
   }
 
@@ -91,7 +129,10 @@ export class WildcardIndex<T> {
     this.byTail?.collect(text, candidates);
     for (let i = from; i < candidates.size; i++) {
       const e = candidates.items[i] as Entry<T>;
-      if (wildcardMatches(e.wildcard, text)) out.push(e.target);
+      const ok = e.simple
+        ? text.length >= e.head + e.last.length && text.endsWith(e.last)
+        : piecesMatch(e.pieces, text, e.head, e.last);
+      if (ok) out.push(e.target);
     }
     candidates.size = from;
     verify(this.loose, text, out);
@@ -99,5 +140,5 @@ export class WildcardIndex<T> {
 }
 
 function verify<T>(entries: readonly Entry<T>[], text: string, out: Sink<T>): void {
-  for (const e of entries) if (wildcardMatches(e.wildcard, text)) out.push(e.target);
+  for (const e of entries) if (piecesMatch(e.pieces, text, e.head, e.last)) out.push(e.target);
 }

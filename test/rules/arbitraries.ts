@@ -5,7 +5,21 @@ import fc from 'fast-check';
 import { parsePattern } from '../../src/rules/pattern-parser.js';
 
 const KEYS = ['a', 'b', 'c'] as const;
-const STRINGS = ['', 'x', 'X', 'xy', 'yx', 'xyz', 'a*b', '10.0.0.1', '10.1.0.1', '::1', '0:0::1', 'init', 'INIT'];
+const STRINGS = [
+  '',
+  'x',
+  'X',
+  'xy',
+  'yx',
+  'xyz',
+  'a*b',
+  '10.0.0.1',
+  '10.1.0.1',
+  '::1',
+  '0:0::1',
+  'init',
+  'INIT',
+];
 const NUMBERS = [0, 1, -1, 1.5, 2, 100, 300, 5e9, 6e9, 0.1234567, -0];
 
 export const leafValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -68,7 +82,10 @@ const fields: fc.Arbitrary<Record<string, unknown>> = fc
       let at = out;
       segments.slice(0, -1).forEach((s) => {
         const next = at[s];
-        at = typeof next === 'object' && next !== null && !Array.isArray(next) ? (next as Record<string, unknown>) : (at[s] = {});
+        at =
+          typeof next === 'object' && next !== null && !Array.isArray(next)
+            ? (next as Record<string, unknown>)
+            : (at[s] = {});
       });
       at[segments[segments.length - 1] as string] = values;
     }
@@ -77,7 +94,10 @@ const fields: fc.Arbitrary<Record<string, unknown>> = fc
 
 /** A pattern: fields, optionally with a `$or` of 2–3 field objects. */
 export const pattern: fc.Arbitrary<Record<string, unknown>> = fc
-  .tuple(fc.option(fields, { nil: undefined }), fc.option(fc.array(fields, { minLength: 2, maxLength: 3 }), { nil: undefined }))
+  .tuple(
+    fc.option(fields, { nil: undefined }),
+    fc.option(fc.array(fields, { minLength: 2, maxLength: 3 }), { nil: undefined }),
+  )
   .filter(([f, or]) => f !== undefined || or !== undefined)
   .map(([f, or]) => ({ ...(f ?? {}), ...(or === undefined ? {} : { $or: or }) }))
   // A few combinations are invalid (e.g. [">", 5e9] leaves an empty range); the properties are about valid ones.

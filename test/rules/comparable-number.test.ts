@@ -15,7 +15,8 @@ describe('toComparable', () => {
   });
 
   it('leaves out numbers the numeric operators cannot take', () => {
-    for (const n of [5e9 + 1, -5.000001e9, 1e-7, 1.1234567, Infinity, Number.NaN]) expect(toComparable(n), String(n)).toBeUndefined();
+    for (const n of [5e9 + 1, -5.000001e9, 1e-7, 1.1234567, Infinity, Number.NaN])
+      expect(toComparable(n), String(n)).toBeUndefined();
     expect(comparableOrReason(6e9)).toBe('Value must be between -5.0E9 and 5.0E9, inclusive');
     expect(comparableOrReason(1.1234567)).toBe('Only values up to 6 decimals are supported');
   });

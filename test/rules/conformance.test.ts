@@ -8,6 +8,7 @@ import { parsePattern } from '../../src/rules/pattern-parser.js';
 import { flattenEvent, referenceMatches } from '../../src/rules/reference-evaluator.js';
 import type { MatchCase } from './conformance/case-types.js';
 import { INVALID_CASES } from './conformance/invalid-cases.js';
+import { INVALID_OPERAND_CASES } from './conformance/invalid-operand-cases.js';
 import {
   ANYTHING_BUT_CASES,
   CIDR_CASES,
@@ -50,10 +51,20 @@ for (const [table, cases] of Object.entries(TABLES)) {
       it(c.name, () => {
         expect(() => validatePattern(c.pattern)).not.toThrow();
         c.matches.forEach((event, i) => {
-          expect(allWays(c, event), `should match #${i}: ${JSON.stringify(event)}`).toEqual([true, true, true, true]);
+          expect(allWays(c, event), `should match #${i}: ${JSON.stringify(event)}`).toEqual([
+            true,
+            true,
+            true,
+            true,
+          ]);
         });
         c.misses.forEach((event, i) => {
-          expect(allWays(c, event), `should not match #${i}: ${JSON.stringify(event)}`).toEqual([false, false, false, false]);
+          expect(allWays(c, event), `should not match #${i}: ${JSON.stringify(event)}`).toEqual([
+            false,
+            false,
+            false,
+            false,
+          ]);
         });
       });
     }
@@ -61,7 +72,7 @@ for (const [table, cases] of Object.entries(TABLES)) {
 }
 
 describe('conformance: invalid patterns are rejected with path and reason', () => {
-  for (const c of INVALID_CASES) {
+  for (const c of [...INVALID_CASES, ...INVALID_OPERAND_CASES]) {
     it(c.name, () => {
       let caught: unknown;
       try {

@@ -20,7 +20,10 @@ describe('parseCidr', () => {
     ['52.76.128.0/17', '344C8000/344CFFFF'],
     ['34.192.0.0/12', '22C00000/22CFFFFF'],
     ['0.0.0.0/0', '00000000/FFFFFFFF'],
-    ['0011:2233:4455:6677:8899:aabb:ccdd:eeff/24', '00112233445566778899AABBCCDDEEFF/001122FFFFFFFFFFFFFFFFFFFFFFFFFF'],
+    [
+      '0011:2233:4455:6677:8899:aabb:ccdd:eeff/24',
+      '00112233445566778899AABBCCDDEEFF/001122FFFFFFFFFFFFFFFFFFFFFFFFFF',
+    ],
     ['2001:db8::ff00:42:8329/24', '20010DB8000000000000FF0000428329/20010DFFFFFFFFFFFFFFFFFFFFFFFFFF'],
     ['::1/24', '00000000000000000000000000000001/000000FFFFFFFFFFFFFFFFFFFFFFFFFF'],
     ['2400:6500:FF00::36FB:1F80/122', '24006500FF0000000000000036FB1F80/24006500FF0000000000000036FB1FBF'],
@@ -55,7 +58,16 @@ describe('parseIp', () => {
     expect(parseIp('255.255.255.255')).toEqual({ v: 4, n: 0xffffffff });
     expect(parseIp('::1')).toEqual({ v: 6, hex: '00000000000000000000000000000001' });
     expect(parseIp('0:0:0:0:0:0:0:1')).toEqual(parseIp('::1'));
-    for (const bad of ['700.168.0.1', 'foo', '10.10.10.10.10', 'example.com', '1.2.3', '::ffff:1.2.3.4', 'dead:beef', '']) {
+    for (const bad of [
+      '700.168.0.1',
+      'foo',
+      '10.10.10.10.10',
+      'example.com',
+      '1.2.3',
+      '::ffff:1.2.3.4',
+      'dead:beef',
+      '',
+    ]) {
       expect(parseIp(bad), bad).toBeUndefined();
     }
   });

@@ -16,11 +16,15 @@ const reference = (rules: readonly { id: string; pattern: unknown }[], e: unknow
 describe('compiled matcher agrees with the reference evaluator', () => {
   it('for many rules in one matcher', () => {
     fc.assert(
-      fc.property(fc.array(pattern, { minLength: 1, maxLength: 12 }), fc.array(event, { minLength: 1, maxLength: 6 }), (patterns, events) => {
-        const rules = patterns.map((p, i) => ({ id: `r${i}`, pattern: p }));
-        const matcher = Matcher.build(rules);
-        for (const e of events) expect(matcher.match(e)).toEqual(reference(rules, e));
-      }),
+      fc.property(
+        fc.array(pattern, { minLength: 1, maxLength: 12 }),
+        fc.array(event, { minLength: 1, maxLength: 6 }),
+        (patterns, events) => {
+          const rules = patterns.map((p, i) => ({ id: `r${i}`, pattern: p }));
+          const matcher = Matcher.build(rules);
+          for (const e of events) expect(matcher.match(e)).toEqual(reference(rules, e));
+        },
+      ),
       { numRuns: 250 },
     );
   });
@@ -40,23 +44,27 @@ describe('compiled matcher agrees with the reference evaluator', () => {
       fc.tuple(fc.constant('delete' as const), fc.integer({ min: 0, max: 9 }), fc.constant(undefined)),
     );
     fc.assert(
-      fc.property(fc.array(change, { minLength: 1, maxLength: 30 }), fc.array(event, { minLength: 1, maxLength: 4 }), (changes, events) => {
-        const index = new RuleIndex();
-        const live = new Map<string, unknown>();
-        for (const [op, n, p] of changes) {
-          const id = `r${n}`;
-          if (op === 'set') {
-            index.set(id, p);
-            live.set(id, p);
-          } else {
-            index.delete(id);
-            live.delete(id);
+      fc.property(
+        fc.array(change, { minLength: 1, maxLength: 30 }),
+        fc.array(event, { minLength: 1, maxLength: 4 }),
+        (changes, events) => {
+          const index = new RuleIndex();
+          const live = new Map<string, unknown>();
+          for (const [op, n, p] of changes) {
+            const id = `r${n}`;
+            if (op === 'set') {
+              index.set(id, p);
+              live.set(id, p);
+            } else {
+              index.delete(id);
+              live.delete(id);
+            }
           }
-        }
-        expect(index.matcher.size).toBe(live.size);
-        const rules = [...live].map(([id, p]) => ({ id, pattern: p }));
-        for (const e of events) expect([...index.match(e)].sort()).toEqual(reference(rules, e).sort());
-      }),
+          expect(index.matcher.size).toBe(live.size);
+          const rules = [...live].map(([id, p]) => ({ id, pattern: p }));
+          for (const e of events) expect([...index.match(e)].sort()).toEqual(reference(rules, e).sort());
+        },
+      ),
       { numRuns: 150 },
     );
   });

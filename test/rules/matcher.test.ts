@@ -8,23 +8,44 @@ import { GITHUB_PUSH, RULER_EXAMPLE } from './conformance/aws-events.js';
 describe('Matcher', () => {
   it('routes an Eventhook envelope by source, type, data and headers', () => {
     const matcher = Matcher.build([
-      { id: 'main-push', pattern: { source: ['webhook:github'], type: ['push'], data: { ref: ['refs/heads/main'] } } },
+      {
+        id: 'main-push',
+        pattern: { source: ['webhook:github'], type: ['push'], data: { ref: ['refs/heads/main'] } },
+      },
       { id: 'ts-changes', pattern: { data: { commits: { added: [{ suffix: '.ts' }] } } } },
       { id: 'by-header', pattern: { headers: { 'x-github-event': [{ 'equals-ignore-case': 'PUSH' }] } } },
       { id: 'popular', pattern: { data: { repository: { stargazers_count: [{ numeric: ['>=', 100] }] } } } },
       { id: 'public', pattern: { data: { repository: { private: [false] } } } },
       { id: 'no-email', pattern: { data: { pusher: { email: [null] } } } },
-      { id: 'bob-feat', pattern: { data: { commits: { author: { name: ['Bob'] }, message: [{ prefix: 'feat' }] } } } },
-      { id: 'ann-feat', pattern: { data: { commits: { author: { name: ['Ann'] }, message: [{ prefix: 'feat' }] } } } },
+      {
+        id: 'bob-feat',
+        pattern: { data: { commits: { author: { name: ['Bob'] }, message: [{ prefix: 'feat' }] } } },
+      },
+      {
+        id: 'ann-feat',
+        pattern: { data: { commits: { author: { name: ['Ann'] }, message: [{ prefix: 'feat' }] } } },
+      },
       { id: 'stripe', pattern: { source: [{ prefix: 'webhook:stripe' }] } },
     ]);
     expect(matcher.size).toBe(9);
-    expect(matcher.match(GITHUB_PUSH)).toEqual(['main-push', 'ts-changes', 'by-header', 'no-email', 'bob-feat']);
+    expect(matcher.match(GITHUB_PUSH)).toEqual([
+      'main-push',
+      'ts-changes',
+      'by-header',
+      'no-email',
+      'bob-feat',
+    ]);
   });
 
   it('reports each matching rule once, however many branches and values match', () => {
     const matcher = Matcher.build([
-      { id: 'r', pattern: { $or: [{ source: ['aws.ec2'] }, { region: [{ prefix: 'us-' }] }], 'detail.state': ['running', { prefix: 'run' }] } },
+      {
+        id: 'r',
+        pattern: {
+          $or: [{ source: ['aws.ec2'] }, { region: [{ prefix: 'us-' }] }],
+          'detail.state': ['running', { prefix: 'run' }],
+        },
+      },
     ]);
     expect(matcher.match(RULER_EXAMPLE)).toEqual(['r']);
     expect(matcher.match({ ...RULER_EXAMPLE, resources: [RULER_EXAMPLE, RULER_EXAMPLE] })).toEqual(['r']);
@@ -49,7 +70,12 @@ describe('Matcher', () => {
       expect.unreachable();
     } catch (err) {
       expect(isEventhookError(err, 'EH_PATTERN_INVALID')).toBe(true);
-      if (isEventhookError(err)) expect(err.params).toEqual({ path: 'data.total[0].numeric[1]', reason: 'Value of > must be numeric', rule: 'broken' });
+      if (isEventhookError(err))
+        expect(err.params).toEqual({
+          path: 'data.total[0].numeric[1]',
+          reason: 'Value of > must be numeric',
+          rule: 'broken',
+        });
     }
   });
 
@@ -58,7 +84,8 @@ describe('Matcher', () => {
       { id: 'absent', pattern: { a: [{ exists: false }] } },
       { id: 'value', pattern: { a: [{ exists: true }] } },
     ]);
-    for (const event of ['a', 1, null, true, [], [1, 'a'], undefined]) expect(matcher.match(event)).toEqual(['absent']);
+    for (const event of ['a', 1, null, true, [], [1, 'a'], undefined])
+      expect(matcher.match(event)).toEqual(['absent']);
   });
 
   it('never reads fields that no pattern mentions', () => {
@@ -73,7 +100,9 @@ describe('Matcher', () => {
       });
     const data = guard({ total: 120, nested: guard({}, 'deep', 1) }, 'secret', 'x');
     const event = { source: 'app:shop', data, headers: guard({}, 'h', 'v') };
-    const matcher = Matcher.build([{ id: 'big', pattern: { source: ['app:shop'], data: { total: [{ numeric: ['>', 100] }] } } }]);
+    const matcher = Matcher.build([
+      { id: 'big', pattern: { source: ['app:shop'], data: { total: [{ numeric: ['>', 100] }] } } },
+    ]);
     expect(matcher.match(event)).toEqual(['big']);
     expect(reads).toEqual([]);
   });

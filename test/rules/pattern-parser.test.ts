@@ -5,7 +5,10 @@ import type { Branch } from '../../src/rules/pattern-types.js';
 
 /** A branch as "path=kinds" strings, order-independent, for readable expectations. */
 const shape = (b: Branch): string[] =>
-  [...b.conditions.map((c) => `${c.path}=${c.patterns.map((p) => p.kind).join('|')}`), ...b.absent.map((p) => `!${p}`)].sort();
+  [
+    ...b.conditions.map((c) => `${c.path}=${c.patterns.map((p) => p.kind).join('|')}`),
+    ...b.absent.map((p) => `!${p}`),
+  ].sort();
 
 const branches = (pattern: unknown): string[][] => parsePattern(pattern).branches.map(shape);
 
@@ -38,7 +41,10 @@ describe('parsePattern', () => {
         { kind: 'numeric', range: { lo: 1e6, loOpen: true, hi: 5e15, hiOpen: false } },
         { kind: 'cidr', range: { v: 4, lo: 0x0a000000, hi: 0x0affffff } },
       ],
-      [{ kind: 'exists' }, { kind: 'anything-but', exclude: { form: 'values', strings: ['x'], numbers: [] } }],
+      [
+        { kind: 'exists' },
+        { kind: 'anything-but', exclude: { form: 'values', strings: ['x'], numbers: [] } },
+      ],
     ]);
   });
 
@@ -60,7 +66,9 @@ describe('parsePattern', () => {
   });
 
   it('keeps the last value list when one branch names a field twice', () => {
-    expect(parsePattern({ a: ['x'], $or: [{ a: ['y'] }, { b: ['z'] }] }).branches.map((b) => b.conditions)).toEqual([
+    expect(
+      parsePattern({ a: ['x'], $or: [{ a: ['y'] }, { b: ['z'] }] }).branches.map((b) => b.conditions),
+    ).toEqual([
       [{ path: 'a', patterns: [{ kind: 'exact', value: 'y' }] }],
       [
         { path: 'a', patterns: [{ kind: 'exact', value: 'x' }] },
@@ -71,7 +79,10 @@ describe('parsePattern', () => {
 
   it('splits "absent or a value" into an absence branch and a value branch', () => {
     expect(branches({ a: [{ exists: false }] })).toEqual([['!a']]);
-    expect(branches({ a: [{ exists: false }, 'x'], b: ['y'] })).toEqual([['a=exact', 'b=exact'], ['!a', 'b=exact']]);
+    expect(branches({ a: [{ exists: false }, 'x'], b: ['y'] })).toEqual([
+      ['a=exact', 'b=exact'],
+      ['!a', 'b=exact'],
+    ]);
   });
 
   it('requires $or to be followed by an array', () => {
@@ -85,7 +96,9 @@ describe('parsePattern', () => {
     expect(() => parsePattern({ $or: alternatives(25, 'a'), b: { $or: alternatives(41, 'b') } })).toThrow(
       'Too many $or combinations',
     );
-    const tenOptional = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`f${i}`, [{ exists: false }, 'x']]));
+    const tenOptional = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`f${i}`, [{ exists: false }, 'x']]),
+    );
     expect(() => parsePattern(tenOptional)).toThrow('Too many combinations');
   });
 });

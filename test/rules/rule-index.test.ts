@@ -20,7 +20,7 @@ describe('RuleIndex', () => {
   });
 
   it('swaps the matcher on every change and leaves handed-out matchers as they were', () => {
-    const index = new RuleIndex([{ id: 'a', pattern: { type: ['x'] } }]);
+    const index = new RuleIndex<string>([{ id: 'a', pattern: { type: ['x'] } }]);
     const before = index.matcher;
     index.set('b', { type: ['x'] });
     index.delete('a');
@@ -31,9 +31,11 @@ describe('RuleIndex', () => {
   });
 
   it('rejects an invalid pattern and keeps the previous rule', () => {
-    const index = new RuleIndex([{ id: 'a', pattern: { type: ['x'] } }]);
+    const index = new RuleIndex<string>([{ id: 'a', pattern: { type: ['x'] } }]);
     const before = index.matcher;
-    expect(() => index.set('a', { type: [] })).toThrow('Invalid pattern at type: Empty arrays are not allowed');
+    expect(() => index.set('a', { type: [] })).toThrow(
+      'Invalid pattern at type: Empty arrays are not allowed',
+    );
     expect(index.matcher).toBe(before);
     expect(index.match({ type: 'x' })).toEqual(['a']);
   });

@@ -19,23 +19,33 @@ function parsed(raw: unknown): ValuePattern[] {
 }
 
 // Extra values that reach the families' corners: affixes of the vocabulary, other IPs, case variants.
-const probe = fc.oneof(leafValue, fc.constantFrom('x*y', 'xyzzy', 'Xy', 'ini', 'initial', '10.0.0.255', '::', 'A*B', '1.5'));
+const probe = fc.oneof(
+  leafValue,
+  fc.constantFrom('x*y', 'xyzzy', 'Xy', 'ini', 'initial', '10.0.0.255', '::', 'A*B', '1.5'),
+);
 
 describe('ValueMatcher', () => {
   it('agrees with the predicate for small and large pattern sets', () => {
     fc.assert(
-      fc.property(fc.array(valuePattern, { minLength: 1, maxLength: 40 }), fc.array(probe, { minLength: 1, maxLength: 10 }), (raws, values) => {
-        const patterns = raws.flatMap(parsed);
-        const matcher = new ValueMatcher<number>();
-        patterns.forEach((p, i) => matcher.add(p, i));
-        matcher.finish();
-        for (const v of values as LeafValue[]) {
-          const found: number[] = [];
-          matcher.collect(v, found);
-          const expected = patterns.flatMap((p, i) => (valueMatches(p, v) ? [i] : []));
-          expect([...new Set(found)].sort((a, b) => a - b), JSON.stringify(v)).toEqual(expected);
-        }
-      }),
+      fc.property(
+        fc.array(valuePattern, { minLength: 1, maxLength: 40 }),
+        fc.array(probe, { minLength: 1, maxLength: 10 }),
+        (raws, values) => {
+          const patterns = raws.flatMap(parsed);
+          const matcher = new ValueMatcher<number>();
+          patterns.forEach((p, i) => matcher.add(p, i));
+          matcher.finish();
+          for (const v of values as LeafValue[]) {
+            const found: number[] = [];
+            matcher.collect(v, found);
+            const expected = patterns.flatMap((p, i) => (valueMatches(p, v) ? [i] : []));
+            expect(
+              [...new Set(found)].sort((a, b) => a - b),
+              JSON.stringify(v),
+            ).toEqual(expected);
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });

@@ -7,22 +7,6 @@ import { EventhookError } from '../../core/errors.js';
 import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
 
-const EventIn = Type.Object(
-  {
-    type: Type.String({ minLength: 1, maxLength: 256, examples: ['order.created'] }),
-    source: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Becomes app:<source>; default app:default.' })),
-    subject: Type.Optional(Type.String({ maxLength: 1024 })),
-    data: Type.Optional(Type.Unknown()),
-    id: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Your id for the event: repeats are de-duplicated.' })),
-    specversion: Type.Optional(Type.String({ description: 'CloudEvents: 1.0' })),
-    datacontenttype: Type.Optional(Type.String()),
-    time: Type.Optional(Type.String({ description: 'Ignored: the envelope time is when Eventhook received the event.' })),
-    correlationid: Type.Optional(Type.String({ maxLength: 256 })),
-    traceparent: Type.Optional(Type.String({ maxLength: 256 })),
-  },
-  { additionalProperties: true, description: 'One event (plain or CloudEvents structured mode). Other CloudEvents extension attributes are ignored.' },
-);
-const PublishIn = Type.Union([EventIn, Type.Array(EventIn, { minItems: 1, maxItems: 100 })]);
 const Outcome = Type.Object({ eventId: Type.String(), duplicate: Type.Boolean() });
 const PublishOut = Type.Union([Outcome, Type.Object({ items: Type.Array(Outcome) })]);
 
@@ -47,7 +31,10 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
         tags: ['events'],
         summary: 'Publish one event or a batch (JSON or CloudEvents); committed before the answer',
         params: Type.Object({ org: Type.String() }),
-        body: Type.Unknown({ description: 'An event, an array of events, or CloudEvents in structured, batch or binary mode.' }),
+        body: Type.Unknown({
+          description:
+            'An event {type, source?, subject?, data?, id?, correlationid?, traceparent?}, an array of up to 100, or CloudEvents in structured, batch or binary mode.',
+        }),
         response: { 200: PublishOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },

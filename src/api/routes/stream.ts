@@ -1,13 +1,14 @@
 // GET /stream: Server-Sent Events of the org's events (and action updates), optionally filtered by an EventBridge
 // pattern over the envelope. Each SSE `id` is the event id, so a client reconnecting with Last-Event-ID first
 // receives what it missed (up to the last 200 events).
+import type { ServerResponse } from 'node:http';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Bus } from '../../bus/port.js';
 import { EventhookError } from '../../core/errors.js';
 import type { EventId } from '../../core/ids.js';
 import { toEnvelope, type EventAnnouncement } from '../../events/publisher.js';
 import type { EventQueries } from '../../events/event-queries.js';
-import { matchesPattern, validatePattern } from '../../rules/index.js';
+import { Matcher } from '../../rules/index.js';
 import type { EventRecord } from '../../store/records.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
 
@@ -21,7 +22,7 @@ const StreamQuery = Type.Object({
 
 export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQueries }> = async (app, { bus, queries }) => {
   // Open streams never finish by themselves: end them when the server closes, or close() would wait forever.
-  const open = new Set<import('node:http').ServerResponse>();
+  const open = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
     for (const r of open) r.end();
   });
@@ -46,9 +47,10 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
         } catch (err) {
           throw new EventhookError('EH_PATTERN_INVALID', { path: 'pattern', reason: `not JSON: ${(err as Error).message}` });
         }
-        validatePattern(pattern);
       }
-      const visible = (e: EventRecord) => pattern === undefined || matchesPattern(pattern, toEnvelope(e));
+      // Compiled once per connection (this also validates it), then matched against every event.
+      const matcher = pattern === undefined ? null : Matcher.build([{ id: 'stream', pattern }]);
+      const visible = (e: EventRecord) => matcher === null || matcher.match(toEnvelope(e)).length > 0;
       const raw = reply.hijack().raw;
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',

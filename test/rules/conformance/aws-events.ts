@@ -45,7 +45,11 @@ export const MACIE_ALERT = {
     name: 'Scanning bucket policies',
     tags: ['Custom_Alert', 'Insider'],
     'risk-score': 80,
-    trigger: { 'rule-arn': 'arn:aws:macie:us-east-1:123456789012:trigger/trigger_id', 'alert-type': 'basic', risk: 8 },
+    trigger: {
+      'rule-arn': 'arn:aws:macie:us-east-1:123456789012:trigger/trigger_id',
+      'alert-type': 'basic',
+      risk: 8,
+    },
   },
 };
 

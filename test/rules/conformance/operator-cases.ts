@@ -7,13 +7,21 @@ export const ANYTHING_BUT_CASES: readonly MatchCase[] = [
   {
     name: 'anything-but a string',
     pattern: { detail: { state: [{ 'anything-but': 'initializing' }] } },
-    matches: [{ detail: { state: 'running' } }, { detail: { state: 'Initializing' } }, { detail: { state: 5 } }],
+    matches: [
+      { detail: { state: 'running' } },
+      { detail: { state: 'Initializing' } },
+      { detail: { state: 5 } },
+    ],
     misses: [{ detail: { state: 'initializing' } }, { detail: {} }, {}],
   },
   {
     name: 'anything-but a number',
     pattern: { detail: { 'x-limit': [{ 'anything-but': 123 }] } },
-    matches: [{ detail: { 'x-limit': 124 } }, { detail: { 'x-limit': '123' } }, { detail: { 'x-limit': 123.5 } }],
+    matches: [
+      { detail: { 'x-limit': 124 } },
+      { detail: { 'x-limit': '123' } },
+      { detail: { 'x-limit': 123.5 } },
+    ],
     misses: [{ detail: { 'x-limit': 123 } }, { detail: { 'x-limit': 1.23e2 } }],
   },
   {
@@ -25,8 +33,16 @@ export const ANYTHING_BUT_CASES: readonly MatchCase[] = [
   {
     name: 'anything-but a list of numbers',
     pattern: { detail: { 'x-limit': [{ 'anything-but': [100, 200, 300] }] } },
-    matches: [{ detail: { 'x-limit': 101 } }, { detail: { 'x-limit': 100.1 } }, { detail: { 'x-limit': [100, 50] } }],
-    misses: [{ detail: { 'x-limit': 100 } }, { detail: { 'x-limit': [100, 200] } }, { detail: { 'x-limit': [] } }],
+    matches: [
+      { detail: { 'x-limit': 101 } },
+      { detail: { 'x-limit': 100.1 } },
+      { detail: { 'x-limit': [100, 50] } },
+    ],
+    misses: [
+      { detail: { 'x-limit': 100 } },
+      { detail: { 'x-limit': [100, 200] } },
+      { detail: { 'x-limit': [] } },
+    ],
   },
   {
     name: 'anything-but prefix (the state does not start with init)',
@@ -114,7 +130,13 @@ export const EXISTS_CASES: readonly MatchCase[] = [
   {
     name: 'exists false: absent field, missing intermediate keys, or not a leaf',
     pattern: { detail: { 'c-count': [{ exists: false }] } },
-    matches: [EC2_STATE_CHANGE, { detail: { 'c-count': { c1: 100 } } }, {}, { detail: 'x' }, { detail: { 'c-count': [] } }],
+    matches: [
+      EC2_STATE_CHANGE,
+      { detail: { 'c-count': { c1: 100 } } },
+      {},
+      { detail: 'x' },
+      { detail: { 'c-count': [] } },
+    ],
     misses: [RULER_EXAMPLE, { detail: { 'c-count': null } }, { detail: { 'c-count': '' } }],
   },
   {
@@ -182,7 +204,10 @@ export const OR_CASES: readonly MatchCase[] = [
       source: ['aws.cloudwatch'],
       $or: [{ metricName: ['CPUUtilization', 'ReadLatency'] }, { namespace: ['AWS/EC2', 'AWS/ES'] }],
     },
-    matches: [{ source: 'aws.cloudwatch', namespace: 'AWS/ES' }, { source: 'aws.cloudwatch', metricName: 'ReadLatency' }],
+    matches: [
+      { source: 'aws.cloudwatch', namespace: 'AWS/ES' },
+      { source: 'aws.cloudwatch', metricName: 'ReadLatency' },
+    ],
     misses: [{ source: 'aws.ec2', namespace: 'AWS/ES' }, { source: 'aws.cloudwatch' }],
   },
   {
@@ -203,7 +228,11 @@ export const OR_CASES: readonly MatchCase[] = [
       source: ['aws.cloudwatch'],
       $or: [
         { metricName: ['CPUUtilization'] },
-        { metricType: ['MetricType'], namespace: ['AWS/EC2'], $or: [{ metricId: [1234] }, { spaceId: [1000] }] },
+        {
+          metricType: ['MetricType'],
+          namespace: ['AWS/EC2'],
+          $or: [{ metricId: [1234] }, { spaceId: [1000] }],
+        },
         { scope: ['Service'] },
       ],
     },

@@ -24,7 +24,11 @@ export const STRING_CASES: readonly MatchCase[] = [
   {
     name: 'prefix with equals-ignore-case',
     pattern: { detail: { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] } },
-    matches: [{ detail: { service: 'EventBridge' } }, { detail: { service: 'EVENTBRIDGE' } }, { detail: { service: 'eventb' } }],
+    matches: [
+      { detail: { service: 'EventBridge' } },
+      { detail: { service: 'EVENTBRIDGE' } },
+      { detail: { service: 'eventb' } },
+    ],
     misses: [{ detail: { service: 'Event' } }, { detail: { service: 'SQS' } }],
   },
   {
@@ -36,7 +40,11 @@ export const STRING_CASES: readonly MatchCase[] = [
   {
     name: 'suffix with equals-ignore-case',
     pattern: { detail: { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] } },
-    matches: [{ detail: { FileName: 'image.png' } }, { detail: { FileName: 'IMAGE.PNG' } }, { detail: { FileName: 'a.Png' } }],
+    matches: [
+      { detail: { FileName: 'image.png' } },
+      { detail: { FileName: 'IMAGE.PNG' } },
+      { detail: { FileName: 'a.Png' } },
+    ],
     misses: [{ detail: { FileName: 'image.jpg' } }],
   },
   {

@@ -28,7 +28,11 @@ export const VALUE_CASES: readonly MatchCase[] = [
     name: 'strings match character by character, without case folding',
     pattern: { detail: { state: ['terminated'] } },
     matches: [{ detail: { state: 'terminated' } }],
-    misses: [{ detail: { state: 'Terminated' } }, { detail: { state: 'terminated ' } }, { detail: { state: 'TERMINATED' } }],
+    misses: [
+      { detail: { state: 'Terminated' } },
+      { detail: { state: 'terminated ' } },
+      { detail: { state: 'TERMINATED' } },
+    ],
   },
   {
     name: 'numbers match numbers (the Macie risk scores)',
@@ -70,7 +74,12 @@ export const VALUE_CASES: readonly MatchCase[] = [
     name: 'null matches a null value (responseElements)',
     pattern: { detail: { responseElements: [null] } },
     matches: [AUTOSCALING_LAUNCH],
-    misses: [{ detail: {} }, { detail: { responseElements: '' } }, { detail: { responseElements: 'null' } }, {}],
+    misses: [
+      { detail: {} },
+      { detail: { responseElements: '' } },
+      { detail: { responseElements: 'null' } },
+      {},
+    ],
   },
   {
     name: 'an empty string matches an empty string (eventVersion), not null',
@@ -132,7 +141,14 @@ export const VALUE_CASES: readonly MatchCase[] = [
   {
     name: 'fields from different elements of one array never combine (array consistency)',
     pattern: { employees: { firstName: ['Anna'], lastName: ['Jones'] } },
-    matches: [{ employees: [{ firstName: 'John', lastName: 'Doe' }, { firstName: 'Anna', lastName: 'Jones' }] }],
+    matches: [
+      {
+        employees: [
+          { firstName: 'John', lastName: 'Doe' },
+          { firstName: 'Anna', lastName: 'Jones' },
+        ],
+      },
+    ],
     misses: [
       {
         employees: [
@@ -147,7 +163,10 @@ export const VALUE_CASES: readonly MatchCase[] = [
     name: 'array consistency holds through nested arrays',
     pattern: { u: { t: { k: ['color'], v: ['blue'] } } },
     matches: [{ u: [{ t: [{ k: 'color', v: 'blue' }] }] }],
-    misses: [{ u: [{ t: [{ k: 'color' }, { v: 'blue' }] }] }, { u: [{ t: [{ k: 'color' }] }, { t: [{ v: 'blue' }] }] }],
+    misses: [
+      { u: [{ t: [{ k: 'color' }, { v: 'blue' }] }] },
+      { u: [{ t: [{ k: 'color' }] }, { t: [{ v: 'blue' }] }] },
+    ],
   },
   {
     name: 'fields outside the array combine with any element',
@@ -164,7 +183,11 @@ export const VALUE_CASES: readonly MatchCase[] = [
   {
     name: 'dotted keys in the event are the same field as nesting',
     pattern: { detail: { state: { status: ['running'] } } },
-    matches: [{ detail: { state: { status: 'running' } } }, { detail: { 'state.status': 'running' } }, { 'detail.state.status': 'running' }],
+    matches: [
+      { detail: { state: { status: 'running' } } },
+      { detail: { 'state.status': 'running' } },
+      { 'detail.state.status': 'running' },
+    ],
     misses: [{ detail: { state: 'running' } }],
   },
   {
