@@ -129,7 +129,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
   );
 
-  // Routing and actions.
+  // Routing and actions. An endpoint may use half the worker's slots, so a slow one cannot hold them all.
+  const deliveryGate = new DeliveryGate(store, new EndpointLimiters(clock), clock, Math.max(1, Math.floor(config.actionConcurrency / 2)));
   const router = new Router(
     store,
     ruleCache,
@@ -153,7 +154,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     event_bus: new EventBusTargetHandler(store, publisher, clock),
     webhook: new WebhookTargetHandler(
       liveEndpoints,
-      new DeliveryGate(store, new EndpointLimiters(clock), clock, Math.max(1, Math.floor(config.actionConcurrency / 2))),
+      deliveryGate,
       new AuthenticatedSender(httpSender, clock),
       new EndpointStateKeeper(store, liveEndpoints, publisher, clock, logger),
       clock,
@@ -161,7 +162,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ),
   };
   let actionLoop: WorkLoop | undefined = undefined;
-  const actions = new ActionWorker(store, bus, handlers, transforms, clock, { concurrency: config.actionConcurrency, leaseMs: config.leaseMs }, logger, undefined, () => actionLoop?.kick());
+  const actions = new ActionWorker(store, bus, handlers, transforms, clock, { concurrency: config.actionConcurrency, leaseMs: config.leaseMs, endpointCap: (org, endpoint) => deliveryGate.capFor(org, endpoint) }, logger, undefined, () => actionLoop?.kick());
   actionLoop = new WorkLoop(() => actions.claimAndStart(), config.sweepIntervalMs, (err) => logger.error({ err }, 'action pass failed'), () => clock.now());
   const routerLoop = new WorkLoop(
     async () => {

@@ -39,24 +39,36 @@ export class DeliveryGate {
   private readonly rateSlots = new Map<string, number>();
   /** Per endpoint: actions sent to wait for a free slot, woken one by one as slots free. */
   private readonly slotWaiters = new Map<string, number>();
+  /** maxConcurrency of the endpoints seen so far, for capFor. */
+  private readonly caps = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
     private readonly limiters: EndpointLimiters,
     private readonly clock: Clock,
+    /**
+     * Deliveries one endpoint may have in flight in this process when it sets no lower maxConcurrency: a share of
+     * the worker's slots, so one slow endpoint cannot hold them all while others wait.
+     */
+    private readonly fairShare: number = Infinity,
   ) {}
 
   /** Throws TargetDeferral when the delivery must wait. */
   async enter(endpoint: LiveEndpoint, action: ActionRecord, envelope: Envelope): Promise<GatePass> {
     const record = endpoint.record;
-    if (record.status === 'paused') throw new TargetDeferral(WAIT.paused, null);
-    if (record.status === 'disabled') throw new TargetDeferral(WAIT.disabled, null);
+    if (record.status !== 'active') {
+      const reason = record.status === 'paused' ? WAIT.paused : WAIT.disabled;
+      throw new TargetDeferral(reason, null, () => this.recheckStatus(endpoint));
+    }
     const lane = record.ordering === 'fifo' ? await this.checkLane(endpoint, action, envelope) : undefined;
     const now = this.clock.now();
+    const maxConcurrency = Math.min(record.maxConcurrency ?? Infinity, this.fairShare);
     const limiter = this.limiters.for(record.id, {
       ...(record.rateLimit !== null ? { rateLimit: record.rateLimit } : {}),
-      ...(record.maxConcurrency !== null ? { maxConcurrency: record.maxConcurrency } : {}),
+      ...(Number.isFinite(maxConcurrency) ? { maxConcurrency } : {}),
     });
+    if (this.caps.size >= 10_000) this.caps.clear();
+    this.caps.set(`${record.org}\n${record.slug}`, maxConcurrency);
     const slot = limiter.tryStart();
     if (!slot.ok) {
       if (slot.reason === 'rate_limited') {
@@ -65,26 +77,76 @@ export class DeliveryGate {
         throw new TargetDeferral(WAIT.rateLimited, until);
       }
       this.slotWaiters.set(record.id, (this.slotWaiters.get(record.id) ?? 0) + 1);
-      throw new TargetDeferral(WAIT.concurrency, now + CONCURRENCY_RECHECK_MS);
+      // A slot may have freed (and found nobody waiting yet) while this action was being put to wait.
+      const recheck = async () => {
+        if (limiter.inFlight < maxConcurrency) await this.wakeSlotWaiter(endpoint);
+      };
+      throw new TargetDeferral(WAIT.concurrency, now + CONCURRENCY_RECHECK_MS, recheck);
     }
     const permit = endpoint.breaker.permit();
     if (!permit.allowed) {
       slot.release();
       if (permit.retryAt === null) throw new TargetDeferral(WAIT.disabled, now + STALE_BREAKER_MS);
-      throw new TargetDeferral(WAIT.circuitOpen, permit.retryAt);
+      throw new TargetDeferral(WAIT.circuitOpen, permit.retryAt, () => this.recheckCircuit(endpoint));
     }
     return { release: () => this.release(endpoint, slot.release), lane };
   }
 
+  /**
+   * Deliveries of one endpoint this process runs at once: its maxConcurrency (once seen) within the fair share.
+   * The action worker claims no more than this, so the limiter below rarely has to turn one away.
+   */
+  capFor(org: string, endpoint: string): number {
+    return Math.min(this.caps.get(`${org}\n${endpoint}`) ?? Infinity, this.fairShare);
+  }
+
   private release(endpoint: LiveEndpoint, releaseSlot: () => void): void {
     releaseSlot();
+    if ((this.slotWaiters.get(endpoint.record.id) ?? 0) > 0)
+      void this.wakeSlotWaiter(endpoint).catch(() => {});
+  }
+
+  /** Wakes the oldest action waiting for a slot; counted off only when one was found (it may still be on its way). */
+  private async wakeSlotWaiter(endpoint: LiveEndpoint): Promise<void> {
     const id = endpoint.record.id;
-    const waiters = this.slotWaiters.get(id) ?? 0;
-    if (waiters === 0) return;
-    if (waiters === 1) this.slotWaiters.delete(id);
-    else this.slotWaiters.set(id, waiters - 1);
     const { org, slug } = endpoint.record;
-    void this.store.actions.wakeWaiting(org, slug, this.clock.now(), { reasons: [WAIT.concurrency], limit: 1 }).catch(() => {});
+    const woken = await this.store.actions.wakeWaiting(org, slug, this.clock.now(), {
+      reasons: [WAIT.concurrency],
+      limit: 1,
+    });
+    const left = (this.slotWaiters.get(id) ?? 0) - woken;
+    if (left > 0) this.slotWaiters.set(id, left);
+    else this.slotWaiters.delete(id);
+  }
+
+  private async wake(
+    endpoint: LiveEndpoint,
+    reason: string,
+    at: number,
+    opts: { orderingKey?: string; limit?: number } = {},
+  ): Promise<void> {
+    await this.store.actions.wakeWaiting(endpoint.record.org, endpoint.record.slug, at, {
+      reasons: [reason],
+      ...opts,
+    });
+  }
+
+  /** The endpoint may have been enabled (here or in another process) while this action was being parked. */
+  private async recheckStatus(endpoint: LiveEndpoint): Promise<void> {
+    const fresh = await this.store.endpoints.get(endpoint.record.org, endpoint.record.slug);
+    if (fresh && fresh.status !== 'active') return;
+    const { org, slug } = endpoint.record;
+    await this.store.actions.wakeWaiting(org, slug, this.clock.now(), {
+      reasons: [WAIT.paused, WAIT.disabled],
+    });
+  }
+
+  /** The probe may have ended while this action was being parked: follow the breaker's current state. */
+  private async recheckCircuit(endpoint: LiveEndpoint): Promise<void> {
+    const state = endpoint.breaker.state;
+    if (state.status === 'closed') await this.wake(endpoint, WAIT.circuitOpen, this.clock.now());
+    else if (state.status === 'open' && state.openUntil !== null)
+      await this.wake(endpoint, WAIT.circuitOpen, state.openUntil);
   }
 
   /** The action's lane, after making sure nothing older in it is unfinished (else it waits). */
@@ -98,8 +160,18 @@ export class DeliveryGate {
     let until: number;
     if (blocker.orderingKey === null) until = now + ORDERING_UNKNOWN_MS;
     else if (blocker.status === 'in_flight') until = now + ORDERING_SHORT_MS;
-    else until = Math.min(now + ORDERING_LONG_MS, Math.max(now, blocker.nextAttemptAt ?? Infinity) + ORDERING_SHORT_MS);
-    throw new TargetDeferral(WAIT.ordering, until);
+    else
+      until = Math.min(
+        now + ORDERING_LONG_MS,
+        Math.max(now, blocker.nextAttemptAt ?? Infinity) + ORDERING_SHORT_MS,
+      );
+    // The message ahead may have finished (and found nothing to wake) while this one was being parked.
+    const recheck = async () => {
+      if ((await this.store.actions.orderingBlocker(org, slug, action.id, lane)) === undefined) {
+        await this.wake(endpoint, WAIT.ordering, this.clock.now(), { orderingKey: lane, limit: 1 });
+      }
+    };
+    throw new TargetDeferral(WAIT.ordering, until, recheck);
   }
 }
 

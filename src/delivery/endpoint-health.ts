@@ -26,7 +26,11 @@ export interface EndpointHealth {
   queue: { pending: number; inFlight: number; failed: number; dead: number; depth: number };
 }
 
-export async function endpointHealth(store: Store, endpoint: EndpointRecord, now: number): Promise<EndpointHealth> {
+export async function endpointHealth(
+  store: Store,
+  endpoint: EndpointRecord,
+  now: number,
+): Promise<EndpointHealth> {
   const [samples, counts] = await Promise.all([
     store.attempts.recentForEndpoint(endpoint.org, endpoint.slug, now - HEALTH_WINDOW_MS, SAMPLE),
     store.actions.countByStatus(endpoint.org, { endpoint: endpoint.slug }),
@@ -45,7 +49,11 @@ export async function endpointHealth(store: Store, endpoint: EndpointRecord, now
     latencyMs:
       latencies.length === 0
         ? null
-        : { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99) },
+        : {
+            p50: percentile(latencies, 0.5),
+            p90: percentile(latencies, 0.9),
+            p99: percentile(latencies, 0.99),
+          },
     queue: {
       pending: counts.pending,
       inFlight: counts.in_flight,

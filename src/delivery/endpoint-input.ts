@@ -1,6 +1,6 @@
 // What a user may set on an endpoint, and the checks that make a saved endpoint one that can deliver: URL (and,
 // for IP literals, the SSRF policy), headers, limits, ordering and the retry policy, each error located.
-import { EventhookError, invalid, isEventhookError, type FieldIssue } from '../core/index.js';
+import { invalid, isEventhookError, type EventhookError, type FieldIssue } from '../core/index.js';
 import { parseDelay } from '../routing/retry-delay.js';
 import type { EndpointRecord, EndpointStatus } from '../store/records.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
@@ -46,7 +46,8 @@ const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function checkEndpointUrl(url: string, policy: AddressPolicy): string {
   const parsed = URL.canParse(url) ? new URL(url) : undefined;
   if (parsed === undefined) throw bad('/url', 'is not a valid URL');
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw bad('/url', 'must be an http or https URL');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw bad('/url', 'must be an http or https URL');
   if (parsed.username !== '' || parsed.password !== '') {
     throw bad('/url', 'must not carry credentials; use auth: {type: "basic"}');
   }
@@ -54,7 +55,10 @@ export function checkEndpointUrl(url: string, policy: AddressPolicy): string {
   if (/^[\d.]+$/.test(host) || host.includes(':')) {
     const verdict = policy.check(host);
     if (!verdict.ok) {
-      throw bad('/url', `${host} is ${verdict.reason}; deliveries there are refused (see EVENTHOOK_OUTBOUND_ALLOW)`);
+      throw bad(
+        '/url',
+        `${host} is ${verdict.reason}; deliveries there are refused (see EVENTHOOK_OUTBOUND_ALLOW)`,
+      );
     }
   }
   return url;
@@ -69,7 +73,11 @@ export function checkHeaders(headers: Record<string, string> | undefined): Recor
     const lower = name.toLowerCase();
     const path = `/headers/${name}`;
     if (!TOKEN_RE.test(name)) issues.push({ path, message: 'is not a valid header name' });
-    else if (RESERVED_REQUEST_HEADERS.has(lower) || SIGNATURE_HEADER_RE.test(lower) || lower === 'content-type') {
+    else if (
+      RESERVED_REQUEST_HEADERS.has(lower) ||
+      SIGNATURE_HEADER_RE.test(lower) ||
+      lower === 'content-type'
+    ) {
       issues.push({ path, message: `${name} is set by Eventhook itself` });
     } else if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
       issues.push({ path, message: 'must be a string without CR, LF or NUL' });
@@ -91,11 +99,18 @@ export function checkAuth(input: unknown): EndpointAuth {
 
 export function checkLimits(input: Pick<EndpointInput, 'timeoutMs' | 'rateLimit' | 'maxConcurrency'>): void {
   const { timeoutMs, rateLimit, maxConcurrency } = input;
-  if (timeoutMs !== undefined && !(Number.isInteger(timeoutMs) && timeoutMs >= 100 && timeoutMs <= MAX_ENDPOINT_TIMEOUT_MS)) {
+  if (
+    timeoutMs !== undefined &&
+    !(Number.isInteger(timeoutMs) && timeoutMs >= 100 && timeoutMs <= MAX_ENDPOINT_TIMEOUT_MS)
+  ) {
     throw bad('/timeoutMs', `must be an integer from 100 to ${MAX_ENDPOINT_TIMEOUT_MS}`);
   }
-  if (rateLimit != null && !(rateLimit > 0 && rateLimit <= 100_000)) throw bad('/rateLimit', 'must be above 0 and at most 100000 per second');
-  if (maxConcurrency != null && !(Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && maxConcurrency <= 10_000)) {
+  if (rateLimit != null && !(rateLimit > 0 && rateLimit <= 100_000))
+    throw bad('/rateLimit', 'must be above 0 and at most 100000 per second');
+  if (
+    maxConcurrency != null &&
+    !(Number.isInteger(maxConcurrency) && maxConcurrency >= 1 && maxConcurrency <= 10_000)
+  ) {
     throw bad('/maxConcurrency', 'must be an integer from 1 to 10000');
   }
 }
@@ -108,7 +123,10 @@ export function checkOrdering(ordering: 'none' | 'fifo', orderingKey: string | n
 }
 
 /** The retry policy as stored: delays in ms (checked like any delivery schedule) and the attempt budget. */
-export function retryFromPolicy(policy: RetryPolicy | null | undefined, path = '/retry'): EndpointRecord['retry'] {
+export function retryFromPolicy(
+  policy: RetryPolicy | null | undefined,
+  path = '/retry',
+): EndpointRecord['retry'] {
   if (policy == null) return null;
   const out: NonNullable<EndpointRecord['retry']> = {};
   if (policy.schedule !== undefined) {
@@ -122,7 +140,11 @@ export function retryFromPolicy(policy: RetryPolicy | null | undefined, path = '
     try {
       out.delaysMs = [...parseRetrySchedule({ delaysMs }, path).delaysMs];
     } catch (err) {
-      if (isEventhookError(err) && err.issues) throw invalid(err.issues.map((i) => ({ ...i, path: i.path.replace('/delaysMs', '/schedule') })), 'EH_ENDPOINT_INVALID');
+      if (isEventhookError(err) && err.issues)
+        throw invalid(
+          err.issues.map((i) => ({ ...i, path: i.path.replace('/delaysMs', '/schedule') })),
+          'EH_ENDPOINT_INVALID',
+        );
       throw err;
     }
   }

@@ -52,7 +52,9 @@ export class EndpointService {
     checkLimits(input);
     checkOrdering(ordering, orderingKey);
     if ((input.secrets?.length ?? 0) > MAX_ENDPOINT_SECRETS) {
-      throw new EventhookError('EH_ENDPOINT_INVALID', { message: `/secrets: at most ${MAX_ENDPOINT_SECRETS} secrets` });
+      throw new EventhookError('EH_ENDPOINT_INVALID', {
+        message: `/secrets: at most ${MAX_ENDPOINT_SECRETS} secrets`,
+      });
     }
     const given = (input.secrets ?? []).map((s, i) => {
       parseEndpointSecret(s, `/secrets/${i}`);
@@ -145,7 +147,13 @@ export class EndpointService {
   async enable(org: string, slug: string): Promise<EndpointRecord> {
     const current = await this.get(org, slug);
     const now = this.clock.now();
-    const next: EndpointRecord = { ...current, status: 'active', disabledReason: null, breaker: null, updatedAt: now };
+    const next: EndpointRecord = {
+      ...current,
+      status: 'active',
+      disabledReason: null,
+      breaker: null,
+      updatedAt: now,
+    };
     await this.saveAndWake(next, now);
     return next;
   }
@@ -154,7 +162,11 @@ export class EndpointService {
    * Adds a secret (given, or generated: whsec_ unless `kind` says ed25519); every current secret keeps signing
    * until `graceMs` from now (default 24 h), so receivers can switch without rejecting a delivery.
    */
-  async rotateSecret(org: string, slug: string, opts: { secret?: string; graceMs?: number; kind?: SecretKind }): Promise<Created> {
+  async rotateSecret(
+    org: string,
+    slug: string,
+    opts: { secret?: string; graceMs?: number; kind?: SecretKind },
+  ): Promise<Created> {
     const current = await this.get(org, slug);
     const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
     const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
@@ -164,7 +176,9 @@ export class EndpointService {
     }));
     const rotated = rotateSecrets(plain, this.clock, opts);
     if (rotated.secrets.length > MAX_ENDPOINT_SECRETS) {
-      throw new EventhookError('EH_ENDPOINT_INVALID', { message: `/secret: at most ${MAX_ENDPOINT_SECRETS} secrets may sign at once` });
+      throw new EventhookError('EH_ENDPOINT_INVALID', {
+        message: `/secret: at most ${MAX_ENDPOINT_SECRETS} secrets may sign at once`,
+      });
     }
     const now = this.clock.now();
     const secrets = rotated.secrets.map((s) => {

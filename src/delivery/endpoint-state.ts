@@ -1,11 +1,10 @@
 // Feeds attempt outcomes to an endpoint's circuit breaker and acts on what changes: the state is saved, an opened
 // or closed circuit moves the deliveries waiting for it, and a disabled endpoint is marked so and announced
 // (endpoint.disabled) — once, in the same transaction as the status change.
-import type { Clock } from '../core/index.js';
-import { EventPublisher, stageEvents } from '../events/publisher.js';
+import type { Clock, JsonValue } from '../core/index.js';
+import { stageEvents, type EventPublisher } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
-import type { JsonValue } from '../core/index.js';
 import type { BreakerTransition } from './circuit-breaker.js';
 import { WAIT } from './delivery-gate.js';
 import { endpointDisabledEvent } from './delivery-events.js';
@@ -26,17 +25,28 @@ export class EndpointStateKeeper {
   ) {}
 
   /** Records one attempt's outcome against the endpoint; `cause` is the event whose delivery it was. */
-  async afterAttempt(endpoint: LiveEndpoint, outcome: DeliveryOutcome, cause: EventRecord): Promise<BreakerTransition | undefined> {
+  async afterAttempt(
+    endpoint: LiveEndpoint,
+    outcome: DeliveryOutcome,
+    cause: EventRecord,
+  ): Promise<BreakerTransition | undefined> {
     try {
       return await this.apply(endpoint, outcome, cause);
     } catch (err) {
       // The delivery itself is settled either way; a lost breaker update only delays a pause or a resume.
-      this.log.warn({ err, org: endpoint.record.org, endpoint: endpoint.record.slug }, 'endpoint state update failed');
+      this.log.warn(
+        { err, org: endpoint.record.org, endpoint: endpoint.record.slug },
+        'endpoint state update failed',
+      );
       return undefined;
     }
   }
 
-  private async apply(endpoint: LiveEndpoint, outcome: DeliveryOutcome, cause: EventRecord): Promise<BreakerTransition | undefined> {
+  private async apply(
+    endpoint: LiveEndpoint,
+    outcome: DeliveryOutcome,
+    cause: EventRecord,
+  ): Promise<BreakerTransition | undefined> {
     const before = JSON.stringify(endpoint.breaker.state);
     const transition = endpoint.breaker.record(outcome);
     const state = endpoint.breaker.state as unknown as JsonValue;
@@ -47,9 +57,12 @@ export class EndpointStateKeeper {
       return transition;
     }
     // The hot path (a success on a healthy endpoint) writes nothing.
-    if (JSON.stringify(state) !== before) await this.store.endpoints.setState(endpoint.record.id, { breaker: state }, now);
-    if (transition?.kind === 'closed') await this.store.actions.wakeWaiting(org, slug, now, { reasons: [WAIT.circuitOpen] });
-    if (transition?.kind === 'opened') await this.store.actions.wakeWaiting(org, slug, transition.until, { reasons: [WAIT.circuitOpen] });
+    if (JSON.stringify(state) !== before)
+      await this.store.endpoints.setState(endpoint.record.id, { breaker: state }, now);
+    if (transition?.kind === 'closed')
+      await this.store.actions.wakeWaiting(org, slug, now, { reasons: [WAIT.circuitOpen] });
+    if (transition?.kind === 'opened')
+      await this.store.actions.wakeWaiting(org, slug, transition.until, { reasons: [WAIT.circuitOpen] });
     return transition;
   }
 
@@ -65,11 +78,15 @@ export class EndpointStateKeeper {
     const detail =
       reason === 'gone'
         ? 'the endpoint answered 410 Gone'
-        : `every delivery failed since ${new Date((endpoint.breaker.state.failingSince ?? now)).toISOString()}` +
+        : `every delivery failed since ${new Date(endpoint.breaker.state.failingSince ?? now).toISOString()}` +
           (outcome.kind === 'retry' ? ` (last: ${outcome.reason})` : '');
     const event: NewEvent = endpointDisabledEvent({ endpoint: record, reason, detail, cause, now });
     const changed = await this.store.transaction(async (tx) => {
-      const done = await tx.endpoints.setState(record.id, { breaker, status: 'disabled', disabledReason: detail }, now);
+      const done = await tx.endpoints.setState(
+        record.id,
+        { breaker, status: 'disabled', disabledReason: detail },
+        now,
+      );
       if (done) await stageEvents(tx, [event]);
       return done;
     });

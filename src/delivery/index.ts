@@ -1,4 +1,5 @@
-// Outbound delivery building blocks: signing, secrets, retry policy, circuit breaker, SSRF policy, sender, auth, limits.
+// Outbound delivery: the building blocks (signing, secrets, retry policy, circuit breaker, SSRF policy, sender, auth,
+// limits) and the services built on them (endpoints, their health, the delivery gate, endpoint state, messages).
 export * from './signing.js';
 export * from './endpoint-secrets.js';
 export * from './send-result.js';
@@ -11,3 +12,12 @@ export * from './endpoint-auth.js';
 export * from './oauth2-token-cache.js';
 export * from './authenticated-sender.js';
 export * from './endpoint-limiter.js';
+export * from './endpoint-input.js';
+export * from './endpoint-service.js';
+export * from './endpoint-health.js';
+export * from './live-endpoints.js';
+export * from './delivery-gate.js';
+export * from './endpoint-state.js';
+export * from './delivery-events.js';
+export * from './webhook-message.js';
+export * from './webhook-retry.js';

@@ -64,7 +64,10 @@ export class LiveEndpoints {
         createdAt: s.createdAt,
         ...(s.expiresAt !== null ? { expiresAt: s.expiresAt } : {}),
       })),
-      orderingKey: record.ordering === 'fifo' && record.orderingKey ? compileJmespath(record.orderingKey, '/orderingKey') : undefined,
+      orderingKey:
+        record.ordering === 'fifo' && record.orderingKey
+          ? compileJmespath(record.orderingKey, '/orderingKey')
+          : undefined,
       breaker: this.breakerFor(record),
     };
   }

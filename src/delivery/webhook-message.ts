@@ -32,7 +32,12 @@ export function webhookBody(input: JsonValue): Buffer {
  * The request for one attempt: the endpoint's own headers, then content type and the signature headers (which
  * the endpoint cannot override), signed with every secret active at `now` over a timestamp taken now.
  */
-export function webhookRequest(endpoint: LiveEndpoint, msgId: string, body: Buffer, now: number): SendRequest {
+export function webhookRequest(
+  endpoint: LiveEndpoint,
+  msgId: string,
+  body: Buffer,
+  now: number,
+): SendRequest {
   const signed = buildSignedHeaders({
     msgId,
     timestamp: Math.floor(now / 1000),

@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import { EventPublisher, stageEvents, toEnvelope } from '../events/publisher.js';
-import type { Store, StoreRepos } from '../store/port.js';
+import type { ClaimOptions, Store, StoreRepos } from '../store/port.js';
 import type { ActionRecord } from '../store/records.js';
 import {
   isPermanent,
@@ -19,12 +19,19 @@ import {
   type TargetHandler,
 } from '../targets/target-handler.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
+import { CompletionBatcher } from './completion-batcher.js';
+import { EndpointSlots, type EndpointCap } from './endpoint-slots.js';
 import type { TransformCache } from './transform-cache.js';
 import { retryDelayMs } from './retry-delay.js';
 
 export interface ActionWorkerOptions {
   concurrency: number;
   leaseMs: number;
+  /**
+   * How many actions of one endpoint may run at once in this worker (see EndpointSlots). Without it, actions are
+   * claimed in due order regardless of their endpoint.
+   */
+  endpointCap?: EndpointCap;
 }
 
 export interface ActionLog {
@@ -38,6 +45,9 @@ export type OnDead = (action: ActionRecord, error: string) => Promise<void>;
 export class ActionWorker {
   private inFlight = 0;
   private readonly running = new Set<Promise<void>>();
+  /** Outcomes of attempts that end together share one transaction (one fsync). */
+  private readonly completions: CompletionBatcher;
+  private readonly slots: EndpointSlots | undefined;
 
   constructor(
     private readonly store: Store,
@@ -49,24 +59,39 @@ export class ActionWorker {
     private readonly log: ActionLog,
     private readonly onDead: OnDead = async () => {},
     private readonly kick: () => void = () => {},
-  ) {}
+  ) {
+    this.completions = new CompletionBatcher(store);
+    this.slots = options.endpointCap ? new EndpointSlots(options.endpointCap) : undefined;
+  }
 
   /** One pass: claim as many due actions as there is room for and start them. */
   async claimAndStart(): Promise<{ more: boolean; wakeAt: number | null }> {
     const room = this.options.concurrency - this.inFlight;
     if (room <= 0) return { more: false, wakeAt: null };
-    const claimed = await this.store.actions.claimDue(this.clock.now(), room, this.options.leaseMs);
+    const now = this.clock.now();
+    let claimed: ActionRecord[];
+    let skip: ClaimOptions['skip'] = [];
+    if (this.slots === undefined) {
+      claimed = await this.store.actions.claimDue(now, room, this.options.leaseMs);
+    } else {
+      // Look a little further than the room: the oldest due may belong to an endpoint already at its cap.
+      skip = this.slots.saturated();
+      const candidates = await this.store.actions.dueCandidates(now, room * 4, { skip });
+      claimed = await this.store.actions.claim(this.slots.pick(candidates, room), now, this.options.leaseMs);
+    }
     for (const action of claimed) {
       this.inFlight++;
+      this.slots?.started(action);
       const p = this.execute(action).finally(() => {
         this.inFlight--;
+        this.slots?.finished(action);
         this.running.delete(p);
         this.kick();
       });
       this.running.add(p);
     }
     if (claimed.length === room) return { more: true, wakeAt: null };
-    return { more: false, wakeAt: await this.store.actions.nextDueAt() };
+    return { more: false, wakeAt: await this.store.actions.nextDueAt({ skip }) };
   }
 
   /** Waits for the attempts under way. */
@@ -96,6 +121,7 @@ export class ActionWorker {
       if (err instanceof TargetDeferral) {
         // Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits).
         await this.store.actions.defer(action.id, err.until, err.reason, this.clock.now());
+        await err.recheck?.().catch((e) => this.log.error({ err: e, action: action.id }, 'deferral recheck failed'));
         return;
       }
       failure = err;
@@ -119,7 +145,7 @@ export class ActionWorker {
       responseBody: details?.responseBody ?? null,
     };
     if (failure === undefined) {
-      await this.store.transaction(async (tx) => {
+      await this.completions.submit(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome: 'succeeded', error: null });
         await tx.actions.succeed(action.id, result, now);
         await this.applyEffects(tx, effects);
@@ -128,7 +154,7 @@ export class ActionWorker {
       const message = (failure as Error)?.message ?? String(failure);
       const next = this.nextAttemptAt(action, failure, now);
       const outcome = failure instanceof TargetFailure && failure.opts.outcome ? failure.opts.outcome : 'failed';
-      await this.store.transaction(async (tx) => {
+      await this.completions.submit(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome, error: message });
         await tx.actions.fail(action.id, message, next, now);
         await this.applyEffects(tx, effects);

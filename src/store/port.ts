@@ -165,6 +165,13 @@ export interface ActionsRepo {
    * lease): marks them in flight until now + leaseMs and counts the attempt. Concurrent claimers never share one.
    */
   claimDue(now: number, limit: number, leaseMs: number): Promise<ActionRecord[]>;
+  /**
+   * Claiming in two steps, for a worker that spreads its slots over endpoints: the due actions it could claim
+   * (oldest due first, at most `limit`, none of the endpoints in `skip`) …
+   */
+  dueCandidates(now: number, limit: number, opts?: ClaimOptions): Promise<ClaimCandidate[]>;
+  /** … then claims those of `ids` that are still due, as claimDue does (another claimer may have taken some). */
+  claim(ids: readonly ActionId[], now: number, leaseMs: number): Promise<ActionRecord[]>;
   succeed(id: ActionId, result: JsonValue, now: number): Promise<void>;
   /** Records a failed attempt: `nextAttemptAt` schedules a retry, null makes the action dead. */
   fail(id: ActionId, error: string, nextAttemptAt: number | null, now: number): Promise<void>;
@@ -174,15 +181,15 @@ export interface ActionsRepo {
   listByEvent(org: string, eventId: EventId): Promise<ActionRecord[]>;
   list(org: string, filter: ActionFilter, page: { limit: number; before?: string }): Promise<Page<ActionRecord>>;
   /** When the earliest pending or failed action falls due (to arm a timer), or null. */
-  nextDueAt(): Promise<number | null>;
+  nextDueAt(opts?: ClaimOptions): Promise<number | null>;
   /**
    * Hands a claimed action back without counting its attempt: it waits (`reason`) until `until`, or, when `until`
    * is null, until `wakeWaiting` makes it due. Status returns to pending (no attempt yet) or failed.
    */
   defer(id: ActionId, until: number | null, reason: string, now: number): Promise<void>;
   /**
-   * Makes waiting actions of an endpoint due at `at`, oldest first: every reason unless `reasons` is given, only
-   * lane `orderingKey` when given, at most `limit`. Returns how many changed.
+   * Makes waiting actions of an endpoint due at `at` (those not due by then already), oldest first: every reason
+   * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. Returns how many changed.
    */
   wakeWaiting(org: string, endpoint: string, at: number, opts?: { reasons?: readonly string[]; orderingKey?: string; limit?: number }): Promise<number>;
   /**
@@ -192,6 +199,17 @@ export interface ActionsRepo {
   orderingBlocker(org: string, endpoint: string, id: ActionId, orderingKey: string): Promise<OrderingBlocker | undefined>;
   setOrderingKey(id: ActionId, orderingKey: string): Promise<void>;
   countByStatus(org: string, filter: ActionFilter): Promise<Record<ActionStatus, number>>;
+}
+
+export interface ClaimCandidate {
+  id: ActionId;
+  org: string;
+  endpoint: string | null;
+}
+
+/** `skip`: endpoints whose actions are left alone for now (e.g. at their concurrency cap in this process). */
+export interface ClaimOptions {
+  skip?: ReadonlyArray<{ org: string; endpoint: string }>;
 }
 
 export interface OrderingBlocker {

@@ -58,11 +58,14 @@ export class TargetFailure extends Error {
  * Not an attempt: the target cannot run yet (endpoint paused, circuit open, rate limit, an earlier FIFO message
  * unfinished). The action goes back to waiting without using up an attempt, due again at `until`, or — when
  * `until` is null — only once something wakes it (ActionsRepo.wakeWaiting). `reason` is shown on the action.
+ * `recheck` runs once the wait is stored: what should wake the action may have happened between the target's
+ * look and the store write, and would then have found nothing waiting to wake.
  */
 export class TargetDeferral extends Error {
   constructor(
     readonly reason: string,
     readonly until: number | null,
+    readonly recheck?: () => Promise<void>,
   ) {
     super(`waiting: ${reason}`);
     this.name = 'TargetDeferral';

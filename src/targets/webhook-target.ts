@@ -8,12 +8,23 @@ import { deliveryDeadEvent } from '../delivery/delivery-events.js';
 import { redactHeaders } from '../delivery/endpoint-auth.js';
 import type { EndpointStateKeeper } from '../delivery/endpoint-state.js';
 import type { LiveEndpoint, LiveEndpoints } from '../delivery/live-endpoints.js';
-import { classifyResponse, decideAfterAttempt, DEFAULT_RETRY_AFTER_CAP_MS, type DeliveryOutcome } from '../delivery/retry-policy.js';
+import {
+  classifyResponse,
+  decideAfterAttempt,
+  DEFAULT_RETRY_AFTER_CAP_MS,
+  type DeliveryOutcome,
+} from '../delivery/retry-policy.js';
 import type { SendResult } from '../delivery/send-result.js';
 import { messageIdFor, webhookBody, webhookRequest } from '../delivery/webhook-message.js';
 import { attemptBudget, deliverySchedule } from '../delivery/webhook-retry.js';
 import type { StoreRepos } from '../store/port.js';
-import { TargetFailure, type AttemptDetails, type AttemptEffects, type TargetContext, type TargetHandler } from './target-handler.js';
+import {
+  TargetFailure,
+  type AttemptDetails,
+  type AttemptEffects,
+  type TargetContext,
+  type TargetHandler,
+} from './target-handler.js';
 import type { WebhookTarget } from './target-schema.js';
 
 export interface WebhookTargetOptions {
@@ -23,7 +34,12 @@ export interface WebhookTargetOptions {
 }
 
 /** The attempt's outcome as stored on the attempt record. */
-const OUTCOME_LABEL: Record<DeliveryOutcome['kind'], string> = { success: 'succeeded', retry: 'failed', gone: 'gone', abort: 'aborted' };
+const OUTCOME_LABEL: Record<DeliveryOutcome['kind'], string> = {
+  success: 'succeeded',
+  retry: 'failed',
+  gone: 'gone',
+  abort: 'aborted',
+};
 
 export class WebhookTargetHandler implements TargetHandler {
   constructor(
@@ -45,8 +61,21 @@ export class WebhookTargetHandler implements TargetHandler {
     const { action, event } = ctx;
     const t = action.target as unknown as WebhookTarget;
     const msgId = messageIdFor(action.idempotencyKey);
-    const dead = (reason: 'exhausted' | 'gone' | 'aborted' | 'failed', error: string, statusCode: number | null) =>
-      deliveryDeadEvent({ action, event, endpoint: t.endpoint, msgId, reason, error, statusCode, now: this.clock.now() });
+    const dead = (
+      reason: 'exhausted' | 'gone' | 'aborted' | 'failed',
+      error: string,
+      statusCode: number | null,
+    ) =>
+      deliveryDeadEvent({
+        action,
+        event,
+        endpoint: t.endpoint,
+        msgId,
+        reason,
+        error,
+        statusCode,
+        now: this.clock.now(),
+      });
     const endpoint = await this.endpoints.get(action.org, t.endpoint);
     if (!endpoint) {
       const error = `endpoint ${t.endpoint} does not exist`;
@@ -56,7 +85,11 @@ export class WebhookTargetHandler implements TargetHandler {
     const body = webhookBody(ctx.input);
     let result: SendResult;
     try {
-      result = await this.sender.send(endpoint.record.id, endpoint.auth, webhookRequest(endpoint, msgId, body, this.clock.now()));
+      result = await this.sender.send(
+        endpoint.record.id,
+        endpoint.auth,
+        webhookRequest(endpoint, msgId, body, this.clock.now()),
+      );
     } finally {
       pass.release();
     }
@@ -69,8 +102,10 @@ export class WebhookTargetHandler implements TargetHandler {
       ...(this.options.random ? { random: this.options.random } : {}),
     });
     // The next message of a FIFO lane may go once this one is finished, in the same transaction as its end.
-    const finished: AttemptEffects = pass.lane === undefined ? {} : { commit: this.nextInLane(endpoint, pass.lane) };
-    if (decision.next === 'succeeded') return { result: { msgId, statusCode: result.status ?? null }, attempt, ...finished };
+    const finished: AttemptEffects =
+      pass.lane === undefined ? {} : { commit: this.nextInLane(endpoint, pass.lane) };
+    if (decision.next === 'succeeded')
+      return { result: { msgId, statusCode: result.status ?? null }, attempt, ...finished };
     const outcomeLabel = OUTCOME_LABEL[outcome.kind];
     const reason = outcome.kind === 'success' ? 'succeeded' : outcome.reason;
     if (decision.next === 'retry') {
@@ -88,12 +123,21 @@ export class WebhookTargetHandler implements TargetHandler {
   private nextInLane(endpoint: LiveEndpoint, lane: string): (tx: StoreRepos) => Promise<void> {
     const { org, slug } = endpoint.record;
     return async (tx) => {
-      await tx.actions.wakeWaiting(org, slug, this.clock.now(), { reasons: [WAIT.ordering], orderingKey: lane, limit: 1 });
+      await tx.actions.wakeWaiting(org, slug, this.clock.now(), {
+        reasons: [WAIT.ordering],
+        orderingKey: lane,
+        limit: 1,
+      });
     };
   }
 }
 
-function attemptDetails(endpoint: LiveEndpoint, result: SendResult, msgId: string, bodyBytes: number): AttemptDetails {
+function attemptDetails(
+  endpoint: LiveEndpoint,
+  result: SendResult,
+  msgId: string,
+  bodyBytes: number,
+): AttemptDetails {
   const answered = result.status !== undefined;
   return {
     statusCode: result.status ?? null,
@@ -106,6 +150,6 @@ function attemptDetails(endpoint: LiveEndpoint, result: SendResult, msgId: strin
     },
     responseHeaders: answered ? result.headers : null,
     responseBody: answered ? result.body + (result.bodyTruncated ? '\n[truncated]' : '') : null,
-    latencyMs: result.latencyMs,
+    latencyMs: Math.round(result.latencyMs),
   };
 }

@@ -10,7 +10,8 @@ import { RetryPolicy } from '../../targets/target-schema.js';
 import { AUTH_PROBLEMS, iso, isoOrNull, Slug, StringEnum, Timestamp } from '../schemas.js';
 
 const STATUSES = ['active', 'paused', 'disabled'] as const;
-const Str = (description?: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 4096, ...(description ? { description } : {}) }));
+const Str = (description?: string) =>
+  Type.Optional(Type.String({ minLength: 1, maxLength: 4096, ...(description ? { description } : {}) }));
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const AuthIn = Type.Object(
@@ -28,20 +29,59 @@ const AuthIn = Type.Object(
     audience: Str('oauth2_client_credentials'),
     clientAuthMethod: Type.Optional(StringEnum(['client_secret_basic', 'client_secret_post'] as const)),
   },
-  { additionalProperties: false, description: 'How Eventhook authenticates to the endpoint, besides the signature. Credentials are sealed and never returned.' },
+  {
+    additionalProperties: false,
+    description:
+      'How Eventhook authenticates to the endpoint, besides the signature. Credentials are sealed and never returned.',
+  },
 );
 
 const SettableFields = {
-  url: Type.String({ minLength: 1, maxLength: 2048, description: 'http or https URL. Private, loopback and metadata addresses are refused unless EVENTHOOK_OUTBOUND_ALLOW opens them.' }),
+  url: Type.String({
+    minLength: 1,
+    maxLength: 2048,
+    description:
+      'http or https URL. Private, loopback and metadata addresses are refused unless EVENTHOOK_OUTBOUND_ALLOW opens them.',
+  }),
   description: Type.Optional(Type.String({ maxLength: 2000 })),
-  headers: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }), { description: 'Sent with every delivery.' })),
+  headers: Type.Optional(
+    Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
+      description: 'Sent with every delivery.',
+    }),
+  ),
   auth: Type.Optional(AuthIn),
-  headerStyle: Type.Optional(StringEnum(['webhook', 'svix'] as const, { description: 'webhook-* (Standard Webhooks, default) or svix-* header names.' })),
-  timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 120_000, description: 'Per attempt, all included; default 15000.' })),
-  rateLimit: Type.Optional(Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'Deliveries per second.' }))),
-  maxConcurrency: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Deliveries in flight at once.' }))),
-  ordering: Type.Optional(StringEnum(['none', 'fifo'] as const, { description: 'fifo: a message waits until the one before it succeeded or died.' })),
-  orderingKey: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 1000, description: 'JMESPath over the envelope: FIFO per value instead of per endpoint.' }))),
+  headerStyle: Type.Optional(
+    StringEnum(['webhook', 'svix'] as const, {
+      description: 'webhook-* (Standard Webhooks, default) or svix-* header names.',
+    }),
+  ),
+  timeoutMs: Type.Optional(
+    Type.Integer({
+      minimum: 100,
+      maximum: 120_000,
+      description: 'Per attempt, all included; default 15000.',
+    }),
+  ),
+  rateLimit: Type.Optional(
+    Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'Deliveries per second.' })),
+  ),
+  maxConcurrency: Type.Optional(
+    Nullable(Type.Integer({ minimum: 1, maximum: 10_000, description: 'Deliveries in flight at once.' })),
+  ),
+  ordering: Type.Optional(
+    StringEnum(['none', 'fifo'] as const, {
+      description: 'fifo: a message waits until the one before it succeeded or died.',
+    }),
+  ),
+  orderingKey: Type.Optional(
+    Nullable(
+      Type.String({
+        minLength: 1,
+        maxLength: 1000,
+        description: 'JMESPath over the envelope: FIFO per value instead of per endpoint.',
+      }),
+    ),
+  ),
   retry: Type.Optional(Nullable(RetryPolicy)),
   status: Type.Optional(StringEnum(STATUSES)),
 };
@@ -49,17 +89,41 @@ const EndpointIn = Type.Object(
   {
     slug: Slug,
     ...SettableFields,
-    secrets: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { minItems: 1, maxItems: 10, description: 'whsec_ (HMAC) or whsk_ (Ed25519) secrets. Omitted: one is generated and returned once.' })),
-    secretKind: Type.Optional(StringEnum(['hmac', 'ed25519'] as const, { description: 'The kind of secret to generate when none is given.' })),
+    secrets: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+        minItems: 1,
+        maxItems: 10,
+        description: 'whsec_ (HMAC) or whsk_ (Ed25519) secrets. Omitted: one is generated and returned once.',
+      }),
+    ),
+    secretKind: Type.Optional(
+      StringEnum(['hmac', 'ed25519'] as const, {
+        description: 'The kind of secret to generate when none is given.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
-const EndpointPatch = Type.Partial(Type.Object(SettableFields), { additionalProperties: false, minProperties: 1 });
+const EndpointPatch = Type.Partial(Type.Object(SettableFields), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 const RotateIn = Type.Object(
   {
-    secret: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The new secret; generated when omitted.' })),
-    kind: Type.Optional(StringEnum(['hmac', 'ed25519'] as const, { description: 'The kind of secret to generate.' })),
-    graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400, default: 86_400, description: 'How long the current secrets keep signing.' })),
+    secret: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'The new secret; generated when omitted.' }),
+    ),
+    kind: Type.Optional(
+      StringEnum(['hmac', 'ed25519'] as const, { description: 'The kind of secret to generate.' }),
+    ),
+    graceSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 30 * 86_400,
+        default: 86_400,
+        description: 'How long the current secrets keep signing.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -70,12 +134,19 @@ const EndpointOut = Type.Object({
   url: Type.String(),
   description: Type.String(),
   headers: Type.Record(Type.String(), Type.String()),
-  auth: Type.Object({ type: Type.String() }, { additionalProperties: Type.String(), description: 'The auth type and its non-secret fields.' }),
+  auth: Type.Object(
+    { type: Type.String() },
+    { additionalProperties: Type.String(), description: 'The auth type and its non-secret fields.' },
+  ),
   secrets: Type.Array(
     Type.Object({
       id: Type.String(),
       kind: StringEnum(['hmac', 'ed25519'] as const),
-      publicKey: Nullable(Type.String({ description: 'whpk_… for Ed25519 secrets: what receivers verify v1a signatures with.' })),
+      publicKey: Nullable(
+        Type.String({
+          description: 'whpk_… for Ed25519 secrets: what receivers verify v1a signatures with.',
+        }),
+      ),
       createdAt: Timestamp,
       expiresAt: Nullable(Timestamp),
     }),
@@ -103,12 +174,20 @@ const HealthOut = Type.Object({
   attempts: Type.Integer({ description: 'Attempts in the window (the latest 1000 at most).' }),
   successRate: Nullable(Type.Number({ minimum: 0, maximum: 1 })),
   latencyMs: Nullable(Type.Object({ p50: Type.Number(), p90: Type.Number(), p99: Type.Number() })),
-  queue: Type.Object({ pending: Type.Integer(), inFlight: Type.Integer(), failed: Type.Integer(), dead: Type.Integer(), depth: Type.Integer({ description: 'pending + inFlight + failed' }) }),
+  queue: Type.Object({
+    pending: Type.Integer(),
+    inFlight: Type.Integer(),
+    failed: Type.Integer(),
+    dead: Type.Integer(),
+    depth: Type.Integer({ description: 'pending + inFlight + failed' }),
+  }),
 });
 const EndpointDetailOut = Type.Object({ ...EndpointOut.properties, health: HealthOut });
 const EndpointCreatedOut = Type.Object({
   ...EndpointOut.properties,
-  secret: Type.Optional(Type.String({ description: 'The secret Eventhook generated; shown only in this response.' })),
+  secret: Type.Optional(
+    Type.String({ description: 'The secret Eventhook generated; shown only in this response.' }),
+  ),
   publicKey: Type.Optional(Type.String({ description: 'whpk_… of a generated Ed25519 secret.' })),
 });
 
@@ -122,7 +201,13 @@ export function endpointOut(e: EndpointRecord): Out {
     description: e.description,
     headers: e.headers,
     auth: e.auth === null ? { type: 'none' } : { ...e.auth.info, type: e.auth.type },
-    secrets: e.secrets.map((s) => ({ id: s.id, kind: s.publicKey === null ? 'hmac' : 'ed25519', publicKey: s.publicKey, createdAt: iso(s.createdAt), expiresAt: isoOrNull(s.expiresAt) })),
+    secrets: e.secrets.map((s) => ({
+      id: s.id,
+      kind: s.publicKey === null ? 'hmac' : 'ed25519',
+      publicKey: s.publicKey,
+      createdAt: iso(s.createdAt),
+      expiresAt: isoOrNull(s.expiresAt),
+    })),
     headerStyle: e.headerStyle,
     timeoutMs: e.timeoutMs,
     rateLimit: e.rateLimit,
@@ -139,7 +224,12 @@ export function endpointOut(e: EndpointRecord): Out {
 }
 
 function healthOut(h: EndpointHealth): Static<typeof HealthOut> {
-  return { ...h, failingSince: isoOrNull(h.failingSince), openUntil: isoOrNull(h.openUntil), windowSeconds: Math.round(h.windowMs / 1000) };
+  return {
+    ...h,
+    failingSince: isoOrNull(h.failingSince),
+    openUntil: isoOrNull(h.openUntil),
+    windowSeconds: Math.round(h.windowMs / 1000),
+  };
 }
 
 const created = (record: EndpointRecord, secret: GeneratedSecret | undefined) => ({
@@ -152,11 +242,23 @@ const EndpointParams = Type.Object({ org: Type.String(), endpoint: Type.String()
 const tags = ['endpoints'];
 const WRITE_PROBLEMS = { 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS };
 
-export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointService }> = async (app, { endpoints }) => {
+export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointService }> = async (
+  app,
+  { endpoints },
+) => {
   const base = '/api/orgs/:org/eventhook/endpoints';
   app.post(
     base,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Create an endpoint (a generated secret is returned once)', params: Params, body: EndpointIn, response: { 201: EndpointCreatedOut, ...WRITE_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Create an endpoint (a generated secret is returned once)',
+        params: Params,
+        body: EndpointIn,
+        response: { 201: EndpointCreatedOut, ...WRITE_PROBLEMS },
+      },
+    },
     async (req, reply) => {
       const { record, secret } = await endpoints.create(req.params.org, req.body);
       return reply.code(201).send(created(record, secret));
@@ -164,12 +266,33 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointServ
   );
   app.get(
     base,
-    { config: { permission: 'read' }, schema: { tags, summary: 'List endpoints', params: Params, querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }), response: { 200: Type.Object({ items: Type.Array(EndpointOut) }), ...AUTH_PROBLEMS } } },
-    async (req) => ({ items: (await endpoints.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map(endpointOut) }),
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'List endpoints',
+        params: Params,
+        querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }),
+        response: { 200: Type.Object({ items: Type.Array(EndpointOut) }), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => ({
+      items: (await endpoints.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map(
+        endpointOut,
+      ),
+    }),
   );
   app.get(
     `${base}/:endpoint`,
-    { config: { permission: 'read' }, schema: { tags, summary: 'Get an endpoint with its health: state, success rate, latency percentiles, queue depth', params: EndpointParams, response: { 200: EndpointDetailOut, ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'Get an endpoint with its health: state, success rate, latency percentiles, queue depth',
+        params: EndpointParams,
+        response: { 200: EndpointDetailOut, ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => {
       const record = await endpoints.get(req.params.org, req.params.endpoint);
       return { ...endpointOut(record), health: healthOut(await endpoints.health(record)) };
@@ -177,12 +300,29 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointServ
   );
   app.patch(
     `${base}/:endpoint`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Update an endpoint (partial; null clears rateLimit, maxConcurrency, orderingKey, retry)', params: EndpointParams, body: EndpointPatch, response: { 200: EndpointOut, ...WRITE_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Update an endpoint (partial; null clears rateLimit, maxConcurrency, orderingKey, retry)',
+        params: EndpointParams,
+        body: EndpointPatch,
+        response: { 200: EndpointOut, ...WRITE_PROBLEMS },
+      },
+    },
     async (req) => endpointOut(await endpoints.update(req.params.org, req.params.endpoint, req.body)),
   );
   app.delete(
     `${base}/:endpoint`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Delete an endpoint (its actions stay readable; waiting deliveries die)', params: EndpointParams, response: { 204: Type.Null(), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Delete an endpoint (its actions stay readable; waiting deliveries die)',
+        params: EndpointParams,
+        response: { 204: Type.Null(), ...AUTH_PROBLEMS },
+      },
+    },
     async (req, reply) => {
       await endpoints.delete(req.params.org, req.params.endpoint);
       return reply.code(204).send(null);
@@ -190,7 +330,16 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointServ
   );
   app.post(
     `${base}/:endpoint/rotate-secret`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Add a signing secret; the current ones keep signing until the grace period ends', params: EndpointParams, body: RotateIn, response: { 200: EndpointCreatedOut, ...WRITE_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Add a signing secret; the current ones keep signing until the grace period ends',
+        params: EndpointParams,
+        body: RotateIn,
+        response: { 200: EndpointCreatedOut, ...WRITE_PROBLEMS },
+      },
+    },
     async (req) => {
       const { record, secret } = await endpoints.rotateSecret(req.params.org, req.params.endpoint, {
         ...(req.body.secret !== undefined ? { secret: req.body.secret } : {}),
@@ -202,7 +351,15 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointServ
   );
   app.post(
     `${base}/:endpoint/enable`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Re-enable a paused or disabled endpoint; its waiting deliveries resume', params: EndpointParams, response: { 200: EndpointOut, ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Re-enable a paused or disabled endpoint; its waiting deliveries resume',
+        params: EndpointParams,
+        response: { 200: EndpointOut, ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => endpointOut(await endpoints.enable(req.params.org, req.params.endpoint)),
   );
 };

@@ -2,11 +2,11 @@
 import type { Kysely } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
 import type { ActionId, EventId } from '../../core/ids.js';
-import type { ActionFilter, ActionsRepo, AttemptSample, AttemptsRepo, OrderingBlocker, Page, StoreKind } from '../port.js';
+import type { ActionFilter, ActionsRepo, AttemptSample, AttemptsRepo, ClaimCandidate, ClaimOptions, OrderingBlocker, Page, StoreKind } from '../port.js';
 import type { ActionRecord, ActionStatus, AttemptRecord, NewAction } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow, attemptFromRow, toJson } from './codec.js';
-import { countByStatus, deferAction, orderingBlocker, recentAttempts, wakeWaiting, type WakeOptions } from './waiting-actions.js';
+import { claimIds, countByStatus, deferAction, dueCandidates, orderingBlocker, recentAttempts, skipEndpoints, wakeWaiting, type WakeOptions } from './waiting-actions.js';
 
 export class KyselyActionsRepo implements ActionsRepo {
   constructor(
@@ -69,6 +69,14 @@ export class KyselyActionsRepo implements ActionsRepo {
       .returningAll()
       .execute();
     return rows.map(actionFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  dueCandidates(now: number, limit: number, opts: ClaimOptions = {}): Promise<ClaimCandidate[]> {
+    return dueCandidates(this.db, now, limit, opts);
+  }
+
+  claim(ids: readonly ActionId[], now: number, leaseMs: number): Promise<ActionRecord[]> {
+    return claimIds(this.db, ids, now, leaseMs);
   }
 
   async succeed(id: ActionId, result: JsonValue, now: number): Promise<void> {
@@ -162,11 +170,12 @@ export class KyselyActionsRepo implements ActionsRepo {
     return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
-  async nextDueAt(): Promise<number | null> {
+  async nextDueAt(opts: ClaimOptions = {}): Promise<number | null> {
     const waiting = await this.db
       .selectFrom('actions')
       .select((eb) => eb.fn.min('next_attempt_at').as('t'))
       .where('status', 'in', ['pending', 'failed'])
+      .$call(skipEndpoints(opts))
       .executeTakeFirst();
     const leased = await this.db
       .selectFrom('actions')
@@ -182,7 +191,7 @@ export class KyselyActionsRepo implements ActionsRepo {
   }
 
   wakeWaiting(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<number> {
-    return wakeWaiting(this.db, org, endpoint, at, opts);
+    return wakeWaiting(this.db, this.kind, org, endpoint, at, opts);
   }
 
   orderingBlocker(org: string, endpoint: string, id: ActionId, orderingKey: string): Promise<OrderingBlocker | undefined> {

@@ -76,7 +76,11 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
   ): Promise<boolean> {
     const breaker = state.breaker === null ? null : toJson(state.breaker);
     if (state.status === undefined) {
-      const r = await this.db.updateTable('endpoints').set({ breaker }).where('id', '=', id).executeTakeFirst();
+      const r = await this.db
+        .updateTable('endpoints')
+        .set({ breaker })
+        .where('id', '=', id)
+        .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     }
     const r = await this.db

@@ -1,9 +1,17 @@
 // Queries behind outbound delivery: actions that wait without using an attempt, FIFO lanes, and endpoint health.
-import type { Kysely } from 'kysely';
+import type { Kysely, SelectQueryBuilder } from 'kysely';
 import type { ActionId } from '../../core/ids.js';
-import type { ActionFilter, AttemptSample, OrderingBlocker } from '../port.js';
-import type { ActionStatus } from '../records.js';
+import type {
+  ActionFilter,
+  AttemptSample,
+  ClaimCandidate,
+  ClaimOptions,
+  OrderingBlocker,
+  StoreKind,
+} from '../port.js';
+import type { ActionRecord, ActionStatus } from '../records.js';
 import type { Database } from '../schema.js';
+import { actionFromRow } from './codec.js';
 
 const UNFINISHED = ['pending', 'in_flight', 'failed'] as const;
 const WAITABLE = ['pending', 'failed'] as const;
@@ -12,6 +20,79 @@ export interface WakeOptions {
   reasons?: readonly string[];
   orderingKey?: string;
   limit?: number;
+}
+
+/** Leaves out the actions of the endpoints in `skip`: `not (org = ? and endpoint = ?)` for each. */
+export function skipEndpoints(opts: ClaimOptions) {
+  return <O>(q: ActionsQuery<O>): ActionsQuery<O> => {
+    const skip = opts.skip ?? [];
+    if (skip.length === 0) return q;
+    return q.where((eb) =>
+      eb.and(
+        skip.map((s) =>
+          eb.or([eb('org', '!=', s.org), eb('endpoint', 'is', null), eb('endpoint', '!=', s.endpoint)]),
+        ),
+      ),
+    );
+  };
+}
+
+type ActionsQuery<O> = SelectQueryBuilder<Database, 'actions', O>;
+
+/** Due: pending or failed and due by `now`, or in flight under an expired lease (its worker died). */
+function due(now: number) {
+  return <O>(q: ActionsQuery<O>): ActionsQuery<O> =>
+    q.where((eb) =>
+      eb.or([
+        eb.and([eb('status', 'in', WAITABLE), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'in_flight'), eb('lease_until', '<', now)]),
+      ]),
+    );
+}
+
+export async function dueCandidates(
+  db: Kysely<Database>,
+  now: number,
+  limit: number,
+  opts: ClaimOptions,
+): Promise<ClaimCandidate[]> {
+  const rows = await db
+    .selectFrom('actions')
+    .select(['id', 'org', 'endpoint'])
+    .$call(due(now))
+    .$call(skipEndpoints(opts))
+    .orderBy('next_attempt_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id as ActionId, org: r.org, endpoint: r.endpoint }));
+}
+
+/** The claim itself re-checks that each action is still due, so two claimers never both get one. */
+export async function claimIds(
+  db: Kysely<Database>,
+  ids: readonly ActionId[],
+  now: number,
+  leaseMs: number,
+): Promise<ActionRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable('actions')
+    .set((eb) => ({
+      status: 'in_flight',
+      lease_until: now + leaseMs,
+      attempts: eb('attempts', '+', 1),
+      updated_at: now,
+    }))
+    .where('id', 'in', ids)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', 'in', WAITABLE), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'in_flight'), eb('lease_until', '<', now)]),
+      ]),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(actionFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
 /** Undoes a claim: the attempt the claim counted is given back, and the action waits for `reason`. */
@@ -40,6 +121,7 @@ export async function deferAction(
 
 export async function wakeWaiting(
   db: Kysely<Database>,
+  kind: StoreKind,
   org: string,
   endpoint: string,
   at: number,
@@ -52,14 +134,20 @@ export async function wakeWaiting(
     .where('endpoint', '=', endpoint)
     .where('status', 'in', WAITABLE)
     .where('waiting', 'is not', null)
+    // Only those that would wait longer: one already due needs no waking (and must not use up a `limit`).
+    .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '>', at)]))
     .$if(opts.reasons !== undefined, (q) => q.where('waiting', 'in', opts.reasons!))
     .$if(opts.orderingKey !== undefined, (q) => q.where('ordering_key', '=', opts.orderingKey!))
-    .orderBy('id');
+    .orderBy('id')
+    // PostgreSQL: a row a claimer just took is re-checked (and skipped) rather than woken from a stale snapshot,
+    // which would spend the `limit` on an action already in flight.
+    .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
   if (opts.limit !== undefined) ids = ids.limit(opts.limit);
   const result = await db
     .updateTable('actions')
     .set({ next_attempt_at: at })
     .where('id', 'in', ids)
+    .where('status', 'in', WAITABLE)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

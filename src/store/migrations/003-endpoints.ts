@@ -41,5 +41,9 @@ export async function up(db: Kysely<unknown>, _t: ColumnTypes): Promise<void> {
   await db.schema.alterTable('actions').addColumn('endpoint', 'text').execute();
   await db.schema.alterTable('actions').addColumn('ordering_key', 'text').execute();
   await db.schema.alterTable('actions').addColumn('waiting', 'text').execute();
-  await db.schema.createIndex('actions_org_endpoint').on('actions').columns(['org', 'endpoint', 'status', 'id']).execute();
+  await db.schema
+    .createIndex('actions_org_endpoint')
+    .on('actions')
+    .columns(['org', 'endpoint', 'status', 'id'])
+    .execute();
 }

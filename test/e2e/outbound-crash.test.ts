@@ -1,0 +1,85 @@
+// Issue 6: kill -9 during deliveries. After restarts every message is delivered; a message delivered twice (its
+// attempt was cut off before it was recorded) carries the same webhook-id, so a receiver deduping on it sees it once.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ApiClient, eventually } from '../helpers/app.js';
+import { startChildServer } from '../helpers/child-server.js';
+import { BASE, createEndpoint, createRule, ingestSource, sleep, startReceiver } from '../helpers/outbound.js';
+
+const TOKEN = 'eho_outbound-crash-token';
+
+describe('outbound crash safety (SQLite, real process, SIGKILL)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eventhook-outbound-crash-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('delivers every message after kill -9 and restart, never twice under different webhook-ids', async () => {
+    // A slowish receiver, so that deliveries are in flight when the process dies.
+    const byEvent = new Map<string, Set<string>>();
+    const receiver = await startReceiver((req, res) => {
+      const id = (JSON.parse(req.body.toString()) as { id: string }).id;
+      const ids = byEvent.get(id) ?? new Set<string>();
+      ids.add(req.headers['webhook-id']!);
+      byEvent.set(id, ids);
+      setTimeout(() => res.writeHead(200).end('ok'), 20);
+    });
+    const env = {
+      EVENTHOOK_DATA_DIR: dataDir,
+      EVENTHOOK_ADMIN_TOKEN: TOKEN,
+      EVENTHOOK_SWEEP_INTERVAL: '200ms',
+      // In-flight deliveries of a killed process are taken over once their lease ends.
+      EVENTHOOK_LEASE: '2s',
+      EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1',
+      EVENTHOOK_ACTION_CONCURRENCY: '8',
+    };
+    try {
+      const first = await startChildServer(env);
+      const t1 = { url: first.url, api: new ApiClient(first.url, TOKEN) };
+      const send = await ingestSource(t1);
+      await createEndpoint(t1, { slug: 'sink', url: `${receiver.url}/sink` });
+      await createRule(t1, 'sink', 'crash.test', [{ endpoint: 'sink' }]);
+      const acked: string[] = [];
+      const sending = (async () => {
+        for (let i = 0; i < 300; i++) acked.push(await send({ type: 'crash.test', i }));
+      })().catch(() => {});
+      await eventually(async () => byEvent.size >= 40, 20_000, 'deliveries to start');
+      await first.kill9();
+      await sending;
+      expect(acked.length).toBeGreaterThanOrEqual(40);
+
+      // A second life killed mid-way too, then a third that finishes the work.
+      const second = await startChildServer(env);
+      await sleep(400);
+      await second.kill9();
+      const third = await startChildServer(env);
+      try {
+        const api = new ApiClient(third.url, TOKEN);
+        await eventually(
+          async () => {
+            for (const id of acked) {
+              const e = await api.get(`${BASE}/events/${id}`);
+              if (e.body.actions?.[0]?.status !== 'succeeded') return false;
+            }
+            return true;
+          },
+          60_000,
+          'every acknowledged event to be delivered',
+        );
+        expect((await api.get(`${BASE}/endpoints/sink`)).body.health.queue.depth).toBe(0);
+        for (const id of acked) {
+          const e = await api.get(`${BASE}/events/${id}`);
+          expect(e.body.actions, id).toHaveLength(1);
+          expect(e.body.actions[0].status, id).toBe('succeeded');
+          expect(byEvent.get(id)?.size, `webhook-ids of ${id}`).toBe(1);
+        }
+        const webhookIds = [...byEvent.values()].map((s) => [...s][0]);
+        expect(new Set(webhookIds).size).toBe(byEvent.size);
+      } finally {
+        await third.stop();
+      }
+    } finally {
+      await receiver.close();
+    }
+  }, 120_000);
+});

@@ -1,0 +1,255 @@
+// Issue 6: an event routed to a webhook target arrives at a real receiver, signed so that the official
+// standardwebhooks and svix libraries verify it — also with svix-* names, during secret rotation, with endpoint
+// auth (OAuth2 included) — and every attempt is recorded with credentials redacted.
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { Webhook as SvixWebhook } from 'svix';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import {
+  BASE,
+  createEndpoint,
+  createRule,
+  getAction,
+  ingestSource,
+  startReceiver,
+  waitForAction,
+  type Receiver,
+} from '../helpers/outbound.js';
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`outbound delivery — ${backend}`, () => {
+    let t: TestApp;
+    let receiver: Receiver;
+    let send: (data: Record<string, unknown>) => Promise<string>;
+
+    beforeAll(async () => {
+      receiver = await startReceiver();
+      t = await startTestApp(backend, { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1/32' } });
+      send = await ingestSource(t);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await receiver?.close();
+    });
+
+    const arrivals = (path: string) => receiver.requests.filter((r) => r.path === path);
+
+    it('generates a whsec_ secret shown once, and delivers a message both official libraries verify', async () => {
+      const ep = await createEndpoint(t, {
+        slug: 'orders',
+        url: `${receiver.url}/orders`,
+        headers: { 'x-team': 'billing' },
+      });
+      expect(ep.secret).toMatch(/^whsec_/);
+      expect(ep.secrets).toHaveLength(1);
+      const got = await t.api.get(`${BASE}/endpoints/orders`);
+      expect(got.status).toBe(200);
+      expect(got.text).not.toContain(ep.secret.slice(6));
+      expect(got.body.secret).toBeUndefined();
+      await createRule(t, 'orders', 'order.created', [{ endpoint: 'orders', input: { jmespath: 'data' } }]);
+
+      const eventId = await send({ type: 'order.created', id: 'o_1', note: 'ünïcødé' });
+      const action = await waitForAction(t, eventId, (a) => a.status === 'succeeded');
+      const [req] = arrivals('/orders');
+      expect(req).toBeDefined();
+      // The body is exactly the transformed input, and the signature covers exactly those bytes.
+      expect(JSON.parse(req!.body.toString('utf8'))).toEqual({
+        type: 'order.created',
+        id: 'o_1',
+        note: 'ünïcødé',
+      });
+      expect(new StandardWebhook(ep.secret).verify(req!.body, req!.headers)).toEqual(
+        JSON.parse(req!.body.toString('utf8')),
+      );
+      expect(new SvixWebhook(ep.secret).verify(req!.body, req!.headers)).toEqual(
+        JSON.parse(req!.body.toString('utf8')),
+      );
+      expect(req!.headers['webhook-id']).toMatch(/^msg_[0-9A-HJKMNP-TV-Z]{26}$/);
+      expect(req!.headers['content-type']).toBe('application/json');
+      expect(req!.headers['x-team']).toBe('billing');
+      expect(action.result).toEqual({ msgId: req!.headers['webhook-id'], statusCode: 200 });
+
+      const detail = await getAction(t, action.id);
+      expect(detail.attempts).toHaveLength(1);
+      expect(detail.attempts[0]).toMatchObject({
+        number: 1,
+        outcome: 'succeeded',
+        statusCode: 200,
+        responseBody: 'ok',
+        error: null,
+      });
+      expect(detail.attempts[0].request).toMatchObject({
+        method: 'POST',
+        url: `${receiver.url}/orders`,
+        msgId: req!.headers['webhook-id'],
+      });
+      expect(detail.attempts[0].request.headers['webhook-signature']).toBe(req!.headers['webhook-signature']);
+    });
+
+    it('signs with svix-* header names when the endpoint asks for them', async () => {
+      const ep = await createEndpoint(t, {
+        slug: 'svix-style',
+        url: `${receiver.url}/svix`,
+        headerStyle: 'svix',
+      });
+      await createRule(t, 'svix-style', 'svix.ping', [{ endpoint: 'svix-style' }]);
+      const eventId = await send({ type: 'svix.ping' });
+      await waitForAction(t, eventId, (a) => a.status === 'succeeded');
+      const [req] = arrivals('/svix');
+      expect(req!.headers['svix-signature']).toMatch(/^v1,/);
+      expect(req!.headers['webhook-signature']).toBeUndefined();
+      // Without a transform the body is the whole envelope.
+      const payload = new SvixWebhook(ep.secret).verify(req!.body, req!.headers) as {
+        id: string;
+        type: string;
+      };
+      expect(payload).toMatchObject({ id: eventId, type: 'svix.ping', source: 'webhook:app' });
+    });
+
+    it('during rotation both signatures are present and either secret verifies with either library', async () => {
+      const ep = await createEndpoint(t, { slug: 'rotating', url: `${receiver.url}/rotating` });
+      await createRule(t, 'rotating', 'rotate.test', [{ endpoint: 'rotating' }]);
+      const rotated = await t.api.post(`${BASE}/endpoints/rotating/rotate-secret`, { graceSeconds: 3600 });
+      expect(rotated.status, rotated.text).toBe(200);
+      expect(rotated.body.secret).toMatch(/^whsec_/);
+      expect(rotated.body.secret).not.toBe(ep.secret);
+      expect(rotated.body.secrets).toHaveLength(2);
+      expect(
+        rotated.body.secrets.filter((s: { expiresAt: string | null }) => s.expiresAt !== null),
+      ).toHaveLength(1);
+
+      const eventId = await send({ type: 'rotate.test', n: 1 });
+      await waitForAction(t, eventId, (a) => a.status === 'succeeded');
+      const [req] = arrivals('/rotating');
+      expect(req!.headers['webhook-signature']!.split(' ')).toHaveLength(2);
+      for (const secret of [ep.secret, rotated.body.secret]) {
+        expect(new StandardWebhook(secret).verify(req!.body, req!.headers)).toMatchObject({ id: eventId });
+        expect(new SvixWebhook(secret).verify(req!.body, req!.headers)).toMatchObject({ id: eventId });
+      }
+      // A rotation with no grace retires the old secrets at once: only the newest signs.
+      const again = await t.api.post(`${BASE}/endpoints/rotating/rotate-secret`, { graceSeconds: 0 });
+      const second = await send({ type: 'rotate.test', n: 2 });
+      await waitForAction(t, second, (a) => a.status === 'succeeded');
+      const last = arrivals('/rotating').at(-1)!;
+      expect(last.headers['webhook-signature']!.split(' ')).toHaveLength(1);
+      expect(new StandardWebhook(again.body.secret).verify(last.body, last.headers)).toMatchObject({
+        id: second,
+      });
+      expect(() => new StandardWebhook(rotated.body.secret).verify(last.body, last.headers)).toThrow();
+    });
+
+    it('adds a v1a Ed25519 signature alongside v1 when the endpoint has a whsk_ secret', async () => {
+      const ep = await createEndpoint(t, { slug: 'ed', url: `${receiver.url}/ed`, secretKind: 'ed25519' });
+      expect(ep.secret).toMatch(/^whsk_/);
+      expect(ep.publicKey).toMatch(/^whpk_/);
+      expect(ep.secrets[0]).toMatchObject({ kind: 'ed25519', publicKey: ep.publicKey });
+      await createRule(t, 'ed', 'ed.test', [{ endpoint: 'ed' }]);
+      const eventId = await send({ type: 'ed.test' });
+      await waitForAction(t, eventId, (a) => a.status === 'succeeded');
+      const req = arrivals('/ed')[0]!;
+      const [scheme, sig] = req.headers['webhook-signature']!.split(',');
+      expect(scheme).toBe('v1a');
+      const { createPublicKey, verify } = await import('node:crypto');
+      const raw = Buffer.from(ep.publicKey.slice(5), 'base64');
+      const key = createPublicKey({
+        key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]),
+        format: 'der',
+        type: 'spki',
+      });
+      const content = Buffer.concat([
+        Buffer.from(`${req.headers['webhook-id']}.${req.headers['webhook-timestamp']}.`),
+        req.body,
+      ]);
+      expect(verify(null, content, key, Buffer.from(sig!, 'base64'))).toBe(true);
+    });
+
+    it('authenticates with a bearer token and stores the attempt with the credential redacted', async () => {
+      await createEndpoint(t, {
+        slug: 'bearer',
+        url: `${receiver.url}/bearer`,
+        auth: { type: 'bearer', token: 'sekrit-token' },
+      });
+      const got = await t.api.get(`${BASE}/endpoints/bearer`);
+      expect(got.body.auth).toEqual({ type: 'bearer' });
+      expect(got.text).not.toContain('sekrit-token');
+      await createRule(t, 'bearer', 'bearer.test', [{ endpoint: 'bearer' }]);
+      const eventId = await send({ type: 'bearer.test' });
+      const action = await waitForAction(t, eventId, (a) => a.status === 'succeeded');
+      expect(arrivals('/bearer')[0]!.headers.authorization).toBe('Bearer sekrit-token');
+      const detail = await getAction(t, action.id);
+      expect(detail.attempts[0].request.headers.authorization).toBe('[redacted]');
+      expect(JSON.stringify(detail)).not.toContain('sekrit-token');
+    });
+
+    it('fetches an OAuth2 client-credentials token, caches it, and refreshes it once on a 401', async () => {
+      let issued = 0;
+      const oauth = await startReceiver((req, res) => {
+        if (req.path === '/token') {
+          issued++;
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ access_token: `tok-${issued}`, expires_in: 3600 }));
+          return;
+        }
+        // The first token is "revoked": the endpoint answers 401 until it sees the second one.
+        const ok = req.headers.authorization === `Bearer tok-2`;
+        res.writeHead(ok ? 200 : 401).end(ok ? 'ok' : 'nope');
+      });
+      try {
+        await createEndpoint(t, {
+          slug: 'oauth',
+          url: `${oauth.url}/hooks`,
+          auth: {
+            type: 'oauth2_client_credentials',
+            tokenUrl: `${oauth.url}/token`,
+            clientId: 'eh',
+            clientSecret: 'client-sekrit',
+            scope: 'hooks',
+          },
+        });
+        await createRule(t, 'oauth', 'oauth.test', [{ endpoint: 'oauth' }]);
+        const first = await send({ type: 'oauth.test', n: 1 });
+        const action = await waitForAction(t, first, (a) => a.status === 'succeeded');
+        const second = await send({ type: 'oauth.test', n: 2 });
+        await waitForAction(t, second, (a) => a.status === 'succeeded');
+        expect(issued).toBe(2);
+        const token = oauth.requests.find((r) => r.path === '/token')!;
+        expect(token.headers.authorization).toBe(
+          `Basic ${Buffer.from('eh:client-sekrit').toString('base64')}`,
+        );
+        expect(token.body.toString()).toContain('grant_type=client_credentials');
+        const detail = await getAction(t, action.id);
+        expect(detail.attempts).toHaveLength(1);
+        expect(JSON.stringify(detail)).not.toMatch(/tok-\d|client-sekrit/);
+      } finally {
+        await oauth.close();
+      }
+    });
+
+    it('keeps one webhook-id per action across retries, and a new one per action', async () => {
+      let calls = 0;
+      const flaky = await startReceiver((_req, res) => {
+        calls++;
+        res.writeHead(calls === 1 ? 503 : 200).end();
+      });
+      try {
+        await createEndpoint(t, { slug: 'flaky', url: `${flaky.url}/x`, retry: { schedule: ['50ms'] } });
+        await createRule(t, 'flaky', 'flaky.test', [{ endpoint: 'flaky' }, { endpoint: 'flaky' }]);
+        const eventId = await send({ type: 'flaky.test' });
+        await eventually(async () => {
+          const e = await t.api.get(`${BASE}/events/${eventId}`);
+          return (
+            e.body.actions.length === 2 &&
+            e.body.actions.every((a: { status: string }) => a.status === 'succeeded')
+          );
+        });
+        const ids = flaky.requests.map((r) => r.headers['webhook-id']);
+        expect(ids).toHaveLength(3);
+        expect(new Set(ids).size).toBe(2);
+      } finally {
+        await flaky.close();
+      }
+    });
+  });
+}

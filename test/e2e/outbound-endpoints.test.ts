@@ -1,0 +1,209 @@
+// Issue 6 §1 and §10: the endpoint API — validation with located errors, secrets never returned, partial updates,
+// deletion, roles — and the health GET /endpoints/{endpoint} reports (state, success rate, latency, queue depth).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
+import {
+  BASE,
+  createEndpoint,
+  createRule,
+  ingestSource,
+  startReceiver,
+  waitForAction,
+  type Receiver,
+} from '../helpers/outbound.js';
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`endpoint API — ${backend}`, () => {
+    let t: TestApp;
+    let receiver: Receiver;
+
+    beforeAll(async () => {
+      // /sometimes fails the first attempt of every message and accepts the second.
+      receiver = await startReceiver((req, res) => {
+        const seen = receiver.requests.filter(
+          (r) => r.headers['webhook-id'] === req.headers['webhook-id'],
+        ).length;
+        res.writeHead(req.path === '/sometimes' && seen === 1 ? 500 : 200).end();
+      });
+      t = await startTestApp(backend, { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
+    });
+    afterAll(async () => {
+      await t?.close();
+      await receiver?.close();
+    });
+
+    it('rejects bad input with the offending field', async () => {
+      const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+        [{ slug: 'a', url: 'ftp://example.com/' }, '/url', /http or https/],
+        [{ slug: 'a', url: 'https://user:pw@example.com/' }, '/url', /credentials/],
+        [
+          { slug: 'a', url: 'https://example.com/', headers: { 'webhook-signature': 'x' } },
+          '/headers/webhook-signature',
+          /set by Eventhook/,
+        ],
+        [
+          { slug: 'a', url: 'https://example.com/', headers: { Host: 'x' } },
+          '/headers/Host',
+          /set by Eventhook/,
+        ],
+        [{ slug: 'a', url: 'https://example.com/', secrets: ['whsec_short'] }, '/secrets/0', /24–64 bytes/],
+        [{ slug: 'a', url: 'https://example.com/', secrets: ['not-a-secret'] }, '/secrets/0', /whsec_/],
+        [
+          { slug: 'a', url: 'https://example.com/', auth: { type: 'basic', username: 'u' } },
+          '/auth/password',
+          /non-empty/,
+        ],
+        [
+          {
+            slug: 'a',
+            url: 'https://example.com/',
+            auth: { type: 'api_key', header: 'Content-Length', value: 'v' },
+          },
+          '/auth/header',
+          /set by Eventhook/,
+        ],
+        [{ slug: 'a', url: 'https://example.com/', orderingKey: 'data.customer' }, '/orderingKey', /fifo/],
+        [
+          { slug: 'a', url: 'https://example.com/', ordering: 'fifo', orderingKey: 'data.[' },
+          '/orderingKey',
+          /./,
+        ],
+        [
+          { slug: 'a', url: 'https://example.com/', retry: { schedule: ['8d'] } },
+          '/retry/schedule/0',
+          /604800000/,
+        ],
+        [{ slug: 'Not A Slug', url: 'https://example.com/' }, '/slug', /./],
+        [{ slug: 'a', url: 'https://example.com/', timeoutMs: 50 }, '/timeoutMs', /./],
+      ];
+      for (const [body, path, message] of cases) {
+        const res = await t.api.post(`${BASE}/endpoints`, body);
+        expect(res.status, JSON.stringify(body)).toBe(400);
+        // Shape errors come from the request schema (body/…), meaning errors from the endpoint checks (/…).
+        const norm = (p: string) => p.replace(/^body\//, '/');
+        const issue = (res.body.errors ?? []).find((e: { path: string }) => norm(e.path) === path) ?? {
+          path: res.body.detail,
+          message: res.body.detail,
+        };
+        expect(norm(issue.path), `${JSON.stringify(body)}: ${res.text}`).toBe(path);
+        expect(issue.message, JSON.stringify(body)).toMatch(message);
+      }
+      expect((await t.api.get(`${BASE}/endpoints`)).body.items).toHaveLength(0);
+    });
+
+    it('keeps given secrets and credentials sealed: never returned, not in lists', async () => {
+      const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+      const created = await createEndpoint(t, {
+        slug: 'given',
+        url: 'https://example.com/hooks',
+        secrets: [secret],
+        auth: { type: 'basic', username: 'eventhook', password: 'pa55word' },
+        description: 'partner hooks',
+        rateLimit: 2.5,
+        maxConcurrency: 3,
+        retry: { schedule: ['5s', '90s', '2h'], maxAttempts: 6 },
+      });
+      expect(created.secret).toBeUndefined();
+      expect(created).toMatchObject({
+        slug: 'given',
+        description: 'partner hooks',
+        auth: { type: 'basic', username: 'eventhook' },
+        rateLimit: 2.5,
+        maxConcurrency: 3,
+        retry: { schedule: ['5s', '90s', '2h'], maxAttempts: 6 },
+        status: 'active',
+        timeoutMs: 15000,
+        headerStyle: 'webhook',
+        ordering: 'none',
+      });
+      const list = await t.api.get(`${BASE}/endpoints`);
+      for (const text of [created, list.body].map((x) => JSON.stringify(x))) {
+        expect(text).not.toContain(secret.slice(6));
+        expect(text).not.toContain('pa55word');
+      }
+      expect(list.body.items.map((e: { slug: string }) => e.slug)).toEqual(['given']);
+      expect(
+        (await t.api.post(`${BASE}/endpoints`, { slug: 'given', url: 'https://example.com/x' })).status,
+      ).toBe(409);
+    });
+
+    it('updates partially, clears with null, and keeps the slug', async () => {
+      await createEndpoint(t, { slug: 'patchme', url: 'https://example.com/a', rateLimit: 10 });
+      const patched = await t.api.patch(`${BASE}/endpoints/patchme`, {
+        url: 'https://example.com/b',
+        rateLimit: null,
+        timeoutMs: 5000,
+        headers: { 'X-Tenant': 't1' },
+      });
+      expect(patched.status, patched.text).toBe(200);
+      expect(patched.body).toMatchObject({
+        slug: 'patchme',
+        url: 'https://example.com/b',
+        rateLimit: null,
+        timeoutMs: 5000,
+        headers: { 'x-tenant': 't1' },
+      });
+      expect((await t.api.patch(`${BASE}/endpoints/patchme`, { slug: 'renamed' })).status).toBe(400);
+      expect((await t.api.patch(`${BASE}/endpoints/patchme`, { url: 'http://10.0.0.1/' })).status).toBe(400);
+      const paused = await t.api.patch(`${BASE}/endpoints/patchme`, { status: 'paused' });
+      expect(paused.body.status).toBe('paused');
+      expect((await t.api.post(`${BASE}/endpoints/patchme/enable`)).body.status).toBe('active');
+    });
+
+    it('reports health: success rate, latency percentiles and queue depth from recorded attempts', async () => {
+      const send = await ingestSource(t, 'health-src');
+      await createEndpoint(t, {
+        slug: 'sometimes',
+        url: `${receiver.url}/sometimes`,
+        retry: { schedule: ['100ms'] },
+      });
+      await createRule(t, 'sometimes', 'health.test', [{ endpoint: 'sometimes' }]);
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push(await send({ type: 'health.test', i }));
+      for (const id of ids) await waitForAction(t, id, (a) => a.status === 'succeeded');
+      const ep = (await t.api.get(`${BASE}/endpoints/sometimes`)).body;
+      const attempts = receiver.requests.filter((r) => r.path === '/sometimes').length;
+      expect(attempts).toBe(8);
+      expect(ep.health.attempts).toBe(8);
+      expect(ep.health.successRate).toBe(0.5);
+      expect(ep.health.state).toBe('healthy');
+      expect(ep.health.latencyMs.p50).toBeGreaterThanOrEqual(0);
+      expect(ep.health.latencyMs.p99).toBeGreaterThanOrEqual(ep.health.latencyMs.p50);
+      expect(ep.health.queue).toEqual({ pending: 0, inFlight: 0, failed: 0, dead: 0, depth: 0 });
+
+      const idle = (await t.api.get(`${BASE}/endpoints/patchme`)).body.health;
+      expect(idle).toMatchObject({ attempts: 0, successRate: null, latencyMs: null, state: 'healthy' });
+    });
+
+    it('deleting an endpoint frees its slug and makes its waiting deliveries die visibly', async () => {
+      const send = await ingestSource(t, 'delete-src');
+      await createEndpoint(t, { slug: 'doomed', url: `${receiver.url}/doomed`, status: 'paused' });
+      await createRule(t, 'doomed', 'doomed.test', [{ endpoint: 'doomed' }]);
+      const id = await send({ type: 'doomed.test' });
+      await waitForAction(t, id, (a) => a.waiting === 'endpoint_paused');
+      expect((await t.api.delete(`${BASE}/endpoints/doomed`)).status).toBe(204);
+      const dead = await waitForAction(t, id, (a) => a.status === 'dead');
+      expect(dead.lastError).toBe('endpoint doomed does not exist');
+      expect((await t.api.get(`${BASE}/endpoints/doomed`)).status).toBe(404);
+      expect(
+        (await t.api.get(`${BASE}/endpoints?includeDeleted=true`)).body.items.some(
+          (e: { slug: string; deletedAt: string | null }) => e.slug === 'doomed' && e.deletedAt,
+        ),
+      ).toBe(true);
+      await createEndpoint(t, { slug: 'doomed', url: 'https://example.com/again' });
+    });
+
+    it('lets members read endpoints but not change them', async () => {
+      const key = await t.api.post('/api/orgs/default/api-keys', { name: 'reader', role: 'member' });
+      expect(key.status, key.text).toBe(201);
+      const member = t.api.as(key.body.key);
+      expect((await member.get(`${BASE}/endpoints/given`)).status).toBe(200);
+      expect(
+        (await member.post(`${BASE}/endpoints`, { slug: 'nope', url: 'https://example.com/' })).status,
+      ).toBe(403);
+      expect((await member.post(`${BASE}/endpoints/given/rotate-secret`, {})).status).toBe(403);
+      expect((await member.post(`${BASE}/endpoints/given/enable`)).status).toBe(403);
+    });
+  });
+}

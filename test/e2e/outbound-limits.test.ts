@@ -1,0 +1,88 @@
+// Issue 6 §1 and §9: per-endpoint rate limit and concurrency cap hold deliveries back without using attempts, and a
+// slow endpoint never holds up deliveries to the others.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
+import {
+  createEndpoint,
+  createRule,
+  ingestSource,
+  startReceiver,
+  waitForAction,
+  type Receiver,
+} from '../helpers/outbound.js';
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`delivery limits — ${backend}`, () => {
+    let t: TestApp;
+    let receiver: Receiver;
+    let send: (data: Record<string, unknown>) => Promise<string>;
+    const delays = new Map<string, number>();
+    const active = new Map<string, number>();
+    const peak = new Map<string, number>();
+    const arrivedAt = new Map<string, number[]>();
+
+    beforeAll(async () => {
+      receiver = await startReceiver((req, res) => {
+        const now = (active.get(req.path) ?? 0) + 1;
+        active.set(req.path, now);
+        peak.set(req.path, Math.max(peak.get(req.path) ?? 0, now));
+        arrivedAt.set(req.path, [...(arrivedAt.get(req.path) ?? []), Date.now()]);
+        setTimeout(
+          () => {
+            active.set(req.path, (active.get(req.path) ?? 1) - 1);
+            res.writeHead(200).end();
+          },
+          delays.get(req.path) ?? 0,
+        );
+      });
+      // 8 worker slots: an endpoint gets at most 4 of them.
+      t = await startTestApp(backend, {
+        env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1', EVENTHOOK_ACTION_CONCURRENCY: '8' },
+      });
+      send = await ingestSource(t);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await receiver?.close();
+    });
+
+    it('never has more than maxConcurrency deliveries of an endpoint in flight', async () => {
+      delays.set('/capped', 100);
+      await createEndpoint(t, { slug: 'capped', url: `${receiver.url}/capped`, maxConcurrency: 2 });
+      await createRule(t, 'capped', 'capped.test', [{ endpoint: 'capped' }]);
+      const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => send({ type: 'capped.test', i })));
+      for (const id of ids)
+        expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attempts).toBe(1);
+      expect(peak.get('/capped')).toBe(2);
+    });
+
+    it('spreads deliveries to the rate limit', async () => {
+      await createEndpoint(t, { slug: 'rated', url: `${receiver.url}/rated`, rateLimit: 5 });
+      await createRule(t, 'rated', 'rated.test', [{ endpoint: 'rated' }]);
+      const ids = await Promise.all(Array.from({ length: 15 }, (_, i) => send({ type: 'rated.test', i })));
+      for (const id of ids)
+        expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attempts).toBe(1);
+      const times = arrivedAt.get('/rated')!;
+      expect(times).toHaveLength(15);
+      // A burst of 5, then 5 per second: the last of 15 cannot come sooner than 2 s after the first.
+      expect(Math.max(...times) - Math.min(...times)).toBeGreaterThanOrEqual(1800);
+    });
+
+    it('keeps delivering to other endpoints while a slow one has a backlog', async () => {
+      delays.set('/slow', 2000);
+      await createEndpoint(t, { slug: 'slow', url: `${receiver.url}/slow` });
+      await createEndpoint(t, { slug: 'fast', url: `${receiver.url}/fast` });
+      await createRule(t, 'slow', 'slow.test', [{ endpoint: 'slow' }]);
+      await createRule(t, 'fast', 'fast.test', [{ endpoint: 'fast' }]);
+      const slow = await Promise.all(Array.from({ length: 12 }, (_, i) => send({ type: 'slow.test', i })));
+      await new Promise((r) => setTimeout(r, 300));
+      const started = Date.now();
+      const fast = await send({ type: 'fast.test' });
+      await waitForAction(t, fast, (a) => a.status === 'succeeded');
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(peak.get('/slow')).toBeLessThanOrEqual(4);
+      for (const id of slow) await waitForAction(t, id, (a) => a.status === 'succeeded', 20_000);
+    });
+  });
+}

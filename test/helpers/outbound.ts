@@ -1,0 +1,97 @@
+// Fixtures for outbound-delivery behaviour tests: a signed ingest source to trigger rules, endpoint and rule
+// creation through the API, and polling for actions, attempts and events.
+import { createHmac } from 'node:crypto';
+import { expect } from 'vitest';
+import { eventually, type ApiClient } from './app.js';
+
+export { startReceiver, type Receiver, type ReceivedRequest } from '../delivery/fixtures/receiver.js';
+
+export const BASE = '/api/orgs/default/eventhook';
+const SOURCE_SECRET = 'outbound-test-secret';
+
+/** What the tests talk to: the API client and the server's base URL (an in-process app or a child process). */
+export interface Target {
+  url: string;
+  api: ApiClient;
+}
+
+/** Creates an hmac source `slug` and returns a function that sends it a signed webhook; resolves the event id. */
+export async function ingestSource(
+  t: Target,
+  slug = 'app',
+): Promise<(data: Record<string, unknown>) => Promise<string>> {
+  const created = await t.api.post(`${BASE}/sources`, {
+    slug,
+    verifier: { type: 'hmac', header: 'x-sig', algorithm: 'sha256', encoding: 'hex', secret: SOURCE_SECRET },
+  });
+  expect(created.status, created.text).toBe(201);
+  return async (data) => {
+    const body = JSON.stringify(data);
+    const res = await fetch(`${t.url}${BASE}/in/${slug}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-sig': createHmac('sha256', SOURCE_SECRET).update(body).digest('hex'),
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { eventId: string }).eventId;
+  };
+}
+
+export async function createEndpoint(t: Target, body: Record<string, unknown>): Promise<any> {
+  const res = await t.api.post(`${BASE}/endpoints`, body);
+  expect(res.status, res.text).toBe(201);
+  return res.body;
+}
+
+/** A rule sending every event of `type` (from any webhook source) to the given webhook targets. */
+export async function createRule(
+  t: Target,
+  name: string,
+  type: string,
+  targets: Record<string, unknown>[],
+): Promise<any> {
+  const res = await t.api.post(`${BASE}/rules`, {
+    name,
+    pattern: { type: [type] },
+    targets: targets.map((x) => ({ type: 'webhook', ...x })),
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.body;
+}
+
+/** The event's first action once `pred` holds for it (polls). */
+export async function waitForAction(
+  t: Target,
+  eventId: string,
+  pred: (a: any) => boolean,
+  timeoutMs = 10_000,
+  what = 'action',
+): Promise<any> {
+  return eventually(
+    async () => {
+      const e = await t.api.get(`${BASE}/events/${eventId}`);
+      const a = e.body?.actions?.[0];
+      return a && pred(a) ? a : undefined;
+    },
+    timeoutMs,
+    what,
+  );
+}
+
+export async function getAction(t: Target, actionId: string): Promise<any> {
+  const res = await t.api.get(`${BASE}/actions/${actionId}`);
+  expect(res.status, res.text).toBe(200);
+  return res.body;
+}
+
+/** Stored events of one type from system:eventhook (delivery.dead, endpoint.disabled). */
+export async function systemEvents(t: Target, type: string): Promise<any[]> {
+  const res = await t.api.get(`${BASE}/events?type=${encodeURIComponent(type)}&limit=200`);
+  expect(res.status, res.text).toBe(200);
+  return (res.body.items as any[]).filter((e) => e.source === 'system:eventhook');
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,253 @@
+// The Store contract for outbound delivery, on SQLite and PostgreSQL: endpoints, their worker-owned state, and the
+// action queries delivery relies on (endpoint filter, waiting without attempts, FIFO lanes, health samples).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId, type ActionId, type EventId, type RuleId } from '../../src/core/ids.js';
+import type { Store } from '../../src/store/port.js';
+import type { EndpointRecord, NewAction } from '../../src/store/records.js';
+import { STORE_FACTORIES } from '../helpers/stores.js';
+
+const T0 = Date.UTC(2026, 5, 1);
+
+function endpoint(org: string, slug: string, over: Partial<EndpointRecord> = {}): EndpointRecord {
+  return {
+    id: newId('endpoint'),
+    org,
+    slug,
+    description: '',
+    url: `https://example.com/${slug}`,
+    headers: { 'x-a': '1' },
+    auth: { type: 'bearer', sealed: 'v1.sealed', info: {} },
+    secrets: [{ id: 'sec_1', sealed: 'v1.s', createdAt: T0, expiresAt: null, publicKey: null }],
+    headerStyle: 'webhook',
+    timeoutMs: 15000,
+    rateLimit: 2.5,
+    maxConcurrency: null,
+    ordering: 'none',
+    orderingKey: null,
+    retry: { delaysMs: [1000, 2000], maxAttempts: 3 },
+    status: 'active',
+    breaker: null,
+    disabledReason: null,
+    createdAt: T0,
+    updatedAt: T0,
+    deletedAt: null,
+    ...over,
+  };
+}
+
+function action(org: string, target: Record<string, unknown>, over: Partial<NewAction> = {}): NewAction {
+  return {
+    id: newId('action'),
+    org,
+    eventId: newId('event') as EventId,
+    ruleId: newId('rule') as RuleId,
+    ruleName: 'r',
+    targetIndex: 0,
+    targetType: String(target.type),
+    target: target as NewAction['target'],
+    routeSeq: 1,
+    maxAttempts: 8,
+    idempotencyKey: `k-${Math.random()}`,
+    nextAttemptAt: T0,
+    ...over,
+  };
+}
+
+for (const factory of STORE_FACTORIES) {
+  const available = await factory.available();
+  describe.skipIf(!available)(`Store contract, delivery — ${factory.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory.open());
+      await store.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
+      await store.orgs.create({ slug: 'other', name: 'Other' }, T0);
+    });
+    afterAll(async () => cleanup?.());
+
+    it('stores endpoints, keeps slugs unique per org among live ones, and frees them on delete', async () => {
+      const ep = endpoint('acme', 'orders');
+      await store.endpoints.insert(ep);
+      expect(await store.endpoints.get('acme', 'orders')).toEqual(ep);
+      await expect(store.endpoints.insert(endpoint('acme', 'orders'))).rejects.toMatchObject({
+        code: 'EH_ENDPOINT_EXISTS',
+      });
+      await store.endpoints.insert(endpoint('other', 'orders'));
+      expect(await store.endpoints.softDelete('acme', 'orders', T0 + 1)).toBe(true);
+      expect(await store.endpoints.get('acme', 'orders')).toBeUndefined();
+      expect((await store.endpoints.getById(ep.id))?.deletedAt).toBe(T0 + 1);
+      await store.endpoints.insert(endpoint('acme', 'orders'));
+      expect((await store.endpoints.list('acme')).map((e) => e.slug)).toEqual(['orders']);
+      expect(await store.endpoints.list('acme', { includeDeleted: true })).toHaveLength(2);
+    });
+
+    it('updates configuration, and writes worker state without moving updatedAt; a status change applies once', async () => {
+      const ep = endpoint('acme', 'stateful');
+      await store.endpoints.insert(ep);
+      await store.endpoints.update({
+        ...ep,
+        url: 'https://example.com/new',
+        rateLimit: null,
+        updatedAt: T0 + 5,
+      });
+      expect(await store.endpoints.get('acme', 'stateful')).toMatchObject({
+        url: 'https://example.com/new',
+        rateLimit: null,
+        updatedAt: T0 + 5,
+      });
+      const breaker = {
+        status: 'open',
+        consecutiveFailures: 5,
+        failingSince: T0,
+        openUntil: T0 + 60_000,
+        trips: 1,
+        probeStartedAt: null,
+      };
+      expect(await store.endpoints.setState(ep.id, { breaker }, T0 + 9)).toBe(true);
+      expect(await store.endpoints.get('acme', 'stateful')).toMatchObject({ breaker, updatedAt: T0 + 5 });
+      expect(
+        await store.endpoints.setState(
+          ep.id,
+          { breaker, status: 'disabled', disabledReason: 'gone' },
+          T0 + 10,
+        ),
+      ).toBe(true);
+      expect(
+        await store.endpoints.setState(
+          ep.id,
+          { breaker, status: 'disabled', disabledReason: 'again' },
+          T0 + 11,
+        ),
+      ).toBe(false);
+      expect(await store.endpoints.get('acme', 'stateful')).toMatchObject({
+        status: 'disabled',
+        disabledReason: 'gone',
+        updatedAt: T0 + 10,
+      });
+    });
+
+    it('fills the endpoint of webhook actions, filters and counts by it', async () => {
+      const hooks = [
+        action('acme', { type: 'webhook', endpoint: 'dlq' }),
+        action('acme', { type: 'webhook', endpoint: 'dlq' }),
+      ];
+      const other = action('acme', { type: 'workflow', kind: 'k' });
+      await store.actions.insertMany([...hooks, other], T0);
+      expect((await store.actions.get('acme', hooks[0]!.id))?.endpoint).toBe('dlq');
+      expect((await store.actions.get('acme', other.id))?.endpoint).toBeNull();
+      await store.actions.fail(hooks[0]!.id, 'boom', null, T0);
+      const page = await store.actions.list('acme', { endpoint: 'dlq', status: 'dead' }, { limit: 10 });
+      expect(page.items.map((a) => a.id)).toEqual([hooks[0]!.id]);
+      expect(await store.actions.countByStatus('acme', { endpoint: 'dlq' })).toEqual({
+        pending: 1,
+        in_flight: 0,
+        succeeded: 0,
+        failed: 0,
+        dead: 1,
+      });
+      expect((await store.actions.list('other', { endpoint: 'dlq' }, { limit: 10 })).items).toHaveLength(0);
+    });
+
+    it('defers a claimed action without counting the attempt, and wakes waiting ones by reason and lane', async () => {
+      const a = action('acme', { type: 'webhook', endpoint: 'wait' }, { nextAttemptAt: T0 });
+      const b = action('acme', { type: 'webhook', endpoint: 'wait' }, { nextAttemptAt: T0 });
+      await store.actions.insertMany([a, b], T0);
+      const claimed = await store.actions.claimDue(T0, 100, 60_000);
+      expect(claimed.map((x) => x.id)).toEqual(expect.arrayContaining([a.id, b.id]));
+      await store.actions.defer(a.id, null, 'endpoint_paused', T0 + 1);
+      await store.actions.defer(b.id, T0 + 50_000, 'circuit_open', T0 + 1);
+      expect(await store.actions.get('acme', a.id)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        nextAttemptAt: null,
+        waiting: 'endpoint_paused',
+        leaseUntil: null,
+      });
+      expect(await store.actions.claimDue(T0 + 10_000, 100, 60_000)).toHaveLength(0);
+      expect(await store.actions.nextDueAt()).toBe(T0 + 50_000);
+
+      expect(await store.actions.wakeWaiting('acme', 'wait', T0 + 20, { reasons: ['circuit_open'] })).toBe(1);
+      expect((await store.actions.get('acme', b.id))?.nextAttemptAt).toBe(T0 + 20);
+      // Already due by then: not woken again (so a `limit` is not spent on it).
+      expect(await store.actions.wakeWaiting('acme', 'wait', T0 + 30, { reasons: ['circuit_open'] })).toBe(0);
+      expect(await store.actions.wakeWaiting('acme', 'wait', T0 + 30)).toBe(1);
+      const again = await store.actions.claimDue(T0 + 30, 100, 60_000);
+      expect(again.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
+      expect(again.every((x) => x.attempts === 1)).toBe(true);
+      // A deferral after a real attempt goes back to failed; success clears the waiting reason.
+      await store.actions.fail(a.id, 'boom', T0 + 40, T0 + 31);
+      const [third] = await store.actions.claimDue(T0 + 40, 1, 60_000);
+      await store.actions.defer(third!.id, T0 + 99, 'rate_limited', T0 + 41);
+      expect(await store.actions.get('acme', a.id)).toMatchObject({
+        status: 'failed',
+        attempts: 1,
+        waiting: 'rate_limited',
+        lastError: 'boom',
+      });
+      await store.actions.succeed(b.id, null, T0 + 42);
+      expect((await store.actions.get('acme', b.id))?.waiting).toBeNull();
+    });
+
+    it('finds what a FIFO message waits for: the newest unfinished older action in its lane or of unknown lane', async () => {
+      const [x1, x2, y1, x3] = [1, 2, 3, 4].map(() => action('acme', { type: 'webhook', endpoint: 'fifo' }));
+      await store.actions.insertMany([x1!, x2!, y1!, x3!], T0);
+      await store.actions.setOrderingKey(x1!.id, 'x');
+      await store.actions.setOrderingKey(x2!.id, 'x');
+      expect(await store.actions.orderingBlocker('acme', 'fifo', x1!.id, 'x')).toBeUndefined();
+      // y1's lane is not known yet: it may be x, so x3 waits for it.
+      expect((await store.actions.orderingBlocker('acme', 'fifo', x3!.id, 'x'))?.id).toBe(y1!.id);
+      await store.actions.setOrderingKey(y1!.id, 'y');
+      expect(await store.actions.orderingBlocker('acme', 'fifo', x3!.id, 'x')).toMatchObject({
+        id: x2!.id,
+        status: 'pending',
+        orderingKey: 'x',
+      });
+      expect(await store.actions.orderingBlocker('acme', 'fifo', y1!.id, 'y')).toBeUndefined();
+      await store.actions.succeed(x2!.id, null, T0);
+      await store.actions.fail(x1!.id, 'gave up', null, T0);
+      expect(await store.actions.orderingBlocker('acme', 'fifo', x3!.id, 'x')).toBeUndefined();
+      // Waking a lane wakes only that lane's oldest waiter.
+      const claimed = await store.actions.claimDue(T0, 100, 60_000);
+      for (const c of claimed.filter((c) => c.endpoint === 'fifo'))
+        await store.actions.defer(c.id as ActionId, null, 'ordering', T0);
+      expect(
+        await store.actions.wakeWaiting('acme', 'fifo', T0 + 1, {
+          reasons: ['ordering'],
+          orderingKey: 'y',
+          limit: 1,
+        }),
+      ).toBe(1);
+      expect((await store.actions.get('acme', y1!.id))?.nextAttemptAt).toBe(T0 + 1);
+      expect((await store.actions.get('acme', x3!.id))?.nextAttemptAt).toBeNull();
+    });
+
+    it('samples recent attempts of an endpoint for its health', async () => {
+      const a = action('acme', { type: 'webhook', endpoint: 'healthy' });
+      await store.actions.insertMany([a], T0);
+      for (const [i, outcome] of ['failed', 'succeeded'].entries()) {
+        await store.attempts.insert({
+          id: newId('attempt'),
+          actionId: a.id,
+          org: 'acme',
+          number: i + 1,
+          startedAt: T0 + i * 1000,
+          latencyMs: 10 + i,
+          outcome,
+          statusCode: outcome === 'failed' ? 500 : 200,
+          request: null,
+          responseHeaders: null,
+          responseBody: null,
+          error: null,
+        });
+      }
+      const samples = await store.attempts.recentForEndpoint('acme', 'healthy', T0, 10);
+      expect(samples).toEqual([
+        { startedAt: T0 + 1000, latencyMs: 11, outcome: 'succeeded', statusCode: 200 },
+        { startedAt: T0, latencyMs: 10, outcome: 'failed', statusCode: 500 },
+      ]);
+      expect(await store.attempts.recentForEndpoint('acme', 'healthy', T0 + 1, 10)).toHaveLength(1);
+      expect(await store.attempts.recentForEndpoint('other', 'healthy', T0, 10)).toHaveLength(0);
+    });
+  });
+}
