@@ -16,6 +16,12 @@ const BASE = '/api/orgs/default/eventhook';
 export interface TrackedDelivery {
   /** Commits `n` events matching the rule; resolves when all `n` actions succeeded, with the wire latencies. */
   round(n: number, data: unknown): Promise<{ perSecond: number; latencies: number[] }>;
+  /**
+   * The delivery stage alone: `n` webhook actions wait behind a paused endpoint (events committed and routed
+   * beforehand, outside the clock); the clock runs from re-enabling the endpoint until all `n` are delivered and
+   * recorded — claim, build, sign, send, record the attempt and the action's state.
+   */
+  backlogRound(n: number, data: unknown): Promise<{ perSecond: number; latencies: number[] }>;
   close(): Promise<void>;
 }
 
@@ -39,7 +45,7 @@ export async function startTrackedDelivery(
     { cwd: dir },
   );
   const app: App = await createApp(config, { logger: pino({ level: 'warn' }) });
-  const call = async (method: 'POST', url: string, payload: unknown) => {
+  const call = async (method: 'POST' | 'PATCH', url: string, payload: unknown) => {
     const res = await app.server.inject({
       method,
       url,
@@ -80,7 +86,34 @@ export async function startTrackedDelivery(
         const counts = await app.store.actions.countByStatus('default', { endpoint: 'bench' });
         if (counts.succeeded >= target) break;
         if (counts.dead > 0) throw new Error('a delivery died');
-        await new Promise((r) => setTimeout(r, 2));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const perSecond = n / ((performance.now() - started) / 1000);
+      delivered = target;
+      const samples = await app.store.attempts.recentForEndpoint('default', 'bench', now, n);
+      return { perSecond, latencies: samples.map((s) => s.latencyMs) };
+    },
+    async backlogRound(n, data) {
+      await call('PATCH', `${BASE}/endpoints/bench`, { status: 'paused' });
+      const now = Date.now();
+      const events = Array.from({ length: n }, () =>
+        newSystemEvent({ org: 'default', source: 'app:bench', type: 'bench.delivery', data: data as never, now }),
+      );
+      await app.store.transaction((tx) => tx.events.ingest(events.map((event) => ({ event })), now));
+      const target = delivered + n;
+      // Wait until every new action is routed and parked behind the paused endpoint.
+      for (;;) {
+        const c = await app.store.actions.countByStatus('default', { endpoint: 'bench' });
+        if (c.succeeded === delivered && c.pending === n && c.in_flight === 0) break;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const started = performance.now();
+      await call('POST', `${BASE}/endpoints/bench/enable`, {});
+      for (;;) {
+        const c = await app.store.actions.countByStatus('default', { endpoint: 'bench' });
+        if (c.succeeded >= target) break;
+        if (c.dead > 0) throw new Error('a delivery died');
+        await new Promise((r) => setTimeout(r, 5));
       }
       const perSecond = n / ((performance.now() - started) / 1000);
       delivered = target;

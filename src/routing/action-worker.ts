@@ -9,7 +9,7 @@ import type { JsonValue } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import { EventPublisher, stageEvents, toEnvelope } from '../events/publisher.js';
 import type { ClaimOptions, Store, StoreRepos } from '../store/port.js';
-import type { ActionRecord } from '../store/records.js';
+import type { ActionRecord, EventRecord } from '../store/records.js';
 import {
   isPermanent,
   TargetDeferral,
@@ -79,10 +79,12 @@ export class ActionWorker {
       const candidates = await this.store.actions.dueCandidates(now, room * 4, { skip });
       claimed = await this.store.actions.claim(this.slots.pick(candidates, room), now, this.options.leaseMs);
     }
+    // The batch's events in one query rather than one per action.
+    const events = new Map((await this.store.events.getMany([...new Set(claimed.map((a) => a.eventId))])).map((e) => [e.id, e]));
     for (const action of claimed) {
       this.inFlight++;
       this.slots?.started(action);
-      const p = this.execute(action).finally(() => {
+      const p = this.execute(action, events.get(action.eventId)).finally(() => {
         this.inFlight--;
         this.slots?.finished(action);
         this.running.delete(p);
@@ -99,7 +101,7 @@ export class ActionWorker {
     await Promise.allSettled([...this.running]);
   }
 
-  private async execute(action: ActionRecord): Promise<void> {
+  private async execute(action: ActionRecord, event: EventRecord | undefined): Promise<void> {
     const started = this.clock.now();
     const t0 = performance.now();
     let result: JsonValue = null;
@@ -109,7 +111,6 @@ export class ActionWorker {
     try {
       const handler = this.handlers[action.targetType];
       if (!handler) throw new TargetFailure(`no handler for target type ${action.targetType}`, { permanent: true });
-      const event = await this.store.events.get(action.org, action.eventId);
       if (!event) throw new TargetFailure(`event ${action.eventId} no longer exists`, { permanent: true });
       const envelope = toEnvelope(event);
       const target = action.target as { input?: unknown };

@@ -48,13 +48,15 @@ export class Router {
     let routed = 0;
     let actions = 0;
     await this.store.transaction(async (tx) => {
-      for (const d of decisions) {
-        // Conditional on the event still being pending: a second router that raced us changes nothing.
-        if (!(await tx.events.finishRouting(d.event.id, d.status, now, d.error))) continue;
-        await tx.actions.insertMany(d.actions, now);
-        routed++;
-        actions += d.actions.length;
-      }
+      // Conditional on each event still being pending: a second router that raced us changes nothing.
+      const moved = await tx.events.finishRoutingMany(
+        decisions.map((d) => ({ id: d.event.id, status: d.status, error: d.error })),
+        now,
+      );
+      const fresh = decisions.filter((d) => moved.has(d.event.id));
+      await tx.actions.insertMany(fresh.flatMap((d) => d.actions), now);
+      routed = fresh.length;
+      actions = fresh.reduce((n, d) => n + d.actions.length, 0);
     });
     return { routed, more: events.length === this.options.batchSize, actions };
   }

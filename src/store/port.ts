@@ -138,6 +138,10 @@ export interface EventsRepo {
    * Increments route_seq.
    */
   finishRouting(id: EventId, status: EventStatus, now: number, error: string | null): Promise<boolean>;
+  /** finishRouting for many events in few statements; returns the ids this call moved (the others were done). */
+  finishRoutingMany(outcomes: readonly { id: EventId; status: EventStatus; error: string | null }[], now: number): Promise<Set<EventId>>;
+  /** Several events by id (any org), in one query: the action worker loads a claimed batch's events at once. */
+  getMany(ids: readonly EventId[]): Promise<EventRecord[]>;
   /**
    * Puts routed, unrouted or failed events back to pending so the router routes them again through the current
    * rules (replay); `freshKeys` makes that pass use new idempotency keys. Returns how many changed.

@@ -14,7 +14,8 @@ const BASE = '/api/orgs/default/eventhook';
 
 describe('crash safety (SQLite, real process, SIGKILL)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'eventhook-crash-'));
-  const env = { EVENTHOOK_DATA_DIR: dataDir, EVENTHOOK_ADMIN_TOKEN: TOKEN, EVENTHOOK_SWEEP_INTERVAL: '200ms' };
+  // A short lease: an action claimed by the killed process is taken over within seconds, not the default minute.
+  const env = { EVENTHOOK_DATA_DIR: dataDir, EVENTHOOK_ADMIN_TOKEN: TOKEN, EVENTHOOK_SWEEP_INTERVAL: '200ms', EVENTHOOK_LEASE: '2s' };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('routes every acknowledged event exactly once after kill -9 and restart', async () => {

@@ -96,7 +96,7 @@ for (const backend of BACKENDS) {
       const again = await fetch(`${t.url}${base}/in/github`, { method: 'POST', headers, body });
       expect(again.status).toBe(200);
       expect(await again.json()).toEqual({ eventId: first.eventId, duplicate: true });
-      await eventually(async () => (await t.api.get(`${base}/events/${first.eventId}`)).body.status === 'routed');
+      await eventually(async () => (await t.api.get(`${base}/events/${first.eventId}`)).body.actions?.[0]?.status === 'succeeded');
       const workflows = await t.api.get(`${base}/engine/workflows?kind=on-push`);
       const forThisEvent = workflows.body.items.filter((w: { input: { id: string } }) => w.input.id === first.eventId);
       expect(forThisEvent).toHaveLength(1);

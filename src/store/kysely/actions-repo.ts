@@ -15,6 +15,11 @@ export class KyselyActionsRepo implements ActionsRepo {
   ) {}
 
   async insertMany(actions: readonly NewAction[], now: number): Promise<void> {
+    // Chunks stay well under SQLite's bound-parameter limit (20 columns × 500 rows).
+    for (let i = 0; i < actions.length; i += 500) await this.insertChunk(actions.slice(i, i + 500), now);
+  }
+
+  private async insertChunk(actions: readonly NewAction[], now: number): Promise<void> {
     if (actions.length === 0) return;
     await this.db
       .insertInto('actions')

@@ -112,6 +112,43 @@ export class KyselyEventsRepo implements EventsRepo {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async finishRoutingMany(
+    outcomes: readonly { id: EventId; status: EventStatus; error: string | null }[],
+    now: number,
+  ): Promise<Set<EventId>> {
+    // One UPDATE per distinct (status, error): in practice two — routed and unrouted.
+    const groups = new Map<string, { status: EventStatus; error: string | null; ids: EventId[] }>();
+    for (const o of outcomes) {
+      const key = `${o.status}\n${o.error ?? ''}`;
+      const g = groups.get(key) ?? { status: o.status, error: o.error, ids: [] };
+      g.ids.push(o.id);
+      groups.set(key, g);
+    }
+    const moved = new Set<EventId>();
+    for (const g of groups.values()) {
+      for (let i = 0; i < g.ids.length; i += INSERT_CHUNK) {
+        const rows = await this.db
+          .updateTable('events')
+          .set((eb) => ({ status: g.status, routed_at: now, error: g.error, route_seq: eb('route_seq', '+', 1), fresh_keys: 0 }))
+          .where('id', 'in', g.ids.slice(i, i + INSERT_CHUNK))
+          .where('status', '=', 'pending')
+          .returning('id')
+          .execute();
+        for (const r of rows) moved.add(r.id as EventId);
+      }
+    }
+    return moved;
+  }
+
+  async getMany(ids: readonly EventId[]): Promise<EventRecord[]> {
+    const out: EventRecord[] = [];
+    for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
+      const rows = await this.db.selectFrom('events').select(EVENT_COLUMNS).where('id', 'in', ids.slice(i, i + INSERT_CHUNK)).execute();
+      out.push(...rows.map(eventFromRow));
+    }
+    return out;
+  }
+
   async requeue(org: string, ids: readonly EventId[], opts: { freshKeys?: boolean } = {}): Promise<number> {
     if (ids.length === 0) return 0;
     const result = await this.db
