@@ -86,7 +86,7 @@ export async function startTrackedDelivery(
         const counts = await app.store.actions.countByStatus('default', { endpoint: 'bench' });
         if (counts.succeeded >= target) break;
         if (counts.dead > 0) throw new Error('a delivery died');
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 20));
       }
       const perSecond = n / ((performance.now() - started) / 1000);
       delivered = target;
@@ -105,7 +105,7 @@ export async function startTrackedDelivery(
       for (;;) {
         const c = await app.store.actions.countByStatus('default', { endpoint: 'bench' });
         if (c.succeeded === delivered && c.pending === n && c.in_flight === 0) break;
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 20));
       }
       const started = performance.now();
       await call('POST', `${BASE}/endpoints/bench/enable`, {});
@@ -113,7 +113,7 @@ export async function startTrackedDelivery(
         const c = await app.store.actions.countByStatus('default', { endpoint: 'bench' });
         if (c.succeeded >= target) break;
         if (c.dead > 0) throw new Error('a delivery died');
-        await new Promise((r) => setTimeout(r, 5));
+        await new Promise((r) => setTimeout(r, 20));
       }
       const perSecond = n / ((performance.now() - started) / 1000);
       delivered = target;

@@ -72,12 +72,14 @@ export class ActionWorker {
     let claimed: ActionRecord[];
     let skip: ClaimOptions['skip'] = [];
     if (this.slots === undefined) {
-      claimed = await this.store.actions.claimDue(now, room, this.options.leaseMs);
+      // Claims need no flush to disk: a claim lost to a power cut leaves the action due, as an expired lease would.
+      claimed = await this.store.relaxed((tx) => tx.actions.claimDue(now, room, this.options.leaseMs));
     } else {
       // Look a little further than the room: the oldest due may belong to an endpoint already at its cap.
       skip = this.slots.saturated();
-      const candidates = await this.store.actions.dueCandidates(now, room * 4, { skip });
-      claimed = await this.store.actions.claim(this.slots.pick(candidates, room), now, this.options.leaseMs);
+      const candidates = await this.store.actions.dueCandidates(now, room * 2, { skip });
+      const picked = this.slots.pick(candidates, room);
+      claimed = picked.length === 0 ? [] : await this.store.relaxed((tx) => tx.actions.claim(picked, now, this.options.leaseMs));
     }
     // The batch's events in one query rather than one per action.
     const events = new Map((await this.store.events.getMany([...new Set(claimed.map((a) => a.eventId))])).map((e) => [e.id, e]));
@@ -121,7 +123,8 @@ export class ActionWorker {
     } catch (err) {
       if (err instanceof TargetDeferral) {
         // Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits).
-        await this.store.actions.defer(action.id, err.until, err.reason, this.clock.now());
+        // Relaxed too: if parking is lost, the action is in flight under an expired lease and gets parked again.
+        await this.store.relaxed((tx) => tx.actions.defer(action.id, err.until, err.reason, this.clock.now()));
         await err.recheck?.().catch((e) => this.log.error({ err: e, action: action.id }, 'deferral recheck failed'));
         return;
       }

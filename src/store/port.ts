@@ -27,8 +27,15 @@ export type StoreKind = 'sqlite' | 'postgres';
 
 export interface Store extends StoreRepos {
   readonly kind: StoreKind;
-  /** Runs `fn` in one transaction; nested calls join the outer one. */
+  /** Runs `fn` in one transaction (the repositories given to `fn` are bound to it). */
   transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T>;
+  /**
+   * A transaction whose commit need not survive a power loss — only for writes whose loss is harmless because
+   * the state before them is safe too (claiming an action under a lease, parking it: a lost claim leaves the
+   * action due again). It skips the flush to disk: SQLite synchronous=NORMAL, PostgreSQL synchronous_commit=off.
+   * Never for anything a caller was told is stored.
+   */
+  relaxed<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

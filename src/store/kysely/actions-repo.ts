@@ -6,7 +6,19 @@ import type { ActionFilter, ActionsRepo, AttemptSample, AttemptsRepo, ClaimCandi
 import type { ActionRecord, ActionStatus, AttemptRecord, NewAction } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow, attemptFromRow, toJson } from './codec.js';
-import { claimIds, countByStatus, deferAction, dueCandidates, orderingBlocker, recentAttempts, skipEndpoints, wakeWaiting, type WakeOptions } from './waiting-actions.js';
+import {
+  claimIds,
+  countByStatus,
+  deferAction,
+  dueCandidates,
+  dueSelects,
+  orderingBlocker,
+  recentAttempts,
+  skipEndpoints,
+  wakeWaiting,
+  WAITING,
+  type WakeOptions,
+} from './waiting-actions.js';
 
 export class KyselyActionsRepo implements ActionsRepo {
   constructor(
@@ -49,31 +61,16 @@ export class KyselyActionsRepo implements ActionsRepo {
   }
 
   async claimDue(now: number, limit: number, leaseMs: number): Promise<ActionRecord[]> {
-    const due = this.db
-      .selectFrom('actions')
-      .select('id')
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('status', 'in', ['pending', 'failed']), eb('next_attempt_at', '<=', now)]),
-          eb.and([eb('status', '=', 'in_flight'), eb('lease_until', '<', now)]),
-        ]),
-      )
-      .orderBy('next_attempt_at')
-      .limit(limit)
-      // PostgreSQL: concurrent workers skip rows another worker is claiming. SQLite has one writer at a time.
-      .$if(this.kind === 'postgres', (q) => q.forUpdate().skipLocked());
-    const rows = await this.db
-      .updateTable('actions')
-      .set((eb) => ({
-        status: 'in_flight',
-        lease_until: now + leaseMs,
-        attempts: eb('attempts', '+', 1),
-        updated_at: now,
-      }))
-      .where('id', 'in', due)
-      .returningAll()
-      .execute();
-    return rows.map(actionFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+    // Select and update must be one transaction: on PostgreSQL the selects lock their rows so a concurrent claimer
+    // skips them; on SQLite the transaction keeps a second claimer from picking the same rows in between.
+    if (!this.db.isTransaction) {
+      return this.db.transaction().execute((trx) => new KyselyActionsRepo(trx, this.kind).claimDue(now, limit, leaseMs));
+    }
+    const { expired, waiting } = dueSelects(this.db, now, limit, { lock: this.kind });
+    const ids = [...(await expired.select('id').execute()), ...(await waiting.select('id').execute())]
+      .slice(0, limit)
+      .map((r) => r.id as ActionId);
+    return claimIds(this.db, ids, now, leaseMs);
   }
 
   dueCandidates(now: number, limit: number, opts: ClaimOptions = {}): Promise<ClaimCandidate[]> {
@@ -179,7 +176,7 @@ export class KyselyActionsRepo implements ActionsRepo {
     const waiting = await this.db
       .selectFrom('actions')
       .select((eb) => eb.fn.min('next_attempt_at').as('t'))
-      .where('status', 'in', ['pending', 'failed'])
+      .where(WAITING)
       .$call(skipEndpoints(opts))
       .executeTakeFirst();
     const leased = await this.db

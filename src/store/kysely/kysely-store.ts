@@ -1,5 +1,5 @@
 // The one query layer behind both Store adapters: repositories over a Kysely instance or transaction.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Store, StoreKind, StoreRepos } from '../port.js';
 import type { TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database } from '../schema.js';
@@ -51,6 +51,25 @@ export class KyselyStore extends Repos implements Store {
 
   async transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => fn(new Repos(trx, this.kind)));
+  }
+
+  async relaxed<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T> {
+    if (this.kind === 'postgres') {
+      return this.db.transaction().execute(async (trx) => {
+        await sql`set local synchronous_commit = off`.execute(trx);
+        return fn(new Repos(trx, this.kind));
+      });
+    }
+    // SQLite's setting belongs to its one connection: hold the connection for the switch, the transaction and the
+    // switch back, so no other statement runs in between with the weaker setting.
+    return this.db.connection().execute(async (conn) => {
+      await sql`pragma synchronous = normal`.execute(conn);
+      try {
+        return await conn.transaction().execute((trx) => fn(new Repos(trx, this.kind)));
+      } finally {
+        await sql`pragma synchronous = full`.execute(conn);
+      }
+    });
   }
 
   async ping(): Promise<void> {

@@ -1,5 +1,5 @@
 // Queries behind outbound delivery: actions that wait without using an attempt, FIFO lanes, and endpoint health.
-import type { Kysely, SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { ActionId } from '../../core/ids.js';
 import type {
   ActionFilter,
@@ -39,15 +39,34 @@ export function skipEndpoints(opts: ClaimOptions) {
 
 type ActionsQuery<O> = SelectQueryBuilder<Database, 'actions', O>;
 
-/** Due: pending or failed and due by `now`, or in flight under an expired lease (its worker died). */
-function due(now: number) {
-  return <O>(q: ActionsQuery<O>): ActionsQuery<O> =>
-    q.where((eb) =>
-      eb.or([
-        eb.and([eb('status', 'in', WAITABLE), eb('next_attempt_at', '<=', now)]),
-        eb.and([eb('status', '=', 'in_flight'), eb('lease_until', '<', now)]),
-      ]),
-    );
+/**
+ * Actions waiting for their next attempt (pending or failed). Written as a literal, not bound parameters, so the
+ * database can use the partial index actions_waiting_due, whose predicate is exactly this (migration 004).
+ */
+export const WAITING = sql<boolean>`status in ('pending', 'failed')`;
+
+/**
+ * The due actions, oldest first, in two index-ordered reads rather than one OR that must sort the whole backlog:
+ * in flight under an expired lease (their worker died), then waiting and due by `now`.
+ */
+export function dueSelects(db: Kysely<Database>, now: number, limit: number, opts: ClaimOptions & { lock?: StoreKind }) {
+  // PostgreSQL claimers lock what they select and skip rows another claimer holds; SQLite has one writer anyway.
+  const lock = <O>(q: ActionsQuery<O>) => (opts.lock === 'postgres' ? q.forUpdate().skipLocked() : q);
+  const expired = db
+    .selectFrom('actions')
+    .where('status', '=', 'in_flight')
+    .where('lease_until', '<', now)
+    .$call(skipEndpoints(opts))
+    .orderBy('lease_until')
+    .limit(limit);
+  const waiting = db
+    .selectFrom('actions')
+    .where(WAITING)
+    .where('next_attempt_at', '<=', now)
+    .$call(skipEndpoints(opts))
+    .orderBy('next_attempt_at')
+    .limit(limit);
+  return { expired: lock(expired), waiting: lock(waiting) };
 }
 
 export async function dueCandidates(
@@ -56,14 +75,9 @@ export async function dueCandidates(
   limit: number,
   opts: ClaimOptions,
 ): Promise<ClaimCandidate[]> {
-  const rows = await db
-    .selectFrom('actions')
-    .select(['id', 'org', 'endpoint'])
-    .$call(due(now))
-    .$call(skipEndpoints(opts))
-    .orderBy('next_attempt_at')
-    .limit(limit)
-    .execute();
+  const { expired, waiting } = dueSelects(db, now, limit, opts);
+  const columns = ['id', 'org', 'endpoint'] as const;
+  const rows = [...(await expired.select(columns).execute()), ...(await waiting.select(columns).execute())].slice(0, limit);
   return rows.map((r) => ({ id: r.id as ActionId, org: r.org, endpoint: r.endpoint }));
 }
 

@@ -3,12 +3,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import * as m001 from './001-initial.js';
 import * as m002 from './002-replay-keys.js';
 import * as m003 from './003-endpoints.js';
+import * as m004 from './004-due-index.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
   '001-initial': m001,
   '002-replay-keys': m002,
   '003-endpoints': m003,
+  '004-due-index': m004,
 };
 
 /**
