@@ -36,7 +36,9 @@ if (mode === 'bare') {
     { cwd: dataDir },
   );
   // Logs go to /dev/null-like sink at production level: what a deployment would pay for them, minus the terminal.
-  const app = await createApp(config, { logger: pino({ level: config.logLevel }, pino.destination('/dev/null')) });
+  const app = await createApp(config, {
+    logger: pino({ level: config.logLevel }, pino.destination('/dev/null')),
+  });
   const url = await app.listen();
   console.log(JSON.stringify({ url, dataDir }));
   process.on('SIGTERM', () => {

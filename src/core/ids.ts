@@ -1,7 +1,5 @@
 // Prefixed, time-ordered identifiers (STYLE §9): a stray id in a log names its kind, and ids sort by creation.
-import { monotonicFactory } from 'ulid';
-
-const ulid = monotonicFactory();
+import { randomFillSync } from 'node:crypto';
 
 export const ID_PREFIXES = {
   event: 'evt',
@@ -38,6 +36,76 @@ export type IdOf<K extends IdKind> = Brand<K>;
 /** A new id of the given kind: `evt_01J…` (prefix + ULID, monotonic within one process). */
 export function newId<K extends IdKind>(kind: K, now: number = Date.now()): IdOf<K> {
   return `${ID_PREFIXES[kind]}_${ulid(now)}` as IdOf<K>;
+}
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const RANDOM_CHARS = 16;
+const MAX_TIME = 2 ** 48 - 1;
+
+// Monotonic ULIDs (the spec's monotonic mode, as the ulid package's monotonicFactory): the random part is drawn
+// fresh when the millisecond moves on and incremented by one within the same millisecond (or when the clock steps
+// back), so ids from this process always sort in creation order. Random bytes come from a pooled buffer: the
+// ulid package drew them per character, which made id generation a visible cost on the ingest hot path.
+const pool = Buffer.allocUnsafe(4096);
+let poolAt = pool.length;
+const digits = new Uint8Array(RANDOM_CHARS);
+let lastTime = -1;
+let lastTimeText = '';
+
+function ulid(now: number): string {
+  if (now > lastTime) {
+    if (!Number.isInteger(now) || now < 0 || now > MAX_TIME) throw new RangeError(`bad id time ${now}`);
+    lastTime = now;
+    lastTimeText = encodeTime(now);
+    freshRandom();
+  } else if (!increment()) {
+    // 2^80 ids in one millisecond: move to the next one rather than repeat or break the order.
+    lastTime += 1;
+    lastTimeText = encodeTime(lastTime);
+    freshRandom();
+  }
+  let text = lastTimeText;
+  for (let i = 0; i < RANDOM_CHARS; i++) text += ALPHABET[digits[i]!];
+  return text;
+}
+
+function encodeTime(time: number): string {
+  let text = '';
+  for (let i = 0, t = time; i < 10; i++, t = Math.floor(t / 32)) text = ALPHABET[t % 32]! + text;
+  return text;
+}
+
+/** 80 fresh random bits (10 pooled bytes) as 16 base-32 digits. */
+function freshRandom(): void {
+  if (poolAt + 10 > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  let bits = 0;
+  let acc = 0;
+  let d = 0;
+  for (let i = 0; i < 10; i++) {
+    acc = (acc << 8) | pool[poolAt + i]!;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      digits[d++] = (acc >> bits) & 31;
+    }
+    acc &= (1 << bits) - 1;
+  }
+  poolAt += 10;
+}
+
+/** Adds one to the random digits; false when they were all at the maximum. */
+function increment(): boolean {
+  for (let i = RANDOM_CHARS - 1; i >= 0; i--) {
+    if (digits[i]! < 31) {
+      digits[i] = digits[i]! + 1;
+      return true;
+    }
+    digits[i] = 0;
+  }
+  return false;
 }
 
 const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -1,5 +1,7 @@
 // Group commit for ingest (SPEC §4.7): requests that arrive while a commit is under way are committed together
-// in the next transaction, so one fsync covers many webhooks. No caller is answered before its own commit.
+// in the next transaction, so one flush to disk covers many webhooks. No caller is answered before its own
+// commit is durable. While a batch's flush is on the disk, the store's connection serves other work (routing,
+// the API); the next batch gathers meanwhile.
 import type { Clock } from '../core/clock.js';
 import type { IngestItem, IngestOutcome, Store } from '../store/port.js';
 
@@ -9,9 +11,17 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Batches committing at once. One measured best on SQLite (bench/ingest): overlapping batches are smaller, and a
+ * commit's cost grows with the pages it rewrites rather than with its rows.
+ */
+const MAX_IN_FLIGHT = 1;
+
 export class GroupCommitter {
   private queue: Pending[] = [];
-  private flushing: Promise<void> | null = null;
+  private scheduled = false;
+  private inFlight = 0;
+  private idle: (() => void)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -25,34 +35,45 @@ export class GroupCommitter {
   submit(item: IngestItem): Promise<IngestOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
+      this.schedule();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    // Let the requests already parsed in this tick join the first batch.
-    await new Promise((r) => setImmediate(r));
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      try {
-        const outcomes = await this.store.transaction((tx) =>
-          tx.events.ingest(
-            batch.map((p) => p.item),
-            this.clock.now(),
-          ),
-        );
-        const fresh = batch.filter((_, i) => !outcomes[i]!.duplicate).map((p) => p.item);
-        batch.forEach((p, i) => p.resolve(outcomes[i]!));
-        this.onCommitted(fresh);
-      } catch (err) {
-        for (const p of batch) p.reject(err);
-      }
-    }
-    this.flushing = null;
+  /** Waits until everything submitted so far is committed. */
+  drain(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
-  /** Waits until everything submitted so far is committed. */
-  async drain(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= MAX_IN_FLIGHT) return;
+    this.scheduled = true;
+    // Let the requests already parsed in this tick join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.commit(this.queue.splice(0, this.maxBatch));
+      this.schedule();
+    });
+  }
+
+  private commit(batch: Pending[]): void {
+    if (batch.length === 0) return;
+    this.inFlight++;
+    this.store
+      .transaction((tx) => tx.events.ingest(batch.map((p) => p.item), this.clock.now()))
+      .then(
+        (outcomes) => {
+          batch.forEach((p, i) => p.resolve(outcomes[i]!));
+          this.onCommitted(batch.filter((_, i) => !outcomes[i]!.duplicate).map((p) => p.item));
+        },
+        (err) => {
+          for (const p of batch) p.reject(err);
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.schedule();
+        if (this.inFlight === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
+      });
   }
 }

@@ -3,7 +3,7 @@
 import { createHmac } from 'node:crypto';
 import type { JsonValue } from '../core/index.js';
 import { stringAtPath, valueAtPath } from './body-path.js';
-import { headerOf, queryOf } from './inbound-request.js';
+import { headerOf, mediaTypeOf, queryOf } from './inbound-request.js';
 import type { Handshake, HandshakeResponse } from './providers/types.js';
 import { secretsEqual } from './verifiers/constant-time.js';
 
@@ -25,6 +25,19 @@ export const slackUrlVerification: Handshake = {
     if (stringAtPath(body, 'type') !== 'url_verification') return undefined;
     const challenge = stringAtPath(body, 'challenge');
     return challenge === undefined ? undefined : json({ challenge: challenge.slice(0, MAX_CHALLENGE) });
+  },
+};
+
+/**
+ * Slack checks the certificate of a slash-command URL with an unsigned form POST `ssl_check=1&token=…` and wants
+ * a 200. It carries no data, so it is answered before verification and stored nowhere.
+ */
+export const slackSslCheck: Handshake = {
+  phase: 'before',
+  respond(req) {
+    if (req.method !== 'POST' || headerOf(req, 'x-slack-signature') !== undefined) return undefined;
+    if (mediaTypeOf(headerOf(req, 'content-type')) !== 'application/x-www-form-urlencoded') return undefined;
+    return new URLSearchParams(req.rawBody.toString('utf8')).get('ssl_check') === '1' ? text('') : undefined;
   },
 };
 

@@ -5,6 +5,7 @@ import { sanitizeHeaders, type JsonValue } from '../core/envelope.js';
 import { EventhookError } from '../core/errors.js';
 import { newId, type EventId } from '../core/ids.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { IngestOutcome } from '../store/port.js';
 import type { NewEvent } from '../store/records.js';
 import { extractEventType, extractIdempotencyKey, extractSubject } from './extract.js';
 import type { GroupCommitter } from './group-committer.js';
@@ -12,6 +13,7 @@ import type { InboundRequest } from './inbound-request.js';
 import { isAllowed } from './ip-allow-list.js';
 import type { LiveSource, LiveSources } from './live-sources.js';
 import { parseBody } from './parse-body.js';
+import type { AckResponse } from './providers/index.js';
 import type { SourceRateLimiter } from './rate-limiter.js';
 import { checkHeaderLimits } from './request-limits.js';
 
@@ -54,8 +56,46 @@ export interface IngestLog {
   warn(obj: object, msg: string): void;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
 const EVENT_METHODS = new Set(['POST', 'PUT']);
+
+/** Metric reason labels of refusals that happen before verification (verification has its own reasons). */
+const LIMIT_REASONS: Partial<Record<string, string>> = {
+  EH_INGEST_HEADERS_TOO_LARGE: 'headers_too_large',
+  EH_INGEST_FORBIDDEN: 'ip_not_allowed',
+  EH_INGEST_RATE_LIMITED: 'rate_limited',
+  EH_METHOD_NOT_ALLOWED: 'method_not_allowed',
+  EH_REQUEST_TOO_LARGE: 'too_large',
+};
+
+/** The default acknowledgement: `200 {eventId, duplicate}`. The id is also a header, as on custom answers. */
+function defaultAck(outcome: IngestOutcome): IngestReply {
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json', 'eventhook-event-id': outcome.eventId },
+    body: `{"eventId":"${outcome.eventId}","duplicate":${outcome.duplicate}}`,
+  };
+}
+
+/** A source's (or provider's) own acknowledgement; the event id travels in a header. */
+function customAck(r: AckResponse, outcome: IngestOutcome): IngestReply {
+  const status = r.status ?? 200;
+  const body = status === 204 ? '' : (r.body ?? '').replaceAll('{{eventId}}', outcome.eventId);
+  const headers: Record<string, string> = { 'eventhook-event-id': outcome.eventId };
+  if (body !== '')
+    headers['content-type'] = r.contentType ?? (looksLikeJson(body) ? 'application/json' : TEXT);
+  return { status, headers, body };
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+function looksLikeJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export class IngestService {
   constructor(
@@ -77,24 +117,23 @@ export class IngestService {
       checkHeaderLimits(req.rawHeaders);
       this.checkAddress(source, req);
       this.checkRate(source);
+      if (!EVENT_METHODS.has(req.method) && req.method !== 'GET') {
+        throw new EventhookError('EH_METHOD_NOT_ALLOWED', { method: req.method, url: req.path });
+      }
     } catch (err) {
-      this.metrics.webhooksRejected.inc({ ...labels, reason: (err as EventhookError).code ?? 'error' });
+      this.reject(labels, err);
       throw err;
     }
-    if (!EVENT_METHODS.has(req.method) && req.method !== 'GET') {
-      throw new EventhookError('EH_METHOD_NOT_ALLOWED', { method: req.method, url: req.path });
-    }
     const limit = source.settings.bodyLimit ?? this.options.bodyLimit;
-    const rawBody = await req.readBody(limit).catch((err) => {
-      this.metrics.webhooksRejected.inc({ ...labels, reason: 'too_large' });
+    const rawBody = await req.readBody(limit).catch((err: unknown) => {
+      this.reject(labels, err);
       throw err;
     });
     const inbound: InboundRequest = { ...req, rawBody };
     const now = this.clock.now();
     const ctx = { now, secrets: this.sources.secrets(source, now), options: source.settings.options ?? {} };
-    const handshake = source.provider?.handshake;
 
-    if (handshake?.phase === 'before') {
+    for (const handshake of source.handshakes.before) {
       const answer = handshake.respond(inbound, undefined, ctx);
       if (answer) return answer;
     }
@@ -105,7 +144,9 @@ export class IngestService {
     const verdict = await source.verifier.verify(inbound, ctx);
     if (!verdict.ok) {
       this.metrics.webhooksRejected.inc({ ...labels, reason: verdict.reason });
-      this.log.info({ ...labels, reason: verdict.reason, detail: verdict.detail }, 'webhook rejected');
+      // A misconfigured source (no usable secret, e.g. after a master key change) is the operator's to fix.
+      const level = verdict.reason === 'misconfigured' ? 'warn' : 'info';
+      this.log[level]({ ...labels, reason: verdict.reason, detail: verdict.detail }, 'webhook rejected');
       if (source.settings.storeRejected)
         await this.storeRejected(source, inbound, `${verdict.reason}: ${verdict.detail}`);
       // The sender learns only that verification failed; the reason is in the logs and the metrics.
@@ -124,7 +165,7 @@ export class IngestService {
       });
     }
 
-    if (handshake?.phase === 'after') {
+    for (const handshake of source.handshakes.after) {
       const answer = handshake.respond(inbound, data, ctx);
       if (answer) return answer;
     }
@@ -150,11 +191,15 @@ export class IngestService {
     });
     if (outcome.duplicate) this.metrics.duplicates.inc(labels);
     else this.metrics.eventsReceived.inc(labels);
-    return {
-      status: 200,
-      headers: JSON_HEADERS,
-      body: JSON.stringify({ eventId: outcome.eventId, duplicate: outcome.duplicate }),
-    };
+    const custom = source.settings.response ?? source.provider?.response?.(inbound, data);
+    return custom ? customAck(custom, outcome) : defaultAck(outcome);
+  }
+
+  /** Counts a request refused before verification, under a short reason label. */
+  private reject(labels: { org: string; source: string }, err: unknown): void {
+    const code = err instanceof EventhookError ? err.code : undefined;
+    const reason = (code && LIMIT_REASONS[code]) ?? 'error';
+    this.metrics.webhooksRejected.inc({ ...labels, reason });
   }
 
   /**

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/port.js';
 import type { SourceRecord } from '../store/records.js';
-import { getProvider, type ProviderTemplate } from './providers/index.js';
+import { getProvider, type Handshake, type ProviderTemplate } from './providers/index.js';
 import type { SourceSettings } from './source-settings.js';
 import { createVerifier, type Verifier, type VerifierConfig } from './verifiers/index.js';
 
@@ -19,11 +19,13 @@ export interface LiveSource {
   provider: ProviderTemplate | undefined;
   /** Headers that carry this source's credential and must not be stored with the event. */
   credentialHeaders: string[];
+  /** The provider's challenges and pings, by when they run: before verification (unsigned) or after it. */
+  handshakes: { before: Handshake[]; after: Handshake[] };
 }
 
 export class LiveSources {
   private readonly cache = new Map<string, { source: LiveSource | null; at: number }>();
-  private readonly opened = new Map<string, string>();
+  private readonly opened = new Map<string, string | null>();
 
   constructor(
     private readonly store: Store,
@@ -48,20 +50,32 @@ export class LiveSources {
     this.cache.delete(`${org}\n${slug}`);
   }
 
-  /** Secrets that verify at `now`, newest first, in plain text (decryption is cached per sealed value). */
+  /**
+   * Secrets that verify at `now`, newest first, in plain text (decryption is cached per sealed value). A secret
+   * that does not open (the master key changed) is left out, so verification fails closed as `misconfigured`.
+   */
   secrets(source: LiveSource, now: number): string[] {
-    return source.record.secrets
-      .filter((s) => s.expiresAt === null || s.expiresAt > now)
-      .sort((a, b) => b.createdAt - a.createdAt)
-      .map((s) => {
-        let plain = this.opened.get(s.sealed);
-        if (plain === undefined) {
-          plain = this.box.open(s.sealed);
-          if (this.opened.size >= MAX_ENTRIES) this.opened.clear();
-          this.opened.set(s.sealed, plain);
-        }
-        return plain;
-      });
+    const plain: string[] = [];
+    const live = source.record.secrets.filter((s) => s.expiresAt === null || s.expiresAt > now);
+    if (live.length > 1) live.sort((a, b) => b.createdAt - a.createdAt);
+    for (const s of live) {
+      let opened = this.opened.get(s.sealed);
+      if (opened === undefined) {
+        opened = this.open(s.sealed);
+        if (this.opened.size >= MAX_ENTRIES) this.opened.clear();
+        this.opened.set(s.sealed, opened);
+      }
+      if (opened !== null) plain.push(opened);
+    }
+    return plain;
+  }
+
+  private open(sealed: string): string | null {
+    try {
+      return this.box.open(sealed);
+    } catch {
+      return null;
+    }
   }
 
   private compile(record: SourceRecord): LiveSource {
@@ -70,13 +84,19 @@ export class LiveSources {
     const c = verifierConfig as { type: string; in?: string; name?: string };
     if (c.type === 'api_key' && (c.in ?? 'header') === 'header' && c.name)
       credentialHeaders.push(c.name.toLowerCase());
+    const provider = record.provider ? getProvider(record.provider) : undefined;
+    const handshakes = [provider?.ping, provider?.handshake].filter((h): h is Handshake => h !== undefined);
     return {
       record,
       settings: (record.settings ?? {}) as SourceSettings,
       verifierConfig,
       verifier: loadVerifier(verifierConfig),
-      provider: record.provider ? getProvider(record.provider) : undefined,
+      provider,
       credentialHeaders,
+      handshakes: {
+        before: handshakes.filter((h) => h.phase === 'before'),
+        after: handshakes.filter((h) => h.phase === 'after'),
+      },
     };
   }
 }

@@ -33,7 +33,10 @@ export interface SourceInput extends SourceSettings {
   verifier?: Record<string, unknown>;
 }
 
-export type SourcePatch = Partial<Omit<SourceInput, 'slug'>> & { slug?: string };
+/** A partial update; a settings field given as null is removed (back to its default). */
+export type SourcePatch = Partial<Omit<SourceInput, 'slug' | keyof SourceSettings>> & {
+  slug?: string;
+} & { [K in keyof SourceSettings]?: SourceSettings[K] | null };
 
 export const CUSTOM_PROVIDER = 'custom';
 export const DEFAULT_ROTATION_GRACE_MS = 24 * 3600_000;
@@ -92,8 +95,10 @@ export class SourceService {
     if (patch.description !== undefined) next.description = patch.description;
     if (patch.enabled !== undefined) next.enabled = patch.enabled;
     const settings = { ...(current.settings as SourceSettings) };
-    for (const f of SETTINGS_FIELDS)
-      if (patch[f] !== undefined) (settings as Record<string, unknown>)[f] = patch[f];
+    for (const f of SETTINGS_FIELDS) {
+      if (patch[f] === null) delete settings[f];
+      else if (patch[f] !== undefined) (settings as Record<string, unknown>)[f] = patch[f];
+    }
     if (patch.provider !== undefined || patch.verifier !== undefined || patch.secret !== undefined) {
       const provider =
         patch.provider ?? (patch.verifier ? CUSTOM_PROVIDER : (current.provider ?? CUSTOM_PROVIDER));
@@ -111,7 +116,10 @@ export class SourceService {
       next.verifier = resolved.verifier as unknown as JsonValue;
       if (!keepSecret) next.secrets = resolved.secret === undefined ? [] : [this.seal(resolved.secret, now)];
     } else if (patch.options !== undefined && current.provider && current.provider !== CUSTOM_PROVIDER) {
-      next.verifier = providerVerifierConfig(current.provider, patch.options) as unknown as JsonValue;
+      next.verifier = providerVerifierConfig(
+        current.provider,
+        settings.options ?? {},
+      ) as unknown as JsonValue;
     }
     next.settings = this.settingsOf({ ...settings, slug: next.slug }) as JsonValue;
     await this.store.sources.update(next);

@@ -20,6 +20,30 @@ export const RateLimitSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A custom acknowledgement (SPEC §4.7): what the sender gets once the event is stored, instead of the default. */
+export const SourceResponseSchema = Type.Object(
+  {
+    status: Type.Optional(
+      Type.Integer({ minimum: 200, maximum: 299, description: 'A 2xx status; default 200.' }),
+    ),
+    body: Type.Optional(
+      Type.String({
+        maxLength: 65_536,
+        description: 'Sent as is, except that {{eventId}} becomes the event id. Default: empty.',
+      }),
+    ),
+    contentType: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'Default: application/json when the body is JSON, else text/plain; charset=utf-8.',
+      }),
+    ),
+  },
+  { additionalProperties: false, title: 'SourceResponse' },
+);
+export type SourceResponse = Static<typeof SourceResponseSchema>;
+
 /** Source settings as stored (JSON) and as the API accepts them. Every field is optional. */
 export const SourceSettingsSchema = Type.Object(
   {
@@ -57,6 +81,7 @@ export const SourceSettingsSchema = Type.Object(
         description: 'Store requests that fail verification as `rejected` events (never routed).',
       }),
     ),
+    response: Type.Optional(SourceResponseSchema),
   },
   { additionalProperties: false },
 );
@@ -71,4 +96,5 @@ export const SETTINGS_FIELDS = [
   'rateLimit',
   'ipAllowList',
   'storeRejected',
+  'response',
 ] as const satisfies readonly (keyof SourceSettings)[];

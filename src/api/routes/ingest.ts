@@ -1,7 +1,7 @@
 // The public ingest route `ANY /api/orgs/{org}/eventhook/in/{source}` (SPEC §4). Authenticated by the source's
 // verifier only. The body is read here, by hand, so the source's size limit applies while streaming: an upload
 // over the limit is cut off, never buffered.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { EventhookError } from '../../core/errors.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
@@ -14,24 +14,47 @@ export function ingestRoutes(ingest: IngestService, publicUrl: string | undefine
       // Leave the body stream unread: the handler reads it with the source's own limit.
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
-      const handler = async (req: FastifyRequest<{ Params: { org: string; source: string } }>, reply: import('fastify').FastifyReply) => {
-        const result = await ingest.handle({
-          org: req.params.org,
-          slug: req.params.source,
-          method: req.method,
-          url: publicRequestUrl(req, publicUrl),
-          path: req.url.split('?')[0] ?? req.url,
-          query: req.query as Record<string, string | string[]>,
-          headers: lowerCaseHeaders(req),
-          rawHeaders: req.raw.rawHeaders,
-          remoteAddress: req.raw.socket.remoteAddress ?? '',
-          forwardedFor: headerValue(req.headers['x-forwarded-for']),
-          readBody: (limit) => readBody(req.raw, limit, () => reply.header('connection', 'close')),
-        });
-        return reply.code(result.status).headers(result.headers).send(result.body);
+      const handler = async (
+        req: FastifyRequest<{ Params: { org: string; source: string } }>,
+        reply: FastifyReply,
+      ) => {
+        let bodyRead = false;
+        try {
+          const result = await ingest.handle({
+            org: req.params.org,
+            slug: req.params.source,
+            method: req.method,
+            url: publicRequestUrl(req, publicUrl),
+            path: req.url.split('?')[0] ?? req.url,
+            query: req.query as Record<string, string | string[]>,
+            headers: lowerCaseHeaders(req),
+            rawHeaders: req.raw.rawHeaders,
+            remoteAddress: req.raw.socket.remoteAddress ?? '',
+            forwardedFor: headerValue(req.headers['x-forwarded-for']),
+            readBody: (limit) => {
+              bodyRead = true;
+              return readBody(req.raw, limit, () => reply.header('connection', 'close'));
+            },
+          });
+          return await reply.code(result.status).headers(result.headers).send(result.body);
+        } catch (err) {
+          // Refused before the body was read (unknown source, allow-list, rate limit): Node would read and discard
+          // the whole upload to keep the connection alive; a large or open-ended one is cut off instead.
+          if (!bodyRead && hasLargeBody(req.raw)) reply.header('connection', 'close');
+          throw err;
+        }
       };
       for (const url of ['/api/orgs/:org/eventhook/in/:source', '/api/orgs/:org/eventhook/in/:source/*']) {
-        scope.route({ method: [...METHODS], url, schema: { hide: url.endsWith('*'), tags: ['ingest'], summary: 'Receive a webhook (verified by the source)' }, handler });
+        scope.route({
+          method: [...METHODS],
+          url,
+          schema: {
+            hide: url.endsWith('*'),
+            tags: ['ingest'],
+            summary: 'Receive a webhook (verified by the source)',
+          },
+          handler,
+        });
       }
     });
   };
@@ -52,6 +75,15 @@ function lowerCaseHeaders(req: FastifyRequest): Record<string, string> {
 
 function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
+}
+
+/** Bodies Node may drain after an early answer; anything larger or of unknown length closes the connection. */
+const DRAINABLE_BYTES = 64 * 1024;
+
+function hasLargeBody(raw: IncomingMessage): boolean {
+  if (raw.readableEnded) return false;
+  const declared = Number(raw.headers['content-length'] ?? 0);
+  return raw.headers['transfer-encoding'] !== undefined || declared > DRAINABLE_BYTES;
 }
 
 /**

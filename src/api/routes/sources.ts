@@ -1,5 +1,10 @@
 // Sources: create, list, get, update, delete (soft), rotate the secret; and the provider catalogue.
-import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import {
+  Type,
+  type FastifyPluginAsyncTypebox,
+  type Static,
+  type TSchema,
+} from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { listProviders, summarizeProvider } from '../../ingest/providers/index.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
@@ -9,7 +14,12 @@ import type { SourceRecord } from '../../store/records.js';
 import { AUTH_PROBLEMS, iso, isoOrNull, Slug, Timestamp } from '../schemas.js';
 
 const VerifierIn = Type.Object(
-  { type: Type.String({ description: 'hmac, standard_webhooks, ed25519, ecdsa, api_key, basic_auth, token, jwt or none (docs/providers.md).' }) },
+  {
+    type: Type.String({
+      description:
+        'hmac, standard_webhooks, ed25519, ecdsa, api_key, basic_auth, token, jwt or none (docs/providers.md).',
+    }),
+  },
   { additionalProperties: true, description: 'A hand-configured verifier, including its secret field.' },
 );
 const SourceFields = {
@@ -17,13 +27,33 @@ const SourceFields = {
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   enabled: Type.Optional(Type.Boolean()),
-  provider: Type.Optional(Type.String({ description: 'A provider template id (GET /providers), or "custom".' })),
+  provider: Type.Optional(
+    Type.String({ description: 'A provider template id (GET /providers), or "custom".' }),
+  ),
   secret: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000, description: 'Never returned.' })),
   verifier: Type.Optional(VerifierIn),
   ...SourceSettingsSchema.properties,
 };
 const SourceIn = Type.Object(SourceFields, { additionalProperties: false });
-const SourcePatch = Type.Partial(Type.Object(SourceFields), { additionalProperties: false, minProperties: 1 });
+// In a patch, null removes a setting (an IP allow-list, a rate limit, a custom response …). Null comes first in
+// the union: with type coercion on, the other branch would turn null into [""] or 0 before null was tried.
+const P = SourceSettingsSchema.properties;
+const orNull = <T extends TSchema>(t: T) => Type.Optional(Type.Union([Type.Null(), Type.Optional(t, false)]));
+const SettingsPatchFields = {
+  options: orNull(P.options),
+  idempotencyKeys: orNull(P.idempotencyKeys),
+  dedupWindowSeconds: orNull(P.dedupWindowSeconds),
+  eventType: orNull(P.eventType),
+  bodyLimit: orNull(P.bodyLimit),
+  rateLimit: orNull(P.rateLimit),
+  ipAllowList: orNull(P.ipAllowList),
+  storeRejected: orNull(P.storeRejected),
+  response: orNull(P.response),
+} satisfies Record<keyof typeof P, unknown>;
+const SourcePatch = Type.Partial(Type.Object({ ...SourceFields, ...SettingsPatchFields }), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 const SourceOut = Type.Object({
   id: Type.String(),
   slug: Type.String(),
@@ -44,29 +74,59 @@ const SourceOut = Type.Object({
 });
 const SourceCreatedOut = Type.Object({
   ...SourceOut.properties,
-  generatedSecret: Type.Optional(Type.String({ description: 'Present when Eventhook chose the secret; shown only here.' })),
+  generatedSecret: Type.Optional(
+    Type.String({ description: 'Present when Eventhook chose the secret; shown only here.' }),
+  ),
 });
 const RotateIn = Type.Object(
   {
-    secret: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000, description: 'The new secret; generated when omitted (where the scheme allows).' })),
-    graceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400, default: 86_400, description: 'How long the previous secrets keep verifying.' })),
+    secret: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 10_000,
+        description: 'The new secret; generated when omitted (where the scheme allows).',
+      }),
+    ),
+    graceSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 30 * 86_400,
+        default: 86_400,
+        description: 'How long the previous secrets keep verifying.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 const SourceTestIn = Type.Object(
   {
-    headers: Type.Optional(Type.Record(Type.String(), Type.String(), { description: 'The request headers as the provider sent them.' })),
+    headers: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description: 'The request headers as the provider sent them.',
+      }),
+    ),
     body: Type.Optional(Type.String({ description: 'The raw body, exactly as sent (UTF-8).' })),
-    bodyBase64: Type.Optional(Type.String({ description: 'The raw body in base64, for bytes that are not UTF-8.' })),
+    bodyBase64: Type.Optional(
+      Type.String({ description: 'The raw body in base64, for bytes that are not UTF-8.' }),
+    ),
     method: Type.Optional(Type.String({ default: 'POST' })),
-    url: Type.Optional(Type.String({ description: 'The URL the provider called (for URL-signing providers); default the ingest URL.' })),
+    url: Type.Optional(
+      Type.String({
+        description: 'The URL the provider called (for URL-signing providers); default the ingest URL.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 const SourceTestOut = Type.Object({
   verified: Type.Boolean(),
   verifierType: Type.String(),
-  reason: Type.Optional(Type.String({ description: 'Why verification failed: missing_signature, bad_encoding, stale_timestamp, no_matching_signature, …' })),
+  reason: Type.Optional(
+    Type.String({
+      description:
+        'Why verification failed: missing_signature, bad_encoding, stale_timestamp, no_matching_signature, …',
+    }),
+  ),
   detail: Type.Optional(Type.String()),
   eventType: Type.Optional(Type.String()),
   subject: Type.Optional(Type.Union([Type.String(), Type.Null()])),
@@ -96,12 +156,20 @@ export interface SourceRouteOptions {
   publicUrl: string | undefined;
 }
 
-export function ingestUrl(req: FastifyRequest, publicUrl: string | undefined, org: string, slug: string): string {
+export function ingestUrl(
+  req: FastifyRequest,
+  publicUrl: string | undefined,
+  org: string,
+  slug: string,
+): string {
   const base = publicUrl ?? `${req.protocol}://${req.host}`;
   return `${base}/api/orgs/${org}/eventhook/in/${slug}`;
 }
 
-export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async (app, { sources, ingest, publicUrl }) => {
+export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async (
+  app,
+  { sources, ingest, publicUrl },
+) => {
   const base = '/api/orgs/:org/eventhook';
   const out = (req: FastifyRequest, s: SourceRecord): Static<typeof SourceOut> => ({
     id: s.id,
@@ -111,7 +179,11 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
     enabled: s.enabled,
     provider: s.provider,
     verifier: s.verifier,
-    secrets: s.secrets.map((x) => ({ id: x.id, createdAt: iso(x.createdAt), expiresAt: isoOrNull(x.expiresAt) })),
+    secrets: s.secrets.map((x) => ({
+      id: x.id,
+      createdAt: iso(x.createdAt),
+      expiresAt: isoOrNull(x.expiresAt),
+    })),
     ...(s.settings as SourceSettings),
     ingestUrl: ingestUrl(req, publicUrl, s.org, s.slug),
     createdAt: iso(s.createdAt),
@@ -121,12 +193,34 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
 
   app.get(
     `${base}/providers`,
-    { config: { permission: 'read' }, schema: { tags, summary: 'Provider templates with required fields and setup hints', params: Params, response: { 200: Type.Object({ items: Type.Array(ProviderOut) }), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'Provider templates with required fields and setup hints',
+        params: Params,
+        response: { 200: Type.Object({ items: Type.Array(ProviderOut) }), ...AUTH_PROBLEMS },
+      },
+    },
     async () => ({ items: listProviders().map(summarizeProvider) }),
   );
   app.post(
     `${base}/sources`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Create a source', params: Params, body: SourceIn, response: { 201: SourceCreatedOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Create a source',
+        params: Params,
+        body: SourceIn,
+        response: {
+          201: SourceCreatedOut,
+          400: Type.Ref('Problem'),
+          409: Type.Ref('Problem'),
+          ...AUTH_PROBLEMS,
+        },
+      },
+    },
     async (req, reply) => {
       const { record, generatedSecret } = await sources.create(req.params.org, req.body);
       return reply.code(201).send({ ...out(req, record), ...(generatedSecret ? { generatedSecret } : {}) });
@@ -134,22 +228,60 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
   );
   app.get(
     `${base}/sources`,
-    { config: { permission: 'read' }, schema: { tags, summary: 'List sources', params: Params, querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }), response: { 200: Type.Object({ items: Type.Array(SourceOut) }), ...AUTH_PROBLEMS } } },
-    async (req) => ({ items: (await sources.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map((s) => out(req, s)) }),
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'List sources',
+        params: Params,
+        querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }),
+        response: { 200: Type.Object({ items: Type.Array(SourceOut) }), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => ({
+      items: (await sources.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map((s) =>
+        out(req, s),
+      ),
+    }),
   );
   app.get(
     `${base}/sources/:source`,
-    { config: { permission: 'read' }, schema: { tags, summary: 'Get a source', params: SourceParams, response: { 200: SourceOut, ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'Get a source',
+        params: SourceParams,
+        response: { 200: SourceOut, ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => out(req, await sources.get(req.params.org, req.params.source)),
   );
   app.patch(
     `${base}/sources/:source`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Update a source (partial)', params: SourceParams, body: SourcePatch, response: { 200: SourceOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Update a source (partial)',
+        params: SourceParams,
+        body: SourcePatch,
+        response: { 200: SourceOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => out(req, await sources.update(req.params.org, req.params.source, req.body)),
   );
   app.delete(
     `${base}/sources/:source`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Delete a source (its events stay readable)', params: SourceParams, response: { 204: Type.Null(), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Delete a source (its events stay readable)',
+        params: SourceParams,
+        response: { 204: Type.Null(), ...AUTH_PROBLEMS },
+      },
+    },
     async (req, reply) => {
       await sources.delete(req.params.org, req.params.source);
       return reply.code(204).send(null);
@@ -157,7 +289,16 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
   );
   app.post(
     `${base}/sources/:source/rotate-secret`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Add a new secret; the old ones verify until the grace period ends', params: SourceParams, body: RotateIn, response: { 200: SourceCreatedOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Add a new secret; the old ones verify until the grace period ends',
+        params: SourceParams,
+        body: RotateIn,
+        response: { 200: SourceCreatedOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => {
       const { record, generatedSecret } = await sources.rotateSecret(req.params.org, req.params.source, {
         secret: req.body.secret,
@@ -170,7 +311,13 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
     `${base}/sources/:source/test`,
     {
       config: { permission: 'read' },
-      schema: { tags, summary: 'Check whether a sample request verifies, and why not; nothing is stored', params: SourceParams, body: SourceTestIn, response: { 200: SourceTestOut, ...AUTH_PROBLEMS } },
+      schema: {
+        tags,
+        summary: 'Check whether a sample request verifies, and why not; nothing is stored',
+        params: SourceParams,
+        body: SourceTestIn,
+        response: { 200: SourceTestOut, ...AUTH_PROBLEMS },
+      },
     },
     async (req) => {
       const b = req.body;
@@ -179,14 +326,18 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(b.headers ?? {})) headers[k.toLowerCase()] = v;
       const query: Record<string, string | string[]> = {};
-      for (const [k, v] of parsed.searchParams) query[k] = k in query ? [...([] as string[]).concat(query[k]!), v] : v;
+      for (const [k, v] of parsed.searchParams)
+        query[k] = k in query ? [...([] as string[]).concat(query[k]!), v] : v;
       return ingest.test(req.params.org, req.params.source, {
         method: (b.method ?? 'POST').toUpperCase(),
         url,
         path: parsed.pathname,
         query,
         headers,
-        rawBody: b.bodyBase64 !== undefined ? Buffer.from(b.bodyBase64, 'base64') : Buffer.from(b.body ?? '', 'utf8'),
+        rawBody:
+          b.bodyBase64 !== undefined
+            ? Buffer.from(b.bodyBase64, 'base64')
+            : Buffer.from(b.body ?? '', 'utf8'),
       });
     },
   );

@@ -12,6 +12,7 @@ import { clerk, resend, standardWebhooks, svix } from './standard-webhooks.js';
 import type { ProviderTemplate } from './types.js';
 
 export type {
+  AckResponse,
   Handshake,
   HandshakeResponse,
   ProviderTemplate,

@@ -1,7 +1,7 @@
 // Provider templates for chat and messaging: Slack, Discord, Twilio, Meta (WhatsApp/Messenger/Instagram) and Intercom.
 import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '../../core/index.js';
-import { discordPing, metaVerifyChallenge, slackUrlVerification } from '../handshakes.js';
+import { discordPing, metaVerifyChallenge, slackSslCheck, slackUrlVerification } from '../handshakes.js';
 import { sortedFormParams } from '../verifiers/signed-content.js';
 import {
   defineProvider,
@@ -16,6 +16,7 @@ import {
   str,
   valueAtPath,
 } from './helpers.js';
+import type { AckResponse } from './types.js';
 
 const JSON_CT = 'application/json';
 const FORM_CT = 'application/x-www-form-urlencoded';
@@ -66,6 +67,7 @@ export const slack = defineProvider({
   subject: (_req, body) => str(body, 'team_id') ?? str(body, 'team.id') ?? str(slackPayload(body), 'team.id'),
   idempotencyKeys: ['body.event_id'],
   handshake: slackUrlVerification,
+  ping: slackSslCheck,
   sample: ({ secret, now }) => {
     const body = JSON.stringify({
       token: 'deprecated',
@@ -104,6 +106,26 @@ const DISCORD_INTERACTIONS: Record<number, string> = {
   5: 'modal_submit',
 };
 
+/**
+ * What Discord expects back within 3 s: 204 for webhook events; for interactions a reply. Eventhook defers it
+ * (the workflow answers later through the interaction token in the event): a "thinking…" message for commands and
+ * modals, a silent update for components, no suggestions for autocomplete. A source `response` setting overrides.
+ */
+function discordAck(body: JsonValue | undefined): AckResponse | undefined {
+  if (valueAtPath(body, ['event']) !== undefined) return { status: 204 };
+  switch (valueAtPath(body, ['type'])) {
+    case 2:
+    case 5:
+      return { status: 200, contentType: JSON_CT, body: '{"type":5}' };
+    case 3:
+      return { status: 200, contentType: JSON_CT, body: '{"type":6}' };
+    case 4:
+      return { status: 200, contentType: JSON_CT, body: '{"type":8,"data":{"choices":[]}}' };
+    default:
+      return undefined;
+  }
+}
+
 export const discord = defineProvider({
   id: 'discord',
   name: 'Discord',
@@ -115,6 +137,7 @@ export const discord = defineProvider({
     'Developer Portal → your application → General Information: copy the Public Key (hex) into this source’s secret.',
     'Interactions Endpoint URL (or Webhooks → Endpoint URL): this source’s ingest URL; PINGs are answered here.',
     'Discord deliberately sends bad signatures while checking the endpoint; they are rejected with 401 as required.',
+    'Interactions get a deferred reply (type 5, or 6 for components); follow up with the interaction token, or set this source’s response to answer directly. Webhook events get 204.',
   ],
   verifier: (options) => ({
     type: 'ed25519',
@@ -137,6 +160,7 @@ export const discord = defineProvider({
   subject: (_req, body) => str(body, 'guild_id') ?? str(body, 'application_id'),
   idempotencyKeys: ['body.id'],
   handshake: discordPing,
+  response: (_req, body) => discordAck(body),
   sample: ({ secret, now }) => {
     const body = JSON.stringify({
       id: '1234567890123456789',

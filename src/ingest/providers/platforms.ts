@@ -101,6 +101,8 @@ export const microsoftGraph = defineProvider({
   subject: (_req, body) => str(body, 'value.0.resource'),
   idempotencyKeys: [],
   handshake: graphValidationToken,
+  // Graph expects 202 Accepted for notifications (and retries or drops subscriptions that answer slowly).
+  response: () => ({ status: 202 }),
   sample: ({ secret, now }) => {
     const body = JSON.stringify({
       value: [

@@ -25,6 +25,14 @@ export interface Handshake {
   ): HandshakeResponse | undefined;
 }
 
+/** A custom acknowledgement of a stored event: a 2xx status, and a body with its content type. */
+export interface AckResponse {
+  readonly status?: number;
+  /** Sent as is, except that `{{eventId}}` becomes the event id. */
+  readonly body?: string;
+  readonly contentType?: string;
+}
+
 /** A correctly signed request for a provider: for `eventhook send <provider>`, docs and tests. */
 export interface SampleRequest {
   readonly method: string;
@@ -69,5 +77,15 @@ export interface ProviderTemplate {
   /** Ordered idempotency key paths (`header.<name>`, `body.<dot.path>`); empty: no provider-given dedup id. */
   readonly idempotencyKeys: readonly string[];
   readonly handshake?: Handshake;
+  /**
+   * An unsigned liveness probe the provider sends besides its events (Slack `ssl_check=1`): answered before
+   * verification, never stored, and carrying no data, so answering reveals nothing.
+   */
+  readonly ping?: Handshake;
+  /**
+   * The acknowledgement the provider expects when it is not `200 {eventId, duplicate}` (Microsoft Graph wants
+   * 202, Discord an interaction reply); undefined keeps the default. A source's own `response` setting wins.
+   */
+  response?(req: InboundRequest, body: JsonValue | undefined): AckResponse | undefined;
   sample(opts: SampleOptions): SampleRequest;
 }

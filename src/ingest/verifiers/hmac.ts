@@ -76,7 +76,7 @@ export function createHmacVerifier(config: HmacConfig): Verifier {
         );
       }
 
-      const urls = scheme.content.usesUrl ? urlCandidates(config.url ?? req.url) : [undefined];
+      const urls = scheme.content.usesUrl ? urlCandidates(signedUrl(config, req)) : [undefined];
       let matched = false;
       for (const url of urls) {
         const content = renderSignedContent(scheme.content, {
@@ -106,4 +106,15 @@ function bodyMatchesHash(req: InboundRequest, param: string): boolean {
   if (given === undefined) return true;
   const digest = createHash('sha256').update(req.rawBody).digest();
   return digestsEqual(digest, decodeStrict(given, 'hex') ?? Buffer.alloc(0));
+}
+
+/**
+ * The URL the provider signed: the request's, or the configured one. Twilio appends `bodySHA256=…` to the URL
+ * it was configured with, so a configured URL gets the received body-hash parameter appended the same way.
+ */
+function signedUrl(config: HmacConfig, req: InboundRequest): string {
+  if (config.url === undefined) return req.url;
+  const hash = config.bodyHashParam === undefined ? undefined : queryOf(req, config.bodyHashParam);
+  if (hash === undefined) return config.url;
+  return `${config.url}${config.url.includes('?') ? '&' : '?'}${config.bodyHashParam}=${hash}`;
 }

@@ -40,35 +40,36 @@ class Repos implements StoreRepos {
   }
 }
 
+/** What differs between adapters beyond the SQL dialect. */
+export interface StoreHooks {
+  onClose?: () => Promise<void>;
+  /**
+   * SQLite: makes what was committed durable (flushes the WAL). Awaited after the transaction has released the
+   * connection, so other work runs on it during the flush; Store.relaxed skips it.
+   */
+  afterCommit?: () => Promise<void>;
+}
+
 export class KyselyStore extends Repos implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     readonly kind: StoreKind,
-    private readonly onClose: () => Promise<void> = async () => {},
+    private readonly hooks: StoreHooks = {},
   ) {
     super(db, kind);
   }
 
   async transaction<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new Repos(trx, this.kind)));
+    const result = await this.db.transaction().execute((trx) => fn(new Repos(trx, this.kind)));
+    await this.hooks.afterCommit?.();
+    return result;
   }
 
   async relaxed<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T> {
-    if (this.kind === 'postgres') {
-      return this.db.transaction().execute(async (trx) => {
-        await sql`set local synchronous_commit = off`.execute(trx);
-        return fn(new Repos(trx, this.kind));
-      });
-    }
-    // SQLite's setting belongs to its one connection: hold the connection for the switch, the transaction and the
-    // switch back, so no other statement runs in between with the weaker setting.
-    return this.db.connection().execute(async (conn) => {
-      await sql`pragma synchronous = normal`.execute(conn);
-      try {
-        return await conn.transaction().execute((trx) => fn(new Repos(trx, this.kind)));
-      } finally {
-        await sql`pragma synchronous = full`.execute(conn);
-      }
+    if (this.kind === 'sqlite') return this.db.transaction().execute((trx) => fn(new Repos(trx, this.kind)));
+    return this.db.transaction().execute(async (trx) => {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      return fn(new Repos(trx, this.kind));
     });
   }
 
@@ -78,6 +79,6 @@ export class KyselyStore extends Repos implements Store {
 
   async close(): Promise<void> {
     await this.db.destroy();
-    await this.onClose();
+    await this.hooks.onClose?.();
   }
 }

@@ -1,0 +1,122 @@
+// The Kysely driver for better-sqlite3: one connection, BEGIN IMMEDIATE transactions, a prepared-statement cache,
+// and durability through WalFlush. A single write outside a transaction is flushed before it is reported done;
+// transactions are flushed by KyselyStore after they release the connection (StoreHooks.afterCommit).
+import type Database from 'better-sqlite3';
+import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import type { WalFlush } from './wal-flush.js';
+
+/** Statements kept prepared; beyond this many distinct SQL texts the least recently used is dropped. */
+const STATEMENT_CACHE_SIZE = 500;
+
+export class DurableSqliteDriver implements Driver {
+  private readonly connection: DurableConnection;
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(db: Database.Database, flush: WalFlush | null) {
+    this.connection = new DurableConnection(db, flush);
+  }
+
+  async init(): Promise<void> {}
+
+  /** SQLite has one connection: callers take turns. */
+  async acquireConnection(): Promise<DatabaseConnection> {
+    let release!: () => void;
+    const previous = this.queue;
+    this.queue = new Promise((r) => (release = r));
+    await previous;
+    this.connection.release = release;
+    return this.connection;
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.connection.release?.();
+  }
+
+  /**
+   * BEGIN IMMEDIATE: a deferred transaction that reads and then writes can fail with SQLITE_BUSY when another
+   * process (e.g. `eventhook migrate`, a second worker) wrote in between, and busy_timeout cannot help it.
+   * Taking the write lock up front makes such transactions wait instead.
+   */
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    this.connection.inTransaction = true;
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    this.connection.inTransaction = false;
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    this.connection.inTransaction = false;
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async destroy(): Promise<void> {
+    this.connection.close();
+  }
+}
+
+class DurableConnection implements DatabaseConnection {
+  release: (() => void) | undefined;
+  inTransaction = false;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly flush: WalFlush | null,
+  ) {}
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    const statement = this.prepare(compiled.sql);
+    const parameters = compiled.parameters as unknown[];
+    if (statement.reader) {
+      const rows = statement.all(parameters) as R[];
+      // A write with RETURNING is a reader too: outside a transaction it committed on its own.
+      if (!this.inTransaction && isWrite(compiled.sql)) await this.flushWal();
+      return { rows };
+    }
+    const { changes, lastInsertRowid } = statement.run(parameters);
+    // sqlite3_changes() keeps the count of the last DML statement, so BEGIN and COMMIT must not be mistaken for writes.
+    if (!this.inTransaction && changes > 0 && isWrite(compiled.sql)) await this.flushWal();
+    return {
+      numAffectedRows: BigInt(changes),
+      insertId: lastInsertRowid === undefined ? undefined : BigInt(lastInsertRowid),
+      rows: [],
+    };
+  }
+
+  // eslint-disable-next-line require-yield
+  async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
+    throw new Error('streaming queries are not used by Eventhook');
+  }
+
+  flushWal(): Promise<void> {
+    return this.flush?.flush() ?? Promise.resolve();
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.db.close();
+  }
+
+  /**
+   * Kysely prepares every query afresh; preparing is a sizeable share of a hot path's cost. Queries are built
+   * from fixed shapes, so statements are cached by SQL text (one statement runs at a time on this connection).
+   */
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (statement) {
+      this.statements.delete(sql);
+    } else {
+      statement = this.db.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) this.statements.delete(this.statements.keys().next().value as string);
+    }
+    this.statements.set(sql, statement);
+    return statement;
+  }
+}
+
+function isWrite(sql: string): boolean {
+  return /^\s*(insert|update|delete|replace)\b/i.test(sql);
+}

@@ -1,0 +1,139 @@
+// Issue 3, end to end, on SQLite and PostgreSQL: secret rotation over HTTP (old and new secrets both verify during
+// the grace period, only the new one after it) and the dedup window (a redelivery inside it is answered with the
+// first event id, after it becomes a new event). Time is a ManualClock, so nothing sleeps.
+import { sign } from '@octokit/webhooks-methods';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
+import { BASE, createSource, deliver, type Delivered } from '../helpers/ingest.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`secret rotation and dedup windows — ${backend}`, () => {
+    let t: TestApp;
+    const clock = new ManualClock(Date.UTC(2026, 2, 1, 12));
+    let n = 0;
+
+    beforeAll(async () => {
+      t = await startTestApp(backend, { clock });
+    });
+    afterAll(async () => t?.close());
+
+    /** A GitHub push signed with `secret`; a fresh delivery id unless one is given. */
+    async function push(
+      slug: string,
+      secret: string,
+      delivery = `delivery-${backend}-${++n}`,
+    ): Promise<Delivered> {
+      const body = `{"ref":"refs/heads/main","n":${n}}`;
+      return deliver(t, slug, {
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'push',
+          'x-github-delivery': delivery,
+          'x-hub-signature-256': await sign(secret, body),
+        },
+        body,
+      });
+    }
+
+    it('both secrets verify during the default 24 h grace, only the new one after it', async () => {
+      await createSource(t, { slug: 'rotating', provider: 'github', secret: 'old-secret' });
+      expect((await push('rotating', 'old-secret')).status).toBe(200);
+      const rotated = await t.api.post(`${BASE}/sources/rotating/rotate-secret`, { secret: 'new-secret' });
+      expect(rotated.status).toBe(200);
+      const expiry = new Date(clock.now() + DAY).toISOString();
+      expect(rotated.body.secrets).toEqual([
+        { id: expect.stringMatching(/^sec_/), createdAt: expect.any(String), expiresAt: null },
+        { id: expect.stringMatching(/^sec_/), createdAt: expect.any(String), expiresAt: expiry },
+      ]);
+      expect((await push('rotating', 'new-secret')).status).toBe(200);
+      expect((await push('rotating', 'old-secret')).status).toBe(200);
+      clock.advance(DAY - 1_000);
+      expect((await push('rotating', 'old-secret')).status).toBe(200);
+      clock.advance(2_000);
+      expect((await push('rotating', 'old-secret')).status).toBe(401);
+      expect((await push('rotating', 'new-secret')).status).toBe(200);
+      expect((await push('rotating', 'unrelated')).status).toBe(401);
+    });
+
+    it('a chosen grace period (0 ends the old secret at once); a generated secret is shown once and verifies', async () => {
+      await createSource(t, {
+        slug: 'custom',
+        verifier: { type: 'hmac', header: 'x-hub-signature-256', prefix: 'sha256=' },
+        secret: 'first',
+      });
+      const res = await t.api.post(`${BASE}/sources/custom/rotate-secret`, { graceSeconds: 0 });
+      expect(res.status).toBe(200);
+      const generated = res.body.generatedSecret as string;
+      expect(generated.length).toBeGreaterThanOrEqual(32);
+      expect((await push('custom', generated)).status).toBe(200);
+      expect((await push('custom', 'first')).status).toBe(401);
+      expect((await t.api.get(`${BASE}/sources/custom`)).body.generatedSecret).toBeUndefined();
+
+      const short = await t.api.post(`${BASE}/sources/custom/rotate-secret`, {
+        secret: 'third',
+        graceSeconds: 60,
+      });
+      expect(short.status).toBe(200);
+      expect((await push('custom', generated)).status).toBe(200);
+      clock.advance(61_000);
+      expect((await push('custom', generated)).status).toBe(401);
+      expect((await push('custom', 'third')).status).toBe(200);
+
+      await createSource(t, { slug: 'open', verifier: { type: 'none' } });
+      const none = await t.api.post(`${BASE}/sources/open/rotate-secret`, {});
+      expect(none.status).toBe(400);
+      expect(none.body).toMatchObject({ code: 'EH_SOURCE_INVALID' });
+    });
+
+    it('a redelivery inside the source’s dedup window is the same event; after it, a new one', async () => {
+      await createSource(t, { slug: 'hourly', provider: 'github', secret: 's', dedupWindowSeconds: 3600 });
+      const first = await push('hourly', 's', 'same-delivery');
+      expect(first.json).toMatchObject({ duplicate: false });
+      clock.advance(HOUR - 1_000);
+      expect((await push('hourly', 's', 'same-delivery')).json).toEqual({
+        eventId: first.json.eventId,
+        duplicate: true,
+      });
+      clock.advance(2_000);
+      const later = await push('hourly', 's', 'same-delivery');
+      expect(later.json).toMatchObject({ duplicate: false });
+      expect(later.json.eventId).not.toBe(first.json.eventId);
+      // The new event opens a new window.
+      expect((await push('hourly', 's', 'same-delivery')).json).toEqual({
+        eventId: later.json.eventId,
+        duplicate: true,
+      });
+    });
+
+    it('the default window is 7 days, and keys are per source', async () => {
+      await createSource(t, { slug: 'weekly', provider: 'github', secret: 's' });
+      await createSource(t, { slug: 'other', provider: 'github', secret: 's' });
+      const first = await push('weekly', 's', 'weekly-delivery');
+      const elsewhere = await push('other', 's', 'weekly-delivery');
+      expect(elsewhere.json.duplicate).toBe(false);
+      expect(elsewhere.json.eventId).not.toBe(first.json.eventId);
+      clock.advance(7 * DAY - 1_000);
+      expect((await push('weekly', 's', 'weekly-delivery')).json).toEqual({
+        eventId: first.json.eventId,
+        duplicate: true,
+      });
+      clock.advance(2_000);
+      expect((await push('weekly', 's', 'weekly-delivery')).json.duplicate).toBe(false);
+    });
+
+    it('concurrent redeliveries of one delivery commit one event', async () => {
+      await createSource(t, { slug: 'burst', provider: 'github', secret: 's' });
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => push('burst', 's', 'burst-delivery')),
+      );
+      const ids = new Set(answers.map((a) => a.json.eventId));
+      expect(ids.size).toBe(1);
+      expect(answers.filter((a) => a.json.duplicate === false)).toHaveLength(1);
+    });
+  });
+}

@@ -1,0 +1,304 @@
+// Issue 3, end to end: secrets and rejections. Secrets are never returned by the API, never written in plain text
+// to the database file nor to the logs, and survive a restart through the generated master key. Rejected webhooks
+// get a generic 401 while the reason is logged and counted per source; storeRejected keeps them (never routed);
+// POST /sources/{source}/test names the reason.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { sign } from '@octokit/webhooks-methods';
+import pino from 'pino';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import { ApiClient, eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
+import { BASE, createSource, deliver, eventCount, metricValue, storedEvent } from '../helpers/ingest.js';
+
+const JSON_CT = { 'content-type': 'application/json' };
+const GH_SECRET = 'gh-plain-secret-Zq7Xw9';
+const HMAC_SECRET = 'hand-hmac-secret-Kp3Rt8';
+const ROTATED = 'rotated-secret-Vb6Nm2';
+const STRIPE_SECRET = 'whsec_stripe_plain_Hy5Lo1';
+
+/** Eventhook over SQLite with every log line (level trace) captured in memory. */
+async function startWithCapturedLogs(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<{ t: TestApp; logs: () => string; app: App }> {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const config = loadConfig(
+    {
+      PORT: '0',
+      EVENTHOOK_HOST: '127.0.0.1',
+      EVENTHOOK_DATA_DIR: dataDir,
+      EVENTHOOK_ADMIN_TOKEN: OPERATOR_TOKEN,
+      EVENTHOOK_LOG_LEVEL: 'trace',
+      ...env,
+    },
+    { cwd: dataDir },
+  );
+  const app = await createApp(config, { logger: pino({ level: 'trace' }, sink) });
+  const url = await app.listen();
+  const t: TestApp = { app, url, dataDir, api: new ApiClient(url, OPERATOR_TOKEN), close: () => app.close() };
+  return { t, app, logs: () => lines.join('') };
+}
+
+/** Every byte Eventhook keeps on disk in its data folder (database, WAL, key file …). */
+function diskBytes(dir: string): Buffer {
+  return Buffer.concat(readdirSync(dir).map((f) => readFileSync(join(dir, f))));
+}
+
+describe('secrets at rest, in responses and in logs (SQLite)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'eventhook-secrets-'));
+  let t: TestApp;
+  let logs: () => string;
+  const responses: string[] = [];
+
+  beforeAll(async () => {
+    ({ t, logs } = await startWithCapturedLogs(dataDir));
+  });
+  afterAll(async () => {
+    await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const record = async <T extends { text: string }>(p: Promise<T>): Promise<T> => {
+    const res = await p;
+    responses.push(res.text);
+    return res;
+  };
+
+  it('never returns a secret; a generated one is shown once, at creation', async () => {
+    await record(t.api.post(`${BASE}/sources`, { slug: 'github', provider: 'github', secret: GH_SECRET }));
+    const hand = await record(
+      t.api.post(`${BASE}/sources`, {
+        slug: 'hand',
+        verifier: {
+          type: 'hmac',
+          algorithm: 'sha256',
+          encoding: 'hex',
+          header: 'x-signature',
+          secret: HMAC_SECRET,
+        },
+      }),
+    );
+    expect(hand.body.verifier).toEqual({
+      type: 'hmac',
+      algorithm: 'sha256',
+      encoding: 'hex',
+      header: 'x-signature',
+    });
+    await record(
+      t.api.post(`${BASE}/sources`, { slug: 'stripe', provider: 'stripe', secret: STRIPE_SECRET }),
+    );
+    const generated = await record(
+      t.api.post(`${BASE}/sources`, { slug: 'gen', verifier: { type: 'standard_webhooks' } }),
+    );
+    expect(generated.body.generatedSecret).toMatch(/^whsec_/);
+    const rotated = await record(t.api.post(`${BASE}/sources/github/rotate-secret`, { secret: ROTATED }));
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secrets).toHaveLength(2);
+    expect(rotated.body.generatedSecret).toBeUndefined();
+    await record(t.api.patch(`${BASE}/sources/hand`, { description: 'changed' }));
+    await record(t.api.get(`${BASE}/sources`));
+    for (const s of ['github', 'hand', 'stripe', 'gen']) await record(t.api.get(`${BASE}/sources/${s}`));
+    const all = responses.join('\n');
+    for (const secret of [GH_SECRET, HMAC_SECRET, ROTATED, STRIPE_SECRET]) expect(all).not.toContain(secret);
+    // The generated secret appears in the creation response only.
+    expect(responses.filter((r) => r.includes(generated.body.generatedSecret))).toHaveLength(1);
+  });
+
+  it('the secrets still verify, and none is in the database files or the logs in plain text', async () => {
+    const body = '{"zen":"Keep it logically awesome."}';
+    for (const [secret, delivery] of [
+      [GH_SECRET, 'd-old'],
+      [ROTATED, 'd-new'],
+    ]) {
+      const res = await deliver(t, 'github', {
+        headers: {
+          ...JSON_CT,
+          'x-github-event': 'ping',
+          'x-github-delivery': delivery!,
+          'x-hub-signature-256': await sign(secret!, body),
+        },
+        body,
+      });
+      expect(res.status).toBe(200);
+    }
+    const hand = await deliver(t, 'hand', {
+      headers: { ...JSON_CT, 'x-signature': (await sign(HMAC_SECRET, body)).slice(7) },
+      body,
+    });
+    expect(hand.status).toBe(200);
+    const bad = await deliver(t, 'github', {
+      headers: { ...JSON_CT, 'x-hub-signature-256': await sign('wrong', body) },
+      body,
+    });
+    expect(bad.status).toBe(401);
+    await t.api.post(`${BASE}/sources/github/test`, {
+      headers: { 'x-hub-signature-256': await sign(GH_SECRET, body) },
+      body,
+    });
+
+    const disk = diskBytes(dataDir);
+    expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
+    expect(disk.length).toBeGreaterThan(0);
+    for (const secret of [GH_SECRET, HMAC_SECRET, ROTATED, STRIPE_SECRET]) {
+      expect(disk.includes(Buffer.from(secret)), `${secret} on disk`).toBe(false);
+      expect(logs(), `${secret} in the logs`).not.toContain(secret);
+    }
+    // The rejection was logged with its reason (and only that).
+    expect(logs()).toMatch(/"reason":"no_matching_signature".*"msg":"webhook rejected"/);
+  });
+
+  it('a restart reads the generated master key back, so sealed secrets keep verifying', async () => {
+    await t.close();
+    ({ t, logs } = await startWithCapturedLogs(dataDir));
+    const body = '{"after":"restart"}';
+    const res = await deliver(t, 'github', {
+      headers: {
+        ...JSON_CT,
+        'x-github-event': 'ping',
+        'x-github-delivery': 'd-restart',
+        'x-hub-signature-256': await sign(ROTATED, body),
+      },
+      body,
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it('with another master key the sealed secrets do not open: requests fail closed (401, misconfigured)', async () => {
+    await t.close();
+    ({ t, logs } = await startWithCapturedLogs(dataDir, {
+      EVENTHOOK_MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    }));
+    const body = '{"after":"key change"}';
+    const res = await deliver(t, 'github', {
+      headers: {
+        ...JSON_CT,
+        'x-github-event': 'ping',
+        'x-github-delivery': 'd-key',
+        'x-hub-signature-256': await sign(ROTATED, body),
+      },
+      body,
+    });
+    expect(res.status).toBe(401);
+    expect(
+      await metricValue(t, 'eventhook_webhooks_rejected_total', {
+        source: 'github',
+        reason: 'misconfigured',
+      }),
+    ).toBe(1);
+    expect(logs()).toMatch(/"level":40.*"reason":"misconfigured"/);
+  });
+});
+
+describe('rejections: generic 401, reasons logged and counted, storeRejected, source test (SQLite)', () => {
+  let t: TestApp;
+  const secret = 'whsec_reject_secret';
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+    await createSource(t, { slug: 'stripe', provider: 'stripe', secret, storeRejected: true });
+    await t.api.post(`${BASE}/rules`, {
+      name: 'all-stripe',
+      pattern: { source: ['webhook:stripe'] },
+      targets: [{ type: 'task', kind: 'stripe' }],
+    });
+  });
+  afterAll(async () => t?.close());
+
+  const body = '{"id":"evt_R1","type":"charge.succeeded","data":{"object":{"id":"ch_1"}}}';
+  const now = () => Math.floor(Date.now() / 1000);
+  const header = (ts: number, key = secret) =>
+    Stripe.webhooks.generateTestHeaderString({ payload: body, secret: key, timestamp: ts });
+
+  it('answers every failure the same way, counts each reason per source, and keeps them as rejected events', async () => {
+    const failures: [string, Record<string, string>][] = [
+      ['missing_signature', {}],
+      ['bad_encoding', { 'stripe-signature': `t=${now()},v1=not-hex` }],
+      ['stale_timestamp', { 'stripe-signature': header(now() - 3600) }],
+      ['no_matching_signature', { 'stripe-signature': header(now(), 'whsec_other') }],
+    ];
+    const answers = new Set<string>();
+    for (const [reason, headers] of failures) {
+      const res = await deliver(t, 'stripe', { headers: { ...JSON_CT, ...headers }, body });
+      expect(res.status, reason).toBe(401);
+      answers.add(JSON.stringify({ ...res.json, instance: undefined }));
+      expect(
+        await metricValue(t, 'eventhook_webhooks_rejected_total', {
+          org: 'default',
+          source: 'stripe',
+          reason,
+        }),
+        reason,
+      ).toBe(1);
+    }
+    expect(answers.size).toBe(1);
+
+    const rejected = await t.api.get(`${BASE}/events?status=rejected`);
+    expect(rejected.body.items).toHaveLength(4);
+    const errors = rejected.body.items.map((e: { error: string }) => e.error.split(':')[0]).sort();
+    expect(errors).toEqual(failures.map(([r]) => r).sort());
+    const one = await storedEvent(t, rejected.body.items[0].id);
+    expect(one).toMatchObject({ type: 'rejected', status: 'rejected', data: null });
+    expect(one.rawBody?.toString()).toBe(body);
+
+    // A good one is routed; the rejected ones never are.
+    const good = await deliver(t, 'stripe', {
+      headers: { ...JSON_CT, 'stripe-signature': header(now()) },
+      body,
+    });
+    expect(good.status).toBe(200);
+    await eventually(
+      async () => (await t.api.get(`${BASE}/events/${good.json.eventId}`)).body.status === 'routed',
+      10_000,
+      'routing',
+    );
+    for (const e of rejected.body.items) {
+      expect((await t.api.get(`${BASE}/actions?event=${e.id}`)).body.items).toEqual([]);
+      expect((await t.api.get(`${BASE}/events/${e.id}`)).body.status).toBe('rejected');
+    }
+  });
+
+  it('POST /sources/{source}/test says whether a request verifies and why not, storing nothing', async () => {
+    const before = await eventCount(t);
+    const ok = await t.api.post(`${BASE}/sources/stripe/test`, {
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': header(now()) },
+      body,
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({
+      verified: true,
+      verifierType: 'hmac',
+      eventType: 'charge.succeeded',
+      subject: 'ch_1',
+      idempotencyKey: 'evt_R1',
+    });
+    const stale = await t.api.post(`${BASE}/sources/stripe/test`, {
+      headers: { 'stripe-signature': header(now() - 3600) },
+      body,
+    });
+    expect(stale.body).toMatchObject({
+      verified: false,
+      reason: 'stale_timestamp',
+      detail: expect.any(String),
+    });
+    const base64 = await t.api.post(`${BASE}/sources/stripe/test`, {
+      headers: { 'stripe-signature': header(now()) },
+      bodyBase64: Buffer.from(body.replace('ch_1', 'ch_2')).toString('base64'),
+    });
+    expect(base64.body).toMatchObject({ verified: false, reason: 'no_matching_signature' });
+    expect(JSON.stringify([ok.body, stale.body, base64.body])).not.toContain(secret);
+    expect(await eventCount(t)).toBe(before);
+    expect((await t.api.post(`${BASE}/sources/nope/test`, { body })).status).toBe(404);
+  });
+});
