@@ -42,7 +42,14 @@ export default tseslint.config(
           patterns: [
             { group: IO_MODULES, message: 'core, rules and transform are pure: no I/O imports (STYLE §5).' },
             {
-              group: ['**/store/**', '**/bus/**', '**/api/**', '**/engine/**', '**/delivery/**', '**/ingest/**'],
+              group: [
+                '**/store/**',
+                '**/bus/**',
+                '**/api/**',
+                '**/engine/**',
+                '**/delivery/**',
+                '**/ingest/**',
+              ],
               message: 'dependencies point inward: core, rules and transform import only core.',
             },
           ],

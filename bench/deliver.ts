@@ -118,7 +118,13 @@ const stageRound = async () => {
 type Side = 'baseline' | 'signed' | 'stage' | 'tracked';
 const SIDES: readonly Side[] = ['baseline', 'signed', 'stage', 'tracked'];
 const runSide = async (side: Side) =>
-  side === 'baseline' ? run(baseline) : side === 'signed' ? run(signed) : side === 'stage' ? stageRound() : trackedRound();
+  side === 'baseline'
+    ? run(baseline)
+    : side === 'signed'
+      ? run(signed)
+      : side === 'stage'
+        ? stageRound()
+        : trackedRound();
 
 // Warm the pools, the store and the JIT. Then run short rounds in triples, rotating which side goes first, and take
 // the median of the per-triple ratios: on a shared machine load drifts, and one triple sees nearly the same load.
@@ -135,7 +141,9 @@ for (let round = 0; round < PAIRS; round++) {
   for (const side of order) {
     const r = await runSide(side);
     rates[side].push(r.perSecond);
-    latencies[side].push(...(side === 'tracked' ? trackedLatencies : side === 'stage' ? stageLatencies : r.latencies));
+    latencies[side].push(
+      ...(side === 'tracked' ? trackedLatencies : side === 'stage' ? stageLatencies : r.latencies),
+    );
     got[side] = r.perSecond;
   }
   ratios.signed.push(got.signed / got.baseline);
@@ -150,7 +158,9 @@ const ratio = (name: Exclude<Side, 'baseline'>) =>
   `${(median(ratios[name]) * 100).toFixed(1)} % of plain-POST throughput (median of rounds; ` +
   `range ${(Math.min(...ratios[name]) * 100).toFixed(0)}–${(Math.max(...ratios[name]) * 100).toFixed(0)} %)`;
 console.log(`machine: ${machine()}`);
-console.log(`${PAIRS} rounds of ${REQUESTS} deliveries of ${BODY.length} bytes each, ${CONCURRENCY} in flight`);
+console.log(
+  `${PAIRS} rounds of ${REQUESTS} deliveries of ${BODY.length} bytes each, ${CONCURRENCY} in flight`,
+);
 console.log(`plain undici POST (agent.request):        ${fmt('baseline')}`);
 console.log(`sign + HttpSender (SSRF-guarded):         ${fmt('signed')}`);
 console.log(`delivery stage (claim, sign, send, record; wire latency): ${fmt('stage')}`);

@@ -98,7 +98,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const ruleCache = new RuleCache(store, clock, sandbox);
   const rules = new RuleService(store, ruleCache, clock, sandbox);
   const liveSources = new LiveSources(store, box, clock);
-  const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) => liveSources.invalidate(org, slug));
+  const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) =>
+    liveSources.invalidate(org, slug),
+  );
   const queries = new EventQueries(store);
 
   // Outbound delivery: one SSRF-guarded sender (a connection pool per origin) shared by every endpoint.
@@ -108,12 +110,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     failureThreshold: config.breakerThreshold,
     disableAfterMs: config.endpointDisableAfterMs,
   });
-  const endpoints = new EndpointService(store, box, clock, addressPolicy, { timeoutMs: config.deliveryTimeoutMs }, (org, slug) =>
-    liveEndpoints.invalidate(org, slug),
+  const endpoints = new EndpointService(
+    store,
+    box,
+    clock,
+    addressPolicy,
+    { timeoutMs: config.deliveryTimeoutMs },
+    (org, slug) => liveEndpoints.invalidate(org, slug),
   );
 
   // Ingest: verify, then group-commit, then ring the doorbell.
-  const committer = new GroupCommitter(store, clock, 256, (items) => void publisher.announce(items.map((i) => i.event)));
+  const committer = new GroupCommitter(
+    store,
+    clock,
+    256,
+    (items) => void publisher.announce(items.map((i) => i.event)),
+  );
   const ingest = new IngestService(
     liveSources,
     new SourceRateLimiter(clock),
@@ -130,7 +142,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   );
 
   // Routing and actions. An endpoint may use half the worker's slots, so a slow one cannot hold them all.
-  const deliveryGate = new DeliveryGate(store, new EndpointLimiters(clock), clock, Math.max(1, Math.floor(config.actionConcurrency / 2)));
+  const deliveryGate = new DeliveryGate(
+    store,
+    new EndpointLimiters(clock),
+    clock,
+    Math.max(1, Math.floor(config.actionConcurrency / 2)),
+  );
   const router = new Router(
     store,
     ruleCache,
@@ -162,8 +179,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ),
   };
   let actionLoop: WorkLoop | undefined = undefined;
-  const actions = new ActionWorker(store, bus, handlers, transforms, clock, { concurrency: config.actionConcurrency, leaseMs: config.leaseMs, endpointCap: (org, endpoint) => deliveryGate.capFor(org, endpoint) }, logger, undefined, () => actionLoop?.kick());
-  actionLoop = new WorkLoop(() => actions.claimAndStart(), config.sweepIntervalMs, (err) => logger.error({ err }, 'action pass failed'), () => clock.now());
+  const actions = new ActionWorker(
+    store,
+    bus,
+    handlers,
+    transforms,
+    clock,
+    {
+      concurrency: config.actionConcurrency,
+      leaseMs: config.leaseMs,
+      endpointCap: (org, endpoint) => deliveryGate.capFor(org, endpoint),
+    },
+    logger,
+    undefined,
+    () => actionLoop?.kick(),
+  );
+  actionLoop = new WorkLoop(
+    () => actions.claimAndStart(),
+    config.sweepIntervalMs,
+    (err) => logger.error({ err }, 'action pass failed'),
+    () => clock.now(),
+  );
   const routerLoop = new WorkLoop(
     async () => {
       const r = await router.routePending();
@@ -196,7 +232,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rules,
     tester: new RuleTester(store, sandbox),
     queries,
-    replay: new ReplayService(store, clock, { router: () => routerLoop.kick(), actions: () => actionLoop.kick() }),
+    replay: new ReplayService(store, clock, {
+      router: () => routerLoop.kick(),
+      actions: () => actionLoop.kick(),
+    }),
     engine,
     metrics,
     readiness: {
@@ -217,7 +256,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       async (app) => {
         await app.register(sourceRoutes, { sources, ingest, publicUrl: config.publicUrl });
         await app.register(endpointRoutes, { endpoints });
-        await app.register(publishRoutes, { publisher: new PublishService(committer, clock, metrics, config.dedupWindowMs) });
+        await app.register(publishRoutes, {
+          publisher: new PublishService(committer, clock, metrics, config.dedupWindowMs),
+        });
       },
     ],
   });
@@ -269,6 +310,9 @@ function loadOrCreateMasterKey(dataDir: string, logger: Logger): string {
   mkdirSync(dataDir, { recursive: true });
   const key = SecretBox.generateKey();
   writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
-  logger.warn({ path }, 'generated a master key for secrets at rest; back it up (or set EVENTHOOK_MASTER_KEY)');
+  logger.warn(
+    { path },
+    'generated a master key for secrets at rest; back it up (or set EVENTHOOK_MASTER_KEY)',
+  );
   return key;
 }

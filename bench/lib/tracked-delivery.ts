@@ -97,9 +97,20 @@ export async function startTrackedDelivery(
       await call('PATCH', `${BASE}/endpoints/bench`, { status: 'paused' });
       const now = Date.now();
       const events = Array.from({ length: n }, () =>
-        newSystemEvent({ org: 'default', source: 'app:bench', type: 'bench.delivery', data: data as never, now }),
+        newSystemEvent({
+          org: 'default',
+          source: 'app:bench',
+          type: 'bench.delivery',
+          data: data as never,
+          now,
+        }),
       );
-      await app.store.transaction((tx) => tx.events.ingest(events.map((event) => ({ event })), now));
+      await app.store.transaction((tx) =>
+        tx.events.ingest(
+          events.map((event) => ({ event })),
+          now,
+        ),
+      );
       const target = delivered + n;
       // Wait until every new action is routed and parked behind the paused endpoint.
       for (;;) {

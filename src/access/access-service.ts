@@ -78,7 +78,11 @@ export class AccessService {
   }
 
   /** Creates a key; the returned `secret` is shown once and never stored. */
-  async createApiKey(org: string, name: string, role: ApiKeyRole): Promise<{ record: ApiKeyRecord; secret: string }> {
+  async createApiKey(
+    org: string,
+    name: string,
+    role: ApiKeyRole,
+  ): Promise<{ record: ApiKeyRecord; secret: string }> {
     await this.getOrg(org);
     const secret = randomToken('ehk', 24);
     const record: ApiKeyRecord = {

@@ -43,11 +43,15 @@ export function requireAuth(scope: FastifyInstance, access: AccessService): void
     }
     if (permission === 'operator' || (org !== undefined && principal.key.org !== org)) {
       // A key of another org learns nothing about this one: same answer as an org that does not exist.
-      if (org !== undefined && principal.key.org !== org) throw new EventhookError('EH_ORG_NOT_FOUND', { org });
+      if (org !== undefined && principal.key.org !== org)
+        throw new EventhookError('EH_ORG_NOT_FOUND', { org });
       throw new EventhookError('EH_AUTH_FORBIDDEN', { role: principal.key.role, action: 'manage orgs' });
     }
     if (!roleAllows(principal.key.role, permission)) {
-      throw new EventhookError('EH_AUTH_FORBIDDEN', { role: principal.key.role, action: describe(permission) });
+      throw new EventhookError('EH_AUTH_FORBIDDEN', {
+        role: principal.key.role,
+        action: describe(permission),
+      });
     }
   });
 }

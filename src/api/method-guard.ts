@@ -25,8 +25,14 @@ export function installMethodGuard(app: FastifyInstance): void {
     const allowed = METHODS.filter((m) => m !== request.method && router.find(m, path));
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
-      return sendProblem(reply, new EventhookError('EH_METHOD_NOT_ALLOWED', { method: request.method, url: path }));
+      return sendProblem(
+        reply,
+        new EventhookError('EH_METHOD_NOT_ALLOWED', { method: request.method, url: path }),
+      );
     }
-    return sendProblem(reply, new EventhookError('EH_ROUTE_NOT_FOUND', { method: request.method, url: path }));
+    return sendProblem(
+      reply,
+      new EventhookError('EH_ROUTE_NOT_FOUND', { method: request.method, url: path }),
+    );
   });
 }

@@ -36,7 +36,11 @@ export function sendProblem(reply: FastifyReply, err: EventhookError): FastifyRe
 }
 
 /** Fastify's error handler: maps every error to a problem. */
-export function handleError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function handleError(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   return sendProblem(reply, toEventhookError(error, request));
 }
 
@@ -56,7 +60,9 @@ export function toEventhookError(error: unknown, request: FastifyRequest): Event
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new EventhookError('EH_REQUEST_TOO_LARGE', { limit: request.routeOptions.bodyLimit ?? 'the' });
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new EventhookError('EH_UNSUPPORTED_MEDIA_TYPE', { contentType: request.headers['content-type'] ?? '(none)' });
+      return new EventhookError('EH_UNSUPPORTED_MEDIA_TYPE', {
+        contentType: request.headers['content-type'] ?? '(none)',
+      });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new EventhookError('EH_REQUEST_MALFORMED', { reason: 'the body is empty' });
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -5,7 +5,10 @@ import { EventhookError } from '../core/errors.js';
 
 export const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';
 
-export const Slug = Type.String({ pattern: SLUG_PATTERN, description: 'Lower-case letters, digits and inner hyphens, 1–63 characters.' });
+export const Slug = Type.String({
+  pattern: SLUG_PATTERN,
+  description: 'Lower-case letters, digits and inner hyphens, 1–63 characters.',
+});
 
 export const OrgParams = Type.Object({ org: Type.String({ description: 'The org slug.' }) });
 export type OrgParams = Static<typeof OrgParams>;
@@ -31,7 +34,9 @@ export const PageQuery = Type.Object({
 export function PageOf<T extends TSchema>(item: T) {
   return Type.Object({
     items: Type.Array(item),
-    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` for the next page; null on the last.' }),
+    nextCursor: Type.Union([Type.String(), Type.Null()], {
+      description: 'Pass as `cursor` for the next page; null on the last.',
+    }),
   });
 }
 
@@ -62,6 +67,9 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
 }
 
 /** A string enum as `{type: 'string', enum: [...]}` (readable in OpenAPI), typed as the union of its values. */
-export function StringEnum<T extends string>(values: readonly T[], options: { description?: string; default?: T } = {}) {
+export function StringEnum<T extends string>(
+  values: readonly T[],
+  options: { description?: string; default?: T } = {},
+) {
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
 }

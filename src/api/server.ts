@@ -67,11 +67,18 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     ajv: {
-      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true, discriminator: true },
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: 'array',
+        useDefaults: true,
+        allErrors: true,
+        discriminator: true,
+      },
     },
     // Per-request log lines for management calls; none for the high-volume ingest route and probes.
     logController: new LogController({
-      disableRequestLogging: (req) => req.url.includes('/eventhook/in/') || req.url === '/healthz' || req.url === '/readyz',
+      disableRequestLogging: (req) =>
+        req.url.includes('/eventhook/in/') || req.url === '/healthz' || req.url === '/readyz',
     }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -82,7 +89,12 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       if (method === 'HEAD') continue;
-      catalog.push({ method, url: route.url, permission: route.config?.permission, hidden: route.schema?.hide === true });
+      catalog.push({
+        method,
+        url: route.url,
+        permission: route.config?.permission,
+        hidden: route.schema?.hide === true,
+      });
     }
   });
   app.addSchema(ProblemOut);
@@ -92,19 +104,26 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       info: {
         title: 'Eventhook',
         version: '0.1.0',
-        description: 'Event router and webhook gateway. Errors are RFC 9457 problem+json (codes in docs/errors.md).',
+        description:
+          'Event router and webhook gateway. Errors are RFC 9457 problem+json (codes in docs/errors.md).',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { readiness: deps.readiness });
-  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_req, reply) =>
-    reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+  app.get(
+    '/metrics',
+    { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
+    async (_req, reply) =>
+      reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );
   for (const plugin of deps.publicPlugins ?? []) await app.register(plugin);
   await app.register(async (scope) => {

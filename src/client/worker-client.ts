@@ -42,7 +42,10 @@ export class WorkerClient {
   }
 
   /** Claims one execution, or undefined when none arrived within waitMs. */
-  async claim<I>(kind: ExecutionKind, opts: { kinds?: string[]; queue?: string; leaseMs?: number; waitMs?: number } = {}): Promise<Execution<I> | undefined> {
+  async claim<I>(
+    kind: ExecutionKind,
+    opts: { kinds?: string[]; queue?: string; leaseMs?: number; waitMs?: number } = {},
+  ): Promise<Execution<I> | undefined> {
     const res = await this.call('POST', `/${kind}s/claim`, { workerId: this.workerId, ...opts });
     return res.status === 204 ? undefined : ((await res.json()) as Execution<I>);
   }
@@ -82,9 +85,17 @@ export class WorkerClient {
   async run<I, O>(opts: RunOptions<I, O>): Promise<void> {
     const leaseMs = opts.leaseMs ?? 60_000;
     while (!opts.signal?.aborted) {
-      const execution = await this.claim<I>(opts.kind, { kinds: opts.kinds, queue: opts.queue, leaseMs, waitMs: opts.waitMs ?? 20_000 });
+      const execution = await this.claim<I>(opts.kind, {
+        kinds: opts.kinds,
+        queue: opts.queue,
+        leaseMs,
+        waitMs: opts.waitMs ?? 20_000,
+      });
       if (!execution) continue;
-      const beat = setInterval(() => void this.heartbeat(opts.kind, execution.id, leaseMs).catch(() => {}), leaseMs / 3);
+      const beat = setInterval(
+        () => void this.heartbeat(opts.kind, execution.id, leaseMs).catch(() => {}),
+        leaseMs / 3,
+      );
       try {
         const output = await opts.handler(execution);
         await this.complete(opts.kind, execution.id, output ?? null);
@@ -99,12 +110,17 @@ export class WorkerClient {
   private async call(method: string, path: string, body?: unknown): Promise<Response> {
     const res = await fetch(this.base + path, {
       method,
-      headers: { authorization: `Bearer ${this.options.key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${this.options.key}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (res.status >= 400) {
       const problem = (await res.json().catch(() => ({}))) as { detail?: string; code?: string };
-      throw new Error(`${method} ${path}: ${res.status} ${problem.code ?? ''} ${problem.detail ?? ''}`.trim());
+      throw new Error(
+        `${method} ${path}: ${res.status} ${problem.code ?? ''} ${problem.detail ?? ''}`.trim(),
+      );
     }
     return res;
   }

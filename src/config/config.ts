@@ -71,7 +71,10 @@ function build(raw: Raw, cwd: string): Config {
     adminToken: optional(raw.EVENTHOOK_ADMIN_TOKEN),
     publicUrl: optional(raw.EVENTHOOK_PUBLIC_URL)?.replace(/\/+$/, ''),
     masterKey: optional(raw.EVENTHOOK_MASTER_KEY),
-    logLevel: get('EVENTHOOK_LOG_LEVEL', oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+    logLevel: get(
+      'EVENTHOOK_LOG_LEVEL',
+      oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+    ),
     role: get('EVENTHOOK_ROLE', oneOf(['all', 'api', 'worker'])) as Role,
     bodyLimitBytes: get('EVENTHOOK_BODY_LIMIT', bytes),
     maxBodyLimitBytes: get('EVENTHOOK_MAX_BODY_LIMIT', bytes),
@@ -93,7 +96,10 @@ function build(raw: Raw, cwd: string): Config {
     sandboxMemoryBytes: get('EVENTHOOK_SANDBOX_MEMORY', bytes),
   };
   if (config.bodyLimitBytes > config.maxBodyLimitBytes) {
-    throw configError('EVENTHOOK_BODY_LIMIT', `must not exceed EVENTHOOK_MAX_BODY_LIMIT (${config.maxBodyLimitBytes})`);
+    throw configError(
+      'EVENTHOOK_BODY_LIMIT',
+      `must not exceed EVENTHOOK_MAX_BODY_LIMIT (${config.maxBodyLimitBytes})`,
+    );
   }
   if (config.deliveryTimeoutMs < 100 || config.deliveryTimeoutMs > 120_000) {
     throw configError('EVENTHOOK_DELIVERY_TIMEOUT', 'must be from 100ms to 120s');
@@ -109,7 +115,9 @@ function readConfigFile(path: string): Raw {
   try {
     doc = parseYaml(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new EventhookError('EH_CONFIG_INVALID', { message: `cannot read ${path}: ${(err as Error).message}` });
+    throw new EventhookError('EH_CONFIG_INVALID', {
+      message: `cannot read ${path}: ${(err as Error).message}`,
+    });
   }
   const server = (doc as { server?: unknown } | null)?.server ?? doc;
   if (server === null || server === undefined) return {};
@@ -122,7 +130,8 @@ function readConfigFile(path: string): Raw {
   );
   for (const [name, value] of Object.entries(server)) {
     const key = byName.get(name);
-    if (!key) throw new EventhookError('EH_CONFIG_INVALID', { message: `${path}: unknown setting "${name}"` });
+    if (!key)
+      throw new EventhookError('EH_CONFIG_INVALID', { message: `${path}: unknown setting "${name}"` });
     out[key] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return out;
@@ -153,7 +162,8 @@ const list = (v: string): string[] =>
 function int(min: number, max: number) {
   return (v: string, key: ConfigKey): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw configError(key, `must be an integer in ${min}..${max}, got "${v}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw configError(key, `must be an integer in ${min}..${max}, got "${v}"`);
     return n;
   };
 }
@@ -165,13 +175,23 @@ function oneOf(values: string[]) {
   };
 }
 
-const BYTE_UNITS: Record<string, number> = { '': 1, b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const BYTE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
 
 /** "1MiB", "512kb", "1048576". */
 export function bytes(v: string, key: ConfigKey = 'EVENTHOOK_BODY_LIMIT'): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(v.trim());
   const unit = m ? BYTE_UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw configError(key, `must be a size such as 1048576, 512KiB or 1MiB, got "${v}"`);
+  if (!m || unit === undefined)
+    throw configError(key, `must be a size such as 1048576, 512KiB or 1MiB, got "${v}"`);
   return Math.round(Number(m[1]) * unit);
 }
 

@@ -28,13 +28,29 @@ interface ErrorSpec {
 export const ERRORS = {
   // request shape
   EH_REQUEST_INVALID: { status: 400, kind: 'validation', message: '{message}' },
-  EH_REQUEST_MALFORMED: { status: 400, kind: 'validation', message: 'The request body is not valid JSON: {reason}' },
+  EH_REQUEST_MALFORMED: {
+    status: 400,
+    kind: 'validation',
+    message: 'The request body is not valid JSON: {reason}',
+  },
   EH_REQUEST_TOO_LARGE: { status: 413, kind: 'too_large', message: 'The request body exceeds {limit} bytes' },
   EH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'No route {method} {url}' },
-  EH_METHOD_NOT_ALLOWED: { status: 405, kind: 'unsupported', message: 'Method {method} is not allowed on {url}' },
-  EH_UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'unsupported', message: 'Content type {contentType} is not supported' },
+  EH_METHOD_NOT_ALLOWED: {
+    status: 405,
+    kind: 'unsupported',
+    message: 'Method {method} is not allowed on {url}',
+  },
+  EH_UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    kind: 'unsupported',
+    message: 'Content type {contentType} is not supported',
+  },
   // authentication and authorization
-  EH_AUTH_MISSING: { status: 401, kind: 'unauthorized', message: 'An Authorization: Bearer <key> header is required' },
+  EH_AUTH_MISSING: {
+    status: 401,
+    kind: 'unauthorized',
+    message: 'An Authorization: Bearer <key> header is required',
+  },
   EH_AUTH_INVALID: { status: 401, kind: 'unauthorized', message: 'The API key is not valid' },
   EH_AUTH_FORBIDDEN: { status: 403, kind: 'forbidden', message: 'The {role} role may not {action}' },
   // orgs and keys
@@ -49,7 +65,11 @@ export const ERRORS = {
   EH_INGEST_UNAUTHORIZED: { status: 401, kind: 'unauthorized', message: 'Webhook verification failed' },
   EH_INGEST_FORBIDDEN: { status: 403, kind: 'forbidden', message: 'The sender address is not allowed' },
   EH_INGEST_RATE_LIMITED: { status: 429, kind: 'rate_limited', message: 'Too many requests for this source' },
-  EH_INGEST_MALFORMED: { status: 400, kind: 'validation', message: 'The body could not be parsed as {contentType}: {reason}' },
+  EH_INGEST_MALFORMED: {
+    status: 400,
+    kind: 'validation',
+    message: 'The body could not be parsed as {contentType}: {reason}',
+  },
   EH_INGEST_HEADERS_TOO_LARGE: { status: 431, kind: 'too_large', message: 'Too many or too large headers' },
   // rules, patterns and transforms
   EH_RULE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Rule {rule} was not found' },
@@ -59,27 +79,51 @@ export const ERRORS = {
   EH_TRANSFORM_INVALID: { status: 400, kind: 'validation', message: 'Invalid transform at {path}: {reason}' },
   EH_SCRIPT_INVALID: { status: 400, kind: 'validation', message: 'Invalid script at {path}: {reason}' },
   EH_TRANSFORM_FAILED: { status: 422, kind: 'validation', message: 'The transform failed: {reason}' },
-  EH_SCRIPT_TIMEOUT: { status: 422, kind: 'sandbox', message: 'The script exceeded its CPU time limit of {limitMs} ms' },
-  EH_SCRIPT_MEMORY: { status: 422, kind: 'sandbox', message: 'The script exceeded its memory limit of {limitBytes} bytes' },
+  EH_SCRIPT_TIMEOUT: {
+    status: 422,
+    kind: 'sandbox',
+    message: 'The script exceeded its CPU time limit of {limitMs} ms',
+  },
+  EH_SCRIPT_MEMORY: {
+    status: 422,
+    kind: 'sandbox',
+    message: 'The script exceeded its memory limit of {limitBytes} bytes',
+  },
   EH_SCRIPT_ERROR: { status: 422, kind: 'sandbox', message: 'The script threw: {reason}' },
-  EH_SCRIPT_OUTPUT: { status: 422, kind: 'sandbox', message: 'The script returned an unusable value: {reason}' },
+  EH_SCRIPT_OUTPUT: {
+    status: 422,
+    kind: 'sandbox',
+    message: 'The script returned an unusable value: {reason}',
+  },
   // events and actions
   EH_EVENT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Event {event} was not found' },
   EH_EVENT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
   EH_ACTION_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Action {action} was not found' },
-  EH_ACTION_NOT_RETRIABLE: { status: 409, kind: 'conflict', message: 'Action {action} is {status} and cannot be retried' },
+  EH_ACTION_NOT_RETRIABLE: {
+    status: 409,
+    kind: 'conflict',
+    message: 'Action {action} is {status} and cannot be retried',
+  },
   EH_CURSOR_INVALID: { status: 400, kind: 'validation', message: 'The cursor is not valid' },
   // endpoints and delivery
   EH_ENDPOINT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Endpoint {endpoint} was not found' },
   EH_ENDPOINT_EXISTS: { status: 409, kind: 'conflict', message: 'Endpoint {endpoint} already exists' },
   EH_ENDPOINT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
-  EH_DELIVERY_FORBIDDEN_ADDRESS: { status: 400, kind: 'forbidden', message: 'Delivery to {address} is not allowed: {reason}' },
+  EH_DELIVERY_FORBIDDEN_ADDRESS: {
+    status: 400,
+    kind: 'forbidden',
+    message: 'Delivery to {address} is not allowed: {reason}',
+  },
   EH_DELIVERY_FAILED: { status: 502, kind: 'upstream', message: 'Delivery failed: {reason}' },
   EH_DELIVERY_TIMEOUT: { status: 504, kind: 'timeout', message: 'Delivery timed out after {timeoutMs} ms' },
   // engine
   EH_ENGINE_NOT_FOUND: { status: 404, kind: 'not_found', message: '{what} {id} was not found' },
   EH_ENGINE_CONFLICT: { status: 409, kind: 'conflict', message: '{message}' },
-  EH_ENGINE_LEASE_LOST: { status: 409, kind: 'conflict', message: '{what} {id} is not claimed by this worker' },
+  EH_ENGINE_LEASE_LOST: {
+    status: 409,
+    kind: 'conflict',
+    message: '{what} {id} is not claimed by this worker',
+  },
   EH_ENGINE_UPSTREAM: { status: 502, kind: 'upstream', message: 'The engine answered {status}: {reason}' },
   // infrastructure
   EH_STORE_UNAVAILABLE: { status: 503, kind: 'store', message: 'The store is unavailable' },
@@ -137,7 +181,10 @@ export function isEventhookError(err: unknown, code?: ErrorCode): err is Eventho
 }
 
 /** A validation error that names every offending field. */
-export function invalid(issues: readonly FieldIssue[], code: ErrorCode = 'EH_REQUEST_INVALID'): EventhookError {
+export function invalid(
+  issues: readonly FieldIssue[],
+  code: ErrorCode = 'EH_REQUEST_INVALID',
+): EventhookError {
   const message = issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');
   return new EventhookError(code, { message }, { issues });
 }

@@ -14,7 +14,8 @@ export class TokenBucket {
     readonly burst: number,
     private readonly clock: Clock,
   ) {
-    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new RangeError('ratePerSecond must be > 0 and burst >= 1');
+    if (!(ratePerSecond > 0) || !(burst >= 1))
+      throw new RangeError('ratePerSecond must be > 0 and burst >= 1');
     this.tokens = burst;
     this.last = clock.now();
   }

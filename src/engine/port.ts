@@ -66,13 +66,41 @@ export interface ClaimRequest {
 
 /** The worker-facing side of the local engine, served over HTTP under /engine. */
 export interface WorkerApi {
-  list(kind: 'workflow', org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<WorkflowRecord>>;
+  list(
+    kind: 'workflow',
+    org: string,
+    filter: ExecutionListFilter,
+    page: PageRequest,
+  ): Promise<Page<WorkflowRecord>>;
   list(kind: 'task', org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<TaskRecord>>;
   get(kind: ExecutionKind, org: string, id: string): Promise<WorkflowRecord | TaskRecord>;
-  claim(kind: ExecutionKind, org: string, req: ClaimRequest, signal?: AbortSignal): Promise<WorkflowRecord | TaskRecord | undefined>;
-  heartbeat(kind: ExecutionKind, org: string, id: string, workerId: string, leaseMs: number): Promise<WorkflowRecord | TaskRecord>;
-  complete(kind: ExecutionKind, org: string, id: string, workerId: string, output: JsonValue): Promise<WorkflowRecord | TaskRecord>;
-  fail(kind: ExecutionKind, org: string, id: string, workerId: string, error: string): Promise<WorkflowRecord | TaskRecord>;
+  claim(
+    kind: ExecutionKind,
+    org: string,
+    req: ClaimRequest,
+    signal?: AbortSignal,
+  ): Promise<WorkflowRecord | TaskRecord | undefined>;
+  heartbeat(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    workerId: string,
+    leaseMs: number,
+  ): Promise<WorkflowRecord | TaskRecord>;
+  complete(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    workerId: string,
+    output: JsonValue,
+  ): Promise<WorkflowRecord | TaskRecord>;
+  fail(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    workerId: string,
+    error: string,
+  ): Promise<WorkflowRecord | TaskRecord>;
   createPromise(org: string, req: { key?: string; workflowId?: string }): Promise<PromiseRecord>;
   getPromise(org: string, idOrKey: string): Promise<PromiseRecord>;
   /** Resolves when the promise settles or `timeoutMs` passes (then with the still-pending record). */

@@ -19,7 +19,11 @@ export class EventQueries {
     return { contentType: raw.contentType, body: raw.body ?? Buffer.alloc(0) };
   }
 
-  events(org: string, filter: EventFilter, page: { limit: number; before?: string }): Promise<Page<EventRecord>> {
+  events(
+    org: string,
+    filter: EventFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<EventRecord>> {
     return this.store.events.list(org, filter, page);
   }
 
@@ -29,7 +33,11 @@ export class EventQueries {
     return { action, attempts: await this.store.attempts.listByAction(org, action.id) };
   }
 
-  actions(org: string, filter: ActionFilter, page: { limit: number; before?: string }): Promise<Page<ActionRecord>> {
+  actions(
+    org: string,
+    filter: ActionFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<ActionRecord>> {
     return this.store.actions.list(org, filter, page);
   }
 }

@@ -29,14 +29,20 @@ export class ReplayService {
     const event = await this.store.events.get(org, id as EventId);
     if (!event) throw new EventhookError('EH_EVENT_NOT_FOUND', { event: id });
     if (event.status === 'rejected') {
-      throw new EventhookError('EH_EVENT_INVALID', { message: `event ${id} was rejected at ingest and is never routed` });
+      throw new EventhookError('EH_EVENT_INVALID', {
+        message: `event ${id} was rejected at ingest and is never routed`,
+      });
     }
     // A pending event is about to be routed anyway: nothing to do.
     if (event.status !== 'pending') await this.store.events.requeue(org, [event.id], opts);
     this.kick.router();
   }
 
-  async replayEvents(org: string, filter: EventFilter, opts: { dryRun?: boolean; limit?: number; freshKeys?: boolean }): Promise<BulkResult> {
+  async replayEvents(
+    org: string,
+    filter: EventFilter,
+    opts: { dryRun?: boolean; limit?: number; freshKeys?: boolean },
+  ): Promise<BulkResult> {
     const limit = Math.min(opts.limit ?? MAX_BULK, MAX_BULK);
     const routable = { ...filter };
     const ids: EventId[] = [];
@@ -74,17 +80,27 @@ export class ReplayService {
     this.kick.actions();
   }
 
-  async retryActions(org: string, filter: ActionFilter, opts: { dryRun?: boolean; limit?: number }): Promise<BulkResult> {
+  async retryActions(
+    org: string,
+    filter: ActionFilter,
+    opts: { dryRun?: boolean; limit?: number },
+  ): Promise<BulkResult> {
     const limit = Math.min(opts.limit ?? MAX_BULK, MAX_BULK);
     const statuses = filter.status ? [filter.status] : (['dead'] as const);
     if (statuses.some((s) => s !== 'failed' && s !== 'dead')) {
-      throw new EventhookError('EH_REQUEST_INVALID', { message: 'status: only failed or dead actions can be retried' });
+      throw new EventhookError('EH_REQUEST_INVALID', {
+        message: 'status: only failed or dead actions can be retried',
+      });
     }
     const ids: ActionId[] = [];
     let truncated = false;
     let before: string | undefined;
     for (;;) {
-      const page = await this.store.actions.list(org, { ...filter, status: statuses[0] }, { limit: PAGE, before });
+      const page = await this.store.actions.list(
+        org,
+        { ...filter, status: statuses[0] },
+        { limit: PAGE, before },
+      );
       for (const a of page.items) {
         if (ids.length === limit) {
           truncated = true;
@@ -98,7 +114,8 @@ export class ReplayService {
     if (opts.dryRun) return { count: ids.length, dryRun: true, truncated };
     let count = 0;
     const now = this.clock.now();
-    for (let i = 0; i < ids.length; i += PAGE) count += await this.store.actions.retry(org, ids.slice(i, i + PAGE), now);
+    for (let i = 0; i < ids.length; i += PAGE)
+      count += await this.store.actions.retry(org, ids.slice(i, i + PAGE), now);
     this.kick.actions();
     return { count, dryRun: false, truncated };
   }

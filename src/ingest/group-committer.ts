@@ -60,7 +60,12 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     this.inFlight++;
     this.store
-      .transaction((tx) => tx.events.ingest(batch.map((p) => p.item), this.clock.now()))
+      .transaction((tx) =>
+        tx.events.ingest(
+          batch.map((p) => p.item),
+          this.clock.now(),
+        ),
+      )
       .then(
         (outcomes) => {
           batch.forEach((p, i) => p.resolve(outcomes[i]!));
@@ -73,7 +78,8 @@ export class GroupCommitter {
       .finally(() => {
         this.inFlight--;
         this.schedule();
-        if (this.inFlight === 0 && this.queue.length === 0) for (const resolve of this.idle.splice(0)) resolve();
+        if (this.inFlight === 0 && this.queue.length === 0)
+          for (const resolve of this.idle.splice(0)) resolve();
       });
   }
 }

@@ -79,10 +79,15 @@ export class ActionWorker {
       skip = this.slots.saturated();
       const candidates = await this.store.actions.dueCandidates(now, room * 2, { skip });
       const picked = this.slots.pick(candidates, room);
-      claimed = picked.length === 0 ? [] : await this.store.relaxed((tx) => tx.actions.claim(picked, now, this.options.leaseMs));
+      claimed =
+        picked.length === 0
+          ? []
+          : await this.store.relaxed((tx) => tx.actions.claim(picked, now, this.options.leaseMs));
     }
     // The batch's events in one query rather than one per action.
-    const events = new Map((await this.store.events.getMany([...new Set(claimed.map((a) => a.eventId))])).map((e) => [e.id, e]));
+    const events = new Map(
+      (await this.store.events.getMany([...new Set(claimed.map((a) => a.eventId))])).map((e) => [e.id, e]),
+    );
     for (const action of claimed) {
       this.inFlight++;
       this.slots?.started(action);
@@ -112,7 +117,8 @@ export class ActionWorker {
     let failure: unknown;
     try {
       const handler = this.handlers[action.targetType];
-      if (!handler) throw new TargetFailure(`no handler for target type ${action.targetType}`, { permanent: true });
+      if (!handler)
+        throw new TargetFailure(`no handler for target type ${action.targetType}`, { permanent: true });
       if (!event) throw new TargetFailure(`event ${action.eventId} no longer exists`, { permanent: true });
       const envelope = toEnvelope(event);
       const target = action.target as { input?: unknown };
@@ -124,8 +130,12 @@ export class ActionWorker {
       if (err instanceof TargetDeferral) {
         // Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits).
         // Relaxed too: if parking is lost, the action is in flight under an expired lease and gets parked again.
-        await this.store.relaxed((tx) => tx.actions.defer(action.id, err.until, err.reason, this.clock.now()));
-        await err.recheck?.().catch((e) => this.log.error({ err: e, action: action.id }, 'deferral recheck failed'));
+        await this.store.relaxed((tx) =>
+          tx.actions.defer(action.id, err.until, err.reason, this.clock.now()),
+        );
+        await err
+          .recheck?.()
+          .catch((e) => this.log.error({ err: e, action: action.id }, 'deferral recheck failed'));
         return;
       }
       failure = err;
@@ -157,7 +167,8 @@ export class ActionWorker {
     } else {
       const message = (failure as Error)?.message ?? String(failure);
       const next = this.nextAttemptAt(action, failure, now);
-      const outcome = failure instanceof TargetFailure && failure.opts.outcome ? failure.opts.outcome : 'failed';
+      const outcome =
+        failure instanceof TargetFailure && failure.opts.outcome ? failure.opts.outcome : 'failed';
       await this.completions.submit(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome, error: message });
         await tx.actions.fail(action.id, message, next, now);
@@ -169,7 +180,10 @@ export class ActionWorker {
       }
     }
     if (effects.events?.length) await new EventPublisher(this.bus).announce(effects.events);
-    await this.bus.publish(SUBJECTS.actionChanged(action.org, action.id), { id: action.id, eventId: action.eventId });
+    await this.bus.publish(SUBJECTS.actionChanged(action.org, action.id), {
+      id: action.id,
+      eventId: action.eventId,
+    });
   }
 
   private async applyEffects(tx: StoreRepos, effects: AttemptEffects): Promise<void> {

@@ -14,7 +14,11 @@ export function parseDelay(text: string): number {
 }
 
 /** Delay before the attempt after `attemptsSoFar` failed ones (1 = the first failure). */
-export function retryDelayMs(policy: RetryPolicy | undefined, attemptsSoFar: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  policy: RetryPolicy | undefined,
+  attemptsSoFar: number,
+  random: () => number = Math.random,
+): number {
   const schedule = policy?.schedule;
   const base = schedule
     ? parseDelay(schedule[Math.min(attemptsSoFar - 1, schedule.length - 1)]!)

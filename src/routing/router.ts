@@ -54,7 +54,10 @@ export class Router {
         now,
       );
       const fresh = decisions.filter((d) => moved.has(d.event.id));
-      await tx.actions.insertMany(fresh.flatMap((d) => d.actions), now);
+      await tx.actions.insertMany(
+        fresh.flatMap((d) => d.actions),
+        now,
+      );
       routed = fresh.length;
       actions = fresh.reduce((n, d) => n + d.actions.length, 0);
     });
@@ -63,7 +66,12 @@ export class Router {
 
   private async decide(event: EventRecord): Promise<Decision> {
     if (event.hopCount > MAX_HOPS) {
-      return { event, status: 'failed', error: `hop limit ${MAX_HOPS} exceeded (routing loop?)`, actions: [] };
+      return {
+        event,
+        status: 'failed',
+        error: `hop limit ${MAX_HOPS} exceeded (routing loop?)`,
+        actions: [],
+      };
     }
     const set = await this.rules.get(event.org);
     const envelope = toEnvelope(event);
@@ -86,7 +94,9 @@ export class Router {
       for (const [targetIndex, target] of rule.record.targets.entries()) {
         const t = target as { type: string; retry?: RetryPolicy };
         const maxAttempts =
-          t.retry?.maxAttempts ?? (await this.options.maxAttemptsFor?.(event.org, target)) ?? this.options.defaultMaxAttempts;
+          t.retry?.maxAttempts ??
+          (await this.options.maxAttemptsFor?.(event.org, target)) ??
+          this.options.defaultMaxAttempts;
         actions.push({
           id: newId('action', now),
           org: event.org,

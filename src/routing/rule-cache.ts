@@ -66,7 +66,9 @@ export class RuleCache {
         filter: record.filter ? compileFilter(record.filter, '/filter', this.limits) : null,
       });
     }
-    const matcher = Matcher.build([...rules.values()].map((r) => ({ id: r.record.id, pattern: r.record.pattern })));
+    const matcher = Matcher.build(
+      [...rules.values()].map((r) => ({ id: r.record.id, pattern: r.record.pattern })),
+    );
     return { version, matcher, rules };
   }
 }

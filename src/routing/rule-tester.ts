@@ -7,7 +7,12 @@ import { Matcher, matchesPattern, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { Target } from '../targets/target-schema.js';
 import { validateTargets } from '../targets/validate-targets.js';
-import { compileFilter, compileTransform, type SandboxLimits, type TransformSpec } from '../transform/index.js';
+import {
+  compileFilter,
+  compileTransform,
+  type SandboxLimits,
+  type TransformSpec,
+} from '../transform/index.js';
 
 export interface SampleTest {
   pattern?: unknown;
@@ -21,7 +26,9 @@ export interface SampleResult {
   /** Present when a filter was given and the pattern matched. */
   filter?: { passed: boolean } | { error: string };
   /** What each target would receive, when targets were given and the event matched. */
-  targets?: ({ index: number; type: string; input: JsonValue } | { index: number; type: string; error: string })[];
+  targets?: (
+    { index: number; type: string; input: JsonValue } | { index: number; type: string; error: string }
+  )[];
 }
 
 export interface Backtest {
@@ -72,7 +79,11 @@ export class RuleTester {
     if (t.targets && result.match) {
       const targets: Target[] = validateTargets(t.targets, '/targets', this.limits);
       result.targets = targets.map((target, index) => {
-        const transform = compileTransform(target.input as TransformSpec | undefined, `/targets/${index}/input`, this.limits);
+        const transform = compileTransform(
+          target.input as TransformSpec | undefined,
+          `/targets/${index}/input`,
+          this.limits,
+        );
         try {
           return { index, type: target.type, input: transform.apply(t.event as Envelope) };
         } catch (err) {
@@ -87,12 +98,17 @@ export class RuleTester {
 
   async backtest(org: string, b: Backtest): Promise<BacktestResult> {
     validatePattern(b.pattern);
-    if (!(b.until > b.since)) throw new EventhookError('EH_REQUEST_INVALID', { message: 'until: must be after since' });
+    if (!(b.until > b.since))
+      throw new EventhookError('EH_REQUEST_INVALID', { message: 'until: must be after since' });
     const matcher = Matcher.build([{ id: 'pattern', pattern: b.pattern }]);
     const out: BacktestResult = { scanned: 0, matched: 0, truncated: false, sample: [] };
     let before: string | undefined;
     for (;;) {
-      const page = await this.store.events.list(org, { since: b.since, until: b.until }, { limit: PAGE, before });
+      const page = await this.store.events.list(
+        org,
+        { since: b.since, until: b.until },
+        { limit: PAGE, before },
+      );
       for (const e of page.items) {
         if (out.scanned === b.limit) {
           out.truncated = true;

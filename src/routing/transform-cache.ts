@@ -1,5 +1,10 @@
 // Compiled input transforms, keyed by their spec: a rule's targets compile once, not once per event.
-import { compileTransform, type CompiledTransform, type SandboxLimits, type TransformSpec } from '../transform/index.js';
+import {
+  compileTransform,
+  type CompiledTransform,
+  type SandboxLimits,
+  type TransformSpec,
+} from '../transform/index.js';
 
 const MAX_ENTRIES = 1000;
 

@@ -47,7 +47,8 @@ export class WorkLoop {
       this.running = false;
     }
     if (this.stopped) return;
-    const delay = wakeAt == null ? this.intervalMs : Math.max(0, Math.min(this.intervalMs, wakeAt - this.now()));
+    const delay =
+      wakeAt == null ? this.intervalMs : Math.max(0, Math.min(this.intervalMs, wakeAt - this.now()));
     this.timer = setTimeout(() => this.kick(), delay);
     this.timer.unref?.();
   }

@@ -146,7 +146,10 @@ export interface EventsRepo {
    */
   finishRouting(id: EventId, status: EventStatus, now: number, error: string | null): Promise<boolean>;
   /** finishRouting for many events in few statements; returns the ids this call moved (the others were done). */
-  finishRoutingMany(outcomes: readonly { id: EventId; status: EventStatus; error: string | null }[], now: number): Promise<Set<EventId>>;
+  finishRoutingMany(
+    outcomes: readonly { id: EventId; status: EventStatus; error: string | null }[],
+    now: number,
+  ): Promise<Set<EventId>>;
   /** Several events by id (any org), in one query: the action worker loads a claimed batch's events at once. */
   getMany(ids: readonly EventId[]): Promise<EventRecord[]>;
   /**
@@ -154,7 +157,11 @@ export interface EventsRepo {
    * rules (replay); `freshKeys` makes that pass use new idempotency keys. Returns how many changed.
    */
   requeue(org: string, ids: readonly EventId[], opts?: { freshKeys?: boolean }): Promise<number>;
-  list(org: string, filter: EventFilter, page: { limit: number; before?: string }): Promise<Page<EventRecord>>;
+  list(
+    org: string,
+    filter: EventFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<EventRecord>>;
   count(org: string, filter: EventFilter): Promise<number>;
   /** Deletes events (and their actions and attempts) received before `cutoff`; returns how many. */
   prune(cutoff: number): Promise<number>;
@@ -190,7 +197,11 @@ export interface ActionsRepo {
   retry(org: string, ids: readonly ActionId[], now: number): Promise<number>;
   get(org: string, id: ActionId): Promise<ActionRecord | undefined>;
   listByEvent(org: string, eventId: EventId): Promise<ActionRecord[]>;
-  list(org: string, filter: ActionFilter, page: { limit: number; before?: string }): Promise<Page<ActionRecord>>;
+  list(
+    org: string,
+    filter: ActionFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<ActionRecord>>;
   /** When the earliest pending or failed action falls due (to arm a timer), or null. */
   nextDueAt(opts?: ClaimOptions): Promise<number | null>;
   /**
@@ -202,12 +213,22 @@ export interface ActionsRepo {
    * Makes waiting actions of an endpoint due at `at` (those not due by then already), oldest first: every reason
    * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. Returns how many changed.
    */
-  wakeWaiting(org: string, endpoint: string, at: number, opts?: { reasons?: readonly string[]; orderingKey?: string; limit?: number }): Promise<number>;
+  wakeWaiting(
+    org: string,
+    endpoint: string,
+    at: number,
+    opts?: { reasons?: readonly string[]; orderingKey?: string; limit?: number },
+  ): Promise<number>;
   /**
    * What a FIFO delivery waits for: the newest unfinished (pending, in flight or failed) action of the endpoint
    * older than `id` whose lane is `orderingKey` or not yet known. Undefined when the action is at the head.
    */
-  orderingBlocker(org: string, endpoint: string, id: ActionId, orderingKey: string): Promise<OrderingBlocker | undefined>;
+  orderingBlocker(
+    org: string,
+    endpoint: string,
+    id: ActionId,
+    orderingKey: string,
+  ): Promise<OrderingBlocker | undefined>;
   setOrderingKey(id: ActionId, orderingKey: string): Promise<void>;
   countByStatus(org: string, filter: ActionFilter): Promise<Record<ActionStatus, number>>;
 }
@@ -254,7 +275,11 @@ export interface EndpointsRepo {
    * updatedAt). A status change applies only to a live endpoint not already in that status; returns whether it
    * did (so `endpoint.disabled` is emitted once).
    */
-  setState(id: EndpointId, state: { breaker: JsonValue; status?: EndpointStatus; disabledReason?: string | null }, now: number): Promise<boolean>;
+  setState(
+    id: EndpointId,
+    state: { breaker: JsonValue; status?: EndpointStatus; disabledReason?: string | null },
+    now: number,
+  ): Promise<boolean>;
 }
 
 export interface ExecutionFilter {
@@ -270,7 +295,10 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
   get(org: string, id: string): Promise<R | undefined>;
   list(org: string, filter: ExecutionFilter, page: { limit: number; before?: string }): Promise<Page<R>>;
   /** Claims the oldest pending execution of one of `kinds` (any kind when empty) in `queue` for a worker. */
-  claim(org: string, opts: { kinds: readonly string[]; queue: string; workerId: string; leaseUntil: number; now: number }): Promise<R | undefined>;
+  claim(
+    org: string,
+    opts: { kinds: readonly string[]; queue: string; workerId: string; leaseUntil: number; now: number },
+  ): Promise<R | undefined>;
   /** Applies `patch` when the execution is running under `workerId` (or `workerId` is null); returns the new record. */
   update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined>;
   /** Running executions whose lease expired: put back to pending. Returns them. */
@@ -283,7 +311,12 @@ export interface PromisesRepo {
   get(org: string, id: string): Promise<PromiseRecord | undefined>;
   getByKey(org: string, key: string): Promise<PromiseRecord | undefined>;
   /** Settles a pending promise; returns the record after the call and whether this call settled it. */
-  settle(org: string, id: string, patch: { status: 'resolved' | 'rejected'; value: JsonValue; error: string | null }, now: number): Promise<{ record: PromiseRecord; settled: boolean } | undefined>;
+  settle(
+    org: string,
+    id: string,
+    patch: { status: 'resolved' | 'rejected'; value: JsonValue; error: string | null },
+    now: number,
+  ): Promise<{ record: PromiseRecord; settled: boolean } | undefined>;
 }
 
 export type { ApiKeyRole };

@@ -23,7 +23,9 @@ function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
   if (expr === undefined) return ctx.action.idempotencyKey;
   const value = jmes(expr)(ctx.envelope);
   if (typeof value !== 'string' && typeof value !== 'number') {
-    throw new EventhookError('EH_TRANSFORM_FAILED', { reason: `idempotencyKey gave ${JSON.stringify(value)}, not a string` });
+    throw new EventhookError('EH_TRANSFORM_FAILED', {
+      reason: `idempotencyKey gave ${JSON.stringify(value)}, not a string`,
+    });
   }
   return String(value);
 }
@@ -70,15 +72,28 @@ export class PromiseTargetHandler implements TargetHandler {
     const t = ctx.action.target as unknown as PromiseTarget;
     const ref = jmes(t.promise)(ctx.envelope);
     if (typeof ref !== 'string' || ref === '' || ref === 'key:') {
-      throw new EventhookError('EH_TRANSFORM_FAILED', { reason: `promise gave ${JSON.stringify(ref)}, not a promise id or key:<key>` });
+      throw new EventhookError('EH_TRANSFORM_FAILED', {
+        reason: `promise gave ${JSON.stringify(ref)}, not a promise id or key:<key>`,
+      });
     }
     const value: JsonValue = t.value !== undefined ? jmes(t.value)(ctx.envelope) : ctx.input;
     let error: string | undefined;
     if (t.mode === 'reject') {
       const e = t.error !== undefined ? jmes(t.error)(ctx.envelope) : null;
-      error = typeof e === 'string' ? e : e === null ? `rejected by rule ${ctx.action.ruleName}` : JSON.stringify(e);
+      error =
+        typeof e === 'string'
+          ? e
+          : e === null
+            ? `rejected by rule ${ctx.action.ruleName}`
+            : JSON.stringify(e);
     }
-    const r = await this.engine.settlePromise({ org: ctx.action.org, promise: ref, mode: t.mode, value, error });
+    const r = await this.engine.settlePromise({
+      org: ctx.action.org,
+      promise: ref,
+      mode: t.mode,
+      value,
+      error,
+    });
     return { result: { promiseId: r.promiseId, settled: r.settled } };
   }
 }

@@ -21,7 +21,10 @@ export class EventBusTargetHandler implements TargetHandler {
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as EventBusTarget;
     if (ctx.event.hopCount + 1 > MAX_HOPS) {
-      throw new EventhookError('EH_TARGET_INVALID', { path: 'event_bus', reason: `hop limit ${MAX_HOPS} reached (routing loop?)` });
+      throw new EventhookError('EH_TARGET_INVALID', {
+        path: 'event_bus',
+        reason: `hop limit ${MAX_HOPS} reached (routing loop?)`,
+      });
     }
     const now = this.clock.now();
     const event = newSystemEvent({
@@ -37,7 +40,19 @@ export class EventBusTargetHandler implements TargetHandler {
     });
     // Keyed on the action: a retry after a crash finds the event it already published instead of a second one.
     const [outcome] = await this.store.transaction((tx) =>
-      tx.events.ingest([{ event, dedup: { sourceId: 'system:event_bus' as SourceId, key: ctx.action.id, windowMs: DEDUP_WINDOW_MS } }], now),
+      tx.events.ingest(
+        [
+          {
+            event,
+            dedup: {
+              sourceId: 'system:event_bus' as SourceId,
+              key: ctx.action.id,
+              windowMs: DEDUP_WINDOW_MS,
+            },
+          },
+        ],
+        now,
+      ),
     );
     if (!outcome!.duplicate) await this.publisher.announce([event]);
     return { result: { eventId: outcome!.eventId } };

@@ -47,7 +47,12 @@ export interface TargetHandler {
 export class TargetFailure extends Error {
   constructor(
     message: string,
-    readonly opts: { permanent?: boolean; retryAfterMs?: number; attempt?: AttemptDetails; outcome?: string } & AttemptEffects = {},
+    readonly opts: {
+      permanent?: boolean;
+      retryAfterMs?: number;
+      attempt?: AttemptDetails;
+      outcome?: string;
+    } & AttemptEffects = {},
   ) {
     super(message);
     this.name = 'TargetFailure';
@@ -75,6 +80,7 @@ export class TargetDeferral extends Error {
 /** Errors that will fail the same way on every retry: bad configuration, scripts, conflicts. */
 export function isPermanent(err: unknown): boolean {
   if (err instanceof TargetFailure) return err.opts.permanent === true;
-  if (err instanceof EventhookError) return ['validation', 'sandbox', 'conflict', 'forbidden', 'unsupported'].includes(err.kind);
+  if (err instanceof EventhookError)
+    return ['validation', 'sandbox', 'conflict', 'forbidden', 'unsupported'].includes(err.kind);
   return false;
 }

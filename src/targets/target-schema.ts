@@ -10,7 +10,9 @@ const Input = Type.Optional(
 
 export const RetryPolicy = Type.Object(
   {
-    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, description: 'Attempts before the action is dead.' })),
+    maxAttempts: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 50, description: 'Attempts before the action is dead.' }),
+    ),
     schedule: Type.Optional(
       Type.Array(Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' }), {
         minItems: 1,
@@ -27,7 +29,11 @@ const common = { input: Input, retry: Type.Optional(RetryPolicy) };
 const Kind = Type.String({ minLength: 1, maxLength: 255 });
 const Queue = Type.Optional(Type.String({ minLength: 1, maxLength: 100 }));
 const IdempotencyKey = Type.Optional(
-  Type.String({ minLength: 1, description: 'JMESPath over the envelope giving the idempotency key; default {eventId}:{ruleId}:{targetIndex}.' }),
+  Type.String({
+    minLength: 1,
+    description:
+      'JMESPath over the envelope giving the idempotency key; default {eventId}:{ruleId}:{targetIndex}.',
+  }),
 );
 
 export const WorkflowTarget = Type.Object(
@@ -60,31 +66,53 @@ export const PromiseTarget = Type.Object(
     mode: Type.Union([Type.Literal('resolve'), Type.Literal('reject')]),
     promise: Type.String({
       minLength: 1,
-      description: "JMESPath over the envelope giving the promise: an id, or 'key:<idempotency key>' — e.g. join('', ['key:stripe:', data.data.object.id]).",
+      description:
+        "JMESPath over the envelope giving the promise: an id, or 'key:<idempotency key>' — e.g. join('', ['key:stripe:', data.data.object.id]).",
     }),
-    value: Type.Optional(Type.String({ minLength: 1, description: 'JMESPath giving the resolve value; default: the target input.' })),
-    error: Type.Optional(Type.String({ minLength: 1, description: 'JMESPath giving the rejection message.' })),
+    value: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'JMESPath giving the resolve value; default: the target input.',
+      }),
+    ),
+    error: Type.Optional(
+      Type.String({ minLength: 1, description: 'JMESPath giving the rejection message.' }),
+    ),
     ...common,
   },
   { additionalProperties: false },
 );
 
 export const WebhookTarget = Type.Object(
-  { type: Type.Literal('webhook'), endpoint: Type.String({ minLength: 1, description: 'Endpoint slug.' }), ...common },
+  {
+    type: Type.Literal('webhook'),
+    endpoint: Type.String({ minLength: 1, description: 'Endpoint slug.' }),
+    ...common,
+  },
   { additionalProperties: false },
 );
 
 export const EventBusTarget = Type.Object(
   {
     type: Type.Literal('event_bus'),
-    eventType: Type.Optional(Type.String({ minLength: 1, description: 'Type of the new event; default the original type.' })),
-    source: Type.Optional(Type.String({ minLength: 1, description: 'Source of the new event; default app:eventhook.' })),
+    eventType: Type.Optional(
+      Type.String({ minLength: 1, description: 'Type of the new event; default the original type.' }),
+    ),
+    source: Type.Optional(
+      Type.String({ minLength: 1, description: 'Source of the new event; default app:eventhook.' }),
+    ),
     ...common,
   },
   { additionalProperties: false },
 );
 
-export const TARGET_SCHEMAS = [WorkflowTarget, TaskTarget, PromiseTarget, WebhookTarget, EventBusTarget] as const;
+export const TARGET_SCHEMAS = [
+  WorkflowTarget,
+  TaskTarget,
+  PromiseTarget,
+  WebhookTarget,
+  EventBusTarget,
+] as const;
 
 export const Target = Type.Union([...TARGET_SCHEMAS]);
 

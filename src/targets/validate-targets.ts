@@ -4,7 +4,15 @@ import { Value } from '@sinclair/typebox/value';
 import { EventhookError, type FieldIssue } from '../core/errors.js';
 import { compileJmespath } from '../transform/jmespath.js';
 import { compileTransform, type SandboxLimits, type TransformSpec } from '../transform/index.js';
-import { EventBusTarget, PromiseTarget, TARGET_TYPES, TaskTarget, WebhookTarget, WorkflowTarget, type Target } from './target-schema.js';
+import {
+  EventBusTarget,
+  PromiseTarget,
+  TARGET_TYPES,
+  TaskTarget,
+  WebhookTarget,
+  WorkflowTarget,
+  type Target,
+} from './target-schema.js';
 
 const SCHEMAS = {
   workflow: WorkflowTarget,

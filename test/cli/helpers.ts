@@ -19,7 +19,8 @@ export function childEnv(env: Record<string, string | undefined> = {}): NodeJS.P
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('EVENTHOOK_') && k !== 'PORT'),
   );
-  return { ...base, ...env };
+  // Always the sources under test, never a build that may be stale.
+  return { ...base, EVENTHOOK_FROM_SOURCE: '1', ...env };
 }
 
 /** Connection settings for a test server, as the CLI reads them from the environment. */
@@ -62,7 +63,6 @@ export async function runCli(
 }
 
 /** Runs the CLI and parses its stdout as JSON; fails with the CLI's stderr when it did not exit 0. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read the JSON the CLI printed freely
 export async function runJson<T = any>(
   args: readonly string[],
   env: Record<string, string | undefined> = {},

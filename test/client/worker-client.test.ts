@@ -12,8 +12,23 @@ describe('WorkerClient', () => {
     t = await startTestApp('sqlite');
     const key = (await t.api.post('/api/orgs/default/api-keys', { name: 'worker', role: 'worker' })).body.key;
     worker = new WorkerClient({ url: t.url, org: 'default', key, workerId: 'w-test' });
-    await t.api.post(`${base}/rules`, { name: 'orders', pattern: { type: ['order.created'] }, targets: [{ type: 'workflow', kind: 'fulfil', input: { jmespath: 'data' } }] });
-    await t.api.post(`${base}/rules`, { name: 'paid', pattern: { type: ['order.paid'] }, targets: [{ type: 'promise', mode: 'resolve', promise: "join('', ['key:paid:', data.order])", value: 'data.amount' }] });
+    await t.api.post(`${base}/rules`, {
+      name: 'orders',
+      pattern: { type: ['order.created'] },
+      targets: [{ type: 'workflow', kind: 'fulfil', input: { jmespath: 'data' } }],
+    });
+    await t.api.post(`${base}/rules`, {
+      name: 'paid',
+      pattern: { type: ['order.paid'] },
+      targets: [
+        {
+          type: 'promise',
+          mode: 'resolve',
+          promise: "join('', ['key:paid:', data.order])",
+          value: 'data.amount',
+        },
+      ],
+    });
   });
   afterAll(async () => t?.close());
 
@@ -29,13 +44,18 @@ describe('WorkerClient', () => {
         seen.push(execution.input);
         const promiseId = await worker.createPromise(`paid:${execution.input.order}`);
         expect(promiseId).toMatch(/^prm_/);
-        await t.api.post(`${base}/events`, { type: 'order.paid', data: { order: execution.input.order, amount: 42 } });
+        await t.api.post(`${base}/events`, {
+          type: 'order.paid',
+          data: { order: execution.input.order, amount: 42 },
+        });
         const amount = await worker.awaitPromise<number>(`key:paid:${execution.input.order}`, 10_000);
         return { shipped: amount === 42 };
       },
     });
     await t.api.post(`${base}/events`, { type: 'order.created', data: { order: 'A-1' } });
-    const done = await eventually(async () => (await t.api.get(`${base}/engine/workflows?kind=fulfil&status=completed`)).body.items[0]);
+    const done = await eventually(
+      async () => (await t.api.get(`${base}/engine/workflows?kind=fulfil&status=completed`)).body.items[0],
+    );
     abort.abort();
     await running;
     expect(seen).toEqual([{ order: 'A-1' }]);

@@ -14,17 +14,27 @@ const ROLES: ApiKeyRole[] = ['admin', 'member', 'publisher', 'worker'];
 function concrete(url: string, org: string): string {
   return url
     .replace(':org', org)
-    .replace(/:id|:rule|:source|:endpoint|:key/g, (p) => (p === ':rule' ? 'rule_01J0000000000000000000000Z' : 'evt_01J0000000000000000000000Z'))
+    .replace(/:id|:rule|:source|:endpoint|:key/g, (p) =>
+      p === ':rule' ? 'rule_01J0000000000000000000000Z' : 'evt_01J0000000000000000000000Z',
+    )
     .replace('*', 'tail');
 }
 
 /** Status of a call; streaming answers (SSE) are cut off once their headers arrive. */
-async function statusOf(t: TestApp, token: string | undefined, method: string, url: string): Promise<{ status: number; code?: string; contentType: string | null; text: string }> {
+async function statusOf(
+  t: TestApp,
+  token: string | undefined,
+  method: string,
+  url: string,
+): Promise<{ status: number; code?: string; contentType: string | null; text: string }> {
   const abort = new AbortController();
   const res = await fetch(t.url + url, {
     method,
     signal: abort.signal,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(method === 'GET' || method === 'DELETE' ? {} : { 'content-type': 'application/json' }),
+    },
     body: method === 'GET' || method === 'DELETE' ? undefined : '{}',
   });
   const contentType = res.headers.get('content-type');
@@ -53,7 +63,8 @@ describe('API contract', () => {
     routes = t.app.server.routeCatalog;
     await t.api.post('/api/orgs', { slug: 'acme' });
     await t.api.post('/api/orgs', { slug: 'rival' });
-    for (const role of ROLES) keys[role] = (await t.api.post('/api/orgs/acme/api-keys', { name: role, role })).body.key;
+    for (const role of ROLES)
+      keys[role] = (await t.api.post('/api/orgs/acme/api-keys', { name: role, role })).body.key;
     otherOrgKey = (await t.api.post('/api/orgs/rival/api-keys', { name: 'admin', role: 'admin' })).body.key;
   });
   afterAll(async () => t?.close());
@@ -61,7 +72,8 @@ describe('API contract', () => {
   it('has an authorization rule on every management route', () => {
     const unprotected = routes.filter((r) => r.permission === undefined).map((r) => `${r.method} ${r.url}`);
     // Public by design: ingest (verified per source), probes, metrics and the docs.
-    for (const r of unprotected) expect(r).toMatch(/\/in\/:source|healthz|readyz|\/metrics|\/docs|openapi\.json/);
+    for (const r of unprotected)
+      expect(r).toMatch(/\/in\/:source|healthz|readyz|\/metrics|\/docs|openapi\.json/);
     expect(routes.filter((r) => r.permission !== undefined).length).toBeGreaterThan(40);
   });
 
@@ -98,7 +110,11 @@ describe('API contract', () => {
   });
 
   it('reports every invalid field with its path', async () => {
-    const res = await t.api.post('/api/orgs/acme/eventhook/sources', { slug: 'Bad Slug!', bodyLimit: -1, unknown: true });
+    const res = await t.api.post('/api/orgs/acme/eventhook/sources', {
+      slug: 'Bad Slug!',
+      bodyLimit: -1,
+      unknown: true,
+    });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const paths = res.body.errors.map((e: { path: string }) => e.path);

@@ -15,22 +15,45 @@ const BASE = '/api/orgs/default/eventhook';
 describe('crash safety (SQLite, real process, SIGKILL)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'eventhook-crash-'));
   // A short lease: an action claimed by the killed process is taken over within seconds, not the default minute.
-  const env = { EVENTHOOK_DATA_DIR: dataDir, EVENTHOOK_ADMIN_TOKEN: TOKEN, EVENTHOOK_SWEEP_INTERVAL: '200ms', EVENTHOOK_LEASE: '2s' };
+  const env = {
+    EVENTHOOK_DATA_DIR: dataDir,
+    EVENTHOOK_ADMIN_TOKEN: TOKEN,
+    EVENTHOOK_SWEEP_INTERVAL: '200ms',
+    EVENTHOOK_LEASE: '2s',
+  };
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('routes every acknowledged event exactly once after kill -9 and restart', async () => {
     // First life: API only, so every acknowledged event is still unrouted when the process dies.
     const first = await startChildServer({ ...env, EVENTHOOK_ROLE: 'api' });
     const api = new ApiClient(first.url, TOKEN);
-    expect((await api.post(`${BASE}/sources`, { slug: 'app', verifier: { type: 'hmac', header: 'x-sig', algorithm: 'sha256', encoding: 'hex', secret: SECRET } })).status).toBe(201);
-    expect((await api.post(`${BASE}/rules`, { name: 'all', pattern: { source: ['webhook:app'] }, targets: [{ type: 'workflow', kind: 'crash-test' }] })).status).toBe(201);
+    expect(
+      (
+        await api.post(`${BASE}/sources`, {
+          slug: 'app',
+          verifier: { type: 'hmac', header: 'x-sig', algorithm: 'sha256', encoding: 'hex', secret: SECRET },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await api.post(`${BASE}/rules`, {
+          name: 'all',
+          pattern: { source: ['webhook:app'] },
+          targets: [{ type: 'workflow', kind: 'crash-test' }],
+        })
+      ).status,
+    ).toBe(201);
 
     const acked = new Set<string>();
     const send = async (i: number) => {
       const body = JSON.stringify({ type: 'order.created', n: i });
       const res = await fetch(`${first.url}${BASE}/in/app`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-sig': createHmac('sha256', SECRET).update(body).digest('hex') },
+        headers: {
+          'content-type': 'application/json',
+          'x-sig': createHmac('sha256', SECRET).update(body).digest('hex'),
+        },
         body,
       });
       if (res.status === 200) acked.add(((await res.json()) as { eventId: string }).eventId);
@@ -53,7 +76,8 @@ describe('crash safety (SQLite, real process, SIGKILL)', () => {
         async () => {
           for (const id of acked) {
             const e = await api3.get(`${BASE}/events/${id}`);
-            if (e.status !== 200 || e.body.status !== 'routed' || e.body.actions[0]?.status !== 'succeeded') return false;
+            if (e.status !== 200 || e.body.status !== 'routed' || e.body.actions[0]?.status !== 'succeeded')
+              return false;
           }
           return true;
         },
@@ -67,9 +91,10 @@ describe('crash safety (SQLite, real process, SIGKILL)', () => {
       const workflows: { input: { id: string } }[] = [];
       let cursor: string | null = null;
       do {
-        const page: { body: { items: { input: { id: string } }[]; nextCursor: string | null } } = await api3.get(
-          `${BASE}/engine/workflows?kind=crash-test&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
-        );
+        const page: { body: { items: { input: { id: string } }[]; nextCursor: string | null } } =
+          await api3.get(
+            `${BASE}/engine/workflows?kind=crash-test&limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+          );
         workflows.push(...page.body.items);
         cursor = page.body.nextCursor;
       } while (cursor);

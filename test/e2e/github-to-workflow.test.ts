@@ -15,7 +15,12 @@ for (const backend of BACKENDS) {
 
     beforeAll(async () => {
       t = await startTestApp(backend);
-      const source = await t.api.post(`${base}/sources`, { slug: 'github', name: 'GitHub', provider: 'github', secret: SECRET });
+      const source = await t.api.post(`${base}/sources`, {
+        slug: 'github',
+        name: 'GitHub',
+        provider: 'github',
+        secret: SECRET,
+      });
       expect(source.status).toBe(201);
       expect(source.body.ingestUrl).toBe(`${t.url}${base}/in/github`);
       expect(JSON.stringify(source.body)).not.toContain(SECRET);
@@ -53,35 +58,74 @@ for (const backend of BACKENDS) {
       expect(eventId).toMatch(/^evt_[0-9A-HJKMNP-TV-Z]{26}$/);
       expect(duplicate).toBe(false);
 
-      const raw = await fetch(`${t.url}${base}/events/${eventId}/raw`, { headers: { authorization: `Bearer ${t.api.token}` } });
+      const raw = await fetch(`${t.url}${base}/events/${eventId}/raw`, {
+        headers: { authorization: `Bearer ${t.api.token}` },
+      });
       expect(raw.headers.get('content-type')).toBe('application/json');
       expect(Buffer.from(await raw.arrayBuffer()).equals(Buffer.from(body))).toBe(true);
 
-      const wf = await eventually(async () => {
-        const list = await t.api.get(`${base}/engine/workflows?kind=on-push`);
-        return list.body.items?.[0];
-      }, 10_000, 'the workflow execution');
+      const wf = await eventually(
+        async () => {
+          const list = await t.api.get(`${base}/engine/workflows?kind=on-push`);
+          return list.body.items?.[0];
+        },
+        10_000,
+        'the workflow execution',
+      );
       expect(wf).toMatchObject({ kind: 'on-push', queue: 'default', status: 'pending' });
-      expect(wf.input).toMatchObject({ id: eventId, source: 'webhook:github', type: 'push', subject: 'octo/hello', data: JSON.parse(body) });
+      expect(wf.input).toMatchObject({
+        id: eventId,
+        source: 'webhook:github',
+        type: 'push',
+        subject: 'octo/hello',
+        data: JSON.parse(body),
+      });
       expect(wf.input.headers['x-github-delivery']).toBe(delivery);
       expect(wf.input.headers['x-hub-signature-256']).toBeDefined();
 
       const event = await t.api.get(`${base}/events/${eventId}`);
       expect(event.body).toMatchObject({ status: 'routed', type: 'push' });
       expect(event.body.actions).toEqual([
-        expect.objectContaining({ targetType: 'workflow', status: 'succeeded', ruleName: 'push-to-workflow', result: { workflowId: wf.id, created: true } }),
+        expect.objectContaining({
+          targetType: 'workflow',
+          status: 'succeeded',
+          ruleName: 'push-to-workflow',
+          result: { workflowId: wf.id, created: true },
+        }),
       ]);
 
-      const claim = await t.api.post(`${base}/engine/workflows/claim`, { workerId: 'w1', kinds: ['on-push'] });
+      const claim = await t.api.post(`${base}/engine/workflows/claim`, {
+        workerId: 'w1',
+        kinds: ['on-push'],
+      });
       expect(claim.status).toBe(200);
       expect(claim.body).toMatchObject({ id: wf.id, status: 'running', workerId: 'w1' });
-      expect((await t.api.post(`${base}/engine/workflows/claim`, { workerId: 'w2', kinds: ['on-push'] })).status).toBe(204);
-      const done = await t.api.post(`${base}/engine/workflows/${wf.id}/complete`, { workerId: 'w1', output: { deployed: true } });
+      expect(
+        (await t.api.post(`${base}/engine/workflows/claim`, { workerId: 'w2', kinds: ['on-push'] })).status,
+      ).toBe(204);
+      const done = await t.api.post(`${base}/engine/workflows/${wf.id}/complete`, {
+        workerId: 'w1',
+        output: { deployed: true },
+      });
       expect(done.body).toMatchObject({ status: 'completed', output: { deployed: true } });
 
-      const task = await eventually(async () => (await t.api.get(`${base}/engine/tasks?kind=notify`)).body.items?.[0], 10_000, 'the task');
-      expect(task.input).toMatchObject({ source: 'system:workflows', type: 'workflow.completed', subject: wf.id, correlationid: eventId });
-      expect(task.input.data).toMatchObject({ id: wf.id, kind: 'on-push', status: 'completed', output: { deployed: true } });
+      const task = await eventually(
+        async () => (await t.api.get(`${base}/engine/tasks?kind=notify`)).body.items?.[0],
+        10_000,
+        'the task',
+      );
+      expect(task.input).toMatchObject({
+        source: 'system:workflows',
+        type: 'workflow.completed',
+        subject: wf.id,
+        correlationid: eventId,
+      });
+      expect(task.input.data).toMatchObject({
+        id: wf.id,
+        kind: 'on-push',
+        status: 'completed',
+        output: { deployed: true },
+      });
     });
 
     it('answers a redelivery with the first event id and does not route it again', async () => {
@@ -92,42 +136,66 @@ for (const backend of BACKENDS) {
         'x-github-delivery': randomUUID(),
         'x-hub-signature-256': await sign(SECRET, body),
       };
-      const first = (await (await fetch(`${t.url}${base}/in/github`, { method: 'POST', headers, body })).json()) as { eventId: string };
+      const first = (await (
+        await fetch(`${t.url}${base}/in/github`, { method: 'POST', headers, body })
+      ).json()) as { eventId: string };
       const again = await fetch(`${t.url}${base}/in/github`, { method: 'POST', headers, body });
       expect(again.status).toBe(200);
       expect(await again.json()).toEqual({ eventId: first.eventId, duplicate: true });
-      await eventually(async () => (await t.api.get(`${base}/events/${first.eventId}`)).body.actions?.[0]?.status === 'succeeded');
+      await eventually(
+        async () =>
+          (await t.api.get(`${base}/events/${first.eventId}`)).body.actions?.[0]?.status === 'succeeded',
+      );
       const workflows = await t.api.get(`${base}/engine/workflows?kind=on-push`);
-      const forThisEvent = workflows.body.items.filter((w: { input: { id: string } }) => w.input.id === first.eventId);
+      const forThisEvent = workflows.body.items.filter(
+        (w: { input: { id: string } }) => w.input.id === first.eventId,
+      );
       expect(forThisEvent).toHaveLength(1);
     });
 
     it('refuses bad, missing and unknown without storing or routing anything', async () => {
       const body = '{"ref":"refs/heads/main"}';
       const post = (path: string, headers: Record<string, string>, b: string = body) =>
-        fetch(`${t.url}${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-github-event': 'push', ...headers }, body: b });
+        fetch(`${t.url}${base}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': 'push', ...headers },
+          body: b,
+        });
       const before = (await t.api.get(`${base}/events?limit=200`)).body.items.length;
 
       const bad = await post('/in/github', { 'x-hub-signature-256': await sign('wrong secret', body) });
       expect(bad.status).toBe(401);
       expect(bad.headers.get('content-type')).toContain('application/problem+json');
-      expect(await bad.json()).toMatchObject({ code: 'EH_INGEST_UNAUTHORIZED', detail: 'Webhook verification failed' });
+      expect(await bad.json()).toMatchObject({
+        code: 'EH_INGEST_UNAUTHORIZED',
+        detail: 'Webhook verification failed',
+      });
       expect((await post('/in/github', {})).status).toBe(401);
-      const tampered = await post('/in/github', { 'x-hub-signature-256': await sign(SECRET, body) }, body.replace('main', 'evil'));
+      const tampered = await post(
+        '/in/github',
+        { 'x-hub-signature-256': await sign(SECRET, body) },
+        body.replace('main', 'evil'),
+      );
       expect(tampered.status).toBe(401);
 
       const unknown = await post('/in/nope', { 'x-hub-signature-256': await sign(SECRET, body) });
       expect(unknown.status).toBe(404);
       const unknownOrg = await fetch(`${t.url}/api/orgs/ghost/eventhook/in/nope`, { method: 'POST', body });
       expect(unknownOrg.status).toBe(404);
-      expect(((await unknownOrg.json()) as { detail: string }).detail).toBe(((await unknown.json()) as { detail: string }).detail);
+      expect(((await unknownOrg.json()) as { detail: string }).detail).toBe(
+        ((await unknown.json()) as { detail: string }).detail,
+      );
 
       const big = '{"pad":"' + 'x'.repeat(1024 * 1024) + '"}';
       const tooLarge = await post('/in/github', { 'x-hub-signature-256': await sign(SECRET, big) }, big);
       expect(tooLarge.status).toBe(413);
 
       const malformed = '{"ref": "refs/heads/main",';
-      const parse = await post('/in/github', { 'x-hub-signature-256': await sign(SECRET, malformed) }, malformed);
+      const parse = await post(
+        '/in/github',
+        { 'x-hub-signature-256': await sign(SECRET, malformed) },
+        malformed,
+      );
       expect(parse.status).toBe(400);
       expect(await parse.json()).toMatchObject({ code: 'EH_INGEST_MALFORMED' });
 

@@ -14,10 +14,16 @@ for (const backend of BACKENDS) {
     afterAll(async () => t?.close());
 
     it('creates orgs and keys; a key shows once, is hashed, records its use and can be revoked', async () => {
-      expect((await t.api.post('/api/orgs', { slug: 'shop', name: 'Shop' })).body).toMatchObject({ slug: 'shop', name: 'Shop' });
+      expect((await t.api.post('/api/orgs', { slug: 'shop', name: 'Shop' })).body).toMatchObject({
+        slug: 'shop',
+        name: 'Shop',
+      });
       expect((await t.api.post('/api/orgs', { slug: 'shop' })).status).toBe(409);
       expect((await t.api.post('/api/orgs', { slug: 'Not_Valid' })).status).toBe(400);
-      expect((await t.api.get('/api/orgs')).body.items.map((o: { slug: string }) => o.slug)).toEqual(['default', 'shop']);
+      expect((await t.api.get('/api/orgs')).body.items.map((o: { slug: string }) => o.slug)).toEqual([
+        'default',
+        'shop',
+      ]);
 
       const created = await t.api.post('/api/orgs/shop/api-keys', { name: 'reader', role: 'member' });
       expect(created.status).toBe(201);
@@ -27,7 +33,12 @@ for (const backend of BACKENDS) {
       expect((await reader.post('/api/orgs/shop/eventhook/rules', {})).status).toBe(403);
       const listed = (await t.api.get('/api/orgs/shop/api-keys')).body.items;
       expect(listed).toHaveLength(1);
-      expect(listed[0]).toMatchObject({ name: 'reader', role: 'member', prefix: created.body.key.slice(0, 10), revokedAt: null });
+      expect(listed[0]).toMatchObject({
+        name: 'reader',
+        role: 'member',
+        prefix: created.body.key.slice(0, 10),
+        revokedAt: null,
+      });
       expect(listed[0].lastUsedAt).not.toBeNull();
       expect(JSON.stringify(listed)).not.toContain(created.body.key);
       expect((await t.api.delete(`/api/orgs/shop/api-keys/${created.body.id}`)).status).toBe(204);
@@ -35,15 +46,32 @@ for (const backend of BACKENDS) {
     });
 
     it('manages sources: create, get, patch, delete softly (events stay readable)', async () => {
-      const c = await t.api.post(`${base}/sources`, { slug: 'stripe', provider: 'stripe', secret: 'whsec_abc', rateLimit: { perSecond: 10 } });
+      const c = await t.api.post(`${base}/sources`, {
+        slug: 'stripe',
+        provider: 'stripe',
+        secret: 'whsec_abc',
+        rateLimit: { perSecond: 10 },
+      });
       expect(c.status).toBe(201);
-      expect(c.body).toMatchObject({ slug: 'stripe', provider: 'stripe', verifier: { type: 'hmac' }, rateLimit: { perSecond: 10 } });
+      expect(c.body).toMatchObject({
+        slug: 'stripe',
+        provider: 'stripe',
+        verifier: { type: 'hmac' },
+        rateLimit: { perSecond: 10 },
+      });
       expect(c.body.secrets).toHaveLength(1);
       expect(JSON.stringify(c.body)).not.toContain('whsec_abc');
-      expect((await t.api.post(`${base}/sources`, { slug: 'stripe', provider: 'stripe', secret: 'x' })).status).toBe(409);
+      expect(
+        (await t.api.post(`${base}/sources`, { slug: 'stripe', provider: 'stripe', secret: 'x' })).status,
+      ).toBe(409);
       const bad = await t.api.post(`${base}/sources`, { slug: 'p', provider: 'stripe' });
-      expect(bad.body).toMatchObject({ code: 'EH_SOURCE_INVALID', errors: [{ path: '/secret', message: 'is required' }] });
-      expect((await t.api.post(`${base}/sources`, { slug: 'q', provider: 'nope', secret: 'x' })).body.code).toBe('EH_PROVIDER_UNKNOWN');
+      expect(bad.body).toMatchObject({
+        code: 'EH_SOURCE_INVALID',
+        errors: [{ path: '/secret', message: 'is required' }],
+      });
+      expect(
+        (await t.api.post(`${base}/sources`, { slug: 'q', provider: 'nope', secret: 'x' })).body.code,
+      ).toBe('EH_PROVIDER_UNKNOWN');
 
       const p = await t.api.patch(`${base}/sources/stripe`, { name: 'Stripe live', enabled: false });
       expect(p.body).toMatchObject({ name: 'Stripe live', enabled: false, provider: 'stripe' });
@@ -54,38 +82,61 @@ for (const backend of BACKENDS) {
       expect((await t.api.get(`${base}/sources/stripe`)).status).toBe(404);
       const all = await t.api.get(`${base}/sources?includeDeleted=true`);
       expect(all.body.items.find((s: { id: string }) => s.id === c.body.id).deletedAt).not.toBeNull();
-      expect((await t.api.post(`${base}/sources`, { slug: 'stripe', provider: 'stripe', secret: 'whsec_new' })).status).toBe(201);
+      expect(
+        (await t.api.post(`${base}/sources`, { slug: 'stripe', provider: 'stripe', secret: 'whsec_new' }))
+          .status,
+      ).toBe(201);
     });
 
     it('manages rules: create, get by id or name, patch, delete softly', async () => {
-      const c = await t.api.post(`${base}/rules`, { name: 'r', pattern: { type: ['a'] }, targets: [{ type: 'task', kind: 'k' }] });
+      const c = await t.api.post(`${base}/rules`, {
+        name: 'r',
+        pattern: { type: ['a'] },
+        targets: [{ type: 'task', kind: 'k' }],
+      });
       expect(c.body).toMatchObject({ name: 'r', enabled: true, filter: null, deletedAt: null });
       expect((await t.api.get(`${base}/rules/r`)).body.id).toBe(c.body.id);
-      expect((await t.api.patch(`${base}/rules/${c.body.id}`, { enabled: false, description: 'off' })).body).toMatchObject({ enabled: false, description: 'off', pattern: { type: ['a'] } });
-      expect((await t.api.patch(`${base}/rules/${c.body.id}`, { pattern: { type: 'x' } })).body.code).toBe('EH_PATTERN_INVALID');
+      expect(
+        (await t.api.patch(`${base}/rules/${c.body.id}`, { enabled: false, description: 'off' })).body,
+      ).toMatchObject({ enabled: false, description: 'off', pattern: { type: ['a'] } });
+      expect((await t.api.patch(`${base}/rules/${c.body.id}`, { pattern: { type: 'x' } })).body.code).toBe(
+        'EH_PATTERN_INVALID',
+      );
       expect((await t.api.patch(`${base}/rules/${c.body.id}`, {})).status).toBe(400);
       expect((await t.api.delete(`${base}/rules/r`)).status).toBe(204);
-      expect((await t.api.get(`${base}/rules`)).body.items.find((r: { id: string }) => r.id === c.body.id)).toBeUndefined();
+      expect(
+        (await t.api.get(`${base}/rules`)).body.items.find((r: { id: string }) => r.id === c.body.id),
+      ).toBeUndefined();
       expect((await t.api.get(`${base}/rules/${c.body.id}`)).body.deletedAt).not.toBeNull();
     });
 
     it('pages through events newest first with no gap or repeat while new events arrive', async () => {
       const ids: string[] = [];
-      for (let i = 0; i < 25; i++) ids.push((await t.api.post(`${base}/events`, { type: i % 2 ? 'page.odd' : 'page.even', subject: `s-${i}` })).body.eventId);
+      for (let i = 0; i < 25; i++)
+        ids.push(
+          (await t.api.post(`${base}/events`, { type: i % 2 ? 'page.odd' : 'page.even', subject: `s-${i}` }))
+            .body.eventId,
+        );
       const seen: string[] = [];
       let cursor: string | null = null;
       let inserted = 0;
       do {
-        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api.get(`${base}/events?q=page.&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await t.api.get(
+          `${base}/events?q=page.&limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         seen.push(...res.body.items.map((e) => e.id));
         cursor = res.body.nextCursor;
         // Concurrent producers keep publishing between pages.
-        await Promise.all([1, 2].map(() => t.api.post(`${base}/events`, { type: 'page.late' }).then(() => inserted++)));
+        await Promise.all(
+          [1, 2].map(() => t.api.post(`${base}/events`, { type: 'page.late' }).then(() => inserted++)),
+        );
       } while (cursor);
       expect(seen).toEqual([...ids].reverse());
       expect(inserted).toBeGreaterThan(0);
       expect((await t.api.get(`${base}/events?type=page.odd&limit=100`)).body.items).toHaveLength(12);
-      expect((await t.api.get(`${base}/events?q=s-24`)).body.items.map((e: { id: string }) => e.id)).toEqual([ids[24]]);
+      expect((await t.api.get(`${base}/events?q=s-24`)).body.items.map((e: { id: string }) => e.id)).toEqual([
+        ids[24],
+      ]);
       expect((await t.api.get(`${base}/events?cursor=garbage`)).body.code).toBe('EH_CURSOR_INVALID');
       const since = new Date(Date.now() + 60_000).toISOString();
       expect((await t.api.get(`${base}/events?since=${since}`)).body.items).toEqual([]);

@@ -11,15 +11,26 @@ describe('org isolation', () => {
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');
-    for (const org of ['alpha', 'beta']) expect((await t.api.post('/api/orgs', { slug: org })).status).toBe(201);
+    for (const org of ['alpha', 'beta'])
+      expect((await t.api.post('/api/orgs', { slug: org })).status).toBe(201);
     keyA = (await t.api.post('/api/orgs/alpha/api-keys', { name: 'a', role: 'admin' })).body.key;
     keyB = (await t.api.post('/api/orgs/beta/api-keys', { name: 'b', role: 'admin' })).body.key;
     const b = t.api.as(keyB);
-    expect((await b.post('/api/orgs/beta/eventhook/sources', { slug: 'hooks', verifier: { type: 'hmac', header: 'x-sig', algorithm: 'sha256', encoding: 'hex', secret: 's3cret' } })).status).toBe(201);
+    expect(
+      (
+        await b.post('/api/orgs/beta/eventhook/sources', {
+          slug: 'hooks',
+          verifier: { type: 'hmac', header: 'x-sig', algorithm: 'sha256', encoding: 'hex', secret: 's3cret' },
+        })
+      ).status,
+    ).toBe(201);
     const body = '{"type":"x"}';
     const res = await fetch(`${t.url}/api/orgs/beta/eventhook/in/hooks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-sig': createHmac('sha256', 's3cret').update(body).digest('hex') },
+      headers: {
+        'content-type': 'application/json',
+        'x-sig': createHmac('sha256', 's3cret').update(body).digest('hex'),
+      },
       body,
     });
     eventB = ((await res.json()) as { eventId: string }).eventId;
@@ -48,7 +59,9 @@ describe('org isolation', () => {
   });
 
   it('asks for a key, and accepts only real ones', async () => {
-    expect((await t.api.as(undefined).get('/api/orgs/alpha/eventhook/sources')).body.code).toBe('EH_AUTH_MISSING');
+    expect((await t.api.as(undefined).get('/api/orgs/alpha/eventhook/sources')).body.code).toBe(
+      'EH_AUTH_MISSING',
+    );
     expect((await t.api.as('ehk_nonsense').get('/api/orgs/alpha/eventhook/sources')).status).toBe(401);
     expect((await t.api.as(keyA).get('/api/orgs')).status).toBe(403);
   });

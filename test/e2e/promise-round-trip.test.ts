@@ -18,14 +18,28 @@ for (const backend of BACKENDS) {
         (
           await t.api.post(`${base}/sources`, {
             slug: 'payments',
-            verifier: { type: 'hmac', header: 'x-signature', algorithm: 'sha256', encoding: 'hex', prefix: 'sha256=', secret: SECRET },
+            verifier: {
+              type: 'hmac',
+              header: 'x-signature',
+              algorithm: 'sha256',
+              encoding: 'hex',
+              prefix: 'sha256=',
+              secret: SECRET,
+            },
           })
         ).status,
       ).toBe(201);
       const rule = await t.api.post(`${base}/rules`, {
         name: 'payment-resolves-promise',
         pattern: { source: ['webhook:payments'], type: ['payment.succeeded'] },
-        targets: [{ type: 'promise', mode: 'resolve', promise: "join('', ['key:payment:', data.paymentId])", value: 'data' }],
+        targets: [
+          {
+            type: 'promise',
+            mode: 'resolve',
+            promise: "join('', ['key:payment:', data.paymentId])",
+            value: 'data',
+          },
+        ],
       });
       expect(rule.status).toBe(201);
     });
@@ -34,7 +48,10 @@ for (const backend of BACKENDS) {
     const deliver = (body: string) =>
       fetch(`${t.url}${base}/in/payments`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` },
+        headers: {
+          'content-type': 'application/json',
+          'x-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+        },
         body,
       });
 
@@ -49,10 +66,16 @@ for (const backend of BACKENDS) {
       expect(first.status).toBe(200);
       const resolved = await waiting;
       expect(resolved.status).toBe(200);
-      expect(resolved.body).toMatchObject({ id: created.body.id, status: 'resolved', value: { type: 'payment.succeeded', paymentId: 'pi_42', amount: 1299 } });
+      expect(resolved.body).toMatchObject({
+        id: created.body.id,
+        status: 'resolved',
+        value: { type: 'payment.succeeded', paymentId: 'pi_42', amount: 1299 },
+      });
 
       // The same payment reported again (a new delivery, so not a duplicate at ingest): the promise keeps its value.
-      const second = await deliver(JSON.stringify({ type: 'payment.succeeded', paymentId: 'pi_42', amount: 1 }));
+      const second = await deliver(
+        JSON.stringify({ type: 'payment.succeeded', paymentId: 'pi_42', amount: 1 }),
+      );
       const { eventId } = (await second.json()) as { eventId: string };
       const action = await eventually(async () => {
         const e = await t.api.get(`${base}/events/${eventId}`);
@@ -60,7 +83,11 @@ for (const backend of BACKENDS) {
       });
       expect(action.result).toEqual({ promiseId: created.body.id, settled: false });
       const after = await t.api.get(`${base}/engine/promises/key:payment:pi_42`);
-      expect(after.body).toMatchObject({ status: 'resolved', value: { amount: 1299 }, settledAt: resolved.body.settledAt });
+      expect(after.body).toMatchObject({
+        status: 'resolved',
+        value: { amount: 1299 },
+        settledAt: resolved.body.settledAt,
+      });
     });
 
     it('returns a still-pending promise when the long-poll times out', async () => {

@@ -15,14 +15,27 @@ describe('publish, replay and retry', () => {
   const routedActions = (eventId: string) =>
     eventually(async () => {
       const e = await t.api.get(`${base}/events/${eventId}`);
-      return e.body.status !== 'pending' && e.body.actions.every((a: { status: string }) => ['succeeded', 'dead', 'failed'].includes(a.status)) ? e.body : undefined;
+      return e.body.status !== 'pending' &&
+        e.body.actions.every((a: { status: string }) => ['succeeded', 'dead', 'failed'].includes(a.status))
+        ? e.body
+        : undefined;
     });
 
   it('publishes JSON, batches and CloudEvents, de-duplicating on the producer id', async () => {
-    const one = await t.api.post(`${base}/events`, { type: 'order.created', source: 'checkout', id: 'o-1', data: { total: 12 } });
+    const one = await t.api.post(`${base}/events`, {
+      type: 'order.created',
+      source: 'checkout',
+      id: 'o-1',
+      data: { total: 12 },
+    });
     expect(one.status).toBe(200);
     expect(one.body.duplicate).toBe(false);
-    const again = await t.api.post(`${base}/events`, { type: 'order.created', source: 'checkout', id: 'o-1', data: { total: 99 } });
+    const again = await t.api.post(`${base}/events`, {
+      type: 'order.created',
+      source: 'checkout',
+      id: 'o-1',
+      data: { total: 99 },
+    });
     expect(again.body).toEqual({ eventId: one.body.eventId, duplicate: true });
     const stored = await t.api.get(`${base}/events/${one.body.eventId}`);
     expect(stored.body).toMatchObject({ source: 'app:checkout', type: 'order.created', data: { total: 12 } });
@@ -30,23 +43,47 @@ describe('publish, replay and retry', () => {
     const batch = await t.api.post(`${base}/events`, [{ type: 'a' }, { type: 'b', source: 'app:billing' }]);
     expect(batch.body.items).toHaveLength(2);
 
-    const structured = await t.api.request('POST', `${base}/events`, undefined, { 'content-type': 'application/cloudevents+json' });
+    const structured = await t.api.request('POST', `${base}/events`, undefined, {
+      'content-type': 'application/cloudevents+json',
+    });
     expect(structured.status).toBe(400);
     const ce = await fetch(`${t.url}${base}/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${t.api.token}`, 'content-type': 'application/cloudevents+json' },
-      body: JSON.stringify({ specversion: '1.0', id: 'ce-1', source: 'inventory', type: 'stock.low', subject: 'sku-9', data: { left: 2 } }),
+      body: JSON.stringify({
+        specversion: '1.0',
+        id: 'ce-1',
+        source: 'inventory',
+        type: 'stock.low',
+        subject: 'sku-9',
+        data: { left: 2 },
+      }),
     });
     const ceBody = (await ce.json()) as { eventId: string };
-    expect((await t.api.get(`${base}/events/${ceBody.eventId}`)).body).toMatchObject({ source: 'app:inventory', type: 'stock.low', subject: 'sku-9', data: { left: 2 } });
+    expect((await t.api.get(`${base}/events/${ceBody.eventId}`)).body).toMatchObject({
+      source: 'app:inventory',
+      type: 'stock.low',
+      subject: 'sku-9',
+      data: { left: 2 },
+    });
 
     const binary = await fetch(`${t.url}${base}/events`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${t.api.token}`, 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'b-1', 'ce-type': 'stock.high', 'ce-source': 'inventory' },
+      headers: {
+        authorization: `Bearer ${t.api.token}`,
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-id': 'b-1',
+        'ce-type': 'stock.high',
+        'ce-source': 'inventory',
+      },
       body: '{"left": 900}',
     });
     const binBody = (await binary.json()) as { eventId: string };
-    expect((await t.api.get(`${base}/events/${binBody.eventId}`)).body).toMatchObject({ type: 'stock.high', data: { left: 900 } });
+    expect((await t.api.get(`${base}/events/${binBody.eventId}`)).body).toMatchObject({
+      type: 'stock.high',
+      data: { left: 900 },
+    });
 
     const bad = await t.api.post(`${base}/events`, [{ type: 'ok' }, { source: 'system:workflows' }]);
     expect(bad.status).toBe(400);
@@ -54,10 +91,18 @@ describe('publish, replay and retry', () => {
   });
 
   it('replays an event through the current rules as new actions, leaving the old ones', async () => {
-    const { body: ev } = await t.api.post(`${base}/events`, { type: 'invoice.paid', source: 'billing', data: { n: 1 } });
+    const { body: ev } = await t.api.post(`${base}/events`, {
+      type: 'invoice.paid',
+      source: 'billing',
+      data: { n: 1 },
+    });
     const first = await routedActions(ev.eventId);
     expect(first.status).toBe('unrouted');
-    const rule = await t.api.post(`${base}/rules`, { name: 'invoices', pattern: { type: ['invoice.paid'] }, targets: [{ type: 'task', kind: 'book-invoice' }] });
+    const rule = await t.api.post(`${base}/rules`, {
+      name: 'invoices',
+      pattern: { type: ['invoice.paid'] },
+      targets: [{ type: 'task', kind: 'book-invoice' }],
+    });
     expect(rule.status).toBe(201);
 
     expect((await t.api.post(`${base}/events/${ev.eventId}/replay`, {})).status).toBe(202);
@@ -72,7 +117,10 @@ describe('publish, replay and retry', () => {
     await t.api.post(`${base}/events/${ev.eventId}/replay`, {});
     const third = await eventually(async () => {
       const e = await t.api.get(`${base}/events/${ev.eventId}`);
-      return e.body.actions.length === 2 && e.body.actions.every((a: { status: string }) => a.status === 'succeeded') ? e.body : undefined;
+      return e.body.actions.length === 2 &&
+        e.body.actions.every((a: { status: string }) => a.status === 'succeeded')
+        ? e.body
+        : undefined;
     });
     expect(third.actions[0]).toEqual(second.actions[0]);
     expect(third.actions[1].result).toEqual({ taskId, created: false });
@@ -94,13 +142,24 @@ describe('publish, replay and retry', () => {
     await t.api.post(`${base}/rules`, {
       name: 'settle',
       pattern: { type: ['payment.done'] },
-      targets: [{ type: 'promise', mode: 'resolve', promise: "join('', ['key:', data.ref])", retry: { maxAttempts: 1 } }],
+      targets: [
+        {
+          type: 'promise',
+          mode: 'resolve',
+          promise: "join('', ['key:', data.ref])",
+          retry: { maxAttempts: 1 },
+        },
+      ],
     });
     const a = await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'p-1' } });
     const b = await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'p-2' } });
     const deadA = (await routedActions(a.body.eventId)).actions[0];
     await routedActions(b.body.eventId);
-    expect(deadA).toMatchObject({ status: 'dead', attempts: 1, lastError: expect.stringContaining('was not found') });
+    expect(deadA).toMatchObject({
+      status: 'dead',
+      attempts: 1,
+      lastError: expect.stringContaining('was not found'),
+    });
     const dlq = await t.api.get(`${base}/actions?status=dead&targetType=promise`);
     expect(dlq.body.items).toHaveLength(2);
 
@@ -114,9 +173,13 @@ describe('publish, replay and retry', () => {
     // The promise now exists: a bulk retry of the dead-letter queue settles both.
     await t.api.post(`${base}/engine/promises`, { key: 'p-1' });
     await t.api.post(`${base}/engine/promises`, { key: 'p-2' });
-    const bulk = await t.api.post(`${base}/actions/retry`, { filter: { status: 'dead', targetType: 'promise' } });
+    const bulk = await t.api.post(`${base}/actions/retry`, {
+      filter: { status: 'dead', targetType: 'promise' },
+    });
     expect(bulk.body).toEqual({ count: 2, dryRun: false, truncated: false });
-    await eventually(async () => (await t.api.get(`${base}/actions?status=dead&targetType=promise`)).body.items.length === 0);
+    await eventually(
+      async () => (await t.api.get(`${base}/actions?status=dead&targetType=promise`)).body.items.length === 0,
+    );
     expect((await t.api.get(`${base}/engine/promises/key:p-2`)).body.status).toBe('resolved');
     const notRetriable = await t.api.post(`${base}/actions/${deadA.id}/retry`);
     expect(notRetriable.status).toBe(409);

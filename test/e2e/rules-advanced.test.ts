@@ -15,7 +15,9 @@ describe('advanced routing', () => {
   const settled = (eventId: string, n: number) =>
     eventually(async () => {
       const e = await t.api.get(`${base}/events/${eventId}`);
-      return e.body.status !== 'pending' && e.body.actions.length === n && e.body.actions.every((a: { status: string }) => ['succeeded', 'dead'].includes(a.status))
+      return e.body.status !== 'pending' &&
+        e.body.actions.length === n &&
+        e.body.actions.every((a: { status: string }) => ['succeeded', 'dead'].includes(a.status))
         ? e.body
         : undefined;
     });
@@ -25,14 +27,31 @@ describe('advanced routing', () => {
       name: 'vip-orders',
       pattern: { type: ['order.created'], data: { total: [{ numeric: ['>=', 1000] }] } },
       targets: [
-        { type: 'workflow', kind: 'vip-handler', input: { jmespath: '{orderId: data.id, total: data.total}' } },
-        { type: 'task', kind: 'notify-sales', input: { paths: { id: '$.data.id' }, template: 'Big order <id>' } },
+        {
+          type: 'workflow',
+          kind: 'vip-handler',
+          input: { jmespath: '{orderId: data.id, total: data.total}' },
+        },
+        {
+          type: 'task',
+          kind: 'notify-sales',
+          input: { paths: { id: '$.data.id' }, template: 'Big order <id>' },
+        },
       ],
     });
     expect(rule.status).toBe(201);
-    const big = await t.api.post(`${base}/events`, { type: 'order.created', data: { id: 'o-1', total: 1500 } });
-    const small = await t.api.post(`${base}/events`, { type: 'order.created', data: { id: 'o-2', total: 999.99 } });
-    const asString = await t.api.post(`${base}/events`, { type: 'order.created', data: { id: 'o-3', total: '5000' } });
+    const big = await t.api.post(`${base}/events`, {
+      type: 'order.created',
+      data: { id: 'o-1', total: 1500 },
+    });
+    const small = await t.api.post(`${base}/events`, {
+      type: 'order.created',
+      data: { id: 'o-2', total: 999.99 },
+    });
+    const asString = await t.api.post(`${base}/events`, {
+      type: 'order.created',
+      data: { id: 'o-3', total: '5000' },
+    });
     const e = await settled(big.body.eventId, 2);
     expect(e.actions.map((a: { targetType: string }) => a.targetType)).toEqual(['workflow', 'task']);
     const wf = (await t.api.get(`${base}/engine/workflows?kind=vip-handler`)).body.items[0];
@@ -40,7 +59,14 @@ describe('advanced routing', () => {
     const task = (await t.api.get(`${base}/engine/tasks?kind=notify-sales`)).body.items[0];
     expect(task.input).toBe('Big order o-1');
     for (const id of [small.body.eventId, asString.body.eventId]) {
-      expect((await eventually(async () => { const x = await t.api.get(`${base}/events/${id}`); return x.body.status !== 'pending' ? x.body : undefined; })).status).toBe('unrouted');
+      expect(
+        (
+          await eventually(async () => {
+            const x = await t.api.get(`${base}/events/${id}`);
+            return x.body.status !== 'pending' ? x.body : undefined;
+          })
+        ).status,
+      ).toBe('unrouted');
     }
   });
 
@@ -50,21 +76,45 @@ describe('advanced routing', () => {
       pattern: { type: ['user.signup'] },
       filter: 'function filter(event) { return event.data.country === "DE" || event.data.country === "FR"; }',
       targets: [
-        { type: 'task', kind: 'welcome-eu', input: { javascript: 'function transform(e) { return { email: e.data.email.toLowerCase() }; }' } },
-        { type: 'task', kind: 'broken', input: { javascript: 'function transform(e) { while (true) {} }' }, retry: { maxAttempts: 3 } },
+        {
+          type: 'task',
+          kind: 'welcome-eu',
+          input: { javascript: 'function transform(e) { return { email: e.data.email.toLowerCase() }; }' },
+        },
+        {
+          type: 'task',
+          kind: 'broken',
+          input: { javascript: 'function transform(e) { while (true) {} }' },
+          retry: { maxAttempts: 3 },
+        },
         { type: 'task', kind: 'audit' },
       ],
     });
-    const de = await t.api.post(`${base}/events`, { type: 'user.signup', data: { country: 'DE', email: 'Ada@Example.ORG' } });
-    const us = await t.api.post(`${base}/events`, { type: 'user.signup', data: { country: 'US', email: 'x@y.z' } });
+    const de = await t.api.post(`${base}/events`, {
+      type: 'user.signup',
+      data: { country: 'DE', email: 'Ada@Example.ORG' },
+    });
+    const us = await t.api.post(`${base}/events`, {
+      type: 'user.signup',
+      data: { country: 'US', email: 'x@y.z' },
+    });
     const e = await settled(de.body.eventId, 3);
     const [welcome, broken, audit] = e.actions;
     expect(welcome).toMatchObject({ status: 'succeeded' });
     expect(audit).toMatchObject({ status: 'succeeded' });
     // A script that loops forever is stopped by the CPU limit; that is permanent, so it is dead at once.
-    expect(broken).toMatchObject({ status: 'dead', attempts: 1, lastError: expect.stringMatching(/CPU time limit/) });
-    expect((await t.api.get(`${base}/engine/tasks?kind=welcome-eu`)).body.items[0].input).toEqual({ email: 'ada@example.org' });
-    const usEvent = await eventually(async () => { const x = await t.api.get(`${base}/events/${us.body.eventId}`); return x.body.status !== 'pending' ? x.body : undefined; });
+    expect(broken).toMatchObject({
+      status: 'dead',
+      attempts: 1,
+      lastError: expect.stringMatching(/CPU time limit/),
+    });
+    expect((await t.api.get(`${base}/engine/tasks?kind=welcome-eu`)).body.items[0].input).toEqual({
+      email: 'ada@example.org',
+    });
+    const usEvent = await eventually(async () => {
+      const x = await t.api.get(`${base}/events/${us.body.eventId}`);
+      return x.body.status !== 'pending' ? x.body : undefined;
+    });
     expect(usEvent.status).toBe('unrouted');
     // The server kept serving.
     expect((await t.api.get('/healthz')).status).toBe(200);
@@ -72,13 +122,62 @@ describe('advanced routing', () => {
 
   it('rejects invalid rules at save time with the path and reason', async () => {
     const cases: [unknown, string, RegExp][] = [
-      [{ name: 'p1', pattern: { type: 'not-an-array' }, targets: [{ type: 'task', kind: 'k' }] }, 'EH_PATTERN_INVALID', /type/],
-      [{ name: 'p2', pattern: { data: { n: [{ numeric: ['>', 'x'] }] } }, targets: [{ type: 'task', kind: 'k' }] }, 'EH_PATTERN_INVALID', /numeric/],
-      [{ name: 'p3', pattern: { type: ['x'] }, targets: [{ type: 'task' }] }, 'EH_REQUEST_INVALID', /targets\/0\/kind/],
-      [{ name: 'p4', pattern: { type: ['x'] }, targets: [{ type: 'task', kind: 'k', input: { jmespath: 'data.[' } }] }, 'EH_TRANSFORM_INVALID', /targets\/0\/input/],
-      [{ name: 'p5', pattern: { type: ['x'] }, targets: [{ type: 'task', kind: 'k', input: { paths: { a: '$.data.a' }, template: '<a> <b>' } }] }, 'EH_TRANSFORM_INVALID', /b/],
-      [{ name: 'p6', pattern: { type: ['x'] }, filter: 'function nope() { return true }', targets: [{ type: 'task', kind: 'k' }] }, 'EH_SCRIPT_INVALID', /filter/],
-      [{ name: 'p7', pattern: { type: ['x'] }, targets: [{ type: 'promise', mode: 'resolve', promise: 'data.[' }] }, 'EH_TRANSFORM_INVALID', /targets\/0\/promise/],
+      [
+        { name: 'p1', pattern: { type: 'not-an-array' }, targets: [{ type: 'task', kind: 'k' }] },
+        'EH_PATTERN_INVALID',
+        /type/,
+      ],
+      [
+        {
+          name: 'p2',
+          pattern: { data: { n: [{ numeric: ['>', 'x'] }] } },
+          targets: [{ type: 'task', kind: 'k' }],
+        },
+        'EH_PATTERN_INVALID',
+        /numeric/,
+      ],
+      [
+        { name: 'p3', pattern: { type: ['x'] }, targets: [{ type: 'task' }] },
+        'EH_REQUEST_INVALID',
+        /targets\/0\/kind/,
+      ],
+      [
+        {
+          name: 'p4',
+          pattern: { type: ['x'] },
+          targets: [{ type: 'task', kind: 'k', input: { jmespath: 'data.[' } }],
+        },
+        'EH_TRANSFORM_INVALID',
+        /targets\/0\/input/,
+      ],
+      [
+        {
+          name: 'p5',
+          pattern: { type: ['x'] },
+          targets: [{ type: 'task', kind: 'k', input: { paths: { a: '$.data.a' }, template: '<a> <b>' } }],
+        },
+        'EH_TRANSFORM_INVALID',
+        /b/,
+      ],
+      [
+        {
+          name: 'p6',
+          pattern: { type: ['x'] },
+          filter: 'function nope() { return true }',
+          targets: [{ type: 'task', kind: 'k' }],
+        },
+        'EH_SCRIPT_INVALID',
+        /filter/,
+      ],
+      [
+        {
+          name: 'p7',
+          pattern: { type: ['x'] },
+          targets: [{ type: 'promise', mode: 'resolve', promise: 'data.[' }],
+        },
+        'EH_TRANSFORM_INVALID',
+        /targets\/0\/promise/,
+      ],
     ];
     for (const [body, code, detail] of cases) {
       const res = await t.api.post(`${base}/rules`, body);
@@ -90,19 +189,35 @@ describe('advanced routing', () => {
   });
 
   it('tests a pattern against any JSON object exactly as given, with filter and target previews', async () => {
-    const awsEvent = { 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', detail: { state: 'running', 'instance-id': 'i-1' } };
-    const match = await t.api.post(`${base}/rules/test`, { pattern: { source: ['aws.ec2'], detail: { state: ['running'] } }, event: awsEvent });
+    const awsEvent = {
+      'detail-type': 'EC2 Instance State-change Notification',
+      source: 'aws.ec2',
+      detail: { state: 'running', 'instance-id': 'i-1' },
+    };
+    const match = await t.api.post(`${base}/rules/test`, {
+      pattern: { source: ['aws.ec2'], detail: { state: ['running'] } },
+      event: awsEvent,
+    });
     expect(match.body).toEqual({ match: true });
-    const noMatch = await t.api.post(`${base}/rules/test`, { pattern: { 'detail-type': [{ prefix: 'S3' }] }, event: awsEvent });
+    const noMatch = await t.api.post(`${base}/rules/test`, {
+      pattern: { 'detail-type': [{ prefix: 'S3' }] },
+      event: awsEvent,
+    });
     expect(noMatch.body).toEqual({ match: false });
-    const invalid = await t.api.post(`${base}/rules/test`, { pattern: { detail: { state: [] } }, event: awsEvent });
+    const invalid = await t.api.post(`${base}/rules/test`, {
+      pattern: { detail: { state: [] } },
+      event: awsEvent,
+    });
     expect(invalid.status).toBe(400);
     expect(invalid.body.code).toBe('EH_PATTERN_INVALID');
 
     const preview = await t.api.post(`${base}/rules/test`, {
       pattern: { detail: { state: ['running'] } },
       filter: 'function filter(e) { return e.detail["instance-id"].startsWith("i-"); }',
-      targets: [{ type: 'task', kind: 'k', input: { jmespath: 'detail."instance-id"' } }, { type: 'workflow', kind: 'w', input: { constant: { fixed: true } } }],
+      targets: [
+        { type: 'task', kind: 'k', input: { jmespath: 'detail."instance-id"' } },
+        { type: 'workflow', kind: 'w', input: { constant: { fixed: true } } },
+      ],
       event: awsEvent,
     });
     expect(preview.body).toEqual({
@@ -117,10 +232,16 @@ describe('advanced routing', () => {
 
   it('backtests a pattern over stored events', async () => {
     const since = new Date(Date.now() - 60_000).toISOString();
-    for (const total of [10, 2000, 3000]) await t.api.post(`${base}/events`, { type: 'backtest.order', data: { total } });
-    const res = await t.api.post(`${base}/rules/test`, { pattern: { type: ['backtest.order'], data: { total: [{ numeric: ['>', 1000] }] } }, since });
+    for (const total of [10, 2000, 3000])
+      await t.api.post(`${base}/events`, { type: 'backtest.order', data: { total } });
+    const res = await t.api.post(`${base}/rules/test`, {
+      pattern: { type: ['backtest.order'], data: { total: [{ numeric: ['>', 1000] }] } },
+      since,
+    });
     expect(res.body).toMatchObject({ matched: 2, truncated: false });
     expect(res.body.scanned).toBeGreaterThanOrEqual(3);
-    expect(res.body.sample.map((e: { data: { total: number } }) => e.data.total).sort()).toEqual([2000, 3000]);
+    expect(res.body.sample.map((e: { data: { total: number } }) => e.data.total).sort()).toEqual([
+      2000, 3000,
+    ]);
   });
 });

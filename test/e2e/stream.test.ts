@@ -18,7 +18,12 @@ async function readFrames(res: Response, kind: string, count: number): Promise<{
     while ((end = buffer.indexOf('\n\n')) >= 0) {
       const frame = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(frame.split('\n').filter((l) => !l.startsWith(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
+      const fields = Object.fromEntries(
+        frame
+          .split('\n')
+          .filter((l) => !l.startsWith(':'))
+          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+      );
       if (fields.event === kind) frames.push({ id: fields.id, data: JSON.parse(fields.data!) });
     }
   }
@@ -34,7 +39,9 @@ describe('live stream', () => {
   afterAll(async () => t?.close());
 
   const open = (query = '', headers: Record<string, string> = {}) =>
-    fetch(`${t.url}${base}/stream${query}`, { headers: { authorization: `Bearer ${t.api.token}`, ...headers } });
+    fetch(`${t.url}${base}/stream${query}`, {
+      headers: { authorization: `Bearer ${t.api.token}`, ...headers },
+    });
 
   it('streams matching events as they are committed', async () => {
     const pattern = encodeURIComponent(JSON.stringify({ type: [{ prefix: 'order.' }] }));
@@ -48,7 +55,12 @@ describe('live stream', () => {
     const b = await t.api.post(`${base}/events`, { type: 'order.paid', data: { n: 2 } });
     const got = await frames;
     expect(got.map((f) => f.id)).toEqual([a.body.eventId, b.body.eventId]);
-    expect(got[0]!.data).toMatchObject({ specversion: '1.0', type: 'order.created', source: 'app:default', data: { n: 1 } });
+    expect(got[0]!.data).toMatchObject({
+      specversion: '1.0',
+      type: 'order.created',
+      source: 'app:default',
+      data: { n: 1 },
+    });
   });
 
   it('replays what a reconnecting client missed', async () => {

@@ -14,7 +14,14 @@ export interface ChildServer {
 
 export async function startChildServer(env: Record<string, string>): Promise<ChildServer> {
   const child = spawn(process.execPath, [BIN, 'serve'], {
-    env: { ...process.env, PORT: '0', EVENTHOOK_HOST: '127.0.0.1', EVENTHOOK_LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      EVENTHOOK_FROM_SOURCE: '1',
+      PORT: '0',
+      EVENTHOOK_HOST: '127.0.0.1',
+      EVENTHOOK_LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -3,7 +3,8 @@
 import { connect } from 'node:net';
 import pg from 'pg';
 
-export const POSTGRES_URL = process.env.EVENTHOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const POSTGRES_URL =
+  process.env.EVENTHOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REQUIRE_SERVICES = process.env.EVENTHOOK_REQUIRE_SERVICES === '1';
 
 let pgProbe: Promise<boolean> | undefined;
@@ -42,7 +43,9 @@ export function tcpAvailable(name: string, host: string, port: number): Promise<
 async function unavailable(name: string, where: string, err: unknown): Promise<boolean> {
   const message = `${name} is not reachable at ${where} (${(err as Error)?.message ?? err})`;
   if (REQUIRE_SERVICES) throw new Error(`${message}; EVENTHOOK_REQUIRE_SERVICES=1 forbids skipping`);
-  console.warn(`SKIP: ${message} — its suites are skipped. Set EVENTHOOK_REQUIRE_SERVICES=1 to make this an error.`);
+  console.warn(
+    `SKIP: ${message} — its suites are skipped. Set EVENTHOOK_REQUIRE_SERVICES=1 to make this an error.`,
+  );
   return false;
 }
 

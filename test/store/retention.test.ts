@@ -42,9 +42,35 @@ for (const factory of STORE_FACTORIES) {
       const recent = mk(T0 + 40 * DAY);
       await store.events.insert(old);
       await store.events.insert(recent);
-      const action = { id: newId('action'), org: 'acme', eventId: old.id, ruleId: newId('rule'), ruleName: 'r', targetIndex: 0, targetType: 'task', target: {}, routeSeq: 1, maxAttempts: 1, idempotencyKey: 'k', nextAttemptAt: T0 };
+      const action = {
+        id: newId('action'),
+        org: 'acme',
+        eventId: old.id,
+        ruleId: newId('rule'),
+        ruleName: 'r',
+        targetIndex: 0,
+        targetType: 'task',
+        target: {},
+        routeSeq: 1,
+        maxAttempts: 1,
+        idempotencyKey: 'k',
+        nextAttemptAt: T0,
+      };
       await store.actions.insertMany([action], T0);
-      await store.attempts.insert({ id: newId('attempt'), actionId: action.id, org: 'acme', number: 1, startedAt: T0, latencyMs: 1, outcome: 'failed', statusCode: null, request: null, responseHeaders: null, responseBody: null, error: 'x' });
+      await store.attempts.insert({
+        id: newId('attempt'),
+        actionId: action.id,
+        org: 'acme',
+        number: 1,
+        startedAt: T0,
+        latencyMs: 1,
+        outcome: 'failed',
+        statusCode: null,
+        request: null,
+        responseHeaders: null,
+        responseBody: null,
+        error: 'x',
+      });
 
       expect(await store.events.prune(T0 + 30 * DAY)).toBe(1);
       expect(await store.events.get('acme', old.id)).toBeUndefined();

@@ -34,7 +34,9 @@ describe('SQLite durability', () => {
   it('flushes after a commit and after a single write, but not for relaxed transactions or reads', async () => {
     const path = join(dir, 'y.db');
     const store = await openSqliteStore({ path });
-    const { FileHandle } = await import('node:fs/promises').then(async (fs) => ({ FileHandle: Object.getPrototypeOf(await fs.open(path, 'r')) }));
+    const { FileHandle } = await import('node:fs/promises').then(async (fs) => ({
+      FileHandle: Object.getPrototypeOf(await fs.open(path, 'r')),
+    }));
     let syncs = 0;
     const original = FileHandle.sync;
     FileHandle.sync = async function (this: unknown) {

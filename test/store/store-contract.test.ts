@@ -62,13 +62,25 @@ for (const factory of STORE_FACTORIES) {
     afterAll(async () => cleanup?.());
 
     it('refuses a second org with the same slug', async () => {
-      await expect(store.orgs.create({ slug: 'acme', name: 'again' }, T0)).rejects.toMatchObject({ code: 'EH_ORG_EXISTS' });
+      await expect(store.orgs.create({ slug: 'acme', name: 'again' }, T0)).rejects.toMatchObject({
+        code: 'EH_ORG_EXISTS',
+      });
       expect((await store.orgs.list()).map((o) => o.slug)).toEqual(['acme', 'other']);
     });
 
     it('keeps API keys by hash and forgets revoked ones', async () => {
       const id = newId('apiKey');
-      await store.apiKeys.insert({ id, org: 'acme', name: 'ci', role: 'member', prefix: 'ehk_abc', hash: 'h1', createdAt: T0, lastUsedAt: null, revokedAt: null });
+      await store.apiKeys.insert({
+        id,
+        org: 'acme',
+        name: 'ci',
+        role: 'member',
+        prefix: 'ehk_abc',
+        hash: 'h1',
+        createdAt: T0,
+        lastUsedAt: null,
+        revokedAt: null,
+      });
       expect(await store.apiKeys.findActiveByHash('h1')).toMatchObject({ id, org: 'acme', role: 'member' });
       await store.apiKeys.touch(id, T0 + 5);
       expect((await store.apiKeys.list('acme'))[0]?.lastUsedAt).toBe(T0 + 5);
@@ -80,7 +92,9 @@ for (const factory of STORE_FACTORIES) {
     it('frees a source slug on soft delete and keeps the old record readable', async () => {
       const first = source('acme', 'gh');
       await store.sources.insert(first);
-      await expect(store.sources.insert(source('acme', 'gh'))).rejects.toMatchObject({ code: 'EH_SOURCE_EXISTS' });
+      await expect(store.sources.insert(source('acme', 'gh'))).rejects.toMatchObject({
+        code: 'EH_SOURCE_EXISTS',
+      });
       await store.sources.insert(source('other', 'gh'));
       expect(await store.sources.softDelete('acme', 'gh', T0 + 1)).toBe(true);
       expect(await store.sources.get('acme', 'gh')).toBeUndefined();
@@ -91,7 +105,19 @@ for (const factory of STORE_FACTORIES) {
 
     it('bumps the org rules version with every rule change', async () => {
       const before = (await store.orgs.get('acme'))!.rulesVersion;
-      const rule = { id: newId('rule'), org: 'acme', name: 'r1', description: '', enabled: true, pattern: { type: ['x'] }, filter: null, targets: [{ type: 'task', kind: 'k' }], createdAt: T0, updatedAt: T0, deletedAt: null };
+      const rule = {
+        id: newId('rule'),
+        org: 'acme',
+        name: 'r1',
+        description: '',
+        enabled: true,
+        pattern: { type: ['x'] },
+        filter: null,
+        targets: [{ type: 'task', kind: 'k' }],
+        createdAt: T0,
+        updatedAt: T0,
+        deletedAt: null,
+      };
       await store.transaction(async (tx) => tx.rules.insert(rule));
       await store.transaction(async (tx) => tx.rules.update({ ...rule, enabled: false }));
       await store.transaction(async (tx) => tx.rules.softDelete('acme', rule.id, T0));
@@ -114,17 +140,29 @@ for (const factory of STORE_FACTORIES) {
       const dedup = { sourceId, key: 'delivery-1', windowMs: 1000 };
       const a = newEvent('acme');
       const b = newEvent('acme');
-      const first = await store.transaction((tx) => tx.events.ingest([{ event: a, dedup }, { event: b, dedup }], T0));
+      const first = await store.transaction((tx) =>
+        tx.events.ingest(
+          [
+            { event: a, dedup },
+            { event: b, dedup },
+          ],
+          T0,
+        ),
+      );
       expect(first).toEqual([
         { eventId: a.id, duplicate: false },
         { eventId: a.id, duplicate: true },
       ]);
       const c = newEvent('acme');
-      expect(await store.transaction((tx) => tx.events.ingest([{ event: c, dedup }], T0 + 999))).toEqual([{ eventId: a.id, duplicate: true }]);
+      expect(await store.transaction((tx) => tx.events.ingest([{ event: c, dedup }], T0 + 999))).toEqual([
+        { eventId: a.id, duplicate: true },
+      ]);
       expect(await store.events.get('acme', b.id)).toBeUndefined();
       // After the window the key is free again.
       const d = newEvent('acme');
-      expect(await store.transaction((tx) => tx.events.ingest([{ event: d, dedup }], T0 + 1000))).toEqual([{ eventId: d.id, duplicate: false }]);
+      expect(await store.transaction((tx) => tx.events.ingest([{ event: d, dedup }], T0 + 1000))).toEqual([
+        { eventId: d.id, duplicate: false },
+      ]);
     });
 
     it('routes an event once: the second finishRouting changes nothing', async () => {
@@ -179,7 +217,10 @@ for (const factory of STORE_FACTORIES) {
       });
       const actions = [mk(0), mk(1), mk(2)];
       await store.actions.insertMany(actions, T0);
-      const [a, b] = await Promise.all([store.actions.claimDue(T0, 2, 1000), store.actions.claimDue(T0, 2, 1000)]);
+      const [a, b] = await Promise.all([
+        store.actions.claimDue(T0, 2, 1000),
+        store.actions.claimDue(T0, 2, 1000),
+      ]);
       const claimed = [...a!, ...b!].map((x) => x.id).sort();
       expect(claimed).toEqual(actions.map((x) => x.id).sort());
       expect(await store.actions.claimDue(T0 + 999, 10, 1000)).toEqual([]);
@@ -191,7 +232,9 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.actions.nextDueAt()).toBe(T0 + 5000);
       const byEvent = await store.actions.listByEvent('acme', event.id);
       expect(byEvent.map((x) => x.status)).toEqual(['succeeded', 'failed', 'dead']);
-      expect((await store.actions.list('acme', { status: 'dead' }, { limit: 10 })).items.map((x) => x.id)).toEqual([actions[2]!.id]);
+      expect(
+        (await store.actions.list('acme', { status: 'dead' }, { limit: 10 })).items.map((x) => x.id),
+      ).toEqual([actions[2]!.id]);
       expect(await store.actions.retry('acme', [actions[2]!.id, actions[0]!.id], T0 + 2000)).toBe(1);
       const retried = await store.actions.get('acme', actions[2]!.id);
       expect(retried).toMatchObject({ status: 'pending', maxAttempts: 3, attempts: 2 });
@@ -220,23 +263,81 @@ for (const factory of STORE_FACTORIES) {
       expect(first.created).toBe(true);
       expect(second).toMatchObject({ created: false, record: { id: 'wf_1' } });
       const claims = await Promise.all(
-        ['w1', 'w2'].map((workerId) => store.workflows.claim('acme', { kinds: ['on-push'], queue: 'default', workerId, leaseUntil: T0 + 10, now: T0 })),
+        ['w1', 'w2'].map((workerId) =>
+          store.workflows.claim('acme', {
+            kinds: ['on-push'],
+            queue: 'default',
+            workerId,
+            leaseUntil: T0 + 10,
+            now: T0,
+          }),
+        ),
       );
       expect(claims.filter(Boolean)).toHaveLength(1);
       const owner = claims.find(Boolean)!.workerId!;
-      expect(await store.workflows.update('acme', 'wf_1', 'intruder', { status: 'completed' })).toBeUndefined();
+      expect(
+        await store.workflows.update('acme', 'wf_1', 'intruder', { status: 'completed' }),
+      ).toBeUndefined();
       expect((await store.workflows.releaseExpired(T0 + 11)).map((w) => w.id)).toEqual(['wf_1']);
       expect(await store.workflows.update('acme', 'wf_1', owner, { status: 'completed' })).toBeUndefined();
-      const task = await store.tasks.insertIdempotent({ ...wf('task_1'), kind: 't', maxRetries: 2, executionCount: 0 });
-      const claimed = await store.tasks.claim('acme', { kinds: [], queue: 'default', workerId: 'w', leaseUntil: T0 + 10, now: T0 });
-      expect(claimed).toMatchObject({ id: task.record.id, executionCount: 1, maxRetries: 2, status: 'running' });
+      const task = await store.tasks.insertIdempotent({
+        ...wf('task_1'),
+        kind: 't',
+        maxRetries: 2,
+        executionCount: 0,
+      });
+      const claimed = await store.tasks.claim('acme', {
+        kinds: [],
+        queue: 'default',
+        workerId: 'w',
+        leaseUntil: T0 + 10,
+        now: T0,
+      });
+      expect(claimed).toMatchObject({
+        id: task.record.id,
+        executionCount: 1,
+        maxRetries: 2,
+        status: 'running',
+      });
     });
 
     it('settles a promise once', async () => {
-      await store.promises.insert({ id: 'prm_1', org: 'acme', key: 'stripe:pi_1', status: 'pending', value: null, error: null, workflowId: null, createdAt: T0, settledAt: null });
-      await expect(store.promises.insert({ id: 'prm_2', org: 'acme', key: 'stripe:pi_1', status: 'pending', value: null, error: null, workflowId: null, createdAt: T0, settledAt: null })).rejects.toMatchObject({ code: 'EH_ENGINE_CONFLICT' });
-      const first = await store.promises.settle('acme', 'prm_1', { status: 'resolved', value: { paid: true }, error: null }, T0 + 1);
-      const second = await store.promises.settle('acme', 'prm_1', { status: 'rejected', value: null, error: 'x' }, T0 + 2);
+      await store.promises.insert({
+        id: 'prm_1',
+        org: 'acme',
+        key: 'stripe:pi_1',
+        status: 'pending',
+        value: null,
+        error: null,
+        workflowId: null,
+        createdAt: T0,
+        settledAt: null,
+      });
+      await expect(
+        store.promises.insert({
+          id: 'prm_2',
+          org: 'acme',
+          key: 'stripe:pi_1',
+          status: 'pending',
+          value: null,
+          error: null,
+          workflowId: null,
+          createdAt: T0,
+          settledAt: null,
+        }),
+      ).rejects.toMatchObject({ code: 'EH_ENGINE_CONFLICT' });
+      const first = await store.promises.settle(
+        'acme',
+        'prm_1',
+        { status: 'resolved', value: { paid: true }, error: null },
+        T0 + 1,
+      );
+      const second = await store.promises.settle(
+        'acme',
+        'prm_1',
+        { status: 'rejected', value: null, error: 'x' },
+        T0 + 2,
+      );
       expect(first).toMatchObject({ settled: true, record: { status: 'resolved', value: { paid: true } } });
       expect(second).toMatchObject({ settled: false, record: { status: 'resolved', settledAt: T0 + 1 } });
       expect((await store.promises.getByKey('acme', 'stripe:pi_1'))?.id).toBe('prm_1');

@@ -4,7 +4,17 @@ import type { EventQueries } from '../../events/event-queries.js';
 import type { ReplayService } from '../../events/replay-service.js';
 import type { ActionFilter } from '../../store/port.js';
 import type { ActionRecord, AttemptRecord } from '../../store/records.js';
-import { AUTH_PROBLEMS, decodeCursor, encodeCursor, iso, isoOrNull, JsonAny, PageOf, StringEnum, Timestamp } from '../schemas.js';
+import {
+  AUTH_PROBLEMS,
+  decodeCursor,
+  encodeCursor,
+  iso,
+  isoOrNull,
+  JsonAny,
+  PageOf,
+  StringEnum,
+  Timestamp,
+} from '../schemas.js';
 
 const ACTION_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'dead'] as const;
 
@@ -19,15 +29,20 @@ export const ActionOut = Type.Object({
   status: StringEnum(ACTION_STATUSES),
   attempts: Type.Integer(),
   maxAttempts: Type.Integer(),
-  nextAttemptAt: Type.Union([Timestamp, Type.Null()], { description: 'When the next attempt is due (pending or failed actions).' }),
+  nextAttemptAt: Type.Union([Timestamp, Type.Null()], {
+    description: 'When the next attempt is due (pending or failed actions).',
+  }),
   lastError: Type.Union([Type.String(), Type.Null()]),
   result: JsonAny,
   createdAt: Timestamp,
   updatedAt: Timestamp,
   completedAt: Type.Union([Timestamp, Type.Null()]),
-  endpoint: Type.Union([Type.String(), Type.Null()], { description: 'The endpoint slug of a webhook action.' }),
+  endpoint: Type.Union([Type.String(), Type.Null()], {
+    description: 'The endpoint slug of a webhook action.',
+  }),
   waiting: Type.Union([Type.String(), Type.Null()], {
-    description: 'Why the action waits without using an attempt: endpoint_paused, endpoint_disabled, circuit_open, rate_limited, concurrency, ordering.',
+    description:
+      'Why the action waits without using an attempt: endpoint_paused, endpoint_disabled, circuit_open, rate_limited, concurrency, ordering.',
   }),
 });
 const AttemptOut = Type.Object({
@@ -49,7 +64,11 @@ const ActionFilterFields = {
   rule: Type.Optional(Type.String({ description: 'Rule id.' })),
   targetType: Type.Optional(Type.String()),
   status: Type.Optional(StringEnum(ACTION_STATUSES)),
-  endpoint: Type.Optional(Type.String({ description: 'Endpoint slug (webhook actions); with status=dead, that endpoint’s dead-letter queue.' })),
+  endpoint: Type.Optional(
+    Type.String({
+      description: 'Endpoint slug (webhook actions); with status=dead, that endpoint’s dead-letter queue.',
+    }),
+  ),
 };
 const ActionListQuery = Type.Object({
   ...ActionFilterFields,
@@ -58,13 +77,22 @@ const ActionListQuery = Type.Object({
 });
 const BulkRetryIn = Type.Object(
   {
-    filter: Type.Optional(Type.Object(ActionFilterFields, { additionalProperties: false, description: 'Which actions; status defaults to dead (the dead-letter queue).' })),
+    filter: Type.Optional(
+      Type.Object(ActionFilterFields, {
+        additionalProperties: false,
+        description: 'Which actions; status defaults to dead (the dead-letter queue).',
+      }),
+    ),
     dryRun: Type.Optional(Type.Boolean({ description: 'Only count what would be retried.' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })),
   },
   { additionalProperties: false },
 );
-export const BulkOut = Type.Object({ count: Type.Integer(), dryRun: Type.Boolean(), truncated: Type.Boolean() });
+export const BulkOut = Type.Object({
+  count: Type.Integer(),
+  dryRun: Type.Boolean(),
+  truncated: Type.Boolean(),
+});
 
 export function actionOut(a: ActionRecord): Static<typeof ActionOut> {
   return {
@@ -102,32 +130,80 @@ const attemptOut = (a: AttemptRecord): Static<typeof AttemptOut> => ({
   error: a.error,
 });
 
-function toFilter(q: { event?: string; rule?: string; targetType?: string; status?: ActionFilter['status']; endpoint?: string }): ActionFilter {
-  return { eventId: q.event as ActionFilter['eventId'], ruleId: q.rule as ActionFilter['ruleId'], targetType: q.targetType, status: q.status, endpoint: q.endpoint };
+function toFilter(q: {
+  event?: string;
+  rule?: string;
+  targetType?: string;
+  status?: ActionFilter['status'];
+  endpoint?: string;
+}): ActionFilter {
+  return {
+    eventId: q.event as ActionFilter['eventId'],
+    ruleId: q.rule as ActionFilter['ruleId'],
+    targetType: q.targetType,
+    status: q.status,
+    endpoint: q.endpoint,
+  };
 }
 
 const Params = Type.Object({ org: Type.String() });
 const IdParams = Type.Object({ org: Type.String(), id: Type.String() });
 const tags = ['actions'];
 
-export const actionRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries; replay: ReplayService }> = async (app, { queries, replay }) => {
+export const actionRoutes: FastifyPluginAsyncTypebox<{
+  queries: EventQueries;
+  replay: ReplayService;
+}> = async (app, { queries, replay }) => {
   const base = '/api/orgs/:org/eventhook/actions';
   app.get(
     base,
-    { config: { permission: 'read' }, schema: { tags, summary: 'List actions, newest first (status=dead is the dead-letter queue)', params: Params, querystring: ActionListQuery, response: { 200: PageOf(ActionOut), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'List actions, newest first (status=dead is the dead-letter queue)',
+        params: Params,
+        querystring: ActionListQuery,
+        response: { 200: PageOf(ActionOut), ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => {
-      const page = await queries.actions(req.params.org, toFilter(req.query), { limit: req.query.limit ?? 50, before: decodeCursor(req.query.cursor) });
+      const page = await queries.actions(req.params.org, toFilter(req.query), {
+        limit: req.query.limit ?? 50,
+        before: decodeCursor(req.query.cursor),
+      });
       return { items: page.items.map(actionOut), nextCursor: encodeCursor(page.next) };
     },
   );
   app.post(
     `${base}/retry`,
-    { config: { permission: 'replay' }, schema: { tags, summary: 'Retry failed or dead actions in bulk (e.g. the whole dead-letter queue)', params: Params, body: BulkRetryIn, response: { 200: BulkOut, ...AUTH_PROBLEMS } } },
-    async (req) => replay.retryActions(req.params.org, toFilter(req.body.filter ?? {}), { dryRun: req.body.dryRun, limit: req.body.limit }),
+    {
+      config: { permission: 'replay' },
+      schema: {
+        tags,
+        summary: 'Retry failed or dead actions in bulk (e.g. the whole dead-letter queue)',
+        params: Params,
+        body: BulkRetryIn,
+        response: { 200: BulkOut, ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) =>
+      replay.retryActions(req.params.org, toFilter(req.body.filter ?? {}), {
+        dryRun: req.body.dryRun,
+        limit: req.body.limit,
+      }),
   );
   app.get(
     `${base}/:id`,
-    { config: { permission: 'read' }, schema: { tags, summary: 'Get an action with its attempts', params: IdParams, response: { 200: ActionDetailOut, ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'Get an action with its attempts',
+        params: IdParams,
+        response: { 200: ActionDetailOut, ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => {
       const { action, attempts } = await queries.action(req.params.org, req.params.id);
       return { ...actionOut(action), attempts: attempts.map(attemptOut) };
@@ -135,7 +211,15 @@ export const actionRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries; re
   );
   app.post(
     `${base}/:id/retry`,
-    { config: { permission: 'replay' }, schema: { tags, summary: 'Give a failed or dead action one more attempt, now', params: IdParams, response: { 202: ActionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'replay' },
+      schema: {
+        tags,
+        summary: 'Give a failed or dead action one more attempt, now',
+        params: IdParams,
+        response: { 202: ActionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
     async (req, reply) => {
       await replay.retryAction(req.params.org, req.params.id);
       return reply.code(202).send(actionOut((await queries.action(req.params.org, req.params.id)).action));

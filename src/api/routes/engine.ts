@@ -3,7 +3,17 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { ExecutionKind, WorkerApi } from '../../engine/port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../store/records.js';
-import { AUTH_PROBLEMS, decodeCursor, encodeCursor, iso, isoOrNull, JsonAny, PageOf, StringEnum, Timestamp } from '../schemas.js';
+import {
+  AUTH_PROBLEMS,
+  decodeCursor,
+  encodeCursor,
+  iso,
+  isoOrNull,
+  JsonAny,
+  PageOf,
+  StringEnum,
+  Timestamp,
+} from '../schemas.js';
 
 const Status = StringEnum(['pending', 'running', 'completed', 'failed', 'cancelled'] as const);
 const ExecutionOut = Type.Object({
@@ -49,24 +59,52 @@ const LeaseMs = Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_00
 const ClaimIn = Type.Object(
   {
     workerId: WorkerId,
-    kinds: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'Kinds this worker handles; all when omitted.' })),
+    kinds: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Kinds this worker handles; all when omitted.',
+      }),
+    ),
     queue: Type.Optional(Type.String({ default: 'default' })),
     leaseMs: Type.Optional(LeaseMs),
-    waitMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000, default: 0, description: 'Long-poll for work up to this long.' })),
+    waitMs: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 60_000,
+        default: 0,
+        description: 'Long-poll for work up to this long.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
-const HeartbeatIn = Type.Object({ workerId: WorkerId, leaseMs: Type.Optional(LeaseMs) }, { additionalProperties: false });
-const CompleteIn = Type.Object({ workerId: WorkerId, output: Type.Optional(JsonAny) }, { additionalProperties: false });
-const FailIn = Type.Object({ workerId: WorkerId, error: Type.String({ minLength: 1, maxLength: 10_000 }) }, { additionalProperties: false });
+const HeartbeatIn = Type.Object(
+  { workerId: WorkerId, leaseMs: Type.Optional(LeaseMs) },
+  { additionalProperties: false },
+);
+const CompleteIn = Type.Object(
+  { workerId: WorkerId, output: Type.Optional(JsonAny) },
+  { additionalProperties: false },
+);
+const FailIn = Type.Object(
+  { workerId: WorkerId, error: Type.String({ minLength: 1, maxLength: 10_000 }) },
+  { additionalProperties: false },
+);
 const PromiseIn = Type.Object(
   {
-    key: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Idempotency key, e.g. stripe:pi_123; targets may name the promise as key:<key>.' })),
+    key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'Idempotency key, e.g. stripe:pi_123; targets may name the promise as key:<key>.',
+      }),
+    ),
     workflowId: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
 );
-const AwaitQuery = Type.Object({ timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 })) });
+const AwaitQuery = Type.Object({
+  timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 })),
+});
 
 function executionOut(r: WorkflowRecord | TaskRecord): Static<typeof ExecutionOut> {
   return {
@@ -108,7 +146,16 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
     const tags = ['engine'];
     app.get(
       path,
-      { config: { permission: 'read' }, schema: { tags, summary: `List ${kind} executions`, params: Params, querystring: ListQuery, response: { 200: PageOf(ExecutionOut), ...AUTH_PROBLEMS } } },
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags,
+          summary: `List ${kind} executions`,
+          params: Params,
+          querystring: ListQuery,
+          response: { 200: PageOf(ExecutionOut), ...AUTH_PROBLEMS },
+        },
+      },
       async (req) => {
         const { limit = 50, cursor, ...filter } = req.query;
         const page = await (kind === 'workflow'
@@ -119,7 +166,15 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
     );
     app.get(
       `${path}/:id`,
-      { config: { permission: 'read' }, schema: { tags, summary: `Get a ${kind} execution`, params: IdParams, response: { 200: ExecutionOut, ...AUTH_PROBLEMS } } },
+      {
+        config: { permission: 'read' },
+        schema: {
+          tags,
+          summary: `Get a ${kind} execution`,
+          params: IdParams,
+          response: { 200: ExecutionOut, ...AUTH_PROBLEMS },
+        },
+      },
       async (req) => executionOut(await engine.get(kind, req.params.org, req.params.id)),
     );
     app.post(
@@ -154,42 +209,116 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
     );
     app.post(
       `${path}/:id/heartbeat`,
-      { config: { permission: 'work' }, schema: { tags, summary: 'Extend the lease', params: IdParams, body: HeartbeatIn, response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
-      async (req) => executionOut(await engine.heartbeat(kind, req.params.org, req.params.id, req.body.workerId, req.body.leaseMs ?? 60_000)),
+      {
+        config: { permission: 'work' },
+        schema: {
+          tags,
+          summary: 'Extend the lease',
+          params: IdParams,
+          body: HeartbeatIn,
+          response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        },
+      },
+      async (req) =>
+        executionOut(
+          await engine.heartbeat(
+            kind,
+            req.params.org,
+            req.params.id,
+            req.body.workerId,
+            req.body.leaseMs ?? 60_000,
+          ),
+        ),
     );
     app.post(
       `${path}/:id/complete`,
-      { config: { permission: 'work' }, schema: { tags, summary: `Complete a claimed ${kind}`, params: IdParams, body: CompleteIn, response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
-      async (req) => executionOut(await engine.complete(kind, req.params.org, req.params.id, req.body.workerId, (req.body.output ?? null) as never)),
+      {
+        config: { permission: 'work' },
+        schema: {
+          tags,
+          summary: `Complete a claimed ${kind}`,
+          params: IdParams,
+          body: CompleteIn,
+          response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        },
+      },
+      async (req) =>
+        executionOut(
+          await engine.complete(
+            kind,
+            req.params.org,
+            req.params.id,
+            req.body.workerId,
+            (req.body.output ?? null) as never,
+          ),
+        ),
     );
     app.post(
       `${path}/:id/fail`,
-      { config: { permission: 'work' }, schema: { tags, summary: `Fail a claimed ${kind} (tasks with retries left go back to the queue)`, params: IdParams, body: FailIn, response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
-      async (req) => executionOut(await engine.fail(kind, req.params.org, req.params.id, req.body.workerId, req.body.error)),
+      {
+        config: { permission: 'work' },
+        schema: {
+          tags,
+          summary: `Fail a claimed ${kind} (tasks with retries left go back to the queue)`,
+          params: IdParams,
+          body: FailIn,
+          response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        },
+      },
+      async (req) =>
+        executionOut(
+          await engine.fail(kind, req.params.org, req.params.id, req.body.workerId, req.body.error),
+        ),
     );
   }
 
   const tags = ['engine'];
   app.post(
     `${base}/promises`,
-    { config: { permission: 'work' }, schema: { tags, summary: 'Create a promise', params: Params, body: PromiseIn, response: { 201: PromiseOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
-    async (req, reply) => reply.code(201).send(promiseOut(await engine.createPromise(req.params.org, req.body))),
+    {
+      config: { permission: 'work' },
+      schema: {
+        tags,
+        summary: 'Create a promise',
+        params: Params,
+        body: PromiseIn,
+        response: { 201: PromiseOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req, reply) =>
+      reply.code(201).send(promiseOut(await engine.createPromise(req.params.org, req.body))),
   );
   app.get(
     `${base}/promises/:id`,
-    { config: { permission: 'work' }, schema: { tags, summary: 'Get a promise by id or key:<key>', params: IdParams, response: { 200: PromiseOut, ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'work' },
+      schema: {
+        tags,
+        summary: 'Get a promise by id or key:<key>',
+        params: IdParams,
+        response: { 200: PromiseOut, ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => promiseOut(await engine.getPromise(req.params.org, req.params.id)),
   );
   app.get(
     `${base}/promises/:id/await`,
     {
       config: { permission: 'work' },
-      schema: { tags, summary: 'Long-poll until the promise settles or timeoutMs passes', params: IdParams, querystring: AwaitQuery, response: { 200: PromiseOut, ...AUTH_PROBLEMS } },
+      schema: {
+        tags,
+        summary: 'Long-poll until the promise settles or timeoutMs passes',
+        params: IdParams,
+        querystring: AwaitQuery,
+        response: { 200: PromiseOut, ...AUTH_PROBLEMS },
+      },
     },
     async (req) => {
       const abort = new AbortController();
       req.raw.once('close', () => abort.abort());
-      return promiseOut(await engine.awaitPromise(req.params.org, req.params.id, req.query.timeoutMs ?? 30_000, abort.signal));
+      return promiseOut(
+        await engine.awaitPromise(req.params.org, req.params.id, req.query.timeoutMs ?? 30_000, abort.signal),
+      );
     },
   );
 };

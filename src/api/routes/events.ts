@@ -6,7 +6,17 @@ import type { EventFilter } from '../../store/port.js';
 import type { SourceId } from '../../core/ids.js';
 import type { EventRecord } from '../../store/records.js';
 import { actionOut, ActionOut, BulkOut } from './actions.js';
-import { AUTH_PROBLEMS, decodeCursor, encodeCursor, iso, isoOrNull, JsonAny, PageOf, StringEnum, Timestamp } from '../schemas.js';
+import {
+  AUTH_PROBLEMS,
+  decodeCursor,
+  encodeCursor,
+  iso,
+  isoOrNull,
+  JsonAny,
+  PageOf,
+  StringEnum,
+  Timestamp,
+} from '../schemas.js';
 
 const EVENT_STATUSES = ['pending', 'routed', 'unrouted', 'failed', 'rejected'] as const;
 
@@ -61,7 +71,10 @@ const EventListQuery = Type.Object({
   cursor: Type.Optional(Type.String()),
 });
 const FreshKeys = Type.Optional(
-  Type.Boolean({ description: 'Use new idempotency keys, so workflows and tasks start again instead of being recognised as repeats.' }),
+  Type.Boolean({
+    description:
+      'Use new idempotency keys, so workflows and tasks start again instead of being recognised as repeats.',
+  }),
 );
 const ReplayOneIn = Type.Object({ newIdempotencyKeys: FreshKeys }, { additionalProperties: false });
 const ReplayManyIn = Type.Object(
@@ -74,7 +87,14 @@ const ReplayManyIn = Type.Object(
   { additionalProperties: false },
 );
 
-function toFilter(q: { source?: string; type?: string; status?: EventFilter['status']; since?: string; until?: string; q?: string }): EventFilter {
+function toFilter(q: {
+  source?: string;
+  type?: string;
+  status?: EventFilter['status'];
+  since?: string;
+  until?: string;
+  q?: string;
+}): EventFilter {
   return {
     sourceId: q.source as SourceId | undefined,
     type: q.type,
@@ -84,20 +104,43 @@ function toFilter(q: { source?: string; type?: string; status?: EventFilter['sta
     text: q.q,
   };
 }
-export const eventRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries; replay: ReplayService }> = async (app, { queries, replay }) => {
+export const eventRoutes: FastifyPluginAsyncTypebox<{
+  queries: EventQueries;
+  replay: ReplayService;
+}> = async (app, { queries, replay }) => {
   const base = '/api/orgs/:org/eventhook';
   app.get(
     `${base}/events`,
-    { config: { permission: 'read' }, schema: { tags: ['events'], summary: 'List events, newest first', params: Params, querystring: EventListQuery, response: { 200: PageOf(EventOut), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['events'],
+        summary: 'List events, newest first',
+        params: Params,
+        querystring: EventListQuery,
+        response: { 200: PageOf(EventOut), ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => {
       const q = req.query;
-      const page = await queries.events(req.params.org, toFilter(q), { limit: q.limit ?? 50, before: decodeCursor(q.cursor) });
+      const page = await queries.events(req.params.org, toFilter(q), {
+        limit: q.limit ?? 50,
+        before: decodeCursor(q.cursor),
+      });
       return { items: page.items.map(eventOut), nextCursor: encodeCursor(page.next) };
     },
   );
   app.get(
     `${base}/events/:id`,
-    { config: { permission: 'read' }, schema: { tags: ['events'], summary: 'Get an event with its actions', params: IdParams, response: { 200: EventDetailOut, ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['events'],
+        summary: 'Get an event with its actions',
+        params: IdParams,
+        response: { 200: EventDetailOut, ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => {
       const { event, actions } = await queries.event(req.params.org, req.params.id);
       return { ...eventOut(event), actions: actions.map(actionOut) };
@@ -105,7 +148,15 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries; rep
   );
   app.get(
     `${base}/events/:id/raw`,
-    { config: { permission: 'read' }, schema: { tags: ['events'], summary: 'The original request body, byte for byte, with its content type', params: IdParams, response: { 200: Type.Unknown(), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['events'],
+        summary: 'The original request body, byte for byte, with its content type',
+        params: IdParams,
+        response: { 200: Type.Unknown(), ...AUTH_PROBLEMS },
+      },
+    },
     async (req, reply) => {
       const raw = await queries.raw(req.params.org, req.params.id);
       return reply
@@ -119,7 +170,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries; rep
     `${base}/events/replay`,
     {
       config: { permission: 'replay' },
-      schema: { tags: ['events'], summary: 'Replay the events a filter matches through the current rules (dryRun counts them)', params: Params, body: ReplayManyIn, response: { 200: BulkOut, ...AUTH_PROBLEMS } },
+      schema: {
+        tags: ['events'],
+        summary: 'Replay the events a filter matches through the current rules (dryRun counts them)',
+        params: Params,
+        body: ReplayManyIn,
+        response: { 200: BulkOut, ...AUTH_PROBLEMS },
+      },
     },
     async (req) =>
       replay.replayEvents(req.params.org, toFilter(req.body.filter ?? {}), {
@@ -132,7 +189,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{ queries: EventQueries; rep
     `${base}/events/:id/replay`,
     {
       config: { permission: 'replay' },
-      schema: { tags: ['events'], summary: 'Route the event again through the current rules, as new actions', params: IdParams, body: ReplayOneIn, response: { 202: EventOut, ...AUTH_PROBLEMS } },
+      schema: {
+        tags: ['events'],
+        summary: 'Route the event again through the current rules, as new actions',
+        params: IdParams,
+        body: ReplayOneIn,
+        response: { 202: EventOut, ...AUTH_PROBLEMS },
+      },
     },
     async (req, reply) => {
       await replay.replayEvent(req.params.org, req.params.id, { freshKeys: req.body?.newIdempotencyKeys });

@@ -5,8 +5,14 @@ import { ROLES } from '../../access/permissions.js';
 import type { ApiKeyRecord, OrgRecord } from '../../store/records.js';
 import { AUTH_PROBLEMS, iso, isoOrNull, OrgParams, Slug, StringEnum, Timestamp } from '../schemas.js';
 
-const OrgIn = Type.Object({ slug: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) }, { additionalProperties: false });
-const OrgOut = Type.Object({ slug: Type.String(), name: Type.String(), createdAt: Timestamp }, { $id: 'Org' });
+const OrgIn = Type.Object(
+  { slug: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
+  { additionalProperties: false },
+);
+const OrgOut = Type.Object(
+  { slug: Type.String(), name: Type.String(), createdAt: Timestamp },
+  { $id: 'Org' },
+);
 
 const Role = StringEnum(ROLES);
 const ApiKeyIn = Type.Object(
@@ -46,7 +52,12 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
     '/api/orgs',
     {
       config: { permission: 'operator' },
-      schema: { tags: ['orgs'], summary: 'Create an org (operator token)', body: OrgIn, response: { 201: OrgOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Create an org (operator token)',
+        body: OrgIn,
+        response: { 201: OrgOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
     },
     async (req, reply) => reply.code(201).send(orgOut(await access.createOrg(req.body.slug, req.body.name))),
   );
@@ -55,14 +66,26 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
     '/api/orgs',
     {
       config: { permission: 'operator' },
-      schema: { tags: ['orgs'], summary: 'List orgs (operator token)', response: { 200: Type.Object({ items: Type.Array(OrgOut) }), ...AUTH_PROBLEMS } },
+      schema: {
+        tags: ['orgs'],
+        summary: 'List orgs (operator token)',
+        response: { 200: Type.Object({ items: Type.Array(OrgOut) }), ...AUTH_PROBLEMS },
+      },
     },
     async () => ({ items: (await access.listOrgs()).map(orgOut) }),
   );
 
   app.get(
     '/api/orgs/:org',
-    { config: { permission: 'read' }, schema: { tags: ['orgs'], summary: 'Get an org', params: OrgParams, response: { 200: OrgOut, ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Get an org',
+        params: OrgParams,
+        response: { 200: OrgOut, ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => orgOut(await access.getOrg(req.params.org)),
   );
 
@@ -79,7 +102,11 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       },
     },
     async (req, reply) => {
-      const { record, secret } = await access.createApiKey(req.params.org, req.body.name, req.body.role ?? 'admin');
+      const { record, secret } = await access.createApiKey(
+        req.params.org,
+        req.body.name,
+        req.body.role ?? 'admin',
+      );
       return reply.code(201).send({ ...keyOut(record), key: secret });
     },
   );
@@ -88,7 +115,12 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
     '/api/orgs/:org/api-keys',
     {
       config: { permission: 'write' },
-      schema: { tags: ['api-keys'], summary: 'List API keys', params: OrgParams, response: { 200: Type.Object({ items: Type.Array(ApiKeyOut) }), ...AUTH_PROBLEMS } },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'List API keys',
+        params: OrgParams,
+        response: { 200: Type.Object({ items: Type.Array(ApiKeyOut) }), ...AUTH_PROBLEMS },
+      },
     },
     async (req) => ({ items: (await access.listApiKeys(req.params.org)).map(keyOut) }),
   );

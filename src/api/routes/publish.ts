@@ -12,7 +12,10 @@ const PublishOut = Type.Union([Outcome, Type.Object({ items: Type.Array(Outcome)
 
 const CE_JSON = ['application/cloudevents+json', 'application/cloudevents-batch+json'];
 
-export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishService }> = async (app, { publisher }) => {
+export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishService }> = async (
+  app,
+  { publisher },
+) => {
   app.addContentTypeParser(CE_JSON, { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));
@@ -51,17 +54,22 @@ function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean
   if (ce !== undefined) return { events: [binaryMode(req)], batch: false };
   const body = req.body;
   if (Buffer.isBuffer(body)) {
-    throw new EventhookError('EH_UNSUPPORTED_MEDIA_TYPE', { contentType: `${req.headers['content-type']} (without ce-* headers)` });
+    throw new EventhookError('EH_UNSUPPORTED_MEDIA_TYPE', {
+      contentType: `${req.headers['content-type']} (without ce-* headers)`,
+    });
   }
   if (Array.isArray(body)) return { events: body.map(asEvent), batch: true };
   if (body !== null && typeof body === 'object') return { events: [asEvent(body)], batch: false };
-  throw new EventhookError('EH_EVENT_INVALID', { message: '/: must be an event object or an array of events' });
+  throw new EventhookError('EH_EVENT_INVALID', {
+    message: '/: must be an event object or an array of events',
+  });
 }
 
 function asEvent(value: unknown): PublishedEvent {
   const e = (value ?? {}) as Record<string, unknown> & PublishedEvent;
   // CloudEvents carries binary data as data_base64; keep it as the base64 string rather than guess a decoding.
-  const data = (e.data ?? (typeof e.data_base64 === 'string' ? e.data_base64 : undefined)) as JsonValue | undefined;
+  const data = (e.data ?? (typeof e.data_base64 === 'string' ? e.data_base64 : undefined)) as
+    JsonValue | undefined;
   return { ...e, data };
 }
 

@@ -17,11 +17,18 @@ const RuleFields = {
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   enabled: Type.Optional(Type.Boolean()),
   pattern: Pattern,
-  filter: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100_000 }), Type.Null()], { description: 'JavaScript: function filter(event) { return … }' })),
+  filter: Type.Optional(
+    Type.Union([Type.String({ minLength: 1, maxLength: 100_000 }), Type.Null()], {
+      description: 'JavaScript: function filter(event) { return … }',
+    }),
+  ),
   targets: Type.Array(TargetIn, { minItems: 1, maxItems: 10 }),
 };
 export const RuleIn = Type.Object(RuleFields, { additionalProperties: false });
-export const RulePatch = Type.Partial(Type.Object(RuleFields), { additionalProperties: false, minProperties: 1 });
+export const RulePatch = Type.Partial(Type.Object(RuleFields), {
+  additionalProperties: false,
+  minProperties: 1,
+});
 export const RuleOut = Type.Object({
   id: Type.String(),
   name: Type.String(),
@@ -40,17 +47,37 @@ const RuleTestIn = Type.Object(
     pattern: Type.Optional(Pattern),
     filter: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
     targets: Type.Optional(Type.Array(TargetIn, { minItems: 1, maxItems: 10 })),
-    event: Type.Optional(Type.Unknown({ description: 'Any JSON value, matched exactly as given (e.g. an EventBridge event with detail-type and detail).' })),
-    since: Type.Optional(Type.String({ format: 'date-time', description: 'Backtest: stored events received at or after.' })),
-    until: Type.Optional(Type.String({ format: 'date-time', description: 'Backtest: received before (default now).' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 10_000, description: 'Backtest: events to examine at most.' })),
+    event: Type.Optional(
+      Type.Unknown({
+        description:
+          'Any JSON value, matched exactly as given (e.g. an EventBridge event with detail-type and detail).',
+      }),
+    ),
+    since: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Backtest: stored events received at or after.' }),
+    ),
+    until: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Backtest: received before (default now).' }),
+    ),
+    limit: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100_000,
+        default: 10_000,
+        description: 'Backtest: events to examine at most.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 const RuleTestOut = Type.Object({
   match: Type.Optional(Type.Boolean()),
   filter: Type.Optional(Type.Unknown()),
-  targets: Type.Optional(Type.Array(Type.Unknown(), { description: 'What each target would receive: {index, type, input} or {index, type, error}.' })),
+  targets: Type.Optional(
+    Type.Array(Type.Unknown(), {
+      description: 'What each target would receive: {index, type, input} or {index, type, error}.',
+    }),
+  ),
   scanned: Type.Optional(Type.Integer()),
   matched: Type.Optional(Type.Integer()),
   truncated: Type.Optional(Type.Boolean()),
@@ -58,7 +85,10 @@ const RuleTestOut = Type.Object({
 });
 
 const Params = Type.Object({ org: Type.String() });
-const RuleParams = Type.Object({ org: Type.String(), rule: Type.String({ description: 'Rule id (rule_…) or name.' }) });
+const RuleParams = Type.Object({
+  org: Type.String(),
+  rule: Type.String({ description: 'Rule id (rule_…) or name.' }),
+});
 const tags = ['rules'];
 
 export function ruleOut(r: RuleRecord): Static<typeof RuleOut> {
@@ -76,7 +106,10 @@ export function ruleOut(r: RuleRecord): Static<typeof RuleOut> {
   };
 }
 
-export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester: RuleTester }> = async (app, { rules, tester }) => {
+export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester: RuleTester }> = async (
+  app,
+  { rules, tester },
+) => {
   const base = '/api/orgs/:org/eventhook/rules';
   app.post(
     `${base}/test`,
@@ -84,7 +117,8 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
       config: { permission: 'read' },
       schema: {
         tags,
-        summary: 'Test a pattern (and filter, and target inputs) against a sample event, or backtest it over stored events',
+        summary:
+          'Test a pattern (and filter, and target inputs) against a sample event, or backtest it over stored events',
         params: Params,
         body: RuleTestIn,
         response: { 200: RuleTestOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
@@ -92,9 +126,17 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
     },
     async (req) => {
       const b = req.body;
-      if (b.event !== undefined) return tester.testSample({ pattern: b.pattern, filter: b.filter, targets: b.targets, event: b.event });
+      if (b.event !== undefined)
+        return tester.testSample({
+          pattern: b.pattern,
+          filter: b.filter,
+          targets: b.targets,
+          event: b.event,
+        });
       if (b.since === undefined || b.pattern === undefined) {
-        throw new EventhookError('EH_REQUEST_INVALID', { message: 'give an event to test against, or a pattern and since (and until) to backtest' });
+        throw new EventhookError('EH_REQUEST_INVALID', {
+          message: 'give an event to test against, or a pattern and since (and until) to backtest',
+        });
       }
       return tester.backtest(req.params.org, {
         pattern: b.pattern,
@@ -106,30 +148,89 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
   );
   app.post(
     base,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Create a rule', params: Params, body: RuleIn, response: { 201: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
-    async (req, reply) => reply.code(201).send(ruleOut(await rules.create(req.params.org, req.body as typeof req.body & { pattern: JsonValue; targets: JsonValue[] }))),
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Create a rule',
+        params: Params,
+        body: RuleIn,
+        response: { 201: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req, reply) =>
+      reply
+        .code(201)
+        .send(
+          ruleOut(
+            await rules.create(
+              req.params.org,
+              req.body as typeof req.body & { pattern: JsonValue; targets: JsonValue[] },
+            ),
+          ),
+        ),
   );
   app.get(
     base,
     {
       config: { permission: 'read' },
-      schema: { tags, summary: 'List rules', params: Params, querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }), response: { 200: Type.Object({ items: Type.Array(RuleOut) }), ...AUTH_PROBLEMS } },
+      schema: {
+        tags,
+        summary: 'List rules',
+        params: Params,
+        querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }),
+        response: { 200: Type.Object({ items: Type.Array(RuleOut) }), ...AUTH_PROBLEMS },
+      },
     },
-    async (req) => ({ items: (await rules.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map(ruleOut) }),
+    async (req) => ({
+      items: (await rules.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map(ruleOut),
+    }),
   );
   app.get(
     `${base}/:rule`,
-    { config: { permission: 'read' }, schema: { tags, summary: 'Get a rule', params: RuleParams, response: { 200: RuleOut, ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'Get a rule',
+        params: RuleParams,
+        response: { 200: RuleOut, ...AUTH_PROBLEMS },
+      },
+    },
     async (req) => ruleOut(await rules.get(req.params.org, req.params.rule, { includeDeleted: true })),
   );
   app.patch(
     `${base}/:rule`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Update a rule (partial)', params: RuleParams, body: RulePatch, response: { 200: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS } } },
-    async (req) => ruleOut(await rules.update(req.params.org, req.params.rule, req.body as Partial<{ pattern: JsonValue; targets: JsonValue[] }>)),
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Update a rule (partial)',
+        params: RuleParams,
+        body: RulePatch,
+        response: { 200: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) =>
+      ruleOut(
+        await rules.update(
+          req.params.org,
+          req.params.rule,
+          req.body as Partial<{ pattern: JsonValue; targets: JsonValue[] }>,
+        ),
+      ),
   );
   app.delete(
     `${base}/:rule`,
-    { config: { permission: 'write' }, schema: { tags, summary: 'Delete a rule (its history stays readable)', params: RuleParams, response: { 204: Type.Null(), ...AUTH_PROBLEMS } } },
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Delete a rule (its history stays readable)',
+        params: RuleParams,
+        response: { 204: Type.Null(), ...AUTH_PROBLEMS },
+      },
+    },
     async (req, reply) => {
       await rules.delete(req.params.org, req.params.rule);
       return reply.code(204).send(null);

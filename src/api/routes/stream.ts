@@ -16,11 +16,18 @@ const HEARTBEAT_MS = 15_000;
 const CATCH_UP = 200;
 
 const StreamQuery = Type.Object({
-  pattern: Type.Optional(Type.String({ description: 'An EventBridge pattern (JSON) the envelope must match.' })),
-  actions: Type.Optional(Type.Boolean({ description: 'Also stream action updates (event: action).', default: false })),
+  pattern: Type.Optional(
+    Type.String({ description: 'An EventBridge pattern (JSON) the envelope must match.' }),
+  ),
+  actions: Type.Optional(
+    Type.Boolean({ description: 'Also stream action updates (event: action).', default: false }),
+  ),
 });
 
-export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQueries }> = async (app, { bus, queries }) => {
+export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQueries }> = async (
+  app,
+  { bus, queries },
+) => {
   // Open streams never finish by themselves: end them when the server closes, or close() would wait forever.
   const open = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
@@ -35,7 +42,11 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
         summary: 'Live events as Server-Sent Events (event: event, data: the envelope plus status)',
         params: Type.Object({ org: Type.String() }),
         querystring: StreamQuery,
-        response: { 200: Type.String({ description: 'text/event-stream' }), 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: {
+          200: Type.String({ description: 'text/event-stream' }),
+          400: Type.Ref('Problem'),
+          ...AUTH_PROBLEMS,
+        },
       },
     },
     async (req, reply) => {
@@ -45,7 +56,10 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
         try {
           pattern = JSON.parse(req.query.pattern);
         } catch (err) {
-          throw new EventhookError('EH_PATTERN_INVALID', { path: 'pattern', reason: `not JSON: ${(err as Error).message}` });
+          throw new EventhookError('EH_PATTERN_INVALID', {
+            path: 'pattern',
+            reason: `not JSON: ${(err as Error).message}`,
+          });
         }
       }
       // Compiled once per connection (this also validates it), then matched against every event.
@@ -88,7 +102,16 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
         subs.push(
           bus.subscribe<{ id: string }>(`actions.${org}.*`, (m) => {
             queries.action(org, m.data.id).then(
-              ({ action }) => send('action', undefined, { id: action.id, eventId: action.eventId, status: action.status, attempts: action.attempts, lastError: action.lastError, targetType: action.targetType, ruleName: action.ruleName }),
+              ({ action }) =>
+                send('action', undefined, {
+                  id: action.id,
+                  eventId: action.eventId,
+                  status: action.status,
+                  attempts: action.attempts,
+                  lastError: action.lastError,
+                  targetType: action.targetType,
+                  ruleName: action.ruleName,
+                }),
               () => {},
             );
           }),

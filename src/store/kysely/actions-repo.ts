@@ -2,7 +2,17 @@
 import type { Kysely } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
 import type { ActionId, EventId } from '../../core/ids.js';
-import type { ActionFilter, ActionsRepo, AttemptSample, AttemptsRepo, ClaimCandidate, ClaimOptions, OrderingBlocker, Page, StoreKind } from '../port.js';
+import type {
+  ActionFilter,
+  ActionsRepo,
+  AttemptSample,
+  AttemptsRepo,
+  ClaimCandidate,
+  ClaimOptions,
+  OrderingBlocker,
+  Page,
+  StoreKind,
+} from '../port.js';
 import type { ActionRecord, ActionStatus, AttemptRecord, NewAction } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow, attemptFromRow, toJson } from './codec.js';
@@ -64,7 +74,9 @@ export class KyselyActionsRepo implements ActionsRepo {
     // Select and update must be one transaction: on PostgreSQL the selects lock their rows so a concurrent claimer
     // skips them; on SQLite the transaction keeps a second claimer from picking the same rows in between.
     if (!this.db.isTransaction) {
-      return this.db.transaction().execute((trx) => new KyselyActionsRepo(trx, this.kind).claimDue(now, limit, leaseMs));
+      return this.db
+        .transaction()
+        .execute((trx) => new KyselyActionsRepo(trx, this.kind).claimDue(now, limit, leaseMs));
     }
     const { expired, waiting } = dueSelects(this.db, now, limit, { lock: this.kind });
     const ids = [...(await expired.select('id').execute()), ...(await waiting.select('id').execute())]
@@ -154,7 +166,11 @@ export class KyselyActionsRepo implements ActionsRepo {
     return rows.map(actionFromRow);
   }
 
-  async list(org: string, f: ActionFilter, page: { limit: number; before?: string }): Promise<Page<ActionRecord>> {
+  async list(
+    org: string,
+    f: ActionFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<ActionRecord>> {
     const rows = await this.db
       .selectFrom('actions')
       .selectAll()
@@ -184,7 +200,9 @@ export class KyselyActionsRepo implements ActionsRepo {
       .select((eb) => eb.fn.min('lease_until').as('t'))
       .where('status', '=', 'in_flight')
       .executeTakeFirst();
-    const times = [waiting?.t, leased?.t].filter((t): t is number => t !== null && t !== undefined).map(Number);
+    const times = [waiting?.t, leased?.t]
+      .filter((t): t is number => t !== null && t !== undefined)
+      .map(Number);
     return times.length ? Math.min(...times) : null;
   }
 
@@ -196,7 +214,12 @@ export class KyselyActionsRepo implements ActionsRepo {
     return wakeWaiting(this.db, this.kind, org, endpoint, at, opts);
   }
 
-  orderingBlocker(org: string, endpoint: string, id: ActionId, orderingKey: string): Promise<OrderingBlocker | undefined> {
+  orderingBlocker(
+    org: string,
+    endpoint: string,
+    id: ActionId,
+    orderingKey: string,
+  ): Promise<OrderingBlocker | undefined> {
     return orderingBlocker(this.db, org, endpoint, id, orderingKey);
   }
 

@@ -12,7 +12,11 @@ export class KyselySettingsRepo implements SettingsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async get(key: string): Promise<string | undefined> {
-    const row = await this.db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst();
     return row?.value;
   }
 
@@ -58,7 +62,10 @@ export class KyselyOrgsRepo implements OrgsRepo {
   }
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('orgs').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('orgs')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -106,7 +113,12 @@ export class KyselyApiKeysRepo implements ApiKeysRepo {
   }
 
   async list(org: string): Promise<ApiKeyRecord[]> {
-    const rows = await this.db.selectFrom('api_keys').selectAll().where('org', '=', org).orderBy('id').execute();
+    const rows = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('org', '=', org)
+      .orderBy('id')
+      .execute();
     return rows.map(apiKeyFromRow);
   }
 

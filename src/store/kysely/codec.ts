@@ -26,11 +26,17 @@ import type { Database } from '../schema.js';
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
 export const toJson = (value: unknown): string => JSON.stringify(value ?? null);
-export const fromJson = <T = JsonValue>(text: string | null): T => (text === null ? null : JSON.parse(text)) as T;
+export const fromJson = <T = JsonValue>(text: string | null): T =>
+  (text === null ? null : JSON.parse(text)) as T;
 export const flag = (b: boolean): number => (b ? 1 : 0);
 
 export function orgFromRow(r: Row<'orgs'>): OrgRecord {
-  return { slug: r.slug, name: r.name, createdAt: Number(r.created_at), rulesVersion: Number(r.rules_version) };
+  return {
+    slug: r.slug,
+    name: r.name,
+    createdAt: Number(r.created_at),
+    rulesVersion: Number(r.rules_version),
+  };
 }
 
 export function apiKeyFromRow(r: Row<'api_keys'>): ApiKeyRecord {

@@ -82,7 +82,11 @@ export class KyselyRulesRepo implements RulesRepo {
     await this.bump(rule.org);
   }
 
-  async get(org: string, id: RuleId, opts: { includeDeleted?: boolean } = {}): Promise<RuleRecord | undefined> {
+  async get(
+    org: string,
+    id: RuleId,
+    opts: { includeDeleted?: boolean } = {},
+  ): Promise<RuleRecord | undefined> {
     const row = await this.db
       .selectFrom('rules')
       .selectAll()

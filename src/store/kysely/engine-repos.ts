@@ -23,7 +23,9 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     private readonly kind: StoreKind,
   ) {
     this.db = db.withTables<{ exec: TasksTable }>() as unknown as Kysely<{ exec: TasksTable }>;
-    this.fromRow = (table === 'tasks' ? taskFromRow : workflowFromRow) as unknown as (row: Selectable<TasksTable>) => R;
+    this.fromRow = (table === 'tasks' ? taskFromRow : workflowFromRow) as unknown as (
+      row: Selectable<TasksTable>,
+    ) => R;
   }
 
   private get t(): 'exec' {
@@ -68,7 +70,12 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
   }
 
   async get(org: string, id: string): Promise<R | undefined> {
-    const row = await this.db.selectFrom(this.t).selectAll().where('org', '=', org).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom(this.t)
+      .selectAll()
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && this.fromRow(row);
   }
 
@@ -163,16 +170,27 @@ export class KyselyPromisesRepo implements PromisesRepo {
       .onConflict((oc) => oc.columns(['org', 'key']).doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (!inserted) throw new EventhookError('EH_ENGINE_CONFLICT', { message: `A promise with key ${p.key} exists` });
+    if (!inserted)
+      throw new EventhookError('EH_ENGINE_CONFLICT', { message: `A promise with key ${p.key} exists` });
   }
 
   async get(org: string, id: string): Promise<PromiseRecord | undefined> {
-    const row = await this.db.selectFrom('promises').selectAll().where('org', '=', org).where('id', '=', id).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('promises')
+      .selectAll()
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
     return row && promiseFromRow(row);
   }
 
   async getByKey(org: string, key: string): Promise<PromiseRecord | undefined> {
-    const row = await this.db.selectFrom('promises').selectAll().where('org', '=', org).where('key', '=', key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('promises')
+      .selectAll()
+      .where('org', '=', org)
+      .where('key', '=', key)
+      .executeTakeFirst();
     return row && promiseFromRow(row);
   }
 

@@ -31,7 +31,10 @@ export class KyselyEventsRepo implements EventsRepo {
       outcomes.push({ eventId: event.id, duplicate: false });
     }
     for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
-      await this.db.insertInto('events').values(fresh.slice(i, i + INSERT_CHUNK).map(eventToRow)).execute();
+      await this.db
+        .insertInto('events')
+        .values(fresh.slice(i, i + INSERT_CHUNK).map(eventToRow))
+        .execute();
     }
     return outcomes;
   }
@@ -81,7 +84,10 @@ export class KyselyEventsRepo implements EventsRepo {
     return row && eventFromRow(row);
   }
 
-  async getRaw(org: string, id: EventId): Promise<{ contentType: string | null; body: Buffer | null } | undefined> {
+  async getRaw(
+    org: string,
+    id: EventId,
+  ): Promise<{ contentType: string | null; body: Buffer | null } | undefined> {
     const row = await this.db
       .selectFrom('events')
       .select(['content_type', 'raw_body'])
@@ -129,7 +135,13 @@ export class KyselyEventsRepo implements EventsRepo {
       for (let i = 0; i < g.ids.length; i += INSERT_CHUNK) {
         const rows = await this.db
           .updateTable('events')
-          .set((eb) => ({ status: g.status, routed_at: now, error: g.error, route_seq: eb('route_seq', '+', 1), fresh_keys: 0 }))
+          .set((eb) => ({
+            status: g.status,
+            routed_at: now,
+            error: g.error,
+            route_seq: eb('route_seq', '+', 1),
+            fresh_keys: 0,
+          }))
           .where('id', 'in', g.ids.slice(i, i + INSERT_CHUNK))
           .where('status', '=', 'pending')
           .returning('id')
@@ -143,7 +155,11 @@ export class KyselyEventsRepo implements EventsRepo {
   async getMany(ids: readonly EventId[]): Promise<EventRecord[]> {
     const out: EventRecord[] = [];
     for (let i = 0; i < ids.length; i += INSERT_CHUNK) {
-      const rows = await this.db.selectFrom('events').select(EVENT_COLUMNS).where('id', 'in', ids.slice(i, i + INSERT_CHUNK)).execute();
+      const rows = await this.db
+        .selectFrom('events')
+        .select(EVENT_COLUMNS)
+        .where('id', 'in', ids.slice(i, i + INSERT_CHUNK))
+        .execute();
       out.push(...rows.map(eventFromRow));
     }
     return out;
@@ -161,7 +177,11 @@ export class KyselyEventsRepo implements EventsRepo {
     return Number(result.numUpdatedRows);
   }
 
-  async list(org: string, filter: EventFilter, page: { limit: number; before?: string }): Promise<Page<EventRecord>> {
+  async list(
+    org: string,
+    filter: EventFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<EventRecord>> {
     const rows = await this.filtered(org, filter)
       .select(EVENT_COLUMNS)
       .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))

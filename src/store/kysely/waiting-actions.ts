@@ -49,7 +49,12 @@ export const WAITING = sql<boolean>`status in ('pending', 'failed')`;
  * The due actions, oldest first, in two index-ordered reads rather than one OR that must sort the whole backlog:
  * in flight under an expired lease (their worker died), then waiting and due by `now`.
  */
-export function dueSelects(db: Kysely<Database>, now: number, limit: number, opts: ClaimOptions & { lock?: StoreKind }) {
+export function dueSelects(
+  db: Kysely<Database>,
+  now: number,
+  limit: number,
+  opts: ClaimOptions & { lock?: StoreKind },
+) {
   // PostgreSQL claimers lock what they select and skip rows another claimer holds; SQLite has one writer anyway.
   const lock = <O>(q: ActionsQuery<O>) => (opts.lock === 'postgres' ? q.forUpdate().skipLocked() : q);
   const expired = db
@@ -77,7 +82,10 @@ export async function dueCandidates(
 ): Promise<ClaimCandidate[]> {
   const { expired, waiting } = dueSelects(db, now, limit, opts);
   const columns = ['id', 'org', 'endpoint'] as const;
-  const rows = [...(await expired.select(columns).execute()), ...(await waiting.select(columns).execute())].slice(0, limit);
+  const rows = [
+    ...(await expired.select(columns).execute()),
+    ...(await waiting.select(columns).execute()),
+  ].slice(0, limit);
   return rows.map((r) => ({ id: r.id as ActionId, org: r.org, endpoint: r.endpoint }));
 }
 

@@ -112,7 +112,11 @@ export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
     .addColumn('expires_at', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('idempotency_keys_pk', ['source_id', 'key'])
     .execute();
-  await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
+  await db.schema
+    .createIndex('idempotency_keys_expiry')
+    .on('idempotency_keys')
+    .column('expires_at')
+    .execute();
 
   await db.schema
     .createTable('actions')
@@ -183,7 +187,11 @@ export async function up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> {
         .addColumn('execution_count', 'integer', (c) => c.notNull().defaultTo(0));
     }
     await builder.addUniqueConstraint(`${table}_idempotency`, ['org', 'idempotency_key']).execute();
-    await db.schema.createIndex(`${table}_claim`).on(table).columns(['org', 'status', 'kind', 'queue', 'created_at']).execute();
+    await db.schema
+      .createIndex(`${table}_claim`)
+      .on(table)
+      .columns(['org', 'status', 'kind', 'queue', 'created_at'])
+      .execute();
   }
 
   await db.schema

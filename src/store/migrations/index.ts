@@ -17,7 +17,11 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
  * `schema` pins the bookkeeping tables to the connection's schema: Kysely otherwise looks for them in every schema
  * and may find another tenant's (e.g. several Eventhook schemas in one PostgreSQL database).
  */
-export async function migrateToLatest(db: Kysely<unknown>, types: ColumnTypes, schema?: string): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  types: ColumnTypes,
+  schema?: string,
+): Promise<string[]> {
   const provider: MigrationProvider = {
     async getMigrations() {
       const out: Record<string, Migration> = {};

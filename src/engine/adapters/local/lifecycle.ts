@@ -43,11 +43,22 @@ export function executionEvent(
   });
 }
 
-export function promiseEvent(type: 'created' | 'resolved' | 'rejected', p: PromiseRecord, now: number): NewEvent {
+export function promiseEvent(
+  type: 'created' | 'resolved' | 'rejected',
+  p: PromiseRecord,
+  now: number,
+): NewEvent {
   const data: Record<string, JsonValue> = { id: p.id, status: p.status };
   if (p.key !== null) data.key = p.key;
   if (p.workflowId !== null) data.workflowId = p.workflowId;
   if (type === 'resolved') data.value = p.value;
   if (type === 'rejected') data.error = p.error;
-  return newSystemEvent({ org: p.org, source: SYSTEM_SOURCES.promises, type: `promise.${type}`, data, subject: p.id, now });
+  return newSystemEvent({
+    org: p.org,
+    source: SYSTEM_SOURCES.promises,
+    type: `promise.${type}`,
+    data,
+    subject: p.id,
+    now,
+  });
 }

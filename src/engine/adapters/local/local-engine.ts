@@ -68,7 +68,9 @@ export class LocalEngine implements Engine, WorkerApi {
         now,
       );
       if (!outcome) throw notFound('Promise', req.promise);
-      const events = outcome.settled ? [promiseEvent(req.mode === 'resolve' ? 'resolved' : 'rejected', outcome.record, now)] : [];
+      const events = outcome.settled
+        ? [promiseEvent(req.mode === 'resolve' ? 'resolved' : 'rejected', outcome.record, now)]
+        : [];
       return { value: outcome, events };
     });
     if (result.settled) this.ring(`promise.${req.org}.${result.record.id}`);
@@ -98,7 +100,9 @@ export class LocalEngine implements Engine, WorkerApi {
       completedAt: null,
     };
     const record: Execution =
-      kind === 'task' ? { ...base, maxRetries: req.maxRetries ?? DEFAULT_TASK_RETRIES, executionCount: 0 } : base;
+      kind === 'task'
+        ? { ...base, maxRetries: req.maxRetries ?? DEFAULT_TASK_RETRIES, executionCount: 0 }
+        : base;
     const result = await this.commit(async (tx) => {
       const r = await this.repo(tx, kind).insertIdempotent(record);
       return { value: r, events: r.created ? [executionEvent(kind, 'created', r.record, now)] : [] };
@@ -109,9 +113,19 @@ export class LocalEngine implements Engine, WorkerApi {
 
   // ── WorkerApi (called by workers over HTTP) ─────────────────────────────────────────────────────────────
 
-  list(kind: 'workflow', org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<WorkflowRecord>>;
+  list(
+    kind: 'workflow',
+    org: string,
+    filter: ExecutionListFilter,
+    page: PageRequest,
+  ): Promise<Page<WorkflowRecord>>;
   list(kind: 'task', org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<TaskRecord>>;
-  list(kind: ExecutionKind, org: string, filter: ExecutionListFilter, page: PageRequest): Promise<Page<Execution>> {
+  list(
+    kind: ExecutionKind,
+    org: string,
+    filter: ExecutionListFilter,
+    page: PageRequest,
+  ): Promise<Page<Execution>> {
     return this.repo(this.store, kind).list(org, filter, page);
   }
 
@@ -121,14 +135,20 @@ export class LocalEngine implements Engine, WorkerApi {
     return r;
   }
 
-  async claim(kind: ExecutionKind, org: string, req: ClaimRequest, signal?: AbortSignal): Promise<Execution | undefined> {
+  async claim(
+    kind: ExecutionKind,
+    org: string,
+    req: ClaimRequest,
+    signal?: AbortSignal,
+  ): Promise<Execution | undefined> {
     const deadline = this.clock.now() + req.waitMs;
     for (;;) {
       const now = this.clock.now();
       const claimed = await this.commit(async (tx) => {
         const r = await this.repo(tx, kind).claim(org, { ...req, leaseUntil: now + req.leaseMs, now });
         // The first claim starts the execution; a re-claim after an expired lease is not a new start.
-        const first = r !== undefined && ('executionCount' in r ? r.executionCount === 1 : r.startedAt === now);
+        const first =
+          r !== undefined && ('executionCount' in r ? r.executionCount === 1 : r.startedAt === now);
         return { value: r, events: r && first ? [executionEvent(kind, 'started', r, now)] : [] };
       });
       const remaining = deadline - this.clock.now();
@@ -137,13 +157,27 @@ export class LocalEngine implements Engine, WorkerApi {
     }
   }
 
-  async heartbeat(kind: ExecutionKind, org: string, id: string, workerId: string, leaseMs: number): Promise<Execution> {
-    const r = await this.repo(this.store, kind).update(org, id, workerId, { leaseUntil: this.clock.now() + leaseMs });
+  async heartbeat(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    workerId: string,
+    leaseMs: number,
+  ): Promise<Execution> {
+    const r = await this.repo(this.store, kind).update(org, id, workerId, {
+      leaseUntil: this.clock.now() + leaseMs,
+    });
     if (!r) throw await this.leaseError(kind, org, id);
     return r;
   }
 
-  async complete(kind: ExecutionKind, org: string, id: string, workerId: string, output: JsonValue): Promise<Execution> {
+  async complete(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    workerId: string,
+    output: JsonValue,
+  ): Promise<Execution> {
     const now = this.clock.now();
     return this.commit(async (tx) => {
       const r = await this.repo(tx, kind).update(org, id, workerId, {
@@ -157,12 +191,19 @@ export class LocalEngine implements Engine, WorkerApi {
     });
   }
 
-  async fail(kind: ExecutionKind, org: string, id: string, workerId: string, error: string): Promise<Execution> {
+  async fail(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    workerId: string,
+    error: string,
+  ): Promise<Execution> {
     const now = this.clock.now();
     const result = await this.commit(async (tx) => {
       const current = await this.repo(tx, kind).get(org, id);
       // A task with retries left goes back to its queue; workflows and exhausted tasks fail for good.
-      const retry = current !== undefined && 'executionCount' in current && current.executionCount <= current.maxRetries;
+      const retry =
+        current !== undefined && 'executionCount' in current && current.executionCount <= current.maxRetries;
       const r = await this.repo(tx, kind).update(
         org,
         id,
@@ -201,7 +242,12 @@ export class LocalEngine implements Engine, WorkerApi {
     return this.findPromise(this.store, org, idOrKey);
   }
 
-  async awaitPromise(org: string, idOrKey: string, timeoutMs: number, signal?: AbortSignal): Promise<PromiseRecord> {
+  async awaitPromise(
+    org: string,
+    idOrKey: string,
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<PromiseRecord> {
     const deadline = this.clock.now() + timeoutMs;
     for (;;) {
       const p = await this.findPromise(this.store, org, idOrKey);
@@ -253,7 +299,12 @@ export class LocalEngine implements Engine, WorkerApi {
     return p;
   }
 
-  private async leaseError(kind: ExecutionKind, org: string, id: string, tx: StoreRepos = this.store): Promise<EventhookError> {
+  private async leaseError(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    tx: StoreRepos = this.store,
+  ): Promise<EventhookError> {
     const what = kind === 'workflow' ? 'Workflow' : 'Task';
     const exists = await this.repo(tx, kind).get(org, id);
     return exists ? new EventhookError('EH_ENGINE_LEASE_LOST', { what, id }) : notFound(what, id);

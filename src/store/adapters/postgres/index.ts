@@ -18,7 +18,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // Times are epoch milliseconds in BIGINT columns; they fit a JS number exactly, so read them as numbers.
   const types = {
     getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-      oid === INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      oid === INT8_OID && format !== 'binary'
+        ? (v: string) => Number(v)
+        : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   };
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, types });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });

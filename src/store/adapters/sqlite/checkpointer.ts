@@ -23,8 +23,16 @@ parentPort.on('message', (m) => { if (m === 'stop') { stopped = true; db.close()
 export class Checkpointer {
   private readonly worker: Worker;
 
-  constructor(path: string, driverPath: string, intervalMs = 250, onError: (message: string) => void = () => {}) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver: driverPath, intervalMs } });
+  constructor(
+    path: string,
+    driverPath: string,
+    intervalMs = 250,
+    onError: (message: string) => void = () => {},
+  ) {
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { path, driver: driverPath, intervalMs },
+    });
     this.worker.on('message', (m: { error?: string } | string) => {
       if (typeof m === 'object' && m.error) onError(m.error);
     });
