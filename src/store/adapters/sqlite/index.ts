@@ -2,7 +2,6 @@
 // done (WalFlush fsyncs the log off the event loop, after the connection is free again); Store.relaxed opts out
 // for claims and leases.
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Dialect } from 'kysely';
@@ -11,10 +10,7 @@ import type { Store } from '../../port.js';
 import type { Database as Schema } from '../../schema.js';
 import { KyselyStore } from '../../kysely/kysely-store.js';
 import { DurableSqliteDriver } from './durable-driver.js';
-import { Checkpointer } from './checkpointer.js';
 import { WalFlush } from './wal-flush.js';
-
-const require = createRequire(import.meta.url);
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
@@ -33,12 +29,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const flush = memory ? null : new WalFlush(`${options.path}-wal`);
-  let checkpointer: Checkpointer | null = null;
-  if (!memory) {
-    // Checkpoints run on their own thread; 10,000 pages (about 40 MB) of log is the fallback threshold here.
-    sqlite.pragma('wal_autocheckpoint = 10000');
-    checkpointer = new Checkpointer(options.path, require.resolve('better-sqlite3'));
-  }
   const driver = new DurableSqliteDriver(sqlite, flush);
   const dialect: Dialect = {
     createDriver: () => driver,
@@ -49,10 +39,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const db = new Kysely<Schema>({ dialect });
   if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>, { blob: 'blob' });
   return new KyselyStore(db, 'sqlite', {
-    onClose: async () => {
-      await checkpointer?.stop();
-      await flush?.close();
-    },
+    onClose: async () => flush?.close(),
     afterCommit: () => flush?.flush() ?? Promise.resolve(),
   });
 }
