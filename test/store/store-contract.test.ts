@@ -165,6 +165,62 @@ for (const factory of STORE_FACTORIES) {
       ]);
     });
 
+    it('claims the keys of a mixed batch together: new, live, expired, repeated and keyless items', async () => {
+      const sourceId = newId('source') as SourceId;
+      const live = { sourceId, key: 'live', windowMs: 10_000 };
+      const expiring = { sourceId, key: 'expiring', windowMs: 100 };
+      const owner = newEvent('acme');
+      const old = newEvent('acme');
+      await store.transaction((tx) =>
+        tx.events.ingest(
+          [
+            { event: owner, dedup: live },
+            { event: old, dedup: expiring },
+          ],
+          T0,
+        ),
+      );
+      const [n1, n2, l, x, r, k] = Array.from({ length: 6 }, () => newEvent('acme'));
+      const other = { sourceId: newId('source') as SourceId, key: 'live', windowMs: 50 };
+      const got = await store.transaction((tx) =>
+        tx.events.ingest(
+          [
+            { event: n1!, dedup: { sourceId, key: 'new-1', windowMs: 1000 } },
+            { event: l!, dedup: live },
+            { event: x!, dedup: expiring },
+            { event: n2!, dedup: other },
+            { event: r!, dedup: { sourceId, key: 'new-1', windowMs: 1000 } },
+            { event: k! },
+          ],
+          T0 + 500,
+        ),
+      );
+      expect(got).toEqual([
+        { eventId: n1!.id, duplicate: false },
+        { eventId: owner.id, duplicate: true },
+        { eventId: x!.id, duplicate: false },
+        { eventId: n2!.id, duplicate: false },
+        { eventId: n1!.id, duplicate: true },
+        { eventId: k!.id, duplicate: false },
+      ]);
+      // Each key keeps its own window: the taken-over key now expires 100 ms after the batch, the other source's 50.
+      const again = newEvent('acme');
+      expect(
+        await store.transaction((tx) =>
+          tx.events.ingest(
+            [
+              { event: again, dedup: expiring },
+              { event: newEvent('acme'), dedup: other },
+            ],
+            T0 + 560,
+          ),
+        ),
+      ).toEqual([
+        { eventId: x!.id, duplicate: true },
+        { eventId: expect.any(String), duplicate: false },
+      ]);
+    });
+
     it('routes an event once: the second finishRouting changes nothing', async () => {
       const e = newEvent('acme');
       await store.events.insert(e);
