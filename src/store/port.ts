@@ -202,8 +202,12 @@ export interface ActionsRepo {
     filter: ActionFilter,
     page: { limit: number; before?: string },
   ): Promise<Page<ActionRecord>>;
-  /** When the earliest pending or failed action falls due (to arm a timer), or null. */
-  nextDueAt(opts?: ClaimOptions): Promise<number | null>;
+  /**
+   * When the earliest pending or failed action falls due, or an in-flight lease expires (to arm a timer), or null.
+   * `after`: only times later than this — for a caller that has just taken what was due by then, and must not walk
+   * the backlog of the endpoints it skips (all due already) to learn it.
+   */
+  nextDueAt(opts?: ClaimOptions & { after?: number }): Promise<number | null>;
   /**
    * Hands a claimed action back without counting its attempt: it waits (`reason`) until `until`, or, when `until`
    * is null, until `wakeWaiting` makes it due. Status returns to pending (no attempt yet) or failed.

@@ -189,6 +189,36 @@ for (const factory of STORE_FACTORIES) {
       expect((await store.actions.get('acme', b.id))?.waiting).toBeNull();
     });
 
+    it('tells when work falls due next, leaving out skipped endpoints and, with `after`, what is due already', async () => {
+      // Its own store: the other tests leave actions behind that would fall due first.
+      const own = await factory.open();
+      const store = own.store;
+      await store.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
+      await store.orgs.create({ slug: 'other', name: 'Other' }, T0);
+      const busy = (at: number) => action('acme', { type: 'webhook', endpoint: 'busy' }, { nextAttemptAt: at });
+      const backlog = [busy(T0 - 3), busy(T0 - 2), busy(T0 - 1)];
+      const other = action('acme', { type: 'webhook', endpoint: 'other' }, { nextAttemptAt: T0 + 700 });
+      const leased = action('acme', { type: 'task', kind: 'k' }, { nextAttemptAt: T0 - 10 });
+      await store.actions.insertMany([...backlog, other, leased], T0 - 10);
+      // An in-flight action: its lease expires at T0 + 900.
+      expect(await store.actions.claim([leased.id], T0 - 10, 910)).toHaveLength(1);
+      const skip = [{ org: 'acme', endpoint: 'busy' }];
+      expect(await store.actions.nextDueAt()).toBe(T0 - 3);
+      expect(await store.actions.nextDueAt({ skip })).toBe(T0 + 700);
+      expect(await store.actions.nextDueAt({ after: T0 - 2 })).toBe(T0 - 1);
+      expect(await store.actions.nextDueAt({ skip, after: T0 + 700 })).toBe(T0 + 900);
+      expect(await store.actions.nextDueAt({ skip, after: T0 + 900 })).toBeNull();
+      // Another org's endpoint of the same name is not skipped.
+      const elsewhere = action('other', { type: 'webhook', endpoint: 'busy' }, { nextAttemptAt: T0 + 5 });
+      await store.actions.insertMany([elsewhere], T0);
+      expect(await store.actions.nextDueAt({ skip, after: T0 })).toBe(T0 + 5);
+      expect((await store.actions.dueCandidates(T0, 10, { skip })).map((c) => c.id)).toEqual([]);
+      expect((await store.actions.dueCandidates(T0 + 5, 10, { skip })).map((c) => c.id)).toEqual([
+        elsewhere.id,
+      ]);
+      await own.cleanup();
+    });
+
     it('finds what a FIFO message waits for: the newest unfinished older action in its lane or of unknown lane', async () => {
       const [x1, x2, y1, x3] = [1, 2, 3, 4].map(() => action('acme', { type: 'webhook', endpoint: 'fifo' }));
       await store.actions.insertMany([x1!, x2!, y1!, x3!], T0);

@@ -26,6 +26,7 @@ import {
   recentAttempts,
   skipEndpoints,
   wakeWaiting,
+  LEASED,
   WAITING,
   type WakeOptions,
 } from './waiting-actions.js';
@@ -188,17 +189,27 @@ export class KyselyActionsRepo implements ActionsRepo {
     return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
-  async nextDueAt(opts: ClaimOptions = {}): Promise<number | null> {
+  async nextDueAt(opts: ClaimOptions & { after?: number } = {}): Promise<number | null> {
+    // The first in due order rather than min(): with endpoints to skip, min() reads every waiting action, while
+    // this stops at the first that qualifies.
     const waiting = await this.db
       .selectFrom('actions')
-      .select((eb) => eb.fn.min('next_attempt_at').as('t'))
+      .select('next_attempt_at as t')
       .where(WAITING)
+      .where('next_attempt_at', 'is not', null)
+      .$if(opts.after !== undefined, (q) => q.where('next_attempt_at', '>', opts.after!))
       .$call(skipEndpoints(opts))
+      .orderBy('next_attempt_at')
+      .limit(1)
       .executeTakeFirst();
     const leased = await this.db
       .selectFrom('actions')
-      .select((eb) => eb.fn.min('lease_until').as('t'))
-      .where('status', '=', 'in_flight')
+      .select('lease_until as t')
+      .where(LEASED)
+      .where('lease_until', 'is not', null)
+      .$if(opts.after !== undefined, (q) => q.where('lease_until', '>', opts.after!))
+      .orderBy('lease_until')
+      .limit(1)
       .executeTakeFirst();
     const times = [waiting?.t, leased?.t]
       .filter((t): t is number => t !== null && t !== undefined)

@@ -45,6 +45,9 @@ type ActionsQuery<O> = SelectQueryBuilder<Database, 'actions', O>;
  */
 export const WAITING = sql<boolean>`status in ('pending', 'failed')`;
 
+/** Actions in flight under a lease, as a literal for the same reason (partial index actions_leased_lane). */
+export const LEASED = sql<boolean>`status = 'in_flight'`;
+
 /**
  * The due actions, oldest first, in two index-ordered reads rather than one OR that must sort the whole backlog:
  * in flight under an expired lease (their worker died), then waiting and due by `now`.
@@ -59,7 +62,7 @@ export function dueSelects(
   const lock = <O>(q: ActionsQuery<O>) => (opts.lock === 'postgres' ? q.forUpdate().skipLocked() : q);
   const expired = db
     .selectFrom('actions')
-    .where('status', '=', 'in_flight')
+    .where(LEASED)
     .where('lease_until', '<', now)
     .$call(skipEndpoints(opts))
     .orderBy('lease_until')
