@@ -118,7 +118,12 @@ for (let i = 0; i < BACKLOG; i += 5_000) {
   const events = Array.from({ length: Math.min(5_000, BACKLOG - i) }, () =>
     newSystemEvent({ org: 'default', source: 'app:bench', type: 'bench.slow', data: { i }, now }),
   );
-  await app.store.transaction((tx) => tx.events.ingest(events.map((event) => ({ event })), now));
+  await app.store.transaction((tx) =>
+    tx.events.ingest(
+      events.map((event) => ({ event })),
+      now,
+    ),
+  );
 }
 for (;;) {
   const c = await app.store.actions.countByStatus('default', { endpoint: 'slow' });
@@ -139,7 +144,9 @@ console.log(
 );
 console.log(row('no backlog        ', baseline));
 console.log(row(`behind the backlog`, behind));
-console.log(`slow endpoint still had ${left} deliveries waiting at the end (the backlog lasted the whole phase)`);
+console.log(
+  `slow endpoint still had ${left} deliveries waiting at the end (the backlog lasted the whole phase)`,
+);
 console.log(
   `ratio of p99 waits (behind / none): ${(percentile(behind.waits, 0.99) / percentile(baseline.waits, 0.99)).toFixed(2)}`,
 );

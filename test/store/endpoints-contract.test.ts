@@ -195,7 +195,8 @@ for (const factory of STORE_FACTORIES) {
       const store = own.store;
       await store.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
       await store.orgs.create({ slug: 'other', name: 'Other' }, T0);
-      const busy = (at: number) => action('acme', { type: 'webhook', endpoint: 'busy' }, { nextAttemptAt: at });
+      const busy = (at: number) =>
+        action('acme', { type: 'webhook', endpoint: 'busy' }, { nextAttemptAt: at });
       const backlog = [busy(T0 - 3), busy(T0 - 2), busy(T0 - 1)];
       const other = action('acme', { type: 'webhook', endpoint: 'other' }, { nextAttemptAt: T0 + 700 });
       const leased = action('acme', { type: 'task', kind: 'k' }, { nextAttemptAt: T0 - 10 });
