@@ -203,7 +203,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const routerLoop = new WorkLoop(
     async () => {
       const r = await router.routePending();
-      if (r.actions > 0) actionLoop.kick();
+      if (r.actions > 0) {
+        actions.hint(r.lanes);
+        actionLoop.kick();
+      }
       return { more: r.more };
     },
     config.sweepIntervalMs,

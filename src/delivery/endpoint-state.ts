@@ -16,6 +16,9 @@ export interface StateLog {
 }
 
 export class EndpointStateKeeper {
+  /** Per endpoint id: the last state write queued, so the next one starts after it. */
+  private readonly writes = new Map<string, Promise<void>>();
+
   constructor(
     private readonly store: Store,
     private readonly endpoints: LiveEndpoints,
@@ -56,14 +59,40 @@ export class EndpointStateKeeper {
       await this.disable(endpoint, state, transition.reason, outcome, cause, now);
       return transition;
     }
-    // The hot path (a success on a healthy endpoint) writes nothing.
+    // The hot path (a success on a healthy endpoint) writes nothing. Each write stores the breaker's state as it is
+    // when the write starts, so the last write stores the latest state.
     if (JSON.stringify(state) !== before)
-      await this.store.endpoints.setState(endpoint.record.id, { breaker: state }, now);
+      await this.inTurn(endpoint, () =>
+        this.store.endpoints.setState(
+          endpoint.record.id,
+          { breaker: endpoint.breaker.state as unknown as JsonValue },
+          now,
+        ),
+      );
     if (transition?.kind === 'closed')
       await this.store.actions.wakeWaiting(org, slug, now, { reasons: [WAIT.circuitOpen] });
     if (transition?.kind === 'opened')
       await this.store.actions.wakeWaiting(org, slug, transition.until, { reasons: [WAIT.circuitOpen] });
     return transition;
+  }
+
+  /**
+   * Runs an endpoint's state writes one after another. Attempts end concurrently; on a connection pool their writes
+   * could otherwise commit out of order and leave an older breaker state stored (say 4 failures and closed after the
+   * fifth opened it), which the health API and other processes would then read.
+   */
+  private inTurn<T>(endpoint: LiveEndpoint, write: () => Promise<T>): Promise<T> {
+    const id = endpoint.record.id;
+    const run = (this.writes.get(id) ?? Promise.resolve()).then(write, write);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    this.writes.set(id, settled);
+    void settled.then(() => {
+      if (this.writes.get(id) === settled) this.writes.delete(id);
+    });
+    return run;
   }
 
   private async disable(
@@ -81,15 +110,17 @@ export class EndpointStateKeeper {
         : `every delivery failed since ${new Date(endpoint.breaker.state.failingSince ?? now).toISOString()}` +
           (outcome.kind === 'retry' ? ` (last: ${outcome.reason})` : '');
     const event: NewEvent = endpointDisabledEvent({ endpoint: record, reason, detail, cause, now });
-    const changed = await this.store.transaction(async (tx) => {
-      const done = await tx.endpoints.setState(
-        record.id,
-        { breaker, status: 'disabled', disabledReason: detail },
-        now,
-      );
-      if (done) await stageEvents(tx, [event]);
-      return done;
-    });
+    const changed = await this.inTurn(endpoint, () =>
+      this.store.transaction(async (tx) => {
+        const done = await tx.endpoints.setState(
+          record.id,
+          { breaker, status: 'disabled', disabledReason: detail },
+          now,
+        );
+        if (done) await stageEvents(tx, [event]);
+        return done;
+      }),
+    );
     this.endpoints.invalidate(record.org, record.slug);
     if (!changed) return;
     this.log.warn({ org: record.org, endpoint: record.slug, reason: detail }, 'endpoint disabled');

@@ -8,7 +8,7 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import { EventPublisher, stageEvents, toEnvelope } from '../events/publisher.js';
-import type { ClaimOptions, Store, StoreRepos } from '../store/port.js';
+import type { ClaimOptions, Lane, Store, StoreRepos } from '../store/port.js';
 import type { ActionRecord, EventRecord } from '../store/records.js';
 import {
   isPermanent,
@@ -20,6 +20,7 @@ import {
 } from '../targets/target-handler.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import { CompletionBatcher } from './completion-batcher.js';
+import { DueFinder } from './due-finder.js';
 import { EndpointSlots, type EndpointCap } from './endpoint-slots.js';
 import type { TransformCache } from './transform-cache.js';
 import { retryDelayMs } from './retry-delay.js';
@@ -48,6 +49,7 @@ export class ActionWorker {
   /** Outcomes of attempts that end together share one transaction (one fsync). */
   private readonly completions: CompletionBatcher;
   private readonly slots: EndpointSlots | undefined;
+  private readonly finder: DueFinder | undefined;
 
   constructor(
     private readonly store: Store,
@@ -62,6 +64,12 @@ export class ActionWorker {
   ) {
     this.completions = new CompletionBatcher(store);
     this.slots = options.endpointCap ? new EndpointSlots(options.endpointCap) : undefined;
+    this.finder = this.slots ? new DueFinder(store) : undefined;
+  }
+
+  /** Lanes that just got due work (the router's new actions): the next pass looks at them directly. */
+  hint(lanes: Iterable<Lane>): void {
+    this.finder?.hint(lanes);
   }
 
   /** One pass: claim as many due actions as there is room for and start them. */
@@ -77,7 +85,7 @@ export class ActionWorker {
     } else {
       // Look a little further than the room: the oldest due may belong to an endpoint already at its cap.
       skip = this.slots.saturated();
-      const candidates = await this.store.actions.dueCandidates(now, room * 2, { skip });
+      const candidates = await this.finder!.candidates(now, room * 2, skip, this.slots.open());
       const picked = this.slots.pick(candidates, room);
       claimed =
         picked.length === 0
@@ -100,10 +108,12 @@ export class ActionWorker {
       this.running.add(p);
     }
     if (claimed.length === room) return { more: true, wakeAt: null };
-    // With endpoints skipped, everything due by now that this pass may take was in its candidates; what remains due
-    // belongs to saturated endpoints, whose finishing deliveries kick the next pass. So look only past now.
-    const next = skip.length > 0 ? { skip, after: now } : {};
-    return { more: false, wakeAt: await this.store.actions.nextDueAt(next) };
+    if (skip.length === 0) return { more: false, wakeAt: await this.store.actions.nextDueAt() };
+    // Endpoints were skipped: what is due by now and was not found belongs to them (their finishing deliveries kick
+    // the next pass) or lies behind their backlogs (the next deep look finds it). So look past now only.
+    const next = await this.store.actions.nextDueAt({ skip, after: now });
+    const deepLook = now + this.finder!.msUntilDeepLook();
+    return { more: false, wakeAt: next === null ? deepLook : Math.min(next, deepLook) };
   }
 
   /** Waits for the attempts under way. */

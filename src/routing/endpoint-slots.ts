@@ -2,7 +2,7 @@
 // this worker, so one slow endpoint cannot hold every slot while deliveries to others wait. Due actions over an
 // endpoint's cap are left unclaimed — costing nothing — until one of its slots frees.
 import type { ActionId } from '../core/ids.js';
-import type { ClaimCandidate } from '../store/port.js';
+import type { ClaimCandidate, Lane } from '../store/port.js';
 import type { ActionRecord } from '../store/records.js';
 
 export type EndpointCap = (org: string, endpoint: string) => number;
@@ -19,6 +19,14 @@ export class EndpointSlots {
     const out: Array<{ org: string; endpoint: string }> = [];
     for (const r of this.running.values())
       if (r.n >= this.capOf(r.org, r.endpoint)) out.push({ org: r.org, endpoint: r.endpoint });
+    return out;
+  }
+
+  /** Endpoints with deliveries running here and a slot free: their next due work can be taken at once. */
+  open(): Lane[] {
+    const out: Lane[] = [];
+    for (const r of this.running.values())
+      if (r.n < this.capOf(r.org, r.endpoint)) out.push({ org: r.org, endpoint: r.endpoint });
     return out;
   }
 

@@ -5,8 +5,8 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
 import { toEnvelope } from '../events/publisher.js';
-import type { Store } from '../store/port.js';
-import type { EventRecord, EventStatus, NewAction } from '../store/records.js';
+import type { Lane, Store } from '../store/port.js';
+import { actionEndpoint, type EventRecord, type EventStatus, type NewAction } from '../store/records.js';
 import { MAX_HOPS } from '../targets/event-bus-target.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import type { RuleCache } from './rule-cache.js';
@@ -39,14 +39,15 @@ export class Router {
   ) {}
 
   /** Routes one batch of pending events; returns how many it routed (a full batch means there may be more). */
-  async routePending(): Promise<{ routed: number; more: boolean; actions: number }> {
+  async routePending(): Promise<{ routed: number; more: boolean; actions: number; lanes: Lane[] }> {
     const events = await this.store.events.listPending(this.options.batchSize);
-    if (events.length === 0) return { routed: 0, more: false, actions: 0 };
+    if (events.length === 0) return { routed: 0, more: false, actions: 0, lanes: [] };
     const decisions: Decision[] = [];
     for (const event of events) decisions.push(await this.decide(event));
     const now = this.clock.now();
     let routed = 0;
     let actions = 0;
+    const lanes = new Map<string, Lane>();
     await this.store.transaction(async (tx) => {
       // Conditional on each event still being pending: a second router that raced us changes nothing.
       const moved = await tx.events.finishRoutingMany(
@@ -60,8 +61,12 @@ export class Router {
       );
       routed = fresh.length;
       actions = fresh.reduce((n, d) => n + d.actions.length, 0);
+      for (const a of fresh.flatMap((d) => d.actions)) {
+        const endpoint = actionEndpoint(a.target);
+        lanes.set(`${a.org}\n${endpoint ?? '\u0000'}`, { org: a.org, endpoint });
+      }
     });
-    return { routed, more: events.length === this.options.batchSize, actions };
+    return { routed, more: events.length === this.options.batchSize, actions, lanes: [...lanes.values()] };
   }
 
   private async decide(event: EventRecord): Promise<Decision> {

@@ -188,6 +188,11 @@ export interface ActionsRepo {
    * (oldest due first, at most `limit`, none of the endpoints in `skip`) …
    */
   dueCandidates(now: number, limit: number, opts?: ClaimOptions): Promise<ClaimCandidate[]>;
+  /**
+   * The due actions of the given lanes, at most `perLane` of each, oldest due first overall: an index range per lane,
+   * so its cost does not depend on the backlogs of the lanes not asked for.
+   */
+  dueInLanes(now: number, lanes: readonly Lane[], perLane: number): Promise<ClaimCandidate[]>;
   /** … then claims those of `ids` that are still due, as claimDue does (another claimer may have taken some). */
   claim(ids: readonly ActionId[], now: number, leaseMs: number): Promise<ActionRecord[]>;
   succeed(id: ActionId, result: JsonValue, now: number): Promise<void>;
@@ -239,6 +244,12 @@ export interface ActionsRepo {
 
 export interface ClaimCandidate {
   id: ActionId;
+  org: string;
+  endpoint: string | null;
+}
+
+/** A lane of due work: the webhook actions of one endpoint, or (endpoint null) an org's actions of other targets. */
+export interface Lane {
   org: string;
   endpoint: string | null;
 }

@@ -163,6 +163,12 @@ export interface NewAction {
   lastError?: string;
 }
 
+/** Webhook actions name their endpoint in the target (stored in a column of its own for indexed lookups). */
+export function actionEndpoint(target: JsonValue): string | null {
+  const endpoint = (target as { endpoint?: unknown } | null)?.endpoint;
+  return typeof endpoint === 'string' ? endpoint : null;
+}
+
 export type EndpointStatus = 'active' | 'paused' | 'disabled';
 
 /** A signing secret of an endpoint (sealed). `publicKey` (whpk_…) exists for Ed25519 secrets and may be shown. */

@@ -220,6 +220,42 @@ for (const factory of STORE_FACTORIES) {
       await own.cleanup();
     });
 
+    it('reads the due work of given lanes only, a few of each, oldest due first overall', async () => {
+      const own = await factory.open();
+      const s = own.store;
+      await s.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
+      await s.orgs.create({ slug: 'other', name: 'Other' }, T0);
+      const hook = (org: string, ep: string, at: number) =>
+        action(org, { type: 'webhook', endpoint: ep }, { nextAttemptAt: at });
+      const a1 = hook('acme', 'a', T0 - 5);
+      const a2 = hook('acme', 'a', T0 - 1);
+      const a3 = hook('acme', 'a', T0);
+      const later = hook('acme', 'a', T0 + 10);
+      const b1 = hook('acme', 'b', T0 - 3);
+      const elsewhere = hook('other', 'a', T0 - 9);
+      const task = action('acme', { type: 'task', kind: 'k' }, { nextAttemptAt: T0 - 4 });
+      await s.actions.insertMany([a1, a2, a3, later, b1, elsewhere, task], T0 - 10);
+      const lanes = [
+        { org: 'acme', endpoint: 'a' },
+        { org: 'acme', endpoint: 'b' },
+        { org: 'acme', endpoint: null },
+      ];
+      expect((await s.actions.dueInLanes(T0, lanes, 2)).map((c) => c.id)).toEqual([
+        a1.id,
+        task.id,
+        b1.id,
+        a2.id,
+      ]);
+      expect(await s.actions.dueInLanes(T0, [{ org: 'acme', endpoint: 'none' }], 5)).toEqual([]);
+      expect(await s.actions.dueInLanes(T0, [{ org: 'other', endpoint: 'a' }], 5)).toEqual([
+        { id: elsewhere.id, org: 'other', endpoint: 'a' },
+      ]);
+      // Only waiting actions: one in flight is not due work.
+      await s.actions.claim([a1.id], T0, 60_000);
+      expect((await s.actions.dueInLanes(T0, lanes.slice(0, 1), 5)).map((c) => c.id)).toEqual([a2.id, a3.id]);
+      await own.cleanup();
+    });
+
     it('finds what a FIFO message waits for: the newest unfinished older action in its lane or of unknown lane', async () => {
       const [x1, x2, y1, x3] = [1, 2, 3, 4].map(() => action('acme', { type: 'webhook', endpoint: 'fifo' }));
       await store.actions.insertMany([x1!, x2!, y1!, x3!], T0);

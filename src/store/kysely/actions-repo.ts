@@ -9,11 +9,18 @@ import type {
   AttemptsRepo,
   ClaimCandidate,
   ClaimOptions,
+  Lane,
   OrderingBlocker,
   Page,
   StoreKind,
 } from '../port.js';
-import type { ActionRecord, ActionStatus, AttemptRecord, NewAction } from '../records.js';
+import {
+  actionEndpoint,
+  type ActionRecord,
+  type ActionStatus,
+  type AttemptRecord,
+  type NewAction,
+} from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow, attemptFromRow, toJson } from './codec.js';
 import {
@@ -21,6 +28,7 @@ import {
   countByStatus,
   deferAction,
   dueCandidates,
+  dueInLanes,
   dueSelects,
   orderingBlocker,
   recentAttempts,
@@ -65,7 +73,7 @@ export class KyselyActionsRepo implements ActionsRepo {
           idempotency_key: a.idempotencyKey,
           created_at: now,
           updated_at: now,
-          endpoint: endpointOf(a.target),
+          endpoint: actionEndpoint(a.target),
         })),
       )
       .execute();
@@ -88,6 +96,10 @@ export class KyselyActionsRepo implements ActionsRepo {
 
   dueCandidates(now: number, limit: number, opts: ClaimOptions = {}): Promise<ClaimCandidate[]> {
     return dueCandidates(this.db, now, limit, opts);
+  }
+
+  dueInLanes(now: number, lanes: readonly Lane[], perLane: number): Promise<ClaimCandidate[]> {
+    return dueInLanes(this.db, now, lanes, perLane);
   }
 
   claim(ids: readonly ActionId[], now: number, leaseMs: number): Promise<ActionRecord[]> {
@@ -241,12 +253,6 @@ export class KyselyActionsRepo implements ActionsRepo {
   countByStatus(org: string, filter: ActionFilter): Promise<Record<ActionStatus, number>> {
     return countByStatus(this.db, org, filter);
   }
-}
-
-/** Webhook actions name their endpoint in the target; the column copies it for indexed lookups. */
-function endpointOf(target: JsonValue): string | null {
-  const endpoint = (target as { endpoint?: unknown } | null)?.endpoint;
-  return typeof endpoint === 'string' ? endpoint : null;
 }
 
 export class KyselyAttemptsRepo implements AttemptsRepo {

@@ -6,6 +6,7 @@ import type {
   AttemptSample,
   ClaimCandidate,
   ClaimOptions,
+  Lane,
   OrderingBlocker,
   StoreKind,
 } from '../port.js';
@@ -89,6 +90,30 @@ export async function dueCandidates(
     ...(await expired.select(columns).execute()),
     ...(await waiting.select(columns).execute()),
   ].slice(0, limit);
+  return rows.map((r) => ({ id: r.id as ActionId, org: r.org, endpoint: r.endpoint }));
+}
+
+export async function dueInLanes(
+  db: Kysely<Database>,
+  now: number,
+  lanes: readonly Lane[],
+  perLane: number,
+): Promise<ClaimCandidate[]> {
+  const rows: Array<{ id: string; org: string; endpoint: string | null; due: number }> = [];
+  for (const lane of lanes) {
+    const got = await db
+      .selectFrom('actions')
+      .select(['id', 'org', 'endpoint', 'next_attempt_at as due'])
+      .where(WAITING)
+      .where('org', '=', lane.org)
+      .where('endpoint', lane.endpoint === null ? 'is' : '=', lane.endpoint)
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(perLane)
+      .execute();
+    for (const r of got) rows.push({ ...r, due: Number(r.due) });
+  }
+  rows.sort((a, b) => a.due - b.due);
   return rows.map((r) => ({ id: r.id as ActionId, org: r.org, endpoint: r.endpoint }));
 }
 

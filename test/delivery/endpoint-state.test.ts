@@ -1,0 +1,83 @@
+// Breaker state written by concurrent attempts: whatever order their writes reach the database in, the stored state
+// is the breaker's latest (the health API and other processes read it). On PostgreSQL the writes of attempts that
+// end together run on different pooled connections, which is where an older state could land last.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
+import { SecretBox, systemClock } from '../../src/core/index.js';
+import { newId, type EventId } from '../../src/core/ids.js';
+import { LiveEndpoints } from '../../src/delivery/live-endpoints.js';
+import { EndpointStateKeeper } from '../../src/delivery/endpoint-state.js';
+import { EventPublisher } from '../../src/events/publisher.js';
+import type { Store } from '../../src/store/port.js';
+import type { EndpointRecord, EventRecord } from '../../src/store/records.js';
+import { STORE_FACTORIES } from '../helpers/stores.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function endpointRecord(slug: string): EndpointRecord {
+  return {
+    id: newId('endpoint'),
+    org: 'acme',
+    slug,
+    description: '',
+    url: `https://example.com/${slug}`,
+    headers: {},
+    auth: null,
+    secrets: [],
+    headerStyle: 'webhook',
+    timeoutMs: 15000,
+    rateLimit: null,
+    maxConcurrency: null,
+    ordering: 'none',
+    orderingKey: null,
+    retry: null,
+    status: 'active',
+    breaker: null,
+    disabledReason: null,
+    createdAt: T0,
+    updatedAt: T0,
+    deletedAt: null,
+  };
+}
+
+for (const factory of STORE_FACTORIES) {
+  const available = await factory.available();
+  describe.skipIf(!available)(`endpoint state — ${factory.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory.open());
+      await store.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
+    });
+    afterAll(async () => cleanup?.());
+
+    it('stores the latest breaker state when many attempts fail at once', async () => {
+      const live = new LiveEndpoints(store, new SecretBox(SecretBox.generateKey()), systemClock, {
+        failureThreshold: 5,
+      });
+      const keeper = new EndpointStateKeeper(store, live, new EventPublisher(new MemoryBus()), systemClock, {
+        warn() {},
+      });
+      const cause = { id: newId('event') as EventId, org: 'acme' } as unknown as EventRecord;
+      // Several endpoints at once, to give the writes every chance to cross.
+      const slugs = Array.from({ length: 8 }, (_, i) => `shaky-${i}`);
+      for (const slug of slugs) await store.endpoints.insert(endpointRecord(slug));
+      for (const slug of slugs) {
+        const endpoint = (await live.get('acme', slug))!;
+        await Promise.all(
+          Array.from({ length: 12 }, () =>
+            keeper.afterAttempt(endpoint, { kind: 'retry', reason: 'HTTP 503' }, cause),
+          ),
+        );
+      }
+      for (const slug of slugs) {
+        const stored = (await store.endpoints.get('acme', slug))!.breaker as {
+          status: string;
+          consecutiveFailures: number;
+        };
+        expect(stored).toMatchObject({ status: 'open', consecutiveFailures: 12 });
+      }
+    });
+  });
+}
