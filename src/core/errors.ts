@@ -108,6 +108,11 @@ export const ERRORS = {
   // endpoints and delivery
   EH_ENDPOINT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Endpoint {endpoint} was not found' },
   EH_ENDPOINT_EXISTS: { status: 409, kind: 'conflict', message: 'Endpoint {endpoint} already exists' },
+  EH_ENDPOINT_CHANGED: {
+    status: 409,
+    kind: 'conflict',
+    message: 'Endpoint {endpoint} kept changing while this change was being saved; try again',
+  },
   EH_ENDPOINT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
   EH_DELIVERY_FORBIDDEN_ADDRESS: {
     status: 400,

@@ -33,6 +33,9 @@ import {
 /** A secret made by Eventhook, returned once (create, rotate) and never again. */
 export type Created = { record: EndpointRecord; secret?: GeneratedSecret };
 
+/** Tries of a read-modify-write that lost a race to another change before it answers 409. */
+const MAX_CHANGE_TRIES = 5;
+
 export class EndpointService {
   constructor(
     private readonly store: Store,
@@ -106,32 +109,32 @@ export class EndpointService {
   }
 
   /** Partial update; `null` clears rateLimit, maxConcurrency, orderingKey and retry. */
-  async update(org: string, slug: string, patch: EndpointPatch): Promise<EndpointRecord> {
-    const current = await this.get(org, slug);
-    const now = this.clock.now();
+  update(org: string, slug: string, patch: EndpointPatch): Promise<EndpointRecord> {
     checkLimits(patch);
-    const next: EndpointRecord = { ...current, updatedAt: now };
-    if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
-    if (patch.description !== undefined) next.description = patch.description;
-    if (patch.headers !== undefined) next.headers = checkHeaders(patch.headers);
-    if (patch.auth !== undefined) next.auth = this.sealAuth(checkAuth(patch.auth));
-    if (patch.headerStyle !== undefined) next.headerStyle = patch.headerStyle;
-    if (patch.timeoutMs !== undefined) next.timeoutMs = patch.timeoutMs;
-    if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;
-    if (patch.maxConcurrency !== undefined) next.maxConcurrency = patch.maxConcurrency;
-    if (patch.ordering !== undefined) next.ordering = patch.ordering;
-    if (patch.orderingKey !== undefined) next.orderingKey = patch.orderingKey;
-    if (patch.ordering === 'none' && patch.orderingKey === undefined) next.orderingKey = null;
-    checkOrdering(next.ordering, next.orderingKey);
-    if (patch.retry !== undefined) next.retry = retryFromPolicy(patch.retry);
-    if (patch.status !== undefined && patch.status !== current.status) {
-      next.status = patch.status;
-      next.disabledReason = patch.status === 'disabled' ? 'disabled by a user' : null;
-      // Leaving `disabled` by hand is re-enabling: the failure history that led there is forgotten.
-      if (current.status === 'disabled') next.breaker = null;
-    }
-    await this.saveAndWake(next, now);
-    return next;
+    return this.change(org, slug, (current, at) => {
+      const next: EndpointRecord = { ...current, updatedAt: at };
+      if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
+      if (patch.description !== undefined) next.description = patch.description;
+      if (patch.headers !== undefined) next.headers = checkHeaders(patch.headers);
+      if (patch.auth !== undefined) next.auth = this.sealAuth(checkAuth(patch.auth));
+      if (patch.headerStyle !== undefined) next.headerStyle = patch.headerStyle;
+      if (patch.timeoutMs !== undefined) next.timeoutMs = patch.timeoutMs;
+      if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;
+      if (patch.maxConcurrency !== undefined) next.maxConcurrency = patch.maxConcurrency;
+      if (patch.ordering !== undefined) next.ordering = patch.ordering;
+      if (patch.orderingKey !== undefined) next.orderingKey = patch.orderingKey;
+      if (patch.ordering === 'none' && patch.orderingKey === undefined) next.orderingKey = null;
+      checkOrdering(next.ordering, next.orderingKey);
+      if (patch.retry !== undefined) next.retry = retryFromPolicy(patch.retry);
+      const statusChange = patch.status !== undefined && patch.status !== current.status;
+      if (statusChange) {
+        next.status = patch.status!;
+        next.disabledReason = patch.status === 'disabled' ? 'disabled by a user' : null;
+        // Leaving `disabled` by hand is re-enabling: the failure history that led there is forgotten.
+        if (current.status === 'disabled') next.breaker = null;
+      }
+      return { next, state: statusChange, result: next };
+    });
   }
 
   async delete(org: string, slug: string): Promise<void> {
@@ -144,59 +147,81 @@ export class EndpointService {
   }
 
   /** Re-enables a paused or disabled endpoint: breaker closed, failure history forgotten, deliveries resume. */
-  async enable(org: string, slug: string): Promise<EndpointRecord> {
-    const current = await this.get(org, slug);
-    const now = this.clock.now();
-    const next: EndpointRecord = {
-      ...current,
-      status: 'active',
-      disabledReason: null,
-      breaker: null,
-      updatedAt: now,
-    };
-    await this.saveAndWake(next, now);
-    return next;
+  enable(org: string, slug: string): Promise<EndpointRecord> {
+    return this.change(org, slug, (current, at) => {
+      const next: EndpointRecord = {
+        ...current,
+        status: 'active',
+        disabledReason: null,
+        breaker: null,
+        updatedAt: at,
+      };
+      return { next, state: true, result: next };
+    });
   }
 
   /**
    * Adds a secret (given, or generated: whsec_ unless `kind` says ed25519); every current secret keeps signing
    * until `graceMs` from now (default 24 h), so receivers can switch without rejecting a delivery.
    */
-  async rotateSecret(
+  rotateSecret(
     org: string,
     slug: string,
     opts: { secret?: string; graceMs?: number; kind?: SecretKind },
   ): Promise<Created> {
-    const current = await this.get(org, slug);
-    const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
-    const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
-      secret,
-      createdAt: s.createdAt,
-      ...(s.expiresAt !== null ? { expiresAt: s.expiresAt } : {}),
-    }));
-    const rotated = rotateSecrets(plain, this.clock, opts);
-    if (rotated.secrets.length > MAX_ENDPOINT_SECRETS) {
-      throw new EventhookError('EH_ENDPOINT_INVALID', {
-        message: `/secret: at most ${MAX_ENDPOINT_SECRETS} secrets may sign at once`,
+    return this.change(org, slug, (current, at) => {
+      const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
+      const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
+        secret,
+        createdAt: s.createdAt,
+        ...(s.expiresAt !== null ? { expiresAt: s.expiresAt } : {}),
+      }));
+      const rotated = rotateSecrets(plain, this.clock, opts);
+      if (rotated.secrets.length > MAX_ENDPOINT_SECRETS) {
+        throw new EventhookError('EH_ENDPOINT_INVALID', {
+          message: `/secret: at most ${MAX_ENDPOINT_SECRETS} secrets may sign at once`,
+        });
+      }
+      const secrets = rotated.secrets.map((s) => {
+        const kept = byValue.get(s.secret);
+        return kept ? { ...kept, expiresAt: s.expiresAt ?? null } : this.sealSecret(s);
       });
-    }
-    const now = this.clock.now();
-    const secrets = rotated.secrets.map((s) => {
-      const kept = byValue.get(s.secret);
-      return kept ? { ...kept, expiresAt: s.expiresAt ?? null } : this.sealSecret(s);
+      const next: EndpointRecord = { ...current, secrets, updatedAt: at };
+      return {
+        next,
+        state: false,
+        result: { record: next, ...(opts.secret === undefined ? { secret: rotated.created } : {}) },
+      };
     });
-    const next: EndpointRecord = { ...current, secrets, updatedAt: now };
-    await this.store.endpoints.update(next);
-    this.onChange(org, slug);
-    return { record: next, ...(opts.secret === undefined ? { secret: rotated.created } : {}) };
   }
 
-  private async saveAndWake(next: EndpointRecord, now: number): Promise<void> {
-    await this.store.transaction(async (tx: StoreRepos) => {
-      await tx.endpoints.update(next);
-      if (next.status === 'active') await tx.actions.wakeWaiting(next.org, next.slug, now);
-    });
-    this.onChange(next.org, next.slug);
+  /**
+   * Reads the endpoint, builds its next version and saves it only if nobody changed it in between, retrying a few
+   * times: two edits at once must not lose one (two rotations would each show a secret "once", and only one would
+   * sign). The worker's breaker writes leave updatedAt alone and are not overwritten (`state` false keeps them).
+   * Waiting deliveries wake when the endpoint is active afterwards (a new URL or limits may let them go).
+   */
+  private async change<T>(
+    org: string,
+    slug: string,
+    build: (current: EndpointRecord, at: number) => { next: EndpointRecord; state: boolean; result: T },
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(org, slug);
+      const now = this.clock.now();
+      // updatedAt is the version: it must move even when two changes come within one millisecond.
+      const { next, state, result } = build(current, Math.max(now, current.updatedAt + 1));
+      const saved = await this.store.transaction(async (tx: StoreRepos) => {
+        const done = await tx.endpoints.update(next, { basis: current.updatedAt, state });
+        if (done && next.status === 'active') await tx.actions.wakeWaiting(next.org, next.slug, now);
+        return done;
+      });
+      if (saved) {
+        this.onChange(org, slug);
+        return result;
+      }
+      if (attempt === MAX_CHANGE_TRIES) throw new EventhookError('EH_ENDPOINT_CHANGED', { endpoint: slug });
+    }
   }
 
   private sealSecret(s: EndpointSecret): EndpointSecretRecord {

@@ -67,6 +67,9 @@ export class EndpointStateKeeper {
           endpoint.record.id,
           { breaker: endpoint.breaker.state as unknown as JsonValue },
           now,
+          // Only onto the version this breaker was built from: after an enable or an edit, a breaker from before
+          // must not write its old state back (the endpoint would stay paused after being enabled).
+          endpoint.record.updatedAt,
         ),
       );
     if (transition?.kind === 'closed')

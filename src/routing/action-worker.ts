@@ -171,11 +171,13 @@ export class ActionWorker {
       responseHeaders: details?.responseHeaders ?? null,
       responseBody: details?.responseBody ?? null,
     };
+    // The attempt is recorded either way (the request was made); it settles the action only if it still owns it.
+    let owned = false;
     if (failure === undefined) {
       await this.completions.submit(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome: 'succeeded', error: null });
-        await tx.actions.succeed(action.id, result, now);
-        await this.applyEffects(tx, effects);
+        owned = await tx.actions.succeed(action.id, action.attempts, result, now);
+        if (owned) await this.applyEffects(tx, effects);
       });
     } else {
       const message = (failure as Error)?.message ?? String(failure);
@@ -184,13 +186,20 @@ export class ActionWorker {
         failure instanceof TargetFailure && failure.opts.outcome ? failure.opts.outcome : 'failed';
       await this.completions.submit(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome, error: message });
-        await tx.actions.fail(action.id, message, next, now);
-        await this.applyEffects(tx, effects);
+        owned = await tx.actions.fail(action.id, action.attempts, message, next, now);
+        if (owned) await this.applyEffects(tx, effects);
       });
-      if (next === null) {
+      if (owned && next === null) {
         this.log.warn({ action: action.id, event: action.eventId, error: message }, 'action dead');
         await this.onDead(action, message).catch((err) => this.log.error({ err }, 'dead-action hook failed'));
       }
+    }
+    if (!owned) {
+      this.log.warn(
+        { action: action.id, attempt: action.attempts },
+        'attempt ended after its lease expired; a later claim owns the action, so this outcome is only recorded',
+      );
+      return;
     }
     if (effects.events?.length) await new EventPublisher(this.bus).announce(effects.events);
     await this.bus.publish(SUBJECTS.actionChanged(action.org, action.id), {

@@ -195,9 +195,19 @@ export interface ActionsRepo {
   dueInLanes(now: number, lanes: readonly Lane[], perLane: number): Promise<ClaimCandidate[]>;
   /** … then claims those of `ids` that are still due, as claimDue does (another claimer may have taken some). */
   claim(ids: readonly ActionId[], now: number, leaseMs: number): Promise<ActionRecord[]>;
-  succeed(id: ActionId, result: JsonValue, now: number): Promise<void>;
+  /**
+   * Settles attempt number `attempt` as a success; false (nothing changes) when that attempt no longer owns the
+   * action — its lease expired and a later claim took it over.
+   */
+  succeed(id: ActionId, attempt: number, result: JsonValue, now: number): Promise<boolean>;
   /** Records a failed attempt: `nextAttemptAt` schedules a retry, null makes the action dead. */
-  fail(id: ActionId, error: string, nextAttemptAt: number | null, now: number): Promise<void>;
+  fail(
+    id: ActionId,
+    attempt: number,
+    error: string,
+    nextAttemptAt: number | null,
+    now: number,
+  ): Promise<boolean>;
   /** Makes failed or dead actions due now again (manual retry); returns how many changed. */
   retry(org: string, ids: readonly ActionId[], now: number): Promise<number>;
   get(org: string, id: ActionId): Promise<ActionRecord | undefined>;
@@ -282,8 +292,12 @@ export interface EndpointsRepo {
   get(org: string, slug: string): Promise<EndpointRecord | undefined>;
   getById(id: EndpointId): Promise<EndpointRecord | undefined>;
   list(org: string, opts?: { includeDeleted?: boolean }): Promise<EndpointRecord[]>;
-  /** Writes configuration and status (everything but the id). */
-  update(endpoint: EndpointRecord): Promise<void>;
+  /**
+   * Writes an endpoint's configuration — and, with `state`, its status, disabled reason and breaker — only if it is
+   * live and still at `basis` (the updatedAt it was read at); false when it changed or was deleted meanwhile. Without
+   * `state` the worker-owned columns are left as they are, so an edit never undoes a breaker the worker just stored.
+   */
+  update(endpoint: EndpointRecord, opts: { basis: number; state: boolean }): Promise<boolean>;
   softDelete(org: string, slug: string, now: number): Promise<boolean>;
   /**
    * Worker-owned state: the breaker, and optionally a status change with its reason (which also moves
@@ -294,6 +308,8 @@ export interface EndpointsRepo {
     id: EndpointId,
     state: { breaker: JsonValue; status?: EndpointStatus; disabledReason?: string | null },
     now: number,
+    /** A breaker-only write applies only while the endpoint is still at this updatedAt (not reset meanwhile). */
+    basis?: number,
   ): Promise<boolean>;
 }
 

@@ -83,7 +83,15 @@ for (const backend of BACKENDS) {
       expect(wf.input.headers['x-github-delivery']).toBe(delivery);
       expect(wf.input.headers['x-hub-signature-256']).toBeDefined();
 
-      const event = await t.api.get(`${base}/events/${eventId}`);
+      // The execution exists as soon as the engine made it; the action's success commits just after.
+      const event = await eventually(
+        async () => {
+          const e = await t.api.get(`${base}/events/${eventId}`);
+          return e.body.actions?.[0]?.status === 'succeeded' ? e : undefined;
+        },
+        10_000,
+        'the action to succeed',
+      );
       expect(event.body).toMatchObject({ status: 'routed', type: 'push' });
       expect(event.body.actions).toEqual([
         expect.objectContaining({

@@ -194,6 +194,42 @@ for (const backend of BACKENDS) {
       await createEndpoint(t, { slug: 'doomed', url: 'https://example.com/again' });
     });
 
+    it('loses no change when edits and rotations come at once, and an edit keeps the stored breaker', async () => {
+      const created = await t.api.post(`${BASE}/endpoints`, {
+        slug: 'busy',
+        url: 'https://example.com/busy',
+      });
+      expect(created.status, created.text).toBe(201);
+      const results = await Promise.all([
+        t.api.post(`${BASE}/endpoints/busy/rotate-secret`, { graceSeconds: 3600 }),
+        t.api.post(`${BASE}/endpoints/busy/rotate-secret`, { graceSeconds: 3600 }),
+        t.api.patch(`${BASE}/endpoints/busy`, { description: 'one' }),
+        t.api.patch(`${BASE}/endpoints/busy`, { timeoutMs: 5000 }),
+      ]);
+      for (const r of results) expect(r.status, r.text).toBe(200);
+      const after = (await t.api.get(`${BASE}/endpoints/busy`)).body;
+      // Both rotations' secrets were shown once, so both must sign: the first secret plus two.
+      expect(after.secrets).toHaveLength(3);
+      expect(after).toMatchObject({ description: 'one', timeoutMs: 5000 });
+
+      // The worker stores breaker state without moving updatedAt; an edit made from an older read keeps it.
+      const record = (await t.app.store.endpoints.get('default', 'busy'))!;
+      const breaker = {
+        status: 'open',
+        consecutiveFailures: 5,
+        failingSince: Date.now(),
+        openUntil: Date.now() + 60_000,
+        trips: 1,
+        probeStartedAt: null,
+      };
+      expect(await t.app.store.endpoints.setState(record.id, { breaker }, Date.now(), record.updatedAt)).toBe(
+        true,
+      );
+      expect((await t.api.patch(`${BASE}/endpoints/busy`, { description: 'two' })).status).toBe(200);
+      expect((await t.app.store.endpoints.get('default', 'busy'))?.breaker).toEqual(breaker);
+      expect((await t.api.get(`${BASE}/endpoints/busy`)).body.health.state).toBe('circuit_open');
+    });
+
     it('lets members read endpoints but not change them', async () => {
       const key = await t.api.post('/api/orgs/default/api-keys', { name: 'reader', role: 'member' });
       expect(key.status, key.text).toBe(201);

@@ -165,4 +165,51 @@ describe('ActionWorker', () => {
     expect(woken?.waiting).toBe('ordering');
     expect(woken?.nextAttemptAt).toBe(clock.now());
   });
+  it('an attempt that outlives its lease is recorded, but a later claim’s outcome stands and its effects are not applied', async () => {
+    clock.set(T0 + 120_000);
+    // Settle what earlier tests left due, so this test's action is the only one claimed.
+    target.next = async () => ({ result: null });
+    await worker.claimAndStart();
+    await worker.drain();
+    const action = await actionOnNewEvent();
+    let releaseFirst!: () => void;
+    const firstMayEnd = new Promise<void>((r) => (releaseFirst = r));
+    const late = newSystemEvent({
+      org: 'acme',
+      source: 'app:test',
+      type: 'late.effect',
+      data: {},
+      now: clock.now(),
+    });
+    let runs = 0;
+    target.next = async () => {
+      runs++;
+      if (runs === 1) {
+        // The first attempt hangs past its lease, then fails with an effect (an event) that must not land.
+        await firstMayEnd;
+        throw new TargetFailure('timed out', { events: [late] });
+      }
+      return { result: { second: true } } as never;
+    };
+    await worker.claimAndStart();
+    clock.advance(60_001);
+    await worker.claimAndStart();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(runs).toBe(2);
+    expect(await store.actions.get('acme', action.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    releaseFirst();
+    await worker.drain();
+    expect(await store.actions.get('acme', action.id)).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      result: { second: true },
+      nextAttemptAt: null,
+    });
+    const attempts = await store.attempts.listByAction('acme', action.id);
+    expect(attempts.map((a) => [a.number, a.outcome]).sort()).toEqual([
+      [1, 'failed'],
+      [2, 'succeeded'],
+    ]);
+    expect(await store.events.get('acme', late.id)).toBeUndefined();
+  });
 });

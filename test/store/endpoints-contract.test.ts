@@ -85,12 +85,11 @@ for (const factory of STORE_FACTORIES) {
     it('updates configuration, and writes worker state without moving updatedAt; a status change applies once', async () => {
       const ep = endpoint('acme', 'stateful');
       await store.endpoints.insert(ep);
-      await store.endpoints.update({
-        ...ep,
-        url: 'https://example.com/new',
-        rateLimit: null,
-        updatedAt: T0 + 5,
-      });
+      const edit = { ...ep, url: 'https://example.com/new', rateLimit: null, updatedAt: T0 + 5 };
+      // Saved only from the version it was read at.
+      expect(await store.endpoints.update(edit, { basis: T0 - 1, state: false })).toBe(false);
+      expect(await store.endpoints.update(edit, { basis: T0, state: false })).toBe(true);
+      expect(await store.endpoints.update(edit, { basis: T0, state: false })).toBe(false);
       expect(await store.endpoints.get('acme', 'stateful')).toMatchObject({
         url: 'https://example.com/new',
         rateLimit: null,
@@ -106,6 +105,32 @@ for (const factory of STORE_FACTORIES) {
       };
       expect(await store.endpoints.setState(ep.id, { breaker }, T0 + 9)).toBe(true);
       expect(await store.endpoints.get('acme', 'stateful')).toMatchObject({ breaker, updatedAt: T0 + 5 });
+      // A breaker built before a reset does not write over it.
+      expect(await store.endpoints.setState(ep.id, { breaker: null }, T0 + 9, T0)).toBe(false);
+      expect(await store.endpoints.setState(ep.id, { breaker }, T0 + 9, T0 + 5)).toBe(true);
+      // A configuration edit leaves the worker's breaker and status alone…
+      const stale = {
+        ...edit,
+        description: 'edited',
+        breaker: null,
+        status: 'paused' as const,
+        updatedAt: T0 + 6,
+      };
+      expect(await store.endpoints.update(stale, { basis: T0 + 5, state: false })).toBe(true);
+      expect(await store.endpoints.get('acme', 'stateful')).toMatchObject({
+        description: 'edited',
+        breaker,
+        status: 'active',
+      });
+      // …and writes them only when asked to (a status change, a reset).
+      const paused = { ...stale, updatedAt: T0 + 7 };
+      expect(await store.endpoints.update(paused, { basis: T0 + 6, state: true })).toBe(true);
+      expect(await store.endpoints.get('acme', 'stateful')).toMatchObject({
+        breaker: null,
+        status: 'paused',
+      });
+      const active = { ...paused, status: 'active' as const, breaker, updatedAt: T0 + 8 };
+      expect(await store.endpoints.update(active, { basis: T0 + 7, state: true })).toBe(true);
       expect(
         await store.endpoints.setState(
           ep.id,
@@ -136,7 +161,8 @@ for (const factory of STORE_FACTORIES) {
       await store.actions.insertMany([...hooks, other], T0);
       expect((await store.actions.get('acme', hooks[0]!.id))?.endpoint).toBe('dlq');
       expect((await store.actions.get('acme', other.id))?.endpoint).toBeNull();
-      await store.actions.fail(hooks[0]!.id, 'boom', null, T0);
+      await store.actions.claim([hooks[0]!.id], T0, 60_000);
+      await store.actions.fail(hooks[0]!.id, 1, 'boom', null, T0);
       const page = await store.actions.list('acme', { endpoint: 'dlq', status: 'dead' }, { limit: 10 });
       expect(page.items.map((a) => a.id)).toEqual([hooks[0]!.id]);
       expect(await store.actions.countByStatus('acme', { endpoint: 'dlq' })).toEqual({
@@ -176,7 +202,7 @@ for (const factory of STORE_FACTORIES) {
       expect(again.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
       expect(again.every((x) => x.attempts === 1)).toBe(true);
       // A deferral after a real attempt goes back to failed; success clears the waiting reason.
-      await store.actions.fail(a.id, 'boom', T0 + 40, T0 + 31);
+      await store.actions.fail(a.id, 1, 'boom', T0 + 40, T0 + 31);
       const [third] = await store.actions.claimDue(T0 + 40, 1, 60_000);
       await store.actions.defer(third!.id, T0 + 99, 'rate_limited', T0 + 41);
       expect(await store.actions.get('acme', a.id)).toMatchObject({
@@ -185,7 +211,7 @@ for (const factory of STORE_FACTORIES) {
         waiting: 'rate_limited',
         lastError: 'boom',
       });
-      await store.actions.succeed(b.id, null, T0 + 42);
+      await store.actions.succeed(b.id, 1, null, T0 + 42);
       expect((await store.actions.get('acme', b.id))?.waiting).toBeNull();
     });
 
@@ -271,8 +297,9 @@ for (const factory of STORE_FACTORIES) {
         orderingKey: 'x',
       });
       expect(await store.actions.orderingBlocker('acme', 'fifo', y1!.id, 'y')).toBeUndefined();
-      await store.actions.succeed(x2!.id, null, T0);
-      await store.actions.fail(x1!.id, 'gave up', null, T0);
+      await store.actions.claim([x1!.id, x2!.id], T0, 60_000);
+      await store.actions.succeed(x2!.id, 1, null, T0);
+      await store.actions.fail(x1!.id, 1, 'gave up', null, T0);
       expect(await store.actions.orderingBlocker('acme', 'fifo', x3!.id, 'x')).toBeUndefined();
       // Waking a lane wakes only that lane's oldest waiter.
       const claimed = await store.actions.claimDue(T0, 100, 60_000);

@@ -282,9 +282,15 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.actions.claimDue(T0 + 999, 10, 1000)).toEqual([]);
       const again = await store.actions.claimDue(T0 + 1001, 10, 1000);
       expect(again.map((x) => x.attempts)).toEqual([2, 2, 2]);
-      await store.actions.succeed(actions[0]!.id, { ok: true }, T0 + 1002);
-      await store.actions.fail(actions[1]!.id, 'boom', T0 + 5000, T0 + 1002);
-      await store.actions.fail(actions[2]!.id, 'boom', null, T0 + 1002);
+      // The first claims' attempts (number 1) outlived their leases: they no longer settle anything.
+      expect(await store.actions.succeed(actions[0]!.id, 1, { ok: true }, T0 + 1002)).toBe(false);
+      expect(await store.actions.fail(actions[1]!.id, 1, 'late', null, T0 + 1002)).toBe(false);
+      expect(await store.actions.succeed(actions[0]!.id, 2, { ok: true }, T0 + 1002)).toBe(true);
+      expect(await store.actions.fail(actions[1]!.id, 2, 'boom', T0 + 5000, T0 + 1002)).toBe(true);
+      expect(await store.actions.fail(actions[2]!.id, 2, 'boom', null, T0 + 1002)).toBe(true);
+      // Settled once: a repeat (or a straggler of the same attempt) changes nothing.
+      expect(await store.actions.fail(actions[0]!.id, 2, 'late', null, T0 + 1003)).toBe(false);
+      expect((await store.actions.get('acme', actions[0]!.id))?.status).toBe('succeeded');
       expect(await store.actions.nextDueAt()).toBe(T0 + 5000);
       const byEvent = await store.actions.listByEvent('acme', event.id);
       expect(byEvent.map((x) => x.status)).toEqual(['succeeded', 'failed', 'dead']);

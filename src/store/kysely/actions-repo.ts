@@ -1,5 +1,5 @@
 // Actions and attempts: the unit of delivery, retry, tracking and dead-lettering (SPEC §1, STYLE §16).
-import type { Kysely } from 'kysely';
+import type { Kysely, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
 import type { ActionId, EventId } from '../../core/ids.js';
 import type {
@@ -106,8 +106,8 @@ export class KyselyActionsRepo implements ActionsRepo {
     return claimIds(this.db, ids, now, leaseMs);
   }
 
-  async succeed(id: ActionId, result: JsonValue, now: number): Promise<void> {
-    await this.db
+  async succeed(id: ActionId, attempt: number, result: JsonValue, now: number): Promise<boolean> {
+    const r = await this.db
       .updateTable('actions')
       .set({
         status: 'succeeded',
@@ -120,11 +120,19 @@ export class KyselyActionsRepo implements ActionsRepo {
         waiting: null,
       })
       .where('id', '=', id)
-      .execute();
+      .$call(ownedBy(attempt))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
-  async fail(id: ActionId, error: string, nextAttemptAt: number | null, now: number): Promise<void> {
-    await this.db
+  async fail(
+    id: ActionId,
+    attempt: number,
+    error: string,
+    nextAttemptAt: number | null,
+    now: number,
+  ): Promise<boolean> {
+    const r = await this.db
       .updateTable('actions')
       .set({
         status: nextAttemptAt === null ? 'dead' : 'failed',
@@ -136,7 +144,9 @@ export class KyselyActionsRepo implements ActionsRepo {
         waiting: null,
       })
       .where('id', '=', id)
-      .execute();
+      .$call(ownedBy(attempt))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   async retry(org: string, ids: readonly ActionId[], now: number): Promise<number> {
@@ -254,6 +264,18 @@ export class KyselyActionsRepo implements ActionsRepo {
     return countByStatus(this.db, org, filter);
   }
 }
+
+/**
+ * An attempt settles its action only while it still owns it: in flight, under the claim that counted this attempt.
+ * An attempt that outlived its lease may have been overtaken by a later claim; its late outcome must not overwrite
+ * the newer one (say, turn a succeeded action back into a failed one and send it again).
+ */
+function ownedBy(attempt: number) {
+  return (q: ActionsUpdate): ActionsUpdate =>
+    q.where('status', '=', 'in_flight').where('attempts', '=', attempt);
+}
+
+type ActionsUpdate = UpdateQueryBuilder<Database, 'actions', 'actions', UpdateResult>;
 
 export class KyselyAttemptsRepo implements AttemptsRepo {
   constructor(private readonly db: Kysely<Database>) {}

@@ -48,10 +48,26 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
     return rows.map(endpointFromRow);
   }
 
-  async update(endpoint: EndpointRecord): Promise<void> {
-    const { id: _id, ...row } = endpointToRow(endpoint);
+  async update(endpoint: EndpointRecord, opts: { basis: number; state: boolean }): Promise<boolean> {
+    const {
+      id: _id,
+      org: _org,
+      created_at: _created,
+      deleted_at: _deleted,
+      status,
+      breaker,
+      disabled_reason,
+      ...config
+    } = endpointToRow(endpoint);
     try {
-      await this.db.updateTable('endpoints').set(row).where('id', '=', endpoint.id).execute();
+      const r = await this.db
+        .updateTable('endpoints')
+        .set(opts.state ? { ...config, status, breaker, disabled_reason } : config)
+        .where('id', '=', endpoint.id)
+        .where('deleted_at', 'is', null)
+        .where('updated_at', '=', opts.basis)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
     } catch (err) {
       if (isUniqueViolation(err)) throw new EventhookError('EH_ENDPOINT_EXISTS', { endpoint: endpoint.slug });
       throw err;
@@ -73,6 +89,7 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
     id: EndpointId,
     state: { breaker: JsonValue; status?: EndpointStatus; disabledReason?: string | null },
     now: number,
+    basis?: number,
   ): Promise<boolean> {
     const breaker = state.breaker === null ? null : toJson(state.breaker);
     if (state.status === undefined) {
@@ -80,6 +97,7 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
         .updateTable('endpoints')
         .set({ breaker })
         .where('id', '=', id)
+        .$if(basis !== undefined, (q) => q.where('updated_at', '=', basis!))
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     }
