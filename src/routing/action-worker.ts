@@ -6,7 +6,7 @@ import type { Bus } from '../bus/port.js';
 import { SUBJECTS } from '../bus/port.js';
 import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
-import { newId } from '../core/ids.js';
+import { newId, type ActionId } from '../core/ids.js';
 import { EventPublisher, stageEvents, toEnvelope } from '../events/publisher.js';
 import type { ClaimOptions, Lane, Store, StoreRepos } from '../store/port.js';
 import type { ActionRecord, EventRecord } from '../store/records.js';
@@ -50,6 +50,9 @@ export class ActionWorker {
   private readonly completions: CompletionBatcher;
   private readonly slots: EndpointSlots | undefined;
   private readonly finder: DueFinder | undefined;
+  /** Attempts under way here (action id → attempt number), whose leases the heartbeat keeps from expiring. */
+  private readonly held = new Map<ActionId, number>();
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly store: Store,
@@ -99,9 +102,11 @@ export class ActionWorker {
     for (const action of claimed) {
       this.inFlight++;
       this.slots?.started(action);
+      this.hold(action);
       const p = this.execute(action, events.get(action.eventId)).finally(() => {
         this.inFlight--;
         this.slots?.finished(action);
+        this.release(action);
         this.running.delete(p);
         this.kick();
       });
@@ -114,6 +119,35 @@ export class ActionWorker {
     const next = await this.store.actions.nextDueAt({ skip, after: now });
     const deepLook = now + this.finder!.msUntilDeepLook();
     return { more: false, wakeAt: next === null ? deepLook : Math.min(next, deepLook) };
+  }
+
+  /**
+   * An attempt may outlast its lease (a slow receiver with a long timeout, an OAuth token refresh): without renewal
+   * another pass would claim the action again and send it a second time while the first send is still going.
+   * While attempts are under way, their leases are extended every third of the lease.
+   */
+  private hold(action: ActionRecord): void {
+    this.held.set(action.id, action.attempts);
+    this.heartbeat ??= setInterval(() => void this.renewLeases(), Math.max(10, this.options.leaseMs / 3));
+    this.heartbeat.unref?.();
+  }
+
+  private release(action: ActionRecord): void {
+    this.held.delete(action.id);
+    if (this.held.size === 0 && this.heartbeat !== undefined) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = undefined;
+    }
+  }
+
+  private async renewLeases(): Promise<void> {
+    const held = [...this.held].map(([id, attempt]) => ({ id, attempt }));
+    if (held.length === 0) return;
+    const until = this.clock.now() + this.options.leaseMs;
+    // Relaxed: a renewal lost to a power cut only lets the lease expire, as it would have without it.
+    await this.store
+      .relaxed((tx) => tx.actions.renewLeases(held, until))
+      .catch((err: unknown) => this.log.error({ err }, 'lease renewal failed'));
   }
 
   /** Waits for the attempts under way. */

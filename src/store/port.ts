@@ -193,6 +193,11 @@ export interface ActionsRepo {
    * so its cost does not depend on the backlogs of the lanes not asked for.
    */
   dueInLanes(now: number, lanes: readonly Lane[], perLane: number): Promise<ClaimCandidate[]>;
+  /**
+   * Extends the leases of attempts still under way (`attempt`: the claim's attempt number) to `until`; an action
+   * another claim took over in the meantime is left alone. Returns how many were extended.
+   */
+  renewLeases(held: ReadonlyArray<{ id: ActionId; attempt: number }>, until: number): Promise<number>;
   /** … then claims those of `ids` that are still due, as claimDue does (another claimer may have taken some). */
   claim(ids: readonly ActionId[], now: number, leaseMs: number): Promise<ActionRecord[]>;
   /**

@@ -212,4 +212,37 @@ describe('ActionWorker', () => {
     ]);
     expect(await store.events.get('acme', late.id)).toBeUndefined();
   });
+  it('keeps the lease of a long attempt alive, so no other pass claims the action while it is being sent', async () => {
+    clock.set(T0 + 500_000);
+    target.next = async () => ({ result: null });
+    await worker.claimAndStart();
+    await worker.drain();
+    const action = await actionOnNewEvent();
+    // A short lease: the heartbeat renews it every 30 ms of real time, from the (manual) clock's now.
+    const quick = new ActionWorker(
+      store,
+      bus,
+      { test: target },
+      new TransformCache({ cpuMs: 50, memoryBytes: 32 << 20 }),
+      clock,
+      { concurrency: 4, leaseMs: 90 },
+      silent,
+    );
+    let finish!: () => void;
+    const slow = new Promise<void>((r) => (finish = r));
+    target.next = async () => {
+      await slow;
+      return { result: null };
+    };
+    await quick.claimAndStart();
+    expect((await store.actions.get('acme', action.id))?.leaseUntil).toBe(clock.now() + 90);
+    clock.advance(60);
+    await new Promise((r) => setTimeout(r, 100));
+    // Renewed from the new now: past the first lease's end, the action is still not claimable.
+    clock.advance(60);
+    expect(await store.actions.claimDue(clock.now(), 10, 90)).toEqual([]);
+    finish();
+    await quick.drain();
+    expect(await store.actions.get('acme', action.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
 });

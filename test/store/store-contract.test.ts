@@ -282,6 +282,18 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.actions.claimDue(T0 + 999, 10, 1000)).toEqual([]);
       const again = await store.actions.claimDue(T0 + 1001, 10, 1000);
       expect(again.map((x) => x.attempts)).toEqual([2, 2, 2]);
+      // Renewal extends only the lease of the claim that holds the action (attempt 2), not a superseded one.
+      expect(
+        await store.actions.renewLeases(
+          [
+            { id: actions[0]!.id, attempt: 1 },
+            { id: actions[1]!.id, attempt: 2 },
+          ],
+          T0 + 9000,
+        ),
+      ).toBe(1);
+      expect((await store.actions.get('acme', actions[1]!.id))?.leaseUntil).toBe(T0 + 9000);
+      expect((await store.actions.get('acme', actions[0]!.id))?.leaseUntil).toBe(T0 + 2001);
       // The first claims' attempts (number 1) outlived their leases: they no longer settle anything.
       expect(await store.actions.succeed(actions[0]!.id, 1, { ok: true }, T0 + 1002)).toBe(false);
       expect(await store.actions.fail(actions[1]!.id, 1, 'late', null, T0 + 1002)).toBe(false);

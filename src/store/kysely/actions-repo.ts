@@ -106,6 +106,20 @@ export class KyselyActionsRepo implements ActionsRepo {
     return claimIds(this.db, ids, now, leaseMs);
   }
 
+  async renewLeases(held: ReadonlyArray<{ id: ActionId; attempt: number }>, until: number): Promise<number> {
+    let renewed = 0;
+    for (const { id, attempt } of held) {
+      const r = await this.db
+        .updateTable('actions')
+        .set({ lease_until: until })
+        .where('id', '=', id)
+        .$call(ownedBy(attempt))
+        .executeTakeFirst();
+      renewed += Number(r.numUpdatedRows);
+    }
+    return renewed;
+  }
+
   async succeed(id: ActionId, attempt: number, result: JsonValue, now: number): Promise<boolean> {
     const r = await this.db
       .updateTable('actions')
