@@ -56,6 +56,11 @@ export const ERRORS = {
   // orgs and keys
   EH_ORG_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Org {org} was not found' },
   EH_ORG_EXISTS: { status: 409, kind: 'conflict', message: 'Org {org} already exists' },
+  EH_CONCURRENT_CHANGE: {
+    status: 409,
+    kind: 'conflict',
+    message: '{resource} {name} changed while this change was being saved; try again',
+  },
   EH_API_KEY_NOT_FOUND: { status: 404, kind: 'not_found', message: 'API key {key} was not found' },
   // sources and ingest
   EH_SOURCE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Source {source} was not found' },
@@ -108,11 +113,6 @@ export const ERRORS = {
   // endpoints and delivery
   EH_ENDPOINT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Endpoint {endpoint} was not found' },
   EH_ENDPOINT_EXISTS: { status: 409, kind: 'conflict', message: 'Endpoint {endpoint} already exists' },
-  EH_ENDPOINT_CHANGED: {
-    status: 409,
-    kind: 'conflict',
-    message: 'Endpoint {endpoint} kept changing while this change was being saved; try again',
-  },
   EH_ENDPOINT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
   EH_DELIVERY_FORBIDDEN_ADDRESS: {
     status: 400,

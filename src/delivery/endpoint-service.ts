@@ -220,7 +220,8 @@ export class EndpointService {
         this.onChange(org, slug);
         return result;
       }
-      if (attempt === MAX_CHANGE_TRIES) throw new EventhookError('EH_ENDPOINT_CHANGED', { endpoint: slug });
+      if (attempt === MAX_CHANGE_TRIES)
+        throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Endpoint', name: slug });
     }
   }
 

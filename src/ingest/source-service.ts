@@ -89,7 +89,7 @@ export class SourceService {
     const current = await this.get(org, slug);
     const now = this.clock.now();
     if (patch.slug !== undefined) assertSlug(patch.slug, '/slug');
-    const next: SourceRecord = { ...current, updatedAt: now };
+    const next: SourceRecord = { ...current, updatedAt: Math.max(now, current.updatedAt + 1) };
     if (patch.slug !== undefined) next.slug = patch.slug;
     if (patch.name !== undefined) next.name = patch.name;
     if (patch.description !== undefined) next.description = patch.description;
@@ -122,7 +122,10 @@ export class SourceService {
       ) as unknown as JsonValue;
     }
     next.settings = this.settingsOf({ ...settings, slug: next.slug }) as JsonValue;
-    await this.store.sources.update(next);
+    // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
+    // show a secret "once" while only one is kept.
+    if (!(await this.store.sources.update(next, current.updatedAt)))
+      throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     this.onChange(org, slug);
     if (next.slug !== slug) this.onChange(org, next.slug);
     return next;
@@ -160,8 +163,15 @@ export class SourceService {
     const kept = current.secrets
       .filter((s) => s.expiresAt === null || s.expiresAt > now)
       .map((s) => ({ ...s, expiresAt: s.expiresAt === null ? expiresAt : Math.min(s.expiresAt, expiresAt) }));
-    const next: SourceRecord = { ...current, secrets: [this.seal(secret, now), ...kept], updatedAt: now };
-    await this.store.sources.update(next);
+    const next: SourceRecord = {
+      ...current,
+      secrets: [this.seal(secret, now), ...kept],
+      updatedAt: Math.max(now, current.updatedAt + 1),
+    };
+    // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
+    // show a secret "once" while only one is kept.
+    if (!(await this.store.sources.update(next, current.updatedAt)))
+      throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     this.onChange(org, slug);
     return { record: next, ...(generated ? { generatedSecret: secret } : {}) };
   }

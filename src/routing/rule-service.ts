@@ -60,10 +60,13 @@ export class RuleService {
       ...(patch.pattern !== undefined ? { pattern: patch.pattern } : {}),
       ...(patch.filter !== undefined ? { filter: patch.filter } : {}),
       ...(patch.targets !== undefined ? { targets: patch.targets } : {}),
-      updatedAt: this.clock.now(),
+      // updatedAt is the version the save is conditional on: it must move even within one millisecond.
+      updatedAt: Math.max(this.clock.now(), current.updatedAt + 1),
     };
     this.validate({ ...next, filter: next.filter });
-    await this.store.transaction((tx) => tx.rules.update(next));
+    // Saved only if nobody changed or deleted the rule since it was read (a PATCH racing a DELETE must not revive it).
+    if (!(await this.store.transaction((tx) => tx.rules.update(next, current.updatedAt))))
+      throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
     this.cache.invalidate(org);
     return next;
   }

@@ -87,7 +87,8 @@ export interface SourcesRepo {
   get(org: string, slug: string): Promise<SourceRecord | undefined>;
   getById(id: SourceId): Promise<SourceRecord | undefined>;
   list(org: string, opts?: { includeDeleted?: boolean }): Promise<SourceRecord[]>;
-  update(source: SourceRecord): Promise<void>;
+  /** Saves a live source only if it is still at `basis` (the updatedAt it was read at); false otherwise. */
+  update(source: SourceRecord, basis: number): Promise<boolean>;
   softDelete(org: string, slug: string, now: number): Promise<boolean>;
 }
 
@@ -97,7 +98,8 @@ export interface RulesRepo {
   get(org: string, id: RuleId, opts?: { includeDeleted?: boolean }): Promise<RuleRecord | undefined>;
   list(org: string, opts?: { includeDeleted?: boolean }): Promise<RuleRecord[]>;
   /** Bumps the org's rules version. */
-  update(rule: RuleRecord): Promise<void>;
+  /** Saves a live rule only if it is still at `basis` (the updatedAt it was read at); false otherwise. */
+  update(rule: RuleRecord, basis: number): Promise<boolean>;
   /** Bumps the org's rules version. */
   softDelete(org: string, id: RuleId, now: number): Promise<boolean>;
 }

@@ -60,6 +60,22 @@ for (const backend of BACKENDS) {
       expect((await push('rotating', 'unrelated')).status).toBe(401);
     });
 
+    it('rotations at once: each secret answered 200 verifies; a rotation that lost the race says 409, storing nothing', async () => {
+      await createSource(t, { slug: 'racing', provider: 'github', secret: 'first' });
+      const chosen = ['second', 'third', 'fourth'];
+      const answers = await Promise.all(
+        chosen.map((secret) => t.api.post(`${BASE}/sources/racing/rotate-secret`, { secret })),
+      );
+      for (const a of answers) expect([200, 409], a.text).toContain(a.status);
+      expect(answers.some((a) => a.status === 200)).toBe(true);
+      for (const [i, a] of answers.entries()) {
+        if (a.status === 409) expect(a.body.code).toBe('EH_CONCURRENT_CHANGE');
+        // A secret the API accepted must verify; one it refused must not.
+        expect((await push('racing', chosen[i]!)).status).toBe(a.status === 200 ? 200 : 401);
+      }
+      expect((await push('racing', 'first')).status).toBe(200);
+    });
+
     it('a chosen grace period (0 ends the old secret at once); a generated secret is shown once and verifies', async () => {
       await createSource(t, {
         slug: 'custom',

@@ -119,8 +119,13 @@ for (const factory of STORE_FACTORIES) {
         deletedAt: null,
       };
       await store.transaction(async (tx) => tx.rules.insert(rule));
-      await store.transaction(async (tx) => tx.rules.update({ ...rule, enabled: false }));
-      await store.transaction(async (tx) => tx.rules.softDelete('acme', rule.id, T0));
+      const disabled = { ...rule, enabled: false, updatedAt: T0 + 1 };
+      // Saved only from the version it was read at; a stale save changes nothing (not even the rules version).
+      expect(await store.transaction(async (tx) => tx.rules.update(disabled, T0 - 1))).toBe(false);
+      expect(await store.transaction(async (tx) => tx.rules.update(disabled, T0))).toBe(true);
+      await store.transaction(async (tx) => tx.rules.softDelete('acme', rule.id, T0 + 2));
+      // A save racing the delete does not bring the rule back.
+      expect(await store.transaction(async (tx) => tx.rules.update(disabled, T0 + 1))).toBe(false);
       expect((await store.orgs.get('acme'))!.rulesVersion).toBe(before + 3);
       expect(await store.rules.get('acme', rule.id)).toBeUndefined();
       expect((await store.rules.get('acme', rule.id, { includeDeleted: true }))?.enabled).toBe(false);

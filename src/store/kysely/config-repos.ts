@@ -47,10 +47,17 @@ export class KyselySourcesRepo implements SourcesRepo {
     return rows.map(sourceFromRow);
   }
 
-  async update(source: SourceRecord): Promise<void> {
-    const { id: _id, ...row } = sourceToRow(source);
+  async update(source: SourceRecord, basis: number): Promise<boolean> {
+    const { id: _id, deleted_at: _deleted, ...row } = sourceToRow(source);
     try {
-      await this.db.updateTable('sources').set(row).where('id', '=', source.id).execute();
+      const r = await this.db
+        .updateTable('sources')
+        .set(row)
+        .where('id', '=', source.id)
+        .where('deleted_at', 'is', null)
+        .where('updated_at', '=', basis)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
     } catch (err) {
       if (isUniqueViolation(err)) throw new EventhookError('EH_SOURCE_EXISTS', { source: source.slug });
       throw err;
@@ -108,15 +115,24 @@ export class KyselyRulesRepo implements RulesRepo {
     return rows.map(ruleFromRow);
   }
 
-  async update(rule: RuleRecord): Promise<void> {
-    const { id: _id, ...row } = ruleToRow(rule);
+  async update(rule: RuleRecord, basis: number): Promise<boolean> {
+    const { id: _id, deleted_at: _deleted, ...row } = ruleToRow(rule);
+    let changed: boolean;
     try {
-      await this.db.updateTable('rules').set(row).where('id', '=', rule.id).execute();
+      const r = await this.db
+        .updateTable('rules')
+        .set(row)
+        .where('id', '=', rule.id)
+        .where('deleted_at', 'is', null)
+        .where('updated_at', '=', basis)
+        .executeTakeFirst();
+      changed = Number(r.numUpdatedRows) > 0;
     } catch (err) {
       if (isUniqueViolation(err)) throw new EventhookError('EH_RULE_EXISTS', { rule: rule.name });
       throw err;
     }
-    await this.bump(rule.org);
+    if (changed) await this.bump(rule.org);
+    return changed;
   }
 
   async softDelete(org: string, id: RuleId, now: number): Promise<boolean> {
