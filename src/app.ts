@@ -1,7 +1,17 @@
 // The composition root (STYLE §3): reads the config, picks the adapters, wires every moving part and starts the
 // roles this process runs. It is the only module that imports concrete adapters; read it top to bottom to see
 // the whole system.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
@@ -23,6 +33,7 @@ import {
   EndpointLimiters,
   EndpointService,
   EndpointStateKeeper,
+  guardedFetch,
   HttpSender,
   LiveEndpoints,
   parseAllowList,
@@ -137,6 +148,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       maxJsonDepth: config.maxJsonDepth,
       dedupWindowMs: config.dedupWindowMs,
       trustedProxies: config.trustedProxies,
+      // Key sets for JWT sources come from URLs an org admin chose: fetched under the same address policy.
+      keySetFetch: guardedFetch(addressPolicy),
     },
     logger,
   );
@@ -267,6 +280,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
 
   if (runsWorkers) {
+    const stranded = await endpoints.wakeStranded();
+    if (stranded > 0) logger.info({ woken: stranded }, 'woke deliveries left parked by an earlier crash');
     bus.subscribe(SUBJECTS.allEvents, () => routerLoop.kick());
     routerLoop.start();
     actionLoop.start();
@@ -312,7 +327,27 @@ function loadOrCreateMasterKey(dataDir: string, logger: Logger): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
   const key = SecretBox.generateKey();
-  writeFileSync(path, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  // Durable before any secret is sealed with it: written to a temporary file, flushed, renamed into place, and the
+  // folder flushed, so a power cut leaves either no key file or the whole key, never an empty one.
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    writeSync(fd, `${key}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temp, path); // fails if another process created the key meanwhile: never replace a key in use
+  } finally {
+    unlinkSync(temp);
+  }
+  const dir = openSync(dataDir, 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
   logger.warn(
     { path },
     'generated a master key for secrets at rest; back it up (or set EVENTHOOK_MASTER_KEY)',

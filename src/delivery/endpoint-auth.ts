@@ -129,12 +129,24 @@ export function staticAuthHeaders(
 
 export const REDACTED = '[redacted]';
 
-/** A copy of `headers` safe to store in an attempt: credential headers (by the auth in use) are masked. */
-export function redactHeaders(headers: Record<string, string>, auth: EndpointAuth): Record<string, string> {
-  const secret = new Set(['authorization', 'proxy-authorization', 'cookie']);
-  if (auth.type === 'api_key') secret.add(auth.header.toLowerCase());
+const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'apikey']);
+const CREDENTIAL_NAME_RE = /(^|-)(token|secret|password|passwd|auth|api-?key|credentials?|session)($|-)/;
+
+/**
+ * Whether a header name looks like it carries a credential (`authorization`, `x-api-key`, `x-auth-token`, …).
+ * Custom endpoint headers are where people put such values when the auth types do not fit; they are stored sealed
+ * nowhere, so at least they are never shown back (to members) or kept in attempt logs.
+ */
+export function isCredentialHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return CREDENTIAL_HEADERS.has(lower) || CREDENTIAL_NAME_RE.test(lower);
+}
+
+/** A copy of `headers` safe to store in an attempt or show: credential headers are masked. */
+export function redactHeaders(headers: Record<string, string>, auth?: EndpointAuth): Record<string, string> {
+  const apiKeyHeader = auth?.type === 'api_key' ? auth.header.toLowerCase() : undefined;
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers))
-    out[name] = secret.has(name.toLowerCase()) ? REDACTED : value;
+    out[name] = isCredentialHeader(name) || name.toLowerCase() === apiKeyHeader ? REDACTED : value;
   return out;
 }

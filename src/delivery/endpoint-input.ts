@@ -6,7 +6,7 @@ import type { EndpointRecord, EndpointStatus } from '../store/records.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import { compileJmespath } from '../transform/index.js';
 import type { AddressPolicy } from './address-policy.js';
-import { parseEndpointAuth, type EndpointAuth } from './endpoint-auth.js';
+import { parseEndpointAuth, REDACTED, type EndpointAuth } from './endpoint-auth.js';
 import { RESERVED_REQUEST_HEADERS } from './http-sender.js';
 import { parseRetrySchedule } from './retry-policy.js';
 import type { SignatureHeaderStyle } from './signing.js';
@@ -81,6 +81,12 @@ export function checkHeaders(headers: Record<string, string> | undefined): Recor
       issues.push({ path, message: `${name} is set by Eventhook itself` });
     } else if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
       issues.push({ path, message: 'must be a string without CR, LF or NUL' });
+    } else if (value === REDACTED) {
+      // The API shows credential headers masked; sending the mask back would replace the real value with it.
+      issues.push({
+        path,
+        message: `is the ${REDACTED} placeholder; send the real value (or leave headers out)`,
+      });
     } else out[lower] = value;
   }
   if (issues.length > 0) throw invalid(issues, 'EH_ENDPOINT_INVALID');

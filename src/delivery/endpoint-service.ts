@@ -5,6 +5,7 @@ import { assertSlug } from '../access/access-service.js';
 import { EventhookError, newId, type Clock, type SecretBox } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
 import type { EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
+import { WAIT } from './delivery-gate.js';
 import type { AddressPolicy } from './address-policy.js';
 import type { EndpointAuth } from './endpoint-auth.js';
 import { endpointHealth, type EndpointHealth } from './endpoint-health.js';
@@ -138,12 +139,37 @@ export class EndpointService {
   }
 
   async delete(org: string, slug: string): Promise<void> {
-    if (!(await this.store.endpoints.softDelete(org, slug, this.clock.now()))) {
-      throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
-    }
-    // Waiting deliveries wake, find no endpoint and die visibly rather than wait forever.
-    await this.store.actions.wakeWaiting(org, slug, this.clock.now());
+    const now = this.clock.now();
+    // Waiting deliveries wake, find no endpoint and die visibly rather than wait forever — in the same transaction,
+    // so a crash cannot leave them parked for an endpoint that is gone.
+    const deleted = await this.store.transaction(async (tx: StoreRepos) => {
+      if (!(await tx.endpoints.softDelete(org, slug, now))) return false;
+      await tx.actions.wakeWaiting(org, slug, now);
+      return true;
+    });
+    if (!deleted) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
     this.onChange(org, slug);
+  }
+
+  /**
+   * Wakes deliveries parked for a paused or disabled endpoint that is active again, or deleted. Parking is undone
+   * by whoever changes the endpoint, and a parking that raced such a change is re-checked in memory; a crash in
+   * between would leave it parked forever, so a starting worker looks once. Returns how many woke.
+   */
+  async wakeStranded(): Promise<number> {
+    const now = this.clock.now();
+    let woken = 0;
+    for (const org of await this.store.orgs.list()) {
+      for (const e of await this.store.endpoints.list(org.slug, { includeDeleted: true })) {
+        if (e.deletedAt === null && e.status !== 'active') continue;
+        // A deleted endpoint's slug may be taken again by a live one: its own state decides.
+        if (e.deletedAt !== null && (await this.store.endpoints.get(org.slug, e.slug))) continue;
+        woken += await this.store.actions.wakeWaiting(org.slug, e.slug, now, {
+          reasons: e.deletedAt === null ? [WAIT.paused, WAIT.disabled] : undefined,
+        });
+      }
+    }
+    return woken;
   }
 
   /** Re-enables a paused or disabled endpoint: breaker closed, failure history forgotten, deliveries resume. */

@@ -1,7 +1,7 @@
 // The SSRF guard inside the socket layer: resolve, check every address, connect only to an address that passed.
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP, type LookupFunction } from 'node:net';
-import { buildConnector } from 'undici';
+import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { EventhookError } from '../core/index.js';
 import type { AddressPolicy } from './address-policy.js';
 
@@ -83,4 +83,20 @@ export function guardedConnector(
     }
     base(opts, callback);
   };
+}
+
+/**
+ * A fetch for the server's own outbound requests other than deliveries (JWT key sets): every connection, redirects
+ * included, goes through the same address policy.
+ */
+export function guardedFetch(
+  policy: AddressPolicy,
+  lookup: LookupFn = systemLookup,
+): (
+  url: string,
+  init: { headers: Headers; method: 'GET'; redirect: 'manual'; signal: AbortSignal },
+) => Promise<Response> {
+  const dispatcher = new Agent({ connect: guardedConnector(policy, lookup) });
+  return async (url, init) =>
+    (await undiciFetch(url, { ...init, dispatcher } as never)) as unknown as Response;
 }

@@ -6,7 +6,7 @@ export * from './send-result.js';
 export * from './retry-policy.js';
 export * from './circuit-breaker.js';
 export * from './address-policy.js';
-export { systemLookup, type LookupFn, type LookupAddress } from './guarded-connector.js';
+export { guardedFetch, systemLookup, type LookupFn, type LookupAddress } from './guarded-connector.js';
 export * from './http-sender.js';
 export * from './endpoint-auth.js';
 export * from './oauth2-token-cache.js';

@@ -86,7 +86,10 @@ export class ResponseCollector implements Dispatcher.DispatchHandler {
     const result: SendResult = {
       requestHeaders: this.requestHeaders,
       headers: this.headers,
-      body: this.chunks.length === 0 ? '' : Buffer.concat(this.chunks).toString('utf8'),
+      // Kept as text for the attempt log; NUL becomes U+FFFD, as PostgreSQL text cannot hold it (a binary body
+      // from a receiver must not make its attempt unrecordable).
+      body:
+        this.chunks.length === 0 ? '' : Buffer.concat(this.chunks).toString('utf8').replace(/\0/g, '\uFFFD'),
       bodyTruncated: this.seen > this.kept,
       latencyMs: Math.round((performance.now() - this.started) * 100) / 100,
     };

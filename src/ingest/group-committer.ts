@@ -71,8 +71,21 @@ export class GroupCommitter {
           batch.forEach((p, i) => p.resolve(outcomes[i]!));
           this.onCommitted(batch.filter((_, i) => !outcomes[i]!.duplicate).map((p) => p.item));
         },
-        (err) => {
-          for (const p of batch) p.reject(err);
+        async (err) => {
+          if (batch.length === 1) return batch[0]!.reject(err);
+          // One item that cannot be written (say a text PostgreSQL refuses) must not fail the others: each goes
+          // again on its own, and only the ones that fail again are refused.
+          for (const p of batch) {
+            try {
+              const [outcome] = await this.store.transaction((tx) =>
+                tx.events.ingest([p.item], this.clock.now()),
+              );
+              p.resolve(outcome!);
+              if (!outcome!.duplicate) this.onCommitted([p.item]);
+            } catch (one) {
+              p.reject(one);
+            }
+          }
         },
       )
       .finally(() => {

@@ -125,13 +125,15 @@ export const dropboxChallenge: Handshake = {
 /**
  * X (Twitter) CRC: GET ?crc_token=… → {response_token: "sha256=" + base64 HMAC-SHA256(consumer secret, token)}.
  * The CRC is unauthenticated and uses the key that signs POST bodies, so it is a signing oracle by design. Only
- * token-shaped values are answered (base64 characters, 8–256 long, at least one letter): no such string is a JSON
- * object, array, string or number, so the oracle cannot sign a body that would parse as an event.
+ * token-shaped values are answered (base64 characters, 8–256 long, at least one letter); such a string can still be
+ * a form body (`a=b`), a text body or a JSON number (`12345678e0`), so the source also accepts only JSON objects
+ * (`signsCallerContent`), which no token can be: a token has no `{`.
  */
 const CRC_TOKEN = /^(?=.*[A-Za-z])[A-Za-z0-9+/=_-]{8,256}$/;
 
 export const xCrc: Handshake = {
   phase: 'before',
+  signsCallerContent: true,
   respond(req, _body, ctx) {
     if (req.method !== 'GET') return undefined;
     const token = queryOf(req, 'crc_token');

@@ -7,6 +7,7 @@ import { newId, type EventId } from '../core/ids.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { IngestOutcome } from '../store/port.js';
 import type { NewEvent } from '../store/records.js';
+import type { KeySetFetch } from './verifiers/types.js';
 import { extractEventType, extractIdempotencyKey, extractSubject } from './extract.js';
 import type { GroupCommitter } from './group-committer.js';
 import type { InboundRequest } from './inbound-request.js';
@@ -38,6 +39,8 @@ export interface IngestOptions {
   maxJsonDepth: number;
   dedupWindowMs: number;
   trustedProxies: readonly string[];
+  /** Fetches JWT key sets under the outbound address policy (see VerifyContext). */
+  keySetFetch?: KeySetFetch;
 }
 
 export interface SourceTestResult {
@@ -131,7 +134,12 @@ export class IngestService {
     });
     const inbound: InboundRequest = { ...req, rawBody };
     const now = this.clock.now();
-    const ctx = { now, secrets: this.sources.secrets(source, now), options: source.settings.options ?? {} };
+    const ctx = {
+      now,
+      secrets: this.sources.secrets(source, now),
+      options: source.settings.options ?? {},
+      ...(this.options.keySetFetch ? { keySetFetch: this.options.keySetFetch } : {}),
+    };
 
     for (const handshake of source.handshakes.before) {
       const answer = handshake.respond(inbound, undefined, ctx);
@@ -168,6 +176,13 @@ export class IngestService {
     for (const handshake of source.handshakes.after) {
       const answer = handshake.respond(inbound, data, ctx);
       if (answer) return answer;
+    }
+
+    if (source.objectBodiesOnly && !isJsonObjectText(rawBody)) {
+      // Signed, but by the source's own handshake oracle for all we know: refused like a bad signature.
+      this.metrics.webhooksRejected.inc({ ...labels, reason: 'not_an_object' });
+      this.log.info({ ...labels, reason: 'not_an_object' }, 'webhook rejected');
+      throw new EventhookError('EH_INGEST_UNAUTHORIZED');
     }
 
     const type = extractEventType(inbound, data, {
@@ -218,6 +233,7 @@ export class IngestService {
     const verdict = await source.verifier.verify(inbound, {
       now,
       secrets: this.sources.secrets(source, now),
+      ...(this.options.keySetFetch ? { keySetFetch: this.options.keySetFetch } : {}),
     });
     const result: SourceTestResult = {
       verified: verdict.ok,
@@ -330,4 +346,13 @@ export class IngestService {
     });
     return (await this.committer.submit({ event })).eventId;
   }
+}
+
+/** Whether the raw body is JSON object text: its first non-blank byte is `{` (a form or text body never passes). */
+function isJsonObjectText(raw: Buffer): boolean {
+  for (const byte of raw) {
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
+    return byte === 0x7b;
+  }
+  return false;
 }

@@ -21,6 +21,8 @@ export interface LiveSource {
   credentialHeaders: string[];
   /** The provider's challenges and pings, by when they run: before verification (unsigned) or after it. */
   handshakes: { before: Handshake[]; after: Handshake[] };
+  /** A handshake signs caller-chosen strings: only JSON-object deliveries are accepted (see Handshake). */
+  objectBodiesOnly: boolean;
 }
 
 export class LiveSources {
@@ -97,6 +99,7 @@ export class LiveSources {
         before: handshakes.filter((h) => h.phase === 'before'),
         after: handshakes.filter((h) => h.phase === 'after'),
       },
+      objectBodiesOnly: handshakes.some((h) => h.signsCallerContent === true),
     };
   }
 }

@@ -103,13 +103,17 @@ export class ActionWorker {
       this.inFlight++;
       this.slots?.started(action);
       this.hold(action);
-      const p = this.execute(action, events.get(action.eventId)).finally(() => {
-        this.inFlight--;
-        this.slots?.finished(action);
-        this.release(action);
-        this.running.delete(p);
-        this.kick();
-      });
+      const p = this.execute(action, events.get(action.eventId))
+        // An outcome that could not be recorded leaves the action in flight; its lease expiring brings it back.
+        // Never an unhandled rejection: that would take the whole process down, and with it every delivery.
+        .catch((err: unknown) => this.log.error({ err, action: action.id }, 'recording an attempt failed'))
+        .finally(() => {
+          this.inFlight--;
+          this.slots?.finished(action);
+          this.release(action);
+          this.running.delete(p);
+          this.kick();
+        });
       this.running.add(p);
     }
     if (claimed.length === room) return { more: true, wakeAt: null };

@@ -43,7 +43,7 @@ export class Router {
     const events = await this.store.events.listPending(this.options.batchSize);
     if (events.length === 0) return { routed: 0, more: false, actions: 0, lanes: [] };
     const decisions: Decision[] = [];
-    for (const event of events) decisions.push(await this.decide(event));
+    for (const event of events) decisions.push(await this.decideOrFail(event));
     const now = this.clock.now();
     let routed = 0;
     let actions = 0;
@@ -67,6 +67,20 @@ export class Router {
       }
     });
     return { routed, more: events.length === this.options.batchSize, actions, lanes: [...lanes.values()] };
+  }
+
+  /**
+   * An event whose routing throws (say an endpoint's secret no longer opens) is marked failed with the reason:
+   * left pending, it would head every batch and stop routing for all orgs.
+   */
+  private async decideOrFail(event: EventRecord): Promise<Decision> {
+    try {
+      return await this.decide(event);
+    } catch (err) {
+      const error = `routing failed: ${err instanceof Error ? err.message : String(err)}`;
+      this.log.error({ err, event: event.id, org: event.org }, 'routing an event failed');
+      return { event, status: 'failed', error, actions: [] };
+    }
   }
 
   private async decide(event: EventRecord): Promise<Decision> {

@@ -99,6 +99,18 @@ describe('static auth', () => {
     expect(result.requestHeaders[header]).toBe(value);
     expect(redactHeaders(result.requestHeaders, auth)[header]).toBe('[redacted]');
     expect(redactHeaders(result.requestHeaders, auth)['user-agent']).toMatch(/^Eventhook/);
+    // Custom headers that look like credentials are masked whatever the auth type.
+    const custom = redactHeaders(
+      { 'x-api-key': 'k', 'x-auth-token': 't', 'x-client-secret': 's', cookie: 'c', 'x-tenant': 'acme' },
+      { type: 'none' },
+    );
+    expect(custom).toEqual({
+      'x-api-key': '[redacted]',
+      'x-auth-token': '[redacted]',
+      'x-client-secret': '[redacted]',
+      cookie: '[redacted]',
+      'x-tenant': 'acme',
+    });
   });
 
   it('none adds nothing', async () => {

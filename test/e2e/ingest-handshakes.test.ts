@@ -188,6 +188,34 @@ describe('provider handshakes over HTTP (SQLite)', () => {
     expect(
       (await handshake('x', { method: 'GET', suffix: `?crc_token=${encodeURIComponent('{"a":1}')}` })).status,
     ).toBe(400);
+    // Token-shaped strings can still be bodies (a form field, text, a JSON number): a signature obtained through the
+    // CRC must not make them events. The X source takes JSON objects only.
+    for (const [token, contentType] of [
+      ['direct_message_events=forged', 'application/x-www-form-urlencoded'],
+      ['12345678e0', 'application/json'],
+      ['forged-text-body', 'text/plain'],
+    ] as const) {
+      const crc = await handshake('x', { method: 'GET', suffix: `?crc_token=${encodeURIComponent(token)}` });
+      expect(crc.status, token).toBe(200);
+      const forged = await handshake('x', {
+        headers: {
+          'content-type': contentType,
+          'x-twitter-webhooks-signature': (crc.json as { response_token: string }).response_token,
+        },
+        body: token,
+      });
+      expect(forged.status, token).toBe(401);
+    }
+    // A real delivery (a signed JSON object) is still accepted.
+    const body = '{"for_user_id":"1","favorite_events":[{"id":"f1"}]}';
+    const real = await deliver(t, 'x', {
+      headers: {
+        'content-type': 'application/json',
+        'x-twitter-webhooks-signature': `sha256=${hmac(SECRET, body, 'base64')}`,
+      },
+      body,
+    });
+    expect(real.status, real.text).toBe(200);
   });
 
   it('WooCommerce: the unsigned webhook_id ping on save gets 200 and is not stored', async () => {

@@ -35,7 +35,9 @@ describe('providers signed with node:crypto and checked by their official verifi
   const acceptsAndRefuses = (...args: AcceptArgs) => expectAcceptedThenRefused(t, ...args);
 
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
+    // The Pub/Sub test's key set is served on loopback: the outbound policy must allow it (it is refused otherwise,
+    // see the SSRF test below).
+    t = await startTestApp('sqlite', { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
   });
   afterAll(async () => t?.close());
 
@@ -261,6 +263,7 @@ describe('providers signed with node:crypto and checked by their official verifi
     const rsa = rsaKeys();
     let jwks: Server;
     let jwksUrl = '';
+    let keySetRequests = 0;
     beforeAll(async () => {
       const jwk = {
         ...createPublicKey(rsa.publicPem).export({ format: 'jwk' }),
@@ -268,13 +271,41 @@ describe('providers signed with node:crypto and checked by their official verifi
         alg: 'RS256',
         use: 'sig',
       };
-      jwks = createServer((_req, res) =>
-        res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] })),
-      );
+      jwks = createServer((_req, res) => {
+        keySetRequests++;
+        res.setHeader('content-type', 'application/json').end(JSON.stringify({ keys: [jwk] }));
+      });
       await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
       jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/oauth2/v3/certs`;
     });
     afterAll(() => new Promise<void>((resolve) => jwks.close(() => resolve())));
+
+    it('a key-set URL on a forbidden address is never fetched without the outbound allow-list (SSRF)', async () => {
+      const guarded = await startTestApp('sqlite');
+      try {
+        await createSource(guarded, {
+          slug: 'pubsub-local',
+          provider: 'google-pubsub',
+          options: {
+            audience: 'https://example.com/',
+            serviceAccountEmail: 'a@b.iam.gserviceaccount.com',
+            jwksUrl,
+          },
+        });
+        const before = keySetRequests;
+        const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+        const head = `${enc({ alg: 'RS256', kid: 'google-1', typ: 'JWT' })}.${enc({ exp: nowSeconds() + 60 })}`;
+        const jwt = `${head}.${sign('sha256', Buffer.from(head), rsa.privatePem).toString('base64url')}`;
+        const res = await deliver(guarded, 'pubsub-local', {
+          headers: { ...JSON_CT, authorization: `Bearer ${jwt}` },
+          body: '{"message":{"data":"e30="}}',
+        });
+        expect(res.status).toBe(401);
+        expect(keySetRequests).toBe(before);
+      } finally {
+        await guarded.close();
+      }
+    });
 
     it('google-auth-library verifySignedJwtWithCertsAsync agrees; the token is checked against the JWKS', async () => {
       const email = 'pusher@project.iam.gserviceaccount.com';

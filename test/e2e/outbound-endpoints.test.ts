@@ -241,5 +241,38 @@ for (const backend of BACKENDS) {
       expect((await member.post(`${BASE}/endpoints/given/rotate-secret`, {})).status).toBe(403);
       expect((await member.post(`${BASE}/endpoints/given/enable`)).status).toBe(403);
     });
+
+    it('never shows the values of credential-looking custom headers, and refuses the mask sent back', async () => {
+      const headers = {
+        authorization: 'Bearer ENDPOINT-SECRET',
+        'x-api-key': 'KEY-SECRET',
+        'x-tenant': 'acme',
+      };
+      const created = await t.api.post(`${BASE}/endpoints`, {
+        slug: 'credentialed',
+        url: 'https://example.com/hooks',
+        headers,
+      });
+      expect(created.status, created.text).toBe(201);
+      const masked = { authorization: '[redacted]', 'x-api-key': '[redacted]', 'x-tenant': 'acme' };
+      expect(created.body.headers).toEqual(masked);
+      const key = await t.api.post('/api/orgs/default/api-keys', { name: 'peeker', role: 'member' });
+      const member = t.api.as(key.body.key);
+      const seen = await member.get(`${BASE}/endpoints/credentialed`);
+      expect(seen.body.headers).toEqual(masked);
+      expect(seen.text).not.toContain('SECRET');
+      // The stored values are the real ones (deliveries send them)…
+      expect((await t.app.store.endpoints.get('default', 'credentialed'))?.headers).toEqual(headers);
+      // …and sending the mask back is refused rather than stored over them.
+      const back = await t.api.patch(`${BASE}/endpoints/credentialed`, { headers: masked });
+      expect(back.status).toBe(400);
+      expect(back.body.errors).toEqual([
+        expect.objectContaining({
+          path: '/headers/authorization',
+          message: expect.stringContaining('placeholder'),
+        }),
+        expect.objectContaining({ path: '/headers/x-api-key' }),
+      ]);
+    });
   });
 }

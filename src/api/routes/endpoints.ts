@@ -1,6 +1,6 @@
 // Endpoints: create, list, get (with health), update, delete (soft), rotate the signing secret, enable.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
-import { AUTH_TYPES } from '../../delivery/endpoint-auth.js';
+import { AUTH_TYPES, redactHeaders } from '../../delivery/endpoint-auth.js';
 import type { EndpointHealth } from '../../delivery/endpoint-health.js';
 import { retryToPolicy } from '../../delivery/endpoint-input.js';
 import type { EndpointService } from '../../delivery/endpoint-service.js';
@@ -199,7 +199,8 @@ export function endpointOut(e: EndpointRecord): Out {
     slug: e.slug,
     url: e.url,
     description: e.description,
-    headers: e.headers,
+    // Values of credential-looking headers are never shown back (members may read endpoints).
+    headers: redactHeaders(e.headers),
     auth: e.auth === null ? { type: 'none' } : { ...e.auth.info, type: e.auth.type },
     secrets: e.secrets.map((s) => ({
       id: s.id,

@@ -17,6 +17,11 @@ export interface Handshake {
    * 'after': runs only once the request verified (Slack, Zoom, Twitch, Discord sign their challenges).
    */
   readonly phase: 'before' | 'after';
+  /**
+   * The handshake signs strings the caller chooses with the key that signs deliveries (X's CRC): a signing oracle.
+   * A source with one accepts only deliveries the oracle cannot have signed — a JSON object.
+   */
+  readonly signsCallerContent?: boolean;
   /** The response to send, or undefined when the request is not this handshake (carry on as normal). */
   respond(
     req: InboundRequest,

@@ -6,7 +6,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  customFetch,
   jwtVerify,
+  type FetchImplementation,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
@@ -14,7 +16,14 @@ import { headerOf, queryOf, type InboundRequest } from '../inbound-request.js';
 import { stripScheme } from './api-key.js';
 import { atlassianQsh } from './atlassian-qsh.js';
 import { secretsEqual } from './constant-time.js';
-import { ACCEPTED, reject, type Verifier, type VerifyContext, type VerifyResult } from './types.js';
+import {
+  ACCEPTED,
+  reject,
+  type KeySetFetch,
+  type Verifier,
+  type VerifyContext,
+  type VerifyResult,
+} from './types.js';
 
 const ALGORITHMS = [
   'HS256',
@@ -90,18 +99,21 @@ type KeySource =
   | { kind: 'public'; key: KeyObject }
   | { kind: 'jwks'; get: JWTVerifyGetKey };
 
-// One remote key set per URL for the whole process, so jose's cache and cooldown are shared by all sources.
-const REMOTE_SETS = new Map<string, JWTVerifyGetKey>();
+// One remote key set per (fetch, URL) for the whole process, so jose's cache and cooldown are shared by all sources.
+const REMOTE_SETS = new Map<KeySetFetch | undefined, Map<string, JWTVerifyGetKey>>();
 
-function remoteSet(url: string): JWTVerifyGetKey {
-  let set = REMOTE_SETS.get(url);
+function remoteSet(url: string, fetch: KeySetFetch | undefined): JWTVerifyGetKey {
+  let byUrl = REMOTE_SETS.get(fetch);
+  if (!byUrl) REMOTE_SETS.set(fetch, (byUrl = new Map()));
+  let set = byUrl.get(url);
   if (!set) {
     set = createRemoteJWKSet(new URL(url), {
       timeoutDuration: 5000,
       cooldownDuration: 30_000,
       cacheMaxAge: 600_000,
+      ...(fetch ? { [customFetch]: fetch as FetchImplementation } : {}),
     });
-    REMOTE_SETS.set(url, set);
+    byUrl.set(url, set);
   }
   return set;
 }
@@ -138,7 +150,8 @@ export function createJwtVerifier(config: JwtConfig): Verifier {
   return {
     async verify(req: InboundRequest, ctx: VerifyContext): Promise<VerifyResult> {
       const sources = ctx.secrets.map(jwtKeySource).filter((s) => s !== undefined);
-      if (config.jwksUrl !== undefined) sources.push({ kind: 'jwks', get: remoteSet(config.jwksUrl) });
+      if (config.jwksUrl !== undefined)
+        sources.push({ kind: 'jwks', get: remoteSet(config.jwksUrl, ctx.keySetFetch) });
       if (sources.length === 0)
         return reject('misconfigured', 'the source has no readable key and no jwksUrl');
 

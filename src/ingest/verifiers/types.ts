@@ -9,7 +9,18 @@ import type { InboundRequest } from '../inbound-request.js';
 export interface VerifyContext {
   readonly now: number;
   readonly secrets: readonly string[];
+  /**
+   * How JWT key sets are fetched from a source's jwksUrl. The server passes a fetch under the outbound address
+   * policy (the URL is an org admin's choice); without one, Node's fetch is used (tools, tests).
+   */
+  readonly keySetFetch?: KeySetFetch;
 }
+
+/** A fetch for JWT key sets (jose's FetchImplementation). */
+export type KeySetFetch = (
+  url: string,
+  init: { headers: Headers; method: 'GET'; redirect: 'manual'; signal: AbortSignal },
+) => Promise<Response>;
 
 /** Why a request was rejected; a stable label for logs and the per-source rejection counter. */
 export type RejectReason =

@@ -1,0 +1,141 @@
+// Failures of one item that must stay that item's: a binary response body, an event whose routing throws, and one
+// event of an ingest batch that the database refuses. Each used to take others down with it (the process, routing
+// for every org, every request committed in the same batch).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSystemEvent } from '../../src/events/publisher.js';
+import { GroupCommitter } from '../../src/ingest/group-committer.js';
+import { systemClock } from '../../src/core/clock.js';
+import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import {
+  BASE,
+  createEndpoint,
+  createRule,
+  ingestSource,
+  startReceiver,
+  waitForAction,
+  type Receiver,
+} from '../helpers/outbound.js';
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`one failure stays one — ${backend}`, () => {
+    let t: TestApp;
+    let receiver: Receiver;
+    let send: (data: Record<string, unknown>) => Promise<string>;
+
+    beforeAll(async () => {
+      receiver = await startReceiver((req, res) => {
+        if (req.path === '/binary')
+          res
+            .writeHead(200, { 'content-type': 'application/octet-stream' })
+            .end(Buffer.from([0x1f, 0x8b, 0, 0, 0x41]));
+        else res.writeHead(200).end('ok');
+      });
+      t = await startTestApp(backend, { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
+      send = await ingestSource(t);
+    });
+    afterAll(async () => {
+      await t?.close();
+      await receiver?.close();
+    });
+
+    it('records a delivery whose receiver answered a binary body (NUL bytes included)', async () => {
+      await createEndpoint(t, { slug: 'binary', url: `${receiver.url}/binary` });
+      await createRule(t, 'binary', 'binary.test', [{ endpoint: 'binary' }]);
+      const id = await send({ type: 'binary.test' });
+      const action = await waitForAction(t, id, (a) => a.status === 'succeeded');
+      const detail = await t.api.get(`${BASE}/actions/${action.id}`);
+      expect(detail.body.attempts[0]).toMatchObject({
+        statusCode: 200,
+        responseBody: '\u001f\ufffd\ufffd\ufffdA',
+      });
+    });
+
+    it('marks an event whose routing throws as failed, and keeps routing the others', async () => {
+      const ep = await createEndpoint(t, {
+        slug: 'broken',
+        url: `${receiver.url}/broken`,
+        auth: { type: 'bearer', token: 'tok' },
+      });
+      await createRule(t, 'broken', 'broken.test', [{ endpoint: 'broken' }]);
+      await createRule(t, 'fine', 'fine.test', [{ endpoint: 'binary' }]);
+      // The endpoint's sealed credentials no longer open (as after a master key change).
+      const record = (await t.app.store.endpoints.get('default', 'broken'))!;
+      expect(ep.slug).toBe('broken');
+      expect(
+        await t.app.store.endpoints.update(
+          {
+            ...record,
+            auth: { type: 'bearer', sealed: 'v1.not-a-sealed-value', info: {} },
+            updatedAt: record.updatedAt + 1,
+          },
+          { basis: record.updatedAt, state: false },
+        ),
+      ).toBe(true);
+      const bad = await send({ type: 'broken.test' });
+      const good = await send({ type: 'fine.test' });
+      await waitForAction(t, good, (a) => a.status === 'succeeded');
+      const failed = await eventually(async () => {
+        const e = await t.api.get(`${BASE}/events/${bad}`);
+        return e.body.status === 'failed' ? e.body : undefined;
+      });
+      expect(failed.error).toMatch(/^routing failed/);
+    });
+
+    it('commits the rest of an ingest batch when one event cannot be written', async () => {
+      const committer = new GroupCommitter(t.app.store, systemClock);
+      const now = Date.now();
+      const mk = (type: string) =>
+        newSystemEvent({ org: 'default', source: 'app:batch', type, data: {}, now });
+      // PostgreSQL refuses NUL in text; SQLite keeps it. Either way the other two must commit.
+      const [a, nul, b] = [mk('batch.a'), mk('batch.\u0000'), mk('batch.b')];
+      const results = await Promise.allSettled([a, nul, b].map((event) => committer.submit({ event })));
+      expect(results[0]!.status).toBe('fulfilled');
+      expect(results[2]!.status).toBe('fulfilled');
+      expect(results[1]!.status).toBe(backend === 'postgres' ? 'rejected' : 'fulfilled');
+      expect(await t.app.store.events.get('default', a.id)).toBeDefined();
+      expect(await t.app.store.events.get('default', b.id)).toBeDefined();
+      await committer.drain();
+    });
+  });
+}
+
+describe('a delivery parked across a crash', () => {
+  it('is woken by the next start when its endpoint is active again (the wake was lost)', async () => {
+    const receiver = await startReceiver((_req, res) => {
+      res.writeHead(200).end('ok');
+    });
+    const dataDir = mkdtempSync(join(tmpdir(), 'eventhook-stranded-'));
+    const env = { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' };
+    try {
+      const first = await startTestApp('sqlite', { env, dataDir });
+      const send = await ingestSource(first);
+      await createEndpoint(first, { slug: 'later', url: `${receiver.url}/later` });
+      await createRule(first, 'later', 'later.test', [{ endpoint: 'later' }]);
+      expect((await first.api.patch(`${BASE}/endpoints/later`, { status: 'paused' })).status).toBe(200);
+      const id = await send({ type: 'later.test' });
+      await waitForAction(first, id, (a) => a.waiting === 'endpoint_paused' && a.nextAttemptAt === null);
+      // Resumed, but the wake that goes with it is lost (as if the process died in between).
+      const record = (await first.app.store.endpoints.get('default', 'later'))!;
+      await first.app.store.endpoints.update(
+        { ...record, status: 'active', updatedAt: record.updatedAt + 1 },
+        { basis: record.updatedAt, state: true },
+      );
+      await first.close();
+
+      const second = await startTestApp('sqlite', { env, dataDir });
+      try {
+        await waitForAction(second, id, (a) => a.status === 'succeeded');
+        expect(receiver.requests.filter((r) => r.path === '/later')).toHaveLength(1);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
