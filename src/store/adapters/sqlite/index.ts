@@ -12,6 +12,18 @@ import { KyselyStore } from '../../kysely/kysely-store.js';
 import { DurableSqliteDriver } from './durable-driver.js';
 import { WalFlush } from './wal-flush.js';
 
+/**
+ * SQLite runs DDL inside transactions; Kysely's adapter does not say so, and its migration lock does nothing. Saying
+ * so makes the migrator apply all pending migrations in one BEGIN IMMEDIATE transaction: a crash mid-migration rolls
+ * back whole, and a second process starting at the same moment waits for the first rather than failing on tables
+ * that appeared under it.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   path: string;
@@ -22,18 +34,19 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const memory = options.path === ':memory:';
   if (!memory) mkdirSync(dirname(options.path), { recursive: true });
   const sqlite = new Database(options.path);
+  // First: switching to WAL needs a moment of exclusive access, and another process may be opening the file too.
+  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('journal_mode = WAL');
   // NORMAL: a commit writes the WAL without waiting for the disk; the driver then flushes the WAL with an fsync
   // on the thread pool before the write is reported done. Checkpoints still sync as SQLite always does.
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const flush = memory ? null : new WalFlush(`${options.path}-wal`);
   const driver = new DurableSqliteDriver(sqlite, flush);
   const dialect: Dialect = {
     createDriver: () => driver,
     createQueryCompiler: () => new SqliteQueryCompiler(),
-    createAdapter: () => new SqliteAdapter(),
+    createAdapter: () => new TransactionalDdlSqliteAdapter(),
     createIntrospector: (db) => new SqliteIntrospector(db),
   };
   const db = new Kysely<Schema>({ dialect });
