@@ -108,7 +108,9 @@ async function githubSource(t: Target): Promise<string> {
 
 /** Events Eventhook reports as committed for the GitHub source (every 2xx must be one). */
 async function committedEvents(t: Target): Promise<number> {
-  const metrics = await (await fetch(`${t.url}/metrics`)).text();
+  const metrics = await (
+    await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })
+  ).text();
   return Number(/eventhook_events_received_total\{[^}]*source="github"[^}]*\} (\d+)/.exec(metrics)?.[1] ?? 0);
 }
 

@@ -119,15 +119,20 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { readiness: deps.readiness });
-  app.get(
-    '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics' } },
-    async (_req, reply) =>
-      reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
-  );
   for (const plugin of deps.publicPlugins ?? []) await app.register(plugin);
   await app.register(async (scope) => {
     requireAuth(scope, deps.access);
+    // Operator only: the series are labelled with every org's and source's name (unknown sources answer 404 to
+    // senders precisely so that names cannot be probed). Prometheus sends the token as a bearer credential.
+    scope.get(
+      '/metrics',
+      {
+        schema: { tags: ['operations'], summary: 'Prometheus metrics (operator token)' },
+        config: { permission: 'operator' },
+      },
+      async (_req, reply) =>
+        reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
+    );
     await scope.register(orgRoutes, { access: deps.access });
     await scope.register(ruleRoutes, { rules: deps.rules, tester: deps.tester });
     await scope.register(eventRoutes, { queries: deps.queries, replay: deps.replay });

@@ -78,7 +78,9 @@ export function tampered(body: string): string {
 
 /** The Prometheus sample value of a metric line, or 0 when the series is absent. */
 export async function metricValue(t: TestApp, name: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${t.url}/metrics`)).text();
+  const text = await (
+    await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${t.api.token}` } })
+  ).text();
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split('\n')) {
     if (!line.startsWith(`${name}{`)) continue;
