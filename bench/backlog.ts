@@ -3,23 +3,15 @@
 // once. Events for `fast` are published at a steady rate, first with nothing else queued (the baseline), then while
 // `slow` works through BENCH_BACKLOG queued deliveries at its concurrency cap, in the same run. Reported per phase:
 // how long a `fast` message waited between its publish and its send, and the event-loop delay of the process.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import pino from 'pino';
-import { createApp } from '../src/app.js';
-import { loadConfig } from '../src/config/config.js';
-import { newSystemEvent } from '../src/events/publisher.js';
+import { BASE, startBenchApp } from './lib/bench-app.js';
 import { machine } from './lib/machine.js';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
 const SLOW_MS = Number(process.env.BENCH_SLOW_MS ?? 100);
 const RATE = Number(process.env.BENCH_RATE ?? 100);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 500);
-const TOKEN = 'eho_bench-token';
-const BASE = '/api/orgs/default/eventhook';
 
 const RECEIVER = `
 const { createServer } = require('node:http');
@@ -38,30 +30,8 @@ parentPort.on('message', (m) => { if (m === 'close') { server.closeAllConnection
 
 const worker = new Worker(RECEIVER, { eval: true, workerData: { slowMs: SLOW_MS } });
 const port = await new Promise<number>((resolve) => worker.once('message', resolve));
-const dir = mkdtempSync(join(tmpdir(), 'eventhook-bench-backlog-'));
-const app = await createApp(
-  loadConfig(
-    {
-      EVENTHOOK_DATA_DIR: dir,
-      EVENTHOOK_ADMIN_TOKEN: TOKEN,
-      EVENTHOOK_LOG_LEVEL: 'warn',
-      EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1',
-      EVENTHOOK_ROUTER_BATCH: '500',
-    },
-    { cwd: dir },
-  ),
-  { logger: pino({ level: 'warn' }) },
-);
-const call = async (method: 'POST' | 'PATCH', url: string, payload: unknown) => {
-  const res = await app.server.inject({
-    method,
-    url,
-    payload: payload as object,
-    headers: { authorization: `Bearer ${TOKEN}` },
-  });
-  if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
-  return res.json<{ eventId?: string }>();
-};
+const bench = await startBenchApp();
+const { app, call } = bench;
 for (const name of ['slow', 'fast']) {
   await call('POST', `${BASE}/endpoints`, { slug: name, url: `http://127.0.0.1:${port}/${name}` });
   await call('POST', `${BASE}/rules`, {
@@ -113,23 +83,9 @@ const baseline = await phase();
 
 // The backlog: the slow endpoint paused, BACKLOG events committed and routed into waiting actions, then enabled.
 await call('PATCH', `${BASE}/endpoints/slow`, { status: 'paused' });
-const now = Date.now();
-for (let i = 0; i < BACKLOG; i += 5_000) {
-  const events = Array.from({ length: Math.min(5_000, BACKLOG - i) }, () =>
-    newSystemEvent({ org: 'default', source: 'app:bench', type: 'bench.slow', data: { i }, now }),
-  );
-  await app.store.transaction((tx) =>
-    tx.events.ingest(
-      events.map((event) => ({ event })),
-      now,
-    ),
-  );
-}
-for (;;) {
-  const c = await app.store.actions.countByStatus('default', { endpoint: 'slow' });
-  if (c.pending >= BACKLOG && c.in_flight === 0) break;
-  await new Promise((r) => setTimeout(r, 100));
-}
+for (let i = 0; i < BACKLOG; i += 5_000)
+  await bench.commitEvents(Math.min(5_000, BACKLOG - i), 'bench.slow', {});
+await bench.waitForActions('slow', (c) => c.pending >= BACKLOG && c.in_flight === 0);
 await call('POST', `${BASE}/endpoints/slow/enable`, {});
 await new Promise((r) => setTimeout(r, 1000));
 const behind = await phase();
@@ -151,6 +107,5 @@ console.log(
   `ratio of p99 waits (behind / none): ${(percentile(behind.waits, 0.99) / percentile(baseline.waits, 0.99)).toFixed(2)}`,
 );
 
-await app.close();
-rmSync(dir, { recursive: true, force: true });
+await bench.close();
 worker.postMessage('close');

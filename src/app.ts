@@ -216,7 +216,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const routerLoop = new WorkLoop(
     async () => {
       const r = await router.routePending();
-      if (r.actions > 0) {
+      if (r.lanes.length > 0) {
         actions.hint(r.lanes);
         actionLoop.kick();
       }

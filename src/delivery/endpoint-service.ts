@@ -160,10 +160,12 @@ export class EndpointService {
     const now = this.clock.now();
     let woken = 0;
     for (const org of await this.store.orgs.list()) {
-      for (const e of await this.store.endpoints.list(org.slug, { includeDeleted: true })) {
+      const all = await this.store.endpoints.list(org.slug, { includeDeleted: true });
+      const live = new Set(all.filter((e) => e.deletedAt === null).map((e) => e.slug));
+      for (const e of all) {
         if (e.deletedAt === null && e.status !== 'active') continue;
         // A deleted endpoint's slug may be taken again by a live one: its own state decides.
-        if (e.deletedAt !== null && (await this.store.endpoints.get(org.slug, e.slug))) continue;
+        if (e.deletedAt !== null && live.has(e.slug)) continue;
         woken += await this.store.actions.wakeWaiting(org.slug, e.slug, now, {
           reasons: e.deletedAt === null ? [WAIT.paused, WAIT.disabled] : undefined,
         });

@@ -92,10 +92,7 @@ export function guardedConnector(
 export function guardedFetch(
   policy: AddressPolicy,
   lookup: LookupFn = systemLookup,
-): (
-  url: string,
-  init: { headers: Headers; method: 'GET'; redirect: 'manual'; signal: AbortSignal },
-) => Promise<Response> {
+): (url: string, init?: RequestInit) => Promise<Response> {
   const dispatcher = new Agent({ connect: guardedConnector(policy, lookup) });
   return async (url, init) =>
     (await undiciFetch(url, { ...init, dispatcher } as never)) as unknown as Response;

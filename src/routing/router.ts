@@ -38,16 +38,18 @@ export class Router {
     private readonly log: RoutingLog,
   ) {}
 
-  /** Routes one batch of pending events; returns how many it routed (a full batch means there may be more). */
-  async routePending(): Promise<{ routed: number; more: boolean; actions: number; lanes: Lane[] }> {
+  /**
+   * Routes one batch of pending events; returns how many it routed (a full batch means there may be more) and the
+   * lane of every action it created, for the action worker to look at first.
+   */
+  async routePending(): Promise<{ routed: number; more: boolean; lanes: Lane[] }> {
     const events = await this.store.events.listPending(this.options.batchSize);
-    if (events.length === 0) return { routed: 0, more: false, actions: 0, lanes: [] };
+    if (events.length === 0) return { routed: 0, more: false, lanes: [] };
     const decisions: Decision[] = [];
     for (const event of events) decisions.push(await this.decideOrFail(event));
     const now = this.clock.now();
     let routed = 0;
-    let actions = 0;
-    const lanes = new Map<string, Lane>();
+    let lanes: Lane[] = [];
     await this.store.transaction(async (tx) => {
       // Conditional on each event still being pending: a second router that raced us changes nothing.
       const moved = await tx.events.finishRoutingMany(
@@ -60,13 +62,11 @@ export class Router {
         now,
       );
       routed = fresh.length;
-      actions = fresh.reduce((n, d) => n + d.actions.length, 0);
-      for (const a of fresh.flatMap((d) => d.actions)) {
-        const endpoint = actionEndpoint(a.target);
-        lanes.set(`${a.org}\n${endpoint ?? '\u0000'}`, { org: a.org, endpoint });
-      }
+      lanes = fresh.flatMap((d) =>
+        d.actions.map((a) => ({ org: a.org, endpoint: actionEndpoint(a.target) })),
+      );
     });
-    return { routed, more: events.length === this.options.batchSize, actions, lanes: [...lanes.values()] };
+    return { routed, more: events.length === this.options.batchSize, lanes };
   }
 
   /**

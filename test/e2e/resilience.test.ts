@@ -55,7 +55,7 @@ for (const backend of BACKENDS) {
     });
 
     it('marks an event whose routing throws as failed, and keeps routing the others', async () => {
-      const ep = await createEndpoint(t, {
+      await createEndpoint(t, {
         slug: 'broken',
         url: `${receiver.url}/broken`,
         auth: { type: 'bearer', token: 'tok' },
@@ -64,7 +64,6 @@ for (const backend of BACKENDS) {
       await createRule(t, 'fine', 'fine.test', [{ endpoint: 'binary' }]);
       // The endpoint's sealed credentials no longer open (as after a master key change).
       const record = (await t.app.store.endpoints.get('default', 'broken'))!;
-      expect(ep.slug).toBe('broken');
       expect(
         await t.app.store.endpoints.update(
           {
