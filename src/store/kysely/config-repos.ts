@@ -7,6 +7,7 @@ import type { RuleRecord, SourceRecord } from '../records.js';
 import type { Database } from '../schema.js';
 import { ruleFromRow, ruleToRow, sourceFromRow, sourceToRow } from './codec.js';
 import { isUniqueViolation } from './errors.js';
+import { saveAtVersion } from './versioned-save.js';
 
 export class KyselySourcesRepo implements SourcesRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -47,21 +48,16 @@ export class KyselySourcesRepo implements SourcesRepo {
     return rows.map(sourceFromRow);
   }
 
-  async update(source: SourceRecord, basis: number): Promise<boolean> {
+  update(source: SourceRecord, basis: number): Promise<boolean> {
     const { id: _id, deleted_at: _deleted, ...row } = sourceToRow(source);
-    try {
-      const r = await this.db
-        .updateTable('sources')
-        .set(row)
-        .where('id', '=', source.id)
-        .where('deleted_at', 'is', null)
-        .where('updated_at', '=', basis)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new EventhookError('EH_SOURCE_EXISTS', { source: source.slug });
-      throw err;
-    }
+    return saveAtVersion(
+      this.db,
+      'sources',
+      source.id,
+      row,
+      basis,
+      () => new EventhookError('EH_SOURCE_EXISTS', { source: source.slug }),
+    );
   }
 
   async softDelete(org: string, slug: string, now: number): Promise<boolean> {
@@ -117,20 +113,14 @@ export class KyselyRulesRepo implements RulesRepo {
 
   async update(rule: RuleRecord, basis: number): Promise<boolean> {
     const { id: _id, deleted_at: _deleted, ...row } = ruleToRow(rule);
-    let changed: boolean;
-    try {
-      const r = await this.db
-        .updateTable('rules')
-        .set(row)
-        .where('id', '=', rule.id)
-        .where('deleted_at', 'is', null)
-        .where('updated_at', '=', basis)
-        .executeTakeFirst();
-      changed = Number(r.numUpdatedRows) > 0;
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new EventhookError('EH_RULE_EXISTS', { rule: rule.name });
-      throw err;
-    }
+    const changed = await saveAtVersion(
+      this.db,
+      'rules',
+      rule.id,
+      row,
+      basis,
+      () => new EventhookError('EH_RULE_EXISTS', { rule: rule.name }),
+    );
     if (changed) await this.bump(rule.org);
     return changed;
   }

@@ -8,6 +8,7 @@ import type { EndpointRecord, EndpointStatus } from '../records.js';
 import type { Database } from '../schema.js';
 import { endpointFromRow, endpointToRow, toJson } from './codec.js';
 import { isUniqueViolation } from './errors.js';
+import { saveAtVersion } from './versioned-save.js';
 
 export class KyselyEndpointsRepo implements EndpointsRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -48,7 +49,7 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
     return rows.map(endpointFromRow);
   }
 
-  async update(endpoint: EndpointRecord, opts: { basis: number; state: boolean }): Promise<boolean> {
+  update(endpoint: EndpointRecord, opts: { basis: number; state: boolean }): Promise<boolean> {
     const {
       id: _id,
       org: _org,
@@ -59,19 +60,14 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
       disabled_reason,
       ...config
     } = endpointToRow(endpoint);
-    try {
-      const r = await this.db
-        .updateTable('endpoints')
-        .set(opts.state ? { ...config, status, breaker, disabled_reason } : config)
-        .where('id', '=', endpoint.id)
-        .where('deleted_at', 'is', null)
-        .where('updated_at', '=', opts.basis)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    } catch (err) {
-      if (isUniqueViolation(err)) throw new EventhookError('EH_ENDPOINT_EXISTS', { endpoint: endpoint.slug });
-      throw err;
-    }
+    return saveAtVersion(
+      this.db,
+      'endpoints',
+      endpoint.id,
+      opts.state ? { ...config, status, breaker, disabled_reason } : config,
+      opts.basis,
+      () => new EventhookError('EH_ENDPOINT_EXISTS', { endpoint: endpoint.slug }),
+    );
   }
 
   async softDelete(org: string, slug: string, now: number): Promise<boolean> {
