@@ -68,6 +68,8 @@ import { initSandbox } from './transform/index.js';
 export interface App {
   readonly config: Config;
   readonly store: Store;
+  /** The doorbell: announces committed events and changed actions (embedders and benchmarks may listen). */
+  readonly bus: Bus;
   readonly server: FastifyInstance;
   readonly logger: Logger;
   /** Set on the very first start when no operator token was configured: print it once. */
@@ -160,6 +162,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     new EndpointLimiters(clock),
     clock,
     Math.max(1, Math.floor(config.actionConcurrency / 2)),
+    (org, slug) => liveEndpoints.invalidate(org, slug),
   );
   const router = new Router(
     store,
@@ -173,6 +176,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         const handler = (handlers as Record<string, TargetHandler>)[(target as { type: string }).type];
         return handler?.maxAttempts?.(org, target);
       },
+      onRouted: (status) => metrics.eventsRouted.inc({ status }),
     },
     logger,
   );
@@ -202,6 +206,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       concurrency: config.actionConcurrency,
       leaseMs: config.leaseMs,
       endpointCap: (org, endpoint) => deliveryGate.capFor(org, endpoint),
+      metrics: metrics.actions,
     },
     logger,
     undefined,
@@ -292,6 +297,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   return {
     config,
     store,
+    bus,
     server,
     logger,
     generatedOperatorToken,

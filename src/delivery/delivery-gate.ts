@@ -41,6 +41,8 @@ export class DeliveryGate {
   private readonly slotWaiters = new Map<string, number>();
   /** maxConcurrency of the endpoints seen so far, for capFor. */
   private readonly caps = new Map<string, number>();
+  /** Per endpoint: the status recheck under way, and the one queued behind it that actions parked since share. */
+  private readonly statusRechecks = new Map<string, { current?: Promise<void>; next?: Promise<void> }>();
 
   constructor(
     private readonly store: Store,
@@ -51,6 +53,8 @@ export class DeliveryGate {
      * the worker's slots, so one slow endpoint cannot hold them all while others wait.
      */
     private readonly fairShare: number = Infinity,
+    /** Drops this process's cached copy of an endpoint that turned out to be stale. */
+    private readonly refresh: (org: string, slug: string) => void = () => {},
   ) {}
 
   /** Throws TargetDeferral when the delivery must wait. */
@@ -131,14 +135,44 @@ export class DeliveryGate {
     });
   }
 
-  /** The endpoint may have been enabled (here or in another process) while this action was being parked. */
-  private async recheckStatus(endpoint: LiveEndpoint): Promise<void> {
-    const fresh = await this.store.endpoints.get(endpoint.record.org, endpoint.record.slug);
-    if (fresh && fresh.status !== 'active') return;
+  /**
+   * The endpoint may have been enabled (here or in another process) while this action was being parked, or the
+   * copy that parked it was stale. Actions parked at about the same moment share rechecks: each would otherwise read
+   * the endpoint and wake its whole backlog again, and an enable with a deep backlog became a storm of claims,
+   * parkings and wakes until the stale copy expired. A caller never joins a recheck that began before its own
+   * parking was stored (it could miss it): it shares the next one, queued behind the running one.
+   */
+  private recheckStatus(endpoint: LiveEndpoint): Promise<void> {
     const { org, slug } = endpoint.record;
-    await this.store.actions.wakeWaiting(org, slug, this.clock.now(), {
-      reasons: [WAIT.paused, WAIT.disabled],
-    });
+    const key = `${org}\n${slug}`;
+    const state = this.statusRechecks.get(key) ?? {};
+    if (state.next) return state.next;
+    const run = async (): Promise<void> => {
+      const fresh = await this.store.endpoints.get(org, slug);
+      if (fresh && fresh.status !== 'active') return;
+      this.refresh(org, slug);
+      await this.store.actions.wakeWaiting(org, slug, this.clock.now(), {
+        reasons: [WAIT.paused, WAIT.disabled],
+      });
+    };
+    const start = (): Promise<void> => {
+      const current = run().finally(() => {
+        if (state.current === current) state.current = undefined;
+        if (!state.current && !state.next) this.statusRechecks.delete(key);
+      });
+      state.current = current;
+      return current;
+    };
+    this.statusRechecks.set(key, state);
+    if (!state.current) return start();
+    const next: Promise<void> = state.current
+      .catch(() => {})
+      .then(() => {
+        state.next = undefined;
+        return start();
+      });
+    state.next = next;
+    return next;
   }
 
   /** The probe may have ended while this action was being parked: follow the breaker's current state. */

@@ -145,6 +145,7 @@ export class EndpointService {
     const deleted = await this.store.transaction(async (tx: StoreRepos) => {
       if (!(await tx.endpoints.softDelete(org, slug, now))) return false;
       await tx.actions.wakeWaiting(org, slug, now);
+      this.onChange(org, slug); // before the commit too, as in change()
       return true;
     });
     if (!deleted) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
@@ -242,6 +243,9 @@ export class EndpointService {
       const saved = await this.store.transaction(async (tx: StoreRepos) => {
         const done = await tx.endpoints.update(next, { basis: current.updatedAt, state });
         if (done && next.status === 'active') await tx.actions.wakeWaiting(next.org, next.slug, now);
+        // Before the commit as well as after it: the woken deliveries can be claimed as soon as it is committed,
+        // while this waits for the flush, and must not meet the old copy (which would park them again).
+        if (done) this.onChange(org, slug);
         return done;
       });
       if (saved) {

@@ -40,6 +40,12 @@ export class Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly actionDeferrals = new Counter({
+    name: 'eventhook_action_deferrals_total',
+    help: 'Actions held back without an attempt, by target type and reason (endpoint_paused, circuit_open, …).',
+    labelNames: ['target', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly queueDepth = new Gauge({
     name: 'eventhook_actions_in_flight',
     help: 'Actions being attempted by this process.',
@@ -49,4 +55,14 @@ export class Metrics {
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry });
   }
+
+  /** The action worker's reports, onto the series above. */
+  readonly actions = {
+    attempted: (target: string, outcome: string, latencyMs: number): void => {
+      this.actionAttempts.inc({ target, outcome });
+      this.attemptLatency.observe({ target }, latencyMs / 1000);
+    },
+    deferred: (target: string, reason: string): void => this.actionDeferrals.inc({ target, reason }),
+    inFlight: (count: number): void => this.queueDepth.set(count),
+  };
 }

@@ -33,6 +33,17 @@ export interface ActionWorkerOptions {
    * claimed in due order regardless of their endpoint.
    */
   endpointCap?: EndpointCap;
+  metrics?: ActionMetrics;
+}
+
+/** What the worker reports for metrics (SPEC §10: action outcomes, delivery latency, queue depth). */
+export interface ActionMetrics {
+  /** An attempt was recorded: `outcome` as stored on it, or `dead` when it was the action's last. */
+  attempted(target: string, outcome: string, latencyMs: number): void;
+  /** An action was held back without an attempt (endpoint paused, circuit open, limits, FIFO). */
+  deferred(target: string, reason: string): void;
+  /** Attempts under way in this worker. */
+  inFlight(count: number): void;
 }
 
 export interface ActionLog {
@@ -101,6 +112,7 @@ export class ActionWorker {
     );
     for (const action of claimed) {
       this.inFlight++;
+      this.options.metrics?.inFlight(this.inFlight);
       this.slots?.started(action);
       this.hold(action);
       const p = this.execute(action, events.get(action.eventId))
@@ -109,6 +121,7 @@ export class ActionWorker {
         .catch((err: unknown) => this.log.error({ err, action: action.id }, 'recording an attempt failed'))
         .finally(() => {
           this.inFlight--;
+          this.options.metrics?.inFlight(this.inFlight);
           this.slots?.finished(action);
           this.release(action);
           this.running.delete(p);
@@ -179,6 +192,7 @@ export class ActionWorker {
       effects = ran;
     } catch (err) {
       if (err instanceof TargetDeferral) {
+        this.options.metrics?.deferred(action.targetType, err.reason);
         // Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits).
         // Relaxed too: if parking is lost, the action is in flight under an expired lease and gets parked again.
         await this.store.relaxed((tx) =>
@@ -217,6 +231,7 @@ export class ActionWorker {
         owned = await tx.actions.succeed(action.id, action.attempts, result, now);
         if (owned) await this.applyEffects(tx, effects);
       });
+      this.options.metrics?.attempted(action.targetType, 'succeeded', latencyMs);
     } else {
       const message = (failure as Error)?.message ?? String(failure);
       const next = this.nextAttemptAt(action, failure, now);
@@ -227,6 +242,11 @@ export class ActionWorker {
         owned = await tx.actions.fail(action.id, action.attempts, message, next, now);
         if (owned) await this.applyEffects(tx, effects);
       });
+      this.options.metrics?.attempted(
+        action.targetType,
+        owned && next === null ? 'dead' : outcome,
+        latencyMs,
+      );
       if (owned && next === null) {
         this.log.warn({ action: action.id, event: action.eventId, error: message }, 'action dead');
         await this.onDead(action, message).catch((err) => this.log.error({ err }, 'dead-action hook failed'));

@@ -16,6 +16,8 @@ export interface RouterOptions {
   defaultMaxAttempts: number;
   /** The attempt budget a target type gives a target without `retry.maxAttempts` (webhooks: their endpoint's). */
   maxAttemptsFor?: (org: string, target: JsonValue) => Promise<number | undefined>;
+  /** Told each event's routing outcome once it is committed (metrics). */
+  onRouted?: (status: EventStatus) => void;
 }
 
 export interface RoutingLog {
@@ -50,6 +52,7 @@ export class Router {
     const now = this.clock.now();
     let routed = 0;
     let lanes: Lane[] = [];
+    let committed: Decision[] = [];
     await this.store.transaction(async (tx) => {
       // Conditional on each event still being pending: a second router that raced us changes nothing.
       const moved = await tx.events.finishRoutingMany(
@@ -62,10 +65,12 @@ export class Router {
         now,
       );
       routed = fresh.length;
+      committed = fresh;
       lanes = fresh.flatMap((d) =>
         d.actions.map((a) => ({ org: a.org, endpoint: actionEndpoint(a.target) })),
       );
     });
+    if (this.options.onRouted) for (const d of committed) this.options.onRouted(d.status);
     return { routed, more: events.length === this.options.batchSize, lanes };
   }
 
