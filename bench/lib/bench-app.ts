@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { SUBJECTS } from '../../src/bus/port.js';
 import { newSystemEvent } from '../../src/events/publisher.js';
 import type { ActionStatus } from '../../src/store/records.js';
 
@@ -18,6 +19,11 @@ export interface BenchApp {
   call(method: 'POST' | 'PATCH', url: string, payload: unknown): Promise<{ eventId?: string }>;
   /** Commits `n` events of `type` in one transaction; the router picks them up on its next sweep. */
   commitEvents(n: number, type: string, data: unknown): Promise<number>;
+  /**
+   * Resolves once `n` actions have settled an attempt (their change is announced on the bus after its commit).
+   * Cheaper than polling counts, whose cost grows with every delivery recorded, while the clock runs.
+   */
+  settled(n: number): Promise<void>;
   /** Polls an endpoint's action counts until `done` holds; throws when a delivery died. */
   waitForActions(endpoint: string, done: (c: Record<ActionStatus, number>) => boolean): Promise<void>;
   close(): Promise<void>;
@@ -61,6 +67,16 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<B
         ),
       );
       return now;
+    },
+    settled(n) {
+      let seen = 0;
+      return new Promise((resolve) => {
+        const sub = app.bus.subscribe(SUBJECTS.allActions, () => {
+          if (++seen < n) return;
+          sub.unsubscribe();
+          resolve();
+        });
+      });
     },
     async waitForActions(endpoint, done) {
       for (;;) {

@@ -46,10 +46,13 @@ export async function startTrackedDelivery(
   return {
     async round(n, data) {
       const started = performance.now();
+      const settled = bench.settled(n);
       const since = await bench.commitEvents(n, 'bench.delivery', data);
       const target = delivered + n;
+      await settled;
+      const result = await finish(n, started, since);
       await bench.waitForActions('bench', (c) => c.succeeded >= target);
-      return finish(n, started, since);
+      return result;
     },
     async backlogRound(n, data) {
       await call('PATCH', `${BASE}/endpoints/bench`, { status: 'paused' });
@@ -60,10 +63,16 @@ export async function startTrackedDelivery(
         'bench',
         (c) => c.succeeded === delivered && c.pending === n && c.in_flight === 0,
       );
+      // …and none is due any more: the last routed ones may not have been parked yet.
+      while ((await app.store.actions.nextDueAt()) !== null) await new Promise((r) => setTimeout(r, 20));
       const started = performance.now();
+      const settled = bench.settled(n);
       await call('POST', `${BASE}/endpoints/bench/enable`, {});
+      await settled;
+      const result = await finish(n, started, since);
+      // Every settled attempt must have been a success.
       await bench.waitForActions('bench', (c) => c.succeeded >= target);
-      return finish(n, started, since);
+      return result;
     },
     close: () => bench.close(),
   };

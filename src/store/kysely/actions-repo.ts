@@ -1,5 +1,5 @@
 // Actions and attempts: the unit of delivery, retry, tracking and dead-lettering (SPEC §1, STYLE §16).
-import type { Kysely, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import type { Insertable, Kysely, UpdateQueryBuilder, UpdateResult } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
 import type { ActionId, EventId } from '../../core/ids.js';
 import type {
@@ -23,6 +23,7 @@ import {
 } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow, attemptFromRow, toJson } from './codec.js';
+import { QueryTemplate } from './query-template.js';
 import {
   claimIds,
   countByStatus,
@@ -109,34 +110,15 @@ export class KyselyActionsRepo implements ActionsRepo {
   async renewLeases(held: ReadonlyArray<{ id: ActionId; attempt: number }>, until: number): Promise<number> {
     let renewed = 0;
     for (const { id, attempt } of held) {
-      const r = await this.db
-        .updateTable('actions')
-        .set({ lease_until: until })
-        .where('id', '=', id)
-        .$call(ownedBy(attempt))
-        .executeTakeFirst();
-      renewed += Number(r.numUpdatedRows);
+      const r = await RENEW_LEASE.execute(this.db, this.kind, { id, attempt, until });
+      renewed += Number(r.numAffectedRows ?? 0);
     }
     return renewed;
   }
 
   async succeed(id: ActionId, attempt: number, result: JsonValue, now: number): Promise<boolean> {
-    const r = await this.db
-      .updateTable('actions')
-      .set({
-        status: 'succeeded',
-        result: toJson(result),
-        last_error: null,
-        lease_until: null,
-        next_attempt_at: null,
-        completed_at: now,
-        updated_at: now,
-        waiting: null,
-      })
-      .where('id', '=', id)
-      .$call(ownedBy(attempt))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const r = await SUCCEED.execute(this.db, this.kind, { id, attempt, result: toJson(result), now });
+    return Number(r.numAffectedRows ?? 0) > 0;
   }
 
   async fail(
@@ -146,21 +128,16 @@ export class KyselyActionsRepo implements ActionsRepo {
     nextAttemptAt: number | null,
     now: number,
   ): Promise<boolean> {
-    const r = await this.db
-      .updateTable('actions')
-      .set({
-        status: nextAttemptAt === null ? 'dead' : 'failed',
-        last_error: error,
-        lease_until: null,
-        next_attempt_at: nextAttemptAt,
-        completed_at: nextAttemptAt === null ? now : null,
-        updated_at: now,
-        waiting: null,
-      })
-      .where('id', '=', id)
-      .$call(ownedBy(attempt))
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    const r = await FAIL.execute(this.db, this.kind, {
+      id,
+      attempt,
+      status: nextAttemptAt === null ? 'dead' : 'failed',
+      error,
+      nextAttemptAt,
+      completedAt: nextAttemptAt === null ? now : null,
+      now,
+    });
+    return Number(r.numAffectedRows ?? 0) > 0;
   }
 
   async retry(org: string, ids: readonly ActionId[], now: number): Promise<number> {
@@ -254,7 +231,7 @@ export class KyselyActionsRepo implements ActionsRepo {
   }
 
   defer(id: ActionId, until: number | null, reason: string, now: number): Promise<void> {
-    return deferAction(this.db, id, until, reason, now);
+    return deferAction(this.db, this.kind, id, until, reason, now);
   }
 
   wakeWaiting(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<number> {
@@ -291,27 +268,95 @@ function ownedBy(attempt: number) {
 
 type ActionsUpdate = UpdateQueryBuilder<Database, 'actions', 'actions', UpdateResult>;
 
+// The statements each delivery runs, as templates (see QueryTemplate).
+const RENEW_LEASE = new QueryTemplate<{ id: ActionId; attempt: number; until: number }>((db, p) =>
+  db.updateTable('actions').set({ lease_until: p.until }).where('id', '=', p.id).$call(ownedBy(p.attempt)),
+);
+
+const SUCCEED = new QueryTemplate<{ id: ActionId; attempt: number; result: string; now: number }>((db, p) =>
+  db
+    .updateTable('actions')
+    .set({
+      status: 'succeeded',
+      result: p.result,
+      last_error: null,
+      lease_until: null,
+      next_attempt_at: null,
+      completed_at: p.now,
+      updated_at: p.now,
+      waiting: null,
+    })
+    .where('id', '=', p.id)
+    .$call(ownedBy(p.attempt)),
+);
+
+const FAIL = new QueryTemplate<{
+  id: ActionId;
+  attempt: number;
+  status: ActionStatus;
+  error: string;
+  nextAttemptAt: number | null;
+  completedAt: number | null;
+  now: number;
+}>((db, p) =>
+  db
+    .updateTable('actions')
+    .set({
+      status: p.status,
+      last_error: p.error,
+      lease_until: null,
+      next_attempt_at: p.nextAttemptAt,
+      completed_at: p.completedAt,
+      updated_at: p.now,
+      waiting: null,
+    })
+    .where('id', '=', p.id)
+    .$call(ownedBy(p.attempt)),
+);
+
+const ATTEMPT_COLUMNS = [
+  'id',
+  'action_id',
+  'org',
+  'number',
+  'started_at',
+  'latency_ms',
+  'outcome',
+  'status_code',
+  'request',
+  'response_headers',
+  'response_body',
+  'error',
+] as const;
+
+type AttemptRow = Required<Pick<Insertable<Database['attempts']>, (typeof ATTEMPT_COLUMNS)[number]>>;
+
+// Every column named: the placeholders object has no keys of its own to list.
+const INSERT_ATTEMPT = new QueryTemplate<AttemptRow>((db, p) =>
+  db.insertInto('attempts').values(Object.fromEntries(ATTEMPT_COLUMNS.map((c) => [c, p[c]])) as AttemptRow),
+);
+
 export class KyselyAttemptsRepo implements AttemptsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: StoreKind,
+  ) {}
 
   async insert(a: AttemptRecord): Promise<void> {
-    await this.db
-      .insertInto('attempts')
-      .values({
-        id: a.id,
-        action_id: a.actionId,
-        org: a.org,
-        number: a.number,
-        started_at: a.startedAt,
-        latency_ms: a.latencyMs,
-        outcome: a.outcome,
-        status_code: a.statusCode,
-        request: toJson(a.request),
-        response_headers: a.responseHeaders === null ? null : toJson(a.responseHeaders),
-        response_body: a.responseBody,
-        error: a.error,
-      })
-      .execute();
+    await INSERT_ATTEMPT.execute(this.db, this.kind, {
+      id: a.id,
+      action_id: a.actionId,
+      org: a.org,
+      number: a.number,
+      started_at: a.startedAt,
+      latency_ms: a.latencyMs,
+      outcome: a.outcome,
+      status_code: a.statusCode,
+      request: toJson(a.request),
+      response_headers: a.responseHeaders === null ? null : toJson(a.responseHeaders),
+      response_body: a.responseBody,
+      error: a.error,
+    });
   }
 
   recentForEndpoint(org: string, endpoint: string, since: number, limit: number): Promise<AttemptSample[]> {

@@ -1,16 +1,50 @@
 // Events and their idempotency keys: the ingest commit path, the routing hand-off and the event log queries.
 import { sql, type Kysely } from 'kysely';
 import type { EventId } from '../../core/ids.js';
-import type { EventFilter, EventsRepo, IngestItem, IngestOutcome, Page } from '../port.js';
+import type { EventFilter, EventsRepo, IngestItem, IngestOutcome, Page, StoreKind } from '../port.js';
 import type { EventRecord, EventStatus, NewEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
+import { QueryTemplate } from './query-template.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit (17 columns × 500). */
 const INSERT_CHUNK = 500;
 
+interface KeyClaim {
+  sourceId: string;
+  key: string;
+  eventId: string;
+  expiresAt: number;
+  now: number;
+}
+
+// Run once per ingested event that has an idempotency key, so built once (see QueryTemplate).
+const CLAIM_KEY = new QueryTemplate<KeyClaim>((db, p) =>
+  db
+    .insertInto('idempotency_keys')
+    .values({ source_id: p.sourceId, key: p.key, event_id: p.eventId, expires_at: p.expiresAt })
+    .onConflict((oc) =>
+      oc
+        .columns(['source_id', 'key'])
+        .doUpdateSet({ event_id: p.eventId, expires_at: p.expiresAt })
+        .where('idempotency_keys.expires_at', '<=', p.now),
+    )
+    .returning('event_id'),
+);
+
+const KEY_HOLDER = new QueryTemplate<Pick<KeyClaim, 'sourceId' | 'key'>>((db, p) =>
+  db
+    .selectFrom('idempotency_keys')
+    .select('event_id')
+    .where('source_id', '=', p.sourceId)
+    .where('key', '=', p.key),
+);
+
 export class KyselyEventsRepo implements EventsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: StoreKind,
+  ) {}
 
   async ingest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
     const outcomes: IngestOutcome[] = [];
@@ -49,25 +83,13 @@ export class KyselyEventsRepo implements EventsRepo {
     now: number,
   ): Promise<EventId | undefined> {
     const expiresAt = now + dedup.windowMs;
-    const claimed = await this.db
-      .insertInto('idempotency_keys')
-      .values({ source_id: dedup.sourceId, key: dedup.key, event_id: eventId, expires_at: expiresAt })
-      .onConflict((oc) =>
-        oc
-          .columns(['source_id', 'key'])
-          .doUpdateSet({ event_id: eventId, expires_at: expiresAt })
-          .where('idempotency_keys.expires_at', '<=', now),
-      )
-      .returning('event_id')
-      .executeTakeFirst();
-    if (claimed) return undefined;
-    const existing = await this.db
-      .selectFrom('idempotency_keys')
-      .select('event_id')
-      .where('source_id', '=', dedup.sourceId)
-      .where('key', '=', dedup.key)
-      .executeTakeFirstOrThrow();
-    return existing.event_id as EventId;
+    const values = { sourceId: dedup.sourceId, key: dedup.key, eventId, expiresAt, now };
+    const claimed = await CLAIM_KEY.execute(this.db, this.kind, values);
+    if (claimed.rows.length > 0) return undefined;
+    const existing = await KEY_HOLDER.execute<{ event_id: string }>(this.db, this.kind, values);
+    if (existing.rows.length === 0)
+      throw new Error(`idempotency key ${dedup.key} vanished while being claimed`);
+    return existing.rows[0]!.event_id as EventId;
   }
 
   async insert(event: NewEvent): Promise<void> {

@@ -30,9 +30,9 @@ class Repos implements StoreRepos {
     this.apiKeys = new KyselyApiKeysRepo(db);
     this.sources = new KyselySourcesRepo(db);
     this.rules = new KyselyRulesRepo(db);
-    this.events = new KyselyEventsRepo(db);
+    this.events = new KyselyEventsRepo(db, kind);
     this.actions = new KyselyActionsRepo(db, kind);
-    this.attempts = new KyselyAttemptsRepo(db);
+    this.attempts = new KyselyAttemptsRepo(db, kind);
     this.endpoints = new KyselyEndpointsRepo(db);
     this.workflows = new KyselyExecutionsRepo<WorkflowRecord>(db, 'workflows', kind);
     this.tasks = new KyselyExecutionsRepo<TaskRecord>(db, 'tasks', kind);

@@ -13,6 +13,7 @@ import type {
 import type { ActionRecord, ActionStatus } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow } from './codec.js';
+import { QueryTemplate } from './query-template.js';
 
 const UNFINISHED = ['pending', 'in_flight', 'failed'] as const;
 const WAITABLE = ['pending', 'failed'] as const;
@@ -148,26 +149,32 @@ export async function claimIds(
 /** Undoes a claim: the attempt the claim counted is given back, and the action waits for `reason`. */
 export async function deferAction(
   db: Kysely<Database>,
+  kind: StoreKind,
   id: ActionId,
   until: number | null,
   reason: string,
   now: number,
 ): Promise<void> {
-  await db
-    .updateTable('actions')
-    .set((eb) => ({
-      // An action that has been attempted before goes back to failed (its last error stays shown), else pending.
-      status: eb.case().when('attempts', '>', 1).then('failed').else('pending').end(),
-      attempts: eb('attempts', '-', 1),
-      lease_until: null,
-      next_attempt_at: until,
-      waiting: reason,
-      updated_at: now,
-    }))
-    .where('id', '=', id)
-    .where('status', '=', 'in_flight')
-    .execute();
+  await DEFER.execute(db, kind, { id, until, reason, now });
 }
+
+// Run for every action held back at the delivery gate (a paused endpoint's whole backlog), so built once.
+const DEFER = new QueryTemplate<{ id: ActionId; until: number | null; reason: string; now: number }>(
+  (db, p) =>
+    db
+      .updateTable('actions')
+      .set((eb) => ({
+        // An action that has been attempted before goes back to failed (its last error stays shown), else pending.
+        status: eb.case().when('attempts', '>', 1).then('failed').else('pending').end(),
+        attempts: eb('attempts', '-', 1),
+        lease_until: null,
+        next_attempt_at: p.until,
+        waiting: p.reason,
+        updated_at: p.now,
+      }))
+      .where('id', '=', p.id)
+      .where('status', '=', 'in_flight'),
+);
 
 export async function wakeWaiting(
   db: Kysely<Database>,
