@@ -4,7 +4,7 @@
 // the time; between deep looks a pass reads the head of the due order and the lanes known to have work: announced
 // by the router, or with deliveries running here and a slot free. A lane read is a short index range, however deep
 // the other lanes' backlogs are (bench/backlog.ts).
-import type { ClaimCandidate, ClaimOptions, Lane, Store } from '../store/port.js';
+import { laneKey, type ClaimCandidate, type ClaimOptions, type Lane, type Store } from '../store/port.js';
 
 /** Unannounced work behind a saturated backlog waits at most about this long (plus the pacing below). */
 const DEEP_LOOK_MIN_INTERVAL_MS = 100;
@@ -12,8 +12,6 @@ const DEEP_LOOK_MIN_INTERVAL_MS = 100;
 const DEEP_LOOK_PACE = 20;
 /** Announced lanes remembered between passes; beyond this, the next pass looks deep instead. */
 const MAX_HINTS = 10_000;
-
-const keyOf = (lane: Lane) => `${lane.org}\n${lane.endpoint ?? ''}\n${lane.endpoint === null ? 0 : 1}`;
 
 export class DueFinder {
   private readonly hinted = new Map<string, Lane>();
@@ -29,7 +27,7 @@ export class DueFinder {
         this.nextDeepLookAt = 0;
         return;
       }
-      this.hinted.set(keyOf(lane), lane);
+      this.hinted.set(laneKey(lane), lane);
     }
   }
 
@@ -56,10 +54,10 @@ export class DueFinder {
       this.nextDeepLookAt = performance.now() + Math.max(DEEP_LOOK_MIN_INTERVAL_MS, DEEP_LOOK_PACE * took);
       return found;
     }
-    const skipped = new Set(skip.map(keyOf));
+    const skipped = new Set(skip.map(laneKey));
     const lanes = new Map<string, Lane>();
     for (const lane of [...this.hinted.values(), ...open])
-      if (!skipped.has(keyOf(lane))) lanes.set(keyOf(lane), lane);
+      if (!skipped.has(laneKey(lane))) lanes.set(laneKey(lane), lane);
     this.hinted.clear();
     const head = await this.store.actions.dueCandidates(now, limit);
     const inLanes =

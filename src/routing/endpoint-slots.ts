@@ -2,12 +2,12 @@
 // this worker, so one slow endpoint cannot hold every slot while deliveries to others wait. Due actions over an
 // endpoint's cap are left unclaimed — costing nothing — until one of its slots frees.
 import type { ActionId } from '../core/ids.js';
-import type { ClaimCandidate, Lane } from '../store/port.js';
+import { laneKey, type ClaimCandidate, type Lane } from '../store/port.js';
 import type { ActionRecord } from '../store/records.js';
 
 export type EndpointCap = (org: string, endpoint: string) => number;
 
-const keyOf = (org: string, endpoint: string) => `${org}\n${endpoint}`;
+const keyOf = (org: string, endpoint: string) => laneKey({ org, endpoint });
 
 export class EndpointSlots {
   private readonly running = new Map<string, { org: string; endpoint: string; n: number }>();

@@ -271,6 +271,11 @@ export interface Lane {
   endpoint: string | null;
 }
 
+/** A lane as a map key: an endpoint's lane and the other-targets lane of its org never collide. */
+export function laneKey(lane: Lane): string {
+  return lane.endpoint === null ? `${lane.org}\n` : `${lane.org}\n${lane.endpoint}\n`;
+}
+
 /** `skip`: endpoints whose actions are left alone for now (e.g. at their concurrency cap in this process). */
 export interface ClaimOptions {
   skip?: ReadonlyArray<{ org: string; endpoint: string }>;
