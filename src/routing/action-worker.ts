@@ -59,6 +59,8 @@ export class ActionWorker {
   private readonly running = new Set<Promise<void>>();
   /** Outcomes of attempts that end together share one transaction (one fsync). */
   private readonly completions: CompletionBatcher;
+  /** Actions held back together (a paused endpoint's backlog) are parked in one transaction. */
+  private readonly deferrals: CompletionBatcher;
   private readonly slots: EndpointSlots | undefined;
   private readonly finder: DueFinder | undefined;
   /** Attempts under way here (action id → attempt number), whose leases the heartbeat keeps from expiring. */
@@ -77,6 +79,7 @@ export class ActionWorker {
     private readonly kick: () => void = () => {},
   ) {
     this.completions = new CompletionBatcher(store);
+    this.deferrals = new CompletionBatcher(store, 256, 'relaxed');
     this.slots = options.endpointCap ? new EndpointSlots(options.endpointCap) : undefined;
     this.finder = this.slots ? new DueFinder(store) : undefined;
   }
@@ -195,9 +198,8 @@ export class ActionWorker {
         this.options.metrics?.deferred(action.targetType, err.reason);
         // Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits).
         // Relaxed too: if parking is lost, the action is in flight under an expired lease and gets parked again.
-        await this.store.relaxed((tx) =>
-          tx.actions.defer(action.id, err.until, err.reason, this.clock.now()),
-        );
+        const at = this.clock.now();
+        await this.deferrals.submit((tx) => tx.actions.defer(action.id, err.until, err.reason, at));
         await err
           .recheck?.()
           .catch((e) => this.log.error({ err: e, action: action.id }, 'deferral recheck failed'));

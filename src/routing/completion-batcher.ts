@@ -1,6 +1,7 @@
 // Group commit for attempt outcomes: attempts that end while a commit is under way are recorded together in the
 // next transaction, so one fsync covers many deliveries (as GroupCommitter does for ingest). No caller goes on —
-// announcing, waking others — before its own outcome is committed.
+// announcing, waking others — before its own outcome is committed. Deferrals share transactions the same way, relaxed
+// (Store.relaxed: no flush to disk).
 import type { Store, StoreRepos } from '../store/port.js';
 
 /** The writes that record one attempt's outcome; run inside a transaction shared with other outcomes. */
@@ -19,7 +20,12 @@ export class CompletionBatcher {
   constructor(
     private readonly store: Store,
     private readonly maxBatch = 256,
+    private readonly durability: 'durable' | 'relaxed' = 'durable',
   ) {}
+
+  private run(work: (tx: StoreRepos) => Promise<void>): Promise<void> {
+    return this.durability === 'durable' ? this.store.transaction(work) : this.store.relaxed(work);
+  }
 
   /** Resolves once `work` is committed. */
   submit(work: Completion): Promise<void> {
@@ -35,7 +41,7 @@ export class CompletionBatcher {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
-        await this.store.transaction(async (tx) => {
+        await this.run(async (tx) => {
           for (const p of batch) await p.work(tx);
         });
         for (const p of batch) p.resolve();
@@ -43,7 +49,7 @@ export class CompletionBatcher {
         // One outcome that cannot be written must not sink the others: each goes again on its own.
         for (const p of batch) {
           try {
-            await this.store.transaction((tx) => p.work(tx));
+            await this.run((tx) => p.work(tx));
             p.resolve();
           } catch (err) {
             p.reject(err);
