@@ -19,7 +19,7 @@ import {
   type TargetHandler,
 } from '../targets/target-handler.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
-import { CompletionBatcher } from './completion-batcher.js';
+import { CompletionBatcher, type Completion } from './completion-batcher.js';
 import { DueFinder } from './due-finder.js';
 import { EndpointSlots, type EndpointCap } from './endpoint-slots.js';
 import type { TransformCache } from './transform-cache.js';
@@ -59,7 +59,7 @@ export class ActionWorker {
   private readonly running = new Set<Promise<void>>();
   /** Outcomes of attempts that end together share one transaction (one fsync). */
   private readonly completions: CompletionBatcher;
-  /** Actions held back together (a paused endpoint's backlog) are parked in one transaction. */
+  /** Actions held back until woken (a paused endpoint's backlog) are parked together, in one transaction. */
   private readonly deferrals: CompletionBatcher;
   private readonly slots: EndpointSlots | undefined;
   private readonly finder: DueFinder | undefined;
@@ -199,7 +199,12 @@ export class ActionWorker {
         // Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits).
         // Relaxed too: if parking is lost, the action is in flight under an expired lease and gets parked again.
         const at = this.clock.now();
-        await this.deferrals.submit((tx) => tx.actions.defer(action.id, err.until, err.reason, at));
+        const park: Completion = (tx) => tx.actions.defer(action.id, err.until, err.reason, at);
+        // Only waits without a time are batched: they come as whole backlogs, and their recheck reads state already
+        // committed. A timed wait (FIFO, limits, open circuit) is parked at once, as it always was: a FIFO message's
+        // recheck races the completion of the message ahead on PostgreSQL, and a shared transaction would widen
+        // that window.
+        await (err.until === null ? this.deferrals.submit(park) : this.store.relaxed(park));
         await err
           .recheck?.()
           .catch((e) => this.log.error({ err: e, action: action.id }, 'deferral recheck failed'));

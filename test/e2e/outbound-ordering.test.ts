@@ -104,8 +104,9 @@ for (const backend of BACKENDS) {
     });
 
     it('keeps one lane per ordering key: a failing lane holds only its own messages', async () => {
-      // Lane a's first message fails for a while; lane b flows past it.
-      script.set('/lanes', new Map([[1, [503, 503, 503]]]));
+      // Lane a's first message fails for a while (six attempts 300 ms apart: well past the 1 s a message waits when
+      // the lane of the one ahead is not known yet); lane b flows past it.
+      script.set('/lanes', new Map([[1, [503, 503, 503, 503, 503, 503]]]));
       await createEndpoint(t, {
         slug: 'lanes',
         url: `${receiver.url}/lanes`,
