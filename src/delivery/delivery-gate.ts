@@ -148,7 +148,9 @@ export class DeliveryGate {
     const state = this.statusRechecks.get(key) ?? {};
     if (state.next) return state.next;
     const run = async (): Promise<void> => {
-      const fresh = await this.store.endpoints.get(org, slug);
+      // Settled: an enable committing right now must be seen, or its wake (which skipped this parking, still
+      // uncommitted then) and this recheck would both miss it, and the delivery would wait for a restart.
+      const fresh = await this.store.endpoints.get(org, slug, { settled: true });
       if (fresh && fresh.status !== 'active') return;
       this.refresh(org, slug);
       await this.store.actions.wakeWaiting(org, slug, this.clock.now(), {

@@ -28,6 +28,11 @@ export interface LiveEndpoint {
 
 export class LiveEndpoints {
   private readonly cache = new Map<string, { endpoint: LiveEndpoint | null; at: number }>();
+  /**
+   * Bumped by every invalidate: a read that began before one may return what the change replaced (PostgreSQL reads
+   * on another connection while the change commits) and must not be cached.
+   */
+  private generation = 0;
   private readonly breakers = new Map<string, { updatedAt: number; breaker: CircuitBreaker }>();
 
   constructor(
@@ -44,14 +49,17 @@ export class LiveEndpoints {
     const hit = this.cache.get(key);
     // Compared both ways: a test clock may move backwards.
     if (hit && now - hit.at < TTL_MS && now >= hit.at) return hit.endpoint;
+    const generation = this.generation;
     const record = await this.store.endpoints.get(org, slug);
     const endpoint = record ? this.compile(record) : null;
+    if (generation !== this.generation) return endpoint;
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(key, { endpoint, at: now });
     return endpoint;
   }
 
   invalidate(org: string, slug: string): void {
+    this.generation++;
     this.cache.delete(`${org}\n${slug}`);
   }
 

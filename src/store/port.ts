@@ -300,8 +300,11 @@ export type AttemptSample = Pick<AttemptRecord, 'startedAt' | 'latencyMs' | 'out
 export interface EndpointsRepo {
   /** Throws EH_ENDPOINT_EXISTS when the slug is taken in the org. */
   insert(endpoint: EndpointRecord): Promise<void>;
-  /** A live (not deleted) endpoint by slug. */
-  get(org: string, slug: string): Promise<EndpointRecord | undefined>;
+  /**
+   * A live (not deleted) endpoint by slug. `settled`: wait for a change of the endpoint under way in another
+   * transaction and read what it commits (PostgreSQL; on SQLite every read already comes after it).
+   */
+  get(org: string, slug: string, opts?: { settled?: boolean }): Promise<EndpointRecord | undefined>;
   getById(id: EndpointId): Promise<EndpointRecord | undefined>;
   list(org: string, opts?: { includeDeleted?: boolean }): Promise<EndpointRecord[]>;
   /**

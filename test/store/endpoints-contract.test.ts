@@ -82,6 +82,31 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.endpoints.list('acme', { includeDeleted: true })).toHaveLength(2);
     });
 
+    it('a settled read waits for a change of the endpoint under way and returns what it committed', async () => {
+      // A parked delivery's recheck must see an enable that is committing at that moment (on PostgreSQL a plain read
+      // returns the old row, and the enable's wake may have skipped the parking).
+      const ep = endpoint('acme', 'settling', { status: 'paused' });
+      await store.endpoints.insert(ep);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let updated!: () => void;
+      const didUpdate = new Promise<void>((r) => (updated = r));
+      const change = store.transaction(async (tx) => {
+        await tx.endpoints.update({ ...ep, status: 'active', updatedAt: T0 + 1 }, { basis: T0, state: true });
+        updated();
+        await held;
+      });
+      await didUpdate;
+      let read: EndpointRecord | undefined | 'pending' = 'pending';
+      const reading = store.endpoints.get('acme', 'settling', { settled: true }).then((r) => (read = r));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(read).toBe('pending');
+      release();
+      await change;
+      await reading;
+      expect(read).toMatchObject({ status: 'active' });
+    });
+
     it('updates configuration, and writes worker state without moving updatedAt; a status change applies once', async () => {
       const ep = endpoint('acme', 'stateful');
       await store.endpoints.insert(ep);

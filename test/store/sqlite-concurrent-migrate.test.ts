@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
 
@@ -46,4 +47,25 @@ describe('SQLite migrations from several processes at once', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('opening waits while another connection holds the new file (switching to WAL does not wait by itself)', async () => {
+    // SQLite runs no busy handler for PRAGMA journal_mode: it failed at once with "database is locked" (seen in CI).
+    const dir = mkdtempSync(join(tmpdir(), 'eventhook-migrate-'));
+    const path = join(dir, 'held.db');
+    const holder = new Database(path);
+    try {
+      holder.exec('create table t (x)');
+      holder.exec('begin immediate');
+      holder.exec('insert into t values (1)');
+      const opening = openSqliteStore({ path });
+      await new Promise((r) => setTimeout(r, 200));
+      holder.exec('commit');
+      const store = await opening;
+      expect(await store.orgs.list()).toEqual([]);
+      await store.close();
+    } finally {
+      holder.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

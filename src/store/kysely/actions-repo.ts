@@ -109,7 +109,9 @@ export class KyselyActionsRepo implements ActionsRepo {
 
   async renewLeases(held: ReadonlyArray<{ id: ActionId; attempt: number }>, until: number): Promise<number> {
     let renewed = 0;
-    for (const { id, attempt } of held) {
+    // In id order: two transactions that lock the same rows in different orders can deadlock (PostgreSQL).
+    const ordered = [...held].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    for (const { id, attempt } of ordered) {
       const r = await RENEW_LEASE.execute(this.db, this.kind, { id, attempt, until });
       renewed += Number(r.numAffectedRows ?? 0);
     }

@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
 import { EventhookError } from '../../core/errors.js';
 import type { EndpointId } from '../../core/ids.js';
-import type { EndpointsRepo } from '../port.js';
+import type { EndpointsRepo, StoreKind } from '../port.js';
 import type { EndpointRecord, EndpointStatus } from '../records.js';
 import type { Database } from '../schema.js';
 import { endpointFromRow, endpointToRow, toJson } from './codec.js';
@@ -11,7 +11,10 @@ import { isUniqueViolation } from './errors.js';
 import { saveAtVersion } from './versioned-save.js';
 
 export class KyselyEndpointsRepo implements EndpointsRepo {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: StoreKind,
+  ) {}
 
   async insert(endpoint: EndpointRecord): Promise<void> {
     try {
@@ -22,13 +25,19 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
     }
   }
 
-  async get(org: string, slug: string): Promise<EndpointRecord | undefined> {
+  async get(
+    org: string,
+    slug: string,
+    opts: { settled?: boolean } = {},
+  ): Promise<EndpointRecord | undefined> {
     const row = await this.db
       .selectFrom('endpoints')
       .selectAll()
       .where('org', '=', org)
       .where('slug', '=', slug)
       .where('deleted_at', 'is', null)
+      // A row lock in share mode waits for the transaction that is changing the row, then reads its outcome.
+      .$if(opts.settled === true && this.kind === 'postgres', (q) => q.forShare())
       .executeTakeFirst();
     return row && endpointFromRow(row);
   }

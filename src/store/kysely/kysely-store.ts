@@ -33,7 +33,7 @@ class Repos implements StoreRepos {
     this.events = new KyselyEventsRepo(db, kind);
     this.actions = new KyselyActionsRepo(db, kind);
     this.attempts = new KyselyAttemptsRepo(db, kind);
-    this.endpoints = new KyselyEndpointsRepo(db);
+    this.endpoints = new KyselyEndpointsRepo(db, kind);
     this.workflows = new KyselyExecutionsRepo<WorkflowRecord>(db, 'workflows', kind);
     this.tasks = new KyselyExecutionsRepo<TaskRecord>(db, 'tasks', kind);
     this.promises = new KyselyPromisesRepo(db);

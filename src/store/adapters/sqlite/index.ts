@@ -32,13 +32,30 @@ export interface SqliteStoreOptions {
   walAutocheckpoint?: number;
 }
 
+/**
+ * Switching a new file to WAL needs a moment of exclusive access, and SQLite does not wait for it (no busy handler
+ * runs for this pragma): another process opening the same new file at that moment made it fail at once with
+ * "database is locked". So it is retried for as long as busy_timeout would have waited.
+ */
+async function switchToWal(sqlite: Database.Database, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const memory = options.path === ':memory:';
   if (!memory) mkdirSync(dirname(options.path), { recursive: true });
   const sqlite = new Database(options.path);
-  // First: switching to WAL needs a moment of exclusive access, and another process may be opening the file too.
   sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('journal_mode = WAL');
+  await switchToWal(sqlite);
   // NORMAL: a commit writes the WAL without waiting for the disk; the driver then flushes the WAL with an fsync
   // on the thread pool before the write is reported done. Checkpoints still sync as SQLite always does.
   sqlite.pragma('synchronous = NORMAL');
