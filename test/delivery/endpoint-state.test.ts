@@ -52,6 +52,22 @@ for (const factory of STORE_FACTORIES) {
     });
     afterAll(async () => cleanup?.());
 
+    it('the endpoint cache does not keep a read that began before an invalidate', async () => {
+      // An endpoint change drops the cached copy while a worker's read of the old row may be under way (on
+      // PostgreSQL it reads on another connection while the change commits); that read must not be cached.
+      const live = new LiveEndpoints(store, new SecretBox(SecretBox.generateKey()), systemClock);
+      const ep = { ...endpointRecord('cached'), status: 'paused' as const };
+      await store.endpoints.insert(ep);
+      const before = live.get('acme', 'cached');
+      live.invalidate('acme', 'cached');
+      await store.endpoints.update(
+        { ...ep, status: 'active', updatedAt: T0 + 1 },
+        { basis: T0, state: true },
+      );
+      await before; // read the old row (on PostgreSQL it may already see the new one; then this proves less)
+      expect((await live.get('acme', 'cached'))?.record.status).toBe('active');
+    });
+
     it('stores the latest breaker state when many attempts fail at once', async () => {
       const live = new LiveEndpoints(store, new SecretBox(SecretBox.generateKey()), systemClock, {
         failureThreshold: 5,
