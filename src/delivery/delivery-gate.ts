@@ -2,6 +2,7 @@
 // message of its FIFO lane unfinished, the rate limit, the concurrency cap, the open circuit — makes the action
 // wait (TargetDeferral) without using up an attempt. Waits end at a time, or when something wakes them.
 import type { ActionRecord } from '../store/records.js';
+import { SharedRun } from '../core/shared-run.js';
 import type { Clock, Envelope } from '../core/index.js';
 import type { Store } from '../store/port.js';
 import { TargetDeferral } from '../targets/target-handler.js';
@@ -41,8 +42,8 @@ export class DeliveryGate {
   private readonly slotWaiters = new Map<string, number>();
   /** maxConcurrency of the endpoints seen so far, for capFor. */
   private readonly caps = new Map<string, number>();
-  /** Per endpoint: the status recheck under way, and the one queued behind it that actions parked since share. */
-  private readonly statusRechecks = new Map<string, { current?: Promise<void>; next?: Promise<void> }>();
+  /** Per endpoint: the status rechecks that actions parked at about the same moment share. */
+  private readonly statusRechecks = new Map<string, SharedRun>();
 
   constructor(
     private readonly store: Store,
@@ -145,36 +146,26 @@ export class DeliveryGate {
   private recheckStatus(endpoint: LiveEndpoint): Promise<void> {
     const { org, slug } = endpoint.record;
     const key = `${org}\n${slug}`;
-    const state = this.statusRechecks.get(key) ?? {};
-    if (state.next) return state.next;
-    const run = async (): Promise<void> => {
-      // Settled: an enable committing right now must be seen, or its wake (which skipped this parking, still
-      // uncommitted then) and this recheck would both miss it, and the delivery would wait for a restart.
-      const fresh = await this.store.endpoints.get(org, slug, { settled: true });
-      if (fresh && fresh.status !== 'active') return;
-      this.refresh(org, slug);
-      await this.store.actions.wakeWaiting(org, slug, this.clock.now(), {
-        reasons: [WAIT.paused, WAIT.disabled],
-      });
-    };
-    const start = (): Promise<void> => {
-      const current = run().finally(() => {
-        if (state.current === current) state.current = undefined;
-        if (!state.current && !state.next) this.statusRechecks.delete(key);
-      });
-      state.current = current;
-      return current;
-    };
-    this.statusRechecks.set(key, state);
-    if (!state.current) return start();
-    const next: Promise<void> = state.current
-      .catch(() => {})
-      .then(() => {
-        state.next = undefined;
-        return start();
-      });
-    state.next = next;
-    return next;
+    let shared = this.statusRechecks.get(key);
+    if (!shared) {
+      shared = new SharedRun(() => this.recheckStatusNow(org, slug));
+      this.statusRechecks.set(key, shared);
+    }
+    const done = shared;
+    return done.run().finally(() => {
+      if (done.idle && this.statusRechecks.get(key) === done) this.statusRechecks.delete(key);
+    });
+  }
+
+  private async recheckStatusNow(org: string, slug: string): Promise<void> {
+    // Settled: an enable committing right now must be seen, or its wake (which skipped this parking, still
+    // uncommitted then) and this recheck would both miss it, and the delivery would wait for a restart.
+    const fresh = await this.store.endpoints.get(org, slug, { settled: true });
+    if (fresh && fresh.status !== 'active') return;
+    this.refresh(org, slug);
+    await this.store.actions.wakeWaiting(org, slug, this.clock.now(), {
+      reasons: [WAIT.paused, WAIT.disabled],
+    });
   }
 
   /** The probe may have ended while this action was being parked: follow the breaker's current state. */

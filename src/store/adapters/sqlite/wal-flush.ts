@@ -3,45 +3,24 @@
 // pool. Once it resolves, every frame written before the call is on stable storage — exactly what synchronous=FULL
 // would have guaranteed at commit — but the event loop kept serving requests during the fsync instead of blocking.
 import { open, type FileHandle } from 'node:fs/promises';
+import { SharedRun } from '../../../core/shared-run.js';
 
 export class WalFlush {
   private handle: Promise<FileHandle> | null = null;
-  /** The flush under way; it may have started before a caller's write, so a caller arriving now needs the next. */
-  private current: Promise<void> | null = null;
-  /** The flush queued behind `current`, not started yet: it covers every write made before it starts. */
-  private next: Promise<void> | null = null;
+  /** Concurrent callers share fsyncs; each waits for one that started after its call (so after its writes). */
+  private readonly fsyncs = new SharedRun(() => this.fsync());
 
   constructor(private readonly walPath: string) {}
 
-  /** Resolves once every WAL write made before this call is durable. Concurrent callers share fsyncs. */
+  /** Resolves once every WAL write made before this call is durable. */
   flush(): Promise<void> {
-    if (this.next) return this.next;
-    if (!this.current) return this.start();
-    const next: Promise<void> = this.current.then(
-      () => this.startQueued(next),
-      () => this.startQueued(next),
-    );
-    this.next = next;
-    return next;
+    return this.fsyncs.run();
   }
 
   async close(): Promise<void> {
     const handle = this.handle;
     this.handle = null;
     await (await handle?.catch(() => null))?.close();
-  }
-
-  private startQueued(self: Promise<void>): Promise<void> {
-    if (this.next === self) this.next = null;
-    return this.start();
-  }
-
-  private start(): Promise<void> {
-    const run = this.fsync().finally(() => {
-      if (this.current === run) this.current = null;
-    });
-    this.current = run;
-    return run;
   }
 
   private async fsync(): Promise<void> {
