@@ -50,11 +50,8 @@ export class Router {
     const decisions: Decision[] = [];
     for (const event of events) decisions.push(await this.decideOrFail(event));
     const now = this.clock.now();
-    let routed = 0;
-    let lanes: Lane[] = [];
-    let committed: Decision[] = [];
-    await this.store.transaction(async (tx) => {
-      // Conditional on each event still being pending: a second router that raced us changes nothing.
+    // Conditional on each event still being pending: a second router that raced us changes nothing.
+    const committed = await this.store.transaction(async (tx) => {
       const moved = await tx.events.finishRoutingMany(
         decisions.map((d) => ({ id: d.event.id, status: d.status, error: d.error })),
         now,
@@ -64,14 +61,13 @@ export class Router {
         fresh.flatMap((d) => d.actions),
         now,
       );
-      routed = fresh.length;
-      committed = fresh;
-      lanes = fresh.flatMap((d) =>
-        d.actions.map((a) => ({ org: a.org, endpoint: actionEndpoint(a.target) })),
-      );
+      return fresh;
     });
     if (this.options.onRouted) for (const d of committed) this.options.onRouted(d.status);
-    return { routed, more: events.length === this.options.batchSize, lanes };
+    const lanes = committed.flatMap((d) =>
+      d.actions.map((a) => ({ org: a.org, endpoint: actionEndpoint(a.target) })),
+    );
+    return { routed: committed.length, more: events.length === this.options.batchSize, lanes };
   }
 
   /**
