@@ -9,36 +9,11 @@ import { LiveEndpoints } from '../../src/delivery/live-endpoints.js';
 import { EndpointStateKeeper } from '../../src/delivery/endpoint-state.js';
 import { EventPublisher } from '../../src/events/publisher.js';
 import type { Store } from '../../src/store/port.js';
-import type { EndpointRecord, EventRecord } from '../../src/store/records.js';
+import type { EventRecord } from '../../src/store/records.js';
+import { endpointRecord } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-
-function endpointRecord(slug: string): EndpointRecord {
-  return {
-    id: newId('endpoint'),
-    org: 'acme',
-    slug,
-    description: '',
-    url: `https://example.com/${slug}`,
-    headers: {},
-    auth: null,
-    secrets: [],
-    headerStyle: 'webhook',
-    timeoutMs: 15000,
-    rateLimit: null,
-    maxConcurrency: null,
-    ordering: 'none',
-    orderingKey: null,
-    retry: null,
-    status: 'active',
-    breaker: null,
-    disabledReason: null,
-    createdAt: T0,
-    updatedAt: T0,
-    deletedAt: null,
-  };
-}
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
@@ -56,7 +31,7 @@ for (const factory of STORE_FACTORIES) {
       // An endpoint change drops the cached copy while a worker's read of the old row may be under way (on
       // PostgreSQL it reads on another connection while the change commits); that read must not be cached.
       const live = new LiveEndpoints(store, new SecretBox(SecretBox.generateKey()), systemClock);
-      const ep = { ...endpointRecord('cached'), status: 'paused' as const };
+      const ep = endpointRecord('acme', 'cached', T0, { status: 'paused' });
       await store.endpoints.insert(ep);
       const before = live.get('acme', 'cached');
       live.invalidate('acme', 'cached');
@@ -78,7 +53,7 @@ for (const factory of STORE_FACTORIES) {
       const cause = { id: newId('event') as EventId, org: 'acme' } as unknown as EventRecord;
       // Several endpoints at once, to give the writes every chance to cross.
       const slugs = Array.from({ length: 8 }, (_, i) => `shaky-${i}`);
-      for (const slug of slugs) await store.endpoints.insert(endpointRecord(slug));
+      for (const slug of slugs) await store.endpoints.insert(endpointRecord('acme', slug, T0));
       for (const slug of slugs) {
         const endpoint = (await live.get('acme', slug))!;
         await Promise.all(

@@ -2,30 +2,16 @@
 // of the due order and the lanes known to have work — announced ones, and endpoints with a slot free — so passes
 // stay cheap however deep the saturated backlog is, and unannounced work is still found by the next deep look.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, type ActionId, type EventId, type RuleId } from '../../src/core/ids.js';
+import type { ActionId } from '../../src/core/ids.js';
 import { DueFinder } from '../../src/routing/due-finder.js';
 import type { Store } from '../../src/store/port.js';
-import type { NewAction } from '../../src/store/records.js';
+import { newAction } from '../helpers/records.js';
 import { sqliteFactory } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
-function action(target: Record<string, unknown>, nextAttemptAt: number): NewAction {
-  return {
-    id: newId('action'),
-    org: 'acme',
-    eventId: newId('event') as EventId,
-    ruleId: newId('rule') as RuleId,
-    ruleName: 'r',
-    targetIndex: 0,
-    targetType: String(target.type),
-    target: target as NewAction['target'],
-    routeSeq: 1,
-    maxAttempts: 8,
-    idempotencyKey: `k-${Math.random()}`,
-    nextAttemptAt,
-  };
-}
+const action = (target: Record<string, unknown>, nextAttemptAt: number) =>
+  newAction('acme', target, { nextAttemptAt });
 
 describe('DueFinder', () => {
   let store: Store;

@@ -1,57 +1,28 @@
 // The Store contract for outbound delivery, on SQLite and PostgreSQL: endpoints, their worker-owned state, and the
 // action queries delivery relies on (endpoint filter, waiting without attempts, FIFO lanes, health samples).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, type ActionId, type EventId, type RuleId } from '../../src/core/ids.js';
+import { newId, type ActionId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
 import type { EndpointRecord, NewAction } from '../../src/store/records.js';
+import { endpointRecord, newAction } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 5, 1);
 
+/** An endpoint with every optional setting filled, sealed values included (stored, never opened here). */
 function endpoint(org: string, slug: string, over: Partial<EndpointRecord> = {}): EndpointRecord {
-  return {
-    id: newId('endpoint'),
-    org,
-    slug,
-    description: '',
-    url: `https://example.com/${slug}`,
+  return endpointRecord(org, slug, T0, {
     headers: { 'x-a': '1' },
     auth: { type: 'bearer', sealed: 'v1.sealed', info: {} },
     secrets: [{ id: 'sec_1', sealed: 'v1.s', createdAt: T0, expiresAt: null, publicKey: null }],
-    headerStyle: 'webhook',
-    timeoutMs: 15000,
     rateLimit: 2.5,
-    maxConcurrency: null,
-    ordering: 'none',
-    orderingKey: null,
     retry: { delaysMs: [1000, 2000], maxAttempts: 3 },
-    status: 'active',
-    breaker: null,
-    disabledReason: null,
-    createdAt: T0,
-    updatedAt: T0,
-    deletedAt: null,
     ...over,
-  };
+  });
 }
 
-function action(org: string, target: Record<string, unknown>, over: Partial<NewAction> = {}): NewAction {
-  return {
-    id: newId('action'),
-    org,
-    eventId: newId('event') as EventId,
-    ruleId: newId('rule') as RuleId,
-    ruleName: 'r',
-    targetIndex: 0,
-    targetType: String(target.type),
-    target: target as NewAction['target'],
-    routeSeq: 1,
-    maxAttempts: 8,
-    idempotencyKey: `k-${Math.random()}`,
-    nextAttemptAt: T0,
-    ...over,
-  };
-}
+const action = (org: string, target: Record<string, unknown>, over: Partial<NewAction> = {}) =>
+  newAction(org, target, { nextAttemptAt: T0, ...over });
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();

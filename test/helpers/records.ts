@@ -1,0 +1,58 @@
+// Records as the store keeps them, for tests that write to a store directly: an endpoint with nothing sealed (so a
+// LiveEndpoints can open it) and a webhook or other action that is due.
+import { newId, type EventId, type RuleId } from '../../src/core/ids.js';
+import type { EndpointRecord, NewAction } from '../../src/store/records.js';
+
+export function endpointRecord(
+  org: string,
+  slug: string,
+  at: number,
+  over: Partial<EndpointRecord> = {},
+): EndpointRecord {
+  return {
+    id: newId('endpoint'),
+    org,
+    slug,
+    description: '',
+    url: `https://example.com/${slug}`,
+    headers: {},
+    auth: null,
+    secrets: [],
+    headerStyle: 'webhook',
+    timeoutMs: 15000,
+    rateLimit: null,
+    maxConcurrency: null,
+    ordering: 'none',
+    orderingKey: null,
+    retry: null,
+    status: 'active',
+    breaker: null,
+    disabledReason: null,
+    createdAt: at,
+    updatedAt: at,
+    deletedAt: null,
+    ...over,
+  };
+}
+
+export function newAction(
+  org: string,
+  target: Record<string, unknown>,
+  over: Partial<NewAction> = {},
+): NewAction {
+  return {
+    id: newId('action'),
+    org,
+    eventId: newId('event') as EventId,
+    ruleId: newId('rule') as RuleId,
+    ruleName: 'r',
+    targetIndex: 0,
+    targetType: String(target.type),
+    target: target as NewAction['target'],
+    routeSeq: 1,
+    maxAttempts: 8,
+    idempotencyKey: `k-${Math.random()}`,
+    nextAttemptAt: 0,
+    ...over,
+  };
+}
