@@ -192,9 +192,12 @@ export class DeliveryGate {
         now + ORDERING_LONG_MS,
         Math.max(now, blocker.nextAttemptAt ?? Infinity) + ORDERING_SHORT_MS,
       );
-    // The message ahead may have finished (and found nothing to wake) while this one was being parked.
+    // The message ahead may have finished (and found nothing to wake) while this one was being parked. Settled: if
+    // its outcome is committing right now, its wake may have skipped this parking (not committed then), so wait
+    // for that outcome rather than read it as still in flight.
     const recheck = async () => {
-      if ((await this.store.actions.orderingBlocker(org, slug, action.id, lane)) === undefined) {
+      const settled = { settled: true };
+      if ((await this.store.actions.orderingBlocker(org, slug, action.id, lane, settled)) === undefined) {
         await this.wake(endpoint, WAIT.ordering, this.clock.now(), { orderingKey: lane, limit: 1 });
       }
     };

@@ -248,12 +248,15 @@ export interface ActionsRepo {
   /**
    * What a FIFO delivery waits for: the newest unfinished (pending, in flight or failed) action of the endpoint
    * older than `id` whose lane is `orderingKey` or not yet known. Undefined when the action is at the head.
+   * `settled`: wait for an outcome of the blocker being committed in another transaction, and read it (PostgreSQL;
+   * on SQLite every read already comes after it).
    */
   orderingBlocker(
     org: string,
     endpoint: string,
     id: ActionId,
     orderingKey: string,
+    opts?: { settled?: boolean },
   ): Promise<OrderingBlocker | undefined>;
   setOrderingKey(id: ActionId, orderingKey: string): Promise<void>;
   countByStatus(org: string, filter: ActionFilter): Promise<Record<ActionStatus, number>>;

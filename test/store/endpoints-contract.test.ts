@@ -278,6 +278,35 @@ for (const factory of STORE_FACTORIES) {
       await own.cleanup();
     });
 
+    it('a settled FIFO check waits for the outcome of the message ahead being committed', async () => {
+      // The recheck after parking: the message ahead may be finishing at this moment, and its wake may have skipped
+      // this parking (on PostgreSQL a plain read would still see it in flight, and nobody would wake this one).
+      const [ahead, behind] = [1, 2].map(() => action('acme', { type: 'webhook', endpoint: 'settle-fifo' }));
+      await store.actions.insertMany([ahead!, behind!], T0);
+      await store.actions.setOrderingKey(ahead!.id, 'k');
+      await store.actions.claim([ahead!.id], T0, 60_000);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let succeeded!: () => void;
+      const didSucceed = new Promise<void>((r) => (succeeded = r));
+      const finishing = store.transaction(async (tx) => {
+        await tx.actions.succeed(ahead!.id, 1, null, T0 + 1);
+        succeeded();
+        await held;
+      });
+      await didSucceed;
+      let blocker: unknown = 'pending';
+      const reading = store.actions
+        .orderingBlocker('acme', 'settle-fifo', behind!.id, 'k', { settled: true })
+        .then((b) => (blocker = b));
+      await new Promise((r) => setTimeout(r, 100));
+      expect(blocker).toBe('pending');
+      release();
+      await finishing;
+      await reading;
+      expect(blocker).toBeUndefined();
+    });
+
     it('finds what a FIFO message waits for: the newest unfinished older action in its lane or of unknown lane', async () => {
       const [x1, x2, y1, x3] = [1, 2, 3, 4].map(() => action('acme', { type: 'webhook', endpoint: 'fifo' }));
       await store.actions.insertMany([x1!, x2!, y1!, x3!], T0);

@@ -245,8 +245,16 @@ export class KyselyActionsRepo implements ActionsRepo {
     endpoint: string,
     id: ActionId,
     orderingKey: string,
+    opts: { settled?: boolean } = {},
   ): Promise<OrderingBlocker | undefined> {
-    return orderingBlocker(this.db, org, endpoint, id, orderingKey);
+    return orderingBlocker(
+      this.db,
+      org,
+      endpoint,
+      id,
+      orderingKey,
+      opts.settled === true && this.kind === 'postgres',
+    );
   }
 
   async setOrderingKey(id: ActionId, orderingKey: string): Promise<void> {

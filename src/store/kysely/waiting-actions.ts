@@ -215,6 +215,8 @@ export async function orderingBlocker(
   endpoint: string,
   id: ActionId,
   orderingKey: string,
+  /** PostgreSQL: lock in share mode, which waits for a transaction settling the blocker and skips it if finished. */
+  settled = false,
 ): Promise<OrderingBlocker | undefined> {
   const row = await db
     .selectFrom('actions')
@@ -226,6 +228,7 @@ export async function orderingBlocker(
     .where((eb) => eb.or([eb('ordering_key', '=', orderingKey), eb('ordering_key', 'is', null)]))
     .orderBy('id', 'desc')
     .limit(1)
+    .$if(settled, (q) => q.forShare())
     .executeTakeFirst();
   if (!row) return undefined;
   return {
