@@ -60,11 +60,9 @@ export class GroupCommitter {
     if (batch.length === 0) return;
     this.inFlight++;
     this.store
-      .transaction((tx) =>
-        tx.events.ingest(
-          batch.map((p) => p.item),
-          this.clock.now(),
-        ),
+      .commitIngest(
+        batch.map((p) => p.item),
+        this.clock.now(),
       )
       .then(
         (outcomes) => {
@@ -77,9 +75,7 @@ export class GroupCommitter {
           // again on its own, and only the ones that fail again are refused.
           for (const p of batch) {
             try {
-              const [outcome] = await this.store.transaction((tx) =>
-                tx.events.ingest([p.item], this.clock.now()),
-              );
+              const [outcome] = await this.store.commitIngest([p.item], this.clock.now());
               p.resolve(outcome!);
               if (!outcome!.duplicate) this.onCommitted([p.item]);
             } catch (one) {

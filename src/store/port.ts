@@ -36,6 +36,8 @@ export interface Store extends StoreRepos {
    * Never for anything a caller was told is stored.
    */
   relaxed<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T>;
+  /** `events.ingest` in a transaction of its own, durable when it resolves (SQLite: on its writer thread). */
+  commitIngest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]>;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -5,6 +5,7 @@ import type { EventFilter, EventsRepo, IngestItem, IngestOutcome, Page, StoreKin
 import type { EventRecord, EventStatus, NewEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
+import { sortOutDuplicates, type IngestPlan } from './ingest-batch.js';
 import { QueryTemplate } from './query-template.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit (17 columns × 500). */
@@ -40,6 +41,42 @@ const KEY_HOLDER = new QueryTemplate<Pick<KeyClaim, 'sourceId' | 'key'>>((db, p)
     .where('key', '=', p.key),
 );
 
+type EventRow = ReturnType<typeof eventToRow>;
+
+const EVENT_ROW_COLUMNS = [
+  'id',
+  'org',
+  'source_id',
+  'source',
+  'type',
+  'subject',
+  'time',
+  'status',
+  'content_type',
+  'raw_body',
+  'headers',
+  'data',
+  'idempotency_key',
+  'correlation_id',
+  'traceparent',
+  'error',
+  'hop_count',
+  'routed_at',
+] as const satisfies readonly (keyof EventRow)[];
+// A column eventToRow gains must be inserted too: this fails to compile while one is missing from the list.
+const allColumnsInserted: [Exclude<keyof EventRow, (typeof EVENT_ROW_COLUMNS)[number]>] extends [never]
+  ? true
+  : never = true;
+void allColumnsInserted;
+
+const INSERT_EVENT = new QueryTemplate<EventRow>((db, p) =>
+  db.insertInto('events').values(Object.fromEntries(EVENT_ROW_COLUMNS.map((c) => [c, p[c]])) as EventRow),
+);
+
+function batchKeyOf({ dedup }: Pick<IngestItem, 'dedup'>): string | null {
+  return dedup ? `${dedup.sourceId}\n${dedup.key}` : null;
+}
+
 export class KyselyEventsRepo implements EventsRepo {
   constructor(
     private readonly db: Kysely<Database>,
@@ -47,30 +84,39 @@ export class KyselyEventsRepo implements EventsRepo {
   ) {}
 
   async ingest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
-    const outcomes: IngestOutcome[] = [];
-    const inBatch = new Map<string, EventId>();
-    const fresh: NewEvent[] = [];
-    for (const { event, dedup } of items) {
-      if (dedup) {
-        const batchKey = `${dedup.sourceId}\n${dedup.key}`;
-        const earlier = inBatch.get(batchKey) ?? (await this.claimKey(dedup, event.id, now));
-        if (earlier !== undefined) {
-          inBatch.set(batchKey, earlier);
-          outcomes.push({ eventId: earlier, duplicate: true });
-          continue;
-        }
-        inBatch.set(batchKey, event.id);
-      }
-      fresh.push(event);
-      outcomes.push({ eventId: event.id, duplicate: false });
-    }
+    const { outcomes, fresh } = await sortOutDuplicates(
+      items.map((item) => ({ ...item, eventId: item.event.id, batchKey: batchKeyOf(item) })),
+      ({ dedup, eventId }) => this.claimKey(dedup!, eventId, now),
+    );
     for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
       await this.db
         .insertInto('events')
-        .values(fresh.slice(i, i + INSERT_CHUNK).map(eventToRow))
+        .values(fresh.slice(i, i + INSERT_CHUNK).map((item) => eventToRow(item.event)))
         .execute();
     }
     return outcomes;
+  }
+
+  /** `ingest` as compiled statements, to be run in one transaction elsewhere (the SQLite writer thread). */
+  planIngest(items: readonly IngestItem[], now: number): IngestPlan {
+    const { db, kind } = this;
+    return {
+      sql: {
+        claim: CLAIM_KEY.sql(db, kind),
+        holder: KEY_HOLDER.sql(db, kind),
+        insert: INSERT_EVENT.sql(db, kind),
+      },
+      items: items.map(({ event, dedup }) => {
+        const key = dedup && { ...dedup, eventId: event.id, expiresAt: now + dedup.windowMs, now };
+        return {
+          eventId: event.id,
+          batchKey: batchKeyOf({ dedup }),
+          claim: key ? CLAIM_KEY.bind(db, kind, key).parameters.slice() : null,
+          holder: key ? KEY_HOLDER.bind(db, kind, key).parameters.slice() : null,
+          insert: INSERT_EVENT.bind(db, kind, eventToRow(event)).parameters.slice(),
+        };
+      }),
+    };
   }
 
   /**

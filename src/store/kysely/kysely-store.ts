@@ -1,6 +1,6 @@
 // The one query layer behind both Store adapters: repositories over a Kysely instance or transaction.
 import { sql, type Kysely } from 'kysely';
-import type { Store, StoreKind, StoreRepos } from '../port.js';
+import type { IngestItem, IngestOutcome, Store, StoreKind, StoreRepos } from '../port.js';
 import type { TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database } from '../schema.js';
 import { KyselyActionsRepo, KyselyAttemptsRepo } from './actions-repo.js';
@@ -9,6 +9,7 @@ import { KyselyRulesRepo, KyselySourcesRepo } from './config-repos.js';
 import { KyselyExecutionsRepo, KyselyPromisesRepo } from './engine-repos.js';
 import { KyselyEndpointsRepo } from './endpoints-repo.js';
 import { KyselyEventsRepo } from './events-repo.js';
+import type { IngestPlan } from './ingest-batch.js';
 
 class Repos implements StoreRepos {
   readonly settings: KyselySettingsRepo;
@@ -48,6 +49,8 @@ export interface StoreHooks {
    * connection, so other work runs on it during the flush; Store.relaxed skips it.
    */
   afterCommit?: () => Promise<void>;
+  /** SQLite: commits an ingest batch durably, elsewhere than on the query connection (see IngestWriter). */
+  commitIngest?: (plan: IngestPlan) => Promise<IngestOutcome[]>;
 }
 
 export class KyselyStore extends Repos implements Store {
@@ -71,6 +74,12 @@ export class KyselyStore extends Repos implements Store {
       await sql`set local synchronous_commit = off`.execute(trx);
       return fn(new Repos(trx, this.kind));
     });
+  }
+
+  async commitIngest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
+    if (!this.hooks.commitIngest) return this.transaction((tx) => tx.events.ingest(items, now));
+    const outcomes = await this.hooks.commitIngest(this.events.planIngest(items, now));
+    return outcomes;
   }
 
   async ping(): Promise<void> {

@@ -33,12 +33,22 @@ export class QueryTemplate<V extends object> {
   constructor(private readonly build: (db: Kysely<Database>, p: V) => Compilable) {}
 
   async execute<R = unknown>(db: Kysely<Database>, kind: StoreKind, values: V): Promise<QueryResult<R>> {
+    return db.executeQuery<R>(this.bind(db, kind, values) as CompiledQuery<R>);
+  }
+
+  /** The statement's SQL text, the same for every call. */
+  sql(db: Kysely<Database>, kind: StoreKind): string {
+    return (this.compiled.get(kind) ?? this.compile(db, kind)).query.sql;
+  }
+
+  /** The statement with `values` filled in, to run elsewhere (the SQLite writer thread). */
+  bind(db: Kysely<Database>, kind: StoreKind, values: V): CompiledQuery {
     const { query, slots } = this.compiled.get(kind) ?? this.compile(db, kind);
     const parameters = query.parameters.map((constant, i) => {
       const name = slots[i];
       return name === undefined ? constant : (values as Record<PropertyKey, unknown>)[name];
     });
-    return db.executeQuery<R>({ ...query, parameters } as CompiledQuery<R>);
+    return { ...query, parameters };
   }
 
   private compile(db: Kysely<Database>, kind: StoreKind): Compiled {

@@ -7,6 +7,9 @@ import type { WalFlush } from './wal-flush.js';
 
 /** Statements kept prepared; beyond this many distinct SQL texts the least recently used is dropped. */
 const STATEMENT_CACHE_SIZE = 500;
+/** How long a statement waits for a lock held by another connection before it fails with SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5000;
+const MAX_BUSY_DELAY_MS = 16;
 
 export class DurableSqliteDriver implements Driver {
   private readonly connection: DurableConnection;
@@ -67,7 +70,25 @@ class DurableConnection implements DatabaseConnection {
     private readonly flush: WalFlush | null,
   ) {}
 
+  /**
+   * The connection's busy_timeout is 0: SQLite's own wait for a lock held elsewhere (the ingest writer thread,
+   * another process) sleeps on the event loop. Here the wait is a timer instead, and other work goes on.
+   * Inside a transaction (begun IMMEDIATE, so holding the write lock) a statement never waits for one.
+   */
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    for (let delay = 1, deadline = 0; ; delay = Math.min(delay * 2, MAX_BUSY_DELAY_MS)) {
+      try {
+        return await this.execute<R>(compiled);
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || this.inTransaction) throw err;
+        deadline ||= Date.now() + BUSY_TIMEOUT_MS;
+        if (Date.now() + delay > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+
+  private async execute<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const statement = this.prepare(compiled.sql);
     const parameters = compiled.parameters as unknown[];
     if (statement.reader) {

@@ -9,7 +9,12 @@ import { migrateToLatest } from '../../migrations/index.js';
 import type { Store } from '../../port.js';
 import type { Database as Schema } from '../../schema.js';
 import { KyselyStore } from '../../kysely/kysely-store.js';
-import { DurableSqliteDriver } from './durable-driver.js';
+import { BUSY_TIMEOUT_MS, DurableSqliteDriver } from './durable-driver.js';
+import { IngestWriter } from './ingest-writer.js';
+import { WalCheckpointer } from './checkpointer.js';
+
+/** How often the checkpointer thread copies committed pages into the database file. */
+const CHECKPOINT_INTERVAL_MS = 25;
 import { WalFlush } from './wal-flush.js';
 
 /**
@@ -54,20 +59,28 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const memory = options.path === ':memory:';
   if (!memory) mkdirSync(dirname(options.path), { recursive: true });
   const sqlite = new Database(options.path);
-  sqlite.pragma('busy_timeout = 5000');
   await switchToWal(sqlite);
-  // NORMAL: a commit writes the WAL without waiting for the disk; the driver then flushes the WAL with an fsync
-  // on the thread pool before the write is reported done. Checkpoints still sync as SQLite always does.
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('foreign_keys = ON');
-  // Checkpoint every 4,000 log pages (16 MiB) instead of SQLite's 1,000: hot pages — the tail of the event log, the
-  // idempotency-key index that random keys spread writes over — change many times between checkpoints and are copied
-  // to the database once per checkpoint, so fewer checkpoints copy less: a tenth to a fifth less main-thread time per
-  // ingested event (`npm run bench -- store-ingest`). The checkpoint still runs inside the commit that crosses the
-  // threshold; moving it to a worker thread's connection was tried and saved nothing measurable here. After a burst
-  // that held checkpoints back, the log is cut back to 64 MiB when it restarts.
-  sqlite.pragma(`wal_autocheckpoint = ${options.walAutocheckpoint ?? 4000}`);
-  sqlite.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+  // Waits for locks are the driver's, on a timer (DurableSqliteDriver); SQLite's would block the event loop.
+  sqlite.pragma('busy_timeout = 0');
+  const pragmas = [
+    // NORMAL: a commit writes the WAL without waiting for the disk; the driver then flushes the WAL with an fsync
+    // on the thread pool before the write is reported done. Checkpoints still sync as SQLite always does.
+    'synchronous = NORMAL',
+    'foreign_keys = ON',
+    // Checkpoint every 4,000 log pages (16 MiB) instead of SQLite's 1,000: hot pages — the tail of the event log,
+    // the idempotency-key index that random keys spread writes over — change many times between checkpoints and
+    // are copied to the database once per checkpoint, so fewer checkpoints copy less: a tenth to a fifth less time
+    // per ingested event (`npm run bench -- store-ingest`). The checkpoint runs inside the commit that crosses the
+    // threshold, under ingest load mostly the writer thread's. After a burst that held checkpoints back, the log
+    // is cut back to 64 MiB when it restarts.
+    `wal_autocheckpoint = ${options.walAutocheckpoint ?? 4000}`,
+    `journal_size_limit = ${64 * 1024 * 1024}`,
+    // 32 MiB of page cache per connection instead of 2: idempotency keys are random, so each claim reads its own
+    // index page, and with the default cache most of those reads went to the operating system once the key index
+    // outgrew it (a few hundred thousand keys).
+    `cache_size = ${-32 * 1024}`,
+  ];
+  for (const pragma of pragmas) sqlite.pragma(pragma);
   const flush = memory ? null : new WalFlush(`${options.path}-wal`);
   const driver = new DurableSqliteDriver(sqlite, flush);
   const dialect: Dialect = {
@@ -78,8 +91,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   };
   const db = new Kysely<Schema>({ dialect });
   if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>, { blob: 'blob' });
+  // An in-memory database is private to its connection: it has no writer thread. The thread's connection commits
+  // with synchronous = FULL: its batches are durable when it answers, with no second round trip for the flush.
+  const writer = memory
+    ? null
+    : new IngestWriter({
+        path: options.path,
+        pragmas: [`busy_timeout = ${BUSY_TIMEOUT_MS}`, ...pragmas, 'synchronous = FULL'],
+      });
+  const checkpointer = memory
+    ? null
+    : new WalCheckpointer({ path: options.path, intervalMs: CHECKPOINT_INTERVAL_MS });
   return new KyselyStore(db, 'sqlite', {
-    onClose: async () => flush?.close(),
+    onClose: async () => {
+      await checkpointer?.close();
+      await writer?.close();
+      await flush?.close();
+    },
     afterCommit: () => flush?.flush() ?? Promise.resolve(),
+    ...(writer && { commitIngest: (plan) => writer.commit(plan) }),
   });
 }

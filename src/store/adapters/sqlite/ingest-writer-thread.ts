@@ -1,0 +1,91 @@
+// The SQLite writer thread (see ingest-writer.ts): its own connection to the database file, running each ingest
+// batch it is sent in one transaction, durably (synchronous = FULL), in the order sent.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { EventId } from '../../../core/ids.js';
+import type { IngestOutcome } from '../../port.js';
+import { sortOutDuplicates, type IngestPlan } from '../../kysely/ingest-batch.js';
+import type { WriterAnswer, WriterRequest, WriterResponse, WriterSetup } from './ingest-writer.js';
+
+const { path, pragmas } = workerData as WriterSetup;
+const db = new Database(path);
+for (const pragma of pragmas) db.pragma(pragma);
+
+const statements = new Map<string, Database.Statement>();
+function prepare(sql: string): Database.Statement {
+  let statement = statements.get(sql);
+  if (!statement) statements.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
+/**
+ * Commits the plans in one transaction: the plans that queued up while the last commit ran share its flush.
+ * Each plan's outcomes come back in its own list; a key repeated across plans is a duplicate of its first use.
+ */
+async function commit(plans: readonly IngestPlan[]): Promise<IngestOutcome[][]> {
+  const items = plans.flatMap((plan) => {
+    const claim = plan.sql.claim ? prepare(plan.sql.claim) : null;
+    const holder = plan.sql.holder ? prepare(plan.sql.holder) : null;
+    const insert = prepare(plan.sql.insert);
+    return plan.items.map((item) => ({ ...item, claimKey: claim, keyHolder: holder, insertRow: insert }));
+  });
+  db.exec('begin immediate');
+  try {
+    // Every step below is synchronous: the commit finishes within this turn, so nothing interleaves with it.
+    const { outcomes, fresh } = await sortOutDuplicates(items, (item) => {
+      if (item.claimKey!.all(item.claim!).length > 0) return undefined;
+      const row = item.keyHolder!.get(item.holder!) as { event_id: EventId } | undefined;
+      if (!row) throw new Error('an idempotency key vanished while being claimed');
+      return row.event_id;
+    });
+    for (const item of fresh) item.insertRow.run(item.insert);
+    db.exec('commit');
+    let at = 0;
+    return plans.map((plan) => outcomes.slice(at, (at += plan.items.length)));
+  } catch (err) {
+    if (db.inTransaction) db.exec('rollback');
+    throw err;
+  }
+}
+
+let queued: { id: number; plan: IngestPlan }[] = [];
+let sql: IngestPlan['sql'] | null = null;
+
+async function commitQueued(): Promise<void> {
+  const requests = queued;
+  queued = [];
+  const answers: WriterAnswer[] = [];
+  try {
+    const outcomes = await commit(requests.map((r) => r.plan));
+    requests.forEach((r, i) => answers.push({ id: r.id, outcomes: outcomes[i]! }));
+  } catch (err) {
+    // A plan that cannot be written must fail alone: with others, each goes again in a transaction of its own.
+    if (requests.length === 1) answers.push({ id: requests[0]!.id, error: describe(err) });
+    else
+      for (const r of requests) {
+        try {
+          answers.push({ id: r.id, outcomes: (await commit([r.plan]))[0]! });
+        } catch (one) {
+          answers.push({ id: r.id, error: describe(one) });
+        }
+      }
+  }
+  parentPort!.postMessage({ answers } satisfies WriterResponse);
+}
+
+function describe(err: unknown): { message: string; code: string | undefined } {
+  const { message, code } = err as { message?: string; code?: string };
+  return { message: message ?? String(err), code };
+}
+
+parentPort!.on('message', (request: WriterRequest) => {
+  if (request.close) {
+    db.close();
+    parentPort!.close();
+    return;
+  }
+  // The plans that arrived while a commit ran are all delivered before the next turn's commit.
+  sql = request.sql ?? sql;
+  if (queued.push({ id: request.id, plan: { sql: sql!, items: request.items } }) === 1)
+    setImmediate(() => void commitQueued());
+});

@@ -1,0 +1,136 @@
+// The SQLite adapter's threads: ingest batches commit on a writer thread (batches waiting for it share a commit,
+// yet each keeps its own outcome), the main connection waits for a lock held elsewhere without blocking the event
+// loop, and a checkpointer thread copies committed pages into the database file with no commit crossing the
+// checkpoint threshold.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SourceId } from '../../src/core/ids.js';
+import type { JsonValue } from '../../src/core/envelope.js';
+import { newSystemEvent } from '../../src/events/publisher.js';
+import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
+import type { IngestItem, Store } from '../../src/store/port.js';
+
+const SOURCE = 'src_threads' as SourceId;
+const WEEK = 7 * 86_400_000;
+
+function item(key?: string, data: JsonValue = { n: 1 }): IngestItem {
+  const event = newSystemEvent({ org: 'default', source: 'github', type: 'push', data, now: Date.now() });
+  return {
+    event: { ...event, sourceId: SOURCE, rawBody: Buffer.from(JSON.stringify(data)) },
+    ...(key ? { dedup: { sourceId: SOURCE, key, windowMs: WEEK } } : {}),
+  };
+}
+
+describe('SQLite threads', () => {
+  let dir: string;
+  let store: Store | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'eventhook-threads-'));
+  });
+  afterEach(async () => {
+    await store?.close();
+    store = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits batches sent together once each, a key repeated across them being a duplicate of its first use', async () => {
+    store = await openSqliteStore({ path: join(dir, 'e.db') });
+    const first = [item('k-1'), item('k-2')];
+    const second = [item('k-2'), item('k-3'), item()];
+    const third = [item('k-1')];
+    const now = Date.now();
+    // Sent in one turn: the writer thread receives all three while it is still starting, so they share a commit.
+    const [a, b, c] = await Promise.all([
+      store.commitIngest(first, now),
+      store.commitIngest(second, now),
+      store.commitIngest(third, now),
+    ]);
+    expect(a).toEqual([
+      { eventId: first[0]!.event.id, duplicate: false },
+      { eventId: first[1]!.event.id, duplicate: false },
+    ]);
+    expect(b).toEqual([
+      { eventId: first[1]!.event.id, duplicate: true },
+      { eventId: second[1]!.event.id, duplicate: false },
+      { eventId: second[2]!.event.id, duplicate: false },
+    ]);
+    expect(c).toEqual([{ eventId: first[0]!.event.id, duplicate: true }]);
+    // Stored exactly once each, raw bytes included; a later batch with a known key is a duplicate too.
+    for (const id of [first[0], first[1], second[1], second[2]].map((i) => i!.event.id)) {
+      expect((await store.events.getRaw('default', id))?.body?.toString()).toBe('{"n":1}');
+    }
+    expect(await store.events.get('default', second[0]!.event.id)).toBeUndefined();
+    expect(await store.commitIngest([item('k-3')], Date.now())).toEqual([
+      { eventId: second[1]!.event.id, duplicate: true },
+    ]);
+  });
+
+  it('fails only the batch that cannot be written when batches share a commit', async () => {
+    store = await openSqliteStore({ path: join(dir, 'e.db') });
+    const stored = item('k-stored');
+    await store.commitIngest([stored], Date.now());
+    // The same event id again breaks the primary key: that batch fails, the ones committed with it do not.
+    const clash = { ...item('k-clash'), event: { ...item().event, id: stored.event.id } };
+    const good = [item('k-good'), item()];
+    const [bad, ok] = await Promise.allSettled([
+      store.commitIngest([clash], Date.now()),
+      store.commitIngest(good, Date.now()),
+    ]);
+    expect(bad.status).toBe('rejected');
+    expect((bad as PromiseRejectedResult).reason).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    expect(ok).toEqual({
+      status: 'fulfilled',
+      value: good.map((g) => ({ eventId: g.event.id, duplicate: false })),
+    });
+    // The failed batch left nothing behind: its key is still free.
+    const retry = item('k-clash');
+    expect(await store.commitIngest([retry], Date.now())).toEqual([
+      { eventId: retry.event.id, duplicate: false },
+    ]);
+  });
+
+  it('waits for a write lock held elsewhere without blocking the event loop', async () => {
+    const path = join(dir, 'e.db');
+    store = await openSqliteStore({ path });
+    const other = new Database(path);
+    other.exec('begin immediate');
+    const writing = store.transaction((tx) => tx.events.insert(item().event));
+    // With SQLite's own busy handler the thread would sleep until the lock is free; timers fire meanwhile instead.
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const timerLag = performance.now() - started - 20;
+    let done = false;
+    void writing.then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(done).toBe(false);
+    other.exec('commit');
+    other.close();
+    await writing;
+    expect(timerLag).toBeLessThan(50);
+  });
+
+  it('copies committed pages into the database file while no commit reaches the checkpoint threshold', async () => {
+    const path = join(dir, 'e.db');
+    // A threshold no commit here reaches: without the checkpointer thread every page would stay in the log.
+    store = await openSqliteStore({ path, walAutocheckpoint: 1_000_000 });
+    const before = statSync(path).size;
+    const pad = 'x'.repeat(2000);
+    for (let i = 0; i < 20; i++) {
+      await store.commitIngest(
+        Array.from({ length: 25 }, (_, j) => item(`key-${i}-${j}`, { pad })),
+        Date.now(),
+      );
+    }
+    const deadline = Date.now() + 5000;
+    while (statSync(path).size < before + 500 * 2000 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(statSync(path).size).toBeGreaterThan(before + 500 * 2000);
+    const reader = new Database(path, { readonly: true });
+    expect(reader.prepare('select count(*) as n from events').get()).toEqual({ n: 500 });
+    reader.close();
+  });
+});
