@@ -1,6 +1,6 @@
 // SQLite adapter: better-sqlite3 in WAL mode. Commits are durable against power loss before they are reported
 // done (WalFlush fsyncs the log off the event loop, after the connection is free again); Store.relaxed opts out
-// for claims and leases.
+// for claims and leases. Ingest batches commit on a writer thread, and checkpoints run on a thread of their own.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -67,12 +67,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // on the thread pool before the write is reported done. Checkpoints still sync as SQLite always does.
     'synchronous = NORMAL',
     'foreign_keys = ON',
-    // Checkpoint every 4,000 log pages (16 MiB) instead of SQLite's 1,000: hot pages — the tail of the event log,
-    // the idempotency-key index that random keys spread writes over — change many times between checkpoints and
-    // are copied to the database once per checkpoint, so fewer checkpoints copy less: a tenth to a fifth less time
-    // per ingested event (`npm run bench -- store-ingest`). The checkpoint runs inside the commit that crosses the
-    // threshold, under ingest load mostly the writer thread's. After a burst that held checkpoints back, the log
-    // is cut back to 64 MiB when it restarts.
+    // The checkpointer thread copies committed pages every 25 ms; a connection checkpoints by itself (inside the
+    // commit that takes the log past 4,000 pages) only should that thread fall behind, and then copies just what
+    // it has not. After a burst that held checkpoints back, the log is cut back to 64 MiB when it restarts.
     `wal_autocheckpoint = ${options.walAutocheckpoint ?? 4000}`,
     `journal_size_limit = ${64 * 1024 * 1024}`,
     // 32 MiB of page cache per connection instead of 2: idempotency keys are random, so each claim reads its own
