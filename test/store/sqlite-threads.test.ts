@@ -92,6 +92,18 @@ describe('SQLite threads', () => {
     ]);
   });
 
+  it('commits what was sent to the writer thread before the store closed', async () => {
+    const path = join(dir, 'e.db');
+    const closing = await openSqliteStore({ path });
+    const batch = [item('k-last')];
+    const committed = closing.commitIngest(batch, Date.now());
+    await closing.close();
+    expect(await committed).toEqual([{ eventId: batch[0]!.event.id, duplicate: false }]);
+    const reader = new Database(path, { readonly: true });
+    expect(reader.prepare('select id from events').all()).toEqual([{ id: batch[0]!.event.id }]);
+    reader.close();
+  });
+
   it('waits for a write lock held elsewhere without blocking the event loop', async () => {
     const path = join(dir, 'e.db');
     store = await openSqliteStore({ path });

@@ -101,8 +101,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     : new WalCheckpointer({ path: options.path, intervalMs: CHECKPOINT_INTERVAL_MS });
   return new KyselyStore(db, 'sqlite', {
     onClose: async () => {
-      await checkpointer?.close();
       await writer?.close();
+      await checkpointer?.close();
       await flush?.close();
     },
     afterCommit: () => flush?.flush() ?? Promise.resolve(),

@@ -53,6 +53,7 @@ let sql: IngestPlan['sql'] | null = null;
 
 async function commitQueued(): Promise<void> {
   const requests = queued;
+  if (requests.length === 0) return;
   queued = [];
   const answers: WriterAnswer[] = [];
   try {
@@ -80,8 +81,11 @@ function describe(err: unknown): { message: string; code: string | undefined } {
 
 parentPort!.on('message', (request: WriterRequest) => {
   if (request.close) {
-    db.close();
-    parentPort!.close();
+    // What was sent before the close is committed first.
+    void commitQueued().finally(() => {
+      db.close();
+      parentPort!.close();
+    });
     return;
   }
   // The plans that arrived while a commit ran are all delivered before the next turn's commit.
