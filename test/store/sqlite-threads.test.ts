@@ -121,7 +121,8 @@ describe('SQLite threads', () => {
     other.exec('commit');
     other.close();
     await writing;
-    expect(timerLag).toBeLessThan(50);
+    // SQLite's busy handler would hold the thread until its 5 s timeout, the other connection's commit never running.
+    expect(timerLag).toBeLessThan(1000);
   });
 
   it('copies committed pages into the database file while no commit reaches the checkpoint threshold', async () => {

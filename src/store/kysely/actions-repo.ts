@@ -23,7 +23,7 @@ import {
 } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow, attemptFromRow, toJson } from './codec.js';
-import { QueryTemplate } from './query-template.js';
+import { placeholderRow, QueryTemplate } from './query-template.js';
 import {
   claimIds,
   countByStatus,
@@ -341,9 +341,8 @@ const ATTEMPT_COLUMNS = [
 
 type AttemptRow = Required<Pick<Insertable<Database['attempts']>, (typeof ATTEMPT_COLUMNS)[number]>>;
 
-// Every column named: the placeholders object has no keys of its own to list.
 const INSERT_ATTEMPT = new QueryTemplate<AttemptRow>((db, p) =>
-  db.insertInto('attempts').values(Object.fromEntries(ATTEMPT_COLUMNS.map((c) => [c, p[c]])) as AttemptRow),
+  db.insertInto('attempts').values(placeholderRow(p, ATTEMPT_COLUMNS)),
 );
 
 export class KyselyAttemptsRepo implements AttemptsRepo {

@@ -6,7 +6,7 @@ import type { EventRecord, EventStatus, NewEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
 import { sortOutDuplicates, type IngestPlan } from './ingest-batch.js';
-import { QueryTemplate } from './query-template.js';
+import { placeholderRow, QueryTemplate } from './query-template.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit (17 columns × 500). */
 const INSERT_CHUNK = 500;
@@ -58,7 +58,7 @@ const allColumnsInserted: [Exclude<keyof EventRow, (typeof EVENT_ROW_COLUMNS)[nu
 void allColumnsInserted;
 
 const INSERT_EVENT = new QueryTemplate<EventRow>((db, p) =>
-  db.insertInto('events').values(Object.fromEntries(EVENT_ROW_COLUMNS.map((c) => [c, p[c]])) as EventRow),
+  db.insertInto('events').values(placeholderRow(p, EVENT_ROW_COLUMNS)),
 );
 
 function batchKeyOf({ dedup }: Pick<IngestItem, 'dedup'>): string | null {
@@ -99,9 +99,9 @@ export class KyselyEventsRepo implements EventsRepo {
         return {
           eventId: event.id,
           batchKey: batchKeyOf({ dedup }),
-          claim: key ? CLAIM_KEY.bind(db, kind, key).parameters.slice() : null,
-          holder: key ? KEY_HOLDER.bind(db, kind, key).parameters.slice() : null,
-          insert: INSERT_EVENT.bind(db, kind, eventToRow(event)).parameters.slice(),
+          claim: key ? CLAIM_KEY.bind(db, kind, key).parameters : null,
+          holder: key ? KEY_HOLDER.bind(db, kind, key).parameters : null,
+          insert: INSERT_EVENT.bind(db, kind, eventToRow(event)).parameters,
         };
       }),
     };

@@ -9,10 +9,10 @@ export interface PlannedEvent {
   /** Source and key: a second item with the same key in one batch is a duplicate of the first. */
   batchKey: string | null;
   /** Parameters of `IngestPlan.sql.claim` and of `.holder` for this item's key; null without a key. */
-  claim: unknown[] | null;
-  holder: unknown[] | null;
+  claim: readonly unknown[] | null;
+  holder: readonly unknown[] | null;
   /** Parameters of `IngestPlan.sql.insert`. */
-  insert: unknown[];
+  insert: readonly unknown[];
 }
 
 export interface IngestPlan {

@@ -73,3 +73,11 @@ export class QueryTemplate<V extends object> {
     return compiled;
   }
 }
+
+/**
+ * The row of an insert template: each of `columns` set to its placeholder. `values(p)` alone would bind nothing, as
+ * the placeholders object lists no keys of its own.
+ */
+export function placeholderRow<R extends object>(p: R, columns: readonly (keyof R & string)[]): R {
+  return Object.fromEntries(columns.map((c) => [c, p[c]])) as R;
+}

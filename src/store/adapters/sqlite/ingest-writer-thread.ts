@@ -48,8 +48,7 @@ async function commit(plans: readonly IngestPlan[]): Promise<IngestOutcome[][]> 
   }
 }
 
-let queued: { id: number; plan: IngestPlan }[] = [];
-let sql: IngestPlan['sql'] | null = null;
+let queued: Extract<WriterRequest, { id: number }>[] = [];
 
 async function commitQueued(): Promise<void> {
   const requests = queued;
@@ -89,7 +88,5 @@ parentPort!.on('message', (request: WriterRequest) => {
     return;
   }
   // The plans that arrived while a commit ran are all delivered before the next turn's commit.
-  sql = request.sql ?? sql;
-  if (queued.push({ id: request.id, plan: { sql: sql!, items: request.items } }) === 1)
-    setImmediate(() => void commitQueued());
+  if (queued.push(request) === 1) setImmediate(() => void commitQueued());
 });

@@ -13,9 +13,7 @@ export interface WriterSetup {
   pragmas: string[];
 }
 
-/** A plan to commit; its SQL texts are sent only when they differ from the last ones sent (they never do). */
-export type WriterRequest =
-  { id: number; sql: IngestPlan['sql'] | null; items: IngestPlan['items']; close?: never } | { close: true };
+export type WriterRequest = { id: number; plan: IngestPlan; close?: never } | { close: true };
 
 export type WriterAnswer =
   | { id: number; outcomes: IngestOutcome[]; error?: never }
@@ -35,22 +33,20 @@ export class IngestWriter {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private sentSql: IngestPlan['sql'] | null = null;
 
   constructor(private readonly setup: WriterSetup) {}
 
-  /** Runs the plan in one transaction; resolves once it committed durably. Plans run in the order given. */
+  /**
+   * Commits the plan in one transaction, shared with the plans sent while the thread was busy; resolves once that
+   * is durable. Plans run in the order given.
+   */
   commit(plan: IngestPlan): Promise<IngestOutcome[]> {
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
-    const last = this.sentSql;
-    const { sql } = plan;
-    const same = last?.claim === sql.claim && last.holder === sql.holder && last.insert === sql.insert;
-    this.sentSql = sql;
     worker.ref();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      worker.postMessage({ id, sql: same ? null : sql, items: plan.items } satisfies WriterRequest);
+      worker.postMessage({ id, plan } satisfies WriterRequest);
     });
   }
 
@@ -66,7 +62,6 @@ export class IngestWriter {
 
   private start(): Worker {
     const worker = startThread('ingest-writer-thread', this.setup);
-    this.sentSql = null;
     worker.on('message', ({ answers }: WriterResponse) => {
       for (const answer of answers) {
         const pending = this.pending.get(answer.id);
