@@ -3,17 +3,17 @@
 // is disabled with endpoint.disabled, and re-enabling it resumes its waiting deliveries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { backendAvailable, BACKENDS, eventually, type TestApp } from '../helpers/app.js';
 import {
   BASE,
   createEndpoint,
   createRule,
-  ingestSource,
+  type Receiver,
   sleep,
-  startReceiver,
+  startOutbound,
+  stopOutbound,
   systemEvents,
   waitForAction,
-  type Receiver,
 } from '../helpers/outbound.js';
 
 const MINUTE = 60_000;
@@ -29,16 +29,15 @@ for (const backend of BACKENDS) {
     const up = new Map<string, boolean>();
 
     beforeAll(async () => {
-      receiver = await startReceiver((req, res) => {
-        res.writeHead(up.get(req.path) ? 200 : 503).end();
-      });
-      t = await startTestApp(backend, { clock, env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
-      send = await ingestSource(t);
+      ({ t, receiver, send } = await startOutbound(
+        backend,
+        (req, res) => {
+          res.writeHead(up.get(req.path) ? 200 : 503).end();
+        },
+        { clock },
+      ));
     });
-    afterAll(async () => {
-      await t?.close();
-      await receiver?.close();
-    });
+    afterAll(() => stopOutbound(t, receiver));
 
     const arrivals = (path: string) => receiver.requests.filter((r) => r.path === path).length;
     const health = async (slug: string) => (await t.api.get(`${BASE}/endpoints/${slug}`)).body.health;

@@ -4,16 +4,17 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { backendAvailable, BACKENDS, eventually, type TestApp } from '../helpers/app.js';
 import {
   BASE,
   createEndpoint,
   createRule,
   getAction,
-  ingestSource,
-  startReceiver,
-  waitForAction,
   type Receiver,
+  startOutbound,
+  startReceiver,
+  stopOutbound,
+  waitForAction,
 } from '../helpers/outbound.js';
 
 for (const backend of BACKENDS) {
@@ -24,14 +25,9 @@ for (const backend of BACKENDS) {
     let send: (data: Record<string, unknown>) => Promise<string>;
 
     beforeAll(async () => {
-      receiver = await startReceiver();
-      t = await startTestApp(backend, { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1/32' } });
-      send = await ingestSource(t);
+      ({ t, receiver, send } = await startOutbound(backend));
     });
-    afterAll(async () => {
-      await t?.close();
-      await receiver?.close();
-    });
+    afterAll(() => stopOutbound(t, receiver));
 
     const arrivals = (path: string) => receiver.requests.filter((r) => r.path === path);
 

@@ -1,15 +1,16 @@
 // Issue 6 §1 and §10: the endpoint API — validation with located errors, secrets never returned, partial updates,
 // deletion, roles — and the health GET /endpoints/{endpoint} reports (state, success rate, latency, queue depth).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
+import { backendAvailable, BACKENDS, type TestApp } from '../helpers/app.js';
 import {
   BASE,
   createEndpoint,
   createRule,
   ingestSource,
-  startReceiver,
-  waitForAction,
   type Receiver,
+  startOutbound,
+  stopOutbound,
+  waitForAction,
 } from '../helpers/outbound.js';
 
 for (const backend of BACKENDS) {
@@ -20,18 +21,14 @@ for (const backend of BACKENDS) {
 
     beforeAll(async () => {
       // /sometimes fails the first attempt of every message and accepts the second.
-      receiver = await startReceiver((req, res) => {
+      ({ t, receiver } = await startOutbound(backend, (req, res) => {
         const seen = receiver.requests.filter(
           (r) => r.headers['webhook-id'] === req.headers['webhook-id'],
         ).length;
         res.writeHead(req.path === '/sometimes' && seen === 1 ? 500 : 200).end();
-      });
-      t = await startTestApp(backend, { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
+      }));
     });
-    afterAll(async () => {
-      await t?.close();
-      await receiver?.close();
-    });
+    afterAll(() => stopOutbound(t, receiver));
 
     it('rejects bad input with the offending field', async () => {
       const cases: Array<[Record<string, unknown>, string, RegExp]> = [

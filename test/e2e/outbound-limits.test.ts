@@ -1,14 +1,14 @@
 // Issue 6 §1 and §9: per-endpoint rate limit and concurrency cap hold deliveries back without using attempts, and a
 // slow endpoint never holds up deliveries to the others.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
+import { backendAvailable, BACKENDS, type TestApp } from '../helpers/app.js';
 import {
   createEndpoint,
   createRule,
-  ingestSource,
-  startReceiver,
-  waitForAction,
   type Receiver,
+  startOutbound,
+  stopOutbound,
+  waitForAction,
 } from '../helpers/outbound.js';
 
 for (const backend of BACKENDS) {
@@ -23,29 +23,28 @@ for (const backend of BACKENDS) {
     const arrivedAt = new Map<string, number[]>();
 
     beforeAll(async () => {
-      receiver = await startReceiver((req, res) => {
-        const now = (active.get(req.path) ?? 0) + 1;
-        active.set(req.path, now);
-        peak.set(req.path, Math.max(peak.get(req.path) ?? 0, now));
-        arrivedAt.set(req.path, [...(arrivedAt.get(req.path) ?? []), Date.now()]);
-        setTimeout(
-          () => {
-            active.set(req.path, (active.get(req.path) ?? 1) - 1);
-            res.writeHead(200).end();
-          },
-          delays.get(req.path) ?? 0,
-        );
-      });
       // 8 worker slots: an endpoint gets at most 4 of them.
-      t = await startTestApp(backend, {
-        env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1', EVENTHOOK_ACTION_CONCURRENCY: '8' },
-      });
-      send = await ingestSource(t);
+      ({ t, receiver, send } = await startOutbound(
+        backend,
+        (req, res) => {
+          const now = (active.get(req.path) ?? 0) + 1;
+          active.set(req.path, now);
+          peak.set(req.path, Math.max(peak.get(req.path) ?? 0, now));
+          arrivedAt.set(req.path, [...(arrivedAt.get(req.path) ?? []), Date.now()]);
+          setTimeout(
+            () => {
+              active.set(req.path, (active.get(req.path) ?? 1) - 1);
+              res.writeHead(200).end();
+            },
+            delays.get(req.path) ?? 0,
+          );
+        },
+        {
+          env: { EVENTHOOK_ACTION_CONCURRENCY: '8' },
+        },
+      ));
     });
-    afterAll(async () => {
-      await t?.close();
-      await receiver?.close();
-    });
+    afterAll(() => stopOutbound(t, receiver));
 
     it('never has more than maxConcurrency deliveries of an endpoint in flight', async () => {
       delays.set('/capped', 100);

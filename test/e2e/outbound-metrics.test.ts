@@ -8,10 +8,10 @@ import {
   BASE,
   createEndpoint,
   createRule,
-  ingestSource,
-  startReceiver,
-  waitForAction,
   type Receiver,
+  startOutbound,
+  stopOutbound,
+  waitForAction,
 } from '../helpers/outbound.js';
 
 const BACKLOG = 150;
@@ -25,19 +25,18 @@ for (const backend of BACKENDS) {
 
     beforeAll(async () => {
       // /abort refuses the message for good (Standard Webhooks' abort-message); everything else is accepted.
-      receiver = await startReceiver((req, res) => {
-        if (req.path === '/abort') res.writeHead(400, { 'webhook-delivery': 'abort-message' }).end();
-        else res.writeHead(200).end();
-      });
-      t = await startTestApp(backend, {
-        env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1', EVENTHOOK_SWEEP_INTERVAL: '20ms' },
-      });
-      send = await ingestSource(t);
+      ({ t, receiver, send } = await startOutbound(
+        backend,
+        (req, res) => {
+          if (req.path === '/abort') res.writeHead(400, { 'webhook-delivery': 'abort-message' }).end();
+          else res.writeHead(200).end();
+        },
+        {
+          env: { EVENTHOOK_SWEEP_INTERVAL: '20ms' },
+        },
+      ));
     });
-    afterAll(async () => {
-      await t?.close();
-      await receiver?.close();
-    });
+    afterAll(() => stopOutbound(t, receiver));
 
     it('counts routing outcomes, attempt outcomes and their latency', async () => {
       await createEndpoint(t, { slug: 'fine', url: `${receiver.url}/fine` });

@@ -1,14 +1,14 @@
 // Issue 6 §7: an ordered endpoint delivers FIFO — a message waits until the one before it succeeded or died — also
 // when deliveries fail and retry; with an ordering key, each key is its own lane and one stuck lane holds no other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { backendAvailable, BACKENDS, eventually, type TestApp } from '../helpers/app.js';
 import {
   createEndpoint,
   createRule,
-  ingestSource,
-  startReceiver,
-  waitForAction,
   type Receiver,
+  startOutbound,
+  stopOutbound,
+  waitForAction,
 } from '../helpers/outbound.js';
 
 interface Arrival {
@@ -28,25 +28,24 @@ for (const backend of BACKENDS) {
     const script = new Map<string, Map<number, number[]>>();
 
     beforeAll(async () => {
-      receiver = await startReceiver((req, res) => {
-        const body = JSON.parse(req.body.toString()) as { data: { n: number; lane?: string } };
-        const { n, lane = '' } = body.data;
-        const status = script.get(req.path)?.get(n)?.shift() ?? 200;
-        const arrivals = log.get(req.path) ?? [];
-        arrivals.push({ n, lane, status });
-        log.set(req.path, arrivals);
-        // A little latency, so later messages would overtake if ordering did not hold them.
-        setTimeout(() => res.writeHead(status).end(), 5);
-      });
-      t = await startTestApp(backend, {
-        env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1', EVENTHOOK_BREAKER_THRESHOLD: '1000' },
-      });
-      send = await ingestSource(t);
+      ({ t, receiver, send } = await startOutbound(
+        backend,
+        (req, res) => {
+          const body = JSON.parse(req.body.toString()) as { data: { n: number; lane?: string } };
+          const { n, lane = '' } = body.data;
+          const status = script.get(req.path)?.get(n)?.shift() ?? 200;
+          const arrivals = log.get(req.path) ?? [];
+          arrivals.push({ n, lane, status });
+          log.set(req.path, arrivals);
+          // A little latency, so later messages would overtake if ordering did not hold them.
+          setTimeout(() => res.writeHead(status).end(), 5);
+        },
+        {
+          env: { EVENTHOOK_BREAKER_THRESHOLD: '1000' },
+        },
+      ));
     });
-    afterAll(async () => {
-      await t?.close();
-      await receiver?.close();
-    });
+    afterAll(() => stopOutbound(t, receiver));
 
     /** No message was sent before every earlier message of its lane had succeeded (or died, for those in `dead`). */
     function assertFifo(arrivals: Arrival[], dead: ReadonlySet<number> = new Set()) {

@@ -3,18 +3,18 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { backendAvailable, BACKENDS, eventually, type TestApp } from '../helpers/app.js';
 import {
   BASE,
   createEndpoint,
   createRule,
   getAction,
-  ingestSource,
-  startReceiver,
-  systemEvents,
-  waitForAction,
   type ReceivedRequest,
   type Receiver,
+  startOutbound,
+  stopOutbound,
+  systemEvents,
+  waitForAction,
 } from '../helpers/outbound.js';
 
 const SECOND = 1000;
@@ -31,23 +31,22 @@ for (const backend of BACKENDS) {
     const behaviour = new Map<string, (n: number, req: ReceivedRequest, res: ServerResponse) => void>();
 
     beforeAll(async () => {
-      receiver = await startReceiver((req, res) => {
-        const n = receiver.requests.filter((r) => r.path === req.path).length - 1;
-        const answer = behaviour.get(req.path);
-        if (answer) answer(n, req, res);
-        else res.writeHead(200).end('ok');
-      });
       // The breaker has its own tests; here it must not pause the endpoints these tests make fail.
-      t = await startTestApp(backend, {
-        clock,
-        env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1', EVENTHOOK_BREAKER_THRESHOLD: '1000' },
-      });
-      send = await ingestSource(t);
+      ({ t, receiver, send } = await startOutbound(
+        backend,
+        (req, res) => {
+          const n = receiver.requests.filter((r) => r.path === req.path).length - 1;
+          const answer = behaviour.get(req.path);
+          if (answer) answer(n, req, res);
+          else res.writeHead(200).end('ok');
+        },
+        {
+          clock,
+          env: { EVENTHOOK_BREAKER_THRESHOLD: '1000' },
+        },
+      ));
     });
-    afterAll(async () => {
-      await t?.close();
-      await receiver?.close();
-    });
+    afterAll(() => stopOutbound(t, receiver));
 
     const arrivals = (path: string) => receiver.requests.filter((r) => r.path === path);
     /** Moves the test clock and waits for the action to reach `attempts` attempts in a settled state. */

@@ -14,9 +14,11 @@ import {
   createEndpoint,
   createRule,
   ingestSource,
-  startReceiver,
-  waitForAction,
   type Receiver,
+  startOutbound,
+  startReceiver,
+  stopOutbound,
+  waitForAction,
 } from '../helpers/outbound.js';
 
 for (const backend of BACKENDS) {
@@ -27,20 +29,15 @@ for (const backend of BACKENDS) {
     let send: (data: Record<string, unknown>) => Promise<string>;
 
     beforeAll(async () => {
-      receiver = await startReceiver((req, res) => {
+      ({ t, receiver, send } = await startOutbound(backend, (req, res) => {
         if (req.path === '/binary')
           res
             .writeHead(200, { 'content-type': 'application/octet-stream' })
             .end(Buffer.from([0x1f, 0x8b, 0, 0, 0x41]));
         else res.writeHead(200).end('ok');
-      });
-      t = await startTestApp(backend, { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
-      send = await ingestSource(t);
+      }));
     });
-    afterAll(async () => {
-      await t?.close();
-      await receiver?.close();
-    });
+    afterAll(() => stopOutbound(t, receiver));
 
     it('records a delivery whose receiver answered a binary body (NUL bytes included)', async () => {
       await createEndpoint(t, { slug: 'binary', url: `${receiver.url}/binary` });

@@ -2,9 +2,13 @@
 // creation through the API, and polling for actions, attempts and events.
 import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
-import { eventually, type ApiClient } from './app.js';
+import type { Clock } from '../../src/core/clock.js';
+import { startReceiver, type Handler, type Receiver } from '../delivery/fixtures/receiver.js';
+import { eventually, startTestApp, type ApiClient, type Backend, type TestApp } from './app.js';
 
 export { startReceiver, type Receiver, type ReceivedRequest } from '../delivery/fixtures/receiver.js';
+
+export type Send = (data: Record<string, unknown>) => Promise<string>;
 
 export const BASE = '/api/orgs/default/eventhook';
 const SOURCE_SECRET = 'outbound-test-secret';
@@ -16,10 +20,7 @@ export interface Target {
 }
 
 /** Creates an hmac source `slug` and returns a function that sends it a signed webhook; resolves the event id. */
-export async function ingestSource(
-  t: Target,
-  slug = 'app',
-): Promise<(data: Record<string, unknown>) => Promise<string>> {
+export async function ingestSource(t: Target, slug = 'app'): Promise<Send> {
   const created = await t.api.post(`${BASE}/sources`, {
     slug,
     verifier: { type: 'hmac', header: 'x-sig', algorithm: 'sha256', encoding: 'hex', secret: SOURCE_SECRET },
@@ -38,6 +39,33 @@ export async function ingestSource(
     expect(res.status).toBe(200);
     return ((await res.json()) as { eventId: string }).eventId;
   };
+}
+
+/**
+ * What an outbound suite runs against: a receiver on loopback answering with `handler`, an app on `backend` allowed
+ * to deliver to loopback (with more settings and a clock as given), and a signed source to trigger rules with.
+ */
+export async function startOutbound(
+  backend: Backend,
+  handler?: Handler,
+  opts: { env?: Record<string, string>; clock?: Clock } = {},
+): Promise<{ t: TestApp; receiver: Receiver; send: Send }> {
+  const receiver = await startReceiver(handler);
+  try {
+    const t = await startTestApp(backend, {
+      ...opts,
+      env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1', ...opts.env },
+    });
+    return { t, receiver, send: await ingestSource(t) };
+  } catch (err) {
+    await receiver.close();
+    throw err;
+  }
+}
+
+export async function stopOutbound(t: TestApp | undefined, receiver: Receiver | undefined): Promise<void> {
+  await t?.close();
+  await receiver?.close();
 }
 
 export async function createEndpoint(t: Target, body: Record<string, unknown>): Promise<any> {
