@@ -1,16 +1,18 @@
-// Benchmark: what committing ingested events costs the SQLite store per event. Batches of 25 GitHub-sized events (1 KiB
-// raw body, parsed data, headers) go through the real store as the group committer sends them (Store.commitIngest:
-// idempotency-key claims and row inserts on the writer thread, one durable commit, checkpoints on the checkpointer
-// thread) into a fresh database per run. Two ways, interleaved in the same run: without idempotency keys (the
-// baseline) and with a random key per event (what a GitHub source does). Reported, medians of the runs: the main
-// thread's busy time per event (event-loop utilisation: what the request-serving thread still spends), the CPU time
-// of the whole process per event (every thread), and the longest the main thread was blocked. Settings:
-// BENCH_EVENTS (per run), BENCH_RUNS.
+// Benchmark: what committing ingested events costs the SQLite store per event. Batches of 25 GitHub-sized events (a
+// 1 KiB JSON body, its parsed data, headers) go through the real store as the group committer sends them
+// (Store.commitIngest: idempotency-key claims and row inserts on the writer thread, one durable commit, checkpoints
+// on the checkpointer thread) into a fresh database per run. Four ways, interleaved in the same run: without
+// idempotency keys (the baseline) and with a random key per event (what a GitHub source does), each with the body
+// stored twice (raw bytes and data, as before migration 006) and once (the data's text, as ingest now stores a JSON
+// webhook). Reported, medians of the runs: the main thread's busy time per event (event-loop utilisation: what the
+// request-serving thread still spends), the CPU time of the whole process per event (every thread), the database
+// file's size per event, and the longest the main thread was blocked. Settings: BENCH_EVENTS (per run), BENCH_RUNS.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import type { JsonValue } from '../src/core/envelope.js';
 import type { SourceId } from '../src/core/ids.js';
 import { newSystemEvent } from '../src/events/publisher.js';
 import { openSqliteStore } from '../src/store/adapters/sqlite/index.js';
@@ -20,17 +22,26 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 40_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 6);
 const BATCH = 25;
 const SOURCE = 'src_bench' as SourceId;
-const RAW = Buffer.alloc(1024, 'x');
-const DATA = { ref: 'refs/heads/main', repository: { full_name: 'acme/widgets' }, pad: 'y'.repeat(700) };
+const TEXT = JSON.stringify(
+  { ref: 'refs/heads/main', repository: { full_name: 'acme/widgets' }, pad: 'y'.repeat(958) },
+  null,
+  1,
+);
+const RAW = Buffer.from(TEXT);
+const DATA = JSON.parse(TEXT) as JsonValue;
 
 interface Way {
   name: string;
   keys: boolean;
+  /** The body stored once, as the data's text. */
+  once: boolean;
 }
 
 const WAYS: Way[] = [
-  { name: 'no idempotency keys (baseline)', keys: false },
-  { name: 'a random idempotency key per event', keys: true },
+  { name: 'no keys, body twice (baseline)', keys: false, once: false },
+  { name: 'no keys, body once', keys: false, once: true },
+  { name: 'a random key per event, body twice', keys: true, once: false },
+  { name: 'a random key per event, body once', keys: true, once: true },
 ];
 
 interface Result {
@@ -39,6 +50,8 @@ interface Result {
   /** CPU µs of the process (all threads) per event. */
   cpuPerEvent: number;
   blockedMs: number;
+  /** Database file bytes per event, after the store closed (and checkpointed its log). */
+  bytesPerEvent: number;
 }
 
 /** What one fresh database costs per event. */
@@ -56,7 +69,13 @@ async function run(way: Way): Promise<Result> {
     const items = Array.from({ length: BATCH }, () => {
       const event = newSystemEvent({ org: 'default', source: 'github', type: 'push', data: DATA, now });
       return {
-        event: { ...event, sourceId: SOURCE, rawBody: RAW, headers: { 'x-github-event': 'push' } },
+        event: {
+          ...event,
+          sourceId: SOURCE,
+          rawBody: RAW,
+          ...(way.once ? { bodyText: TEXT } : {}),
+          headers: { 'x-github-event': 'push' },
+        },
         ...(way.keys ? { dedup: { sourceId: SOURCE, key: randomUUID(), windowMs: 7 * 86_400_000 } } : {}),
       };
     });
@@ -66,11 +85,13 @@ async function run(way: Way): Promise<Result> {
   const cpu = process.cpuUsage(cpuBefore);
   delay.disable();
   await store.close();
+  const bytes = statSync(join(dir, 'eventhook.db')).size;
   rmSync(dir, { recursive: true, force: true });
   return {
     perEvent: (busy * 1000) / EVENTS,
     cpuPerEvent: (cpu.user + cpu.system) / EVENTS,
     blockedMs: delay.max / 1e6,
+    bytesPerEvent: bytes / EVENTS,
   };
 }
 
@@ -90,6 +111,7 @@ for (const way of WAYS) {
   console.log(
     `${way.name.padEnd(40)} main thread ${median(rs.map((x) => x.perEvent)).toFixed(1)} µs/event, ` +
       `process CPU ${m.toFixed(1)} µs/event (range ${Math.min(...cpu).toFixed(0)}–${Math.max(...cpu).toFixed(0)}), ` +
-      `${(m / base).toFixed(2)} × baseline, longest main-thread block ${median(rs.map((x) => x.blockedMs)).toFixed(0)} ms`,
+      `${(m / base).toFixed(2)} × baseline, database ${median(rs.map((x) => x.bytesPerEvent)).toFixed(0)} bytes/event, ` +
+      `longest main-thread block ${median(rs.map((x) => x.blockedMs)).toFixed(0)} ms`,
   );
 }

@@ -162,8 +162,11 @@ export class IngestService {
     }
 
     let data: JsonValue | undefined;
+    let bodyText: string | undefined;
     try {
-      data = parseBody(rawBody, req.headers['content-type'], { maxDepth: this.options.maxJsonDepth }).data;
+      ({ data, text: bodyText } = parseBody(rawBody, req.headers['content-type'], {
+        maxDepth: this.options.maxJsonDepth,
+      }));
     } catch (err) {
       if (!(err instanceof EventhookError)) throw err;
       const eventId = await this.commitFailed(source, inbound, err.message);
@@ -196,6 +199,7 @@ export class IngestService {
       type,
       subject,
       data: data ?? null,
+      ...(bodyText !== undefined ? { bodyText } : {}),
       key,
       status: 'pending',
     });
@@ -296,6 +300,7 @@ export class IngestService {
       type: string;
       subject: string | null;
       data: JsonValue;
+      bodyText?: string;
       key: string | null;
       status: NewEvent['status'];
       error?: string;
@@ -312,6 +317,7 @@ export class IngestService {
       status: f.status,
       contentType: req.headers['content-type'] ?? null,
       rawBody: req.rawBody,
+      ...(f.bodyText !== undefined ? { bodyText: f.bodyText } : {}),
       headers: sanitizeHeaders(req.headers, source.credentialHeaders),
       data: f.data,
       idempotencyKey: f.key,

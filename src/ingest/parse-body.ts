@@ -10,6 +10,8 @@ export type BodyKind = 'json' | 'form' | 'multipart' | 'text' | 'raw';
 export interface ParsedBody {
   readonly kind: BodyKind;
   readonly data: JsonValue | undefined;
+  /** For JSON, the text `data` was parsed from when it is exactly the body's bytes (no byte order mark). */
+  readonly text?: string;
 }
 
 export interface ParseLimits {
@@ -29,7 +31,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function parseBody(rawBody: Buffer, contentType: string | undefined, limits: ParseLimits): ParsedBody {
   const type = mediaTypeOf(contentType);
   if (rawBody.length === 0 || type === undefined) return { kind: 'raw', data: undefined };
-  if (isJsonType(type)) return { kind: 'json', data: parseJson(rawBody, type, limits.maxDepth) };
+  if (isJsonType(type)) return parseJson(rawBody, type, limits.maxDepth);
   if (type === 'application/x-www-form-urlencoded') return { kind: 'form', data: parseForm(rawBody) };
   if (type === 'multipart/form-data') {
     const boundary = contentTypeParam(contentType ?? '', 'boundary');
@@ -60,7 +62,7 @@ export function parseForm(rawBody: Buffer): JsonObject {
   return Object.fromEntries(entries) as JsonObject;
 }
 
-function parseJson(rawBody: Buffer, type: string, maxDepth: number): JsonValue {
+function parseJson(rawBody: Buffer, type: string, maxDepth: number): ParsedBody {
   const depth = jsonDepth(rawBody);
   if (depth > maxDepth) throw malformed(type, `nesting depth exceeds the limit of ${maxDepth}`);
   let text: string;
@@ -69,11 +71,15 @@ function parseJson(rawBody: Buffer, type: string, maxDepth: number): JsonValue {
   } catch {
     throw malformed(type, 'the body is not valid UTF-8');
   }
+  let data: JsonValue;
   try {
-    return JSON.parse(text) as JsonValue;
+    data = JSON.parse(text) as JsonValue;
   } catch (err) {
     throw malformed(type, err instanceof Error ? err.message : 'invalid JSON');
   }
+  // Valid UTF-8 decodes and encodes back to the same bytes; only a byte order mark is dropped on the way.
+  const bom = rawBody[0] === 0xef && rawBody[1] === 0xbb && rawBody[2] === 0xbf;
+  return bom ? { kind: 'json', data } : { kind: 'json', data, text };
 }
 
 /**

@@ -101,6 +101,11 @@ export interface NewEvent {
   status: EventStatus;
   contentType: string | null;
   rawBody: Buffer | null;
+  /**
+   * The raw body's text when `data` was parsed from exactly these bytes (a JSON webhook). The body is then stored
+   * once, as the data, and read back from it.
+   */
+  bodyText?: string;
   headers: Record<string, string> | null;
   data: JsonValue;
   idempotencyKey: string | null;

@@ -70,6 +70,8 @@ export interface EventsTable {
   status: string;
   content_type: string | null;
   raw_body: Buffer | null;
+  /** 1 when the raw body is the text of `data` (a JSON webhook stored once); raw_body is then null. */
+  raw_in_data: number;
   headers: string | null;
   data: string;
   idempotency_key: string | null;

@@ -41,6 +41,11 @@ describe('parsing and extraction over HTTP (SQLite)', () => {
       '{"specversion":"1.0","type":"com.example.ping"}',
     );
     expect(ce.data).toEqual({ specversion: '1.0', type: 'com.example.ping' });
+    // Stored once, as the data's text; a byte order mark (dropped by the parser) keeps the bytes apart.
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"type":"with.bom"}')]);
+    const withBom = await accepted({ 'content-type': 'application/json' }, bom);
+    expect(withBom.type).toBe('with.bom');
+    expect(withBom.rawBody?.equals(bom)).toBe(true);
   });
 
   it('form-urlencoded becomes fields; a repeated field an array', async () => {

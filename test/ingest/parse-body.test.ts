@@ -10,6 +10,7 @@ describe('parseBody', () => {
     expect(parse('{"a":[1,{"b":null}]}', 'application/json; charset=utf-8')).toEqual({
       kind: 'json',
       data: { a: [1, { b: null }] },
+      text: '{"a":[1,{"b":null}]}',
     });
     expect(parse('{"specversion":"1.0"}', 'application/cloudevents+json').kind).toBe('json');
     const proto = parse('{"__proto__":{"polluted":true}}', 'application/json').data as Record<
@@ -18,6 +19,17 @@ describe('parseBody', () => {
     >;
     expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('gives the text JSON was parsed from only when it is exactly the body (not after a byte order mark)', () => {
+    const text = '{ "n": 1.50, "ä": "\\u00e4" }\n';
+    expect(Buffer.from(parse(text, 'application/json').text!).equals(Buffer.from(text))).toBe(true);
+    const bom = parse(
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+      'application/json',
+    );
+    expect(bom).toEqual({ kind: 'json', data: { n: 1.5, ä: 'ä' } });
+    expect(parse('a=1', 'application/x-www-form-urlencoded').text).toBeUndefined();
   });
 
   it('throws EH_INGEST_MALFORMED with the reason for malformed JSON and bad UTF-8', () => {

@@ -1,4 +1,5 @@
 // The Store contract: the same behaviour from the SQLite and the PostgreSQL adapter.
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId, type SourceId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
@@ -53,9 +54,10 @@ for (const factory of STORE_FACTORIES) {
   describe.skipIf(!available)(`Store contract — ${factory.name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
+    let url: string;
 
     beforeAll(async () => {
-      ({ store, cleanup } = await factory.open());
+      ({ store, cleanup, url } = await factory.open());
       await store.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
       await store.orgs.create({ slug: 'other', name: 'Other' }, T0);
     });
@@ -138,6 +140,26 @@ for (const factory of STORE_FACTORIES) {
       const got = await store.events.getRaw('acme', e.id);
       expect(Buffer.compare(got!.body!, raw)).toBe(0);
       expect(await store.events.getRaw('other', e.id)).toBeUndefined();
+    });
+
+    it('stores a JSON body given with its text once, and reads the exact bytes back from the data', async () => {
+      const text = '{ "note": "\\u00e4 ä",\n  "n": 1.50, "big": 12345678901234567890 }';
+      const e = newEvent('acme', {
+        rawBody: Buffer.from(text, 'utf8'),
+        bodyText: text,
+        data: JSON.parse(text) as NewEvent['data'],
+      });
+      await store.commitIngest([{ event: e }], T0);
+      const got = await store.events.getRaw('acme', e.id);
+      expect(got?.body?.toString('utf8')).toBe(text);
+      expect(got?.contentType).toBe('application/json');
+      expect((await store.events.get('acme', e.id))?.data).toEqual(JSON.parse(text));
+      if (factory.name === 'sqlite') {
+        const db = new Database(url.slice('sqlite:'.length), { readonly: true });
+        const row = db.prepare('select raw_body, raw_in_data, data from events where id = ?').get(e.id);
+        db.close();
+        expect(row).toEqual({ raw_body: null, raw_in_data: 1, data: text });
+      }
     });
 
     it('deduplicates on the idempotency key within its window, in and across batches', async () => {

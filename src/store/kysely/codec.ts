@@ -143,7 +143,7 @@ export const EVENT_COLUMNS = [
   'fresh_keys',
 ] as const;
 
-export function eventFromRow(r: Omit<Row<'events'>, 'raw_body'>): EventRecord {
+export function eventFromRow(r: Omit<Row<'events'>, 'raw_body' | 'raw_in_data'>): EventRecord {
   return {
     id: r.id as EventId,
     org: r.org,

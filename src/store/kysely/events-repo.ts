@@ -43,13 +43,14 @@ const KEY_HOLDER = new QueryTemplate<Pick<KeyClaim, 'sourceId' | 'key'>>((db, p)
 
 type EventRow = ReturnType<typeof eventToRow>;
 
-/** The columns an insert sets: those read back, less the two the database fills in, plus the raw body. */
+/** The columns an insert sets: those read back, less the two the database fills in, plus the raw body and its flag. */
 type DefaultedColumn = 'route_seq' | 'fresh_keys';
 const EVENT_ROW_COLUMNS = [
   ...EVENT_COLUMNS.filter(
     (c): c is Exclude<typeof c, DefaultedColumn> => c !== 'route_seq' && c !== 'fresh_keys',
   ),
   'raw_body' as const,
+  'raw_in_data' as const,
 ] satisfies readonly (keyof EventRow)[];
 // A column eventToRow gains must be inserted too: this fails to compile while one is missing from the list.
 const allColumnsInserted: [Exclude<keyof EventRow, (typeof EVENT_ROW_COLUMNS)[number]>] extends [never]
@@ -146,11 +147,13 @@ export class KyselyEventsRepo implements EventsRepo {
   ): Promise<{ contentType: string | null; body: Buffer | null } | undefined> {
     const row = await this.db
       .selectFrom('events')
-      .select(['content_type', 'raw_body'])
+      .select(['content_type', 'raw_body', 'raw_in_data', 'data'])
       .where('org', '=', org)
       .where('id', '=', id)
       .executeTakeFirst();
-    return row && { contentType: row.content_type, body: row.raw_body };
+    if (!row) return undefined;
+    const body = row.raw_in_data ? Buffer.from(row.data, 'utf8') : row.raw_body;
+    return { contentType: row.content_type, body };
   }
 
   async listPending(limit: number): Promise<EventRecord[]> {
@@ -298,9 +301,10 @@ function eventToRow(e: NewEvent) {
     time: e.time,
     status: e.status,
     content_type: e.contentType,
-    raw_body: e.rawBody,
+    raw_body: e.bodyText === undefined ? e.rawBody : null,
+    raw_in_data: e.bodyText === undefined ? 0 : 1,
     headers: e.headers === null ? null : toJson(e.headers),
-    data: toJson(e.data),
+    data: e.bodyText ?? toJson(e.data),
     idempotency_key: e.idempotencyKey,
     correlation_id: e.correlationId,
     traceparent: e.traceparent,

@@ -5,6 +5,7 @@ import * as m002 from './002-replay-keys.js';
 import * as m003 from './003-endpoints.js';
 import * as m004 from './004-due-index.js';
 import * as m005 from './005-covering-due-index.js';
+import * as m006 from './006-raw-in-data.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
@@ -13,6 +14,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '003-endpoints': m003,
   '004-due-index': m004,
   '005-covering-due-index': m005,
+  '006-raw-in-data': m006,
 };
 
 /**
