@@ -4,7 +4,7 @@
 // Reports max throughput of both (median of alternating pairs, and their ratio) and latency at a fixed 1,000 req/s.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -72,12 +72,13 @@ const LABELS: Record<Name, string> = {
 };
 
 async function startTarget(mode: 'eventhook' | 'bare', env: Record<string, string> = {}): Promise<Target> {
+  // The target beside this file: compiled JavaScript, or TypeScript run through tsx (BENCH_FROM_SOURCE=1).
+  const ext = extname(fileURLToPath(import.meta.url));
   const args = [
-    '--import',
-    'tsx',
-    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(here, 'results')}`] : []),
+    ...(ext === '.ts' ? ['--import', 'tsx'] : []),
+    ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${join(process.cwd(), 'bench', 'results')}`] : []),
   ];
-  const child = spawn(process.execPath, [...args, join(here, 'lib', 'ingest-target.ts'), mode], {
+  const child = spawn(process.execPath, [...args, join(here, 'lib', `ingest-target${ext}`), mode], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, NODE_ENV: 'production', ...env },
   });
