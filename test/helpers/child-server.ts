@@ -1,4 +1,5 @@
-// Runs `eventhook serve` as a real child process, for crash-safety tests that kill it with SIGKILL.
+// Runs `eventhook serve` as a real child process, for crash-safety tests that kill it with SIGKILL, and for the
+// compiled server's test (`entry`: a compiled cli/main.js instead of the sources).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -12,8 +13,11 @@ export interface ChildServer {
   stop(): Promise<void>;
 }
 
-export async function startChildServer(env: Record<string, string>): Promise<ChildServer> {
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+export async function startChildServer(
+  env: Record<string, string>,
+  { entry = BIN }: { entry?: string } = {},
+): Promise<ChildServer> {
+  const child = spawn(process.execPath, [entry, 'serve'], {
     env: {
       ...process.env,
       EVENTHOOK_FROM_SOURCE: '1',
