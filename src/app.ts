@@ -230,17 +230,25 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config.sweepIntervalMs,
     (err) => logger.error({ err }, 'routing pass failed'),
   );
+  // Timed chores that may still be running when the app closes: close waits for them before closing the store.
+  const chores = new Set<Promise<unknown>>();
+  const chore = (work: Promise<unknown>) => {
+    chores.add(work);
+    void work.finally(() => chores.delete(work));
+  };
   const leaseTimer = setInterval(() => {
-    engine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed'));
+    chore(engine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
   }, config.sweepIntervalMs);
   leaseTimer.unref();
   // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly.
   const pruneTimer = setInterval(() => {
     if (config.retentionDays === 0 || !(config.role === 'all' || config.role === 'worker')) return;
-    store.events
-      .prune(clock.now() - config.retentionDays * 86_400_000)
-      .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
-      .catch((err) => logger.error({ err }, 'retention prune failed'));
+    chore(
+      store.events
+        .prune(clock.now() - config.retentionDays * 86_400_000)
+        .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
+        .catch((err) => logger.error({ err }, 'retention prune failed')),
+    );
   }, 3600_000);
   pruneTimer.unref();
 
@@ -311,6 +319,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       clearInterval(leaseTimer);
       clearInterval(pruneTimer);
       await server.close();
+      await Promise.all(chores);
       await committer.drain();
       await routerLoop.stop();
       await actionLoop.stop();
