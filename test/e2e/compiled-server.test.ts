@@ -6,17 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../helpers/app.js';
 import { startChildServer, type ChildServer } from '../helpers/child-server.js';
+import { BASE, githubPushHeaders } from '../helpers/ingest.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // Inside node_modules so the compiled modules resolve their dependencies, and ignored like it.
 const OUT = join(ROOT, 'node_modules', '.cache', 'eventhook-compiled-test');
 const TOKEN = 'eho_compiled-test-token';
 const SECRET = 'compiled-github-secret';
-const BASE = '/api/orgs/default/eventhook';
 
 describe('the compiled server (npm start)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'eventhook-compiled-'));
@@ -48,12 +47,7 @@ describe('the compiled server (npm start)', () => {
     const deliver = async (delivery: string, body: string) =>
       fetch(`${server!.url}${BASE}/in/gh`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-github-delivery': delivery,
-          'x-hub-signature-256': await sign(SECRET, body),
-        },
+        headers: await githubPushHeaders(SECRET, body, delivery),
         body,
       });
     const bodies = Array.from({ length: 20 }, (_, i) => `{"ref":"refs/heads/main","n":${i}}`);

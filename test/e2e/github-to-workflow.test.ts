@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { githubPushHeaders } from '../helpers/ingest.js';
 
 const SECRET = 'It’s a Secret to Everybody';
 
@@ -45,12 +46,7 @@ for (const backend of BACKENDS) {
       const delivery = randomUUID();
       const res = await fetch(`${t.url}${base}/in/github`, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'push',
-          'x-github-delivery': delivery,
-          'x-hub-signature-256': await sign(SECRET, body),
-        },
+        headers: await githubPushHeaders(SECRET, body, delivery),
         body,
       });
       expect(res.status).toBe(200);
@@ -138,12 +134,7 @@ for (const backend of BACKENDS) {
 
     it('answers a redelivery with the first event id and does not route it again', async () => {
       const body = '{"ref":"refs/heads/dev","repository":{"full_name":"octo/hello"}}';
-      const headers = {
-        'content-type': 'application/json',
-        'x-github-event': 'push',
-        'x-github-delivery': randomUUID(),
-        'x-hub-signature-256': await sign(SECRET, body),
-      };
+      const headers = await githubPushHeaders(SECRET, body, randomUUID());
       const first = (await (
         await fetch(`${t.url}${base}/in/github`, { method: 'POST', headers, body })
       ).json()) as { eventId: string };

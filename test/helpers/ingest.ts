@@ -1,5 +1,6 @@
 // Fixtures for ingest behaviour tests: create a source through the API, deliver a webhook over real HTTP, and read
 // back what the store kept (the API does not expose every stored column, e.g. the idempotency key).
+import { sign } from '@octokit/webhooks-methods';
 import type { EventId } from '../../src/core/ids.js';
 import type { EventRecord } from '../../src/store/records.js';
 import { expect } from 'vitest';
@@ -7,6 +8,20 @@ import type { TestApp } from './app.js';
 
 export const ORG = 'default';
 export const BASE = `/api/orgs/${ORG}/eventhook`;
+
+/** The headers of a GitHub push delivery of `body`, signed by GitHub's own library (@octokit/webhooks-methods). */
+export async function githubPushHeaders(
+  secret: string,
+  body: string,
+  delivery: string,
+): Promise<Record<string, string>> {
+  return {
+    'content-type': 'application/json',
+    'x-github-event': 'push',
+    'x-github-delivery': delivery,
+    'x-hub-signature-256': await sign(secret, body),
+  };
+}
 
 /** Creates a source through the API; throws with the problem text when the API refuses it. */
 export async function createSource(t: TestApp, input: Record<string, unknown>): Promise<any> {
