@@ -4,6 +4,7 @@
 // Reports max throughput of both (median of alternating pairs, and their ratio) and latency at a fixed 1,000 req/s.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
@@ -200,6 +201,21 @@ async function openLoop(url: string, rate: number, seconds: number): Promise<Ste
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/**
+ * CPU time (user + system, every thread) a server process has used, in µs, from /proc (Linux; NaN elsewhere). Per
+ * request it is steadier than throughput on a shared machine, whose speed drifts from run to run.
+ */
+function cpuMicros(t: Target): number {
+  try {
+    const fields = readFileSync(`/proc/${t.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** USER_HZ: what /proc counts CPU time in; 100 on Linux builds for x86 and ARM. */
+const CLOCK_TICKS = 100;
+
 const targets = {
   bare: await startTarget('bare'),
   ingest: await startTarget('eventhook', { EVENTHOOK_ROLE: 'api' }),
@@ -208,6 +224,8 @@ const targets = {
 const names: Name[] = ['bare', 'ingest', 'allInOne'];
 // Declared here so the report below can read them; filled inside the try, which always stops the servers.
 const rounds: Record<Name, autocannon.Result[]> = { bare: [], ingest: [], allInOne: [] };
+/** Server CPU µs per request in each max-throughput round. */
+const cpuPerRequest: Record<Name, number[]> = { bare: [], ingest: [], allInOne: [] };
 const ratios = { ingest: [] as number[], allInOne: [] as number[] };
 const fixed = {} as Record<Name, Steady>;
 const burst = {} as Record<Name, autocannon.Result>;
@@ -227,7 +245,10 @@ try {
   for (let round = 0; round < PAIRS; round++) {
     for (let i = 0; i < names.length; i++) {
       const name = names[(i + round) % names.length]!;
-      rounds[name].push(checked(name, await cannon(urls[name], {})));
+      const cpuBefore = cpuMicros(targets[name]);
+      const result = checked(name, await cannon(urls[name], {}));
+      rounds[name].push(result);
+      cpuPerRequest[name].push((cpuMicros(targets[name]) - cpuBefore) / result.requests.total);
     }
     const bareRate = rounds.bare.at(-1)!.requests.average;
     ratios.ingest.push(rounds.ingest.at(-1)!.requests.average / bareRate);
@@ -276,7 +297,10 @@ console.log(
     `${CONNECTIONS} keep-alive connections; ${PAIRS} rounds of ${DURATION} s per server, then ${FIXED_DURATION} s at ${FIXED_RATE} req/s`,
 );
 for (const name of names)
-  console.log(`max throughput, ${LABELS[name].padEnd(34)} ${line(pick(rounds[name]))}`);
+  console.log(
+    `max throughput, ${LABELS[name].padEnd(34)} ${line(pick(rounds[name]))}, ` +
+      `server CPU ${median(cpuPerRequest[name]).toFixed(0)} µs/request (all threads)`,
+  );
 console.log(`ratio, ingest role / bare:      ${pct(ratios.ingest)}  (goal ≥ 40 %)`);
 console.log(`ratio, all-in-one / bare:       ${pct(ratios.allInOne)}`);
 for (const name of names)
