@@ -307,6 +307,40 @@ for (const factory of STORE_FACTORIES) {
       expect(blocker).toBeUndefined();
     });
 
+    // On SQLite one connection serves every caller and nothing is locked by row: this race is PostgreSQL's.
+    it.skipIf(factory.name !== 'postgres')(
+      'a settled FIFO check leaves a waiting blocker unlocked, so the wake of the message ahead still finds it',
+      async () => {
+        // A message waits behind one that waits behind one in flight. While the last one's recheck reads its blocker,
+        // the message in flight finishes and wakes the oldest waiter of the lane (FOR UPDATE SKIP LOCKED): a share
+        // lock on that waiter made the wake pass it over and wake the last one instead, which found it still waiting;
+        // the lane then stood still until the waiter's timer (5 s).
+        const [ahead, middle, last] = [1, 2, 3].map(() =>
+          action('acme', { type: 'webhook', endpoint: 'unlocked-fifo' }),
+        );
+        await store.actions.insertMany([ahead!, middle!, last!], T0);
+        for (const a of [ahead!, middle!, last!]) await store.actions.setOrderingKey(a.id, 'k');
+        await store.actions.claim([ahead!.id, middle!.id, last!.id], T0, 60_000);
+        await store.actions.defer(middle!.id, T0 + 5000, 'ordering', T0);
+        await store.actions.defer(last!.id, T0 + 10_000, 'ordering', T0);
+        await store.transaction(async (tx) => {
+          const blocker = await tx.actions.orderingBlocker('acme', 'unlocked-fifo', last!.id, 'k', {
+            settled: true,
+          });
+          expect(blocker).toMatchObject({ id: middle!.id, status: 'pending' });
+          // Still inside the recheck's transaction: the message ahead finishes and wakes its lane.
+          const woken = await store.actions.wakeWaiting('acme', 'unlocked-fifo', T0 + 1, {
+            reasons: ['ordering'],
+            orderingKey: 'k',
+            limit: 1,
+          });
+          expect(woken).toBe(1);
+        });
+        expect((await store.actions.get('acme', middle!.id))?.nextAttemptAt).toBe(T0 + 1);
+        expect((await store.actions.get('acme', last!.id))?.nextAttemptAt).toBe(T0 + 10_000);
+      },
+    );
+
     it('finds what a FIFO message waits for: the newest unfinished older action in its lane or of unknown lane', async () => {
       const [x1, x2, y1, x3] = [1, 2, 3, 4].map(() => action('acme', { type: 'webhook', endpoint: 'fifo' }));
       await store.actions.insertMany([x1!, x2!, y1!, x3!], T0);

@@ -209,28 +209,53 @@ export async function wakeWaiting(
   return Number(result.numUpdatedRows);
 }
 
+const BLOCKER_COLUMNS = ['id', 'status', 'ordering_key', 'next_attempt_at'] as const;
+
 export async function orderingBlocker(
   db: Kysely<Database>,
   org: string,
   endpoint: string,
   id: ActionId,
   orderingKey: string,
-  /** PostgreSQL: lock in share mode, which waits for a transaction settling the blocker and skips it if finished. */
+  /**
+   * PostgreSQL: a blocker in flight is read again in share mode, which waits for a transaction settling it; when
+   * that finished it, the next older one is the blocker.
+   */
   settled = false,
 ): Promise<OrderingBlocker | undefined> {
-  const row = await db
-    .selectFrom('actions')
-    .select(['id', 'status', 'ordering_key', 'next_attempt_at'])
-    .where('org', '=', org)
-    .where('endpoint', '=', endpoint)
-    .where('status', 'in', UNFINISHED)
-    .where('id', '<', id)
-    .where((eb) => eb.or([eb('ordering_key', '=', orderingKey), eb('ordering_key', 'is', null)]))
-    .orderBy('id', 'desc')
-    .limit(1)
-    .$if(settled, (q) => q.forShare())
-    .executeTakeFirst();
-  if (!row) return undefined;
+  for (let before = id; ;) {
+    const row = await db
+      .selectFrom('actions')
+      .select(BLOCKER_COLUMNS)
+      .where('org', '=', org)
+      .where('endpoint', '=', endpoint)
+      .where('status', 'in', UNFINISHED)
+      .where('id', '<', before)
+      .where((eb) => eb.or([eb('ordering_key', '=', orderingKey), eb('ordering_key', 'is', null)]))
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    // Only a message in flight has an outcome to wait for. A waiting one is not locked: the message ahead of it wakes
+    // it with FOR UPDATE SKIP LOCKED, and a share lock taken here would make that wake pass it over (and wake a later
+    // one, which finds it still waiting), leaving it to its timer — seconds of a FIFO lane standing still.
+    if (!row || !settled || row.status !== 'in_flight') return row && blockerOf(row);
+    const now = await db
+      .selectFrom('actions')
+      .select(BLOCKER_COLUMNS)
+      .where('id', '=', row.id)
+      .forShare()
+      .executeTakeFirst();
+    if (now && (UNFINISHED as readonly string[]).includes(now.status)) return blockerOf(now);
+    before = row.id as ActionId;
+  }
+}
+
+function blockerOf(row: {
+  id: string;
+  status: string;
+  ordering_key: string | null;
+  next_attempt_at: number | null;
+}): OrderingBlocker {
   return {
     id: row.id as ActionId,
     status: row.status as ActionStatus,
