@@ -128,7 +128,7 @@ export class DeliveryGate {
     endpoint: LiveEndpoint,
     reason: string,
     at: number,
-    opts: { orderingKey?: string; limit?: number } = {},
+    opts: { orderingKey?: string; limit?: number; first?: boolean } = {},
   ): Promise<void> {
     await this.store.actions.wakeWaiting(endpoint.record.org, endpoint.record.slug, at, {
       reasons: [reason],
@@ -198,7 +198,11 @@ export class DeliveryGate {
     const recheck = async () => {
       const settled = { settled: true };
       if ((await this.store.actions.orderingBlocker(org, slug, action.id, lane, settled)) === undefined) {
-        await this.wake(endpoint, WAIT.ordering, this.clock.now(), { orderingKey: lane, limit: 1 });
+        await this.wake(endpoint, WAIT.ordering, this.clock.now(), {
+          orderingKey: lane,
+          limit: 1,
+          first: true,
+        });
       }
     };
     throw new TargetDeferral(WAIT.ordering, until, recheck);

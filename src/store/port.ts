@@ -239,13 +239,16 @@ export interface ActionsRepo {
   defer(id: ActionId, until: number | null, reason: string, now: number): Promise<void>;
   /**
    * Makes waiting actions of an endpoint due at `at` (those not due by then already), oldest first: every reason
-   * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. Returns how many changed.
+   * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. `first`: due since they were
+   * created instead, so they go before work that became due later (the next message of a FIFO lane must not queue
+   * behind a burst of later messages that are being claimed and parked to learn their lanes). Returns how many
+   * changed.
    */
   wakeWaiting(
     org: string,
     endpoint: string,
     at: number,
-    opts?: { reasons?: readonly string[]; orderingKey?: string; limit?: number },
+    opts?: { reasons?: readonly string[]; orderingKey?: string; limit?: number; first?: boolean },
   ): Promise<number>;
   /**
    * What a FIFO delivery waits for: the newest unfinished (pending, in flight or failed) action of the endpoint

@@ -127,6 +127,7 @@ export class WebhookTargetHandler implements TargetHandler {
         reasons: [WAIT.ordering],
         orderingKey: lane,
         limit: 1,
+        first: true,
       });
     };
   }

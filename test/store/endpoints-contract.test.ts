@@ -341,6 +341,26 @@ for (const factory of STORE_FACTORIES) {
       },
     );
 
+    it('wakes the next message of a FIFO lane ahead of work that became due after it was created', async () => {
+      // A burst: the lane's next message waits (ordering) while later messages, due since they were routed, are
+      // still to be claimed once to learn their lanes. Woken as due "now", the next message queued behind all of them.
+      const next = action('acme', { type: 'webhook', endpoint: 'burst-fifo' }, { nextAttemptAt: T0 });
+      await store.actions.insertMany([next], T0);
+      await store.actions.setOrderingKey(next.id, 'k');
+      await store.actions.claim([next.id], T0, 60_000);
+      await store.actions.defer(next.id, T0 + 5000, 'ordering', T0);
+      const later = [1, 2, 3].map(() =>
+        action('acme', { type: 'webhook', endpoint: 'burst-fifo' }, { nextAttemptAt: T0 + 10 }),
+      );
+      await store.actions.insertMany(later, T0 + 10);
+      const wake = { reasons: ['ordering'], orderingKey: 'k', limit: 1, first: true };
+      expect(await store.actions.wakeWaiting('acme', 'burst-fifo', T0 + 100, wake)).toBe(1);
+      expect((await store.actions.get('acme', next.id))?.nextAttemptAt).toBe(T0);
+      const due = (await store.actions.dueCandidates(T0 + 100, 1000)).map((c) => c.id);
+      expect(due.indexOf(next.id)).toBeGreaterThanOrEqual(0);
+      for (const l of later) expect(due.indexOf(next.id)).toBeLessThan(due.indexOf(l.id));
+    });
+
     it('finds what a FIFO message waits for: the newest unfinished older action in its lane or of unknown lane', async () => {
       const [x1, x2, y1, x3] = [1, 2, 3, 4].map(() => action('acme', { type: 'webhook', endpoint: 'fifo' }));
       await store.actions.insertMany([x1!, x2!, y1!, x3!], T0);

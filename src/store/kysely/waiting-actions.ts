@@ -22,6 +22,7 @@ export interface WakeOptions {
   reasons?: readonly string[];
   orderingKey?: string;
   limit?: number;
+  first?: boolean;
 }
 
 /** Leaves out the actions of the endpoints in `skip`: `not (org = ? and endpoint = ?)` for each. */
@@ -202,7 +203,7 @@ export async function wakeWaiting(
   if (opts.limit !== undefined) ids = ids.limit(opts.limit);
   const result = await db
     .updateTable('actions')
-    .set({ next_attempt_at: at })
+    .set((eb) => ({ next_attempt_at: opts.first ? eb.ref('created_at') : eb.val(at) }))
     .where('id', 'in', ids)
     .where('status', 'in', WAITABLE)
     .executeTakeFirst();
