@@ -47,9 +47,11 @@ export class Router {
   async routePending(): Promise<{ routed: number; more: boolean; lanes: Lane[] }> {
     const events = await this.store.events.listPending(this.options.batchSize);
     if (events.length === 0) return { routed: 0, more: false, lanes: [] };
-    const decisions: Decision[] = [];
-    for (const event of events) decisions.push(await this.decideOrFail(event));
+    // One time for the batch: its actions are created and first due at the same moment, so a FIFO lane's message
+    // woken "due since just before it was created" sorts ahead of every later message of its lane.
     const now = this.clock.now();
+    const decisions: Decision[] = [];
+    for (const event of events) decisions.push(await this.decideOrFail(event, now));
     // Conditional on each event still being pending: a second router that raced us changes nothing.
     const committed = await this.store.transaction(async (tx) => {
       const moved = await tx.events.finishRoutingMany(
@@ -74,9 +76,9 @@ export class Router {
    * An event whose routing throws (say an endpoint's secret no longer opens) is marked failed with the reason:
    * left pending, it would head every batch and stop routing for all orgs.
    */
-  private async decideOrFail(event: EventRecord): Promise<Decision> {
+  private async decideOrFail(event: EventRecord, now: number): Promise<Decision> {
     try {
-      return await this.decide(event);
+      return await this.decide(event, now);
     } catch (err) {
       const error = `routing failed: ${err instanceof Error ? err.message : String(err)}`;
       this.log.error({ err, event: event.id, org: event.org }, 'routing an event failed');
@@ -84,7 +86,7 @@ export class Router {
     }
   }
 
-  private async decide(event: EventRecord): Promise<Decision> {
+  private async decide(event: EventRecord, now: number): Promise<Decision> {
     if (event.hopCount > MAX_HOPS) {
       return {
         event,
@@ -96,7 +98,6 @@ export class Router {
     const set = await this.rules.get(event.org);
     const envelope = toEnvelope(event);
     const routeSeq = event.routeSeq + 1;
-    const now = this.clock.now();
     const actions: NewAction[] = [];
     for (const ruleId of set.matcher.match(envelope)) {
       const rule = set.rules.get(ruleId);

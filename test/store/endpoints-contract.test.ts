@@ -355,7 +355,7 @@ for (const factory of STORE_FACTORIES) {
       await store.actions.insertMany(later, T0 + 10);
       const wake = { reasons: ['ordering'], orderingKey: 'k', limit: 1, first: true };
       expect(await store.actions.wakeWaiting('acme', 'burst-fifo', T0 + 100, wake)).toBe(1);
-      expect((await store.actions.get('acme', next.id))?.nextAttemptAt).toBe(T0);
+      expect((await store.actions.get('acme', next.id))?.nextAttemptAt).toBe(T0 - 1);
       const due = (await store.actions.dueCandidates(T0 + 100, 1000)).map((c) => c.id);
       expect(due.indexOf(next.id)).toBeGreaterThanOrEqual(0);
       for (const l of later) expect(due.indexOf(next.id)).toBeLessThan(due.indexOf(l.id));

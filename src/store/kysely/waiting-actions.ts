@@ -203,7 +203,9 @@ export async function wakeWaiting(
   if (opts.limit !== undefined) ids = ids.limit(opts.limit);
   const result = await db
     .updateTable('actions')
-    .set((eb) => ({ next_attempt_at: opts.first ? eb.ref('created_at') : eb.val(at) }))
+    // Just before its creation: the actions routed in the same batch share its creation time, and a tie would leave
+    // the order among them to the index.
+    .set((eb) => ({ next_attempt_at: opts.first ? eb('created_at', '-', 1) : eb.val(at) }))
     .where('id', 'in', ids)
     .where('status', 'in', WAITABLE)
     .executeTakeFirst();
