@@ -4,7 +4,7 @@
 import type { ActionRecord } from '../store/records.js';
 import { SharedRun } from '../core/shared-run.js';
 import type { Clock, Envelope } from '../core/index.js';
-import type { Store } from '../store/port.js';
+import type { ActionsRepo, Store } from '../store/port.js';
 import { TargetDeferral } from '../targets/target-handler.js';
 import type { EndpointLimiters } from './endpoint-limiter.js';
 import type { LiveEndpoint } from './live-endpoints.js';
@@ -124,15 +124,9 @@ export class DeliveryGate {
     else this.slotWaiters.delete(id);
   }
 
-  private async wake(
-    endpoint: LiveEndpoint,
-    reason: string,
-    at: number,
-    opts: { orderingKey?: string; limit?: number; first?: boolean } = {},
-  ): Promise<void> {
+  private async wake(endpoint: LiveEndpoint, reason: string, at: number): Promise<void> {
     await this.store.actions.wakeWaiting(endpoint.record.org, endpoint.record.slug, at, {
       reasons: [reason],
-      ...opts,
     });
   }
 
@@ -198,15 +192,29 @@ export class DeliveryGate {
     const recheck = async () => {
       const settled = { settled: true };
       if ((await this.store.actions.orderingBlocker(org, slug, action.id, lane, settled)) === undefined) {
-        await this.wake(endpoint, WAIT.ordering, this.clock.now(), {
-          orderingKey: lane,
-          limit: 1,
-          first: true,
-        });
+        await wakeNextInLane(this.store.actions, endpoint, lane, this.clock.now());
       }
     };
     throw new TargetDeferral(WAIT.ordering, until, recheck);
   }
+}
+
+/**
+ * Wakes the oldest message waiting in a FIFO lane, as due since just before it was created: ahead of the lane's later
+ * messages, which a burst may have made due before this wake.
+ */
+export async function wakeNextInLane(
+  actions: Pick<ActionsRepo, 'wakeWaiting'>,
+  endpoint: LiveEndpoint,
+  lane: string,
+  now: number,
+): Promise<void> {
+  await actions.wakeWaiting(endpoint.record.org, endpoint.record.slug, now, {
+    reasons: [WAIT.ordering],
+    orderingKey: lane,
+    limit: 1,
+    first: true,
+  });
 }
 
 /** The FIFO lane of an envelope: the ordering key's value as text ('' — one lane — without a key). */

@@ -3,7 +3,7 @@
 // policy, and the attempt is recorded with what went over the wire (credentials redacted).
 import type { Clock, JsonValue } from '../core/index.js';
 import type { AuthenticatedSender } from '../delivery/authenticated-sender.js';
-import { WAIT, type DeliveryGate } from '../delivery/delivery-gate.js';
+import { wakeNextInLane, type DeliveryGate } from '../delivery/delivery-gate.js';
 import { deliveryDeadEvent } from '../delivery/delivery-events.js';
 import { redactHeaders } from '../delivery/endpoint-auth.js';
 import type { EndpointStateKeeper } from '../delivery/endpoint-state.js';
@@ -121,14 +121,8 @@ export class WebhookTargetHandler implements TargetHandler {
   }
 
   private nextInLane(endpoint: LiveEndpoint, lane: string): (tx: StoreRepos) => Promise<void> {
-    const { org, slug } = endpoint.record;
     return async (tx) => {
-      await tx.actions.wakeWaiting(org, slug, this.clock.now(), {
-        reasons: [WAIT.ordering],
-        orderingKey: lane,
-        limit: 1,
-        first: true,
-      });
+      await wakeNextInLane(tx.actions, endpoint, lane, this.clock.now());
     };
   }
 }
