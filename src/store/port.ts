@@ -240,8 +240,8 @@ export interface ActionsRepo {
   /**
    * Makes waiting actions of an endpoint due at `at` (those not due by then already), oldest first: every reason
    * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. `first`: due since just before
-   * they were created instead, so they go before work that became due later (the next message of a FIFO lane must not queue
-   * behind a burst of later messages that are being claimed and parked to learn their lanes). Returns how many
+   * they were created instead, so they go before work that became due later (the next message of a FIFO lane must
+   * not queue behind a burst of later messages being claimed and parked to learn their lanes). Returns how many
    * changed.
    */
   wakeWaiting(

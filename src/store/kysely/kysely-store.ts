@@ -78,8 +78,7 @@ export class KyselyStore extends Repos implements Store {
 
   async commitIngest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
     if (!this.hooks.commitIngest) return this.transaction((tx) => tx.events.ingest(items, now));
-    const outcomes = await this.hooks.commitIngest(this.events.planIngest(items, now));
-    return outcomes;
+    return this.hooks.commitIngest(this.events.planIngest(items, now));
   }
 
   async ping(): Promise<void> {

@@ -242,13 +242,14 @@ export async function orderingBlocker(
     // it with FOR UPDATE SKIP LOCKED, and a share lock taken here would make that wake pass it over (and wake a later
     // one, which finds it still waiting), leaving it to its timer — seconds of a FIFO lane standing still.
     if (!row || !settled || row.status !== 'in_flight') return row && blockerOf(row);
-    const now = await db
+    const settledRow = await db
       .selectFrom('actions')
       .select(BLOCKER_COLUMNS)
       .where('id', '=', row.id)
       .forShare()
       .executeTakeFirst();
-    if (now && (UNFINISHED as readonly string[]).includes(now.status)) return blockerOf(now);
+    if (settledRow && (UNFINISHED as readonly string[]).includes(settledRow.status))
+      return blockerOf(settledRow);
     before = row.id as ActionId;
   }
 }

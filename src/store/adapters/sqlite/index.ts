@@ -12,10 +12,10 @@ import { KyselyStore } from '../../kysely/kysely-store.js';
 import { BUSY_TIMEOUT_MS, DurableSqliteDriver } from './durable-driver.js';
 import { IngestWriter } from './ingest-writer.js';
 import { WalCheckpointer } from './checkpointer.js';
+import { WalFlush } from './wal-flush.js';
 
 /** How often the checkpointer thread copies committed pages into the database file. */
 const CHECKPOINT_INTERVAL_MS = 25;
-import { WalFlush } from './wal-flush.js';
 
 /**
  * SQLite runs DDL inside transactions; Kysely's adapter does not say so, and its migration lock does nothing. Saying

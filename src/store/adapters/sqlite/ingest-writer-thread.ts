@@ -24,17 +24,20 @@ function prepare(sql: string): Database.Statement {
  */
 async function commit(plans: readonly IngestPlan[]): Promise<IngestOutcome[][]> {
   const items = plans.flatMap((plan) => {
-    const claim = plan.sql.claim ? prepare(plan.sql.claim) : null;
-    const holder = plan.sql.holder ? prepare(plan.sql.holder) : null;
-    const insert = prepare(plan.sql.insert);
-    return plan.items.map((item) => ({ ...item, claimKey: claim, keyHolder: holder, insertRow: insert }));
+    const statements = {
+      claimKey: prepare(plan.sql.claim),
+      keyHolder: prepare(plan.sql.holder),
+      insertRow: prepare(plan.sql.insert),
+    };
+    return plan.items.map((item) => ({ ...item, ...statements }));
   });
   db.exec('begin immediate');
   try {
     // Every step below is synchronous: the commit finishes within this turn, so nothing interleaves with it.
     const { outcomes, fresh } = await sortOutDuplicates(items, (item) => {
-      if (item.claimKey!.all(item.claim!).length > 0) return undefined;
-      const row = item.keyHolder!.get(item.holder!) as { event_id: EventId } | undefined;
+      // Only items with a key are claimed, and those have the parameters.
+      if (item.claimKey.all(item.claim!).length > 0) return undefined;
+      const row = item.keyHolder.get(item.holder!) as { event_id: EventId } | undefined;
       if (!row) throw new Error('an idempotency key vanished while being claimed');
       return row.event_id;
     });
