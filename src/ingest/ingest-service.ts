@@ -199,7 +199,7 @@ export class IngestService {
       type,
       subject,
       data: data ?? null,
-      ...(bodyText !== undefined ? { bodyText } : {}),
+      bodyText,
       key,
       status: 'pending',
     });
@@ -317,7 +317,7 @@ export class IngestService {
       status: f.status,
       contentType: req.headers['content-type'] ?? null,
       rawBody: req.rawBody,
-      ...(f.bodyText !== undefined ? { bodyText: f.bodyText } : {}),
+      bodyText: f.bodyText,
       headers: sanitizeHeaders(req.headers, source.credentialHeaders),
       data: f.data,
       idempotencyKey: f.key,
