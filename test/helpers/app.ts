@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { Clock } from '../../src/core/clock.js';
@@ -30,7 +30,14 @@ export async function backendAvailable(backend: Backend): Promise<boolean> {
 /** Starts Eventhook on port 0 with a fresh database of the given kind. */
 export async function startTestApp(
   backend: Backend = 'sqlite',
-  opts: { env?: Record<string, string>; clock?: Clock; dataDir?: string; databaseUrl?: string } = {},
+  opts: {
+    env?: Record<string, string>;
+    clock?: Clock;
+    dataDir?: string;
+    databaseUrl?: string;
+    /** Where the app logs instead (to read what it logged). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestApp> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'eventhook-e2e-'));
   let dropSchema: (() => Promise<void>) | undefined;
@@ -53,7 +60,10 @@ export async function startTestApp(
     },
     { cwd: dataDir },
   );
-  const app = await createApp(config, { clock: opts.clock, logger: pino({ level: config.logLevel }) });
+  const app = await createApp(config, {
+    clock: opts.clock,
+    logger: opts.logger ?? pino({ level: config.logLevel }),
+  });
   const url = await app.listen();
   return {
     app,
