@@ -37,6 +37,9 @@ export const SYSTEM_SOURCES = {
   eventhook: 'system:eventhook',
 } as const;
 
+/** What stands in for a credential that is stored or shown nowhere. */
+export const REDACTED = '[redacted]';
+
 /** Headers never stored nor shown to rules: credentials and hop-by-hop noise. Lower-case. */
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set([
   'authorization',

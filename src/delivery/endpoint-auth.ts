@@ -1,5 +1,5 @@
 // Endpoint authentication: the auth shapes, their validation, the headers they add, and redaction for the attempt log.
-import { invalid, type FieldIssue } from '../core/index.js';
+import { invalid, REDACTED, type FieldIssue } from '../core/index.js';
 import { RESERVED_REQUEST_HEADERS } from './http-sender.js';
 
 /**
@@ -126,8 +126,6 @@ export function staticAuthHeaders(
       return { [auth.header.toLowerCase()]: auth.value };
   }
 }
-
-export const REDACTED = '[redacted]';
 
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'apikey']);
 const CREDENTIAL_NAME_RE = /(^|-)(token|secret|password|passwd|auth|api-?key|credentials?|session)($|-)/;

@@ -1,12 +1,18 @@
 // What a user may set on an endpoint, and the checks that make a saved endpoint one that can deliver: URL (and,
 // for IP literals, the SSRF policy), headers, limits, ordering and the retry policy, each error located.
-import { invalid, isEventhookError, type EventhookError, type FieldIssue } from '../core/index.js';
+import {
+  invalid,
+  isEventhookError,
+  REDACTED,
+  type EventhookError,
+  type FieldIssue,
+} from '../core/index.js';
 import { parseDelay } from '../routing/retry-delay.js';
 import type { EndpointRecord, EndpointStatus } from '../store/records.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import { compileJmespath } from '../transform/index.js';
 import type { AddressPolicy } from './address-policy.js';
-import { parseEndpointAuth, REDACTED, type EndpointAuth } from './endpoint-auth.js';
+import { parseEndpointAuth, type EndpointAuth } from './endpoint-auth.js';
 import { RESERVED_REQUEST_HEADERS } from './http-sender.js';
 import { parseRetrySchedule } from './retry-policy.js';
 import type { SignatureHeaderStyle } from './signing.js';

@@ -64,3 +64,30 @@ export function stringAtPath(value: JsonValue | undefined, path: string): string
   const found = scalarAtPath(value, path);
   return found === undefined || found === '' ? undefined : found;
 }
+
+/**
+ * A copy of `value` in which whatever sits at `segments` (`*` = every array element) is `replacement`; the rest is
+ * shared with `value`, which is left as it was. A path that finds nothing returns `value` itself.
+ */
+export function replaceAtPath(
+  value: JsonValue,
+  segments: readonly string[],
+  replacement: JsonValue,
+): JsonValue {
+  if (segments.length === 0) return replacement;
+  if (value === null || typeof value !== 'object') return value;
+  const [segment, ...rest] = segments as [string, ...string[]];
+  if (Array.isArray(value)) {
+    if (segment === '*') {
+      const items = value.map((item) => replaceAtPath(item, rest, replacement));
+      return items.every((item, i) => item === value[i]) ? value : items;
+    }
+    if (!/^(0|[1-9]\d*)$/.test(segment) || Number(segment) >= value.length) return value;
+    const index = Number(segment);
+    const item = replaceAtPath(value[index]!, rest, replacement);
+    return item === value[index] ? value : value.map((v, i) => (i === index ? item : v));
+  }
+  if (!Object.hasOwn(value, segment)) return value;
+  const inner = replaceAtPath(value[segment]!, rest, replacement);
+  return inner === value[segment] ? value : { ...value, [segment]: inner };
+}

@@ -14,6 +14,7 @@ import type { InboundRequest } from './inbound-request.js';
 import { isAllowed } from './ip-allow-list.js';
 import type { LiveSource, LiveSources } from './live-sources.js';
 import { parseBody } from './parse-body.js';
+import { storedBodyWithout } from './body-credential.js';
 import type { AckResponse } from './providers/index.js';
 import type { SourceRateLimiter } from './rate-limiter.js';
 import { checkHeaderLimits } from './request-limits.js';
@@ -306,6 +307,9 @@ export class IngestService {
       error?: string;
     },
   ): NewEvent {
+    const body = source.credentialBodyPath
+      ? storedBodyWithout(source.credentialBodyPath, req.rawBody, { data: f.data, bodyText: f.bodyText })
+      : { data: f.data, bodyText: f.bodyText, rawBody: req.rawBody };
     return {
       id: newId('event', now) as EventId,
       org: source.record.org,
@@ -316,10 +320,10 @@ export class IngestService {
       time: now,
       status: f.status,
       contentType: req.headers['content-type'] ?? null,
-      rawBody: req.rawBody,
-      bodyText: f.bodyText,
+      rawBody: body.rawBody,
+      bodyText: body.bodyText,
       headers: sanitizeHeaders(req.headers, source.credentialHeaders),
-      data: f.data,
+      data: body.data,
       idempotencyKey: f.key,
       correlationId: null,
       traceparent: req.headers.traceparent ?? null,

@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/port.js';
 import type { SourceRecord } from '../store/records.js';
+import { parseDotPath } from './body-path.js';
 import { getProvider, type Handshake, type ProviderTemplate } from './providers/index.js';
 import type { SourceSettings } from './source-settings.js';
 import { createVerifier, type Verifier, type VerifierConfig } from './verifiers/index.js';
@@ -19,6 +20,8 @@ export interface LiveSource {
   provider: ProviderTemplate | undefined;
   /** Headers that carry this source's credential and must not be stored with the event. */
   credentialHeaders: string[];
+  /** The body path a verifier reads this source's key from (Microsoft Graph clientState): redacted when stored. */
+  credentialBodyPath: string[] | null;
   /** The provider's challenges and pings, by when they run: before verification (unsigned) or after it. */
   handshakes: { before: Handshake[]; after: Handshake[] };
   /** A handshake signs caller-chosen strings: only JSON-object deliveries are accepted (see Handshake). */
@@ -86,6 +89,7 @@ export class LiveSources {
     const c = verifierConfig as { type: string; in?: string; name?: string };
     if (c.type === 'api_key' && (c.in ?? 'header') === 'header' && c.name)
       credentialHeaders.push(c.name.toLowerCase());
+    const bodyPath = c.type === 'api_key' && c.in === 'body' && c.name ? parseDotPath(c.name) : null;
     const provider = record.provider ? getProvider(record.provider) : undefined;
     const handshakes = [provider?.ping, provider?.handshake].filter((h): h is Handshake => h !== undefined);
     return {
@@ -95,6 +99,7 @@ export class LiveSources {
       verifier: loadVerifier(verifierConfig),
       provider,
       credentialHeaders,
+      credentialBodyPath: Array.isArray(bodyPath) ? bodyPath : null,
       handshakes: {
         before: handshakes.filter((h) => h.phase === 'before'),
         after: handshakes.filter((h) => h.phase === 'after'),

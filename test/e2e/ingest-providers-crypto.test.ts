@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import {
+  BASE,
   createSource,
   deliver,
   expectAcceptedThenRefused,
@@ -269,5 +270,42 @@ describe('providers signed by hand from their documentation, end to end (SQLite)
     for (const bad of [body([clientState, 'forged']), body(['forged']), body([])]) {
       expect((await deliver(t, 'graph', { headers: JSON_CT, body: bad })).status).toBe(401);
     }
+  });
+
+  it('Microsoft Graph: the clientState is redacted from the stored event, its raw body and a stored rejection', async () => {
+    const clientState = `graph-state-${randomUUID()}`;
+    const source = await createSource(t, {
+      slug: 'graph-kept',
+      provider: 'microsoft-graph',
+      secret: clientState,
+      storeRejected: true,
+    });
+    const body = (states: string[]) =>
+      JSON.stringify({ value: states.map((s) => ({ changeType: 'updated', resource: 'Users/u2', clientState: s })) });
+    const res = await deliver(t, 'graph-kept', { headers: JSON_CT, body: body([clientState, clientState]) });
+    expect(res.status, res.text).toBe(202);
+    const id = res.headers.get('eventhook-event-id')!;
+    const api = await t.api.get(`${BASE}/events/${id}`);
+    expect(api.body.data).toEqual({
+      value: [
+        { changeType: 'updated', resource: 'Users/u2', clientState: '[redacted]' },
+        { changeType: 'updated', resource: 'Users/u2', clientState: '[redacted]' },
+      ],
+    });
+    const raw = await fetch(`${t.url}${BASE}/events/${id}/raw`, {
+      headers: { authorization: `Bearer ${t.api.token}` },
+    });
+    const rawText = await raw.text();
+    expect(JSON.parse(rawText)).toEqual(api.body.data);
+    expect(JSON.stringify(await storedEvent(t, id))).not.toContain(clientState);
+
+    // A batch with one forged notification is refused whole, yet its other notification carries the real key.
+    const refused = await deliver(t, 'graph-kept', { headers: JSON_CT, body: body([clientState, 'forged']) });
+    expect(refused.status).toBe(401);
+    const rejected = await t.api.get(`${BASE}/events?status=rejected&source=${source.id}`);
+    expect(rejected.body.items).toHaveLength(1);
+    const kept = await storedEvent(t, rejected.body.items[0].id);
+    expect(kept.rawBody?.toString()).toContain('[redacted]');
+    expect(JSON.stringify(kept) + kept.rawBody?.toString()).not.toContain(clientState);
   });
 });

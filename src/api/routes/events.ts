@@ -152,7 +152,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       config: { permission: 'read' },
       schema: {
         tags: ['events'],
-        summary: 'The original request body, byte for byte, with its content type',
+        summary:
+          'The original request body, byte for byte, with its content type (a key carried in the body is redacted)',
         params: IdParams,
         response: { 200: Type.Unknown(), ...AUTH_PROBLEMS },
       },
