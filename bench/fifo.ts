@@ -1,9 +1,10 @@
 // Benchmark: FIFO delivery. A burst of N events for one endpoint is committed at once and delivered to a loopback
-// receiver (a worker thread answering 200), on SQLite, two ways in the same run: to an endpoint without ordering
-// (the baseline: deliveries overlap) and to a FIFO endpoint of one lane (each message waits until the one before it
-// succeeded). Reported per way, medians of the rounds: messages delivered per second, and the longest gap between two
-// consecutive arrivals (a lane standing still: 836 ms before the fixes of the fourth session of 2026-11-28, 22 ms
-// after). The receiver checks the FIFO order. Settings: BENCH_MESSAGES, BENCH_ROUNDS.
+// receiver (a worker thread answering 200), on SQLite (or the database of BENCH_DATABASE_URL, e.g. an empty
+// PostgreSQL database), two ways in the same run: to an endpoint without ordering (the baseline: deliveries overlap)
+// and to a FIFO endpoint of one lane (each message waits until the one before it succeeded). Reported per way,
+// medians of the rounds: messages delivered per second, and the longest gap between two consecutive arrivals (a lane
+// standing still: 836 ms before the fixes of the fourth session of 2026-11-28, 22 ms after). The receiver checks the
+// FIFO order. Settings: BENCH_MESSAGES, BENCH_ROUNDS, BENCH_DATABASE_URL.
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { newSystemEvent } from '../src/events/publisher.js';
@@ -54,7 +55,11 @@ worker.on('message', (m: { path?: string; n: number; at: number }) => {
   arrivals.set(m.path, list);
 });
 
-const bench = await startBenchApp({ EVENTHOOK_SWEEP_INTERVAL: '10ms' });
+const DATABASE_URL = process.env.BENCH_DATABASE_URL;
+const bench = await startBenchApp({
+  EVENTHOOK_SWEEP_INTERVAL: '10ms',
+  ...(DATABASE_URL ? { EVENTHOOK_DATABASE_URL: DATABASE_URL } : {}),
+});
 const results = new Map<Way, Array<{ perSecond: number; longestGapMs: number }>>(WAYS.map((w) => [w, []]));
 try {
   for (const way of WAYS) {
@@ -108,7 +113,8 @@ try {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(`machine: ${machine()}`);
 console.log(
-  `${ROUNDS} rounds of a burst of ${MESSAGES} messages per way, SQLite, loopback receiver answering 200`,
+  `${ROUNDS} rounds of a burst of ${MESSAGES} messages per way, ${DATABASE_URL?.startsWith('postgres') ? 'PostgreSQL' : 'SQLite'}, ` +
+    'loopback receiver answering 200',
 );
 const base = median(results.get(WAYS[0]!)!.map((r) => r.perSecond));
 for (const way of WAYS) {

@@ -361,6 +361,35 @@ for (const factory of STORE_FACTORIES) {
       for (const l of later) expect(due.indexOf(next.id)).toBeLessThan(due.indexOf(l.id));
     });
 
+    it('wakes the next message of a FIFO lane to the front even when its own short wait has already run out', async () => {
+      // A burst: the next message parked for a second (the message ahead had no lane yet) and that second passed, so
+      // it is due — but behind the burst's messages due since they were routed, still to be claimed once each. The
+      // wake must move it to the front, not leave it there and spend its limit on a later message.
+      const [next, after] = [1, 2].map(() =>
+        action('acme', { type: 'webhook', endpoint: 'late-fifo' }, { nextAttemptAt: T0 }),
+      );
+      await store.actions.insertMany([next!, after!], T0);
+      for (const a of [next!, after!]) {
+        await store.actions.setOrderingKey(a.id, 'k');
+        await store.actions.claim([a.id], T0, 60_000);
+      }
+      await store.actions.defer(next!.id, T0 + 1000, 'ordering', T0);
+      await store.actions.defer(after!.id, T0 + 5000, 'ordering', T0);
+      const backlog = [1, 2, 3].map(() =>
+        action('acme', { type: 'webhook', endpoint: 'late-fifo' }, { nextAttemptAt: T0 + 10 }),
+      );
+      await store.actions.insertMany(backlog, T0 + 10);
+      const wake = { reasons: ['ordering'], orderingKey: 'k', limit: 1, first: true };
+      expect(await store.actions.wakeWaiting('acme', 'late-fifo', T0 + 2000, wake)).toBe(1);
+      expect((await store.actions.get('acme', next!.id))?.nextAttemptAt).toBe(T0 - 1);
+      expect((await store.actions.get('acme', after!.id))?.nextAttemptAt).toBe(T0 + 5000);
+      const due = (await store.actions.dueCandidates(T0 + 2000, 1000)).map((c) => c.id);
+      for (const b of backlog) expect(due.indexOf(next!.id)).toBeLessThan(due.indexOf(b.id));
+      // Already at the front, it is still the lane's next message: nothing behind it is woken.
+      expect(await store.actions.wakeWaiting('acme', 'late-fifo', T0 + 2000, wake)).toBe(0);
+      expect((await store.actions.get('acme', after!.id))?.nextAttemptAt).toBe(T0 + 5000);
+    });
+
     it('finds what a FIFO message waits for: the newest unfinished older action in its lane or of unknown lane', async () => {
       const [x1, x2, y1, x3] = [1, 2, 3, 4].map(() => action('acme', { type: 'webhook', endpoint: 'fifo' }));
       await store.actions.insertMany([x1!, x2!, y1!, x3!], T0);

@@ -51,6 +51,9 @@ export const WAITING = sql<boolean>`status in ('pending', 'failed')`;
 /** Actions in flight under a lease, as a literal for the same reason (partial index actions_leased_lane). */
 export const LEASED = sql<boolean>`status = 'in_flight'`;
 
+/** An endpoint's unfinished actions, as the predicate of the actions_unfinished_lane index (migration 007). */
+const UNFINISHED_OF_ENDPOINT = sql<boolean>`status in ('pending', 'in_flight', 'failed') and endpoint is not null`;
+
 /**
  * The due actions, oldest first, in two index-ordered reads rather than one OR that must sort the whole backlog:
  * in flight under an expired lease (their worker died), then waiting and due by `now`.
@@ -190,10 +193,16 @@ export async function wakeWaiting(
     .select('id')
     .where('org', '=', org)
     .where('endpoint', '=', endpoint)
+    // The endpoint's unfinished actions in id order (actions_unfinished_lane), not the org's whole history.
+    .where(UNFINISHED_OF_ENDPOINT)
     .where('status', 'in', WAITABLE)
     .where('waiting', 'is not', null)
-    // Only those that would wait longer: one already due needs no waking (and must not use up a `limit`).
-    .where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '>', at)]))
+    // Only those that would wait longer: one already due needs no waking (and must not use up a `limit`). Woken
+    // `first`, the oldest waiter is the one, due or not: a FIFO lane's next message whose short wait ran out while a
+    // burst was being parked is due, but behind the whole burst; and if it is already at the front, nothing is woken.
+    .$if(!opts.first, (q) =>
+      q.where((eb) => eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '>', at)])),
+    )
     .$if(opts.reasons !== undefined, (q) => q.where('waiting', 'in', opts.reasons!))
     .$if(opts.orderingKey !== undefined, (q) => q.where('ordering_key', '=', opts.orderingKey!))
     .orderBy('id')
@@ -206,8 +215,17 @@ export async function wakeWaiting(
     // Just before its creation: the actions routed in the same batch share its creation time, and a tie would leave
     // the order among them to the index.
     .set((eb) => ({ next_attempt_at: opts.first ? eb('created_at', '-', 1) : eb.val(at) }))
-    .where('id', 'in', ids)
+    // PostgreSQL runs `id in (subquery)` again for each row it updates, and a rerun no longer sees (so skips) a row
+    // this statement just woke, taking the next one: a limit of 1 woke two. `any(array(…))` runs it once.
+    .where((eb) =>
+      kind === 'postgres' ? sql<boolean>`${eb.ref('id')} = any(array(${ids}))` : eb('id', 'in', ids),
+    )
     .where('status', 'in', WAITABLE)
+    .$if(opts.first === true, (q) =>
+      q.where((eb) =>
+        eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '>=', eb.ref('created_at'))]),
+      ),
+    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
@@ -232,7 +250,7 @@ export async function orderingBlocker(
       .select(BLOCKER_COLUMNS)
       .where('org', '=', org)
       .where('endpoint', '=', endpoint)
-      .where('status', 'in', UNFINISHED)
+      .where(UNFINISHED_OF_ENDPOINT)
       .where('id', '<', before)
       .where((eb) => eb.or([eb('ordering_key', '=', orderingKey), eb('ordering_key', 'is', null)]))
       .orderBy('id', 'desc')

@@ -6,6 +6,7 @@ import * as m003 from './003-endpoints.js';
 import * as m004 from './004-due-index.js';
 import * as m005 from './005-covering-due-index.js';
 import * as m006 from './006-raw-in-data.js';
+import * as m007 from './007-unfinished-lane-index.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
@@ -15,6 +16,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '004-due-index': m004,
   '005-covering-due-index': m005,
   '006-raw-in-data': m006,
+  '007-unfinished-lane-index': m007,
 };
 
 /**
