@@ -1,12 +1,6 @@
 // What a user may set on an endpoint, and the checks that make a saved endpoint one that can deliver: URL (and,
 // for IP literals, the SSRF policy), headers, limits, ordering and the retry policy, each error located.
-import {
-  invalid,
-  isEventhookError,
-  REDACTED,
-  type EventhookError,
-  type FieldIssue,
-} from '../core/index.js';
+import { invalid, isEventhookError, REDACTED, type EventhookError, type FieldIssue } from '../core/index.js';
 import { parseDelay } from '../routing/retry-delay.js';
 import type { EndpointRecord, EndpointStatus } from '../store/records.js';
 import type { RetryPolicy } from '../targets/target-schema.js';

@@ -281,7 +281,9 @@ describe('providers signed by hand from their documentation, end to end (SQLite)
       storeRejected: true,
     });
     const body = (states: string[]) =>
-      JSON.stringify({ value: states.map((s) => ({ changeType: 'updated', resource: 'Users/u2', clientState: s })) });
+      JSON.stringify({
+        value: states.map((s) => ({ changeType: 'updated', resource: 'Users/u2', clientState: s })),
+      });
     const res = await deliver(t, 'graph-kept', { headers: JSON_CT, body: body([clientState, clientState]) });
     expect(res.status, res.text).toBe(202);
     const id = res.headers.get('eventhook-event-id')!;

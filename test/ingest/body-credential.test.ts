@@ -10,10 +10,22 @@ const KEY = 'the-client-state';
 
 describe('replaceAtPath', () => {
   it('replaces the value in every element under `*` and leaves the original untouched', () => {
-    const body = { value: [{ clientState: KEY, id: 1 }, { clientState: KEY, id: 2 }], other: { a: 1 } };
+    const body = {
+      value: [
+        { clientState: KEY, id: 1 },
+        { clientState: KEY, id: 2 },
+      ],
+      other: { a: 1 },
+    };
     const before = JSON.stringify(body);
     const out = replaceAtPath(body, PATH, 'X') as typeof body;
-    expect(out).toEqual({ value: [{ clientState: 'X', id: 1 }, { clientState: 'X', id: 2 }], other: { a: 1 } });
+    expect(out).toEqual({
+      value: [
+        { clientState: 'X', id: 1 },
+        { clientState: 'X', id: 2 },
+      ],
+      other: { a: 1 },
+    });
     expect(JSON.stringify(body)).toBe(before);
     // What the path does not reach is shared, not copied.
     expect(out.other).toBe(body.other);
@@ -66,7 +78,9 @@ describe('storedBodyWithout', () => {
     const forged = JSON.stringify({ value: [{ clientState: KEY }, { clientState: 'forged' }] });
     const stored = storedBodyWithout(PATH, Buffer.from(forged), { data: null, bodyText: undefined });
     expect(stored.data).toBeNull();
-    expect(stored.rawBody?.toString()).toBe('{"value":[{"clientState":"[redacted]"},{"clientState":"[redacted]"}]}');
+    expect(stored.rawBody?.toString()).toBe(
+      '{"value":[{"clientState":"[redacted]"},{"clientState":"[redacted]"}]}',
+    );
     const garbled = storedBodyWithout(PATH, Buffer.from(`{"value":[{"clientState":"${KEY}"`), {
       data: null,
       bodyText: undefined,
