@@ -6,6 +6,8 @@ import type { BreakerState } from './circuit-breaker.js';
 
 export const HEALTH_WINDOW_MS = 24 * 3_600_000;
 const SAMPLE = 1000;
+/** What the queue counts show; succeeded is left out, which would read the endpoint's whole history. */
+const QUEUE_STATUSES = ['pending', 'in_flight', 'failed', 'dead'] as const;
 
 /**
  * `state`: paused or disabled (the endpoint's status), else what the breaker says: `healthy`, `failing` (failures
@@ -33,7 +35,7 @@ export async function endpointHealth(
 ): Promise<EndpointHealth> {
   const [samples, counts] = await Promise.all([
     store.attempts.recentForEndpoint(endpoint.org, endpoint.slug, now - HEALTH_WINDOW_MS, SAMPLE),
-    store.actions.countByStatus(endpoint.org, { endpoint: endpoint.slug }),
+    store.actions.countByStatus(endpoint.org, { endpoint: endpoint.slug }, QUEUE_STATUSES),
   ]);
   const breaker = endpoint.breaker as BreakerState | null;
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);

@@ -229,6 +229,7 @@ export class ActionWorker {
       request: details?.request ?? null,
       responseHeaders: details?.responseHeaders ?? null,
       responseBody: details?.responseBody ?? null,
+      endpoint: action.endpoint,
     };
     // The attempt is recorded either way (the request was made); it settles the action only if it still owns it.
     let owned = false;

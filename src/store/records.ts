@@ -235,6 +235,8 @@ export interface AttemptRecord {
   responseHeaders: Record<string, string> | null;
   responseBody: string | null;
   error: string | null;
+  /** The endpoint of a webhook action's attempt (its action's `endpoint`); null for other targets. */
+  endpoint: string | null;
 }
 
 export type ExecutionStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';

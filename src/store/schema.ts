@@ -131,6 +131,7 @@ export interface AttemptsTable {
   response_headers: string | null;
   response_body: string | null;
   error: string | null;
+  endpoint: string | null;
 }
 
 export interface EndpointsTable {

@@ -168,6 +168,15 @@ for (const factory of STORE_FACTORIES) {
         failed: 0,
         dead: 1,
       });
+      // Only the statuses asked for are counted.
+      expect(await store.actions.countByStatus('acme', { endpoint: 'dlq' }, ['dead', 'in_flight'])).toEqual({
+        pending: 0,
+        in_flight: 0,
+        succeeded: 0,
+        failed: 0,
+        dead: 1,
+      });
+      expect((await store.actions.countByStatus('acme', { endpoint: 'dlq' }, [])).pending).toBe(0);
       expect((await store.actions.list('other', { endpoint: 'dlq' }, { limit: 10 })).items).toHaveLength(0);
     });
 
@@ -441,8 +450,29 @@ for (const factory of STORE_FACTORIES) {
           responseHeaders: null,
           responseBody: null,
           error: null,
+          endpoint: 'healthy',
         });
       }
+      // Another endpoint's attempt in the same window is not sampled.
+      const other = action('acme', { type: 'webhook', endpoint: 'sick' });
+      await store.actions.insertMany([other], T0);
+      const otherAttempt = {
+        id: newId('attempt'),
+        actionId: other.id,
+        org: 'acme',
+        number: 1,
+        startedAt: T0 + 500,
+        latencyMs: 99,
+        outcome: 'failed',
+        statusCode: 503,
+        request: null,
+        responseHeaders: null,
+        responseBody: null,
+        error: 'HTTP 503',
+        endpoint: 'sick',
+      };
+      await store.attempts.insert(otherAttempt);
+      expect(await store.attempts.listByAction('acme', other.id)).toEqual([otherAttempt]);
       const samples = await store.attempts.recentForEndpoint('acme', 'healthy', T0, 10);
       expect(samples).toEqual([
         { startedAt: T0 + 1000, latencyMs: 11, outcome: 'succeeded', statusCode: 200 },

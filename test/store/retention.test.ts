@@ -70,6 +70,7 @@ for (const factory of STORE_FACTORIES) {
         responseHeaders: null,
         responseBody: null,
         error: 'x',
+        endpoint: null,
       });
 
       expect(await store.events.prune(T0 + 30 * DAY)).toBe(1);

@@ -261,8 +261,12 @@ export class KyselyActionsRepo implements ActionsRepo {
     await this.db.updateTable('actions').set({ ordering_key: orderingKey }).where('id', '=', id).execute();
   }
 
-  countByStatus(org: string, filter: ActionFilter): Promise<Record<ActionStatus, number>> {
-    return countByStatus(this.db, org, filter);
+  countByStatus(
+    org: string,
+    filter: ActionFilter,
+    only?: readonly ActionStatus[],
+  ): Promise<Record<ActionStatus, number>> {
+    return countByStatus(this.db, org, filter, only);
   }
 }
 
@@ -337,6 +341,7 @@ const ATTEMPT_COLUMNS = [
   'response_headers',
   'response_body',
   'error',
+  'endpoint',
 ] as const;
 
 type AttemptRow = Required<Pick<Insertable<Database['attempts']>, (typeof ATTEMPT_COLUMNS)[number]>>;
@@ -365,6 +370,7 @@ export class KyselyAttemptsRepo implements AttemptsRepo {
       response_headers: a.responseHeaders === null ? null : toJson(a.responseHeaders),
       response_body: a.responseBody,
       error: a.error,
+      endpoint: a.endpoint,
     });
   }
 

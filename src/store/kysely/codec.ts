@@ -261,6 +261,7 @@ export function attemptFromRow(r: Row<'attempts'>): AttemptRecord {
     responseHeaders: fromJson(r.response_headers),
     responseBody: r.response_body,
     error: r.error,
+    endpoint: r.endpoint,
   };
 }
 

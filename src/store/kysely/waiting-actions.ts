@@ -290,7 +290,10 @@ export async function countByStatus(
   db: Kysely<Database>,
   org: string,
   f: ActionFilter,
+  only?: readonly ActionStatus[],
 ): Promise<Record<ActionStatus, number>> {
+  const out: Record<ActionStatus, number> = { pending: 0, in_flight: 0, succeeded: 0, failed: 0, dead: 0 };
+  if (only?.length === 0) return out;
   const rows = await db
     .selectFrom('actions')
     .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
@@ -300,9 +303,9 @@ export async function countByStatus(
     .$if(f.targetType !== undefined, (q) => q.where('target_type', '=', f.targetType!))
     .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
     .$if(f.endpoint !== undefined, (q) => q.where('endpoint', '=', f.endpoint!))
+    .$if(only !== undefined, (q) => q.where('status', 'in', only!))
     .groupBy('status')
     .execute();
-  const out: Record<ActionStatus, number> = { pending: 0, in_flight: 0, succeeded: 0, failed: 0, dead: 0 };
   for (const r of rows) out[r.status as ActionStatus] = Number(r.n);
   return out;
 }
@@ -314,14 +317,15 @@ export async function recentAttempts(
   since: number,
   limit: number,
 ): Promise<AttemptSample[]> {
+  // Newest first through attempts_endpoint_started (migration 008): the window's attempts only, however long the
+  // endpoint's history.
   const rows = await db
-    .selectFrom('attempts as t')
-    .innerJoin('actions as a', 'a.id', 't.action_id')
-    .select(['t.started_at', 't.latency_ms', 't.outcome', 't.status_code'])
-    .where('a.org', '=', org)
-    .where('a.endpoint', '=', endpoint)
-    .where('t.started_at', '>=', since)
-    .orderBy('t.started_at', 'desc')
+    .selectFrom('attempts')
+    .select(['started_at', 'latency_ms', 'outcome', 'status_code'])
+    .where('org', '=', org)
+    .where('endpoint', '=', endpoint)
+    .where('started_at', '>=', since)
+    .orderBy('started_at', 'desc')
     .limit(limit)
     .execute();
   return rows.map((r) => ({

@@ -7,6 +7,7 @@ import * as m004 from './004-due-index.js';
 import * as m005 from './005-covering-due-index.js';
 import * as m006 from './006-raw-in-data.js';
 import * as m007 from './007-unfinished-lane-index.js';
+import * as m008 from './008-attempt-endpoint.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
@@ -17,6 +18,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '005-covering-due-index': m005,
   '006-raw-in-data': m006,
   '007-unfinished-lane-index': m007,
+  '008-attempt-endpoint': m008,
 };
 
 /**
