@@ -116,6 +116,14 @@ export function isId<K extends IdKind>(kind: K, value: string): value is IdOf<K>
   return value.startsWith(prefix) && ULID_RE.test(value.slice(prefix.length));
 }
 
+/**
+ * The lowest id of `kind` made at `time`: ids made before `time` sort below it, those made at or after it do not
+ * (prefix and time have fixed widths), so "created before" is a range of an id index.
+ */
+export function idFloor(kind: IdKind, time: number): string {
+  return `${ID_PREFIXES[kind]}_${encodeTime(time)}`;
+}
+
 /** Milliseconds since the epoch encoded in an id's ULID part. */
 export function idTime(id: string): number {
   const ulidPart = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);

@@ -167,8 +167,12 @@ export interface EventsRepo {
     page: { limit: number; before?: string },
   ): Promise<Page<EventRecord>>;
   count(org: string, filter: EventFilter): Promise<number>;
-  /** Deletes events (and their actions and attempts) received before `cutoff`; returns how many. */
-  prune(cutoff: number): Promise<number>;
+  /**
+   * Deletes events (and their actions and attempts) received before `cutoff` (by id, which carries the receipt
+   * time); returns how many. Works through them `batchSize` events at a time, each batch one short transaction and
+   * then a pause as long, so other writers are never held up for long.
+   */
+  prune(cutoff: number, batchSize?: number): Promise<number>;
 }
 
 export interface ActionFilter {

@@ -1,7 +1,7 @@
 // Prefixed ULIDs: format, time encoding (checked against the ulid package), monotonic order and uniqueness.
-import { decodeTime, isValid } from 'ulid';
+import { decodeTime, encodeTime, isValid, ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
-import { idTime, isId, newId } from '../../src/core/ids.js';
+import { idFloor, idTime, isId, newId } from '../../src/core/ids.js';
 
 describe('newId', () => {
   it('is the kind prefix and a 26-character Crockford base32 ULID carrying the time', () => {
@@ -27,6 +27,21 @@ describe('newId', () => {
     expect(new Set(ids).size).toBe(ids.length);
     // A step back keeps the last time rather than going back.
     expect(idTime(ids.at(-1)!)).toBe(now + 1);
+  });
+
+  it('has a floor per time: ids made before it sort below, ids made at it or later do not', () => {
+    const t = Date.UTC(2026, 2, 3, 4, 5, 6, 7);
+    const floor = idFloor('event', t);
+    expect(floor).toBe(`evt_${encodeTime(t, 10)}`);
+    for (const [time, below] of [
+      [t - 1, true],
+      [t - 86_400_000, true],
+      [t, false],
+      [t + 1, false],
+    ] as const) {
+      const id = `evt_${ulid(time)}`;
+      expect(id < floor, `${time - t} ms`).toBe(below);
+    }
   });
 
   it('draws fresh randomness for each new millisecond', () => {

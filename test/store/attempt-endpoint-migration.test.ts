@@ -12,7 +12,11 @@ import type { AttemptRecord } from '../../src/store/records.js';
 import { newAction } from '../helpers/records.js';
 import { STORE_FACTORIES, type StoreFactory } from '../helpers/stores.js';
 
+// Migrations run in order only, so the later ones are undone too (and run again after 008).
 const UNDO_008 = [
+  'drop index workflows_running_lease',
+  'drop index tasks_running_lease',
+  "delete from eventhook_migrations where name = '009-running-lease-index'",
   'drop index attempts_endpoint_started',
   'alter table attempts drop column endpoint',
   "delete from eventhook_migrations where name = '008-attempt-endpoint'",

@@ -1,11 +1,35 @@
-// Retention: pruning removes old events with their actions and attempts, and nothing newer.
+// Retention: pruning removes old events with their actions and attempts, and nothing newer. An event's id carries the
+// time it was received; these events were received at chosen times (as by another process), so their ids are made
+// with the ulid package (newId never goes back in time within one process).
+import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../src/core/ids.js';
+import { newId, type EventId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
+import type { NewEvent } from '../../src/store/records.js';
+import { newAction } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
+const eventAt = (time: number): NewEvent => ({
+  id: `evt_${ulid(time)}` as EventId,
+  org: 'acme',
+  sourceId: null,
+  source: 'app:x',
+  type: 't',
+  subject: null,
+  time,
+  status: 'pending',
+  contentType: null,
+  rawBody: null,
+  headers: null,
+  data: null,
+  idempotencyKey: null,
+  correlationId: null,
+  traceparent: null,
+  error: null,
+  hopCount: 0,
+});
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
@@ -19,27 +43,8 @@ for (const factory of STORE_FACTORIES) {
     afterAll(async () => cleanup?.());
 
     it('prunes events older than the cutoff with their actions and attempts', async () => {
-      const mk = (time: number) => ({
-        id: newId('event', time),
-        org: 'acme',
-        sourceId: null,
-        source: 'app:x',
-        type: 't',
-        subject: null,
-        time,
-        status: 'pending' as const,
-        contentType: null,
-        rawBody: null,
-        headers: null,
-        data: null,
-        idempotencyKey: null,
-        correlationId: null,
-        traceparent: null,
-        error: null,
-        hopCount: 0,
-      });
-      const old = mk(T0);
-      const recent = mk(T0 + 40 * DAY);
+      const old = eventAt(T0);
+      const recent = eventAt(T0 + 40 * DAY);
       await store.events.insert(old);
       await store.events.insert(recent);
       const action = {
@@ -78,6 +83,21 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.actions.get('acme', action.id)).toBeUndefined();
       expect(await store.attempts.listByAction('acme', action.id)).toEqual([]);
       expect(await store.events.get('acme', recent.id)).toBeDefined();
+    });
+
+    it('prunes in batches until nothing received before the cutoff is left, and keeps what came at the cutoff', async () => {
+      const cutoff = T0 + 35 * DAY;
+      const before = [7000, 6000, 5000, 4000, 3000, 2000, 1000, 1].map((ago) => eventAt(cutoff - ago));
+      const atCutoff = eventAt(cutoff);
+      for (const e of [...before, atCutoff]) await store.events.insert(e);
+      const actions = before.map((e) => newAction('acme', { type: 'task' }, { eventId: e.id as EventId }));
+      await store.actions.insertMany(actions, cutoff);
+
+      expect(await store.events.prune(cutoff, 3)).toBe(before.length);
+      for (const e of before) expect(await store.events.get('acme', e.id)).toBeUndefined();
+      for (const a of actions) expect(await store.actions.get('acme', a.id)).toBeUndefined();
+      expect(await store.events.get('acme', atCutoff.id)).toBeDefined();
+      expect(await store.events.prune(cutoff, 3)).toBe(0);
     });
   });
 }

@@ -1,11 +1,12 @@
 // The local engine's executions (workflows, tasks) and promises.
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { EventhookError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/envelope.js';
 import type { ExecutionFilter, ExecutionsRepo, Page, PromisesRepo, StoreKind } from '../port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database, TasksTable } from '../schema.js';
 import { executionPatchToRow, promiseFromRow, taskFromRow, toJson, workflowFromRow } from './codec.js';
+import { idInOnce } from './id-in-once.js';
 
 type ExecTable = 'workflows' | 'tasks';
 
@@ -119,7 +120,7 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
         started_at: eb.fn.coalesce('started_at', eb.val(opts.now)),
         ...(this.table === 'tasks' ? { execution_count: eb('execution_count', '+', 1) } : {}),
       }))
-      .where('id', 'in', candidate)
+      .where(idInOnce(this.kind, candidate))
       .where('status', '=', 'pending')
       .returningAll()
       .executeTakeFirst();
@@ -142,7 +143,8 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     const rows = await this.db
       .updateTable(this.t)
       .set({ status: 'pending', worker_id: null, lease_until: null })
-      .where('status', '=', 'running')
+      // As a literal, the predicate of the partial index <table>_running_lease (migration 009).
+      .where(sql<boolean>`status = 'running'`)
       .where('lease_until', '<', now)
       .returningAll()
       .execute();

@@ -13,6 +13,7 @@ import type {
 import type { ActionRecord, ActionStatus } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow } from './codec.js';
+import { idInOnce } from './id-in-once.js';
 import { QueryTemplate } from './query-template.js';
 
 const UNFINISHED = ['pending', 'in_flight', 'failed'] as const;
@@ -215,11 +216,7 @@ export async function wakeWaiting(
     // Just before its creation: the actions routed in the same batch share its creation time, and a tie would leave
     // the order among them to the index.
     .set((eb) => ({ next_attempt_at: opts.first ? eb('created_at', '-', 1) : eb.val(at) }))
-    // PostgreSQL runs `id in (subquery)` again for each row it updates, and a rerun no longer sees (so skips) a row
-    // this statement just woke, taking the next one: a limit of 1 woke two. `any(array(…))` runs it once.
-    .where((eb) =>
-      kind === 'postgres' ? sql<boolean>`${eb.ref('id')} = any(array(${ids}))` : eb('id', 'in', ids),
-    )
+    .where(idInOnce(kind, ids))
     .where('status', 'in', WAITABLE)
     .$if(opts.first === true, (q) =>
       q.where((eb) =>
