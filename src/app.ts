@@ -25,6 +25,7 @@ import { MemoryBus } from './bus/adapters/memory/index.js';
 import { SUBJECTS, type Bus } from './bus/port.js';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { newId } from './core/ids.js';
 import { SecretBox } from './core/secret-box.js';
 import {
   AddressPolicy,
@@ -57,6 +58,7 @@ import { RuleTester } from './routing/rule-tester.js';
 import { TransformCache } from './routing/transform-cache.js';
 import type { TargetHandler } from './targets/target-handler.js';
 import { WorkLoop } from './routing/work-loop.js';
+import { SOLE_WORKER, WorkerPresence } from './routing/worker-presence.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
 import { openSqliteStore } from './store/adapters/sqlite/index.js';
 import type { Store } from './store/port.js';
@@ -156,6 +158,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
   );
 
+  const runsWorkers = config.role === 'all' || config.role === 'worker';
+  // Worker processes on one database divide each endpoint's limits among themselves.
+  const presence = runsWorkers
+    ? new WorkerPresence(store, newId('worker'), clock, config.sweepIntervalMs)
+    : undefined;
   // Routing and actions. An endpoint may use half the worker's slots, so a slow one cannot hold them all.
   const deliveryGate = new DeliveryGate(
     store,
@@ -163,6 +170,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     Math.max(1, Math.floor(config.actionConcurrency / 2)),
     (org, slug) => liveEndpoints.invalidate(org, slug),
+    () => presence?.current() ?? SOLE_WORKER,
   );
   const router = new Router(
     store,
@@ -240,6 +248,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     chore(engine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
   }, config.sweepIntervalMs);
   leaseTimer.unref();
+  const beat = async (p: WorkerPresence) => {
+    try {
+      metrics.workersAlive.set((await p.beat()).count);
+    } catch (err) {
+      logger.error({ err }, 'worker heartbeat failed');
+    }
+  };
+  const presenceTimer = presence && setInterval(() => chore(beat(presence)), config.sweepIntervalMs);
+  presenceTimer?.unref();
   // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly.
   const pruneTimer = setInterval(() => {
     if (config.retentionDays === 0 || !(config.role === 'all' || config.role === 'worker')) return;
@@ -252,7 +269,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }, 3600_000);
   pruneTimer.unref();
 
-  const runsWorkers = config.role === 'all' || config.role === 'worker';
   let workersStarted = false;
   const server = await buildServer({
     logger,
@@ -292,7 +308,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ],
   });
 
-  if (runsWorkers) {
+  if (presence) {
+    await beat(presence);
     const stranded = await endpoints.wakeStranded();
     if (stranded > 0) logger.info({ woken: stranded }, 'woke deliveries left parked by an earlier crash');
     bus.subscribe(SUBJECTS.allEvents, () => routerLoop.kick());
@@ -318,12 +335,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       closed = true;
       clearInterval(leaseTimer);
       clearInterval(pruneTimer);
+      clearInterval(presenceTimer);
       await server.close();
       await Promise.all(chores);
       await committer.drain();
       await routerLoop.stop();
       await actionLoop.stop();
       await actions.drain();
+      await presence?.leave().catch((err) => logger.error({ err }, 'leaving the workers failed'));
       await httpSender.close();
       await bus.close();
       transforms.dispose();

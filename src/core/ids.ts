@@ -14,6 +14,7 @@ export const ID_PREFIXES = {
   task: 'task',
   promise: 'prm',
   message: 'msg',
+  worker: 'wrk',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -8,6 +8,7 @@ import type { ActionsRepo, Store } from '../store/port.js';
 import { TargetDeferral } from '../targets/target-handler.js';
 import type { EndpointLimiters } from './endpoint-limiter.js';
 import type { LiveEndpoint } from './live-endpoints.js';
+import { shareOf, SOLE_WORKER, type WorkerShare } from '../routing/worker-presence.js';
 
 /** Why an action waits; shown as `waiting` on the action and used to wake the right ones. */
 export const WAIT = {
@@ -56,6 +57,8 @@ export class DeliveryGate {
     private readonly fairShare: number = Infinity,
     /** Drops this process's cached copy of an endpoint that turned out to be stale. */
     private readonly refresh: (org: string, slug: string) => void = () => {},
+    /** This worker's share of the workers alive: each endpoint's limits are divided among them. */
+    private readonly share: () => WorkerShare = () => SOLE_WORKER,
   ) {}
 
   /** Throws TargetDeferral when the delivery must wait. */
@@ -67,18 +70,24 @@ export class DeliveryGate {
     }
     const lane = record.ordering === 'fifo' ? await this.checkLane(endpoint, action, envelope) : undefined;
     const now = this.clock.now();
-    const maxConcurrency = Math.min(record.maxConcurrency ?? Infinity, this.fairShare);
-    const limiter = this.limiters.for(record.id, {
-      ...(record.rateLimit !== null ? { rateLimit: record.rateLimit } : {}),
-      ...(Number.isFinite(maxConcurrency) ? { maxConcurrency } : {}),
-    });
+    // The endpoint's limits hold for all workers together: each takes its share of them.
+    const share = this.share();
+    const ownCap = record.maxConcurrency === null ? Infinity : shareOf(record.maxConcurrency, share);
+    const maxConcurrency = Math.min(ownCap, this.fairShare);
+    const rateLimit = record.rateLimit === null ? undefined : record.rateLimit / share.count;
     if (this.caps.size >= 10_000) this.caps.clear();
     this.caps.set(`${record.org}\n${record.slug}`, maxConcurrency);
+    // More workers than the cap allows in flight: the others deliver this endpoint's messages.
+    if (maxConcurrency === 0) throw new TargetDeferral(WAIT.concurrency, now + CONCURRENCY_RECHECK_MS);
+    const limiter = this.limiters.for(record.id, {
+      ...(rateLimit !== undefined ? { rateLimit } : {}),
+      ...(Number.isFinite(maxConcurrency) ? { maxConcurrency } : {}),
+    });
     const slot = limiter.tryStart();
     if (!slot.ok) {
       if (slot.reason === 'rate_limited') {
         const until = Math.max(now + slot.retryAfterMs, this.rateSlots.get(record.id) ?? 0);
-        this.rateSlots.set(record.id, until + 1000 / (record.rateLimit ?? 1));
+        this.rateSlots.set(record.id, until + 1000 / (rateLimit ?? 1));
         throw new TargetDeferral(WAIT.rateLimited, until);
       }
       this.slotWaiters.set(record.id, (this.slotWaiters.get(record.id) ?? 0) + 1);

@@ -51,6 +51,11 @@ export class Metrics {
     help: 'Actions being attempted by this process.',
     registers: [this.registry],
   });
+  readonly workersAlive = new Gauge({
+    name: 'eventhook_workers_alive',
+    help: "Worker processes on this database as this one last saw them; endpoints' limits are divided among them.",
+    registers: [this.registry],
+  });
 
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry });

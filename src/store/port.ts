@@ -45,6 +45,7 @@ export interface Store extends StoreRepos {
 
 export interface StoreRepos {
   readonly settings: SettingsRepo;
+  readonly workers: WorkersRepo;
   readonly orgs: OrgsRepo;
   readonly apiKeys: ApiKeysRepo;
   readonly sources: SourcesRepo;
@@ -63,6 +64,16 @@ export interface SettingsRepo {
   /** Writes `value` unless the key exists; returns whether it wrote (first writer wins across processes). */
   setIfAbsent(key: string, value: string): Promise<boolean>;
   set(key: string, value: string): Promise<void>;
+}
+
+/** The worker processes sharing this database, known by their heartbeats. */
+export interface WorkersRepo {
+  /** Records that worker `id` is alive at `now`. */
+  beat(id: string, now: number): Promise<void>;
+  /** The ids of the workers seen since `since`, in id order; forgets those not seen since `forgetBefore`. */
+  live(since: number, forgetBefore: number): Promise<string[]>;
+  /** A worker that stops says so, and its share goes to the others at their next look. */
+  leave(id: string): Promise<void>;
 }
 
 export interface OrgsRepo {

@@ -10,6 +10,11 @@ export interface SettingsTable {
   value: string;
 }
 
+export interface WorkersTable {
+  id: string;
+  last_seen: number;
+}
+
 export interface OrgsTable {
   slug: string;
   name: string;
@@ -195,6 +200,7 @@ export interface PromisesTable {
 
 export interface Database {
   settings: SettingsTable;
+  workers: WorkersTable;
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   sources: SourcesTable;

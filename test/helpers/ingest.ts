@@ -98,6 +98,8 @@ export async function metricValue(t: TestApp, name: string, labels: Record<strin
   ).text();
   const want = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of text.split('\n')) {
+    // A series without labels: `name value`.
+    if (want.length === 0 && line.startsWith(`${name} `)) return Number(line.slice(name.length + 1).trim());
     if (!line.startsWith(`${name}{`)) continue;
     const inside = line.slice(name.length + 1, line.indexOf('}'));
     const parts = inside.split(',');

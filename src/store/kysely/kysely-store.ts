@@ -4,7 +4,7 @@ import type { IngestItem, IngestOutcome, Store, StoreKind, StoreRepos } from '..
 import type { TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database } from '../schema.js';
 import { KyselyActionsRepo, KyselyAttemptsRepo } from './actions-repo.js';
-import { KyselyApiKeysRepo, KyselyOrgsRepo, KyselySettingsRepo } from './admin-repos.js';
+import { KyselyApiKeysRepo, KyselyOrgsRepo, KyselySettingsRepo, KyselyWorkersRepo } from './admin-repos.js';
 import { KyselyRulesRepo, KyselySourcesRepo } from './config-repos.js';
 import { KyselyExecutionsRepo, KyselyPromisesRepo } from './engine-repos.js';
 import { KyselyEndpointsRepo } from './endpoints-repo.js';
@@ -13,6 +13,7 @@ import type { IngestPlan } from './ingest-batch.js';
 
 class Repos implements StoreRepos {
   readonly settings: KyselySettingsRepo;
+  readonly workers: KyselyWorkersRepo;
   readonly orgs: KyselyOrgsRepo;
   readonly apiKeys: KyselyApiKeysRepo;
   readonly sources: KyselySourcesRepo;
@@ -27,6 +28,7 @@ class Repos implements StoreRepos {
 
   constructor(db: Kysely<Database>, kind: StoreKind) {
     this.settings = new KyselySettingsRepo(db);
+    this.workers = new KyselyWorkersRepo(db);
     this.orgs = new KyselyOrgsRepo(db);
     this.apiKeys = new KyselyApiKeysRepo(db);
     this.sources = new KyselySourcesRepo(db);

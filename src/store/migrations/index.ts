@@ -9,6 +9,7 @@ import * as m006 from './006-raw-in-data.js';
 import * as m007 from './007-unfinished-lane-index.js';
 import * as m008 from './008-attempt-endpoint.js';
 import * as m009 from './009-running-lease-index.js';
+import * as m010 from './010-workers.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
@@ -21,6 +22,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '007-unfinished-lane-index': m007,
   '008-attempt-endpoint': m008,
   '009-running-lease-index': m009,
+  '010-workers': m010,
 };
 
 /**

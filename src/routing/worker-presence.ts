@@ -1,0 +1,58 @@
+// This worker among the worker processes that share the database: it beats, sees which others beat lately, and
+// knows how many there are and where it stands among them. The delivery gate divides each endpoint's rate limit and
+// concurrency cap by that, so several workers together keep to the limits an endpoint was given.
+import type { Clock } from '../core/clock.js';
+import type { Store } from '../store/port.js';
+
+export interface WorkerShare {
+  /** Workers alive, this one included. */
+  count: number;
+  /** This worker's place among them (0-based, in id order). */
+  rank: number;
+}
+
+export const SOLE_WORKER: WorkerShare = { count: 1, rank: 0 };
+
+/** Workers not seen for this long are left out: a missed beat or two (a busy event loop) does not count. */
+const MIN_ALIVE_WINDOW_MS = 5_000;
+/** Rows of workers gone without leaving (killed) are deleted after this. */
+const FORGET_AFTER_MS = 3_600_000;
+
+/**
+ * The part of `total` (a concurrency cap) one worker takes: the whole divided by the workers, the remainder one
+ * each to the first ones. The parts add up to `total`; with more workers than `total`, the last ones get 0.
+ */
+export function shareOf(total: number, share: WorkerShare): number {
+  return Math.floor(total / share.count) + (share.rank < total % share.count ? 1 : 0);
+}
+
+export class WorkerPresence {
+  private share: WorkerShare = SOLE_WORKER;
+
+  constructor(
+    private readonly store: Store,
+    readonly id: string,
+    private readonly clock: Clock,
+    /** How often `beat` is called: workers not seen for three of these (at least 5 s) count as gone. */
+    private readonly intervalMs: number,
+  ) {}
+
+  current(): WorkerShare {
+    return this.share;
+  }
+
+  /** Records this worker as alive and looks again at who else is. */
+  async beat(): Promise<WorkerShare> {
+    const now = this.clock.now();
+    await this.store.workers.beat(this.id, now);
+    const window = Math.max(3 * this.intervalMs, MIN_ALIVE_WINDOW_MS);
+    const live = await this.store.workers.live(now - window, now - FORGET_AFTER_MS);
+    const rank = live.indexOf(this.id);
+    this.share = rank === -1 ? SOLE_WORKER : { count: live.length, rank };
+    return this.share;
+  }
+
+  async leave(): Promise<void> {
+    await this.store.workers.leave(this.id);
+  }
+}

@@ -1,0 +1,42 @@
+// Worker presence on a real store: workers that beat see each other and take their places in id order; one that
+// leaves, or stops beating, drops out of the count at the others' next beat.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
+import { WorkerPresence } from '../../src/routing/worker-presence.js';
+import type { Store } from '../../src/store/port.js';
+import { STORE_FACTORIES } from '../helpers/stores.js';
+
+const T0 = Date.UTC(2026, 5, 1);
+
+for (const factory of STORE_FACTORIES) {
+  const available = await factory.available();
+  describe.skipIf(!available)(`worker presence — ${factory.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory.open());
+    });
+    afterAll(async () => cleanup?.());
+
+    it('counts the workers alive and ranks them in id order', async () => {
+      const clock = new ManualClock(T0);
+      const [a, b, c] = ['wrk_a', 'wrk_b', 'wrk_c'].map((id) => new WorkerPresence(store, id, clock, 1000));
+      expect(a!.current()).toEqual({ count: 1, rank: 0 });
+      expect(await a!.beat()).toEqual({ count: 1, rank: 0 });
+      expect(await c!.beat()).toEqual({ count: 2, rank: 1 });
+      expect(await b!.beat()).toEqual({ count: 3, rank: 1 });
+      expect(await a!.beat()).toEqual({ count: 3, rank: 0 });
+
+      // b leaves: the others see two at their next beat.
+      await b!.leave();
+      expect(await c!.beat()).toEqual({ count: 2, rank: 1 });
+
+      // a stops beating (killed): after the window (three intervals, at least 5 s) only c is left.
+      clock.advance(4_000);
+      expect(await c!.beat()).toEqual({ count: 2, rank: 1 });
+      clock.advance(2_000);
+      expect(await c!.beat()).toEqual({ count: 1, rank: 0 });
+      expect(c!.current()).toEqual({ count: 1, rank: 0 });
+    });
+  });
+}
