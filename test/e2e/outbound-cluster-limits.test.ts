@@ -7,6 +7,7 @@ import { metricValue } from '../helpers/ingest.js';
 import {
   createEndpoint,
   createRule,
+  limitsObserver,
   type Receiver,
   startOutbound,
   stopOutbound,
@@ -20,36 +21,20 @@ for (const backend of BACKENDS) {
     let b: TestApp;
     let receiver: Receiver;
     let send: (data: Record<string, unknown>) => Promise<string>;
-    const delays = new Map<string, number>();
-    const active = new Map<string, number>();
-    const peak = new Map<string, number>();
-    const arrivedAt = new Map<string, number[]>();
-    const delivered = (t: TestApp) =>
-      metricValue(t, 'eventhook_action_attempts_total', { target: 'webhook', outcome: 'succeeded' });
-
-    beforeAll(async () => {
-      ({
-        t: a,
-        receiver,
-        send,
-      } = await startOutbound(backend, (req, res) => {
-        const now = (active.get(req.path) ?? 0) + 1;
-        active.set(req.path, now);
-        peak.set(req.path, Math.max(peak.get(req.path) ?? 0, now));
-        arrivedAt.set(req.path, [...(arrivedAt.get(req.path) ?? []), Date.now()]);
-        setTimeout(
-          () => {
-            active.set(req.path, (active.get(req.path) ?? 1) - 1);
-            res.writeHead(200).end();
-          },
-          delays.get(req.path) ?? 0,
-        );
-      }));
-      b = await startTestApp(backend, {
+    const { handler, delays, peak, arrivedAt } = limitsObserver();
+    /** A second worker process on a's database (and master key). */
+    const anotherWorker = () =>
+      startTestApp(backend, {
         dataDir: a.dataDir,
         ...(backend === 'postgres' ? { databaseUrl: a.app.config.databaseUrl } : {}),
         env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' },
       });
+    const delivered = (t: TestApp) =>
+      metricValue(t, 'eventhook_action_attempts_total', { target: 'webhook', outcome: 'succeeded' });
+
+    beforeAll(async () => {
+      ({ t: a, receiver, send } = await startOutbound(backend, handler));
+      b = await anotherWorker();
       // Each sees the other within a heartbeat (the sweep interval, 200 ms here).
       for (const t of [a, b])
         await eventually(
@@ -90,11 +75,7 @@ for (const backend of BACKENDS) {
     });
 
     it('gives a leaving worker’s share back to the one that stays', async () => {
-      const other = await startTestApp(backend, {
-        dataDir: a.dataDir,
-        ...(backend === 'postgres' ? { databaseUrl: a.app.config.databaseUrl } : {}),
-        env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' },
-      });
+      const other = await anotherWorker();
       await eventually(async () => (await metricValue(a, 'eventhook_workers_alive', {})) === 3 || undefined);
       await other.close();
       await eventually(async () => (await metricValue(a, 'eventhook_workers_alive', {})) === 2 || undefined);

@@ -5,6 +5,7 @@ import { backendAvailable, BACKENDS, type TestApp } from '../helpers/app.js';
 import {
   createEndpoint,
   createRule,
+  limitsObserver,
   type Receiver,
   startOutbound,
   stopOutbound,
@@ -17,32 +18,13 @@ for (const backend of BACKENDS) {
     let t: TestApp;
     let receiver: Receiver;
     let send: (data: Record<string, unknown>) => Promise<string>;
-    const delays = new Map<string, number>();
-    const active = new Map<string, number>();
-    const peak = new Map<string, number>();
-    const arrivedAt = new Map<string, number[]>();
+    const { handler, delays, peak, arrivedAt } = limitsObserver();
 
     beforeAll(async () => {
       // 8 worker slots: an endpoint gets at most 4 of them.
-      ({ t, receiver, send } = await startOutbound(
-        backend,
-        (req, res) => {
-          const now = (active.get(req.path) ?? 0) + 1;
-          active.set(req.path, now);
-          peak.set(req.path, Math.max(peak.get(req.path) ?? 0, now));
-          arrivedAt.set(req.path, [...(arrivedAt.get(req.path) ?? []), Date.now()]);
-          setTimeout(
-            () => {
-              active.set(req.path, (active.get(req.path) ?? 1) - 1);
-              res.writeHead(200).end();
-            },
-            delays.get(req.path) ?? 0,
-          );
-        },
-        {
-          env: { EVENTHOOK_ACTION_CONCURRENCY: '8' },
-        },
-      ));
+      ({ t, receiver, send } = await startOutbound(backend, handler, {
+        env: { EVENTHOOK_ACTION_CONCURRENCY: '8' },
+      }));
     });
     afterAll(() => stopOutbound(t, receiver));
 

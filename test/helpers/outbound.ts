@@ -123,3 +123,33 @@ export async function systemEvents(t: Target, type: string): Promise<any[]> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A receiver handler that answers 200 after the delay set for the request's path (none by default) and keeps, per
+ * path, how many requests are open at once at the most (`peak`) and when each arrived (`arrivedAt`).
+ */
+export function limitsObserver(): {
+  handler: Handler;
+  delays: Map<string, number>;
+  peak: Map<string, number>;
+  arrivedAt: Map<string, number[]>;
+} {
+  const delays = new Map<string, number>();
+  const active = new Map<string, number>();
+  const peak = new Map<string, number>();
+  const arrivedAt = new Map<string, number[]>();
+  const handler: Handler = (req, res) => {
+    const now = (active.get(req.path) ?? 0) + 1;
+    active.set(req.path, now);
+    peak.set(req.path, Math.max(peak.get(req.path) ?? 0, now));
+    arrivedAt.set(req.path, [...(arrivedAt.get(req.path) ?? []), Date.now()]);
+    setTimeout(
+      () => {
+        active.set(req.path, (active.get(req.path) ?? 1) - 1);
+        res.writeHead(200).end();
+      },
+      delays.get(req.path) ?? 0,
+    );
+  };
+  return { handler, delays, peak, arrivedAt };
+}
