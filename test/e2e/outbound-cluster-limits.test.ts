@@ -1,6 +1,6 @@
 // Issue 6 §1 with several workers on one database: an endpoint's maxConcurrency and rateLimit hold for all of them
 // together (each worker takes its share), not for each. Two apps share the database here, as two worker processes
-// would; both deliver, and the receiver sees the endpoint's limits kept.
+// would, and the receiver sees the endpoint's limits kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/ingest.js';
@@ -29,8 +29,6 @@ for (const backend of BACKENDS) {
         ...(backend === 'postgres' ? { databaseUrl: a.app.config.databaseUrl } : {}),
         env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' },
       });
-    const delivered = (t: TestApp) =>
-      metricValue(t, 'eventhook_action_attempts_total', { target: 'webhook', outcome: 'succeeded' });
 
     beforeAll(async () => {
       ({ t: a, receiver, send } = await startOutbound(backend, handler));
@@ -46,19 +44,16 @@ for (const backend of BACKENDS) {
       await stopOutbound(a, receiver);
     });
 
-    it('keeps maxConcurrency across both workers, each delivering its share', async () => {
+    it('keeps maxConcurrency across both workers', async () => {
       delays.set('/capped', 150);
       await createEndpoint(a, { slug: 'capped', url: `${receiver.url}/capped`, maxConcurrency: 2 });
       await createRule(a, 'capped', 'capped.test', [{ endpoint: 'capped' }]);
-      const before = [await delivered(a), await delivered(b)];
       const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => send({ type: 'capped.test', i })));
       for (const id of ids)
         expect((await waitForAction(a, id, (x) => x.status === 'succeeded', 20_000)).attempts).toBe(1);
-      // Each worker alone would allow 2 in flight: 4 together.
+      // Each worker keeping to 2 alone reached 4 together here when both took part (which worker delivers is up to
+      // the claims; test/delivery/delivery-gate-share.test.ts pins each worker's part).
       expect(peak.get('/capped')).toBeLessThanOrEqual(2);
-      // One slot each: both workers delivered.
-      expect(await delivered(a)).toBeGreaterThan(before[0]!);
-      expect(await delivered(b)).toBeGreaterThan(before[1]!);
     });
 
     it('keeps the rate limit across both workers', async () => {
