@@ -1,6 +1,7 @@
 // Whether a delivery may start now. Everything that holds it back — the endpoint paused or disabled, an earlier
 // message of its FIFO lane unfinished, the rate limit, the concurrency cap, the open circuit — makes the action
 // wait (TargetDeferral) without using up an attempt. Waits end at a time, or when something wakes them.
+import type { ActionId } from '../core/ids.js';
 import type { ActionRecord } from '../store/records.js';
 import { SharedRun } from '../core/shared-run.js';
 import type { Clock, Envelope } from '../core/index.js';
@@ -210,15 +211,15 @@ export class DeliveryGate {
 
 /**
  * Wakes the oldest message waiting in a FIFO lane, as due since just before it was created: ahead of the lane's later
- * messages, which a burst may have made due before this wake.
+ * messages, which a burst may have made due before this wake. Returns it when it was woken.
  */
 export async function wakeNextInLane(
-  actions: Pick<ActionsRepo, 'wakeWaiting'>,
+  actions: Pick<ActionsRepo, 'wakeWaitingIds'>,
   endpoint: LiveEndpoint,
   lane: string,
   now: number,
-): Promise<void> {
-  await actions.wakeWaiting(endpoint.record.org, endpoint.record.slug, now, {
+): Promise<ActionId[]> {
+  return actions.wakeWaitingIds(endpoint.record.org, endpoint.record.slug, now, {
     reasons: [WAIT.ordering],
     orderingKey: lane,
     limit: 1,

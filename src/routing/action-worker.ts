@@ -66,6 +66,7 @@ export class ActionWorker {
   /** Attempts under way here (action id → attempt number), whose leases the heartbeat keeps from expiring. */
   private readonly held = new Map<ActionId, number>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private draining = false;
 
   constructor(
     private readonly store: Store,
@@ -109,7 +110,19 @@ export class ActionWorker {
           ? []
           : await this.store.relaxed((tx) => tx.actions.claim(picked, now, this.options.leaseMs));
     }
-    // The batch's events in one query rather than one per action.
+    await this.launch(claimed);
+    if (claimed.length === room) return { more: true, wakeAt: null };
+    if (skip.length === 0) return { more: false, wakeAt: await this.store.actions.nextDueAt() };
+    // Endpoints were skipped: what is due by now and was not found belongs to them (their finishing deliveries kick
+    // the next pass) or lies behind their backlogs (the next deep look finds it). So look past now only.
+    const next = await this.store.actions.nextDueAt({ skip, after: now });
+    const deepLook = now + this.finder!.msUntilDeepLook();
+    return { more: false, wakeAt: next === null ? deepLook : Math.min(next, deepLook) };
+  }
+
+  /** Starts claimed actions: their events in one query, then each attempt, counted in flight until it ends. */
+  private async launch(claimed: readonly ActionRecord[]): Promise<void> {
+    if (claimed.length === 0) return;
     const events = new Map(
       (await this.store.events.getMany([...new Set(claimed.map((a) => a.eventId))])).map((e) => [e.id, e]),
     );
@@ -132,13 +145,6 @@ export class ActionWorker {
         });
       this.running.add(p);
     }
-    if (claimed.length === room) return { more: true, wakeAt: null };
-    if (skip.length === 0) return { more: false, wakeAt: await this.store.actions.nextDueAt() };
-    // Endpoints were skipped: what is due by now and was not found belongs to them (their finishing deliveries kick
-    // the next pass) or lies behind their backlogs (the next deep look finds it). So look past now only.
-    const next = await this.store.actions.nextDueAt({ skip, after: now });
-    const deepLook = now + this.finder!.msUntilDeepLook();
-    return { more: false, wakeAt: next === null ? deepLook : Math.min(next, deepLook) };
   }
 
   /**
@@ -170,9 +176,15 @@ export class ActionWorker {
       .catch((err: unknown) => this.log.error({ err }, 'lease renewal failed'));
   }
 
-  /** Waits for the attempts under way. */
+  /** Waits for the attempts under way; meanwhile none hands over to the next (see applyEffects). */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.running]);
+    this.draining = true;
+    try {
+      while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    } finally {
+      // Nothing runs any more, so nothing can hand over: the worker may be used again (tests wait with drain).
+      this.draining = false;
+    }
   }
 
   private async execute(action: ActionRecord, event: EventRecord | undefined): Promise<void> {
@@ -233,12 +245,14 @@ export class ActionWorker {
     };
     // The attempt is recorded either way (the request was made); it settles the action only if it still owns it.
     let owned = false;
+    let handedOver: ActionRecord[] = [];
     if (failure === undefined) {
       await this.completions.submit(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome: 'succeeded', error: null });
         owned = await tx.actions.succeed(action.id, action.attempts, result, now);
-        if (owned) await this.applyEffects(tx, effects);
+        if (owned) handedOver = await this.applyEffects(tx, effects, now);
       });
+      this.handOver(handedOver);
       this.options.metrics?.attempted(action.targetType, 'succeeded', latencyMs);
     } else {
       const message = (failure as Error)?.message ?? String(failure);
@@ -248,8 +262,9 @@ export class ActionWorker {
       await this.completions.submit(async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome, error: message });
         owned = await tx.actions.fail(action.id, action.attempts, message, next, now);
-        if (owned) await this.applyEffects(tx, effects);
+        if (owned) handedOver = await this.applyEffects(tx, effects, now);
       });
+      this.handOver(handedOver);
       this.options.metrics?.attempted(
         action.targetType,
         owned && next === null ? 'dead' : outcome,
@@ -274,9 +289,24 @@ export class ActionWorker {
     });
   }
 
-  private async applyEffects(tx: StoreRepos, effects: AttemptEffects): Promise<void> {
+  /** Writes the attempt's effects; returns the actions it handed over, claimed for this worker in the same transaction. */
+  private async applyEffects(tx: StoreRepos, effects: AttemptEffects, now: number): Promise<ActionRecord[]> {
     if (effects.events?.length) await stageEvents(tx, effects.events);
-    await effects.commit?.(tx);
+    const next = await effects.commit?.(tx);
+    if (!next?.length || this.draining) return [];
+    return tx.actions.claim(next, now, this.options.leaseMs);
+  }
+
+  /**
+   * Starts what an attempt handed over (the next message of a FIFO lane) as soon as their claim is committed: a claim
+   * pass would find them only after a kick, a query for due work and a claim transaction of its own.
+   */
+  private handOver(actions: readonly ActionRecord[]): void {
+    if (actions.length === 0) return;
+    this.launch(actions).catch((err: unknown) =>
+      // Claimed but not started: their leases run out and a claim pass takes them again.
+      this.log.error({ err, actions: actions.map((a) => a.id) }, 'starting handed-over actions failed'),
+    );
   }
 
   private nextAttemptAt(action: ActionRecord, failure: unknown, now: number): number | null {

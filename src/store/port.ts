@@ -254,17 +254,14 @@ export interface ActionsRepo {
   defer(id: ActionId, until: number | null, reason: string, now: number): Promise<void>;
   /**
    * Makes waiting actions of an endpoint due at `at` (those not due by then already), oldest first: every reason
-   * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. `first`: due since just before
-   * they were created instead, so they go before work that became due later (the next message of a FIFO lane must
-   * not queue behind a burst of later messages being claimed and parked to learn their lanes). Returns how many
-   * changed.
+   * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. `first`: the oldest waiting ones,
+   * due or not, become due since just before they were created, so they go before work that became due later (the
+   * next message of a FIFO lane must not queue behind a burst of later messages being claimed and parked to learn
+   * their lanes); one already there is left as it is. Returns how many changed.
    */
-  wakeWaiting(
-    org: string,
-    endpoint: string,
-    at: number,
-    opts?: { reasons?: readonly string[]; orderingKey?: string; limit?: number; first?: boolean },
-  ): Promise<number>;
+  wakeWaiting(org: string, endpoint: string, at: number, opts?: WakeOptions): Promise<number>;
+  /** wakeWaiting, returning the ids of the actions it woke. */
+  wakeWaitingIds(org: string, endpoint: string, at: number, opts?: WakeOptions): Promise<ActionId[]>;
   /**
    * What a FIFO delivery waits for: the newest unfinished (pending, in flight or failed) action of the endpoint
    * older than `id` whose lane is `orderingKey` or not yet known. Undefined when the action is at the head.
@@ -288,6 +285,14 @@ export interface ActionsRepo {
     filter: ActionFilter,
     only?: readonly ActionStatus[],
   ): Promise<Record<ActionStatus, number>>;
+}
+
+/** Which waiting actions wakeWaiting wakes, and how (see there). */
+export interface WakeOptions {
+  reasons?: readonly string[];
+  orderingKey?: string;
+  limit?: number;
+  first?: boolean;
 }
 
 export interface ClaimCandidate {

@@ -1,4 +1,5 @@
 // The contract between the action worker and each target type: run one attempt, say what happened.
+import type { ActionId } from '../core/ids.js';
 import type { Envelope, JsonValue } from '../core/envelope.js';
 import { EventhookError } from '../core/errors.js';
 import type { StoreRepos } from '../store/port.js';
@@ -26,8 +27,12 @@ export interface AttemptDetails {
 export interface AttemptEffects {
   /** Events to store with the attempt (e.g. delivery.dead); the worker announces them after the commit. */
   events?: readonly NewEvent[];
-  /** More writes for the same transaction (e.g. letting the next message of a FIFO lane go). */
-  commit?: (tx: StoreRepos) => Promise<void>;
+  /**
+   * More writes for the same transaction (e.g. letting the next message of a FIFO lane go). It may return actions it
+   * made due that the worker should start right away: they are claimed in the same transaction and started after
+   * the commit, rather than waiting for the next claim pass to find them.
+   */
+  commit?: (tx: StoreRepos) => Promise<void | readonly ActionId[]>;
 }
 
 export interface TargetHandler {

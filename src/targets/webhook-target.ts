@@ -1,7 +1,7 @@
 // webhook target (SPEC §8): one signed message per action to the rule's endpoint. The gate decides whether it may
 // go now (else the action waits without using an attempt); the answer feeds the endpoint's breaker and the retry
 // policy, and the attempt is recorded with what went over the wire (credentials redacted).
-import type { Clock, JsonValue } from '../core/index.js';
+import type { ActionId, Clock, JsonValue } from '../core/index.js';
 import type { AuthenticatedSender } from '../delivery/authenticated-sender.js';
 import { wakeNextInLane, type DeliveryGate } from '../delivery/delivery-gate.js';
 import { deliveryDeadEvent } from '../delivery/delivery-events.js';
@@ -120,10 +120,9 @@ export class WebhookTargetHandler implements TargetHandler {
     });
   }
 
-  private nextInLane(endpoint: LiveEndpoint, lane: string): (tx: StoreRepos) => Promise<void> {
-    return async (tx) => {
-      await wakeNextInLane(tx.actions, endpoint, lane, this.clock.now());
-    };
+  /** Lets the next message of the lane go, and hands it to the worker to start at once (see AttemptEffects). */
+  private nextInLane(endpoint: LiveEndpoint, lane: string): (tx: StoreRepos) => Promise<ActionId[]> {
+    return (tx) => wakeNextInLane(tx.actions, endpoint, lane, this.clock.now());
   }
 }
 

@@ -13,6 +13,7 @@ import type { NewAction } from '../../src/store/records.js';
 import {
   TargetDeferral,
   TargetFailure,
+  type AttemptEffects,
   type TargetContext,
   type TargetHandler,
 } from '../../src/targets/target-handler.js';
@@ -24,7 +25,9 @@ const silent = { warn() {}, error() {} };
 
 /** A target whose behaviour each test sets: the worker is the unit under test. */
 class ScriptedTarget implements TargetHandler {
-  next: (ctx: TargetContext) => Promise<never | { result: null }> = async () => ({ result: null });
+  next: (ctx: TargetContext) => Promise<never | ({ result: null } & AttemptEffects)> = async () => ({
+    result: null,
+  });
   run(ctx: TargetContext) {
     return this.next(ctx);
   }
@@ -244,5 +247,55 @@ describe('ActionWorker', () => {
     finish();
     await quick.drain();
     expect(await store.actions.get('acme', action.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  describe('handing over', () => {
+    /** a runs first; b waits (ordering) until a's commit wakes it and hands it over. */
+    async function pair() {
+      clock.set(T0 + 600_000);
+      target.next = async () => ({ result: null });
+      await worker.claimAndStart();
+      await worker.drain();
+      const a = await actionOnNewEvent();
+      const b = await actionOnNewEvent();
+      await store.actions.claim([b.id], clock.now(), 60_000);
+      await store.actions.defer(b.id, null, 'ordering', clock.now());
+      const ran: string[] = [];
+      target.next = async (ctx) => {
+        ran.push(ctx.action.id);
+        if (ctx.action.id !== a.id) return { result: null };
+        return {
+          result: null,
+          commit: (tx) =>
+            tx.actions.wakeWaitingIds('acme', 'ep', clock.now(), {
+              reasons: ['ordering'],
+              limit: 1,
+              first: true,
+            }),
+        };
+      };
+      return { a, b, ran };
+    }
+
+    it('starts what an attempt’s commit hands over, claimed in the same transaction, without another claim pass', async () => {
+      const { a, b, ran } = await pair();
+      // One pass: b is not due yet, so only a is claimed. The worker has no loop here (nothing kicks it again).
+      await worker.claimAndStart();
+      for (let i = 0; i < 200 && (await store.actions.get('acme', b.id))?.status !== 'succeeded'; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(ran).toEqual([a.id, b.id]);
+      expect(await store.actions.get('acme', b.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+      await worker.drain();
+    });
+
+    it('hands nothing over while draining: the woken action is left due for a claim pass', async () => {
+      const { a, b, ran } = await pair();
+      await worker.claimAndStart();
+      await worker.drain();
+      expect(ran).toEqual([a.id]);
+      const woken = await store.actions.get('acme', b.id);
+      expect(woken).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(woken!.nextAttemptAt).toBeLessThanOrEqual(clock.now());
+    });
   });
 });

@@ -13,6 +13,7 @@ import type {
   OrderingBlocker,
   Page,
   StoreKind,
+  WakeOptions,
 } from '../port.js';
 import {
   actionEndpoint,
@@ -37,7 +38,6 @@ import {
   wakeWaiting,
   LEASED,
   WAITING,
-  type WakeOptions,
 } from './waiting-actions.js';
 
 export class KyselyActionsRepo implements ActionsRepo {
@@ -236,7 +236,11 @@ export class KyselyActionsRepo implements ActionsRepo {
     return deferAction(this.db, this.kind, id, until, reason, now);
   }
 
-  wakeWaiting(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<number> {
+  async wakeWaiting(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<number> {
+    return (await wakeWaiting(this.db, this.kind, org, endpoint, at, opts)).length;
+  }
+
+  wakeWaitingIds(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<ActionId[]> {
     return wakeWaiting(this.db, this.kind, org, endpoint, at, opts);
   }
 

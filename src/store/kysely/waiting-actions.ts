@@ -9,6 +9,7 @@ import type {
   Lane,
   OrderingBlocker,
   StoreKind,
+  WakeOptions,
 } from '../port.js';
 import type { ActionRecord, ActionStatus } from '../records.js';
 import type { Database } from '../schema.js';
@@ -18,13 +19,6 @@ import { QueryTemplate } from './query-template.js';
 
 const UNFINISHED = ['pending', 'in_flight', 'failed'] as const;
 const WAITABLE = ['pending', 'failed'] as const;
-
-export interface WakeOptions {
-  reasons?: readonly string[];
-  orderingKey?: string;
-  limit?: number;
-  first?: boolean;
-}
 
 /** Leaves out the actions of the endpoints in `skip`: `not (org = ? and endpoint = ?)` for each. */
 export function skipEndpoints(opts: ClaimOptions) {
@@ -188,7 +182,7 @@ export async function wakeWaiting(
   endpoint: string,
   at: number,
   opts: WakeOptions,
-): Promise<number> {
+): Promise<ActionId[]> {
   let ids = db
     .selectFrom('actions')
     .select('id')
@@ -211,7 +205,7 @@ export async function wakeWaiting(
     // which would spend the `limit` on an action already in flight.
     .$if(kind === 'postgres', (q) => q.forUpdate().skipLocked());
   if (opts.limit !== undefined) ids = ids.limit(opts.limit);
-  const result = await db
+  const woken = await db
     .updateTable('actions')
     // Just before its creation: the actions routed in the same batch share its creation time, and a tie would leave
     // the order among them to the index.
@@ -223,8 +217,9 @@ export async function wakeWaiting(
         eb.or([eb('next_attempt_at', 'is', null), eb('next_attempt_at', '>=', eb.ref('created_at'))]),
       ),
     )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('id')
+    .execute();
+  return woken.map((r) => r.id as ActionId);
 }
 
 const BLOCKER_COLUMNS = ['id', 'status', 'ordering_key', 'next_attempt_at'] as const;
