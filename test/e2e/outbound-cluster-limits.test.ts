@@ -9,9 +9,9 @@ import {
   createRule,
   limitsObserver,
   type Receiver,
+  sendAllDelivered,
   startOutbound,
   stopOutbound,
-  waitForAction,
 } from '../helpers/outbound.js';
 
 for (const backend of BACKENDS) {
@@ -48,9 +48,7 @@ for (const backend of BACKENDS) {
       delays.set('/capped', 150);
       await createEndpoint(a, { slug: 'capped', url: `${receiver.url}/capped`, maxConcurrency: 2 });
       await createRule(a, 'capped', 'capped.test', [{ endpoint: 'capped' }]);
-      const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => send({ type: 'capped.test', i })));
-      for (const id of ids)
-        expect((await waitForAction(a, id, (x) => x.status === 'succeeded', 20_000)).attempts).toBe(1);
+      await sendAllDelivered(a, send, 'capped.test', 12, 20_000);
       // Each worker keeping to 2 alone reached 4 together here when both took part (which worker delivers is up to
       // the claims; test/delivery/delivery-gate-share.test.ts pins each worker's part).
       expect(peak.get('/capped')).toBeLessThanOrEqual(2);
@@ -59,9 +57,7 @@ for (const backend of BACKENDS) {
     it('keeps the rate limit across both workers', async () => {
       await createEndpoint(a, { slug: 'rated', url: `${receiver.url}/rated`, rateLimit: 4 });
       await createRule(a, 'rated', 'rated.test', [{ endpoint: 'rated' }]);
-      const ids = await Promise.all(Array.from({ length: 10 }, (_, i) => send({ type: 'rated.test', i })));
-      for (const id of ids)
-        expect((await waitForAction(a, id, (x) => x.status === 'succeeded', 20_000)).attempts).toBe(1);
+      await sendAllDelivered(a, send, 'rated.test', 10, 20_000);
       const times = arrivedAt.get('/rated')!;
       expect(times).toHaveLength(10);
       // Together a burst of 4, then 4 per second: the last of 10 comes 1.5 s after the first at the soonest. (Which

@@ -7,6 +7,7 @@ import {
   createRule,
   limitsObserver,
   type Receiver,
+  sendAllDelivered,
   startOutbound,
   stopOutbound,
   waitForAction,
@@ -32,18 +33,14 @@ for (const backend of BACKENDS) {
       delays.set('/capped', 100);
       await createEndpoint(t, { slug: 'capped', url: `${receiver.url}/capped`, maxConcurrency: 2 });
       await createRule(t, 'capped', 'capped.test', [{ endpoint: 'capped' }]);
-      const ids = await Promise.all(Array.from({ length: 8 }, (_, i) => send({ type: 'capped.test', i })));
-      for (const id of ids)
-        expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attempts).toBe(1);
+      await sendAllDelivered(t, send, 'capped.test', 8);
       expect(peak.get('/capped')).toBe(2);
     });
 
     it('spreads deliveries to the rate limit', async () => {
       await createEndpoint(t, { slug: 'rated', url: `${receiver.url}/rated`, rateLimit: 5 });
       await createRule(t, 'rated', 'rated.test', [{ endpoint: 'rated' }]);
-      const ids = await Promise.all(Array.from({ length: 15 }, (_, i) => send({ type: 'rated.test', i })));
-      for (const id of ids)
-        expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attempts).toBe(1);
+      await sendAllDelivered(t, send, 'rated.test', 15);
       const times = arrivedAt.get('/rated')!;
       expect(times).toHaveLength(15);
       // A burst of 5, then 5 per second: the last of 15 cannot come sooner than 2 s after the first.

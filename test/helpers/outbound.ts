@@ -124,6 +124,19 @@ export async function systemEvents(t: Target, type: string): Promise<any[]> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Sends `n` events of `type` at once and waits until each one's action succeeded at its first attempt. */
+export async function sendAllDelivered(
+  t: Target,
+  send: Send,
+  type: string,
+  n: number,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const ids = await Promise.all(Array.from({ length: n }, (_, i) => send({ type, i })));
+  for (const id of ids)
+    expect((await waitForAction(t, id, (a) => a.status === 'succeeded', timeoutMs)).attempts).toBe(1);
+}
+
 /**
  * A receiver handler that answers 200 after the delay set for the request's path (none by default) and keeps, per
  * path, how many requests are open at once at the most (`peak`) and when each arrived (`arrivedAt`).
