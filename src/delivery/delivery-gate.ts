@@ -129,7 +129,7 @@ export class DeliveryGate {
       reasons: [WAIT.concurrency],
       limit: 1,
     });
-    const left = (this.slotWaiters.get(id) ?? 0) - woken;
+    const left = (this.slotWaiters.get(id) ?? 0) - woken.length;
     if (left > 0) this.slotWaiters.set(id, left);
     else this.slotWaiters.delete(id);
   }
@@ -214,12 +214,12 @@ export class DeliveryGate {
  * messages, which a burst may have made due before this wake. Returns it when it was woken.
  */
 export async function wakeNextInLane(
-  actions: Pick<ActionsRepo, 'wakeWaitingIds'>,
+  actions: Pick<ActionsRepo, 'wakeWaiting'>,
   endpoint: LiveEndpoint,
   lane: string,
   now: number,
 ): Promise<ActionId[]> {
-  return actions.wakeWaitingIds(endpoint.record.org, endpoint.record.slug, now, {
+  return actions.wakeWaiting(endpoint.record.org, endpoint.record.slug, now, {
     reasons: [WAIT.ordering],
     orderingKey: lane,
     limit: 1,

@@ -167,9 +167,10 @@ export class EndpointService {
         if (e.deletedAt === null && e.status !== 'active') continue;
         // A deleted endpoint's slug may be taken again by a live one: its own state decides.
         if (e.deletedAt !== null && live.has(e.slug)) continue;
-        woken += await this.store.actions.wakeWaiting(org.slug, e.slug, now, {
+        const actions = await this.store.actions.wakeWaiting(org.slug, e.slug, now, {
           reasons: e.deletedAt === null ? [WAIT.paused, WAIT.disabled] : undefined,
         });
+        woken += actions.length;
       }
     }
     return woken;

@@ -257,11 +257,9 @@ export interface ActionsRepo {
    * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. `first`: the oldest waiting ones,
    * due or not, become due since just before they were created, so they go before work that became due later (the
    * next message of a FIFO lane must not queue behind a burst of later messages being claimed and parked to learn
-   * their lanes); one already there is left as it is. Returns how many changed.
+   * their lanes); one already there is left as it is. Returns the actions it woke.
    */
-  wakeWaiting(org: string, endpoint: string, at: number, opts?: WakeOptions): Promise<number>;
-  /** wakeWaiting, returning the ids of the actions it woke. */
-  wakeWaitingIds(org: string, endpoint: string, at: number, opts?: WakeOptions): Promise<ActionId[]>;
+  wakeWaiting(org: string, endpoint: string, at: number, opts?: WakeOptions): Promise<ActionId[]>;
   /**
    * What a FIFO delivery waits for: the newest unfinished (pending, in flight or failed) action of the endpoint
    * older than `id` whose lane is `orderingKey` or not yet known. Undefined when the action is at the head.

@@ -267,7 +267,7 @@ describe('ActionWorker', () => {
         return {
           result: null,
           commit: (tx) =>
-            tx.actions.wakeWaitingIds('acme', 'ep', clock.now(), {
+            tx.actions.wakeWaiting('acme', 'ep', clock.now(), {
               reasons: ['ordering'],
               limit: 1,
               first: true,

@@ -198,11 +198,15 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.actions.claimDue(T0 + 10_000, 100, 60_000)).toHaveLength(0);
       expect(await store.actions.nextDueAt()).toBe(T0 + 50_000);
 
-      expect(await store.actions.wakeWaiting('acme', 'wait', T0 + 20, { reasons: ['circuit_open'] })).toBe(1);
+      expect(
+        await store.actions.wakeWaiting('acme', 'wait', T0 + 20, { reasons: ['circuit_open'] }),
+      ).toHaveLength(1);
       expect((await store.actions.get('acme', b.id))?.nextAttemptAt).toBe(T0 + 20);
       // Already due by then: not woken again (so a `limit` is not spent on it).
-      expect(await store.actions.wakeWaiting('acme', 'wait', T0 + 30, { reasons: ['circuit_open'] })).toBe(0);
-      expect(await store.actions.wakeWaiting('acme', 'wait', T0 + 30)).toBe(1);
+      expect(
+        await store.actions.wakeWaiting('acme', 'wait', T0 + 30, { reasons: ['circuit_open'] }),
+      ).toHaveLength(0);
+      expect(await store.actions.wakeWaiting('acme', 'wait', T0 + 30)).toHaveLength(1);
       const again = await store.actions.claimDue(T0 + 30, 100, 60_000);
       expect(again.map((x) => x.id).sort()).toEqual([a.id, b.id].sort());
       expect(again.every((x) => x.attempts === 1)).toBe(true);
@@ -343,7 +347,7 @@ for (const factory of STORE_FACTORIES) {
             orderingKey: 'k',
             limit: 1,
           });
-          expect(woken).toBe(1);
+          expect(woken).toHaveLength(1);
         });
         expect((await store.actions.get('acme', middle!.id))?.nextAttemptAt).toBe(T0 + 1);
         expect((await store.actions.get('acme', last!.id))?.nextAttemptAt).toBe(T0 + 10_000);
@@ -363,7 +367,7 @@ for (const factory of STORE_FACTORIES) {
       );
       await store.actions.insertMany(later, T0 + 10);
       const wake = { reasons: ['ordering'], orderingKey: 'k', limit: 1, first: true };
-      expect(await store.actions.wakeWaiting('acme', 'burst-fifo', T0 + 100, wake)).toBe(1);
+      expect(await store.actions.wakeWaiting('acme', 'burst-fifo', T0 + 100, wake)).toHaveLength(1);
       expect((await store.actions.get('acme', next.id))?.nextAttemptAt).toBe(T0 - 1);
       const due = (await store.actions.dueCandidates(T0 + 100, 1000)).map((c) => c.id);
       expect(due.indexOf(next.id)).toBeGreaterThanOrEqual(0);
@@ -389,13 +393,13 @@ for (const factory of STORE_FACTORIES) {
       );
       await store.actions.insertMany(backlog, T0 + 10);
       const wake = { reasons: ['ordering'], orderingKey: 'k', limit: 1, first: true };
-      expect(await store.actions.wakeWaiting('acme', 'late-fifo', T0 + 2000, wake)).toBe(1);
+      expect(await store.actions.wakeWaiting('acme', 'late-fifo', T0 + 2000, wake)).toHaveLength(1);
       expect((await store.actions.get('acme', next!.id))?.nextAttemptAt).toBe(T0 - 1);
       expect((await store.actions.get('acme', after!.id))?.nextAttemptAt).toBe(T0 + 5000);
       const due = (await store.actions.dueCandidates(T0 + 2000, 1000)).map((c) => c.id);
       for (const b of backlog) expect(due.indexOf(next!.id)).toBeLessThan(due.indexOf(b.id));
       // Already at the front, it is still the lane's next message: nothing behind it is woken.
-      expect(await store.actions.wakeWaiting('acme', 'late-fifo', T0 + 2000, wake)).toBe(0);
+      expect(await store.actions.wakeWaiting('acme', 'late-fifo', T0 + 2000, wake)).toHaveLength(0);
       expect((await store.actions.get('acme', after!.id))?.nextAttemptAt).toBe(T0 + 5000);
     });
 
@@ -428,7 +432,7 @@ for (const factory of STORE_FACTORIES) {
           orderingKey: 'y',
           limit: 1,
         }),
-      ).toBe(1);
+      ).toHaveLength(1);
       expect((await store.actions.get('acme', y1!.id))?.nextAttemptAt).toBe(T0 + 1);
       expect((await store.actions.get('acme', x3!.id))?.nextAttemptAt).toBeNull();
     });

@@ -236,11 +236,7 @@ export class KyselyActionsRepo implements ActionsRepo {
     return deferAction(this.db, this.kind, id, until, reason, now);
   }
 
-  async wakeWaiting(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<number> {
-    return (await wakeWaiting(this.db, this.kind, org, endpoint, at, opts)).length;
-  }
-
-  wakeWaitingIds(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<ActionId[]> {
+  wakeWaiting(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<ActionId[]> {
     return wakeWaiting(this.db, this.kind, org, endpoint, at, opts);
   }
 
