@@ -259,7 +259,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   presenceTimer?.unref();
   // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly.
   const pruneTimer = setInterval(() => {
-    if (config.retentionDays === 0 || !(config.role === 'all' || config.role === 'worker')) return;
+    if (config.retentionDays === 0 || !runsWorkers) return;
     chore(
       store.events
         .prune(clock.now() - config.retentionDays * 86_400_000)

@@ -1,10 +1,9 @@
 // Whether a delivery may start now. Everything that holds it back — the endpoint paused or disabled, an earlier
 // message of its FIFO lane unfinished, the rate limit, the concurrency cap, the open circuit — makes the action
 // wait (TargetDeferral) without using up an attempt. Waits end at a time, or when something wakes them.
-import type { ActionId } from '../core/ids.js';
 import type { ActionRecord } from '../store/records.js';
 import { SharedRun } from '../core/shared-run.js';
-import type { Clock, Envelope } from '../core/index.js';
+import type { ActionId, Clock, Envelope } from '../core/index.js';
 import type { ActionsRepo, Store } from '../store/port.js';
 import { TargetDeferral } from '../targets/target-handler.js';
 import type { EndpointLimiters } from './endpoint-limiter.js';

@@ -16,6 +16,9 @@ export function parseDotPath(path: string): string[] | { error: string } {
   return segments;
 }
 
+/** A segment that indexes an array: a canonical non-negative integer ("0", "12", not "01" or "-1"). */
+const INDEX_SEGMENT = /^(0|[1-9]\d*)$/;
+
 /** The value at `segments` inside `value`; only own properties are followed, so `__proto__` finds nothing. */
 export function valueAtPath(
   value: JsonValue | undefined,
@@ -25,7 +28,7 @@ export function valueAtPath(
   for (const segment of segments) {
     if (current === null || typeof current !== 'object') return undefined;
     if (Array.isArray(current)) {
-      if (!/^(0|[1-9]\d*)$/.test(segment)) return undefined;
+      if (!INDEX_SEGMENT.test(segment)) return undefined;
       current = current[Number(segment)];
     } else {
       current = Object.hasOwn(current, segment) ? current[segment] : undefined;
@@ -82,7 +85,7 @@ export function replaceAtPath(
       const items = value.map((item) => replaceAtPath(item, rest, replacement));
       return items.every((item, i) => item === value[i]) ? value : items;
     }
-    if (!/^(0|[1-9]\d*)$/.test(segment) || Number(segment) >= value.length) return value;
+    if (!INDEX_SEGMENT.test(segment) || Number(segment) >= value.length) return value;
     const index = Number(segment);
     const item = replaceAtPath(value[index]!, rest, replacement);
     return item === value[index] ? value : value.map((v, i) => (i === index ? item : v));
