@@ -5,67 +5,19 @@
 // same 1,000 attempts; the time of the busy one against the fresh one, medians of alternating calls, is the ratio.
 // Before migration 008 the busy answer read every action of the endpoint's history: 200–330 ms at 200,000.
 import { performance } from 'node:perf_hooks';
-import { newId, type EventId, type RuleId } from '../src/core/ids.js';
-import type { NewAction } from '../src/store/records.js';
 import { machine } from './lib/machine.js';
 import { BASE, startBenchApp } from './lib/bench-app.js';
+import { seedDeliveries } from './lib/seed-deliveries.js';
 
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 200_000);
 const CALLS = Number(process.env.BENCH_CALLS ?? 30);
-const CHUNK = 2_000;
 
 const bench = await startBenchApp();
 const { app, call } = bench;
 
 /** `n` deliveries to `endpoint`, each an action that succeeded at its first attempt, spread over the last hour. */
-async function deliveries(endpoint: string, n: number): Promise<void> {
-  const now = Date.now();
-  for (let done = 0; done < n; done += CHUNK) {
-    const size = Math.min(CHUNK, n - done);
-    const actions: NewAction[] = Array.from({ length: size }, (_, i) => ({
-      id: newId('action', now - 3_600_000 + Math.floor(((done + i) / n) * 3_600_000)),
-      org: 'default',
-      eventId: newId('event') as EventId,
-      ruleId: newId('rule') as RuleId,
-      ruleName: 'bench',
-      targetIndex: 0,
-      targetType: 'webhook',
-      target: { type: 'webhook', endpoint },
-      routeSeq: 1,
-      maxAttempts: 8,
-      idempotencyKey: `${endpoint}-${done + i}`,
-      nextAttemptAt: now,
-    }));
-    // Inserted, claimed and settled in one transaction: the action worker never sees them due.
-    await app.store.transaction(async (tx) => {
-      await tx.actions.insertMany(actions, now);
-      await tx.actions.claim(
-        actions.map((a) => a.id),
-        now,
-        60_000,
-      );
-      for (const [i, a] of actions.entries()) {
-        const startedAt = now - 3_600_000 + Math.floor(((done + i) / n) * 3_600_000);
-        await tx.attempts.insert({
-          id: newId('attempt', startedAt),
-          actionId: a.id,
-          org: 'default',
-          number: 1,
-          startedAt,
-          latencyMs: 5 + (i % 50),
-          outcome: 'succeeded',
-          statusCode: 200,
-          request: { method: 'POST', url: 'http://127.0.0.1:9/hooks' },
-          responseHeaders: null,
-          responseBody: 'ok',
-          error: null,
-          endpoint,
-        });
-        await tx.actions.succeed(a.id, 1, { statusCode: 200 }, now);
-      }
-    });
-  }
-}
+const deliveries = (endpoint: string, n: number) =>
+  seedDeliveries(app, endpoint, n, { from: Date.now() - 3_600_000, spanMs: 3_600_000 });
 
 try {
   for (const slug of ['fresh', 'busy'])

@@ -115,7 +115,8 @@ export interface NewEvent {
   hopCount: number;
 }
 
-export type ActionStatus = 'pending' | 'in_flight' | 'succeeded' | 'failed' | 'dead';
+export const ACTION_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'dead'] as const;
+export type ActionStatus = (typeof ACTION_STATUSES)[number];
 
 export interface ActionRecord {
   id: ActionId;

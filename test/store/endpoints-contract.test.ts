@@ -180,6 +180,50 @@ for (const factory of STORE_FACTORIES) {
       expect((await store.actions.list('other', { endpoint: 'dlq' }, { limit: 10 })).items).toHaveLength(0);
     });
 
+    it("lists an endpoint's actions of every status newest first, page by page", async () => {
+      // Created in id order, interleaved with another endpoint's and another org's, then settled differently. None
+      // becomes due (the tests share the store).
+      const day = T0 + 86_400_000;
+      const later = { nextAttemptAt: day };
+      const mine: NewAction[] = [];
+      const others: NewAction[] = [];
+      for (let i = 0; i < 7; i++) {
+        mine.push(action('acme', { type: 'webhook', endpoint: 'mixed' }, later));
+        others.push(
+          action('acme', { type: 'webhook', endpoint: 'loud' }, later),
+          action('beta', { type: 'webhook', endpoint: 'mixed' }, later),
+        );
+      }
+      const dead = action('acme', { type: 'webhook', endpoint: 'mixed' }, { status: 'dead', lastError: 'x' });
+      await store.actions.insertMany([...mine, ...others, dead], T0);
+      const [succeeded, failed, retrying, inFlight] = mine.map((a) => a.id);
+      await store.actions.claim([succeeded!, failed!, retrying!, inFlight!], day, 60_000);
+      await store.actions.succeed(succeeded!, 1, { statusCode: 200 }, day);
+      await store.actions.fail(failed!, 1, 'gone', null, day);
+      await store.actions.fail(retrying!, 1, 'busy', day + 86_400_000, day);
+      const statuses = new Set<string>();
+      const seen: string[] = [];
+      for (let before: string | undefined, n = 0; n < 10; n++) {
+        const page = await store.actions.list(
+          'acme',
+          { endpoint: 'mixed' },
+          { limit: 3, ...(before !== undefined && { before }) },
+        );
+        for (const a of page.items) {
+          seen.push(a.id);
+          statuses.add(a.status);
+        }
+        if (page.next === null) break;
+        before = page.next;
+      }
+      expect(statuses).toEqual(new Set(['pending', 'in_flight', 'succeeded', 'failed', 'dead']));
+      expect(seen).toEqual([...mine, dead].map((a) => a.id).reverse());
+      // Other filters still apply.
+      expect(
+        (await store.actions.list('acme', { endpoint: 'mixed', targetType: 'workflow' }, { limit: 3 })).items,
+      ).toEqual([]);
+    });
+
     it('defers a claimed action without counting the attempt, and wakes waiting ones by reason and lane', async () => {
       const a = action('acme', { type: 'webhook', endpoint: 'wait' }, { nextAttemptAt: T0 });
       const b = action('acme', { type: 'webhook', endpoint: 'wait' }, { nextAttemptAt: T0 });

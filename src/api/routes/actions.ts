@@ -3,7 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import type { EventQueries } from '../../events/event-queries.js';
 import type { ReplayService } from '../../events/replay-service.js';
 import type { ActionFilter } from '../../store/port.js';
-import type { ActionRecord, AttemptRecord } from '../../store/records.js';
+import { ACTION_STATUSES, type ActionRecord, type AttemptRecord } from '../../store/records.js';
 import {
   AUTH_PROBLEMS,
   decodeCursor,
@@ -15,8 +15,6 @@ import {
   StringEnum,
   Timestamp,
 } from '../schemas.js';
-
-const ACTION_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'dead'] as const;
 
 export const ActionOut = Type.Object({
   id: Type.String(),

@@ -1,0 +1,85 @@
+// Benchmark: listing actions by endpoint and the dead-letter queue (GET /actions?endpoint=…&status=dead, issue 6 §5)
+// must not slow down with the org's delivery history. One Eventhook on SQLite holds two endpoints: `busy` with
+// BENCH_HISTORY (default 200,000) deliveries in the last hour and 1,000 dead letters among them, and `quiet` with
+// 1,000 deliveries and 50 dead letters a day earlier. The baseline is the first page of the org's actions, unfiltered
+// (the newest rows); each other query's median time, from rotating calls, is divided by the baseline's.
+import { performance } from 'node:perf_hooks';
+import { machine } from './lib/machine.js';
+import { BASE, startBenchApp } from './lib/bench-app.js';
+import { seedDeliveries } from './lib/seed-deliveries.js';
+
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 200_000);
+const CALLS = Number(process.env.BENCH_CALLS ?? 30);
+const HOUR = 3_600_000;
+
+const bench = await startBenchApp();
+const { app, call } = bench;
+
+const QUERIES = {
+  baseline: '',
+  'busy endpoint': 'endpoint=busy',
+  'quiet endpoint': 'endpoint=quiet',
+  "quiet endpoint's dead letters": 'endpoint=quiet&status=dead',
+  "busy endpoint's dead letters": 'endpoint=busy&status=dead',
+  "the org's dead letters": 'status=dead',
+} as const;
+type Name = keyof typeof QUERIES;
+/** Rows each query must find on its first page of 50. */
+const EXPECTED: Record<Name, number> = {
+  baseline: 50,
+  'busy endpoint': 50,
+  'quiet endpoint': 50,
+  "quiet endpoint's dead letters": 50,
+  "busy endpoint's dead letters": 50,
+  "the org's dead letters": 50,
+};
+
+try {
+  for (const slug of ['busy', 'quiet'])
+    await call('POST', `${BASE}/endpoints`, { slug, url: 'http://127.0.0.1:9/hooks', status: 'paused' });
+  const loadStarted = performance.now();
+  const now = Date.now();
+  await seedDeliveries(app, 'quiet', 1_000, { from: now - 25 * HOUR, spanMs: HOUR });
+  await seedDeliveries(app, 'quiet', 50, { from: now - 24 * HOUR, spanMs: 60_000, outcome: 'dead' });
+  await seedDeliveries(app, 'busy', HISTORY, { from: now - HOUR, spanMs: HOUR });
+  await seedDeliveries(app, 'busy', 1_000, { from: now - HOUR, spanMs: HOUR, outcome: 'dead' });
+  console.error(
+    `  loaded ${(HISTORY + 2_050).toLocaleString('en-US')} actions in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
+  );
+
+  const list = async (name: Name) => {
+    const t0 = performance.now();
+    const res = await app.server.inject({
+      method: 'GET',
+      url: `${BASE}/actions?${QUERIES[name] ? `${QUERIES[name]}&` : ''}limit=50`,
+      headers: { authorization: 'Bearer eho_bench-token' },
+    });
+    const ms = performance.now() - t0;
+    const body = res.json<{ items: unknown[] }>();
+    if (res.statusCode !== 200 || body.items.length !== EXPECTED[name])
+      throw new Error(`${name}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    return ms;
+  };
+  const names = Object.keys(QUERIES) as Name[];
+  const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
+  for (let i = 0; i < CALLS + 3; i++) {
+    // Rotating order: each query runs at every position in turn.
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length]!;
+      const ms = await list(name);
+      if (i >= 3) times[name].push(ms); // the first calls warm up the JIT and the page cache
+    }
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const base = median(times.baseline);
+  console.log(`machine: ${machine()}`);
+  console.log(
+    `GET /actions?…&limit=50 with ${(HISTORY + 2_050).toLocaleString('en-US')} actions, ${CALLS} rotating calls each, SQLite`,
+  );
+  for (const name of names)
+    console.log(
+      `${name.padEnd(31)} ${(QUERIES[name] || '(no filter)').padEnd(27)} ${median(times[name]).toFixed(2).padStart(8)} ms  ${(median(times[name]) / base).toFixed(2)}×`,
+    );
+} finally {
+  await bench.close();
+}
