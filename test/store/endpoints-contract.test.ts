@@ -1,7 +1,7 @@
 // The Store contract for outbound delivery, on SQLite and PostgreSQL: endpoints, their worker-owned state, and the
 // action queries delivery relies on (endpoint filter, waiting without attempts, FIFO lanes, health samples).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, type ActionId } from '../../src/core/ids.js';
+import { newId, type ActionId, type EventId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
 import type { EndpointRecord, NewAction } from '../../src/store/records.js';
 import { endpointRecord, newAction } from '../helpers/records.js';
@@ -222,6 +222,47 @@ for (const factory of STORE_FACTORIES) {
       expect(
         (await store.actions.list('acme', { endpoint: 'mixed', targetType: 'workflow' }, { limit: 3 })).items,
       ).toEqual([]);
+    });
+
+    it("pages through an org's dead letters newest first, and a retried one leaves them", async () => {
+      // Dead letters of two endpoints and of a workflow target, among deliveries still waiting and another org's.
+      const later = { nextAttemptAt: T0 + 86_400_000 };
+      const dead = { status: 'dead' as const, lastError: 'x' };
+      const letters = [
+        action('gamma', { type: 'webhook', endpoint: 'a' }, dead),
+        action('gamma', { type: 'webhook', endpoint: 'a' }, later),
+        action('gamma', { type: 'workflow', kind: 'k' }, dead),
+        action('delta', { type: 'webhook', endpoint: 'a' }, dead),
+        action('gamma', { type: 'webhook', endpoint: 'b' }, dead),
+        action('gamma', { type: 'webhook', endpoint: 'a' }, dead),
+        action('gamma', { type: 'webhook', endpoint: 'b' }, later),
+        action('gamma', { type: 'webhook', endpoint: 'a' }, dead),
+      ];
+      await store.actions.insertMany(letters, T0);
+      const queue = async (filter: { eventId?: EventId } = {}) => {
+        const ids: string[] = [];
+        for (let before: string | undefined, n = 0; n < 10; n++) {
+          const page = await store.actions.list(
+            'gamma',
+            { ...filter, status: 'dead' },
+            { limit: 2, ...(before !== undefined && { before }) },
+          );
+          ids.push(...page.items.map((a) => a.id));
+          if (page.next === null) break;
+          before = page.next;
+        }
+        return ids;
+      };
+      const gammaDead = letters.filter((a) => a.org === 'gamma' && a.status === 'dead');
+      expect(await queue()).toEqual(gammaDead.map((a) => a.id).reverse());
+      expect(await queue({ eventId: gammaDead[1]!.eventId })).toEqual([gammaDead[1]!.id]);
+      expect(await store.actions.retry('gamma', [gammaDead[2]!.id], T0 + 86_400_000)).toBe(1);
+      expect(await queue()).toEqual(
+        gammaDead
+          .filter((_, i) => i !== 2)
+          .map((a) => a.id)
+          .reverse(),
+      );
     });
 
     it('defers a claimed action without counting the attempt, and wakes waiting ones by reason and lane', async () => {

@@ -1,5 +1,5 @@
 // Actions and attempts: the unit of delivery, retry, tracking and dead-lettering (SPEC §1, STYLE §16).
-import type { Insertable, Kysely, UpdateQueryBuilder, UpdateResult } from 'kysely';
+import { sql, type Insertable, type Kysely, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
 import type { ActionId, EventId } from '../../core/ids.js';
 import type {
@@ -195,7 +195,13 @@ export class KyselyActionsRepo implements ActionsRepo {
         .$if(f.eventId !== undefined, (q) => q.where('event_id', '=', f.eventId!))
         .$if(f.ruleId !== undefined, (q) => q.where('rule_id', '=', f.ruleId!))
         .$if(f.targetType !== undefined, (q) => q.where('target_type', '=', f.targetType!))
-        .$if(status !== undefined, (q) => q.where('status', '=', status!))
+        // Dead as a literal: the predicate of the partial index actions_dead (migration 011), which a bound value
+        // cannot be matched against. Not with an event: its own few actions (actions_org_event) are the shorter read.
+        .$if(status !== undefined, (q) =>
+          status === 'dead' && f.eventId === undefined
+            ? q.where(sql<boolean>`status = 'dead'`)
+            : q.where('status', '=', status!),
+        )
         .$if(f.endpoint !== undefined, (q) => q.where('endpoint', '=', f.endpoint!))
         .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))
         .orderBy('id', 'desc')
