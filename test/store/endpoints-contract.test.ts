@@ -1,9 +1,9 @@
 // The Store contract for outbound delivery, on SQLite and PostgreSQL: endpoints, their worker-owned state, and the
 // action queries delivery relies on (endpoint filter, waiting without attempts, FIFO lanes, health samples).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, type ActionId, type EventId } from '../../src/core/ids.js';
-import type { Store } from '../../src/store/port.js';
-import type { EndpointRecord, NewAction } from '../../src/store/records.js';
+import { newId, type ActionId } from '../../src/core/ids.js';
+import type { ActionFilter, Store } from '../../src/store/port.js';
+import type { ActionRecord, EndpointRecord, NewAction } from '../../src/store/records.js';
 import { endpointRecord, newAction } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
@@ -23,6 +23,23 @@ function endpoint(org: string, slug: string, over: Partial<EndpointRecord> = {})
 
 const action = (org: string, target: Record<string, unknown>, over: Partial<NewAction> = {}) =>
   newAction(org, target, { nextAttemptAt: T0, ...over });
+
+/** Every action `list` returns for `filter`, following the cursor `limit` at a time (at most 10 pages). */
+async function everyPage(
+  store: Store,
+  org: string,
+  filter: ActionFilter,
+  limit: number,
+): Promise<ActionRecord[]> {
+  const all: ActionRecord[] = [];
+  for (let before: string | undefined, n = 0; n < 10; n++) {
+    const page = await store.actions.list(org, filter, { limit, ...(before !== undefined && { before }) });
+    all.push(...page.items);
+    if (page.next === null) break;
+    before = page.next;
+  }
+  return all;
+}
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
@@ -201,21 +218,9 @@ for (const factory of STORE_FACTORIES) {
       await store.actions.succeed(succeeded!, 1, { statusCode: 200 }, day);
       await store.actions.fail(failed!, 1, 'gone', null, day);
       await store.actions.fail(retrying!, 1, 'busy', day + 86_400_000, day);
-      const statuses = new Set<string>();
-      const seen: string[] = [];
-      for (let before: string | undefined, n = 0; n < 10; n++) {
-        const page = await store.actions.list(
-          'acme',
-          { endpoint: 'mixed' },
-          { limit: 3, ...(before !== undefined && { before }) },
-        );
-        for (const a of page.items) {
-          seen.push(a.id);
-          statuses.add(a.status);
-        }
-        if (page.next === null) break;
-        before = page.next;
-      }
+      const listed = await everyPage(store, 'acme', { endpoint: 'mixed' }, 3);
+      const statuses = new Set(listed.map((a) => a.status));
+      const seen = listed.map((a) => a.id);
       expect(statuses).toEqual(new Set(['pending', 'in_flight', 'succeeded', 'failed', 'dead']));
       expect(seen).toEqual([...mine, dead].map((a) => a.id).reverse());
       // Other filters still apply.
@@ -239,20 +244,8 @@ for (const factory of STORE_FACTORIES) {
         action('gamma', { type: 'webhook', endpoint: 'a' }, dead),
       ];
       await store.actions.insertMany(letters, T0);
-      const queue = async (filter: { eventId?: EventId } = {}) => {
-        const ids: string[] = [];
-        for (let before: string | undefined, n = 0; n < 10; n++) {
-          const page = await store.actions.list(
-            'gamma',
-            { ...filter, status: 'dead' },
-            { limit: 2, ...(before !== undefined && { before }) },
-          );
-          ids.push(...page.items.map((a) => a.id));
-          if (page.next === null) break;
-          before = page.next;
-        }
-        return ids;
-      };
+      const queue = async (filter: ActionFilter = {}) =>
+        (await everyPage(store, 'gamma', { ...filter, status: 'dead' }, 2)).map((a) => a.id);
       const gammaDead = letters.filter((a) => a.org === 'gamma' && a.status === 'dead');
       expect(await queue()).toEqual(gammaDead.map((a) => a.id).reverse());
       expect(await queue({ eventId: gammaDead[1]!.eventId })).toEqual([gammaDead[1]!.id]);
