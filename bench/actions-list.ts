@@ -16,26 +16,32 @@ const HOUR = 3_600_000;
 const bench = await startBenchApp();
 const { app, call } = bench;
 
-const QUERIES = {
-  baseline: '',
-  'busy endpoint': 'endpoint=busy',
-  'quiet endpoint': 'endpoint=quiet',
-  "quiet endpoint's dead letters": 'endpoint=quiet&status=dead',
-  "busy endpoint's dead letters": 'endpoint=busy&status=dead',
-  "the org's dead letters": 'status=dead',
-  "bulk retry of the org's dead letters, dry run": 'POST /actions/retry',
-} as const;
-type Name = keyof typeof QUERIES;
-/** Rows each query must find on its first page of 50. */
-const EXPECTED: Record<Name, number> = {
-  baseline: 50,
-  'busy endpoint': 50,
-  'quiet endpoint': 50,
-  "quiet endpoint's dead letters": 50,
-  "busy endpoint's dead letters": 50,
-  "the org's dead letters": 50,
-  "bulk retry of the org's dead letters, dry run": 1_050,
-};
+const PAGE = 50;
+/** What each request is shown as, how it is sent, and how many actions it must find. */
+interface Request {
+  shown: string;
+  options: { method: 'GET' | 'POST'; url: string; payload?: object };
+  finds: number;
+}
+const page = (filter: string): Request => ({
+  shown: filter || '(no filter)',
+  options: { method: 'GET', url: `${BASE}/actions?${filter ? `${filter}&` : ''}limit=${PAGE}` },
+  finds: PAGE,
+});
+const REQUESTS = {
+  baseline: page(''),
+  'busy endpoint': page('endpoint=busy'),
+  'quiet endpoint': page('endpoint=quiet'),
+  "quiet endpoint's dead letters": page('endpoint=quiet&status=dead'),
+  "busy endpoint's dead letters": page('endpoint=busy&status=dead'),
+  "the org's dead letters": page('status=dead'),
+  "bulk retry of the org's dead letters, dry run": {
+    shown: 'POST /actions/retry',
+    options: { method: 'POST', url: `${BASE}/actions/retry`, payload: { dryRun: true } },
+    finds: 1_050,
+  },
+} satisfies Record<string, Request>;
+type Name = keyof typeof REQUESTS;
 
 try {
   for (const slug of ['busy', 'quiet'])
@@ -50,31 +56,23 @@ try {
     `  loaded ${(HISTORY + 2_050).toLocaleString('en-US')} actions in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
   );
 
-  const list = async (name: Name) => {
-    const bulk = QUERIES[name].startsWith('POST');
+  const run = async (name: Name) => {
+    const { options, finds } = REQUESTS[name];
     const t0 = performance.now();
-    const res = await app.server.inject({
-      method: bulk ? 'POST' : 'GET',
-      url: bulk
-        ? `${BASE}/actions/retry`
-        : `${BASE}/actions?${QUERIES[name] ? `${QUERIES[name]}&` : ''}limit=50`,
-      headers: { authorization: 'Bearer eho_bench-token' },
-      ...(bulk && { payload: { dryRun: true } }),
-    });
+    const res = await app.server.inject({ ...options, headers: { authorization: 'Bearer eho_bench-token' } });
     const ms = performance.now() - t0;
     const body = res.json<{ items?: unknown[]; count?: number }>();
-    const found = bulk ? body.count : body.items?.length;
-    if (res.statusCode !== 200 || found !== EXPECTED[name])
+    if (res.statusCode !== 200 || (body.items?.length ?? body.count) !== finds)
       throw new Error(`${name}: ${res.statusCode} ${res.body.slice(0, 300)}`);
     return ms;
   };
-  const names = Object.keys(QUERIES) as Name[];
+  const names = Object.keys(REQUESTS) as Name[];
   const times = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Name, number[]>;
   for (let i = 0; i < CALLS + 3; i++) {
     // Rotating order: each query runs at every position in turn.
     for (let j = 0; j < names.length; j++) {
       const name = names[(i + j) % names.length]!;
-      const ms = await list(name);
+      const ms = await run(name);
       if (i >= 3) times[name].push(ms); // the first calls warm up the JIT and the page cache
     }
   }
@@ -82,11 +80,11 @@ try {
   const base = median(times.baseline);
   console.log(`machine: ${machine()}`);
   console.log(
-    `GET /actions?…&limit=50 with ${(HISTORY + 2_050).toLocaleString('en-US')} actions, ${CALLS} rotating calls each, SQLite`,
+    `GET /actions?…&limit=${PAGE} with ${(HISTORY + 2_050).toLocaleString('en-US')} actions, ${CALLS} rotating calls each, SQLite`,
   );
   for (const name of names)
     console.log(
-      `${name.padEnd(46)} ${(QUERIES[name] || '(no filter)').padEnd(27)} ${median(times[name]).toFixed(2).padStart(8)} ms  ${(median(times[name]) / base).toFixed(2)}×`,
+      `${name.padEnd(46)} ${REQUESTS[name].shown.padEnd(27)} ${median(times[name]).toFixed(2).padStart(8)} ms  ${(median(times[name]) / base).toFixed(2)}×`,
     );
 } finally {
   await bench.close();
