@@ -1,39 +1,12 @@
-// Settings, worker heartbeats, orgs and API keys.
+// Settings, orgs and API keys.
 import type { Kysely } from 'kysely';
 import { EventhookError } from '../../core/errors.js';
 import type { ApiKeyId } from '../../core/ids.js';
-import type { ApiKeysRepo, OrgsRepo, SettingsRepo, WorkersRepo } from '../port.js';
+import type { ApiKeysRepo, OrgsRepo, SettingsRepo } from '../port.js';
 import type { ApiKeyRecord, OrgRecord } from '../records.js';
 import type { Database } from '../schema.js';
 import { apiKeyFromRow, orgFromRow } from './codec.js';
 import { isUniqueViolation } from './errors.js';
-
-export class KyselyWorkersRepo implements WorkersRepo {
-  constructor(private readonly db: Kysely<Database>) {}
-
-  async beat(id: string, now: number): Promise<void> {
-    await this.db
-      .insertInto('workers')
-      .values({ id, last_seen: now })
-      .onConflict((oc) => oc.column('id').doUpdateSet({ last_seen: now }))
-      .execute();
-  }
-
-  async live(since: number, forgetBefore: number): Promise<string[]> {
-    await this.db.deleteFrom('workers').where('last_seen', '<', forgetBefore).execute();
-    const rows = await this.db
-      .selectFrom('workers')
-      .select('id')
-      .where('last_seen', '>=', since)
-      .orderBy('id')
-      .execute();
-    return rows.map((r) => r.id);
-  }
-
-  async leave(id: string): Promise<void> {
-    await this.db.deleteFrom('workers').where('id', '=', id).execute();
-  }
-}
 
 export class KyselySettingsRepo implements SettingsRepo {
   constructor(private readonly db: Kysely<Database>) {}

@@ -4,12 +4,13 @@ import type { IngestItem, IngestOutcome, Store, StoreKind, StoreRepos } from '..
 import type { TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database } from '../schema.js';
 import { KyselyActionsRepo, KyselyAttemptsRepo } from './actions-repo.js';
-import { KyselyApiKeysRepo, KyselyOrgsRepo, KyselySettingsRepo, KyselyWorkersRepo } from './admin-repos.js';
+import { KyselyApiKeysRepo, KyselyOrgsRepo, KyselySettingsRepo } from './admin-repos.js';
 import { KyselyRulesRepo, KyselySourcesRepo } from './config-repos.js';
 import { KyselyExecutionsRepo, KyselyPromisesRepo } from './engine-repos.js';
 import { KyselyEndpointsRepo } from './endpoints-repo.js';
 import { KyselyEventsRepo } from './events-repo.js';
 import type { IngestPlan } from './ingest-batch.js';
+import { KyselyWorkersRepo } from './workers-repo.js';
 
 class Repos implements StoreRepos {
   readonly settings: KyselySettingsRepo;
