@@ -14,6 +14,17 @@ import { IngestWriter } from './ingest-writer.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { WalFlush } from './wal-flush.js';
 
+/**
+ * The writer thread's page cache, in KiB: SQLite's default size, kept small on purpose. Each random idempotency key
+ * lands in a B-tree leaf of its own, and when an insert splits a page SQLite renumbers pages through a
+ * placeholder page number far beyond the end of the file (the 1 GiB locking page). The commit then finds a page
+ * number past the file's end in its cache and, to drop it, scans the whole cache's hash table: a cost that grows
+ * with the cache, paid by nearly every ingest commit. With 32 MiB it was about a tenth of the writer's time under
+ * full load; at 250,000 keys the thread spends less per event with 2 MiB, reading the odd leaf back from the
+ * operating system (bench/store-ingest, docs/benchmarks.md).
+ */
+const WRITER_CACHE_KIB = 2000;
+
 /** How often the checkpointer thread copies committed pages into the database file. */
 const CHECKPOINT_INTERVAL_MS = 25;
 
@@ -72,12 +83,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // it has not. After a burst that held checkpoints back, the log is cut back to 64 MiB when it restarts.
     `wal_autocheckpoint = ${options.walAutocheckpoint ?? 4000}`,
     `journal_size_limit = ${64 * 1024 * 1024}`,
-    // 32 MiB of page cache per connection instead of 2: idempotency keys are random, so each claim reads its own
-    // index page, and with the default cache most of those reads went to the operating system once the key index
-    // outgrew it (a few hundred thousand keys).
-    `cache_size = ${-32 * 1024}`,
   ];
   for (const pragma of pragmas) sqlite.pragma(pragma);
+  // 32 MiB of page cache instead of 2 for the connection that serves reads: the API's lists and the routing
+  // workers read back what was just written.
+  sqlite.pragma(`cache_size = ${-32 * 1024}`);
   const flush = memory ? null : new WalFlush(`${options.path}-wal`);
   const driver = new DurableSqliteDriver(sqlite, flush);
   const dialect: Dialect = {
@@ -94,7 +104,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     ? null
     : new IngestWriter({
         path: options.path,
-        pragmas: [`busy_timeout = ${BUSY_TIMEOUT_MS}`, ...pragmas, 'synchronous = FULL'],
+        pragmas: [
+          `busy_timeout = ${BUSY_TIMEOUT_MS}`,
+          ...pragmas,
+          'synchronous = FULL',
+          `cache_size = ${-WRITER_CACHE_KIB}`,
+        ],
       });
   const checkpointer = memory
     ? null
