@@ -20,7 +20,7 @@ import { WalFlush } from './wal-flush.js';
  * placeholder page number far beyond the end of the file (the 1 GiB locking page). The commit then finds a page
  * number past the file's end in its cache and, to drop it, scans the whole cache's hash table: a cost that grows
  * with the cache, paid by nearly every ingest commit. With 32 MiB it was about a tenth of the writer's time under
- * full load; at 250,000 keys the thread spends less per event with 2 MiB, reading the odd leaf back from the
+ * full load; at 250,000 keys the thread spends less per event with 2 MiB, reading leaves it has not cached back from the
  * operating system (bench/store-ingest, docs/benchmarks.md).
  */
 const WRITER_CACHE_KIB = 2000;
