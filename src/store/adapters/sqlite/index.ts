@@ -15,13 +15,18 @@ import { WalCheckpointer } from './checkpointer.js';
 import { WalFlush } from './wal-flush.js';
 
 /**
- * The writer thread's page cache, in KiB: SQLite's default size, kept small on purpose. Each random idempotency key
- * lands in a B-tree leaf of its own, and when an insert splits a page SQLite renumbers pages through a
- * placeholder page number far beyond the end of the file (the 1 GiB locking page). The commit then finds a page
- * number past the file's end in its cache and, to drop it, scans the whole cache's hash table: a cost that grows
- * with the cache, paid by nearly every ingest commit. With 32 MiB it was about a tenth of the writer's time under
- * full load; at 250,000 keys the thread spends less per event with 2 MiB, reading leaves it has not cached back from the
- * operating system (bench/store-ingest, docs/benchmarks.md).
+ * Page cache sizes, in KiB. The main connection serves reads (the API's lists, the routing workers reading back what
+ * was just written) and gets 32 MiB instead of SQLite's default 2.
+ */
+const MAIN_CACHE_KIB = 32 * 1024;
+/**
+ * The writer thread keeps SQLite's default on purpose. Each random idempotency key lands in a B-tree leaf of its
+ * own, and when an insert splits a page SQLite renumbers pages through a placeholder page number far beyond the end
+ * of the file (the 1 GiB locking page). The commit then finds a page number past the file's end in its cache and, to
+ * drop it, scans the whole cache's hash table: a cost that grows with the cache, paid by nearly every ingest commit.
+ * With 32 MiB it was about a tenth of the writer's time under full load; at 250,000 keys the thread spends less per
+ * event with 2 MiB, reading leaves it has not cached back from the operating system (bench/store-ingest,
+ * docs/benchmarks.md).
  */
 const WRITER_CACHE_KIB = 2000;
 
@@ -85,9 +90,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     `journal_size_limit = ${64 * 1024 * 1024}`,
   ];
   for (const pragma of pragmas) sqlite.pragma(pragma);
-  // 32 MiB of page cache instead of 2 for the connection that serves reads: the API's lists and the routing
-  // workers read back what was just written.
-  sqlite.pragma(`cache_size = ${-32 * 1024}`);
+  sqlite.pragma(`cache_size = ${-MAIN_CACHE_KIB}`);
   const flush = memory ? null : new WalFlush(`${options.path}-wal`);
   const driver = new DurableSqliteDriver(sqlite, flush);
   const dialect: Dialect = {
