@@ -6,6 +6,7 @@ import type { Store } from '../store/port.js';
 import type { SourceRecord } from '../store/records.js';
 import { parseDotPath } from './body-path.js';
 import { getProvider, type Handshake, type ProviderTemplate } from './providers/index.js';
+import { openOptions, type StoredSourceSettings } from './secret-options.js';
 import type { SourceSettings } from './source-settings.js';
 import { createVerifier, type Verifier, type VerifierConfig } from './verifiers/index.js';
 
@@ -83,6 +84,13 @@ export class LiveSources {
     }
   }
 
+  /** The stored settings with the secret options opened, as the verifier and the handshakes need them. */
+  private settingsOf(record: SourceRecord): SourceSettings {
+    const { sealedOptions, ...settings } = (record.settings ?? {}) as StoredSourceSettings;
+    if (sealedOptions === undefined) return settings;
+    return { ...settings, options: openOptions({ ...settings, sealedOptions }, this.box) ?? {} };
+  }
+
   private compile(record: SourceRecord): LiveSource {
     const verifierConfig = record.verifier as unknown as VerifierConfig;
     const credentialHeaders: string[] = [];
@@ -94,7 +102,7 @@ export class LiveSources {
     const handshakes = [provider?.ping, provider?.handshake].filter((h): h is Handshake => h !== undefined);
     return {
       record,
-      settings: (record.settings ?? {}) as SourceSettings,
+      settings: this.settingsOf(record),
       verifierConfig,
       verifier: loadVerifier(verifierConfig),
       provider,

@@ -13,6 +13,7 @@ import { assertSlug } from '../access/access-service.js';
 import { validateEventTypeConfig, validateIdempotencyKeyPath } from './extract.js';
 import { validateIpList } from './ip-allow-list.js';
 import { getProvider, providerVerifierConfig } from './providers/index.js';
+import { openOptions, sealOptions, type StoredSourceSettings } from './secret-options.js';
 import { SETTINGS_FIELDS, type SourceSettings } from './source-settings.js';
 import {
   createVerifier,
@@ -63,7 +64,7 @@ export class SourceService {
       provider: input.provider ?? CUSTOM_PROVIDER,
       verifier: verifier as unknown as JsonValue,
       secrets: secret === undefined ? [] : [this.seal(secret, now)],
-      settings: this.settingsOf(input) as JsonValue,
+      settings: sealOptions(this.settingsOf(input), input.provider ?? CUSTOM_PROVIDER, this.box) as JsonValue,
       enabled: input.enabled ?? true,
       createdAt: now,
       updatedAt: now,
@@ -94,11 +95,18 @@ export class SourceService {
     if (patch.name !== undefined) next.name = patch.name;
     if (patch.description !== undefined) next.description = patch.description;
     if (patch.enabled !== undefined) next.enabled = patch.enabled;
-    const settings = { ...(current.settings as SourceSettings) };
+    const { sealedOptions: kept = {}, ...stored } = current.settings as StoredSourceSettings;
+    // Secret options stay sealed unless the patch names them; the verifier below is checked with their plain values.
+    const settings: SourceSettings = {
+      ...stored,
+      options: openOptions({ ...stored, sealedOptions: kept }, this.box),
+    };
+    if (settings.options === undefined) delete settings.options;
     for (const f of SETTINGS_FIELDS) {
       if (patch[f] === null) delete settings[f];
       else if (patch[f] !== undefined) (settings as Record<string, unknown>)[f] = patch[f];
     }
+    if (patch.options) settings.options = this.keepSecretOptions(patch.options, current.settings);
     if (patch.provider !== undefined || patch.verifier !== undefined || patch.secret !== undefined) {
       const provider =
         patch.provider ?? (patch.verifier ? CUSTOM_PROVIDER : (current.provider ?? CUSTOM_PROVIDER));
@@ -121,7 +129,15 @@ export class SourceService {
         settings.options ?? {},
       ) as unknown as JsonValue;
     }
-    next.settings = this.settingsOf({ ...settings, slug: next.slug }) as JsonValue;
+    if (next.provider !== current.provider && settings.options) {
+      // The old provider's secret options mean nothing to the new one, and would be kept in plain text.
+      for (const name of Object.keys(kept)) if (!patch.options?.[name]) delete settings.options[name];
+    }
+    next.settings = sealOptions(
+      this.settingsOf({ ...settings, slug: next.slug }),
+      next.provider,
+      this.box,
+    ) as JsonValue;
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
     if (!(await this.store.sources.update(next, current.updatedAt)))
@@ -256,6 +272,21 @@ export class SourceService {
     if (!verifier || typeof verifier.type !== 'string') return false;
     const field = secretFieldOf(verifier.type as VerifierConfig['type']);
     return field !== null && verifier[field] !== undefined;
+  }
+
+  /**
+   * New options for a source: the secret ones they leave out keep their current values, and a secret option given as
+   * null is removed. The result is in plain text, to be checked and then sealed again (sealOptions).
+   */
+  private keepSecretOptions(options: Record<string, unknown>, current: JsonValue): Record<string, unknown> {
+    const plain = openOptions(current as StoredSourceSettings, this.box) ?? {};
+    const sealedNames = Object.keys((current as StoredSourceSettings).sealedOptions ?? {});
+    const out = { ...options };
+    for (const name of sealedNames) {
+      if (out[name] === null) delete out[name];
+      else if (out[name] === undefined && plain[name] !== undefined) out[name] = plain[name];
+    }
+    return out;
   }
 
   private settingsOf(input: SourceSettings & { slug: string }): SourceSettings {

@@ -21,6 +21,19 @@ const GH_SECRET = 'gh-plain-secret-Zq7Xw9';
 const HMAC_SECRET = 'hand-hmac-secret-Kp3Rt8';
 const ROTATED = 'rotated-secret-Vb6Nm2';
 const STRIPE_SECRET = 'whsec_stripe_plain_Hy5Lo1';
+const META_SECRET = 'meta-app-secret-Qw4Er5';
+const META_TOKEN = 'meta-verify-token-Ui8Op9';
+const META_TOKEN_2 = 'meta-verify-token-As2Df3';
+
+/** Meta's subscription check (GET hub.challenge): the challenge comes back only for the source's verify token. */
+async function metaChallenge(t: TestApp, token: string): Promise<number> {
+  const res = await deliver(t, 'meta', {
+    method: 'GET',
+    suffix: `?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${token}`,
+  });
+  if (res.status === 200) expect(res.text).toBe('1158201444');
+  return res.status;
+}
 
 /** Eventhook over SQLite with every log line (level trace) captured in memory. */
 async function startWithCapturedLogs(
@@ -108,10 +121,26 @@ describe('secrets at rest, in responses and in logs (SQLite)', () => {
     expect(rotated.body.secrets).toHaveLength(2);
     expect(rotated.body.generatedSecret).toBeUndefined();
     await record(t.api.patch(`${BASE}/sources/hand`, { description: 'changed' }));
+    // Meta's verify token is a provider option, and a secret too: write-only, named as set.
+    const meta = await record(
+      t.api.post(`${BASE}/sources`, {
+        slug: 'meta',
+        provider: 'meta',
+        secret: META_SECRET,
+        options: { verifyToken: META_TOKEN },
+      }),
+    );
+    expect(meta.status).toBe(201);
+    expect(meta.body).toMatchObject({ options: {}, secretOptions: ['verifyToken'] });
+    const providers = await record(t.api.get(`${BASE}/providers`));
+    const metaProvider = providers.body.items.find((p: { id: string }) => p.id === 'meta');
+    expect(metaProvider.secretOptions).toEqual(['verifyToken']);
     await record(t.api.get(`${BASE}/sources`));
-    for (const s of ['github', 'hand', 'stripe', 'gen']) await record(t.api.get(`${BASE}/sources/${s}`));
+    for (const s of ['github', 'hand', 'stripe', 'gen', 'meta'])
+      await record(t.api.get(`${BASE}/sources/${s}`));
     const all = responses.join('\n');
-    for (const secret of [GH_SECRET, HMAC_SECRET, ROTATED, STRIPE_SECRET]) expect(all).not.toContain(secret);
+    for (const secret of [GH_SECRET, HMAC_SECRET, ROTATED, STRIPE_SECRET, META_SECRET, META_TOKEN])
+      expect(all).not.toContain(secret);
     // The generated secret appears in the creation response only.
     expect(responses.filter((r) => r.includes(generated.body.generatedSecret))).toHaveLength(1);
   });
@@ -148,10 +177,13 @@ describe('secrets at rest, in responses and in logs (SQLite)', () => {
       body,
     });
 
+    expect(await metaChallenge(t, META_TOKEN)).toBe(200);
+    expect(await metaChallenge(t, 'guess')).toBe(403);
+
     const disk = diskBytes(dataDir);
     expect(statSync(join(dataDir, 'master.key')).mode & 0o777).toBe(0o600);
     expect(disk.length).toBeGreaterThan(0);
-    for (const secret of [GH_SECRET, HMAC_SECRET, ROTATED, STRIPE_SECRET]) {
+    for (const secret of [GH_SECRET, HMAC_SECRET, ROTATED, STRIPE_SECRET, META_SECRET, META_TOKEN]) {
       expect(disk.includes(Buffer.from(secret)), `${secret} on disk`).toBe(false);
       expect(logs(), `${secret} in the logs`).not.toContain(secret);
     }
@@ -173,6 +205,34 @@ describe('secrets at rest, in responses and in logs (SQLite)', () => {
       body,
     });
     expect(res.status).toBe(200);
+    expect(await metaChallenge(t, META_TOKEN)).toBe(200);
+  });
+
+  it('a secret option is kept when an update leaves it out, replaced when given, and dropped with its provider', async () => {
+    const kept = await t.api.patch(`${BASE}/sources/meta`, { options: {}, description: 'options cleared' });
+    expect(kept.status).toBe(200);
+    expect(kept.body.secretOptions).toEqual(['verifyToken']);
+    expect(await metaChallenge(t, META_TOKEN)).toBe(200);
+
+    const replaced = await t.api.patch(`${BASE}/sources/meta`, { options: { verifyToken: META_TOKEN_2 } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.text).not.toContain(META_TOKEN_2);
+    expect(await metaChallenge(t, META_TOKEN_2)).toBe(200);
+    expect(await metaChallenge(t, META_TOKEN)).toBe(403);
+    // Meta needs one: removing it is refused, and the source keeps the one it has.
+    const removed = await t.api.patch(`${BASE}/sources/meta`, { options: { verifyToken: null } });
+    expect(removed.status).toBe(400);
+    expect(removed.text).toContain('verifyToken');
+    expect(await metaChallenge(t, META_TOKEN_2)).toBe(200);
+    expect(diskBytes(dataDir).includes(Buffer.from(META_TOKEN_2))).toBe(false);
+
+    // Another provider has no use for the token: it is not kept, in plain text or otherwise.
+    const moved = await t.api.patch(`${BASE}/sources/meta`, { provider: 'github', secret: GH_SECRET });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ provider: 'github', options: {}, secretOptions: [] });
+    const stored = (await t.app.store.sources.get('default', 'meta'))!.settings as Record<string, unknown>;
+    expect(stored.sealedOptions).toBeUndefined();
+    expect(JSON.stringify(stored)).not.toContain(META_TOKEN_2);
   });
 
   it('with another master key the sealed secrets do not open: requests fail closed (401, misconfigured)', async () => {

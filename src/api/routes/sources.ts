@@ -9,7 +9,8 @@ import type { FastifyRequest } from 'fastify';
 import { listProviders, summarizeProvider } from '../../ingest/providers/index.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { SourceService } from '../../ingest/source-service.js';
-import { SourceSettingsSchema, type SourceSettings } from '../../ingest/source-settings.js';
+import { publicSettings, type StoredSourceSettings } from '../../ingest/secret-options.js';
+import { SourceSettingsSchema } from '../../ingest/source-settings.js';
 import type { SourceRecord } from '../../store/records.js';
 import { AUTH_PROBLEMS, iso, isoOrNull, Slug, Timestamp } from '../schemas.js';
 
@@ -67,6 +68,11 @@ const SourceOut = Type.Object({
     { description: 'Secret metadata only; values are never returned.' },
   ),
   ...Type.Partial(SourceSettingsSchema).properties,
+  secretOptions: Type.Array(Type.String(), {
+    description:
+      'Secret options that are set (e.g. Meta verifyToken). Their values are never returned; an options update ' +
+      'that leaves one out keeps it, and null removes it.',
+  }),
   ingestUrl: Type.String(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
@@ -141,6 +147,9 @@ const ProviderOut = Type.Object({
   verifierType: Type.String(),
   requiredFields: Type.Array(Type.String()),
   optionalFields: Type.Array(Type.String()),
+  secretOptions: Type.Array(Type.String(), {
+    description: 'Options that are secrets: sealed at rest and never returned, like the secret.',
+  }),
   setupHints: Type.Array(Type.String()),
   idempotencyKeys: Type.Array(Type.String()),
   handshake: Type.Union([Type.String(), Type.Null()]),
@@ -171,25 +180,29 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
   { sources, ingest, publicUrl },
 ) => {
   const base = '/api/orgs/:org/eventhook';
-  const out = (req: FastifyRequest, s: SourceRecord): Static<typeof SourceOut> => ({
-    id: s.id,
-    slug: s.slug,
-    name: s.name,
-    description: s.description,
-    enabled: s.enabled,
-    provider: s.provider,
-    verifier: s.verifier,
-    secrets: s.secrets.map((x) => ({
-      id: x.id,
-      createdAt: iso(x.createdAt),
-      expiresAt: isoOrNull(x.expiresAt),
-    })),
-    ...(s.settings as SourceSettings),
-    ingestUrl: ingestUrl(req, publicUrl, s.org, s.slug),
-    createdAt: iso(s.createdAt),
-    updatedAt: iso(s.updatedAt),
-    deletedAt: isoOrNull(s.deletedAt),
-  });
+  const out = (req: FastifyRequest, s: SourceRecord): Static<typeof SourceOut> => {
+    const { settings, secretOptions } = publicSettings(s.settings as StoredSourceSettings, s.provider);
+    return {
+      id: s.id,
+      slug: s.slug,
+      name: s.name,
+      description: s.description,
+      enabled: s.enabled,
+      provider: s.provider,
+      verifier: s.verifier,
+      secrets: s.secrets.map((x) => ({
+        id: x.id,
+        createdAt: iso(x.createdAt),
+        expiresAt: isoOrNull(x.expiresAt),
+      })),
+      ...settings,
+      secretOptions,
+      ingestUrl: ingestUrl(req, publicUrl, s.org, s.slug),
+      createdAt: iso(s.createdAt),
+      updatedAt: iso(s.updatedAt),
+      deletedAt: isoOrNull(s.deletedAt),
+    };
+  };
 
   app.get(
     `${base}/providers`,

@@ -53,6 +53,7 @@ const SECTIONS = new Set(['org', 'server', ...APPLY_KINDS]);
 const AUTH_CREDENTIALS = ['password', 'token', 'value', 'clientSecret'];
 
 type SecretFieldOf = (verifierType: string) => string | null;
+type SecretOptionsOf = (provider: string) => readonly string[];
 
 /** Builds the desired state from a loaded file, resolving `${VAR}` references from `env`. */
 export async function desiredState(
@@ -89,6 +90,11 @@ export async function desiredState(
   const secretFieldOf: SecretFieldOf = custom
     ? ((await import('../../ingest/verifiers/index.js')).secretFieldOf as SecretFieldOf)
     : () => null;
+  // Which provider options are secrets (Meta's verifyToken); loaded only when a source gives options.
+  const withOptions = Array.isArray(data.sources) && data.sources.some((s) => isObj(s) && isObj(s.options));
+  const secretOptionsOf: SecretOptionsOf = withOptions
+    ? (await import('../../ingest/secret-options.js')).secretOptionsOf
+    : () => [];
   const items: DesiredItem[] = [];
   const kinds: ApplyKind[] = [];
   for (const kind of APPLY_KINDS) {
@@ -113,7 +119,7 @@ export async function desiredState(
         kind === 'rules'
           ? ruleOf(raw, path, fail)
           : kind === 'sources'
-            ? sourceOf(raw, secretFieldOf)
+            ? sourceOf(raw, secretFieldOf, secretOptionsOf)
             : endpointOf(raw, path, fail);
       const { [idField]: _id, ...compared } = split.compared;
       items.push({ kind, key, body: split.body, compared, secrets: split.secrets, where });
@@ -162,9 +168,18 @@ export function flattenTarget(target: unknown, path: Path, fail: Fail): Obj {
   return { ...flat, ...config };
 }
 
-function sourceOf(raw: Obj, secretFieldOf: SecretFieldOf): Split {
+function sourceOf(raw: Obj, secretFieldOf: SecretFieldOf, secretOptionsOf: SecretOptionsOf): Split {
   const { secret, ...compared } = raw;
   const secrets: Obj = secret === undefined ? {} : { secret };
+  const options = raw.options;
+  if (isObj(options) && typeof raw.provider === 'string') {
+    // Secret options are compared without their values (never returned) and re-sent, with the rest, on rotation.
+    const names = secretOptionsOf(raw.provider).filter((n) => options[n] !== undefined);
+    if (names.length > 0) {
+      compared.options = Object.fromEntries(Object.entries(options).filter(([k]) => !names.includes(k)));
+      secrets.options = options;
+    }
+  }
   if (isObj(raw.verifier) && typeof raw.verifier.type === 'string') {
     const field = secretFieldOf(raw.verifier.type);
     if (field !== null && raw.verifier[field] !== undefined) {

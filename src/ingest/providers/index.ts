@@ -88,6 +88,8 @@ export interface ProviderSummary {
   readonly verifierType: VerifierConfig['type'];
   readonly requiredFields: readonly string[];
   readonly optionalFields: readonly string[];
+  /** Options that are secrets: write-only, like the secret itself. */
+  readonly secretOptions: readonly string[];
   readonly setupHints: readonly string[];
   readonly idempotencyKeys: readonly string[];
   readonly handshake: 'before' | 'after' | null;
@@ -102,6 +104,7 @@ export function summarizeProvider(p: ProviderTemplate): ProviderSummary {
     verifierType: defaultVerifierType(p),
     requiredFields: p.requiredFields,
     optionalFields: p.optionalFields,
+    secretOptions: p.secretOptions ?? [],
     setupHints: p.setupHints,
     idempotencyKeys: p.idempotencyKeys,
     handshake: p.handshake?.phase ?? null,

@@ -259,6 +259,7 @@ export const meta = defineProvider({
   docsUrl: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started',
   requiredFields: ['secret', 'verifyToken'],
   optionalFields: [],
+  secretOptions: ['verifyToken'],
   setupHints: [
     'App Dashboard → your app → Webhooks (or WhatsApp → Configuration): Callback URL = this source’s ingest URL.',
     'Verify token: any string; give the same string as the verifyToken option. The GET challenge is answered here.',

@@ -74,6 +74,11 @@ export interface ProviderTemplate {
   readonly requiredFields: readonly string[];
   /** Optional option names this provider understands. */
   readonly optionalFields: readonly string[];
+  /**
+   * Options that are secrets: sealed at rest and never returned (see secret-options.ts). They must not be copied
+   * into the verifier config, which the API shows.
+   */
+  readonly secretOptions?: readonly string[];
   /** Short, ordered steps: where to paste the URL, where the secret comes from. */
   readonly setupHints: readonly string[];
   verifier(options: Record<string, unknown>): VerifierConfig;

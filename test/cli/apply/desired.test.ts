@@ -67,6 +67,21 @@ endpoints:
     expect(e!.body).not.toHaveProperty('secret');
   });
 
+  it('compares a provider’s secret options (Meta verifyToken) without their values, which rotation re-sends', async () => {
+    const d = await load(`
+sources:
+  - { slug: meta, provider: meta, secret: s, options: { verifyToken: vt, other: 1 } }
+  - { slug: sq, provider: square, secret: s, options: { notificationUrl: "https://x.example/in" } }
+`);
+    const [meta, square] = d.items;
+    expect(meta!.compared.options).toEqual({ other: 1 });
+    expect(meta!.secrets).toEqual({ secret: 's', options: { verifyToken: 'vt', other: 1 } });
+    expect(meta!.body.options).toEqual({ verifyToken: 'vt', other: 1 });
+    // Options that are not secrets are compared as they are.
+    expect(square!.compared.options).toEqual({ notificationUrl: 'https://x.example/in' });
+    expect(square!.secrets).toEqual({ secret: 's' });
+  });
+
   it('an empty section is named (so --prune empties it); an absent one is not', async () => {
     expect((await load('rules: []\n')).kinds).toEqual(['rules']);
     expect((await load('rules:\n')).kinds).toEqual(['rules']);
