@@ -117,6 +117,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     liveSources.invalidate(org, slug),
   );
   const queries = new EventQueries(store);
+  const resealed = await sources.sealPlainSecretOptions();
+  if (resealed > 0) logger.info({ sources: resealed }, 'sealed secret source options kept in plain text');
 
   // Outbound delivery: one SSRF-guarded sender (a connection pool per origin) shared by every endpoint.
   const addressPolicy = AddressPolicy.fromAllowList(config.outboundAllow.flatMap((e) => parseAllowList(e)));

@@ -13,7 +13,7 @@ import { assertSlug } from '../access/access-service.js';
 import { validateEventTypeConfig, validateIdempotencyKeyPath } from './extract.js';
 import { validateIpList } from './ip-allow-list.js';
 import { getProvider, providerVerifierConfig } from './providers/index.js';
-import { openOptions, sealOptions, type StoredSourceSettings } from './secret-options.js';
+import { openOptions, sealOptions, secretOptionsOf, type StoredSourceSettings } from './secret-options.js';
 import { SETTINGS_FIELDS, type SourceSettings } from './source-settings.js';
 import {
   createVerifier,
@@ -145,6 +145,30 @@ export class SourceService {
     this.onChange(org, slug);
     if (next.slug !== slug) this.onChange(org, next.slug);
     return next;
+  }
+
+  /**
+   * Seals secret options that are still stored in plain text (sources saved before those options were sealed).
+   * Run at startup; a source changed meanwhile by another process is left for its next start. Returns how many.
+   */
+  async sealPlainSecretOptions(): Promise<number> {
+    let sealed = 0;
+    for (const { slug: org } of await this.store.orgs.list()) {
+      for (const current of await this.store.sources.list(org, { includeDeleted: true })) {
+        const settings = current.settings as StoredSourceSettings;
+        const names = secretOptionsOf(current.provider).filter((n) => settings.options?.[n] !== undefined);
+        if (names.length === 0) continue;
+        const { sealedOptions = {}, ...plain } = settings;
+        const next = sealOptions(plain, current.provider, this.box);
+        next.sealedOptions = { ...sealedOptions, ...next.sealedOptions };
+        const updated = { ...current, settings: next as JsonValue, updatedAt: current.updatedAt + 1 };
+        if (await this.store.sources.update(updated, current.updatedAt)) {
+          sealed++;
+          this.onChange(org, current.slug);
+        }
+      }
+    }
+    return sealed;
   }
 
   async delete(org: string, slug: string): Promise<void> {

@@ -13,6 +13,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
+import { newId } from '../../src/core/ids.js';
 import { ApiClient, eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, deliver, eventCount, metricValue, storedEvent } from '../helpers/ingest.js';
 
@@ -192,8 +193,24 @@ describe('secrets at rest, in responses and in logs (SQLite)', () => {
   });
 
   it('a restart reads the generated master key back, so sealed secrets keep verifying', async () => {
+    // A source saved before secret options were sealed keeps its verify token in plain text: a start seals it.
+    const meta = (await t.app.store.sources.get('default', 'meta'))!;
+    await t.app.store.sources.insert({
+      ...meta,
+      id: newId('source'),
+      slug: 'meta-legacy',
+      settings: { options: { verifyToken: META_TOKEN } },
+    });
     await t.close();
     ({ t, logs } = await startWithCapturedLogs(dataDir));
+    const legacy = (await t.app.store.sources.get('default', 'meta-legacy'))!;
+    expect(JSON.stringify(legacy.settings)).not.toContain(META_TOKEN);
+    expect((await t.api.get(`${BASE}/sources/meta-legacy`)).body.secretOptions).toEqual(['verifyToken']);
+    const challenge = await deliver(t, 'meta-legacy', {
+      method: 'GET',
+      suffix: `?hub.mode=subscribe&hub.challenge=42&hub.verify_token=${META_TOKEN}`,
+    });
+    expect(challenge.text).toBe('42');
     const body = '{"after":"restart"}';
     const res = await deliver(t, 'github', {
       headers: {
