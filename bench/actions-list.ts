@@ -1,10 +1,12 @@
-// Benchmark: listing actions by endpoint and the dead-letter queues (GET /actions?endpoint=…&status=dead, and the bulk
-// retry's dry run over the org's queue; issue 6 §5) must not slow down with the org's delivery history. One Eventhook
+// Benchmark: listing actions by endpoint, by rule and the dead-letter queues (GET /actions?endpoint=…&status=dead,
+// ?rule=…, and the bulk retry's dry run over the org's queue; issue 6 §5) must not slow down with the org's delivery
+// history. One Eventhook
 // on SQLite holds two endpoints: `busy` with 1,000 dead letters from an outage at the start of the last hour and
 // BENCH_HISTORY (default 200,000) deliveries after it, and `quiet` with 1,000 deliveries and 50 dead letters a day
 // earlier. The baseline is the first page of the org's actions, unfiltered (the newest rows); each other request's
 // median time, from rotating calls, is divided by the baseline's.
 import { performance } from 'node:perf_hooks';
+import { newId, type RuleId } from '../src/core/ids.js';
 import { machine } from './lib/machine.js';
 import { BASE, startBenchApp } from './lib/bench-app.js';
 import { seedDeliveries } from './lib/seed-deliveries.js';
@@ -28,6 +30,9 @@ const page = (filter: string): Request => ({
   options: { method: 'GET', url: `${BASE}/actions?${filter ? `${filter}&` : ''}limit=${PAGE}` },
   finds: PAGE,
 });
+// The quiet endpoint's deliveries were routed by a rule of their own, the busy one's by another.
+const QUIET_RULE = newId('rule') as RuleId;
+const BUSY_RULE = newId('rule') as RuleId;
 const REQUESTS = {
   baseline: page(''),
   'busy endpoint': page('endpoint=busy'),
@@ -35,6 +40,8 @@ const REQUESTS = {
   "quiet endpoint's dead letters": page('endpoint=quiet&status=dead'),
   "busy endpoint's dead letters": page('endpoint=busy&status=dead'),
   "the org's dead letters": page('status=dead'),
+  "busy endpoint's rule": { ...page(`rule=${BUSY_RULE}`), shown: 'rule=(busy one)' },
+  "quiet endpoint's rule": { ...page(`rule=${QUIET_RULE}`), shown: 'rule=(quiet one)' },
   "bulk retry of the org's dead letters, dry run": {
     shown: 'POST /actions/retry',
     options: { method: 'POST', url: `${BASE}/actions/retry`, payload: { dryRun: true } },
@@ -48,10 +55,17 @@ try {
     await call('POST', `${BASE}/endpoints`, { slug, url: 'http://127.0.0.1:9/hooks', status: 'paused' });
   const loadStarted = performance.now();
   const now = Date.now();
-  await seedDeliveries(app, 'quiet', 1_000, { from: now - 25 * HOUR, spanMs: HOUR });
-  await seedDeliveries(app, 'quiet', 50, { from: now - 24 * HOUR, spanMs: 60_000, outcome: 'dead' });
-  await seedDeliveries(app, 'busy', 1_000, { from: now - HOUR, spanMs: 60_000, outcome: 'dead' });
-  await seedDeliveries(app, 'busy', HISTORY, { from: now - HOUR + 60_000, spanMs: HOUR - 60_000 });
+  const quiet = { ruleId: QUIET_RULE };
+  const busy = { ruleId: BUSY_RULE };
+  await seedDeliveries(app, 'quiet', 1_000, { from: now - 25 * HOUR, spanMs: HOUR, ...quiet });
+  await seedDeliveries(app, 'quiet', 50, {
+    from: now - 24 * HOUR,
+    spanMs: 60_000,
+    outcome: 'dead',
+    ...quiet,
+  });
+  await seedDeliveries(app, 'busy', 1_000, { from: now - HOUR, spanMs: 60_000, outcome: 'dead', ...busy });
+  await seedDeliveries(app, 'busy', HISTORY, { from: now - HOUR + 60_000, spanMs: HOUR - 60_000, ...busy });
   console.error(
     `  loaded ${(HISTORY + 2_050).toLocaleString('en-US')} actions in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
   );

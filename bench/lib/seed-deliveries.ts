@@ -12,6 +12,8 @@ export interface SeedOptions {
   spanMs: number;
   /** `succeeded` (the default: one attempt, 200) or `dead` (routed dead, no attempt). */
   outcome?: 'succeeded' | 'dead';
+  /** The rule that routed them all (default: a rule of its own for each). */
+  ruleId?: RuleId;
 }
 
 /** `n` deliveries to `endpoint` in org `default`, with ids (and attempt times) spread over [from, from + spanMs). */
@@ -24,7 +26,7 @@ export async function seedDeliveries(app: App, endpoint: string, n: number, o: S
       id: newId('action', at(done + i)),
       org: 'default',
       eventId: newId('event') as EventId,
-      ruleId: newId('rule') as RuleId,
+      ruleId: o.ruleId ?? (newId('rule') as RuleId),
       ruleName: 'bench',
       targetIndex: 0,
       targetType: 'webhook',

@@ -14,6 +14,8 @@ import { STORE_FACTORIES, type StoreFactory } from '../helpers/stores.js';
 
 // Migrations run in order only, so the later ones are undone too (and run again after 008).
 const UNDO_008 = [
+  'drop index actions_org_rule',
+  "delete from eventhook_migrations where name = '012-actions-by-rule-index'",
   'drop index actions_dead',
   "delete from eventhook_migrations where name = '011-dead-letters-index'",
   'drop table workers',

@@ -11,6 +11,7 @@ import * as m008 from './008-attempt-endpoint.js';
 import * as m009 from './009-running-lease-index.js';
 import * as m010 from './010-workers.js';
 import * as m011 from './011-dead-letters-index.js';
+import * as m012 from './012-actions-by-rule-index.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
@@ -25,6 +26,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '009-running-lease-index': m009,
   '010-workers': m010,
   '011-dead-letters-index': m011,
+  '012-actions-by-rule-index': m012,
 };
 
 /**
