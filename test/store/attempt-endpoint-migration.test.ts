@@ -1,67 +1,77 @@
 // Migration 008 on a store that already holds attempts: those of the health window are given their endpoint (and so
-// show in its health at once), older ones keep none. The store is opened, filled, put back to how it was before the
-// migration through a plain connection, and opened again, which runs the migration on real data.
+// show in its health at once), older ones keep none. The database is migrated only up to 007, filled as that release
+// would have filled it, and then opened, which runs 008 and everything after it on real data.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
 import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
+import { migrateTo } from '../../src/store/migrations/index.js';
 import type { Store } from '../../src/store/port.js';
 import type { AttemptRecord } from '../../src/store/records.js';
 import { newAction } from '../helpers/records.js';
+import { freshPostgresSchema } from '../helpers/services.js';
 import { STORE_FACTORIES, type StoreFactory } from '../helpers/stores.js';
 
-// Migrations run in order only, so the later ones are undone too (and run again after 008).
-const UNDO_008 = [
-  'drop index actions_org_rule',
-  "delete from eventhook_migrations where name = '012-actions-by-rule-index'",
-  'drop index actions_dead',
-  "delete from eventhook_migrations where name = '011-dead-letters-index'",
-  'drop table workers',
-  "delete from eventhook_migrations where name = '010-workers'",
-  'drop index workflows_running_lease',
-  'drop index tasks_running_lease',
-  "delete from eventhook_migrations where name = '009-running-lease-index'",
-  'drop index attempts_endpoint_started',
-  'alter table attempts drop column endpoint',
-  "delete from eventhook_migrations where name = '008-attempt-endpoint'",
-];
-
-async function undoMigration(factory: StoreFactory, url: string): Promise<void> {
+/** A database of either kind, migrated up to 007 only, with a plain connection to it and a way to open it as a store. */
+async function before008(factory: StoreFactory): Promise<{
+  db: Kysely<unknown>;
+  open: (migrate: boolean) => Promise<Store>;
+  cleanup: () => Promise<void>;
+}> {
   if (factory.name === 'sqlite') {
-    const db = new Database(url.slice('sqlite:'.length));
-    for (const statement of UNDO_008) db.exec(statement);
-    db.close();
-    return;
+    const dir = mkdtempSync(join(tmpdir(), 'eventhook-m008-'));
+    const path = join(dir, 'eventhook.db');
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+    await migrateTo(db, { blob: 'blob' }, '007-unfinished-lane-index');
+    return {
+      db,
+      open: (migrate) => openSqliteStore({ path, migrate }),
+      cleanup: async () => {
+        await db.destroy();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  for (const statement of UNDO_008) await client.query(statement);
-  await client.end();
+  const { url, drop } = await freshPostgresSchema();
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+  });
+  const schema = new URL(url).searchParams.get('options')!.split('=')[1]!;
+  await migrateTo(db, { blob: 'bytea' }, '007-unfinished-lane-index', schema);
+  return {
+    db,
+    open: (migrate) => openPostgresStore({ url, migrate }),
+    cleanup: async () => {
+      await db.destroy();
+      await drop();
+    },
+  };
 }
-
-const reopen = (factory: StoreFactory, url: string): Promise<Store> =>
-  factory.name === 'sqlite'
-    ? openSqliteStore({ path: url.slice('sqlite:'.length) })
-    : openPostgresStore({ url });
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`migration 008 (attempts name their endpoint) — ${factory.name}`, () => {
-    let store: Store;
-    let url: string;
-    let cleanup: () => Promise<void>;
+    let setup: Awaited<ReturnType<typeof before008>>;
 
     beforeAll(async () => {
-      ({ store, url, cleanup } = await factory.open());
+      setup = await before008(factory);
     });
-    afterAll(async () => cleanup?.());
+    afterAll(async () => setup?.cleanup());
 
     it('gives the attempts of the health window their endpoint, and they are sampled for its health', async () => {
       const now = Date.now();
       const action = newAction('default', { type: 'webhook', endpoint: 'orders' }, { nextAttemptAt: now });
-      await store.actions.insertMany([action], now);
+      // Actions are written as 007 wrote them; attempts had no endpoint column yet.
+      const old007 = await setup.open(false);
+      await old007.orgs.create({ slug: 'default', name: 'Default' }, now);
+      await old007.actions.insertMany([action], now);
+      await old007.close();
       const attempt = (number: number, startedAt: number): AttemptRecord => ({
         id: newId('attempt'),
         actionId: action.id,
@@ -79,10 +89,27 @@ for (const factory of STORE_FACTORIES) {
       });
       const old = attempt(1, now - 3 * 24 * 3_600_000);
       const recent = attempt(2, now - 60_000);
-      for (const a of [old, recent]) await store.attempts.insert(a);
+      for (const a of [old, recent]) {
+        await setup.db
+          .insertInto('attempts' as never)
+          .values({
+            id: a.id,
+            action_id: a.actionId,
+            org: a.org,
+            number: a.number,
+            started_at: a.startedAt,
+            latency_ms: a.latencyMs,
+            outcome: a.outcome,
+            status_code: a.statusCode,
+            request: 'null',
+            response_headers: null,
+            response_body: null,
+            error: a.error,
+          } as never)
+          .execute();
+      }
 
-      await undoMigration(factory, url);
-      const migrated = await reopen(factory, url);
+      const migrated = await setup.open(true);
       try {
         const byId = new Map(
           (await migrated.attempts.listByAction('default', action.id)).map((a) => [a.id, a]),

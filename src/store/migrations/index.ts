@@ -1,5 +1,11 @@
 // Versioned migrations, applied in order on start (and by `eventhook migrate`). Never edit one that has shipped.
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import {
+  Migrator,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+} from 'kysely';
 import * as m001 from './001-initial.js';
 import * as m002 from './002-replay-keys.js';
 import * as m003 from './003-endpoints.js';
@@ -38,6 +44,23 @@ export async function migrateToLatest(
   types: ColumnTypes,
   schema?: string,
 ): Promise<string[]> {
+  return applied(await migrator(db, types, schema).migrateToLatest());
+}
+
+/**
+ * Applies the migrations up to and including `name`, and none after it: a database as an older release left it
+ * (tests of a migration on real data).
+ */
+export async function migrateTo(
+  db: Kysely<unknown>,
+  types: ColumnTypes,
+  name: keyof typeof ALL,
+  schema?: string,
+): Promise<string[]> {
+  return applied(await migrator(db, types, schema).migrateTo(name));
+}
+
+function migrator(db: Kysely<unknown>, types: ColumnTypes, schema: string | undefined): Migrator {
   const provider: MigrationProvider = {
     async getMigrations() {
       const out: Record<string, Migration> = {};
@@ -45,14 +68,16 @@ export async function migrateToLatest(
       return out;
     },
   };
-  const migrator = new Migrator({
+  return new Migrator({
     db,
     provider,
     migrationTableName: 'eventhook_migrations',
     migrationLockTableName: 'eventhook_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
