@@ -209,6 +209,42 @@ describe('eventhook apply', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a provider’s secret option (Meta verifyToken) is set on create, not compared, and re-sent only with --rotate-secrets', async () => {
+    expect((await t.api.post('/api/orgs', { slug: 'meta-apply' })).status).toBe(201);
+    const metaFile = files.write(
+      'meta.yaml',
+      `org: meta-apply
+sources:
+  - slug: whatsapp
+    provider: meta
+    secret: meta-app-secret
+    options: { verifyToken: "\${META_TOKEN}" }
+`,
+    );
+    const challenge = async (token: string) =>
+      (
+        await fetch(
+          `${t.url}/api/orgs/meta-apply/eventhook/in/whatsapp?hub.mode=subscribe&hub.challenge=7&hub.verify_token=${token}`,
+        )
+      ).status;
+    const created = await runCli(['apply', '-f', metaFile], { ...env, META_TOKEN: 'token-one' });
+    expect(created.code, created.stderr).toBe(0);
+    expect(await challenge('token-one')).toBe(200);
+    // The server never shows the token, so a changed token alone is no change.
+    expect(await runJson(['apply', '-f', metaFile], { ...env, META_TOKEN: 'token-two' })).toMatchObject({
+      changes: [],
+      unchanged: 1,
+    });
+    const rotated = await runCli(['apply', '-f', metaFile, '--rotate-secrets'], {
+      ...env,
+      META_TOKEN: 'token-two',
+    });
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).not.toContain('token-two');
+    expect(await challenge('token-two')).toBe(200);
+    expect(await challenge('token-one')).toBe(403);
+  });
+
   it('endpoints: matched by slug, a rule’s webhook target names one, secrets and auth credentials rotate only on request', async (ctx) => {
     if ((await t.api.get(`/api/orgs/default/eventhook/endpoints`)).status === 404)
       ctx.skip('this server has no endpoints API yet');
