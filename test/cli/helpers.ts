@@ -1,9 +1,10 @@
 // Runs the real `eventhook` CLI as a child process (node bin/eventhook.js …), as a user would, against a real server.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
 
 const BIN = fileURLToPath(new URL('../../bin/eventhook.js', import.meta.url));
@@ -72,9 +73,16 @@ export async function runJson<T = any>(
   return JSON.parse(r.stdout) as T;
 }
 
-/** A temporary folder for files the CLI reads. */
+const tempDirs: string[] = [];
+// Registered while the test file that imports these helpers is collected: it runs after that file's tests.
+afterAll(() => {
+  for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A temporary folder for files the CLI reads; removed after the test file. */
 export function tempDir(): { dir: string; write(name: string, text: string): string } {
   const dir = mkdtempSync(join(tmpdir(), 'eventhook-cli-'));
+  tempDirs.push(dir);
   return {
     dir,
     write(name, text) {
