@@ -1,10 +1,10 @@
 // Benchmark: listing actions by endpoint, by rule and the dead-letter queues (GET /actions?endpoint=…&status=dead,
 // ?rule=…, and the bulk retry's dry run over the org's queue; issue 6 §5) must not slow down with the org's delivery
-// history. One Eventhook
-// on SQLite holds two endpoints: `busy` with 1,000 dead letters from an outage at the start of the last hour and
-// BENCH_HISTORY (default 200,000) deliveries after it, and `quiet` with 1,000 deliveries and 50 dead letters a day
-// earlier. The baseline is the first page of the org's actions, unfiltered (the newest rows); each other request's
-// median time, from rotating calls, is divided by the baseline's.
+// history. One Eventhook on SQLite holds two endpoints: `busy` with 1,000 dead letters from an outage at the start of
+// the last hour and BENCH_HISTORY (default 200,000) deliveries after it, and `quiet` with 1,000 deliveries and 50 dead
+// letters a day earlier, each endpoint's actions routed by a rule of its own. The baseline is the first page of the
+// org's actions, unfiltered (the newest rows); each other request's median time, from rotating calls, is divided by
+// the baseline's.
 import { performance } from 'node:perf_hooks';
 import { newId, type RuleId } from '../src/core/ids.js';
 import { machine } from './lib/machine.js';
@@ -30,7 +30,6 @@ const page = (filter: string): Request => ({
   options: { method: 'GET', url: `${BASE}/actions?${filter ? `${filter}&` : ''}limit=${PAGE}` },
   finds: PAGE,
 });
-// The quiet endpoint's deliveries were routed by a rule of their own, the busy one's by another.
 const QUIET_RULE = newId('rule') as RuleId;
 const BUSY_RULE = newId('rule') as RuleId;
 const REQUESTS = {

@@ -41,6 +41,23 @@ export function sealOptions(
 }
 
 /**
+ * New options for a source: the secret options (`secretNames`) they leave out keep their current values (from
+ * `current`, in plain text), and one given as null is removed. The result is in plain text, to be checked and sealed.
+ */
+export function keepSecretOptions(
+  options: Record<string, unknown>,
+  current: Record<string, unknown>,
+  secretNames: readonly string[],
+): Record<string, unknown> {
+  const out = { ...options };
+  for (const name of secretNames) {
+    if (out[name] === null) delete out[name];
+    else if (out[name] === undefined && current[name] !== undefined) out[name] = current[name];
+  }
+  return out;
+}
+
+/**
  * The options the provider's verifier and handshakes see: plain and secret together, in plain text. A secret option
  * that does not open (the master key changed) is left out, so its check fails closed.
  */

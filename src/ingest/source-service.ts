@@ -13,7 +13,13 @@ import { assertSlug } from '../access/access-service.js';
 import { validateEventTypeConfig, validateIdempotencyKeyPath } from './extract.js';
 import { validateIpList } from './ip-allow-list.js';
 import { getProvider, providerVerifierConfig } from './providers/index.js';
-import { openOptions, sealOptions, secretOptionsOf, type StoredSourceSettings } from './secret-options.js';
+import {
+  keepSecretOptions,
+  openOptions,
+  sealOptions,
+  secretOptionsOf,
+  type StoredSourceSettings,
+} from './secret-options.js';
 import { SETTINGS_FIELDS, type SourceSettings } from './source-settings.js';
 import {
   createVerifier,
@@ -96,17 +102,14 @@ export class SourceService {
     if (patch.description !== undefined) next.description = patch.description;
     if (patch.enabled !== undefined) next.enabled = patch.enabled;
     const { sealedOptions: kept = {}, ...stored } = current.settings as StoredSourceSettings;
-    // Secret options stay sealed unless the patch names them; the verifier below is checked with their plain values.
-    const settings: SourceSettings = {
-      ...stored,
-      options: openOptions({ ...stored, sealedOptions: kept }, this.box),
-    };
-    if (settings.options === undefined) delete settings.options;
+    // Secret options are opened so the verifier below is checked with them, and sealed again when saved.
+    const opened = openOptions({ ...stored, sealedOptions: kept }, this.box);
+    const settings: SourceSettings = { ...stored, ...(opened && { options: opened }) };
     for (const f of SETTINGS_FIELDS) {
       if (patch[f] === null) delete settings[f];
       else if (patch[f] !== undefined) (settings as Record<string, unknown>)[f] = patch[f];
     }
-    if (patch.options) settings.options = this.keepSecretOptions(patch.options, current.settings);
+    if (patch.options) settings.options = keepSecretOptions(patch.options, opened ?? {}, Object.keys(kept));
     if (patch.provider !== undefined || patch.verifier !== undefined || patch.secret !== undefined) {
       const provider =
         patch.provider ?? (patch.verifier ? CUSTOM_PROVIDER : (current.provider ?? CUSTOM_PROVIDER));
@@ -296,21 +299,6 @@ export class SourceService {
     if (!verifier || typeof verifier.type !== 'string') return false;
     const field = secretFieldOf(verifier.type as VerifierConfig['type']);
     return field !== null && verifier[field] !== undefined;
-  }
-
-  /**
-   * New options for a source: the secret ones they leave out keep their current values, and a secret option given as
-   * null is removed. The result is in plain text, to be checked and then sealed again (sealOptions).
-   */
-  private keepSecretOptions(options: Record<string, unknown>, current: JsonValue): Record<string, unknown> {
-    const plain = openOptions(current as StoredSourceSettings, this.box) ?? {};
-    const sealedNames = Object.keys((current as StoredSourceSettings).sealedOptions ?? {});
-    const out = { ...options };
-    for (const name of sealedNames) {
-      if (out[name] === null) delete out[name];
-      else if (out[name] === undefined && plain[name] !== undefined) out[name] = plain[name];
-    }
-    return out;
   }
 
   private settingsOf(input: SourceSettings & { slug: string }): SourceSettings {

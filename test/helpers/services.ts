@@ -53,7 +53,11 @@ async function unavailable(name: string, where: string, err: unknown): Promise<b
  * A fresh, empty PostgreSQL schema for one test file, so files running in parallel never see each other's rows.
  * Returns a connection URL whose search_path is that schema, and a drop function.
  */
-export async function freshPostgresSchema(): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function freshPostgresSchema(): Promise<{
+  url: string;
+  schema: string;
+  drop: () => Promise<void>;
+}> {
   const schema = `eh_test_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
@@ -63,6 +67,7 @@ export async function freshPostgresSchema(): Promise<{ url: string; drop: () => 
   url.searchParams.set('options', `-c search_path=${schema}`);
   return {
     url: url.toString(),
+    schema,
     drop: async () => {
       const c = new pg.Client({ connectionString: POSTGRES_URL });
       await c.connect();

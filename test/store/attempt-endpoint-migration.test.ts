@@ -38,11 +38,10 @@ async function before008(factory: StoreFactory): Promise<{
       },
     };
   }
-  const { url, drop } = await freshPostgresSchema();
+  const { url, schema, drop } = await freshPostgresSchema();
   const db = new Kysely<unknown>({
     dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
   });
-  const schema = new URL(url).searchParams.get('options')!.split('=')[1]!;
   await migrateTo(db, { blob: 'bytea' }, '007-unfinished-lane-index', schema);
   return {
     db,
