@@ -205,10 +205,22 @@ export class IngestService {
       status: 'pending',
     });
     const windowMs = (source.settings.dedupWindowSeconds ?? 0) * 1000 || this.options.dedupWindowMs;
+    const sourceId = source.record.id;
+    const replay = source.provider?.replayKey
+      ? extractIdempotencyKey(inbound, data, [source.provider.replayKey])
+      : undefined;
     const outcome = await this.committer.submit({
       event,
-      ...(key !== null ? { dedup: { sourceId: source.record.id, key, windowMs } } : {}),
+      ...(key !== null ? { dedup: { sourceId, key, windowMs } } : {}),
+      // Kept as long as idempotency keys; the provider's timestamp tolerance refuses older replays anyway.
+      ...(replay !== undefined ? { replay: { sourceId, key: `replay:${replay}`, windowMs } } : {}),
     });
+    if (outcome.replayed) {
+      this.metrics.webhooksRejected.inc({ ...labels, reason: 'replayed' });
+      this.log.info({ ...labels, reason: 'replayed' }, 'webhook rejected');
+      if (source.settings.storeRejected) await this.storeRejected(source, inbound, 'replayed');
+      throw new EventhookError('EH_INGEST_UNAUTHORIZED');
+    }
     if (outcome.duplicate) this.metrics.duplicates.inc(labels);
     else this.metrics.eventsReceived.inc(labels);
     const custom = source.settings.response ?? source.provider?.response?.(inbound, data);

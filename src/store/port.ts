@@ -120,12 +120,26 @@ export interface RulesRepo {
 /** One webhook or published event to commit; `dedup` names its idempotency key. */
 export interface IngestItem {
   event: NewEvent;
-  dedup?: { sourceId: SourceId; key: string; windowMs: number };
+  dedup?: IngestKey;
+  /**
+   * A value the sender never sends twice (Mailgun's signature token), claimed like the idempotency key: a request
+   * that repeats one is a replay and is refused, where a repeated idempotency key is answered as a duplicate.
+   */
+  replay?: IngestKey;
+}
+
+export interface IngestKey {
+  sourceId: SourceId;
+  key: string;
+  windowMs: number;
 }
 
 export interface IngestOutcome {
   eventId: EventId;
+  /** Not stored: another event holds its key (or its replay key: see `replayed`). */
   duplicate: boolean;
+  /** Not stored: another request used its replay key first. */
+  replayed?: true;
 }
 
 export interface EventFilter {

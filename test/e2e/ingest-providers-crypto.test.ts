@@ -9,7 +9,9 @@ import {
   BASE,
   createSource,
   deliver,
+  eventCount,
   expectAcceptedThenRefused,
+  metricValue,
   storedEvent,
   tampered,
   type AcceptArgs,
@@ -122,33 +124,45 @@ describe('providers signed by hand from their documentation, end to end (SQLite)
     );
   });
 
-  it('Mailgun: HMAC over timestamp + token inside the body; replays stopped by dedup and the tolerance', async () => {
+  it('Mailgun: HMAC over timestamp + token inside the body; a token is good once, and for 300 s by default', async () => {
     const secret = 'mailgun-webhook-signing-key';
-    await createSource(t, {
-      slug: 'mailgun',
-      provider: 'mailgun',
-      secret,
-      options: { toleranceSeconds: 300 },
+    await createSource(t, { slug: 'mailgun', provider: 'mailgun', secret });
+    const signature = (ts: number, token = randomBytes(25).toString('hex'), sig?: string) => ({
+      timestamp: String(ts),
+      token,
+      signature: sig ?? hmac('sha256', secret, `${ts}${token}`, 'hex'),
     });
-    const body = (ts: number, token = randomBytes(25).toString('hex'), sig?: string) =>
-      JSON.stringify({
-        signature: {
-          timestamp: String(ts),
-          token,
-          signature: sig ?? hmac('sha256', secret, `${ts}${token}`, 'hex'),
-        },
-        'event-data': { id: 'mg-event-1', event: 'delivered', recipient: 'alice@example.com' },
-      });
-    const good = body(nowSeconds());
-    await acceptsAndRefuses(
+    const body = (sig: ReturnType<typeof signature>, id = 'mg-event-1', event = 'delivered') =>
+      JSON.stringify({ signature: sig, 'event-data': { id, event, recipient: 'alice@example.com' } });
+    const captured = signature(nowSeconds());
+    const eventId = await acceptsAndRefuses(
       'mailgun',
-      { headers: JSON_CT, body: good },
-      { type: 'delivered', subject: 'alice@example.com', key: 'mg-event-1' },
+      { headers: JSON_CT, body: body(captured) },
+      { type: 'delivered', subject: 'alice@example.com', key: 'mg-event-1', resendRefused: true },
       {
-        'wrong signature': { headers: JSON_CT, body: body(nowSeconds(), 'tok', 'ab'.repeat(32)) },
-        stale: { headers: JSON_CT, body: body(nowSeconds() - 301) },
+        'wrong signature': { headers: JSON_CT, body: body(signature(nowSeconds(), 'tok', 'ab'.repeat(32))) },
+        // No toleranceSeconds on the source: the default window applies.
+        stale: { headers: JSON_CT, body: body(signature(nowSeconds() - 301)) },
       },
     );
+
+    // The signature leaves the body out: a captured one must not carry another event, nor the same one again.
+    const events = await eventCount(t);
+    const forged = await deliver(t, 'mailgun', {
+      headers: JSON_CT,
+      body: body(captured, 'mg-forged', 'complained'),
+    });
+    expect(forged.status).toBe(401);
+    expect(await eventCount(t)).toBe(events);
+    // The resend above and the forgery.
+    expect(
+      await metricValue(t, 'eventhook_webhooks_rejected_total', { source: 'mailgun', reason: 'replayed' }),
+    ).toBe(2);
+
+    // Mailgun's own retry of the event is signed afresh: a duplicate of the first, not a replay.
+    const retry = await deliver(t, 'mailgun', { headers: JSON_CT, body: body(signature(nowSeconds())) });
+    expect(retry.status).toBe(200);
+    expect(retry.json).toEqual({ eventId, duplicate: true });
   });
 
   it('Intercom (sha1= HMAC-SHA1), Vercel (hex HMAC-SHA1), Dropbox (hex HMAC-SHA256), X (sha256= base64)', async () => {

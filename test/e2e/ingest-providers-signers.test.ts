@@ -158,6 +158,40 @@ describe('providers signed by their official libraries, end to end (SQLite)', ()
     );
   });
 
+  it('Twilio SharedKey: the algorithm named in X-Twilio-Webhooks-Signature-Settings, with no algorithm option', async () => {
+    const secret = 'twilio-shared-key-secret-2';
+    await createSource(t, { slug: 'twilio-shared', provider: 'twilio', secret });
+    const params = { AccountSid: 'AC1', MessageSid: 'SM43', MessageStatus: 'sent' };
+    const body = new URLSearchParams(params).toString();
+    const settings = 'key=webhooks_sharedkey_0123,algorithm=HMAC_SHA256';
+    const algorithm = twilioSdk.getSignatureAlgorithm(settings);
+    expect(algorithm).toBe('HMAC_SHA256');
+    const url = publicUrl('twilio-shared');
+    const signature = twilioSdk.getExpectedTwilioSignature(secret, url, params, algorithm);
+    expect(twilioSdk.validateRequest(secret, signature, url, params, algorithm)).toBe(true);
+    const headers = {
+      ...FORM_CT,
+      'x-twilio-webhooks-signature-settings': settings,
+      'i-twilio-idempotency-token': randomUUID(),
+      'x-twilio-signature': signature,
+    };
+    const withoutSettings = { ...headers, 'x-twilio-webhooks-signature-settings': '' };
+    await acceptsAndRefuses(
+      'twilio-shared',
+      { headers, body },
+      { type: 'message.sent', subject: 'SM43', key: headers['i-twilio-idempotency-token'] },
+      {
+        // Without the header the request is taken as Auth Token signed (SHA-1): the SHA-256 signature fails.
+        'settings header missing': { headers: withoutSettings, body },
+        'an algorithm Twilio does not use': {
+          headers: { ...headers, 'x-twilio-webhooks-signature-settings': 'algorithm=HMAC_MD5' },
+          body,
+        },
+        'changed parameter': { headers, body: body.replace('sent', 'failed') },
+      },
+    );
+  });
+
   it('HubSpot v3: Signature.getSignature over method, public URL, body and timestamp; stale after 5 min', async () => {
     const clientSecret = 'hubspot-client-secret';
     await createSource(t, { slug: 'hubspot', provider: 'hubspot', secret: clientSecret });

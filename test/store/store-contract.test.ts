@@ -248,6 +248,49 @@ for (const factory of STORE_FACTORIES) {
       ]);
     });
 
+    it('refuses a replayed key before looking at the idempotency key, in and across batches', async () => {
+      const sourceId = newId('source') as SourceId;
+      const token = (key: string) => ({ sourceId, key: `replay:${key}`, windowMs: 1000 });
+      const dedup = (key: string) => ({ sourceId, key, windowMs: 1000 });
+      const [a, b, c, d] = Array.from({ length: 4 }, () => newEvent('acme'));
+      // commitIngest: on SQLite the writer thread runs the batch, elsewhere a transaction.
+      expect(
+        await store.commitIngest(
+          [
+            { event: a!, dedup: dedup('e1'), replay: token('t1') },
+            // Same token, another body: refused, and its idempotency key stays free.
+            { event: b!, dedup: dedup('e2'), replay: token('t1') },
+            // A fresh token for an event already stored: a duplicate, as without a replay key.
+            { event: c!, dedup: dedup('e1'), replay: token('t2') },
+          ],
+          T0,
+        ),
+      ).toEqual([
+        { eventId: a!.id, duplicate: false },
+        { eventId: a!.id, duplicate: true, replayed: true },
+        { eventId: a!.id, duplicate: true },
+      ]);
+      expect(
+        await store.commitIngest(
+          [
+            { event: d!, dedup: dedup('e2'), replay: token('t1') },
+            { event: b!, dedup: dedup('e2'), replay: token('t3') },
+          ],
+          T0 + 10,
+        ),
+      ).toEqual([
+        { eventId: a!.id, duplicate: true, replayed: true },
+        { eventId: b!.id, duplicate: false },
+      ]);
+      expect(await store.events.get('acme', d!.id)).toBeUndefined();
+      expect((await store.events.get('acme', b!.id))?.id).toBe(b!.id);
+      // A replay key expires like an idempotency key.
+      const late = newEvent('acme');
+      expect(await store.commitIngest([{ event: late, replay: token('t1') }], T0 + 1000)).toEqual([
+        { eventId: late.id, duplicate: false },
+      ]);
+    });
+
     it('routes an event once: the second finishRouting changes nothing', async () => {
       const e = newEvent('acme');
       await store.events.insert(e);

@@ -152,6 +152,10 @@ const ProviderOut = Type.Object({
   }),
   setupHints: Type.Array(Type.String()),
   idempotencyKeys: Type.Array(Type.String()),
+  replayKey: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'A request repeating the value at this path is refused as a replay (Mailgun’s signature token).',
+  }),
   handshake: Type.Union([Type.String(), Type.Null()]),
 });
 

@@ -38,7 +38,9 @@ export const sendgrid = defineProvider({
       from: 'header',
       name: 'x-twilio-email-event-webhook-timestamp',
       format: 'unix_seconds',
-      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400),
+      // SendGrid sets no window; 5 minutes, as Stripe and Standard Webhooks do: every POST, retries included, is
+      // signed when it is sent, and a batch has no dedup key to stop a replay.
+      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400) ?? 300,
     },
   }),
   eventType: (_req, body) => batchType(body, 'event'),
@@ -78,31 +80,28 @@ export const mailgun = defineProvider({
   setupHints: [
     'Sending → Webhooks → Add webhook; URL: this source’s ingest URL.',
     'Secret: the HTTP webhook signing key (Settings → API Security), not the API key.',
-    'The signature does not cover the body: replays are stopped by dedup on event-data.id / signature.token, and by toleranceSeconds if set.',
+    'The signature does not cover the body: a signature older than toleranceSeconds (default 300) is refused, and a signature token seen before is refused as a replay.',
   ],
-  verifier: (options) => {
-    const tolerance = optionalNumber(options, 'toleranceSeconds', 1, 86_400);
-    return {
-      type: 'hmac',
-      algorithm: 'sha256',
-      encoding: 'hex',
-      signatureBodyPath: 'signature.signature',
-      signedContent: '{body.signature.timestamp}{body.signature.token}',
-      ...(tolerance === undefined
-        ? {}
-        : {
-            timestamp: {
-              from: 'body',
-              name: 'signature.timestamp',
-              format: 'unix_seconds',
-              toleranceSeconds: tolerance,
-            },
-          }),
-    };
-  },
+  verifier: (options) => ({
+    type: 'hmac',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    signatureBodyPath: 'signature.signature',
+    signedContent: '{body.signature.timestamp}{body.signature.token}',
+    // Mailgun asks receivers to check that the timestamp is recent: the signature does not cover the body, so a
+    // captured one would otherwise vouch for any body at any later time.
+    timestamp: {
+      from: 'body',
+      name: 'signature.timestamp',
+      format: 'unix_seconds',
+      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400) ?? 300,
+    },
+  }),
   eventType: (_req, body) => str(body, 'event-data.event'),
   subject: (_req, body) => str(body, 'event-data.recipient'),
   idempotencyKeys: ['body.event-data.id', 'body.signature.token'],
+  // Mailgun signs each request with a fresh token and asks receivers never to accept one twice.
+  replayKey: 'body.signature.token',
   sample: ({ secret, now }) => {
     const timestamp = String(seconds(now));
     const token = randomBytes(25).toString('hex');

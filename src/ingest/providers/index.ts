@@ -92,6 +92,8 @@ export interface ProviderSummary {
   readonly secretOptions: readonly string[];
   readonly setupHints: readonly string[];
   readonly idempotencyKeys: readonly string[];
+  /** A request repeating the value at this path is refused as a replay; null: no such value. */
+  readonly replayKey: string | null;
   readonly handshake: 'before' | 'after' | null;
 }
 
@@ -107,6 +109,7 @@ export function summarizeProvider(p: ProviderTemplate): ProviderSummary {
     secretOptions: p.secretOptions ?? [],
     setupHints: p.setupHints,
     idempotencyKeys: p.idempotencyKeys,
+    replayKey: p.replayKey ?? null,
     handshake: p.handshake?.phase ?? null,
   };
 }

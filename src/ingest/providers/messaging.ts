@@ -148,7 +148,8 @@ export const discord = defineProvider({
       from: 'header',
       name: 'x-signature-timestamp',
       format: 'unix_seconds',
-      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400),
+      // Discord expects an answer within 3 seconds and signs each request as it sends it: an old one is a replay.
+      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400) ?? 300,
     },
   }),
   eventType: (_req, body) => {
@@ -199,15 +200,19 @@ export const twilio = defineProvider({
   optionalFields: ['url', 'algorithm'],
   setupHints: [
     'Console → Phone Numbers (or Messaging Service) → A message comes in / Status callback URL: this source’s ingest URL.',
-    'Secret: the account’s Auth Token (or a SharedKey secret with algorithm: "sha256").',
+    'Secret: the account’s Auth Token, or the SharedKey secret: SharedKey webhooks name their algorithm (HMAC-SHA256) in X-Twilio-Webhooks-Signature-Settings, which is followed unless the algorithm option fixes one.',
     'Twilio signs the exact URL it calls; if a proxy rewrites it, set url to the URL as typed in the Console.',
     'JSON webhooks carry bodySHA256 in the query; the body hash is checked too.',
   ],
   verifier: (options) => {
     const url = optionalString(options, 'url');
+    const algorithm = optionalChoice(options, 'algorithm', ['sha1', 'sha256'] as const);
     return {
       type: 'hmac',
-      algorithm: optionalChoice(options, 'algorithm', ['sha1', 'sha256'] as const) ?? 'sha1',
+      // As twilio's own middleware: the settings header names the algorithm; without it, the Auth Token's SHA-1.
+      ...(algorithm === undefined
+        ? { algorithm: 'sha1', algorithmHeader: 'x-twilio-webhooks-signature-settings' }
+        : { algorithm }),
       encoding: 'base64',
       header: 'x-twilio-signature',
       signedContent: '{url}{form.sorted}',

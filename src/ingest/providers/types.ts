@@ -86,6 +86,12 @@ export interface ProviderTemplate {
   subject?(req: InboundRequest, body: JsonValue | undefined): string | undefined;
   /** Ordered idempotency key paths (`header.<name>`, `body.<dot.path>`); empty: no provider-given dedup id. */
   readonly idempotencyKeys: readonly string[];
+  /**
+   * Where a request carries a value the provider never sends twice (a key path like `idempotencyKeys`), for a
+   * signature that leaves the body out (Mailgun): a second request with the same value is refused as a replay, so
+   * a captured signature cannot vouch for another body.
+   */
+  readonly replayKey?: string;
   readonly handshake?: Handshake;
   /**
    * An unsigned liveness probe the provider sends besides its events (Slack `ssl_check=1`): answered before

@@ -2,7 +2,7 @@
 // prefixes, several signatures per header, key=value headers, signed timestamps and URL-covering schemes (Twilio).
 import { createHash, createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { queryOf, type InboundRequest } from '../inbound-request.js';
+import { headerOf, queryOf, type InboundRequest } from '../inbound-request.js';
 import { decodeStrict, digestsEqual } from './constant-time.js';
 import { compileScheme, gatherSignatures, isGathered, SIGNATURE_FIELDS } from './signature-scheme.js';
 import { renderSignedContent, urlCandidates } from './signed-content.js';
@@ -14,6 +14,14 @@ export const HmacConfigSchema = Type.Object(
     algorithm: Type.Optional(
       Type.Union([Type.Literal('sha1'), Type.Literal('sha256'), Type.Literal('sha512')], {
         default: 'sha256',
+      }),
+    ),
+    algorithmHeader: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description:
+          'A header of key=value pairs whose algorithm (HMAC_SHA1 or HMAC_SHA256) picks the algorithm of each request, as Twilio SharedKey webhooks do; without it, algorithm',
       }),
     ),
     encoding: Type.Optional(Type.Union([Type.Literal('hex'), Type.Literal('base64')], { default: 'hex' })),
@@ -53,7 +61,8 @@ export const HmacConfigSchema = Type.Object(
 export type HmacConfig = Static<typeof HmacConfigSchema>;
 
 export function createHmacVerifier(config: HmacConfig): Verifier {
-  const algorithm = config.algorithm ?? 'sha256';
+  const fixedAlgorithm = config.algorithm ?? 'sha256';
+  const algorithmHeader = config.algorithmHeader?.toLowerCase();
   const scheme = compileScheme(config, config.encoding ?? 'hex');
   const secretEncoding = config.secretEncoding ?? 'utf8';
   const where =
@@ -61,6 +70,13 @@ export function createHmacVerifier(config: HmacConfig): Verifier {
 
   return {
     verify(req: InboundRequest, ctx: VerifyContext): VerifyResult {
+      const named = algorithmHeader && algorithmNamedIn(headerOf(req, algorithmHeader));
+      if (named === null)
+        return reject(
+          'bad_encoding',
+          `header ${algorithmHeader} names an algorithm other than HMAC_SHA1/256`,
+        );
+      const algorithm = named || fixedAlgorithm;
       const keys = ctx.secrets
         .map((s) => (secretEncoding === 'utf8' ? Buffer.from(s, 'utf8') : decodeStrict(s, secretEncoding)))
         .filter((k): k is Buffer => k !== undefined && k.length > 0);
@@ -98,6 +114,24 @@ export function createHmacVerifier(config: HmacConfig): Verifier {
       );
     },
   };
+}
+
+/**
+ * The algorithm in a `key=…,algorithm=HMAC_SHA256` header (twilio's getSignatureAlgorithm): undefined when the header
+ * or its algorithm is missing, null when it names one not supported.
+ */
+function algorithmNamedIn(value: string | undefined): 'sha1' | 'sha256' | undefined | null {
+  for (const part of (value ?? '').split(',')) {
+    const eq = part.indexOf('=');
+    if (eq === -1 || part.slice(0, eq).trim() !== 'algorithm') continue;
+    const name = part
+      .slice(eq + 1)
+      .trim()
+      .toUpperCase();
+    if (name === '') return undefined;
+    return name === 'HMAC_SHA1' ? 'sha1' : name === 'HMAC_SHA256' ? 'sha256' : null;
+  }
+  return undefined;
 }
 
 /** True unless the query carries `param` and it is not the hex SHA-256 of the body (Twilio JSON webhooks). */

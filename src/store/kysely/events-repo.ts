@@ -1,7 +1,15 @@
 // Events and their idempotency keys: the ingest commit path, the routing hand-off and the event log queries.
 import { sql, type Kysely } from 'kysely';
 import { idFloor, type EventId } from '../../core/ids.js';
-import type { EventFilter, EventsRepo, IngestItem, IngestOutcome, Page, StoreKind } from '../port.js';
+import type {
+  EventFilter,
+  EventsRepo,
+  IngestItem,
+  IngestKey,
+  IngestOutcome,
+  Page,
+  StoreKind,
+} from '../port.js';
 import type { EventRecord, EventStatus, NewEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
@@ -64,8 +72,8 @@ const INSERT_EVENT = new QueryTemplate<EventRow>((db, p) =>
   db.insertInto('events').values(placeholderRow(p, EVENT_ROW_COLUMNS)),
 );
 
-function batchKeyOf({ dedup }: Pick<IngestItem, 'dedup'>): string | null {
-  return dedup ? `${dedup.sourceId}\n${dedup.key}` : null;
+function batchKeyOf({ sourceId, key }: IngestKey): string {
+  return `${sourceId}\n${key}`;
 }
 
 export class KyselyEventsRepo implements EventsRepo {
@@ -75,9 +83,15 @@ export class KyselyEventsRepo implements EventsRepo {
   ) {}
 
   async ingest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]> {
+    const withKey = (key: IngestKey | undefined) => (key ? { ...key, batchKey: batchKeyOf(key) } : null);
     const { outcomes, fresh } = await sortOutDuplicates(
-      items.map((item) => ({ ...item, eventId: item.event.id, batchKey: batchKeyOf(item) })),
-      ({ dedup, eventId }) => this.claimKey(dedup!, eventId, now),
+      items.map((item) => ({
+        ...item,
+        eventId: item.event.id,
+        dedup: withKey(item.dedup),
+        replay: withKey(item.replay),
+      })),
+      ({ eventId }, key) => this.claimKey(key, eventId, now),
     );
     for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
       await this.db
@@ -97,13 +111,20 @@ export class KyselyEventsRepo implements EventsRepo {
         holder: KEY_HOLDER.sql(db, kind),
         insert: INSERT_EVENT.sql(db, kind),
       },
-      items: items.map(({ event, dedup }) => {
-        const key = dedup && { ...dedup, eventId: event.id, expiresAt: now + dedup.windowMs, now };
+      items: items.map(({ event, dedup, replay }) => {
+        const planned = (key: IngestKey | undefined) => {
+          if (!key) return null;
+          const claim = { ...key, eventId: event.id, expiresAt: now + key.windowMs, now };
+          return {
+            batchKey: batchKeyOf(key),
+            claim: CLAIM_KEY.bind(db, kind, claim).parameters,
+            holder: KEY_HOLDER.bind(db, kind, claim).parameters,
+          };
+        };
         return {
           eventId: event.id,
-          batchKey: batchKeyOf({ dedup }),
-          claim: key ? CLAIM_KEY.bind(db, kind, key).parameters : null,
-          holder: key ? KEY_HOLDER.bind(db, kind, key).parameters : null,
+          dedup: planned(dedup),
+          replay: planned(replay),
           insert: INSERT_EVENT.bind(db, kind, eventToRow(event)).parameters,
         };
       }),
@@ -111,21 +132,16 @@ export class KyselyEventsRepo implements EventsRepo {
   }
 
   /**
-   * Takes the idempotency key for `eventId` unless a live one exists; returns the earlier event id when it does.
+   * Takes the key for `eventId` unless a live one exists; returns the earlier event id when it does.
    * An expired key is taken over in the same statement, so the dedup window needs no separate cleanup to work.
    */
-  private async claimKey(
-    dedup: NonNullable<IngestItem['dedup']>,
-    eventId: EventId,
-    now: number,
-  ): Promise<EventId | undefined> {
-    const expiresAt = now + dedup.windowMs;
-    const values = { sourceId: dedup.sourceId, key: dedup.key, eventId, expiresAt, now };
+  private async claimKey(key: IngestKey, eventId: EventId, now: number): Promise<EventId | undefined> {
+    const values = { sourceId: key.sourceId, key: key.key, eventId, expiresAt: now + key.windowMs, now };
     const claimed = await CLAIM_KEY.execute(this.db, this.kind, values);
     if (claimed.rows.length > 0) return undefined;
     const existing = await KEY_HOLDER.execute<{ event_id: string }>(this.db, this.kind, values);
     if (existing.rows.length === 0)
-      throw new Error(`idempotency key ${dedup.key} vanished while being claimed`);
+      throw new Error(`idempotency key ${key.key} vanished while being claimed`);
     return existing.rows[0]!.event_id as EventId;
   }
 

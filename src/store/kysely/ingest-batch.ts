@@ -3,14 +3,21 @@
 import type { EventId } from '../../core/ids.js';
 import type { IngestOutcome } from '../port.js';
 
-/** One ingested event as compiled statements: its key claim (if it has a key) and its row insert. */
+/** One key an item claims, as the parameters of `IngestPlan.sql.claim` and `.holder`. */
+export interface PlannedKey {
+  /** Source and key: a second claim of the same key in one batch meets the first. */
+  batchKey: string;
+  claim: readonly unknown[];
+  holder: readonly unknown[];
+}
+
+/** One ingested event as compiled statements: its key claims (if it has keys) and its row insert. */
 export interface PlannedEvent {
   eventId: EventId;
-  /** Source and key: a second item with the same key in one batch is a duplicate of the first. */
-  batchKey: string | null;
-  /** Parameters of `IngestPlan.sql.claim` and of `.holder` for this item's key; null without a key. */
-  claim: readonly unknown[] | null;
-  holder: readonly unknown[] | null;
+  /** The idempotency key: when another event holds it, this one is a duplicate of that event. */
+  dedup: PlannedKey | null;
+  /** The replay key: when another request used it, this one is refused. */
+  replay: PlannedKey | null;
   /** Parameters of `IngestPlan.sql.insert`. */
   insert: readonly unknown[];
 }
@@ -28,25 +35,40 @@ export interface IngestPlan {
 }
 
 /**
- * Splits a batch into duplicates and new items, claiming each distinct key once; `claim` returns the event that
- * already holds a live key, or undefined when the key is now this item's.
+ * Splits a batch into refused, duplicate and new items, claiming each distinct key once; `claim` returns the event
+ * that already holds a live key, or undefined when the key is now this item's. An item's replay key is claimed
+ * before its idempotency key: a replayed request must not even be answered as a duplicate of the original.
  */
-export async function sortOutDuplicates<T extends { eventId: EventId; batchKey: string | null }>(
+export async function sortOutDuplicates<
+  T extends { eventId: EventId; dedup: { batchKey: string } | null; replay: T['dedup'] },
+>(
   items: readonly T[],
-  claim: (item: T) => EventId | undefined | Promise<EventId | undefined>,
+  claim: (item: T, key: NonNullable<T['dedup']>) => EventId | undefined | Promise<EventId | undefined>,
 ): Promise<{ outcomes: IngestOutcome[]; fresh: T[] }> {
+  type K = NonNullable<T['dedup']>;
   const outcomes: IngestOutcome[] = [];
   const fresh: T[] = [];
   const inBatch = new Map<string, EventId>();
+  /** The event holding the key: earlier in this batch, or in the store; undefined once it is this item's. */
+  const holderOf = async (item: T, key: K): Promise<EventId | undefined> => {
+    const earlier = inBatch.get(key.batchKey) ?? (await claim(item, key));
+    inBatch.set(key.batchKey, earlier ?? item.eventId);
+    return earlier;
+  };
   for (const item of items) {
-    if (item.batchKey !== null) {
-      const earlier = inBatch.get(item.batchKey) ?? (await claim(item));
+    if (item.replay) {
+      const earlier = await holderOf(item, item.replay);
       if (earlier !== undefined) {
-        inBatch.set(item.batchKey, earlier);
+        outcomes.push({ eventId: earlier, duplicate: true, replayed: true });
+        continue;
+      }
+    }
+    if (item.dedup) {
+      const earlier = await holderOf(item, item.dedup);
+      if (earlier !== undefined) {
         outcomes.push({ eventId: earlier, duplicate: true });
         continue;
       }
-      inBatch.set(item.batchKey, item.eventId);
     }
     fresh.push(item);
     outcomes.push({ eventId: item.eventId, duplicate: false });

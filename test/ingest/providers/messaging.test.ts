@@ -117,18 +117,22 @@ describe('discord', () => {
     });
   });
 
-  it('rejects stale timestamps only when a tolerance is configured', async () => {
-    const old = String(Math.floor(now / 1000) - 600);
-    const r = inbound({
-      headers: { ...JSON_CT, 'x-signature-ed25519': sig(BODY, old), 'x-signature-timestamp': old },
-      body: BODY,
-    });
-    expect(await verifyAs('discord', r, [keys.publicHex], { now })).toEqual({ ok: true });
-    expect(
-      await verifyAs('discord', r, [keys.publicHex], { now, options: { toleranceSeconds: 300 } }),
-    ).toMatchObject({
+  it('rejects a timestamp older than 300 s, or than toleranceSeconds', async () => {
+    const at = (age: number) => {
+      const ts = String(Math.floor(now / 1000) - age);
+      return inbound({
+        headers: { ...JSON_CT, 'x-signature-ed25519': sig(BODY, ts), 'x-signature-timestamp': ts },
+        body: BODY,
+      });
+    };
+    const old = at(600);
+    expect(await verifyAs('discord', at(299), [keys.publicHex], { now })).toEqual({ ok: true });
+    expect(await verifyAs('discord', old, [keys.publicHex], { now })).toMatchObject({
       reason: 'stale_timestamp',
     });
+    expect(
+      await verifyAs('discord', old, [keys.publicHex], { now, options: { toleranceSeconds: 900 } }),
+    ).toEqual({ ok: true });
   });
 });
 

@@ -142,6 +142,7 @@ describe('provider registry', () => {
 
       it('has valid defaults and a complete catalogue entry', () => {
         for (const [i, path] of provider.idempotencyKeys.entries()) validateIdempotencyKeyPath(path, i);
+        if (provider.replayKey !== undefined) validateIdempotencyKeyPath(provider.replayKey, 0);
         const summary = summarizeProvider(provider);
         expect(summary.name.length).toBeGreaterThan(0);
         expect(summary.docsUrl).toMatch(/^https:\/\//);

@@ -33,6 +33,21 @@ describe('hmac verifier', () => {
     }
   });
 
+  it('takes the algorithm from an algorithmHeader when it names one (Twilio SharedKey)', async () => {
+    const config = { algorithm: 'sha1', algorithmHeader: 'X-Settings', header: 'x-sig' } as const;
+    const sha256 = { 'x-sig': mac('sha256', BODY, 'hex') };
+    const named = (value: string) => ({ ...sha256, 'x-settings': value });
+    expect(await check(config, named('key=k1, algorithm=HMAC_SHA256'))).toEqual({ ok: true });
+    expect(await check(config, named('algorithm=hmac_sha256'))).toEqual({ ok: true });
+    // No header, or one without an algorithm: the configured algorithm.
+    expect(await check(config, sha256)).toMatchObject({ reason: 'no_matching_signature' });
+    expect(await check(config, named('key=k1'))).toMatchObject({ reason: 'no_matching_signature' });
+    expect(await check(config, { 'x-sig': mac('sha1', BODY, 'hex'), 'x-settings': 'key=k1' })).toEqual({
+      ok: true,
+    });
+    expect(await check(config, named('algorithm=HMAC_SHA512'))).toMatchObject({ reason: 'bad_encoding' });
+  });
+
   it('rejects a tampered body and a wrong secret', async () => {
     const headers = { 'x-sig': mac('sha256', BODY, 'hex') };
     expect(await check({ header: 'x-sig' }, headers, BODY.replace('100', '900'))).toMatchObject({

@@ -34,10 +34,9 @@ async function commit(plans: readonly IngestPlan[]): Promise<IngestOutcome[][]> 
   db.exec('begin immediate');
   try {
     // Every step below is synchronous: the commit finishes within this turn, so nothing interleaves with it.
-    const { outcomes, fresh } = await sortOutDuplicates(items, (item) => {
-      // Only items with a key are claimed, and those have the parameters.
-      if (item.claimKey.all(item.claim!).length > 0) return undefined;
-      const row = item.keyHolder.get(item.holder!) as { event_id: EventId } | undefined;
+    const { outcomes, fresh } = await sortOutDuplicates(items, (item, key) => {
+      if (item.claimKey.all(key.claim).length > 0) return undefined;
+      const row = item.keyHolder.get(key.holder) as { event_id: EventId } | undefined;
       if (!row) throw new Error('an idempotency key vanished while being claimed');
       return row.event_id;
     });
