@@ -8,6 +8,7 @@ import {
   BASE,
   createEndpoint,
   createRule,
+  getAction,
   type Receiver,
   sleep,
   startOutbound,
@@ -156,6 +157,67 @@ for (const backend of BACKENDS) {
       expect(arrivals('/paused')).toBe(0);
       expect((await t.api.patch(`${BASE}/endpoints/paused`, { status: 'active' })).status).toBe(200);
       expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attempts).toBe(1);
+    });
+  });
+
+  describe.skipIf(!available)(`endpoint disabled after EVENTHOOK_ENDPOINT_DISABLE_AFTER — ${backend}`, () => {
+    let t: TestApp;
+    let receiver: Receiver;
+    let send: (data: Record<string, unknown>) => Promise<string>;
+    const clock = new ManualClock(Date.now());
+
+    beforeAll(async () => {
+      // Always 503. Disabling after 2 days instead of 5; the breaker's cool-downs are kept out of the way so that
+      // only the failure streak's length decides.
+      ({ t, receiver, send } = await startOutbound(backend, (_req, res) => void res.writeHead(503).end(), {
+        clock,
+        env: { EVENTHOOK_ENDPOINT_DISABLE_AFTER: '2d', EVENTHOOK_BREAKER_THRESHOLD: '1000' },
+      }));
+    });
+    afterAll(() => stopOutbound(t, receiver));
+
+    it('disables at the first failure 2 days into the streak, not before', async () => {
+      await createEndpoint(t, {
+        slug: 'short-lived',
+        url: `${receiver.url}/short-lived`,
+        retry: { schedule: ['12h'], maxAttempts: 20 },
+      });
+      await createRule(t, 'short-lived', 'short.test', [{ endpoint: 'short-lived' }]);
+      const id = await send({ type: 'short.test' });
+      // Step the clock to each retry as scheduled (±10 % jitter) and note whether the endpoint was still active.
+      const activeAfter: boolean[] = [];
+      let action = await waitForAction(t, id, (a) => a.attempts === 1 && a.status === 'failed');
+      for (let n = 1; n <= 10; n++) {
+        const status = (await t.api.get(`${BASE}/endpoints/short-lived`)).body.status;
+        activeAfter.push(status === 'active');
+        if (status !== 'active') break;
+        clock.advance(Date.parse(action.nextAttemptAt) - clock.now());
+        action = await waitForAction(
+          t,
+          id,
+          (a) => a.attempts === n + 1 && a.status === 'failed',
+          10_000,
+          `attempt ${n + 1}`,
+        );
+      }
+      const started = (await getAction(t, action.id)).attempts.map((a: { startedAt: string }) =>
+        Date.parse(a.startedAt),
+      );
+      // The endpoint is disabled by exactly the first attempt at or past 2 days after the first failure.
+      const disabling = started.findIndex((at: number) => at - started[0]! >= 2 * DAY);
+      expect(disabling).toBeGreaterThan(0);
+      expect(started).toHaveLength(disabling + 1);
+      expect(activeAfter).toEqual([...Array<boolean>(disabling).fill(true), false]);
+      expect(started[disabling]! - started[0]!).toBeLessThan(3 * DAY);
+
+      const ep = (await t.api.get(`${BASE}/endpoints/short-lived`)).body;
+      expect(ep).toMatchObject({ status: 'disabled', health: { state: 'disabled' } });
+      expect(ep.disabledReason).toMatch(/^every delivery failed since /);
+      const events = (await systemEvents(t, 'endpoint.disabled')).filter(
+        (e) => e.data.endpoint === 'short-lived',
+      );
+      expect(events).toHaveLength(1);
+      expect(events[0].data.reason).toBe('failing');
     });
   });
 }

@@ -1,6 +1,7 @@
 // Issue 6: kill -9 during deliveries. After restarts every message is delivered; a message delivered twice (its
 // attempt was cut off before it was recorded) carries the same webhook-id, so a receiver deduping on it sees it once.
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,14 +16,27 @@ describe('outbound crash safety (SQLite, real process, SIGKILL)', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('delivers every message after kill -9 and restart, never twice under different webhook-ids', async () => {
-    // A slowish receiver, so that deliveries are in flight when the process dies.
+    // A slowish receiver, so that deliveries are in flight when the process dies; and the first HELD requests of
+    // the first life it never answers, so that at the kill those messages certainly are accepted but not delivered
+    // (the process has no answer to record) and must be recovered by a later life.
+    const HELD = 2;
     const byEvent = new Map<string, Set<string>>();
+    const answered = new Set<string>();
+    const held: Array<{ id: string; res: ServerResponse }> = [];
+    let firstLife = true;
     const receiver = await startReceiver((req, res) => {
       const id = (JSON.parse(req.body.toString()) as { id: string }).id;
       const ids = byEvent.get(id) ?? new Set<string>();
       ids.add(req.headers['webhook-id']!);
       byEvent.set(id, ids);
-      setTimeout(() => res.writeHead(200).end('ok'), 20);
+      if (firstLife && held.length < HELD) {
+        held.push({ id, res });
+        return;
+      }
+      setTimeout(() => {
+        answered.add(id);
+        res.writeHead(200).end('ok');
+      }, 20);
     });
     const env = {
       EVENTHOOK_DATA_DIR: dataDir,
@@ -43,10 +57,19 @@ describe('outbound crash safety (SQLite, real process, SIGKILL)', () => {
       const sending = (async () => {
         for (let i = 0; i < 300; i++) acked.push(await send({ type: 'crash.test', i }));
       })().catch(() => {});
-      await eventually(async () => byEvent.size >= 40, 20_000, 'deliveries to start');
+      await eventually(async () => byEvent.size >= 40 && held.length === HELD, 20_000, 'deliveries to start');
       await first.kill9();
+      firstLife = false;
+      const answeredAtKill = new Set(answered);
       await sending;
       expect(acked.length).toBeGreaterThanOrEqual(40);
+      // What makes this a recovery test: accepted messages the dead process had not delivered, among them the
+      // held ones, whose attempts were under way.
+      const heldIds = held.map((h) => h.id);
+      for (const id of heldIds) expect(acked, `held ${id} was acknowledged`).toContain(id);
+      expect(heldIds.filter((id) => answeredAtKill.has(id))).toEqual([]);
+      expect(acked.filter((id) => !answeredAtKill.has(id)).length).toBeGreaterThanOrEqual(HELD);
+      for (const h of held) h.res.destroy();
 
       // A second life killed mid-way too, then a third that finishes the work.
       const second = await startChildServer(env);
@@ -75,6 +98,12 @@ describe('outbound crash safety (SQLite, real process, SIGKILL)', () => {
         }
         const webhookIds = [...byEvent.values()].map((s) => [...s][0]);
         expect(new Set(webhookIds).size).toBe(byEvent.size);
+        // The held messages were sent again by a later life, under the webhook-id of the cut-off attempt.
+        for (const { id } of held) {
+          const arrivals = receiver.requests.filter((r) => JSON.parse(r.body.toString()).id === id);
+          expect(arrivals.length, `arrivals of held ${id}`).toBeGreaterThanOrEqual(2);
+          expect(answered.has(id)).toBe(true);
+        }
       } finally {
         await third.stop();
       }

@@ -1,6 +1,7 @@
 // Issue 6: an event routed to a webhook target arrives at a real receiver, signed so that the official
 // standardwebhooks and svix libraries verify it — also with svix-* names, during secret rotation, with endpoint
 // auth (OAuth2 included) — and every attempt is recorded with credentials redacted.
+import { createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +11,7 @@ import {
   createEndpoint,
   createRule,
   getAction,
+  type ReceivedRequest,
   type Receiver,
   startOutbound,
   startReceiver,
@@ -135,29 +137,54 @@ for (const backend of BACKENDS) {
       expect(() => new StandardWebhook(rotated.body.secret).verify(last.body, last.headers)).toThrow();
     });
 
-    it('adds a v1a Ed25519 signature alongside v1 when the endpoint has a whsk_ secret', async () => {
-      const ep = await createEndpoint(t, { slug: 'ed', url: `${receiver.url}/ed`, secretKind: 'ed25519' });
+    it('signs with v1a only when the endpoint’s one secret is a generated Ed25519 key', async () => {
+      const ep = await createEndpoint(t, {
+        slug: 'ed-only',
+        url: `${receiver.url}/ed-only`,
+        secretKind: 'ed25519',
+      });
       expect(ep.secret).toMatch(/^whsk_/);
       expect(ep.publicKey).toMatch(/^whpk_/);
       expect(ep.secrets[0]).toMatchObject({ kind: 'ed25519', publicKey: ep.publicKey });
+      await createRule(t, 'ed-only', 'ed-only.test', [{ endpoint: 'ed-only' }]);
+      const eventId = await send({ type: 'ed-only.test' });
+      await waitForAction(t, eventId, (a) => a.status === 'succeeded');
+      const req = arrivals('/ed-only')[0]!;
+      const [scheme, sig, ...rest] = req.headers['webhook-signature']!.split(/[ ,]/);
+      expect([scheme, rest]).toEqual(['v1a', []]);
+      expect(verifyV1a(ep.publicKey, req, sig!)).toBe(true);
+    });
+
+    it('adds a v1a Ed25519 signature alongside v1 when the endpoint has a whsec_ secret and a whsk_ key', async () => {
+      // The Ed25519 seed is made here with node:crypto, not by Eventhook, so the whpk_ key the API reports is
+      // checked against a key pair the test owns.
+      const hmac = 'whsec_' + randomBytes(24).toString('base64');
+      const pair = generateKeyPairSync('ed25519');
+      const seed = Buffer.from(pair.privateKey.export({ format: 'jwk' }).d!, 'base64url');
+      const publicKey =
+        'whpk_' + Buffer.from(pair.publicKey.export({ format: 'jwk' }).x!, 'base64url').toString('base64');
+      const ep = await createEndpoint(t, {
+        slug: 'ed',
+        url: `${receiver.url}/ed`,
+        secrets: [hmac, 'whsk_' + seed.toString('base64')],
+      });
+      expect(ep.secrets.map((s: { kind: string }) => s.kind).sort()).toEqual(['ed25519', 'hmac']);
+      expect(ep.secrets.find((s: { kind: string }) => s.kind === 'ed25519').publicKey).toBe(publicKey);
       await createRule(t, 'ed', 'ed.test', [{ endpoint: 'ed' }]);
       const eventId = await send({ type: 'ed.test' });
       await waitForAction(t, eventId, (a) => a.status === 'succeeded');
       const req = arrivals('/ed')[0]!;
-      const [scheme, sig] = req.headers['webhook-signature']!.split(',');
-      expect(scheme).toBe('v1a');
-      const { createPublicKey, verify } = await import('node:crypto');
-      const raw = Buffer.from(ep.publicKey.slice(5), 'base64');
-      const key = createPublicKey({
-        key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), raw]),
-        format: 'der',
-        type: 'spki',
-      });
-      const content = Buffer.concat([
-        Buffer.from(`${req.headers['webhook-id']}.${req.headers['webhook-timestamp']}.`),
-        req.body,
-      ]);
-      expect(verify(null, content, key, Buffer.from(sig!, 'base64'))).toBe(true);
+      const entries = req.headers['webhook-signature']!.split(' ');
+      expect(entries.map((e) => e.split(',')[0]).sort()).toEqual(['v1', 'v1a']);
+      // The official library checks the v1 entry and skips the v1a one it does not know.
+      expect(new StandardWebhook(hmac).verify(req.body, req.headers)).toMatchObject({ id: eventId });
+      const v1a = entries.find((e) => e.startsWith('v1a,'))!.slice('v1a,'.length);
+      expect(verifyV1a(publicKey, req, v1a)).toBe(true);
+      // Both cover exactly the bytes sent: one flipped bit of the body fails each.
+      const tampered = { ...req, body: Buffer.from(req.body) };
+      tampered.body[tampered.body.length - 2]! ^= 1;
+      expect(() => new StandardWebhook(hmac).verify(tampered.body, req.headers)).toThrow();
+      expect(verifyV1a(publicKey, tampered, v1a)).toBe(false);
     });
 
     it('authenticates with a bearer token and stores the attempt with the credential redacted', async () => {
@@ -248,4 +275,22 @@ for (const backend of BACKENDS) {
       }
     });
   });
+}
+
+/** Checks a v1a entry as a receiver would: Ed25519 over "{id}.{timestamp}.{body}" with the whpk_ public key. */
+function verifyV1a(whpk: string, req: ReceivedRequest, signature: string): boolean {
+  const key = createPublicKey({
+    // SPKI DER prefix for a raw 32-byte Ed25519 public key.
+    key: Buffer.concat([
+      Buffer.from('302a300506032b6570032100', 'hex'),
+      Buffer.from(whpk.slice(5), 'base64'),
+    ]),
+    format: 'der',
+    type: 'spki',
+  });
+  const content = Buffer.concat([
+    Buffer.from(`${req.headers['webhook-id']}.${req.headers['webhook-timestamp']}.`),
+    req.body,
+  ]);
+  return verify(null, content, key, Buffer.from(signature, 'base64'));
 }

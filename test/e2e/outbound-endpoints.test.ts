@@ -1,12 +1,14 @@
 // Issue 6 §1 and §10: the endpoint API — validation with located errors, secrets never returned, partial updates,
 // deletion, roles — and the health GET /endpoints/{endpoint} reports (state, success rate, latency, queue depth).
+import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable, BACKENDS, type TestApp } from '../helpers/app.js';
+import { backendAvailable, BACKENDS, eventually, type TestApp } from '../helpers/app.js';
 import {
   BASE,
   createEndpoint,
   createRule,
   ingestSource,
+  type ReceivedRequest,
   type Receiver,
   startOutbound,
   stopOutbound,
@@ -19,9 +21,14 @@ for (const backend of BACKENDS) {
     let t: TestApp;
     let receiver: Receiver;
 
+    /** Per path, how the receiver answers instead of the default (tests set these). */
+    const answers = new Map<string, (req: ReceivedRequest, res: ServerResponse) => void>();
+
     beforeAll(async () => {
       // /sometimes fails the first attempt of every message and accepts the second.
       ({ t, receiver } = await startOutbound(backend, (req, res) => {
+        const answer = answers.get(req.path);
+        if (answer) return answer(req, res);
         const seen = receiver.requests.filter(
           (r) => r.headers['webhook-id'] === req.headers['webhook-id'],
         ).length;
@@ -171,6 +178,89 @@ for (const backend of BACKENDS) {
 
       const idle = (await t.api.get(`${BASE}/endpoints/patchme`)).body.health;
       expect(idle).toMatchObject({ attempts: 0, successRate: null, latencyMs: null, state: 'healthy' });
+    });
+
+    it('reports latency percentiles and a success rate from attempts with known delays and failures', async () => {
+      // Each message tells the receiver how long to wait and what to answer.
+      answers.set('/timed', (req, res) => {
+        const { delayMs, status } = JSON.parse(req.body.toString()).data;
+        setTimeout(() => res.writeHead(status).end(), delayMs);
+      });
+      const send = await ingestSource(t, 'timed-src');
+      // One attempt per message, so every message is exactly one sample.
+      await createEndpoint(t, { slug: 'timed', url: `${receiver.url}/timed`, retry: { maxAttempts: 1 } });
+      await createRule(t, 'timed', 'timed.test', [{ endpoint: 'timed' }]);
+      // The two failures go first, so that the endpoint has recovered (state healthy) by the end.
+      const plan = [
+        ...Array.from({ length: 2 }, () => ({ delayMs: 0, status: 500 })),
+        ...Array.from({ length: 6 }, () => ({ delayMs: 0, status: 200 })),
+        ...Array.from({ length: 2 }, () => ({ delayMs: 150, status: 200 })),
+      ];
+      for (const answer of plan) {
+        const id = await send({ type: 'timed.test', ...answer });
+        await waitForAction(t, id, (a) => a.status === (answer.status === 200 ? 'succeeded' : 'dead'));
+      }
+      const health = (await t.api.get(`${BASE}/endpoints/timed`)).body.health;
+      expect(health).toMatchObject({ state: 'healthy', attempts: 10, successRate: 0.8 });
+      // Nearest rank over 10 samples: p50 is the 5th (one of the eight quick ones), p90 and p99 the slow ones.
+      // Timers may fire a little early, hence 140 rather than 150; the upper bounds only need to be far off.
+      const { p50, p90, p99 } = health.latencyMs;
+      expect(p50).toBeLessThan(100);
+      expect(p90).toBeGreaterThanOrEqual(140);
+      expect(p90).toBeLessThan(1000);
+      expect(p99).toBeGreaterThanOrEqual(p90);
+      expect(p99).toBeLessThan(1000);
+      expect(health.queue).toEqual({ pending: 0, inFlight: 0, failed: 0, dead: 2, depth: 0 });
+    });
+
+    it('counts what waits in the queue: pending for a slot, in flight, failed awaiting a retry, dead', async () => {
+      const held: Array<() => void> = [];
+      let holding = true;
+      answers.set('/queued', (req, res) => {
+        const { answer } = JSON.parse(req.body.toString()).data;
+        if (answer === 'fail') res.writeHead(500).end();
+        else if (answer === 'abort') res.writeHead(400, { 'webhook-delivery': 'abort-message' }).end();
+        else if (holding) held.push(() => res.writeHead(200).end());
+        else res.writeHead(200).end();
+      });
+      const send = await ingestSource(t, 'queued-src');
+      // Two at a time, and a failure waits an hour for its retry: long enough to be seen as failed.
+      await createEndpoint(t, {
+        slug: 'queued',
+        url: `${receiver.url}/queued`,
+        maxConcurrency: 2,
+        retry: { schedule: ['1h'], maxAttempts: 2 },
+      });
+      await createRule(t, 'queued', 'queued.test', [{ endpoint: 'queued' }]);
+      const failed = await send({ type: 'queued.test', answer: 'fail' });
+      await waitForAction(t, failed, (a) => a.status === 'failed' && a.attempts === 1);
+      const dead = await send({ type: 'queued.test', answer: 'abort' });
+      await waitForAction(t, dead, (a) => a.status === 'dead');
+      const kept: string[] = [];
+      for (let i = 0; i < 5; i++) kept.push(await send({ type: 'queued.test', answer: 'hold', i }));
+
+      // Two are held by the receiver; the other three wait for a slot without an attempt.
+      const queue = await eventually(
+        async () => {
+          const q = (await t.api.get(`${BASE}/endpoints/queued`)).body.health.queue;
+          return q.inFlight === 2 && q.pending === 3 ? q : undefined;
+        },
+        10_000,
+        'two in flight and three pending',
+      );
+      expect(queue).toEqual({ pending: 3, inFlight: 2, failed: 1, dead: 1, depth: 6 });
+      expect(held).toHaveLength(2);
+      const health = (await t.api.get(`${BASE}/endpoints/queued`)).body.health;
+      // Only finished attempts are samples: the failure and the abort.
+      expect(health).toMatchObject({ attempts: 2, successRate: 0 });
+
+      holding = false;
+      for (const release of held.splice(0)) release();
+      for (const id of kept) await waitForAction(t, id, (a) => a.status === 'succeeded');
+      expect((await t.api.get(`${BASE}/endpoints/queued`)).body.health).toMatchObject({
+        attempts: 7,
+        queue: { pending: 0, inFlight: 0, failed: 1, dead: 1, depth: 1 },
+      });
     });
 
     it('deleting an endpoint frees its slug and makes its waiting deliveries die visibly', async () => {

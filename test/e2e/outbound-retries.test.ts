@@ -130,6 +130,50 @@ for (const backend of BACKENDS) {
       await waitForAction(t, eventId, (a) => a.status === 'succeeded');
     });
 
+    it('times out an attempt the receiver never answers after the endpoint’s timeoutMs, records it, and retries it', async () => {
+      // The first request is left unanswered for good; the retry is answered at once.
+      const unanswered: ServerResponse[] = [];
+      behaviour.set('/silent', (n, _req, res) =>
+        n === 0 ? unanswered.push(res) : res.writeHead(200).end('ok'),
+      );
+      await createEndpoint(t, { slug: 'silent', url: `${receiver.url}/silent`, timeoutMs: 300 });
+      await createRule(t, 'silent', 'silent.test', [{ endpoint: 'silent' }]);
+      const eventId = await send({ type: 'silent.test' });
+      const first = await settledAfter(eventId, 1);
+      expect(first).toMatchObject({
+        status: 'failed',
+        lastError: 'timeout: no complete answer within 300 ms',
+      });
+      // Still unanswered: the attempt ended on Eventhook's deadline, not on anything the receiver did.
+      expect(unanswered).toHaveLength(1);
+      expect(unanswered[0]!.writableEnded).toBe(false);
+      const detail = await getAction(t, first.id);
+      expect(detail.attempts).toHaveLength(1);
+      expect(detail.attempts[0]).toMatchObject({
+        number: 1,
+        outcome: 'failed',
+        statusCode: null,
+        responseBody: null,
+        error: 'timeout: no complete answer within 300 ms',
+      });
+      // Measured on the real clock: about the timeout, far below the 15 s default.
+      expect(detail.attempts[0].latencyMs).toBeGreaterThanOrEqual(290);
+      expect(detail.attempts[0].latencyMs).toBeLessThan(3000);
+      const wait = Date.parse(first.nextAttemptAt) - Date.parse(detail.attempts[0].startedAt);
+      expect(wait).toBeGreaterThanOrEqual(5 * SECOND * 0.9);
+      expect(wait).toBeLessThanOrEqual(5 * SECOND * 1.1);
+      await new Promise((r) => setTimeout(r, 450));
+      expect(arrivals('/silent')).toHaveLength(1);
+
+      clock.advance(wait);
+      const done = await waitForAction(t, eventId, (a) => a.status === 'succeeded');
+      expect(done.attempts).toBe(2);
+      const got = arrivals('/silent');
+      expect(got).toHaveLength(2);
+      expect(got[1]!.headers['webhook-id']).toBe(got[0]!.headers['webhook-id']);
+      for (const res of unanswered) res.destroy();
+    });
+
     it('410 Gone kills the action, disables the endpoint (endpoint.disabled) and parks its later deliveries until re-enabled', async () => {
       behaviour.set('/gone', (n, _req, res) =>
         n === 0 ? res.writeHead(410).end('gone') : res.writeHead(200).end(),
@@ -252,6 +296,52 @@ for (const backend of BACKENDS) {
       await eventually(
         async () => (await waitForAction(t, eventId, (a) => a.status === 'dead')).attempts === 2,
       );
+    });
+  });
+
+  describe.skipIf(!available)(`Retry-After cap set by EVENTHOOK_RETRY_AFTER_CAP — ${backend}`, () => {
+    let t: TestApp;
+    let receiver: Receiver;
+    let send: (data: Record<string, unknown>) => Promise<string>;
+    const clock = new ManualClock(Date.now());
+
+    beforeAll(async () => {
+      // Retry-After 1 h, then 7 min, then success; the cap is lowered from its 1 h default to 10 min.
+      ({ t, receiver, send } = await startOutbound(
+        backend,
+        (_req, res) => {
+          const n = receiver.requests.length - 1;
+          if (n === 0) res.writeHead(503, { 'retry-after': '3600' }).end();
+          else if (n === 1) res.writeHead(429, { 'retry-after': '420' }).end();
+          else res.writeHead(200).end();
+        },
+        { clock, env: { EVENTHOOK_RETRY_AFTER_CAP: '10m' } },
+      ));
+    });
+    afterAll(() => stopOutbound(t, receiver));
+
+    it('cuts a longer Retry-After to the configured cap and keeps a shorter one as asked', async () => {
+      await createEndpoint(t, { slug: 'capped', url: `${receiver.url}/capped` });
+      await createRule(t, 'capped', 'capped.test', [{ endpoint: 'capped' }]);
+      const eventId = await send({ type: 'capped.test' });
+      const waitAfter = async (attempts: number) => {
+        const a = await waitForAction(
+          t,
+          eventId,
+          (x) => x.attempts === attempts && x.status === 'failed',
+          10_000,
+          `attempt ${attempts}`,
+        );
+        const started = (await getAction(t, a.id)).attempts[attempts - 1].startedAt;
+        return Date.parse(a.nextAttemptAt) - Date.parse(started);
+      };
+      // With the default cap this wait would be the full hour (the test above shows 1 h honoured).
+      expect(await waitAfter(1)).toBe(10 * MINUTE);
+      clock.advance(10 * MINUTE);
+      // Below the cap and longer than the scheduled 5 min (±10 %): exactly what was asked.
+      expect(await waitAfter(2)).toBe(7 * MINUTE);
+      clock.advance(7 * MINUTE);
+      expect((await waitForAction(t, eventId, (a) => a.status === 'succeeded')).attempts).toBe(3);
     });
   });
 }
