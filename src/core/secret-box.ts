@@ -38,6 +38,15 @@ export class SecretBox {
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
   }
+
+  /** `open`, or null for a value that does not open (sealed under another master key, or not sealed at all). */
+  openOrNull(sealed: string): string | null {
+    try {
+      return this.open(sealed);
+    } catch {
+      return null;
+    }
+  }
 }
 
 /** SHA-256 hex of a token: API keys and the operator token are stored only as this. */

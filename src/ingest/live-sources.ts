@@ -67,21 +67,13 @@ export class LiveSources {
     for (const s of live) {
       let opened = this.opened.get(s.sealed);
       if (opened === undefined) {
-        opened = this.open(s.sealed);
+        opened = this.box.openOrNull(s.sealed);
         if (this.opened.size >= MAX_ENTRIES) this.opened.clear();
         this.opened.set(s.sealed, opened);
       }
       if (opened !== null) plain.push(opened);
     }
     return plain;
-  }
-
-  private open(sealed: string): string | null {
-    try {
-      return this.box.open(sealed);
-    } catch {
-      return null;
-    }
   }
 
   /** The stored settings with the secret options opened, as the verifier and the handshakes need them. */

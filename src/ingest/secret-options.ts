@@ -68,11 +68,9 @@ export function openOptions(
   if (settings.sealedOptions === undefined) return settings.options;
   const options: Record<string, unknown> = { ...settings.options };
   for (const [name, sealed] of Object.entries(settings.sealedOptions)) {
-    try {
-      options[name] = box.open(sealed);
-    } catch {
-      delete options[name];
-    }
+    const opened = box.openOrNull(sealed);
+    if (opened === null) delete options[name];
+    else options[name] = opened;
   }
   return options;
 }
