@@ -212,8 +212,9 @@ export class IngestService {
     const outcome = await this.committer.submit({
       event,
       ...(key !== null ? { dedup: { sourceId, key, windowMs } } : {}),
-      // Kept as long as idempotency keys; the provider's timestamp tolerance refuses older replays anyway.
-      ...(replay !== undefined ? { replay: { sourceId, key: `replay:${replay}`, windowMs } } : {}),
+      ...(replay !== undefined
+        ? { replay: { sourceId, key: `replay:${replay}`, windowMs: replayWindowMs(source, windowMs) } }
+        : {}),
     });
     if (outcome.replayed) {
       this.metrics.webhooksRejected.inc({ ...labels, reason: 'replayed' });
@@ -368,6 +369,15 @@ export class IngestService {
     });
     return (await this.committer.submit({ event })).eventId;
   }
+}
+
+/**
+ * How long a replay key is kept: as long as idempotency keys, and at least as long as a signature stays fresh in
+ * either direction of clock skew, so that a short dedup window never lets a fresh signature be used twice.
+ */
+function replayWindowMs(source: LiveSource, dedupWindowMs: number): number {
+  const timestamp = (source.verifierConfig as { timestamp?: { toleranceSeconds?: number } }).timestamp;
+  return Math.max(dedupWindowMs, 2 * (timestamp?.toleranceSeconds ?? 0) * 1000);
 }
 
 /** Whether the raw body is JSON object text: its first non-blank byte is `{` (a form or text body never passes). */

@@ -4,6 +4,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/core/clock.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import {
   BASE,
@@ -163,6 +164,37 @@ describe('providers signed by hand from their documentation, end to end (SQLite)
     const retry = await deliver(t, 'mailgun', { headers: JSON_CT, body: body(signature(nowSeconds())) });
     expect(retry.status).toBe(200);
     expect(retry.json).toEqual({ eventId, duplicate: true });
+  });
+
+  it('Mailgun: a token stays refused beyond a dedup window shorter than its freshness', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
+    const short = await startTestApp('sqlite', { clock });
+    try {
+      const secret = 'mailgun-webhook-signing-key';
+      await createSource(short, { slug: 'mg', provider: 'mailgun', secret, dedupWindowSeconds: 1 });
+      const ts = Math.floor(clock.now() / 1000);
+      const body = (id: string, token: string) =>
+        JSON.stringify({
+          signature: {
+            timestamp: String(ts),
+            token,
+            signature: hmac('sha256', secret, `${ts}${token}`, 'hex'),
+          },
+          'event-data': { id, event: 'delivered' },
+        });
+      expect((await deliver(short, 'mg', { headers: JSON_CT, body: body('e1', 'tok-1') })).status).toBe(200);
+      clock.advance(2_000);
+      // The event's key has expired (1 s), the token's has not: the signature is fresh for 300 s more.
+      const forged = await deliver(short, 'mg', { headers: JSON_CT, body: body('e2', 'tok-1') });
+      expect(forged.status).toBe(401);
+      const again = await deliver(short, 'mg', { headers: JSON_CT, body: body('e1', 'tok-2') });
+      expect(again.json).toMatchObject({ duplicate: false });
+      expect(
+        await metricValue(short, 'eventhook_webhooks_rejected_total', { source: 'mg', reason: 'replayed' }),
+      ).toBe(1);
+    } finally {
+      await short.close();
+    }
   });
 
   it('Intercom (sha1= HMAC-SHA1), Vercel (hex HMAC-SHA1), Dropbox (hex HMAC-SHA256), X (sha256= base64)', async () => {
