@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type ActionId } from '../../src/core/ids.js';
 import type { JsonValue } from '../../src/core/index.js';
-import type { BreakerState } from '../../src/delivery/circuit-breaker.js';
+import { initialBreakerState, type BreakerState } from '../../src/delivery/circuit-breaker.js';
 import { endpointHealth, HEALTH_WINDOW_MS, percentile } from '../../src/delivery/endpoint-health.js';
 import type { Store, StoreRepos } from '../../src/store/port.js';
 import { endpointRecord, newAction } from '../helpers/records.js';
@@ -116,15 +116,7 @@ describe('endpointHealth', () => {
     const at = T0 + 60_000;
     // Stored as JSON, the way the worker stores it (endpoint-state.ts casts the same way).
     const breaker = (over: Partial<BreakerState>): JsonValue =>
-      ({
-        status: 'closed',
-        consecutiveFailures: 0,
-        failingSince: null,
-        openUntil: null,
-        trips: 0,
-        probeStartedAt: null,
-        ...over,
-      }) satisfies BreakerState as unknown as JsonValue;
+      ({ ...initialBreakerState(), ...over }) satisfies BreakerState as unknown as JsonValue;
     const cases: Array<[string, Parameters<typeof endpointRecord>[3], Record<string, unknown>]> = [
       ['fresh', {}, { state: 'healthy', consecutiveFailures: 0, openUntil: null }],
       [
