@@ -122,8 +122,8 @@ export interface IngestItem {
   event: NewEvent;
   dedup?: IngestKey;
   /**
-   * A value the sender never sends twice (Mailgun's signature token), claimed like the idempotency key: a request
-   * that repeats one is a replay and is refused, where a repeated idempotency key is answered as a duplicate.
+   * A value the sender never sends for two events (Mailgun's signature token), claimed before the idempotency key:
+   * an item that repeats one for another event is a replay and is refused; for the same event, a duplicate.
    */
   replay?: IngestKey;
 }
@@ -138,7 +138,7 @@ export interface IngestOutcome {
   eventId: EventId;
   /** Not stored: another event holds its key (or its replay key: see `replayed`). */
   duplicate: boolean;
-  /** Not stored: another request used its replay key first. */
+  /** Not stored: its replay key was used for another event. */
   replayed?: true;
 }
 

@@ -248,7 +248,7 @@ for (const factory of STORE_FACTORIES) {
       ]);
     });
 
-    it('refuses a replayed key before looking at the idempotency key, in and across batches', async () => {
+    it('refuses a used replay key for another event, answers the same request again as a duplicate', async () => {
       const sourceId = newId('source') as SourceId;
       const token = (key: string) => ({ sourceId, key: `replay:${key}`, windowMs: 1000 });
       const dedup = (key: string) => ({ sourceId, key, windowMs: 1000 });
@@ -262,6 +262,8 @@ for (const factory of STORE_FACTORIES) {
             { event: b!, dedup: dedup('e2'), replay: token('t1') },
             // A fresh token for an event already stored: a duplicate, as without a replay key.
             { event: c!, dedup: dedup('e1'), replay: token('t2') },
+            // The same request again: a duplicate too, not a replay.
+            { event: newEvent('acme'), dedup: dedup('e1'), replay: token('t1') },
           ],
           T0,
         ),
@@ -269,18 +271,22 @@ for (const factory of STORE_FACTORIES) {
         { eventId: a!.id, duplicate: false },
         { eventId: a!.id, duplicate: true, replayed: true },
         { eventId: a!.id, duplicate: true },
+        { eventId: a!.id, duplicate: true },
       ]);
       expect(
         await store.commitIngest(
           [
             { event: d!, dedup: dedup('e2'), replay: token('t1') },
             { event: b!, dedup: dedup('e2'), replay: token('t3') },
+            { event: a!, dedup: dedup('e1'), replay: token('t1') },
           ],
           T0 + 10,
         ),
       ).toEqual([
+        // The replay did not take e2: the genuine e2 after it is new.
         { eventId: a!.id, duplicate: true, replayed: true },
         { eventId: b!.id, duplicate: false },
+        { eventId: a!.id, duplicate: true },
       ]);
       expect(await store.events.get('acme', d!.id)).toBeUndefined();
       expect((await store.events.get('acme', b!.id))?.id).toBe(b!.id);

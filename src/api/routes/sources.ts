@@ -154,7 +154,7 @@ const ProviderOut = Type.Object({
   idempotencyKeys: Type.Array(Type.String()),
   replayKey: Type.Union([Type.String(), Type.Null()], {
     description:
-      'A request repeating the value at this path is refused as a replay (Mailgun’s signature token).',
+      'A request carrying a value at this path already used for another event is refused as a replay (Mailgun’s signature token).',
   }),
   handshake: Type.Union([Type.String(), Type.Null()]),
 });

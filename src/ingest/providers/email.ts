@@ -80,7 +80,7 @@ export const mailgun = defineProvider({
   setupHints: [
     'Sending → Webhooks → Add webhook; URL: this source’s ingest URL.',
     'Secret: the HTTP webhook signing key (Settings → API Security), not the API key.',
-    'The signature does not cover the body: a signature older than toleranceSeconds (default 300) is refused, and a signature token seen before is refused as a replay.',
+    'The signature does not cover the body: a token already used for another event is refused as a replay, and a signature older than toleranceSeconds (default 12 hours: Mailgun warns of delays and retries for 8 hours) is refused.',
   ],
   verifier: (options) => ({
     type: 'hmac',
@@ -88,13 +88,14 @@ export const mailgun = defineProvider({
     encoding: 'hex',
     signatureBodyPath: 'signature.signature',
     signedContent: '{body.signature.timestamp}{body.signature.token}',
-    // Mailgun asks receivers to check that the timestamp is recent: the signature does not cover the body, so a
-    // captured one would otherwise vouch for any body at any later time.
+    // The signature does not cover the body: without a limit a captured one would vouch for any body at any later
+    // time. Mailgun warns that deliveries can be late and retries for 8 hours, so the window is wide; within it the
+    // replay key refuses a token used for another event.
     timestamp: {
       from: 'body',
       name: 'signature.timestamp',
       format: 'unix_seconds',
-      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400) ?? 300,
+      toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400) ?? 12 * 3600,
     },
   }),
   eventType: (_req, body) => str(body, 'event-data.event'),

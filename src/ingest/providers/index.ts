@@ -92,7 +92,7 @@ export interface ProviderSummary {
   readonly secretOptions: readonly string[];
   readonly setupHints: readonly string[];
   readonly idempotencyKeys: readonly string[];
-  /** A request repeating the value at this path is refused as a replay; null: no such value. */
+  /** A request with a value at this path already used for another event is refused as a replay; null: none. */
   readonly replayKey: string | null;
   readonly handshake: 'before' | 'after' | null;
 }

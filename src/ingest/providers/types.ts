@@ -87,9 +87,9 @@ export interface ProviderTemplate {
   /** Ordered idempotency key paths (`header.<name>`, `body.<dot.path>`); empty: no provider-given dedup id. */
   readonly idempotencyKeys: readonly string[];
   /**
-   * Where a request carries a value the provider never sends twice (a key path like `idempotencyKeys`), for a
-   * signature that leaves the body out (Mailgun): a second request with the same value is refused as a replay, so
-   * a captured signature cannot vouch for another body.
+   * Where a request carries a value the provider never sends for two events (a key path like `idempotencyKeys`),
+   * for a signature that leaves the body out (Mailgun): a request with a used value for another event is refused as
+   * a replay, so a captured signature cannot vouch for another body.
    */
   readonly replayKey?: string;
   readonly handshake?: Handshake;

@@ -43,12 +43,13 @@ const CLAIM_KEY = new QueryTemplate<KeyClaim>((db, p) =>
     .returning('event_id'),
 );
 
-const KEY_HOLDER = new QueryTemplate<Pick<KeyClaim, 'sourceId' | 'key'>>((db, p) =>
+const KEY_HOLDER = new QueryTemplate<Pick<KeyClaim, 'sourceId' | 'key' | 'now'>>((db, p) =>
   db
     .selectFrom('idempotency_keys')
     .select('event_id')
     .where('source_id', '=', p.sourceId)
-    .where('key', '=', p.key),
+    .where('key', '=', p.key)
+    .where('expires_at', '>', p.now),
 );
 
 type EventRow = ReturnType<typeof eventToRow>;
@@ -92,6 +93,10 @@ export class KyselyEventsRepo implements EventsRepo {
         replay: withKey(item.replay),
       })),
       ({ eventId }, key) => this.claimKey(key, eventId, now),
+      async (_, key) => {
+        const held = await KEY_HOLDER.execute<{ event_id: EventId }>(this.db, this.kind, { ...key, now });
+        return held.rows[0]?.event_id;
+      },
     );
     for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
       await this.db

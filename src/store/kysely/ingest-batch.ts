@@ -36,14 +36,18 @@ export interface IngestPlan {
 
 /**
  * Splits a batch into refused, duplicate and new items, claiming each distinct key once; `claim` returns the event
- * that already holds a live key, or undefined when the key is now this item's. An item's replay key is claimed
- * before its idempotency key: a replayed request must not even be answered as a duplicate of the original.
+ * that already holds a live key, or undefined when the key is now this item's, and `holder` only looks.
+ *
+ * An item's replay key is claimed first. When another request used it, the item is refused as a replay unless it is
+ * that request again (its idempotency key is held by the same event): then it is a duplicate, as a resend always
+ * was. Either way its idempotency key is not claimed, so a forged body cannot take an event id it names.
  */
 export async function sortOutDuplicates<
   T extends { eventId: EventId; dedup: { batchKey: string } | null; replay: T['dedup'] },
 >(
   items: readonly T[],
   claim: (item: T, key: NonNullable<T['dedup']>) => EventId | undefined | Promise<EventId | undefined>,
+  holder: (item: T, key: NonNullable<T['dedup']>) => EventId | undefined | Promise<EventId | undefined>,
 ): Promise<{ outcomes: IngestOutcome[]; fresh: T[] }> {
   type K = NonNullable<T['dedup']>;
   const outcomes: IngestOutcome[] = [];
@@ -59,7 +63,14 @@ export async function sortOutDuplicates<
     if (item.replay) {
       const earlier = await holderOf(item, item.replay);
       if (earlier !== undefined) {
-        outcomes.push({ eventId: earlier, duplicate: true, replayed: true });
+        const dedup = item.dedup;
+        const same =
+          dedup !== null && (inBatch.get(dedup.batchKey) ?? (await holder(item, dedup))) === earlier;
+        outcomes.push(
+          same
+            ? { eventId: earlier, duplicate: true }
+            : { eventId: earlier, duplicate: true, replayed: true },
+        );
         continue;
       }
     }

@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { EventId } from '../../../core/ids.js';
 import type { IngestOutcome } from '../../port.js';
-import { sortOutDuplicates, type IngestPlan } from '../../kysely/ingest-batch.js';
+import { sortOutDuplicates, type IngestPlan, type PlannedKey } from '../../kysely/ingest-batch.js';
 import type { WriterAnswer, WriterRequest, WriterResponse, WriterSetup } from './ingest-writer.js';
 
 const { path, pragmas } = workerData as WriterSetup;
@@ -34,12 +34,18 @@ async function commit(plans: readonly IngestPlan[]): Promise<IngestOutcome[][]> 
   db.exec('begin immediate');
   try {
     // Every step below is synchronous: the commit finishes within this turn, so nothing interleaves with it.
-    const { outcomes, fresh } = await sortOutDuplicates(items, (item, key) => {
-      if (item.claimKey.all(key.claim).length > 0) return undefined;
-      const row = item.keyHolder.get(key.holder) as { event_id: EventId } | undefined;
-      if (!row) throw new Error('an idempotency key vanished while being claimed');
-      return row.event_id;
-    });
+    const holder = (item: (typeof items)[number], key: PlannedKey) =>
+      (item.keyHolder.get(key.holder) as { event_id: EventId } | undefined)?.event_id;
+    const { outcomes, fresh } = await sortOutDuplicates(
+      items,
+      (item, key) => {
+        if (item.claimKey.all(key.claim).length > 0) return undefined;
+        const held = holder(item, key);
+        if (held === undefined) throw new Error('an idempotency key vanished while being claimed');
+        return held;
+      },
+      holder,
+    );
     for (const item of fresh) item.insertRow.run(item.insert);
     db.exec('commit');
     let at = 0;
