@@ -78,9 +78,9 @@ export class LiveSources {
 
   /** The stored settings with the secret options opened, as the verifier and the handshakes need them. */
   private settingsOf(record: SourceRecord): SourceSettings {
-    const { sealedOptions, ...settings } = (record.settings ?? {}) as StoredSourceSettings;
-    if (sealedOptions === undefined) return settings;
-    return { ...settings, options: openOptions({ ...settings, sealedOptions }, this.box) ?? {} };
+    const stored = (record.settings ?? {}) as StoredSourceSettings;
+    const { sealedOptions, ...settings } = stored;
+    return sealedOptions === undefined ? settings : { ...settings, options: openOptions(stored, this.box) };
   }
 
   private compile(record: SourceRecord): LiveSource {

@@ -4,7 +4,13 @@ import { createHash, createHmac } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { headerOf, queryOf, type InboundRequest } from '../inbound-request.js';
 import { decodeStrict, digestsEqual } from './constant-time.js';
-import { compileScheme, gatherSignatures, isGathered, SIGNATURE_FIELDS } from './signature-scheme.js';
+import {
+  compileScheme,
+  gatherSignatures,
+  isGathered,
+  keyValuePairs,
+  SIGNATURE_FIELDS,
+} from './signature-scheme.js';
 import { renderSignedContent, urlCandidates } from './signed-content.js';
 import { ACCEPTED, reject, type Verifier, type VerifyContext, type VerifyResult } from './types.js';
 
@@ -121,17 +127,11 @@ export function createHmacVerifier(config: HmacConfig): Verifier {
  * or its algorithm is missing, null when it names one not supported.
  */
 function algorithmNamedIn(value: string | undefined): 'sha1' | 'sha256' | undefined | null {
-  for (const part of (value ?? '').split(',')) {
-    const eq = part.indexOf('=');
-    if (eq === -1 || part.slice(0, eq).trim() !== 'algorithm') continue;
-    const name = part
-      .slice(eq + 1)
-      .trim()
-      .toUpperCase();
-    if (name === '') return undefined;
-    return name === 'HMAC_SHA1' ? 'sha1' : name === 'HMAC_SHA256' ? 'sha256' : null;
-  }
-  return undefined;
+  const name = keyValuePairs(value ?? '', ',')
+    .get('algorithm')?.[0]
+    ?.toUpperCase();
+  if (!name) return undefined;
+  return name === 'HMAC_SHA1' ? 'sha1' : name === 'HMAC_SHA256' ? 'sha256' : null;
 }
 
 /** True unless the query carries `param` and it is not the hex SHA-256 of the body (Twilio JSON webhooks). */

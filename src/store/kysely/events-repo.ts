@@ -13,7 +13,7 @@ import type {
 import type { EventRecord, EventStatus, NewEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
-import { sortOutDuplicates, type IngestPlan } from './ingest-batch.js';
+import { sortOutDuplicates, type IngestPlan, type PlannedKey } from './ingest-batch.js';
 import { placeholderRow, QueryTemplate } from './query-template.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit (17 columns × 500). */
@@ -93,10 +93,7 @@ export class KyselyEventsRepo implements EventsRepo {
         replay: withKey(item.replay),
       })),
       ({ eventId }, key) => this.claimKey(key, eventId, now),
-      async (_, key) => {
-        const held = await KEY_HOLDER.execute<{ event_id: EventId }>(this.db, this.kind, { ...key, now });
-        return held.rows[0]?.event_id;
-      },
+      (_, key) => this.keyHolder(key, now),
     );
     for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
       await this.db
@@ -117,7 +114,7 @@ export class KyselyEventsRepo implements EventsRepo {
         insert: INSERT_EVENT.sql(db, kind),
       },
       items: items.map(({ event, dedup, replay }) => {
-        const planned = (key: IngestKey | undefined) => {
+        const planned = (key: IngestKey | undefined): PlannedKey | null => {
           if (!key) return null;
           const claim = { ...key, eventId: event.id, expiresAt: now + key.windowMs, now };
           return {
@@ -144,10 +141,15 @@ export class KyselyEventsRepo implements EventsRepo {
     const values = { sourceId: key.sourceId, key: key.key, eventId, expiresAt: now + key.windowMs, now };
     const claimed = await CLAIM_KEY.execute(this.db, this.kind, values);
     if (claimed.rows.length > 0) return undefined;
-    const existing = await KEY_HOLDER.execute<{ event_id: string }>(this.db, this.kind, values);
-    if (existing.rows.length === 0)
-      throw new Error(`idempotency key ${key.key} vanished while being claimed`);
-    return existing.rows[0]!.event_id as EventId;
+    const holder = await this.keyHolder(key, now);
+    if (holder === undefined) throw new Error(`idempotency key ${key.key} vanished while being claimed`);
+    return holder;
+  }
+
+  /** The event holding a live key, if any. */
+  private async keyHolder(key: IngestKey, now: number): Promise<EventId | undefined> {
+    const held = await KEY_HOLDER.execute<{ event_id: EventId }>(this.db, this.kind, { ...key, now });
+    return held.rows[0]?.event_id;
   }
 
   async insert(event: NewEvent): Promise<void> {
