@@ -103,7 +103,7 @@ export class SourceService {
     if (patch.enabled !== undefined) next.enabled = patch.enabled;
     const { sealedOptions: kept = {}, ...stored } = current.settings as StoredSourceSettings;
     // Secret options are opened so the verifier below is checked with them, and sealed again when saved.
-    const opened = openOptions({ ...stored, sealedOptions: kept }, this.box);
+    const opened = openOptions(current.settings as StoredSourceSettings, this.box);
     const settings: SourceSettings = { ...stored, ...(opened && { options: opened }) };
     for (const f of SETTINGS_FIELDS) {
       if (patch[f] === null) delete settings[f];

@@ -145,7 +145,9 @@ describe('custom sources with credential verifiers, over HTTP (SQLite)', () => {
       },
     );
     await expectNoCredential(id, PATH_TOKEN);
-    expect(await rejected('tok-path', 'bad_credentials')).toBe(5);
+    // Nothing after the source (the bare URL, or only a query) is a missing token, not a wrong one.
+    expect(await rejected('tok-path', 'bad_credentials')).toBe(3);
+    expect(await rejected('tok-path', 'missing_credentials')).toBe(2);
   });
 
   it('basic_auth: the username and password both count; Authorization is never stored', async () => {

@@ -76,6 +76,8 @@ for (const backend of BACKENDS) {
       const p = await t.api.patch(`${base}/sources/stripe`, { name: 'Stripe live', enabled: false });
       expect(p.body).toMatchObject({ name: 'Stripe live', enabled: false, provider: 'stripe' });
       expect(p.body.secrets).toEqual(c.body.secrets);
+      // A patch that leaves the settings alone writes none: no `options: {}` appears on a source that had none.
+      expect(p.body.options).toEqual(c.body.options);
       // A disabled source answers like an unknown one.
       expect((await fetch(`${t.url}${base}/in/stripe`, { method: 'POST', body: '{}' })).status).toBe(404);
       expect((await t.api.delete(`${base}/sources/stripe`)).status).toBe(204);

@@ -28,7 +28,7 @@ export function createTokenVerifier(config: TokenConfig): Verifier {
   return {
     verify(req: InboundRequest, ctx: VerifyContext): VerifyResult {
       if (ctx.secrets.length === 0) return reject('misconfigured', 'the source has no token');
-      const given = location === 'query' ? queryOf(req, name) : lastPathSegment(req.path);
+      const given = location === 'query' ? queryOf(req, name) : pathToken(req.path);
       const where = location === 'query' ? `query parameter ${name}` : 'the path token';
       if (!given) return reject('missing_credentials', `${where} is missing`);
       return matchesAnySecret(given, ctx.secrets)
@@ -38,8 +38,15 @@ export function createTokenVerifier(config: TokenConfig): Verifier {
   };
 }
 
-function lastPathSegment(path: string): string | undefined {
-  const segments = path.split('?', 1)[0]?.split('/').filter(Boolean) ?? [];
+/**
+ * The last path segment after `…/eventhook/in/{source}/`, or undefined when nothing follows the source: a request to
+ * the bare ingest URL carries no token, which is not the same as a wrong one. A path without that prefix (a sample
+ * URL of another shape) counts from its last segment.
+ */
+function pathToken(path: string): string | undefined {
+  const bare = path.split('?', 1)[0] ?? '';
+  const tail = /\/eventhook\/in\/[^/]+(\/.*)?$/.exec(bare);
+  const segments = (tail ? (tail[1] ?? '') : bare).split('/').filter(Boolean);
   const last = segments.at(-1);
   if (last === undefined) return undefined;
   try {

@@ -19,11 +19,19 @@ describe('token verifier', () => {
     });
   });
 
-  it('reads the token from the last path segment', async () => {
+  it('reads the token from the last path segment after the source', async () => {
     const v = createVerifier({ type: 'token', in: 'path' });
-    expect(await v.verify(inbound({ url: 'https://h.example.com/in/s/k3y' }), ctx)).toEqual({ ok: true });
-    expect(await v.verify(inbound({ url: 'https://h.example.com/in/s' }), ctx)).toMatchObject({
-      reason: 'bad_credentials',
-    });
+    const at = (path: string) => v.verify(inbound({ url: `https://h.example.com${path}` }), ctx);
+    expect(await at('/api/orgs/acme/eventhook/in/s/k3y')).toEqual({ ok: true });
+    expect(await at('/api/orgs/acme/eventhook/in/s/k3y?x=1')).toEqual({ ok: true });
+    expect(await at('/api/orgs/acme/eventhook/in/s/bad')).toMatchObject({ reason: 'bad_credentials' });
+    // The bare ingest URL carries no token at all: the source's own slug is not taken for a wrong one.
+    expect(await at('/api/orgs/acme/eventhook/in/k3y')).toMatchObject({ reason: 'missing_credentials' });
+    expect(await at('/api/orgs/acme/eventhook/in/s/')).toMatchObject({ reason: 'missing_credentials' });
+    // An org or source named like the route's own segments does not confuse it.
+    expect(await at('/api/orgs/eventhook/eventhook/in/in/k3y')).toEqual({ ok: true });
+    expect(await at('/api/orgs/in/eventhook/in/s')).toMatchObject({ reason: 'missing_credentials' });
+    // A sample URL of another shape counts from its last segment.
+    expect(await at('/hooks/k3y')).toEqual({ ok: true });
   });
 });
