@@ -161,12 +161,17 @@ describe('providers signed by hand from their documentation, end to end (SQLite)
     ).toBe(1);
 
     // Mailgun's own retry of the event is signed afresh: a duplicate of the first, not a replay.
-    const retry = await deliver(t, 'mailgun', { headers: JSON_CT, body: body(signature(nowSeconds())) });
+    const retried = body(signature(nowSeconds()));
+    const retry = await deliver(t, 'mailgun', { headers: JSON_CT, body: retried });
     expect(retry.status).toBe(200);
     expect(retry.json).toEqual({ eventId, duplicate: true });
+    // …and that retry sent once more (its answer lost) is a duplicate as well: its token now names the first event.
+    const retryAgain = await deliver(t, 'mailgun', { headers: JSON_CT, body: retried });
+    expect(retryAgain.status).toBe(200);
+    expect(retryAgain.json).toEqual({ eventId, duplicate: true });
   });
 
-  it('Mailgun: a token stays refused beyond a dedup window shorter than its freshness', async () => {
+  it('Mailgun: a token stays refused for another event beyond a dedup window shorter than its freshness', async () => {
     const clock = new ManualClock(Date.UTC(2026, 0, 1, 12));
     const short = await startTestApp('sqlite', { clock });
     try {
@@ -182,8 +187,13 @@ describe('providers signed by hand from their documentation, end to end (SQLite)
           },
           'event-data': { id, event: 'delivered' },
         });
-      expect((await deliver(short, 'mg', { headers: JSON_CT, body: body('e1', 'tok-1') })).status).toBe(200);
+      const first = await deliver(short, 'mg', { headers: JSON_CT, body: body('e1', 'tok-1') });
+      expect(first.status).toBe(200);
       clock.advance(2_000);
+      // The same request again is still a duplicate: the stored event keeps its key past the key's own window.
+      const resent = await deliver(short, 'mg', { headers: JSON_CT, body: body('e1', 'tok-1') });
+      expect(resent.status).toBe(200);
+      expect(resent.json).toEqual({ eventId: first.json.eventId, duplicate: true });
       // The event's key has expired (1 s), the token's has not: the signature is fresh for hours more.
       const forged = await deliver(short, 'mg', { headers: JSON_CT, body: body('e2', 'tok-1') });
       expect(forged.status).toBe(401);

@@ -297,6 +297,52 @@ for (const factory of STORE_FACTORIES) {
       ]);
     });
 
+    it('answers a request sent again as a duplicate: after its idempotency key expired, or when it was a duplicate itself', async () => {
+      const sourceId = newId('source') as SourceId;
+      const token = (key: string) => ({ sourceId, key: `replay:${key}`, windowMs: 1000 });
+      // The idempotency key's window is shorter than the replay key's, as when a source's dedup window is short.
+      const dedup = (key: string) => ({ sourceId, key, windowMs: 100 });
+      const request = (key: string, replay: string) => ({
+        event: newEvent('acme', { sourceId, idempotencyKey: key }),
+        dedup: dedup(key),
+        replay: token(replay),
+      });
+      const first = request('e1', 't1');
+      const a = first.event.id;
+      expect(
+        await store.commitIngest(
+          [
+            first,
+            // A retry of it, signed afresh: a duplicate. The same retry once more: a duplicate too, not a replay.
+            request('e1', 't2'),
+            request('e1', 't2'),
+          ],
+          T0,
+        ),
+      ).toEqual([
+        { eventId: a, duplicate: false },
+        { eventId: a, duplicate: true },
+        { eventId: a, duplicate: true },
+      ]);
+      expect(await store.commitIngest([request('e1', 't2')], T0 + 10)).toEqual([
+        { eventId: a, duplicate: true },
+      ]);
+      // Past the idempotency key's window, within the replay keys': each request again is still a duplicate of a,
+      // and another body under a used token is still refused.
+      expect(
+        await store.commitIngest([request('e1', 't1'), request('e1', 't2'), request('e9', 't1')], T0 + 200),
+      ).toEqual([
+        { eventId: a, duplicate: true },
+        { eventId: a, duplicate: true },
+        { eventId: a, duplicate: true, replayed: true },
+      ]);
+      // The refused body took nothing: e9 with a fresh token is new.
+      const genuine = request('e9', 't9');
+      expect(await store.commitIngest([genuine], T0 + 210)).toEqual([
+        { eventId: genuine.event.id, duplicate: false },
+      ]);
+    });
+
     it('routes an event once: the second finishRouting changes nothing', async () => {
       const e = newEvent('acme');
       await store.events.insert(e);

@@ -43,6 +43,41 @@ const CLAIM_KEY = new QueryTemplate<KeyClaim>((db, p) =>
     .returning('event_id'),
 );
 
+/** An item's two keys: its replay key and its idempotency key, of one source. */
+interface KeyPair {
+  sourceId: string;
+  replayKey: string;
+  dedupKey: string;
+}
+
+// The event holding the replay key was stored under the idempotency key: the same request, even once the idempotency
+// key's own window has ended (events keep their key).
+const SAME_REQUEST = new QueryTemplate<KeyPair>((db, p) =>
+  db
+    .selectFrom('idempotency_keys')
+    .innerJoin('events', 'events.id', 'idempotency_keys.event_id')
+    .select('events.id')
+    .where('idempotency_keys.source_id', '=', p.sourceId)
+    .where('idempotency_keys.key', '=', p.replayKey)
+    .where('events.source_id', '=', p.sourceId)
+    .where('events.idempotency_key', '=', p.dedupKey),
+);
+
+// A replay key claimed by a request found to be a duplicate goes to the event it duplicates.
+const REPOINT_REPLAY_KEY = new QueryTemplate<KeyPair>((db, p) =>
+  db
+    .updateTable('idempotency_keys')
+    .set((eb) => ({
+      event_id: eb
+        .selectFrom('idempotency_keys as held')
+        .select('held.event_id')
+        .where('held.source_id', '=', p.sourceId)
+        .where('held.key', '=', p.dedupKey),
+    }))
+    .where('source_id', '=', p.sourceId)
+    .where('key', '=', p.replayKey),
+);
+
 const KEY_HOLDER = new QueryTemplate<Pick<KeyClaim, 'sourceId' | 'key' | 'now'>>((db, p) =>
   db
     .selectFrom('idempotency_keys')
@@ -73,6 +108,14 @@ const INSERT_EVENT = new QueryTemplate<EventRow>((db, p) =>
   db.insertInto('events').values(placeholderRow(p, EVENT_ROW_COLUMNS)),
 );
 
+/** Both keys of an item that has both (of one source, as a source's keys are). */
+function keyPair(item: { dedup?: IngestKey | null; replay?: IngestKey | null }): KeyPair | undefined {
+  const { dedup, replay } = item;
+  return dedup && replay
+    ? { sourceId: dedup.sourceId, replayKey: replay.key, dedupKey: dedup.key }
+    : undefined;
+}
+
 function batchKeyOf({ sourceId, key }: IngestKey): string {
   return `${sourceId}\n${key}`;
 }
@@ -92,8 +135,17 @@ export class KyselyEventsRepo implements EventsRepo {
         dedup: withKey(item.dedup),
         replay: withKey(item.replay),
       })),
-      ({ eventId }, key) => this.claimKey(key, eventId, now),
-      (_, key) => this.keyHolder(key, now),
+      {
+        claim: ({ eventId }, key) => this.claimKey(key, eventId, now),
+        holder: (_, key) => this.keyHolder(key, now),
+        sameRequest: async (item) => {
+          const found = await SAME_REQUEST.execute(this.db, this.kind, keyPair(item)!);
+          return found.rows.length > 0;
+        },
+        repoint: async (item) => {
+          await REPOINT_REPLAY_KEY.execute(this.db, this.kind, keyPair(item)!);
+        },
+      },
     );
     for (let i = 0; i < fresh.length; i += INSERT_CHUNK) {
       await this.db
@@ -112,6 +164,8 @@ export class KyselyEventsRepo implements EventsRepo {
         claim: CLAIM_KEY.sql(db, kind),
         holder: KEY_HOLDER.sql(db, kind),
         insert: INSERT_EVENT.sql(db, kind),
+        sameRequest: SAME_REQUEST.sql(db, kind),
+        repoint: REPOINT_REPLAY_KEY.sql(db, kind),
       },
       items: items.map(({ event, dedup, replay }) => {
         const planned = (key: IngestKey | undefined): PlannedKey | null => {
@@ -123,11 +177,16 @@ export class KyselyEventsRepo implements EventsRepo {
             holder: KEY_HOLDER.bind(db, kind, claim).parameters,
           };
         };
+        const pair = keyPair({ dedup, replay }) ?? null;
         return {
           eventId: event.id,
           dedup: planned(dedup),
           replay: planned(replay),
           insert: INSERT_EVENT.bind(db, kind, eventToRow(event)).parameters,
+          pair: pair && {
+            sameRequest: SAME_REQUEST.bind(db, kind, pair).parameters,
+            repoint: REPOINT_REPLAY_KEY.bind(db, kind, pair).parameters,
+          },
         };
       }),
     };

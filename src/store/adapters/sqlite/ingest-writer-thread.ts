@@ -28,6 +28,8 @@ async function commit(plans: readonly IngestPlan[]): Promise<IngestOutcome[][]> 
       claimKey: prepare(plan.sql.claim),
       keyHolder: prepare(plan.sql.holder),
       insertRow: prepare(plan.sql.insert),
+      sameRequest: prepare(plan.sql.sameRequest),
+      repoint: prepare(plan.sql.repoint),
     };
     return plan.items.map((item) => ({ ...item, ...statements }));
   });
@@ -36,16 +38,18 @@ async function commit(plans: readonly IngestPlan[]): Promise<IngestOutcome[][]> 
     // Every step below is synchronous: the commit finishes within this turn, so nothing interleaves with it.
     const holder = (item: (typeof items)[number], key: PlannedKey) =>
       (item.keyHolder.get(key.holder) as { event_id: EventId } | undefined)?.event_id;
-    const { outcomes, fresh } = await sortOutDuplicates(
-      items,
-      (item, key) => {
+    const { outcomes, fresh } = await sortOutDuplicates(items, {
+      claim: (item, key) => {
         if (item.claimKey.all(key.claim).length > 0) return undefined;
         const held = holder(item, key);
         if (held === undefined) throw new Error('an idempotency key vanished while being claimed');
         return held;
       },
       holder,
-    );
+      // Both are asked only of an item with both keys, which has its pair's parameters.
+      sameRequest: (item) => item.sameRequest.get(item.pair!.sameRequest) !== undefined,
+      repoint: (item) => void item.repoint.run(item.pair!.repoint),
+    });
     for (const item of fresh) item.insertRow.run(item.insert);
     db.exec('commit');
     let at = 0;
