@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { backendAvailable, BACKENDS, type TestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/ingest.js';
+import { seededRandom } from '../helpers/random.js';
 import {
   BASE,
   createEndpoint,
@@ -40,14 +41,6 @@ function expectedEnd(script: readonly Answer[]): { status: 'succeeded' | 'dead';
     if (answer === 'abort') return { status: 'dead', attempts: n + 1 };
   }
   return { status: 'dead', attempts: MAX_ATTEMPTS };
-}
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
 }
 
 /** The script a message carries: mostly failures first, so retries, dead letters and the breaker all happen. */
@@ -114,7 +107,7 @@ for (const backend of BACKENDS) {
       await createRule(t, 'model-plain', 'model.plain', [{ endpoint: 'plain' }]);
       await createRule(t, 'model-fifo', 'model.fifo', [{ endpoint: 'fifo' }]);
 
-      const next = random(Number(process.env.MODEL_SEED || (backend === 'sqlite' ? 7 : 11)));
+      const next = seededRandom(Number(process.env.MODEL_SEED || (backend === 'sqlite' ? 7 : 11)));
       const sent: { eventId: string; endpoint: string; script: Answer[] }[] = [];
       // One at a time, so the FIFO endpoint's order is the order sent.
       for (let i = 0; i < MESSAGES_PER_ENDPOINT; i++)

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId, type SourceId } from '../../src/core/ids.js';
 import type { IngestItem, IngestOutcome, Store } from '../../src/store/port.js';
 import type { NewEvent } from '../../src/store/records.js';
+import { seededRandom } from '../helpers/random.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -54,15 +55,6 @@ class Model {
   }
 }
 
-/** A small deterministic generator, so a failing sequence can be run again. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`Ingest keys against the model — ${factory.name}`, () => {
@@ -76,7 +68,7 @@ for (const factory of STORE_FACTORIES) {
     afterAll(async () => cleanup?.());
 
     it.each([1, 2, 3, 4])('a random sequence of requests (seed %i)', async (seed) => {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const pick = (n: number) => Math.floor(next() * n);
       const sourceId = newId('source') as SourceId;
       const model = new Model();
