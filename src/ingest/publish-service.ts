@@ -22,6 +22,15 @@ export interface PublishedEvent {
 }
 
 export const MAX_BATCH = 100;
+/** The optional string attributes of a published event, with their allowed lengths. */
+const STRING_ATTRIBUTES = {
+  source: [0, 256],
+  subject: [0, 1024],
+  id: [1, 256],
+  datacontenttype: [0, 256],
+  correlationid: [0, 256],
+  traceparent: [0, 256],
+} as const satisfies Partial<Record<keyof PublishedEvent, readonly [number, number]>>;
 const RESERVED_PREFIXES = ['webhook:', 'system:'];
 const DEFAULT_SOURCE = 'app:default';
 
@@ -43,24 +52,42 @@ export class PublishService {
         'EH_EVENT_INVALID',
       );
     const issues: FieldIssue[] = [];
-    const sources = events.map((e, i) => {
+    // Whatever the wire format, attributes arrive as any JSON; each is checked before any is used.
+    const checked = events.map((raw, i) => {
       const at = events.length > 1 || path ? `${path}/${i}` : '';
+      const e: PublishedEvent = { ...raw };
       if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 256)
         issues.push({ path: `${at}/type`, message: 'must be a string of 1–256 characters' });
-      const source = normalizeSource(e.source);
+      for (const [name, [min, max]] of Object.entries(STRING_ATTRIBUTES) as [
+        keyof typeof STRING_ATTRIBUTES,
+        readonly [number, number],
+      ][]) {
+        const value: unknown = e[name];
+        // JSON's null leaves an attribute out, as its absence does.
+        if (value === null) delete e[name];
+        else if (
+          value !== undefined &&
+          (typeof value !== 'string' || value.length < min || value.length > max)
+        )
+          issues.push({
+            path: `${at}/${name}`,
+            message: `must be a string of ${min > 0 ? `${min}–${max}` : `at most ${max}`} characters`,
+          });
+      }
+      const source =
+        typeof e.source === 'string' || e.source === undefined ? normalizeSource(e.source) : DEFAULT_SOURCE;
       if (source === null)
         issues.push({
           path: `${at}/source`,
           message: `must not start with ${RESERVED_PREFIXES.join(' or ')} (reserved)`,
         });
-      if (e.id !== undefined && (typeof e.id !== 'string' || e.id.length === 0 || e.id.length > 256))
-        issues.push({ path: `${at}/id`, message: 'must be a string of 1–256 characters' });
-      return source ?? DEFAULT_SOURCE;
+      return { e, source: source ?? DEFAULT_SOURCE };
     });
     if (issues.length > 0) throw invalid(issues, 'EH_EVENT_INVALID');
     const now = this.clock.now();
+    const sources = checked.map((c) => c.source);
     const outcomes = await Promise.all(
-      events.map((e, i) =>
+      checked.map(({ e }, i) =>
         this.committer.submit({
           event: {
             id: newId('event', now),

@@ -90,6 +90,49 @@ describe('publish, replay and retry', () => {
     expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['/body/1/type', '/body/1/source']);
   });
 
+  it('refuses a published event with a precise error for each bad attribute, and stores none of its batch', async () => {
+    const count = async () => (await t.api.get(`${base}/events?limit=200`)).body.items.length as number;
+    const before = await count();
+    const refused = async (body: unknown, errors: { path: string; message: string }[]) => {
+      const res = await t.api.post(`${base}/events`, body);
+      expect(res.status, res.text).toBe(400);
+      expect(res.body).toMatchObject({ code: 'EH_EVENT_INVALID', errors });
+    };
+    await refused({ type: 'a', source: 42 }, [
+      { path: '/source', message: 'must be a string of at most 256 characters' },
+    ]);
+    await refused({ type: 'a', source: ['checkout'], subject: { id: 1 } }, [
+      { path: '/source', message: 'must be a string of at most 256 characters' },
+      { path: '/subject', message: 'must be a string of at most 1024 characters' },
+    ]);
+    await refused({ type: 'a', id: 7, correlationid: true, traceparent: 'x'.repeat(257) }, [
+      { path: '/id', message: 'must be a string of 1–256 characters' },
+      { path: '/correlationid', message: 'must be a string of at most 256 characters' },
+      { path: '/traceparent', message: 'must be a string of at most 256 characters' },
+    ]);
+    await refused({ type: 'a', id: '' }, [{ path: '/id', message: 'must be a string of 1–256 characters' }]);
+    await refused({ type: 'a', source: 'system:eventhook' }, [
+      { path: '/source', message: 'must not start with webhook: or system: (reserved)' },
+    ]);
+    await refused({ type: 12 }, [{ path: '/type', message: 'must be a string of 1–256 characters' }]);
+    // One bad event in a batch refuses the batch: the good one beside it is not stored either.
+    await refused(
+      [{ type: 'fine' }, { type: 'bad', source: {} }],
+      [{ path: '/body/1/source', message: 'must be a string of at most 256 characters' }],
+    );
+    expect(await count()).toBe(before);
+    // null leaves an attribute out, as JSON clients write it.
+    const nulls = await t.api.post(`${base}/events`, {
+      type: 'with.nulls',
+      source: null,
+      subject: null,
+      id: null,
+    });
+    expect(nulls.status, nulls.text).toBe(200);
+    const stored = await t.api.get(`${base}/events/${nulls.body.eventId}`);
+    expect(stored.body).toMatchObject({ type: 'with.nulls', source: 'app:default', subject: null });
+  });
+
   it('replays an event through the current rules as new actions, leaving the old ones', async () => {
     const { body: ev } = await t.api.post(`${base}/events`, {
       type: 'invoice.paid',
