@@ -373,5 +373,14 @@ describe('rejections: generic 401, reasons logged and counted, storeRejected, so
     expect(JSON.stringify([ok.body, stale.body, base64.body])).not.toContain(secret);
     expect(await eventCount(t)).toBe(before);
     expect((await t.api.post(`${BASE}/sources/nope/test`, { body })).status).toBe(404);
+    // A sample URL that is not one is the caller's mistake, said precisely.
+    for (const url of ['[', 'not a url', '/in/stripe']) {
+      const bad = await t.api.post(`${BASE}/sources/stripe/test`, { body, url });
+      expect(bad.status, url).toBe(400);
+      expect(bad.body).toMatchObject({
+        code: 'EH_REQUEST_INVALID',
+        errors: [{ path: '/url', message: 'must be an absolute URL' }],
+      });
+    }
   });
 });

@@ -6,6 +6,7 @@ import {
   type TSchema,
 } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { invalid } from '../../core/errors.js';
 import { listProviders, summarizeProvider } from '../../ingest/providers/index.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 import type { SourceService } from '../../ingest/source-service.js';
@@ -333,13 +334,14 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         summary: 'Check whether a sample request verifies, and why not; nothing is stored',
         params: SourceParams,
         body: SourceTestIn,
-        response: { 200: SourceTestOut, ...AUTH_PROBLEMS },
+        response: { 200: SourceTestOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
       const b = req.body;
       const url = b.url ?? ingestUrl(req, publicUrl, req.params.org, req.params.source);
-      const parsed = new URL(url);
+      const parsed = URL.canParse(url) ? new URL(url) : undefined;
+      if (!parsed) throw invalid([{ path: '/url', message: 'must be an absolute URL' }]);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(b.headers ?? {})) headers[k.toLowerCase()] = v;
       const query: Record<string, string | string[]> = {};
