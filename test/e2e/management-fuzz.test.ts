@@ -1,6 +1,7 @@
 // The management API under mangled input: valid sources, rules and endpoints with fields replaced by random JSON,
 // dropped, or joined by unknown ones, created and patched. Bad input gets a 4xx with a problem document, never a
-// 5xx; what is created can be read back, patched (with mangled JSON again) and deleted. FUZZ_SEED=n draws another
+// 5xx; what is created can be read back, patched (with mangled JSON again) and deleted. Patterns tested against
+// events (`rules/test`), published events, and the bodies of the other calls a client makes are mangled the same way. FUZZ_SEED=n draws another
 // sequence (seeds 1–30 passed when this was written).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
@@ -46,6 +47,30 @@ const VALID: Record<'sources' | 'rules' | 'endpoints', () => Record<string, unkn
     orderingKey: 'data.id',
   }),
 };
+
+/** A pattern with most operators, an event it may match, and a publish body, for `rules/test` and `events`. */
+const PATTERN = () => ({
+  type: ['order.created', { prefix: 'order.' }],
+  data: {
+    total: [{ numeric: ['>=', 10, '<', 100] }],
+    tags: [{ 'anything-but': ['x'] }],
+    ip: [{ cidr: '10.0.0.0/24' }],
+    name: [{ wildcard: 'a*b' }],
+    opt: [{ exists: true }],
+    file: [{ suffix: '.png' }],
+    code: [{ 'equals-ignore-case': 'ABC' }],
+  },
+  $or: [{ source: ['shop'] }, { subject: [{ exists: false }] }],
+});
+const EVENT = () => ({
+  type: 'order.created',
+  source: 'shop',
+  subject: 'order-1',
+  correlationid: 'c-1',
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  datacontenttype: 'application/json',
+  data: { total: 42, tags: ['a'], ip: '10.0.0.7', name: 'axxb', opt: 1, file: 'x.png', code: 'abc' },
+});
 
 describe('management API under mangled input (SQLite)', () => {
   let t: TestApp;
@@ -149,7 +174,70 @@ describe('management API under mangled input (SQLite)', () => {
           failures.push(`refusal of ${kind} without a problem document: ${res.text.slice(0, 200)}`);
       }
     }
+    // Patterns tested against events, and events published, mangled the same way.
+    let matched = 0;
+    for (let i = 0; i < ROUNDS; i++) {
+      const tried = { pattern: mangle(PATTERN()), event: mangle(EVENT()) };
+      const test = await t.api.post(`${BASE}/rules/test`, tried);
+      if (test.status >= 500)
+        failures.push(
+          `rules/test: ${test.status} ${test.text.slice(0, 300)} for ${JSON.stringify(tried).slice(0, 400)}`,
+        );
+      if (test.status === 200 && typeof test.body.match !== 'boolean')
+        failures.push(`rules/test answered ${test.text}`);
+      if (test.body?.match === true) matched++;
+      const published = next() < 0.3 ? [mangle(EVENT()), EVENT()] : mangle(EVENT());
+      const pub = await t.api.post(`${BASE}/events`, published);
+      if (pub.status >= 500)
+        failures.push(
+          `publish: ${pub.status} ${pub.text.slice(0, 300)} for ${JSON.stringify(published).slice(0, 400)}`,
+        );
+    }
+    // The other bodies a client writes: a sample request checked against a source, bulk replay and bulk retry (dry
+    // runs and real ones), an org, an API key, a promise.
+    await t.api.post(`${BASE}/sources`, { slug: 'fz-src', provider: 'github', secret: 's3cret' });
+    const OTHERS: [string, () => unknown][] = [
+      [
+        `${BASE}/sources/fz-src/test`,
+        () => ({
+          headers: { 'x-hub-signature-256': 'sha256=00', 'x-github-event': 'push' },
+          body: '{"zen":"x"}',
+          method: 'POST',
+          url: 'https://hooks.example.com/in/fz-src?x=1',
+        }),
+      ],
+      [
+        `${BASE}/events/replay`,
+        () => ({
+          filter: {
+            type: 'order.created',
+            since: '2026-01-01T00:00:00Z',
+            until: '2099-01-01T00:00:00Z',
+            q: 'o',
+          },
+          dryRun: true,
+          limit: 10,
+        }),
+      ],
+      [
+        `${BASE}/actions/retry`,
+        () => ({ filter: { status: 'dead', endpoint: 'ep' }, dryRun: true, limit: 10 }),
+      ],
+      ['/api/orgs', () => ({ slug: `fz-${int(1e6)}`, name: 'Fuzz' })],
+      ['/api/orgs/default/api-keys', () => ({ name: 'fuzz', role: 'member' })],
+      [`${BASE}/engine/promises`, () => ({ key: `fz:${int(1e6)}` })],
+    ];
+    for (let i = 0; i < ROUNDS; i++) {
+      const [url, valid] = pick(OTHERS);
+      const body = mangle(valid());
+      const res = await t.api.post(url, body);
+      if (res.status >= 500)
+        failures.push(
+          `${url}: ${res.status} ${res.text.slice(0, 300)} for ${JSON.stringify(body).slice(0, 400)}`,
+        );
+    }
     expect(failures).toEqual([]);
+    expect(matched).toBeGreaterThan(0);
     expect(created).toBeGreaterThan(5);
     expect(refused).toBeGreaterThan(20);
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
