@@ -226,6 +226,24 @@ describe('management API under mangled input (SQLite)', () => {
       ['/api/orgs', () => ({ slug: `fz-${int(1e6)}`, name: 'Fuzz' })],
       ['/api/orgs/default/api-keys', () => ({ name: 'fuzz', role: 'member' })],
       [`${BASE}/engine/promises`, () => ({ key: `fz:${int(1e6)}` })],
+      [
+        `${BASE}/engine/workflows/claim`,
+        () => ({ workerId: 'w1', kinds: ['k'], queue: 'default', leaseMs: 5000 }),
+      ],
+      [`${BASE}/engine/tasks/claim`, () => ({ workerId: 'w1', kinds: ['t'], leaseMs: 5000 })],
+      [
+        `${BASE}/engine/tasks/task_00000000000000000000000000/complete`,
+        () => ({ workerId: 'w1', output: { a: 1 } }),
+      ],
+      [
+        `${BASE}/engine/workflows/${encodeURIComponent(text())}/fail`,
+        () => ({ workerId: 'w1', error: 'boom' }),
+      ],
+      [`${BASE}/engine/tasks/x/heartbeat`, () => ({ workerId: 'w1', leaseMs: 5000 })],
+      [`${BASE}/actions/${encodeURIComponent(text())}/retry`, () => ({})],
+      [`${BASE}/events/${encodeURIComponent(text())}/replay`, () => ({ newIdempotencyKeys: true })],
+      [`${BASE}/endpoints/ep/rotate-secret`, () => ({ graceSeconds: 60 })],
+      [`${BASE}/sources/fz-src/rotate-secret`, () => ({ secret: 'new-secret', graceSeconds: 60 })],
     ];
     for (let i = 0; i < ROUNDS; i++) {
       const [url, valid] = pick(OTHERS);
@@ -235,6 +253,63 @@ describe('management API under mangled input (SQLite)', () => {
         failures.push(
           `${url}: ${res.status} ${res.text.slice(0, 300)} for ${JSON.stringify(body).slice(0, 400)}`,
         );
+    }
+    // Reads with odd ids, cursors and filters.
+    const READS = [
+      `${BASE}/events`,
+      `${BASE}/actions`,
+      `${BASE}/sources`,
+      `${BASE}/rules`,
+      `${BASE}/endpoints`,
+      `${BASE}/engine/workflows`,
+      `${BASE}/engine/tasks`,
+      `${BASE}/providers`,
+      '/api/orgs',
+      '/api/orgs/default/api-keys',
+    ];
+    const ITEMS = ['events', 'actions', 'sources', 'rules', 'endpoints', 'engine/workflows', 'engine/tasks'];
+    const PARAMS = [
+      'limit',
+      'cursor',
+      'before',
+      'since',
+      'until',
+      'status',
+      'type',
+      'source',
+      'q',
+      'endpoint',
+      'rule',
+      'event',
+      'targetType',
+      'includeDeleted',
+      'kind',
+      'queue',
+    ];
+    const odd = () =>
+      pick([
+        '',
+        '0',
+        '-1',
+        '1e9',
+        'abc',
+        '%ZZ',
+        'evt_',
+        'evt_00000000000000000000000000',
+        '2026-13-45',
+        'true',
+        '[]',
+        '%00',
+        'x'.repeat(3000),
+      ]);
+    for (let i = 0; i < ROUNDS; i++) {
+      const url =
+        next() < 0.6
+          ? `${pick(READS)}?${Array.from({ length: 1 + int(3) }, () => `${pick(PARAMS)}=${odd()}`).join('&')}`
+          : `${BASE}/${pick(ITEMS)}/${encodeURIComponent(odd()) || 'x'}${pick(['', '/raw', '?x=1'])}`;
+      const res = await t.api.get(url);
+      if (res.status >= 500)
+        failures.push(`GET ${url.slice(0, 200)}: ${res.status} ${res.text.slice(0, 300)}`);
     }
     expect(failures).toEqual([]);
     expect(matched).toBeGreaterThan(0);
