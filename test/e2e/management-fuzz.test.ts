@@ -254,6 +254,53 @@ describe('management API under mangled input (SQLite)', () => {
           `${url}: ${res.status} ${res.text.slice(0, 300)} for ${JSON.stringify(body).slice(0, 400)}`,
         );
     }
+    // Events published raw: CloudEvents structured, batch and binary modes with odd headers and bodies.
+    const published = { ok: 0, refused: 0 };
+    for (let i = 0; i < ROUNDS; i++) {
+      const headers: Record<string, string> = { authorization: `Bearer ${t.api.token}` };
+      const type = pick([
+        undefined,
+        'application/json',
+        'application/cloudevents+json',
+        'application/cloudevents-batch+json',
+        'text/plain',
+        'application/octet-stream',
+        'application/json; charset=latin1',
+      ]);
+      if (type) headers['content-type'] = type;
+      if (next() < 0.4) {
+        headers['ce-specversion'] = pick(['1.0', '0.3', '', 'x']);
+        for (const h of ['ce-type', 'ce-source', 'ce-id', 'ce-subject', 'ce-traceparent'])
+          if (next() < 0.6)
+            headers[h] = pick(['order.created', '', 'system:x', 'webhook:y', 'a'.repeat(300), '%ZZ']);
+      }
+      const body = pick([
+        () => JSON.stringify(mangle(EVENT())),
+        () => JSON.stringify([mangle(EVENT()), EVENT()]),
+        () =>
+          JSON.stringify({
+            specversion: '1.0',
+            id: 'x',
+            data_base64: mangle('AAAA'),
+            ...(mangle(EVENT()) as object),
+          }),
+        () => '{"type":',
+        () => '',
+        () => 'not json at all',
+        () => JSON.stringify(Array.from({ length: 101 }, () => EVENT())),
+      ])();
+      const res = await fetch(`${t.url}${BASE}/events`, { method: 'POST', headers, body });
+      if (res.status >= 500)
+        failures.push(
+          `raw publish: ${res.status} ${(await res.text()).slice(0, 300)} for ${JSON.stringify(headers).slice(0, 300)} ${body.slice(0, 300)}`,
+        );
+      else await res.arrayBuffer();
+      if (res.status === 200) published.ok++;
+      else if (res.status === 400 || res.status === 415) published.refused++;
+    }
+    expect(published.ok).toBeGreaterThan(5);
+    expect(published.refused).toBeGreaterThan(5);
+
     // Reads with odd ids, cursors and filters.
     const READS = [
       `${BASE}/events`,
