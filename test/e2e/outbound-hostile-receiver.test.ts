@@ -11,6 +11,7 @@ import {
   BASE,
   createEndpoint,
   createRule,
+  driveClockUntilEnded,
   getAction,
   ingestSource,
   type Send,
@@ -175,14 +176,7 @@ describe('outbound delivery to a hostile receiver (SQLite)', () => {
     }
     // A failed attempt is tried again a second later, or when a Retry-After (capped) says: move the clock to the next
     // due attempt until each message has ended.
-    let ended = false;
-    for (let step = 0; step < 200 && !ended; step++) {
-      await sleep(TIMEOUT_MS + 100);
-      const counts = await t.app.store.actions.countByStatus('default', {});
-      ended = counts.succeeded + counts.dead === sent.length;
-      const due = await t.app.store.actions.nextDueAt();
-      clock.advance(due !== null && due > clock.now() ? due - clock.now() : 1000);
-    }
+    const ended = await driveClockUntilEnded(t, clock, sent.length, () => sleep(TIMEOUT_MS + 100), 200);
     expect(ended, 'every message ended').toBe(true);
 
     let failedAttempts = 0;

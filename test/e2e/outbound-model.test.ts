@@ -14,6 +14,7 @@ import {
   BASE,
   createEndpoint,
   createRule,
+  driveClockUntilEnded,
   getAction,
   type ReceivedRequest,
   type Receiver,
@@ -119,14 +120,7 @@ for (const backend of BACKENDS) {
         }
 
       // Drive the clock: to the next due attempt when there is one, else a little; until every message has ended.
-      let finished = false;
-      for (let step = 0; step < 1500 && !finished; step++) {
-        await settle();
-        const counts = await t.app.store.actions.countByStatus('default', {});
-        finished = counts.succeeded + counts.dead === sent.length;
-        const due = await t.app.store.actions.nextDueAt();
-        clock.advance(due !== null && due > clock.now() ? due - clock.now() : 1000);
-      }
+      const finished = await driveClockUntilEnded(t, clock, sent.length, settle, 1500);
       expect(finished, 'every message ended').toBe(true);
 
       let dead = 0;

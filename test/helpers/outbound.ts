@@ -2,7 +2,7 @@
 // creation through the API, and polling for actions, attempts and events.
 import { createHmac } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Clock } from '../../src/core/clock.js';
+import type { Clock, ManualClock } from '../../src/core/clock.js';
 import { startReceiver, type Handler, type Receiver } from '../delivery/fixtures/receiver.js';
 import { eventually, startTestApp, type ApiClient, type Backend, type TestApp } from './app.js';
 
@@ -122,7 +122,7 @@ export async function systemEvents(t: Target, type: string): Promise<any[]> {
   return (res.body.items as any[]).filter((e) => e.source === 'system:eventhook');
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Sends `n` events of `type` at once and waits until each one's action succeeded at its first attempt. */
 export async function sendAllDelivered(
@@ -165,4 +165,26 @@ export function limitsObserver(): {
     );
   };
   return { handler, delays, peak, arrivedAt };
+}
+
+/**
+ * Drives an injected clock until `total` actions have ended (succeeded or dead): each step lets real time pass for
+ * the worker (`settle`), then moves the clock to the next due attempt, or a second on when none is due later.
+ * Resolves whether they all ended within `maxSteps`.
+ */
+export async function driveClockUntilEnded(
+  t: TestApp,
+  clock: ManualClock,
+  total: number,
+  settle: () => Promise<void>,
+  maxSteps: number,
+): Promise<boolean> {
+  for (let step = 0; step < maxSteps; step++) {
+    await settle();
+    const counts = await t.app.store.actions.countByStatus('default', {});
+    if (counts.succeeded + counts.dead === total) return true;
+    const due = await t.app.store.actions.nextDueAt();
+    clock.advance(due !== null && due > clock.now() ? due - clock.now() : 1000);
+  }
+  return false;
 }
