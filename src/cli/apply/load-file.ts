@@ -34,9 +34,16 @@ export function parseText(text: string, name: string): LoadedFile {
       doc.errors.map((e) => e.message.split('\n')[0]!),
     );
   }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // An alias with no anchor before it, or aliases that expand too far: the parser finds these only here.
+    throw new CliError(`${name} is not valid YAML`, [(err as Error).message]);
+  }
   return {
     name,
-    data: doc.toJS({ maxAliasCount: 100 }),
+    data,
     at(path: Path): string {
       const line = (offset: number) => `${name}:${lines.linePos(offset).line}`;
       // The deepest node that exists (an error about a missing field points at its parent); a mapping's value is

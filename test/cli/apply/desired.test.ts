@@ -119,5 +119,15 @@ sources:
     );
     expect(await failure('source:\n  - slug: a\n')).toContain('eh.yaml:1 source: unknown section');
     expect(await failure('rules: [\n')).toMatch(/^eh\.yaml is not valid YAML\n/);
+    // Found only when the document is turned into data: an alias without its anchor, and aliases that expand too far.
+    expect(await failure('rules: *missing\n')).toMatch(/^eh\.yaml is not valid YAML\nUnresolved alias/);
+    const laughs = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e'].entries()) {
+      const prev = String.fromCharCode(97 + i);
+      laughs.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(', ')}]`);
+    }
+    expect(await failure(`${laughs.join('\n')}\n`)).toMatch(
+      /^eh\.yaml is not valid YAML\nExcessive alias count/,
+    );
   });
 });
