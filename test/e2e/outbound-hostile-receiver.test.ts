@@ -221,5 +221,6 @@ describe('outbound delivery to a hostile receiver (SQLite)', () => {
     }
     expect(failedAttempts).toBeGreaterThan(MESSAGES);
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
-  });
+    // About 20 steps of half a second each; a loaded machine may need more.
+  }, 120_000);
 });

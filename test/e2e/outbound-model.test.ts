@@ -171,6 +171,7 @@ for (const backend of BACKENDS) {
           reason: 'circuit_open',
         }),
       ).toBeGreaterThan(0);
-    });
+      // Each step waits for the worker in real time; a loaded machine may need longer than the default.
+    }, 120_000);
   });
 }
