@@ -1,12 +1,12 @@
 // The management API under mangled input: valid sources, rules and endpoints with fields replaced by random JSON,
 // dropped, or joined by unknown ones, created and patched. Bad input gets a 4xx with a problem document, never a
 // 5xx; what is created can be read back, patched (with mangled JSON again) and deleted. Patterns tested against
-// events (`rules/test`), published events, and the bodies of the other calls a client makes are mangled the same way. FUZZ_SEED=n draws another
-// sequence (seeds 1–30 passed when this was written).
+// events (`rules/test`), published events, the bodies of the other calls a client makes, and the query strings of
+// reads are mangled the same way. FUZZ_SEED=n draws another sequence (seeds 1–30 passed when this was written).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE } from '../helpers/ingest.js';
-import { seededRandom } from '../helpers/random.js';
+import { mangler, seededRandom } from '../helpers/random.js';
 
 const ROUNDS = 150;
 
@@ -114,25 +114,7 @@ describe('management API under mangled input (SQLite)', () => {
             () => Array.from({ length: int(3) }, () => value(depth - 1)),
             () => value(0),
           ])();
-    /** Replaces, drops or adds a field somewhere in the body. */
-    const mangle = (body: unknown, depth = 0): unknown => {
-      if (body === null || typeof body !== 'object' || depth > 3 || next() < 0.3) return value(int(3));
-      if (Array.isArray(body)) {
-        const copy = [...body];
-        if (copy.length > 0) copy[int(copy.length)] = mangle(copy[int(copy.length)], depth + 1);
-        return copy;
-      }
-      const copy = { ...(body as Record<string, unknown>) };
-      const keys = Object.keys(copy);
-      const roll = next();
-      if (roll < 0.2 && keys.length > 0) delete copy[pick(keys)];
-      else if (roll < 0.3) copy[text() || 'extra'] = value(1);
-      else if (keys.length > 0) {
-        const k = pick(keys);
-        copy[k] = mangle(copy[k], depth + 1);
-      }
-      return copy;
-    };
+    const mangle = mangler(next, { replace: 0.3, maxDepth: 3, value, newKey: () => text() || 'extra' });
 
     const failures: string[] = [];
     let created = 0;

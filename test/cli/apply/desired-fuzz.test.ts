@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { desiredState } from '../../../src/cli/apply/desired.js';
 import { parseText } from '../../../src/cli/apply/load-file.js';
 import { CliError } from '../../../src/cli/cli-error.js';
-import { seededRandom } from '../../helpers/random.js';
+import { mangler, seededRandom } from '../../helpers/random.js';
 
 const VALID = {
   org: 'acme',
@@ -72,24 +72,12 @@ describe('apply files, mangled', () => {
             () => Array.from({ length: int(3) }, () => value(depth - 1)),
             () => scalar(),
           ])();
-    const mangle = (v: unknown, depth = 0): unknown => {
-      if (v === null || typeof v !== 'object' || depth > 4 || next() < 0.25) return value(int(3));
-      if (Array.isArray(v)) {
-        const copy = [...v];
-        if (copy.length > 0) copy[int(copy.length)] = mangle(copy[int(copy.length)], depth + 1);
-        return copy;
-      }
-      const copy = { ...(v as Record<string, unknown>) };
-      const keys = Object.keys(copy);
-      const roll = next();
-      if (roll < 0.2 && keys.length > 0) delete copy[pick(keys)];
-      else if (roll < 0.3) copy[pick(['server', 'extra', 'sources', 'rules'])] = value(2);
-      else if (keys.length > 0) {
-        const k = pick(keys);
-        copy[k] = mangle(copy[k], depth + 1);
-      }
-      return copy;
-    };
+    const mangle = mangler(next, {
+      replace: 0.25,
+      maxDepth: 4,
+      value,
+      newKey: () => pick(['server', 'extra', 'sources', 'rules']),
+    });
     const garble = (text: string) =>
       pick([
         () => text.slice(0, int(text.length)),
