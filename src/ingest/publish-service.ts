@@ -74,8 +74,8 @@ export class PublishService {
             message: `must be a string of ${min > 0 ? `${min}–${max}` : `at most ${max}`} characters`,
           });
       }
-      const source =
-        typeof e.source === 'string' || e.source === undefined ? normalizeSource(e.source) : DEFAULT_SOURCE;
+      // A source that is not a string is refused above; the default only keeps the list whole.
+      const source = typeof e.source === 'string' ? normalizeSource(e.source) : DEFAULT_SOURCE;
       if (source === null)
         issues.push({
           path: `${at}/source`,
@@ -128,8 +128,8 @@ export class PublishService {
 }
 
 /** `checkout` → `app:checkout`; `app:…` kept; reserved prefixes → null. */
-function normalizeSource(source: string | undefined): string | null {
-  if (source === undefined || source === '') return DEFAULT_SOURCE;
+function normalizeSource(source: string): string | null {
+  if (source === '') return DEFAULT_SOURCE;
   if (RESERVED_PREFIXES.some((p) => source.startsWith(p))) return null;
   return source.startsWith('app:') ? source : `app:${source}`;
 }

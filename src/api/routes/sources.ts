@@ -340,8 +340,8 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
     async (req) => {
       const b = req.body;
       const url = b.url ?? ingestUrl(req, publicUrl, req.params.org, req.params.source);
-      const parsed = URL.canParse(url) ? new URL(url) : undefined;
-      if (!parsed) throw invalid([{ path: '/url', message: 'must be an absolute URL' }]);
+      if (!URL.canParse(url)) throw invalid([{ path: '/url', message: 'must be an absolute URL' }]);
+      const parsed = new URL(url);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(b.headers ?? {})) headers[k.toLowerCase()] = v;
       const query: Record<string, string | string[]> = {};

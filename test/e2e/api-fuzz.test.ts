@@ -1,4 +1,4 @@
-// The management API under mangled input: valid sources, rules and endpoints with fields replaced by random JSON,
+// The HTTP API under mangled input: valid sources, rules and endpoints with fields replaced by random JSON,
 // dropped, or joined by unknown ones, created and patched. Bad input gets a 4xx with a problem document, never a
 // 5xx; what is created can be read back, patched (with mangled JSON again) and deleted. Patterns tested against
 // events (`rules/test`), published events, the bodies of the other calls a client makes, and the query strings of
@@ -72,7 +72,7 @@ const EVENT = () => ({
   data: { total: 42, tags: ['a'], ip: '10.0.0.7', name: 'axxb', opt: 1, file: 'x.png', code: 'abc' },
 });
 
-describe('management API under mangled input (SQLite)', () => {
+describe('HTTP API under mangled input (SQLite)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
