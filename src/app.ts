@@ -22,8 +22,9 @@ import { ingestRoutes } from './api/routes/ingest.js';
 import { publishRoutes } from './api/routes/publish.js';
 import { sourceRoutes } from './api/routes/sources.js';
 import { MemoryBus } from './bus/adapters/memory/index.js';
+import { NatsBus } from './bus/adapters/nats/index.js';
 import { SUBJECTS, type Bus } from './bus/port.js';
-import type { Config } from './config/config.js';
+import type { Config, FlovynConfig } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './core/ids.js';
 import { SecretBox } from './core/secret-box.js';
@@ -39,7 +40,11 @@ import {
   LiveEndpoints,
   parseAllowList,
 } from './delivery/index.js';
+import { ExecutionCauses } from './engine/adapters/flovyn/execution-causes.js';
+import { FlovynEngine } from './engine/adapters/flovyn/flovyn-engine.js';
+import { FlovynLifecycleConsumer } from './engine/adapters/flovyn/lifecycle-consumer.js';
 import { LocalEngine } from './engine/adapters/local/index.js';
+import type { Engine } from './engine/port.js';
 import { EventQueries } from './events/event-queries.js';
 import { ReplayService } from './events/replay-service.js';
 import { EventPublisher } from './events/publisher.js';
@@ -101,10 +106,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // Ports and their adapters.
   const store = await openStore(config);
-  const bus: Bus = new MemoryBus((err, subject) => logger.error({ err, subject }, 'bus subscriber failed'));
+  const onBusError = (err: unknown, subject: string) =>
+    logger.error({ err, subject }, 'bus subscriber failed');
+  const natsBus =
+    config.bus.kind === 'nats'
+      ? new NatsBus({ url: config.bus.url, prefix: config.bus.prefix, logger, onError: onBusError })
+      : undefined;
+  const bus: Bus = natsBus ?? new MemoryBus(onBusError);
   const box = new SecretBox(config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger));
   const publisher = new EventPublisher(bus);
-  const engine = new LocalEngine(store, publisher, bus, clock);
+  // The local engine keeps executions in the store and serves workers over /engine; with Flovyn, Flovyn does both.
+  const localEngine = config.engine === 'local' ? new LocalEngine(store, publisher, bus, clock) : undefined;
+  const causes = new ExecutionCauses();
+  const engine: Engine = localEngine ?? new FlovynEngine({ ...flovynSettings(config.flovyn), causes });
   const sandbox = { cpuMs: config.sandboxCpuMs, memoryBytes: config.sandboxMemoryBytes };
 
   // Access, configuration services and the read side.
@@ -143,6 +157,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     256,
     (items) => void publisher.announce(items.map((i) => i.event)),
   );
+  // Flovyn's lifecycle events, from NATS, become events like any other (committed, then routed).
+  const flovynEvents = config.flovyn?.natsUrl
+    ? new FlovynLifecycleConsumer({
+        natsUrl: config.flovyn.natsUrl,
+        eventOrgs: config.flovyn.eventOrgs,
+        commit: (item) => committer.submit(item),
+        clock,
+        dedupWindowMs: config.dedupWindowMs,
+        logger,
+        causes,
+      })
+    : undefined;
   const ingest = new IngestService(
     liveSources,
     new SourceRateLimiter(clock),
@@ -247,7 +273,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     void work.finally(() => chores.delete(work));
   };
   const leaseTimer = setInterval(() => {
-    chore(engine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
+    if (!localEngine) return;
+    chore(localEngine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
   }, config.sweepIntervalMs);
   leaseTimer.unref();
   const beat = async (p: WorkerPresence) => {
@@ -283,7 +310,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       router: () => routerLoop.kick(),
       actions: () => actionLoop.kick(),
     }),
-    engine,
+    engine: localEngine,
     metrics,
     readiness: {
       async check() {
@@ -295,7 +322,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           checks.store = `unreachable: ${(err as Error).message}`;
         }
         if (runsWorkers) checks.workers = workersStarted ? 'ok' : 'starting';
-        return { ready: Object.values(checks).every((v) => v === 'ok'), checks };
+        const ready = Object.values(checks).every((v) => v === 'ok');
+        // Shown, but no reason to stop taking webhooks: without NATS, other processes find new work at their sweeps
+        // and Flovyn's lifecycle events wait.
+        if (natsBus) checks.bus = natsBus.state === 'connected' ? 'ok' : natsBus.state;
+        if (flovynEvents)
+          checks.flovynEvents = flovynEvents.state === 'connected' ? 'ok' : flovynEvents.state;
+        return { ready, checks };
       },
     },
     publicPlugins: [ingestRoutes(ingest, config.publicUrl)],
@@ -340,18 +373,27 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       clearInterval(presenceTimer);
       await server.close();
       await Promise.all(chores);
+      await flovynEvents?.close();
       await committer.drain();
       await routerLoop.stop();
       await actionLoop.stop();
       await actions.drain();
       await presence?.leave().catch((err) => logger.error({ err }, 'leaving the workers failed'));
       await httpSender.close();
+      if (engine instanceof FlovynEngine) await engine.close();
       await bus.close();
       transforms.dispose();
       ruleCache.dispose();
       await store.close();
     },
   };
+}
+
+function flovynSettings(flovyn: FlovynConfig | undefined): FlovynConfig {
+  // The config refuses EVENTHOOK_ENGINE=flovyn without its settings; this only tells the compiler so.
+  if (!flovyn)
+    throw new Error('EVENTHOOK_ENGINE=flovyn needs EVENTHOOK_FLOVYN_URL and EVENTHOOK_FLOVYN_TOKEN');
+  return flovyn;
 }
 
 /**

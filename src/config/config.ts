@@ -38,6 +38,23 @@ export interface Config {
   readonly leaseMs: number;
   readonly sandboxCpuMs: number;
   readonly sandboxMemoryBytes: number;
+  readonly bus:
+    { readonly kind: 'memory' } | { readonly kind: 'nats'; readonly url: string; readonly prefix: string };
+  readonly engine: 'local' | 'flovyn';
+  /** Set when engine is `flovyn`, or when Flovyn's lifecycle events are consumed. */
+  readonly flovyn: FlovynConfig | undefined;
+}
+
+export interface FlovynConfig {
+  /** Without a trailing slash or `/api/orgs`. */
+  readonly url: string;
+  readonly token: string;
+  readonly timeoutMs: number;
+  /** Eventhook org → Flovyn org slug, where they differ. */
+  readonly orgs: ReadonlyMap<string, string>;
+  readonly natsUrl: string | undefined;
+  /** Flovyn org id → Eventhook org: whose lifecycle events are consumed. */
+  readonly eventOrgs: ReadonlyMap<string, string>;
 }
 
 type Raw = Partial<Record<ConfigKey, string>>;
@@ -94,6 +111,9 @@ function build(raw: Raw, cwd: string): Config {
     leaseMs: get('EVENTHOOK_LEASE', duration),
     sandboxCpuMs: get('EVENTHOOK_SANDBOX_CPU_MS', int(1, 60_000)),
     sandboxMemoryBytes: get('EVENTHOOK_SANDBOX_MEMORY', bytes),
+    bus: busConfig(raw, get),
+    engine: get('EVENTHOOK_ENGINE', oneOf(['local', 'flovyn'])) as 'local' | 'flovyn',
+    flovyn: flovynConfig(raw, get),
   };
   if (config.bodyLimitBytes > config.maxBodyLimitBytes) {
     throw configError(
@@ -108,6 +128,58 @@ function build(raw: Raw, cwd: string): Config {
     throw configError('EVENTHOOK_MASTER_KEY', 'must be 32 bytes in base64 (44 characters)');
   }
   return config;
+}
+
+function busConfig(
+  raw: Raw,
+  get: <T>(key: ConfigKey, parse: (v: string, key: ConfigKey) => T) => T,
+): Config['bus'] {
+  if (get('EVENTHOOK_BUS', oneOf(['memory', 'nats'])) === 'memory') return { kind: 'memory' };
+  const url = optional(raw.EVENTHOOK_NATS_URL);
+  if (url === undefined) throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_BUS=nats');
+  const prefix = get('EVENTHOOK_NATS_PREFIX', str);
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix))
+    throw configError(
+      'EVENTHOOK_NATS_PREFIX',
+      'must be NATS subject tokens (letters, digits, _ and -) joined by dots',
+    );
+  return { kind: 'nats', url, prefix };
+}
+
+function flovynConfig(
+  raw: Raw,
+  get: <T>(key: ConfigKey, parse: (v: string, key: ConfigKey) => T) => T,
+): FlovynConfig | undefined {
+  const engine = raw.EVENTHOOK_ENGINE ?? CONFIG_KEYS.EVENTHOOK_ENGINE.default;
+  const natsUrl = optional(raw.EVENTHOOK_FLOVYN_NATS_URL);
+  const eventOrgs = get('EVENTHOOK_FLOVYN_EVENT_ORGS', pairs);
+  if (natsUrl !== undefined && eventOrgs.size === 0)
+    throw configError(
+      'EVENTHOOK_FLOVYN_EVENT_ORGS',
+      'must name the orgs whose lifecycle events are consumed',
+    );
+  if (natsUrl === undefined && eventOrgs.size > 0)
+    throw configError('EVENTHOOK_FLOVYN_NATS_URL', 'must be set to consume lifecycle events');
+  if (engine !== 'flovyn' && natsUrl === undefined) return undefined;
+  const url = optional(raw.EVENTHOOK_FLOVYN_URL);
+  const token = optional(raw.EVENTHOOK_FLOVYN_TOKEN);
+  if (engine === 'flovyn') {
+    if (url === undefined || !/^https?:\/\/[^/]/.test(url))
+      throw configError('EVENTHOOK_FLOVYN_URL', 'must be the http(s) URL of the Flovyn server');
+    if (token === undefined) throw configError('EVENTHOOK_FLOVYN_TOKEN', 'must be set');
+  }
+  const timeoutMs = get('EVENTHOOK_FLOVYN_TIMEOUT', duration);
+  if (timeoutMs < 100 || timeoutMs > 120_000)
+    throw configError('EVENTHOOK_FLOVYN_TIMEOUT', 'must be from 100ms to 120s');
+  return {
+    // Flovyn's own docs give the base with `/api/orgs` on it; the engine adds that part itself.
+    url: (url ?? '').replace(/\/+$/, '').replace(/\/api\/orgs$/, ''),
+    token: token ?? '',
+    timeoutMs,
+    orgs: get('EVENTHOOK_FLOVYN_ORGS', pairs),
+    natsUrl,
+    eventOrgs,
+  };
 }
 
 function readConfigFile(path: string): Raw {
@@ -153,6 +225,19 @@ function configError(key: ConfigKey, message: string): EventhookError {
 
 const optional = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
 const str = (v: string): string => v;
+/** `a=b,c=d` → a map; every entry must have both sides. */
+function pairs(v: string, key: ConfigKey): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const entry of list(v)) {
+    const at = entry.indexOf('=');
+    const from = entry.slice(0, at).trim();
+    const to = entry.slice(at + 1).trim();
+    if (at < 0 || from === '' || to === '') throw configError(key, `entry "${entry}" is not <name>=<name>`);
+    if (out.has(from)) throw configError(key, `names ${from} twice`);
+    out.set(from, to);
+  }
+  return out;
+}
 const list = (v: string): string[] =>
   v
     .split(',')

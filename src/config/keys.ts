@@ -92,6 +92,56 @@ export const CONFIG_KEYS = {
     default: '5d',
     doc: 'An endpoint failing every delivery for this long is disabled and emits `endpoint.disabled`.',
   },
+  EVENTHOOK_BUS: {
+    file: 'bus',
+    default: 'memory',
+    doc: '`memory` (announcements stay in the process; other processes on the same database find new work at their next sweep) or `nats` (announcements also go over NATS, so every process of a deployment hears them at once: routing starts without waiting for a sweep, and live streams show what other processes did).',
+  },
+  EVENTHOOK_NATS_URL: {
+    file: 'natsUrl',
+    default: '',
+    doc: 'NATS server of the `nats` bus (e.g. `nats://127.0.0.1:4222`).',
+  },
+  EVENTHOOK_NATS_PREFIX: {
+    file: 'natsPrefix',
+    default: 'eventhook',
+    doc: 'Subject prefix of the `nats` bus; processes with the same prefix form one deployment.',
+  },
+  EVENTHOOK_ENGINE: {
+    file: 'engine',
+    default: 'local',
+    doc: "`local` (workflows, tasks and promises kept in Eventhook's own store, claimed by workers over `/engine`) or `flovyn` (calls a Flovyn server's REST API; see docs/flovyn.md).",
+  },
+  EVENTHOOK_FLOVYN_URL: {
+    file: 'flovynUrl',
+    default: '',
+    doc: 'Base URL of the Flovyn server (e.g. `http://localhost:8000`); required with `EVENTHOOK_ENGINE=flovyn`.',
+  },
+  EVENTHOOK_FLOVYN_TOKEN: {
+    file: 'flovynToken',
+    default: '',
+    doc: 'Bearer token for the Flovyn REST API (e.g. a `flovyn_sk_…` key); required with `EVENTHOOK_ENGINE=flovyn`. Never logged.',
+  },
+  EVENTHOOK_FLOVYN_TIMEOUT: {
+    file: 'flovynTimeout',
+    default: '10s',
+    doc: 'Timeout of one call to the Flovyn REST API; a call that takes longer fails its attempt and is retried.',
+  },
+  EVENTHOOK_FLOVYN_ORGS: {
+    file: 'flovynOrgs',
+    default: '',
+    doc: 'Comma-separated `<eventhook org>=<flovyn org slug>` pairs; an org not listed calls the Flovyn org of the same slug.',
+  },
+  EVENTHOOK_FLOVYN_NATS_URL: {
+    file: 'flovynNatsUrl',
+    default: '',
+    doc: "NATS server carrying Flovyn's lifecycle events (`flovyn.events.{org id}.{type}`); with `EVENTHOOK_FLOVYN_EVENT_ORGS` they become events rules can match.",
+  },
+  EVENTHOOK_FLOVYN_EVENT_ORGS: {
+    file: 'flovynEventOrgs',
+    default: '',
+    doc: 'Comma-separated `<flovyn org id>=<eventhook org>` pairs: whose lifecycle events are consumed, and into which org each goes.',
+  },
   EVENTHOOK_ROUTER_BATCH: { file: 'routerBatch', default: '100', doc: 'Events the router takes per pass.' },
   EVENTHOOK_ACTION_MAX_ATTEMPTS: {
     file: 'actionMaxAttempts',

@@ -130,6 +130,16 @@ export const ERRORS = {
     message: '{what} {id} is not claimed by this worker',
   },
   EH_ENGINE_UPSTREAM: { status: 502, kind: 'upstream', message: 'The engine answered {status}: {reason}' },
+  EH_ENGINE_UNREACHABLE: {
+    status: 502,
+    kind: 'upstream',
+    message: 'The engine could not be reached: {reason}',
+  },
+  EH_ENGINE_TIMEOUT: {
+    status: 504,
+    kind: 'timeout',
+    message: 'The engine did not answer within {timeoutMs} ms',
+  },
   // infrastructure
   EH_STORE_UNAVAILABLE: { status: 503, kind: 'store', message: 'The store is unavailable' },
   EH_BUS_UNAVAILABLE: { status: 503, kind: 'bus', message: 'The bus is unavailable' },

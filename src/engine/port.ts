@@ -3,6 +3,10 @@ import type { JsonValue } from '../core/envelope.js';
 import type { Page } from '../store/port.js';
 import type { ExecutionStatus, PromiseRecord, TaskRecord, WorkflowRecord } from '../store/records.js';
 
+/** Metadata keys the engines keep with an execution, so its lifecycle events can name their cause and count hops. */
+export const META_EVENT = 'eventhook.eventId';
+export const META_HOPS = 'eventhook.hops';
+
 export interface StartWorkflow {
   org: string;
   kind: string;

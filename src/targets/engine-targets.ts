@@ -1,11 +1,12 @@
 // workflow, task and promise targets: calls to the Engine port with a deterministic idempotency key, so retries
 // and replays never start the same workflow twice.
 import type { JsonValue } from '../core/envelope.js';
-import { EventhookError } from '../core/errors.js';
+import { EventhookError, isEventhookError } from '../core/errors.js';
+import { parseRetryAfter } from '../delivery/retry-policy.js';
 import type { Engine } from '../engine/port.js';
 import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
 import type { PromiseTarget, TaskTarget, WorkflowTarget } from './target-schema.js';
-import type { TargetContext, TargetHandler } from './target-handler.js';
+import { TargetFailure, type TargetContext, type TargetHandler } from './target-handler.js';
 
 /** JMESPath expressions of targets, compiled once per distinct expression. */
 const compiled = new Map<string, JmespathFn>();
@@ -17,6 +18,21 @@ function jmes(expr: string): JmespathFn {
     compiled.set(expr, fn);
   }
   return fn;
+}
+
+/** The longest wait an engine's Retry-After may set before the next attempt. */
+const RETRY_AFTER_CAP_MS = 3_600_000;
+
+/** Runs one engine call; an engine that asked for time (Retry-After) gets it before the next attempt. */
+async function engineCall<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (err) {
+    const header = isEventhookError(err) ? err.headers?.['retry-after'] : undefined;
+    const wait = parseRetryAfter(header, Date.now());
+    if (wait === undefined) throw err;
+    throw new TargetFailure((err as Error).message, { retryAfterMs: Math.min(wait, RETRY_AFTER_CAP_MS) });
+  }
 }
 
 function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
@@ -34,16 +50,18 @@ export class WorkflowTargetHandler implements TargetHandler {
   constructor(private readonly engine: Engine) {}
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as WorkflowTarget;
-    const r = await this.engine.startWorkflow({
-      org: ctx.action.org,
-      kind: t.kind,
-      queue: t.queue,
-      input: ctx.input,
-      idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
-      metadata: t.metadata,
-      causeEventId: ctx.event.id,
-      causeHopCount: ctx.event.hopCount,
-    });
+    const r = await engineCall(
+      this.engine.startWorkflow({
+        org: ctx.action.org,
+        kind: t.kind,
+        queue: t.queue,
+        input: ctx.input,
+        idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
+        metadata: t.metadata,
+        causeEventId: ctx.event.id,
+        causeHopCount: ctx.event.hopCount,
+      }),
+    );
     return { result: { workflowId: r.id, created: r.created } };
   }
 }
@@ -52,16 +70,18 @@ export class TaskTargetHandler implements TargetHandler {
   constructor(private readonly engine: Engine) {}
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as TaskTarget;
-    const r = await this.engine.createTask({
-      org: ctx.action.org,
-      kind: t.kind,
-      queue: t.queue,
-      maxRetries: t.maxRetries,
-      input: ctx.input,
-      idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
-      causeEventId: ctx.event.id,
-      causeHopCount: ctx.event.hopCount,
-    });
+    const r = await engineCall(
+      this.engine.createTask({
+        org: ctx.action.org,
+        kind: t.kind,
+        queue: t.queue,
+        maxRetries: t.maxRetries,
+        input: ctx.input,
+        idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
+        causeEventId: ctx.event.id,
+        causeHopCount: ctx.event.hopCount,
+      }),
+    );
     return { result: { taskId: r.id, created: r.created } };
   }
 }
@@ -87,13 +107,15 @@ export class PromiseTargetHandler implements TargetHandler {
             ? `rejected by rule ${ctx.action.ruleName}`
             : JSON.stringify(e);
     }
-    const r = await this.engine.settlePromise({
-      org: ctx.action.org,
-      promise: ref,
-      mode: t.mode,
-      value,
-      error,
-    });
+    const r = await engineCall(
+      this.engine.settlePromise({
+        org: ctx.action.org,
+        promise: ref,
+        mode: t.mode,
+        value,
+        error,
+      }),
+    );
     return { result: { promiseId: r.promiseId, settled: r.settled } };
   }
 }

@@ -1,35 +1,9 @@
 // GET /stream: live events as Server-Sent Events, filtered by a pattern, resumable with Last-Event-ID.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { readFrames } from '../helpers/sse.js';
 
 const base = '/api/orgs/default/eventhook';
-
-/** Reads SSE frames from a fetch response until `count` frames of `kind` arrived. */
-async function readFrames(res: Response, kind: string, count: number): Promise<{ id?: string; data: any }[]> {
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const frames: { id?: string; data: any }[] = [];
-  while (frames.length < count) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const fields = Object.fromEntries(
-        frame
-          .split('\n')
-          .filter((l) => !l.startsWith(':'))
-          .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
-      );
-      if (fields.event === kind) frames.push({ id: fields.id, data: JSON.parse(fields.data!) });
-    }
-  }
-  await reader.cancel();
-  return frames;
-}
 
 describe('live stream', () => {
   let t: TestApp;

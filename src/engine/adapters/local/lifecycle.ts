@@ -2,13 +2,10 @@
 import type { JsonValue } from '../../../core/envelope.js';
 import { SYSTEM_SOURCES } from '../../../core/envelope.js';
 import { newSystemEvent } from '../../../events/publisher.js';
+import { META_EVENT, META_HOPS } from '../../port.js';
 import type { NewEvent, PromiseRecord, TaskRecord, WorkflowRecord } from '../../../store/records.js';
 
 export type ExecutionEventType = 'created' | 'started' | 'completed' | 'failed' | 'retrying';
-
-/** Metadata keys the router sets so lifecycle events can name their cause and count hops. */
-export const META_EVENT = 'eventhook.eventId';
-export const META_HOPS = 'eventhook.hops';
 
 export function executionEvent(
   kind: 'workflow' | 'task',

@@ -22,7 +22,8 @@ import type {
   StartWorkflow,
   WorkerApi,
 } from '../../port.js';
-import { executionEvent, META_EVENT, META_HOPS, promiseEvent } from './lifecycle.js';
+import { META_EVENT, META_HOPS } from '../../port.js';
+import { executionEvent, promiseEvent } from './lifecycle.js';
 import { Waiters } from './waiters.js';
 
 const DEFAULT_QUEUE = 'default';

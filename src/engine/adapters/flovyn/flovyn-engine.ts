@@ -1,0 +1,199 @@
+// The flovyn engine adapter (SPEC §7): workflow, task and promise targets call a Flovyn server's REST API
+// (reference/flovyn.md §1) with a Bearer token. Flovyn keeps the executions; Eventhook only starts and settles them,
+// each call carrying the action's deterministic idempotency key so a retry or a replay never starts a second run.
+import { createHash } from 'node:crypto';
+import { Agent, request } from 'undici';
+import type { JsonValue } from '../../../core/envelope.js';
+import { EventhookError } from '../../../core/errors.js';
+import type { ExecutionCauses } from './execution-causes.js';
+import {
+  META_EVENT,
+  META_HOPS,
+  type CreateTask,
+  type Engine,
+  type EngineResult,
+  type PromiseOutcome,
+  type SettlePromise,
+  type StartWorkflow,
+} from '../../port.js';
+
+export interface FlovynEngineOptions {
+  /** The server's base URL, without `/api/orgs`. */
+  url: string;
+  token: string;
+  timeoutMs: number;
+  /** Eventhook org → Flovyn org slug, where they differ. */
+  orgs?: ReadonlyMap<string, string>;
+  /** Where the causes of started executions are kept for their lifecycle events' hop counts. */
+  causes?: ExecutionCauses;
+}
+
+/** Flovyn refuses longer idempotency keys (400). */
+const MAX_KEY_LENGTH = 255;
+/**
+ * How long Flovyn remembers a key: its maximum. Its default (24 h) would let a replay a day later start the same
+ * workflow again, which the deterministic key exists to prevent. Flovyn ignores fields it does not know, and the
+ * reference leaves the field's casing open, so both spellings go.
+ */
+const KEY_TTL = '30d';
+
+export class FlovynEngine implements Engine {
+  readonly name = 'flovyn';
+  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+
+  constructor(private readonly options: FlovynEngineOptions) {}
+
+  async startWorkflow(req: StartWorkflow): Promise<EngineResult> {
+    const key = flovynKey(req.idempotencyKey);
+    const { status, body } = await this.call(req.org, 'workflow-executions', {
+      kind: req.kind,
+      input: req.input,
+      ...(req.queue !== undefined ? { queue: req.queue } : {}),
+      idempotencyKey: key,
+      idempotencyKeyTTL: KEY_TTL,
+      idempotencyKeyTtl: KEY_TTL,
+      metadata: metadataOf(req),
+    });
+    const id = stringField(body, 'workflowExecutionId', status);
+    this.remember(id, req);
+    // 201 is a new execution, 200 the one the key already named.
+    return { id, created: status === 201 && body.idempotencyKeyNew !== false };
+  }
+
+  async createTask(req: CreateTask): Promise<EngineResult> {
+    const { status, body } = await this.call(req.org, 'task-executions', {
+      kind: req.kind,
+      input: req.input,
+      ...(req.queue !== undefined ? { queue: req.queue } : {}),
+      ...(req.maxRetries !== undefined ? { maxRetries: req.maxRetries } : {}),
+      idempotencyKey: flovynKey(req.idempotencyKey),
+      idempotencyKeyTTL: KEY_TTL,
+      idempotencyKeyTtl: KEY_TTL,
+      metadata: metadataOf(req),
+    });
+    const id = stringField(body, 'id', status);
+    this.remember(id, req);
+    return { id, created: status === 201 };
+  }
+
+  async settlePromise(req: SettlePromise): Promise<PromiseOutcome> {
+    const { body } = await this.call(
+      req.org,
+      `promises/${promiseIdentifier(req.promise)}/${req.mode}`,
+      req.mode === 'resolve' ? { value: req.value ?? null } : { error: req.error ?? 'rejected' },
+      req.promise,
+    );
+    return {
+      promiseId: typeof body.promiseId === 'string' ? body.promiseId : req.promise,
+      // A repeat is answered 200 with alreadyResolved: nothing changed.
+      settled: body.alreadyResolved !== true && body.alreadyRejected !== true,
+    };
+  }
+
+  private remember(executionId: string, req: StartWorkflow): void {
+    if (req.causeEventId !== undefined)
+      this.options.causes?.remember(executionId, { eventId: req.causeEventId, hops: req.causeHopCount ?? 0 });
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** POSTs to `/api/orgs/{org}/{path}`; maps every answer but a 2xx to the engine error its retry needs. */
+  private async call(
+    org: string,
+    path: string,
+    payload: Record<string, JsonValue>,
+    promise?: string,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const slug = this.options.orgs?.get(org) ?? org;
+    const url = `${this.options.url}/api/orgs/${encodeURIComponent(slug)}/${path}`;
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    let status: number;
+    let text: string;
+    let retryAfter: string | undefined;
+    try {
+      const res = await request(url, {
+        method: 'POST',
+        dispatcher: this.agent,
+        signal,
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+        },
+        body: JSON.stringify(payload),
+      });
+      status = res.statusCode;
+      const header = res.headers['retry-after'];
+      retryAfter = Array.isArray(header) ? header[0] : header;
+      text = await res.body.text();
+    } catch (err) {
+      if (signal.aborted)
+        throw new EventhookError('EH_ENGINE_TIMEOUT', { timeoutMs: this.options.timeoutMs }, { cause: err });
+      throw new EventhookError('EH_ENGINE_UNREACHABLE', { reason: (err as Error).message }, { cause: err });
+    }
+    const body = parseObject(text);
+    if (status === 200 || status === 201) return { status, body };
+    const reason = reasonOf(body, text);
+    if (status === 404 && promise !== undefined)
+      // Not created yet, perhaps: the workflow that registers it may still be on its way. Worth retrying.
+      throw new EventhookError('EH_ENGINE_NOT_FOUND', { what: 'Promise', id: promise });
+    if (status === 400 || status === 409 || status === 422)
+      // The same request will be refused the same way: the action goes straight to dead, with Flovyn's reason.
+      throw new EventhookError('EH_ENGINE_CONFLICT', { message: `Flovyn answered ${status}: ${reason}` });
+    // Transient (overload, quota, an outage, a token being fixed): retried on the action's schedule, or after the
+    // Retry-After Flovyn sent, which travels as the error's header.
+    throw new EventhookError(
+      'EH_ENGINE_UPSTREAM',
+      { status, reason },
+      retryAfter !== undefined ? { headers: { 'retry-after': retryAfter } } : {},
+    );
+  }
+}
+
+/** Flovyn's idempotency keys hold 255 characters; a longer key is replaced by its digest, the same every time. */
+export function flovynKey(key: string): string {
+  return key.length <= MAX_KEY_LENGTH ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
+}
+
+/**
+ * The path segment Flovyn expects: `id:{uuid}` or `key:{idempotency key}`, the key URL-encoded (keys such as
+ * `stripe:pi_123` hold colons and may hold slashes). A bare id is an id.
+ */
+export function promiseIdentifier(promise: string): string {
+  if (promise.startsWith('key:')) return `key:${encodeURIComponent(promise.slice(4))}`;
+  return `id:${encodeURIComponent(promise.startsWith('id:') ? promise.slice(3) : promise)}`;
+}
+
+/** The target's metadata, plus the causing event and hop count, which Flovyn keeps with the execution. */
+function metadataOf(req: StartWorkflow): Record<string, string> {
+  const metadata: Record<string, string> = { ...req.metadata };
+  if (req.causeEventId !== undefined) metadata[META_EVENT] = req.causeEventId;
+  if (req.causeHopCount !== undefined) metadata[META_HOPS] = String(req.causeHopCount);
+  return metadata;
+}
+
+function parseObject(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Flovyn's errors are `{"error": "…"}`, quota errors add a `message`. */
+function reasonOf(body: Record<string, unknown>, text: string): string {
+  const parts = [body.error, body.message].filter((p): p is string => typeof p === 'string' && p !== '');
+  return parts.length > 0 ? parts.join(': ') : text.slice(0, 200) || 'no body';
+}
+
+function stringField(body: Record<string, unknown>, name: string, status: number): string {
+  const value = body[name];
+  if (typeof value !== 'string' || value === '')
+    throw new EventhookError('EH_ENGINE_UPSTREAM', { status, reason: `the answer has no ${name}` });
+  return value;
+}

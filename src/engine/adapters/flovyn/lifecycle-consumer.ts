@@ -1,0 +1,113 @@
+// Consumes Flovyn's lifecycle events from NATS (`flovyn.events.{org id}.>`, one subscription per mapped org) and
+// commits each as an Eventhook event through the ingest committer, so rules route them like any other event.
+//
+// Flovyn publishes these with core NATS, fire and forget (reference/flovyn.md §2): what is published while no
+// Eventhook process listens is not kept anywhere, and nothing here can change that. Every process subscribes in one
+// queue group, so with several processes each event is taken by one of them; Flovyn's event id is the event's
+// idempotency key, so a copy that still arrives twice (a reconnect, a second group) is stored once.
+import type { Logger } from 'pino';
+import { NatsLink } from '../../../bus/nats-link.js';
+import type { Clock } from '../../../core/clock.js';
+import type { SourceId } from '../../../core/ids.js';
+import type { IngestItem, IngestOutcome } from '../../../store/port.js';
+import type { ExecutionCauses } from './execution-causes.js';
+import { mapLifecycleEvent, SUBJECT_PREFIX } from './lifecycle-mapping.js';
+
+export const QUEUE_GROUP = 'eventhook';
+/** Waits before the tries to commit an event again while the store fails; then it is dropped (and logged). */
+const COMMIT_RETRY_MS = [250, 1_000, 4_000];
+
+export interface LifecycleConsumerOptions {
+  natsUrl: string;
+  /** Flovyn org id → Eventhook org. */
+  eventOrgs: ReadonlyMap<string, string>;
+  commit: (item: IngestItem) => Promise<IngestOutcome>;
+  clock: Clock;
+  dedupWindowMs: number;
+  logger: Logger;
+  /** Causes of the executions this process started (their events' hop counts). */
+  causes?: ExecutionCauses;
+}
+
+export class FlovynLifecycleConsumer {
+  private readonly link: NatsLink;
+  private readonly commits = new Set<Promise<unknown>>();
+  /** Set once the link is closed: a commit that still fails is then not tried again. */
+  private closed = false;
+
+  /** Connects in the background and keeps trying: a NATS outage never stops Eventhook from starting. */
+  constructor(private readonly options: LifecycleConsumerOptions) {
+    this.link = new NatsLink({
+      url: options.natsUrl,
+      purpose: 'Flovyn lifecycle events',
+      logger: options.logger,
+      onConnect: (connection) => {
+        for (const flovynOrg of options.eventOrgs.keys())
+          connection.subscribe(`${SUBJECT_PREFIX}.${flovynOrg}.>`, {
+            queue: QUEUE_GROUP,
+            callback: (err, msg) => {
+              if (err) options.logger.error({ err }, 'Flovyn lifecycle subscription failed');
+              else this.take(msg.subject, msg.string());
+            },
+          });
+      },
+    });
+  }
+
+  /** For readiness: whether lifecycle events can arrive now. */
+  get state(): 'connecting' | 'connected' | 'closed' {
+    return this.link.state;
+  }
+
+  /** Takes what NATS already sent (the link drains), then waits for those events to be committed. */
+  async close(): Promise<void> {
+    await this.link.close();
+    this.closed = true;
+    await Promise.all(this.commits);
+  }
+
+  private take(subject: string, payload: string): void {
+    const mapped = mapLifecycleEvent(
+      subject,
+      payload,
+      this.options.eventOrgs,
+      this.options.clock.now(),
+      (id) => this.options.causes?.of(id),
+    );
+    if ('skip' in mapped) {
+      this.options.logger.warn({ subject, reason: mapped.skip }, 'Flovyn lifecycle event skipped');
+      return;
+    }
+    const { event, flovynId } = mapped;
+    const item: IngestItem = {
+      event,
+      ...(flovynId !== null
+        ? {
+            dedup: {
+              sourceId: `flovyn:${event.org}` as SourceId,
+              key: flovynId,
+              windowMs: this.options.dedupWindowMs,
+            },
+          }
+        : {}),
+    };
+    const commit = this.commitWithRetries(item).catch((err: unknown) =>
+      this.options.logger.error({ err, subject, flovynId }, 'Flovyn lifecycle event could not be stored'),
+    );
+    this.commits.add(commit);
+    void commit.finally(() => this.commits.delete(commit));
+  }
+
+  /** NATS will not send the event again, so a store that fails for a moment gets a few more tries. */
+  private async commitWithRetries(item: IngestItem): Promise<void> {
+    for (const wait of [...COMMIT_RETRY_MS, null]) {
+      try {
+        await this.options.commit(item);
+        return;
+      } catch (err) {
+        if (wait === null || this.closed) throw err;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+}

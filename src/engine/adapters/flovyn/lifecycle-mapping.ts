@@ -1,0 +1,125 @@
+// Flovyn's lifecycle events (reference/flovyn.md §2) as Eventhook events. Flovyn has published two shapes on
+// `flovyn.events.{org id}.{event type}`: the built M0 `FlovynEvent` (snake_case: id, org_id, event_type, data,
+// timestamp_ms, correlation_id, workflow_execution_id, task_execution_id) and a camelCase superset (type, orgId,
+// timestamp, subject, workflowExecutionId …); state payloads name the event `event` (`TASK_CREATED`). All map to the
+// same envelope, with the sources and types the local engine uses, so a rule on `workflow.completed` from
+// `system:workflows` works whichever engine runs the workflow. The event's time is when Eventhook received it, as
+// for every other event (listing, `since` and retention read it).
+import type { JsonValue } from '../../../core/envelope.js';
+import { SYSTEM_SOURCES } from '../../../core/envelope.js';
+import { newSystemEvent } from '../../../events/publisher.js';
+import type { NewEvent } from '../../../store/records.js';
+import { META_EVENT, META_HOPS } from '../../port.js';
+import type { ExecutionCause } from './execution-causes.js';
+
+export const SUBJECT_PREFIX = 'flovyn.events';
+
+export type MappedLifecycleEvent =
+  | {
+      event: NewEvent;
+      /** Flovyn's own event id: a second delivery of it within the dedup window is the first event. */
+      flovynId: string | null;
+    }
+  | { skip: string };
+
+/** `CHILD_WORKFLOW_STARTED` → `child_workflow.started`: the entity is the longest known prefix. */
+const ENTITIES = [
+  'CHILD_WORKFLOW',
+  'WORKFLOW',
+  'TASK',
+  'TIMER',
+  'PROMISE',
+  'OPERATION',
+  'CANCELLATION',
+  'STATE',
+  'RETRY',
+  'SIGNAL',
+];
+
+const SOURCE_OF: Record<string, string> = {
+  workflow: SYSTEM_SOURCES.workflows,
+  child_workflow: SYSTEM_SOURCES.workflows,
+  task: SYSTEM_SOURCES.tasks,
+  promise: SYSTEM_SOURCES.promises,
+};
+/** Lifecycle events of other entities (timers, state, signals …). */
+export const FLOVYN_SOURCE = 'system:flovyn';
+
+export function mapLifecycleEvent(
+  subject: string,
+  payload: string,
+  eventOrgs: ReadonlyMap<string, string>,
+  now: number,
+  /** The event that caused an execution Eventhook started, and its hop count, when known. */
+  causeOf: (executionId: string) => ExecutionCause | undefined = () => undefined,
+): MappedLifecycleEvent {
+  const tokens = subject.split('.');
+  const flovynOrg = tokens[2];
+  if (`${tokens[0]}.${tokens[1]}` !== SUBJECT_PREFIX || flovynOrg === undefined || tokens.length < 4)
+    return { skip: `subject ${subject} is not ${SUBJECT_PREFIX}.{org}.{type}` };
+  const org = eventOrgs.get(flovynOrg);
+  if (org === undefined) return { skip: `Flovyn org ${flovynOrg} is not mapped to an Eventhook org` };
+  let body: unknown;
+  try {
+    body = JSON.parse(payload);
+  } catch {
+    return { skip: 'the payload is not JSON' };
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return { skip: 'the payload is not a JSON object' };
+  const p = body as Record<string, unknown>;
+
+  const rawType =
+    text(p.event_type) ??
+    text(p.eventType) ??
+    (p.type !== 'Event' ? text(p.type) : undefined) ??
+    text(p.event) ??
+    tokens.slice(3).join('.');
+  const type = eventType(rawType);
+  if (type.length > 256) return { skip: 'the event type is longer than 256 characters' };
+
+  const data: JsonValue = isObject(p.data) || Array.isArray(p.data) ? (p.data as JsonValue) : {};
+  const snapshot = isObject(data) ? data : {};
+  const metadata = isObject(snapshot.metadata) ? snapshot.metadata : {};
+  const id = text(p.id);
+  const execution =
+    text(p.workflow_execution_id) ??
+    text(p.workflowExecutionId) ??
+    text(p.task_execution_id) ??
+    text(p.taskExecutionId) ??
+    text(snapshot.id);
+  const cause = execution !== undefined ? causeOf(execution) : undefined;
+  const hops = Number(text(metadata[META_HOPS]) ?? cause?.hops ?? 0) || 0;
+  const event = newSystemEvent({
+    org,
+    source: SOURCE_OF[type.slice(0, type.indexOf('.'))] ?? FLOVYN_SOURCE,
+    type,
+    data,
+    subject: text(p.subject) ?? execution ?? text(snapshot.promiseId) ?? text(snapshot.timerId) ?? null,
+    now,
+    correlationId:
+      text(p.correlation_id) ?? text(p.correlationId) ?? text(metadata[META_EVENT]) ?? cause?.eventId ?? null,
+    traceparent: text(p.traceparent) ?? null,
+    // An event from an execution a rule started counts one hop more than its cause, so loops stop at the limit.
+    hopCount: hops + 1,
+  });
+  if (id !== undefined && id.length > 256) return { skip: 'the event id is longer than 256 characters' };
+  return { event, flovynId: id ?? null };
+}
+
+/** `WORKFLOW_COMPLETED` → `workflow.completed`; dotted types (`task.created`) pass as they are. */
+export function eventType(raw: string): string {
+  if (!/^[A-Z][A-Z0-9_]*$/.test(raw)) return raw;
+  const entity = ENTITIES.find((e) => raw.startsWith(`${e}_`));
+  return entity === undefined
+    ? raw.toLowerCase()
+    : `${entity.toLowerCase()}.${raw.slice(entity.length + 1).toLowerCase()}`;
+}
+
+function text(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function isObject(v: unknown): v is Record<string, JsonValue> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}

@@ -1,0 +1,102 @@
+// The settings of the NATS bus, the flovyn engine and Flovyn's lifecycle events: what each needs, refused with the
+// key named.
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/config.js';
+
+const load = (env: Record<string, string>) =>
+  loadConfig({ EVENTHOOK_DATA_DIR: '/tmp/eh-config-test', ...env });
+const refusal = (env: Record<string, string>) => {
+  try {
+    load(env);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'accepted';
+};
+
+describe('Flovyn settings', () => {
+  it('the local engine needs none of them', () => {
+    const config = load({});
+    expect(config.engine).toBe('local');
+    expect(config.flovyn).toBeUndefined();
+  });
+
+  it('reads the server, token, org map and timeout; the base may carry Flovyn’s /api/orgs', () => {
+    const config = load({
+      EVENTHOOK_ENGINE: 'flovyn',
+      EVENTHOOK_FLOVYN_URL: 'https://flovyn.example.com/api/orgs/',
+      EVENTHOOK_FLOVYN_TOKEN: 'flovyn_sk_x',
+      EVENTHOOK_FLOVYN_ORGS: 'default=acme, shop = acme-shop',
+      EVENTHOOK_FLOVYN_TIMEOUT: '3s',
+    });
+    expect(config.engine).toBe('flovyn');
+    expect(config.flovyn).toMatchObject({
+      url: 'https://flovyn.example.com',
+      token: 'flovyn_sk_x',
+      timeoutMs: 3000,
+      natsUrl: undefined,
+    });
+    expect([...config.flovyn!.orgs]).toEqual([
+      ['default', 'acme'],
+      ['shop', 'acme-shop'],
+    ]);
+    expect(config.flovyn!.eventOrgs.size).toBe(0);
+  });
+
+  it('refuses the flovyn engine without a server URL or a token', () => {
+    expect(refusal({ EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_TOKEN: 't' })).toBe(
+      'Invalid configuration: EVENTHOOK_FLOVYN_URL must be the http(s) URL of the Flovyn server',
+    );
+    expect(
+      refusal({ EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_URL: 'ftp://x', EVENTHOOK_FLOVYN_TOKEN: 't' }),
+    ).toContain('EVENTHOOK_FLOVYN_URL must be');
+    expect(refusal({ EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_URL: 'http://f' })).toBe(
+      'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be set',
+    );
+    expect(refusal({ EVENTHOOK_ENGINE: 'temporal' })).toContain('EVENTHOOK_ENGINE');
+  });
+
+  it('lifecycle events need both the NATS server and the orgs, each pair whole', () => {
+    expect(refusal({ EVENTHOOK_FLOVYN_NATS_URL: 'nats://127.0.0.1:4222' })).toBe(
+      'Invalid configuration: EVENTHOOK_FLOVYN_EVENT_ORGS must name the orgs whose lifecycle events are consumed',
+    );
+    expect(refusal({ EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=default' })).toBe(
+      'Invalid configuration: EVENTHOOK_FLOVYN_NATS_URL must be set to consume lifecycle events',
+    );
+    expect(
+      refusal({ EVENTHOOK_FLOVYN_NATS_URL: 'nats://n', EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=default,broken' }),
+    ).toBe('Invalid configuration: EVENTHOOK_FLOVYN_EVENT_ORGS entry "broken" is not <name>=<name>');
+    expect(
+      refusal({ EVENTHOOK_FLOVYN_NATS_URL: 'nats://n', EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=a,abc=b' }),
+    ).toBe('Invalid configuration: EVENTHOOK_FLOVYN_EVENT_ORGS names abc twice');
+    // With the local engine, Flovyn's events can still be consumed (a Flovyn server running other workflows).
+    const config = load({
+      EVENTHOOK_FLOVYN_NATS_URL: 'nats://n',
+      EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=default',
+    });
+    expect(config.engine).toBe('local');
+    expect(config.flovyn?.eventOrgs.get('abc')).toBe('default');
+  });
+});
+
+describe('NATS bus settings', () => {
+  it('the memory bus is the default; the nats bus needs a server and takes a prefix', () => {
+    expect(load({}).bus).toEqual({ kind: 'memory' });
+    expect(load({ EVENTHOOK_BUS: 'nats', EVENTHOOK_NATS_URL: 'nats://n:4222' }).bus).toEqual({
+      kind: 'nats',
+      url: 'nats://n:4222',
+      prefix: 'eventhook',
+    });
+    expect(
+      load({ EVENTHOOK_BUS: 'nats', EVENTHOOK_NATS_URL: 'nats://n', EVENTHOOK_NATS_PREFIX: 'prod.eu-1' }).bus,
+    ).toMatchObject({ prefix: 'prod.eu-1' });
+    expect(refusal({ EVENTHOOK_BUS: 'nats' })).toBe(
+      'Invalid configuration: EVENTHOOK_NATS_URL must be set with EVENTHOOK_BUS=nats',
+    );
+    for (const prefix of ['a b', 'a.>', 'a..b', 'x.*'])
+      expect(
+        refusal({ EVENTHOOK_BUS: 'nats', EVENTHOOK_NATS_URL: 'nats://n', EVENTHOOK_NATS_PREFIX: prefix }),
+      ).toContain('EVENTHOOK_NATS_PREFIX must be NATS subject tokens');
+    expect(refusal({ EVENTHOOK_BUS: 'kafka' })).toContain('EVENTHOOK_BUS');
+  });
+});

@@ -1,0 +1,456 @@
+// EVENTHOOK_ENGINE=flovyn end to end: rules start workflows, create tasks and settle promises on a Flovyn server (a
+// local one that follows its REST contract), and Flovyn's lifecycle events, published on a real NATS server, come
+// back as events that rules route.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { connect as tcpConnect, createServer } from 'node:net';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { FakeFlovyn } from '../helpers/fake-flovyn.js';
+import { githubPushHeaders } from '../helpers/ingest.js';
+import { REQUIRE_SERVICES, tcpAvailable } from '../helpers/services.js';
+
+const TOKEN = 'flovyn_sk_e2e_secret_token';
+const SECRET = 'github-secret';
+const base = '/api/orgs/default/eventhook';
+
+async function settledActions(t: TestApp, eventId: string, count = 1): Promise<any[]> {
+  const e = await eventually(
+    async () => {
+      const r = await t.api.get(`${base}/events/${eventId}`);
+      const actions = r.body.actions as { status: string }[] | undefined;
+      return actions?.length === count && actions.every((a) => ['succeeded', 'dead'].includes(a.status))
+        ? r.body
+        : undefined;
+    },
+    15_000,
+    `${count} settled action(s) of ${eventId}`,
+  );
+  return e.actions;
+}
+
+describe('rules call a Flovyn server', () => {
+  let t: TestApp;
+  let flovyn: FakeFlovyn;
+
+  beforeAll(async () => {
+    flovyn = await new FakeFlovyn(TOKEN, ['acme']).start();
+    t = await startTestApp('sqlite', {
+      env: {
+        EVENTHOOK_ENGINE: 'flovyn',
+        // As Flovyn's docs write its base: the adapter adds /api/orgs itself.
+        EVENTHOOK_FLOVYN_URL: `${flovyn.url}/api/orgs/`,
+        EVENTHOOK_FLOVYN_TOKEN: TOKEN,
+        EVENTHOOK_FLOVYN_ORGS: 'default=acme',
+        EVENTHOOK_FLOVYN_TIMEOUT: '2s',
+      },
+    });
+    expect(
+      (
+        await t.api.post(`${base}/sources`, {
+          slug: 'github',
+          name: 'GitHub',
+          provider: 'github',
+          secret: SECRET,
+        })
+      ).status,
+    ).toBe(201);
+    const rules = [
+      {
+        name: 'push-starts-build',
+        pattern: { source: ['webhook:github'], type: ['push'] },
+        targets: [{ type: 'workflow', kind: 'build', queue: 'ci', metadata: { team: 'platform' } }],
+      },
+      {
+        name: 'paid-settles-promise',
+        pattern: { type: ['payment.succeeded'] },
+        targets: [
+          {
+            type: 'promise',
+            mode: 'resolve',
+            promise: "join('', ['key:stripe:', data.intent])",
+            value: 'data',
+          },
+        ],
+      },
+      {
+        name: 'mail-task',
+        pattern: { type: ['mail.requested'] },
+        targets: [{ type: 'task', kind: 'send-mail', idempotencyKey: 'data.ref', retry: { maxAttempts: 3 } }],
+      },
+    ];
+    for (const rule of rules) expect((await t.api.post(`${base}/rules`, rule)).status).toBe(201);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await flovyn?.close();
+  });
+
+  it('a verified webhook starts a Flovyn workflow once, however often the event is replayed', async () => {
+    const body = '{"ref":"refs/heads/main","repository":{"full_name":"octo/app"}}';
+    const res = await fetch(`${t.url}${base}/in/github`, {
+      method: 'POST',
+      headers: await githubPushHeaders(SECRET, body, randomUUID()),
+      body,
+    });
+    expect(res.status).toBe(200);
+    const { eventId } = (await res.json()) as { eventId: string };
+    const [action] = await settledActions(t, eventId);
+    expect(action).toMatchObject({ status: 'succeeded', result: { created: true } });
+    const workflow = flovyn.workflows.get(action.result.workflowId)!;
+    expect(workflow).toMatchObject({
+      kind: 'build',
+      queue: 'ci',
+      metadata: { team: 'platform', 'eventhook.eventId': eventId, 'eventhook.hops': '0' },
+    });
+    expect(workflow.input).toMatchObject({
+      id: eventId,
+      source: 'webhook:github',
+      type: 'push',
+      subject: 'octo/app',
+      data: JSON.parse(body),
+    });
+    const call = flovyn.calls.find((c) => c.body.kind === 'build')!;
+    expect(call.path).toBe('/api/orgs/acme/workflow-executions');
+    expect(call.body.idempotencyKey).toBe(`${eventId}:${action.ruleId}:0`);
+
+    // The replay is a new action with the same key: Flovyn answers with the execution it already has.
+    expect((await t.api.post(`${base}/events/${eventId}/replay`, {})).status).toBe(202);
+    const actions = await settledActions(t, eventId, 2);
+    expect(actions[1]).toMatchObject({
+      status: 'succeeded',
+      result: { workflowId: action.result.workflowId, created: false },
+    });
+    expect([...flovyn.workflows.values()].filter((w) => w.kind === 'build')).toHaveLength(1);
+  });
+
+  it('settles a promise by its key; one not registered yet is retried until it is', async () => {
+    const intent = `pi_${randomUUID()}`;
+    const published = await t.api.post(`${base}/events`, {
+      type: 'payment.succeeded',
+      data: { intent, amount: 1200 },
+    });
+    expect(published.status).toBe(200);
+    const { eventId } = published.body;
+    // The first attempt meets a 404 (no workflow registered the key yet) and is retried on the backoff schedule.
+    await eventually(async () => {
+      const r = await t.api.get(`${base}/events/${eventId}`);
+      return r.body.actions?.[0]?.lastError?.includes('was not found') ? true : undefined;
+    });
+    const promise = flovyn.createPromise(`stripe:${intent}`);
+    const [action] = await settledActions(t, eventId);
+    expect(action).toMatchObject({ status: 'succeeded', result: { promiseId: promise.id, settled: true } });
+    expect(promise).toMatchObject({ status: 'RESOLVED', value: { intent, amount: 1200 } });
+    const detail = await t.api.get(`${base}/actions/${action.id}`);
+    expect(detail.body.attempts[0].error).toContain(`Promise key:stripe:${intent} was not found`);
+  });
+
+  it('waits as long as an overloaded Flovyn asks, and a conflict goes straight to the dead letters', async () => {
+    flovyn.failNext(1, {
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { error: 'CONCURRENT_QUOTA_EXCEEDED', message: 'slow down' },
+    });
+    const first = await t.api.post(`${base}/events`, { type: 'mail.requested', data: { ref: 'mail-1' } });
+    const [ok] = await settledActions(t, first.body.eventId);
+    expect(ok).toMatchObject({ status: 'succeeded', attempts: 2, result: { created: true } });
+    const attempts = (await t.api.get(`${base}/actions/${ok.id}`)).body.attempts;
+    expect(attempts[0].error).toBe('The engine answered 429: CONCURRENT_QUOTA_EXCEEDED: slow down');
+    expect(Date.parse(attempts[1].startedAt) - Date.parse(attempts[0].startedAt)).toBeGreaterThanOrEqual(900);
+    expect(flovyn.tasks.get(ok.result.taskId)).toMatchObject({ kind: 'send-mail' });
+
+    // Another rule's task under the same key but another kind: Flovyn refuses with 409, which no retry changes.
+    expect(
+      (
+        await t.api.post(`${base}/rules`, {
+          name: 'mail-audit',
+          pattern: { type: ['mail.audited'] },
+          targets: [{ type: 'task', kind: 'audit', idempotencyKey: 'data.ref' }],
+        })
+      ).status,
+    ).toBe(201);
+    const second = await t.api.post(`${base}/events`, { type: 'mail.audited', data: { ref: 'mail-1' } });
+    const [dead] = await settledActions(t, second.body.eventId);
+    expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(dead.lastError).toBe(
+      'Flovyn answered 409: idempotency key already used for a task of kind send-mail',
+    );
+  });
+
+  it('serves no local worker API: Flovyn runs the executions', async () => {
+    expect((await t.api.get(`${base}/engine/workflows`)).status).toBe(404);
+  });
+
+  it('never stores or shows the Flovyn token', async () => {
+    const every = JSON.stringify(flovyn.calls.map((c) => c.headers.authorization));
+    expect(every).toContain(TOKEN);
+    const events = await t.api.get(`${base}/events?limit=200`);
+    const actions = await t.api.get(`${base}/actions?limit=200`);
+    expect(JSON.stringify(events.body) + JSON.stringify(actions.body)).not.toContain(TOKEN);
+  });
+});
+
+const natsUp = await tcpAvailable('NATS', '127.0.0.1', 4222);
+
+describe.skipIf(!natsUp)('Flovyn lifecycle events from NATS', () => {
+  let t: TestApp;
+  let flovyn: FakeFlovyn;
+  let nats: NatsConnection;
+  // A Flovyn org id of this run's own, so parallel runs on one NATS server never see each other's events.
+  const flovynOrg = randomUUID();
+  const publish = async (type: string, payload: unknown, org = flovynOrg) => {
+    nats.publish(
+      `flovyn.events.${org}.${type}`,
+      typeof payload === 'string' ? payload : JSON.stringify(payload),
+    );
+    await nats.flush();
+  };
+  const eventsOfType = async (type: string) =>
+    (await t.api.get(`${base}/events?type=${encodeURIComponent(type)}`)).body.items as any[];
+
+  beforeAll(async () => {
+    flovyn = await new FakeFlovyn(TOKEN, ['default']).start();
+    t = await startTestApp('sqlite', {
+      env: {
+        EVENTHOOK_ENGINE: 'flovyn',
+        EVENTHOOK_FLOVYN_URL: flovyn.url,
+        EVENTHOOK_FLOVYN_TOKEN: TOKEN,
+        EVENTHOOK_FLOVYN_NATS_URL: 'nats://127.0.0.1:4222',
+        EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynOrg}=default`,
+      },
+    });
+    nats = await connect({ servers: '127.0.0.1:4222' });
+    await eventually(
+      async () => {
+        const r = await fetch(`${t.url}/readyz`);
+        return ((await r.json()) as { checks: Record<string, string> }).checks.flovynEvents === 'ok';
+      },
+      10_000,
+      'the NATS subscription',
+    );
+    expect(
+      (
+        await t.api.post(`${base}/rules`, {
+          name: 'build-done-notifies',
+          pattern: { source: ['system:workflows'], type: ['workflow.completed'], data: { kind: ['build'] } },
+          targets: [{ type: 'task', kind: 'notify' }],
+        })
+      ).status,
+    ).toBe(201);
+  });
+  afterAll(async () => {
+    await nats?.close();
+    await t?.close();
+    await flovyn?.close();
+  });
+
+  it('a workflow.completed from Flovyn is stored once and routed by a rule to a Flovyn task', async () => {
+    const workflowId = randomUUID();
+    const event = {
+      id: randomUUID(),
+      org_id: flovynOrg,
+      workflow_execution_id: workflowId,
+      event_type: 'WORKFLOW_COMPLETED',
+      source: 'system',
+      data: { id: workflowId, kind: 'build', status: 'COMPLETED' },
+      timestamp_ms: Date.now(),
+      correlation_id: 'evt_01JCAUSEFROMEARLIER0000000',
+    };
+    await publish('workflow.completed', event);
+    await publish('workflow.completed', event); // the same event again: stored once
+    const [stored] = await eventually(async () => {
+      const items = await eventsOfType('workflow.completed');
+      return items.length > 0 ? items : undefined;
+    });
+    expect(stored).toMatchObject({
+      source: 'system:workflows',
+      type: 'workflow.completed',
+      subject: workflowId,
+      data: { id: workflowId, kind: 'build', status: 'COMPLETED' },
+      correlationId: 'evt_01JCAUSEFROMEARLIER0000000',
+    });
+    const [action] = await settledActions(t, stored.id);
+    expect(action).toMatchObject({ status: 'succeeded', result: { created: true } });
+    expect(flovyn.tasks.get(action.result.taskId)).toMatchObject({ kind: 'notify' });
+
+    // Something after the copy has surely been taken: the copy made no second event.
+    await publish('task.created', { id: randomUUID(), event_type: 'TASK_CREATED', data: { id: 'x' } });
+    await eventually(async () => (await eventsOfType('task.created')).length === 1);
+    expect(await eventsOfType('workflow.completed')).toHaveLength(1);
+  });
+
+  it('a rule that starts a workflow on every completion stops at the hop limit', async () => {
+    // Flovyn completes each `loop` workflow at once; its event names the execution, not the metadata.
+    flovyn.onWorkflowStarted = (w) => {
+      if (w.kind !== 'loop') return;
+      void publish('workflow.completed', {
+        id: randomUUID(),
+        event_type: 'WORKFLOW_COMPLETED',
+        workflow_execution_id: w.id,
+        data: { id: w.id, kind: 'loop', status: 'COMPLETED' },
+      });
+    };
+    for (const rule of [
+      { name: 'kick-loop', pattern: { type: ['loop.kick'] }, targets: [{ type: 'workflow', kind: 'loop' }] },
+      {
+        name: 'loop-again',
+        pattern: { source: ['system:workflows'], type: ['workflow.completed'], data: { kind: ['loop'] } },
+        targets: [{ type: 'workflow', kind: 'loop' }],
+      },
+    ])
+      expect((await t.api.post(`${base}/rules`, rule)).status).toBe(201);
+    const kick = await t.api.post(`${base}/events`, { type: 'loop.kick', data: {} });
+    const stopped = await eventually(
+      async () => {
+        const items = await eventsOfType('workflow.completed');
+        return items.find((e) => e.data.kind === 'loop' && e.status === 'failed');
+      },
+      20_000,
+      'the event past the hop limit',
+    );
+    expect(stopped.error).toBe('hop limit 8 exceeded (routing loop?)');
+    const loops = () => [...flovyn.workflows.values()].filter((w) => w.kind === 'loop');
+    // The kick starts one; the completions of hop 1 to 8 start one each; the ninth is not routed.
+    expect(loops()).toHaveLength(9);
+    // Each completion names the event that started its workflow.
+    const first = loops()[0]!;
+    expect(first.metadata['eventhook.eventId']).toBe(kick.body.eventId);
+    const events = (await eventsOfType('workflow.completed')).filter((e) => e.data.kind === 'loop');
+    expect(events.find((e) => e.subject === first.id)?.correlationId).toBe(kick.body.eventId);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(loops()).toHaveLength(9);
+  });
+
+  it('skips payloads that are not events and orgs not mapped, and goes on with the next', async () => {
+    await publish('workflow.failed', 'this is not json');
+    await publish('workflow.failed', [1, 2]);
+    await publish('workflow.failed', { id: randomUUID(), event_type: 'WORKFLOW_FAILED' }, randomUUID());
+    const good = randomUUID();
+    await publish('workflow.failed', {
+      type: 'Event',
+      event: 'WORKFLOW_FAILED',
+      data: { id: good, kind: 'deploy', status: 'FAILED', error: 'boom' },
+      timestampMs: Date.now(),
+    });
+    const items = await eventually(async () => {
+      const list = await eventsOfType('workflow.failed');
+      return list.length > 0 ? list : undefined;
+    });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({ subject: good, data: { error: 'boom' } });
+  });
+});
+
+const NATS_SERVER = '/usr/sbin/nats-server';
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+const natsBinary = existsSync(NATS_SERVER);
+if (!natsBinary && REQUIRE_SERVICES)
+  throw new Error(`${NATS_SERVER} is missing; EVENTHOOK_REQUIRE_SERVICES=1`);
+
+describe.skipIf(!natsBinary)('Flovyn lifecycle events across a NATS outage', () => {
+  let t: TestApp | undefined;
+  let nats: ChildProcess | undefined;
+  const flovynOrg = randomUUID();
+  let port = 0;
+
+  const freePort = async () => {
+    const s = createServer();
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    const p = (s.address() as { port: number }).port;
+    await new Promise((resolve) => s.close(resolve));
+    return p;
+  };
+  const startNats = async () => {
+    nats = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    await eventually(async () => (await portOpen(port)) || undefined, 10_000, 'nats-server to listen');
+  };
+  const stopNats = async () => {
+    const p = nats!;
+    const exited = new Promise((resolve) => p.once('exit', resolve));
+    p.kill('SIGKILL');
+    await exited;
+  };
+  const flovynEvents = async () =>
+    (await (await fetch(`${t!.url}/readyz`)).json()) as { status: string; checks: Record<string, string> };
+
+  beforeAll(async () => {
+    port = await freePort();
+  });
+  afterAll(async () => {
+    await t?.close();
+    nats?.kill('SIGKILL');
+  });
+
+  it('starts and stays ready while NATS is down, then takes events once it is up, and again after it restarts', async () => {
+    t = await startTestApp('sqlite', {
+      env: {
+        EVENTHOOK_FLOVYN_NATS_URL: `nats://127.0.0.1:${port}`,
+        EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynOrg}=default`,
+      },
+    });
+    // Webhooks keep being taken: only the lifecycle events wait.
+    expect(await flovynEvents()).toMatchObject({ status: 'ready', checks: { flovynEvents: 'connecting' } });
+
+    const publishUntilStored = async (workflowId: string) => {
+      const client = await connect({ servers: `127.0.0.1:${port}` });
+      try {
+        await eventually(
+          async () => {
+            client.publish(
+              `flovyn.events.${flovynOrg}.workflow.started`,
+              JSON.stringify({
+                id: `started-${workflowId}`,
+                event_type: 'WORKFLOW_STARTED',
+                workflow_execution_id: workflowId,
+              }),
+            );
+            await client.flush();
+            const items = (await t!.api.get(`${base}/events?type=workflow.started`)).body.items as any[];
+            return items.some((e) => e.subject === workflowId) || undefined;
+          },
+          15_000,
+          `the event of ${workflowId}`,
+        );
+      } finally {
+        await client.close();
+      }
+    };
+
+    await startNats();
+    await eventually(async () => (await flovynEvents()).checks.flovynEvents === 'ok' || undefined, 10_000);
+    await publishUntilStored('wf-before');
+
+    await stopNats();
+    await eventually(async () => (await flovynEvents()).checks.flovynEvents === 'connecting' || undefined);
+    await startNats();
+    await eventually(async () => (await flovynEvents()).checks.flovynEvents === 'ok' || undefined, 15_000);
+    await publishUntilStored('wf-after');
+    // Published until seen: each distinct event is still stored once.
+    const items = (await t!.api.get(`${base}/events?type=workflow.started`)).body.items as any[];
+    expect(items.map((e) => e.subject).sort()).toEqual(['wf-after', 'wf-before']);
+  }, 60_000);
+
+  it('closes at once while still trying to reach NATS', async () => {
+    const app = await startTestApp('sqlite', {
+      env: {
+        EVENTHOOK_FLOVYN_NATS_URL: `nats://127.0.0.1:${await freePort()}`,
+        EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynOrg}=default`,
+      },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await app.close();
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});

@@ -1,0 +1,68 @@
+// EVENTHOOK_BUS=nats: an API process and a worker process on one database hear each other at once. The sweep
+// interval is a minute here, so only the bus can explain routing within seconds, and the API's live stream showing
+// an action the worker settled.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NatsBus } from '../../src/bus/adapters/nats/index.js';
+import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { tcpAvailable } from '../helpers/services.js';
+import { readFrames } from '../helpers/sse.js';
+
+const natsUp = await tcpAvailable('NATS', '127.0.0.1', 4222);
+const base = '/api/orgs/default/eventhook';
+
+describe.skipIf(!natsUp)('the NATS bus across processes', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  const bus = {
+    EVENTHOOK_BUS: 'nats',
+    EVENTHOOK_NATS_URL: 'nats://127.0.0.1:4222',
+    EVENTHOOK_NATS_PREFIX: `eh-test-${randomUUID().slice(0, 8)}`,
+    EVENTHOOK_SWEEP_INTERVAL: '60s',
+  };
+
+  beforeAll(async () => {
+    api = await startTestApp('sqlite', { env: { ...bus, EVENTHOOK_ROLE: 'api' } });
+    worker = await startTestApp('sqlite', {
+      dataDir: api.dataDir,
+      env: { ...bus, EVENTHOOK_ROLE: 'worker' },
+    });
+    await eventually(
+      async () => [api, worker].every((t) => (t.app.bus as NatsBus).state === 'connected') || undefined,
+      10_000,
+      'both processes on NATS',
+    );
+    const ready = await (await fetch(`${api.url}/readyz`)).json();
+    expect(ready).toMatchObject({ status: 'ready', checks: { bus: 'ok' } });
+    const rule = await api.api.post(`${base}/rules`, {
+      name: 'orders',
+      pattern: { type: ['order.placed'] },
+      targets: [{ type: 'task', kind: 'pack' }],
+    });
+    expect(rule.status).toBe(201);
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await api?.close();
+  });
+
+  it('an event taken by the API process is routed by the worker at once, and the API streams the outcome', async () => {
+    const stream = await fetch(`${api.url}${base}/stream?actions=true`, {
+      headers: { authorization: `Bearer ${api.api.token}` },
+    });
+    expect(stream.status).toBe(200);
+    const frames = readFrames(stream, 'action', 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const published = await api.api.post(`${base}/events`, { type: 'order.placed', data: { order: 7 } });
+    expect(published.status).toBe(200);
+    // The worker's router, woken by the bus, routes it and runs the task action, whose outcome comes back.
+    const got = await frames;
+    expect(got[0]!.data).toMatchObject({
+      eventId: published.body.eventId,
+      targetType: 'task',
+      ruleName: 'orders',
+    });
+    const tasks = await api.api.get(`${base}/engine/tasks?kind=pack`);
+    expect(tasks.body.items).toHaveLength(1);
+  });
+});

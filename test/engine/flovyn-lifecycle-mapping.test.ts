@@ -1,0 +1,168 @@
+// Flovyn lifecycle events (both payload shapes Flovyn has published, reference/flovyn.md §2) as Eventhook events.
+import { describe, expect, it } from 'vitest';
+import {
+  eventType,
+  FLOVYN_SOURCE,
+  mapLifecycleEvent,
+  type MappedLifecycleEvent,
+} from '../../src/engine/adapters/flovyn/lifecycle-mapping.js';
+import { ExecutionCauses } from '../../src/engine/adapters/flovyn/execution-causes.js';
+import type { NewEvent } from '../../src/store/records.js';
+
+const ORG_ID = '6f1c2a7e-0000-4000-8000-000000000001';
+const ORGS = new Map([[ORG_ID, 'acme']]);
+const NOW = Date.UTC(2026, 11, 5, 12);
+
+function mapped(result: MappedLifecycleEvent): { event: NewEvent; flovynId: string | null } {
+  if ('skip' in result) throw new Error(`skipped: ${result.skip}`);
+  return result;
+}
+
+describe('Flovyn lifecycle events as Eventhook events', () => {
+  it('maps the M0 FlovynEvent (snake_case) with the local engine’s source and type', () => {
+    const wf = 'b3b0c1d2-0000-4000-8000-00000000000a';
+    const { event, flovynId } = mapped(
+      mapLifecycleEvent(
+        `flovyn.events.${ORG_ID}.workflow.completed`,
+        JSON.stringify({
+          id: 'f1e2d3c4-0000-4000-8000-000000000099',
+          org_id: ORG_ID,
+          workflow_execution_id: wf,
+          event_type: 'WORKFLOW_COMPLETED',
+          source: 'system',
+          data: { id: wf, kind: 'order-placed', status: 'COMPLETED', output: { ok: true } },
+          timestamp_ms: NOW - 5_000,
+          correlation_id: 'evt_01JCAUSE',
+        }),
+        ORGS,
+        NOW,
+      ),
+    );
+    expect(flovynId).toBe('f1e2d3c4-0000-4000-8000-000000000099');
+    expect(event).toMatchObject({
+      org: 'acme',
+      source: 'system:workflows',
+      type: 'workflow.completed',
+      subject: wf,
+      time: NOW,
+      correlationId: 'evt_01JCAUSE',
+      data: { id: wf, kind: 'order-placed', status: 'COMPLETED', output: { ok: true } },
+      hopCount: 1,
+      status: 'pending',
+      sourceId: null,
+    });
+    expect(event.id).toMatch(/^evt_/);
+  });
+
+  it('maps the camelCase shape and state payloads; the subject’s type is the last resort', () => {
+    const camel = mapped(
+      mapLifecycleEvent(
+        `flovyn.events.${ORG_ID}.task.failed`,
+        JSON.stringify({
+          id: 'evt-2',
+          orgId: ORG_ID,
+          type: 'task.failed',
+          taskExecutionId: 'task-9',
+          timestamp: '2026-12-05T11:00:00Z',
+          data: { kind: 'send-email', error: 'smtp down', metadata: { 'eventhook.hops': '3' } },
+          correlationId: 'corr-1',
+        }),
+        ORGS,
+        NOW,
+      ),
+    );
+    expect(camel.event).toMatchObject({
+      source: 'system:tasks',
+      type: 'task.failed',
+      subject: 'task-9',
+      correlationId: 'corr-1',
+      // An execution Eventhook started carries its hop count; what it causes counts one more.
+      hopCount: 4,
+    });
+
+    const state = mapped(
+      mapLifecycleEvent(
+        `flovyn.events.${ORG_ID}.promise.resolved`,
+        JSON.stringify({
+          type: 'Event',
+          event: 'PROMISE_RESOLVED',
+          data: { promiseId: 'p-1', result: 42 },
+          timestampMs: NOW - 1,
+        }),
+        ORGS,
+        NOW,
+      ),
+    );
+    expect(state.event).toMatchObject({
+      source: 'system:promises',
+      type: 'promise.resolved',
+      subject: 'p-1',
+    });
+    expect(state.flovynId).toBeNull();
+
+    const bare = mapped(
+      mapLifecycleEvent(`flovyn.events.${ORG_ID}.timer.fired`, '{"data":{"timerId":"t1"}}', ORGS, NOW),
+    );
+    expect(bare.event).toMatchObject({
+      source: FLOVYN_SOURCE,
+      type: 'timer.fired',
+      subject: 't1',
+      time: NOW,
+    });
+  });
+
+  it('counts one hop more than the event that caused an execution Eventhook started', () => {
+    const causes = new ExecutionCauses(2);
+    causes.remember('wf-1', { eventId: 'evt_cause', hops: 5 });
+    const { event } = mapped(
+      mapLifecycleEvent(
+        `flovyn.events.${ORG_ID}.workflow.completed`,
+        JSON.stringify({ event_type: 'WORKFLOW_COMPLETED', workflow_execution_id: 'wf-1', data: {} }),
+        ORGS,
+        NOW,
+        (id) => causes.of(id),
+      ),
+    );
+    expect(event).toMatchObject({ hopCount: 6, correlationId: 'evt_cause', subject: 'wf-1' });
+    // Bounded: the oldest cause goes first, and its execution's events count from one again.
+    causes.remember('wf-2', { eventId: 'e2', hops: 0 });
+    causes.remember('wf-3', { eventId: 'e3', hops: 0 });
+    expect(causes.of('wf-1')).toBeUndefined();
+    expect(causes.of('wf-3')).toEqual({ eventId: 'e3', hops: 0 });
+  });
+
+  it('names event types as the local engine does', () => {
+    expect(eventType('WORKFLOW_STARTED')).toBe('workflow.started');
+    expect(eventType('CHILD_WORKFLOW_CANCELLATION_REQUESTED')).toBe('child_workflow.cancellation_requested');
+    expect(eventType('TASK_CREATED')).toBe('task.created');
+    expect(eventType('STATE_SET')).toBe('state.set');
+    expect(eventType('SOMETHING_NEW')).toBe('something_new');
+    expect(eventType('task.created')).toBe('task.created');
+    const child = mapped(
+      mapLifecycleEvent(
+        `flovyn.events.${ORG_ID}.x`,
+        '{"event_type":"CHILD_WORKFLOW_FAILED","data":{"childWorkflowId":"c"}}',
+        ORGS,
+        NOW,
+      ),
+    );
+    expect(child.event.source).toBe('system:workflows');
+  });
+
+  it('skips, with the reason, what cannot be an event of a mapped org', () => {
+    const skip = (subject: string, payload: string) => {
+      const r = mapLifecycleEvent(subject, payload, ORGS, NOW);
+      return 'skip' in r ? r.skip : 'mapped';
+    };
+    expect(skip(`flovyn.events.${ORG_ID}.task.created`, 'not json')).toBe('the payload is not JSON');
+    expect(skip(`flovyn.events.${ORG_ID}.task.created`, '[1]')).toBe('the payload is not a JSON object');
+    expect(skip('flovyn.events.other-org.task.created', '{}')).toBe(
+      'Flovyn org other-org is not mapped to an Eventhook org',
+    );
+    expect(skip(`flovyn.events.${ORG_ID}`, '{}')).toMatch(/is not flovyn\.events\.\{org\}\.\{type\}/);
+    expect(skip(`flovyn.events.${ORG_ID}.t`, JSON.stringify({ id: 'x'.repeat(300) }))).toBe(
+      'the event id is longer than 256 characters',
+    );
+    expect(skip(`flovyn.events.${ORG_ID}.t`, '{}')).toBe('mapped');
+  });
+});
