@@ -1,5 +1,6 @@
 // Lint configuration. The restricted-import block enforces the architecture: the pure core never does I/O.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const IO_MODULES = [
@@ -61,6 +62,11 @@ export default tseslint.config(
     // Tests read arbitrary JSON answers; typing every response shape would add noise, not safety.
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The web console runs in the browser, as plain modules (no build step).
+    files: ['console/**/*.js'],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ['bin/**/*.js', 'scripts/**/*.mjs'],

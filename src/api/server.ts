@@ -18,6 +18,7 @@ import { requireAuth } from './auth.js';
 import { installMethodGuard } from './method-guard.js';
 import { handleError } from './problem.js';
 import { actionRoutes } from './routes/actions.js';
+import { consoleRoutes } from './routes/console.js';
 import { engineRoutes } from './routes/engine.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
@@ -119,6 +120,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(consoleRoutes);
   for (const plugin of deps.publicPlugins ?? []) await app.register(plugin);
   await app.register(async (scope) => {
     requireAuth(scope, deps.access);

@@ -1,0 +1,101 @@
+// The web console (SPEC §10): a hash-routed page over the public API. Each view renders into <main>; leaving a view
+// aborts what it started (the live stream).
+import { ApiError, session, signIn, signOut } from './api.js';
+import { flash, formValues, h } from './dom.js';
+import { deadLettersView } from './views/dead-letters.js';
+import { endpointsView } from './views/endpoints.js';
+import { eventsView, eventView } from './views/events.js';
+import { rulesView } from './views/rules.js';
+import { sourcesView } from './views/sources.js';
+
+const ROUTES = [
+  [/^#\/events\/([^/]+)$/, eventView],
+  [/^#\/events$/, eventsView],
+  [/^#\/sources$/, sourcesView],
+  [/^#\/rules$/, rulesView],
+  [/^#\/endpoints$/, endpointsView],
+  [/^#\/dead-letters$/, deadLettersView],
+];
+
+let current = new AbortController();
+
+function signInView(view) {
+  view.replaceChildren(
+    h('h1', {}, 'Sign in'),
+    h(
+      'form',
+      {
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          const v = formValues(ev.target);
+          signIn(v.token.trim(), v.org.trim() || 'default');
+          location.hash = '#/events';
+          void route();
+        },
+      },
+      h(
+        'p',
+        { class: 'muted' },
+        'An API key of the org (or the operator token). It is kept in this tab only.',
+      ),
+      h(
+        'label',
+        {},
+        'API key',
+        h('input', { name: 'token', type: 'password', required: true, autocomplete: 'off' }),
+      ),
+      h('label', {}, 'Org', h('input', { name: 'org', value: 'default' })),
+      h('div', {}, h('button', { type: 'submit' }, 'Sign in')),
+    ),
+  );
+}
+
+async function route() {
+  current.abort();
+  current = new AbortController();
+  const view = document.getElementById('view');
+  const who = document.getElementById('who');
+  const s = session();
+  if (!s) {
+    who.replaceChildren();
+    return signInView(view);
+  }
+  who.replaceChildren(
+    `org ${s.org} · `,
+    h(
+      'a',
+      {
+        href: '#/events',
+        onclick: (ev) => {
+          ev.preventDefault();
+          signOut();
+          void route();
+        },
+      },
+      'sign out',
+    ),
+  );
+  const hash = location.hash || '#/events';
+  for (const a of document.querySelectorAll('nav a'))
+    a.classList.toggle('active', hash.startsWith(a.getAttribute('href')));
+  const match = ROUTES.map(([re, fn]) => [re.exec(hash), fn]).find(([m]) => m);
+  if (!match) {
+    location.hash = '#/events';
+    return;
+  }
+  const [m, render] = match;
+  view.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  try {
+    await render(view, current.signal, ...m.slice(1).map(decodeURIComponent));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) {
+      signOut();
+      flash('That key was refused. Sign in again.');
+      return route();
+    }
+    view.replaceChildren(h('p', { class: 'error' }, `Could not load this page: ${err.message}`));
+  }
+}
+
+window.addEventListener('hashchange', () => void route());
+void route();

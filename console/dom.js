@@ -1,0 +1,81 @@
+// A few DOM helpers. Text always goes in as text (textContent), never as markup: every value shown comes from
+// webhooks and events, which anyone on the internet can write.
+
+/** h('td', { class: 'x', onclick }, 'text', child) → element. */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) el.addEventListener(name.slice(2), value);
+    else if (name === 'class') el.className = value;
+    else el.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** A table with a header row; `onRow` makes rows clickable. */
+export function table(columns, rows, onRow) {
+  return h(
+    'table',
+    {},
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c) => h('th', {}, c)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      rows.length === 0
+        ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'Nothing yet.'))
+        : rows.map(({ cells, value }) =>
+            h(
+              'tr',
+              onRow ? { class: 'link', tabindex: 0, onclick: () => onRow(value) } : {},
+              cells.map((c) => h('td', {}, c)),
+            ),
+          ),
+    ),
+  );
+}
+
+export const json = (value) => h('pre', {}, JSON.stringify(value, null, 2));
+export const status = (s) => h('span', { class: `status ${s}` }, s);
+export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+
+export function copyButton(text) {
+  return h(
+    'button',
+    {
+      class: 'quiet',
+      type: 'button',
+      onclick: async () => {
+        await navigator.clipboard?.writeText(text).catch(() => {});
+        flash('Copied.');
+      },
+    },
+    'Copy',
+  );
+}
+
+let flashTimer;
+/** A short message at the top of the page. */
+export function flash(message) {
+  const el = document.getElementById('flash');
+  el.textContent = message;
+  clearTimeout(flashTimer);
+  flashTimer = setTimeout(() => (el.textContent = ''), 6000);
+}
+
+/** Field values of a form, by name. */
+export function formValues(form) {
+  return Object.fromEntries(new FormData(form).entries());
+}

@@ -1,0 +1,159 @@
+// The live event log, and one event in full: headers, raw and parsed body, actions with their attempts, replay.
+import { api, follow } from '../api.js';
+import { flash, h, json, status, table, when } from '../dom.js';
+
+function eventRows(items) {
+  return items.map((e) => ({
+    value: e,
+    cells: [when(e.time), e.source, e.type, e.subject ?? '', status(e.status)],
+  }));
+}
+
+/** #/events: the latest events, then new ones as they are committed (live). */
+export async function eventsView(view, signal) {
+  const filter = h('input', { name: 'type', placeholder: 'type, e.g. push', 'aria-label': 'Filter by type' });
+  const live = h('span', { class: 'muted' }, 'connecting…');
+  const body = h('div');
+  let items = [];
+  const render = () =>
+    body.replaceChildren(
+      table(['time', 'source', 'type', 'subject', 'status'], eventRows(items), (e) => {
+        location.hash = `#/events/${e.id}`;
+      }),
+    );
+  const load = async () => {
+    const type = filter.value.trim();
+    const page = await api('GET', `/events?limit=50${type ? `&type=${encodeURIComponent(type)}` : ''}`);
+    items = page.items;
+    render();
+  };
+  view.replaceChildren(
+    h('h1', {}, 'Events'),
+    h(
+      'form',
+      {
+        class: 'row',
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          void load();
+        },
+      },
+      filter,
+      h('button', { type: 'submit' }, 'Filter'),
+      live,
+    ),
+    body,
+  );
+  await load();
+  // New events arrive on the stream; each is read back for its stored status.
+  follow(
+    '',
+    async (kind, data) => {
+      if (kind !== 'event') return;
+      const type = filter.value.trim();
+      if (type && data.type !== type) return;
+      const e = await api('GET', `/events/${encodeURIComponent(data.id)}`).catch(() => null);
+      if (!e || items.some((x) => x.id === e.id)) return;
+      items = [e, ...items].slice(0, 200);
+      render();
+    },
+    signal,
+  ).catch((err) => {
+    if (!signal.aborted) live.textContent = `live updates stopped: ${err.message}`;
+  });
+  live.textContent = 'live';
+}
+
+/** #/events/{id}: everything about one event. */
+export async function eventView(view, signal, id) {
+  const e = await api('GET', `/events/${encodeURIComponent(id)}`);
+  const rawRes = await api('GET', `/events/${encodeURIComponent(id)}/raw`, undefined, { raw: true }).catch(
+    () => null,
+  );
+  const raw = rawRes ? await rawRes.text() : null;
+  const actions = h('div');
+  const showActions = async () => {
+    const fresh = await api('GET', `/events/${encodeURIComponent(id)}`);
+    const details = await Promise.all(
+      fresh.actions.map((a) => api('GET', `/actions/${encodeURIComponent(a.id)}`)),
+    );
+    actions.replaceChildren(
+      table(
+        ['rule', 'target', 'status', 'attempts', 'last error', 'result'],
+        details.map((a) => ({
+          value: a,
+          cells: [
+            a.ruleName,
+            a.endpoint ? `${a.targetType} → ${a.endpoint}` : a.targetType,
+            status(a.status),
+            attemptList(a.attempts),
+            a.lastError ?? '',
+            a.result === null ? '' : h('code', {}, JSON.stringify(a.result)),
+          ],
+        })),
+      ),
+    );
+  };
+  view.replaceChildren(
+    h('h1', {}, `${e.type} `, status(e.status)),
+    h(
+      'dl',
+      {},
+      ...[
+        ['id', h('code', {}, e.id)],
+        ['source', e.source],
+        ['subject', e.subject ?? '—'],
+        ['received', when(e.time)],
+        ['routed', when(e.routedAt)],
+        ['correlation id', e.correlationId ?? '—'],
+        ['error', e.error ?? '—'],
+      ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+    ),
+    h(
+      'div',
+      { class: 'row' },
+      h(
+        'button',
+        {
+          type: 'button',
+          onclick: async () => {
+            await api('POST', `/events/${encodeURIComponent(id)}/replay`, {});
+            flash('Replayed: new actions follow the current rules.');
+            setTimeout(() => void showActions(), 800);
+          },
+        },
+        'Replay',
+      ),
+    ),
+    h('h2', {}, 'Actions'),
+    actions,
+    h('h2', {}, 'Headers'),
+    e.headers
+      ? table(
+          ['header', 'value'],
+          Object.entries(e.headers).map(([k, v]) => ({ cells: [k, v] })),
+        )
+      : h('p', { class: 'muted' }, 'None (published, not received).'),
+    h('h2', {}, 'Raw body'),
+    raw === null ? h('p', { class: 'muted' }, 'Not kept.') : h('pre', { class: 'raw' }, raw),
+    h('h2', {}, 'Parsed data'),
+    json(e.data),
+  );
+  await showActions();
+  void signal;
+}
+
+function attemptList(attempts) {
+  if (!attempts?.length) return '0';
+  return h(
+    'ol',
+    {},
+    attempts.map((t) =>
+      h(
+        'li',
+        {},
+        `${t.outcome}${t.statusCode ? ` ${t.statusCode}` : ''} · ${t.latencyMs} ms${t.error ? ` · ${t.error}` : ''}`,
+      ),
+    ),
+  );
+}
