@@ -111,15 +111,20 @@ function evaluate(expression: string, body: JsonValue | undefined): string | und
   }
 }
 
+/** The key of a request's exact bytes: for providers whose retries resend the same body and carry no delivery id. */
+export const RAW_BODY_DIGEST = 'raw.sha256';
+
 export const IdempotencyKeyPathSchema = Type.String({
-  pattern: "^(header\\.[!#$%&'*+.^_`|~0-9A-Za-z-]+|body\\.[^.]+(\\.[^.]+)*)$",
+  pattern: "^(header\\.[!#$%&'*+.^_`|~0-9A-Za-z-]+|body\\.[^.]+(\\.[^.]+)*|raw\\.sha256)$",
   maxLength: 256,
-  description: 'header.<name> or body.<dot.path> (numeric segments index arrays)',
+  description:
+    'header.<name>, body.<dot.path> (numeric segments index arrays), or raw.sha256 (the SHA-256 of the exact body)',
 });
 
-type KeyPath = { from: 'header'; name: string } | { from: 'body'; path: string[] };
+type KeyPath = { from: 'header'; name: string } | { from: 'body'; path: string[] } | { from: 'raw' };
 
 function parseKeyPath(path: string): KeyPath | string {
+  if (path === RAW_BODY_DIGEST) return { from: 'raw' };
   if (path.startsWith('header.')) {
     const name = path.slice(7);
     return /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)
@@ -130,7 +135,7 @@ function parseKeyPath(path: string): KeyPath | string {
     const segments = parseDotPath(path.slice(5));
     return Array.isArray(segments) ? { from: 'body', path: segments } : segments.error;
   }
-  return 'must start with header. or body.';
+  return `must start with header. or body., or be ${RAW_BODY_DIGEST}`;
 }
 
 /** Save-time check of one idempotency key path; throws EH_SOURCE_INVALID naming the path. */
@@ -158,6 +163,11 @@ export function extractIdempotencyKey(
   for (const path of paths) {
     const parsed = parseKeyPath(path);
     if (typeof parsed === 'string') continue;
+    if (parsed.from === 'raw') {
+      // An empty body is no identity: every such request would be a duplicate of the first.
+      if (req.rawBody.length === 0) continue;
+      return `sha256:${createHash('sha256').update(req.rawBody).digest('hex')}`;
+    }
     const value =
       parsed.from === 'header' ? headerOf(req, parsed.name)?.trim() : scalarAtPath(body, parsed.path);
     if (value === undefined || value === '') continue;

@@ -12,11 +12,13 @@ import twilioSdk from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import {
+  type AcceptArgs,
   BASE,
+  bodyDigest,
   createSource,
+  deliver,
   expectAcceptedThenRefused,
   tampered,
-  type AcceptArgs,
 } from '../helpers/ingest.js';
 
 const PUBLIC = 'https://hooks.example.com';
@@ -210,12 +212,21 @@ describe('providers signed by their official libraries, end to end (SQLite)', ()
     await acceptsAndRefuses(
       'hubspot',
       { headers: signed(Date.now()), body },
-      { type: 'contact.creation', subject: '123', key: null },
+      { type: 'contact.creation', subject: '123', key: bodyDigest(body) },
       {
         tampered: { headers: signed(Date.now()), body: tampered(body) },
         stale: { headers: signed(Date.now() - 301_000), body },
       },
     );
+    // HubSpot's retry: the same batch, signed afresh a minute later, is the event already taken.
+    const first = await deliver(t, 'hubspot', { headers: signed(Date.now() - 60_000), body });
+    const retry = await deliver(t, 'hubspot', { headers: signed(Date.now()), body });
+    expect(retry.json).toEqual({ eventId: first.json.eventId, duplicate: true });
+    // Another batch (another event id) is another event.
+    const next = JSON.stringify([{ eventId: 101, subscriptionType: 'contact.creation', objectId: 123 }]);
+    const other = await deliver(t, 'hubspot', { headers: signed(Date.now(), next), body: next });
+    expect(other.json).toMatchObject({ duplicate: false });
+    expect(other.json.eventId).not.toBe(first.json.eventId);
   });
 
   it('Jira Connect: atlassian-jwt encodeSymmetric with a qsh over the public URL; expired tokens refused', async () => {
@@ -367,7 +378,7 @@ describe('providers signed by their official libraries, end to end (SQLite)', ()
       {
         type: 'invitee.created',
         subject: 'https://api.calendly.com/scheduled_events/E1/invitees/I1',
-        key: null,
+        key: bodyDigest(cal),
       },
       {
         tampered: {

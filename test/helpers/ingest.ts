@@ -1,5 +1,6 @@
 // Fixtures for ingest behaviour tests: create a source through the API, deliver a webhook over real HTTP, and read
 // back what the store kept (the API does not expose every stored column, e.g. the idempotency key).
+import { createHash } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
 import type { EventId } from '../../src/core/ids.js';
 import type { EventRecord } from '../../src/store/records.js';
@@ -85,6 +86,11 @@ export async function eventCount(t: TestApp): Promise<number> {
 }
 
 /** The same bytes with one character in the middle changed: same length, different content. */
+/** The `raw.sha256` idempotency key of a body: the key of providers whose retries resend the same bytes. */
+export function bodyDigest(body: string | Buffer): string {
+  return `sha256:${createHash('sha256').update(body).digest('hex')}`;
+}
+
 export function tampered(body: string): string {
   const i = Math.floor(body.length / 2);
   const c = body[i] === '1' ? '2' : '1';

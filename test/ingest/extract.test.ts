@@ -1,4 +1,5 @@
 // Event type, subject and idempotency key extraction: provider rule, source config, defaults, fallbacks.
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   extractEventType,
@@ -93,10 +94,42 @@ describe('idempotency keys', () => {
     expect(extractIdempotencyKey(long, parsedBody(long), ['body.id'])).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
+  it('raw.sha256 is the digest of the exact bytes: the same bytes the same key, other bytes another', () => {
+    const a = json({ event: 'invitee.created', created_at: '2026-12-05T10:00:00Z' });
+    const digest = extractIdempotencyKey(a, parsedBody(a), ['raw.sha256']);
+    expect(digest).toBe(`sha256:${createHash('sha256').update(a.rawBody).digest('hex')}`);
+    const same = json(
+      { event: 'invitee.created', created_at: '2026-12-05T10:00:00Z' },
+      { 'X-Other': 'header' },
+    );
+    expect(extractIdempotencyKey(same, parsedBody(same), ['raw.sha256'])).toBe(digest);
+    const later = json({ event: 'invitee.created', created_at: '2026-12-05T10:00:01Z' });
+    expect(extractIdempotencyKey(later, parsedBody(later), ['raw.sha256'])).not.toBe(digest);
+    // An empty body is no identity; the next path is asked instead.
+    const empty = { ...a, rawBody: Buffer.alloc(0), headers: { 'x-id': 'h-1' } };
+    expect(extractIdempotencyKey(empty, undefined, ['raw.sha256', 'header.x-id'])).toBe('h-1');
+    expect(extractIdempotencyKey(empty, undefined, ['raw.sha256'])).toBeUndefined();
+  });
+
   it('validates path syntax at save time', () => {
-    for (const ok of ['header.x-github-delivery', 'body.id', 'body.event-data.id', 'body.items.0.id'])
+    for (const ok of [
+      'header.x-github-delivery',
+      'body.id',
+      'body.event-data.id',
+      'body.items.0.id',
+      'raw.sha256',
+    ])
       expect(() => validateIdempotencyKeyPath(ok)).not.toThrow();
-    for (const bad of ['id', 'header.', 'body.', 'body.a..b', 'header.bad header', 'query.x']) {
+    for (const bad of [
+      'id',
+      'header.',
+      'body.',
+      'body.a..b',
+      'header.bad header',
+      'query.x',
+      'raw.md5',
+      'raw',
+    ]) {
       expect(() => validateIdempotencyKeyPath(bad, 2), bad).toThrow(
         expect.objectContaining({
           code: 'EH_SOURCE_INVALID',

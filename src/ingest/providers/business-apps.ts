@@ -1,5 +1,6 @@
 // Provider templates for business apps: Zoom, Typeform, HubSpot (v3 signatures) and Calendly.
 import { randomUUID } from 'node:crypto';
+import { RAW_BODY_DIGEST } from '../extract.js';
 import { zoomUrlValidation } from '../handshakes.js';
 import {
   batchType,
@@ -24,6 +25,7 @@ export const zoom = defineProvider({
   setupHints: [
     'Marketplace → your app → Features → Access → Event Subscription; Event notification endpoint URL: this source’s ingest URL.',
     'Copy the app’s Secret Token into this source’s secret; the endpoint.url_validation challenge is answered with it.',
+    'Zoom sends no delivery id: a notification sent again with the same bytes (a retry) is a duplicate (key raw.sha256).',
   ],
   verifier: (options) => ({
     type: 'hmac',
@@ -41,7 +43,8 @@ export const zoom = defineProvider({
   }),
   eventType: (_req, body) => str(body, 'event'),
   subject: (_req, body) => str(body, 'payload.object.id') ?? str(body, 'payload.account_id'),
-  idempotencyKeys: [],
+  // No delivery id, but each notification carries its own event_ts: the same bytes are the same notification.
+  idempotencyKeys: [RAW_BODY_DIGEST],
   handshake: zoomUrlValidation,
   sample: ({ secret, now }) => {
     const body = JSON.stringify({
@@ -120,7 +123,7 @@ export const hubspot = defineProvider({
     'Developer account → your app → Webhooks: Target URL = this source’s ingest URL.',
     'Secret: the app’s Client secret (Auth tab).',
     'HubSpot signs the URL it calls; if a proxy changes it, set url to the Target URL exactly as entered.',
-    'A delivery is an array of events: its type is the shared subscriptionType, or "batch". No dedup key is set.',
+    'A delivery is an array of events: its type is the shared subscriptionType, or "batch". A batch sent again with the same bytes (a retry) is a duplicate (key raw.sha256).',
   ],
   verifier: (options) => {
     const url = optionalString(options, 'url');
@@ -141,7 +144,8 @@ export const hubspot = defineProvider({
   },
   eventType: (_req, body) => batchType(body, 'subscriptionType'),
   subject: (_req, body) => (Array.isArray(body) && body.length === 1 ? str(body, '0.objectId') : undefined),
-  idempotencyKeys: [],
+  // A batch has no id of its own, but its events carry eventId and occurredAt: the same bytes are the same batch.
+  idempotencyKeys: [RAW_BODY_DIGEST],
   sample: ({ secret, url, now }) => {
     const body = JSON.stringify([
       {
@@ -180,7 +184,7 @@ export const calendly = defineProvider({
   setupHints: [
     'Create the subscription with POST /webhook_subscriptions: url = this source’s ingest URL, signing_key = a long random string.',
     'Give the same signing_key as this source’s secret.',
-    'Calendly sends no delivery id, so no dedup key is set (payload.uri repeats across created/canceled).',
+    'Calendly sends no delivery id (and payload.uri repeats across created/canceled): a delivery sent again with the same bytes (a retry) is a duplicate (key raw.sha256).',
   ],
   verifier: (options) => ({
     type: 'hmac',
@@ -198,7 +202,8 @@ export const calendly = defineProvider({
   }),
   eventType: (_req, body) => str(body, 'event'),
   subject: (_req, body) => str(body, 'payload.uri'),
-  idempotencyKeys: [],
+  // Each delivery carries its created_at: the same bytes are the same delivery.
+  idempotencyKeys: [RAW_BODY_DIGEST],
   sample: ({ secret, now }) => {
     const body = JSON.stringify({
       event: 'invitee.created',

@@ -1,5 +1,6 @@
 // Provider templates for email delivery events: SendGrid (ECDSA-signed batches) and Mailgun (signature in the body).
 import { randomBytes, randomUUID } from 'node:crypto';
+import { RAW_BODY_DIGEST } from '../extract.js';
 import {
   batchType,
   defineProvider,
@@ -24,7 +25,7 @@ export const sendgrid = defineProvider({
   setupHints: [
     'Settings → Mail Settings → Event Webhooks → Create new webhook; Post URL: this source’s ingest URL.',
     'Enable Signed Event Webhook and copy the Verification Key (base64) into this source’s secret.',
-    'A delivery is an array of events; its type is the shared "event", or "batch" when they differ. No dedup key is set: one batch mixes events.',
+    'A delivery is an array of events; its type is the shared "event", or "batch" when they differ. A batch sent again with the same bytes (a retry) is a duplicate (key raw.sha256).',
   ],
   verifier: (options) => ({
     type: 'ecdsa',
@@ -39,12 +40,13 @@ export const sendgrid = defineProvider({
       name: 'x-twilio-email-event-webhook-timestamp',
       format: 'unix_seconds',
       // SendGrid sets no window; 5 minutes, as Stripe and Standard Webhooks do: every POST, retries included, is
-      // signed when it is sent, and a batch has no dedup key to stop a replay.
+      // signed when it is sent. A replay of the same bytes is a duplicate, by the body's digest.
       toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400) ?? 300,
     },
   }),
   eventType: (_req, body) => batchType(body, 'event'),
-  idempotencyKeys: [],
+  // A batch has no id of its own, but its events carry sg_event_id and timestamps: the same bytes are the same batch.
+  idempotencyKeys: [RAW_BODY_DIGEST],
   sample: ({ secret, now }) => {
     const body = JSON.stringify([
       {

@@ -2,6 +2,7 @@
 import { createHmac, sign } from 'node:crypto';
 import { EventWebhook } from '@sendgrid/eventwebhook';
 import { describe, expect, it } from 'vitest';
+import { bodyDigest } from '../../helpers/ingest.js';
 import { inbound, p256Keys, tamper, URL_BASE } from '../fixtures.js';
 import { extracted, provider, verifyAs } from './provider-harness.js';
 
@@ -45,7 +46,7 @@ describe('sendgrid', () => {
     expect(await verifyAs('sendgrid', signedAt(at(3600)), key, lenient)).toEqual({ ok: true });
   });
 
-  it('its sample passes EventWebhook; a mixed batch is typed "batch" and gets no dedup key', () => {
+  it('its sample passes EventWebhook; a mixed batch is typed "batch" and keyed by its bytes', () => {
     const s = provider('sendgrid').sample({ secret: keys.privatePem, url: URL_BASE, now });
     const ew = new EventWebhook();
     const pk = ew.convertPublicKeyToECDSA(keys.publicBase64Der);
@@ -58,7 +59,8 @@ describe('sendgrid', () => {
         h['x-twilio-email-event-webhook-timestamp'] ?? '',
       ),
     ).toBe(true);
-    expect(extracted('sendgrid', req(sig()))).toMatchObject({ type: 'batch', key: undefined });
+    // A batch has no id of its own; its exact bytes are its key.
+    expect(extracted('sendgrid', req(sig()))).toMatchObject({ type: 'batch', key: bodyDigest(BODY) });
     const single = '[{"event":"bounce","sg_event_id":"e3"},{"event":"bounce","sg_event_id":"e4"}]';
     expect(extracted('sendgrid', req(sig(ts, single), single)).type).toBe('bounce');
   });
