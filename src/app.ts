@@ -161,6 +161,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const flovynEvents = config.flovyn?.natsUrl
     ? new FlovynLifecycleConsumer({
         natsUrl: config.flovyn.natsUrl,
+        queueGroup: config.flovyn.queueGroup,
         eventOrgs: config.flovyn.eventOrgs,
         commit: (item) => committer.submit(item),
         clock,

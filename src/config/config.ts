@@ -55,6 +55,8 @@ export interface FlovynConfig {
   readonly natsUrl: string | undefined;
   /** Flovyn org id → Eventhook org: whose lifecycle events are consumed. */
   readonly eventOrgs: ReadonlyMap<string, string>;
+  /** The NATS queue group of the deployment (its bus prefix): each of its processes takes a share of the events. */
+  readonly queueGroup: string;
 }
 
 type Raw = Partial<Record<ConfigKey, string>>;
@@ -137,13 +139,13 @@ function busConfig(
   if (get('EVENTHOOK_BUS', oneOf(['memory', 'nats'])) === 'memory') return { kind: 'memory' };
   const url = optional(raw.EVENTHOOK_NATS_URL);
   if (url === undefined) throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_BUS=nats');
-  const prefix = get('EVENTHOOK_NATS_PREFIX', str);
-  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(prefix))
-    throw configError(
-      'EVENTHOOK_NATS_PREFIX',
-      'must be NATS subject tokens (letters, digits, _ and -) joined by dots',
-    );
-  return { kind: 'nats', url, prefix };
+  return { kind: 'nats', url, prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix) };
+}
+
+function natsPrefix(v: string, key: ConfigKey): string {
+  if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(v))
+    throw configError(key, 'must be NATS subject tokens (letters, digits, _ and -) joined by dots');
+  return v;
 }
 
 function flovynConfig(
@@ -179,6 +181,7 @@ function flovynConfig(
     orgs: get('EVENTHOOK_FLOVYN_ORGS', pairs),
     natsUrl,
     eventOrgs,
+    queueGroup: get('EVENTHOOK_NATS_PREFIX', natsPrefix),
   };
 }
 

@@ -105,7 +105,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_NATS_PREFIX: {
     file: 'natsPrefix',
     default: 'eventhook',
-    doc: 'Subject prefix of the `nats` bus; processes with the same prefix form one deployment.',
+    doc: "Subject prefix of the `nats` bus, and queue group of Flovyn's lifecycle events: processes with the same prefix form one deployment (each event goes to one of them); another deployment on the same NATS needs another prefix.",
   },
   EVENTHOOK_ENGINE: {
     file: 'engine',

@@ -76,6 +76,15 @@ describe('Flovyn settings', () => {
     });
     expect(config.engine).toBe('local');
     expect(config.flovyn?.eventOrgs.get('abc')).toBe('default');
+    // The deployment's NATS prefix names its queue group: each of its processes takes a share.
+    expect(config.flovyn?.queueGroup).toBe('eventhook');
+    expect(
+      load({
+        EVENTHOOK_FLOVYN_NATS_URL: 'nats://n',
+        EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=default',
+        EVENTHOOK_NATS_PREFIX: 'prod',
+      }).flovyn?.queueGroup,
+    ).toBe('prod');
   });
 });
 

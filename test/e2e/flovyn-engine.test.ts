@@ -323,6 +323,31 @@ describe.skipIf(!natsUp)('Flovyn lifecycle events from NATS', () => {
     expect(loops()).toHaveLength(9);
   });
 
+  it('another deployment (another NATS prefix) gets its own copy of every event', async () => {
+    const other = await startTestApp('sqlite', {
+      env: {
+        EVENTHOOK_FLOVYN_NATS_URL: 'nats://127.0.0.1:4222',
+        EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynOrg}=default`,
+        EVENTHOOK_NATS_PREFIX: 'another-deployment',
+      },
+    });
+    try {
+      await eventually(async () => {
+        const r = await fetch(`${other.url}/readyz`);
+        return ((await r.json()) as { checks: Record<string, string> }).checks.flovynEvents === 'ok';
+      });
+      const id = randomUUID();
+      await publish('task.completed', { id, event_type: 'TASK_COMPLETED', task_execution_id: id, data: {} });
+      for (const app of [t, other])
+        await eventually(async () => {
+          const r = await app.api.get(`${base}/events?type=task.completed`);
+          return r.body.items.some((e: { subject: string }) => e.subject === id) || undefined;
+        });
+    } finally {
+      await other.close();
+    }
+  });
+
   it('skips payloads that are not events and orgs not mapped, and goes on with the next', async () => {
     await publish('workflow.failed', 'this is not json');
     await publish('workflow.failed', [1, 2]);

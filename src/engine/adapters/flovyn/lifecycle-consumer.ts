@@ -2,9 +2,10 @@
 // commits each as an Eventhook event through the ingest committer, so rules route them like any other event.
 //
 // Flovyn publishes these with core NATS, fire and forget (reference/flovyn.md §2): what is published while no
-// Eventhook process listens is not kept anywhere, and nothing here can change that. Every process subscribes in one
-// queue group, so with several processes each event is taken by one of them; Flovyn's event id is the event's
-// idempotency key, so a copy that still arrives twice (a reconnect, a second group) is stored once.
+// Eventhook process listens is not kept anywhere, and nothing here can change that. The processes of a deployment
+// subscribe in one queue group (its NATS prefix), so each event is taken by one of them, while another deployment
+// gets its own copy; Flovyn's event id is the event's idempotency key, so a copy that still arrives twice (a
+// reconnect) is stored once.
 import type { Logger } from 'pino';
 import { NatsLink } from '../../../bus/nats-link.js';
 import type { Clock } from '../../../core/clock.js';
@@ -13,12 +14,13 @@ import type { IngestItem, IngestOutcome } from '../../../store/port.js';
 import type { ExecutionCauses } from './execution-causes.js';
 import { mapLifecycleEvent, SUBJECT_PREFIX } from './lifecycle-mapping.js';
 
-export const QUEUE_GROUP = 'eventhook';
 /** Waits before the tries to commit an event again while the store fails; then it is dropped (and logged). */
 const COMMIT_RETRY_MS = [250, 1_000, 4_000];
 
 export interface LifecycleConsumerOptions {
   natsUrl: string;
+  /** The deployment's queue group: each event goes to one of its processes. */
+  queueGroup: string;
   /** Flovyn org id → Eventhook org. */
   eventOrgs: ReadonlyMap<string, string>;
   commit: (item: IngestItem) => Promise<IngestOutcome>;
@@ -44,7 +46,7 @@ export class FlovynLifecycleConsumer {
       onConnect: (connection) => {
         for (const flovynOrg of options.eventOrgs.keys())
           connection.subscribe(`${SUBJECT_PREFIX}.${flovynOrg}.>`, {
-            queue: QUEUE_GROUP,
+            queue: options.queueGroup,
             callback: (err, msg) => {
               if (err) options.logger.error({ err }, 'Flovyn lifecycle subscription failed');
               else this.take(msg.subject, msg.string());
