@@ -40,12 +40,16 @@ export class NatsLink {
     return this.closed ? undefined : this.connection;
   }
 
-  /** Ends the tries, and flushes and closes the connection. */
+  /** Ends the tries, and closes the connection (flushed first when the server is there). */
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
     await this.connecting;
-    await this.connection?.drain().catch(() => this.connection?.close());
+    const connection = this.connection;
+    if (!connection) return;
+    // Draining hands over what is in flight, which needs the server: while it is away, just close.
+    if (this.online) await connection.drain().catch(() => connection.close());
+    else await connection.close();
   }
 
   private async connectUntilClosed(): Promise<void> {

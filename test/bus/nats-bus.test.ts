@@ -1,11 +1,11 @@
 // The NATS bus against a real NATS server: what one process publishes reaches every process of the deployment
 // (same prefix) once, matched by the same subject patterns as the memory bus, and nothing crosses deployments.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatsBus } from '../../src/bus/adapters/nats/index.js';
 import { eventually } from '../helpers/app.js';
+import { freePort, natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
 import { tcpAvailable } from '../helpers/services.js';
 
 const natsUp = await tcpAvailable('NATS', '127.0.0.1', 4222);
@@ -13,8 +13,8 @@ const logger = pino({ level: 'silent' });
 
 describe.skipIf(!natsUp)('NatsBus', () => {
   const buses: NatsBus[] = [];
-  const open = (prefix: string, onError?: (err: unknown) => void) => {
-    const bus = new NatsBus({ url: 'nats://127.0.0.1:4222', prefix, logger, onError });
+  const open = (prefix: string, onError?: (err: unknown) => void, url = 'nats://127.0.0.1:4222') => {
+    const bus = new NatsBus({ url, prefix, logger, onError });
     buses.push(bus);
     return bus;
   };
@@ -78,12 +78,7 @@ describe.skipIf(!natsUp)('NatsBus', () => {
   });
 
   it('delivers in its own process while NATS cannot be reached', async () => {
-    const s = createServer();
-    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-    const port = (s.address() as { port: number }).port;
-    await new Promise((resolve) => s.close(resolve));
-    const bus = new NatsBus({ url: `nats://127.0.0.1:${port}`, prefix: 'eh', logger });
-    buses.push(bus);
+    const bus = open('eh', undefined, `nats://127.0.0.1:${await freePort()}`);
     const got: unknown[] = [];
     bus.subscribe('events.>', (m) => void got.push(m.data));
     await bus.publish('events.acme.evt_1', { n: 1 });
@@ -91,4 +86,25 @@ describe.skipIf(!natsUp)('NatsBus', () => {
     expect(got).toEqual([{ n: 1 }]);
     expect(bus.state).toBe('connecting');
   });
+
+  it.skipIf(!natsServerInstalled())(
+    'closes at once when the server went away after it connected',
+    async () => {
+      const nats = await PrivateNats.onFreePort();
+      await nats.start();
+      try {
+        const bus = open('eh', undefined, nats.url);
+        await connected(bus);
+        await nats.kill();
+        await eventually(async () => bus.state === 'connecting' || undefined);
+        await bus.publish('events.acme.evt_1', {});
+        const started = Date.now();
+        await bus.close();
+        // Draining would wait for a server that is not there (seconds); closing does not.
+        expect(Date.now() - started).toBeLessThan(1_000);
+      } finally {
+        await nats.kill();
+      }
+    },
+  );
 });

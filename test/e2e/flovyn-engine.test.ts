@@ -1,16 +1,14 @@
 // EVENTHOOK_ENGINE=flovyn end to end: rules start workflows, create tasks and settle promises on a Flovyn server (a
 // local one that follows its REST contract), and Flovyn's lifecycle events, published on a real NATS server, come
 // back as events that rules route.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { FakeFlovyn } from '../helpers/fake-flovyn.js';
 import { githubPushHeaders } from '../helpers/ingest.js';
-import { REQUIRE_SERVICES, tcpAvailable } from '../helpers/services.js';
+import { freePort, natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
+import { tcpAvailable } from '../helpers/services.js';
 
 const TOKEN = 'flovyn_sk_e2e_secret_token';
 const SECRET = 'github-secret';
@@ -368,59 +366,29 @@ describe.skipIf(!natsUp)('Flovyn lifecycle events from NATS', () => {
   });
 });
 
-const NATS_SERVER = '/usr/sbin/nats-server';
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
-const natsBinary = existsSync(NATS_SERVER);
-if (!natsBinary && REQUIRE_SERVICES)
-  throw new Error(`${NATS_SERVER} is missing; EVENTHOOK_REQUIRE_SERVICES=1`);
+const natsBinary = natsServerInstalled();
 
 describe.skipIf(!natsBinary)('Flovyn lifecycle events across a NATS outage', () => {
   let t: TestApp | undefined;
-  let nats: ChildProcess | undefined;
+  let nats: PrivateNats;
   const flovynOrg = randomUUID();
-  let port = 0;
 
-  const freePort = async () => {
-    const s = createServer();
-    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-    const p = (s.address() as { port: number }).port;
-    await new Promise((resolve) => s.close(resolve));
-    return p;
-  };
-  const startNats = async () => {
-    nats = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-    await eventually(async () => (await portOpen(port)) || undefined, 10_000, 'nats-server to listen');
-  };
-  const stopNats = async () => {
-    const p = nats!;
-    const exited = new Promise((resolve) => p.once('exit', resolve));
-    p.kill('SIGKILL');
-    await exited;
-  };
+  beforeAll(async () => {
+    nats = await PrivateNats.onFreePort();
+  });
+
   const flovynEvents = async () =>
     (await (await fetch(`${t!.url}/readyz`)).json()) as { status: string; checks: Record<string, string> };
 
-  beforeAll(async () => {
-    port = await freePort();
-  });
   afterAll(async () => {
     await t?.close();
-    nats?.kill('SIGKILL');
+    await nats.kill();
   });
 
   it('starts and stays ready while NATS is down, then takes events once it is up, and again after it restarts', async () => {
     t = await startTestApp('sqlite', {
       env: {
-        EVENTHOOK_FLOVYN_NATS_URL: `nats://127.0.0.1:${port}`,
+        EVENTHOOK_FLOVYN_NATS_URL: nats.url,
         EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynOrg}=default`,
       },
     });
@@ -428,7 +396,7 @@ describe.skipIf(!natsBinary)('Flovyn lifecycle events across a NATS outage', () 
     expect(await flovynEvents()).toMatchObject({ status: 'ready', checks: { flovynEvents: 'connecting' } });
 
     const publishUntilStored = async (workflowId: string) => {
-      const client = await connect({ servers: `127.0.0.1:${port}` });
+      const client = await connect({ servers: nats.url });
       try {
         await eventually(
           async () => {
@@ -452,13 +420,13 @@ describe.skipIf(!natsBinary)('Flovyn lifecycle events across a NATS outage', () 
       }
     };
 
-    await startNats();
+    await nats.start();
     await eventually(async () => (await flovynEvents()).checks.flovynEvents === 'ok' || undefined, 10_000);
     await publishUntilStored('wf-before');
 
-    await stopNats();
+    await nats.kill();
     await eventually(async () => (await flovynEvents()).checks.flovynEvents === 'connecting' || undefined);
-    await startNats();
+    await nats.start();
     await eventually(async () => (await flovynEvents()).checks.flovynEvents === 'ok' || undefined, 15_000);
     await publishUntilStored('wf-after');
     // Published until seen: each distinct event is still stored once.
