@@ -15,16 +15,28 @@ export async function eventsView(view, signal) {
   const live = h('span', { class: 'muted' }, 'connecting…');
   const body = h('div');
   let items = [];
-  const render = () =>
+  /** Where the next older page starts; null at the oldest. */
+  let cursor = null;
+  const older = h(
+    'button',
+    { type: 'button', class: 'quiet', onclick: () => void load(cursor) },
+    'Older events',
+  );
+  const render = () => {
+    older.hidden = cursor === null;
     body.replaceChildren(
       table(['time', 'source', 'type', 'subject', 'status'], eventRows(items), (e) => {
         location.hash = `#/events/${e.id}`;
       }),
     );
-  const load = async () => {
+  };
+  /** The newest page, or (with `from`) the next older one appended. */
+  const load = async (from = null) => {
     const type = filter.value.trim();
-    const page = await api('GET', `/events?limit=50${type ? `&type=${encodeURIComponent(type)}` : ''}`);
-    items = page.items;
+    const query = `limit=50${type ? `&type=${encodeURIComponent(type)}` : ''}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
+    const page = await api('GET', `/events?${query}`);
+    items = from ? [...items, ...page.items] : page.items;
+    cursor = page.nextCursor ?? null;
     render();
   };
   view.replaceChildren(
@@ -43,6 +55,7 @@ export async function eventsView(view, signal) {
       live,
     ),
     body,
+    h('div', { class: 'row' }, older),
   );
   await load();
   // New events arrive on the stream; each is read back for its stored status.
@@ -54,7 +67,7 @@ export async function eventsView(view, signal) {
       if (type && data.type !== type) return;
       const e = await api('GET', `/events/${encodeURIComponent(data.id)}`).catch(() => null);
       if (!e || items.some((x) => x.id === e.id)) return;
-      items = [e, ...items].slice(0, 200);
+      items = [e, ...items];
       render();
     },
     signal,

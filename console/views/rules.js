@@ -1,37 +1,56 @@
-// Rules: an EventBridge pattern and targets. The editor tests a pattern against recent events before saving.
+// Rules: an EventBridge pattern and targets. The editor tests a pattern against the last week's events before
+// saving; a rule can be loaded into it to change, switched off and on, or deleted.
 import { api } from '../api.js';
 import { flash, formValues, h, json, table } from '../dom.js';
 
 const EXAMPLE_PATTERN = '{\n  "source": ["webhook:github"],\n  "type": ["push"]\n}';
 const EXAMPLE_TARGETS = '[\n  { "type": "workflow", "kind": "on-push" }\n]';
+const pretty = (value) => JSON.stringify(value, null, 2);
+
+function parse(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${what} is not JSON: ${err.message}`);
+  }
+}
 
 export async function rulesView(view) {
   const { items } = await api('GET', '/rules');
   const result = h('div', { class: 'test-result' });
-  const parse = (text, what) => {
+  /** The rule being changed, or null while the form makes a new one. */
+  let editing = null;
+  const heading = h('h2', {}, 'New rule');
+  const submit = h('button', { type: 'submit' }, 'Save rule');
+  const reload = async (message) => {
+    flash(message);
+    await rulesView(view);
+  };
+  const act = async (what, call) => {
     try {
-      return JSON.parse(text);
+      await call();
     } catch (err) {
-      throw new Error(`${what} is not JSON: ${err.message}`);
+      flash(`Not ${what}: ${err.message}`);
     }
   };
+
   const form = h(
     'form',
     {
-      onsubmit: async (ev) => {
+      onsubmit: (ev) => {
         ev.preventDefault();
         const v = formValues(ev.target);
-        try {
-          const rule = await api('POST', '/rules', {
+        return act('saved', async () => {
+          const body = {
             name: v.name,
             pattern: parse(v.pattern, 'The pattern'),
             targets: parse(v.targets, 'The targets'),
-          });
-          flash(`Rule ${rule.name} saved.`);
-          await rulesView(view);
-        } catch (err) {
-          flash(`Not saved: ${err.message}`);
-        }
+          };
+          const rule = editing
+            ? await api('PATCH', `/rules/${encodeURIComponent(editing.id)}`, body)
+            : await api('POST', '/rules', body);
+          await reload(`Rule ${rule.name} saved.`);
+        });
       },
     },
     h('label', {}, 'Name', h('input', { name: 'name', required: true })),
@@ -70,20 +89,64 @@ export async function rulesView(view) {
         },
         'Test against recent events',
       ),
-      h('button', { type: 'submit' }, 'Save rule'),
+      submit,
     ),
     result,
   );
+
+  const edit = (rule) => {
+    editing = rule;
+    heading.textContent = `Change rule ${rule.name}`;
+    form.elements.name.value = rule.name;
+    form.elements.pattern.value = pretty(rule.pattern);
+    form.elements.targets.value = pretty(rule.targets);
+    result.replaceChildren();
+    form.scrollIntoView();
+  };
+  const buttons = (rule) =>
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { type: 'button', class: 'quiet', onclick: () => edit(rule) }, 'Edit'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'quiet',
+          onclick: () =>
+            act('changed', async () => {
+              await api('PATCH', `/rules/${encodeURIComponent(rule.id)}`, { enabled: !rule.enabled });
+              await reload(`Rule ${rule.name} ${rule.enabled ? 'switched off' : 'switched on'}.`);
+            }),
+        },
+        rule.enabled ? 'Switch off' : 'Switch on',
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'quiet',
+          onclick: () =>
+            confirm(`Delete rule ${rule.name}?`) &&
+            act('deleted', async () => {
+              await api('DELETE', `/rules/${encodeURIComponent(rule.id)}`);
+              await reload(`Rule ${rule.name} deleted.`);
+            }),
+        },
+        'Delete',
+      ),
+    );
+
   view.replaceChildren(
     h('h1', {}, 'Rules'),
     table(
-      ['name', 'pattern', 'targets', 'enabled'],
+      ['name', 'pattern', 'targets', 'enabled', ''],
       items.map((r) => ({
         value: r,
-        cells: [r.name, json(r.pattern), json(r.targets), r.enabled ? 'yes' : 'no'],
+        cells: [r.name, json(r.pattern), json(r.targets), r.enabled ? 'yes' : 'no', buttons(r)],
       })),
     ),
-    h('h2', {}, 'New rule'),
+    heading,
     form,
   );
 }

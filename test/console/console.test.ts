@@ -139,7 +139,38 @@ describe.skipIf(!haveBrowser)('web console', () => {
     await page.getByText('The pattern is not JSON').waitFor();
     await page.fill('textarea[name=pattern]', '{"type": ["push"]}');
     await page.click('text=Save rule');
-    await page.getByRole('cell', { name: 'main-pushes' }).waitFor();
+    const row = page.locator('tr', { has: page.getByRole('cell', { name: 'main-pushes', exact: true }) });
+    await row.waitFor();
+
+    // Change it in the same editor, switch it off, and delete it.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Change rule main-pushes' }).waitFor();
+    expect(JSON.parse(await page.inputValue('textarea[name=pattern]'))).toEqual({ type: ['push'] });
+    await page.fill('textarea[name=pattern]', '{"type": ["push", "release"]}');
+    await page.click('text=Save rule');
+    await page.getByText('Rule main-pushes saved.').waitFor();
+    const rule = async () =>
+      (await t.api.get(`${base}/rules`)).body.items.find((r: { name: string }) => r.name === 'main-pushes');
+    expect((await rule()).pattern).toEqual({ type: ['push', 'release'] });
+    await row.getByRole('button', { name: 'Switch off' }).click();
+    await page.getByText('Rule main-pushes switched off.').waitFor();
+    expect((await rule()).enabled).toBe(false);
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Rule main-pushes deleted.').waitFor();
+    expect(await rule()).toBeUndefined();
+  });
+
+  it('pages back through older events', async () => {
+    for (let i = 0; i < 60; i++) await t.api.post(`${base}/events`, { type: 'page.test', data: { i } });
+    await page.goto(`${t.url}/#/events`);
+    await page.fill('input[name=type]', 'page.test');
+    await page.click('text=Filter');
+    const rows = page.locator('tr.link');
+    await expect.poll(() => rows.count()).toBe(50);
+    await page.click('text=Older events');
+    await expect.poll(() => rows.count()).toBe(60);
+    expect(await page.isHidden('text=Older events')).toBe(true);
   });
 
   it('shows an endpoint’s health and retries the dead-letter queue', async () => {
