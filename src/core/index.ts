@@ -5,3 +5,4 @@ export * from './ids.js';
 export * from './clock.js';
 export * from './token-bucket.js';
 export * from './secret-box.js';
+export * from './trace-context.js';

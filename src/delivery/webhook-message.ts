@@ -1,6 +1,6 @@
 // One outbound message on the wire: its stable webhook-id, the exact body bytes, and the signed headers.
 import { createHash } from 'node:crypto';
-import type { JsonValue } from '../core/index.js';
+import { childTraceparent, type JsonValue } from '../core/index.js';
 import { activeSecrets } from './endpoint-secrets.js';
 import type { SendRequest } from './http-sender.js';
 import type { LiveEndpoint } from './live-endpoints.js';
@@ -29,15 +29,18 @@ export function webhookBody(input: JsonValue): Buffer {
 }
 
 /**
- * The request for one attempt: the endpoint's own headers, then content type and the signature headers (which
- * the endpoint cannot override), signed with every secret active at `now` over a timestamp taken now.
+ * The request for one attempt: the endpoint's own headers, then content type, the trace context and the signature
+ * headers (which the endpoint cannot override), signed with every secret active at `now` over a timestamp taken
+ * now. `traceparent` is the event's: each attempt is a new span of its trace.
  */
 export function webhookRequest(
   endpoint: LiveEndpoint,
   msgId: string,
   body: Buffer,
   now: number,
+  traceparent?: string | null,
 ): SendRequest {
+  const trace = childTraceparent(traceparent);
   const signed = buildSignedHeaders({
     msgId,
     timestamp: Math.floor(now / 1000),
@@ -47,7 +50,12 @@ export function webhookRequest(
   });
   return {
     url: endpoint.record.url,
-    headers: { ...endpoint.record.headers, 'content-type': 'application/json', ...signed },
+    headers: {
+      ...endpoint.record.headers,
+      'content-type': 'application/json',
+      ...(trace !== undefined ? { traceparent: trace } : {}),
+      ...signed,
+    },
     body,
     timeoutMs: endpoint.record.timeoutMs,
   };

@@ -19,6 +19,8 @@ export interface StartWorkflow {
   causeEventId?: string;
   /** Hop count of the causing event, so lifecycle events can stop routing loops. */
   causeHopCount?: number;
+  /** The causing event's W3C traceparent: the engine call continues its trace. */
+  traceparent?: string;
 }
 
 export interface CreateTask extends StartWorkflow {
@@ -32,6 +34,8 @@ export interface SettlePromise {
   mode: 'resolve' | 'reject';
   value?: JsonValue;
   error?: string;
+  /** The causing event's W3C traceparent. */
+  traceparent?: string;
 }
 
 export interface EngineResult {

@@ -35,6 +35,10 @@ async function engineCall<T>(call: Promise<T>): Promise<T> {
   }
 }
 
+function traceOf(ctx: TargetContext): { traceparent?: string } {
+  return ctx.event.traceparent !== null ? { traceparent: ctx.event.traceparent } : {};
+}
+
 function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
   if (expr === undefined) return ctx.action.idempotencyKey;
   const value = jmes(expr)(ctx.envelope);
@@ -60,6 +64,7 @@ export class WorkflowTargetHandler implements TargetHandler {
         metadata: t.metadata,
         causeEventId: ctx.event.id,
         causeHopCount: ctx.event.hopCount,
+        ...traceOf(ctx),
       }),
     );
     return { result: { workflowId: r.id, created: r.created } };
@@ -80,6 +85,7 @@ export class TaskTargetHandler implements TargetHandler {
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
         causeEventId: ctx.event.id,
         causeHopCount: ctx.event.hopCount,
+        ...traceOf(ctx),
       }),
     );
     return { result: { taskId: r.id, created: r.created } };
@@ -114,6 +120,7 @@ export class PromiseTargetHandler implements TargetHandler {
         mode: t.mode,
         value,
         error,
+        ...traceOf(ctx),
       }),
     );
     return { result: { promiseId: r.promiseId, settled: r.settled } };

@@ -88,7 +88,7 @@ export class WebhookTargetHandler implements TargetHandler {
       result = await this.sender.send(
         endpoint.record.id,
         endpoint.auth,
-        webhookRequest(endpoint, msgId, body, this.clock.now()),
+        webhookRequest(endpoint, msgId, body, this.clock.now(), event.traceparent),
       );
     } finally {
       pass.release();

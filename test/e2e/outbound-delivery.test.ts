@@ -250,6 +250,26 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('continues the event’s trace: the receiver gets its trace id and flags under a span of its own', async () => {
+      await createEndpoint(t, { slug: 'traced', url: `${receiver.url}/traced` });
+      await createRule(t, 'traced', 'order.traced', [{ endpoint: 'traced' }]);
+      const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const traced = await t.api.post(`${BASE}/events`, {
+        type: 'order.traced',
+        data: { n: 1 },
+        traceparent: `00-${trace}-00f067aa0ba902b7-01`,
+      });
+      const untraced = await t.api.post(`${BASE}/events`, { type: 'order.traced', data: { n: 2 } });
+      for (const e of [traced, untraced])
+        await waitForAction(t, e.body.eventId, (a) => a.status === 'succeeded');
+      const byN = (n: number) => arrivals('/traced').find((r) => JSON.parse(r.body.toString()).data.n === n)!;
+      expect(byN(1).headers.traceparent).toMatch(
+        new RegExp(`^00-${trace}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`),
+      );
+      // No trace came in, so none goes out.
+      expect(byN(2).headers.traceparent).toBeUndefined();
+    });
+
     it('keeps one webhook-id per action across retries, and a new one per action', async () => {
       let calls = 0;
       const flaky = await startReceiver((_req, res) => {

@@ -73,6 +73,27 @@ describe('Flovyn engine adapter', () => {
     expect([...flovyn.workflows.values()].filter((w) => w.kind === 'order-placed')).toHaveLength(1);
   });
 
+  it('continues the causing event’s trace on every call', async () => {
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traceparent = `00-${trace}-00f067aa0ba902b7-01`;
+    await engine.startWorkflow({
+      org: 'acme',
+      kind: 'k',
+      input: {},
+      idempotencyKey: 'traced-1',
+      traceparent,
+    });
+    expect(lastCall().headers.traceparent).toMatch(
+      new RegExp(`^00-${trace}-(?!00f067aa0ba902b7)[0-9a-f]{16}-01$`),
+    );
+    const p = flovyn.createPromise('traced');
+    await engine.settlePromise({ org: 'acme', promise: 'key:traced', mode: 'resolve', traceparent });
+    expect(p.status).toBe('RESOLVED');
+    expect(lastCall().headers.traceparent).toMatch(new RegExp(`^00-${trace}-`));
+    await engine.createTask({ org: 'acme', kind: 'k', input: {}, idempotencyKey: 'untraced' });
+    expect(lastCall().headers.traceparent).toBeUndefined();
+  });
+
   it('calls the Flovyn org an Eventhook org is mapped to, and leaves the queue to Flovyn when none is set', async () => {
     const r = await engine.startWorkflow({ org: 'beta', kind: 'k', input: null, idempotencyKey: 'beta-1' });
     expect(r.created).toBe(true);

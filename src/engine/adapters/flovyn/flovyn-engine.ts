@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { JsonValue } from '../../../core/envelope.js';
 import { EventhookError } from '../../../core/errors.js';
+import { childTraceparent } from '../../../core/trace-context.js';
 import type { ExecutionCauses } from './execution-causes.js';
 import {
   META_EVENT,
@@ -45,7 +46,7 @@ export class FlovynEngine implements Engine {
 
   async startWorkflow(req: StartWorkflow): Promise<EngineResult> {
     const key = flovynKey(req.idempotencyKey);
-    const { status, body } = await this.call(req.org, 'workflow-executions', {
+    const { status, body } = await this.call(req, 'workflow-executions', {
       kind: req.kind,
       input: req.input,
       ...(req.queue !== undefined ? { queue: req.queue } : {}),
@@ -61,7 +62,7 @@ export class FlovynEngine implements Engine {
   }
 
   async createTask(req: CreateTask): Promise<EngineResult> {
-    const { status, body } = await this.call(req.org, 'task-executions', {
+    const { status, body } = await this.call(req, 'task-executions', {
       kind: req.kind,
       input: req.input,
       ...(req.queue !== undefined ? { queue: req.queue } : {}),
@@ -78,7 +79,7 @@ export class FlovynEngine implements Engine {
 
   async settlePromise(req: SettlePromise): Promise<PromiseOutcome> {
     const { body } = await this.call(
-      req.org,
+      req,
       `promises/${promiseIdentifier(req.promise)}/${req.mode}`,
       req.mode === 'resolve' ? { value: req.value ?? null } : { error: req.error ?? 'rejected' },
       req.promise,
@@ -99,14 +100,18 @@ export class FlovynEngine implements Engine {
     await this.agent.close();
   }
 
-  /** POSTs to `/api/orgs/{org}/{path}`; maps every answer but a 2xx to the engine error its retry needs. */
+  /**
+   * POSTs to `/api/orgs/{org}/{path}`, continuing the causing event's trace; maps every answer but a 2xx to the
+   * engine error its retry needs.
+   */
   private async call(
-    org: string,
+    req: { org: string; traceparent?: string },
     path: string,
     payload: Record<string, JsonValue>,
     promise?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const slug = this.options.orgs?.get(org) ?? org;
+    const slug = this.options.orgs?.get(req.org) ?? req.org;
+    const trace = childTraceparent(req.traceparent);
     const url = `${this.options.url}/api/orgs/${encodeURIComponent(slug)}/${path}`;
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     let status: number;
@@ -121,6 +126,7 @@ export class FlovynEngine implements Engine {
           authorization: `Bearer ${this.options.token}`,
           'content-type': 'application/json',
           accept: 'application/json',
+          ...(trace !== undefined ? { traceparent: trace } : {}),
         },
         body: JSON.stringify(payload),
       });
