@@ -119,6 +119,7 @@ export async function eventView(view, signal, id) {
         ['received', when(e.time)],
         ['routed', when(e.routedAt)],
         ['correlation id', e.correlationId ?? '—'],
+        ['verification', verification(e)],
         ['error', e.error ?? '—'],
       ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     ),
@@ -154,6 +155,14 @@ export async function eventView(view, signal, id) {
   );
   await showActions();
   void signal;
+}
+
+/** Webhooks are stored only once verified, unless the source keeps refused ones (status rejected) for debugging. */
+function verification(e) {
+  if (!e.source.startsWith('webhook:')) return 'not a webhook (published or made by Eventhook)';
+  if (e.status === 'rejected')
+    return h('span', { class: 'error' }, `refused: ${e.error ?? 'unknown reason'}`);
+  return 'verified by the source’s verifier';
 }
 
 function attemptList(attempts) {
