@@ -5,8 +5,10 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
-/** Between tries to reach NATS at start. */
+/** Between tries to reach NATS (at start, and after the client gave up on a connection for good). */
 const CONNECT_RETRY_MS = 2_000;
+/** How long closing waits for what is in flight to be handed over before it just closes. */
+const DRAIN_MS = 2_000;
 
 export interface NatsLinkOptions {
   url: string;
@@ -18,16 +20,21 @@ export interface NatsLinkOptions {
   onConnect: (connection: NatsConnection) => void | Promise<void>;
 }
 
+/** The server list for log lines: credentials (`user:pass@`, `token@`) masked. */
+export function natsUrlLabel(url: string): string {
+  return url.replace(/(^|\/\/|,)[^@/,]*@/g, '$1***@');
+}
+
 export class NatsLink {
   private connection: NatsConnection | undefined;
-  private readonly connecting: Promise<void>;
+  private readonly running: Promise<void>;
   private closed = false;
   /** Connected now: false from a disconnect until the client has reconnected. */
   private online = false;
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: NatsLinkOptions) {
-    this.connecting = this.connectUntilClosed();
+    this.running = this.keepConnected();
   }
 
   get state(): 'connecting' | 'connected' | 'closed' {
@@ -40,51 +47,70 @@ export class NatsLink {
     return this.closed ? undefined : this.connection;
   }
 
-  /** Ends the tries, and closes the connection (flushed first when the server is there). */
+  /** Ends the tries, and closes the connection: what is in flight is handed over first, if the server takes it soon. */
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
-    await this.connecting;
     const connection = this.connection;
-    if (!connection) return;
-    // Draining hands over what is in flight, which needs the server: while it is away, just close.
-    if (this.online) await connection.drain().catch(() => connection.close());
-    else await connection.close();
+    if (connection) {
+      if (this.online) {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_MS)));
+        await Promise.race([connection.drain().catch(() => {}), late]);
+        clearTimeout(timer);
+      }
+      await connection.close().catch(() => {});
+    }
+    await this.running;
   }
 
-  private async connectUntilClosed(): Promise<void> {
+  /**
+   * Connects, and connects again whenever the client closes for good (it rides out ordinary outages itself, but
+   * gives up, for instance, after repeated authorization errors).
+   */
+  private async keepConnected(): Promise<void> {
+    const where = { url: natsUrlLabel(this.options.url) };
     for (let tries = 1; !this.closed; tries++) {
+      let connection: NatsConnection | undefined;
       try {
-        return await this.connect();
+        connection = await connect({
+          servers: this.options.url,
+          name: 'eventhook',
+          noEcho: this.options.noEcho ?? false,
+          maxReconnectAttempts: -1,
+        });
+        if (this.closed) {
+          await connection.close();
+          break;
+        }
+        await this.options.onConnect(connection);
+        await connection.flush();
       } catch (err) {
+        // A connection whose setup failed goes, subscriptions and all, before the next try makes another.
+        await connection?.close().catch(() => {});
         // Said once, then every hundredth try, so an outage does not flood the log.
         if (tries === 1 || tries % 100 === 0)
           this.options.logger.error(
-            { err, tries, url: this.options.url },
+            { err, tries, ...where },
             `${this.options.purpose}: cannot reach NATS; trying again`,
           );
         await this.pause(CONNECT_RETRY_MS);
+        continue;
       }
+      tries = 0;
+      this.connection = connection;
+      this.online = true;
+      this.options.logger.info(where, `${this.options.purpose}: connected to NATS`);
+      void this.followStatus(connection);
+      const ended = await connection.closed();
+      this.online = false;
+      if (this.closed) break;
+      this.options.logger.error(
+        { err: ended, ...where },
+        `${this.options.purpose}: the NATS connection closed; connecting again`,
+      );
+      await this.pause(CONNECT_RETRY_MS);
     }
-  }
-
-  private async connect(): Promise<void> {
-    const connection = await connect({
-      servers: this.options.url,
-      name: 'eventhook',
-      noEcho: this.options.noEcho ?? false,
-      maxReconnectAttempts: -1,
-    });
-    if (this.closed) {
-      await connection.close();
-      return;
-    }
-    this.connection = connection;
-    this.online = true;
-    void this.followStatus(connection);
-    await this.options.onConnect(connection);
-    await connection.flush();
-    this.options.logger.info({ url: this.options.url }, `${this.options.purpose}: connected to NATS`);
   }
 
   private async followStatus(connection: NatsConnection): Promise<void> {
@@ -94,10 +120,11 @@ export class NatsLink {
     }
   }
 
-  /** Sleeps, unless closed meanwhile. */
+  /** Sleeps, unless closed meanwhile; never keeps the process alive by itself. */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(resolve, ms);
+      timer.unref();
       this.wake = () => {
         clearTimeout(timer);
         resolve();
