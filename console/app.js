@@ -84,16 +84,21 @@ async function route() {
     return;
   }
   const [m, render] = match;
-  view.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  // Each visit renders into a mount of its own: a slow page finishing after the user moved on writes into a mount
+  // that is no longer on the page, never over the page now shown.
+  const { signal } = current;
+  const mount = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  view.replaceChildren(mount);
   try {
-    await render(view, current.signal, ...m.slice(1).map(decodeURIComponent));
+    await render(mount, signal, ...m.slice(1).map(decodeURIComponent));
   } catch (err) {
+    if (signal.aborted) return;
     if (err instanceof ApiError && err.status === 401) {
       signOut();
       flash('That key was refused. Sign in again.');
       return route();
     }
-    view.replaceChildren(h('p', { class: 'error' }, `Could not load this page: ${err.message}`));
+    mount.replaceChildren(h('p', { class: 'error' }, `Could not load this page: ${err.message}`));
   }
 }
 

@@ -75,6 +75,17 @@ export function flash(message) {
   flashTimer = setTimeout(() => (el.textContent = ''), 6000);
 }
 
+/** An event handler whose failure is shown to the user instead of lost (e.g. a read-only key retrying). */
+export function guarded(what, fn) {
+  return async (...args) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      flash(`${what} failed: ${err.message}`);
+    }
+  };
+}
+
 /** Field values of a form, by name. */
 export function formValues(form) {
   return Object.fromEntries(new FormData(form).entries());

@@ -1,14 +1,14 @@
 // The dead-letter queue: actions whose last attempt failed, retriable one by one or all at once.
 import { api } from '../api.js';
-import { flash, h, table, when } from '../dom.js';
+import { flash, guarded, h, table, when } from '../dom.js';
 
 export async function deadLettersView(view) {
-  const { items } = await api('GET', '/actions?status=dead&limit=200');
-  const retry = async (path, body) => {
+  const { items, nextCursor } = await api('GET', '/actions?status=dead&limit=200');
+  const retry = guarded('Retry', async (path, body) => {
     const r = await api('POST', path, body);
     flash(r && typeof r.count === 'number' ? `${r.count} action(s) queued again.` : 'Queued again.');
-    setTimeout(() => void deadLettersView(view), 800);
-  };
+    setTimeout(() => void deadLettersView(view).catch(() => {}), 800);
+  });
   view.replaceChildren(
     h('h1', {}, 'Dead letters'),
     h(
@@ -23,7 +23,7 @@ export async function deadLettersView(view) {
         },
         'Retry all',
       ),
-      h('span', { class: 'muted' }, `${items.length} dead`),
+      h('span', { class: 'muted' }, `${items.length}${nextCursor ? '+' : ''} dead`),
     ),
     table(
       ['when', 'rule', 'target', 'attempts', 'last error', ''],

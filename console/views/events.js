@@ -1,6 +1,6 @@
 // The live event log, and one event in full: headers, raw and parsed body, actions with their attempts, replay.
 import { api, follow } from '../api.js';
-import { flash, h, json, status, table, when } from '../dom.js';
+import { flash, guarded, h, json, status, table, when } from '../dom.js';
 
 function eventRows(items) {
   return items.map((e) => ({
@@ -19,7 +19,7 @@ export async function eventsView(view, signal) {
   let cursor = null;
   const older = h(
     'button',
-    { type: 'button', class: 'quiet', onclick: () => void load(cursor) },
+    { type: 'button', class: 'quiet', onclick: guarded('Loading older events', () => load(cursor)) },
     'Older events',
   );
   const render = () => {
@@ -45,10 +45,10 @@ export async function eventsView(view, signal) {
       'form',
       {
         class: 'row',
-        onsubmit: (ev) => {
+        onsubmit: guarded('Filtering', (ev) => {
           ev.preventDefault();
-          void load();
-        },
+          return load();
+        }),
       },
       filter,
       h('button', { type: 'submit' }, 'Filter'),
@@ -71,9 +71,14 @@ export async function eventsView(view, signal) {
       render();
     },
     signal,
-  ).catch((err) => {
-    if (!signal.aborted) live.textContent = `live updates stopped: ${err.message}`;
-  });
+  ).then(
+    () => {
+      if (!signal.aborted) live.textContent = 'live updates ended (reload to resume)';
+    },
+    (err) => {
+      if (!signal.aborted) live.textContent = `live updates stopped: ${err.message}`;
+    },
+  );
   live.textContent = 'live';
 }
 
@@ -130,11 +135,11 @@ export async function eventView(view, signal, id) {
         'button',
         {
           type: 'button',
-          onclick: async () => {
+          onclick: guarded('Replay', async () => {
             await api('POST', `/events/${encodeURIComponent(id)}/replay`, {});
             flash('Replayed: new actions follow the current rules.');
-            setTimeout(() => void showActions(), 800);
-          },
+            setTimeout(() => void showActions().catch(() => {}), 800);
+          }),
         },
         'Replay',
       ),
@@ -154,7 +159,6 @@ export async function eventView(view, signal, id) {
     json(e.data),
   );
   await showActions();
-  void signal;
 }
 
 /** Webhooks are stored only once verified, unless the source keeps refused ones (status rejected) for debugging. */

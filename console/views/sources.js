@@ -1,5 +1,5 @@
 // Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints and a
-// curl example; a new one is a provider and its secret.
+// curl example; a new one is a provider and its secret (custom verifiers are configured through the API or apply).
 import { api } from '../api.js';
 import { copyButton, flash, formValues, h, status, table } from '../dom.js';
 
@@ -38,7 +38,6 @@ export async function sourcesView(view) {
     'select',
     { name: 'provider' },
     providers.map((p) => h('option', { value: p.id }, `${p.name} (${p.id})`)),
-    h('option', { value: 'custom' }, 'Custom'),
   );
   const form = h(
     'form',
@@ -50,11 +49,7 @@ export async function sourcesView(view) {
         if (v.secret) body.secret = v.secret;
         try {
           const created = await api('POST', '/sources', body);
-          flash(
-            created.generatedSecret
-              ? `Source ${created.slug} created. Its secret, shown once: ${created.generatedSecret}`
-              : `Source ${created.slug} created.`,
-          );
+          flash(`Source ${created.slug} created.`);
           await sourcesView(view);
         } catch (err) {
           flash(`Not created: ${err.message}`);

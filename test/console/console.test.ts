@@ -68,7 +68,13 @@ describe.skipIf(!haveBrowser)('web console', () => {
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect((await fetch(`${t.url}/console/app.js`)).headers.get('content-type')).toContain('text/javascript');
-    expect((await fetch(`${t.url}/console/../package.json`)).status).toBe(404);
+    // fetch would normalise a literal ../ away; encoded, it reaches the server as it is.
+    for (const path of [
+      '/console/..%2fpackage.json',
+      '/console/%2e%2e/package.json',
+      '/console/..%2f..%2fetc%2fpasswd',
+    ])
+      expect((await fetch(`${t.url}${path}`)).status, path).toBe(404);
     expect((await fetch(`${t.url}/console/nothing.js`)).status).toBe(404);
   });
 
@@ -126,6 +132,50 @@ describe.skipIf(!haveBrowser)('web console', () => {
     );
     const stored = await t.api.get(`${base}/events/${eventId}`);
     expect(stored.body.actions).toHaveLength(2);
+  });
+
+  it('shows hostile values as text, never as markup', async () => {
+    const hostile = '<img src=x onerror="window.__pwned=1">';
+    const published = await t.api.post(`${base}/events`, {
+      type: hostile,
+      subject: '<script>window.__pwned=2</script>',
+      data: { html: hostile },
+    });
+    expect(published.status).toBe(200);
+    await page.goto(`${t.url}/#/events`);
+    await page.getByRole('cell', { name: hostile, exact: true }).first().click();
+    await page.waitForURL(`**/#/events/${published.body.eventId}`);
+    await page.getByRole('heading', { name: hostile }).waitFor();
+    expect(
+      await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
+    expect(await page.locator('main img, main script').count()).toBe(0);
+  });
+
+  it('says why a refused webhook was refused, for a source that keeps them', async () => {
+    expect(
+      (
+        await t.api.post(`${base}/sources`, {
+          slug: 'strict',
+          provider: 'github',
+          secret: SECRET,
+          storeRejected: true,
+        })
+      ).status,
+    ).toBe(201);
+    const refused = await fetch(`${t.url}${base}/in/strict`, {
+      method: 'POST',
+      headers: { ...(await githubPushHeaders('another secret', '{}', randomUUID())) },
+      body: '{}',
+    });
+    expect(refused.status).toBe(401);
+    const stored = await eventually(async () => {
+      const r = await t.api.get(`${base}/events?status=rejected`);
+      return r.body.items[0];
+    });
+    await page.goto(`${t.url}/#/events/${stored.id}`);
+    await page.getByText(/^refused: /).waitFor();
+    expect(await page.textContent('main')).toContain(`refused: ${stored.error}`);
   });
 
   it('tests a pattern against recent events, then saves the rule', async () => {
