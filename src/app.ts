@@ -117,7 +117,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const publisher = new EventPublisher(bus);
   // The local engine keeps executions in the store and serves workers over /engine; with Flovyn, Flovyn does both.
   const localEngine = config.engine === 'local' ? new LocalEngine(store, publisher, bus, clock) : undefined;
-  const causes = new ExecutionCauses();
+  const causes = new ExecutionCauses(store.executionCauses, () => clock.now());
   const engine: Engine = localEngine ?? new FlovynEngine({ ...flovynSettings(config.flovyn), causes });
   const sandbox = { cpuMs: config.sandboxCpuMs, memoryBytes: config.sandboxMemoryBytes };
 
@@ -218,10 +218,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
   );
   const transforms = new TransformCache(sandbox);
+  const engineTargets = { retryAfterCapMs: config.retryAfterCapMs };
   const handlers = {
-    workflow: new WorkflowTargetHandler(engine),
-    task: new TaskTargetHandler(engine),
-    promise: new PromiseTargetHandler(engine),
+    workflow: new WorkflowTargetHandler(engine, engineTargets),
+    task: new TaskTargetHandler(engine, engineTargets),
+    promise: new PromiseTargetHandler(engine, engineTargets),
     event_bus: new EventBusTargetHandler(store, publisher, clock),
     webhook: new WebhookTargetHandler(
       liveEndpoints,
@@ -294,6 +295,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       store.events
         .prune(clock.now() - config.retentionDays * 86_400_000)
         .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
+        .then(() => store.executionCauses.prune(clock.now() - config.retentionDays * 86_400_000))
         .catch((err) => logger.error({ err }, 'retention prune failed')),
     );
   }, 3600_000);

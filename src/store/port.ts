@@ -12,6 +12,7 @@ import type {
   EndpointStatus,
   EventRecord,
   EventStatus,
+  ExecutionCauseRecord,
   ExecutionStatus,
   NewAction,
   NewEvent,
@@ -46,6 +47,7 @@ export interface Store extends StoreRepos {
 export interface StoreRepos {
   readonly settings: SettingsRepo;
   readonly workers: WorkersRepo;
+  readonly executionCauses: ExecutionCausesRepo;
   readonly orgs: OrgsRepo;
   readonly apiKeys: ApiKeysRepo;
   readonly sources: SourcesRepo;
@@ -74,6 +76,15 @@ export interface WorkersRepo {
   live(since: number, forgetBefore: number): Promise<string[]>;
   /** A worker that stops says so, and its share goes to the others at their next look. */
   leave(id: string): Promise<void>;
+}
+
+/** Which event caused each execution started on an external engine, for its lifecycle events' hop counts. */
+export interface ExecutionCausesRepo {
+  /** Keeps the first cause of an execution; a later one (a replay naming the same execution) is ignored. */
+  remember(cause: ExecutionCauseRecord): Promise<void>;
+  of(executionId: string): Promise<ExecutionCauseRecord | undefined>;
+  /** Forgets causes recorded before `before` (retention); returns how many. */
+  prune(before: number): Promise<number>;
 }
 
 export interface OrgsRepo {

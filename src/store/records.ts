@@ -242,6 +242,14 @@ export interface AttemptRecord {
 
 export type ExecutionStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
+/** The event that caused an execution started on an external engine, and its hop count. */
+export interface ExecutionCauseRecord {
+  executionId: string;
+  eventId: string;
+  hops: number;
+  createdAt: number;
+}
+
 export interface WorkflowRecord {
   id: string;
   org: string;

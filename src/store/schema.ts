@@ -198,9 +198,17 @@ export interface PromisesTable {
   settled_at: number | null;
 }
 
+export interface ExecutionCausesTable {
+  execution_id: string;
+  event_id: string;
+  hops: number;
+  created_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   workers: WorkersTable;
+  execution_causes: ExecutionCausesTable;
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   sources: SourcesTable;

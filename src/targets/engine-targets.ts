@@ -5,7 +5,8 @@ import { EventhookError, isEventhookError } from '../core/errors.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
 import type { Engine } from '../engine/port.js';
 import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
-import type { PromiseTarget, TaskTarget, WorkflowTarget } from './target-schema.js';
+import { retryDelayMs } from '../routing/retry-delay.js';
+import type { PromiseTarget, RetryPolicy, TaskTarget, WorkflowTarget } from './target-schema.js';
 import { TargetFailure, type TargetContext, type TargetHandler } from './target-handler.js';
 
 /** JMESPath expressions of targets, compiled once per distinct expression. */
@@ -20,18 +21,26 @@ function jmes(expr: string): JmespathFn {
   return fn;
 }
 
-/** The longest wait an engine's Retry-After may set before the next attempt. */
-const RETRY_AFTER_CAP_MS = 3_600_000;
+export interface EngineTargetOptions {
+  /** The longest wait an engine's Retry-After may set (EVENTHOOK_RETRY_AFTER_CAP). */
+  retryAfterCapMs: number;
+}
 
-/** Runs one engine call; an engine that asked for time (Retry-After) gets it before the next attempt. */
-async function engineCall<T>(call: Promise<T>): Promise<T> {
+/**
+ * Runs one engine call. An engine that asks for time (Retry-After) gets it, up to the cap, when it is longer than
+ * the scheduled wait; a shorter or zero one never hurries the schedule (a 429 storm must not burn every attempt).
+ */
+async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, call: Promise<T>): Promise<T> {
   try {
     return await call;
   } catch (err) {
     const header = isEventhookError(err) ? err.headers?.['retry-after'] : undefined;
     const wait = parseRetryAfter(header, Date.now());
     if (wait === undefined) throw err;
-    throw new TargetFailure((err as Error).message, { retryAfterMs: Math.min(wait, RETRY_AFTER_CAP_MS) });
+    const scheduled = retryDelayMs((ctx.action.target as { retry?: RetryPolicy }).retry, ctx.action.attempts);
+    throw new TargetFailure((err as Error).message, {
+      retryAfterMs: Math.max(scheduled, Math.min(wait, options.retryAfterCapMs)),
+    });
   }
 }
 
@@ -51,10 +60,15 @@ function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
 }
 
 export class WorkflowTargetHandler implements TargetHandler {
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: EngineTargetOptions,
+  ) {}
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as WorkflowTarget;
     const r = await engineCall(
+      ctx,
+      this.options,
       this.engine.startWorkflow({
         org: ctx.action.org,
         kind: t.kind,
@@ -72,10 +86,15 @@ export class WorkflowTargetHandler implements TargetHandler {
 }
 
 export class TaskTargetHandler implements TargetHandler {
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: EngineTargetOptions,
+  ) {}
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as TaskTarget;
     const r = await engineCall(
+      ctx,
+      this.options,
       this.engine.createTask({
         org: ctx.action.org,
         kind: t.kind,
@@ -93,7 +112,10 @@ export class TaskTargetHandler implements TargetHandler {
 }
 
 export class PromiseTargetHandler implements TargetHandler {
-  constructor(private readonly engine: Engine) {}
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: EngineTargetOptions,
+  ) {}
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as PromiseTarget;
     const ref = jmes(t.promise)(ctx.envelope);
@@ -114,6 +136,8 @@ export class PromiseTargetHandler implements TargetHandler {
             : JSON.stringify(e);
     }
     const r = await engineCall(
+      ctx,
+      this.options,
       this.engine.settlePromise({
         org: ctx.action.org,
         promise: ref,

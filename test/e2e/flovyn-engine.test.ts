@@ -159,6 +159,14 @@ describe('rules call a Flovyn server', () => {
     expect(Date.parse(attempts[1].startedAt) - Date.parse(attempts[0].startedAt)).toBeGreaterThanOrEqual(900);
     expect(flovyn.tasks.get(ok.result.taskId)).toMatchObject({ kind: 'send-mail' });
 
+    // A Retry-After shorter than the schedule (here 0) does not hurry it: attempts are not burnt in a 429 storm.
+    flovyn.failNext(1, { status: 429, headers: { 'retry-after': '0' }, body: { error: 'QUOTA' } });
+    const hurried = await t.api.post(`${base}/events`, { type: 'mail.requested', data: { ref: 'mail-0' } });
+    const [later] = await settledActions(t, hurried.body.eventId);
+    const tries = (await t.api.get(`${base}/actions/${later.id}`)).body.attempts;
+    expect(tries).toHaveLength(2);
+    expect(Date.parse(tries[1].startedAt) - Date.parse(tries[0].startedAt)).toBeGreaterThanOrEqual(900);
+
     // Another rule's task under the same key but another kind: Flovyn refuses with 409, which no retry changes.
     expect(
       (
@@ -186,7 +194,14 @@ describe('rules call a Flovyn server', () => {
     expect(every).toContain(TOKEN);
     const events = await t.api.get(`${base}/events?limit=200`);
     const actions = await t.api.get(`${base}/actions?limit=200`);
-    expect(JSON.stringify(events.body) + JSON.stringify(actions.body)).not.toContain(TOKEN);
+    // Attempts too: they record what each call met, refusals included.
+    const details = await Promise.all(
+      actions.body.items.map((a: { id: string }) => t.api.get(`${base}/actions/${a.id}`)),
+    );
+    expect(details.some((d) => d.body.attempts.some((x: { error: string | null }) => x.error))).toBe(true);
+    const shown = [events, actions, ...details].map((r) => JSON.stringify(r.body)).join('');
+    expect(shown).not.toContain(TOKEN);
+    expect(shown).not.toContain('flovyn_sk_e2e');
   });
 });
 
@@ -364,6 +379,81 @@ describe.skipIf(!natsUp)('Flovyn lifecycle events from NATS', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ subject: good, data: { error: 'boom' } });
   });
+});
+
+describe.skipIf(!natsUp)('the hop limit across the processes of a deployment', () => {
+  let api: TestApp;
+  let worker: TestApp;
+  let flovyn: FakeFlovyn;
+  let nats: NatsConnection;
+  const flovynOrg = randomUUID();
+
+  beforeAll(async () => {
+    flovyn = await new FakeFlovyn(TOKEN, ['default']).start();
+    const env = {
+      EVENTHOOK_ENGINE: 'flovyn',
+      EVENTHOOK_FLOVYN_URL: flovyn.url,
+      EVENTHOOK_FLOVYN_TOKEN: TOKEN,
+      EVENTHOOK_FLOVYN_NATS_URL: 'nats://127.0.0.1:4222',
+      EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynOrg}=default`,
+      EVENTHOOK_NATS_PREFIX: `eh-loop-${flovynOrg.slice(0, 8)}`,
+    };
+    // An API process and a worker process on one database: Flovyn's events go to either (one queue group), and
+    // only the worker starts executions.
+    api = await startTestApp('sqlite', { env: { ...env, EVENTHOOK_ROLE: 'api' } });
+    worker = await startTestApp('sqlite', {
+      dataDir: api.dataDir,
+      env: { ...env, EVENTHOOK_ROLE: 'worker' },
+    });
+    nats = await connect({ servers: '127.0.0.1:4222' });
+    await eventually(async () => {
+      const r = await fetch(`${api.url}/readyz`);
+      return ((await r.json()) as { checks: Record<string, string> }).checks.flovynEvents === 'ok';
+    });
+    await new Promise((r) => setTimeout(r, 300)); // the worker's subscription, which has no probe of its own
+  });
+  afterAll(async () => {
+    await nats?.close();
+    await worker?.close();
+    await api?.close();
+    await flovyn?.close();
+  });
+
+  it('stops a loop at the limit whichever process takes each completion', async () => {
+    flovyn.onWorkflowStarted = (w) => {
+      nats.publish(
+        `flovyn.events.${flovynOrg}.workflow.completed`,
+        JSON.stringify({
+          id: randomUUID(),
+          event_type: 'WORKFLOW_COMPLETED',
+          workflow_execution_id: w.id,
+          data: { id: w.id, kind: w.kind, status: 'COMPLETED' },
+        }),
+      );
+    };
+    for (const rule of [
+      { name: 'kick', pattern: { type: ['spin.kick'] }, targets: [{ type: 'workflow', kind: 'spin' }] },
+      {
+        name: 'again',
+        pattern: { source: ['system:workflows'], type: ['workflow.completed'], data: { kind: ['spin'] } },
+        targets: [{ type: 'workflow', kind: 'spin' }],
+      },
+    ])
+      expect((await api.api.post(`${base}/rules`, rule)).status).toBe(201);
+    await api.api.post(`${base}/events`, { type: 'spin.kick', data: {} });
+    const stopped = await eventually(
+      async () => {
+        const items = (await api.api.get(`${base}/events?type=workflow.completed&limit=200`)).body
+          .items as any[];
+        return items.find((e) => e.status === 'failed');
+      },
+      30_000,
+      'the event past the hop limit',
+    );
+    expect(stopped.error).toBe('hop limit 8 exceeded (routing loop?)');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect([...flovyn.workflows.values()].filter((w) => w.kind === 'spin')).toHaveLength(9);
+  }, 60_000);
 });
 
 const natsBinary = natsServerInstalled();

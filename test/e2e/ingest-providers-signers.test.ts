@@ -219,8 +219,10 @@ describe('providers signed by their official libraries, end to end (SQLite)', ()
       },
     );
     // HubSpot's retry: the same batch, signed afresh a minute later, is the event already taken.
-    const first = await deliver(t, 'hubspot', { headers: signed(Date.now() - 60_000), body });
-    const retry = await deliver(t, 'hubspot', { headers: signed(Date.now()), body });
+    const batch = JSON.stringify([{ eventId: 102, subscriptionType: 'contact.creation', objectId: 124 }]);
+    const first = await deliver(t, 'hubspot', { headers: signed(Date.now() - 60_000, batch), body: batch });
+    expect(first.json).toMatchObject({ duplicate: false });
+    const retry = await deliver(t, 'hubspot', { headers: signed(Date.now(), batch), body: batch });
     expect(retry.json).toEqual({ eventId: first.json.eventId, duplicate: true });
     // Another batch (another event id) is another event.
     const next = JSON.stringify([{ eventId: 101, subscriptionType: 'contact.creation', objectId: 123 }]);

@@ -190,6 +190,12 @@ describe('Flovyn engine adapter', () => {
     );
     expect(malformed.code).toBe('EH_ENGINE_CONFLICT');
     expect(malformed.message).toContain('invalid promise id not-a-uuid');
+    flovyn.failNext(1, { status: 413, body: { error: 'input exceeds 1 MB' } });
+    const tooLarge = await failure(
+      engine.settlePromise({ org: 'acme', promise: 'key:big', mode: 'resolve' }),
+    );
+    expect(isPermanent(tooLarge)).toBe(true);
+    expect(tooLarge.message).toBe('Flovyn answered 413: input exceeds 1 MB');
   });
 
   it('a refused token, an unknown org, overload and outages are transient; the token never shows in an error', async () => {

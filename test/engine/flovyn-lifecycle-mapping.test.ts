@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   eventType,
+  executionIdOf,
   FLOVYN_SOURCE,
   mapLifecycleEvent,
   type MappedLifecycleEvent,
 } from '../../src/engine/adapters/flovyn/lifecycle-mapping.js';
-import { ExecutionCauses } from '../../src/engine/adapters/flovyn/execution-causes.js';
 import type { NewEvent } from '../../src/store/records.js';
 
 const ORG_ID = '6f1c2a7e-0000-4000-8000-000000000001';
@@ -112,23 +112,50 @@ describe('Flovyn lifecycle events as Eventhook events', () => {
   });
 
   it('counts one hop more than the event that caused an execution Eventhook started', () => {
-    const causes = new ExecutionCauses(2);
-    causes.remember('wf-1', { eventId: 'evt_cause', hops: 5 });
+    const causes = new Map([['wf-1', { eventId: 'evt_cause', hops: 5 }]]);
     const { event } = mapped(
       mapLifecycleEvent(
         `flovyn.events.${ORG_ID}.workflow.completed`,
         JSON.stringify({ event_type: 'WORKFLOW_COMPLETED', workflow_execution_id: 'wf-1', data: {} }),
         ORGS,
         NOW,
-        (id) => causes.of(id),
+        (id) => causes.get(id),
       ),
     );
     expect(event).toMatchObject({ hopCount: 6, correlationId: 'evt_cause', subject: 'wf-1' });
-    // Bounded: the oldest cause goes first, and its execution's events count from one again.
-    causes.remember('wf-2', { eventId: 'e2', hops: 0 });
-    causes.remember('wf-3', { eventId: 'e3', hops: 0 });
-    expect(causes.of('wf-1')).toBeUndefined();
-    expect(causes.of('wf-3')).toEqual({ eventId: 'e3', hops: 0 });
+    expect(executionIdOf(JSON.stringify({ workflow_execution_id: 'wf-1' }))).toBe('wf-1');
+    expect(executionIdOf(JSON.stringify({ data: { id: 'task-7' } }))).toBe('task-7');
+    expect(executionIdOf('not json')).toBeUndefined();
+  });
+
+  it('takes only a whole, non-negative hop count from metadata, and a trace id as a traceparent', () => {
+    const hopsFrom = (hops: string) =>
+      mapped(
+        mapLifecycleEvent(
+          `flovyn.events.${ORG_ID}.task.completed`,
+          JSON.stringify({ event_type: 'TASK_COMPLETED', data: { metadata: { 'eventhook.hops': hops } } }),
+          ORGS,
+          NOW,
+        ),
+      ).event.hopCount;
+    expect(hopsFrom('3')).toBe(4);
+    // A forged count must not undo the hop limit.
+    for (const forged of ['-100', 'Infinity', '1e9', '2.5', '']) expect(hopsFrom(forged), forged).toBe(1);
+
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traced = mapped(
+      mapLifecycleEvent(
+        `flovyn.events.${ORG_ID}.task.completed`,
+        JSON.stringify({ trace_id: trace }),
+        ORGS,
+        NOW,
+      ),
+    );
+    expect(traced.event.traceparent).toMatch(new RegExp(`^00-${trace}-[0-9a-f]{16}-01$`));
+    const dotless = mapped(
+      mapLifecycleEvent(`flovyn.events.${ORG_ID}.x`, '{"event_type":"tasks"}', ORGS, NOW),
+    );
+    expect(dotless.event).toMatchObject({ type: 'tasks', source: FLOVYN_SOURCE, traceparent: null });
   });
 
   it('names event types as the local engine does', () => {

@@ -11,10 +11,12 @@ import { KyselyEndpointsRepo } from './endpoints-repo.js';
 import { KyselyEventsRepo } from './events-repo.js';
 import type { IngestPlan } from './ingest-batch.js';
 import { KyselyWorkersRepo } from './workers-repo.js';
+import { KyselyExecutionCausesRepo } from './execution-causes-repo.js';
 
 class Repos implements StoreRepos {
   readonly settings: KyselySettingsRepo;
   readonly workers: KyselyWorkersRepo;
+  readonly executionCauses: KyselyExecutionCausesRepo;
   readonly orgs: KyselyOrgsRepo;
   readonly apiKeys: KyselyApiKeysRepo;
   readonly sources: KyselySourcesRepo;
@@ -30,6 +32,7 @@ class Repos implements StoreRepos {
   constructor(db: Kysely<Database>, kind: StoreKind) {
     this.settings = new KyselySettingsRepo(db);
     this.workers = new KyselyWorkersRepo(db);
+    this.executionCauses = new KyselyExecutionCausesRepo(db);
     this.orgs = new KyselyOrgsRepo(db);
     this.apiKeys = new KyselyApiKeysRepo(db);
     this.sources = new KyselySourcesRepo(db);

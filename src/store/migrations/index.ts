@@ -18,6 +18,7 @@ import * as m009 from './009-running-lease-index.js';
 import * as m010 from './010-workers.js';
 import * as m011 from './011-dead-letters-index.js';
 import * as m012 from './012-actions-by-rule-index.js';
+import * as m013 from './013-execution-causes.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
@@ -33,6 +34,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '010-workers': m010,
   '011-dead-letters-index': m011,
   '012-actions-by-rule-index': m012,
+  '013-execution-causes': m013,
 };
 
 /**

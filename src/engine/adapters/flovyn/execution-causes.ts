@@ -1,25 +1,41 @@
-// Which event caused each execution this process started on Flovyn, and at what hop count. Flovyn keeps the
-// metadata Eventhook sends, but its lifecycle events carry no metadata, so without this an event from a workflow a
-// rule started would count one hop, and a rule that starts a workflow on every `workflow.completed` would loop
-// without end. Bounded: the oldest entries go first; an execution forgotten (or started by another process) counts
-// from one again, as an event from outside would.
+// Which event caused each execution this deployment started on Flovyn, and at what hop count. Flovyn keeps the
+// metadata Eventhook sends, but its lifecycle events carry no metadata, and any process of the deployment may take
+// them; so the cause is written to the store (every process reads it there) and kept in memory by the process that
+// started the execution (no read for the events that come back to it).
+import type { ExecutionCausesRepo } from '../../../store/port.js';
+
 export interface ExecutionCause {
   eventId: string;
   hops: number;
 }
 
 export class ExecutionCauses {
-  private readonly causes = new Map<string, ExecutionCause>();
+  private readonly recent = new Map<string, ExecutionCause>();
 
-  constructor(private readonly capacity = 100_000) {}
+  constructor(
+    private readonly store: ExecutionCausesRepo,
+    private readonly now: () => number,
+    private readonly capacity = 10_000,
+  ) {}
 
-  remember(executionId: string, cause: ExecutionCause): void {
-    this.causes.delete(executionId);
-    this.causes.set(executionId, cause);
-    if (this.causes.size > this.capacity) this.causes.delete(this.causes.keys().next().value!);
+  async remember(executionId: string, cause: ExecutionCause): Promise<void> {
+    await this.store.remember({ executionId, ...cause, createdAt: this.now() });
+    this.keep(executionId, cause);
   }
 
-  of(executionId: string): ExecutionCause | undefined {
-    return this.causes.get(executionId);
+  async of(executionId: string): Promise<ExecutionCause | undefined> {
+    const known = this.recent.get(executionId);
+    if (known) return known;
+    const stored = await this.store.of(executionId);
+    if (!stored) return undefined;
+    const cause = { eventId: stored.eventId, hops: stored.hops };
+    this.keep(executionId, cause);
+    return cause;
+  }
+
+  private keep(executionId: string, cause: ExecutionCause): void {
+    this.recent.delete(executionId);
+    this.recent.set(executionId, cause);
+    if (this.recent.size > this.capacity) this.recent.delete(this.recent.keys().next().value!);
   }
 }

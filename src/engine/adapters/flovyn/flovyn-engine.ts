@@ -1,6 +1,7 @@
 // The flovyn engine adapter (SPEC §7): workflow, task and promise targets call a Flovyn server's REST API
 // (reference/flovyn.md §1) with a Bearer token. Flovyn keeps the executions; Eventhook only starts and settles them,
-// each call carrying the action's deterministic idempotency key so a retry or a replay never starts a second run.
+// each call carrying the action's deterministic idempotency key, so a retry or a replay names the run Flovyn already
+// has (Flovyn frees the key of a run that failed or was cancelled: then a replay starts a new one).
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { JsonValue } from '../../../core/envelope.js';
@@ -29,6 +30,8 @@ export interface FlovynEngineOptions {
   causes?: ExecutionCauses;
 }
 
+/** Flovyn's answers are small JSON documents; a larger one is cut off rather than held in memory. */
+const MAX_ANSWER_BYTES = 1 << 20;
 /** Flovyn refuses longer idempotency keys (400). */
 const MAX_KEY_LENGTH = 255;
 /**
@@ -56,7 +59,7 @@ export class FlovynEngine implements Engine {
       metadata: metadataOf(req),
     });
     const id = stringField(body, 'workflowExecutionId', status);
-    this.remember(id, req);
+    await this.remember(id, req);
     // 201 is a new execution, 200 the one the key already named.
     return { id, created: status === 201 && body.idempotencyKeyNew !== false };
   }
@@ -73,7 +76,7 @@ export class FlovynEngine implements Engine {
       metadata: metadataOf(req),
     });
     const id = stringField(body, 'id', status);
-    this.remember(id, req);
+    await this.remember(id, req);
     return { id, created: status === 201 };
   }
 
@@ -91,9 +94,12 @@ export class FlovynEngine implements Engine {
     };
   }
 
-  private remember(executionId: string, req: StartWorkflow): void {
+  private async remember(executionId: string, req: StartWorkflow): Promise<void> {
     if (req.causeEventId !== undefined)
-      this.options.causes?.remember(executionId, { eventId: req.causeEventId, hops: req.causeHopCount ?? 0 });
+      await this.options.causes?.remember(executionId, {
+        eventId: req.causeEventId,
+        hops: req.causeHopCount ?? 0,
+      });
   }
 
   async close(): Promise<void> {
@@ -133,7 +139,7 @@ export class FlovynEngine implements Engine {
       status = res.statusCode;
       const header = res.headers['retry-after'];
       retryAfter = Array.isArray(header) ? header[0] : header;
-      text = await res.body.text();
+      text = await readCapped(res.body, MAX_ANSWER_BYTES);
     } catch (err) {
       if (signal.aborted)
         throw new EventhookError('EH_ENGINE_TIMEOUT', { timeoutMs: this.options.timeoutMs }, { cause: err });
@@ -145,8 +151,9 @@ export class FlovynEngine implements Engine {
     if (status === 404 && promise !== undefined)
       // Not created yet, perhaps: the workflow that registers it may still be on its way. Worth retrying.
       throw new EventhookError('EH_ENGINE_NOT_FOUND', { what: 'Promise', id: promise });
-    if (status === 400 || status === 409 || status === 422)
-      // The same request will be refused the same way: the action goes straight to dead, with Flovyn's reason.
+    if (status === 400 || status === 409 || status === 413 || status === 422)
+      // The same request will be refused the same way (413: the input is over Flovyn's 1 MB): the action goes
+      // straight to dead, with Flovyn's reason.
       throw new EventhookError('EH_ENGINE_CONFLICT', { message: `Flovyn answered ${status}: ${reason}` });
     // Transient (overload, quota, an outage, a token being fixed): retried on the action's schedule, or after the
     // Retry-After Flovyn sent, which travels as the error's header.
@@ -178,6 +185,24 @@ function metadataOf(req: StartWorkflow): Record<string, string> {
   if (req.causeEventId !== undefined) metadata[META_EVENT] = req.causeEventId;
   if (req.causeHopCount !== undefined) metadata[META_HOPS] = String(req.causeHopCount);
   return metadata;
+}
+
+/** The body as text, at most `limit` bytes of it (what follows is dropped, unread). */
+async function readCapped(
+  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
+  limit: number,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    chunks.push(Buffer.from(chunk));
+    size += chunk.length;
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
 function parseObject(text: string): Record<string, unknown> {

@@ -12,7 +12,7 @@ import type { Clock } from '../../../core/clock.js';
 import type { SourceId } from '../../../core/ids.js';
 import type { IngestItem, IngestOutcome } from '../../../store/port.js';
 import type { ExecutionCauses } from './execution-causes.js';
-import { mapLifecycleEvent, SUBJECT_PREFIX } from './lifecycle-mapping.js';
+import { executionIdOf, mapLifecycleEvent, SUBJECT_PREFIX } from './lifecycle-mapping.js';
 
 /** Waits before the tries to commit an event again while the store fails; then it is dropped (and logged). */
 const COMMIT_RETRY_MS = [250, 1_000, 4_000];
@@ -34,8 +34,10 @@ export interface LifecycleConsumerOptions {
 export class FlovynLifecycleConsumer {
   private readonly link: NatsLink;
   private readonly commits = new Set<Promise<unknown>>();
-  /** Set once the link is closed: a commit that still fails is then not tried again. */
+  /** Set once the link is closed: a commit that fails after it is not tried again. */
   private closed = false;
+  /** Ends the waits of commits that failed and will try again. */
+  private readonly wakers = new Set<() => void>();
 
   /** Connects in the background and keeps trying: a NATS outage never stops Eventhook from starting. */
   constructor(private readonly options: LifecycleConsumerOptions) {
@@ -61,20 +63,34 @@ export class FlovynLifecycleConsumer {
     return this.link.state;
   }
 
-  /** Takes what NATS already sent (the link drains), then waits for those events to be committed. */
+  /**
+   * Takes what NATS already sent (the link drains them when the server is there), then waits for those events to be
+   * committed; one waiting to try again after a failed commit is given up.
+   */
   async close(): Promise<void> {
     await this.link.close();
     this.closed = true;
+    for (const wake of [...this.wakers]) wake();
     await Promise.all(this.commits);
   }
 
   private take(subject: string, payload: string): void {
+    const work = this.store(subject, payload).catch((err: unknown) =>
+      this.options.logger.error({ err, subject }, 'Flovyn lifecycle event could not be stored'),
+    );
+    this.commits.add(work);
+    void work.finally(() => this.commits.delete(work));
+  }
+
+  private async store(subject: string, payload: string): Promise<void> {
+    const execution = executionIdOf(payload);
+    const cause = execution !== undefined ? await this.options.causes?.of(execution) : undefined;
     const mapped = mapLifecycleEvent(
       subject,
       payload,
       this.options.eventOrgs,
       this.options.clock.now(),
-      (id) => this.options.causes?.of(id),
+      () => cause,
     );
     if ('skip' in mapped) {
       this.options.logger.warn({ subject, reason: mapped.skip }, 'Flovyn lifecycle event skipped');
@@ -93,14 +109,13 @@ export class FlovynLifecycleConsumer {
           }
         : {}),
     };
-    const commit = this.commitWithRetries(item).catch((err: unknown) =>
-      this.options.logger.error({ err, subject, flovynId }, 'Flovyn lifecycle event could not be stored'),
-    );
-    this.commits.add(commit);
-    void commit.finally(() => this.commits.delete(commit));
+    await this.commitWithRetries(item);
   }
 
-  /** NATS will not send the event again, so a store that fails for a moment gets a few more tries. */
+  /**
+   * NATS will not send the event again, so a store that fails for a moment gets a few more tries, until closing:
+   * then the wait ends at once and the event is given up (and logged).
+   */
   private async commitWithRetries(item: IngestItem): Promise<void> {
     for (const wait of [...COMMIT_RETRY_MS, null]) {
       try {
@@ -108,7 +123,16 @@ export class FlovynLifecycleConsumer {
         return;
       } catch (err) {
         if (wait === null || this.closed) throw err;
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await new Promise<void>((resolve) => {
+          const wake = () => {
+            clearTimeout(timer);
+            this.wakers.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, wait);
+          this.wakers.add(wake);
+        });
+        if (this.closed) throw err;
       }
     }
   }

@@ -5,6 +5,7 @@
 // same envelope, with the sources and types the local engine uses, so a rule on `workflow.completed` from
 // `system:workflows` works whichever engine runs the workflow. The event's time is when Eventhook received it, as
 // for every other event (listing, `since` and retention read it).
+import { randomBytes } from 'node:crypto';
 import type { JsonValue } from '../../../core/envelope.js';
 import { SYSTEM_SOURCES } from '../../../core/envelope.js';
 import { newSystemEvent } from '../../../events/publisher.js';
@@ -82,29 +83,44 @@ export function mapLifecycleEvent(
   const snapshot = isObject(data) ? data : {};
   const metadata = isObject(snapshot.metadata) ? snapshot.metadata : {};
   const id = text(p.id);
-  const execution =
-    text(p.workflow_execution_id) ??
-    text(p.workflowExecutionId) ??
-    text(p.task_execution_id) ??
-    text(p.taskExecutionId) ??
-    text(snapshot.id);
+  const execution = executionOf(p);
   const cause = execution !== undefined ? causeOf(execution) : undefined;
-  const hops = Number(text(metadata[META_HOPS]) ?? cause?.hops ?? 0) || 0;
+  const hops = hopsOf(text(metadata[META_HOPS])) ?? cause?.hops ?? 0;
   const event = newSystemEvent({
     org,
-    source: SOURCE_OF[type.slice(0, type.indexOf('.'))] ?? FLOVYN_SOURCE,
+    source: (type.includes('.') ? SOURCE_OF[type.slice(0, type.indexOf('.'))] : undefined) ?? FLOVYN_SOURCE,
     type,
     data,
     subject: text(p.subject) ?? execution ?? text(snapshot.promiseId) ?? text(snapshot.timerId) ?? null,
     now,
     correlationId:
       text(p.correlation_id) ?? text(p.correlationId) ?? text(metadata[META_EVENT]) ?? cause?.eventId ?? null,
-    traceparent: text(p.traceparent) ?? null,
+    traceparent: text(p.traceparent) ?? traceparentOf(text(p.trace_id) ?? text(p.traceId)) ?? null,
     // An event from an execution a rule started counts one hop more than its cause, so loops stop at the limit.
     hopCount: hops + 1,
   });
   if (id !== undefined && id.length > 256) return { skip: 'the event id is longer than 256 characters' };
   return { event, flovynId: id ?? null };
+}
+
+/** The execution a lifecycle payload is about, if it names one (to look up its cause before mapping). */
+export function executionIdOf(payload: string): string | undefined {
+  try {
+    const p: unknown = JSON.parse(payload);
+    return isObject(p) ? executionOf(p) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function executionOf(p: Record<string, unknown>): string | undefined {
+  return (
+    text(p.workflow_execution_id) ??
+    text(p.workflowExecutionId) ??
+    text(p.task_execution_id) ??
+    text(p.taskExecutionId) ??
+    (isObject(p.data) ? text(p.data.id) : undefined)
+  );
 }
 
 /** `WORKFLOW_COMPLETED` → `workflow.completed`; dotted types (`task.created`) pass as they are. */
@@ -114,6 +130,18 @@ export function eventType(raw: string): string {
   return entity === undefined
     ? raw.toLowerCase()
     : `${entity.toLowerCase()}.${raw.slice(entity.length + 1).toLowerCase()}`;
+}
+
+/** A hop count from metadata: a non-negative whole number, or nothing (a forged one must not undo the limit). */
+function hopsOf(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d{1,6}$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** Flovyn names a trace by its id alone (`trace_id`): as a W3C traceparent, with a span of this event's own. */
+function traceparentOf(traceId: string | undefined): string | undefined {
+  if (traceId === undefined || !/^[0-9a-f]{32}$/.test(traceId) || /^0+$/.test(traceId)) return undefined;
+  return `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
 }
 
 function text(v: unknown): string | undefined {

@@ -1,0 +1,47 @@
+// Causes of the executions started on an external engine (see migration 013).
+import type { Kysely } from 'kysely';
+import type { ExecutionCausesRepo } from '../port.js';
+import type { ExecutionCauseRecord } from '../records.js';
+import type { Database } from '../schema.js';
+
+export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async remember(cause: ExecutionCauseRecord): Promise<void> {
+    await this.db
+      .insertInto('execution_causes')
+      .values({
+        execution_id: cause.executionId,
+        event_id: cause.eventId,
+        hops: cause.hops,
+        created_at: cause.createdAt,
+      })
+      // The first cause is the origin: a replay naming the same execution does not start it again.
+      .onConflict((oc) => oc.column('execution_id').doNothing())
+      .execute();
+  }
+
+  async of(executionId: string): Promise<ExecutionCauseRecord | undefined> {
+    const row = await this.db
+      .selectFrom('execution_causes')
+      .selectAll()
+      .where('execution_id', '=', executionId)
+      .executeTakeFirst();
+    return (
+      row && {
+        executionId: row.execution_id,
+        eventId: row.event_id,
+        hops: Number(row.hops),
+        createdAt: Number(row.created_at),
+      }
+    );
+  }
+
+  async prune(before: number): Promise<number> {
+    const r = await this.db
+      .deleteFrom('execution_causes')
+      .where('created_at', '<', before)
+      .executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}
