@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, eventually, startTestApp, type TestApp } from '../helpers/app.js';
-import { githubPushHeaders } from '../helpers/ingest.js';
+import { createSource, githubPushHeaders } from '../helpers/ingest.js';
 import { REQUIRE_SERVICES } from '../helpers/services.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,16 +27,7 @@ describe.skipIf(!haveBrowser)('web console', () => {
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');
-    expect(
-      (
-        await t.api.post(`${base}/sources`, {
-          slug: 'github',
-          name: 'GitHub',
-          provider: 'github',
-          secret: SECRET,
-        })
-      ).status,
-    ).toBe(201);
+    await createSource(t, { slug: 'github', name: 'GitHub', provider: 'github', secret: SECRET });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     page = await browser.newPage();
     const errors: string[] = [];

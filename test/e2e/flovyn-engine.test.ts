@@ -6,7 +6,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { FakeFlovyn } from '../helpers/fake-flovyn.js';
-import { githubPushHeaders } from '../helpers/ingest.js';
+import { createSource, githubPushHeaders } from '../helpers/ingest.js';
 import { freePort, natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
 import { tcpAvailable } from '../helpers/services.js';
 
@@ -45,16 +45,7 @@ describe('rules call a Flovyn server', () => {
         EVENTHOOK_FLOVYN_TIMEOUT: '2s',
       },
     });
-    expect(
-      (
-        await t.api.post(`${base}/sources`, {
-          slug: 'github',
-          name: 'GitHub',
-          provider: 'github',
-          secret: SECRET,
-        })
-      ).status,
-    ).toBe(201);
+    await createSource(t, { slug: 'github', name: 'GitHub', provider: 'github', secret: SECRET });
     const rules = [
       {
         name: 'push-starts-build',
