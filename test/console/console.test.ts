@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR_TOKEN, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { createSource, githubPushHeaders } from '../helpers/ingest.js';
 import { REQUIRE_SERVICES } from '../helpers/services.js';
 
@@ -227,18 +227,7 @@ describe.skipIf(!haveBrowser)('web console', () => {
     );
 
     // A promise nobody created: its one attempt fails and the action is dead.
-    await t.api.post(`${base}/rules`, {
-      name: 'settle',
-      pattern: { type: ['payment.done'] },
-      targets: [
-        {
-          type: 'promise',
-          mode: 'resolve',
-          promise: "join('', ['key:', data.ref])",
-          retry: { maxAttempts: 1 },
-        },
-      ],
-    });
+    await createDeadEndRule(t);
     await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'nobody' } });
     await eventually(
       async () => (await t.api.get(`${base}/actions?status=dead`)).body.items.length === 1 || undefined,

@@ -1,7 +1,7 @@
 // Issue 5 §2–3: publish events, replay them through the current rules as new actions (old ones untouched),
 // retry failed and dead actions one by one and in bulk.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 const base = '/api/orgs/default/eventhook';
 
@@ -182,18 +182,7 @@ describe('publish, replay and retry', () => {
 
   it('retries dead actions one by one and in bulk', async () => {
     // A promise target for a promise that does not exist fails; with one attempt allowed it is dead at once.
-    await t.api.post(`${base}/rules`, {
-      name: 'settle',
-      pattern: { type: ['payment.done'] },
-      targets: [
-        {
-          type: 'promise',
-          mode: 'resolve',
-          promise: "join('', ['key:', data.ref])",
-          retry: { maxAttempts: 1 },
-        },
-      ],
-    });
+    await createDeadEndRule(t);
     const a = await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'p-1' } });
     const b = await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'p-2' } });
     const deadA = (await routedActions(a.body.eventId)).actions[0];

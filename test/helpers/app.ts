@@ -155,3 +155,23 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * A rule settling promises nobody created: each `payment.done` event's action fails its one attempt (the promise
+ * `key:{data.ref}` is not found) and is dead at once — a dead letter on demand.
+ */
+export async function createDeadEndRule(t: TestApp, base = '/api/orgs/default/eventhook'): Promise<void> {
+  const res = await t.api.post(`${base}/rules`, {
+    name: 'settle',
+    pattern: { type: ['payment.done'] },
+    targets: [
+      {
+        type: 'promise',
+        mode: 'resolve',
+        promise: "join('', ['key:', data.ref])",
+        retry: { maxAttempts: 1 },
+      },
+    ],
+  });
+  if (res.status !== 201) throw new Error(`creating the dead-end rule: ${res.status} ${res.text}`);
+}
