@@ -226,6 +226,25 @@ describe.skipIf(!haveBrowser)('web console', () => {
       '0 waiting (0 pending, 0 in flight, 0 to retry) · 0 dead',
     );
 
+    // Pausing and enabling it again.
+    await page.click('text=Pause');
+    await page.getByText('Endpoint crm paused.').waitFor();
+    expect((await t.api.get(`${base}/endpoints/crm`)).body.status).toBe('paused');
+    await page.getByRole('cell', { name: 'crm', exact: true }).click();
+    await page.click('text=Enable');
+    await page.getByText('Endpoint crm enabled').waitFor();
+    expect((await t.api.get(`${base}/endpoints/crm`)).body.status).toBe('active');
+
+    // A new one, whose generated signing secret is shown once (the API never shows it again).
+    await page.fill('input[name=slug]', 'billing');
+    await page.fill('input[name=url]', 'https://billing.example.com/hooks');
+    await page.click('text=Create endpoint');
+    const secret = await page.locator('.secret-once code').textContent();
+    expect(secret).toMatch(/^whsec_/);
+    const created = await t.api.get(`${base}/endpoints/billing`);
+    expect(created.body.url).toBe('https://billing.example.com/hooks');
+    expect(JSON.stringify(created.body)).not.toContain(secret!.slice(6));
+
     // A promise nobody created: its one attempt fails and the action is dead.
     await createDeadEndRule(t);
     await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'nobody' } });
