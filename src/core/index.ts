@@ -6,3 +6,4 @@ export * from './clock.js';
 export * from './token-bucket.js';
 export * from './secret-box.js';
 export * from './trace-context.js';
+export * from './keys.js';

@@ -1,8 +1,7 @@
 // What ingest reads out of a verified request besides the data: the event type, the subject and the idempotency
 // key, each from the provider template, the source's own config, or documented defaults (SPEC §2, §4.5).
-import { createHash } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
-import { EventhookError, isEventhookError, type JsonValue } from '../core/index.js';
+import { boundedKey, digestKey, EventhookError, isEventhookError, type JsonValue } from '../core/index.js';
 import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
 import { parseDotPath, scalarAtPath, valueAtPath } from './body-path.js';
 import { headerOf, type InboundRequest } from './inbound-request.js';
@@ -166,14 +165,12 @@ export function extractIdempotencyKey(
     if (parsed.from === 'raw') {
       // An empty body is no identity: every such request would be a duplicate of the first.
       if (req.rawBody.length === 0) continue;
-      return `sha256:${createHash('sha256').update(req.rawBody).digest('hex')}`;
+      return digestKey(req.rawBody);
     }
     const value =
       parsed.from === 'header' ? headerOf(req, parsed.name)?.trim() : scalarAtPath(body, parsed.path);
     if (value === undefined || value === '') continue;
-    return value.length <= MAX_KEY_LENGTH
-      ? value
-      : `sha256:${createHash('sha256').update(value).digest('hex')}`;
+    return boundedKey(value, MAX_KEY_LENGTH);
   }
   return undefined;
 }
