@@ -2,11 +2,12 @@
 // (reference/flovyn.md §1) with a Bearer token. Flovyn keeps the executions; Eventhook only starts and settles them,
 // each call carrying the action's deterministic idempotency key, so a retry or a replay names the run Flovyn already
 // has (Flovyn frees the key of a run that failed or was cancelled: then a replay starts a new one).
-import { createHash } from 'node:crypto';
-import { Agent, request } from 'undici';
 import type { JsonValue } from '../../../core/envelope.js';
 import { EventhookError } from '../../../core/errors.js';
+import { boundedKey } from '../../../core/keys.js';
 import { childTraceparent } from '../../../core/trace-context.js';
+import { AddressPolicy } from '../../../delivery/address-policy.js';
+import { HttpSender } from '../../../delivery/http-sender.js';
 import type { ExecutionCauses } from './execution-causes.js';
 import {
   META_EVENT,
@@ -30,7 +31,7 @@ export interface FlovynEngineOptions {
   causes?: ExecutionCauses;
 }
 
-/** Flovyn's answers are small JSON documents; a larger one is cut off rather than held in memory. */
+/** Flovyn's answers are JSON documents (a task's echoes its input, up to 1 MB); a larger one is cut off. */
 const MAX_ANSWER_BYTES = 1 << 20;
 /** Flovyn refuses longer idempotency keys (400). */
 const MAX_KEY_LENGTH = 255;
@@ -43,7 +44,13 @@ const KEY_TTL = '30d';
 
 export class FlovynEngine implements Engine {
   readonly name = 'flovyn';
-  private readonly agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+  // The operator chose the server, so any address is allowed (but cloud metadata, which the policy always keeps
+  // out); the sender brings the deadline, the capped answer and the error kinds that webhooks use.
+  private readonly sender = new HttpSender({
+    policy: AddressPolicy.fromAllowList(['0.0.0.0/0', '::/0'], 'EVENTHOOK_FLOVYN_URL'),
+    responseBodyCap: MAX_ANSWER_BYTES,
+    userAgent: 'Eventhook',
+  });
 
   constructor(private readonly options: FlovynEngineOptions) {}
 
@@ -103,7 +110,7 @@ export class FlovynEngine implements Engine {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.sender.close();
   }
 
   /**
@@ -118,33 +125,25 @@ export class FlovynEngine implements Engine {
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const slug = this.options.orgs?.get(req.org) ?? req.org;
     const trace = childTraceparent(req.traceparent);
-    const url = `${this.options.url}/api/orgs/${encodeURIComponent(slug)}/${path}`;
-    const signal = AbortSignal.timeout(this.options.timeoutMs);
-    let status: number;
-    let text: string;
-    let retryAfter: string | undefined;
-    try {
-      const res = await request(url, {
-        method: 'POST',
-        dispatcher: this.agent,
-        signal,
-        headers: {
-          authorization: `Bearer ${this.options.token}`,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          ...(trace !== undefined ? { traceparent: trace } : {}),
-        },
-        body: JSON.stringify(payload),
-      });
-      status = res.statusCode;
-      const header = res.headers['retry-after'];
-      retryAfter = Array.isArray(header) ? header[0] : header;
-      text = await readCapped(res.body, MAX_ANSWER_BYTES);
-    } catch (err) {
-      if (signal.aborted)
-        throw new EventhookError('EH_ENGINE_TIMEOUT', { timeoutMs: this.options.timeoutMs }, { cause: err });
-      throw new EventhookError('EH_ENGINE_UNREACHABLE', { reason: (err as Error).message }, { cause: err });
-    }
+    const result = await this.sender.send({
+      url: `${this.options.url}/api/orgs/${encodeURIComponent(slug)}/${path}`,
+      headers: {
+        authorization: `Bearer ${this.options.token}`,
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...(trace !== undefined ? { traceparent: trace } : {}),
+      },
+      body: JSON.stringify(payload),
+      timeoutMs: this.options.timeoutMs,
+    });
+    const { status, error, body: text } = result;
+    if (error?.kind === 'timeout')
+      throw new EventhookError('EH_ENGINE_TIMEOUT', { timeoutMs: this.options.timeoutMs });
+    if (status === undefined)
+      throw new EventhookError('EH_ENGINE_UNREACHABLE', { reason: error?.message ?? 'no answer' });
+    // A head that arrived without its whole body is no answer to act on (retried like an outage).
+    if (error) throw new EventhookError('EH_ENGINE_UPSTREAM', { status, reason: error.message });
+    const retryAfter = result.headers['retry-after'];
     const body = parseObject(text);
     if (status === 200 || status === 201) return { status, body };
     const reason = reasonOf(body, text);
@@ -167,7 +166,7 @@ export class FlovynEngine implements Engine {
 
 /** Flovyn's idempotency keys hold 255 characters; a longer key is replaced by its digest, the same every time. */
 export function flovynKey(key: string): string {
-  return key.length <= MAX_KEY_LENGTH ? key : `sha256:${createHash('sha256').update(key).digest('hex')}`;
+  return boundedKey(key, MAX_KEY_LENGTH);
 }
 
 /**
@@ -185,24 +184,6 @@ function metadataOf(req: StartWorkflow): Record<string, string> {
   if (req.causeEventId !== undefined) metadata[META_EVENT] = req.causeEventId;
   if (req.causeHopCount !== undefined) metadata[META_HOPS] = String(req.causeHopCount);
   return metadata;
-}
-
-/** The body as text, at most `limit` bytes of it (what follows is dropped, unread). */
-async function readCapped(
-  body: AsyncIterable<Uint8Array> & { destroy(): unknown },
-  limit: number,
-): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    chunks.push(Buffer.from(chunk));
-    size += chunk.length;
-    if (size >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
 }
 
 function parseObject(text: string): Record<string, unknown> {
