@@ -24,7 +24,7 @@ import { sourceRoutes } from './api/routes/sources.js';
 import { MemoryBus } from './bus/adapters/memory/index.js';
 import { NatsBus } from './bus/adapters/nats/index.js';
 import { SUBJECTS, type Bus } from './bus/port.js';
-import type { Config, FlovynConfig } from './config/config.js';
+import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './core/ids.js';
 import { SecretBox } from './core/secret-box.js';
@@ -116,9 +116,16 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const box = new SecretBox(config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger));
   const publisher = new EventPublisher(bus);
   // The local engine keeps executions in the store and serves workers over /engine; with Flovyn, Flovyn does both.
-  const localEngine = config.engine === 'local' ? new LocalEngine(store, publisher, bus, clock) : undefined;
-  const causes = new ExecutionCauses(store.executionCauses, () => clock.now());
-  const engine: Engine = localEngine ?? new FlovynEngine({ ...flovynSettings(config.flovyn), causes });
+  // Which event started each Flovyn execution: its lifecycle events count their hops from it.
+  const causes =
+    config.engine.kind === 'flovyn'
+      ? new ExecutionCauses(store.executionCauses, () => clock.now())
+      : undefined;
+  const engine: Engine =
+    config.engine.kind === 'flovyn'
+      ? new FlovynEngine({ ...config.engine, causes })
+      : new LocalEngine(store, publisher, bus, clock);
+  const localEngine = engine instanceof LocalEngine ? engine : undefined;
   const sandbox = { cpuMs: config.sandboxCpuMs, memoryBytes: config.sandboxMemoryBytes };
 
   // Access, configuration services and the read side.
@@ -158,11 +165,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     (items) => void publisher.announce(items.map((i) => i.event)),
   );
   // Flovyn's lifecycle events, from NATS, become events like any other (committed, then routed).
-  const flovynEvents = config.flovyn?.natsUrl
+  const flovynEvents = config.flovynEvents
     ? new FlovynLifecycleConsumer({
-        natsUrl: config.flovyn.natsUrl,
-        queueGroup: config.flovyn.queueGroup,
-        eventOrgs: config.flovyn.eventOrgs,
+        ...config.flovynEvents,
         commit: (item) => committer.submit(item),
         clock,
         dedupWindowMs: config.dedupWindowMs,
@@ -218,7 +223,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
   );
   const transforms = new TransformCache(sandbox);
-  const engineTargets = { retryAfterCapMs: config.retryAfterCapMs };
+  const engineTargets = { retryAfterCapMs: config.retryAfterCapMs, clock };
   const handlers = {
     workflow: new WorkflowTargetHandler(engine, engineTargets),
     task: new TaskTargetHandler(engine, engineTargets),
@@ -390,13 +395,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await store.close();
     },
   };
-}
-
-function flovynSettings(flovyn: FlovynConfig | undefined): FlovynConfig {
-  // The config refuses EVENTHOOK_ENGINE=flovyn without its settings; this only tells the compiler so.
-  if (!flovyn)
-    throw new Error('EVENTHOOK_ENGINE=flovyn needs EVENTHOOK_FLOVYN_URL and EVENTHOOK_FLOVYN_TOKEN');
-  return flovyn;
 }
 
 /**

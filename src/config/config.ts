@@ -40,19 +40,22 @@ export interface Config {
   readonly sandboxMemoryBytes: number;
   readonly bus:
     { readonly kind: 'memory' } | { readonly kind: 'nats'; readonly url: string; readonly prefix: string };
-  readonly engine: 'local' | 'flovyn';
-  /** Set when engine is `flovyn`, or when Flovyn's lifecycle events are consumed. */
-  readonly flovyn: FlovynConfig | undefined;
+  readonly engine: { readonly kind: 'local' } | ({ readonly kind: 'flovyn' } & FlovynEngineConfig);
+  /** Set when Flovyn's lifecycle events are consumed (whichever engine runs the rules' targets). */
+  readonly flovynEvents: FlovynEventsConfig | undefined;
 }
 
-export interface FlovynConfig {
+export interface FlovynEngineConfig {
   /** Without a trailing slash or `/api/orgs`. */
   readonly url: string;
   readonly token: string;
   readonly timeoutMs: number;
   /** Eventhook org → Flovyn org slug, where they differ. */
   readonly orgs: ReadonlyMap<string, string>;
-  readonly natsUrl: string | undefined;
+}
+
+export interface FlovynEventsConfig {
+  readonly natsUrl: string;
   /** Flovyn org id → Eventhook org: whose lifecycle events are consumed. */
   readonly eventOrgs: ReadonlyMap<string, string>;
   /** The NATS queue group of the deployment (its bus prefix): each of its processes takes a share of the events. */
@@ -114,8 +117,8 @@ function build(raw: Raw, cwd: string): Config {
     sandboxCpuMs: get('EVENTHOOK_SANDBOX_CPU_MS', int(1, 60_000)),
     sandboxMemoryBytes: get('EVENTHOOK_SANDBOX_MEMORY', bytes),
     bus: busConfig(raw, get),
-    engine: get('EVENTHOOK_ENGINE', oneOf(['local', 'flovyn'])) as 'local' | 'flovyn',
-    flovyn: flovynConfig(raw, get),
+    engine: engineConfig(raw, get),
+    flovynEvents: flovynEventsConfig(raw, get),
   };
   if (config.bodyLimitBytes > config.maxBodyLimitBytes) {
     throw configError(
@@ -132,10 +135,7 @@ function build(raw: Raw, cwd: string): Config {
   return config;
 }
 
-function busConfig(
-  raw: Raw,
-  get: <T>(key: ConfigKey, parse: (v: string, key: ConfigKey) => T) => T,
-): Config['bus'] {
+function busConfig(raw: Raw, get: Get): Config['bus'] {
   if (get('EVENTHOOK_BUS', oneOf(['memory', 'nats'])) === 'memory') return { kind: 'memory' };
   const url = optional(raw.EVENTHOOK_NATS_URL);
   if (url === undefined) throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_BUS=nats');
@@ -148,11 +148,29 @@ function natsPrefix(v: string, key: ConfigKey): string {
   return v;
 }
 
-function flovynConfig(
-  raw: Raw,
-  get: <T>(key: ConfigKey, parse: (v: string, key: ConfigKey) => T) => T,
-): FlovynConfig | undefined {
-  const engine = raw.EVENTHOOK_ENGINE ?? CONFIG_KEYS.EVENTHOOK_ENGINE.default;
+type Get = <T>(key: ConfigKey, parse: (v: string, key: ConfigKey) => T) => T;
+
+function engineConfig(raw: Raw, get: Get): Config['engine'] {
+  if (get('EVENTHOOK_ENGINE', oneOf(['local', 'flovyn'])) === 'local') return { kind: 'local' };
+  const url = optional(raw.EVENTHOOK_FLOVYN_URL);
+  if (url === undefined || !/^https?:\/\/[^/]/.test(url))
+    throw configError('EVENTHOOK_FLOVYN_URL', 'must be the http(s) URL of the Flovyn server');
+  const token = optional(raw.EVENTHOOK_FLOVYN_TOKEN);
+  if (token === undefined) throw configError('EVENTHOOK_FLOVYN_TOKEN', 'must be set');
+  const timeoutMs = get('EVENTHOOK_FLOVYN_TIMEOUT', duration);
+  if (timeoutMs < 100 || timeoutMs > 120_000)
+    throw configError('EVENTHOOK_FLOVYN_TIMEOUT', 'must be from 100ms to 120s');
+  return {
+    kind: 'flovyn',
+    // Flovyn's own docs give the base with `/api/orgs` on it; the engine adds that part itself.
+    url: url.replace(/\/+$/, '').replace(/\/api\/orgs$/, ''),
+    token,
+    timeoutMs,
+    orgs: get('EVENTHOOK_FLOVYN_ORGS', pairs),
+  };
+}
+
+function flovynEventsConfig(raw: Raw, get: Get): FlovynEventsConfig | undefined {
   const natsUrl = optional(raw.EVENTHOOK_FLOVYN_NATS_URL);
   const eventOrgs = get('EVENTHOOK_FLOVYN_EVENT_ORGS', pairs);
   if (natsUrl !== undefined && eventOrgs.size === 0)
@@ -162,27 +180,8 @@ function flovynConfig(
     );
   if (natsUrl === undefined && eventOrgs.size > 0)
     throw configError('EVENTHOOK_FLOVYN_NATS_URL', 'must be set to consume lifecycle events');
-  if (engine !== 'flovyn' && natsUrl === undefined) return undefined;
-  const url = optional(raw.EVENTHOOK_FLOVYN_URL);
-  const token = optional(raw.EVENTHOOK_FLOVYN_TOKEN);
-  if (engine === 'flovyn') {
-    if (url === undefined || !/^https?:\/\/[^/]/.test(url))
-      throw configError('EVENTHOOK_FLOVYN_URL', 'must be the http(s) URL of the Flovyn server');
-    if (token === undefined) throw configError('EVENTHOOK_FLOVYN_TOKEN', 'must be set');
-  }
-  const timeoutMs = get('EVENTHOOK_FLOVYN_TIMEOUT', duration);
-  if (timeoutMs < 100 || timeoutMs > 120_000)
-    throw configError('EVENTHOOK_FLOVYN_TIMEOUT', 'must be from 100ms to 120s');
-  return {
-    // Flovyn's own docs give the base with `/api/orgs` on it; the engine adds that part itself.
-    url: (url ?? '').replace(/\/+$/, '').replace(/\/api\/orgs$/, ''),
-    token: token ?? '',
-    timeoutMs,
-    orgs: get('EVENTHOOK_FLOVYN_ORGS', pairs),
-    natsUrl,
-    eventOrgs,
-    queueGroup: get('EVENTHOOK_NATS_PREFIX', natsPrefix),
-  };
+  if (natsUrl === undefined) return undefined;
+  return { natsUrl, eventOrgs, queueGroup: get('EVENTHOOK_NATS_PREFIX', natsPrefix) };
 }
 
 function readConfigFile(path: string): Raw {

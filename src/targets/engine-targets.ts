@@ -1,5 +1,6 @@
 // workflow, task and promise targets: calls to the Engine port with a deterministic idempotency key, so retries
 // and replays never start the same workflow twice.
+import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, isEventhookError } from '../core/errors.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
@@ -24,6 +25,8 @@ function jmes(expr: string): JmespathFn {
 export interface EngineTargetOptions {
   /** The longest wait an engine's Retry-After may set (EVENTHOOK_RETRY_AFTER_CAP). */
   retryAfterCapMs: number;
+  /** Reads a Retry-After given as a date. */
+  clock: Clock;
 }
 
 /**
@@ -35,7 +38,7 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
     return await call;
   } catch (err) {
     const header = isEventhookError(err) ? err.headers?.['retry-after'] : undefined;
-    const wait = parseRetryAfter(header, Date.now());
+    const wait = parseRetryAfter(header, options.clock.now());
     if (wait === undefined) throw err;
     const scheduled = retryDelayMs((ctx.action.target as { retry?: RetryPolicy }).retry, ctx.action.attempts);
     throw new TargetFailure((err as Error).message, {

@@ -17,8 +17,8 @@ const refusal = (env: Record<string, string>) => {
 describe('Flovyn settings', () => {
   it('the local engine needs none of them', () => {
     const config = load({});
-    expect(config.engine).toBe('local');
-    expect(config.flovyn).toBeUndefined();
+    expect(config.engine).toEqual({ kind: 'local' });
+    expect(config.flovynEvents).toBeUndefined();
   });
 
   it('reads the server, token, org map and timeout; the base may carry Flovyn’s /api/orgs', () => {
@@ -29,18 +29,17 @@ describe('Flovyn settings', () => {
       EVENTHOOK_FLOVYN_ORGS: 'default=acme, shop = acme-shop',
       EVENTHOOK_FLOVYN_TIMEOUT: '3s',
     });
-    expect(config.engine).toBe('flovyn');
-    expect(config.flovyn).toMatchObject({
+    expect(config.engine).toMatchObject({
+      kind: 'flovyn',
       url: 'https://flovyn.example.com',
       token: 'flovyn_sk_x',
       timeoutMs: 3000,
-      natsUrl: undefined,
     });
-    expect([...config.flovyn!.orgs]).toEqual([
+    expect(config.engine.kind === 'flovyn' && [...config.engine.orgs]).toEqual([
       ['default', 'acme'],
       ['shop', 'acme-shop'],
     ]);
-    expect(config.flovyn!.eventOrgs.size).toBe(0);
+    expect(config.flovynEvents).toBeUndefined();
   });
 
   it('refuses the flovyn engine without a server URL or a token', () => {
@@ -74,16 +73,16 @@ describe('Flovyn settings', () => {
       EVENTHOOK_FLOVYN_NATS_URL: 'nats://n',
       EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=default',
     });
-    expect(config.engine).toBe('local');
-    expect(config.flovyn?.eventOrgs.get('abc')).toBe('default');
+    expect(config.engine).toEqual({ kind: 'local' });
+    expect(config.flovynEvents?.eventOrgs.get('abc')).toBe('default');
     // The deployment's NATS prefix names its queue group: each of its processes takes a share.
-    expect(config.flovyn?.queueGroup).toBe('eventhook');
+    expect(config.flovynEvents?.queueGroup).toBe('eventhook');
     expect(
       load({
         EVENTHOOK_FLOVYN_NATS_URL: 'nats://n',
         EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=default',
         EVENTHOOK_NATS_PREFIX: 'prod',
-      }).flovyn?.queueGroup,
+      }).flovynEvents?.queueGroup,
     ).toBe('prod');
   });
 });
