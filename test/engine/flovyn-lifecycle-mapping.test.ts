@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   eventType,
-  executionIdOf,
   FLOVYN_SOURCE,
   mapLifecycleEvent,
+  readLifecycle,
   type MappedLifecycleEvent,
 } from '../../src/engine/adapters/flovyn/lifecycle-mapping.js';
 import type { NewEvent } from '../../src/store/records.js';
@@ -123,9 +123,13 @@ describe('Flovyn lifecycle events as Eventhook events', () => {
       ),
     );
     expect(event).toMatchObject({ hopCount: 6, correlationId: 'evt_cause', subject: 'wf-1' });
-    expect(executionIdOf(JSON.stringify({ workflow_execution_id: 'wf-1' }))).toBe('wf-1');
-    expect(executionIdOf(JSON.stringify({ data: { id: 'task-7' } }))).toBe('task-7');
-    expect(executionIdOf('not json')).toBeUndefined();
+    const execution = (payload: unknown) => {
+      const message = readLifecycle(`flovyn.events.${ORG_ID}.x`, JSON.stringify(payload), ORGS);
+      return 'skip' in message ? message.skip : message.execution;
+    };
+    expect(execution({ workflow_execution_id: 'wf-1' })).toBe('wf-1');
+    expect(execution({ data: { id: 'task-7' } })).toBe('task-7');
+    expect(execution({})).toBeUndefined();
   });
 
   it('takes only a whole, non-negative hop count from metadata, and a trace id as a traceparent', () => {

@@ -12,7 +12,7 @@ import type { Clock } from '../../../core/clock.js';
 import type { SourceId } from '../../../core/ids.js';
 import type { IngestItem, IngestOutcome } from '../../../store/port.js';
 import type { ExecutionCauses } from './execution-causes.js';
-import { executionIdOf, mapLifecycleEvent, SUBJECT_PREFIX } from './lifecycle-mapping.js';
+import { lifecycleEvent, readLifecycle, SUBJECT_PREFIX } from './lifecycle-mapping.js';
 
 /** Waits before the tries to commit an event again while the store fails; then it is dropped (and logged). */
 const COMMIT_RETRY_MS = [250, 1_000, 4_000];
@@ -27,7 +27,7 @@ export interface LifecycleConsumerOptions {
   clock: Clock;
   dedupWindowMs: number;
   logger: Logger;
-  /** Causes of the executions this process started (their events' hop counts). */
+  /** Causes of the executions the deployment started on Flovyn (their events' hop counts); none with the local engine. */
   causes?: ExecutionCauses;
 }
 
@@ -83,15 +83,12 @@ export class FlovynLifecycleConsumer {
   }
 
   private async store(subject: string, payload: string): Promise<void> {
-    const execution = executionIdOf(payload);
-    const cause = execution !== undefined ? await this.options.causes?.of(execution) : undefined;
-    const mapped = mapLifecycleEvent(
-      subject,
-      payload,
-      this.options.eventOrgs,
-      this.options.clock.now(),
-      () => cause,
-    );
+    const message = readLifecycle(subject, payload, this.options.eventOrgs);
+    const cause =
+      'skip' in message || message.execution === undefined
+        ? undefined
+        : await this.options.causes?.of(message.execution);
+    const mapped = 'skip' in message ? message : lifecycleEvent(message, this.options.clock.now(), cause);
     if ('skip' in mapped) {
       this.options.logger.warn({ subject, reason: mapped.skip }, 'Flovyn lifecycle event skipped');
       return;

@@ -46,14 +46,22 @@ const SOURCE_OF: Record<string, string> = {
 /** Lifecycle events of other entities (timers, state, signals …). */
 export const FLOVYN_SOURCE = 'system:flovyn';
 
-export function mapLifecycleEvent(
+/** A lifecycle message read as far as its cause can be looked up: its Eventhook org, payload and execution. */
+export interface LifecycleMessage {
+  org: string;
+  /** The type as the subject names it (`workflow.completed`), for payloads that carry none. */
+  subjectType: string;
+  payload: Record<string, unknown>;
+  /** The execution it is about, if it names one. */
+  execution: string | undefined;
+}
+
+/** Reads a message of `flovyn.events.{org id}.{type}`, or says why it is no event of a mapped org. */
+export function readLifecycle(
   subject: string,
   payload: string,
   eventOrgs: ReadonlyMap<string, string>,
-  now: number,
-  /** The event that caused an execution Eventhook started, and its hop count, when known. */
-  causeOf: (executionId: string) => ExecutionCause | undefined = () => undefined,
-): MappedLifecycleEvent {
+): LifecycleMessage | { skip: string } {
   const tokens = subject.split('.');
   const flovynOrg = tokens[2];
   if (`${tokens[0]}.${tokens[1]}` !== SUBJECT_PREFIX || flovynOrg === undefined || tokens.length < 4)
@@ -66,32 +74,39 @@ export function mapLifecycleEvent(
   } catch {
     return { skip: 'the payload is not JSON' };
   }
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    return { skip: 'the payload is not a JSON object' };
-  const p = body as Record<string, unknown>;
+  if (!isObject(body)) return { skip: 'the payload is not a JSON object' };
+  return { org, subjectType: tokens.slice(3).join('.'), payload: body, execution: executionOf(body) };
+}
 
+/** The event of a message read; `cause` is the event that started its execution, when a rule did. */
+export function lifecycleEvent(
+  message: LifecycleMessage,
+  now: number,
+  cause?: ExecutionCause,
+): MappedLifecycleEvent {
+  const p = message.payload;
+  const id = text(p.id);
+  if (id !== undefined && id.length > 256) return { skip: 'the event id is longer than 256 characters' };
   const rawType =
     text(p.event_type) ??
     text(p.eventType) ??
     (p.type !== 'Event' ? text(p.type) : undefined) ??
     text(p.event) ??
-    tokens.slice(3).join('.');
+    message.subjectType;
   const type = eventType(rawType);
   if (type.length > 256) return { skip: 'the event type is longer than 256 characters' };
 
   const data: JsonValue = isObject(p.data) || Array.isArray(p.data) ? (p.data as JsonValue) : {};
   const snapshot = isObject(data) ? data : {};
   const metadata = isObject(snapshot.metadata) ? snapshot.metadata : {};
-  const id = text(p.id);
-  const execution = executionOf(p);
-  const cause = execution !== undefined ? causeOf(execution) : undefined;
   const hops = hopsOf(text(metadata[META_HOPS])) ?? cause?.hops ?? 0;
   const event = newSystemEvent({
-    org,
+    org: message.org,
     source: (type.includes('.') ? SOURCE_OF[type.slice(0, type.indexOf('.'))] : undefined) ?? FLOVYN_SOURCE,
     type,
     data,
-    subject: text(p.subject) ?? execution ?? text(snapshot.promiseId) ?? text(snapshot.timerId) ?? null,
+    subject:
+      text(p.subject) ?? message.execution ?? text(snapshot.promiseId) ?? text(snapshot.timerId) ?? null,
     now,
     correlationId:
       text(p.correlation_id) ?? text(p.correlationId) ?? text(metadata[META_EVENT]) ?? cause?.eventId ?? null,
@@ -99,18 +114,24 @@ export function mapLifecycleEvent(
     // An event from an execution a rule started counts one hop more than its cause, so loops stop at the limit.
     hopCount: hops + 1,
   });
-  if (id !== undefined && id.length > 256) return { skip: 'the event id is longer than 256 characters' };
   return { event, flovynId: id ?? null };
 }
 
-/** The execution a lifecycle payload is about, if it names one (to look up its cause before mapping). */
-export function executionIdOf(payload: string): string | undefined {
-  try {
-    const p: unknown = JSON.parse(payload);
-    return isObject(p) ? executionOf(p) : undefined;
-  } catch {
-    return undefined;
-  }
+/** Both steps at once, with the causes at hand. */
+export function mapLifecycleEvent(
+  subject: string,
+  payload: string,
+  eventOrgs: ReadonlyMap<string, string>,
+  now: number,
+  causeOf: (executionId: string) => ExecutionCause | undefined = () => undefined,
+): MappedLifecycleEvent {
+  const message = readLifecycle(subject, payload, eventOrgs);
+  if ('skip' in message) return message;
+  return lifecycleEvent(
+    message,
+    now,
+    message.execution === undefined ? undefined : causeOf(message.execution),
+  );
 }
 
 function executionOf(p: Record<string, unknown>): string | undefined {
