@@ -1,7 +1,7 @@
 // Rules: an EventBridge pattern and targets. The editor tests a pattern against the last week's events before
 // saving; a rule can be loaded into it to change, switched off and on, or deleted.
 import { api } from '../api.js';
-import { flash, formValues, h, json, table } from '../dom.js';
+import { flash, formValues, guarded, h, json, table } from '../dom.js';
 
 const EXAMPLE_PATTERN = '{\n  "source": ["webhook:github"],\n  "type": ["push"]\n}';
 const EXAMPLE_TARGETS = '[\n  { "type": "workflow", "kind": "on-push" }\n]';
@@ -21,37 +21,47 @@ export async function rulesView(view) {
   /** The rule being changed, or null while the form makes a new one. */
   let editing = null;
   const heading = h('h2', {}, 'New rule');
-  const submit = h('button', { type: 'submit' }, 'Save rule');
   const reload = async (message) => {
     flash(message);
     await rulesView(view);
   };
-  const act = async (what, call) => {
+  /** Backtests the pattern in the form over the last week's events, showing the count and a sample. */
+  const testPattern = async () => {
     try {
-      await call();
+      const pattern = parse(form.elements.pattern.value, 'The pattern');
+      const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
+      const r = await api('POST', '/rules/test', { pattern, since, limit: 1000 });
+      const summary = `${r.matched} of the last ${r.scanned} events (7 days) match`;
+      result.replaceChildren(
+        h('p', {}, `${summary}${r.truncated ? '; older ones not scanned' : ''}.`),
+        r.sample?.length
+          ? table(
+              ['type', 'source', 'subject'],
+              r.sample.map((e) => ({ cells: [e.type, e.source, e.subject ?? ''] })),
+            )
+          : null,
+      );
     } catch (err) {
-      flash(`Not ${what}: ${err.message}`);
+      result.replaceChildren(h('p', { class: 'error' }, err.message));
     }
   };
 
   const form = h(
     'form',
     {
-      onsubmit: (ev) => {
+      onsubmit: guarded('Saving the rule', async (ev) => {
         ev.preventDefault();
         const v = formValues(ev.target);
-        return act('saved', async () => {
-          const body = {
-            name: v.name,
-            pattern: parse(v.pattern, 'The pattern'),
-            targets: parse(v.targets, 'The targets'),
-          };
-          const rule = editing
-            ? await api('PATCH', `/rules/${encodeURIComponent(editing.id)}`, body)
-            : await api('POST', '/rules', body);
-          await reload(`Rule ${rule.name} saved.`);
-        });
-      },
+        const body = {
+          name: v.name,
+          pattern: parse(v.pattern, 'The pattern'),
+          targets: parse(v.targets, 'The targets'),
+        };
+        const rule = editing
+          ? await api('PATCH', `/rules/${encodeURIComponent(editing.id)}`, body)
+          : await api('POST', '/rules', body);
+        await reload(`Rule ${rule.name} saved.`);
+      }),
     },
     h('label', {}, 'Name', h('input', { name: 'name', required: true })),
     h('label', {}, 'Pattern (EventBridge)', h('textarea', { name: 'pattern', rows: 6 }, EXAMPLE_PATTERN)),
@@ -59,37 +69,8 @@ export async function rulesView(view) {
     h(
       'div',
       { class: 'row' },
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'quiet',
-          onclick: async () => {
-            try {
-              const pattern = parse(form.elements.pattern.value, 'The pattern');
-              const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
-              const r = await api('POST', '/rules/test', { pattern, since, limit: 1000 });
-              result.replaceChildren(
-                h(
-                  'p',
-                  {},
-                  `${r.matched} of the last ${r.scanned} events (7 days) match${r.truncated ? '; older ones not scanned' : ''}.`,
-                ),
-                r.sample?.length
-                  ? table(
-                      ['type', 'source', 'subject'],
-                      r.sample.map((e) => ({ cells: [e.type, e.source, e.subject ?? ''] })),
-                    )
-                  : null,
-              );
-            } catch (err) {
-              result.replaceChildren(h('p', { class: 'error' }, err.message));
-            }
-          },
-        },
-        'Test against recent events',
-      ),
-      submit,
+      h('button', { type: 'button', class: 'quiet', onclick: testPattern }, 'Test against recent events'),
+      h('button', { type: 'submit' }, 'Save rule'),
     ),
     result,
   );
@@ -113,11 +94,10 @@ export async function rulesView(view) {
         {
           type: 'button',
           class: 'quiet',
-          onclick: () =>
-            act('changed', async () => {
-              await api('PATCH', `/rules/${encodeURIComponent(rule.id)}`, { enabled: !rule.enabled });
-              await reload(`Rule ${rule.name} ${rule.enabled ? 'switched off' : 'switched on'}.`);
-            }),
+          onclick: guarded('Switching the rule', async () => {
+            await api('PATCH', `/rules/${encodeURIComponent(rule.id)}`, { enabled: !rule.enabled });
+            await reload(`Rule ${rule.name} ${rule.enabled ? 'switched off' : 'switched on'}.`);
+          }),
         },
         rule.enabled ? 'Switch off' : 'Switch on',
       ),
@@ -126,12 +106,11 @@ export async function rulesView(view) {
         {
           type: 'button',
           class: 'quiet',
-          onclick: () =>
-            confirm(`Delete rule ${rule.name}?`) &&
-            act('deleted', async () => {
-              await api('DELETE', `/rules/${encodeURIComponent(rule.id)}`);
-              await reload(`Rule ${rule.name} deleted.`);
-            }),
+          onclick: guarded('Deleting the rule', async () => {
+            if (!confirm(`Delete rule ${rule.name}?`)) return;
+            await api('DELETE', `/rules/${encodeURIComponent(rule.id)}`);
+            await reload(`Rule ${rule.name} deleted.`);
+          }),
         },
         'Delete',
       ),

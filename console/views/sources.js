@@ -1,7 +1,7 @@
 // Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints and a
 // curl example; a new one is a provider and its secret (custom verifiers are configured through the API or apply).
 import { api } from '../api.js';
-import { copyButton, flash, formValues, h, status, table } from '../dom.js';
+import { copyButton, flash, formValues, guarded, h, status, table } from '../dom.js';
 
 export async function sourcesView(view) {
   const [{ items }, { items: providers }] = await Promise.all([
@@ -42,19 +42,15 @@ export async function sourcesView(view) {
   const form = h(
     'form',
     {
-      onsubmit: async (ev) => {
+      onsubmit: guarded('Creating the source', async (ev) => {
         ev.preventDefault();
         const v = formValues(ev.target);
         const body = { slug: v.slug, name: v.name || v.slug, provider: v.provider };
         if (v.secret) body.secret = v.secret;
-        try {
-          const created = await api('POST', '/sources', body);
-          flash(`Source ${created.slug} created.`);
-          await sourcesView(view);
-        } catch (err) {
-          flash(`Not created: ${err.message}`);
-        }
-      },
+        const created = await api('POST', '/sources', body);
+        flash(`Source ${created.slug} created.`);
+        await sourcesView(view);
+      }),
     },
     h('label', {}, 'Slug', h('input', { name: 'slug', required: true, pattern: '[a-z0-9][a-z0-9\\-]*' })),
     h('label', {}, 'Name', h('input', { name: 'name' })),

@@ -24,16 +24,24 @@ describe.skipIf(!natsUp)('NatsLink', () => {
   afterEach(async () => {
     await Promise.all(links.splice(0).map((l) => l.close()));
   });
-
-  it('connects again when the client closes its connection for good', async () => {
+  /** A link to the shared server, and every connection it has made, in order. */
+  const open = (onConnect: (c: NatsConnection, made: readonly NatsConnection[]) => void = () => {}) => {
     const connections: NatsConnection[] = [];
     const link = new NatsLink({
       url: 'nats://127.0.0.1:4222',
       purpose: 'test',
       logger: pino({ level: 'silent' }),
-      onConnect: (c) => void connections.push(c),
+      onConnect: (c) => {
+        connections.push(c);
+        onConnect(c, connections);
+      },
     });
     links.push(link);
+    return { link, connections };
+  };
+
+  it('connects again when the client closes its connection for good', async () => {
+    const { link, connections } = open();
     await eventually(async () => link.state === 'connected' || undefined);
     await connections[0]!.close();
     await eventually(
@@ -44,17 +52,9 @@ describe.skipIf(!natsUp)('NatsLink', () => {
   });
 
   it('closes a connection whose setup failed before it tries again', async () => {
-    const connections: NatsConnection[] = [];
-    const link = new NatsLink({
-      url: 'nats://127.0.0.1:4222',
-      purpose: 'test',
-      logger: pino({ level: 'silent' }),
-      onConnect: (c) => {
-        connections.push(c);
-        if (connections.length === 1) throw new Error('subscribing failed');
-      },
+    const { link, connections } = open((_c, made) => {
+      if (made.length === 1) throw new Error('subscribing failed');
     });
-    links.push(link);
     await eventually(
       async () => (link.state === 'connected' && connections.length === 2) || undefined,
       10_000,
