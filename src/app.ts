@@ -63,6 +63,7 @@ import { RuleTester } from './routing/rule-tester.js';
 import { TransformCache } from './routing/transform-cache.js';
 import type { TargetHandler } from './targets/target-handler.js';
 import { WorkLoop } from './routing/work-loop.js';
+import { JetStreamEventLog } from './jetstream/event-log.js';
 import { SOLE_WORKER, WorkerPresence } from './routing/worker-presence.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
 import { openSqliteStore } from './store/adapters/sqlite/index.js';
@@ -206,6 +207,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     (org, slug) => liveEndpoints.invalidate(org, slug),
     () => presence?.current() ?? SOLE_WORKER,
   );
+  // The JetStream event log: routed events join its outbox in the routing transaction; it publishes them after.
+  let logLoop: WorkLoop | undefined = undefined;
+  const eventLog =
+    config.jetstream && runsWorkers
+      ? new JetStreamEventLog({
+          ...config.jetstream,
+          maxAgeMs: config.retentionDays * 86_400_000,
+          store,
+          logger,
+          now: () => clock.now(),
+          onPublished: (kind) => metrics.logPublished.inc({ kind }),
+          onLag: (seconds) => metrics.logLag.set(seconds),
+          onReady: () => logLoop?.kick(),
+        })
+      : undefined;
   const router = new Router(
     store,
     ruleCache,
@@ -219,6 +235,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         return handler?.maxAttempts?.(org, target);
       },
       onRouted: (status) => metrics.eventsRouted.inc({ status }),
+      outbox: eventLog !== undefined,
     },
     logger,
   );
@@ -268,11 +285,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         actions.hint(r.lanes);
         actionLoop.kick();
       }
+      if (r.routed > 0) logLoop?.kick();
       return { more: r.more };
     },
     config.sweepIntervalMs,
     (err) => logger.error({ err }, 'routing pass failed'),
   );
+  logLoop =
+    eventLog &&
+    new WorkLoop(
+      () => eventLog.publishPending(),
+      config.sweepIntervalMs,
+      (err) => logger.error({ err }, 'JetStream event log pass failed'),
+      () => clock.now(),
+    );
   // Timed chores that may still be running when the app closes: close waits for them before closing the store.
   const chores = new Set<Promise<unknown>>();
   const chore = (work: Promise<unknown>) => {
@@ -301,6 +327,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         .prune(clock.now() - config.retentionDays * 86_400_000)
         .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
         .then(() => store.executionCauses.prune(clock.now() - config.retentionDays * 86_400_000))
+        .then(() => store.outbox.prune(clock.now() - config.retentionDays * 86_400_000))
         .catch((err) => logger.error({ err }, 'retention prune failed')),
     );
   }, 3600_000);
@@ -336,6 +363,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         if (natsBus) checks.bus = natsBus.state === 'connected' ? 'ok' : natsBus.state;
         if (flovynEvents)
           checks.flovynEvents = flovynEvents.state === 'connected' ? 'ok' : flovynEvents.state;
+        // Nor is the event log's: routed events wait in its outbox until NATS is back.
+        if (eventLog) checks.jetstream = eventLog.state === 'connected' ? 'ok' : eventLog.state;
         return { ready, checks };
       },
     },
@@ -358,6 +387,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     bus.subscribe(SUBJECTS.allEvents, () => routerLoop.kick());
     routerLoop.start();
     actionLoop.start();
+    logLoop?.start();
     workersStarted = true;
   }
 
@@ -386,6 +416,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await routerLoop.stop();
       await actionLoop.stop();
       await actions.drain();
+      await logLoop?.stop();
+      await eventLog?.close();
       await presence?.leave().catch((err) => logger.error({ err }, 'leaving the workers failed'));
       await httpSender.close();
       if (engine instanceof FlovynEngine) await engine.close();

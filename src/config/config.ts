@@ -43,6 +43,15 @@ export interface Config {
   readonly engine: { readonly kind: 'local' } | ({ readonly kind: 'flovyn' } & FlovynEngineConfig);
   /** Set when Flovyn's lifecycle events are consumed (whichever engine runs the rules' targets). */
   readonly flovynEvents: FlovynEventsConfig | undefined;
+  /** Set when routed events are published to the JetStream event log (EVENTHOOK_JETSTREAM=on). */
+  readonly jetstream: JetStreamConfig | undefined;
+}
+
+export interface JetStreamConfig {
+  readonly url: string;
+  /** The deployment's NATS prefix: the log's subjects are under `{prefix}.log.`, its stream named after it. */
+  readonly prefix: string;
+  readonly replicas: number;
 }
 
 export interface FlovynEngineConfig {
@@ -119,6 +128,7 @@ function build(raw: Raw, cwd: string): Config {
     bus: busConfig(raw, get),
     engine: engineConfig(raw, get),
     flovynEvents: flovynEventsConfig(raw, get),
+    jetstream: jetstreamConfig(raw, get),
   };
   if (config.bodyLimitBytes > config.maxBodyLimitBytes) {
     throw configError(
@@ -140,6 +150,17 @@ function busConfig(raw: Raw, get: Get): Config['bus'] {
   const url = optional(raw.EVENTHOOK_NATS_URL);
   if (url === undefined) throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_BUS=nats');
   return { kind: 'nats', url, prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix) };
+}
+
+function jetstreamConfig(raw: Raw, get: Get): JetStreamConfig | undefined {
+  if (get('EVENTHOOK_JETSTREAM', oneOf(['off', 'on'])) === 'off') return undefined;
+  const url = optional(raw.EVENTHOOK_NATS_URL);
+  if (url === undefined) throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_JETSTREAM=on');
+  return {
+    url,
+    prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix),
+    replicas: get('EVENTHOOK_JETSTREAM_REPLICAS', int(1, 5)),
+  };
 }
 
 function natsPrefix(v: string, key: ConfigKey): string {

@@ -100,12 +100,22 @@ export const CONFIG_KEYS = {
   EVENTHOOK_NATS_URL: {
     file: 'natsUrl',
     default: '',
-    doc: 'NATS server of the `nats` bus (e.g. `nats://127.0.0.1:4222`).',
+    doc: 'NATS server of the `nats` bus and of the JetStream event log (e.g. `nats://127.0.0.1:4222`).',
   },
   EVENTHOOK_NATS_PREFIX: {
     file: 'natsPrefix',
     default: 'eventhook',
-    doc: "Subject prefix of the `nats` bus, and queue group of Flovyn's lifecycle events: processes with the same prefix form one deployment (each event goes to one of them); another deployment on the same NATS needs another prefix.",
+    doc: "Subject prefix of the `nats` bus and of the JetStream event log (`{prefix}.log.…`, stream named after the prefix in upper case, dots as `_`), and queue group of Flovyn's lifecycle events: processes with the same prefix form one deployment (each event goes to one of them); another deployment on the same NATS needs another prefix.",
+  },
+  EVENTHOOK_JETSTREAM: {
+    file: 'jetstream',
+    default: 'off',
+    doc: '`on` publishes every routed event, as its envelope, to a durable JetStream stream on `EVENTHOOK_NATS_URL` (`{prefix}.log.events.{org}.{type}`; dead deliveries also on `{prefix}.log.dlq.{org}.{endpoint}`), kept for `EVENTHOOK_RETENTION_DAYS`, for other systems to consume and replay by time or sequence. Published from an outbox in the store, so an outage delays events but loses none. See docs/jetstream.md.',
+  },
+  EVENTHOOK_JETSTREAM_REPLICAS: {
+    file: 'jetstreamReplicas',
+    default: '1',
+    doc: "Replicas of the JetStream event log's stream (1–5; more than 1 needs a NATS cluster).",
   },
   EVENTHOOK_ENGINE: {
     file: 'engine',

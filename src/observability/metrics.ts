@@ -57,6 +57,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly logPublished = new Counter({
+    name: 'eventhook_jetstream_published_total',
+    help: 'Messages the JetStream event log acknowledged, by subject kind (event, dead_letter).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+  readonly logLag = new Gauge({
+    name: 'eventhook_jetstream_lag_seconds',
+    help: 'Age of the oldest routed event not yet in the JetStream event log (0 when none waits).',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry });
   }

@@ -18,6 +18,8 @@ export interface RouterOptions {
   maxAttemptsFor?: (org: string, target: JsonValue) => Promise<number | undefined>;
   /** Told each event's routing outcome once it is committed (metrics). */
   onRouted?: (status: EventStatus) => void;
+  /** Each routed event joins the JetStream outbox in the routing transaction (EVENTHOOK_JETSTREAM=on). */
+  outbox?: boolean;
 }
 
 export interface RoutingLog {
@@ -63,6 +65,16 @@ export class Router {
         fresh.flatMap((d) => d.actions),
         now,
       );
+      if (this.options.outbox) {
+        await tx.outbox.add(
+          fresh.map(({ event }) => ({
+            eventId: event.id,
+            routeSeq: event.routeSeq + 1,
+            org: event.org,
+            createdAt: now,
+          })),
+        );
+      }
       return fresh;
     });
     if (this.options.onRouted) for (const d of committed) this.options.onRouted(d.status);

@@ -14,6 +14,7 @@ import type {
   EventStatus,
   ExecutionCauseRecord,
   ExecutionStatus,
+  OutboxEntry,
   NewAction,
   NewEvent,
   OrgRecord,
@@ -48,6 +49,7 @@ export interface StoreRepos {
   readonly settings: SettingsRepo;
   readonly workers: WorkersRepo;
   readonly executionCauses: ExecutionCausesRepo;
+  readonly outbox: OutboxRepo;
   readonly orgs: OrgsRepo;
   readonly apiKeys: ApiKeysRepo;
   readonly sources: SourcesRepo;
@@ -84,6 +86,19 @@ export interface ExecutionCausesRepo {
   remember(cause: ExecutionCauseRecord): Promise<void>;
   of(executionId: string): Promise<ExecutionCauseRecord | undefined>;
   /** Forgets causes recorded before `before` (retention); returns how many. */
+  prune(before: number): Promise<number>;
+}
+
+/** Events waiting to be published to the JetStream event log (migration 014). */
+export interface OutboxRepo {
+  add(entries: readonly OutboxEntry[]): Promise<void>;
+  /** The oldest `limit` entries, in the order they were added. */
+  next(limit: number): Promise<OutboxEntry[]>;
+  /** Forgets published entries; an entry already gone (another process published it too) is no error. */
+  remove(entries: readonly OutboxEntry[]): Promise<void>;
+  /** When the oldest waiting entry was added, if any. */
+  oldest(): Promise<number | undefined>;
+  /** Forgets entries added before `before` (retention: their events are gone too); returns how many. */
   prune(before: number): Promise<number>;
 }
 

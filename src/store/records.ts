@@ -250,6 +250,14 @@ export interface ExecutionCauseRecord {
   createdAt: number;
 }
 
+/** An event routed but not yet published to the JetStream event log: one per routing pass of the event. */
+export interface OutboxEntry {
+  eventId: EventId;
+  routeSeq: number;
+  org: string;
+  createdAt: number;
+}
+
 export interface WorkflowRecord {
   id: string;
   org: string;

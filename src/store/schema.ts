@@ -205,10 +205,18 @@ export interface ExecutionCausesTable {
   created_at: number;
 }
 
+export interface JetstreamOutboxTable {
+  created_at: number;
+  event_id: string;
+  route_seq: number;
+  org: string;
+}
+
 export interface Database {
   settings: SettingsTable;
   workers: WorkersTable;
   execution_causes: ExecutionCausesTable;
+  jetstream_outbox: JetstreamOutboxTable;
   orgs: OrgsTable;
   api_keys: ApiKeysTable;
   sources: SourcesTable;

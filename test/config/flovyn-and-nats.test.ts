@@ -108,3 +108,35 @@ describe('NATS bus settings', () => {
     expect(refusal({ EVENTHOOK_BUS: 'kafka' })).toContain('EVENTHOOK_BUS');
   });
 });
+
+describe('JetStream event log settings', () => {
+  it('is off by default; on, it takes the NATS server and prefix, and a replica count', () => {
+    expect(load({}).jetstream).toBeUndefined();
+    expect(load({ EVENTHOOK_JETSTREAM: 'on', EVENTHOOK_NATS_URL: 'nats://n:4222' }).jetstream).toEqual({
+      url: 'nats://n:4222',
+      prefix: 'eventhook',
+      replicas: 1,
+    });
+    expect(
+      load({
+        EVENTHOOK_JETSTREAM: 'on',
+        EVENTHOOK_NATS_URL: 'nats://n',
+        EVENTHOOK_NATS_PREFIX: 'prod.eu-1',
+        EVENTHOOK_JETSTREAM_REPLICAS: '3',
+      }).jetstream,
+    ).toEqual({ url: 'nats://n', prefix: 'prod.eu-1', replicas: 3 });
+    expect(refusal({ EVENTHOOK_JETSTREAM: 'on' })).toBe(
+      'Invalid configuration: EVENTHOOK_NATS_URL must be set with EVENTHOOK_JETSTREAM=on',
+    );
+    expect(refusal({ EVENTHOOK_JETSTREAM: 'yes', EVENTHOOK_NATS_URL: 'nats://n' })).toContain(
+      'EVENTHOOK_JETSTREAM',
+    );
+    expect(
+      refusal({
+        EVENTHOOK_JETSTREAM: 'on',
+        EVENTHOOK_NATS_URL: 'nats://n',
+        EVENTHOOK_JETSTREAM_REPLICAS: '7',
+      }),
+    ).toContain('EVENTHOOK_JETSTREAM_REPLICAS');
+  });
+});

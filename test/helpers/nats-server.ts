@@ -1,8 +1,10 @@
 // A NATS server of a test's own (Debian's nats-server on a free loopback port), which the test may kill and start
 // again to play an outage; and a port where nothing listens.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eventually } from './app.js';
 import { REQUIRE_SERVICES } from './services.js';
 
@@ -39,10 +41,21 @@ function portOpen(port: number): Promise<boolean> {
 export class PrivateNats {
   private process: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    /** With JetStream: where it keeps its streams, across kills and starts. */
+    private readonly storeDir: string | undefined,
+  ) {}
 
-  static async onFreePort(): Promise<PrivateNats> {
-    return new PrivateNats(await freePort());
+  static async onFreePort(opts: { jetstream?: boolean } = {}): Promise<PrivateNats> {
+    const storeDir = opts.jetstream ? mkdtempSync(join(tmpdir(), 'eventhook-nats-')) : undefined;
+    return new PrivateNats(await freePort(), storeDir);
+  }
+
+  /** Kills it and removes what JetStream kept. */
+  async dispose(): Promise<void> {
+    await this.kill();
+    if (this.storeDir) rmSync(this.storeDir, { recursive: true, force: true });
   }
 
   get url(): string {
@@ -50,7 +63,10 @@ export class PrivateNats {
   }
 
   async start(): Promise<void> {
-    this.process = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' });
+    const jetstream = this.storeDir ? ['-js', '-sd', this.storeDir] : [];
+    this.process = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(this.port), ...jetstream], {
+      stdio: 'ignore',
+    });
     await eventually(async () => (await portOpen(this.port)) || undefined, 10_000, 'nats-server to listen');
   }
 

@@ -12,11 +12,13 @@ import { KyselyEventsRepo } from './events-repo.js';
 import type { IngestPlan } from './ingest-batch.js';
 import { KyselyWorkersRepo } from './workers-repo.js';
 import { KyselyExecutionCausesRepo } from './execution-causes-repo.js';
+import { KyselyOutboxRepo } from './outbox-repo.js';
 
 class Repos implements StoreRepos {
   readonly settings: KyselySettingsRepo;
   readonly workers: KyselyWorkersRepo;
   readonly executionCauses: KyselyExecutionCausesRepo;
+  readonly outbox: KyselyOutboxRepo;
   readonly orgs: KyselyOrgsRepo;
   readonly apiKeys: KyselyApiKeysRepo;
   readonly sources: KyselySourcesRepo;
@@ -33,6 +35,7 @@ class Repos implements StoreRepos {
     this.settings = new KyselySettingsRepo(db);
     this.workers = new KyselyWorkersRepo(db);
     this.executionCauses = new KyselyExecutionCausesRepo(db);
+    this.outbox = new KyselyOutboxRepo(db);
     this.orgs = new KyselyOrgsRepo(db);
     this.apiKeys = new KyselyApiKeysRepo(db);
     this.sources = new KyselySourcesRepo(db);

@@ -1,0 +1,191 @@
+// The JetStream event log (SPEC §9, EVENTHOOK_JETSTREAM=on): every routed event, as its envelope, in a durable NATS
+// stream that other systems consume with their own durable or work-queue consumers, acknowledging and redelivering as
+// JetStream does, and replay by time or sequence; dead deliveries once more on a dead-letter subject.
+//
+// The store stays the truth. The router writes each routed event to an outbox in its own transaction; this publisher
+// takes the outbox in order, publishes with a message id JetStream de-duplicates on, and forgets an entry only once
+// JetStream acknowledged it. So a crash or a NATS outage delays events, never loses them; a publisher that dies
+// between the acknowledgement and forgetting publishes again, and JetStream drops that copy within its duplicate
+// window; several processes may publish the same entry for the same reason.
+import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  StorageType,
+  type JetStreamClient,
+} from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { NatsLink } from '../bus/nats-link.js';
+import { SYSTEM_SOURCES } from '../core/envelope.js';
+import { toEnvelope } from '../events/publisher.js';
+import type { Store } from '../store/port.js';
+import type { EventRecord, OutboxEntry } from '../store/records.js';
+import { deadLetterSubject, eventSubject, logSubjects, streamName } from './subjects.js';
+
+/** Entries published per pass; their acknowledgements are awaited together. */
+const BATCH = 256;
+/** How long JetStream remembers a message id: a publisher restarted within it publishes no duplicate. */
+export const DUPLICATE_WINDOW_MS = 5 * 60_000;
+const PUBLISH_TIMEOUT_MS = 5_000;
+
+export interface EventLogOptions {
+  url: string;
+  /** The deployment's NATS prefix: subjects under `{prefix}.log.`, stream named after it. */
+  prefix: string;
+  replicas: number;
+  /** How long the stream keeps a message; 0 keeps them until removed by hand. */
+  maxAgeMs: number;
+  store: Store;
+  logger: Logger;
+  now: () => number;
+  onPublished?: (kind: 'event' | 'dead_letter') => void;
+  onLag?: (seconds: number) => void;
+  /** Each time the stream is ready on a new connection: what waited in the outbox can go now. */
+  onReady?: () => void;
+}
+
+export class JetStreamEventLog {
+  private readonly link: NatsLink;
+  private client: JetStreamClient | undefined;
+  /** A failed publish is logged once until one succeeds again, so an outage does not flood the log. */
+  private failing = false;
+
+  constructor(private readonly options: EventLogOptions) {
+    this.link = new NatsLink({
+      url: options.url,
+      purpose: 'JetStream event log',
+      logger: options.logger,
+      onConnect: async (connection) => {
+        await this.ensureStream(connection);
+        this.client = jetstream(connection, { timeout: PUBLISH_TIMEOUT_MS });
+        options.onReady?.();
+      },
+    });
+  }
+
+  /** For readiness: connected once the stream exists and the link is up. */
+  get state(): 'connecting' | 'connected' | 'closed' {
+    const state = this.link.state;
+    return state === 'connected' && !this.client ? 'connecting' : state;
+  }
+
+  get stream(): string {
+    return streamName(this.options.prefix);
+  }
+
+  /** One pass: publishes the oldest waiting entries; `more` when a full batch went and others may wait. */
+  async publishPending(): Promise<{ more: boolean }> {
+    const { store } = this.options;
+    const client = this.client;
+    if (!client || this.link.state !== 'connected') {
+      await this.reportLag();
+      return { more: false };
+    }
+    if (this.failing) {
+      // The server may have come back without the stream (its storage lost): make it again before publishing.
+      const connection = this.link.current;
+      if (!connection) return { more: false };
+      try {
+        await this.ensureStream(connection);
+      } catch {
+        await this.reportLag();
+        return { more: false };
+      }
+    }
+    const entries = await store.outbox.next(BATCH);
+    if (entries.length === 0) {
+      this.options.onLag?.(0);
+      return { more: false };
+    }
+    const events = new Map(
+      (await store.events.getMany([...new Set(entries.map((e) => e.eventId))])).map((e) => [e.id, e]),
+    );
+    // Sent together, in order, over one connection, so the stream keeps the outbox's order.
+    const results = await Promise.allSettled(
+      entries.map((entry) => {
+        const event = events.get(entry.eventId);
+        // Gone with retention while NATS was away: nothing left to publish.
+        return event ? this.publish(client, entry, event) : Promise.resolve();
+      }),
+    );
+    await store.outbox.remove(entries.filter((_, i) => results[i]!.status === 'fulfilled'));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      if (!this.failing)
+        this.options.logger.error(
+          { err: failed.reason, stream: this.stream },
+          'publishing to the JetStream event log failed; the events wait in the outbox',
+        );
+      this.failing = true;
+      await this.reportLag();
+      return { more: false };
+    }
+    if (this.failing)
+      this.options.logger.info({ stream: this.stream }, 'JetStream event log publishing again');
+    this.failing = false;
+    await this.reportLag();
+    return { more: entries.length === BATCH };
+  }
+
+  async close(): Promise<void> {
+    this.client = undefined;
+    await this.link.close();
+  }
+
+  private async publish(client: JetStreamClient, entry: OutboxEntry, event: EventRecord): Promise<void> {
+    const { prefix } = this.options;
+    const msgId = `${event.id}.${entry.routeSeq}`;
+    const h = headers();
+    h.set('Eventhook-Event-Id', event.id);
+    h.set('Eventhook-Org', event.org);
+    h.set('Eventhook-Source', event.source);
+    h.set('Eventhook-Type', event.type);
+    h.set('Eventhook-Route-Seq', String(entry.routeSeq));
+    if (event.traceparent) h.set('traceparent', event.traceparent);
+    const body = JSON.stringify(toEnvelope(event));
+    const sends = [
+      client
+        .publish(eventSubject(prefix, event.org, event.type), body, { msgID: msgId, headers: h })
+        .then(() => this.options.onPublished?.('event')),
+    ];
+    if (event.type === 'delivery.dead' && event.source === SYSTEM_SOURCES.eventhook && event.subject) {
+      sends.push(
+        client
+          .publish(deadLetterSubject(prefix, event.org, event.subject), body, {
+            msgID: `${msgId}.dlq`,
+            headers: h,
+          })
+          .then(() => this.options.onPublished?.('dead_letter')),
+      );
+    }
+    await Promise.all(sends);
+  }
+
+  private async reportLag(): Promise<void> {
+    if (!this.options.onLag) return;
+    const oldest = await this.options.store.outbox.oldest();
+    this.options.onLag(oldest === undefined ? 0 : Math.max(0, this.options.now() - oldest) / 1000);
+  }
+
+  /** Creates the stream, or brings an existing one's subjects, age and window to this configuration. */
+  private async ensureStream(connection: NatsConnection): Promise<void> {
+    const jsm = await jetstreamManager(connection);
+    const settings = {
+      subjects: [logSubjects(this.options.prefix)],
+      max_age: nanos(this.options.maxAgeMs),
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      num_replicas: this.options.replicas,
+    };
+    try {
+      await jsm.streams.info(this.stream);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
+      await jsm.streams.add({ name: this.stream, storage: StorageType.File, ...settings });
+      this.options.logger.info({ stream: this.stream }, 'created the JetStream event log');
+      return;
+    }
+    await jsm.streams.update(this.stream, settings);
+  }
+}

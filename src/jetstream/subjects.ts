@@ -1,0 +1,35 @@
+// Where events go in the JetStream event log. NATS subjects are tokens joined by dots, so an event type's dots become
+// tokens (`order.created` under `….events.acme.order.created`), and consumers filter with `*` and `>` as usual. The
+// log lives under `{prefix}.log.`, apart from the NATS bus's doorbell subjects (`{prefix}.events.…`, `….actions.…`),
+// which must never be stored.
+
+/** The stream's name: the deployment's NATS prefix, upper case, dots as underscores (`eventhook` → `EVENTHOOK`). */
+export function streamName(prefix: string): string {
+  return prefix.replace(/\./g, '_').toUpperCase();
+}
+
+/** Everything the stream captures. */
+export function logSubjects(prefix: string): string {
+  return `${prefix}.log.>`;
+}
+
+/** Every routed event: `{prefix}.log.events.{org}.{type}`. */
+export function eventSubject(prefix: string, org: string, type: string): string {
+  return `${prefix}.log.events.${tokens(org)}.${tokens(type)}`;
+}
+
+/** A `delivery.dead` event once more, on the dead-letter subject: `{prefix}.log.dlq.{org}.{endpoint}`. */
+export function deadLetterSubject(prefix: string, org: string, endpoint: string): string {
+  return `${prefix}.log.dlq.${tokens(org)}.${tokens(endpoint)}`;
+}
+
+/**
+ * A name as subject tokens: split at dots, with what NATS gives a meaning to or forbids in a token (whitespace, `*`,
+ * `>`) replaced by `_`, and an empty token (a leading, trailing or doubled dot) written `_`.
+ */
+export function tokens(name: string): string {
+  return name
+    .split('.')
+    .map((t) => t.replace(/[\s*>]/g, '_') || '_')
+    .join('.');
+}
