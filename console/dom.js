@@ -90,3 +90,26 @@ export function guarded(what, fn) {
 export function formValues(form) {
   return Object.fromEntries(new FormData(form).entries());
 }
+
+/** A secondary button that acts on the page (not a form's submit). */
+export function quietButton(label, onclick) {
+  return h('button', { type: 'button', class: 'quiet', onclick }, label);
+}
+
+/** Closes the form it is in, unsaved. */
+export function cancelButton() {
+  return quietButton('Cancel', (ev) => ev.target.closest('form').remove());
+}
+
+/**
+ * The entries of `after` that differ from `before`: an edit form sends only what the user changed, so a setting it
+ * does not show (or shows rounded) is never overwritten by its echo.
+ */
+export function changes(before, after) {
+  return Object.fromEntries(
+    Object.entries(after).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k])),
+  );
+}
+
+/** A number field's value; empty is null, which in a PATCH removes the setting. */
+export const numberOrNull = (text) => (text.trim() === '' ? null : Number(text));

@@ -1,7 +1,10 @@
 // Outbound endpoints with their health (state, success rate, latency percentiles, queue depth); one can be paused
-// and enabled again, and a new one created, its signing secret shown once.
+// and enabled again, changed, given a new signing secret or deleted, and a new one created. A signing secret
+// Eventhook generates is shown once, when it is made.
 import { api } from '../api.js';
-import { copyButton, flash, formValues, guarded, h, status, table, when } from '../dom.js';
+import { flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
+import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
+import { endpointEditForm, endpointRotateForm } from './endpoint-forms.js';
 
 function healthList(health) {
   const rate = health.successRate === null ? '—' : `${(health.successRate * 100).toFixed(1)} %`;
@@ -30,17 +33,52 @@ function healthList(health) {
   );
 }
 
+/** A generated secret (and the public key of an Ed25519 one): the API returns it this once. */
+function shownOnce(e, what) {
+  return [
+    secretOnce(`${what} of ${e.slug}, shown once (the receiver verifies with it):`, e.secret),
+    e.publicKey ? h('p', {}, 'Its public key: ', h('code', {}, e.publicKey)) : null,
+  ];
+}
+
 export async function endpointsView(view) {
   const { items } = await api('GET', '/endpoints');
+  const reload = async (message) => {
+    flash(message);
+    await endpointsView(view);
+  };
+  const rotated = async (e, graceSeconds) => {
+    await reload(`Endpoint ${e.slug} has a new signing secret.`);
+    // Shown above the list until the user leaves the page: the secret is in no later answer.
+    view.prepend(
+      h(
+        'div',
+        { class: 'notice' },
+        rotationNotice(
+          `Endpoint ${e.slug} has a new signing secret: deliveries are signed with it from now on.`,
+          e,
+          graceSeconds,
+          'signing',
+        ),
+        e.secret ? shownOnce(e, 'The new signing secret') : null,
+      ),
+    );
+  };
+  const remove = guarded('Deleting the endpoint', async (e) => {
+    const question = `Delete endpoint ${e.slug}? Deliveries waiting for it fail; what it received stays readable.`;
+    if (!confirm(question)) return;
+    await api('DELETE', `/endpoints/${encodeURIComponent(e.slug)}`);
+    await reload(`Endpoint ${e.slug} deleted.`);
+  });
   const details = h('div');
   const show = async (e) => {
     const full = await api('GET', `/endpoints/${encodeURIComponent(e.slug)}`);
     const path = `/endpoints/${encodeURIComponent(full.slug)}`;
     const change = guarded('Changing the endpoint', async (call, message) => {
       await call();
-      flash(message);
-      await endpointsView(view);
+      await reload(message);
     });
+    const editor = h('div', { class: 'editor' });
     details.replaceChildren(
       h('h2', {}, full.slug),
       h('p', {}, h('code', {}, full.url), full.disabledReason ? ` — disabled: ${full.disabledReason}` : ''),
@@ -71,8 +109,15 @@ export async function endpointsView(view) {
               },
               'Enable',
             ),
+        quietButton('Edit', () =>
+          editor.replaceChildren(endpointEditForm(full, (saved) => reload(`Endpoint ${saved.slug} saved.`))),
+        ),
+        quietButton('Rotate secret', () => editor.replaceChildren(endpointRotateForm(full, rotated))),
+        quietButton('Delete', () => remove(full)),
       ),
+      editor,
       healthList(full.health),
+      secretsList(full.secrets, 'signs'),
     );
   };
   const form = h(
@@ -86,19 +131,10 @@ export async function endpointsView(view) {
           url: v.url,
           ...(v.description ? { description: v.description } : {}),
         });
-        flash(`Endpoint ${created.slug} created.`);
-        await endpointsView(view);
+        await reload(`Endpoint ${created.slug} created.`);
         // The signing secret Eventhook generated is shown this once: it stays until the user leaves the page.
         if (created.secret)
-          view.prepend(
-            h(
-              'div',
-              { class: 'row secret-once' },
-              `The signing secret of ${created.slug}, shown once (the receiver verifies with it):`,
-              h('code', {}, created.secret),
-              copyButton(created.secret),
-            ),
-          );
+          view.prepend(h('div', { class: 'notice' }, shownOnce(created, 'The signing secret')));
       }),
     },
     h('label', {}, 'Slug', h('input', { name: 'slug', required: true })),

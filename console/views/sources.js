@@ -1,7 +1,10 @@
 // Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints and a
-// curl example; a new one is a provider and its secret (custom verifiers are configured through the API or apply).
+// curl example, and can be changed, given a new secret or deleted; a new one is a provider and its secret (custom
+// verifiers are configured through the API or apply).
 import { api } from '../api.js';
-import { copyButton, flash, formValues, guarded, h, status, table } from '../dom.js';
+import { copyButton, flash, formValues, guarded, h, quietButton, status, table } from '../dom.js';
+import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
+import { sourceEditForm, sourceRotateForm } from './source-forms.js';
 
 export async function sourcesView(view) {
   const [{ items }, { items: providers }] = await Promise.all([
@@ -9,9 +12,38 @@ export async function sourcesView(view) {
     api('GET', '/providers'),
   ]);
   const byId = new Map(providers.map((p) => [p.id, p]));
+  const reload = async (message) => {
+    flash(message);
+    await sourcesView(view);
+  };
+  const rotated = async (s, graceSeconds) => {
+    await reload(`Source ${s.slug} has a new secret.`);
+    // Shown above the list until the user leaves the page: the generated secret is in no later answer.
+    view.prepend(
+      h(
+        'div',
+        { class: 'notice' },
+        rotationNotice(
+          `Source ${s.slug} has a new secret: webhooks signed with it verify from now on.`,
+          s,
+          graceSeconds,
+          'verifying',
+        ),
+        s.generatedSecret
+          ? secretOnce('The new secret, shown once (give it to the provider):', s.generatedSecret)
+          : null,
+      ),
+    );
+  };
+  const remove = guarded('Deleting the source', async (s) => {
+    if (!confirm(`Delete source ${s.slug}? Its URL stops taking webhooks; its events stay readable.`)) return;
+    await api('DELETE', `/sources/${encodeURIComponent(s.slug)}`);
+    await reload(`Source ${s.slug} deleted.`);
+  });
   const details = h('div');
   const show = (s) => {
     const p = byId.get(s.provider);
+    const editor = h('div', { class: 'editor' });
     details.replaceChildren(
       h('h2', {}, s.name || s.slug),
       h('div', { class: 'row' }, h('code', { class: 'ingest-url' }, s.ingestUrl), copyButton(s.ingestUrl)),
@@ -32,6 +64,20 @@ export async function sourcesView(view) {
         {},
         `curl -X POST '${s.ingestUrl}' \\\n  -H 'content-type: application/json' \\\n  -d '{"hello": "world"}'`,
       ),
+      s.secrets.length ? secretsList(s.secrets, 'verifies') : null,
+      h(
+        'div',
+        { class: 'row' },
+        quietButton('Edit', () =>
+          editor.replaceChildren(sourceEditForm(s, (saved) => reload(`Source ${saved.slug} saved.`))),
+        ),
+        // A source that verifies nothing has no secret to rotate.
+        s.verifier?.type !== 'none'
+          ? quietButton('Rotate secret', () => editor.replaceChildren(sourceRotateForm(s, rotated)))
+          : null,
+        quietButton('Delete', () => remove(s)),
+      ),
+      editor,
     );
   };
   const providerSelect = h(
@@ -48,8 +94,7 @@ export async function sourcesView(view) {
         const body = { slug: v.slug, name: v.name || v.slug, provider: v.provider };
         if (v.secret) body.secret = v.secret;
         const created = await api('POST', '/sources', body);
-        flash(`Source ${created.slug} created.`);
-        await sourcesView(view);
+        await reload(`Source ${created.slug} created.`);
       }),
     },
     h('label', {}, 'Slug', h('input', { name: 'slug', required: true, pattern: '[a-z0-9][a-z0-9\\-]*' })),
@@ -66,11 +111,13 @@ export async function sourcesView(view) {
   view.replaceChildren(
     h('h1', {}, 'Sources'),
     table(
-      ['slug', 'provider', 'verifier', 'state', 'ingest URL'],
+      ['slug', 'name', 'provider', 'verifier', 'state', 'ingest URL'],
       items.map((s) => ({
         value: s,
         cells: [
           s.slug,
+          // A name is the slug unless one was given: shown only when it says more.
+          s.name === s.slug ? '' : s.name,
           s.provider ?? 'custom',
           s.verifier?.type ?? '',
           status(s.enabled ? 'active' : 'disabled'),
