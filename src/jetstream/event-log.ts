@@ -95,10 +95,9 @@ export class JetStreamEventLog {
       }
     }
     const entries = await store.outbox.next(BATCH);
-    if (entries.length === 0) {
-      this.options.onLag?.(0);
-      return { more: false };
-    }
+    // How far behind the log is: the age of the oldest entry waiting when the pass began.
+    this.options.onLag?.(entries.length === 0 ? 0 : this.ageOf(entries[0]!.createdAt));
+    if (entries.length === 0) return { more: false };
     const events = new Map(
       (await store.events.getMany([...new Set(entries.map((e) => e.eventId))])).map((e) => [e.id, e]),
     );
@@ -110,7 +109,10 @@ export class JetStreamEventLog {
         return event ? this.publish(client, entry, event) : Promise.resolve();
       }),
     );
-    await store.outbox.remove(entries.filter((_, i) => results[i]!.status === 'fulfilled'));
+    // Not flushed to disk: an entry whose removal a crash undoes is published again, and JetStream drops the copy.
+    await store.relaxed((tx) =>
+      tx.outbox.remove(entries.filter((_, i) => results[i]!.status === 'fulfilled')),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       if (!this.failing)
@@ -125,7 +127,6 @@ export class JetStreamEventLog {
     if (this.failing)
       this.options.logger.info({ stream: this.stream }, 'JetStream event log publishing again');
     this.failing = false;
-    await this.reportLag();
     return { more: entries.length === BATCH };
   }
 
@@ -166,7 +167,11 @@ export class JetStreamEventLog {
   private async reportLag(): Promise<void> {
     if (!this.options.onLag) return;
     const oldest = await this.options.store.outbox.oldest();
-    this.options.onLag(oldest === undefined ? 0 : Math.max(0, this.options.now() - oldest) / 1000);
+    this.options.onLag(oldest === undefined ? 0 : this.ageOf(oldest));
+  }
+
+  private ageOf(createdAt: number): number {
+    return Math.max(0, this.options.now() - createdAt) / 1000;
   }
 
   /** Creates the stream, or brings an existing one's subjects, age and window to this configuration. */
