@@ -1,8 +1,7 @@
 // The forms that change an endpoint: where and how fast it is delivered to, and its signing secret. Headers, auth,
 // ordering and retry are structured configuration, changed through the API or apply.
-import { api } from '../api.js';
-import { cancelButton, changes, flash, formValues, guarded, h, numberOrNull } from '../dom.js';
-import { graceField } from '../secrets.js';
+import { h, numberOrNull } from '../dom.js';
+import { editForm, rotateForm } from '../forms.js';
 
 const endpointPath = (e) => `/endpoints/${encodeURIComponent(e.slug)}`;
 
@@ -19,18 +18,8 @@ function patchOf(v) {
 
 /** Changes an endpoint's URL, description and limits; `onSaved` gets the endpoint as the API returns it. */
 export function endpointEditForm(e, onSaved) {
-  const form = h(
-    'form',
-    {
-      class: 'edit-endpoint',
-      onsubmit: guarded('Saving the endpoint', async (ev) => {
-        ev.preventDefault();
-        const patch = changes(before, patchOf(formValues(form)));
-        if (Object.keys(patch).length === 0) return flash('Nothing changed.');
-        await onSaved(await api('PATCH', endpointPath(e), patch));
-      }),
-    },
-    h('h3', {}, `Change endpoint ${e.slug}`),
+  return editForm(
+    { what: 'endpoint', title: `Change endpoint ${e.slug}`, path: endpointPath(e), patchOf, onSaved },
     h('label', {}, 'URL', h('input', { name: 'url', type: 'url', required: true, value: e.url })),
     h('label', {}, 'Description', h('input', { name: 'description', value: e.description })),
     h(
@@ -58,38 +47,24 @@ export function endpointEditForm(e, onSaved) {
       'Deliveries in flight at once (empty: no limit)',
       h('input', { name: 'maxConcurrency', type: 'number', min: 1, value: e.maxConcurrency }),
     ),
-    h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Save changes'), cancelButton()),
   );
-  // Read back from the form itself, so that only what the user then changes differs.
-  const before = patchOf(formValues(form));
-  return form;
 }
 
 /** Adds a generated signing secret; `onRotated` gets the endpoint with the new secret, which no later answer has. */
 export function endpointRotateForm(e, onRotated) {
   // A new secret of the kind the endpoint signs with now, so that its receivers keep their way of verifying.
   const kind = e.secrets.at(-1)?.kind ?? 'hmac';
-  const form = h(
-    'form',
+  return rotateForm(
     {
-      class: 'rotate-secret',
-      onsubmit: guarded('Rotating the secret', async (ev) => {
-        ev.preventDefault();
-        const v = formValues(form);
-        const graceSeconds = Number(v.graceSeconds);
-        await onRotated(
-          await api('POST', `${endpointPath(e)}/rotate-secret`, { kind: v.kind, graceSeconds }),
-          graceSeconds,
-        );
-      }),
-    },
-    h('h3', {}, `Rotate the signing secret of ${e.slug}`),
-    h(
-      'p',
-      { class: 'muted' },
-      'Deliveries carry a signature by each secret that signs: the new one from now on, the previous one for the ' +
+      title: `Rotate the signing secret of ${e.slug}`,
+      hint:
+        'Deliveries carry a signature by each secret that signs: the new one from now on, the previous one for the ' +
         'time chosen, so that receivers can move to the new secret.',
-    ),
+      path: endpointPath(e),
+      verbing: 'signing',
+      bodyOf: (v) => ({ kind: v.kind }),
+      onRotated,
+    },
     h(
       'label',
       {},
@@ -105,8 +80,5 @@ export function endpointRotateForm(e, onRotated) {
         ),
       ),
     ),
-    graceField('signing'),
-    h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Rotate'), cancelButton()),
   );
-  return form;
 }

@@ -1,8 +1,7 @@
 // The forms that change a source: its name and settings, and its secret. Custom verifiers, provider options and
 // custom responses are structured configuration, changed through the API or apply.
-import { api } from '../api.js';
-import { cancelButton, changes, flash, formValues, guarded, h, numberOrNull } from '../dom.js';
-import { graceField } from '../secrets.js';
+import { h, numberOrNull } from '../dom.js';
+import { editForm, rotateForm } from '../forms.js';
 
 const lines = (text) =>
   text
@@ -31,18 +30,8 @@ function patchOf(v) {
 
 /** Changes a source's name and settings; `onSaved` gets the source as the API returns it. */
 export function sourceEditForm(s, onSaved) {
-  const form = h(
-    'form',
-    {
-      class: 'edit-source',
-      onsubmit: guarded('Saving the source', async (ev) => {
-        ev.preventDefault();
-        const patch = changes(before, patchOf(formValues(form)));
-        if (Object.keys(patch).length === 0) return flash('Nothing changed.');
-        await onSaved(await api('PATCH', sourcePath(s), patch));
-      }),
-    },
-    h('h3', {}, `Change source ${s.slug}`),
+  return editForm(
+    { what: 'source', title: `Change source ${s.slug}`, path: sourcePath(s), patchOf, onSaved },
     h('label', {}, 'Name', h('input', { name: 'name', required: true, maxlength: 255, value: s.name })),
     h('label', {}, 'Description', h('input', { name: 'description', value: s.description })),
     h(
@@ -93,42 +82,27 @@ export function sourceEditForm(s, onSaved) {
       h('input', { name: 'storeRejected', type: 'checkbox', checked: s.storeRejected }),
       'Keep webhooks that fail verification, as rejected events',
     ),
-    h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Save changes'), cancelButton()),
   );
-  // Read back from the form itself, so that only what the user then changes differs.
-  const before = patchOf(formValues(form));
-  return form;
 }
 
 /** Adds a new secret; `onRotated` gets the source as the API returns it (with the secret if it made one). */
 export function sourceRotateForm(s, onRotated) {
-  const form = h(
-    'form',
+  return rotateForm(
     {
-      class: 'rotate-secret',
-      onsubmit: guarded('Rotating the secret', async (ev) => {
-        ev.preventDefault();
-        const v = formValues(form);
-        const graceSeconds = Number(v.graceSeconds);
-        const body = { graceSeconds, ...(v.secret ? { secret: v.secret } : {}) };
-        await onRotated(await api('POST', `${sourcePath(s)}/rotate-secret`, body), graceSeconds);
-      }),
-    },
-    h('h3', {}, `Rotate the secret of ${s.slug}`),
-    h(
-      'p',
-      { class: 'muted' },
-      'Webhooks signed with the new secret verify at once; the previous one keeps verifying for the time chosen, ' +
+      title: `Rotate the secret of ${s.slug}`,
+      hint:
+        'Webhooks signed with the new secret verify at once; the previous one keeps verifying for the time chosen, ' +
         'to change it at the provider.',
-    ),
+      path: sourcePath(s),
+      verbing: 'verifying',
+      bodyOf: (v) => (v.secret ? { secret: v.secret } : {}),
+      onRotated,
+    },
     h(
       'label',
       {},
       'New secret, as the provider shows it (empty: Eventhook makes one to give the provider, shown once, where the scheme allows)',
       h('input', { name: 'secret', type: 'password', autocomplete: 'off' }),
     ),
-    graceField('verifying'),
-    h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Rotate'), cancelButton()),
   );
-  return form;
 }
