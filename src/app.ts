@@ -64,6 +64,7 @@ import { TransformCache } from './routing/transform-cache.js';
 import type { TargetHandler } from './targets/target-handler.js';
 import { WorkLoop } from './routing/work-loop.js';
 import { JetStreamEventLog } from './jetstream/event-log.js';
+import { JetStreamIntake } from './jetstream/intake.js';
 import { SOLE_WORKER, WorkerPresence } from './routing/worker-presence.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
 import { openSqliteStore } from './store/adapters/sqlite/index.js';
@@ -176,6 +177,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         causes,
       })
     : undefined;
+  const publishService = new PublishService(committer, clock, metrics, config.dedupWindowMs);
+  // Applications' events from a JetStream work queue, committed as POST /events commits them (API processes).
+  const knownOrgs = new Set<string>();
+  const intake =
+    config.jetstreamIntake && config.role !== 'worker'
+      ? new JetStreamIntake({
+          ...config.jetstreamIntake,
+          publish: (org, events) => publishService.publish(org, events),
+          // Orgs are never deleted, so one found once is remembered; one not found is asked again next time.
+          orgExists: async (org) =>
+            knownOrgs.has(org) || ((await store.orgs.get(org)) !== undefined && !!knownOrgs.add(org)),
+          logger,
+          onRejected: () => metrics.intakeRejected.inc(),
+        })
+      : undefined;
   const ingest = new IngestService(
     liveSources,
     new SourceRateLimiter(clock),
@@ -365,6 +381,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           checks.flovynEvents = flovynEvents.state === 'connected' ? 'ok' : flovynEvents.state;
         // Nor is the event log's: routed events wait in its outbox until NATS is back.
         if (eventLog) checks.jetstream = eventLog.state === 'connected' ? 'ok' : eventLog.state;
+        if (intake) checks.jetstreamIntake = intake.state === 'connected' ? 'ok' : intake.state;
         return { ready, checks };
       },
     },
@@ -374,7 +391,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         await app.register(sourceRoutes, { sources, ingest, publicUrl: config.publicUrl });
         await app.register(endpointRoutes, { endpoints });
         await app.register(publishRoutes, {
-          publisher: new PublishService(committer, clock, metrics, config.dedupWindowMs),
+          publisher: publishService,
         });
       },
     ],
@@ -412,6 +429,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await server.close();
       await Promise.all(chores);
       await flovynEvents?.close();
+      await intake?.close();
       await committer.drain();
       await routerLoop.stop();
       await actionLoop.stop();

@@ -45,6 +45,9 @@ export interface Config {
   readonly flovynEvents: FlovynEventsConfig | undefined;
   /** Set when routed events are published to the JetStream event log (EVENTHOOK_JETSTREAM=on). */
   readonly jetstream: JetStreamConfig | undefined;
+  /** Set when applications' events are taken from a JetStream work queue (EVENTHOOK_JETSTREAM_INTAKE=on). */
+  readonly jetstreamIntake:
+    { readonly url: string; readonly prefix: string; readonly ackWaitMs: number } | undefined;
 }
 
 export interface JetStreamConfig {
@@ -129,6 +132,7 @@ function build(raw: Raw, cwd: string): Config {
     engine: engineConfig(raw, get),
     flovynEvents: flovynEventsConfig(raw, get),
     jetstream: jetstreamConfig(raw, get),
+    jetstreamIntake: jetstreamIntakeConfig(raw, get),
   };
   if (config.bodyLimitBytes > config.maxBodyLimitBytes) {
     throw configError(
@@ -161,6 +165,17 @@ function jetstreamConfig(raw: Raw, get: Get): JetStreamConfig | undefined {
     prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix),
     replicas: get('EVENTHOOK_JETSTREAM_REPLICAS', int(1, 5)),
   };
+}
+
+function jetstreamIntakeConfig(raw: Raw, get: Get): Config['jetstreamIntake'] {
+  if (get('EVENTHOOK_JETSTREAM_INTAKE', oneOf(['off', 'on'])) === 'off') return undefined;
+  const url = optional(raw.EVENTHOOK_NATS_URL);
+  if (url === undefined)
+    throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_JETSTREAM_INTAKE=on');
+  const ackWaitMs = get('EVENTHOOK_JETSTREAM_ACK_WAIT', duration);
+  if (ackWaitMs < 1_000 || ackWaitMs > 3_600_000)
+    throw configError('EVENTHOOK_JETSTREAM_ACK_WAIT', 'must be from 1s to 1h');
+  return { url, prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix), ackWaitMs };
 }
 
 function natsPrefix(v: string, key: ConfigKey): string {

@@ -112,6 +112,16 @@ export const CONFIG_KEYS = {
     default: 'off',
     doc: '`on` publishes every routed event, as its envelope, to a durable JetStream stream on `EVENTHOOK_NATS_URL` (`{prefix}.log.events.{org}.{type}`; dead deliveries also on `{prefix}.log.dlq.{org}.{endpoint}`), kept for `EVENTHOOK_RETENTION_DAYS`, for other systems to consume and replay by time or sequence. Published from an outbox in the store, so an outage delays events but loses none. See docs/jetstream.md.',
   },
+  EVENTHOOK_JETSTREAM_INTAKE: {
+    file: 'jetstreamIntake',
+    default: 'off',
+    doc: "`on` takes events applications publish to `{prefix}.in.{org}` on `EVENTHOOK_NATS_URL` (the body as one event of `POST /events`) from a durable JetStream work queue shared by the deployment's API processes: each message is acknowledged once its event is committed, comes back if a process fails first, and waits while Eventhook is down; one that can never be an event goes to `{prefix}.log.rejected.{org}` with the reason. See docs/jetstream.md.",
+  },
+  EVENTHOOK_JETSTREAM_ACK_WAIT: {
+    file: 'jetstreamAckWait',
+    default: '30s',
+    doc: 'How long a message the JetStream intake took may go unacknowledged (its process died, or is stuck) before it is given to another process (1s–1h).',
+  },
   EVENTHOOK_JETSTREAM_REPLICAS: {
     file: 'jetstreamReplicas',
     default: '1',

@@ -8,20 +8,14 @@
 // between the acknowledgement and forgetting publishes again, and JetStream drops that copy within its duplicate
 // window; several processes may publish the same entry for the same reason.
 import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
-import {
-  jetstream,
-  jetstreamManager,
-  JetStreamApiCodes,
-  JetStreamApiError,
-  StorageType,
-  type JetStreamClient,
-} from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, StorageType, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
 import { SYSTEM_SOURCES } from '../core/envelope.js';
 import { toEnvelope } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
 import type { EventRecord, OutboxEntry } from '../store/records.js';
+import { ensureStream } from './streams.js';
 import { deadLetterSubject, eventSubject, logSubjects, streamName } from './subjects.js';
 
 /** Entries published per pass; their acknowledgements are awaited together. */
@@ -174,23 +168,18 @@ export class JetStreamEventLog {
     return Math.max(0, this.options.now() - createdAt) / 1000;
   }
 
-  /** Creates the stream, or brings an existing one's subjects, age and window to this configuration. */
+  /** Creates the stream, or brings an existing one's subjects, age, window and replicas to this configuration. */
   private async ensureStream(connection: NatsConnection): Promise<void> {
-    const jsm = await jetstreamManager(connection);
-    const settings = {
-      subjects: [logSubjects(this.options.prefix)],
-      max_age: nanos(this.options.maxAgeMs),
-      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-      num_replicas: this.options.replicas,
-    };
-    try {
-      await jsm.streams.info(this.stream);
-    } catch (err) {
-      if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
-      await jsm.streams.add({ name: this.stream, storage: StorageType.File, ...settings });
-      this.options.logger.info({ stream: this.stream }, 'created the JetStream event log');
-      return;
-    }
-    await jsm.streams.update(this.stream, settings);
+    await ensureStream(
+      await jetstreamManager(connection),
+      { name: this.stream, storage: StorageType.File },
+      {
+        subjects: [logSubjects(this.options.prefix)],
+        max_age: nanos(this.options.maxAgeMs),
+        duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        num_replicas: this.options.replicas,
+      },
+      this.options.logger,
+    );
   }
 }

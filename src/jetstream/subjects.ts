@@ -33,3 +33,24 @@ export function tokens(name: string): string {
     .map((t) => t.replace(/[\s*>]/g, '_') || '_')
     .join('.');
 }
+
+/** The intake's work-queue stream: the log's name with `_IN`. */
+export function intakeStreamName(prefix: string): string {
+  return `${streamName(prefix)}_IN`;
+}
+
+/** What applications publish to: `{prefix}.in.{org}`, with any further tokens theirs (e.g. for NATS permissions). */
+export function intakeSubjects(prefix: string): string {
+  return `${prefix}.in.>`;
+}
+
+/** The org an intake subject names: its token after `{prefix}.in.`. */
+export function intakeOrg(prefix: string, subject: string): string | undefined {
+  const rest = subject.startsWith(`${prefix}.in.`) ? subject.slice(prefix.length + 4) : '';
+  return rest.split('.')[0] || undefined;
+}
+
+/** A message the intake refused, kept with the reason: `{prefix}.log.rejected.{org}`. */
+export function rejectedSubject(prefix: string, org: string | undefined): string {
+  return `${prefix}.log.rejected.${tokens(org ?? '_')}`;
+}

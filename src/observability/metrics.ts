@@ -69,6 +69,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly intakeRejected = new Counter({
+    name: 'eventhook_jetstream_intake_rejected_total',
+    help: 'Messages the JetStream intake refused (kept on {prefix}.log.rejected.{org} with the reason).',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry });
   }

@@ -140,3 +140,34 @@ describe('JetStream event log settings', () => {
     ).toContain('EVENTHOOK_JETSTREAM_REPLICAS');
   });
 });
+
+describe('JetStream intake settings', () => {
+  it('is off by default; on, it takes the NATS server and prefix, and how long a taken message may go unacknowledged', () => {
+    expect(load({}).jetstreamIntake).toBeUndefined();
+    expect(
+      load({ EVENTHOOK_JETSTREAM_INTAKE: 'on', EVENTHOOK_NATS_URL: 'nats://n' }).jetstreamIntake,
+    ).toEqual({
+      url: 'nats://n',
+      prefix: 'eventhook',
+      ackWaitMs: 30_000,
+    });
+    expect(
+      load({
+        EVENTHOOK_JETSTREAM_INTAKE: 'on',
+        EVENTHOOK_NATS_URL: 'nats://n',
+        EVENTHOOK_JETSTREAM_ACK_WAIT: '2m',
+      }).jetstreamIntake?.ackWaitMs,
+    ).toBe(120_000);
+    expect(refusal({ EVENTHOOK_JETSTREAM_INTAKE: 'on' })).toBe(
+      'Invalid configuration: EVENTHOOK_NATS_URL must be set with EVENTHOOK_JETSTREAM_INTAKE=on',
+    );
+    for (const wait of ['500ms', '2h'])
+      expect(
+        refusal({
+          EVENTHOOK_JETSTREAM_INTAKE: 'on',
+          EVENTHOOK_NATS_URL: 'nats://n',
+          EVENTHOOK_JETSTREAM_ACK_WAIT: wait,
+        }),
+      ).toBe('Invalid configuration: EVENTHOOK_JETSTREAM_ACK_WAIT must be from 1s to 1h');
+  });
+});

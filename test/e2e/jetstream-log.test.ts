@@ -13,7 +13,9 @@ import {
   ApiClient,
   backendAvailable,
   eventually,
+  checkOk,
   OPERATOR_TOKEN,
+  readiness,
   startTestApp,
   type TestApp,
 } from '../helpers/app.js';
@@ -124,10 +126,6 @@ async function metric(url: string, name: string): Promise<number> {
   return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
 }
 
-async function readiness(url: string): Promise<{ status: string; checks: Record<string, string> }> {
-  return (await fetch(`${url}/readyz`)).json() as Promise<{ status: string; checks: Record<string, string> }>;
-}
-
 describe.skipIf(!withNats)('the JetStream event log', () => {
   let nats: PrivateNats;
   let t: TestApp;
@@ -141,11 +139,7 @@ describe.skipIf(!withNats)('the JetStream event log', () => {
     t = await startTestApp('sqlite', {
       env: { ...logEnv(nats, prefix), EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' },
     });
-    await eventually(
-      async () => ((await readiness(t.url)).checks.jetstream === 'ok' ? true : undefined),
-      10_000,
-      'the event log to be ready',
-    );
+    await checkOk(t.url, 'jetstream');
   });
   afterAll(async () => {
     await t?.close();

@@ -160,6 +160,20 @@ export async function eventually<T>(
  * A rule settling promises nobody created: each `payment.done` event's action fails its one attempt (the promise
  * `key:{data.ref}` is not found) and is dead at once — a dead letter on demand.
  */
+/** GET /readyz as the server answers it (no key needed). */
+export async function readiness(url: string): Promise<{ status: string; checks: Record<string, string> }> {
+  return (await fetch(`${url}/readyz`)).json() as Promise<{ status: string; checks: Record<string, string> }>;
+}
+
+/** Waits until the readiness check `name` says ok (a NATS user connected, say). */
+export async function checkOk(url: string, name: string, timeoutMs = 15_000): Promise<void> {
+  await eventually(
+    async () => ((await readiness(url)).checks[name] === 'ok' ? true : undefined),
+    timeoutMs,
+    `readiness check ${name} to be ok`,
+  );
+}
+
 export async function createDeadEndRule(t: TestApp, base = '/api/orgs/default/eventhook'): Promise<void> {
   const res = await t.api.post(`${base}/rules`, {
     name: 'settle',

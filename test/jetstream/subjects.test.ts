@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import {
   deadLetterSubject,
   eventSubject,
+  intakeOrg,
+  intakeStreamName,
+  intakeSubjects,
   logSubjects,
+  rejectedSubject,
   streamName,
   tokens,
 } from '../../src/jetstream/subjects.js';
@@ -29,5 +33,18 @@ describe('event log subjects', () => {
     expect(streamName('eventhook')).toBe('EVENTHOOK');
     expect(streamName('prod.eu-1')).toBe('PROD_EU-1');
     expect(logSubjects('eventhook')).toBe('eventhook.log.>');
+  });
+});
+
+describe('intake subjects', () => {
+  it('reads the org from the token after `in`; further tokens are the producer’s', () => {
+    expect(intakeOrg('eventhook', 'eventhook.in.acme')).toBe('acme');
+    expect(intakeOrg('prod.eu', 'prod.eu.in.acme.billing.invoices')).toBe('acme');
+    expect(intakeOrg('eventhook', 'eventhook.in')).toBeUndefined();
+    expect(intakeOrg('eventhook', 'other.in.acme')).toBeUndefined();
+    expect(intakeStreamName('prod.eu')).toBe('PROD_EU_IN');
+    expect(intakeSubjects('eventhook')).toBe('eventhook.in.>');
+    expect(rejectedSubject('eventhook', 'acme')).toBe('eventhook.log.rejected.acme');
+    expect(rejectedSubject('eventhook', undefined)).toBe('eventhook.log.rejected._');
   });
 });

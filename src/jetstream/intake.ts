@@ -1,0 +1,165 @@
+// Events applications publish over NATS (EVENTHOOK_JETSTREAM_INTAKE=on): a JetStream work queue on `{prefix}.in.>`,
+// taken by a durable consumer that every ingest process of the deployment shares, so each message goes to one of
+// them. A message is acknowledged only once its event is committed (as POST /events commits it), so one that a
+// process took and then lost — it crashed, the store failed — comes back, and messages published while Eventhook is
+// down wait in the queue. A message that comes back after its event was committed is a duplicate of that event: its
+// id (the producer's `id`, else the message's stream sequence) is the event's idempotency key. A message that can
+// never become an event (not a JSON object, an unknown org, an invalid event) leaves the queue and is kept on
+// `{prefix}.log.rejected.{org}` with the reason, in the event log's stream when there is one.
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { NatsLink } from '../bus/nats-link.js';
+import { EventhookError } from '../core/errors.js';
+import type { PublishedEvent } from '../ingest/publish-service.js';
+import type { IngestOutcome } from '../store/port.js';
+import { ensureStream } from './streams.js';
+import { intakeOrg, intakeStreamName, intakeSubjects, rejectedSubject } from './subjects.js';
+
+/** The durable consumer the deployment's processes share. */
+export const INTAKE_CONSUMER = 'eventhook';
+/** Messages out at once, unacknowledged, across the deployment: the bound on work in flight. */
+const MAX_ACK_PENDING = 1_000;
+/** After a failure to commit (the store), the message comes back after this. */
+const RETRY_MS = 5_000;
+const RESTART_MS = 2_000;
+
+export interface IntakeOptions {
+  url: string;
+  prefix: string;
+  /** A message not acknowledged within this is given to another process (or again to this one). */
+  ackWaitMs: number;
+  /** Commits one event of `org` as POST /events does; throws EH_EVENT_INVALID for an invalid one. */
+  publish: (org: string, events: PublishedEvent[]) => Promise<IngestOutcome[]>;
+  orgExists: (org: string) => Promise<boolean>;
+  logger: Logger;
+  onRejected?: (org: string | undefined) => void;
+}
+
+export class JetStreamIntake {
+  private readonly link: NatsLink;
+  private messages: ConsumerMessages | undefined;
+  private readonly taking = new Set<Promise<void>>();
+  private closed = false;
+  /** A failing store is logged once until a commit succeeds again. */
+  private failing = false;
+
+  constructor(private readonly options: IntakeOptions) {
+    this.link = new NatsLink({
+      url: options.url,
+      purpose: 'JetStream intake',
+      logger: options.logger,
+      onConnect: async (connection) => {
+        await this.ensureQueue(connection);
+        void this.consume(connection);
+      },
+    });
+  }
+
+  get state(): 'connecting' | 'connected' | 'closed' {
+    return this.link.state;
+  }
+
+  /** Stops taking messages and waits for those taken; what they did not finish comes back to another process. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.messages?.close();
+    await Promise.all(this.taking);
+    await this.link.close();
+  }
+
+  /** Takes messages as they come, each on its own, until closed; starts over when the consumer ends. */
+  private async consume(connection: NatsConnection): Promise<void> {
+    const js = jetstream(connection);
+    while (!this.closed && !connection.isClosed()) {
+      try {
+        const consumer = await js.consumers.get(intakeStreamName(this.options.prefix), INTAKE_CONSUMER);
+        this.messages = await consumer.consume({ max_messages: 256 });
+        for await (const m of this.messages) {
+          const work = this.take(connection, m);
+          this.taking.add(work);
+          void work.finally(() => this.taking.delete(work));
+        }
+      } catch (err) {
+        if (this.closed) return;
+        this.options.logger.error({ err }, 'JetStream intake: consuming failed; starting again');
+      }
+      if (!this.closed) await new Promise((r) => setTimeout(r, RESTART_MS).unref());
+    }
+  }
+
+  private async take(connection: NatsConnection, m: JsMsg): Promise<void> {
+    const org = intakeOrg(this.options.prefix, m.subject);
+    let event: PublishedEvent;
+    try {
+      const parsed: unknown = m.json();
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error();
+      event = parsed as PublishedEvent;
+    } catch {
+      return this.reject(connection, m, org, 'the message is not a JSON object');
+    }
+    try {
+      if (org === undefined || !(await this.options.orgExists(org)))
+        return this.reject(
+          connection,
+          m,
+          org,
+          `no org ${org ?? '(none)'}: publish to ${this.options.prefix}.in.{org}`,
+        );
+      // Without the producer's id, the message's place in the stream: the same message redelivered is a duplicate.
+      await this.options.publish(org, [{ ...event, id: event.id ?? `nats:${m.seq}` }]);
+    } catch (err) {
+      if (err instanceof EventhookError && err.code === 'EH_EVENT_INVALID')
+        return this.reject(
+          connection,
+          m,
+          org,
+          err.issues?.map((i) => `${i.path}: ${i.message}`).join('; ') ?? err.message,
+        );
+      if (!this.failing)
+        this.options.logger.error(
+          { err, subject: m.subject },
+          'JetStream intake: committing failed; the message comes back',
+        );
+      this.failing = true;
+      m.nak(RETRY_MS);
+      return;
+    }
+    this.failing = false;
+    m.ack();
+  }
+
+  /** Keeps the message with the reason on the rejected subject, then takes it out of the queue. */
+  private reject(connection: NatsConnection, m: JsMsg, org: string | undefined, reason: string): void {
+    const h = headers();
+    h.set('Eventhook-Error', reason);
+    h.set('Eventhook-Subject', m.subject);
+    connection.publish(rejectedSubject(this.options.prefix, org), m.data, { headers: h });
+    this.options.logger.warn({ subject: m.subject, reason }, 'JetStream intake: message refused');
+    this.options.onRejected?.(org);
+    // Acknowledged, not terminated: a work queue keeps a terminated message for good.
+    m.ack();
+  }
+
+  private async ensureQueue(connection: NatsConnection): Promise<void> {
+    const jsm = await jetstreamManager(connection);
+    const stream = intakeStreamName(this.options.prefix);
+    await ensureStream(
+      jsm,
+      { name: stream, storage: StorageType.File, retention: RetentionPolicy.Workqueue },
+      { subjects: [intakeSubjects(this.options.prefix)] },
+      this.options.logger,
+    );
+    const settings = { ack_wait: nanos(this.options.ackWaitMs), max_ack_pending: MAX_ACK_PENDING };
+    const consumers = await jsm.consumers.list(stream).next();
+    if (consumers.some((c) => c.name === INTAKE_CONSUMER))
+      await jsm.consumers.update(stream, INTAKE_CONSUMER, settings);
+    else
+      await jsm.consumers.add(stream, {
+        durable_name: INTAKE_CONSUMER,
+        ack_policy: AckPolicy.Explicit,
+        ...settings,
+      });
+  }
+}
