@@ -190,6 +190,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
             knownOrgs.has(org) || ((await store.orgs.get(org)) !== undefined && !!knownOrgs.add(org)),
           logger,
           onRejected: () => metrics.intakeRejected.inc(),
+          onRetried: () => metrics.intakeRetried.inc(),
         })
       : undefined;
   const ingest = new IngestService(

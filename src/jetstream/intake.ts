@@ -35,6 +35,7 @@ export interface IntakeOptions {
   orgExists: (org: string) => Promise<boolean>;
   logger: Logger;
   onRejected?: (org: string | undefined) => void;
+  onRetried?: () => void;
 }
 
 export class JetStreamIntake {
@@ -123,6 +124,7 @@ export class JetStreamIntake {
           'JetStream intake: committing failed; the message comes back',
         );
       this.failing = true;
+      this.options.onRetried?.();
       m.nak(RETRY_MS);
       return;
     }

@@ -75,6 +75,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly intakeRetried = new Counter({
+    name: 'eventhook_jetstream_intake_retried_total',
+    help: 'Messages the JetStream intake handed back, to come again, because their event could not be committed.',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry });
   }

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import Database from 'better-sqlite3';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intakeStreamName } from '../../src/jetstream/subjects.js';
@@ -22,6 +23,14 @@ import { natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
 import { BASE } from '../helpers/outbound.js';
 
 const withNats = natsServerInstalled();
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (
+    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })
+  ).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line ? Number(line.slice(name.length + 1)) : NaN;
+}
 
 describe.skipIf(!withNats)('the JetStream intake', () => {
   let nats: PrivateNats;
@@ -132,10 +141,29 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     expect(rejected.find((r) => r.subject.endsWith('.nobody'))?.error).toContain('no org nobody');
     expect(rejected.find((r) => r.body.includes('"no"'))?.error).toContain('/type');
     expect(await queued()).toBe(0);
-    const metrics = await (
-      await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })
-    ).text();
-    expect(metrics).toContain('eventhook_jetstream_intake_rejected_total 3');
+    expect(await metric(t.url, 'eventhook_jetstream_intake_rejected_total')).toBe(3);
+  });
+
+  it('while the store cannot commit, the message comes back, and becomes one event once it can', async () => {
+    // Another connection holds the database's write lock: the commit waits out its busy timeout (5 s) and fails.
+    const blocker = new Database(join(t.dataDir, 'eventhook.db'));
+    blocker.exec('begin immediate');
+    try {
+      await publish(`${prefix}.in.default`, { type: 'store.down', data: { n: 1 } });
+      await new Promise((r) => setTimeout(r, 7_000));
+    } finally {
+      blocker.exec('rollback');
+      blocker.close();
+    }
+    await eventually(
+      async () => ((await eventsOfType(t, 'store.down')).length > 0 ? true : undefined),
+      15_000,
+      'the event once the store works',
+    );
+    expect(await eventsOfType(t, 'store.down')).toHaveLength(1);
+    expect(await queued()).toBe(0);
+    // It came back: the failed commit handed it back rather than dropping or acknowledging it.
+    expect(await metric(t.url, 'eventhook_jetstream_intake_retried_total')).toBeGreaterThan(0);
   });
 
   it('keeps what is published while Eventhook is down, and the next process takes it, each message once', async () => {
