@@ -21,7 +21,7 @@ import { deadLetterSubject, eventSubject, logSubjects, streamName } from './subj
 /** Entries published per pass; their acknowledgements are awaited together. */
 const BATCH = 256;
 /** How long JetStream remembers a message id: a publisher restarted within it publishes no duplicate. */
-export const DUPLICATE_WINDOW_MS = 5 * 60_000;
+const DUPLICATE_WINDOW_MS = 5 * 60_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
 
 export interface EventLogOptions {

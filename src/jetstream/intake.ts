@@ -18,7 +18,7 @@ import { ensureStream } from './streams.js';
 import { intakeOrg, intakeStreamName, intakeSubjects, rejectedSubject } from './subjects.js';
 
 /** The durable consumer the deployment's processes share. */
-export const INTAKE_CONSUMER = 'eventhook';
+const INTAKE_CONSUMER = 'eventhook';
 /** Messages out at once, unacknowledged, across the deployment: the bound on work in flight. */
 const MAX_ACK_PENDING = 1_000;
 /** After a failure to commit (the store), the message comes back after this. */
