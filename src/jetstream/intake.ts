@@ -70,23 +70,35 @@ export class JetStreamIntake {
     await this.link.close();
   }
 
-  /** Takes messages as they come, each on its own, until closed; starts over when the consumer ends. */
+  /**
+   * Takes messages as they come, each on its own, until closed. When the queue goes (an operator deleted the consumer
+   * or the stream), it is made again and taking starts over; the failure is logged once until a message arrives.
+   */
   private async consume(connection: NatsConnection): Promise<void> {
     const js = jetstream(connection);
+    let failing = false;
     while (!this.closed && !connection.isClosed()) {
       try {
         const consumer = await js.consumers.get(intakeStreamName(this.options.prefix), INTAKE_CONSUMER);
-        this.messages = await consumer.consume({ max_messages: 256 });
+        this.messages = await consumer.consume({ max_messages: 256, abort_on_missing_resource: true });
         for await (const m of this.messages) {
+          failing = false;
           const work = this.take(connection, m);
           this.taking.add(work);
           void work.finally(() => this.taking.delete(work));
         }
       } catch (err) {
         if (this.closed) return;
-        this.options.logger.error({ err }, 'JetStream intake: consuming failed; starting again');
+        if (!failing)
+          this.options.logger.error(
+            { err },
+            'JetStream intake: taking messages stopped; making the queue again and starting over',
+          );
+        failing = true;
       }
-      if (!this.closed) await new Promise((r) => setTimeout(r, RESTART_MS).unref());
+      if (this.closed) return;
+      await new Promise((r) => setTimeout(r, RESTART_MS).unref());
+      await this.ensureQueue(connection).catch(() => {});
     }
   }
 

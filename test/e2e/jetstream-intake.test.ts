@@ -166,6 +166,31 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     expect(await metric(t.url, 'eventhook_jetstream_intake_retried_total')).toBeGreaterThan(0);
   });
 
+  it('makes its queue again when an operator deleted it, and goes on taking messages', async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.consumers.delete(intakeStreamName(prefix), 'eventhook');
+    await publish(`${prefix}.in.default`, { type: 'after.delete', data: { n: 1 } });
+    await eventually(
+      async () => ((await eventsOfType(t, 'after.delete')).length === 1 ? true : undefined),
+      20_000,
+      'the event published after the consumer was deleted',
+    );
+    await jsm.streams.delete(intakeStreamName(prefix));
+    await eventually(
+      async () =>
+        (await jsm.streams.info(intakeStreamName(prefix)).catch(() => undefined)) ? true : undefined,
+      20_000,
+      'the queue to be made again',
+    );
+    await publish(`${prefix}.in.default`, { type: 'after.delete', data: { n: 2 } });
+    await eventually(
+      async () => ((await eventsOfType(t, 'after.delete')).length === 2 ? true : undefined),
+      20_000,
+      'the event published after the stream was deleted',
+    );
+    expect(await queued()).toBe(0);
+  });
+
   it('keeps what is published while Eventhook is down, and the next process takes it, each message once', async () => {
     const dataDir = t.dataDir;
     await t.close();

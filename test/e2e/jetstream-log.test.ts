@@ -300,6 +300,22 @@ describe.skipIf(!withNats)('the JetStream event log through failures', () => {
     }
   });
 
+  it('makes its stream again when an operator deleted it, and goes on publishing', async () => {
+    const prefix = `eh-del-${randomUUID().slice(0, 8)}`;
+    const t = await startTestApp('sqlite', { env: logEnv(nats, prefix) });
+    try {
+      await publishEvents(t, 'tock', 1);
+      await logOf(nats, prefix, 1);
+      await withConnection(nats, async (nc) =>
+        (await jetstreamManager(nc)).streams.delete(streamName(prefix)),
+      );
+      const after = await publishEvents(t, 'tock', 2);
+      expect((await logOf(nats, prefix, 2)).map((m) => m.body.id)).toEqual(after);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a process killed with events in its outbox: the next process on the database publishes them, once', async () => {
     const prefix = `eh-crash-${randomUUID().slice(0, 8)}`;
     const dataDir = mkdtempSync(join(tmpdir(), 'eventhook-log-crash-'));
