@@ -8,10 +8,11 @@
 // `{prefix}.log.rejected.{org}` with the reason, in the event log's stream when there is one.
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { headers, Match, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
 import { EventhookError } from '../core/errors.js';
+import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
 import type { IngestOutcome } from '../store/port.js';
 import { ensureStream } from './streams.js';
@@ -106,11 +107,9 @@ export class JetStreamIntake {
     const org = intakeOrg(this.options.prefix, m.subject);
     let event: PublishedEvent;
     try {
-      const parsed: unknown = m.json();
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error();
-      event = parsed as PublishedEvent;
-    } catch {
-      return this.reject(connection, m, org, 'the message is not a JSON object');
+      event = eventOf(m);
+    } catch (err) {
+      return this.reject(connection, m, org, err instanceof Error ? err.message : String(err));
     }
     try {
       if (org === undefined || !(await this.options.orgExists(org)))
@@ -176,4 +175,23 @@ export class JetStreamIntake {
         ...settings,
       });
   }
+}
+
+/**
+ * The event a message carries: CloudEvents binary mode when it has a `ce-specversion` header (attributes in `ce-*`
+ * headers, the body as data), else a JSON object — an event as `POST /events` takes it, or CloudEvents structured mode.
+ */
+function eventOf(m: JsMsg): PublishedEvent {
+  const headers = m.headers;
+  if (headers?.get('ce-specversion', Match.IgnoreCase))
+    return eventFromBinary((name) => headers.get(name, Match.IgnoreCase) || undefined, Buffer.from(m.data));
+  let parsed: unknown;
+  try {
+    parsed = m.json();
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('the message is not a JSON object (nor a CloudEvent in binary mode)');
+  return eventFromObject(parsed);
 }

@@ -4,6 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify';
 import type { JsonValue } from '../../core/envelope.js';
 import { EventhookError } from '../../core/errors.js';
+import { eventFromBinary, eventFromObject } from '../../ingest/cloud-events.js';
 import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
 
@@ -58,47 +59,17 @@ function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean
       contentType: `${req.headers['content-type']} (without ce-* headers)`,
     });
   }
-  if (Array.isArray(body)) return { events: body.map(asEvent), batch: true };
-  if (body !== null && typeof body === 'object') return { events: [asEvent(body)], batch: false };
+  if (Array.isArray(body)) return { events: body.map(eventFromObject), batch: true };
+  if (body !== null && typeof body === 'object') return { events: [eventFromObject(body)], batch: false };
   throw new EventhookError('EH_EVENT_INVALID', {
     message: '/: must be an event object or an array of events',
   });
 }
 
-function asEvent(value: unknown): PublishedEvent {
-  const e = (value ?? {}) as Record<string, unknown> & PublishedEvent;
-  // CloudEvents carries binary data as data_base64; keep it as the base64 string rather than guess a decoding.
-  const data = (e.data ?? (typeof e.data_base64 === 'string' ? e.data_base64 : undefined)) as
-    JsonValue | undefined;
-  return { ...e, data };
-}
-
 function binaryMode(req: FastifyRequest): PublishedEvent {
-  const h = (name: string) => {
+  const header = (name: string) => {
     const v = req.headers[name];
     return Array.isArray(v) ? v[0] : v;
   };
-  const raw = req.body;
-  const contentType = h('content-type');
-  let data: JsonValue | undefined;
-  if (Buffer.isBuffer(raw)) {
-    const text = raw.toString('utf8');
-    try {
-      data = contentType?.includes('json') && text ? (JSON.parse(text) as JsonValue) : text;
-    } catch (err) {
-      throw new EventhookError('EH_REQUEST_MALFORMED', { reason: (err as Error).message });
-    }
-  } else {
-    data = raw as JsonValue;
-  }
-  return {
-    type: h('ce-type') ?? '',
-    source: h('ce-source'),
-    subject: h('ce-subject'),
-    id: h('ce-id'),
-    data,
-    datacontenttype: contentType,
-    correlationid: h('ce-correlationid'),
-    traceparent: h('traceparent') ?? h('ce-traceparent'),
-  };
+  return eventFromBinary(header, req.body as Buffer | JsonValue);
 }

@@ -1,0 +1,46 @@
+// CloudEvents as applications send them, over HTTP (POST /events) or NATS (the JetStream intake): an event object in
+// structured mode, or binary mode, where the attributes travel as `ce-*` headers and the body is the data.
+import type { JsonValue } from '../core/envelope.js';
+import { EventhookError } from '../core/errors.js';
+import type { PublishedEvent } from './publish-service.js';
+
+/** An event object (plain, or CloudEvents structured mode); binary data_base64 is kept as its base64 string. */
+export function eventFromObject(value: unknown): PublishedEvent {
+  const e = (value ?? {}) as Record<string, unknown> & PublishedEvent;
+  // Rather than guess a decoding of binary data, keep its base64 text.
+  const data = (e.data ?? (typeof e.data_base64 === 'string' ? e.data_base64 : undefined)) as
+    JsonValue | undefined;
+  return { ...e, data };
+}
+
+/**
+ * Binary mode: attributes from `ce-*` headers (read through `header`, names in lower case), the body as data —
+ * parsed when the content type is JSON, else kept as text.
+ */
+export function eventFromBinary(
+  header: (name: string) => string | undefined,
+  body: Buffer | JsonValue,
+): PublishedEvent {
+  const contentType = header('content-type');
+  let data: JsonValue | undefined;
+  if (Buffer.isBuffer(body)) {
+    const text = body.toString('utf8');
+    try {
+      data = contentType?.includes('json') && text ? (JSON.parse(text) as JsonValue) : text;
+    } catch (err) {
+      throw new EventhookError('EH_REQUEST_MALFORMED', { reason: (err as Error).message });
+    }
+  } else {
+    data = body;
+  }
+  return {
+    type: header('ce-type') ?? '',
+    source: header('ce-source'),
+    subject: header('ce-subject'),
+    id: header('ce-id'),
+    data,
+    datacontenttype: contentType,
+    correlationid: header('ce-correlationid'),
+    traceparent: header('traceparent') ?? header('ce-traceparent'),
+  };
+}
