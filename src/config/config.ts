@@ -72,6 +72,8 @@ export interface FlovynEventsConfig {
   readonly eventOrgs: ReadonlyMap<string, string>;
   /** The NATS queue group of the deployment (its bus prefix): each of its processes takes a share of the events. */
   readonly queueGroup: string;
+  /** Taken from a JetStream stream through a durable consumer, so none is lost while Eventhook is down. */
+  readonly durable: boolean;
 }
 
 type Raw = Partial<Record<ConfigKey, string>>;
@@ -216,8 +218,16 @@ function flovynEventsConfig(raw: Raw, get: Get): FlovynEventsConfig | undefined 
     );
   if (natsUrl === undefined && eventOrgs.size > 0)
     throw configError('EVENTHOOK_FLOVYN_NATS_URL', 'must be set to consume lifecycle events');
+  const durable = get('EVENTHOOK_FLOVYN_EVENTS_DURABLE', oneOf(['off', 'on'])) === 'on';
+  if (natsUrl === undefined && durable)
+    throw configError('EVENTHOOK_FLOVYN_NATS_URL', 'must be set to keep lifecycle events durably');
   if (natsUrl === undefined) return undefined;
-  return { natsUrl, eventOrgs, queueGroup: get('EVENTHOOK_NATS_PREFIX', natsPrefix) };
+  return {
+    natsUrl,
+    eventOrgs,
+    queueGroup: get('EVENTHOOK_NATS_PREFIX', natsPrefix),
+    durable,
+  };
 }
 
 function readConfigFile(path: string): Raw {

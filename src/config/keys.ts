@@ -157,6 +157,11 @@ export const CONFIG_KEYS = {
     default: '',
     doc: "NATS server carrying Flovyn's lifecycle events (`flovyn.events.{org id}.{type}`); with `EVENTHOOK_FLOVYN_EVENT_ORGS` they become events rules can match.",
   },
+  EVENTHOOK_FLOVYN_EVENTS_DURABLE: {
+    file: 'flovynEventsDurable',
+    default: 'off',
+    doc: "`on` takes Flovyn's lifecycle events from a JetStream stream (`FLOVYN_EVENTS`, made on `EVENTHOOK_FLOVYN_NATS_URL` if missing, keeping `flovyn.events.>` for a week) through a durable consumer per deployment, so events Flovyn publishes while Eventhook is down are taken when it is back. Needs JetStream on that NATS server.",
+  },
   EVENTHOOK_FLOVYN_EVENT_ORGS: {
     file: 'flovynEventOrgs',
     default: '',

@@ -171,3 +171,17 @@ describe('JetStream intake settings', () => {
       ).toBe('Invalid configuration: EVENTHOOK_JETSTREAM_ACK_WAIT must be from 1s to 1h');
   });
 });
+
+describe('durable Flovyn lifecycle events', () => {
+  it('are off unless asked for, and need the lifecycle events themselves', () => {
+    const base = { EVENTHOOK_FLOVYN_NATS_URL: 'nats://n', EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=default' };
+    expect(load(base).flovynEvents?.durable).toBe(false);
+    expect(load({ ...base, EVENTHOOK_FLOVYN_EVENTS_DURABLE: 'on' }).flovynEvents?.durable).toBe(true);
+    expect(refusal({ ...base, EVENTHOOK_FLOVYN_EVENTS_DURABLE: 'yes' })).toContain(
+      'EVENTHOOK_FLOVYN_EVENTS_DURABLE',
+    );
+    expect(refusal({ EVENTHOOK_FLOVYN_EVENTS_DURABLE: 'on' })).toBe(
+      'Invalid configuration: EVENTHOOK_FLOVYN_NATS_URL must be set to keep lifecycle events durably',
+    );
+  });
+});

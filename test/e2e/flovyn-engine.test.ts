@@ -2,9 +2,12 @@
 // local one that follows its REST contract), and Flovyn's lifecycle events, published on a real NATS server, come
 // back as events that rules route.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { checkOk, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { FakeFlovyn } from '../helpers/fake-flovyn.js';
 import { createSource, githubPushHeaders } from '../helpers/ingest.js';
 import { freePort, natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
@@ -526,5 +529,75 @@ describe.skipIf(!natsBinary)('Flovyn lifecycle events across a NATS outage', () 
     const started = Date.now();
     await app.close();
     expect(Date.now() - started).toBeLessThan(1_500);
+  });
+});
+
+describe.skipIf(!natsBinary)('durable Flovyn lifecycle events (EVENTHOOK_FLOVYN_EVENTS_DURABLE=on)', () => {
+  let nats: PrivateNats;
+  const flovynOrg = randomUUID();
+  const otherOrg = randomUUID();
+
+  beforeAll(async () => {
+    nats = await PrivateNats.onFreePort({ jetstream: true });
+    await nats.start();
+  });
+  afterAll(async () => nats?.dispose());
+
+  const publishStarted = async (org: string, workflowId: string) => {
+    const client = await connect({ servers: nats.url });
+    try {
+      // As Flovyn publishes: core NATS, fire and forget.
+      client.publish(
+        `flovyn.events.${org}.workflow.started`,
+        JSON.stringify({
+          id: `started-${workflowId}`,
+          event_type: 'WORKFLOW_STARTED',
+          workflow_execution_id: workflowId,
+        }),
+      );
+      await client.flush();
+    } finally {
+      await client.close();
+    }
+  };
+  const startedSubjects = async (t: TestApp) =>
+    ((await t.api.get(`${base}/events?type=workflow.started`)).body.items as any[])
+      .map((e) => e.subject)
+      .sort();
+
+  it('takes what Flovyn published while Eventhook was down, each event once, and no other org’s', async () => {
+    const env = {
+      EVENTHOOK_FLOVYN_NATS_URL: nats.url,
+      EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynOrg}=default`,
+      EVENTHOOK_FLOVYN_EVENTS_DURABLE: 'on',
+    };
+    const dataDir = mkdtempSync(join(tmpdir(), 'eventhook-flovyn-durable-'));
+    let t = await startTestApp('sqlite', { dataDir, env });
+    try {
+      await checkOk(t.url, 'flovynEvents');
+      await publishStarted(flovynOrg, 'wf-up');
+      await eventually(
+        async () => (await startedSubjects(t)).includes('wf-up') || undefined,
+        10_000,
+        'wf-up',
+      );
+
+      await t.close();
+      // Nobody listens now: core NATS alone would drop these.
+      await publishStarted(flovynOrg, 'wf-while-down');
+      await publishStarted(otherOrg, 'wf-other-org');
+      await publishStarted(flovynOrg, 'wf-up'); // the same event again
+      t = await startTestApp('sqlite', { dataDir, env });
+      await eventually(
+        async () => ((await startedSubjects(t)).includes('wf-while-down') ? true : undefined),
+        15_000,
+        'the event published while Eventhook was down',
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await startedSubjects(t)).toEqual(['wf-up', 'wf-while-down']);
+    } finally {
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,13 +1,22 @@
 // Consumes Flovyn's lifecycle events from NATS (`flovyn.events.{org id}.>`, one subscription per mapped org) and
 // commits each as an Eventhook event through the ingest committer, so rules route them like any other event.
 //
-// Flovyn publishes these with core NATS, fire and forget (reference/flovyn.md §2): what is published while no
-// Eventhook process listens is not kept anywhere, and nothing here can change that. The processes of a deployment
-// subscribe in one queue group (its NATS prefix), so each event is taken by one of them, while another deployment
-// gets its own copy; Flovyn's event id is the event's idempotency key, so a copy that still arrives twice (a
-// reconnect) is stored once.
+// Flovyn publishes these with core NATS, fire and forget (reference/flovyn.md §2): by default, what is published
+// while no Eventhook process listens is not kept anywhere. The processes of a deployment subscribe in one queue group
+// (its NATS prefix), so each event is taken by one of them, while another deployment gets its own copy; Flovyn's event
+// id is the event's idempotency key, so a copy that still arrives twice (a reconnect) is stored once.
+//
+// Durable (EVENTHOOK_FLOVYN_EVENTS_DURABLE=on, with JetStream on Flovyn's NATS): a stream, FLOVYN_EVENTS, keeps
+// every `flovyn.events.>` message for a week whether anyone listens or not (JetStream stores core publishes on its
+// subjects), and each deployment takes them through a durable consumer of its own, acknowledging each once committed:
+// what Flovyn publishes while Eventhook is down or restarting is taken when it is back.
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import type { ConsumerMessages } from '@nats-io/jetstream';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../../../bus/nats-link.js';
+import { ensureStream } from '../../../jetstream/streams.js';
+import { streamName } from '../../../jetstream/subjects.js';
 import type { Clock } from '../../../core/clock.js';
 import type { SourceId } from '../../../core/ids.js';
 import type { IngestItem, IngestOutcome } from '../../../store/port.js';
@@ -16,6 +25,11 @@ import { lifecycleEvent, readLifecycle, SUBJECT_PREFIX } from './lifecycle-mappi
 
 /** Waits before the tries to commit an event again while the store fails; then it is dropped (and logged). */
 const COMMIT_RETRY_MS = [250, 1_000, 4_000];
+/** The durable mode's stream, shared by every deployment on Flovyn's NATS (streams may not share subjects). */
+export const FLOVYN_STREAM = 'FLOVYN_EVENTS';
+const FLOVYN_STREAM_MAX_AGE_MS = 7 * 86_400_000;
+/** Durable mode: an event whose commit failed comes back after this. */
+const DURABLE_RETRY_MS = 5_000;
 
 export interface LifecycleConsumerOptions {
   natsUrl: string;
@@ -29,11 +43,14 @@ export interface LifecycleConsumerOptions {
   logger: Logger;
   /** Causes of the executions the deployment started on Flovyn (their events' hop counts); none with the local engine. */
   causes?: ExecutionCauses;
+  /** Take the events from a JetStream stream through a durable consumer, instead of a core subscription. */
+  durable?: boolean;
 }
 
 export class FlovynLifecycleConsumer {
   private readonly link: NatsLink;
   private readonly commits = new Set<Promise<unknown>>();
+  private messages: ConsumerMessages | undefined;
   /** Set once the link is closed: a commit that fails after it is not tried again. */
   private closed = false;
   /** Ends the waits of commits that failed and will try again. */
@@ -45,7 +62,12 @@ export class FlovynLifecycleConsumer {
       url: options.natsUrl,
       purpose: 'Flovyn lifecycle events',
       logger: options.logger,
-      onConnect: (connection) => {
+      onConnect: async (connection) => {
+        if (options.durable) {
+          await this.ensureDurable(connection);
+          void this.consumeDurably(connection);
+          return;
+        }
         for (const flovynOrg of options.eventOrgs.keys())
           connection.subscribe(`${SUBJECT_PREFIX}.${flovynOrg}.>`, {
             queue: options.queueGroup,
@@ -68,6 +90,7 @@ export class FlovynLifecycleConsumer {
    * committed; one waiting to try again after a failed commit is given up.
    */
   async close(): Promise<void> {
+    await this.messages?.close();
     await this.link.close();
     this.closed = true;
     for (const wake of [...this.wakers]) wake();
@@ -131,6 +154,68 @@ export class FlovynLifecycleConsumer {
         });
         if (this.closed) throw err;
       }
+    }
+  }
+
+  /** The deployment's durable consumer: its NATS prefix as a name, from the events published after it was made. */
+  private get consumerName(): string {
+    return streamName(this.options.queueGroup);
+  }
+
+  private async ensureDurable(connection: NatsConnection): Promise<void> {
+    const jsm = await jetstreamManager(connection);
+    await ensureStream(
+      jsm,
+      { name: FLOVYN_STREAM, storage: StorageType.File },
+      { subjects: [`${SUBJECT_PREFIX}.>`], max_age: nanos(FLOVYN_STREAM_MAX_AGE_MS) },
+      this.options.logger,
+    );
+    const consumers = await jsm.consumers.list(FLOVYN_STREAM).next();
+    if (consumers.some((c) => c.name === this.consumerName)) return;
+    await jsm.consumers.add(FLOVYN_STREAM, {
+      durable_name: this.consumerName,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      ack_wait: nanos(30_000),
+    });
+  }
+
+  /** Takes the kept events one by one as they come, acknowledging each once stored (or skipped). */
+  private async consumeDurably(connection: NatsConnection): Promise<void> {
+    const js = jetstream(connection);
+    while (!this.closed && !connection.isClosed()) {
+      try {
+        const consumer = await js.consumers.get(FLOVYN_STREAM, this.consumerName);
+        this.messages = await consumer.consume({ max_messages: 256, abort_on_missing_resource: true });
+        for await (const m of this.messages) {
+          // The stream keeps every org's events; another deployment's orgs are none of this one's business.
+          if (!this.options.eventOrgs.has(m.subject.split('.')[2] ?? '')) {
+            m.ack();
+            continue;
+          }
+          const work = this.store(m.subject, m.string()).then(
+            () => m.ack(),
+            (err: unknown) => {
+              this.options.logger.error(
+                { err, subject: m.subject },
+                'Flovyn lifecycle event could not be stored; it comes back',
+              );
+              m.nak(DURABLE_RETRY_MS);
+            },
+          );
+          this.commits.add(work);
+          void work.finally(() => this.commits.delete(work));
+        }
+      } catch (err) {
+        if (this.closed) return;
+        this.options.logger.error(
+          { err },
+          'Flovyn lifecycle events: taking from the stream stopped; starting again',
+        );
+      }
+      if (this.closed) return;
+      await new Promise((r) => setTimeout(r, 2_000).unref());
+      await this.ensureDurable(connection).catch(() => {});
     }
   }
 }
