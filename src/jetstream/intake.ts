@@ -6,8 +6,8 @@
 // id (the producer's `id`, else the message's stream sequence) is the event's idempotency key. A message that can
 // never become an event (not a JSON object, an unknown org, an invalid event) leaves the queue and is kept on
 // `{prefix}.log.rejected.{org}` with the reason, in the event log's stream when there is one.
-import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import { headers, Match, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
@@ -15,6 +15,7 @@ import { EventhookError } from '../core/errors.js';
 import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
 import type { IngestOutcome } from '../store/port.js';
+import { DurableTaker } from './durable-taker.js';
 import { ensureStream } from './streams.js';
 import { intakeOrg, intakeStreamName, intakeSubjects, rejectedSubject } from './subjects.js';
 
@@ -24,7 +25,6 @@ const INTAKE_CONSUMER = 'eventhook';
 const MAX_ACK_PENDING = 1_000;
 /** After a failure to commit (the store), the message comes back after this. */
 const RETRY_MS = 5_000;
-const RESTART_MS = 2_000;
 
 export interface IntakeOptions {
   url: string;
@@ -41,20 +41,31 @@ export interface IntakeOptions {
 
 export class JetStreamIntake {
   private readonly link: NatsLink;
-  private messages: ConsumerMessages | undefined;
+  private readonly taker: DurableTaker;
   private readonly taking = new Set<Promise<void>>();
-  private closed = false;
   /** A failing store is logged once until a commit succeeds again. */
   private failing = false;
 
   constructor(private readonly options: IntakeOptions) {
+    this.taker = new DurableTaker({
+      stream: intakeStreamName(options.prefix),
+      consumer: INTAKE_CONSUMER,
+      purpose: 'JetStream intake',
+      logger: options.logger,
+      remake: (connection) => this.ensureQueue(connection),
+      take: (m, connection) => {
+        const work = this.take(connection, m);
+        this.taking.add(work);
+        void work.finally(() => this.taking.delete(work));
+      },
+    });
     this.link = new NatsLink({
       url: options.url,
       purpose: 'JetStream intake',
       logger: options.logger,
       onConnect: async (connection) => {
         await this.ensureQueue(connection);
-        void this.consume(connection);
+        void this.taker.run(connection);
       },
     });
   }
@@ -65,42 +76,9 @@ export class JetStreamIntake {
 
   /** Stops taking messages and waits for those taken; what they did not finish comes back to another process. */
   async close(): Promise<void> {
-    this.closed = true;
-    await this.messages?.close();
+    await this.taker.close();
     await Promise.all(this.taking);
     await this.link.close();
-  }
-
-  /**
-   * Takes messages as they come, each on its own, until closed. When the queue goes (an operator deleted the consumer
-   * or the stream), it is made again and taking starts over; the failure is logged once until a message arrives.
-   */
-  private async consume(connection: NatsConnection): Promise<void> {
-    const js = jetstream(connection);
-    let failing = false;
-    while (!this.closed && !connection.isClosed()) {
-      try {
-        const consumer = await js.consumers.get(intakeStreamName(this.options.prefix), INTAKE_CONSUMER);
-        this.messages = await consumer.consume({ max_messages: 256, abort_on_missing_resource: true });
-        for await (const m of this.messages) {
-          failing = false;
-          const work = this.take(connection, m);
-          this.taking.add(work);
-          void work.finally(() => this.taking.delete(work));
-        }
-      } catch (err) {
-        if (this.closed) return;
-        if (!failing)
-          this.options.logger.error(
-            { err },
-            'JetStream intake: taking messages stopped; making the queue again and starting over',
-          );
-        failing = true;
-      }
-      if (this.closed) return;
-      await new Promise((r) => setTimeout(r, RESTART_MS).unref());
-      await this.ensureQueue(connection).catch(() => {});
-    }
   }
 
   private async take(connection: NatsConnection, m: JsMsg): Promise<void> {

@@ -10,11 +10,12 @@
 // every `flovyn.events.>` message for a week whether anyone listens or not (JetStream stores core publishes on its
 // subjects), and each deployment takes them through a durable consumer of its own, acknowledging each once committed:
 // what Flovyn publishes while Eventhook is down or restarting is taken when it is back.
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
-import type { ConsumerMessages } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstreamManager, StorageType } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../../../bus/nats-link.js';
+import { DurableTaker } from '../../../jetstream/durable-taker.js';
 import { ensureStream } from '../../../jetstream/streams.js';
 import { streamName } from '../../../jetstream/subjects.js';
 import type { Clock } from '../../../core/clock.js';
@@ -50,7 +51,8 @@ export interface LifecycleConsumerOptions {
 export class FlovynLifecycleConsumer {
   private readonly link: NatsLink;
   private readonly commits = new Set<Promise<unknown>>();
-  private messages: ConsumerMessages | undefined;
+  /** Durable mode: takes the events the stream kept. */
+  private readonly taker: DurableTaker;
   /** Set once the link is closed: a commit that fails after it is not tried again. */
   private closed = false;
   /** Ends the waits of commits that failed and will try again. */
@@ -58,6 +60,14 @@ export class FlovynLifecycleConsumer {
 
   /** Connects in the background and keeps trying: a NATS outage never stops Eventhook from starting. */
   constructor(private readonly options: LifecycleConsumerOptions) {
+    this.taker = new DurableTaker({
+      stream: FLOVYN_STREAM,
+      consumer: this.consumerName,
+      purpose: 'Flovyn lifecycle events',
+      logger: options.logger,
+      remake: (connection) => this.ensureDurable(connection),
+      take: (m) => this.takeKept(m),
+    });
     this.link = new NatsLink({
       url: options.natsUrl,
       purpose: 'Flovyn lifecycle events',
@@ -65,7 +75,7 @@ export class FlovynLifecycleConsumer {
       onConnect: async (connection) => {
         if (options.durable) {
           await this.ensureDurable(connection);
-          void this.consumeDurably(connection);
+          void this.taker.run(connection);
           return;
         }
         for (const flovynOrg of options.eventOrgs.keys())
@@ -90,7 +100,7 @@ export class FlovynLifecycleConsumer {
    * committed; one waiting to try again after a failed commit is given up.
    */
   async close(): Promise<void> {
-    await this.messages?.close();
+    await this.taker.close();
     await this.link.close();
     this.closed = true;
     for (const wake of [...this.wakers]) wake();
@@ -180,42 +190,21 @@ export class FlovynLifecycleConsumer {
     });
   }
 
-  /** Takes the kept events one by one as they come, acknowledging each once stored (or skipped). */
-  private async consumeDurably(connection: NatsConnection): Promise<void> {
-    const js = jetstream(connection);
-    while (!this.closed && !connection.isClosed()) {
-      try {
-        const consumer = await js.consumers.get(FLOVYN_STREAM, this.consumerName);
-        this.messages = await consumer.consume({ max_messages: 256, abort_on_missing_resource: true });
-        for await (const m of this.messages) {
-          // The stream keeps every org's events; another deployment's orgs are none of this one's business.
-          if (!this.options.eventOrgs.has(m.subject.split('.')[2] ?? '')) {
-            m.ack();
-            continue;
-          }
-          const work = this.store(m.subject, m.string()).then(
-            () => m.ack(),
-            (err: unknown) => {
-              this.options.logger.error(
-                { err, subject: m.subject },
-                'Flovyn lifecycle event could not be stored; it comes back',
-              );
-              m.nak(DURABLE_RETRY_MS);
-            },
-          );
-          this.commits.add(work);
-          void work.finally(() => this.commits.delete(work));
-        }
-      } catch (err) {
-        if (this.closed) return;
+  /** One kept event: stored (or skipped), then acknowledged; one that cannot be stored comes back. */
+  private takeKept(m: JsMsg): void {
+    // The stream keeps every org's events; another deployment's orgs are none of this one's business.
+    if (!this.options.eventOrgs.has(m.subject.split('.')[2] ?? '')) return m.ack();
+    const work = this.store(m.subject, m.string()).then(
+      () => m.ack(),
+      (err: unknown) => {
         this.options.logger.error(
-          { err },
-          'Flovyn lifecycle events: taking from the stream stopped; starting again',
+          { err, subject: m.subject },
+          'Flovyn lifecycle event could not be stored; it comes back',
         );
-      }
-      if (this.closed) return;
-      await new Promise((r) => setTimeout(r, 2_000).unref());
-      await this.ensureDurable(connection).catch(() => {});
-    }
+        m.nak(DURABLE_RETRY_MS);
+      },
+    );
+    this.commits.add(work);
+    void work.finally(() => this.commits.delete(work));
   }
 }
