@@ -54,5 +54,41 @@ for (const factory of STORE_FACTORIES) {
       expect(await other.of('wf-2')).toEqual({ eventId: 'evt_c', hops: 4 });
       expect((await store.executionCauses.of('wf-2'))?.createdAt).toBe(10_000);
     });
+
+    it('finds a cause written a moment after the execution’s first event arrived (Flovyn published before answering)', async () => {
+      const causes = new ExecutionCauses(store.executionCauses, () => 20_000, 100, [20, 50, 100]);
+      const looking = causes.of('wf-late');
+      await new Promise((r) => setTimeout(r, 10));
+      // Another process's start, answered now.
+      await store.executionCauses.remember({
+        executionId: 'wf-late',
+        eventId: 'evt_late',
+        hops: 3,
+        createdAt: 20_000,
+      });
+      expect(await looking).toEqual({ eventId: 'evt_late', hops: 3 });
+    });
+
+    it('takes an execution without a cause for a stranger’s for a minute: its next events do not wait', async () => {
+      let lookups = 0;
+      const counted = {
+        remember: (c: Parameters<Store['executionCauses']['remember']>[0]) =>
+          store.executionCauses.remember(c),
+        prune: (before: number) => store.executionCauses.prune(before),
+        of: (id: string) => {
+          lookups++;
+          return store.executionCauses.of(id);
+        },
+      };
+      let now = 30_000;
+      const causes = new ExecutionCauses(counted, () => now, 100, [5, 5]);
+      expect(await causes.of('wf-stranger')).toBeUndefined();
+      expect(lookups).toBe(3);
+      expect(await causes.of('wf-stranger')).toBeUndefined();
+      expect(lookups).toBe(3);
+      now += 60_001;
+      expect(await causes.of('wf-stranger')).toBeUndefined();
+      expect(lookups).toBe(6);
+    });
   });
 }
