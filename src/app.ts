@@ -179,15 +179,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     : undefined;
   const publishService = new PublishService(committer, clock, metrics, config.dedupWindowMs);
   // Applications' events from a JetStream work queue, committed as POST /events commits them (API processes).
-  const knownOrgs = new Set<string>();
   const intake =
     config.jetstreamIntake && config.role !== 'worker'
       ? new JetStreamIntake({
           ...config.jetstreamIntake,
           publish: (org, events) => publishService.publish(org, events),
-          // Orgs are never deleted, so one found once is remembered; one not found is asked again next time.
-          orgExists: async (org) =>
-            knownOrgs.has(org) || ((await store.orgs.get(org)) !== undefined && !!knownOrgs.add(org)),
+          orgs: store.orgs,
           logger,
           onRejected: () => metrics.intakeRejected.inc(),
           onRetried: () => metrics.intakeRetried.inc(),
@@ -339,12 +336,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly.
   const pruneTimer = setInterval(() => {
     if (config.retentionDays === 0 || !runsWorkers) return;
+    const before = clock.now() - config.retentionDays * 86_400_000;
     chore(
       store.events
-        .prune(clock.now() - config.retentionDays * 86_400_000)
+        .prune(before)
         .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
-        .then(() => store.executionCauses.prune(clock.now() - config.retentionDays * 86_400_000))
-        .then(() => store.outbox.prune(clock.now() - config.retentionDays * 86_400_000))
+        .then(() => store.executionCauses.prune(before))
+        .then(() => store.outbox.prune(before))
         .catch((err) => logger.error({ err }, 'retention prune failed')),
     );
   }, 3600_000);

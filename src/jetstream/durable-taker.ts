@@ -1,6 +1,7 @@
 // Taking messages from a durable JetStream consumer, for as long as it runs: each message is handed on as it comes
-// (the handler acknowledges it), and when the consumer or its stream goes (an operator deleted it) they are made
-// again and taking starts over. The failure is logged once until a message arrives again.
+// (the handler acknowledges it, or hands it back), and when the consumer or its stream goes (an operator deleted it)
+// they are made again and taking starts over. The failure is logged once until a message arrives again. Closing
+// waits for the handlers under way.
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -15,12 +16,13 @@ export interface DurableTakerOptions {
   logger: Logger;
   /** Makes the stream and the consumer again. */
   remake: (connection: NatsConnection) => Promise<void>;
-  take: (message: JsMsg, connection: NatsConnection) => void;
+  take: (message: JsMsg, connection: NatsConnection) => Promise<void>;
 }
 
 export class DurableTaker {
   private messages: ConsumerMessages | undefined;
   private closed = false;
+  private readonly taking = new Set<Promise<void>>();
 
   constructor(private readonly options: DurableTakerOptions) {}
 
@@ -35,7 +37,9 @@ export class DurableTaker {
         this.messages = await source.consume({ max_messages: 256, abort_on_missing_resource: true });
         for await (const m of this.messages) {
           failing = false;
-          this.options.take(m, connection);
+          const work = this.options.take(m, connection);
+          this.taking.add(work);
+          void work.finally(() => this.taking.delete(work));
         }
       } catch (err) {
         if (this.closed) return;
@@ -48,9 +52,13 @@ export class DurableTaker {
     }
   }
 
-  /** Stops taking; what was taken and not acknowledged goes to another taker after the consumer's ack wait. */
+  /**
+   * Stops taking and waits for the handlers under way; what was taken and not acknowledged goes to another taker
+   * after the consumer's ack wait.
+   */
   async close(): Promise<void> {
     this.closed = true;
     await this.messages?.close();
+    await Promise.all(this.taking);
   }
 }

@@ -14,9 +14,9 @@ import { NatsLink } from '../bus/nats-link.js';
 import { EventhookError } from '../core/errors.js';
 import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
-import type { IngestOutcome } from '../store/port.js';
+import type { IngestOutcome, OrgsRepo } from '../store/port.js';
 import { DurableTaker } from './durable-taker.js';
-import { ensureStream } from './streams.js';
+import { ensureConsumer, ensureStream } from './streams.js';
 import { intakeOrg, intakeStreamName, intakeSubjects, rejectedSubject } from './subjects.js';
 
 /** The durable consumer the deployment's processes share. */
@@ -33,16 +33,17 @@ export interface IntakeOptions {
   ackWaitMs: number;
   /** Commits one event of `org` as POST /events does; throws EH_EVENT_INVALID for an invalid one. */
   publish: (org: string, events: PublishedEvent[]) => Promise<IngestOutcome[]>;
-  orgExists: (org: string) => Promise<boolean>;
+  orgs: Pick<OrgsRepo, 'get'>;
   logger: Logger;
-  onRejected?: (org: string | undefined) => void;
+  onRejected?: () => void;
   onRetried?: () => void;
 }
 
 export class JetStreamIntake {
   private readonly link: NatsLink;
   private readonly taker: DurableTaker;
-  private readonly taking = new Set<Promise<void>>();
+  /** Orgs are never deleted, so one found once is remembered; one not found is asked for again next time. */
+  private readonly knownOrgs = new Set<string>();
   /** A failing store is logged once until a commit succeeds again. */
   private failing = false;
 
@@ -53,11 +54,7 @@ export class JetStreamIntake {
       purpose: 'JetStream intake',
       logger: options.logger,
       remake: (connection) => this.ensureQueue(connection),
-      take: (m, connection) => {
-        const work = this.take(connection, m);
-        this.taking.add(work);
-        void work.finally(() => this.taking.delete(work));
-      },
+      take: (m, connection) => this.take(connection, m),
     });
     this.link = new NatsLink({
       url: options.url,
@@ -77,7 +74,6 @@ export class JetStreamIntake {
   /** Stops taking messages and waits for those taken; what they did not finish comes back to another process. */
   async close(): Promise<void> {
     await this.taker.close();
-    await Promise.all(this.taking);
     await this.link.close();
   }
 
@@ -90,7 +86,7 @@ export class JetStreamIntake {
       return this.reject(connection, m, org, err instanceof Error ? err.message : String(err));
     }
     try {
-      if (org === undefined || !(await this.options.orgExists(org)))
+      if (org === undefined || !(await this.orgExists(org)))
         return this.reject(
           connection,
           m,
@@ -121,6 +117,13 @@ export class JetStreamIntake {
     m.ack();
   }
 
+  private async orgExists(org: string): Promise<boolean> {
+    if (this.knownOrgs.has(org)) return true;
+    if ((await this.options.orgs.get(org)) === undefined) return false;
+    this.knownOrgs.add(org);
+    return true;
+  }
+
   /** Keeps the message with the reason on the rejected subject, then takes it out of the queue. */
   private reject(connection: NatsConnection, m: JsMsg, org: string | undefined, reason: string): void {
     const h = headers();
@@ -128,7 +131,7 @@ export class JetStreamIntake {
     h.set('Eventhook-Subject', m.subject);
     connection.publish(rejectedSubject(this.options.prefix, org), m.data, { headers: h });
     this.options.logger.warn({ subject: m.subject, reason }, 'JetStream intake: message refused');
-    this.options.onRejected?.(org);
+    this.options.onRejected?.();
     // Acknowledged, not terminated: a work queue keeps a terminated message for good.
     m.ack();
   }
@@ -142,16 +145,12 @@ export class JetStreamIntake {
       { subjects: [intakeSubjects(this.options.prefix)] },
       this.options.logger,
     );
-    const settings = { ack_wait: nanos(this.options.ackWaitMs), max_ack_pending: MAX_ACK_PENDING };
-    const consumers = await jsm.consumers.list(stream).next();
-    if (consumers.some((c) => c.name === INTAKE_CONSUMER))
-      await jsm.consumers.update(stream, INTAKE_CONSUMER, settings);
-    else
-      await jsm.consumers.add(stream, {
-        durable_name: INTAKE_CONSUMER,
-        ack_policy: AckPolicy.Explicit,
-        ...settings,
-      });
+    await ensureConsumer(
+      jsm,
+      stream,
+      { durable_name: INTAKE_CONSUMER, ack_policy: AckPolicy.Explicit },
+      { ack_wait: nanos(this.options.ackWaitMs), max_ack_pending: MAX_ACK_PENDING },
+    );
   }
 }
 

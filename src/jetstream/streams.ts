@@ -1,7 +1,9 @@
-// Creating the streams Eventhook owns, or bringing an existing one to the configured settings, on each connection.
+// Creating the streams and durable consumers Eventhook owns, or bringing existing ones to the configured settings, on
+// each connection.
 import {
   JetStreamApiCodes,
   JetStreamApiError,
+  type ConsumerConfig,
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
@@ -25,4 +27,23 @@ export async function ensureStream(
     return;
   }
   await jsm.streams.update(created.name, settings);
+}
+
+/** What may change on an existing durable consumer (how it acknowledges and where it started stay as created). */
+export type ConsumerSettings = Pick<ConsumerConfig, 'ack_wait' | 'max_ack_pending'>;
+
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  stream: string,
+  created: Partial<ConsumerConfig> & { durable_name: string },
+  settings: Partial<ConsumerSettings>,
+): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, created.durable_name);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.ConsumerNotFound)) throw err;
+    await jsm.consumers.add(stream, { ...created, ...settings });
+    return;
+  }
+  await jsm.consumers.update(stream, created.durable_name, settings);
 }

@@ -16,7 +16,7 @@ import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../../../bus/nats-link.js';
 import { DurableTaker } from '../../../jetstream/durable-taker.js';
-import { ensureStream } from '../../../jetstream/streams.js';
+import { ensureConsumer, ensureStream } from '../../../jetstream/streams.js';
 import { streamName } from '../../../jetstream/subjects.js';
 import type { Clock } from '../../../core/clock.js';
 import type { SourceId } from '../../../core/ids.js';
@@ -108,14 +108,19 @@ export class FlovynLifecycleConsumer {
   }
 
   private take(subject: string, payload: string): void {
-    const work = this.store(subject, payload).catch((err: unknown) =>
+    const work = this.store(subject, payload, (item) => this.commitWithRetries(item)).catch((err: unknown) =>
       this.options.logger.error({ err, subject }, 'Flovyn lifecycle event could not be stored'),
     );
     this.commits.add(work);
     void work.finally(() => this.commits.delete(work));
   }
 
-  private async store(subject: string, payload: string): Promise<void> {
+  /** Maps the message and commits its event with `commit`; a message that is not an event is skipped (logged). */
+  private async store(
+    subject: string,
+    payload: string,
+    commit: (item: IngestItem) => Promise<unknown>,
+  ): Promise<void> {
     const message = readLifecycle(subject, payload, this.options.eventOrgs);
     const cause =
       'skip' in message || message.execution === undefined
@@ -139,7 +144,7 @@ export class FlovynLifecycleConsumer {
           }
         : {}),
     };
-    await this.commitWithRetries(item);
+    await commit(item);
   }
 
   /**
@@ -180,31 +185,31 @@ export class FlovynLifecycleConsumer {
       { subjects: [`${SUBJECT_PREFIX}.>`], max_age: nanos(FLOVYN_STREAM_MAX_AGE_MS) },
       this.options.logger,
     );
-    const consumers = await jsm.consumers.list(FLOVYN_STREAM).next();
-    if (consumers.some((c) => c.name === this.consumerName)) return;
-    await jsm.consumers.add(FLOVYN_STREAM, {
-      durable_name: this.consumerName,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.New,
-      ack_wait: nanos(30_000),
-    });
+    await ensureConsumer(
+      jsm,
+      FLOVYN_STREAM,
+      { durable_name: this.consumerName, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.New },
+      { ack_wait: nanos(30_000) },
+    );
   }
 
-  /** One kept event: stored (or skipped), then acknowledged; one that cannot be stored comes back. */
-  private takeKept(m: JsMsg): void {
+  /**
+   * One kept event: stored (or skipped), then acknowledged. Committed once: one that cannot be stored is handed back,
+   * and JetStream's redelivery is the retry.
+   */
+  private async takeKept(m: JsMsg): Promise<void> {
     // The stream keeps every org's events; another deployment's orgs are none of this one's business.
-    if (!this.options.eventOrgs.has(m.subject.split('.')[2] ?? '')) return m.ack();
-    const work = this.store(m.subject, m.string()).then(
-      () => m.ack(),
-      (err: unknown) => {
+    if (this.options.eventOrgs.has(m.subject.split('.')[2] ?? '')) {
+      try {
+        await this.store(m.subject, m.string(), this.options.commit);
+      } catch (err) {
         this.options.logger.error(
           { err, subject: m.subject },
           'Flovyn lifecycle event could not be stored; it comes back',
         );
-        m.nak(DURABLE_RETRY_MS);
-      },
-    );
-    this.commits.add(work);
-    void work.finally(() => this.commits.delete(work));
+        return m.nak(DURABLE_RETRY_MS);
+      }
+    }
+    m.ack();
   }
 }
