@@ -151,33 +151,33 @@ function build(raw: Raw, cwd: string): Config {
   return config;
 }
 
+/** The deployment's NATS server and subject prefix, for a user of NATS that `setting` switched on. */
+function natsServer(raw: Raw, get: Get, setting: string): { url: string; prefix: string } {
+  const url = optional(raw.EVENTHOOK_NATS_URL);
+  if (url === undefined) throw configError('EVENTHOOK_NATS_URL', `must be set with ${setting}`);
+  return { url, prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix) };
+}
+
 function busConfig(raw: Raw, get: Get): Config['bus'] {
   if (get('EVENTHOOK_BUS', oneOf(['memory', 'nats'])) === 'memory') return { kind: 'memory' };
-  const url = optional(raw.EVENTHOOK_NATS_URL);
-  if (url === undefined) throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_BUS=nats');
-  return { kind: 'nats', url, prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix) };
+  return { kind: 'nats', ...natsServer(raw, get, 'EVENTHOOK_BUS=nats') };
 }
 
 function jetstreamConfig(raw: Raw, get: Get): JetStreamConfig | undefined {
   if (get('EVENTHOOK_JETSTREAM', oneOf(['off', 'on'])) === 'off') return undefined;
-  const url = optional(raw.EVENTHOOK_NATS_URL);
-  if (url === undefined) throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_JETSTREAM=on');
   return {
-    url,
-    prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix),
+    ...natsServer(raw, get, 'EVENTHOOK_JETSTREAM=on'),
     replicas: get('EVENTHOOK_JETSTREAM_REPLICAS', int(1, 5)),
   };
 }
 
 function jetstreamIntakeConfig(raw: Raw, get: Get): Config['jetstreamIntake'] {
   if (get('EVENTHOOK_JETSTREAM_INTAKE', oneOf(['off', 'on'])) === 'off') return undefined;
-  const url = optional(raw.EVENTHOOK_NATS_URL);
-  if (url === undefined)
-    throw configError('EVENTHOOK_NATS_URL', 'must be set with EVENTHOOK_JETSTREAM_INTAKE=on');
+  const server = natsServer(raw, get, 'EVENTHOOK_JETSTREAM_INTAKE=on');
   const ackWaitMs = get('EVENTHOOK_JETSTREAM_ACK_WAIT', duration);
   if (ackWaitMs < 1_000 || ackWaitMs > 3_600_000)
     throw configError('EVENTHOOK_JETSTREAM_ACK_WAIT', 'must be from 1s to 1h');
-  return { url, prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix), ackWaitMs };
+  return { ...server, ackWaitMs };
 }
 
 function natsPrefix(v: string, key: ConfigKey): string {

@@ -10,27 +10,13 @@ import Database from 'better-sqlite3';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intakeStreamName } from '../../src/jetstream/subjects.js';
-import {
-  ApiClient,
-  checkOk,
-  eventually,
-  OPERATOR_TOKEN,
-  startTestApp,
-  type TestApp,
-} from '../helpers/app.js';
+import { ApiClient, checkOk, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { startChildServer } from '../helpers/child-server.js';
+import { metricValue } from '../helpers/ingest.js';
 import { natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
 import { BASE } from '../helpers/outbound.js';
 
 const withNats = natsServerInstalled();
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (
-    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })
-  ).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.slice(name.length + 1)) : NaN;
-}
 
 describe.skipIf(!withNats)('the JetStream intake', () => {
   let nats: PrivateNats;
@@ -169,7 +155,7 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     expect(rejected.find((r) => r.subject.endsWith('.nobody'))?.error).toContain('no org nobody');
     expect(rejected.find((r) => r.body.includes('"no"'))?.error).toContain('/type');
     expect(await queued()).toBe(0);
-    expect(await metric(t.url, 'eventhook_jetstream_intake_rejected_total')).toBe(3);
+    expect(await metricValue(t, 'eventhook_jetstream_intake_rejected_total', {})).toBe(3);
   });
 
   it('while the store cannot commit, the message comes back, and becomes one event once it can', async () => {
@@ -191,7 +177,7 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     expect(await eventsOfType(t, 'store.down')).toHaveLength(1);
     expect(await queued()).toBe(0);
     // It came back: the failed commit handed it back rather than dropping or acknowledging it.
-    expect(await metric(t.url, 'eventhook_jetstream_intake_retried_total')).toBeGreaterThan(0);
+    expect(await metricValue(t, 'eventhook_jetstream_intake_retried_total', {})).toBeGreaterThan(0);
   });
 
   it('makes its queue again when an operator deleted it, and goes on taking messages', async () => {

@@ -14,12 +14,12 @@ import {
   backendAvailable,
   eventually,
   checkOk,
-  OPERATOR_TOKEN,
   readiness,
   startTestApp,
   type TestApp,
 } from '../helpers/app.js';
 import { startChildServer } from '../helpers/child-server.js';
+import { metricValue } from '../helpers/ingest.js';
 import { natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
 import {
   BASE,
@@ -118,14 +118,6 @@ async function publishEvents(t: TestApp, type: string, count: number): Promise<s
   return ids;
 }
 
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (
-    await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${OPERATOR_TOKEN}` } })
-  ).text();
-  const line = text.split('\n').find((l) => l.startsWith(name));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
-}
-
 describe.skipIf(!withNats)('the JetStream event log', () => {
   let nats: PrivateNats;
   let t: TestApp;
@@ -180,8 +172,8 @@ describe.skipIf(!withNats)('the JetStream event log', () => {
     expect(
       (await readLog(nats, prefix, { filter: `${prefix}.log.events.default.order.>` })).map((m) => m.body.id),
     ).toEqual(orders);
-    expect(await metric(t.url, 'eventhook_jetstream_published_total{kind="event"}')).toBe(4);
-    expect(await metric(t.url, 'eventhook_jetstream_lag_seconds')).toBe(0);
+    expect(await metricValue(t, 'eventhook_jetstream_published_total', { kind: 'event' })).toBe(4);
+    expect(await metricValue(t, 'eventhook_jetstream_lag_seconds', {})).toBe(0);
   });
 
   it('replays from a time or a sequence, and a durable consumer resumes after what it acknowledged', async () => {
@@ -283,7 +275,7 @@ describe.skipIf(!withNats)('the JetStream event log through failures', () => {
       expect(ready.status).toBe('ready');
       expect(ready.checks.jetstream).not.toBe('ok');
       await eventually(
-        async () => ((await metric(t.url, 'eventhook_jetstream_lag_seconds')) > 0 ? true : undefined),
+        async () => ((await metricValue(t, 'eventhook_jetstream_lag_seconds', {})) > 0 ? true : undefined),
         10_000,
         'the lag to show',
       );
@@ -291,7 +283,7 @@ describe.skipIf(!withNats)('the JetStream event log through failures', () => {
       const log = await logOf(nats, prefix, 7);
       expect(log.map((m) => m.body.id)).toEqual([...early, ...during]);
       await eventually(
-        async () => ((await metric(t.url, 'eventhook_jetstream_lag_seconds')) === 0 ? true : undefined),
+        async () => ((await metricValue(t, 'eventhook_jetstream_lag_seconds', {})) === 0 ? true : undefined),
         10_000,
         'the lag to clear',
       );
