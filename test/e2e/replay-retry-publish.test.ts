@@ -90,6 +90,29 @@ describe('publish, replay and retry', () => {
     expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['/body/1/type', '/body/1/source']);
   });
 
+  it("takes the request's traceparent header as the parent of published events that carry none", async () => {
+    const header = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const own = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const one = await t.api.request(
+      'POST',
+      `${base}/events`,
+      { type: 'traced.one' },
+      { traceparent: header },
+    );
+    expect((await t.api.get(`${base}/events/${one.body.eventId}`)).body.traceparent).toBe(header);
+    const batch = await t.api.request(
+      'POST',
+      `${base}/events`,
+      [{ type: 'traced.inherits' }, { type: 'traced.own', traceparent: own }],
+      { traceparent: header },
+    );
+    const [inherits, keeps] = batch.body.items as { eventId: string }[];
+    expect((await t.api.get(`${base}/events/${inherits!.eventId}`)).body.traceparent).toBe(header);
+    expect((await t.api.get(`${base}/events/${keeps!.eventId}`)).body.traceparent).toBe(own);
+    const untraced = await t.api.post(`${base}/events`, { type: 'traced.none' });
+    expect((await t.api.get(`${base}/events/${untraced.body.eventId}`)).body.traceparent).toBeNull();
+  });
+
   it('refuses a published event with a precise error for each bad attribute, and stores none of its batch', async () => {
     const count = async () => (await t.api.get(`${base}/events?limit=200`)).body.items.length as number;
     const before = await count();

@@ -59,8 +59,13 @@ function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean
       contentType: `${req.headers['content-type']} (without ce-* headers)`,
     });
   }
-  if (Array.isArray(body)) return { events: body.map(eventFromObject), batch: true };
-  if (body !== null && typeof body === 'object') return { events: [eventFromObject(body)], batch: false };
+  // An application's HTTP traceparent header is the parent of each event that does not carry its own.
+  const header = req.headers.traceparent;
+  const traced = (e: PublishedEvent): PublishedEvent =>
+    e.traceparent === undefined && typeof header === 'string' ? { ...e, traceparent: header } : e;
+  if (Array.isArray(body)) return { events: body.map((e) => traced(eventFromObject(e))), batch: true };
+  if (body !== null && typeof body === 'object')
+    return { events: [traced(eventFromObject(body))], batch: false };
   throw new EventhookError('EH_EVENT_INVALID', {
     message: '/: must be an event object or an array of events',
   });
