@@ -31,6 +31,13 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
           { type: 'promise', mode: 'resolve', promise: "'key:no-such-promise'", retry: { maxAttempts: 1 } },
         ],
       }),
+      // Webhooks to a host that cannot resolve, also with one attempt: that endpoint's own dead-letter queue.
+      await t.api.post(`${API}/endpoints`, { slug: 'nowhere', url: 'https://nowhere.invalid/hook' }),
+      await t.api.post(`${API}/rules`, {
+        name: 'doomed-hooks',
+        pattern: { type: ['doomed.hook'] },
+        targets: [{ type: 'webhook', endpoint: 'nowhere', retry: { maxAttempts: 1 } }],
+      }),
     ];
     for (const r of setup) expect(r.status, r.text).toBe(201);
   });
@@ -138,9 +145,21 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
       const a = await actionsOf(doomed.body.eventId);
       return a.length === 1 && a[0]!.status === 'dead' ? a : undefined;
     });
+    const hook = await t.api.post(`${API}/events`, { type: 'doomed.hook' });
+    const [deadHook] = await eventually(async () => {
+      const a = await actionsOf(hook.body.eventId);
+      return a.length === 1 && a[0]!.status === 'dead' ? a : undefined;
+    });
     const deadList = await runJson(['list', 'actions', '--dead'], env);
-    expect(deadList.items.map((a: { id: string }) => a.id)).toEqual([dead!.id]);
+    expect(deadList.items.map((a: { id: string }) => a.id)).toEqual([deadHook!.id, dead!.id]);
+    const endpointQueue = await runJson(['list', 'actions', '--dead', '--endpoint', 'nowhere'], env);
+    expect(endpointQueue.items.map((a: { id: string }) => a.id)).toEqual([deadHook!.id]);
     expect(await runJson(['retry', '--dead', '--rule', 'doomed', '--dry-run'], env)).toEqual({
+      count: 1,
+      dryRun: true,
+      truncated: false,
+    });
+    expect(await runJson(['retry', '--dead', '--endpoint', 'nowhere', '--dry-run'], env)).toEqual({
       count: 1,
       dryRun: true,
       truncated: false,

@@ -109,6 +109,7 @@ export function listCommand(): Command {
     )
     .option('--event <eventId>', 'only actions of this event')
     .option('--rule <rule>', 'only actions of this rule (name or rule_ id)')
+    .option('--endpoint <slug>', 'only webhook actions to this endpoint (with --dead, its dead-letter queue)')
     .option('--limit <n>', 'page size, 1..200', positiveInt, 50)
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (opts: Record<string, string | number | boolean | undefined>, cmd: Command) => {
@@ -119,6 +120,7 @@ export function listCommand(): Command {
         targetType: opts.type as string | undefined,
         event: opts.event as string | undefined,
         rule,
+        endpoint: opts.endpoint as string | undefined,
         limit: opts.limit as number,
         cursor: opts.cursor as string | undefined,
       });

@@ -92,11 +92,15 @@ export function retryCommand(): Command {
     .option('--rule <rule>', 'actions of this rule (name or rule_ id)')
     .option('--event <eventId>', 'actions of this event')
     .option('--type <targetType>', 'actions of this target type')
+    .option(
+      '--endpoint <slug>',
+      "webhook actions to this endpoint (with --dead, the endpoint's dead-letter queue)",
+    )
     .option('--limit <n>', 'at most this many actions', positiveInt)
     .option('--dry-run', 'only count the actions that would be retried')
     .addHelpText(
       'after',
-      '\nExamples:\n  eventhook retry act_01J…\n  eventhook retry --dead --rule vip-orders --dry-run',
+      '\nExamples:\n  eventhook retry act_01J…\n  eventhook retry --dead --rule vip-orders --dry-run\n  eventhook retry --dead --endpoint billing-app',
     )
     .action(
       async (
@@ -120,9 +124,12 @@ export function retryCommand(): Command {
           rule: opts.rule === undefined ? undefined : await ruleIdOf(ctx.client, String(opts.rule)),
           event: opts.event as string | undefined,
           targetType: opts.type as string | undefined,
+          endpoint: opts.endpoint as string | undefined,
         };
         if (Object.values(filter).every((v) => v === undefined))
-          throw new CliError('give an action id, --dead, or a filter (--status, --rule, --event, --type)');
+          throw new CliError(
+            'give an action id, --dead, or a filter (--status, --rule, --event, --type, --endpoint)',
+          );
         const out = await ctx.client.post<BulkOut>('/actions/retry', {
           filter,
           dryRun: opts.dryRun === true,
