@@ -14,7 +14,7 @@ const ROUTES = [
   [/^#\/sources$/, sourcesView],
   [/^#\/rules$/, rulesView],
   [/^#\/endpoints$/, endpointsView],
-  [/^#\/dead-letters$/, deadLettersView],
+  [/^#\/dead-letters(?:\/([^/]+))?$/, deadLettersView],
 ];
 
 let current = new AbortController();
@@ -90,7 +90,7 @@ async function route() {
   const mount = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   view.replaceChildren(mount);
   try {
-    await render(mount, signal, ...m.slice(1).map(decodeURIComponent));
+    await render(mount, signal, ...m.slice(1).map((p) => p && decodeURIComponent(p)));
   } catch (err) {
     if (signal.aborted) return;
     if (err instanceof ApiError && err.status === 401) {

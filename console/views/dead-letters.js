@@ -1,25 +1,47 @@
-// The dead-letter queue: actions whose last attempt failed, retriable one by one or all at once.
+// The dead-letter queue: actions whose last attempt failed, retriable one by one or all at once — the whole org's,
+// or one endpoint's (#/dead-letters/{endpoint}).
 import { api } from '../api.js';
 import { flash, guarded, h, table, when } from '../dom.js';
 
-export async function deadLettersView(view) {
-  const { items, nextCursor } = await api('GET', '/actions?status=dead&limit=200');
+export async function deadLettersView(view, signal, endpoint) {
+  const only = endpoint ? `&endpoint=${encodeURIComponent(endpoint)}` : '';
+  const [{ items, nextCursor }, endpoints] = await Promise.all([
+    api('GET', `/actions?status=dead&limit=200${only}`),
+    api('GET', '/endpoints'),
+  ]);
   const retry = guarded('Retry', async (path, body) => {
     const r = await api('POST', path, body);
     flash(r && typeof r.count === 'number' ? `${r.count} action(s) queued again.` : 'Queued again.');
-    setTimeout(() => void deadLettersView(view).catch(() => {}), 800);
+    setTimeout(() => void deadLettersView(view, signal, endpoint).catch(() => {}), 800);
   });
+  const choose = h(
+    'select',
+    {
+      name: 'endpoint',
+      'aria-label': 'Endpoint',
+      onchange: (e) => {
+        const slug = e.target.value;
+        location.hash = slug ? `#/dead-letters/${encodeURIComponent(slug)}` : '#/dead-letters';
+      },
+    },
+    h('option', { value: '' }, 'All targets'),
+    ...endpoints.items.map((ep) =>
+      h('option', { value: ep.slug, selected: ep.slug === endpoint }, `Endpoint ${ep.slug}`),
+    ),
+  );
   view.replaceChildren(
-    h('h1', {}, 'Dead letters'),
+    h('h1', {}, endpoint ? `Dead letters of ${endpoint}` : 'Dead letters'),
     h(
       'div',
       { class: 'row' },
+      choose,
       h(
         'button',
         {
           type: 'button',
           disabled: items.length === 0,
-          onclick: () => retry('/actions/retry', { filter: { status: 'dead' } }),
+          onclick: () =>
+            retry('/actions/retry', { filter: endpoint ? { status: 'dead', endpoint } : { status: 'dead' } }),
         },
         'Retry all',
       ),

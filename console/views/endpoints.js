@@ -6,7 +6,7 @@ import { flash, formValues, guarded, h, quietButton, status, table, when } from 
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
 import { endpointEditForm, endpointRotateForm } from './endpoint-forms.js';
 
-function healthList(health) {
+function healthList(health, slug) {
   const rate = health.successRate === null ? '—' : `${(health.successRate * 100).toFixed(1)} %`;
   const latency = health.latencyMs
     ? `p50 ${health.latencyMs.p50} ms · p90 ${health.latencyMs.p90} ms · p99 ${health.latencyMs.p99} ms`
@@ -24,7 +24,12 @@ function healthList(health) {
       ['latency', latency],
       [
         'queue',
-        `${q.depth} waiting (${q.pending} pending, ${q.inFlight} in flight, ${q.failed} to retry) · ${q.dead} dead`,
+        [
+          `${q.depth} waiting (${q.pending} pending, ${q.inFlight} in flight, ${q.failed} to retry) · `,
+          q.dead > 0
+            ? h('a', { href: `#/dead-letters/${encodeURIComponent(slug)}` }, `${q.dead} dead`)
+            : '0 dead',
+        ],
       ],
       ['consecutive failures', String(health.consecutiveFailures)],
       ['failing since', when(health.failingSince)],
@@ -116,7 +121,7 @@ export async function endpointsView(view) {
         quietButton('Delete', () => remove(full)),
       ),
       editor,
-      healthList(full.health),
+      healthList(full.health, full.slug),
       secretsList(full.secrets, 'signs'),
     );
   };

@@ -282,6 +282,47 @@ describe.skipIf(!haveBrowser)('web console', () => {
     expect(await page.textContent('main')).toContain('was not found');
     await page.click('text=Retry all');
     await page.getByText('1 action(s) queued again.').waitFor();
+    const deadOf = async (query: string) =>
+      (await t.api.get(`${base}/actions?status=dead${query}`)).body.items as {
+        id: string;
+        attempts: number;
+      }[];
+    const [promiseDead] = await eventually(async () => {
+      const dead = await deadOf('');
+      return dead.length === 1 && dead[0]!.attempts === 2 ? dead : undefined;
+    });
+
+    // One endpoint's queue, reached from its health: a webhook to a host that cannot resolve, with one attempt.
+    expect(
+      (await t.api.post(`${base}/endpoints`, { slug: 'ledger', url: 'https://ledger.invalid/hooks' })).status,
+    ).toBe(201);
+    const rule = await t.api.post(`${base}/rules`, {
+      name: 'ledger-hooks',
+      pattern: { type: ['invoice.paid'] },
+      targets: [{ type: 'webhook', endpoint: 'ledger', retry: { maxAttempts: 1 } }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    await t.api.post(`${base}/events`, { type: 'invoice.paid' });
+    await eventually(async () => (await deadOf('&endpoint=ledger')).length === 1 || undefined);
+    await page.goto(`${t.url}/#/endpoints`);
+    await page.getByRole('cell', { name: 'ledger', exact: true }).click();
+    await page.locator('dl.health').getByRole('link', { name: '1 dead' }).click();
+    await page.getByRole('heading', { name: 'Dead letters of ledger' }).waitFor();
+    expect(page.url()).toMatch(/#\/dead-letters\/ledger$/);
+    expect(await page.locator('tbody tr').count()).toBe(1);
+    expect(await page.textContent('tbody')).toContain('webhook → ledger');
+    await page.click('text=Retry all');
+    // Only the endpoint's action was given another attempt; the promise's stays where it was.
+    await eventually(async () => {
+      const [ledger] = await deadOf('&endpoint=ledger');
+      return ledger?.attempts === 2 || undefined;
+    });
+    expect(await deadOf('&targetType=promise')).toEqual([
+      expect.objectContaining({ id: promiseDead!.id, attempts: 2 }),
+    ]);
+    await page.selectOption('select[name=endpoint]', '');
+    await page.getByRole('heading', { name: 'Dead letters', exact: true }).waitFor();
+    await page.getByText('2 dead').waitFor();
     // The only failures the page met were the refused key's, in the sign-in test.
     expect(pageErrors().filter((e) => !e.includes('status of 401'))).toEqual([]);
   });
