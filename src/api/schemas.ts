@@ -40,6 +40,41 @@ export function PageOf<T extends TSchema>(item: T) {
   });
 }
 
+/**
+ * The query of a configuration list (sources, rules, endpoints, orgs, keys). Unlike events and actions, such a
+ * list is short and read whole, so without `limit` it comes whole, as clients written before it paged expect.
+ */
+export const ListPageQuery = Type.Object({
+  limit: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: 200, description: 'Page size; without it, the whole list.' }),
+  ),
+  cursor: Type.Optional(Type.String({ description: 'The nextCursor of the previous page.' })),
+});
+
+/**
+ * One page of a list read whole, ordered by `keyOf` (an id or a slug). The cursor names the last key seen, so a
+ * page after an item deleted meanwhile starts at the next key.
+ */
+export function pageOfList<T>(
+  all: readonly T[],
+  keyOf: (item: T) => string,
+  q: { limit?: number; cursor?: string },
+): { items: T[]; nextCursor: string | null } {
+  const after = q.cursor === undefined ? undefined : Buffer.from(q.cursor, 'base64url').toString('utf8');
+  if (after === '') throw new EventhookError('EH_CURSOR_INVALID');
+  const keyed = all.map((item) => ({ key: keyOf(item), item })).sort((a, b) => compare(a.key, b.key));
+  const rest = after === undefined ? keyed : keyed.filter((k) => compare(k.key, after) > 0);
+  const page = q.limit === undefined ? rest : rest.slice(0, q.limit);
+  const more = page.length < rest.length;
+  return {
+    items: page.map((k) => k.item),
+    nextCursor: more ? Buffer.from(page.at(-1)!.key, 'utf8').toString('base64url') : null,
+  };
+}
+
+// Code-unit order, the same whatever the database's collation.
+const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** Problems every authenticated route may answer. */
 export const AUTH_PROBLEMS = {
   401: Type.Ref('Problem'),

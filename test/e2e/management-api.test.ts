@@ -112,6 +112,65 @@ for (const backend of BACKENDS) {
       expect((await t.api.get(`${base}/rules/${c.body.id}`)).body.deletedAt).not.toBeNull();
     });
 
+    it('pages configuration lists when asked: whole without limit, else by limit and cursor', async () => {
+      expect((await t.api.post('/api/orgs', { slug: 'paged' })).status).toBe(201);
+      const paged = '/api/orgs/paged/eventhook';
+      for (const n of [1, 2, 3]) {
+        const made = [
+          await t.api.post(`${paged}/sources`, { slug: `src-${n}`, provider: 'github', secret: `s${n}` }),
+          await t.api.post(`${paged}/rules`, {
+            name: `rule-${n}`,
+            pattern: { type: [`t${n}`] },
+            targets: [{ type: 'task', kind: 'k' }],
+          }),
+          await t.api.post(`${paged}/endpoints`, { slug: `ep-${n}`, url: `https://ep${n}.example.com/` }),
+          await t.api.post('/api/orgs/paged/api-keys', { name: `key-${n}`, role: 'member' }),
+        ];
+        for (const r of made) expect(r.status, r.text).toBe(201);
+      }
+      type Page = { items: { id: string; slug?: string }[]; nextCursor: string | null };
+      /** Every page of `path` at `limit`, following nextCursor. */
+      const pages = async (path: string, limit: number) => {
+        const seen: Page[] = [];
+        let cursor: string | null = null;
+        do {
+          const sep = path.includes('?') ? '&' : '?';
+          const res = await t.api.get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+          expect(res.status, res.text).toBe(200);
+          seen.push(res.body as Page);
+          cursor = (res.body as Page).nextCursor;
+        } while (cursor !== null);
+        return seen;
+      };
+      for (const path of [
+        `${paged}/sources`,
+        `${paged}/rules`,
+        `${paged}/endpoints`,
+        '/api/orgs/paged/api-keys',
+      ]) {
+        const whole = (await t.api.get(path)).body as Page;
+        expect(whole.items, path).toHaveLength(3);
+        expect(whole.nextCursor).toBeNull();
+        const byTwo = await pages(path, 2);
+        expect(byTwo.map((p) => p.items.length)).toEqual([2, 1]);
+        expect(byTwo.flatMap((p) => p.items.map((i) => i.id))).toEqual(whole.items.map((i) => i.id));
+      }
+
+      // An item deleted between two pages: the next page starts after it, with nothing skipped or repeated.
+      const first = (await t.api.get(`${paged}/rules?limit=1`)).body as Page;
+      expect(first.items.map((r) => r.id)).toHaveLength(1);
+      expect((await t.api.delete(`${paged}/rules/${first.items[0]!.id}`)).status).toBe(204);
+      const next = (await t.api.get(`${paged}/rules?limit=5&cursor=${first.nextCursor}`)).body as Page;
+      expect(next.items.map((r) => (r as { name?: string }).name)).toEqual(['rule-2', 'rule-3']);
+      expect(next.nextCursor).toBeNull();
+
+      // Orgs in slug order, a page at a time (operator token).
+      const orgs = await pages('/api/orgs', 1);
+      expect(orgs.flatMap((p) => p.items.map((o) => o.slug))).toEqual(['default', 'paged', 'shop']);
+      expect((await t.api.get(`${paged}/endpoints?cursor=`)).status).toBe(400);
+      expect((await t.api.get(`${paged}/endpoints?limit=0`)).status).toBe(400);
+    });
+
     it('pages through events newest first with no gap or repeat while new events arrive', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 25; i++)

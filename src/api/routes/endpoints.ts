@@ -7,7 +7,17 @@ import type { EndpointService } from '../../delivery/endpoint-service.js';
 import type { GeneratedSecret } from '../../delivery/endpoint-secrets.js';
 import type { EndpointRecord } from '../../store/records.js';
 import { RetryPolicy } from '../../targets/target-schema.js';
-import { AUTH_PROBLEMS, iso, isoOrNull, Slug, StringEnum, Timestamp } from '../schemas.js';
+import {
+  AUTH_PROBLEMS,
+  ListPageQuery,
+  PageOf,
+  pageOfList,
+  iso,
+  isoOrNull,
+  Slug,
+  StringEnum,
+  Timestamp,
+} from '../schemas.js';
 
 const STATUSES = ['active', 'paused', 'disabled'] as const;
 const Str = (description?: string) =>
@@ -273,15 +283,18 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointServ
         tags,
         summary: 'List endpoints',
         params: Params,
-        querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }),
-        response: { 200: Type.Object({ items: Type.Array(EndpointOut) }), ...AUTH_PROBLEMS },
+        querystring: Type.Object({
+          includeDeleted: Type.Optional(Type.Boolean()),
+          ...ListPageQuery.properties,
+        }),
+        response: { 200: PageOf(EndpointOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => ({
-      items: (await endpoints.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map(
-        endpointOut,
-      ),
-    }),
+    async (req) => {
+      const all = await endpoints.list(req.params.org, { includeDeleted: req.query.includeDeleted });
+      const page = pageOfList(all, (e) => e.id, req.query);
+      return { ...page, items: page.items.map(endpointOut) };
+    },
   );
   app.get(
     `${base}/:endpoint`,

@@ -3,7 +3,18 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { AccessService } from '../../access/access-service.js';
 import { ROLES } from '../../access/permissions.js';
 import type { ApiKeyRecord, OrgRecord } from '../../store/records.js';
-import { AUTH_PROBLEMS, iso, isoOrNull, OrgParams, Slug, StringEnum, Timestamp } from '../schemas.js';
+import {
+  AUTH_PROBLEMS,
+  ListPageQuery,
+  PageOf,
+  pageOfList,
+  iso,
+  isoOrNull,
+  OrgParams,
+  Slug,
+  StringEnum,
+  Timestamp,
+} from '../schemas.js';
 
 const OrgIn = Type.Object(
   { slug: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) },
@@ -69,10 +80,14 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       schema: {
         tags: ['orgs'],
         summary: 'List orgs (operator token)',
-        response: { 200: Type.Object({ items: Type.Array(OrgOut) }), ...AUTH_PROBLEMS },
+        querystring: ListPageQuery,
+        response: { 200: PageOf(OrgOut), ...AUTH_PROBLEMS },
       },
     },
-    async () => ({ items: (await access.listOrgs()).map(orgOut) }),
+    async (req) => {
+      const page = pageOfList(await access.listOrgs(), (o) => o.slug, req.query);
+      return { ...page, items: page.items.map(orgOut) };
+    },
   );
 
   app.get(
@@ -119,10 +134,14 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         tags: ['api-keys'],
         summary: 'List API keys',
         params: OrgParams,
-        response: { 200: Type.Object({ items: Type.Array(ApiKeyOut) }), ...AUTH_PROBLEMS },
+        querystring: ListPageQuery,
+        response: { 200: PageOf(ApiKeyOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => ({ items: (await access.listApiKeys(req.params.org)).map(keyOut) }),
+    async (req) => {
+      const page = pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query);
+      return { ...page, items: page.items.map(keyOut) };
+    },
   );
 
   app.delete(

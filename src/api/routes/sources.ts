@@ -13,7 +13,16 @@ import type { SourceService } from '../../ingest/source-service.js';
 import { publicSettings, type StoredSourceSettings } from '../../ingest/secret-options.js';
 import { SourceSettingsSchema } from '../../ingest/source-settings.js';
 import type { SourceRecord } from '../../store/records.js';
-import { AUTH_PROBLEMS, iso, isoOrNull, Slug, Timestamp } from '../schemas.js';
+import {
+  AUTH_PROBLEMS,
+  ListPageQuery,
+  PageOf,
+  pageOfList,
+  iso,
+  isoOrNull,
+  Slug,
+  Timestamp,
+} from '../schemas.js';
 
 const VerifierIn = Type.Object(
   {
@@ -252,15 +261,18 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         tags,
         summary: 'List sources',
         params: Params,
-        querystring: Type.Object({ includeDeleted: Type.Optional(Type.Boolean()) }),
-        response: { 200: Type.Object({ items: Type.Array(SourceOut) }), ...AUTH_PROBLEMS },
+        querystring: Type.Object({
+          includeDeleted: Type.Optional(Type.Boolean()),
+          ...ListPageQuery.properties,
+        }),
+        response: { 200: PageOf(SourceOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => ({
-      items: (await sources.list(req.params.org, { includeDeleted: req.query.includeDeleted })).map((s) =>
-        out(req, s),
-      ),
-    }),
+    async (req) => {
+      const all = await sources.list(req.params.org, { includeDeleted: req.query.includeDeleted });
+      const page = pageOfList(all, (s) => s.id, req.query);
+      return { ...page, items: page.items.map((s) => out(req, s)) };
+    },
   );
   app.get(
     `${base}/sources/:source`,
