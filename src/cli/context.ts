@@ -20,9 +20,12 @@ export function contextOf(cmd: Command): CommandContext {
   return { client: new ApiClient({ url: opts.url, key: opts.key, org: opts.org }), output: opts.output };
 }
 
-/** A source given by slug or id, as the id event filters need. */
-export async function sourceIdOf(client: ApiClient, ref: string): Promise<string> {
-  if (ref.startsWith('src_')) return ref;
+/**
+ * The `source` of an event filter: a source given by slug or id, as its id; an envelope source (`app:checkout`, always
+ * with its kind before a colon) as it is.
+ */
+export async function sourceFilterOf(client: ApiClient, ref: string): Promise<string> {
+  if (ref.startsWith('src_') || ref.includes(':')) return ref;
   return (await client.get<{ id: string }>(`/sources/${encodeURIComponent(ref)}`)).id;
 }
 

@@ -170,6 +170,8 @@ export interface IngestOutcome {
 
 export interface EventFilter {
   sourceId?: SourceId;
+  /** The envelope's source (`app:checkout`, `system:workflows`, `webhook:github`). */
+  envelopeSource?: string;
   type?: string;
   status?: EventStatus;
   since?: number;

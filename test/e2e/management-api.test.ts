@@ -135,7 +135,9 @@ for (const backend of BACKENDS) {
         let cursor: string | null = null;
         do {
           const sep = path.includes('?') ? '&' : '?';
-          const res = await t.api.get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+          const res: { status: number; text: string; body: unknown } = await t.api.get(
+            `${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+          );
           expect(res.status, res.text).toBe(200);
           seen.push(res.body as Page);
           cursor = (res.body as Page).nextCursor;
@@ -169,6 +171,24 @@ for (const backend of BACKENDS) {
       expect(orgs.flatMap((p) => p.items.map((o) => o.slug))).toEqual(['default', 'paged', 'shop']);
       expect((await t.api.get(`${paged}/endpoints?cursor=`)).status).toBe(400);
       expect((await t.api.get(`${paged}/endpoints?limit=0`)).status).toBe(400);
+    });
+
+    it('filters events by envelope source as well as by source id, in lists and replays', async () => {
+      const published = await t.api.post(`${base}/events`, [
+        { type: 'order.placed', source: 'checkout' },
+        { type: 'invoice.sent', source: 'billing' },
+        { type: 'order.paid', source: 'checkout' },
+      ]);
+      expect(published.status, published.text).toBe(200);
+      const [placed, , paid] = published.body.items as { eventId: string }[];
+      const listed = await t.api.get(`${base}/events?source=app:checkout`);
+      expect(listed.body.items.map((e: { id: string }) => e.id)).toEqual([paid!.eventId, placed!.eventId]);
+      expect((await t.api.get(`${base}/events?source=app:nobody`)).body.items).toEqual([]);
+      const counted = await t.api.post(`${base}/events/replay`, {
+        filter: { source: 'app:billing' },
+        dryRun: true,
+      });
+      expect(counted.body).toMatchObject({ count: 1, dryRun: true });
     });
 
     it('pages through events newest first with no gap or repeat while new events arrive', async () => {

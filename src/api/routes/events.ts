@@ -58,7 +58,12 @@ export function eventOut(e: EventRecord): Static<typeof EventOut> {
 const Params = Type.Object({ org: Type.String() });
 const IdParams = Type.Object({ org: Type.String(), id: Type.String() });
 const EventFilterFields = {
-  source: Type.Optional(Type.String({ description: 'Source id (src_…).' })),
+  source: Type.Optional(
+    Type.String({
+      description:
+        'A source id (src_…), or an envelope source with its kind (app:checkout, system:workflows, webhook:github).',
+    }),
+  ),
   type: Type.Optional(Type.String()),
   status: Type.Optional(StringEnum(EVENT_STATUSES)),
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Received at or after.' })),
@@ -96,7 +101,10 @@ function toFilter(q: {
   q?: string;
 }): EventFilter {
   return {
-    sourceId: q.source as SourceId | undefined,
+    // An envelope source always names its kind before a colon; a source id never has one.
+    ...(q.source?.includes(':')
+      ? { envelopeSource: q.source }
+      : { sourceId: q.source as SourceId | undefined }),
     type: q.type,
     status: q.status,
     since: q.since ? Date.parse(q.since) : undefined,

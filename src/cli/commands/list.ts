@@ -1,6 +1,6 @@
 // `eventhook list <kind>`: sources, rules and endpoints in full; events and actions a page at a time, filtered.
 import { Command, Option } from 'commander';
-import { contextOf, ruleIdOf, sourceIdOf, type CommandContext } from '../context.js';
+import { contextOf, ruleIdOf, sourceFilterOf, type CommandContext } from '../context.js';
 import { json, table, write } from '../output.js';
 import { RESOURCES, type ResourceKind } from '../resources.js';
 import { positiveInt } from './parse.js';
@@ -66,7 +66,10 @@ export function listCommand(): Command {
       ]),
     )
     .option('--type <type>', 'only events of this type (e.g. push, order.created)')
-    .option('--source <source>', 'only events received by this source (slug or src_ id)')
+    .option(
+      '--source <source>',
+      'only events received by this source (slug or src_ id), or from this envelope source (app:checkout)',
+    )
     .option('--since <time>', 'received at or after (RFC 3339)')
     .option('--until <time>', 'received before (RFC 3339)')
     .option('-q, --search <text>', 'free text over type, subject and id')
@@ -75,7 +78,7 @@ export function listCommand(): Command {
     .action(async (opts: Record<string, string | number | undefined>, cmd: Command) => {
       const ctx = contextOf(cmd);
       const source =
-        opts.source === undefined ? undefined : await sourceIdOf(ctx.client, String(opts.source));
+        opts.source === undefined ? undefined : await sourceFilterOf(ctx.client, String(opts.source));
       const page = await ctx.client.get<Page>('/events', {
         status: opts.status,
         type: opts.type,

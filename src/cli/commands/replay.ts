@@ -1,7 +1,7 @@
 // `eventhook replay` (events through the current rules again) and `eventhook retry` (failed or dead actions).
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
-import { contextOf, ruleIdOf, sourceIdOf } from '../context.js';
+import { contextOf, ruleIdOf, sourceFilterOf } from '../context.js';
 import { json, record, write } from '../output.js';
 import { positiveInt } from './parse.js';
 
@@ -27,7 +27,10 @@ export function replayCommand(): Command {
       ]),
     )
     .option('--type <type>', 'events of this type')
-    .option('--source <source>', 'events received by this source (slug or src_ id)')
+    .option(
+      '--source <source>',
+      'events received by this source (slug or src_ id), or from this envelope source (app:checkout)',
+    )
     .option('--since <time>', 'received at or after (RFC 3339)')
     .option('--until <time>', 'received before (RFC 3339)')
     .option('-q, --search <text>', 'free text over type, subject and id')
@@ -64,7 +67,8 @@ export function replayCommand(): Command {
         const filter = {
           status: opts.status as string | undefined,
           type: opts.type as string | undefined,
-          source: opts.source === undefined ? undefined : await sourceIdOf(ctx.client, String(opts.source)),
+          source:
+            opts.source === undefined ? undefined : await sourceFilterOf(ctx.client, String(opts.source)),
           since: opts.since as string | undefined,
           until: opts.until as string | undefined,
           q: opts.search as string | undefined,

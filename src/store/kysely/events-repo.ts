@@ -343,24 +343,28 @@ export class KyselyEventsRepo implements EventsRepo {
   }
 
   private filtered(org: string, f: EventFilter) {
-    return this.db
-      .selectFrom('events')
-      .where('org', '=', org)
-      .$if(f.sourceId !== undefined, (q) => q.where('source_id', '=', f.sourceId!))
-      .$if(f.type !== undefined, (q) => q.where('type', '=', f.type!))
-      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
-      .$if(f.since !== undefined, (q) => q.where('time', '>=', f.since!))
-      .$if(f.until !== undefined, (q) => q.where('time', '<', f.until!))
-      .$if(f.text !== undefined, (q) => {
-        const like = `%${f.text!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        return q.where((eb) =>
-          eb.or([
-            eb('id', '=', f.text!),
-            sql<boolean>`type like ${like} escape '\\'`,
-            sql<boolean>`subject like ${like} escape '\\'`,
-          ]),
-        );
-      });
+    return (
+      this.db
+        .selectFrom('events')
+        .where('org', '=', org)
+        .$if(f.sourceId !== undefined, (q) => q.where('source_id', '=', f.sourceId!))
+        // No index of its own (each would cost every ingest commit): read newest first, like free text.
+        .$if(f.envelopeSource !== undefined, (q) => q.where('source', '=', f.envelopeSource!))
+        .$if(f.type !== undefined, (q) => q.where('type', '=', f.type!))
+        .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+        .$if(f.since !== undefined, (q) => q.where('time', '>=', f.since!))
+        .$if(f.until !== undefined, (q) => q.where('time', '<', f.until!))
+        .$if(f.text !== undefined, (q) => {
+          const like = `%${f.text!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+          return q.where((eb) =>
+            eb.or([
+              eb('id', '=', f.text!),
+              sql<boolean>`type like ${like} escape '\\'`,
+              sql<boolean>`subject like ${like} escape '\\'`,
+            ]),
+          );
+        })
+    );
   }
 
   async prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {
