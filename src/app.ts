@@ -190,9 +190,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
           onRetried: () => metrics.intakeRetried.inc(),
         })
       : undefined;
+  // Processes serving ingest on one database divide each source's rate limit among themselves.
+  const ingesters =
+    config.role === 'worker'
+      ? undefined
+      : new WorkerPresence(store, newId('ingester'), clock, config.sweepIntervalMs);
   const ingest = new IngestService(
     liveSources,
-    new SourceRateLimiter(clock),
+    new SourceRateLimiter(clock, () => ingesters?.current().count ?? 1),
     committer,
     clock,
     metrics,
@@ -331,8 +336,18 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       logger.error({ err }, 'worker heartbeat failed');
     }
   };
-  const presenceTimer = presence && setInterval(() => chore(beat(presence)), config.sweepIntervalMs);
-  presenceTimer?.unref();
+  const beatIngest = async (p: WorkerPresence) => {
+    try {
+      metrics.ingestersAlive.set((await p.beat()).count);
+    } catch (err) {
+      logger.error({ err }, 'ingest heartbeat failed');
+    }
+  };
+  const presenceTimer = setInterval(() => {
+    if (presence) chore(beat(presence));
+    if (ingesters) chore(beatIngest(ingesters));
+  }, config.sweepIntervalMs);
+  presenceTimer.unref();
   // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly.
   const pruneTimer = setInterval(() => {
     if (config.retentionDays === 0 || !runsWorkers) return;
@@ -396,6 +411,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ],
   });
 
+  if (ingesters) await beatIngest(ingesters);
   if (presence) {
     await beat(presence);
     const stranded = await endpoints.wakeStranded();
@@ -436,6 +452,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await logLoop?.stop();
       await eventLog?.close();
       await presence?.leave().catch((err) => logger.error({ err }, 'leaving the workers failed'));
+      await ingesters?.leave().catch((err) => logger.error({ err }, 'leaving the ingest processes failed'));
       await httpSender.close();
       if (engine instanceof FlovynEngine) await engine.close();
       await bus.close();

@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   promise: 'prm',
   message: 'msg',
   worker: 'wrk',
+  ingester: 'ing',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

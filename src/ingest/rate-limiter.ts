@@ -1,4 +1,6 @@
 // Per-source ingest rate limits (SPEC §4.2): one token bucket per source, answered with 429 + Retry-After when empty.
+// With several processes serving ingest on one database, each keeps to its share of a source's limit (the limit
+// divided by the processes alive), so together they keep to the limit the source was given.
 import { TokenBucket, type Clock } from '../core/index.js';
 
 export interface RateLimit {
@@ -25,11 +27,14 @@ export class SourceRateLimiter {
 
   constructor(
     private readonly clock: Clock,
+    /** Processes serving ingest on this database, this one included. */
+    private readonly processes: () => number = () => 1,
     private readonly maxSources = 10_000,
   ) {}
 
   /** Spends one token of `sourceId`'s bucket; when none is left, says how many whole seconds to wait. */
-  take(sourceId: string, limit: RateLimit): TakeResult {
+  take(sourceId: string, given: RateLimit): TakeResult {
+    const limit = shareOfLimit(given, this.processes());
     let entry = this.buckets.get(sourceId);
     if (entry && (entry.limit.ratePerSecond !== limit.ratePerSecond || entry.limit.burst !== limit.burst))
       entry = undefined;
@@ -55,4 +60,13 @@ export class SourceRateLimiter {
   get size(): number {
     return this.buckets.size;
   }
+}
+
+/**
+ * One process's part of a source's limit. Each part of the burst is at least one request, so every process can
+ * take a request; a load balancer that spreads requests unevenly makes the busiest process refuse first.
+ */
+export function shareOfLimit(limit: RateLimit, processes: number): RateLimit {
+  if (processes <= 1) return limit;
+  return { ratePerSecond: limit.ratePerSecond / processes, burst: Math.max(1, limit.burst / processes) };
 }

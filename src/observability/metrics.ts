@@ -56,6 +56,11 @@ export class Metrics {
     help: "Worker processes on this database as this one last saw them; endpoints' limits are divided among them.",
     registers: [this.registry],
   });
+  readonly ingestersAlive = new Gauge({
+    name: 'eventhook_ingest_processes_alive',
+    help: "Processes serving ingest on this database as this one last saw them; sources' rate limits are divided among them.",
+    registers: [this.registry],
+  });
 
   readonly logPublished = new Counter({
     name: 'eventhook_jetstream_published_total',

@@ -1,6 +1,8 @@
 // This worker among the worker processes that share the database: it beats, sees which others beat lately, and
 // knows how many there are and where it stands among them. The delivery gate divides each endpoint's rate limit and
-// concurrency cap by that, so several workers together keep to the limits an endpoint was given.
+// concurrency cap by that, so several workers together keep to the limits an endpoint was given. Processes serving
+// ingest beat the same way under ids of their own kind (`ing_`), and divide each source's rate limit; each kind
+// counts only its own.
 import type { Clock } from '../core/clock.js';
 import type { Store } from '../store/port.js';
 
@@ -46,7 +48,10 @@ export class WorkerPresence {
     const now = this.clock.now();
     await this.store.workers.beat(this.id, now);
     const window = Math.max(3 * this.intervalMs, MIN_ALIVE_WINDOW_MS);
-    const live = await this.store.workers.live(now - window, now - FORGET_AFTER_MS);
+    const kind = this.id.slice(0, this.id.indexOf('_') + 1);
+    const live = (await this.store.workers.live(now - window, now - FORGET_AFTER_MS)).filter((id) =>
+      id.startsWith(kind),
+    );
     const rank = live.indexOf(this.id);
     this.share = rank === -1 ? SOLE_WORKER : { count: live.length, rank };
     return this.share;

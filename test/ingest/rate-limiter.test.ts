@@ -1,7 +1,7 @@
 // Per-source token buckets: bursts, refill, Retry-After in whole seconds, independent sources, limit changes.
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/index.js';
-import { SourceRateLimiter } from '../../src/ingest/rate-limiter.js';
+import { shareOfLimit, SourceRateLimiter } from '../../src/ingest/rate-limiter.js';
 
 describe('SourceRateLimiter', () => {
   it('allows a burst, then answers with Retry-After until tokens refill', () => {
@@ -32,7 +32,7 @@ describe('SourceRateLimiter', () => {
   });
 
   it('holds at most maxSources buckets, dropping the least recently used', () => {
-    const limiter = new SourceRateLimiter(new ManualClock(), 2);
+    const limiter = new SourceRateLimiter(new ManualClock(), () => 1, 2);
     const one = { ratePerSecond: 1, burst: 1 };
     limiter.take('a', one);
     limiter.take('b', one);
@@ -42,5 +42,20 @@ describe('SourceRateLimiter', () => {
     expect(limiter.take('a', one).ok).toBe(false);
     limiter.forget('a');
     expect(limiter.take('a', one).ok).toBe(true);
+  });
+
+  it('keeps to its share of a limit among the processes serving ingest, and to all of it alone again', () => {
+    const clock = new ManualClock();
+    let processes = 2;
+    const limiter = new SourceRateLimiter(clock, () => processes);
+    const limit = { ratePerSecond: 4, burst: 6 };
+    const takes = (n: number) =>
+      Array.from({ length: n }, () => limiter.take('a', limit).ok).filter(Boolean).length;
+    expect(takes(10)).toBe(3);
+    clock.advance(1000);
+    expect(takes(10)).toBe(2); // 2 a second of the 4
+    processes = 1;
+    expect(takes(10)).toBe(6);
+    expect(shareOfLimit({ ratePerSecond: 1, burst: 2 }, 5)).toEqual({ ratePerSecond: 0.2, burst: 1 });
   });
 });
