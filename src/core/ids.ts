@@ -15,6 +15,7 @@ export const ID_PREFIXES = {
   promise: 'prm',
   message: 'msg',
   worker: 'wrk',
+  grant: 'grt',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -31,6 +32,7 @@ export type ApiKeyId = Brand<'apiKey'>;
 export type WorkflowId = Brand<'workflow'>;
 export type TaskId = Brand<'task'>;
 export type PromiseId = Brand<'promise'>;
+export type GrantId = Brand<'grant'>;
 
 export type IdOf<K extends IdKind> = Brand<K>;
 
