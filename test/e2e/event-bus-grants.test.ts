@@ -212,6 +212,20 @@ for (const backend of BACKENDS) {
           `Org globex has no grant letting org acme publish ${type} events into it`,
         );
       }
+      // The type checked is the new event's: a target renaming it to a granted type publishes.
+      const renamed = await acme.post(`${api('acme')}/rules`, {
+        name: 'renamed',
+        pattern: { data: { rename: [true] } },
+        targets: [{ type: 'event_bus', org: 'globex', eventType: 'order.created' }],
+      });
+      expect(renamed.status, renamed.text).toBe(201);
+      const secret = await publish(acme, 'acme', { type: 'secret.thing', data: { rename: true } });
+      const action = (await settled(acme, 'acme', secret)).actions[0];
+      expect(action.status, action.lastError).toBe('succeeded');
+      expect((await globex.get(`${api('globex')}/events/${action.result.eventId}`)).body.type).toBe(
+        'order.created',
+      );
+      expect((await acme.delete(`${api('acme')}/rules/renamed`)).status).toBe(204);
       const types = await globexTypes();
       expect(types).toContain('billing.refund.issued');
       expect(types).toContain('order.created');
