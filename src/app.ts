@@ -18,6 +18,7 @@ import pino, { type Logger } from 'pino';
 import { AccessService } from './access/access-service.js';
 import { buildServer } from './api/server.js';
 import { endpointRoutes } from './api/routes/endpoints.js';
+import { grantRoutes } from './api/routes/grants.js';
 import { ingestRoutes } from './api/routes/ingest.js';
 import { publishRoutes } from './api/routes/publish.js';
 import { sourceRoutes } from './api/routes/sources.js';
@@ -48,6 +49,7 @@ import type { Engine } from './engine/port.js';
 import { EventQueries } from './events/event-queries.js';
 import { ReplayService } from './events/replay-service.js';
 import { EventPublisher } from './events/publisher.js';
+import { GrantService } from './grants/grant-service.js';
 import { GroupCommitter } from './ingest/group-committer.js';
 import { IngestService } from './ingest/ingest-service.js';
 import { PublishService } from './ingest/publish-service.js';
@@ -135,6 +137,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const { generatedOperatorToken } = await access.bootstrap();
   const ruleCache = new RuleCache(store, clock, sandbox);
   const rules = new RuleService(store, ruleCache, clock, sandbox);
+  const grants = new GrantService(store, clock);
   const liveSources = new LiveSources(store, box, clock);
   const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) =>
     liveSources.invalidate(org, slug),
@@ -404,6 +407,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       async (app) => {
         await app.register(sourceRoutes, { sources, ingest, publicUrl: config.publicUrl });
         await app.register(endpointRoutes, { endpoints });
+        await app.register(grantRoutes, { grants });
         await app.register(publishRoutes, {
           publisher: publishService,
         });

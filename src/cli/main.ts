@@ -1,9 +1,10 @@
 // The `eventhook` command line: the server (serve, migrate) and a client of a running server (apply, list, get,
-// tail, replay, retry, send, publish). Client commands load only what they need, so they start fast.
+// tail, replay, retry, send, publish, grants). Client commands load only what they need, so they start fast.
 import { Command, Option } from 'commander';
 import { formatError } from './cli-error.js';
 import { applyCommand } from './commands/apply.js';
 import { getCommand } from './commands/get.js';
+import { grantsCommand } from './commands/grants.js';
 import { listCommand } from './commands/list.js';
 import { migrateCommand } from './commands/migrate.js';
 import { publishCommand } from './commands/publish.js';
@@ -45,6 +46,7 @@ program.addCommand(replayCommand());
 program.addCommand(retryCommand());
 program.addCommand(sendCommand());
 program.addCommand(publishCommand());
+program.addCommand(grantsCommand());
 
 // Commands built apart (addCommand) do not inherit the program's settings on their own; global options in --help.
 const inherit = (cmd: Command) => {

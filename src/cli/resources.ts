@@ -1,7 +1,7 @@
 // The resources the CLI lists and shows: their API paths, how they are named, and their table columns.
 import type { Column } from './output.js';
 
-export type ResourceKind = 'sources' | 'rules' | 'endpoints' | 'events' | 'actions';
+export type ResourceKind = 'sources' | 'rules' | 'endpoints' | 'events' | 'actions' | 'grants';
 
 /** How the CLI shows one kind of resource. `key` is the field users name it by. */
 export interface ResourceSpec {
@@ -19,6 +19,7 @@ const targetTypes = (r: Row) =>
   Array.isArray(r.targets) ? r.targets.map((t) => (t as Row).type).join(',') : undefined;
 const verifierType = (r: Row) => (r.verifier as Row | null | undefined)?.type;
 const attempts = (r: Row) => `${r.attempts}/${r.maxAttempts}`;
+const eventTypes = (r: Row) => (Array.isArray(r.eventTypes) ? r.eventTypes.join(',') : '(all)');
 
 export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
   sources: {
@@ -90,6 +91,20 @@ export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
       { header: 'attempts', value: attempts },
       { header: 'event', value: (r) => r.eventId },
       { header: 'last error', value: (r) => r.lastError, max: 60 },
+    ],
+  },
+  grants: {
+    kind: 'grants',
+    singular: 'grant',
+    path: '/grants',
+    key: 'id',
+    summary: 'grants: the orgs that may publish into this one through event_bus targets',
+    columns: [
+      { header: 'id', value: (r) => r.id },
+      { header: 'from org', value: (r) => r.fromOrg },
+      { header: 'event types', value: eventTypes, max: 60 },
+      { header: 'description', value: (r) => r.description, max: 40 },
+      { header: 'created', value: (r) => r.createdAt },
     ],
   },
 };

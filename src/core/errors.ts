@@ -121,6 +121,14 @@ export const ERRORS = {
   },
   EH_DELIVERY_FAILED: { status: 502, kind: 'upstream', message: 'Delivery failed: {reason}' },
   EH_DELIVERY_TIMEOUT: { status: 504, kind: 'timeout', message: 'Delivery timed out after {timeoutMs} ms' },
+  // grants (cross-org event_bus publishing)
+  EH_GRANT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Grant {grant} was not found' },
+  EH_GRANT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
+  EH_GRANT_REQUIRED: {
+    status: 403,
+    kind: 'forbidden',
+    message: 'Org {org} has no grant letting org {fromOrg} publish {type} events into it',
+  },
   // engine
   EH_ENGINE_NOT_FOUND: { status: 404, kind: 'not_found', message: '{what} {id} was not found' },
   EH_ENGINE_CONFLICT: { status: 409, kind: 'conflict', message: '{message}' },

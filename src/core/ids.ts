@@ -16,6 +16,7 @@ export const ID_PREFIXES = {
   message: 'msg',
   worker: 'wrk',
   ingester: 'ing',
+  grant: 'grt',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -32,6 +33,7 @@ export type ApiKeyId = Brand<'apiKey'>;
 export type WorkflowId = Brand<'workflow'>;
 export type TaskId = Brand<'task'>;
 export type PromiseId = Brand<'promise'>;
+export type GrantId = Brand<'grant'>;
 
 export type IdOf<K extends IdKind> = Brand<K>;
 

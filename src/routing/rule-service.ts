@@ -29,7 +29,7 @@ export class RuleService {
   ) {}
 
   async create(org: string, input: RuleInput): Promise<RuleRecord> {
-    this.validate(input);
+    await this.validate(org, input);
     const now = this.clock.now();
     const record: RuleRecord = {
       id: newId('rule', now),
@@ -63,7 +63,7 @@ export class RuleService {
       // updatedAt is the version the save is conditional on: it must move even within one millisecond.
       updatedAt: Math.max(this.clock.now(), current.updatedAt + 1),
     };
-    this.validate({ ...next, filter: next.filter });
+    await this.validate(org, { ...next, filter: next.filter });
     // Saved only if nobody changed or deleted the rule since it was read (a PATCH racing a DELETE must not revive it).
     if (!(await this.store.transaction((tx) => tx.rules.update(next, current.updatedAt))))
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
@@ -90,9 +90,21 @@ export class RuleService {
     this.cache.invalidate(org);
   }
 
-  private validate(input: RuleInput): void {
+  private async validate(org: string, input: RuleInput): Promise<void> {
     validatePattern(input.pattern);
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
-    validateTargets(input.targets, '/targets', this.limits);
+    const targets = validateTargets(input.targets, '/targets', this.limits);
+    // An event_bus target into another org names one that exists; whether that org granted this one is checked
+    // when the action runs, so a grant given (or taken back) later applies without saving the rule again.
+    for (const [i, t] of targets.entries()) {
+      if (t.type !== 'event_bus' || t.org === undefined || t.org === org) continue;
+      if (await this.store.orgs.get(t.org)) continue;
+      const issue = { path: `/targets/${i}/org`, message: `org ${t.org} does not exist` };
+      throw new EventhookError(
+        'EH_TARGET_INVALID',
+        { path: issue.path, reason: issue.message },
+        { issues: [issue] },
+      );
+    }
   }
 }

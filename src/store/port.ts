@@ -1,7 +1,7 @@
 // The Store port: all durable state. Adapters (SQLite, PostgreSQL) share one Kysely query layer; callers see
 // only these interfaces.
 import type { JsonValue } from '../core/envelope.js';
-import type { ActionId, ApiKeyId, EndpointId, EventId, RuleId, SourceId } from '../core/ids.js';
+import type { ActionId, ApiKeyId, EndpointId, EventId, GrantId, RuleId, SourceId } from '../core/ids.js';
 import type {
   ActionRecord,
   ActionStatus,
@@ -14,6 +14,7 @@ import type {
   EventStatus,
   ExecutionCauseRecord,
   ExecutionStatus,
+  GrantRecord,
   OutboxEntry,
   NewAction,
   NewEvent,
@@ -58,6 +59,7 @@ export interface StoreRepos {
   readonly actions: ActionsRepo;
   readonly attempts: AttemptsRepo;
   readonly endpoints: EndpointsRepo;
+  readonly grants: GrantsRepo;
   readonly workflows: ExecutionsRepo<WorkflowRecord>;
   readonly tasks: ExecutionsRepo<TaskRecord>;
   readonly promises: PromisesRepo;
@@ -118,6 +120,18 @@ export interface ApiKeysRepo {
   touch(id: ApiKeyId, now: number): Promise<void>;
   list(org: string): Promise<ApiKeyRecord[]>;
   revoke(org: string, id: ApiKeyId, now: number): Promise<boolean>;
+}
+
+/** Grants of cross-org event_bus publishing, always read and written under the receiving org (`org`). */
+export interface GrantsRepo {
+  insert(grant: GrantRecord): Promise<void>;
+  get(org: string, id: GrantId): Promise<GrantRecord | undefined>;
+  /** The org's grants, oldest first. */
+  list(org: string): Promise<GrantRecord[]>;
+  /** The grants org `org` gave `fromOrg`, oldest first. */
+  between(org: string, fromOrg: string): Promise<GrantRecord[]>;
+  /** False when the org has no such grant. */
+  delete(org: string, id: GrantId): Promise<boolean>;
 }
 
 export interface SourcesRepo {

@@ -1,6 +1,6 @@
 // Stored records as the rest of the program sees them: camelCase, JSON already decoded, times in epoch ms.
 import type { JsonValue } from '../core/envelope.js';
-import type { ActionId, ApiKeyId, EndpointId, EventId, RuleId, SourceId } from '../core/ids.js';
+import type { ActionId, ApiKeyId, EndpointId, EventId, GrantId, RuleId, SourceId } from '../core/ids.js';
 
 export type ApiKeyRole = 'admin' | 'member' | 'publisher' | 'worker';
 
@@ -241,6 +241,20 @@ export interface AttemptRecord {
 }
 
 export type ExecutionStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/**
+ * A grant: org `org` (the receiving org, the only one that may create or delete it) lets org `fromOrg` publish
+ * events into it through event_bus targets. `eventTypes` null allows every type; otherwise each entry is an exact
+ * type or a prefix pattern ending in `.*` (src/grants/grant-match.ts). Never changed after creation.
+ */
+export interface GrantRecord {
+  id: GrantId;
+  org: string;
+  fromOrg: string;
+  eventTypes: string[] | null;
+  description: string;
+  createdAt: number;
+}
 
 /** The event that caused an execution started on an external engine, and its hop count. */
 export interface ExecutionCauseRecord {

@@ -212,6 +212,17 @@ export interface JetstreamOutboxTable {
   org: string;
 }
 
+/** Migration 015: which orgs may publish into an org through event_bus targets. */
+export interface EventBusGrantsTable {
+  id: string;
+  org: string;
+  from_org: string;
+  /** JSON array of type names and `prefix.*` patterns; null allows every type. */
+  event_types: string | null;
+  description: string;
+  created_at: number;
+}
+
 export interface Database {
   settings: SettingsTable;
   workers: WorkersTable;
@@ -229,4 +240,5 @@ export interface Database {
   workflows: ExecutionsTable;
   tasks: TasksTable;
   promises: PromisesTable;
+  event_bus_grants: EventBusGrantsTable;
 }

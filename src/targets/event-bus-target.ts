@@ -1,15 +1,26 @@
 // event_bus target: publishes a new event (the input as its data) into the org, where rules route it again.
 // The hop count grows by one per re-publication, and routing stops at MAX_HOPS, so two rules cannot loop forever.
+// Into another org (`org`), only what that org granted this one goes: the grant is read in the transaction that
+// commits the event, so a deleted grant stops the very next publication; without one the action is dead at once.
 import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
 import type { SourceId } from '../core/ids.js';
 import { newSystemEvent, type EventPublisher } from '../events/publisher.js';
+import { grantsAllow } from '../grants/grant-match.js';
 import type { Store } from '../store/port.js';
 import type { EventBusTarget } from './target-schema.js';
 import type { TargetContext, TargetHandler } from './target-handler.js';
 
 export const MAX_HOPS = 8;
 const DEDUP_WINDOW_MS = 7 * 86_400_000;
+
+/**
+ * The source of an event published into another org always names the publishing org, so the receiving org's rules
+ * can tell it from its own webhooks: a granted org cannot pass its events off as `webhook:stripe`.
+ */
+export function crossOrgSource(fromOrg: string, source: string | undefined): string {
+  return source === undefined ? `org:${fromOrg}` : `org:${fromOrg}/${source}`;
+}
 
 export class EventBusTargetHandler implements TargetHandler {
   constructor(
@@ -26,11 +37,14 @@ export class EventBusTargetHandler implements TargetHandler {
         reason: `hop limit ${MAX_HOPS} reached (routing loop?)`,
       });
     }
+    const fromOrg = ctx.action.org;
+    const org = t.org ?? fromOrg;
+    const type = t.eventType ?? ctx.event.type;
     const now = this.clock.now();
     const event = newSystemEvent({
-      org: ctx.action.org,
-      source: t.source ?? 'system:eventhook',
-      type: t.eventType ?? ctx.event.type,
+      org,
+      source: org === fromOrg ? (t.source ?? 'system:eventhook') : crossOrgSource(fromOrg, t.source),
+      type,
       data: ctx.input,
       subject: ctx.event.subject,
       now,
@@ -39,8 +53,11 @@ export class EventBusTargetHandler implements TargetHandler {
       hopCount: ctx.event.hopCount + 1,
     });
     // Keyed on the action: a retry after a crash finds the event it already published instead of a second one.
-    const [outcome] = await this.store.transaction((tx) =>
-      tx.events.ingest(
+    const [outcome] = await this.store.transaction(async (tx) => {
+      // Forbidden is permanent (target-handler.ts isPermanent): the action is dead without burning its retries.
+      if (org !== fromOrg && !grantsAllow(await tx.grants.between(org, fromOrg), type))
+        throw new EventhookError('EH_GRANT_REQUIRED', { org, fromOrg, type });
+      return tx.events.ingest(
         [
           {
             event,
@@ -52,9 +69,9 @@ export class EventBusTargetHandler implements TargetHandler {
           },
         ],
         now,
-      ),
-    );
+      );
+    });
     if (!outcome!.duplicate) await this.publisher.announce([event]);
-    return { result: { eventId: outcome!.eventId } };
+    return { result: { eventId: outcome!.eventId, ...(org !== fromOrg ? { org } : {}) } };
   }
 }

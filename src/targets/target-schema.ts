@@ -92,14 +92,33 @@ export const WebhookTarget = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * SPEC §7 calls the new event's type `type?`; here it is `eventType`, because `type` is the discriminator every target
+ * shares (`type: event_bus`).
+ */
 export const EventBusTarget = Type.Object(
   {
     type: Type.Literal('event_bus'),
+    org: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$',
+        description:
+          'Slug of the org the new event is published into; default the rule’s own org. Another org must exist when the rule is saved, and must have granted this org the event’s type (POST …/grants) when the action runs.',
+      }),
+    ),
     eventType: Type.Optional(
-      Type.String({ minLength: 1, description: 'Type of the new event; default the original type.' }),
+      Type.String({
+        minLength: 1,
+        description:
+          'Type of the new event; default the original type. (Named eventType because type is the target’s kind.)',
+      }),
     ),
     source: Type.Optional(
-      Type.String({ minLength: 1, description: 'Source of the new event; default app:eventhook.' }),
+      Type.String({
+        minLength: 1,
+        description:
+          'Source of the new event; default system:eventhook. Into another org the source is always org:{this org}, or org:{this org}/{source} when given.',
+      }),
     ),
     ...common,
   },

@@ -330,4 +330,36 @@ rules:
     expect((await t.api.get(`${DELIVERY}/endpoints`)).body.items).toEqual([]);
     expect((await t.api.get(`${DELIVERY}/rules`)).body.items).toEqual([]);
   });
+
+  it('an event_bus target into another org applies, and one naming an org that does not exist is refused', async () => {
+    for (const slug of ['forwarder', 'ledger'])
+      expect((await t.api.post('/api/orgs', { slug })).status).toBe(201);
+    const forwardFile = (org: string) =>
+      files.write(
+        'forward.yaml',
+        `org: forwarder
+rules:
+  - name: to-ledger
+    pattern: { type: [{ prefix: "billing." }] }
+    targets:
+      - type: event_bus
+        config: { org: ${org}, eventType: ledger.entry }
+`,
+      );
+    const applied = await runCli(['apply', '-f', forwardFile('ledger')], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain('+ rule to-ledger\n');
+    const [rule] = (await t.api.get('/api/orgs/forwarder/eventhook/rules')).body.items;
+    expect(rule.targets).toEqual([{ type: 'event_bus', org: 'ledger', eventType: 'ledger.entry' }]);
+    const again = await runCli(['apply', '-f', forwardFile('ledger'), '--dry-run'], env);
+    expect(again.stdout).toContain('No changes: org forwarder matches');
+
+    const refused = await runCli(['apply', '-f', forwardFile('nowhere')], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('org nowhere does not exist');
+    expect(refused.stderr).toContain('EH_TARGET_INVALID');
+    expect((await t.api.get('/api/orgs/forwarder/eventhook/rules')).body.items[0].targets[0].org).toBe(
+      'ledger',
+    );
+  });
 });

@@ -252,6 +252,48 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
     });
     expect(withVar.stdout).toContain('+ source s\n');
   });
+  it('grants create, list, get and delete, under the receiving org (--org)', async () => {
+    for (const slug of ['ledger', 'billing'])
+      expect((await t.api.post('/api/orgs', { slug })).status).toBe(201);
+    const at = ['--org', 'ledger'];
+    const created = await runJson<{ id: string; fromOrg: string; eventTypes: string[] }>(
+      [
+        ...at,
+        'grants',
+        'create',
+        'billing',
+        '--types',
+        'billing.*',
+        'refund.created',
+        '--description',
+        'books',
+      ],
+      env,
+    );
+    expect(created).toMatchObject({ fromOrg: 'billing', eventTypes: ['billing.*', 'refund.created'] });
+    expect(created.id).toMatch(/^grt_/);
+    const listed = await runCli([...at, 'grants', 'list'], env);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^ID\s+FROM ORG\s+EVENT TYPES\s+DESCRIPTION\s+CREATED\n/);
+    expect(listed.stdout).toContain(created.id);
+    expect(listed.stdout).toContain('billing.*,refund.created');
+    expect((await runJson([...at, 'get', 'grant', created.id], env)).description).toBe('books');
+    // Under the publishing org there is nothing to see.
+    expect((await runCli(['--org', 'billing', 'grants', 'list'], env)).stdout).toBe('No grants.\n');
+
+    const bad = await runCli([...at, 'grants', 'create', 'billing', '--types', 'bil*ing'], env);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('[EH_GRANT_INVALID]');
+    expect(bad.stderr).toContain('/eventTypes/0: bil*ing is neither');
+
+    const deleted = await runCli([...at, 'grants', 'delete', created.id], env);
+    expect(deleted).toMatchObject({ code: 0, stdout: `Deleted grant ${created.id}.\n` });
+    const again = await runCli([...at, 'grants', 'delete', created.id], env);
+    expect(again).toMatchObject({
+      code: 1,
+      stderr: `eventhook: Grant ${created.id} was not found [EH_GRANT_NOT_FOUND]\n`,
+    });
+  });
 });
 
 describe('eventhook --help', { timeout: 120_000 }, () => {
@@ -263,13 +305,15 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
     [['list'], 'List sources, rules, endpoints'],
     [['list', 'events'], '--status <status>'],
     [['list', 'actions'], '--dead'],
-    [['get'], 'Show one source, rule, endpoint, event or action'],
+    [['get'], 'Show one source, rule, endpoint, event, action or grant'],
     [['get', 'event'], 'with its actions'],
     [['tail'], '--poll'],
     [['replay'], '--new-idempotency-keys'],
     [['retry'], '--dead'],
     [['send'], '--secret <secret>'],
     [['publish'], '--data <json|file>'],
+    [['grants'], 'which orgs may publish into this one'],
+    [['grants', 'create'], '--types <types...>'],
   ];
 
   it('every command explains itself, with the connection options', async () => {

@@ -14,7 +14,7 @@ const ROLES: ApiKeyRole[] = ['admin', 'member', 'publisher', 'worker'];
 function concrete(url: string, org: string): string {
   return url
     .replace(':org', org)
-    .replace(/:id|:rule|:source|:endpoint|:key/g, (p) =>
+    .replace(/:id|:rule|:source|:endpoint|:key|:grant/g, (p) =>
       p === ':rule' ? 'rule_01J0000000000000000000000Z' : 'evt_01J0000000000000000000000Z',
     )
     .replace('*', 'tail');

@@ -1,4 +1,5 @@
-// `eventhook get <kind> <id>`: one source, rule, endpoint, event (with its actions) or action (with its attempts).
+// `eventhook get <kind> <id>`: one source, rule, endpoint, grant, event (with its actions) or action (with its
+// attempts).
 import { Command } from 'commander';
 import { contextOf } from '../context.js';
 import { json, record, table, write, type Column } from '../output.js';
@@ -17,12 +18,12 @@ const ATTEMPT_COLUMNS: readonly Column<Row>[] = [
 
 export function getCommand(): Command {
   const get = new Command('get')
-    .description('Show one source, rule, endpoint, event or action')
+    .description('Show one source, rule, endpoint, event, action or grant')
     .addHelpText(
       'after',
       '\nExamples:\n  eventhook get source github\n  eventhook get rule vip-orders -o json\n  eventhook get event evt_01J…',
     );
-  for (const kind of ['sources', 'rules', 'endpoints', 'events', 'actions'] as const) {
+  for (const kind of ['sources', 'rules', 'endpoints', 'events', 'actions', 'grants'] as const) {
     const spec = RESOURCES[kind];
     get
       .command(`${spec.singular} <${spec.key}>`)

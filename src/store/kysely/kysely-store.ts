@@ -9,6 +9,7 @@ import { KyselyRulesRepo, KyselySourcesRepo } from './config-repos.js';
 import { KyselyExecutionsRepo, KyselyPromisesRepo } from './engine-repos.js';
 import { KyselyEndpointsRepo } from './endpoints-repo.js';
 import { KyselyEventsRepo } from './events-repo.js';
+import { KyselyGrantsRepo } from './grants-repo.js';
 import type { IngestPlan } from './ingest-batch.js';
 import { KyselyWorkersRepo } from './workers-repo.js';
 import { KyselyExecutionCausesRepo } from './execution-causes-repo.js';
@@ -27,6 +28,7 @@ class Repos implements StoreRepos {
   readonly actions: KyselyActionsRepo;
   readonly attempts: KyselyAttemptsRepo;
   readonly endpoints: KyselyEndpointsRepo;
+  readonly grants: KyselyGrantsRepo;
   readonly workflows: KyselyExecutionsRepo<WorkflowRecord>;
   readonly tasks: KyselyExecutionsRepo<TaskRecord>;
   readonly promises: KyselyPromisesRepo;
@@ -44,6 +46,7 @@ class Repos implements StoreRepos {
     this.actions = new KyselyActionsRepo(db, kind);
     this.attempts = new KyselyAttemptsRepo(db, kind);
     this.endpoints = new KyselyEndpointsRepo(db, kind);
+    this.grants = new KyselyGrantsRepo(db);
     this.workflows = new KyselyExecutionsRepo<WorkflowRecord>(db, 'workflows', kind);
     this.tasks = new KyselyExecutionsRepo<TaskRecord>(db, 'tasks', kind);
     this.promises = new KyselyPromisesRepo(db);

@@ -1,0 +1,115 @@
+// Grants: the receiving org lets another org publish into it through event_bus targets (docs/event-bus.md).
+import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import type { GrantService } from '../../grants/grant-service.js';
+import { MAX_GRANT_EVENT_TYPES } from '../../grants/grant-match.js';
+import type { GrantRecord } from '../../store/records.js';
+import { AUTH_PROBLEMS, iso, OrgParams, SLUG_PATTERN, Timestamp } from '../schemas.js';
+
+const EventTypes = Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
+  minItems: 1,
+  maxItems: MAX_GRANT_EVENT_TYPES,
+  description:
+    'Event types the other org may publish here: exact types (order.created) or prefix patterns (billing.* — every type beginning with billing.). Omitted: every type.',
+  examples: [['billing.*', 'order.created']],
+});
+
+export const GrantIn = Type.Object(
+  {
+    fromOrg: Type.String({
+      pattern: SLUG_PATTERN,
+      description: 'Slug of the org allowed to publish into this one.',
+    }),
+    eventTypes: Type.Optional(EventTypes),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const GrantOut = Type.Object(
+  {
+    id: Type.String({ description: 'grt_…' }),
+    fromOrg: Type.String(),
+    eventTypes: Type.Union([Type.Array(Type.String()), Type.Null()], {
+      description: 'null: every type.',
+    }),
+    description: Type.String(),
+    createdAt: Timestamp,
+  },
+  { $id: 'Grant' },
+);
+
+const GrantParams = Type.Object({
+  org: Type.String(),
+  grant: Type.String({ description: 'Grant id (grt_…).' }),
+});
+const tags = ['grants'];
+
+export function grantOut(g: GrantRecord): Static<typeof GrantOut> {
+  return {
+    id: g.id,
+    fromOrg: g.fromOrg,
+    eventTypes: g.eventTypes,
+    description: g.description,
+    createdAt: iso(g.createdAt),
+  };
+}
+
+export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = async (app, { grants }) => {
+  const base = '/api/orgs/:org/eventhook/grants';
+  app.post(
+    base,
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Let another org publish into this one (event_bus targets)',
+        params: OrgParams,
+        body: GrantIn,
+        response: { 201: GrantOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req, reply) => reply.code(201).send(grantOut(await grants.create(req.params.org, req.body))),
+  );
+  app.get(
+    base,
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'List the grants this org gave',
+        params: OrgParams,
+        response: { 200: Type.Object({ items: Type.Array(GrantOut) }), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => ({ items: (await grants.list(req.params.org)).map(grantOut) }),
+  );
+  app.get(
+    `${base}/:grant`,
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'Get a grant',
+        params: GrantParams,
+        response: { 200: GrantOut, ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => grantOut(await grants.get(req.params.org, req.params.grant)),
+  );
+  app.delete(
+    `${base}/:grant`,
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Take a grant back (the next publication from that org is refused)',
+        params: GrantParams,
+        response: { 204: Type.Null(), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req, reply) => {
+      await grants.delete(req.params.org, req.params.grant);
+      return reply.code(204).send(null);
+    },
+  );
+};
