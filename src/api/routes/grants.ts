@@ -3,7 +3,16 @@ import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type
 import type { GrantService } from '../../grants/grant-service.js';
 import { MAX_GRANT_EVENT_TYPES } from '../../grants/grant-match.js';
 import type { GrantRecord } from '../../store/records.js';
-import { AUTH_PROBLEMS, iso, OrgParams, SLUG_PATTERN, Timestamp } from '../schemas.js';
+import {
+  AUTH_PROBLEMS,
+  iso,
+  ListPageQuery,
+  OrgParams,
+  PageOf,
+  pageOfList,
+  SLUG_PATTERN,
+  Timestamp,
+} from '../schemas.js';
 
 const EventTypes = Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
   minItems: 1,
@@ -78,10 +87,14 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
         tags,
         summary: 'List the grants this org gave',
         params: OrgParams,
-        response: { 200: Type.Object({ items: Type.Array(GrantOut) }), ...AUTH_PROBLEMS },
+        querystring: ListPageQuery,
+        response: { 200: PageOf(GrantOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => ({ items: (await grants.list(req.params.org)).map(grantOut) }),
+    async (req) => {
+      const page = pageOfList(await grants.list(req.params.org), (g) => g.id, req.query);
+      return { ...page, items: page.items.map(grantOut) };
+    },
   );
   app.get(
     `${base}/:grant`,
