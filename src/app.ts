@@ -54,6 +54,7 @@ import { PublishService } from './ingest/publish-service.js';
 import { LiveSources } from './ingest/live-sources.js';
 import { SourceRateLimiter } from './ingest/rate-limiter.js';
 import { SourceService } from './ingest/source-service.js';
+import { BacklogGauges } from './observability/backlog-gauges.js';
 import { Metrics } from './observability/metrics.js';
 import { ActionWorker } from './routing/action-worker.js';
 import { RuleCache } from './routing/rule-cache.js';
@@ -108,6 +109,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // Ports and their adapters.
   const store = await openStore(config);
+  // Read from the store when /metrics is scraped, never kept up to date on the hot paths.
+  new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger);
   const onBusError = (err: unknown, subject: string) =>
     logger.error({ err, subject }, 'bus subscriber failed');
   const natsBus =

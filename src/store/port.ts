@@ -50,6 +50,7 @@ export interface StoreRepos {
   readonly workers: WorkersRepo;
   readonly executionCauses: ExecutionCausesRepo;
   readonly outbox: OutboxRepo;
+  readonly backlog: BacklogRepo;
   readonly orgs: OrgsRepo;
   readonly apiKeys: ApiKeysRepo;
   readonly sources: SourcesRepo;
@@ -100,6 +101,26 @@ export interface OutboxRepo {
   oldest(): Promise<number | undefined>;
   /** Forgets entries added before `before` (retention: their events are gone too); returns how many. */
   prune(before: number): Promise<number>;
+}
+
+/** The work waiting across all orgs, for the backlog gauges. Counts stop at the `cap` they were read with. */
+export interface Backlog {
+  /** Pending or failed actions due by now, and in-flight ones whose lease ran out (their worker stopped). */
+  due: number;
+  /** Pending or failed actions whose next attempt is set for later (retries, rate limits, open circuits). */
+  scheduled: number;
+  /** Pending or failed actions waiting, with no time set, to be woken (a paused endpoint, a FIFO lane's head). */
+  held: number;
+  dead: number;
+  /** Events committed but not routed yet. */
+  unrouted: number;
+  /** When the action due longest fell due; null when none is due. */
+  oldestDueAt: number | null;
+}
+
+export interface BacklogRepo {
+  /** Reads the backlog at `now`, each count through one index range and stopping at `cap`. */
+  read(now: number, cap: number): Promise<Backlog>;
 }
 
 export interface OrgsRepo {
