@@ -336,7 +336,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
   const presenceTimer = presence && setInterval(() => chore(beat(presence)), config.sweepIntervalMs);
   presenceTimer?.unref();
-  // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly.
+  // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly; so do the local
+  // engine's workflows, tasks and promises that finished before then (running and pending ones stay).
   const pruneTimer = setInterval(() => {
     if (config.retentionDays === 0 || !runsWorkers) return;
     const before = clock.now() - config.retentionDays * 86_400_000;
@@ -346,6 +347,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
         .then(() => store.executionCauses.prune(before))
         .then(() => store.outbox.prune(before))
+        .then(async () => {
+          const pruned = {
+            workflows: await store.workflows.prune(before),
+            tasks: await store.tasks.prune(before),
+            promises: await store.promises.prune(before),
+          };
+          if (Object.values(pruned).some((n) => n > 0)) logger.info(pruned, 'pruned finished engine work');
+        })
         .catch((err) => logger.error({ err }, 'retention prune failed')),
     );
   }, 3600_000);

@@ -67,7 +67,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_RETENTION_DAYS: {
     file: 'retentionDays',
     default: '30',
-    doc: 'Events and attempts older than this are pruned (0 keeps everything).',
+    doc: 'Events and attempts older than this are pruned, hourly by the worker processes, and so are the local engine’s workflows, tasks and promises that finished (or settled) longer ago; pending and running ones are kept (0 keeps everything).',
   },
   EVENTHOOK_TRUSTED_PROXIES: {
     file: 'trustedProxies',

@@ -444,6 +444,11 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
   update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined>;
   /** Running executions whose lease expired: put back to pending. Returns them. */
   releaseExpired(now: number): Promise<R[]>;
+  /**
+   * Deletes finished executions (completed, failed, cancelled) that finished before `cutoff` (retention), `batchSize`
+   * at a time as EventsRepo.prune does; pending and running ones stay whatever their age. Returns how many.
+   */
+  prune(cutoff: number, batchSize?: number): Promise<number>;
 }
 
 export interface PromisesRepo {
@@ -458,6 +463,8 @@ export interface PromisesRepo {
     patch: { status: 'resolved' | 'rejected'; value: JsonValue; error: string | null },
     now: number,
   ): Promise<{ record: PromiseRecord; settled: boolean } | undefined>;
+  /** Deletes promises settled before `cutoff` (retention), in batches; pending ones stay. Returns how many. */
+  prune(cutoff: number, batchSize?: number): Promise<number>;
 }
 
 export type { ApiKeyRole };

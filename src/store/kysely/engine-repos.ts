@@ -7,6 +7,11 @@ import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database, TasksTable } from '../schema.js';
 import { executionPatchToRow, promiseFromRow, taskFromRow, toJson, workflowFromRow } from './codec.js';
 import { idInOnce } from './id-in-once.js';
+import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
+
+/** Finished executions and settled promises, as the predicates of their partial indexes (migration 016). */
+const FINISHED = sql<boolean>`status in ('completed', 'failed', 'cancelled')`;
+const SETTLED = sql<boolean>`status in ('resolved', 'rejected')`;
 
 type ExecTable = 'workflows' | 'tasks';
 
@@ -150,6 +155,26 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
       .execute();
     return rows.map(this.fromRow);
   }
+
+  prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {
+    return pruneInBatches(
+      async (limit) => {
+        const rows = await this.db
+          .selectFrom(this.t)
+          .select('id')
+          .where(FINISHED)
+          .where('completed_at', '<', cutoff)
+          .orderBy('completed_at')
+          .limit(limit)
+          .execute();
+        return rows.map((r) => r.id);
+      },
+      async (ids) => {
+        await this.db.deleteFrom(this.t).where('id', 'in', ids).execute();
+      },
+      batchSize,
+    );
+  }
 }
 
 export class KyselyPromisesRepo implements PromisesRepo {
@@ -213,5 +238,25 @@ export class KyselyPromisesRepo implements PromisesRepo {
     if (row) return { record: promiseFromRow(row), settled: true };
     const current = await this.get(org, id);
     return current && { record: current, settled: false };
+  }
+
+  prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {
+    return pruneInBatches(
+      async (limit) => {
+        const rows = await this.db
+          .selectFrom('promises')
+          .select('id')
+          .where(SETTLED)
+          .where('settled_at', '<', cutoff)
+          .orderBy('settled_at')
+          .limit(limit)
+          .execute();
+        return rows.map((r) => r.id);
+      },
+      async (ids) => {
+        await this.db.deleteFrom('promises').where('id', 'in', ids).execute();
+      },
+      batchSize,
+    );
   }
 }
