@@ -19,6 +19,7 @@ import type {
   NewEvent,
   OrgRecord,
   PromiseRecord,
+  PromiseStatus,
   RuleRecord,
   SourceRecord,
   TaskRecord,
@@ -451,11 +452,23 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
   prune(cutoff: number, batchSize?: number): Promise<number>;
 }
 
+export interface PromiseFilter {
+  status?: PromiseStatus;
+  /** The promises created for one workflow. */
+  workflowId?: string;
+}
+
 export interface PromisesRepo {
   /** Throws EH_ENGINE_CONFLICT when the key exists. */
   insert(record: PromiseRecord): Promise<void>;
   get(org: string, id: string): Promise<PromiseRecord | undefined>;
   getByKey(org: string, key: string): Promise<PromiseRecord | undefined>;
+  /** An org's promises, newest first. */
+  list(
+    org: string,
+    filter: PromiseFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<PromiseRecord>>;
   /** Settles a pending promise; returns the record after the call and whether this call settled it. */
   settle(
     org: string,

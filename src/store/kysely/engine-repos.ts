@@ -2,7 +2,14 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { EventhookError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/envelope.js';
-import type { ExecutionFilter, ExecutionsRepo, Page, PromisesRepo, StoreKind } from '../port.js';
+import type {
+  ExecutionFilter,
+  ExecutionsRepo,
+  Page,
+  PromiseFilter,
+  PromisesRepo,
+  StoreKind,
+} from '../port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database, TasksTable } from '../schema.js';
 import { executionPatchToRow, promiseFromRow, taskFromRow, toJson, workflowFromRow } from './codec.js';
@@ -219,6 +226,26 @@ export class KyselyPromisesRepo implements PromisesRepo {
       .where('key', '=', key)
       .executeTakeFirst();
     return row && promiseFromRow(row);
+  }
+
+  async list(
+    org: string,
+    f: PromiseFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<PromiseRecord>> {
+    // A range of promises_org_id (migration 016), newest first, as the execution lists read theirs.
+    const rows = await this.db
+      .selectFrom('promises')
+      .selectAll()
+      .where('org', '=', org)
+      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+      .$if(f.workflowId !== undefined, (q) => q.where('workflow_id', '=', f.workflowId!))
+      .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    const items = rows.slice(0, page.limit).map(promiseFromRow);
+    return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
   }
 
   async settle(
