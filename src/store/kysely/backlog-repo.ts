@@ -21,39 +21,39 @@ export class KyselyBacklogRepo implements BacklogRepo {
           .where((eb) => eb.and(where))
           .limit(cap),
       );
-    const [due, expired, scheduled, held, dead, unrouted, oldestWaiting, oldestLease] = await Promise.all([
-      actions(WAITING, sql<boolean>`next_attempt_at <= ${now}`),
-      // In flight under a lease that ran out: their worker stopped, and the next claim takes them as due.
-      actions(LEASED, sql<boolean>`lease_until < ${now}`),
-      actions(WAITING, sql<boolean>`next_attempt_at > ${now}`),
-      actions(WAITING, sql<boolean>`next_attempt_at is null`),
-      actions(DEAD),
-      // Received but not routed yet: the router's own index (events_status_id).
-      this.capped(
-        this.db
-          .selectFrom('events')
-          .select(sql<number>`1`.as('one'))
-          .where('status', '=', 'pending')
-          .limit(cap),
-      ),
-      // The first entries in due order (the same reads as nextDueAt), not min() over the range.
+    // One after another, not at once: on PostgreSQL a scrape then holds one pooled connection, never several that
+    // the routing and delivery workers wait for.
+    const due = await actions(WAITING, sql<boolean>`next_attempt_at <= ${now}`);
+    // In flight under a lease that ran out: their worker stopped, and the next claim takes them as due.
+    const expired = await actions(LEASED, sql<boolean>`lease_until < ${now}`);
+    const scheduled = await actions(WAITING, sql<boolean>`next_attempt_at > ${now}`);
+    const held = await actions(WAITING, sql<boolean>`next_attempt_at is null`);
+    const dead = await actions(DEAD);
+    // Received but not routed yet: the router's own index (events_status_id).
+    const unrouted = await this.capped(
       this.db
-        .selectFrom('actions')
-        .select('next_attempt_at as t')
-        .where(WAITING)
-        .where('next_attempt_at', '<=', now)
-        .orderBy('next_attempt_at')
-        .limit(1)
-        .executeTakeFirst(),
-      this.db
-        .selectFrom('actions')
-        .select('lease_until as t')
-        .where(LEASED)
-        .where('lease_until', '<', now)
-        .orderBy('lease_until')
-        .limit(1)
-        .executeTakeFirst(),
-    ]);
+        .selectFrom('events')
+        .select(sql<number>`1`.as('one'))
+        .where('status', '=', 'pending')
+        .limit(cap),
+    );
+    // The first entries in due order (the same reads as nextDueAt), not min() over the range.
+    const oldestWaiting = await this.db
+      .selectFrom('actions')
+      .select('next_attempt_at as t')
+      .where(WAITING)
+      .where('next_attempt_at', '<=', now)
+      .orderBy('next_attempt_at')
+      .limit(1)
+      .executeTakeFirst();
+    const oldestLease = await this.db
+      .selectFrom('actions')
+      .select('lease_until as t')
+      .where(LEASED)
+      .where('lease_until', '<', now)
+      .orderBy('lease_until')
+      .limit(1)
+      .executeTakeFirst();
     const times = [oldestWaiting?.t, oldestLease?.t].filter((t) => t !== null && t !== undefined).map(Number);
     return {
       due: Math.min(cap, due + expired),
