@@ -56,6 +56,7 @@ import { PublishService } from './ingest/publish-service.js';
 import { LiveSources } from './ingest/live-sources.js';
 import { SourceRateLimiter } from './ingest/rate-limiter.js';
 import { SourceService } from './ingest/source-service.js';
+import { BacklogGauges } from './observability/backlog-gauges.js';
 import { Metrics } from './observability/metrics.js';
 import { ActionWorker } from './routing/action-worker.js';
 import { RuleCache } from './routing/rule-cache.js';
@@ -110,6 +111,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // Ports and their adapters.
   const store = await openStore(config);
+  // Read from the store when /metrics is scraped, never kept up to date on the hot paths.
+  new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger);
   const onBusError = (err: unknown, subject: string) =>
     logger.error({ err, subject }, 'bus subscriber failed');
   const natsBus =
@@ -351,7 +354,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (ingesters) chore(beatIngest(ingesters));
   }, config.sweepIntervalMs);
   presenceTimer.unref();
-  // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly.
+  // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly; so do the local
+  // engine's workflows, tasks and promises that finished before then (running and pending ones stay).
   const pruneTimer = setInterval(() => {
     if (config.retentionDays === 0 || !runsWorkers) return;
     const before = clock.now() - config.retentionDays * 86_400_000;
@@ -361,6 +365,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
         .then(() => store.executionCauses.prune(before))
         .then(() => store.outbox.prune(before))
+        .then(async () => {
+          const pruned = {
+            workflows: await store.workflows.prune(before),
+            tasks: await store.tasks.prune(before),
+            promises: await store.promises.prune(before),
+          };
+          if (Object.values(pruned).some((n) => n > 0)) logger.info(pruned, 'pruned finished engine work');
+        })
         .catch((err) => logger.error({ err }, 'retention prune failed')),
     );
   }, 3600_000);

@@ -1,6 +1,7 @@
 // The `eventhook` command line: the server (serve, migrate) and a client of a running server (apply, list, get,
 // tail, replay, retry, send, publish, grants). Client commands load only what they need, so they start fast.
 import { Command, Option } from 'commander';
+import { ROLES } from '../config/keys.js';
 import { formatError } from './cli-error.js';
 import { applyCommand } from './commands/apply.js';
 import { getCommand } from './commands/get.js';
@@ -34,8 +35,14 @@ program
     '-c, --config <file>',
     'YAML configuration file (a server: section or top-level keys; environment variables override it)',
   )
+  .addOption(
+    new Option(
+      '--role <role>',
+      'what this process runs: all, api (alias ingest: the HTTP server) or worker (routing and delivery); overrides EVENTHOOK_ROLE',
+    ).choices(ROLES),
+  )
   .addHelpText('after', '\nEvery setting, its environment variable and default: docs/configuration.md.')
-  .action(async (opts: { config?: string }) => (await import('./serve.js')).serve(opts));
+  .action(async (opts: { config?: string; role?: string }) => (await import('./serve.js')).serve(opts));
 
 program.addCommand(migrateCommand());
 program.addCommand(applyCommand());

@@ -7,8 +7,10 @@ export function databaseLabel(databaseUrl: string): string {
   return databaseUrl.startsWith('sqlite:') ? databaseUrl : databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
 }
 
-export async function serve(opts: { config?: string }): Promise<void> {
-  const config = loadConfig(process.env, { file: opts.config });
+export async function serve(opts: { config?: string; role?: string }): Promise<void> {
+  // The command line wins over the environment, which wins over the file.
+  const env = opts.role === undefined ? process.env : { ...process.env, EVENTHOOK_ROLE: opts.role };
+  const config = loadConfig(env, { file: opts.config });
   const app = await createApp(config);
   const url = await app.listen();
   app.logger.info({ url, store: databaseLabel(config.databaseUrl), role: config.role }, 'eventhook started');
@@ -19,10 +21,14 @@ export async function serve(opts: { config?: string }): Promise<void> {
         `Try:  curl -H "Authorization: Bearer ${app.generatedOperatorToken}" ${url || 'http://localhost:' + config.port}/api/orgs\n\n`,
     );
   }
+  // A worker has no HTTP server to hold the event loop open, and the app's timers are unref'd (an embedder's process
+  // must be free to exit): without this, `serve --role worker` exited as soon as it had started.
+  const keepAlive = url === '' ? setInterval(() => {}, 2 ** 30) : undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(keepAlive);
     app.logger.info({ signal }, 'shutting down');
     app.close().then(
       () => process.exit(0),

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EventhookError } from '../core/errors.js';
-import { CONFIG_KEYS, type ConfigKey } from './keys.js';
+import { CONFIG_KEYS, ROLES, type ConfigKey } from './keys.js';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -111,7 +111,7 @@ function build(raw: Raw, cwd: string): Config {
       'EVENTHOOK_LOG_LEVEL',
       oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     ),
-    role: get('EVENTHOOK_ROLE', oneOf(['all', 'api', 'worker'])) as Role,
+    role: get('EVENTHOOK_ROLE', roleOf),
     bodyLimitBytes: get('EVENTHOOK_BODY_LIMIT', bytes),
     maxBodyLimitBytes: get('EVENTHOOK_MAX_BODY_LIMIT', bytes),
     maxJsonDepth: get('EVENTHOOK_MAX_JSON_DEPTH', int(1, 10_000)),
@@ -299,6 +299,11 @@ function int(min: number, max: number) {
       throw configError(key, `must be an integer in ${min}..${max}, got "${v}"`);
     return n;
   };
+}
+
+function roleOf(v: string, key: ConfigKey): Role {
+  const role = oneOf([...ROLES])(v, key);
+  return role === 'ingest' ? 'api' : (role as Role);
 }
 
 function oneOf(values: string[]) {

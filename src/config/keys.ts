@@ -1,4 +1,11 @@
 // Every configuration key with its default, file name and meaning; docs/configuration.md is checked against it.
+
+/**
+ * The roles a process may be given (EVENTHOOK_ROLE, `serve --role`); `ingest` is SPEC §9's name for `api`, the
+ * process that takes webhooks. Here, beside the keys, so the command line can offer them without loading the config.
+ */
+export const ROLES = ['all', 'api', 'ingest', 'worker'] as const;
+
 export const CONFIG_KEYS = {
   PORT: { file: 'port', default: '8080', doc: 'HTTP port.' },
   EVENTHOOK_HOST: { file: 'host', default: '0.0.0.0', doc: 'Interface to listen on.' },
@@ -35,7 +42,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_ROLE: {
     file: 'role',
     default: 'all',
-    doc: '`all` (API and workers in one process), `api` (HTTP only) or `worker` (routing and delivery only).',
+    doc: '`all` (API and workers in one process), `api` (HTTP only; `ingest` is the same) or `worker` (routing and delivery only). `eventhook serve --role` overrides it.',
   },
   EVENTHOOK_BODY_LIMIT: {
     file: 'bodyLimit',
@@ -60,7 +67,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_RETENTION_DAYS: {
     file: 'retentionDays',
     default: '30',
-    doc: 'Events and attempts older than this are pruned (0 keeps everything).',
+    doc: 'Events and attempts older than this are pruned, hourly by the worker processes, and so are the local engine’s workflows, tasks and promises that finished (or settled) longer ago; pending and running ones are kept (0 keeps everything).',
   },
   EVENTHOOK_TRUSTED_PROXIES: {
     file: 'trustedProxies',

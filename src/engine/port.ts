@@ -1,7 +1,13 @@
 // The Engine port (SPEC §7): what workflow, task and promise targets call. Adapters: local (built in), flovyn.
 import type { JsonValue } from '../core/envelope.js';
 import type { Page } from '../store/port.js';
-import type { ExecutionStatus, PromiseRecord, TaskRecord, WorkflowRecord } from '../store/records.js';
+import type {
+  ExecutionStatus,
+  PromiseRecord,
+  PromiseStatus,
+  TaskRecord,
+  WorkflowRecord,
+} from '../store/records.js';
 
 /** Metadata keys the engines keep with an execution, so its lifecycle events can name their cause and count hops. */
 export const META_EVENT = 'eventhook.eventId';
@@ -110,6 +116,7 @@ export interface WorkerApi {
     error: string,
   ): Promise<WorkflowRecord | TaskRecord>;
   createPromise(org: string, req: { key?: string; workflowId?: string }): Promise<PromiseRecord>;
+  listPromises(org: string, filter: PromiseListFilter, page: PageRequest): Promise<Page<PromiseRecord>>;
   getPromise(org: string, idOrKey: string): Promise<PromiseRecord>;
   /** Resolves when the promise settles or `timeoutMs` passes (then with the still-pending record). */
   awaitPromise(org: string, idOrKey: string, timeoutMs: number, signal?: AbortSignal): Promise<PromiseRecord>;
@@ -119,6 +126,11 @@ export interface ExecutionListFilter {
   kind?: string;
   queue?: string;
   status?: ExecutionStatus;
+}
+
+export interface PromiseListFilter {
+  status?: PromiseStatus;
+  workflowId?: string;
 }
 
 export interface PageRequest {

@@ -20,6 +20,7 @@ import type {
   NewEvent,
   OrgRecord,
   PromiseRecord,
+  PromiseStatus,
   RuleRecord,
   SourceRecord,
   TaskRecord,
@@ -51,6 +52,7 @@ export interface StoreRepos {
   readonly workers: WorkersRepo;
   readonly executionCauses: ExecutionCausesRepo;
   readonly outbox: OutboxRepo;
+  readonly backlog: BacklogRepo;
   readonly orgs: OrgsRepo;
   readonly apiKeys: ApiKeysRepo;
   readonly sources: SourcesRepo;
@@ -102,6 +104,26 @@ export interface OutboxRepo {
   oldest(): Promise<number | undefined>;
   /** Forgets entries added before `before` (retention: their events are gone too); returns how many. */
   prune(before: number): Promise<number>;
+}
+
+/** The work waiting across all orgs, for the backlog gauges. Counts stop at the `cap` they were read with. */
+export interface Backlog {
+  /** Pending or failed actions due by now, and in-flight ones whose lease ran out (their worker stopped). */
+  due: number;
+  /** Pending or failed actions whose next attempt is set for later (retries, rate limits, open circuits). */
+  scheduled: number;
+  /** Pending or failed actions waiting, with no time set, to be woken (a paused endpoint, a FIFO lane's head). */
+  held: number;
+  dead: number;
+  /** Events committed but not routed yet. */
+  unrouted: number;
+  /** When the action due longest fell due; null when none is due. */
+  oldestDueAt: number | null;
+}
+
+export interface BacklogRepo {
+  /** Reads the backlog at `now`, each count through one index range and stopping at `cap`. */
+  read(now: number, cap: number): Promise<Backlog>;
 }
 
 export interface OrgsRepo {
@@ -439,6 +461,17 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
   update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined>;
   /** Running executions whose lease expired: put back to pending. Returns them. */
   releaseExpired(now: number): Promise<R[]>;
+  /**
+   * Deletes finished executions (completed, failed, cancelled) that finished before `cutoff` (retention), `batchSize`
+   * at a time as EventsRepo.prune does; pending and running ones stay whatever their age. Returns how many.
+   */
+  prune(cutoff: number, batchSize?: number): Promise<number>;
+}
+
+export interface PromiseFilter {
+  status?: PromiseStatus;
+  /** The promises created for one workflow. */
+  workflowId?: string;
 }
 
 export interface PromisesRepo {
@@ -446,6 +479,12 @@ export interface PromisesRepo {
   insert(record: PromiseRecord): Promise<void>;
   get(org: string, id: string): Promise<PromiseRecord | undefined>;
   getByKey(org: string, key: string): Promise<PromiseRecord | undefined>;
+  /** An org's promises, newest first. */
+  list(
+    org: string,
+    filter: PromiseFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<PromiseRecord>>;
   /** Settles a pending promise; returns the record after the call and whether this call settled it. */
   settle(
     org: string,
@@ -453,6 +492,8 @@ export interface PromisesRepo {
     patch: { status: 'resolved' | 'rejected'; value: JsonValue; error: string | null },
     now: number,
   ): Promise<{ record: PromiseRecord; settled: boolean } | undefined>;
+  /** Deletes promises settled before `cutoff` (retention), in batches; pending ones stay. Returns how many. */
+  prune(cutoff: number, batchSize?: number): Promise<number>;
 }
 
 export type { ApiKeyRole };

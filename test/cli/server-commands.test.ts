@@ -125,3 +125,68 @@ rules:
     }
   });
 });
+
+describe('eventhook serve --role', { timeout: 120_000 }, () => {
+  /** Starts `serve` with `args` on a fresh SQLite file; resolves the fields of its "eventhook started" line. */
+  const start = async (args: string[], env: Record<string, string>) => {
+    const files = tempDir();
+    const server = startCli(['serve', ...args], {
+      PORT: '0',
+      EVENTHOOK_HOST: '127.0.0.1',
+      EVENTHOOK_DATA_DIR: `${files.dir}/data`,
+      EVENTHOOK_ADMIN_TOKEN: 'eho_role-test',
+      EVENTHOOK_LOG_LEVEL: 'info',
+      ...env,
+    });
+    const started = await eventually(
+      async () =>
+        server
+          .output()
+          .stdout.split('\n')
+          .find((line) => line.includes('"msg":"eventhook started"')),
+      60_000,
+      'the server to start',
+    );
+    return { server, started: JSON.parse(started) as { url: string; role: string } };
+  };
+  const stop = async (server: ReturnType<typeof startCli>) => {
+    server.child.kill('SIGTERM');
+    const exit = await server.result;
+    expect(exit.code).toBe(0);
+  };
+
+  it('ingest runs the HTTP server without workers, over EVENTHOOK_ROLE', async () => {
+    const { server, started } = await start(['--role', 'ingest'], { EVENTHOOK_ROLE: 'worker' });
+    try {
+      expect(started.role).toBe('api');
+      // A process with workers reports them among its readiness checks; this one has none.
+      const ready = (await (await fetch(`${started.url}/readyz`)).json()) as {
+        checks: Record<string, string>;
+      };
+      expect(ready.checks).toEqual({ store: 'ok' });
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('worker runs routing and delivery without an HTTP server, over EVENTHOOK_ROLE', async () => {
+    const { server, started } = await start(['--role', 'worker'], { EVENTHOOK_ROLE: 'api' });
+    try {
+      expect(started).toMatchObject({ role: 'worker', url: '' });
+      // Nothing but its workers keeps it running (it used to exit as soon as it had started).
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(server.output().code).toBeNull();
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it('refuses another role before starting anything', async () => {
+    const r = await runCli(['serve', '--role', 'router']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "error: option '--role <role>' argument 'router' is invalid. Allowed choices are all, api, ingest, worker.",
+    );
+    expect(r.stdout).toBe('');
+  });
+});

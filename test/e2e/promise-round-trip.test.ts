@@ -97,5 +97,64 @@ for (const backend of BACKENDS) {
       expect(res.body.status).toBe('pending');
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     });
+
+    it('lists promises newest first, by status and workflow, a page at a time', async () => {
+      // The org's promises so far (the tests above made some): the new ones come before them.
+      const earlier = (await t.api.get(`${base}/engine/promises?limit=200`)).body.items.map((p: any) => p.id);
+      const made: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const created = await t.api.post(`${base}/engine/promises`, {
+          key: `payment:list_${i}`,
+          ...(i % 2 === 0 ? { workflowId: 'wf_list' } : {}),
+        });
+        expect(created.status).toBe(201);
+        made.push(created.body.id);
+      }
+      const paid = await deliver(JSON.stringify({ type: 'payment.succeeded', paymentId: 'list_0' }));
+      expect(paid.status).toBe(200);
+      await eventually(
+        async () =>
+          (await t.api.get(`${base}/engine/promises/${made[0]}`)).body.status === 'resolved' || undefined,
+      );
+
+      const all = await t.api.get(`${base}/engine/promises?limit=200`);
+      expect(all.status).toBe(200);
+      expect(all.body.items.map((p: any) => p.id)).toEqual([...made].reverse().concat(earlier));
+      expect(all.body.nextCursor).toBeNull();
+
+      // Pages of two follow one another to the end, each item once.
+      const paged: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: any = await t.api.get(
+          `${base}/engine/promises?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        expect(page.status).toBe(200);
+        expect(page.body.items.length).toBeLessThanOrEqual(2);
+        paged.push(...page.body.items.map((p: any) => p.id));
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      expect(paged).toEqual(all.body.items.map((p: any) => p.id));
+
+      const ofWorkflow = await t.api.get(`${base}/engine/promises?workflowId=wf_list`);
+      expect(ofWorkflow.body.items.map((p: any) => p.id)).toEqual([made[4], made[2], made[0]]);
+      const pendingOfWorkflow = await t.api.get(`${base}/engine/promises?workflowId=wf_list&status=pending`);
+      expect(pendingOfWorkflow.body.items.map((p: any) => p.id)).toEqual([made[4], made[2]]);
+      const resolved = await t.api.get(`${base}/engine/promises?status=resolved`);
+      expect(resolved.body.items[0]).toMatchObject({
+        id: made[0],
+        status: 'resolved',
+        workflowId: 'wf_list',
+      });
+      expect(resolved.body.items.every((p: any) => p.status === 'resolved')).toBe(true);
+
+      const invalid = await t.api.get(`${base}/engine/promises?status=settled`);
+      expect(invalid.status).toBe(400);
+      // Another org's promises are not listed.
+      expect((await t.api.post('/api/orgs', { slug: 'other', name: 'Other' })).status).toBe(201);
+      const other = await t.api.get('/api/orgs/other/eventhook/engine/promises');
+      expect(other.status).toBe(200);
+      expect(other.body.items).toEqual([]);
+    });
   });
 }

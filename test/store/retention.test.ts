@@ -1,11 +1,12 @@
-// Retention: pruning removes old events with their actions and attempts, and nothing newer. An event's id carries the
+// Retention: pruning removes old events with their actions and attempts, and nothing newer; and the local engine's
+// workflows, tasks and promises that finished before the cutoff, never those still pending or running. An event's id carries the
 // time it was received; these events were received at chosen times (as by another process), so their ids are made
 // with the ulid package (newId never goes back in time within one process).
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
-import type { NewEvent } from '../../src/store/records.js';
+import type { ExecutionStatus, NewEvent, TaskRecord } from '../../src/store/records.js';
 import { newAction } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
@@ -98,6 +99,91 @@ for (const factory of STORE_FACTORIES) {
       for (const a of actions) expect(await store.actions.get('acme', a.id)).toBeUndefined();
       expect(await store.events.get('acme', atCutoff.id)).toBeDefined();
       expect(await store.events.prune(cutoff, 3)).toBe(0);
+    });
+
+    it('prunes the workflows and tasks that finished before the cutoff, in batches, and never unfinished ones', async () => {
+      const cutoff = T0 + 50 * DAY;
+      const old = cutoff - 40 * DAY;
+      // [status, completed at]: the finished ones before the cutoff go; pending and running stay however old.
+      const cases: [ExecutionStatus, number | null, 'pruned' | 'kept'][] = [
+        ['completed', cutoff - 1, 'pruned'],
+        ['failed', cutoff - DAY, 'pruned'],
+        ['cancelled', old, 'pruned'],
+        ['completed', cutoff, 'kept'],
+        ['failed', cutoff + DAY, 'kept'],
+        ['running', null, 'kept'],
+        ['pending', null, 'kept'],
+      ];
+      for (const repo of [store.workflows, store.tasks]) {
+        const ids = new Map<string, 'pruned' | 'kept'>();
+        for (const [status, completedAt, fate] of cases) {
+          const id = newId('task');
+          const record: TaskRecord = {
+            id,
+            org: 'acme',
+            kind: 'k',
+            queue: 'default',
+            status: 'pending',
+            input: null,
+            output: null,
+            error: null,
+            idempotencyKey: id,
+            metadata: {},
+            workerId: null,
+            leaseUntil: null,
+            createdAt: old,
+            startedAt: null,
+            completedAt: null,
+            maxRetries: 0,
+            executionCount: 0,
+          };
+          await repo.insertIdempotent(record);
+          await repo.update('acme', id, null, {
+            status,
+            completedAt,
+            ...(status === 'running' ? { workerId: 'w', leaseUntil: old, startedAt: old } : {}),
+          });
+          ids.set(id, fate);
+        }
+        expect(await repo.prune(cutoff, 2)).toBe(3);
+        for (const [id, fate] of ids) {
+          expect(await repo.get('acme', id), `${fate}: ${id}`)[
+            fate === 'pruned' ? 'toBeUndefined' : 'toBeDefined'
+          ]();
+        }
+        expect(await repo.prune(cutoff, 2)).toBe(0);
+      }
+    });
+
+    it('prunes the promises settled before the cutoff, and never pending ones', async () => {
+      const cutoff = T0 + 60 * DAY;
+      const make = async (settledAt: number | null, status: 'resolved' | 'rejected' = 'resolved') => {
+        const id = newId('promise');
+        await store.promises.insert({
+          id,
+          org: 'acme',
+          key: id,
+          status: 'pending',
+          value: null,
+          error: null,
+          workflowId: null,
+          createdAt: cutoff - 40 * DAY,
+          settledAt: null,
+        });
+        if (settledAt !== null)
+          await store.promises.settle('acme', id, { status, value: 1, error: null }, settledAt);
+        return id;
+      };
+      const pruned = [
+        await make(cutoff - 1),
+        await make(cutoff - DAY, 'rejected'),
+        await make(cutoff - 9 * DAY),
+      ];
+      const kept = [await make(cutoff), await make(cutoff + 1, 'rejected'), await make(null)];
+      expect(await store.promises.prune(cutoff, 2)).toBe(pruned.length);
+      for (const id of pruned) expect(await store.promises.get('acme', id)).toBeUndefined();
+      for (const id of kept) expect(await store.promises.get('acme', id)).toBeDefined();
+      expect(await store.promises.prune(cutoff, 2)).toBe(0);
     });
   });
 }

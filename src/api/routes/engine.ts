@@ -1,5 +1,5 @@
 // The local engine's worker API (SPEC §7): list executions, claim work with a lease, heartbeat, complete or fail
-// it; create, read and await promises. Served only when the local engine is in use.
+// it; list, create, read and await promises. Served only when the local engine is in use.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { ExecutionKind, WorkerApi } from '../../engine/port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../store/records.js';
@@ -34,10 +34,11 @@ const ExecutionOut = Type.Object({
   executionCount: Type.Optional(Type.Integer()),
   maxRetries: Type.Optional(Type.Integer()),
 });
+const PromiseStatus = StringEnum(['pending', 'resolved', 'rejected'] as const);
 const PromiseOut = Type.Object({
   id: Type.String(),
   key: Type.Union([Type.String(), Type.Null()]),
-  status: StringEnum(['pending', 'resolved', 'rejected'] as const),
+  status: PromiseStatus,
   value: JsonAny,
   error: Type.Union([Type.String(), Type.Null()]),
   workflowId: Type.Union([Type.String(), Type.Null()]),
@@ -51,6 +52,12 @@ const ListQuery = Type.Object({
   kind: Type.Optional(Type.String()),
   queue: Type.Optional(Type.String()),
   status: Type.Optional(Status),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+  cursor: Type.Optional(Type.String()),
+});
+const PromiseListQuery = Type.Object({
+  status: Type.Optional(PromiseStatus),
+  workflowId: Type.Optional(Type.String({ description: 'Only the promises created for this workflow.' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   cursor: Type.Optional(Type.String()),
 });
@@ -273,6 +280,24 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
   }
 
   const tags = ['engine'];
+  app.get(
+    `${base}/promises`,
+    {
+      config: { permission: 'read' },
+      schema: {
+        tags,
+        summary: 'List promises',
+        params: Params,
+        querystring: PromiseListQuery,
+        response: { 200: PageOf(PromiseOut), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => {
+      const { limit = 50, cursor, ...filter } = req.query;
+      const page = await engine.listPromises(req.params.org, filter, { limit, before: decodeCursor(cursor) });
+      return { items: page.items.map(promiseOut), nextCursor: encodeCursor(page.next) };
+    },
+  );
   app.post(
     `${base}/promises`,
     {

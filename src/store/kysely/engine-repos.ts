@@ -2,11 +2,23 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { EventhookError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/envelope.js';
-import type { ExecutionFilter, ExecutionsRepo, Page, PromisesRepo, StoreKind } from '../port.js';
+import type {
+  ExecutionFilter,
+  ExecutionsRepo,
+  Page,
+  PromiseFilter,
+  PromisesRepo,
+  StoreKind,
+} from '../port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database, TasksTable } from '../schema.js';
 import { executionPatchToRow, promiseFromRow, taskFromRow, toJson, workflowFromRow } from './codec.js';
 import { idInOnce } from './id-in-once.js';
+import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
+
+/** Finished executions and settled promises, as the predicates of their partial indexes (migration 016). */
+const FINISHED = sql<boolean>`status in ('completed', 'failed', 'cancelled')`;
+const SETTLED = sql<boolean>`status in ('resolved', 'rejected')`;
 
 type ExecTable = 'workflows' | 'tasks';
 
@@ -150,6 +162,26 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
       .execute();
     return rows.map(this.fromRow);
   }
+
+  prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {
+    return pruneInBatches(
+      async (limit) => {
+        const rows = await this.db
+          .selectFrom(this.t)
+          .select('id')
+          .where(FINISHED)
+          .where('completed_at', '<', cutoff)
+          .orderBy('completed_at')
+          .limit(limit)
+          .execute();
+        return rows.map((r) => r.id);
+      },
+      async (ids) => {
+        await this.db.deleteFrom(this.t).where('id', 'in', ids).execute();
+      },
+      batchSize,
+    );
+  }
 }
 
 export class KyselyPromisesRepo implements PromisesRepo {
@@ -196,6 +228,26 @@ export class KyselyPromisesRepo implements PromisesRepo {
     return row && promiseFromRow(row);
   }
 
+  async list(
+    org: string,
+    f: PromiseFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<PromiseRecord>> {
+    // A range of promises_org_id (migration 016), newest first, as the execution lists read theirs.
+    const rows = await this.db
+      .selectFrom('promises')
+      .selectAll()
+      .where('org', '=', org)
+      .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
+      .$if(f.workflowId !== undefined, (q) => q.where('workflow_id', '=', f.workflowId!))
+      .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    const items = rows.slice(0, page.limit).map(promiseFromRow);
+    return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
+  }
+
   async settle(
     org: string,
     id: string,
@@ -213,5 +265,25 @@ export class KyselyPromisesRepo implements PromisesRepo {
     if (row) return { record: promiseFromRow(row), settled: true };
     const current = await this.get(org, id);
     return current && { record: current, settled: false };
+  }
+
+  prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {
+    return pruneInBatches(
+      async (limit) => {
+        const rows = await this.db
+          .selectFrom('promises')
+          .select('id')
+          .where(SETTLED)
+          .where('settled_at', '<', cutoff)
+          .orderBy('settled_at')
+          .limit(limit)
+          .execute();
+        return rows.map((r) => r.id);
+      },
+      async (ids) => {
+        await this.db.deleteFrom('promises').where('id', 'in', ids).execute();
+      },
+      batchSize,
+    );
   }
 }

@@ -14,12 +14,14 @@ import type { IngestPlan } from './ingest-batch.js';
 import { KyselyWorkersRepo } from './workers-repo.js';
 import { KyselyExecutionCausesRepo } from './execution-causes-repo.js';
 import { KyselyOutboxRepo } from './outbox-repo.js';
+import { KyselyBacklogRepo } from './backlog-repo.js';
 
 class Repos implements StoreRepos {
   readonly settings: KyselySettingsRepo;
   readonly workers: KyselyWorkersRepo;
   readonly executionCauses: KyselyExecutionCausesRepo;
   readonly outbox: KyselyOutboxRepo;
+  readonly backlog: KyselyBacklogRepo;
   readonly orgs: KyselyOrgsRepo;
   readonly apiKeys: KyselyApiKeysRepo;
   readonly sources: KyselySourcesRepo;
@@ -38,6 +40,7 @@ class Repos implements StoreRepos {
     this.workers = new KyselyWorkersRepo(db);
     this.executionCauses = new KyselyExecutionCausesRepo(db);
     this.outbox = new KyselyOutboxRepo(db);
+    this.backlog = new KyselyBacklogRepo(db);
     this.orgs = new KyselyOrgsRepo(db);
     this.apiKeys = new KyselyApiKeysRepo(db);
     this.sources = new KyselySourcesRepo(db);

@@ -21,6 +21,7 @@ import * as m012 from './012-actions-by-rule-index.js';
 import * as m013 from './013-execution-causes.js';
 import * as m014 from './014-jetstream-outbox.js';
 import * as m015 from './015-event-bus-grants.js';
+import * as m016 from './016-finished-engine-index.js';
 import type { ColumnTypes } from './types.js';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
@@ -39,6 +40,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '013-execution-causes': m013,
   '014-jetstream-outbox': m014,
   '015-event-bus-grants': m015,
+  '016-finished-engine-index': m016,
 };
 
 /**

@@ -17,6 +17,7 @@ import type {
   ExecutionKind,
   ExecutionListFilter,
   PageRequest,
+  PromiseListFilter,
   PromiseOutcome,
   SettlePromise,
   StartWorkflow,
@@ -237,6 +238,10 @@ export class LocalEngine implements Engine, WorkerApi {
       await tx.promises.insert(record);
       return { value: record, events: [promiseEvent('created', record, now)] };
     });
+  }
+
+  listPromises(org: string, filter: PromiseListFilter, page: PageRequest): Promise<Page<PromiseRecord>> {
+    return this.store.promises.list(org, filter, page);
   }
 
   async getPromise(org: string, idOrKey: string): Promise<PromiseRecord> {
