@@ -51,15 +51,22 @@ export const ListPageQuery = Type.Object({
   cursor: Type.Optional(Type.String({ description: 'The nextCursor of the previous page.' })),
 });
 
+/** The query of a list of things deleted softly (sources, rules, endpoints). */
+export const DeletableListQuery = Type.Object({
+  includeDeleted: Type.Optional(Type.Boolean()),
+  ...ListPageQuery.properties,
+});
+
 /**
  * One page of a list read whole, ordered by `keyOf` (an id or a slug). The cursor names the last key seen, so a
  * page after an item deleted meanwhile starts at the next key.
  */
-export function pageOfList<T>(
+export function pageOfList<T, Out>(
   all: readonly T[],
   keyOf: (item: T) => string,
   q: { limit?: number; cursor?: string },
-): { items: T[]; nextCursor: string | null } {
+  out: (item: T) => Out,
+): { items: Out[]; nextCursor: string | null } {
   const after = q.cursor === undefined ? undefined : Buffer.from(q.cursor, 'base64url').toString('utf8');
   if (after === '') throw new EventhookError('EH_CURSOR_INVALID');
   const keyed = all.map((item) => ({ key: keyOf(item), item })).sort((a, b) => compare(a.key, b.key));
@@ -67,7 +74,7 @@ export function pageOfList<T>(
   const page = q.limit === undefined ? rest : rest.slice(0, q.limit);
   const more = page.length < rest.length;
   return {
-    items: page.map((k) => k.item),
+    items: page.map((k) => out(k.item)),
     nextCursor: more ? Buffer.from(page.at(-1)!.key, 'utf8').toString('base64url') : null,
   };
 }

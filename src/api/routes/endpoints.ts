@@ -9,7 +9,7 @@ import type { EndpointRecord } from '../../store/records.js';
 import { RetryPolicy } from '../../targets/target-schema.js';
 import {
   AUTH_PROBLEMS,
-  ListPageQuery,
+  DeletableListQuery,
   PageOf,
   pageOfList,
   iso,
@@ -283,17 +283,13 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointServ
         tags,
         summary: 'List endpoints',
         params: Params,
-        querystring: Type.Object({
-          includeDeleted: Type.Optional(Type.Boolean()),
-          ...ListPageQuery.properties,
-        }),
+        querystring: DeletableListQuery,
         response: { 200: PageOf(EndpointOut), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
       const all = await endpoints.list(req.params.org, { includeDeleted: req.query.includeDeleted });
-      const page = pageOfList(all, (e) => e.id, req.query);
-      return { ...page, items: page.items.map(endpointOut) };
+      return pageOfList(all, (e) => e.id, req.query, endpointOut);
     },
   );
   app.get(

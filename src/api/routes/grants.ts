@@ -92,8 +92,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
       },
     },
     async (req) => {
-      const page = pageOfList(await grants.list(req.params.org), (g) => g.id, req.query);
-      return { ...page, items: page.items.map(grantOut) };
+      return pageOfList(await grants.list(req.params.org), (g) => g.id, req.query, grantOut);
     },
   );
   app.get(

@@ -85,8 +85,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       },
     },
     async (req) => {
-      const page = pageOfList(await access.listOrgs(), (o) => o.slug, req.query);
-      return { ...page, items: page.items.map(orgOut) };
+      return pageOfList(await access.listOrgs(), (o) => o.slug, req.query, orgOut);
     },
   );
 
@@ -139,8 +138,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       },
     },
     async (req) => {
-      const page = pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query);
-      return { ...page, items: page.items.map(keyOut) };
+      return pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query, keyOut);
     },
   );
 

@@ -6,7 +6,15 @@ import type { RuleService } from '../../routing/rule-service.js';
 import type { RuleTester } from '../../routing/rule-tester.js';
 import type { RuleRecord } from '../../store/records.js';
 import { TargetIn } from '../../targets/target-schema.js';
-import { AUTH_PROBLEMS, ListPageQuery, PageOf, pageOfList, iso, isoOrNull, Timestamp } from '../schemas.js';
+import {
+  AUTH_PROBLEMS,
+  DeletableListQuery,
+  PageOf,
+  pageOfList,
+  iso,
+  isoOrNull,
+  Timestamp,
+} from '../schemas.js';
 
 const Pattern = Type.Record(Type.String(), Type.Unknown(), {
   description: 'An Amazon EventBridge event pattern over the envelope (docs/pattern-language.md).',
@@ -178,17 +186,13 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
         tags,
         summary: 'List rules',
         params: Params,
-        querystring: Type.Object({
-          includeDeleted: Type.Optional(Type.Boolean()),
-          ...ListPageQuery.properties,
-        }),
+        querystring: DeletableListQuery,
         response: { 200: PageOf(RuleOut), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
       const all = await rules.list(req.params.org, { includeDeleted: req.query.includeDeleted });
-      const page = pageOfList(all, (r) => r.id, req.query);
-      return { ...page, items: page.items.map(ruleOut) };
+      return pageOfList(all, (r) => r.id, req.query, ruleOut);
     },
   );
   app.get(

@@ -15,7 +15,7 @@ import { SourceSettingsSchema } from '../../ingest/source-settings.js';
 import type { SourceRecord } from '../../store/records.js';
 import {
   AUTH_PROBLEMS,
-  ListPageQuery,
+  DeletableListQuery,
   PageOf,
   pageOfList,
   iso,
@@ -261,17 +261,18 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         tags,
         summary: 'List sources',
         params: Params,
-        querystring: Type.Object({
-          includeDeleted: Type.Optional(Type.Boolean()),
-          ...ListPageQuery.properties,
-        }),
+        querystring: DeletableListQuery,
         response: { 200: PageOf(SourceOut), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
       const all = await sources.list(req.params.org, { includeDeleted: req.query.includeDeleted });
-      const page = pageOfList(all, (s) => s.id, req.query);
-      return { ...page, items: page.items.map((s) => out(req, s)) };
+      return pageOfList(
+        all,
+        (s) => s.id,
+        req.query,
+        (s) => out(req, s),
+      );
     },
   );
   app.get(
