@@ -214,6 +214,8 @@ export interface EventFilter {
   until?: number;
   /** Matched against type, subject and id. */
   text?: string;
+  /** Contained in the event's data as stored (its JSON text). */
+  dataText?: string;
 }
 
 export interface Page<T> {

@@ -191,6 +191,25 @@ for (const backend of BACKENDS) {
       expect(counted.body).toMatchObject({ count: 1, dryRun: true });
     });
 
+    it('finds events by text in their data, taking % and _ literally', async () => {
+      const published = await t.api.post(`${base}/events`, [
+        { type: 'order.placed', data: { order: 'ord_4711', discount: '100%' } },
+        { type: 'order.placed', data: { order: 'ord_4712', discount: '1000' } },
+        { type: 'order.placed', data: { order: 'ordX4711' } },
+      ]);
+      const [first, second] = published.body.items as { eventId: string }[];
+      const found = async (text: string) =>
+        (
+          (await t.api.get(`${base}/events?body=${encodeURIComponent(text)}`)).body.items as { id: string }[]
+        ).map((e) => e.id);
+      expect(await found('ord_4711')).toEqual([first!.eventId]);
+      expect(await found('100%')).toEqual([first!.eventId]);
+      expect(await found('"ord_4712"')).toEqual([second!.eventId]);
+      expect(await found('ord_0000')).toEqual([]);
+      const counted = await t.api.post(`${base}/events/replay`, { filter: { body: '4711' }, dryRun: true });
+      expect(counted.body).toMatchObject({ count: 2, dryRun: true });
+    });
+
     it('pages through events newest first with no gap or repeat while new events arrive', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 25; i++)

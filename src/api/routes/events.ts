@@ -69,6 +69,14 @@ const EventFilterFields = {
   since: Type.Optional(Type.String({ format: 'date-time', description: 'Received at or after.' })),
   until: Type.Optional(Type.String({ format: 'date-time', description: 'Received before.' })),
   q: Type.Optional(Type.String({ minLength: 1, description: 'Free text over type, subject and id.' })),
+  body: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description:
+        'Text in the event’s data (its JSON text, e.g. an order id). Reads the events the other filters leave, newest first: narrow it with since and until.',
+    }),
+  ),
 };
 const EventListQuery = Type.Object({
   ...EventFilterFields,
@@ -99,6 +107,7 @@ function toFilter(q: {
   since?: string;
   until?: string;
   q?: string;
+  body?: string;
 }): EventFilter {
   return {
     // An envelope source always names its kind before a colon; a source id never has one.
@@ -110,6 +119,7 @@ function toFilter(q: {
     since: q.since ? Date.parse(q.since) : undefined,
     until: q.until ? Date.parse(q.until) : undefined,
     text: q.q,
+    dataText: q.body,
   };
 }
 export const eventRoutes: FastifyPluginAsyncTypebox<{

@@ -73,6 +73,7 @@ export function listCommand(): Command {
     .option('--since <time>', 'received at or after (RFC 3339)')
     .option('--until <time>', 'received before (RFC 3339)')
     .option('-q, --search <text>', 'free text over type, subject and id')
+    .option('--body <text>', "text in the event's data (narrow with --since/--until on large stores)")
     .option('--limit <n>', 'page size, 1..200', positiveInt, 50)
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (opts: Record<string, string | number | undefined>, cmd: Command) => {
@@ -86,6 +87,7 @@ export function listCommand(): Command {
         since: opts.since,
         until: opts.until,
         q: opts.search,
+        body: opts.body,
         limit: opts.limit,
         cursor: opts.cursor,
       });

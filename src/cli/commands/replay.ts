@@ -34,6 +34,7 @@ export function replayCommand(): Command {
     .option('--since <time>', 'received at or after (RFC 3339)')
     .option('--until <time>', 'received before (RFC 3339)')
     .option('-q, --search <text>', 'free text over type, subject and id')
+    .option('--body <text>', "text in the event's data")
     .option('--all', 'replay every event (no filter)')
     .option('--limit <n>', 'at most this many events', positiveInt)
     .option('--dry-run', 'only count the events that would be replayed')
@@ -72,6 +73,7 @@ export function replayCommand(): Command {
           since: opts.since as string | undefined,
           until: opts.until as string | undefined,
           q: opts.search as string | undefined,
+          body: opts.body as string | undefined,
         };
         if (!opts.all && Object.values(filter).every((v) => v === undefined)) {
           throw new CliError('give an event id, a filter (--type, --status, --source, --since, …) or --all');

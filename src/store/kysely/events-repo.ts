@@ -354,8 +354,12 @@ export class KyselyEventsRepo implements EventsRepo {
         .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
         .$if(f.since !== undefined, (q) => q.where('time', '>=', f.since!))
         .$if(f.until !== undefined, (q) => q.where('time', '<', f.until!))
+        // No index can serve it either: the events the other filters leave are read newest first.
+        .$if(f.dataText !== undefined, (q) =>
+          q.where(sql<boolean>`data like ${likeAnywhere(f.dataText!)} escape '\\'`),
+        )
         .$if(f.text !== undefined, (q) => {
-          const like = `%${f.text!.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+          const like = likeAnywhere(f.text!);
           return q.where((eb) =>
             eb.or([
               eb('id', '=', f.text!),
@@ -424,4 +428,9 @@ function eventToRow(e: NewEvent) {
     hop_count: e.hopCount,
     routed_at: null,
   };
+}
+
+/** A LIKE pattern (with `escape '\'`) that finds `text` anywhere, its own `%`, `_` and `\` taken literally. */
+function likeAnywhere(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
