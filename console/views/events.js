@@ -12,6 +12,11 @@ function eventRows(items) {
 /** #/events: the latest events, then new ones as they are committed (live). */
 export async function eventsView(view, signal) {
   const filter = h('input', { name: 'type', placeholder: 'type, e.g. push', 'aria-label': 'Filter by type' });
+  const inBody = h('input', {
+    name: 'body',
+    placeholder: 'text in the body, e.g. an order id',
+    'aria-label': 'Find text in the body',
+  });
   const live = h('span', { class: 'muted' }, 'connecting…');
   const body = h('div');
   let items = [];
@@ -33,7 +38,8 @@ export async function eventsView(view, signal) {
   /** The newest page, or (with `from`) the next older one appended. */
   const load = async (from = null) => {
     const type = filter.value.trim();
-    const query = `limit=50${type ? `&type=${encodeURIComponent(type)}` : ''}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
+    const text = inBody.value.trim();
+    const query = `limit=50${type ? `&type=${encodeURIComponent(type)}` : ''}${text ? `&body=${encodeURIComponent(text)}` : ''}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
     const page = await api('GET', `/events?${query}`);
     items = from ? [...items, ...page.items] : page.items;
     cursor = page.nextCursor ?? null;
@@ -51,6 +57,7 @@ export async function eventsView(view, signal) {
         }),
       },
       filter,
+      inBody,
       h('button', { type: 'submit' }, 'Filter'),
       live,
     ),
@@ -65,6 +72,8 @@ export async function eventsView(view, signal) {
       if (kind !== 'event') return;
       const type = filter.value.trim();
       if (type && data.type !== type) return;
+      // A search of bodies is the server's (its match of the stored text): its results are not followed live.
+      if (inBody.value.trim()) return;
       const e = await api('GET', `/events/${encodeURIComponent(data.id)}`).catch(() => null);
       if (!e || items.some((x) => x.id === e.id)) return;
       items = [e, ...items];

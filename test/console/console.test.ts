@@ -239,6 +239,13 @@ describe.skipIf(!haveBrowser)('web console', () => {
     await page.click('text=Older events');
     await expect.poll(() => rows.count()).toBe(60);
     expect(await page.isHidden('text=Older events')).toBe(true);
+
+    // Found by text in their bodies: {"i":7} alone among the sixty, and it opens.
+    await page.fill('input[name=body]', '"i":7}');
+    await page.click('text=Filter');
+    await expect.poll(() => rows.count()).toBe(1);
+    await rows.first().click();
+    await page.getByText('"i": 7').first().waitFor();
   });
 
   it('shows an endpoint’s health and retries the dead-letter queue', async () => {
