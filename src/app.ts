@@ -259,7 +259,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         const handler = (handlers as Record<string, TargetHandler>)[(target as { type: string }).type];
         return handler?.maxAttempts?.(org, target);
       },
-      onRouted: (status) => metrics.eventsRouted.inc({ status }),
+      onRouted: (status, org) => metrics.eventsRouted.inc({ org, status }),
       outbox: eventLog !== undefined,
     },
     logger,

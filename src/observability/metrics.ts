@@ -23,8 +23,8 @@ export class Metrics {
   });
   readonly eventsRouted = new Counter({
     name: 'eventhook_events_routed_total',
-    help: 'Events through routing, by outcome (routed, unrouted, failed).',
-    labelNames: ['status'] as const,
+    help: 'Events through routing, by org and outcome (routed, unrouted, failed).',
+    labelNames: ['org', 'status'] as const,
     registers: [this.registry],
   });
   readonly actionAttempts = new Counter({

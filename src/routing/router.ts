@@ -17,7 +17,7 @@ export interface RouterOptions {
   /** The attempt budget a target type gives a target without `retry.maxAttempts` (webhooks: their endpoint's). */
   maxAttemptsFor?: (org: string, target: JsonValue) => Promise<number | undefined>;
   /** Told each event's routing outcome once it is committed (metrics). */
-  onRouted?: (status: EventStatus) => void;
+  onRouted?: (status: EventStatus, org: string) => void;
   /** Each routed event joins the JetStream outbox in the routing transaction (EVENTHOOK_JETSTREAM=on). */
   outbox?: boolean;
 }
@@ -77,7 +77,7 @@ export class Router {
       }
       return fresh;
     });
-    if (this.options.onRouted) for (const d of committed) this.options.onRouted(d.status);
+    if (this.options.onRouted) for (const d of committed) this.options.onRouted(d.status, d.event.org);
     const lanes = committed.flatMap((d) =>
       d.actions.map((a) => ({ org: a.org, endpoint: actionEndpoint(a.target) })),
     );

@@ -55,7 +55,7 @@ for (const backend of BACKENDS) {
           (await metricValue(t, 'eventhook_events_routed_total', { status: 'unrouted' })) >= 1 || undefined,
       );
       expect(
-        await metricValue(t, 'eventhook_events_routed_total', { status: 'routed' }),
+        await metricValue(t, 'eventhook_events_routed_total', { org: 'default', status: 'routed' }),
       ).toBeGreaterThanOrEqual(2);
       expect(
         await metricValue(t, 'eventhook_action_attempts_total', { target: 'webhook', outcome: 'succeeded' }),
