@@ -15,6 +15,7 @@ import {
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import type { Gauge } from 'prom-client';
 import { AccessService } from './access/access-service.js';
 import { buildServer } from './api/server.js';
 import { endpointRoutes } from './api/routes/endpoints.js';
@@ -335,24 +336,19 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     chore(localEngine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
   }, config.sweepIntervalMs);
   leaseTimer.unref();
-  const beat = async (p: WorkerPresence) => {
+  const beat = async (p: WorkerPresence, alive: Gauge, who: string) => {
     try {
-      metrics.workersAlive.set((await p.beat()).count);
+      alive.set((await p.beat()).count);
     } catch (err) {
-      logger.error({ err }, 'worker heartbeat failed');
+      logger.error({ err }, `${who} heartbeat failed`);
     }
   };
-  const beatIngest = async (p: WorkerPresence) => {
-    try {
-      metrics.ingestersAlive.set((await p.beat()).count);
-    } catch (err) {
-      logger.error({ err }, 'ingest heartbeat failed');
-    }
-  };
-  const presenceTimer = setInterval(() => {
-    if (presence) chore(beat(presence));
-    if (ingesters) chore(beatIngest(ingesters));
-  }, config.sweepIntervalMs);
+  const beatAll = () =>
+    Promise.all([
+      presence && beat(presence, metrics.workersAlive, 'worker'),
+      ingesters && beat(ingesters, metrics.ingestersAlive, 'ingest'),
+    ]);
+  const presenceTimer = setInterval(() => chore(beatAll()), config.sweepIntervalMs);
   presenceTimer.unref();
   // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly; so do the local
   // engine's workflows, tasks and promises that finished before then (running and pending ones stay).
@@ -427,9 +423,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ],
   });
 
-  if (ingesters) await beatIngest(ingesters);
+  await beatAll();
   if (presence) {
-    await beat(presence);
     const stranded = await endpoints.wakeStranded();
     if (stranded > 0) logger.info({ woken: stranded }, 'woke deliveries left parked by an earlier crash');
     bus.subscribe(SUBJECTS.allEvents, () => routerLoop.kick());

@@ -1,7 +1,7 @@
 // Orgs, API keys and the operator token: who may call the management API, and for which org.
 import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
-import { newId } from '../core/ids.js';
+import { newId, SLUG_PATTERN } from '../core/ids.js';
 import { hashToken, randomToken, safeEqual } from '../core/secret-box.js';
 import type { Store } from '../store/port.js';
 import type { ApiKeyRecord, ApiKeyRole, OrgRecord } from '../store/records.js';
@@ -12,7 +12,7 @@ const OPERATOR_HASH = 'operator_token_hash';
 export const DEFAULT_ORG = 'default';
 /** last_used_at is refreshed at most this often per key, so reads do not turn into writes. */
 const TOUCH_EVERY_MS = 60_000;
-const SLUG_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const SLUG_RE = new RegExp(SLUG_PATTERN);
 
 export class AccessService {
   private readonly touched = new Map<string, number>();

@@ -2,8 +2,7 @@
 // routes (STYLE §10).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { EventhookError } from '../core/errors.js';
-
-export const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';
+import { SLUG_PATTERN } from '../core/ids.js';
 
 export const Slug = Type.String({
   pattern: SLUG_PATTERN,
@@ -48,7 +47,7 @@ export const ListPageQuery = Type.Object({
   limit: Type.Optional(
     Type.Integer({ minimum: 1, maximum: 200, description: 'Page size; without it, the whole list.' }),
   ),
-  cursor: Type.Optional(Type.String({ description: 'The nextCursor of the previous page.' })),
+  cursor: PageQuery.properties.cursor,
 });
 
 /** The query of a list of things deleted softly (sources, rules, endpoints). */

@@ -1,6 +1,9 @@
 // Prefixed, time-ordered identifiers (STYLE §9): a stray id in a log names its kind, and ids sort by creation.
 import { randomFillSync } from 'node:crypto';
 
+/** A slug, the name users give an org, a source or an endpoint: lower-case letters, digits and inner hyphens, 1–63. */
+export const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';
+
 export const ID_PREFIXES = {
   event: 'evt',
   source: 'src',

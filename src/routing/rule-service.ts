@@ -7,7 +7,7 @@ import { isId, newId, type RuleId } from '../core/ids.js';
 import { validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { RuleRecord } from '../store/records.js';
-import { validateTargets } from '../targets/validate-targets.js';
+import { targetError, validateTargets } from '../targets/validate-targets.js';
 import { compileFilter, type SandboxLimits } from '../transform/index.js';
 import type { RuleCache } from './rule-cache.js';
 
@@ -99,12 +99,7 @@ export class RuleService {
     for (const [i, t] of targets.entries()) {
       if (t.type !== 'event_bus' || t.org === undefined || t.org === org) continue;
       if (await this.store.orgs.get(t.org)) continue;
-      const issue = { path: `/targets/${i}/org`, message: `org ${t.org} does not exist` };
-      throw new EventhookError(
-        'EH_TARGET_INVALID',
-        { path: issue.path, reason: issue.message },
-        { issues: [issue] },
-      );
+      throw targetError([{ path: `/targets/${i}/org`, message: `org ${t.org} does not exist` }]);
     }
   }
 }

@@ -1,5 +1,6 @@
 // Target shapes (SPEC §7): one TypeBox schema each, used to validate rules, type the code and document the API.
 import { Type, type Static } from '@sinclair/typebox';
+import { SLUG_PATTERN } from '../core/ids.js';
 
 const Input = Type.Optional(
   Type.Unknown({
@@ -101,7 +102,7 @@ export const EventBusTarget = Type.Object(
     type: Type.Literal('event_bus'),
     org: Type.Optional(
       Type.String({
-        pattern: '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$',
+        pattern: SLUG_PATTERN,
         description:
           'Slug of the org the new event is published into; default the rule’s own org. Another org must exist when the rule is saved, and must have granted this org the event’s type (POST …/grants) when the action runs.',
       }),

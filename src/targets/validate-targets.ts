@@ -52,7 +52,8 @@ function validateTarget(target: unknown, path: string, limits?: SandboxLimits): 
   return t;
 }
 
-function targetError(issues: FieldIssue[]): EventhookError {
+/** EH_TARGET_INVALID naming the first of `issues` in its message, and all of them in its detail. */
+export function targetError(issues: FieldIssue[]): EventhookError {
   const first = issues[0]!;
   return new EventhookError('EH_TARGET_INVALID', { path: first.path, reason: first.message }, { issues });
 }

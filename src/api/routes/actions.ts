@@ -14,6 +14,7 @@ import {
   PageOf,
   StringEnum,
   Timestamp,
+  PageQuery,
 } from '../schemas.js';
 
 export const ActionOut = Type.Object({
@@ -70,8 +71,7 @@ const ActionFilterFields = {
 };
 const ActionListQuery = Type.Object({
   ...ActionFilterFields,
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String()),
+  ...PageQuery.properties,
 });
 const BulkRetryIn = Type.Object(
   {

@@ -13,6 +13,7 @@ import {
   PageOf,
   StringEnum,
   Timestamp,
+  PageQuery,
 } from '../schemas.js';
 
 const Status = StringEnum(['pending', 'running', 'completed', 'failed', 'cancelled'] as const);
@@ -52,14 +53,12 @@ const ListQuery = Type.Object({
   kind: Type.Optional(Type.String()),
   queue: Type.Optional(Type.String()),
   status: Type.Optional(Status),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String()),
+  ...PageQuery.properties,
 });
 const PromiseListQuery = Type.Object({
   status: Type.Optional(PromiseStatus),
   workflowId: Type.Optional(Type.String({ description: 'Only the promises created for this workflow.' })),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String()),
+  ...PageQuery.properties,
 });
 const WorkerId = Type.String({ minLength: 1, maxLength: 200 });
 const LeaseMs = Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 });

@@ -16,6 +16,7 @@ import {
   PageOf,
   StringEnum,
   Timestamp,
+  PageQuery,
 } from '../schemas.js';
 
 const EVENT_STATUSES = ['pending', 'routed', 'unrouted', 'failed', 'rejected'] as const;
@@ -80,8 +81,7 @@ const EventFilterFields = {
 };
 const EventListQuery = Type.Object({
   ...EventFilterFields,
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String()),
+  ...PageQuery.properties,
 });
 const FreshKeys = Type.Optional(
   Type.Boolean({

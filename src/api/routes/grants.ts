@@ -1,18 +1,10 @@
 // Grants: the receiving org lets another org publish into it through event_bus targets (docs/event-bus.md).
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import { SLUG_PATTERN } from '../../core/ids.js';
 import type { GrantService } from '../../grants/grant-service.js';
 import { MAX_GRANT_EVENT_TYPES } from '../../grants/grant-match.js';
 import type { GrantRecord } from '../../store/records.js';
-import {
-  AUTH_PROBLEMS,
-  iso,
-  ListPageQuery,
-  OrgParams,
-  PageOf,
-  pageOfList,
-  SLUG_PATTERN,
-  Timestamp,
-} from '../schemas.js';
+import { AUTH_PROBLEMS, iso, ListPageQuery, OrgParams, PageOf, pageOfList, Timestamp } from '../schemas.js';
 
 const EventTypes = Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
   minItems: 1,
@@ -91,9 +83,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
         response: { 200: PageOf(GrantOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => {
-      return pageOfList(await grants.list(req.params.org), (g) => g.id, req.query, grantOut);
-    },
+    async (req) => pageOfList(await grants.list(req.params.org), (g) => g.id, req.query, grantOut),
   );
   app.get(
     `${base}/:grant`,

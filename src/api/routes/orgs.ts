@@ -84,9 +84,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         response: { 200: PageOf(OrgOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => {
-      return pageOfList(await access.listOrgs(), (o) => o.slug, req.query, orgOut);
-    },
+    async (req) => pageOfList(await access.listOrgs(), (o) => o.slug, req.query, orgOut),
   );
 
   app.get(
@@ -137,9 +135,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         response: { 200: PageOf(ApiKeyOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => {
-      return pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query, keyOut);
-    },
+    async (req) => pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query, keyOut),
   );
 
   app.delete(

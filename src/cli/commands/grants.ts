@@ -1,9 +1,10 @@
 // `eventhook grants list|create|delete`: the orgs that may publish into this org (--org) through event_bus
 // targets. Grants are given and taken back by the receiving org, so the key must be one of that org's.
 import { Command } from 'commander';
-import { contextOf, type CommandContext } from '../context.js';
-import { json, record, table, write } from '../output.js';
+import { contextOf } from '../context.js';
+import { json, record, write } from '../output.js';
 import { RESOURCES } from '../resources.js';
+import { print, type Page } from './list.js';
 
 type Row = Record<string, unknown>;
 
@@ -22,9 +23,7 @@ export function grantsCommand(): Command {
     .description(`List ${RESOURCES.grants.summary}`)
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const page = await ctx.client.get<{ items: Row[] }>(RESOURCES.grants.path);
-      if (ctx.output === 'json') return write(json(page));
-      write(page.items.length === 0 ? 'No grants.' : table(page.items, RESOURCES.grants.columns));
+      print(ctx, 'grants', await ctx.client.get<Page>(RESOURCES.grants.path));
     });
 
   grants
@@ -43,7 +42,7 @@ export function grantsCommand(): Command {
         eventTypes: opts.types,
         description: opts.description,
       });
-      show(ctx, grant);
+      write(ctx.output === 'json' ? json(grant) : record(grant));
     });
 
   grants
@@ -57,8 +56,4 @@ export function grantsCommand(): Command {
       write(ctx.output === 'json' ? json({ deleted: id }) : `Deleted grant ${id}.`);
     });
   return grants;
-}
-
-function show(ctx: CommandContext, grant: Row): void {
-  write(ctx.output === 'json' ? json(grant) : record(grant));
 }

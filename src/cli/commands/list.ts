@@ -5,7 +5,7 @@ import { json, table, write } from '../output.js';
 import { RESOURCES, type ResourceKind } from '../resources.js';
 import { positiveInt } from './parse.js';
 
-interface Page {
+export interface Page {
   items: Record<string, unknown>[];
   nextCursor?: string | null;
 }
@@ -134,7 +134,8 @@ export function listCommand(): Command {
   return list;
 }
 
-function print(ctx: CommandContext, kind: ResourceKind, page: Page): void {
+/** A page of `kind` as JSON, or as a table with the cursor of the next page. */
+export function print(ctx: CommandContext, kind: ResourceKind, page: Page): void {
   if (ctx.output === 'json') return write(json(page));
   write(page.items.length === 0 ? `No ${kind}.` : table(page.items, RESOURCES[kind].columns));
   if (page.nextCursor) write(`More: --cursor ${page.nextCursor}`);

@@ -21,11 +21,13 @@ export class KyselyBacklogRepo implements BacklogRepo {
           .where((eb) => eb.and(where))
           .limit(cap),
       );
+    const dueNow = sql<boolean>`next_attempt_at <= ${now}`;
+    // In flight under a lease that ran out: their worker stopped, and the next claim takes them as due.
+    const leaseRanOut = sql<boolean>`lease_until < ${now}`;
     // One after another, not at once: on PostgreSQL a scrape then holds one pooled connection, never several that
     // the routing and delivery workers wait for.
-    const due = await actions(WAITING, sql<boolean>`next_attempt_at <= ${now}`);
-    // In flight under a lease that ran out: their worker stopped, and the next claim takes them as due.
-    const expired = await actions(LEASED, sql<boolean>`lease_until < ${now}`);
+    const due = await actions(WAITING, dueNow);
+    const expired = await actions(LEASED, leaseRanOut);
     const scheduled = await actions(WAITING, sql<boolean>`next_attempt_at > ${now}`);
     const held = await actions(WAITING, sql<boolean>`next_attempt_at is null`);
     const dead = await actions(DEAD);
@@ -37,24 +39,21 @@ export class KyselyBacklogRepo implements BacklogRepo {
         .where('status', '=', 'pending')
         .limit(cap),
     );
-    // The first entries in due order (the same reads as nextDueAt), not min() over the range.
-    const oldestWaiting = await this.db
-      .selectFrom('actions')
-      .select('next_attempt_at as t')
-      .where(WAITING)
-      .where('next_attempt_at', '<=', now)
-      .orderBy('next_attempt_at')
-      .limit(1)
-      .executeTakeFirst();
-    const oldestLease = await this.db
-      .selectFrom('actions')
-      .select('lease_until as t')
-      .where(LEASED)
-      .where('lease_until', '<', now)
-      .orderBy('lease_until')
-      .limit(1)
-      .executeTakeFirst();
-    const times = [oldestWaiting?.t, oldestLease?.t].filter((t) => t !== null && t !== undefined).map(Number);
+    // The first entry in due order of each range (the same reads as nextDueAt), not min() over the range.
+    const first = async (column: 'next_attempt_at' | 'lease_until', ...where: Expression<SqlBool>[]) => {
+      const row = await this.db
+        .selectFrom('actions')
+        .select(`${column} as t`)
+        .where((eb) => eb.and(where))
+        .orderBy(column)
+        .limit(1)
+        .executeTakeFirst();
+      return row?.t === null || row?.t === undefined ? undefined : Number(row.t);
+    };
+    const times = [
+      await first('next_attempt_at', WAITING, dueNow),
+      await first('lease_until', LEASED, leaseRanOut),
+    ].filter((t) => t !== undefined);
     return {
       due: Math.min(cap, due + expired),
       scheduled,

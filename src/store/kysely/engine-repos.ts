@@ -16,9 +16,42 @@ import { executionPatchToRow, promiseFromRow, taskFromRow, toJson, workflowFromR
 import { idInOnce } from './id-in-once.js';
 import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
 
-/** Finished executions and settled promises, as the predicates of their partial indexes (migration 016). */
-const FINISHED = sql<boolean>`status in ('completed', 'failed', 'cancelled')`;
-const SETTLED = sql<boolean>`status in ('resolved', 'rejected')`;
+/**
+ * Finished executions and settled promises: the predicates of their partial indexes (migration 016), and the time
+ * each finished at, which retention compares with its cutoff.
+ */
+const FINISHED = {
+  workflows: { done: sql<boolean>`status in ('completed', 'failed', 'cancelled')`, at: 'completed_at' },
+  tasks: { done: sql<boolean>`status in ('completed', 'failed', 'cancelled')`, at: 'completed_at' },
+  promises: { done: sql<boolean>`status in ('resolved', 'rejected')`, at: 'settled_at' },
+} as const;
+
+/** Deletes, a batch at a time, the finished rows of `table` that finished before `cutoff`. Returns how many. */
+function pruneFinished(
+  db: Kysely<Database>,
+  table: keyof typeof FINISHED,
+  cutoff: number,
+  batchSize: number,
+): Promise<number> {
+  const { done, at } = FINISHED[table];
+  return pruneInBatches(
+    async (limit) => {
+      const rows = await db
+        .selectFrom(table)
+        .select('id')
+        .where(done)
+        .where(sql.ref(at), '<', cutoff)
+        .orderBy(sql.ref(at))
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+    async (ids) => {
+      await db.deleteFrom(table).where('id', 'in', ids).execute();
+    },
+    batchSize,
+  );
+}
 
 type ExecTable = 'workflows' | 'tasks';
 
@@ -31,11 +64,12 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
   private readonly fromRow: (row: Selectable<TasksTable>) => R;
 
   constructor(
-    db: Kysely<Database>,
+    /** Typed over every table, for the statements that need no union (retention). */
+    private readonly typed: Kysely<Database>,
     private readonly table: ExecTable,
     private readonly kind: StoreKind,
   ) {
-    this.db = db.withTables<{ exec: TasksTable }>() as unknown as Kysely<{ exec: TasksTable }>;
+    this.db = typed.withTables<{ exec: TasksTable }>() as unknown as Kysely<{ exec: TasksTable }>;
     this.fromRow = (table === 'tasks' ? taskFromRow : workflowFromRow) as unknown as (
       row: Selectable<TasksTable>,
     ) => R;
@@ -164,23 +198,7 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
   }
 
   prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {
-    return pruneInBatches(
-      async (limit) => {
-        const rows = await this.db
-          .selectFrom(this.t)
-          .select('id')
-          .where(FINISHED)
-          .where('completed_at', '<', cutoff)
-          .orderBy('completed_at')
-          .limit(limit)
-          .execute();
-        return rows.map((r) => r.id);
-      },
-      async (ids) => {
-        await this.db.deleteFrom(this.t).where('id', 'in', ids).execute();
-      },
-      batchSize,
-    );
+    return pruneFinished(this.typed, this.table, cutoff, batchSize);
   }
 }
 
@@ -268,22 +286,6 @@ export class KyselyPromisesRepo implements PromisesRepo {
   }
 
   prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {
-    return pruneInBatches(
-      async (limit) => {
-        const rows = await this.db
-          .selectFrom('promises')
-          .select('id')
-          .where(SETTLED)
-          .where('settled_at', '<', cutoff)
-          .orderBy('settled_at')
-          .limit(limit)
-          .execute();
-        return rows.map((r) => r.id);
-      },
-      async (ids) => {
-        await this.db.deleteFrom('promises').where('id', 'in', ids).execute();
-      },
-      batchSize,
-    );
+    return pruneFinished(this.db, 'promises', cutoff, batchSize);
   }
 }

@@ -14,12 +14,11 @@ import type { EventRecord, EventStatus, NewEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
 import { sortOutDuplicates, type IngestPlan, type PlannedKey } from './ingest-batch.js';
+import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
 import { placeholderRow, QueryTemplate } from './query-template.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit (17 columns × 500). */
 const INSERT_CHUNK = 500;
-/** Events pruned per round of deletes: each round holds the write lock for a few milliseconds. */
-const PRUNE_BATCH = 500;
 
 interface KeyClaim {
   sourceId: string;
@@ -376,31 +375,28 @@ export class KyselyEventsRepo implements EventsRepo {
     // and read every event kept, three times an hour; and one statement deleted an hour's events (their actions and
     // attempts too) while holding SQLite's write lock, with ingest waiting behind it.
     const before = idFloor('event', cutoff);
-    let pruned = 0;
-    for (;;) {
-      const rows = await this.db
-        .selectFrom('events')
-        .select('id')
-        .where('id', '<', before)
-        .orderBy('id')
-        .limit(batchSize)
-        .execute();
-      if (rows.length === 0) break;
-      const ids = rows.map((r) => r.id);
-      const drop = async (db: Kysely<Database>) => {
-        const actions = db.selectFrom('actions').select('id').where('event_id', 'in', ids);
-        await db.deleteFrom('attempts').where('action_id', 'in', actions).execute();
-        await db.deleteFrom('actions').where('event_id', 'in', ids).execute();
-        await db.deleteFrom('events').where('id', 'in', ids).execute();
-      };
-      const started = performance.now();
-      await (this.db.isTransaction ? drop(this.db) : this.db.transaction().execute(drop));
-      pruned += ids.length;
-      if (ids.length < batchSize) break;
-      // As long again without the write lock: a writer waiting for it (SQLite's busy handler sleeps in growing steps)
-      // finds it free half the time, rather than never.
-      await new Promise((resolve) => setTimeout(resolve, Math.max(2, performance.now() - started)));
-    }
+    const pruned = await pruneInBatches(
+      async (limit) => {
+        const rows = await this.db
+          .selectFrom('events')
+          .select('id')
+          .where('id', '<', before)
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map((r) => r.id);
+      },
+      async (ids) => {
+        const drop = async (db: Kysely<Database>) => {
+          const actions = db.selectFrom('actions').select('id').where('event_id', 'in', ids);
+          await db.deleteFrom('attempts').where('action_id', 'in', actions).execute();
+          await db.deleteFrom('actions').where('event_id', 'in', ids).execute();
+          await db.deleteFrom('events').where('id', 'in', ids).execute();
+        };
+        await (this.db.isTransaction ? drop(this.db) : this.db.transaction().execute(drop));
+      },
+      batchSize,
+    );
     await this.db.deleteFrom('idempotency_keys').where('expires_at', '<', cutoff).execute();
     return pruned;
   }

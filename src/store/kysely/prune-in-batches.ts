@@ -1,4 +1,4 @@
-// Retention's deletes, a batch at a time, so other writers are never held up for long (see EventsRepo.prune).
+// Retention's deletes, a batch at a time, so other writers are never held up for long.
 
 /** Rows deleted per batch: each batch holds SQLite's write lock for a few milliseconds. */
 export const PRUNE_BATCH = 500;
