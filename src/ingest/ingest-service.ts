@@ -161,6 +161,7 @@ export class IngestService {
       // The sender learns only that verification failed; the reason is in the logs and the metrics.
       throw new EventhookError('EH_INGEST_UNAUTHORIZED');
     }
+    this.metrics.webhooksVerified.inc({ ...labels, verifier: source.verifierConfig.type });
 
     let data: JsonValue | undefined;
     let bodyText: string | undefined;

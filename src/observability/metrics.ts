@@ -9,6 +9,12 @@ export class Metrics {
     labelNames: ['org', 'source'] as const,
     registers: [this.registry],
   });
+  readonly webhooksVerified = new Counter({
+    name: 'eventhook_webhooks_verified_total',
+    help: 'Webhooks whose verification passed, by org, source and verifier type (before parsing and deduplication).',
+    labelNames: ['org', 'source', 'verifier'] as const,
+    registers: [this.registry],
+  });
   readonly webhooksRejected = new Counter({
     name: 'eventhook_webhooks_rejected_total',
     help: 'Webhooks refused by their source, by reason (verification reasons, rate_limited, too_large, …).',

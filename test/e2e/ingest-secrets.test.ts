@@ -316,6 +316,13 @@ describe('rejections: generic 401, reasons logged and counted, storeRejected, so
       ).toBe(1);
     }
     expect(answers.size).toBe(1);
+    const verified = () =>
+      metricValue(t, 'eventhook_webhooks_verified_total', {
+        org: 'default',
+        source: 'stripe',
+        verifier: 'hmac',
+      });
+    expect(await verified()).toBe(0);
 
     const rejected = await t.api.get(`${BASE}/events?status=rejected`);
     expect(rejected.body.items).toHaveLength(4);
@@ -331,6 +338,15 @@ describe('rejections: generic 401, reasons logged and counted, storeRejected, so
       body,
     });
     expect(good.status).toBe(200);
+    expect(await verified()).toBe(1);
+    // A redelivery verifies again (it is counted as verified and as a duplicate, not as a new event).
+    const again = await deliver(t, 'stripe', {
+      headers: { ...JSON_CT, 'stripe-signature': header(now()) },
+      body,
+    });
+    expect(again.json).toMatchObject({ eventId: good.json.eventId, duplicate: true });
+    expect(await verified()).toBe(2);
+    expect(await metricValue(t, 'eventhook_events_received_total', { source: 'stripe' })).toBe(1);
     await eventually(
       async () => (await t.api.get(`${BASE}/events/${good.json.eventId}`)).body.status === 'routed',
       10_000,
