@@ -33,6 +33,7 @@ import { SecretBox } from './core/secret-box.js';
 import {
   AddressPolicy,
   AuthenticatedSender,
+  EndpointProbe,
   DeliveryGate,
   EndpointLimiters,
   EndpointService,
@@ -265,6 +266,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     },
     logger,
   );
+  // One sender for deliveries and test messages: they share connection pools and OAuth2 tokens.
+  const authenticatedSender = new AuthenticatedSender(httpSender, clock);
   const transforms = new TransformCache(sandbox);
   const engineTargets = { retryAfterCapMs: config.retryAfterCapMs, clock };
   const handlers = {
@@ -275,7 +278,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     webhook: new WebhookTargetHandler(
       liveEndpoints,
       deliveryGate,
-      new AuthenticatedSender(httpSender, clock),
+      authenticatedSender,
       new EndpointStateKeeper(store, liveEndpoints, publisher, clock, logger),
       clock,
       { retryAfterCapMs: config.retryAfterCapMs },
@@ -414,7 +417,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     orgPlugins: [
       async (app) => {
         await app.register(sourceRoutes, { sources, ingest, publicUrl: config.publicUrl });
-        await app.register(endpointRoutes, { endpoints });
+        await app.register(endpointRoutes, {
+          endpoints,
+          probe: new EndpointProbe(liveEndpoints, authenticatedSender, clock),
+        });
         await app.register(grantRoutes, { grants });
         await app.register(publishRoutes, {
           publisher: publishService,

@@ -1,5 +1,5 @@
 // The `eventhook` command line: the server (serve, migrate) and a client of a running server (apply, list, get,
-// tail, replay, retry, send, publish, grants). Client commands load only what they need, so they start fast.
+// tail, replay, retry, send, publish, grants, ping). Client commands load only what they need, so they start fast.
 import { Command, Option } from 'commander';
 import { ROLES } from '../config/keys.js';
 import { formatError } from './cli-error.js';
@@ -8,6 +8,7 @@ import { getCommand } from './commands/get.js';
 import { grantsCommand } from './commands/grants.js';
 import { listCommand } from './commands/list.js';
 import { migrateCommand } from './commands/migrate.js';
+import { pingCommand } from './commands/ping.js';
 import { publishCommand } from './commands/publish.js';
 import { replayCommand, retryCommand } from './commands/replay.js';
 import { sendCommand } from './commands/send.js';
@@ -54,6 +55,7 @@ program.addCommand(retryCommand());
 program.addCommand(sendCommand());
 program.addCommand(publishCommand());
 program.addCommand(grantsCommand());
+program.addCommand(pingCommand());
 
 // Commands built apart (addCommand) do not inherit the program's settings on their own; global options in --help.
 const inherit = (cmd: Command) => {

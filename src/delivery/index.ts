@@ -21,3 +21,4 @@ export * from './endpoint-state.js';
 export * from './delivery-events.js';
 export * from './webhook-message.js';
 export * from './webhook-retry.js';
+export * from './endpoint-probe.js';

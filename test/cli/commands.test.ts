@@ -2,6 +2,7 @@
 // a real child process against a real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { startOutbound, stopOutbound, type Receiver } from '../helpers/outbound.js';
 import { runCli, runJson, serverEnv, startCli, tempDir } from './helpers.js';
 
 const API = '/api/orgs/default/eventhook';
@@ -296,6 +297,54 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
   });
 });
 
+describe('eventhook ping', { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    ({ t, receiver } = await startOutbound('sqlite', (req, res) => {
+      if (req.path === '/down') res.writeHead(503).end('maintenance');
+      else res.writeHead(200, { 'content-type': 'text/plain' }).end('pong');
+    }));
+    env = serverEnv(t);
+    for (const slug of ['up', 'down'])
+      expect((await t.api.post(`${API}/endpoints`, { slug, url: `${receiver.url}/${slug}` })).status).toBe(
+        201,
+      );
+  });
+  afterAll(() => stopOutbound(t, receiver));
+
+  it('sends a signed test message and prints what the endpoint answered', async () => {
+    const up = await runCli(['ping', 'up'], env);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(
+      /^http:\/\/127\.0\.0\.1:\d+\/up answered 200 in \d+ ms \(msg_\w{26}\): succeeded\npong\n$/,
+    );
+    expect(receiver.requests.at(-1)!.headers['webhook-signature']).toMatch(/^v1,/);
+
+    const typed = await runJson<{ ok: boolean; request: { body: string } }>(
+      ['ping', 'up', '--type', 'order.created', '--data', '{"id":"ord_1"}'],
+      env,
+    );
+    expect(typed.ok).toBe(true);
+    expect(JSON.parse(typed.request.body)).toMatchObject({ type: 'order.created', data: { id: 'ord_1' } });
+    expect(JSON.parse(receiver.requests.at(-1)!.body.toString('utf8')).data).toEqual({ id: 'ord_1' });
+  });
+
+  it('exits 1 with the reason when the endpoint does not accept it, or the data is not JSON', async () => {
+    const down = await runCli(['ping', 'down'], env);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toContain('answered 503');
+    expect(down.stdout).toContain('maintenance');
+    expect(down.stderr).toBe('eventhook: endpoint down: the endpoint answered 503\n');
+    const sent = receiver.requests.length;
+    const bad = await runCli(['ping', 'up', '--data', '{oops'], env);
+    expect(bad).toMatchObject({ code: 1, stderr: 'eventhook: --data is not valid JSON: {oops\n' });
+    expect(receiver.requests.length).toBe(sent);
+  });
+});
+
 describe('eventhook --help', { timeout: 120_000 }, () => {
   const COMMANDS: [string[], string][] = [
     [[], 'Client commands talk to a running'],
@@ -314,6 +363,7 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
     [['publish'], '--data <json|file>'],
     [['grants'], 'which orgs may publish into this one'],
     [['grants', 'create'], '--types <types...>'],
+    [['ping'], '--data <json|file>'],
   ];
 
   it('every command explains itself, with the connection options', async () => {

@@ -2,9 +2,11 @@
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import { AUTH_TYPES, redactHeaders } from '../../delivery/endpoint-auth.js';
 import type { EndpointHealth } from '../../delivery/endpoint-health.js';
+import type { EndpointProbe } from '../../delivery/endpoint-probe.js';
 import { retryToPolicy } from '../../delivery/endpoint-input.js';
 import type { EndpointService } from '../../delivery/endpoint-service.js';
 import type { GeneratedSecret } from '../../delivery/endpoint-secrets.js';
+import { EventhookError } from '../../core/errors.js';
 import type { EndpointRecord } from '../../store/records.js';
 import { RetryPolicy } from '../../targets/target-schema.js';
 import {
@@ -253,10 +255,45 @@ const EndpointParams = Type.Object({ org: Type.String(), endpoint: Type.String()
 const tags = ['endpoints'];
 const WRITE_PROBLEMS = { 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS };
 
-export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointService }> = async (
-  app,
-  { endpoints },
-) => {
+const ProbeIn = Type.Object(
+  {
+    type: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'The envelope type; default eventhook.test.',
+      }),
+    ),
+    data: Type.Optional(Type.Unknown({ description: "The envelope's data; default a short message." })),
+  },
+  { additionalProperties: false },
+);
+
+const Headers = Type.Record(Type.String(), Type.String());
+const ProbeOut = Type.Object(
+  {
+    ok: Type.Boolean({ description: 'Whether a delivery answered like this would have succeeded.' }),
+    outcome: StringEnum(['succeeded', 'failed', 'gone', 'aborted'] as const, {
+      description: 'What a delivery would have recorded: failed is retried, gone and aborted are not.',
+    }),
+    msgId: Type.String({ description: 'The webhook-id sent (a new one for every test).' }),
+    statusCode: Nullable(Type.Integer()),
+    latencyMs: Type.Integer(),
+    error: Nullable(Type.String({ description: 'Why it would not have succeeded.' })),
+    request: Type.Object({
+      url: Type.String(),
+      headers: Type.Record(Type.String(), Type.String(), { description: 'As sent; credentials redacted.' }),
+      body: Type.String({ description: 'The exact bytes signed and sent.' }),
+    }),
+    response: Nullable(Type.Object({ headers: Headers, body: Type.String(), truncated: Type.Boolean() })),
+  },
+  { $id: 'EndpointTestResult' },
+);
+
+export const endpointRoutes: FastifyPluginAsyncTypebox<{
+  endpoints: EndpointService;
+  probe: EndpointProbe;
+}> = async (app, { endpoints, probe }) => {
   const base = '/api/orgs/:org/eventhook/endpoints';
   app.post(
     base,
@@ -357,6 +394,30 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{ endpoints: EndpointServ
         ...(req.body.graceSeconds !== undefined ? { graceMs: req.body.graceSeconds * 1000 } : {}),
       });
       return created(record, secret);
+    },
+  );
+  app.post(
+    `${base}/:endpoint/test`,
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary:
+          'Send a signed test message now and answer with what the endpoint said (nothing is recorded; paused endpoints too)',
+        params: EndpointParams,
+        body: Type.Optional(ProbeIn),
+        response: { 200: ProbeOut, ...WRITE_PROBLEMS },
+      },
+    },
+    async (req) => {
+      const { org, endpoint } = req.params;
+      await endpoints.get(org, endpoint);
+      const result = await probe.send(org, endpoint, {
+        ...(req.body?.type !== undefined ? { type: req.body.type } : {}),
+        ...(req.body?.data !== undefined ? { data: req.body.data as never } : {}),
+      });
+      if (!result) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint });
+      return result;
     },
   );
   app.post(

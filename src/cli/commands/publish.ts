@@ -35,7 +35,8 @@ export function publishCommand(): Command {
     );
 }
 
-function readJson(value: string): unknown {
+/** `--data`: JSON text, or a file (`@path`, or a path that exists), parsed. */
+export function readJson(value: string): unknown {
   const path = value.startsWith('@') ? value.slice(1) : value;
   const text =
     value.startsWith('@') || (!/^\s*[[{"]/.test(value) && existsSync(path))
