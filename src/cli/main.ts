@@ -1,9 +1,10 @@
-// The `eventhook` command line: the server (serve, migrate) and a client of a running server (apply, list, get,
+// The `eventhook` command line: the server and its database (serve, migrate, backup) and a client of a running server (apply, list, get,
 // tail, replay, retry, send, publish, grants, ping). Client commands load only what they need, so they start fast.
 import { Command, Option } from 'commander';
 import { ROLES } from '../config/keys.js';
 import { formatError } from './cli-error.js';
 import { applyCommand } from './commands/apply.js';
+import { backupCommand } from './commands/backup.js';
 import { getCommand } from './commands/get.js';
 import { grantsCommand } from './commands/grants.js';
 import { listCommand } from './commands/list.js';
@@ -46,6 +47,7 @@ program
   .action(async (opts: { config?: string; role?: string }) => (await import('./serve.js')).serve(opts));
 
 program.addCommand(migrateCommand());
+program.addCommand(backupCommand());
 program.addCommand(applyCommand());
 program.addCommand(listCommand());
 program.addCommand(getCommand());

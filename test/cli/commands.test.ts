@@ -350,6 +350,7 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
     [[], 'Client commands talk to a running'],
     [['serve'], 'Run the server'],
     [['migrate'], 'Apply database migrations'],
+    [['backup'], 'Restore: stop the server'],
     [['apply'], 'Sources and endpoints are matched by slug, rules by name'],
     [['list'], 'List sources, rules, endpoints'],
     [['list', 'events'], '--status <status>'],
