@@ -7,7 +7,7 @@ import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { SecretBox } from '../core/secret-box.js';
-import type { Store } from '../store/port.js';
+import type { SourceActivity, Store } from '../store/port.js';
 import type { SourceRecord, StoredSecret } from '../store/records.js';
 import { assertSlug } from '../access/access-service.js';
 import { validateEventTypeConfig, validateIdempotencyKeyPath } from './extract.js';
@@ -47,6 +47,9 @@ export type SourcePatch = Partial<Omit<SourceInput, 'slug' | keyof SourceSetting
 
 export const CUSTOM_PROVIDER = 'custom';
 export const DEFAULT_ROTATION_GRACE_MS = 24 * 3600_000;
+/** A source's activity covers the last day; counting stops here, so a busy source costs a bounded index read. */
+export const ACTIVITY_WINDOW_MS = 24 * 3600_000;
+export const ACTIVITY_CAP = 10_000;
 
 export class SourceService {
   constructor(
@@ -85,6 +88,19 @@ export class SourceService {
     const source = await this.store.sources.get(org, slug);
     if (!source) throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: slug });
     return source;
+  }
+
+  /** The source's newest event and how many it sent in the last 24 h, counted up to ACTIVITY_CAP. */
+  async activity(source: SourceRecord): Promise<SourceActivity & { capped: boolean }> {
+    const since = this.clock.now() - ACTIVITY_WINDOW_MS;
+    // One more than the cap tells a count that stopped from one that is exactly the cap.
+    const { last, recent } = await this.store.events.sourceActivity(
+      source.org,
+      source.id,
+      since,
+      ACTIVITY_CAP + 1,
+    );
+    return { last, recent: Math.min(recent, ACTIVITY_CAP), capped: recent > ACTIVITY_CAP };
   }
 
   list(org: string, opts: { includeDeleted?: boolean } = {}): Promise<SourceRecord[]> {

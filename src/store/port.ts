@@ -224,6 +224,14 @@ export interface Page<T> {
   next: string | null;
 }
 
+/** A source's recent traffic, for its detail view: is the provider sending, and is it getting through? */
+export interface SourceActivity {
+  /** The newest event stored from the source (rejected ones too, when the source keeps them). */
+  last: { id: EventId; type: string; status: EventStatus } | null;
+  /** Events stored from the source since the asked time, counted up to the asked cap. */
+  recent: number;
+}
+
 export interface EventsRepo {
   /**
    * Commits a batch in one transaction. An item whose idempotency key is live (within its window) is not stored:
@@ -258,6 +266,8 @@ export interface EventsRepo {
     page: { limit: number; before?: string },
   ): Promise<Page<EventRecord>>;
   count(org: string, filter: EventFilter): Promise<number>;
+  /** The source's newest event and how many it sent since `since` (received time), counting up to `cap`. */
+  sourceActivity(org: string, sourceId: SourceId, since: number, cap: number): Promise<SourceActivity>;
   /**
    * Deletes events (and their actions and attempts) received before `cutoff` (by id, which carries the receipt
    * time); returns how many. Works through them `batchSize` events at a time, each batch one short transaction and

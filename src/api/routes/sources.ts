@@ -7,9 +7,10 @@ import {
 } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { invalid } from '../../core/errors.js';
+import { idTime } from '../../core/ids.js';
 import { listProviders, summarizeProvider } from '../../ingest/providers/index.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
-import type { SourceService } from '../../ingest/source-service.js';
+import { ACTIVITY_CAP, type SourceService } from '../../ingest/source-service.js';
 import { publicSettings, type StoredSourceSettings } from '../../ingest/secret-options.js';
 import { SourceSettingsSchema } from '../../ingest/source-settings.js';
 import type { SourceRecord } from '../../store/records.js';
@@ -87,6 +88,27 @@ const SourceOut = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   deletedAt: Type.Union([Timestamp, Type.Null()]),
+});
+const SourceDetailOut = Type.Object({
+  ...SourceOut.properties,
+  activity: Type.Object(
+    {
+      lastEvent: Type.Union([
+        Type.Object({
+          id: Type.String(),
+          type: Type.String(),
+          status: Type.String({ description: 'rejected when the source keeps refused requests' }),
+          receivedAt: Timestamp,
+        }),
+        Type.Null(),
+      ]),
+      eventsLast24h: Type.Integer({ description: `Events stored from the source in the last 24 h.` }),
+      eventsLast24hCapped: Type.Boolean({
+        description: `True when there were more than eventsLast24h (counting stops at ${ACTIVITY_CAP}).`,
+      }),
+    },
+    { description: 'Is the provider sending, and is it getting through?' },
+  ),
 });
 const SourceCreatedOut = Type.Object({
   ...SourceOut.properties,
@@ -281,12 +303,23 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
       config: { permission: 'read' },
       schema: {
         tags,
-        summary: 'Get a source',
+        summary: 'Get a source, with its activity: the newest event and the count of the last 24 h',
         params: SourceParams,
-        response: { 200: SourceOut, ...AUTH_PROBLEMS },
+        response: { 200: SourceDetailOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) => out(req, await sources.get(req.params.org, req.params.source)),
+    async (req) => {
+      const record = await sources.get(req.params.org, req.params.source);
+      const { last, recent, capped } = await sources.activity(record);
+      return {
+        ...out(req, record),
+        activity: {
+          lastEvent: last && { ...last, receivedAt: iso(idTime(last.id)) },
+          eventsLast24h: recent,
+          eventsLast24hCapped: capped,
+        },
+      };
+    },
   );
   app.patch(
     `${base}/sources/:source`,

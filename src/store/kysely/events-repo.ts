@@ -1,6 +1,6 @@
 // Events and their idempotency keys: the ingest commit path, the routing hand-off and the event log queries.
 import { sql, type Kysely } from 'kysely';
-import { idFloor, type EventId } from '../../core/ids.js';
+import { idFloor, type EventId, type SourceId } from '../../core/ids.js';
 import type {
   EventFilter,
   EventsRepo,
@@ -8,6 +8,7 @@ import type {
   IngestKey,
   IngestOutcome,
   Page,
+  SourceActivity,
   StoreKind,
 } from '../port.js';
 import type { EventRecord, EventStatus, NewEvent } from '../records.js';
@@ -339,6 +340,24 @@ export class KyselyEventsRepo implements EventsRepo {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     return Number(row.n);
+  }
+
+  async sourceActivity(org: string, sourceId: SourceId, since: number, cap: number): Promise<SourceActivity> {
+    // Both read the (org, source_id, id) index only: the id holds the receipt time.
+    const bySource = this.db.selectFrom('events').where('org', '=', org).where('source_id', '=', sourceId);
+    const last = await bySource
+      .select(['id', 'type', 'status'])
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    const recent = await this.db
+      .selectFrom(bySource.select('id').where('id', '>=', idFloor('event', since)).limit(cap).as('recent'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return {
+      last: last ? { id: last.id as EventId, type: last.type, status: last.status as EventStatus } : null,
+      recent: Number(recent.n),
+    };
   }
 
   private filtered(org: string, f: EventFilter) {
