@@ -5,6 +5,7 @@ import { flash, formValues, h } from './dom.js';
 import { deadLettersView } from './views/dead-letters.js';
 import { endpointsView } from './views/endpoints.js';
 import { eventsView, eventView } from './views/events.js';
+import { grantsView } from './views/grants.js';
 import { rulesView } from './views/rules.js';
 import { sourcesView } from './views/sources.js';
 
@@ -15,6 +16,7 @@ const ROUTES = [
   [/^#\/rules$/, rulesView],
   [/^#\/endpoints$/, endpointsView],
   [/^#\/dead-letters(?:\/([^/]+))?$/, deadLettersView],
+  [/^#\/grants$/, grantsView],
 ];
 
 let current = new AbortController();

@@ -1,7 +1,9 @@
-// The forms that change an endpoint: where and how fast it is delivered to, and its signing secret. Headers, auth,
-// ordering and retry are structured configuration, changed through the API or apply.
+// The forms that change an endpoint: where and how fast it is delivered to; its advanced settings (headers, auth,
+// header style, ordering and retry), the structured ones as JSON; and its signing secret. Auth credentials are
+// write-only: the API never returns them, so the form never shows them and they are typed again to change auth.
 import { h, numberOrNull } from '../dom.js';
 import { editForm, rotateForm } from '../forms.js';
+import { jsonField, readJson, settingsForm } from '../settings-form.js';
 
 const endpointPath = (e) => `/endpoints/${encodeURIComponent(e.slug)}`;
 
@@ -47,6 +49,88 @@ export function endpointEditForm(e, onSaved) {
       'Deliveries in flight at once (empty: no limit)',
       h('input', { name: 'maxConcurrency', type: 'number', min: 1, value: e.maxConcurrency }),
     ),
+  );
+}
+
+/** The advanced form's values as the API's PATCH names them; empty is no headers, no auth, the default retry. */
+function settingsPatchOf(v) {
+  return {
+    headers: readJson(v.headers, 'Headers', {}),
+    auth: readJson(v.auth, 'Auth', { type: 'none' }),
+    headerStyle: v.headerStyle,
+    ordering: v.ordering,
+    orderingKey: v.orderingKey.trim() === '' ? null : v.orderingKey.trim(),
+    retry: readJson(v.retry, 'Retry', null),
+  };
+}
+
+const options = (name, current, choices) =>
+  h(
+    'select',
+    { name },
+    choices.map(([value, label]) => h('option', { value, selected: value === current }, label)),
+  );
+
+/** Changes an endpoint's headers, auth, header style, ordering and retry; `onSaved` gets the saved endpoint. */
+export function endpointSettingsForm(e, onSaved) {
+  return settingsForm(
+    {
+      what: 'endpoint',
+      title: `Advanced settings of ${e.slug}`,
+      hint: 'Only the settings you change are sent.',
+      path: endpointPath(e),
+      patchOf: settingsPatchOf,
+      onSaved,
+    },
+    jsonField({
+      name: 'headers',
+      label: 'Headers sent with every delivery, as a JSON object of name → value (empty: none)',
+      value: e.headers,
+      hint:
+        'Values of credential-looking headers (authorization, tokens, keys) are shown as "[redacted]": to change ' +
+        'the headers, type those values again, or the API refuses the placeholder.',
+    }),
+    jsonField({
+      name: 'auth',
+      label:
+        'Auth, as JSON: {"type": "basic", "username", "password"}, {"type": "bearer", "token"}, ' +
+        '{"type": "api_key", "header", "value"} or {"type": "oauth2_client_credentials", "tokenUrl", "clientId", ' +
+        '"clientSecret", "scope", "audience"} (empty: none)',
+      value: e.auth.type === 'none' ? null : e.auth,
+      hint:
+        'Credentials (password, token, value, clientSecret) are never returned, so they are not shown here: to ' +
+        'change the auth, give its credentials again.',
+    }),
+    h(
+      'label',
+      {},
+      'Signature header names',
+      options('headerStyle', e.headerStyle, [
+        ['webhook', 'webhook-* (Standard Webhooks)'],
+        ['svix', 'svix-*'],
+      ]),
+    ),
+    h(
+      'label',
+      {},
+      'Ordering',
+      options('ordering', e.ordering, [
+        ['none', 'none: deliveries go out side by side'],
+        ['fifo', 'fifo: one waits until the one before it succeeded or died'],
+      ]),
+    ),
+    h(
+      'label',
+      {},
+      'Ordering key, a JMESPath over the event: FIFO per value instead of per endpoint (fifo only; empty: none)',
+      h('input', { name: 'orderingKey', value: e.orderingKey }),
+    ),
+    jsonField({
+      name: 'retry',
+      label: 'Retry, as JSON: {"maxAttempts": 1 to 50, "schedule": ["5s", "5m", "2h"]} (empty: the default)',
+      value: e.retry,
+      rows: 3,
+    }),
   );
 }
 

@@ -1,10 +1,10 @@
 // Outbound endpoints with their health (state, success rate, latency percentiles, queue depth); one can be paused
-// and enabled again, changed, given a new signing secret or deleted, and a new one created. A signing secret
-// Eventhook generates is shown once, when it is made.
+// and enabled again, changed (URL and limits, or its advanced settings: headers, auth, ordering, retry), given a new
+// signing secret or deleted, and a new one created. A signing secret Eventhook generates is shown once, when made.
 import { api } from '../api.js';
 import { flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
-import { endpointEditForm, endpointRotateForm } from './endpoint-forms.js';
+import { endpointEditForm, endpointRotateForm, endpointSettingsForm } from './endpoint-forms.js';
 
 function healthList(health, slug) {
   const rate = health.successRate === null ? '—' : `${(health.successRate * 100).toFixed(1)} %`;
@@ -116,6 +116,11 @@ export async function endpointsView(view) {
             ),
         quietButton('Edit', () =>
           editor.replaceChildren(endpointEditForm(full, (saved) => reload(`Endpoint ${saved.slug} saved.`))),
+        ),
+        quietButton('Advanced settings', () =>
+          editor.replaceChildren(
+            endpointSettingsForm(full, (saved) => reload(`Endpoint ${saved.slug} saved.`)),
+          ),
         ),
         quietButton('Rotate secret', () => editor.replaceChildren(endpointRotateForm(full, rotated))),
         quietButton('Delete', () => remove(full)),

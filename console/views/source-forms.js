@@ -1,7 +1,9 @@
-// The forms that change a source: its name and settings, and its secret. Custom verifiers, provider options and
-// custom responses are structured configuration, changed through the API or apply.
+// The forms that change a source: its name and settings; its advanced settings (a custom source's verifier, provider
+// options, the event type's extraction, a custom response), as JSON; and its secret. Secrets are write-only: the
+// API never returns a verifier's secret or a secret option, so the forms never show one.
 import { h, numberOrNull } from '../dom.js';
 import { editForm, rotateForm } from '../forms.js';
+import { jsonField, readJson, settingsForm } from '../settings-form.js';
 
 const lines = (text) =>
   text
@@ -82,6 +84,87 @@ export function sourceEditForm(s, onSaved) {
       h('input', { name: 'storeRejected', type: 'checkbox', checked: s.storeRejected }),
       'Keep webhooks that fail verification, as rejected events',
     ),
+  );
+}
+
+const isCustom = (s) => s.provider === null || s.provider === 'custom';
+
+/**
+ * Changes a source's structured settings; `provider` is its template as GET /providers describes it (undefined
+ * for a custom source); `onSaved` gets the source as the API returns it.
+ */
+export function sourceSettingsForm(s, provider, onSaved) {
+  // A provider's verifier follows from its template and options: a verifier sent would make the source custom, so
+  // only a custom source shows one. Options are for templates, shown on a custom source only if it has some.
+  const custom = isCustom(s);
+  const showOptions = !custom || s.options !== undefined;
+  const patchOf = (v) => ({
+    ...(custom ? { verifier: readJson(v.verifier, 'The verifier') } : {}),
+    ...(showOptions ? { options: readJson(v.options, 'Options', null) } : {}),
+    eventType: readJson(v.eventType, 'Event type', null),
+    response: readJson(v.response, 'Response', null),
+  });
+  const optionNames = provider
+    ? [...provider.requiredFields, ...provider.optionalFields].filter((f) => f !== 'secret')
+    : [];
+  const secretSet = s.secretOptions ?? [];
+  return settingsForm(
+    {
+      what: 'source',
+      title: `Advanced settings of ${s.slug}`,
+      hint: 'Only the settings you change are sent; an empty field removes its setting.',
+      path: sourcePath(s),
+      patchOf,
+      onSaved,
+    },
+    custom
+      ? jsonField({
+          name: 'verifier',
+          label:
+            'Verifier, as JSON: {"type": "hmac", "header": …} (docs/providers.md lists each type’s fields)',
+          value: s.verifier,
+          rows: 6,
+          hint:
+            'Its secret is never returned, so it is not shown. Left out, the current secret keeps verifying; given ' +
+            'in the verifier’s secret field, it replaces every current secret at once (Rotate secret keeps the ' +
+            'previous one verifying for a while).',
+        })
+      : h(
+          'p',
+          { class: 'muted' },
+          `The verifier is ${s.provider}’s template, set by its options; its secret changes with Rotate secret.`,
+        ),
+    showOptions
+      ? jsonField({
+          name: 'options',
+          label: `Provider options, as a JSON object${
+            optionNames.length ? ` (${s.provider}’s: ${optionNames.join(', ')})` : ''
+          }`,
+          value: s.options,
+          hint: secretSet.length
+            ? `Set and never shown, being secret: ${secretSet.join(', ')}. Left out they are kept; ` +
+              'given as null they are removed; emptying this field removes every option, those too.'
+            : provider?.secretOptions?.length
+              ? `Secret options (${provider.secretOptions.join(', ')}) are never shown once saved.`
+              : null,
+        })
+      : null,
+    jsonField({
+      name: 'eventType',
+      label:
+        'Event type, as JSON: {"header": "x-event-name"} and/or {"jmespath": "event.kind"} over the body, read when the ' +
+        'provider’s own rule finds none (empty: the usual fallbacks)',
+      value: s.eventType,
+      rows: 3,
+    }),
+    jsonField({
+      name: 'response',
+      label:
+        'Response to the sender once the event is stored, as JSON: {"status": 2xx, "body": "… {{eventId}} …", ' +
+        '"contentType": …} (empty: the default)',
+      value: s.response,
+      rows: 3,
+    }),
   );
 }
 

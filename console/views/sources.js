@@ -1,10 +1,11 @@
 // Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints and a
-// curl example, and can be changed, given a new secret or deleted; a new one is a provider and its secret (custom
-// verifiers are configured through the API or apply).
+// curl example, and can be changed (name and limits, or its advanced settings: a custom verifier, provider options,
+// event type, response), given a new secret or deleted; a new one is a provider and its secret (a custom source,
+// one with a hand-configured verifier, is created through the API or apply).
 import { api } from '../api.js';
 import { copyButton, flash, formValues, guarded, h, quietButton, status, table } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
-import { sourceEditForm, sourceRotateForm } from './source-forms.js';
+import { sourceEditForm, sourceRotateForm, sourceSettingsForm } from './source-forms.js';
 
 export async function sourcesView(view) {
   const [{ items }, { items: providers }] = await Promise.all([
@@ -70,6 +71,9 @@ export async function sourcesView(view) {
         { class: 'row' },
         quietButton('Edit', () =>
           editor.replaceChildren(sourceEditForm(s, (saved) => reload(`Source ${saved.slug} saved.`))),
+        ),
+        quietButton('Advanced settings', () =>
+          editor.replaceChildren(sourceSettingsForm(s, p, (saved) => reload(`Source ${saved.slug} saved.`))),
         ),
         // A source that verifies nothing has no secret to rotate.
         s.verifier?.type !== 'none'

@@ -2,52 +2,33 @@
 // a source's URL and setup hints, a new source, a webhook appearing live in the log, its detail (headers, raw body,
 // actions) and replay, a pattern tested and saved, an endpoint's health, the dead-letter queue retried, and sources
 // and endpoints changed, given new secrets (checked by signing and verifying with them) and deleted.
-import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeadEndRule, eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
+import { browserAvailable, startConsole, type ConsoleHarness } from '../helpers/console.js';
 import { createSource, githubPushHeaders } from '../helpers/ingest.js';
-import { startReceiver, waitForAction, type Receiver } from '../helpers/outbound.js';
-import { REQUIRE_SERVICES } from '../helpers/services.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser) {
-  const message = `${CHROMIUM} is missing (Debian package chromium)`;
-  if (REQUIRE_SERVICES) throw new Error(`${message}; EVENTHOOK_REQUIRE_SERVICES=1 forbids skipping`);
-  console.warn(`SKIP: ${message} — the console's browser tests are skipped.`);
-}
+import { waitForAction, type Receiver } from '../helpers/outbound.js';
 
 const SECRET = 'console-github-secret';
 const base = '/api/orgs/default/eventhook';
 
-describe.skipIf(!haveBrowser)('web console', () => {
+describe.skipIf(!browserAvailable())('web console', () => {
+  let c: ConsoleHarness;
   let t: TestApp;
-  let browser: Browser;
   let page: Page;
   let receiver: Receiver;
 
   beforeAll(async () => {
     // Endpoints may point at the receiver on loopback, to check how deliveries are signed.
-    receiver = await startReceiver();
-    t = await startTestApp('sqlite', { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
+    c = await startConsole();
+    ({ t, page, receiver } = c);
     await createSource(t, { slug: 'github', name: 'GitHub', provider: 'github', secret: SECRET });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-    page = await browser.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (err) => errors.push(err.message));
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    (page as unknown as { errors: string[] }).errors = errors;
   }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await t?.close();
-    await receiver?.close();
-  });
+  afterAll(async () => c?.close());
 
-  const pageErrors = () => (page as unknown as { errors: string[] }).errors;
+  const pageErrors = () => c.pageErrors();
   const sendPush = async (ref: string) => {
     const body = JSON.stringify({ ref, repository: { full_name: 'octo/console' } });
     const res = await fetch(`${t.url}${base}/in/github`, {
@@ -58,25 +39,9 @@ describe.skipIf(!haveBrowser)('web console', () => {
     expect(res.status).toBe(200);
     return { body, eventId: ((await res.json()) as { eventId: string }).eventId };
   };
-  /** Shows a page of the console afresh: a hash alone does not render again the page already shown. */
-  const open = async (hash: string) => {
-    await page.goto(`${t.url}/#${hash}`);
-    await page.reload();
-  };
+  const open = (hash: string) => c.open(hash);
   /** Clicks a Delete button, cancels the confirmation and then accepts it; resolves the question asked. */
-  const deleteAfterAsking = async (what: string) => {
-    const questions: string[] = [];
-    page.once('dialog', (d) => {
-      questions.push(d.message());
-      void d.dismiss();
-    });
-    await page.getByRole('button', { name: 'Delete' }).click();
-    await expect.poll(() => questions.length).toBe(1);
-    expect((await t.api.get(`${base}/${what}`)).status).toBe(200);
-    page.once('dialog', (d) => void d.accept());
-    await page.getByRole('button', { name: 'Delete' }).click();
-    return questions[0];
-  };
+  const deleteAfterAsking = (what: string) => c.deleteAfterAsking(`${base}/${what}`);
 
   it('is served at / with a policy that keeps the page to its own scripts', async () => {
     const res = await fetch(`${t.url}/`);
