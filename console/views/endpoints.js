@@ -1,6 +1,7 @@
 // Outbound endpoints with their health (state, success rate, latency percentiles, queue depth); one can be paused
-// and enabled again, changed (URL and limits, or its advanced settings: headers, auth, ordering, retry), given a new
-// signing secret or deleted, and a new one created. A signing secret Eventhook generates is shown once, when made.
+// and enabled again, changed (URL and limits, or its advanced settings: headers, auth, ordering, retry), sent a test
+// message, given a new signing secret or deleted, and a new one created. A signing secret Eventhook generates is
+// shown once, when made.
 import { api } from '../api.js';
 import { flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
@@ -35,6 +36,33 @@ function healthList(health, slug) {
       ['failing since', when(health.failingSince)],
       ['circuit open until', when(health.openUntil)],
     ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
+  );
+}
+
+/** What the endpoint answered a test message: it was signed and sent as a delivery is, and recorded nowhere. */
+function testResult(r) {
+  const answer = r.statusCode === null ? 'no answer' : `answered ${r.statusCode}`;
+  return h(
+    'div',
+    { class: `test-result ${r.ok ? 'ok' : 'failed'}` },
+    h(
+      'p',
+      {},
+      r.ok ? 'Test message delivered: ' : 'Test message not delivered: ',
+      `${answer} in ${r.latencyMs} ms`,
+      r.error ? ` — ${r.error}` : '',
+      ' (',
+      h('code', {}, r.msgId),
+      ')',
+    ),
+    r.response && r.response.body !== ''
+      ? h('pre', {}, r.response.body + (r.response.truncated ? '\n[truncated]' : ''))
+      : null,
+    h(
+      'p',
+      { class: 'muted' },
+      'A test is not recorded: no attempt, no effect on the health or the circuit breaker.',
+    ),
   );
 }
 
@@ -121,6 +149,13 @@ export async function endpointsView(view) {
           editor.replaceChildren(
             endpointSettingsForm(full, (saved) => reload(`Endpoint ${saved.slug} saved.`)),
           ),
+        ),
+        quietButton(
+          'Send test message',
+          guarded('Sending the test message', async () => {
+            editor.replaceChildren(h('p', { class: 'muted' }, 'Sending…'));
+            editor.replaceChildren(testResult(await api('POST', `${path}/test`, {})));
+          }),
         ),
         quietButton('Rotate secret', () => editor.replaceChildren(endpointRotateForm(full, rotated))),
         quietButton('Delete', () => remove(full)),

@@ -3,9 +3,32 @@
 // event type, response), given a new secret or deleted; a new one is a provider and its secret (a custom source,
 // one with a hand-configured verifier, is created through the API or apply).
 import { api } from '../api.js';
-import { copyButton, flash, formValues, guarded, h, quietButton, status, table } from '../dom.js';
+import { copyButton, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
 import { sourceEditForm, sourceRotateForm, sourceSettingsForm } from './source-forms.js';
+
+/** Is the provider sending, and is it getting through? */
+function activityLine(s) {
+  const a = s.activity;
+  if (!a.lastEvent)
+    return h(
+      'p',
+      { class: 'activity muted' },
+      s.storeRejected
+        ? 'No webhook has arrived yet.'
+        : 'No event yet: nothing has arrived, or every request failed verification (Edit: keep webhooks that fail verification, to see them).',
+    );
+  const count = `${a.eventsLast24h}${a.eventsLast24hCapped ? '+' : ''} in the last 24 h`;
+  return h(
+    'p',
+    { class: 'activity' },
+    'Last event: ',
+    h('a', { href: `#/events/${encodeURIComponent(a.lastEvent.id)}` }, a.lastEvent.type),
+    ' ',
+    status(a.lastEvent.status),
+    ` ${when(a.lastEvent.receivedAt)} · ${count}`,
+  );
+}
 
 export async function sourcesView(view) {
   const [{ items }, { items: providers }] = await Promise.all([
@@ -42,12 +65,15 @@ export async function sourcesView(view) {
     await reload(`Source ${s.slug} deleted.`);
   });
   const details = h('div');
-  const show = (s) => {
+  const show = async (listed) => {
+    // The list has no activity; the source's own answer has.
+    const s = await api('GET', `/sources/${encodeURIComponent(listed.slug)}`);
     const p = byId.get(s.provider);
     const editor = h('div', { class: 'editor' });
     details.replaceChildren(
       h('h2', {}, s.name || s.slug),
       h('div', { class: 'row' }, h('code', { class: 'ingest-url' }, s.ingestUrl), copyButton(s.ingestUrl)),
+      activityLine(s),
       p?.setupHints?.length
         ? h(
             'ul',
@@ -128,7 +154,7 @@ export async function sourcesView(view) {
           h('code', {}, s.ingestUrl),
         ],
       })),
-      show,
+      guarded('Loading the source', show),
     ),
     details,
     h('h2', {}, 'New source'),

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadEndRule, eventually, OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
 import { browserAvailable, startConsole, type ConsoleHarness } from '../helpers/console.js';
 import { createSource, githubPushHeaders } from '../helpers/ingest.js';
-import { waitForAction, type Receiver } from '../helpers/outbound.js';
+import { createEndpoint, startReceiver, waitForAction, type Receiver } from '../helpers/outbound.js';
 
 const SECRET = 'console-github-secret';
 const base = '/api/orgs/default/eventhook';
@@ -437,6 +437,43 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await open('/endpoints');
     await page.getByRole('cell', { name: 'signed', exact: true }).waitFor();
     expect(await page.locator('.secret-once').count()).toBe(0);
+  });
+
+  it('sends an endpoint a test message and shows what it answered, recording nothing', async () => {
+    await createEndpoint(t, { slug: 'pinged', url: `${receiver.url}/pinged` });
+    const closed = await startReceiver();
+    await closed.close();
+    await createEndpoint(t, { slug: 'unreachable', url: `${closed.url}/x` });
+    await open('/endpoints');
+    await page.getByRole('cell', { name: 'pinged', exact: true }).click();
+    await page.getByRole('button', { name: 'Send test message' }).click();
+    await page.getByText('Test message delivered: answered 200').waitFor();
+    const arrived = receiver.requests.filter((r) => r.path === '/pinged');
+    expect(arrived).toHaveLength(1);
+    expect(await page.textContent('.test-result code')).toBe(arrived[0]!.headers['webhook-id']);
+    expect(await page.textContent('.test-result pre')).toBe('ok');
+    expect((await t.api.get(`${base}/endpoints/pinged`)).body.health.attempts).toBe(0);
+
+    await page.getByRole('cell', { name: 'unreachable', exact: true }).click();
+    await page.getByRole('heading', { name: 'unreachable' }).waitFor();
+    await page.getByRole('button', { name: 'Send test message' }).click();
+    await page.getByText(/Test message not delivered: no answer in \d+ ms — connection: /).waitFor();
+  });
+
+  it('shows a source’s newest event and its count of the last day, or that none came', async () => {
+    await open('/sources');
+    await page.getByRole('cell', { name: 'github', exact: true }).first().click();
+    const line = page.locator('p.activity');
+    await expect
+      .poll(() => line.textContent())
+      .toMatch(/^Last event: push routed .+ · \d+ in the last 24 h$/);
+    const newest = (await t.api.get(`${base}/sources/github`)).body.activity.lastEvent.id;
+    await line.getByRole('link', { name: 'push' }).click();
+    await page.waitForURL(`**/#/events/${newest}`);
+
+    await open('/sources');
+    await page.getByRole('cell', { name: 'stripe-live', exact: true }).click();
+    await expect.poll(() => line.textContent()).toContain('No event yet');
   });
 
   it('deletes an endpoint after asking', async () => {
