@@ -191,6 +191,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     config.jetstreamIntake && config.role !== 'worker'
       ? new JetStreamIntake({
           ...config.jetstreamIntake,
+          // Refusals are kept as long as events when the intake makes the stream that keeps them.
+          maxAgeMs: config.retentionDays * 86_400_000,
           publish: (org, events) => publishService.publish(org, events),
           orgs: store.orgs,
           logger,

@@ -122,7 +122,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_JETSTREAM_INTAKE: {
     file: 'jetstreamIntake',
     default: 'off',
-    doc: "`on` takes events applications publish to `{prefix}.in.{org}` on `EVENTHOOK_NATS_URL` (the body as one event of `POST /events`) from a durable JetStream work queue shared by the deployment's API processes: each message is acknowledged once its event is committed, comes back if a process fails first, and waits while Eventhook is down; one that can never be an event goes to `{prefix}.log.rejected.{org}` with the reason. See docs/jetstream.md.",
+    doc: "`on` takes events applications publish to `{prefix}.in.{org}` on `EVENTHOOK_NATS_URL` (the body as one event of `POST /events`) from a durable JetStream work queue shared by the deployment's API processes: each message is acknowledged once its event is committed, comes back if a process fails first, and waits while Eventhook is down; one that can never be an event is kept on `{prefix}.log.rejected.{org}` with the reason, in the event log's stream, which the intake makes (bounded to 64 MiB and `EVENTHOOK_RETENTION_DAYS`) when the log is off. See docs/jetstream.md.",
   },
   EVENTHOOK_JETSTREAM_ACK_WAIT: {
     file: 'jetstreamAckWait',

@@ -15,13 +15,11 @@ import { SYSTEM_SOURCES } from '../core/envelope.js';
 import { toEnvelope } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
 import type { EventRecord, OutboxEntry } from '../store/records.js';
-import { ensureStream } from './streams.js';
+import { ensureStream, LOG_DUPLICATE_WINDOW_MS } from './streams.js';
 import { deadLetterSubject, eventSubject, logSubjects, streamName } from './subjects.js';
 
 /** Entries published per pass; their acknowledgements are awaited together. */
 const BATCH = 256;
-/** How long JetStream remembers a message id: a publisher restarted within it publishes no duplicate. */
-const DUPLICATE_WINDOW_MS = 5 * 60_000;
 const PUBLISH_TIMEOUT_MS = 5_000;
 
 export interface EventLogOptions {
@@ -168,7 +166,11 @@ export class JetStreamEventLog {
     return Math.max(0, this.options.now() - createdAt) / 1000;
   }
 
-  /** Creates the stream, or brings an existing one's subjects, age, window and replicas to this configuration. */
+  /**
+   * Creates the stream, or brings an existing one's subjects, age, window and replicas to this configuration. The
+   * intake may have made it, bounded in size, to keep the messages it refused while the log was off: the log takes
+   * it over without that bound. A publisher restarted within the duplicate window publishes no duplicate.
+   */
   private async ensureStream(connection: NatsConnection): Promise<void> {
     await ensureStream(
       await jetstreamManager(connection),
@@ -176,7 +178,8 @@ export class JetStreamEventLog {
       {
         subjects: [logSubjects(this.options.prefix)],
         max_age: nanos(this.options.maxAgeMs),
-        duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+        max_bytes: -1,
+        duplicate_window: nanos(LOG_DUPLICATE_WINDOW_MS),
         num_replicas: this.options.replicas,
       },
       this.options.logger,

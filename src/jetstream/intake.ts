@@ -4,11 +4,17 @@
 // process took and then lost — it crashed, the store failed — comes back, and messages published while Eventhook is
 // down wait in the queue. A message that comes back after its event was committed is a duplicate of that event: its
 // id (the producer's `id`, else the message's stream sequence) is the event's idempotency key. A message that can
-// never become an event (not a JSON object, an unknown org, an invalid event) leaves the queue and is kept on
-// `{prefix}.log.rejected.{org}` with the reason, in the event log's stream when there is one.
-import { AckPolicy, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import type { JsMsg } from '@nats-io/jetstream';
-import { headers, Match, nanos, type NatsConnection } from '@nats-io/transport-node';
+// never become an event (not a JSON object, an unknown org, an invalid event) is kept on
+// `{prefix}.log.rejected.{org}` with the reason, and leaves the queue only once JetStream has stored it there.
+import {
+  AckPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { Match, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
 import { EventhookError } from '../core/errors.js';
@@ -16,14 +22,15 @@ import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
 import type { IngestOutcome, OrgsRepo } from '../store/port.js';
 import { DurableTaker } from './durable-taker.js';
+import { ensureRefusalsKept, keepRefusal } from './refusals.js';
 import { ensureConsumer, ensureStream } from './streams.js';
-import { intakeOrg, intakeStreamName, intakeSubjects, rejectedSubject } from './subjects.js';
+import { intakeOrg, intakeStreamName, intakeSubjects } from './subjects.js';
 
 /** The durable consumer the deployment's processes share. */
 const INTAKE_CONSUMER = 'eventhook';
 /** Messages out at once, unacknowledged, across the deployment: the bound on work in flight. */
 const MAX_ACK_PENDING = 1_000;
-/** After a failure to commit (the store), the message comes back after this. */
+/** After a failure to commit (the store) or to keep a refused message, the message comes back after this. */
 const RETRY_MS = 5_000;
 
 export interface IntakeOptions {
@@ -31,6 +38,8 @@ export interface IntakeOptions {
   prefix: string;
   /** A message not acknowledged within this is given to another process (or again to this one). */
   ackWaitMs: number;
+  /** How long refused messages are kept when the intake makes the stream that keeps them; 0: size-bound only. */
+  maxAgeMs: number;
   /** Commits one event of `org` as POST /events does; throws EH_EVENT_INVALID for an invalid one. */
   publish: (org: string, events: PublishedEvent[]) => Promise<IngestOutcome[]>;
   orgs: Pick<OrgsRepo, 'get'>;
@@ -46,6 +55,8 @@ export class JetStreamIntake {
   private readonly knownOrgs = new Set<string>();
   /** A failing store is logged once until a commit succeeds again. */
   private failing = false;
+  /** Likewise a refused message that could not be kept. */
+  private keepFailing = false;
 
   constructor(private readonly options: IntakeOptions) {
     this.taker = new DurableTaker({
@@ -53,7 +64,7 @@ export class JetStreamIntake {
       consumer: INTAKE_CONSUMER,
       purpose: 'JetStream intake',
       logger: options.logger,
-      remake: (connection) => this.ensureQueue(connection),
+      remake: (connection) => this.ensureStreams(connection),
       take: (m, connection) => this.take(connection, m),
     });
     this.link = new NatsLink({
@@ -61,7 +72,7 @@ export class JetStreamIntake {
       purpose: 'JetStream intake',
       logger: options.logger,
       onConnect: async (connection) => {
-        await this.ensureQueue(connection);
+        await this.ensureStreams(connection);
         void this.taker.run(connection);
       },
     });
@@ -124,20 +135,48 @@ export class JetStreamIntake {
     return true;
   }
 
-  /** Keeps the message with the reason on the rejected subject, then takes it out of the queue. */
-  private reject(connection: NatsConnection, m: JsMsg, org: string | undefined, reason: string): void {
-    const h = headers();
-    h.set('Eventhook-Error', reason);
-    h.set('Eventhook-Subject', m.subject);
-    connection.publish(rejectedSubject(this.options.prefix, org), m.data, { headers: h });
+  /**
+   * Keeps the message with the reason on the rejected subject, and takes it out of the queue only once JetStream has
+   * stored it there. If it cannot be stored (the stream that keeps refusals was deleted by hand, NATS is away), the
+   * message stays in the queue and comes back: a refusal is never lost after its reason was logged.
+   */
+  private async reject(
+    connection: NatsConnection,
+    m: JsMsg,
+    org: string | undefined,
+    reason: string,
+  ): Promise<void> {
+    try {
+      await keepRefusal(connection, this.options.prefix, m, org, reason);
+    } catch (err) {
+      if (!this.keepFailing)
+        this.options.logger.error(
+          { err, subject: m.subject, reason },
+          'JetStream intake: a refused message could not be kept; it comes back',
+        );
+      this.keepFailing = true;
+      this.options.onRetried?.();
+      // The stream that keeps refusals may have been deleted: made again for the message's next turn.
+      await jetstreamManager(connection)
+        .then((jsm) => ensureRefusalsKept(jsm, this.options))
+        .catch(() => {});
+      m.nak(RETRY_MS);
+      return;
+    }
+    this.keepFailing = false;
     this.options.logger.warn({ subject: m.subject, reason }, 'JetStream intake: message refused');
     this.options.onRejected?.();
     // Acknowledged, not terminated: a work queue keeps a terminated message for good.
     m.ack();
   }
 
-  private async ensureQueue(connection: NatsConnection): Promise<void> {
+  private async ensureStreams(connection: NatsConnection): Promise<void> {
     const jsm = await jetstreamManager(connection);
+    await this.ensureQueue(jsm);
+    await ensureRefusalsKept(jsm, this.options);
+  }
+
+  private async ensureQueue(jsm: JetStreamManager): Promise<void> {
     const stream = intakeStreamName(this.options.prefix);
     await ensureStream(
       jsm,

@@ -10,7 +10,15 @@ import {
 import type { Logger } from 'pino';
 
 /** What may change on an existing stream (its name, storage and retention stay as created). */
-export type StreamSettings = Pick<StreamConfig, 'subjects' | 'max_age' | 'duplicate_window' | 'num_replicas'>;
+export type StreamSettings = Pick<
+  StreamConfig,
+  'subjects' | 'max_age' | 'max_bytes' | 'duplicate_window' | 'num_replicas'
+>;
+
+/** How long the event log's stream remembers a message id, so a message published twice is stored once. */
+export const LOG_DUPLICATE_WINDOW_MS = 5 * 60_000;
+/** The JetStream API's answer when another process made the stream a moment before (with other settings). */
+const STREAM_NAME_IN_USE = 10058;
 
 export async function ensureStream(
   jsm: JetStreamManager,
@@ -22,9 +30,14 @@ export async function ensureStream(
     await jsm.streams.info(created.name);
   } catch (err) {
     if (!(err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound)) throw err;
-    await jsm.streams.add({ ...created, ...settings });
-    logger.info({ stream: created.name }, 'created a JetStream stream');
-    return;
+    try {
+      await jsm.streams.add({ ...created, ...settings });
+      logger.info({ stream: created.name }, 'created a JetStream stream');
+      return;
+    } catch (addErr) {
+      // Made meanwhile by another process (the intake and the event log may both make the log's stream): update it.
+      if (!(addErr instanceof JetStreamApiError && addErr.code === STREAM_NAME_IN_USE)) throw addErr;
+    }
   }
   await jsm.streams.update(created.name, settings);
 }

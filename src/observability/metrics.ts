@@ -88,7 +88,7 @@ export class Metrics {
 
   readonly intakeRetried = new Counter({
     name: 'eventhook_jetstream_intake_retried_total',
-    help: 'Messages the JetStream intake handed back, to come again, because their event could not be committed.',
+    help: 'Messages the JetStream intake handed back, to come again, because their event could not be committed (or, refused, they could not be kept yet).',
     registers: [this.registry],
   });
 

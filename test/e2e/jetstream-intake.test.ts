@@ -9,7 +9,7 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import Database from 'better-sqlite3';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { intakeStreamName } from '../../src/jetstream/subjects.js';
+import { intakeStreamName, streamName } from '../../src/jetstream/subjects.js';
 import { ApiClient, checkOk, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { startChildServer } from '../helpers/child-server.js';
 import { metricValue } from '../helpers/ingest.js';
@@ -154,6 +154,11 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     );
     expect(rejected.find((r) => r.subject.endsWith('.nobody'))?.error).toContain('no org nobody');
     expect(rejected.find((r) => r.body.includes('"no"'))?.error).toContain('/type');
+    // Stored, though the event log is off here: the intake made the log's stream to keep them.
+    const kept = await (
+      await jetstream(nc).consumers.get(streamName(prefix), { filter_subjects: `${prefix}.log.rejected.>` })
+    ).info();
+    expect(kept.num_pending).toBe(3);
     expect(await queued()).toBe(0);
     expect(await metricValue(t, 'eventhook_jetstream_intake_rejected_total', {})).toBe(3);
   });

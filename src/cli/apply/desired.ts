@@ -1,16 +1,19 @@
-// The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name;
-// rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split off, since the server never returns
-// them and so they cannot be compared.
+// The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name,
+// grants by what they allow (grants.ts); rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split
+// off, since the server never returns them and so they cannot be compared.
 import { validatePattern } from '../../rules/index.js';
 import { CliError } from '../cli-error.js';
+import { grantIdentity, grantLabel, grantOf } from './grants.js';
 import { interpolate, type MissingVariable } from './interpolate.js';
 import { formatPath, type LoadedFile, type Path } from './load-file.js';
 
-export type ApplyKind = 'endpoints' | 'sources' | 'rules';
+export type ApplyKind = 'endpoints' | 'sources' | 'rules' | 'grants';
+/** The kinds named by a field of their own; a grant has none, and is named by what it allows. */
+export type NamedKind = Exclude<ApplyKind, 'grants'>;
 
 /** Kinds in the order they are created (rules may name endpoints); deletion runs in reverse. */
-export const APPLY_KINDS: readonly ApplyKind[] = ['endpoints', 'sources', 'rules'];
-export const IDENTITY: Record<ApplyKind, 'slug' | 'name'> = {
+export const APPLY_KINDS: readonly ApplyKind[] = ['endpoints', 'sources', 'rules', 'grants'];
+export const IDENTITY: Record<NamedKind, 'slug' | 'name'> = {
   endpoints: 'slug',
   sources: 'slug',
   rules: 'name',
@@ -19,17 +22,21 @@ export const SINGULAR: Record<ApplyKind, string> = {
   endpoints: 'endpoint',
   sources: 'source',
   rules: 'rule',
+  grants: 'grant',
 };
 
 type Obj = Record<string, unknown>;
 
 /**
- * One object the file names. Invariants: `key` is its slug or name and unique within its kind; `compared` is `body`
- * without its identity and without write-only values; `secrets` holds those write-only values (top-level fields).
+ * One object the file names. Invariants: `identity` is unique within its kind; `compared` is `body` without its
+ * identity and without write-only values; `secrets` holds those write-only values (top-level fields).
  */
 export interface DesiredItem {
   readonly kind: ApplyKind;
+  /** How it is shown: its slug or name; a grant's org and types. */
   readonly key: string;
+  /** What it is matched by on the server: its slug or name; for a grant, its org and set of types. */
+  readonly identity: string;
   /** What a create sends: every field the file gives, secrets included. */
   readonly body: Obj;
   /** What is compared with the server's copy, field by field. */
@@ -63,12 +70,13 @@ export async function desiredState(
   const fail = (path: Path, message: string) =>
     new CliError(`${file.at(path)} ${formatPath(path)}: ${message}`);
   const root = file.data ?? {};
-  if (!isObj(root)) throw new CliError(`${file.name}: expected a mapping with sources, rules and endpoints`);
+  if (!isObj(root))
+    throw new CliError(`${file.name}: expected a mapping with sources, rules, endpoints and grants`);
   for (const key of Object.keys(root)) {
     if (!SECTIONS.has(key))
       throw fail(
         [key],
-        `unknown section (expected org, sources, rules, endpoints; server: belongs to \`eventhook serve\`)`,
+        `unknown section (expected org, sources, rules, endpoints, grants; server: belongs to \`eventhook serve\`)`,
       );
   }
   // The server section is for `eventhook serve --config`: its variables are not ours to require.
@@ -107,6 +115,19 @@ export async function desiredState(
     section.forEach((raw, i) => {
       const path = [kind, i];
       if (!isObj(raw)) throw fail(path, 'must be a mapping');
+      if (kind === 'grants') {
+        const grant = grantOf(raw, path, fail, data.org as string | undefined);
+        const identity = grantIdentity(grant.from, grant.types);
+        const before = seen.get(identity);
+        if (before !== undefined)
+          throw fail(path, `is the same grant as grants[${before}] (same org, same set of types)`);
+        seen.set(identity, i);
+        const key = grantLabel(grant.from, grant.types);
+        const where = `${file.at(path)} grants[${i}] (${key})`;
+        // Nothing to compare: a grant is all identity (and its description is set when it is made).
+        items.push({ kind, key, identity, body: grant.body, compared: {}, secrets: {}, where });
+        return;
+      }
       const idField = IDENTITY[kind];
       const key = raw[idField];
       if (typeof key !== 'string' || key === '')
@@ -122,7 +143,7 @@ export async function desiredState(
             ? sourceOf(raw, secretFieldOf, secretOptionsOf)
             : endpointOf(raw, path, fail);
       const { [idField]: _id, ...compared } = split.compared;
-      items.push({ kind, key, body: split.body, compared, secrets: split.secrets, where });
+      items.push({ kind, key, identity: key, body: split.body, compared, secrets: split.secrets, where });
     });
   }
   return { org: data.org as string | undefined, kinds, items };

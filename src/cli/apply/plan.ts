@@ -1,9 +1,11 @@
 // Compares the desired state with the server's and lists the changes: create what is missing, update the fields
-// that differ, delete (with prune) what the file no longer names. Nothing is changed here.
+// that differ, delete (with prune) what the file no longer names. Nothing is changed here. Grants are never updated:
+// all of a grant is its identity, so a grant the file changed is a create, and the old one is no longer named.
 import { ProblemError, type ApiClient } from '../client.js';
 import { CliError } from '../cli-error.js';
 import { APPLY_KINDS, IDENTITY, type ApplyKind, type DesiredItem, type DesiredState } from './desired.js';
 import { deepEqual, diffValues, type FieldChange } from './field-diff.js';
+import { currentGrant } from './grants.js';
 
 type Obj = Record<string, unknown>;
 
@@ -20,7 +22,13 @@ export type Change =
       /** Write-only values re-sent because of --rotate-secrets (names only are ever shown). */
       readonly rotate: Obj;
     }
-  | { readonly action: 'delete'; readonly kind: ApplyKind; readonly key: string };
+  | {
+      readonly action: 'delete';
+      readonly kind: ApplyKind;
+      readonly key: string;
+      /** How the API names it: the slug or name; a grant's id. */
+      readonly ref: string;
+    };
 
 export interface Plan {
   readonly org: string;
@@ -28,7 +36,7 @@ export interface Plan {
   readonly changes: readonly Change[];
   readonly unchanged: number;
   /** On the server, in a section the file has, but not in the file; deleted only with --prune. */
-  readonly unmanaged: readonly { kind: ApplyKind; key: string }[];
+  readonly unmanaged: readonly { kind: ApplyKind; key: string; ref: string }[];
 }
 
 export interface PlanOptions {
@@ -36,15 +44,22 @@ export interface PlanOptions {
   readonly rotateSecrets: boolean;
 }
 
+/** An object on the server: what it is matched by, how it is shown, how the API names it. */
+interface Current {
+  readonly key: string;
+  readonly ref: string;
+  readonly value: Obj;
+}
+
 export async function planApply(client: ApiClient, desired: DesiredState, opts: PlanOptions): Promise<Plan> {
-  const current = new Map<ApplyKind, Map<string, Obj>>();
+  const current = new Map<ApplyKind, Map<string, Current>>();
   for (const kind of desired.kinds) current.set(kind, await fetchCurrent(client, kind));
 
   const upserts: Change[] = [];
   let unchanged = 0;
   for (const kind of APPLY_KINDS) {
     for (const item of desired.items.filter((i) => i.kind === kind)) {
-      const existing = current.get(kind)?.get(item.key);
+      const existing = current.get(kind)?.get(item.identity)?.value;
       if (!existing) {
         upserts.push({ action: 'create', kind, key: item.key, item });
         continue;
@@ -63,19 +78,19 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
   }
 
   const deletes: Change[] = [];
-  const unmanaged: { kind: ApplyKind; key: string }[] = [];
+  const unmanaged: { kind: ApplyKind; key: string; ref: string }[] = [];
   for (const kind of [...APPLY_KINDS].reverse()) {
-    const named = new Set(desired.items.filter((i) => i.kind === kind).map((i) => i.key));
-    for (const key of current.get(kind)?.keys() ?? []) {
-      if (named.has(key)) continue;
-      if (opts.prune) deletes.push({ action: 'delete', kind, key });
-      else unmanaged.push({ kind, key });
+    const named = new Set(desired.items.filter((i) => i.kind === kind).map((i) => i.identity));
+    for (const [identity, { key, ref }] of current.get(kind) ?? []) {
+      if (named.has(identity)) continue;
+      if (opts.prune) deletes.push({ action: 'delete', kind, key, ref });
+      else unmanaged.push({ kind, key, ref });
     }
   }
   return { org: client.connection.org, changes: [...upserts, ...deletes], unchanged, unmanaged };
 }
 
-async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<string, Obj>> {
+async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<string, Current>> {
   let page: { items: Obj[] };
   try {
     page = await client.get<{ items: Obj[] }>(`/${kind}`);
@@ -85,5 +100,16 @@ async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<str
     }
     throw err;
   }
-  return new Map(page.items.map((o) => [String(o[IDENTITY[kind]]), o]));
+  const byIdentity = new Map<string, Current>();
+  for (const value of page.items) {
+    if (kind !== 'grants') {
+      const key = String(value[IDENTITY[kind]]);
+      byIdentity.set(key, { key, ref: key, value });
+      continue;
+    }
+    // Two grants alike (made by hand, say): the first, oldest by id, is the one the file names; the other is extra.
+    const g = currentGrant(value);
+    byIdentity.set(byIdentity.has(g.identity) ? `${g.identity}#${g.ref}` : g.identity, { ...g, value });
+  }
+  return byIdentity;
 }

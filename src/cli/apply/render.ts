@@ -44,10 +44,11 @@ export function planJson(plan: Plan, opts: { dryRun: boolean; results?: readonly
       action: c.action,
       kind: SINGULAR[c.kind],
       key: c.key,
+      ...(c.action === 'delete' ? { ref: c.ref } : {}),
       ...(c.action === 'update' ? { fields: c.fields, rotated: Object.keys(c.rotate) } : {}),
       ...(generated.has(c) ? { generatedSecret: generated.get(c) } : {}),
     })),
     unchanged: plan.unchanged,
-    unmanaged: plan.unmanaged.map((u) => ({ kind: SINGULAR[u.kind], key: u.key })),
+    unmanaged: plan.unmanaged.map((u) => ({ kind: SINGULAR[u.kind], key: u.key, ref: u.ref })),
   };
 }

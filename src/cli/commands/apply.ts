@@ -1,4 +1,4 @@
-// `eventhook apply -f eventhook.yaml`: makes the server's sources, rules and endpoints match the file.
+// `eventhook apply -f eventhook.yaml`: makes the server's sources, rules, endpoints and grants match the file.
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { contextOf, type GlobalOptions } from '../context.js';
@@ -16,10 +16,12 @@ interface ApplyOptions {
 
 export function applyCommand(): Command {
   return new Command('apply')
-    .description('Create, update (and with --prune delete) sources, rules and endpoints to match a YAML file')
+    .description(
+      'Create, update (and with --prune delete) sources, rules, endpoints and grants to match a YAML file',
+    )
     .requiredOption(
       '-f, --file <file>',
-      'the YAML (or JSON) file: sections org, sources, rules, endpoints (docs/cli.md)',
+      'the YAML (or JSON) file: sections org, sources, rules, endpoints, grants (docs/cli.md)',
     )
     .option(
       '--dry-run',
@@ -27,7 +29,7 @@ export function applyCommand(): Command {
     )
     .option(
       '--prune',
-      'delete sources, rules and endpoints the file no longer names (only in sections the file has)',
+      'delete sources, rules, endpoints and grants the file no longer names (only in sections the file has)',
     )
     .option(
       '--rotate-secrets',
@@ -41,7 +43,8 @@ export function applyCommand(): Command {
     .addHelpText(
       'after',
       `
-Sources and endpoints are matched by slug, rules by name. Only the fields the file names are compared.
+Sources and endpoints are matched by slug, rules by name, grants by their org and set of types (a grant
+with other types is another grant). Only the fields the file names are compared.
 Secrets cannot be read back: they are set when an object is created and re-sent only with --rotate-secrets.
 Strings may use \${NAME} or \${NAME:-default} to take values from the environment.
 

@@ -34,6 +34,10 @@ const VALID = {
       retry: { schedule: ['5s', '1m'] },
     },
   ],
+  grants: [
+    { from: 'billing', types: ['order.*', 'invoice.paid'], description: 'refunds' },
+    { fromOrg: 'shop' },
+  ],
 };
 
 describe('apply files, mangled', () => {
@@ -65,7 +69,7 @@ describe('apply files, mangled', () => {
             () =>
               Object.fromEntries(
                 Array.from({ length: int(3) }, () => [
-                  pick(['type', 'slug', 'name', 'config', 'secret', 'x']),
+                  pick(['type', 'slug', 'name', 'config', 'secret', 'from', 'types', 'x']),
                   value(depth - 1),
                 ]),
               ),
@@ -76,7 +80,7 @@ describe('apply files, mangled', () => {
       replace: 0.25,
       maxDepth: 4,
       value,
-      newKey: () => pick(['server', 'extra', 'sources', 'rules']),
+      newKey: () => pick(['server', 'extra', 'sources', 'rules', 'grants']),
     });
     const garble = (text: string) =>
       pick([

@@ -88,6 +88,76 @@ sources:
     expect((await load('sources: []\n')).kinds).toEqual(['sources']);
   });
 
+  it('grants: matched by org and set of types in any order; none or an empty list is every type', async () => {
+    const d = await load(`
+org: ledger
+grants:
+  - { from: billing, types: [order.*, invoice.paid, order.*], description: refunds }
+  - { fromOrg: shop, eventTypes: [cart.created] }
+  - { from: audit }
+  - { from: archive, types: [] }
+`);
+    expect(d.kinds).toEqual(['grants']);
+    expect(d.items.map((i) => [i.key, i.body])).toEqual([
+      [
+        'billing: invoice.paid, order.*',
+        { fromOrg: 'billing', eventTypes: ['invoice.paid', 'order.*'], description: 'refunds' },
+      ],
+      ['shop: cart.created', { fromOrg: 'shop', eventTypes: ['cart.created'] }],
+      ['audit: every type', { fromOrg: 'audit' }],
+      ['archive: every type', { fromOrg: 'archive' }],
+    ]);
+    expect(d.items.every((i) => Object.keys(i.compared).length === 0)).toBe(true);
+    const reordered = await load('grants:\n  - { from: billing, types: [invoice.paid, order.*] }\n');
+    expect(reordered.items[0]!.identity).toBe(d.items[0]!.identity);
+    expect(d.items[2]!.identity).not.toBe(d.items[3]!.identity);
+  });
+
+  it('reports a bad grants section with file:line and path', async () => {
+    const cases: [string, string][] = [
+      ['grants: { from: a }\n', 'eh.yaml:1 grants: must be a list of grants'],
+      ['grants:\n  - billing\n', 'eh.yaml:2 grants[0]: must be a mapping'],
+      [
+        'grants:\n  - types: [a.b]\n',
+        'eh.yaml:2 grants[0].from: is required: the slug of the org allowed to publish into this one',
+      ],
+      ['grants:\n  - from: Not A Slug\n', 'eh.yaml:2 grants[0].from: "Not A Slug" is not an org slug'],
+      [
+        'org: ledger\ngrants:\n  - from: ledger\n',
+        'eh.yaml:3 grants[0].from: an org needs no grant to publish into itself',
+      ],
+      [
+        'grants:\n  - from: a\n    types: order.*\n',
+        'eh.yaml:3 grants[0].types: must be a list of event types (order.created) or prefix patterns (billing.*); omit it for every type',
+      ],
+      [
+        'grants:\n  - from: a\n    types:\n      - ok\n      - bil*ing\n',
+        'eh.yaml:5 grants[0].types[1]: bil*ing is neither an event type nor a prefix pattern such as billing.* (a * may only end a pattern, after a dot)',
+      ],
+      [
+        'grants:\n  - from: a\n    types: [1]\n',
+        'eh.yaml:3 grants[0].types[0]: must be an event type or a prefix pattern',
+      ],
+      [
+        'grants:\n  - from: a\n    typs: [x]\n',
+        'eh.yaml:3 grants[0].typs: unknown field (a grant takes from, types and description)',
+      ],
+      [
+        'grants:\n  - from: a\n    fromOrg: b\n',
+        'eh.yaml:3 grants[0].fromOrg: is the same as from; give it once',
+      ],
+      [
+        'grants:\n  - { from: a, types: [x, y] }\n  - { from: a, types: [y, x, y] }\n',
+        'eh.yaml:3 grants[1]: is the same grant as grants[0] (same org, same set of types)',
+      ],
+      [
+        `grants:\n  - from: a\n    types: [${Array.from({ length: 101 }, (_, i) => `t${i}`).join(', ')}]\n`,
+        'eh.yaml:3 grants[0].types: lists 101 types; a grant takes at most 100',
+      ],
+    ];
+    for (const [yaml, message] of cases) expect(await failure(yaml), yaml).toBe(message);
+  });
+
   it('ignores the server section, whose variables belong to `eventhook serve`', async () => {
     const d = await load('server: { adminToken: "${UNSET_TOKEN}" }\nrules: []\n');
     expect(d.items).toEqual([]);
