@@ -1,7 +1,9 @@
 // The forms that change a source: its name and settings; its advanced settings (a custom source's verifier, provider
 // options, the event type's extraction, a custom response), as JSON; and its secret. Secrets are write-only: the
-// API never returns a verifier's secret or a secret option, so the forms never show one.
-import { h, numberOrNull } from '../dom.js';
+// API never returns a verifier's secret or a secret option, so the forms never show one. And a form that checks a
+// pasted request against the source without storing it.
+import { api } from '../api.js';
+import { cancelButton, formValues, h, numberOrNull } from '../dom.js';
 import { editForm, rotateForm } from '../forms.js';
 import { jsonField, readJson, settingsForm } from '../settings-form.js';
 
@@ -187,5 +189,90 @@ export function sourceRotateForm(s, onRotated) {
       'New secret, as the provider shows it (empty: Eventhook makes one to give the provider, shown once, where the scheme allows)',
       h('input', { name: 'secret', type: 'password', autocomplete: 'off' }),
     ),
+  );
+}
+
+/**
+ * Headers pasted from a provider's delivery log, one `Name: value` a line; a request line (`POST /… HTTP/1.1`) is
+ * skipped. Throws with the line that is neither.
+ */
+export function parseHeaderLines(text) {
+  const headers = {};
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || /^[A-Z]+ \S+ HTTP\/[\d.]+$/.test(line)) return;
+    const colon = line.indexOf(':');
+    if (colon <= 0) throw new Error(`Headers, line ${i + 1}: not "Name: value": ${line}`);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  });
+  return headers;
+}
+
+/** What POST /sources/{source}/test said of a request: whether it verifies and why not, and what it would extract. */
+function checkResult(r) {
+  if (!r.verified)
+    return h(
+      'p',
+      { class: 'check-result failed' },
+      `Does not verify (${r.verifierType}): ${r.reason}`,
+      r.detail ? ` — ${r.detail}` : '',
+    );
+  const extracted = [
+    ['event type', r.eventType],
+    ['subject', r.subject],
+    ['idempotency key', r.idempotencyKey],
+  ].filter(([, v]) => v !== undefined && v !== null);
+  return h(
+    'div',
+    { class: 'check-result ok' },
+    h('p', {}, `Verifies (${r.verifierType}).`),
+    r.parseError ? h('p', {}, `But the body does not parse: ${r.parseError}`) : null,
+    extracted.length
+      ? h('dl', {}, ...extracted.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, h('code', {}, v))]))
+      : null,
+  );
+}
+
+/**
+ * Checks a request against the source without storing anything: the headers and body of a delivery the provider
+ * says failed, pasted from its log, and Eventhook says whether they verify and, if not, why (ingest never tells
+ * the sender).
+ */
+export function sourceCheckForm(s) {
+  const result = h('div');
+  return h(
+    'form',
+    {
+      class: 'check-request',
+      onsubmit: async (ev) => {
+        ev.preventDefault();
+        const v = formValues(ev.target);
+        try {
+          const headers = parseHeaderLines(v.headers);
+          result.replaceChildren(
+            checkResult(
+              await api('POST', `${sourcePath(s)}/test`, { headers, body: v.body, method: 'POST' }),
+            ),
+          );
+        } catch (err) {
+          result.replaceChildren(h('p', { class: 'check-result failed' }, err.message));
+        }
+      },
+    },
+    h('h3', {}, `Check a request against ${s.slug}`),
+    h(
+      'p',
+      { class: 'muted' },
+      'Paste a delivery from the provider’s log: nothing is stored or routed, and the answer says why it fails.',
+    ),
+    h(
+      'label',
+      {},
+      'Headers, one "Name: value" a line',
+      h('textarea', { name: 'headers', rows: 6, spellcheck: 'false' }),
+    ),
+    h('label', {}, 'Body, exactly as sent', h('textarea', { name: 'body', rows: 6, spellcheck: 'false' })),
+    h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Check'), cancelButton()),
+    result,
   );
 }

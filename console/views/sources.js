@@ -1,11 +1,12 @@
-// Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints and a
-// curl example, and can be changed (name and limits, or its advanced settings: a custom verifier, provider options,
-// event type, response), given a new secret or deleted; a new one is a provider and its secret (a custom source,
-// one with a hand-configured verifier, is created through the API or apply).
+// Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints, a
+// curl example and its activity, and can be changed (name and limits, or its advanced settings: a custom verifier,
+// provider options, event type, response), given a new secret, checked against a pasted request (why does it
+// fail?) or deleted; a new one is a provider and its secret (a custom source, one with a hand-configured verifier,
+// is created through the API or apply).
 import { api } from '../api.js';
 import { copyButton, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
-import { sourceEditForm, sourceRotateForm, sourceSettingsForm } from './source-forms.js';
+import { sourceCheckForm, sourceEditForm, sourceRotateForm, sourceSettingsForm } from './source-forms.js';
 
 /** Is the provider sending, and is it getting through? */
 function activityLine(s) {
@@ -105,6 +106,7 @@ export async function sourcesView(view) {
         s.verifier?.type !== 'none'
           ? quietButton('Rotate secret', () => editor.replaceChildren(sourceRotateForm(s, rotated)))
           : null,
+        quietButton('Check a request', () => editor.replaceChildren(sourceCheckForm(s))),
         quietButton('Delete', () => remove(s)),
       ),
       editor,

@@ -476,6 +476,33 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await expect.poll(() => line.textContent()).toContain('No event yet');
   });
 
+  it('checks a pasted request against a source: why it fails, or what it would extract; nothing stored', async () => {
+    const before = (await t.api.get(`${base}/events?limit=1`)).body.items[0]?.id;
+    await open('/sources');
+    await page.getByRole('cell', { name: 'github', exact: true }).first().click();
+    await page.getByRole('button', { name: 'Check a request' }).click();
+    const form = page.locator('form.check-request');
+    const body = JSON.stringify({ ref: 'refs/heads/check', repository: { full_name: 'octo/check' } });
+    const paste = async (secret: string) => {
+      const headers = await githubPushHeaders(secret, body, 'check-delivery-1');
+      const lines = Object.entries(headers).map(([k, v]) => `${k}: ${v}`);
+      await form.locator('textarea[name=headers]').fill(['POST /hook HTTP/1.1', ...lines].join('\n'));
+      await form.locator('textarea[name=body]').fill(body);
+      await form.getByRole('button', { name: 'Check' }).click();
+    };
+    await paste('not-the-secret');
+    await form.getByText('Does not verify (hmac): no_matching_signature').waitFor();
+    await paste(SECRET);
+    await form.getByText('Verifies (hmac).').waitFor();
+    expect(await form.locator('.check-result dl').textContent()).toBe(
+      'event typepushsubjectocto/checkidempotency keycheck-delivery-1',
+    );
+    await form.locator('textarea[name=headers]').fill('x-github-event: push\ngarbage');
+    await form.getByRole('button', { name: 'Check' }).click();
+    await form.getByText('Headers, line 2: not "Name: value": garbage').waitFor();
+    expect((await t.api.get(`${base}/events?limit=1`)).body.items[0]?.id).toBe(before);
+  });
+
   it('deletes an endpoint after asking', async () => {
     await open('/endpoints');
     await page.getByRole('cell', { name: 'billing', exact: true }).click();
