@@ -1,11 +1,11 @@
 // Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints, a
 // curl example and its activity, and can be changed (name and limits, or its advanced settings: a custom verifier,
 // provider options, event type, response), given a new secret, checked against a pasted request (why does it
-// fail?) or deleted; a new one is a provider and its secret (a custom source, one with a hand-configured verifier,
-// is created through the API or apply).
+// fail?) or deleted; a new one is a provider and its secret, or a custom source with a verifier written as JSON.
 import { api } from '../api.js';
 import { copyButton, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
+import { readJson } from '../settings-form.js';
 import { sourceCheckForm, sourceEditForm, sourceRotateForm, sourceSettingsForm } from './source-forms.js';
 
 /** Is the provider sending, and is it getting through? */
@@ -112,10 +112,31 @@ export async function sourcesView(view) {
       editor,
     );
   };
+  // A custom source has no template: its verifier, secret included, is written by hand as JSON.
+  const verifierField = h(
+    'label',
+    { hidden: true },
+    'Verifier, as JSON, with its secret: {"type": "hmac", "header": "x-signature", "secret": "…"} (docs/providers.md)',
+    h('textarea', { name: 'verifier', rows: 5, spellcheck: 'false' }),
+  );
+  const secretField = h(
+    'label',
+    {},
+    'Secret (as the provider shows it)',
+    h('input', { name: 'secret', type: 'password', autocomplete: 'off' }),
+  );
   const providerSelect = h(
     'select',
-    { name: 'provider' },
+    {
+      name: 'provider',
+      onchange: (ev) => {
+        const custom = ev.target.value === 'custom';
+        verifierField.hidden = !custom;
+        secretField.hidden = custom;
+      },
+    },
     providers.map((p) => h('option', { value: p.id }, `${p.name} (${p.id})`)),
+    h('option', { value: 'custom' }, 'Custom: a verifier configured by hand'),
   );
   const form = h(
     'form',
@@ -123,8 +144,12 @@ export async function sourcesView(view) {
       onsubmit: guarded('Creating the source', async (ev) => {
         ev.preventDefault();
         const v = formValues(ev.target);
-        const body = { slug: v.slug, name: v.name || v.slug, provider: v.provider };
-        if (v.secret) body.secret = v.secret;
+        const body = { slug: v.slug, name: v.name || v.slug };
+        if (v.provider === 'custom') body.verifier = readJson(v.verifier, 'The verifier');
+        else {
+          body.provider = v.provider;
+          if (v.secret) body.secret = v.secret;
+        }
         const created = await api('POST', '/sources', body);
         await reload(`Source ${created.slug} created.`);
       }),
@@ -132,12 +157,8 @@ export async function sourcesView(view) {
     h('label', {}, 'Slug', h('input', { name: 'slug', required: true, pattern: '[a-z0-9][a-z0-9\\-]*' })),
     h('label', {}, 'Name', h('input', { name: 'name' })),
     h('label', {}, 'Provider', providerSelect),
-    h(
-      'label',
-      {},
-      'Secret (as the provider shows it)',
-      h('input', { name: 'secret', type: 'password', autocomplete: 'off' }),
-    ),
+    secretField,
+    verifierField,
     h('div', {}, h('button', { type: 'submit' }, 'Create source')),
   );
   view.replaceChildren(

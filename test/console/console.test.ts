@@ -2,7 +2,7 @@
 // a source's URL and setup hints, a new source, a webhook appearing live in the log, its detail (headers, raw body,
 // actions) and replay, a pattern tested and saved, an endpoint's health, the dead-letter queue retried, and sources
 // and endpoints changed, given new secrets (checked by signing and verifying with them) and deleted.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,32 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.getByRole('cell', { name: 'stripe-live', exact: true }).waitFor();
     const sources = await t.api.get(`${base}/sources`);
     expect(sources.body.items.map((s: { slug: string }) => s.slug)).toContain('stripe-live');
+  });
+
+  it('creates a custom source with a verifier written as JSON, which then verifies webhooks', async () => {
+    await open('/sources');
+    await page.fill('input[name=slug]', 'custom-app');
+    await page.selectOption('select[name=provider]', 'custom');
+    expect(await page.isVisible('input[name=secret]')).toBe(false);
+    const verifier = page.locator('textarea[name=verifier]');
+    await verifier.fill('{"type": "hmac", "header": "x-sig"');
+    await page.click('text=Create source');
+    await page.getByText(/^Creating the source failed: The verifier is not JSON/).waitFor();
+    await verifier.fill('{"type": "hmac", "header": "x-sig", "secret": "custom-secret"}');
+    await page.click('text=Create source');
+    await page.getByRole('cell', { name: 'custom-app', exact: true }).waitFor();
+    const created = (await t.api.get(`${base}/sources/custom-app`)).body;
+    expect(created).toMatchObject({ provider: 'custom', verifier: { type: 'hmac', header: 'x-sig' } });
+    expect(JSON.stringify(created)).not.toContain('custom-secret');
+    const body = '{"hello":"custom"}';
+    const post = (sig: string) =>
+      fetch(`${t.url}${base}/in/custom-app`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-sig': sig },
+        body,
+      });
+    expect((await post(createHmac('sha256', 'custom-secret').update(body).digest('hex'))).status).toBe(200);
+    expect((await post(createHmac('sha256', 'other').update(body).digest('hex'))).status).toBe(401);
   });
 
   it('shows a webhook in the live log as it arrives, then in full, and replays it', async () => {
