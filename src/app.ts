@@ -171,14 +171,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const committer = new GroupCommitter(
     store,
     clock,
-    256,
+    { maxBatch: 256, maxBacklogBytes: config.ingestBacklogBytes },
     (items) => void publisher.announce(items.map((i) => i.event)),
   );
   // Flovyn's lifecycle events, from NATS, become events like any other (committed, then routed).
   const flovynEvents = config.flovynEvents
     ? new FlovynLifecycleConsumer({
         ...config.flovynEvents,
-        commit: (item) => committer.submit(item),
+        // Core NATS will not send a lifecycle event again: it is never refused for the backlog (counted as 0 bytes).
+        commit: (item) => committer.submit(item, 0),
         clock,
         dedupWindowMs: config.dedupWindowMs,
         logger,

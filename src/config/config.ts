@@ -21,6 +21,8 @@ export interface Config {
   readonly logLevel: string;
   readonly role: Role;
   readonly bodyLimitBytes: number;
+  /** Bytes of requests that may wait for their commit at once (GroupCommitter). */
+  readonly ingestBacklogBytes: number;
   readonly maxBodyLimitBytes: number;
   readonly maxJsonDepth: number;
   readonly dedupWindowMs: number;
@@ -113,6 +115,7 @@ function build(raw: Raw, cwd: string): Config {
     ),
     role: get('EVENTHOOK_ROLE', roleOf),
     bodyLimitBytes: get('EVENTHOOK_BODY_LIMIT', bytes),
+    ingestBacklogBytes: get('EVENTHOOK_INGEST_BACKLOG', bytes),
     maxBodyLimitBytes: get('EVENTHOOK_MAX_BODY_LIMIT', bytes),
     maxJsonDepth: get('EVENTHOOK_MAX_JSON_DEPTH', int(1, 10_000)),
     dedupWindowMs: get('EVENTHOOK_DEDUP_WINDOW', duration),

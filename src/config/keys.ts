@@ -54,6 +54,11 @@ export const CONFIG_KEYS = {
     default: '10MiB',
     doc: 'Largest per-source body limit a source may set.',
   },
+  EVENTHOOK_INGEST_BACKLOG: {
+    file: 'ingestBacklog',
+    default: '64MiB',
+    doc: 'Most bytes of webhooks and published events waiting for their commit at once, per process (raw bodies; 1 KiB for an event without one). Beyond it requests get 503 with Retry-After, which senders retry: a store that falls behind sheds load instead of filling memory. One request alone is always taken.',
+  },
   EVENTHOOK_MAX_JSON_DEPTH: {
     file: 'maxJsonDepth',
     default: '64',

@@ -75,6 +75,11 @@ export const ERRORS = {
     kind: 'validation',
     message: 'The body could not be parsed as {contentType}: {reason}',
   },
+  EH_INGEST_OVERLOADED: {
+    status: 503,
+    kind: 'store',
+    message: 'Too many requests are waiting to be stored; try again shortly',
+  },
   EH_INGEST_HEADERS_TOO_LARGE: { status: 431, kind: 'too_large', message: 'Too many or too large headers' },
   // rules, patterns and transforms
   EH_RULE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Rule {rule} was not found' },

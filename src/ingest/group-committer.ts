@@ -3,12 +3,29 @@
 // commit is durable. While a batch commits (on SQLite, on the store's writer thread), the request thread parses
 // and verifies the next requests, and the next batch gathers meanwhile.
 import type { Clock } from '../core/clock.js';
+import { EventhookError } from '../core/errors.js';
 import type { IngestItem, IngestOutcome, Store } from '../store/port.js';
 
 interface Pending {
   item: IngestItem;
   resolve: (outcome: IngestOutcome) => void;
   reject: (err: unknown) => void;
+}
+
+/** What an event without raw bytes (published, or from NATS) counts for against the backlog limit. */
+export const NOMINAL_EVENT_BYTES = 1024;
+
+/** How long an overloaded process asks senders to wait before they try again. */
+export const OVERLOAD_RETRY_AFTER_SECONDS = 5;
+
+export interface GroupCommitterOptions {
+  maxBatch?: number;
+  /**
+   * Most bytes of requests waiting for their commit (queued or committing) at once. A request that would take the
+   * backlog past it is refused at once with EH_INGEST_OVERLOADED (503, Retry-After), so a store that falls behind
+   * sheds load instead of filling memory and answering after the sender gave up. One request alone is always taken.
+   */
+  maxBacklogBytes?: number;
 }
 
 /**
@@ -23,21 +40,63 @@ export class GroupCommitter {
   private scheduled = false;
   private inFlight = 0;
   private idle: (() => void)[] = [];
+  /** Bytes of the requests queued or committing. */
+  private backlogBytes = 0;
+  private readonly maxBatch: number;
+  private readonly maxBacklogBytes: number;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    private readonly maxBatch = 256,
+    options: GroupCommitterOptions = {},
     /** Called after each commit with the events that are new (announce them on the bus). */
     private readonly onCommitted: (items: IngestItem[]) => void = () => {},
-  ) {}
+  ) {
+    this.maxBatch = options.maxBatch ?? 256;
+    this.maxBacklogBytes = options.maxBacklogBytes ?? Infinity;
+  }
+
+  /** Bytes of the requests waiting for their commit now. */
+  get backlog(): number {
+    return this.backlogBytes;
+  }
 
   /** Resolves once the item is durably committed (or found to be a duplicate). */
-  submit(item: IngestItem): Promise<IngestOutcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
-      this.schedule();
-    });
+  submit(item: IngestItem, bytes = sizeOf(item)): Promise<IngestOutcome> {
+    return this.submitAll([item], [bytes])[0]!;
+  }
+
+  /**
+   * Submits the items of one request together: either all are taken or, when they would overflow the backlog, none
+   * (throws EH_INGEST_OVERLOADED). `bytes` is each item's size (default: its raw body, or a nominal size).
+   */
+  submitAll(
+    items: readonly IngestItem[],
+    bytes: readonly number[] = items.map(sizeOf),
+  ): Promise<IngestOutcome>[] {
+    const total = bytes.reduce((a, b) => a + b, 0);
+    // Items counted as nothing are never refused: those whose sender will not send them again (Flovyn's NATS events).
+    if (total > 0 && this.backlogBytes > 0 && this.backlogBytes + total > this.maxBacklogBytes) {
+      throw new EventhookError(
+        'EH_INGEST_OVERLOADED',
+        {},
+        { headers: { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) } },
+      );
+    }
+    this.backlogBytes += total;
+    const promises = items.map(
+      (item, i) =>
+        new Promise<IngestOutcome>((resolve, reject) => {
+          const release = () => (this.backlogBytes -= bytes[i]!);
+          this.queue.push({
+            item,
+            resolve: (o) => (release(), resolve(o)),
+            reject: (err) => (release(), reject(err)),
+          });
+        }),
+    );
+    this.schedule();
+    return promises;
   }
 
   /** Waits until everything submitted so far is committed. */
@@ -92,4 +151,8 @@ export class GroupCommitter {
           for (const resolve of this.idle.splice(0)) resolve();
       });
   }
+}
+
+function sizeOf(item: IngestItem): number {
+  return item.event.rawBody?.length ?? item.event.bodyText?.length ?? NOMINAL_EVENT_BYTES;
 }

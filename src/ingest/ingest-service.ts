@@ -69,6 +69,7 @@ const LIMIT_REASONS: Partial<Record<string, string>> = {
   EH_INGEST_RATE_LIMITED: 'rate_limited',
   EH_METHOD_NOT_ALLOWED: 'method_not_allowed',
   EH_REQUEST_TOO_LARGE: 'too_large',
+  EH_INGEST_OVERLOADED: 'overloaded',
 };
 
 /** The default acknowledgement: `200 {eventId, duplicate}`. The id is also a header, as on custom answers. */
@@ -210,13 +211,21 @@ export class IngestService {
     const replay = source.provider?.replayKey
       ? extractIdempotencyKey(inbound, data, [source.provider.replayKey])
       : undefined;
-    const outcome = await this.committer.submit({
-      event,
-      ...(key !== null ? { dedup: { sourceId, key, windowMs } } : {}),
-      ...(replay !== undefined
-        ? { replay: { sourceId, key: `replay:${replay}`, windowMs: replayWindowMs(source, windowMs) } }
-        : {}),
-    });
+    let submitted: Promise<IngestOutcome>;
+    try {
+      submitted = this.committer.submit({
+        event,
+        ...(key !== null ? { dedup: { sourceId, key, windowMs } } : {}),
+        ...(replay !== undefined
+          ? { replay: { sourceId, key: `replay:${replay}`, windowMs: replayWindowMs(source, windowMs) } }
+          : {}),
+      });
+    } catch (err) {
+      // The store is behind: the sender is asked to come back (503, Retry-After) before this takes more memory.
+      this.reject(labels, err);
+      throw err;
+    }
+    const outcome = await submitted;
     if (outcome.replayed) {
       this.metrics.webhooksRejected.inc({ ...labels, reason: 'replayed' });
       this.log.info({ ...labels, reason: 'replayed' }, 'webhook rejected');

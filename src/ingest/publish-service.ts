@@ -6,7 +6,7 @@ import { invalid, type FieldIssue } from '../core/errors.js';
 import { newId, type SourceId } from '../core/ids.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { IngestOutcome } from '../store/port.js';
-import type { GroupCommitter } from './group-committer.js';
+import { NOMINAL_EVENT_BYTES, type GroupCommitter } from './group-committer.js';
 
 /** One event as an application publishes it, already unpacked from whichever wire format carried it. */
 export interface PublishedEvent {
@@ -43,7 +43,13 @@ export class PublishService {
   ) {}
 
   /** Validates every event first (nothing is stored when one is invalid), then commits them together. */
-  async publish(org: string, events: readonly PublishedEvent[], path = ''): Promise<IngestOutcome[]> {
+  /** `bytes`: the request's size, shared among its events against the ingest backlog limit (0: a nominal size). */
+  async publish(
+    org: string,
+    events: readonly PublishedEvent[],
+    path = '',
+    bytes = 0,
+  ): Promise<IngestOutcome[]> {
     if (events.length === 0)
       throw invalid([{ path: path || '/', message: 'no events given' }], 'EH_EVENT_INVALID');
     if (events.length > MAX_BATCH)
@@ -86,9 +92,11 @@ export class PublishService {
     if (issues.length > 0) throw invalid(issues, 'EH_EVENT_INVALID');
     const now = this.clock.now();
     const sources = checked.map((c) => c.source);
+    const share = bytes > 0 ? Math.ceil(bytes / checked.length) : NOMINAL_EVENT_BYTES;
+    // All the request's events are taken, or none: a batch is never half stored because the store was behind.
     const outcomes = await Promise.all(
-      checked.map(({ e }, i) =>
-        this.committer.submit({
+      this.committer.submitAll(
+        checked.map(({ e }, i) => ({
           event: {
             id: newId('event', now),
             org,
@@ -117,7 +125,8 @@ export class PublishService {
                 },
               }
             : {}),
-        }),
+        })),
+        checked.map(() => share),
       ),
     );
     outcomes.forEach((o, i) =>

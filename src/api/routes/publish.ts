@@ -39,12 +39,17 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
           description:
             'An event {type, source?, subject?, data?, id?, correlationid?, traceparent?}, an array of up to 100, or CloudEvents in structured, batch or binary mode.',
         }),
-        response: { 200: PublishOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: { 200: PublishOut, 400: Type.Ref('Problem'), 503: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
       const { events, batch } = unpack(req);
-      const outcomes = await publisher.publish(req.params.org, events, batch ? '/body' : '');
+      const outcomes = await publisher.publish(
+        req.params.org,
+        events,
+        batch ? '/body' : '',
+        Number(req.headers['content-length'] ?? 0) || 0,
+      );
       return batch ? { items: outcomes } : outcomes[0]!;
     },
   );
