@@ -174,6 +174,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     { maxBatch: 256, maxBacklogBytes: config.ingestBacklogBytes },
     (items) => void publisher.announce(items.map((i) => i.event)),
   );
+  metrics.ingestBacklog(() => committer.backlog);
   // Flovyn's lifecycle events, from NATS, become events like any other (committed, then routed).
   const flovynEvents = config.flovynEvents
     ? new FlovynLifecycleConsumer({

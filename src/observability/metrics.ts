@@ -68,6 +68,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Read when scraped: `source` is what gives the value (the ingest group committer's backlog). */
+  ingestBacklog(source: () => number): void {
+    new Gauge({
+      name: 'eventhook_ingest_backlog_bytes',
+      help: 'Bytes of requests waiting for their commit in this process; at EVENTHOOK_INGEST_BACKLOG requests get 503.',
+      registers: [this.registry],
+      collect() {
+        this.set(source());
+      },
+    });
+  }
+
   readonly logPublished = new Counter({
     name: 'eventhook_jetstream_published_total',
     help: 'Messages the JetStream event log acknowledged, by subject kind (event, dead_letter).',

@@ -70,6 +70,8 @@ for (const backend of BACKENDS) {
         const refused = settled[0]!;
         expect(refused.headers.get('retry-after')).toBe('5');
         expect(await refused.json()).toMatchObject({ code: 'EH_INGEST_OVERLOADED' });
+        // The four taken wait, 1,000 bytes each: what an operator watches to see the shedding coming.
+        expect(await metricValue(t, 'eventhook_ingest_backlog_bytes', {})).toBe(4000);
 
         // A published batch is taken whole or not at all: a small one would fit the 96 bytes left, this one does not.
         // (Only on PostgreSQL: on SQLite the API's own reads share one connection with the workers, whose writes now
@@ -94,6 +96,7 @@ for (const backend of BACKENDS) {
       expect(
         await metricValue(t, 'eventhook_webhooks_rejected_total', { source: 'gh', reason: 'overloaded' }),
       ).toBe(8);
+      expect(await metricValue(t, 'eventhook_ingest_backlog_bytes', {})).toBe(0);
 
       // With the backlog drained, requests are taken again — one larger than the whole limit too, when alone.
       expect((await push(100)).status).toBe(200);
