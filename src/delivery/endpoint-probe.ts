@@ -3,10 +3,11 @@
 // credential works, so it leaves no trace a delivery would: no action, no attempt, nothing fed to the circuit breaker
 // (a 410 does not disable the endpoint), and it goes even while the endpoint is paused or disabled.
 import { newId, type Clock, type JsonValue } from '../core/index.js';
+import { newSystemEvent, toEnvelope } from '../events/publisher.js';
 import type { AuthenticatedSender } from './authenticated-sender.js';
 import { redactHeaders } from './endpoint-auth.js';
 import type { LiveEndpoints } from './live-endpoints.js';
-import { classifyResponse } from './retry-policy.js';
+import { classifyResponse, OUTCOME_LABELS } from './retry-policy.js';
 import { webhookBody, webhookRequest } from './webhook-message.js';
 
 export const TEST_EVENT_TYPE = 'eventhook.test';
@@ -20,7 +21,7 @@ export interface ProbeResult {
   /** Whether a delivery answered like this would have succeeded. */
   ok: boolean;
   /** What a delivery would record: succeeded, failed (retried), gone (410) or aborted. */
-  outcome: 'succeeded' | 'failed' | 'gone' | 'aborted';
+  outcome: (typeof OUTCOME_LABELS)[keyof typeof OUTCOME_LABELS];
   msgId: string;
   statusCode: number | null;
   latencyMs: number;
@@ -30,8 +31,6 @@ export interface ProbeResult {
   response: { headers: Record<string, string>; body: string; truncated: boolean } | null;
 }
 
-const OUTCOMES = { success: 'succeeded', retry: 'failed', gone: 'gone', abort: 'aborted' } as const;
-
 export class EndpointProbe {
   constructor(
     private readonly endpoints: LiveEndpoints,
@@ -39,31 +38,29 @@ export class EndpointProbe {
     private readonly clock: Clock,
   ) {}
 
-  /** Sends one test message to the endpoint `slug`, which must exist (the caller has checked). */
+  /** Sends one test message to the endpoint `slug`; null when there is no such endpoint. */
   async send(org: string, slug: string, input: ProbeInput): Promise<ProbeResult | null> {
     const endpoint = await this.endpoints.get(org, slug);
     if (!endpoint) return null;
     const now = this.clock.now();
     const msgId = newId('message', now);
-    // The body a rule's webhook target sends by default: the event envelope.
-    const body = webhookBody({
-      specversion: '1.0',
-      id: newId('event', now),
+    // The body a rule's webhook target sends by default: the event's envelope.
+    const event = newSystemEvent({
       org,
       source: 'system:eventhook',
       type: input.type ?? TEST_EVENT_TYPE,
       subject: slug,
-      time: new Date(now).toISOString(),
-      datacontenttype: 'application/json',
       data: input.data ?? { message: `A test message from Eventhook to endpoint ${slug}` },
+      now,
     });
+    const body = webhookBody(toEnvelope(event) as unknown as JsonValue);
     const request = webhookRequest(endpoint, msgId, body, now);
     const result = await this.sender.send(endpoint.record.id, endpoint.auth, request);
     const outcome = classifyResponse(result, this.clock);
     const answered = result.status !== undefined;
     return {
       ok: outcome.kind === 'success',
-      outcome: OUTCOMES[outcome.kind],
+      outcome: OUTCOME_LABELS[outcome.kind],
       msgId,
       statusCode: result.status ?? null,
       latencyMs: Math.round(result.latencyMs),

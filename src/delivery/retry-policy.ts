@@ -55,6 +55,14 @@ export type DeliveryOutcome =
   | { kind: 'gone'; reason: string }
   | { kind: 'abort'; reason: string };
 
+/** An outcome as an attempt records it (and as a test message reports it). */
+export const OUTCOME_LABELS = {
+  success: 'succeeded',
+  retry: 'failed',
+  gone: 'gone',
+  abort: 'aborted',
+} as const satisfies Record<DeliveryOutcome['kind'], string>;
+
 export function classifyResponse(result: SendResult, clock: Clock = systemClock): DeliveryOutcome {
   if (result.error !== undefined) {
     if (result.error.kind === 'invalid_request') return { kind: 'abort', reason: result.error.message };

@@ -70,8 +70,24 @@ export async function stageEvents(tx: StoreRepos, events: readonly NewEvent[]): 
   for (const e of events) await tx.events.insert(e);
 }
 
+/** What an envelope is made of: a stored event, or one about to be stored. */
+type EnvelopeFields = Pick<
+  EventRecord,
+  | 'id'
+  | 'org'
+  | 'source'
+  | 'type'
+  | 'subject'
+  | 'time'
+  | 'contentType'
+  | 'data'
+  | 'headers'
+  | 'correlationId'
+  | 'traceparent'
+>;
+
 /** The envelope rules and transforms see for a stored event (SPEC §2). */
-export function toEnvelope(e: EventRecord): Envelope {
+export function toEnvelope(e: EnvelopeFields): Envelope {
   return {
     specversion: '1.0',
     id: e.id,

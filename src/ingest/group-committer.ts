@@ -8,6 +8,8 @@ import type { IngestItem, IngestOutcome, Store } from '../store/port.js';
 
 interface Pending {
   item: IngestItem;
+  /** What it counts for in the backlog, given back once its commit is done (whatever the outcome). */
+  bytes: number;
   resolve: (outcome: IngestOutcome) => void;
   reject: (err: unknown) => void;
 }
@@ -63,7 +65,8 @@ export class GroupCommitter {
 
   /** Resolves once the item is durably committed (or found to be a duplicate). */
   submit(item: IngestItem, bytes = sizeOf(item)): Promise<IngestOutcome> {
-    return this.submitAll([item], [bytes])[0]!;
+    this.admit(bytes);
+    return this.enqueue(item, bytes);
   }
 
   /**
@@ -74,29 +77,27 @@ export class GroupCommitter {
     items: readonly IngestItem[],
     bytes: readonly number[] = items.map(sizeOf),
   ): Promise<IngestOutcome>[] {
-    const total = bytes.reduce((a, b) => a + b, 0);
+    this.admit(bytes.reduce((a, b) => a + b, 0));
+    return items.map((item, i) => this.enqueue(item, bytes[i]!));
+  }
+
+  private admit(bytes: number): void {
     // Items counted as nothing are never refused: those whose sender will not send them again (Flovyn's NATS events).
-    if (total > 0 && this.backlogBytes > 0 && this.backlogBytes + total > this.maxBacklogBytes) {
+    if (bytes > 0 && this.backlogBytes > 0 && this.backlogBytes + bytes > this.maxBacklogBytes) {
       throw new EventhookError(
         'EH_INGEST_OVERLOADED',
         {},
         { headers: { 'retry-after': String(OVERLOAD_RETRY_AFTER_SECONDS) } },
       );
     }
-    this.backlogBytes += total;
-    const promises = items.map(
-      (item, i) =>
-        new Promise<IngestOutcome>((resolve, reject) => {
-          const release = () => (this.backlogBytes -= bytes[i]!);
-          this.queue.push({
-            item,
-            resolve: (o) => (release(), resolve(o)),
-            reject: (err) => (release(), reject(err)),
-          });
-        }),
-    );
-    this.schedule();
-    return promises;
+    this.backlogBytes += bytes;
+  }
+
+  private enqueue(item: IngestItem, bytes: number): Promise<IngestOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, bytes, resolve, reject });
+      this.schedule();
+    });
   }
 
   /** Waits until everything submitted so far is committed. */
@@ -145,6 +146,7 @@ export class GroupCommitter {
         },
       )
       .finally(() => {
+        for (const p of batch) this.backlogBytes -= p.bytes;
         this.inFlight--;
         this.schedule();
         if (this.inFlight === 0 && this.queue.length === 0)

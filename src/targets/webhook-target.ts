@@ -12,7 +12,7 @@ import {
   classifyResponse,
   decideAfterAttempt,
   DEFAULT_RETRY_AFTER_CAP_MS,
-  type DeliveryOutcome,
+  OUTCOME_LABELS,
 } from '../delivery/retry-policy.js';
 import type { SendResult } from '../delivery/send-result.js';
 import { messageIdFor, webhookBody, webhookRequest } from '../delivery/webhook-message.js';
@@ -32,14 +32,6 @@ export interface WebhookTargetOptions {
   /** Jitter source for retry delays; injectable for tests. */
   random?: () => number;
 }
-
-/** The attempt's outcome as stored on the attempt record. */
-const OUTCOME_LABEL: Record<DeliveryOutcome['kind'], string> = {
-  success: 'succeeded',
-  retry: 'failed',
-  gone: 'gone',
-  abort: 'aborted',
-};
 
 export class WebhookTargetHandler implements TargetHandler {
   constructor(
@@ -106,7 +98,7 @@ export class WebhookTargetHandler implements TargetHandler {
       pass.lane === undefined ? {} : { commit: this.nextInLane(endpoint, pass.lane) };
     if (decision.next === 'succeeded')
       return { result: { msgId, statusCode: result.status ?? null }, attempt, ...finished };
-    const outcomeLabel = OUTCOME_LABEL[outcome.kind];
+    const outcomeLabel = OUTCOME_LABELS[outcome.kind];
     const reason = outcome.kind === 'success' ? 'succeeded' : outcome.reason;
     if (decision.next === 'retry') {
       throw new TargetFailure(reason, { attempt, retryAfterMs: decision.delayMs, outcome: outcomeLabel });

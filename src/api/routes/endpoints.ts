@@ -411,7 +411,6 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) => {
       const { org, endpoint } = req.params;
-      await endpoints.get(org, endpoint);
       const result = await probe.send(org, endpoint, {
         ...(req.body?.type !== undefined ? { type: req.body.type } : {}),
         ...(req.body?.data !== undefined ? { data: req.body.data as never } : {}),
