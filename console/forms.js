@@ -1,28 +1,49 @@
-// The two forms sources and endpoints share: one that changes a record (sending only what the user changed) and one
-// that rotates its secret. Each view gives the fields and how to turn the form's values into the API's body.
+// The two forms sources and endpoints share: one that changes a record (sending only what the user changed; also their
+// advanced settings, as JSON) and one that rotates its secret. Each view gives the fields and how to turn the form's values into the API's body.
 import { api } from './api.js';
 import { cancelButton, changes, flash, formValues, guarded, h } from './dom.js';
 import { graceField } from './secrets.js';
+import { problemLines } from './json-fields.js';
 
 /**
  * A form that PATCHes `path` with what differs from the record's values as `patchOf` reads them off the form, so
- * that settings the user did not touch are never written back; `onSaved` gets the record as the API returns it.
+ * that settings the user did not touch (a masked header, say) are never written back; `onSaved` gets the record as
+ * the API returns it. With `settings` it is an "Advanced settings" form of JSON fields: `patchOf` may throw on JSON
+ * that does not parse (readJson), and what went wrong is shown in the form, each refused field on its own line,
+ * instead of flashed.
  */
-export function editForm({ what, title, path, patchOf, onSaved }, ...fields) {
+export function editForm({ what, title, hint, path, patchOf, onSaved, settings = false }, ...fields) {
+  const save = async () => {
+    const patch = changes(before, patchOf(formValues(form)));
+    if (Object.keys(patch).length === 0) return flash('Nothing changed.');
+    await onSaved(await api('PATCH', path, patch));
+  };
+  const problem = settings ? h('div', { class: 'error problem', role: 'alert' }) : null;
+  const submit = settings
+    ? async () => {
+        problem.replaceChildren();
+        await save().catch((err) => problem.replaceChildren(...problemLines(err)));
+      }
+    : guarded(`Saving the ${what}`, save);
   const form = h(
     'form',
     {
-      class: `edit-${what}`,
-      onsubmit: guarded(`Saving the ${what}`, async (ev) => {
+      class: `${settings ? 'settings' : 'edit'}-${what}`,
+      onsubmit: (ev) => {
         ev.preventDefault();
-        const patch = changes(before, patchOf(formValues(form)));
-        if (Object.keys(patch).length === 0) return flash('Nothing changed.');
-        await onSaved(await api('PATCH', path, patch));
-      }),
+        return submit();
+      },
     },
     h('h3', {}, title),
+    hint ? h('p', { class: 'muted' }, hint) : null,
     ...fields,
-    h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Save changes'), cancelButton()),
+    problem,
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { type: 'submit' }, settings ? 'Save settings' : 'Save changes'),
+      cancelButton(),
+    ),
   );
   // Read back from the form itself, so that only what the user then changes differs.
   const before = patchOf(formValues(form));

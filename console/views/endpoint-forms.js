@@ -3,7 +3,7 @@
 // write-only: the API never returns them, so the form never shows them and they are typed again to change auth.
 import { h, numberOrNull } from '../dom.js';
 import { editForm, rotateForm } from '../forms.js';
-import { jsonField, readJson, settingsForm } from '../settings-form.js';
+import { jsonField, readJson } from '../json-fields.js';
 
 const endpointPath = (e) => `/endpoints/${encodeURIComponent(e.slug)}`;
 
@@ -73,8 +73,9 @@ const options = (name, current, choices) =>
 
 /** Changes an endpoint's headers, auth, header style, ordering and retry; `onSaved` gets the saved endpoint. */
 export function endpointSettingsForm(e, onSaved) {
-  return settingsForm(
+  return editForm(
     {
+      settings: true,
       what: 'endpoint',
       title: `Advanced settings of ${e.slug}`,
       hint: 'Only the settings you change are sent.',

@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { cancelButton, formValues, h, numberOrNull } from '../dom.js';
 import { editForm, rotateForm } from '../forms.js';
-import { jsonField, readJson, settingsForm } from '../settings-form.js';
+import { jsonField, readJson } from '../json-fields.js';
 
 const lines = (text) =>
   text
@@ -110,8 +110,9 @@ export function sourceSettingsForm(s, provider, onSaved) {
     ? [...provider.requiredFields, ...provider.optionalFields].filter((f) => f !== 'secret')
     : [];
   const secretSet = s.secretOptions ?? [];
-  return settingsForm(
+  return editForm(
     {
+      settings: true,
       what: 'source',
       title: `Advanced settings of ${s.slug}`,
       hint: 'Only the settings you change are sent; an empty field removes its setting.',

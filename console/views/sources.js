@@ -5,7 +5,7 @@
 import { api } from '../api.js';
 import { copyButton, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
-import { readJson } from '../settings-form.js';
+import { readJson } from '../json-fields.js';
 import { sourceCheckForm, sourceEditForm, sourceRotateForm, sourceSettingsForm } from './source-forms.js';
 
 /** Is the provider sending, and is it getting through? */
