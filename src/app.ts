@@ -158,6 +158,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     failureThreshold: config.breakerThreshold,
     disableAfterMs: config.endpointDisableAfterMs,
   });
+  // The action worker's loop, made further down; endpoint changes that wake deliveries kick it.
+  let actionLoop: WorkLoop | undefined = undefined;
   const endpoints = new EndpointService(
     store,
     box,
@@ -165,6 +167,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     addressPolicy,
     { timeoutMs: config.deliveryTimeoutMs },
     (org, slug) => liveEndpoints.invalidate(org, slug),
+    () => actionLoop?.kick(),
   );
 
   // Ingest: verify, then group-commit, then ring the doorbell.
@@ -288,7 +291,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       { retryAfterCapMs: config.retryAfterCapMs },
     ),
   };
-  let actionLoop: WorkLoop | undefined = undefined;
   const actions = new ActionWorker(
     store,
     bus,

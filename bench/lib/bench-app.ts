@@ -7,7 +7,7 @@ import pino from 'pino';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { SUBJECTS } from '../../src/bus/port.js';
-import { newSystemEvent } from '../../src/events/publisher.js';
+import { EventPublisher, newSystemEvent } from '../../src/events/publisher.js';
 import type { ActionStatus } from '../../src/store/records.js';
 
 const TOKEN = 'eho_bench-token';
@@ -17,8 +17,11 @@ export interface BenchApp {
   app: App;
   /** An authenticated API call; throws on any answer that is not 2xx. */
   call(method: 'POST' | 'PATCH', url: string, payload: unknown): Promise<{ eventId?: string }>;
-  /** Commits `n` events of `type` in one transaction; the router picks them up on its next sweep. */
-  commitEvents(n: number, type: string, data: unknown): Promise<number>;
+  /**
+   * Commits `n` events of `type` in one transaction. With `announce`, rings the router's doorbell for them as ingest
+   * does; without, the router picks them up on its next sweep.
+   */
+  commitEvents(n: number, type: string, data: unknown, opts?: { announce?: boolean }): Promise<number>;
   /**
    * Resolves once `n` actions have settled an attempt (their change is announced on the bus after its commit).
    * Cheaper than polling counts, whose cost grows with every delivery recorded, while the clock runs.
@@ -55,7 +58,7 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<B
       if (res.statusCode >= 300) throw new Error(`${url}: ${res.statusCode} ${res.body}`);
       return res.json<{ eventId?: string }>();
     },
-    async commitEvents(n, type, data) {
+    async commitEvents(n, type, data, opts = {}) {
       const now = Date.now();
       const events = Array.from({ length: n }, () =>
         newSystemEvent({ org: 'default', source: 'app:bench', type, data: data as never, now }),
@@ -66,6 +69,7 @@ export async function startBenchApp(env: Record<string, string> = {}): Promise<B
           now,
         ),
       );
+      if (opts.announce) await new EventPublisher(app.bus).announce(events);
       return now;
     },
     settled(n) {

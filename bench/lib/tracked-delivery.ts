@@ -23,8 +23,9 @@ export async function startTrackedDelivery(
   const bench = await startBenchApp({
     // One endpoint may use half the worker's slots: this gives it `concurrency` deliveries in flight.
     EVENTHOOK_ACTION_CONCURRENCY: String(concurrency * 2),
-    // Events are committed straight into the store (no doorbell): the router finds them on its next sweep.
-    EVENTHOOK_SWEEP_INTERVAL: '10ms',
+    // The default sweep interval, as deployed: events are announced on the bus as ingest announces them, and enabling
+    // the endpoint wakes the worker, so nothing waits for a sweep (a 10 ms sweep used to stand in for both, and its
+    // polling ran inside the clock).
   });
   const { app, call } = bench;
   await call('POST', `${BASE}/endpoints`, { slug: 'bench', url: receiverUrl });
@@ -47,7 +48,7 @@ export async function startTrackedDelivery(
     async round(n, data) {
       const started = performance.now();
       const settled = bench.settled(n);
-      const since = await bench.commitEvents(n, 'bench.delivery', data);
+      const since = await bench.commitEvents(n, 'bench.delivery', data, { announce: true });
       const target = delivered + n;
       await settled;
       const result = await finish(n, started, since);
@@ -56,7 +57,7 @@ export async function startTrackedDelivery(
     },
     async backlogRound(n, data) {
       await call('PATCH', `${BASE}/endpoints/bench`, { status: 'paused' });
-      const since = await bench.commitEvents(n, 'bench.delivery', data);
+      const since = await bench.commitEvents(n, 'bench.delivery', data, { announce: true });
       const target = delivered + n;
       // Wait until every new action is routed and parked behind the paused endpoint.
       await bench.waitForActions(

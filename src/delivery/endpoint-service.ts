@@ -46,6 +46,11 @@ export class EndpointService {
     private readonly defaults: { timeoutMs: number } = { timeoutMs: DEFAULT_ENDPOINT_TIMEOUT_MS },
     /** Tells the delivery worker's cache (and breaker) that the endpoint changed. */
     private readonly onChange: (org: string, slug: string) => void = () => {},
+    /**
+     * Deliveries woke (made due) in a committed change: the worker looks now rather than at its next sweep, so an
+     * endpoint enabled again resumes at once.
+     */
+    private readonly onWoken: () => void = () => {},
   ) {}
 
   async create(org: string, input: EndpointInput): Promise<Created> {
@@ -142,14 +147,15 @@ export class EndpointService {
     const now = this.clock.now();
     // Waiting deliveries wake, find no endpoint and die visibly rather than wait forever — in the same transaction,
     // so a crash cannot leave them parked for an endpoint that is gone.
-    const deleted = await this.store.transaction(async (tx: StoreRepos) => {
-      if (!(await tx.endpoints.softDelete(org, slug, now))) return false;
-      await tx.actions.wakeWaiting(org, slug, now);
+    const woken = await this.store.transaction(async (tx: StoreRepos) => {
+      if (!(await tx.endpoints.softDelete(org, slug, now))) return null;
+      const ids = await tx.actions.wakeWaiting(org, slug, now);
       this.onChange(org, slug); // before the commit too, as in change()
-      return true;
+      return ids.length;
     });
-    if (!deleted) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
+    if (woken === null) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
     this.onChange(org, slug);
+    if (woken > 0) this.onWoken();
   }
 
   /**
@@ -241,9 +247,11 @@ export class EndpointService {
       const now = this.clock.now();
       // updatedAt is the version: it must move even when two changes come within one millisecond.
       const { next, state, result } = build(current, Math.max(now, current.updatedAt + 1));
+      let woken = 0;
       const saved = await this.store.transaction(async (tx: StoreRepos) => {
         const done = await tx.endpoints.update(next, { basis: current.updatedAt, state });
-        if (done && next.status === 'active') await tx.actions.wakeWaiting(next.org, next.slug, now);
+        if (done && next.status === 'active')
+          woken = (await tx.actions.wakeWaiting(next.org, next.slug, now)).length;
         // Before the commit as well as after it: the woken deliveries can be claimed as soon as it is committed,
         // while this waits for the flush, and must not meet the old copy (which would park them again).
         if (done) this.onChange(org, slug);
@@ -251,6 +259,7 @@ export class EndpointService {
       });
       if (saved) {
         this.onChange(org, slug);
+        if (woken > 0) this.onWoken();
         return result;
       }
       if (attempt === MAX_CHANGE_TRIES)

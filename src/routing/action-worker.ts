@@ -67,6 +67,7 @@ export class ActionWorker {
   private readonly held = new Map<ActionId, number>();
   private heartbeat: NodeJS.Timeout | undefined;
   private draining = false;
+  private kickQueued = false;
 
   constructor(
     private readonly store: Store,
@@ -101,9 +102,13 @@ export class ActionWorker {
       // Claims need no flush to disk: a claim lost to a power cut leaves the action due, as an expired lease would.
       claimed = await this.store.relaxed((tx) => tx.actions.claimDue(now, room, this.options.leaseMs));
     } else {
-      // Look a little further than the room: the oldest due may belong to an endpoint already at its cap.
+      // With endpoints at their cap, look a little further than the room: the oldest due may be theirs. Without,
+      // the room is enough: should an endpoint fill up during the pick, the pass takes less than the room and the
+      // next pass, straight after, skips that endpoint. (Reading twice the room made every pass behind one busy
+      // endpoint read a page of its backlog it could not take.)
       skip = this.slots.saturated();
-      const candidates = await this.finder!.candidates(now, room * 2, skip, this.slots.open());
+      const limit = skip.length === 0 ? room : room * 2;
+      const candidates = await this.finder!.candidates(now, limit, skip, this.slots.open());
       const picked = this.slots.pick(candidates, room);
       claimed =
         picked.length === 0
@@ -112,10 +117,12 @@ export class ActionWorker {
     }
     await this.launch(claimed);
     if (claimed.length === room) return { more: true, wakeAt: null };
-    if (skip.length === 0) return { more: false, wakeAt: await this.store.actions.nextDueAt() };
-    // Endpoints were skipped: what is due by now and was not found belongs to them (their finishing deliveries kick
-    // the next pass) or lies behind their backlogs (the next deep look finds it). So look past now only.
-    const next = await this.store.actions.nextDueAt({ skip, after: now });
+    // Endpoints at their cap now, this pick's included: a pass straight away would only find their backlogs again.
+    const full = this.slots?.saturated() ?? [];
+    if (full.length === 0) return { more: false, wakeAt: await this.store.actions.nextDueAt() };
+    // What is due by now and was not taken belongs to endpoints at their cap (their finishing deliveries kick the
+    // next pass) or lies behind their backlogs (the next deep look finds it). So look past now only.
+    const next = await this.store.actions.nextDueAt({ skip: full, after: now });
     const deepLook = now + this.finder!.msUntilDeepLook();
     return { more: false, wakeAt: next === null ? deepLook : Math.min(next, deepLook) };
   }
@@ -141,7 +148,7 @@ export class ActionWorker {
           this.slots?.finished(action);
           this.release(action);
           this.running.delete(p);
-          this.kick();
+          this.kickSoon();
         });
       this.running.add(p);
     }
@@ -174,6 +181,19 @@ export class ActionWorker {
     await this.store
       .relaxed((tx) => tx.actions.renewLeases(held, until))
       .catch((err: unknown) => this.log.error({ err }, 'lease renewal failed'));
+  }
+
+  /**
+   * Attempts whose outcomes were committed together end in one go: one pass after all of them fills the slots they
+   * freed, where a pass per ending would start with one slot and leave the rest to the next.
+   */
+  private kickSoon(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    setImmediate(() => {
+      this.kickQueued = false;
+      this.kick();
+    });
   }
 
   /** Waits for the attempts under way; meanwhile none hands over to the next (see applyEffects). */

@@ -220,4 +220,41 @@ for (const backend of BACKENDS) {
       expect(events[0].data.reason).toBe('failing');
     });
   });
+  describe.skipIf(!available)(`waiting deliveries wake at once — ${backend}`, () => {
+    let t: TestApp;
+    let receiver: Receiver;
+    let send: (data: Record<string, unknown>) => Promise<string>;
+
+    beforeAll(async () => {
+      // A sweep that never comes during the test: whatever happens, happens because a change woke the worker.
+      ({ t, receiver, send } = await startOutbound(backend, (_req, res) => void res.writeHead(200).end(), {
+        env: { EVENTHOOK_SWEEP_INTERVAL: '10m' },
+      }));
+    });
+    afterAll(() => stopOutbound(t, receiver));
+
+    const parked = async (slug: string) => {
+      await createEndpoint(t, { slug, url: `${receiver.url}/${slug}`, status: 'paused' });
+      await createRule(t, slug, `${slug}.test`, [{ endpoint: slug }]);
+      const id = await send({ type: `${slug}.test` });
+      await waitForAction(t, id, (a) => a.waiting === 'endpoint_paused');
+      return id;
+    };
+
+    it('enabling an endpoint delivers what waited for it without waiting for the next sweep', async () => {
+      const id = await parked('resumed');
+      expect((await t.api.post(`${BASE}/endpoints/resumed/enable`)).status).toBe(200);
+      const action = await waitForAction(t, id, (a) => a.status === 'succeeded', 5_000, 'the delivery');
+      expect(action.attempts).toBe(1);
+      expect(receiver.requests.filter((r) => r.path === '/resumed')).toHaveLength(1);
+    });
+
+    it('deleting an endpoint ends what waited for it at once, visibly', async () => {
+      const id = await parked('removed');
+      expect((await t.api.delete(`${BASE}/endpoints/removed`)).status).toBe(204);
+      const action = await waitForAction(t, id, (a) => a.status === 'dead', 5_000, 'the action to die');
+      expect(action.lastError).toMatch(/endpoint removed does not exist/);
+      expect(receiver.requests.filter((r) => r.path === '/removed')).toHaveLength(0);
+    });
+  });
 }
