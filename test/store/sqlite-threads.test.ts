@@ -125,6 +125,36 @@ describe('SQLite threads', () => {
     expect(timerLag).toBeLessThan(1000);
   });
 
+  it('goes on reading while a write waits for a lock held elsewhere', async () => {
+    const path = join(dir, 'e.db');
+    store = await openSqliteStore({ path });
+    const stored = item().event;
+    await store.transaction((tx) => tx.events.insert(stored));
+    const other = new Database(path);
+    other.exec('begin immediate');
+    try {
+      // Both wait for the lock: a transaction and a single statement.
+      let written = 0;
+      const writes = [
+        store.transaction((tx) => tx.events.insert(item().event)),
+        store.events.insert(item().event),
+      ].map((w) => w.then(() => written++));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Reads queued behind them are answered meanwhile (WAL readers need no lock), and see what was committed.
+      const started = performance.now();
+      expect((await store.events.get('default', stored.id))?.id).toBe(stored.id);
+      expect((await store.events.list('default', {}, { limit: 10 })).items).toHaveLength(1);
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(written).toBe(0);
+      other.exec('commit');
+      await Promise.all(writes);
+      expect(written).toBe(2);
+    } finally {
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+    }
+  });
+
   it('copies committed pages into the database file while no commit reaches the checkpoint threshold', async () => {
     const path = join(dir, 'e.db');
     // A threshold no commit here reaches: without the checkpointer thread every page would stay in the log.

@@ -16,19 +16,23 @@ export class DurableSqliteDriver implements Driver {
   private queue: Promise<void> = Promise.resolve();
 
   constructor(db: Database.Database, flush: WalFlush | null) {
-    this.connection = new DurableConnection(db, flush);
+    this.connection = new DurableConnection(db, flush, () => this.turn());
   }
 
   async init(): Promise<void> {}
 
   /** SQLite has one connection: callers take turns. */
   async acquireConnection(): Promise<DatabaseConnection> {
+    this.connection.release = await this.turn();
+    return this.connection;
+  }
+
+  /** Waits for a turn on the connection; resolves with the function that ends it. */
+  private turn(): Promise<() => void> {
     let release!: () => void;
     const previous = this.queue;
     this.queue = new Promise((r) => (release = r));
-    await previous;
-    this.connection.release = release;
-    return this.connection;
+    return previous.then(() => release);
   }
 
   async releaseConnection(): Promise<void> {
@@ -68,6 +72,7 @@ class DurableConnection implements DatabaseConnection {
   constructor(
     private readonly db: Database.Database,
     private readonly flush: WalFlush | null,
+    private readonly turn: () => Promise<() => void>,
   ) {}
 
   /**
@@ -83,9 +88,21 @@ class DurableConnection implements DatabaseConnection {
         if ((err as { code?: string }).code !== 'SQLITE_BUSY' || this.inTransaction) throw err;
         deadline ||= Date.now() + BUSY_TIMEOUT_MS;
         if (Date.now() + delay > deadline) throw err;
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await this.giveWay(delay);
       }
     }
+  }
+
+  /**
+   * Lends the connection to the callers queued behind this one while it waits for the lock: reads need no lock in
+   * WAL mode, and the API's reads must not stall for as long as another process holds the write lock. This caller
+   * holds nothing yet (its BEGIN or its single statement failed), so whatever runs meanwhile cannot interleave with
+   * it; it then queues for a turn again.
+   */
+  private async giveWay(ms: number): Promise<void> {
+    this.release?.();
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    this.release = await this.turn();
   }
 
   private async execute<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
