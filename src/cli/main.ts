@@ -5,6 +5,7 @@ import { ROLES } from '../config/keys.js';
 import { formatError } from './cli-error.js';
 import { applyCommand } from './commands/apply.js';
 import { backupCommand } from './commands/backup.js';
+import { exportCommand } from './commands/export.js';
 import { getCommand } from './commands/get.js';
 import { grantsCommand } from './commands/grants.js';
 import { listCommand } from './commands/list.js';
@@ -49,6 +50,7 @@ program
 program.addCommand(migrateCommand());
 program.addCommand(backupCommand());
 program.addCommand(applyCommand());
+program.addCommand(exportCommand());
 program.addCommand(listCommand());
 program.addCommand(getCommand());
 program.addCommand(tailCommand());
