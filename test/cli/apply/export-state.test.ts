@@ -27,7 +27,11 @@ describe('exportState', () => {
       const missing: MissingVariable[] = [];
       const read = interpolate(file, {}, missing) as { rules: Record<string, unknown>[] };
       expect(missing, text).toEqual([]);
-      expect(read.rules[0], text).toMatchObject({ description: text, pattern: { type: [text] }, filter: text });
+      expect(read.rules[0], text).toMatchObject({
+        description: text,
+        pattern: { type: [text] },
+        filter: text,
+      });
     }
   });
 
