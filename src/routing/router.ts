@@ -11,6 +11,9 @@ import { MAX_HOPS } from '../targets/event-bus-target.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import type { RuleCache } from './rule-cache.js';
 
+/** Events matched between two turns of the event loop. */
+const YIELD_EVERY = 50;
+
 export interface RouterOptions {
   batchSize: number;
   defaultMaxAttempts: number;
@@ -53,7 +56,12 @@ export class Router {
     // woken "due since just before it was created" sorts ahead of every later message of its lane.
     const now = this.clock.now();
     const decisions: Decision[] = [];
-    for (const event of events) decisions.push(await this.decideOrFail(event, now));
+    for (const [i, event] of events.entries()) {
+      decisions.push(await this.decideOrFail(event, now));
+      // Matching a large batch is one long run of microtasks: let the answers that arrived meanwhile (deliveries'
+      // responses, API calls) be read now and then, rather than each waiting for the whole batch.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
     // Conditional on each event still being pending: a second router that raced us changes nothing.
     const committed = await this.store.transaction(async (tx) => {
       const moved = await tx.events.finishRoutingMany(
