@@ -25,7 +25,7 @@ import { publishRoutes } from './api/routes/publish.js';
 import { sourceRoutes } from './api/routes/sources.js';
 import { MemoryBus } from './bus/adapters/memory/index.js';
 import { NatsBus } from './bus/adapters/nats/index.js';
-import { SUBJECTS, type Bus } from './bus/port.js';
+import { SUBJECTS, type Bus, type EndpointAnnouncement } from './bus/port.js';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './core/ids.js';
@@ -167,7 +167,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     addressPolicy,
     { timeoutMs: config.deliveryTimeoutMs },
     (org, slug) => liveEndpoints.invalidate(org, slug),
-    () => actionLoop?.kick(),
+    (org, slug, woken) => {
+      if (woken > 0) actionLoop?.kick();
+      // Workers in other processes hear it on the bus; without it they would notice at their next sweep.
+      bus
+        .publish<EndpointAnnouncement>(SUBJECTS.endpointChanged(org, slug), { org, slug, woken })
+        .catch((err: unknown) => logger.warn({ err, org, slug }, 'announcing an endpoint change failed'));
+    },
   );
 
   // Ingest: verify, then group-commit, then ring the doorbell.
@@ -440,6 +446,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const stranded = await endpoints.wakeStranded();
     if (stranded > 0) logger.info({ woken: stranded }, 'woke deliveries left parked by an earlier crash');
     bus.subscribe(SUBJECTS.allEvents, () => routerLoop.kick());
+    bus.subscribe<EndpointAnnouncement>(SUBJECTS.allEndpoints, ({ data }) => {
+      liveEndpoints.invalidate(data.org, data.slug);
+      if (data.woken > 0) actionLoop.kick();
+    });
     routerLoop.start();
     actionLoop.start();
     logLoop?.start();

@@ -27,9 +27,19 @@ export interface Bus {
 export const SUBJECTS = {
   eventCommitted: (org: string, id: string) => `events.${org}.${id}`,
   actionChanged: (org: string, id: string) => `actions.${org}.${id}`,
+  endpointChanged: (org: string, slug: string) => `endpoints.${org}.${slug}`,
   allEvents: 'events.>',
   allActions: 'actions.>',
+  allEndpoints: 'endpoints.>',
 } as const;
+
+/** An endpoint's change committed (SUBJECTS.endpointChanged): workers drop their copy, and look for `woken` work. */
+export interface EndpointAnnouncement {
+  org: string;
+  slug: string;
+  /** Deliveries the change made due (waiting for the endpoint while it was paused or disabled). */
+  woken: number;
+}
 
 /** NATS subject matching: `*` one token, `>` one or more trailing tokens. */
 export function subjectMatches(pattern: string, subject: string): boolean {

@@ -47,10 +47,10 @@ export class EndpointService {
     /** Tells the delivery worker's cache (and breaker) that the endpoint changed. */
     private readonly onChange: (org: string, slug: string) => void = () => {},
     /**
-     * Deliveries woke (made due) in a committed change: the worker looks now rather than at its next sweep, so an
-     * endpoint enabled again resumes at once.
+     * A change was committed, and made `woken` waiting deliveries due: every worker, in this process or another,
+     * should drop its copy and look for them now rather than at its next sweep (an enabled endpoint resumes at once).
      */
-    private readonly onWoken: () => void = () => {},
+    private readonly onSaved: (org: string, slug: string, woken: number) => void = () => {},
   ) {}
 
   async create(org: string, input: EndpointInput): Promise<Created> {
@@ -96,6 +96,7 @@ export class EndpointService {
     };
     await this.store.endpoints.insert(record);
     this.onChange(org, record.slug);
+    this.onSaved(org, record.slug, 0);
     return { record, ...(generated ? { secret: generated } : {}) };
   }
 
@@ -155,7 +156,7 @@ export class EndpointService {
     });
     if (woken === null) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
     this.onChange(org, slug);
-    if (woken > 0) this.onWoken();
+    this.onSaved(org, slug, woken);
   }
 
   /**
@@ -259,7 +260,7 @@ export class EndpointService {
       });
       if (saved) {
         this.onChange(org, slug);
-        if (woken > 0) this.onWoken();
+        this.onSaved(org, slug, woken);
         return result;
       }
       if (attempt === MAX_CHANGE_TRIES)

@@ -1,6 +1,6 @@
 // Endpoints as the delivery worker uses them: record, opened credentials and secrets, compiled ordering key, and
-// the endpoint's circuit breaker, cached per (org, slug). A change made in this process invalidates at once;
-// changes from other processes show within TTL_MS.
+// the endpoint's circuit breaker, cached per (org, slug). A change made in this process invalidates at once, and so
+// does one from another process when the bus carries it (EVENTHOOK_BUS=nats); otherwise changes show within TTL_MS.
 import type { Clock, SecretBox } from '../core/index.js';
 import type { Store } from '../store/port.js';
 import type { EndpointRecord } from '../store/records.js';

@@ -52,6 +52,9 @@ export class Router {
   async routePending(): Promise<{ routed: number; more: boolean; lanes: Lane[] }> {
     const events = await this.store.events.listPending(this.options.batchSize);
     if (events.length === 0) return { routed: 0, more: false, lanes: [] };
+    // Each org's rules version is read again, after the events: a rule committed before an event (in this process
+    // or another) then always applies to it. The cache alone would look at most once a second.
+    for (const org of new Set(events.map((e) => e.org))) this.rules.invalidate(org);
     // One time for the batch: its actions are created and first due at the same moment, so a FIFO lane's message
     // woken "due since just before it was created" sorts ahead of every later message of its lane.
     const now = this.clock.now();

@@ -1,10 +1,11 @@
 // EVENTHOOK_BUS=nats: an API process and a worker process on one database hear each other at once. The sweep
-// interval is a minute here, so only the bus can explain routing within seconds, and the API's live stream showing
-// an action the worker settled.
+// interval is a minute here, so only the bus can explain routing within seconds, the API's live stream showing
+// an action the worker settled, and deliveries resuming as soon as the API process re-enables their endpoint.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsBus } from '../../src/bus/adapters/nats/index.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { startReceiver, type Receiver } from '../helpers/outbound.js';
 import { tcpAvailable } from '../helpers/services.js';
 import { readFrames } from '../helpers/sse.js';
 
@@ -19,9 +20,12 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
     EVENTHOOK_NATS_URL: 'nats://127.0.0.1:4222',
     EVENTHOOK_NATS_PREFIX: `eh-test-${randomUUID().slice(0, 8)}`,
     EVENTHOOK_SWEEP_INTERVAL: '60s',
+    EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1',
   };
+  let receiver: Receiver;
 
   beforeAll(async () => {
+    receiver = await startReceiver();
     api = await startTestApp('sqlite', { env: { ...bus, EVENTHOOK_ROLE: 'api' } });
     worker = await startTestApp('sqlite', {
       dataDir: api.dataDir,
@@ -44,6 +48,7 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
   afterAll(async () => {
     await worker?.close();
     await api?.close();
+    await receiver?.close();
   });
 
   it('an event taken by the API process is routed by the worker at once, and the API streams the outcome', async () => {
@@ -64,5 +69,58 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
     });
     const tasks = await api.api.get(`${base}/engine/tasks?kind=pack`);
     expect(tasks.body.items).toHaveLength(1);
+  });
+
+  it('a rule the API process just made applies to the next event the worker routes', async () => {
+    // The worker has the org's rules in its cache since the first test.
+    const rule = await api.api.post(`${base}/rules`, {
+      name: 'returns',
+      pattern: { type: ['order.returned'] },
+      targets: [{ type: 'task', kind: 'restock' }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const published = await api.api.post(`${base}/events`, { type: 'order.returned', data: { order: 9 } });
+    const event = await eventually(
+      async () => {
+        const e = (await api.api.get(`${base}/events/${published.body.eventId}`)).body;
+        return e.status === 'pending' ? undefined : e;
+      },
+      10_000,
+      'the event to be routed',
+    );
+    expect(event.status).toBe('routed');
+    expect(event.actions.map((a: { ruleName: string }) => a.ruleName)).toEqual(['returns']);
+  });
+
+  it('deliveries waiting for a paused endpoint go as soon as the API process enables it', async () => {
+    const endpoint = await api.api.post(`${base}/endpoints`, {
+      slug: 'billing',
+      url: `${receiver.url}/billing`,
+      status: 'paused',
+    });
+    expect(endpoint.status, endpoint.text).toBe(201);
+    const rule = await api.api.post(`${base}/rules`, {
+      name: 'paid',
+      pattern: { type: ['order.paid'] },
+      targets: [{ type: 'webhook', endpoint: 'billing' }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const published = await api.api.post(`${base}/events`, { type: 'order.paid', data: { order: 8 } });
+    const action = async () =>
+      (await api.api.get(`${base}/events/${published.body.eventId}`)).body.actions?.[0];
+    // The worker routed it and parked it behind the paused endpoint, its copy of which it now holds.
+    await eventually(
+      async () => ((await action())?.waiting === 'endpoint_paused' ? true : undefined),
+      10_000,
+      'the delivery to wait for the endpoint',
+    );
+    expect((await api.api.post(`${base}/endpoints/billing/enable`)).status).toBe(200);
+    // Within seconds, with a minute's sweep: the worker heard of the change on the bus.
+    await eventually(
+      async () => ((await action())?.status === 'succeeded' ? true : undefined),
+      5_000,
+      'the delivery after the enable',
+    );
+    expect(receiver.requests.filter((r) => r.path === '/billing')).toHaveLength(1);
   });
 });
