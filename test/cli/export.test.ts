@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateEndpointSecret } from '../../src/delivery/endpoint-secrets.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, deliver, githubPushHeaders } from '../helpers/ingest.js';
 import { runCli, runJson, serverEnv, tempDir } from './helpers.js';
@@ -17,6 +18,7 @@ const SECRETS = {
   ENDPOINT_BILLING_AUTH_TOKEN: 'billing-bearer-token',
   ENDPOINT_BILLING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   ENDPOINT_PLAIN_SECRET: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
+  ENDPOINT_SIGNED_ED_SECRET: generateEndpointSecret('ed25519').secret,
 };
 /** A JavaScript filter naming something that looks like an environment reference: apply must keep it as is. */
 const FILTER = 'function filter(event) { return event.data.note !== "${NOT_A_VARIABLE}"; }';
@@ -67,6 +69,11 @@ describe('eventhook export', { timeout: 120_000 }, () => {
         status: 'paused',
       },
       { slug: 'plain', url: 'https://plain.example.com/in', secrets: [SECRETS.ENDPOINT_PLAIN_SECRET] },
+      {
+        slug: 'signed-ed',
+        url: 'https://ed.example.com/in',
+        secrets: [SECRETS.ENDPOINT_SIGNED_ED_SECRET],
+      },
     ]) {
       const res = await a.api.post(`${BASE}/endpoints`, body);
       expect(res.status, res.text).toBe(201);
@@ -94,7 +101,7 @@ describe('eventhook export', { timeout: 120_000 }, () => {
     const file = join(files.dir, 'a.yaml');
     const run = await runCli(['export', '-f', file], serverEnv(a));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/set 7 environment variables/);
+    expect(run.stdout).toMatch(/set 8 environment variables/);
     const text = readFileSync(file, 'utf8');
     for (const value of Object.values(SECRETS)) expect(text).not.toContain(value);
     // Each variable is named in the header, once, with what it is for.
@@ -131,6 +138,11 @@ describe('eventhook export', { timeout: 120_000 }, () => {
       status: 'paused',
     });
     expect(exported.endpoints[1]).not.toHaveProperty('status');
+    // Each secret's kind is named, for the right kind of value to be given.
+    expect(text).toMatch(/ENDPOINT_PLAIN_SECRET\s+endpoint plain: its signing secret \(whsec_…\)/);
+    expect(text).toMatch(
+      /ENDPOINT_SIGNED_ED_SECRET\s+endpoint signed-ed: its signing secret \(whsk_…, Ed25519\)/,
+    );
     // The filter's look-alike reference is escaped, for apply to write it back literally.
     expect(exported.rules[0].filter).toBe(FILTER.replace('${', () => '$${'));
     expect(exported.grants).toEqual([{ from: 'shop', types: ['order.*'] }]);
@@ -181,7 +193,7 @@ describe('eventhook export', { timeout: 120_000 }, () => {
     expect(run.code, run.stderr).toBe(0);
     const exported = JSON.parse(run.stdout);
     expect(Object.keys(exported)).toEqual(['org', 'sources', 'endpoints', 'rules', 'grants']);
-    expect(run.stderr).toContain('set ENDPOINT_PLAIN_SECRET: endpoint plain: its signing secret');
+    expect(run.stderr).toContain('set ENDPOINT_PLAIN_SECRET: endpoint plain: its signing secret (whsec_…)');
     expect(await runJson(['export'], serverEnv(b))).toEqual(exported);
   });
 });

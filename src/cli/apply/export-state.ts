@@ -111,8 +111,14 @@ export function exportState(org: string, current: CurrentState): Exported {
           }
         : e.auth;
     }
-    if (Array.isArray(e.secrets) && e.secrets.length > 0)
-      out.secrets = [reference(['endpoint', slug, 'secret'], `endpoint ${slug}: its signing secret`)];
+    if (Array.isArray(e.secrets) && e.secrets.length > 0) {
+      // The newest secret's kind (rotation appends): what the endpoint's receivers are moving to.
+      const newest: unknown = e.secrets[e.secrets.length - 1];
+      const kind = isObj(newest) && newest.kind === 'ed25519' ? 'whsk_…, Ed25519' : 'whsec_…';
+      out.secrets = [
+        reference(['endpoint', slug, 'secret'], `endpoint ${slug}: its signing secret (${kind})`),
+      ];
+    }
     // Paused by an operator, or disabled after failing: kept, so applying does not resume deliveries by itself.
     if (e.status !== 'active') out.status = e.status;
     return out;
