@@ -25,7 +25,7 @@ import { publishRoutes } from './api/routes/publish.js';
 import { sourceRoutes } from './api/routes/sources.js';
 import { MemoryBus } from './bus/adapters/memory/index.js';
 import { NatsBus } from './bus/adapters/nats/index.js';
-import { SUBJECTS, type Bus, type EndpointAnnouncement } from './bus/port.js';
+import { SUBJECTS, type Bus, type EndpointAnnouncement, type WorkLoopName } from './bus/port.js';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './core/ids.js';
@@ -389,6 +389,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   }, 3600_000);
   pruneTimer.unref();
 
+  /** Wakes a loop here, and the workers of other processes through the bus (they would wait for their sweep). */
+  const workDue = (loop: WorkLoopName) => {
+    (loop === 'router' ? routerLoop : actionLoop).kick();
+    bus
+      .publish(SUBJECTS.workDue(loop), {})
+      .catch((err: unknown) => logger.warn({ err, loop }, 'announcing due work failed'));
+  };
+
   let workersStarted = false;
   const server = await buildServer({
     logger,
@@ -398,8 +406,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     tester: new RuleTester(store, sandbox),
     queries,
     replay: new ReplayService(store, clock, {
-      router: () => routerLoop.kick(),
-      actions: () => actionLoop.kick(),
+      router: () => workDue('router'),
+      actions: () => workDue('actions'),
     }),
     engine: localEngine,
     metrics,
@@ -446,6 +454,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     const stranded = await endpoints.wakeStranded();
     if (stranded > 0) logger.info({ woken: stranded }, 'woke deliveries left parked by an earlier crash');
     bus.subscribe(SUBJECTS.allEvents, () => routerLoop.kick());
+    bus.subscribe(SUBJECTS.allWork, ({ subject }) =>
+      (subject === SUBJECTS.workDue('router') ? routerLoop : actionLoop).kick(),
+    );
     bus.subscribe<EndpointAnnouncement>(SUBJECTS.allEndpoints, ({ data }) => {
       liveEndpoints.invalidate(data.org, data.slug);
       if (data.woken > 0) actionLoop.kick();

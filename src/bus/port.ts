@@ -28,10 +28,16 @@ export const SUBJECTS = {
   eventCommitted: (org: string, id: string) => `events.${org}.${id}`,
   actionChanged: (org: string, id: string) => `actions.${org}.${id}`,
   endpointChanged: (org: string, slug: string) => `endpoints.${org}.${slug}`,
+  /** Committed work of a kind no other message announces (replayed events, retried actions): workers look now. */
+  workDue: (loop: WorkLoopName) => `work.${loop}`,
   allEvents: 'events.>',
   allActions: 'actions.>',
   allEndpoints: 'endpoints.>',
+  allWork: 'work.>',
 } as const;
+
+/** The worker loops a `work.*` doorbell wakes: routing, or the actions' attempts. */
+export type WorkLoopName = 'router' | 'actions';
 
 /** An endpoint's change committed (SUBJECTS.endpointChanged): workers drop their copy, and look for `woken` work. */
 export interface EndpointAnnouncement {

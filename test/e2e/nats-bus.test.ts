@@ -1,6 +1,7 @@
 // EVENTHOOK_BUS=nats: an API process and a worker process on one database hear each other at once. The sweep
 // interval is a minute here, so only the bus can explain routing within seconds, the API's live stream showing
-// an action the worker settled, and deliveries resuming as soon as the API process re-enables their endpoint.
+// an action the worker settled, deliveries resuming as soon as the API process re-enables their endpoint, and a dead
+// delivery retried or an event replayed through the API process going at once.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsBus } from '../../src/bus/adapters/nats/index.js';
@@ -23,9 +24,11 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
     EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1',
   };
   let receiver: Receiver;
+  /** Paths the receiver answers 500. */
+  const failing = new Set<string>();
 
   beforeAll(async () => {
-    receiver = await startReceiver();
+    receiver = await startReceiver((req, res) => void res.writeHead(failing.has(req.path) ? 500 : 200).end());
     api = await startTestApp('sqlite', { env: { ...bus, EVENTHOOK_ROLE: 'api' } });
     worker = await startTestApp('sqlite', {
       dataDir: api.dataDir,
@@ -122,5 +125,49 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
       'the delivery after the enable',
     );
     expect(receiver.requests.filter((r) => r.path === '/billing')).toHaveLength(1);
+  });
+
+  it('a dead delivery retried, and an event replayed, through the API process go at once', async () => {
+    failing.add('/ledger');
+    const endpoint = await api.api.post(`${base}/endpoints`, {
+      slug: 'ledger',
+      url: `${receiver.url}/ledger`,
+      retry: { schedule: ['1s'], maxAttempts: 1 },
+    });
+    expect(endpoint.status, endpoint.text).toBe(201);
+    const rule = await api.api.post(`${base}/rules`, {
+      name: 'ledger',
+      pattern: { type: ['invoice.paid'] },
+      targets: [{ type: 'webhook', endpoint: 'ledger' }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const published = await api.api.post(`${base}/events`, { type: 'invoice.paid', data: { invoice: 1 } });
+    const actions = async () =>
+      (await api.api.get(`${base}/events/${published.body.eventId}`)).body.actions ?? [];
+    const [dead] = await eventually(
+      async () => ((await actions())[0]?.status === 'dead' ? actions() : undefined),
+      10_000,
+      'the delivery to die',
+    );
+    failing.delete('/ledger');
+    // Within seconds, with a minute's sweep: the worker heard of the retry on the bus.
+    expect((await api.api.post(`${base}/actions/${dead.id}/retry`)).status).toBe(202);
+    await eventually(
+      async () => ((await actions())[0]?.status === 'succeeded' ? true : undefined),
+      5_000,
+      'the retried delivery',
+    );
+    // A replay routes the event again at once too: a second action for the same rule and target.
+    expect((await api.api.post(`${base}/events/${published.body.eventId}/replay`, {})).status).toBe(202);
+    await eventually(
+      async () => {
+        const all = await actions();
+        return (
+          (all.length === 2 && all.every((a: { status: string }) => a.status === 'succeeded')) || undefined
+        );
+      },
+      5_000,
+      'the replayed event to be delivered',
+    );
   });
 });
