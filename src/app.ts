@@ -25,7 +25,13 @@ import { publishRoutes } from './api/routes/publish.js';
 import { sourceRoutes } from './api/routes/sources.js';
 import { MemoryBus } from './bus/adapters/memory/index.js';
 import { NatsBus } from './bus/adapters/nats/index.js';
-import { SUBJECTS, type Bus, type EndpointAnnouncement, type WorkLoopName } from './bus/port.js';
+import {
+  SUBJECTS,
+  type Bus,
+  type EndpointAnnouncement,
+  type SourceAnnouncement,
+  type WorkLoopName,
+} from './bus/port.js';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './core/ids.js';
@@ -144,8 +150,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const rules = new RuleService(store, ruleCache, clock, sandbox);
   const grants = new GrantService(store, clock);
   const liveSources = new LiveSources(store, box, clock);
-  const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) =>
-    liveSources.invalidate(org, slug),
+  const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) => {
+    liveSources.invalidate(org, slug);
+    // Other processes serving ingest hear it on the bus; without it their copy would last up to a second.
+    bus
+      .publish<SourceAnnouncement>(SUBJECTS.sourceChanged(org, slug), { org, slug })
+      .catch((err: unknown) => logger.warn({ err, org, slug }, 'announcing a source change failed'));
+  });
+  bus.subscribe<SourceAnnouncement>(SUBJECTS.allSources, ({ data }) =>
+    liveSources.invalidate(data.org, data.slug),
   );
   const queries = new EventQueries(store);
   const resealed = await sources.sealPlainSecretOptions();

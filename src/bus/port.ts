@@ -28,13 +28,21 @@ export const SUBJECTS = {
   eventCommitted: (org: string, id: string) => `events.${org}.${id}`,
   actionChanged: (org: string, id: string) => `actions.${org}.${id}`,
   endpointChanged: (org: string, slug: string) => `endpoints.${org}.${slug}`,
+  sourceChanged: (org: string, slug: string) => `sources.${org}.${slug}`,
   /** Committed work of a kind no other message announces (replayed events, retried actions): workers look now. */
   workDue: (loop: WorkLoopName) => `work.${loop}`,
   allEvents: 'events.>',
   allActions: 'actions.>',
   allEndpoints: 'endpoints.>',
+  allSources: 'sources.>',
   allWork: 'work.>',
 } as const;
+
+/** A source's change committed (SUBJECTS.sourceChanged): processes serving ingest drop their copy of it. */
+export interface SourceAnnouncement {
+  org: string;
+  slug: string;
+}
 
 /** The worker loops a `work.*` doorbell wakes: routing, or the actions' attempts. */
 export type WorkLoopName = 'router' | 'actions';

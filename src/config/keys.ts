@@ -107,7 +107,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_BUS: {
     file: 'bus',
     default: 'memory',
-    doc: '`memory` (announcements stay in the process; other processes on the same database find new work at their next sweep) or `nats` (announcements also go over NATS, so every process of a deployment hears them at once: routing starts without waiting for a sweep, an endpoint changed, a delivery retried or an event replayed in one process is seen by every worker at once, and live streams show what other processes did).',
+    doc: '`memory` (announcements stay in the process; other processes on the same database find new work at their next sweep) or `nats` (announcements also go over NATS, so every process of a deployment hears them at once: routing starts without waiting for a sweep, a source or endpoint changed, a delivery retried or an event replayed in one process is seen by every other at once, and live streams show what other processes did).',
   },
   EVENTHOOK_NATS_URL: {
     file: 'natsUrl',

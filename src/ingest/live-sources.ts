@@ -1,5 +1,6 @@
 // Sources as the ingest hot path uses them: record, compiled verifier, provider template and decrypted secrets,
-// cached per (org, slug). A local change invalidates at once; changes from other processes show within TTL_MS.
+// cached per (org, slug). A local change invalidates at once, and so does one from another process when the bus
+// carries it (EVENTHOOK_BUS=nats); otherwise changes from other processes show within TTL_MS.
 import type { Clock } from '../core/clock.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { Store } from '../store/port.js';

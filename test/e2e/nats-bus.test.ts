@@ -1,11 +1,14 @@
 // EVENTHOOK_BUS=nats: an API process and a worker process on one database hear each other at once. The sweep
 // interval is a minute here, so only the bus can explain routing within seconds, the API's live stream showing
 // an action the worker settled, deliveries resuming as soon as the API process re-enables their endpoint, and a dead
-// delivery retried or an event replayed through the API process going at once.
+// delivery retried or an event replayed through the API process going at once, and a source's new secret taken at
+// once by another process serving ingest.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsBus } from '../../src/bus/adapters/nats/index.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { deliver, githubPushHeaders } from '../helpers/ingest.js';
 import { startReceiver, type Receiver } from '../helpers/outbound.js';
 import { tcpAvailable } from '../helpers/services.js';
 import { readFrames } from '../helpers/sse.js';
@@ -169,5 +172,45 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
       5_000,
       'the replayed event to be delivered',
     );
+  });
+
+  it('a source changed through one process is seen at once by another serving ingest', async () => {
+    // The other process's clock stands still, so its copy of the source never expires by itself.
+    const edge = await startTestApp('sqlite', {
+      dataDir: api.dataDir,
+      clock: new ManualClock(Date.now()),
+      env: { ...bus, EVENTHOOK_ROLE: 'api' },
+    });
+    try {
+      await eventually(
+        async () => (edge.app.bus as NatsBus).state === 'connected' || undefined,
+        10_000,
+        'the other process on NATS',
+      );
+      const created = await api.api.post(`${base}/sources`, {
+        slug: 'gh',
+        provider: 'github',
+        secret: 'first-secret',
+      });
+      expect(created.status, created.text).toBe(201);
+      let n = 0;
+      const push = async (secret: string) => {
+        const body = JSON.stringify({ ref: 'refs/heads/main', n: ++n });
+        return (
+          await deliver(edge, 'gh', { headers: await githubPushHeaders(secret, body, `bus-${n}`), body })
+        ).status;
+      };
+      expect(await push('first-secret')).toBe(200);
+      const changed = await api.api.patch(`${base}/sources/gh`, { secret: 'second-secret' });
+      expect(changed.status, changed.text).toBe(200);
+      await eventually(
+        async () => (await push('second-secret')) === 200 || undefined,
+        5_000,
+        'the new secret to verify on the other process',
+      );
+      expect(await push('first-secret')).toBe(401);
+    } finally {
+      await edge.close();
+    }
   });
 });
