@@ -98,32 +98,42 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
     expect(event.actions.map((a: { ruleName: string }) => a.ruleName)).toEqual(['returns']);
   });
 
-  it('deliveries waiting for a paused endpoint go as soon as the API process enables it', async () => {
+  /**
+   * Through the API process: an endpoint `slug` on the receiver (with `settings`), a rule sending `slug.test` events to
+   * it, and one such event. Returns a reader of the event's actions (its id as `eventId`).
+   */
+  const publishTo = async (slug: string, settings: Record<string, unknown>) => {
     const endpoint = await api.api.post(`${base}/endpoints`, {
-      slug: 'billing',
-      url: `${receiver.url}/billing`,
-      status: 'paused',
+      slug,
+      url: `${receiver.url}/${slug}`,
+      ...settings,
     });
     expect(endpoint.status, endpoint.text).toBe(201);
     const rule = await api.api.post(`${base}/rules`, {
-      name: 'paid',
-      pattern: { type: ['order.paid'] },
-      targets: [{ type: 'webhook', endpoint: 'billing' }],
+      name: slug,
+      pattern: { type: [`${slug}.test`] },
+      targets: [{ type: 'webhook', endpoint: slug }],
     });
     expect(rule.status, rule.text).toBe(201);
-    const published = await api.api.post(`${base}/events`, { type: 'order.paid', data: { order: 8 } });
-    const action = async () =>
-      (await api.api.get(`${base}/events/${published.body.eventId}`)).body.actions?.[0];
+    const published = await api.api.post(`${base}/events`, { type: `${slug}.test`, data: { n: 1 } });
+    expect(published.status, published.text).toBe(200);
+    const eventId = published.body.eventId as string;
+    const read = async () => ((await api.api.get(`${base}/events/${eventId}`)).body.actions ?? []) as any[];
+    return Object.assign(read, { eventId });
+  };
+
+  it('deliveries waiting for a paused endpoint go as soon as the API process enables it', async () => {
+    const action = await publishTo('billing', { status: 'paused' });
     // The worker routed it and parked it behind the paused endpoint, its copy of which it now holds.
     await eventually(
-      async () => ((await action())?.waiting === 'endpoint_paused' ? true : undefined),
+      async () => ((await action())?.[0]?.waiting === 'endpoint_paused' ? true : undefined),
       10_000,
       'the delivery to wait for the endpoint',
     );
     expect((await api.api.post(`${base}/endpoints/billing/enable`)).status).toBe(200);
     // Within seconds, with a minute's sweep: the worker heard of the change on the bus.
     await eventually(
-      async () => ((await action())?.status === 'succeeded' ? true : undefined),
+      async () => ((await action())?.[0]?.status === 'succeeded' ? true : undefined),
       5_000,
       'the delivery after the enable',
     );
@@ -132,21 +142,7 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
 
   it('a dead delivery retried, and an event replayed, through the API process go at once', async () => {
     failing.add('/ledger');
-    const endpoint = await api.api.post(`${base}/endpoints`, {
-      slug: 'ledger',
-      url: `${receiver.url}/ledger`,
-      retry: { schedule: ['1s'], maxAttempts: 1 },
-    });
-    expect(endpoint.status, endpoint.text).toBe(201);
-    const rule = await api.api.post(`${base}/rules`, {
-      name: 'ledger',
-      pattern: { type: ['invoice.paid'] },
-      targets: [{ type: 'webhook', endpoint: 'ledger' }],
-    });
-    expect(rule.status, rule.text).toBe(201);
-    const published = await api.api.post(`${base}/events`, { type: 'invoice.paid', data: { invoice: 1 } });
-    const actions = async () =>
-      (await api.api.get(`${base}/events/${published.body.eventId}`)).body.actions ?? [];
+    const actions = await publishTo('ledger', { retry: { schedule: ['1s'], maxAttempts: 1 } });
     const [dead] = await eventually(
       async () => ((await actions())[0]?.status === 'dead' ? actions() : undefined),
       10_000,
@@ -161,7 +157,7 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
       'the retried delivery',
     );
     // A replay routes the event again at once too: a second action for the same rule and target.
-    expect((await api.api.post(`${base}/events/${published.body.eventId}/replay`, {})).status).toBe(202);
+    expect((await api.api.post(`${base}/events/${actions.eventId}/replay`, {})).status).toBe(202);
     await eventually(
       async () => {
         const all = await actions();

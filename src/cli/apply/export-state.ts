@@ -4,6 +4,7 @@
 // reference for apply to take from the environment, listed at the top of the file; a string of the org's own that
 // looks like a reference is escaped (`$${…}`) so that apply keeps it as it is.
 import { stringify } from 'yaml';
+import { SETTINGS_FIELDS } from '../../ingest/source-settings.js';
 import { isObj, SINGULAR, type ApplyKind } from './desired.js';
 
 type Obj = Record<string, unknown>;
@@ -28,18 +29,6 @@ export interface Exported {
   readonly variables: readonly ExportVariable[];
 }
 
-/** Source settings (SourceSettingsSchema) written when set. */
-const SOURCE_SETTINGS = [
-  'options',
-  'idempotencyKeys',
-  'dedupWindowSeconds',
-  'eventType',
-  'bodyLimit',
-  'rateLimit',
-  'ipAllowList',
-  'storeRejected',
-  'response',
-] as const;
 /** Endpoint settings written when set (not null, not empty). */
 const ENDPOINT_SETTINGS = [
   'description',
@@ -84,7 +73,7 @@ export function exportState(org: string, current: CurrentState): Exported {
     else out.provider = s.provider;
     if (Array.isArray(s.secrets) && s.secrets.length > 0)
       out.secret = reference(['source', slug, 'secret'], `source ${slug}: its secret`);
-    for (const key of SOURCE_SETTINGS) if (isSet(s[key])) out[key] = s[key];
+    for (const key of SETTINGS_FIELDS) if (isSet(s[key])) out[key] = s[key];
     const secretOptions = Array.isArray(s.secretOptions) ? s.secretOptions.map(String) : [];
     if (secretOptions.length > 0) {
       const options = { ...(isObj(out.options) ? out.options : {}) };
