@@ -149,13 +149,20 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const ruleCache = new RuleCache(store, clock, sandbox);
   const rules = new RuleService(store, ruleCache, clock, sandbox);
   const grants = new GrantService(store, clock);
+  /**
+   * Rings the bus for a committed change, best effort: a message that cannot go out only leaves the other processes to
+   * notice at their next sweep or cache expiry.
+   */
+  const announce = <T>(subject: string, data: T): void => {
+    bus
+      .publish<T>(subject, data)
+      .catch((err: unknown) => logger.warn({ err, subject }, 'announcing a change failed'));
+  };
   const liveSources = new LiveSources(store, box, clock);
   const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) => {
     liveSources.invalidate(org, slug);
     // Other processes serving ingest hear it on the bus; without it their copy would last up to a second.
-    bus
-      .publish<SourceAnnouncement>(SUBJECTS.sourceChanged(org, slug), { org, slug })
-      .catch((err: unknown) => logger.warn({ err, org, slug }, 'announcing a source change failed'));
+    announce<SourceAnnouncement>(SUBJECTS.sourceChanged(org, slug), { org, slug });
   });
   bus.subscribe<SourceAnnouncement>(SUBJECTS.allSources, ({ data }) =>
     liveSources.invalidate(data.org, data.slug),
@@ -183,9 +190,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     (org, slug, woken) => {
       if (woken > 0) actionLoop?.kick();
       // Workers in other processes hear it on the bus; without it they would notice at their next sweep.
-      bus
-        .publish<EndpointAnnouncement>(SUBJECTS.endpointChanged(org, slug), { org, slug, woken })
-        .catch((err: unknown) => logger.warn({ err, org, slug }, 'announcing an endpoint change failed'));
+      announce<EndpointAnnouncement>(SUBJECTS.endpointChanged(org, slug), { org, slug, woken });
     },
   );
 
@@ -405,9 +410,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   /** Wakes a loop here, and the workers of other processes through the bus (they would wait for their sweep). */
   const workDue = (loop: WorkLoopName) => {
     (loop === 'router' ? routerLoop : actionLoop).kick();
-    bus
-      .publish(SUBJECTS.workDue(loop), {})
-      .catch((err: unknown) => logger.warn({ err, loop }, 'announcing due work failed'));
+    announce(SUBJECTS.workDue(loop), {});
   };
 
   let workersStarted = false;

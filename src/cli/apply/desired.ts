@@ -56,8 +56,14 @@ export interface DesiredState {
 }
 
 const SECTIONS = new Set(['org', 'server', ...APPLY_KINDS]);
-/** Endpoint auth fields that hold credentials (the server never returns them). */
-const AUTH_CREDENTIALS = ['password', 'token', 'value', 'clientSecret'];
+/** Each endpoint auth type's credential field (the server never returns it). */
+export const AUTH_CREDENTIAL: Readonly<Record<string, string>> = {
+  basic: 'password',
+  bearer: 'token',
+  api_key: 'value',
+  oauth2_client_credentials: 'clientSecret',
+};
+const AUTH_CREDENTIALS = Object.values(AUTH_CREDENTIAL);
 
 type SecretFieldOf = (verifierType: string) => string | null;
 type SecretOptionsOf = (provider: string) => readonly string[];

@@ -5,7 +5,7 @@
 // looks like a reference is escaped (`$${…}`) so that apply keeps it as it is.
 import { stringify } from 'yaml';
 import { SETTINGS_FIELDS } from '../../ingest/source-settings.js';
-import { isObj, SINGULAR, type ApplyKind } from './desired.js';
+import { AUTH_CREDENTIAL, isObj, SINGULAR, type ApplyKind } from './desired.js';
 
 type Obj = Record<string, unknown>;
 
@@ -41,13 +41,6 @@ const ENDPOINT_SETTINGS = [
   'orderingKey',
   'retry',
 ] as const;
-/** Each auth type's credential, which the server never returns. */
-const AUTH_CREDENTIAL: Record<string, string> = {
-  basic: 'password',
-  bearer: 'token',
-  api_key: 'value',
-  oauth2_client_credentials: 'clientSecret',
-};
 
 export function exportState(org: string, current: CurrentState): Exported {
   const variables: ExportVariable[] = [];
