@@ -310,7 +310,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       liveEndpoints,
       deliveryGate,
       authenticatedSender,
-      new EndpointStateKeeper(store, liveEndpoints, publisher, clock, logger),
+      new EndpointStateKeeper(store, liveEndpoints, publisher, clock, logger, (org, slug, woken) =>
+        announce<EndpointAnnouncement>(SUBJECTS.endpointChanged(org, slug), {
+          org,
+          slug,
+          woken,
+          ...(presence ? { breakerFrom: presence.id } : {}),
+        }),
+      ),
       clock,
       { retryAfterCapMs: config.retryAfterCapMs },
     ),
@@ -474,7 +481,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       (subject === SUBJECTS.workDue('router') ? routerLoop : actionLoop).kick(),
     );
     bus.subscribe<EndpointAnnouncement>(SUBJECTS.allEndpoints, ({ data }) => {
-      liveEndpoints.invalidate(data.org, data.slug);
+      // This worker's own breaker changes are in its breaker already.
+      if (data.breakerFrom === presence.id) return;
+      liveEndpoints.invalidate(data.org, data.slug, { breaker: data.breakerFrom !== undefined });
       if (data.woken > 0) actionLoop.kick();
     });
     routerLoop.start();

@@ -53,6 +53,11 @@ export interface EndpointAnnouncement {
   slug: string;
   /** Deliveries the change made due (waiting for the endpoint while it was paused or disabled). */
   woken: number;
+  /**
+   * Set when a worker's circuit breaker changed (opened, closed, disabled): that worker's id. The other workers take
+   * the stored breaker state into their own, so all pause and resume together.
+   */
+  breakerFrom?: string;
 }
 
 /** NATS subject matching: `*` one token, `>` one or more trailing tokens. */

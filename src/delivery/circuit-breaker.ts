@@ -125,6 +125,14 @@ export class CircuitBreaker {
     return undefined;
   }
 
+  /**
+   * Takes the state another process's breaker for the same endpoint stored when it opened or closed the circuit, so
+   * every worker pauses and resumes together rather than each after failures of its own.
+   */
+  adopt(state: BreakerState): void {
+    this.s = { ...state };
+  }
+
   /** Re-enabling: forget the history and let deliveries flow again. */
   reset(): void {
     this.s = initialBreakerState();

@@ -1,6 +1,7 @@
 // Feeds attempt outcomes to an endpoint's circuit breaker and acts on what changes: the state is saved, an opened
 // or closed circuit moves the deliveries waiting for it, and a disabled endpoint is marked so and announced
-// (endpoint.disabled) — once, in the same transaction as the status change.
+// (endpoint.disabled) — once, in the same transaction as the status change. Each transition is announced, so the
+// workers of other processes act on it at once (see LiveEndpoints).
 import type { Clock, JsonValue } from '../core/index.js';
 import { stageEvents, type EventPublisher } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
@@ -15,6 +16,9 @@ export interface StateLog {
   warn(obj: object, msg: string): void;
 }
 
+/** Tells the other processes that an endpoint's circuit opened, closed or was disabled; `woken` deliveries are due. */
+export type BreakerAnnouncer = (org: string, slug: string, woken: number) => void;
+
 export class EndpointStateKeeper {
   /** Per endpoint id: the last state write queued, so the next one starts after it. */
   private readonly writes = new Map<string, Promise<void>>();
@@ -25,6 +29,7 @@ export class EndpointStateKeeper {
     private readonly publisher: EventPublisher,
     private readonly clock: Clock,
     private readonly log: StateLog,
+    private readonly announce: BreakerAnnouncer = () => {},
   ) {}
 
   /** Records one attempt's outcome against the endpoint; `cause` is the event whose delivery it was. */
@@ -61,8 +66,9 @@ export class EndpointStateKeeper {
     }
     // The hot path (a success on a healthy endpoint) writes nothing. Each write stores the breaker's state as it is
     // when the write starts, so the last write stores the latest state.
-    if (JSON.stringify(state) !== before)
-      await this.inTurn(endpoint, () =>
+    const written =
+      JSON.stringify(state) !== before &&
+      (await this.inTurn(endpoint, () =>
         this.store.endpoints.setState(
           endpoint.record.id,
           { breaker: endpoint.breaker.state as unknown as JsonValue },
@@ -71,11 +77,15 @@ export class EndpointStateKeeper {
           // must not write its old state back (the endpoint would stay paused after being enabled).
           endpoint.record.updatedAt,
         ),
-      );
-    if (transition?.kind === 'closed')
-      await this.store.actions.wakeWaiting(org, slug, now, { reasons: [WAIT.circuitOpen] });
-    if (transition?.kind === 'opened')
+      ));
+    if (transition?.kind === 'closed') {
+      const woken = await this.store.actions.wakeWaiting(org, slug, now, { reasons: [WAIT.circuitOpen] });
+      if (written) this.announce(org, slug, woken.length);
+    }
+    if (transition?.kind === 'opened') {
       await this.store.actions.wakeWaiting(org, slug, transition.until, { reasons: [WAIT.circuitOpen] });
+      if (written) this.announce(org, slug, 0);
+    }
     return transition;
   }
 
@@ -126,6 +136,7 @@ export class EndpointStateKeeper {
     );
     this.endpoints.invalidate(record.org, record.slug);
     if (!changed) return;
+    this.announce(record.org, record.slug, 0);
     this.log.warn({ org: record.org, endpoint: record.slug, reason: detail }, 'endpoint disabled');
     await this.publisher.announce([event]);
   }

@@ -5,7 +5,12 @@ import type { Clock, SecretBox } from '../core/index.js';
 import type { Store } from '../store/port.js';
 import type { EndpointRecord } from '../store/records.js';
 import { compileJmespath, type JmespathFn } from '../transform/index.js';
-import { CircuitBreaker, type BreakerConfig, type BreakerState } from './circuit-breaker.js';
+import {
+  CircuitBreaker,
+  initialBreakerState,
+  type BreakerConfig,
+  type BreakerState,
+} from './circuit-breaker.js';
 import type { EndpointAuth } from './endpoint-auth.js';
 import type { EndpointSecret } from './endpoint-secrets.js';
 import { openAuth } from './endpoint-service.js';
@@ -21,7 +26,8 @@ export interface LiveEndpoint {
   orderingKey: JmespathFn | undefined;
   /**
    * The breaker this process feeds. Built from the stored state, kept across cache refreshes while the endpoint's
-   * `updatedAt` stays the same (workers write the breaker without moving it), rebuilt when the API changed it.
+   * `updatedAt` stays the same (workers write the breaker without moving it), rebuilt when the API changed it. When
+   * another process opens or closes the circuit, this one takes the stored state into the same breaker.
    */
   breaker: CircuitBreaker;
 }
@@ -33,7 +39,10 @@ export class LiveEndpoints {
    * on another connection while the change commits) and must not be cached.
    */
   private generation = 0;
-  private readonly breakers = new Map<string, { updatedAt: number; breaker: CircuitBreaker }>();
+  /** Per (org, slug): the breaker kept for the endpoint of that id and version. */
+  private readonly breakers = new Map<string, { id: string; updatedAt: number; breaker: CircuitBreaker }>();
+  /** (org, slug) of endpoints whose breaker another process changed: the next read adopts the stored state. */
+  private readonly breakersChanged = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -51,19 +60,24 @@ export class LiveEndpoints {
     if (hit && now - hit.at < TTL_MS && now >= hit.at) return hit.endpoint;
     const generation = this.generation;
     const record = await this.store.endpoints.get(org, slug);
-    const endpoint = record ? this.compile(record) : null;
-    if (generation !== this.generation) return endpoint;
+    // A read that an invalidate overtook may hold a breaker state from before the change: not adopted.
+    const fresh = generation === this.generation;
+    const endpoint = record ? this.compile(record, fresh) : null;
+    if (!fresh) return endpoint;
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(key, { endpoint, at: now });
     return endpoint;
   }
 
-  invalidate(org: string, slug: string): void {
+  /** Drops the cached copy; `breaker` when another process changed the circuit: the next read adopts its state. */
+  invalidate(org: string, slug: string, opts: { breaker?: boolean } = {}): void {
     this.generation++;
-    this.cache.delete(`${org}\n${slug}`);
+    const key = `${org}\n${slug}`;
+    this.cache.delete(key);
+    if (opts.breaker && this.breakers.has(key)) this.breakersChanged.add(key);
   }
 
-  private compile(record: EndpointRecord): LiveEndpoint {
+  private compile(record: EndpointRecord, fresh: boolean): LiveEndpoint {
     return {
       record,
       auth: openAuth(this.box, record.auth),
@@ -76,17 +90,23 @@ export class LiveEndpoints {
         record.ordering === 'fifo' && record.orderingKey
           ? compileJmespath(record.orderingKey, '/orderingKey')
           : undefined,
-      breaker: this.breakerFor(record),
+      breaker: this.breakerFor(record, fresh),
     };
   }
 
-  private breakerFor(record: EndpointRecord): CircuitBreaker {
-    const kept = this.breakers.get(record.id);
-    if (kept && kept.updatedAt === record.updatedAt) return kept.breaker;
-    const stored = record.breaker as BreakerState | null;
-    const breaker = new CircuitBreaker(this.clock, this.breakerConfig, stored ?? undefined);
+  private breakerFor(record: EndpointRecord, fresh: boolean): CircuitBreaker {
+    const key = `${record.org}\n${record.slug}`;
+    const stored = (record.breaker as BreakerState | null) ?? undefined;
+    const kept = this.breakers.get(key);
+    if (kept && kept.id === record.id && kept.updatedAt === record.updatedAt) {
+      // Into the same breaker, not a new one: deliveries in flight record their outcomes on it.
+      if (fresh && this.breakersChanged.delete(key)) kept.breaker.adopt(stored ?? initialBreakerState());
+      return kept.breaker;
+    }
+    if (fresh) this.breakersChanged.delete(key);
+    const breaker = new CircuitBreaker(this.clock, this.breakerConfig, stored);
     if (this.breakers.size >= MAX_ENTRIES) this.breakers.clear();
-    this.breakers.set(record.id, { updatedAt: record.updatedAt, breaker });
+    this.breakers.set(key, { id: record.id, updatedAt: record.updatedAt, breaker });
     return breaker;
   }
 }

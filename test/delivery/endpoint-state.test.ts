@@ -70,5 +70,45 @@ for (const factory of STORE_FACTORIES) {
         expect(stored).toMatchObject({ status: 'open', consecutiveFailures: 12 });
       }
     });
+
+    it('a worker takes the circuit another opened into the breaker its deliveries in flight hold', async () => {
+      const box = new SecretBox(SecretBox.generateKey());
+      // Two workers' views of one endpoint; only A's breaker sees failures.
+      const a = new LiveEndpoints(store, box, systemClock, { failureThreshold: 2 });
+      const b = new LiveEndpoints(store, box, systemClock, { failureThreshold: 2 });
+      const heard: [string, string, number][] = [];
+      const keeper = new EndpointStateKeeper(
+        store,
+        a,
+        new EventPublisher(new MemoryBus()),
+        systemClock,
+        { warn() {} },
+        (org, slug, woken) => heard.push([org, slug, woken]),
+      );
+      const cause = { id: newId('event') as EventId, org: 'acme' } as unknown as EventRecord;
+      await store.endpoints.insert(endpointRecord('acme', 'shared', T0));
+      const inFlight = (await b.get('acme', 'shared'))!;
+      const endpoint = (await a.get('acme', 'shared'))!;
+      await keeper.afterAttempt(endpoint, { kind: 'retry', reason: 'HTTP 503' }, cause);
+      expect(heard).toEqual([]); // a failure below the threshold is not announced
+      await keeper.afterAttempt(endpoint, { kind: 'retry', reason: 'HTTP 503' }, cause);
+      expect(heard).toEqual([['acme', 'shared', 0]]);
+
+      // An invalidate that is not about the breaker keeps B's own (the endpoint's version did not move).
+      b.invalidate('acme', 'shared');
+      expect((await b.get('acme', 'shared'))!.breaker.state.status).toBe('closed');
+      b.invalidate('acme', 'shared', { breaker: true });
+      const reread = (await b.get('acme', 'shared'))!;
+      expect(reread.breaker).toBe(inFlight.breaker);
+      expect(inFlight.breaker.state).toMatchObject({ status: 'open', consecutiveFailures: 2 });
+      expect(inFlight.breaker.permit()).toMatchObject({ allowed: false });
+
+      // A delivery of A's succeeds later: the closing is announced too.
+      await keeper.afterAttempt(endpoint, { kind: 'success' }, cause);
+      expect(heard.at(-1)).toEqual(['acme', 'shared', 0]);
+      b.invalidate('acme', 'shared', { breaker: true });
+      await b.get('acme', 'shared');
+      expect(inFlight.breaker.state.status).toBe('closed');
+    });
   });
 }
