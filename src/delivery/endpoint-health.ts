@@ -34,7 +34,13 @@ export async function endpointHealth(
   now: number,
 ): Promise<EndpointHealth> {
   const [samples, counts] = await Promise.all([
-    store.attempts.recentForEndpoint(endpoint.org, endpoint.slug, now - HEALTH_WINDOW_MS, SAMPLE),
+    // Not before the endpoint was made: attempts to an earlier endpoint of the same slug are not its own.
+    store.attempts.recentForEndpoint(
+      endpoint.org,
+      endpoint.slug,
+      Math.max(now - HEALTH_WINDOW_MS, endpoint.createdAt),
+      SAMPLE,
+    ),
     store.actions.countByStatus(endpoint.org, { endpoint: endpoint.slug }, QUEUE_STATUSES),
   ]);
   const breaker = endpoint.breaker as BreakerState | null;

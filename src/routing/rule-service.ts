@@ -63,7 +63,9 @@ export class RuleService {
       // updatedAt is the version the save is conditional on: it must move even within one millisecond.
       updatedAt: Math.max(this.clock.now(), current.updatedAt + 1),
     };
-    await this.validate(org, { ...next, filter: next.filter });
+    // The endpoints named are checked only when the targets change: a rule whose endpoint was deleted since can
+    // still be renamed or disabled.
+    await this.validate(org, { ...next, filter: next.filter }, { endpoints: patch.targets !== undefined });
     // Saved only if nobody changed or deleted the rule since it was read (a PATCH racing a DELETE must not revive it).
     if (!(await this.store.transaction((tx) => tx.rules.update(next, current.updatedAt))))
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
@@ -90,13 +92,19 @@ export class RuleService {
     this.cache.invalidate(org);
   }
 
-  private async validate(org: string, input: RuleInput): Promise<void> {
+  private async validate(org: string, input: RuleInput, check = { endpoints: true }): Promise<void> {
     validatePattern(input.pattern);
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
     const targets = validateTargets(input.targets, '/targets', this.limits);
-    // An event_bus target into another org names one that exists; whether that org granted this one is checked
-    // when the action runs, so a grant given (or taken back) later applies without saving the rule again.
     for (const [i, t] of targets.entries()) {
+      // A webhook target names an endpoint of the org: a typo would otherwise send every matching event to the
+      // dead-letter queue. Deleting the endpoint later is allowed; its deliveries then die visibly.
+      if (t.type === 'webhook' && check.endpoints && !(await this.store.endpoints.get(org, t.endpoint)))
+        throw targetError([
+          { path: `/targets/${i}/endpoint`, message: `endpoint ${t.endpoint} does not exist` },
+        ]);
+      // An event_bus target into another org names one that exists; whether that org granted this one is checked
+      // when the action runs, so a grant given (or taken back) later applies without saving the rule again.
       if (t.type !== 'event_bus' || t.org === undefined || t.org === org) continue;
       if (await this.store.orgs.get(t.org)) continue;
       throw targetError([{ path: `/targets/${i}/org`, message: `org ${t.org} does not exist` }]);

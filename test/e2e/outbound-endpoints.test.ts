@@ -279,6 +279,33 @@ for (const backend of BACKENDS) {
         ),
       ).toBe(true);
       await createEndpoint(t, { slug: 'doomed', url: 'https://example.com/again' });
+      // The new endpoint's health starts empty: the attempt that found the old one gone is not its own.
+      expect((await t.api.get(`${BASE}/endpoints/doomed`)).body.health).toMatchObject({
+        attempts: 0,
+        successRate: null,
+      });
+    });
+
+    it('refuses a rule whose webhook target names an endpoint that does not exist', async () => {
+      const res = await t.api.post(`${BASE}/rules`, {
+        name: 'typo',
+        pattern: { type: ['typo.test'] },
+        targets: [{ type: 'webhook', endpoint: 'nowhere' }],
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.errors).toEqual([
+        { path: '/targets/0/endpoint', message: 'endpoint nowhere does not exist' },
+      ]);
+      // A rule whose endpoint is deleted later can still be disabled, but not given a target that does not exist.
+      await createEndpoint(t, { slug: 'short-lived', url: 'https://example.com/short' });
+      await createRule(t, 'short-lived', 'short.test', [{ endpoint: 'short-lived' }]);
+      expect((await t.api.delete(`${BASE}/endpoints/short-lived`)).status).toBe(204);
+      const disabled = await t.api.patch(`${BASE}/rules/short-lived`, { enabled: false });
+      expect(disabled.status, disabled.text).toBe(200);
+      const retargeted = await t.api.patch(`${BASE}/rules/short-lived`, {
+        targets: [{ type: 'webhook', endpoint: 'short-lived' }],
+      });
+      expect(retargeted.status).toBe(400);
     });
 
     it('loses no change when edits and rotations come at once, and an edit keeps the stored breaker', async () => {

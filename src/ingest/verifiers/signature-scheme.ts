@@ -171,7 +171,7 @@ export function gatherSignatures(
     if (found === undefined || found === '') return reject('missing_timestamp', `${tsWhere} is missing`);
     const ms = parseTimestamp(found, ts.format);
     if (ms === undefined) return reject('bad_encoding', `${tsWhere} is not a ${ts.format} timestamp`);
-    const stale = checkFreshness(ms, now, ts.toleranceSeconds);
+    const stale = checkFreshness(ms, now, ts.toleranceSeconds, ts.pastOnly);
     if (stale) return stale;
     timestamp = found;
   }

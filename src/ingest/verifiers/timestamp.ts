@@ -21,7 +21,13 @@ export const TimestampConfigSchema = Type.Object(
         minimum: 0,
         maximum: 604_800,
         description:
-          'Maximum distance from now, either way. Absent or 0: the timestamp is signed but not checked.',
+          'Maximum distance from now, either way (only into the past with pastOnly). Absent or 0: the timestamp is signed but not checked.',
+      }),
+    ),
+    pastOnly: Type.Optional(
+      Type.Boolean({
+        description:
+          "Check only the timestamp's age: one in the future is accepted, as the provider's own verifier does (Stripe).",
       }),
     ),
   },
@@ -49,10 +55,11 @@ export function checkFreshness(
   ms: number,
   now: number,
   toleranceSeconds: number | undefined,
+  pastOnly = false,
 ): VerifyResult | undefined {
   if (!toleranceSeconds) return undefined;
   const skew = Math.round((now - ms) / 1000);
-  if (Math.abs(now - ms) <= toleranceSeconds * 1000) return undefined;
+  if ((pastOnly ? now - ms : Math.abs(now - ms)) <= toleranceSeconds * 1000) return undefined;
   const side = skew > 0 ? `${skew} s old` : `${-skew} s in the future`;
   return reject('stale_timestamp', `the signed timestamp is ${side} (tolerance ${toleranceSeconds} s)`);
 }
