@@ -75,6 +75,12 @@ export function flash(message) {
   flashTimer = setTimeout(() => (el.textContent = ''), 6000);
 }
 
+/** Takes the message down before its time, once what it said no longer holds (a refused key, signing in again). */
+export function clearFlash() {
+  clearTimeout(flashTimer);
+  document.getElementById('flash').textContent = '';
+}
+
 /** An event handler whose failure is shown to the user instead of lost (e.g. a read-only key retrying). */
 export function guarded(what, fn) {
   return async (...args) => {
