@@ -51,6 +51,19 @@ export const json = (value) => h('pre', {}, JSON.stringify(value, null, 2));
 export const status = (s) => h('span', { class: `status ${s}` }, s);
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 
+/**
+ * A span of seconds as people say it, in the largest unit that leaves at least two of it: 86400 → "24 h",
+ * 604800 → "7 d", 5400 → "90 min", 45 → "45 s" (to a tenth where it does not divide: 12600 → "3.5 h").
+ */
+export function duration(seconds) {
+  const [unit, name] = [
+    [86_400, 'd'],
+    [3600, 'h'],
+    [60, 'min'],
+  ].find(([size]) => seconds >= 2 * size) ?? [1, 's'];
+  return `${Number((seconds / unit).toFixed(1))} ${name}`;
+}
+
 export function copyButton(text) {
   return h(
     'button',

@@ -3,7 +3,7 @@
 // message, given a new signing secret or deleted, and a new one created. A signing secret Eventhook generates is
 // shown once, when made.
 import { api } from '../api.js';
-import { flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
+import { duration, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
 import { endpointEditForm, endpointRotateForm, endpointSettingsForm } from './endpoint-forms.js';
 
@@ -18,10 +18,7 @@ function healthList(health, slug) {
     { class: 'health' },
     ...[
       ['state', status(health.state)],
-      [
-        `success rate (last ${Math.round(health.windowSeconds / 60)} min)`,
-        `${rate} of ${health.attempts} attempts`,
-      ],
+      [`success rate (last ${duration(health.windowSeconds)})`, `${rate} of ${health.attempts} attempts`],
       ['latency', latency],
       [
         'queue',

@@ -252,6 +252,13 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect(await page.textContent('dl.health')).toContain(
       '0 waiting (0 pending, 0 in flight, 0 to retry) · 0 dead',
     );
+    // The window is said as people say it, not as 1440 min.
+    expect(await page.textContent('dl.health')).toContain('success rate (last 24 h)— of 0 attempts');
+    // As a string, so that the test's own transform leaves the page's import() alone.
+    const durations = await page.evaluate(
+      "import('/console/dom.js').then((m) => [45, 90, 5400, 12600, 86400, 172800, 604800].map(m.duration))",
+    );
+    expect(durations).toEqual(['45 s', '90 s', '90 min', '3.5 h', '24 h', '2 d', '7 d']);
 
     // Pausing and enabling it again.
     await page.click('text=Pause');
