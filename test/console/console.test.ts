@@ -247,6 +247,9 @@ describe.skipIf(!browserAvailable())('web console', () => {
       (await t.api.post(`${base}/endpoints`, { slug: 'crm', url: 'https://crm.example.com/hooks' })).status,
     ).toBe(201);
     await page.goto(`${t.url}/#/endpoints`);
+    const stateOf = (slug: string) =>
+      page.locator('tr', { has: page.getByRole('cell', { name: slug, exact: true }) }).locator('.state');
+    await expect.poll(() => stateOf('crm').textContent()).toBe('healthy');
     await page.getByRole('cell', { name: 'crm', exact: true }).click();
     await page.locator('dl.health').getByText('healthy').waitFor();
     expect(await page.textContent('dl.health')).toContain(
@@ -264,6 +267,7 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.click('text=Pause');
     await page.getByText('Endpoint crm paused.').waitFor();
     expect((await t.api.get(`${base}/endpoints/crm`)).body.status).toBe('paused');
+    await expect.poll(() => stateOf('crm').textContent()).toBe('paused');
     await page.getByRole('cell', { name: 'crm', exact: true }).click();
     await page.click('text=Enable');
     await page.getByText('Endpoint crm enabled').waitFor();
@@ -333,6 +337,36 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.getByText('2 dead').waitFor();
     // The only failures the page met were the refused key's, in the sign-in test.
     expect(pageErrors().filter((e) => !e.includes('status of 401'))).toEqual([]);
+  });
+
+  it('lists each endpoint with its health state: an open circuit shows before the row is opened', async () => {
+    const closed = await startReceiver();
+    await closed.close();
+    await createEndpoint(t, { slug: 'tripped', url: `${closed.url}/gone` });
+    const rule = await t.api.post(`${base}/rules`, {
+      name: 'to-tripped',
+      pattern: { type: ['console.trip'] },
+      targets: [{ type: 'webhook', endpoint: 'tripped', retry: { maxAttempts: 1 } }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    // As many failures in a row as open the breaker (EVENTHOOK_BREAKER_THRESHOLD, 5 by default).
+    for (let i = 0; i < 5; i++) await t.api.post(`${base}/events`, { type: 'console.trip', data: { i } });
+    await eventually(
+      async () =>
+        (await t.api.get(`${base}/endpoints/tripped`)).body.health.state === 'circuit_open' || undefined,
+      15_000,
+    );
+    // The list's own answer still says active: the state comes from each endpoint's health.
+    const listed = (await t.api.get(`${base}/endpoints`)).body.items;
+    expect(listed.find((e: { slug: string }) => e.slug === 'tripped').status).toBe('active');
+
+    await open('/endpoints');
+    const row = (slug: string) =>
+      page.locator('tr', { has: page.getByRole('cell', { name: slug, exact: true }) });
+    await expect.poll(() => row('tripped').locator('.state').textContent()).toBe('circuit_open');
+    expect(await row('tripped').textContent()).not.toContain('active');
+    await expect.poll(() => row('crm').locator('.state').textContent()).toBe('healthy');
+    await expect.poll(() => row('ledger').locator('.state').textContent()).toBe('failing');
   });
 
   it('changes a source’s name and settings, and deletes it after asking', async () => {
