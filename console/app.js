@@ -10,7 +10,7 @@ import { rulesView } from './views/rules.js';
 import { sourcesView } from './views/sources.js';
 
 const ROUTES = [
-  [/^#\/events\/([^/]+)$/, eventView],
+  [/^#\/events\/([^/]+)(?:\/actions\/([^/]+))?$/, eventView],
   [/^#\/events$/, eventsView],
   [/^#\/sources$/, sourcesView],
   [/^#\/rules$/, rulesView],

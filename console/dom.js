@@ -17,7 +17,7 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** A table with a header row; `onRow` makes rows clickable. */
+/** A table with a header row; `onRow` makes rows clickable, a row's `attrs` are its own (a class, an id). */
 export function table(columns, rows, onRow) {
   return h(
     'table',
@@ -36,10 +36,10 @@ export function table(columns, rows, onRow) {
       {},
       rows.length === 0
         ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'Nothing yet.'))
-        : rows.map(({ cells, value }) =>
+        : rows.map(({ cells, value, attrs = {} }) =>
             h(
               'tr',
-              onRow ? { class: 'link', tabindex: 0, onclick: () => onRow(value) } : {},
+              onRow ? { ...attrs, class: 'link', tabindex: 0, onclick: () => onRow(value) } : attrs,
               cells.map((c) => h('td', {}, c)),
             ),
           ),

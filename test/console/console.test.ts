@@ -323,6 +323,22 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect(page.url()).toMatch(/#\/dead-letters\/ledger$/);
     expect(await page.locator('tbody tr').count()).toBe(1);
     expect(await page.textContent('tbody')).toContain('webhook → ledger');
+    // Each row links to its event, and to its action among the event's actions.
+    const dead = (await t.api.get(`${base}/actions?status=dead&endpoint=ledger`)).body.items[0];
+    const deadRow = page.locator('tbody tr').first();
+    expect(await deadRow.getByRole('link', { name: dead.eventId }).getAttribute('href')).toBe(
+      `#/events/${dead.eventId}`,
+    );
+    await deadRow.getByRole('link', { name: dead.id }).click();
+    await page.waitForURL(`**/#/events/${dead.eventId}/actions/${dead.id}`);
+    await page.getByRole('heading', { name: 'invoice.paid' }).waitFor();
+    const marked = page.locator('tr[aria-current=true]');
+    await marked.waitFor();
+    expect(await marked.count()).toBe(1);
+    expect(await marked.getAttribute('title')).toBe(dead.id);
+    expect(await marked.textContent()).toContain('webhook → ledger');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Dead letters of ledger' }).waitFor();
     await page.click('text=Retry all');
     // Only the endpoint's action was given another attempt; the promise's stays where it was.
     await eventually(async () => {
