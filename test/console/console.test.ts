@@ -2,17 +2,54 @@
 // a source's URL and setup hints, a new source, a webhook appearing live in the log, its detail (headers, raw body,
 // actions) and replay, a pattern tested and saved, an endpoint's health, the dead-letter queue retried, and sources
 // and endpoints changed, given new secrets (checked by signing and verifying with them) and deleted.
+import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadEndRule, eventually, OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
 import { browserAvailable, startConsole, type ConsoleHarness } from '../helpers/console.js';
+import { childEnv } from '../cli/helpers.js';
 import { createSource, githubPushHeaders } from '../helpers/ingest.js';
 import { createEndpoint, startReceiver, waitForAction, type Receiver } from '../helpers/outbound.js';
 
 const SECRET = 'console-github-secret';
 const base = '/api/orgs/default/eventhook';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Runs a command the page shows, as a user pastes it into a shell in the Eventhook folder (`npx eventhook` is this
+ * package's CLI there; offline, so that npx can never fetch a package of that name instead); fails on exit status.
+ */
+async function shell(command: string): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)('bash', ['-c', command], {
+    cwd: ROOT,
+    env: { ...childEnv(), npm_config_offline: 'true' },
+    timeout: 60_000,
+  });
+}
+
+/** The request a curl command the page shows makes (its words in single quotes, as the page writes them). */
+function curlRequest(command: string): { url: string; init: RequestInit } {
+  const words = [...command.replaceAll('\\\n', ' ').matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  expect(words[0]).toBe('curl');
+  const headers: Record<string, string> = {};
+  const init: RequestInit = { headers };
+  let url = '';
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === '-X') init.method = words[++i];
+    else if (word === '-d') init.body = words[++i];
+    else if (word === '-H') {
+      const [name, ...value] = words[++i]!.split(':');
+      headers[name!.trim()] = value.join(':').trim();
+    } else if (word === '-u') headers.authorization = `Basic ${Buffer.from(words[++i]!).toString('base64')}`;
+    else url = word;
+  }
+  return { url, init };
+}
 
 describe.skipIf(!browserAvailable())('web console', () => {
   let c: ConsoleHarness;
@@ -78,7 +115,7 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.goto(`${t.url}/#/sources`);
     await page.getByRole('cell', { name: 'github', exact: true }).first().click();
     await expect.poll(() => page.textContent('code.ingest-url')).toBe(`${t.url}${base}/in/github`);
-    expect(await page.textContent('main')).toContain('curl -X POST');
+    expect(await page.textContent('main')).toContain('Repository (or organization) → Settings → Webhooks');
     await page.fill('input[name=slug]', 'stripe-live');
     await page.selectOption('select[name=provider]', 'stripe');
     await page.fill('input[name=secret]', 'whsec_console_test');
@@ -112,6 +149,59 @@ describe.skipIf(!browserAvailable())('web console', () => {
       });
     expect((await post(createHmac('sha256', 'custom-secret').update(body).digest('hex'))).status).toBe(200);
     expect((await post(createHmac('sha256', 'other').update(body).digest('hex'))).status).toBe(401);
+  });
+
+  it('shows a request to try a source with that gets through its verifier', async () => {
+    // A provider's source: the CLI signs the provider's sample; the command shown, run as it is, is taken.
+    await open('/sources');
+    await page.getByRole('cell', { name: 'github', exact: true }).first().click();
+    const send = page.locator('pre.try-send');
+    await send.waitFor();
+    expect(await send.textContent()).toBe(
+      `npx eventhook send github \\\n  --url ${t.url} \\\n  --key '<API key>' --secret '<source secret>'`,
+    );
+    expect(await page.locator('pre.try-curl').count()).toBe(0);
+    const before = (await t.api.get(`${base}/sources/github`)).body.activity.eventsLast24h;
+    const run = await shell(
+      (await send.textContent())!.replace('<API key>', OPERATOR_TOKEN).replace('<source secret>', SECRET),
+    );
+    expect(run.stdout).toMatch(/^200\n/);
+    expect((await t.api.get(`${base}/sources/github`)).body.activity.eventsLast24h).toBe(before + 1);
+    await page.getByRole('cell', { name: 'stripe-live', exact: true }).click();
+    await expect.poll(() => send.textContent()).toContain('npx eventhook send stripe --source stripe-live');
+
+    // Sources whose request needs no signature: a curl request, with the credential where it goes.
+    await createSource(t, { slug: 'open-door', verifier: { type: 'none' } });
+    await createSource(t, { slug: 'by-token', verifier: { type: 'token', token: 'tok-123' } });
+    await createSource(t, {
+      slug: 'by-key',
+      verifier: { type: 'api_key', name: 'authorization', scheme: 'Bearer', key: 'key-456' },
+    });
+    const credentials = {
+      'open-door': {},
+      'by-token': { '<token>': 'tok-123' },
+      'by-key': { '<key>': 'key-456' },
+    };
+    await open('/sources');
+    for (const [slug, fill] of Object.entries(credentials)) {
+      await page.getByRole('cell', { name: slug, exact: true }).click();
+      const shown = page.locator('pre.try-curl');
+      await expect.poll(() => shown.textContent()).toContain(`/in/${slug}`);
+      expect(await page.locator('pre.try-send').count()).toBe(0);
+      let command = (await shown.textContent())!;
+      for (const [placeholder, value] of Object.entries(fill)) command = command.replace(placeholder, value);
+      const { url, init } = curlRequest(command);
+      const res = await fetch(url, init);
+      expect(res.status, `${slug}: ${command}`).toBe(200);
+    }
+
+    // A custom source that checks a signature: the curl request says it needs one, and unsigned it is refused.
+    await page.getByRole('cell', { name: 'custom-app', exact: true }).click();
+    await page.locator('.needs-signature').getByText('this request needs a signature').waitFor();
+    const unsigned = (await page.locator('pre.try-curl').textContent())!;
+    expect(unsigned).toContain("-H 'x-sig: <signature>'");
+    const { url, init } = curlRequest(unsigned);
+    expect((await fetch(url, init)).status).toBe(401);
   });
 
   it('shows a webhook in the live log as it arrives, then in full, and replays it', async () => {
