@@ -303,7 +303,8 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.getByText('Rule main-pushes saved.').waitFor();
     const rule = async () =>
       (await t.api.get(`${base}/rules`)).body.items.find((r: { name: string }) => r.name === 'main-pushes');
-    expect((await rule()).pattern).toEqual({ type: ['push', 'release'] });
+    // Creating the rule flashed the same words, which may still be up: the API says when the change is in.
+    await expect.poll(async () => (await rule()).pattern).toEqual({ type: ['push', 'release'] });
     await row.getByRole('button', { name: 'Switch off' }).click();
     await page.getByText('Rule main-pushes switched off.').waitFor();
     expect((await rule()).enabled).toBe(false);
