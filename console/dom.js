@@ -17,8 +17,15 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** A table with a header row; `onRow` makes rows clickable, a row's `attrs` are its own (a class, an id). */
+/**
+ * A table with a header row; `onRow` makes rows clickable, a row's `attrs` are its own (a class, an id). It comes in
+ * a box of its own that scrolls sideways when the table is wider than the page (a phone), so the page never does.
+ */
 export function table(columns, rows, onRow) {
+  return h('div', { class: 'table-wrap' }, tableOf(columns, rows, onRow));
+}
+
+function tableOf(columns, rows, onRow) {
   return h(
     'table',
     {},

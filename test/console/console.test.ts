@@ -680,6 +680,41 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect((await t.api.get(`${base}/events?limit=1`)).body.items[0]?.id).toBe(before);
   });
 
+  it('fits a phone’s width: the header wraps and wide tables scroll in their own box, never the page', async () => {
+    const viewport = page.viewportSize()!;
+    const event = (await t.api.get(`${base}/events?limit=1&type=push`)).body.items[0].id;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const pages: [string, string | null][] = [
+        ['/events', null],
+        [`/events/${event}`, null],
+        ['/sources', 'github'],
+        ['/rules', null],
+        ['/endpoints', 'ledger'],
+        ['/dead-letters', null],
+        ['/grants', null],
+      ];
+      for (const [hash, row] of pages) {
+        await open(hash);
+        await page.locator('main h1').waitFor();
+        if (row) {
+          await page.getByRole('cell', { name: row, exact: true }).first().click();
+          await page.getByRole('heading', { level: 2 }).first().waitFor();
+        }
+        await page.locator('main table').first().waitFor();
+        const width = await page.evaluate('document.documentElement.scrollWidth');
+        expect(width, hash).toBe(390);
+      }
+      // The dead letters' table is wider than the phone: it scrolls inside its box.
+      await open('/dead-letters');
+      await page.locator('tbody tr a').first().waitFor();
+      const box = page.locator('.table-wrap').first();
+      expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth && el.clientWidth <= 390)).toBe(true);
+    } finally {
+      await page.setViewportSize(viewport);
+    }
+  });
+
   it('deletes an endpoint after asking', async () => {
     await open('/endpoints');
     await page.getByRole('cell', { name: 'billing', exact: true }).click();
