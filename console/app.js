@@ -1,7 +1,7 @@
 // The web console (SPEC §10): a hash-routed page over the public API. Each view renders into <main>; leaving a view
 // aborts what it started (the live stream).
 import { ApiError, session, signIn, signOut } from './api.js';
-import { flash, formValues, h } from './dom.js';
+import { clearFlash, flash, formValues, h } from './dom.js';
 import { deadLettersView } from './views/dead-letters.js';
 import { endpointsView } from './views/endpoints.js';
 import { eventsView, eventView } from './views/events.js';
@@ -10,7 +10,7 @@ import { rulesView } from './views/rules.js';
 import { sourcesView } from './views/sources.js';
 
 const ROUTES = [
-  [/^#\/events\/([^/]+)$/, eventView],
+  [/^#\/events\/([^/]+)(?:\/actions\/([^/]+))?$/, eventView],
   [/^#\/events$/, eventsView],
   [/^#\/sources$/, sourcesView],
   [/^#\/rules$/, rulesView],
@@ -30,6 +30,9 @@ function signInView(view) {
         onsubmit: (ev) => {
           ev.preventDefault();
           const v = formValues(ev.target);
+          // Whatever the banner said was about the key before this one ("That key was refused"): this key is
+          // tried now, and a refusal of it puts the banner back.
+          clearFlash();
           signIn(v.token.trim(), v.org.trim() || 'default');
           location.hash = '#/events';
           void route();

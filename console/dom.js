@@ -17,8 +17,15 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** A table with a header row; `onRow` makes rows clickable. */
+/**
+ * A table with a header row; `onRow` makes rows clickable, a row's `attrs` are its own (a class, an id). It comes in
+ * a box of its own that scrolls sideways when the table is wider than the page (a phone), so the page never does.
+ */
 export function table(columns, rows, onRow) {
+  return h('div', { class: 'table-wrap' }, tableOf(columns, rows, onRow));
+}
+
+function tableOf(columns, rows, onRow) {
   return h(
     'table',
     {},
@@ -36,10 +43,10 @@ export function table(columns, rows, onRow) {
       {},
       rows.length === 0
         ? h('tr', {}, h('td', { colspan: columns.length, class: 'muted' }, 'Nothing yet.'))
-        : rows.map(({ cells, value }) =>
+        : rows.map(({ cells, value, attrs = {} }) =>
             h(
               'tr',
-              onRow ? { class: 'link', tabindex: 0, onclick: () => onRow(value) } : {},
+              onRow ? { ...attrs, class: 'link', tabindex: 0, onclick: () => onRow(value) } : attrs,
               cells.map((c) => h('td', {}, c)),
             ),
           ),
@@ -50,6 +57,19 @@ export function table(columns, rows, onRow) {
 export const json = (value) => h('pre', {}, JSON.stringify(value, null, 2));
 export const status = (s) => h('span', { class: `status ${s}` }, s);
 export const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
+
+/**
+ * A span of seconds as people say it, in the largest unit that leaves at least two of it: 86400 → "24 h",
+ * 604800 → "7 d", 5400 → "90 min", 45 → "45 s" (to a tenth where it does not divide: 12600 → "3.5 h").
+ */
+export function duration(seconds) {
+  const [unit, name] = [
+    [86_400, 'd'],
+    [3600, 'h'],
+    [60, 'min'],
+  ].find(([size]) => seconds >= 2 * size) ?? [1, 's'];
+  return `${Number((seconds / unit).toFixed(1))} ${name}`;
+}
 
 export function copyButton(text) {
   return h(
@@ -73,6 +93,12 @@ export function flash(message) {
   el.textContent = message;
   clearTimeout(flashTimer);
   flashTimer = setTimeout(() => (el.textContent = ''), 6000);
+}
+
+/** Takes the message down before its time, once what it said no longer holds (a refused key, signing in again). */
+export function clearFlash() {
+  clearTimeout(flashTimer);
+  document.getElementById('flash').textContent = '';
 }
 
 /** An event handler whose failure is shown to the user instead of lost (e.g. a read-only key retrying). */

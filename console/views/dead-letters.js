@@ -1,5 +1,5 @@
-// The dead-letter queue: actions whose last attempt failed, retriable one by one or all at once — the whole org's,
-// or one endpoint's (#/dead-letters/{endpoint}).
+// The dead-letter queue: actions whose last attempt failed, each linked to its event and to itself among the event's
+// actions, retriable one by one or all at once — the whole org's, or one endpoint's (#/dead-letters/{endpoint}).
 import { api } from '../api.js';
 import { flash, guarded, h, table, when } from '../dom.js';
 
@@ -48,11 +48,18 @@ export async function deadLettersView(view, signal, endpoint) {
       h('span', { class: 'muted' }, `${items.length}${nextCursor ? '+' : ''} dead`),
     ),
     table(
-      ['when', 'rule', 'target', 'attempts', 'last error', ''],
+      ['when', 'event', 'action', 'rule', 'target', 'attempts', 'last error', ''],
       items.map((a) => ({
         value: a,
         cells: [
           when(a.updatedAt),
+          // The event in full, and the same page with this action marked among the event's actions.
+          h('a', { href: `#/events/${encodeURIComponent(a.eventId)}` }, h('code', {}, a.eventId)),
+          h(
+            'a',
+            { href: `#/events/${encodeURIComponent(a.eventId)}/actions/${encodeURIComponent(a.id)}` },
+            h('code', {}, a.id),
+          ),
           a.ruleName,
           a.endpoint ? `${a.targetType} → ${a.endpoint}` : a.targetType,
           String(a.attempts),

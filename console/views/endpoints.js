@@ -1,9 +1,9 @@
-// Outbound endpoints with their health (state, success rate, latency percentiles, queue depth); one can be paused
-// and enabled again, changed (URL and limits, or its advanced settings: headers, auth, ordering, retry), sent a test
-// message, given a new signing secret or deleted, and a new one created. A signing secret Eventhook generates is
-// shown once, when made.
+// Outbound endpoints, each listed with its health state and shown with its health in full (state, success rate,
+// latency percentiles, queue depth); one can be paused and enabled again, changed (URL and limits, or its advanced
+// settings: headers, auth, ordering, retry), sent a test message, given a new signing secret or deleted, and a new
+// one created. A signing secret Eventhook generates is shown once, when made.
 import { api } from '../api.js';
-import { flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
+import { duration, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
 import { endpointEditForm, endpointRotateForm, endpointSettingsForm } from './endpoint-forms.js';
 
@@ -18,10 +18,7 @@ function healthList(health, slug) {
     { class: 'health' },
     ...[
       ['state', status(health.state)],
-      [
-        `success rate (last ${Math.round(health.windowSeconds / 60)} min)`,
-        `${rate} of ${health.attempts} attempts`,
-      ],
+      [`success rate (last ${duration(health.windowSeconds)})`, `${rate} of ${health.attempts} attempts`],
       ['latency', latency],
       [
         'queue',
@@ -72,6 +69,23 @@ function shownOnce(e, what) {
     secretOnce(`${what} of ${e.slug}, shown once (the receiver verifies with it):`, e.secret),
     e.publicKey ? h('p', {}, 'Its public key: ', h('code', {}, e.publicKey)) : null,
   ];
+}
+
+/**
+ * Fills each row's state cell with the endpoint's health state (healthy, failing, circuit_open, half_open, paused,
+ * disabled). The list's answer has only the status, which says active while the circuit is open; health is in each
+ * endpoint's own answer, so those are read after the list shows, a few at a time, until the list leaves the page.
+ */
+async function fillStates(list, cells) {
+  const queue = [...cells];
+  const next = async () => {
+    for (let item = queue.shift(); item && list.isConnected; item = queue.shift()) {
+      const [e, cell] = item;
+      const full = await api('GET', `/endpoints/${encodeURIComponent(e.slug)}`).catch(() => null);
+      cell.replaceChildren(status(full ? full.health.state : e.status));
+    }
+  };
+  await Promise.all(Array.from({ length: 6 }, next));
 }
 
 export async function endpointsView(view) {
@@ -187,18 +201,23 @@ export async function endpointsView(view) {
     h('label', {}, 'Description', h('input', { name: 'description' })),
     h('div', {}, h('button', { type: 'submit' }, 'Create endpoint')),
   );
-  view.replaceChildren(
-    h('h1', {}, 'Endpoints'),
-    table(
-      ['slug', 'url', 'status', 'description'],
-      items.map((e) => ({
-        value: e,
-        cells: [e.slug, h('code', {}, e.url), status(e.status), e.description ?? ''],
-      })),
-      guarded('Loading the endpoint', show),
+  // Until its health is read, a paused or disabled endpoint's state is its status; an active one's is not known.
+  const states = items.map((e) => [
+    e,
+    h(
+      'span',
+      { class: 'state' },
+      e.status === 'active' ? h('span', { class: 'muted' }, '…') : status(e.status),
     ),
-    details,
-    h('h2', {}, 'New endpoint'),
-    form,
+  ]);
+  const list = table(
+    ['slug', 'url', 'state', 'description'],
+    items.map((e, i) => ({
+      value: e,
+      cells: [e.slug, h('code', {}, e.url), states[i][1], e.description ?? ''],
+    })),
+    guarded('Loading the endpoint', show),
   );
+  view.replaceChildren(h('h1', {}, 'Endpoints'), list, details, h('h2', {}, 'New endpoint'), form);
+  void fillStates(list, states);
 }

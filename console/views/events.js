@@ -1,4 +1,5 @@
-// The live event log, and one event in full: headers, raw and parsed body, actions with their attempts, replay.
+// The live event log, and one event in full: headers, raw and parsed body, actions with their attempts (one of them
+// marked, when a link named it: the dead-letter queue's), replay.
 import { api, follow } from '../api.js';
 import { flash, guarded, h, json, status, table, when } from '../dom.js';
 
@@ -91,8 +92,8 @@ export async function eventsView(view, signal) {
   live.textContent = 'live';
 }
 
-/** #/events/{id}: everything about one event. */
-export async function eventView(view, signal, id) {
+/** #/events/{id}: everything about one event; #/events/{id}/actions/{actionId} marks one of its actions. */
+export async function eventView(view, signal, id, actionId) {
   const e = await api('GET', `/events/${encodeURIComponent(id)}`);
   const rawRes = await api('GET', `/events/${encodeURIComponent(id)}/raw`, undefined, { raw: true }).catch(
     () => null,
@@ -109,6 +110,10 @@ export async function eventView(view, signal, id) {
         ['rule', 'target', 'status', 'attempts', 'last error', 'result'],
         details.map((a) => ({
           value: a,
+          attrs:
+            a.id === actionId
+              ? { id: `action-${a.id}`, class: 'chosen', 'aria-current': 'true', title: a.id }
+              : { title: a.id },
           cells: [
             a.ruleName,
             a.endpoint ? `${a.targetType} → ${a.endpoint}` : a.targetType,
@@ -168,6 +173,7 @@ export async function eventView(view, signal, id) {
     json(e.data),
   );
   await showActions();
+  document.getElementById(`action-${actionId}`)?.scrollIntoView({ block: 'center' });
 }
 
 /** Webhooks are stored only once verified, unless the source keeps refused ones (status rejected) for debugging. */

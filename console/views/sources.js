@@ -1,12 +1,14 @@
 // Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints, a
-// curl example and its activity, and can be changed (name and limits, or its advanced settings: a custom verifier,
-// provider options, event type, response), given a new secret, checked against a pasted request (why does it
-// fail?) or deleted; a new one is a provider and its secret, or a custom source with a verifier written as JSON.
+// request to try it with (source-try.js) and its activity, and can be changed (name and limits, or its advanced
+// settings: a custom verifier, provider options, event type, response), given a new secret, checked against a
+// pasted request (why does it fail?) or deleted; a new one is a provider and its secret, or a custom source with a
+// verifier written as JSON.
 import { api } from '../api.js';
 import { copyButton, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
 import { readJson } from '../json-fields.js';
 import { sourceCheckForm, sourceEditForm, sourceRotateForm, sourceSettingsForm } from './source-forms.js';
+import { tryIt } from './source-try.js';
 
 /** Is the provider sending, and is it getting through? */
 function activityLine(s) {
@@ -82,16 +84,7 @@ export async function sourcesView(view) {
             p.setupHints.map((hint) => h('li', {}, hint)),
           )
         : null,
-      h(
-        'p',
-        { class: 'muted' },
-        'Try it (the request must be signed as the provider signs it, or it is refused):',
-      ),
-      h(
-        'pre',
-        {},
-        `curl -X POST '${s.ingestUrl}' \\\n  -H 'content-type: application/json' \\\n  -d '{"hello": "world"}'`,
-      ),
+      tryIt(s, p),
       s.secrets.length ? secretsList(s.secrets, 'verifies') : null,
       h(
         'div',

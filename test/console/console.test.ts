@@ -2,17 +2,54 @@
 // a source's URL and setup hints, a new source, a webhook appearing live in the log, its detail (headers, raw body,
 // actions) and replay, a pattern tested and saved, an endpoint's health, the dead-letter queue retried, and sources
 // and endpoints changed, given new secrets (checked by signing and verifying with them) and deleted.
+import { execFile } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadEndRule, eventually, OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
 import { browserAvailable, startConsole, type ConsoleHarness } from '../helpers/console.js';
+import { childEnv } from '../cli/helpers.js';
 import { createSource, githubPushHeaders } from '../helpers/ingest.js';
 import { createEndpoint, startReceiver, waitForAction, type Receiver } from '../helpers/outbound.js';
 
 const SECRET = 'console-github-secret';
 const base = '/api/orgs/default/eventhook';
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Runs a command the page shows, as a user pastes it into a shell in the Eventhook folder (`npx eventhook` is this
+ * package's CLI there; offline, so that npx can never fetch a package of that name instead); fails on exit status.
+ */
+async function shell(command: string): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)('bash', ['-c', command], {
+    cwd: ROOT,
+    env: { ...childEnv(), npm_config_offline: 'true' },
+    timeout: 60_000,
+  });
+}
+
+/** The request a curl command the page shows makes (its words in single quotes, as the page writes them). */
+function curlRequest(command: string): { url: string; init: RequestInit } {
+  const words = [...command.replaceAll('\\\n', ' ').matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  expect(words[0]).toBe('curl');
+  const headers: Record<string, string> = {};
+  const init: RequestInit = { headers };
+  let url = '';
+  for (let i = 1; i < words.length; i++) {
+    const word = words[i]!;
+    if (word === '-X') init.method = words[++i];
+    else if (word === '-d') init.body = words[++i];
+    else if (word === '-H') {
+      const [name, ...value] = words[++i]!.split(':');
+      headers[name!.trim()] = value.join(':').trim();
+    } else if (word === '-u') headers.authorization = `Basic ${Buffer.from(words[++i]!).toString('base64')}`;
+    else url = word;
+  }
+  return { url, init };
+}
 
 describe.skipIf(!browserAvailable())('web console', () => {
   let c: ConsoleHarness;
@@ -69,13 +106,16 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.click('button[type=submit]');
     await page.getByRole('heading', { name: 'Events' }).waitFor();
     expect(await page.textContent('#who')).toContain('org default');
+    // The refusal was about the other key: it is gone once this one is taken, not a few seconds later.
+    await page.getByText('live', { exact: true }).waitFor();
+    expect(await page.textContent('#flash')).toBe('');
   });
 
   it('shows a source’s ingest URL and setup hints, and creates a source with a provider', async () => {
     await page.goto(`${t.url}/#/sources`);
     await page.getByRole('cell', { name: 'github', exact: true }).first().click();
     await expect.poll(() => page.textContent('code.ingest-url')).toBe(`${t.url}${base}/in/github`);
-    expect(await page.textContent('main')).toContain('curl -X POST');
+    expect(await page.textContent('main')).toContain('Repository (or organization) → Settings → Webhooks');
     await page.fill('input[name=slug]', 'stripe-live');
     await page.selectOption('select[name=provider]', 'stripe');
     await page.fill('input[name=secret]', 'whsec_console_test');
@@ -109,6 +149,59 @@ describe.skipIf(!browserAvailable())('web console', () => {
       });
     expect((await post(createHmac('sha256', 'custom-secret').update(body).digest('hex'))).status).toBe(200);
     expect((await post(createHmac('sha256', 'other').update(body).digest('hex'))).status).toBe(401);
+  });
+
+  it('shows a request to try a source with that gets through its verifier', async () => {
+    // A provider's source: the CLI signs the provider's sample; the command shown, run as it is, is taken.
+    await open('/sources');
+    await page.getByRole('cell', { name: 'github', exact: true }).first().click();
+    const send = page.locator('pre.try-send');
+    await send.waitFor();
+    expect(await send.textContent()).toBe(
+      `npx eventhook send github \\\n  --url ${t.url} \\\n  --key '<API key>' --secret '<source secret>'`,
+    );
+    expect(await page.locator('pre.try-curl').count()).toBe(0);
+    const before = (await t.api.get(`${base}/sources/github`)).body.activity.eventsLast24h;
+    const run = await shell(
+      (await send.textContent())!.replace('<API key>', OPERATOR_TOKEN).replace('<source secret>', SECRET),
+    );
+    expect(run.stdout).toMatch(/^200\n/);
+    expect((await t.api.get(`${base}/sources/github`)).body.activity.eventsLast24h).toBe(before + 1);
+    await page.getByRole('cell', { name: 'stripe-live', exact: true }).click();
+    await expect.poll(() => send.textContent()).toContain('npx eventhook send stripe --source stripe-live');
+
+    // Sources whose request needs no signature: a curl request, with the credential where it goes.
+    await createSource(t, { slug: 'open-door', verifier: { type: 'none' } });
+    await createSource(t, { slug: 'by-token', verifier: { type: 'token', token: 'tok-123' } });
+    await createSource(t, {
+      slug: 'by-key',
+      verifier: { type: 'api_key', name: 'authorization', scheme: 'Bearer', key: 'key-456' },
+    });
+    const credentials = {
+      'open-door': {},
+      'by-token': { '<token>': 'tok-123' },
+      'by-key': { '<key>': 'key-456' },
+    };
+    await open('/sources');
+    for (const [slug, fill] of Object.entries(credentials)) {
+      await page.getByRole('cell', { name: slug, exact: true }).click();
+      const shown = page.locator('pre.try-curl');
+      await expect.poll(() => shown.textContent()).toContain(`/in/${slug}`);
+      expect(await page.locator('pre.try-send').count()).toBe(0);
+      let command = (await shown.textContent())!;
+      for (const [placeholder, value] of Object.entries(fill)) command = command.replace(placeholder, value);
+      const { url, init } = curlRequest(command);
+      const res = await fetch(url, init);
+      expect(res.status, `${slug}: ${command}`).toBe(200);
+    }
+
+    // A custom source that checks a signature: the curl request says it needs one, and unsigned it is refused.
+    await page.getByRole('cell', { name: 'custom-app', exact: true }).click();
+    await page.locator('.needs-signature').getByText('this request needs a signature').waitFor();
+    const unsigned = (await page.locator('pre.try-curl').textContent())!;
+    expect(unsigned).toContain("-H 'x-sig: <signature>'");
+    const { url, init } = curlRequest(unsigned);
+    expect((await fetch(url, init)).status).toBe(401);
   });
 
   it('shows a webhook in the live log as it arrives, then in full, and replays it', async () => {
@@ -210,7 +303,8 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.getByText('Rule main-pushes saved.').waitFor();
     const rule = async () =>
       (await t.api.get(`${base}/rules`)).body.items.find((r: { name: string }) => r.name === 'main-pushes');
-    expect((await rule()).pattern).toEqual({ type: ['push', 'release'] });
+    // Creating the rule flashed the same words, which may still be up: the API says when the change is in.
+    await expect.poll(async () => (await rule()).pattern).toEqual({ type: ['push', 'release'] });
     await row.getByRole('button', { name: 'Switch off' }).click();
     await page.getByText('Rule main-pushes switched off.').waitFor();
     expect((await rule()).enabled).toBe(false);
@@ -244,16 +338,27 @@ describe.skipIf(!browserAvailable())('web console', () => {
       (await t.api.post(`${base}/endpoints`, { slug: 'crm', url: 'https://crm.example.com/hooks' })).status,
     ).toBe(201);
     await page.goto(`${t.url}/#/endpoints`);
+    const stateOf = (slug: string) =>
+      page.locator('tr', { has: page.getByRole('cell', { name: slug, exact: true }) }).locator('.state');
+    await expect.poll(() => stateOf('crm').textContent()).toBe('healthy');
     await page.getByRole('cell', { name: 'crm', exact: true }).click();
     await page.locator('dl.health').getByText('healthy').waitFor();
     expect(await page.textContent('dl.health')).toContain(
       '0 waiting (0 pending, 0 in flight, 0 to retry) · 0 dead',
     );
+    // The window is said as people say it, not as 1440 min.
+    expect(await page.textContent('dl.health')).toContain('success rate (last 24 h)— of 0 attempts');
+    // As a string, so that the test's own transform leaves the page's import() alone.
+    const durations = await page.evaluate(
+      "import('/console/dom.js').then((m) => [45, 90, 5400, 12600, 86400, 172800, 604800].map(m.duration))",
+    );
+    expect(durations).toEqual(['45 s', '90 s', '90 min', '3.5 h', '24 h', '2 d', '7 d']);
 
     // Pausing and enabling it again.
     await page.click('text=Pause');
     await page.getByText('Endpoint crm paused.').waitFor();
     expect((await t.api.get(`${base}/endpoints/crm`)).body.status).toBe('paused');
+    await expect.poll(() => stateOf('crm').textContent()).toBe('paused');
     await page.getByRole('cell', { name: 'crm', exact: true }).click();
     await page.click('text=Enable');
     await page.getByText('Endpoint crm enabled').waitFor();
@@ -309,6 +414,22 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect(page.url()).toMatch(/#\/dead-letters\/ledger$/);
     expect(await page.locator('tbody tr').count()).toBe(1);
     expect(await page.textContent('tbody')).toContain('webhook → ledger');
+    // Each row links to its event, and to its action among the event's actions.
+    const dead = (await t.api.get(`${base}/actions?status=dead&endpoint=ledger`)).body.items[0];
+    const deadRow = page.locator('tbody tr').first();
+    expect(await deadRow.getByRole('link', { name: dead.eventId }).getAttribute('href')).toBe(
+      `#/events/${dead.eventId}`,
+    );
+    await deadRow.getByRole('link', { name: dead.id }).click();
+    await page.waitForURL(`**/#/events/${dead.eventId}/actions/${dead.id}`);
+    await page.getByRole('heading', { name: 'invoice.paid' }).waitFor();
+    const marked = page.locator('tr[aria-current=true]');
+    await marked.waitFor();
+    expect(await marked.count()).toBe(1);
+    expect(await marked.getAttribute('title')).toBe(dead.id);
+    expect(await marked.textContent()).toContain('webhook → ledger');
+    await page.goBack();
+    await page.getByRole('heading', { name: 'Dead letters of ledger' }).waitFor();
     await page.click('text=Retry all');
     // Only the endpoint's action was given another attempt; the promise's stays where it was.
     await eventually(async () => {
@@ -323,6 +444,36 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.getByText('2 dead').waitFor();
     // The only failures the page met were the refused key's, in the sign-in test.
     expect(pageErrors().filter((e) => !e.includes('status of 401'))).toEqual([]);
+  });
+
+  it('lists each endpoint with its health state: an open circuit shows before the row is opened', async () => {
+    const closed = await startReceiver();
+    await closed.close();
+    await createEndpoint(t, { slug: 'tripped', url: `${closed.url}/gone` });
+    const rule = await t.api.post(`${base}/rules`, {
+      name: 'to-tripped',
+      pattern: { type: ['console.trip'] },
+      targets: [{ type: 'webhook', endpoint: 'tripped', retry: { maxAttempts: 1 } }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    // As many failures in a row as open the breaker (EVENTHOOK_BREAKER_THRESHOLD, 5 by default).
+    for (let i = 0; i < 5; i++) await t.api.post(`${base}/events`, { type: 'console.trip', data: { i } });
+    await eventually(
+      async () =>
+        (await t.api.get(`${base}/endpoints/tripped`)).body.health.state === 'circuit_open' || undefined,
+      15_000,
+    );
+    // The list's own answer still says active: the state comes from each endpoint's health.
+    const listed = (await t.api.get(`${base}/endpoints`)).body.items;
+    expect(listed.find((e: { slug: string }) => e.slug === 'tripped').status).toBe('active');
+
+    await open('/endpoints');
+    const row = (slug: string) =>
+      page.locator('tr', { has: page.getByRole('cell', { name: slug, exact: true }) });
+    await expect.poll(() => row('tripped').locator('.state').textContent()).toBe('circuit_open');
+    expect(await row('tripped').textContent()).not.toContain('active');
+    await expect.poll(() => row('crm').locator('.state').textContent()).toBe('healthy');
+    await expect.poll(() => row('ledger').locator('.state').textContent()).toBe('failing');
   });
 
   it('changes a source’s name and settings, and deletes it after asking', async () => {
@@ -527,6 +678,41 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await form.getByRole('button', { name: 'Check' }).click();
     await form.getByText('Headers, line 2: not "Name: value": garbage').waitFor();
     expect((await t.api.get(`${base}/events?limit=1`)).body.items[0]?.id).toBe(before);
+  });
+
+  it('fits a phone’s width: the header wraps and wide tables scroll in their own box, never the page', async () => {
+    const viewport = page.viewportSize()!;
+    const event = (await t.api.get(`${base}/events?limit=1&type=push`)).body.items[0].id;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const pages: [string, string | null][] = [
+        ['/events', null],
+        [`/events/${event}`, null],
+        ['/sources', 'github'],
+        ['/rules', null],
+        ['/endpoints', 'ledger'],
+        ['/dead-letters', null],
+        ['/grants', null],
+      ];
+      for (const [hash, row] of pages) {
+        await open(hash);
+        await page.locator('main h1').waitFor();
+        if (row) {
+          await page.getByRole('cell', { name: row, exact: true }).first().click();
+          await page.getByRole('heading', { level: 2 }).first().waitFor();
+        }
+        await page.locator('main table').first().waitFor();
+        const width = await page.evaluate('document.documentElement.scrollWidth');
+        expect(width, hash).toBe(390);
+      }
+      // The dead letters' table is wider than the phone: it scrolls inside its box.
+      await open('/dead-letters');
+      await page.locator('tbody tr a').first().waitFor();
+      const box = page.locator('.table-wrap').first();
+      expect(await box.evaluate((el) => el.scrollWidth > el.clientWidth && el.clientWidth <= 390)).toBe(true);
+    } finally {
+      await page.setViewportSize(viewport);
+    }
   });
 
   it('deletes an endpoint after asking', async () => {
