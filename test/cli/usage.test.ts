@@ -1,0 +1,34 @@
+// Usage errors as a user meets them: a typo in a command, an option or its value is one line on stderr, in the form
+// every other failure has (`eventhook: …`), naming the help to read, and exit status 1. No server is needed.
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+describe('eventhook usage errors', { timeout: 120_000 }, () => {
+  it('are one line naming the help to read, not the whole help text', async () => {
+    const cases: [string[], string][] = [
+      [['list', 'bogus'], "eventhook: unknown command 'bogus'; see eventhook list --help"],
+      [
+        ['list', 'events', '--bogus'],
+        "eventhook: unknown option '--bogus'; see eventhook list events --help",
+      ],
+      [['send'], "eventhook: missing required argument 'provider'; see eventhook send --help"],
+      [
+        ['list', 'events', '--status', 'nope'],
+        'eventhook: --status must be one of pending, routed, unrouted, failed, rejected (got nope); see eventhook list events --help',
+      ],
+      [
+        ['-o', 'yaml', 'list', 'rules'],
+        'eventhook: --output must be one of json, table (got yaml); see eventhook --help',
+      ],
+      [
+        ['tail', '--interval', '5x'],
+        'eventhook: --interval must be a duration such as 30s, 5m, 24h or 7d (got 5x); see eventhook tail --help',
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args)));
+    results.forEach((r, i) => {
+      const [args, line] = cases[i]!;
+      expect({ args, ...r }).toEqual({ args, code: 1, stdout: '', stderr: `${line}\n` });
+    });
+  });
+});
