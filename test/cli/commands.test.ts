@@ -227,6 +227,18 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
       code: 1,
       stderr: 'eventhook: The API key is not valid [EH_AUTH_INVALID]\n',
     });
+    // The server asks for a header; the CLI says how to give the key.
+    const noKey = await runCli(['list', 'sources'], { EVENTHOOK_URL: t.url });
+    expect(noKey).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'eventhook: no API key: give --key <key> or set EVENTHOOK_KEY (an API key of the org, or the operator token) [EH_AUTH_MISSING]\n',
+    });
+    const noUrl = await runCli(['list', 'sources'], { ...env, EVENTHOOK_URL: 'localhost:8080' });
+    expect(noUrl.stderr).toBe(
+      'eventhook: --url (or EVENTHOOK_URL) must be an http(s) URL such as http://localhost:8080, not "localhost:8080"\n',
+    );
 
     const files = tempDir();
     const invalid = files.write(

@@ -24,8 +24,28 @@ describe('eventhook usage errors', { timeout: 120_000 }, () => {
         ['tail', '--interval', '5x'],
         'eventhook: --interval must be a duration such as 30s, 5m, 24h or 7d (got 5x); see eventhook tail --help',
       ],
+      // Values the server would refuse are refused here, by the option's name rather than the API's field.
+      [
+        ['list', 'events', '--limit', '500'],
+        'eventhook: --limit must be at most 200 (got 500); see eventhook list events --help',
+      ],
+      [
+        ['list', 'actions', '--limit', 'ten'],
+        'eventhook: --limit must be a positive integer (got ten); see eventhook list actions --help',
+      ],
+      [
+        ['replay', '--all', '--limit', '20000'],
+        'eventhook: --limit must be at most 10000 (got 20000); see eventhook replay --help',
+      ],
+      [
+        ['list', 'events', '--since', 'yesterday'],
+        'eventhook: --since must be an RFC 3339 time such as 2025-01-31T09:00:00Z (got yesterday); see eventhook list events --help',
+      ],
     ];
-    const results = await Promise.all(cases.map(([args]) => runCli(args)));
+    // No server: what the server would answer is not asked.
+    const results = await Promise.all(
+      cases.map(([args]) => runCli(args, { EVENTHOOK_URL: 'http://127.0.0.1:9' })),
+    );
     results.forEach((r, i) => {
       const [args, line] = cases[i]!;
       expect({ args, ...r }).toEqual({ args, code: 1, stdout: '', stderr: `${line}\n` });
