@@ -1,6 +1,6 @@
 // `eventhook list <kind>`: sources, rules and endpoints in full; events and actions a page at a time, filtered.
 import { Command, Option } from 'commander';
-import { contextOf, ruleIdOf, sourceFilterOf, type CommandContext } from '../context.js';
+import { contextOf, endpointSlugOf, ruleIdOf, sourceFilterOf, type CommandContext } from '../context.js';
 import { json, table, write } from '../output.js';
 import { RESOURCES, type ResourceKind } from '../resources.js';
 import { intUpTo, rfc3339, MAX_PAGE_SIZE } from './parse.js';
@@ -120,12 +120,14 @@ export function listCommand(): Command {
     .action(async (opts: Record<string, string | number | boolean | undefined>, cmd: Command) => {
       const ctx = contextOf(cmd);
       const rule = opts.rule === undefined ? undefined : await ruleIdOf(ctx.client, String(opts.rule));
+      const endpoint =
+        opts.endpoint === undefined ? undefined : await endpointSlugOf(ctx.client, String(opts.endpoint));
       const page = await ctx.client.get<Page>('/actions', {
         status: opts.dead ? 'dead' : (opts.status as string | undefined),
         targetType: opts.type as string | undefined,
         event: opts.event as string | undefined,
         rule,
-        endpoint: opts.endpoint as string | undefined,
+        endpoint,
         limit: opts.limit as number,
         cursor: opts.cursor as string | undefined,
       });

@@ -1,7 +1,7 @@
 // `eventhook replay` (events through the current rules again) and `eventhook retry` (failed or dead actions).
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
-import { contextOf, ruleIdOf, sourceFilterOf } from '../context.js';
+import { contextOf, endpointSlugOf, ruleIdOf, sourceFilterOf } from '../context.js';
 import { json, record, write } from '../output.js';
 import { intUpTo, rfc3339, MAX_BULK_LIMIT } from './parse.js';
 
@@ -130,7 +130,8 @@ export function retryCommand(): Command {
           rule: opts.rule === undefined ? undefined : await ruleIdOf(ctx.client, String(opts.rule)),
           event: opts.event as string | undefined,
           targetType: opts.type as string | undefined,
-          endpoint: opts.endpoint as string | undefined,
+          endpoint:
+            opts.endpoint === undefined ? undefined : await endpointSlugOf(ctx.client, String(opts.endpoint)),
         };
         if (Object.values(filter).every((v) => v === undefined))
           throw new CliError(
