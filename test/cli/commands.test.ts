@@ -61,10 +61,22 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
     );
     expect(actions[0]!.targetType).toBe('workflow');
 
-    // A wrong secret is refused by the server, and the CLI says so with a non-zero exit.
-    const wrong = await runCli(['send', 'github', '--secret', 'not-the-secret'], env);
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe('eventhook: source github answered 401: Webhook verification failed\n');
+    // The default output is the answer as key: value lines, like every command that shows one object.
+    const table = await runCli(['send', 'github', '--secret', 'gh-secret'], env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^status:\s+200\neventId:\s+evt_\w+\nduplicate:\s+false\n$/);
+
+    // A wrong secret is refused by the server, and the CLI says so in one line, with a non-zero exit.
+    for (const output of ['table', 'json']) {
+      const wrong = await runCli(['send', 'github', '--secret', 'not-the-secret', '-o', output], env);
+      expect({ output, ...wrong }).toEqual({
+        output,
+        code: 1,
+        stdout: '',
+        stderr:
+          'eventhook: source github answered 401: Webhook verification failed [EH_INGEST_UNAUTHORIZED]\n',
+      });
+    }
   });
 
   it('send --body re-signs a custom body (Stripe, timestamped key=value signature)', async () => {
