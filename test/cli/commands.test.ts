@@ -380,8 +380,11 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
     [['list', 'events'], '--status <status>'],
     [['list', 'actions'], '--dead'],
     [['get'], 'Show one source, rule, endpoint, event, action or grant'],
-    [['get', 'event'], 'with its actions'],
+    [['get', 'event'], 'Show an event (received or published) with its actions'],
+    [['get', 'action'], 'Show an action (the delivery of an event to a target) with'],
     [['tail'], '--poll'],
+    [['tail'], 'how often to poll: 5s, 1m, … (a bare number is seconds)'],
+    [['tail'], '(default: 1s)'],
     [['replay'], '--new-idempotency-keys'],
     [['retry'], '--dead'],
     [['send'], '--secret <secret>'],
@@ -399,6 +402,8 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
       expect(r.stdout).toContain(`Usage: eventhook ${args.join(' ')}`.trimEnd());
       expect(r.stdout).toContain(phrase);
       expect(r.stdout).toContain('--url <url>');
+      // One thing shown is not a list: no order, no plural.
+      if (args[0] === 'get') expect(r.stdout).not.toContain('newest first');
     });
   });
 });

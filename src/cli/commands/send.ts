@@ -28,7 +28,10 @@ export function sendCommand(): Command {
     .description(
       "Sign a provider's sample webhook with the source's secret and post it to the source's ingest URL",
     )
-    .argument('<provider>', 'provider template id (github, stripe, slack, …; GET /providers lists them)')
+    .argument(
+      '<provider>',
+      'provider template id (github, stripe, slack, …; `eventhook list providers` lists them)',
+    )
     .option('-s, --source <slug>', 'the source to send to (default: a source named like the provider)')
     .option(
       '--secret <secret>',
