@@ -259,9 +259,7 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
     );
     const rejected = await runCli(['apply', '-f', invalid], env);
     expect(rejected.code).toBe(1);
-    expect(rejected.stderr).toBe(
-      `eventhook: ${invalid}:2 rules[0] (no-kind): create failed: Bad Request [EH_REQUEST_INVALID]\n  body/targets/0/kind: must have required property 'kind'\n`,
-    );
+    expect(rejected.stderr).toBe(`eventhook: ${invalid}:4 rules[0].targets[0].kind: is required\n`);
     const unset = files.write(
       'env.yaml',
       'sources:\n  - slug: s\n    provider: stripe\n    secret: ${CLI_TEST_UNSET_SECRET}\n',
