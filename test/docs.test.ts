@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderConfigDoc, renderErrorsDoc, renderOpenApi, renderReadme } from '../scripts/docs.js';
+import { ROLES } from '../src/access/permissions.js';
 
 const read = (name: string) => readFileSync(new URL(`../docs/${name}`, import.meta.url), 'utf8');
 
@@ -19,5 +20,15 @@ describe('generated docs are current (run `npm run docs` to refresh)', () => {
   });
   it('docs/openapi.json is the document the server serves', async () => {
     expect(JSON.parse(read('openapi.json'))).toEqual(JSON.parse(await renderOpenApi()));
+  });
+});
+
+describe('hand-written docs name what the code has', () => {
+  it('the README describes every API key role', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const start = readme.indexOf('## API keys and roles');
+    const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+    const described = [...section.matchAll(/^- `(\w+)`/gm)].map((m) => m[1]);
+    expect(described).toEqual([...ROLES]);
   });
 });

@@ -25,3 +25,26 @@ export function formatError(err: unknown): string {
   if (err instanceof Error && err.name === 'EventhookError') return `eventhook: ${err.message}`;
   return `eventhook: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }
+
+/**
+ * A usage error (unknown command or option, missing argument, invalid option value) in the CLI's one-line form, from
+ * commander's message (`error: …`): `eventhook: <what is wrong>; see eventhook <command> --help`. An option's invalid
+ * value reads `--limit must be at most 200 (got 500)`: the option by its long name, then its parser's reason.
+ */
+export function usageLine(commanderMessage: string, commandPath: string): string {
+  let text = commanderMessage
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\.$/, '');
+  const invalid =
+    /^option '(?:-\w, )?(-[-\w]+)[^']*' (?:argument '(.*)'|value '(.*)' from env '(\w+)') is invalid\. (.*)$/s.exec(
+      text,
+    );
+  if (invalid) {
+    const [, flag, given, fromEnv, env, reason] = invalid;
+    const choices = /^Allowed choices are (.*?)\.?$/s.exec(reason!);
+    const why = choices ? `must be one of ${choices[1]}` : reason!;
+    text = env ? `${flag} (from ${env}) ${why} (got ${fromEnv})` : `${flag} ${why} (got ${given})`;
+  }
+  return `eventhook: ${text}; see ${commandPath} --help`;
+}

@@ -44,6 +44,11 @@ export class ApiClient {
 
   constructor(readonly connection: Connection) {
     this.baseUrl = connection.url.replace(/\/+$/, '');
+    const protocol = URL.canParse(this.baseUrl) ? new URL(this.baseUrl).protocol : undefined;
+    if (protocol !== 'http:' && protocol !== 'https:')
+      throw new CliError(
+        `--url (or EVENTHOOK_URL) must be an http(s) URL such as http://localhost:8080, not "${connection.url}"`,
+      );
   }
 
   /** `/sources` → `/api/orgs/{org}/eventhook/sources`. */
@@ -118,6 +123,12 @@ export function parseMaybeJson(text: string): unknown {
   }
 }
 
+/** Problems whose server wording names HTTP, where a CLI user needs the option or variable to use instead. */
+const CLI_WORDING: Readonly<Record<string, string>> = {
+  EH_AUTH_MISSING:
+    'no API key: give --key <key> or set EVENTHOOK_KEY (an API key of the org, or the operator token)',
+};
+
 /** A failed answer as a CliError: the problem's detail and code on the first line, field errors below. */
 async function problemError(method: string, path: string, res: Response): Promise<CliError> {
   const body = parseMaybeJson(await res.text());
@@ -128,8 +139,9 @@ async function problemError(method: string, path: string, res: Response): Promis
     return new CliError(`${where} answered ${res.status} ${res.statusText}${text}`);
   }
   const fields = (problem.errors ?? []).map((e) => `${e.path}: ${e.message}`);
+  const hint = problem.code === undefined ? undefined : CLI_WORDING[problem.code];
   const message =
-    fields.length > 0 ? (problem.title ?? 'Bad Request') : (problem.detail ?? problem.title ?? '');
+    hint ?? (fields.length > 0 ? (problem.title ?? 'Bad Request') : (problem.detail ?? problem.title ?? ''));
   return new ProblemError(`${message} [${problem.code ?? res.status}]`, fields, problem, res.status);
 }
 

@@ -1,6 +1,6 @@
 // What every client command starts from: the global options (connection and output format) as a client.
 import type { Command } from 'commander';
-import { ApiClient } from './client.js';
+import { ApiClient, ProblemError } from './client.js';
 import type { OutputFormat } from './output.js';
 
 export interface GlobalOptions {
@@ -29,8 +29,26 @@ export async function sourceFilterOf(client: ApiClient, ref: string): Promise<st
   return (await client.get<{ id: string }>(`/sources/${encodeURIComponent(ref)}`)).id;
 }
 
-/** A rule given by name or id, as the id action filters need. */
+/**
+ * A rule given by name or id, as the id action filters need. An id is looked up too: the API answers a filter by an
+ * unknown rule with no actions, which would read as "nothing failed" rather than "no such rule".
+ */
 export async function ruleIdOf(client: ApiClient, ref: string): Promise<string> {
-  if (ref.startsWith('rule_')) return ref;
   return (await client.get<{ id: string }>(`/rules/${encodeURIComponent(ref)}`)).id;
+}
+
+/**
+ * An endpoint slug for action filters, checked for the same reason as `ruleIdOf`. A deleted endpoint keeps its
+ * actions (its dead-letter queue can still be listed), so its slug is accepted too.
+ */
+export async function endpointSlugOf(client: ApiClient, slug: string): Promise<string> {
+  try {
+    await client.get(`/endpoints/${encodeURIComponent(slug)}`);
+    return slug;
+  } catch (err) {
+    if (!(err instanceof ProblemError && err.problem.code === 'EH_ENDPOINT_NOT_FOUND')) throw err;
+    const all = await client.get<{ items: { slug: string }[] }>('/endpoints', { includeDeleted: true });
+    if (all.items.some((e) => e.slug === slug)) return slug;
+    throw err;
+  }
 }

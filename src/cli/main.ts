@@ -2,7 +2,7 @@
 // tail, replay, retry, send, publish, grants, ping). Client commands load only what they need, so they start fast.
 import { Command, Option } from 'commander';
 import { ROLES } from '../config/keys.js';
-import { formatError } from './cli-error.js';
+import { formatError, usageLine } from './cli-error.js';
 import { applyCommand } from './commands/apply.js';
 import { backupCommand } from './commands/backup.js';
 import { exportCommand } from './commands/export.js';
@@ -28,8 +28,7 @@ const program = new Command()
   .addOption(new Option('--key <key>', 'API key (or the operator token)').env('EVENTHOOK_KEY'))
   .addOption(new Option('--org <org>', 'org slug').env('EVENTHOOK_ORG').default('default'))
   .addOption(new Option('-o, --output <format>', 'output format').choices(OUTPUT_FORMATS).default('table'))
-  .configureHelp({ showGlobalOptions: true })
-  .showHelpAfterError();
+  .configureHelp({ showGlobalOptions: true });
 
 program
   .command('serve')
@@ -61,13 +60,25 @@ program.addCommand(publishCommand());
 program.addCommand(grantsCommand());
 program.addCommand(pingCommand());
 
+// Usage errors are one line, as every other failure (docs/cli.md), naming the help to read rather than printing it.
+const oneLineErrors = (cmd: Command) => {
+  const path = [cmd, ...ancestors(cmd)]
+    .reverse()
+    .map((c) => c.name())
+    .join(' ');
+  cmd.configureOutput({ outputError: (message, write) => write(`${usageLine(message, path)}\n`) });
+};
+const ancestors = (cmd: Command): Command[] => (cmd.parent ? [cmd.parent, ...ancestors(cmd.parent)] : []);
+
 // Commands built apart (addCommand) do not inherit the program's settings on their own; global options in --help.
 const inherit = (cmd: Command) => {
   for (const sub of cmd.commands) {
     sub.copyInheritedSettings(cmd);
+    oneLineErrors(sub);
     inherit(sub);
   }
 };
+oneLineErrors(program);
 inherit(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -9,7 +9,10 @@ export interface ResourceSpec {
   readonly singular: string;
   readonly path: string;
   readonly key: 'slug' | 'name' | 'id';
+  /** What `list` shows, after "List ": the kind in the plural. */
   readonly summary: string;
+  /** What `get` shows, after "Show ": one of the kind, and what comes with it. */
+  readonly one: string;
   readonly columns: readonly Column<Row>[];
 }
 
@@ -27,7 +30,8 @@ export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
     singular: 'source',
     path: '/sources',
     key: 'slug',
-    summary: 'inbound webhook endpoints (by slug)',
+    summary: 'sources: where webhooks are received (by slug)',
+    one: 'a source: where webhooks are received, by its slug',
     columns: [
       { header: 'slug', value: (r) => r.slug },
       { header: 'provider', value: (r) => r.provider },
@@ -42,6 +46,7 @@ export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
     path: '/rules',
     key: 'name',
     summary: 'routing rules (by name or id)',
+    one: 'a routing rule, by its name or id',
     columns: [
       { header: 'name', value: (r) => r.name },
       { header: 'enabled', value: (r) => r.enabled },
@@ -55,7 +60,8 @@ export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
     singular: 'endpoint',
     path: '/endpoints',
     key: 'slug',
-    summary: 'outbound webhook destinations (by slug)',
+    summary: 'endpoints: outbound webhook destinations (by slug)',
+    one: 'an endpoint: an outbound webhook destination, by its slug',
     columns: [
       { header: 'slug', value: (r) => r.slug },
       { header: 'status', value: (r) => r.status },
@@ -69,6 +75,7 @@ export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
     path: '/events',
     key: 'id',
     summary: 'received and published events, newest first',
+    one: 'an event (received or published) with its actions, by its id',
     columns: [
       { header: 'id', value: (r) => r.id },
       { header: 'time', value: (r) => r.time },
@@ -82,7 +89,8 @@ export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
     singular: 'action',
     path: '/actions',
     key: 'id',
-    summary: 'deliveries of events to targets, newest first',
+    summary: 'actions (deliveries of events to targets), newest first',
+    one: 'an action (the delivery of an event to a target) with its attempts, by its id',
     columns: [
       { header: 'id', value: (r) => r.id },
       { header: 'status', value: (r) => r.status },
@@ -99,6 +107,7 @@ export const RESOURCES: Record<ResourceKind, ResourceSpec> = {
     path: '/grants',
     key: 'id',
     summary: 'grants: the orgs that may publish into this one through event_bus targets',
+    one: 'a grant (an org that may publish into this one), by its id',
     columns: [
       { header: 'id', value: (r) => r.id },
       { header: 'from org', value: (r) => r.fromOrg },

@@ -160,9 +160,9 @@ describe('eventhook apply: grants', { timeout: 120_000 }, () => {
     const unknown = files.write('unknown.yaml', 'org: ledger\ngrants:\n  - from: nowhere\n');
     const failed = await runCli(['apply', '-f', unknown], env);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain(`${unknown}:3 grants[0] (nowhere: every type): create failed:`);
-    expect(failed.stderr).toContain('org nowhere does not exist');
-    expect(failed.stderr).toContain('EH_GRANT_INVALID');
+    expect(failed.stderr).toBe(
+      `eventhook: ${unknown}:3 grants[0] (nowhere: every type): create failed [EH_GRANT_INVALID]\n  ${unknown}:3 grants[0].from: org nowhere does not exist\n`,
+    );
     expect(await grants()).toEqual(before);
   });
 

@@ -354,10 +354,12 @@ rules:
     const again = await runCli(['apply', '-f', forwardFile('ledger'), '--dry-run'], env);
     expect(again.stdout).toContain('No changes: org forwarder matches');
 
-    const refused = await runCli(['apply', '-f', forwardFile('nowhere')], env);
+    const nowhere = forwardFile('nowhere');
+    const refused = await runCli(['apply', '-f', nowhere], env);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('org nowhere does not exist');
-    expect(refused.stderr).toContain('EH_TARGET_INVALID');
+    expect(refused.stderr).toBe(
+      `eventhook: ${nowhere}:3 rules[0] (to-ledger): update failed [EH_TARGET_INVALID]\n  ${nowhere}:7 rules[0].targets[0].config.org: org nowhere does not exist\n`,
+    );
     expect((await t.api.get('/api/orgs/forwarder/eventhook/rules')).body.items[0].targets[0].org).toBe(
       'ledger',
     );

@@ -61,10 +61,22 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
     );
     expect(actions[0]!.targetType).toBe('workflow');
 
-    // A wrong secret is refused by the server, and the CLI says so with a non-zero exit.
-    const wrong = await runCli(['send', 'github', '--secret', 'not-the-secret'], env);
-    expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe('eventhook: source github answered 401: Webhook verification failed\n');
+    // The default output is the answer as key: value lines, like every command that shows one object.
+    const table = await runCli(['send', 'github', '--secret', 'gh-secret'], env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^status:\s+200\neventId:\s+evt_\w+\nduplicate:\s+false\n$/);
+
+    // A wrong secret is refused by the server, and the CLI says so in one line, with a non-zero exit.
+    for (const output of ['table', 'json']) {
+      const wrong = await runCli(['send', 'github', '--secret', 'not-the-secret', '-o', output], env);
+      expect({ output, ...wrong }).toEqual({
+        output,
+        code: 1,
+        stdout: '',
+        stderr:
+          'eventhook: source github answered 401: Webhook verification failed [EH_INGEST_UNAUTHORIZED]\n',
+      });
+    }
   });
 
   it('send --body re-signs a custom body (Stripe, timestamped key=value signature)', async () => {
@@ -227,6 +239,18 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
       code: 1,
       stderr: 'eventhook: The API key is not valid [EH_AUTH_INVALID]\n',
     });
+    // The server asks for a header; the CLI says how to give the key.
+    const noKey = await runCli(['list', 'sources'], { EVENTHOOK_URL: t.url });
+    expect(noKey).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'eventhook: no API key: give --key <key> or set EVENTHOOK_KEY (an API key of the org, or the operator token) [EH_AUTH_MISSING]\n',
+    });
+    const noUrl = await runCli(['list', 'sources'], { ...env, EVENTHOOK_URL: 'localhost:8080' });
+    expect(noUrl.stderr).toBe(
+      'eventhook: --url (or EVENTHOOK_URL) must be an http(s) URL such as http://localhost:8080, not "localhost:8080"\n',
+    );
 
     const files = tempDir();
     const invalid = files.write(
@@ -235,9 +259,7 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
     );
     const rejected = await runCli(['apply', '-f', invalid], env);
     expect(rejected.code).toBe(1);
-    expect(rejected.stderr).toBe(
-      `eventhook: ${invalid}:2 rules[0] (no-kind): create failed: Bad Request [EH_REQUEST_INVALID]\n  body/targets/0/kind: must have required property 'kind'\n`,
-    );
+    expect(rejected.stderr).toBe(`eventhook: ${invalid}:4 rules[0].targets[0].kind: is required\n`);
     const unset = files.write(
       'env.yaml',
       'sources:\n  - slug: s\n    provider: stripe\n    secret: ${CLI_TEST_UNSET_SECRET}\n',
@@ -356,8 +378,11 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
     [['list', 'events'], '--status <status>'],
     [['list', 'actions'], '--dead'],
     [['get'], 'Show one source, rule, endpoint, event, action or grant'],
-    [['get', 'event'], 'with its actions'],
+    [['get', 'event'], 'Show an event (received or published) with its actions'],
+    [['get', 'action'], 'Show an action (the delivery of an event to a target) with'],
     [['tail'], '--poll'],
+    [['tail'], 'how often to poll: 5s, 1m, … (a bare number is seconds)'],
+    [['tail'], '(default: 1s)'],
     [['replay'], '--new-idempotency-keys'],
     [['retry'], '--dead'],
     [['send'], '--secret <secret>'],
@@ -375,6 +400,8 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
       expect(r.stdout).toContain(`Usage: eventhook ${args.join(' ')}`.trimEnd());
       expect(r.stdout).toContain(phrase);
       expect(r.stdout).toContain('--url <url>');
+      // One thing shown is not a list: no order, no plural.
+      if (args[0] === 'get') expect(r.stdout).not.toContain('newest first');
     });
   });
 });

@@ -3,9 +3,11 @@
 // off, since the server never returns them and so they cannot be compared.
 import { validatePattern } from '../../rules/index.js';
 import { CliError } from '../cli-error.js';
+import { fileFieldPath } from './field-location.js';
 import { grantIdentity, grantLabel, grantOf } from './grants.js';
 import { interpolate, type MissingVariable } from './interpolate.js';
 import { formatPath, type LoadedFile, type Path } from './load-file.js';
+import { checkRules, checkSources, type CheckedEntry } from './server-checks.js';
 
 export type ApplyKind = 'endpoints' | 'sources' | 'rules' | 'grants';
 /** The kinds named by a field of their own; a grant has none, and is named by what it allows. */
@@ -45,6 +47,8 @@ export interface DesiredItem {
   readonly secrets: Obj;
   /** `file:line kind[i]`, for messages. */
   readonly where: string;
+  /** `file:line kind[i].field` of a field the server names as the API takes it (`/targets/0/kind`). */
+  locate(apiPath: string): string;
 }
 
 export interface DesiredState {
@@ -111,6 +115,9 @@ export async function desiredState(
     : () => [];
   const items: DesiredItem[] = [];
   const kinds: ApplyKind[] = [];
+  const checked: Partial<Record<ApplyKind, CheckedEntry[]>> = {};
+  const locate = (path: Path) => `${file.at(path)} ${formatPath(path)}`;
+  const locator = (raw: Obj, path: Path) => (apiPath: string) => locate(fileFieldPath(raw, path, apiPath));
   for (const kind of APPLY_KINDS) {
     const section = data[kind];
     if (section === undefined) continue;
@@ -131,7 +138,17 @@ export async function desiredState(
         const key = grantLabel(grant.from, grant.types);
         const where = `${file.at(path)} grants[${i}] (${key})`;
         // Nothing to compare: a grant is all identity (and its description is set when it is made).
-        items.push({ kind, key, identity, body: grant.body, compared: {}, secrets: {}, where });
+        const body = grant.body;
+        items.push({
+          kind,
+          key,
+          identity,
+          body,
+          compared: {},
+          secrets: {},
+          where,
+          locate: locator(raw, path),
+        });
         return;
       }
       const idField = IDENTITY[kind];
@@ -149,9 +166,13 @@ export async function desiredState(
             ? sourceOf(raw, secretFieldOf, secretOptionsOf)
             : endpointOf(raw, path, fail);
       const { [idField]: _id, ...compared } = split.compared;
-      items.push({ kind, key, identity: key, body: split.body, compared, secrets: split.secrets, where });
+      const { body, secrets } = split;
+      items.push({ kind, key, identity: key, body, compared, secrets, where, locate: locator(raw, path) });
+      (checked[kind] ??= []).push({ raw, body, path });
     });
   }
+  await checkRules(checked.rules ?? [], locate);
+  await checkSources(checked.sources ?? [], locate);
   return { org: data.org as string | undefined, kinds, items };
 }
 

@@ -1,7 +1,7 @@
 // Carries out a plan against the server, in plan order, stopping at the first failure (apply is idempotent, so
 // running it again after a fix continues where it stopped). Secrets a create generated are returned: they are
 // shown only once.
-import type { ApiClient } from '../client.js';
+import { ProblemError, type ApiClient } from '../client.js';
 import { CliError } from '../cli-error.js';
 import type { Change, Plan } from './plan.js';
 
@@ -33,7 +33,16 @@ export async function executePlan(
         results.length === 0
           ? ''
           : ` (${results.length} earlier change${results.length === 1 ? '' : 's'} applied)`;
-      if (err instanceof CliError) throw err.withPrefix(`${where}: ${change.action} failed${done}: `);
+      const failed = `${where}: ${change.action} failed${done}`;
+      if (err instanceof ProblemError && err.problem.errors?.length && change.action !== 'delete') {
+        // Each field the server refused, at its line in the file, rather than its API path under "Bad Request".
+        const item = change.item;
+        throw new CliError(
+          `${failed} [${err.problem.code ?? err.status}]`,
+          err.problem.errors.map((f) => `${item.locate(f.path)}: ${f.message}`),
+        );
+      }
+      if (err instanceof CliError) throw err.withPrefix(`${failed}: `);
       throw err;
     }
     results.push(result);

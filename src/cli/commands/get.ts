@@ -28,9 +28,7 @@ export function getCommand(): Command {
     get
       .command(`${spec.singular} <${spec.key}>`)
       .alias(kind)
-      .description(
-        `Show one of the ${spec.summary}${kind === 'events' ? ', with its actions' : kind === 'actions' ? ', with its attempts' : ''}`,
-      )
+      .description(`Show ${spec.one}`)
       .action(async (ref: string, _opts: unknown, cmd: Command) => {
         const ctx = contextOf(cmd);
         const body = await ctx.client.get<Row>(`${spec.path}/${encodeURIComponent(ref)}`);

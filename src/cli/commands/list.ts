@@ -1,9 +1,9 @@
 // `eventhook list <kind>`: sources, rules and endpoints in full; events and actions a page at a time, filtered.
 import { Command, Option } from 'commander';
-import { contextOf, ruleIdOf, sourceFilterOf, type CommandContext } from '../context.js';
+import { contextOf, endpointSlugOf, ruleIdOf, sourceFilterOf, type CommandContext } from '../context.js';
 import { json, table, write } from '../output.js';
 import { RESOURCES, type ResourceKind } from '../resources.js';
-import { positiveInt } from './parse.js';
+import { intUpTo, rfc3339, MAX_PAGE_SIZE } from './parse.js';
 
 export interface Page {
   items: Record<string, unknown>[];
@@ -70,11 +70,11 @@ export function listCommand(): Command {
       '--source <source>',
       'only events received by this source (slug or src_ id), or from this envelope source (app:checkout)',
     )
-    .option('--since <time>', 'received at or after (RFC 3339)')
-    .option('--until <time>', 'received before (RFC 3339)')
+    .option('--since <time>', 'received at or after (RFC 3339)', rfc3339)
+    .option('--until <time>', 'received before (RFC 3339)', rfc3339)
     .option('-q, --search <text>', 'free text over type, subject and id')
     .option('--body <text>', "text in the event's data (narrow with --since/--until on large stores)")
-    .option('--limit <n>', 'page size, 1..200', positiveInt, 50)
+    .option('--limit <n>', `page size, 1..${MAX_PAGE_SIZE}`, intUpTo(MAX_PAGE_SIZE), 50)
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (opts: Record<string, string | number | undefined>, cmd: Command) => {
       const ctx = contextOf(cmd);
@@ -115,17 +115,19 @@ export function listCommand(): Command {
     .option('--event <eventId>', 'only actions of this event')
     .option('--rule <rule>', 'only actions of this rule (name or rule_ id)')
     .option('--endpoint <slug>', 'only webhook actions to this endpoint (with --dead, its dead-letter queue)')
-    .option('--limit <n>', 'page size, 1..200', positiveInt, 50)
+    .option('--limit <n>', `page size, 1..${MAX_PAGE_SIZE}`, intUpTo(MAX_PAGE_SIZE), 50)
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (opts: Record<string, string | number | boolean | undefined>, cmd: Command) => {
       const ctx = contextOf(cmd);
       const rule = opts.rule === undefined ? undefined : await ruleIdOf(ctx.client, String(opts.rule));
+      const endpoint =
+        opts.endpoint === undefined ? undefined : await endpointSlugOf(ctx.client, String(opts.endpoint));
       const page = await ctx.client.get<Page>('/actions', {
         status: opts.dead ? 'dead' : (opts.status as string | undefined),
         targetType: opts.type as string | undefined,
         event: opts.event as string | undefined,
         rule,
-        endpoint: opts.endpoint as string | undefined,
+        endpoint,
         limit: opts.limit as number,
         cursor: opts.cursor as string | undefined,
       });

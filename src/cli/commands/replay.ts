@@ -1,9 +1,9 @@
 // `eventhook replay` (events through the current rules again) and `eventhook retry` (failed or dead actions).
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
-import { contextOf, ruleIdOf, sourceFilterOf } from '../context.js';
+import { contextOf, endpointSlugOf, ruleIdOf, sourceFilterOf } from '../context.js';
 import { json, record, write } from '../output.js';
-import { positiveInt } from './parse.js';
+import { intUpTo, rfc3339, MAX_BULK_LIMIT } from './parse.js';
 
 interface BulkOut {
   count: number;
@@ -31,12 +31,12 @@ export function replayCommand(): Command {
       '--source <source>',
       'events received by this source (slug or src_ id), or from this envelope source (app:checkout)',
     )
-    .option('--since <time>', 'received at or after (RFC 3339)')
-    .option('--until <time>', 'received before (RFC 3339)')
+    .option('--since <time>', 'received at or after (RFC 3339)', rfc3339)
+    .option('--until <time>', 'received before (RFC 3339)', rfc3339)
     .option('-q, --search <text>', 'free text over type, subject and id')
     .option('--body <text>', "text in the event's data")
     .option('--all', 'replay every event (no filter)')
-    .option('--limit <n>', 'at most this many events', positiveInt)
+    .option('--limit <n>', `at most this many events (1..${MAX_BULK_LIMIT})`, intUpTo(MAX_BULK_LIMIT))
     .option('--dry-run', 'only count the events that would be replayed')
     .option(
       '--new-idempotency-keys',
@@ -102,7 +102,7 @@ export function retryCommand(): Command {
       '--endpoint <slug>',
       "webhook actions to this endpoint (with --dead, the endpoint's dead-letter queue)",
     )
-    .option('--limit <n>', 'at most this many actions', positiveInt)
+    .option('--limit <n>', `at most this many actions (1..${MAX_BULK_LIMIT})`, intUpTo(MAX_BULK_LIMIT))
     .option('--dry-run', 'only count the actions that would be retried')
     .addHelpText(
       'after',
@@ -130,7 +130,8 @@ export function retryCommand(): Command {
           rule: opts.rule === undefined ? undefined : await ruleIdOf(ctx.client, String(opts.rule)),
           event: opts.event as string | undefined,
           targetType: opts.type as string | undefined,
-          endpoint: opts.endpoint as string | undefined,
+          endpoint:
+            opts.endpoint === undefined ? undefined : await endpointSlugOf(ctx.client, String(opts.endpoint)),
         };
         if (Object.values(filter).every((v) => v === undefined))
           throw new CliError(

@@ -3,9 +3,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { parseMaybeJson } from '../client.js';
+import { parseMaybeJson, type Problem } from '../client.js';
 import { contextOf } from '../context.js';
-import { json, write } from '../output.js';
+import { json, record, write } from '../output.js';
 import { keyValue } from './parse.js';
 
 interface SendOptions {
@@ -28,7 +28,10 @@ export function sendCommand(): Command {
     .description(
       "Sign a provider's sample webhook with the source's secret and post it to the source's ingest URL",
     )
-    .argument('<provider>', 'provider template id (github, stripe, slack, …; GET /providers lists them)')
+    .argument(
+      '<provider>',
+      'provider template id (github, stripe, slack, …; `eventhook list providers` lists them)',
+    )
     .option('-s, --source <slug>', 'the source to send to (default: a source named like the provider)')
     .option(
       '--secret <secret>',
@@ -90,13 +93,29 @@ export function sendCommand(): Command {
         auth: false,
         accept: [400, 401, 403, 404, 409, 413, 415, 429, 431],
       });
-      if (ctx.output === 'json') write(json({ status: res.status, body: res.body }));
-      else write(`${res.status}\n${typeof res.body === 'string' ? res.body : json(res.body)}`);
-      if (res.status >= 400) {
-        const detail = (res.body as { detail?: string } | null)?.detail;
-        throw new CliError(`source ${slug} answered ${res.status}${detail ? `: ${detail}` : ''}`);
-      }
+      if (res.status >= 400) throw refusal(slug, res.status, res.body);
+      write(
+        ctx.output === 'json' ? json({ status: res.status, body: res.body }) : answer(res.status, res.body),
+      );
     });
+}
+
+/** The source's answer as `key: value` lines: its status, then its JSON fields (or its body as text). */
+function answer(status: number, body: unknown): string {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body))
+    return record({ status, ...(body as Record<string, unknown>) });
+  return record(body === null ? { status } : { status, body });
+}
+
+/** A refused webhook as the one-line failure every command prints: the status, the reason and its code. */
+function refusal(slug: string, status: number, body: unknown): CliError {
+  const problem = typeof body === 'object' && body !== null ? (body as Problem) : undefined;
+  const reason =
+    problem?.detail ?? problem?.title ?? (typeof body === 'string' && body ? body.slice(0, 200) : undefined);
+  return new CliError(
+    `source ${slug} answered ${status}${reason ? `: ${reason}` : ''}${problem?.code ? ` [${problem.code}]` : ''}`,
+    (problem?.errors ?? []).map((e) => `${e.path}: ${e.message}`),
+  );
 }
 
 /** `--body`: inline JSON, or a file (`@path` or a path that exists). */

@@ -1,6 +1,6 @@
 // `eventhook tail`: prints events as they arrive. It follows the server's live stream (Server-Sent Events) and
 // falls back to polling the event list every second when the server has no stream; both apply the same pattern.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
 import { ProblemError, type ApiClient } from '../client.js';
 import { contextOf } from '../context.js';
@@ -34,7 +34,11 @@ export function tailCommand(): Command {
     .option('--actions', 'also print action updates (live stream only)')
     .option('-n, --count <n>', 'exit after this many events', positiveInt)
     .option('--poll', 'poll the event list instead of using the live stream')
-    .option('--interval <duration>', 'polling interval', durationSeconds, 1)
+    .addOption(
+      new Option('--interval <duration>', 'how often to poll: 5s, 1m, … (a bare number is seconds)')
+        .argParser(durationSeconds)
+        .default(1, '1s'),
+    )
     .addHelpText(
       'after',
       `\nOne line per event: time, status, source, type, id. With -o json, one JSON envelope per line (action updates as {"action": …}).\n\nExample:\n  eventhook tail --source github --type push pull_request.opened`,

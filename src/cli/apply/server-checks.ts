@@ -1,0 +1,119 @@
+// The checks the server makes when a rule or source is saved, made on the file before anything is sent and with the
+// server's own validators (src/targets, src/transform, src/ingest), so that `--dry-run` shows what a real apply would
+// be refused for, with the file's line: a target's fields (a typo such as `kindd`), JMESPath, input transforms,
+// filters, a source's provider and settings. The HTTP schemas of the entries' top-level fields live with the API's
+// routes, which the CLI does not load: an unknown top-level field is refused by the server, and apply names its line.
+import type { TObject } from '@sinclair/typebox';
+import type { FieldIssue } from '../../core/errors.js';
+import { CliError } from '../cli-error.js';
+import { fileFieldPath } from './field-location.js';
+import type { Path } from './load-file.js';
+
+type Obj = Record<string, unknown>;
+
+/** An entry of the file as it will be sent (`body`: targets flattened), with the file's own text and path. */
+export interface CheckedEntry {
+  readonly raw: Obj;
+  readonly body: Obj;
+  readonly path: Path;
+}
+
+/** `file:line path` of a path in the file. */
+export type Locate = (path: Path) => string;
+
+export async function checkRules(rules: readonly CheckedEntry[], locate: Locate): Promise<void> {
+  if (rules.length === 0) return;
+  const { Value } = await import('@sinclair/typebox/value');
+  const { EventhookError } = await import('../../core/errors.js');
+  const { TARGET_SCHEMAS } = await import('../../targets/target-schema.js');
+  const { validateTargets } = await import('../../targets/validate-targets.js');
+  const transform = await import('../../transform/index.js');
+  if (rules.some(usesJavaScript)) await transform.initSandbox();
+  const schemaOf = (type: unknown) => TARGET_SCHEMAS.find((s) => s.properties.type.const === type);
+
+  for (const { raw, body, path } of rules) {
+    // The server's request validation coerces types (a `${VAR}` is a string, `maxAttempts: "3"` a number) before
+    // its own checks; so does this.
+    const targets = (body.targets as unknown[]).map((t) => {
+      const schema = schemaOf((t as Obj).type);
+      return schema ? Value.Convert(schema, t) : t;
+    });
+    try {
+      if (typeof body.filter === 'string') transform.compileFilter(body.filter, '/filter').dispose?.();
+      validateTargets(targets, '/targets');
+    } catch (err) {
+      if (!(err instanceof EventhookError)) throw err;
+      const issues = (err.issues ?? [{ path: '', message: err.message }]).map((issue) =>
+        clearer(issue, targets, schemaOf),
+      );
+      throw issuesError(issues, raw, path, locate);
+    }
+  }
+}
+
+export async function checkSources(sources: readonly CheckedEntry[], locate: Locate): Promise<void> {
+  if (sources.length === 0) return;
+  const { Value } = await import('@sinclair/typebox/value');
+  const { SETTINGS_FIELDS, SourceSettingsSchema } = await import('../../ingest/source-settings.js');
+  const named = sources.some((s) => typeof s.raw.provider === 'string');
+  const providers = named ? await import('../../ingest/providers/index.js') : undefined;
+  const { CUSTOM_PROVIDER } = named
+    ? await import('../../ingest/source-service.js')
+    : { CUSTOM_PROVIDER: '' };
+
+  for (const { raw, path } of sources) {
+    const provider = raw.provider;
+    if (typeof provider === 'string' && provider !== CUSTOM_PROVIDER && !providers!.getProvider(provider)) {
+      throw new CliError(
+        `${locate([...path, 'provider'])}: unknown provider "${provider}" (\`eventhook list providers\` lists them)`,
+      );
+    }
+    const settings = Object.fromEntries(SETTINGS_FIELDS.filter((f) => f in raw).map((f) => [f, raw[f]]));
+    const converted = Value.Convert(SourceSettingsSchema, settings);
+    const issues = [...Value.Errors(SourceSettingsSchema, converted)].map((e) => {
+      const fields = (e.schema as { properties?: Obj }).properties;
+      if (e.message !== 'Unexpected property' || !fields) return clearer(e);
+      const parent = e.path.split('/').at(-2);
+      return { path: e.path, message: `is not a field of ${parent} (${Object.keys(fields).join(', ')})` };
+    });
+    if (issues.length > 0) throw issuesError(issues, raw, path, locate);
+  }
+}
+
+/** The first issue as the message, every other below it, each at its line; one per field. */
+function issuesError(issues: readonly FieldIssue[], raw: Obj, path: Path, locate: Locate): CliError {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (seen.has(issue.path)) continue; // a missing field is also "not a string": its first reason is enough
+    seen.add(issue.path);
+    lines.push(`${locate(fileFieldPath(raw, path, issue.path))}: ${issue.message}`);
+  }
+  return new CliError(lines[0]!, lines.slice(1));
+}
+
+/**
+ * The schema's words for a field that is missing or unknown, said as the rest of apply says them; an unknown field of
+ * a target lists the fields its type takes, the likely fix of a typo.
+ */
+function clearer(
+  issue: FieldIssue,
+  targets: readonly unknown[] = [],
+  schemaOf?: (type: unknown) => TObject | undefined,
+): FieldIssue {
+  if (issue.message === 'Expected required property') return { path: issue.path, message: 'is required' };
+  const m = /^\/targets\/(\d+)\/[^/]+$/.exec(issue.path);
+  if (!m || !schemaOf || issue.message !== 'Unexpected property') return issue;
+  const type = (targets[Number(m[1])] as Obj).type;
+  const fields = Object.keys(schemaOf(type)!.properties);
+  return { path: issue.path, message: `is not a field of ${type} targets (${fields.join(', ')})` };
+}
+
+/** Whether a rule needs the JavaScript sandbox to be checked: a filter, or a target input written in JavaScript. */
+function usesJavaScript({ body }: CheckedEntry): boolean {
+  const scripted = (t: unknown) => {
+    const input = (t as Obj).input;
+    return typeof input === 'object' && input !== null && 'javascript' in input;
+  };
+  return typeof body.filter === 'string' || (body.targets as unknown[]).some(scripted);
+}

@@ -1,0 +1,113 @@
+// apply checks a file as the server will before sending anything, so `--dry-run` finds what a real apply would be
+// refused for; and what only the server can refuse is reported at the file's line and field, not as "Bad Request".
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { runCli, serverEnv, tempDir } from './helpers.js';
+
+const API = '/api/orgs/default/eventhook';
+
+describe('eventhook apply checks', { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let env: Record<string, string>;
+  const files = tempDir();
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+    env = serverEnv(t);
+    const rule = await t.api.post(`${API}/rules`, {
+      name: 'pushes',
+      pattern: { type: ['push'] },
+      targets: [{ type: 'workflow', kind: 'on-push' }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+  });
+  afterAll(() => t?.close());
+
+  const rule = async () => (await t.api.get(`${API}/rules/pushes`)).body;
+
+  it('a typo in a target field fails the dry run and the apply, at its line, before anything is sent', async () => {
+    const before = await rule();
+    const flat = files.write(
+      'flat.yaml',
+      'rules:\n  - name: pushes\n    pattern: { type: [push] }\n    targets:\n      - type: workflow\n        kindd: on-push\n',
+    );
+    const wrapped = files.write(
+      'wrapped.yaml',
+      'rules:\n  - name: pushes\n    pattern: { type: [push] }\n    targets:\n      - type: workflow\n        config: { kind: on-push, queu: fast }\n',
+    );
+    const fields = 'type, kind, queue, idempotencyKey, metadata, input, retry';
+    for (const args of [[], ['--dry-run']]) {
+      expect({ args, ...(await runCli(['apply', '-f', flat, ...args], env)) }).toEqual({
+        args,
+        code: 1,
+        stdout: '',
+        stderr: `eventhook: ${flat}:5 rules[0].targets[0].kind: is required\n  ${flat}:6 rules[0].targets[0].kindd: is not a field of workflow targets (${fields})\n`,
+      });
+      expect({ args, ...(await runCli(['apply', '-f', wrapped, ...args], env)) }).toEqual({
+        args,
+        code: 1,
+        stdout: '',
+        stderr: `eventhook: ${wrapped}:6 rules[0].targets[0].config.queu: is not a field of workflow targets (${fields})\n`,
+      });
+    }
+    expect(await rule()).toEqual(before);
+  });
+
+  it('the dry run checks filters, JMESPath, providers and source settings as the server does', async () => {
+    const cases: [string, string, string][] = [
+      [
+        'filter.yaml',
+        'rules:\n  - name: pushes\n    pattern: { type: [push] }\n    filter: "function filter(e) { return e."\n    targets: [{ type: workflow, kind: on-push }]\n',
+        ':4 rules[0].filter: SyntaxError: ',
+      ],
+      [
+        'jmespath.yaml',
+        'rules:\n  - name: pushes\n    pattern: { type: [push] }\n    targets:\n      - { type: promise, mode: resolve, promise: "a[[" }\n',
+        ':5 rules[0].targets[0].promise: Syntax error',
+      ],
+      [
+        'provider.yaml',
+        'sources:\n  - slug: gh\n    provider: githb\n    secret: s\n',
+        ':3 sources[0].provider: unknown provider "githb" (`eventhook list providers` lists them)',
+      ],
+      [
+        'settings.yaml',
+        'sources:\n  - slug: gh\n    provider: github\n    secret: s\n    rateLimit: { perSecnd: 5 }\n',
+        ':5 sources[0].rateLimit.perSecnd: is not a field of rateLimit (perSecond, burst)',
+      ],
+    ];
+    for (const [name, text, error] of cases) {
+      const file = files.write(name, text);
+      const r = await runCli(['apply', '-f', file, '--dry-run'], env);
+      expect({ name, code: r.code, stdout: r.stdout }).toEqual({ name, code: 1, stdout: '' });
+      expect(r.stderr).toMatch(/^eventhook: /);
+      expect(r.stderr).toContain(`${file}${error}`);
+    }
+  });
+
+  it('values the server converts (a ${VAR} is a string) are not refused', async () => {
+    const file = files.write(
+      'env.yaml',
+      'rules:\n  - name: pushes\n    pattern: { type: [push] }\n    targets:\n      - type: workflow\n        config: { kind: on-push, retry: { maxAttempts: "${CHECKS_ATTEMPTS:-3}" } }\n',
+    );
+    const dry = await runCli(['apply', '-f', file, '--dry-run'], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain('~ rule pushes\n');
+    const applied = await runCli(['apply', '-f', file], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await rule()).targets[0].retry).toEqual({ maxAttempts: 3 });
+  });
+
+  it('a field only the server refuses is named at its line, with the server’s reason', async () => {
+    const file = files.write(
+      'top.yaml',
+      'rules:\n  - name: pushes\n    descripton: runs on-push\n    pattern: { type: [push] }\n    targets: [{ type: workflow, kind: on-push }]\n',
+    );
+    const r = await runCli(['apply', '-f', file], env);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `eventhook: ${file}:2 rules[0] (pushes): update failed [EH_REQUEST_INVALID]\n  ${file}:3 rules[0].descripton: must NOT have additional properties\n`,
+    });
+  });
+});

@@ -1,0 +1,54 @@
+// Usage errors as a user meets them: a typo in a command, an option or its value is one line on stderr, in the form
+// every other failure has (`eventhook: …`), naming the help to read, and exit status 1. No server is needed.
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers.js';
+
+describe('eventhook usage errors', { timeout: 120_000 }, () => {
+  it('are one line naming the help to read, not the whole help text', async () => {
+    const cases: [string[], string][] = [
+      [['list', 'bogus'], "eventhook: unknown command 'bogus'; see eventhook list --help"],
+      [
+        ['list', 'events', '--bogus'],
+        "eventhook: unknown option '--bogus'; see eventhook list events --help",
+      ],
+      [['send'], "eventhook: missing required argument 'provider'; see eventhook send --help"],
+      [
+        ['list', 'events', '--status', 'nope'],
+        'eventhook: --status must be one of pending, routed, unrouted, failed, rejected (got nope); see eventhook list events --help',
+      ],
+      [
+        ['-o', 'yaml', 'list', 'rules'],
+        'eventhook: --output must be one of json, table (got yaml); see eventhook --help',
+      ],
+      [
+        ['tail', '--interval', '5x'],
+        'eventhook: --interval must be a duration such as 30s, 5m, 24h or 7d (got 5x); see eventhook tail --help',
+      ],
+      // Values the server would refuse are refused here, by the option's name rather than the API's field.
+      [
+        ['list', 'events', '--limit', '500'],
+        'eventhook: --limit must be at most 200 (got 500); see eventhook list events --help',
+      ],
+      [
+        ['list', 'actions', '--limit', 'ten'],
+        'eventhook: --limit must be a positive integer (got ten); see eventhook list actions --help',
+      ],
+      [
+        ['replay', '--all', '--limit', '20000'],
+        'eventhook: --limit must be at most 10000 (got 20000); see eventhook replay --help',
+      ],
+      [
+        ['list', 'events', '--since', 'yesterday'],
+        'eventhook: --since must be an RFC 3339 time such as 2025-01-31T09:00:00Z (got yesterday); see eventhook list events --help',
+      ],
+    ];
+    // No server: what the server would answer is not asked.
+    const results = await Promise.all(
+      cases.map(([args]) => runCli(args, { EVENTHOOK_URL: 'http://127.0.0.1:9' })),
+    );
+    results.forEach((r, i) => {
+      const [args, line] = cases[i]!;
+      expect({ args, ...r }).toEqual({ args, code: 1, stdout: '', stderr: `${line}\n` });
+    });
+  });
+});
