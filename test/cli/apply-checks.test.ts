@@ -53,6 +53,30 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
     expect(await rule()).toEqual(before);
   });
 
+  it('a webhook target names an endpoint the server has or the file makes, checked in the dry run', async () => {
+    const missing = files.write(
+      'missing-endpoint.yaml',
+      'rules:\n  - name: to-billing\n    pattern: { type: [invoice.paid] }\n    targets:\n      - type: webhook\n        endpoint: billing\n',
+    );
+    for (const args of [[], ['--dry-run']]) {
+      expect({ args, ...(await runCli(['apply', '-f', missing, ...args], env)) }).toEqual({
+        args,
+        code: 1,
+        stdout: '',
+        stderr: `eventhook: ${missing}:6 rules[0].targets[0].endpoint: endpoint billing does not exist, on the server or in the file\n`,
+      });
+    }
+    expect((await t.api.get(`${API}/rules/to-billing`)).status).toBe(404);
+    // Made by the same file: endpoints are created before rules.
+    const both = files.write(
+      'with-endpoint.yaml',
+      'endpoints:\n  - slug: billing\n    url: https://example.com/billing\nrules:\n  - name: to-billing\n    pattern: { type: [invoice.paid] }\n    targets:\n      - type: webhook\n        endpoint: billing\n',
+    );
+    const applied = await runCli(['apply', '-f', both], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await t.api.get(`${API}/rules/to-billing`)).status).toBe(200);
+  });
+
   it('the dry run checks filters, JMESPath, providers and source settings as the server does', async () => {
     const cases: [string, string, string][] = [
       [

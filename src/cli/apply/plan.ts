@@ -77,6 +77,8 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
     }
   }
 
+  await checkWebhookEndpoints(client, desired, upserts, current);
+
   const deletes: Change[] = [];
   const unmanaged: { kind: ApplyKind; key: string; ref: string }[] = [];
   for (const kind of [...APPLY_KINDS].reverse()) {
@@ -88,6 +90,37 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
     }
   }
   return { org: client.connection.org, changes: [...upserts, ...deletes], unchanged, unmanaged };
+}
+
+/**
+ * A rule the plan creates, or whose targets it changes, may send to an endpoint the server has or one the file makes;
+ * the server refuses any other, so the plan (and --dry-run) says so first, at the target's line.
+ */
+async function checkWebhookEndpoints(
+  client: ApiClient,
+  desired: DesiredState,
+  upserts: readonly Change[],
+  current: Map<ApplyKind, Map<string, Current>>,
+): Promise<void> {
+  const named = upserts.flatMap((c) => {
+    if (c.action === 'delete' || c.kind !== 'rules') return [];
+    if (c.action === 'update' && !('targets' in c.patch)) return [];
+    const targets = (c.item.body.targets ?? []) as Obj[];
+    return targets.flatMap((t, i) =>
+      t.type === 'webhook' ? [{ item: c.item, endpoint: String(t.endpoint), i }] : [],
+    );
+  });
+  if (named.length === 0) return;
+  const known = new Set(desired.items.filter((i) => i.kind === 'endpoints').map((i) => i.identity));
+  for (const slug of (current.get('endpoints') ?? (await fetchCurrent(client, 'endpoints'))).keys())
+    known.add(slug);
+  const lines = named
+    .filter((n) => !known.has(n.endpoint))
+    .map(
+      (n) =>
+        `${n.item.locate(`/targets/${n.i}/endpoint`)}: endpoint ${n.endpoint} does not exist, on the server or in the file`,
+    );
+  if (lines.length > 0) throw new CliError(lines[0]!, lines.slice(1));
 }
 
 async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<string, Current>> {
