@@ -77,6 +77,7 @@ import { WorkLoop } from './routing/work-loop.js';
 import { JetStreamEventLog } from './jetstream/event-log.js';
 import { JetStreamIntake } from './jetstream/intake.js';
 import { SOLE_WORKER, WorkerPresence } from './routing/worker-presence.js';
+import { checkMasterKey } from './config/master-key-check.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
 import { openSqliteStore } from './store/adapters/sqlite/index.js';
 import type { Store } from './store/port.js';
@@ -129,6 +130,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       : undefined;
   const bus: Bus = natsBus ?? new MemoryBus(onBusError);
   const box = new SecretBox(config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger));
+  try {
+    await checkMasterKey(store, box);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const publisher = new EventPublisher(bus);
   // The local engine keeps executions in the store and serves workers over /engine; with Flovyn, Flovyn does both.
   // Which event started each Flovyn execution: its lifecycle events count their hops from it.
@@ -390,9 +397,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ]);
   const presenceTimer = setInterval(() => chore(beatAll()), config.sweepIntervalMs);
   presenceTimer.unref();
-  // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, hourly; so do the local
-  // engine's workflows, tasks and promises that finished before then (running and pending ones stay).
-  const pruneTimer = setInterval(() => {
+  // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, a minute after the start
+  // (a process restarted more often than hourly, by deploys or a crash loop, would never prune otherwise) and then
+  // hourly; so do the local engine's workflows, tasks and promises that finished before then (running and pending
+  // ones stay).
+  const prune = () => {
     if (config.retentionDays === 0 || !runsWorkers) return;
     const before = clock.now() - config.retentionDays * 86_400_000;
     chore(
@@ -411,8 +420,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         })
         .catch((err) => logger.error({ err }, 'retention prune failed')),
     );
-  }, 3600_000);
+  };
+  const pruneTimer = setInterval(prune, 3600_000);
   pruneTimer.unref();
+  const firstPrune = setTimeout(prune, 60_000);
+  firstPrune.unref();
 
   /** Wakes a loop here, and the workers of other processes through the bus (they would wait for their sweep). */
   const workDue = (loop: WorkLoopName) => {
@@ -509,6 +521,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       closed = true;
       clearInterval(leaseTimer);
       clearInterval(pruneTimer);
+      clearTimeout(firstPrune);
       clearInterval(presenceTimer);
       await server.close();
       await Promise.all(chores);

@@ -32,7 +32,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_MASTER_KEY: {
     file: 'masterKey',
     default: '',
-    doc: '32-byte base64 key that encrypts secrets at rest (AES-256-GCM). Default: generated and kept in `<dataDir>/master.key`.',
+    doc: "32-byte base64 key that encrypts secrets at rest (AES-256-GCM). Default: generated and kept in `<dataDir>/master.key`. Every process on one store must have the same key: one whose key does not open the store's secrets refuses to start.",
   },
   EVENTHOOK_LOG_LEVEL: {
     file: 'logLevel',
