@@ -71,23 +71,6 @@ function shownOnce(e, what) {
   ];
 }
 
-/**
- * Fills each row's state cell with the endpoint's health state (healthy, failing, circuit_open, half_open, paused,
- * disabled). The list's answer has only the status, which says active while the circuit is open; health is in each
- * endpoint's own answer, so those are read after the list shows, a few at a time, until the list leaves the page.
- */
-async function fillStates(list, cells) {
-  const queue = [...cells];
-  const next = async () => {
-    for (let item = queue.shift(); item && list.isConnected; item = queue.shift()) {
-      const [e, cell] = item;
-      const full = await api('GET', `/endpoints/${encodeURIComponent(e.slug)}`).catch(() => null);
-      cell.replaceChildren(status(full ? full.health.state : e.status));
-    }
-  };
-  await Promise.all(Array.from({ length: 6 }, next));
-}
-
 export async function endpointsView(view) {
   const { items } = await api('GET', '/endpoints');
   const reload = async (message) => {
@@ -201,23 +184,18 @@ export async function endpointsView(view) {
     h('label', {}, 'Description', h('input', { name: 'description' })),
     h('div', {}, h('button', { type: 'submit' }, 'Create endpoint')),
   );
-  // Until its health is read, a paused or disabled endpoint's state is its status; an active one's is not known.
-  const states = items.map((e) => [
-    e,
-    h(
-      'span',
-      { class: 'state' },
-      e.status === 'active' ? h('span', { class: 'muted' }, '…') : status(e.status),
-    ),
-  ]);
   const list = table(
     ['slug', 'url', 'state', 'description'],
-    items.map((e, i) => ({
+    items.map((e) => ({
       value: e,
-      cells: [e.slug, h('code', {}, e.url), states[i][1], e.description ?? ''],
+      cells: [
+        e.slug,
+        h('code', {}, e.url),
+        h('span', { class: 'state' }, status(e.state)),
+        e.description ?? '',
+      ],
     })),
     guarded('Loading the endpoint', show),
   );
   view.replaceChildren(h('h1', {}, 'Endpoints'), list, details, h('h2', {}, 'New endpoint'), form);
-  void fillStates(list, states);
 }

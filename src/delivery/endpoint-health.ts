@@ -72,6 +72,11 @@ export async function endpointHealth(
   };
 }
 
+/** The endpoint's state as its record alone tells it (status and stored breaker): no query, for lists. */
+export function endpointState(endpoint: EndpointRecord): EndpointState {
+  return stateOf(endpoint, endpoint.breaker as BreakerState | null);
+}
+
 function stateOf(endpoint: EndpointRecord, breaker: BreakerState | null): EndpointState {
   if (endpoint.status !== 'active') return endpoint.status;
   switch (breaker?.status) {

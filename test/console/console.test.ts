@@ -165,7 +165,7 @@ describe.skipIf(!browserAvailable())('web console', () => {
     const run = await shell(
       (await send.textContent())!.replace('<API key>', OPERATOR_TOKEN).replace('<source secret>', SECRET),
     );
-    expect(run.stdout).toMatch(/^200\n/);
+    expect(run.stdout).toMatch(/^status:\s+200\n/);
     expect((await t.api.get(`${base}/sources/github`)).body.activity.eventsLast24h).toBe(before + 1);
     await page.getByRole('cell', { name: 'stripe-live', exact: true }).click();
     await expect.poll(() => send.textContent()).toContain('npx eventhook send stripe --source stripe-live');

@@ -1,7 +1,7 @@
 // Endpoints: create, list, get (with health), update, delete (soft), rotate the signing secret, enable.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import { AUTH_TYPES, redactHeaders } from '../../delivery/endpoint-auth.js';
-import type { EndpointHealth } from '../../delivery/endpoint-health.js';
+import { endpointState, type EndpointHealth } from '../../delivery/endpoint-health.js';
 import type { EndpointProbe } from '../../delivery/endpoint-probe.js';
 import { retryToPolicy } from '../../delivery/endpoint-input.js';
 import type { EndpointService } from '../../delivery/endpoint-service.js';
@@ -140,6 +140,7 @@ const RotateIn = Type.Object(
   { additionalProperties: false },
 );
 
+const STATES = ['healthy', 'failing', 'circuit_open', 'half_open', 'paused', 'disabled'] as const;
 const EndpointOut = Type.Object({
   id: Type.String(),
   slug: Type.String(),
@@ -172,13 +173,17 @@ const EndpointOut = Type.Object({
   orderingKey: Nullable(Type.String()),
   retry: Nullable(RetryPolicy),
   status: StringEnum(STATUSES),
+  state: StringEnum(STATES, {
+    description:
+      'paused or disabled (the status), else what the circuit breaker says: healthy, failing (failures in a row), circuit_open or half_open. The same as health.state.',
+  }),
   disabledReason: Nullable(Type.String()),
   createdAt: Timestamp,
   updatedAt: Timestamp,
   deletedAt: Nullable(Timestamp),
 });
 const HealthOut = Type.Object({
-  state: StringEnum(['healthy', 'failing', 'circuit_open', 'half_open', 'paused', 'disabled'] as const),
+  state: StringEnum(STATES),
   consecutiveFailures: Type.Integer(),
   failingSince: Nullable(Timestamp),
   openUntil: Nullable(Timestamp),
@@ -229,6 +234,7 @@ export function endpointOut(e: EndpointRecord): Out {
     orderingKey: e.orderingKey,
     retry: retryToPolicy(e.retry),
     status: e.status,
+    state: endpointState(e),
     disabledReason: e.disabledReason,
     createdAt: iso(e.createdAt),
     updatedAt: iso(e.updatedAt),
