@@ -113,10 +113,28 @@ export class NatsLink {
     }
   }
 
+  /**
+   * Follows an established connection through outages the client rides out itself: a warning when it is lost, a line
+   * when it is back, once per change (readiness follows `online`).
+   */
   private async followStatus(connection: NatsConnection): Promise<void> {
+    const where = { url: natsUrlLabel(this.options.url) };
     for await (const status of connection.status()) {
-      if (status.type === 'disconnect') this.online = false;
-      if (status.type === 'reconnect') this.online = true;
+      if (status.type === 'disconnect' && this.online) {
+        this.online = false;
+        if (!this.closed)
+          this.options.logger.warn(
+            { ...where, server: natsUrlLabel(status.server) },
+            `${this.options.purpose}: lost the NATS connection; reconnecting`,
+          );
+      }
+      if (status.type === 'reconnect' && !this.online) {
+        this.online = true;
+        this.options.logger.info(
+          { ...where, server: natsUrlLabel(status.server) },
+          `${this.options.purpose}: reconnected to NATS`,
+        );
+      }
     }
   }
 

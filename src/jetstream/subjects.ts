@@ -1,7 +1,7 @@
 // Where events go in the JetStream event log. NATS subjects are tokens joined by dots, so an event type's dots become
 // tokens (`order.created` under `….events.acme.order.created`), and consumers filter with `*` and `>` as usual. The
-// log lives under `{prefix}.log.`, apart from the NATS bus's doorbell subjects (`{prefix}.events.…`, `….actions.…`),
-// which must never be stored.
+// log lives under `{prefix}.log.`, apart from the NATS bus's doorbell subjects (`{prefix}.bus.events.…`,
+// `….bus.actions.…`), which must never be stored, and which the bus keeps to (it never hears the log or the intake).
 
 /** The stream's name: the deployment's NATS prefix, upper case, dots as underscores (`eventhook` → `EVENTHOOK`). */
 export function streamName(prefix: string): string {

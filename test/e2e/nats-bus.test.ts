@@ -4,6 +4,8 @@
 // delivery retried or an event replayed through the API process going at once, and a source's new secret taken at
 // once by another process serving ingest.
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsBus } from '../../src/bus/adapters/nats/index.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -12,6 +14,7 @@ import { deliver, githubPushHeaders } from '../helpers/ingest.js';
 import { startReceiver, type Receiver } from '../helpers/outbound.js';
 import { tcpAvailable } from '../helpers/services.js';
 import { readFrames } from '../helpers/sse.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const natsUp = await tcpAvailable('NATS', '127.0.0.1', 4222);
 const base = '/api/orgs/default/eventhook';
@@ -209,4 +212,58 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
       await edge.close();
     }
   });
+});
+
+describe.skipIf(!natsUp)('the NATS bus when the network drops', () => {
+  it('logs the lost connection and its return once each, through the app logger, and /readyz shows it', async () => {
+    const proxy = await TcpProxy.start('127.0.0.1', 4222);
+    const lines: { level: number; msg: string }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
+        done();
+      },
+    });
+    const app = await startTestApp('sqlite', {
+      env: {
+        EVENTHOOK_BUS: 'nats',
+        EVENTHOOK_NATS_URL: proxy.url,
+        EVENTHOOK_NATS_PREFIX: `eh-test-${randomUUID().slice(0, 8)}`,
+      },
+      logger: pino({ level: 'info' }, sink),
+    });
+    const bus = app.app.bus as NatsBus;
+    const readyBus = async () =>
+      ((await (await fetch(`${app.url}/readyz`)).json()) as { checks: { bus: string } }).checks.bus;
+    const said = () =>
+      lines
+        .filter((l) => l.msg.startsWith('bus: lost') || l.msg.startsWith('bus: reconnected'))
+        .map((l) => `${l.level} ${l.msg}`);
+    try {
+      await eventually(async () => bus.state === 'connected' || undefined, 10_000, 'the bus on NATS');
+      expect(await readyBus()).toBe('ok');
+      proxy.cut();
+      await eventually(
+        async () => (await readyBus()) === 'connecting' || undefined,
+        5_000,
+        '/readyz to show it',
+      );
+      // Refused reconnects while the line is down are one outage, said once.
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(said()).toEqual(['40 bus: lost the NATS connection; reconnecting']);
+      proxy.restore();
+      await eventually(
+        async () => (await readyBus()) === 'ok' || undefined,
+        10_000,
+        '/readyz to show it back',
+      );
+      expect(said()).toEqual([
+        '40 bus: lost the NATS connection; reconnecting',
+        '30 bus: reconnected to NATS',
+      ]);
+    } finally {
+      await app.close();
+      await proxy.close();
+    }
+  }, 30_000);
 });

@@ -1,0 +1,59 @@
+// A TCP proxy a test puts between a client and a server, to cut the line (every open connection dropped, new ones
+// refused at once) and to restore it, as a network outage would, without touching the server.
+import { connect, createServer, type Server, type Socket } from 'node:net';
+
+export class TcpProxy {
+  private readonly sockets = new Set<Socket>();
+  private down = false;
+
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  /** Listens on a free port of 127.0.0.1 and forwards each connection to `host:port`. */
+  static async start(host: string, port: number): Promise<TcpProxy> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new TcpProxy(server, (server.address() as { port: number }).port);
+    server.on('connection', (client: Socket) => proxy.accept(client, host, port));
+    return proxy;
+  }
+
+  get url(): string {
+    return `nats://127.0.0.1:${this.port}`;
+  }
+
+  /** Drops every open connection, and refuses new ones until `restore`. */
+  cut(): void {
+    this.down = true;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
+  }
+
+  restore(): void {
+    this.down = false;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: Socket, host: string, port: number): void {
+    if (this.down) return void client.destroy();
+    const upstream = connect(port, host);
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      this.sockets.add(a);
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        this.sockets.delete(a);
+        b.destroy();
+      });
+    }
+  }
+}
