@@ -105,11 +105,28 @@ export interface AppOptions {
   logger?: Logger;
 }
 
-export async function openStore(config: Config, migrate = true): Promise<Store> {
+export async function openStore(config: Config, migrate = true, logger?: Logger): Promise<Store> {
   if (config.databaseUrl.startsWith('sqlite:')) {
     return openSqliteStore({ path: config.databaseUrl.slice('sqlite:'.length), migrate });
   }
-  return openPostgresStore({ url: config.databaseUrl, migrate });
+  return openPostgresStore({
+    url: config.databaseUrl,
+    migrate,
+    onConnectionError: (err) =>
+      logger?.warn({ err }, 'a PostgreSQL connection was lost; the pool reconnects on next use'),
+  });
+}
+
+/** /readyz answers within about this long: a store that does not answer by then counts as unreachable. */
+export const READINESS_STORE_TIMEOUT_MS = 2_000;
+
+/** Resolves when `promise` does, rejects when it does or after `ms` (the work itself is not cancelled). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -119,7 +136,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await initSandbox();
 
   // Ports and their adapters.
-  const store = await openStore(config);
+  const store = await openStore(config, true, logger);
   // Read from the store when /metrics is scraped, never kept up to date on the hot paths.
   new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger);
   const onBusError = (err: unknown, subject: string) =>
@@ -450,7 +467,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       async check() {
         const checks: Record<string, string> = {};
         try {
-          await store.ping();
+          await within(store.ping(), READINESS_STORE_TIMEOUT_MS, 'the store');
           checks.store = 'ok';
         } catch (err) {
           checks.store = `unreachable: ${(err as Error).message}`;

@@ -1,0 +1,225 @@
+// PostgreSQL going away under a running process: connections an administrator ends (or a server restart, or the
+// network) must be logged and replaced, not crash the process; and a database that stops answering must make
+// /readyz say so within a bound, not hang it.
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import pg from 'pg';
+import pino from 'pino';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { READINESS_STORE_TIMEOUT_MS } from '../../src/app.js';
+import { DEFAULT_CONNECTION_TIMEOUT_MS } from '../../src/store/adapters/postgres/index.js';
+import { eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
+import { BASE, createSource, deliver } from '../helpers/ingest.js';
+import { freshPostgresSchema, postgresAvailable, POSTGRES_URL } from '../helpers/services.js';
+
+const available = await postgresAvailable();
+
+/** Ends every backend of the given application_name (only this test's app uses it). */
+async function terminateBackends(applicationName: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ ended: boolean }>(
+      'select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = $1',
+      [applicationName],
+    );
+    return rows.filter((r) => r.ended).length;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** The app's backends PostgreSQL still has. */
+async function backendCount(applicationName: string): Promise<number> {
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ n: number }>(
+      'select count(*)::int as n from pg_stat_activity where application_name = $1',
+      [applicationName],
+    );
+    return rows[0]!.n;
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A TCP proxy to PostgreSQL that can stall: it then keeps every connection open but passes no byte either way. */
+async function stallableProxy(target: URL): Promise<{
+  port: number;
+  stall(): void;
+  /** Stalls, and cuts the connections already open: the app must open new ones, which never get an answer. */
+  blackhole(): void;
+  close(): Promise<void>;
+}> {
+  let stalled = false;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((inbound) => {
+    sockets.add(inbound);
+    inbound.on('close', () => sockets.delete(inbound));
+    inbound.on('error', () => {});
+    if (stalled) return; // accepted, never answered
+    const outbound = connect({ host: target.hostname, port: Number(target.port || 5432) });
+    sockets.add(outbound);
+    outbound.on('close', () => sockets.delete(outbound));
+    outbound.on('error', () => inbound.destroy());
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+    inbound.on('data', (chunk) => {
+      if (!stalled) outbound.write(chunk);
+    });
+    outbound.on('data', (chunk) => {
+      if (!stalled) inbound.write(chunk);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    stall: () => {
+      stalled = true;
+    },
+    blackhole: () => {
+      stalled = true;
+      for (const s of sockets) s.destroy();
+    },
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe.skipIf(!available)('PostgreSQL connection loss', () => {
+  let t: TestApp | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('keeps serving after its idle connections are terminated, logging the loss', async () => {
+    const { url, schema, drop } = await freshPostgresSchema();
+    cleanups.push(drop);
+    const withName = new URL(url);
+    withName.searchParams.set('application_name', schema);
+    const logged: { level: number; msg: string }[] = [];
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) },
+    );
+    t = await startTestApp('postgres', { databaseUrl: withName.toString(), logger });
+    const app = t;
+    await createSource(app, {
+      slug: 'app',
+      verifier: { type: 'api_key', in: 'header', name: 'x-api-key' },
+      secret: 'key-1',
+    });
+    expect((await app.api.get(`${BASE}/sources`)).status).toBe(200);
+    expect(await backendCount(schema)).toBeGreaterThan(0);
+
+    // The pool's connections sit idle (or between queries of the sweeps); end them all from the server side.
+    expect(await terminateBackends(schema)).toBeGreaterThan(0);
+    // An unhandled 'error' event would kill this process (vitest reports it as an uncaught error and fails the run).
+    await eventually(
+      async () => logged.some((l) => l.msg.includes('PostgreSQL connection was lost')),
+      5_000,
+      'the lost connection to be logged',
+    );
+
+    // A request right after may meet a connection the pool has not yet noticed is dead; within a few tries, it works.
+    const list = await eventually(
+      async () => {
+        const res = await app.api.get(`${BASE}/sources`);
+        return res.status === 200 ? res : undefined;
+      },
+      5_000,
+      'the management API to answer',
+    );
+    expect(list.body.items ?? list.body).toEqual(
+      expect.arrayContaining([expect.objectContaining({ slug: 'app' })]),
+    );
+    const ingested = await eventually(
+      async () => {
+        const res = await deliver(app, 'app', {
+          headers: { 'content-type': 'application/json', 'x-api-key': 'key-1' },
+          body: JSON.stringify({ after: 'reconnect' }),
+        });
+        return res.status >= 200 && res.status < 300 ? res : undefined;
+      },
+      5_000,
+      'an ingest to be accepted',
+    );
+    const events = await app.api.get(`${BASE}/events/${ingested.json.eventId}`);
+    expect(events.status).toBe(200);
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+    // The pool connected again.
+    expect(await backendCount(schema)).toBeGreaterThan(0);
+  });
+
+  it('answers /readyz with 503 within its bound when the database stops answering', async () => {
+    const { url, drop } = await freshPostgresSchema();
+    cleanups.push(drop);
+    const direct = new URL(url);
+    const proxy = await stallableProxy(direct);
+    cleanups.push(proxy.close);
+    const viaProxy = new URL(url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    t = await startTestApp('postgres', { databaseUrl: viaProxy.toString() });
+    const app = t;
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
+
+    proxy.stall();
+    const started = Date.now();
+    const res = await fetch(`${app.url}/readyz`, { signal: AbortSignal.timeout(10_000) });
+    const elapsed = Date.now() - started;
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { status: string; checks: Record<string, string> };
+    expect(body.status).toBe('not ready');
+    expect(body.checks.store).toMatch(/^unreachable: /);
+    expect(elapsed).toBeGreaterThanOrEqual(READINESS_STORE_TIMEOUT_MS - 100);
+    expect(elapsed).toBeLessThan(READINESS_STORE_TIMEOUT_MS + 1_500);
+
+    // Let the stalled queries fail (their sockets close) so the app can shut down.
+    await proxy.close();
+    cleanups.splice(cleanups.indexOf(proxy.close), 1);
+  });
+
+  it('fails a request with an error, not a hang, when no connection to the database can be made', async () => {
+    const { url, drop } = await freshPostgresSchema();
+    cleanups.push(drop);
+    const proxy = await stallableProxy(new URL(url));
+    cleanups.push(proxy.close);
+    const viaProxy = new URL(url);
+    viaProxy.host = `127.0.0.1:${proxy.port}`;
+    t = await startTestApp('postgres', { databaseUrl: viaProxy.toString() });
+    const app = t;
+    expect((await app.api.get(`${BASE}/sources`)).status).toBe(200);
+
+    proxy.blackhole();
+    // The first requests may meet pooled connections that just broke and fail at once; the later ones have to
+    // connect, which never completes. Each must still get an answer, bounded by the connection timeout.
+    const slowest = { ms: 0 };
+    for (let i = 0; i < 3; i++) {
+      const started = Date.now();
+      const res = await fetch(`${app.url}${BASE}/sources`, {
+        headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+        signal: AbortSignal.timeout(DEFAULT_CONNECTION_TIMEOUT_MS + 3_000),
+      });
+      slowest.ms = Math.max(slowest.ms, Date.now() - started);
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as { code: string }).code).toBe('EH_INTERNAL');
+      if (slowest.ms >= DEFAULT_CONNECTION_TIMEOUT_MS - 200) break;
+    }
+    // At least one of them waited for a connection that never came, and gave up at the timeout.
+    expect(slowest.ms).toBeGreaterThanOrEqual(DEFAULT_CONNECTION_TIMEOUT_MS - 200);
+    const ready = await fetch(`${app.url}/readyz`, { signal: AbortSignal.timeout(10_000) });
+    expect(ready.status).toBe(503);
+
+    // Refuse connections from now on, so shutting down does not wait out the connection timeouts.
+    await proxy.close();
+    cleanups.splice(cleanups.indexOf(proxy.close), 1);
+  });
+});
