@@ -1,7 +1,6 @@
 // PostgreSQL going away under a running process: connections an administrator ends (or a server restart, or the
 // network) must be logged and replaced, not crash the process; and a database that stops answering must make
 // /readyz say so within a bound, not hang it.
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import { READINESS_STORE_TIMEOUT_MS } from '../../src/app.js';
 import { DEFAULT_CONNECTION_TIMEOUT_MS } from '../../src/store/adapters/postgres/index.js';
 import { eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, deliver } from '../helpers/ingest.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { freshPostgresSchema, postgresAvailable, POSTGRES_URL } from '../helpers/services.js';
 
 const available = await postgresAvailable();
@@ -43,49 +43,9 @@ async function backendCount(applicationName: string): Promise<number> {
   }
 }
 
-/** A TCP proxy to PostgreSQL that can stall: it then keeps every connection open but passes no byte either way. */
-async function stallableProxy(target: URL): Promise<{
-  port: number;
-  stall(): void;
-  /** Stalls, and cuts the connections already open: the app must open new ones, which never get an answer. */
-  blackhole(): void;
-  close(): Promise<void>;
-}> {
-  let stalled = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((inbound) => {
-    sockets.add(inbound);
-    inbound.on('close', () => sockets.delete(inbound));
-    inbound.on('error', () => {});
-    if (stalled) return; // accepted, never answered
-    const outbound = connect({ host: target.hostname, port: Number(target.port || 5432) });
-    sockets.add(outbound);
-    outbound.on('close', () => sockets.delete(outbound));
-    outbound.on('error', () => inbound.destroy());
-    inbound.on('close', () => outbound.destroy());
-    outbound.on('close', () => inbound.destroy());
-    inbound.on('data', (chunk) => {
-      if (!stalled) outbound.write(chunk);
-    });
-    outbound.on('data', (chunk) => {
-      if (!stalled) inbound.write(chunk);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as { port: number }).port,
-    stall: () => {
-      stalled = true;
-    },
-    blackhole: () => {
-      stalled = true;
-      for (const s of sockets) s.destroy();
-    },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** A TCP proxy to PostgreSQL, which the test can make stop answering. */
+async function stallableProxy(target: URL): Promise<TcpProxy> {
+  return TcpProxy.start(target.hostname, Number(target.port || 5432));
 }
 
 describe.skipIf(!available)('PostgreSQL connection loss', () => {
@@ -164,7 +124,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
     cleanups.push(drop);
     const direct = new URL(url);
     const proxy = await stallableProxy(direct);
-    cleanups.push(proxy.close);
+    cleanups.push(() => proxy.close());
     const viaProxy = new URL(url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     t = await startTestApp('postgres', { databaseUrl: viaProxy.toString() });
@@ -184,14 +144,13 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
 
     // Let the stalled queries fail (their sockets close) so the app can shut down.
     await proxy.close();
-    cleanups.splice(cleanups.indexOf(proxy.close), 1);
   });
 
   it('fails a request with an error, not a hang, when no connection to the database can be made', async () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
     const proxy = await stallableProxy(new URL(url));
-    cleanups.push(proxy.close);
+    cleanups.push(() => proxy.close());
     const viaProxy = new URL(url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
     t = await startTestApp('postgres', { databaseUrl: viaProxy.toString() });
@@ -220,6 +179,5 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
 
     // Refuse connections from now on, so shutting down does not wait out the connection timeouts.
     await proxy.close();
-    cleanups.splice(cleanups.indexOf(proxy.close), 1);
   });
 });

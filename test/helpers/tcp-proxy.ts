@@ -1,10 +1,13 @@
 // A TCP proxy a test puts between a client and a server, to cut the line (every open connection dropped, new ones
-// refused at once) and to restore it, as a network outage would, without touching the server.
+// refused at once) and to restore it, as a network outage would, without touching the server; or to make the server
+// stop answering (connections kept open, nothing passed), as a stalled or unreachable host would.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private down = false;
+  /** No byte passes either way; new connections are accepted and never answered. */
+  private stalled = false;
 
   private constructor(
     private readonly server: Server,
@@ -33,6 +36,19 @@ export class TcpProxy {
 
   restore(): void {
     this.down = false;
+    this.stalled = false;
+  }
+
+  /** Keeps every connection open but passes nothing, either way, from now on. */
+  stall(): void {
+    this.stalled = true;
+  }
+
+  /** Stalls, and drops the connections already open: the client must open new ones, which are never answered. */
+  blackhole(): void {
+    this.stalled = true;
+    for (const s of this.sockets) s.destroy();
+    this.sockets.clear();
   }
 
   async close(): Promise<void> {
@@ -42,13 +58,21 @@ export class TcpProxy {
 
   private accept(client: Socket, host: string, port: number): void {
     if (this.down) return void client.destroy();
+    if (this.stalled) {
+      this.sockets.add(client);
+      client.on('error', () => {});
+      client.on('close', () => this.sockets.delete(client));
+      return;
+    }
     const upstream = connect(port, host);
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],
     ] as const) {
       this.sockets.add(a);
-      a.pipe(b);
+      a.on('data', (chunk: Buffer) => {
+        if (!this.stalled) b.write(chunk);
+      });
       a.on('error', () => b.destroy());
       a.on('close', () => {
         this.sockets.delete(a);
