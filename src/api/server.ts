@@ -26,6 +26,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { ruleRoutes } from './routes/rules.js';
 import { streamRoutes } from './routes/stream.js';
 import { ProblemOut } from './schemas.js';
+import { requestValidators } from './validation.js';
 
 /** Every registered route with what it needs: the OpenAPI and authorization-matrix tests read it. */
 export interface RouteEntry {
@@ -67,15 +68,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     bodyLimit: deps.bodyLimit ?? 1024 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
-    ajv: {
-      customOptions: {
-        removeAdditional: false,
-        coerceTypes: 'array',
-        useDefaults: true,
-        allErrors: true,
-        discriminator: true,
-      },
-    },
+    // Bodies are validated as sent, query strings and path parameters with coercion (src/api/validation.ts).
+    schemaController: { compilersFactory: { buildValidator: requestValidators() } },
     // Per-request log lines for management calls; none for the high-volume ingest route and probes.
     logController: new LogController({
       disableRequestLogging: (req) =>

@@ -109,7 +109,7 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
     }
   });
 
-  it('values the server converts (a ${VAR} is a string) are not refused', async () => {
+  it('values apply converts (a ${VAR} is a string, the API takes a number) are not refused', async () => {
     const file = files.write(
       'env.yaml',
       'rules:\n  - name: pushes\n    pattern: { type: [push] }\n    targets:\n      - type: workflow\n        config: { kind: on-push, retry: { maxAttempts: "${CHECKS_ATTEMPTS:-3}" } }\n',
@@ -120,6 +120,34 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
     const applied = await runCli(['apply', '-f', file], env);
     expect(applied.code, applied.stderr).toBe(0);
     expect((await rule()).targets[0].retry).toEqual({ maxAttempts: 3 });
+  });
+
+  it('a source setting written as ${VAR} is sent as the number it takes', async () => {
+    const file = files.write(
+      'env-source.yaml',
+      'sources:\n  - slug: gh-env\n    provider: github\n    secret: s\n    dedupWindowSeconds: "${CHECKS_WINDOW:-3600}"\n',
+    );
+    const applied = await runCli(['apply', '-f', file], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect((await t.api.get(`${API}/sources/gh-env`)).body.dedupWindowSeconds).toBe(3600);
+    // Applied again, the number on the server is what the file says: nothing to change.
+    const again = await runCli(['apply', '-f', file, '--dry-run'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toContain('~ source gh-env');
+  });
+
+  it('text where the API takes a number, in a field apply has no schema for, is refused at its line', async () => {
+    const file = files.write(
+      'env-endpoint.yaml',
+      'endpoints:\n  - slug: slow\n    url: https://example.com/slow\n    timeoutMs: "${CHECKS_TIMEOUT:-5000}"\n',
+    );
+    const r = await runCli(['apply', '-f', file], env);
+    expect(r).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `eventhook: ${file}:2 endpoints[0] (slow): create failed [EH_REQUEST_INVALID]\n  ${file}:4 endpoints[0].timeoutMs: must be integer\n`,
+    });
+    expect((await t.api.get(`${API}/endpoints/slow`)).status).toBe(404);
   });
 
   it('a field only the server refuses is named at its line, with the server’s reason', async () => {

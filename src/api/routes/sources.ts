@@ -47,8 +47,8 @@ const SourceFields = {
   ...SourceSettingsSchema.properties,
 };
 const SourceIn = Type.Object(SourceFields, { additionalProperties: false });
-// In a patch, null removes a setting (an IP allow-list, a rate limit, a custom response …). Null comes first in
-// the union: with type coercion on, the other branch would turn null into [""] or 0 before null was tried.
+// In a patch, null removes a setting (an IP allow-list, a rate limit, a custom response …). Bodies are validated
+// without type coercion (src/api/validation.ts), so null is never turned into [""] or 0 by the other branch.
 const P = SourceSettingsSchema.properties;
 const orNull = <T extends TSchema>(t: T) => Type.Optional(Type.Union([Type.Null(), Type.Optional(t, false)]));
 const SettingsPatchFields = {

@@ -8,6 +8,7 @@ import { grantIdentity, grantLabel, grantOf } from './grants.js';
 import { interpolate, type MissingVariable } from './interpolate.js';
 import { formatPath, type LoadedFile, type Path } from './load-file.js';
 import { checkRules, checkSources, type CheckedEntry } from './server-checks.js';
+import { typedValues } from './typed-values.js';
 
 export type ApplyKind = 'endpoints' | 'sources' | 'rules' | 'grants';
 /** The kinds named by a field of their own; a grant has none, and is named by what it allows. */
@@ -113,6 +114,7 @@ export async function desiredState(
   const secretOptionsOf: SecretOptionsOf = withOptions
     ? (await import('../../ingest/secret-options.js')).secretOptionsOf
     : () => [];
+  const typed = await typedFieldsOf(data);
   const items: DesiredItem[] = [];
   const kinds: ApplyKind[] = [];
   const checked: Partial<Record<ApplyKind, CheckedEntry[]>> = {};
@@ -161,9 +163,9 @@ export async function desiredState(
       const where = `${file.at(path)} ${kind}[${i}] (${key})`;
       const split =
         kind === 'rules'
-          ? ruleOf(raw, path, fail)
+          ? ruleOf(raw, path, fail, typed)
           : kind === 'sources'
-            ? sourceOf(raw, secretFieldOf, secretOptionsOf)
+            ? sourceOf(typed.settings(raw), secretFieldOf, secretOptionsOf)
             : endpointOf(raw, path, fail);
       const { [idField]: _id, ...compared } = split.compared;
       const { body, secrets } = split;
@@ -184,7 +186,29 @@ interface Split {
 
 type Fail = (path: Path, message: string) => CliError;
 
-function ruleOf(raw: Obj, path: Path, fail: Fail): Split {
+/** Converts what a `${VAR}` made text where a field takes a number or a boolean (typed-values.ts). */
+interface TypedFields {
+  target(target: Obj): Obj;
+  settings(source: Obj): Obj;
+}
+
+/** The schemas apply knows for the file's entries, loaded only for the kinds it has. */
+async function typedFieldsOf(data: Obj): Promise<TypedFields> {
+  const has = (kind: ApplyKind) => Array.isArray(data[kind]) && data[kind].length > 0;
+  const targets = has('rules') ? (await import('../../targets/target-schema.js')).TARGET_SCHEMAS : [];
+  const settings = has('sources')
+    ? (await import('../../ingest/source-settings.js')).SourceSettingsSchema
+    : undefined;
+  return {
+    target: (t) => {
+      const schema = targets.find((s) => s.properties.type.const === t.type);
+      return schema ? (typedValues(schema, t) as Obj) : t;
+    },
+    settings: (source) => (settings ? (typedValues(settings, source) as Obj) : source),
+  };
+}
+
+function ruleOf(raw: Obj, path: Path, fail: Fail, typed: TypedFields): Split {
   if (!isObj(raw.pattern))
     throw fail([...path, 'pattern'], 'is required: an EventBridge pattern (a mapping)');
   try {
@@ -194,7 +218,7 @@ function ruleOf(raw: Obj, path: Path, fail: Fail): Split {
   }
   if (!Array.isArray(raw.targets) || raw.targets.length === 0)
     throw fail([...path, 'targets'], 'is required: a list of targets');
-  const targets = raw.targets.map((t, j) => flattenTarget(t, [...path, 'targets', j], fail));
+  const targets = raw.targets.map((t, j) => typed.target(flattenTarget(t, [...path, 'targets', j], fail)));
   const body = { ...raw, targets };
   return { body, compared: body, secrets: {} };
 }

@@ -23,7 +23,6 @@ export type Locate = (path: Path) => string;
 
 export async function checkRules(rules: readonly CheckedEntry[], locate: Locate): Promise<void> {
   if (rules.length === 0) return;
-  const { Value } = await import('@sinclair/typebox/value');
   const { EventhookError } = await import('../../core/errors.js');
   const { TARGET_SCHEMAS } = await import('../../targets/target-schema.js');
   const { validateTargets } = await import('../../targets/validate-targets.js');
@@ -32,12 +31,9 @@ export async function checkRules(rules: readonly CheckedEntry[], locate: Locate)
   const schemaOf = (type: unknown) => TARGET_SCHEMAS.find((s) => s.properties.type.const === type);
 
   for (const { raw, body, path } of rules) {
-    // The server's request validation coerces types (a `${VAR}` is a string, `maxAttempts: "3"` a number) before
-    // its own checks; so does this.
-    const targets = (body.targets as unknown[]).map((t) => {
-      const schema = schemaOf((t as Obj).type);
-      return schema ? Value.Convert(schema, t) : t;
-    });
+    // As sent: the server takes values as they are, and apply has already made a `${VAR}` a number where a target's
+    // field takes one (typed-values.ts).
+    const targets = body.targets as unknown[];
     try {
       if (typeof body.filter === 'string') transform.compileFilter(body.filter, '/filter').dispose?.();
       validateTargets(targets, '/targets');
@@ -61,16 +57,16 @@ export async function checkSources(sources: readonly CheckedEntry[], locate: Loc
     ? await import('../../ingest/source-service.js')
     : { CUSTOM_PROVIDER: '' };
 
-  for (const { raw, path } of sources) {
+  for (const { raw, body, path } of sources) {
     const provider = raw.provider;
     if (typeof provider === 'string' && provider !== CUSTOM_PROVIDER && !providers!.getProvider(provider)) {
       throw new CliError(
         `${locate([...path, 'provider'])}: unknown provider "${provider}" (\`eventhook list providers\` lists them)`,
       );
     }
-    const settings = Object.fromEntries(SETTINGS_FIELDS.filter((f) => f in raw).map((f) => [f, raw[f]]));
-    const converted = Value.Convert(SourceSettingsSchema, settings);
-    const issues = [...Value.Errors(SourceSettingsSchema, converted)].map((e) => {
+    // As sent (typed-values.ts made a `${VAR}` a number where a setting takes one).
+    const settings = Object.fromEntries(SETTINGS_FIELDS.filter((f) => f in body).map((f) => [f, body[f]]));
+    const issues = [...Value.Errors(SourceSettingsSchema, settings)].map((e) => {
       const fields = (e.schema as { properties?: Obj }).properties;
       if (e.message !== 'Unexpected property' || !fields) return clearer(e);
       const parent = e.path.split('/').at(-2);

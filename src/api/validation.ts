@@ -1,0 +1,31 @@
+// How requests are validated: one Ajv per request part. Query strings, path parameters and headers arrive as text,
+// so their schemas coerce ("50" is the integer 50); a JSON body already carries its types, so it is checked as
+// sent and "5000" for an integer, or "false" for a boolean, is refused with the field and the type it needs.
+import { AjvCompiler, type ValidatorFactory } from '@fastify/ajv-compiler';
+
+/** Options both validators share; only type coercion differs by part. */
+const AJV_OPTIONS = {
+  removeAdditional: false,
+  useDefaults: true,
+  // Every offending field is reported, not only the first; bodies are bounded by the body limit.
+  allErrors: true,
+  discriminator: true,
+} as const;
+
+/**
+ * The server's validator factory: Fastify's own Ajv compiler (same formats and defaults), built twice, and chosen
+ * by the part of the request being validated.
+ */
+export function requestValidators(): ValidatorFactory {
+  const pool = AjvCompiler();
+  return (externalSchemas, options) => {
+    const build = (coerceTypes: 'array' | false) =>
+      pool(externalSchemas, {
+        ...(options?.plugins ? { plugins: options.plugins } : {}),
+        customOptions: { ...AJV_OPTIONS, coerceTypes },
+      });
+    const strict = build(false);
+    const coercing = build('array');
+    return (route) => (route.httpPart === 'body' ? strict : coercing)(route);
+  };
+}
