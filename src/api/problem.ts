@@ -49,6 +49,11 @@ export function toEventhookError(error: unknown, request: FastifyRequest): Event
   const fe = error as FastifyError;
   if (fe.validation) {
     const where = fe.validationContext ?? 'body';
+    // A route that needs a body was sent none (or an empty one): one issue, rather than "body: must be object".
+    if (where === 'body' && request.body === undefined) {
+      const issues = [{ path: 'body', message: 'is required' }];
+      return new EventhookError('EH_REQUEST_INVALID', { message: 'body: is required' }, { issues });
+    }
     const issues = fe.validation.map((v) => ({
       path: `${where}${v.instancePath || ''}${missingProperty(v.params)}`,
       message: v.message ?? 'is invalid',

@@ -17,6 +17,7 @@ import type { RuleTester } from '../routing/rule-tester.js';
 import { requireAuth } from './auth.js';
 import { installMethodGuard } from './method-guard.js';
 import { handleError } from './problem.js';
+import { installBodyReading } from './request-body.js';
 import { actionRoutes } from './routes/actions.js';
 import { consoleRoutes } from './routes/console.js';
 import { engineRoutes } from './routes/engine.js';
@@ -79,6 +80,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler(handleError);
   installMethodGuard(app);
+  const optionalBodies = installBodyReading(app);
   const catalog: RouteEntry[] = [];
   app.decorate('routeCatalog', catalog);
   app.addHook('onRoute', (route) => {
@@ -105,6 +107,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transformObject: (doc) =>
+      'openapiObject' in doc ? optionalBodies(doc.openapiObject) : doc.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,

@@ -1,17 +1,23 @@
-// How the management API validates what it is sent: JSON bodies as sent (no type coercion), query strings with it.
+// How the management API reads and validates what it is sent: JSON bodies as sent (no type coercion), query
+// strings with it; optional bodies may be left out, and an empty body sent as JSON is no body.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import type { TestApp } from '../helpers/app.js';
+import { startOutbound, stopOutbound, type Receiver, type Send } from '../helpers/outbound.js';
 
 const base = '/api/orgs/default/eventhook';
+const JSON_TYPE = { 'content-type': 'application/json' };
 
 describe('request validation', () => {
   let t: TestApp;
+  let receiver: Receiver;
+  let send: Send;
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
-    const endpoint = await t.api.post(`${base}/endpoints`, { slug: 'ep', url: 'https://example.com/hook' });
+    // An app allowed to deliver to a receiver on loopback, with a signed source `app` to send events through.
+    ({ t, receiver, send } = await startOutbound('sqlite'));
+    const endpoint = await t.api.post(`${base}/endpoints`, { slug: 'ep', url: `${receiver.url}/ep` });
     expect(endpoint.status, endpoint.text).toBe(201);
   });
-  afterAll(async () => t?.close());
+  afterAll(() => stopOutbound(t, receiver));
 
   describe('JSON bodies keep their types', () => {
     const refused = async (path: string, body: unknown, field: string, message: string) => {
@@ -81,6 +87,88 @@ describe('request validation', () => {
       const bad = await t.api.get(`${base}/events?limit=abc`);
       expect(bad.status).toBe(400);
       expect(bad.body.code).toBe('EH_REQUEST_INVALID');
+    });
+  });
+
+  describe('bodies that may be left out', () => {
+    /** A call without a body: no content type at all, or a JSON one with nothing after it (curl -H … -X POST). */
+    const bare = (method: string, path: string, headers: Record<string, string> = {}) =>
+      t.api.request(method, `${base}${path}`, undefined, headers);
+
+    it('sends an endpoint a test message without a body, with or without a JSON content type', async () => {
+      for (const headers of [{}, JSON_TYPE]) {
+        const res = await bare('POST', '/endpoints/ep/test', headers);
+        expect(res.status, res.text).toBe(200);
+        expect(res.body).toMatchObject({ ok: true, outcome: 'succeeded' });
+        expect(JSON.parse(res.body.request.body)).toMatchObject({ type: 'eventhook.test' });
+      }
+      expect(receiver.requests.filter((r) => r.path === '/ep')).toHaveLength(2);
+    });
+
+    it('rotates secrets without a body: a generated secret, the default grace period', async () => {
+      for (const headers of [{}, JSON_TYPE]) {
+        const endpoint = await bare('POST', '/endpoints/ep/rotate-secret', headers);
+        expect(endpoint.status, endpoint.text).toBe(200);
+        expect(endpoint.body.secret).toMatch(/^whsec_/);
+        const source = await bare('POST', '/sources/app/rotate-secret', headers);
+        expect(source.status, source.text).toBe(200);
+        expect(source.body.generatedSecret).toEqual(expect.any(String));
+        // Newest first: the new secret, then the one it replaces, which keeps working for the default grace period
+        // (a day), rather than ending now.
+        const [fresh, previous] = source.body.secrets as { expiresAt: string | null }[];
+        expect(fresh!.expiresAt).toBeNull();
+        expect(Date.parse(previous!.expiresAt!) - Date.now()).toBeGreaterThan(86_000_000);
+      }
+    });
+
+    it('replays an event without a body, and retries or deletes with an empty JSON body', async () => {
+      const eventId = await send({ type: 'nobody.cares' });
+      const replayed = await bare('POST', `/events/${eventId}/replay`);
+      expect(replayed.status, replayed.text).toBe(202);
+      expect(replayed.body.id).toBe(eventId);
+      const empty = await bare('POST', `/events/${eventId}/replay`, JSON_TYPE);
+      expect(empty.status, empty.text).toBe(202);
+
+      // Routes that take no body at all: the empty JSON body is not "malformed JSON".
+      const retried = await bare('POST', '/actions/act_01J0000000000000000000000Z/retry', JSON_TYPE);
+      expect(retried.status, retried.text).toBe(404);
+      expect(retried.body.code).toBe('EH_ACTION_NOT_FOUND');
+      const rule = await t.api.post(`${base}/rules`, {
+        name: 'doomed',
+        pattern: { type: ['x'] },
+        targets: [{ type: 'webhook', endpoint: 'ep' }],
+      });
+      expect(rule.status, rule.text).toBe(201);
+      expect((await bare('DELETE', '/rules/doomed', JSON_TYPE)).status).toBe(204);
+      expect((await t.api.get(`${base}/rules/doomed`)).status).toBe(404);
+    });
+
+    it('still refuses a missing body where one is needed, saying so', async () => {
+      for (const [method, path] of [
+        ['POST', '/rules'],
+        ['POST', '/sources/app/test'],
+        ['PATCH', '/endpoints/ep'],
+      ] as const) {
+        for (const headers of [{}, JSON_TYPE]) {
+          const res = await bare(method, path, headers);
+          expect(res.status, `${method} ${path}: ${res.text}`).toBe(400);
+          expect(res.body).toMatchObject({ code: 'EH_REQUEST_INVALID', detail: 'body: is required' });
+        }
+      }
+    });
+
+    it('documents those bodies as optional in the OpenAPI document, and the others as required', async () => {
+      const paths = (await t.api.get('/openapi.json')).body.paths;
+      const at = `/api/orgs/{org}/eventhook`;
+      const required = (path: string, method = 'post') => paths[`${at}${path}`][method].requestBody.required;
+      expect(required('/endpoints/{endpoint}/test')).toBe(false);
+      expect(required('/endpoints/{endpoint}/rotate-secret')).toBe(false);
+      expect(required('/sources/{source}/rotate-secret')).toBe(false);
+      expect(required('/events/{id}/replay')).toBe(false);
+      expect(required('/rules')).toBe(true);
+      expect(required('/sources/{source}/test')).toBe(true);
+      expect(required('/endpoints/{endpoint}', 'patch')).toBe(true);
+      expect(paths[`${at}/actions/{id}/retry`].post.requestBody).toBeUndefined();
     });
   });
 });

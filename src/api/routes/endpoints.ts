@@ -389,7 +389,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         tags,
         summary: 'Add a signing secret; the current ones keep signing until the grace period ends',
         params: EndpointParams,
-        body: RotateIn,
+        body: Type.Optional(RotateIn),
         response: { 200: EndpointCreatedOut, ...WRITE_PROBLEMS },
       },
     },
@@ -418,8 +418,8 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
     async (req) => {
       const { org, endpoint } = req.params;
       const result = await probe.send(org, endpoint, {
-        ...(req.body?.type !== undefined ? { type: req.body.type } : {}),
-        ...(req.body?.data !== undefined ? { data: req.body.data as never } : {}),
+        ...(req.body.type !== undefined ? { type: req.body.type } : {}),
+        ...(req.body.data !== undefined ? { data: req.body.data as never } : {}),
       });
       if (!result) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint });
       return result;

@@ -212,12 +212,12 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         tags: ['events'],
         summary: 'Route the event again through the current rules, as new actions',
         params: IdParams,
-        body: ReplayOneIn,
+        body: Type.Optional(ReplayOneIn),
         response: { 202: EventOut, ...AUTH_PROBLEMS },
       },
     },
     async (req, reply) => {
-      await replay.replayEvent(req.params.org, req.params.id, { freshKeys: req.body?.newIdempotencyKeys });
+      await replay.replayEvent(req.params.org, req.params.id, { freshKeys: req.body.newIdempotencyKeys });
       return reply.code(202).send(eventOut((await queries.event(req.params.org, req.params.id)).event));
     },
   );

@@ -359,7 +359,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         tags,
         summary: 'Add a new secret; the old ones verify until the grace period ends',
         params: SourceParams,
-        body: RotateIn,
+        body: Type.Optional(RotateIn),
         response: { 200: SourceCreatedOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },

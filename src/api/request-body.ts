@@ -1,0 +1,43 @@
+// How management request bodies are read before validation. An empty body sent as JSON (`curl -X DELETE -H
+// 'Content-Type: application/json' …`, a common habit) is no body, not malformed JSON. A route whose body is
+// optional declares it so in its schema, `body: Type.Optional(X)`: without a body it is validated, and handled,
+// as `{}` (defaults included), and the OpenAPI document marks its request body as not required. A route that needs
+// a body still answers 400 without one ("body: is required").
+import { KindGuard, type TSchema } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Rewrites the generated OpenAPI document (in place) so that optional bodies are not marked required. */
+export type OpenApiTransform = <Doc extends object>(doc: Doc) => Doc;
+
+type Operations = Record<string, { requestBody?: { required?: boolean } } | undefined>;
+
+/** Installs both rules on `app` (the root, so that every plugin inherits them); returns the OpenAPI transform. */
+export function installBodyReading(app: FastifyInstance): OpenApiTransform {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
+
+  const optional: { method: string; path: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    const body = route.schema?.body as TSchema | undefined;
+    if (body === undefined || !KindGuard.IsOptional(body)) return;
+    route.preValidation = [...[route.preValidation ?? []].flat(), noBodyAsEmpty];
+    for (const method of [route.method].flat())
+      optional.push({ method: method.toLowerCase(), path: route.url.replace(/:(\w+)/g, '{$1}') });
+  });
+
+  return (doc) => {
+    const paths = (doc as { paths?: Record<string, Operations | undefined> }).paths;
+    for (const { method, path } of optional) {
+      const body = paths?.[path]?.[method]?.requestBody;
+      if (body) body.required = false;
+    }
+    return doc;
+  };
+}
+
+async function noBodyAsEmpty(req: FastifyRequest): Promise<void> {
+  if (req.body === undefined) req.body = {};
+}
