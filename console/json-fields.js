@@ -40,6 +40,13 @@ export function readJson(text, label, empty) {
   }
 }
 
+/**
+ * Where an issue of an API problem is: its JSON Pointer in the body (`/auth/token`; `body` for the whole of it), or
+ * the parameter it names (`in`: query, path or header).
+ */
+const PARTS = { query: 'query parameter', path: 'path parameter', header: 'header' };
+const issueLabel = (i) => (i.in ? `${PARTS[i.in] ?? i.in} ${i.path.slice(1)}` : i.path || 'body');
+
 /** What went wrong, for the form: each issue of an API problem (field path and message), else the message. */
 export function problemLines(err) {
   if (err instanceof FormError) return [h('p', {}, `${err.message} Nothing was sent.`)];
@@ -50,7 +57,7 @@ export function problemLines(err) {
     h(
       'ul',
       {},
-      issues.map((i) => h('li', {}, `${i.path}: ${i.message}`)),
+      issues.map((i) => h('li', {}, `${issueLabel(i)}: ${i.message}`)),
     ),
   ];
 }

@@ -1,7 +1,8 @@
 // Errors become RFC 9457 problem+json in exactly one place (STYLE §22): expected errors keep their precise,
 // field-located message; anything unexpected is logged in full and answered with a bare 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS, EventhookError, type ErrorCode, type FieldIssue } from '../core/errors.js';
+import { ERRORS, EventhookError, invalid, type ErrorCode, type FieldIssue } from '../core/errors.js';
+import { issuesOf, REQUEST_PARTS, type SchemaError } from './validation-issues.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -48,18 +49,10 @@ export function toEventhookError(error: unknown, request: FastifyRequest): Event
   if (error instanceof EventhookError) return error;
   const fe = error as FastifyError;
   if (fe.validation) {
-    const where = fe.validationContext ?? 'body';
+    const part = REQUEST_PARTS[fe.validationContext ?? 'body'] ?? 'body';
     // A route that needs a body was sent none (or an empty one): one issue, rather than "body: must be object".
-    if (where === 'body' && request.body === undefined) {
-      const issues = [{ path: 'body', message: 'is required' }];
-      return new EventhookError('EH_REQUEST_INVALID', { message: 'body: is required' }, { issues });
-    }
-    const issues = fe.validation.map((v) => ({
-      path: `${where}${v.instancePath || ''}${missingProperty(v.params)}`,
-      message: v.message ?? 'is invalid',
-    }));
-    const message = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-    return new EventhookError('EH_REQUEST_INVALID', { message }, { issues });
+    if (part === 'body' && request.body === undefined) return invalid([{ path: '', message: 'is required' }]);
+    return invalid(issuesOf(fe.validation as SchemaError[], part));
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -81,13 +74,6 @@ export function toEventhookError(error: unknown, request: FastifyRequest): Event
   }
   request.log.error({ err: error }, 'unexpected error');
   return new EventhookError('EH_INTERNAL', {}, { cause: error });
-}
-
-function missingProperty(params: unknown): string {
-  const p = params as { missingProperty?: string; additionalProperty?: string } | undefined;
-  if (p?.missingProperty) return `/${p.missingProperty}`;
-  if (p?.additionalProperty) return `/${p.additionalProperty}`;
-  return '';
 }
 
 function titleOf(code: ErrorCode): string {

@@ -20,7 +20,23 @@ export const ProblemOut = Type.Object(
     detail: Type.String(),
     code: Type.String({ description: 'A stable EH_… code from docs/errors.md.' }),
     instance: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          in: Type.Optional(
+            StringEnum(['query', 'path', 'header'] as const, {
+              description: 'The part of the request the field is in, when it is not the body.',
+            }),
+          ),
+          path: Type.String({
+            description:
+              'JSON Pointer (RFC 6901) to the field within that part: /targets/0/kind, or "" for the whole body.',
+          }),
+          message: Type.String(),
+        }),
+        { description: 'One entry per offending field.' },
+      ),
+    ),
   },
   { $id: 'Problem', description: 'RFC 9457 problem details.' },
 );

@@ -10,6 +10,8 @@ const AJV_OPTIONS = {
   // Every offending field is reported, not only the first; bodies are bounded by the body limit.
   allErrors: true,
   discriminator: true,
+  // Errors carry the schema they failed, so that messages can name the allowed values (validation-issues.ts).
+  verbose: true,
 } as const;
 
 /**

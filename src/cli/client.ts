@@ -1,5 +1,6 @@
 // The HTTP client the commands share: JSON over fetch with the API key, org-scoped paths, and server errors
 // (RFC 9457 problem+json) turned into CliErrors that keep the detail, the code and every field error.
+import { issueLabel, type FieldIssue } from '../core/errors.js';
 import { CliError } from './cli-error.js';
 
 /** Where the server is and who we are; from --url/--key/--org or EVENTHOOK_URL/EVENTHOOK_KEY/EVENTHOOK_ORG. */
@@ -36,7 +37,7 @@ export interface Problem {
   status?: number;
   detail?: string;
   code?: string;
-  errors?: { path: string; message: string }[];
+  errors?: FieldIssue[];
 }
 
 export class ApiClient {
@@ -138,7 +139,7 @@ async function problemError(method: string, path: string, res: Response): Promis
     const text = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
     return new CliError(`${where} answered ${res.status} ${res.statusText}${text}`);
   }
-  const fields = (problem.errors ?? []).map((e) => `${e.path}: ${e.message}`);
+  const fields = (problem.errors ?? []).map((e) => `${issueLabel(e)}: ${e.message}`);
   const hint = problem.code === undefined ? undefined : CLI_WORDING[problem.code];
   const message =
     hint ?? (fields.length > 0 ? (problem.title ?? 'Bad Request') : (problem.detail ?? problem.title ?? ''));

@@ -163,10 +163,39 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
-/** One located problem in an input: `path` is a JSON-pointer-like path (`/targets/0/kind`). */
+/** The part of an HTTP request an issue is in, named as OpenAPI names parameter locations. */
+export type RequestPart = 'body' | 'query' | 'path' | 'header';
+
+/**
+ * One located problem in an input. `path` is a JSON Pointer (RFC 6901) into the input as sent: `/targets/0/kind`,
+ * `""` for the whole of it. `in` names the part of an HTTP request the input is, when it is not the body: services
+ * validate what bodies carry, so an issue without `in` is about the body.
+ */
 export interface FieldIssue {
+  readonly in?: RequestPart;
   readonly path: string;
   readonly message: string;
+}
+
+const PART_LABELS: Record<Exclude<RequestPart, 'body'>, string> = {
+  query: 'query parameter',
+  path: 'path parameter',
+  header: 'header',
+};
+
+/**
+ * How an issue is named in a message: its pointer in the body (`/targets/0/kind`; `body` for the whole body), or
+ * the parameter it is in (`query parameter limit`).
+ */
+export function issueLabel(issue: FieldIssue): string {
+  const part = issue.in ?? 'body';
+  if (part === 'body') return issue.path || 'body';
+  return `${PART_LABELS[part]} ${issue.path.slice(1)}`.trimEnd();
+}
+
+/** Issues as one line: `/url: must be an absolute URL; /timeoutMs: must be integer`. */
+export function describeIssues(issues: readonly FieldIssue[]): string {
+  return issues.map((i) => `${issueLabel(i)}: ${i.message}`).join('; ');
 }
 
 export type ErrorParams = Record<string, string | number | boolean | undefined>;
@@ -213,6 +242,5 @@ export function invalid(
   issues: readonly FieldIssue[],
   code: ErrorCode = 'EH_REQUEST_INVALID',
 ): EventhookError {
-  const message = issues.map((i) => `${i.path || '/'}: ${i.message}`).join('; ');
-  return new EventhookError(code, { message }, { issues });
+  return new EventhookError(code, { message: describeIssues(issues) }, { issues });
 }

@@ -2,7 +2,7 @@
 // delete, rotate secrets with a grace period, and enable. Secrets and credentials are sealed (AES-256-GCM) and
 // never returned. Any change wakes the endpoint's waiting deliveries, which look again at what holds them.
 import { assertSlug } from '../access/access-service.js';
-import { EventhookError, newId, type Clock, type SecretBox } from '../core/index.js';
+import { EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
 import type { EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
 import { WAIT } from './delivery-gate.js';
@@ -61,9 +61,10 @@ export class EndpointService {
     checkLimits(input);
     checkOrdering(ordering, orderingKey);
     if ((input.secrets?.length ?? 0) > MAX_ENDPOINT_SECRETS) {
-      throw new EventhookError('EH_ENDPOINT_INVALID', {
-        message: `/secrets: at most ${MAX_ENDPOINT_SECRETS} secrets`,
-      });
+      throw invalid(
+        [{ path: '/secrets', message: `at most ${MAX_ENDPOINT_SECRETS} secrets` }],
+        'EH_ENDPOINT_INVALID',
+      );
     }
     const given = (input.secrets ?? []).map((s, i) => {
       parseEndpointSecret(s, `/secrets/${i}`);
@@ -215,9 +216,10 @@ export class EndpointService {
       }));
       const rotated = rotateSecrets(plain, this.clock, opts);
       if (rotated.secrets.length > MAX_ENDPOINT_SECRETS) {
-        throw new EventhookError('EH_ENDPOINT_INVALID', {
-          message: `/secret: at most ${MAX_ENDPOINT_SECRETS} secrets may sign at once`,
-        });
+        throw invalid(
+          [{ path: '/secret', message: `at most ${MAX_ENDPOINT_SECRETS} secrets may sign at once` }],
+          'EH_ENDPOINT_INVALID',
+        );
       }
       const secrets = rotated.secrets.map((s) => {
         const kept = byValue.get(s.secret);

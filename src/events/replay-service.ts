@@ -1,7 +1,7 @@
 // Replay and retry (issue 5 §2–3): stored events go through the *current* rules again as new actions; failed or
 // dead actions get another attempt. Old actions and attempts are never touched.
 import type { Clock } from '../core/clock.js';
-import { EventhookError } from '../core/errors.js';
+import { EventhookError, invalid } from '../core/errors.js';
 import type { ActionId, EventId } from '../core/ids.js';
 import type { ActionFilter, EventFilter, Store } from '../store/port.js';
 
@@ -88,9 +88,7 @@ export class ReplayService {
     const limit = Math.min(opts.limit ?? MAX_BULK, MAX_BULK);
     const statuses = filter.status ? [filter.status] : (['dead'] as const);
     if (statuses.some((s) => s !== 'failed' && s !== 'dead')) {
-      throw new EventhookError('EH_REQUEST_INVALID', {
-        message: 'status: only failed or dead actions can be retried',
-      });
+      throw invalid([{ path: '/filter/status', message: 'only failed or dead actions can be retried' }]);
     }
     const ids: ActionId[] = [];
     let truncated = false;

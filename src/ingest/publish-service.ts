@@ -42,25 +42,24 @@ export class PublishService {
     private readonly dedupWindowMs: number,
   ) {}
 
-  /** Validates every event first (nothing is stored when one is invalid), then commits them together. */
-  /** `bytes`: the request's size, shared among its events against the ingest backlog limit (0: a nominal size). */
+  /**
+   * Validates every event first (nothing is stored when one is invalid), then commits them together. `batch`: the
+   * events came as an array, so issues are located by index (`/1/type`); `bytes`: the request's size, shared among
+   * its events against the ingest backlog limit (0: a nominal size).
+   */
   async publish(
     org: string,
     events: readonly PublishedEvent[],
-    path = '',
+    batch = false,
     bytes = 0,
   ): Promise<IngestOutcome[]> {
-    if (events.length === 0)
-      throw invalid([{ path: path || '/', message: 'no events given' }], 'EH_EVENT_INVALID');
+    if (events.length === 0) throw invalid([{ path: '', message: 'no events given' }], 'EH_EVENT_INVALID');
     if (events.length > MAX_BATCH)
-      throw invalid(
-        [{ path: path || '/', message: `at most ${MAX_BATCH} events per request` }],
-        'EH_EVENT_INVALID',
-      );
+      throw invalid([{ path: '', message: `at most ${MAX_BATCH} events per request` }], 'EH_EVENT_INVALID');
     const issues: FieldIssue[] = [];
     // Whatever the wire format, attributes arrive as any JSON; each is checked before any is used.
     const checked = events.map((raw, i) => {
-      const at = events.length > 1 || path ? `${path}/${i}` : '';
+      const at = batch || events.length > 1 ? `/${i}` : '';
       const e: PublishedEvent = { ...raw };
       if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 256)
         issues.push({ path: `${at}/type`, message: 'must be a string of 1–256 characters' });

@@ -17,7 +17,7 @@ import {
 import { Match, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
-import { EventhookError } from '../core/errors.js';
+import { describeIssues, EventhookError } from '../core/errors.js';
 import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
 import type { IngestOutcome, OrgsRepo } from '../store/port.js';
@@ -108,12 +108,7 @@ export class JetStreamIntake {
       await this.options.publish(org, [{ ...event, id: event.id ?? `nats:${m.seq}` }]);
     } catch (err) {
       if (err instanceof EventhookError && err.code === 'EH_EVENT_INVALID')
-        return this.reject(
-          connection,
-          m,
-          org,
-          err.issues?.map((i) => `${i.path}: ${i.message}`).join('; ') ?? err.message,
-        );
+        return this.reject(connection, m, org, err.issues ? describeIssues(err.issues) : err.message);
       if (!this.failing)
         this.options.logger.error(
           { err, subject: m.subject },

@@ -1,7 +1,7 @@
 // Rule testing before a rule goes live (issue 4 §7): a pattern (and filter, and targets' inputs) against a sample
 // event exactly as given, or a backtest over stored events in a time range.
 import type { Envelope, JsonValue } from '../core/envelope.js';
-import { EventhookError } from '../core/errors.js';
+import { invalid } from '../core/errors.js';
 import { toEnvelope } from '../events/publisher.js';
 import { Matcher, matchesPattern, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
@@ -98,8 +98,7 @@ export class RuleTester {
 
   async backtest(org: string, b: Backtest): Promise<BacktestResult> {
     validatePattern(b.pattern);
-    if (!(b.until > b.since))
-      throw new EventhookError('EH_REQUEST_INVALID', { message: 'until: must be after since' });
+    if (!(b.until > b.since)) throw invalid([{ path: '/until', message: 'must be after since' }]);
     const matcher = Matcher.build([{ id: 'pattern', pattern: b.pattern }]);
     const out: BacktestResult = { scanned: 0, matched: 0, truncated: false, sample: [] };
     let before: string | undefined;

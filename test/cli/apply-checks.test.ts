@@ -159,7 +159,7 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
     expect(r).toEqual({
       code: 1,
       stdout: '',
-      stderr: `eventhook: ${file}:2 rules[0] (pushes): update failed [EH_REQUEST_INVALID]\n  ${file}:3 rules[0].descripton: must NOT have additional properties\n`,
+      stderr: `eventhook: ${file}:2 rules[0] (pushes): update failed [EH_REQUEST_INVALID]\n  ${file}:3 rules[0].descripton: is not a known field (did you mean description?)\n`,
     });
   });
 });

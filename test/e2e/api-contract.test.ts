@@ -119,7 +119,7 @@ describe('API contract', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     const paths = res.body.errors.map((e: { path: string }) => e.path);
-    expect(paths).toEqual(expect.arrayContaining(['body/slug', 'body/bodyLimit', 'body/unknown']));
+    expect(paths).toEqual(expect.arrayContaining(['/slug', '/bodyLimit', '/unknown']));
   });
 
   it('serves a valid OpenAPI 3.1 document naming every route', async () => {

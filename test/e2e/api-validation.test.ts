@@ -152,7 +152,11 @@ describe('request validation', () => {
         for (const headers of [{}, JSON_TYPE]) {
           const res = await bare(method, path, headers);
           expect(res.status, `${method} ${path}: ${res.text}`).toBe(400);
-          expect(res.body).toMatchObject({ code: 'EH_REQUEST_INVALID', detail: 'body: is required' });
+          expect(res.body).toMatchObject({
+            code: 'EH_REQUEST_INVALID',
+            detail: 'body: is required',
+            errors: [{ path: '', message: 'is required' }],
+          });
         }
       }
     });
@@ -169,6 +173,107 @@ describe('request validation', () => {
       expect(required('/sources/{source}/test')).toBe(true);
       expect(required('/endpoints/{endpoint}', 'patch')).toBe(true);
       expect(paths[`${at}/actions/{id}/retry`].post.requestBody).toBeUndefined();
+    });
+  });
+
+  describe('field errors', () => {
+    /** The problem a call answers, checked to be a 400 problem+json. */
+    const problem = async (method: string, path: string, body?: unknown) => {
+      const res = await t.api.request(method, `${base}${path}`, body);
+      expect(res.status, res.text).toBe(400);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      return res.body as { code: string; detail: string; errors?: { in?: string; path: string }[] };
+    };
+
+    it('locates every field by JSON Pointer in the body, once, and lists the same in the detail', async () => {
+      const source = await problem('POST', '/sources', { slug: 'Bad Slug!', bodyLimit: -1, unknown: true });
+      expect(source.errors).toEqual([
+        { path: '/unknown', message: 'is not a known field' },
+        { path: '/slug', message: expect.stringMatching(/^must match pattern /) },
+        { path: '/bodyLimit', message: 'must be >= 1' },
+      ]);
+      expect(source.detail).toMatch(
+        /^\/unknown: is not a known field; \/slug: must match pattern .*; \/bodyLimit: must be >= 1$/,
+      );
+    });
+
+    it('reports the alternative a value was meant for, not the null branch or "anyOf"', async () => {
+      const empty = await problem('POST', '/endpoints', {
+        slug: 'retries',
+        url: `${receiver.url}/r`,
+        retry: { schedule: [] },
+      });
+      expect(empty.errors).toEqual([
+        { path: '/retry/schedule', message: 'must NOT have fewer than 1 items' },
+      ]);
+      const unit = await problem('PATCH', '/endpoints/ep', { retry: { schedule: ['5s', '1 week'] } });
+      expect(unit.errors).toEqual([
+        { path: '/retry/schedule/1', message: expect.stringMatching(/^must match pattern /) },
+      ]);
+      // When no alternative fits, one issue names them all.
+      expect((await problem('PATCH', '/endpoints/ep', { retry: 'often' })).errors).toEqual([
+        { path: '/retry', message: 'must be object or null' },
+      ]);
+      expect((await problem('PATCH', '/sources/app', { ipAllowList: '10.0.0.0/8' })).errors).toEqual([
+        { path: '/ipAllowList', message: 'must be null or array' },
+      ]);
+    });
+
+    it('names the allowed values of an enum and of a target type', async () => {
+      expect((await problem('PATCH', '/endpoints/ep', { ordering: 'bogus' })).errors).toEqual([
+        { path: '/ordering', message: 'must be one of none, fifo' },
+      ]);
+      const target = await problem('POST', '/rules', {
+        name: 'typo',
+        pattern: { type: ['a'] },
+        targets: [
+          { type: 'webhook', endpoint: 'ep' },
+          { type: 'web_hook', endpoint: 'ep' },
+        ],
+      });
+      expect(target.errors).toEqual([
+        { path: '/targets/1/type', message: 'must be one of workflow, task, promise, webhook, event_bus' },
+      ]);
+      const untyped = await problem('POST', '/rules', { name: 'x', pattern: { type: ['a'] }, targets: [{}] });
+      expect(untyped.errors).toEqual([{ path: '/targets/0/type', message: 'is required' }]);
+      const missing = await problem('POST', '/rules', {
+        name: 'x',
+        pattern: { type: ['a'] },
+        targets: [{ type: 'workflow' }],
+      });
+      expect(missing.errors).toEqual([{ path: '/targets/0/kind', message: 'is required' }]);
+    });
+
+    it('suggests the field a misspelt one was meant to be', async () => {
+      const res = await problem('POST', '/endpoints', {
+        slug: 'slow',
+        url: `${receiver.url}/s`,
+        timeoutMS: 5000,
+      });
+      expect(res.errors).toEqual([
+        { path: '/timeoutMS', message: 'is not a known field (did you mean timeoutMs?)' },
+      ]);
+    });
+
+    it('says which part of the request a field is in when it is not the body', async () => {
+      const page = await problem('GET', '/events?limit=0&status=lost');
+      expect(page).toMatchObject({
+        code: 'EH_REQUEST_INVALID',
+        detail:
+          'query parameter status: must be one of pending, routed, unrouted, failed, rejected; ' +
+          'query parameter limit: must be >= 1',
+        errors: [
+          {
+            in: 'query',
+            path: '/status',
+            message: 'must be one of pending, routed, unrouted, failed, rejected',
+          },
+          { in: 'query', path: '/limit', message: 'must be >= 1' },
+        ],
+      });
+      const empty = await problem('PATCH', '/endpoints/ep', {});
+      expect(empty.errors).toEqual([{ path: '', message: 'must have at least one field' }]);
+      expect(empty.detail).toBe('body: must have at least one field');
     });
   });
 });

@@ -3,7 +3,7 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { JsonValue } from '../../core/envelope.js';
-import { EventhookError } from '../../core/errors.js';
+import { EventhookError, invalid } from '../../core/errors.js';
 import { eventFromBinary, eventFromObject } from '../../ingest/cloud-events.js';
 import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
@@ -47,7 +47,7 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
       const outcomes = await publisher.publish(
         req.params.org,
         events,
-        batch ? '/body' : '',
+        batch,
         Number(req.headers['content-length'] ?? 0) || 0,
       );
       return batch ? { items: outcomes } : outcomes[0]!;
@@ -71,9 +71,7 @@ function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean
   if (Array.isArray(body)) return { events: body.map((e) => traced(eventFromObject(e))), batch: true };
   if (body !== null && typeof body === 'object')
     return { events: [traced(eventFromObject(body))], batch: false };
-  throw new EventhookError('EH_EVENT_INVALID', {
-    message: '/: must be an event object or an array of events',
-  });
+  throw invalid([{ path: '', message: 'must be an event object or an array of events' }], 'EH_EVENT_INVALID');
 }
 
 function binaryMode(req: FastifyRequest): PublishedEvent {
