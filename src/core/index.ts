@@ -1,6 +1,7 @@
 // The pure core: envelope, ids, errors and the clock, shared by every concern.
 export * from './envelope.js';
 export * from './errors.js';
+export * from './schema-issues.js';
 export * from './ids.js';
 export * from './clock.js';
 export * from './token-bucket.js';

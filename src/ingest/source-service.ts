@@ -251,6 +251,8 @@ export class SourceService {
     const provider = input.provider ?? CUSTOM_PROVIDER;
     let verifier: VerifierConfig;
     let secret = input.secret;
+    // Where the secret was given, to locate a problem with it: top level, or inside a custom verifier.
+    let secretAt = '/secret';
     if (provider !== CUSTOM_PROVIDER) {
       if (!getProvider(provider)) throw new EventhookError('EH_PROVIDER_UNKNOWN', { provider });
       if (input.verifier !== undefined) {
@@ -284,9 +286,12 @@ export class SourceService {
           'EH_SOURCE_INVALID',
         );
       }
-      secret ??= inner;
       verifier = config as VerifierConfig;
       createVerifier(verifier);
+      if (secret === undefined && inner !== undefined) {
+        secret = inner;
+        secretAt = `/verifier/${secretFieldOf(verifier.type) ?? 'secret'}`;
+      }
     }
     let generated = false;
     if (secret === undefined && secretRequired(verifier)) {
@@ -306,7 +311,7 @@ export class SourceService {
           'EH_SOURCE_INVALID',
         );
       }
-      validateSecret(verifier, secret);
+      validateSecret(verifier, secret, secretAt);
     }
     return { verifier, secret, generated };
   }

@@ -1,7 +1,7 @@
 // Save-time validation of a rule's targets: shape, JMESPath expressions and input transforms, each error located
 // (`/targets/1/promise: …`), so a rule that saves is a rule that can run.
-import { Value } from '@sinclair/typebox/value';
 import { EventhookError, type FieldIssue } from '../core/errors.js';
+import { schemaIssues } from '../core/schema-issues.js';
 import { compileJmespath } from '../transform/jmespath.js';
 import { compileTransform, type SandboxLimits, type TransformSpec } from '../transform/index.js';
 import {
@@ -37,10 +37,7 @@ function validateTarget(target: unknown, path: string, limits?: SandboxLimits): 
     throw targetError([{ path: `${path}/type`, message: `must be one of ${TARGET_TYPES.join(', ')}` }]);
   }
   const schema = SCHEMAS[type as keyof typeof SCHEMAS];
-  const issues: FieldIssue[] = [...Value.Errors(schema, target)].map((e) => ({
-    path: `${path}${e.path}`,
-    message: e.message,
-  }));
+  const issues = schemaIssues(schema, target, path);
   if (issues.length > 0) throw targetError(issues);
   const t = target as Target;
   for (const field of ['idempotencyKey', 'promise', 'value', 'error'] as const) {

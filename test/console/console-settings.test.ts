@@ -192,7 +192,9 @@ describe.skipIf(!browserAvailable())('web console: grants and advanced settings'
     // A verifier the API refuses: its message is shown in the form.
     await field('verifier').fill(JSON.stringify({ ...verifier, encoding: 'base32' }));
     await form.getByRole('button', { name: 'Save settings' }).click();
-    await form.locator('.problem li', { hasText: /^\/encoding: / }).waitFor();
+    await form
+      .locator('.problem li', { hasText: /^\/verifier\/encoding: must be one of hex, base64$/ })
+      .waitFor();
     expect((await t.api.get(`${base}/sources/custom`)).body.verifier.encoding).toBe('hex');
 
     await field('verifier').fill(JSON.stringify({ ...verifier, header: 'x-signature' }, null, 2));

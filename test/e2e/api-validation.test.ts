@@ -195,6 +195,22 @@ describe('request validation', () => {
       expect(source.detail).toMatch(
         /^\/unknown: is not a known field; \/slug: must match pattern .*; \/bodyLimit: must be >= 1$/,
       );
+
+      // A custom verifier's field is under /verifier (not /name, the source's own name), and said once.
+      const verifier = await problem('POST', '/sources', {
+        slug: 'custom',
+        name: 'Custom',
+        verifier: { type: 'api_key', header: 'x-key' },
+        secret: 'k',
+      });
+      expect(verifier).toMatchObject({
+        code: 'EH_SOURCE_INVALID',
+        detail: '/verifier/name: is required; /verifier/header: is not a known field',
+        errors: [
+          { path: '/verifier/name', message: 'is required' },
+          { path: '/verifier/header', message: 'is not a known field' },
+        ],
+      });
     });
 
     it('reports the alternative a value was meant for, not the null branch or "anyOf"', async () => {

@@ -99,7 +99,8 @@ function clearer(
 ): FieldIssue {
   if (issue.message === 'Expected required property') return { path: issue.path, message: 'is required' };
   const m = /^\/targets\/(\d+)\/[^/]+$/.exec(issue.path);
-  if (!m || !schemaOf || issue.message !== 'Unexpected property') return issue;
+  // validateTargets words an unknown field as the API does (src/core/schema-issues.ts).
+  if (!m || !schemaOf || issue.message !== 'is not a known field') return issue;
   const type = (targets[Number(m[1])] as Obj).type;
   const fields = Object.keys(schemaOf(type)!.properties);
   return { path: issue.path, message: `is not a field of ${type} targets (${fields.join(', ')})` };

@@ -1,7 +1,7 @@
 // The api_key verifier: a shared key sent as-is in a header (GitLab X-Gitlab-Token, `Authorization: Bearer …`),
 // a query parameter, or body fields (Microsoft Graph clientState on every notification), compared in constant time.
 import { Type, type Static } from '@sinclair/typebox';
-import { EventhookError, type JsonValue } from '../../core/index.js';
+import { invalid, type JsonValue } from '../../core/index.js';
 import { parseDotPath, valuesAtPath } from '../body-path.js';
 import { headerOf, queryOf, type InboundRequest } from '../inbound-request.js';
 import { parseBody } from '../parse-body.js';
@@ -39,7 +39,7 @@ export function createApiKeyVerifier(config: ApiKeyConfig): Verifier {
   const name = location === 'header' ? config.name.toLowerCase() : config.name;
   const bodyPath = location === 'body' ? parseDotPath(name) : [];
   if (!Array.isArray(bodyPath))
-    throw new EventhookError('EH_SOURCE_INVALID', { message: `name: ${bodyPath.error}` });
+    throw invalid([{ path: '/name', message: bodyPath.error }], 'EH_SOURCE_INVALID');
   const where = `${location === 'body' ? 'body field' : location} ${name}`;
 
   return {

@@ -1,8 +1,7 @@
 // The verifier registry: one TypeBox schema per verifier type (validation, storage and OpenAPI share it), the
 // factory the ingest route calls, and which config field holds each type's secret.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { EventhookError } from '../../core/index.js';
+import { invalid, isEventhookError, schemaIssues } from '../../core/index.js';
 import type { InboundRequest } from '../inbound-request.js';
 import { ApiKeyConfigSchema, createApiKeyVerifier } from './api-key.js';
 import { BasicAuthConfigSchema, createBasicAuthVerifier } from './basic-auth.js';
@@ -147,28 +146,31 @@ const TYPES: Record<VerifierType, TypeEntry> = {
 export const VERIFIER_TYPES = Object.keys(TYPES) as VerifierType[];
 
 /**
- * Builds a verifier, validating the config first. Throws EventhookError EH_SOURCE_INVALID (with located issues)
- * for a config that is invalid; the verifier it returns rejects (reason `misconfigured`) rather than throws
- * when something fails at request time, so nothing ever fails open.
+ * Builds a verifier, validating the config first. Throws EventhookError EH_SOURCE_INVALID (with issues located at
+ * `path`, where the config sits in a source's input) for a config that is invalid; the verifier it returns rejects
+ * (reason `misconfigured`) rather than throws when something fails at request time, so nothing ever fails open.
  */
-export function createVerifier(config: VerifierConfig): Verifier {
+export function createVerifier(config: VerifierConfig, path = '/verifier'): Verifier {
+  const type =
+    typeof config === 'object' && config !== null ? (config as { type?: unknown }).type : undefined;
   const entry =
-    typeof config === 'object' && config !== null
-      ? TYPES[(config as { type: VerifierType }).type]
-      : undefined;
+    typeof type === 'string' && Object.hasOwn(TYPES, type) ? TYPES[type as VerifierType] : undefined;
   if (entry === undefined) {
-    throw new EventhookError('EH_SOURCE_INVALID', {
-      message: `verifier type must be one of ${VERIFIER_TYPES.join(', ')}`,
-    });
+    const message = type === undefined ? 'is required' : `must be one of ${VERIFIER_TYPES.join(', ')}`;
+    throw invalid([{ path: `${path}/type`, message }], 'EH_SOURCE_INVALID');
   }
-  const issues = [...Value.Errors(entry.schema, config)]
-    .slice(0, 5)
-    .map((e) => ({ path: e.path || '/', message: e.message }));
-  if (issues.length > 0) {
-    const message = issues.map((i) => `verifier${i.path === '/' ? '' : i.path}: ${i.message}`).join('; ');
-    throw new EventhookError('EH_SOURCE_INVALID', { message }, { issues });
+  const issues = schemaIssues(entry.schema, config, path).slice(0, 5);
+  if (issues.length > 0) throw invalid(issues, 'EH_SOURCE_INVALID');
+  try {
+    return failClosed(entry.create(config as never));
+  } catch (err) {
+    // What only building finds (a signed-content template, a dot path) is located within the config.
+    if (!isEventhookError(err, 'EH_SOURCE_INVALID') || !err.issues) throw err;
+    throw invalid(
+      err.issues.map((i) => ({ ...i, path: `${path}${i.path}` })),
+      'EH_SOURCE_INVALID',
+    );
   }
-  return failClosed(entry.create(config as never));
 }
 
 function failClosed(inner: Verifier): Verifier {
@@ -201,18 +203,13 @@ export function secretRequired(config: VerifierConfig): boolean {
   return true;
 }
 
-/** Save-time check that `secret` is usable by `config`; throws EH_SOURCE_INVALID naming the field, never the value. */
-export function validateSecret(config: VerifierConfig, secret: string): void {
-  const entry = TYPES[config.type];
-  const problem = entry.checkSecret(secret, config as never);
-  if (problem !== undefined) {
-    const field = entry.secretField ?? 'secret';
-    throw new EventhookError(
-      'EH_SOURCE_INVALID',
-      { message: `${field} ${problem}` },
-      { issues: [{ path: `/${field}`, message: problem }] },
-    );
-  }
+/**
+ * Save-time check that `secret` is usable by `config`; throws EH_SOURCE_INVALID naming where the secret was given
+ * (`path`), never its value.
+ */
+export function validateSecret(config: VerifierConfig, secret: string, path = '/secret'): void {
+  const problem = TYPES[config.type].checkSecret(secret, config as never);
+  if (problem !== undefined) throw invalid([{ path, message: problem }], 'EH_SOURCE_INVALID');
 }
 
 /** The verdict `POST /sources/{source}/test` shows. */

@@ -2,7 +2,7 @@
 // ecdsa verifiers: one header value (with a prefix), several in one header (PagerDuty `v1=a,v1=b`), key=value
 // lists (Stripe `t=…,v1=…`, Paddle `ts=…;h1=…`), or a field of the body (Mailgun).
 import { Type } from '@sinclair/typebox';
-import { EventhookError, type JsonValue } from '../../core/index.js';
+import { invalid, type JsonValue } from '../../core/index.js';
 import { parseDotPath, scalarAtPath } from '../body-path.js';
 import { headerOf, type InboundRequest } from '../inbound-request.js';
 import { parseBody } from '../parse-body.js';
@@ -76,22 +76,23 @@ export interface CompiledScheme {
 const MAX_SIGNATURES = 16;
 
 export function compileScheme(cfg: SchemeConfig, encoding: SignatureEncoding): CompiledScheme {
-  const fail = (message: string): never => {
-    throw new EventhookError('EH_SOURCE_INVALID', { message });
+  // Issues are located in the verifier's config; createVerifier puts them where the config sits.
+  const fail = (path: string, message: string): never => {
+    throw invalid([{ path, message }], 'EH_SOURCE_INVALID');
   };
   if ((cfg.header === undefined) === (cfg.signatureBodyPath === undefined)) {
-    fail('give exactly one of header and signatureBodyPath');
+    fail('', 'give exactly one of header and signatureBodyPath');
   }
   const bodyPath = cfg.signatureBodyPath === undefined ? undefined : parseDotPath(cfg.signatureBodyPath);
-  if (bodyPath !== undefined && !Array.isArray(bodyPath)) fail(`signatureBodyPath: ${bodyPath.error}`);
+  if (bodyPath !== undefined && !Array.isArray(bodyPath)) fail('/signatureBodyPath', bodyPath.error);
   const ts = cfg.timestamp;
   if (ts?.from === 'signature' && cfg.signatureKey === undefined) {
-    fail('timestamp.from "signature" needs signatureKey (a key=value signature header)');
+    fail('/timestamp/from', '"signature" needs signatureKey (a key=value signature header)');
   }
-  if (ts?.from === 'body' && !Array.isArray(parseDotPath(ts.name))) fail(`timestamp.name: not a dot path`);
-  const content = compileSignedContent(cfg.signedContent ?? '{body}', 'signedContent');
+  if (ts?.from === 'body' && !Array.isArray(parseDotPath(ts.name))) fail('/timestamp/name', 'not a dot path');
+  const content = compileSignedContent(cfg.signedContent ?? '{body}', '/signedContent');
   if (content.usesTimestamp && ts === undefined)
-    fail('signedContent uses {timestamp} but no timestamp is configured');
+    fail('/signedContent', 'uses {timestamp} but no timestamp is configured');
   return {
     header: cfg.header?.toLowerCase(),
     bodyPath: bodyPath as string[] | undefined,

@@ -1,6 +1,6 @@
 // Signed-content templates such as `{timestamp}.{body}` or `v0:{timestamp}:{body}`: compiled once when the
 // verifier is built, rendered per request into the exact bytes the provider signed (the body stays raw bytes).
-import { EventhookError, type JsonValue } from '../../core/index.js';
+import { invalid, type JsonValue } from '../../core/index.js';
 import { parseDotPath, scalarAtPath } from '../body-path.js';
 import { headerOf, mediaTypeOf, type InboundRequest } from '../inbound-request.js';
 
@@ -22,11 +22,14 @@ export interface SignedContentTemplate {
 export const TEMPLATE_PLACEHOLDERS =
   '{body}, {timestamp}, {method}, {url}, {header.<name>}, {body.<dot.path>}, {form.sorted}';
 
-/** Compiles a template; throws EH_SOURCE_INVALID naming `field` for unknown placeholders or stray braces. */
-export function compileSignedContent(template: string, field: string): SignedContentTemplate {
+/**
+ * Compiles a template; throws EH_SOURCE_INVALID located at `path` (its JSON Pointer in the verifier's config) for
+ * unknown placeholders or stray braces.
+ */
+export function compileSignedContent(template: string, path: string): SignedContentTemplate {
   const parts: ContentPart[] = [];
   const fail = (reason: string): never => {
-    throw new EventhookError('EH_SOURCE_INVALID', { message: `${field}: ${reason}` });
+    throw invalid([{ path, message: reason }], 'EH_SOURCE_INVALID');
   };
   let last = 0;
   for (const match of template.matchAll(/\{([^{}]*)\}/g)) {

@@ -17,7 +17,7 @@ const invalid = (config: unknown) => {
   try {
     createVerifier(config as VerifierConfig);
   } catch (err) {
-    return err as { code: string; message: string };
+    return err as { code: string; message: string; issues?: unknown };
   }
   throw new Error('expected createVerifier to throw');
 };
@@ -31,6 +31,25 @@ describe('createVerifier', () => {
     expect(invalid({ type: 'hmac', header: 'x', algorithm: 'md5' }).message).toContain('verifier/algorithm');
     expect(invalid({ type: 'hmac', header: 'x', color: 'red' }).message).toContain('verifier');
     expect(invalid({ type: 'api_key' }).message).toContain('name');
+  });
+
+  it('locates each problem once, under /verifier, worded as the HTTP validator words its own', () => {
+    expect(invalid({ type: 'api_key' })).toMatchObject({
+      message: '/verifier/name: is required',
+      issues: [{ path: '/verifier/name', message: 'is required' }],
+    });
+    expect(invalid({ type: 'api_key', name: 'x-key', header: 'x', in: 'cookie' })).toMatchObject({
+      issues: [
+        { path: '/verifier/header', message: 'is not a known field' },
+        { path: '/verifier/in', message: 'must be one of header, query, body' },
+      ],
+    });
+    expect(invalid({ type: 'rot13' })).toMatchObject({
+      issues: [{ path: '/verifier/type', message: expect.stringMatching(/^must be one of hmac, /) }],
+    });
+    expect(invalid({ type: 'hmac', header: 'x', signedContent: '{bodyy}' })).toMatchObject({
+      issues: [{ path: '/verifier/signedContent', message: expect.stringContaining('unknown placeholder') }],
+    });
   });
 
   it('rejects a signed-content template with unknown placeholders or stray braces', () => {
@@ -115,19 +134,22 @@ describe('secrets', () => {
   });
 
   it('checks secrets at save time without echoing them', () => {
-    const bad = (config: VerifierConfig, secret: string) => {
+    const bad = (config: VerifierConfig, secret: string, at?: string) => {
       try {
-        validateSecret(config, secret);
+        validateSecret(config, secret, at);
         return undefined;
       } catch (err) {
         return (err as Error).message;
       }
     };
     expect(bad({ type: 'standard_webhooks' }, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')).toBeUndefined();
-    expect(bad({ type: 'standard_webhooks' }, 'whsec_%%%secret%%%')).toMatch(/^secret must be whsec_/);
+    expect(bad({ type: 'standard_webhooks' }, 'whsec_%%%secret%%%')).toMatch(/^\/secret: must be whsec_/);
     expect(bad({ type: 'standard_webhooks' }, 'whsec_%%%secret%%%')).not.toContain('%%%secret%%%');
     expect(bad({ type: 'ed25519', header: 'x' }, ed25519Keys().publicHex)).toBeUndefined();
-    expect(bad({ type: 'ed25519', header: 'x' }, 'deadbeef')).toContain('publicKey');
+    // Located where the secret was given: top level by default, or in the verifier's own field.
+    expect(bad({ type: 'ed25519', header: 'x' }, 'deadbeef', '/verifier/publicKey')).toMatch(
+      /^\/verifier\/publicKey: /,
+    );
     expect(bad({ type: 'ecdsa', header: 'x' }, ed25519Keys().publicPem)).toContain('P-256');
     expect(bad({ type: 'hmac', header: 'x' }, '')).toContain('must not be empty');
     expect(bad({ type: 'hmac', header: 'x', secretEncoding: 'hex' }, 'xyz')).toContain('not valid hex');
