@@ -93,7 +93,7 @@ export class RuleService {
   }
 
   private async validate(org: string, input: RuleInput, check = { endpoints: true }): Promise<void> {
-    validatePattern(input.pattern);
+    validatePattern(input.pattern, '/pattern');
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
     const targets = validateTargets(input.targets, '/targets', this.limits);
     for (const [i, t] of targets.entries()) {

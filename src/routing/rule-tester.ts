@@ -57,6 +57,7 @@ export class RuleTester {
   ) {}
 
   testSample(t: SampleTest): SampleResult {
+    if (t.pattern !== undefined) validatePattern(t.pattern, '/pattern');
     const match = t.pattern === undefined ? true : matchesPattern(t.pattern, t.event);
     const result: SampleResult = { match };
     if (!match) {
@@ -97,7 +98,7 @@ export class RuleTester {
   }
 
   async backtest(org: string, b: Backtest): Promise<BacktestResult> {
-    validatePattern(b.pattern);
+    validatePattern(b.pattern, '/pattern');
     if (!(b.until > b.since)) throw invalid([{ path: '/until', message: 'must be after since' }]);
     const matcher = Matcher.build([{ id: 'pattern', pattern: b.pattern }]);
     const out: BacktestResult = { scanned: 0, matched: 0, truncated: false, sample: [] };

@@ -59,7 +59,11 @@ export function compileRulePattern(id: string, pattern: unknown): CompiledPatter
     return parsePattern(pattern);
   } catch (err) {
     if (isEventhookError(err, 'EH_PATTERN_INVALID')) {
-      throw new EventhookError('EH_PATTERN_INVALID', { ...err.params, rule: id }, { cause: err });
+      throw new EventhookError(
+        'EH_PATTERN_INVALID',
+        { ...err.params, rule: id },
+        { cause: err, ...(err.issues ? { issues: err.issues } : {}) },
+      );
     }
     throw err;
   }

@@ -184,6 +184,7 @@ describe('request validation', () => {
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       return res.body as { code: string; detail: string; errors?: { in?: string; path: string }[] };
     };
+    const webhook = [{ type: 'webhook', endpoint: 'ep' }];
 
     it('locates every field by JSON Pointer in the body, once, and lists the same in the detail', async () => {
       const source = await problem('POST', '/sources', { slug: 'Bad Slug!', bodyLimit: -1, unknown: true });
@@ -269,6 +270,31 @@ describe('request validation', () => {
       expect(res.errors).toEqual([
         { path: '/timeoutMS', message: 'is not a known field (did you mean timeoutMs?)' },
       ]);
+    });
+
+    it('gives an invalid pattern its issue, located in the rule, the rule test and the stream query', async () => {
+      const rule = await problem('POST', '/rules', {
+        name: 'bad-pattern',
+        pattern: { type: 'order.created', data: { total: [{ numeric: ['>', 'x'] }] } },
+        targets: webhook,
+      });
+      expect(rule).toMatchObject({
+        code: 'EH_PATTERN_INVALID',
+        detail: 'Invalid pattern at type: "type" must be an object or an array',
+        errors: [{ path: '/pattern/type', message: '"type" must be an object or an array' }],
+      });
+      const tested = await problem('POST', '/rules/test', {
+        pattern: { data: { total: [{ numeric: ['>', 'x'] }] } },
+        event: {},
+      });
+      expect(tested.errors).toEqual([
+        { path: '/pattern/data/total/0/numeric/1', message: 'Value of > must be numeric' },
+      ]);
+      const streamed = await problem('GET', `/stream?pattern=${encodeURIComponent('{"type": "a"}')}`);
+      expect(streamed).toMatchObject({
+        code: 'EH_PATTERN_INVALID',
+        errors: [{ in: 'query', path: '/pattern', message: 'at type: "type" must be an object or an array' }],
+      });
     });
 
     it('says which part of the request a field is in when it is not the body', async () => {

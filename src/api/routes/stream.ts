@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Bus } from '../../bus/port.js';
-import { EventhookError } from '../../core/errors.js';
+import { EventhookError, isEventhookError } from '../../core/errors.js';
 import type { EventId } from '../../core/ids.js';
 import { toEnvelope, type EventAnnouncement } from '../../events/publisher.js';
 import type { EventQueries } from '../../events/event-queries.js';
@@ -51,19 +51,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
     },
     async (req, reply) => {
       const org = req.params.org;
-      let pattern: unknown;
-      if (req.query.pattern !== undefined) {
-        try {
-          pattern = JSON.parse(req.query.pattern);
-        } catch (err) {
-          throw new EventhookError('EH_PATTERN_INVALID', {
-            path: 'pattern',
-            reason: `not JSON: ${(err as Error).message}`,
-          });
-        }
-      }
       // Compiled once per connection (this also validates it), then matched against every event.
-      const matcher = pattern === undefined ? null : Matcher.build([{ id: 'stream', pattern }]);
+      const matcher = req.query.pattern === undefined ? null : queryMatcher(req.query.pattern);
       const visible = (e: EventRecord) => matcher === null || matcher.match(toEnvelope(e)).length > 0;
       const raw = reply.hijack().raw;
       raw.writeHead(200, {
@@ -136,3 +125,30 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
     },
   );
 };
+
+/** The `pattern` query parameter compiled; its problems are located at that parameter, the pattern being JSON text. */
+function queryMatcher(text: string): Matcher {
+  const refuse = (path: string, reason: string): never => {
+    throw new EventhookError(
+      'EH_PATTERN_INVALID',
+      { path, reason },
+      {
+        issues: [
+          { in: 'query', path: '/pattern', message: path === 'pattern' ? reason : `at ${path}: ${reason}` },
+        ],
+      },
+    );
+  };
+  let pattern: unknown;
+  try {
+    pattern = JSON.parse(text);
+  } catch (err) {
+    return refuse('pattern', `not JSON: ${(err as Error).message}`);
+  }
+  try {
+    return Matcher.build([{ id: 'stream', pattern }]);
+  } catch (err) {
+    if (!isEventhookError(err, 'EH_PATTERN_INVALID')) throw err;
+    return refuse(String(err.params.path), String(err.params.reason));
+  }
+}
