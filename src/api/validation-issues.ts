@@ -12,6 +12,8 @@ export interface SchemaError {
   params: Record<string, unknown>;
   message?: string;
   parentSchema?: unknown;
+  /** Set on the errors of a `propertyNames` schema: the name it refused. */
+  propertyName?: string;
 }
 
 /** Fastify's names for the parts of a request, as OpenAPI (and FieldIssue) name them. */
@@ -26,6 +28,8 @@ export function issuesOf(errors: readonly SchemaError[], part: RequestPart): Fie
   const issues: FieldIssue[] = [];
   const seen = new Set<string>();
   for (const e of resolveUnions(errors)) {
+    // A property name's own failure (under propertyNames) is said by the propertyNames error that follows it.
+    if (e.propertyName !== undefined) continue;
     const { path, message } = located(e);
     const key = `${path}\n${message}`;
     if (seen.has(key)) continue;
@@ -106,6 +110,15 @@ function located(e: SchemaError): { path: string; message: string } {
       return {
         path: `${at}/${token(name)}`,
         message: `is not a known field${near ? ` (did you mean ${near}?)` : ''}`,
+      };
+    }
+    case 'propertyNames': {
+      // The names a body may use beyond its known fields (CloudEvents extension attributes), said as the schema does.
+      const rule = (e.parentSchema as { propertyNames?: { description?: string } } | undefined)
+        ?.propertyNames;
+      return {
+        path: `${at}/${token(String(p.propertyName))}`,
+        message: `is not a known field${rule?.description ? ` (${rule.description})` : ''}`,
       };
     }
     case 'enum':

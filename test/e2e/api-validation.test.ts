@@ -318,4 +318,114 @@ describe('request validation', () => {
       expect(empty.detail).toBe('body: must have at least one field');
     });
   });
+
+  describe('published events', () => {
+    /** A body sent as written, under the content type given (the API client sends application/json only). */
+    const publish = async (body: string, contentType: string, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${t.url}${base}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.api.token}`, 'content-type': contentType, ...headers },
+        body,
+      });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const stored = async (eventId: string) => (await t.api.get(`${base}/events/${eventId}`)).body;
+    const count = async () => (await t.api.get(`${base}/events?limit=200`)).body.items.length as number;
+
+    it('refuses an unknown field of a JSON event, naming it, rather than dropping its value', async () => {
+      const before = await count();
+      const typo = await t.api.post(`${base}/events`, { type: 'x.z', dtaa: { a: 1 } });
+      expect(typo.status, typo.text).toBe(400);
+      expect(typo.body).toMatchObject({
+        code: 'EH_REQUEST_INVALID',
+        detail: '/dtaa: is not a known field (did you mean data?)',
+        errors: [{ path: '/dtaa', message: 'is not a known field (did you mean data?)' }],
+      });
+      const bogus = await t.api.post(`${base}/events`, { type: 'x.z', bogus: 1 });
+      expect(bogus.body.errors).toEqual([{ path: '/bogus', message: 'is not a known field' }]);
+      // In a batch, the event is named by its index, and none of the batch is stored.
+      const batch = await t.api.post(`${base}/events`, [{ type: 'fine' }, { type: 'y', Bogus: 1 }]);
+      expect(batch.status).toBe(400);
+      expect(batch.body.errors).toEqual([{ path: '/1/Bogus', message: 'is not a known field' }]);
+      expect(await count()).toBe(before);
+      // A CloudEvent posted as plain JSON still reads: CloudEvents' own attributes are known fields.
+      const ce = await t.api.post(`${base}/events`, {
+        specversion: '1.0',
+        type: 'x.z',
+        time: '2020-01-01T00:00:00Z',
+        data: { a: 1 },
+      });
+      expect(ce.status, ce.text).toBe(200);
+      expect(await stored(ce.body.eventId)).toMatchObject({ type: 'x.z', data: { a: 1 } });
+    });
+
+    it('takes CloudEvents extension attributes in structured mode, refusing names CloudEvents does not allow', async () => {
+      const one = await publish(
+        JSON.stringify({
+          specversion: '1.0',
+          id: 'ext-1',
+          source: 'inventory',
+          type: 'stock.low',
+          myext: 7,
+          data: {},
+        }),
+        'application/cloudevents+json',
+      );
+      expect(one.status).toBe(200);
+      expect(await stored(one.body.eventId)).toMatchObject({ type: 'stock.low', source: 'app:inventory' });
+      const batch = await publish(
+        JSON.stringify([{ specversion: '1.0', type: 'stock.high', tenant42: 'a' }]),
+        'application/cloudevents-batch+json',
+      );
+      expect(batch.status).toBe(200);
+      expect(batch.body.items).toHaveLength(1);
+      const badName = await publish(
+        JSON.stringify({ specversion: '1.0', type: 'stock.low', Bad_Ext: 1 }),
+        'application/cloudevents+json',
+      );
+      expect(badName.status).toBe(400);
+      expect(badName.body.errors).toEqual([
+        {
+          path: '/Bad_Ext',
+          message: 'is not a known field (extension attribute names are lower-case letters and digits)',
+        },
+      ]);
+    });
+
+    it('keeps binary mode, whose body is the data whatever fields it has', async () => {
+      const res = await publish(JSON.stringify({ left: 900, bogus: true }), 'application/json', {
+        'ce-specversion': '1.0',
+        'ce-type': 'stock.high',
+        'ce-id': 'bin-1',
+      });
+      expect(res.status).toBe(200);
+      expect(await stored(res.body.eventId)).toMatchObject({
+        type: 'stock.high',
+        data: { left: 900, bogus: true },
+      });
+    });
+
+    it('documents each accepted shape in the OpenAPI document', async () => {
+      const doc = (await t.api.get('/openapi.json')).body;
+      const body = doc.paths['/api/orgs/{org}/eventhook/events'].post.requestBody;
+      expect(Object.keys(body.content)).toEqual([
+        'application/json',
+        'application/cloudevents+json',
+        'application/cloudevents-batch+json',
+      ]);
+      const [event, batch] = body.content['application/json'].schema.anyOf;
+      expect(event).toMatchObject({ type: 'object', additionalProperties: false });
+      expect(Object.keys(event.properties)).toEqual(expect.arrayContaining(['type', 'source', 'data', 'id']));
+      expect(batch).toMatchObject({ type: 'array', items: { type: 'object', additionalProperties: false } });
+      const structured = body.content['application/cloudevents+json'].schema;
+      expect(structured).toMatchObject({
+        type: 'object',
+        propertyNames: { pattern: '^(?:[a-z0-9]+|data_base64)$' },
+      });
+      expect(Object.keys(structured.properties)).toEqual(
+        expect.arrayContaining(['specversion', 'data_base64']),
+      );
+      expect(body.content['application/cloudevents-batch+json'].schema).toMatchObject({ type: 'array' });
+    });
+  });
 });

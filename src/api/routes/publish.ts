@@ -13,6 +13,71 @@ const PublishOut = Type.Union([Outcome, Type.Object({ items: Type.Array(Outcome)
 
 const CE_JSON = ['application/cloudevents+json', 'application/cloudevents-batch+json'];
 
+// The attributes' values (type required, lengths, reserved sources) and the batch size are checked by the publish
+// service, which the JetStream intake shares, with its own messages (EH_EVENT_INVALID: "/source: must be a string of
+// at most 256 characters"); these schemas name the fields a body may have, so that a misspelt one ({"dtaa": …}) is
+// refused rather than its value silently dropped.
+const attribute = (description: string) => Type.Optional(Type.Unknown({ description }));
+const EVENT_ATTRIBUTES = {
+  type: attribute('Required: a string of 1–256 characters, e.g. order.created.'),
+  source: attribute('A string of at most 256 characters; stored as app:<source> (default app:default).'),
+  subject: attribute('A string of at most 1024 characters, e.g. an order id.'),
+  data: attribute('Any JSON value: the event’s payload.'),
+  id: attribute('Your id for the event, 1–256 characters: a repeat within the dedup window is a duplicate.'),
+  datacontenttype: attribute('A string of at most 256 characters.'),
+  correlationid: attribute('A string of at most 256 characters.'),
+  traceparent: attribute(
+    'A W3C traceparent; without it, the request’s traceparent header is the event’s parent.',
+  ),
+};
+/** CloudEvents' own attributes: Eventhook reads data_base64, sets time itself, and needs none of the others. */
+const CLOUD_EVENT_ATTRIBUTES = {
+  specversion: attribute('CloudEvents: "1.0".'),
+  time: attribute('CloudEvents: ignored; an event’s time is when Eventhook received it.'),
+  dataschema: attribute('CloudEvents: ignored.'),
+  data_base64: attribute('CloudEvents: binary data, stored as its base64 text when data is absent.'),
+};
+const PublishedEventIn = Type.Object(
+  { ...EVENT_ATTRIBUTES, ...CLOUD_EVENT_ATTRIBUTES },
+  {
+    additionalProperties: false,
+    description:
+      'An event. CloudEvents attributes are accepted too, so a CloudEvent posted as application/json is read; ' +
+      'its extension attributes need application/cloudevents+json.',
+  },
+);
+const CloudEventIn = Type.Object(
+  { ...CLOUD_EVENT_ATTRIBUTES, ...EVENT_ATTRIBUTES },
+  {
+    additionalProperties: Type.Unknown({ description: 'A CloudEvents extension attribute (not kept).' }),
+    // CloudEvents attribute names are lower-case letters and digits (spec 1.0, §3.1.1); data_base64 is its own.
+    propertyNames: {
+      pattern: '^(?:[a-z0-9]+|data_base64)$',
+      description: 'extension attribute names are lower-case letters and digits',
+    },
+    description: 'A CloudEvent in structured mode.',
+  },
+);
+/** The body by content type; binary mode (any content type, ce-* headers) is read as the JSON form's one event. */
+const PublishIn = {
+  content: {
+    'application/json': {
+      schema: Type.Union([
+        PublishedEventIn,
+        Type.Array(PublishedEventIn, {
+          description: 'A batch of up to 100 events, stored together or not at all.',
+        }),
+      ]),
+    },
+    'application/cloudevents+json': { schema: CloudEventIn },
+    'application/cloudevents-batch+json': {
+      schema: Type.Array(CloudEventIn, {
+        description: 'Up to 100 CloudEvents, stored together or not at all.',
+      }),
+    },
+  },
+};
+
 export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishService }> = async (
   app,
   { publisher },
@@ -34,12 +99,18 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
       schema: {
         tags: ['events'],
         summary: 'Publish one event or a batch (JSON or CloudEvents); committed before the answer',
+        description:
+          'The body is one event or an array of up to 100 (application/json), or CloudEvents in structured or ' +
+          'batch mode. In CloudEvents binary mode the body, of any content type, is the data of one event whose ' +
+          'attributes are ce-* headers (ce-specversion, ce-type, ce-source, ce-id, ce-subject, ce-correlationid).',
         params: Type.Object({ org: Type.String() }),
-        body: Type.Unknown({
-          description:
-            'An event {type, source?, subject?, data?, id?, correlationid?, traceparent?}, an array of up to 100, or CloudEvents in structured, batch or binary mode.',
-        }),
+        body: PublishIn,
         response: { 200: PublishOut, 400: Type.Ref('Problem'), 503: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+      // Binary mode, before validation: its attributes become the JSON form's one event (the body its data), so the
+      // schema of its content type (application/json, often) judges the event rather than the data.
+      preValidation: async (req) => {
+        if (req.headers['ce-specversion'] !== undefined) req.body = binaryMode(req);
       },
     },
     async (req) => {
@@ -56,10 +127,11 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
 };
 
 function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean } {
-  const ce = req.headers['ce-specversion'];
-  if (ce !== undefined) return { events: [binaryMode(req)], batch: false };
   const body = req.body;
-  if (Buffer.isBuffer(body)) {
+  if (req.headers['ce-specversion'] !== undefined) return { events: [body as PublishedEvent], batch: false };
+  if (body === undefined) throw invalid([{ path: '', message: 'is required' }], 'EH_EVENT_INVALID');
+  // Bytes or text (text/plain has a parser of its own) are events only in binary mode.
+  if (Buffer.isBuffer(body) || typeof body === 'string') {
     throw new EventhookError('EH_UNSUPPORTED_MEDIA_TYPE', {
       contentType: `${req.headers['content-type']} (without ce-* headers)`,
     });
@@ -68,10 +140,9 @@ function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean
   const header = req.headers.traceparent;
   const traced = (e: PublishedEvent): PublishedEvent =>
     e.traceparent === undefined && typeof header === 'string' ? { ...e, traceparent: header } : e;
+  // The body's schema (by content type) made it an event or an array of events.
   if (Array.isArray(body)) return { events: body.map((e) => traced(eventFromObject(e))), batch: true };
-  if (body !== null && typeof body === 'object')
-    return { events: [traced(eventFromObject(body))], batch: false };
-  throw invalid([{ path: '', message: 'must be an event object or an array of events' }], 'EH_EVENT_INVALID');
+  return { events: [traced(eventFromObject(body))], batch: false };
 }
 
 function binaryMode(req: FastifyRequest): PublishedEvent {
