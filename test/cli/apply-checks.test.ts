@@ -136,18 +136,21 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
     expect(again.stdout).not.toContain('~ source gh-env');
   });
 
-  it('text where the API takes a number, in a field apply has no schema for, is refused at its line', async () => {
+  it("an endpoint's numbers and a rule's enabled given by ${VAR} are sent as numbers and booleans", async () => {
     const file = files.write(
       'env-endpoint.yaml',
-      'endpoints:\n  - slug: slow\n    url: https://example.com/slow\n    timeoutMs: "${CHECKS_TIMEOUT:-5000}"\n',
+      'endpoints:\n  - slug: slow\n    url: https://example.com/slow\n    timeoutMs: "${CHECKS_TIMEOUT:-5000}"\n    maxConcurrency: "${CHECKS_CONCURRENCY:-3}"\n' +
+        'rules:\n  - name: to-slow\n    enabled: "${CHECKS_ENABLED:-false}"\n    pattern: { type: [slow.test] }\n    targets: [{ type: webhook, endpoint: slow }]\n',
     );
     const r = await runCli(['apply', '-f', file], env);
-    expect(r).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `eventhook: ${file}:2 endpoints[0] (slow): create failed [EH_REQUEST_INVALID]\n  ${file}:4 endpoints[0].timeoutMs: must be integer\n`,
+    expect(r.code, r.stderr).toBe(0);
+    expect((await t.api.get(`${API}/endpoints/slow`)).body).toMatchObject({
+      timeoutMs: 5000,
+      maxConcurrency: 3,
     });
-    expect((await t.api.get(`${API}/endpoints/slow`)).status).toBe(404);
+    expect((await t.api.get(`${API}/rules/to-slow`)).body.enabled).toBe(false);
+    const again = await runCli(['apply', '-f', file, '--dry-run'], env);
+    expect(again.stdout).toContain('No changes');
   });
 
   it('a field only the server refuses is named at its line, with the server’s reason', async () => {

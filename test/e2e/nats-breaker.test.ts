@@ -1,26 +1,19 @@
 // EVENTHOOK_BUS=nats with two worker processes: a circuit one worker opens holds the endpoint's deliveries in the
 // other at once. Worker B never opens a circuit by itself here (a threshold of 1,000), and its copy of the endpoint
 // was made while the endpoint was healthy, so only the announcement can make it hold a delivery back.
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsBus } from '../../src/bus/adapters/nats/index.js';
 import { SUBJECTS, type EndpointAnnouncement } from '../../src/bus/port.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { startReceiver, type Receiver } from '../helpers/outbound.js';
-import { tcpAvailable } from '../helpers/services.js';
+import { natsBusEnv, tcpAvailable } from '../helpers/services.js';
 
 const natsUp = await tcpAvailable('NATS', '127.0.0.1', 4222);
 const base = '/api/orgs/default/eventhook';
 
 describe.skipIf(!natsUp)('circuit breakers across worker processes on NATS', () => {
-  const bus = {
-    EVENTHOOK_BUS: 'nats',
-    EVENTHOOK_NATS_URL: 'nats://127.0.0.1:4222',
-    EVENTHOOK_NATS_PREFIX: `eh-test-${randomUUID().slice(0, 8)}`,
-    EVENTHOOK_SWEEP_INTERVAL: '60s',
-    EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1',
-  };
+  const bus = natsBusEnv();
   let api: TestApp;
   let workerA: TestApp | undefined;
   let workerB: TestApp;

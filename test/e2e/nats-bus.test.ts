@@ -12,7 +12,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { deliver, githubPushHeaders } from '../helpers/ingest.js';
 import { startReceiver, type Receiver } from '../helpers/outbound.js';
-import { tcpAvailable } from '../helpers/services.js';
+import { natsBusEnv, tcpAvailable } from '../helpers/services.js';
 import { readFrames } from '../helpers/sse.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -22,13 +22,7 @@ const base = '/api/orgs/default/eventhook';
 describe.skipIf(!natsUp)('the NATS bus across processes', () => {
   let api: TestApp;
   let worker: TestApp;
-  const bus = {
-    EVENTHOOK_BUS: 'nats',
-    EVENTHOOK_NATS_URL: 'nats://127.0.0.1:4222',
-    EVENTHOOK_NATS_PREFIX: `eh-test-${randomUUID().slice(0, 8)}`,
-    EVENTHOOK_SWEEP_INTERVAL: '60s',
-    EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1',
-  };
+  const bus = natsBusEnv();
   let receiver: Receiver;
   /** Paths the receiver answers 500. */
   const failing = new Set<string>();

@@ -1,5 +1,6 @@
 // Finds the real services (PostgreSQL, NATS) tests may use. Without them a suite skips with a clear reason,
 // unless EVENTHOOK_REQUIRE_SERVICES=1 (CI), where a missing service fails the run instead.
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import pg from 'pg';
 
@@ -74,5 +75,19 @@ export async function freshPostgresSchema(): Promise<{
       await c.query(`drop schema if exists ${schema} cascade`);
       await c.end();
     },
+  };
+}
+
+/**
+ * The environment of the processes of one test's deployment on the NATS bus (a subject prefix of its own): a sweep of a
+ * minute, so only the bus can explain anything that happens within seconds, and loopback open for deliveries.
+ */
+export function natsBusEnv(): Record<string, string> {
+  return {
+    EVENTHOOK_BUS: 'nats',
+    EVENTHOOK_NATS_URL: 'nats://127.0.0.1:4222',
+    EVENTHOOK_NATS_PREFIX: `eh-test-${randomUUID().slice(0, 8)}`,
+    EVENTHOOK_SWEEP_INTERVAL: '60s',
+    EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1',
   };
 }

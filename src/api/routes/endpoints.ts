@@ -97,7 +97,8 @@ const SettableFields = {
   retry: Type.Optional(Nullable(RetryPolicy)),
   status: Type.Optional(StringEnum(STATUSES)),
 };
-const EndpointIn = Type.Object(
+/** A new endpoint as POST /endpoints takes it (apply converts `${VAR}` text with it too). */
+export const EndpointIn = Type.Object(
   {
     slug: Slug,
     ...SettableFields,

@@ -163,10 +163,10 @@ export async function desiredState(
       const where = `${file.at(path)} ${kind}[${i}] (${key})`;
       const split =
         kind === 'rules'
-          ? ruleOf(raw, path, fail, typed)
+          ? ruleOf(typed.rule(raw), path, fail, typed)
           : kind === 'sources'
             ? sourceOf(typed.settings(raw), secretFieldOf, secretOptionsOf)
-            : endpointOf(raw, path, fail);
+            : endpointOf(typed.endpoint(raw), path, fail);
       const { [idField]: _id, ...compared } = split.compared;
       const { body, secrets } = split;
       items.push({ kind, key, identity: key, body, compared, secrets, where, locate: locator(raw, path) });
@@ -188,8 +188,10 @@ type Fail = (path: Path, message: string) => CliError;
 
 /** Converts what a `${VAR}` made text where a field takes a number or a boolean (typed-values.ts). */
 interface TypedFields {
+  rule(rule: Obj): Obj;
   target(target: Obj): Obj;
   settings(source: Obj): Obj;
+  endpoint(endpoint: Obj): Obj;
 }
 
 /** The schemas apply knows for the file's entries, loaded only for the kinds it has. */
@@ -199,7 +201,12 @@ async function typedFieldsOf(data: Obj): Promise<TypedFields> {
   const settings = has('sources')
     ? (await import('../../ingest/source-settings.js')).SourceSettingsSchema
     : undefined;
+  // The API's own request schemas, for an endpoint's numbers (timeoutMs, rateLimit, …) and a rule's `enabled`.
+  const rule = has('rules') ? (await import('../../api/routes/rules.js')).RuleIn : undefined;
+  const endpoint = has('endpoints') ? (await import('../../api/routes/endpoints.js')).EndpointIn : undefined;
   return {
+    rule: (r) => (rule ? (typedValues(rule, r) as Obj) : r),
+    endpoint: (e) => (endpoint ? (typedValues(endpoint, e) as Obj) : e),
     target: (t) => {
       const schema = targets.find((s) => s.properties.type.const === t.type);
       return schema ? (typedValues(schema, t) as Obj) : t;

@@ -1,8 +1,7 @@
 // The API takes a JSON body's values as they are (src/api/validation.ts): "3" is no integer. In an apply file a
-// `${VAR}` reference is text, so where apply knows a field's schema (a rule's targets, a source's settings) text
-// written for a number or a boolean becomes one before the file is checked and sent. Nothing else is converted: a
-// number where text belongs stays a number, for the check to refuse, and a field apply has no schema for (an
-// endpoint's timeoutMs) goes as written, for the server to refuse at its line.
+// `${VAR}` reference is text, so where a field takes a number or a boolean (by the API's own schemas: a rule and its
+// targets, a source's settings, an endpoint), text written for one becomes one before the file is checked and sent.
+// Nothing else is converted: a number where text belongs stays a number, for the check to refuse.
 import type { TSchema } from '@sinclair/typebox';
 
 type Obj = Record<string, unknown>;
