@@ -13,34 +13,33 @@ import { freshPostgresSchema, postgresAvailable, POSTGRES_URL } from '../helpers
 
 const available = await postgresAvailable();
 
-/** Ends every backend of the given application_name (only this test's app uses it). */
-async function terminateBackends(applicationName: string): Promise<number> {
+/** Runs one statement on a connection of its own, as an administrator would. */
+async function asAdmin<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
   try {
-    const { rows } = await admin.query<{ ended: boolean }>(
-      'select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = $1',
-      [applicationName],
-    );
-    return rows.filter((r) => r.ended).length;
+    return (await admin.query<R>(sql, params)).rows;
   } finally {
     await admin.end();
   }
 }
 
+/** Ends every backend of the given application_name (only this test's app uses it). */
+async function terminateBackends(applicationName: string): Promise<number> {
+  const rows = await asAdmin<{ ended: boolean }>(
+    'select pg_terminate_backend(pid) as ended from pg_stat_activity where application_name = $1',
+    [applicationName],
+  );
+  return rows.filter((r) => r.ended).length;
+}
+
 /** The app's backends PostgreSQL still has. */
 async function backendCount(applicationName: string): Promise<number> {
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ n: number }>(
-      'select count(*)::int as n from pg_stat_activity where application_name = $1',
-      [applicationName],
-    );
-    return rows[0]!.n;
-  } finally {
-    await admin.end();
-  }
+  const rows = await asAdmin<{ n: number }>(
+    'select count(*)::int as n from pg_stat_activity where application_name = $1',
+    [applicationName],
+  );
+  return rows[0]!.n;
 }
 
 /** A TCP proxy to PostgreSQL, which the test can make stop answering. */
