@@ -43,9 +43,7 @@ async function backendCount(applicationName: string): Promise<number> {
 }
 
 /** A TCP proxy to PostgreSQL, which the test can make stop answering. */
-async function stallableProxy(target: URL): Promise<TcpProxy> {
-  return TcpProxy.start(target.hostname, Number(target.port || 5432));
-}
+const proxyTo = (target: URL) => TcpProxy.start(target.hostname, Number(target.port || 5432));
 
 describe.skipIf(!available)('PostgreSQL connection loss', () => {
   let t: TestApp | undefined;
@@ -122,7 +120,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
     const direct = new URL(url);
-    const proxy = await stallableProxy(direct);
+    const proxy = await proxyTo(direct);
     cleanups.push(() => proxy.close());
     const viaProxy = new URL(url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
@@ -148,7 +146,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
   it('fails a request with an error, not a hang, when no connection to the database can be made', async () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
-    const proxy = await stallableProxy(new URL(url));
+    const proxy = await proxyTo(new URL(url));
     cleanups.push(() => proxy.close());
     const viaProxy = new URL(url);
     viaProxy.host = `127.0.0.1:${proxy.port}`;
