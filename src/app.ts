@@ -137,6 +137,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   // Ports and their adapters.
   const store = await openStore(config, true, logger);
+  // Before anything else connects (the bus): a process with another key than the store's stops here.
+  const box = new SecretBox(config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger));
+  try {
+    await checkMasterKey(store, box);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   // Read from the store when /metrics is scraped, never kept up to date on the hot paths.
   new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger);
   const onBusError = (err: unknown, subject: string) =>
@@ -146,13 +154,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       ? new NatsBus({ url: config.bus.url, prefix: config.bus.prefix, logger, onError: onBusError })
       : undefined;
   const bus: Bus = natsBus ?? new MemoryBus(onBusError);
-  const box = new SecretBox(config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger));
-  try {
-    await checkMasterKey(store, box);
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
   const publisher = new EventPublisher(bus);
   // The local engine keeps executions in the store and serves workers over /engine; with Flovyn, Flovyn does both.
   // Which event started each Flovyn execution: its lifecycle events count their hops from it.

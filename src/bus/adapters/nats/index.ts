@@ -1,20 +1,20 @@
 // NATS bus adapter: the doorbell rings across processes. Every message is delivered in this process as the memory
 // bus delivers it, and published on NATS as `{prefix}.bus.{subject}` (JSON) for the other processes of the same
-// deployment, which deliver it to their own subscribers. The bus listens to `{prefix}.bus.>` only, so the JetStream
-// event log (`{prefix}.log.…`), the intake (`{prefix}.in.…`) and whatever else shares the prefix never reach it. So an API process that commits an event wakes the worker
+// deployment, which deliver it to their own subscribers. So an API process that commits an event wakes the worker
 // processes' routers at once instead of at their next sweep, and a live stream served by one process shows the
-// actions other processes settle. The store stays the truth: a message lost while NATS is away only means the
-// sweeps find the work, as they do without NATS.
+// actions other processes settle. The bus listens to `{prefix}.bus.>` only: the JetStream event log
+// (`{prefix}.log.…`), the intake (`{prefix}.in.…`) and whatever else shares the prefix never reach it. The store
+// stays the truth: a message lost while NATS is away only means the sweeps find the work, as they do without NATS.
 import type { Logger } from 'pino';
 import { NatsLink } from '../../nats-link.js';
 import type { Bus, BusHandler, Subscription } from '../../port.js';
 import { MemoryBus } from '../memory/index.js';
 
 /** The token under the deployment's prefix that all bus traffic travels under: `{prefix}.bus.{subject}`. */
-export const BUS_TOKEN = 'bus';
+const BUS_TOKEN = 'bus';
 
 /** The NATS subject a bus subject travels on. */
-export function busWireSubject(prefix: string, subject: string): string {
+function busWireSubject(prefix: string, subject: string): string {
   return `${prefix}.${BUS_TOKEN}.${subject}`;
 }
 
