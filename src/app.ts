@@ -171,7 +171,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   // Access, configuration services and the read side.
   const access = new AccessService(store, clock, config.adminToken);
   const { generatedOperatorToken } = await access.bootstrap();
-  const ruleCache = new RuleCache(store, clock, sandbox);
+  const ruleCache = new RuleCache(store, clock, sandbox, (rule, part, err) =>
+    logger.error({ err, org: rule.org, rule: rule.id }, `a stored rule's ${part} does not compile`),
+  );
   const rules = new RuleService(store, ruleCache, clock, sandbox);
   const grants = new GrantService(store, clock);
   /**

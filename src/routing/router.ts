@@ -9,7 +9,7 @@ import type { Lane, Store } from '../store/port.js';
 import { actionEndpoint, type EventRecord, type EventStatus, type NewAction } from '../store/records.js';
 import { MAX_HOPS } from '../targets/event-bus-target.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
-import type { RuleCache } from './rule-cache.js';
+import type { CompiledRuleSet, RuleCache } from './rule-cache.js';
 
 /** Events matched between two turns of the event loop. */
 const YIELD_EVERY = 50;
@@ -54,13 +54,18 @@ export class Router {
     if (events.length === 0) return { routed: 0, more: false, lanes: [] };
     // Each org's rules version is read again, after the events: a rule committed before an event (in this process
     // or another) then always applies to it. The cache alone would look at most once a second.
-    for (const org of new Set(events.map((e) => e.org))) this.rules.invalidate(org);
+    const orgs = new Set(events.map((e) => e.org));
+    for (const org of orgs) this.rules.invalidate(org);
     // One time for the batch: its actions are created and first due at the same moment, so a FIFO lane's message
     // woken "due since just before it was created" sorts ahead of every later message of its lane.
     const now = this.clock.now();
+    // Read before deciding, outside the per-event failure handling: a store that cannot answer now leaves the batch
+    // pending for the next pass rather than failing its events.
+    const ruleSets = new Map<string, CompiledRuleSet>();
+    for (const org of orgs) ruleSets.set(org, await this.rules.get(org));
     const decisions: Decision[] = [];
     for (const [i, event] of events.entries()) {
-      decisions.push(await this.decideOrFail(event, now));
+      decisions.push(await this.decideOrFail(event, ruleSets.get(event.org)!, now));
       // Matching a large batch is one long run of microtasks: let the answers that arrived meanwhile (deliveries'
       // responses, API calls) be read now and then, rather than each waiting for the whole batch.
       if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
@@ -96,12 +101,12 @@ export class Router {
   }
 
   /**
-   * An event whose routing throws (say an endpoint's secret no longer opens) is marked failed with the reason:
-   * left pending, it would head every batch and stop routing for all orgs.
+   * An event whose routing throws (a defect: what can fail for a reason of its own fails one action) is marked
+   * failed with the reason: left pending, it would head every batch and stop routing for all orgs.
    */
-  private async decideOrFail(event: EventRecord, now: number): Promise<Decision> {
+  private async decideOrFail(event: EventRecord, set: CompiledRuleSet, now: number): Promise<Decision> {
     try {
-      return await this.decide(event, now);
+      return await this.decide(event, set, now);
     } catch (err) {
       const error = `routing failed: ${err instanceof Error ? err.message : String(err)}`;
       this.log.error({ err, event: event.id, org: event.org }, 'routing an event failed');
@@ -109,7 +114,24 @@ export class Router {
     }
   }
 
-  private async decide(event: EventRecord, now: number): Promise<Decision> {
+  /**
+   * A target whose budget cannot be read (its endpoint's secrets no longer open, the read failed) still gets its
+   * action, with the default budget: its attempts then fail for the real reason, visibly and retriably, and the
+   * event's other targets are not held back by it.
+   */
+  private async budgetOf(event: EventRecord, rule: string, target: JsonValue): Promise<number | undefined> {
+    try {
+      return await this.options.maxAttemptsFor?.(event.org, target);
+    } catch (err) {
+      this.log.error(
+        { err, event: event.id, org: event.org, rule },
+        "reading a target's attempt budget failed",
+      );
+      return undefined;
+    }
+  }
+
+  private async decide(event: EventRecord, set: CompiledRuleSet, now: number): Promise<Decision> {
     if (event.hopCount > MAX_HOPS) {
       return {
         event,
@@ -118,14 +140,13 @@ export class Router {
         actions: [],
       };
     }
-    const set = await this.rules.get(event.org);
     const envelope = toEnvelope(event);
     const routeSeq = event.routeSeq + 1;
     const actions: NewAction[] = [];
     for (const ruleId of set.matcher.match(envelope)) {
       const rule = set.rules.get(ruleId);
       if (!rule) continue;
-      let filterError: string | null = null;
+      let filterError: string | null = rule.filterError ?? null;
       if (rule.filter) {
         try {
           if (!rule.filter.test(envelope)) continue;
@@ -139,7 +160,7 @@ export class Router {
         const t = target as { type: string; retry?: RetryPolicy };
         const maxAttempts =
           t.retry?.maxAttempts ??
-          (await this.options.maxAttemptsFor?.(event.org, target)) ??
+          (await this.budgetOf(event, rule.record.id, target)) ??
           this.options.defaultMaxAttempts;
         actions.push({
           id: newId('action', now),

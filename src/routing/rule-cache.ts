@@ -3,7 +3,7 @@
 // in whole, so routing never sees a half-built rule set (STYLE §11).
 import type { Clock } from '../core/clock.js';
 import type { RuleId } from '../core/ids.js';
-import { Matcher } from '../rules/index.js';
+import { Matcher, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { RuleRecord } from '../store/records.js';
 import { compileFilter, type CompiledFilter, type SandboxLimits } from '../transform/index.js';
@@ -11,7 +11,12 @@ import { compileFilter, type CompiledFilter, type SandboxLimits } from '../trans
 export interface CompiledRule {
   record: RuleRecord;
   filter: CompiledFilter | null;
+  /** Why the rule's stored filter does not compile (an upgrade tightened the language): its actions are born dead. */
+  filterError?: string;
 }
+
+/** Told about a stored rule that no longer compiles, once per rebuild of its org's rules. */
+export type BrokenRuleLog = (rule: RuleRecord, part: 'pattern' | 'filter', err: unknown) => void;
 
 export interface CompiledRuleSet {
   version: number;
@@ -28,6 +33,7 @@ export class RuleCache {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly limits: SandboxLimits,
+    private readonly onBroken: BrokenRuleLog = () => {},
   ) {}
 
   /** The org's compiled rules, rebuilt first when they changed. */
@@ -57,19 +63,36 @@ export class RuleCache {
     this.sets.clear();
   }
 
+  /**
+   * Each rule compiles on its own: one stored rule that no longer compiles must not stop routing for the rest of its
+   * org. Its filter failing makes its actions dead (visible, retriable once fixed); its pattern failing leaves it out.
+   */
   private compile(version: number, records: RuleRecord[]): CompiledRuleSet {
     const rules = new Map<RuleId, CompiledRule>();
     for (const record of records) {
       if (!record.enabled) continue;
-      rules.set(record.id, {
-        record,
-        filter: record.filter ? compileFilter(record.filter, '/filter', this.limits) : null,
-      });
+      try {
+        validatePattern(record.pattern);
+      } catch (err) {
+        this.onBroken(record, 'pattern', err);
+        continue;
+      }
+      rules.set(record.id, this.withFilter(record));
     }
     const matcher = Matcher.build(
       [...rules.values()].map((r) => ({ id: r.record.id, pattern: r.record.pattern })),
     );
     return { version, matcher, rules };
+  }
+
+  private withFilter(record: RuleRecord): CompiledRule {
+    if (!record.filter) return { record, filter: null };
+    try {
+      return { record, filter: compileFilter(record.filter, '/filter', this.limits) };
+    } catch (err) {
+      this.onBroken(record, 'filter', err);
+      return { record, filter: null, filterError: `filter does not compile: ${(err as Error).message}` };
+    }
   }
 }
 

@@ -1,6 +1,6 @@
-// Failures of one item that must stay that item's: a binary response body, an event whose routing throws, and one
-// event of an ingest batch that the database refuses. Each used to take others down with it (the process, routing
-// for every org, every request committed in the same batch).
+// Failures of one item that must stay that item's: a binary response body, a target or a stored rule that cannot be
+// read, and one event of an ingest batch that the database refuses. Each used to take others down with it (the
+// process, a whole event's routing or every org's, every request committed in the same batch).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,14 +51,13 @@ for (const backend of BACKENDS) {
       });
     });
 
-    it('marks an event whose routing throws as failed, and keeps routing the others', async () => {
+    it('routes an event whose one target cannot be read: the other targets deliver, that one fails visibly', async () => {
       await createEndpoint(t, {
         slug: 'broken',
         url: `${receiver.url}/broken`,
         auth: { type: 'bearer', token: 'tok' },
       });
-      await createRule(t, 'broken', 'broken.test', [{ endpoint: 'broken' }]);
-      await createRule(t, 'fine', 'fine.test', [{ endpoint: 'binary' }]);
+      await createRule(t, 'broken', 'broken.test', [{ endpoint: 'broken' }, { endpoint: 'binary' }]);
       // The endpoint's sealed credentials no longer open (as after a master key change).
       const record = (await t.app.store.endpoints.get('default', 'broken'))!;
       expect(
@@ -71,14 +70,54 @@ for (const backend of BACKENDS) {
           { basis: record.updatedAt, state: false },
         ),
       ).toBe(true);
-      const bad = await send({ type: 'broken.test' });
-      const good = await send({ type: 'fine.test' });
-      await waitForAction(t, good, (a) => a.status === 'succeeded');
-      const failed = await eventually(async () => {
-        const e = await t.api.get(`${BASE}/events/${bad}`);
-        return e.body.status === 'failed' ? e.body : undefined;
+      const id = await send({ type: 'broken.test' });
+      const actions = await eventually(async () => {
+        const e = await t.api.get(`${BASE}/events/${id}`);
+        const byEndpoint = new Map<string, any>(e.body.actions.map((a: any) => [a.target.endpoint, a]));
+        const good = byEndpoint.get('binary');
+        const bad = byEndpoint.get('broken');
+        return e.body.status === 'routed' && good?.status === 'succeeded' && bad?.attempts >= 1
+          ? { good, bad }
+          : undefined;
       });
-      expect(failed.error).toMatch(/^routing failed/);
+      expect(actions.bad.status).not.toBe('succeeded');
+      const detail = await t.api.get(`${BASE}/actions/${actions.bad.id}`);
+      expect(detail.body.attempts[0].error).toBeTruthy();
+      expect(receiver.requests.filter((r) => r.path === '/broken')).toHaveLength(0);
+    });
+
+    it('routes around stored rules that no longer compile: a broken filter fails its actions, a broken pattern only its rule', async () => {
+      // Rules as an older version may have stored them, written past the API's checks.
+      const stored = (name: string, pattern: unknown, filter: string | null) => {
+        const now = Date.now();
+        return t.app.store.rules.insert({
+          id: `rule_${name}_${now}` as never,
+          org: 'default',
+          name,
+          description: '',
+          enabled: true,
+          pattern: pattern as never,
+          filter,
+          targets: [{ type: 'webhook', endpoint: 'binary' }],
+          createdAt: now,
+          updatedAt: now,
+          deletedAt: null,
+        });
+      };
+      await stored('bad-filter', { type: ['stale.test'] }, 'return (');
+      await stored('bad-pattern', { type: [{ 'no-such-operator': 1 }] }, null);
+      await createRule(t, 'stale-fine', 'stale.test', [{ endpoint: 'binary' }]);
+      const id = await send({ type: 'stale.test' });
+      const actions = await eventually(async () => {
+        const e = await t.api.get(`${BASE}/events/${id}`);
+        const byRule = new Map<string, any>(e.body.actions.map((a: any) => [a.ruleName, a]));
+        return e.body.status === 'routed' && byRule.get('stale-fine')?.status === 'succeeded'
+          ? byRule
+          : undefined;
+      });
+      expect([...actions.keys()].sort()).toEqual(['bad-filter', 'stale-fine']);
+      expect(actions.get('bad-filter')).toMatchObject({ status: 'dead' });
+      expect(actions.get('bad-filter').lastError).toMatch(/^filter does not compile/);
     });
 
     it('commits the rest of an ingest batch when one event cannot be written', async () => {
