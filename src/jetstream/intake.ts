@@ -17,9 +17,15 @@ import {
 import { Match, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
-import { describeIssues, EventhookError } from '../core/errors.js';
+import { describeIssues, EventhookError, invalid } from '../core/errors.js';
+import { schemaIssues } from '../core/schema-issues.js';
 import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
+import {
+  CLOUD_EVENT_ATTRIBUTE_NAME,
+  CloudEventIn,
+  PublishedEventIn,
+} from '../ingest/published-event-schema.js';
 import type { IngestOutcome, OrgsRepo } from '../store/port.js';
 import { DurableTaker } from './durable-taker.js';
 import { ensureRefusalsKept, keepRefusal } from './refusals.js';
@@ -190,7 +196,9 @@ export class JetStreamIntake {
 
 /**
  * The event a message carries: CloudEvents binary mode when it has a `ce-specversion` header (attributes in `ce-*`
- * headers, the body as data), else a JSON object — an event as `POST /events` takes it, or CloudEvents structured mode.
+ * headers, the body as data), else a JSON object — a CloudEvent in structured mode when it says so (`specversion`,
+ * or a CloudEvents content-type header), which may carry extension attributes; otherwise an event as `POST /events`
+ * takes it as application/json, whose misspelt field (`dtaa`) is refused rather than its value dropped.
  */
 function eventOf(m: JsMsg): PublishedEvent {
   const headers = m.headers;
@@ -204,5 +212,19 @@ function eventOf(m: JsMsg): PublishedEvent {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new Error('the message is not a JSON object (nor a CloudEvent in binary mode)');
+  const cloudEvent =
+    'specversion' in parsed || /cloudevents/i.test(headers?.get('content-type', Match.IgnoreCase) ?? '');
+  const issues = cloudEvent
+    ? [
+        ...schemaIssues(CloudEventIn, parsed),
+        ...Object.keys(parsed)
+          .filter((name) => !CLOUD_EVENT_ATTRIBUTE_NAME.test(name))
+          .map((name) => ({
+            path: `/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+            message: 'is not a known field (extension attribute names are lower-case letters and digits)',
+          })),
+      ]
+    : schemaIssues(PublishedEventIn, parsed);
+  if (issues.length > 0) throw invalid(issues, 'EH_EVENT_INVALID');
   return eventFromObject(parsed);
 }

@@ -120,6 +120,8 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
       id: 'ship-2',
       datacontenttype: 'application/json',
       data: { weight: 5 },
+      // An extension attribute: a CloudEvent may carry its own (not kept).
+      partitionkey: 'dock-4',
     });
     await eventually(async () => (await queued()) === 0 || undefined, 10_000, 'the queue to empty');
     const events = await eventsOfType(t, 'com.example.shipment.sent');
@@ -130,7 +132,7 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     expect(events.find((e) => e.data.weight === 3)?.subject).toBe('box-9');
   });
 
-  it('refuses what can never be an event, keeps it with the reason, and does not take it again', async () => {
+  it('refuses what can never be an event (or would lose a misspelt field), keeps it with the reason, and does not take it again', async () => {
     const rejected: Array<{ subject: string; error: string; body: string }> = [];
     const sub = nc.subscribe(`${prefix}.log.rejected.>`, {
       callback: (_err, m) => {
@@ -142,13 +144,19 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     await publish(`${prefix}.in.default`, 'not json {');
     await publish(`${prefix}.in.nobody`, { type: 'x.y' });
     await publish(`${prefix}.in.default`, { data: { no: 'type' } });
-    await eventually(async () => (rejected.length === 3 ? true : undefined), 10_000, 'three refusals');
+    await publish(`${prefix}.in.default`, { type: 'x.misspelt', dtaa: { lost: true } });
+    await publish(`${prefix}.in.default`, { specversion: '1.0', type: 'x.misspelt', Data: { lost: true } });
+    await eventually(async () => (rejected.length === 5 ? true : undefined), 10_000, 'five refusals');
     sub.unsubscribe();
     expect(rejected.map((r) => r.subject).sort()).toEqual([
-      `${prefix}.log.rejected.default`,
-      `${prefix}.log.rejected.default`,
+      ...Array(4).fill(`${prefix}.log.rejected.default`),
       `${prefix}.log.rejected.nobody`,
     ]);
+    expect(rejected.find((r) => r.body.includes('dtaa'))?.error).toBe('/dtaa: is not a known field');
+    expect(rejected.find((r) => r.body.includes('Data'))?.error).toBe(
+      '/Data: is not a known field (extension attribute names are lower-case letters and digits)',
+    );
+    expect(await eventsOfType(t, 'x.misspelt')).toEqual([]);
     expect(rejected.find((r) => r.body === 'not json {')?.error).toContain(
       'the message is not a JSON object',
     );
@@ -158,9 +166,9 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     const kept = await (
       await jetstream(nc).consumers.get(streamName(prefix), { filter_subjects: `${prefix}.log.rejected.>` })
     ).info();
-    expect(kept.num_pending).toBe(3);
+    expect(kept.num_pending).toBe(5);
     expect(await queued()).toBe(0);
-    expect(await metricValue(t, 'eventhook_jetstream_intake_rejected_total', {})).toBe(3);
+    expect(await metricValue(t, 'eventhook_jetstream_intake_rejected_total', {})).toBe(5);
   });
 
   it('while the store cannot commit, the message comes back, and becomes one event once it can', async () => {

@@ -6,6 +6,7 @@ import type { JsonValue } from '../../core/envelope.js';
 import { EventhookError, invalid } from '../../core/errors.js';
 import { eventFromBinary, eventFromObject } from '../../ingest/cloud-events.js';
 import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
+import { CloudEventIn, PublishedEventIn } from '../../ingest/published-event-schema.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
 
 const Outcome = Type.Object({ eventId: Type.String(), duplicate: Type.Boolean() });
@@ -13,51 +14,6 @@ const PublishOut = Type.Union([Outcome, Type.Object({ items: Type.Array(Outcome)
 
 const CE_JSON = ['application/cloudevents+json', 'application/cloudevents-batch+json'];
 
-// The attributes' values (type required, lengths, reserved sources) and the batch size are checked by the publish
-// service, which the JetStream intake shares, with its own messages (EH_EVENT_INVALID: "/source: must be a string of
-// at most 256 characters"); these schemas name the fields a body may have, so that a misspelt one ({"dtaa": …}) is
-// refused rather than its value silently dropped.
-const attribute = (description: string) => Type.Optional(Type.Unknown({ description }));
-const EVENT_ATTRIBUTES = {
-  type: attribute('Required: a string of 1–256 characters, e.g. order.created.'),
-  source: attribute('A string of at most 256 characters; stored as app:<source> (default app:default).'),
-  subject: attribute('A string of at most 1024 characters, e.g. an order id.'),
-  data: attribute('Any JSON value: the event’s payload.'),
-  id: attribute('Your id for the event, 1–256 characters: a repeat within the dedup window is a duplicate.'),
-  datacontenttype: attribute('A string of at most 256 characters.'),
-  correlationid: attribute('A string of at most 256 characters.'),
-  traceparent: attribute(
-    'A W3C traceparent; without it, the request’s traceparent header is the event’s parent.',
-  ),
-};
-/** CloudEvents' own attributes: Eventhook reads data_base64, sets time itself, and needs none of the others. */
-const CLOUD_EVENT_ATTRIBUTES = {
-  specversion: attribute('CloudEvents: "1.0".'),
-  time: attribute('CloudEvents: ignored; an event’s time is when Eventhook received it.'),
-  dataschema: attribute('CloudEvents: ignored.'),
-  data_base64: attribute('CloudEvents: binary data, stored as its base64 text when data is absent.'),
-};
-const PublishedEventIn = Type.Object(
-  { ...EVENT_ATTRIBUTES, ...CLOUD_EVENT_ATTRIBUTES },
-  {
-    additionalProperties: false,
-    description:
-      'An event. CloudEvents attributes are accepted too, so a CloudEvent posted as application/json is read; ' +
-      'its extension attributes need application/cloudevents+json.',
-  },
-);
-const CloudEventIn = Type.Object(
-  { ...CLOUD_EVENT_ATTRIBUTES, ...EVENT_ATTRIBUTES },
-  {
-    additionalProperties: Type.Unknown({ description: 'A CloudEvents extension attribute (not kept).' }),
-    // CloudEvents attribute names are lower-case letters and digits (spec 1.0, §3.1.1); data_base64 is its own.
-    propertyNames: {
-      pattern: '^(?:[a-z0-9]+|data_base64)$',
-      description: 'extension attribute names are lower-case letters and digits',
-    },
-    description: 'A CloudEvent in structured mode.',
-  },
-);
 /** The body by content type; binary mode (any content type, ce-* headers) is read as the JSON form's one event. */
 const PublishIn = {
   content: {
