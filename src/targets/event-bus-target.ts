@@ -15,6 +15,20 @@ export const MAX_HOPS = 8;
 const DEDUP_WINDOW_MS = 7 * 86_400_000;
 
 /**
+ * Sources a rule may not give the events it publishes: `webhook:` is what verified ingest writes, `org:` what another
+ * org's events carry, and rules of an org trust both (a forged `webhook:github` would pass for a signed webhook).
+ */
+const RESERVED_SOURCE_PREFIXES = ['webhook:', 'org:'];
+
+/** Why a rule may not publish under `source`, or null when it may. */
+export function reservedSourceReason(source: string): string | null {
+  const prefix = RESERVED_SOURCE_PREFIXES.find((p) => source.startsWith(p));
+  return prefix === undefined
+    ? null
+    : `must not start with ${RESERVED_SOURCE_PREFIXES.join(' or ')} (reserved: verified webhooks and other orgs' events carry them)`;
+}
+
+/**
  * The source of an event published into another org always names the publishing org, so the receiving org's rules
  * can tell it from its own webhooks: a granted org cannot pass its events off as `webhook:stripe`.
  */
@@ -37,6 +51,10 @@ export class EventBusTargetHandler implements TargetHandler {
         reason: `hop limit ${MAX_HOPS} reached (routing loop?)`,
       });
     }
+    // Saving refuses these; a rule stored before that check must not publish under them either.
+    const reserved = t.source === undefined ? null : reservedSourceReason(t.source);
+    if (reserved !== null)
+      throw new EventhookError('EH_TARGET_INVALID', { path: 'event_bus/source', reason: reserved });
     const fromOrg = ctx.action.org;
     const org = t.org ?? fromOrg;
     const type = t.eventType ?? ctx.event.type;
@@ -52,7 +70,8 @@ export class EventBusTargetHandler implements TargetHandler {
       traceparent: ctx.event.traceparent,
       hopCount: ctx.event.hopCount + 1,
     });
-    // Keyed on the action: a retry after a crash finds the event it already published instead of a second one.
+    // Keyed as the action's webhook-id is: a retry after a crash, or a replay that keeps the keys, finds the event it
+    // already published instead of a second one (which rules would route again, and downstream could not dedupe).
     const [outcome] = await this.store.transaction(async (tx) => {
       // Forbidden is permanent (target-handler.ts isPermanent): the action is dead without burning its retries.
       if (org !== fromOrg && !grantsAllow(await tx.grants.between(org, fromOrg), type))
@@ -63,7 +82,7 @@ export class EventBusTargetHandler implements TargetHandler {
             event,
             dedup: {
               sourceId: 'system:event_bus' as SourceId,
-              key: ctx.action.id,
+              key: ctx.action.idempotencyKey,
               windowMs: DEDUP_WINDOW_MS,
             },
           },

@@ -118,7 +118,7 @@ export const EventBusTarget = Type.Object(
       Type.String({
         minLength: 1,
         description:
-          'Source of the new event; default system:eventhook. Into another org the source is always org:{this org}, or org:{this org}/{source} when given.',
+          'Source of the new event; default system:eventhook; not webhook:… or org:… (sources that rules trust). Into another org the source is always org:{this org}, or org:{this org}/{source} when given.',
       }),
     ),
     ...common,

@@ -3,6 +3,7 @@
 import { EventhookError, type FieldIssue } from '../core/errors.js';
 import { schemaIssues } from '../core/schema-issues.js';
 import { compileJmespath } from '../transform/jmespath.js';
+import { reservedSourceReason } from './event-bus-target.js';
 import { compileTransform, type SandboxLimits, type TransformSpec } from '../transform/index.js';
 import {
   EventBusTarget,
@@ -40,6 +41,10 @@ function validateTarget(target: unknown, path: string, limits?: SandboxLimits): 
   const issues = schemaIssues(schema, target, path);
   if (issues.length > 0) throw targetError(issues);
   const t = target as Target;
+  if (t.type === 'event_bus' && t.source !== undefined) {
+    const reason = reservedSourceReason(t.source);
+    if (reason !== null) throw targetError([{ path: `${path}/source`, message: reason }]);
+  }
   for (const field of ['idempotencyKey', 'promise', 'value', 'error'] as const) {
     const expr = (t as Record<string, unknown>)[field];
     if (typeof expr === 'string') compileJmespath(expr, `${path}/${field}`);
