@@ -434,6 +434,20 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.actions.retry('acme', [actions[2]!.id, actions[0]!.id], T0 + 2000)).toBe(1);
       const retried = await store.actions.get('acme', actions[2]!.id);
       expect(retried).toMatchObject({ status: 'pending', maxAttempts: 3, attempts: 2 });
+      // A failed action, still on its schedule, is brought forward and keeps the attempts it had left.
+      const later = { ...mk(3), maxAttempts: 8 };
+      await store.actions.insertMany([later], T0);
+      expect(await store.actions.claim([later.id], T0 + 1000, 1000)).toHaveLength(1);
+      expect(await store.actions.fail(later.id, 1, 'busy', T0 + 60_000, T0 + 1001)).toBe(true);
+      expect(await store.actions.retry('acme', [later.id, actions[1]!.id], T0 + 2000)).toBe(2);
+      expect(await store.actions.get('acme', later.id)).toMatchObject({
+        status: 'pending',
+        maxAttempts: 8,
+        attempts: 1,
+        nextAttemptAt: T0 + 2000,
+      });
+      // One that had no attempt left on its schedule still gets one.
+      expect(await store.actions.get('acme', actions[1]!.id)).toMatchObject({ maxAttempts: 3, attempts: 2 });
     });
 
     it('starts an execution once per idempotency key and hands it to one worker', async () => {

@@ -145,14 +145,20 @@ export class KyselyActionsRepo implements ActionsRepo {
 
   async retry(org: string, ids: readonly ActionId[], now: number): Promise<number> {
     if (ids.length === 0) return 0;
-    // A manual retry grants one more attempt (as Svix's "resend" does); if it fails the action is dead again.
+    // A dead action gets one more attempt (as Svix's "resend" does); if it fails it is dead again. A failed one,
+    // still on its schedule, is only brought forward: it keeps the attempts it had left (one at least).
     const result = await this.db
       .updateTable('actions')
       .set((eb) => ({
         status: 'pending',
         next_attempt_at: now,
         completed_at: null,
-        max_attempts: eb('attempts', '+', 1),
+        max_attempts: eb
+          .case()
+          .when(eb.or([eb('status', '=', 'dead'), eb('max_attempts', '<=', eb.ref('attempts'))]))
+          .then(eb('attempts', '+', 1))
+          .else(eb.ref('max_attempts'))
+          .end(),
         updated_at: now,
       }))
       .where('org', '=', org)
