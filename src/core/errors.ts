@@ -114,6 +114,12 @@ export const ERRORS = {
     kind: 'conflict',
     message: 'Action {action} is {status} and cannot be retried',
   },
+  EH_ACTION_NEVER_RAN: {
+    status: 409,
+    kind: 'conflict',
+    message:
+      'Action {action} never ran ({reason}): a retry would skip its rule’s filter; replay its event once the rule is fixed',
+  },
   EH_CURSOR_INVALID: { status: 400, kind: 'validation', message: 'The cursor is not valid' },
   // endpoints and delivery
   EH_ENDPOINT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Endpoint {endpoint} was not found' },

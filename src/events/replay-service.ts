@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { EventhookError, invalid } from '../core/errors.js';
 import type { ActionId, EventId } from '../core/ids.js';
 import type { ActionFilter, EventFilter, Store } from '../store/port.js';
+import type { ActionRecord } from '../store/records.js';
 
 /** Bulk operations stop after this many items; the caller narrows the filter or repeats. */
 export const MAX_BULK = 10_000;
@@ -15,6 +16,16 @@ export interface BulkResult {
   dryRun: boolean;
   /** True when more items matched than `limit` allowed. */
   truncated: boolean;
+  /** Actions retry leaves alone: dead before they ran (their rule's filter failed), so only a replay routes them. */
+  skipped?: number;
+}
+
+/**
+ * Born dead by the router (the rule's filter threw or does not compile): retrying would run the target as if the
+ * filter had passed. Any action that was attempted has at least one attempt.
+ */
+function neverRan(a: ActionRecord): boolean {
+  return a.status === 'dead' && a.attempts === 0;
 }
 
 export class ReplayService {
@@ -76,6 +87,8 @@ export class ReplayService {
     if (action.status !== 'failed' && action.status !== 'dead') {
       throw new EventhookError('EH_ACTION_NOT_RETRIABLE', { action: id, status: action.status });
     }
+    if (neverRan(action))
+      throw new EventhookError('EH_ACTION_NEVER_RAN', { action: id, reason: action.lastError ?? 'dead' });
     await this.store.actions.retry(org, [action.id], this.clock.now());
     this.kick.actions();
   }
@@ -91,6 +104,7 @@ export class ReplayService {
       throw invalid([{ path: '/filter/status', message: 'only failed or dead actions can be retried' }]);
     }
     const ids: ActionId[] = [];
+    let skipped = 0;
     let truncated = false;
     let before: string | undefined;
     for (;;) {
@@ -104,17 +118,18 @@ export class ReplayService {
           truncated = true;
           break;
         }
-        ids.push(a.id);
+        if (neverRan(a)) skipped++;
+        else ids.push(a.id);
       }
       if (truncated || page.next === null) break;
       before = page.next;
     }
-    if (opts.dryRun) return { count: ids.length, dryRun: true, truncated };
+    if (opts.dryRun) return { count: ids.length, dryRun: true, truncated, skipped };
     let count = 0;
     const now = this.clock.now();
     for (let i = 0; i < ids.length; i += PAGE)
       count += await this.store.actions.retry(org, ids.slice(i, i + PAGE), now);
     this.kick.actions();
-    return { count, dryRun: false, truncated };
+    return { count, dryRun: false, truncated, skipped };
   }
 }

@@ -231,7 +231,7 @@ describe('publish, replay and retry', () => {
     const bulk = await t.api.post(`${base}/actions/retry`, {
       filter: { status: 'dead', targetType: 'promise' },
     });
-    expect(bulk.body).toEqual({ count: 2, dryRun: false, truncated: false });
+    expect(bulk.body).toEqual({ count: 2, dryRun: false, truncated: false, skipped: 0 });
     await eventually(
       async () => (await t.api.get(`${base}/actions?status=dead&targetType=promise`)).body.items.length === 0,
     );
@@ -239,5 +239,31 @@ describe('publish, replay and retry', () => {
     const notRetriable = await t.api.post(`${base}/actions/${deadA.id}/retry`);
     expect(notRetriable.status).toBe(409);
     expect(notRetriable.body.code).toBe('EH_ACTION_NOT_RETRIABLE');
+  });
+
+  it('leaves alone actions that died before they ran (their filter threw): a retry would skip the filter', async () => {
+    const rule = await t.api.post(`${base}/rules`, {
+      name: 'adults-only',
+      pattern: { type: ['signup.done'] },
+      filter: 'function filter(e) { return e.data.profile.age > 18; }',
+      targets: [{ type: 'task', kind: 'welcome-adult' }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const published = await t.api.post(`${base}/events`, { type: 'signup.done', data: {} });
+    const [action] = (await routedActions(published.body.eventId)).actions;
+    expect(action).toMatchObject({
+      status: 'dead',
+      attempts: 0,
+      lastError: expect.stringMatching(/^filter failed/),
+    });
+
+    const one = await t.api.post(`${base}/actions/${action.id}/retry`);
+    expect(one.status).toBe(409);
+    expect(one.body.code).toBe('EH_ACTION_NEVER_RAN');
+    expect(one.body.detail).toContain('replay its event');
+    const bulk = await t.api.post(`${base}/actions/retry`, { filter: { rule: rule.body.id } });
+    expect(bulk.body).toEqual({ count: 0, dryRun: false, truncated: false, skipped: 1 });
+    expect((await t.api.get(`${base}/actions/${action.id}`)).body).toMatchObject({ status: 'dead' });
+    expect((await t.api.get(`${base}/engine/tasks?kind=welcome-adult`)).body.items).toEqual([]);
   });
 });

@@ -90,6 +90,12 @@ export const BulkOut = Type.Object({
   count: Type.Integer(),
   dryRun: Type.Boolean(),
   truncated: Type.Boolean(),
+  skipped: Type.Optional(
+    Type.Integer({
+      description:
+        'Retry only: matching dead actions left alone because they never ran (their rule’s filter failed); replay their events instead.',
+    }),
+  ),
 });
 
 export function actionOut(a: ActionRecord): Static<typeof ActionOut> {

@@ -9,6 +9,7 @@ interface BulkOut {
   count: number;
   dryRun: boolean;
   truncated: boolean;
+  skipped?: number;
 }
 
 export function replayCommand(): Command {
@@ -150,5 +151,8 @@ export function retryCommand(): Command {
 function bulkLine(out: BulkOut, noun: string, verb: string): string {
   const n = `${out.count} ${noun}${out.count === 1 ? '' : 's'}`;
   const line = out.dryRun ? `Would ${verb} ${n}.` : `${verb === 'replay' ? 'Replaying' : 'Retrying'} ${n}.`;
-  return out.truncated ? `${line} (stopped at the limit; run again for the rest)` : line;
+  const skipped = out.skipped
+    ? ` ${out.skipped} dead before ${out.skipped === 1 ? 'it' : 'they'} ran (a filter failed): replay ${out.skipped === 1 ? 'its event' : 'their events'} instead.`
+    : '';
+  return (out.truncated ? `${line} (stopped at the limit; run again for the rest)` : line) + skipped;
 }
