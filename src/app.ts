@@ -17,7 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Gauge } from 'prom-client';
 import { AccessService } from './access/access-service.js';
-import { buildServer } from './api/server.js';
+import { buildOperationsServer, buildServer, type ApiDeps } from './api/server.js';
 import { endpointRoutes } from './api/routes/endpoints.js';
 import { grantRoutes } from './api/routes/grants.js';
 import { ingestRoutes } from './api/routes/ingest.js';
@@ -95,7 +95,7 @@ export interface App {
   readonly logger: Logger;
   /** Set on the very first start when no operator token was configured: print it once. */
   readonly generatedOperatorToken: string | undefined;
-  /** Listens on config.port (0 = random); returns the base URL. */
+  /** Listens on config.port (0 = random); returns the base URL (a worker's answers /healthz, /readyz and /metrics). */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -451,7 +451,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 
   let workersStarted = false;
-  const server = await buildServer({
+  const apiDeps: ApiDeps = {
     logger,
     bus,
     access,
@@ -500,7 +500,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         });
       },
     ],
-  });
+  };
+  // A worker serves its probes and its own metrics only (for its supervisor and Prometheus); the rest is the API's.
+  const server = config.role === 'worker' ? await buildOperationsServer(apiDeps) : await buildServer(apiDeps);
 
   await beatAll();
   if (presence) {
@@ -531,7 +533,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     generatedOperatorToken,
     async listen() {
-      if (config.role === 'worker') return '';
       return server.listen({ port: config.port, host: config.host });
     },
     async close() {
