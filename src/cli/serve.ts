@@ -13,10 +13,7 @@ export async function serve(opts: { config?: string; role?: string }): Promise<v
   const config = loadConfig(env, { file: opts.config });
   const app = await createApp(config);
   const url = await app.listen();
-  app.logger.info(
-    { url, store: databaseLabel(config.databaseUrl), role: config.role },
-    'eventhook started',
-  );
+  app.logger.info({ url, store: databaseLabel(config.databaseUrl), role: config.role }, 'eventhook started');
   if (app.generatedOperatorToken) {
     // Printed to stdout once, on the first start only: the store keeps just its hash. Whichever process of a
     // deployment starts first makes it; a worker serves no API (its URL answers only probes and /metrics), so it
