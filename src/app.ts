@@ -17,7 +17,7 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Gauge } from 'prom-client';
 import { AccessService } from './access/access-service.js';
-import { buildServer } from './api/server.js';
+import { buildOperationsServer, buildServer, type ApiDeps } from './api/server.js';
 import { endpointRoutes } from './api/routes/endpoints.js';
 import { grantRoutes } from './api/routes/grants.js';
 import { ingestRoutes } from './api/routes/ingest.js';
@@ -76,7 +76,7 @@ import type { TargetHandler } from './targets/target-handler.js';
 import { WorkLoop } from './routing/work-loop.js';
 import { JetStreamEventLog } from './jetstream/event-log.js';
 import { JetStreamIntake } from './jetstream/intake.js';
-import { SOLE_WORKER, WorkerPresence } from './routing/worker-presence.js';
+import { countAlive, SOLE_WORKER, WorkerPresence } from './routing/worker-presence.js';
 import { checkMasterKey } from './config/master-key-check.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
 import { openSqliteStore } from './store/adapters/sqlite/index.js';
@@ -95,7 +95,7 @@ export interface App {
   readonly logger: Logger;
   /** Set on the very first start when no operator token was configured: print it once. */
   readonly generatedOperatorToken: string | undefined;
-  /** Listens on config.port (0 = random); returns the base URL. */
+  /** Listens on config.port (0 = random); returns the base URL (a worker's answers /healthz, /readyz and /metrics). */
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -283,6 +283,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const presence = runsWorkers
     ? new WorkerPresence(store, newId('worker'), clock, config.sweepIntervalMs)
     : undefined;
+  // The kinds this process does not beat as are still reported (an API process's /metrics shows the workers alive).
+  const aliveIn = (kind: 'worker' | 'ingester') => () =>
+    countAlive(store, kind, clock.now(), config.sweepIntervalMs);
+  if (!presence) metrics.aliveFromStore('workers', aliveIn('worker'), logger);
+  if (!ingesters) metrics.aliveFromStore('ingesters', aliveIn('ingester'), logger);
   // Routing and actions. An endpoint may use half the worker's slots, so a slow one cannot hold them all.
   const deliveryGate = new DeliveryGate(
     store,
@@ -453,7 +458,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 
   let workersStarted = false;
-  const server = await buildServer({
+  const apiDeps: ApiDeps = {
     logger,
     bus,
     access,
@@ -502,7 +507,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         });
       },
     ],
-  });
+  };
+  // A worker serves its probes and its own metrics only (for its supervisor and Prometheus); the rest is the API's.
+  const server = config.role === 'worker' ? await buildOperationsServer(apiDeps) : await buildServer(apiDeps);
 
   await beatAll();
   if (presence) {
@@ -533,7 +540,6 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     logger,
     generatedOperatorToken,
     async listen() {
-      if (config.role === 'worker') return '';
       return server.listen({ port: config.port, host: config.host });
     },
     async close() {

@@ -1,5 +1,6 @@
-// Builds the HTTP server: error handling, OpenAPI, and one plugin per resource. Org-scoped routes are registered
-// inside one encapsulated scope that carries the auth hook; ingest and health stay outside it (STYLE §18).
+// Builds the HTTP servers: the API's (error handling, OpenAPI, one plugin per resource) and a worker's operations
+// server (probes and metrics). Org-scoped routes are registered inside one encapsulated scope that carries the auth
+// hook, /metrics in one of its own; ingest and health stay outside them (STYLE §18).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -23,6 +24,7 @@ import { consoleRoutes } from './routes/console.js';
 import { engineRoutes } from './routes/engine.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { orgRoutes } from './routes/orgs.js';
 import { ruleRoutes } from './routes/rules.js';
 import { streamRoutes } from './routes/stream.js';
@@ -63,10 +65,14 @@ export interface ApiDeps {
   bodyLimit?: number;
 }
 
-export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+/**
+ * What every HTTP server of a process shares: logging, errors as problem+json, 404 and 405 for unknown routes, and
+ * the route catalog.
+ */
+function baseServer(logger: Logger, bodyLimit: number) {
   const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: deps.bodyLimit ?? 1024 * 1024,
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit,
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     // Bodies are validated as sent, query strings and path parameters with coercion (src/api/validation.ts).
@@ -80,7 +86,6 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler(handleError);
   installMethodGuard(app);
-  const optionalBodies = installBodyReading(app);
   const catalog: RouteEntry[] = [];
   app.decorate('routeCatalog', catalog);
   app.addHook('onRoute', (route) => {
@@ -94,6 +99,22 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       });
     }
   });
+  return app;
+}
+
+/** The operations server of a worker process: probes and its own metrics, every other path 404 as on the API. */
+export async function buildOperationsServer(
+  deps: Pick<ApiDeps, 'logger' | 'access' | 'readiness' | 'metrics'>,
+): Promise<FastifyInstance> {
+  const app = baseServer(deps.logger, 1024 * 1024);
+  await app.register(healthRoutes, { readiness: deps.readiness });
+  await app.register(metricsRoutes, { access: deps.access, metrics: deps.metrics });
+  return app as unknown as FastifyInstance;
+}
+
+export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = baseServer(deps.logger, deps.bodyLimit ?? 1024 * 1024);
+  const optionalBodies = installBodyReading(app);
   app.addSchema(ProblemOut);
   await app.register(swagger, {
     openapi: {
@@ -120,19 +141,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { readiness: deps.readiness });
   await app.register(consoleRoutes);
   for (const plugin of deps.publicPlugins ?? []) await app.register(plugin);
+  await app.register(metricsRoutes, { access: deps.access, metrics: deps.metrics });
   await app.register(async (scope) => {
     requireAuth(scope, deps.access);
-    // Operator only: the series are labelled with every org's and source's name (unknown sources answer 404 to
-    // senders precisely so that names cannot be probed). Prometheus sends the token as a bearer credential.
-    scope.get(
-      '/metrics',
-      {
-        schema: { tags: ['operations'], summary: 'Prometheus metrics (operator token)' },
-        config: { permission: 'operator' },
-      },
-      async (_req, reply) =>
-        reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
-    );
     await scope.register(orgRoutes, { access: deps.access });
     await scope.register(ruleRoutes, { rules: deps.rules, tester: deps.tester });
     await scope.register(eventRoutes, { queries: deps.queries, replay: deps.replay });

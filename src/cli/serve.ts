@@ -13,28 +13,22 @@ export async function serve(opts: { config?: string; role?: string }): Promise<v
   const config = loadConfig(env, { file: opts.config });
   const app = await createApp(config);
   const url = await app.listen();
-  app.logger.info(
-    { ...(url ? { url } : {}), store: databaseLabel(config.databaseUrl), role: config.role },
-    'eventhook started',
-  );
+  app.logger.info({ url, store: databaseLabel(config.databaseUrl), role: config.role }, 'eventhook started');
   if (app.generatedOperatorToken) {
     // Printed to stdout once, on the first start only: the store keeps just its hash. Whichever process of a
-    // deployment starts first makes it; a worker serves no HTTP, so it names no URL to try it on.
+    // deployment starts first makes it; a worker serves no API (its URL answers only probes and /metrics), so it
+    // names no URL to try it on.
     process.stdout.write(
       `\nOperator token (shown once — keep it; it can create orgs and act on any org):\n  ${app.generatedOperatorToken}\n\n` +
-        (url
+        (config.role !== 'worker'
           ? `Try:  curl -H "Authorization: Bearer ${app.generatedOperatorToken}" ${url}/api/orgs\n\n`
           : 'Use it with the API processes of this deployment (set EVENTHOOK_ADMIN_TOKEN to choose it yourself).\n\n'),
     );
   }
-  // A worker has no HTTP server to hold the event loop open, and the app's timers are unref'd (an embedder's process
-  // must be free to exit): without this, `serve --role worker` exited as soon as it had started.
-  const keepAlive = url === '' ? setInterval(() => {}, 2 ** 30) : undefined;
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    clearInterval(keepAlive);
     app.logger.info({ signal }, 'shutting down');
     app.close().then(
       () => process.exit(0),

@@ -7,7 +7,11 @@
 export const ROLES = ['all', 'api', 'ingest', 'worker'] as const;
 
 export const CONFIG_KEYS = {
-  PORT: { file: 'port', default: '8080', doc: 'HTTP port.' },
+  PORT: {
+    file: 'port',
+    default: '8080',
+    doc: 'HTTP port. Every role listens on it (a worker for its probes and `/metrics`), so processes sharing a host need a port each.',
+  },
   EVENTHOOK_HOST: { file: 'host', default: '0.0.0.0', doc: 'Interface to listen on.' },
   EVENTHOOK_DATA_DIR: {
     file: 'dataDir',
@@ -42,7 +46,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_ROLE: {
     file: 'role',
     default: 'all',
-    doc: '`all` (API and workers in one process), `api` (HTTP only; `ingest` is the same) or `worker` (routing and delivery only). `eventhook serve --role` overrides it.',
+    doc: '`all` (API and workers in one process), `api` (the HTTP API, ingest and console, no workers; `ingest` is the same) or `worker` (routing and delivery; on HTTP only `/healthz`, `/readyz` and `/metrics`). `eventhook serve --role` overrides it.',
   },
   EVENTHOOK_BODY_LIMIT: {
     file: 'bodyLimit',

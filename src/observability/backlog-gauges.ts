@@ -3,11 +3,10 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Backlog } from '../store/port.js';
+import { ScrapeRead, SCRAPE_READ_TIMEOUT_MS } from './scrape-read.js';
 
 /** Each count stops here: a scrape reads at most this many index entries per figure, however deep the backlog. */
 export const BACKLOG_COUNT_CAP = 100_000;
-/** A scrape waits no longer than this for the store; the gauges then keep their last values. */
-export const BACKLOG_READ_TIMEOUT_MS = 2_000;
 
 export interface BacklogSource {
   /** Reads the backlog at `now` with counts capped at `cap`. */
@@ -15,9 +14,6 @@ export interface BacklogSource {
 }
 
 export class BacklogGauges {
-  /** The read under way: the gauges of one scrape share it, and a slow one is never started twice. */
-  private reading: Promise<void> | undefined;
-
   private readonly waiting: Gauge<'status'>;
   private readonly dead: Gauge;
   private readonly unrouted: Gauge;
@@ -28,9 +24,15 @@ export class BacklogGauges {
     private readonly source: BacklogSource,
     private readonly now: () => number,
     private readonly logger: Logger,
-    private readonly timeoutMs = BACKLOG_READ_TIMEOUT_MS,
+    timeoutMs = SCRAPE_READ_TIMEOUT_MS,
   ) {
-    const refresh = () => this.refresh();
+    const scrape = new ScrapeRead(
+      () => this.read(),
+      (ms) =>
+        logger.warn({ timeoutMs: ms }, 'backlog gauges: the store read is slow; showing the last values'),
+      timeoutMs,
+    );
+    const refresh = () => scrape.refresh();
     this.waiting = new Gauge({
       name: 'eventhook_actions_waiting',
       help:
@@ -58,23 +60,6 @@ export class BacklogGauges {
       registers: [registry],
       collect: refresh,
     });
-  }
-
-  private refresh(): Promise<void> {
-    this.reading ??= this.read().finally(() => (this.reading = undefined));
-    // A scrape must answer even when the store does not: past the timeout it shows the last values read.
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.logger.warn(
-          { timeoutMs: this.timeoutMs },
-          'backlog gauges: the store read is slow; showing the last values',
-        );
-        resolve();
-      }, this.timeoutMs);
-      timer.unref();
-    });
-    return Promise.race([this.reading, late]).finally(() => clearTimeout(timer));
   }
 
   private async read(): Promise<void> {

@@ -1,5 +1,10 @@
 // Prometheus metrics (SPEC §10): one registry per running app, so tests can run several apps in one process.
+import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ScrapeRead } from './scrape-read.js';
+
+/** The kinds of process counted by heartbeats in the store. */
+export type AliveKind = 'workers' | 'ingesters';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -57,16 +62,39 @@ export class Metrics {
     help: 'Actions being attempted by this process.',
     registers: [this.registry],
   });
+  /** Store reads for the kinds this process does not beat as (see `aliveFromStore`); its heartbeats set the others. */
+  private readonly aliveReads: Partial<Record<AliveKind, ScrapeRead>> = {};
   readonly workersAlive = new Gauge({
     name: 'eventhook_workers_alive',
-    help: "Worker processes on this database as this one last saw them; endpoints' limits are divided among them.",
+    help: "Worker processes on this database (a worker: as it last saw them; endpoints' limits are divided among them).",
     registers: [this.registry],
+    collect: () => this.aliveReads.workers?.refresh(),
   });
   readonly ingestersAlive = new Gauge({
     name: 'eventhook_ingest_processes_alive',
-    help: "Processes serving ingest on this database as this one last saw them; sources' rate limits are divided among them.",
+    help: "Processes serving ingest on this database (one of them: as it last saw them; sources' rate limits are divided among them).",
     registers: [this.registry],
+    collect: () => this.aliveReads.ingesters?.refresh(),
   });
+
+  /**
+   * For a kind of process this one does not beat as (an API process's workers, a worker's ingest processes): no
+   * heartbeat of its own sets that gauge, so it shows `count()`, read from the store when scraped.
+   */
+  aliveFromStore(kind: AliveKind, count: () => Promise<number>, logger: Logger): void {
+    const gauge = kind === 'workers' ? this.workersAlive : this.ingestersAlive;
+    this.aliveReads[kind] = new ScrapeRead(
+      async () => {
+        try {
+          gauge.set(await count());
+        } catch (err) {
+          logger.error({ err, kind }, 'processes alive: reading the store failed; showing the last value');
+        }
+      },
+      (timeoutMs) =>
+        logger.warn({ timeoutMs, kind }, 'processes alive: the store read is slow; showing the last value'),
+    );
+  }
 
   /** Read when scraped: `source` is what gives the value (the ingest group committer's backlog). */
   ingestBacklog(source: () => number): void {

@@ -4,6 +4,7 @@
 // ingest beat the same way under ids of their own kind (`ing_`), and divide each source's rate limit; each kind
 // counts only its own.
 import type { Clock } from '../core/clock.js';
+import { ID_PREFIXES } from '../core/ids.js';
 import type { Store } from '../store/port.js';
 
 export interface WorkerShare {
@@ -28,6 +29,26 @@ export function shareOf(total: number, share: WorkerShare): number {
   return Math.floor(total / share.count) + (share.rank < total % share.count ? 1 : 0);
 }
 
+/** The ids of `kind`'s processes alive at `now`, in id order, for processes beating every `intervalMs`. */
+async function liveOf(store: Store, kind: string, now: number, intervalMs: number): Promise<string[]> {
+  const window = Math.max(3 * intervalMs, MIN_ALIVE_WINDOW_MS);
+  const live = await store.workers.live(now - window, now - FORGET_AFTER_MS);
+  return live.filter((id) => id.startsWith(`${kind}_`));
+}
+
+/**
+ * How many workers (or processes serving ingest) are alive, read without beating: for a process that is not one of
+ * them, such as an API process reporting the workers.
+ */
+export async function countAlive(
+  store: Store,
+  kind: 'worker' | 'ingester',
+  now: number,
+  intervalMs: number,
+): Promise<number> {
+  return (await liveOf(store, ID_PREFIXES[kind], now, intervalMs)).length;
+}
+
 export class WorkerPresence {
   private share: WorkerShare = SOLE_WORKER;
 
@@ -47,11 +68,7 @@ export class WorkerPresence {
   async beat(): Promise<WorkerShare> {
     const now = this.clock.now();
     await this.store.workers.beat(this.id, now);
-    const window = Math.max(3 * this.intervalMs, MIN_ALIVE_WINDOW_MS);
-    const kind = this.id.slice(0, this.id.indexOf('_') + 1);
-    const live = (await this.store.workers.live(now - window, now - FORGET_AFTER_MS)).filter((id) =>
-      id.startsWith(kind),
-    );
+    const live = await liveOf(this.store, this.id.slice(0, this.id.indexOf('_')), now, this.intervalMs);
     const rank = live.indexOf(this.id);
     this.share = rank === -1 ? SOLE_WORKER : { count: live.length, rank };
     return this.share;

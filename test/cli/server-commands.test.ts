@@ -169,13 +169,20 @@ describe('eventhook serve --role', { timeout: 120_000 }, () => {
     }
   });
 
-  it('worker runs routing and delivery without an HTTP server, over EVENTHOOK_ROLE', async () => {
+  it('worker runs routing and delivery with only the operations routes on HTTP, over EVENTHOOK_ROLE', async () => {
     const { server, started } = await start(['--role', 'worker'], { EVENTHOOK_ROLE: 'api' });
     try {
-      // It serves no HTTP: its start line names no URL.
-      expect(started).toMatchObject({ role: 'worker' });
-      expect(started).not.toHaveProperty('url');
-      // Nothing but its workers keeps it running (it used to exit as soon as it had started).
+      expect(started).toMatchObject({
+        role: 'worker',
+        url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      });
+      expect((await fetch(`${started.url}/healthz`)).status).toBe(200);
+      // Its probes and metrics only: the API is the API processes'.
+      const api = await fetch(`${started.url}/api/orgs`, {
+        headers: { authorization: 'Bearer eho_role-test' },
+      });
+      expect(api.status).toBe(404);
+      // It keeps running (before it served HTTP, nothing held it open and it exited as soon as it had started).
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       expect(server.output().code).toBeNull();
     } finally {

@@ -2,7 +2,7 @@
 // leaves, or stops beating, drops out of the count at the others' next beat.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { WorkerPresence } from '../../src/routing/worker-presence.js';
+import { countAlive, WorkerPresence } from '../../src/routing/worker-presence.js';
 import type { Store } from '../../src/store/port.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
@@ -37,6 +37,25 @@ for (const factory of STORE_FACTORIES) {
       clock.advance(2_000);
       expect(await c!.beat()).toEqual({ count: 1, rank: 0 });
       expect(c!.current()).toEqual({ count: 1, rank: 0 });
+    });
+
+    it('counts each kind alive without beating, for a process that is not one of them', async () => {
+      const clock = new ManualClock(T0 + 86_400_000);
+      const at = () =>
+        Promise.all([
+          countAlive(store, 'worker', clock.now(), 1000),
+          countAlive(store, 'ingester', clock.now(), 1000),
+        ]);
+      expect(await at()).toEqual([0, 0]);
+      const workers = ['wrk_x', 'wrk_y'].map((id) => new WorkerPresence(store, id, clock, 1000));
+      const ingester = new WorkerPresence(store, 'ing_x', clock, 1000);
+      for (const p of [...workers, ingester]) await p.beat();
+      expect(await at()).toEqual([2, 1]);
+      await workers[0]!.leave();
+      expect(await at()).toEqual([1, 1]);
+      // Past the window (three intervals, at least 5 s) without a beat, none is counted.
+      clock.advance(5_001);
+      expect(await at()).toEqual([0, 0]);
     });
   });
 }
