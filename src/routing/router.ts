@@ -25,6 +25,11 @@ export interface RouterOptions {
   outbox?: boolean;
 }
 
+/** The reason a rule's actions are created dead with when its filter throws (the rule tester reports the same). */
+export function filterFailure(err: unknown): string {
+  return `filter failed: ${err instanceof Error ? err.message : String(err)}`;
+}
+
 export interface RoutingLog {
   error(obj: object, msg: string): void;
 }
@@ -152,7 +157,7 @@ export class Router {
           if (!rule.filter.test(envelope)) continue;
         } catch (err) {
           // A broken filter fails only this rule's actions, visibly, instead of silently dropping the event.
-          filterError = `filter failed: ${(err as Error).message}`;
+          filterError = filterFailure(err);
           this.log.error({ err, rule: rule.record.id, event: event.id }, 'rule filter failed');
         }
       }

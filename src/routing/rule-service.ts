@@ -7,9 +7,10 @@ import { isId, newId, type RuleId } from '../core/ids.js';
 import { validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { RuleRecord } from '../store/records.js';
-import { targetError, validateTargets } from '../targets/validate-targets.js';
+import { validateTargets } from '../targets/validate-targets.js';
 import { compileFilter, type SandboxLimits } from '../transform/index.js';
 import type { RuleCache } from './rule-cache.js';
+import { checkTargetReferences } from './target-references.js';
 
 export interface RuleInput {
   name: string;
@@ -96,18 +97,6 @@ export class RuleService {
     validatePattern(input.pattern, '/pattern');
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
     const targets = validateTargets(input.targets, '/targets', this.limits);
-    for (const [i, t] of targets.entries()) {
-      // A webhook target names an endpoint of the org: a typo would otherwise send every matching event to the
-      // dead-letter queue. Deleting the endpoint later is allowed; its deliveries then die visibly.
-      if (t.type === 'webhook' && check.endpoints && !(await this.store.endpoints.get(org, t.endpoint)))
-        throw targetError([
-          { path: `/targets/${i}/endpoint`, message: `endpoint ${t.endpoint} does not exist` },
-        ]);
-      // An event_bus target into another org names one that exists; whether that org granted this one is checked
-      // when the action runs, so a grant given (or taken back) later applies without saving the rule again.
-      if (t.type !== 'event_bus' || t.org === undefined || t.org === org) continue;
-      if (await this.store.orgs.get(t.org)) continue;
-      throw targetError([{ path: `/targets/${i}/org`, message: `org ${t.org} does not exist` }]);
-    }
+    await checkTargetReferences(this.store, org, targets, check);
   }
 }

@@ -1,54 +1,44 @@
-// Rule testing before a rule goes live (issue 4 §7): a pattern (and filter, and targets' inputs) against a sample
-// event exactly as given, or a backtest over stored events in a time range.
-import type { Envelope, JsonValue } from '../core/envelope.js';
+// Rule testing before a rule goes live (SPEC §5): a draft rule (pattern, filter, targets) against a sample event
+// exactly as given, or a backtest over stored events in a time range, answering what routing would do with each.
+import type { Envelope } from '../core/envelope.js';
 import { invalid } from '../core/errors.js';
 import { toEnvelope } from '../events/publisher.js';
-import { Matcher, matchesPattern, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
-import type { Target } from '../targets/target-schema.js';
-import { validateTargets } from '../targets/validate-targets.js';
-import {
-  compileFilter,
-  compileTransform,
-  type SandboxLimits,
-  type TransformSpec,
-} from '../transform/index.js';
+import type { SandboxLimits } from '../transform/index.js';
+import { RuleTrial, type RuleDraft, type RuleOutcome } from './rule-trial.js';
 
-export interface SampleTest {
-  pattern?: unknown;
-  filter?: string;
-  targets?: unknown[];
-  event: unknown;
-}
-
-export interface SampleResult {
-  match: boolean;
-  /** Present when a filter was given and the pattern matched. */
-  filter?: { passed: boolean } | { error: string };
-  /** What each target would receive, when targets were given and the event matched. */
-  targets?: (
-    { index: number; type: string; input: JsonValue } | { index: number; type: string; error: string }
-  )[];
-}
-
-export interface Backtest {
-  pattern: unknown;
-  since: number;
-  until: number;
+export interface RuleTest extends RuleDraft {
+  event?: unknown;
+  since?: number;
+  /** Default: now. */
+  until?: number;
   /** Events to examine at most (newest first). */
-  limit: number;
+  limit?: number;
 }
 
 export interface BacktestResult {
   scanned: number;
+  /** Events routing would create the rule's actions for (pattern matched, filter did not say false). */
   matched: number;
-  /** True when the range held more events than `limit`. */
+  /** Events the pattern matched but the filter rejected. */
+  filterRejected: number;
+  /** Matched events whose filter threw: routing would create their actions dead. */
+  filterFailed: number;
+  /** True when the scan stopped before the start of the range: `limit` events examined, or the time budget spent. */
   truncated: boolean;
+  /** The first matched events (newest first). */
   sample: Envelope[];
+  /** What routing would do with each event of `sample`, in the same order. */
+  outcomes: (RuleOutcome & { eventId: string })[];
 }
 
+export const DEFAULT_BACKTEST_LIMIT = 10_000;
 const SAMPLE_SIZE = 10;
 const PAGE = 500;
+/** Wall time a backtest may take: a filter costs up to its CPU limit per event, and 100,000 of those is too long. */
+const BUDGET_MS = 10_000;
+/** Filter calls between two turns of the event loop, as the router does: sandbox calls are synchronous. */
+const YIELD_EVERY = 50;
 
 export class RuleTester {
   constructor(
@@ -56,70 +46,80 @@ export class RuleTester {
     private readonly limits: SandboxLimits,
   ) {}
 
-  testSample(t: SampleTest): SampleResult {
-    if (t.pattern !== undefined) validatePattern(t.pattern, '/pattern');
-    const match = t.pattern === undefined ? true : matchesPattern(t.pattern, t.event);
-    const result: SampleResult = { match };
-    if (!match) {
-      // Still validate what was given, so a broken filter or target is reported even for a non-matching event.
-      if (t.filter) compileFilter(t.filter, '/filter', this.limits).dispose?.();
-      if (t.targets) validateTargets(t.targets, '/targets', this.limits);
-      return result;
+  /** A sample test answers one RuleOutcome; a backtest (given `since`) a BacktestResult. */
+  async test(org: string, t: RuleTest): Promise<RuleOutcome | BacktestResult> {
+    if (t.event !== undefined) {
+      // Either one or the other: a backtest field beside a sample event would otherwise be ignored silently.
+      const extra = (['since', 'until', 'limit'] as const).find((f) => t[f] !== undefined);
+      if (extra !== undefined)
+        throw invalid([
+          { path: `/${extra}`, message: 'is for a backtest, which cannot be combined with event' },
+        ]);
+    } else if (t.since === undefined) {
+      throw invalid([
+        { path: '/event', message: 'is required, unless since is given to backtest stored events' },
+      ]);
+    } else if (t.pattern === undefined) {
+      throw invalid([{ path: '/pattern', message: 'is required to backtest' }]);
+    } else if (!((t.until ?? Date.now()) > t.since)) {
+      throw invalid([{ path: '/until', message: 'must be after since' }]);
     }
-    if (t.filter) {
-      const filter = compileFilter(t.filter, '/filter', this.limits);
-      try {
-        result.filter = { passed: filter.test(t.event as Envelope) };
-      } catch (err) {
-        result.filter = { error: (err as Error).message };
-      } finally {
-        filter.dispose?.();
-      }
-      if ('passed' in result.filter && !result.filter.passed) result.match = false;
+    const trial = await RuleTrial.compile(this.store, org, t, this.limits);
+    try {
+      if (t.event !== undefined) return trial.run(t.event, true);
+      return await this.backtest(
+        org,
+        trial,
+        t.since!,
+        t.until ?? Date.now(),
+        t.limit ?? DEFAULT_BACKTEST_LIMIT,
+      );
+    } finally {
+      trial.dispose();
     }
-    if (t.targets && result.match) {
-      const targets: Target[] = validateTargets(t.targets, '/targets', this.limits);
-      result.targets = targets.map((target, index) => {
-        const transform = compileTransform(
-          target.input as TransformSpec | undefined,
-          `/targets/${index}/input`,
-          this.limits,
-        );
-        try {
-          return { index, type: target.type, input: transform.apply(t.event as Envelope) };
-        } catch (err) {
-          return { index, type: target.type, error: (err as Error).message };
-        } finally {
-          transform.dispose?.();
-        }
-      });
-    }
-    return result;
   }
 
-  async backtest(org: string, b: Backtest): Promise<BacktestResult> {
-    validatePattern(b.pattern, '/pattern');
-    if (!(b.until > b.since)) throw invalid([{ path: '/until', message: 'must be after since' }]);
-    const matcher = Matcher.build([{ id: 'pattern', pattern: b.pattern }]);
-    const out: BacktestResult = { scanned: 0, matched: 0, truncated: false, sample: [] };
+  private async backtest(
+    org: string,
+    trial: RuleTrial,
+    since: number,
+    until: number,
+    limit: number,
+  ): Promise<BacktestResult> {
+    const out: BacktestResult = {
+      scanned: 0,
+      matched: 0,
+      filterRejected: 0,
+      filterFailed: 0,
+      truncated: false,
+      sample: [],
+      outcomes: [],
+    };
+    const deadline = performance.now() + BUDGET_MS;
+    let filterCalls = 0;
     let before: string | undefined;
     for (;;) {
-      const page = await this.store.events.list(
-        org,
-        { since: b.since, until: b.until },
-        { limit: PAGE, before },
-      );
+      const page = await this.store.events.list(org, { since, until }, { limit: PAGE, before });
       for (const e of page.items) {
-        if (out.scanned === b.limit) {
+        if (out.scanned === limit || performance.now() > deadline) {
           out.truncated = true;
           return out;
         }
         out.scanned++;
         if (e.status === 'rejected') continue;
         const envelope = toEnvelope(e);
-        if (matcher.match(envelope).length > 0) {
-          out.matched++;
-          if (out.sample.length < SAMPLE_SIZE) out.sample.push(envelope);
+        // Target inputs only for the sample: they are what a user reads, and each may cost a sandbox call.
+        const outcome = trial.run(envelope, out.sample.length < SAMPLE_SIZE);
+        if (outcome.filter) {
+          if ('passed' in outcome.filter && !outcome.filter.passed) out.filterRejected++;
+          if (++filterCalls % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        if (!outcome.match) continue;
+        out.matched++;
+        if (outcome.actions === 'dead') out.filterFailed++;
+        if (out.sample.length < SAMPLE_SIZE) {
+          out.sample.push(envelope);
+          out.outcomes.push({ eventId: e.id, ...outcome });
         }
       }
       if (page.next === null) return out;

@@ -25,6 +25,12 @@ export type TransformKind = 'envelope' | 'jmespath' | 'template' | 'javascript' 
 export interface CompiledTransform {
   readonly kind: TransformKind;
   apply(envelope: Envelope): JsonValue;
+  /**
+   * Why `input` (what apply gave for `envelope`) may not be what was meant: a JMESPath that matched nothing, a
+   * template variable whose path matched nothing. Empty for the other kinds. For the rule tester only; the
+   * action worker delivers what apply gives, as documented.
+   */
+  warnings(envelope: Envelope, input: JsonValue): string[];
   dispose(): void;
 }
 
@@ -32,10 +38,12 @@ const KINDS = ['jmespath', 'template', 'javascript', 'constant'] as const;
 const ALLOWED_FIELDS = new Set<string>([...KINDS, 'paths']);
 
 const NOTHING_TO_DISPOSE = (): void => {};
+const NO_WARNINGS = (): string[] => [];
 
 const WHOLE_ENVELOPE: CompiledTransform = Object.freeze({
   kind: 'envelope' as const,
   apply: (envelope: Envelope) => envelope as unknown as JsonValue,
+  warnings: NO_WARNINGS,
   dispose: NOTHING_TO_DISPOSE,
 });
 
@@ -73,8 +81,14 @@ export function compileTransform(
 
   switch (kind) {
     case 'jmespath': {
-      const fn = compileJmespath(s.jmespath as string, `${path}/jmespath`);
-      return { kind, apply: (envelope) => fn(envelope), dispose: NOTHING_TO_DISPOSE };
+      const at = `${path}/jmespath`;
+      const fn = compileJmespath(s.jmespath as string, at);
+      return {
+        kind,
+        apply: (envelope) => fn(envelope),
+        warnings: (_envelope, input) => (input === null ? [`the input is null: ${at} matched nothing`] : []),
+        dispose: NOTHING_TO_DISPOSE,
+      };
     }
     case 'template': {
       const fn = compileInputTemplate(
@@ -82,18 +96,27 @@ export function compileTransform(
         s.template as JsonValue,
         path,
       );
-      return { kind, apply: fn, dispose: NOTHING_TO_DISPOSE };
+      const warnings = (envelope: Envelope): string[] =>
+        fn
+          .missing(envelope)
+          .map((m) => `template variable <${m.name}> is missing: ${m.path} matched nothing`);
+      return { kind, apply: fn, warnings, dispose: NOTHING_TO_DISPOSE };
     }
     case 'javascript': {
       const script = compileTransformScript(s.javascript as string, `${path}/javascript`, limits);
-      return { kind, apply: (envelope) => script.call(envelope), dispose: () => script.dispose() };
+      return {
+        kind,
+        apply: (envelope) => script.call(envelope),
+        warnings: NO_WARNINGS,
+        dispose: () => script.dispose(),
+      };
     }
     case 'constant': {
       const value = s.constant;
       const problem = jsonProblem(value, `${path}/constant`);
       if (problem) throw invalid(problem.path, problem.reason);
       const frozen = deepFreeze(structuredClone(value) as JsonValue);
-      return { kind, apply: () => frozen, dispose: NOTHING_TO_DISPOSE };
+      return { kind, apply: () => frozen, warnings: NO_WARNINGS, dispose: NOTHING_TO_DISPOSE };
     }
   }
 }

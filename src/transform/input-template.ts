@@ -37,7 +37,13 @@ function withoutData(envelope: Envelope): JsonValue {
 /** A template split into literal text and placeholders; `slot` indexes the variables the template uses. */
 type Part = string | { readonly slot: number; readonly asValue: boolean };
 
-export type TemplateFn = (envelope: Envelope) => JsonValue;
+/**
+ * A compiled template. `missing` names the `paths` variables that match nothing in `envelope` (they render as
+ * `null` or an empty string, as in EventBridge), so the rule tester can warn before that goes live.
+ */
+export type TemplateFn = ((envelope: Envelope) => JsonValue) & {
+  missing(envelope: Envelope): { name: string; path: string }[];
+};
 
 /**
  * Compiles an input transformer. `template` is either a string (JSON when it parses as JSON or starts with
@@ -93,7 +99,7 @@ export function compileInputTemplate(
       throw invalid(templatePath, `the template is not valid JSON: ${(err as Error).message}`);
     }
   }
-  return (envelope: Envelope): JsonValue => {
+  const render = (envelope: Envelope): JsonValue => {
     const values = resolvers.map((resolve) => resolve(envelope));
     let out = '';
     for (const part of parts) {
@@ -104,6 +110,11 @@ export function compileInputTemplate(
     }
     return json ? (JSON.parse(out) as JsonValue) : out;
   };
+  const missing = (envelope: Envelope): { name: string; path: string }[] =>
+    names
+      .filter((n) => variables.has(n) && variables.get(n)!(envelope) === undefined)
+      .map((name) => ({ name, path: paths![name]! }));
+  return Object.assign(render, { missing });
 }
 
 function compilePaths(paths: Record<string, string> | undefined, path: string): Map<string, Resolve> {

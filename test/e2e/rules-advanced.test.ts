@@ -198,12 +198,12 @@ describe('advanced routing', () => {
       pattern: { source: ['aws.ec2'], detail: { state: ['running'] } },
       event: awsEvent,
     });
-    expect(match.body).toEqual({ match: true });
+    expect(match.body).toEqual({ match: true, actions: 'pending' });
     const noMatch = await t.api.post(`${base}/rules/test`, {
       pattern: { 'detail-type': [{ prefix: 'S3' }] },
       event: awsEvent,
     });
-    expect(noMatch.body).toEqual({ match: false });
+    expect(noMatch.body).toEqual({ match: false, actions: 'none' });
     const invalid = await t.api.post(`${base}/rules/test`, {
       pattern: { detail: { state: [] } },
       event: awsEvent,
@@ -222,6 +222,7 @@ describe('advanced routing', () => {
     });
     expect(preview.body).toEqual({
       match: true,
+      actions: 'pending',
       filter: { passed: true },
       targets: [
         { index: 0, type: 'task', input: 'i-1' },

@@ -39,6 +39,36 @@ describe('compileTransform', () => {
     }
   });
 
+  it('warns, for the rule tester, about a JMESPath giving null and template variables that match nothing', () => {
+    const cases: [TransformSpec, string[]][] = [
+      [{ jmespath: 'data.absent' }, ['the input is null: /t/jmespath matched nothing']],
+      [{ jmespath: 'data.order.id' }, []],
+      [
+        { paths: { id: '$.data.order.id', who: '$.data.who', x: '$.x' }, template: '<id> <who> <x> <who>' },
+        [
+          'template variable <who> is missing: $.data.who matched nothing',
+          'template variable <x> is missing: $.x matched nothing',
+        ],
+      ],
+      [
+        { paths: { n: '$.data.order.none' }, template: { n: '<n>' } },
+        ['template variable <n> is missing: $.data.order.none matched nothing'],
+      ],
+      [{ javascript: 'function transform(e) { return null }' }, []],
+      [{ constant: null }, []],
+      [undefined as unknown as TransformSpec, []],
+    ];
+    for (const [spec, expected] of cases) {
+      const t = compileTransform(spec, '/t');
+      expect(t.warnings(event, t.apply(event)), JSON.stringify(spec)).toEqual(expected);
+      disposeCompiled(t);
+    }
+    // A path that finds null found something: no warning.
+    const withNull = envelope({ who: null });
+    const t = compileTransform({ paths: { who: '$.data.who' }, template: 'hi <who>' }, '/t');
+    expect(t.warnings(withNull, t.apply(withNull))).toEqual([]);
+  });
+
   it('returns an immutable constant, unaffected by later changes to the spec', () => {
     const spec = { constant: { list: [1] } };
     const t = compileTransform(spec);

@@ -1,11 +1,11 @@
 // Rules: create, list, get, update, delete (soft).
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { JsonValue } from '../../core/envelope.js';
-import { EventhookError } from '../../core/errors.js';
 import type { RuleService } from '../../routing/rule-service.js';
 import type { RuleTester } from '../../routing/rule-tester.js';
 import type { RuleRecord } from '../../store/records.js';
 import { TargetIn } from '../../targets/target-schema.js';
+import { Pattern, RuleTestIn, RuleTestOut } from './rule-test-schemas.js';
 import {
   AUTH_PROBLEMS,
   DeletableListQuery,
@@ -16,10 +16,6 @@ import {
   Timestamp,
 } from '../schemas.js';
 
-const Pattern = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'An Amazon EventBridge event pattern over the envelope (docs/pattern-language.md).',
-  examples: [{ source: ['webhook:github'], type: ['push'] }],
-});
 const RuleFields = {
   name: Type.String({ minLength: 1, maxLength: 255 }),
   description: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -48,48 +44,6 @@ export const RuleOut = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   deletedAt: Type.Union([Timestamp, Type.Null()]),
-});
-
-const RuleTestIn = Type.Object(
-  {
-    pattern: Type.Optional(Pattern),
-    filter: Type.Optional(Type.String({ minLength: 1, maxLength: 100_000 })),
-    targets: Type.Optional(Type.Array(TargetIn, { minItems: 1, maxItems: 10 })),
-    event: Type.Optional(
-      Type.Unknown({
-        description:
-          'Any JSON value, matched exactly as given (e.g. an EventBridge event with detail-type and detail).',
-      }),
-    ),
-    since: Type.Optional(
-      Type.String({ format: 'date-time', description: 'Backtest: stored events received at or after.' }),
-    ),
-    until: Type.Optional(
-      Type.String({ format: 'date-time', description: 'Backtest: received before (default now).' }),
-    ),
-    limit: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 100_000,
-        default: 10_000,
-        description: 'Backtest: events to examine at most.',
-      }),
-    ),
-  },
-  { additionalProperties: false },
-);
-const RuleTestOut = Type.Object({
-  match: Type.Optional(Type.Boolean()),
-  filter: Type.Optional(Type.Unknown()),
-  targets: Type.Optional(
-    Type.Array(Type.Unknown(), {
-      description: 'What each target would receive: {index, type, input} or {index, type, error}.',
-    }),
-  ),
-  scanned: Type.Optional(Type.Integer()),
-  matched: Type.Optional(Type.Integer()),
-  truncated: Type.Optional(Type.Boolean()),
-  sample: Type.Optional(Type.Array(Type.Unknown())),
 });
 
 const Params = Type.Object({ org: Type.String() });
@@ -126,31 +80,18 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
       schema: {
         tags,
         summary:
-          'Test a pattern (and filter, and target inputs) against a sample event, or backtest it over stored events',
+          'Test a draft rule against a sample event, or backtest it over stored events: what routing would do with each, and what each target would receive',
         params: Params,
         body: RuleTestIn,
         response: { 200: RuleTestOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
-      const b = req.body;
-      if (b.event !== undefined)
-        return tester.testSample({
-          pattern: b.pattern,
-          filter: b.filter,
-          targets: b.targets,
-          event: b.event,
-        });
-      if (b.since === undefined || b.pattern === undefined) {
-        throw new EventhookError('EH_REQUEST_INVALID', {
-          message: 'give an event to test against, or a pattern and since (and until) to backtest',
-        });
-      }
-      return tester.backtest(req.params.org, {
-        pattern: b.pattern,
-        since: Date.parse(b.since),
-        until: b.until ? Date.parse(b.until) : Date.now(),
-        limit: b.limit ?? 10_000,
+      const { since, until, ...rest } = req.body;
+      return tester.test(req.params.org, {
+        ...rest,
+        ...(since !== undefined ? { since: Date.parse(since) } : {}),
+        ...(until !== undefined ? { until: Date.parse(until) } : {}),
       });
     },
   );

@@ -1,0 +1,131 @@
+// A rule under test, compiled once (pattern, filter, target inputs) and run against events exactly as the router
+// and the action worker would: the same matcher, the same filter verdicts, the same transform code.
+import type { Envelope, JsonValue } from '../core/envelope.js';
+import { Matcher, validatePattern } from '../rules/index.js';
+import type { Store } from '../store/port.js';
+import type { Target } from '../targets/target-schema.js';
+import { validateTargets } from '../targets/validate-targets.js';
+import {
+  compileFilter,
+  compileTransform,
+  type CompiledFilter,
+  type CompiledTransform,
+  type SandboxLimits,
+  type TransformSpec,
+} from '../transform/index.js';
+import { filterFailure } from './router.js';
+import { checkTargetReferences } from './target-references.js';
+
+/** What one target would receive: its input (and what looks wrong about it), or why building it would fail. */
+export type TargetPreview =
+  | { index: number; type: string; input: JsonValue; warnings?: string[] }
+  | { index: number; type: string; error: string };
+
+/** What routing would do with one event for the rule under test. */
+export interface RuleOutcome {
+  /** Routing would create this rule's actions: the pattern matched and the filter did not say false. */
+  match: boolean;
+  /** Present when a filter was given and the pattern matched: its verdict, or what it threw. */
+  filter?: { passed: boolean } | { error: string };
+  /** The state routing would create the actions in (one per target), or none. */
+  actions: 'pending' | 'dead' | 'none';
+  /** With `actions: "dead"`: the reason each action would carry, as routing records it. */
+  lastError?: string;
+  /** With `actions: "pending"`, when targets were given and asked for: what each would receive. */
+  targets?: TargetPreview[];
+}
+
+export interface RuleDraft {
+  pattern?: unknown;
+  filter?: string;
+  targets?: unknown[];
+}
+
+const NO_MATCH: RuleOutcome = Object.freeze({ match: false, actions: 'none' as const });
+
+export class RuleTrial {
+  private constructor(
+    private readonly matcher: Matcher<'rule'> | null,
+    private readonly filter: CompiledFilter | null,
+    private readonly targets: readonly { target: Target; input: CompiledTransform }[],
+  ) {}
+
+  /**
+   * Validates the draft as saving a rule does (same codes, same paths, endpoints and orgs checked in `org`) and
+   * compiles it. The caller must dispose() the trial: a JavaScript filter or input holds a QuickJS runtime.
+   */
+  static async compile(
+    store: Store,
+    org: string,
+    draft: RuleDraft,
+    limits: SandboxLimits,
+  ): Promise<RuleTrial> {
+    // In the order saving checks, so the first error reported is the one saving would report.
+    if (draft.pattern !== undefined) validatePattern(draft.pattern, '/pattern');
+    const matcher =
+      draft.pattern === undefined ? null : Matcher.build([{ id: 'rule' as const, pattern: draft.pattern }]);
+    const filter = draft.filter ? compileFilter(draft.filter, '/filter', limits) : null;
+    const compiled: { target: Target; input: CompiledTransform }[] = [];
+    try {
+      const targets = draft.targets ? validateTargets(draft.targets, '/targets', limits) : [];
+      await checkTargetReferences(store, org, targets);
+      for (const [i, target] of targets.entries()) {
+        const at = `/targets/${i}/input`;
+        compiled.push({
+          target,
+          input: compileTransform(target.input as TransformSpec | undefined, at, limits),
+        });
+      }
+    } catch (err) {
+      new RuleTrial(null, filter, compiled).dispose();
+      throw err;
+    }
+    return new RuleTrial(matcher, filter, compiled);
+  }
+
+  /** True when the draft has a filter: each event the pattern matches then costs one sandbox call. */
+  get hasFilter(): boolean {
+    return this.filter !== null;
+  }
+
+  /** What routing would do with `event`; `withInputs` also builds each target's input, as the action worker would. */
+  run(event: unknown, withInputs: boolean): RuleOutcome {
+    if (this.matcher && this.matcher.match(event).length === 0) return NO_MATCH;
+    const envelope = event as Envelope;
+    const outcome: RuleOutcome = { match: true, actions: 'pending' };
+    if (this.filter) {
+      try {
+        const passed = this.filter.test(envelope);
+        outcome.filter = { passed };
+        if (!passed) return { match: false, filter: outcome.filter, actions: 'none' };
+      } catch (err) {
+        // As the router does: the event still gets this rule's actions, born dead with the reason, never run.
+        outcome.filter = { error: (err as Error).message };
+        return { ...outcome, actions: 'dead', lastError: filterFailure(err) };
+      }
+    }
+    if (withInputs && this.targets.length > 0)
+      outcome.targets = this.targets.map((t, i) => preview(t, i, envelope));
+    return outcome;
+  }
+
+  dispose(): void {
+    this.filter?.dispose();
+    for (const t of this.targets) t.input.dispose();
+  }
+}
+
+function preview(
+  { target, input }: { target: Target; input: CompiledTransform },
+  index: number,
+  envelope: Envelope,
+): TargetPreview {
+  let value: JsonValue;
+  try {
+    value = input.apply(envelope);
+  } catch (err) {
+    return { index, type: target.type, error: (err as Error).message };
+  }
+  const warnings = input.warnings(envelope, value);
+  return { index, type: target.type, input: value, ...(warnings.length > 0 ? { warnings } : {}) };
+}
