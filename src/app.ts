@@ -32,7 +32,7 @@ import {
   type SourceAnnouncement,
   type WorkLoopName,
 } from './bus/port.js';
-import type { Config } from './config/config.js';
+import type { Config, MigrateMode } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './core/ids.js';
 import { SecretBox } from './core/secret-box.js';
@@ -81,6 +81,7 @@ import { checkMasterKey } from './config/master-key-check.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
 import { openSqliteStore } from './store/adapters/sqlite/index.js';
 import type { Store } from './store/port.js';
+import { prepareSchema } from './store/prepare-schema.js';
 import { EventBusTargetHandler } from './targets/event-bus-target.js';
 import { WebhookTargetHandler } from './targets/webhook-target.js';
 import { PromiseTargetHandler, TaskTargetHandler, WorkflowTargetHandler } from './targets/engine-targets.js';
@@ -105,20 +106,32 @@ export interface AppOptions {
   logger?: Logger;
 }
 
-export async function openStore(config: Config, migrate = true, logger?: Logger): Promise<Store> {
-  if (config.databaseUrl.startsWith('sqlite:')) {
-    return openSqliteStore({ path: config.databaseUrl.slice('sqlite:'.length), migrate });
+/**
+ * Opens the configured store with its schema prepared as `migrate` says (EVENTHOOK_MIGRATE by default);
+ * `migrated` names the migrations applied. A store whose schema does not fit is closed again, and the error thrown.
+ */
+export async function openStore(
+  config: Config,
+  logger?: Logger,
+  migrate: MigrateMode = config.migrate,
+): Promise<{ store: Store; migrated: string[] }> {
+  const store = config.databaseUrl.startsWith('sqlite:')
+    ? await openSqliteStore({ path: config.databaseUrl.slice('sqlite:'.length), migrate: false })
+    : await openPostgresStore({
+        url: config.databaseUrl,
+        migrate: false,
+        connectionTimeoutMs: config.pgConnectTimeoutMs,
+        statementTimeoutMs: config.pgStatementTimeoutMs,
+        onConnectionError: (err) =>
+          logger?.warn({ err }, 'a PostgreSQL connection was lost; the pool reconnects on next use'),
+      });
+  try {
+    return { store, migrated: await prepareSchema(store, migrate) };
+  } catch (err) {
+    await store.close();
+    throw err;
   }
-  return openPostgresStore({
-    url: config.databaseUrl,
-    migrate,
-    onConnectionError: (err) =>
-      logger?.warn({ err }, 'a PostgreSQL connection was lost; the pool reconnects on next use'),
-  });
 }
-
-/** /readyz answers within about this long: a store that does not answer by then counts as unreachable. */
-export const READINESS_STORE_TIMEOUT_MS = 2_000;
 
 /** Resolves when `promise` does, rejects when it does or after `ms` (the work itself is not cancelled). */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -136,7 +149,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   await initSandbox();
 
   // Ports and their adapters.
-  const store = await openStore(config, true, logger);
+  const { store, migrated } = await openStore(config, logger);
+  if (migrated.length > 0) logger.info({ migrations: migrated }, 'migrated the database');
   // Before anything else connects (the bus): a process with another key than the store's stops here.
   const box = new SecretBox(config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger));
   try {
@@ -475,7 +489,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       async check() {
         const checks: Record<string, string> = {};
         try {
-          await within(store.ping(), READINESS_STORE_TIMEOUT_MS, 'the store');
+          await within(store.ping(), config.readinessTimeoutMs, 'the store');
           checks.store = 'ok';
         } catch (err) {
           checks.store = `unreachable: ${(err as Error).message}`;

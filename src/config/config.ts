@@ -7,6 +7,7 @@ import { EventhookError } from '../core/errors.js';
 import { CONFIG_KEYS, ROLES, type ConfigKey } from './keys.js';
 
 export type Role = 'all' | 'api' | 'worker';
+export type MigrateMode = 'auto' | 'off';
 
 /** Validated, frozen configuration. Nothing else in the program reads process.env. */
 export interface Config {
@@ -15,6 +16,14 @@ export interface Config {
   readonly dataDir: string;
   /** `sqlite:<path>` or `postgres://…`. */
   readonly databaseUrl: string;
+  /** `auto`: migrate at start; `off`: leave the schema to `eventhook migrate`, refusing to start while it lags. */
+  readonly migrate: MigrateMode;
+  /** PostgreSQL's statement_timeout, and (plus a grace) the client's wait for an answer; 0 = neither. */
+  readonly pgStatementTimeoutMs: number;
+  /** Longest wait for a pooled PostgreSQL connection. */
+  readonly pgConnectTimeoutMs: number;
+  /** /readyz counts the store unreachable when its check takes longer. */
+  readonly readinessTimeoutMs: number;
   readonly adminToken: string | undefined;
   readonly publicUrl: string | undefined;
   readonly masterKey: string | undefined;
@@ -106,6 +115,13 @@ function build(raw: Raw, cwd: string): Config {
     host: get('EVENTHOOK_HOST', str),
     dataDir,
     databaseUrl,
+    migrate: get('EVENTHOOK_MIGRATE', oneOf(['auto', 'off'])) as MigrateMode,
+    pgStatementTimeoutMs: get(
+      'EVENTHOOK_PG_STATEMENT_TIMEOUT',
+      boundedDuration(100, 86_400_000, '100ms to 24h', true),
+    ),
+    pgConnectTimeoutMs: get('EVENTHOOK_PG_CONNECT_TIMEOUT', boundedDuration(100, 600_000, '100ms to 10m')),
+    readinessTimeoutMs: get('EVENTHOOK_READINESS_TIMEOUT', boundedDuration(100, 60_000, '100ms to 60s')),
     adminToken: optional(raw.EVENTHOOK_ADMIN_TOKEN),
     publicUrl: optional(raw.EVENTHOOK_PUBLIC_URL)?.replace(/\/+$/, ''),
     masterKey: optional(raw.EVENTHOOK_MASTER_KEY),
@@ -334,6 +350,16 @@ export function bytes(v: string, key: ConfigKey = 'EVENTHOOK_BODY_LIMIT'): numbe
   if (!m || unit === undefined)
     throw configError(key, `must be a size such as 1048576, 512KiB or 1MiB, got "${v}"`);
   return Math.round(Number(m[1]) * unit);
+}
+
+/** A duration from `min` to `max` ms (`range` names them for the error); with `zeroIsOff`, 0 too. */
+function boundedDuration(min: number, max: number, range: string, zeroIsOff = false) {
+  return (v: string, key: ConfigKey): number => {
+    const ms = duration(v, key);
+    if ((ms !== 0 || !zeroIsOff) && (ms < min || ms > max))
+      throw configError(key, `must be from ${range}${zeroIsOff ? ' (or 0, off)' : ''}, got "${v}"`);
+    return ms;
+  };
 }
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1e3, m: 60e3, h: 3600e3, d: 86400e3 };

@@ -23,6 +23,26 @@ export const CONFIG_KEYS = {
     default: '',
     doc: '`sqlite:<path>` or `postgres://user@host/db`. Default: `sqlite:<dataDir>/eventhook.db`.',
   },
+  EVENTHOOK_MIGRATE: {
+    file: 'migrate',
+    default: 'auto',
+    doc: "`auto` migrates the database to this version's schema at start. `off` never changes the schema (for a database user without DDL rights, or migrations as a deploy step of their own, `eventhook migrate`, run with this version) and refuses to start while migrations are missing, naming them. Either way a process refuses to start on a schema a newer version migrated: run that version or a later one.",
+  },
+  EVENTHOOK_PG_STATEMENT_TIMEOUT: {
+    file: 'pgStatementTimeout',
+    default: '30s',
+    doc: "PostgreSQL: longest a statement may run before the server cancels it (`statement_timeout`, 100ms–24h); a second later the process stops waiting for an answer and drops the connection, for when the network or the server stalls and the server's cancellation cannot arrive. The request or pass running the statement fails (a 5xx answer; workers try again at their next pass). Migrations run without it; retention prunes in batches of 500 rows. 0 turns both off (the server's own setting applies).",
+  },
+  EVENTHOOK_PG_CONNECT_TIMEOUT: {
+    file: 'pgConnectTimeout',
+    default: '5s',
+    doc: 'PostgreSQL: longest wait to take a connection from the pool (to connect, or for a free one; 100ms–10m); beyond it the request fails instead of hanging while the database cannot be reached.',
+  },
+  EVENTHOOK_READINESS_TIMEOUT: {
+    file: 'readinessTimeout',
+    default: '2s',
+    doc: '`/readyz` answers 503 (`checks.store` = `unreachable: …`) when the store does not answer its check within this long (100ms–60s).',
+  },
   EVENTHOOK_ADMIN_TOKEN: {
     file: 'adminToken',
     default: '',

@@ -161,6 +161,18 @@ export const ERRORS = {
   },
   // infrastructure
   EH_STORE_UNAVAILABLE: { status: 503, kind: 'store', message: 'The store is unavailable' },
+  EH_STORE_SCHEMA_BEHIND: {
+    status: 503,
+    kind: 'store',
+    message:
+      'The database schema lacks {count} of the migrations this version needs ({names}) and EVENTHOOK_MIGRATE is off: run `eventhook migrate` first',
+  },
+  EH_STORE_SCHEMA_AHEAD: {
+    status: 503,
+    kind: 'store',
+    message:
+      'The database schema has migrations this version does not know ({names}): a newer version of Eventhook migrated it; run that version or a later one',
+  },
   EH_BUS_UNAVAILABLE: { status: 503, kind: 'bus', message: 'The bus is unavailable' },
   EH_NOT_READY: { status: 503, kind: 'internal', message: 'Eventhook is not ready: {reason}' },
   EH_CONFIG_INVALID: { status: 500, kind: 'validation', message: 'Invalid configuration: {message}' },

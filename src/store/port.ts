@@ -42,9 +42,26 @@ export interface Store extends StoreRepos {
   relaxed<T>(fn: (tx: StoreRepos) => Promise<T>): Promise<T>;
   /** `events.ingest` in a transaction of its own, durable when it resolves (SQLite: on its writer thread). */
   commitIngest(items: readonly IngestItem[], now: number): Promise<IngestOutcome[]>;
+  /** The database's schema against the migrations of this version. */
+  readonly schema: SchemaMigrations;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Schema migrations, by name (`001-initial`, …), applied in name order. */
+export interface SchemaMigrations {
+  /** Reads, changes nothing (a database user without DDL rights may call it). */
+  status(): Promise<SchemaStatus>;
+  /** Applies the pending migrations, in order; returns their names (none: already up to date). */
+  migrate(): Promise<string[]>;
+}
+
+export interface SchemaStatus {
+  /** Migrations of this version the database has not had, in order. */
+  readonly pending: readonly string[];
+  /** Migrations the database has had that this version does not know: a newer version applied them. */
+  readonly unknown: readonly string[];
 }
 
 export interface StoreRepos {

@@ -1,82 +1,8 @@
-// `eventhook migrate` and `eventhook serve --config`: the server side of the CLI, as real child processes. One YAML
-// file can hold both the server settings (server:) and the declarative configuration `apply` reads.
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
+// `eventhook serve --config` and `--role`: the server side of the CLI, as real child processes (migrate has its own
+// file). One YAML file can hold both the server settings (server:) and the declarative configuration `apply` reads.
 import { describe, expect, it } from 'vitest';
-import { backendAvailable, eventually } from '../helpers/app.js';
-import { freshPostgresSchema } from '../helpers/services.js';
+import { eventually } from '../helpers/app.js';
 import { runCli, startCli, tempDir } from './helpers.js';
-
-const migrationsIn = (path: string) => {
-  const db = new Database(path, { readonly: true });
-  try {
-    return (
-      db.prepare('select name from eventhook_migrations order by name').all() as { name: string }[]
-    ).map((r) => r.name);
-  } finally {
-    db.close();
-  }
-};
-
-describe('eventhook migrate', { timeout: 120_000 }, () => {
-  it('creates and migrates a fresh SQLite file (from --config), and a second run finds nothing to do (from the environment)', async () => {
-    const files = tempDir();
-    const db = join(files.dir, 'nested', 'eventhook.db');
-    const config = files.write('eventhook.yaml', `server:\n  databaseUrl: sqlite:${db}\n  logLevel: warn\n`);
-    const first = await runCli(['migrate', '--config', config]);
-    expect(first.code, first.stderr).toBe(0);
-    expect(first.stdout).toBe(`Database sqlite:${db} is at the latest schema.\n`);
-    const applied = migrationsIn(db);
-    expect(applied[0]).toBe('001-initial');
-    expect(applied.length).toBeGreaterThanOrEqual(3);
-
-    const again = await runCli(['migrate'], {
-      EVENTHOOK_DATABASE_URL: `sqlite:${db}`,
-      EVENTHOOK_LOG_LEVEL: 'warn',
-    });
-    expect(again.code, again.stderr).toBe(0);
-    expect(migrationsIn(db)).toEqual(applied);
-  });
-
-  it('migrates PostgreSQL, without printing its credentials', async (ctx) => {
-    if (!(await backendAvailable('postgres')))
-      ctx.skip('PostgreSQL is not reachable (EVENTHOOK_TEST_POSTGRES_URL)');
-    const schema = await freshPostgresSchema();
-    try {
-      const r = await runCli(['migrate'], {
-        EVENTHOOK_DATABASE_URL: schema.url,
-        EVENTHOOK_LOG_LEVEL: 'warn',
-      });
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout).toMatch(/^Database postgres(ql)?:\/\/\S+ is at the latest schema\.\n$/);
-      const password = new URL(schema.url).password;
-      if (password) expect(r.stdout).not.toContain(password);
-      const client = new pg.Client({ connectionString: schema.url });
-      await client.connect();
-      try {
-        const rows = (await client.query('select name from eventhook_migrations order by name')).rows as {
-          name: string;
-        }[];
-        expect(rows[0]?.name).toBe('001-initial');
-      } finally {
-        await client.end();
-      }
-    } finally {
-      await schema.drop();
-    }
-  });
-
-  it('fails with one clear line when the configuration is invalid', async () => {
-    const files = tempDir();
-    const config = files.write('bad.yaml', 'server:\n  databaseUrl: mysql://nope\n');
-    const r = await runCli(['migrate', '--config', config]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toBe(
-      'eventhook: Invalid configuration: EVENTHOOK_DATABASE_URL must start with sqlite: or postgres://\n',
-    );
-  });
-});
 
 describe('eventhook serve --config', { timeout: 120_000 }, () => {
   it('runs with the settings of the server: section; apply reads the same file', async () => {

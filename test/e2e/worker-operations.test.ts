@@ -2,7 +2,6 @@
 // store stops answering) and its own /metrics under the API's operator-token rule, every other path 404 as on the
 // API; and the API process, which beats as no worker, reports the workers alive from the store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { READINESS_STORE_TIMEOUT_MS } from '../../src/app.js';
 import { SCRAPE_READ_TIMEOUT_MS } from '../../src/observability/scrape-read.js';
 import { backendAvailable, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/ingest.js';
@@ -138,7 +137,7 @@ describe.skipIf(!available)('a worker process’s operations routes — postgres
     const body = (await res.json()) as { status: string; checks: Record<string, string> };
     expect(body.status).toBe('not ready');
     expect(body.checks.store).toMatch(/^unreachable: /);
-    expect(Date.now() - started).toBeLessThan(READINESS_STORE_TIMEOUT_MS + 1_500);
+    expect(Date.now() - started).toBeLessThan(worker.app.config.readinessTimeoutMs + 1_500);
     // Still alive: the supervisor must not restart a worker for its database's outage.
     expect((await fetch(`${worker.url}/healthz`)).status).toBe(200);
     // And scraped, it answers within the bound of its store reads (the gauges keep their last values).

@@ -1,5 +1,6 @@
-// `eventhook migrate`: brings the configured database to the latest schema and exits (serve also migrates on
-// start; this is for deployments that migrate in a separate step, before rolling out new processes).
+// `eventhook migrate`: brings the configured database to the latest schema, says what it applied, and exits (serve
+// also migrates on start unless EVENTHOOK_MIGRATE=off; this is for deployments that migrate in a separate step,
+// before rolling out new processes, or with a database user only this step has DDL rights for).
 import { Command } from 'commander';
 import { write } from '../output.js';
 
@@ -12,7 +13,11 @@ export function migrateCommand(): Command {
     )
     .addHelpText(
       'after',
-      '\nThe database comes from EVENTHOOK_DATABASE_URL (or databaseUrl in the file); default sqlite:./data/eventhook.db.',
+      [
+        '',
+        'The database comes from EVENTHOOK_DATABASE_URL (or databaseUrl in the file); default sqlite:./data/eventhook.db.',
+        "It migrates even with EVENTHOOK_MIGRATE=off (that setting is serve's), and prints the migrations it applied.",
+      ].join('\n'),
     )
     .action(async (opts: { config?: string }) => {
       const [{ loadConfig }, { openStore }, { databaseLabel }] = await Promise.all([
@@ -21,8 +26,15 @@ export function migrateCommand(): Command {
         import('../serve.js'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
-      const store = await openStore(config, true);
+      const { store, migrated } = await openStore(config, undefined, 'auto');
       await store.close();
-      write(`Database ${databaseLabel(config.databaseUrl)} is at the latest schema.`);
+      const database = databaseLabel(config.databaseUrl);
+      if (migrated.length === 0) {
+        write(`Database ${database} was already up to date: no migrations to apply.`);
+        return;
+      }
+      const count = migrated.length === 1 ? '1 migration' : `${migrated.length} migrations`;
+      write(`Applied ${count} to database ${database}:`);
+      for (const name of migrated) write(`  ${name}`);
     });
 }

@@ -1,6 +1,6 @@
 // The one query layer behind both Store adapters: repositories over a Kysely instance or transaction.
 import { sql, type Kysely } from 'kysely';
-import type { IngestItem, IngestOutcome, Store, StoreKind, StoreRepos } from '../port.js';
+import type { IngestItem, IngestOutcome, SchemaMigrations, Store, StoreKind, StoreRepos } from '../port.js';
 import type { TaskRecord, WorkflowRecord } from '../records.js';
 import type { Database } from '../schema.js';
 import { KyselyActionsRepo, KyselyAttemptsRepo } from './actions-repo.js';
@@ -72,6 +72,7 @@ export class KyselyStore extends Repos implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     readonly kind: StoreKind,
+    readonly schema: SchemaMigrations,
     private readonly hooks: StoreHooks = {},
   ) {
     super(db, kind);

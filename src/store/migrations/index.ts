@@ -1,6 +1,7 @@
 // Versioned migrations, applied in order on start (and by `eventhook migrate`). Never edit one that has shipped.
 import {
   Migrator,
+  sql,
   type Kysely,
   type Migration,
   type MigrationProvider,
@@ -22,7 +23,10 @@ import * as m013 from './013-execution-causes.js';
 import * as m014 from './014-jetstream-outbox.js';
 import * as m015 from './015-event-bus-grants.js';
 import * as m016 from './016-finished-engine-index.js';
+import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
+
+const MIGRATION_TABLE = 'eventhook_migrations';
 
 const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<void> }> = {
   '001-initial': m001,
@@ -55,6 +59,26 @@ export async function migrateToLatest(
   return applied(await migrator(db, types, schema).migrateToLatest());
 }
 
+/** Which of this version's migrations the database lacks, and which of its own this version does not know. */
+export async function schemaStatus(
+  db: Kysely<unknown>,
+  types: ColumnTypes,
+  schema?: string,
+): Promise<SchemaStatus> {
+  const known = await migrator(db, types, schema).getMigrations();
+  const pending = known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+  // Kysely lists only the migrations it was given; the table may hold more, applied by a newer version.
+  const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
+  const hasTable = tables.some((t) => t.name === MIGRATION_TABLE && (!schema || t.schema === schema));
+  const table = sql.table(schema ? `${schema}.${MIGRATION_TABLE}` : MIGRATION_TABLE);
+  const applied = hasTable ? (await sql<{ name: string }>`select name from ${table}`.execute(db)).rows : [];
+  const unknown = applied
+    .map((r) => r.name)
+    .filter((name) => !(name in ALL))
+    .sort();
+  return { pending, unknown };
+}
+
 /**
  * Applies the migrations up to and including `name`, and none after it: a database as an older release left it
  * (tests of a migration on real data).
@@ -79,7 +103,7 @@ function migrator(db: Kysely<unknown>, types: ColumnTypes, schema: string | unde
   return new Migrator({
     db,
     provider,
-    migrationTableName: 'eventhook_migrations',
+    migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: 'eventhook_migrations_lock',
     ...(schema ? { migrationTableSchema: schema } : {}),
   });

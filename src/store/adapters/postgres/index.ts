@@ -1,14 +1,16 @@
 // PostgreSQL adapter: a pg pool behind the shared Kysely query layer; claims use FOR UPDATE SKIP LOCKED.
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { migrateToLatest } from '../../migrations/index.js';
+import { migrateToLatest, schemaStatus } from '../../migrations/index.js';
 import type { Store } from '../../port.js';
 import type { Database as Schema } from '../../schema.js';
 import { KyselyStore } from '../../kysely/kysely-store.js';
+import { dropTimedOutConnections } from './answer-timeout.js';
 
 export interface PostgresStoreOptions {
   url: string;
   poolSize?: number;
+  /** Migrates at open (the default); the composition root opens with false and decides through Store.schema. */
   migrate?: boolean;
   /**
    * Told when a pooled connection breaks (the server restarted, an admin ended the backend, the network dropped).
@@ -17,10 +19,22 @@ export interface PostgresStoreOptions {
   onConnectionError?: (err: Error) => void;
   /** How long taking a connection from the pool may wait (to connect, or for a free one) before it fails. */
   connectionTimeoutMs?: number;
+  /**
+   * PostgreSQL's statement_timeout: the server cancels a statement that runs longer. The client also stops waiting
+   * for an answer QUERY_TIMEOUT_GRACE_MS later and drops the connection: a stalled network or server never answers,
+   * and the server's own timeout cannot reach the client then. 0 or unset: neither (migrations never have them).
+   */
+  statementTimeoutMs?: number;
 }
 
 /** Taking a connection waits at most this long by default: a database that cannot be reached fails, not hangs. */
 export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
+
+/**
+ * How much longer than statement_timeout the client waits for an answer: long enough for the server's cancellation to
+ * arrive first, which leaves the connection usable, when the server and the network still answer.
+ */
+export const QUERY_TIMEOUT_GRACE_MS = 1_000;
 
 const INT8_OID = 20;
 
@@ -32,25 +46,67 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         ? (v: string) => Number(v)
         : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   };
-  const pool = new pg.Pool({
-    connectionString: options.url,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-    types,
-  });
-  // A connection that breaks emits 'error'; with no listener Node throws it and the whole process dies. Every
-  // client gets its own listener, so this also covers one checked out between two statements (the pool listens
-  // only to idle ones). The pool discards a broken client, idle or on release, and connects anew on next use.
+  const connectionTimeoutMillis = options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS;
+  const statementTimeout = options.statementTimeoutMs ?? 0;
+  const answerTimeout = statementTimeout > 0 ? statementTimeout + QUERY_TIMEOUT_GRACE_MS : 0;
   const onConnectionError = options.onConnectionError ?? (() => {});
+  const pool = listened(
+    new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis,
+      // Sent when each connection starts (no extra round trip); 0 leaves the server's own setting.
+      ...(statementTimeout > 0 && { statement_timeout: statementTimeout, query_timeout: answerTimeout }),
+      types,
+    }),
+    onConnectionError,
+  );
+  const db = new Kysely<Schema>({
+    dialect: new PostgresDialect({
+      pool: answerTimeout > 0 ? dropTimedOutConnections(pool, answerTimeout) : pool,
+    }),
+  });
+  // The schema the connection URL's search_path chose, which the migrations' bookkeeping tables are pinned to.
+  let currentSchema: Promise<string | undefined> | undefined;
+  const schemaName = () =>
+    (currentSchema ??= pool.query<{ schema: string }>('select current_schema() as schema').then(
+      ({ rows }) => rows[0]?.schema,
+      (err: unknown) => {
+        currentSchema = undefined;
+        throw err;
+      },
+    ));
+  const schema = {
+    status: async () => schemaStatus(db as Kysely<unknown>, { blob: 'bytea' }, await schemaName()),
+    migrate: async () => {
+      // On a connection of its own, without the timeouts: building an index on a large table may take minutes, and
+      // a process starting beside another waits for the other's migrations to finish.
+      const own = listened(
+        new pg.Pool({ connectionString: options.url, max: 1, connectionTimeoutMillis, types }),
+        onConnectionError,
+      );
+      const migrator = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: own }) });
+      try {
+        return await migrateToLatest(migrator, { blob: 'bytea' }, await schemaName());
+      } finally {
+        await migrator.destroy();
+      }
+    },
+  };
+  if (options.migrate !== false) await schema.migrate();
+  return new KyselyStore(db, 'postgres', schema);
+}
+
+/**
+ * A connection that breaks emits 'error'; with no listener Node throws it and the whole process dies. Every client
+ * gets its own listener, so this also covers one checked out between two statements (the pool listens only to idle
+ * ones). The pool discards a broken client, idle or on release, and connects anew on next use.
+ */
+function listened(pool: pg.Pool, onConnectionError: (err: Error) => void): pg.Pool {
   pool.on('connect', (client) => {
     client.on('error', (err) => onConnectionError(err));
   });
   // The pool re-emits an idle client's error; its client listener above has already reported it.
   pool.on('error', () => {});
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  if (options.migrate !== false) {
-    const { rows } = await pool.query<{ schema: string }>('select current_schema() as schema');
-    await migrateToLatest(db as Kysely<unknown>, { blob: 'bytea' }, rows[0]?.schema);
-  }
-  return new KyselyStore(db, 'postgres');
+  return pool;
 }

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Dialect } from 'kysely';
-import { migrateToLatest } from '../../migrations/index.js';
+import { migrateToLatest, schemaStatus } from '../../migrations/index.js';
 import type { Store } from '../../port.js';
 import type { Database as Schema } from '../../schema.js';
 import { KyselyStore } from '../../kysely/kysely-store.js';
@@ -48,6 +48,7 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 export interface SqliteStoreOptions {
   /** File path, or ':memory:'. */
   path: string;
+  /** Migrates at open (the default); the composition root opens with false and decides through Store.schema. */
   migrate?: boolean;
   /** Log pages between automatic checkpoints (default 4,000); for benchmarks comparing thresholds. */
   walAutocheckpoint?: number;
@@ -100,7 +101,11 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     createIntrospector: (db) => new SqliteIntrospector(db),
   };
   const db = new Kysely<Schema>({ dialect });
-  if (options.migrate !== false) await migrateToLatest(db as Kysely<unknown>, { blob: 'blob' });
+  const schema = {
+    status: () => schemaStatus(db as Kysely<unknown>, { blob: 'blob' }),
+    migrate: () => migrateToLatest(db as Kysely<unknown>, { blob: 'blob' }),
+  };
+  if (options.migrate !== false) await schema.migrate();
   // An in-memory database is private to its connection: it has no writer thread. The thread's connection commits
   // with synchronous = FULL: its batches are durable when it answers, with no second round trip for the flush.
   const writer = memory
@@ -117,7 +122,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   const checkpointer = memory
     ? null
     : new WalCheckpointer({ path: options.path, intervalMs: CHECKPOINT_INTERVAL_MS });
-  return new KyselyStore(db, 'sqlite', {
+  return new KyselyStore(db, 'sqlite', schema, {
     onClose: async () => {
       await writer?.close();
       await checkpointer?.close();
