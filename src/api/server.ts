@@ -3,7 +3,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/access-service.js';
 import type { Permission } from '../access/permissions.js';
@@ -27,6 +33,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { ruleRoutes } from './routes/rules.js';
 import { streamRoutes } from './routes/stream.js';
 import { ProblemOut } from './schemas.js';
+import { continueOnRead, lingerIfUnread } from './unread-body.js';
 import { requestValidators } from './validation.js';
 
 /** Every registered route with what it needs: the OpenAPI and authorization-matrix tests read it. */
@@ -78,7 +85,12 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setErrorHandler(handleError);
+  continueOnRead(app.server);
+  app.setErrorHandler((error: Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (lingerIfUnread(request.raw, reply.getHeader('connection') === 'close'))
+      reply.header('connection', 'close');
+    return handleError(error, request, reply);
+  });
   installMethodGuard(app);
   const optionalBodies = installBodyReading(app);
   const catalog: RouteEntry[] = [];
