@@ -36,9 +36,10 @@ export function continueOnRead(server: Server): void {
  */
 export function lingerIfUnread(req: IncomingMessage, closing: boolean): boolean {
   if (req.readableEnded) return false;
+  // Answered before its body was invited, an Expect request may or may not send it now: Node closes the connection.
   const expect = req.headers.expect;
-  const unasked = expect !== undefined && /100-continue/i.test(expect);
-  if (!closing && !unasked && !largeOrOpenEnded(req)) return false;
+  const expectsContinue = expect !== undefined && /100-continue/i.test(expect);
+  if (!closing && !expectsContinue && !largeOrOpenEnded(req)) return false;
   lingerOnClose(req);
   return true;
 }

@@ -118,7 +118,7 @@ describe('bodies over the limit (SQLite)', () => {
       },
     ];
     const failures: string[] = [];
-    for (let round = 0; round < 6; round++) {
+    for (let round = 0; round < 4; round++) {
       for (const c of cases) {
         const ex = await rawExchange(c.url, postHead(c.url, { ...c.headers, ...c.head }), paced(c.body));
         const answer = ex.responses[0];
@@ -162,7 +162,7 @@ describe('bodies over the limit (SQLite)', () => {
     );
     for (const ex of exchanges) {
       expect(statuses(ex)).toEqual([413]);
-      expect(ex.closedAfterMs).toBeGreaterThanOrEqual(LINGER_MS - 100);
+      expect(ex.closedAfterMs).toBeGreaterThanOrEqual(LINGER_MS - 500);
       expect(ex.closedAfterMs).toBeLessThan(LINGER_MS + 2_000);
     }
   });
