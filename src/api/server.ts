@@ -4,7 +4,13 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessService } from '../access/access-service.js';
 import type { Permission } from '../access/permissions.js';
@@ -29,6 +35,7 @@ import { orgRoutes } from './routes/orgs.js';
 import { ruleRoutes } from './routes/rules.js';
 import { streamRoutes } from './routes/stream.js';
 import { ProblemOut } from './schemas.js';
+import { continueOnRead, lingerIfUnread } from './unread-body.js';
 import { requestValidators } from './validation.js';
 
 /** Every registered route with what it needs: the OpenAPI and authorization-matrix tests read it. */
@@ -84,7 +91,12 @@ function baseServer(logger: Logger, bodyLimit: number) {
     }),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setErrorHandler(handleError);
+  continueOnRead(app.server);
+  app.setErrorHandler((error: Error, request: FastifyRequest, reply: FastifyReply) => {
+    if (lingerIfUnread(request.raw, reply.getHeader('connection') === 'close'))
+      reply.header('connection', 'close');
+    return handleError(error, request, reply);
+  });
   installMethodGuard(app);
   const catalog: RouteEntry[] = [];
   app.decorate('routeCatalog', catalog);

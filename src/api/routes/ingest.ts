@@ -18,31 +18,20 @@ export function ingestRoutes(ingest: IngestService, publicUrl: string | undefine
         req: FastifyRequest<{ Params: { org: string; source: string } }>,
         reply: FastifyReply,
       ) => {
-        let bodyRead = false;
-        try {
-          const result = await ingest.handle({
-            org: req.params.org,
-            slug: req.params.source,
-            method: req.method,
-            url: publicRequestUrl(req, publicUrl),
-            path: req.url.split('?')[0] ?? req.url,
-            query: req.query as Record<string, string | string[]>,
-            headers: lowerCaseHeaders(req),
-            rawHeaders: req.raw.rawHeaders,
-            remoteAddress: req.raw.socket.remoteAddress ?? '',
-            forwardedFor: headerValue(req.headers['x-forwarded-for']),
-            readBody: (limit) => {
-              bodyRead = true;
-              return readBody(req.raw, limit, () => reply.header('connection', 'close'));
-            },
-          });
-          return await reply.code(result.status).headers(result.headers).send(result.body);
-        } catch (err) {
-          // Refused before the body was read (unknown source, allow-list, rate limit): Node would read and discard
-          // the whole upload to keep the connection alive; a large or open-ended one is cut off instead.
-          if (!bodyRead && hasLargeBody(req.raw)) reply.header('connection', 'close');
-          throw err;
-        }
+        const result = await ingest.handle({
+          org: req.params.org,
+          slug: req.params.source,
+          method: req.method,
+          url: publicRequestUrl(req, publicUrl),
+          path: req.url.split('?')[0] ?? req.url,
+          query: req.query as Record<string, string | string[]>,
+          headers: lowerCaseHeaders(req),
+          rawHeaders: req.raw.rawHeaders,
+          remoteAddress: req.raw.socket.remoteAddress ?? '',
+          forwardedFor: headerValue(req.headers['x-forwarded-for']),
+          readBody: (limit) => readBody(req.raw, limit),
+        });
+        return reply.code(result.status).headers(result.headers).send(result.body);
       };
       for (const url of ['/api/orgs/:org/eventhook/in/:source', '/api/orgs/:org/eventhook/in/:source/*']) {
         scope.route({
@@ -77,24 +66,13 @@ function headerValue(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(', ') : v;
 }
 
-/** Bodies Node may drain after an early answer; anything larger or of unknown length closes the connection. */
-const DRAINABLE_BYTES = 64 * 1024;
-
-function hasLargeBody(raw: IncomingMessage): boolean {
-  if (raw.readableEnded) return false;
-  const declared = Number(raw.headers['content-length'] ?? 0);
-  return raw.headers['transfer-encoding'] !== undefined || declared > DRAINABLE_BYTES;
-}
-
 /**
- * Reads the body up to `limit` bytes. A declared Content-Length over the limit is refused before reading; a
- * stream that grows past it is abandoned at once and the connection closed after the 413.
+ * Reads the body up to `limit` bytes. A declared Content-Length over the limit is refused before reading (and
+ * before 100 Continue); a stream that grows past it is abandoned at once. What is left of a refused body, read or
+ * not, is the error handler's (src/api/unread-body.ts): the answer closes the connection after a bounded linger.
  */
-function readBody(raw: IncomingMessage, limit: number, closeAfterReply: () => void): Promise<Buffer> {
-  const tooLarge = () => {
-    closeAfterReply();
-    return new EventhookError('EH_REQUEST_TOO_LARGE', { limit });
-  };
+function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () => new EventhookError('EH_REQUEST_TOO_LARGE', { limit });
   const declared = Number(raw.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
