@@ -1,0 +1,126 @@
+// Two worker processes on one PostgreSQL database divide routing: every event is routed once and acted on once, both
+// workers route some (each one's eventhook_events_routed_total), an org with a FIFO endpoint is routed by one of them
+// and its lane keeps its order, and what a stopped or killed worker leaves in its share is routed by the other.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../src/core/ids.js';
+import { backendAvailable, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { metricValue } from '../helpers/ingest.js';
+import {
+  BASE,
+  createEndpoint,
+  createRule,
+  type Receiver,
+  type Send,
+  startOutbound,
+  stopOutbound,
+} from '../helpers/outbound.js';
+
+const available = await backendAvailable('postgres');
+
+describe.skipIf(!available)('routing divided among workers — postgres', () => {
+  let a: TestApp;
+  let b: TestApp | undefined;
+  let receiver: Receiver;
+  let send: Send;
+
+  const routed = (t: TestApp) => metricValue(t, 'eventhook_events_routed_total', { org: 'default' });
+  const alive = (t: TestApp, n: number) =>
+    eventually(async () => (await metricValue(t, 'eventhook_workers_alive', {})) === n || undefined);
+  /** The `i` of each request the receiver got at `path`, in arrival order. */
+  const received = (path: string) =>
+    receiver.requests
+      .filter((r) => r.path === path)
+      .map((r) => (JSON.parse(r.body.toString('utf8')) as { data: { i: number } }).data.i);
+  /** Sends `n` events of `type` at once; resolves their ids. */
+  const sendMany = (type: string, n: number, from = 0) =>
+    Promise.all(Array.from({ length: n }, (_, i) => send({ type, i: from + i })));
+  const allRouted = (ids: string[]) =>
+    eventually(
+      async () => {
+        for (const id of ids) {
+          const e = await a.api.get(`${BASE}/events/${id}`);
+          if (e.body.status !== 'routed') return undefined;
+          expect(e.body.actions, id).toHaveLength(1);
+        }
+        return true;
+      },
+      20_000,
+      'every event routed',
+    );
+
+  beforeAll(async () => {
+    ({ t: a, receiver, send } = await startOutbound('postgres'));
+    b = await startTestApp('postgres', {
+      dataDir: a.dataDir,
+      databaseUrl: a.app.config.databaseUrl,
+      env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' },
+    });
+    await alive(a, 2);
+    await alive(b, 2);
+    await createEndpoint(a, { slug: 'plain', url: `${receiver.url}/plain` });
+    await createRule(a, 'plain', 'plain.test', [{ endpoint: 'plain' }]);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await stopOutbound(a, receiver);
+  });
+
+  it('routes every event once, with its action once, both workers taking part', async () => {
+    const N = 200;
+    const ids = await sendMany('plain.test', N);
+    await allRouted(ids);
+    await eventually(async () => received('/plain').length >= N || undefined, 20_000, 'all delivered');
+    expect(received('/plain').sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i));
+    // Each commit counts once, in the process that made it: the two add up to the events, and each made some.
+    const [byA, byB] = [await routed(a), await routed(b!)];
+    expect(byA + byB).toBe(N);
+    expect(byA).toBeGreaterThan(N / 5);
+    expect(byB).toBeGreaterThan(N / 5);
+  });
+
+  it('keeps an org with a FIFO endpoint on one worker, and its lane in order', async () => {
+    await createEndpoint(a, { slug: 'lane', url: `${receiver.url}/lane`, ordering: 'fifo' });
+    await createRule(a, 'lane', 'lane.test', [{ endpoint: 'lane' }]);
+    const before = [await routed(a), await routed(b!)];
+    const N = 60;
+    // In bursts, so routing passes of both workers overlap with events still arriving.
+    const ids: string[] = [];
+    for (let burst = 0; burst < 4; burst++)
+      ids.push(...(await sendMany('lane.test', N / 4, (burst * N) / 4)));
+    await allRouted(ids);
+    await eventually(async () => received('/lane').length >= N || undefined, 30_000, 'the lane delivered');
+    // Sent in bursts at once, the events' order is their ids' (the order ingest committed them in).
+    const byId = ids.map((id, i) => ({ id, i })).sort((x, y) => (x.id < y.id ? -1 : 1));
+    expect(received('/lane')).toEqual(byId.map((x) => x.i));
+    const grew = [(await routed(a)) - before[0]!, (await routed(b!)) - before[1]!];
+    expect(grew.sort()).toEqual([0, N]);
+    // Without a FIFO endpoint the org is divided by event again (the next test counts on it).
+    expect((await a.api.delete(`${BASE}/endpoints/lane`)).status).toBe(204);
+  });
+
+  it('routes what a killed worker left in its share once the others stop counting it', async () => {
+    // A worker that beat once and died without leaving, as a killed process does: until it drops out of the window
+    // (5 s here), half of the events are its share and wait.
+    await a.app.store.workers.beat(newId('worker'), Date.now());
+    await alive(a, 3);
+    await b!.close();
+    b = undefined;
+    await alive(a, 2);
+    const before = await routed(a);
+    const ids = await sendMany('plain.test', 40);
+    await new Promise((r) => setTimeout(r, 500));
+    const meanwhile = (await routed(a)) - before;
+    expect(meanwhile).toBeGreaterThan(0);
+    expect(meanwhile).toBeLessThan(40);
+    await allRouted(ids);
+    expect((await routed(a)) - before).toBe(40);
+  });
+
+  it('routes alone once the other worker has left', async () => {
+    await alive(a, 1);
+    const before = await routed(a);
+    const ids = await sendMany('plain.test', 40);
+    await allRouted(ids);
+    expect((await routed(a)) - before).toBe(40);
+  });
+});
