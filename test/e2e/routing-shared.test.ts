@@ -2,13 +2,15 @@
 // workers route some (each one's eventhook_events_routed_total), an org with a FIFO endpoint is routed by one of them
 // and its lane keeps its order, and what a stopped or killed worker leaves in its share is routed by the other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId } from '../../src/core/ids.js';
+import { idTime, newId } from '../../src/core/ids.js';
 import { backendAvailable, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/ingest.js';
+import { natsBusEnv, tcpAvailable } from '../helpers/services.js';
 import {
   BASE,
   createEndpoint,
   createRule,
+  ingestSource,
   type Receiver,
   type Send,
   startOutbound,
@@ -122,5 +124,74 @@ describe.skipIf(!available)('routing divided among workers — postgres', () => 
     const ids = await sendMany('plain.test', 40);
     await allRouted(ids);
     expect((await routed(a)) - before).toBe(40);
+  });
+});
+
+const natsUp = await tcpAvailable('NATS', '127.0.0.1', 4222);
+
+// With the NATS bus every worker hears every commit (no queue group): an event of another worker's share is routed
+// by that worker at once, not at its next sweep. Sweeps every 10 s here; every event must be routed well within that.
+describe.skipIf(!available || !natsUp)('routing divided among workers, rung by NATS — postgres', () => {
+  let api: TestApp;
+  const workers: TestApp[] = [];
+  let send: Send;
+
+  beforeAll(async () => {
+    const env = { ...natsBusEnv(), EVENTHOOK_SWEEP_INTERVAL: '10s' };
+    api = await startTestApp('postgres', { env: { ...env, EVENTHOOK_ROLE: 'api' } });
+    for (let i = 0; i < 2; i++)
+      workers.push(
+        await startTestApp('postgres', {
+          dataDir: api.dataDir,
+          databaseUrl: api.app.config.databaseUrl,
+          // Role all: a worker alone serves no HTTP, and its metrics are what the test reads.
+          env: { ...env, EVENTHOOK_ROLE: 'all' },
+        }),
+      );
+    // The first counts the second at its next heartbeat (a sweep interval).
+    for (const w of workers)
+      await eventually(
+        async () => (await metricValue(w, 'eventhook_workers_alive', {})) === 2 || undefined,
+        15_000,
+        'both workers counted',
+      );
+    const rule = await api.api.post(`${BASE}/rules`, {
+      name: 'packing',
+      pattern: { type: ['order.placed'] },
+      targets: [{ type: 'task', kind: 'pack' }],
+    });
+    expect(rule.status).toBe(201);
+    send = await ingestSource(api);
+  }, 30_000);
+  afterAll(async () => {
+    for (const w of workers) await w.close();
+    await api?.close();
+  });
+
+  it('routes every event within a moment of its commit, both workers taking part', async () => {
+    const byWorker = () =>
+      Promise.all(workers.map((w) => metricValue(w, 'eventhook_events_routed_total', {})));
+    for (let round = 0; round < 3; round++) {
+      const before = await byWorker();
+      const ids = await Promise.all(Array.from({ length: 20 }, (_, i) => send({ type: 'order.placed', i })));
+      const lags = await eventually(
+        async () => {
+          const lag: number[] = [];
+          for (const id of ids) {
+            const e = (await api.api.get(`${BASE}/events/${id}`)).body;
+            if (e.status !== 'routed') return undefined;
+            lag.push(Date.parse(e.routedAt) - idTime(id));
+          }
+          return lag;
+        },
+        15_000,
+        'the round routed',
+      );
+      expect(Math.max(...lags)).toBeLessThan(2000);
+      const grew = (await byWorker()).map((n, i) => n - before[i]!);
+      expect(grew[0]! + grew[1]!).toBe(20);
+      expect(grew[0]).toBeGreaterThan(0);
+      expect(grew[1]).toBeGreaterThan(0);
+    }
   });
 });
