@@ -69,6 +69,7 @@ import { Metrics } from './observability/metrics.js';
 import { ActionWorker } from './routing/action-worker.js';
 import { RuleCache } from './routing/rule-cache.js';
 import { Router } from './routing/router.js';
+import { RoutingShare, shareGraces } from './routing/routing-share.js';
 import { RuleService } from './routing/rule-service.js';
 import { RuleTester } from './routing/rule-tester.js';
 import { TransformCache } from './routing/transform-cache.js';
@@ -340,6 +341,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       },
       onRouted: (status, org) => metrics.eventsRouted.inc({ org, status }),
       outbox: eventLog !== undefined,
+      // Workers on one database divide the pending events between them rather than each routing all of them.
+      ...(presence
+        ? {
+            share: new RoutingShare(store, () => presence.current(), shareGraces(config.sweepIntervalMs)),
+          }
+        : {}),
     },
     logger,
   );

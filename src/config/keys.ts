@@ -217,7 +217,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_SWEEP_INTERVAL: {
     file: 'sweepInterval',
     default: '2s',
-    doc: 'How often workers look for committed work the bus did not announce (after a crash, or from other processes), and send the heartbeat by which workers on one database divide endpoint limits.',
+    doc: 'How often workers look for committed work the bus did not announce (after a crash, or from other processes), and send the heartbeat by which workers on one database divide routing and endpoint limits.',
   },
   EVENTHOOK_LEASE: {
     file: 'lease',

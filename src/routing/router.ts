@@ -9,6 +9,7 @@ import type { Lane, Store } from '../store/port.js';
 import { actionEndpoint, type EventRecord, type EventStatus, type NewAction } from '../store/records.js';
 import { MAX_HOPS } from '../targets/event-bus-target.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
+import type { RoutingShare } from './routing-share.js';
 import type { CompiledRuleSet, RuleCache } from './rule-cache.js';
 
 /** Events matched between two turns of the event loop. */
@@ -23,6 +24,8 @@ export interface RouterOptions {
   onRouted?: (status: EventStatus, org: string) => void;
   /** Each routed event joins the JetStream outbox in the routing transaction (EVENTHOOK_JETSTREAM=on). */
   outbox?: boolean;
+  /** With several worker processes: which pending events this one routes. Without, every pending event. */
+  share?: RoutingShare;
 }
 
 /** The reason a rule's actions are created dead with when its filter throws (the rule tester reports the same). */
@@ -55,7 +58,10 @@ export class Router {
    * lane of every action it created, for the action worker to look at first.
    */
   async routePending(): Promise<{ routed: number; more: boolean; lanes: Lane[] }> {
-    const events = await this.store.events.listPending(this.options.batchSize);
+    const { batchSize, share } = this.options;
+    const events = share
+      ? await share.pending(batchSize, this.clock.now())
+      : await this.store.events.listPending(batchSize);
     if (events.length === 0) return { routed: 0, more: false, lanes: [] };
     // Each org's rules version is read again, after the events: a rule committed before an event (in this process
     // or another) then always applies to it. The cache alone would look at most once a second.

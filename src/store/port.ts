@@ -249,6 +249,20 @@ export interface SourceActivity {
   recent: number;
 }
 
+/**
+ * One worker's part of the pending events when several divide routing (src/routing/routing-share.ts). An event is in
+ * share `rank` of `count` when its org is in `wholeOrgs.mine`, or, its org not being in `wholeOrgs.all`, when the
+ * codes of its id's last two characters add up to `rank` mod `count` (idShare there).
+ */
+export interface PendingShare {
+  count: number;
+  rank: number;
+  /** Orgs routed whole by one worker (they have FIFO endpoints): this worker's, and all of them. */
+  wholeOrgs: { mine: readonly string[]; all: readonly string[] };
+  /** Instead of the share: the events outside it with ids below these (older than their grace). */
+  strays?: { before: string; wholeOrgsBefore: string };
+}
+
 export interface EventsRepo {
   /**
    * Commits a batch in one transaction. An item whose idempotency key is live (within its window) is not stored:
@@ -258,8 +272,8 @@ export interface EventsRepo {
   insert(event: NewEvent): Promise<void>;
   get(org: string, id: EventId): Promise<EventRecord | undefined>;
   getRaw(org: string, id: EventId): Promise<{ contentType: string | null; body: Buffer | null } | undefined>;
-  /** Events still waiting for routing, oldest first (any org). */
-  listPending(limit: number): Promise<EventRecord[]>;
+  /** Events still waiting for routing, oldest first (any org); with `share`, only those of one worker's share. */
+  listPending(limit: number, share?: PendingShare): Promise<EventRecord[]>;
   /**
    * Moves a pending event to its routing outcome; false when another worker already did (nothing changes).
    * Increments route_seq.
@@ -455,6 +469,8 @@ export interface EndpointsRepo {
    */
   update(endpoint: EndpointRecord, opts: { basis: number; state: boolean }): Promise<boolean>;
   softDelete(org: string, slug: string, now: number): Promise<boolean>;
+  /** Orgs with a live FIFO endpoint: the router keeps each of them on one worker. */
+  orderedOrgs(): Promise<string[]>;
   /**
    * Worker-owned state: the breaker, and optionally a status change with its reason (which also moves
    * updatedAt). A status change applies only to a live endpoint not already in that status; returns whether it

@@ -90,6 +90,18 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
     return Number(result.numUpdatedRows) > 0;
   }
 
+  async orderedOrgs(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('endpoints')
+      .select('org')
+      .distinct()
+      .where('ordering', '=', 'fifo')
+      .where('deleted_at', 'is', null)
+      .orderBy('org')
+      .execute();
+    return rows.map((r) => r.org);
+  }
+
   async setState(
     id: EndpointId,
     state: { breaker: JsonValue; status?: EndpointStatus; disabledReason?: string | null },

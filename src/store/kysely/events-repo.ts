@@ -8,6 +8,7 @@ import type {
   IngestKey,
   IngestOutcome,
   Page,
+  PendingShare,
   SourceActivity,
   StoreKind,
 } from '../port.js';
@@ -16,6 +17,7 @@ import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
 import { sortOutDuplicates, type IngestPlan, type PlannedKey } from './ingest-batch.js';
 import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
+import { pendingShareWhere } from './pending-share.js';
 import { placeholderRow, QueryTemplate } from './query-template.js';
 
 /** Rows per INSERT: well under SQLite's bound-parameter limit (17 columns × 500). */
@@ -240,11 +242,12 @@ export class KyselyEventsRepo implements EventsRepo {
     return { contentType: row.content_type, body };
   }
 
-  async listPending(limit: number): Promise<EventRecord[]> {
+  async listPending(limit: number, share?: PendingShare): Promise<EventRecord[]> {
     const rows = await this.db
       .selectFrom('events')
       .select(EVENT_COLUMNS)
       .where('status', '=', 'pending')
+      .$if(share !== undefined, (q) => q.where(pendingShareWhere(this.kind, share!)))
       .orderBy('id')
       .limit(limit)
       .execute();
