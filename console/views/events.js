@@ -168,7 +168,9 @@ export async function eventView(view, signal, id, actionId) {
         )
       : h('p', { class: 'muted' }, 'None (published, not received).'),
     h('h2', {}, 'Raw body'),
-    raw === null ? h('p', { class: 'muted' }, 'Not kept.') : h('pre', { class: 'raw' }, raw),
+    raw === null
+      ? h('p', { class: 'muted' }, 'None: only webhooks keep their request body.')
+      : h('pre', { class: 'raw' }, raw),
     h('h2', {}, 'Parsed data'),
     json(e.data),
   );

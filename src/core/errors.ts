@@ -108,6 +108,12 @@ export const ERRORS = {
   // events and actions
   EH_EVENT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Event {event} was not found' },
   EH_EVENT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
+  EH_EVENT_NO_RAW_BODY: {
+    status: 404,
+    kind: 'not_found',
+    message:
+      'Event {event} has no original request body: only webhooks keep one (its data is in GET /events/{event})',
+  },
   EH_ACTION_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Action {action} was not found' },
   EH_ACTION_NOT_RETRIABLE: {
     status: 409,

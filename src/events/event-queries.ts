@@ -16,7 +16,9 @@ export class EventQueries {
   async raw(org: string, id: string): Promise<{ contentType: string | null; body: Buffer }> {
     const raw = await this.store.events.getRaw(org, id as EventId);
     if (!raw) throw new EventhookError('EH_EVENT_NOT_FOUND', { event: id });
-    return { contentType: raw.contentType, body: raw.body ?? Buffer.alloc(0) };
+    // Published and Eventhook's own events never had request bytes: an empty body would pass for an empty webhook.
+    if (raw.body === null) throw new EventhookError('EH_EVENT_NO_RAW_BODY', { event: id });
+    return { contentType: raw.contentType, body: raw.body };
   }
 
   events(

@@ -90,6 +90,14 @@ describe('publish, replay and retry', () => {
     expect(bad.body.errors.map((e: { path: string }) => e.path)).toEqual(['/1/type', '/1/source']);
   });
 
+  it('answers 404 for the raw body of a published event, which never had request bytes', async () => {
+    const published = await t.api.post(`${base}/events`, { type: 'order.created', data: { total: 1 } });
+    const raw = await t.api.get(`${base}/events/${published.body.eventId}/raw`);
+    expect(raw.status).toBe(404);
+    expect(raw.body).toMatchObject({ code: 'EH_EVENT_NO_RAW_BODY' });
+    expect(raw.body.detail).toContain('only webhooks keep one');
+  });
+
   it("takes the request's traceparent header as the parent of published events that carry none", async () => {
     const header = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     const own = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';

@@ -172,6 +172,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         tags: ['events'],
         summary:
           'The original request body, byte for byte, with its content type (a key carried in the body is redacted)',
+        description:
+          'Only webhooks keep their request body: a published event, or one Eventhook made, answers 404 EH_EVENT_NO_RAW_BODY.',
         params: IdParams,
         response: { 200: Type.Unknown(), ...AUTH_PROBLEMS },
       },
