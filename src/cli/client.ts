@@ -139,10 +139,16 @@ async function problemError(method: string, path: string, res: Response): Promis
     const text = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
     return new CliError(`${where} answered ${res.status} ${res.statusText}${text}`);
   }
-  const fields = (problem.errors ?? []).map((e) => `${issueLabel(e)}: ${e.message}`);
+  let fields = (problem.errors ?? []).map((e) => `${issueLabel(e)}: ${e.message}`);
   const hint = problem.code === undefined ? undefined : CLI_WORDING[problem.code];
-  const message =
-    hint ?? (fields.length > 0 ? (problem.title ?? 'Bad Request') : (problem.detail ?? problem.title ?? ''));
+  let message = hint ?? problem.detail ?? problem.title ?? '';
+  // A detail that only lists the field errors says nothing above them: one is the headline, several are counted.
+  if (hint === undefined && fields.length > 0 && (!problem.detail || problem.detail === fields.join('; '))) {
+    message = fields.length === 1 ? fields[0]! : `${fields.length} fields are not valid`;
+    if (fields.length === 1) fields = [];
+  } else if (fields.length === 1 && message.includes(fields[0]!)) {
+    fields = [];
+  }
   return new ProblemError(`${message} [${problem.code ?? res.status}]`, fields, problem, res.status);
 }
 

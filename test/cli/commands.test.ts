@@ -239,6 +239,12 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
       code: 1,
       stderr: 'eventhook: The API key is not valid [EH_AUTH_INVALID]\n',
     });
+    // A field error is the headline itself, not "Bad Request" above it.
+    const badEvent = await runCli(['publish', 'x'.repeat(300)], env);
+    expect(badEvent).toMatchObject({
+      code: 1,
+      stderr: 'eventhook: /type: must be a string of 1–256 characters [EH_EVENT_INVALID]\n',
+    });
     // The server asks for a header; the CLI says how to give the key.
     const noKey = await runCli(['list', 'sources'], { EVENTHOOK_URL: t.url });
     expect(noKey).toEqual({
