@@ -481,6 +481,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   let workersStarted = false;
   const apiDeps: ApiDeps = {
     logger,
+    // An application's events are bounded as webhooks are (POST /events takes batches of them).
+    bodyLimit: config.bodyLimitBytes,
     bus,
     access,
     rules,

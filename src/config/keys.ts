@@ -71,7 +71,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_BODY_LIMIT: {
     file: 'bodyLimit',
     default: '1MiB',
-    doc: 'Default maximum webhook body size; larger requests get 413 while streaming.',
+    doc: 'Default maximum webhook body size (a source may set its own, up to EVENTHOOK_MAX_BODY_LIMIT), and the largest body of an API request such as POST /events; larger requests get 413 while streaming.',
   },
   EVENTHOOK_MAX_BODY_LIMIT: {
     file: 'maxBodyLimit',
