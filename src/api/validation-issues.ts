@@ -2,6 +2,7 @@
 // the part of the request it is in, worded for the caller. Ajv reports every alternative of a union (`anyOf`,
 // nullable fields) and keywords rather than fields (`required` at the parent); this picks the alternative the value
 // was meant for, moves each issue to its field, names allowed values, and drops repeats.
+import { nearestName } from '../core/nearest-name.js';
 import type { FieldIssue, RequestPart } from '../core/errors.js';
 
 /** An Ajv error as Fastify hands it over (the server's Ajv runs with `verbose`, so the schema comes along). */
@@ -106,7 +107,7 @@ function located(e: SchemaError): { path: string; message: string } {
     case 'additionalProperties': {
       const name = String(p.additionalProperty);
       const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const near = nearest(name, known);
+      const near = nearestName(name, known);
       return {
         path: `${at}/${token(name)}`,
         message: `is not a known field${near ? ` (did you mean ${near}?)` : ''}`,
@@ -157,30 +158,3 @@ const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify
 
 /** A property name as one JSON Pointer token (RFC 6901). */
 const token = (name: string): string => name.replace(/~/g, '~0').replace(/\//g, '~1');
-
-/** A known name within two edits of `name` (a typo such as `dtaa` for `data`), if there is one. */
-function nearest(name: string, known: readonly string[]): string | undefined {
-  let best: { name: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const d = distance(name.toLowerCase(), candidate.toLowerCase());
-    if (d <= 2 && d < candidate.length && (!best || d < best.distance))
-      best = { name: candidate, distance: d };
-  }
-  return best?.name;
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}

@@ -4,6 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import type { FieldIssue } from './errors.js';
+import { nearestName } from './nearest-name.js';
 
 /** Every problem of `value` against `schema`, once each, at `prefix` + its JSON Pointer (`/verifier/name`). */
 export function schemaIssues(schema: TSchema, value: unknown, prefix = ''): FieldIssue[] {
@@ -38,8 +39,10 @@ function wording(e: ValueError): string {
   switch (e.type) {
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required';
-    case ValueErrorType.ObjectAdditionalProperties:
-      return 'is not a known field';
+    case ValueErrorType.ObjectAdditionalProperties: {
+      const near = nearestName(e.path.slice(e.path.lastIndexOf('/') + 1), Object.keys(s.properties ?? {}));
+      return `is not a known field${near ? ` (did you mean ${near}?)` : ''}`;
+    }
     case ValueErrorType.Literal:
       return `must be ${JSON.stringify(s.const)}`;
     case ValueErrorType.Union:

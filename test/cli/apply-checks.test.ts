@@ -153,16 +153,33 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
     expect(again.stdout).toContain('No changes');
   });
 
-  it('a field only the server refuses is named at its line, with the server’s reason', async () => {
+  it('an unknown top-level field is refused before anything is sent, in a dry run too', async () => {
     const file = files.write(
       'top.yaml',
       'rules:\n  - name: pushes\n    descripton: runs on-push\n    pattern: { type: [push] }\n    targets: [{ type: workflow, kind: on-push }]\n',
+    );
+    for (const args of [
+      ['apply', '-f', file, '--dry-run'],
+      ['apply', '-f', file],
+    ]) {
+      expect(await runCli(args, env)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `eventhook: ${file}:3 rules[0].descripton: is not a known field (did you mean description?)\n`,
+      });
+    }
+  });
+
+  it('a field only the server refuses is named at its line, with the server’s reason', async () => {
+    const file = files.write(
+      'server-only.yaml',
+      'endpoints:\n  - slug: hasty\n    url: https://example.com/hasty\n    timeoutMs: 5\n',
     );
     const r = await runCli(['apply', '-f', file], env);
     expect(r).toEqual({
       code: 1,
       stdout: '',
-      stderr: `eventhook: ${file}:2 rules[0] (pushes): update failed [EH_REQUEST_INVALID]\n  ${file}:3 rules[0].descripton: is not a known field (did you mean description?)\n`,
+      stderr: `eventhook: ${file}:2 endpoints[0] (hasty): create failed [EH_REQUEST_INVALID]\n  ${file}:4 endpoints[0].timeoutMs: must be >= 100\n`,
     });
   });
 });

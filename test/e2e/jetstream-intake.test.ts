@@ -152,7 +152,9 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
       ...Array(4).fill(`${prefix}.log.rejected.default`),
       `${prefix}.log.rejected.nobody`,
     ]);
-    expect(rejected.find((r) => r.body.includes('dtaa'))?.error).toBe('/dtaa: is not a known field');
+    expect(rejected.find((r) => r.body.includes('dtaa'))?.error).toBe(
+      '/dtaa: is not a known field (did you mean data?)',
+    );
     expect(rejected.find((r) => r.body.includes('Data'))?.error).toBe(
       '/Data: is not a known field (extension attribute names are lower-case letters and digits)',
     );

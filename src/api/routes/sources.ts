@@ -46,7 +46,7 @@ const SourceFields = {
   verifier: Type.Optional(VerifierIn),
   ...SourceSettingsSchema.properties,
 };
-const SourceIn = Type.Object(SourceFields, { additionalProperties: false });
+export const SourceIn = Type.Object(SourceFields, { additionalProperties: false });
 // In a patch, null removes a setting (an IP allow-list, a rate limit, a custom response …). Bodies are validated
 // without type coercion (src/api/validation.ts), so null is never turned into [""] or 0 by the other branch.
 const P = SourceSettingsSchema.properties;

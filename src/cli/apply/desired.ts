@@ -7,7 +7,7 @@ import { fileFieldPath } from './field-location.js';
 import { grantIdentity, grantLabel, grantOf } from './grants.js';
 import { interpolate, type MissingVariable } from './interpolate.js';
 import { formatPath, type LoadedFile, type Path } from './load-file.js';
-import { checkRules, checkSources, type CheckedEntry } from './server-checks.js';
+import { checkKnownFields, checkRules, checkSources, type CheckedEntry } from './server-checks.js';
 import { typedValues } from './typed-values.js';
 
 export type ApplyKind = 'endpoints' | 'sources' | 'rules' | 'grants';
@@ -173,6 +173,8 @@ export async function desiredState(
       (checked[kind] ??= []).push({ raw, body, path });
     });
   }
+  for (const kind of ['rules', 'sources', 'endpoints'] as const)
+    await checkKnownFields(kind, checked[kind] ?? [], locate);
   await checkRules(checked.rules ?? [], locate);
   await checkSources(checked.sources ?? [], locate);
   return { org: data.org as string | undefined, kinds, items };

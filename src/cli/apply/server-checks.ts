@@ -1,8 +1,7 @@
 // The checks the server makes when a rule or source is saved, made on the file before anything is sent and with the
 // server's own validators (src/targets, src/transform, src/ingest), so that `--dry-run` shows what a real apply would
 // be refused for, with the file's line: a target's fields (a typo such as `kindd`), JMESPath, input transforms,
-// filters, a source's provider and settings. The HTTP schemas of the entries' top-level fields live with the API's
-// routes, which the CLI does not load: an unknown top-level field is refused by the server, and apply names its line.
+// filters, a source's provider and settings, and each entry's top-level fields (by the API's request schemas).
 import type { TObject } from '@sinclair/typebox';
 import type { FieldIssue } from '../../core/errors.js';
 import { CliError } from '../cli-error.js';
@@ -76,6 +75,35 @@ export async function checkSources(sources: readonly CheckedEntry[], locate: Loc
   }
 }
 
+/**
+ * A field the API does not know at the top of an entry (`descripton:`), refused before anything is sent, as the server
+ * would refuse it, so that `--dry-run` catches it too. The API's own request schemas say which fields there are.
+ */
+export async function checkKnownFields(
+  kind: 'rules' | 'sources' | 'endpoints',
+  entries: readonly CheckedEntry[],
+  locate: Locate,
+): Promise<void> {
+  if (entries.length === 0) return;
+  const { nearestName } = await import('../../core/nearest-name.js');
+  const schema =
+    kind === 'rules'
+      ? (await import('../../api/routes/rules.js')).RuleIn
+      : kind === 'sources'
+        ? (await import('../../api/routes/sources.js')).SourceIn
+        : (await import('../../api/routes/endpoints.js')).EndpointIn;
+  const known = Object.keys(schema.properties);
+  for (const { raw, body, path } of entries) {
+    const issues = Object.keys(body)
+      .filter((name) => !known.includes(name))
+      .map((name) => {
+        const near = nearestName(name, known);
+        return { path: `/${name}`, message: `is not a known field${near ? ` (did you mean ${near}?)` : ''}` };
+      });
+    if (issues.length > 0) throw issuesError(issues, raw, path, locate);
+  }
+}
+
 /** The first issue as the message, every other below it, each at its line; one per field. */
 function issuesError(issues: readonly FieldIssue[], raw: Obj, path: Path, locate: Locate): CliError {
   const seen = new Set<string>();
@@ -100,7 +128,7 @@ function clearer(
   if (issue.message === 'Expected required property') return { path: issue.path, message: 'is required' };
   const m = /^\/targets\/(\d+)\/[^/]+$/.exec(issue.path);
   // validateTargets words an unknown field as the API does (src/core/schema-issues.ts).
-  if (!m || !schemaOf || issue.message !== 'is not a known field') return issue;
+  if (!m || !schemaOf || !issue.message.startsWith('is not a known field')) return issue;
   const type = (targets[Number(m[1])] as Obj).type;
   const fields = Object.keys(schemaOf(type)!.properties);
   return { path: issue.path, message: `is not a field of ${type} targets (${fields.join(', ')})` };
