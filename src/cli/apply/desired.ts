@@ -243,6 +243,16 @@ export function flattenTarget(target: unknown, path: Path, fail: Fail): Obj {
   const { config, ...flat } = target;
   if (config === undefined) return flat;
   if (!isObj(config)) throw fail([...path, 'config'], 'must be a mapping of the target’s fields');
+  // SPEC §7's event_bus config names the new event's type `type`; flat, `type` is the target's kind, so `eventType`.
+  if (flat.type === 'event_bus' && 'type' in config) {
+    if ('eventType' in config || 'eventType' in flat)
+      throw fail(
+        [...path, 'config', 'type'],
+        'is the new event’s type, also given as eventType; give it once',
+      );
+    const { type: eventType, ...rest } = config;
+    return flattenTarget({ ...flat, config: { ...rest, eventType } }, path, fail);
+  }
   for (const k of Object.keys(config)) {
     if (k in flat) throw fail([...path, 'config', k], `is also given outside config; give it once`);
   }

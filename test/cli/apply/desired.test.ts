@@ -26,11 +26,14 @@ rules:
       - { type: workflow, config: { kind: vip-handler }, retry: { maxAttempts: 3 } }
       - { type: webhook, config: { endpoint: analytics-service } }
       - { type: task, kind: flat }
+      - { type: event_bus, config: { type: billing.charge, source: billing } }
 `);
     expect(d.items[0]!.body.targets).toEqual([
       { type: 'workflow', kind: 'vip-handler', retry: { maxAttempts: 3 } },
       { type: 'webhook', endpoint: 'analytics-service' },
       { type: 'task', kind: 'flat' },
+      // SPEC §7's form: an event_bus config's `type` is the new event's, `eventType` flat.
+      { type: 'event_bus', eventType: 'billing.charge', source: 'billing' },
     ]);
     expect(d.items[0]!.compared).not.toHaveProperty('name');
   });
@@ -179,6 +182,13 @@ grants:
         'rules:\n  - name: r\n    pattern: { type: [a] }\n    targets:\n      - type: task\n        kind: k\n        config: { kind: k2 }\n',
       ),
     ).toBe('eh.yaml:7 rules[0].targets[0].config.kind: is also given outside config; give it once');
+    expect(
+      await failure(
+        'rules:\n  - name: r\n    pattern: { type: [a] }\n    targets:\n      - type: event_bus\n        eventType: a.b\n        config: { type: a.c }\n',
+      ),
+    ).toBe(
+      'eh.yaml:7 rules[0].targets[0].config.type: is the new event’s type, also given as eventType; give it once',
+    );
     expect(
       await failure(
         'rules:\n  - name: r\n    pattern: { type: [a] }\n    targets: [{ type: task, kind: k }]\n  - name: r\n    pattern: { type: [b] }\n    targets: [{ type: task, kind: k }]\n',
