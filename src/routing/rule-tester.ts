@@ -1,7 +1,8 @@
 // Rule testing before a rule goes live (SPEC §5): a draft rule (pattern, filter, targets) against a sample event
 // exactly as given, or a backtest over stored events in a time range, answering what routing would do with each.
 import type { Envelope } from '../core/envelope.js';
-import { invalid } from '../core/errors.js';
+import { EventhookError, invalid } from '../core/errors.js';
+import type { EventId } from '../core/ids.js';
 import { toEnvelope } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
 import type { SandboxLimits } from '../transform/index.js';
@@ -9,6 +10,8 @@ import { RuleTrial, type RuleDraft, type RuleOutcome } from './rule-trial.js';
 
 export interface RuleTest extends RuleDraft {
   event?: unknown;
+  /** A stored event of the org, tested as its envelope (what routing matches). */
+  eventId?: string;
   since?: number;
   /** Default: now. */
   until?: number;
@@ -47,7 +50,8 @@ export class RuleTester {
   ) {}
 
   /** A sample test answers one RuleOutcome; a backtest (given `since`) a BacktestResult. */
-  async test(org: string, t: RuleTest): Promise<RuleOutcome | BacktestResult> {
+  async test(org: string, draft: RuleTest): Promise<RuleOutcome | BacktestResult> {
+    const t = await this.withStoredEvent(org, draft);
     if (t.event !== undefined) {
       // Either one or the other: a backtest field beside a sample event would otherwise be ignored silently.
       const extra = (['since', 'until', 'limit'] as const).find((f) => t[f] !== undefined);
@@ -77,6 +81,19 @@ export class RuleTester {
     } finally {
       trial.dispose();
     }
+  }
+
+  /**
+   * A stored event given by id is tested as routing sees it (its envelope): a copy of GET /events/{id} pasted as
+   * `event` differs from it (`correlationId` there is `correlationid` in the envelope, and it carries the actions).
+   */
+  private async withStoredEvent(org: string, t: RuleTest): Promise<RuleTest> {
+    if (t.eventId === undefined) return t;
+    if (t.event !== undefined)
+      throw invalid([{ path: '/eventId', message: 'give event or eventId, not both' }]);
+    const stored = await this.store.events.get(org, t.eventId as EventId);
+    if (!stored) throw new EventhookError('EH_EVENT_NOT_FOUND', { event: t.eventId });
+    return { ...t, event: toEnvelope(stored) };
   }
 
   private async backtest(

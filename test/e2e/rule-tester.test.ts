@@ -152,6 +152,32 @@ describe('rule tester', () => {
     expect(badFilter.body.errors[0].path).toBe('/filter');
   });
 
+  it('tests a stored event by id as routing sees it: its envelope, not the GET /events answer', async () => {
+    const published = await t.api.post(`${base}/events`, {
+      type: 'env.correlated',
+      correlationid: 'corr-7',
+      data: { who: 'd' },
+    });
+    const eventId = published.body.eventId as string;
+    const byId = await test({
+      eventId,
+      pattern: { correlationid: ['corr-7'] },
+      targets: [{ type: 'task', kind: 'k', input: { jmespath: '{corr: correlationid, who: data.who}' } }],
+    });
+    expect(byId.status, byId.text).toBe(200);
+    expect(byId.body).toMatchObject({ match: true, targets: [{ input: { corr: 'corr-7', who: 'd' } }] });
+    // The API's answer names it correlationId: pasted as the event, the envelope's pattern does not match it.
+    const pasted = (await t.api.get(`${base}/events/${eventId}`)).body;
+    expect(pasted.correlationId).toBe('corr-7');
+    expect((await test({ event: pasted, pattern: { correlationid: ['corr-7'] } })).body.match).toBe(false);
+
+    const both = await test({ eventId, event: pasted, pattern: { type: ['x'] } });
+    expect(both.body.errors).toEqual([{ path: '/eventId', message: 'give event or eventId, not both' }]);
+    const missing = await test({ eventId: 'evt_nope', pattern: { type: ['x'] } });
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('EH_EVENT_NOT_FOUND');
+  });
+
   it('takes either a sample event or a backtest range, never both, and says which field is wrong', async () => {
     const both = await test({ pattern: { type: ['env.probe'] }, event: { type: 'env.probe' }, since });
     expect(both.status).toBe(400);

@@ -31,6 +31,13 @@ export const RuleTestIn = Type.Object(
           'Sample test: any JSON value, matched exactly as given (e.g. an EventBridge event with detail-type and detail). Not with since.',
       }),
     ),
+    eventId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          'Sample test with a stored event (evt_…), matched as routing sees it: its envelope. Not with event or since.',
+      }),
+    ),
     since: Type.Optional(
       Type.String({
         format: 'date-time',
