@@ -339,6 +339,13 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
         const handler = (handlers as Record<string, TargetHandler>)[(target as { type: string }).type];
         return handler?.maxAttempts?.(org, target);
       },
+      deadEventsFor: (action, event, error, now) =>
+        (handlers as Record<string, TargetHandler>)[(action.target as { type: string }).type]?.deadEvents?.(
+          action,
+          event,
+          error,
+          now,
+        ) ?? [],
       onRouted: (status, org) => metrics.eventsRouted.inc({ org, status }),
       outbox: eventLog !== undefined,
       // Workers on one database divide the pending events between them rather than each routing all of them.

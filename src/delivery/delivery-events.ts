@@ -6,7 +6,7 @@ import { newSystemEvent } from '../events/publisher.js';
 import type { ActionRecord, EndpointRecord, EventRecord, NewEvent } from '../store/records.js';
 
 export function deliveryDeadEvent(opts: {
-  action: ActionRecord;
+  action: Pick<ActionRecord, 'id' | 'org' | 'eventId' | 'ruleId' | 'attempts'>;
   event: EventRecord;
   endpoint: string;
   msgId: string;

@@ -277,6 +277,12 @@ export class ActionWorker {
     } else {
       const message = (failure as Error)?.message ?? String(failure);
       const next = this.nextAttemptAt(action, failure, now);
+      // A death the target did not announce itself (its input could not be built, say) is announced as one it did.
+      if (next === null && !effects.events?.length && event)
+        effects = {
+          ...effects,
+          events: this.handlers[action.targetType]?.deadEvents?.(action, event, message, now),
+        };
       const outcome =
         failure instanceof TargetFailure && failure.opts.outcome ? failure.opts.outcome : 'failed';
       await this.completions.submit(async (tx) => {

@@ -4,9 +4,16 @@
 import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
-import { toEnvelope } from '../events/publisher.js';
+import { stageEvents, toEnvelope } from '../events/publisher.js';
 import type { Lane, Store } from '../store/port.js';
-import { actionEndpoint, type EventRecord, type EventStatus, type NewAction } from '../store/records.js';
+import {
+  actionEndpoint,
+  type EventRecord,
+  type EventStatus,
+  type NewAction,
+  type NewEvent,
+} from '../store/records.js';
+import type { DyingAction } from '../targets/target-handler.js';
 import { MAX_HOPS } from '../targets/event-bus-target.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import type { RoutingShare } from './routing-share.js';
@@ -20,6 +27,8 @@ export interface RouterOptions {
   defaultMaxAttempts: number;
   /** The attempt budget a target type gives a target without `retry.maxAttempts` (webhooks: their endpoint's). */
   maxAttemptsFor?: (org: string, target: JsonValue) => Promise<number | undefined>;
+  /** Events an action created dead announces, stored with the routing (a webhook target's delivery.dead). */
+  deadEventsFor?: (action: DyingAction, event: EventRecord, error: string, now: number) => NewEvent[];
   /** Told each event's routing outcome once it is committed (metrics). */
   onRouted?: (status: EventStatus, org: string) => void;
   /** Each routed event joins the JetStream outbox in the routing transaction (EVENTHOOK_JETSTREAM=on). */
@@ -42,6 +51,8 @@ interface Decision {
   status: EventStatus;
   error: string | null;
   actions: NewAction[];
+  /** Stored with the routing: what the actions born dead announce (a webhook's delivery.dead). */
+  deadEvents?: NewEvent[];
 }
 
 export class Router {
@@ -92,6 +103,10 @@ export class Router {
         fresh.flatMap((d) => d.actions),
         now,
       );
+      await stageEvents(
+        tx,
+        fresh.flatMap((d) => d.deadEvents ?? []),
+      );
       if (this.options.outbox) {
         await tx.outbox.add(
           fresh.map(({ event }) => ({
@@ -108,7 +123,9 @@ export class Router {
     const lanes = committed.flatMap((d) =>
       d.actions.map((a) => ({ org: a.org, endpoint: actionEndpoint(a.target) })),
     );
-    return { routed: committed.length, more: events.length === this.options.batchSize, lanes };
+    // Events the batch made (delivery.dead of actions born dead) are routed by the next pass, right away.
+    const made = committed.some((d) => d.deadEvents?.length);
+    return { routed: committed.length, more: made || events.length === this.options.batchSize, lanes };
   }
 
   /**
@@ -191,6 +208,17 @@ export class Router {
         });
       }
     }
-    return { event, status: actions.length > 0 ? 'routed' : 'unrouted', error: null, actions };
+    const deadEvents = actions.flatMap((a) =>
+      a.status === 'dead'
+        ? (this.options.deadEventsFor?.({ ...a, attempts: 0 }, event, a.lastError ?? 'dead', now) ?? [])
+        : [],
+    );
+    return {
+      event,
+      status: actions.length > 0 ? 'routed' : 'unrouted',
+      error: null,
+      actions,
+      ...(deadEvents.length > 0 ? { deadEvents } : {}),
+    };
   }
 }

@@ -43,7 +43,18 @@ export interface TargetHandler {
    * at routing time; undefined keeps the router's default. Webhooks answer from their endpoint's schedule.
    */
   maxAttempts?(org: string, target: JsonValue): Promise<number | undefined>;
+  /**
+   * Events to store when an action of this target dies of a failure that stored none itself: its input could not be
+   * built, or it was born dead (its rule's filter failed). Webhooks: delivery.dead, as for a delivery that died.
+   */
+  deadEvents?(action: DyingAction, event: EventRecord, error: string, now: number): NewEvent[];
 }
+
+/** What a dying action's events are made from: an action record, or one the router is about to create dead. */
+export type DyingAction = Pick<
+  ActionRecord,
+  'id' | 'org' | 'eventId' | 'ruleId' | 'target' | 'idempotencyKey' | 'attempts'
+>;
 
 /**
  * A failed attempt with what the retry policy needs: `permanent` failures go straight to dead, `retryAfterMs`

@@ -18,10 +18,12 @@ import type { SendResult } from '../delivery/send-result.js';
 import { messageIdFor, webhookBody, webhookRequest } from '../delivery/webhook-message.js';
 import { attemptBudget, deliverySchedule } from '../delivery/webhook-retry.js';
 import type { StoreRepos } from '../store/port.js';
+import type { EventRecord, NewEvent } from '../store/records.js';
 import {
   TargetFailure,
   type AttemptDetails,
   type AttemptEffects,
+  type DyingAction,
   type TargetContext,
   type TargetHandler,
 } from './target-handler.js';
@@ -47,6 +49,14 @@ export class WebhookTargetHandler implements TargetHandler {
     const t = target as unknown as WebhookTarget;
     const endpoint = await this.endpoints.get(org, t.endpoint);
     return attemptBudget(t.retry, endpoint?.record.retry ?? null);
+  }
+
+  deadEvents(action: DyingAction, event: EventRecord, error: string, now: number): NewEvent[] {
+    const endpoint = (action.target as unknown as WebhookTarget).endpoint;
+    const msgId = messageIdFor(action.idempotencyKey);
+    return [
+      deliveryDeadEvent({ action, event, endpoint, msgId, reason: 'failed', error, statusCode: null, now }),
+    ];
   }
 
   async run(ctx: TargetContext) {

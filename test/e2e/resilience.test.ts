@@ -39,6 +39,13 @@ for (const backend of BACKENDS) {
     });
     afterAll(() => stopOutbound(t, receiver));
 
+    /** The delivery.dead event stored for an action. */
+    const deadLetterOf = (actionId: string) =>
+      eventually(async () => {
+        const list = await t.api.get(`${BASE}/events?type=delivery.dead&limit=100`);
+        return list.body.items.find((e: any) => e.data.actionId === actionId);
+      });
+
     it('records a delivery whose receiver answered a binary body (NUL bytes included)', async () => {
       await createEndpoint(t, { slug: 'binary', url: `${receiver.url}/binary` });
       await createRule(t, 'binary', 'binary.test', [{ endpoint: 'binary' }]);
@@ -118,6 +125,23 @@ for (const backend of BACKENDS) {
       expect([...actions.keys()].sort()).toEqual(['bad-filter', 'stale-fine']);
       expect(actions.get('bad-filter')).toMatchObject({ status: 'dead' });
       expect(actions.get('bad-filter').lastError).toMatch(/^filter does not compile/);
+      // Born dead in the endpoint's dead-letter queue, it says so as a delivery that died does.
+      expect(await deadLetterOf(actions.get('bad-filter').id)).toMatchObject({
+        subject: 'binary',
+        data: { eventId: id, endpoint: 'binary', attempts: 0, reason: 'failed' },
+      });
+    });
+
+    it('announces delivery.dead for a webhook action whose input cannot be built', async () => {
+      await createRule(t, 'bad-input', 'bad-input.test', [
+        { endpoint: 'binary', input: { jmespath: 'abs(data.x)' } },
+      ]);
+      const id = await send({ type: 'bad-input.test', x: 'not a number' });
+      const action = await waitForAction(t, id, (a) => a.status === 'dead');
+      expect(action.attempts).toBe(1);
+      expect(await deadLetterOf(action.id)).toMatchObject({
+        data: { eventId: id, attempts: 1, reason: 'failed', error: action.lastError },
+      });
     });
 
     it('commits the rest of an ingest batch when one event cannot be written', async () => {
