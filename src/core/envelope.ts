@@ -27,6 +27,22 @@ export interface Envelope {
   readonly traceparent?: string;
 }
 
+/** The envelope's top-level fields: a rule's pattern can match nothing else. */
+export const ENVELOPE_FIELDS: readonly string[] = [
+  'specversion',
+  'id',
+  'org',
+  'source',
+  'type',
+  'subject',
+  'time',
+  'datacontenttype',
+  'data',
+  'headers',
+  'correlationid',
+  'traceparent',
+] satisfies readonly (keyof Envelope)[];
+
 /** Source prefixes, so code never spells them twice. */
 export const SOURCE_PREFIX = { webhook: 'webhook:', app: 'app:', system: 'system:' } as const;
 

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
 import type { JsonValue } from '../core/envelope.js';
 import { isId, newId, type RuleId } from '../core/ids.js';
-import { validatePattern } from '../rules/index.js';
+import { validateRulePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { RuleRecord } from '../store/records.js';
 import { validateTargets } from '../targets/validate-targets.js';
@@ -94,7 +94,7 @@ export class RuleService {
   }
 
   private async validate(org: string, input: RuleInput, check = { endpoints: true }): Promise<void> {
-    validatePattern(input.pattern, '/pattern');
+    validateRulePattern(input.pattern, '/pattern');
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
     const targets = validateTargets(input.targets, '/targets', this.limits);
     await checkTargetReferences(this.store, org, targets, check);

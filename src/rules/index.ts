@@ -1,8 +1,10 @@
 // The rules concern's public face: pattern validation, one-off matching for rule tests, and the compiled Matcher
 // and RuleIndex the router uses. The pattern language is specified in docs/pattern-language.md.
 import { Automaton } from './automaton.js';
-import { isEventhookError } from '../core/errors.js';
-import { locatePatternError } from './pattern-error.js';
+import { ENVELOPE_FIELDS } from '../core/envelope.js';
+import { isEventhookError, type EventhookError } from '../core/errors.js';
+import { nearestName } from '../core/nearest-name.js';
+import { indexPath, invalidPattern, isObject, keyPath, locatePatternError } from './pattern-error.js';
 import { parsePattern } from './pattern-parser.js';
 
 export { Matcher } from './matcher.js';
@@ -18,6 +20,35 @@ export function validatePattern(pattern: unknown, at = ''): void {
   } catch (err) {
     throw isEventhookError(err, 'EH_PATTERN_INVALID') ? locatePatternError(err, at) : err;
   }
+}
+
+/**
+ * validatePattern, for a rule that will match envelopes: a top-level field the envelope does not have (`dat` for
+ * `data`, `detail-type` from EventBridge) would never match, so it is refused with the fields there are. (The rule
+ * tester matches any JSON given as its sample, and checks patterns with validatePattern alone.)
+ */
+export function validateRulePattern(pattern: unknown, at = ''): void {
+  validatePattern(pattern, at);
+  const check = (branch: Record<string, unknown>, path: string): void => {
+    for (const [key, value] of Object.entries(branch)) {
+      if (key === '$or' && Array.isArray(value)) {
+        value.forEach((b, i) => isObject(b) && check(b, indexPath(keyPath(path, key), i)));
+        continue;
+      }
+      const field = key.split('.')[0]!;
+      if (ENVELOPE_FIELDS.includes(field)) continue;
+      const near = nearestName(field, ENVELOPE_FIELDS);
+      try {
+        invalidPattern(
+          keyPath(path, key),
+          `${field} is not a field of the event envelope${near ? ` (did you mean ${near}?)` : ''}: it has ${ENVELOPE_FIELDS.join(', ')}`,
+        );
+      } catch (err) {
+        throw locatePatternError(err as EventhookError, at);
+      }
+    }
+  };
+  if (isObject(pattern)) check(pattern, '');
 }
 
 /** One pattern against one event (any JSON value as given), for POST /rules/test. Validates first. */

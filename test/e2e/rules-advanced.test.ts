@@ -188,6 +188,30 @@ describe('advanced routing', () => {
     }
   });
 
+  it('refuses a pattern on a field the envelope does not have: it could never match', async () => {
+    const save = (pattern: object) =>
+      t.api.post(`${base}/rules`, { name: 'typo', pattern, targets: [{ type: 'task', kind: 'k' }] });
+    const typo = await save({ type: ['order.placed'], dat: { total: [{ numeric: ['>', 100] }] } });
+    expect(typo.status).toBe(400);
+    expect(typo.body).toMatchObject({ code: 'EH_PATTERN_INVALID' });
+    expect(typo.body.errors).toEqual([
+      {
+        path: '/pattern/dat',
+        message: expect.stringMatching(
+          /^dat is not a field of the event envelope \(did you mean data\?\): it has /,
+        ),
+      },
+    ]);
+    const inOr = await save({ $or: [{ type: ['a'] }, { 'detail-type': ['b'] }] });
+    expect(inOr.body.errors).toEqual([
+      { path: '/pattern/$or/1/detail-type', message: expect.stringContaining('detail-type is not a field') },
+    ]);
+    // Dotted keys name the same fields as nested ones.
+    expect(
+      (await save({ 'data.total': [1], $or: [{ subject: ['x'] }, { headers: { 'x-a': ['1'] } }] })).status,
+    ).toBe(201);
+  });
+
   it('tests a pattern against any JSON object exactly as given, with filter and target previews', async () => {
     const awsEvent = {
       'detail-type': 'EC2 Instance State-change Notification',

@@ -1,7 +1,7 @@
 // The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name,
 // grants by what they allow (grants.ts); rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split
 // off, since the server never returns them and so they cannot be compared.
-import { validatePattern } from '../../rules/index.js';
+import { validateRulePattern } from '../../rules/index.js';
 import { CliError } from '../cli-error.js';
 import { fileFieldPath } from './field-location.js';
 import { grantIdentity, grantLabel, grantOf } from './grants.js';
@@ -221,7 +221,7 @@ function ruleOf(raw: Obj, path: Path, fail: Fail, typed: TypedFields): Split {
   if (!isObj(raw.pattern))
     throw fail([...path, 'pattern'], 'is required: an EventBridge pattern (a mapping)');
   try {
-    validatePattern(raw.pattern);
+    validateRulePattern(raw.pattern);
   } catch (err) {
     throw fail([...path, 'pattern'], (err as Error).message);
   }
