@@ -43,7 +43,11 @@ const REQUESTS = {
   "quiet endpoint's rule": { ...page(`rule=${QUIET_RULE}`), shown: 'rule=(quiet one)' },
   "bulk retry of the org's dead letters, dry run": {
     shown: 'POST /actions/retry',
-    options: { method: 'POST', url: `${BASE}/actions/retry`, payload: { dryRun: true } },
+    options: {
+      method: 'POST',
+      url: `${BASE}/actions/retry`,
+      payload: { filter: { status: 'dead' }, dryRun: true },
+    },
     finds: 1_050,
   },
 } satisfies Record<string, Request>;

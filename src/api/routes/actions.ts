@@ -78,7 +78,14 @@ const BulkRetryIn = Type.Object(
     filter: Type.Optional(
       Type.Object(ActionFilterFields, {
         additionalProperties: false,
-        description: 'Which actions; status defaults to dead (the dead-letter queue).',
+        description:
+          'Which actions; at least one field (status: dead names the whole dead-letter queue), unless all is true. status defaults to dead.',
+      }),
+    ),
+    all: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: retry every dead action of the org (no filter may be given). Without it an empty filter is refused.',
       }),
     ),
     dryRun: Type.Optional(Type.Boolean({ description: 'Only count what would be retried.' })),
@@ -182,13 +189,14 @@ export const actionRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Retry failed or dead actions in bulk (e.g. the whole dead-letter queue)',
         params: Params,
         body: BulkRetryIn,
-        response: { 200: BulkOut, ...AUTH_PROBLEMS },
+        response: { 200: BulkOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) =>
       replay.retryActions(req.params.org, toFilter(req.body.filter ?? {}), {
         dryRun: req.body.dryRun,
         limit: req.body.limit,
+        all: req.body.all,
       }),
   );
   app.get(

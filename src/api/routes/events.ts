@@ -92,7 +92,18 @@ const FreshKeys = Type.Optional(
 const ReplayOneIn = Type.Object({ newIdempotencyKeys: FreshKeys }, { additionalProperties: false });
 const ReplayManyIn = Type.Object(
   {
-    filter: Type.Optional(Type.Object(EventFilterFields, { additionalProperties: false })),
+    filter: Type.Optional(
+      Type.Object(EventFilterFields, {
+        additionalProperties: false,
+        description: 'Which events; at least one field, unless all is true.',
+      }),
+    ),
+    all: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: replay every event of the org, system events included (no filter may be given). Without it an empty filter is refused.',
+      }),
+    ),
     dryRun: Type.Optional(Type.Boolean({ description: 'Only count the events that would be replayed.' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })),
     newIdempotencyKeys: FreshKeys,
@@ -194,7 +205,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Replay the events a filter matches through the current rules (dryRun counts them)',
         params: Params,
         body: ReplayManyIn,
-        response: { 200: BulkOut, ...AUTH_PROBLEMS },
+        response: { 200: BulkOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) =>
@@ -202,6 +213,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         dryRun: req.body.dryRun,
         limit: req.body.limit,
         freshKeys: req.body.newIdempotencyKeys,
+        all: req.body.all,
       }),
   );
   app.post(

@@ -35,7 +35,7 @@ export function replayCommand(): Command {
     .option('--until <time>', 'received before (RFC 3339)', rfc3339)
     .option('-q, --search <text>', 'free text over type, subject and id')
     .option('--body <text>', "text in the event's data")
-    .option('--all', 'replay every event (no filter)')
+    .option('--all', 'replay every event of the org, system events included (no filter)')
     .option('--limit <n>', `at most this many events (1..${MAX_BULK_LIMIT})`, intUpTo(MAX_BULK_LIMIT))
     .option('--dry-run', 'only count the events that would be replayed')
     .option(
@@ -75,11 +75,14 @@ export function replayCommand(): Command {
           q: opts.search as string | undefined,
           body: opts.body as string | undefined,
         };
-        if (!opts.all && Object.values(filter).every((v) => v === undefined)) {
+        const filtered = Object.values(filter).some((v) => v !== undefined);
+        if (!opts.all && !filtered) {
           throw new CliError('give an event id, a filter (--type, --status, --source, --since, …) or --all');
         }
+        // The server refuses both at once too: "all" with a filter could be read either way.
+        if (opts.all && filtered) throw new CliError('--all replays every event; give it without filters');
         const out = await ctx.client.post<BulkOut>('/events/replay', {
-          filter,
+          ...(opts.all ? { all: true } : { filter }),
           dryRun: opts.dryRun === true,
           limit: opts.limit,
           newIdempotencyKeys: fresh,
