@@ -141,8 +141,11 @@ async function problemError(method: string, path: string, res: Response): Promis
   }
   const fields = (problem.errors ?? []).map((e) => `${issueLabel(e)}: ${e.message}`);
   const hint = problem.code === undefined ? undefined : CLI_WORDING[problem.code];
+  // A validation error's detail only repeats its field errors; another error's (a filter naming a rule that does not
+  // exist: 404 with the field) says what is missing.
+  const listsFields = fields.length > 0 && res.status === 400;
   const message =
-    hint ?? (fields.length > 0 ? (problem.title ?? 'Bad Request') : (problem.detail ?? problem.title ?? ''));
+    hint ?? (listsFields ? (problem.title ?? 'Bad Request') : (problem.detail ?? problem.title ?? ''));
   return new ProblemError(`${message} [${problem.code ?? res.status}]`, fields, problem, res.status);
 }
 

@@ -21,15 +21,6 @@ export function contextOf(cmd: Command): CommandContext {
 }
 
 /**
- * The `source` of an event filter: a source given by slug or id, as its id; an envelope source (`app:checkout`, always
- * with its kind before a colon) as it is.
- */
-export async function sourceFilterOf(client: ApiClient, ref: string): Promise<string> {
-  if (ref.startsWith('src_') || ref.includes(':')) return ref;
-  return (await client.get<{ id: string }>(`/sources/${encodeURIComponent(ref)}`)).id;
-}
-
-/**
  * A rule given by name or id, as the id action filters need. An id is looked up too: the API answers a filter by an
  * unknown rule with no actions, which would read as "nothing failed" rather than "no such rule".
  */

@@ -1,7 +1,7 @@
 // `eventhook replay` (events through the current rules again) and `eventhook retry` (failed or dead actions).
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
-import { contextOf, endpointSlugOf, ruleIdOf, sourceFilterOf } from '../context.js';
+import { contextOf, endpointSlugOf, ruleIdOf } from '../context.js';
 import { json, record, write } from '../output.js';
 import { intUpTo, rfc3339, MAX_BULK_LIMIT } from './parse.js';
 
@@ -68,8 +68,7 @@ export function replayCommand(): Command {
         const filter = {
           status: opts.status as string | undefined,
           type: opts.type as string | undefined,
-          source:
-            opts.source === undefined ? undefined : await sourceFilterOf(ctx.client, String(opts.source)),
+          source: opts.source as string | undefined,
           since: opts.since as string | undefined,
           until: opts.until as string | undefined,
           q: opts.search as string | undefined,
