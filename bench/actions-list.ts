@@ -43,7 +43,11 @@ const REQUESTS = {
   "quiet endpoint's rule": { ...page(`rule=${QUIET_RULE}`), shown: 'rule=(quiet one)' },
   "bulk retry of the org's dead letters, dry run": {
     shown: 'POST /actions/retry',
-    options: { method: 'POST', url: `${BASE}/actions/retry`, payload: { dryRun: true } },
+    options: {
+      method: 'POST',
+      url: `${BASE}/actions/retry`,
+      payload: { filter: { status: 'dead' }, dryRun: true },
+    },
     finds: 1_050,
   },
 } satisfies Record<string, Request>;
@@ -52,6 +56,28 @@ type Name = keyof typeof REQUESTS;
 try {
   for (const slug of ['busy', 'quiet'])
     await call('POST', `${BASE}/endpoints`, { slug, url: 'http://127.0.0.1:9/hooks', status: 'paused' });
+  // The rules exist (a filter naming an unknown rule is refused), with the ids the requests above name.
+  for (const [id, slug] of [
+    [QUIET_RULE, 'quiet'],
+    [BUSY_RULE, 'busy'],
+  ] as const) {
+    const at = Date.now();
+    await app.store.transaction((tx) =>
+      tx.rules.insert({
+        id,
+        org: 'default',
+        name: `to-${slug}`,
+        description: '',
+        enabled: true,
+        pattern: { type: [`${slug}.thing`] },
+        filter: null,
+        targets: [{ type: 'webhook', endpoint: slug }],
+        createdAt: at,
+        updatedAt: at,
+        deletedAt: null,
+      }),
+    );
+  }
   const loadStarted = performance.now();
   const now = Date.now();
   const quiet = { ruleId: QUIET_RULE };

@@ -21,17 +21,9 @@ export function contextOf(cmd: Command): CommandContext {
 }
 
 /**
- * The `source` of an event filter: a source given by slug or id, as its id; an envelope source (`app:checkout`, always
- * with its kind before a colon) as it is.
- */
-export async function sourceFilterOf(client: ApiClient, ref: string): Promise<string> {
-  if (ref.startsWith('src_') || ref.includes(':')) return ref;
-  return (await client.get<{ id: string }>(`/sources/${encodeURIComponent(ref)}`)).id;
-}
-
-/**
- * A rule given by name or id, as the id action filters need. An id is looked up too: the API answers a filter by an
- * unknown rule with no actions, which would read as "nothing failed" rather than "no such rule".
+ * A rule given by name or id, as its id. The API resolves names and refuses unknown rules itself now; looking the
+ * rule up here as well keeps the refusal to one line and works against a server from before that, which answered an
+ * unknown rule with no actions (read as "nothing failed" rather than "no such rule").
  */
 export async function ruleIdOf(client: ApiClient, ref: string): Promise<string> {
   return (await client.get<{ id: string }>(`/rules/${encodeURIComponent(ref)}`)).id;

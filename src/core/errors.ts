@@ -131,6 +131,12 @@ export const ERRORS = {
   EH_ENDPOINT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Endpoint {endpoint} was not found' },
   EH_ENDPOINT_EXISTS: { status: 409, kind: 'conflict', message: 'Endpoint {endpoint} already exists' },
   EH_ENDPOINT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
+  EH_ENDPOINT_IN_USE: {
+    status: 409,
+    kind: 'conflict',
+    message:
+      'Endpoint {endpoint} is a target of rule(s) {rules}; remove it from their targets or delete the rules first',
+  },
   EH_DELIVERY_FORBIDDEN_ADDRESS: {
     status: 400,
     kind: 'forbidden',

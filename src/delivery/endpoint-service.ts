@@ -4,7 +4,7 @@
 import { assertSlug } from '../access/access-service.js';
 import { EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
-import type { EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
+import type { EndpointRecord, EndpointSecretRecord, RuleRecord, StoredAuth } from '../store/records.js';
 import { WAIT } from './delivery-gate.js';
 import type { AddressPolicy } from './address-policy.js';
 import type { EndpointAuth } from './endpoint-auth.js';
@@ -145,11 +145,20 @@ export class EndpointService {
     });
   }
 
+  /**
+   * Refused while a rule (enabled or not) still names the endpoint: a rule may not be saved with an endpoint that
+   * does not exist, and deleting one under it would turn each matching event into a dead action instead. There is
+   * no force: pausing the endpoint stops its deliveries at once, and the rules stay editable.
+   */
   async delete(org: string, slug: string): Promise<void> {
     const now = this.clock.now();
     // Waiting deliveries wake, find no endpoint and die visibly rather than wait forever — in the same transaction,
     // so a crash cannot leave them parked for an endpoint that is gone.
     const woken = await this.store.transaction(async (tx: StoreRepos) => {
+      if (!(await tx.endpoints.get(org, slug))) return null;
+      const users = (await tx.rules.list(org)).filter((r) => targetsEndpoint(r, slug)).map((r) => r.name);
+      if (users.length > 0)
+        throw new EventhookError('EH_ENDPOINT_IN_USE', { endpoint: slug, rules: users.join(', ') });
       if (!(await tx.endpoints.softDelete(org, slug, now))) return null;
       const ids = await tx.actions.wakeWaiting(org, slug, now);
       this.onChange(org, slug); // before the commit too, as in change()
@@ -294,6 +303,14 @@ export class EndpointService {
     }
     return { type: auth.type, sealed: this.box.seal(JSON.stringify(auth)), info };
   }
+}
+
+/** Whether one of the rule's targets delivers to the endpoint. */
+function targetsEndpoint(rule: RuleRecord, slug: string): boolean {
+  return rule.targets.some((t) => {
+    const target = t as { type?: unknown; endpoint?: unknown } | null;
+    return target?.type === 'webhook' && target.endpoint === slug;
+  });
 }
 
 /** Opens a stored auth for sending. */

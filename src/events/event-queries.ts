@@ -3,9 +3,15 @@ import { EventhookError } from '../core/errors.js';
 import type { ActionId, EventId } from '../core/ids.js';
 import type { ActionFilter, EventFilter, Page, Store } from '../store/port.js';
 import type { ActionRecord, AttemptRecord, EventRecord } from '../store/records.js';
+import { FilterRefs } from './filter-refs.js';
 
 export class EventQueries {
-  constructor(private readonly store: Store) {}
+  /** Turns the rules, endpoints and sources filters name into what the store filters on. */
+  readonly refs: FilterRefs;
+
+  constructor(private readonly store: Store) {
+    this.refs = new FilterRefs(store);
+  }
 
   async event(org: string, id: string): Promise<{ event: EventRecord; actions: ActionRecord[] }> {
     const event = await this.store.events.get(org, id as EventId);

@@ -52,8 +52,9 @@ export class ReplayService {
   async replayEvents(
     org: string,
     filter: EventFilter,
-    opts: { dryRun?: boolean; limit?: number; freshKeys?: boolean },
+    opts: { dryRun?: boolean; limit?: number; freshKeys?: boolean; all?: boolean },
   ): Promise<BulkResult> {
+    checkScope(filter, opts.all, 'source, type, status, since, until, q, body', 'replay every event');
     const limit = Math.min(opts.limit ?? MAX_BULK, MAX_BULK);
     const routable = { ...filter };
     const ids: EventId[] = [];
@@ -96,8 +97,9 @@ export class ReplayService {
   async retryActions(
     org: string,
     filter: ActionFilter,
-    opts: { dryRun?: boolean; limit?: number },
+    opts: { dryRun?: boolean; limit?: number; all?: boolean },
   ): Promise<BulkResult> {
+    checkScope(filter, opts.all, 'status, rule, endpoint, event, targetType', 'retry every dead action');
     const limit = Math.min(opts.limit ?? MAX_BULK, MAX_BULK);
     const statuses = filter.status ? [filter.status] : (['dead'] as const);
     if (statuses.some((s) => s !== 'failed' && s !== 'dead')) {
@@ -132,4 +134,19 @@ export class ReplayService {
     this.kick.actions();
     return { count, dryRun: false, truncated, skipped };
   }
+}
+
+/**
+ * A bulk call acts on the whole org only when it says so (`all: true`): an empty filter is more often a filter built
+ * from values that turned out missing than a wish to replay or retry everything. A dry run is held to the same rule,
+ * so it refuses what the real run would. `all` with a filter is refused too, rather than read one way or the other.
+ */
+function checkScope(filter: object, all: boolean | undefined, fields: string, what: string): void {
+  const empty = Object.values(filter).every((v) => v === undefined);
+  if (empty && all !== true)
+    throw invalid([
+      { path: '/filter', message: `is empty: give at least one of ${fields}, or all: true to ${what}` },
+    ]);
+  if (!empty && all === true)
+    throw invalid([{ path: '/all', message: `cannot be combined with a filter: all: true would ${what}` }]);
 }

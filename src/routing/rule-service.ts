@@ -64,8 +64,8 @@ export class RuleService {
       // updatedAt is the version the save is conditional on: it must move even within one millisecond.
       updatedAt: Math.max(this.clock.now(), current.updatedAt + 1),
     };
-    // The endpoints named are checked only when the targets change: a rule whose endpoint was deleted since can
-    // still be renamed or disabled.
+    // The endpoints named are checked only when the targets change: a rule whose endpoint was deleted since (before
+    // deletion checked for rules using it) can still be renamed or disabled.
     await this.validate(org, { ...next, filter: next.filter }, { endpoints: patch.targets !== undefined });
     // Saved only if nobody changed or deleted the rule since it was read (a PATCH racing a DELETE must not revive it).
     if (!(await this.store.transaction((tx) => tx.rules.update(next, current.updatedAt))))

@@ -13,7 +13,7 @@ export async function checkTargetReferences(
 ): Promise<void> {
   for (const [i, t] of targets.entries()) {
     // A webhook target names an endpoint of the org: a typo would otherwise send every matching event to the
-    // dead-letter queue. Deleting the endpoint later is allowed; its deliveries then die visibly.
+    // dead-letter queue. Deleting the endpoint is refused while a rule names it, for the same reason.
     if (t.type === 'webhook' && check.endpoints && !(await store.endpoints.get(org, t.endpoint)))
       throw targetError([
         { path: `/targets/${i}/endpoint`, message: `endpoint ${t.endpoint} does not exist` },

@@ -90,6 +90,7 @@ describe('eventhook action filters', { timeout: 120_000 }, () => {
       dryRun: true,
       truncated: false,
     });
+    expect((await t.api.delete(`${API}/rules/doomed-hooks`)).status).toBe(204);
     expect((await t.api.delete(`${API}/endpoints/nowhere`)).status).toBe(204);
     expect(ids(await runJson(['list', 'actions', '--dead', '--endpoint', 'nowhere'], env))).toEqual([
       deadHook,

@@ -251,6 +251,8 @@ for (const backend of BACKENDS) {
 
     it('deleting an endpoint ends what waited for it at once, visibly', async () => {
       const id = await parked('removed');
+      // The rule goes first: an endpoint a rule delivers to cannot be deleted.
+      expect((await t.api.delete(`${BASE}/rules/removed`)).status).toBe(204);
       expect((await t.api.delete(`${BASE}/endpoints/removed`)).status).toBe(204);
       const action = await waitForAction(t, id, (a) => a.status === 'dead', 5_000, 'the action to die');
       expect(action.lastError).toMatch(/endpoint removed does not exist/);

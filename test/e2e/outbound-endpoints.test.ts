@@ -269,6 +269,7 @@ for (const backend of BACKENDS) {
       await createRule(t, 'doomed', 'doomed.test', [{ endpoint: 'doomed' }]);
       const id = await send({ type: 'doomed.test' });
       await waitForAction(t, id, (a) => a.waiting === 'endpoint_paused');
+      expect((await t.api.delete(`${BASE}/rules/doomed`)).status).toBe(204);
       expect((await t.api.delete(`${BASE}/endpoints/doomed`)).status).toBe(204);
       const dead = await waitForAction(t, id, (a) => a.status === 'dead');
       expect(dead.lastError).toBe('endpoint doomed does not exist');
@@ -296,10 +297,12 @@ for (const backend of BACKENDS) {
       expect(res.body.errors).toEqual([
         { path: '/targets/0/endpoint', message: 'endpoint nowhere does not exist' },
       ]);
-      // A rule whose endpoint is deleted later can still be disabled, but not given a target that does not exist.
+      // A rule whose endpoint was deleted before deletion checked for rules can still be disabled, but not given a
+      // target that does not exist.
       await createEndpoint(t, { slug: 'short-lived', url: 'https://example.com/short' });
       await createRule(t, 'short-lived', 'short.test', [{ endpoint: 'short-lived' }]);
-      expect((await t.api.delete(`${BASE}/endpoints/short-lived`)).status).toBe(204);
+      expect((await t.api.delete(`${BASE}/endpoints/short-lived`)).status).toBe(409);
+      expect(await t.app.store.endpoints.softDelete('default', 'short-lived', Date.now())).toBe(true);
       const disabled = await t.api.patch(`${BASE}/rules/short-lived`, { enabled: false });
       expect(disabled.status, disabled.text).toBe(200);
       const retargeted = await t.api.patch(`${BASE}/rules/short-lived`, {

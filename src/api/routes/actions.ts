@@ -1,6 +1,7 @@
 // Actions: list (status=dead is the dead-letter queue), inspect with attempts, retry one or many.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { EventQueries } from '../../events/event-queries.js';
+import type { FilterRefs } from '../../events/filter-refs.js';
 import type { ReplayService } from '../../events/replay-service.js';
 import type { ActionFilter } from '../../store/port.js';
 import { ACTION_STATUSES, type ActionRecord, type AttemptRecord } from '../../store/records.js';
@@ -60,12 +61,18 @@ const ActionDetailOut = Type.Object({ ...ActionOut.properties, attempts: Type.Ar
 
 const ActionFilterFields = {
   event: Type.Optional(Type.String({ description: 'Event id.' })),
-  rule: Type.Optional(Type.String({ description: 'Rule id.' })),
+  rule: Type.Optional(
+    Type.String({
+      description:
+        'A rule’s id (a deleted rule’s too: its actions remain) or the name of a live rule. One that does not exist is a 404.',
+    }),
+  ),
   targetType: Type.Optional(Type.String()),
   status: Type.Optional(StringEnum(ACTION_STATUSES)),
   endpoint: Type.Optional(
     Type.String({
-      description: 'Endpoint slug (webhook actions); with status=dead, that endpoint’s dead-letter queue.',
+      description:
+        'Endpoint slug (webhook actions; a deleted endpoint’s too); with status=dead, that endpoint’s dead-letter queue. One that never existed is a 404.',
     }),
   ),
 };
@@ -78,7 +85,14 @@ const BulkRetryIn = Type.Object(
     filter: Type.Optional(
       Type.Object(ActionFilterFields, {
         additionalProperties: false,
-        description: 'Which actions; status defaults to dead (the dead-letter queue).',
+        description:
+          'Which actions; at least one field (status: dead names the whole dead-letter queue), unless all is true. status defaults to dead.',
+      }),
+    ),
+    all: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: retry every dead action of the org (no filter may be given). Without it an empty filter is refused.',
       }),
     ),
     dryRun: Type.Optional(Type.Boolean({ description: 'Only count what would be retried.' })),
@@ -134,19 +148,24 @@ const attemptOut = (a: AttemptRecord): Static<typeof AttemptOut> => ({
   error: a.error,
 });
 
-function toFilter(q: {
-  event?: string;
-  rule?: string;
-  targetType?: string;
-  status?: ActionFilter['status'];
-  endpoint?: string;
-}): ActionFilter {
+/**
+ * The store's filter from the query's or the body's: a rule named by name becomes its id, and a rule or endpoint that
+ * does not exist is refused (404, located at the field) rather than matching nothing.
+ */
+async function toFilter(
+  refs: FilterRefs,
+  org: string,
+  q: Static<typeof ActionListQuery>,
+  where: 'query' | 'body',
+): Promise<ActionFilter> {
+  const at = (field: string) =>
+    where === 'query' ? { in: 'query' as const, path: `/${field}` } : { path: `/filter/${field}` };
   return {
     eventId: q.event as ActionFilter['eventId'],
-    ruleId: q.rule as ActionFilter['ruleId'],
+    ruleId: q.rule === undefined ? undefined : await refs.ruleId(org, q.rule, at('rule')),
     targetType: q.targetType,
     status: q.status,
-    endpoint: q.endpoint,
+    endpoint: q.endpoint === undefined ? undefined : await refs.endpoint(org, q.endpoint, at('endpoint')),
   };
 }
 
@@ -172,7 +191,8 @@ export const actionRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req) => {
-      const page = await queries.actions(req.params.org, toFilter(req.query), {
+      const filter = await toFilter(queries.refs, req.params.org, req.query, 'query');
+      const page = await queries.actions(req.params.org, filter, {
         limit: req.query.limit ?? 50,
         before: decodeCursor(req.query.cursor),
       });
@@ -188,14 +208,19 @@ export const actionRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Retry failed or dead actions in bulk (e.g. the whole dead-letter queue)',
         params: Params,
         body: BulkRetryIn,
-        response: { 200: BulkOut, ...AUTH_PROBLEMS },
+        response: { 200: BulkOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) =>
-      replay.retryActions(req.params.org, toFilter(req.body.filter ?? {}), {
-        dryRun: req.body.dryRun,
-        limit: req.body.limit,
-      }),
+      replay.retryActions(
+        req.params.org,
+        await toFilter(queries.refs, req.params.org, req.body.filter ?? {}, 'body'),
+        {
+          dryRun: req.body.dryRun,
+          limit: req.body.limit,
+          all: req.body.all,
+        },
+      ),
   );
   app.get(
     `${base}/:id`,

@@ -373,8 +373,10 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
       schema: {
         tags,
         summary: 'Delete an endpoint (its actions stay readable; waiting deliveries die)',
+        description:
+          'Refused with 409 EH_ENDPOINT_IN_USE, naming them, while rules (enabled or not) deliver to the endpoint: change their targets or delete them first. Pausing the endpoint stops its deliveries at once.',
         params: EndpointParams,
-        response: { 204: Type.Null(), ...AUTH_PROBLEMS },
+        response: { 204: Type.Null(), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req, reply) => {

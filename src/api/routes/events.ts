@@ -1,9 +1,9 @@
 // The event log: list and inspect events (with their actions), fetch the original bytes, replay.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { EventQueries } from '../../events/event-queries.js';
+import type { FilterRefs } from '../../events/filter-refs.js';
 import type { ReplayService } from '../../events/replay-service.js';
 import type { EventFilter } from '../../store/port.js';
-import type { SourceId } from '../../core/ids.js';
 import type { EventRecord } from '../../store/records.js';
 import { actionOut, ActionOut, BulkOut } from './actions.js';
 import {
@@ -62,7 +62,7 @@ const EventFilterFields = {
   source: Type.Optional(
     Type.String({
       description:
-        'A source id (src_…), or an envelope source with its kind (app:checkout, system:workflows, webhook:github).',
+        'A source’s slug or id (src_…; a deleted source’s too), or an envelope source with its kind (app:checkout, system:workflows, webhook:github). A slug or id no source has is a 404 (with a hint: a bare checkout may mean app:checkout).',
     }),
   ),
   type: Type.Optional(Type.String()),
@@ -92,7 +92,18 @@ const FreshKeys = Type.Optional(
 const ReplayOneIn = Type.Object({ newIdempotencyKeys: FreshKeys }, { additionalProperties: false });
 const ReplayManyIn = Type.Object(
   {
-    filter: Type.Optional(Type.Object(EventFilterFields, { additionalProperties: false })),
+    filter: Type.Optional(
+      Type.Object(EventFilterFields, {
+        additionalProperties: false,
+        description: 'Which events; at least one field, unless all is true.',
+      }),
+    ),
+    all: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: replay every event of the org, system events included (no filter may be given). Without it an empty filter is refused.',
+      }),
+    ),
     dryRun: Type.Optional(Type.Boolean({ description: 'Only count the events that would be replayed.' })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 10_000 })),
     newIdempotencyKeys: FreshKeys,
@@ -100,20 +111,16 @@ const ReplayManyIn = Type.Object(
   { additionalProperties: false },
 );
 
-function toFilter(q: {
-  source?: string;
-  type?: string;
-  status?: EventFilter['status'];
-  since?: string;
-  until?: string;
-  q?: string;
-  body?: string;
-}): EventFilter {
+/** The store's filter from the query's or the body's; a source that does not exist is refused (404) at its field. */
+async function toFilter(
+  refs: FilterRefs,
+  org: string,
+  q: Static<typeof EventListQuery>,
+  where: 'query' | 'body',
+): Promise<EventFilter> {
+  const at = where === 'query' ? { in: 'query' as const, path: '/source' } : { path: '/filter/source' };
   return {
-    // An envelope source always names its kind before a colon; a source id never has one.
-    ...(q.source?.includes(':')
-      ? { envelopeSource: q.source }
-      : { sourceId: q.source as SourceId | undefined }),
+    ...(q.source === undefined ? {} : await refs.source(org, q.source, at)),
     type: q.type,
     status: q.status,
     since: q.since ? Date.parse(q.since) : undefined,
@@ -141,7 +148,8 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) => {
       const q = req.query;
-      const page = await queries.events(req.params.org, toFilter(q), {
+      const filter = await toFilter(queries.refs, req.params.org, q, 'query');
+      const page = await queries.events(req.params.org, filter, {
         limit: q.limit ?? 50,
         before: decodeCursor(q.cursor),
       });
@@ -196,15 +204,20 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Replay the events a filter matches through the current rules (dryRun counts them)',
         params: Params,
         body: ReplayManyIn,
-        response: { 200: BulkOut, ...AUTH_PROBLEMS },
+        response: { 200: BulkOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) =>
-      replay.replayEvents(req.params.org, toFilter(req.body.filter ?? {}), {
-        dryRun: req.body.dryRun,
-        limit: req.body.limit,
-        freshKeys: req.body.newIdempotencyKeys,
-      }),
+      replay.replayEvents(
+        req.params.org,
+        await toFilter(queries.refs, req.params.org, req.body.filter ?? {}, 'body'),
+        {
+          dryRun: req.body.dryRun,
+          limit: req.body.limit,
+          freshKeys: req.body.newIdempotencyKeys,
+          all: req.body.all,
+        },
+      ),
   );
   app.post(
     `${base}/events/:id/replay`,

@@ -6,6 +6,7 @@ import { CliError } from '../cli-error.js';
 import { APPLY_KINDS, IDENTITY, type ApplyKind, type DesiredItem, type DesiredState } from './desired.js';
 import { deepEqual, diffValues, type FieldChange } from './field-diff.js';
 import { currentGrant } from './grants.js';
+import { checkPrunedEndpoints } from './pruned-endpoints.js';
 
 type Obj = Record<string, unknown>;
 
@@ -32,7 +33,10 @@ export type Change =
 
 export interface Plan {
   readonly org: string;
-  /** In execution order: creates and updates by kind (endpoints, sources, rules), then deletes in reverse. */
+  /**
+   * In execution order: creates and updates by kind (endpoints, sources, rules), then deletes in reverse, so a rule
+   * is retargeted or deleted before the endpoint it named is.
+   */
   readonly changes: readonly Change[];
   readonly unchanged: number;
   /** On the server, in a section the file has, but not in the file; deleted only with --prune. */
@@ -89,7 +93,12 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
       else unmanaged.push({ kind, key, ref });
     }
   }
-  return { org: client.connection.org, changes: [...upserts, ...deletes], unchanged, unmanaged };
+  const changes = [...upserts, ...deletes];
+  await checkPrunedEndpoints(desired, changes, async () => {
+    const rules = current.get('rules') ?? (await fetchCurrent(client, 'rules'));
+    return new Map([...rules].map(([name, { value }]) => [name, value]));
+  });
+  return { org: client.connection.org, changes, unchanged, unmanaged };
 }
 
 /**

@@ -1,6 +1,6 @@
 // `eventhook list <kind>`: sources, rules and endpoints in full; events and actions a page at a time, filtered.
 import { Command, Option } from 'commander';
-import { contextOf, endpointSlugOf, ruleIdOf, sourceFilterOf, type CommandContext } from '../context.js';
+import { contextOf, endpointSlugOf, ruleIdOf, type CommandContext } from '../context.js';
 import { json, table, write } from '../output.js';
 import { RESOURCES, type ResourceKind } from '../resources.js';
 import { intUpTo, rfc3339, MAX_PAGE_SIZE } from './parse.js';
@@ -78,12 +78,10 @@ export function listCommand(): Command {
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (opts: Record<string, string | number | undefined>, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const source =
-        opts.source === undefined ? undefined : await sourceFilterOf(ctx.client, String(opts.source));
       const page = await ctx.client.get<Page>('/events', {
         status: opts.status,
         type: opts.type,
-        source,
+        source: opts.source,
         since: opts.since,
         until: opts.until,
         q: opts.search,

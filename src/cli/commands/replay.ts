@@ -1,7 +1,7 @@
 // `eventhook replay` (events through the current rules again) and `eventhook retry` (failed or dead actions).
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
-import { contextOf, endpointSlugOf, ruleIdOf, sourceFilterOf } from '../context.js';
+import { contextOf, endpointSlugOf, ruleIdOf } from '../context.js';
 import { json, record, write } from '../output.js';
 import { intUpTo, rfc3339, MAX_BULK_LIMIT } from './parse.js';
 
@@ -36,7 +36,7 @@ export function replayCommand(): Command {
     .option('--until <time>', 'received before (RFC 3339)', rfc3339)
     .option('-q, --search <text>', 'free text over type, subject and id')
     .option('--body <text>', "text in the event's data")
-    .option('--all', 'replay every event (no filter)')
+    .option('--all', 'replay every event of the org, system events included (no filter)')
     .option('--limit <n>', `at most this many events (1..${MAX_BULK_LIMIT})`, intUpTo(MAX_BULK_LIMIT))
     .option('--dry-run', 'only count the events that would be replayed')
     .option(
@@ -69,18 +69,20 @@ export function replayCommand(): Command {
         const filter = {
           status: opts.status as string | undefined,
           type: opts.type as string | undefined,
-          source:
-            opts.source === undefined ? undefined : await sourceFilterOf(ctx.client, String(opts.source)),
+          source: opts.source as string | undefined,
           since: opts.since as string | undefined,
           until: opts.until as string | undefined,
           q: opts.search as string | undefined,
           body: opts.body as string | undefined,
         };
-        if (!opts.all && Object.values(filter).every((v) => v === undefined)) {
+        const filtered = Object.values(filter).some((v) => v !== undefined);
+        if (!opts.all && !filtered) {
           throw new CliError('give an event id, a filter (--type, --status, --source, --since, …) or --all');
         }
+        // The server refuses both at once too: "all" with a filter could be read either way.
+        if (opts.all && filtered) throw new CliError('--all replays every event; give it without filters');
         const out = await ctx.client.post<BulkOut>('/events/replay', {
-          filter,
+          ...(opts.all ? { all: true } : { filter }),
           dryRun: opts.dryRun === true,
           limit: opts.limit,
           newIdempotencyKeys: fresh,

@@ -1,0 +1,91 @@
+// What list, retry and replay filters name — a rule by id or name, an endpoint by slug, a source by slug or id — made
+// into what the store filters on, and refused when it does not exist: an unknown name would match nothing, and an
+// empty list or `count: 0` reads as "nothing failed" rather than "no such rule".
+import { EventhookError, type ErrorCode, type FieldIssue } from '../core/errors.js';
+import { isId, type RuleId, type SourceId } from '../core/ids.js';
+import type { EventFilter, Store } from '../store/port.js';
+
+/** Where the filter field is in the request, for the located message: `{in: 'query', path: '/rule'}`. */
+export type FieldAt = Omit<FieldIssue, 'message'>;
+
+/** The envelope sources Eventhook itself emits (`system:<name>`); any other name is an application's. */
+const SYSTEM_SOURCES = new Set(['workflows', 'tasks', 'promises', 'eventhook']);
+
+export class FilterRefs {
+  constructor(private readonly store: Store) {}
+
+  /**
+   * A rule's id, from its id or the name of a live rule. A deleted rule is found by id only (its actions stay
+   * history): names are unique among live rules alone, so a name may since belong to another rule.
+   */
+  async ruleId(org: string, ref: string, at: FieldAt): Promise<RuleId> {
+    if (isId('rule', ref)) {
+      if (await this.store.rules.get(org, ref, { includeDeleted: true })) return ref;
+      throw notFound('EH_RULE_NOT_FOUND', { rule: ref }, at, 'no rule has this id');
+    }
+    const rules = await this.store.rules.list(org, { includeDeleted: true });
+    const live = rules.find((r) => r.name === ref && r.deletedAt === null);
+    if (live) return live.id as RuleId;
+    const deleted = rules.filter((r) => r.name === ref).map((r) => r.id);
+    const message =
+      deleted.length > 0
+        ? `rule ${ref} was deleted; give its id to see its actions (${deleted.join(', ')})`
+        : 'no rule has this id or name';
+    throw notFound('EH_RULE_NOT_FOUND', { rule: ref }, at, message);
+  }
+
+  /** An endpoint's slug: a live endpoint's, or a deleted one's (its actions, and its dead-letter queue, remain). */
+  async endpoint(org: string, slug: string, at: FieldAt): Promise<string> {
+    if (await this.store.endpoints.get(org, slug)) return slug;
+    const all = await this.store.endpoints.list(org, { includeDeleted: true });
+    if (all.some((e) => e.slug === slug)) return slug;
+    const message = isId('endpoint', slug)
+      ? 'actions name their endpoint by slug: give the slug'
+      : 'no endpoint has this slug';
+    throw notFound('EH_ENDPOINT_NOT_FOUND', { endpoint: slug }, at, message);
+  }
+
+  /**
+   * An event filter's `source`: a source id; an envelope source with its kind (`app:checkout`), taken as it is unless
+   * it names a webhook source that never existed; or a bare slug, the source's id (a deleted source's events by
+   * their envelope source). A bare name that is no source's slug is refused with what it likely meant (`app:…`).
+   */
+  async source(
+    org: string,
+    ref: string,
+    at: FieldAt,
+  ): Promise<Pick<EventFilter, 'sourceId' | 'envelopeSource'>> {
+    if (ref.includes(':')) {
+      const slug = ref.startsWith('webhook:') ? ref.slice('webhook:'.length) : undefined;
+      if (slug === undefined || (await this.everHad(org, slug))) return { envelopeSource: ref };
+      throw notFound('EH_SOURCE_NOT_FOUND', { source: slug }, at, `no source has slug ${slug}`);
+    }
+    if (isId('source', ref)) {
+      if ((await this.store.sources.getById(ref))?.org === org) return { sourceId: ref as SourceId };
+      throw notFound('EH_SOURCE_NOT_FOUND', { source: ref }, at, 'no source has this id');
+    }
+    const live = await this.store.sources.get(org, ref);
+    if (live) return { sourceId: live.id };
+    if (await this.everHad(org, ref)) return { envelopeSource: `webhook:${ref}` };
+    const guess = `${SYSTEM_SOURCES.has(ref) ? 'system' : 'app'}:${ref}`;
+    throw notFound(
+      'EH_SOURCE_NOT_FOUND',
+      { source: ref },
+      at,
+      `no source has slug ${ref}; did you mean ${guess}?`,
+    );
+  }
+
+  private async everHad(org: string, slug: string): Promise<boolean> {
+    return (await this.store.sources.list(org, { includeDeleted: true })).some((s) => s.slug === slug);
+  }
+}
+
+function notFound(
+  code: ErrorCode,
+  params: Record<string, string>,
+  at: FieldAt,
+  message: string,
+): EventhookError {
+  return new EventhookError(code, params, { issues: [{ ...at, message }] });
+}
