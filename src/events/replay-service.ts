@@ -126,13 +126,15 @@ export class ReplayService {
       if (truncated || page.next === null) break;
       before = page.next;
     }
-    if (opts.dryRun) return { count: ids.length, dryRun: true, truncated, skipped };
+    // Said only when some were left alone: the answer is then what it always was.
+    const left = skipped > 0 ? { skipped } : {};
+    if (opts.dryRun) return { count: ids.length, dryRun: true, truncated, ...left };
     let count = 0;
     const now = this.clock.now();
     for (let i = 0; i < ids.length; i += PAGE)
       count += await this.store.actions.retry(org, ids.slice(i, i + PAGE), now);
     this.kick.actions();
-    return { count, dryRun: false, truncated, skipped };
+    return { count, dryRun: false, truncated, ...left };
   }
 }
 

@@ -107,7 +107,7 @@ export const BulkOut = Type.Object({
   skipped: Type.Optional(
     Type.Integer({
       description:
-        'Retry only: matching dead actions left alone because they never ran (their rule’s filter failed); replay their events instead.',
+        'Retry only, when some were: matching dead actions left alone because they never ran (their rule’s filter failed); replay their events instead.',
     }),
   ),
 });
