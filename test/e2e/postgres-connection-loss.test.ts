@@ -51,6 +51,36 @@ function capturedLogger(level: string) {
   return { logger, logged: (text: string) => lines.some((l) => JSON.stringify(l).includes(text)) };
 }
 
+/**
+ * The app serves again once its database answers: the management API within `withinMs` (a request may first meet a
+ * connection the pool has not yet found dead), then a webhook to source `app`, committed and readable.
+ */
+async function servesAgain(app: TestApp, marker: string, withinMs: number): Promise<void> {
+  const list = await eventually(
+    async () => {
+      const res = await app.api.get(`${BASE}/sources`);
+      return res.status === 200 ? res : undefined;
+    },
+    withinMs,
+    'the management API to answer',
+  );
+  expect(list.body.items ?? list.body).toEqual(
+    expect.arrayContaining([expect.objectContaining({ slug: 'app' })]),
+  );
+  const ingested = await eventually(
+    async () => {
+      const res = await deliver(app, 'app', {
+        headers: { 'content-type': 'application/json', 'x-api-key': 'key-1' },
+        body: JSON.stringify({ after: marker }),
+      });
+      return res.status >= 200 && res.status < 300 ? res : undefined;
+    },
+    5_000,
+    'an ingest to be accepted',
+  );
+  expect((await app.api.get(`${BASE}/events/${ingested.json.eventId}`)).status).toBe(200);
+}
+
 describe.skipIf(!available)('PostgreSQL connection loss', () => {
   let t: TestApp | undefined;
   const cleanups: (() => Promise<void>)[] = [];
@@ -89,30 +119,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
     );
 
     // A request right after may meet a connection the pool has not yet noticed is dead; within a few tries, it works.
-    const list = await eventually(
-      async () => {
-        const res = await app.api.get(`${BASE}/sources`);
-        return res.status === 200 ? res : undefined;
-      },
-      5_000,
-      'the management API to answer',
-    );
-    expect(list.body.items ?? list.body).toEqual(
-      expect.arrayContaining([expect.objectContaining({ slug: 'app' })]),
-    );
-    const ingested = await eventually(
-      async () => {
-        const res = await deliver(app, 'app', {
-          headers: { 'content-type': 'application/json', 'x-api-key': 'key-1' },
-          body: JSON.stringify({ after: 'reconnect' }),
-        });
-        return res.status >= 200 && res.status < 300 ? res : undefined;
-      },
-      5_000,
-      'an ingest to be accepted',
-    );
-    const events = await app.api.get(`${BASE}/events/${ingested.json.eventId}`);
-    expect(events.status).toBe(200);
+    await servesAgain(app, 'reconnect', 5_000);
     expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
     // The pool connected again.
     expect(await backendCount(schema)).toBeGreaterThan(0);
@@ -239,22 +246,7 @@ describe.skipIf(!available)('PostgreSQL statements that do not finish', () => {
 
     // The line is back: the stalled connections were dropped, new ones answer.
     proxy.restore();
-    const list = await eventually(
-      async () => {
-        const r = await app.api.get(`${BASE}/sources`);
-        return r.status === 200 ? r : undefined;
-      },
-      10_000,
-      'the management API to answer again',
-    );
-    expect(list.body.items ?? list.body).toEqual(
-      expect.arrayContaining([expect.objectContaining({ slug: 'app' })]),
-    );
-    const ingested = await deliver(app, 'app', {
-      headers: { 'content-type': 'application/json', 'x-api-key': 'key-1' },
-      body: JSON.stringify({ after: 'stall' }),
-    });
-    expect(ingested.status, ingested.text).toBeLessThan(300);
+    await servesAgain(app, 'stall', 10_000);
     expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
   });
 

@@ -1,7 +1,31 @@
 // Records as the store keeps them, for tests that write to a store directly: an endpoint with nothing sealed (so a
-// LiveEndpoints can open it) and a webhook or other action that is due.
+// LiveEndpoints can open it), a webhook or other action that is due, and a pending application event.
 import { newId, type EventId, type RuleId } from '../../src/core/ids.js';
-import type { EndpointRecord, NewAction } from '../../src/store/records.js';
+import type { EndpointRecord, NewAction, NewEvent } from '../../src/store/records.js';
+
+/** A pending application event of `org` received at `at` (its id carries that time unless `over` gives one). */
+export function pendingEvent(org: string, at: number, over: Partial<NewEvent> = {}): NewEvent {
+  return {
+    id: newId('event', at),
+    org,
+    sourceId: null,
+    source: 'app:test',
+    type: 'thing.happened',
+    subject: null,
+    time: at,
+    status: 'pending',
+    contentType: 'application/json',
+    rawBody: null,
+    headers: null,
+    data: {},
+    idempotencyKey: null,
+    correlationId: null,
+    traceparent: null,
+    error: null,
+    hopCount: 0,
+    ...over,
+  };
+}
 
 export function endpointRecord(
   org: string,

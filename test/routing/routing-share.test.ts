@@ -7,7 +7,7 @@ import { idShare, inShare, orgShare, RoutingShare, shareGraces } from '../../src
 import type { WorkerShare } from '../../src/routing/worker-presence.js';
 import type { Store } from '../../src/store/port.js';
 import type { NewEvent } from '../../src/store/records.js';
-import { endpointRecord } from '../helpers/records.js';
+import { endpointRecord, pendingEvent } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 // Later than the clock: ids are monotonic within a process, and one made at an earlier time takes the last time.
@@ -34,28 +34,6 @@ describe('share functions', () => {
   });
 });
 
-function event(org: string, at: number): NewEvent {
-  return {
-    id: newId('event', at),
-    org,
-    sourceId: null,
-    source: 'app:test',
-    type: 'thing.happened',
-    subject: null,
-    time: at,
-    status: 'pending',
-    contentType: 'application/json',
-    rawBody: null,
-    headers: null,
-    data: {},
-    idempotencyKey: null,
-    correlationId: null,
-    traceparent: null,
-    error: null,
-    hopCount: 0,
-  };
-}
-
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`routing share — ${factory.name}`, () => {
@@ -73,7 +51,7 @@ for (const factory of STORE_FACTORIES) {
       // An org whose FIFO endpoint is deleted is shared by event again.
       await store.endpoints.insert(endpointRecord('plain', 'gone', T1, { ordering: 'fifo' }));
       await store.endpoints.softDelete('plain', 'gone', T1);
-      for (let i = 0; i < 400; i++) events.push(event(ORGS[i % 4 === 0 ? 1 + (i % 3) : 0]!, T1 + i));
+      for (let i = 0; i < 400; i++) events.push(pendingEvent(ORGS[i % 4 === 0 ? 1 + (i % 3) : 0]!, T1 + i));
       for (const e of events) await store.events.insert(e);
     });
     afterAll(async () => cleanup?.());

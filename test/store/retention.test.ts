@@ -7,30 +7,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
 import type { ExecutionStatus, NewEvent, TaskRecord } from '../../src/store/records.js';
-import { newAction } from '../helpers/records.js';
+import { newAction, pendingEvent } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 1);
-const eventAt = (time: number): NewEvent => ({
-  id: `evt_${ulid(time)}` as EventId,
-  org: 'acme',
-  sourceId: null,
-  source: 'app:x',
-  type: 't',
-  subject: null,
-  time,
-  status: 'pending',
-  contentType: null,
-  rawBody: null,
-  headers: null,
-  data: null,
-  idempotencyKey: null,
-  correlationId: null,
-  traceparent: null,
-  error: null,
-  hopCount: 0,
-});
+const eventAt = (time: number): NewEvent =>
+  pendingEvent('acme', time, {
+    id: `evt_${ulid(time)}` as EventId,
+    source: 'app:x',
+    type: 't',
+    contentType: null,
+    data: null,
+  });
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
