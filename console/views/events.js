@@ -95,9 +95,10 @@ export async function eventsView(view, signal) {
 /** #/events/{id}: everything about one event; #/events/{id}/actions/{actionId} marks one of its actions. */
 export async function eventView(view, signal, id, actionId) {
   const e = await api('GET', `/events/${encodeURIComponent(id)}`);
-  const rawRes = await api('GET', `/events/${encodeURIComponent(id)}/raw`, undefined, { raw: true }).catch(
-    () => null,
-  );
+  // Only webhooks keep their request body (others answer 404): asked only for them.
+  const rawRes = e.source.startsWith('webhook:')
+    ? await api('GET', `/events/${encodeURIComponent(id)}/raw`, undefined, { raw: true }).catch(() => null)
+    : null;
   const raw = rawRes ? await rawRes.text() : null;
   const actions = h('div');
   const showActions = async () => {
