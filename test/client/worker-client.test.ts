@@ -32,6 +32,28 @@ describe('WorkerClient', () => {
   });
   afterAll(async () => t?.close());
 
+  it('a claim long-polls: it waits up to waitMs for work, and takes what arrives meanwhile', async () => {
+    const claim = (waitMs: number) =>
+      t.api.post(`${base}/engine/tasks/claim`, { workerId: 'w-poll', kinds: ['poll-me'], waitMs });
+    const started = Date.now();
+    const idle = await claim(1_500);
+    expect(idle.status).toBe(204);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+
+    const waiting = claim(10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const rule = await t.api.post(`${base}/rules`, {
+      name: 'poll',
+      pattern: { type: ['poll.me'] },
+      targets: [{ type: 'task', kind: 'poll-me', input: { jmespath: 'data' } }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    await t.api.post(`${base}/events`, { type: 'poll.me', data: { n: 1 } });
+    const woken = await waiting;
+    expect(woken.status).toBe(200);
+    expect(woken.body).toMatchObject({ kind: 'poll-me', input: { n: 1 }, workerId: 'w-poll' });
+  });
+
   it('runs workflows with a handler and awaits promises', async () => {
     const abort = new AbortController();
     const seen: unknown[] = [];

@@ -1,6 +1,7 @@
 // The local engine's worker API (SPEC §7): list executions, claim work with a lease, heartbeat, complete or fail
 // it; list, create, read and await promises. Served only when the local engine is in use.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import type { ExecutionKind, WorkerApi } from '../../engine/port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../store/records.js';
 import {
@@ -196,8 +197,6 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
         },
       },
       async (req, reply) => {
-        const abort = new AbortController();
-        req.raw.once('close', () => abort.abort());
         const claimed = await engine.claim(
           kind,
           req.params.org,
@@ -208,7 +207,7 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
             leaseMs: req.body.leaseMs ?? 60_000,
             waitMs: req.body.waitMs ?? 0,
           },
-          abort.signal,
+          untilDisconnected(reply),
         );
         return claimed ? executionOut(claimed) : reply.code(204).send(null);
       },
@@ -337,12 +336,27 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
         response: { 200: PromiseOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) => {
-      const abort = new AbortController();
-      req.raw.once('close', () => abort.abort());
-      return promiseOut(
-        await engine.awaitPromise(req.params.org, req.params.id, req.query.timeoutMs ?? 30_000, abort.signal),
-      );
-    },
+    async (req, reply) =>
+      promiseOut(
+        await engine.awaitPromise(
+          req.params.org,
+          req.params.id,
+          req.query.timeoutMs ?? 30_000,
+          untilDisconnected(reply),
+        ),
+      ),
   );
 };
+
+/**
+ * A signal that aborts when the client goes away before its answer: a long poll then stops waiting. The response's
+ * 'close' says so; the request's does not — it fires as soon as a POST's body has been read, which ended every
+ * claim's wait at once.
+ */
+function untilDisconnected(reply: FastifyReply): AbortSignal {
+  const abort = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) abort.abort();
+  });
+  return abort.signal;
+}
