@@ -206,8 +206,8 @@ export const CONFIG_KEYS = {
   EVENTHOOK_ROUTER_BATCH: { file: 'routerBatch', default: '100', doc: 'Events the router takes per pass.' },
   EVENTHOOK_ACTION_MAX_ATTEMPTS: {
     file: 'actionMaxAttempts',
-    default: '8',
-    doc: 'Attempts of an engine action (workflow, task, promise) before it is dead.',
+    default: '20',
+    doc: 'Attempts of an engine action (workflow, task, promise) before it is dead, unless its target sets retry.maxAttempts. The waits between them start at 1 s and double up to 10 min (±10 %), so 20 attempts ride out an engine outage of about 1 h 45 min.',
   },
   EVENTHOOK_ACTION_CONCURRENCY: {
     file: 'actionConcurrency',
