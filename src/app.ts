@@ -244,7 +244,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     (items) => void publisher.announce(items.map((i) => i.event)),
   );
   metrics.ingestBacklog(() => committer.backlog);
-  // Flovyn's lifecycle events, from NATS, become events like any other (committed, then routed).
+  // Flovyn's lifecycle events, from NATS, become events like any other (committed, then routed). A mapping to an org
+  // not made yet is said at the start: its events would be stored where no API key can see them.
+  for (const [flovynOrg, org] of config.flovynEvents?.eventOrgs ?? []) {
+    if (!(await store.orgs.get(org)))
+      logger.warn(
+        { flovynOrg, org },
+        `EVENTHOOK_FLOVYN_EVENT_ORGS maps Flovyn org ${flovynOrg} to org ${org}, which does not exist: create it (POST /api/orgs)`,
+      );
+  }
   const flovynEvents = config.flovynEvents
     ? new FlovynLifecycleConsumer({
         ...config.flovynEvents,
