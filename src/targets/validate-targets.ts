@@ -41,6 +41,19 @@ function validateTarget(target: unknown, path: string, limits?: SandboxLimits): 
   const issues = schemaIssues(schema, target, path);
   if (issues.length > 0) throw targetError(issues);
   const t = target as Target;
+  // Flovyn refuses these at run time (400), which would make every action of the rule dead.
+  if (t.type === 'workflow' && t.metadata) {
+    const keys = Object.keys(t.metadata);
+    const reserved = keys.find((k) => k.startsWith('_flovyn_'));
+    if (reserved !== undefined)
+      throw targetError([
+        {
+          path: `${path}/metadata/${reserved}`,
+          message: 'must not start with _flovyn_ (reserved by Flovyn)',
+        },
+      ]);
+    if (keys.length > 50) throw targetError([{ path: `${path}/metadata`, message: 'at most 50 keys' }]);
+  }
   if (t.type === 'event_bus' && t.source !== undefined) {
     const reason = reservedSourceReason(t.source);
     if (reason !== null) throw targetError([{ path: `${path}/source`, message: reason }]);

@@ -178,6 +178,15 @@ describe('advanced routing', () => {
         'EH_TRANSFORM_INVALID',
         /targets\/0\/promise/,
       ],
+      [
+        {
+          name: 'p8',
+          pattern: { type: ['x'] },
+          targets: [{ type: 'workflow', kind: 'w', metadata: { _flovyn_owner: 'me' } }],
+        },
+        'EH_TARGET_INVALID',
+        /targets\/0\/metadata\/_flovyn_owner.*reserved by Flovyn/,
+      ],
     ];
     for (const [body, code, detail] of cases) {
       const res = await t.api.post(`${base}/rules`, body);
