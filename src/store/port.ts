@@ -504,8 +504,12 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
   ): Promise<R | undefined>;
   /** Applies `patch` when the execution is running under `workerId` (or `workerId` is null); returns the new record. */
   update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined>;
-  /** Running executions whose lease expired: put back to pending. Returns them. */
-  releaseExpired(now: number): Promise<R[]>;
+  /**
+   * Running executions whose lease expired (the worker stopped heartbeating), each an execution that failed with
+   * `reason`: a task that has no retry left (executionCount > maxRetries) ends `failed` (its error `reason` and how
+   * many executions it had), every other one goes back to pending with `reason` as its error. Returns both.
+   */
+  releaseExpired(now: number, reason: string): Promise<{ retried: R[]; failed: R[] }>;
   /**
    * Deletes finished executions (completed, failed, cancelled) that finished before `cutoff` (retention), `batchSize`
    * at a time as EventsRepo.prune does; pending and running ones stay whatever their age. Returns how many.

@@ -54,7 +54,15 @@ export const TaskTarget = Type.Object(
     type: Type.Literal('task'),
     kind: Kind,
     queue: Queue,
-    maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
+    maxRetries: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10,
+        description:
+          'Runs after the first: the task runs at most maxRetries + 1 times, a failure or an expired lease ' +
+          'counting as a run (default 3).',
+      }),
+    ),
     idempotencyKey: IdempotencyKey,
     ...common,
   },

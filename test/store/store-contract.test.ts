@@ -488,7 +488,9 @@ for (const factory of STORE_FACTORIES) {
       expect(
         await store.workflows.update('acme', 'wf_1', 'intruder', { status: 'completed' }),
       ).toBeUndefined();
-      expect((await store.workflows.releaseExpired(T0 + 11)).map((w) => w.id)).toEqual(['wf_1']);
+      const released = await store.workflows.releaseExpired(T0 + 11, 'lease expired');
+      expect(released.retried.map((w) => w.id)).toEqual(['wf_1']);
+      expect(released.failed).toEqual([]);
       expect(await store.workflows.update('acme', 'wf_1', owner, { status: 'completed' })).toBeUndefined();
       const task = await store.tasks.insertIdempotent({
         ...wf('task_1'),
@@ -509,6 +511,66 @@ for (const factory of STORE_FACTORIES) {
         maxRetries: 2,
         status: 'running',
       });
+    });
+
+    it('ends an expired task lease as a failed execution: back to pending with retries left, else failed', async () => {
+      const task = (id: string, maxRetries: number) => ({
+        id,
+        org: 'acme',
+        kind: 'lease',
+        queue: 'leases',
+        status: 'pending' as const,
+        input: null,
+        output: null,
+        error: null,
+        idempotencyKey: `lease:${id}`,
+        metadata: {},
+        workerId: null,
+        leaseUntil: null,
+        createdAt: T0,
+        startedAt: null,
+        completedAt: null,
+        maxRetries,
+        executionCount: 0,
+      });
+      await store.tasks.insertIdempotent(task('task_lease_a', 1));
+      await store.tasks.insertIdempotent(task('task_lease_b', 0));
+      const claimOne = (leaseUntil: number) =>
+        store.tasks.claim('acme', { kinds: ['lease'], queue: 'leases', workerId: 'w', leaseUntil, now: T0 });
+      // Executions of the tests before may still be running (under leases up to T0 + 10): release those first.
+      await store.tasks.releaseExpired(T0 + 50, 'lease expired');
+      await store.workflows.releaseExpired(T0 + 50, 'lease expired');
+      await claimOne(T0 + 100);
+      await claimOne(T0 + 100);
+      expect(await store.tasks.releaseExpired(T0 + 100, 'lease expired')).toEqual({
+        retried: [],
+        failed: [],
+      });
+      const first = await store.tasks.releaseExpired(T0 + 101, 'lease expired');
+      expect(first.retried).toMatchObject([
+        { id: 'task_lease_a', status: 'pending', error: 'lease expired', workerId: null, leaseUntil: null },
+      ]);
+      expect(first.failed).toMatchObject([
+        {
+          id: 'task_lease_b',
+          status: 'failed',
+          error: 'lease expired (after 1 execution)',
+          workerId: 'w',
+          leaseUntil: null,
+          completedAt: T0 + 101,
+        },
+      ]);
+      expect(await claimOne(T0 + 200)).toMatchObject({ id: 'task_lease_a', executionCount: 2 });
+      const second = await store.tasks.releaseExpired(T0 + 201, 'lease expired');
+      expect(second.retried).toEqual([]);
+      expect(second.failed).toMatchObject([
+        {
+          id: 'task_lease_a',
+          status: 'failed',
+          error: 'lease expired (after 2 executions)',
+          executionCount: 2,
+        },
+      ]);
     });
 
     it('settles a promise once', async () => {

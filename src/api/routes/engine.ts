@@ -62,7 +62,15 @@ const PromiseListQuery = Type.Object({
   ...PageQuery.properties,
 });
 const WorkerId = Type.String({ minLength: 1, maxLength: 200 });
-const LeaseMs = Type.Integer({ minimum: 1000, maximum: 3_600_000, default: 60_000 });
+const LeaseMs = Type.Integer({
+  minimum: 1000,
+  maximum: 3_600_000,
+  default: 60_000,
+  description:
+    'How long the execution stays this worker’s without a heartbeat. A lease that runs out is a failed execution: ' +
+    'a task with retries left goes back to pending (task.retrying), one without ends failed (task.failed); a ' +
+    'workflow goes back to pending (workflow.retrying).',
+});
 const ClaimIn = Type.Object(
   {
     workerId: WorkerId,

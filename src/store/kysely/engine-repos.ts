@@ -185,16 +185,35 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     return row && this.fromRow(row);
   }
 
-  async releaseExpired(now: number): Promise<R[]> {
-    const rows = await this.db
+  async releaseExpired(now: number, reason: string): Promise<{ retried: R[]; failed: R[] }> {
+    // As a literal, the predicate of the partial index <table>_running_lease (migration 009).
+    const running = sql<boolean>`status = 'running'`;
+    // A task whose expired execution was its last (as `fail` counts: executionCount > maxRetries) fails for good,
+    // its error saying how many executions it had. Workflows have no retry bound: they always go back.
+    const failed =
+      this.table === 'tasks'
+        ? await this.db
+            .updateTable(this.t)
+            .set({
+              status: 'failed',
+              error: sql<string>`cast(${reason} as text) || ' (after ' || cast(execution_count as text) || case when execution_count = 1 then ' execution)' else ' executions)' end`,
+              lease_until: null,
+              completed_at: now,
+            })
+            .where(running)
+            .where('lease_until', '<', now)
+            .where(sql<boolean>`execution_count > max_retries`)
+            .returningAll()
+            .execute()
+        : [];
+    const retried = await this.db
       .updateTable(this.t)
-      .set({ status: 'pending', worker_id: null, lease_until: null })
-      // As a literal, the predicate of the partial index <table>_running_lease (migration 009).
-      .where(sql<boolean>`status = 'running'`)
+      .set({ status: 'pending', error: reason, worker_id: null, lease_until: null })
+      .where(running)
       .where('lease_until', '<', now)
       .returningAll()
       .execute();
-    return rows.map(this.fromRow);
+    return { retried: retried.map(this.fromRow), failed: failed.map(this.fromRow) };
   }
 
   prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {

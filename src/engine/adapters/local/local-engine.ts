@@ -29,6 +29,8 @@ import { Waiters } from './waiters.js';
 
 const DEFAULT_QUEUE = 'default';
 const DEFAULT_TASK_RETRIES = 3;
+/** The error of an execution whose lease expired (a task that fails for good adds how many executions it had). */
+const LEASE_EXPIRED = 'lease expired: the worker stopped heartbeating';
 /** Long-polls re-read the store at least this often, to notice changes made by other processes. */
 const POLL_MS = 500;
 
@@ -148,7 +150,8 @@ export class LocalEngine implements Engine, WorkerApi {
       const now = this.clock.now();
       const claimed = await this.commit(async (tx) => {
         const r = await this.repo(tx, kind).claim(org, { ...req, leaseUntil: now + req.leaseMs, now });
-        // The first claim starts the execution; a re-claim after an expired lease is not a new start.
+        // The first claim starts the execution; a re-claim after an expired lease is not a new start (though, for a
+        // task, it is a new execution: executionCount counts claims, which is how maxRetries bounds the runs).
         const first =
           r !== undefined && ('executionCount' in r ? r.executionCount === 1 : r.startedAt === now);
         return { value: r, events: r && first ? [executionEvent(kind, 'started', r, now)] : [] };
@@ -263,14 +266,28 @@ export class LocalEngine implements Engine, WorkerApi {
     }
   }
 
-  /** Puts executions whose worker stopped heart-beating back in their queue. */
+  /**
+   * Ends the executions whose worker stopped heartbeating as failed executions, as `fail` would: a task with
+   * retries left goes back to its queue (`task.retrying`), one without ends `failed` (`task.failed`). A workflow
+   * has no retry bound and is durable across worker crashes: it goes back to its queue (`workflow.retrying`) for
+   * another worker to resume. Each sweep's changes commit with their lifecycle events in one transaction.
+   */
   async releaseExpiredLeases(): Promise<number> {
     const now = this.clock.now();
     let n = 0;
     for (const kind of ['workflow', 'task'] as const) {
-      const released = await this.repo(this.store, kind).releaseExpired(now);
-      n += released.length;
-      for (const r of released) this.ring(`${kind}.${r.org}`);
+      const { retried, failed } = await this.commit(async (tx) => {
+        const r = await this.repo(tx, kind).releaseExpired(now, LEASE_EXPIRED);
+        return {
+          value: r,
+          events: [
+            ...r.failed.map((x) => executionEvent(kind, 'failed', x, now)),
+            ...r.retried.map((x) => executionEvent(kind, 'retrying', x, now)),
+          ],
+        };
+      });
+      n += retried.length + failed.length;
+      for (const org of new Set(retried.map((r) => r.org))) this.ring(`${kind}.${org}`);
     }
     return n;
   }

@@ -1,0 +1,163 @@
+// The local engine's expired leases, on both stores: an execution whose worker stopped heartbeating is a failed
+// execution. A task with retries left goes back to its queue (task.retrying), one without ends failed
+// (task.failed); a workflow, durable across worker crashes, goes back (workflow.retrying). Each change commits
+// its lifecycle event with it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
+import { EventPublisher } from '../../src/events/publisher.js';
+import type { Store } from '../../src/store/port.js';
+import { STORE_FACTORIES } from '../helpers/stores.js';
+
+const ORG = 'acme';
+
+for (const factory of STORE_FACTORIES) {
+  const available = await factory.available();
+  describe.skipIf(!available)(`local engine, expired leases — ${factory.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let engine: LocalEngine;
+    const clock = new ManualClock();
+    const bus = new MemoryBus();
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory.open());
+      engine = new LocalEngine(store, new EventPublisher(bus), bus, clock);
+    });
+    afterAll(async () => {
+      await bus.close();
+      await cleanup?.();
+    });
+
+    /** The lifecycle events committed about one execution, oldest first, as type and data. */
+    async function eventsOf(id: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
+      const pending = await store.events.listPending(1000);
+      return pending
+        .filter((e) => e.subject === id)
+        .map((e) => ({ type: e.type, data: e.data as Record<string, unknown> }));
+    }
+
+    const claim = (kind: 'workflow' | 'task', kinds: string[]) =>
+      engine.claim(kind, ORG, { kinds, queue: 'default', workerId: 'w1', leaseMs: 1000, waitMs: 0 });
+
+    it('a task with retries left goes back to pending (task.retrying); its last execution ends it failed (task.failed)', async () => {
+      const { id } = await engine.createTask({
+        org: ORG,
+        kind: 'flaky',
+        input: {},
+        idempotencyKey: 'lease-task',
+        maxRetries: 1,
+      });
+      expect(await claim('task', ['flaky'])).toMatchObject({ id, executionCount: 1 });
+      // Within its lease nothing happens.
+      clock.advance(1000);
+      expect(await engine.releaseExpiredLeases()).toBe(0);
+      expect(await engine.get('task', ORG, id)).toMatchObject({ status: 'running' });
+
+      clock.advance(1);
+      expect(await engine.releaseExpiredLeases()).toBe(1);
+      expect(await engine.get('task', ORG, id)).toMatchObject({
+        status: 'pending',
+        workerId: null,
+        leaseUntil: null,
+        executionCount: 1,
+        error: 'lease expired: the worker stopped heartbeating',
+      });
+      expect((await eventsOf(id)).map((e) => e.type)).toEqual([
+        'task.created',
+        'task.started',
+        'task.retrying',
+      ]);
+      expect((await eventsOf(id))[2]!.data).toMatchObject({
+        status: 'pending',
+        executionCount: 1,
+        maxRetries: 1,
+        error: 'lease expired: the worker stopped heartbeating',
+      });
+
+      // The re-claim is a second execution (not a new start); its lease expiring too leaves no retry.
+      expect(await claim('task', ['flaky'])).toMatchObject({ id, executionCount: 2 });
+      clock.advance(1001);
+      expect(await engine.releaseExpiredLeases()).toBe(1);
+      const failed = await engine.get('task', ORG, id);
+      expect(failed).toMatchObject({
+        status: 'failed',
+        executionCount: 2,
+        leaseUntil: null,
+        completedAt: clock.now(),
+        error: 'lease expired: the worker stopped heartbeating (after 2 executions)',
+      });
+      const events = await eventsOf(id);
+      expect(events.map((e) => e.type)).toEqual([
+        'task.created',
+        'task.started',
+        'task.retrying',
+        'task.failed',
+      ]);
+      expect(events[3]!.data).toMatchObject({
+        status: 'failed',
+        executionCount: 2,
+        maxRetries: 1,
+        workerId: 'w1',
+        error: 'lease expired: the worker stopped heartbeating (after 2 executions)',
+      });
+      // Nothing is left to claim, and later sweeps change nothing.
+      expect(await claim('task', ['flaky'])).toBeUndefined();
+      clock.advance(60_000);
+      expect(await engine.releaseExpiredLeases()).toBe(0);
+      expect(await eventsOf(id)).toHaveLength(4);
+    });
+
+    it('a task without retries fails when its first lease expires', async () => {
+      const { id } = await engine.createTask({
+        org: ORG,
+        kind: 'once',
+        input: {},
+        idempotencyKey: 'lease-once',
+        maxRetries: 0,
+      });
+      await claim('task', ['once']);
+      clock.advance(1001);
+      expect(await engine.releaseExpiredLeases()).toBe(1);
+      expect(await engine.get('task', ORG, id)).toMatchObject({
+        status: 'failed',
+        error: 'lease expired: the worker stopped heartbeating (after 1 execution)',
+      });
+      expect((await eventsOf(id)).map((e) => e.type)).toEqual([
+        'task.created',
+        'task.started',
+        'task.failed',
+      ]);
+    });
+
+    it('a heartbeat keeps the lease; a workflow whose lease expires goes back to pending (workflow.retrying)', async () => {
+      const { id } = await engine.startWorkflow({
+        org: ORG,
+        kind: 'durable',
+        input: {},
+        idempotencyKey: 'lease-wf',
+      });
+      await claim('workflow', ['durable']);
+      clock.advance(900);
+      await engine.heartbeat('workflow', ORG, id, 'w1', 1000);
+      clock.advance(900);
+      expect(await engine.releaseExpiredLeases()).toBe(0);
+      clock.advance(101);
+      expect(await engine.releaseExpiredLeases()).toBe(1);
+      expect(await engine.get('workflow', ORG, id)).toMatchObject({
+        status: 'pending',
+        workerId: null,
+        error: 'lease expired: the worker stopped heartbeating',
+      });
+      expect((await eventsOf(id)).map((e) => e.type)).toEqual([
+        'workflow.created',
+        'workflow.started',
+        'workflow.retrying',
+      ]);
+      // Another worker resumes it; that is not a new start.
+      expect(await claim('workflow', ['durable'])).toMatchObject({ id, status: 'running' });
+      expect(await eventsOf(id)).toHaveLength(3);
+    });
+  });
+}
