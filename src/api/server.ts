@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import type { AccessService } from '../access/access-service.js';
 import type { Permission } from '../access/permissions.js';
 import type { Bus } from '../bus/port.js';
+import { EventhookError } from '../core/errors.js';
 import type { WorkerApi } from '../engine/port.js';
 import type { EventQueries } from '../events/event-queries.js';
 import type { ReplayService } from '../events/replay-service.js';
@@ -162,6 +163,15 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await scope.register(actionRoutes, { queries: deps.queries, replay: deps.replay });
     await scope.register(streamRoutes, { bus: deps.bus, queries: deps.queries });
     if (deps.engine) await scope.register(engineRoutes, { engine: deps.engine });
+    // With Flovyn as the engine, its workers talk to Flovyn: say so rather than "No route".
+    else
+      scope.all(
+        '/api/orgs/:org/eventhook/engine/*',
+        { config: { permission: 'read' }, schema: { hide: true } },
+        async () => {
+          throw new EventhookError('EH_LOCAL_ENGINE_OFF', {});
+        },
+      );
     for (const plugin of deps.orgPlugins ?? []) await scope.register(plugin);
   });
   return app as unknown as FastifyInstance;

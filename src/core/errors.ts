@@ -35,6 +35,12 @@ export const ERRORS = {
   },
   EH_REQUEST_TOO_LARGE: { status: 413, kind: 'too_large', message: 'The request body exceeds {limit} bytes' },
   EH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'No route {method} {url}' },
+  EH_LOCAL_ENGINE_OFF: {
+    status: 404,
+    kind: 'not_found',
+    message:
+      'The local engine is off: this deployment runs workflows, tasks and promises in Flovyn (EVENTHOOK_ENGINE=flovyn), whose API its workers use',
+  },
   EH_METHOD_NOT_ALLOWED: {
     status: 405,
     kind: 'unsupported',

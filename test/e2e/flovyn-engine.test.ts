@@ -180,8 +180,18 @@ describe('rules call a Flovyn server', () => {
     );
   });
 
-  it('serves no local worker API: Flovyn runs the executions', async () => {
-    expect((await t.api.get(`${base}/engine/workflows`)).status).toBe(404);
+  it('serves no local worker API: Flovyn runs the executions, and the answer says so', async () => {
+    for (const [method, path] of [
+      ['GET', '/engine/workflows'],
+      ['POST', '/engine/tasks/claim'],
+    ] as const) {
+      const res =
+        method === 'GET' ? await t.api.get(`${base}${path}`) : await t.api.post(`${base}${path}`, {});
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ code: 'EH_LOCAL_ENGINE_OFF' });
+    }
+    // Still behind the API's authentication.
+    expect((await fetch(`${t.url}${base}/engine/workflows`)).status).toBe(401);
   });
 
   it('never stores or shows the Flovyn token', async () => {
