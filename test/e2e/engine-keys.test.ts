@@ -1,0 +1,112 @@
+// Idempotency keys of workflow and task targets, with either engine: a replay with fresh keys starts a new execution
+// even when the target has its own key.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { FakeFlovyn } from '../helpers/fake-flovyn.js';
+
+const base = '/api/orgs/default/eventhook';
+const TOKEN = 'flovyn_sk_keys_token';
+
+/** The event's actions once `count` of them have settled. */
+async function settled(t: TestApp, eventId: string, count: number): Promise<any[]> {
+  const e = await eventually(
+    async () => {
+      const r = await t.api.get(`${base}/events/${eventId}`);
+      const actions = r.body.actions as { status: string }[] | undefined;
+      return actions?.length === count && actions.every((a) => ['succeeded', 'dead'].includes(a.status))
+        ? r.body
+        : undefined;
+    },
+    15_000,
+    `${count} settled action(s) of ${eventId}`,
+  );
+  return e.actions;
+}
+
+async function replay(t: TestApp, eventId: string, fresh: boolean): Promise<void> {
+  const r = await t.api.post(`${base}/events/${eventId}/replay`, fresh ? { newIdempotencyKeys: true } : {});
+  expect(r.status).toBe(202);
+}
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`engine keys, local engine — ${backend}`, () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp(backend);
+      const rule = await t.api.post(`${base}/rules`, {
+        name: 'order-workflow',
+        pattern: { type: ['order.placed'] },
+        targets: [{ type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' }],
+      });
+      expect(rule.status).toBe(201);
+    });
+    afterAll(async () => t?.close());
+
+    it('a replay with fresh keys starts a new workflow even when the target has its own key', async () => {
+      const ev = await t.api.post(`${base}/events`, { type: 'order.placed', data: { orderId: 'o-fresh' } });
+      const [first] = await settled(t, ev.body.eventId, 1);
+      expect(first.result.created).toBe(true);
+
+      await replay(t, ev.body.eventId, false);
+      const plain = (await settled(t, ev.body.eventId, 2))[1];
+      expect(plain.result).toEqual({ workflowId: first.result.workflowId, created: false });
+
+      await replay(t, ev.body.eventId, true);
+      const fresh = (await settled(t, ev.body.eventId, 3))[2];
+      expect(fresh.result.created).toBe(true);
+      expect(fresh.result.workflowId).not.toBe(first.result.workflowId);
+
+      // Each fresh replay is a new route, so it starts again.
+      await replay(t, ev.body.eventId, true);
+      const again = (await settled(t, ev.body.eventId, 4))[3];
+      expect(again.result.created).toBe(true);
+      expect(new Set([first, fresh, again].map((a) => a.result.workflowId)).size).toBe(3);
+    });
+  });
+}
+
+describe('engine keys, Flovyn engine', () => {
+  let t: TestApp;
+  let flovyn: FakeFlovyn;
+  beforeAll(async () => {
+    flovyn = await new FakeFlovyn(TOKEN, ['default']).start();
+    t = await startTestApp('sqlite', {
+      env: {
+        EVENTHOOK_ENGINE: 'flovyn',
+        EVENTHOOK_FLOVYN_URL: flovyn.url,
+        EVENTHOOK_FLOVYN_TOKEN: TOKEN,
+        EVENTHOOK_FLOVYN_TIMEOUT: '2s',
+      },
+    });
+    const rule = await t.api.post(`${base}/rules`, {
+      name: 'order-workflow',
+      pattern: { type: ['order.placed'] },
+      targets: [{ type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' }],
+    });
+    expect(rule.status).toBe(201);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await flovyn?.close();
+  });
+
+  const keysSent = () =>
+    flovyn.calls.filter((c) => c.path.endsWith('/workflow-executions')).map((c) => c.body.idempotencyKey);
+
+  it('a replay with fresh keys sends Flovyn a new key even when the target has its own', async () => {
+    const ev = await t.api.post(`${base}/events`, { type: 'order.placed', data: { orderId: 'o-9' } });
+    const eventId = ev.body.eventId as string;
+    const [first] = await settled(t, eventId, 1);
+    expect(first.result.created).toBe(true);
+    await replay(t, eventId, false);
+    expect((await settled(t, eventId, 2))[1].result.created).toBe(false);
+    await replay(t, eventId, true);
+    const fresh = (await settled(t, eventId, 3))[2];
+    expect(fresh.result.created).toBe(true);
+    expect(fresh.result.workflowId).not.toBe(first.result.workflowId);
+    const keys = keysSent();
+    expect(keys.slice(0, 2)).toEqual(['o-9', 'o-9']);
+    expect(keys[2]).toMatch(new RegExp(`^o-9:${eventId}:\\d+$`));
+  });
+});
