@@ -40,6 +40,12 @@ for (const backend of BACKENDS) {
         targets: [{ type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' }],
       });
       expect(rule.status).toBe(201);
+      const settle = await t.api.post(`${base}/rules`, {
+        name: 'settle-workflow',
+        pattern: { type: ['order.settled'] },
+        targets: [{ type: 'workflow', kind: 'settle-order', idempotencyKey: 'data.orderId' }],
+      });
+      expect(settle.status).toBe(201);
     });
     afterAll(async () => t?.close());
 
@@ -62,6 +68,37 @@ for (const backend of BACKENDS) {
       const again = (await settled(t, ev.body.eventId, 4))[3];
       expect(again.result.created).toBe(true);
       expect(new Set([first, fresh, again].map((a) => a.result.workflowId)).size).toBe(3);
+    });
+
+    it('a failed workflow frees its key (a replay starts a new one); a completed one keeps it', async () => {
+      const claimAnd = async (orderId: string, outcome: 'fail' | 'complete') => {
+        const ev = await t.api.post(`${base}/events`, { type: 'order.settled', data: { orderId } });
+        const [a] = await settled(t, ev.body.eventId, 1);
+        const claimed = await t.api.post(`${base}/engine/workflows/claim`, {
+          workerId: 'w-keys',
+          kinds: ['settle-order'],
+        });
+        expect(claimed.body.id).toBe(a.result.workflowId);
+        const done = await t.api.post(
+          `${base}/engine/workflows/${a.result.workflowId}/${outcome}`,
+          outcome === 'fail' ? { workerId: 'w-keys', error: 'boom' } : { workerId: 'w-keys', output: {} },
+        );
+        expect(done.status).toBe(200);
+        await replay(t, ev.body.eventId, false);
+        const [, b] = await settled(t, ev.body.eventId, 2);
+        return { a, b };
+      };
+
+      const completed = await claimAnd('o-completed', 'complete');
+      expect(completed.b.result).toEqual({ workflowId: completed.a.result.workflowId, created: false });
+
+      const failed = await claimAnd('o-failed', 'fail');
+      expect(failed.b.result.created).toBe(true);
+      expect(failed.b.result.workflowId).not.toBe(failed.a.result.workflowId);
+      const old = await t.api.get(`${base}/engine/workflows/${failed.a.result.workflowId}`);
+      expect(old.body).toMatchObject({ status: 'failed', idempotencyKey: null });
+      const fresh = await t.api.get(`${base}/engine/workflows/${failed.b.result.workflowId}`);
+      expect(fresh.body).toMatchObject({ status: 'pending', idempotencyKey: 'o-failed' });
     });
   });
 }
