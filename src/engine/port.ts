@@ -1,5 +1,6 @@
 // The Engine port (SPEC §7): what workflow, task and promise targets call. Adapters: local (built in), flovyn.
 import type { JsonValue } from '../core/envelope.js';
+import { EventhookError } from '../core/errors.js';
 import type { Page } from '../store/port.js';
 import type {
   ExecutionStatus,
@@ -12,6 +13,18 @@ import type {
 /** Metadata keys the engines keep with an execution, so its lifecycle events can name their cause and count hops. */
 export const META_EVENT = 'eventhook.eventId';
 export const META_HOPS = 'eventhook.hops';
+
+/**
+ * The failure of a start whose idempotency key names an execution of another kind (two rules sharing a business
+ * key): a conflict, so the action is dead at once and visible, rather than a success that started nothing.
+ */
+export function kindConflict(req: StartWorkflow, what: string, id: string, heldBy: string): EventhookError {
+  return new EventhookError('EH_ENGINE_CONFLICT', {
+    message:
+      `idempotency key ${req.idempotencyKey} already names ${what} ${id} of kind ${heldBy}, not ${req.kind}; ` +
+      `give the targets keys of their own (e.g. join(':', ['${req.kind}', <key>]))`,
+  });
+}
 
 export interface StartWorkflow {
   org: string;

@@ -36,7 +36,7 @@ for (const backend of BACKENDS) {
       t = await startTestApp(backend);
       const rule = await t.api.post(`${base}/rules`, {
         name: 'order-workflow',
-        pattern: { type: ['order.placed'] },
+        pattern: { type: ['order.placed', 'order.shared'] },
         targets: [{ type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' }],
       });
       expect(rule.status).toBe(201);
@@ -46,6 +46,12 @@ for (const backend of BACKENDS) {
         targets: [{ type: 'workflow', kind: 'settle-order', idempotencyKey: 'data.orderId' }],
       });
       expect(settle.status).toBe(201);
+      const audit = await t.api.post(`${base}/rules`, {
+        name: 'audit-workflow',
+        pattern: { type: ['order.shared'] },
+        targets: [{ type: 'workflow', kind: 'audit-order', idempotencyKey: 'data.orderId' }],
+      });
+      expect(audit.status).toBe(201);
     });
     afterAll(async () => t?.close());
 
@@ -68,6 +74,16 @@ for (const backend of BACKENDS) {
       const again = (await settled(t, ev.body.eventId, 4))[3];
       expect(again.result.created).toBe(true);
       expect(new Set([first, fresh, again].map((a) => a.result.workflowId)).size).toBe(3);
+    });
+
+    it('a key another kind holds fails the second rule visibly instead of skipping its workflow', async () => {
+      const ev = await t.api.post(`${base}/events`, { type: 'order.shared', data: { orderId: 'o-shared' } });
+      const actions = await settled(t, ev.body.eventId, 2);
+      const won = actions.find((a) => a.status === 'succeeded');
+      const lost = actions.find((a) => a.status === 'dead');
+      expect(won?.result.created).toBe(true);
+      expect(lost?.lastError).toMatch(/already names workflow wf_\w+ of kind (process|audit)-order, not/);
+      expect(lost?.lastError).toContain(won.result.workflowId);
     });
 
     it('a failed workflow frees its key (a replay starts a new one); a completed one keeps it', async () => {
@@ -122,6 +138,12 @@ describe('engine keys, Flovyn engine', () => {
       targets: [{ type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' }],
     });
     expect(rule.status).toBe(201);
+    const audit = await t.api.post(`${base}/rules`, {
+      name: 'audit-workflow',
+      pattern: { type: ['order.shared'] },
+      targets: [{ type: 'workflow', kind: 'audit-order', idempotencyKey: 'data.orderId' }],
+    });
+    expect(audit.status).toBe(201);
   });
   afterAll(async () => {
     await t?.close();
@@ -145,5 +167,18 @@ describe('engine keys, Flovyn engine', () => {
     const keys = keysSent();
     expect(keys.slice(0, 2)).toEqual(['o-9', 'o-9']);
     expect(keys[2]).toMatch(new RegExp(`^o-9:${eventId}:\\d+$`));
+  });
+
+  it('a key Flovyn holds for another kind fails the second rule visibly', async () => {
+    // Flovyn keeps workflow keys per org: the second start is answered 200 with the first kind's execution.
+    const ev = await t.api.post(`${base}/events`, { type: 'order.shared', data: { orderId: 'o-shared' } });
+    const actions = await settled(t, ev.body.eventId, 1);
+    expect(actions[0].result.created).toBe(true);
+    const other = await t.api.post(`${base}/events`, { type: 'order.placed', data: { orderId: 'o-shared' } });
+    const [dead] = await settled(t, other.body.eventId, 1);
+    expect(dead.status).toBe('dead');
+    expect(dead.lastError).toContain(
+      `already names workflow ${actions[0].result.workflowId} of kind audit-order`,
+    );
   });
 });
