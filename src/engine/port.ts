@@ -38,6 +38,8 @@ export interface StartWorkflow {
   causeEventId?: string;
   /** Hop count of the causing event, so lifecycle events can stop routing loops. */
   causeHopCount?: number;
+  /** The causing event's correlation id (its own, or else its id); lifecycle events carry it. */
+  correlationId?: string;
   /** The causing event's W3C traceparent: the engine call continues its trace. */
   traceparent?: string;
 }

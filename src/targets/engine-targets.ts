@@ -47,6 +47,7 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
   }
 }
 
+/** The causing event's trace and correlation, which the execution and its lifecycle events carry on. */
 function traceOf(ctx: TargetContext): { traceparent?: string } {
   return ctx.event.traceparent !== null ? { traceparent: ctx.event.traceparent } : {};
 }
@@ -98,6 +99,7 @@ export class WorkflowTargetHandler implements TargetHandler {
         metadata: t.metadata,
         causeEventId: ctx.event.id,
         causeHopCount: ctx.event.hopCount,
+        correlationId: ctx.event.correlationId ?? ctx.event.id,
         ...traceOf(ctx),
       }),
     );
@@ -124,6 +126,7 @@ export class TaskTargetHandler implements TargetHandler {
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
         causeEventId: ctx.event.id,
         causeHopCount: ctx.event.hopCount,
+        correlationId: ctx.event.correlationId ?? ctx.event.id,
         ...traceOf(ctx),
       }),
     );

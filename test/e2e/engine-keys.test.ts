@@ -52,8 +52,53 @@ for (const backend of BACKENDS) {
         targets: [{ type: 'workflow', kind: 'audit-order', idempotencyKey: 'data.orderId' }],
       });
       expect(audit.status).toBe(201);
+      const traced = await t.api.post(`${base}/rules`, {
+        name: 'traced-workflow',
+        pattern: { type: ['order.traced'] },
+        targets: [{ type: 'workflow', kind: 'trace-order' }],
+      });
+      expect(traced.status).toBe(201);
     });
     afterAll(async () => t?.close());
+
+    it('the workflow and its lifecycle events keep the causing event’s correlation id and trace', async () => {
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const ev = await t.api.post(`${base}/events`, {
+        type: 'order.traced',
+        correlationid: 'corr-abc',
+        traceparent,
+        data: { orderId: 'o-trace' },
+      });
+      const [a] = await settled(t, ev.body.eventId, 1);
+      const wf = await t.api.get(`${base}/engine/workflows/${a.result.workflowId}`);
+      expect(wf.body).toMatchObject({ correlationId: 'corr-abc', traceparent });
+      const claimed = await t.api.post(`${base}/engine/workflows/claim`, {
+        workerId: 'w-trace',
+        kinds: ['trace-order'],
+      });
+      expect(claimed.body.id).toBe(a.result.workflowId);
+      await t.api.post(`${base}/engine/workflows/${a.result.workflowId}/complete`, {
+        workerId: 'w-trace',
+        output: {},
+      });
+      const lifecycle = await eventually(async () => {
+        const r = await t.api.get(`${base}/events?source=system:workflows&limit=100`);
+        const mine = (r.body.items as any[]).filter((e) => e.subject === a.result.workflowId);
+        return mine.length === 3 ? mine : undefined;
+      });
+      expect(lifecycle.map((e) => e.type).sort()).toEqual([
+        'workflow.completed',
+        'workflow.created',
+        'workflow.started',
+      ]);
+      for (const e of lifecycle) expect(e).toMatchObject({ correlationId: 'corr-abc', traceparent });
+
+      // Without a correlation id, the causing event's id correlates, as before.
+      const plain = await t.api.post(`${base}/events`, { type: 'order.traced', data: {} });
+      const [b] = await settled(t, plain.body.eventId, 1);
+      const wf2 = await t.api.get(`${base}/engine/workflows/${b.result.workflowId}`);
+      expect(wf2.body).toMatchObject({ correlationId: plain.body.eventId, traceparent: null });
+    });
 
     it('a replay with fresh keys starts a new workflow even when the target has its own key', async () => {
       const ev = await t.api.post(`${base}/events`, { type: 'order.placed', data: { orderId: 'o-fresh' } });

@@ -96,6 +96,8 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
       created_at: record.createdAt,
       started_at: null,
       completed_at: null,
+      correlation_id: record.correlationId,
+      traceparent: record.traceparent,
     };
     if (this.table === 'tasks') row.max_retries = (record as unknown as TaskRecord).maxRetries;
     // ON CONFLICT DO NOTHING rather than catching the violation: in PostgreSQL a failed statement aborts the

@@ -100,6 +100,8 @@ export class LocalEngine implements Engine, WorkerApi {
       createdAt: now,
       startedAt: null,
       completedAt: null,
+      correlationId: req.correlationId ?? req.causeEventId ?? null,
+      traceparent: req.traceparent ?? null,
     };
     const record: Execution =
       kind === 'task'
