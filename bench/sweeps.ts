@@ -60,6 +60,8 @@ async function keepFinished(n: number): Promise<void> {
           createdAt: now - 120_000,
           startedAt: now - 110_000,
           completedAt: now - 100_000,
+          correlationId: null,
+          traceparent: null,
           maxRetries: 3,
           executionCount: 1,
         };

@@ -1,5 +1,6 @@
 // The Engine port (SPEC §7): what workflow, task and promise targets call. Adapters: local (built in), flovyn.
 import type { JsonValue } from '../core/envelope.js';
+import { EventhookError } from '../core/errors.js';
 import type { Page } from '../store/port.js';
 import type {
   ExecutionStatus,
@@ -13,6 +14,18 @@ import type {
 export const META_EVENT = 'eventhook.eventId';
 export const META_HOPS = 'eventhook.hops';
 
+/**
+ * The failure of a start whose idempotency key names an execution of another kind (two rules sharing a business
+ * key): a conflict, so the action is dead at once and visible, rather than a success that started nothing.
+ */
+export function kindConflict(req: StartWorkflow, what: string, id: string, heldBy: string): EventhookError {
+  return new EventhookError('EH_ENGINE_CONFLICT', {
+    message:
+      `idempotency key ${req.idempotencyKey} already names ${what} ${id} of kind ${heldBy}, not ${req.kind}; ` +
+      `give the targets keys of their own (e.g. join(':', ['${req.kind}', <key>]))`,
+  });
+}
+
 export interface StartWorkflow {
   org: string;
   kind: string;
@@ -25,6 +38,8 @@ export interface StartWorkflow {
   causeEventId?: string;
   /** Hop count of the causing event, so lifecycle events can stop routing loops. */
   causeHopCount?: number;
+  /** The causing event's correlation id (its own, or else its id); lifecycle events carry it. */
+  correlationId?: string;
   /** The causing event's W3C traceparent: the engine call continues its trace. */
   traceparent?: string;
 }

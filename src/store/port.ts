@@ -493,7 +493,10 @@ export interface ExecutionFilter {
 
 /** Workflow and task executions of the local engine. */
 export interface ExecutionsRepo<R extends WorkflowRecord> {
-  /** Inserts unless (org, idempotencyKey) exists; returns the stored record and whether it is new. */
+  /**
+   * Inserts unless (org, idempotencyKey) exists; returns the stored record and whether it is new. An execution that
+   * failed or was cancelled frees its key (its idempotencyKey becomes null), so the same key inserts a new one.
+   */
   insertIdempotent(record: R): Promise<{ record: R; created: boolean }>;
   get(org: string, id: string): Promise<R | undefined>;
   list(org: string, filter: ExecutionFilter, page: { limit: number; before?: string }): Promise<Page<R>>;

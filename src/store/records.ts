@@ -288,6 +288,10 @@ export interface WorkflowRecord {
   createdAt: number;
   startedAt: number | null;
   completedAt: number | null;
+  /** The correlation id of the event that started it (its own, or its id); lifecycle events carry it. */
+  correlationId: string | null;
+  /** The W3C traceparent of the event that started it; lifecycle events continue that trace. */
+  traceparent: string | null;
 }
 
 export interface TaskRecord extends WorkflowRecord {

@@ -179,6 +179,9 @@ export interface ExecutionsTable {
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
+  /** Migration 017: the causing event's correlation id and traceparent. */
+  correlation_id: string | null;
+  traceparent: string | null;
 }
 
 export interface TasksTable extends ExecutionsTable {

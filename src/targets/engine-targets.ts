@@ -47,10 +47,26 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
   }
 }
 
+/** The causing event's trace and correlation, which the execution and its lifecycle events carry on. */
 function traceOf(ctx: TargetContext): { traceparent?: string } {
   return ctx.event.traceparent !== null ? { traceparent: ctx.event.traceparent } : {};
 }
 
+/**
+ * Whether the action was routed by a replay that asked for fresh keys. The router then ends the default key with the
+ * route sequence (`{eventId}:{ruleId}:{targetIndex}:{routeSeq}`), so the action record tells it without a column of
+ * its own; the event's `freshKeys` flag is no witness, since a later replay may have changed it.
+ */
+function routedWithFreshKeys(action: TargetContext['action']): boolean {
+  const { eventId, ruleId, targetIndex, routeSeq } = action;
+  return action.idempotencyKey === `${eventId}:${ruleId}:${targetIndex}:${routeSeq}`;
+}
+
+/**
+ * The key the engine gets: the action's own, or the target's `idempotencyKey` expression. A replay with fresh keys
+ * suffixes the target's key too, with the event and the route sequence, so each such replay starts a new execution
+ * (the event id keeps fresh replays of two events that share a business key apart).
+ */
 function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
   if (expr === undefined) return ctx.action.idempotencyKey;
   const value = jmes(expr)(ctx.envelope);
@@ -59,7 +75,9 @@ function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
       reason: `idempotencyKey gave ${JSON.stringify(value)}, not a string`,
     });
   }
-  return String(value);
+  return routedWithFreshKeys(ctx.action)
+    ? `${String(value)}:${ctx.action.eventId}:${ctx.action.routeSeq}`
+    : String(value);
 }
 
 export class WorkflowTargetHandler implements TargetHandler {
@@ -81,6 +99,7 @@ export class WorkflowTargetHandler implements TargetHandler {
         metadata: t.metadata,
         causeEventId: ctx.event.id,
         causeHopCount: ctx.event.hopCount,
+        correlationId: ctx.event.correlationId ?? ctx.event.id,
         ...traceOf(ctx),
       }),
     );
@@ -107,6 +126,7 @@ export class TaskTargetHandler implements TargetHandler {
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
         causeEventId: ctx.event.id,
         causeHopCount: ctx.event.hopCount,
+        correlationId: ctx.event.correlationId ?? ctx.event.id,
         ...traceOf(ctx),
       }),
     );

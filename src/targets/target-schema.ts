@@ -33,7 +33,9 @@ const IdempotencyKey = Type.Optional(
   Type.String({
     minLength: 1,
     description:
-      'JMESPath over the envelope giving the idempotency key; default {eventId}:{ruleId}:{targetIndex}.',
+      'JMESPath over the envelope giving the idempotency key; default {eventId}:{ruleId}:{targetIndex}. A replay ' +
+      'with newIdempotencyKeys suffixes either key with the route (the target key with :{eventId}:{routeSeq}), so ' +
+      'it starts a new execution.',
   }),
 );
 

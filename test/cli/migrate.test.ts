@@ -101,16 +101,16 @@ describe('eventhook migrate', { timeout: 120_000 }, () => {
   it('applies only what an older schema lacks, and says so', async () => {
     const db = join(tempDir().dir, 'eventhook.db');
     const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(db) }) });
-    await migrateTo(kysely, { blob: 'blob' }, '015-event-bus-grants');
+    await migrateTo(kysely, { blob: 'blob' }, '016-finished-engine-index');
     await kysely.destroy();
     const env = { EVENTHOOK_DATABASE_URL: `sqlite:${db}`, EVENTHOOK_MIGRATE: 'off' };
 
     const refused = await runCli(['serve'], env);
-    expect(refused).toEqual({ code: 1, stdout: '', stderr: behind(['016-finished-engine-index']) });
+    expect(refused).toEqual({ code: 1, stdout: '', stderr: behind(['017-execution-trace']) });
 
     const r = await runCli(['migrate'], env);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(appliedOutput(`sqlite:${db}`, ['016-finished-engine-index']));
+    expect(r.stdout).toBe(appliedOutput(`sqlite:${db}`, ['017-execution-trace']));
   });
 
   it('migrates PostgreSQL, naming what it applied, without printing its credentials', async (ctx) => {

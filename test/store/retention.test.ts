@@ -123,6 +123,8 @@ for (const factory of STORE_FACTORIES) {
             createdAt: old,
             startedAt: null,
             completedAt: null,
+            correlationId: null,
+            traceparent: null,
             maxRetries: 0,
             executionCount: 0,
           };

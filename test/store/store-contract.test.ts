@@ -467,6 +467,8 @@ for (const factory of STORE_FACTORIES) {
         createdAt: T0,
         startedAt: null,
         completedAt: null,
+        correlationId: null,
+        traceparent: null,
       });
       const first = await store.workflows.insertIdempotent(wf('wf_1'));
       const second = await store.workflows.insertIdempotent(wf('wf_2'));

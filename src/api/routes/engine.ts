@@ -33,6 +33,13 @@ const ExecutionOut = Type.Object({
   createdAt: Timestamp,
   startedAt: Type.Union([Timestamp, Type.Null()]),
   completedAt: Type.Union([Timestamp, Type.Null()]),
+  correlationId: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'The correlation id of the event that started it (its own, or else its id); lifecycle events carry it.',
+  }),
+  traceparent: Type.Union([Type.String(), Type.Null()], {
+    description: 'The W3C traceparent of the event that started it; lifecycle events continue that trace.',
+  }),
   executionCount: Type.Optional(Type.Integer()),
   maxRetries: Type.Optional(Type.Integer()),
 });
@@ -137,6 +144,8 @@ function executionOut(r: WorkflowRecord | TaskRecord): Static<typeof ExecutionOu
     createdAt: iso(r.createdAt),
     startedAt: isoOrNull(r.startedAt),
     completedAt: isoOrNull(r.completedAt),
+    correlationId: r.correlationId,
+    traceparent: r.traceparent,
     ...('executionCount' in r ? { executionCount: r.executionCount, maxRetries: r.maxRetries } : {}),
   };
 }

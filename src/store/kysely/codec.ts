@@ -282,6 +282,8 @@ export function workflowFromRow(r: Row<'workflows'>): WorkflowRecord {
     createdAt: r.created_at,
     startedAt: r.started_at,
     completedAt: r.completed_at,
+    correlationId: r.correlation_id,
+    traceparent: r.traceparent,
   };
 }
 

@@ -96,24 +96,47 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
       created_at: record.createdAt,
       started_at: null,
       completed_at: null,
+      correlation_id: record.correlationId,
+      traceparent: record.traceparent,
     };
     if (this.table === 'tasks') row.max_retries = (record as unknown as TaskRecord).maxRetries;
     // ON CONFLICT DO NOTHING rather than catching the violation: in PostgreSQL a failed statement aborts the
     // surrounding transaction.
-    const inserted = await this.db
-      .insertInto(this.t)
-      .values(row as never)
-      .onConflict((oc) => oc.columns(['org', 'idempotency_key']).doNothing())
-      .returningAll()
-      .executeTakeFirst();
+    const insert = () =>
+      this.db
+        .insertInto(this.t)
+        .values(row as never)
+        .onConflict((oc) => oc.columns(['org', 'idempotency_key']).doNothing())
+        .returningAll()
+        .executeTakeFirst();
+    const holder = () =>
+      this.db
+        .selectFrom(this.t)
+        .selectAll()
+        .where('org', '=', record.org)
+        .where('idempotency_key', '=', record.idempotencyKey)
+        .executeTakeFirstOrThrow();
+    const inserted = await insert();
     if (inserted) return { record: this.fromRow(inserted), created: true };
-    const existing = await this.db
-      .selectFrom(this.t)
-      .selectAll()
-      .where('org', '=', record.org)
+    const existing = await holder();
+    if (existing.status !== 'failed' && existing.status !== 'cancelled') {
+      return { record: this.fromRow(existing), created: false };
+    }
+    // As Flovyn does, an execution that failed or was cancelled frees its key, so the same key starts a new one; it
+    // keeps everything else. Failed and cancelled are final, so a freed key is never claimed back. Clearing the key
+    // rather than a unique index over live executions only: SQLite cannot drop the (org, idempotency_key) constraint
+    // of migration 001 without rebuilding the tables. Two starts racing here: the second finds the key cleared (0
+    // rows), its insert conflicts with the first's new execution, and it answers that one.
+    await this.db
+      .updateTable(this.t)
+      .set({ idempotency_key: null })
+      .where('id', '=', existing.id)
       .where('idempotency_key', '=', record.idempotencyKey)
-      .executeTakeFirstOrThrow();
-    return { record: this.fromRow(existing), created: false };
+      .where('status', 'in', ['failed', 'cancelled'])
+      .execute();
+    const again = await insert();
+    if (again) return { record: this.fromRow(again), created: true };
+    return { record: this.fromRow(await holder()), created: false };
   }
 
   async get(org: string, id: string): Promise<R | undefined> {

@@ -23,6 +23,7 @@ import * as m013 from './013-execution-causes.js';
 import * as m014 from './014-jetstream-outbox.js';
 import * as m015 from './015-event-bus-grants.js';
 import * as m016 from './016-finished-engine-index.js';
+import * as m017 from './017-execution-trace.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -45,6 +46,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '014-jetstream-outbox': m014,
   '015-event-bus-grants': m015,
   '016-finished-engine-index': m016,
+  '017-execution-trace': m017,
 };
 
 /**

@@ -10,6 +10,7 @@ import { AddressPolicy } from '../../../delivery/address-policy.js';
 import { HttpSender } from '../../../delivery/http-sender.js';
 import type { ExecutionCauses } from './execution-causes.js';
 import {
+  kindConflict,
   META_EVENT,
   META_HOPS,
   type CreateTask,
@@ -66,6 +67,7 @@ export class FlovynEngine implements Engine {
       metadata: metadataOf(req),
     });
     const id = stringField(body, 'workflowExecutionId', status);
+    sameKind(req, body, 'workflow', id);
     await this.remember(id, req);
     // 201 is a new execution, 200 the one the key already named.
     return { id, created: status === 201 && body.idempotencyKeyNew !== false };
@@ -83,6 +85,7 @@ export class FlovynEngine implements Engine {
       metadata: metadataOf(req),
     });
     const id = stringField(body, 'id', status);
+    sameKind(req, body, 'task', id);
     await this.remember(id, req);
     return { id, created: status === 201 };
   }
@@ -201,6 +204,16 @@ function parseObject(text: string): Record<string, unknown> {
 function reasonOf(body: Record<string, unknown>, text: string): string {
   const parts = [body.error, body.message].filter((p): p is string => typeof p === 'string' && p !== '');
   return parts.length > 0 ? parts.join(': ') : text.slice(0, 200) || 'no body';
+}
+
+/**
+ * Flovyn keeps a workflow's idempotency key per org, whatever the kind: a key another kind holds answers 200 with
+ * that execution. Taken for a success, a second rule sharing a business key would skip its own workflow silently, so
+ * it fails for good instead, naming the holder (a task key of another kind is Flovyn's own 409). Keys are sent as
+ * written, not prefixed with the kind: users may rely on the exact key (to find or cancel the execution in Flovyn).
+ */
+function sameKind(req: StartWorkflow, body: Record<string, unknown>, what: string, id: string): void {
+  if (typeof body.kind === 'string' && body.kind !== req.kind) throw kindConflict(req, what, id, body.kind);
 }
 
 function stringField(body: Record<string, unknown>, name: string, status: number): string {

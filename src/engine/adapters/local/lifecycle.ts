@@ -35,7 +35,10 @@ export function executionEvent(
     data,
     subject: r.id,
     now,
-    correlationId: r.metadata[META_EVENT] ?? null,
+    // The correlation and trace of the event that started the execution go on through its lifecycle (an execution
+    // from before migration 017 has neither: its cause's id, as then).
+    correlationId: r.correlationId ?? r.metadata[META_EVENT] ?? null,
+    traceparent: r.traceparent,
     hopCount: Number(r.metadata[META_HOPS] ?? 0) + 1,
   });
 }

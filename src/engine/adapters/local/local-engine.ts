@@ -23,7 +23,7 @@ import type {
   StartWorkflow,
   WorkerApi,
 } from '../../port.js';
-import { META_EVENT, META_HOPS } from '../../port.js';
+import { kindConflict, META_EVENT, META_HOPS } from '../../port.js';
 import { executionEvent, promiseEvent } from './lifecycle.js';
 import { Waiters } from './waiters.js';
 
@@ -102,6 +102,8 @@ export class LocalEngine implements Engine, WorkerApi {
       createdAt: now,
       startedAt: null,
       completedAt: null,
+      correlationId: req.correlationId ?? req.causeEventId ?? null,
+      traceparent: req.traceparent ?? null,
     };
     const record: Execution =
       kind === 'task'
@@ -109,6 +111,8 @@ export class LocalEngine implements Engine, WorkerApi {
         : base;
     const result = await this.commit(async (tx) => {
       const r = await this.repo(tx, kind).insertIdempotent(record);
+      // Keys are per org, whatever the kind, as Flovyn keeps them: another kind's execution is a visible failure.
+      if (r.record.kind !== req.kind) throw kindConflict(req, kind, r.record.id, r.record.kind);
       return { value: r, events: r.created ? [executionEvent(kind, 'created', r.record, now)] : [] };
     });
     if (result.created) this.ring(`${kind}.${req.org}`);
