@@ -527,6 +527,8 @@ for (const factory of STORE_FACTORIES) {
         error: null,
         idempotencyKey: `lease:${id}`,
         metadata: {},
+        correlationId: null,
+        traceparent: null,
         workerId: null,
         leaseUntil: null,
         createdAt: T0,
