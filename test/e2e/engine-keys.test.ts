@@ -3,25 +3,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { FakeFlovyn } from '../helpers/fake-flovyn.js';
+import { settledActions } from '../helpers/outbound.js';
 
 const base = '/api/orgs/default/eventhook';
 const TOKEN = 'flovyn_sk_keys_token';
-
-/** The event's actions once `count` of them have settled. */
-async function settled(t: TestApp, eventId: string, count: number): Promise<any[]> {
-  const e = await eventually(
-    async () => {
-      const r = await t.api.get(`${base}/events/${eventId}`);
-      const actions = r.body.actions as { status: string }[] | undefined;
-      return actions?.length === count && actions.every((a) => ['succeeded', 'dead'].includes(a.status))
-        ? r.body
-        : undefined;
-    },
-    15_000,
-    `${count} settled action(s) of ${eventId}`,
-  );
-  return e.actions;
-}
 
 async function replay(t: TestApp, eventId: string, fresh: boolean): Promise<void> {
   const r = await t.api.post(`${base}/events/${eventId}/replay`, fresh ? { newIdempotencyKeys: true } : {});
@@ -69,7 +54,7 @@ for (const backend of BACKENDS) {
         traceparent,
         data: { orderId: 'o-trace' },
       });
-      const [a] = await settled(t, ev.body.eventId, 1);
+      const [a] = await settledActions(t, ev.body.eventId, 1);
       const wf = await t.api.get(`${base}/engine/workflows/${a.result.workflowId}`);
       expect(wf.body).toMatchObject({ correlationId: 'corr-abc', traceparent });
       const claimed = await t.api.post(`${base}/engine/workflows/claim`, {
@@ -95,35 +80,35 @@ for (const backend of BACKENDS) {
 
       // Without a correlation id, the causing event's id correlates, as before.
       const plain = await t.api.post(`${base}/events`, { type: 'order.traced', data: {} });
-      const [b] = await settled(t, plain.body.eventId, 1);
+      const [b] = await settledActions(t, plain.body.eventId, 1);
       const wf2 = await t.api.get(`${base}/engine/workflows/${b.result.workflowId}`);
       expect(wf2.body).toMatchObject({ correlationId: plain.body.eventId, traceparent: null });
     });
 
     it('a replay with fresh keys starts a new workflow even when the target has its own key', async () => {
       const ev = await t.api.post(`${base}/events`, { type: 'order.placed', data: { orderId: 'o-fresh' } });
-      const [first] = await settled(t, ev.body.eventId, 1);
+      const [first] = await settledActions(t, ev.body.eventId, 1);
       expect(first.result.created).toBe(true);
 
       await replay(t, ev.body.eventId, false);
-      const plain = (await settled(t, ev.body.eventId, 2))[1];
+      const plain = (await settledActions(t, ev.body.eventId, 2))[1];
       expect(plain.result).toEqual({ workflowId: first.result.workflowId, created: false });
 
       await replay(t, ev.body.eventId, true);
-      const fresh = (await settled(t, ev.body.eventId, 3))[2];
+      const fresh = (await settledActions(t, ev.body.eventId, 3))[2];
       expect(fresh.result.created).toBe(true);
       expect(fresh.result.workflowId).not.toBe(first.result.workflowId);
 
       // Each fresh replay is a new route, so it starts again.
       await replay(t, ev.body.eventId, true);
-      const again = (await settled(t, ev.body.eventId, 4))[3];
+      const again = (await settledActions(t, ev.body.eventId, 4))[3];
       expect(again.result.created).toBe(true);
       expect(new Set([first, fresh, again].map((a) => a.result.workflowId)).size).toBe(3);
     });
 
     it('a key another kind holds fails the second rule visibly instead of skipping its workflow', async () => {
       const ev = await t.api.post(`${base}/events`, { type: 'order.shared', data: { orderId: 'o-shared' } });
-      const actions = await settled(t, ev.body.eventId, 2);
+      const actions = await settledActions(t, ev.body.eventId, 2);
       const won = actions.find((a) => a.status === 'succeeded');
       const lost = actions.find((a) => a.status === 'dead');
       expect(won?.result.created).toBe(true);
@@ -134,7 +119,7 @@ for (const backend of BACKENDS) {
     it('a failed workflow frees its key (a replay starts a new one); a completed one keeps it', async () => {
       const claimAnd = async (orderId: string, outcome: 'fail' | 'complete') => {
         const ev = await t.api.post(`${base}/events`, { type: 'order.settled', data: { orderId } });
-        const [a] = await settled(t, ev.body.eventId, 1);
+        const [a] = await settledActions(t, ev.body.eventId, 1);
         const claimed = await t.api.post(`${base}/engine/workflows/claim`, {
           workerId: 'w-keys',
           kinds: ['settle-order'],
@@ -146,7 +131,7 @@ for (const backend of BACKENDS) {
         );
         expect(done.status).toBe(200);
         await replay(t, ev.body.eventId, false);
-        const [, b] = await settled(t, ev.body.eventId, 2);
+        const [, b] = await settledActions(t, ev.body.eventId, 2);
         return { a, b };
       };
 
@@ -201,12 +186,12 @@ describe('engine keys, Flovyn engine', () => {
   it('a replay with fresh keys sends Flovyn a new key even when the target has its own', async () => {
     const ev = await t.api.post(`${base}/events`, { type: 'order.placed', data: { orderId: 'o-9' } });
     const eventId = ev.body.eventId as string;
-    const [first] = await settled(t, eventId, 1);
+    const [first] = await settledActions(t, eventId, 1);
     expect(first.result.created).toBe(true);
     await replay(t, eventId, false);
-    expect((await settled(t, eventId, 2))[1].result.created).toBe(false);
+    expect((await settledActions(t, eventId, 2))[1].result.created).toBe(false);
     await replay(t, eventId, true);
-    const fresh = (await settled(t, eventId, 3))[2];
+    const fresh = (await settledActions(t, eventId, 3))[2];
     expect(fresh.result.created).toBe(true);
     expect(fresh.result.workflowId).not.toBe(first.result.workflowId);
     const keys = keysSent();
@@ -217,10 +202,10 @@ describe('engine keys, Flovyn engine', () => {
   it('a key Flovyn holds for another kind fails the second rule visibly', async () => {
     // Flovyn keeps workflow keys per org: the second start is answered 200 with the first kind's execution.
     const ev = await t.api.post(`${base}/events`, { type: 'order.shared', data: { orderId: 'o-shared' } });
-    const actions = await settled(t, ev.body.eventId, 1);
+    const actions = await settledActions(t, ev.body.eventId, 1);
     expect(actions[0].result.created).toBe(true);
     const other = await t.api.post(`${base}/events`, { type: 'order.placed', data: { orderId: 'o-shared' } });
-    const [dead] = await settled(t, other.body.eventId, 1);
+    const [dead] = await settledActions(t, other.body.eventId, 1);
     expect(dead.status).toBe('dead');
     expect(dead.lastError).toContain(
       `already names workflow ${actions[0].result.workflowId} of kind audit-order`,

@@ -10,6 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOk, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { FakeFlovyn } from '../helpers/fake-flovyn.js';
+import { settledActions } from '../helpers/outbound.js';
 import { createSource, githubPushHeaders } from '../helpers/ingest.js';
 import { freePort, natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
 import { tcpAvailable } from '../helpers/services.js';
@@ -17,21 +18,6 @@ import { tcpAvailable } from '../helpers/services.js';
 const TOKEN = 'flovyn_sk_e2e_secret_token';
 const SECRET = 'github-secret';
 const base = '/api/orgs/default/eventhook';
-
-async function settledActions(t: TestApp, eventId: string, count = 1): Promise<any[]> {
-  const e = await eventually(
-    async () => {
-      const r = await t.api.get(`${base}/events/${eventId}`);
-      const actions = r.body.actions as { status: string }[] | undefined;
-      return actions?.length === count && actions.every((a) => ['succeeded', 'dead'].includes(a.status))
-        ? r.body
-        : undefined;
-    },
-    15_000,
-    `${count} settled action(s) of ${eventId}`,
-  );
-  return e.actions;
-}
 
 describe('rules call a Flovyn server', () => {
   let t: TestApp;

@@ -74,6 +74,22 @@ export async function createEndpoint(t: Target, body: Record<string, unknown>): 
   return res.body;
 }
 
+/** The event's actions once `count` of them have settled (succeeded or dead). */
+export async function settledActions(t: Target, eventId: string, count = 1): Promise<any[]> {
+  const e = await eventually(
+    async () => {
+      const r = await t.api.get(`${BASE}/events/${eventId}`);
+      const actions = r.body.actions as { status: string }[] | undefined;
+      return actions?.length === count && actions.every((a) => ['succeeded', 'dead'].includes(a.status))
+        ? r.body
+        : undefined;
+    },
+    15_000,
+    `${count} settled action(s) of ${eventId}`,
+  );
+  return e.actions;
+}
+
 /** A rule sending every event of `type` (from any webhook source) to the given webhook targets. */
 export async function createRule(
   t: Target,
