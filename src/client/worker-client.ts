@@ -16,6 +16,10 @@ export interface Execution<I = unknown> {
   queue: string;
   input: I;
   metadata: Record<string, string>;
+  /** The causing event's correlation id (its own, else its id); null for executions made before it was kept. */
+  correlationId?: string | null;
+  /** The causing event's W3C traceparent, when it had one: a handler's own calls can continue the trace. */
+  traceparent?: string | null;
 }
 
 export type ExecutionKind = 'workflow' | 'task';

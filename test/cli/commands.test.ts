@@ -100,7 +100,18 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
 
   it('publish, list and get: JSON is the server’s answer; tables have headers and one row per item', async () => {
     const published = await runJson(
-      ['publish', 'order.created', '--data', '{"total": 1500}', '--subject', 'order-7'],
+      [
+        'publish',
+        'order.created',
+        '--data',
+        '{"total": 1500}',
+        '--subject',
+        'order-7',
+        '--correlation-id',
+        'checkout-42',
+        '--traceparent',
+        '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+      ],
       env,
     );
     const id = published.eventId as string;
@@ -108,6 +119,8 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
       type: 'order.created',
       subject: 'order-7',
       data: { total: 1500 },
+      correlationId: 'checkout-42',
+      traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
     });
 
     const json = await runJson(['list', 'events', '--type', 'order.created', '--limit', '5'], env);

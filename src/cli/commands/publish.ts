@@ -14,11 +14,20 @@ export function publishCommand(): Command {
     .option('--source <name>', 'the publishing application; the envelope source becomes app:<name>')
     .option('--subject <subject>', 'the event subject (e.g. an order id)')
     .option('--id <id>', 'your id for the event: a repeat is answered as a duplicate, not routed again')
+    .option('--correlation-id <id>', 'ties the event to others of one flow (the envelope’s correlationid)')
+    .option('--traceparent <value>', 'a W3C traceparent: the event continues that trace')
     .addHelpText('after', '\nExample:\n  eventhook publish order.created --data \'{"total": 1500}\'')
     .action(
       async (
         type: string,
-        opts: { data?: string; source?: string; subject?: string; id?: string },
+        opts: {
+          data?: string;
+          source?: string;
+          subject?: string;
+          id?: string;
+          correlationId?: string;
+          traceparent?: string;
+        },
         cmd: Command,
       ) => {
         const ctx = contextOf(cmd);
@@ -29,6 +38,8 @@ export function publishCommand(): Command {
           source: opts.source,
           subject: opts.subject,
           id: opts.id,
+          correlationid: opts.correlationId,
+          traceparent: opts.traceparent,
         });
         write(ctx.output === 'json' ? json(out) : record(out));
       },
