@@ -164,7 +164,7 @@ export const ERRORS = {
   EH_ENGINE_LEASE_LOST: {
     status: 409,
     kind: 'conflict',
-    message: '{what} {id} is not claimed by this worker',
+    message: '{what} {id} is not claimed by this worker: {reason}',
   },
   EH_ENGINE_UPSTREAM: { status: 502, kind: 'upstream', message: 'The engine answered {status}: {reason}' },
   EH_ENGINE_UNREACHABLE: {

@@ -159,5 +159,30 @@ for (const factory of STORE_FACTORIES) {
       expect(await claim('workflow', ['durable'])).toMatchObject({ id, status: 'running' });
       expect(await eventsOf(id)).toHaveLength(3);
     });
+
+    it('a worker that lost its claim is told why: the lease ran out, another worker holds it, it is finished', async () => {
+      const { id } = await engine.createTask({ org: ORG, kind: 'told', input: {}, idempotencyKey: 'told-1' });
+      const lost = (workerId: string) =>
+        engine.complete('task', ORG, id, workerId, null).then(
+          () => 'completed',
+          (err: Error) => err.message,
+        );
+      expect(await claim('task', ['told'])).toMatchObject({ id });
+      clock.advance(1001);
+      await engine.releaseExpiredLeases();
+      expect(await lost('w1')).toBe(
+        `Task ${id} is not claimed by this worker: its lease ran out and it waits to be claimed again`,
+      );
+      await engine.claim('task', ORG, {
+        kinds: ['told'],
+        queue: 'default',
+        workerId: 'w2',
+        leaseMs: 1000,
+        waitMs: 0,
+      });
+      expect(await lost('w1')).toBe(`Task ${id} is not claimed by this worker: worker w2 holds it now`);
+      expect(await lost('w2')).toBe('completed');
+      expect(await lost('w2')).toBe(`Task ${id} is not claimed by this worker: it is already completed`);
+    });
   });
 }

@@ -334,7 +334,15 @@ export class LocalEngine implements Engine, WorkerApi {
   ): Promise<EventhookError> {
     const what = kind === 'workflow' ? 'Workflow' : 'Task';
     const exists = await this.repo(tx, kind).get(org, id);
-    return exists ? new EventhookError('EH_ENGINE_LEASE_LOST', { what, id }) : notFound(what, id);
+    if (!exists) return notFound(what, id);
+    // Why, so a worker can tell a duplicate completion from a lease it let run out.
+    const reason =
+      exists.status === 'pending'
+        ? 'its lease ran out and it waits to be claimed again'
+        : exists.status === 'running'
+          ? `worker ${exists.workerId ?? '(unknown)'} holds it now`
+          : `it is already ${exists.status}`;
+    return new EventhookError('EH_ENGINE_LEASE_LOST', { what, id, reason });
   }
 }
 
