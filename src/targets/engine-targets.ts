@@ -8,7 +8,7 @@ import type { Engine } from '../engine/port.js';
 import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
 import { retryDelayMs } from '../routing/retry-delay.js';
 import type { PromiseTarget, RetryPolicy, TaskTarget, WorkflowTarget } from './target-schema.js';
-import { TargetFailure, type TargetContext, type TargetHandler } from './target-handler.js';
+import { isPermanent, TargetFailure, type TargetContext, type TargetHandler } from './target-handler.js';
 
 /** JMESPath expressions of targets, compiled once per distinct expression. */
 const compiled = new Map<string, JmespathFn>();
@@ -39,10 +39,18 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
   } catch (err) {
     const header = isEventhookError(err) ? err.headers?.['retry-after'] : undefined;
     const wait = parseRetryAfter(header, options.clock.now());
-    if (wait === undefined) throw err;
+    // The engine's HTTP status (Flovyn's 429, 500, 409 …), kept on the attempt as a webhook's is.
+    const status = isEventhookError(err) ? err.params.status : undefined;
+    if (wait === undefined && typeof status !== 'number') throw err;
     const scheduled = retryDelayMs((ctx.action.target as { retry?: RetryPolicy }).retry, ctx.action.attempts);
     throw new TargetFailure((err as Error).message, {
-      retryAfterMs: Math.max(scheduled, Math.min(wait, options.retryAfterCapMs)),
+      permanent: isPermanent(err),
+      ...(wait !== undefined
+        ? { retryAfterMs: Math.max(scheduled, Math.min(wait, options.retryAfterCapMs)) }
+        : {}),
+      ...(typeof status === 'number'
+        ? { attempt: { statusCode: status, request: null, responseHeaders: null, responseBody: null } }
+        : {}),
     });
   }
 }

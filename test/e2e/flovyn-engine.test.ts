@@ -147,6 +147,8 @@ describe('rules call a Flovyn server', () => {
     const tries = (await t.api.get(`${base}/actions/${later.id}`)).body.attempts;
     expect(tries).toHaveLength(2);
     expect(Date.parse(tries[1].startedAt) - Date.parse(tries[0].startedAt)).toBeGreaterThanOrEqual(900);
+    // Each attempt keeps the status Flovyn answered, as a webhook's does.
+    expect(tries.map((a: { statusCode: number | null }) => a.statusCode)).toEqual([429, null]);
 
     // Another rule's task under the same key but another kind: Flovyn refuses with 409, which no retry changes.
     expect(
@@ -164,6 +166,8 @@ describe('rules call a Flovyn server', () => {
     expect(dead.lastError).toBe(
       'Flovyn answered 409: idempotency key already used for a task of kind send-mail',
     );
+    const refused = (await t.api.get(`${base}/actions/${dead.id}`)).body.attempts;
+    expect(refused.map((a: { statusCode: number | null }) => a.statusCode)).toEqual([409]);
   });
 
   it('serves no local worker API: Flovyn runs the executions, and the answer says so', async () => {

@@ -156,7 +156,10 @@ export class FlovynEngine implements Engine {
     if (status === 400 || status === 409 || status === 413 || status === 422)
       // The same request will be refused the same way (413: the input is over Flovyn's 1 MB): the action goes
       // straight to dead, with Flovyn's reason.
-      throw new EventhookError('EH_ENGINE_CONFLICT', { message: `Flovyn answered ${status}: ${reason}` });
+      throw new EventhookError('EH_ENGINE_CONFLICT', {
+        message: `Flovyn answered ${status}: ${reason}`,
+        status,
+      });
     // Transient (overload, quota, an outage, a token being fixed): retried on the action's schedule, or after the
     // Retry-After Flovyn sent, which travels as the error's header.
     throw new EventhookError(
