@@ -90,7 +90,7 @@ describe.skipIf(!available)('routing divided among workers — postgres', () => 
     { timeout: 60_000 },
     async () => {
       await createEndpoint(a, { slug: 'lane', url: `${receiver.url}/lane`, ordering: 'fifo' });
-      await createRule(a, 'lane', 'lane.test', [{ endpoint: 'lane' }]);
+      const laneRule = await createRule(a, 'lane', 'lane.test', [{ endpoint: 'lane' }]);
       const before = [await routed(a), await routed(b!)];
       const N = 60;
       // In bursts, so routing passes of both workers overlap with events still arriving.
@@ -105,6 +105,7 @@ describe.skipIf(!available)('routing divided among workers — postgres', () => 
       const grew = [(await routed(a)) - before[0]!, (await routed(b!)) - before[1]!];
       expect(grew.sort()).toEqual([0, N]);
       // Without a FIFO endpoint the org is divided by event again (the next test counts on it).
+      expect((await a.api.delete(`${BASE}/rules/${laneRule.id}`)).status).toBe(204);
       expect((await a.api.delete(`${BASE}/endpoints/lane`)).status).toBe(204);
     },
   );
