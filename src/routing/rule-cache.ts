@@ -3,7 +3,7 @@
 // in whole, so routing never sees a half-built rule set (STYLE §11).
 import type { Clock } from '../core/clock.js';
 import type { RuleId } from '../core/ids.js';
-import { Matcher, validatePattern } from '../rules/index.js';
+import { Matcher } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { RuleRecord } from '../store/records.js';
 import { compileFilter, type CompiledFilter, type SandboxLimits } from '../transform/index.js';
@@ -65,22 +65,20 @@ export class RuleCache {
 
   /**
    * Each rule compiles on its own: one stored rule that no longer compiles must not stop routing for the rest of its
-   * org. Its filter failing makes its actions dead (visible, retriable once fixed); its pattern failing leaves it out.
+   * org. Its filter failing makes its actions dead (visible; replaying the event after a fix routes it again); its
+   * pattern failing leaves it out.
    */
   private compile(version: number, records: RuleRecord[]): CompiledRuleSet {
     const rules = new Map<RuleId, CompiledRule>();
-    for (const record of records) {
-      if (!record.enabled) continue;
-      try {
-        validatePattern(record.pattern);
-      } catch (err) {
-        this.onBroken(record, 'pattern', err);
-        continue;
-      }
-      rules.set(record.id, this.withFilter(record));
-    }
+    for (const record of records) if (record.enabled) rules.set(record.id, this.withFilter(record));
     const matcher = Matcher.build(
       [...rules.values()].map((r) => ({ id: r.record.id, pattern: r.record.pattern })),
+      (id, err) => {
+        const broken = rules.get(id)!;
+        rules.delete(id);
+        broken.filter?.dispose?.();
+        this.onBroken(broken.record, 'pattern', err);
+      },
     );
     return { version, matcher, rules };
   }

@@ -21,10 +21,23 @@ export class Matcher<Id extends string = string> {
     readonly size: number,
   ) {}
 
-  /** Compiles every rule; throws EH_PATTERN_INVALID (with `rule`) for the first invalid pattern. A repeated id keeps its last pattern. */
-  static build<Id extends string>(rules: Iterable<{ id: Id; pattern: unknown }>): Matcher<Id> {
+  /**
+   * Compiles every rule; throws EH_PATTERN_INVALID (with `rule`) for the first invalid pattern, or, given `skip`,
+   * leaves that rule out and tells `skip`. A repeated id keeps its last pattern.
+   */
+  static build<Id extends string>(
+    rules: Iterable<{ id: Id; pattern: unknown }>,
+    skip?: (id: Id, err: unknown) => void,
+  ): Matcher<Id> {
     const compiled = new Map<Id, CompiledPattern>();
-    for (const r of rules) compiled.set(r.id, compileRulePattern(r.id, r.pattern));
+    for (const r of rules) {
+      try {
+        compiled.set(r.id, compileRulePattern(r.id, r.pattern));
+      } catch (err) {
+        if (!skip) throw err;
+        skip(r.id, err);
+      }
+    }
     return Matcher.compiled([...compiled].map(([id, pattern]) => ({ id, pattern })));
   }
 
