@@ -342,18 +342,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     {
       batchSize: config.routerBatchSize,
       defaultMaxAttempts: config.actionMaxAttempts,
-      // Target types that own their retry schedule (webhooks) set the attempt budget of their actions.
-      maxAttemptsFor: async (org, target) => {
-        const handler = (handlers as Record<string, TargetHandler>)[(target as { type: string }).type];
-        return handler?.maxAttempts?.(org, target);
-      },
-      deadEventsFor: (action, event, error, now) =>
-        (handlers as Record<string, TargetHandler>)[(action.target as { type: string }).type]?.deadEvents?.(
-          action,
-          event,
-          error,
-          now,
-        ) ?? [],
+      // Each target type sets the attempt budget of its actions (webhooks: their endpoint's) and what one born dead
+      // announces.
+      handlerOf: (type) => (handlers as Record<string, TargetHandler>)[type],
       onRouted: (status, org) => metrics.eventsRouted.inc({ org, status }),
       outbox: eventLog !== undefined,
       // Workers on one database divide the pending events between them rather than each routing all of them.

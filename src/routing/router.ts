@@ -13,7 +13,7 @@ import {
   type NewAction,
   type NewEvent,
 } from '../store/records.js';
-import type { DyingAction } from '../targets/target-handler.js';
+import type { TargetHandler } from '../targets/target-handler.js';
 import { MAX_HOPS } from '../targets/event-bus-target.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import type { RoutingShare } from './routing-share.js';
@@ -25,10 +25,11 @@ const YIELD_EVERY = 50;
 export interface RouterOptions {
   batchSize: number;
   defaultMaxAttempts: number;
-  /** The attempt budget a target type gives a target without `retry.maxAttempts` (webhooks: their endpoint's). */
-  maxAttemptsFor?: (org: string, target: JsonValue) => Promise<number | undefined>;
-  /** Events an action created dead announces, stored with the routing (a webhook target's delivery.dead). */
-  deadEventsFor?: (action: DyingAction, event: EventRecord, error: string, now: number) => NewEvent[];
+  /**
+   * The handler of a target type, asked for the attempt budget of a target without `retry.maxAttempts` (webhooks:
+   * their endpoint's) and for what an action created dead announces (a webhook's delivery.dead).
+   */
+  handlerOf?: (targetType: string) => TargetHandler | undefined;
   /** Told each event's routing outcome once it is committed (metrics). */
   onRouted?: (status: EventStatus, org: string) => void;
   /** Each routed event joins the JetStream outbox in the routing transaction (EVENTHOOK_JETSTREAM=on). */
@@ -149,7 +150,9 @@ export class Router {
    */
   private async budgetOf(event: EventRecord, rule: string, target: JsonValue): Promise<number | undefined> {
     try {
-      return await this.options.maxAttemptsFor?.(event.org, target);
+      return await this.options
+        .handlerOf?.((target as { type: string }).type)
+        ?.maxAttempts?.(event.org, target);
     } catch (err) {
       this.log.error(
         { err, event: event.id, org: event.org, rule },
@@ -210,7 +213,9 @@ export class Router {
     }
     const deadEvents = actions.flatMap((a) =>
       a.status === 'dead'
-        ? (this.options.deadEventsFor?.({ ...a, attempts: 0 }, event, a.lastError ?? 'dead', now) ?? [])
+        ? (this.options
+            .handlerOf?.(a.targetType)
+            ?.deadEvents?.({ ...a, attempts: 0 }, event, a.lastError ?? 'dead', now) ?? [])
         : [],
     );
     return {
