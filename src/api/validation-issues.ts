@@ -3,7 +3,7 @@
 // nullable fields) and keywords rather than fields (`required` at the parent); this picks the alternative the value
 // was meant for, moves each issue to its field, names allowed values, and drops repeats.
 import { nearestName } from '../core/nearest-name.js';
-import type { FieldIssue, RequestPart } from '../core/errors.js';
+import { pointerToken, type FieldIssue, type RequestPart } from '../core/errors.js';
 
 /** An Ajv error as Fastify hands it over (the server's Ajv runs with `verbose`, so the schema comes along). */
 export interface SchemaError {
@@ -103,13 +103,13 @@ function located(e: SchemaError): { path: string; message: string } {
   const p = e.params;
   switch (e.keyword) {
     case 'required':
-      return { path: `${at}/${token(String(p.missingProperty))}`, message: 'is required' };
+      return { path: `${at}/${pointerToken(String(p.missingProperty))}`, message: 'is required' };
     case 'additionalProperties': {
       const name = String(p.additionalProperty);
       const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const near = nearestName(name, known);
       return {
-        path: `${at}/${token(name)}`,
+        path: `${at}/${pointerToken(name)}`,
         message: `is not a known field${near ? ` (did you mean ${near}?)` : ''}`,
       };
     }
@@ -118,7 +118,7 @@ function located(e: SchemaError): { path: string; message: string } {
       const rule = (e.parentSchema as { propertyNames?: { description?: string } } | undefined)
         ?.propertyNames;
       return {
-        path: `${at}/${token(String(p.propertyName))}`,
+        path: `${at}/${pointerToken(String(p.propertyName))}`,
         message: `is not a known field${rule?.description ? ` (${rule.description})` : ''}`,
       };
     }
@@ -133,7 +133,7 @@ function located(e: SchemaError): { path: string; message: string } {
       };
     case 'discriminator': {
       const tag = String(p.tag);
-      const path = `${at}/${token(tag)}`;
+      const path = `${at}/${pointerToken(tag)}`;
       if (p.error !== 'mapping')
         return { path, message: p.tagValue === undefined ? 'is required' : 'must be string' };
       return { path, message: `must be one of ${tagValues(e.parentSchema, tag).join(', ')}` };
@@ -155,6 +155,3 @@ function tagValues(parent: unknown, tag: string): string[] {
 }
 
 const show = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
-
-/** A property name as one JSON Pointer token (RFC 6901). */
-const token = (name: string): string => name.replace(/~/g, '~0').replace(/\//g, '~1');

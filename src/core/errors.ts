@@ -213,6 +213,11 @@ export interface FieldIssue {
   readonly message: string;
 }
 
+/** A property name as one token of a FieldIssue's JSON Pointer path (RFC 6901: `~` as `~0`, `/` as `~1`). */
+export function pointerToken(name: string): string {
+  return name.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 const PART_LABELS: Record<Exclude<RequestPart, 'body'>, string> = {
   query: 'query parameter',
   path: 'path parameter',

@@ -17,7 +17,7 @@ import {
 import { Match, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
-import { describeIssues, EventhookError, invalid } from '../core/errors.js';
+import { describeIssues, EventhookError, invalid, pointerToken } from '../core/errors.js';
 import { schemaIssues } from '../core/schema-issues.js';
 import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
@@ -220,7 +220,7 @@ function eventOf(m: JsMsg): PublishedEvent {
         ...Object.keys(parsed)
           .filter((name) => !CLOUD_EVENT_ATTRIBUTE_NAME.test(name))
           .map((name) => ({
-            path: `/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`,
+            path: `/${pointerToken(name)}`,
             message: 'is not a known field (extension attribute names are lower-case letters and digits)',
           })),
       ]

@@ -1,6 +1,6 @@
 // How pattern errors are located and raised: a path into the pattern as written ("data.total[0]",
 // "$or[1].source") and an AWS-like reason, thrown as EH_PATTERN_INVALID.
-import { EventhookError } from '../core/errors.js';
+import { EventhookError, pointerToken } from '../core/errors.js';
 
 // Keys shown with a dot; anything else (dots, brackets, quotes, spaces, empty) is shown as ["key"].
 const PLAIN_KEY = /^[^.[\]"'\s]+$/;
@@ -45,7 +45,7 @@ export function pointerOf(path: string): string {
     // Not a path keyPath and indexPath wrote: point at the pattern itself rather than guess.
     if (step === null) return '';
     const token = step[1] ?? step[2] ?? (JSON.parse(step[3]!) as string);
-    pointer += `/${token.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    pointer += `/${pointerToken(token)}`;
   }
   return pointer;
 }

@@ -1,6 +1,6 @@
 // Save-time validation of a rule's targets: shape, JMESPath expressions and input transforms, each error located
 // (`/targets/1/promise: …`), so a rule that saves is a rule that can run.
-import { EventhookError, type FieldIssue } from '../core/errors.js';
+import { EventhookError, pointerToken, type FieldIssue } from '../core/errors.js';
 import { schemaIssues } from '../core/schema-issues.js';
 import { compileJmespath } from '../transform/jmespath.js';
 import { reservedSourceReason } from './event-bus-target.js';
@@ -48,7 +48,7 @@ function validateTarget(target: unknown, path: string, limits?: SandboxLimits): 
     if (reserved !== undefined)
       throw targetError([
         {
-          path: `${path}/metadata/${reserved}`,
+          path: `${path}/metadata/${pointerToken(reserved)}`,
           message: 'must not start with _flovyn_ (reserved by Flovyn)',
         },
       ]);

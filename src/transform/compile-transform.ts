@@ -1,7 +1,7 @@
 // Compiles a target's `input` (SPEC §6) into something cheap to apply per event: the whole envelope, JMESPath,
 // an EventBridge input transformer, sandboxed JavaScript, or a constant. Validation happens here, at save time.
 import type { Envelope, JsonValue } from '../core/envelope.js';
-import { EventhookError } from '../core/errors.js';
+import { EventhookError, pointerToken } from '../core/errors.js';
 import { compileInputTemplate } from './input-template.js';
 import { compileJmespath } from './jmespath.js';
 import { compileTransformScript } from './sandbox/script.js';
@@ -140,7 +140,7 @@ function jsonProblem(value: unknown, at: string): { path: string; reason: string
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value)) {
-      const p = jsonProblem(v, `${at}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      const p = jsonProblem(v, `${at}/${pointerToken(k)}`);
       if (p) return p;
     }
     return undefined;

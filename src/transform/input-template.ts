@@ -1,7 +1,7 @@
 // EventBridge input transformers: `paths` name values picked out of the envelope, `template` places them
 // (`<name>` in quotes inserts text, outside quotes inserts the JSON value). Compiled once, applied per event.
 import type { Envelope, JsonValue } from '../core/envelope.js';
-import { EventhookError } from '../core/errors.js';
+import { EventhookError, pointerToken } from '../core/errors.js';
 import { evaluateJsonPath, parseJsonPath } from './json-path.js';
 
 /** EventBridge's limit on InputPathsMap entries. */
@@ -131,7 +131,7 @@ function compilePaths(paths: Record<string, string> | undefined, path: string): 
     );
   }
   for (const [name, source] of entries) {
-    const at = `${path}/paths/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    const at = `${path}/paths/${pointerToken(name)}`;
     if (!VARIABLE_NAME.test(name)) {
       throw invalid(at, 'variable names use letters, digits, "_", "-" and "." (at most 64 characters)');
     }
