@@ -85,6 +85,11 @@ export class NatsLink {
         }
         await this.options.onConnect(connection);
         await connection.flush();
+        // Closed while setting up: close() saw no connection to close, so this one is closed here.
+        if (this.closed) {
+          await connection.close();
+          break;
+        }
       } catch (err) {
         // A connection whose setup failed goes, subscriptions and all, before the next try makes another.
         await connection?.close().catch(() => {});

@@ -25,7 +25,9 @@ describe.skipIf(!natsUp)('NatsLink', () => {
     await Promise.all(links.splice(0).map((l) => l.close()));
   });
   /** A link to the shared server, and every connection it has made, in order. */
-  const open = (onConnect: (c: NatsConnection, made: readonly NatsConnection[]) => void = () => {}) => {
+  const open = (
+    onConnect: (c: NatsConnection, made: readonly NatsConnection[]) => void | Promise<void> = () => {},
+  ) => {
     const connections: NatsConnection[] = [];
     const link = new NatsLink({
       url: 'nats://127.0.0.1:4222',
@@ -33,7 +35,7 @@ describe.skipIf(!natsUp)('NatsLink', () => {
       logger: pino({ level: 'silent' }),
       onConnect: (c) => {
         connections.push(c);
-        onConnect(c, connections);
+        return onConnect(c, connections);
       },
     });
     links.push(link);
@@ -62,5 +64,16 @@ describe.skipIf(!natsUp)('NatsLink', () => {
     // The first one's subscriptions would otherwise deliver every message a second time.
     expect(connections[0]!.isClosed()).toBe(true);
     expect(connections[1]!.isClosed()).toBe(false);
+  });
+
+  it('closes when closed while a connection is being set up, and closes that connection', async () => {
+    let setUp!: () => void;
+    const { link, connections } = open(() => new Promise<void>((resolve) => (setUp = resolve)));
+    await eventually(async () => connections.length === 1 || undefined);
+    const closing = link.close();
+    setUp();
+    await closing;
+    expect(link.state).toBe('closed');
+    expect(connections[0]!.isClosed()).toBe(true);
   });
 });
