@@ -29,16 +29,20 @@ export function shareOf(total: number, share: WorkerShare): number {
   return Math.floor(total / share.count) + (share.rank < total % share.count ? 1 : 0);
 }
 
-/** The ids of `kind`'s processes alive at `now`, in id order, for processes beating every `intervalMs`. */
+/**
+ * The ids of `kind`'s processes alive at `now`, in id order, for processes beating every `intervalMs`. Only reads:
+ * forgetting the rows of processes long gone is the heartbeat's work.
+ */
 async function liveOf(store: Store, kind: string, now: number, intervalMs: number): Promise<string[]> {
   const window = Math.max(3 * intervalMs, MIN_ALIVE_WINDOW_MS);
-  const live = await store.workers.live(now - window, now - FORGET_AFTER_MS);
+  const live = await store.workers.live(now - window);
   return live.filter((id) => id.startsWith(`${kind}_`));
 }
 
 /**
  * How many workers (or processes serving ingest) are alive, read without beating: for a process that is not one of
- * them, such as an API process reporting the workers.
+ * them, such as an API process reporting the workers when scraped. It writes nothing, so a scrape never takes the
+ * write lock (SQLite) nor fails on a read-only replica.
  */
 export async function countAlive(
   store: Store,
@@ -64,10 +68,11 @@ export class WorkerPresence {
     return this.share;
   }
 
-  /** Records this worker as alive and looks again at who else is. */
+  /** Records this worker as alive, forgets the processes gone for long, and looks again at who else is. */
   async beat(): Promise<WorkerShare> {
     const now = this.clock.now();
     await this.store.workers.beat(this.id, now);
+    await this.store.workers.forget(now - FORGET_AFTER_MS);
     const live = await liveOf(this.store, this.id.slice(0, this.id.indexOf('_')), now, this.intervalMs);
     const rank = live.indexOf(this.id);
     this.share = rank === -1 ? SOLE_WORKER : { count: live.length, rank };

@@ -95,8 +95,10 @@ export interface SettingsRepo {
 export interface WorkersRepo {
   /** Records that worker `id` is alive at `now`. */
   beat(id: string, now: number): Promise<void>;
-  /** The ids of the workers seen since `since`, in id order; forgets those not seen since `forgetBefore`. */
-  live(since: number, forgetBefore: number): Promise<string[]>;
+  /** The ids of the workers seen since `since`, in id order. Only reads: a metrics scrape calls it. */
+  live(since: number): Promise<string[]>;
+  /** Deletes the rows of workers not seen since `before` (gone without leaving); the heartbeat calls it. */
+  forget(before: number): Promise<void>;
   /** A worker that stops says so, and its share goes to the others at their next look. */
   leave(id: string): Promise<void>;
 }

@@ -1,5 +1,5 @@
 // Worker presence on a real store: workers that beat see each other and take their places in id order; one that
-// leaves, or stops beating, drops out of the count at the others' next beat.
+// leaves, or stops beating, drops out of the count at the others' next beat; counting alone writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { countAlive, WorkerPresence } from '../../src/routing/worker-presence.js';
@@ -56,6 +56,20 @@ for (const factory of STORE_FACTORIES) {
       // Past the window (three intervals, at least 5 s) without a beat, none is counted.
       clock.advance(5_001);
       expect(await at()).toEqual([0, 0]);
+    });
+
+    it('counts without writing: a process gone for hours is forgotten by a heartbeat, never by a count', async () => {
+      const clock = new ManualClock(T0 + 2 * 86_400_000);
+      const gone = new WorkerPresence(store, 'wrk_gone', clock, 1000);
+      await gone.beat();
+      clock.advance(2 * 3_600_000);
+      const stored = async () => (await store.workers.live(0)).filter((id) => id === 'wrk_gone');
+      // A scrape of the processes alive counts none, and the gone worker's row is still there.
+      expect(await countAlive(store, 'worker', clock.now(), 1000)).toBe(0);
+      expect(await stored()).toEqual(['wrk_gone']);
+      // Another process's heartbeat forgets it.
+      await new WorkerPresence(store, 'ing_beating', clock, 1000).beat();
+      expect(await stored()).toEqual([]);
     });
   });
 }

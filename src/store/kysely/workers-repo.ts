@@ -14,8 +14,7 @@ export class KyselyWorkersRepo implements WorkersRepo {
       .execute();
   }
 
-  async live(since: number, forgetBefore: number): Promise<string[]> {
-    await this.db.deleteFrom('workers').where('last_seen', '<', forgetBefore).execute();
+  async live(since: number): Promise<string[]> {
     const rows = await this.db
       .selectFrom('workers')
       .select('id')
@@ -23,6 +22,10 @@ export class KyselyWorkersRepo implements WorkersRepo {
       .orderBy('id')
       .execute();
     return rows.map((r) => r.id);
+  }
+
+  async forget(before: number): Promise<void> {
+    await this.db.deleteFrom('workers').where('last_seen', '<', before).execute();
   }
 
   async leave(id: string): Promise<void> {
