@@ -515,6 +515,8 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
    * many executions it had), every other one goes back to pending with `reason` as its error. Returns both.
    */
   releaseExpired(now: number, reason: string): Promise<{ retried: R[]; failed: R[] }>;
+  /** Whether any running execution's lease expired before `now`: a read, so an idle sweep takes no write lock. */
+  anyExpired(now: number): Promise<boolean>;
   /**
    * Deletes finished executions (completed, failed, cancelled) that finished before `cutoff` (retention), `batchSize`
    * at a time as EventsRepo.prune does; pending and running ones stay whatever their age. Returns how many.

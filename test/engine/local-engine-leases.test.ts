@@ -1,7 +1,9 @@
 // The local engine's expired leases, on both stores: an execution whose worker stopped heartbeating is a failed
 // execution. A task with retries left goes back to its queue (task.retrying), one without ends failed
 // (task.failed); a workflow, durable across worker crashes, goes back (workflow.retrying). Each change commits
-// its lifecycle event with it.
+// its lifecycle event with it; a sweep with nothing to release writes nothing.
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -12,17 +14,41 @@ import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const ORG = 'acme';
 
+/**
+ * Takes the database's write lock on a connection of its own, as another process writing would (SQLite: BEGIN
+ * IMMEDIATE; PostgreSQL: the execution tables locked against writes, reads still allowed). Returns its release.
+ */
+async function holdWriteLock(kind: 'sqlite' | 'postgres', url: string): Promise<() => Promise<void>> {
+  if (kind === 'sqlite') {
+    const db = new Database(url.slice('sqlite:'.length));
+    db.exec('BEGIN IMMEDIATE');
+    return async () => {
+      db.exec('ROLLBACK');
+      db.close();
+    };
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('begin');
+  await client.query('lock table workflows, tasks in exclusive mode');
+  return async () => {
+    await client.query('rollback');
+    await client.end();
+  };
+}
+
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`local engine, expired leases — ${factory.name}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
+    let url: string;
     let engine: LocalEngine;
     const clock = new ManualClock();
     const bus = new MemoryBus();
 
     beforeAll(async () => {
-      ({ store, cleanup } = await factory.open());
+      ({ store, cleanup, url } = await factory.open());
       engine = new LocalEngine(store, new EventPublisher(bus), bus, clock);
     });
     afterAll(async () => {
@@ -40,6 +66,17 @@ for (const factory of STORE_FACTORIES) {
 
     const claim = (kind: 'workflow' | 'task', kinds: string[]) =>
       engine.claim(kind, ORG, { kinds, queue: 'default', workerId: 'w1', leaseMs: 1000, waitMs: 0 });
+
+    it('an idle sweep only reads: it ends at once while another connection holds the write lock', async () => {
+      const release = await holdWriteLock(factory.name, url);
+      try {
+        const sweep = engine.releaseExpiredLeases();
+        const blocked = new Promise((resolve) => setTimeout(() => resolve('blocked'), 1500).unref());
+        expect(await Promise.race([sweep, blocked])).toBe(0);
+      } finally {
+        await release();
+      }
+    });
 
     it('a task with retries left goes back to pending (task.retrying); its last execution ends it failed (task.failed)', async () => {
       const { id } = await engine.createTask({

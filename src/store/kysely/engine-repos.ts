@@ -55,6 +55,9 @@ function pruneFinished(
 
 type ExecTable = 'workflows' | 'tasks';
 
+/** As a literal, the predicate of the partial index <table>_running_lease (migration 009), so queries use it. */
+const RUNNING = sql<boolean>`status = 'running'`;
+
 /**
  * One implementation for both execution tables: tasks are workflows plus retry counters. Kysely cannot type a
  * query over a union of tables, so this class works on the task shape and the workflow table is a subset of it.
@@ -208,9 +211,18 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     return row && this.fromRow(row);
   }
 
+  async anyExpired(now: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom(this.t)
+      .select('id')
+      .where(RUNNING)
+      .where('lease_until', '<', now)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async releaseExpired(now: number, reason: string): Promise<{ retried: R[]; failed: R[] }> {
-    // As a literal, the predicate of the partial index <table>_running_lease (migration 009).
-    const running = sql<boolean>`status = 'running'`;
     // A task whose expired execution was its last (as `fail` counts: executionCount > maxRetries) fails for good,
     // its error saying how many executions it had. Workflows have no retry bound: they always go back.
     const failed =
@@ -223,7 +235,7 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
               lease_until: null,
               completed_at: now,
             })
-            .where(running)
+            .where(RUNNING)
             .where('lease_until', '<', now)
             .where(sql<boolean>`execution_count > max_retries`)
             .returningAll()
@@ -232,7 +244,7 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     const retried = await this.db
       .updateTable(this.t)
       .set({ status: 'pending', error: reason, worker_id: null, lease_until: null })
-      .where(running)
+      .where(RUNNING)
       .where('lease_until', '<', now)
       .returningAll()
       .execute();

@@ -274,22 +274,29 @@ export class LocalEngine implements Engine, WorkerApi {
    * Ends the executions whose worker stopped heartbeating as failed executions, as `fail` would: a task with
    * retries left goes back to its queue (`task.retrying`), one without ends `failed` (`task.failed`). A workflow
    * has no retry bound and is durable across worker crashes: it goes back to its queue (`workflow.retrying`) for
-   * another worker to resume. Each sweep's changes commit with their lifecycle events in one transaction.
+   * another worker to resume. It runs every sweep interval, mostly with nothing to do: it first reads whether any
+   * lease expired, and only then writes, both kinds' changes and their lifecycle events in one transaction (an idle
+   * sweep never takes SQLite's write lock).
    */
   async releaseExpiredLeases(): Promise<number> {
     const now = this.clock.now();
+    const kinds = ['workflow', 'task'] as const;
+    const expired = await Promise.all(kinds.map((kind) => this.repo(this.store, kind).anyExpired(now)));
+    if (!expired.includes(true)) return 0;
+    const released = await this.commit(async (tx) => {
+      const out: { kind: ExecutionKind; retried: Execution[]; failed: Execution[] }[] = [];
+      for (const kind of kinds.filter((_, i) => expired[i]))
+        out.push({ kind, ...(await this.repo(tx, kind).releaseExpired(now, LEASE_EXPIRED)) });
+      return {
+        value: out,
+        events: out.flatMap(({ kind, retried, failed }) => [
+          ...failed.map((x) => executionEvent(kind, 'failed', x, now)),
+          ...retried.map((x) => executionEvent(kind, 'retrying', x, now)),
+        ]),
+      };
+    });
     let n = 0;
-    for (const kind of ['workflow', 'task'] as const) {
-      const { retried, failed } = await this.commit(async (tx) => {
-        const r = await this.repo(tx, kind).releaseExpired(now, LEASE_EXPIRED);
-        return {
-          value: r,
-          events: [
-            ...r.failed.map((x) => executionEvent(kind, 'failed', x, now)),
-            ...r.retried.map((x) => executionEvent(kind, 'retrying', x, now)),
-          ],
-        };
-      });
+    for (const { kind, retried, failed } of released) {
       n += retried.length + failed.length;
       for (const org of new Set(retried.map((r) => r.org))) this.ring(`${kind}.${org}`);
     }
