@@ -36,6 +36,7 @@ import type { Config, MigrateMode } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { newId } from './core/ids.js';
 import { SecretBox } from './core/secret-box.js';
+import { within } from './core/within.js';
 import {
   AddressPolicy,
   AuthenticatedSender,
@@ -132,15 +133,6 @@ export async function openStore(
     await store.close();
     throw err;
   }
-}
-
-/** Resolves when `promise` does, rejects when it does or after `ms` (the work itself is not cancelled). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
@@ -504,7 +496,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       async check() {
         const checks: Record<string, string> = {};
         try {
-          await within(store.ping(), config.readinessTimeoutMs, 'the store');
+          await within(store.ping(), config.readinessTimeoutMs, () => {
+            throw new Error(`the store did not answer within ${config.readinessTimeoutMs} ms`);
+          });
           checks.store = 'ok';
         } catch (err) {
           checks.store = `unreachable: ${(err as Error).message}`;

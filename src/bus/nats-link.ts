@@ -4,6 +4,7 @@
 // in `onConnect`, which runs once per connection.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { within } from '../core/within.js';
 
 /** Between tries to reach NATS (at start, and after the client gave up on a connection for good). */
 const CONNECT_RETRY_MS = 2_000;
@@ -54,10 +55,11 @@ export class NatsLink {
     const connection = this.connection;
     if (connection) {
       if (this.online) {
-        let timer: NodeJS.Timeout | undefined;
-        const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_MS)));
-        await Promise.race([connection.drain().catch(() => {}), late]);
-        clearTimeout(timer);
+        await within(
+          connection.drain().catch(() => {}),
+          DRAIN_MS,
+          () => {},
+        );
       }
       await connection.close().catch(() => {});
     }

@@ -8,3 +8,4 @@ export * from './token-bucket.js';
 export * from './secret-box.js';
 export * from './trace-context.js';
 export * from './keys.js';
+export * from './within.js';

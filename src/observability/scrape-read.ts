@@ -1,4 +1,6 @@
 // A store read behind gauges that Prometheus scrapes: a scrape must answer even when the store does not.
+import { within } from '../core/within.js';
+
 /** A scrape waits no longer than this for the store; the gauges then keep their last values. */
 export const SCRAPE_READ_TIMEOUT_MS = 2_000;
 
@@ -17,14 +19,6 @@ export class ScrapeRead {
   /** Resolves when the read does, or after the timeout with the gauges as they were. */
   refresh(): Promise<void> {
     this.reading ??= this.read().finally(() => (this.reading = undefined));
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.onSlow(this.timeoutMs);
-        resolve();
-      }, this.timeoutMs);
-      timer.unref();
-    });
-    return Promise.race([this.reading, late]).finally(() => clearTimeout(timer));
+    return within(this.reading, this.timeoutMs, () => this.onSlow(this.timeoutMs));
   }
 }
