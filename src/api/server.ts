@@ -15,7 +15,6 @@ import type { Logger } from 'pino';
 import type { AccessService } from '../access/access-service.js';
 import type { Permission } from '../access/permissions.js';
 import type { Bus } from '../bus/port.js';
-import { EventhookError } from '../core/errors.js';
 import type { WorkerApi } from '../engine/port.js';
 import type { EventQueries } from '../events/event-queries.js';
 import type { ReplayService } from '../events/replay-service.js';
@@ -28,7 +27,7 @@ import { handleError } from './problem.js';
 import { installBodyReading } from './request-body.js';
 import { actionRoutes } from './routes/actions.js';
 import { consoleRoutes } from './routes/console.js';
-import { engineRoutes } from './routes/engine.js';
+import { engineRoutes, localEngineOffRoutes } from './routes/engine.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -163,15 +162,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await scope.register(actionRoutes, { queries: deps.queries, replay: deps.replay });
     await scope.register(streamRoutes, { bus: deps.bus, queries: deps.queries });
     if (deps.engine) await scope.register(engineRoutes, { engine: deps.engine });
-    // With Flovyn as the engine, its workers talk to Flovyn: say so rather than "No route".
-    else
-      scope.all(
-        '/api/orgs/:org/eventhook/engine/*',
-        { config: { permission: 'read' }, schema: { hide: true } },
-        async () => {
-          throw new EventhookError('EH_LOCAL_ENGINE_OFF', {});
-        },
-      );
+    else await scope.register(localEngineOffRoutes);
     for (const plugin of deps.orgPlugins ?? []) await scope.register(plugin);
   });
   return app as unknown as FastifyInstance;

@@ -1,7 +1,9 @@
 // The local engine's worker API (SPEC §7): list executions, claim work with a lease, heartbeat, complete or fail
-// it; list, create, read and await promises. Served only when the local engine is in use.
+// it; list, create, read and await promises. Served only when the local engine is in use; otherwise its paths say why
+// they are not served.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
+import { EventhookError } from '../../core/errors.js';
 import type { ExecutionKind, WorkerApi } from '../../engine/port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../store/records.js';
 import {
@@ -377,3 +379,14 @@ function untilDisconnected(reply: FastifyReply): AbortSignal {
   });
   return abort.signal;
 }
+
+/** With Flovyn as the engine, its workers talk to Flovyn: the worker API's paths say so rather than "No route". */
+export const localEngineOffRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.all(
+    '/api/orgs/:org/eventhook/engine/*',
+    { config: { permission: 'read' }, schema: { hide: true } },
+    async () => {
+      throw new EventhookError('EH_LOCAL_ENGINE_OFF', {});
+    },
+  );
+};
