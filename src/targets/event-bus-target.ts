@@ -8,25 +8,11 @@ import type { SourceId } from '../core/ids.js';
 import { newSystemEvent, type EventPublisher } from '../events/publisher.js';
 import { grantsAllow } from '../grants/grant-match.js';
 import type { Store } from '../store/port.js';
-import type { EventBusTarget } from './target-schema.js';
+import { reservedSourceReason, type EventBusTarget } from './target-schema.js';
 import type { TargetContext, TargetHandler } from './target-handler.js';
 
 export const MAX_HOPS = 8;
 const DEDUP_WINDOW_MS = 7 * 86_400_000;
-
-/**
- * Sources a rule may not give the events it publishes: `webhook:` is what verified ingest writes, `org:` what another
- * org's events carry, and rules of an org trust both (a forged `webhook:github` would pass for a signed webhook).
- */
-const RESERVED_SOURCE_PREFIXES = ['webhook:', 'org:'];
-
-/** Why a rule may not publish under `source`, or null when it may. */
-export function reservedSourceReason(source: string): string | null {
-  const prefix = RESERVED_SOURCE_PREFIXES.find((p) => source.startsWith(p));
-  return prefix === undefined
-    ? null
-    : `must not start with ${RESERVED_SOURCE_PREFIXES.join(' or ')} (reserved: verified webhooks and other orgs' events carry them)`;
-}
 
 /**
  * The source of an event published into another org always names the publishing org, so the receiving org's rules

@@ -104,6 +104,20 @@ export const WebhookTarget = Type.Object(
 );
 
 /**
+ * Sources a rule may not give the events it publishes: `webhook:` is what verified ingest writes, `org:` what another
+ * org's events carry, and rules of an org trust both (a forged `webhook:github` would pass for a signed webhook).
+ */
+const RESERVED_SOURCE_PREFIXES = ['webhook:', 'org:'];
+
+/** Why a rule may not publish under `source`, or null when it may. */
+export function reservedSourceReason(source: string): string | null {
+  const prefix = RESERVED_SOURCE_PREFIXES.find((p) => source.startsWith(p));
+  return prefix === undefined
+    ? null
+    : `must not start with ${RESERVED_SOURCE_PREFIXES.join(' or ')} (reserved: verified webhooks and other orgs' events carry them)`;
+}
+
+/**
  * SPEC §7 calls the new event's type `type?`; here it is `eventType`, because `type` is the discriminator every target
  * shares (`type: event_bus`).
  */

@@ -3,10 +3,10 @@
 import { EventhookError, pointerToken, type FieldIssue } from '../core/errors.js';
 import { schemaIssues } from '../core/schema-issues.js';
 import { compileJmespath } from '../transform/jmespath.js';
-import { reservedSourceReason } from './event-bus-target.js';
 import { compileTransform, type SandboxLimits, type TransformSpec } from '../transform/index.js';
 import {
   EventBusTarget,
+  reservedSourceReason,
   PromiseTarget,
   TARGET_TYPES,
   TaskTarget,
