@@ -78,7 +78,7 @@ import type { TargetHandler } from './targets/target-handler.js';
 import { WorkLoop } from './routing/work-loop.js';
 import { JetStreamEventLog } from './jetstream/event-log.js';
 import { JetStreamIntake } from './jetstream/intake.js';
-import { countAlive, SOLE_WORKER, WorkerPresence } from './routing/worker-presence.js';
+import { countAlive, SOLE_WORKER, WorkerPresence, type AliveKind } from './routing/worker-presence.js';
 import { checkMasterKey } from './config/master-key-check.js';
 import { openPostgresStore } from './store/adapters/postgres/index.js';
 import { openSqliteStore } from './store/adapters/sqlite/index.js';
@@ -299,10 +299,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     ? new WorkerPresence(store, newId('worker'), clock, config.sweepIntervalMs)
     : undefined;
   // The kinds this process does not beat as are still reported (an API process's /metrics shows the workers alive).
-  const aliveIn = (kind: 'worker' | 'ingester') => () =>
-    countAlive(store, kind, clock.now(), config.sweepIntervalMs);
-  if (!presence) metrics.aliveFromStore('workers', aliveIn('worker'), logger);
-  if (!ingesters) metrics.aliveFromStore('ingesters', aliveIn('ingester'), logger);
+  const aliveIn = (kind: AliveKind) => () => countAlive(store, kind, clock.now(), config.sweepIntervalMs);
+  if (!presence) metrics.aliveFromStore('worker', aliveIn('worker'), logger);
+  if (!ingesters) metrics.aliveFromStore('ingester', aliveIn('ingester'), logger);
   // Routing and actions. An endpoint may use half the worker's slots, so a slow one cannot hold them all.
   const deliveryGate = new DeliveryGate(
     store,

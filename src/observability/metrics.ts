@@ -1,10 +1,8 @@
 // Prometheus metrics (SPEC §10): one registry per running app, so tests can run several apps in one process.
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AliveKind } from '../routing/worker-presence.js';
 import { ScrapeRead } from './scrape-read.js';
-
-/** The kinds of process counted by heartbeats in the store. */
-export type AliveKind = 'workers' | 'ingesters';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -68,13 +66,13 @@ export class Metrics {
     name: 'eventhook_workers_alive',
     help: "Worker processes on this database (a worker: as it last saw them; endpoints' limits are divided among them).",
     registers: [this.registry],
-    collect: () => this.aliveReads.workers?.refresh(),
+    collect: () => this.aliveReads.worker?.refresh(),
   });
   readonly ingestersAlive = new Gauge({
     name: 'eventhook_ingest_processes_alive',
     help: "Processes serving ingest on this database (one of them: as it last saw them; sources' rate limits are divided among them).",
     registers: [this.registry],
-    collect: () => this.aliveReads.ingesters?.refresh(),
+    collect: () => this.aliveReads.ingester?.refresh(),
   });
 
   /**
@@ -82,7 +80,7 @@ export class Metrics {
    * heartbeat of its own sets that gauge, so it shows `count()`, read from the store when scraped.
    */
   aliveFromStore(kind: AliveKind, count: () => Promise<number>, logger: Logger): void {
-    const gauge = kind === 'workers' ? this.workersAlive : this.ingestersAlive;
+    const gauge = kind === 'worker' ? this.workersAlive : this.ingestersAlive;
     this.aliveReads[kind] = new ScrapeRead(
       async () => {
         try {

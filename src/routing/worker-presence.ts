@@ -16,6 +16,9 @@ export interface WorkerShare {
 
 export const SOLE_WORKER: WorkerShare = { count: 1, rank: 0 };
 
+/** The kinds of process that beat: workers, and processes serving ingest (named as the kinds of their ids). */
+export type AliveKind = 'worker' | 'ingester';
+
 /** Workers not seen for this long are left out: a missed beat or two (a busy event loop) does not count. */
 const MIN_ALIVE_WINDOW_MS = 5_000;
 /** Rows of workers gone without leaving (killed) are deleted after this. */
@@ -46,7 +49,7 @@ async function liveOf(store: Store, kind: string, now: number, intervalMs: numbe
  */
 export async function countAlive(
   store: Store,
-  kind: 'worker' | 'ingester',
+  kind: AliveKind,
   now: number,
   intervalMs: number,
 ): Promise<number> {
