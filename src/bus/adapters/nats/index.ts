@@ -10,14 +10,6 @@ import { NatsLink } from '../../nats-link.js';
 import type { Bus, BusHandler, Subscription } from '../../port.js';
 import { MemoryBus } from '../memory/index.js';
 
-/** The token under the deployment's prefix that all bus traffic travels under: `{prefix}.bus.{subject}`. */
-const BUS_TOKEN = 'bus';
-
-/** The NATS subject a bus subject travels on. */
-function busWireSubject(prefix: string, subject: string): string {
-  return `${prefix}.${BUS_TOKEN}.${subject}`;
-}
-
 /** At most one warning about messages that are not JSON per this long; the others are counted into the next. */
 const NOT_JSON_WARN_EVERY_MS = 60_000;
 
@@ -40,7 +32,7 @@ export class NatsBus implements Bus {
 
   constructor(options: NatsBusOptions) {
     this.local = new MemoryBus(options.onError);
-    this.prefix = busWireSubject(options.prefix, '');
+    this.prefix = `${options.prefix}.bus.`;
     this.logger = options.logger;
     this.link = new NatsLink({
       url: options.url,
