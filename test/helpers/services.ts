@@ -7,6 +7,8 @@ import pg from 'pg';
 export const POSTGRES_URL =
   process.env.EVENTHOOK_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const REQUIRE_SERVICES = process.env.EVENTHOOK_REQUIRE_SERVICES === '1';
+/** How long the tests' PostgreSQL stores wait to take a connection (a deployment sets EVENTHOOK_PG_CONNECT_TIMEOUT). */
+export const PG_CONNECT_TIMEOUT_MS = 5_000;
 
 let pgProbe: Promise<boolean> | undefined;
 

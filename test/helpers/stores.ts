@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
 import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
 import type { Store } from '../../src/store/port.js';
-import { freshPostgresSchema, postgresAvailable } from './services.js';
+import { freshPostgresSchema, PG_CONNECT_TIMEOUT_MS, postgresAvailable } from './services.js';
 
 export interface StoreFactory {
   name: 'sqlite' | 'postgres';
@@ -38,7 +38,7 @@ export const postgresFactory: StoreFactory = {
   available: postgresAvailable,
   open: async () => {
     const { url, drop } = await freshPostgresSchema();
-    const store = await openPostgresStore({ url });
+    const store = await openPostgresStore({ url, connectionTimeoutMs: PG_CONNECT_TIMEOUT_MS });
     return {
       store,
       url,

@@ -15,7 +15,7 @@ import { migrateTo } from '../../src/store/migrations/index.js';
 import type { Store } from '../../src/store/port.js';
 import type { AttemptRecord } from '../../src/store/records.js';
 import { newAction } from '../helpers/records.js';
-import { freshPostgresSchema } from '../helpers/services.js';
+import { freshPostgresSchema, PG_CONNECT_TIMEOUT_MS } from '../helpers/services.js';
 import { STORE_FACTORIES, type StoreFactory } from '../helpers/stores.js';
 
 /** A database of either kind, migrated up to 007 only, with a plain connection to it and a way to open it as a store. */
@@ -45,7 +45,7 @@ async function before008(factory: StoreFactory): Promise<{
   await migrateTo(db, { blob: 'bytea' }, '007-unfinished-lane-index', schema);
   return {
     db,
-    open: (migrate) => openPostgresStore({ url, migrate }),
+    open: (migrate) => openPostgresStore({ url, migrate, connectionTimeoutMs: PG_CONNECT_TIMEOUT_MS }),
     cleanup: async () => {
       await db.destroy();
       await drop();

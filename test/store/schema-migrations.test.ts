@@ -9,7 +9,7 @@ import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
 import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
 import type { Store } from '../../src/store/port.js';
 import { prepareSchema } from '../../src/store/prepare-schema.js';
-import { freshPostgresSchema, postgresAvailable } from '../helpers/services.js';
+import { freshPostgresSchema, PG_CONNECT_TIMEOUT_MS, postgresAvailable } from '../helpers/services.js';
 
 /** An empty database opened without migrating, and its cleanup. */
 const UNMIGRATED: Record<string, () => Promise<{ store: Store; cleanup: () => Promise<void> }>> = {
@@ -20,7 +20,10 @@ const UNMIGRATED: Record<string, () => Promise<{ store: Store; cleanup: () => Pr
   },
   postgres: async () => {
     const { url, drop } = await freshPostgresSchema();
-    return { store: await openPostgresStore({ url, migrate: false }), cleanup: drop };
+    return {
+      store: await openPostgresStore({ url, migrate: false, connectionTimeoutMs: PG_CONNECT_TIMEOUT_MS }),
+      cleanup: drop,
+    };
   },
 };
 

@@ -5,7 +5,7 @@ import { migrateToLatest, schemaStatus } from '../../migrations/index.js';
 import type { Store } from '../../port.js';
 import type { Database as Schema } from '../../schema.js';
 import { KyselyStore } from '../../kysely/kysely-store.js';
-import { dropTimedOutConnections } from './answer-timeout.js';
+import { dropTimedOutConnections } from './drop-timed-out-connections.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -17,8 +17,11 @@ export interface PostgresStoreOptions {
    * The pool has already dropped that connection and opens a new one on next use; this is for the log.
    */
   onConnectionError?: (err: Error) => void;
-  /** How long taking a connection from the pool may wait (to connect, or for a free one) before it fails. */
-  connectionTimeoutMs?: number;
+  /**
+   * How long taking a connection from the pool may wait (to connect, or for a free one) before it fails, so a
+   * database that cannot be reached fails, not hangs: EVENTHOOK_PG_CONNECT_TIMEOUT, whose default is the one default.
+   */
+  connectionTimeoutMs: number;
   /**
    * PostgreSQL's statement_timeout: the server cancels a statement that runs longer. The client also stops waiting
    * for an answer QUERY_TIMEOUT_GRACE_MS later and drops the connection: a stalled network or server never answers,
@@ -27,14 +30,11 @@ export interface PostgresStoreOptions {
   statementTimeoutMs?: number;
 }
 
-/** Taking a connection waits at most this long by default: a database that cannot be reached fails, not hangs. */
-export const DEFAULT_CONNECTION_TIMEOUT_MS = 5_000;
-
 /**
  * How much longer than statement_timeout the client waits for an answer: long enough for the server's cancellation to
  * arrive first, which leaves the connection usable, when the server and the network still answer.
  */
-export const QUERY_TIMEOUT_GRACE_MS = 1_000;
+const QUERY_TIMEOUT_GRACE_MS = 1_000;
 
 const INT8_OID = 20;
 
@@ -46,7 +46,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         ? (v: string) => Number(v)
         : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
   };
-  const connectionTimeoutMillis = options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS;
+  const connectionTimeoutMillis = options.connectionTimeoutMs;
   const statementTimeout = options.statementTimeoutMs ?? 0;
   const answerTimeout = statementTimeout > 0 ? statementTimeout + QUERY_TIMEOUT_GRACE_MS : 0;
   const onConnectionError = options.onConnectionError ?? (() => {});
