@@ -55,6 +55,20 @@ describe('Flovyn settings', () => {
     expect(refusal({ EVENTHOOK_ENGINE: 'temporal' })).toContain('EVENTHOOK_ENGINE');
   });
 
+  it('refuses a timeout out of range, naming the range and the value', () => {
+    const flovyn = {
+      EVENTHOOK_ENGINE: 'flovyn',
+      EVENTHOOK_FLOVYN_URL: 'http://f',
+      EVENTHOOK_FLOVYN_TOKEN: 't',
+    };
+    expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_TIMEOUT: '3m' })).toBe(
+      'Invalid configuration: EVENTHOOK_FLOVYN_TIMEOUT must be from 100ms to 120s, got "3m"',
+    );
+    expect(refusal({ EVENTHOOK_DELIVERY_TIMEOUT: '50ms' })).toBe(
+      'Invalid configuration: EVENTHOOK_DELIVERY_TIMEOUT must be from 100ms to 120s, got "50ms"',
+    );
+  });
+
   it('lifecycle events need both the NATS server and the orgs, each pair whole', () => {
     expect(refusal({ EVENTHOOK_FLOVYN_NATS_URL: 'nats://127.0.0.1:4222' })).toBe(
       'Invalid configuration: EVENTHOOK_FLOVYN_EVENT_ORGS must name the orgs whose lifecycle events are consumed',
@@ -168,7 +182,7 @@ describe('JetStream intake settings', () => {
           EVENTHOOK_NATS_URL: 'nats://n',
           EVENTHOOK_JETSTREAM_ACK_WAIT: wait,
         }),
-      ).toBe('Invalid configuration: EVENTHOOK_JETSTREAM_ACK_WAIT must be from 1s to 1h');
+      ).toBe(`Invalid configuration: EVENTHOOK_JETSTREAM_ACK_WAIT must be from 1s to 1h, got "${wait}"`);
   });
 });
 
