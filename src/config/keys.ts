@@ -26,7 +26,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_MIGRATE: {
     file: 'migrate',
     default: 'auto',
-    doc: "`auto` migrates the database to this version's schema at start. `off` never changes the schema (for a database user without DDL rights, or migrations as a deploy step of their own, `eventhook migrate`, run with this version) and refuses to start while migrations are missing, naming them. Either way a process refuses to start on a schema a newer version migrated: run that version or a later one.",
+    doc: "`auto` migrates the database to this version's schema at start. `off` never changes the schema (for a database user without DDL rights, or migrations as a deploy step of their own, `eventhook migrate`, run with this version) and refuses to start while migrations are missing, naming them, or while a SQLite database file does not exist (it creates none). Either way a process refuses to start on a schema a newer version migrated: run that version or a later one.",
   },
   EVENTHOOK_PG_STATEMENT_TIMEOUT: {
     file: 'pgStatementTimeout',
