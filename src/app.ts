@@ -118,7 +118,12 @@ export async function openStore(
   migrate: MigrateMode = config.migrate,
 ): Promise<{ store: Store; migrated: string[] }> {
   const store = config.databaseUrl.startsWith('sqlite:')
-    ? await openSqliteStore({ path: config.databaseUrl.slice('sqlite:'.length), migrate: false })
+    ? await openSqliteStore({
+        path: config.databaseUrl.slice('sqlite:'.length),
+        migrate: false,
+        // A process that may not migrate could only refuse the empty database it made: none is made.
+        create: migrate === 'auto',
+      })
     : await openPostgresStore({
         url: config.databaseUrl,
         migrate: false,

@@ -46,7 +46,16 @@ export function handleError(
 }
 
 export function toEventhookError(error: unknown, request: FastifyRequest): EventhookError {
-  if (error instanceof EventhookError) return error;
+  if (error instanceof EventhookError) {
+    // Expected, so the caller gets no 500; but an operator must learn which statement ran long, under which request.
+    if (error.code === 'EH_STORE_TIMEOUT') {
+      request.log.warn(
+        { err: error, method: request.method, url: request.url },
+        'a database query timed out',
+      );
+    }
+    return error;
+  }
   const fe = error as FastifyError;
   if (fe.validation) {
     const part = REQUEST_PARTS[fe.validationContext ?? 'body'] ?? 'body';

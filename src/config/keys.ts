@@ -26,12 +26,12 @@ export const CONFIG_KEYS = {
   EVENTHOOK_MIGRATE: {
     file: 'migrate',
     default: 'auto',
-    doc: "`auto` migrates the database to this version's schema at start. `off` never changes the schema (for a database user without DDL rights, or migrations as a deploy step of their own, `eventhook migrate`, run with this version) and refuses to start while migrations are missing, naming them. Either way a process refuses to start on a schema a newer version migrated: run that version or a later one.",
+    doc: "`auto` migrates the database to this version's schema at start. `off` never changes the schema (for a database user without DDL rights, or migrations as a deploy step of their own, `eventhook migrate`, run with this version) and refuses to start while migrations are missing, naming them, or while a SQLite database file does not exist (it creates none). Either way a process refuses to start on a schema a newer version migrated: run that version or a later one.",
   },
   EVENTHOOK_PG_STATEMENT_TIMEOUT: {
     file: 'pgStatementTimeout',
     default: '30s',
-    doc: "PostgreSQL: longest a statement may run before the server cancels it (`statement_timeout`, 100ms–24h); a second later the process stops waiting for an answer and drops the connection, for when the network or the server stalls and the server's cancellation cannot arrive. The request or pass running the statement fails (a 5xx answer; workers try again at their next pass). Migrations run without it; retention prunes in batches of 500 rows. 0 turns both off (the server's own setting applies).",
+    doc: "PostgreSQL: longest a statement may run before the server cancels it (`statement_timeout`, 100ms–24h); a second later the process stops waiting for an answer and drops the connection, for when the network or the server stalls and the server's cancellation cannot arrive. The request or pass running the statement fails (503 `EH_STORE_TIMEOUT` with `Retry-After`, logged with the statement; workers try again at their next pass). Migrations run without it; retention prunes in batches of 500 rows. 0 turns both off (the server's own setting applies).",
   },
   EVENTHOOK_PG_CONNECT_TIMEOUT: {
     file: 'pgConnectTimeout',

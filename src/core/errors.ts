@@ -179,6 +179,17 @@ export const ERRORS = {
   },
   // infrastructure
   EH_STORE_UNAVAILABLE: { status: 503, kind: 'store', message: 'The store is unavailable' },
+  EH_STORE_TIMEOUT: {
+    status: 503,
+    kind: 'timeout',
+    message: 'The database did not finish a query in time: {reason}; try again shortly',
+  },
+  EH_STORE_MISSING: {
+    status: 503,
+    kind: 'store',
+    message:
+      'The database {database} does not exist and EVENTHOOK_MIGRATE is off: run `eventhook migrate` first, which creates it',
+  },
   EH_STORE_SCHEMA_BEHIND: {
     status: 503,
     kind: 'store',

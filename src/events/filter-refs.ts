@@ -1,8 +1,9 @@
-// What list, retry and replay filters name — a rule by id or name, an endpoint by slug, a source by slug or id — made
+// What list, retry and replay filters name — an event by id, a rule by id or name, an endpoint by slug, a source by
+// slug or id — made
 // into what the store filters on, and refused when it does not exist: an unknown name would match nothing, and an
 // empty list or `count: 0` reads as "nothing failed" rather than "no such rule".
 import { EventhookError, type ErrorCode, type FieldIssue } from '../core/errors.js';
-import { isId, type RuleId, type SourceId } from '../core/ids.js';
+import { isId, type EventId, type RuleId, type SourceId } from '../core/ids.js';
 import type { EventFilter, Store } from '../store/port.js';
 
 /** Where the filter field is in the request, for the located message: `{in: 'query', path: '/rule'}`. */
@@ -13,6 +14,13 @@ const SYSTEM_SOURCES = new Set(['workflows', 'tasks', 'promises', 'eventhook']);
 
 export class FilterRefs {
   constructor(private readonly store: Store) {}
+
+  /** An event's id, when the org has that event (its actions go when it does: retention prunes them together). */
+  async eventId(org: string, ref: string, at: FieldAt): Promise<EventId> {
+    if (isId('event', ref) && (await this.store.events.get(org, ref))) return ref;
+    const message = isId('event', ref) ? 'no event has this id' : 'not an event id (evt_…)';
+    throw notFound('EH_EVENT_NOT_FOUND', { event: ref }, at, message);
+  }
 
   /**
    * A rule's id, from its id or the name of a live rule. A deleted rule is found by id only (its actions stay

@@ -6,6 +6,7 @@ import { invalid, type FieldIssue } from '../core/errors.js';
 import { newId, type SourceId } from '../core/ids.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { IngestOutcome } from '../store/port.js';
+import { nonFiniteNumbers } from './finite-numbers.js';
 import { NOMINAL_EVENT_BYTES, type GroupCommitter } from './group-committer.js';
 
 /** One event as an application publishes it, already unpacked from whichever wire format carried it. */
@@ -79,6 +80,7 @@ export class PublishService {
             message: `must be a string of ${min > 0 ? `${min}–${max}` : `at most ${max}`} characters`,
           });
       }
+      issues.push(...nonFiniteNumbers(e.data, `${at}/data`));
       // A source that is not a string is refused above; the default only keeps the list whole.
       const source = typeof e.source === 'string' ? normalizeSource(e.source) : DEFAULT_SOURCE;
       if (source === null)

@@ -14,7 +14,9 @@ const EVENT_ATTRIBUTES = {
   type: attribute('Required: a string of 1–256 characters, e.g. order.created.'),
   source: attribute('A string of at most 256 characters; stored as app:<source> (default app:default).'),
   subject: attribute('A string of at most 1024 characters, e.g. an order id.'),
-  data: attribute('Any JSON value: the event’s payload.'),
+  data: attribute(
+    'Any JSON value: the event’s payload. Its numbers must fit a 64-bit float: 1e400 is refused, not stored as null.',
+  ),
   id: attribute('Your id for the event, 1–256 characters: a repeat within the dedup window is a duplicate.'),
   datacontenttype: attribute('A string of at most 256 characters.'),
   correlationid: attribute('A string of at most 256 characters.'),

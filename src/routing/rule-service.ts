@@ -10,7 +10,7 @@ import type { RuleRecord } from '../store/records.js';
 import { validateTargets } from '../targets/validate-targets.js';
 import { compileFilter, type SandboxLimits } from '../transform/index.js';
 import type { RuleCache } from './rule-cache.js';
-import { checkTargetReferences } from './target-references.js';
+import { checkTargetReferences, endpointStateWarnings } from './target-references.js';
 
 export interface RuleInput {
   name: string;
@@ -72,6 +72,14 @@ export class RuleService {
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
     this.cache.invalidate(org);
     return next;
+  }
+
+  /**
+   * What a saved rule's author should know though it saved: its webhook targets whose endpoint is paused or disabled
+   * (their deliveries wait). Read after the save, as advice: the endpoint may change at any moment either way.
+   */
+  warnings(rule: RuleRecord): Promise<string[]> {
+    return endpointStateWarnings(this.store, rule.org, rule.targets as unknown[]);
   }
 
   /** A rule by id (`rule_…`) or by name; deleted rules stay readable by id. */

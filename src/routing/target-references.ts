@@ -1,6 +1,8 @@
 // What a rule's targets name outside the rule (an endpoint, another org) must exist: checked when a rule is saved
-// and when it is tested, the same way, so the tester never passes what saving would refuse.
+// and when it is tested, the same way, so the tester never passes what saving would refuse. An endpoint that exists
+// but does not deliver (paused, disabled) is said, not refused.
 import type { Store } from '../store/port.js';
+import type { EndpointRecord } from '../store/records.js';
 import type { Target } from '../targets/target-schema.js';
 import { targetError } from '../targets/validate-targets.js';
 
@@ -24,4 +26,37 @@ export async function checkTargetReferences(
     if (await store.orgs.get(t.org)) continue;
     throw targetError([{ path: `/targets/${i}/org`, message: `org ${t.org} does not exist` }]);
   }
+}
+
+/**
+ * A warning for each webhook target whose endpoint is paused or disabled: its actions wait there, using no attempt,
+ * until the endpoint is active again. Not refused: an operator may pause an endpoint for maintenance, or wire a rule
+ * before enabling its endpoint. Formatted as the rule tester's warnings are, the pointer first.
+ */
+export async function endpointStateWarnings(
+  store: Store,
+  org: string,
+  targets: readonly unknown[],
+): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [i, t] of targets.entries()) {
+    const slug = webhookEndpoint(t);
+    if (slug === undefined) continue;
+    const endpoint = await store.endpoints.get(org, slug);
+    if (endpoint && endpoint.status !== 'active')
+      warnings.push(`/targets/${i}/endpoint: endpoint ${slug} is ${stateOf(endpoint)}`);
+  }
+  return warnings;
+}
+
+function webhookEndpoint(target: unknown): string | undefined {
+  const t = target as { type?: unknown; endpoint?: unknown } | null;
+  return t?.type === 'webhook' && typeof t.endpoint === 'string' ? t.endpoint : undefined;
+}
+
+function stateOf(endpoint: EndpointRecord): string {
+  const waits = 'its deliveries wait, using no attempt, until it is active again';
+  if (endpoint.status === 'paused') return `paused: ${waits}`;
+  const why = endpoint.disabledReason ? ` (${endpoint.disabledReason})` : '';
+  return `disabled${why}: ${waits}`;
 }

@@ -364,4 +364,31 @@ rules:
       'ledger',
     );
   });
+
+  it('a rule delivering to a paused endpoint applies, with a warning at the target’s line', async () => {
+    expect((await t.api.post('/api/orgs', { slug: 'held' })).status).toBe(201);
+    const heldFile = files.write(
+      'held.yaml',
+      `org: held
+endpoints:
+  - slug: on-hold
+    url: https://hold.example.com/hooks
+    status: paused
+rules:
+  - name: to-hold
+    pattern: { type: ["order.held"] }
+    targets:
+      - type: webhook
+        config:
+          endpoint: on-hold
+`,
+    );
+    const applied = await runCli(['apply', '-f', heldFile], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(
+      `+ rule to-hold\n    warning: ${heldFile}:12 rules[0].targets[0].config.endpoint: endpoint on-hold is paused: ` +
+        'its deliveries wait, using no attempt, until it is active again\n',
+    );
+    expect((await t.api.get('/api/orgs/held/eventhook/rules/to-hold')).status).toBe(200);
+  });
 });

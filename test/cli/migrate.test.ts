@@ -1,6 +1,7 @@
 // `eventhook migrate`, and `serve` with EVENTHOOK_MIGRATE=off, as real child processes on SQLite and PostgreSQL: the
 // command says what it applied; a server that may not migrate refuses a schema behind its version, and one a newer
 // version migrated, naming what to do.
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
@@ -160,8 +161,28 @@ describe('eventhook migrate', { timeout: 120_000 }, () => {
 });
 
 describe('serve with EVENTHOOK_MIGRATE=off', { timeout: 180_000 }, () => {
+  it('refuses a SQLite database that does not exist, creating nothing, naming the command', async () => {
+    const folder = join(tempDir().dir, 'nested');
+    const db = join(folder, 'eventhook.db');
+    const env = { EVENTHOOK_DATABASE_URL: `sqlite:${db}`, EVENTHOOK_MIGRATE: 'off' };
+    const refused = await runCli(['serve'], env);
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        `eventhook: The database sqlite:${db} does not exist and EVENTHOOK_MIGRATE is off: ` +
+        'run `eventhook migrate` first, which creates it\n',
+    });
+    // Neither the file nor its folder: a mistyped path leaves no stray empty database behind.
+    expect(existsSync(folder)).toBe(false);
+    expect((await runCli(['migrate'], env)).code).toBe(0);
+    expect(existsSync(db)).toBe(true);
+  });
+
   it('refuses a fresh SQLite database, naming the command; starts once it has run', async () => {
     const db = join(tempDir().dir, 'eventhook.db');
+    // An empty file (made by hand, or by an older version of this check) is a database without the schema.
+    writeFileSync(db, '');
     const env = { EVENTHOOK_DATABASE_URL: `sqlite:${db}`, EVENTHOOK_MIGRATE: 'off' };
     const refused = await runCli(['serve'], env);
 

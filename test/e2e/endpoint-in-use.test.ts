@@ -1,5 +1,6 @@
 // Deleting an endpoint that rules still deliver to is refused (409, naming the rules), as saving a rule with an
-// endpoint that does not exist is: otherwise every matching event would become a dead action.
+// endpoint that does not exist is: otherwise every matching event would become a dead action. An endpoint that
+// exists but is paused or disabled is no error: saving the rule says its deliveries will wait.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createEndpoint, createRule } from '../helpers/outbound.js';
@@ -43,6 +44,44 @@ for (const backend of BACKENDS) {
       expect((await t.api.delete(`${BASE}/endpoints/shipping-svc`)).status).toBe(204);
       // An endpoint that does not exist is still a 404, not a conflict.
       expect((await t.api.delete(`${BASE}/endpoints/shipping-svc`)).body.code).toBe('EH_ENDPOINT_NOT_FOUND');
+    });
+
+    it('a rule saved with a paused or disabled endpoint as a target saves, and says its deliveries will wait', async () => {
+      await createEndpoint(t, { slug: 'on-hold', url: 'https://hold.example.com/hooks', status: 'paused' });
+      await createEndpoint(t, {
+        slug: 'switched-off',
+        url: 'https://off.example.com/hooks',
+        status: 'disabled',
+      });
+      await createEndpoint(t, { slug: 'live', url: 'https://live.example.com/hooks' });
+      const waits = 'its deliveries wait, using no attempt, until it is active again';
+      const created = await t.api.post(`${BASE}/rules`, {
+        name: 'to-held',
+        pattern: { type: ['order.held'] },
+        targets: [
+          { type: 'webhook', endpoint: 'live' },
+          { type: 'webhook', endpoint: 'on-hold' },
+        ],
+      });
+      expect(created.status, created.text).toBe(201);
+      expect(created.body.warnings).toEqual([`/targets/1/endpoint: endpoint on-hold is paused: ${waits}`]);
+      // Saved all the same, and the rule as read has no warnings: they are the save's advice, not the rule's.
+      const read = await t.api.get(`${BASE}/rules/to-held`);
+      expect(read.body.targets).toHaveLength(2);
+      expect(read.body).not.toHaveProperty('warnings');
+
+      const updated = await t.api.patch(`${BASE}/rules/to-held`, {
+        targets: [{ type: 'webhook', endpoint: 'switched-off' }],
+      });
+      expect(updated.status, updated.text).toBe(200);
+      expect(updated.body.warnings).toEqual([
+        `/targets/0/endpoint: endpoint switched-off is disabled (disabled by a user): ${waits}`,
+      ]);
+      // Once the endpoint is active, nothing to say.
+      expect((await t.api.patch(`${BASE}/endpoints/switched-off`, { status: 'active' })).status).toBe(200);
+      const quiet = await t.api.patch(`${BASE}/rules/to-held`, { description: 'ok now' });
+      expect(quiet.status, quiet.text).toBe(200);
+      expect(quiet.body).not.toHaveProperty('warnings');
     });
   });
 }

@@ -1,11 +1,12 @@
-// Filters that name a rule, an endpoint or a source take the names users know (a rule's name, an endpoint's slug, a
-// source's slug) and refuse one that does not exist with a located 404, rather than answering an empty list or
-// `count: 0` that reads as "nothing failed". A deleted rule's id still finds its actions.
+// Filters that name an event, a rule, an endpoint or a source take the names users know (a rule's name, an
+// endpoint's slug, a source's slug) and refuse one that does not exist with a located 404, rather than answering an
+// empty list or `count: 0` that reads as "nothing failed". A deleted rule's id still finds its actions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 const API = '/api/orgs/default/eventhook';
 const UNKNOWN_RULE = 'rule_01J00000000000000000000000';
+const UNKNOWN_EVENT = 'evt_01J00000000000000000000000';
 
 describe('filters by name', () => {
   let t: TestApp;
@@ -76,6 +77,22 @@ describe('filters by name', () => {
       detail: 'Endpoint nope was not found',
       errors: [{ in: 'query', path: '/endpoint', message: 'no endpoint has this slug' }],
     });
+    // An event as the rule and the endpoint: its id finds its actions, an id no event has is a 404.
+    const [event] = (await t.api.get(`${API}/events?type=big.thing`)).body.items as { id: string }[];
+    expect(await ids(`event=${event!.id}`)).toEqual([dead]);
+    expect(await problem(t.api.get(`${API}/actions?event=${UNKNOWN_EVENT}`))).toEqual({
+      status: 404,
+      code: 'EH_EVENT_NOT_FOUND',
+      detail: `Event ${UNKNOWN_EVENT} was not found`,
+      errors: [{ in: 'query', path: '/event', message: 'no event has this id' }],
+    });
+    expect(await problem(t.api.get(`${API}/actions?event=${ruleId}`))).toMatchObject({
+      status: 404,
+      errors: [{ in: 'query', path: '/event', message: 'not an event id (evt_…)' }],
+    });
+    // Another org's event is no event of this one.
+    await t.api.post('/api/orgs', { slug: 'other', name: 'Other' });
+    expect((await t.api.get(`/api/orgs/other/eventhook/actions?event=${event!.id}`)).status).toBe(404);
   });
 
   it('bulk retry resolves the same names, and refuses unknown ones at their field in the body', async () => {
@@ -92,6 +109,9 @@ describe('filters by name', () => {
     expect(
       await problem(t.api.post(`${API}/actions/retry`, { filter: { endpoint: 'nope' }, dryRun: true })),
     ).toMatchObject({ status: 404, code: 'EH_ENDPOINT_NOT_FOUND', errors: [{ path: '/filter/endpoint' }] });
+    expect(
+      await problem(t.api.post(`${API}/actions/retry`, { filter: { event: UNKNOWN_EVENT }, dryRun: true })),
+    ).toMatchObject({ status: 404, code: 'EH_EVENT_NOT_FOUND', errors: [{ path: '/filter/event' }] });
   });
 
   it('events: a source by slug or envelope source; a bare application name gets a hint', async () => {

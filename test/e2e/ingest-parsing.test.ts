@@ -2,7 +2,7 @@
 // fields, text) and anything else is kept as raw bytes only; the event type and idempotency key follow the
 // source's own configuration and the documented defaults.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, deliver, storedEvent } from '../helpers/ingest.js';
 
 const KEY = 'parsing-api-key-0123456789';
@@ -46,6 +46,19 @@ describe('parsing and extraction over HTTP (SQLite)', () => {
     const withBom = await accepted({ 'content-type': 'application/json' }, bom);
     expect(withBom.type).toBe('with.bom');
     expect(withBom.rawBody?.equals(bom)).toBe(true);
+  });
+
+  it('a verified webhook with a number beyond a 64-bit float is taken, its raw bytes keeping the number as sent', async () => {
+    // Refusing it would make the provider retry a webhook it can never change, or give it up: it is taken, and the
+    // original stays readable, where only a lossy copy of it is in data.
+    const body = '{"type":"big.number","amount":1e400}';
+    const event = await accepted({ 'content-type': 'application/json' }, body);
+    expect(event.type).toBe('big.number');
+    expect(event.rawBody?.toString('utf8')).toBe(body);
+    const raw = await fetch(`${t.url}${BASE}/events/${event.id}/raw`, {
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+    });
+    expect(await raw.text()).toBe(body);
   });
 
   it('form-urlencoded becomes fields; a repeated field an array', async () => {

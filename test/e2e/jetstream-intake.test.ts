@@ -146,10 +146,12 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     await publish(`${prefix}.in.default`, { data: { no: 'type' } });
     await publish(`${prefix}.in.default`, { type: 'x.misspelt', dtaa: { lost: true } });
     await publish(`${prefix}.in.default`, { specversion: '1.0', type: 'x.misspelt', Data: { lost: true } });
-    await eventually(async () => (rejected.length === 5 ? true : undefined), 10_000, 'five refusals');
+    // A number JavaScript reads as Infinity would be stored as null.
+    await publish(`${prefix}.in.default`, '{"type":"x.big","data":{"n":1e400}}');
+    await eventually(async () => (rejected.length === 6 ? true : undefined), 10_000, 'six refusals');
     sub.unsubscribe();
     expect(rejected.map((r) => r.subject).sort()).toEqual([
-      ...Array(4).fill(`${prefix}.log.rejected.default`),
+      ...Array(5).fill(`${prefix}.log.rejected.default`),
       `${prefix}.log.rejected.nobody`,
     ]);
     expect(rejected.find((r) => r.body.includes('dtaa'))?.error).toBe(
@@ -159,6 +161,10 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
       '/Data: is not a known field (extension attribute names are lower-case letters and digits)',
     );
     expect(await eventsOfType(t, 'x.misspelt')).toEqual([]);
+    expect(rejected.find((r) => r.body.includes('1e400'))?.error).toContain(
+      '/data/n: is a number beyond the range of a 64-bit float',
+    );
+    expect(await eventsOfType(t, 'x.big')).toEqual([]);
     expect(rejected.find((r) => r.body === 'not json {')?.error).toContain(
       'the message is not a JSON object',
     );
@@ -168,9 +174,9 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     const kept = await (
       await jetstream(nc).consumers.get(streamName(prefix), { filter_subjects: `${prefix}.log.rejected.>` })
     ).info();
-    expect(kept.num_pending).toBe(5);
+    expect(kept.num_pending).toBe(6);
     expect(await queued()).toBe(0);
-    expect(await metricValue(t, 'eventhook_jetstream_intake_rejected_total', {})).toBe(5);
+    expect(await metricValue(t, 'eventhook_jetstream_intake_rejected_total', {})).toBe(6);
   });
 
   it('while the store cannot commit, the message comes back, and becomes one event once it can', async () => {

@@ -1,7 +1,7 @@
 // Issue 5 §2–3: publish events, replay them through the current rules as new actions (old ones untouched),
 // retry failed and dead actions one by one and in bulk.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDeadEndRule, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 
 const base = '/api/orgs/default/eventhook';
 
@@ -162,6 +162,58 @@ describe('publish, replay and retry', () => {
     expect(nulls.status, nulls.text).toBe(200);
     const stored = await t.api.get(`${base}/events/${nulls.body.eventId}`);
     expect(stored.body).toMatchObject({ type: 'with.nulls', source: 'app:default', subject: null });
+  });
+
+  it('refuses a number beyond a 64-bit float in published data, naming it, rather than storing null', async () => {
+    const count = async () => (await t.api.get(`${base}/events?limit=200`)).body.items.length as number;
+    const before = await count();
+    // The body as text: JSON.stringify cannot write 1e400, which is the point.
+    const post = async (body: string, headers: Record<string, string>) => {
+      const res = await fetch(`${t.url}${base}/events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, ...headers },
+        body,
+      });
+      return { status: res.status, body: (await res.json()) as { code?: string; errors?: unknown[] } };
+    };
+    const json = { 'content-type': 'application/json' };
+    const message = expect.stringContaining('beyond the range of a 64-bit float');
+    const one = await post(
+      '{"type":"big.number","data":{"amount":1e400,"a/b":[1,-1e999],"fine":1e300}}',
+      json,
+    );
+    expect(one.status).toBe(400);
+    expect(one.body).toMatchObject({
+      code: 'EH_EVENT_INVALID',
+      errors: [
+        { path: '/data/amount', message },
+        { path: '/data/a~1b/1', message },
+      ],
+    });
+    const batch = await post('[{"type":"fine"},{"type":"big.number","data":1e400}]', json);
+    expect(batch.body).toMatchObject({ code: 'EH_EVENT_INVALID', errors: [{ path: '/1/data', message }] });
+    const structured = await post(
+      '{"specversion":"1.0","type":"big.number","source":"s","id":"1","data":[1e400]}',
+      {
+        'content-type': 'application/cloudevents+json',
+      },
+    );
+    expect(structured.body).toMatchObject({
+      code: 'EH_EVENT_INVALID',
+      errors: [{ path: '/data/0', message }],
+    });
+    const binary = await post('{"n":1e400}', {
+      ...json,
+      'ce-specversion': '1.0',
+      'ce-type': 'big.number',
+      'ce-source': 's',
+      'ce-id': '2',
+    });
+    expect(binary.body).toMatchObject({ code: 'EH_EVENT_INVALID', errors: [{ path: '/data/n', message }] });
+    expect(await count()).toBe(before);
+    // The largest finite doubles are numbers like any other.
+    const largest = await post('{"type":"big.number","data":{"n":1.7976931348623157e308}}', json);
+    expect(largest.status).toBe(200);
   });
 
   it('replays an event through the current rules as new actions, leaving the old ones', async () => {

@@ -60,7 +60,7 @@ const AttemptOut = Type.Object({
 const ActionDetailOut = Type.Object({ ...ActionOut.properties, attempts: Type.Array(AttemptOut) });
 
 const ActionFilterFields = {
-  event: Type.Optional(Type.String({ description: 'Event id.' })),
+  event: Type.Optional(Type.String({ description: 'Event id. One that does not exist is a 404.' })),
   rule: Type.Optional(
     Type.String({
       description:
@@ -149,8 +149,8 @@ const attemptOut = (a: AttemptRecord): Static<typeof AttemptOut> => ({
 });
 
 /**
- * The store's filter from the query's or the body's: a rule named by name becomes its id, and a rule or endpoint that
- * does not exist is refused (404, located at the field) rather than matching nothing.
+ * The store's filter from the query's or the body's: a rule named by name becomes its id, and an event, rule or
+ * endpoint that does not exist is refused (404, located at the field) rather than matching nothing.
  */
 async function toFilter(
   refs: FilterRefs,
@@ -161,7 +161,7 @@ async function toFilter(
   const at = (field: string) =>
     where === 'query' ? { in: 'query' as const, path: `/${field}` } : { path: `/filter/${field}` };
   return {
-    eventId: q.event as ActionFilter['eventId'],
+    eventId: q.event === undefined ? undefined : await refs.eventId(org, q.event, at('event')),
     ruleId: q.rule === undefined ? undefined : await refs.ruleId(org, q.rule, at('rule')),
     targetType: q.targetType,
     status: q.status,

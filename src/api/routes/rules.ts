@@ -45,6 +45,16 @@ export const RuleOut = Type.Object({
   updatedAt: Timestamp,
   deletedAt: Type.Union([Timestamp, Type.Null()]),
 });
+/** A create's or an update's answer: the rule, and what its author should know though it saved. */
+export const RuleSavedOut = Type.Object({
+  ...RuleOut.properties,
+  warnings: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'Present when any: what the rule will not do yet though it saved, e.g. "/targets/0/endpoint: endpoint orders is paused: its deliveries wait, using no attempt, until it is active again".',
+    }),
+  ),
+});
 
 const Params = Type.Object({ org: Type.String() });
 const RuleParams = Type.Object({
@@ -72,6 +82,10 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
   app,
   { rules, tester },
 ) => {
+  const saved = async (r: RuleRecord): Promise<Static<typeof RuleSavedOut>> => {
+    const warnings = await rules.warnings(r);
+    return { ...ruleOut(r), ...(warnings.length > 0 ? { warnings } : {}) };
+  };
   const base = '/api/orgs/:org/eventhook/rules';
   app.post(
     `${base}/test`,
@@ -104,14 +118,19 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
         summary: 'Create a rule',
         params: Params,
         body: RuleIn,
-        response: { 201: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: {
+          201: RuleSavedOut,
+          400: Type.Ref('Problem'),
+          409: Type.Ref('Problem'),
+          ...AUTH_PROBLEMS,
+        },
       },
     },
     async (req, reply) =>
       reply
         .code(201)
         .send(
-          ruleOut(
+          await saved(
             await rules.create(
               req.params.org,
               req.body as typeof req.body & { pattern: JsonValue; targets: JsonValue[] },
@@ -158,11 +177,16 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
         summary: 'Update a rule (partial)',
         params: RuleParams,
         body: RulePatch,
-        response: { 200: RuleOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: {
+          200: RuleSavedOut,
+          400: Type.Ref('Problem'),
+          409: Type.Ref('Problem'),
+          ...AUTH_PROBLEMS,
+        },
       },
     },
     async (req) =>
-      ruleOut(
+      saved(
         await rules.update(
           req.params.org,
           req.params.rule,

@@ -9,6 +9,23 @@ export interface ChangeResult {
   readonly change: Change;
   /** Present when the server chose a secret for a new source or endpoint. */
   readonly generatedSecret?: string;
+  /**
+   * What the server said about a change it made all the same (a rule whose endpoint is paused), each at its line in
+   * the file when it names a field.
+   */
+  readonly warnings?: readonly string[];
+}
+
+/** The server's warnings start with the field's pointer (`/targets/1/endpoint: …`): located in the file instead. */
+function located(change: Change, warnings: unknown): { warnings?: string[] } {
+  if (!Array.isArray(warnings) || warnings.length === 0 || change.action === 'delete') return {};
+  return {
+    warnings: warnings.map((w: unknown) => {
+      const text = String(w);
+      const at = /^(\/\S*): /.exec(text);
+      return at ? `${change.item.locate(at[1]!)}: ${text.slice(at[0].length)}` : text;
+    }),
+  };
 }
 
 export interface ExecuteOptions {
@@ -56,12 +73,16 @@ async function executeChange(client: ApiClient, change: Change, opts: ExecuteOpt
   switch (change.action) {
     case 'create': {
       // Sources answer a secret they chose as generatedSecret, endpoints as secret.
-      const out = await client.post<{ generatedSecret?: string; secret?: string }>(
+      const out = await client.post<{ generatedSecret?: string; secret?: string; warnings?: unknown }>(
         `/${change.kind}`,
         change.item.body,
       );
       const generated = out?.generatedSecret ?? out?.secret;
-      return { change, ...(generated ? { generatedSecret: generated } : {}) };
+      return {
+        change,
+        ...(generated ? { generatedSecret: generated } : {}),
+        ...located(change, out?.warnings),
+      };
     }
     case 'delete':
       await client.delete(path);
@@ -71,11 +92,12 @@ async function executeChange(client: ApiClient, change: Change, opts: ExecuteOpt
       // Credentials other than signing secrets (endpoint auth) are re-sent in the patch; signing secrets rotate,
       // so the previous one keeps working for the grace period. A list rotates to its first secret.
       const patch = { ...change.patch, ...resend };
-      if (Object.keys(patch).length > 0) await client.patch(path, patch);
+      const out =
+        Object.keys(patch).length > 0 ? await client.patch<{ warnings?: unknown }>(path, patch) : undefined;
       const next = secret ?? (Array.isArray(secrets) ? secrets[0] : undefined);
       if (typeof next === 'string')
         await client.post(`${path}/rotate-secret`, { secret: next, graceSeconds: opts.graceSeconds });
-      return { change };
+      return { change, ...located(change, out?.warnings) };
     }
   }
 }

@@ -36,6 +36,7 @@ export function planJson(plan: Plan, opts: { dryRun: boolean; results?: readonly
   const generated = new Map(
     opts.results?.filter((r) => r.generatedSecret).map((r) => [r.change, r.generatedSecret]),
   );
+  const warned = new Map(opts.results?.filter((r) => r.warnings).map((r) => [r.change, r.warnings]));
   return {
     org: plan.org,
     dryRun: opts.dryRun,
@@ -47,6 +48,7 @@ export function planJson(plan: Plan, opts: { dryRun: boolean; results?: readonly
       ...(c.action === 'delete' ? { ref: c.ref } : {}),
       ...(c.action === 'update' ? { fields: c.fields, rotated: Object.keys(c.rotate) } : {}),
       ...(generated.has(c) ? { generatedSecret: generated.get(c) } : {}),
+      ...(warned.has(c) ? { warnings: warned.get(c) } : {}),
     })),
     unchanged: plan.unchanged,
     unmanaged: plan.unmanaged.map((u) => ({ kind: SINGULAR[u.kind], key: u.key, ref: u.ref })),

@@ -79,6 +79,7 @@ Examples:
           if (!text) return;
           write(apply.changeLines(r.change).join('\n'));
           if (r.generatedSecret) write(`    generated secret (shown once): ${r.generatedSecret}`);
+          for (const w of r.warnings ?? []) write(`    warning: ${w}`);
         },
       });
       if (!text) return write(json(apply.planJson(plan, { dryRun: false, results })));

@@ -1,17 +1,38 @@
-// Hands Kysely the pool's connections, dropping each one whose answer the client stopped waiting for.
+// Hands Kysely the pool's connections: a query past its time limit fails as EH_STORE_TIMEOUT (503, Retry-After), and
+// a connection whose answer the client stopped waiting for is dropped.
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
+import { EventhookError } from '../../../core/errors.js';
 
 /** pg's error when a query's query_timeout passes. */
 const QUERY_READ_TIMEOUT = 'Query read timeout';
 
+/** SQLSTATE query_canceled: the server's statement_timeout, or an administrator's pg_cancel_backend. */
+const QUERY_CANCELED = '57014';
+
+/** How long a caller is asked to wait before trying again: long enough for a busy database to catch its breath. */
+export const STORE_TIMEOUT_RETRY_AFTER_SECONDS = 5;
+
+/** The start of the statement, kept for the log line: enough to tell which query ran long, never its parameters. */
+const QUERY_CONTEXT_CHARS = 300;
+
+export interface QueryTimeouts {
+  /** The statement_timeout this process set (0: the server's own setting, unknown here). */
+  statementTimeoutMs: number;
+  /** How long the client waits for an answer (0: for ever; the connection is then never dropped here). */
+  answerTimeoutMs: number;
+}
+
 /**
+ * A statement the server cancelled, or one whose answer never came, is the database being too slow for now, not a
+ * bug: the caller gets EH_STORE_TIMEOUT, which says to come back later, and the log gets the statement that ran long.
+ *
  * pg rejects a query whose answer does not come within query_timeout, but keeps the connection, the query still in
  * flight on it: every later query on it would wait behind that one, and the pool would keep handing it out. So such a
  * connection fails whatever else is asked of it (a transaction's rollback fails at once, not after another timeout)
  * and is destroyed when released; the pool connects anew.
  */
-export function dropTimedOutConnections(pool: pg.Pool, timeoutMs: number): PostgresPool {
+export function dropTimedOutConnections(pool: pg.Pool, timeouts: QueryTimeouts): PostgresPool {
   return {
     async connect() {
       const client = await pool.connect();
@@ -21,11 +42,15 @@ export function dropTimedOutConnections(pool: pg.Pool, timeoutMs: number): Postg
         try {
           return await client.query(text, params as unknown[]);
         } catch (err) {
-          if ((err as Error).message !== QUERY_READ_TIMEOUT) throw err;
-          dead = new Error(
-            `PostgreSQL did not answer within ${timeoutMs} ms (the server or the network stalled); the connection is dropped`,
+          if ((err as { code?: unknown }).code === QUERY_CANCELED) {
+            throw storeTimeout(cancelledReason(timeouts.statementTimeoutMs), text, err);
+          }
+          if ((err as Error).message !== QUERY_READ_TIMEOUT || timeouts.answerTimeoutMs <= 0) throw err;
+          const stalled = new Error(
+            `PostgreSQL did not answer within ${timeouts.answerTimeoutMs} ms (the server or the network stalled); the connection is dropped`,
             { cause: err },
           );
+          dead = storeTimeout(`no answer came within ${timeouts.answerTimeoutMs} ms`, text, stalled);
           throw dead;
         }
       };
@@ -37,4 +62,21 @@ export function dropTimedOutConnections(pool: pg.Pool, timeoutMs: number): Postg
     },
     end: () => pool.end(),
   };
+}
+
+function cancelledReason(statementTimeoutMs: number): string {
+  // The SQLSTATE is the same for an administrator's cancel; only the server's localised message tells them apart,
+  // and it is not parsed: either way the statement did not finish and trying again is right.
+  return statementTimeoutMs > 0
+    ? `PostgreSQL cancelled it (statement timeout ${statementTimeoutMs} ms)`
+    : 'PostgreSQL cancelled it (its statement_timeout)';
+}
+
+function storeTimeout(reason: string, sql: string, cause: unknown): EventhookError {
+  // `query` is not in the message template: it reaches the log (the error's params), never the caller.
+  return new EventhookError(
+    'EH_STORE_TIMEOUT',
+    { reason, query: sql.slice(0, QUERY_CONTEXT_CHARS) },
+    { cause, headers: { 'retry-after': String(STORE_TIMEOUT_RETRY_AFTER_SECONDS) } },
+  );
 }

@@ -63,7 +63,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   );
   const db = new Kysely<Schema>({
     dialect: new PostgresDialect({
-      pool: answerTimeout > 0 ? dropTimedOutConnections(pool, answerTimeout) : pool,
+      pool: dropTimedOutConnections(pool, {
+        statementTimeoutMs: statementTimeout,
+        answerTimeoutMs: answerTimeout,
+      }),
     }),
   });
   // The schema the connection URL's search_path chose, which the migrations' bookkeeping tables are pinned to.

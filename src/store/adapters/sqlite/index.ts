@@ -1,10 +1,11 @@
 // SQLite adapter: better-sqlite3 in WAL mode. Commits are durable against power loss before they are reported
 // done (WalFlush fsyncs the log off the event loop, after the connection is free again); Store.relaxed opts out
 // for claims and leases. Ingest batches commit on a writer thread, and checkpoints run on a thread of their own.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Dialect } from 'kysely';
+import { EventhookError } from '../../../core/errors.js';
 import { migrateToLatest, schemaStatus } from '../../migrations/index.js';
 import type { Store } from '../../port.js';
 import type { Database as Schema } from '../../schema.js';
@@ -50,6 +51,12 @@ export interface SqliteStoreOptions {
   path: string;
   /** Migrates at open (the default); the composition root opens with false and decides through Store.schema. */
   migrate?: boolean;
+  /**
+   * Creates a missing file, and its folder (the default). False: a missing file throws EH_STORE_MISSING and nothing
+   * is created, for a process that may not migrate: the empty database it would make could never serve, and would
+   * hide a mistyped path until someone found the stray file.
+   */
+  create?: boolean;
   /** Log pages between automatic checkpoints (default 4,000); for benchmarks comparing thresholds. */
   walAutocheckpoint?: number;
 }
@@ -74,8 +81,13 @@ async function switchToWal(sqlite: Database.Database, timeoutMs = 5000): Promise
 
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const memory = options.path === ':memory:';
-  if (!memory) mkdirSync(dirname(options.path), { recursive: true });
-  const sqlite = new Database(options.path);
+  const create = options.create ?? true;
+  if (!memory && !create && !existsSync(options.path)) {
+    throw new EventhookError('EH_STORE_MISSING', { database: `sqlite:${options.path}` });
+  }
+  if (!memory && create) mkdirSync(dirname(options.path), { recursive: true });
+  // fileMustExist: a file removed since the check above is an error too, not created after all.
+  const sqlite = new Database(options.path, { fileMustExist: !memory && !create });
   await switchToWal(sqlite);
   // Waits for locks are the driver's, on a timer (DurableSqliteDriver); SQLite's would block the event loop.
   sqlite.pragma('busy_timeout = 0');
