@@ -71,6 +71,15 @@ for (const backend of BACKENDS) {
         status: 'resolved',
         value: { type: 'payment.succeeded', paymentId: 'pi_42', amount: 1299 },
       });
+      // Its lifecycle events spell the status in upper case, as the executions' (and Flovyn's) do.
+      const lifecycle = await eventually(async () => {
+        const e = await t.api.get(`${base}/events?source=system:promises`);
+        return e.body.items?.length === 2 ? e.body.items : undefined;
+      });
+      expect(lifecycle.map((e: any) => [e.type, e.data.status])).toEqual([
+        ['promise.resolved', 'RESOLVED'],
+        ['promise.created', 'PENDING'],
+      ]);
 
       // The same payment reported again (a new delivery, so not a duplicate at ingest): the promise keeps its value.
       const second = await deliver(

@@ -3,7 +3,23 @@ import type { JsonValue } from '../../../core/envelope.js';
 import { SYSTEM_SOURCES } from '../../../core/envelope.js';
 import { newSystemEvent } from '../../../events/publisher.js';
 import { META_EVENT, META_HOPS } from '../../port.js';
-import type { NewEvent, PromiseRecord, TaskRecord, WorkflowRecord } from '../../../store/records.js';
+import type {
+  ExecutionStatus,
+  NewEvent,
+  PromiseRecord,
+  PromiseStatus,
+  TaskRecord,
+  WorkflowRecord,
+} from '../../../store/records.js';
+
+/**
+ * A status as lifecycle events spell it: upper case, as Flovyn's snapshots do (`COMPLETED`, `FAILED`), so a rule on
+ * `data.status` matches whichever engine ran the execution. The API's own views (`GET …/engine/workflows/{id}`)
+ * keep the store's lower case, as every other status there is written.
+ */
+export function lifecycleStatus<S extends ExecutionStatus | PromiseStatus>(status: S): Uppercase<S> {
+  return status.toUpperCase() as Uppercase<S>;
+}
 
 export type ExecutionEventType = 'created' | 'started' | 'completed' | 'failed' | 'retrying';
 
@@ -17,7 +33,7 @@ export function executionEvent(
     id: r.id,
     kind: r.kind,
     queue: r.queue,
-    status: r.status,
+    status: lifecycleStatus(r.status),
     metadata: r.metadata,
   };
   if (type === 'created') data.input = r.input;
@@ -48,7 +64,8 @@ export function promiseEvent(
   p: PromiseRecord,
   now: number,
 ): NewEvent {
-  const data: Record<string, JsonValue> = { id: p.id, status: p.status };
+  // Flovyn's promise events carry no status; ours do, spelt as the executions' are (PENDING, RESOLVED, REJECTED).
+  const data: Record<string, JsonValue> = { id: p.id, status: lifecycleStatus(p.status) };
   if (p.key !== null) data.key = p.key;
   if (p.workflowId !== null) data.workflowId = p.workflowId;
   if (type === 'resolved') data.value = p.value;
