@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, isEventhookError } from '../core/errors.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
-import type { Engine } from '../engine/port.js';
+import type { Engine, EventCause } from '../engine/port.js';
 import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
 import { retryDelayMs } from '../routing/retry-delay.js';
 import type { PromiseTarget, RetryPolicy, TaskTarget, WorkflowTarget } from './target-schema.js';
@@ -55,9 +55,18 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
   }
 }
 
-/** The causing event's trace and correlation, which the execution and its lifecycle events carry on. */
-function traceOf(ctx: TargetContext): { traceparent?: string } {
-  return ctx.event.traceparent !== null ? { traceparent: ctx.event.traceparent } : {};
+/**
+ * The causing event as every engine call names it: its id and hop count, its correlation id (its own, or else its id)
+ * and its traceparent, which the engine call continues and the lifecycle events it leads to carry on.
+ */
+function causeOf(ctx: TargetContext): EventCause {
+  const { event } = ctx;
+  return {
+    causeEventId: event.id,
+    causeHopCount: event.hopCount,
+    correlationId: event.correlationId ?? event.id,
+    ...(event.traceparent !== null ? { traceparent: event.traceparent } : {}),
+  };
 }
 
 /**
@@ -105,10 +114,7 @@ export class WorkflowTargetHandler implements TargetHandler {
         input: ctx.input,
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
         metadata: t.metadata,
-        causeEventId: ctx.event.id,
-        causeHopCount: ctx.event.hopCount,
-        correlationId: ctx.event.correlationId ?? ctx.event.id,
-        ...traceOf(ctx),
+        ...causeOf(ctx),
       }),
     );
     return { result: { workflowId: r.id, created: r.created } };
@@ -132,10 +138,7 @@ export class TaskTargetHandler implements TargetHandler {
         maxRetries: t.maxRetries,
         input: ctx.input,
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
-        causeEventId: ctx.event.id,
-        causeHopCount: ctx.event.hopCount,
-        correlationId: ctx.event.correlationId ?? ctx.event.id,
-        ...traceOf(ctx),
+        ...causeOf(ctx),
       }),
     );
     return { result: { taskId: r.id, created: r.created } };
@@ -175,7 +178,7 @@ export class PromiseTargetHandler implements TargetHandler {
         mode: t.mode,
         value,
         error,
-        ...traceOf(ctx),
+        ...causeOf(ctx),
       }),
     );
     return { result: { promiseId: r.promiseId, settled: r.settled } };

@@ -2,7 +2,7 @@
 import type { JsonValue } from '../../../core/envelope.js';
 import { SYSTEM_SOURCES } from '../../../core/envelope.js';
 import { newSystemEvent } from '../../../events/publisher.js';
-import { META_EVENT, META_HOPS } from '../../port.js';
+import { META_EVENT, META_HOPS, type EventCause } from '../../port.js';
 import type {
   ExecutionStatus,
   NewEvent,
@@ -51,18 +51,41 @@ export function executionEvent(
     data,
     subject: r.id,
     now,
-    // The correlation and trace of the event that started the execution go on through its lifecycle (an execution
-    // from before migration 017 has neither: its cause's id, as then).
-    correlationId: r.correlationId ?? r.metadata[META_EVENT] ?? null,
-    traceparent: r.traceparent,
-    hopCount: Number(r.metadata[META_HOPS] ?? 0) + 1,
+    ...causeFields(executionCause(r)),
   });
 }
 
+/**
+ * The event that started an execution, as its lifecycle goes on carrying it (an execution from before migration 017
+ * has no correlation id nor trace kept: its cause's id, as then).
+ */
+export function executionCause(r: WorkflowRecord | TaskRecord): EventCause {
+  const cause: EventCause = { causeHopCount: Number(r.metadata[META_HOPS] ?? 0) };
+  const correlationId = r.correlationId ?? r.metadata[META_EVENT];
+  if (correlationId !== undefined) cause.correlationId = correlationId;
+  if (r.traceparent !== null) cause.traceparent = r.traceparent;
+  return cause;
+}
+
+/** A lifecycle event's correlation, trace and hop count: its cause's, one hop more. */
+function causeFields(cause: EventCause): Pick<NewEvent, 'correlationId' | 'traceparent' | 'hopCount'> {
+  return {
+    correlationId: cause.correlationId ?? cause.causeEventId ?? null,
+    traceparent: cause.traceparent ?? null,
+    hopCount: (cause.causeHopCount ?? 0) + 1,
+  };
+}
+
+/**
+ * A promise's event, carrying its cause as the executions' events do: for a settlement, the event whose rule resolved
+ * or rejected it; for a creation, the cause of the workflow it was made for. A promise with no cause (one created for
+ * no known workflow) has no correlation id, and hop count 1.
+ */
 export function promiseEvent(
   type: 'created' | 'resolved' | 'rejected',
   p: PromiseRecord,
   now: number,
+  cause: EventCause = {},
 ): NewEvent {
   // Flovyn's promise events carry no status; ours do, spelt as the executions' are (PENDING, RESOLVED, REJECTED).
   const data: Record<string, JsonValue> = { id: p.id, status: lifecycleStatus(p.status) };
@@ -77,5 +100,6 @@ export function promiseEvent(
     data,
     subject: p.id,
     now,
+    ...causeFields(cause),
   });
 }
