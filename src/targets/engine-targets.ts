@@ -5,10 +5,18 @@ import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, isEventhookError } from '../core/errors.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
 import type { Engine, EventCause } from '../engine/port.js';
+import type { EventRecord, NewEvent } from '../store/records.js';
 import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
 import { retryDelayMs } from '../routing/retry-delay.js';
 import type { PromiseTarget, RetryPolicy, TaskTarget, WorkflowTarget } from './target-schema.js';
-import { isPermanent, TargetFailure, type TargetContext, type TargetHandler } from './target-handler.js';
+import { actionDeadEvent } from './action-dead-event.js';
+import {
+  isPermanent,
+  TargetFailure,
+  type DyingAction,
+  type TargetContext,
+  type TargetHandler,
+} from './target-handler.js';
 
 /** JMESPath expressions of targets, compiled once per distinct expression. */
 const compiled = new Map<string, JmespathFn>();
@@ -97,11 +105,27 @@ function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
     : String(value);
 }
 
-export class WorkflowTargetHandler implements TargetHandler {
+/** What the engine targets share: the engine and its options, and action.dead when one of their actions dies. */
+abstract class EngineTargetHandler implements TargetHandler {
   constructor(
-    private readonly engine: Engine,
-    private readonly options: EngineTargetOptions,
+    protected readonly engine: Engine,
+    protected readonly options: EngineTargetOptions,
   ) {}
+
+  abstract run(ctx: TargetContext): ReturnType<TargetHandler['run']>;
+
+  deadEvents(
+    action: DyingAction,
+    event: EventRecord,
+    error: string,
+    now: number,
+    statusCode: number | null = null,
+  ): NewEvent[] {
+    return [actionDeadEvent({ action, event, error, statusCode, now })];
+  }
+}
+
+export class WorkflowTargetHandler extends EngineTargetHandler {
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as WorkflowTarget;
     const r = await engineCall(
@@ -121,11 +145,7 @@ export class WorkflowTargetHandler implements TargetHandler {
   }
 }
 
-export class TaskTargetHandler implements TargetHandler {
-  constructor(
-    private readonly engine: Engine,
-    private readonly options: EngineTargetOptions,
-  ) {}
+export class TaskTargetHandler extends EngineTargetHandler {
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as TaskTarget;
     const r = await engineCall(
@@ -145,11 +165,7 @@ export class TaskTargetHandler implements TargetHandler {
   }
 }
 
-export class PromiseTargetHandler implements TargetHandler {
-  constructor(
-    private readonly engine: Engine,
-    private readonly options: EngineTargetOptions,
-  ) {}
+export class PromiseTargetHandler extends EngineTargetHandler {
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as PromiseTarget;
     const ref = jmes(t.promise)(ctx.envelope);
