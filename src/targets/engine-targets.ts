@@ -50,17 +50,23 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
     // The engine's HTTP status (Flovyn's 429, 500, 409 …), kept on the attempt as a webhook's is.
     const status = isEventhookError(err) ? err.params.status : undefined;
     if (wait === undefined && typeof status !== 'number') throw err;
-    const scheduled = retryDelayMs((ctx.action.target as { retry?: RetryPolicy }).retry, ctx.action.attempts);
     throw new TargetFailure((err as Error).message, {
       permanent: isPermanent(err),
-      ...(wait !== undefined
-        ? { retryAfterMs: Math.max(scheduled, Math.min(wait, options.retryAfterCapMs)) }
-        : {}),
+      ...(wait !== undefined ? { retryAfterMs: retryAfter(ctx, options, wait) } : {}),
       ...(typeof status === 'number'
         ? { attempt: { statusCode: status, request: null, responseHeaders: null, responseBody: null } }
         : {}),
     });
   }
+}
+
+/**
+ * The wait an engine's Retry-After sets: the scheduled one, unless the engine asked for longer (up to the cap). Only
+ * an answer with Retry-After needs the schedule here; without one the worker reads the schedule itself.
+ */
+function retryAfter(ctx: TargetContext, options: EngineTargetOptions, waitMs: number): number {
+  const scheduled = retryDelayMs((ctx.action.target as { retry?: RetryPolicy }).retry, ctx.action.attempts);
+  return Math.max(scheduled, Math.min(waitMs, options.retryAfterCapMs));
 }
 
 /**
