@@ -26,14 +26,8 @@ export function kindConflict(req: StartWorkflow, what: string, id: string, heldB
   });
 }
 
-export interface StartWorkflow {
-  org: string;
-  kind: string;
-  queue?: string;
-  input: JsonValue;
-  /** Deterministic ({eventId}:{ruleId}:{targetIndex} by default): the same key never starts a second execution. */
-  idempotencyKey: string;
-  metadata?: Record<string, string>;
+/** The event that caused an engine call, as the lifecycle events the call leads to carry it on. */
+export interface EventCause {
   /** The event that caused this call; lifecycle events carry it as their correlation id. */
   causeEventId?: string;
   /** Hop count of the causing event, so lifecycle events can stop routing loops. */
@@ -44,19 +38,28 @@ export interface StartWorkflow {
   traceparent?: string;
 }
 
+export interface StartWorkflow extends EventCause {
+  org: string;
+  kind: string;
+  queue?: string;
+  input: JsonValue;
+  /** Deterministic ({eventId}:{ruleId}:{targetIndex} by default): the same key never starts a second execution. */
+  idempotencyKey: string;
+  metadata?: Record<string, string>;
+}
+
 export interface CreateTask extends StartWorkflow {
   maxRetries?: number;
 }
 
-export interface SettlePromise {
+/** The cause's correlation, trace and hops go on the promise.resolved / promise.rejected event (local engine). */
+export interface SettlePromise extends EventCause {
   org: string;
   /** `id:{id}`, `key:{idempotency key}`, or a bare promise id. */
   promise: string;
   mode: 'resolve' | 'reject';
   value?: JsonValue;
   error?: string;
-  /** The causing event's W3C traceparent. */
-  traceparent?: string;
 }
 
 export interface EngineResult {

@@ -281,7 +281,13 @@ export class ActionWorker {
       if (next === null && !effects.events?.length && event)
         effects = {
           ...effects,
-          events: this.handlers[action.targetType]?.deadEvents?.(action, event, message, now),
+          events: this.handlers[action.targetType]?.deadEvents?.(
+            action,
+            event,
+            message,
+            now,
+            details?.statusCode ?? null,
+          ),
         };
       const outcome =
         failure instanceof TargetFailure && failure.opts.outcome ? failure.opts.outcome : 'failed';

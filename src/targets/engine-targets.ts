@@ -4,11 +4,19 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, isEventhookError } from '../core/errors.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
-import type { Engine } from '../engine/port.js';
+import type { Engine, EventCause } from '../engine/port.js';
+import type { EventRecord, NewEvent } from '../store/records.js';
 import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
 import { retryDelayMs } from '../routing/retry-delay.js';
 import type { PromiseTarget, RetryPolicy, TaskTarget, WorkflowTarget } from './target-schema.js';
-import { isPermanent, TargetFailure, type TargetContext, type TargetHandler } from './target-handler.js';
+import { actionDeadEvent } from './action-dead-event.js';
+import {
+  isPermanent,
+  TargetFailure,
+  type DyingAction,
+  type TargetContext,
+  type TargetHandler,
+} from './target-handler.js';
 
 /** JMESPath expressions of targets, compiled once per distinct expression. */
 const compiled = new Map<string, JmespathFn>();
@@ -42,12 +50,9 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
     // The engine's HTTP status (Flovyn's 429, 500, 409 …), kept on the attempt as a webhook's is.
     const status = isEventhookError(err) ? err.params.status : undefined;
     if (wait === undefined && typeof status !== 'number') throw err;
-    const scheduled = retryDelayMs((ctx.action.target as { retry?: RetryPolicy }).retry, ctx.action.attempts);
     throw new TargetFailure((err as Error).message, {
       permanent: isPermanent(err),
-      ...(wait !== undefined
-        ? { retryAfterMs: Math.max(scheduled, Math.min(wait, options.retryAfterCapMs)) }
-        : {}),
+      ...(wait !== undefined ? { retryAfterMs: retryAfter(ctx, options, wait) } : {}),
       ...(typeof status === 'number'
         ? { attempt: { statusCode: status, request: null, responseHeaders: null, responseBody: null } }
         : {}),
@@ -55,9 +60,27 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
   }
 }
 
-/** The causing event's trace and correlation, which the execution and its lifecycle events carry on. */
-function traceOf(ctx: TargetContext): { traceparent?: string } {
-  return ctx.event.traceparent !== null ? { traceparent: ctx.event.traceparent } : {};
+/**
+ * The wait an engine's Retry-After sets: the scheduled one, unless the engine asked for longer (up to the cap). Only
+ * an answer with Retry-After needs the schedule here; without one the worker reads the schedule itself.
+ */
+function retryAfter(ctx: TargetContext, options: EngineTargetOptions, waitMs: number): number {
+  const scheduled = retryDelayMs((ctx.action.target as { retry?: RetryPolicy }).retry, ctx.action.attempts);
+  return Math.max(scheduled, Math.min(waitMs, options.retryAfterCapMs));
+}
+
+/**
+ * The causing event as every engine call names it: its id and hop count, its correlation id (its own, or else its id)
+ * and its traceparent, which the engine call continues and the lifecycle events it leads to carry on.
+ */
+function causeOf(ctx: TargetContext): EventCause {
+  const { event } = ctx;
+  return {
+    causeEventId: event.id,
+    causeHopCount: event.hopCount,
+    correlationId: event.correlationId ?? event.id,
+    ...(event.traceparent !== null ? { traceparent: event.traceparent } : {}),
+  };
 }
 
 /**
@@ -88,11 +111,27 @@ function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
     : String(value);
 }
 
-export class WorkflowTargetHandler implements TargetHandler {
+/** What the engine targets share: the engine and its options, and action.dead when one of their actions dies. */
+abstract class EngineTargetHandler implements TargetHandler {
   constructor(
-    private readonly engine: Engine,
-    private readonly options: EngineTargetOptions,
+    protected readonly engine: Engine,
+    protected readonly options: EngineTargetOptions,
   ) {}
+
+  abstract run(ctx: TargetContext): ReturnType<TargetHandler['run']>;
+
+  deadEvents(
+    action: DyingAction,
+    event: EventRecord,
+    error: string,
+    now: number,
+    statusCode: number | null = null,
+  ): NewEvent[] {
+    return [actionDeadEvent({ action, event, error, statusCode, now })];
+  }
+}
+
+export class WorkflowTargetHandler extends EngineTargetHandler {
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as WorkflowTarget;
     const r = await engineCall(
@@ -105,21 +144,14 @@ export class WorkflowTargetHandler implements TargetHandler {
         input: ctx.input,
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
         metadata: t.metadata,
-        causeEventId: ctx.event.id,
-        causeHopCount: ctx.event.hopCount,
-        correlationId: ctx.event.correlationId ?? ctx.event.id,
-        ...traceOf(ctx),
+        ...causeOf(ctx),
       }),
     );
     return { result: { workflowId: r.id, created: r.created } };
   }
 }
 
-export class TaskTargetHandler implements TargetHandler {
-  constructor(
-    private readonly engine: Engine,
-    private readonly options: EngineTargetOptions,
-  ) {}
+export class TaskTargetHandler extends EngineTargetHandler {
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as TaskTarget;
     const r = await engineCall(
@@ -132,21 +164,14 @@ export class TaskTargetHandler implements TargetHandler {
         maxRetries: t.maxRetries,
         input: ctx.input,
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
-        causeEventId: ctx.event.id,
-        causeHopCount: ctx.event.hopCount,
-        correlationId: ctx.event.correlationId ?? ctx.event.id,
-        ...traceOf(ctx),
+        ...causeOf(ctx),
       }),
     );
     return { result: { taskId: r.id, created: r.created } };
   }
 }
 
-export class PromiseTargetHandler implements TargetHandler {
-  constructor(
-    private readonly engine: Engine,
-    private readonly options: EngineTargetOptions,
-  ) {}
+export class PromiseTargetHandler extends EngineTargetHandler {
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as PromiseTarget;
     const ref = jmes(t.promise)(ctx.envelope);
@@ -175,7 +200,7 @@ export class PromiseTargetHandler implements TargetHandler {
         mode: t.mode,
         value,
         error,
-        ...traceOf(ctx),
+        ...causeOf(ctx),
       }),
     );
     return { result: { promiseId: r.promiseId, settled: r.settled } };

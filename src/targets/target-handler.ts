@@ -46,14 +46,21 @@ export interface TargetHandler {
   /**
    * Events to store when an action of this target dies of a failure that stored none itself: its input could not be
    * built, or it was born dead (its rule's filter failed). Webhooks: delivery.dead, as for a delivery that died.
+   * Engine targets: action.dead, for every death (their attempts store none); `statusCode` is the last attempt's.
    */
-  deadEvents?(action: DyingAction, event: EventRecord, error: string, now: number): NewEvent[];
+  deadEvents?(
+    action: DyingAction,
+    event: EventRecord,
+    error: string,
+    now: number,
+    statusCode?: number | null,
+  ): NewEvent[];
 }
 
 /** What a dying action's events are made from: an action record, or one the router is about to create dead. */
 export type DyingAction = Pick<
   ActionRecord,
-  'id' | 'org' | 'eventId' | 'ruleId' | 'target' | 'idempotencyKey' | 'attempts'
+  'id' | 'org' | 'eventId' | 'ruleId' | 'target' | 'idempotencyKey' | 'attempts' | 'maxAttempts'
 >;
 
 /**

@@ -45,15 +45,17 @@ for (const backend of BACKENDS) {
     });
     afterAll(async () => t?.close());
 
-    const deliver = (body: string) =>
+    const deliver = (body: string, headers: Record<string, string> = {}) =>
       fetch(`${t.url}${base}/in/payments`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'x-signature': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+          ...headers,
         },
         body,
       });
+    const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
 
     it('resolves the awaited promise once', async () => {
       const created = await t.api.post(`${base}/engine/promises`, { key: 'payment:pi_42' });
@@ -62,8 +64,9 @@ for (const backend of BACKENDS) {
       const waiting = t.api.get(`${base}/engine/promises/${created.body.id}/await?timeoutMs=15000`);
 
       const body = JSON.stringify({ type: 'payment.succeeded', paymentId: 'pi_42', amount: 1299 });
-      const first = await deliver(body);
+      const first = await deliver(body, { traceparent: TRACEPARENT });
       expect(first.status).toBe(200);
+      const { eventId: paymentEvent } = (await first.json()) as { eventId: string };
       const resolved = await waiting;
       expect(resolved.status).toBe(200);
       expect(resolved.body).toMatchObject({
@@ -71,6 +74,19 @@ for (const backend of BACKENDS) {
         status: 'resolved',
         value: { type: 'payment.succeeded', paymentId: 'pi_42', amount: 1299 },
       });
+      // Its lifecycle events spell the status in upper case, as the executions' (and Flovyn's) do.
+      const lifecycle = await eventually(async () => {
+        const e = await t.api.get(`${base}/events?source=system:promises`);
+        return e.body.items?.length === 2 ? e.body.items : undefined;
+      });
+      expect(lifecycle.map((e: any) => [e.type, e.data.status])).toEqual([
+        ['promise.resolved', 'RESOLVED'],
+        ['promise.created', 'PENDING'],
+      ]);
+      // The settlement goes on in the correlation and trace of the event that settled it, as executions' events do;
+      // the promise a worker made for no workflow has no cause.
+      expect(lifecycle[0]).toMatchObject({ correlationId: paymentEvent, traceparent: TRACEPARENT });
+      expect(lifecycle[1]).toMatchObject({ correlationId: null, traceparent: null });
 
       // The same payment reported again (a new delivery, so not a duplicate at ingest): the promise keeps its value.
       const second = await deliver(
@@ -87,6 +103,35 @@ for (const backend of BACKENDS) {
         status: 'resolved',
         value: { amount: 1299 },
         settledAt: resolved.body.settledAt,
+      });
+    });
+
+    it('gives a promise made for a workflow that workflow’s correlation and trace', async () => {
+      const rule = await t.api.post(`${base}/rules`, {
+        name: 'order-awaits-payment',
+        pattern: { type: ['order.awaiting-payment'] },
+        targets: [{ type: 'workflow', kind: 'await-payment' }],
+      });
+      expect(rule.status).toBe(201);
+      const published = await t.api.post(`${base}/events`, {
+        type: 'order.awaiting-payment',
+        data: { order: 7 },
+        correlationid: 'order-7',
+        traceparent: TRACEPARENT,
+      });
+      expect(published.status).toBe(200);
+      const workflow = await eventually(
+        async () => (await t.api.get(`${base}/engine/workflows?kind=await-payment`)).body.items?.[0],
+      );
+      const created = await t.api.post(`${base}/engine/promises`, {
+        key: 'payment:order-7',
+        workflowId: workflow.id,
+      });
+      expect(created.status).toBe(201);
+      const events = await t.api.get(`${base}/events?source=system:promises&type=promise.created`);
+      expect(events.body.items.find((e: any) => e.subject === created.body.id)).toMatchObject({
+        correlationId: 'order-7',
+        traceparent: TRACEPARENT,
       });
     });
 

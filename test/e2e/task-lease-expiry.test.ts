@@ -91,14 +91,14 @@ for (const backend of BACKENDS) {
       expect(routed[0]).toMatchObject({
         source: 'system:tasks',
         subject: task.id,
-        data: { id: task.id, status: 'pending', executionCount: 1, maxRetries: 1 },
+        data: { id: task.id, status: 'PENDING', executionCount: 1, maxRetries: 1 },
       });
       expect(routed[1]).toMatchObject({
         source: 'system:tasks',
         subject: task.id,
         data: {
           id: task.id,
-          status: 'failed',
+          status: 'FAILED',
           executionCount: 2,
           workerId: 'doomed',
           error: 'lease expired: the worker stopped heartbeating (after 2 executions)',

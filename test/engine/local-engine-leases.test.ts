@@ -106,8 +106,9 @@ for (const factory of STORE_FACTORIES) {
         'task.started',
         'task.retrying',
       ]);
+      // Lifecycle events spell statuses as Flovyn does (upper case); the execution's own view keeps lower case.
       expect((await eventsOf(id))[2]!.data).toMatchObject({
-        status: 'pending',
+        status: 'PENDING',
         executionCount: 1,
         maxRetries: 1,
         error: 'lease expired: the worker stopped heartbeating',
@@ -133,7 +134,7 @@ for (const factory of STORE_FACTORIES) {
         'task.failed',
       ]);
       expect(events[3]!.data).toMatchObject({
-        status: 'failed',
+        status: 'FAILED',
         executionCount: 2,
         maxRetries: 1,
         workerId: 'w1',

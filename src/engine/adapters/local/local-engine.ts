@@ -24,7 +24,7 @@ import type {
   WorkerApi,
 } from '../../port.js';
 import { kindConflict, META_EVENT, META_HOPS } from '../../port.js';
-import { executionEvent, promiseEvent } from './lifecycle.js';
+import { executionCause, executionEvent, promiseEvent } from './lifecycle.js';
 import { Waiters } from './waiters.js';
 
 const DEFAULT_QUEUE = 'default';
@@ -73,7 +73,7 @@ export class LocalEngine implements Engine, WorkerApi {
       );
       if (!outcome) throw notFound('Promise', req.promise);
       const events = outcome.settled
-        ? [promiseEvent(req.mode === 'resolve' ? 'resolved' : 'rejected', outcome.record, now)]
+        ? [promiseEvent(req.mode === 'resolve' ? 'resolved' : 'rejected', outcome.record, now, req)]
         : [];
       return { value: outcome, events };
     });
@@ -243,7 +243,10 @@ export class LocalEngine implements Engine, WorkerApi {
     };
     return this.commit(async (tx) => {
       await tx.promises.insert(record);
-      return { value: record, events: [promiseEvent('created', record, now)] };
+      // A promise made for a workflow of this engine goes on in that workflow's correlation and trace.
+      const workflow = req.workflowId === undefined ? undefined : await tx.workflows.get(org, req.workflowId);
+      const cause = workflow === undefined ? {} : executionCause(workflow);
+      return { value: record, events: [promiseEvent('created', record, now, cause)] };
     });
   }
 
