@@ -3,16 +3,8 @@
 import type { Envelope, JsonValue } from '../core/envelope.js';
 import { Matcher, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
-import type { Target } from '../targets/target-schema.js';
-import { validateTargets } from '../targets/validate-targets.js';
-import {
-  compileFilter,
-  compileTransform,
-  type CompiledFilter,
-  type CompiledTransform,
-  type SandboxLimits,
-  type TransformSpec,
-} from '../transform/index.js';
+import { compileTargets, type CompiledTarget } from '../targets/validate-targets.js';
+import { compileFilter, type CompiledFilter, type SandboxLimits } from '../transform/index.js';
 import { filterFailure } from './router.js';
 import { checkTargetReferences } from './target-references.js';
 
@@ -47,7 +39,7 @@ export class RuleTrial {
   private constructor(
     private readonly matcher: Matcher<'rule'> | null,
     private readonly filter: CompiledFilter | null,
-    private readonly targets: readonly { target: Target; input: CompiledTransform }[],
+    private readonly targets: readonly CompiledTarget[],
   ) {}
 
   /**
@@ -65,22 +57,21 @@ export class RuleTrial {
     const matcher =
       draft.pattern === undefined ? null : Matcher.build([{ id: 'rule' as const, pattern: draft.pattern }]);
     const filter = draft.filter ? compileFilter(draft.filter, '/filter', limits) : null;
-    const compiled: { target: Target; input: CompiledTransform }[] = [];
+    let targets: CompiledTarget[] = [];
     try {
-      const targets = draft.targets ? validateTargets(draft.targets, '/targets', limits) : [];
-      await checkTargetReferences(store, org, targets);
-      for (const [i, target] of targets.entries()) {
-        const at = `/targets/${i}/input`;
-        compiled.push({
-          target,
-          input: compileTransform(target.input as TransformSpec | undefined, at, limits),
-        });
-      }
+      // Validating a target compiles its input: the trial keeps what saving would compile and throw away.
+      if (draft.targets) targets = compileTargets(draft.targets, '/targets', limits);
+      await checkTargetReferences(
+        store,
+        org,
+        targets.map(({ target }) => target),
+      );
     } catch (err) {
-      new RuleTrial(null, filter, compiled).dispose();
+      filter?.dispose();
+      for (const t of targets) t.input.dispose();
       throw err;
     }
-    return new RuleTrial(matcher, filter, compiled);
+    return new RuleTrial(matcher, filter, targets);
   }
 
   /** True when the draft has a filter: each event the pattern matches then costs one sandbox call. */
@@ -115,11 +106,7 @@ export class RuleTrial {
   }
 }
 
-function preview(
-  { target, input }: { target: Target; input: CompiledTransform },
-  index: number,
-  envelope: Envelope,
-): TargetPreview {
+function preview({ target, input }: CompiledTarget, index: number, envelope: Envelope): TargetPreview {
   let value: JsonValue;
   try {
     value = input.apply(envelope);
