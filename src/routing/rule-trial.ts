@@ -5,7 +5,7 @@ import { Matcher, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import { compileTargets, type CompiledTarget } from '../targets/validate-targets.js';
 import { compileFilter, type CompiledFilter, type SandboxLimits } from '../transform/index.js';
-import { filterFailure } from './router.js';
+import { filterVerdict } from './filter-verdict.js';
 import { checkTargetReferences } from './target-references.js';
 
 /** What one target would receive: its input (and what looks wrong about it), or why building it would fail. */
@@ -85,15 +85,11 @@ export class RuleTrial {
     const envelope = event as Envelope;
     const outcome: RuleOutcome = { match: true, actions: 'pending' };
     if (this.filter) {
-      try {
-        const passed = this.filter.test(envelope);
-        outcome.filter = { passed };
-        if (!passed) return { match: false, filter: outcome.filter, actions: 'none' };
-      } catch (err) {
-        // As the router does: the event still gets this rule's actions, born dead with the reason, never run.
-        outcome.filter = { error: (err as Error).message };
-        return { ...outcome, actions: 'dead', lastError: filterFailure(err) };
-      }
+      const verdict = filterVerdict(this.filter, envelope);
+      if (verdict.kind === 'rejected') return { match: false, filter: { passed: false }, actions: 'none' };
+      if (verdict.kind === 'failed')
+        return { ...outcome, filter: { error: verdict.message }, actions: 'dead', lastError: verdict.reason };
+      outcome.filter = { passed: true };
     }
     if (withInputs && this.targets.length > 0)
       outcome.targets = this.targets.map((t, i) => preview(t, i, envelope));
