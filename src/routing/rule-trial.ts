@@ -74,11 +74,6 @@ export class RuleTrial {
     return new RuleTrial(matcher, filter, targets);
   }
 
-  /** True when the draft has a filter: each event the pattern matches then costs one sandbox call. */
-  get hasFilter(): boolean {
-    return this.filter !== null;
-  }
-
   /** What routing would do with `event`; `withInputs` also builds each target's input, as the action worker would. */
   run(event: unknown, withInputs: boolean): RuleOutcome {
     if (this.matcher && this.matcher.match(event).length === 0) return NO_MATCH;

@@ -8,7 +8,7 @@ import type { Change } from './plan.js';
 type Obj = Record<string, unknown>;
 
 /** The rules on the server, by name (fetched only when the plan deletes an endpoint). */
-export type ServerRules = () => Promise<ReadonlyMap<string, Obj>>;
+type ServerRules = () => Promise<ReadonlyMap<string, Obj>>;
 
 export async function checkPrunedEndpoints(
   desired: DesiredState,
