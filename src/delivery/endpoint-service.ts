@@ -162,6 +162,7 @@ export class EndpointService {
         .map((r) => r.name);
       if (users.length > 0)
         throw new EventhookError('EH_ENDPOINT_IN_USE', { endpoint: slug, rules: users.join(', ') });
+      // Not the get above again: on PostgreSQL (read committed) a DELETE racing this one may have deleted it since.
       if (!(await tx.endpoints.softDelete(org, slug, now))) return null;
       const ids = await tx.actions.wakeWaiting(org, slug, now);
       this.onChange(org, slug); // before the commit too, as in change()
