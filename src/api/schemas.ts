@@ -3,6 +3,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { EventhookError } from '../core/errors.js';
 import { SLUG_PATTERN } from '../core/ids.js';
+import type { FieldAt } from '../events/filter-refs.js';
 
 export const Slug = Type.String({
   pattern: SLUG_PATTERN,
@@ -110,6 +111,14 @@ export const Timestamp = Type.String({ format: 'date-time' });
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+/**
+ * Where a filter field of a list, bulk replay or bulk retry is in the request, for a message located at it: in the
+ * query of a list (`?rule=`), under `filter` in the body of a bulk replay or retry.
+ */
+export function fieldAt(where: 'query' | 'body', field: string): FieldAt {
+  return where === 'query' ? { in: 'query', path: `/${field}` } : { path: `/filter/${field}` };
+}
 
 /** Cursors are opaque to clients: the base64url of the last id seen. */
 export function encodeCursor(id: string | null): string | null {

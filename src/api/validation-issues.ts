@@ -2,7 +2,7 @@
 // the part of the request it is in, worded for the caller. Ajv reports every alternative of a union (`anyOf`,
 // nullable fields) and keywords rather than fields (`required` at the parent); this picks the alternative the value
 // was meant for, moves each issue to its field, names allowed values, and drops repeats.
-import { nearestName } from '../core/nearest-name.js';
+import { unknownFieldMessage } from '../core/nearest-name.js';
 import { pointerToken, type FieldIssue, type RequestPart } from '../core/errors.js';
 
 /** An Ajv error as Fastify hands it over (the server's Ajv runs with `verbose`, so the schema comes along). */
@@ -107,11 +107,7 @@ function located(e: SchemaError): { path: string; message: string } {
     case 'additionalProperties': {
       const name = String(p.additionalProperty);
       const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      const near = nearestName(name, known);
-      return {
-        path: `${at}/${pointerToken(name)}`,
-        message: `is not a known field${near ? ` (did you mean ${near}?)` : ''}`,
-      };
+      return { path: `${at}/${pointerToken(name)}`, message: unknownFieldMessage(name, known) };
     }
     case 'propertyNames': {
       // The names a body may use beyond its known fields (CloudEvents extension attributes), said as the schema does.

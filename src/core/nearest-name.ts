@@ -11,6 +11,15 @@ export function nearestName(name: string, known: readonly string[]): string | un
   return best?.name;
 }
 
+/**
+ * How a field the schema does not know is refused, wherever it is (the HTTP validator, checks below it, `apply`):
+ * `is not a known field (did you mean data?)`.
+ */
+export function unknownFieldMessage(name: string, known: readonly string[]): string {
+  const near = nearestName(name, known);
+  return `is not a known field${near ? ` (did you mean ${near}?)` : ''}`;
+}
+
 /** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);

@@ -4,7 +4,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { Value } from '@sinclair/typebox/value';
 import type { FieldIssue } from './errors.js';
-import { nearestName } from './nearest-name.js';
+import { unknownFieldMessage } from './nearest-name.js';
 
 /** Every problem of `value` against `schema`, once each, at `prefix` + its JSON Pointer (`/verifier/name`). */
 export function schemaIssues(schema: TSchema, value: unknown, prefix = ''): FieldIssue[] {
@@ -39,10 +39,8 @@ function wording(e: ValueError): string {
   switch (e.type) {
     case ValueErrorType.ObjectRequiredProperty:
       return 'is required';
-    case ValueErrorType.ObjectAdditionalProperties: {
-      const near = nearestName(e.path.slice(e.path.lastIndexOf('/') + 1), Object.keys(s.properties ?? {}));
-      return `is not a known field${near ? ` (did you mean ${near}?)` : ''}`;
-    }
+    case ValueErrorType.ObjectAdditionalProperties:
+      return unknownFieldMessage(e.path.slice(e.path.lastIndexOf('/') + 1), Object.keys(s.properties ?? {}));
     case ValueErrorType.Literal:
       return `must be ${JSON.stringify(s.const)}`;
     case ValueErrorType.Union:

@@ -4,7 +4,8 @@
 import { assertSlug } from '../access/access-service.js';
 import { EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
-import type { EndpointRecord, EndpointSecretRecord, RuleRecord, StoredAuth } from '../store/records.js';
+import type { EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
+import { webhookEndpointOf } from '../targets/webhook-endpoint.js';
 import { WAIT } from './delivery-gate.js';
 import type { AddressPolicy } from './address-policy.js';
 import type { EndpointAuth } from './endpoint-auth.js';
@@ -156,9 +157,12 @@ export class EndpointService {
     // so a crash cannot leave them parked for an endpoint that is gone.
     const woken = await this.store.transaction(async (tx: StoreRepos) => {
       if (!(await tx.endpoints.get(org, slug))) return null;
-      const users = (await tx.rules.list(org)).filter((r) => targetsEndpoint(r, slug)).map((r) => r.name);
+      const users = (await tx.rules.list(org))
+        .filter((r) => r.targets.some((t) => webhookEndpointOf(t) === slug))
+        .map((r) => r.name);
       if (users.length > 0)
         throw new EventhookError('EH_ENDPOINT_IN_USE', { endpoint: slug, rules: users.join(', ') });
+      // Not the get above again: on PostgreSQL (read committed) a DELETE racing this one may have deleted it since.
       if (!(await tx.endpoints.softDelete(org, slug, now))) return null;
       const ids = await tx.actions.wakeWaiting(org, slug, now);
       this.onChange(org, slug); // before the commit too, as in change()
@@ -303,14 +307,6 @@ export class EndpointService {
     }
     return { type: auth.type, sealed: this.box.seal(JSON.stringify(auth)), info };
   }
-}
-
-/** Whether one of the rule's targets delivers to the endpoint. */
-function targetsEndpoint(rule: RuleRecord, slug: string): boolean {
-  return rule.targets.some((t) => {
-    const target = t as { type?: unknown; endpoint?: unknown } | null;
-    return target?.type === 'webhook' && target.endpoint === slug;
-  });
 }
 
 /** Opens a stored auth for sending. */

@@ -2,6 +2,7 @@
 // slug or id — made
 // into what the store filters on, and refused when it does not exist: an unknown name would match nothing, and an
 // empty list or `count: 0` reads as "nothing failed" rather than "no such rule".
+import { SOURCE_PREFIX, SYSTEM_SOURCES } from '../core/envelope.js';
 import { EventhookError, type ErrorCode, type FieldIssue } from '../core/errors.js';
 import { isId, type EventId, type RuleId, type SourceId } from '../core/ids.js';
 import type { EventFilter, Store } from '../store/port.js';
@@ -10,7 +11,7 @@ import type { EventFilter, Store } from '../store/port.js';
 export type FieldAt = Omit<FieldIssue, 'message'>;
 
 /** The envelope sources Eventhook itself emits (`system:<name>`); any other name is an application's. */
-const SYSTEM_SOURCES = new Set(['workflows', 'tasks', 'promises', 'eventhook']);
+const SYSTEM: ReadonlySet<string> = new Set(Object.values(SYSTEM_SOURCES));
 
 export class FilterRefs {
   constructor(private readonly store: Store) {}
@@ -64,7 +65,9 @@ export class FilterRefs {
     at: FieldAt,
   ): Promise<Pick<EventFilter, 'sourceId' | 'envelopeSource'>> {
     if (ref.includes(':')) {
-      const slug = ref.startsWith('webhook:') ? ref.slice('webhook:'.length) : undefined;
+      const slug = ref.startsWith(SOURCE_PREFIX.webhook)
+        ? ref.slice(SOURCE_PREFIX.webhook.length)
+        : undefined;
       if (slug === undefined || (await this.everHad(org, slug))) return { envelopeSource: ref };
       throw notFound('EH_SOURCE_NOT_FOUND', { source: slug }, at, `no source has slug ${slug}`);
     }
@@ -74,8 +77,9 @@ export class FilterRefs {
     }
     const live = await this.store.sources.get(org, ref);
     if (live) return { sourceId: live.id };
-    if (await this.everHad(org, ref)) return { envelopeSource: `webhook:${ref}` };
-    const guess = `${SYSTEM_SOURCES.has(ref) ? 'system' : 'app'}:${ref}`;
+    if (await this.everHad(org, ref)) return { envelopeSource: `${SOURCE_PREFIX.webhook}${ref}` };
+    const system = `${SOURCE_PREFIX.system}${ref}`;
+    const guess = SYSTEM.has(system) ? system : `${SOURCE_PREFIX.app}${ref}`;
     throw notFound(
       'EH_SOURCE_NOT_FOUND',
       { source: ref },

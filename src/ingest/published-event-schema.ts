@@ -4,6 +4,8 @@ import { Type } from '@sinclair/typebox';
 
 /** CloudEvents attribute names are lower-case letters and digits (spec 1.0, §3.1.1); data_base64 is its own. */
 export const CLOUD_EVENT_ATTRIBUTE_NAME = /^(?:[a-z0-9]+|data_base64)$/;
+/** CLOUD_EVENT_ATTRIBUTE_NAME in words, for the message that refuses another name. */
+export const CLOUD_EVENT_ATTRIBUTE_NAME_RULE = 'extension attribute names are lower-case letters and digits';
 
 // The attributes' values (type required, lengths, reserved sources) and the batch size are checked by the publish
 // service, which the JetStream intake shares, with its own messages (EH_EVENT_INVALID: "/source: must be a string of
@@ -46,7 +48,7 @@ export const CloudEventIn = Type.Object(
     additionalProperties: Type.Unknown({ description: 'A CloudEvents extension attribute (not kept).' }),
     propertyNames: {
       pattern: CLOUD_EVENT_ATTRIBUTE_NAME.source,
-      description: 'extension attribute names are lower-case letters and digits',
+      description: CLOUD_EVENT_ATTRIBUTE_NAME_RULE,
     },
     description: 'A CloudEvent in structured mode.',
   },

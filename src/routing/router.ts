@@ -16,6 +16,7 @@ import {
 import type { TargetHandler } from '../targets/target-handler.js';
 import { MAX_HOPS } from '../targets/event-bus-target.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
+import { filterVerdict } from './filter-verdict.js';
 import type { RoutingShare } from './routing-share.js';
 import type { CompiledRuleSet, RuleCache } from './rule-cache.js';
 
@@ -36,11 +37,6 @@ export interface RouterOptions {
   outbox?: boolean;
   /** With several worker processes: which pending events this one routes. Without, every pending event. */
   share?: RoutingShare;
-}
-
-/** The reason a rule's actions are created dead with when its filter throws (the rule tester reports the same). */
-export function filterFailure(err: unknown): string {
-  return `filter failed: ${err instanceof Error ? err.message : String(err)}`;
 }
 
 export interface RoutingLog {
@@ -179,12 +175,11 @@ export class Router {
       if (!rule) continue;
       let filterError: string | null = rule.filterError ?? null;
       if (rule.filter) {
-        try {
-          if (!rule.filter.test(envelope)) continue;
-        } catch (err) {
-          // A broken filter fails only this rule's actions, visibly, instead of silently dropping the event.
-          filterError = filterFailure(err);
-          this.log.error({ err, rule: rule.record.id, event: event.id }, 'rule filter failed');
+        const verdict = filterVerdict(rule.filter, envelope);
+        if (verdict.kind === 'rejected') continue;
+        if (verdict.kind === 'failed') {
+          filterError = verdict.reason;
+          this.log.error({ err: verdict.error, rule: rule.record.id, event: event.id }, 'rule filter failed');
         }
       }
       for (const [targetIndex, target] of rule.record.targets.entries()) {

@@ -35,7 +35,7 @@ export interface BacktestResult {
   outcomes: (RuleOutcome & { eventId: string })[];
 }
 
-export const DEFAULT_BACKTEST_LIMIT = 10_000;
+const DEFAULT_BACKTEST_LIMIT = 10_000;
 const SAMPLE_SIZE = 10;
 const PAGE = 500;
 /** Wall time a backtest may take: a filter costs up to its CPU limit per event, and 100,000 of those is too long. */

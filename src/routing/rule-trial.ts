@@ -3,17 +3,9 @@
 import type { Envelope, JsonValue } from '../core/envelope.js';
 import { Matcher, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
-import type { Target } from '../targets/target-schema.js';
-import { validateTargets } from '../targets/validate-targets.js';
-import {
-  compileFilter,
-  compileTransform,
-  type CompiledFilter,
-  type CompiledTransform,
-  type SandboxLimits,
-  type TransformSpec,
-} from '../transform/index.js';
-import { filterFailure } from './router.js';
+import { compileTargets, type CompiledTarget } from '../targets/validate-targets.js';
+import { compileFilter, type CompiledFilter, type SandboxLimits } from '../transform/index.js';
+import { filterVerdict } from './filter-verdict.js';
 import { checkTargetReferences } from './target-references.js';
 
 /** What one target would receive: its input (and what looks wrong about it), or why building it would fail. */
@@ -47,7 +39,7 @@ export class RuleTrial {
   private constructor(
     private readonly matcher: Matcher<'rule'> | null,
     private readonly filter: CompiledFilter | null,
-    private readonly targets: readonly { target: Target; input: CompiledTransform }[],
+    private readonly targets: readonly CompiledTarget[],
   ) {}
 
   /**
@@ -65,27 +57,21 @@ export class RuleTrial {
     const matcher =
       draft.pattern === undefined ? null : Matcher.build([{ id: 'rule' as const, pattern: draft.pattern }]);
     const filter = draft.filter ? compileFilter(draft.filter, '/filter', limits) : null;
-    const compiled: { target: Target; input: CompiledTransform }[] = [];
+    let targets: CompiledTarget[] = [];
     try {
-      const targets = draft.targets ? validateTargets(draft.targets, '/targets', limits) : [];
-      await checkTargetReferences(store, org, targets);
-      for (const [i, target] of targets.entries()) {
-        const at = `/targets/${i}/input`;
-        compiled.push({
-          target,
-          input: compileTransform(target.input as TransformSpec | undefined, at, limits),
-        });
-      }
+      // Validating a target compiles its input: the trial keeps what saving would compile and throw away.
+      if (draft.targets) targets = compileTargets(draft.targets, '/targets', limits);
+      await checkTargetReferences(
+        store,
+        org,
+        targets.map(({ target }) => target),
+      );
     } catch (err) {
-      new RuleTrial(null, filter, compiled).dispose();
+      filter?.dispose();
+      for (const t of targets) t.input.dispose();
       throw err;
     }
-    return new RuleTrial(matcher, filter, compiled);
-  }
-
-  /** True when the draft has a filter: each event the pattern matches then costs one sandbox call. */
-  get hasFilter(): boolean {
-    return this.filter !== null;
+    return new RuleTrial(matcher, filter, targets);
   }
 
   /** What routing would do with `event`; `withInputs` also builds each target's input, as the action worker would. */
@@ -94,15 +80,11 @@ export class RuleTrial {
     const envelope = event as Envelope;
     const outcome: RuleOutcome = { match: true, actions: 'pending' };
     if (this.filter) {
-      try {
-        const passed = this.filter.test(envelope);
-        outcome.filter = { passed };
-        if (!passed) return { match: false, filter: outcome.filter, actions: 'none' };
-      } catch (err) {
-        // As the router does: the event still gets this rule's actions, born dead with the reason, never run.
-        outcome.filter = { error: (err as Error).message };
-        return { ...outcome, actions: 'dead', lastError: filterFailure(err) };
-      }
+      const verdict = filterVerdict(this.filter, envelope);
+      if (verdict.kind === 'rejected') return { match: false, filter: { passed: false }, actions: 'none' };
+      if (verdict.kind === 'failed')
+        return { ...outcome, filter: { error: verdict.message }, actions: 'dead', lastError: verdict.reason };
+      outcome.filter = { passed: true };
     }
     if (withInputs && this.targets.length > 0)
       outcome.targets = this.targets.map((t, i) => preview(t, i, envelope));
@@ -115,11 +97,7 @@ export class RuleTrial {
   }
 }
 
-function preview(
-  { target, input }: { target: Target; input: CompiledTransform },
-  index: number,
-  envelope: Envelope,
-): TargetPreview {
+function preview({ target, input }: CompiledTarget, index: number, envelope: Envelope): TargetPreview {
   let value: JsonValue;
   try {
     value = input.apply(envelope);

@@ -5,6 +5,7 @@ import type { Store } from '../store/port.js';
 import type { EndpointRecord } from '../store/records.js';
 import type { Target } from '../targets/target-schema.js';
 import { targetError } from '../targets/validate-targets.js';
+import { webhookEndpointOf } from '../targets/webhook-endpoint.js';
 
 /** Throws EH_TARGET_INVALID at `/targets/<i>/endpoint` or `/targets/<i>/org` for the first name that does not exist. */
 export async function checkTargetReferences(
@@ -16,10 +17,9 @@ export async function checkTargetReferences(
   for (const [i, t] of targets.entries()) {
     // A webhook target names an endpoint of the org: a typo would otherwise send every matching event to the
     // dead-letter queue. Deleting the endpoint is refused while a rule names it, for the same reason.
-    if (t.type === 'webhook' && check.endpoints && !(await store.endpoints.get(org, t.endpoint)))
-      throw targetError([
-        { path: `/targets/${i}/endpoint`, message: `endpoint ${t.endpoint} does not exist` },
-      ]);
+    const endpoint = webhookEndpointOf(t);
+    if (endpoint !== undefined && check.endpoints && !(await store.endpoints.get(org, endpoint)))
+      throw targetError([{ path: `/targets/${i}/endpoint`, message: `endpoint ${endpoint} does not exist` }]);
     // An event_bus target into another org names one that exists; whether that org granted this one is checked
     // when the action runs, so a grant given (or taken back) later applies without saving the rule again.
     if (t.type !== 'event_bus' || t.org === undefined || t.org === org) continue;

@@ -1,5 +1,5 @@
-// The rules concern's public face: pattern validation, one-off matching for rule tests, and the compiled Matcher
-// and RuleIndex the router uses. The pattern language is specified in docs/pattern-language.md.
+// The rules concern's public face: pattern validation, one-off matching, and the compiled Matcher (the router's, the
+// rule tester's) and RuleIndex. The pattern language is specified in docs/pattern-language.md.
 import { Automaton } from './automaton.js';
 import { ENVELOPE_FIELDS } from '../core/envelope.js';
 import { isEventhookError, type EventhookError } from '../core/errors.js';
@@ -51,7 +51,10 @@ export function validateRulePattern(pattern: unknown, at = ''): void {
   if (isObject(pattern)) check(pattern, '');
 }
 
-/** One pattern against one event (any JSON value as given), for POST /rules/test. Validates first. */
+/**
+ * One pattern against one event (any JSON value as given), compiled on every call: for a one-off check. Validates
+ * first. POST /rules/test builds a Matcher instead, the router's own, since a backtest matches many events.
+ */
 export function matchesPattern(pattern: unknown, event: unknown): boolean {
   const automaton = new Automaton([{ id: 'pattern', pattern: parsePattern(pattern) }]);
   return automaton.match(event).length > 0;

@@ -3,7 +3,12 @@
 import { EventhookError, pointerToken, type FieldIssue } from '../core/errors.js';
 import { schemaIssues } from '../core/schema-issues.js';
 import { compileJmespath } from '../transform/jmespath.js';
-import { compileTransform, type SandboxLimits, type TransformSpec } from '../transform/index.js';
+import {
+  compileTransform,
+  type CompiledTransform,
+  type SandboxLimits,
+  type TransformSpec,
+} from '../transform/index.js';
 import {
   EventBusTarget,
   reservedSourceReason,
@@ -23,16 +28,52 @@ const SCHEMAS = {
   event_bus: EventBusTarget,
 } as const;
 
+/** A valid target with its input transform compiled, which holds a QuickJS runtime when written in JavaScript. */
+export interface CompiledTarget {
+  readonly target: Target;
+  readonly input: CompiledTransform;
+}
+
 /** Throws EH_TARGET_INVALID (or the transform's own code) naming the first offending field of each target. */
 export function validateTargets(targets: unknown, path = '/targets', limits?: SandboxLimits): Target[] {
+  return targetList(targets, path).map((t, i) => {
+    const { target, input } = compileTarget(t, `${path}/${i}`, limits);
+    // Compiled only to prove it compiles (one at a time: a JavaScript input holds a QuickJS runtime); the action
+    // worker keeps its own compiled copy.
+    input.dispose();
+    return target;
+  });
+}
+
+/**
+ * validateTargets, keeping each target's compiled input for a caller that runs it (the rule tester), which must
+ * dispose() them. Nothing is left to dispose when it throws.
+ */
+export function compileTargets(
+  targets: unknown,
+  path = '/targets',
+  limits?: SandboxLimits,
+): CompiledTarget[] {
+  const compiled: CompiledTarget[] = [];
+  try {
+    for (const [i, t] of targetList(targets, path).entries())
+      compiled.push(compileTarget(t, `${path}/${i}`, limits));
+  } catch (err) {
+    for (const c of compiled) c.input.dispose();
+    throw err;
+  }
+  return compiled;
+}
+
+function targetList(targets: unknown, path: string): unknown[] {
   if (!Array.isArray(targets) || targets.length === 0) {
     throw targetError([{ path, message: 'must be a non-empty array of targets' }]);
   }
   if (targets.length > 10) throw targetError([{ path, message: 'at most 10 targets per rule' }]);
-  return targets.map((t, i) => validateTarget(t, `${path}/${i}`, limits));
+  return targets;
 }
 
-function validateTarget(target: unknown, path: string, limits?: SandboxLimits): Target {
+function compileTarget(target: unknown, path: string, limits?: SandboxLimits): CompiledTarget {
   const type = (target as { type?: unknown } | null)?.type;
   if (typeof type !== 'string' || !(TARGET_TYPES as readonly string[]).includes(type)) {
     throw targetError([{ path: `${path}/type`, message: `must be one of ${TARGET_TYPES.join(', ')}` }]);
@@ -62,9 +103,10 @@ function validateTarget(target: unknown, path: string, limits?: SandboxLimits): 
     const expr = (t as Record<string, unknown>)[field];
     if (typeof expr === 'string') compileJmespath(expr, `${path}/${field}`);
   }
-  // Compiled only to prove it compiles; the action worker keeps its own compiled copy.
-  compileTransform(t.input as TransformSpec | undefined, `${path}/input`, limits).dispose?.();
-  return t;
+  return {
+    target: t,
+    input: compileTransform(t.input as TransformSpec | undefined, `${path}/input`, limits),
+  };
 }
 
 /** EH_TARGET_INVALID naming the first of `issues` in its message, and all of them in its detail. */

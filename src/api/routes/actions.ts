@@ -9,6 +9,7 @@ import {
   AUTH_PROBLEMS,
   decodeCursor,
   encodeCursor,
+  fieldAt,
   iso,
   isoOrNull,
   JsonAny,
@@ -158,14 +159,13 @@ async function toFilter(
   q: Static<typeof ActionListQuery>,
   where: 'query' | 'body',
 ): Promise<ActionFilter> {
-  const at = (field: string) =>
-    where === 'query' ? { in: 'query' as const, path: `/${field}` } : { path: `/filter/${field}` };
   return {
-    eventId: q.event === undefined ? undefined : await refs.eventId(org, q.event, at('event')),
-    ruleId: q.rule === undefined ? undefined : await refs.ruleId(org, q.rule, at('rule')),
+    eventId: q.event === undefined ? undefined : await refs.eventId(org, q.event, fieldAt(where, 'event')),
+    ruleId: q.rule === undefined ? undefined : await refs.ruleId(org, q.rule, fieldAt(where, 'rule')),
     targetType: q.targetType,
     status: q.status,
-    endpoint: q.endpoint === undefined ? undefined : await refs.endpoint(org, q.endpoint, at('endpoint')),
+    endpoint:
+      q.endpoint === undefined ? undefined : await refs.endpoint(org, q.endpoint, fieldAt(where, 'endpoint')),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   AUTH_PROBLEMS,
   decodeCursor,
   encodeCursor,
+  fieldAt,
   iso,
   isoOrNull,
   JsonAny,
@@ -118,9 +119,8 @@ async function toFilter(
   q: Static<typeof EventListQuery>,
   where: 'query' | 'body',
 ): Promise<EventFilter> {
-  const at = where === 'query' ? { in: 'query' as const, path: '/source' } : { path: '/filter/source' };
   return {
-    ...(q.source === undefined ? {} : await refs.source(org, q.source, at)),
+    ...(q.source === undefined ? {} : await refs.source(org, q.source, fieldAt(where, 'source'))),
     type: q.type,
     status: q.status,
     since: q.since ? Date.parse(q.since) : undefined,

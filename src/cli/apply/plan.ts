@@ -1,6 +1,7 @@
 // Compares the desired state with the server's and lists the changes: create what is missing, update the fields
 // that differ, delete (with prune) what the file no longer names. Nothing is changed here. Grants are never updated:
 // all of a grant is its identity, so a grant the file changed is a create, and the old one is no longer named.
+import { webhookEndpointOf } from '../../targets/webhook-endpoint.js';
 import { ProblemError, type ApiClient } from '../client.js';
 import { CliError } from '../cli-error.js';
 import { APPLY_KINDS, IDENTITY, type ApplyKind, type DesiredItem, type DesiredState } from './desired.js';
@@ -115,9 +116,10 @@ async function checkWebhookEndpoints(
     if (c.action === 'delete' || c.kind !== 'rules') return [];
     if (c.action === 'update' && !('targets' in c.patch)) return [];
     const targets = (c.item.body.targets ?? []) as Obj[];
-    return targets.flatMap((t, i) =>
-      t.type === 'webhook' ? [{ item: c.item, endpoint: String(t.endpoint), i }] : [],
-    );
+    return targets.flatMap((t, i) => {
+      const endpoint = webhookEndpointOf(t);
+      return endpoint === undefined ? [] : [{ item: c.item, endpoint, i }];
+    });
   });
   if (named.length === 0) return;
   const known = new Set(desired.items.filter((i) => i.kind === 'endpoints').map((i) => i.identity));

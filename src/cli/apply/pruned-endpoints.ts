@@ -1,5 +1,6 @@
 // An endpoint --prune deletes must have no rule left delivering to it once the plan has run: the server refuses to
 // delete an endpoint a rule names, and apply would stop half-way. Said before anything is sent, so --dry-run says it.
+import { webhookEndpointOf } from '../../targets/webhook-endpoint.js';
 import { CliError } from '../cli-error.js';
 import type { DesiredState } from './desired.js';
 import type { Change } from './plan.js';
@@ -7,7 +8,7 @@ import type { Change } from './plan.js';
 type Obj = Record<string, unknown>;
 
 /** The rules on the server, by name (fetched only when the plan deletes an endpoint). */
-export type ServerRules = () => Promise<ReadonlyMap<string, Obj>>;
+type ServerRules = () => Promise<ReadonlyMap<string, Obj>>;
 
 export async function checkPrunedEndpoints(
   desired: DesiredState,
@@ -46,5 +47,5 @@ export async function checkPrunedEndpoints(
 /** The endpoint of each webhook target, '' for other targets (so indexes stay the targets'). */
 function webhookEndpoints(targets: unknown): string[] {
   if (!Array.isArray(targets)) return [];
-  return targets.map((t) => ((t as Obj | null)?.type === 'webhook' ? String((t as Obj).endpoint) : ''));
+  return targets.map((t) => webhookEndpointOf(t) ?? '');
 }

@@ -4,6 +4,7 @@
 // filters, a source's provider and settings, and each entry's top-level fields (by the API's request schemas).
 import type { TObject } from '@sinclair/typebox';
 import type { FieldIssue } from '../../core/errors.js';
+import { unknownFieldMessage } from '../../core/nearest-name.js';
 import { CliError } from '../cli-error.js';
 import { fileFieldPath } from './field-location.js';
 import type { Path } from './load-file.js';
@@ -85,7 +86,6 @@ export async function checkKnownFields(
   locate: Locate,
 ): Promise<void> {
   if (entries.length === 0) return;
-  const { nearestName } = await import('../../core/nearest-name.js');
   const schema =
     kind === 'rules'
       ? (await import('../../api/routes/rules.js')).RuleIn
@@ -96,10 +96,7 @@ export async function checkKnownFields(
   for (const { raw, body, path } of entries) {
     const issues = Object.keys(body)
       .filter((name) => !known.includes(name))
-      .map((name) => {
-        const near = nearestName(name, known);
-        return { path: `/${name}`, message: `is not a known field${near ? ` (did you mean ${near}?)` : ''}` };
-      });
+      .map((name) => ({ path: `/${name}`, message: unknownFieldMessage(name, known) }));
     if (issues.length > 0) throw issuesError(issues, raw, path, locate);
   }
 }
