@@ -168,8 +168,10 @@ async function pollEvents(
   intervalMs: number,
   printer: Printer,
 ): Promise<void> {
-  const { matchesPattern, validatePattern } = await import('../../rules/index.js');
+  const { Matcher, validatePattern } = await import('../../rules/index.js');
   if (pattern) validatePattern(pattern);
+  // Compiled once: every poll tests the pattern against each new event.
+  const matcher = pattern ? Matcher.build([{ id: 'tail', pattern }]) : undefined;
   process.stderr.write(`eventhook: polling for new events every ${intervalMs / 1000}s (Ctrl-C stops)\n`);
   const first = await client.get<{ items: Row[] }>('/events', { limit: 1 });
   let newest = (first.items[0]?.id as string | undefined) ?? '';
@@ -190,7 +192,7 @@ async function pollEvents(
     } while (cursor);
     fresh.reverse();
     for (const e of fresh) {
-      if (!pattern || matchesPattern(pattern, { ...e, org: client.connection.org })) printer.event(e);
+      if (!matcher || matcher.match({ ...e, org: client.connection.org }).length > 0) printer.event(e);
     }
     if (fresh.length > 0) newest = fresh[fresh.length - 1]!.id as string;
   }
