@@ -1,15 +1,16 @@
-// action.dead: the event an engine action (workflow, task, promise target) stores when it dies, as a webhook action
-// stores delivery.dead, so a rule can alert on a workflow that never started whichever engine runs it.
+// action.dead: the event an engine action (workflow, task, promise target) or an event_bus action stores when it dies,
+// as a webhook action stores delivery.dead, so a rule can alert on a workflow that never started whichever engine runs
+// it, or on a publication another org refused.
 import { SYSTEM_SOURCES } from '../core/envelope.js';
 import { newSystemEvent } from '../events/publisher.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
 import type { DyingAction } from './target-handler.js';
 
 /**
- * Source system:eventhook, subject the target type (`workflow`, `task`, `promise`), one hop more than the event the
- * action was for, in its correlation and trace. `reason` is `exhausted` when the action used its last attempt, else
- * `failed` (a failure no retry mends: a refused request, a key held by another kind, an input that cannot be built,
- * or a rule filter that failed, with `attempts: 0`).
+ * Source system:eventhook, subject the target type (`workflow`, `task`, `promise`, `event_bus`), one hop more than
+ * the event the action was for, in its correlation and trace. `reason` is `exhausted` when the action used its last
+ * attempt, else `failed` (a failure no retry mends: a refused request, a key held by another kind, a missing grant,
+ * an input that cannot be built, or a rule filter that failed, with `attempts: 0`).
  */
 export function actionDeadEvent(opts: {
   action: DyingAction;

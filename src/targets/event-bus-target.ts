@@ -7,9 +7,11 @@ import { EventhookError } from '../core/errors.js';
 import type { SourceId } from '../core/ids.js';
 import { newSystemEvent, type EventPublisher } from '../events/publisher.js';
 import { grantsAllow } from '../grants/grant-match.js';
+import type { EventRecord, NewEvent } from '../store/records.js';
 import type { Store } from '../store/port.js';
+import { actionDeadEvent } from './action-dead-event.js';
 import { reservedSourceReason, type EventBusTarget } from './target-schema.js';
-import type { TargetContext, TargetHandler } from './target-handler.js';
+import type { DyingAction, TargetContext, TargetHandler } from './target-handler.js';
 
 export const MAX_HOPS = 8;
 const DEDUP_WINDOW_MS = 7 * 86_400_000;
@@ -78,5 +80,10 @@ export class EventBusTargetHandler implements TargetHandler {
     });
     if (!outcome!.duplicate) await this.publisher.announce([event]);
     return { result: { eventId: outcome!.eventId, ...(org !== fromOrg ? { org } : {}) } };
+  }
+
+  /** A publication that dies (no grant into the other org, a routing loop, an input that cannot be built). */
+  deadEvents(action: DyingAction, event: EventRecord, error: string, now: number): NewEvent[] {
+    return [actionDeadEvent({ action, event, error, statusCode: null, now })];
   }
 }

@@ -123,6 +123,16 @@ for (const backend of BACKENDS) {
         'Org globex has no grant letting org acme publish billing.paid events into it',
       );
       expect(await globexTypes()).toEqual([]);
+      // acme hears of it as of any dead action, so a rule can alert on a publication another org refused.
+      const dead = await eventually(async () => {
+        const r = await acme.get(`${api('acme')}/events?type=action.dead&limit=100`);
+        return (r.body.items as { data: { actionId: string } }[]).find((e) => e.data.actionId === action.id);
+      });
+      expect(dead).toMatchObject({
+        source: 'system:eventhook',
+        subject: 'event_bus',
+        data: { targetType: 'event_bus', reason: 'failed', attempts: 1, error: action.lastError },
+      });
     });
 
     it('refuses grants that name no other existing org or bad event types', async () => {
