@@ -3,10 +3,10 @@
 // say so within a bound, not hang it; and a statement that does not finish (a stalled line, a slow query) must fail
 // within the statement timeout, leaving the pool usable.
 import pg from 'pg';
-import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, deliver } from '../helpers/ingest.js';
+import { capturedLogger } from '../helpers/logs.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { freshPostgresSchema, postgresAvailable, POSTGRES_URL } from '../helpers/services.js';
 
@@ -43,13 +43,6 @@ async function backendCount(applicationName: string): Promise<number> {
 
 /** A TCP proxy to PostgreSQL, which the test can make stop answering. */
 const proxyTo = (target: URL) => TcpProxy.start(target.hostname, Number(target.port || 5432));
-
-/** A logger whose lines the test reads back. */
-function capturedLogger(level: string) {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { logger, logged: (text: string) => lines.some((l) => JSON.stringify(l).includes(text)) };
-}
 
 /**
  * The app serves again once its database answers: the management API within `withinMs` (a request may first meet a
