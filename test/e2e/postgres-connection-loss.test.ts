@@ -41,9 +41,6 @@ async function backendCount(applicationName: string): Promise<number> {
   return rows[0]!.n;
 }
 
-/** A TCP proxy to PostgreSQL, which the test can make stop answering. */
-const proxyTo = (target: URL) => TcpProxy.start(target.hostname, Number(target.port || 5432));
-
 /**
  * The app serves again once its database answers: the management API within `withinMs` (a request may first meet a
  * connection the pool has not yet found dead), then a webhook to source `app`, committed and readable.
@@ -121,13 +118,10 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
   it('answers /readyz with 503 within its bound when the database stops answering', async () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
-    const direct = new URL(url);
-    const proxy = await proxyTo(direct);
+    const { proxy, url: viaProxy } = await TcpProxy.toDatabase(url);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
     t = await startTestApp('postgres', {
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: viaProxy,
       env: { EVENTHOOK_READINESS_TIMEOUT: '1500ms' },
     });
     const app = t;
@@ -153,12 +147,10 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
   it('fails a request with an error, not a hang, when no connection to the database can be made', async () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
-    const proxy = await proxyTo(new URL(url));
+    const { proxy, url: viaProxy } = await TcpProxy.toDatabase(url);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
     t = await startTestApp('postgres', {
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: viaProxy,
       env: { EVENTHOOK_PG_CONNECT_TIMEOUT: '3s' },
     });
     const app = t;
@@ -203,13 +195,11 @@ describe.skipIf(!available)('PostgreSQL statements that do not finish', () => {
   it('fails a query whose answer stalls with an error within the statement timeout, and recovers', async () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
-    const proxy = await proxyTo(new URL(url));
+    const { proxy, url: viaProxy } = await TcpProxy.toDatabase(url);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
     const { logger, logged } = capturedLogger('warn');
     t = await startTestApp('postgres', {
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: viaProxy,
       env: { EVENTHOOK_PG_STATEMENT_TIMEOUT: '1s', EVENTHOOK_PG_CONNECT_TIMEOUT: '2s' },
       logger,
     });

@@ -38,11 +38,9 @@ describe.skipIf(!available)('a worker process’s operations routes — postgres
   beforeAll(async () => {
     receiver = await startReceiver();
     api = await startTestApp('postgres', { env: { ...OUTBOUND, EVENTHOOK_ROLE: 'api' } });
-    const direct = new URL(api.app.config.databaseUrl);
-    proxy = await TcpProxy.start(direct.hostname, Number(direct.port || 5432));
-    const viaProxy = new URL(direct);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    worker = await startWorker(viaProxy.toString());
+    const viaProxy = await TcpProxy.toDatabase(api.app.config.databaseUrl);
+    proxy = viaProxy.proxy;
+    worker = await startWorker(viaProxy.url);
     send = await ingestSource(api);
   });
   afterAll(async () => {
