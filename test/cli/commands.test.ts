@@ -1,7 +1,7 @@
 // The client commands as a user runs them — list, get, send, publish, replay, retry, tail, errors and --help — each
 // a real child process against a real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { startOutbound, stopOutbound, type Receiver } from '../helpers/outbound.js';
 import { runCli, runJson, serverEnv, startCli, tempDir } from './helpers.js';
 
@@ -24,14 +24,6 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
         pattern: { source: ['webhook:github'], type: ['push'] },
         targets: [{ type: 'workflow', kind: 'on-push' }],
       }),
-      // A target that cannot succeed and has one attempt: its actions go straight to the dead-letter queue.
-      await t.api.post(`${API}/rules`, {
-        name: 'doomed',
-        pattern: { type: ['doomed.thing'] },
-        targets: [
-          { type: 'promise', mode: 'resolve', promise: "'key:no-such-promise'", retry: { maxAttempts: 1 } },
-        ],
-      }),
       // Webhooks to a host that cannot resolve, also with one attempt: that endpoint's own dead-letter queue.
       await t.api.post(`${API}/endpoints`, { slug: 'nowhere', url: 'https://nowhere.invalid/hook' }),
       await t.api.post(`${API}/rules`, {
@@ -41,6 +33,8 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
       }),
     ];
     for (const r of setup) expect(r.status, r.text).toBe(201);
+    // A target that cannot succeed and has one attempt: its actions go straight to the dead-letter queue.
+    await createDeadEndRule(t.api, { name: 'doomed', type: 'doomed.thing' });
   });
   afterAll(() => t?.close());
 
