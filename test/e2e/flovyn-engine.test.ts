@@ -417,11 +417,9 @@ describe.skipIf(!natsUp)('the hop limit across the processes of a deployment', (
       env: { ...env, EVENTHOOK_ROLE: 'worker' },
     });
     nats = await connect({ servers: '127.0.0.1:4222' });
-    await eventually(async () => {
-      const r = await fetch(`${api.url}/readyz`);
-      return ((await r.json()) as { checks: Record<string, string> }).checks.flovynEvents === 'ok';
-    });
-    await new Promise((r) => setTimeout(r, 300)); // the worker's subscription, which has no probe of its own
+    // Each process says ok once its subscription is confirmed by the server (set up, then flushed).
+    await checkOk(api.url, 'flovynEvents');
+    await checkOk(worker.url, 'flovynEvents');
   });
   afterAll(async () => {
     await nats?.close();
