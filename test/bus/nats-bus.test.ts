@@ -1,30 +1,18 @@
 // The NATS bus against a real NATS server: what one process publishes reaches every process of the deployment
 // (same prefix) once, matched by the same subject patterns as the memory bus, and nothing crosses deployments.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NatsBus } from '../../src/bus/adapters/nats/index.js';
 import { eventually } from '../helpers/app.js';
+import { capturedLogger } from '../helpers/logs.js';
 import { freePort, natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
 import { tcpAvailable } from '../helpers/services.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const natsUp = await tcpAvailable('NATS', '127.0.0.1', 4222);
 const logger = pino({ level: 'silent' });
-
-/** A logger that keeps what it writes, parsed, in `lines`. */
-function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, sink), lines };
-}
 
 describe.skipIf(!natsUp)('NatsBus', () => {
   const buses: NatsBus[] = [];
@@ -138,7 +126,7 @@ describe.skipIf(!natsUp)('NatsBus', () => {
 
   it('travels under `{prefix}.bus.`, and takes nothing else that shares the prefix (event log, intake)', async () => {
     const prefix = `eh-test-${randomUUID().slice(0, 8)}`;
-    const { logger: log, lines } = capturingLogger();
+    const { logger: log, lines } = capturedLogger();
     const [a, b] = [open(prefix), open(prefix, undefined, undefined, log)];
     await connected(a, b);
     const raw = await client();
@@ -163,7 +151,7 @@ describe.skipIf(!natsUp)('NatsBus', () => {
 
   it('warns once, briefly, about messages on a bus subject that are not JSON, whatever the subscribers', async () => {
     const prefix = `eh-test-${randomUUID().slice(0, 8)}`;
-    const { logger: log, lines } = capturingLogger();
+    const { logger: log, lines } = capturedLogger();
     const bus = open(prefix, undefined, undefined, log);
     await connected(bus);
     const got: string[] = [];
@@ -189,7 +177,7 @@ describe.skipIf(!natsUp)('NatsBus', () => {
     const proxy = await TcpProxy.start('127.0.0.1', 4222);
     try {
       const prefix = `eh-test-${randomUUID().slice(0, 8)}`;
-      const { logger: log, lines } = capturingLogger();
+      const { logger: log, lines } = capturedLogger();
       const [cut, other] = [open(prefix, undefined, proxy.url, log), open(prefix)];
       await connected(cut, other);
       const got: string[] = [];

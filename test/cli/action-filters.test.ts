@@ -1,7 +1,7 @@
 // Filtering actions by rule and endpoint (`list actions`, `retry`): names are resolved, and a rule or endpoint that
 // does not exist is an error rather than an empty list, which would read as "nothing failed".
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { runCli, runJson, serverEnv } from './helpers.js';
 
 const API = '/api/orgs/default/eventhook';
@@ -29,15 +29,7 @@ describe('eventhook action filters', { timeout: 120_000 }, () => {
     t = await startTestApp('sqlite');
     env = serverEnv(t);
     // A target that cannot succeed, with one attempt: its actions go straight to the dead-letter queue.
-    const rule = await t.api.post(`${API}/rules`, {
-      name: 'doomed',
-      pattern: { type: ['doomed.thing'] },
-      targets: [
-        { type: 'promise', mode: 'resolve', promise: "'key:no-such-promise'", retry: { maxAttempts: 1 } },
-      ],
-    });
-    expect(rule.status, rule.text).toBe(201);
-    ruleId = rule.body.id;
+    ruleId = (await createDeadEndRule(t.api, { name: 'doomed', type: 'doomed.thing' })).id;
     const endpoint = await t.api.post(`${API}/endpoints`, {
       slug: 'nowhere',
       url: 'https://nowhere.invalid/hook',

@@ -1,7 +1,8 @@
 // The client commands as a user runs them — list, get, send, publish, replay, retry, tail, errors and --help — each
 // a real child process against a real server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { capturedLogger } from '../helpers/logs.js';
 import { startOutbound, stopOutbound, type Receiver } from '../helpers/outbound.js';
 import { runCli, runJson, serverEnv, startCli, tempDir } from './helpers.js';
 
@@ -12,9 +13,20 @@ const STRIPE_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 describe('eventhook client commands', { timeout: 120_000 }, () => {
   let t: TestApp;
   let env: Record<string, string>;
+  // Info, for the lines Fastify logs as each request arrives and is answered.
+  const log = capturedLogger('info');
+  /** How many GETs of `url` the server has answered. */
+  const answered = (url: string) => {
+    const asked = new Set(
+      log.lines
+        .filter((l) => l.msg === 'incoming request' && (l.req as { url: string }).url === url)
+        .map((l) => l.reqId),
+    );
+    return log.lines.filter((l) => l.msg === 'request completed' && asked.has(l.reqId)).length;
+  };
 
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
+    t = await startTestApp('sqlite', { logger: log.logger });
     env = serverEnv(t);
     const setup = [
       await t.api.post(`${API}/sources`, { slug: 'github', provider: 'github', secret: 'gh-secret' }),
@@ -23,14 +35,6 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
         name: 'pushes',
         pattern: { source: ['webhook:github'], type: ['push'] },
         targets: [{ type: 'workflow', kind: 'on-push' }],
-      }),
-      // A target that cannot succeed and has one attempt: its actions go straight to the dead-letter queue.
-      await t.api.post(`${API}/rules`, {
-        name: 'doomed',
-        pattern: { type: ['doomed.thing'] },
-        targets: [
-          { type: 'promise', mode: 'resolve', promise: "'key:no-such-promise'", retry: { maxAttempts: 1 } },
-        ],
       }),
       // Webhooks to a host that cannot resolve, also with one attempt: that endpoint's own dead-letter queue.
       await t.api.post(`${API}/endpoints`, { slug: 'nowhere', url: 'https://nowhere.invalid/hook' }),
@@ -41,6 +45,8 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
       }),
     ];
     for (const r of setup) expect(r.status, r.text).toBe(201);
+    // A target that cannot succeed and has one attempt: its actions go straight to the dead-letter queue.
+    await createDeadEndRule(t.api, { name: 'doomed', type: 'doomed.thing' });
   });
   afterAll(() => t?.close());
 
@@ -222,13 +228,12 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
   });
 
   it('tail --poll prints new events (the fallback for servers without a stream)', async () => {
+    // Its first look reads the newest event: what is committed after that answer is new to it.
+    const firstLook = `${API}/events?limit=1`;
+    const before = answered(firstLook);
     const tail = startCli(['tail', '--poll', '--source', 'app:poller', '-n', '2'], env);
-    await eventually(
-      async () => tail.output().stderr.includes('polling for new events'),
-      20_000,
-      'tail to start',
-    );
-    await new Promise((r) => setTimeout(r, 1200)); // past its first look at the newest event
+    await eventually(async () => answered(firstLook) > before || undefined, 20_000, 'tail’s first look');
+    expect(tail.output().stderr).toContain('polling for new events');
     const a = await t.api.post(`${API}/events`, { type: 'first', source: 'poller' });
     await t.api.post(`${API}/events`, { type: 'ignored', source: 'elsewhere' });
     const b = await t.api.post(`${API}/events`, { type: 'second', source: 'poller' });

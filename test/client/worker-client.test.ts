@@ -3,13 +3,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerClient } from '../../src/client/index.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { capturedLogger } from '../helpers/logs.js';
 
 describe('WorkerClient', () => {
   let t: TestApp;
   let worker: WorkerClient;
   const base = '/api/orgs/default/eventhook';
+  // Info, for the line Fastify logs as each request arrives.
+  const log = capturedLogger('info');
   beforeAll(async () => {
-    t = await startTestApp('sqlite');
+    t = await startTestApp('sqlite', { logger: log.logger });
     const key = (await t.api.post('/api/orgs/default/api-keys', { name: 'worker', role: 'worker' })).body.key;
     worker = new WorkerClient({ url: t.url, org: 'default', key, workerId: 'w-test' });
     await t.api.post(`${base}/rules`, {
@@ -40,8 +43,19 @@ describe('WorkerClient', () => {
     expect(idle.status).toBe(204);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
 
+    const claimsArrived = () =>
+      log.lines.filter(
+        (l) => l.msg === 'incoming request' && (l.req as { url: string }).url.endsWith('/engine/tasks/claim'),
+      ).length;
+    const before = claimsArrived();
     const waiting = claim(10_000);
-    await new Promise((r) => setTimeout(r, 300));
+    // Once the claim is on the server, its first look finds nothing: the work it takes is made after, by two more
+    // requests and a routing pass.
+    await eventually(
+      async () => claimsArrived() > before || undefined,
+      5_000,
+      'the claim to reach the server',
+    );
     const rule = await t.api.post(`${base}/rules`, {
       name: 'poll',
       pattern: { type: ['poll.me'] },

@@ -375,7 +375,7 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect(JSON.stringify(created.body)).not.toContain(secret!.slice(6));
 
     // A promise nobody created: its one attempt fails and the action is dead.
-    await createDeadEndRule(t);
+    await createDeadEndRule(t.api);
     await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'nobody' } });
     await eventually(
       async () => (await t.api.get(`${base}/actions?status=dead`)).body.items.length === 1 || undefined,

@@ -2,7 +2,7 @@
 // filter built from values that turned out missing cannot replay every event (system events included) or retry
 // every dead action.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 const API = '/api/orgs/default/eventhook';
 
@@ -11,12 +11,7 @@ describe('bulk replay and retry scope', () => {
   beforeAll(async () => {
     t = await startTestApp('sqlite');
     // One target that cannot succeed, one attempt: a dead action to retry.
-    const rule = await t.api.post(`${API}/rules`, {
-      name: 'doomed',
-      pattern: { type: ['doomed.thing'] },
-      targets: [{ type: 'promise', mode: 'resolve', promise: "'key:none'", retry: { maxAttempts: 1 } }],
-    });
-    expect(rule.status, rule.text).toBe(201);
+    await createDeadEndRule(t.api, { name: 'doomed', type: 'doomed.thing' });
     await t.api.post(`${API}/events`, { type: 'doomed.thing' });
     await t.api.post(`${API}/events`, { type: 'other.thing' });
     await eventually(

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { FakeFlovyn } from '../helpers/fake-flovyn.js';
-import { settledActions } from '../helpers/outbound.js';
+import { createRule, settledActions } from '../helpers/outbound.js';
 
 const base = '/api/orgs/default/eventhook';
 const TOKEN = 'flovyn_sk_keys_token';
@@ -19,30 +19,19 @@ for (const backend of BACKENDS) {
     let t: TestApp;
     beforeAll(async () => {
       t = await startTestApp(backend);
-      const rule = await t.api.post(`${base}/rules`, {
-        name: 'order-workflow',
-        pattern: { type: ['order.placed', 'order.shared'] },
-        targets: [{ type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' }],
-      });
-      expect(rule.status).toBe(201);
-      const settle = await t.api.post(`${base}/rules`, {
-        name: 'settle-workflow',
-        pattern: { type: ['order.settled'] },
-        targets: [{ type: 'workflow', kind: 'settle-order', idempotencyKey: 'data.orderId' }],
-      });
-      expect(settle.status).toBe(201);
-      const audit = await t.api.post(`${base}/rules`, {
-        name: 'audit-workflow',
-        pattern: { type: ['order.shared'] },
-        targets: [{ type: 'workflow', kind: 'audit-order', idempotencyKey: 'data.orderId' }],
-      });
-      expect(audit.status).toBe(201);
-      const traced = await t.api.post(`${base}/rules`, {
-        name: 'traced-workflow',
-        pattern: { type: ['order.traced'] },
-        targets: [{ type: 'workflow', kind: 'trace-order' }],
-      });
-      expect(traced.status).toBe(201);
+      await createRule(
+        t,
+        'order-workflow',
+        ['order.placed', 'order.shared'],
+        [{ type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' }],
+      );
+      await createRule(t, 'settle-workflow', 'order.settled', [
+        { type: 'workflow', kind: 'settle-order', idempotencyKey: 'data.orderId' },
+      ]);
+      await createRule(t, 'audit-workflow', 'order.shared', [
+        { type: 'workflow', kind: 'audit-order', idempotencyKey: 'data.orderId' },
+      ]);
+      await createRule(t, 'traced-workflow', 'order.traced', [{ type: 'workflow', kind: 'trace-order' }]);
     });
     afterAll(async () => t?.close());
 
@@ -162,18 +151,12 @@ describe('engine keys, Flovyn engine', () => {
         EVENTHOOK_FLOVYN_TIMEOUT: '2s',
       },
     });
-    const rule = await t.api.post(`${base}/rules`, {
-      name: 'order-workflow',
-      pattern: { type: ['order.placed'] },
-      targets: [{ type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' }],
-    });
-    expect(rule.status).toBe(201);
-    const audit = await t.api.post(`${base}/rules`, {
-      name: 'audit-workflow',
-      pattern: { type: ['order.shared'] },
-      targets: [{ type: 'workflow', kind: 'audit-order', idempotencyKey: 'data.orderId' }],
-    });
-    expect(audit.status).toBe(201);
+    await createRule(t, 'order-workflow', 'order.placed', [
+      { type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' },
+    ]);
+    await createRule(t, 'audit-workflow', 'order.shared', [
+      { type: 'workflow', kind: 'audit-order', idempotencyKey: 'data.orderId' },
+    ]);
   });
   afterAll(async () => {
     await t?.close();

@@ -3,6 +3,7 @@
 // a replay asking for new keys publishes again. And a rule cannot publish under a source that rules trust.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { settledActions } from '../helpers/outbound.js';
 
 const BASE = '/api/orgs/default/eventhook';
 
@@ -11,15 +12,6 @@ for (const backend of BACKENDS) {
   describe.skipIf(!available)(`event_bus targets and replay — ${backend}`, () => {
     let t: TestApp;
 
-    const settled = (id: string) =>
-      eventually(async () => {
-        const e = await t.api.get(`${BASE}/events/${id}`);
-        return e.body.status === 'routed' &&
-          e.body.actions.length > 0 &&
-          e.body.actions.every((a: { status: string }) => a.status === 'succeeded')
-          ? e.body
-          : undefined;
-      });
     const charges = async () =>
       (await t.api.get(`${BASE}/events?type=billing.charge&limit=50`)).body.items as { id: string }[];
 
@@ -38,16 +30,15 @@ for (const backend of BACKENDS) {
       const published = await t.api.post(`${BASE}/events`, { type: 'order.placed', data: { total: 90 } });
       expect(published.status, published.text).toBe(200);
       const id = published.body.eventId as string;
-      const first = await settled(id);
+      const first = await settledActions(t, id, 1);
+      expect(first.map((a) => a.status)).toEqual(['succeeded']);
       expect(await charges()).toHaveLength(1);
 
       expect((await t.api.post(`${BASE}/events/${id}/replay`, {})).status).toBe(202);
-      const again = await eventually(async () => {
-        const e = await settled(id);
-        return e.actions.length === 2 ? e : undefined;
-      });
-      const results = again.actions.map((a: { result: { eventId: string } }) => a.result.eventId);
-      expect(results).toEqual([first.actions[0].result.eventId, first.actions[0].result.eventId]);
+      const again = await settledActions(t, id, 2);
+      expect(again.map((a) => a.status)).toEqual(['succeeded', 'succeeded']);
+      const results = again.map((a: { result: { eventId: string } }) => a.result.eventId);
+      expect(results).toEqual([first[0].result.eventId, first[0].result.eventId]);
       expect(await charges()).toHaveLength(1);
 
       expect((await t.api.post(`${BASE}/events/${id}/replay`, { newIdempotencyKeys: true })).status).toBe(

@@ -2,7 +2,7 @@
 // endpoint's slug, a source's slug) and refuse one that does not exist with a located 404, rather than answering an
 // empty list or `count: 0` that reads as "nothing failed". A deleted rule's id still finds its actions.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
+import { createDeadEndRule, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
 const API = '/api/orgs/default/eventhook';
 const UNKNOWN_RULE = 'rule_01J00000000000000000000000';
@@ -28,13 +28,7 @@ describe('filters by name', () => {
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');
-    const rule = await t.api.post(`${API}/rules`, {
-      name: 'big-fwd',
-      pattern: { type: ['big.thing'] },
-      targets: [{ type: 'promise', mode: 'resolve', promise: "'key:none'", retry: { maxAttempts: 1 } }],
-    });
-    expect(rule.status, rule.text).toBe(201);
-    ruleId = rule.body.id;
+    ruleId = (await createDeadEndRule(t.api, { name: 'big-fwd', type: 'big.thing' })).id;
     const endpoint = await t.api.post(`${API}/endpoints`, {
       slug: 'parked',
       url: 'https://parked.example.com/hooks',

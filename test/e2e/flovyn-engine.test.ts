@@ -6,10 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkOk, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { FakeFlovyn } from '../helpers/fake-flovyn.js';
+import { capturedLogger } from '../helpers/logs.js';
 import { settledActions } from '../helpers/outbound.js';
 import { createSource, githubPushHeaders } from '../helpers/ingest.js';
 import { freePort, natsServerInstalled, PrivateNats } from '../helpers/nats-server.js';
@@ -357,20 +357,19 @@ describe.skipIf(!natsUp)('Flovyn lifecycle events from NATS', () => {
   });
 
   it('says at the start when a Flovyn org is mapped to an org that does not exist', async () => {
-    const lines: string[] = [];
-    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const log = capturedLogger('warn');
     const other = await startTestApp('sqlite', {
       env: {
         EVENTHOOK_FLOVYN_NATS_URL: 'nats://127.0.0.1:4222',
         EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynOrg}=default,${randomUUID()}=nosuchorg`,
         EVENTHOOK_NATS_PREFIX: 'mapping-check',
       },
-      logger,
+      logger: log.logger,
     });
     await other.close();
-    const warnings = lines.filter((l) => l.includes('EVENTHOOK_FLOVYN_EVENT_ORGS'));
+    const warnings = log.lines.filter((l) => JSON.stringify(l).includes('EVENTHOOK_FLOVYN_EVENT_ORGS'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain('to org nosuchorg, which does not exist');
+    expect(warnings[0]!.msg).toContain('to org nosuchorg, which does not exist');
   });
 
   it('skips payloads that are not events and orgs not mapped, and goes on with the next', async () => {
@@ -418,11 +417,9 @@ describe.skipIf(!natsUp)('the hop limit across the processes of a deployment', (
       env: { ...env, EVENTHOOK_ROLE: 'worker' },
     });
     nats = await connect({ servers: '127.0.0.1:4222' });
-    await eventually(async () => {
-      const r = await fetch(`${api.url}/readyz`);
-      return ((await r.json()) as { checks: Record<string, string> }).checks.flovynEvents === 'ok';
-    });
-    await new Promise((r) => setTimeout(r, 300)); // the worker's subscription, which has no probe of its own
+    // Each process says ok once its subscription is confirmed by the server (set up, then flushed).
+    await checkOk(api.url, 'flovynEvents');
+    await checkOk(worker.url, 'flovynEvents');
   });
   afterAll(async () => {
     await nats?.close();

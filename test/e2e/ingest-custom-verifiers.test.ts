@@ -2,10 +2,9 @@
 // api_key in a header or the query) over real HTTP. The right credential stores an event, a wrong or missing one
 // gets the generic 401 and stores nothing, and the credential shows up neither in the stored event (as the events
 // API returns it) nor in the server's logs.
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { capturedLogger } from '../helpers/logs.js';
 import {
   BASE,
   createSource,
@@ -42,18 +41,12 @@ const post = (headers: Record<string, string> = {}, suffix = ''): Delivery => ({
 
 describe('custom sources with credential verifiers, over HTTP (SQLite)', () => {
   let t: TestApp;
-  const lines: string[] = [];
+  const log = capturedLogger('trace');
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString('utf8'));
-        done();
-      },
-    });
     t = await startTestApp('sqlite', {
       env: { EVENTHOOK_LOG_LEVEL: 'trace' },
-      logger: pino({ level: 'trace' }, sink),
+      logger: log.logger,
     });
     await createSource(t, { slug: 'tok-query', verifier: { type: 'token', token: QUERY_TOKEN } });
     await createSource(t, {
@@ -215,7 +208,7 @@ describe('custom sources with credential verifiers, over HTTP (SQLite)', () => {
   });
 
   it('no secret reaches the logs, while the rejections are logged with their reason', async () => {
-    const logs = lines.join('');
+    const logs = log.text();
     expect(logs).toMatch(/"source":"tok-path","reason":"bad_credentials".*"msg":"webhook rejected"/);
     expect(logs).toMatch(/"source":"basic","reason":"missing_credentials".*"msg":"webhook rejected"/);
     for (const secret of SECRETS) {

@@ -6,9 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { sign } from '@octokit/webhooks-methods';
-import pino from 'pino';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -16,6 +14,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { newId } from '../../src/core/ids.js';
 import { ApiClient, eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, deliver, eventCount, metricValue, storedEvent } from '../helpers/ingest.js';
+import { capturedLogger } from '../helpers/logs.js';
 
 const JSON_CT = { 'content-type': 'application/json' };
 const GH_SECRET = 'gh-plain-secret-Zq7Xw9';
@@ -41,13 +40,7 @@ async function startWithCapturedLogs(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<{ t: TestApp; logs: () => string; app: App }> {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
+  const log = capturedLogger('trace');
   const config = loadConfig(
     {
       PORT: '0',
@@ -59,10 +52,10 @@ async function startWithCapturedLogs(
     },
     { cwd: dataDir },
   );
-  const app = await createApp(config, { logger: pino({ level: 'trace' }, sink) });
+  const app = await createApp(config, { logger: log.logger });
   const url = await app.listen();
   const t: TestApp = { app, url, dataDir, api: new ApiClient(url, OPERATOR_TOKEN), close: () => app.close() };
-  return { t, app, logs: () => lines.join('') };
+  return { t, app, logs: log.text };
 }
 
 /** Every byte Eventhook keeps on disk in its data folder (database, WAL, key file …). */

@@ -4,13 +4,12 @@
 // delivery retried or an event replayed through the API process going at once, and a source's new secret taken at
 // once by another process serving ingest.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NatsBus } from '../../src/bus/adapters/nats/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { deliver, githubPushHeaders } from '../helpers/ingest.js';
+import { capturedLogger } from '../helpers/logs.js';
 import { startReceiver, type Receiver } from '../helpers/outbound.js';
 import { natsBusEnv, tcpAvailable } from '../helpers/services.js';
 import { readFrames } from '../helpers/sse.js';
@@ -211,20 +210,14 @@ describe.skipIf(!natsUp)('the NATS bus across processes', () => {
 describe.skipIf(!natsUp)('the NATS bus when the network drops', () => {
   it('logs the lost connection and its return once each, through the app logger, and /readyz shows it', async () => {
     const proxy = await TcpProxy.start('127.0.0.1', 4222);
-    const lines: { level: number; msg: string }[] = [];
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(JSON.parse(chunk.toString()) as { level: number; msg: string });
-        done();
-      },
-    });
+    const { logger, lines } = capturedLogger('info');
     const app = await startTestApp('sqlite', {
       env: {
         EVENTHOOK_BUS: 'nats',
         EVENTHOOK_NATS_URL: proxy.url,
         EVENTHOOK_NATS_PREFIX: `eh-test-${randomUUID().slice(0, 8)}`,
       },
-      logger: pino({ level: 'info' }, sink),
+      logger,
     });
     const bus = app.app.bus as NatsBus;
     const readyBus = async () =>

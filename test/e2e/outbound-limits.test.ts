@@ -1,7 +1,7 @@
 // Issue 6 §1 and §9: per-endpoint rate limit and concurrency cap hold deliveries back without using attempts, and a
 // slow endpoint never holds up deliveries to the others.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backendAvailable, BACKENDS, type TestApp } from '../helpers/app.js';
+import { backendAvailable, BACKENDS, eventually, type TestApp } from '../helpers/app.js';
 import {
   createEndpoint,
   createRule,
@@ -54,7 +54,12 @@ for (const backend of BACKENDS) {
       await createRule(t, 'slow', 'slow.test', [{ endpoint: 'slow' }]);
       await createRule(t, 'fast', 'fast.test', [{ endpoint: 'fast' }]);
       const slow = await Promise.all(Array.from({ length: 12 }, (_, i) => send({ type: 'slow.test', i })));
-      await new Promise((r) => setTimeout(r, 300));
+      // The slow endpoint holds all the slots it may (half of 8) before the fast event goes in.
+      await eventually(
+        async () => peak.get('/slow') === 4 || undefined,
+        10_000,
+        'the slow endpoint at its cap',
+      );
       const started = Date.now();
       const fast = await send({ type: 'fast.test' });
       await waitForAction(t, fast, (a) => a.status === 'succeeded');

@@ -3,10 +3,10 @@
 // say so within a bound, not hang it; and a statement that does not finish (a stalled line, a slow query) must fail
 // within the statement timeout, leaving the pool usable.
 import pg from 'pg';
-import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { eventually, OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, deliver } from '../helpers/ingest.js';
+import { capturedLogger } from '../helpers/logs.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { freshPostgresSchema, postgresAvailable, POSTGRES_URL } from '../helpers/services.js';
 
@@ -39,16 +39,6 @@ async function backendCount(applicationName: string): Promise<number> {
     [applicationName],
   );
   return rows[0]!.n;
-}
-
-/** A TCP proxy to PostgreSQL, which the test can make stop answering. */
-const proxyTo = (target: URL) => TcpProxy.start(target.hostname, Number(target.port || 5432));
-
-/** A logger whose lines the test reads back. */
-function capturedLogger(level: string) {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level }, { write: (line: string) => void lines.push(JSON.parse(line)) });
-  return { logger, lines, logged: (text: string) => lines.some((l) => JSON.stringify(l).includes(text)) };
 }
 
 /**
@@ -128,13 +118,10 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
   it('answers /readyz with 503 within its bound when the database stops answering', async () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
-    const direct = new URL(url);
-    const proxy = await proxyTo(direct);
+    const { proxy, url: viaProxy } = await TcpProxy.toDatabase(url);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
     t = await startTestApp('postgres', {
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: viaProxy,
       env: { EVENTHOOK_READINESS_TIMEOUT: '1500ms' },
     });
     const app = t;
@@ -160,12 +147,10 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
   it('fails a request with an error, not a hang, when no connection to the database can be made', async () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
-    const proxy = await proxyTo(new URL(url));
+    const { proxy, url: viaProxy } = await TcpProxy.toDatabase(url);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
     t = await startTestApp('postgres', {
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: viaProxy,
       env: { EVENTHOOK_PG_CONNECT_TIMEOUT: '3s' },
     });
     const app = t;
@@ -210,13 +195,11 @@ describe.skipIf(!available)('PostgreSQL statements that do not finish', () => {
   it('fails a query whose answer stalls with an error within the statement timeout, and recovers', async () => {
     const { url, drop } = await freshPostgresSchema();
     cleanups.push(drop);
-    const proxy = await proxyTo(new URL(url));
+    const { proxy, url: viaProxy } = await TcpProxy.toDatabase(url);
     cleanups.push(() => proxy.close());
-    const viaProxy = new URL(url);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
     const { logger, logged } = capturedLogger('warn');
     t = await startTestApp('postgres', {
-      databaseUrl: viaProxy.toString(),
+      databaseUrl: viaProxy,
       env: { EVENTHOOK_PG_STATEMENT_TIMEOUT: '1s', EVENTHOOK_PG_CONNECT_TIMEOUT: '2s' },
       logger,
     });

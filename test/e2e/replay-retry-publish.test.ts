@@ -265,7 +265,7 @@ describe('publish, replay and retry', () => {
 
   it('retries dead actions one by one and in bulk', async () => {
     // A promise target for a promise that does not exist fails; with one attempt allowed it is dead at once.
-    await createDeadEndRule(t);
+    await createDeadEndRule(t.api);
     const a = await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'p-1' } });
     const b = await t.api.post(`${base}/events`, { type: 'payment.done', data: { ref: 'p-2' } });
     const deadA = (await routedActions(a.body.eventId)).actions[0];

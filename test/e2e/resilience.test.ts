@@ -20,6 +20,7 @@ import {
   stopOutbound,
   waitForAction,
 } from '../helpers/outbound.js';
+import { ruleRecord } from '../helpers/records.js';
 
 for (const backend of BACKENDS) {
   const available = await backendAvailable(backend);
@@ -95,22 +96,14 @@ for (const backend of BACKENDS) {
 
     it('routes around stored rules that no longer compile: a broken filter fails its actions, a broken pattern only its rule', async () => {
       // Rules as an older version may have stored them, written past the API's checks.
-      const stored = (name: string, pattern: unknown, filter: string | null) => {
-        const now = Date.now();
-        return t.app.store.rules.insert({
-          id: `rule_${name}_${now}` as never,
-          org: 'default',
-          name,
-          description: '',
-          enabled: true,
-          pattern: pattern as never,
-          filter,
-          targets: [{ type: 'webhook', endpoint: 'binary' }],
-          createdAt: now,
-          updatedAt: now,
-          deletedAt: null,
-        });
-      };
+      const stored = (name: string, pattern: unknown, filter: string | null) =>
+        t.app.store.rules.insert(
+          ruleRecord('default', name, Date.now(), {
+            pattern: pattern as never,
+            filter,
+            targets: [{ type: 'webhook', endpoint: 'binary' }],
+          }),
+        );
       await stored('bad-filter', { type: ['stale.test'] }, 'return (');
       await stored('bad-pattern', { type: [{ 'no-such-operator': 1 }] }, null);
       await createRule(t, 'stale-fine', 'stale.test', [{ endpoint: 'binary' }]);

@@ -113,15 +113,23 @@ describe.skipIf(!available)('routing divided among workers — postgres', () => 
   it('routes what a killed worker left in its share once the others stop counting it', async () => {
     // A worker that beat once and died without leaving, as a killed process does: until it drops out of the window
     // (5 s here), half of the events are its share and wait.
-    await a.app.store.workers.beat(newId('worker'), Date.now());
+    const ghost = newId('worker');
+    await a.app.store.workers.beat(ghost, Date.now());
     await alive(a, 3);
     await b!.close();
     b = undefined;
     await alive(a, 2);
     const before = await routed(a);
+    // Beaten again just before the events go in: closing the other worker can take seconds on a busy machine, and a
+    // ghost already out of the window would leave no share to wait (all 40 routed at once).
+    await a.app.store.workers.beat(ghost, Date.now());
     const ids = await sendMany('plain.test', 40);
-    await new Promise((r) => setTimeout(r, 500));
-    const meanwhile = (await routed(a)) - before;
+    // This worker's own share goes at the doorbell; the ghost's stays pending until it drops out of the window.
+    const meanwhile = await eventually(
+      async () => (await routed(a)) - before,
+      5_000,
+      'this worker to route its own share',
+    );
     expect(meanwhile).toBeGreaterThan(0);
     expect(meanwhile).toBeLessThan(40);
     await allRouted(ids);
@@ -179,6 +187,7 @@ describe.skipIf(!available || !natsUp)('routing divided among workers, rung by N
   });
 
   it('routes every event within a moment of its commit, both workers taking part', async () => {
+    const { sweepIntervalMs } = workers[0]!.app.config;
     const byWorker = () =>
       Promise.all(workers.map((w) => metricValue(w, 'eventhook_events_routed_total', {})));
     for (let round = 0; round < 3; round++) {
@@ -197,7 +206,9 @@ describe.skipIf(!available || !natsUp)('routing divided among workers, rung by N
         15_000,
         'the round routed',
       );
-      expect(Math.max(...lags)).toBeLessThan(2000);
+      // A missed doorbell leaves an event to its worker's next sweep, up to a whole interval away. A third of one is
+      // slack for a loaded machine, and a round left to the two workers' sweeps still exceeds it eight times in nine.
+      expect(Math.max(...lags)).toBeLessThan(sweepIntervalMs / 3);
       const grew = (await byWorker()).map((n, i) => n - before[i]!);
       expect(grew[0]! + grew[1]!).toBe(20);
       expect(grew[0]).toBeGreaterThan(0);

@@ -35,6 +35,16 @@ for (const backend of BACKENDS) {
 
     const claim = () =>
       t.api.post(`${base}/engine/tasks/claim`, { workerId: 'doomed', kinds: ['charge'], leaseMs: 1000 });
+    /** The task once it is in `status` (the lease sweep runs on its own timer: it is polled for). */
+    const taskOnce = (id: string, status: string) =>
+      eventually(
+        async () => {
+          const r = await t.api.get(`${base}/engine/tasks/${id}`);
+          return r.body.status === status ? r.body : undefined;
+        },
+        10_000,
+        `task ${id} ${status}`,
+      );
     /** The page-oncall tasks the watch rule made: the lifecycle events they were made from. */
     const pages = async () =>
       ((await t.api.get(`${base}/engine/tasks?kind=page-oncall`)).body.items as { input: any }[])
@@ -56,10 +66,7 @@ for (const backend of BACKENDS) {
       expect(first.body).toMatchObject({ id: task.id, executionCount: 1, maxRetries: 1, status: 'running' });
       // The worker dies: no heartbeat, the lease runs out and the next sweep sends the task back.
       clock.advance(1001);
-      const retried = await eventually(async () => {
-        const r = await t.api.get(`${base}/engine/tasks/${task.id}`);
-        return r.body.status === 'pending' ? r.body : undefined;
-      });
+      const retried = await taskOnce(task.id, 'pending');
       expect(retried).toMatchObject({
         executionCount: 1,
         workerId: null,
@@ -69,10 +76,7 @@ for (const backend of BACKENDS) {
       const second = await claim();
       expect(second.body).toMatchObject({ id: task.id, executionCount: 2, status: 'running' });
       clock.advance(1001);
-      const failed = await eventually(async () => {
-        const r = await t.api.get(`${base}/engine/tasks/${task.id}`);
-        return r.body.status === 'failed' ? r.body : undefined;
-      });
+      const failed = await taskOnce(task.id, 'failed');
       expect(failed).toMatchObject({
         executionCount: 2,
         maxRetries: 1,

@@ -9,15 +9,14 @@ import {
   BASE,
   createEndpoint,
   createRule,
-  ingestSource,
-  startReceiver,
   type Receiver,
   type Send,
+  startOutbound,
+  stopOutbound,
 } from '../helpers/outbound.js';
 import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 const available = await backendAvailable('postgres');
-const OUTBOUND = { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' };
 
 describe.skipIf(!available)('a worker process’s operations routes — postgres', () => {
   let api: TestApp;
@@ -32,24 +31,23 @@ describe.skipIf(!available)('a worker process’s operations routes — postgres
     startTestApp('postgres', {
       dataDir: api.dataDir,
       databaseUrl,
-      env: { ...OUTBOUND, EVENTHOOK_ROLE: 'worker' },
+      env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1', EVENTHOOK_ROLE: 'worker' },
     });
 
   beforeAll(async () => {
-    receiver = await startReceiver();
-    api = await startTestApp('postgres', { env: { ...OUTBOUND, EVENTHOOK_ROLE: 'api' } });
-    const direct = new URL(api.app.config.databaseUrl);
-    proxy = await TcpProxy.start(direct.hostname, Number(direct.port || 5432));
-    const viaProxy = new URL(direct);
-    viaProxy.host = `127.0.0.1:${proxy.port}`;
-    worker = await startWorker(viaProxy.toString());
-    send = await ingestSource(api);
+    ({
+      t: api,
+      receiver,
+      send,
+    } = await startOutbound('postgres', undefined, { env: { EVENTHOOK_ROLE: 'api' } }));
+    const viaProxy = await TcpProxy.toDatabase(api.app.config.databaseUrl);
+    proxy = viaProxy.proxy;
+    worker = await startWorker(viaProxy.url);
   });
   afterAll(async () => {
     await worker?.close();
     await proxy?.close();
-    await api?.close();
-    await receiver?.close();
+    await stopOutbound(api, receiver);
   });
 
   it('listens on a port of its own and answers the probes', async () => {

@@ -64,8 +64,9 @@ for (const factory of STORE_FACTORIES) {
         .map((e) => ({ type: e.type, data: e.data as Record<string, unknown> }));
     }
 
-    const claim = (kind: 'workflow' | 'task', kinds: string[]) =>
-      engine.claim(kind, ORG, { kinds, queue: 'default', workerId: 'w1', leaseMs: 1000, waitMs: 0 });
+    /** Claims work of `kinds` at once (no waiting) for `workerId`, with a lease of 1 s. */
+    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
+      engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });
 
     it('an idle sweep only reads: it ends at once while another connection holds the write lock', async () => {
       const release = await holdWriteLock(factory.name, url);
@@ -211,13 +212,7 @@ for (const factory of STORE_FACTORIES) {
       expect(await lost('w1')).toBe(
         `Task ${id} is not claimed by this worker: its lease ran out and it waits to be claimed again`,
       );
-      await engine.claim('task', ORG, {
-        kinds: ['told'],
-        queue: 'default',
-        workerId: 'w2',
-        leaseMs: 1000,
-        waitMs: 0,
-      });
+      expect(await claim('task', ['told'], 'w2')).toMatchObject({ id });
       expect(await lost('w1')).toBe(`Task ${id} is not claimed by this worker: worker w2 holds it now`);
       expect(await lost('w2')).toBe('completed');
       expect(await lost('w2')).toBe(`Task ${id} is not claimed by this worker: it is already completed`);

@@ -156,10 +156,6 @@ export async function eventually<T>(
   }
 }
 
-/**
- * A rule settling promises nobody created: each `payment.done` event's action fails its one attempt (the promise
- * `key:{data.ref}` is not found) and is dead at once — a dead letter on demand.
- */
 /** GET /readyz as the server answers it (no key needed). */
 export async function readiness(url: string): Promise<{ status: string; checks: Record<string, string> }> {
   return (await fetch(`${url}/readyz`)).json() as Promise<{ status: string; checks: Record<string, string> }>;
@@ -174,18 +170,31 @@ export async function checkOk(url: string, name: string, timeoutMs = 15_000): Pr
   );
 }
 
-export async function createDeadEndRule(t: TestApp, base = '/api/orgs/default/eventhook'): Promise<void> {
-  const res = await t.api.post(`${base}/rules`, {
-    name: 'settle',
-    pattern: { type: ['payment.done'] },
+/**
+ * A rule settling promises nobody created: each action of an event of `type` fails its one attempt (the promise
+ * `key:{data.ref}`, or `key:none` without a ref, is not found) and is dead at once — a dead letter on demand.
+ * Resolves the rule as created.
+ */
+export async function createDeadEndRule(
+  api: ApiClient,
+  {
+    name = 'settle',
+    type = 'payment.done',
+    base = '/api/orgs/default/eventhook',
+  }: { name?: string; type?: string; base?: string } = {},
+): Promise<{ id: string; name: string }> {
+  const res = await api.post(`${base}/rules`, {
+    name,
+    pattern: { type: [type] },
     targets: [
       {
         type: 'promise',
         mode: 'resolve',
-        promise: "join('', ['key:', data.ref])",
+        promise: "join('', ['key:', data.ref || 'none'])",
         retry: { maxAttempts: 1 },
       },
     ],
   });
   if (res.status !== 201) throw new Error(`creating the dead-end rule: ${res.status} ${res.text}`);
+  return res.body;
 }

@@ -90,16 +90,16 @@ export async function settledActions(t: Target, eventId: string, count = 1): Pro
   return e.actions;
 }
 
-/** A rule sending every event of `type` (from any webhook source) to the given webhook targets. */
+/** A rule sending every event of `type` (or of any of several types) to the given targets, webhooks unless typed. */
 export async function createRule(
   t: Target,
   name: string,
-  type: string,
+  type: string | string[],
   targets: Record<string, unknown>[],
 ): Promise<any> {
   const res = await t.api.post(`${BASE}/rules`, {
     name,
-    pattern: { type: [type] },
+    pattern: { type: typeof type === 'string' ? [type] : type },
     targets: targets.map((x) => ({ type: 'webhook', ...x })),
   });
   expect(res.status, res.text).toBe(201);

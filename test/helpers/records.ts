@@ -1,7 +1,7 @@
 // Records as the store keeps them, for tests that write to a store directly: an endpoint with nothing sealed (so a
-// LiveEndpoints can open it), a webhook or other action that is due, and a pending application event.
+// LiveEndpoints can open it), a webhook or other action that is due, a pending application event, and a rule.
 import { newId, type EventId, type RuleId } from '../../src/core/ids.js';
-import type { EndpointRecord, NewAction, NewEvent } from '../../src/store/records.js';
+import type { EndpointRecord, NewAction, NewEvent, RuleRecord } from '../../src/store/records.js';
 
 /** A pending application event of `org` received at `at` (its id carries that time unless `over` gives one). */
 export function pendingEvent(org: string, at: number, over: Partial<NewEvent> = {}): NewEvent {
@@ -23,6 +23,29 @@ export function pendingEvent(org: string, at: number, over: Partial<NewEvent> = 
     traceparent: null,
     error: null,
     hopCount: 0,
+    ...over,
+  };
+}
+
+/** An enabled rule of `org` saved at `at`: `x` events to a task of kind `k`, unless `over` says otherwise. */
+export function ruleRecord(
+  org: string,
+  name: string,
+  at: number,
+  over: Partial<RuleRecord> = {},
+): RuleRecord {
+  return {
+    id: newId('rule'),
+    org,
+    name,
+    description: '',
+    enabled: true,
+    pattern: { type: ['x'] },
+    filter: null,
+    targets: [{ type: 'task', kind: 'k' }],
+    createdAt: at,
+    updatedAt: at,
+    deletedAt: null,
     ...over,
   };
 }

@@ -23,6 +23,18 @@ export class TcpProxy {
     return proxy;
   }
 
+  /**
+   * A proxy to the PostgreSQL server of `databaseUrl`, and the same database reached through it: a test cuts or
+   * stalls the proxy to make the database stop answering one process while others still reach it.
+   */
+  static async toDatabase(databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> {
+    const direct = new URL(databaseUrl);
+    const proxy = await TcpProxy.start(direct.hostname, Number(direct.port || 5432));
+    const via = new URL(direct);
+    via.host = `127.0.0.1:${proxy.port}`;
+    return { proxy, url: via.toString() };
+  }
+
   get url(): string {
     return `nats://127.0.0.1:${this.port}`;
   }

@@ -18,6 +18,7 @@ import {
   type TargetHandler,
 } from '../../src/targets/target-handler.js';
 import { initSandbox } from '../../src/transform/index.js';
+import { eventually } from '../helpers/app.js';
 import { sqliteFactory } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -197,9 +198,16 @@ describe('ActionWorker', () => {
     await worker.claimAndStart();
     clock.advance(60_001);
     await worker.claimAndStart();
-    await new Promise((r) => setTimeout(r, 50));
+    const second = await eventually(
+      async () => {
+        const a = await store.actions.get('acme', action.id);
+        return a?.status === 'succeeded' ? a : undefined;
+      },
+      5_000,
+      'the second attempt to succeed',
+    );
     expect(runs).toBe(2);
-    expect(await store.actions.get('acme', action.id)).toMatchObject({ status: 'succeeded', attempts: 2 });
+    expect(second).toMatchObject({ status: 'succeeded', attempts: 2 });
     releaseFirst();
     await worker.drain();
     expect(await store.actions.get('acme', action.id)).toMatchObject({
@@ -240,7 +248,11 @@ describe('ActionWorker', () => {
     await quick.claimAndStart();
     expect((await store.actions.get('acme', action.id))?.leaseUntil).toBe(clock.now() + 90);
     clock.advance(60);
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(
+      async () => (await store.actions.get('acme', action.id))?.leaseUntil === clock.now() + 90 || undefined,
+      5_000,
+      'the lease renewed',
+    );
     // Renewed from the new now: past the first lease's end, the action is still not claimable.
     clock.advance(60);
     expect(await store.actions.claimDue(clock.now(), 10, 90)).toEqual([]);

@@ -4,32 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId, type SourceId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
 import type { NewEvent, SourceRecord } from '../../src/store/records.js';
+import { pendingEvent, ruleRecord } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 5, 1);
 
-function newEvent(org: string, over: Partial<NewEvent> = {}): NewEvent {
-  return {
-    id: newId('event'),
-    org,
-    sourceId: null,
-    source: 'app:test',
-    type: 'thing.happened',
-    subject: null,
-    time: T0,
-    status: 'pending',
-    contentType: 'application/json',
-    rawBody: null,
-    headers: null,
-    data: { n: 1 },
-    idempotencyKey: null,
-    correlationId: null,
-    traceparent: null,
-    error: null,
-    hopCount: 0,
-    ...over,
-  };
-}
+/** A pending event of `org` that says it happened at T0, its id minted now as ingest mints it. */
+const newEvent = (org: string, over: Partial<NewEvent> = {}): NewEvent =>
+  pendingEvent(org, T0, { id: newId('event'), data: { n: 1 }, ...over });
 
 function source(org: string, slug: string): SourceRecord {
   return {
@@ -107,19 +89,7 @@ for (const factory of STORE_FACTORIES) {
 
     it('bumps the org rules version with every rule change', async () => {
       const before = (await store.orgs.get('acme'))!.rulesVersion;
-      const rule = {
-        id: newId('rule'),
-        org: 'acme',
-        name: 'r1',
-        description: '',
-        enabled: true,
-        pattern: { type: ['x'] },
-        filter: null,
-        targets: [{ type: 'task', kind: 'k' }],
-        createdAt: T0,
-        updatedAt: T0,
-        deletedAt: null,
-      };
+      const rule = ruleRecord('acme', 'r1', T0);
       await store.transaction(async (tx) => tx.rules.insert(rule));
       const disabled = { ...rule, enabled: false, updatedAt: T0 + 1 };
       // Saved only from the version it was read at; a stale save changes nothing (not even the rules version).
