@@ -1,0 +1,97 @@
+// Timed chores: the local engine's lease sweep, the presence heartbeats and retention (SPEC §9).
+import type { Logger } from 'pino';
+import type { Gauge } from 'prom-client';
+import type { Config } from '../config/config.js';
+import type { Clock } from '../core/clock.js';
+import type { LocalEngine } from '../engine/adapters/local/index.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { WorkerPresence } from '../routing/worker-presence.js';
+import type { Store } from '../store/port.js';
+
+export interface ChoresDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+  localEngine: LocalEngine | undefined;
+  presence: WorkerPresence | undefined;
+  ingesters: WorkerPresence | undefined;
+  runsWorkers: boolean;
+}
+
+export interface Chores {
+  /** Beats for this process as a worker and as an ingester, whichever it is; never throws (failures are logged). */
+  beatAll(): Promise<unknown>;
+  /** Stops the timers: no chore starts after it. */
+  stop(): void;
+  /** Settles once the chores still running have. */
+  settled(): Promise<unknown>;
+}
+
+export function startChores(deps: ChoresDeps): Chores {
+  const { config, store, clock, logger, metrics, localEngine, presence, ingesters, runsWorkers } = deps;
+  // Timed chores that may still be running when the app closes: close waits for them before closing the store.
+  const chores = new Set<Promise<unknown>>();
+  const chore = (work: Promise<unknown>) => {
+    chores.add(work);
+    void work.finally(() => chores.delete(work));
+  };
+  const leaseTimer = setInterval(() => {
+    if (!localEngine) return;
+    chore(localEngine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
+  }, config.sweepIntervalMs);
+  leaseTimer.unref();
+  const beat = async (p: WorkerPresence, alive: Gauge, who: string) => {
+    try {
+      alive.set((await p.beat()).count);
+    } catch (err) {
+      logger.error({ err }, `${who} heartbeat failed`);
+    }
+  };
+  const beatAll = () =>
+    Promise.all([
+      presence && beat(presence, metrics.workersAlive, 'worker'),
+      ingesters && beat(ingesters, metrics.ingestersAlive, 'ingest'),
+    ]);
+  const presenceTimer = setInterval(() => chore(beatAll()), config.sweepIntervalMs);
+  presenceTimer.unref();
+  // Retention (SPEC §9): events, their actions and attempts older than retentionDays go, a minute after the start
+  // (a process restarted more often than hourly, by deploys or a crash loop, would never prune otherwise) and then
+  // hourly; so do the local engine's workflows, tasks and promises that finished before then (running and pending
+  // ones stay).
+  const prune = () => {
+    if (config.retentionDays === 0 || !runsWorkers) return;
+    const before = clock.now() - config.retentionDays * 86_400_000;
+    chore(
+      store.events
+        .prune(before)
+        .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
+        .then(() => store.executionCauses.prune(before))
+        .then(() => store.outbox.prune(before))
+        .then(async () => {
+          const pruned = {
+            workflows: await store.workflows.prune(before),
+            tasks: await store.tasks.prune(before),
+            promises: await store.promises.prune(before),
+          };
+          if (Object.values(pruned).some((n) => n > 0)) logger.info(pruned, 'pruned finished engine work');
+        })
+        .catch((err) => logger.error({ err }, 'retention prune failed')),
+    );
+  };
+  const pruneTimer = setInterval(prune, 3600_000);
+  pruneTimer.unref();
+  const firstPrune = setTimeout(prune, 60_000);
+  firstPrune.unref();
+  return {
+    beatAll,
+    stop() {
+      clearInterval(leaseTimer);
+      clearInterval(pruneTimer);
+      clearTimeout(firstPrune);
+      clearInterval(presenceTimer);
+    },
+    settled: () => Promise.all(chores),
+  };
+}
