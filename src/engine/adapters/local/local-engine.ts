@@ -29,7 +29,16 @@ import { Waiters } from './waiters.js';
 
 const DEFAULT_QUEUE = 'default';
 const DEFAULT_TASK_RETRIES = 3;
-/** The error of an execution whose lease expired (a task that fails for good adds how many executions it had). */
+/**
+ * How many expired leases send a workflow back to its queue; the next one fails it. A workflow has no maxRetries of
+ * its own (Flovyn's have none either), so it gets the tasks' default: a worker that always crashes on it ends it
+ * `failed` after 4 tries, rather than it going round for ever.
+ */
+const WORKFLOW_LEASE_RETRIES = DEFAULT_TASK_RETRIES;
+/**
+ * The error of an execution whose lease expired (one that fails for good adds how many executions, or for a workflow
+ * how many expired leases, it had).
+ */
 const LEASE_EXPIRED = 'lease expired: the worker stopped heartbeating';
 /** Long-polls re-read the store at least this often, to notice changes made by other processes. */
 const POLL_MS = 500;
@@ -276,8 +285,8 @@ export class LocalEngine implements Engine, WorkerApi {
   /**
    * Ends the executions whose worker stopped heartbeating as failed executions, as `fail` would: a task with
    * retries left goes back to its queue (`task.retrying`), one without ends `failed` (`task.failed`). A workflow
-   * has no retry bound and is durable across worker crashes: it goes back to its queue (`workflow.retrying`) for
-   * another worker to resume. It runs every sweep interval, mostly with nothing to do: it first reads whether any
+   * is durable across worker crashes: it goes back to its queue (`workflow.retrying`) for another worker to resume,
+   * up to WORKFLOW_LEASE_RETRIES times; the next expiry ends it `failed` (`workflow.failed`). It runs every sweep interval, mostly with nothing to do: it first reads whether any
    * lease expired, and only then writes, both kinds' changes and their lifecycle events in one transaction (an idle
    * sweep never takes SQLite's write lock).
    */
@@ -289,7 +298,10 @@ export class LocalEngine implements Engine, WorkerApi {
     const released = await this.commit(async (tx) => {
       const out: { kind: ExecutionKind; retried: Execution[]; failed: Execution[] }[] = [];
       for (const kind of kinds.filter((_, i) => expired[i]))
-        out.push({ kind, ...(await this.repo(tx, kind).releaseExpired(now, LEASE_EXPIRED)) });
+        out.push({
+          kind,
+          ...(await this.repo(tx, kind).releaseExpired(now, LEASE_EXPIRED, WORKFLOW_LEASE_RETRIES)),
+        });
       return {
         value: out,
         events: out.flatMap(({ kind, retried, failed }) => [
