@@ -237,7 +237,16 @@ export class LocalEngine implements Engine, WorkerApi {
     return result;
   }
 
-  async createPromise(org: string, req: { key?: string; workflowId?: string }): Promise<PromiseRecord> {
+  /**
+   * Creates a promise, or, when `key` names one already, answers that one (`created: false`), as Flovyn treats a
+   * promise's key: an idempotency key. A workflow that resumes after its worker crashed makes its promises again,
+   * and must get the ones it made (perhaps settled meanwhile) rather than a conflict. A key held by another
+   * workflow's promise is a conflict: the two would wait on one settlement without knowing it.
+   */
+  async createPromise(
+    org: string,
+    req: { key?: string; workflowId?: string },
+  ): Promise<{ record: PromiseRecord; created: boolean }> {
     const now = this.clock.now();
     const record: PromiseRecord = {
       id: newId('promise', now),
@@ -250,12 +259,28 @@ export class LocalEngine implements Engine, WorkerApi {
       createdAt: now,
       settledAt: null,
     };
-    return this.commit(async (tx) => {
-      await tx.promises.insert(record);
+    return this.commit<{ record: PromiseRecord; created: boolean }>(async (tx) => {
+      // Read first, then insert: the insert refuses a taken key (ON CONFLICT DO NOTHING, so a PostgreSQL transaction
+      // survives it), and a racing creation that wins in between is read back the same way.
+      const existing = async () => (record.key === null ? undefined : tx.promises.getByKey(org, record.key));
+      const held =
+        (await existing()) ??
+        (await tx.promises.insert(record).then(
+          () => undefined,
+          async (err: unknown) => {
+            const winner = await existing();
+            if (winner === undefined) throw err;
+            return winner;
+          },
+        ));
+      if (held !== undefined) {
+        if (held.workflowId !== record.workflowId) throw promiseKeyConflict(held, record.workflowId);
+        return { value: { record: held, created: false }, events: [] };
+      }
       // A promise made for a workflow of this engine goes on in that workflow's correlation and trace.
       const workflow = req.workflowId === undefined ? undefined : await tx.workflows.get(org, req.workflowId);
       const cause = workflow === undefined ? {} : executionCause(workflow);
-      return { value: record, events: [promiseEvent('created', record, now, cause)] };
+      return { value: { record, created: true }, events: [promiseEvent('created', record, now, cause)] };
     });
   }
 
@@ -366,6 +391,15 @@ export class LocalEngine implements Engine, WorkerApi {
           : `it is already ${exists.status}`;
     return new EventhookError('EH_ENGINE_LEASE_LOST', { what, id, reason });
   }
+}
+
+function promiseKeyConflict(held: PromiseRecord, workflowId: string | null): EventhookError {
+  const owner = (id: string | null) => (id === null ? 'no workflow' : `workflow ${id}`);
+  return new EventhookError('EH_ENGINE_CONFLICT', {
+    message:
+      `promise key ${held.key} already names promise ${held.id} of ${owner(held.workflowId)}, not of ` +
+      `${owner(workflowId)}; give each workflow's promises keys of their own`,
+  });
 }
 
 function notFound(what: string, id: string): EventhookError {
