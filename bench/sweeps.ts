@@ -31,8 +31,8 @@ async function sweepMs(): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 30; i++) {
     const t0 = performance.now();
-    await store.workflows.releaseExpired(Date.now(), 'lease expired');
-    await store.tasks.releaseExpired(Date.now(), 'lease expired');
+    await store.workflows.releaseExpired(Date.now(), 'lease expired', 3);
+    await store.tasks.releaseExpired(Date.now(), 'lease expired', 3);
     times.push(performance.now() - t0);
   }
   return median(times);

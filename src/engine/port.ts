@@ -133,7 +133,11 @@ export interface WorkerApi {
     workerId: string,
     error: string,
   ): Promise<WorkflowRecord | TaskRecord>;
-  createPromise(org: string, req: { key?: string; workflowId?: string }): Promise<PromiseRecord>;
+  /** `created: false` when `key` named an existing promise of the same workflow, which is answered as it is. */
+  createPromise(
+    org: string,
+    req: { key?: string; workflowId?: string },
+  ): Promise<{ record: PromiseRecord; created: boolean }>;
   listPromises(org: string, filter: PromiseListFilter, page: PageRequest): Promise<Page<PromiseRecord>>;
   getPromise(org: string, idOrKey: string): Promise<PromiseRecord>;
   /** Resolves when the promise settles or `timeoutMs` passes (then with the still-pending record). */

@@ -3,15 +3,28 @@
 import type { Envelope, JsonValue } from '../core/envelope.js';
 import { Matcher, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
+import { keyFromExpression, promiseRef } from '../targets/engine-keys.js';
 import { compileTargets, type CompiledTarget } from '../targets/validate-targets.js';
 import { compileFilter, type CompiledFilter, type SandboxLimits } from '../transform/index.js';
 import { filterVerdict } from './filter-verdict.js';
 import { checkTargetReferences } from './target-references.js';
 
-/** What one target would receive: its input (and what looks wrong about it), or why building it would fail. */
-export type TargetPreview =
-  | { index: number; type: string; input: JsonValue; warnings?: string[] }
-  | { index: number; type: string; error: string };
+/**
+ * What one target would receive: its input (and what looks wrong about it), or why building it would fail; for an
+ * engine target, also the idempotency key or the promise its expressions give, or (beside the input) why working
+ * one out would fail the attempt.
+ */
+export interface TargetPreview {
+  index: number;
+  type: string;
+  input?: JsonValue;
+  warnings?: string[];
+  /** A workflow or task target's `idempotencyKey` expression's key (absent without one: the default key). */
+  idempotencyKey?: string;
+  /** A promise target's `promise` expression's answer: the promise it would resolve or reject. */
+  promise?: string;
+  error?: string;
+}
 
 /** What routing would do with one event for the rule under test. */
 export interface RuleOutcome {
@@ -105,5 +118,15 @@ function preview({ target, input }: CompiledTarget, index: number, envelope: Env
     return { index, type: target.type, error: (err as Error).message };
   }
   const warnings = input.warnings(envelope, value);
-  return { index, type: target.type, input: value, ...(warnings.length > 0 ? { warnings } : {}) };
+  const out: TargetPreview = { index, type: target.type, input: value };
+  if (warnings.length > 0) out.warnings = warnings;
+  // In the order the action worker works them out: the input, then the key or the promise.
+  try {
+    if ((target.type === 'workflow' || target.type === 'task') && target.idempotencyKey !== undefined)
+      out.idempotencyKey = keyFromExpression(target.idempotencyKey, envelope);
+    if (target.type === 'promise') out.promise = promiseRef(target.promise, envelope);
+  } catch (err) {
+    out.error = (err as Error).message;
+  }
+  return out;
 }

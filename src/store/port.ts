@@ -512,9 +512,15 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
   /**
    * Running executions whose lease expired (the worker stopped heartbeating), each an execution that failed with
    * `reason`: a task that has no retry left (executionCount > maxRetries) ends `failed` (its error `reason` and how
-   * many executions it had), every other one goes back to pending with `reason` as its error. Returns both.
+   * many executions it had), and so does a workflow whose lease already expired `workflowLeaseRetries` times (its
+   * error `reason` and how many expired leases it had); every other one goes back to pending with `reason` as its
+   * error. Returns both.
    */
-  releaseExpired(now: number, reason: string): Promise<{ retried: R[]; failed: R[] }>;
+  releaseExpired(
+    now: number,
+    reason: string,
+    workflowLeaseRetries: number,
+  ): Promise<{ retried: R[]; failed: R[] }>;
   /** Whether any running execution's lease expired before `now`: a read, so an idle sweep takes no write lock. */
   anyExpired(now: number): Promise<boolean>;
   /**

@@ -184,6 +184,11 @@ export interface ExecutionsTable {
   traceparent: string | null;
 }
 
+/** Migration 018: how many times a workflow's lease expired, which the lease sweep bounds. */
+export interface WorkflowsTable extends ExecutionsTable {
+  lease_expiries: Generated<number>;
+}
+
 export interface TasksTable extends ExecutionsTable {
   max_retries: number;
   execution_count: Generated<number>;
@@ -240,7 +245,7 @@ export interface Database {
   actions: ActionsTable;
   attempts: AttemptsTable;
   endpoints: EndpointsTable;
-  workflows: ExecutionsTable;
+  workflows: WorkflowsTable;
   tasks: TasksTable;
   promises: PromisesTable;
   event_bus_grants: EventBusGrantsTable;

@@ -2,14 +2,14 @@
 // and replays never start the same workflow twice.
 import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
-import { EventhookError, isEventhookError } from '../core/errors.js';
+import { isEventhookError } from '../core/errors.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
 import type { Engine, EventCause } from '../engine/port.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
-import { compileJmespath, type JmespathFn } from '../transform/jmespath.js';
 import { retryDelayMs } from '../routing/retry-delay.js';
 import type { PromiseTarget, RetryPolicy, TaskTarget, WorkflowTarget } from './target-schema.js';
 import { actionDeadEvent } from './action-dead-event.js';
+import { jmes, keyFromExpression, promiseRef } from './engine-keys.js';
 import {
   isPermanent,
   TargetFailure,
@@ -17,18 +17,6 @@ import {
   type TargetContext,
   type TargetHandler,
 } from './target-handler.js';
-
-/** JMESPath expressions of targets, compiled once per distinct expression. */
-const compiled = new Map<string, JmespathFn>();
-function jmes(expr: string): JmespathFn {
-  let fn = compiled.get(expr);
-  if (!fn) {
-    fn = compileJmespath(expr);
-    if (compiled.size > 10_000) compiled.clear();
-    compiled.set(expr, fn);
-  }
-  return fn;
-}
 
 export interface EngineTargetOptions {
   /** The longest wait an engine's Retry-After may set (EVENTHOOK_RETRY_AFTER_CAP). */
@@ -100,15 +88,8 @@ function routedWithFreshKeys(action: TargetContext['action']): boolean {
  */
 function idempotencyKey(ctx: TargetContext, expr: string | undefined): string {
   if (expr === undefined) return ctx.action.idempotencyKey;
-  const value = jmes(expr)(ctx.envelope);
-  if (typeof value !== 'string' && typeof value !== 'number') {
-    throw new EventhookError('EH_TRANSFORM_FAILED', {
-      reason: `idempotencyKey gave ${JSON.stringify(value)}, not a string`,
-    });
-  }
-  return routedWithFreshKeys(ctx.action)
-    ? `${String(value)}:${ctx.action.eventId}:${ctx.action.routeSeq}`
-    : String(value);
+  const key = keyFromExpression(expr, ctx.envelope);
+  return routedWithFreshKeys(ctx.action) ? `${key}:${ctx.action.eventId}:${ctx.action.routeSeq}` : key;
 }
 
 /** What the engine targets share: the engine and its options, and action.dead when one of their actions dies. */
@@ -174,12 +155,7 @@ export class TaskTargetHandler extends EngineTargetHandler {
 export class PromiseTargetHandler extends EngineTargetHandler {
   async run(ctx: TargetContext) {
     const t = ctx.action.target as unknown as PromiseTarget;
-    const ref = jmes(t.promise)(ctx.envelope);
-    if (typeof ref !== 'string' || ref === '' || ref === 'key:') {
-      throw new EventhookError('EH_TRANSFORM_FAILED', {
-        reason: `promise gave ${JSON.stringify(ref)}, not a promise id or key:<key>`,
-      });
-    }
+    const ref = promiseRef(t.promise, ctx.envelope);
     const value: JsonValue = t.value !== undefined ? jmes(t.value)(ctx.envelope) : ctx.input;
     let error: string | undefined;
     if (t.mode === 'reject') {

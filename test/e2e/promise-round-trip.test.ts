@@ -135,6 +135,51 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('answers a promise made again by its key as it is (200, created: false); another workflow’s key is a 409', async () => {
+      const made = await t.api.post(`${base}/engine/promises`, {
+        key: 'payment:again',
+        workflowId: 'wf_again',
+      });
+      expect(made.status, made.text).toBe(201);
+      expect(made.body).toMatchObject({ key: 'payment:again', status: 'pending', created: true });
+      // The workflow's worker crashed; the one resuming it makes the promise again and gets the same one.
+      const again = await t.api.post(`${base}/engine/promises`, {
+        key: 'payment:again',
+        workflowId: 'wf_again',
+      });
+      expect(again.status, again.text).toBe(200);
+      expect(again.body).toEqual({ ...made.body, created: false });
+
+      // Settled meanwhile, it is answered settled, so the resumed workflow goes on with the value.
+      const paid = await deliver(JSON.stringify({ type: 'payment.succeeded', paymentId: 'again' }));
+      expect(paid.status).toBe(200);
+      await eventually(
+        async () =>
+          (await t.api.get(`${base}/engine/promises/key:payment:again`)).body.status === 'resolved' ||
+          undefined,
+      );
+      const settled = await t.api.post(`${base}/engine/promises`, {
+        key: 'payment:again',
+        workflowId: 'wf_again',
+      });
+      expect(settled.status).toBe(200);
+      expect(settled.body).toMatchObject({ id: made.body.id, status: 'resolved', created: false });
+
+      // One promise.created, however often it was made.
+      const createdEvents = await t.api.get(`${base}/events?source=system:promises&type=promise.created`);
+      expect(createdEvents.body.items.filter((e: any) => e.subject === made.body.id)).toHaveLength(1);
+
+      // Another workflow's promise (or one made for none) under the same key would share its settlement unknowingly.
+      for (const other of [{ workflowId: 'wf_other' }, {}]) {
+        const clash = await t.api.post(`${base}/engine/promises`, { key: 'payment:again', ...other });
+        expect(clash.status, clash.text).toBe(409);
+        expect(clash.body).toMatchObject({ code: 'EH_ENGINE_CONFLICT' });
+        expect(clash.body.detail).toContain(
+          `promise key payment:again already names promise ${made.body.id}`,
+        );
+      }
+    });
+
     it('returns a still-pending promise when the long-poll times out', async () => {
       const created = await t.api.post(`${base}/engine/promises`, { key: 'payment:never' });
       const started = Date.now();

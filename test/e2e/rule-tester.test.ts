@@ -104,6 +104,53 @@ describe('rule tester', () => {
     expect(routed.actions).toMatchObject([{ status: tested.body.actions, lastError: tested.body.lastError }]);
   });
 
+  it('shows the idempotency key and promise engine targets would use, and the failure one that gives null would die with', async () => {
+    const targets = [
+      { type: 'workflow', kind: 'wf', idempotencyKey: 'data.who' },
+      { type: 'promise', mode: 'resolve', promise: "join('', ['key:pay:', data.who])" },
+      { type: 'task', kind: 'plain' },
+    ];
+    const res = await test({ pattern: { type: ['env.probe2'] }, targets, since });
+    expect(res.status, res.text).toBe(200);
+    const [keyless, keyed] = res.body.outcomes.map((o: { targets: unknown[] }) => o.targets);
+    expect(keyed).toEqual([
+      { index: 0, type: 'workflow', input: expect.any(Object), idempotencyKey: 'b' },
+      { index: 1, type: 'promise', input: expect.any(Object), promise: 'key:pay:b' },
+      // No expression: the default key, which the draft (no rule id yet) cannot spell.
+      { index: 2, type: 'task', input: expect.any(Object) },
+    ]);
+    expect(keyless).toEqual([
+      {
+        index: 0,
+        type: 'workflow',
+        input: expect.any(Object),
+        error: 'The transform failed: idempotencyKey gave null, not a string',
+      },
+      {
+        index: 1,
+        type: 'promise',
+        input: expect.any(Object),
+        error: expect.stringMatching(/^The transform failed: /),
+      },
+      { index: 2, type: 'task', input: expect.any(Object) },
+    ]);
+
+    // Routing that event for real: the two engine actions die with those very errors at their first attempt.
+    const draft = { pattern: { type: ['env.keyless'] }, targets };
+    expect((await t.api.post(`${base}/rules`, { name: 'keyless', ...draft })).status).toBe(201);
+    const event = { type: 'env.keyless', data: {} };
+    const tested = await test({ ...draft, event });
+    const published = await t.api.post(`${base}/events`, event);
+    const actions = await eventually(async () => {
+      const e = await t.api.get(`${base}/events/${published.body.eventId}`);
+      const a = e.body.actions as { targetIndex: number; status: string; lastError: string }[] | undefined;
+      return a?.filter((x) => x.status === 'dead').length === 2 ? a : undefined;
+    });
+    const lastError = (i: number) => actions.find((a) => a.targetIndex === i)?.lastError;
+    expect(lastError(0)).toBe(tested.body.targets[0].error);
+    expect(lastError(1)).toBe(tested.body.targets[1].error);
+  });
+
   it('warns about a template variable that matches nothing', async () => {
     const res = await test({
       targets: [

@@ -460,7 +460,7 @@ for (const factory of STORE_FACTORIES) {
       expect(
         await store.workflows.update('acme', 'wf_1', 'intruder', { status: 'completed' }),
       ).toBeUndefined();
-      const released = await store.workflows.releaseExpired(T0 + 11, 'lease expired');
+      const released = await store.workflows.releaseExpired(T0 + 11, 'lease expired', 3);
       expect(released.retried.map((w) => w.id)).toEqual(['wf_1']);
       expect(released.failed).toEqual([]);
       expect(await store.workflows.update('acme', 'wf_1', owner, { status: 'completed' })).toBeUndefined();
@@ -512,15 +512,15 @@ for (const factory of STORE_FACTORIES) {
       const claimOne = (leaseUntil: number) =>
         store.tasks.claim('acme', { kinds: ['lease'], queue: 'leases', workerId: 'w', leaseUntil, now: T0 });
       // Executions of the tests before may still be running (under leases up to T0 + 10): release those first.
-      await store.tasks.releaseExpired(T0 + 50, 'lease expired');
-      await store.workflows.releaseExpired(T0 + 50, 'lease expired');
+      await store.tasks.releaseExpired(T0 + 50, 'lease expired', 3);
+      await store.workflows.releaseExpired(T0 + 50, 'lease expired', 3);
       await claimOne(T0 + 100);
       await claimOne(T0 + 100);
-      expect(await store.tasks.releaseExpired(T0 + 100, 'lease expired')).toEqual({
+      expect(await store.tasks.releaseExpired(T0 + 100, 'lease expired', 3)).toEqual({
         retried: [],
         failed: [],
       });
-      const first = await store.tasks.releaseExpired(T0 + 101, 'lease expired');
+      const first = await store.tasks.releaseExpired(T0 + 101, 'lease expired', 3);
       expect(first.retried).toMatchObject([
         { id: 'task_lease_a', status: 'pending', error: 'lease expired', workerId: null, leaseUntil: null },
       ]);
@@ -535,7 +535,7 @@ for (const factory of STORE_FACTORIES) {
         },
       ]);
       expect(await claimOne(T0 + 200)).toMatchObject({ id: 'task_lease_a', executionCount: 2 });
-      const second = await store.tasks.releaseExpired(T0 + 201, 'lease expired');
+      const second = await store.tasks.releaseExpired(T0 + 201, 'lease expired', 3);
       expect(second.retried).toEqual([]);
       expect(second.failed).toMatchObject([
         {
@@ -545,6 +545,56 @@ for (const factory of STORE_FACTORIES) {
           executionCount: 2,
         },
       ]);
+    });
+
+    it('sends a workflow back after an expired lease up to workflowLeaseRetries times, then fails it', async () => {
+      await store.workflows.insertIdempotent({
+        id: 'wf_lease',
+        org: 'acme',
+        kind: 'wf-lease',
+        queue: 'leases',
+        status: 'pending',
+        input: null,
+        output: null,
+        error: null,
+        idempotencyKey: 'lease:wf_lease',
+        metadata: {},
+        correlationId: null,
+        traceparent: null,
+        workerId: null,
+        leaseUntil: null,
+        createdAt: T0,
+        startedAt: null,
+        completedAt: null,
+      });
+      const claimIt = (leaseUntil: number) =>
+        store.workflows.claim('acme', {
+          kinds: ['wf-lease'],
+          queue: 'leases',
+          workerId: 'w',
+          leaseUntil,
+          now: T0,
+        });
+      expect(await claimIt(T0 + 300)).toMatchObject({ id: 'wf_lease' });
+      const first = await store.workflows.releaseExpired(T0 + 301, 'lease expired', 1);
+      expect(first).toMatchObject({
+        retried: [{ id: 'wf_lease', status: 'pending', error: 'lease expired', workerId: null }],
+        failed: [],
+      });
+      expect(await claimIt(T0 + 400)).toMatchObject({ id: 'wf_lease' });
+      const second = await store.workflows.releaseExpired(T0 + 401, 'lease expired', 1);
+      expect(second.retried).toEqual([]);
+      expect(second.failed).toMatchObject([
+        {
+          id: 'wf_lease',
+          status: 'failed',
+          error: 'lease expired (after 2 expired leases)',
+          workerId: 'w',
+          leaseUntil: null,
+          completedAt: T0 + 401,
+        },
+      ]);
+      expect(await claimIt(T0 + 500)).toBeUndefined();
     });
 
     it('settles a promise once', async () => {

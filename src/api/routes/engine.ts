@@ -56,6 +56,10 @@ const PromiseOut = Type.Object({
   createdAt: Timestamp,
   settledAt: Type.Union([Timestamp, Type.Null()]),
 });
+const PromiseCreatedOut = Type.Object({
+  ...PromiseOut.properties,
+  created: Type.Boolean({ description: 'False when the key named an existing promise, answered as it is.' }),
+});
 
 const Params = Type.Object({ org: Type.String() });
 const IdParams = Type.Object({ org: Type.String(), id: Type.String() });
@@ -322,13 +326,23 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
       schema: {
         tags,
         summary: 'Create a promise',
+        description:
+          'A key that names a promise already (of the same workflow) answers that one, 200 and created: false, ' +
+          'as it is: a workflow resuming after a crash makes its promises again. 409 when another workflow holds it.',
         params: Params,
         body: PromiseIn,
-        response: { 201: PromiseOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: {
+          201: PromiseCreatedOut,
+          200: PromiseCreatedOut,
+          409: Type.Ref('Problem'),
+          ...AUTH_PROBLEMS,
+        },
       },
     },
-    async (req, reply) =>
-      reply.code(201).send(promiseOut(await engine.createPromise(req.params.org, req.body))),
+    async (req, reply) => {
+      const { record, created } = await engine.createPromise(req.params.org, req.body);
+      return reply.code(created ? 201 : 200).send({ ...promiseOut(record), created });
+    },
   );
   app.get(
     `${base}/promises/:id`,

@@ -72,11 +72,28 @@ const TargetPreviewOut = Type.Object(
           'Why the input may not be what was meant, e.g. "the input is null: /targets/0/input/jmespath matched nothing".',
       }),
     ),
+    idempotencyKey: Type.Optional(
+      Type.String({
+        description:
+          'A workflow or task target with an idempotencyKey expression: the key it gives, which the engine gets (without one, the default {eventId}:{ruleId}:{targetIndex}).',
+      }),
+    ),
+    promise: Type.Optional(
+      Type.String({
+        description: 'A promise target: the promise its promise expression names (an id or key:<key>).',
+      }),
+    ),
     error: Type.Optional(
-      Type.String({ description: 'Why building the input would fail the action’s attempt.' }),
+      Type.String({
+        description:
+          'Why the action’s attempt would fail: building the input (then no input), or working out the idempotency key or promise (e.g. "The transform failed: idempotencyKey gave null, not a string"), which kills the action at its first attempt.',
+      }),
     ),
   },
-  { description: 'One of input (with warnings when any) or error.' },
+  {
+    description:
+      'The input (with warnings when any) or, when it cannot be built, error; for an engine target, also its idempotencyKey or promise, or error when that cannot be worked out.',
+  },
 );
 
 const OutcomeFields = {

@@ -21,7 +21,7 @@ import type {
   TaskRecord,
   WorkflowRecord,
 } from '../records.js';
-import type { Database } from '../schema.js';
+import type { Database, ExecutionsTable } from '../schema.js';
 
 type Row<T extends keyof Database> = Selectable<Database[T]>;
 
@@ -265,7 +265,8 @@ export function attemptFromRow(r: Row<'attempts'>): AttemptRecord {
   };
 }
 
-export function workflowFromRow(r: Row<'workflows'>): WorkflowRecord {
+/** A workflow, or the workflow part of a task: the columns both tables have. */
+export function workflowFromRow(r: Selectable<ExecutionsTable>): WorkflowRecord {
   return {
     id: r.id,
     org: r.org,

@@ -11,7 +11,7 @@ import type {
   StoreKind,
 } from '../port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../records.js';
-import type { Database, TasksTable } from '../schema.js';
+import type { Database, TasksTable, WorkflowsTable } from '../schema.js';
 import { executionPatchToRow, promiseFromRow, taskFromRow, toJson, workflowFromRow } from './codec.js';
 import { idInOnce } from './id-in-once.js';
 import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
@@ -59,12 +59,16 @@ type ExecTable = 'workflows' | 'tasks';
 const RUNNING = sql<boolean>`status = 'running'`;
 
 /**
- * One implementation for both execution tables: tasks are workflows plus retry counters. Kysely cannot type a
- * query over a union of tables, so this class works on the task shape and the workflow table is a subset of it.
+ * Both execution tables' columns: tasks add retry counters, workflows their count of expired leases. Kysely cannot
+ * type a query over a union of tables, so the repo works on this shape, and each statement names only the columns
+ * of the table it runs on.
  */
+type ExecRow = TasksTable & WorkflowsTable;
+
+/** One implementation for both execution tables. */
 export class KyselyExecutionsRepo<R extends WorkflowRecord> implements ExecutionsRepo<R> {
-  private readonly db: Kysely<{ exec: TasksTable }>;
-  private readonly fromRow: (row: Selectable<TasksTable>) => R;
+  private readonly db: Kysely<{ exec: ExecRow }>;
+  private readonly fromRow: (row: Selectable<ExecRow>) => R;
 
   constructor(
     /** Typed over every table, for the statements that need no union (retention). */
@@ -72,9 +76,9 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     private readonly table: ExecTable,
     private readonly kind: StoreKind,
   ) {
-    this.db = typed.withTables<{ exec: TasksTable }>() as unknown as Kysely<{ exec: TasksTable }>;
+    this.db = typed.withTables<{ exec: ExecRow }>() as unknown as Kysely<{ exec: ExecRow }>;
     this.fromRow = (table === 'tasks' ? taskFromRow : workflowFromRow) as unknown as (
-      row: Selectable<TasksTable>,
+      row: Selectable<ExecRow>,
     ) => R;
   }
 
@@ -222,9 +226,14 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     return row !== undefined;
   }
 
-  async releaseExpired(now: number, reason: string): Promise<{ retried: R[]; failed: R[] }> {
+  async releaseExpired(
+    now: number,
+    reason: string,
+    workflowLeaseRetries: number,
+  ): Promise<{ retried: R[]; failed: R[] }> {
     // A task whose expired execution was its last (as `fail` counts: executionCount > maxRetries) fails for good,
-    // its error saying how many executions it had. Workflows have no retry bound: they always go back.
+    // its error saying how many executions it had; a workflow whose leases already expired workflowLeaseRetries
+    // times fails on the next, its error saying how many. Every other one goes back, a workflow counting one more.
     const failed =
       this.table === 'tasks'
         ? await this.db
@@ -240,10 +249,29 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
             .where(sql<boolean>`execution_count > max_retries`)
             .returningAll()
             .execute()
-        : [];
+        : await this.db
+            .updateTable(this.t)
+            .set({
+              status: 'failed',
+              error: sql<string>`cast(${reason} as text) || ' (after ' || cast(lease_expiries + 1 as text) || case when lease_expiries = 0 then ' expired lease)' else ' expired leases)' end`,
+              lease_expiries: sql<number>`lease_expiries + 1`,
+              lease_until: null,
+              completed_at: now,
+            })
+            .where(RUNNING)
+            .where('lease_until', '<', now)
+            .where(sql<boolean>`lease_expiries >= ${workflowLeaseRetries}`)
+            .returningAll()
+            .execute();
     const retried = await this.db
       .updateTable(this.t)
-      .set({ status: 'pending', error: reason, worker_id: null, lease_until: null })
+      .set({
+        status: 'pending',
+        error: reason,
+        worker_id: null,
+        lease_until: null,
+        ...(this.table === 'workflows' ? { lease_expiries: sql<number>`lease_expiries + 1` } : {}),
+      })
       .where(RUNNING)
       .where('lease_until', '<', now)
       .returningAll()

@@ -29,7 +29,16 @@ import { Waiters } from './waiters.js';
 
 const DEFAULT_QUEUE = 'default';
 const DEFAULT_TASK_RETRIES = 3;
-/** The error of an execution whose lease expired (a task that fails for good adds how many executions it had). */
+/**
+ * How many expired leases send a workflow back to its queue; the next one fails it. A workflow has no maxRetries of
+ * its own (Flovyn's have none either), so it gets the tasks' default: a worker that always crashes on it ends it
+ * `failed` after 4 tries, rather than it going round for ever.
+ */
+const WORKFLOW_LEASE_RETRIES = DEFAULT_TASK_RETRIES;
+/**
+ * The error of an execution whose lease expired (one that fails for good adds how many executions, or for a workflow
+ * how many expired leases, it had).
+ */
 const LEASE_EXPIRED = 'lease expired: the worker stopped heartbeating';
 /** Long-polls re-read the store at least this often, to notice changes made by other processes. */
 const POLL_MS = 500;
@@ -228,7 +237,16 @@ export class LocalEngine implements Engine, WorkerApi {
     return result;
   }
 
-  async createPromise(org: string, req: { key?: string; workflowId?: string }): Promise<PromiseRecord> {
+  /**
+   * Creates a promise, or, when `key` names one already, answers that one (`created: false`), as Flovyn treats a
+   * promise's key: an idempotency key. A workflow that resumes after its worker crashed makes its promises again,
+   * and must get the ones it made (perhaps settled meanwhile) rather than a conflict. A key held by another
+   * workflow's promise is a conflict: the two would wait on one settlement without knowing it.
+   */
+  async createPromise(
+    org: string,
+    req: { key?: string; workflowId?: string },
+  ): Promise<{ record: PromiseRecord; created: boolean }> {
     const now = this.clock.now();
     const record: PromiseRecord = {
       id: newId('promise', now),
@@ -241,12 +259,28 @@ export class LocalEngine implements Engine, WorkerApi {
       createdAt: now,
       settledAt: null,
     };
-    return this.commit(async (tx) => {
-      await tx.promises.insert(record);
+    return this.commit<{ record: PromiseRecord; created: boolean }>(async (tx) => {
+      // Read first, then insert: the insert refuses a taken key (ON CONFLICT DO NOTHING, so a PostgreSQL transaction
+      // survives it), and a racing creation that wins in between is read back the same way.
+      const existing = async () => (record.key === null ? undefined : tx.promises.getByKey(org, record.key));
+      const held =
+        (await existing()) ??
+        (await tx.promises.insert(record).then(
+          () => undefined,
+          async (err: unknown) => {
+            const winner = await existing();
+            if (winner === undefined) throw err;
+            return winner;
+          },
+        ));
+      if (held !== undefined) {
+        if (held.workflowId !== record.workflowId) throw promiseKeyConflict(held, record.workflowId);
+        return { value: { record: held, created: false }, events: [] };
+      }
       // A promise made for a workflow of this engine goes on in that workflow's correlation and trace.
       const workflow = req.workflowId === undefined ? undefined : await tx.workflows.get(org, req.workflowId);
       const cause = workflow === undefined ? {} : executionCause(workflow);
-      return { value: record, events: [promiseEvent('created', record, now, cause)] };
+      return { value: { record, created: true }, events: [promiseEvent('created', record, now, cause)] };
     });
   }
 
@@ -276,8 +310,8 @@ export class LocalEngine implements Engine, WorkerApi {
   /**
    * Ends the executions whose worker stopped heartbeating as failed executions, as `fail` would: a task with
    * retries left goes back to its queue (`task.retrying`), one without ends `failed` (`task.failed`). A workflow
-   * has no retry bound and is durable across worker crashes: it goes back to its queue (`workflow.retrying`) for
-   * another worker to resume. It runs every sweep interval, mostly with nothing to do: it first reads whether any
+   * is durable across worker crashes: it goes back to its queue (`workflow.retrying`) for another worker to resume,
+   * up to WORKFLOW_LEASE_RETRIES times; the next expiry ends it `failed` (`workflow.failed`). It runs every sweep interval, mostly with nothing to do: it first reads whether any
    * lease expired, and only then writes, both kinds' changes and their lifecycle events in one transaction (an idle
    * sweep never takes SQLite's write lock).
    */
@@ -289,7 +323,10 @@ export class LocalEngine implements Engine, WorkerApi {
     const released = await this.commit(async (tx) => {
       const out: { kind: ExecutionKind; retried: Execution[]; failed: Execution[] }[] = [];
       for (const kind of kinds.filter((_, i) => expired[i]))
-        out.push({ kind, ...(await this.repo(tx, kind).releaseExpired(now, LEASE_EXPIRED)) });
+        out.push({
+          kind,
+          ...(await this.repo(tx, kind).releaseExpired(now, LEASE_EXPIRED, WORKFLOW_LEASE_RETRIES)),
+        });
       return {
         value: out,
         events: out.flatMap(({ kind, retried, failed }) => [
@@ -354,6 +391,15 @@ export class LocalEngine implements Engine, WorkerApi {
           : `it is already ${exists.status}`;
     return new EventhookError('EH_ENGINE_LEASE_LOST', { what, id, reason });
   }
+}
+
+function promiseKeyConflict(held: PromiseRecord, workflowId: string | null): EventhookError {
+  const owner = (id: string | null) => (id === null ? 'no workflow' : `workflow ${id}`);
+  return new EventhookError('EH_ENGINE_CONFLICT', {
+    message:
+      `promise key ${held.key} already names promise ${held.id} of ${owner(held.workflowId)}, not of ` +
+      `${owner(workflowId)}; give each workflow's promises keys of their own`,
+  });
 }
 
 function notFound(what: string, id: string): EventhookError {
