@@ -66,7 +66,7 @@ import { LiveSources } from './ingest/live-sources.js';
 import { SourceRateLimiter } from './ingest/rate-limiter.js';
 import { SourceService } from './ingest/source-service.js';
 import { BacklogGauges } from './observability/backlog-gauges.js';
-import { Metrics } from './observability/metrics.js';
+import { Metrics, metricsScope } from './observability/metrics.js';
 import { ActionWorker } from './routing/action-worker.js';
 import { RuleCache } from './routing/rule-cache.js';
 import { Router } from './routing/router.js';
@@ -143,7 +143,7 @@ export async function openStore(
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const metrics = new Metrics({ defaults: true });
+  const metrics = new Metrics({ defaults: true, scope: metricsScope(config) });
   await initSandbox();
 
   // Ports and their adapters.

@@ -129,7 +129,7 @@ for (const backend of BACKENDS) {
         expect(Date.now() - started).toBeLessThan(5_000);
         // The last values read, and every other metric.
         expect(text).toMatch(/^eventhook_actions_dead 1$/m);
-        expect(text).toMatch(/^eventhook_actions_in_flight 0$/m);
+        expect(text).toMatch(/^eventhook_ingest_backlog_bytes 0$/m);
       } finally {
         await locker.query('rollback').catch(() => {});
         await locker.end();
