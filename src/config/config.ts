@@ -18,6 +18,8 @@ export interface Config {
   readonly databaseUrl: string;
   /** `auto`: migrate at start; `off`: leave the schema to `eventhook migrate`, refusing to start while it lags. */
   readonly migrate: MigrateMode;
+  /** PostgreSQL: the migrating session's lock_timeout (0: none). */
+  readonly migrateLockTimeoutMs: number;
   /** PostgreSQL's statement_timeout, and (plus a grace) the client's wait for an answer; 0 = neither. */
   readonly pgStatementTimeoutMs: number;
   /** Longest wait for a pooled PostgreSQL connection. */
@@ -116,6 +118,10 @@ function build(raw: Raw, cwd: string): Config {
     dataDir,
     databaseUrl,
     migrate: get('EVENTHOOK_MIGRATE', oneOf(['auto', 'off'])) as MigrateMode,
+    migrateLockTimeoutMs: get(
+      'EVENTHOOK_MIGRATE_LOCK_TIMEOUT',
+      boundedDuration(100, 86_400_000, '100ms to 24h', true),
+    ),
     pgStatementTimeoutMs: get(
       'EVENTHOOK_PG_STATEMENT_TIMEOUT',
       boundedDuration(100, 86_400_000, '100ms to 24h', true),
