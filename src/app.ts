@@ -144,7 +144,11 @@ export async function openStore(
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const metrics = new Metrics({ defaults: true, scope: metricsScope(config) });
+  const metrics = new Metrics({
+    defaults: true,
+    scope: metricsScope(config),
+    storeReadTimeoutMs: config.metricsStoreTimeoutMs,
+  });
   await initSandbox();
 
   // Ports and their adapters.
@@ -159,7 +163,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     throw err;
   }
   // Read from the store when /metrics is scraped, never kept up to date on the hot paths.
-  new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger);
+  new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger, config.metricsStoreTimeoutMs);
   const onBusError = (err: unknown, subject: string) =>
     logger.error({ err, subject }, 'bus subscriber failed');
   const natsBus =

@@ -26,6 +26,8 @@ export interface Config {
   readonly pgConnectTimeoutMs: number;
   /** /readyz counts the store unreachable when its check takes longer. */
   readonly readinessTimeoutMs: number;
+  /** A /metrics scrape waits no longer for the store's figures. */
+  readonly metricsStoreTimeoutMs: number;
   readonly adminToken: string | undefined;
   readonly publicUrl: string | undefined;
   readonly masterKey: string | undefined;
@@ -128,6 +130,10 @@ function build(raw: Raw, cwd: string): Config {
     ),
     pgConnectTimeoutMs: get('EVENTHOOK_PG_CONNECT_TIMEOUT', boundedDuration(100, 600_000, '100ms to 10m')),
     readinessTimeoutMs: get('EVENTHOOK_READINESS_TIMEOUT', boundedDuration(100, 60_000, '100ms to 60s')),
+    metricsStoreTimeoutMs: get(
+      'EVENTHOOK_METRICS_STORE_TIMEOUT',
+      boundedDuration(100, 60_000, '100ms to 60s'),
+    ),
     adminToken: optional(raw.EVENTHOOK_ADMIN_TOKEN),
     publicUrl: optional(raw.EVENTHOOK_PUBLIC_URL)?.replace(/\/+$/, ''),
     masterKey: optional(raw.EVENTHOOK_MASTER_KEY),

@@ -48,6 +48,11 @@ export const CONFIG_KEYS = {
     default: '2s',
     doc: '`/readyz` answers 503 (`checks.store` = `unreachable: …`) when the store does not answer its check within this long (100ms–60s).',
   },
+  EVENTHOOK_METRICS_STORE_TIMEOUT: {
+    file: 'metricsStoreTimeout',
+    default: '2s',
+    doc: "Longest a `/metrics` scrape waits for the store's figures (the backlog gauges, the processes alive; 100ms–60s); beyond it the scrape answers with their last values and the slow read is logged. Keep it below Prometheus's `scrape_timeout` (10s by default), or a slow store costs the whole scrape.",
+  },
   EVENTHOOK_ADMIN_TOKEN: {
     file: 'adminToken',
     default: '',

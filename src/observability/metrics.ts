@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { AliveKind } from '../routing/worker-presence.js';
-import { ScrapeRead } from './scrape-read.js';
+import { ScrapeRead, SCRAPE_READ_TIMEOUT_MS } from './scrape-read.js';
 
 /** What a process does, and so which of the series below it shows. */
 export interface MetricsScope {
@@ -133,6 +133,7 @@ export class Metrics {
       },
       (timeoutMs) =>
         logger.warn({ timeoutMs, kind }, 'processes alive: the store read is slow; showing the last value'),
+      this.storeReadTimeoutMs,
     );
   }
 
@@ -177,6 +178,8 @@ export class Metrics {
   });
 
   private readonly scope: MetricsScope;
+  /** How long a scrape waits for a store read (EVENTHOOK_METRICS_STORE_TIMEOUT). */
+  private readonly storeReadTimeoutMs: number;
 
   /**
    * `scope`: the series a part this process does not run moves are left out rather than shown at 0 (or as an empty
@@ -184,8 +187,9 @@ export class Metrics {
    * series over processes could not tell a process that does nothing from one that cannot. They are still made, so
    * callers record without asking; the registry just does not show them.
    */
-  constructor(options: { defaults?: boolean; scope?: MetricsScope } = {}) {
+  constructor(options: { defaults?: boolean; scope?: MetricsScope; storeReadTimeoutMs?: number } = {}) {
     this.scope = options.scope ?? EVERYTHING;
+    this.storeReadTimeoutMs = options.storeReadTimeoutMs ?? SCRAPE_READ_TIMEOUT_MS;
     if (options.defaults) collectDefaultMetrics({ register: this.registry });
     for (const part of Object.keys(SERIES_OF) as (keyof MetricsScope)[]) {
       if (this.scope[part]) continue;
