@@ -8,7 +8,7 @@ import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { EventPublisher } from './events/publisher.js';
 import { BacklogGauges } from './observability/backlog-gauges.js';
-import { Metrics } from './observability/metrics.js';
+import { Metrics, metricsScope } from './observability/metrics.js';
 import type { WorkLoop } from './routing/work-loop.js';
 import type { Store } from './store/port.js';
 import { initSandbox } from './transform/index.js';
@@ -48,13 +48,17 @@ export interface AppOptions {
 export async function createApp(config: Config, options: AppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const metrics = new Metrics({ defaults: true });
+  const metrics = new Metrics({
+    defaults: true,
+    scope: metricsScope(config),
+    storeReadTimeoutMs: config.metricsStoreTimeoutMs,
+  });
   await initSandbox();
 
   // Ports and their adapters. The store comes first, and its master key is checked before anything else connects.
   const { store, box } = await openKeyedStore(config, logger);
   // Read from the store when /metrics is scraped, never kept up to date on the hot paths.
-  new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger);
+  new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger, config.metricsStoreTimeoutMs);
   const { bus, natsBus } = openBus(config, logger);
   const publisher = new EventPublisher(bus);
   const { engine, localEngine, causes } = pickEngine(config, store, publisher, bus, clock);

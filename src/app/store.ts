@@ -30,6 +30,7 @@ export async function openStore(
         migrate: false,
         connectionTimeoutMs: config.pgConnectTimeoutMs,
         statementTimeoutMs: config.pgStatementTimeoutMs,
+        migrateLockTimeoutMs: config.migrateLockTimeoutMs,
         onConnectionError: (err) =>
           logger?.warn({ err }, 'a PostgreSQL connection was lost; the pool reconnects on next use'),
       });

@@ -18,12 +18,16 @@ export interface Config {
   readonly databaseUrl: string;
   /** `auto`: migrate at start; `off`: leave the schema to `eventhook migrate`, refusing to start while it lags. */
   readonly migrate: MigrateMode;
+  /** PostgreSQL: the migrating session's lock_timeout (0: none). */
+  readonly migrateLockTimeoutMs: number;
   /** PostgreSQL's statement_timeout, and (plus a grace) the client's wait for an answer; 0 = neither. */
   readonly pgStatementTimeoutMs: number;
   /** Longest wait for a pooled PostgreSQL connection. */
   readonly pgConnectTimeoutMs: number;
   /** /readyz counts the store unreachable when its check takes longer. */
   readonly readinessTimeoutMs: number;
+  /** A /metrics scrape waits no longer for the store's figures. */
+  readonly metricsStoreTimeoutMs: number;
   readonly adminToken: string | undefined;
   readonly publicUrl: string | undefined;
   readonly masterKey: string | undefined;
@@ -116,12 +120,20 @@ function build(raw: Raw, cwd: string): Config {
     dataDir,
     databaseUrl,
     migrate: get('EVENTHOOK_MIGRATE', oneOf(['auto', 'off'])) as MigrateMode,
+    migrateLockTimeoutMs: get(
+      'EVENTHOOK_MIGRATE_LOCK_TIMEOUT',
+      boundedDuration(100, 86_400_000, '100ms to 24h', true),
+    ),
     pgStatementTimeoutMs: get(
       'EVENTHOOK_PG_STATEMENT_TIMEOUT',
       boundedDuration(100, 86_400_000, '100ms to 24h', true),
     ),
     pgConnectTimeoutMs: get('EVENTHOOK_PG_CONNECT_TIMEOUT', boundedDuration(100, 600_000, '100ms to 10m')),
     readinessTimeoutMs: get('EVENTHOOK_READINESS_TIMEOUT', boundedDuration(100, 60_000, '100ms to 60s')),
+    metricsStoreTimeoutMs: get(
+      'EVENTHOOK_METRICS_STORE_TIMEOUT',
+      boundedDuration(100, 60_000, '100ms to 60s'),
+    ),
     adminToken: optional(raw.EVENTHOOK_ADMIN_TOKEN),
     publicUrl: optional(raw.EVENTHOOK_PUBLIC_URL)?.replace(/\/+$/, ''),
     masterKey: optional(raw.EVENTHOOK_MASTER_KEY),

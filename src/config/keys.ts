@@ -28,6 +28,11 @@ export const CONFIG_KEYS = {
     default: 'auto',
     doc: "`auto` migrates the database to this version's schema at start. `off` never changes the schema (for a database user without DDL rights, or migrations as a deploy step of their own, `eventhook migrate`, run with this version) and refuses to start while migrations are missing, naming them, or while a SQLite database file does not exist (it creates none). Either way a process refuses to start on a schema a newer version migrated: run that version or a later one.",
   },
+  EVENTHOOK_MIGRATE_LOCK_TIMEOUT: {
+    file: 'migrateLockTimeout',
+    default: '1m',
+    doc: "PostgreSQL: longest a migration waits for a lock another session holds (`lock_timeout` of the migrating session, 100ms–24h); beyond it the migration is rolled back and start (or `eventhook migrate`) fails with `EH_STORE_MIGRATION_LOCKED`, rather than hanging behind, say, a transaction left open in psql. Waiting for another process's migrations to finish is not bounded by it. 0: wait for ever.",
+  },
   EVENTHOOK_PG_STATEMENT_TIMEOUT: {
     file: 'pgStatementTimeout',
     default: '30s',
@@ -42,6 +47,11 @@ export const CONFIG_KEYS = {
     file: 'readinessTimeout',
     default: '2s',
     doc: '`/readyz` answers 503 (`checks.store` = `unreachable: …`) when the store does not answer its check within this long (100ms–60s).',
+  },
+  EVENTHOOK_METRICS_STORE_TIMEOUT: {
+    file: 'metricsStoreTimeout',
+    default: '2s',
+    doc: "Longest a `/metrics` scrape waits for the store's figures (the backlog gauges, the processes alive; 100ms–60s); beyond it the scrape answers with their last values and the slow read is logged. Keep it below Prometheus's `scrape_timeout` (10s by default), or a slow store costs the whole scrape.",
   },
   EVENTHOOK_ADMIN_TOKEN: {
     file: 'adminToken',

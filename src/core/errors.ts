@@ -196,6 +196,12 @@ export const ERRORS = {
     message:
       'The database schema lacks {count} of the migrations this version needs ({names}) and EVENTHOOK_MIGRATE is off: run `eventhook migrate` first',
   },
+  EH_STORE_MIGRATION_LOCKED: {
+    status: 503,
+    kind: 'timeout',
+    message:
+      'Migration {migration} waited longer than {timeoutMs} ms (EVENTHOOK_MIGRATE_LOCK_TIMEOUT) for a lock another database session holds, and was rolled back: end that session (look in pg_locks and pg_stat_activity for a long transaction, or one left open), then start again',
+  },
   EH_STORE_SCHEMA_AHEAD: {
     status: 503,
     kind: 'store',

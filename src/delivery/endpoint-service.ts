@@ -156,7 +156,10 @@ export class EndpointService {
     // Waiting deliveries wake, find no endpoint and die visibly rather than wait forever — in the same transaction,
     // so a crash cannot leave them parked for an endpoint that is gone.
     const woken = await this.store.transaction(async (tx: StoreRepos) => {
-      if (!(await tx.endpoints.get(org, slug))) return null;
+      // Locked before the rules are read: a rule saved meanwhile reads the endpoint settled in its own transaction
+      // (checkTargetReferences), so either it committed first and is among the rules read below, or it waits for
+      // this delete and finds no endpoint. Read unlocked, both could pass (PostgreSQL read committed).
+      if (!(await tx.endpoints.get(org, slug, { exclusive: true }))) return null;
       const users = (await tx.rules.list(org))
         .filter((r) => r.targets.some((t) => webhookEndpointOf(t) === slug))
         .map((r) => r.name);

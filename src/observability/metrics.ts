@@ -1,8 +1,50 @@
 // Prometheus metrics (SPEC §10): one registry per running app, so tests can run several apps in one process.
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Config } from '../config/config.js';
 import type { AliveKind } from '../routing/worker-presence.js';
-import { ScrapeRead } from './scrape-read.js';
+import { ScrapeRead, SCRAPE_READ_TIMEOUT_MS } from './scrape-read.js';
+
+/** What a process does, and so which of the series below it shows. */
+export interface MetricsScope {
+  /** Takes webhooks and applications' events (roles `all`, `api`). */
+  ingest: boolean;
+  /** Routes events and attempts actions (roles `all`, `worker`). */
+  work: boolean;
+  /** Publishes the JetStream event log (a working process with EVENTHOOK_JETSTREAM on). */
+  eventLog: boolean;
+  /** Takes events from the JetStream intake (an ingesting process with EVENTHOOK_JETSTREAM_INTAKE on). */
+  intake: boolean;
+}
+
+/** Every series, as in one process of role `all` with both JetStream features (the default: tests, benchmarks). */
+const EVERYTHING: MetricsScope = { ingest: true, work: true, eventLog: true, intake: true };
+
+/** The scope of a process started with `config`, as the composition root starts its parts. */
+export function metricsScope(config: Pick<Config, 'role' | 'jetstream' | 'jetstreamIntake'>): MetricsScope {
+  const ingest = config.role !== 'worker';
+  const work = config.role !== 'api';
+  return { ingest, work, eventLog: work && !!config.jetstream, intake: ingest && !!config.jetstreamIntake };
+}
+
+/** The series only a process doing that part moves. */
+const SERIES_OF: Record<keyof MetricsScope, readonly string[]> = {
+  ingest: [
+    'eventhook_events_received_total',
+    'eventhook_webhooks_verified_total',
+    'eventhook_webhooks_rejected_total',
+    'eventhook_webhooks_duplicate_total',
+  ],
+  work: [
+    'eventhook_events_routed_total',
+    'eventhook_action_attempts_total',
+    'eventhook_action_attempt_seconds',
+    'eventhook_action_deferrals_total',
+    'eventhook_actions_in_flight',
+  ],
+  eventLog: ['eventhook_jetstream_published_total', 'eventhook_jetstream_lag_seconds'],
+  intake: ['eventhook_jetstream_intake_rejected_total', 'eventhook_jetstream_intake_retried_total'],
+};
 
 export class Metrics {
   readonly registry = new Registry();
@@ -91,11 +133,16 @@ export class Metrics {
       },
       (timeoutMs) =>
         logger.warn({ timeoutMs, kind }, 'processes alive: the store read is slow; showing the last value'),
+      this.storeReadTimeoutMs,
     );
   }
 
-  /** Read when scraped: `source` is what gives the value (the ingest group committer's backlog). */
+  /**
+   * Read when scraped: `source` is what gives the value (the ingest group committer's backlog). Not in a worker: the
+   * only events it commits, Flovyn's lifecycle events, are never counted against the backlog.
+   */
   ingestBacklog(source: () => number): void {
+    if (!this.scope.ingest) return;
     new Gauge({
       name: 'eventhook_ingest_backlog_bytes',
       help: 'Bytes of requests waiting for their commit in this process; at EVENTHOOK_INGEST_BACKLOG requests get 503.',
@@ -130,8 +177,28 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(options: { defaults?: boolean } = {}) {
+  private readonly scope: MetricsScope;
+  /** How long a scrape waits for a store read (EVENTHOOK_METRICS_STORE_TIMEOUT). */
+  private readonly storeReadTimeoutMs: number;
+
+  /**
+   * `scope`: the series a part this process does not run moves are left out rather than shown at 0 (or as an empty
+   * family): an API process's `eventhook_actions_in_flight 0` would read as an idle worker, and a dashboard summing a
+   * series over processes could not tell a process that does nothing from one that cannot. They are still made, so
+   * callers record without asking; the registry just does not show them.
+   */
+  constructor(options: { defaults?: boolean; scope?: MetricsScope; storeReadTimeoutMs?: number } = {}) {
+    this.scope = options.scope ?? EVERYTHING;
+    this.storeReadTimeoutMs = options.storeReadTimeoutMs ?? SCRAPE_READ_TIMEOUT_MS;
     if (options.defaults) collectDefaultMetrics({ register: this.registry });
+    for (const part of Object.keys(SERIES_OF) as (keyof MetricsScope)[]) {
+      if (this.scope[part]) continue;
+      for (const name of SERIES_OF[part]) {
+        // A name that matches nothing (renamed above) would leave its series showing: say so at once.
+        if (!this.registry.getSingleMetric(name)) throw new Error(`metrics: no series named ${name}`);
+        this.registry.removeSingleMetric(name);
+      }
+    }
   }
 
   /** The action worker's reports, onto the series above. */

@@ -1,7 +1,10 @@
 // A store read behind gauges that Prometheus scrapes: a scrape must answer even when the store does not.
 import { within } from '../core/within.js';
 
-/** A scrape waits no longer than this for the store; the gauges then keep their last values. */
+/**
+ * A scrape waits no longer than this for the store by default (EVENTHOOK_METRICS_STORE_TIMEOUT); the gauges then keep
+ * their last values.
+ */
 export const SCRAPE_READ_TIMEOUT_MS = 2_000;
 
 export class ScrapeRead {

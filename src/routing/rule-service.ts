@@ -7,6 +7,7 @@ import { isId, newId, type RuleId } from '../core/ids.js';
 import { validateRulePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { RuleRecord } from '../store/records.js';
+import type { Target } from '../targets/target-schema.js';
 import { validateTargets } from '../targets/validate-targets.js';
 import { compileFilter, type SandboxLimits } from '../transform/index.js';
 import type { RuleCache } from './rule-cache.js';
@@ -30,7 +31,7 @@ export class RuleService {
   ) {}
 
   async create(org: string, input: RuleInput): Promise<RuleRecord> {
-    await this.validate(org, input);
+    const targets = this.validate(input);
     const now = this.clock.now();
     const record: RuleRecord = {
       id: newId('rule', now),
@@ -45,7 +46,12 @@ export class RuleService {
       updatedAt: now,
       deletedAt: null,
     };
-    await this.store.transaction((tx) => tx.rules.insert(record));
+    // The names the targets use are checked in the transaction that saves the rule: an endpoint being deleted at the
+    // same moment is either still there once the rule is committed, or seen gone here (EndpointService.delete).
+    await this.store.transaction(async (tx) => {
+      await checkTargetReferences(tx, org, targets, { endpoints: true, settled: true });
+      await tx.rules.insert(record);
+    });
     this.cache.invalidate(org);
     return record;
   }
@@ -66,10 +72,16 @@ export class RuleService {
     };
     // The endpoints named are checked only when the targets change: a rule whose endpoint was deleted since (before
     // deletion checked for rules using it) can still be renamed or disabled.
-    await this.validate(org, { ...next, filter: next.filter }, { endpoints: patch.targets !== undefined });
+    const targets = this.validate({ ...next, filter: next.filter });
     // Saved only if nobody changed or deleted the rule since it was read (a PATCH racing a DELETE must not revive it).
-    if (!(await this.store.transaction((tx) => tx.rules.update(next, current.updatedAt))))
-      throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
+    const saved = await this.store.transaction(async (tx) => {
+      await checkTargetReferences(tx, org, targets, {
+        endpoints: patch.targets !== undefined,
+        settled: true,
+      });
+      return tx.rules.update(next, current.updatedAt);
+    });
+    if (!saved) throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
     this.cache.invalidate(org);
     return next;
   }
@@ -101,10 +113,10 @@ export class RuleService {
     this.cache.invalidate(org);
   }
 
-  private async validate(org: string, input: RuleInput, check = { endpoints: true }): Promise<void> {
+  /** What can be checked without the store; the targets' references are checked in the saving transaction. */
+  private validate(input: RuleInput): Target[] {
     validateRulePattern(input.pattern, '/pattern');
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
-    const targets = validateTargets(input.targets, '/targets', this.limits);
-    await checkTargetReferences(this.store, org, targets, check);
+    return validateTargets(input.targets, '/targets', this.limits);
   }
 }

@@ -1,24 +1,30 @@
 // What a rule's targets name outside the rule (an endpoint, another org) must exist: checked when a rule is saved
 // and when it is tested, the same way, so the tester never passes what saving would refuse. An endpoint that exists
 // but does not deliver (paused, disabled) is said, not refused.
-import type { Store } from '../store/port.js';
+import type { StoreRepos } from '../store/port.js';
 import type { EndpointRecord } from '../store/records.js';
 import type { Target } from '../targets/target-schema.js';
 import { targetError } from '../targets/validate-targets.js';
 import { webhookEndpointOf } from '../targets/webhook-endpoint.js';
 
-/** Throws EH_TARGET_INVALID at `/targets/<i>/endpoint` or `/targets/<i>/org` for the first name that does not exist. */
+/**
+ * Throws EH_TARGET_INVALID at `/targets/<i>/endpoint` or `/targets/<i>/org` for the first name that does not exist.
+ * A rule's save calls it in the transaction that writes the rule with `settled`: the endpoints it finds then stay
+ * until the rule is committed, and an endpoint's deletion under way is waited for (see EndpointService.delete). The
+ * tester, which saves nothing, reads without locking.
+ */
 export async function checkTargetReferences(
-  store: Store,
+  store: StoreRepos,
   org: string,
   targets: readonly Target[],
-  check = { endpoints: true },
+  check: { endpoints: boolean; settled?: boolean } = { endpoints: true },
 ): Promise<void> {
+  const read = { settled: check.settled === true };
   for (const [i, t] of targets.entries()) {
     // A webhook target names an endpoint of the org: a typo would otherwise send every matching event to the
     // dead-letter queue. Deleting the endpoint is refused while a rule names it, for the same reason.
     const endpoint = webhookEndpointOf(t);
-    if (endpoint !== undefined && check.endpoints && !(await store.endpoints.get(org, endpoint)))
+    if (endpoint !== undefined && check.endpoints && !(await store.endpoints.get(org, endpoint, read)))
       throw targetError([{ path: `/targets/${i}/endpoint`, message: `endpoint ${endpoint} does not exist` }]);
     // An event_bus target into another org names one that exists; whether that org granted this one is checked
     // when the action runs, so a grant given (or taken back) later applies without saving the rule again.
@@ -34,7 +40,7 @@ export async function checkTargetReferences(
  * before enabling its endpoint. Formatted as the rule tester's warnings are, the pointer first.
  */
 export async function endpointStateWarnings(
-  store: Store,
+  store: StoreRepos,
   org: string,
   targets: readonly unknown[],
 ): Promise<string[]> {

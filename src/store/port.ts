@@ -459,9 +459,16 @@ export interface EndpointsRepo {
   insert(endpoint: EndpointRecord): Promise<void>;
   /**
    * A live (not deleted) endpoint by slug. `settled`: wait for a change of the endpoint under way in another
-   * transaction and read what it commits (PostgreSQL; on SQLite every read already comes after it).
+   * transaction and read what it commits (PostgreSQL; on SQLite every read already comes after it); in a
+   * transaction, the endpoint then stays as read until it ends (a share lock: others may read it so too).
+   * `exclusive`: as settled, and no other transaction reads it settled or changes it until this one ends (PostgreSQL
+   * FOR UPDATE; SQLite's write transactions run one at a time anyway).
    */
-  get(org: string, slug: string, opts?: { settled?: boolean }): Promise<EndpointRecord | undefined>;
+  get(
+    org: string,
+    slug: string,
+    opts?: { settled?: boolean; exclusive?: boolean },
+  ): Promise<EndpointRecord | undefined>;
   getById(id: EndpointId): Promise<EndpointRecord | undefined>;
   list(org: string, opts?: { includeDeleted?: boolean }): Promise<EndpointRecord[]>;
   /**

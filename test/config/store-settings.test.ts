@@ -12,6 +12,7 @@ describe('store settings', () => {
       pgStatementTimeoutMs: 30_000,
       pgConnectTimeoutMs: 5_000,
       readinessTimeoutMs: 2_000,
+      metricsStoreTimeoutMs: 2_000,
     });
   });
 
@@ -21,12 +22,14 @@ describe('store settings', () => {
       EVENTHOOK_PG_STATEMENT_TIMEOUT: '2m',
       EVENTHOOK_PG_CONNECT_TIMEOUT: '1500ms',
       EVENTHOOK_READINESS_TIMEOUT: '5s',
+      EVENTHOOK_METRICS_STORE_TIMEOUT: '500ms',
     });
     expect(config).toMatchObject({
       migrate: 'off',
       pgStatementTimeoutMs: 120_000,
       pgConnectTimeoutMs: 1_500,
       readinessTimeoutMs: 5_000,
+      metricsStoreTimeoutMs: 500,
     });
     expect(load({ EVENTHOOK_PG_STATEMENT_TIMEOUT: '0' }).pgStatementTimeoutMs).toBe(0);
   });

@@ -129,12 +129,40 @@ for (const backend of BACKENDS) {
         expect(Date.now() - started).toBeLessThan(5_000);
         // The last values read, and every other metric.
         expect(text).toMatch(/^eventhook_actions_dead 1$/m);
-        expect(text).toMatch(/^eventhook_actions_in_flight 0$/m);
+        expect(text).toMatch(/^eventhook_ingest_backlog_bytes 0$/m);
       } finally {
         await locker.query('rollback').catch(() => {});
         await locker.end();
       }
       expect(await gauges()).toEqual(before);
     });
+
+    it.skipIf(backend !== 'postgres')(
+      'waits for the store as long as EVENTHOOK_METRICS_STORE_TIMEOUT says',
+      async () => {
+        // Another API process on the database, with a bound well below the default 2 s.
+        const quick = await startTestApp(backend, {
+          dataDir: api.dataDir,
+          databaseUrl: api.app.config.databaseUrl,
+          env: { EVENTHOOK_ROLE: 'api', EVENTHOOK_METRICS_STORE_TIMEOUT: '300ms' },
+        });
+        const locker = new pg.Client({ connectionString: api.app.config.databaseUrl });
+        await locker.connect();
+        try {
+          const dead = await metricValue(quick, 'eventhook_actions_dead', {});
+          await locker.query('begin');
+          await locker.query('lock table actions in access exclusive mode');
+          const started = Date.now();
+          expect(await metricValue(quick, 'eventhook_actions_dead', {})).toBe(dead);
+          const waited = Date.now() - started;
+          expect(waited).toBeGreaterThanOrEqual(250);
+          expect(waited).toBeLessThan(1_500);
+        } finally {
+          await locker.query('rollback').catch(() => {});
+          await locker.end();
+          await quick.close();
+        }
+      },
+    );
   });
 }

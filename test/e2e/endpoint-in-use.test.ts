@@ -46,6 +46,32 @@ for (const backend of BACKENDS) {
       expect((await t.api.delete(`${BASE}/endpoints/shipping-svc`)).body.code).toBe('EH_ENDPOINT_NOT_FOUND');
     });
 
+    it('a rule saved while its endpoint is deleted: one of the two is refused, never both done', async () => {
+      // Each round races a rule naming a fresh endpoint against that endpoint's deletion. Done both, the rule would
+      // stand on a deleted endpoint and every matching event would become a dead action.
+      for (let round = 0; round < 40; round++) {
+        const slug = `racy-${round}`;
+        await createEndpoint(t, { slug, url: 'https://racy.example.com/hooks' });
+        const [rule, deleted] = await Promise.all([
+          t.api.post(`${BASE}/rules`, {
+            name: `racy-rule-${round}`,
+            pattern: { type: ['order.raced'] },
+            targets: [{ type: 'webhook', endpoint: slug }],
+          }),
+          t.api.delete(`${BASE}/endpoints/${slug}`),
+        ]);
+        const outcome = `round ${round}: rule ${rule.status} ${rule.text}, delete ${deleted.status} ${deleted.text}`;
+        if (rule.status === 201) {
+          expect(deleted.status, outcome).toBe(409);
+          expect((await t.api.get(`${BASE}/endpoints/${slug}`)).status, outcome).toBe(200);
+        } else {
+          expect(rule.status, outcome).toBe(400);
+          expect(rule.text, outcome).toContain(`endpoint ${slug} does not exist`);
+          expect(deleted.status, outcome).toBe(204);
+        }
+      }
+    });
+
     it('a rule saved with a paused or disabled endpoint as a target saves, and says its deliveries will wait', async () => {
       await createEndpoint(t, { slug: 'on-hold', url: 'https://hold.example.com/hooks', status: 'paused' });
       await createEndpoint(t, {

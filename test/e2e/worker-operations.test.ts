@@ -109,6 +109,51 @@ describe.skipIf(!available)('a worker process’s operations routes — postgres
     expect(await metricValue(api, 'eventhook_events_received_total', { source: 'app' })).toBe(1);
   });
 
+  it('shows only the series of what it runs: no ingest series on the worker, no routing or delivery on the API', async () => {
+    const families = async (t: TestApp) => {
+      const text = (await t.api.get('/metrics')).text as string;
+      return new Set([...text.matchAll(/^# TYPE (\S+)/gm)].map((m) => m[1]!));
+    };
+    const onWorker = await families(worker);
+    const onApi = await families(api);
+    const ingestOnly = [
+      'eventhook_events_received_total',
+      'eventhook_webhooks_verified_total',
+      'eventhook_webhooks_rejected_total',
+      'eventhook_webhooks_duplicate_total',
+      'eventhook_ingest_backlog_bytes',
+    ];
+    const workOnly = [
+      'eventhook_events_routed_total',
+      'eventhook_action_attempts_total',
+      'eventhook_action_attempt_seconds',
+      'eventhook_action_deferrals_total',
+      'eventhook_actions_in_flight',
+    ];
+    for (const name of ingestOnly) {
+      expect(onApi, name).toContain(name);
+      expect(onWorker, name).not.toContain(name);
+    }
+    for (const name of workOnly) {
+      expect(onWorker, name).toContain(name);
+      expect(onApi, name).not.toContain(name);
+    }
+    // Neither runs the JetStream event log or intake (EVENTHOOK_JETSTREAM is off).
+    for (const name of ['eventhook_jetstream_lag_seconds', 'eventhook_jetstream_intake_rejected_total']) {
+      expect(onWorker, name).not.toContain(name);
+      expect(onApi, name).not.toContain(name);
+    }
+    // What is about the whole deployment is in both.
+    for (const name of [
+      'eventhook_actions_waiting',
+      'eventhook_workers_alive',
+      'eventhook_ingest_processes_alive',
+    ]) {
+      expect(onWorker, name).toContain(name);
+      expect(onApi, name).toContain(name);
+    }
+  });
+
   it('reports the processes alive in every process, whichever kind it beats as', async () => {
     // The API process beats as no worker, the worker as no ingest process: each reads the other kind when scraped.
     await eventually(async () => (await metricValue(api, 'eventhook_workers_alive', {})) === 1 || undefined);

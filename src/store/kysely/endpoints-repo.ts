@@ -28,16 +28,19 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
   async get(
     org: string,
     slug: string,
-    opts: { settled?: boolean } = {},
+    opts: { settled?: boolean; exclusive?: boolean } = {},
   ): Promise<EndpointRecord | undefined> {
+    const postgres = this.kind === 'postgres';
     const row = await this.db
       .selectFrom('endpoints')
       .selectAll()
       .where('org', '=', org)
       .where('slug', '=', slug)
       .where('deleted_at', 'is', null)
-      // A row lock in share mode waits for the transaction that is changing the row, then reads its outcome.
-      .$if(opts.settled === true && this.kind === 'postgres', (q) => q.forShare())
+      // A row lock waits for the transaction that is changing the row, then reads its outcome; in share mode others
+      // may take it too, and nobody may change the row while it is held.
+      .$if(postgres && opts.exclusive === true, (q) => q.forUpdate())
+      .$if(postgres && opts.settled === true && opts.exclusive !== true, (q) => q.forShare())
       .executeTakeFirst();
     return row && endpointFromRow(row);
   }

@@ -114,7 +114,15 @@ function migrator(db: Kysely<unknown>, types: ColumnTypes, schema: string | unde
   });
 }
 
+/**
+ * The names applied; on failure, the database's error, given the failed migration's name as `migration` (when one
+ * failed rather than Kysely's bookkeeping) so an adapter can name it.
+ */
 function applied({ error, results }: MigrationResultSet): string[] {
-  if (error) throw error;
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    if (failed !== undefined && error instanceof Error) Object.assign(error, { migration: failed });
+    throw error;
+  }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

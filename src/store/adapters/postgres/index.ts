@@ -1,6 +1,7 @@
 // PostgreSQL adapter: a pg pool behind the shared Kysely query layer; claims use FOR UPDATE SKIP LOCKED.
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { EventhookError } from '../../../core/errors.js';
 import { migrateToLatest, schemaStatus } from '../../migrations/index.js';
 import type { Store } from '../../port.js';
 import type { Database as Schema } from '../../schema.js';
@@ -28,6 +29,11 @@ export interface PostgresStoreOptions {
    * and the server's own timeout cannot reach the client then. 0 or unset: neither (migrations never have them).
    */
   statementTimeoutMs?: number;
+  /**
+   * The migrating session's lock_timeout (EVENTHOOK_MIGRATE_LOCK_TIMEOUT): a migration waiting longer for a lock
+   * another session holds fails with EH_STORE_MIGRATION_LOCKED. 0 or unset: it waits for ever.
+   */
+  migrateLockTimeoutMs?: number;
 }
 
 /**
@@ -37,6 +43,9 @@ export interface PostgresStoreOptions {
 const QUERY_TIMEOUT_GRACE_MS = 1_000;
 
 const INT8_OID = 20;
+
+/** SQLSTATE 55P03: a lock wait ran out (lock_timeout). */
+const LOCK_NOT_AVAILABLE = '55P03';
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   // Times are epoch milliseconds in BIGINT columns; they fit a JS number exactly, so read them as numbers.
@@ -50,6 +59,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const statementTimeout = options.statementTimeoutMs ?? 0;
   const answerTimeout = statementTimeout > 0 ? statementTimeout + QUERY_TIMEOUT_GRACE_MS : 0;
   const onConnectionError = options.onConnectionError ?? (() => {});
+  const lockTimeout = options.migrateLockTimeoutMs ?? 0;
   const pool = listened(
     new pg.Pool({
       connectionString: options.url,
@@ -82,15 +92,33 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const schema = {
     status: async () => schemaStatus(db as Kysely<unknown>, { blob: 'bytea' }, await schemaName()),
     migrate: async () => {
-      // On a connection of its own, without the timeouts: building an index on a large table may take minutes, and
-      // a process starting beside another waits for the other's migrations to finish.
+      // On a connection of its own, without the statement timeouts: building an index on a large table may take
+      // minutes. A wait for a lock, though, is bounded: a transaction left open elsewhere would hold start up for
+      // ever. Waiting for another process's migrations to finish is not such a wait: Kysely takes its advisory lock
+      // with a lock_timeout of its own (an hour) for that one statement.
       const own = listened(
-        new pg.Pool({ connectionString: options.url, max: 1, connectionTimeoutMillis, types }),
+        new pg.Pool({
+          connectionString: options.url,
+          max: 1,
+          connectionTimeoutMillis,
+          types,
+          ...(lockTimeout > 0 && { lock_timeout: lockTimeout }),
+        }),
         onConnectionError,
       );
       const migrator = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: own }) });
       try {
         return await migrateToLatest(migrator, { blob: 'bytea' }, await schemaName());
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw err;
+        throw new EventhookError(
+          'EH_STORE_MIGRATION_LOCKED',
+          {
+            migration: (err as { migration?: string }).migration ?? 'bookkeeping (eventhook_migrations)',
+            timeoutMs: lockTimeout,
+          },
+          { cause: err },
+        );
       } finally {
         await migrator.destroy();
       }
