@@ -1,5 +1,6 @@
 // PostgreSQL adapter: a pg pool behind the shared Kysely query layer; claims use FOR UPDATE SKIP LOCKED.
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
+import { SchemaScopedPostgresDialect } from './schema-dialect.js';
 import pg from 'pg';
 import { EventhookError } from '../../../core/errors.js';
 import { migrateToLatest, schemaStatus } from '../../migrations/index.js';
@@ -72,7 +73,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     onConnectionError,
   );
   const db = new Kysely<Schema>({
-    dialect: new PostgresDialect({
+    dialect: new SchemaScopedPostgresDialect({
       pool: dropTimedOutConnections(pool, {
         statementTimeoutMs: statementTimeout,
         answerTimeoutMs: answerTimeout,
@@ -106,7 +107,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         }),
         onConnectionError,
       );
-      const migrator = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: own }) });
+      const migrator = new Kysely<unknown>({ dialect: new SchemaScopedPostgresDialect({ pool: own }) });
       try {
         return await migrateToLatest(migrator, { blob: 'bytea' }, await schemaName());
       } catch (err) {
