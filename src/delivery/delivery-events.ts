@@ -2,7 +2,7 @@
 // `endpoint.disabled` when an endpoint is switched off. Rules route them like any event; the hop count grows so a
 // rule reacting to them cannot loop forever.
 import { SYSTEM_SOURCES } from '../core/envelope.js';
-import { newSystemEvent } from '../events/publisher.js';
+import { causedBy, newSystemEvent } from '../events/publisher.js';
 import type { ActionRecord, EndpointRecord, EventRecord, NewEvent } from '../store/records.js';
 
 export function deliveryDeadEvent(opts: {
@@ -33,9 +33,7 @@ export function deliveryDeadEvent(opts: {
       statusCode: opts.statusCode,
     },
     now: opts.now,
-    correlationId: event.correlationId ?? event.id,
-    traceparent: event.traceparent,
-    hopCount: event.hopCount + 1,
+    ...causedBy(event),
   });
 }
 

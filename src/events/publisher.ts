@@ -32,6 +32,19 @@ export class EventPublisher {
   }
 }
 
+/** What an event made because of `cause` carries: its correlation id and trace, and one hop more. */
+export function causedBy(cause: EventRecord): {
+  correlationId: string;
+  traceparent: string | null;
+  hopCount: number;
+} {
+  return {
+    correlationId: cause.correlationId ?? cause.id,
+    traceparent: cause.traceparent,
+    hopCount: cause.hopCount + 1,
+  };
+}
+
 /** A new non-webhook event (published by an app, or a lifecycle event), ready to insert. */
 export function newSystemEvent(opts: {
   org: string;

@@ -2,7 +2,7 @@
 // as a webhook action stores delivery.dead, so a rule can alert on a workflow that never started whichever engine runs
 // it, or on a publication another org refused.
 import { SYSTEM_SOURCES } from '../core/envelope.js';
-import { newSystemEvent } from '../events/publisher.js';
+import { causedBy, newSystemEvent } from '../events/publisher.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
 import type { DyingAction } from './target-handler.js';
 
@@ -39,8 +39,6 @@ export function actionDeadEvent(opts: {
       statusCode: opts.statusCode,
     },
     now: opts.now,
-    correlationId: event.correlationId ?? event.id,
-    traceparent: event.traceparent,
-    hopCount: event.hopCount + 1,
+    ...causedBy(event),
   });
 }

@@ -5,7 +5,7 @@
 import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
 import type { SourceId } from '../core/ids.js';
-import { newSystemEvent, type EventPublisher } from '../events/publisher.js';
+import { causedBy, newSystemEvent, type EventPublisher } from '../events/publisher.js';
 import { grantsAllow } from '../grants/grant-match.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
 import type { Store } from '../store/port.js';
@@ -54,9 +54,7 @@ export class EventBusTargetHandler implements TargetHandler {
       data: ctx.input,
       subject: ctx.event.subject,
       now,
-      correlationId: ctx.event.correlationId ?? ctx.event.id,
-      traceparent: ctx.event.traceparent,
-      hopCount: ctx.event.hopCount + 1,
+      ...causedBy(ctx.event),
     });
     // Keyed as the action's webhook-id is: a retry after a crash, or a replay that keeps the keys, finds the event it
     // already published instead of a second one (which rules would route again, and downstream could not dedupe).
