@@ -46,18 +46,13 @@ export async function endpointStateWarnings(
 ): Promise<string[]> {
   const warnings: string[] = [];
   for (const [i, t] of targets.entries()) {
-    const slug = webhookEndpoint(t);
+    const slug = webhookEndpointOf(t);
     if (slug === undefined) continue;
     const endpoint = await store.endpoints.get(org, slug);
     if (endpoint && endpoint.status !== 'active')
       warnings.push(`/targets/${i}/endpoint: endpoint ${slug} is ${stateOf(endpoint)}`);
   }
   return warnings;
-}
-
-function webhookEndpoint(target: unknown): string | undefined {
-  const t = target as { type?: unknown; endpoint?: unknown } | null;
-  return t?.type === 'webhook' && typeof t.endpoint === 'string' ? t.endpoint : undefined;
 }
 
 function stateOf(endpoint: EndpointRecord): string {

@@ -153,12 +153,7 @@ describe('engine dead letters, Flovyn', () => {
   beforeAll(async () => {
     flovyn = await new FakeFlovyn(TOKEN, ['default']).start();
     t = await startTestApp('sqlite', {
-      env: {
-        EVENTHOOK_ENGINE: 'flovyn',
-        EVENTHOOK_FLOVYN_URL: flovyn.url,
-        EVENTHOOK_FLOVYN_TOKEN: TOKEN,
-        EVENTHOOK_FLOVYN_TIMEOUT: '2s',
-      },
+      env: flovyn.engineEnv(),
     });
   });
   afterAll(async () => {

@@ -144,12 +144,7 @@ describe('engine keys, Flovyn engine', () => {
   beforeAll(async () => {
     flovyn = await new FakeFlovyn(TOKEN, ['default']).start();
     t = await startTestApp('sqlite', {
-      env: {
-        EVENTHOOK_ENGINE: 'flovyn',
-        EVENTHOOK_FLOVYN_URL: flovyn.url,
-        EVENTHOOK_FLOVYN_TOKEN: TOKEN,
-        EVENTHOOK_FLOVYN_TIMEOUT: '2s',
-      },
+      env: flovyn.engineEnv(),
     });
     await createRule(t, 'order-workflow', 'order.placed', [
       { type: 'workflow', kind: 'process-order', idempotencyKey: 'data.orderId' },

@@ -67,6 +67,16 @@ export class FakeFlovyn {
     return this;
   }
 
+  /** The environment of an app whose engine is this server (a short timeout, so a test's failures come soon). */
+  engineEnv(): Record<string, string> {
+    return {
+      EVENTHOOK_ENGINE: 'flovyn',
+      EVENTHOOK_FLOVYN_URL: this.url,
+      EVENTHOOK_FLOVYN_TOKEN: this.token,
+      EVENTHOOK_FLOVYN_TIMEOUT: '2s',
+    };
+  }
+
   async close(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));
