@@ -124,6 +124,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     presence,
     ingesters: ingest.ingesters,
     runsWorkers,
+    onLeasesReleased: () => workers.actionLoop.kick(),
   });
 
   let workersStarted = false;

@@ -1,10 +1,12 @@
-// Timed chores: the local engine's lease sweep, the presence heartbeats and retention (SPEC §9).
+// Timed chores: the local engine's lease sweep, the presence heartbeats (and with them taking back the leases of
+// workers that died), retention (SPEC §9).
 import type { Logger } from 'pino';
 import type { Gauge } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { LocalEngine } from '../engine/adapters/local/index.js';
 import type { Metrics } from '../observability/metrics.js';
+import { releaseOrphanedLeases } from '../routing/orphaned-leases.js';
 import type { WorkerPresence } from '../routing/worker-presence.js';
 import type { Store } from '../store/port.js';
 
@@ -18,6 +20,8 @@ export interface ChoresDeps {
   presence: WorkerPresence | undefined;
   ingesters: WorkerPresence | undefined;
   runsWorkers: boolean;
+  /** Called when leases of dead workers were ended: their actions are due now. */
+  onLeasesReleased?: () => void;
 }
 
 export interface Chores {
@@ -42,16 +46,35 @@ export function startChores(deps: ChoresDeps): Chores {
     chore(localEngine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
   }, config.sweepIntervalMs);
   leaseTimer.unref();
-  const beat = async (p: WorkerPresence, alive: Gauge, who: string) => {
+  const beat = async (p: WorkerPresence, alive: Gauge, who: string): Promise<boolean> => {
     try {
       alive.set((await p.beat()).count);
+      return true;
     } catch (err) {
       logger.error({ err }, `${who} heartbeat failed`);
+      return false;
+    }
+  };
+  const beatAsWorker = async (p: WorkerPresence) => {
+    // Only after a beat of its own went through: a worker that could not beat may be the one others count as gone.
+    if (!(await beat(p, metrics.workersAlive, 'worker'))) return;
+    try {
+      const { released, holders } = await releaseOrphanedLeases(
+        store,
+        p.id,
+        clock.now(),
+        config.sweepIntervalMs,
+      );
+      if (released === 0) return;
+      logger.warn({ released, workers: holders }, 'took back the leases of workers that stopped beating');
+      deps.onLeasesReleased?.();
+    } catch (err) {
+      logger.error({ err }, 'orphaned lease sweep failed');
     }
   };
   const beatAll = () =>
     Promise.all([
-      presence && beat(presence, metrics.workersAlive, 'worker'),
+      presence && beatAsWorker(presence),
       ingesters && beat(ingesters, metrics.ingestersAlive, 'ingest'),
     ]);
   const presenceTimer = setInterval(() => chore(beatAll()), config.sweepIntervalMs);

@@ -132,6 +132,7 @@ export function buildWorkers(deps: WorkersDeps): Workers {
     {
       concurrency: config.actionConcurrency,
       leaseMs: config.leaseMs,
+      ...(presence ? { holder: presence.id } : {}),
       endpointCap: (org, endpoint) => deliveryGate.capFor(org, endpoint),
       metrics: metrics.actions,
     },

@@ -232,7 +232,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_LEASE: {
     file: 'lease',
     default: '60s',
-    doc: 'How long a claimed action belongs to a worker before another may take it over.',
+    doc: 'How long a claimed action belongs to a worker before another may take it over. A worker that was killed or crashed loses its leases sooner: once its heartbeats (every sweep interval) have stopped for five intervals, at least 10 s, the workers still alive (or the restarted process) take its actions over.',
   },
   EVENTHOOK_SANDBOX_CPU_MS: {
     file: 'sandboxCpuMs',

@@ -1,7 +1,8 @@
 // The action worker: claims due actions with a lease, builds each target's input, runs the target, and records
 // the attempt and the action's next state (succeeded, failed with a retry time, or dead) — one transition per
-// attempt (STYLE §16). A crash mid-attempt leaves the lease to expire; the action is then claimed again, and the
-// target's idempotency key keeps the effect single.
+// attempt (STYLE §16). A crash mid-attempt leaves the lease behind; once the crashed worker's heartbeats stop, a
+// worker still alive ends it (orphaned-leases.ts; else it expires), the action is claimed again, and the target's
+// idempotency key keeps the effect single.
 import type { Bus } from '../bus/port.js';
 import { SUBJECTS } from '../bus/port.js';
 import type { Clock } from '../core/clock.js';
@@ -28,6 +29,11 @@ import { retryDelayMs } from './retry-delay.js';
 export interface ActionWorkerOptions {
   concurrency: number;
   leaseMs: number;
+  /**
+   * Who holds the leases this worker takes (its presence id): when its heartbeats stop, the workers still alive
+   * take its actions back without waiting for the leases to run out (see orphaned-leases.ts).
+   */
+  holder?: string;
   /**
    * How many actions of one endpoint may run at once in this worker (see EndpointSlots). Without it, actions are
    * claimed in due order regardless of their endpoint.
@@ -100,7 +106,9 @@ export class ActionWorker {
     let skip: ClaimOptions['skip'] = [];
     if (this.slots === undefined) {
       // Claims need no flush to disk: a claim lost to a power cut leaves the action due, as an expired lease would.
-      claimed = await this.store.relaxed((tx) => tx.actions.claimDue(now, room, this.options.leaseMs));
+      claimed = await this.store.relaxed((tx) =>
+        tx.actions.claimDue(now, room, this.options.leaseMs, this.options.holder),
+      );
     } else {
       // With endpoints at their cap, look a little further than the room: the oldest due may be theirs. Without,
       // the room is enough: should an endpoint fill up during the pick, the pass takes less than the room and the
@@ -113,7 +121,9 @@ export class ActionWorker {
       claimed =
         picked.length === 0
           ? []
-          : await this.store.relaxed((tx) => tx.actions.claim(picked, now, this.options.leaseMs));
+          : await this.store.relaxed((tx) =>
+              tx.actions.claim(picked, now, this.options.leaseMs, this.options.holder),
+            );
     }
     await this.launch(claimed);
     if (claimed.length === room) return { more: true, wakeAt: null };
@@ -326,7 +336,7 @@ export class ActionWorker {
     if (effects.events?.length) await stageEvents(tx, effects.events);
     const next = await effects.commit?.(tx);
     if (!next?.length || this.draining) return [];
-    return tx.actions.claim(next, now, this.options.leaseMs);
+    return tx.actions.claim(next, now, this.options.leaseMs, this.options.holder);
   }
 
   /**

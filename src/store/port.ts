@@ -322,9 +322,10 @@ export interface ActionsRepo {
   insertMany(actions: readonly NewAction[], now: number): Promise<void>;
   /**
    * Claims up to `limit` due actions (pending or failed with next_attempt_at <= now, or in flight with an expired
-   * lease): marks them in flight until now + leaseMs and counts the attempt. Concurrent claimers never share one.
+   * lease): marks them in flight until now + leaseMs, held by `holder` (the claiming worker's presence id), and counts
+   * the attempt. Concurrent claimers never share one.
    */
-  claimDue(now: number, limit: number, leaseMs: number): Promise<ActionRecord[]>;
+  claimDue(now: number, limit: number, leaseMs: number, holder?: string): Promise<ActionRecord[]>;
   /**
    * Claiming in two steps, for a worker that spreads its slots over endpoints: the due actions it could claim
    * (oldest due first, at most `limit`, none of the endpoints in `skip`) …
@@ -341,7 +342,14 @@ export interface ActionsRepo {
    */
   renewLeases(held: ReadonlyArray<{ id: ActionId; attempt: number }>, until: number): Promise<number>;
   /** … then claims those of `ids` that are still due, as claimDue does (another claimer may have taken some). */
-  claim(ids: readonly ActionId[], now: number, leaseMs: number): Promise<ActionRecord[]>;
+  claim(ids: readonly ActionId[], now: number, leaseMs: number, holder?: string): Promise<ActionRecord[]>;
+  /** The workers holding leases that run beyond `now` (read only: every worker asks at each heartbeat). */
+  leaseHolders(now: number): Promise<string[]>;
+  /**
+   * Ends the leases that `holders` (workers gone) still hold on in-flight actions, as if they had run out at `now`,
+   * so the next claim takes those actions over. Returns how many.
+   */
+  releaseHeldBy(holders: readonly string[], now: number): Promise<number>;
   /**
    * Settles attempt number `attempt` as a success; false (nothing changes) when that attempt no longer owns the
    * action — its lease expired and a later claim took it over.

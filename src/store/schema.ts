@@ -121,6 +121,8 @@ export interface ActionsTable {
   endpoint: Generated<string | null>;
   ordering_key: Generated<string | null>;
   waiting: Generated<string | null>;
+  /** The worker holding an in-flight action's lease (migration 019); null before its first claim. */
+  leased_by: Generated<string | null>;
 }
 
 export interface AttemptsTable {

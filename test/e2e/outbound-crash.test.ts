@@ -111,4 +111,60 @@ describe('outbound crash safety (SQLite, real process, SIGKILL)', () => {
       await receiver.close();
     }
   }, 120_000);
+
+  it('takes over a killed worker’s deliveries once its heartbeats stop, long before their 60 s leases run out', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eventhook-orphaned-leases-'));
+    // The first request of the first life is never answered: at the kill its attempt is under way, leased for the
+    // default 60 s to a worker that no longer beats.
+    let held: ServerResponse | undefined;
+    const receiver = await startReceiver((_req, res) => {
+      if (held === undefined) {
+        held = res;
+        return;
+      }
+      res.writeHead(200).end('ok');
+    });
+    const env = {
+      EVENTHOOK_DATA_DIR: dir,
+      EVENTHOOK_ADMIN_TOKEN: TOKEN,
+      EVENTHOOK_SWEEP_INTERVAL: '200ms',
+      EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1',
+    };
+    try {
+      const first = await startChildServer(env);
+      const t1 = { url: first.url, api: new ApiClient(first.url, TOKEN) };
+      const send = await ingestSource(t1);
+      await createEndpoint(t1, { slug: 'sink', url: `${receiver.url}/sink` });
+      await createRule(t1, 'sink', 'orphan.test', [{ endpoint: 'sink' }]);
+      const id = await send({ type: 'orphan.test' });
+      await eventually(async () => held !== undefined, 20_000, 'the delivery to be under way');
+      const firstWebhookId = receiver.requests[0]!.headers['webhook-id'];
+      await first.kill9();
+      held!.destroy();
+      const killedAt = Date.now();
+
+      const second = await startChildServer(env);
+      try {
+        const api = new ApiClient(second.url, TOKEN);
+        // The lease would end at 60 s; the dead worker counts as gone after 10 s without a beat.
+        await eventually(
+          async () => (await api.get(`${BASE}/events/${id}`)).body.actions?.[0]?.status === 'succeeded',
+          40_000,
+          'the held delivery to be taken over',
+        );
+        const tookMs = Date.now() - killedAt;
+        expect(tookMs).toBeLessThan(40_000);
+        const action = (await api.get(`${BASE}/events/${id}`)).body.actions[0];
+        expect(action.attempts).toBe(2);
+        expect(receiver.requests).toHaveLength(2);
+        expect(receiver.requests[1]!.headers['webhook-id']).toBe(firstWebhookId);
+        expect(second.output()).toContain('took back the leases of workers that stopped beating');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await receiver.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

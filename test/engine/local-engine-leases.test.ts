@@ -2,8 +2,6 @@
 // execution. A task with retries left goes back to its queue (task.retrying), one without ends failed
 // (task.failed); a workflow, durable across worker crashes, goes back (workflow.retrying). Each change commits
 // its lifecycle event with it; a sweep with nothing to release writes nothing.
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -11,31 +9,9 @@ import { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import { EventPublisher } from '../../src/events/publisher.js';
 import type { Store } from '../../src/store/port.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
+import { holdWriteLock } from '../helpers/write-lock.js';
 
 const ORG = 'acme';
-
-/**
- * Takes the database's write lock on a connection of its own, as another process writing would (SQLite: BEGIN
- * IMMEDIATE; PostgreSQL: the execution tables locked against writes, reads still allowed). Returns its release.
- */
-async function holdWriteLock(kind: 'sqlite' | 'postgres', url: string): Promise<() => Promise<void>> {
-  if (kind === 'sqlite') {
-    const db = new Database(url.slice('sqlite:'.length));
-    db.exec('BEGIN IMMEDIATE');
-    return async () => {
-      db.exec('ROLLBACK');
-      db.close();
-    };
-  }
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('begin');
-  await client.query('lock table workflows, tasks in exclusive mode');
-  return async () => {
-    await client.query('rollback');
-    await client.end();
-  };
-}
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
@@ -69,7 +45,7 @@ for (const factory of STORE_FACTORIES) {
       engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });
 
     it('an idle sweep only reads: it ends at once while another connection holds the write lock', async () => {
-      const release = await holdWriteLock(factory.name, url);
+      const release = await holdWriteLock(factory.name, url, ['workflows', 'tasks']);
       try {
         const sweep = engine.releaseExpiredLeases();
         const blocked = new Promise((resolve) => setTimeout(() => resolve('blocked'), 1500).unref());

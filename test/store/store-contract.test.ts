@@ -420,6 +420,49 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.actions.get('acme', actions[1]!.id)).toMatchObject({ maxAttempts: 3, attempts: 2 });
     });
 
+    it('names the holder of each lease and ends the leases of holders gone, so their actions are due again', async () => {
+      const event = newEvent('acme');
+      await store.events.insert(event);
+      const mk = (i: number) => ({
+        id: newId('action'),
+        org: 'acme',
+        eventId: event.id,
+        ruleId: newId('rule'),
+        ruleName: 'r',
+        targetIndex: i,
+        targetType: 'task',
+        target: { type: 'task', kind: 'k' },
+        routeSeq: 1,
+        maxAttempts: 5,
+        idempotencyKey: `held${i}`,
+        nextAttemptAt: T0,
+      });
+      const [a, b, c] = [mk(0), mk(1), mk(2)];
+      await store.actions.insertMany([a, b, c], T0);
+      expect(await store.actions.claim([a.id], T0, 60_000, 'wrk_dead')).toHaveLength(1);
+      expect(await store.actions.claim([b.id], T0, 60_000, 'wrk_alive')).toHaveLength(1);
+      expect(await store.actions.claim([c.id], T0, 60_000)).toHaveLength(1);
+      expect((await store.actions.leaseHolders(T0 + 1000)).sort()).toEqual(['wrk_alive', 'wrk_dead']);
+      // Under their 60 s leases nothing is due.
+      expect(await store.actions.claimDue(T0 + 1000, 10, 60_000)).toEqual([]);
+      expect(await store.actions.releaseHeldBy(['wrk_dead'], T0 + 1000)).toBe(1);
+      expect(await store.actions.leaseHolders(T0 + 1000)).toEqual(['wrk_alive']);
+      const retaken = await store.actions.claimDue(T0 + 1001, 10, 60_000, 'wrk_alive');
+      expect(retaken.map((x) => [x.id, x.attempts])).toEqual([[a.id, 2]]);
+      // The dead holder's attempt no longer settles it; the new one does.
+      expect(await store.actions.succeed(a.id, 1, { late: true }, T0 + 1002)).toBe(false);
+      expect(await store.actions.succeed(a.id, 2, { ok: true }, T0 + 1002)).toBe(true);
+      // Nothing of a live holder's, and no lease that already ran out, is touched.
+      expect(await store.actions.releaseHeldBy(['wrk_dead', 'wrk_nobody'], T0 + 1003)).toBe(0);
+      expect((await store.actions.get('acme', b.id))?.leaseUntil).toBe(T0 + 60_000);
+      for (const [x, attempt] of [
+        [b, 1],
+        [c, 1],
+      ] as const)
+        expect(await store.actions.succeed(x.id, attempt, { ok: true }, T0 + 1004)).toBe(true);
+      expect(await store.actions.leaseHolders(T0 + 1005)).toEqual([]);
+    });
+
     it('starts an execution once per idempotency key and hands it to one worker', async () => {
       const wf = (id: string) => ({
         id,

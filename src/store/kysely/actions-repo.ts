@@ -81,19 +81,19 @@ export class KyselyActionsRepo implements ActionsRepo {
       .execute();
   }
 
-  async claimDue(now: number, limit: number, leaseMs: number): Promise<ActionRecord[]> {
+  async claimDue(now: number, limit: number, leaseMs: number, holder?: string): Promise<ActionRecord[]> {
     // Select and update must be one transaction: on PostgreSQL the selects lock their rows so a concurrent claimer
     // skips them; on SQLite the transaction keeps a second claimer from picking the same rows in between.
     if (!this.db.isTransaction) {
       return this.db
         .transaction()
-        .execute((trx) => new KyselyActionsRepo(trx, this.kind).claimDue(now, limit, leaseMs));
+        .execute((trx) => new KyselyActionsRepo(trx, this.kind).claimDue(now, limit, leaseMs, holder));
     }
     const { expired, waiting } = dueSelects(this.db, now, limit, { lock: this.kind });
     const ids = [...(await expired.select('id').execute()), ...(await waiting.select('id').execute())]
       .slice(0, limit)
       .map((r) => r.id as ActionId);
-    return claimIds(this.db, ids, now, leaseMs);
+    return claimIds(this.db, ids, now, leaseMs, holder);
   }
 
   dueCandidates(now: number, limit: number, opts: ClaimOptions = {}): Promise<ClaimCandidate[]> {
@@ -104,8 +104,32 @@ export class KyselyActionsRepo implements ActionsRepo {
     return dueInLanes(this.db, now, lanes, perLane);
   }
 
-  claim(ids: readonly ActionId[], now: number, leaseMs: number): Promise<ActionRecord[]> {
-    return claimIds(this.db, ids, now, leaseMs);
+  claim(ids: readonly ActionId[], now: number, leaseMs: number, holder?: string): Promise<ActionRecord[]> {
+    return claimIds(this.db, ids, now, leaseMs, holder);
+  }
+
+  async leaseHolders(now: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select('leased_by')
+      .distinct()
+      .where(LEASED)
+      .where('lease_until', '>', now)
+      .where('leased_by', 'is not', null)
+      .execute();
+    return rows.map((r) => r.leased_by!);
+  }
+
+  async releaseHeldBy(holders: readonly string[], now: number): Promise<number> {
+    if (holders.length === 0) return 0;
+    const r = await this.db
+      .updateTable('actions')
+      .set({ lease_until: now, updated_at: now })
+      .where(LEASED)
+      .where('leased_by', 'in', holders)
+      .where('lease_until', '>', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   async renewLeases(held: ReadonlyArray<{ id: ActionId; attempt: number }>, until: number): Promise<number> {

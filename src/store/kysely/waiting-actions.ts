@@ -123,6 +123,7 @@ export async function claimIds(
   ids: readonly ActionId[],
   now: number,
   leaseMs: number,
+  holder?: string,
 ): Promise<ActionRecord[]> {
   if (ids.length === 0) return [];
   const rows = await db
@@ -130,6 +131,7 @@ export async function claimIds(
     .set((eb) => ({
       status: 'in_flight',
       lease_until: now + leaseMs,
+      leased_by: holder ?? null,
       attempts: eb('attempts', '+', 1),
       updated_at: now,
     }))

@@ -25,6 +25,7 @@ import * as m015 from './015-event-bus-grants.js';
 import * as m016 from './016-finished-engine-index.js';
 import * as m017 from './017-execution-trace.js';
 import * as m018 from './018-workflow-lease-expiries.js';
+import * as m019 from './019-action-lease-holder.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -49,6 +50,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '016-finished-engine-index': m016,
   '017-execution-trace': m017,
   '018-workflow-lease-expiries': m018,
+  '019-action-lease-holder': m019,
 };
 
 /**
