@@ -156,7 +156,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_JETSTREAM: {
     file: 'jetstream',
     default: 'off',
-    doc: '`on` publishes every routed event, as its envelope, to a durable JetStream stream on `EVENTHOOK_NATS_URL` (`{prefix}.log.events.{org}.{type}`; dead deliveries also on `{prefix}.log.dlq.{org}.{endpoint}`), kept for `EVENTHOOK_RETENTION_DAYS`, for other systems to consume and replay by time or sequence. Published from an outbox in the store, so an outage delays events but loses none. See docs/jetstream.md.',
+    doc: '`on` publishes every routed event, as its envelope, to a durable JetStream stream on `EVENTHOOK_NATS_URL` (`{prefix}.log.events.{org}.{type}`; dead deliveries also on `{prefix}.log.dlq.{org}.{endpoint}`, dead engine and event_bus actions on `{prefix}.log.dlq.{org}._action.{targetType}`), kept for `EVENTHOOK_RETENTION_DAYS`, for other systems to consume and replay by time or sequence. Published from an outbox in the store, so an outage delays events but loses none. See docs/jetstream.md.',
   },
   EVENTHOOK_JETSTREAM_INTAKE: {
     file: 'jetstreamIntake',

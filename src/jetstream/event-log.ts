@@ -16,7 +16,7 @@ import { toEnvelope } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
 import type { EventRecord, OutboxEntry } from '../store/records.js';
 import { ensureStream, LOG_DUPLICATE_WINDOW_MS } from './streams.js';
-import { deadLetterSubject, eventSubject, logSubjects, streamName } from './subjects.js';
+import { deadActionSubject, deadLetterSubject, eventSubject, logSubjects, streamName } from './subjects.js';
 
 /** Entries published per pass; their acknowledgements are awaited together. */
 const BATCH = 256;
@@ -143,13 +143,11 @@ export class JetStreamEventLog {
         .publish(eventSubject(prefix, event.org, event.type), body, { msgID: msgId, headers: h })
         .then(() => this.options.onPublished?.('event')),
     ];
-    if (event.type === 'delivery.dead' && event.source === SYSTEM_SOURCES.eventhook && event.subject) {
+    const dlq = deadLetterOf(prefix, event);
+    if (dlq !== undefined) {
       sends.push(
         client
-          .publish(deadLetterSubject(prefix, event.org, event.subject), body, {
-            msgID: `${msgId}.dlq`,
-            headers: h,
-          })
+          .publish(dlq, body, { msgID: `${msgId}.dlq`, headers: h })
           .then(() => this.options.onPublished?.('dead_letter')),
       );
     }
@@ -185,4 +183,12 @@ export class JetStreamEventLog {
       this.options.logger,
     );
   }
+}
+
+/** The dead-letter subject of Eventhook's own `delivery.dead` and `action.dead` events (subject: the endpoint or the target type). */
+function deadLetterOf(prefix: string, event: EventRecord): string | undefined {
+  if (event.source !== SYSTEM_SOURCES.eventhook || !event.subject) return undefined;
+  if (event.type === 'delivery.dead') return deadLetterSubject(prefix, event.org, event.subject);
+  if (event.type === 'action.dead') return deadActionSubject(prefix, event.org, event.subject);
+  return undefined;
 }

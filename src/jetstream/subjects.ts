@@ -24,6 +24,15 @@ export function deadLetterSubject(prefix: string, org: string, endpoint: string)
 }
 
 /**
+ * An `action.dead` event (a workflow, task, promise or event_bus action that died) once more, on the dead-letter
+ * subjects beside the endpoints': `{prefix}.log.dlq.{org}._action.{targetType}`. Endpoint slugs never hold `_`, so
+ * the token cannot be an endpoint's, and `{prefix}.log.dlq.{org}.>` takes every dead letter of an org.
+ */
+export function deadActionSubject(prefix: string, org: string, targetType: string): string {
+  return `${prefix}.log.dlq.${tokens(org)}._action.${tokens(targetType)}`;
+}
+
+/**
  * A name as subject tokens: split at dots, with what NATS gives a meaning to or forbids in a token (whitespace, `*`,
  * `>`) replaced by `_`, and an empty token (a leading, trailing or doubled dot) written `_`.
  */

@@ -1,5 +1,5 @@
 // EVENTHOOK_JETSTREAM=on: every routed event lands in a durable JetStream stream, as its envelope, for other systems
-// to consume and replay by time or sequence; dead deliveries also on a dead-letter subject. Against a NATS server of
+// to consume and replay by time or sequence; dead deliveries and dead engine actions also on dead-letter subjects. Against a NATS server of
 // the test's own (with JetStream), read back with the official client the way a consumer would.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -232,6 +232,30 @@ describe.skipIf(!withNats)('the JetStream event log', () => {
     const asEvent = await readLog(nats, prefix, { filter: `${prefix}.log.events.default.delivery.dead` });
     expect(asEvent.map((m) => m.body.id)).toEqual([dead[0]!.body.id]);
     expect(dead[0]!.msgId).toBe(`${dead[0]!.body.id}.1.dlq`);
+  });
+
+  it('puts a dead engine action on the dead-letter subjects too, apart from the endpoints', async () => {
+    // A promise target whose promise nobody made uses up its one attempt: action.dead, subject `promise`.
+    const rule = await t.api.post(`${BASE}/rules`, {
+      name: 'settle-missing',
+      pattern: { type: ['payment.late'] },
+      targets: [
+        { type: 'promise', mode: 'resolve', promise: "'key:nobody-waits'", retry: { maxAttempts: 1 } },
+      ],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const [eventId] = await publishEvents(t, 'payment.late', 1);
+    const dead = await logOf(nats, prefix, 1, `${prefix}.log.dlq.default._action.>`);
+    expect(dead[0]!.subject).toBe(`${prefix}.log.dlq.default._action.promise`);
+    expect(dead[0]!.body).toMatchObject({
+      type: 'action.dead',
+      source: 'system:eventhook',
+      data: { eventId },
+    });
+    expect(dead[0]!.msgId).toBe(`${dead[0]!.body.id}.1.dlq`);
+    // One filter takes an org's every dead letter: the endpoint's of the test before and this one.
+    const all = await readLog(nats, prefix, { filter: `${prefix}.log.dlq.default.>` });
+    expect(all.map((m) => m.body.type).sort()).toEqual(['action.dead', 'delivery.dead']);
   });
 
   it('publishes a replayed event again, as its next routing pass', async () => {
