@@ -1,4 +1,6 @@
-// GET /stream: live events as Server-Sent Events, filtered by a pattern, resumable with Last-Event-ID.
+// GET /stream: live events as Server-Sent Events, filtered by a pattern, resumable with Last-Event-ID, in the order
+// they were announced; a client that stops reading is cut off rather than held in memory.
+import { request, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { readFrames } from '../helpers/sse.js';
@@ -43,6 +45,51 @@ describe('live stream', () => {
     const res = await open('', { 'last-event-id': first.body.eventId });
     const got = await readFrames(res, 'event', 1);
     expect(got[0]!.id).toBe(missed.body.eventId);
+  });
+
+  it('sends events in the order they were committed', async () => {
+    const res = await open('?pattern=' + encodeURIComponent(JSON.stringify({ type: ['seq'] })));
+    const frames = readFrames(res, 'event', 30);
+    await new Promise((r) => setTimeout(r, 50));
+    const ids: string[] = [];
+    for (let n = 0; n < 30; n++)
+      ids.push((await t.api.post(`${base}/events`, { type: 'seq', data: { n } })).body.eventId);
+    expect((await frames).map((f) => f.id)).toEqual(ids);
+  });
+
+  it('cuts off a client that stops reading, instead of keeping what it has not read', async () => {
+    // A client that reads the head of the answer and then nothing: the kernel's buffers fill, then the server's.
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = request(
+        `${t.url}${base}/stream`,
+        { headers: { authorization: `Bearer ${t.api.token}` } },
+        resolve,
+      );
+      req.on('error', reject).end();
+    });
+    expect(res.statusCode).toBe(200);
+    res.pause();
+    const big = 'x'.repeat(256 * 1024);
+    // Far more than the kernel's socket buffers and the server's limit together.
+    const PUBLISHED = 80;
+    for (let n = 0; n < PUBLISHED; n++) {
+      const r = await t.api.post(`${base}/events`, { type: 'bulk', data: { big, n } });
+      expect(r.status, r.text).toBe(200);
+    }
+    // Reading again, the client gets what had been sent before the cut, then the end of the stream.
+    let received = 0;
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => (received += chunk.split('event: event\n').length - 1));
+    res.resume();
+    await new Promise<void>((resolve) => res.once('close', resolve));
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(PUBLISHED);
+    // The server goes on: a new connection streams.
+    const again = await open('?pattern=' + encodeURIComponent(JSON.stringify({ type: ['after'] })));
+    const frames = readFrames(again, 'event', 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const after = await t.api.post(`${base}/events`, { type: 'after', data: {} });
+    expect((await frames)[0]!.id).toBe(after.body.eventId);
   });
 
   it('rejects an invalid pattern with the reason', async () => {

@@ -1,6 +1,6 @@
 // GET /stream: Server-Sent Events of the org's events (and action updates), optionally filtered by an EventBridge
 // pattern over the envelope. Each SSE `id` is the event id, so a client reconnecting with Last-Event-ID first
-// receives what it missed (up to the last 200 events).
+// receives what it missed (up to the last 200 events); a client that stops reading is disconnected.
 import type { ServerResponse } from 'node:http';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Bus } from '../../bus/port.js';
@@ -14,6 +14,14 @@ import { AUTH_PROBLEMS } from '../schemas.js';
 
 const HEARTBEAT_MS = 15_000;
 const CATCH_UP = 200;
+/**
+ * Bytes written to a connection that its client has not taken yet. A client that falls this far behind is cut off:
+ * it reconnects (EventSource does by itself) with Last-Event-ID and catches up, where holding on would keep every
+ * event it has not read in this process's memory.
+ */
+export const STREAM_MAX_BUFFERED = 1024 * 1024;
+/** Event ids remembered per connection, to send an event announced while catching up once. */
+const SEEN_MAX = 2 * CATCH_UP;
 
 const StreamQuery = Type.Object({
   pattern: Type.Optional(
@@ -40,6 +48,10 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
       schema: {
         tags: ['events'],
         summary: 'Live events as Server-Sent Events (event: event, data: the envelope plus status)',
+        description:
+          'Frames come in the order events were committed; each `id` is the event id, and a client reconnecting ' +
+          'with Last-Event-ID first gets what it missed (up to the last 200 events). A client more than 1 MiB ' +
+          'behind (not reading) is disconnected, to reconnect and catch up that way.',
         params: Type.Object({ org: Type.String() }),
         querystring: StreamQuery,
         response: {
@@ -61,67 +73,78 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      const send = (event: string, id: string | undefined, data: unknown) =>
+      const send = (event: string, id: string | undefined, data: unknown) => {
+        if (raw.destroyed) return;
         raw.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+        if (raw.writableLength > STREAM_MAX_BUFFERED) {
+          req.log.warn(
+            { org, buffered: raw.writableLength },
+            'live stream client fell behind; connection closed (it may reconnect with Last-Event-ID)',
+          );
+          raw.destroy();
+        }
+      };
+      const seen = new Set<string>();
+      /** Whether the event is new to this connection; remembers the last SEEN_MAX only. */
+      const firstTime = (id: string) => {
+        if (seen.has(id)) return false;
+        seen.add(id);
+        if (seen.size > SEEN_MAX) seen.delete(seen.values().next().value!);
+        return true;
+      };
       const sendEvent = (e: EventRecord) => {
-        if (visible(e)) send('event', e.id, { ...toEnvelope(e), status: e.status });
+        if (firstTime(e.id) && visible(e)) send('event', e.id, { ...toEnvelope(e), status: e.status });
+      };
+      // Frames go out in the order of their announcements, while the reads behind them run side by side. A read
+      // that fails (the event or action is gone meanwhile: retention, a deleted org) sends nothing.
+      let sent: Promise<void> = Promise.resolve();
+      const inOrder = <T>(read: Promise<T>, emit: (value: T) => void) => {
+        const ready = read.then(
+          (value) => () => emit(value),
+          () => undefined,
+        );
+        sent = sent.then(async () => (await ready)?.()).catch(() => {});
       };
       raw.write(': connected\n\n');
       open.add(raw);
 
-      // Subscribe before catching up, and de-duplicate, so nothing falls between the two.
-      const seen = new Set<string>();
-      const queue: Promise<unknown>[] = [];
-      const subs = [
-        bus.subscribe<EventAnnouncement>(`events.${org}.*`, (m) => {
-          queue.push(
-            queries.event(org, m.data.id).then(
-              ({ event }) => {
-                if (!seen.has(event.id)) {
-                  seen.add(event.id);
-                  sendEvent(event);
-                }
-              },
-              () => {},
-            ),
-          );
-        }),
-      ];
-      if (req.query.actions) {
-        subs.push(
-          bus.subscribe<{ id: string }>(`actions.${org}.*`, (m) => {
-            queries.action(org, m.data.id).then(
-              ({ action }) =>
-                send('action', undefined, {
-                  id: action.id,
-                  eventId: action.eventId,
-                  status: action.status,
-                  attempts: action.attempts,
-                  lastError: action.lastError,
-                  targetType: action.targetType,
-                  ruleName: action.ruleName,
-                }),
-              () => {},
-            );
-          }),
-        );
-      }
-      const lastId = req.headers['last-event-id'];
-      if (typeof lastId === 'string' && lastId) {
-        const recent = await queries.events(org, {}, { limit: CATCH_UP });
-        for (const e of recent.items.filter((x) => x.id > (lastId as EventId)).reverse()) {
-          if (!seen.has(e.id)) {
-            seen.add(e.id);
-            sendEvent(e);
-          }
-        }
-      }
+      // Set up before the first wait: a client gone (or cut off) while catching up still unsubscribes.
+      const subs: Array<{ unsubscribe(): void }> = [];
       const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
       raw.once('close', () => {
         open.delete(raw);
         clearInterval(heartbeat);
         for (const s of subs) s.unsubscribe();
       });
+
+      // Subscribe before catching up, and de-duplicate, so nothing falls between the two.
+      subs.push(
+        bus.subscribe<EventAnnouncement>(`events.${org}.*`, (m) =>
+          inOrder(queries.event(org, m.data.id), ({ event }) => sendEvent(event)),
+        ),
+      );
+      if (req.query.actions) {
+        subs.push(
+          bus.subscribe<{ id: string }>(`actions.${org}.*`, (m) =>
+            inOrder(queries.action(org, m.data.id), ({ action }) =>
+              send('action', undefined, {
+                id: action.id,
+                eventId: action.eventId,
+                status: action.status,
+                attempts: action.attempts,
+                lastError: action.lastError,
+                targetType: action.targetType,
+                ruleName: action.ruleName,
+              }),
+            ),
+          ),
+        );
+      }
+      const lastId = req.headers['last-event-id'];
+      if (typeof lastId === 'string' && lastId) {
+        const recent = await queries.events(org, {}, { limit: CATCH_UP });
+        for (const e of recent.items.filter((x) => x.id > (lastId as EventId)).reverse()) sendEvent(e);
+      }
     },
   );
 };
