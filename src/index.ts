@@ -1,4 +1,10 @@
 // The package's library entry: the composition root (embed Eventhook in a process) and the worker client.
 export { createApp, type App } from './app.js';
 export { loadConfig, type Config } from './config/config.js';
-export { WorkerClient, type Execution, type WorkerClientOptions } from './client/index.js';
+export {
+  ExecutionCancelledError,
+  WorkerClient,
+  type Execution,
+  type HandlerContext,
+  type WorkerClientOptions,
+} from './client/index.js';

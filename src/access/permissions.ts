@@ -1,13 +1,17 @@
-// Roles and what they may do (issue 5 §4): admin everything, member read/replay/retry, publisher publish only,
-// worker the local engine's worker API only (claim, heartbeat, complete, fail, promises).
+// Roles and what they may do (issue 5 §4): admin everything, member read/replay/retry/cancel, publisher publish
+// only, worker the local engine's worker API only (claim, heartbeat, complete, fail, promises).
 import type { ApiKeyRole } from '../store/records.js';
 
-/** What a route needs. `operator` routes (org management) accept only the operator token. */
-export type Permission = 'read' | 'write' | 'replay' | 'publish' | 'work' | 'operator';
+/**
+ * What a route needs. `operator` routes (org management) accept only the operator token. `cancel` (the local engine's
+ * workflows and tasks) is a person's or an application's call, as a retry is, and not a worker's: a worker that may
+ * cancel could end executions other workers run.
+ */
+export type Permission = 'read' | 'write' | 'replay' | 'cancel' | 'publish' | 'work' | 'operator';
 
 const GRANTS: Record<ApiKeyRole, ReadonlySet<Permission>> = {
-  admin: new Set(['read', 'write', 'replay', 'publish', 'work']),
-  member: new Set(['read', 'replay']),
+  admin: new Set(['read', 'write', 'replay', 'cancel', 'publish', 'work']),
+  member: new Set(['read', 'replay', 'cancel']),
   publisher: new Set(['publish']),
   worker: new Set(['work']),
 };

@@ -64,6 +64,8 @@ function describe(p: Permission): string {
       return 'change configuration';
     case 'replay':
       return 'replay events or retry actions';
+    case 'cancel':
+      return 'cancel workflows and tasks';
     case 'publish':
       return 'publish events';
     case 'work':

@@ -24,6 +24,25 @@ export interface Execution<I = unknown> {
 
 export type ExecutionKind = 'workflow' | 'task';
 
+/** What `run` gives a handler besides the execution. */
+export interface HandlerContext {
+  /**
+   * Aborts (its reason an ExecutionCancelledError) when the execution was cancelled while the handler ran, as the
+   * next heartbeat learns: the result is no longer wanted, so a handler should stop, e.g. by passing it to fetch.
+   * Whatever the handler then returns or throws is dropped.
+   */
+  signal: AbortSignal;
+}
+
+/**
+ * The server's answer to a heartbeat, complete or fail of an execution that was cancelled (EH_ENGINE_CANCELLED): the
+ * worker should stop working on it; nothing it reports is kept.
+ */
+export class ExecutionCancelledError extends Error {
+  readonly code = 'EH_ENGINE_CANCELLED';
+  override readonly name = 'ExecutionCancelledError';
+}
+
 export interface RunOptions<I, O> {
   kind: ExecutionKind;
   /** Kinds this worker handles; all when empty. */
@@ -32,7 +51,7 @@ export interface RunOptions<I, O> {
   leaseMs?: number;
   /** Long-poll wait per claim. */
   waitMs?: number;
-  handler: (execution: Execution<I>) => Promise<O>;
+  handler: (execution: Execution<I>, context: HandlerContext) => Promise<O>;
   signal?: AbortSignal;
 }
 
@@ -85,7 +104,11 @@ export class WorkerClient {
     }
   }
 
-  /** Claims and handles executions until the signal aborts. */
+  /**
+   * Claims and handles executions until the signal aborts. An execution cancelled meanwhile is dropped, not failed:
+   * its handler's signal aborts at the next heartbeat, and a completion or failure the server refuses as cancelled
+   * is no error of the run.
+   */
   async run<I, O>(opts: RunOptions<I, O>): Promise<void> {
     const leaseMs = opts.leaseMs ?? 60_000;
     while (!opts.signal?.aborted) {
@@ -96,19 +119,50 @@ export class WorkerClient {
         waitMs: opts.waitMs ?? 20_000,
       });
       if (!execution) continue;
+      const cancelled = new AbortController();
+      // Other heartbeat failures are left to the next one: a lease lost for good shows at complete or fail.
       const beat = setInterval(
-        () => void this.heartbeat(opts.kind, execution.id, leaseMs).catch(() => {}),
+        () =>
+          void this.heartbeat(opts.kind, execution.id, leaseMs).catch((err: unknown) => {
+            if (err instanceof ExecutionCancelledError) cancelled.abort(err);
+          }),
         leaseMs / 3,
       );
       try {
-        const output = await opts.handler(execution);
-        await this.complete(opts.kind, execution.id, output ?? null);
+        await this.handle(opts, execution, cancelled.signal);
       } catch (err) {
-        await this.fail(opts.kind, execution.id, err instanceof Error ? err.message : String(err));
+        if (!(err instanceof ExecutionCancelledError)) throw err;
       } finally {
         clearInterval(beat);
       }
     }
+  }
+
+  /** Runs the handler on one execution and reports its outcome, unless it was cancelled meanwhile. */
+  private async handle<I, O>(
+    opts: RunOptions<I, O>,
+    execution: Execution<I>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    let outcome: { output: O } | { error: unknown };
+    try {
+      outcome = { output: await opts.handler(execution, { signal }) };
+    } catch (error) {
+      outcome = { error };
+    }
+    if (signal.aborted) return;
+    if ('output' in outcome) {
+      try {
+        await this.complete(opts.kind, execution.id, outcome.output ?? null);
+        return;
+      } catch (err) {
+        // As before: a completion the server refused is reported as the execution's failure.
+        if (err instanceof ExecutionCancelledError) throw err;
+        outcome = { error: err };
+      }
+    }
+    const { error } = outcome;
+    await this.fail(opts.kind, execution.id, error instanceof Error ? error.message : String(error));
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<Response> {
@@ -122,6 +176,8 @@ export class WorkerClient {
     });
     if (res.status >= 400) {
       const problem = (await res.json().catch(() => ({}))) as { detail?: string; code?: string };
+      if (problem.code === 'EH_ENGINE_CANCELLED')
+        throw new ExecutionCancelledError(problem.detail ?? 'cancelled');
       throw new Error(
         `${method} ${path}: ${res.status} ${problem.code ?? ''} ${problem.detail ?? ''}`.trim(),
       );

@@ -166,6 +166,13 @@ export const ERRORS = {
     kind: 'conflict',
     message: '{what} {id} is not claimed by this worker: {reason}',
   },
+  // Apart from EH_ENGINE_LEASE_LOST so a worker can tell "stop, nobody wants this" from "another worker has it".
+  EH_ENGINE_CANCELLED: { status: 409, kind: 'conflict', message: '{what} {id} was cancelled: {reason}' },
+  EH_ENGINE_FINISHED: {
+    status: 409,
+    kind: 'conflict',
+    message: '{what} {id} is already {status}: only a pending or running one can be cancelled',
+  },
   EH_ENGINE_UPSTREAM: { status: 502, kind: 'upstream', message: 'The engine answered {status}: {reason}' },
   EH_ENGINE_UNREACHABLE: {
     status: 502,

@@ -133,6 +133,16 @@ export interface WorkerApi {
     workerId: string,
     error: string,
   ): Promise<WorkflowRecord | TaskRecord>;
+  /**
+   * Ends a pending or running execution `cancelled` (its error `reason`); one already cancelled is answered as it is.
+   * Errors: EH_ENGINE_FINISHED when it completed or failed, EH_ENGINE_NOT_FOUND.
+   */
+  cancel(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    reason: string | undefined,
+  ): Promise<WorkflowRecord | TaskRecord>;
   /** `created: false` when `key` named an existing promise of the same workflow, which is answered as it is. */
   createPromise(
     org: string,

@@ -525,6 +525,12 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
   /** Applies `patch` when the execution is running under `workerId` (or `workerId` is null); returns the new record. */
   update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined>;
   /**
+   * Ends a pending or running execution `cancelled` (its error `error`, completedAt `now`, no worker nor lease) in one
+   * statement, so a completion racing with it either lands first (then this changes nothing) or finds it cancelled.
+   * Returns the new record; undefined when there is none in either status.
+   */
+  cancel(org: string, id: string, error: string, now: number): Promise<R | undefined>;
+  /**
    * Running executions whose lease expired (the worker stopped heartbeating), each an execution that failed with
    * `reason`: a task that has no retry left (executionCount > maxRetries) ends `failed` (its error `reason` and how
    * many executions it had), and so does a workflow whose lease already expired `workflowLeaseRetries` times (its

@@ -1,7 +1,7 @@
 // The worker client against a real server: a webhook starts a workflow, the client's handler runs it, and a
-// promise it awaits is resolved by a published event.
+// promise it awaits is resolved by a published event; an execution cancelled while it runs is dropped, not failed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WorkerClient } from '../../src/client/index.js';
+import { ExecutionCancelledError, WorkerClient } from '../../src/client/index.js';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { capturedLogger } from '../helpers/logs.js';
 
@@ -34,6 +34,11 @@ describe('WorkerClient', () => {
     });
   });
   afterAll(async () => t?.close());
+
+  /** The requests the server got on `path` (from the line it logs as each arrives). */
+  const requestsTo = (path: string) =>
+    log.lines.filter((l) => l.msg === 'incoming request' && (l.req as { url: string }).url.endsWith(path))
+      .length;
 
   it('a claim long-polls: it waits up to waitMs for work, and takes what arrives meanwhile', async () => {
     const claim = (waitMs: number) =>
@@ -96,5 +101,73 @@ describe('WorkerClient', () => {
     await running;
     expect(seen).toEqual([{ order: 'A-1' }]);
     expect(done).toMatchObject({ output: { shipped: true }, workerId: 'w-test' });
+  });
+
+  it('drops an execution cancelled while its handler runs: the signal aborts, nothing is reported, the loop goes on', async () => {
+    const rule = await t.api.post(`${base}/rules`, {
+      name: 'slow',
+      pattern: { type: ['slow.job'] },
+      targets: [{ type: 'task', kind: 'slow', input: { jmespath: 'data' } }],
+    });
+    expect(rule.status, rule.text).toBe(201);
+    const abort = new AbortController();
+    const reasons: unknown[] = [];
+    const cancelledOnServer = (id: string) =>
+      eventually(async () => (await t.api.get(`${base}/engine/tasks/${id}`)).body.status === 'cancelled');
+    const running = worker.run<{ n: number }, object>({
+      kind: 'task',
+      kinds: ['slow'],
+      leaseMs: 1_000,
+      waitMs: 200,
+      signal: abort.signal,
+      handler: async (execution, { signal }) => {
+        if (execution.input.n === 3) return { ok: true };
+        await cancelledOnServer(execution.id);
+        // The first stops when told (its signal, at the next heartbeat); the second pays no heed and returns at
+        // once, so its completion is what the server refuses.
+        if (execution.input.n === 2) return { ignored: true };
+        await new Promise((_, reject) => {
+          if (signal.aborted) reject(signal.reason);
+          signal.addEventListener('abort', () => reject(signal.reason));
+        }).catch((err: unknown) => reasons.push(err));
+        return { stopped: true };
+      },
+    });
+    const ids: string[] = [];
+    for (const n of [1, 2, 3]) {
+      await t.api.post(`${base}/events`, { type: 'slow.job', data: { n } });
+      const task = await eventually(async () => {
+        const items = (await t.api.get(`${base}/engine/tasks?kind=slow`)).body.items as any[];
+        return items.find((x) => x.input.n === n && (n === 3 || x.status === 'running'));
+      });
+      ids.push(task.id);
+      if (n < 3) {
+        const res = await t.api.post(`${base}/engine/tasks/${task.id}/cancel`, { reason: `stop ${n}` });
+        expect(res.status, res.text).toBe(200);
+      }
+    }
+    const done = await eventually(async () => {
+      const r = (await t.api.get(`${base}/engine/tasks/${ids[2]}`)).body;
+      return r.status === 'completed' ? r : undefined;
+    });
+    abort.abort();
+    await running;
+    expect(done.output).toEqual({ ok: true });
+
+    expect(reasons).toHaveLength(1);
+    expect(reasons[0]).toBeInstanceOf(ExecutionCancelledError);
+    expect((reasons[0] as Error).message).toBe(`Task ${ids[0]} was cancelled: stop 1`);
+    for (const [i, id] of ids.slice(0, 2).entries()) {
+      expect((await t.api.get(`${base}/engine/tasks/${id}`)).body).toMatchObject({
+        status: 'cancelled',
+        error: `stop ${i + 1}`,
+        output: null,
+      });
+      // Not reported as a crash: the client never called fail on it.
+      expect(requestsTo(`/tasks/${id}/fail`)).toBe(0);
+    }
+    // The second's completion reached the server and was refused; the first's was never sent.
+    expect(requestsTo(`/tasks/${ids[0]}/complete`)).toBe(0);
+    expect(requestsTo(`/tasks/${ids[1]}/complete`)).toBe(1);
   });
 });

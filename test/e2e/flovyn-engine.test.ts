@@ -174,6 +174,7 @@ describe('rules call a Flovyn server', () => {
     for (const [method, path] of [
       ['GET', '/engine/workflows'],
       ['POST', '/engine/tasks/claim'],
+      ['POST', '/engine/workflows/wf_any/cancel'],
     ] as const) {
       const res =
         method === 'GET' ? await t.api.get(`${base}${path}`) : await t.api.post(`${base}${path}`, {});

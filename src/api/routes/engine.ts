@@ -1,5 +1,5 @@
 // The local engine's worker API (SPEC §7): list executions, claim work with a lease, heartbeat, complete or fail
-// it; list, create, read and await promises. Served only when the local engine is in use; otherwise its paths say why
+// it, cancel it; list, create, read and await promises. Served only when the local engine is in use; otherwise its paths say why
 // they are not served.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
@@ -115,6 +115,19 @@ const CompleteIn = Type.Object(
 );
 const FailIn = Type.Object(
   { workerId: WorkerId, error: Type.String({ minLength: 1, maxLength: 10_000 }) },
+  { additionalProperties: false },
+);
+const CancelIn = Type.Object(
+  {
+    reason: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 10_000,
+        description:
+          'Kept as the execution’s error and told to its worker; without one, the error is "no reason given".',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 const PromiseIn = Type.Object(
@@ -297,6 +310,25 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
         executionOut(
           await engine.fail(kind, req.params.org, req.params.id, req.body.workerId, req.body.error),
         ),
+    );
+    app.post(
+      `${path}/:id/cancel`,
+      {
+        config: { permission: 'cancel' },
+        schema: {
+          tags,
+          summary: `Cancel a pending or running ${kind}`,
+          description:
+            `The ${kind} ends cancelled and a ${kind}.cancelled event is stored; a worker running it gets 409 ` +
+            'EH_ENGINE_CANCELLED at its next heartbeat, complete or fail, which change nothing. One already ' +
+            'cancelled is answered as it is; one completed or failed is a 409 EH_ENGINE_FINISHED. Its idempotency ' +
+            'key is free again, as a failed one’s: the same key starts a new execution.',
+          params: IdParams,
+          body: Type.Optional(CancelIn),
+          response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        },
+      },
+      async (req) => executionOut(await engine.cancel(kind, req.params.org, req.params.id, req.body?.reason)),
     );
   }
 

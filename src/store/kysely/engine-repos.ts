@@ -215,6 +215,18 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     return row && this.fromRow(row);
   }
 
+  async cancel(org: string, id: string, error: string, now: number): Promise<R | undefined> {
+    const row = await this.db
+      .updateTable(this.t)
+      .set({ status: 'cancelled', error, completed_at: now, worker_id: null, lease_until: null })
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .where('status', 'in', ['pending', 'running'])
+      .returningAll()
+      .executeTakeFirst();
+    return row && this.fromRow(row);
+  }
+
   async anyExpired(now: number): Promise<boolean> {
     const row = await this.db
       .selectFrom(this.t)

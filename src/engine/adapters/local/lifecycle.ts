@@ -21,7 +21,7 @@ export function lifecycleStatus<S extends ExecutionStatus | PromiseStatus>(statu
   return status.toUpperCase() as Uppercase<S>;
 }
 
-export type ExecutionEventType = 'created' | 'started' | 'completed' | 'failed' | 'retrying';
+export type ExecutionEventType = 'created' | 'started' | 'completed' | 'failed' | 'retrying' | 'cancelled';
 
 export function executionEvent(
   kind: 'workflow' | 'task',

@@ -3,7 +3,7 @@
 import type { Bus } from '../../../bus/port.js';
 import type { Clock } from '../../../core/clock.js';
 import type { JsonValue } from '../../../core/envelope.js';
-import { EventhookError } from '../../../core/errors.js';
+import type { EventhookError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
 import type { EventPublisher } from '../../../events/publisher.js';
 import { stageEvents } from '../../../events/publisher.js';
@@ -24,6 +24,7 @@ import type {
   WorkerApi,
 } from '../../port.js';
 import { kindConflict, META_EVENT, META_HOPS } from '../../port.js';
+import { alreadyFinished, notFound, notHeld, promiseKeyConflict, what } from './engine-errors.js';
 import { executionCause, executionEvent, promiseEvent } from './lifecycle.js';
 import { Waiters } from './waiters.js';
 
@@ -40,6 +41,8 @@ const WORKFLOW_LEASE_RETRIES = DEFAULT_TASK_RETRIES;
  * how many expired leases, it had).
  */
 const LEASE_EXPIRED = 'lease expired: the worker stopped heartbeating';
+/** The error of an execution cancelled without a reason: a worker's EH_ENGINE_CANCELLED ends with it. */
+const NO_REASON = 'no reason given';
 /** Long-polls re-read the store at least this often, to notice changes made by other processes. */
 const POLL_MS = 500;
 
@@ -148,7 +151,7 @@ export class LocalEngine implements Engine, WorkerApi {
 
   async get(kind: ExecutionKind, org: string, id: string): Promise<Execution> {
     const r = await this.repo(this.store, kind).get(org, id);
-    if (!r) throw notFound(kind === 'workflow' ? 'Workflow' : 'Task', id);
+    if (!r) throw notFound(what(kind), id);
     return r;
   }
 
@@ -235,6 +238,25 @@ export class LocalEngine implements Engine, WorkerApi {
     });
     if (result.status === 'pending') this.ring(`${kind}.${org}`);
     return result;
+  }
+
+  /**
+   * Ends a pending or running execution `cancelled`, with its `workflow.cancelled` / `task.cancelled` event in the same
+   * transaction. A worker running it learns so at its next heartbeat, completion or failure (EH_ENGINE_CANCELLED),
+   * none of which changes it any more. One already cancelled is answered as it is (a repeated call changes nothing and
+   * stores no second event); one that completed or failed is a conflict, as its end can no longer be changed.
+   */
+  async cancel(kind: ExecutionKind, org: string, id: string, reason: string | undefined): Promise<Execution> {
+    const now = this.clock.now();
+    return this.commit(async (tx) => {
+      const r = await this.repo(tx, kind).cancel(org, id, reason ?? NO_REASON, now);
+      if (r) return { value: r, events: [executionEvent(kind, 'cancelled', r, now)] };
+      // Not pending nor running: ended already (an end is final), or not there.
+      const current = await this.repo(tx, kind).get(org, id);
+      if (!current) throw notFound(what(kind), id);
+      if (current.status !== 'cancelled') throw alreadyFinished(kind, current);
+      return { value: current, events: [] };
+    });
   }
 
   /**
@@ -379,29 +401,6 @@ export class LocalEngine implements Engine, WorkerApi {
     id: string,
     tx: StoreRepos = this.store,
   ): Promise<EventhookError> {
-    const what = kind === 'workflow' ? 'Workflow' : 'Task';
-    const exists = await this.repo(tx, kind).get(org, id);
-    if (!exists) return notFound(what, id);
-    // Why, so a worker can tell a duplicate completion from a lease it let run out.
-    const reason =
-      exists.status === 'pending'
-        ? 'its lease ran out and it waits to be claimed again'
-        : exists.status === 'running'
-          ? `worker ${exists.workerId ?? '(unknown)'} holds it now`
-          : `it is already ${exists.status}`;
-    return new EventhookError('EH_ENGINE_LEASE_LOST', { what, id, reason });
+    return notHeld(kind, id, await this.repo(tx, kind).get(org, id));
   }
-}
-
-function promiseKeyConflict(held: PromiseRecord, workflowId: string | null): EventhookError {
-  const owner = (id: string | null) => (id === null ? 'no workflow' : `workflow ${id}`);
-  return new EventhookError('EH_ENGINE_CONFLICT', {
-    message:
-      `promise key ${held.key} already names promise ${held.id} of ${owner(held.workflowId)}, not of ` +
-      `${owner(workflowId)}; give each workflow's promises keys of their own`,
-  });
-}
-
-function notFound(what: string, id: string): EventhookError {
-  return new EventhookError('EH_ENGINE_NOT_FOUND', { what, id });
 }

@@ -1,0 +1,200 @@
+// Cancelling the local engine's executions, on both stores: a pending or running one ends cancelled with its
+// lifecycle event; the worker that ran it is refused (EH_ENGINE_CANCELLED) and changes nothing; a finished one cannot
+// be cancelled, a cancelled one is answered as it is; the key of a cancelled one starts a new execution.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { EventhookError } from '../../src/core/errors.js';
+import { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
+import { EventPublisher } from '../../src/events/publisher.js';
+import type { Store } from '../../src/store/port.js';
+import { STORE_FACTORIES } from '../helpers/stores.js';
+
+const ORG = 'acme';
+
+/** What a call was refused with: its code and message, or 'ok'. */
+const refusal = (call: Promise<unknown>) =>
+  call.then(
+    () => 'ok',
+    (err: unknown) => (err instanceof EventhookError ? `${err.code}: ${err.message}` : String(err)),
+  );
+
+for (const factory of STORE_FACTORIES) {
+  const available = await factory.available();
+  describe.skipIf(!available)(`local engine, cancellation — ${factory.name}`, () => {
+    let store: Store;
+    let cleanup: () => Promise<void>;
+    let engine: LocalEngine;
+    const clock = new ManualClock();
+    const bus = new MemoryBus();
+
+    beforeAll(async () => {
+      ({ store, cleanup } = await factory.open());
+      engine = new LocalEngine(store, new EventPublisher(bus), bus, clock);
+    });
+    afterAll(async () => {
+      await bus.close();
+      await cleanup?.();
+    });
+
+    async function eventsOf(id: string): Promise<{ type: string; source: string; data: any }[]> {
+      const pending = await store.events.listPending(1000);
+      return pending
+        .filter((e) => e.subject === id)
+        .map((e) => ({ type: e.type, source: e.source, data: e.data }));
+    }
+    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
+      engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });
+
+    it('cancels a pending task: cancelled, completedAt set, the reason as its error, task.cancelled stored', async () => {
+      const { id } = await engine.createTask({
+        org: ORG,
+        kind: 'c-pending',
+        input: {},
+        idempotencyKey: 'cp-1',
+      });
+      clock.advance(5);
+      const cancelled = await engine.cancel('task', ORG, id, 'order withdrawn');
+      expect(cancelled).toMatchObject({
+        id,
+        status: 'cancelled',
+        error: 'order withdrawn',
+        completedAt: clock.now(),
+        workerId: null,
+        leaseUntil: null,
+      });
+      expect(await engine.get('task', ORG, id)).toEqual(cancelled);
+      const events = await eventsOf(id);
+      expect(events.map((e) => e.type)).toEqual(['task.created', 'task.cancelled']);
+      expect(events[1]).toMatchObject({
+        source: 'system:tasks',
+        data: { id, kind: 'c-pending', status: 'CANCELLED', error: 'order withdrawn', executionCount: 0 },
+      });
+      // Never handed out.
+      expect(await claim('task', ['c-pending'])).toBeUndefined();
+    });
+
+    it('cancels a running workflow: its worker’s heartbeat, complete and fail are refused and change nothing', async () => {
+      const { id } = await engine.startWorkflow({
+        org: ORG,
+        kind: 'c-running',
+        input: {},
+        idempotencyKey: 'cr-1',
+      });
+      expect(await claim('workflow', ['c-running'])).toMatchObject({ id, status: 'running', workerId: 'w1' });
+      const cancelled = await engine.cancel('workflow', ORG, id, undefined);
+      expect(cancelled).toMatchObject({
+        status: 'cancelled',
+        error: 'no reason given',
+        workerId: null,
+        leaseUntil: null,
+      });
+
+      const told = `EH_ENGINE_CANCELLED: Workflow ${id} was cancelled: no reason given`;
+      expect(await refusal(engine.heartbeat('workflow', ORG, id, 'w1', 1000))).toBe(told);
+      expect(await refusal(engine.complete('workflow', ORG, id, 'w1', { done: true }))).toBe(told);
+      expect(await refusal(engine.fail('workflow', ORG, id, 'w1', 'gave up'))).toBe(told);
+      expect(await engine.get('workflow', ORG, id)).toEqual(cancelled);
+      // Its old lease is gone: a sweep long after it finds nothing to send back or fail.
+      clock.advance(10_000);
+      expect(await engine.releaseExpiredLeases()).toBe(0);
+      expect((await eventsOf(id)).map((e) => e.type)).toEqual([
+        'workflow.created',
+        'workflow.started',
+        'workflow.cancelled',
+      ]);
+    });
+
+    it('refuses to cancel a completed or failed execution, naming its status; a cancelled one is answered as it is', async () => {
+      const done = await engine.createTask({ org: ORG, kind: 'c-done', input: {}, idempotencyKey: 'cd-1' });
+      await claim('task', ['c-done']);
+      await engine.complete('task', ORG, done.id, 'w1', 1);
+      expect(await refusal(engine.cancel('task', ORG, done.id, 'too late'))).toBe(
+        `EH_ENGINE_FINISHED: Task ${done.id} is already completed: only a pending or running one can be cancelled`,
+      );
+      expect(await engine.get('task', ORG, done.id)).toMatchObject({
+        status: 'completed',
+        output: 1,
+        error: null,
+      });
+
+      const failed = await engine.startWorkflow({
+        org: ORG,
+        kind: 'c-failed',
+        input: {},
+        idempotencyKey: 'cf-1',
+      });
+      await claim('workflow', ['c-failed']);
+      await engine.fail('workflow', ORG, failed.id, 'w1', 'boom');
+      expect(await refusal(engine.cancel('workflow', ORG, failed.id, undefined))).toBe(
+        `EH_ENGINE_FINISHED: Workflow ${failed.id} is already failed: only a pending or running one can be cancelled`,
+      );
+      expect(await engine.get('workflow', ORG, failed.id)).toMatchObject({ status: 'failed', error: 'boom' });
+
+      const twice = await engine.createTask({ org: ORG, kind: 'c-twice', input: {}, idempotencyKey: 'ct-1' });
+      const first = await engine.cancel('task', ORG, twice.id, 'first');
+      clock.advance(10);
+      expect(await engine.cancel('task', ORG, twice.id, 'second')).toEqual(first);
+      expect((await eventsOf(twice.id)).filter((e) => e.type === 'task.cancelled')).toHaveLength(1);
+
+      expect(await refusal(engine.cancel('task', ORG, 'task_unknown', undefined))).toBe(
+        'EH_ENGINE_NOT_FOUND: Task task_unknown was not found',
+      );
+      expect(await refusal(engine.cancel('workflow', 'other-org', failed.id, undefined))).toBe(
+        `EH_ENGINE_NOT_FOUND: Workflow ${failed.id} was not found`,
+      );
+    });
+
+    it('frees the key of a cancelled execution, as a failed one’s: the same key starts a new one', async () => {
+      const req = { org: ORG, kind: 'c-again', input: { n: 1 }, idempotencyKey: 'order-7' };
+      const first = await engine.startWorkflow(req);
+      // While it lives, the key names it.
+      expect(await engine.startWorkflow(req)).toEqual({ id: first.id, created: false });
+      await engine.cancel('workflow', ORG, first.id, 'customer asked');
+      const second = await engine.startWorkflow(req);
+      expect(second.created).toBe(true);
+      expect(second.id).not.toBe(first.id);
+      expect(await engine.get('workflow', ORG, second.id)).toMatchObject({
+        status: 'pending',
+        idempotencyKey: 'order-7',
+      });
+      // The cancelled one keeps everything but its key.
+      expect(await engine.get('workflow', ORG, first.id)).toMatchObject({
+        status: 'cancelled',
+        error: 'customer asked',
+        idempotencyKey: null,
+      });
+      expect(await engine.startWorkflow(req)).toEqual({ id: second.id, created: false });
+    });
+
+    it('a completion racing with the cancellation: whichever commits first wins, the other is refused', async () => {
+      for (let round = 0; round < 5; round++) {
+        const { id } = await engine.createTask({
+          org: ORG,
+          kind: 'c-race',
+          input: {},
+          idempotencyKey: `race-${round}`,
+        });
+        await claim('task', ['c-race']);
+        const [cancel, complete] = await Promise.all([
+          refusal(engine.cancel('task', ORG, id, 'race')),
+          refusal(engine.complete('task', ORG, id, 'w1', 'out')),
+        ]);
+        const final = await engine.get('task', ORG, id);
+        if (final.status === 'cancelled') {
+          expect(cancel).toBe('ok');
+          expect(complete).toBe(`EH_ENGINE_CANCELLED: Task ${id} was cancelled: race`);
+          expect(final.output).toBeNull();
+        } else {
+          expect(final.status).toBe('completed');
+          expect(complete).toBe('ok');
+          expect(cancel).toMatch(/^EH_ENGINE_FINISHED: .* is already completed/);
+        }
+        const ends = (await eventsOf(id))
+          .map((e) => e.type)
+          .filter((t) => t !== 'task.created' && t !== 'task.started');
+        expect(ends).toEqual([final.status === 'cancelled' ? 'task.cancelled' : 'task.completed']);
+      }
+    });
+  });
+}
