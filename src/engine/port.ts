@@ -38,6 +38,14 @@ export interface EventCause {
   traceparent?: string;
 }
 
+/**
+ * The correlation id an execution keeps for its lifecycle events, whichever engine runs it: the causing event's (its
+ * own, or else its id, as the targets name it), so a chain of rules and executions stays one correlation.
+ */
+export function causeCorrelationId(cause: EventCause): string | undefined {
+  return cause.correlationId ?? cause.causeEventId;
+}
+
 export interface StartWorkflow extends EventCause {
   org: string;
   kind: string;

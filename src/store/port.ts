@@ -103,7 +103,10 @@ export interface WorkersRepo {
   leave(id: string): Promise<void>;
 }
 
-/** Which event caused each execution started on an external engine, for its lifecycle events' hop counts. */
+/**
+ * Which event caused each execution started on an external engine, for its lifecycle events' hop counts, correlation
+ * and trace.
+ */
 export interface ExecutionCausesRepo {
   /** Keeps the first cause of an execution; a later one (a replay naming the same execution) is ignored. */
   remember(cause: ExecutionCauseRecord): Promise<void>;

@@ -256,12 +256,17 @@ export interface GrantRecord {
   createdAt: number;
 }
 
-/** The event that caused an execution started on an external engine, and its hop count. */
+/**
+ * The event that caused an execution started on an external engine: its id, hop count, and the correlation id and
+ * traceparent the execution's lifecycle events carry on (absent on causes recorded before migration 020).
+ */
 export interface ExecutionCauseRecord {
   executionId: string;
   eventId: string;
   hops: number;
   createdAt: number;
+  correlationId?: string;
+  traceparent?: string;
 }
 
 /** An event routed but not yet published to the JetStream event log: one per routing pass of the event. */

@@ -213,6 +213,9 @@ export interface ExecutionCausesTable {
   event_id: string;
   hops: number;
   created_at: number;
+  /** Migration 020; null on causes recorded before it. */
+  correlation_id: string | null;
+  traceparent: string | null;
 }
 
 export interface JetstreamOutboxTable {

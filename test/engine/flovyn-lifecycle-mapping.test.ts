@@ -7,6 +7,7 @@ import {
   readLifecycle,
   type MappedLifecycleEvent,
 } from '../../src/engine/adapters/flovyn/lifecycle-mapping.js';
+import type { ExecutionCause } from '../../src/engine/adapters/flovyn/execution-causes.js';
 import type { NewEvent } from '../../src/store/records.js';
 
 const ORG_ID = '6f1c2a7e-0000-4000-8000-000000000001';
@@ -130,6 +131,52 @@ describe('Flovyn lifecycle events as Eventhook events', () => {
     expect(execution({ workflow_execution_id: 'wf-1' })).toBe('wf-1');
     expect(execution({ data: { id: 'task-7' } })).toBe('task-7');
     expect(execution({})).toBeUndefined();
+  });
+
+  it('carries the correlation and trace of the event that started the execution before Flovyn’s own', () => {
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const causes = new Map<string, ExecutionCause>([
+      ['wf-new', { eventId: 'evt_cause', hops: 2, correlationId: 'order-42', traceparent }],
+      // Recorded before migration 020: no correlation id nor trace kept.
+      ['wf-old', { eventId: 'evt_old', hops: 2 }],
+    ]);
+    const completed = (execution: string, extra: Record<string, unknown> = {}) =>
+      mapped(
+        mapLifecycleEvent(
+          `flovyn.events.${ORG_ID}.workflow.completed`,
+          JSON.stringify({ event_type: 'WORKFLOW_COMPLETED', workflow_execution_id: execution, ...extra }),
+          ORGS,
+          NOW,
+          (id) => causes.get(id),
+        ),
+      ).event;
+    const flovyns = { correlation_id: 'flovyn-corr', trace_id: 'a'.repeat(32) };
+    // The cause's, as it came (the local engine's lifecycle events carry the cause's traceparent unchanged).
+    expect(completed('wf-new')).toMatchObject({ correlationId: 'order-42', traceparent, hopCount: 3 });
+    expect(completed('wf-new', flovyns)).toMatchObject({ correlationId: 'order-42', traceparent });
+    // A cause from before the migration: as before, Flovyn's correlation id, or else the cause's id.
+    expect(completed('wf-old')).toMatchObject({ correlationId: 'evt_old', traceparent: null, hopCount: 3 });
+    const old = completed('wf-old', flovyns);
+    expect(old.correlationId).toBe('flovyn-corr');
+    expect(old.traceparent).toMatch(/^00-a{32}-[0-9a-f]{16}-01$/);
+    // An execution started outside Eventhook: Flovyn's.
+    expect(completed('wf-stranger', flovyns)).toMatchObject({ correlationId: 'flovyn-corr', hopCount: 1 });
+    expect(completed('wf-stranger').correlationId).toBeNull();
+    // A promise event naming its workflow execution carries that workflow's cause (none is kept for a settlement).
+    const resolved = mapped(
+      mapLifecycleEvent(
+        `flovyn.events.${ORG_ID}.promise.resolved`,
+        JSON.stringify({
+          event_type: 'PROMISE_RESOLVED',
+          workflow_execution_id: 'wf-new',
+          data: { promiseId: 'p-1' },
+        }),
+        ORGS,
+        NOW,
+        (id) => causes.get(id),
+      ),
+    ).event;
+    expect(resolved).toMatchObject({ type: 'promise.resolved', correlationId: 'order-42', traceparent });
   });
 
   it('takes only a whole, non-negative hop count from metadata, and a trace id as a traceparent', () => {

@@ -37,6 +37,35 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.executionCauses.of('wf-unknown')).toBeUndefined();
     });
 
+    it('keeps the causing event’s correlation id and traceparent, and every process reads them', async () => {
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const starter = new ExecutionCauses(store.executionCauses, () => 3_000);
+      await starter.remember('wf-traced', {
+        eventId: 'evt_t',
+        hops: 1,
+        correlationId: 'order-7',
+        traceparent,
+      });
+      await starter.remember('wf-plain', { eventId: 'evt_p', hops: 0, correlationId: 'evt_p' });
+      expect(await store.executionCauses.of('wf-traced')).toEqual({
+        executionId: 'wf-traced',
+        eventId: 'evt_t',
+        hops: 1,
+        createdAt: 3_000,
+        correlationId: 'order-7',
+        traceparent,
+      });
+      const other = new ExecutionCauses(store.executionCauses, () => 3_000, 10, []);
+      expect(await other.of('wf-traced')).toEqual({
+        eventId: 'evt_t',
+        hops: 1,
+        correlationId: 'order-7',
+        traceparent,
+      });
+      // No traceparent on the causing event: none kept (not an empty one).
+      expect(await other.of('wf-plain')).toEqual({ eventId: 'evt_p', hops: 0, correlationId: 'evt_p' });
+    });
+
     it('forgets causes older than the retention', async () => {
       await store.executionCauses.remember({ executionId: 'old', eventId: 'e', hops: 0, createdAt: 500 });
       await store.executionCauses.remember({ executionId: 'new', eventId: 'e', hops: 0, createdAt: 5_000 });

@@ -1,4 +1,4 @@
-// Causes of the executions started on an external engine (see migration 013).
+// Causes of the executions started on an external engine (see migrations 013 and 020).
 import type { Kysely } from 'kysely';
 import type { ExecutionCausesRepo } from '../port.js';
 import type { ExecutionCauseRecord } from '../records.js';
@@ -15,6 +15,8 @@ export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
         event_id: cause.eventId,
         hops: cause.hops,
         created_at: cause.createdAt,
+        correlation_id: cause.correlationId ?? null,
+        traceparent: cause.traceparent ?? null,
       })
       // The first cause is the origin: a replay naming the same execution does not start it again.
       .onConflict((oc) => oc.column('execution_id').doNothing())
@@ -33,6 +35,8 @@ export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
         eventId: row.event_id,
         hops: Number(row.hops),
         createdAt: Number(row.created_at),
+        ...(row.correlation_id !== null ? { correlationId: row.correlation_id } : {}),
+        ...(row.traceparent !== null ? { traceparent: row.traceparent } : {}),
       }
     );
   }

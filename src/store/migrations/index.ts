@@ -26,6 +26,7 @@ import * as m016 from './016-finished-engine-index.js';
 import * as m017 from './017-execution-trace.js';
 import * as m018 from './018-workflow-lease-expiries.js';
 import * as m019 from './019-action-lease-holder.js';
+import * as m020 from './020-execution-cause-trace.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -51,6 +52,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '017-execution-trace': m017,
   '018-workflow-lease-expiries': m018,
   '019-action-lease-holder': m019,
+  '020-execution-cause-trace': m020,
 };
 
 /**

@@ -1,4 +1,5 @@
-// Which event caused each execution this deployment started on Flovyn, and at what hop count. Flovyn keeps the
+// Which event caused each execution this deployment started on Flovyn, at what hop count, and the correlation id and
+// traceparent that event's chain goes on with (as the local engine keeps them on its executions). Flovyn keeps the
 // metadata Eventhook sends, but its lifecycle events carry no metadata, and any process of the deployment may take
 // them; so the cause is written to the store (every process reads it there) and kept in memory by the process that
 // started the execution (no read for the events that come back to it).
@@ -12,6 +13,10 @@ import type { ExecutionCausesRepo } from '../../../store/port.js';
 export interface ExecutionCause {
   eventId: string;
   hops: number;
+  /** The causing event's correlation id (its own, or else its id); absent on causes recorded before migration 020. */
+  correlationId?: string;
+  /** The causing event's traceparent, as it came; absent when it had none (or before migration 020). */
+  traceparent?: string;
 }
 
 /** The waits before looking an execution's cause up again, while its start may still be being answered. */
@@ -43,7 +48,7 @@ export class ExecutionCauses {
     for (const wait of [...this.recheckMs, null]) {
       const stored = await this.store.of(executionId);
       if (stored) {
-        const cause = { eventId: stored.eventId, hops: stored.hops };
+        const { executionId: _id, createdAt: _at, ...cause } = stored;
         this.keep(executionId, cause);
         return cause;
       }

@@ -10,6 +10,7 @@ import { AddressPolicy } from '../../../delivery/address-policy.js';
 import { HttpSender } from '../../../delivery/http-sender.js';
 import type { ExecutionCauses } from './execution-causes.js';
 import {
+  causeCorrelationId,
   kindConflict,
   META_EVENT,
   META_HOPS,
@@ -28,7 +29,7 @@ export interface FlovynEngineOptions {
   timeoutMs: number;
   /** Eventhook org → Flovyn org slug, where they differ. */
   orgs?: ReadonlyMap<string, string>;
-  /** Where the causes of started executions are kept for their lifecycle events' hop counts. */
+  /** Where the causes of started executions are kept for their lifecycle events' hops, correlation and trace. */
   causes?: ExecutionCauses;
 }
 
@@ -104,12 +105,19 @@ export class FlovynEngine implements Engine {
     };
   }
 
+  /**
+   * Keeps the execution's cause as the local engine keeps it on its executions (correlation id and traceparent as
+   * they came, not the child span the call went out with), for the lifecycle events Flovyn publishes without either.
+   */
   private async remember(executionId: string, req: StartWorkflow): Promise<void> {
-    if (req.causeEventId !== undefined)
-      await this.options.causes?.remember(executionId, {
-        eventId: req.causeEventId,
-        hops: req.causeHopCount ?? 0,
-      });
+    if (req.causeEventId === undefined) return;
+    const correlationId = causeCorrelationId(req);
+    await this.options.causes?.remember(executionId, {
+      eventId: req.causeEventId,
+      hops: req.causeHopCount ?? 0,
+      ...(correlationId !== undefined ? { correlationId } : {}),
+      ...(req.traceparent !== undefined ? { traceparent: req.traceparent } : {}),
+    });
   }
 
   async close(): Promise<void> {

@@ -78,7 +78,10 @@ export function readLifecycle(
   return { org, subjectType: tokens.slice(3).join('.'), payload: body, execution: executionOf(body) };
 }
 
-/** The event of a message read; `cause` is the event that started its execution, when a rule did. */
+/**
+ * The event of a message read; `cause` is the event that started its execution, when a rule did: its correlation id
+ * and traceparent go before Flovyn's, and its hop count after the one in Flovyn's metadata (if it sends any).
+ */
 export function lifecycleEvent(
   message: LifecycleMessage,
   now: number,
@@ -108,9 +111,20 @@ export function lifecycleEvent(
     subject:
       text(p.subject) ?? message.execution ?? text(snapshot.promiseId) ?? text(snapshot.timerId) ?? null,
     now,
+    // The cause's correlation first: Flovyn's own is its view of the execution, which knows nothing of the chain of
+    // rules that started it, so taking it would split a chain Eventhook started. Flovyn's is used when there is no
+    // cause (started outside Eventhook, perhaps correlated by whoever started it) or the cause predates migration 020.
     correlationId:
-      text(p.correlation_id) ?? text(p.correlationId) ?? text(metadata[META_EVENT]) ?? cause?.eventId ?? null,
-    traceparent: text(p.traceparent) ?? traceparentOf(text(p.trace_id) ?? text(p.traceId)) ?? null,
+      cause?.correlationId ??
+      text(p.correlation_id) ??
+      text(p.correlationId) ??
+      text(metadata[META_EVENT]) ??
+      cause?.eventId ??
+      null,
+    // The cause's traceparent as it came, as the local engine's lifecycle events carry it; Flovyn's trace only where
+    // the cause had none.
+    traceparent:
+      cause?.traceparent ?? text(p.traceparent) ?? traceparentOf(text(p.trace_id) ?? text(p.traceId)) ?? null,
     // An event from an execution a rule started counts one hop more than its cause, so loops stop at the limit.
     hopCount: hops + 1,
   });

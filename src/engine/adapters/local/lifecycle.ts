@@ -2,7 +2,7 @@
 import type { JsonValue } from '../../../core/envelope.js';
 import { SYSTEM_SOURCES } from '../../../core/envelope.js';
 import { newSystemEvent } from '../../../events/publisher.js';
-import { META_EVENT, META_HOPS, type EventCause } from '../../port.js';
+import { causeCorrelationId, META_EVENT, META_HOPS, type EventCause } from '../../port.js';
 import type {
   ExecutionStatus,
   NewEvent,
@@ -70,7 +70,7 @@ export function executionCause(r: WorkflowRecord | TaskRecord): EventCause {
 /** A lifecycle event's correlation, trace and hop count: its cause's, one hop more. */
 function causeFields(cause: EventCause): Pick<NewEvent, 'correlationId' | 'traceparent' | 'hopCount'> {
   return {
-    correlationId: cause.correlationId ?? cause.causeEventId ?? null,
+    correlationId: causeCorrelationId(cause) ?? null,
     traceparent: cause.traceparent ?? null,
     hopCount: (cause.causeHopCount ?? 0) + 1,
   };

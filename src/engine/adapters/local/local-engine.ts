@@ -23,7 +23,7 @@ import type {
   StartWorkflow,
   WorkerApi,
 } from '../../port.js';
-import { kindConflict, META_EVENT, META_HOPS } from '../../port.js';
+import { causeCorrelationId, kindConflict, META_EVENT, META_HOPS } from '../../port.js';
 import { alreadyFinished, notFound, notHeld, promiseKeyConflict, what } from './engine-errors.js';
 import { executionCause, executionEvent, promiseEvent } from './lifecycle.js';
 import { Waiters } from './waiters.js';
@@ -114,7 +114,7 @@ export class LocalEngine implements Engine, WorkerApi {
       createdAt: now,
       startedAt: null,
       completedAt: null,
-      correlationId: req.correlationId ?? req.causeEventId ?? null,
+      correlationId: causeCorrelationId(req) ?? null,
       traceparent: req.traceparent ?? null,
     };
     const record: Execution =
