@@ -4,6 +4,7 @@ import type { Gauge } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { LocalEngine } from '../engine/adapters/local/index.js';
+import { logFailure } from '../observability/log-failure.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { WorkerPresence } from '../routing/worker-presence.js';
 import type { Store } from '../store/port.js';
@@ -39,14 +40,16 @@ export function startChores(deps: ChoresDeps): Chores {
   };
   const leaseTimer = setInterval(() => {
     if (!localEngine) return;
-    chore(localEngine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
+    chore(
+      localEngine.releaseExpiredLeases().catch((err) => logFailure(logger, err, {}, 'lease sweep failed')),
+    );
   }, config.sweepIntervalMs);
   leaseTimer.unref();
   const beat = async (p: WorkerPresence, alive: Gauge, who: string) => {
     try {
       alive.set((await p.beat()).count);
     } catch (err) {
-      logger.error({ err }, `${who} heartbeat failed`);
+      logFailure(logger, err, {}, `${who} heartbeat failed`);
     }
   };
   const beatAll = () =>
@@ -77,7 +80,7 @@ export function startChores(deps: ChoresDeps): Chores {
           };
           if (Object.values(pruned).some((n) => n > 0)) logger.info(pruned, 'pruned finished engine work');
         })
-        .catch((err) => logger.error({ err }, 'retention prune failed')),
+        .catch((err) => logFailure(logger, err, {}, 'retention prune failed')),
     );
   };
   const pruneTimer = setInterval(prune, 3600_000);
