@@ -5,6 +5,7 @@ import type { Gauge } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { LocalEngine } from '../engine/adapters/local/index.js';
+import { logFailure } from '../observability/log-failure.js';
 import type { Metrics } from '../observability/metrics.js';
 import { releaseOrphanedLeases } from '../routing/orphaned-leases.js';
 import type { WorkerPresence } from '../routing/worker-presence.js';
@@ -43,7 +44,9 @@ export function startChores(deps: ChoresDeps): Chores {
   };
   const leaseTimer = setInterval(() => {
     if (!localEngine) return;
-    chore(localEngine.releaseExpiredLeases().catch((err) => logger.error({ err }, 'lease sweep failed')));
+    chore(
+      localEngine.releaseExpiredLeases().catch((err) => logFailure(logger, err, {}, 'lease sweep failed')),
+    );
   }, config.sweepIntervalMs);
   leaseTimer.unref();
   const beat = async (p: WorkerPresence, alive: Gauge, who: string): Promise<boolean> => {
@@ -51,7 +54,7 @@ export function startChores(deps: ChoresDeps): Chores {
       alive.set((await p.beat()).count);
       return true;
     } catch (err) {
-      logger.error({ err }, `${who} heartbeat failed`);
+      logFailure(logger, err, {}, `${who} heartbeat failed`);
       return false;
     }
   };
@@ -69,7 +72,7 @@ export function startChores(deps: ChoresDeps): Chores {
       logger.warn({ released, workers: holders }, 'took back the leases of workers that stopped beating');
       deps.onLeasesReleased?.();
     } catch (err) {
-      logger.error({ err }, 'orphaned lease sweep failed');
+      logFailure(logger, err, {}, 'orphaned lease sweep failed');
     }
   };
   const beatAll = () =>
@@ -100,7 +103,7 @@ export function startChores(deps: ChoresDeps): Chores {
           };
           if (Object.values(pruned).some((n) => n > 0)) logger.info(pruned, 'pruned finished engine work');
         })
-        .catch((err) => logger.error({ err }, 'retention prune failed')),
+        .catch((err) => logFailure(logger, err, {}, 'retention prune failed')),
     );
   };
   const pruneTimer = setInterval(prune, 3600_000);

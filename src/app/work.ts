@@ -15,6 +15,7 @@ import {
 import type { Engine } from '../engine/port.js';
 import type { EventPublisher } from '../events/publisher.js';
 import { JetStreamEventLog } from '../jetstream/event-log.js';
+import { logFailure } from '../observability/log-failure.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ActionWorker } from '../routing/action-worker.js';
 import type { RuleCache } from '../routing/rule-cache.js';
@@ -143,7 +144,7 @@ export function buildWorkers(deps: WorkersDeps): Workers {
   actionLoop = new WorkLoop(
     () => actions.claimAndStart(),
     config.sweepIntervalMs,
-    (err) => logger.error({ err }, 'action pass failed'),
+    (err) => logFailure(logger, err, {}, 'action pass failed; the next pass tries again'),
     () => clock.now(),
   );
   const routerLoop = new WorkLoop(
@@ -157,14 +158,14 @@ export function buildWorkers(deps: WorkersDeps): Workers {
       return { more: r.more };
     },
     config.sweepIntervalMs,
-    (err) => logger.error({ err }, 'routing pass failed'),
+    (err) => logFailure(logger, err, {}, 'routing pass failed; the next pass tries again'),
   );
   logLoop =
     eventLog &&
     new WorkLoop(
       () => eventLog.publishPending(),
       config.sweepIntervalMs,
-      (err) => logger.error({ err }, 'JetStream event log pass failed'),
+      (err) => logFailure(logger, err, {}, 'JetStream event log pass failed; the next pass tries again'),
       () => clock.now(),
     );
   return {

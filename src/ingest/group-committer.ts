@@ -100,6 +100,20 @@ export class GroupCommitter {
     });
   }
 
+  /**
+   * The store itself failed (a lock held elsewhere past the busy wait, a statement too slow): every item fails alike,
+   * the batch's and those queued behind it meanwhile, at once. Each would wait as long again, on its own or in the
+   * next batch, and be answered after its sender gave up (GitHub waits 10 s); told now, they come back (503,
+   * Retry-After). What is submitted after goes in the next commit, which may find the store free again.
+   */
+  private refuseAll(batch: Pending[], err: unknown): void {
+    for (const p of batch) p.reject(err);
+    for (const p of this.queue.splice(0)) {
+      this.backlogBytes -= p.bytes;
+      p.reject(err);
+    }
+  }
+
   /** Waits until everything submitted so far is committed. */
   drain(): Promise<void> {
     if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
@@ -131,15 +145,17 @@ export class GroupCommitter {
           this.onCommitted(batch.filter((_, i) => !outcomes[i]!.duplicate).map((p) => p.item));
         },
         async (err) => {
+          if (isStoreWide(err)) return this.refuseAll(batch, err);
           if (batch.length === 1) return batch[0]!.reject(err);
           // One item that cannot be written (say a text PostgreSQL refuses) must not fail the others: each goes
           // again on its own, and only the ones that fail again are refused.
-          for (const p of batch) {
+          for (const [i, p] of batch.entries()) {
             try {
               const [outcome] = await this.store.commitIngest([p.item], this.clock.now());
               p.resolve(outcome!);
               if (!outcome!.duplicate) this.onCommitted([p.item]);
             } catch (one) {
+              if (isStoreWide(one)) return this.refuseAll(batch.slice(i), one);
               p.reject(one);
             }
           }
@@ -153,6 +169,11 @@ export class GroupCommitter {
           for (const resolve of this.idle.splice(0)) resolve();
       });
   }
+}
+
+/** A failure of the store itself, not of one item; the kind says so (STYLE §21), never the message. */
+function isStoreWide(err: unknown): boolean {
+  return err instanceof EventhookError && (err.kind === 'timeout' || err.kind === 'store');
 }
 
 function sizeOf(item: IngestItem): number {

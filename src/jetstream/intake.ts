@@ -26,6 +26,7 @@ import {
   CLOUD_EVENT_ATTRIBUTE_NAME_RULE,
   PublishedEventIn,
 } from '../ingest/published-event-schema.js';
+import { logFailure } from '../observability/log-failure.js';
 import type { IngestOutcome, OrgsRepo } from '../store/port.js';
 import { DurableTaker } from './durable-taker.js';
 import { ensureRefusalsKept, keepRefusal } from './refusals.js';
@@ -116,8 +117,10 @@ export class JetStreamIntake {
       if (err instanceof EventhookError && err.code === 'EH_EVENT_INVALID')
         return this.reject(connection, m, org, err.issues ? describeIssues(err.issues) : err.message);
       if (!this.failing)
-        this.options.logger.error(
-          { err, subject: m.subject },
+        logFailure(
+          this.options.logger,
+          err,
+          { subject: m.subject },
           'JetStream intake: committing failed; the message comes back',
         );
       this.failing = true;

@@ -9,6 +9,7 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { newId, type ActionId } from '../core/ids.js';
 import { EventPublisher, stageEvents, toEnvelope } from '../events/publisher.js';
+import { logFailure } from '../observability/log-failure.js';
 import type { ClaimOptions, Lane, Store, StoreRepos } from '../store/port.js';
 import type { ActionRecord, EventRecord } from '../store/records.js';
 import {
@@ -151,7 +152,9 @@ export class ActionWorker {
       const p = this.execute(action, events.get(action.eventId))
         // An outcome that could not be recorded leaves the action in flight; its lease expiring brings it back.
         // Never an unhandled rejection: that would take the whole process down, and with it every delivery.
-        .catch((err: unknown) => this.log.error({ err, action: action.id }, 'recording an attempt failed'))
+        .catch((err: unknown) =>
+          logFailure(this.log, err, { action: action.id }, 'recording an attempt failed'),
+        )
         .finally(() => {
           this.inFlight--;
           this.options.metrics?.inFlight(this.inFlight);
@@ -190,7 +193,7 @@ export class ActionWorker {
     // Relaxed: a renewal lost to a power cut only lets the lease expire, as it would have without it.
     await this.store
       .relaxed((tx) => tx.actions.renewLeases(held, until))
-      .catch((err: unknown) => this.log.error({ err }, 'lease renewal failed'));
+      .catch((err: unknown) => logFailure(this.log, err, {}, 'lease renewal failed'));
   }
 
   /**
@@ -249,7 +252,7 @@ export class ActionWorker {
         await (err.until === null ? this.deferrals.submit(park) : this.store.relaxed(park));
         await err
           .recheck?.()
-          .catch((e) => this.log.error({ err: e, action: action.id }, 'deferral recheck failed'));
+          .catch((e) => logFailure(this.log, e, { action: action.id }, 'deferral recheck failed'));
         return;
       }
       failure = err;
@@ -347,7 +350,7 @@ export class ActionWorker {
     if (actions.length === 0) return;
     this.launch(actions).catch((err: unknown) =>
       // Claimed but not started: their leases run out and a claim pass takes them again.
-      this.log.error({ err, actions: actions.map((a) => a.id) }, 'starting handed-over actions failed'),
+      logFailure(this.log, err, { actions: actions.map((a) => a.id) }, 'starting handed-over actions failed'),
     );
   }
 

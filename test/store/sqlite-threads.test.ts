@@ -1,7 +1,7 @@
 // The SQLite adapter's threads: ingest batches commit on a writer thread (batches waiting for it share a commit,
 // yet each keeps its own outcome), the main connection waits for a lock held elsewhere without blocking the event
-// loop, and a checkpointer thread copies committed pages into the database file with no commit crossing the
-// checkpoint threshold.
+// loop, both give up past the busy wait with EH_STORE_TIMEOUT, and a checkpointer thread copies committed pages into
+// the database file with no commit crossing the checkpoint threshold.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -154,6 +154,57 @@ describe('SQLite threads', () => {
       other.close();
     }
   });
+
+  it('fails a write whose lock stays held elsewhere past the busy wait as EH_STORE_TIMEOUT, all of a shared commit at once', async () => {
+    const path = join(dir, 'e.db');
+    store = await openSqliteStore({ path });
+    const open = store;
+    const other = new Database(path);
+    other.exec('begin immediate');
+    const started = performance.now();
+    try {
+      // The main connection (a single statement, a transaction) and the writer thread (three batches sent in one
+      // turn, which share its commit).
+      const failures = await Promise.all(
+        [
+          open.events.insert(item().event),
+          open.transaction((tx) => tx.events.insert(item().event)),
+          open.commitIngest([item('busy-1')], Date.now()),
+          open.commitIngest([item('busy-2'), item()], Date.now()),
+          open.commitIngest([item('busy-3')], Date.now()),
+        ].map((w) =>
+          w.then(
+            () => undefined,
+            (err: unknown) => err,
+          ),
+        ),
+      );
+      for (const err of failures) {
+        expect(err).toMatchObject({
+          code: 'EH_STORE_TIMEOUT',
+          status: 503,
+          headers: { 'retry-after': '5' },
+          message: expect.stringContaining(
+            'the SQLite database stayed locked by another connection for over 5000 ms',
+          ),
+        });
+        // The driver's own error is kept for the log, never shown to the caller.
+        expect((err as Error).message).not.toContain('database is locked');
+        expect((err as { cause?: { code?: string } }).cause?.code).toBe('SQLITE_BUSY');
+      }
+    } finally {
+      other.exec('rollback');
+      other.close();
+    }
+    // One busy wait, not one more per batch: the thread gives up on all the batches of the commit together.
+    expect(performance.now() - started).toBeLessThan(9_000);
+    // Nothing was written, and the same writes succeed once the lock is free.
+    const reader = new Database(path, { readonly: true });
+    expect(reader.prepare('select count(*) as n from events').get()).toEqual({ n: 0 });
+    reader.close();
+    await store.events.insert(item().event);
+    expect(await store.commitIngest([item('busy-1')], Date.now())).toMatchObject([{ duplicate: false }]);
+  }, 20_000);
 
   it('copies committed pages into the database file while no commit reaches the checkpoint threshold', async () => {
     const path = join(dir, 'e.db');

@@ -2,19 +2,13 @@
 // a connection whose answer the client stopped waiting for is dropped.
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
-import { EventhookError } from '../../../core/errors.js';
+import { storeTimeout } from '../../store-timeout.js';
 
 /** pg's error when a query's query_timeout passes. */
 const QUERY_READ_TIMEOUT = 'Query read timeout';
 
 /** SQLSTATE query_canceled: the server's statement_timeout, or an administrator's pg_cancel_backend. */
 const QUERY_CANCELED = '57014';
-
-/** How long a caller is asked to wait before trying again: long enough for a busy database to catch its breath. */
-export const STORE_TIMEOUT_RETRY_AFTER_SECONDS = 5;
-
-/** The start of the statement, kept for the log line: enough to tell which query ran long, never its parameters. */
-const QUERY_CONTEXT_CHARS = 300;
 
 export interface QueryTimeouts {
   /** The statement_timeout this process set (0: the server's own setting, unknown here). */
@@ -70,13 +64,4 @@ function cancelledReason(statementTimeoutMs: number): string {
   return statementTimeoutMs > 0
     ? `PostgreSQL cancelled it (statement timeout ${statementTimeoutMs} ms)`
     : 'PostgreSQL cancelled it (its statement_timeout)';
-}
-
-function storeTimeout(reason: string, sql: string, cause: unknown): EventhookError {
-  // `query` is not in the message template: it reaches the log (the error's params), never the caller.
-  return new EventhookError(
-    'EH_STORE_TIMEOUT',
-    { reason, query: sql.slice(0, QUERY_CONTEXT_CHARS) },
-    { cause, headers: { 'retry-after': String(STORE_TIMEOUT_RETRY_AFTER_SECONDS) } },
-  );
 }

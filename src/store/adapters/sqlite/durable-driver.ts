@@ -3,6 +3,7 @@
 // transactions are flushed by KyselyStore after they release the connection (StoreHooks.afterCommit).
 import type Database from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { storeTimeout } from '../../store-timeout.js';
 import type { WalFlush } from './wal-flush.js';
 
 /** Statements kept prepared; beyond this many distinct SQL texts the least recently used is dropped. */
@@ -10,6 +11,20 @@ const STATEMENT_CACHE_SIZE = 500;
 /** How long a statement waits for a lock held by another connection before it fails with SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
 const MAX_BUSY_DELAY_MS = 16;
+
+/**
+ * SQLITE_BUSY past the busy wait: another connection (another process, a backup, a sqlite3 shell, this process's
+ * ingest writer) held the write lock all along. The database is busy, not broken, and nothing was written: the caller
+ * is told to come back (EH_STORE_TIMEOUT, 503 with Retry-After, as a PostgreSQL statement that waits too long for a
+ * lock), and the log names the lock and the statement.
+ */
+export function lockedTooLong(statement: string, cause: unknown): Error {
+  return storeTimeout(
+    `the SQLite database stayed locked by another connection for over ${BUSY_TIMEOUT_MS} ms`,
+    statement,
+    cause,
+  );
+}
 
 export class DurableSqliteDriver implements Driver {
   private readonly connection: DurableConnection;
@@ -87,7 +102,7 @@ class DurableConnection implements DatabaseConnection {
       } catch (err) {
         if ((err as { code?: string }).code !== 'SQLITE_BUSY' || this.inTransaction) throw err;
         deadline ||= Date.now() + BUSY_TIMEOUT_MS;
-        if (Date.now() + delay > deadline) throw err;
+        if (Date.now() + delay > deadline) throw lockedTooLong(compiled.sql, err);
         await this.giveWay(delay);
       }
     }

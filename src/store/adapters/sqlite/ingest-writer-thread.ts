@@ -72,17 +72,27 @@ async function commitQueued(): Promise<void> {
     requests.forEach((r, i) => answers.push({ id: r.id, outcomes: outcomes[i]! }));
   } catch (err) {
     // A plan that cannot be written must fail alone: with others, each goes again in a transaction of its own.
-    if (requests.length === 1) answers.push({ id: requests[0]!.id, error: describe(err) });
-    else
-      for (const r of requests) {
-        try {
-          answers.push({ id: r.id, outcomes: (await commit([r.plan]))[0]! });
-        } catch (one) {
-          answers.push({ id: r.id, error: describe(one) });
-        }
+    // Not once the lock was found held elsewhere past busy_timeout (SQLITE_BUSY): that is no plan's fault, and each
+    // of the rest would wait as long again.
+    let failRest: unknown = requests.length === 1 || isBusy(err) ? err : undefined;
+    for (const r of requests) {
+      if (failRest !== undefined) {
+        answers.push({ id: r.id, error: describe(failRest) });
+        continue;
       }
+      try {
+        answers.push({ id: r.id, outcomes: (await commit([r.plan]))[0]! });
+      } catch (one) {
+        answers.push({ id: r.id, error: describe(one) });
+        if (isBusy(one)) failRest = one;
+      }
+    }
   }
   parentPort!.postMessage({ answers } satisfies WriterResponse);
+}
+
+function isBusy(err: unknown): boolean {
+  return (err as { code?: string }).code === 'SQLITE_BUSY';
 }
 
 function describe(err: unknown): { message: string; code: string | undefined } {

@@ -5,6 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { IngestOutcome } from '../../port.js';
 import type { IngestPlan } from '../../kysely/ingest-batch.js';
+import { lockedTooLong } from './durable-driver.js';
 import { startThread } from './thread.js';
 
 export interface WriterSetup {
@@ -66,7 +67,7 @@ export class IngestWriter {
       for (const answer of answers) {
         const pending = this.pending.get(answer.id);
         this.pending.delete(answer.id);
-        if (answer.error) pending?.reject(Object.assign(new Error(answer.error.message), answer.error));
+        if (answer.error) pending?.reject(failure(answer.error));
         else pending?.resolve(answer.outcomes);
       }
       if (this.pending.size === 0) worker.unref();
@@ -82,4 +83,10 @@ export class IngestWriter {
     worker.unref();
     return worker;
   }
+}
+
+/** The thread's error as the main thread raises it: a lock held elsewhere past the busy wait as the store's timeout. */
+function failure(error: { message: string; code: string | undefined }): Error {
+  const raw = Object.assign(new Error(error.message), error);
+  return error.code === 'SQLITE_BUSY' ? lockedTooLong('an ingest batch (the writer thread)', raw) : raw;
 }
