@@ -1,6 +1,17 @@
 // The migrations this version ships, read from the files in src/store/migrations rather than from the registry the
 // code under test uses: a migration file left out of index.ts fails the tests that expect it applied.
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
+import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
+import { migrateTo } from '../../src/store/migrations/index.js';
+import type { Store } from '../../src/store/port.js';
+import { freshPostgresSchema, PG_CONNECT_TIMEOUT_MS } from './services.js';
+import type { StoreFactory } from './stores.js';
 
 const DIR = new URL('../../src/store/migrations/', import.meta.url);
 
@@ -16,3 +27,43 @@ if (MIGRATIONS.length < 2)
 /** The newest migration, and the one before it (a database an older release left). */
 export const LATEST = MIGRATIONS.at(-1)!;
 export const BEFORE_LATEST = MIGRATIONS.at(-2)!;
+
+/** A database left by an older release, for testing a migration on real data. */
+export interface OlderDatabase {
+  /** A plain connection, to write rows as that release wrote them. */
+  db: Kysely<unknown>;
+  /** Opens it as a store: migrating it to the latest unless `migrate` is false. */
+  open: (migrate?: boolean) => Promise<Store>;
+  cleanup: () => Promise<void>;
+}
+
+/** A new database of the factory's kind, migrated up to `last` (a migration's name) only. */
+export async function migratedUpTo(factory: StoreFactory, last: string): Promise<OlderDatabase> {
+  if (factory.name === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), `eventhook-${last.slice(0, 3)}-`));
+    const path = join(dir, 'eventhook.db');
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) });
+    await migrateTo(db, { blob: 'blob' }, last);
+    return {
+      db,
+      open: (migrate = true) => openSqliteStore({ path, migrate }),
+      cleanup: async () => {
+        await db.destroy();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const { url, schema, drop } = await freshPostgresSchema();
+  const db = new Kysely<unknown>({
+    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
+  });
+  await migrateTo(db, { blob: 'bytea' }, last, schema);
+  return {
+    db,
+    open: (migrate = true) => openPostgresStore({ url, migrate, connectionTimeoutMs: PG_CONNECT_TIMEOUT_MS }),
+    cleanup: async () => {
+      await db.destroy();
+      await drop();
+    },
+  };
+}

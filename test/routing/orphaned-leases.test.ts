@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type ActionId } from '../../src/core/ids.js';
 import { orphanAfterMs, releaseOrphanedLeases } from '../../src/routing/orphaned-leases.js';
 import type { Store } from '../../src/store/port.js';
-import { pendingEvent } from '../helpers/records.js';
+import { newAction, pendingEvent } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 import { holdWriteLock } from '../helpers/write-lock.js';
 
@@ -28,26 +28,9 @@ for (const factory of STORE_FACTORIES) {
     async function heldBy(holder: string): Promise<ActionId> {
       const event = pendingEvent('acme', T0, { id: newId('event'), data: {} });
       await store.events.insert(event);
-      const id = newId('action');
-      await store.actions.insertMany(
-        [
-          {
-            id,
-            org: 'acme',
-            eventId: event.id,
-            ruleId: newId('rule'),
-            ruleName: 'r',
-            targetIndex: 0,
-            targetType: 'task',
-            target: { type: 'task', kind: 'k' },
-            routeSeq: 1,
-            maxAttempts: 5,
-            idempotencyKey: id,
-            nextAttemptAt: T0,
-          },
-        ],
-        T0,
-      );
+      const action = newAction('acme', { type: 'task', kind: 'k' }, { eventId: event.id, nextAttemptAt: T0 });
+      await store.actions.insertMany([action], T0);
+      const id = action.id;
       expect(await store.actions.claim([id], T0, 60_000, holder)).toHaveLength(1);
       return id;
     }

@@ -1,65 +1,20 @@
 // Migration 008 on a store that already holds attempts: those of the health window are given their endpoint (and so
 // show in its health at once), older ones keep none. The database is migrated only up to 007, filled as that release
 // would have filled it, and then opened, which runs 008 and everything after it on real data.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
-import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
-import { migrateTo } from '../../src/store/migrations/index.js';
-import type { Store } from '../../src/store/port.js';
 import type { AttemptRecord } from '../../src/store/records.js';
 import { newAction } from '../helpers/records.js';
-import { freshPostgresSchema, PG_CONNECT_TIMEOUT_MS } from '../helpers/services.js';
-import { STORE_FACTORIES, type StoreFactory } from '../helpers/stores.js';
-
-/** A database of either kind, migrated up to 007 only, with a plain connection to it and a way to open it as a store. */
-async function before008(factory: StoreFactory): Promise<{
-  db: Kysely<unknown>;
-  open: (migrate: boolean) => Promise<Store>;
-  cleanup: () => Promise<void>;
-}> {
-  if (factory.name === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'eventhook-m008-'));
-    const path = join(dir, 'eventhook.db');
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) });
-    await migrateTo(db, { blob: 'blob' }, '007-unfinished-lane-index');
-    return {
-      db,
-      open: (migrate) => openSqliteStore({ path, migrate }),
-      cleanup: async () => {
-        await db.destroy();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const { url, schema, drop } = await freshPostgresSchema();
-  const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
-  });
-  await migrateTo(db, { blob: 'bytea' }, '007-unfinished-lane-index', schema);
-  return {
-    db,
-    open: (migrate) => openPostgresStore({ url, migrate, connectionTimeoutMs: PG_CONNECT_TIMEOUT_MS }),
-    cleanup: async () => {
-      await db.destroy();
-      await drop();
-    },
-  };
-}
+import { migratedUpTo, type OlderDatabase } from '../helpers/migrations.js';
+import { STORE_FACTORIES } from '../helpers/stores.js';
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`migration 008 (attempts name their endpoint) — ${factory.name}`, () => {
-    let setup: Awaited<ReturnType<typeof before008>>;
+    let setup: OlderDatabase;
 
     beforeAll(async () => {
-      setup = await before008(factory);
+      setup = await migratedUpTo(factory, '007-unfinished-lane-index');
     });
     afterAll(async () => setup?.cleanup());
 

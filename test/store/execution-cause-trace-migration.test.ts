@@ -2,66 +2,21 @@
 // read back without a correlation id or traceparent (so their lifecycle events get what they got before), and causes
 // remembered after it keep both. The database is migrated only up to 019, given a cause as that release wrote it, and
 // then opened, which runs 020 (and whatever comes between) on real data.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExecutionCauses } from '../../src/engine/adapters/flovyn/execution-causes.js';
 import { mapLifecycleEvent } from '../../src/engine/adapters/flovyn/lifecycle-mapping.js';
-import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
-import { openSqliteStore } from '../../src/store/adapters/sqlite/index.js';
-import { migrateTo } from '../../src/store/migrations/index.js';
-import type { Store } from '../../src/store/port.js';
-import { freshPostgresSchema, PG_CONNECT_TIMEOUT_MS } from '../helpers/services.js';
-import { STORE_FACTORIES, type StoreFactory } from '../helpers/stores.js';
+import { migratedUpTo, type OlderDatabase } from '../helpers/migrations.js';
+import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const BEFORE = '019-action-lease-holder';
-
-/** A database of either kind, migrated up to 019 only, with a plain connection to it and a way to open it as a store. */
-async function before020(factory: StoreFactory): Promise<{
-  db: Kysely<unknown>;
-  open: () => Promise<Store>;
-  cleanup: () => Promise<void>;
-}> {
-  if (factory.name === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'eventhook-m020-'));
-    const path = join(dir, 'eventhook.db');
-    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Database(path) }) });
-    await migrateTo(db, { blob: 'blob' }, BEFORE);
-    return {
-      db,
-      open: () => openSqliteStore({ path }),
-      cleanup: async () => {
-        await db.destroy();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const { url, schema, drop } = await freshPostgresSchema();
-  const db = new Kysely<unknown>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }),
-  });
-  await migrateTo(db, { blob: 'bytea' }, BEFORE, schema);
-  return {
-    db,
-    open: () => openPostgresStore({ url, connectionTimeoutMs: PG_CONNECT_TIMEOUT_MS }),
-    cleanup: async () => {
-      await db.destroy();
-      await drop();
-    },
-  };
-}
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`migration 020 (causes keep correlation and trace) — ${factory.name}`, () => {
-    let setup: Awaited<ReturnType<typeof before020>>;
+    let setup: OlderDatabase;
 
     beforeAll(async () => {
-      setup = await before020(factory);
+      setup = await migratedUpTo(factory, BEFORE);
     });
     afterAll(async () => setup?.cleanup());
 

@@ -3,8 +3,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId, type SourceId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
-import type { NewEvent, SourceRecord } from '../../src/store/records.js';
-import { pendingEvent, ruleRecord } from '../helpers/records.js';
+import type { NewAction, NewEvent, SourceRecord } from '../../src/store/records.js';
+import { newAction, pendingEvent, ruleRecord } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -423,21 +423,13 @@ for (const factory of STORE_FACTORIES) {
     it('names the holder of each lease and ends the leases of holders gone, so their actions are due again', async () => {
       const event = newEvent('acme');
       await store.events.insert(event);
-      const mk = (i: number) => ({
-        id: newId('action'),
-        org: 'acme',
-        eventId: event.id,
-        ruleId: newId('rule'),
-        ruleName: 'r',
-        targetIndex: i,
-        targetType: 'task',
-        target: { type: 'task', kind: 'k' },
-        routeSeq: 1,
-        maxAttempts: 5,
-        idempotencyKey: `held${i}`,
-        nextAttemptAt: T0,
-      });
-      const [a, b, c] = [mk(0), mk(1), mk(2)];
+      const [a, b, c] = [0, 1, 2].map((i) =>
+        newAction(
+          'acme',
+          { type: 'task', kind: 'k' },
+          { eventId: event.id, targetIndex: i, nextAttemptAt: T0 },
+        ),
+      ) as [NewAction, NewAction, NewAction];
       await store.actions.insertMany([a, b, c], T0);
       expect(await store.actions.claim([a.id], T0, 60_000, 'wrk_dead')).toHaveLength(1);
       expect(await store.actions.claim([b.id], T0, 60_000, 'wrk_alive')).toHaveLength(1);
