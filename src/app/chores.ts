@@ -69,6 +69,7 @@ export function startChores(deps: ChoresDeps): Chores {
         config.sweepIntervalMs,
       );
       if (released === 0) return;
+      metrics.leasesTakenOver.inc(released);
       logger.warn({ released, workers: holders }, 'took back the leases of workers that stopped beating');
       deps.onLeasesReleased?.();
     } catch (err) {

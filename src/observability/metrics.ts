@@ -41,6 +41,7 @@ const SERIES_OF: Record<keyof MetricsScope, readonly string[]> = {
     'eventhook_action_attempt_seconds',
     'eventhook_action_deferrals_total',
     'eventhook_actions_in_flight',
+    'eventhook_leases_taken_over_total',
   ],
   eventLog: ['eventhook_jetstream_published_total', 'eventhook_jetstream_lag_seconds'],
   intake: ['eventhook_jetstream_intake_rejected_total', 'eventhook_jetstream_intake_retried_total'],
@@ -100,6 +101,11 @@ export class Metrics {
   readonly queueDepth = new Gauge({
     name: 'eventhook_actions_in_flight',
     help: 'Actions being attempted by this process.',
+    registers: [this.registry],
+  });
+  readonly leasesTakenOver = new Counter({
+    name: 'eventhook_leases_taken_over_total',
+    help: 'Leases of actions in flight ended by this process because the worker holding them stopped heartbeating (killed, crashed): each is an attempt cut off and made again.',
     registers: [this.registry],
   });
   /** Store reads for the kinds this process does not beat as (see `aliveFromStore`); its heartbeats set the others. */

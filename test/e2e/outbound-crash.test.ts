@@ -159,6 +159,10 @@ describe('outbound crash safety (SQLite, real process, SIGKILL)', () => {
         expect(receiver.requests).toHaveLength(2);
         expect(receiver.requests[1]!.headers['webhook-id']).toBe(firstWebhookId);
         expect(second.output()).toContain('took back the leases of workers that stopped beating');
+        const metrics = await fetch(`${second.url}/metrics`, {
+          headers: { authorization: `Bearer ${TOKEN}` },
+        });
+        expect(await metrics.text()).toMatch(/^eventhook_leases_taken_over_total 1$/m);
       } finally {
         await second.stop();
       }

@@ -129,6 +129,7 @@ describe.skipIf(!available)('a worker process’s operations routes — postgres
       'eventhook_action_attempt_seconds',
       'eventhook_action_deferrals_total',
       'eventhook_actions_in_flight',
+      'eventhook_leases_taken_over_total',
     ];
     for (const name of ingestOnly) {
       expect(onApi, name).toContain(name);
