@@ -11,7 +11,7 @@ import { sourcesView } from './views/sources.js';
 
 const ROUTES = [
   [/^#\/events\/([^/]+)(?:\/actions\/([^/]+))?$/, eventView],
-  [/^#\/events$/, eventsView],
+  [/^#\/events(?:\?q=([^&]*))?$/, eventsView],
   [/^#\/sources$/, sourcesView],
   [/^#\/rules$/, rulesView],
   [/^#\/endpoints$/, endpointsView],
