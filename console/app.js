@@ -4,6 +4,8 @@ import { ApiError, session, signIn, signOut } from './api.js';
 import { clearFlash, flash, formValues, h } from './dom.js';
 import { deadLettersView } from './views/dead-letters.js';
 import { endpointsView } from './views/endpoints.js';
+import { engineView } from './views/engine.js';
+import { executionView } from './views/execution.js';
 import { eventsView, eventView } from './views/events.js';
 import { grantsView } from './views/grants.js';
 import { rulesView } from './views/rules.js';
@@ -11,10 +13,12 @@ import { sourcesView } from './views/sources.js';
 
 const ROUTES = [
   [/^#\/events\/([^/]+)(?:\/actions\/([^/]+))?$/, eventView],
-  [/^#\/events$/, eventsView],
+  [/^#\/events(?:\?q=([^&]*))?$/, eventsView],
   [/^#\/sources$/, sourcesView],
   [/^#\/rules$/, rulesView],
   [/^#\/endpoints$/, endpointsView],
+  [/^#\/engine\/(workflows|tasks)\/([^/?]+)$/, executionView],
+  [/^#\/engine(?:\/(workflows|tasks|promises))?(?:\?.*)?$/, engineView],
   [/^#\/dead-letters(?:\/([^/]+))?$/, deadLettersView],
   [/^#\/grants$/, grantsView],
 ];

@@ -1,5 +1,6 @@
-// The live event log, and one event in full: headers, raw and parsed body, actions with their attempts (one of them
-// marked, when a link named it: the dead-letter queue's), replay.
+// The live event log (filtered by type, by subject or id, or by text in the body), and one event in full: headers,
+// raw and parsed body, actions with their attempts (one of them marked, when a link named it: the dead-letter
+// queue's), replay.
 import { api, follow } from '../api.js';
 import { flash, guarded, h, json, status, table, when } from '../dom.js';
 
@@ -10,9 +11,18 @@ function eventRows(items) {
   }));
 }
 
-/** #/events: the latest events, then new ones as they are committed (live). */
-export async function eventsView(view, signal) {
+/**
+ * #/events: the latest events, then new ones as they are committed (live); #/events?q={text} those whose subject
+ * or type holds the text, or whose id it is (an execution's lifecycle events, whose subject is its id).
+ */
+export async function eventsView(view, signal, search) {
   const filter = h('input', { name: 'type', placeholder: 'type, e.g. push', 'aria-label': 'Filter by type' });
+  const text = h('input', {
+    name: 'q',
+    value: search,
+    placeholder: 'subject or id, e.g. wf_…',
+    'aria-label': 'Find by subject, type or id',
+  });
   const inBody = h('input', {
     name: 'body',
     placeholder: 'text in the body, e.g. an order id',
@@ -39,8 +49,9 @@ export async function eventsView(view, signal) {
   /** The newest page, or (with `from`) the next older one appended. */
   const load = async (from = null) => {
     const type = filter.value.trim();
-    const text = inBody.value.trim();
-    const query = `limit=50${type ? `&type=${encodeURIComponent(type)}` : ''}${text ? `&body=${encodeURIComponent(text)}` : ''}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
+    const q = text.value.trim();
+    const inData = inBody.value.trim();
+    const query = `limit=50${type ? `&type=${encodeURIComponent(type)}` : ''}${q ? `&q=${encodeURIComponent(q)}` : ''}${inData ? `&body=${encodeURIComponent(inData)}` : ''}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`;
     const page = await api('GET', `/events?${query}`);
     items = from ? [...items, ...page.items] : page.items;
     cursor = page.nextCursor ?? null;
@@ -54,10 +65,15 @@ export async function eventsView(view, signal) {
         class: 'row',
         onsubmit: guarded('Filtering', (ev) => {
           ev.preventDefault();
+          // The address follows the search, so that a reload or a link shows the same events; replaceState
+          // changes it without rendering the page again.
+          const q = text.value.trim();
+          history.replaceState(null, '', q ? `#/events?q=${encodeURIComponent(q)}` : '#/events');
           return load();
         }),
       },
       filter,
+      text,
       inBody,
       h('button', { type: 'submit' }, 'Filter'),
       live,
@@ -77,6 +93,7 @@ export async function eventsView(view, signal) {
       if (inBody.value.trim()) return;
       const e = await api('GET', `/events/${encodeURIComponent(data.id)}`).catch(() => null);
       if (!e || items.some((x) => x.id === e.id)) return;
+      if (!matchesText(e, text.value.trim())) return;
       items = [e, ...items];
       render();
     },
@@ -90,6 +107,16 @@ export async function eventsView(view, signal) {
     },
   );
   live.textContent = 'live';
+}
+
+/**
+ * Whether a new event belongs to a free-text search, as the server's would take it: its id is the text, or its
+ * subject or type holds it (ignoring case, as SQLite's like does: a few more rows rather than a missed one).
+ */
+function matchesText(e, q) {
+  if (!q) return true;
+  const lower = q.toLowerCase();
+  return e.id === q || [e.subject ?? '', e.type].some((s) => s.toLowerCase().includes(lower));
 }
 
 /** #/events/{id}: everything about one event; #/events/{id}/actions/{actionId} marks one of its actions. */
