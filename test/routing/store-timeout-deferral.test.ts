@@ -1,8 +1,8 @@
 // A target whose store write times out (EH_STORE_TIMEOUT) is not a failed attempt: a task target on the local
 // engine, its tasks locked by another connection (SQLite: the whole database, past the 5 s busy wait; PostgreSQL: the
 // tasks table, past a short statement timeout), hands its action back without using an attempt, even its only one,
-// and the action runs once the lock is gone, creating its task once. When handing it back times out as well, the
-// action stays in flight and is claimed again once its lease runs out.
+// and the action runs once the lock is gone, creating its task once; an event_bus target alike. When handing it back
+// times out as well, the action stays in flight and is claimed again once its lease runs out.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -14,6 +14,7 @@ import { TransformCache } from '../../src/routing/transform-cache.js';
 import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
 import type { Store } from '../../src/store/port.js';
 import { TaskTargetHandler } from '../../src/targets/engine-targets.js';
+import { EventBusTargetHandler } from '../../src/targets/event-bus-target.js';
 import { initSandbox } from '../../src/transform/index.js';
 import { capturedLogger } from '../helpers/logs.js';
 import { pendingEvent } from '../helpers/records.js';
@@ -78,11 +79,15 @@ for (const backend of BACKENDS) {
       }
       await store.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
       const bus = new MemoryBus();
-      const engine = new LocalEngine(store, new EventPublisher(bus), bus, clock);
+      const publisher = new EventPublisher(bus);
+      const engine = new LocalEngine(store, publisher, bus, clock);
       worker = new ActionWorker(
         store,
         bus,
-        { task: new TaskTargetHandler(engine, { retryAfterCapMs: 3_600_000, clock }) },
+        {
+          task: new TaskTargetHandler(engine, { retryAfterCapMs: 3_600_000, clock }),
+          event_bus: new EventBusTargetHandler(store, publisher, clock),
+        },
         new TransformCache({ cpuMs: 50, memoryBytes: 32 << 20 }),
         clock,
         { concurrency: 4, leaseMs: LEASE_MS, metrics },
@@ -91,8 +96,10 @@ for (const backend of BACKENDS) {
     });
     afterAll(async () => cleanup?.());
 
-    /** A rule's task target with a single attempt (`retry: {maxAttempts: 1}`), due now. */
-    async function taskAction(): Promise<ActionId> {
+    /** A rule's task target (or another) with a single attempt (`retry: {maxAttempts: 1}`), due now. */
+    async function taskAction(
+      target: Record<string, unknown> = { type: 'task', kind: 'k' },
+    ): Promise<ActionId> {
       const event = pendingEvent('acme', clock.now(), { id: newId('event'), data: { n: 1 } });
       await store.events.insert(event);
       const id = newId('action', clock.now());
@@ -105,8 +112,8 @@ for (const backend of BACKENDS) {
             ruleId: newId('rule'),
             ruleName: 'r',
             targetIndex: 0,
-            targetType: 'task',
-            target: { type: 'task', kind: 'k', retry: { maxAttempts: 1 } },
+            targetType: target.type as string,
+            target: { ...target, retry: { maxAttempts: 1 } },
             routeSeq: 1,
             maxAttempts: 1,
             idempotencyKey: `key-${id}`,
@@ -118,26 +125,25 @@ for (const backend of BACKENDS) {
       return id;
     }
 
-    const tasksOf = async (key: string) =>
-      (await store.tasks.list('acme', {}, { limit: 100 })).items.filter((t) => t.idempotencyKey === key);
-
-    it('hands the action back without using its only attempt, and runs it once the lock is gone', async () => {
-      const id = await taskAction();
-      const logged = log.lines.length;
+    /**
+     * Claims what is due while `table` is locked by another connection, until the attempt has been handed back; then
+     * the lock is let go.
+     */
+    async function claimUnderLock(table: string): Promise<void> {
       let release: Promise<() => Promise<void>> | undefined;
       const deferred = new Promise<void>((resolve) => (onDeferred = resolve));
       if (backend.name === 'postgres') {
-        // Only the tasks table: the claim and the hand-back write actions, the task's insert waits and times out.
-        release = holdWriteLock('postgres', url, ['tasks']);
+        // Only that table: the claim and the hand-back write actions, the target's write waits and times out.
+        release = holdWriteLock('postgres', url, [table]);
         await release;
       } else {
         // SQLite locks the whole database: taken once the claim has committed (synchronously, on a connection of
-        // its own), and let go once the task's insert has timed out, so that handing the action back can write.
+        // its own), and let go once the target's write has timed out, so that handing the action back can write.
         onStart = () => void (release = holdWriteLock('sqlite', url, []));
       }
       const started = Date.now();
       await worker.claimAndStart();
-      // (The attempt ending first is the old behaviour: a failed attempt, which the checks below report.)
+      // (The attempt ending first is the old behaviour: a failed attempt, which the checks after report.)
       await Promise.race([deferred, worker.drain()]);
       onDeferred = undefined;
       if (backend.name === 'sqlite') expect(Date.now() - started).toBeGreaterThanOrEqual(4_900);
@@ -145,6 +151,15 @@ for (const backend of BACKENDS) {
         await release!
       )();
       await worker.drain();
+    }
+
+    const tasksOf = async (key: string) =>
+      (await store.tasks.list('acme', {}, { limit: 100 })).items.filter((t) => t.idempotencyKey === key);
+
+    it('hands the action back without using its only attempt, and runs it once the lock is gone', async () => {
+      const id = await taskAction();
+      const logged = log.lines.length;
+      await claimUnderLock('tasks');
 
       expect(await store.actions.get('acme', id)).toMatchObject({
         status: 'pending',
@@ -238,5 +253,30 @@ for (const backend of BACKENDS) {
       },
       40_000,
     );
+
+    it('an event_bus target whose event cannot be written waits too, and publishes its event once after', async () => {
+      const id = await taskAction({ type: 'event_bus', eventType: 'order.forwarded' });
+      const published = async () =>
+        (await store.events.list('acme', { type: 'order.forwarded' }, { limit: 10 })).items;
+      await claimUnderLock('events');
+      expect(await store.actions.get('acme', id)).toMatchObject({
+        status: 'pending',
+        attempts: 0,
+        waiting: 'store_timeout',
+        nextAttemptAt: clock.now() + 5_000,
+      });
+      expect(await store.attempts.listByAction('acme', id)).toEqual([]);
+      expect(await published()).toEqual([]);
+      clock.advance(5_000);
+      await worker.claimAndStart();
+      await worker.drain();
+      const events = await published();
+      expect(events).toHaveLength(1);
+      expect(await store.actions.get('acme', id)).toMatchObject({
+        status: 'succeeded',
+        attempts: 1,
+        result: { eventId: events[0]!.id },
+      });
+    }, 30_000);
   });
 }
