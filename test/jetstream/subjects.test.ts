@@ -21,7 +21,9 @@ describe('event log subjects', () => {
     );
     expect(eventSubject('prod.eu', 'default', 'push')).toBe('prod.eu.log.events.default.push');
     expect(deadLetterSubject('eventhook', 'acme', 'billing-api')).toBe('eventhook.log.dlq.acme.billing-api');
-    expect(deadActionSubject('eventhook', 'acme', 'event_bus')).toBe('eventhook.log.dlq.acme._action.event_bus');
+    expect(deadActionSubject('eventhook', 'acme', 'event_bus')).toBe(
+      'eventhook.log.dlq.acme._action.event_bus',
+    );
   });
 
   it('keeps wildcards, spaces and empty tokens out, so a type cannot widen a consumer’s filter', () => {
