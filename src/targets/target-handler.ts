@@ -109,8 +109,8 @@ export const STORE_TIMEOUT_WAIT = 'store_timeout';
  * statement or lock timeout, while the target wrote its execution, event or promise, or read its endpoint): a busy
  * database is not the target's fault, so rather than a failed attempt, which would use up the action's retries and
  * could make it dead, the action waits as long as an API caller is told to (Retry-After) and runs again. Running
- * again is safe: nothing the store refused was committed, and whatever the target did outside the store before it
- * (a Flovyn call) is keyed by the action's idempotency key. Undefined for any other error.
+ * again is safe: what timed out was not committed, and the action's idempotency key finds whatever did land (a
+ * PostgreSQL commit whose answer never came, a Flovyn call made before). Undefined for any other error.
  */
 export function storeTimeoutDeferral(err: unknown, now: number): TargetDeferral | undefined {
   if (!isEventhookError(err, 'EH_STORE_TIMEOUT')) return undefined;
