@@ -36,7 +36,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_PG_STATEMENT_TIMEOUT: {
     file: 'pgStatementTimeout',
     default: '30s',
-    doc: "PostgreSQL: longest a statement may run before the server cancels it (`statement_timeout`, 100ms–24h); a second later the process stops waiting for an answer and drops the connection, for when the network or the server stalls and the server's cancellation cannot arrive. The request or pass running the statement fails (503 `EH_STORE_TIMEOUT` with `Retry-After`, logged with the statement; workers try again at their next pass). Migrations run without it; retention prunes in batches of 500 rows. 0 turns both off (the server's own setting applies).",
+    doc: "PostgreSQL: longest a statement may run before the server cancels it (`statement_timeout`, 100ms–24h); a second later the process stops waiting for an answer and drops the connection, for when the network or the server stalls and the server's cancellation cannot arrive. The request or pass running the statement fails (503 `EH_STORE_TIMEOUT` with `Retry-After`, logged with the statement; workers try again at their next pass, and an action whose target's statement it was waits 5 s without using an attempt). Migrations run without it; retention prunes in batches of 500 rows. 0 turns both off (the server's own setting applies).",
   },
   EVENTHOOK_PG_CONNECT_TIMEOUT: {
     file: 'pgConnectTimeout',

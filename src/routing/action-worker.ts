@@ -14,6 +14,7 @@ import type { ClaimOptions, Lane, Store, StoreRepos } from '../store/port.js';
 import type { ActionRecord, EventRecord } from '../store/records.js';
 import {
   isPermanent,
+  storeTimeoutDeferral,
   TargetDeferral,
   TargetFailure,
   type AttemptDetails,
@@ -239,20 +240,13 @@ export class ActionWorker {
       ({ result, attempt: details } = ran);
       effects = ran;
     } catch (err) {
-      if (err instanceof TargetDeferral) {
-        this.options.metrics?.deferred(action.targetType, err.reason);
-        // Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits).
-        // Relaxed too: if parking is lost, the action is in flight under an expired lease and gets parked again.
-        const at = this.clock.now();
-        const park: Completion = (tx) => tx.actions.defer(action.id, err.until, err.reason, at);
-        // Only waits without a time are batched: they come as whole backlogs, and their recheck reads state already
-        // committed. A timed wait (FIFO, limits, open circuit) is parked at once, as it always was: a FIFO message's
-        // recheck races the completion of the message ahead on PostgreSQL, and a shared transaction would widen
-        // that window.
-        await (err.until === null ? this.deferrals.submit(park) : this.store.relaxed(park));
-        await err
-          .recheck?.()
-          .catch((e) => logFailure(this.log, e, { action: action.id }, 'deferral recheck failed'));
+      const storeBusy = storeTimeoutDeferral(err, this.clock.now());
+      if (storeBusy !== undefined || err instanceof TargetDeferral) {
+        await this.park(
+          action,
+          storeBusy ?? (err as TargetDeferral),
+          storeBusy === undefined ? undefined : err,
+        );
         return;
       }
       failure = err;
@@ -332,6 +326,49 @@ export class ActionWorker {
       id: action.id,
       eventId: action.eventId,
     });
+  }
+
+  /**
+   * Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits, the store
+   * too busy). `storeTimeout` is the error of a target the store did not answer in time, logged here, once.
+   */
+  private async park(action: ActionRecord, deferral: TargetDeferral, storeTimeout?: unknown): Promise<void> {
+    this.options.metrics?.deferred(action.targetType, deferral.reason);
+    // Relaxed too: if parking is lost, the action is in flight under an expired lease and gets parked again.
+    const at = this.clock.now();
+    const park: Completion = (tx) => tx.actions.defer(action.id, deferral.until, deferral.reason, at);
+    const fields = { action: action.id, event: action.eventId, target: action.targetType };
+    try {
+      // Only waits without a time are batched: they come as whole backlogs, and their recheck reads state already
+      // committed. A timed wait (FIFO, limits, open circuit) is parked at once, as it always was: a FIFO message's
+      // recheck races the completion of the message ahead on PostgreSQL, and a shared transaction would widen
+      // that window.
+      await (deferral.until === null ? this.deferrals.submit(park) : this.store.relaxed(park));
+    } catch (err) {
+      if (storeTimeout === undefined) throw err;
+      // Parking is a store write too, and the store that timed out on the target may time out on it as well (SQLite
+      // still locked). The action is not lost: it stays in flight under this claim's lease, which nothing renews once
+      // this attempt ends (release), so a claim pass takes it again when the lease runs out — or sooner, through a
+      // worker still alive, if this one's heartbeats stop (orphaned-leases.ts). That claim counts an attempt more,
+      // as a re-claim after a crash does: this claim's count could not be given back.
+      logFailure(
+        this.log,
+        err,
+        { ...fields, cause: (storeTimeout as Error).message },
+        'the store did not answer an action in time, nor take it back; it runs again when its lease runs out',
+      );
+      return;
+    }
+    if (storeTimeout !== undefined)
+      logFailure(
+        this.log,
+        storeTimeout,
+        { ...fields, until: deferral.until },
+        'the store did not answer an action in time; it runs again shortly, its attempt not counted',
+      );
+    await deferral
+      .recheck?.()
+      .catch((e) => logFailure(this.log, e, { action: action.id }, 'deferral recheck failed'));
   }
 
   /** Writes the attempt's effects; returns the actions it handed over, claimed for this worker in the same transaction. */

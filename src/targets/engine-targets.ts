@@ -33,6 +33,9 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
   try {
     return await call;
   } catch (err) {
+    // Our own store timing out (the local engine writing the execution, Flovyn's cause being kept) is no answer of
+    // the engine's: its Retry-After must not make a failed attempt, and the worker defers the action on it as it is.
+    if (isEventhookError(err, 'EH_STORE_TIMEOUT')) throw err;
     const header = isEventhookError(err) ? err.headers?.['retry-after'] : undefined;
     const wait = parseRetryAfter(header, options.clock.now());
     // The engine's HTTP status (Flovyn's 429, 500, 409 …), kept on the attempt as a webhook's is.
