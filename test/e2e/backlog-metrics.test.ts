@@ -1,10 +1,10 @@
 // SPEC §10 "queue depth": the backlog gauges an operator alerts on, read from the store at scrape time. An API-only
 // process serves /metrics while a worker process on the same database comes and goes, so the gauges show work other
 // processes left — events not routed, deliveries held, scheduled, due, dead — and go back down as it drains.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { metricValue } from '../helpers/ingest.js';
+import { holdWriteLock } from '../helpers/write-lock.js';
 import {
   BASE,
   createEndpoint,
@@ -115,11 +115,10 @@ for (const backend of BACKENDS) {
       const before = await gauges();
       expect(before.dead).toBe(1);
       // Another session holds the actions table: the gauges' read waits behind its lock.
-      const locker = new pg.Client({ connectionString: api.app.config.databaseUrl });
-      await locker.connect();
+      const release = await holdWriteLock('postgres', api.app.config.databaseUrl, ['actions'], {
+        reads: true,
+      });
       try {
-        await locker.query('begin');
-        await locker.query('lock table actions in access exclusive mode');
         const started = Date.now();
         const res = await fetch(`${api.url}/metrics`, {
           headers: { authorization: `Bearer ${api.api.token}` },
@@ -131,8 +130,7 @@ for (const backend of BACKENDS) {
         expect(text).toMatch(/^eventhook_actions_dead 1$/m);
         expect(text).toMatch(/^eventhook_ingest_backlog_bytes 0$/m);
       } finally {
-        await locker.query('rollback').catch(() => {});
-        await locker.end();
+        await release();
       }
       expect(await gauges()).toEqual(before);
     });
@@ -146,20 +144,17 @@ for (const backend of BACKENDS) {
           databaseUrl: api.app.config.databaseUrl,
           env: { EVENTHOOK_ROLE: 'api', EVENTHOOK_METRICS_STORE_TIMEOUT: '300ms' },
         });
-        const locker = new pg.Client({ connectionString: api.app.config.databaseUrl });
-        await locker.connect();
+        let release: (() => Promise<void>) | undefined;
         try {
           const dead = await metricValue(quick, 'eventhook_actions_dead', {});
-          await locker.query('begin');
-          await locker.query('lock table actions in access exclusive mode');
+          release = await holdWriteLock('postgres', api.app.config.databaseUrl, ['actions'], { reads: true });
           const started = Date.now();
           expect(await metricValue(quick, 'eventhook_actions_dead', {})).toBe(dead);
           const waited = Date.now() - started;
           expect(waited).toBeGreaterThanOrEqual(250);
           expect(waited).toBeLessThan(1_500);
         } finally {
-          await locker.query('rollback').catch(() => {});
-          await locker.end();
+          await release?.();
           await quick.close();
         }
       },

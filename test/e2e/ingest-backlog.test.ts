@@ -1,37 +1,19 @@
 // A store that falls behind sheds load: while another connection holds what ingest must write, requests beyond the
 // backlog limit (EVENTHOOK_INGEST_BACKLOG) are answered 503 with Retry-After at once, those within it wait and are
 // committed once the store works again (none lost), a published batch is taken whole or not at all — on both stores.
-import Database from 'better-sqlite3';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, eventCount, githubPushHeaders, metricValue } from '../helpers/ingest.js';
+import { holdWriteLock } from '../helpers/write-lock.js';
 
 const SECRET = 'backlog-secret';
 
 /** Holds the store's write path from another connection until `release`. */
-async function holdStore(t: TestApp, backend: string): Promise<{ release: () => Promise<void> }> {
-  if (backend === 'sqlite') {
-    const db = new Database(join(t.dataDir, 'eventhook.db'));
-    db.exec('begin immediate');
-    return {
-      release: async () => {
-        db.exec('rollback');
-        db.close();
-      },
-    };
-  }
-  const client = new pg.Client({ connectionString: t.app.config.databaseUrl });
-  await client.connect();
-  await client.query('begin');
-  await client.query('lock table events in exclusive mode');
-  return {
-    release: async () => {
-      await client.query('rollback');
-      await client.end();
-    },
-  };
+async function holdStore(
+  t: TestApp,
+  backend: 'sqlite' | 'postgres',
+): Promise<{ release: () => Promise<void> }> {
+  return { release: await holdWriteLock(backend, t.app.config.databaseUrl, ['events']) };
 }
 
 for (const backend of BACKENDS) {

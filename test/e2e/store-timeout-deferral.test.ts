@@ -4,7 +4,6 @@
 // webhook target (reading its endpoint waits on the endpoints table, locked against reads too). SQLite locks the
 // whole database, which a test outside the worker cannot take between a claim and the target's write: that case is in
 // test/routing/store-timeout-deferral.test.ts.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable } from '../helpers/app.js';
 import {
@@ -19,18 +18,6 @@ import {
 } from '../helpers/outbound.js';
 import type { TestApp } from '../helpers/app.js';
 import { holdWriteLock } from '../helpers/write-lock.js';
-
-/** `table` locked against reads as well as writes (ACCESS EXCLUSIVE), on a session of its own; returns its release. */
-async function holdReadLock(url: string, table: string): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('begin');
-  await client.query(`lock table ${table} in access exclusive mode`);
-  return async () => {
-    await client.query('rollback');
-    await client.end();
-  };
-}
 
 describe.skipIf(!(await backendAvailable('postgres')))(
   'a target the store does not answer in time — postgres',
@@ -92,7 +79,9 @@ describe.skipIf(!(await backendAvailable('postgres')))(
       ]);
       // The worker's copy of an endpoint lives a second: past it, the delivery must read the endpoint.
       await new Promise((resolve) => setTimeout(resolve, 1_100));
-      const release = await holdReadLock(t.app.config.databaseUrl, 'endpoints');
+      const release = await holdWriteLock('postgres', t.app.config.databaseUrl, ['endpoints'], {
+        reads: true,
+      });
       let eventId: string;
       try {
         eventId = await publish('order.shipped');
