@@ -1,7 +1,15 @@
 // Records as the store keeps them, for tests that write to a store directly: an endpoint with nothing sealed (so a
-// LiveEndpoints can open it), a webhook or other action that is due, a pending application event, and a rule.
+// LiveEndpoints can open it), a webhook or other action that is due, a pending application event, a rule, and a
+// pending workflow or task of the local engine.
 import { newId, type EventId, type RuleId } from '../../src/core/ids.js';
-import type { EndpointRecord, NewAction, NewEvent, RuleRecord } from '../../src/store/records.js';
+import type {
+  EndpointRecord,
+  NewAction,
+  NewEvent,
+  RuleRecord,
+  TaskRecord,
+  WorkflowRecord,
+} from '../../src/store/records.js';
 
 /** A pending application event of `org` received at `at` (its id carries that time unless `over` gives one). */
 export function pendingEvent(org: string, at: number, over: Partial<NewEvent> = {}): NewEvent {
@@ -102,4 +110,38 @@ export function newAction(
     nextAttemptAt: 0,
     ...over,
   };
+}
+
+/** A pending workflow of `org` created at `at`, of kind `k` in the default queue, keyed by its id. */
+export function pendingWorkflow(
+  org: string,
+  id: string,
+  at: number,
+  over: Partial<WorkflowRecord> = {},
+): WorkflowRecord {
+  return {
+    id,
+    org,
+    kind: 'k',
+    queue: 'default',
+    status: 'pending',
+    input: null,
+    output: null,
+    error: null,
+    idempotencyKey: id,
+    metadata: {},
+    workerId: null,
+    leaseUntil: null,
+    createdAt: at,
+    startedAt: null,
+    completedAt: null,
+    correlationId: null,
+    traceparent: null,
+    ...over,
+  };
+}
+
+/** A pending task, as pendingWorkflow, never run, with no retries unless `over` gives some. */
+export function pendingTask(org: string, id: string, at: number, over: Partial<TaskRecord> = {}): TaskRecord {
+  return { ...pendingWorkflow(org, id, at), maxRetries: 0, executionCount: 0, ...over };
 }

@@ -6,8 +6,8 @@ import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
-import type { ExecutionStatus, NewEvent, TaskRecord } from '../../src/store/records.js';
-import { newAction, pendingEvent } from '../helpers/records.js';
+import type { ExecutionStatus, NewEvent } from '../../src/store/records.js';
+import { newAction, pendingEvent, pendingTask } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const DAY = 86_400_000;
@@ -107,27 +107,7 @@ for (const factory of STORE_FACTORIES) {
         const ids = new Map<string, 'pruned' | 'kept'>();
         for (const [status, completedAt, fate] of cases) {
           const id = newId('task');
-          const record: TaskRecord = {
-            id,
-            org: 'acme',
-            kind: 'k',
-            queue: 'default',
-            status: 'pending',
-            input: null,
-            output: null,
-            error: null,
-            idempotencyKey: id,
-            metadata: {},
-            workerId: null,
-            leaseUntil: null,
-            createdAt: old,
-            startedAt: null,
-            completedAt: null,
-            correlationId: null,
-            traceparent: null,
-            maxRetries: 0,
-            executionCount: 0,
-          };
+          const record = pendingTask('acme', id, old);
           await repo.insertIdempotent(record);
           await repo.update('acme', id, null, {
             status,

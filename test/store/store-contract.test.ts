@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId, type SourceId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
 import type { NewAction, NewEvent, SourceRecord } from '../../src/store/records.js';
-import { newAction, pendingEvent, ruleRecord } from '../helpers/records.js';
+import { newAction, pendingEvent, pendingTask, pendingWorkflow, ruleRecord } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -456,25 +456,8 @@ for (const factory of STORE_FACTORIES) {
     });
 
     it('starts an execution once per idempotency key and hands it to one worker', async () => {
-      const wf = (id: string) => ({
-        id,
-        org: 'acme',
-        kind: 'on-push',
-        queue: 'default',
-        status: 'pending' as const,
-        input: { a: 1 },
-        output: null,
-        error: null,
-        idempotencyKey: 'evt:rule:0',
-        metadata: {},
-        workerId: null,
-        leaseUntil: null,
-        createdAt: T0,
-        startedAt: null,
-        completedAt: null,
-        correlationId: null,
-        traceparent: null,
-      });
+      const wf = (id: string) =>
+        pendingWorkflow('acme', id, T0, { kind: 'on-push', input: { a: 1 }, idempotencyKey: 'evt:rule:0' });
       const first = await store.workflows.insertIdempotent(wf('wf_1'));
       const second = await store.workflows.insertIdempotent(wf('wf_2'));
       expect(first.created).toBe(true);
@@ -521,27 +504,13 @@ for (const factory of STORE_FACTORIES) {
     });
 
     it('ends an expired task lease as a failed execution: back to pending with retries left, else failed', async () => {
-      const task = (id: string, maxRetries: number) => ({
-        id,
-        org: 'acme',
-        kind: 'lease',
-        queue: 'leases',
-        status: 'pending' as const,
-        input: null,
-        output: null,
-        error: null,
-        idempotencyKey: `lease:${id}`,
-        metadata: {},
-        correlationId: null,
-        traceparent: null,
-        workerId: null,
-        leaseUntil: null,
-        createdAt: T0,
-        startedAt: null,
-        completedAt: null,
-        maxRetries,
-        executionCount: 0,
-      });
+      const task = (id: string, maxRetries: number) =>
+        pendingTask('acme', id, T0, {
+          kind: 'lease',
+          queue: 'leases',
+          idempotencyKey: `lease:${id}`,
+          maxRetries,
+        });
       await store.tasks.insertIdempotent(task('task_lease_a', 1));
       await store.tasks.insertIdempotent(task('task_lease_b', 0));
       const claimOne = (leaseUntil: number) =>
@@ -583,25 +552,13 @@ for (const factory of STORE_FACTORIES) {
     });
 
     it('sends a workflow back after an expired lease up to workflowLeaseRetries times, then fails it', async () => {
-      await store.workflows.insertIdempotent({
-        id: 'wf_lease',
-        org: 'acme',
-        kind: 'wf-lease',
-        queue: 'leases',
-        status: 'pending',
-        input: null,
-        output: null,
-        error: null,
-        idempotencyKey: 'lease:wf_lease',
-        metadata: {},
-        correlationId: null,
-        traceparent: null,
-        workerId: null,
-        leaseUntil: null,
-        createdAt: T0,
-        startedAt: null,
-        completedAt: null,
-      });
+      await store.workflows.insertIdempotent(
+        pendingWorkflow('acme', 'wf_lease', T0, {
+          kind: 'wf-lease',
+          queue: 'leases',
+          idempotencyKey: 'lease:wf_lease',
+        }),
+      );
       const claimIt = (leaseUntil: number) =>
         store.workflows.claim('acme', {
           kinds: ['wf-lease'],
