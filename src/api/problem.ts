@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, EventhookError, invalid, type ErrorCode, type FieldIssue } from '../core/errors.js';
 import { issuesOf, REQUEST_PARTS, type SchemaError } from './validation-issues.js';
+import { isStoreOutage } from '../store/store-outage.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -47,11 +48,14 @@ export function handleError(
 
 export function toEventhookError(error: unknown, request: FastifyRequest): EventhookError {
   if (error instanceof EventhookError) {
-    // Expected, so the caller gets no 500; but an operator must learn which statement ran long, under which request.
-    if (error.code === 'EH_STORE_TIMEOUT') {
+    // Expected, so the caller gets no 500; but an operator must learn which statement ran long or which connection
+    // failed, and why (the driver's error, the cause), under which request.
+    if (isStoreOutage(error)) {
       request.log.warn(
         { err: error, method: request.method, url: request.url },
-        'a database query timed out',
+        error.code === 'EH_STORE_TIMEOUT'
+          ? 'a database query timed out'
+          : 'the database could not be reached',
       );
     }
     return error;

@@ -41,7 +41,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_PG_CONNECT_TIMEOUT: {
     file: 'pgConnectTimeout',
     default: '5s',
-    doc: 'PostgreSQL: longest wait to take a connection from the pool (to connect, or for a free one; 100ms–10m); beyond it the request fails instead of hanging while the database cannot be reached.',
+    doc: 'PostgreSQL: longest wait to take a connection from the pool (to connect, or for a free one; 100ms–10m); beyond it the request fails instead of hanging while the database cannot be reached (503 `EH_STORE_UNAVAILABLE` with `Retry-After`, as for a refused or lost connection; an action whose target it stopped waits 5 s without using an attempt).',
   },
   EVENTHOOK_READINESS_TIMEOUT: {
     file: 'readinessTimeout',

@@ -185,7 +185,11 @@ export const ERRORS = {
     message: 'The engine did not answer within {timeoutMs} ms',
   },
   // infrastructure
-  EH_STORE_UNAVAILABLE: { status: 503, kind: 'store', message: 'The store is unavailable' },
+  EH_STORE_UNAVAILABLE: {
+    status: 503,
+    kind: 'store',
+    message: 'The database could not be reached: {reason}; try again shortly',
+  },
   EH_STORE_TIMEOUT: {
     status: 503,
     kind: 'timeout',

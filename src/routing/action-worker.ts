@@ -14,7 +14,7 @@ import type { ClaimOptions, Lane, Store, StoreRepos } from '../store/port.js';
 import type { ActionRecord, EventRecord } from '../store/records.js';
 import {
   isPermanent,
-  storeTimeoutDeferral,
+  storeOutageDeferral,
   TargetDeferral,
   TargetFailure,
   type AttemptDetails,
@@ -240,7 +240,7 @@ export class ActionWorker {
       ({ result, attempt: details } = ran);
       effects = ran;
     } catch (err) {
-      const storeBusy = storeTimeoutDeferral(err, this.clock.now());
+      const storeBusy = storeOutageDeferral(err, this.clock.now());
       if (storeBusy !== undefined || err instanceof TargetDeferral) {
         await this.park(
           action,
@@ -330,9 +330,10 @@ export class ActionWorker {
 
   /**
    * Not an attempt: the claim is undone and the action waits (endpoint paused, circuit open, FIFO, limits, the store
-   * too busy). `storeTimeout` is the error of a target the store did not answer in time, logged here, once.
+   * too busy or out of reach). `storeOutage` is the error of a target the store did not serve (timed out or unreachable),
+   * logged here, once.
    */
-  private async park(action: ActionRecord, deferral: TargetDeferral, storeTimeout?: unknown): Promise<void> {
+  private async park(action: ActionRecord, deferral: TargetDeferral, storeOutage?: unknown): Promise<void> {
     this.options.metrics?.deferred(action.targetType, deferral.reason);
     // Relaxed too: if parking is lost, the action is in flight under an expired lease and gets parked again.
     const at = this.clock.now();
@@ -345,26 +346,26 @@ export class ActionWorker {
       // that window.
       await (deferral.until === null ? this.deferrals.submit(park) : this.store.relaxed(park));
     } catch (err) {
-      if (storeTimeout === undefined) throw err;
-      // Parking is a store write too, and the store that timed out on the target may time out on it as well (SQLite
-      // still locked). The action is not lost: it stays in flight under this claim's lease, which nothing renews once
+      if (storeOutage === undefined) throw err;
+      // Parking is a store write too, and the store that failed the target may fail it as well (SQLite still locked,
+      // PostgreSQL still out of reach). The action is not lost: it stays in flight under this claim's lease, which nothing renews once
       // this attempt ends (release), so a claim pass takes it again when the lease runs out — or sooner, through a
       // worker still alive, if this one's heartbeats stop (orphaned-leases.ts). That claim counts an attempt more,
       // as a re-claim after a crash does: this claim's count could not be given back.
       logFailure(
         this.log,
         err,
-        { ...fields, cause: (storeTimeout as Error).message },
-        'the store did not answer an action in time, nor take it back; it runs again when its lease runs out',
+        { ...fields, cause: (storeOutage as Error).message },
+        'the store could not serve an action, nor take it back; it runs again when its lease runs out',
       );
       return;
     }
-    if (storeTimeout !== undefined)
+    if (storeOutage !== undefined)
       logFailure(
         this.log,
-        storeTimeout,
+        storeOutage,
         { ...fields, until: deferral.until },
-        'the store did not answer an action in time; it runs again shortly, its attempt not counted',
+        'the store could not serve an action; it runs again shortly, its attempt not counted',
       );
     await deferral
       .recheck?.()

@@ -6,6 +6,7 @@ import { isEventhookError } from '../core/errors.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
 import type { Engine, EventCause } from '../engine/port.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
+import { isStoreOutage } from '../store/store-outage.js';
 import { retryDelayMs } from '../routing/retry-delay.js';
 import type { PromiseTarget, RetryPolicy, TaskTarget, WorkflowTarget } from './target-schema.js';
 import { actionDeadEvent } from './action-dead-event.js';
@@ -33,9 +34,9 @@ async function engineCall<T>(ctx: TargetContext, options: EngineTargetOptions, c
   try {
     return await call;
   } catch (err) {
-    // Our own store timing out (the local engine writing the execution, Flovyn's cause being kept) is no answer of
-    // the engine's: its Retry-After must not make a failed attempt, and the worker defers the action on it as it is.
-    if (isEventhookError(err, 'EH_STORE_TIMEOUT')) throw err;
+    // Our own store timing out or out of reach (the local engine writing the execution, Flovyn's cause being kept) is
+    // no answer of the engine's: its Retry-After must not make a failed attempt, and the worker defers the action on it.
+    if (isStoreOutage(err)) throw err;
     const header = isEventhookError(err) ? err.headers?.['retry-after'] : undefined;
     const wait = parseRetryAfter(header, options.clock.now());
     // The engine's HTTP status (Flovyn's 429, 500, 409 …), kept on the attempt as a webhook's is.

@@ -1,9 +1,9 @@
 // The contract between the action worker and each target type: run one attempt, say what happened.
 import type { ActionId } from '../core/ids.js';
 import type { Envelope, JsonValue } from '../core/envelope.js';
-import { EventhookError, isEventhookError } from '../core/errors.js';
+import { EventhookError } from '../core/errors.js';
 import type { StoreRepos } from '../store/port.js';
-import { STORE_TIMEOUT_RETRY_AFTER_SECONDS } from '../store/store-timeout.js';
+import { isStoreOutage, STORE_RETRY_AFTER_SECONDS } from '../store/store-outage.js';
 import type { ActionRecord, EventRecord, NewEvent } from '../store/records.js';
 
 export interface TargetContext {
@@ -103,18 +103,22 @@ export class TargetDeferral extends Error {
 
 /** `waiting` of an action handed back because the store did not answer its target in time. */
 export const STORE_TIMEOUT_WAIT = 'store_timeout';
+/** `waiting` of an action handed back because the store could not be reached while its target ran. */
+export const STORE_UNAVAILABLE_WAIT = 'store_unavailable';
 
 /**
- * What a target's EH_STORE_TIMEOUT becomes (SQLite locked by another connection past its busy wait, a PostgreSQL
- * statement or lock timeout, while the target wrote its execution, event or promise, or read its endpoint): a busy
- * database is not the target's fault, so rather than a failed attempt, which would use up the action's retries and
+ * What a target's store outage becomes: EH_STORE_TIMEOUT (SQLite locked by another connection past its busy wait, a
+ * PostgreSQL statement or lock timeout) or EH_STORE_UNAVAILABLE (no PostgreSQL connection could be made, or it was
+ * lost), while the target wrote its execution, event or promise, or read its endpoint. A database that is busy or out
+ * of reach is not the target's fault, so rather than a failed attempt, which would use up the action's retries and
  * could make it dead, the action waits as long as an API caller is told to (Retry-After) and runs again. Running
- * again is safe: what timed out was not committed, and the action's idempotency key finds whatever did land (a
+ * again is safe: what failed was not committed, and the action's idempotency key finds whatever did land (a
  * PostgreSQL commit whose answer never came, a Flovyn call made before). Undefined for any other error.
  */
-export function storeTimeoutDeferral(err: unknown, now: number): TargetDeferral | undefined {
-  if (!isEventhookError(err, 'EH_STORE_TIMEOUT')) return undefined;
-  return new TargetDeferral(STORE_TIMEOUT_WAIT, now + STORE_TIMEOUT_RETRY_AFTER_SECONDS * 1000);
+export function storeOutageDeferral(err: unknown, now: number): TargetDeferral | undefined {
+  if (!isStoreOutage(err)) return undefined;
+  const reason = err.code === 'EH_STORE_TIMEOUT' ? STORE_TIMEOUT_WAIT : STORE_UNAVAILABLE_WAIT;
+  return new TargetDeferral(reason, now + STORE_RETRY_AFTER_SECONDS * 1000);
 }
 
 /** Errors that will fail the same way on every retry: bad configuration, scripts, conflicts. */

@@ -1,7 +1,8 @@
 // Through the API, on PostgreSQL with a short statement timeout: a rule's target whose store access times out (a table
-// locked by another session) waits instead of failing: its single attempt is not used, nothing is recorded, and once
-// the lock is gone it runs, once. A task target (the local engine's insert waits on the locked tasks table) and a
-// webhook target (reading its endpoint waits on the endpoints table, locked against reads too). SQLite locks the
+// locked by another session), or whose connection the server ends, waits instead of failing: its single attempt is
+// not used, nothing is recorded, and once the lock is gone (the server serves again) it runs, once. A task target (the
+// local engine's insert waits on the locked tasks table, or loses its connection) and a webhook target (reading its
+// endpoint waits on the endpoints table, locked against reads too). SQLite locks the
 // whole database, which a test outside the worker cannot take between a claim and the target's write: that case is in
 // test/routing/store-timeout-deferral.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ import {
   type Receiver,
 } from '../helpers/outbound.js';
 import type { TestApp } from '../helpers/app.js';
+import { terminateInserts } from '../helpers/connection-killer.js';
 import { holdWriteLock } from '../helpers/write-lock.js';
 
 describe.skipIf(!(await backendAvailable('postgres')))(
@@ -40,8 +42,8 @@ describe.skipIf(!(await backendAvailable('postgres')))(
     const settled = (a: { status: string }) => ['succeeded', 'failed', 'dead'].includes(a.status);
 
     /** The action held while `release` is not called: waiting on the store, no attempt used or recorded. */
-    async function expectWaiting(eventId: string): Promise<string> {
-      const waiting = await waitForAction(t, eventId, (a) => a.waiting === 'store_timeout', 15_000);
+    async function expectWaiting(eventId: string, reason = 'store_timeout'): Promise<string> {
+      const waiting = await waitForAction(t, eventId, (a) => a.waiting === reason, 15_000);
       expect(waiting).toMatchObject({ status: 'pending', attempts: 0, maxAttempts: 1 });
       expect((await getAction(t, waiting.id)).attempts).toEqual([]);
       return waiting.id as string;
@@ -93,6 +95,31 @@ describe.skipIf(!(await backendAvailable('postgres')))(
       const done = await waitForAction(t, eventId, settled, 15_000);
       expect(done).toMatchObject({ status: 'succeeded', attempts: 1, waiting: null });
       expect(receiver.requests).toHaveLength(1);
+    }, 40_000);
+
+    it('a task target whose connection the server ends waits, and creates its task once the database serves again', async () => {
+      await createRule(t, 'pack-task', 'order.paid', [
+        { type: 'task', kind: 'pack', retry: { maxAttempts: 1 } },
+      ]);
+      // Every insert into tasks loses its connection (as in a fail-over): the store is out of reach for the target.
+      const stopKilling = await terminateInserts(t.app.config.databaseUrl, 'tasks');
+      let eventId: string;
+      try {
+        eventId = await publish('order.paid');
+        await expectWaiting(eventId, 'store_unavailable');
+        expect((await t.api.get(`${BASE}/engine/tasks?kind=pack`)).body.items).toEqual([]);
+      } finally {
+        await stopKilling();
+      }
+      const done = await waitForAction(t, eventId, settled, 15_000);
+      const tasks = (await t.api.get(`${BASE}/engine/tasks?kind=pack`)).body.items as { id: string }[];
+      expect(tasks).toHaveLength(1);
+      expect(done).toMatchObject({
+        status: 'succeeded',
+        attempts: 1,
+        waiting: null,
+        result: { taskId: tasks[0]!.id, created: true },
+      });
     }, 40_000);
   },
 );

@@ -27,9 +27,9 @@ const LEASE_MS = 30_000;
 /** pino's levels. */
 const WARN = 40;
 const ERROR = 50;
-const DEFERRED = 'the store did not answer an action in time; it runs again shortly, its attempt not counted';
+const DEFERRED = 'the store could not serve an action; it runs again shortly, its attempt not counted';
 const NOT_PARKED =
-  'the store did not answer an action in time, nor take it back; it runs again when its lease runs out';
+  'the store could not serve an action, nor take it back; it runs again when its lease runs out';
 
 const BACKENDS = [
   { name: 'sqlite', available: async () => true },

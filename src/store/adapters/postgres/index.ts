@@ -7,7 +7,7 @@ import { migrateToLatest, schemaStatus } from '../../migrations/index.js';
 import type { Store } from '../../port.js';
 import type { Database as Schema } from '../../schema.js';
 import { KyselyStore } from '../../kysely/kysely-store.js';
-import { dropTimedOutConnections } from './drop-timed-out-connections.js';
+import { dropBrokenConnections } from './drop-broken-connections.js';
 
 export interface PostgresStoreOptions {
   url: string;
@@ -74,9 +74,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   );
   const db = new Kysely<Schema>({
     dialect: new SchemaScopedPostgresDialect({
-      pool: dropTimedOutConnections(pool, {
+      pool: dropBrokenConnections(pool, {
         statementTimeoutMs: statementTimeout,
         answerTimeoutMs: answerTimeout,
+        connectTimeoutMs: connectionTimeoutMillis,
       }),
     }),
   });

@@ -3,7 +3,7 @@
 // transactions are flushed by KyselyStore after they release the connection (StoreHooks.afterCommit).
 import type Database from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
-import { storeTimeout } from '../../store-timeout.js';
+import { storeTimeout } from '../../store-outage.js';
 import type { WalFlush } from './wal-flush.js';
 
 /** Statements kept prepared; beyond this many distinct SQL texts the least recently used is dropped. */
