@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { LocalEngine } from '../engine/adapters/local/index.js';
 import { logFailure } from '../observability/log-failure.js';
+import { RepeatedFailureLog } from '../observability/repeated-failure-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { releaseOrphanedLeases } from '../routing/orphaned-leases.js';
 import type { WorkerPresence } from '../routing/worker-presence.js';
@@ -42,22 +43,32 @@ export function startChores(deps: ChoresDeps): Chores {
     chores.add(work);
     void work.finally(() => chores.delete(work));
   };
+  // Each runs every sweep interval: a store outage is logged when it begins, every minute and when it ends.
+  const outageLog = (what: string) =>
+    new RepeatedFailureLog(logger, `${what} failed`, `${what}s succeed again`);
+  const leaseSweepLog = outageLog('lease sweep');
   const leaseTimer = setInterval(() => {
     if (!localEngine) return;
     chore(
-      localEngine.releaseExpiredLeases().catch((err) => logFailure(logger, err, {}, 'lease sweep failed')),
+      localEngine.releaseExpiredLeases().then(
+        () => leaseSweepLog.succeeded(),
+        (err: unknown) => leaseSweepLog.failed(err),
+      ),
     );
   }, config.sweepIntervalMs);
   leaseTimer.unref();
-  const beat = async (p: WorkerPresence, alive: Gauge, who: string): Promise<boolean> => {
+  const beatLogs = { worker: outageLog('worker heartbeat'), ingest: outageLog('ingest heartbeat') };
+  const beat = async (p: WorkerPresence, alive: Gauge, who: keyof typeof beatLogs): Promise<boolean> => {
     try {
       alive.set((await p.beat()).count);
+      beatLogs[who].succeeded();
       return true;
     } catch (err) {
-      logFailure(logger, err, {}, `${who} heartbeat failed`);
+      beatLogs[who].failed(err);
       return false;
     }
   };
+  const orphanSweepLog = outageLog('orphaned lease sweep');
   const beatAsWorker = async (p: WorkerPresence) => {
     // Only after a beat of its own went through: a worker that could not beat may be the one others count as gone.
     if (!(await beat(p, metrics.workersAlive, 'worker'))) return;
@@ -68,12 +79,13 @@ export function startChores(deps: ChoresDeps): Chores {
         clock.now(),
         config.sweepIntervalMs,
       );
+      orphanSweepLog.succeeded();
       if (released === 0) return;
       metrics.leasesTakenOver.inc(released);
       logger.warn({ released, workers: holders }, 'took back the leases of workers that stopped beating');
       deps.onLeasesReleased?.();
     } catch (err) {
-      logFailure(logger, err, {}, 'orphaned lease sweep failed');
+      orphanSweepLog.failed(err);
     }
   };
   const beatAll = () =>

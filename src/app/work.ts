@@ -15,7 +15,7 @@ import {
 import type { Engine } from '../engine/port.js';
 import type { EventPublisher } from '../events/publisher.js';
 import { JetStreamEventLog } from '../jetstream/event-log.js';
-import { logFailure } from '../observability/log-failure.js';
+import { RepeatedFailureLog } from '../observability/repeated-failure-log.js';
 import type { Metrics } from '../observability/metrics.js';
 import { ActionWorker } from '../routing/action-worker.js';
 import type { RuleCache } from '../routing/rule-cache.js';
@@ -144,7 +144,11 @@ export function buildWorkers(deps: WorkersDeps): Workers {
   actionLoop = new WorkLoop(
     () => actions.claimAndStart(),
     config.sweepIntervalMs,
-    (err) => logFailure(logger, err, {}, 'action pass failed; the next pass tries again'),
+    new RepeatedFailureLog(
+      logger,
+      'action pass failed; the next pass tries again',
+      'action passes succeed again',
+    ),
     () => clock.now(),
   );
   const routerLoop = new WorkLoop(
@@ -158,14 +162,22 @@ export function buildWorkers(deps: WorkersDeps): Workers {
       return { more: r.more };
     },
     config.sweepIntervalMs,
-    (err) => logFailure(logger, err, {}, 'routing pass failed; the next pass tries again'),
+    new RepeatedFailureLog(
+      logger,
+      'routing pass failed; the next pass tries again',
+      'routing passes succeed again',
+    ),
   );
   logLoop =
     eventLog &&
     new WorkLoop(
       () => eventLog.publishPending(),
       config.sweepIntervalMs,
-      (err) => logFailure(logger, err, {}, 'JetStream event log pass failed; the next pass tries again'),
+      new RepeatedFailureLog(
+        logger,
+        'JetStream event log pass failed; the next pass tries again',
+        'JetStream event log passes succeed again',
+      ),
       () => clock.now(),
     );
   return {

@@ -1,6 +1,13 @@
 // A self-rescheduling background loop: `kick()` asks for a pass soon; passes never overlap, and a kick during a
 // pass makes one more pass afterwards. An idle loop still runs every `intervalMs` (the sweeper), so work that no
 // doorbell announced — after a crash, or from another process — is found anyway.
+
+/** Told how each pass ended (a RepeatedFailureLog, which logs an outage once rather than every pass). */
+export interface PassLog {
+  failed(err: unknown): void;
+  succeeded(): void;
+}
+
 export class WorkLoop {
   private running = false;
   private again = false;
@@ -12,7 +19,7 @@ export class WorkLoop {
   constructor(
     private readonly pass: () => Promise<{ more: boolean; wakeAt?: number | null }>,
     private readonly intervalMs: number,
-    private readonly onError: (err: unknown) => void,
+    private readonly passLog: PassLog,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -41,8 +48,9 @@ export class WorkLoop {
         wakeAt = r.wakeAt;
         if (r.more) this.again = true;
       } while (this.again && !this.stopped);
+      this.passLog.succeeded();
     } catch (err) {
-      this.onError(err);
+      this.passLog.failed(err);
     } finally {
       this.running = false;
     }

@@ -249,6 +249,51 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
     const events = (await app.api.get(`${BASE}/events?type=order.placed`)).body.items as { id: string }[];
     expect(events.map((e) => e.id)).toEqual([again.body.eventId]);
   });
+  it('logs an outage once per recurring task while it lasts, and its end, not once per pass', async () => {
+    const { url, drop } = await freshPostgresSchema();
+    cleanups.push(drop);
+    const { proxy, url: viaProxy } = await TcpProxy.toDatabase(url);
+    cleanups.push(() => proxy.close());
+    const { logger, lines } = capturedLogger('info');
+    t = await startTestApp('postgres', {
+      databaseUrl: viaProxy,
+      env: { EVENTHOOK_SWEEP_INTERVAL: '200ms' },
+      logger,
+    });
+    const app = t;
+    expect((await app.api.get(`${BASE}/sources`)).status).toBe(200);
+    const count = (msg: string) => lines.filter((l) => l.msg === msg).length;
+    const recurring = {
+      'worker heartbeat failed': 'worker heartbeats succeed again',
+      'action pass failed; the next pass tries again': 'action passes succeed again',
+      'routing pass failed; the next pass tries again': 'routing passes succeed again',
+    };
+
+    // Ten and more sweeps with the database out of reach: every pass and heartbeat fails.
+    proxy.cut();
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    for (const failed of Object.keys(recurring)) {
+      expect(count(failed), failed).toBe(1);
+      expect(lines.find((l) => l.msg === failed)).toMatchObject({
+        level: 40,
+        error: expect.stringMatching(/^The database could not be reached: /),
+      });
+    }
+
+    proxy.restore();
+    for (const [failed, recovered] of Object.entries(recurring)) {
+      const line = await eventually(
+        async () => lines.find((l) => l.msg === recovered),
+        10_000,
+        `"${recovered}" to be logged`,
+      );
+      expect(line).toMatchObject({ level: 30, failures: expect.any(Number), forMs: expect.any(Number) });
+      // It says how long the outage lasted and how many runs it failed, which the single warning did not.
+      expect(line.failures as number).toBeGreaterThanOrEqual(5);
+      expect(line.forMs as number).toBeGreaterThanOrEqual(2_000);
+      expect(count(failed), failed).toBe(1);
+    }
+  });
 });
 
 describe.skipIf(!available)('PostgreSQL statements that do not finish', () => {
