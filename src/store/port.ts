@@ -578,6 +578,16 @@ export interface PromisesRepo {
     patch: { status: 'resolved' | 'rejected'; value: JsonValue; error: string | null },
     now: number,
   ): Promise<{ record: PromiseRecord; settled: boolean } | undefined>;
+  /**
+   * Rejects every pending promise of one workflow with `error` (a cancelled workflow's, so nobody awaits them for
+   * ever); settled ones stay as they are. Returns the promises this call rejected, oldest first.
+   */
+  rejectPendingOfWorkflow(
+    org: string,
+    workflowId: string,
+    error: string,
+    now: number,
+  ): Promise<PromiseRecord[]>;
   /** Deletes promises settled before `cutoff` (retention), in batches; pending ones stay. Returns how many. */
   prune(cutoff: number, batchSize?: number): Promise<number>;
 }

@@ -1,7 +1,7 @@
 // Cancelling workflows and tasks over the HTTP API, on both stores: a member key cancels, a worker key may not; the
 // worker running a cancelled execution is told so (409 EH_ENGINE_CANCELLED) and changes nothing; a finished one is
 // a 409 naming its status; a rule routes workflow.cancelled / task.cancelled like any lifecycle event; the key of a
-// cancelled workflow starts a new one.
+// cancelled workflow starts a new one; a cancelled workflow's pending promises are rejected, ending their awaits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -30,6 +30,18 @@ for (const backend of BACKENDS) {
           ],
         },
         { name: 'job-task', pattern: { type: ['job.queued'] }, targets: [{ type: 'task', kind: 'job' }] },
+        {
+          name: 'payment-resolves',
+          pattern: { type: ['payment.succeeded'] },
+          targets: [
+            {
+              type: 'promise',
+              mode: 'resolve',
+              promise: "join('', ['key:payment:', data.payment])",
+              value: 'data',
+            },
+          ],
+        },
         {
           name: 'clean-up-cancelled',
           pattern: {
@@ -178,6 +190,95 @@ for (const backend of BACKENDS) {
       });
       // As GET answers it.
       expect((await t.api.get(`${base}/engine/workflows/wf_nope`)).body.code).toBe('EH_ENGINE_NOT_FOUND');
+    });
+
+    it('rejects a cancelled workflow’s pending promises: its await answers at once; a later resolve changes nothing', async () => {
+      const wf = await started('workflow', 'order.placed', { order: 'o-4' });
+      const promises: Record<'a' | 'b' | 'paid', { id: string }> = {
+        a: { id: '' },
+        b: { id: '' },
+        paid: { id: '' },
+      };
+      for (const name of ['a', 'b', 'paid'] as const) {
+        const res = await as('worker').post(`${base}/engine/promises`, {
+          key: `payment:o-4-${name}`,
+          workflowId: wf.id,
+        });
+        expect(res.status, res.text).toBe(201);
+        promises[name] = res.body;
+      }
+      /** The action the rule on payment.succeeded ran for `payment`, once it ended. */
+      const paid = async (payment: string) => {
+        const sent = await t.api.post(`${base}/events`, { type: 'payment.succeeded', data: { payment } });
+        expect(sent.status, sent.text).toBe(200);
+        return eventually(
+          async () => {
+            const e = await t.api.get(`${base}/events/${sent.body.eventId}`);
+            return e.body.actions?.[0]?.status === 'succeeded' ? e.body.actions[0] : undefined;
+          },
+          10_000,
+          `the promise action of ${payment}`,
+        );
+      };
+      expect((await paid('o-4-paid')).result).toEqual({ promiseId: promises.paid.id, settled: true });
+      const paidBefore = (await t.api.get(`${base}/engine/promises/${promises.paid.id}`)).body;
+      expect(paidBefore).toMatchObject({ status: 'resolved', value: { payment: 'o-4-paid' } });
+
+      // A long-poll started before the cancellation, with time to reach the server and wait.
+      const waiting = as('worker').get(`${base}/engine/promises/key:payment:o-4-a/await?timeoutMs=30000`);
+      await new Promise((r) => setTimeout(r, 300));
+      const cancelled = await as('member').post(`${base}/engine/workflows/${wf.id}/cancel`, {
+        reason: 'order withdrawn',
+      });
+      expect(cancelled.status, cancelled.text).toBe(200);
+      const cancelledAt = Date.now();
+      const error = `Workflow ${wf.id} was cancelled: order withdrawn`;
+      const awaited = await waiting;
+      expect(Date.now() - cancelledAt).toBeLessThan(5_000);
+      expect(awaited.status, awaited.text).toBe(200);
+      expect(awaited.body).toMatchObject({ id: promises.a.id, status: 'rejected', error, value: null });
+
+      const listed = (await t.api.get(`${base}/engine/promises?workflowId=${wf.id}`)).body.items;
+      const byId = new Map(listed.map((p: { id: string }) => [p.id, p]));
+      for (const name of ['a', 'b'] as const)
+        expect(byId.get(promises[name].id)).toMatchObject({
+          status: 'rejected',
+          error,
+          settledAt: awaited.body.settledAt,
+        });
+      expect(byId.get(promises.paid.id)).toEqual(paidBefore);
+
+      // Two promise.rejected, in the correlation and trace of the workflow.cancelled stored with them.
+      const lifecycle = await eventually(
+        async () => {
+          const items = (
+            await t.api.get(`${base}/events?source=system:promises&limit=200`)
+          ).body.items?.filter(
+            (e: { type: string; data: { workflowId?: string } }) =>
+              e.type === 'promise.rejected' && e.data.workflowId === wf.id,
+          );
+          return items?.length === 2 ? items : undefined;
+        },
+        10_000,
+        'the promise.rejected events',
+      );
+      const cancelEvent = (
+        await t.api.get(`${base}/events?type=workflow.cancelled&limit=200`)
+      ).body.items.find((e: { subject: string }) => e.subject === wf.id);
+      expect(cancelEvent).toBeDefined();
+      expect(lifecycle.map((e: { subject: string }) => e.subject).sort()).toEqual(
+        [promises.a.id, promises.b.id].sort(),
+      );
+      for (const e of lifecycle)
+        expect(e).toMatchObject({
+          data: { status: 'REJECTED', workflowId: wf.id, error },
+          correlationId: cancelEvent.correlationId,
+          traceparent: cancelEvent.traceparent,
+        });
+
+      // The payment arrives after all: settled already, the action succeeds changing nothing.
+      expect((await paid('o-4-a')).result).toEqual({ promiseId: promises.a.id, settled: false });
+      expect((await t.api.get(`${base}/engine/promises/${promises.a.id}`)).body).toEqual(awaited.body);
     });
 
     it('refuses a worker or publisher key (403) and an invalid reason (400), changing nothing', async () => {

@@ -1,6 +1,7 @@
 // Cancelling the local engine's executions, on both stores: a pending or running one ends cancelled with its
 // lifecycle event; the worker that ran it is refused (EH_ENGINE_CANCELLED) and changes nothing; a finished one cannot
-// be cancelled, a cancelled one is answered as it is; the key of a cancelled one starts a new execution.
+// be cancelled, a cancelled one is answered as it is; the key of a cancelled one starts a new execution; a cancelled
+// workflow's pending promises are rejected, waking their awaits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
 import { ManualClock } from '../../src/core/clock.js';
@@ -8,6 +9,7 @@ import { EventhookError } from '../../src/core/errors.js';
 import { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import { EventPublisher } from '../../src/events/publisher.js';
 import type { Store } from '../../src/store/port.js';
+import type { PromiseRecord } from '../../src/store/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const ORG = 'acme';
@@ -165,6 +167,116 @@ for (const factory of STORE_FACTORIES) {
         idempotencyKey: null,
       });
       expect(await engine.startWorkflow(req)).toEqual({ id: second.id, created: false });
+    });
+
+    it('rejects a cancelled workflow’s pending promises with its reason, waking their awaits; settled ones stay', async () => {
+      const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+      const cause = {
+        causeEventId: 'evt_order',
+        correlationId: 'order-9',
+        traceparent: TRACEPARENT,
+        causeHopCount: 2,
+      };
+      const { id } = await engine.startWorkflow({
+        org: ORG,
+        kind: 'c-promises',
+        input: {},
+        idempotencyKey: 'cpr-1',
+        ...cause,
+      });
+      const other = await engine.startWorkflow({
+        org: ORG,
+        kind: 'c-promises',
+        input: {},
+        idempotencyKey: 'cpr-2',
+      });
+      await claim('workflow', ['c-promises']);
+      const make = async (key: string, workflowId?: string) =>
+        (await engine.createPromise(ORG, { key, ...(workflowId === undefined ? {} : { workflowId }) }))
+          .record;
+      const [first, second, paid] = [
+        await make('cpr:a', id),
+        await make('cpr:b', id),
+        await make('cpr:paid', id),
+      ];
+      const othersPromise = await make('cpr:other', other.id);
+      const nobodys = await make('cpr:nobody');
+      expect(
+        await engine.settlePromise({
+          org: ORG,
+          promise: 'key:cpr:paid',
+          mode: 'resolve',
+          value: { paid: 1 },
+        }),
+      ).toEqual({ promiseId: paid.id, settled: true });
+      const paidBefore = await engine.getPromise(ORG, paid.id);
+
+      const woken: string[] = [];
+      const sub = bus.subscribe<{ topic: string }>('engine.wake', (m) => void woken.push(m.data.topic));
+      // A long-poll started before the cancellation: its deadline (the manual clock's) never comes, so only the
+      // cancellation can end it.
+      const waiting = engine.awaitPromise(ORG, 'key:cpr:a', 60_000, AbortSignal.timeout(10_000));
+      clock.advance(5);
+      const cancelled = await engine.cancel('workflow', ORG, id, 'order withdrawn');
+      const error = `Workflow ${id} was cancelled: order withdrawn`;
+      const rejected = (p: PromiseRecord) => ({ ...p, status: 'rejected', error, settledAt: clock.now() });
+      expect(await waiting).toEqual(rejected(first));
+      sub.unsubscribe();
+      expect(woken.filter((t) => t.startsWith('promise.')).sort()).toEqual(
+        [`promise.${ORG}.${first.id}`, `promise.${ORG}.${second.id}`].sort(),
+      );
+
+      expect(await engine.getPromise(ORG, second.id)).toEqual(rejected(second));
+      expect(await engine.getPromise(ORG, paid.id)).toEqual(paidBefore);
+      expect((await engine.getPromise(ORG, othersPromise.id)).status).toBe('pending');
+      expect((await engine.getPromise(ORG, nobodys.id)).status).toBe('pending');
+
+      // Each rejection stores promise.rejected, in the workflow's correlation and trace, as workflow.cancelled.
+      const pending = await store.events.listPending(1000);
+      const [cancelEvent] = pending.filter((e) => e.subject === id && e.type === 'workflow.cancelled');
+      expect(cancelEvent).toMatchObject({ correlationId: 'order-9', traceparent: TRACEPARENT, hopCount: 3 });
+      expect(cancelled).toMatchObject({ status: 'cancelled', error: 'order withdrawn' });
+      for (const p of [first, second]) {
+        const events = pending.filter((e) => e.subject === p.id);
+        expect(events.map((e) => e.type)).toEqual(['promise.created', 'promise.rejected']);
+        expect(events[1]).toMatchObject({
+          source: 'system:promises',
+          data: { id: p.id, status: 'REJECTED', key: p.key, workflowId: id, error },
+          correlationId: 'order-9',
+          traceparent: TRACEPARENT,
+          hopCount: 3,
+        });
+      }
+      expect((await eventsOf(paid.id)).map((e) => e.type)).toEqual(['promise.created', 'promise.resolved']);
+      expect(pending.filter((e) => e.type === 'promise.rejected')).toHaveLength(2);
+
+      // Settled: a promise target's later resolve changes nothing, as for any settled promise; so does making it
+      // again (a resumed workflow would), and cancelling again rejects nothing more.
+      expect(
+        await engine.settlePromise({ org: ORG, promise: 'key:cpr:a', mode: 'resolve', value: 'late' }),
+      ).toEqual({ promiseId: first.id, settled: false });
+      expect(await engine.createPromise(ORG, { key: 'cpr:b', workflowId: id })).toEqual({
+        record: rejected(second),
+        created: false,
+      });
+      expect(await engine.cancel('workflow', ORG, id, 'again')).toEqual(cancelled);
+      expect(await engine.getPromise(ORG, first.id)).toEqual(rejected(first));
+      expect(
+        (await store.events.listPending(1000)).filter((e) => e.type === 'promise.rejected'),
+      ).toHaveLength(2);
+    });
+
+    it('a cancelled task rejects no promise', async () => {
+      const { id } = await engine.createTask({
+        org: ORG,
+        kind: 'c-task-promise',
+        input: {},
+        idempotencyKey: 'ctp-1',
+      });
+      // Promises belong to workflows; one naming a task's id (as no API makes) is no promise of the task.
+      const p = (await engine.createPromise(ORG, { key: 'ctp:a', workflowId: id })).record;
+      await engine.cancel('task', ORG, id, 'no');
+      expect(await engine.getPromise(ORG, p.id)).toEqual(p);
     });
 
     it('a completion racing with the cancellation: whichever commits first wins, the other is refused', async () => {

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId, type SourceId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
-import type { NewAction, NewEvent, SourceRecord } from '../../src/store/records.js';
+import type { NewAction, NewEvent, PromiseRecord, SourceRecord } from '../../src/store/records.js';
 import { newAction, pendingEvent, pendingTask, pendingWorkflow, ruleRecord } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
@@ -629,6 +629,65 @@ for (const factory of STORE_FACTORIES) {
       expect(first).toMatchObject({ settled: true, record: { status: 'resolved', value: { paid: true } } });
       expect(second).toMatchObject({ settled: false, record: { status: 'resolved', settledAt: T0 + 1 } });
       expect((await store.promises.getByKey('acme', 'stripe:pi_1'))?.id).toBe('prm_1');
+    });
+
+    it('rejects the pending promises of one workflow, leaving settled ones and other workflows’ as they are', async () => {
+      const promise = (id: string, org: string, workflowId: string | null): PromiseRecord => ({
+        id,
+        org,
+        key: null,
+        status: 'pending',
+        value: null,
+        error: null,
+        workflowId,
+        createdAt: T0,
+        settledAt: null,
+      });
+      for (const p of [
+        promise('prm_wa2', 'acme', 'wf_a'),
+        promise('prm_wa1', 'acme', 'wf_a'),
+        promise('prm_wa3', 'acme', 'wf_a'),
+        promise('prm_wb1', 'acme', 'wf_b'),
+        promise('prm_wa9', 'other', 'wf_a'),
+        promise('prm_none', 'acme', null),
+      ])
+        await store.promises.insert(p);
+      await store.promises.settle('acme', 'prm_wa3', { status: 'resolved', value: 3, error: null }, T0 + 1);
+
+      const rejected = await store.promises.rejectPendingOfWorkflow(
+        'acme',
+        'wf_a',
+        'Workflow wf_a was cancelled: x',
+        T0 + 2,
+      );
+      expect(rejected).toEqual(
+        ['prm_wa1', 'prm_wa2'].map((id) => ({
+          ...promise(id, 'acme', 'wf_a'),
+          status: 'rejected',
+          error: 'Workflow wf_a was cancelled: x',
+          settledAt: T0 + 2,
+        })),
+      );
+      for (const r of rejected) expect(await store.promises.get('acme', r.id)).toEqual(r);
+      expect(await store.promises.get('acme', 'prm_wa3')).toMatchObject({
+        status: 'resolved',
+        value: 3,
+        settledAt: T0 + 1,
+      });
+      for (const [org, id] of [
+        ['acme', 'prm_wb1'],
+        ['other', 'prm_wa9'],
+        ['acme', 'prm_none'],
+      ] as const)
+        expect((await store.promises.get(org, id))?.status, id).toBe('pending');
+      // Again: nothing left to reject.
+      expect(await store.promises.rejectPendingOfWorkflow('acme', 'wf_a', 'again', T0 + 3)).toEqual([]);
+      expect(
+        await store.promises.settle('acme', 'prm_wa1', { status: 'resolved', value: 1, error: null }, T0 + 4),
+      ).toMatchObject({
+        settled: false,
+        record: { status: 'rejected', settledAt: T0 + 2 },
+      });
     });
 
     it('rolls a failed transaction back entirely', async () => {

@@ -322,7 +322,11 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
             `The ${kind} ends cancelled and a ${kind}.cancelled event is stored; a worker running it gets 409 ` +
             'EH_ENGINE_CANCELLED at its next heartbeat, complete or fail, which change nothing. One already ' +
             'cancelled is answered as it is; one completed or failed is a 409 EH_ENGINE_FINISHED. Its idempotency ' +
-            'key is free again, as a failed one’s: the same key starts a new execution.',
+            'key is free again, as a failed one’s: the same key starts a new execution.' +
+            (kind === 'workflow'
+              ? ' Its pending promises are rejected in the same transaction (error `Workflow wf_… was cancelled: ' +
+                '<reason>`, a promise.rejected event each), which ends their awaits; settled ones stay as they are.'
+              : ''),
           params: IdParams,
           body: Type.Optional(CancelIn),
           response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },

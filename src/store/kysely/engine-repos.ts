@@ -57,6 +57,8 @@ type ExecTable = 'workflows' | 'tasks';
 
 /** As a literal, the predicate of the partial index <table>_running_lease (migration 009), so queries use it. */
 const RUNNING = sql<boolean>`status = 'running'`;
+/** As a literal, the predicate of the partial index promises_pending_workflow (migration 021), so queries use it. */
+const PENDING = sql<boolean>`status = 'pending'`;
 
 /**
  * Both execution tables' columns: tasks add retry counters, workflows their count of expired leases. Kysely cannot
@@ -377,6 +379,25 @@ export class KyselyPromisesRepo implements PromisesRepo {
     if (row) return { record: promiseFromRow(row), settled: true };
     const current = await this.get(org, id);
     return current && { record: current, settled: false };
+  }
+
+  async rejectPendingOfWorkflow(
+    org: string,
+    workflowId: string,
+    error: string,
+    now: number,
+  ): Promise<PromiseRecord[]> {
+    // One update through promises_pending_workflow (migration 021), which holds only pending promises: a cancellation
+    // reads none of the settled ones retention keeps.
+    const rows = await this.db
+      .updateTable('promises')
+      .set({ status: 'rejected', value: toJson(null), error, settled_at: now })
+      .where('workflow_id', '=', workflowId)
+      .where(PENDING)
+      .where('org', '=', org)
+      .returningAll()
+      .execute();
+    return rows.map(promiseFromRow).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   prune(cutoff: number, batchSize = PRUNE_BATCH): Promise<number> {

@@ -27,6 +27,7 @@ import * as m017 from './017-execution-trace.js';
 import * as m018 from './018-workflow-lease-expiries.js';
 import * as m019 from './019-action-lease-holder.js';
 import * as m020 from './020-execution-cause-trace.js';
+import * as m021 from './021-pending-promises-index.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -53,6 +54,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '018-workflow-lease-expiries': m018,
   '019-action-lease-holder': m019,
   '020-execution-cause-trace': m020,
+  '021-pending-promises-index': m021,
 };
 
 /**

@@ -24,6 +24,7 @@ import type {
   WorkerApi,
 } from '../../port.js';
 import { causeCorrelationId, kindConflict, META_EVENT, META_HOPS } from '../../port.js';
+import { rejectPromisesOfCancelled } from './cancelled-promises.js';
 import { alreadyFinished, notFound, notHeld, promiseKeyConflict, what } from './engine-errors.js';
 import { executionCause, executionEvent, promiseEvent } from './lifecycle.js';
 import { Waiters } from './waiters.js';
@@ -244,19 +245,29 @@ export class LocalEngine implements Engine, WorkerApi {
    * Ends a pending or running execution `cancelled`, with its `workflow.cancelled` / `task.cancelled` event in the same
    * transaction. A worker running it learns so at its next heartbeat, completion or failure (EH_ENGINE_CANCELLED),
    * none of which changes it any more. One already cancelled is answered as it is (a repeated call changes nothing and
-   * stores no second event); one that completed or failed is a conflict, as its end can no longer be changed.
+   * stores no second event); one that completed or failed is a conflict, as its end can no longer be changed. A
+   * cancelled workflow's pending promises are rejected with it, and their waiters woken.
    */
   async cancel(kind: ExecutionKind, org: string, id: string, reason: string | undefined): Promise<Execution> {
     const now = this.clock.now();
-    return this.commit(async (tx) => {
+    const { execution, promises } = await this.commit(async (tx) => {
       const r = await this.repo(tx, kind).cancel(org, id, reason ?? NO_REASON, now);
-      if (r) return { value: r, events: [executionEvent(kind, 'cancelled', r, now)] };
+      if (r) {
+        const rejected =
+          kind === 'workflow' ? await rejectPromisesOfCancelled(tx, r, now) : { promises: [], events: [] };
+        return {
+          value: { execution: r, promises: rejected.promises },
+          events: [executionEvent(kind, 'cancelled', r, now), ...rejected.events],
+        };
+      }
       // Not pending nor running: ended already (an end is final), or not there.
       const current = await this.repo(tx, kind).get(org, id);
       if (!current) throw notFound(what(kind), id);
       if (current.status !== 'cancelled') throw alreadyFinished(kind, current);
-      return { value: current, events: [] };
+      return { value: { execution: current, promises: [] }, events: [] };
     });
+    for (const p of promises) this.ring(`promise.${org}.${p.id}`);
+    return execution;
   }
 
   /**
