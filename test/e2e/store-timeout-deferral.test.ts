@@ -49,21 +49,28 @@ describe.skipIf(!(await backendAvailable('postgres')))(
       return waiting.id as string;
     }
 
-    it('a task target waits for its locked table, and creates its task once the lock is gone', async () => {
-      await createRule(t, 'ship-task', 'order.placed', [
-        { type: 'task', kind: 'ship', retry: { maxAttempts: 1 } },
-      ]);
-      const release = await holdWriteLock('postgres', t.app.config.databaseUrl, ['tasks']);
+    /**
+     * A task target of kind `kind` (one attempt), run while `block` holds (its release returned): it waits with
+     * `reason`, no task made, and once released creates its task once, with its first and only attempt.
+     */
+    async function taskWaitsWhile(
+      kind: string,
+      block: () => Promise<() => Promise<void>>,
+      reason: string,
+    ): Promise<void> {
+      const type = `order.${kind}`;
+      await createRule(t, `${kind}-task`, type, [{ type: 'task', kind, retry: { maxAttempts: 1 } }]);
+      const release = await block();
       let eventId: string;
       try {
-        eventId = await publish('order.placed');
-        await expectWaiting(eventId);
-        expect((await t.api.get(`${BASE}/engine/tasks?kind=ship`)).body.items).toEqual([]);
+        eventId = await publish(type);
+        await expectWaiting(eventId, reason);
+        expect((await t.api.get(`${BASE}/engine/tasks?kind=${kind}`)).body.items).toEqual([]);
       } finally {
         await release();
       }
       const done = await waitForAction(t, eventId, settled, 15_000);
-      const tasks = (await t.api.get(`${BASE}/engine/tasks?kind=ship`)).body.items as { id: string }[];
+      const tasks = (await t.api.get(`${BASE}/engine/tasks?kind=${kind}`)).body.items as { id: string }[];
       expect(tasks).toHaveLength(1);
       expect(done).toMatchObject({
         status: 'succeeded',
@@ -72,6 +79,14 @@ describe.skipIf(!(await backendAvailable('postgres')))(
         result: { taskId: tasks[0]!.id, created: true },
       });
       expect((await getAction(t, done.id)).attempts).toMatchObject([{ number: 1, outcome: 'succeeded' }]);
+    }
+
+    it('a task target waits for its locked table, and creates its task once the lock is gone', async () => {
+      await taskWaitsWhile(
+        'ship',
+        () => holdWriteLock('postgres', t.app.config.databaseUrl, ['tasks']),
+        'store_timeout',
+      );
     }, 40_000);
 
     it('a webhook target waits while its endpoint cannot be read, and is delivered once after', async () => {
@@ -98,28 +113,12 @@ describe.skipIf(!(await backendAvailable('postgres')))(
     }, 40_000);
 
     it('a task target whose connection the server ends waits, and creates its task once the database serves again', async () => {
-      await createRule(t, 'pack-task', 'order.paid', [
-        { type: 'task', kind: 'pack', retry: { maxAttempts: 1 } },
-      ]);
       // Every insert into tasks loses its connection (as in a fail-over): the store is out of reach for the target.
-      const stopKilling = await terminateInserts(t.app.config.databaseUrl, 'tasks');
-      let eventId: string;
-      try {
-        eventId = await publish('order.paid');
-        await expectWaiting(eventId, 'store_unavailable');
-        expect((await t.api.get(`${BASE}/engine/tasks?kind=pack`)).body.items).toEqual([]);
-      } finally {
-        await stopKilling();
-      }
-      const done = await waitForAction(t, eventId, settled, 15_000);
-      const tasks = (await t.api.get(`${BASE}/engine/tasks?kind=pack`)).body.items as { id: string }[];
-      expect(tasks).toHaveLength(1);
-      expect(done).toMatchObject({
-        status: 'succeeded',
-        attempts: 1,
-        waiting: null,
-        result: { taskId: tasks[0]!.id, created: true },
-      });
+      await taskWaitsWhile(
+        'pack',
+        () => terminateInserts(t.app.config.databaseUrl, 'tasks'),
+        'store_unavailable',
+      );
     }, 40_000);
   },
 );
