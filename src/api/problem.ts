@@ -53,9 +53,7 @@ export function toEventhookError(error: unknown, request: FastifyRequest): Event
     if (isStoreOutage(error)) {
       request.log.warn(
         { err: error, method: request.method, url: request.url },
-        error.code === 'EH_STORE_TIMEOUT'
-          ? 'a database query timed out'
-          : 'the database could not be reached',
+        error.code === 'EH_STORE_TIMEOUT' ? 'a database query timed out' : 'the database is unavailable',
       );
     }
     return error;

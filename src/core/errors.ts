@@ -188,7 +188,7 @@ export const ERRORS = {
   EH_STORE_UNAVAILABLE: {
     status: 503,
     kind: 'store',
-    message: 'The database could not be reached: {reason}; try again shortly',
+    message: 'The database is unavailable: {reason}; try again shortly',
   },
   EH_STORE_TIMEOUT: {
     status: 503,

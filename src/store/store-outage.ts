@@ -26,7 +26,7 @@ export function storeTimeout(reason: string, statement: string, cause: unknown):
 }
 
 /**
- * `reason` completes "The database could not be reached: …" and is written here, never taken from the driver, whose
+ * `reason` completes "The database is unavailable: …" and is written here, never taken from the driver, whose
  * messages name hosts and ports; the driver's error is the cause, for the log. `statement` as for storeTimeout, when a
  * statement was under way.
  */

@@ -103,7 +103,7 @@ export class TargetDeferral extends Error {
 
 /** `waiting` of an action handed back because the store did not answer its target in time. */
 export const STORE_TIMEOUT_WAIT = 'store_timeout';
-/** `waiting` of an action handed back because the store could not be reached while its target ran. */
+/** `waiting` of an action handed back because the store could not be reached (or its disk was full) while its target ran. */
 export const STORE_UNAVAILABLE_WAIT = 'store_unavailable';
 
 /**

@@ -178,7 +178,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
       expect(problem.code).toBe('EH_STORE_UNAVAILABLE');
       if (waited >= connectTimeout - 200) {
         expect(problem.detail).toBe(
-          'The database could not be reached: no connection was free or could be made within 3000 ms; try again shortly',
+          'The database is unavailable: no connection was free or could be made within 3000 ms; try again shortly',
         );
         break;
       }
@@ -207,7 +207,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
         const r = await app.api.get(`${BASE}/sources`);
         expect(r.status).toBe(503);
         return r.body.detail ===
-          'The database could not be reached: PostgreSQL refused the connection; try again shortly'
+          'The database is unavailable: PostgreSQL refused the connection; try again shortly'
           ? r
           : undefined;
       },
@@ -218,7 +218,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
     expect(res.body.code).toBe('EH_STORE_UNAVAILABLE');
     // The driver's message (ECONNREFUSED 127.0.0.1:port) stays in the log.
     expect(res.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
-    const warned = lines.filter((l) => l.msg === 'the database could not be reached');
+    const warned = lines.filter((l) => l.msg === 'the database is unavailable');
     expect(warned.length).toBeGreaterThan(0);
     expect(JSON.stringify(warned.at(-1))).toMatch(/ECONNREFUSED/);
   });
@@ -239,7 +239,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
     expect(res.headers.get('retry-after')).toBe('5');
     expect(res.body).toMatchObject({
       code: 'EH_STORE_UNAVAILABLE',
-      detail: 'The database could not be reached: PostgreSQL ended the connection; try again shortly',
+      detail: 'The database is unavailable: PostgreSQL ended the connection; try again shortly',
     });
     expect((await app.api.get(`${BASE}/events?type=order.placed`)).body.items).toEqual([]);
 
@@ -276,7 +276,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
       expect(count(failed), failed).toBe(1);
       expect(lines.find((l) => l.msg === failed)).toMatchObject({
         level: 40,
-        error: expect.stringMatching(/^The database could not be reached: /),
+        error: expect.stringMatching(/^The database is unavailable: /),
       });
     }
 

@@ -43,7 +43,7 @@ export const ActionOut = Type.Object({
   }),
   waiting: Type.Union([Type.String(), Type.Null()], {
     description:
-      'Why the action waits without using an attempt: endpoint_paused, endpoint_disabled, circuit_open, rate_limited, concurrency, ordering, store_timeout (the store did not answer its target in time), store_unavailable (the database could not be reached while its target ran).',
+      'Why the action waits without using an attempt: endpoint_paused, endpoint_disabled, circuit_open, rate_limited, concurrency, ordering, store_timeout (the store did not answer its target in time), store_unavailable (the database could not be reached, or its disk was full, while its target ran).',
   }),
 });
 const AttemptOut = Type.Object({

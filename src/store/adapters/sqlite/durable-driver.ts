@@ -3,7 +3,7 @@
 // transactions are flushed by KyselyStore after they release the connection (StoreHooks.afterCommit).
 import type Database from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
-import { storeTimeout } from '../../store-outage.js';
+import { storeTimeout, storeUnavailable } from '../../store-outage.js';
 import type { WalFlush } from './wal-flush.js';
 
 /** Statements kept prepared; beyond this many distinct SQL texts the least recently used is dropped. */
@@ -24,6 +24,15 @@ export function lockedTooLong(statement: string, cause: unknown): Error {
     statement,
     cause,
   );
+}
+
+/**
+ * SQLITE_FULL: the disk (or the file system's quota) has no room for the log or the database to grow. The statement
+ * wrote nothing and will succeed once room is made, so the caller is told to come back (EH_STORE_UNAVAILABLE, 503
+ * with Retry-After) and an action's target waits rather than using an attempt: a full disk must not make actions dead.
+ */
+export function diskFull(statement: string, cause: unknown): Error {
+  return storeUnavailable('the disk holding the SQLite database is full', cause, statement);
 }
 
 export class DurableSqliteDriver implements Driver {
@@ -71,6 +80,9 @@ export class DurableSqliteDriver implements Driver {
 
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     this.connection.inTransaction = false;
+    // SQLite may have rolled back already (it does on SQLITE_FULL, among others); a ROLLBACK then fails, and its
+    // error would replace the one that says why.
+    if (!this.connection.transactionOpen) return;
     await connection.executeQuery(CompiledQuery.raw('rollback'));
   }
 
@@ -82,6 +94,11 @@ export class DurableSqliteDriver implements Driver {
 class DurableConnection implements DatabaseConnection {
   release: (() => void) | undefined;
   inTransaction = false;
+
+  /** Whether SQLite itself has a transaction open on the connection (it ends one on some errors). */
+  get transactionOpen(): boolean {
+    return this.db.inTransaction;
+  }
   private readonly statements = new Map<string, Database.Statement>();
 
   constructor(
@@ -100,7 +117,9 @@ class DurableConnection implements DatabaseConnection {
       try {
         return await this.execute<R>(compiled);
       } catch (err) {
-        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || this.inTransaction) throw err;
+        const code = (err as { code?: string }).code;
+        if (code === 'SQLITE_FULL') throw diskFull(compiled.sql, err);
+        if (code !== 'SQLITE_BUSY' || this.inTransaction) throw err;
         deadline ||= Date.now() + BUSY_TIMEOUT_MS;
         if (Date.now() + delay > deadline) throw lockedTooLong(compiled.sql, err);
         await this.giveWay(delay);

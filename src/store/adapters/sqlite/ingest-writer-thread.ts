@@ -72,9 +72,9 @@ async function commitQueued(): Promise<void> {
     requests.forEach((r, i) => answers.push({ id: r.id, outcomes: outcomes[i]! }));
   } catch (err) {
     // A plan that cannot be written must fail alone: with others, each goes again in a transaction of its own.
-    // Not once the lock was found held elsewhere past busy_timeout (SQLITE_BUSY): that is no plan's fault, and each
-    // of the rest would wait as long again.
-    let failRest: unknown = requests.length === 1 || isBusy(err) ? err : undefined;
+    // Not once the lock was found held elsewhere past busy_timeout (SQLITE_BUSY), or the disk full (SQLITE_FULL):
+    // that is no plan's fault, and each of the rest would wait as long again, or fail the same way.
+    let failRest: unknown = requests.length === 1 || isStoreWide(err) ? err : undefined;
     for (const r of requests) {
       if (failRest !== undefined) {
         answers.push({ id: r.id, error: describe(failRest) });
@@ -84,15 +84,16 @@ async function commitQueued(): Promise<void> {
         answers.push({ id: r.id, outcomes: (await commit([r.plan]))[0]! });
       } catch (one) {
         answers.push({ id: r.id, error: describe(one) });
-        if (isBusy(one)) failRest = one;
+        if (isStoreWide(one)) failRest = one;
       }
     }
   }
   parentPort!.postMessage({ answers } satisfies WriterResponse);
 }
 
-function isBusy(err: unknown): boolean {
-  return (err as { code?: string }).code === 'SQLITE_BUSY';
+function isStoreWide(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_FULL';
 }
 
 function describe(err: unknown): { message: string; code: string | undefined } {

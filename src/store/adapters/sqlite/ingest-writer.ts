@@ -5,7 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { IngestOutcome } from '../../port.js';
 import type { IngestPlan } from '../../kysely/ingest-batch.js';
-import { lockedTooLong } from './durable-driver.js';
+import { diskFull, lockedTooLong } from './durable-driver.js';
 import { startThread } from './thread.js';
 
 export interface WriterSetup {
@@ -85,8 +85,16 @@ export class IngestWriter {
   }
 }
 
-/** The thread's error as the main thread raises it: a lock held elsewhere past the busy wait as the store's timeout. */
+/** What the log names as the statement of a failed batch. */
+const BATCH = 'an ingest batch (the writer thread)';
+
+/**
+ * The thread's error as the main thread raises it: a lock held elsewhere past the busy wait as the store's timeout, a
+ * full disk as the store being unavailable.
+ */
 function failure(error: { message: string; code: string | undefined }): Error {
   const raw = Object.assign(new Error(error.message), error);
-  return error.code === 'SQLITE_BUSY' ? lockedTooLong('an ingest batch (the writer thread)', raw) : raw;
+  if (error.code === 'SQLITE_BUSY') return lockedTooLong(BATCH, raw);
+  if (error.code === 'SQLITE_FULL') return diskFull(BATCH, raw);
+  return raw;
 }
