@@ -43,7 +43,7 @@ export async function closeApp(parts: AppParts): Promise<void> {
   await ingest.committer.drain();
   await workers.routerLoop.stop();
   await workers.actionLoop.stop();
-  await workers.actions.drain();
+  await workers.actions.close();
   await workers.logLoop?.stop();
   await workers.eventLog?.close();
   await workers.presence?.leave().catch((err) => logger.error({ err }, 'leaving the workers failed'));

@@ -155,6 +155,12 @@ export class ActionWorker {
     }
   }
 
+  /** Drains, and stops handing back actions the store did not take (they are left to their leases). */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.parking.stop();
+  }
+
   /** Writes the attempt's effects; returns the actions it handed over, claimed for this worker in the same transaction. */
   private async applyEffects(tx: StoreRepos, effects: AttemptEffects, now: number): Promise<ActionRecord[]> {
     if (effects.events?.length) await stageEvents(tx, effects.events);

@@ -383,9 +383,10 @@ export interface ActionsRepo {
   nextDueAt(opts?: ClaimOptions & { after?: number }): Promise<number | null>;
   /**
    * Hands a claimed action back without counting its attempt: it waits (`reason`) until `until`, or, when `until`
-   * is null, until `wakeWaiting` makes it due. Status returns to pending (no attempt yet) or failed.
+   * is null, until `wakeWaiting` makes it due. Status returns to pending (no attempt yet) or failed. `attempt`: the
+   * claim's count (its `attempts`); when given, nothing changes unless that claim still holds the action.
    */
-  defer(id: ActionId, until: number | null, reason: string, now: number): Promise<void>;
+  defer(id: ActionId, until: number | null, reason: string, now: number, attempt?: number): Promise<void>;
   /**
    * Makes waiting actions of an endpoint due at `at` (those not due by then already), oldest first: every reason
    * unless `reasons` is given, only lane `orderingKey` when given, at most `limit`. `first`: the oldest waiting ones,

@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { newId, type ActionId } from '../../src/core/ids.js';
 import { LocalEngine } from '../../src/engine/adapters/local/index.js';
 import { EventPublisher } from '../../src/events/publisher.js';
+import { PARK_RETRY_MS } from '../../src/routing/action-parking.js';
 import { ActionWorker, type ActionMetrics } from '../../src/routing/action-worker.js';
 import { TransformCache } from '../../src/routing/transform-cache.js';
 import { openPostgresStore } from '../../src/store/adapters/postgres/index.js';
@@ -16,6 +17,7 @@ import type { Store } from '../../src/store/port.js';
 import { TaskTargetHandler } from '../../src/targets/engine-targets.js';
 import { EventBusTargetHandler } from '../../src/targets/event-bus-target.js';
 import { initSandbox } from '../../src/transform/index.js';
+import { eventually } from '../helpers/app.js';
 import { capturedLogger } from '../helpers/logs.js';
 import { pendingEvent } from '../helpers/records.js';
 import { freshPostgresSchema, PG_CONNECT_TIMEOUT_MS, postgresAvailable } from '../helpers/services.js';
@@ -29,7 +31,9 @@ const WARN = 40;
 const ERROR = 50;
 const DEFERRED = 'the store could not serve an action; it runs again shortly, its attempt not counted';
 const NOT_PARKED =
-  'the store could not serve an action, nor take it back; it runs again when its lease runs out';
+  'the store could not serve an action, nor take it back yet; it is asked again while the lease lasts';
+const LEASE_RAN_OUT =
+  'the store did not take an action back before its lease ran out; its next claim counts an attempt more';
 
 const BACKENDS = [
   { name: 'sqlite', available: async () => true },
@@ -204,37 +208,78 @@ for (const backend of BACKENDS) {
       expect(attempts.map((a) => [a.number, a.outcome])).toEqual([[1, 'succeeded']]);
     }, 30_000);
 
-    // SQLite only: on PostgreSQL the actions table would have to be locked after the task's insert timed out and
-    // before the hand-back's write, a moment the test cannot take a lock in (pg locks asynchronously).
+    /**
+     * SQLite only: on PostgreSQL the actions table would have to be locked after the task's insert timed out and
+     * before the hand-back's write, a moment the test cannot take a lock in (pg locks asynchronously). Claims an
+     * action whose target's insert and hand-back both meet the lock, then releases it: the action is left in flight
+     * under its lease, its hand-back to be tried again.
+     */
+    async function claimWhileLockedThrough(id: ActionId): Promise<{ claimedAt: number; logged: number }> {
+      const logged = log.lines.length;
+      let release: Promise<() => Promise<void>> | undefined;
+      onStart = () => void (release = holdWriteLock('sqlite', url, []));
+      const claimedAt = clock.now();
+      await worker.claimAndStart();
+      // The task's insert, then the hand-back, each past the busy wait.
+      await worker.drain();
+      await (
+        await release!
+      )();
+      expect(await store.actions.get('acme', id)).toMatchObject({
+        status: 'in_flight',
+        attempts: 1,
+        leaseUntil: claimedAt + LEASE_MS,
+      });
+      expect(await store.attempts.listByAction('acme', id)).toEqual([]);
+      const lines = log.lines.slice(logged);
+      expect(lines.filter((l) => l.level >= ERROR)).toEqual([]);
+      const notYet = lines.filter((l) => l.msg === NOT_PARKED);
+      expect(notYet).toHaveLength(1);
+      expect(notYet[0]).toMatchObject({ level: WARN, action: id });
+      expect(String(notYet[0]!.cause)).toContain('The database did not finish a query in time');
+      return { claimedAt, logged };
+    }
+
     it.skipIf(backend.name !== 'sqlite')(
-      'when handing the action back times out too, it stays claimed and runs again once its lease runs out',
+      'when handing the action back times out too, it is handed back once the store answers, its attempt not counted',
       async () => {
         clock.advance(60_000);
         const id = await taskAction();
-        const logged = log.lines.length;
-        let release: Promise<() => Promise<void>> | undefined;
-        onStart = () => void (release = holdWriteLock('sqlite', url, []));
-        const claimedAt = clock.now();
-        await worker.claimAndStart();
-        // The task's insert, then the hand-back, each past the busy wait.
-        await worker.drain();
-        await (
-          await release!
-        )();
+        const { logged } = await claimWhileLockedThrough(id);
 
-        expect(await store.actions.get('acme', id)).toMatchObject({
-          status: 'in_flight',
-          attempts: 1,
-          leaseUntil: claimedAt + LEASE_MS,
-        });
-        expect(await store.attempts.listByAction('acme', id)).toEqual([]);
-        const lines = log.lines.slice(logged);
-        expect(lines.filter((l) => l.level >= ERROR)).toEqual([]);
-        expect(lines.filter((l) => l.msg === DEFERRED)).toEqual([]);
-        const lost = lines.filter((l) => l.msg === NOT_PARKED);
-        expect(lost).toHaveLength(1);
-        expect(lost[0]).toMatchObject({ level: WARN, action: id });
-        expect(String(lost[0]!.cause)).toContain('The database did not finish a query in time');
+        // Asked again while the lease lasts: the store answers now, so the claim is given back, attempt and all.
+        const parked = await eventually(
+          async () => {
+            const a = await store.actions.get('acme', id);
+            return a?.status === 'pending' ? a : undefined;
+          },
+          PARK_RETRY_MS + 5_000,
+          'the hand-back to be tried again',
+        );
+        expect(parked).toMatchObject({ attempts: 0, waiting: 'store_timeout', leaseUntil: null });
+        expect(parked.nextAttemptAt).toBeGreaterThanOrEqual(clock.now() + 5_000);
+        const deferred = log.lines.slice(logged).filter((l) => l.msg === DEFERRED);
+        expect(deferred).toEqual([expect.objectContaining({ level: WARN, action: id, tries: 2 })]);
+
+        // It runs once due, with the one attempt it has, and the task exists once.
+        clock.advance(parked.nextAttemptAt! - clock.now());
+        await worker.claimAndStart();
+        await worker.drain();
+        const tasks = await tasksOf(`key-${id}`);
+        expect(tasks).toHaveLength(1);
+        expect(await store.actions.get('acme', id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+        const attempts = await store.attempts.listByAction('acme', id);
+        expect(attempts.map((a) => [a.number, a.outcome])).toEqual([[1, 'succeeded']]);
+      },
+      40_000,
+    );
+
+    it.skipIf(backend.name !== 'sqlite')(
+      'when the store takes the action back only after its lease ran out, the next claim keeps it, counting an attempt',
+      async () => {
+        clock.advance(60_000);
+        const id = await taskAction();
+        const { claimedAt, logged } = await claimWhileLockedThrough(id);
 
         // Not lost: nothing claims it while its lease holds, and the first pass after takes it.
         clock.advance(LEASE_MS - 1);
@@ -250,6 +295,20 @@ for (const backend of BACKENDS) {
         expect(await store.actions.get('acme', id)).toMatchObject({ status: 'succeeded', attempts: 2 });
         const attempts = await store.attempts.listByAction('acme', id);
         expect(attempts.map((a) => [a.number, a.outcome])).toEqual([[2, 'succeeded']]);
+
+        // The hand-back asked again after that gives up, and changes nothing of the later claim's.
+        await eventually(
+          async () => log.lines.slice(logged).find((l) => l.msg === LEASE_RAN_OUT),
+          PARK_RETRY_MS + 5_000,
+          'the hand-back to give up',
+        );
+        expect(log.lines.slice(logged).find((l) => l.msg === LEASE_RAN_OUT)).toMatchObject({
+          level: WARN,
+          action: id,
+          tries: 1,
+        });
+        expect(claimedAt + LEASE_MS).toBeLessThan(clock.now());
+        expect(await store.actions.get('acme', id)).toMatchObject({ status: 'succeeded', attempts: 2 });
       },
       40_000,
     );

@@ -291,8 +291,8 @@ export class KyselyActionsRepo implements ActionsRepo {
     return times.length ? Math.min(...times) : null;
   }
 
-  defer(id: ActionId, until: number | null, reason: string, now: number): Promise<void> {
-    return deferAction(this.db, this.kind, id, until, reason, now);
+  defer(id: ActionId, until: number | null, reason: string, now: number, attempt?: number): Promise<void> {
+    return deferAction(this.db, this.kind, id, until, reason, now, attempt);
   }
 
   wakeWaiting(org: string, endpoint: string, at: number, opts: WakeOptions = {}): Promise<ActionId[]> {

@@ -147,7 +147,11 @@ export async function claimIds(
   return rows.map(actionFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
 }
 
-/** Undoes a claim: the attempt the claim counted is given back, and the action waits for `reason`. */
+/**
+ * Undoes a claim: the attempt the claim counted is given back, and the action waits for `reason`. With `attempt`
+ * (the claim's count), only while that claim still holds it: a later claim, after the lease ran out or was taken
+ * over from a worker thought gone, keeps the action.
+ */
 export async function deferAction(
   db: Kysely<Database>,
   kind: StoreKind,
@@ -155,26 +159,39 @@ export async function deferAction(
   until: number | null,
   reason: string,
   now: number,
+  attempt?: number,
 ): Promise<void> {
-  await DEFER.execute(db, kind, { id, until, reason, now });
+  if (attempt === undefined) await DEFER.execute(db, kind, { id, until, reason, now });
+  else await DEFER_CLAIM.execute(db, kind, { id, until, reason, now, attempt });
+}
+
+interface DeferValues {
+  id: ActionId;
+  until: number | null;
+  reason: string;
+  now: number;
+}
+
+function deferQuery(db: Kysely<Database>, p: DeferValues) {
+  return db
+    .updateTable('actions')
+    .set((eb) => ({
+      // An action that has been attempted before goes back to failed (its last error stays shown), else pending.
+      status: eb.case().when('attempts', '>', 1).then('failed').else('pending').end(),
+      attempts: eb('attempts', '-', 1),
+      lease_until: null,
+      next_attempt_at: p.until,
+      waiting: p.reason,
+      updated_at: p.now,
+    }))
+    .where('id', '=', p.id)
+    .where('status', '=', 'in_flight');
 }
 
 // Run for every action held back at the delivery gate (a paused endpoint's whole backlog), so built once.
-const DEFER = new QueryTemplate<{ id: ActionId; until: number | null; reason: string; now: number }>(
-  (db, p) =>
-    db
-      .updateTable('actions')
-      .set((eb) => ({
-        // An action that has been attempted before goes back to failed (its last error stays shown), else pending.
-        status: eb.case().when('attempts', '>', 1).then('failed').else('pending').end(),
-        attempts: eb('attempts', '-', 1),
-        lease_until: null,
-        next_attempt_at: p.until,
-        waiting: p.reason,
-        updated_at: p.now,
-      }))
-      .where('id', '=', p.id)
-      .where('status', '=', 'in_flight'),
+const DEFER = new QueryTemplate<DeferValues>(deferQuery);
+const DEFER_CLAIM = new QueryTemplate<DeferValues & { attempt: number }>((db, p) =>
+  deferQuery(db, p).where('attempts', '=', p.attempt),
 );
 
 export async function wakeWaiting(
