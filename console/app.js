@@ -8,6 +8,7 @@ import { engineView } from './views/engine.js';
 import { executionView } from './views/execution.js';
 import { eventsView, eventView } from './views/events.js';
 import { grantsView } from './views/grants.js';
+import { promiseView } from './views/promise.js';
 import { rulesView } from './views/rules.js';
 import { sourcesView } from './views/sources.js';
 
@@ -18,6 +19,7 @@ const ROUTES = [
   [/^#\/rules$/, rulesView],
   [/^#\/endpoints$/, endpointsView],
   [/^#\/engine\/(workflows|tasks)\/([^/?]+)$/, executionView],
+  [/^#\/engine\/promises\/([^/?]+)$/, promiseView],
   [/^#\/engine(?:\/(workflows|tasks|promises))?(?:\?.*)?$/, engineView],
   [/^#\/dead-letters(?:\/([^/]+))?$/, deadLettersView],
   [/^#\/grants$/, grantsView],

@@ -18,8 +18,10 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 /**
- * A table with a header row; `onRow` makes rows clickable, a row's `attrs` are its own (a class, an id). It comes in
- * a box of its own that scrolls sideways when the table is wider than the page (a phone), so the page never does.
+ * A table with a header row; `onRow` makes rows clickable, a row's `attrs` are its own (a class, an id). A link or
+ * button in a clickable row does its own thing only (a promise's row opens the promise, its workflow link the
+ * workflow). It comes in a box of its own that scrolls sideways when the table is wider than the page (a phone), so
+ * the page never does.
  */
 export function table(columns, rows, onRow) {
   return h('div', { class: 'table-wrap' }, tableOf(columns, rows, onRow));
@@ -46,7 +48,14 @@ function tableOf(columns, rows, onRow) {
         : rows.map(({ cells, value, attrs = {} }) =>
             h(
               'tr',
-              onRow ? { ...attrs, class: 'link', tabindex: 0, onclick: () => onRow(value) } : attrs,
+              onRow
+                ? {
+                    ...attrs,
+                    class: 'link',
+                    tabindex: 0,
+                    onclick: (ev) => ev.target.closest('a, button') || onRow(value),
+                  }
+                : attrs,
               cells.map((c) => h('td', {}, c)),
             ),
           ),

@@ -1,7 +1,8 @@
 // The local engine's work (docs/engines.md): the workflows, tasks and promises rules started, newest first, filtered
 // by status (and kind), paged with the API's cursor; a workflow or task opens in full (#/engine/{workflows|tasks}/{id},
-// execution.js). The filters live in the address (#/engine/tasks?status=failed&kind=ship), so Back and a reload keep
-// them. With Flovyn as the engine the executions live there: the page says so instead of failing.
+// execution.js), and so does a promise (#/engine/promises/{id}, promise.js). The filters live in the address
+// (#/engine/tasks?status=failed&kind=ship), so Back and a reload keep them. With Flovyn as the engine the executions
+// live there: the page says so instead of failing.
 import { ApiError, api } from '../api.js';
 import { guarded, h, status, table, when } from '../dom.js';
 
@@ -69,13 +70,18 @@ function promiseRows(items) {
         : '',
       when(p.settledAt),
       p.error ?? (p.value === null ? '' : h('code', {}, JSON.stringify(p.value))),
+      h('code', {}, p.id),
     ],
   }));
 }
 
-/** The promises table, also shown on a workflow's page (its own promises). */
+/** The promises table, also shown on a workflow's page (its own promises); a row opens its promise. */
 export function promisesTable(items) {
-  return table(['created', 'key', 'status', 'workflow', 'settled', 'value or error'], promiseRows(items));
+  return table(
+    ['created', 'key', 'status', 'workflow', 'settled', 'value or error', 'id'],
+    promiseRows(items),
+    (p) => (location.hash = `#/engine/promises/${encodeURIComponent(p.id)}`),
+  );
 }
 
 /** #/engine, #/engine/{workflows|tasks|promises}?status=…&kind=… */

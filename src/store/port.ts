@@ -174,6 +174,11 @@ export interface GrantsRepo {
   list(org: string): Promise<GrantRecord[]>;
   /** The grants org `org` gave `fromOrg`, oldest first. */
   between(org: string, fromOrg: string): Promise<GrantRecord[]>;
+  /**
+   * Saves `grant`'s event types, description and updatedAt, only while it is still at version `basis` (its
+   * updatedAt when read): false when it changed or was deleted since.
+   */
+  update(grant: GrantRecord, basis: number): Promise<boolean>;
   /** False when the org has no such grant. */
   delete(org: string, id: GrantId): Promise<boolean>;
 }

@@ -243,9 +243,10 @@ export interface AttemptRecord {
 export type ExecutionStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /**
- * A grant: org `org` (the receiving org, the only one that may create or delete it) lets org `fromOrg` publish
- * events into it through event_bus targets. `eventTypes` null allows every type; otherwise each entry is an exact
- * type or a prefix pattern ending in `.*` (src/grants/grant-match.ts). Never changed after creation.
+ * A grant: org `org` (the receiving org, the only one that may create, change or delete it) lets org `fromOrg`
+ * publish events into it through event_bus targets. `eventTypes` null allows every type; otherwise each entry is an
+ * exact type or a prefix pattern ending in `.*` (src/grants/grant-match.ts). `org` and `fromOrg` never change;
+ * `eventTypes` and `description` do, each change moving `updatedAt`, the version it is saved at.
  */
 export interface GrantRecord {
   id: GrantId;
@@ -254,6 +255,7 @@ export interface GrantRecord {
   eventTypes: string[] | null;
   description: string;
   createdAt: number;
+  updatedAt: number;
 }
 
 /**

@@ -225,7 +225,7 @@ export interface JetstreamOutboxTable {
   org: string;
 }
 
-/** Migration 015: which orgs may publish into an org through event_bus targets. */
+/** Migration 015: which orgs may publish into an org through event_bus targets (updated_at: migration 022). */
 export interface EventBusGrantsTable {
   id: string;
   org: string;
@@ -234,6 +234,8 @@ export interface EventBusGrantsTable {
   event_types: string | null;
   description: string;
   created_at: number;
+  /** Migration 022: the version a change is saved at; created_at for a grant never changed. */
+  updated_at: number;
 }
 
 export interface Database {

@@ -1,8 +1,9 @@
 // The console's Engine page in a real browser against a real server: the workflows, tasks and promises a rule
 // started, listed newest first, filtered by status and kind and paged; one opened in full, cancelled after asking
 // (by a member key too), its workflow.cancelled found through the link to its lifecycle events; a finished one
-// offers no cancel, and one that finished behind the page's back shows the API's refusal. With Flovyn as the
-// engine, the page says the local engine is off instead of failing.
+// offers no cancel, and one that finished behind the page's back shows the API's refusal. A promise opens from the
+// lists (a member key too): its workflow, its error or value, its lifecycle events. With Flovyn as the engine, the
+// page says the local engine is off instead of failing.
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
@@ -211,6 +212,53 @@ describe.skipIf(!browserAvailable())('web console: the local engine', () => {
       .toEqual(['workflow.completed', 'workflow.started', 'workflow.created']);
   });
 
+  it('opens a promise from the list: its facts, its workflow, its error or value, its lifecycle events', async () => {
+    // payment:o-2 was rejected with its workflow, cancelled above.
+    const rejected = (await list('promises')).find(
+      (p) => (p as unknown as { key: string }).key === 'payment:o-2',
+    )!;
+    const workflowId = checkout['o-2']!.id;
+    await c.open('/engine/promises');
+    await page.getByRole('cell', { name: 'payment:o-2' }).click();
+    await page.getByRole('heading', { name: 'Promise payment:o-2 rejected' }).waitFor();
+    expect(page.url()).toContain(`#/engine/promises/${rejected.id}`);
+    const facts = (await page.textContent('main dl'))!;
+    expect(facts).toContain(`id${rejected.id}key`);
+    expect(facts).toContain(`workflow${workflowId}status`);
+    expect(await page.textContent('pre.error')).toBe(
+      `Workflow ${workflowId} was cancelled: the customer called it off`,
+    );
+    await page.click('main dl a.workflow');
+    await page.getByRole('heading', { name: 'Workflow checkout cancelled' }).waitFor();
+    // The workflow's own promises open the same way.
+    await page.getByRole('cell', { name: 'payment:o-2' }).click();
+    await page.getByRole('heading', { name: 'Promise payment:o-2 rejected' }).waitFor();
+    await page.click('a.lifecycle');
+    await page.waitForURL(`**/#/events?q=${rejected.id}`);
+    await expect
+      .poll(() => page.locator('tbody tr.link td:nth-child(3)').allTextContents())
+      .toEqual(['promise.rejected', 'promise.created']);
+
+    // One a rule resolved, with no workflow: its value.
+    await createRule(t, 'refunds', 'refund.paid', [
+      { type: 'promise', mode: 'resolve', promise: "join('', ['key:refund:', data.refund])", value: 'data' },
+    ]);
+    const made = await t.api.post(`${base}/engine/promises`, { key: 'refund:r-1' });
+    expect(made.status, made.text).toBe(201);
+    await t.api.post(`${base}/events`, { type: 'refund.paid', data: { refund: 'r-1', amount: 5 } });
+    await eventually(
+      async () => (await get('promises', made.body.id)).status === 'resolved' || undefined,
+      10_000,
+    );
+    await c.open('/engine/promises?status=resolved');
+    await page.getByRole('cell', { name: made.body.id }).click();
+    await page.getByRole('heading', { name: 'Promise refund:r-1 resolved' }).waitFor();
+    expect(await page.textContent('main dl')).toContain('workflow—status');
+    expect(await page.textContent('main pre')).toContain('"amount": 5');
+    await page.getByRole('link', { name: 'All promises' }).click();
+    await page.getByRole('heading', { name: 'Engine' }).waitFor();
+  });
+
   it('fits a phone’s width: the lists scroll in their own box, never the page', async () => {
     const viewport = page.viewportSize()!;
     await page.setViewportSize({ width: 390, height: 844 });
@@ -220,9 +268,14 @@ describe.skipIf(!browserAvailable())('web console: the local engine', () => {
         '/engine/tasks',
         '/engine/promises',
         `/engine/workflows/${checkout['o-2']!.id}`,
+        `/engine/promises/${(await list('promises'))[0]!.id}`,
       ]) {
         await c.open(hash);
-        await page.locator('main table').first().waitFor();
+        // A promise's page has no table: its facts and its value are what must fit.
+        await page
+          .locator(hash.startsWith('/engine/promises/') ? 'main dl' : 'main table')
+          .first()
+          .waitFor();
         expect(await page.evaluate('document.documentElement.scrollWidth'), hash).toBe(390);
       }
       await c.open('/engine/tasks');
@@ -252,6 +305,11 @@ describe.skipIf(!browserAvailable())('web console: the local engine', () => {
     await page.click('a.lifecycle');
     await page.getByRole('cell', { name: 'task.cancelled' }).waitFor();
 
+    // A member opens a promise from the list, as it lists them.
+    await c.open('/engine/promises');
+    await page.getByRole('cell', { name: 'refund:r-1' }).click();
+    await page.getByRole('heading', { name: 'Promise refund:r-1 resolved' }).waitFor();
+
     await page.getByRole('link', { name: 'sign out' }).click();
     await page.fill('input[name=token]', OPERATOR_TOKEN);
     await page.click('button[type=submit]');
@@ -280,7 +338,12 @@ describe.skipIf(!browserAvailable())('web console: the Flovyn engine', () => {
   it('says the local engine is off, where the executions would be listed or shown', async () => {
     const { page, t } = c;
     expect((await t.api.get(`${base}/engine/workflows`)).body.code).toBe('EH_LOCAL_ENGINE_OFF');
-    for (const hash of ['/engine', '/engine/tasks?status=failed', '/engine/workflows/wf_elsewhere']) {
+    for (const hash of [
+      '/engine',
+      '/engine/tasks?status=failed',
+      '/engine/workflows/wf_elsewhere',
+      '/engine/promises/prm_elsewhere',
+    ]) {
       await c.open(hash);
       await page.locator('.engine-off').getByText('The local engine is off').waitFor();
       expect(await page.locator('main .error').count(), hash).toBe(0);

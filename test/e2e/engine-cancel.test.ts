@@ -2,6 +2,7 @@
 // worker running a cancelled execution is told so (409 EH_ENGINE_CANCELLED) and changes nothing; a finished one is
 // a 409 naming its status; a rule routes workflow.cancelled / task.cancelled like any lifecycle event; the key of a
 // cancelled workflow starts a new one; a cancelled workflow's pending promises are rejected, ending their awaits.
+// A member key reads one promise, as it lists them, but may not create or await one (a worker's calls).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -296,6 +297,38 @@ for (const backend of BACKENDS) {
         expect(res.status, JSON.stringify(body).slice(0, 40)).toBe(400);
       }
       expect((await t.api.get(`${base}/engine/workflows/${wf.id}`)).body.status).toBe('pending');
+    });
+
+    it('lets a member key read one promise (by id or key) but not create or await one', async () => {
+      const wf = await started('workflow', 'order.placed', { order: 'o-5' });
+      const made = await as('worker').post(`${base}/engine/promises`, {
+        key: 'payment:o-5',
+        workflowId: wf.id,
+      });
+      expect(made.status, made.text).toBe(201);
+      const { created: _created, ...promise } = made.body;
+      for (const ref of [promise.id, 'key:payment:o-5']) {
+        const res = await as('member').get(`${base}/engine/promises/${ref}`);
+        expect(res.status, res.text).toBe(200);
+        expect(res.body).toEqual(promise);
+      }
+      expect((await as('member').get(`${base}/engine/promises/prm_nope`)).status).toBe(404);
+
+      const refused = [
+        await as('member').get(`${base}/engine/promises/${promise.id}/await?timeoutMs=0`),
+        await as('member').post(`${base}/engine/promises`, { key: 'payment:o-5-member' }),
+      ];
+      for (const res of refused)
+        expect(res.body).toMatchObject({
+          status: 403,
+          code: 'EH_AUTH_FORBIDDEN',
+          detail: 'The member role may not use the engine worker API',
+        });
+      // A worker key reads it through an await that does not wait; a plain read is for keys that may read.
+      const awaited = await as('worker').get(`${base}/engine/promises/${promise.id}/await?timeoutMs=0`);
+      expect(awaited.body).toEqual(promise);
+      expect((await as('worker').get(`${base}/engine/promises/${promise.id}`)).status).toBe(403);
+      expect((await t.api.get(`${base}/engine/promises?workflowId=${wf.id}`)).body.items).toEqual([promise]);
     });
   });
 }

@@ -1,6 +1,7 @@
 // Cross-org event_bus targets (SPEC §7): the receiving org grants, the publishing org's actions are refused
-// (dead at once, EH_GRANT_REQUIRED) until it does, a grant limited to event types admits only those, deleting it
-// stops the next publication, each org sees only its own grants, and the hop count crosses orgs and stops loops.
+// (dead at once, EH_GRANT_REQUIRED) until it does, a grant limited to event types admits only those, changing its
+// types or deleting it takes effect at the next publication, each org sees only its own grants, and the hop count
+// crosses orgs and stops loops.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventId } from '../../src/core/ids.js';
 import {
@@ -266,6 +267,102 @@ for (const backend of BACKENDS) {
       );
       expect((await member.get(`${api('globex')}/grants`)).status).toBe(200);
       expect((await member.post(`${api('globex')}/grants`, { fromOrg: 'acme' })).status).toBe(403);
+    });
+
+    it('changing a grant’s event types takes effect at the next publication; its org cannot be changed', async () => {
+      const [grant] = (await globex.get(`${api('globex')}/grants`)).body.items;
+      expect(grant.eventTypes).toEqual(['billing.*', 'order.created']);
+      const patch = (body: unknown, as: ApiClient = globex, id = grant.id) =>
+        as.patch(`${api('globex')}/grants/${id}`, body);
+      const refusal = (type: string) =>
+        `Org globex has no grant letting org acme publish ${type} events into it`;
+
+      // Narrowed: order.created is refused as order.cancelled, which it never allowed, is.
+      const narrowed = await patch({ eventTypes: ['billing.*'] });
+      expect(narrowed.status, narrowed.text).toBe(200);
+      expect(narrowed.body).toEqual({
+        ...grant,
+        eventTypes: ['billing.*'],
+        updatedAt: narrowed.body.updatedAt,
+      });
+      expect(Date.parse(narrowed.body.updatedAt)).toBeGreaterThan(Date.parse(grant.updatedAt));
+      expect(grant.updatedAt).toBe(grant.createdAt);
+      for (const type of ['order.created', 'order.cancelled']) {
+        const { action } = await forward(type);
+        expect(action.status, type).toBe('dead');
+        expect(action.lastError).toBe(refusal(type));
+      }
+      expect((await forward('billing.settled')).action.status).toBe('succeeded');
+
+      // Widened to every type (null): what no version of it allowed goes through.
+      const widened = await patch({ eventTypes: null });
+      expect(widened.status, widened.text).toBe(200);
+      expect(widened.body.eventTypes).toBeNull();
+      for (const type of ['order.cancelled', 'order.created'])
+        expect((await forward(type)).action.status, type).toBe('succeeded');
+
+      // The description alone; the types stay.
+      const described = await patch({ description: 'acme sends its orders and bills' });
+      expect(described.status, described.text).toBe(200);
+      expect(described.body).toMatchObject({
+        eventTypes: null,
+        description: 'acme sends its orders and bills',
+      });
+      expect((await globex.get(`${api('globex')}/grants/${grant.id}`)).body).toEqual(described.body);
+
+      // Refused, changing nothing: the org it is from, even with other fields; bad types; nothing to change.
+      for (const body of [{ fromOrg: 'acme' }, { fromOrg: 'initech', description: 'x' }]) {
+        const res = await patch(body);
+        expect(res.status).toBe(400);
+        expect(res.body.code).toBe('EH_GRANT_INVALID');
+        expect(res.body.errors).toEqual([
+          {
+            path: '/fromOrg',
+            message:
+              'cannot be changed: this grant lets org acme publish; to let another org publish, give it a grant ' +
+              'of its own (and delete this one if need be)',
+          },
+        ]);
+      }
+      const cases: [unknown, string, string][] = [
+        [{ eventTypes: ['ok', 'bil*ing'] }, '/eventTypes/1', 'bil*ing is neither'],
+        [{ eventTypes: [] }, '/eventTypes', 'must NOT have fewer than 1 items'],
+        [{ types: ['x'] }, '/types', 'is not a known field'],
+      ];
+      for (const [body, path, message] of cases) {
+        const res = await patch(body);
+        expect(res.status, JSON.stringify(body)).toBe(400);
+        expect(res.body.errors[0].path).toBe(path);
+        expect(res.body.errors[0].message).toContain(message);
+      }
+      expect((await patch({})).status).toBe(400);
+      expect((await globex.get(`${api('globex')}/grants/${grant.id}`)).body).toEqual(described.body);
+
+      // Unknown here: no such grant, or another org's.
+      for (const [as, org, id] of [
+        [globex, 'globex', 'grt_01J0000000000000000000000Z'],
+        [globex, 'globex', 'nope'],
+        [acme, 'acme', grant.id],
+      ] as const) {
+        const res = await as.patch(`${api(org)}/grants/${id}`, { description: 'x' });
+        expect(res.status, `${org} ${id}`).toBe(404);
+        expect(res.body.code).toBe('EH_GRANT_NOT_FOUND');
+      }
+      expect((await patch({ description: 'x' }, acme)).body.code).toBe('EH_ORG_NOT_FOUND');
+
+      // A member may read a grant but not change it; an admin may.
+      const member = t.api.as(
+        (await t.api.post('/api/orgs/globex/api-keys', { name: 'm2', role: 'member' })).body.key,
+      );
+      const forbidden = await patch({ eventTypes: ['x'] }, member);
+      expect(forbidden.status).toBe(403);
+      expect(forbidden.body.detail).toBe('The member role may not change configuration');
+      expect((await globex.get(`${api('globex')}/grants/${grant.id}`)).body).toEqual(described.body);
+
+      // Back to what the next test expects of it.
+      const restored = await patch({ eventTypes: ['billing.*', 'order.created'], description: '' });
+      expect(restored.status, restored.text).toBe(200);
+      expect(restored.body).toMatchObject({ eventTypes: ['billing.*', 'order.created'], description: '' });
     });
 
     it('deleting the grant stops the next publication', async () => {

@@ -1,5 +1,5 @@
-// Grants of cross-org event_bus publishing on both stores: each org reads and deletes only its own, and `between`
-// finds what one org gave another.
+// Grants of cross-org event_bus publishing on both stores: each org reads, changes and deletes only its own, a
+// change is saved only at the version it was read at, and `between` finds what one org gave another.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type GrantId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
@@ -13,6 +13,7 @@ const grant = (org: string, fromOrg: string, eventTypes: string[] | null): Grant
   eventTypes,
   description: `${fromOrg} into ${org}`,
   createdAt: 1_000,
+  updatedAt: 1_000,
 });
 
 for (const factory of STORE_FACTORIES) {
@@ -53,6 +54,27 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.grants.delete('east', g.id)).toBe(false);
       expect(await store.grants.get('east', g.id)).toBeUndefined();
       expect(await store.grants.delete('east', newId('grant') as GrantId)).toBe(false);
+    });
+
+    it('changes a grant’s event types and description only at the version it was read at, under its own org', async () => {
+      const g = grant('east', 'south', ['billing.*']);
+      await store.grants.insert(g);
+      const changed = { ...g, eventTypes: null, description: 'anything', updatedAt: 2_000 };
+      expect(await store.grants.update({ ...changed, org: 'north' }, g.updatedAt)).toBe(false);
+      expect(await store.transaction((tx) => tx.grants.update(changed, g.updatedAt))).toBe(true);
+      expect(await store.grants.get('east', g.id)).toEqual(changed);
+      expect(await store.grants.between('east', 'south')).toEqual([changed]);
+      // A change read before that one is not saved over it.
+      expect(await store.grants.update({ ...g, eventTypes: ['x'], updatedAt: 2_001 }, g.updatedAt)).toBe(
+        false,
+      );
+      const narrowed = { ...changed, eventTypes: ['order.created'], updatedAt: 3_000 };
+      expect(await store.grants.update(narrowed, changed.updatedAt)).toBe(true);
+      expect(await store.grants.get('east', g.id)).toEqual(narrowed);
+      // A deleted grant is not brought back.
+      expect(await store.grants.delete('east', g.id)).toBe(true);
+      expect(await store.grants.update({ ...narrowed, updatedAt: 4_000 }, narrowed.updatedAt)).toBe(false);
+      expect(await store.grants.get('east', g.id)).toBeUndefined();
     });
 
     it('refuses a grant naming an org that does not exist (foreign key)', async () => {

@@ -26,6 +26,28 @@ export const GrantIn = Type.Object(
   { additionalProperties: false },
 );
 
+// A patch changes what is given and keeps the rest; null eventTypes allows every type again. fromOrg is declared so
+// that giving it is refused saying why (EH_GRANT_INVALID at /fromOrg, from the service) rather than as an unknown
+// field: it is a grant's field, only not one a change may touch.
+export const GrantPatch = Type.Object(
+  {
+    eventTypes: Type.Optional(
+      Type.Union([EventTypes, Type.Null()], {
+        description: 'The event types the other org may publish here, as for a new grant; null: every type.',
+      }),
+    ),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    fromOrg: Type.Optional(
+      Type.String({
+        description:
+          'Cannot be changed: given, the change is refused (400 EH_GRANT_INVALID at /fromOrg). Another org ' +
+          'gets a grant of its own.',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 export const GrantOut = Type.Object(
   {
     id: Type.String({ description: 'grt_…' }),
@@ -35,6 +57,7 @@ export const GrantOut = Type.Object(
     }),
     description: Type.String(),
     createdAt: Timestamp,
+    updatedAt: Timestamp,
   },
   { $id: 'Grant' },
 );
@@ -52,6 +75,7 @@ export function grantOut(g: GrantRecord): Static<typeof GrantOut> {
     eventTypes: g.eventTypes,
     description: g.description,
     createdAt: iso(g.createdAt),
+    updatedAt: iso(g.updatedAt),
   };
 }
 
@@ -97,6 +121,25 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
       },
     },
     async (req) => grantOut(await grants.get(req.params.org, req.params.grant)),
+  );
+  app.patch(
+    `${base}/:grant`,
+    {
+      config: { permission: 'write' },
+      schema: {
+        tags,
+        summary: 'Change a grant’s event types or description (partial; the next publication meets it)',
+        description:
+          'Omitted fields keep their value; eventTypes null allows every type. fromOrg cannot be changed (400 ' +
+          'EH_GRANT_INVALID). Grants are read when an action publishes, so the next publication from that org is ' +
+          'checked against the change: a type no longer allowed is refused (EH_GRANT_REQUIRED) as it is without ' +
+          'a grant. 409 EH_CONCURRENT_CHANGE when the grant changed or was deleted while this change was saved.',
+        params: GrantParams,
+        body: GrantPatch,
+        response: { 200: GrantOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => grantOut(await grants.update(req.params.org, req.params.grant, req.body)),
   );
   app.delete(
     `${base}/:grant`,

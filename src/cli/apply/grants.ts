@@ -1,6 +1,7 @@
-// Grants in an apply file (`grants: [{from: billing, types: [order.*, invoice.paid]}]`). A grant has no slug and
-// cannot be edited, so its natural key is all of it: the org it lets publish and its set of event types, in any
-// order (none: every type). A changed set is another grant; the one it replaces is no longer named by the file.
+// Grants in an apply file (`grants: [{from: billing, types: [order.*, invoice.paid]}]`). A grant has no slug, so its
+// natural key is all of it: the org it lets publish and its set of event types, in any order (none: every type). A
+// changed set is another grant; the one it replaces is no longer named by the file. (The API can change a grant in
+// place, PATCH …/grants/{grant}; apply keeps to creating and deleting, which this identity needs.)
 import { SLUG_PATTERN } from '../../core/ids.js';
 import { eventTypePatternProblem, MAX_GRANT_EVENT_TYPES } from '../../grants/index.js';
 import type { CliError } from '../cli-error.js';

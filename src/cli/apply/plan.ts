@@ -1,6 +1,7 @@
 // Compares the desired state with the server's and lists the changes: create what is missing, update the fields
-// that differ, delete (with prune) what the file no longer names. Nothing is changed here. Grants are never updated:
-// all of a grant is its identity, so a grant the file changed is a create, and the old one is no longer named.
+// that differ, delete (with prune) what the file no longer names. Nothing is changed here. Grants are never updated
+// here (though PATCH …/grants/{grant} could): all of a grant is its identity in a file, so a grant the file changed is
+// a create, and the old one is no longer named.
 import { webhookEndpointOf } from '../../targets/webhook-endpoint.js';
 import { ProblemError, type ApiClient } from '../client.js';
 import { CliError } from '../cli-error.js';

@@ -1,4 +1,5 @@
-// Grants of cross-org event_bus publishing (migration 015). Rows are never updated: a grant is created or deleted.
+// Grants of cross-org event_bus publishing (migration 015). A grant's event types and description change at its
+// version (updated_at, migration 022), as the other configuration rows do (versioned-save.ts); its orgs never change.
 import type { Kysely, Selectable } from 'kysely';
 import type { GrantId } from '../../core/ids.js';
 import type { GrantsRepo } from '../port.js';
@@ -14,6 +15,7 @@ function grantFromRow(r: Selectable<EventBusGrantsTable>): GrantRecord {
     eventTypes: fromJson<string[] | null>(r.event_types),
     description: r.description,
     createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
   };
 }
 
@@ -30,6 +32,7 @@ export class KyselyGrantsRepo implements GrantsRepo {
         event_types: grant.eventTypes === null ? null : JSON.stringify(grant.eventTypes),
         description: grant.description,
         created_at: grant.createdAt,
+        updated_at: grant.updatedAt,
       })
       .execute();
   }
@@ -63,6 +66,22 @@ export class KyselyGrantsRepo implements GrantsRepo {
       .orderBy('id')
       .execute();
     return rows.map(grantFromRow);
+  }
+
+  async update(grant: GrantRecord, basis: number): Promise<boolean> {
+    // Not saveAtVersion: grants are deleted outright (no deleted_at), and have no unique name to be taken.
+    const result = await this.db
+      .updateTable('event_bus_grants')
+      .set({
+        event_types: grant.eventTypes === null ? null : JSON.stringify(grant.eventTypes),
+        description: grant.description,
+        updated_at: grant.updatedAt,
+      })
+      .where('org', '=', grant.org)
+      .where('id', '=', grant.id)
+      .where('updated_at', '=', basis)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async delete(org: string, id: GrantId): Promise<boolean> {

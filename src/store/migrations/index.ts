@@ -28,6 +28,7 @@ import * as m018 from './018-workflow-lease-expiries.js';
 import * as m019 from './019-action-lease-holder.js';
 import * as m020 from './020-execution-cause-trace.js';
 import * as m021 from './021-pending-promises-index.js';
+import * as m022 from './022-grant-updated-at.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -55,6 +56,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '019-action-lease-holder': m019,
   '020-execution-cause-trace': m020,
   '021-pending-promises-index': m021,
+  '022-grant-updated-at': m022,
 };
 
 /**
