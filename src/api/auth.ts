@@ -60,6 +60,8 @@ function describe(p: Permission): string {
   switch (p) {
     case 'read':
       return 'read this org';
+    case 'read-promise':
+      return 'read promises';
     case 'write':
       return 'change configuration';
     case 'replay':

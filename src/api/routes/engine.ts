@@ -383,15 +383,15 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
   app.get(
     `${base}/promises/:id`,
     {
-      // A read, as the list and GET of a workflow are: the console shows one to a member. A worker key (work only)
-      // reads one through …/await?timeoutMs=0, which answers at once.
-      config: { permission: 'read' },
+      // A member's read, as the list and GET of a workflow are (the console shows one), and a worker's too, whose
+      // workflow waits on it.
+      config: { permission: 'read-promise' },
       schema: {
         tags,
         summary: 'Get a promise by id or key:<key>',
         description:
-          'Needs a key that may read (member or admin), as the lists do; a worker key reads one with ' +
-          '`…/await?timeoutMs=0`, which answers at once.',
+          'Needs a member, worker or admin key: a member reads it as the lists, a worker because its workflow waits ' +
+          'on it.',
         params: IdParams,
         response: { 200: PromiseOut, ...AUTH_PROBLEMS },
       },
