@@ -585,8 +585,9 @@ export interface PromisesRepo {
     now: number,
   ): Promise<{ record: PromiseRecord; settled: boolean } | undefined>;
   /**
-   * Rejects every pending promise of one workflow with `error` (a cancelled workflow's, so nobody awaits them for
-   * ever); settled ones stay as they are. Returns the promises this call rejected, oldest first.
+   * Rejects every pending promise of one workflow with `error` (a workflow that just ended: completed, failed or
+   * cancelled, so nobody awaits them for ever); settled ones stay as they are. Returns the promises this call
+   * rejected, oldest first.
    */
   rejectPendingOfWorkflow(
     org: string,

@@ -278,6 +278,13 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
         schema: {
           tags,
           summary: `Complete a claimed ${kind}`,
+          ...(kind === 'workflow'
+            ? {
+                description:
+                  'Its promises still pending are rejected in the same transaction (error `Workflow wf_… completed ' +
+                  'before the promise was settled`, a promise.rejected event each), which ends their awaits.',
+              }
+            : {}),
           params: IdParams,
           body: CompleteIn,
           response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
@@ -301,6 +308,13 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
         schema: {
           tags,
           summary: `Fail a claimed ${kind} (tasks with retries left go back to the queue)`,
+          description:
+            kind === 'workflow'
+              ? 'The workflow ends failed (a workflow has no retries; only an expired lease sends one back to its ' +
+                'queue). Its pending promises are rejected in the same transaction (error `Workflow wf_… failed: ' +
+                '<error>`, a promise.rejected event each), which ends their awaits.'
+              : 'A task with runs left (executionCount ≤ maxRetries) goes back to pending (task.retrying); one ' +
+                'without ends failed (task.failed).',
           params: IdParams,
           body: FailIn,
           response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },

@@ -387,8 +387,8 @@ export class KyselyPromisesRepo implements PromisesRepo {
     error: string,
     now: number,
   ): Promise<PromiseRecord[]> {
-    // One update through promises_pending_workflow (migration 021), which holds only pending promises: a cancellation
-    // reads none of the settled ones retention keeps.
+    // One update through promises_pending_workflow (migration 021), which holds only pending promises: a workflow's
+    // end reads none of the settled ones retention keeps.
     const rows = await this.db
       .updateTable('promises')
       .set({ status: 'rejected', value: toJson(null), error, settled_at: now })

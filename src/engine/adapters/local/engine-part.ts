@@ -5,7 +5,7 @@ import type { Clock } from '../../../core/clock.js';
 import type { EventPublisher } from '../../../events/publisher.js';
 import { stageEvents } from '../../../events/publisher.js';
 import type { ExecutionsRepo, Store, StoreRepos } from '../../../store/port.js';
-import type { NewEvent, TaskRecord, WorkflowRecord } from '../../../store/records.js';
+import type { NewEvent, PromiseRecord, TaskRecord, WorkflowRecord } from '../../../store/records.js';
 import type { ExecutionKind } from '../../port.js';
 import type { Waiters } from './waiters.js';
 
@@ -46,5 +46,10 @@ export abstract class EnginePart {
   protected ring(topic: string): void {
     this.waiters.wake(topic);
     void this.bus.publish('engine.wake', { topic });
+  }
+
+  /** Wakes the awaits of promises just settled (by a rule, or by their workflow's end), once committed. */
+  protected ringPromises(promises: readonly PromiseRecord[]): void {
+    for (const p of promises) this.ring(`promise.${p.org}.${p.id}`);
   }
 }

@@ -4,7 +4,7 @@ import type { JsonValue } from '../../../core/envelope.js';
 import type { EventhookError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
 import type { Page, StoreRepos } from '../../../store/port.js';
-import type { WorkflowRecord } from '../../../store/records.js';
+import type { NewEvent, PromiseRecord, WorkflowRecord } from '../../../store/records.js';
 import type {
   ClaimRequest,
   CreateTask,
@@ -14,8 +14,8 @@ import type {
   PageRequest,
 } from '../../port.js';
 import { causeCorrelationId, kindConflict, META_EVENT, META_HOPS } from '../../port.js';
-import { rejectPromisesOfCancelled } from './cancelled-promises.js';
 import { alreadyFinished, notFound, notHeld, what } from './engine-errors.js';
+import { rejectPromisesOfEnded } from './ended-workflow-promises.js';
 import { EnginePart, POLL_MS, type Execution } from './engine-part.js';
 import { executionEvent } from './lifecycle.js';
 
@@ -115,6 +115,7 @@ export class LocalExecutions extends EnginePart {
     return r;
   }
 
+  /** Ends a claimed execution `completed`; a workflow's promises still pending are rejected with it. */
   async complete(
     kind: ExecutionKind,
     org: string,
@@ -123,7 +124,7 @@ export class LocalExecutions extends EnginePart {
     output: JsonValue,
   ): Promise<Execution> {
     const now = this.clock.now();
-    return this.commit(async (tx) => {
+    const { execution, promises } = await this.commit(async (tx) => {
       const r = await this.repo(tx, kind).update(org, id, workerId, {
         status: 'completed',
         output,
@@ -131,10 +132,16 @@ export class LocalExecutions extends EnginePart {
         leaseUntil: null,
       });
       if (!r) throw await this.leaseError(kind, org, id, tx);
-      return { value: r, events: [executionEvent(kind, 'completed', r, now)] };
+      return this.ended(tx, kind, r, [executionEvent(kind, 'completed', r, now)], now);
     });
+    this.ringPromises(promises);
+    return execution;
   }
 
+  /**
+   * Fails a claimed execution: a task with retries left goes back to its queue; a workflow (which has no retries of
+   * its own: a worker's `fail` is its end) or a task without ends `failed`, a workflow's pending promises with it.
+   */
   async fail(
     kind: ExecutionKind,
     org: string,
@@ -143,9 +150,8 @@ export class LocalExecutions extends EnginePart {
     error: string,
   ): Promise<Execution> {
     const now = this.clock.now();
-    const result = await this.commit(async (tx) => {
+    const { execution, promises } = await this.commit(async (tx) => {
       const current = await this.repo(tx, kind).get(org, id);
-      // A task with retries left goes back to its queue; workflows and exhausted tasks fail for good.
       const retry =
         current !== undefined && 'executionCount' in current && current.executionCount <= current.maxRetries;
       const r = await this.repo(tx, kind).update(
@@ -157,10 +163,13 @@ export class LocalExecutions extends EnginePart {
           : { status: 'failed', error, completedAt: now, leaseUntil: null },
       );
       if (!r) throw await this.leaseError(kind, org, id, tx);
-      return { value: r, events: [executionEvent(kind, retry ? 'retrying' : 'failed', r, now)] };
+      if (retry)
+        return { value: { execution: r, promises: [] }, events: [executionEvent(kind, 'retrying', r, now)] };
+      return this.ended(tx, kind, r, [executionEvent(kind, 'failed', r, now)], now);
     });
-    if (result.status === 'pending') this.ring(`${kind}.${org}`);
-    return result;
+    if (execution.status === 'pending') this.ring(`${kind}.${org}`);
+    this.ringPromises(promises);
+    return execution;
   }
 
   /**
@@ -174,22 +183,32 @@ export class LocalExecutions extends EnginePart {
     const now = this.clock.now();
     const { execution, promises } = await this.commit(async (tx) => {
       const r = await this.repo(tx, kind).cancel(org, id, reason ?? NO_REASON, now);
-      if (r) {
-        const rejected =
-          kind === 'workflow' ? await rejectPromisesOfCancelled(tx, r, now) : { promises: [], events: [] };
-        return {
-          value: { execution: r, promises: rejected.promises },
-          events: [executionEvent(kind, 'cancelled', r, now), ...rejected.events],
-        };
-      }
+      if (r) return this.ended(tx, kind, r, [executionEvent(kind, 'cancelled', r, now)], now);
       // Not pending nor running: ended already (an end is final), or not there.
       const current = await this.repo(tx, kind).get(org, id);
       if (!current) throw notFound(what(kind), id);
       if (current.status !== 'cancelled') throw alreadyFinished(kind, current);
       return { value: { execution: current, promises: [] }, events: [] };
     });
-    for (const p of promises) this.ring(`promise.${org}.${p.id}`);
+    this.ringPromises(promises);
     return execution;
+  }
+
+  /**
+   * What ending `r` (just completed, failed for good or cancelled in `tx`) commits: its own lifecycle
+   * `events` and, for a workflow, the rejection of its pending promises with their events, whose waiters the caller
+   * rings after the commit (ringPromises). A task's end touches no promise: promises belong to workflows.
+   */
+  private async ended(
+    tx: StoreRepos,
+    kind: ExecutionKind,
+    r: Execution,
+    events: NewEvent[],
+    now: number,
+  ): Promise<{ value: { execution: Execution; promises: PromiseRecord[] }; events: NewEvent[] }> {
+    if (kind === 'task') return { value: { execution: r, promises: [] }, events };
+    const rejected = await rejectPromisesOfEnded(tx, r, now);
+    return { value: { execution: r, promises: rejected.promises }, events: [...events, ...rejected.events] };
   }
 
   private async leaseError(
