@@ -173,6 +173,14 @@ export const ERRORS = {
     kind: 'conflict',
     message: '{what} {id} is already {status}: only a pending or running one can be cancelled',
   },
+  // A promise made for a workflow that ended would never be awaited nor rejected with it (its end rejected the pending
+  // ones it had). Apart from EH_ENGINE_FINISHED, whose message speaks of cancelling.
+  EH_ENGINE_WORKFLOW_ENDED: {
+    status: 409,
+    kind: 'conflict',
+    message:
+      'Workflow {id} is already {status}: a promise can only be created for a pending or running workflow',
+  },
   EH_ENGINE_UPSTREAM: { status: 502, kind: 'upstream', message: 'The engine answered {status}: {reason}' },
   EH_ENGINE_UNREACHABLE: {
     status: 502,

@@ -151,7 +151,12 @@ export interface WorkerApi {
     id: string,
     reason: string | undefined,
   ): Promise<WorkflowRecord | TaskRecord>;
-  /** `created: false` when `key` named an existing promise of the same workflow, which is answered as it is. */
+  /**
+   * `created: false` when `key` named an existing promise of the same workflow, which is answered as it is (even if
+   * the workflow ended since). Errors, for a new promise: EH_ENGINE_NOT_FOUND when `workflowId` names no workflow of
+   * the org, EH_ENGINE_WORKFLOW_ENDED when it completed, failed or was cancelled; EH_ENGINE_CONFLICT when another
+   * workflow's promise holds the key.
+   */
   createPromise(
     org: string,
     req: { key?: string; workflowId?: string },

@@ -524,7 +524,12 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
    * failed or was cancelled frees its key (its idempotencyKey becomes null), so the same key inserts a new one.
    */
   insertIdempotent(record: R): Promise<{ record: R; created: boolean }>;
-  get(org: string, id: string): Promise<R | undefined>;
+  /**
+   * One execution. `exclusive`, in a transaction: wait for a change of it under way in another transaction, read what
+   * that commits, and keep any other from changing it (cancel, complete, fail, a lease sweep) until this one ends
+   * (PostgreSQL FOR UPDATE; SQLite's write transactions run one at a time anyway).
+   */
+  get(org: string, id: string, opts?: { exclusive?: boolean }): Promise<R | undefined>;
   list(org: string, filter: ExecutionFilter, page: { limit: number; before?: string }): Promise<Page<R>>;
   /** Claims the oldest pending execution of one of `kinds` (any kind when empty) in `queue` for a worker. */
   claim(

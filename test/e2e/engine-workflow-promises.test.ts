@@ -1,5 +1,7 @@
 // A workflow's promises over the HTTP API, on both stores: a workflow that completes or fails for good rejects its
-// pending promises (their awaits answer at once, a promise.rejected each in the workflow's correlation).
+// pending promises (their awaits answer at once, a promise.rejected each in the workflow's correlation); a new
+// promise needs a pending or running workflow of the org (404 for an unknown id or a task's, 409 once it ended),
+// while a key made again after the end answers the promise it names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, eventually, startTestApp, type TestApp } from '../helpers/app.js';
 
@@ -105,5 +107,49 @@ for (const backend of BACKENDS) {
             traceparent: endEvent.traceparent,
           });
       });
+
+    it('a new promise needs a workflow of the org: 404 for an unknown id or a task’s, 201 while it runs', async () => {
+      const task = await claimed('task', 'job.queued', { n: 1 });
+      for (const id of ['wf_nope', task.id]) {
+        const res = await createPromise(`nf:${id}`, id);
+        expect(res.status, res.text).toBe(404);
+        expect(res.body).toMatchObject({
+          code: 'EH_ENGINE_NOT_FOUND',
+          detail: `Workflow ${id} was not found`,
+        });
+      }
+      const wf = await claimed('workflow', 'flow.started', { n: 'live-1' });
+      const made = await createPromise('live:a', wf.id);
+      expect(made.status, made.text).toBe(201);
+      expect(made.body).toMatchObject({ status: 'pending', workflowId: wf.id, created: true });
+    });
+
+    it('an ended workflow gets no new promise (409); its key made again answers the promise as the end left it', async () => {
+      const wf = await claimed('workflow', 'flow.started', { n: 'ended-1' });
+      const made = await createPromise('ended:a', wf.id);
+      expect(made.status, made.text).toBe(201);
+      const done = await worker().post(`${base}/engine/workflows/${wf.id}/complete`, {
+        workerId: 'w1',
+        output: 1,
+      });
+      expect(done.status, done.text).toBe(200);
+
+      const refused = await createPromise('ended:b', wf.id);
+      expect(refused.status, refused.text).toBe(409);
+      expect(refused.body).toMatchObject({
+        code: 'EH_ENGINE_WORKFLOW_ENDED',
+        detail: `Workflow ${wf.id} is already completed: a promise can only be created for a pending or running workflow`,
+      });
+      expect((await t.api.get(`${base}/engine/promises/key:ended:b`)).status).toBe(404);
+
+      const again = await createPromise('ended:a', wf.id);
+      expect(again.status, again.text).toBe(200);
+      expect(again.body).toMatchObject({
+        id: made.body.id,
+        status: 'rejected',
+        error: `Workflow ${wf.id} completed before the promise was settled`,
+        created: false,
+      });
+    });
   });
 }

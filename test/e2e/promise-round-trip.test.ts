@@ -42,8 +42,28 @@ for (const backend of BACKENDS) {
         ],
       });
       expect(rule.status).toBe(201);
+      const held = await t.api.post(`${base}/rules`, {
+        name: 'hold-workflow',
+        pattern: { type: ['hold.started'] },
+        targets: [{ type: 'workflow', kind: 'held', idempotencyKey: "join(':', ['held', data.name])" }],
+      });
+      expect(held.status).toBe(201);
     });
     afterAll(async () => t?.close());
+
+    /** The id of a pending workflow its rule starts for `name` (a promise needs a live workflow of the org). */
+    async function workflowNamed(name: string): Promise<string> {
+      const sent = await t.api.post(`${base}/events`, { type: 'hold.started', data: { name } });
+      expect(sent.status, sent.text).toBe(200);
+      return eventually(
+        async () =>
+          (await t.api.get(`${base}/engine/workflows?kind=held&limit=200`)).body.items?.find(
+            (w: { idempotencyKey: string }) => w.idempotencyKey === `held:${name}`,
+          )?.id,
+        10_000,
+        `the workflow ${name}`,
+      );
+    }
 
     const deliver = (body: string, headers: Record<string, string> = {}) =>
       fetch(`${t.url}${base}/in/payments`, {
@@ -136,16 +156,17 @@ for (const backend of BACKENDS) {
     });
 
     it('answers a promise made again by its key as it is (200, created: false); another workflow’s key is a 409', async () => {
+      const [wfAgain, wfOther] = [await workflowNamed('again'), await workflowNamed('other')];
       const made = await t.api.post(`${base}/engine/promises`, {
         key: 'payment:again',
-        workflowId: 'wf_again',
+        workflowId: wfAgain,
       });
       expect(made.status, made.text).toBe(201);
       expect(made.body).toMatchObject({ key: 'payment:again', status: 'pending', created: true });
       // The workflow's worker crashed; the one resuming it makes the promise again and gets the same one.
       const again = await t.api.post(`${base}/engine/promises`, {
         key: 'payment:again',
-        workflowId: 'wf_again',
+        workflowId: wfAgain,
       });
       expect(again.status, again.text).toBe(200);
       expect(again.body).toEqual({ ...made.body, created: false });
@@ -160,7 +181,7 @@ for (const backend of BACKENDS) {
       );
       const settled = await t.api.post(`${base}/engine/promises`, {
         key: 'payment:again',
-        workflowId: 'wf_again',
+        workflowId: wfAgain,
       });
       expect(settled.status).toBe(200);
       expect(settled.body).toMatchObject({ id: made.body.id, status: 'resolved', created: false });
@@ -170,7 +191,7 @@ for (const backend of BACKENDS) {
       expect(createdEvents.body.items.filter((e: any) => e.subject === made.body.id)).toHaveLength(1);
 
       // Another workflow's promise (or one made for none) under the same key would share its settlement unknowingly.
-      for (const other of [{ workflowId: 'wf_other' }, {}]) {
+      for (const other of [{ workflowId: wfOther }, {}]) {
         const clash = await t.api.post(`${base}/engine/promises`, { key: 'payment:again', ...other });
         expect(clash.status, clash.text).toBe(409);
         expect(clash.body).toMatchObject({ code: 'EH_ENGINE_CONFLICT' });
@@ -191,11 +212,12 @@ for (const backend of BACKENDS) {
     it('lists promises newest first, by status and workflow, a page at a time', async () => {
       // The org's promises so far (the tests above made some): the new ones come before them.
       const earlier = (await t.api.get(`${base}/engine/promises?limit=200`)).body.items.map((p: any) => p.id);
+      const wfList = await workflowNamed('list');
       const made: string[] = [];
       for (let i = 0; i < 5; i++) {
         const created = await t.api.post(`${base}/engine/promises`, {
           key: `payment:list_${i}`,
-          ...(i % 2 === 0 ? { workflowId: 'wf_list' } : {}),
+          ...(i % 2 === 0 ? { workflowId: wfList } : {}),
         });
         expect(created.status).toBe(201);
         made.push(created.body.id);
@@ -226,15 +248,17 @@ for (const backend of BACKENDS) {
       } while (cursor);
       expect(paged).toEqual(all.body.items.map((p: any) => p.id));
 
-      const ofWorkflow = await t.api.get(`${base}/engine/promises?workflowId=wf_list`);
+      const ofWorkflow = await t.api.get(`${base}/engine/promises?workflowId=${wfList}`);
       expect(ofWorkflow.body.items.map((p: any) => p.id)).toEqual([made[4], made[2], made[0]]);
-      const pendingOfWorkflow = await t.api.get(`${base}/engine/promises?workflowId=wf_list&status=pending`);
+      const pendingOfWorkflow = await t.api.get(
+        `${base}/engine/promises?workflowId=${wfList}&status=pending`,
+      );
       expect(pendingOfWorkflow.body.items.map((p: any) => p.id)).toEqual([made[4], made[2]]);
       const resolved = await t.api.get(`${base}/engine/promises?status=resolved`);
       expect(resolved.body.items[0]).toMatchObject({
         id: made[0],
         status: 'resolved',
-        workflowId: 'wf_list',
+        workflowId: wfList,
       });
       expect(resolved.body.items.every((p: any) => p.status === 'resolved')).toBe(true);
 

@@ -267,14 +267,23 @@ for (const factory of STORE_FACTORIES) {
     });
 
     it('a cancelled task rejects no promise', async () => {
+      const owner = await engine.startWorkflow({
+        org: ORG,
+        kind: 'c-task-owner',
+        input: {},
+        idempotencyKey: 'ctp-owner',
+      });
       const { id } = await engine.createTask({
         org: ORG,
         kind: 'c-task-promise',
         input: {},
         idempotencyKey: 'ctp-1',
       });
-      // Promises belong to workflows; one naming a task's id (as no API makes) is no promise of the task.
-      const p = (await engine.createPromise(ORG, { key: 'ctp:a', workflowId: id })).record;
+      // Promises belong to workflows: none can be made for a task, and a task's cancellation leaves them be.
+      expect(await refusal(engine.createPromise(ORG, { key: 'ctp:task', workflowId: id }))).toBe(
+        `EH_ENGINE_NOT_FOUND: Workflow ${id} was not found`,
+      );
+      const p = (await engine.createPromise(ORG, { key: 'ctp:a', workflowId: owner.id })).record;
       await engine.cancel('task', ORG, id, 'no');
       expect(await engine.getPromise(ORG, p.id)).toEqual(p);
     });

@@ -139,7 +139,13 @@ const PromiseIn = Type.Object(
         description: 'Idempotency key, e.g. stripe:pi_123; targets may name the promise as key:<key>.',
       }),
     ),
-    workflowId: Type.Optional(Type.String()),
+    workflowId: Type.Optional(
+      Type.String({
+        description:
+          'The workflow the promise belongs to: one of this org, pending or running. Its end (completed, failed ' +
+          'or cancelled) rejects the promise if it is still pending.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -378,7 +384,11 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
         summary: 'Create a promise',
         description:
           'A key that names a promise already (of the same workflow) answers that one, 200 and created: false, ' +
-          'as it is: a workflow resuming after a crash makes its promises again. 409 when another workflow holds it.',
+          'as it is, even if its workflow ended since: a workflow resuming after a crash makes its promises again. ' +
+          '409 EH_ENGINE_CONFLICT when another workflow holds it. A new promise with a workflowId needs that ' +
+          'workflow: 404 EH_ENGINE_NOT_FOUND when the org has no such workflow (a task id is none), 409 ' +
+          'EH_ENGINE_WORKFLOW_ENDED when it completed, failed or was cancelled (its end rejected the promises it ' +
+          'had; nothing would settle a new one).',
         params: Params,
         body: PromiseIn,
         response: {

@@ -148,12 +148,13 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     return { record: this.fromRow(await holder()), created: false };
   }
 
-  async get(org: string, id: string): Promise<R | undefined> {
+  async get(org: string, id: string, opts: { exclusive?: boolean } = {}): Promise<R | undefined> {
     const row = await this.db
       .selectFrom(this.t)
       .selectAll()
       .where('org', '=', org)
       .where('id', '=', id)
+      .$if(this.kind === 'postgres' && opts.exclusive === true, (q) => q.forUpdate())
       .executeTakeFirst();
     return row && this.fromRow(row);
   }

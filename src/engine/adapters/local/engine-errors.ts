@@ -1,5 +1,6 @@
 // The local engine's refusals: an execution or promise that is not there, a call on an execution the worker no longer
-// holds (cancelled, finished, taken back), a cancellation that comes too late, a promise key another workflow holds.
+// holds (cancelled, finished, taken back), a cancellation that comes too late, a promise key another workflow holds,
+// a promise for a workflow that ended.
 import { EventhookError } from '../../../core/errors.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../../store/records.js';
 import type { ExecutionKind } from '../../port.js';
@@ -40,6 +41,11 @@ export function alreadyFinished(kind: ExecutionKind, current: Execution): Eventh
     id: current.id,
     status: current.status,
   });
+}
+
+/** A new promise for a workflow that already ended (completed, failed or cancelled): nobody would await it. */
+export function workflowEnded(workflow: WorkflowRecord): EventhookError {
+  return new EventhookError('EH_ENGINE_WORKFLOW_ENDED', { id: workflow.id, status: workflow.status });
 }
 
 export function promiseKeyConflict(held: PromiseRecord, workflowId: string | null): EventhookError {

@@ -4,7 +4,7 @@ import type { Page, StoreRepos } from '../../../store/port.js';
 import type { PromiseRecord } from '../../../store/records.js';
 import type { PageRequest, PromiseListFilter, PromiseOutcome, SettlePromise } from '../../port.js';
 import { EnginePart, POLL_MS } from './engine-part.js';
-import { notFound, promiseKeyConflict } from './engine-errors.js';
+import { notFound, promiseKeyConflict, workflowEnded } from './engine-errors.js';
 import { executionCause, promiseEvent } from './lifecycle.js';
 
 export class LocalPromises extends EnginePart {
@@ -35,6 +35,12 @@ export class LocalPromises extends EnginePart {
    * promise's key: an idempotency key. A workflow that resumes after its worker crashed makes its promises again,
    * and must get the ones it made (perhaps settled meanwhile) rather than a conflict. A key held by another
    * workflow's promise is a conflict: the two would wait on one settlement without knowing it.
+   *
+   * A new promise for a workflow needs the workflow: one of this org (EH_ENGINE_NOT_FOUND otherwise, a task's id
+   * included), pending or running (EH_ENGINE_WORKFLOW_ENDED once it completed, failed or was cancelled: its end
+   * rejected the promises it had, and nothing would reject this one). A key that names a promise already is answered
+   * whatever became of its workflow since: the promise exists, and says how it ended (its end rejected it, if it was
+   * still pending); only a new promise is refused.
    */
   async createPromise(
     org: string,
@@ -52,26 +58,37 @@ export class LocalPromises extends EnginePart {
       createdAt: now,
       settledAt: null,
     };
-    return this.commit<{ record: PromiseRecord; created: boolean }>(async (tx) => {
+    type Created = { record: PromiseRecord; created: boolean };
+    return this.commit<Created>(async (tx) => {
       // Read first, then insert: the insert refuses a taken key (ON CONFLICT DO NOTHING, so a PostgreSQL transaction
       // survives it), and a racing creation that wins in between is read back the same way.
       const existing = async () => (record.key === null ? undefined : tx.promises.getByKey(org, record.key));
-      const held =
-        (await existing()) ??
-        (await tx.promises.insert(record).then(
-          () => undefined,
-          async (err: unknown) => {
-            const winner = await existing();
-            if (winner === undefined) throw err;
-            return winner;
-          },
-        ));
-      if (held !== undefined) {
+      const answer = (held: PromiseRecord) => {
         if (held.workflowId !== record.workflowId) throw promiseKeyConflict(held, record.workflowId);
         return { value: { record: held, created: false }, events: [] };
+      };
+      const before = await existing();
+      if (before !== undefined) return answer(before);
+      // Read with a lock (PostgreSQL FOR UPDATE) held to the commit: an end of the workflow racing with this either
+      // commits first, and is read here, or waits for the insert, and then rejects the new promise with the others.
+      const workflow =
+        req.workflowId === undefined
+          ? undefined
+          : await tx.workflows.get(org, req.workflowId, { exclusive: true });
+      if (req.workflowId !== undefined) {
+        if (workflow === undefined) throw notFound('Workflow', req.workflowId);
+        if (workflow.status !== 'pending' && workflow.status !== 'running') throw workflowEnded(workflow);
       }
-      // A promise made for a workflow of this engine goes on in that workflow's correlation and trace.
-      const workflow = req.workflowId === undefined ? undefined : await tx.workflows.get(org, req.workflowId);
+      const winner = await tx.promises.insert(record).then(
+        () => undefined,
+        async (err: unknown) => {
+          const w = await existing();
+          if (w === undefined) throw err;
+          return w;
+        },
+      );
+      if (winner !== undefined) return answer(winner);
+      // A promise made for a workflow goes on in that workflow's correlation and trace.
       const cause = workflow === undefined ? {} : executionCause(workflow);
       return { value: { record, created: true }, events: [promiseEvent('created', record, now, cause)] };
     });
