@@ -32,6 +32,11 @@ export interface HandlerContext {
    * Whatever the handler then returns or throws is dropped.
    */
   signal: AbortSignal;
+  /**
+   * Creates a promise (optionally with a key such as `stripe:pi_123`) and returns its id; in a workflow's handler,
+   * a promise of that workflow, so it is rejected should the workflow end (completed, failed, cancelled) first.
+   */
+  createPromise(key?: string): Promise<string>;
 }
 
 /**
@@ -85,9 +90,15 @@ export class WorkerClient {
     await this.call('POST', `/${kind}s/${id}/heartbeat`, { workerId: this.workerId, leaseMs });
   }
 
-  /** Creates a promise (optionally with a key such as `stripe:pi_123`) and returns its id. */
-  async createPromise(key?: string): Promise<string> {
-    const res = await this.call('POST', '/promises', key ? { key } : {});
+  /**
+   * Creates a promise (optionally with a key such as `stripe:pi_123`) and returns its id. `workflowId` makes it that
+   * workflow's (a handler's context does so itself): the workflow must be pending or running, and its end rejects it.
+   */
+  async createPromise(key?: string, opts: { workflowId?: string } = {}): Promise<string> {
+    const res = await this.call('POST', '/promises', {
+      ...(key ? { key } : {}),
+      ...(opts.workflowId ? { workflowId: opts.workflowId } : {}),
+    });
     return ((await res.json()) as { id: string }).id;
   }
 
@@ -146,7 +157,9 @@ export class WorkerClient {
   ): Promise<void> {
     let outcome: { output: O } | { error: unknown };
     try {
-      outcome = { output: await opts.handler(execution, { signal }) };
+      const workflowId = opts.kind === 'workflow' ? execution.id : undefined;
+      const createPromise = (key?: string) => this.createPromise(key, { workflowId });
+      outcome = { output: await opts.handler(execution, { signal, createPromise }) };
     } catch (error) {
       outcome = { error };
     }

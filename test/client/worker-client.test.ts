@@ -81,10 +81,13 @@ describe('WorkerClient', () => {
       kinds: ['fulfil'],
       waitMs: 200,
       signal: abort.signal,
-      handler: async (execution) => {
+      handler: async (execution, context) => {
         seen.push(execution.input);
-        const promiseId = await worker.createPromise(`paid:${execution.input.order}`);
+        const promiseId = await context.createPromise(`paid:${execution.input.order}`);
         expect(promiseId).toMatch(/^prm_/);
+        // The workflow's own promise: its end would reject it.
+        const made = await t.api.get(`${base}/engine/promises/${promiseId}`);
+        expect(made.body).toMatchObject({ workflowId: execution.id, key: `paid:${execution.input.order}` });
         await t.api.post(`${base}/events`, {
           type: 'order.paid',
           data: { order: execution.input.order, amount: 42 },
@@ -101,6 +104,33 @@ describe('WorkerClient', () => {
     await running;
     expect(seen).toEqual([{ order: 'A-1' }]);
     expect(done).toMatchObject({ output: { shipped: true }, workerId: 'w-test' });
+  });
+
+  it("rejects a workflow's promise the handler made when the workflow fails before it is settled", async () => {
+    const abort = new AbortController();
+    let promiseId: string | undefined;
+    const running = worker.run<{ order: string }, never>({
+      kind: 'workflow',
+      kinds: ['fulfil'],
+      waitMs: 200,
+      signal: abort.signal,
+      handler: async (execution, context) => {
+        promiseId = await context.createPromise(`paid:${execution.input.order}`);
+        throw new Error('out of stock');
+      },
+    });
+    await t.api.post(`${base}/events`, { type: 'order.created', data: { order: 'B-1' } });
+    const failed = await eventually(async () => {
+      const items = (await t.api.get(`${base}/engine/workflows?kind=fulfil&status=failed`)).body
+        .items as any[];
+      return items.find((w) => w.input.order === 'B-1');
+    });
+    abort.abort();
+    await running;
+    // Nobody will wait on it any more: an awaiter learns so at once, with the workflow's error.
+    await expect(worker.awaitPromise(promiseId!, 5_000)).rejects.toThrow(
+      `Workflow ${failed.id} failed: out of stock`,
+    );
   });
 
   it('drops an execution cancelled while its handler runs: the signal aborts, nothing is reported, the loop goes on', async () => {
