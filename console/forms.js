@@ -9,17 +9,20 @@ import { problemLines } from './json-fields.js';
  * A form that PATCHes `path` with what differs from the record's values as `patchOf` reads them off the form, so
  * that settings the user did not touch (a masked header, say) are never written back; `onSaved` gets the record as
  * the API returns it. With `settings` it is an "Advanced settings" form of JSON fields: `patchOf` may throw on JSON
- * that does not parse (readJson), and what went wrong is shown in the form, each refused field on its own line,
- * instead of flashed.
+ * that does not parse (readJson). With `settings` or `inForm`, what went wrong is shown in the form, each refused
+ * field on its own line, instead of flashed.
  */
-export function editForm({ what, title, hint, path, patchOf, onSaved, settings = false }, ...fields) {
+export function editForm(
+  { what, title, hint, path, patchOf, onSaved, settings = false, inForm = settings },
+  ...fields
+) {
   const save = async () => {
     const patch = changes(before, patchOf(formValues(form)));
     if (Object.keys(patch).length === 0) return flash('Nothing changed.');
     await onSaved(await api('PATCH', path, patch));
   };
-  const problem = settings ? h('div', { class: 'error problem', role: 'alert' }) : null;
-  const submit = settings
+  const problem = inForm ? h('div', { class: 'error problem', role: 'alert' }) : null;
+  const submit = inForm
     ? async () => {
         problem.replaceChildren();
         await save().catch((err) => problem.replaceChildren(...problemLines(err)));

@@ -1,6 +1,7 @@
 // The JSON fields of the "Advanced settings" forms (editForm with `settings`): one textarea a structured setting,
 // prefilled with the value as the API returns it. JSON that does not parse is reported in the form and nothing is
-// sent; what the API refuses is shown in the form too, each field-located issue on its own line.
+// sent; what the API refuses is shown in the form too (in any editForm with `inForm`), each field-located issue on its
+// own line.
 import { ApiError } from './api.js';
 import { h } from './dom.js';
 
@@ -47,9 +48,23 @@ export function readJson(text, label, empty) {
 const PARTS = { query: 'query parameter', path: 'path parameter', header: 'header' };
 const issueLabel = (i) => (i.in ? `${PARTS[i.in] ?? i.in} ${i.path.slice(1)}` : i.path || 'body');
 
-/** What went wrong, for the form: each issue of an API problem (field path and message), else the message. */
+/**
+ * What went wrong, for the form: each issue of an API problem (field path and message), else the message. A change
+ * that met another one being saved (409 EH_CONCURRENT_CHANGE) says so, with a button that shows the record as it is
+ * now: the form was filled from the record before that change.
+ */
 export function problemLines(err) {
   if (err instanceof FormError) return [h('p', {}, `${err.message} Nothing was sent.`)];
+  if (err instanceof ApiError && err.problem?.code === 'EH_CONCURRENT_CHANGE')
+    return [
+      h(
+        'p',
+        {},
+        'Someone else changed it while this change was being saved, so nothing was saved. Reload to see it as ' +
+          'it is now, then make your change again. ',
+        h('button', { type: 'button', class: 'quiet', onclick: () => location.reload() }, 'Reload'),
+      ),
+    ];
   const issues = err instanceof ApiError ? (err.problem?.errors ?? []) : [];
   if (issues.length === 0) return [h('p', {}, `The change was refused: ${err.message}`)];
   return [

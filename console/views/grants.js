@@ -1,14 +1,9 @@
 // Grants: which other orgs may publish into this one through event_bus targets, and which event types — every
-// type, exact types, or prefix patterns such as billing.* (docs/event-bus.md). A grant is given or taken back here;
-// it takes effect at the very next publication.
+// type, exact types, or prefix patterns such as billing.* (docs/event-bus.md). A grant is given, changed (its types
+// and description) or taken back here; it takes effect at the very next publication.
 import { api } from '../api.js';
 import { flash, formValues, guarded, h, quietButton, table, when } from '../dom.js';
-
-const lines = (text) =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
+import { grantEditForm, lines } from './grant-forms.js';
 
 /** What a grant lets through, as a reader checks it. */
 function typesOf(g) {
@@ -34,6 +29,11 @@ export async function grantsView(view) {
     await api('DELETE', `/grants/${encodeURIComponent(g.id)}`);
     await reload(`The grant to org ${g.fromOrg} was deleted.`);
   });
+  const editor = h('div', { class: 'editor' });
+  const edit = (g) =>
+    editor.replaceChildren(
+      grantEditForm(g, (saved) => reload(`The grant to org ${saved.fromOrg} was saved.`)),
+    );
   const form = h(
     'form',
     {
@@ -77,10 +77,16 @@ export async function grantsView(view) {
           typesOf(g),
           g.description,
           when(g.createdAt),
-          quietButton('Delete', () => remove(g)),
+          h(
+            'div',
+            { class: 'row' },
+            quietButton('Edit', () => edit(g)),
+            quietButton('Delete', () => remove(g)),
+          ),
         ],
       })),
     ),
+    editor,
     h('h2', {}, 'New grant'),
     form,
   );

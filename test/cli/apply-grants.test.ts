@@ -1,7 +1,7 @@
 // `eventhook apply` with a `grants:` section, as a user runs it: a real server, the CLI as a child process. A grant is
-// matched by its org and set of types (in any order): applying creates the missing ones, again changes nothing, a
-// changed set is a new grant while the old one is kept unless --prune, and the grants really let another org's
-// event_bus target publish.
+// matched by its org (a grant alike, same set of types in any order, first): applying creates the missing ones, again
+// changes nothing, changed types or description update the grant in place, a grant added or removed is created or
+// (with --prune) deleted, and the grants really let another org's event_bus target publish.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestApp, type TestApp } from '../helpers/app.js';
 import { runCli, runJson, serverEnv, tempDir } from './helpers.js';
@@ -106,43 +106,119 @@ describe('eventhook apply: grants', { timeout: 120_000 }, () => {
     expect(await grants()).toHaveLength(2);
   });
 
-  it('a changed set of types is a new grant; the old one is kept, and deleted with --prune', async () => {
-    const [old] = await grants();
-    files.write('grants.yaml', V1.replace('[order.*, invoice.paid]', '[order.*, invoice.*]'));
+  it('changed types or description update the grant in place, which the next publication meets', async () => {
+    const [billing, shop] = await grants();
+    const changed = V1.replace('[order.*, invoice.paid]', '[order.*, invoice.*]').replace(
+      "billing's orders and paid invoices",
+      "billing's orders and invoices",
+    );
+    files.write('grants.yaml', changed);
     const dry = await runCli(['apply', '-f', file, '--dry-run'], env);
     expect(dry.stdout).toBe(
       [
-        '+ grant billing: invoice.*, order.*',
-        '1 to create, 0 to update, 0 to delete (org ledger).',
-        `Not in the file, kept (--prune deletes): grant billing: invoice.paid, order.* (${old!.id})`,
+        `~ grant billing (${billing!.id})`,
+        '    eventTypes[0]: "invoice.paid" → "invoice.*"',
+        `    description: "billing's orders and paid invoices" → "billing's orders and invoices"`,
+        '0 to create, 1 to update, 0 to delete (org ledger).',
         '',
       ].join('\n'),
     );
+    expect((await runJson(['apply', '-f', file, '--dry-run'], env)).changes).toEqual([
+      {
+        action: 'update',
+        kind: 'grant',
+        key: `billing (${billing!.id})`,
+        ref: billing!.id,
+        fields: [
+          { path: 'eventTypes[0]', before: 'invoice.paid', after: 'invoice.*' },
+          {
+            path: 'description',
+            before: "billing's orders and paid invoices",
+            after: "billing's orders and invoices",
+          },
+        ],
+        rotated: [],
+      },
+    ]);
     const applied = await runCli(['apply', '-f', file], env);
     expect(applied.code, applied.stderr).toBe(0);
-    expect((await grants()).map((g) => g.eventTypes)).toEqual([
-      ['invoice.paid', 'order.*'],
-      null,
-      ['invoice.*', 'order.*'],
+    expect(applied.stdout).toContain(`~ grant billing (${billing!.id})\n`);
+    expect(applied.stdout).toContain('Applied 1 change to org ledger.');
+    // The same grants, changed: none created, none deleted.
+    expect(await grants()).toEqual([
+      { id: billing!.id, fromOrg: 'billing', eventTypes: ['invoice.*', 'order.*'] },
+      shop,
     ]);
+    const saved = await t.api.get(`${api('ledger')}/grants/${billing!.id}`);
+    expect(saved.body.description).toBe("billing's orders and invoices");
     expect((await forward('invoice.refunded')).status).toBe('succeeded');
+    expect((await runCli(['apply', '-f', file, '--dry-run'], env)).stdout).toBe(
+      'No changes: org ledger matches the file.\n',
+    );
 
+    // Every type, and back: null in the patch, not an omitted field.
+    files.write(
+      'grants.yaml',
+      changed.replace('\n  - from: shop\n', '\n  - from: shop\n    types: [cart.*]\n'),
+    );
+    const narrowed = await runJson(['apply', '-f', file], env);
+    expect(narrowed.changes).toEqual([
+      expect.objectContaining({
+        action: 'update',
+        ref: shop!.id,
+        fields: [{ path: 'eventTypes', before: null, after: ['cart.*'] }],
+      }),
+    ]);
+    expect((await grants())[1]).toEqual({ id: shop!.id, fromOrg: 'shop', eventTypes: ['cart.*'] });
+    files.write('grants.yaml', changed);
+    const widened = await runJson(['apply', '-f', file], env);
+    expect(widened.changes[0].fields).toEqual([{ path: 'eventTypes', before: ['cart.*'], after: null }]);
+    expect((await grants())[1]).toEqual(shop);
+  });
+
+  it('a grant added or removed is created or deleted; a second grant for one org is a grant of its own', async () => {
+    const [billing, shop] = await grants();
+    files.write(
+      'grants.yaml',
+      `org: ledger
+grants:
+  - from: billing
+    types: [invoice.*, order.*]
+  - from: billing
+    types: [refund.created]
+`,
+    );
+    const dry = await runCli(['apply', '-f', file, '--dry-run'], env);
+    expect(dry.stdout).toBe(
+      [
+        '+ grant billing: refund.created',
+        '1 to create, 0 to update, 0 to delete (org ledger).',
+        `Not in the file, kept (--prune deletes): grant shop: every type (${shop!.id})`,
+        '',
+      ].join('\n'),
+    );
     const pruneDry = await runJson(['apply', '-f', file, '--prune', '--dry-run'], env);
     expect(pruneDry.changes).toEqual([
-      {
-        action: 'delete',
-        kind: 'grant',
-        key: `billing: invoice.paid, order.* (${old!.id})`,
-        ref: old!.id,
-      },
+      { action: 'create', kind: 'grant', key: 'billing: refund.created' },
+      { action: 'delete', kind: 'grant', key: `shop: every type (${shop!.id})`, ref: shop!.id },
     ]);
     const pruned = await runCli(['apply', '-f', file, '--prune'], env);
     expect(pruned.code, pruned.stderr).toBe(0);
-    expect(pruned.stdout).toContain(`- grant billing: invoice.paid, order.* (${old!.id})\n`);
-    expect((await grants()).map((g) => g.eventTypes)).toEqual([null, ['invoice.*', 'order.*']]);
-    // What the new grant admits still goes through; the old one alone admitted nothing else.
-    expect((await forward('invoice.paid')).status).toBe('succeeded');
-    expect((await forward('shipment.sent')).status).toBe('dead');
+    expect(pruned.stdout).toContain(`- grant shop: every type (${shop!.id})\n`);
+    const after = await grants();
+    expect(after).toEqual([
+      { id: billing!.id, fromOrg: 'billing', eventTypes: ['invoice.*', 'order.*'] },
+      { id: expect.stringMatching(/^grt_/), fromOrg: 'billing', eventTypes: ['refund.created'] },
+    ]);
+    expect((await forward('refund.created')).status).toBe('succeeded');
+
+    // One grant for billing left in the file, with other types: the oldest is changed, the other is no longer named.
+    files.write('grants.yaml', 'org: ledger\ngrants:\n  - { from: billing, types: [order.*] }\n');
+    const narrowed = await runJson(['apply', '-f', file, '--dry-run'], env);
+    expect(narrowed.changes).toEqual([expect.objectContaining({ action: 'update', ref: billing!.id })]);
+    expect(narrowed.unmanaged).toEqual([
+      { kind: 'grant', key: `billing: refund.created (${after[1]!.id})`, ref: after[1]!.id },
+    ]);
   });
 
   it('refuses a bad grants section with the line and path, before sending anything', async () => {

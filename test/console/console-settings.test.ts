@@ -1,7 +1,7 @@
-// The console's grants screen and advanced settings in a real browser against a real server: grants listed, given
-// (and refused with the API's message) and taken back; an endpoint's headers, auth and retry edited as JSON and then
-// delivered with, JSON that does not parse refused before any request; a custom source's verifier and response and a
-// provider source's options edited, and what the API refuses shown in the form.
+// The console's advanced settings in a real browser against a real server: an endpoint's headers, auth and retry
+// edited as JSON and then delivered with, JSON that does not parse refused before any request; a custom source's
+// verifier and response and a provider source's options edited, and what the API refuses shown in the form. (The
+// grants screen is console-grants.test.ts.)
 import { createHmac } from 'node:crypto';
 import type { Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { createEndpoint, createRule, waitForAction, type Receiver } from '../hel
 
 const base = '/api/orgs/default/eventhook';
 
-describe.skipIf(!browserAvailable())('web console: grants and advanced settings', () => {
+describe.skipIf(!browserAvailable())('web console: advanced settings', () => {
   let c: ConsoleHarness;
   let t: TestApp;
   let page: Page;
@@ -28,77 +28,6 @@ describe.skipIf(!browserAvailable())('web console: grants and advanced settings'
     await c.signIn();
   }, 60_000);
   afterAll(async () => c?.close());
-
-  const grants = async () =>
-    (await t.api.get(`${base}/grants`)).body.items as {
-      id: string;
-      fromOrg: string;
-      eventTypes: string[] | null;
-      description: string;
-    }[];
-
-  it('lists, gives, refuses and takes back grants', async () => {
-    for (const slug of ['billing', 'shipping'])
-      expect((await t.api.post('/api/orgs', { slug })).status).toBe(201);
-    await page.goto(`${t.url}/#/events`);
-    await page.getByRole('link', { name: 'Grants' }).click();
-    await page.getByRole('heading', { name: 'Grants' }).waitFor();
-    await page.getByRole('cell', { name: 'Nothing yet.' }).waitFor();
-
-    // A pattern the API refuses: its message, with the entry's path, is shown and nothing is given.
-    const form = page.locator('form.new-grant');
-    await form.locator('input[name=fromOrg]').fill('billing');
-    await form.locator('textarea[name=eventTypes]').fill('billing.*\nbil*ing');
-    await form.getByRole('button', { name: 'Create grant' }).click();
-    await page.getByText('Creating the grant failed: /eventTypes/1: bil*ing is neither').waitFor();
-    await form.locator('input[name=fromOrg]').fill('nowhere');
-    await form.locator('textarea[name=eventTypes]').fill('');
-    await form.getByRole('button', { name: 'Create grant' }).click();
-    await page.getByText('Creating the grant failed: /fromOrg: org nowhere does not exist').waitFor();
-    expect(await grants()).toEqual([]);
-
-    // Exact types and a prefix pattern, one a line.
-    await form.locator('input[name=fromOrg]').fill('billing');
-    await form.locator('textarea[name=eventTypes]').fill(' billing.* \n\norder.created\n');
-    await form.locator('input[name=description]').fill('invoices and orders');
-    await form.getByRole('button', { name: 'Create grant' }).click();
-    await page.getByText('Org billing may now publish into this org.').waitFor();
-    const billingRow = page.locator('tr', { has: page.getByRole('cell', { name: 'billing', exact: true }) });
-    await billingRow.waitFor();
-    expect(await billingRow.textContent()).toContain('billing.* (prefix)order.createdinvoices and orders');
-    expect(await grants()).toEqual([
-      expect.objectContaining({
-        fromOrg: 'billing',
-        eventTypes: ['billing.*', 'order.created'],
-        description: 'invoices and orders',
-      }),
-    ]);
-
-    // No types: every type.
-    await page.locator('form.new-grant input[name=fromOrg]').fill('shipping');
-    await page.locator('form.new-grant').getByRole('button', { name: 'Create grant' }).click();
-    const shippingRow = page.locator('tr', {
-      has: page.getByRole('cell', { name: 'shipping', exact: true }),
-    });
-    await shippingRow.getByText('every type').waitFor();
-    const [billing, shipping] = await grants();
-    expect(shipping).toMatchObject({ fromOrg: 'shipping', eventTypes: null });
-
-    // A fresh visit lists both from the API.
-    await c.open('/grants');
-    await shippingRow.waitFor();
-    await billingRow.waitFor();
-
-    const question = await c.deleteAfterAsking(
-      `${base}/grants/${billing!.id}`,
-      billingRow.getByRole('button', { name: 'Delete' }),
-    );
-    expect(question).toContain('Delete the grant to org billing?');
-    await page.getByText('The grant to org billing was deleted.').waitFor();
-    await billingRow.waitFor({ state: 'detached' });
-    expect((await t.api.get(`${base}/grants/${billing!.id}`)).status).toBe(404);
-    expect((await grants()).map((g) => g.fromOrg)).toEqual(['shipping']);
-  });
 
   it('changes an endpoint’s headers, auth, ordering and retry, which deliveries then follow', async () => {
     await createEndpoint(t, { slug: 'hooks', url: `${receiver.url}/hooks` });
@@ -264,9 +193,9 @@ describe.skipIf(!browserAvailable())('web console: grants and advanced settings'
     expect(saved.verifier.url).toBe('https://hooks.example.com/square/v2');
     expect(saved.eventType).toEqual({ header: 'x-kind' });
     expect(saved.response).toBeUndefined();
-    // The only failures the page met were the five refusals above (two grants, auth, verifier, options).
+    // The only failures the page met were the three refusals above (auth, verifier, options).
     const failures = c.pageErrors();
-    expect(failures).toHaveLength(5);
+    expect(failures).toHaveLength(3);
     expect(failures.every((e) => e.includes('status of 400'))).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
 // The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name,
-// grants by what they allow (grants.ts); rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split
+// grants by their org and what they allow (grants.ts); rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split
 // off, since the server never returns them and so they cannot be compared.
 import { validateRulePattern } from '../../rules/index.js';
 import { CliError } from '../cli-error.js';
@@ -38,7 +38,10 @@ export interface DesiredItem {
   readonly kind: ApplyKind;
   /** How it is shown: its slug or name; a grant's org and types. */
   readonly key: string;
-  /** What it is matched by on the server: its slug or name; for a grant, its org and set of types. */
+  /**
+   * What it is matched by on the server: its slug or name; for a grant, its org and set of types (a grant alike), and
+   * failing that its org alone (grants.ts, pairGrants).
+   */
   readonly identity: string;
   /** What a create sends: every field the file gives, secrets included. */
   readonly body: Obj;
@@ -139,14 +142,18 @@ export async function desiredState(
         seen.set(identity, i);
         const key = grantLabel(grant.from, grant.types);
         const where = `${file.at(path)} grants[${i}] (${key})`;
-        // Nothing to compare: a grant is all identity (and its description is set when it is made).
+        // Its types are compared (null: every type), sorted as the server's are; its description when given.
         const body = grant.body;
+        const compared = {
+          eventTypes: grant.types,
+          ...(grant.description === undefined ? {} : { description: grant.description }),
+        };
         items.push({
           kind,
           key,
           identity,
           body,
-          compared: {},
+          compared,
           secrets: {},
           where,
           locate: locator(raw, path),

@@ -69,7 +69,7 @@ export async function executePlan(
 }
 
 async function executeChange(client: ApiClient, change: Change, opts: ExecuteOptions): Promise<ChangeResult> {
-  const path = `/${change.kind}/${encodeURIComponent(change.action === 'delete' ? change.ref : change.key)}`;
+  const path = `/${change.kind}/${encodeURIComponent(change.action === 'create' ? change.key : (change.ref ?? change.key))}`;
   switch (change.action) {
     case 'create': {
       // Sources answer a secret they chose as generatedSecret, endpoints as secret.

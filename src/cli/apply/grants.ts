@@ -1,7 +1,9 @@
-// Grants in an apply file (`grants: [{from: billing, types: [order.*, invoice.paid]}]`). A grant has no slug, so its
-// natural key is all of it: the org it lets publish and its set of event types, in any order (none: every type). A
-// changed set is another grant; the one it replaces is no longer named by the file. (The API can change a grant in
-// place, PATCH …/grants/{grant}; apply keeps to creating and deleting, which this identity needs.)
+// Grants in an apply file (`grants: [{from: billing, types: [order.*, invoice.paid]}]`). A grant has no slug: it is
+// matched by the org it lets publish, first to a server grant alike (the same org and set of types, in any order;
+// none: every type), else to one of the same org that is left over, whose types (and description) are then changed
+// in place with PATCH …/grants/{grant}. Only a grant for an org the server has none left for is created. (Matching
+// by the whole grant, as apply once did, made every change of types a create plus a delete, and the old grant kept
+// admitting its types until pruned.)
 import { SLUG_PATTERN } from '../../core/ids.js';
 import { eventTypePatternProblem, MAX_GRANT_EVENT_TYPES } from '../../grants/index.js';
 import type { CliError } from '../cli-error.js';
@@ -14,6 +16,8 @@ type Fail = (path: Path, message: string) => CliError;
 export interface DesiredGrant {
   readonly from: string;
   readonly types: readonly string[] | null;
+  /** Compared with the server's only when the file gives it. */
+  readonly description: string | undefined;
   /** What `POST /grants` takes. */
   readonly body: Obj;
 }
@@ -67,7 +71,7 @@ export function grantOf(raw: Obj, path: Path, fail: Fail, org: string | undefine
     ...(types === null ? {} : { eventTypes: types }),
     ...(description === undefined ? {} : { description }),
   };
-  return { from, types, body };
+  return { from, types, description, body };
 }
 
 /** What a grant is matched by: the same for the file's copy and the server's, whatever the order of types. */
@@ -80,10 +84,54 @@ export function grantLabel(from: string, types: readonly string[] | null): strin
   return `${from}: ${types === null ? 'every type' : [...new Set(types)].sort().join(', ')}`;
 }
 
-/** The server's grant (`GET /grants` item): its identity, its label (with its id: it has no other name), its id. */
-export function currentGrant(g: Obj): { identity: string; key: string; ref: string } {
+/**
+ * The server's grant (`GET /grants` item): its identity, its label (with its id: it has no other name), its id, and
+ * its value with the types sorted, as the file's are compared.
+ */
+export function currentGrant(g: Obj): { identity: string; key: string; ref: string; value: Obj } {
   const from = String(g.fromOrg);
-  const types = Array.isArray(g.eventTypes) ? g.eventTypes.map(String) : null;
+  const types = Array.isArray(g.eventTypes) ? [...new Set(g.eventTypes.map(String))].sort() : null;
   const ref = String(g.id);
-  return { identity: grantIdentity(from, types), key: `${grantLabel(from, types)} (${ref})`, ref };
+  return {
+    identity: grantIdentity(from, types),
+    key: `${grantLabel(from, types)} (${ref})`,
+    ref,
+    value: { ...g, eventTypes: types },
+  };
+}
+
+/** How an updated grant reads in a plan: its org and id (the types that change are listed below it). */
+export function updatedGrantKey(from: string, ref: string): string {
+  return `${from} (${ref})`;
+}
+
+/**
+ * Pairs each grant of the file with one of the server's, or with none (to create): first with a grant alike (same
+ * org, same set of types), then, in file order, with the oldest grant of the same org that is still unpaired — the
+ * one to update. Server grants left unpaired are the ones the file no longer names. Whatever the order, applying the
+ * result once makes every pair alike, so a second apply changes nothing.
+ */
+export function pairGrants<D extends { identity: string; body: Obj }, C extends { ref: string; value: Obj }>(
+  desired: readonly D[],
+  current: Iterable<C>,
+): Map<D, C | undefined> {
+  const left = [...current].map((c) => ({ c, identity: currentGrant(c.value).identity }));
+  const take = (match: (e: (typeof left)[number]) => boolean): C | undefined => {
+    const i = left.findIndex(match);
+    return i < 0 ? undefined : left.splice(i, 1)[0]!.c;
+  };
+  const pairs = new Map<D, C | undefined>();
+  for (const d of desired) {
+    const alike = take((e) => e.identity === d.identity);
+    if (alike) pairs.set(d, alike);
+  }
+  for (const d of desired) {
+    if (!pairs.has(d))
+      pairs.set(
+        d,
+        take((e) => e.c.value.fromOrg === d.body.fromOrg),
+      );
+  }
+  // In file order again, whichever pass paired them.
+  return new Map(desired.map((d) => [d, pairs.get(d)]));
 }

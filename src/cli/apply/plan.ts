@@ -1,13 +1,12 @@
 // Compares the desired state with the server's and lists the changes: create what is missing, update the fields
-// that differ, delete (with prune) what the file no longer names. Nothing is changed here. Grants are never updated
-// here (though PATCH …/grants/{grant} could): all of a grant is its identity in a file, so a grant the file changed is
-// a create, and the old one is no longer named.
+// that differ, delete (with prune) what the file no longer names. Nothing is changed here. A grant is paired with the
+// server's by its org (grants.ts), so one whose types or description the file changed is updated in place.
 import { webhookEndpointOf } from '../../targets/webhook-endpoint.js';
 import { ProblemError, type ApiClient } from '../client.js';
 import { CliError } from '../cli-error.js';
 import { APPLY_KINDS, IDENTITY, type ApplyKind, type DesiredItem, type DesiredState } from './desired.js';
 import { deepEqual, diffValues, type FieldChange } from './field-diff.js';
-import { currentGrant } from './grants.js';
+import { currentGrant, pairGrants, updatedGrantKey } from './grants.js';
 import { checkPrunedEndpoints } from './pruned-endpoints.js';
 
 type Obj = Record<string, unknown>;
@@ -19,6 +18,8 @@ export type Change =
       readonly kind: ApplyKind;
       readonly key: string;
       readonly item: DesiredItem;
+      /** How the API names it when `key` does not: a grant's id. */
+      readonly ref?: string;
       /** The PATCH body: each differing field with the file's whole value. */
       readonly patch: Obj;
       readonly fields: readonly FieldChange[];
@@ -63,23 +64,36 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
 
   const upserts: Change[] = [];
   let unchanged = 0;
+  // The server's objects the file names; the others are deleted with --prune.
+  const paired = new Set<Current>();
   for (const kind of APPLY_KINDS) {
-    for (const item of desired.items.filter((i) => i.kind === kind)) {
-      const existing = current.get(kind)?.get(item.identity)?.value;
-      if (!existing) {
+    const items = desired.items.filter((i) => i.kind === kind);
+    const server = current.get(kind) ?? new Map<string, Current>();
+    const pairs =
+      kind === 'grants'
+        ? pairGrants(items, server.values())
+        : new Map(items.map((i) => [i, server.get(i.identity)]));
+    for (const [item, found] of pairs) {
+      if (!found) {
         upserts.push({ action: 'create', kind, key: item.key, item });
         continue;
       }
+      paired.add(found);
+      const existing = found.value;
       const patch: Obj = {};
       const fields: FieldChange[] = [];
       for (const [field, value] of Object.entries(item.compared)) {
         if (deepEqual(existing[field], value)) continue;
-        patch[field] = item.body[field];
+        // The file's whole value, secrets included; a value a create omits (a grant's null eventTypes) as compared.
+        patch[field] = field in item.body ? item.body[field] : value;
         fields.push(...diffValues(existing[field], value, field));
       }
       const rotate = opts.rotateSecrets ? item.secrets : {};
       if (fields.length === 0 && Object.keys(rotate).length === 0) unchanged++;
-      else upserts.push({ action: 'update', kind, key: item.key, item, patch, fields, rotate });
+      else if (kind === 'grants') {
+        const key = updatedGrantKey(String(existing.fromOrg), found.ref);
+        upserts.push({ action: 'update', kind, key, ref: found.ref, item, patch, fields, rotate });
+      } else upserts.push({ action: 'update', kind, key: item.key, item, patch, fields, rotate });
     }
   }
 
@@ -88,9 +102,9 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
   const deletes: Change[] = [];
   const unmanaged: { kind: ApplyKind; key: string; ref: string }[] = [];
   for (const kind of [...APPLY_KINDS].reverse()) {
-    const named = new Set(desired.items.filter((i) => i.kind === kind).map((i) => i.identity));
-    for (const [identity, { key, ref }] of current.get(kind) ?? []) {
-      if (named.has(identity)) continue;
+    for (const found of current.get(kind)?.values() ?? []) {
+      if (paired.has(found)) continue;
+      const { key, ref } = found;
       if (opts.prune) deletes.push({ action: 'delete', kind, key, ref });
       else unmanaged.push({ kind, key, ref });
     }
@@ -145,6 +159,7 @@ async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<str
     }
     throw err;
   }
+  // By what the file's objects are matched with: slug or name; for grants, which pairGrants matches, the id.
   const byIdentity = new Map<string, Current>();
   for (const value of page.items) {
     if (kind !== 'grants') {
@@ -152,9 +167,9 @@ async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<str
       byIdentity.set(key, { key, ref: key, value });
       continue;
     }
-    // Two grants alike (made by hand, say): the first, oldest by id, is the one the file names; the other is extra.
+    // Grants by id, oldest first, as the server lists them: pairGrants matches them to the file's.
     const g = currentGrant(value);
-    byIdentity.set(byIdentity.has(g.identity) ? `${g.identity}#${g.ref}` : g.identity, { ...g, value });
+    byIdentity.set(g.ref, g);
   }
   return byIdentity;
 }

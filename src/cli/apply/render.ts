@@ -45,7 +45,7 @@ export function planJson(plan: Plan, opts: { dryRun: boolean; results?: readonly
       action: c.action,
       kind: SINGULAR[c.kind],
       key: c.key,
-      ...(c.action === 'delete' ? { ref: c.ref } : {}),
+      ...(c.action !== 'create' && c.ref !== undefined ? { ref: c.ref } : {}),
       ...(c.action === 'update' ? { fields: c.fields, rotated: Object.keys(c.rotate) } : {}),
       ...(generated.has(c) ? { generatedSecret: generated.get(c) } : {}),
       ...(warned.has(c) ? { warnings: warned.get(c) } : {}),

@@ -43,8 +43,8 @@ export function applyCommand(): Command {
     .addHelpText(
       'after',
       `
-Sources and endpoints are matched by slug, rules by name, grants by their org and set of types (a grant
-with other types is another grant). Only the fields the file names are compared.
+Sources and endpoints are matched by slug, rules by name, grants by their org (a grant alike first; one
+with other types or description is updated in place). Only the fields the file names are compared.
 Secrets cannot be read back: they are set when an object is created and re-sent only with --rotate-secrets.
 Strings may use \${NAME} or \${NAME:-default} to take values from the environment.
 

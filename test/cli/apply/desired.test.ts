@@ -91,7 +91,7 @@ sources:
     expect((await load('sources: []\n')).kinds).toEqual(['sources']);
   });
 
-  it('grants: matched by org and set of types in any order; none or an empty list is every type', async () => {
+  it('grants: known by org and set of types in any order, types and description compared; none or an empty list is every type', async () => {
     const d = await load(`
 org: ledger
 grants:
@@ -110,7 +110,13 @@ grants:
       ['audit: every type', { fromOrg: 'audit' }],
       ['archive: every type', { fromOrg: 'archive' }],
     ]);
-    expect(d.items.every((i) => Object.keys(i.compared).length === 0)).toBe(true);
+    // Compared with the server's: the sorted types (null: every type), the description only when given.
+    expect(d.items.map((i) => i.compared)).toEqual([
+      { eventTypes: ['invoice.paid', 'order.*'], description: 'refunds' },
+      { eventTypes: ['cart.created'] },
+      { eventTypes: null },
+      { eventTypes: null },
+    ]);
     const reordered = await load('grants:\n  - { from: billing, types: [invoice.paid, order.*] }\n');
     expect(reordered.items[0]!.identity).toBe(d.items[0]!.identity);
     expect(d.items[2]!.identity).not.toBe(d.items[3]!.identity);
