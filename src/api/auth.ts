@@ -72,6 +72,8 @@ function describe(p: Permission): string {
       return 'publish events';
     case 'work':
       return 'use the engine worker API';
+    case 'self':
+      return 'see its own role';
     case 'operator':
       return 'manage orgs';
   }

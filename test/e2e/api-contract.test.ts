@@ -78,6 +78,14 @@ describe('API contract', () => {
     expect(routes.filter((r) => r.permission !== undefined).length).toBeGreaterThan(40);
   });
 
+  it('grants `self` to every role, and only to the route that says who the caller is', () => {
+    // `self` passes every key of the org: a route that showed anything of the org under it would be a way round
+    // `read` for publishers and workers.
+    for (const role of ROLES) expect(roleAllows(role, 'self'), role).toBe(true);
+    const self = routes.filter((r) => r.permission === 'self').map((r) => `${r.method} ${r.url}`);
+    expect(self).toEqual(['GET /api/orgs/:org/me']);
+  });
+
   it('answers 401 without a key, 404 to another org, 403 to a role without the permission', async () => {
     for (const route of routes.filter((r) => r.permission !== undefined)) {
       const url = concrete(route.url, 'acme');

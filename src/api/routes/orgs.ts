@@ -1,7 +1,7 @@
-// Org management (operator token) and API keys of an org.
+// Org management (operator token), API keys of an org, and who the caller is (GET …/me).
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AccessService } from '../../access/access-service.js';
-import { ROLES } from '../../access/permissions.js';
+import { PERMISSIONS, permissionsOf, ROLES } from '../../access/permissions.js';
 import type { ApiKeyRecord, OrgRecord } from '../../store/records.js';
 import {
   AUTH_PROBLEMS,
@@ -46,6 +46,33 @@ const ApiKeyCreatedOut = Type.Object({
   ...ApiKeyOut.properties,
   key: Type.String({ description: 'The API key. Shown only in this response.' }),
 });
+
+/**
+ * Who the caller is: the operator token, or a key of the org with its role and what that role may do (derived from
+ * src/access/permissions.ts, so a client never keeps a copy of the table). Never the key's secret or its hash; the
+ * response schema drops any field it does not name.
+ */
+const MeOut = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal('operator') }, { additionalProperties: false }),
+    Type.Object(
+      {
+        kind: Type.Literal('key'),
+        org: Type.String(),
+        id: Type.String({ description: "The key's id (key_…), as GET …/api-keys lists it." }),
+        name: Type.String(),
+        role: Role,
+        permissions: Type.Array(StringEnum(PERMISSIONS), {
+          description:
+            'What this role may do: read, write (change configuration), replay (replay events, retry actions), ' +
+            'cancel (engine executions), publish, work (the engine worker API), read-promise, self (this call).',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { $id: 'Me' },
+);
 
 const orgOut = (o: OrgRecord) => ({ slug: o.slug, name: o.name, createdAt: iso(o.createdAt) });
 const keyOut = (k: ApiKeyRecord) => ({
@@ -99,6 +126,34 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       },
     },
     async (req) => orgOut(await access.getOrg(req.params.org)),
+  );
+
+  app.get(
+    '/api/orgs/:org/me',
+    {
+      // Every role: a key learns what it may do (the console hides what it may not) and nothing about the org.
+      // Beside the org's API keys rather than under /eventhook: a key belongs to the org, as its keys' routes do.
+      config: { permission: 'self' },
+      schema: {
+        tags: ['api-keys'],
+        summary: 'Who the caller is: the operator token, or a key of the org with its role and permissions',
+        params: OrgParams,
+        response: { 200: MeOut, ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => {
+      const principal = req.principal!;
+      if (principal.kind === 'operator') return { kind: 'operator' as const };
+      const { key } = principal;
+      return {
+        kind: 'key' as const,
+        org: key.org,
+        id: key.id,
+        name: key.name,
+        role: key.role,
+        permissions: permissionsOf(key.role),
+      };
+    },
   );
 
   app.post(
