@@ -29,8 +29,20 @@ export function orgPath(path) {
 }
 
 /** Calls the org's API; resolves with the parsed JSON body (or text), throws ApiError with the problem. */
-export async function api(method, path, body, { raw = false } = {}) {
-  const res = await fetch(orgPath(path), {
+export function api(method, path, body, options) {
+  return request(method, orgPath(path), body, options);
+}
+
+/**
+ * Who the signed-in key is: `{ kind: 'operator' }` or `{ kind: 'key', role, permissions, … }`. Beside the org's API
+ * keys, not under /eventhook: a key is the org's, not one product's.
+ */
+export function whoAmI() {
+  return request('GET', `/api/orgs/${encodeURIComponent(session().org)}/me`);
+}
+
+async function request(method, url, body, { raw = false } = {}) {
+  const res = await fetch(url, {
     method,
     headers: {
       authorization: `Bearer ${session().token}`,

@@ -1,5 +1,6 @@
 // The web console (SPEC §10): a hash-routed page over the public API. Each view renders into <main>; leaving a view
 // aborts what it started (the live stream).
+import { loadAccess, roleWithoutConsole, whoText } from './access.js';
 import { ApiError, session, signIn, signOut } from './api.js';
 import { clearFlash, flash, formValues, h } from './dom.js';
 import { deadLettersView } from './views/dead-letters.js';
@@ -61,18 +62,11 @@ function signInView(view) {
   );
 }
 
-async function route() {
-  current.abort();
-  current = new AbortController();
-  const view = document.getElementById('view');
-  const who = document.getElementById('who');
-  const s = session();
-  if (!s) {
-    who.replaceChildren();
-    return signInView(view);
-  }
-  who.replaceChildren(
-    `org ${s.org} · `,
+/** The header's line: the org, who is signed in (once known) and the way out. */
+function whoLine(s) {
+  const who = whoText();
+  return [
+    `org ${s.org} · ${who ? `${who} · ` : ''}`,
     h(
       'a',
       {
@@ -85,7 +79,35 @@ async function route() {
       },
       'sign out',
     ),
+  ];
+}
+
+/** What a publisher or worker key sees: its role may not read the org, so every page would be refused. */
+function noConsoleView(view, role) {
+  view.replaceChildren(
+    h('h1', {}, 'This key cannot use the console'),
+    h(
+      'p',
+      { class: 'error' },
+      `This is a ${role} key: the ${role} role may not read this org, so the console has nothing to show it. ` +
+        'Sign in with an admin or member key of the org, or the operator token.',
+    ),
   );
+}
+
+async function route() {
+  current.abort();
+  current = new AbortController();
+  const view = document.getElementById('view');
+  const who = document.getElementById('who');
+  const nav = document.querySelector('nav');
+  const s = session();
+  if (!s) {
+    who.replaceChildren();
+    nav.hidden = false;
+    return signInView(view);
+  }
+  who.replaceChildren(...whoLine(s));
   const hash = location.hash || '#/events';
   for (const a of document.querySelectorAll('nav a'))
     a.classList.toggle('active', hash.startsWith(a.getAttribute('href')));
@@ -101,6 +123,13 @@ async function route() {
   const mount = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
   view.replaceChildren(mount);
   try {
+    // Asked once per sign-in; every page then asks access.js what to show.
+    await loadAccess();
+    if (signal.aborted) return;
+    who.replaceChildren(...whoLine(s));
+    const role = roleWithoutConsole();
+    nav.hidden = role !== undefined;
+    if (role) return noConsoleView(mount, role);
     await render(mount, signal, ...m.slice(1).map((p) => p && decodeURIComponent(p)));
   } catch (err) {
     if (signal.aborted) return;

@@ -1,5 +1,6 @@
 // The dead-letter queue: actions whose last attempt failed, each linked to its event and to itself among the event's
 // actions, retriable one by one or all at once — the whole org's, or one endpoint's (#/dead-letters/{endpoint}).
+import { ifCan } from '../access.js';
 import { api } from '../api.js';
 import { flash, guarded, h, table, when } from '../dom.js';
 
@@ -35,20 +36,25 @@ export async function deadLettersView(view, signal, endpoint) {
       'div',
       { class: 'row' },
       choose,
-      h(
-        'button',
-        {
-          type: 'button',
-          disabled: items.length === 0,
-          onclick: () =>
-            retry('/actions/retry', { filter: endpoint ? { status: 'dead', endpoint } : { status: 'dead' } }),
-        },
-        'Retry all',
+      ifCan(
+        'replay',
+        h(
+          'button',
+          {
+            type: 'button',
+            disabled: items.length === 0,
+            onclick: () =>
+              retry('/actions/retry', {
+                filter: endpoint ? { status: 'dead', endpoint } : { status: 'dead' },
+              }),
+          },
+          'Retry all',
+        ),
       ),
       h('span', { class: 'muted' }, `${items.length}${nextCursor ? '+' : ''} dead`),
     ),
     table(
-      ['when', 'event', 'action', 'rule', 'target', 'attempts', 'last error', ''],
+      ['when', 'event', 'action', 'rule', 'target', 'attempts', 'last error', ...ifCan('replay', '')],
       items.map((a) => ({
         value: a,
         cells: [
@@ -64,14 +70,17 @@ export async function deadLettersView(view, signal, endpoint) {
           a.endpoint ? `${a.targetType} → ${a.endpoint}` : a.targetType,
           String(a.attempts),
           a.lastError ?? '',
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'quiet',
-              onclick: () => retry(`/actions/${encodeURIComponent(a.id)}/retry`),
-            },
-            'Retry',
+          ...ifCan(
+            'replay',
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'quiet',
+                onclick: () => retry(`/actions/${encodeURIComponent(a.id)}/retry`),
+              },
+              'Retry',
+            ),
           ),
         ],
       })),

@@ -2,6 +2,7 @@
 // latency percentiles, queue depth); one can be paused and enabled again, changed (URL and limits, or its advanced
 // settings: headers, auth, ordering, retry), sent a test message, given a new signing secret or deleted, and a new
 // one created. A signing secret Eventhook generates is shown once, when made.
+import { ifCan } from '../access.js';
 import { api } from '../api.js';
 import { duration, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
@@ -112,50 +113,55 @@ export async function endpointsView(view) {
     details.replaceChildren(
       h('h2', {}, full.slug),
       h('p', {}, h('code', {}, full.url), full.disabledReason ? ` — disabled: ${full.disabledReason}` : ''),
-      h(
-        'div',
-        { class: 'row' },
-        full.status === 'active'
-          ? h(
-              'button',
-              {
-                type: 'button',
-                class: 'quiet',
-                onclick: () =>
-                  change(() => api('PATCH', path, { status: 'paused' }), `Endpoint ${full.slug} paused.`),
-              },
-              'Pause',
-            )
-          : h(
-              'button',
-              {
-                type: 'button',
-                class: 'quiet',
-                onclick: () =>
-                  change(
-                    () => api('POST', `${path}/enable`, {}),
-                    `Endpoint ${full.slug} enabled: its waiting deliveries go out.`,
-                  ),
-              },
-              'Enable',
+      ...ifCan(
+        'write',
+        h(
+          'div',
+          { class: 'row' },
+          full.status === 'active'
+            ? h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'quiet',
+                  onclick: () =>
+                    change(() => api('PATCH', path, { status: 'paused' }), `Endpoint ${full.slug} paused.`),
+                },
+                'Pause',
+              )
+            : h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'quiet',
+                  onclick: () =>
+                    change(
+                      () => api('POST', `${path}/enable`, {}),
+                      `Endpoint ${full.slug} enabled: its waiting deliveries go out.`,
+                    ),
+                },
+                'Enable',
+              ),
+          quietButton('Edit', () =>
+            editor.replaceChildren(
+              endpointEditForm(full, (saved) => reload(`Endpoint ${saved.slug} saved.`)),
             ),
-        quietButton('Edit', () =>
-          editor.replaceChildren(endpointEditForm(full, (saved) => reload(`Endpoint ${saved.slug} saved.`))),
-        ),
-        quietButton('Advanced settings', () =>
-          editor.replaceChildren(
-            endpointSettingsForm(full, (saved) => reload(`Endpoint ${saved.slug} saved.`)),
           ),
+          quietButton('Advanced settings', () =>
+            editor.replaceChildren(
+              endpointSettingsForm(full, (saved) => reload(`Endpoint ${saved.slug} saved.`)),
+            ),
+          ),
+          quietButton(
+            'Send test message',
+            guarded('Sending the test message', async () => {
+              editor.replaceChildren(h('p', { class: 'muted' }, 'Sending…'));
+              editor.replaceChildren(testResult(await api('POST', `${path}/test`, {})));
+            }),
+          ),
+          quietButton('Rotate secret', () => editor.replaceChildren(endpointRotateForm(full, rotated))),
+          quietButton('Delete', () => remove(full)),
         ),
-        quietButton(
-          'Send test message',
-          guarded('Sending the test message', async () => {
-            editor.replaceChildren(h('p', { class: 'muted' }, 'Sending…'));
-            editor.replaceChildren(testResult(await api('POST', `${path}/test`, {})));
-          }),
-        ),
-        quietButton('Rotate secret', () => editor.replaceChildren(endpointRotateForm(full, rotated))),
-        quietButton('Delete', () => remove(full)),
       ),
       editor,
       healthList(full.health, full.slug),
@@ -197,5 +203,10 @@ export async function endpointsView(view) {
     })),
     guarded('Loading the endpoint', show),
   );
-  view.replaceChildren(h('h1', {}, 'Endpoints'), list, details, h('h2', {}, 'New endpoint'), form);
+  view.replaceChildren(
+    h('h1', {}, 'Endpoints'),
+    list,
+    details,
+    ...ifCan('write', h('h2', {}, 'New endpoint'), form),
+  );
 }

@@ -1,6 +1,7 @@
 // The live event log (filtered by type, by subject or id, or by text in the body), and one event in full: headers,
 // raw and parsed body, actions with their attempts (one of them marked, when a link named it: the dead-letter
 // queue's), replay.
+import { ifCan } from '../access.js';
 import { api, follow } from '../api.js';
 import { flash, guarded, h, json, status, table, when } from '../dom.js';
 
@@ -170,20 +171,23 @@ export async function eventView(view, signal, id, actionId) {
         ['error', e.error ?? '—'],
       ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     ),
-    h(
-      'div',
-      { class: 'row' },
+    ...ifCan(
+      'replay',
       h(
-        'button',
-        {
-          type: 'button',
-          onclick: guarded('Replay', async () => {
-            await api('POST', `/events/${encodeURIComponent(id)}/replay`, {});
-            flash('Replayed: new actions follow the current rules.');
-            setTimeout(() => void showActions().catch(() => {}), 800);
-          }),
-        },
-        'Replay',
+        'div',
+        { class: 'row' },
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: guarded('Replay', async () => {
+              await api('POST', `/events/${encodeURIComponent(id)}/replay`, {});
+              flash('Replayed: new actions follow the current rules.');
+              setTimeout(() => void showActions().catch(() => {}), 800);
+            }),
+          },
+          'Replay',
+        ),
       ),
     ),
     h('h2', {}, 'Actions'),

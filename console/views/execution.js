@@ -1,6 +1,7 @@
 // One workflow or task of the local engine in full: its state, worker and lease, timestamps, input, output and error,
 // the correlation and trace it carries on, a link to its lifecycle events (their subject is its id, which the event
 // log's free-text search finds) and a workflow's promises. A pending or running one can be cancelled, after asking.
+import { can } from '../access.js';
 import { api } from '../api.js';
 import { flash, formValues, h, json, status, when } from '../dom.js';
 import { engineOffNotice, localEngineOff, promisesTable } from './engine.js';
@@ -118,7 +119,7 @@ export async function executionView(view, signal, plural, id, notice = null) {
     notice ? h('p', { class: 'error', role: 'alert' }, notice) : null,
     h('p', {}, h('a', { href: `#/engine/${plural}` }, `All ${plural}`)),
     facts(x, plural),
-    live
+    live && can('cancel')
       ? cancelForm(
           what,
           x,

@@ -1,6 +1,7 @@
 // Grants: which other orgs may publish into this one through event_bus targets, and which event types — every
 // type, exact types, or prefix patterns such as billing.* (docs/event-bus.md). A grant is given, changed (its types
 // and description) or taken back here; it takes effect at the very next publication.
+import { ifCan } from '../access.js';
 import { api } from '../api.js';
 import { flash, formValues, guarded, h, quietButton, table, when } from '../dom.js';
 import { grantEditForm, lines } from './grant-forms.js';
@@ -69,7 +70,8 @@ export async function grantsView(view) {
         'A publication no grant admits fails at once and is not retried.',
     ),
     table(
-      ['from org', 'event types', 'description', 'created', ''],
+      // A key that may not change grants gets no column of buttons at all.
+      ['from org', 'event types', 'description', 'created', ...ifCan('write', '')],
       items.map((g) => ({
         value: g,
         cells: [
@@ -77,17 +79,19 @@ export async function grantsView(view) {
           typesOf(g),
           g.description,
           when(g.createdAt),
-          h(
-            'div',
-            { class: 'row' },
-            quietButton('Edit', () => edit(g)),
-            quietButton('Delete', () => remove(g)),
+          ...ifCan(
+            'write',
+            h(
+              'div',
+              { class: 'row' },
+              quietButton('Edit', () => edit(g)),
+              quietButton('Delete', () => remove(g)),
+            ),
           ),
         ],
       })),
     ),
     editor,
-    h('h2', {}, 'New grant'),
-    form,
+    ...ifCan('write', h('h2', {}, 'New grant'), form),
   );
 }

@@ -1,5 +1,7 @@
 // Rules: an EventBridge pattern and targets. The editor tests a pattern against the last week's events before
-// saving; a rule can be loaded into it to change, switched off and on, or deleted.
+// saving; a rule can be loaded into it to change, switched off and on, or deleted. A key that may not change rules
+// (a member) keeps the tester: a pattern tried against recent events, nothing saved.
+import { can, ifCan } from '../access.js';
 import { api } from '../api.js';
 import { flash, formValues, guarded, h, json, table } from '../dom.js';
 
@@ -20,7 +22,7 @@ export async function rulesView(view) {
   const result = h('div', { class: 'test-result' });
   /** The rule being changed, or null while the form makes a new one. */
   let editing = null;
-  const heading = h('h2', {}, 'New rule');
+  const heading = h('h2', {}, can('write') ? 'New rule' : 'Test a pattern');
   const reload = async (message) => {
     flash(message);
     await rulesView(view);
@@ -63,14 +65,14 @@ export async function rulesView(view) {
         await reload(`Rule ${rule.name} saved.`);
       }),
     },
-    h('label', {}, 'Name', h('input', { name: 'name', required: true })),
+    ifCan('write', h('label', {}, 'Name', h('input', { name: 'name', required: true }))),
     h('label', {}, 'Pattern (EventBridge)', h('textarea', { name: 'pattern', rows: 6 }, EXAMPLE_PATTERN)),
-    h('label', {}, 'Targets', h('textarea', { name: 'targets', rows: 5 }, EXAMPLE_TARGETS)),
+    ifCan('write', h('label', {}, 'Targets', h('textarea', { name: 'targets', rows: 5 }, EXAMPLE_TARGETS))),
     h(
       'div',
       { class: 'row' },
       h('button', { type: 'button', class: 'quiet', onclick: testPattern }, 'Test against recent events'),
-      h('button', { type: 'submit' }, 'Save rule'),
+      ifCan('write', h('button', { type: 'submit' }, 'Save rule')),
     ),
     result,
   );
@@ -119,10 +121,16 @@ export async function rulesView(view) {
   view.replaceChildren(
     h('h1', {}, 'Rules'),
     table(
-      ['name', 'pattern', 'targets', 'enabled', ''],
+      ['name', 'pattern', 'targets', 'enabled', ...ifCan('write', '')],
       items.map((r) => ({
         value: r,
-        cells: [r.name, json(r.pattern), json(r.targets), r.enabled ? 'yes' : 'no', buttons(r)],
+        cells: [
+          r.name,
+          json(r.pattern),
+          json(r.targets),
+          r.enabled ? 'yes' : 'no',
+          ...ifCan('write', buttons(r)),
+        ],
       })),
     ),
     heading,

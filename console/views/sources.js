@@ -3,6 +3,7 @@
 // settings: a custom verifier, provider options, event type, response), given a new secret, checked against a
 // pasted request (why does it fail?) or deleted; a new one is a provider and its secret, or a custom source with a
 // verifier written as JSON.
+import { ifCan } from '../access.js';
 import { api } from '../api.js';
 import { copyButton, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
@@ -89,18 +90,27 @@ export async function sourcesView(view) {
       h(
         'div',
         { class: 'row' },
-        quietButton('Edit', () =>
-          editor.replaceChildren(sourceEditForm(s, (saved) => reload(`Source ${saved.slug} saved.`))),
+        ifCan(
+          'write',
+          quietButton('Edit', () =>
+            editor.replaceChildren(sourceEditForm(s, (saved) => reload(`Source ${saved.slug} saved.`))),
+          ),
+          quietButton('Advanced settings', () =>
+            editor.replaceChildren(
+              sourceSettingsForm(s, p, (saved) => reload(`Source ${saved.slug} saved.`)),
+            ),
+          ),
+          // A source that verifies nothing has no secret to rotate.
+          s.verifier?.type !== 'none'
+            ? quietButton('Rotate secret', () => editor.replaceChildren(sourceRotateForm(s, rotated)))
+            : null,
         ),
-        quietButton('Advanced settings', () =>
-          editor.replaceChildren(sourceSettingsForm(s, p, (saved) => reload(`Source ${saved.slug} saved.`))),
-        ),
-        // A source that verifies nothing has no secret to rotate.
-        s.verifier?.type !== 'none'
-          ? quietButton('Rotate secret', () => editor.replaceChildren(sourceRotateForm(s, rotated)))
-          : null,
+        // Checking a request changes nothing: every reader may.
         quietButton('Check a request', () => editor.replaceChildren(sourceCheckForm(s))),
-        quietButton('Delete', () => remove(s)),
+        ifCan(
+          'write',
+          quietButton('Delete', () => remove(s)),
+        ),
       ),
       editor,
     );
@@ -173,7 +183,6 @@ export async function sourcesView(view) {
       guarded('Loading the source', show),
     ),
     details,
-    h('h2', {}, 'New source'),
-    form,
+    ...ifCan('write', h('h2', {}, 'New source'), form),
   );
 }

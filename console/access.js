@@ -1,0 +1,45 @@
+// What the signed-in key may do, asked of the API once per sign-in (GET /api/orgs/{org}/me). Pages ask `can` and
+// leave out what the key's role may not use, rather than offer it and show the API's 403. The console keeps no copy
+// of the roles table: the permissions come from the API, which takes them from src/access/permissions.ts. Hiding is
+// a courtesy, not the protection: the API still refuses what a role may not do.
+import { session, whoAmI } from './api.js';
+
+/** The answer for the session it was asked for; a new sign-in (another key or org) asks again. */
+let known = null;
+
+/** Asks the API who the signed-in key is, unless it already did for this session; resolves with the answer. */
+export async function loadAccess() {
+  const s = session();
+  if (known?.token === s.token && known.org === s.org) return known.me;
+  const me = await whoAmI();
+  known = { token: s.token, org: s.org, me };
+  return me;
+}
+
+/** May the signed-in key do `permission` ('read', 'write', 'replay', 'cancel', …)? The operator token may all. */
+export function can(permission) {
+  const me = known?.me;
+  if (!me) return false;
+  return me.kind === 'operator' || me.permissions.includes(permission);
+}
+
+/**
+ * `nodes` when the key may do `permission`, else none: always an array, which `h()` flattens into its children and
+ * `replaceChildren` takes spread (`...ifCan('write', form)`).
+ */
+export function ifCan(permission, ...nodes) {
+  return can(permission) ? nodes : [];
+}
+
+/** How the key is named in the header: `operator`, or its role and name. */
+export function whoText() {
+  const me = known?.me;
+  if (!me) return '';
+  return me.kind === 'operator' ? 'operator token' : `${me.role} key ${me.name}`;
+}
+
+/** The role of a key that may not read the org (publisher, worker), which the console has nothing to show. */
+export function roleWithoutConsole() {
+  const me = known?.me;
+  return me?.kind === 'key' && !can('read') ? me.role : undefined;
+}
