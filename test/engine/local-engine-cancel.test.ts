@@ -3,13 +3,13 @@
 // be cancelled, a cancelled one is answered as it is; the key of a cancelled one starts a new execution; a cancelled
 // workflow's pending promises are rejected, waking their awaits.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
+import type { MemoryBus } from '../../src/bus/adapters/memory/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { EventhookError } from '../../src/core/errors.js';
-import { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
-import { EventPublisher } from '../../src/events/publisher.js';
+import type { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import type { Store } from '../../src/store/port.js';
 import type { PromiseRecord } from '../../src/store/records.js';
+import { openLocalEngine } from '../helpers/local-engine.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const ORG = 'acme';
@@ -25,19 +25,15 @@ for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`local engine, cancellation — ${factory.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
     let engine: LocalEngine;
+    let bus: MemoryBus;
+    let close: (() => Promise<void>) | undefined;
     const clock = new ManualClock();
-    const bus = new MemoryBus();
 
     beforeAll(async () => {
-      ({ store, cleanup } = await factory.open());
-      engine = new LocalEngine(store, new EventPublisher(bus), bus, clock);
+      ({ store, engine, bus, close } = await openLocalEngine(factory, clock));
     });
-    afterAll(async () => {
-      await bus.close();
-      await cleanup?.();
-    });
+    afterAll(async () => close?.());
 
     async function eventsOf(id: string): Promise<{ type: string; source: string; data: any }[]> {
       const pending = await store.events.listPending(1000);

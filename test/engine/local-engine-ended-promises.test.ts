@@ -2,12 +2,12 @@
 // lease reject them in the same transaction, each with its promise.rejected event in the workflow's correlation and
 // trace, waking their awaits; a lease that sends the workflow back to its queue, and any task's end, leave them be.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
+import type { MemoryBus } from '../../src/bus/adapters/memory/index.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
-import { EventPublisher } from '../../src/events/publisher.js';
+import type { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import type { Store } from '../../src/store/port.js';
 import type { PromiseRecord } from '../../src/store/records.js';
+import { openLocalEngine } from '../helpers/local-engine.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const ORG = 'acme';
@@ -17,19 +17,15 @@ for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`local engine, an ended workflow's promises — ${factory.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
     let engine: LocalEngine;
+    let bus: MemoryBus;
+    let close: (() => Promise<void>) | undefined;
     const clock = new ManualClock();
-    const bus = new MemoryBus();
 
     beforeAll(async () => {
-      ({ store, cleanup } = await factory.open());
-      engine = new LocalEngine(store, new EventPublisher(bus), bus, clock);
+      ({ store, engine, bus, close } = await openLocalEngine(factory, clock));
     });
-    afterAll(async () => {
-      await bus.close();
-      await cleanup?.();
-    });
+    afterAll(async () => close?.());
 
     const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
       engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });

@@ -3,11 +3,10 @@
 // (task.failed); a workflow, durable across worker crashes, goes back (workflow.retrying). Each change commits
 // its lifecycle event with it; a sweep with nothing to release writes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
-import { EventPublisher } from '../../src/events/publisher.js';
+import type { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import type { Store } from '../../src/store/port.js';
+import { openLocalEngine } from '../helpers/local-engine.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 import { holdWriteLock } from '../helpers/write-lock.js';
 
@@ -17,20 +16,15 @@ for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`local engine, expired leases — ${factory.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
     let url: string;
     let engine: LocalEngine;
+    let close: (() => Promise<void>) | undefined;
     const clock = new ManualClock();
-    const bus = new MemoryBus();
 
     beforeAll(async () => {
-      ({ store, cleanup, url } = await factory.open());
-      engine = new LocalEngine(store, new EventPublisher(bus), bus, clock);
+      ({ store, url, engine, close } = await openLocalEngine(factory, clock));
     });
-    afterAll(async () => {
-      await bus.close();
-      await cleanup?.();
-    });
+    afterAll(async () => close?.());
 
     /** The lifecycle events committed about one execution, oldest first, as type and data. */
     async function eventsOf(id: string): Promise<{ type: string; data: Record<string, unknown> }[]> {

@@ -2,12 +2,11 @@
 // running; a key that names a promise already is answered as it is whatever became of its workflow since; a
 // creation racing with the workflow's end is either refused or rejected with the workflow's other promises.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MemoryBus } from '../../src/bus/adapters/memory/index.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { EventhookError } from '../../src/core/errors.js';
-import { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
-import { EventPublisher } from '../../src/events/publisher.js';
+import type { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import type { Store } from '../../src/store/port.js';
+import { openLocalEngine } from '../helpers/local-engine.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const ORG = 'acme';
@@ -23,19 +22,14 @@ for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
   describe.skipIf(!available)(`local engine, a promise's workflow — ${factory.name}`, () => {
     let store: Store;
-    let cleanup: () => Promise<void>;
     let engine: LocalEngine;
+    let close: (() => Promise<void>) | undefined;
     const clock = new ManualClock();
-    const bus = new MemoryBus();
 
     beforeAll(async () => {
-      ({ store, cleanup } = await factory.open());
-      engine = new LocalEngine(store, new EventPublisher(bus), bus, clock);
+      ({ store, engine, close } = await openLocalEngine(factory, clock));
     });
-    afterAll(async () => {
-      await bus.close();
-      await cleanup?.();
-    });
+    afterAll(async () => close?.());
 
     const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
       engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });
