@@ -14,6 +14,11 @@ export const POLL_MS = 500;
 
 export type Execution = WorkflowRecord | TaskRecord;
 
+/** What an await of one promise waits on, and what its settlement rings. */
+export function promiseTopic(org: string, id: string): string {
+  return `promise.${org}.${id}`;
+}
+
 /**
  * A base class rather than a helper object each part holds, so the operations read as they did when the engine was
  * one class (`this.commit`, `this.ring`). Every part of one engine is given the same Waiters, so a ring from one part
@@ -50,6 +55,6 @@ export abstract class EnginePart {
 
   /** Wakes the awaits of promises just settled (by a rule, or by their workflow's end), once committed. */
   protected ringPromises(promises: readonly PromiseRecord[]): void {
-    for (const p of promises) this.ring(`promise.${p.org}.${p.id}`);
+    for (const p of promises) this.ring(promiseTopic(p.org, p.id));
   }
 }

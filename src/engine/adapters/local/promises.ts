@@ -3,7 +3,7 @@ import { newId } from '../../../core/ids.js';
 import type { Page, StoreRepos } from '../../../store/port.js';
 import type { PromiseRecord } from '../../../store/records.js';
 import type { PageRequest, PromiseListFilter, PromiseOutcome, SettlePromise } from '../../port.js';
-import { EnginePart, POLL_MS } from './engine-part.js';
+import { EnginePart, POLL_MS, promiseTopic } from './engine-part.js';
 import { notFound, promiseKeyConflict, workflowEnded } from './engine-errors.js';
 import { executionCause, promiseEvent } from './lifecycle.js';
 
@@ -26,7 +26,7 @@ export class LocalPromises extends EnginePart {
         : [];
       return { value: outcome, events };
     });
-    if (result.settled) this.ring(`promise.${req.org}.${result.record.id}`);
+    if (result.settled) this.ringPromises([result.record]);
     return { promiseId: result.record.id, settled: result.settled };
   }
 
@@ -113,7 +113,7 @@ export class LocalPromises extends EnginePart {
       const p = await this.findPromise(this.store, org, idOrKey);
       const remaining = deadline - this.clock.now();
       if (p.status !== 'pending' || remaining <= 0 || signal?.aborted) return p;
-      await this.waiters.wait(`promise.${org}.${p.id}`, Math.min(remaining, POLL_MS), signal);
+      await this.waiters.wait(promiseTopic(org, p.id), Math.min(remaining, POLL_MS), signal);
     }
   }
 
