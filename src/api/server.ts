@@ -25,6 +25,7 @@ import { requireAuth } from './auth.js';
 import { installMethodGuard } from './method-guard.js';
 import { handleError } from './problem.js';
 import { installBodyReading } from './request-body.js';
+import { installVersionTags } from './versioning.js';
 import { actionRoutes } from './routes/actions.js';
 import { consoleRoutes } from './routes/console.js';
 import { engineRoutes, localEngineOffRoutes } from './routes/engine.js';
@@ -156,6 +157,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { access: deps.access, metrics: deps.metrics });
   await app.register(async (scope) => {
     requireAuth(scope, deps.access);
+    installVersionTags(scope);
     await scope.register(orgRoutes, { access: deps.access });
     await scope.register(ruleRoutes, { rules: deps.rules, tester: deps.tester });
     await scope.register(eventRoutes, { queries: deps.queries, replay: deps.replay });

@@ -67,6 +67,17 @@ export const ERRORS = {
     kind: 'conflict',
     message: '{resource} {name} changed while this change was being saved; try again',
   },
+  EH_VERSION_MISMATCH: {
+    status: 412,
+    kind: 'conflict',
+    message:
+      '{resource} {name} has changed since it was read: If-Match names version {expected}, it is now at {current}; read it again and reapply the change',
+  },
+  EH_IF_MATCH_INVALID: {
+    status: 400,
+    kind: 'validation',
+    message: 'If-Match must be one entity tag as ETag gave it (like "1764806400000") or *; got {value}',
+  },
   EH_API_KEY_NOT_FOUND: { status: 404, kind: 'not_found', message: 'API key {key} was not found' },
   // sources and ingest
   EH_SOURCE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Source {source} was not found' },

@@ -9,3 +9,4 @@ export * from './secret-box.js';
 export * from './trace-context.js';
 export * from './keys.js';
 export * from './within.js';
+export * from './version.js';

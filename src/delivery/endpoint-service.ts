@@ -2,7 +2,7 @@
 // delete, rotate secrets with a grace period, and enable. Secrets and credentials are sealed (AES-256-GCM) and
 // never returned. Any change wakes the endpoint's waiting deliveries, which look again at what holds them.
 import { assertSlug } from '../access/access-service.js';
-import { EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
+import { assertVersion, EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
 import type { EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
 import { webhookEndpointOf } from '../targets/webhook-endpoint.js';
@@ -117,10 +117,13 @@ export class EndpointService {
     return endpointHealth(this.store, endpoint, this.clock.now());
   }
 
-  /** Partial update; `null` clears rateLimit, maxConcurrency, orderingKey and retry. */
-  update(org: string, slug: string, patch: EndpointPatch): Promise<EndpointRecord> {
+  /**
+   * Partial update; `null` clears rateLimit, maxConcurrency, orderingKey and retry. With `expected` (the version the
+   * caller read) it is refused if the endpoint's configuration has changed since (EH_VERSION_MISMATCH).
+   */
+  update(org: string, slug: string, patch: EndpointPatch, expected?: number): Promise<EndpointRecord> {
     checkLimits(patch);
-    return this.change(org, slug, (current, at) => {
+    return this.change(org, slug, expected, (current, at) => {
       const next: EndpointRecord = { ...current, updatedAt: at };
       if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
       if (patch.description !== undefined) next.description = patch.description;
@@ -151,7 +154,7 @@ export class EndpointService {
    * does not exist, and deleting one under it would turn each matching event into a dead action instead. There is
    * no force: pausing the endpoint stops its deliveries at once, and the rules stay editable.
    */
-  async delete(org: string, slug: string): Promise<void> {
+  async delete(org: string, slug: string, expected?: number): Promise<void> {
     const now = this.clock.now();
     // Waiting deliveries wake, find no endpoint and die visibly rather than wait forever — in the same transaction,
     // so a crash cannot leave them parked for an endpoint that is gone.
@@ -159,14 +162,16 @@ export class EndpointService {
       // Locked before the rules are read: a rule saved meanwhile reads the endpoint settled in its own transaction
       // (checkTargetReferences), so either it committed first and is among the rules read below, or it waits for
       // this delete and finds no endpoint. Read unlocked, both could pass (PostgreSQL read committed).
-      if (!(await tx.endpoints.get(org, slug, { exclusive: true }))) return null;
+      const current = await tx.endpoints.get(org, slug, { exclusive: true });
+      if (!current) return null;
+      assertVersion('Endpoint', slug, current.updatedAt, expected);
       const users = (await tx.rules.list(org))
         .filter((r) => r.targets.some((t) => webhookEndpointOf(t) === slug))
         .map((r) => r.name);
       if (users.length > 0)
         throw new EventhookError('EH_ENDPOINT_IN_USE', { endpoint: slug, rules: users.join(', ') });
       // Not the get above again: on PostgreSQL (read committed) a DELETE racing this one may have deleted it since.
-      if (!(await tx.endpoints.softDelete(org, slug, now))) return null;
+      if (!(await tx.endpoints.softDelete(org, slug, now, expected))) return null;
       const ids = await tx.actions.wakeWaiting(org, slug, now);
       this.onChange(org, slug); // before the commit too, as in change()
       return ids.length;
@@ -202,7 +207,7 @@ export class EndpointService {
 
   /** Re-enables a paused or disabled endpoint: breaker closed, failure history forgotten, deliveries resume. */
   enable(org: string, slug: string): Promise<EndpointRecord> {
-    return this.change(org, slug, (current, at) => {
+    return this.change(org, slug, undefined, (current, at) => {
       const next: EndpointRecord = {
         ...current,
         status: 'active',
@@ -223,7 +228,7 @@ export class EndpointService {
     slug: string,
     opts: { secret?: string; graceMs?: number; kind?: SecretKind },
   ): Promise<Created> {
-    return this.change(org, slug, (current, at) => {
+    return this.change(org, slug, undefined, (current, at) => {
       const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
       const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
         secret,
@@ -259,10 +264,13 @@ export class EndpointService {
   private async change<T>(
     org: string,
     slug: string,
+    expected: number | undefined,
     build: (current: EndpointRecord, at: number) => { next: EndpointRecord; state: boolean; result: T },
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(org, slug);
+      // Checked on every try: a change that beat this one's save is one the caller never saw.
+      assertVersion('Endpoint', slug, current.updatedAt, expected);
       const now = this.clock.now();
       // updatedAt is the version: it must move even when two changes come within one millisecond.
       const { next, state, result } = build(current, Math.max(now, current.updatedAt + 1));

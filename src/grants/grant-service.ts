@@ -5,6 +5,7 @@
 import type { Clock } from '../core/clock.js';
 import { EventhookError, invalid, type FieldIssue } from '../core/errors.js';
 import { isId, newId } from '../core/ids.js';
+import { assertVersion } from '../core/version.js';
 import type { Store } from '../store/port.js';
 import type { GrantRecord } from '../store/records.js';
 import { eventTypePatternProblem, MAX_GRANT_EVENT_TYPES } from './grant-match.js';
@@ -69,10 +70,12 @@ export class GrantService {
 
   /**
    * Applies a partial change (EH_GRANT_NOT_FOUND, then EH_GRANT_INVALID naming every offending field). Saved only
-   * if nobody changed or deleted the grant since it was read (EH_CONCURRENT_CHANGE otherwise), as rules are.
+   * if nobody changed or deleted the grant since it was read (EH_CONCURRENT_CHANGE otherwise), as rules are; with
+   * `expected` (the version the caller read), only if that is still the grant's version (EH_VERSION_MISMATCH).
    */
-  async update(org: string, ref: string, patch: GrantChange): Promise<GrantRecord> {
+  async update(org: string, ref: string, patch: GrantChange, expected?: number): Promise<GrantRecord> {
     const current = await this.get(org, ref);
+    assertVersion('Grant', current.id, current.updatedAt, expected);
     const issues: FieldIssue[] = [];
     if (patch.fromOrg !== undefined)
       issues.push({
@@ -94,13 +97,27 @@ export class GrantService {
       updatedAt: Math.max(this.clock.now(), current.updatedAt + 1),
     };
     const saved = await this.store.transaction((tx) => tx.grants.update(next, current.updatedAt));
-    if (!saved) throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Grant', name: current.id });
+    if (!saved) {
+      if (expected !== undefined) await this.recheck(org, ref, expected);
+      throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Grant', name: current.id });
+    }
     return next;
   }
 
-  async delete(org: string, ref: string): Promise<void> {
-    const deleted = isId('grant', ref) && (await this.store.transaction((tx) => tx.grants.delete(org, ref)));
-    if (!deleted) throw new EventhookError('EH_GRANT_NOT_FOUND', { grant: ref });
+  /** With `expected`, only while the grant is still at that version (EH_VERSION_MISMATCH otherwise). */
+  async delete(org: string, ref: string, expected?: number): Promise<void> {
+    const deleted =
+      isId('grant', ref) && (await this.store.transaction((tx) => tx.grants.delete(org, ref, expected)));
+    if (!deleted) {
+      if (expected !== undefined) await this.recheck(org, ref, expected);
+      throw new EventhookError('EH_GRANT_NOT_FOUND', { grant: ref });
+    }
+  }
+
+  /** After a conditional write found nothing to write: the grant is gone (404) or at another version (412). */
+  private async recheck(org: string, ref: string, expected: number): Promise<void> {
+    const now = await this.get(org, ref);
+    assertVersion('Grant', now.id, now.updatedAt, expected);
   }
 }
 

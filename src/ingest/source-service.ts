@@ -6,6 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { assertVersion } from '../core/version.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { SourceActivity, Store } from '../store/port.js';
 import type { SourceRecord, StoredSecret } from '../store/records.js';
@@ -107,9 +108,13 @@ export class SourceService {
     return this.store.sources.list(org, opts);
   }
 
-  /** Partial update. A new provider, verifier or secret replaces the old one (no grace: use rotateSecret). */
-  async update(org: string, slug: string, patch: SourcePatch): Promise<SourceRecord> {
+  /**
+   * Partial update. A new provider, verifier or secret replaces the old one (no grace: use rotateSecret). With
+   * `expected` (the version the caller read) it is refused if the source has changed since (EH_VERSION_MISMATCH).
+   */
+  async update(org: string, slug: string, patch: SourcePatch, expected?: number): Promise<SourceRecord> {
     const current = await this.get(org, slug);
+    assertVersion('Source', slug, current.updatedAt, expected);
     const now = this.clock.now();
     if (patch.slug !== undefined) assertSlug(patch.slug, '/slug');
     const next: SourceRecord = { ...current, updatedAt: Math.max(now, current.updatedAt + 1) };
@@ -159,8 +164,10 @@ export class SourceService {
     ) as JsonValue;
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
-    if (!(await this.store.sources.update(next, current.updatedAt)))
+    if (!(await this.store.sources.update(next, current.updatedAt))) {
+      if (expected !== undefined) await this.recheck(org, slug, expected);
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
+    }
     this.onChange(org, slug);
     if (next.slug !== slug) this.onChange(org, next.slug);
     return next;
@@ -190,11 +197,19 @@ export class SourceService {
     return sealed;
   }
 
-  async delete(org: string, slug: string): Promise<void> {
-    if (!(await this.store.sources.softDelete(org, slug, this.clock.now()))) {
+  /** Soft delete; with `expected`, only while the source is still at that version (EH_VERSION_MISMATCH otherwise). */
+  async delete(org: string, slug: string, expected?: number): Promise<void> {
+    if (!(await this.store.sources.softDelete(org, slug, this.clock.now(), expected))) {
+      if (expected !== undefined) await this.recheck(org, slug, expected);
       throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: slug });
     }
     this.onChange(org, slug);
+  }
+
+  /** After a conditional write found nothing to write: the source is gone (404) or at another version (412). */
+  private async recheck(org: string, slug: string, expected: number): Promise<void> {
+    const now = await this.get(org, slug);
+    assertVersion('Source', slug, now.updatedAt, expected);
   }
 
   /**

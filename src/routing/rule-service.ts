@@ -2,6 +2,7 @@
 // runs), storage, and invalidation of the compiled rules.
 import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
+import { assertVersion } from '../core/version.js';
 import type { JsonValue } from '../core/envelope.js';
 import { isId, newId, type RuleId } from '../core/ids.js';
 import { validateRulePattern } from '../rules/index.js';
@@ -56,9 +57,13 @@ export class RuleService {
     return record;
   }
 
-  /** Applies a partial update; omitted fields keep their value, `filter: null` removes the filter. */
-  async update(org: string, ref: string, patch: Partial<RuleInput>): Promise<RuleRecord> {
+  /**
+   * Applies a partial update; omitted fields keep their value, `filter: null` removes the filter. With `expected`
+   * (the version the caller read) it is refused if the rule has changed since (EH_VERSION_MISMATCH).
+   */
+  async update(org: string, ref: string, patch: Partial<RuleInput>, expected?: number): Promise<RuleRecord> {
     const current = await this.get(org, ref);
+    assertVersion('Rule', current.name, current.updatedAt, expected);
     const next: RuleRecord = {
       ...current,
       ...(patch.name !== undefined ? { name: patch.name } : {}),
@@ -81,7 +86,11 @@ export class RuleService {
       });
       return tx.rules.update(next, current.updatedAt);
     });
-    if (!saved) throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
+    if (!saved) {
+      // The version was right when read: a change in between is the caller's lost update as much as a wrong one.
+      if (expected !== undefined) await this.recheck(org, current, expected);
+      throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
+    }
     this.cache.invalidate(org);
     return next;
   }
@@ -107,10 +116,21 @@ export class RuleService {
     return this.store.rules.list(org, opts);
   }
 
-  async delete(org: string, ref: string): Promise<void> {
+  /** Soft delete; with `expected`, only while the rule is still at that version (EH_VERSION_MISMATCH otherwise). */
+  async delete(org: string, ref: string, expected?: number): Promise<void> {
     const rule = await this.get(org, ref);
-    await this.store.transaction((tx) => tx.rules.softDelete(org, rule.id as RuleId, this.clock.now()));
+    assertVersion('Rule', rule.name, rule.updatedAt, expected);
+    const deleted = await this.store.transaction((tx) =>
+      tx.rules.softDelete(org, rule.id as RuleId, this.clock.now(), expected),
+    );
+    if (!deleted && expected !== undefined) await this.recheck(org, rule, expected);
     this.cache.invalidate(org);
+  }
+
+  /** After a conditional write found nothing to write: the rule is gone (404) or at another version (412). */
+  private async recheck(org: string, read: RuleRecord, expected: number): Promise<void> {
+    const now = await this.get(org, read.id);
+    assertVersion('Rule', now.name, now.updatedAt, expected);
   }
 
   /** What can be checked without the store; the targets' references are checked in the saving transaction. */

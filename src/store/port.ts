@@ -179,8 +179,8 @@ export interface GrantsRepo {
    * updatedAt when read): false when it changed or was deleted since.
    */
   update(grant: GrantRecord, basis: number): Promise<boolean>;
-  /** False when the org has no such grant. */
-  delete(org: string, id: GrantId): Promise<boolean>;
+  /** False when the org has no such grant, or (with `basis`) when it is no longer at that version. */
+  delete(org: string, id: GrantId, basis?: number): Promise<boolean>;
 }
 
 export interface SourcesRepo {
@@ -191,7 +191,8 @@ export interface SourcesRepo {
   list(org: string, opts?: { includeDeleted?: boolean }): Promise<SourceRecord[]>;
   /** Saves a live source only if it is still at `basis` (the updatedAt it was read at); false otherwise. */
   update(source: SourceRecord, basis: number): Promise<boolean>;
-  softDelete(org: string, slug: string, now: number): Promise<boolean>;
+  /** False when no such live source, or (with `basis`) when it is no longer at that version. */
+  softDelete(org: string, slug: string, now: number, basis?: number): Promise<boolean>;
 }
 
 export interface RulesRepo {
@@ -202,8 +203,8 @@ export interface RulesRepo {
   /** Bumps the org's rules version. */
   /** Saves a live rule only if it is still at `basis` (the updatedAt it was read at); false otherwise. */
   update(rule: RuleRecord, basis: number): Promise<boolean>;
-  /** Bumps the org's rules version. */
-  softDelete(org: string, id: RuleId, now: number): Promise<boolean>;
+  /** Bumps the org's rules version. False when no such live rule, or (with `basis`) not at that version. */
+  softDelete(org: string, id: RuleId, now: number, basis?: number): Promise<boolean>;
 }
 
 /** One webhook or published event to commit; `dedup` names its idempotency key. */
@@ -494,7 +495,8 @@ export interface EndpointsRepo {
    * `state` the worker-owned columns are left as they are, so an edit never undoes a breaker the worker just stored.
    */
   update(endpoint: EndpointRecord, opts: { basis: number; state: boolean }): Promise<boolean>;
-  softDelete(org: string, slug: string, now: number): Promise<boolean>;
+  /** False when no such live endpoint, or (with `basis`) when it is no longer at that version. */
+  softDelete(org: string, slug: string, now: number, basis?: number): Promise<boolean>;
   /** Orgs with a live FIFO endpoint: the router keeps each of them on one worker. */
   orderedOrgs(): Promise<string[]>;
   /**

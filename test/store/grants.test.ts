@@ -56,6 +56,16 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.grants.delete('east', newId('grant') as GrantId)).toBe(false);
     });
 
+    it('deletes a grant at a given version only while it is at that version', async () => {
+      const g = grant('east', 'south', null);
+      await store.grants.insert(g);
+      await store.grants.update({ ...g, description: 'changed', updatedAt: 1_500 }, g.updatedAt);
+      expect(await store.grants.delete('east', g.id, g.updatedAt)).toBe(false);
+      expect((await store.grants.get('east', g.id))?.description).toBe('changed');
+      expect(await store.transaction((tx) => tx.grants.delete('east', g.id, 1_500))).toBe(true);
+      expect(await store.grants.get('east', g.id)).toBeUndefined();
+    });
+
     it('changes a grant’s event types and description only at the version it was read at, under its own org', async () => {
       const g = grant('east', 'south', ['billing.*']);
       await store.grants.insert(g);

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId, type EventId, type SourceId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
 import type { NewAction, NewEvent, PromiseRecord, SourceRecord } from '../../src/store/records.js';
-import { newAction, pendingEvent, pendingTask, pendingWorkflow, ruleRecord } from '../helpers/records.js';
+import {
+  endpointRecord,
+  newAction,
+  pendingEvent,
+  pendingTask,
+  pendingWorkflow,
+  ruleRecord,
+} from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 5, 1);
@@ -85,6 +92,34 @@ for (const factory of STORE_FACTORIES) {
       expect((await store.sources.getById(first.id))?.deletedAt).toBe(T0 + 1);
       await store.sources.insert(source('acme', 'gh'));
       expect((await store.sources.list('acme', { includeDeleted: true })).length).toBe(2);
+    });
+
+    it('soft-deletes sources, rules and endpoints at a given version only while they are at it', async () => {
+      const gh = { ...source('acme', 'versioned'), updatedAt: T0 + 5 };
+      await store.sources.insert(gh);
+      expect(await store.sources.softDelete('acme', 'versioned', T0 + 9, T0 + 4)).toBe(false);
+      expect(await store.sources.get('acme', 'versioned')).toBeDefined();
+      expect(await store.sources.softDelete('acme', 'versioned', T0 + 9, T0 + 5)).toBe(true);
+      expect(await store.sources.get('acme', 'versioned')).toBeUndefined();
+
+      const rule = ruleRecord('acme', 'versioned', T0 + 5);
+      await store.transaction(async (tx) => tx.rules.insert(rule));
+      const version = (await store.orgs.get('acme'))!.rulesVersion;
+      expect(await store.transaction((tx) => tx.rules.softDelete('acme', rule.id, T0 + 9, T0 + 4))).toBe(
+        false,
+      );
+      // A refused delete is no rule change: compiled rules are not thrown away for it.
+      expect((await store.orgs.get('acme'))!.rulesVersion).toBe(version);
+      expect(await store.transaction((tx) => tx.rules.softDelete('acme', rule.id, T0 + 9, T0 + 5))).toBe(
+        true,
+      );
+      expect(await store.rules.get('acme', rule.id)).toBeUndefined();
+
+      await store.endpoints.insert(endpointRecord('acme', 'versioned', T0 + 5));
+      expect(await store.endpoints.softDelete('acme', 'versioned', T0 + 9, T0 + 4)).toBe(false);
+      expect(await store.endpoints.get('acme', 'versioned')).toBeDefined();
+      expect(await store.endpoints.softDelete('acme', 'versioned', T0 + 9, T0 + 5)).toBe(true);
+      expect(await store.endpoints.get('acme', 'versioned')).toBeUndefined();
     });
 
     it('bumps the org rules version with every rule change', async () => {

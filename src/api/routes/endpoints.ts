@@ -20,6 +20,7 @@ import {
   StringEnum,
   Timestamp,
 } from '../schemas.js';
+import { expectedVersion, IfMatchHeaders } from '../versioning.js';
 
 const STATUSES = ['active', 'paused', 'disabled'] as const;
 const Str = (description?: string) =>
@@ -305,7 +306,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     base,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Create an endpoint (a generated secret is returned once)',
@@ -339,7 +340,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
   app.get(
     `${base}/:endpoint`,
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', versioned: true },
       schema: {
         tags,
         summary: 'Get an endpoint with its health: state, success rate, latency percentiles, queue depth',
@@ -355,16 +356,20 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
   app.patch(
     `${base}/:endpoint`,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Update an endpoint (partial; null clears rateLimit, maxConcurrency, orderingKey, retry)',
         params: EndpointParams,
+        headers: IfMatchHeaders,
         body: EndpointPatch,
-        response: { 200: EndpointOut, ...WRITE_PROBLEMS },
+        response: { 200: EndpointOut, 412: Type.Ref('Problem'), ...WRITE_PROBLEMS },
       },
     },
-    async (req) => endpointOut(await endpoints.update(req.params.org, req.params.endpoint, req.body)),
+    async (req) =>
+      endpointOut(
+        await endpoints.update(req.params.org, req.params.endpoint, req.body, expectedVersion(req)),
+      ),
   );
   app.delete(
     `${base}/:endpoint`,
@@ -376,18 +381,25 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         description:
           'Refused with 409 EH_ENDPOINT_IN_USE, naming them, while rules (enabled or not) deliver to the endpoint: change their targets or delete them first. Pausing the endpoint stops its deliveries at once.',
         params: EndpointParams,
-        response: { 204: Type.Null(), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        headers: IfMatchHeaders,
+        response: {
+          204: Type.Null(),
+          400: Type.Ref('Problem'),
+          409: Type.Ref('Problem'),
+          412: Type.Ref('Problem'),
+          ...AUTH_PROBLEMS,
+        },
       },
     },
     async (req, reply) => {
-      await endpoints.delete(req.params.org, req.params.endpoint);
+      await endpoints.delete(req.params.org, req.params.endpoint, expectedVersion(req));
       return reply.code(204).send(null);
     },
   );
   app.post(
     `${base}/:endpoint/rotate-secret`,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Add a signing secret; the current ones keep signing until the grace period ends',
@@ -431,7 +443,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
   app.post(
     `${base}/:endpoint/enable`,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Re-enable a paused or disabled endpoint; its waiting deliveries resume',

@@ -5,6 +5,7 @@ import type { GrantService } from '../../grants/grant-service.js';
 import { MAX_GRANT_EVENT_TYPES } from '../../grants/grant-match.js';
 import type { GrantRecord } from '../../store/records.js';
 import { AUTH_PROBLEMS, iso, ListPageQuery, OrgParams, PageOf, pageOfList, Timestamp } from '../schemas.js';
+import { expectedVersion, IfMatchHeaders } from '../versioning.js';
 
 const EventTypes = Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
   minItems: 1,
@@ -84,7 +85,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
   app.post(
     base,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Let another org publish into this one (event_bus targets)',
@@ -112,7 +113,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
   app.get(
     `${base}/:grant`,
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', versioned: true },
       schema: {
         tags,
         summary: 'Get a grant',
@@ -125,7 +126,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
   app.patch(
     `${base}/:grant`,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Change a grant’s event types or description (partial; the next publication meets it)',
@@ -133,13 +134,22 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
           'Omitted fields keep their value; eventTypes null allows every type. fromOrg cannot be changed (400 ' +
           'EH_GRANT_INVALID). Grants are read when an action publishes, so the next publication from that org is ' +
           'checked against the change: a type no longer allowed is refused (EH_GRANT_REQUIRED) as it is without ' +
-          'a grant. 409 EH_CONCURRENT_CHANGE when the grant changed or was deleted while this change was saved.',
+          'a grant. 409 EH_CONCURRENT_CHANGE when the grant changed or was deleted while this change was saved; ' +
+          '412 EH_VERSION_MISMATCH when If-Match names a version the grant is no longer at.',
         params: GrantParams,
+        headers: IfMatchHeaders,
         body: GrantPatch,
-        response: { 200: GrantOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: {
+          200: GrantOut,
+          400: Type.Ref('Problem'),
+          409: Type.Ref('Problem'),
+          412: Type.Ref('Problem'),
+          ...AUTH_PROBLEMS,
+        },
       },
     },
-    async (req) => grantOut(await grants.update(req.params.org, req.params.grant, req.body)),
+    async (req) =>
+      grantOut(await grants.update(req.params.org, req.params.grant, req.body, expectedVersion(req))),
   );
   app.delete(
     `${base}/:grant`,
@@ -149,11 +159,12 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
         tags,
         summary: 'Take a grant back (the next publication from that org is refused)',
         params: GrantParams,
-        response: { 204: Type.Null(), ...AUTH_PROBLEMS },
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null(), 400: Type.Ref('Problem'), 412: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req, reply) => {
-      await grants.delete(req.params.org, req.params.grant);
+      await grants.delete(req.params.org, req.params.grant, expectedVersion(req));
       return reply.code(204).send(null);
     },
   );

@@ -15,6 +15,7 @@ import {
   isoOrNull,
   Timestamp,
 } from '../schemas.js';
+import { expectedVersion, IfMatchHeaders } from '../versioning.js';
 
 const RuleFields = {
   name: Type.String({ minLength: 1, maxLength: 255 }),
@@ -112,7 +113,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
   app.post(
     base,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Create a rule',
@@ -158,7 +159,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
   app.get(
     `${base}/:rule`,
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', versioned: true },
       schema: {
         tags,
         summary: 'Get a rule',
@@ -171,16 +172,18 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
   app.patch(
     `${base}/:rule`,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Update a rule (partial)',
         params: RuleParams,
+        headers: IfMatchHeaders,
         body: RulePatch,
         response: {
           200: RuleSavedOut,
           400: Type.Ref('Problem'),
           409: Type.Ref('Problem'),
+          412: Type.Ref('Problem'),
           ...AUTH_PROBLEMS,
         },
       },
@@ -191,6 +194,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
           req.params.org,
           req.params.rule,
           req.body as Partial<{ pattern: JsonValue; targets: JsonValue[] }>,
+          expectedVersion(req),
         ),
       ),
   );
@@ -202,11 +206,12 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
         tags,
         summary: 'Delete a rule (its history stays readable)',
         params: RuleParams,
-        response: { 204: Type.Null(), ...AUTH_PROBLEMS },
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null(), 400: Type.Ref('Problem'), 412: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req, reply) => {
-      await rules.delete(req.params.org, req.params.rule);
+      await rules.delete(req.params.org, req.params.rule, expectedVersion(req));
       return reply.code(204).send(null);
     },
   );

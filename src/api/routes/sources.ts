@@ -24,6 +24,7 @@ import {
   Slug,
   Timestamp,
 } from '../schemas.js';
+import { expectedVersion, IfMatchHeaders } from '../versioning.js';
 
 const VerifierIn = Type.Object(
   {
@@ -256,7 +257,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
   app.post(
     `${base}/sources`,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Create a source',
@@ -300,7 +301,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
   app.get(
     `${base}/sources/:source`,
     {
-      config: { permission: 'read' },
+      config: { permission: 'read', versioned: true },
       schema: {
         tags,
         summary: 'Get a source, with its activity: the newest event and the count of the last 24 h',
@@ -324,16 +325,24 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
   app.patch(
     `${base}/sources/:source`,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Update a source (partial)',
         params: SourceParams,
+        headers: IfMatchHeaders,
         body: SourcePatch,
-        response: { 200: SourceOut, 400: Type.Ref('Problem'), 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: {
+          200: SourceOut,
+          400: Type.Ref('Problem'),
+          409: Type.Ref('Problem'),
+          412: Type.Ref('Problem'),
+          ...AUTH_PROBLEMS,
+        },
       },
     },
-    async (req) => out(req, await sources.update(req.params.org, req.params.source, req.body)),
+    async (req) =>
+      out(req, await sources.update(req.params.org, req.params.source, req.body, expectedVersion(req))),
   );
   app.delete(
     `${base}/sources/:source`,
@@ -343,18 +352,19 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         tags,
         summary: 'Delete a source (its events stay readable)',
         params: SourceParams,
-        response: { 204: Type.Null(), ...AUTH_PROBLEMS },
+        headers: IfMatchHeaders,
+        response: { 204: Type.Null(), 400: Type.Ref('Problem'), 412: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req, reply) => {
-      await sources.delete(req.params.org, req.params.source);
+      await sources.delete(req.params.org, req.params.source, expectedVersion(req));
       return reply.code(204).send(null);
     },
   );
   app.post(
     `${base}/sources/:source/rotate-secret`,
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', versioned: true },
       schema: {
         tags,
         summary: 'Add a new secret; the old ones verify until the grace period ends',

@@ -60,13 +60,14 @@ export class KyselySourcesRepo implements SourcesRepo {
     );
   }
 
-  async softDelete(org: string, slug: string, now: number): Promise<boolean> {
+  async softDelete(org: string, slug: string, now: number, basis?: number): Promise<boolean> {
     const result = await this.db
       .updateTable('sources')
       .set({ deleted_at: now, updated_at: now })
       .where('org', '=', org)
       .where('slug', '=', slug)
       .where('deleted_at', 'is', null)
+      .$if(basis !== undefined, (q) => q.where('updated_at', '=', basis!))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }
@@ -125,13 +126,14 @@ export class KyselyRulesRepo implements RulesRepo {
     return changed;
   }
 
-  async softDelete(org: string, id: RuleId, now: number): Promise<boolean> {
+  async softDelete(org: string, id: RuleId, now: number, basis?: number): Promise<boolean> {
     const result = await this.db
       .updateTable('rules')
       .set({ deleted_at: now, updated_at: now })
       .where('org', '=', org)
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
+      .$if(basis !== undefined, (q) => q.where('updated_at', '=', basis!))
       .executeTakeFirst();
     const changed = Number(result.numUpdatedRows) > 0;
     if (changed) await this.bump(org);

@@ -82,13 +82,14 @@ export class KyselyEndpointsRepo implements EndpointsRepo {
     );
   }
 
-  async softDelete(org: string, slug: string, now: number): Promise<boolean> {
+  async softDelete(org: string, slug: string, now: number, basis?: number): Promise<boolean> {
     const result = await this.db
       .updateTable('endpoints')
       .set({ deleted_at: now, updated_at: now })
       .where('org', '=', org)
       .where('slug', '=', slug)
       .where('deleted_at', 'is', null)
+      .$if(basis !== undefined, (q) => q.where('updated_at', '=', basis!))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }

@@ -84,11 +84,12 @@ export class KyselyGrantsRepo implements GrantsRepo {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  async delete(org: string, id: GrantId): Promise<boolean> {
+  async delete(org: string, id: GrantId, basis?: number): Promise<boolean> {
     const result = await this.db
       .deleteFrom('event_bus_grants')
       .where('org', '=', org)
       .where('id', '=', id)
+      .$if(basis !== undefined, (q) => q.where('updated_at', '=', basis!))
       .executeTakeFirst();
     return Number(result.numDeletedRows) > 0;
   }
