@@ -28,7 +28,11 @@ export function orgPath(path) {
   return `/api/orgs/${encodeURIComponent(session().org)}/eventhook${path}`;
 }
 
-/** Calls the org's API; resolves with the parsed JSON body (or text), throws ApiError with the problem. */
+/**
+ * Calls the org's API; resolves with the parsed JSON body (or text), throws ApiError with the problem. With
+ * `version` (the `updatedAt` of the record the page showed) a change is made only to that version: if someone else
+ * changed the record since, the API refuses it (412) rather than let this page undo their change unseen.
+ */
 export function api(method, path, body, options) {
   return request(method, orgPath(path), body, options);
 }
@@ -41,20 +45,33 @@ export function whoAmI() {
   return request('GET', `/api/orgs/${encodeURIComponent(session().org)}/me`);
 }
 
-async function request(method, url, body, { raw = false } = {}) {
+async function request(method, url, body, { raw = false, version } = {}) {
   const res = await fetch(url, {
     method,
     headers: {
       authorization: `Bearer ${session().token}`,
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      // The API's ETag is the version's time in milliseconds, quoted.
+      ...(version !== undefined ? { 'if-match': `"${Date.parse(version)}"` } : {}),
     },
     body: body !== undefined ? JSON.stringify(body) : undefined,
   });
   if (raw && res.ok) return res;
   const type = res.headers.get('content-type') ?? '';
   const payload = type.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) throw new ApiError(res.status, typeof payload === 'object' ? payload : { detail: payload });
+  if (!res.ok)
+    throw new ApiError(res.status, typeof payload === 'object' ? outdated(payload) : { detail: payload });
   return payload;
+}
+
+/** A refused change from an outdated page, said in the page's terms rather than the header's. */
+function outdated(problem) {
+  if (problem.code !== 'EH_VERSION_MISMATCH') return problem;
+  const what = /^(.*?) has changed since it was read/.exec(problem.detail ?? '')?.[1] ?? 'This';
+  return {
+    ...problem,
+    detail: `${what} was changed by someone else since this page showed it; nothing was saved. Reload to see the change, then make yours again.`,
+  };
 }
 
 /**

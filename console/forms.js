@@ -10,16 +10,17 @@ import { problemLines } from './json-fields.js';
  * that settings the user did not touch (a masked header, say) are never written back; `onSaved` gets the record as
  * the API returns it. With `settings` it is an "Advanced settings" form of JSON fields: `patchOf` may throw on JSON
  * that does not parse (readJson). With `settings` or `inForm`, what went wrong is shown in the form, each refused
- * field on its own line, instead of flashed.
+ * field on its own line, instead of flashed. `version` is the updatedAt of the record the form was filled from: a
+ * save is refused if someone changed the record since.
  */
 export function editForm(
-  { what, title, hint, path, patchOf, onSaved, settings = false, inForm = settings },
+  { what, title, hint, path, version, patchOf, onSaved, settings = false, inForm = settings },
   ...fields
 ) {
   const save = async () => {
     const patch = changes(before, patchOf(formValues(form)));
     if (Object.keys(patch).length === 0) return flash('Nothing changed.');
-    await onSaved(await api('PATCH', path, patch));
+    await onSaved(await api('PATCH', path, patch, { version }));
   };
   const problem = inForm ? h('div', { class: 'error problem', role: 'alert' }) : null;
   const submit = inForm

@@ -50,18 +50,20 @@ const issueLabel = (i) => (i.in ? `${PARTS[i.in] ?? i.in} ${i.path.slice(1)}` : 
 
 /**
  * What went wrong, for the form: each issue of an API problem (field path and message), else the message. A change
- * that met another one being saved (409 EH_CONCURRENT_CHANGE) says so, with a button that shows the record as it is
- * now: the form was filled from the record before that change.
+ * that met another one being saved (409 EH_CONCURRENT_CHANGE), or was made from a version someone has changed since
+ * (412 EH_VERSION_MISMATCH), says so, with a button that shows the record as it is now: the form was filled from the
+ * record before that change.
  */
 export function problemLines(err) {
   if (err instanceof FormError) return [h('p', {}, `${err.message} Nothing was sent.`)];
-  if (err instanceof ApiError && err.problem?.code === 'EH_CONCURRENT_CHANGE')
+  const raced = err instanceof ApiError && err.problem?.code === 'EH_CONCURRENT_CHANGE';
+  if (raced || (err instanceof ApiError && err.problem?.code === 'EH_VERSION_MISMATCH'))
     return [
       h(
         'p',
         {},
-        'Someone else changed it while this change was being saved, so nothing was saved. Reload to see it as ' +
-          'it is now, then make your change again. ',
+        `Someone else changed it ${raced ? 'while this change was being saved' : 'since this page showed it'}, ` +
+          'so nothing was saved. Reload to see it as it is now, then make your change again. ',
         h('button', { type: 'button', class: 'quiet', onclick: () => location.reload() }, 'Reload'),
       ),
     ];

@@ -21,7 +21,14 @@ function patchOf(v) {
 /** Changes an endpoint's URL, description and limits; `onSaved` gets the endpoint as the API returns it. */
 export function endpointEditForm(e, onSaved) {
   return editForm(
-    { what: 'endpoint', title: `Change endpoint ${e.slug}`, path: endpointPath(e), patchOf, onSaved },
+    {
+      what: 'endpoint',
+      title: `Change endpoint ${e.slug}`,
+      path: endpointPath(e),
+      version: e.updatedAt,
+      patchOf,
+      onSaved,
+    },
     h('label', {}, 'URL', h('input', { name: 'url', type: 'url', required: true, value: e.url })),
     h('label', {}, 'Description', h('input', { name: 'description', value: e.description })),
     h(
@@ -80,6 +87,7 @@ export function endpointSettingsForm(e, onSaved) {
       title: `Advanced settings of ${e.slug}`,
       hint: 'Only the settings you change are sent.',
       path: endpointPath(e),
+      version: e.updatedAt,
       patchOf: settingsPatchOf,
       onSaved,
     },

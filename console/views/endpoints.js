@@ -98,7 +98,7 @@ export async function endpointsView(view) {
   const remove = guarded('Deleting the endpoint', async (e) => {
     const question = `Delete endpoint ${e.slug}? Deliveries waiting for it fail; what it received stays readable.`;
     if (!confirm(question)) return;
-    await api('DELETE', `/endpoints/${encodeURIComponent(e.slug)}`);
+    await api('DELETE', `/endpoints/${encodeURIComponent(e.slug)}`, undefined, { version: e.updatedAt });
     await reload(`Endpoint ${e.slug} deleted.`);
   });
   const details = h('div');
@@ -125,7 +125,10 @@ export async function endpointsView(view) {
                   type: 'button',
                   class: 'quiet',
                   onclick: () =>
-                    change(() => api('PATCH', path, { status: 'paused' }), `Endpoint ${full.slug} paused.`),
+                    change(
+                      () => api('PATCH', path, { status: 'paused' }, { version: full.updatedAt }),
+                      `Endpoint ${full.slug} paused.`,
+                    ),
                 },
                 'Pause',
               )

@@ -27,6 +27,7 @@ export function grantEditForm(g, onSaved) {
         `The next publication from org ${g.fromOrg} meets the change: a type no longer listed is refused. ` +
         'To let another org publish, give it a grant of its own.',
       path: `/grants/${encodeURIComponent(g.id)}`,
+      version: g.updatedAt,
       patchOf,
       onSaved,
     },

@@ -27,7 +27,7 @@ export async function grantsView(view) {
       `Delete the grant to org ${g.fromOrg}? Its next publication into this org is refused ` +
       '(unless another grant admits it); what it published stays.';
     if (!confirm(question)) return;
-    await api('DELETE', `/grants/${encodeURIComponent(g.id)}`);
+    await api('DELETE', `/grants/${encodeURIComponent(g.id)}`, undefined, { version: g.updatedAt });
     await reload(`The grant to org ${g.fromOrg} was deleted.`);
   });
   const editor = h('div', { class: 'editor' });

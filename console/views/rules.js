@@ -60,7 +60,9 @@ export async function rulesView(view) {
           targets: parse(v.targets, 'The targets'),
         };
         const rule = editing
-          ? await api('PATCH', `/rules/${encodeURIComponent(editing.id)}`, body)
+          ? await api('PATCH', `/rules/${encodeURIComponent(editing.id)}`, body, {
+              version: editing.updatedAt,
+            })
           : await api('POST', '/rules', body);
         await reload(`Rule ${rule.name} saved.`);
       }),
@@ -97,7 +99,12 @@ export async function rulesView(view) {
           type: 'button',
           class: 'quiet',
           onclick: guarded('Switching the rule', async () => {
-            await api('PATCH', `/rules/${encodeURIComponent(rule.id)}`, { enabled: !rule.enabled });
+            await api(
+              'PATCH',
+              `/rules/${encodeURIComponent(rule.id)}`,
+              { enabled: !rule.enabled },
+              { version: rule.updatedAt },
+            );
             await reload(`Rule ${rule.name} ${rule.enabled ? 'switched off' : 'switched on'}.`);
           }),
         },
@@ -110,7 +117,9 @@ export async function rulesView(view) {
           class: 'quiet',
           onclick: guarded('Deleting the rule', async () => {
             if (!confirm(`Delete rule ${rule.name}?`)) return;
-            await api('DELETE', `/rules/${encodeURIComponent(rule.id)}`);
+            await api('DELETE', `/rules/${encodeURIComponent(rule.id)}`, undefined, {
+              version: rule.updatedAt,
+            });
             await reload(`Rule ${rule.name} deleted.`);
           }),
         },

@@ -35,7 +35,14 @@ function patchOf(v) {
 /** Changes a source's name and settings; `onSaved` gets the source as the API returns it. */
 export function sourceEditForm(s, onSaved) {
   return editForm(
-    { what: 'source', title: `Change source ${s.slug}`, path: sourcePath(s), patchOf, onSaved },
+    {
+      what: 'source',
+      title: `Change source ${s.slug}`,
+      path: sourcePath(s),
+      version: s.updatedAt,
+      patchOf,
+      onSaved,
+    },
     h('label', {}, 'Name', h('input', { name: 'name', required: true, maxlength: 255, value: s.name })),
     h('label', {}, 'Description', h('input', { name: 'description', value: s.description })),
     h(
@@ -117,6 +124,7 @@ export function sourceSettingsForm(s, provider, onSaved) {
       title: `Advanced settings of ${s.slug}`,
       hint: 'Only the settings you change are sent; an empty field removes its setting.',
       path: sourcePath(s),
+      version: s.updatedAt,
       patchOf,
       onSaved,
     },

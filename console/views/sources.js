@@ -65,7 +65,7 @@ export async function sourcesView(view) {
   };
   const remove = guarded('Deleting the source', async (s) => {
     if (!confirm(`Delete source ${s.slug}? Its URL stops taking webhooks; its events stay readable.`)) return;
-    await api('DELETE', `/sources/${encodeURIComponent(s.slug)}`);
+    await api('DELETE', `/sources/${encodeURIComponent(s.slug)}`, undefined, { version: s.updatedAt });
     await reload(`Source ${s.slug} deleted.`);
   });
   const details = h('div');
