@@ -107,12 +107,20 @@ export class ApiClient {
   post<T = unknown>(path: string, json: unknown = {}): Promise<T> {
     return this.request<T>('POST', this.orgPath(path), { json }).then((r) => r.body);
   }
-  patch<T = unknown>(path: string, json: unknown): Promise<T> {
-    return this.request<T>('PATCH', this.orgPath(path), { json }).then((r) => r.body);
+  /** With `version` (the updatedAt read), only if nobody changed it since (412 EH_VERSION_MISMATCH otherwise). */
+  patch<T = unknown>(path: string, json: unknown, version?: string): Promise<T> {
+    return this.request<T>('PATCH', this.orgPath(path), { json, headers: ifMatch(version) }).then(
+      (r) => r.body,
+    );
   }
-  async delete(path: string): Promise<void> {
-    await this.request('DELETE', this.orgPath(path));
+  async delete(path: string, version?: string): Promise<void> {
+    await this.request('DELETE', this.orgPath(path), { headers: ifMatch(version) });
   }
+}
+
+/** The API's ETag of a version is its updatedAt in epoch milliseconds, quoted. */
+function ifMatch(version: string | undefined): Record<string, string> {
+  return version === undefined ? {} : { 'if-match': `"${Date.parse(version)}"` };
 }
 
 export function parseMaybeJson(text: string): unknown {

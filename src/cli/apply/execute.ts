@@ -51,6 +51,11 @@ export async function executePlan(
           ? ''
           : ` (${results.length} earlier change${results.length === 1 ? '' : 's'} applied)`;
       const failed = `${where}: ${change.action} failed${done}`;
+      if (err instanceof ProblemError && err.problem.code === 'EH_VERSION_MISMATCH')
+        throw new CliError(
+          `${failed}: it was changed on the server after this apply read it, and is left as changed [EH_VERSION_MISMATCH]`,
+          ['Run apply again: it plans from what the server has now.'],
+        );
       if (err instanceof ProblemError && err.problem.errors?.length && change.action !== 'delete') {
         // Each field the server refused, at its line in the file, rather than its API path under "Bad Request".
         const item = change.item;
@@ -85,7 +90,7 @@ async function executeChange(client: ApiClient, change: Change, opts: ExecuteOpt
       };
     }
     case 'delete':
-      await client.delete(path);
+      await client.delete(path, change.version);
       return { change };
     case 'update': {
       const { secret, secrets, ...resend } = change.rotate;
@@ -93,7 +98,9 @@ async function executeChange(client: ApiClient, change: Change, opts: ExecuteOpt
       // so the previous one keeps working for the grace period. A list rotates to its first secret.
       const patch = { ...change.patch, ...resend };
       const out =
-        Object.keys(patch).length > 0 ? await client.patch<{ warnings?: unknown }>(path, patch) : undefined;
+        Object.keys(patch).length > 0
+          ? await client.patch<{ warnings?: unknown }>(path, patch, change.version)
+          : undefined;
       const next = secret ?? (Array.isArray(secrets) ? secrets[0] : undefined);
       if (typeof next === 'string')
         await client.post(`${path}/rotate-secret`, { secret: next, graceSeconds: opts.graceSeconds });

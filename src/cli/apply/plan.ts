@@ -20,6 +20,8 @@ export type Change =
       readonly item: DesiredItem;
       /** How the API names it when `key` does not: a grant's id. */
       readonly ref?: string;
+      /** The updatedAt the plan was made from: the change is refused if someone changes it before it is applied. */
+      readonly version?: string;
       /** The PATCH body: each differing field with the file's whole value. */
       readonly patch: Obj;
       readonly fields: readonly FieldChange[];
@@ -32,6 +34,8 @@ export type Change =
       readonly key: string;
       /** How the API names it: the slug or name; a grant's id. */
       readonly ref: string;
+      /** As for an update. */
+      readonly version?: string;
     };
 
 export interface Plan {
@@ -89,11 +93,12 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
         fields.push(...diffValues(existing[field], value, field));
       }
       const rotate = opts.rotateSecrets ? item.secrets : {};
+      const version = versionOf(existing);
       if (fields.length === 0 && Object.keys(rotate).length === 0) unchanged++;
       else if (kind === 'grants') {
         const key = updatedGrantKey(String(existing.fromOrg), found.ref);
-        upserts.push({ action: 'update', kind, key, ref: found.ref, item, patch, fields, rotate });
-      } else upserts.push({ action: 'update', kind, key: item.key, item, patch, fields, rotate });
+        upserts.push({ action: 'update', kind, key, ref: found.ref, version, item, patch, fields, rotate });
+      } else upserts.push({ action: 'update', kind, key: item.key, version, item, patch, fields, rotate });
     }
   }
 
@@ -105,7 +110,7 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
     for (const found of current.get(kind)?.values() ?? []) {
       if (paired.has(found)) continue;
       const { key, ref } = found;
-      if (opts.prune) deletes.push({ action: 'delete', kind, key, ref });
+      if (opts.prune) deletes.push({ action: 'delete', kind, key, ref, version: versionOf(found.value) });
       else unmanaged.push({ kind, key, ref });
     }
   }
@@ -148,6 +153,9 @@ async function checkWebhookEndpoints(
     );
   if (lines.length > 0) throw new CliError(lines[0]!, lines.slice(1));
 }
+
+const versionOf = (value: Obj): string | undefined =>
+  typeof value.updatedAt === 'string' ? value.updatedAt : undefined;
 
 async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<string, Current>> {
   let page: { items: Obj[] };
