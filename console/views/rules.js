@@ -1,6 +1,7 @@
 // Rules: an EventBridge pattern and targets. The editor tests a pattern against the last week's events before
 // saving; a rule can be loaded into it to change, switched off and on, or deleted. A key that may not change rules
-// (a member) keeps the tester: a pattern tried against recent events, nothing saved.
+// (a member) keeps the tester: a pattern tried against recent events, nothing saved, and a saved rule's pattern
+// put into it with one click.
 import { can, ifCan } from '../access.js';
 import { api } from '../api.js';
 import { flash, formValues, guarded, h, json, table } from '../dom.js';
@@ -22,7 +23,8 @@ export async function rulesView(view) {
   const result = h('div', { class: 'test-result' });
   /** The rule being changed, or null while the form makes a new one. */
   let editing = null;
-  const heading = h('h2', {}, can('write') ? 'New rule' : 'Test a pattern');
+  const newHeading = can('write') ? 'New rule' : 'Test a pattern';
+  const heading = h('h2', {}, newHeading);
   const reload = async (message) => {
     flash(message);
     await rulesView(view);
@@ -88,58 +90,71 @@ export async function rulesView(view) {
     result.replaceChildren();
     form.scrollIntoView();
   };
+  /** A saved rule's pattern in the tester, ready to run: what a key that may only read would copy by hand. */
+  const tryPattern = (rule) => {
+    // Another rule's pattern in the form of the rule being changed would be saved over that rule: the form makes a
+    // new rule again, its name left empty (required), so Save cannot copy the rule under its old name either.
+    if (editing && editing.id !== rule.id) {
+      editing = null;
+      heading.textContent = newHeading;
+      form.elements.name.value = '';
+    }
+    form.elements.pattern.value = pretty(rule.pattern);
+    result.replaceChildren();
+    form.scrollIntoView();
+    form.elements.pattern.focus();
+  };
+  // Test pattern needs only `read`, as the rules list and POST /rules/test do: every key that sees the row gets it.
   const buttons = (rule) =>
     h(
       'div',
       { class: 'row' },
-      h('button', { type: 'button', class: 'quiet', onclick: () => edit(rule) }, 'Edit'),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'quiet',
-          onclick: guarded('Switching the rule', async () => {
-            await api(
-              'PATCH',
-              `/rules/${encodeURIComponent(rule.id)}`,
-              { enabled: !rule.enabled },
-              { version: rule.updatedAt },
-            );
-            await reload(`Rule ${rule.name} ${rule.enabled ? 'switched off' : 'switched on'}.`);
-          }),
-        },
-        rule.enabled ? 'Switch off' : 'Switch on',
-      ),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'quiet',
-          onclick: guarded('Deleting the rule', async () => {
-            if (!confirm(`Delete rule ${rule.name}?`)) return;
-            await api('DELETE', `/rules/${encodeURIComponent(rule.id)}`, undefined, {
-              version: rule.updatedAt,
-            });
-            await reload(`Rule ${rule.name} deleted.`);
-          }),
-        },
-        'Delete',
-      ),
+      h('button', { type: 'button', class: 'quiet', onclick: () => tryPattern(rule) }, 'Test pattern'),
+      ...ifCan('write', changeButtons(rule)),
     );
+  const changeButtons = (rule) => [
+    h('button', { type: 'button', class: 'quiet', onclick: () => edit(rule) }, 'Edit'),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'quiet',
+        onclick: guarded('Switching the rule', async () => {
+          await api(
+            'PATCH',
+            `/rules/${encodeURIComponent(rule.id)}`,
+            { enabled: !rule.enabled },
+            { version: rule.updatedAt },
+          );
+          await reload(`Rule ${rule.name} ${rule.enabled ? 'switched off' : 'switched on'}.`);
+        }),
+      },
+      rule.enabled ? 'Switch off' : 'Switch on',
+    ),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'quiet',
+        onclick: guarded('Deleting the rule', async () => {
+          if (!confirm(`Delete rule ${rule.name}?`)) return;
+          await api('DELETE', `/rules/${encodeURIComponent(rule.id)}`, undefined, {
+            version: rule.updatedAt,
+          });
+          await reload(`Rule ${rule.name} deleted.`);
+        }),
+      },
+      'Delete',
+    ),
+  ];
 
   view.replaceChildren(
     h('h1', {}, 'Rules'),
     table(
-      ['name', 'pattern', 'targets', 'enabled', ...ifCan('write', '')],
+      ['name', 'pattern', 'targets', 'enabled', ''],
       items.map((r) => ({
         value: r,
-        cells: [
-          r.name,
-          json(r.pattern),
-          json(r.targets),
-          r.enabled ? 'yes' : 'no',
-          ...ifCan('write', buttons(r)),
-        ],
+        cells: [r.name, json(r.pattern), json(r.targets), r.enabled ? 'yes' : 'no', buttons(r)],
       })),
     ),
     heading,

@@ -1,5 +1,5 @@
 // The `eventhook` command line: the server and its database (serve, migrate, backup) and a client of a running server (apply, list, get,
-// tail, replay, retry, send, publish, grants, ping). Client commands load only what they need, so they start fast.
+// tail, replay, retry, send, publish, grants, ping, whoami). Client commands load only what they need, so they start fast.
 import { Command, Option } from 'commander';
 import { ROLES } from '../config/keys.js';
 import { formatError, usageLine } from './cli-error.js';
@@ -15,6 +15,7 @@ import { publishCommand } from './commands/publish.js';
 import { replayCommand, retryCommand } from './commands/replay.js';
 import { sendCommand } from './commands/send.js';
 import { tailCommand } from './commands/tail.js';
+import { whoamiCommand } from './commands/whoami.js';
 import { OUTPUT_FORMATS } from './output.js';
 
 const program = new Command()
@@ -59,6 +60,7 @@ program.addCommand(sendCommand());
 program.addCommand(publishCommand());
 program.addCommand(grantsCommand());
 program.addCommand(pingCommand());
+program.addCommand(whoamiCommand());
 
 // Usage errors are one line, as every other failure (docs/cli.md), naming the help to read rather than printing it.
 const oneLineErrors = (cmd: Command) => {

@@ -414,6 +414,7 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
     [['grants'], 'which orgs may publish into this one'],
     [['grants', 'create'], '--types <types...>'],
     [['ping'], '--data <json|file>'],
+    [['whoami'], 'Show who the configured key is'],
   ];
 
   it('every command explains itself, with the connection options', async () => {
