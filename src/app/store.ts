@@ -53,9 +53,16 @@ export async function openKeyedStore(
   const { store, migrated } = await openStore(config, logger);
   if (migrated.length > 0) logger.info({ migrations: migrated }, 'migrated the database');
   // Before anything else connects (the bus): a process with another key than the store's stops here.
-  const box = new SecretBox(config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger));
+  const box = new SecretBox(
+    config.masterKey ?? loadOrCreateMasterKey(config.dataDir, logger),
+    config.masterKeyPrevious,
+  );
   try {
-    await checkMasterKey(store, box);
+    if ((await checkMasterKey(store, box)) === 'previous')
+      logger.warn(
+        'the store’s secrets are sealed with a previous master key (EVENTHOOK_MASTER_KEY_PREVIOUS): once every ' +
+          'process runs with the new EVENTHOOK_MASTER_KEY, run `eventhook rekey`, then remove the previous key',
+      );
   } catch (err) {
     await store.close();
     throw err;

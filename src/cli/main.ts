@@ -10,6 +10,7 @@ import { getCommand } from './commands/get.js';
 import { grantsCommand } from './commands/grants.js';
 import { listCommand } from './commands/list.js';
 import { migrateCommand } from './commands/migrate.js';
+import { rekeyCommand } from './commands/rekey.js';
 import { pingCommand } from './commands/ping.js';
 import { publishCommand } from './commands/publish.js';
 import { replayCommand, retryCommand } from './commands/replay.js';
@@ -49,6 +50,7 @@ program
 
 program.addCommand(migrateCommand());
 program.addCommand(backupCommand());
+program.addCommand(rekeyCommand());
 program.addCommand(applyCommand());
 program.addCommand(exportCommand());
 program.addCommand(listCommand());

@@ -31,6 +31,8 @@ export interface Config {
   readonly adminToken: string | undefined;
   readonly publicUrl: string | undefined;
   readonly masterKey: string | undefined;
+  /** Keys that still open secrets sealed before a rotation of the master key; never used to seal. */
+  readonly masterKeyPrevious: readonly string[];
   readonly logLevel: string;
   readonly role: Role;
   readonly bodyLimitBytes: number;
@@ -137,6 +139,7 @@ function build(raw: Raw, cwd: string): Config {
     adminToken: optional(raw.EVENTHOOK_ADMIN_TOKEN),
     publicUrl: optional(raw.EVENTHOOK_PUBLIC_URL)?.replace(/\/+$/, ''),
     masterKey: optional(raw.EVENTHOOK_MASTER_KEY),
+    masterKeyPrevious: list(raw.EVENTHOOK_MASTER_KEY_PREVIOUS ?? ''),
     logLevel: get(
       'EVENTHOOK_LOG_LEVEL',
       oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
@@ -173,9 +176,18 @@ function build(raw: Raw, cwd: string): Config {
       `must not exceed EVENTHOOK_MAX_BODY_LIMIT (${config.maxBodyLimitBytes})`,
     );
   }
-  if (config.masterKey !== undefined && !/^[A-Za-z0-9+/]{43}=$/.test(config.masterKey)) {
+  if (config.masterKey !== undefined && !MASTER_KEY.test(config.masterKey)) {
     throw configError('EVENTHOOK_MASTER_KEY', 'must be 32 bytes in base64 (44 characters)');
   }
+  config.masterKeyPrevious.forEach((key, i) => {
+    if (!MASTER_KEY.test(key))
+      throw configError(
+        'EVENTHOOK_MASTER_KEY_PREVIOUS',
+        `key ${i + 1} must be 32 bytes in base64 (44 characters)`,
+      );
+    if (key === config.masterKey)
+      throw configError('EVENTHOOK_MASTER_KEY_PREVIOUS', `key ${i + 1} is EVENTHOOK_MASTER_KEY itself`);
+  });
   return config;
 }
 
@@ -310,6 +322,8 @@ function pairs(v: string, key: ConfigKey): Map<string, string> {
   }
   return out;
 }
+const MASTER_KEY = /^[A-Za-z0-9+/]{43}=$/;
+
 const list = (v: string): string[] =>
   v
     .split(',')

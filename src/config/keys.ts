@@ -68,6 +68,11 @@ export const CONFIG_KEYS = {
     default: '',
     doc: "32-byte base64 key that encrypts secrets at rest (AES-256-GCM). Default: generated and kept in `<dataDir>/master.key`. Every process on one store must have the same key: one whose key does not open the store's secrets refuses to start.",
   },
+  EVENTHOOK_MASTER_KEY_PREVIOUS: {
+    file: 'masterKeyPrevious',
+    default: '',
+    doc: 'Comma-separated master keys that open secrets but seal none, while the master key is rotated: set the new key as `EVENTHOOK_MASTER_KEY` and the old one here in every process, run `eventhook rekey`, then remove this (README: Rotating the master key).',
+  },
   EVENTHOOK_LOG_LEVEL: {
     file: 'logLevel',
     default: 'info',

@@ -18,12 +18,15 @@ export class MasterKeyMismatch extends Error {
   }
 }
 
-/** Throws MasterKeyMismatch when `box` is not the key this store's secrets are sealed with. */
-export async function checkMasterKey(store: Store, box: SecretBox): Promise<void> {
+/**
+ * Throws MasterKeyMismatch when `box` has not the key this store's secrets are sealed with. `previous` when only one
+ * of its previous keys opens them: a rotation of the master key waits for `eventhook rekey`.
+ */
+export async function checkMasterKey(store: Store, box: SecretBox): Promise<'current' | 'previous'> {
   const stored = await store.settings.get(SETTING);
   if (stored !== undefined) {
     if (box.openOrNull(stored) !== PLAINTEXT) throw new MasterKeyMismatch('the key check value');
-    return;
+    return box.isCurrent(stored) ? 'current' : 'previous';
   }
   // The first start with this check: secrets sealed before it (an upgraded store) must open too.
   const sealed = await anySealedSecret(store);
@@ -33,6 +36,12 @@ export async function checkMasterKey(store: Store, box: SecretBox): Promise<void
   const written = await store.settings.get(SETTING);
   if (written === undefined || box.openOrNull(written) !== PLAINTEXT)
     throw new MasterKeyMismatch('the key check value');
+  return box.isCurrent(written) && (sealed === undefined || box.isCurrent(sealed)) ? 'current' : 'previous';
+}
+
+/** Seals the check value again with the current key: after `eventhook rekey`, only that key starts a process. */
+export async function resealKeyCheck(store: Store, box: SecretBox): Promise<void> {
+  await store.settings.set(SETTING, box.seal(PLAINTEXT));
 }
 
 /** One sealed secret of a source or endpoint, if the store has any. */

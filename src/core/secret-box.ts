@@ -3,14 +3,18 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEq
 
 const VERSION = 'v1';
 
-/** Seals and opens strings with one 32-byte key. Sealed form: `v1.<iv>.<tag>.<ciphertext>` (base64url parts). */
+/**
+ * Seals strings with one 32-byte key, and opens them with it or with a previous key (while a rotation of the master
+ * key is under way: secrets sealed before it open until they are sealed again). Sealed form:
+ * `v1.<iv>.<tag>.<ciphertext>` (base64url parts); GCM's tag says which key a value was sealed with.
+ */
 export class SecretBox {
   private readonly key: Buffer;
+  private readonly previous: readonly Buffer[];
 
-  constructor(masterKeyBase64: string) {
-    const key = Buffer.from(masterKeyBase64, 'base64');
-    if (key.length !== 32) throw new RangeError('the master key must be 32 bytes');
-    this.key = key;
+  constructor(masterKeyBase64: string, previousKeysBase64: readonly string[] = []) {
+    this.key = keyBytes(masterKeyBase64);
+    this.previous = previousKeysBase64.map(keyBytes);
   }
 
   static generateKey(): string {
@@ -29,14 +33,36 @@ export class SecretBox {
     ].join('.');
   }
 
+  /** The plain text, sealed with the current key or a previous one; throws when none opens it. */
   open(sealed: string): string {
+    const opened = this.openWith(this.key, sealed);
+    if (opened !== null) return opened;
+    for (const key of this.previous) {
+      const old = this.openWith(key, sealed);
+      if (old !== null) return old;
+    }
+    throw new Error('the sealed value does not open with the master key');
+  }
+
+  /** Whether the current key (not a previous one) opens `sealed`: false means it is due to be sealed again. */
+  isCurrent(sealed: string): boolean {
+    return this.openWith(this.key, sealed) !== null;
+  }
+
+  private openWith(key: Buffer, sealed: string): string | null {
     const [version, iv, tag, ct] = sealed.split('.');
     if (version !== VERSION || iv === undefined || tag === undefined || ct === undefined) {
       throw new Error('not a sealed secret');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString('utf8');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(ct, 'base64url')), decipher.final()]).toString(
+        'utf8',
+      );
+    } catch {
+      return null; // the tag does not match: another key, or a damaged value
+    }
   }
 
   /** `open`, or null for a value that does not open (sealed under another master key, or not sealed at all). */
@@ -47,6 +73,12 @@ export class SecretBox {
       return null;
     }
   }
+}
+
+function keyBytes(base64: string): Buffer {
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== 32) throw new RangeError('the master key must be 32 bytes');
+  return key;
 }
 
 /** SHA-256 hex of a token: API keys and the operator token are stored only as this. */

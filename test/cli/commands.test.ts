@@ -415,6 +415,10 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
     [['grants', 'create'], '--types <types...>'],
     [['ping'], '--data <json|file>'],
     [['whoami'], 'Show who the configured key is'],
+    [['rekey'], 'Rotating the master key: 1. restart every process with the new key'],
+    [[], 'rekey [options]'],
+    [[], 'whoami'],
+    [[], 'migrate [options]'],
   ];
 
   it('every command explains itself, with the connection options', async () => {

@@ -30,7 +30,27 @@ describe('SecretBox', () => {
     expect(other.openOrNull(sealed)).toBeNull();
   });
 
-  it('takes only a 32-byte master key', () => {
+  it('takes only 32-byte master keys, current or previous', () => {
     expect(() => new SecretBox(Buffer.alloc(16).toString('base64'))).toThrow(RangeError);
+    expect(() => new SecretBox(SecretBox.generateKey(), [Buffer.alloc(31).toString('base64')])).toThrow(
+      RangeError,
+    );
+  });
+
+  it('opens what a previous key sealed, seals with the current key only, and says which key a value is under', () => {
+    const oldKey = SecretBox.generateKey();
+    const newKey = SecretBox.generateKey();
+    const before = new SecretBox(oldKey).seal('whsec_old');
+    const rotating = new SecretBox(newKey, [oldKey]);
+    expect(rotating.open(before)).toBe('whsec_old');
+    expect(rotating.isCurrent(before)).toBe(false);
+    const after = rotating.seal('whsec_new');
+    expect(rotating.isCurrent(after)).toBe(true);
+    // Sealed with the new key: the old key alone does not open it, the new one alone does.
+    expect(new SecretBox(oldKey).openOrNull(after)).toBeNull();
+    expect(new SecretBox(newKey).open(after)).toBe('whsec_new');
+    expect(new SecretBox(newKey).openOrNull(before)).toBeNull();
+    // A key neither current nor previous opens nothing.
+    expect(() => new SecretBox(newKey, [SecretBox.generateKey()]).open(before)).toThrow();
   });
 });

@@ -1,0 +1,74 @@
+// `eventhook rekey`: the last step of rotating the master key. Every process already runs with the new key as
+// EVENTHOOK_MASTER_KEY and the old one in EVENTHOOK_MASTER_KEY_PREVIOUS; this seals every secret again with the new
+// key, then the store's key check, so that the old key can be removed (docs/operations.md).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { CliError } from '../cli-error.js';
+import { write } from '../output.js';
+
+export function rekeyCommand(): Command {
+  return new Command('rekey')
+    .description(
+      'Seal every stored secret again with EVENTHOOK_MASTER_KEY (those sealed with EVENTHOOK_MASTER_KEY_PREVIOUS), then exit',
+    )
+    .option(
+      '-c, --config <file>',
+      'YAML configuration file, as for serve (environment variables override it)',
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Rotating the master key: 1. restart every process with the new key as EVENTHOOK_MASTER_KEY and the old one as',
+        'EVENTHOOK_MASTER_KEY_PREVIOUS; 2. run eventhook rekey; 3. remove EVENTHOOK_MASTER_KEY_PREVIOUS and restart.',
+        'Running it again changes nothing. The database comes from EVENTHOOK_DATABASE_URL, as for migrate.',
+      ].join('\n'),
+    )
+    .action(async (opts: { config?: string }) => {
+      const [
+        { loadConfig },
+        { openStore },
+        { SecretBox },
+        { checkMasterKey },
+        { rekeyStore },
+        { databaseLabel },
+      ] = await Promise.all([
+        import('../../config/config.js'),
+        import('../../app.js'),
+        import('../../core/secret-box.js'),
+        import('../../config/master-key-check.js'),
+        import('../../app/rekey.js'),
+        import('../serve.js'),
+      ]);
+      const config = loadConfig(process.env, { file: opts.config });
+      const keyFile = join(config.dataDir, 'master.key');
+      const key =
+        config.masterKey ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+      if (key === undefined)
+        throw new CliError(`no master key: set EVENTHOOK_MASTER_KEY (no ${keyFile} either)`);
+      const box = new SecretBox(key, config.masterKeyPrevious);
+      // A store at another schema is refused (run migrate first), and so is a key that opens nothing of it.
+      const { store } = await openStore(config, undefined, 'off');
+      try {
+        await checkMasterKey(store, box);
+        const r = await rekeyStore(store, box);
+        const database = databaseLabel(config.databaseUrl);
+        write(
+          r.resealed === 0
+            ? `Every secret in ${database} was already sealed with the current master key (${r.current}).`
+            : `Sealed ${r.resealed} secret${r.resealed === 1 ? '' : 's'} of ${r.sources} source${r.sources === 1 ? '' : 's'} and ${r.endpoints} endpoint${r.endpoints === 1 ? '' : 's'} in ${database} again with the current master key (${r.current} already were).`,
+        );
+        write(
+          config.masterKeyPrevious.length > 0
+            ? 'Only EVENTHOOK_MASTER_KEY opens them now: remove EVENTHOOK_MASTER_KEY_PREVIOUS from every process.'
+            : 'Only EVENTHOOK_MASTER_KEY opens them.',
+        );
+      } catch (err) {
+        if (err instanceof Error && err.name === 'MasterKeyMismatch') throw new CliError(err.message);
+        throw err;
+      } finally {
+        await store.close();
+      }
+    });
+}
