@@ -81,32 +81,38 @@ async function saveResealed<T extends { updatedAt: number }>(
   throw new Error('a record kept changing while its secrets were sealed again; run eventhook rekey again');
 }
 
+/** `reseal` that remembers whether it sealed anything again. */
+function tracking(reseal: (sealed: string) => string): {
+  again: (sealed: string) => string;
+  changed: () => boolean;
+} {
+  let changed = false;
+  return {
+    again: (sealed) => {
+      const next = reseal(sealed);
+      if (next !== sealed) changed = true;
+      return next;
+    },
+    changed: () => changed,
+  };
+}
+
 /** The source with its secrets and secret options resealed, or undefined when all were current. */
 function resealSource(s: SourceRecord, reseal: (sealed: string) => string): SourceRecord | undefined {
-  let changed = false;
-  const again = (sealed: string): string => {
-    const next = reseal(sealed);
-    if (next !== sealed) changed = true;
-    return next;
-  };
+  const { again, changed } = tracking(reseal);
   const secrets = s.secrets.map((x) => ({ ...x, sealed: again(x.sealed) }));
   const settings = s.settings as { sealedOptions?: Record<string, string> } | null;
   const sealedOptions = settings?.sealedOptions
     ? Object.fromEntries(Object.entries(settings.sealedOptions).map(([k, v]) => [k, again(v)]))
     : undefined;
-  if (!changed) return undefined;
+  if (!changed()) return undefined;
   return { ...s, secrets, ...(sealedOptions ? { settings: { ...settings, sealedOptions } } : {}) };
 }
 
 /** The endpoint with its signing secrets and auth resealed, or undefined when all were current. */
 function resealEndpoint(e: EndpointRecord, reseal: (sealed: string) => string): EndpointRecord | undefined {
-  let changed = false;
-  const again = (sealed: string): string => {
-    const next = reseal(sealed);
-    if (next !== sealed) changed = true;
-    return next;
-  };
+  const { again, changed } = tracking(reseal);
   const secrets = e.secrets.map((x) => ({ ...x, sealed: again(x.sealed) }));
   const auth = e.auth?.sealed ? { ...e.auth, sealed: again(e.auth.sealed) } : e.auth;
-  return changed ? { ...e, secrets, auth } : undefined;
+  return changed() ? { ...e, secrets, auth } : undefined;
 }
