@@ -21,9 +21,14 @@ const TRIES = 5;
 /**
  * Seals every secret of every live source and endpoint with the current key, then the key check value, so that
  * from then on a process needs the current key to start. Throws (and seals no check value) when a secret opens with
- * no key the box has.
+ * no key the box has. With `dryRun` it counts what it would seal again and writes nothing.
  */
-export async function rekeyStore(store: Store, box: SecretBox): Promise<RekeyResult> {
+export async function rekeyStore(
+  store: Store,
+  box: SecretBox,
+  opts: { dryRun?: boolean } = {},
+): Promise<RekeyResult> {
+  const dryRun = opts.dryRun === true;
   const result: RekeyResult = { resealed: 0, sources: 0, endpoints: 0, current: 0 };
   const reseal = (sealed: string, where: string): string => {
     if (box.isCurrent(sealed)) {
@@ -47,7 +52,7 @@ export async function rekeyStore(store: Store, box: SecretBox): Promise<RekeyRes
       const saved = await saveResealed(
         () => store.sources.get(org, listed.slug),
         (s) => resealSource(s, (sealed) => reseal(sealed, `a secret of source ${org}/${s.slug}`)),
-        (next, basis) => store.sources.update(next, basis),
+        (next, basis) => dryRun || store.sources.update(next, basis),
       );
       if (saved) result.sources++;
     }
@@ -56,12 +61,12 @@ export async function rekeyStore(store: Store, box: SecretBox): Promise<RekeyRes
         () => store.endpoints.get(org, listed.slug),
         (e) => resealEndpoint(e, (sealed) => reseal(sealed, `a secret of endpoint ${org}/${e.slug}`)),
         // Configuration only: the breaker the workers keep is left as it is.
-        (next, basis) => store.endpoints.update(next, { basis, state: false }),
+        (next, basis) => dryRun || store.endpoints.update(next, { basis, state: false }),
       );
       if (saved) result.endpoints++;
     }
   }
-  await resealKeyCheck(store, box);
+  if (!dryRun) await resealKeyCheck(store, box);
   return result;
 }
 
@@ -69,7 +74,7 @@ export async function rekeyStore(store: Store, box: SecretBox): Promise<RekeyRes
 async function saveResealed<T extends { updatedAt: number }>(
   read: () => Promise<T | undefined>,
   resealed: (record: T) => T | undefined,
-  save: (next: T, basis: number) => Promise<boolean>,
+  save: (next: T, basis: number) => Promise<boolean> | true,
 ): Promise<boolean> {
   for (let attempt = 1; attempt <= TRIES; attempt++) {
     const current = await read();

@@ -38,12 +38,12 @@ for (const backend of BACKENDS) {
         env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1', ...env },
         ...(logger ? { logger } : {}),
       });
-    const rekey = (env: Record<string, string>) =>
-      runCli(['rekey'], {
-        EVENTHOOK_DATA_DIR: first.dataDir,
-        EVENTHOOK_DATABASE_URL: first.app.config.databaseUrl,
-        ...env,
-      });
+    const rekeyEnv = (env: Record<string, string>) => ({
+      EVENTHOOK_DATA_DIR: first.dataDir,
+      EVENTHOOK_DATABASE_URL: first.app.config.databaseUrl,
+      ...env,
+    });
+    const rekey = (env: Record<string, string>) => runCli(['rekey'], rekeyEnv(env));
 
     /** A signed push is accepted, and delivered with the endpoint's auth and a signature its secret verifies. */
     async function pushIsVerifiedAndDelivered(t: TestApp): Promise<void> {
@@ -112,6 +112,14 @@ for (const backend of BACKENDS) {
         ).toBe(200);
 
         const version = (await during.api.get(`${base}/endpoints/crm`)).headers.get('etag');
+        // A dry run counts and changes nothing.
+        const dry = await runCli(
+          ['rekey', '--dry-run'],
+          rekeyEnv({ EVENTHOOK_MASTER_KEY: newKey, EVENTHOOK_MASTER_KEY_PREVIOUS: oldKey }),
+        );
+        expect(dry.code, dry.stderr).toBe(0);
+        expect(dry.stdout).toContain('Would seal 3 secrets of 1 source and 1 endpoint');
+        expect(dry.stdout).toContain('(1 already are); changed nothing.');
         // Rekey while the deployment runs, as the procedure says.
         const r = await rekey({ EVENTHOOK_MASTER_KEY: newKey, EVENTHOOK_MASTER_KEY_PREVIOUS: oldKey });
         expect(r.code, r.stderr).toBe(0);

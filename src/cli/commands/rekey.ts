@@ -16,6 +16,7 @@ export function rekeyCommand(): Command {
       '-c, --config <file>',
       'YAML configuration file, as for serve (environment variables override it)',
     )
+    .option('--dry-run', 'count the secrets it would seal again, and change nothing')
     .addHelpText(
       'after',
       [
@@ -25,7 +26,7 @@ export function rekeyCommand(): Command {
         'Running it again changes nothing. The database comes from EVENTHOOK_DATABASE_URL, as for migrate.',
       ].join('\n'),
     )
-    .action(async (opts: { config?: string }) => {
+    .action(async (opts: { config?: string; dryRun?: boolean }) => {
       const [
         { loadConfig },
         { openStore },
@@ -52,12 +53,19 @@ export function rekeyCommand(): Command {
       const { store } = await openStore(config, undefined, 'off');
       try {
         await checkMasterKey(store, box);
-        const r = await rekeyStore(store, box);
+        const r = await rekeyStore(store, box, { dryRun: opts.dryRun === true });
         const database = databaseLabel(config.databaseUrl);
+        const what = `${plural(r.resealed, 'secret')} of ${plural(r.sources, 'source')} and ${plural(r.endpoints, 'endpoint')} in ${database}`;
+        if (opts.dryRun) {
+          write(
+            `Would seal ${what} again with the current master key (${r.current} already are); changed nothing.`,
+          );
+          return;
+        }
         write(
           r.resealed === 0
             ? `Every secret in ${database} was already sealed with the current master key (${r.current}).`
-            : `Sealed ${r.resealed} secret${r.resealed === 1 ? '' : 's'} of ${r.sources} source${r.sources === 1 ? '' : 's'} and ${r.endpoints} endpoint${r.endpoints === 1 ? '' : 's'} in ${database} again with the current master key (${r.current} already were).`,
+            : `Sealed ${what} again with the current master key (${r.current} already were).`,
         );
         write(
           config.masterKeyPrevious.length > 0
@@ -72,3 +80,5 @@ export function rekeyCommand(): Command {
       }
     });
 }
+
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
