@@ -19,7 +19,7 @@ describe('eventhook whoami', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     t = await startTestApp('sqlite');
-    for (const role of ['admin', 'member', 'publisher'] as const) {
+    for (const role of ['admin', 'member', 'publisher', 'worker'] as const) {
       const made = await t.api.post('/api/orgs/default/api-keys', { name: `${role}-cli`, role });
       expect(made.status, made.text).toBe(201);
       keys[role] = { id: made.body.id, key: made.body.key };
@@ -34,6 +34,8 @@ describe('eventhook whoami', { timeout: 120_000 }, () => {
       ['member', 'read, read-promise, replay, cancel, self'],
       // A publisher may read nothing of the org, yet may ask who it is.
       ['publisher', 'publish, self'],
+      // A worker of the local engine: claims and settles work, reads the promises its workflows wait on.
+      ['worker', 'read-promise, work, self'],
     ];
     for (const [role, permissions] of expected) {
       const r = await runCli(['whoami'], as(keys[role]!.key));
