@@ -128,6 +128,7 @@ export async function buildOperationsServer(
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = baseServer(deps.logger, deps.bodyLimit ?? 1024 * 1024);
   const optionalBodies = installBodyReading(app);
+  const versionTags = installVersionTags(app);
   app.addSchema(ProblemOut);
   await app.register(swagger, {
     openapi: {
@@ -142,7 +143,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transformObject: (doc) =>
-      'openapiObject' in doc ? optionalBodies(doc.openapiObject) : doc.swaggerObject,
+      'openapiObject' in doc ? versionTags(optionalBodies(doc.openapiObject)) : doc.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
@@ -157,7 +158,6 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(metricsRoutes, { access: deps.access, metrics: deps.metrics });
   await app.register(async (scope) => {
     requireAuth(scope, deps.access);
-    installVersionTags(scope);
     await scope.register(orgRoutes, { access: deps.access });
     await scope.register(ruleRoutes, { rules: deps.rules, tester: deps.tester });
     await scope.register(eventRoutes, { queries: deps.queries, replay: deps.replay });

@@ -4,6 +4,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EventhookError } from '../core/errors.js';
+import type { OpenApiTransform } from './request-body.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,12 +40,39 @@ export function expectedVersion(request: FastifyRequest): number | undefined {
   return Number(tag[1]);
 }
 
-/** Sets the ETag of every 2xx answer of a `versioned` route from the answered resource's `updatedAt`. */
-export function installVersionTags(app: FastifyInstance): void {
+type Responses = Record<string, { headers?: Record<string, unknown> } | undefined>;
+
+/**
+ * Sets the ETag of every 2xx answer of a `versioned` route from the answered resource's `updatedAt` (on the root, so
+ * that every plugin inherits it); returns the OpenAPI transform that declares that header on those answers.
+ */
+export function installVersionTags(app: FastifyInstance): OpenApiTransform {
   app.addHook('preSerialization', async (request, reply, payload) => {
     if (!request.routeOptions.config.versioned || reply.statusCode >= 300) return payload;
     const updatedAt = (payload as { updatedAt?: unknown } | null)?.updatedAt;
     if (typeof updatedAt === 'string') reply.header('etag', etagOf(Date.parse(updatedAt)));
     return payload;
   });
+  const versioned: { method: string; path: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.versioned) return;
+    for (const method of [route.method].flat())
+      versioned.push({ method: method.toLowerCase(), path: route.url.replace(/:(\w+)/g, '{$1}') });
+  });
+  return (doc) => {
+    const paths = (doc as { paths?: Record<string, Record<string, { responses?: Responses }>> }).paths;
+    for (const { method, path } of versioned) {
+      for (const [status, response] of Object.entries(paths?.[path]?.[method]?.responses ?? {})) {
+        if (!response || !/^2\d\d$/.test(status)) continue;
+        response.headers = {
+          ...response.headers,
+          ETag: {
+            description: 'The version answered, for If-Match: its updatedAt in epoch milliseconds, quoted.',
+            schema: { type: 'string', pattern: '^"[0-9]+"$' },
+          },
+        };
+      }
+    }
+    return doc;
+  };
 }

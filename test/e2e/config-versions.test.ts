@@ -182,6 +182,24 @@ for (const backend of BACKENDS) {
       expect(r.status).toBe(412);
     });
 
+    it('the OpenAPI document declares the tag on the answers that carry it, and If-Match on changes', async () => {
+      const doc = (await t.api.get('/openapi.json')).body;
+      const op = (path: string, method: string) => doc.paths[`/api/orgs/{org}/eventhook${path}`][method];
+      for (const [path, method, status] of [
+        ['/rules/{rule}', 'get', '200'],
+        ['/rules/{rule}', 'patch', '200'],
+        ['/sources', 'post', '201'],
+        ['/endpoints/{endpoint}/enable', 'post', '200'],
+        ['/grants/{grant}', 'patch', '200'],
+      ] as const)
+        expect(op(path, method).responses[status].headers?.ETag, `${method} ${path}`).toBeDefined();
+      expect(op('/rules', 'get').responses['200'].headers).toBeUndefined();
+      expect(op('/rules/{rule}', 'patch').responses['412']).toBeDefined();
+      expect(op('/endpoints/{endpoint}', 'delete').parameters).toContainEqual(
+        expect.objectContaining({ in: 'header', name: 'if-match' }),
+      );
+    });
+
     it('rotating or enabling changes the version, and answers the new tag', async () => {
       const ep = await RESOURCES[2]!.create(t.api);
       const rotated = await t.api.post(`${ep.path}/rotate-secret`, {});
