@@ -2,7 +2,7 @@
 // answered with its version as a strong ETag, and a PATCH or DELETE that sends that tag back in If-Match is refused
 // with 412 when the resource has changed since. Without If-Match a change applies to whatever is stored, as before.
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, preSerializationAsyncHookHandler } from 'fastify';
 import { EventhookError } from '../core/errors.js';
 import type { OpenApiTransform } from './request-body.js';
 
@@ -40,22 +40,25 @@ export function expectedVersion(request: FastifyRequest): number | undefined {
   return Number(tag[1]);
 }
 
+const tagVersion: preSerializationAsyncHookHandler = async (_request, reply, payload) => {
+  if (reply.statusCode >= 300) return payload;
+  const updatedAt = (payload as { updatedAt?: unknown } | null)?.updatedAt;
+  if (typeof updatedAt === 'string') reply.header('etag', etagOf(Date.parse(updatedAt)));
+  return payload;
+};
+
 type Responses = Record<string, { headers?: Record<string, unknown> } | undefined>;
 
 /**
- * Sets the ETag of every 2xx answer of a `versioned` route from the answered resource's `updatedAt` (on the root, so
- * that every plugin inherits it); returns the OpenAPI transform that declares that header on those answers.
+ * Sets the ETag of every 2xx answer of a `versioned` route from the answered resource's `updatedAt` (installed on the
+ * root, so that every plugin's routes get it; a hook of those routes only, so that ingest pays nothing for it);
+ * returns the OpenAPI transform that declares that header on those answers.
  */
 export function installVersionTags(app: FastifyInstance): OpenApiTransform {
-  app.addHook('preSerialization', async (request, reply, payload) => {
-    if (!request.routeOptions.config.versioned || reply.statusCode >= 300) return payload;
-    const updatedAt = (payload as { updatedAt?: unknown } | null)?.updatedAt;
-    if (typeof updatedAt === 'string') reply.header('etag', etagOf(Date.parse(updatedAt)));
-    return payload;
-  });
   const versioned: { method: string; path: string }[] = [];
   app.addHook('onRoute', (route) => {
     if (!route.config?.versioned) return;
+    route.preSerialization = [...[route.preSerialization ?? []].flat(), tagVersion];
     for (const method of [route.method].flat())
       versioned.push({ method: method.toLowerCase(), path: route.url.replace(/:(\w+)/g, '{$1}') });
   });
