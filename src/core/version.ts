@@ -16,3 +16,17 @@ export function assertVersion(
   if (expected !== undefined && expected !== current)
     throw new EventhookError('EH_VERSION_MISMATCH', { resource, name, expected, current });
 }
+
+/**
+ * After a write conditional on a version found nothing to write, says why: `read` throws the resource's 404 when it
+ * is gone, else EH_VERSION_MISMATCH when it is at another version now. Nothing when there was no condition.
+ */
+export async function recheckVersion(
+  resource: VersionedResource,
+  name: string,
+  expected: number | undefined,
+  read: () => Promise<{ updatedAt: number }>,
+): Promise<void> {
+  if (expected === undefined) return;
+  assertVersion(resource, name, (await read()).updatedAt, expected);
+}

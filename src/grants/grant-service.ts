@@ -5,7 +5,7 @@
 import type { Clock } from '../core/clock.js';
 import { EventhookError, invalid, type FieldIssue } from '../core/errors.js';
 import { isId, newId } from '../core/ids.js';
-import { assertVersion } from '../core/version.js';
+import { assertVersion, recheckVersion } from '../core/version.js';
 import type { Store } from '../store/port.js';
 import type { GrantRecord } from '../store/records.js';
 import { eventTypePatternProblem, MAX_GRANT_EVENT_TYPES } from './grant-match.js';
@@ -98,7 +98,7 @@ export class GrantService {
     };
     const saved = await this.store.transaction((tx) => tx.grants.update(next, current.updatedAt));
     if (!saved) {
-      if (expected !== undefined) await this.recheck(org, ref, expected);
+      await recheckVersion('Grant', ref, expected, () => this.get(org, ref));
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Grant', name: current.id });
     }
     return next;
@@ -109,15 +109,9 @@ export class GrantService {
     const deleted =
       isId('grant', ref) && (await this.store.transaction((tx) => tx.grants.delete(org, ref, expected)));
     if (!deleted) {
-      if (expected !== undefined) await this.recheck(org, ref, expected);
+      await recheckVersion('Grant', ref, expected, () => this.get(org, ref));
       throw new EventhookError('EH_GRANT_NOT_FOUND', { grant: ref });
     }
-  }
-
-  /** After a conditional write found nothing to write: the grant is gone (404) or at another version (412). */
-  private async recheck(org: string, ref: string, expected: number): Promise<void> {
-    const now = await this.get(org, ref);
-    assertVersion('Grant', now.id, now.updatedAt, expected);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { assertVersion } from '../core/version.js';
+import { assertVersion, recheckVersion } from '../core/version.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { SourceActivity, Store } from '../store/port.js';
 import type { SourceRecord, StoredSecret } from '../store/records.js';
@@ -165,7 +165,7 @@ export class SourceService {
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
     if (!(await this.store.sources.update(next, current.updatedAt))) {
-      if (expected !== undefined) await this.recheck(org, slug, expected);
+      await recheckVersion('Source', slug, expected, () => this.get(org, slug));
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     }
     this.onChange(org, slug);
@@ -200,16 +200,10 @@ export class SourceService {
   /** Soft delete; with `expected`, only while the source is still at that version (EH_VERSION_MISMATCH otherwise). */
   async delete(org: string, slug: string, expected?: number): Promise<void> {
     if (!(await this.store.sources.softDelete(org, slug, this.clock.now(), expected))) {
-      if (expected !== undefined) await this.recheck(org, slug, expected);
+      await recheckVersion('Source', slug, expected, () => this.get(org, slug));
       throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: slug });
     }
     this.onChange(org, slug);
-  }
-
-  /** After a conditional write found nothing to write: the source is gone (404) or at another version (412). */
-  private async recheck(org: string, slug: string, expected: number): Promise<void> {
-    const now = await this.get(org, slug);
-    assertVersion('Source', slug, now.updatedAt, expected);
   }
 
   /**

@@ -2,7 +2,7 @@
 // runs), storage, and invalidation of the compiled rules.
 import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
-import { assertVersion } from '../core/version.js';
+import { assertVersion, recheckVersion } from '../core/version.js';
 import type { JsonValue } from '../core/envelope.js';
 import { isId, newId, type RuleId } from '../core/ids.js';
 import { validateRulePattern } from '../rules/index.js';
@@ -88,7 +88,7 @@ export class RuleService {
     });
     if (!saved) {
       // The version was right when read: a change in between is the caller's lost update as much as a wrong one.
-      if (expected !== undefined) await this.recheck(org, current, expected);
+      await recheckVersion('Rule', current.name, expected, () => this.get(org, current.id));
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Rule', name: current.name });
     }
     this.cache.invalidate(org);
@@ -123,14 +123,8 @@ export class RuleService {
     const deleted = await this.store.transaction((tx) =>
       tx.rules.softDelete(org, rule.id as RuleId, this.clock.now(), expected),
     );
-    if (!deleted && expected !== undefined) await this.recheck(org, rule, expected);
+    if (!deleted) await recheckVersion('Rule', rule.name, expected, () => this.get(org, rule.id));
     this.cache.invalidate(org);
-  }
-
-  /** After a conditional write found nothing to write: the rule is gone (404) or at another version (412). */
-  private async recheck(org: string, read: RuleRecord, expected: number): Promise<void> {
-    const now = await this.get(org, read.id);
-    assertVersion('Rule', now.name, now.updatedAt, expected);
   }
 
   /** What can be checked without the store; the targets' references are checked in the saving transaction. */
