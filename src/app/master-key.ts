@@ -14,13 +14,25 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SecretBox } from '../core/secret-box.js';
 
+/** Where the generated master key is kept: beside the embedded database. */
+export function masterKeyPath(dataDir: string): string {
+  return join(dataDir, 'master.key');
+}
+
+/** The generated master key, or undefined when none was generated in `dataDir`. */
+export function readMasterKey(dataDir: string): string | undefined {
+  const path = masterKeyPath(dataDir);
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
+}
+
 /**
  * The master key that seals secrets at rest. When none is configured, one is generated on first start and kept
  * in `<dataDir>/master.key` (mode 0600) beside the embedded database.
  */
 export function loadOrCreateMasterKey(dataDir: string, logger: Logger): string {
-  const path = join(dataDir, 'master.key');
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const existing = readMasterKey(dataDir);
+  if (existing !== undefined) return existing;
+  const path = masterKeyPath(dataDir);
   mkdirSync(dataDir, { recursive: true });
   const key = SecretBox.generateKey();
   // Durable before any secret is sealed with it: written to a temporary file, flushed, renamed into place, and the

@@ -1,8 +1,6 @@
 // `eventhook rekey`: the last step of rotating the master key. Every process already runs with the new key as
 // EVENTHOOK_MASTER_KEY and the old one in EVENTHOOK_MASTER_KEY_PREVIOUS; this seals every secret again with the new
 // key, then the store's key check, so that the old key can be removed (docs/operations.md).
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { write } from '../output.js';
@@ -34,6 +32,7 @@ export function rekeyCommand(): Command {
         { checkMasterKey },
         { rekeyStore },
         { databaseLabel },
+        { masterKeyPath, readMasterKey },
       ] = await Promise.all([
         import('../../config/config.js'),
         import('../../app.js'),
@@ -41,13 +40,14 @@ export function rekeyCommand(): Command {
         import('../../config/master-key-check.js'),
         import('../../app/rekey.js'),
         import('../serve.js'),
+        import('../../app/master-key.js'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
-      const keyFile = join(config.dataDir, 'master.key');
-      const key =
-        config.masterKey ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+      const key = config.masterKey ?? readMasterKey(config.dataDir);
       if (key === undefined)
-        throw new CliError(`no master key: set EVENTHOOK_MASTER_KEY (no ${keyFile} either)`);
+        throw new CliError(
+          `no master key: set EVENTHOOK_MASTER_KEY (no ${masterKeyPath(config.dataDir)} either)`,
+        );
       const box = new SecretBox(key, config.masterKeyPrevious);
       // A store at another schema is refused (run migrate first), and so is a key that opens nothing of it.
       const { store } = await openStore(config, undefined, 'off');
