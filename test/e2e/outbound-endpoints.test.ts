@@ -239,11 +239,12 @@ for (const backend of BACKENDS) {
       const kept: string[] = [];
       for (let i = 0; i < 5; i++) kept.push(await send({ type: 'queued.test', answer: 'hold', i }));
 
-      // Two are held by the receiver; the other three wait for a slot without an attempt.
+      // Two are held by the receiver; the other three wait for a slot without an attempt. An action counts as
+      // in flight once claimed, a moment before its request reaches the receiver, so both are awaited.
       const queue = await eventually(
         async () => {
           const q = (await t.api.get(`${BASE}/endpoints/queued`)).body.health.queue;
-          return q.inFlight === 2 && q.pending === 3 ? q : undefined;
+          return q.inFlight === 2 && q.pending === 3 && held.length === 2 ? q : undefined;
         },
         10_000,
         'two in flight and three pending',
