@@ -1,10 +1,11 @@
 // Orgs, API keys and the operator token: who may call the management API, and for which org.
+import { auditEntry } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
 import { newId, SLUG_PATTERN } from '../core/ids.js';
 import { hashToken, randomToken, safeEqual } from '../core/secret-box.js';
 import type { Store } from '../store/port.js';
-import type { ApiKeyRecord, ApiKeyRole, OrgRecord } from '../store/records.js';
+import type { Actor, ApiKeyRecord, ApiKeyRole, AuditAction, OrgRecord } from '../store/records.js';
 
 export type Principal = { kind: 'operator' } | { kind: 'key'; key: ApiKeyRecord };
 
@@ -82,6 +83,7 @@ export class AccessService {
     org: string,
     name: string,
     role: ApiKeyRole,
+    by: Actor,
   ): Promise<{ record: ApiKeyRecord; secret: string }> {
     await this.getOrg(org);
     const secret = randomToken('ehk', 24);
@@ -95,7 +97,10 @@ export class AccessService {
       lastUsedAt: null,
       revokedAt: null,
     };
-    await this.store.apiKeys.insert({ ...record, hash: hashToken(secret) });
+    await this.store.transaction(async (tx) => {
+      await tx.apiKeys.insert({ ...record, hash: hashToken(secret) });
+      await tx.auditLog.insert(keyAudit(record, 'created', ['name', 'role'], by, record.createdAt));
+    });
     return { record, secret };
   }
 
@@ -103,11 +108,33 @@ export class AccessService {
     return this.store.apiKeys.list(org);
   }
 
-  async revokeApiKey(org: string, id: string): Promise<void> {
-    if (!(await this.store.apiKeys.revoke(org, id as ApiKeyRecord['id'], this.clock.now()))) {
+  async revokeApiKey(org: string, id: string, by: Actor): Promise<void> {
+    const now = this.clock.now();
+    const revoked = await this.store.transaction(async (tx) => {
+      const key = (await tx.apiKeys.list(org)).find((k) => k.id === id);
+      if (!key || !(await tx.apiKeys.revoke(org, key.id, now))) return false;
+      await tx.auditLog.insert(keyAudit(key, 'revoked', [], by, now));
+      return true;
+    });
+    if (!revoked) {
       throw new EventhookError('EH_API_KEY_NOT_FOUND', { key: id });
     }
   }
+}
+
+function keyAudit(key: ApiKeyRecord, action: AuditAction, fields: string[], actor: Actor, at: number) {
+  const { org, id, name } = key;
+  return auditEntry({
+    org,
+    resource: 'api_key',
+    resourceId: id,
+    name,
+    action,
+    fields,
+    actor,
+    version: null,
+    at,
+  });
 }
 
 /** Slugs: lower-case letters, digits and inner hyphens, 1–63 characters (they appear in URLs and subjects). */

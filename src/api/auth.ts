@@ -5,6 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessService, Principal } from '../access/access-service.js';
 import { roleAllows, type Permission } from '../access/permissions.js';
 import { EventhookError } from '../core/errors.js';
+import type { Actor } from '../store/records.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -54,6 +55,16 @@ export function requireAuth(scope: FastifyInstance, access: AccessService): void
       });
     }
   });
+}
+
+/** Who the authenticated caller is, as the audit log records a change they make. */
+export function actorOf(request: FastifyRequest): Actor {
+  const principal = request.principal;
+  if (!principal)
+    throw new Error(`route ${request.routeOptions.url} changes configuration without authentication`);
+  if (principal.kind === 'operator') return { kind: 'operator' };
+  const { id, name, role } = principal.key;
+  return { kind: 'key', id, name, role };
 }
 
 function describe(p: Permission): string {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AccessService } from '../access/access-service.js';
 import type { Readiness } from '../api/routes/health.js';
 import { endpointRoutes } from '../api/routes/endpoints.js';
+import { auditLogRoutes } from '../api/routes/audit-log.js';
 import { grantRoutes } from '../api/routes/grants.js';
 import { ingestRoutes } from '../api/routes/ingest.js';
 import { publishRoutes } from '../api/routes/publish.js';
@@ -19,6 +20,7 @@ import {
   type LiveEndpoints,
 } from '../delivery/index.js';
 import type { LocalEngine } from '../engine/adapters/local/index.js';
+import { AuditLog } from '../audit/index.js';
 import type { EventQueries } from '../events/event-queries.js';
 import { ReplayService } from '../events/replay-service.js';
 import type { GrantService } from '../grants/grant-service.js';
@@ -93,6 +95,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
           probe: new EndpointProbe(liveEndpoints, authenticatedSender, clock),
         });
         await app.register(grantRoutes, { grants });
+        await app.register(auditLogRoutes, { log: new AuditLog(store) });
         await app.register(publishRoutes, {
           publisher: publishService,
         });

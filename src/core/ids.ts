@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   worker: 'wrk',
   ingester: 'ing',
   grant: 'grt',
+  auditEntry: 'aud',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;
@@ -37,6 +38,7 @@ export type WorkflowId = Brand<'workflow'>;
 export type TaskId = Brand<'task'>;
 export type PromiseId = Brand<'promise'>;
 export type GrantId = Brand<'grant'>;
+export type AuditEntryId = Brand<'auditEntry'>;
 
 export type IdOf<K extends IdKind> = Brand<K>;
 

@@ -2,9 +2,16 @@
 // delete, rotate secrets with a grace period, and enable. Secrets and credentials are sealed (AES-256-GCM) and
 // never returned. Any change wakes the endpoint's waiting deliveries, which look again at what holds them.
 import { assertSlug } from '../access/access-service.js';
+import { auditEntry, fieldsSet } from '../audit/index.js';
 import { assertVersion, EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
-import type { EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
+import type {
+  Actor,
+  AuditAction,
+  EndpointRecord,
+  EndpointSecretRecord,
+  StoredAuth,
+} from '../store/records.js';
 import { webhookEndpointOf } from '../targets/webhook-endpoint.js';
 import { WAIT } from './delivery-gate.js';
 import type { AddressPolicy } from './address-policy.js';
@@ -54,7 +61,7 @@ export class EndpointService {
     private readonly onSaved: (org: string, slug: string, woken: number) => void = () => {},
   ) {}
 
-  async create(org: string, input: EndpointInput): Promise<Created> {
+  async create(org: string, input: EndpointInput, by: Actor): Promise<Created> {
     assertSlug(input.slug, '/slug');
     const now = this.clock.now();
     const ordering = input.ordering ?? 'none';
@@ -96,7 +103,10 @@ export class EndpointService {
       updatedAt: now,
       deletedAt: null,
     };
-    await this.store.endpoints.insert(record);
+    await this.store.transaction(async (tx: StoreRepos) => {
+      await tx.endpoints.insert(record);
+      await tx.auditLog.insert(endpointAudit(record, 'created', fieldsSet(input), by, now));
+    });
     this.onChange(org, record.slug);
     this.onSaved(org, record.slug, 0);
     return { record, ...(generated ? { secret: generated } : {}) };
@@ -121,9 +131,16 @@ export class EndpointService {
    * Partial update; `null` clears rateLimit, maxConcurrency, orderingKey and retry. With `expected` (the version the
    * caller read) it is refused if the endpoint's configuration has changed since (EH_VERSION_MISMATCH).
    */
-  update(org: string, slug: string, patch: EndpointPatch, expected?: number): Promise<EndpointRecord> {
+  update(
+    org: string,
+    slug: string,
+    patch: EndpointPatch,
+    by: Actor,
+    expected?: number,
+  ): Promise<EndpointRecord> {
     checkLimits(patch);
-    return this.change(org, slug, expected, (current, at) => {
+    const audit = { by, action: 'updated' as const, fields: fieldsSet(patch) };
+    return this.change(org, slug, expected, audit, (current, at) => {
       const next: EndpointRecord = { ...current, updatedAt: at };
       if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
       if (patch.description !== undefined) next.description = patch.description;
@@ -154,7 +171,7 @@ export class EndpointService {
    * does not exist, and deleting one under it would turn each matching event into a dead action instead. There is
    * no force: pausing the endpoint stops its deliveries at once, and the rules stay editable.
    */
-  async delete(org: string, slug: string, expected?: number): Promise<void> {
+  async delete(org: string, slug: string, by: Actor, expected?: number): Promise<void> {
     const now = this.clock.now();
     // Waiting deliveries wake, find no endpoint and die visibly rather than wait forever — in the same transaction,
     // so a crash cannot leave them parked for an endpoint that is gone.
@@ -172,6 +189,7 @@ export class EndpointService {
         throw new EventhookError('EH_ENDPOINT_IN_USE', { endpoint: slug, rules: users.join(', ') });
       // Not the get above again: on PostgreSQL (read committed) a DELETE racing this one may have deleted it since.
       if (!(await tx.endpoints.softDelete(org, slug, now, expected))) return null;
+      await tx.auditLog.insert(endpointAudit(current, 'deleted', [], by, now, null));
       const ids = await tx.actions.wakeWaiting(org, slug, now);
       this.onChange(org, slug); // before the commit too, as in change()
       return ids.length;
@@ -206,8 +224,9 @@ export class EndpointService {
   }
 
   /** Re-enables a paused or disabled endpoint: breaker closed, failure history forgotten, deliveries resume. */
-  enable(org: string, slug: string): Promise<EndpointRecord> {
-    return this.change(org, slug, undefined, (current, at) => {
+  enable(org: string, slug: string, by: Actor): Promise<EndpointRecord> {
+    const audit = { by, action: 'enabled' as const, fields: ['status'] };
+    return this.change(org, slug, undefined, audit, (current, at) => {
       const next: EndpointRecord = {
         ...current,
         status: 'active',
@@ -227,8 +246,10 @@ export class EndpointService {
     org: string,
     slug: string,
     opts: { secret?: string; graceMs?: number; kind?: SecretKind },
+    by: Actor,
   ): Promise<Created> {
-    return this.change(org, slug, undefined, (current, at) => {
+    const audit = { by, action: 'secret_rotated' as const, fields: ['secrets'] };
+    return this.change(org, slug, undefined, audit, (current, at) => {
       const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
       const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
         secret,
@@ -265,6 +286,7 @@ export class EndpointService {
     org: string,
     slug: string,
     expected: number | undefined,
+    audit: { by: Actor; action: AuditAction; fields: string[] },
     build: (current: EndpointRecord, at: number) => { next: EndpointRecord; state: boolean; result: T },
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -277,6 +299,7 @@ export class EndpointService {
       let woken = 0;
       const saved = await this.store.transaction(async (tx: StoreRepos) => {
         const done = await tx.endpoints.update(next, { basis: current.updatedAt, state });
+        if (done) await tx.auditLog.insert(endpointAudit(next, audit.action, audit.fields, audit.by, now));
         if (done && next.status === 'active')
           woken = (await tx.actions.wakeWaiting(next.org, next.slug, now)).length;
         // Before the commit as well as after it: the woken deliveries can be claimed as soon as it is committed,
@@ -324,4 +347,27 @@ export class EndpointService {
 export function openAuth(box: SecretBox, auth: StoredAuth | null): EndpointAuth {
   if (auth === null || auth.sealed === null) return { type: 'none' };
   return JSON.parse(box.open(auth.sealed)) as EndpointAuth;
+}
+
+/** The audit log entry of a change to `endpoint` (its state after the change; before it, for a deletion). */
+export function endpointAudit(
+  endpoint: EndpointRecord,
+  action: AuditAction,
+  fields: string[],
+  actor: Actor,
+  at: number,
+  version: number | null = endpoint.updatedAt,
+) {
+  const { org, id, slug } = endpoint;
+  return auditEntry({
+    org,
+    resource: 'endpoint',
+    resourceId: id,
+    name: slug,
+    action,
+    fields,
+    actor,
+    version,
+    at,
+  });
 }

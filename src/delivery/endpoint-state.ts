@@ -9,6 +9,7 @@ import type { EventRecord, NewEvent } from '../store/records.js';
 import type { BreakerTransition } from './circuit-breaker.js';
 import { WAIT } from './delivery-gate.js';
 import { endpointDisabledEvent } from './delivery-events.js';
+import { endpointAudit } from './endpoint-service.js';
 import type { LiveEndpoint, LiveEndpoints } from './live-endpoints.js';
 import type { DeliveryOutcome } from './retry-policy.js';
 
@@ -130,8 +131,12 @@ export class EndpointStateKeeper {
           { breaker, status: 'disabled', disabledReason: detail },
           now,
         );
-        if (done) await stageEvents(tx, [event]);
-        return done;
+        if (!done) return false;
+        await stageEvents(tx, [event]);
+        const by = { kind: 'system' as const, reason: detail };
+        // A status change moves the version to `now` (setState).
+        await tx.auditLog.insert(endpointAudit(record, 'disabled', ['status'], by, now, now));
+        return true;
       }),
     );
     this.endpoints.invalidate(record.org, record.slug);

@@ -2,12 +2,13 @@
 // Grants are checked when an action publishes, not when a rule is saved, and read from the store in the transaction
 // that commits the published event (no cache), so creating, changing or deleting one takes effect for the very next
 // publication.
+import { auditEntry, fieldsSet } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { EventhookError, invalid, type FieldIssue } from '../core/errors.js';
 import { isId, newId } from '../core/ids.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
 import type { Store } from '../store/port.js';
-import type { GrantRecord } from '../store/records.js';
+import type { Actor, AuditAction, GrantRecord } from '../store/records.js';
 import { eventTypePatternProblem, MAX_GRANT_EVENT_TYPES } from './grant-match.js';
 
 export interface GrantInput {
@@ -35,7 +36,7 @@ export class GrantService {
   ) {}
 
   /** Throws EH_GRANT_INVALID naming every offending field. */
-  async create(org: string, input: GrantInput): Promise<GrantRecord> {
+  async create(org: string, input: GrantInput, by: Actor): Promise<GrantRecord> {
     const issues: FieldIssue[] = [];
     if (input.fromOrg === org)
       issues.push({ path: '/fromOrg', message: 'an org needs no grant to publish into itself' });
@@ -54,7 +55,10 @@ export class GrantService {
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.transaction((tx) => tx.grants.insert(record));
+    await this.store.transaction(async (tx) => {
+      await tx.grants.insert(record);
+      await tx.auditLog.insert(audit(record, 'created', fieldsSet(input), by, now));
+    });
     return record;
   }
 
@@ -73,7 +77,13 @@ export class GrantService {
    * if nobody changed or deleted the grant since it was read (EH_CONCURRENT_CHANGE otherwise), as rules are; with
    * `expected` (the version the caller read), only if that is still the grant's version (EH_VERSION_MISMATCH).
    */
-  async update(org: string, ref: string, patch: GrantChange, expected?: number): Promise<GrantRecord> {
+  async update(
+    org: string,
+    ref: string,
+    patch: GrantChange,
+    by: Actor,
+    expected?: number,
+  ): Promise<GrantRecord> {
     const current = await this.get(org, ref);
     assertVersion('Grant', current.id, current.updatedAt, expected);
     const issues: FieldIssue[] = [];
@@ -96,7 +106,11 @@ export class GrantService {
       // updatedAt is the version the save is conditional on: it must move even within one millisecond.
       updatedAt: Math.max(this.clock.now(), current.updatedAt + 1),
     };
-    const saved = await this.store.transaction((tx) => tx.grants.update(next, current.updatedAt));
+    const saved = await this.store.transaction(async (tx) => {
+      const done = await tx.grants.update(next, current.updatedAt);
+      if (done) await tx.auditLog.insert(audit(next, 'updated', fieldsSet(patch), by, next.updatedAt));
+      return done;
+    });
     if (!saved) {
       await recheckVersion('Grant', ref, expected, () => this.get(org, ref));
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Grant', name: current.id });
@@ -105,14 +119,44 @@ export class GrantService {
   }
 
   /** With `expected`, only while the grant is still at that version (EH_VERSION_MISMATCH otherwise). */
-  async delete(org: string, ref: string, expected?: number): Promise<void> {
+  async delete(org: string, ref: string, by: Actor, expected?: number): Promise<void> {
+    const now = this.clock.now();
     const deleted =
-      isId('grant', ref) && (await this.store.transaction((tx) => tx.grants.delete(org, ref, expected)));
+      isId('grant', ref) &&
+      (await this.store.transaction(async (tx) => {
+        const current = await tx.grants.get(org, ref);
+        if (!current || !(await tx.grants.delete(org, ref, expected))) return false;
+        await tx.auditLog.insert(audit(current, 'deleted', [], by, now, null));
+        return true;
+      }));
     if (!deleted) {
       await recheckVersion('Grant', ref, expected, () => this.get(org, ref));
       throw new EventhookError('EH_GRANT_NOT_FOUND', { grant: ref });
     }
   }
+}
+
+/** A grant is named by the org it lets publish: "the grant to partner". */
+function audit(
+  grant: GrantRecord,
+  action: AuditAction,
+  fields: string[],
+  actor: Actor,
+  at: number,
+  version: number | null = grant.updatedAt,
+) {
+  const { org, id, fromOrg } = grant;
+  return auditEntry({
+    org,
+    resource: 'grant',
+    resourceId: id,
+    name: fromOrg,
+    action,
+    fields,
+    actor,
+    version,
+    at,
+  });
 }
 
 /** What is wrong with a grant's list of event types (schema-checked already; kept for callers that are not HTTP). */

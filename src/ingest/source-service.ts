@@ -2,6 +2,7 @@
 // split off, checked and sealed (AES-256-GCM), and never returned. Rotation keeps old secrets valid for a grace
 // period.
 import { randomBytes } from 'node:crypto';
+import { auditEntry, fieldsSet } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
@@ -9,7 +10,7 @@ import { newId } from '../core/ids.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { SourceActivity, Store } from '../store/port.js';
-import type { SourceRecord, StoredSecret } from '../store/records.js';
+import type { Actor, AuditAction, SourceRecord, StoredSecret } from '../store/records.js';
 import { assertSlug } from '../access/access-service.js';
 import { validateEventTypeConfig, validateIdempotencyKeyPath } from './extract.js';
 import { validateIpList } from './ip-allow-list.js';
@@ -61,7 +62,11 @@ export class SourceService {
     private readonly onChange: (org: string, slug: string) => void = () => {},
   ) {}
 
-  async create(org: string, input: SourceInput): Promise<{ record: SourceRecord; generatedSecret?: string }> {
+  async create(
+    org: string,
+    input: SourceInput,
+    by: Actor,
+  ): Promise<{ record: SourceRecord; generatedSecret?: string }> {
     assertSlug(input.slug, '/slug');
     const now = this.clock.now();
     const { verifier, secret, generated } = this.resolveVerifier(input);
@@ -80,7 +85,10 @@ export class SourceService {
       updatedAt: now,
       deletedAt: null,
     };
-    await this.store.sources.insert(record);
+    await this.store.transaction(async (tx) => {
+      await tx.sources.insert(record);
+      await tx.auditLog.insert(audit(record, 'created', fieldsSet(input), by, now));
+    });
     this.onChange(org, record.slug);
     return { record, ...(generated ? { generatedSecret: secret } : {}) };
   }
@@ -112,7 +120,13 @@ export class SourceService {
    * Partial update. A new provider, verifier or secret replaces the old one (no grace: use rotateSecret). With
    * `expected` (the version the caller read) it is refused if the source has changed since (EH_VERSION_MISMATCH).
    */
-  async update(org: string, slug: string, patch: SourcePatch, expected?: number): Promise<SourceRecord> {
+  async update(
+    org: string,
+    slug: string,
+    patch: SourcePatch,
+    by: Actor,
+    expected?: number,
+  ): Promise<SourceRecord> {
     const current = await this.get(org, slug);
     assertVersion('Source', slug, current.updatedAt, expected);
     const now = this.clock.now();
@@ -164,7 +178,7 @@ export class SourceService {
     ) as JsonValue;
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
-    if (!(await this.store.sources.update(next, current.updatedAt))) {
+    if (!(await this.save(next, current.updatedAt, audit(next, 'updated', fieldsSet(patch), by, now)))) {
       await recheckVersion('Source', slug, expected, () => this.get(org, slug));
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     }
@@ -198,8 +212,15 @@ export class SourceService {
   }
 
   /** Soft delete; with `expected`, only while the source is still at that version (EH_VERSION_MISMATCH otherwise). */
-  async delete(org: string, slug: string, expected?: number): Promise<void> {
-    if (!(await this.store.sources.softDelete(org, slug, this.clock.now(), expected))) {
+  async delete(org: string, slug: string, by: Actor, expected?: number): Promise<void> {
+    const now = this.clock.now();
+    const deleted = await this.store.transaction(async (tx) => {
+      const current = await tx.sources.get(org, slug);
+      if (!current || !(await tx.sources.softDelete(org, slug, now, expected))) return false;
+      await tx.auditLog.insert(audit(current, 'deleted', [], by, now, null));
+      return true;
+    });
+    if (!deleted) {
       await recheckVersion('Source', slug, expected, () => this.get(org, slug));
       throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: slug });
     }
@@ -214,6 +235,7 @@ export class SourceService {
     org: string,
     slug: string,
     opts: { secret?: string; graceMs?: number },
+    by: Actor,
   ): Promise<{ record: SourceRecord; generatedSecret?: string }> {
     const current = await this.get(org, slug);
     const config = current.verifier as unknown as VerifierConfig;
@@ -238,10 +260,19 @@ export class SourceService {
     };
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
-    if (!(await this.store.sources.update(next, current.updatedAt)))
+    if (!(await this.save(next, current.updatedAt, audit(next, 'secret_rotated', ['secrets'], by, now))))
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     this.onChange(org, slug);
     return { record: next, ...(generated ? { generatedSecret: secret } : {}) };
+  }
+
+  /** Saves `next` at version `basis` with the entry that records the change, or neither (false). */
+  private save(next: SourceRecord, basis: number, entry: ReturnType<typeof audit>): Promise<boolean> {
+    return this.store.transaction(async (tx) => {
+      const done = await tx.sources.update(next, basis);
+      if (done) await tx.auditLog.insert(entry);
+      return done;
+    });
   }
 
   /** Secrets that verify now, newest first, decrypted. */
@@ -381,4 +412,26 @@ function generateSecret(v: VerifierConfig): string {
   if (!canGenerate(v))
     throw invalid([{ path: '/secret', message: `give the new ${v.type} secret` }], 'EH_SOURCE_INVALID');
   return randomBytes(24).toString('base64url');
+}
+
+function audit(
+  source: SourceRecord,
+  action: AuditAction,
+  fields: string[],
+  actor: Actor,
+  at: number,
+  version: number | null = source.updatedAt,
+) {
+  const { org, id, slug } = source;
+  return auditEntry({
+    org,
+    resource: 'source',
+    resourceId: id,
+    name: slug,
+    action,
+    fields,
+    actor,
+    version,
+    at,
+  });
 }

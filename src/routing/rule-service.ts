@@ -1,5 +1,6 @@
 // Rule management: validation at save time (pattern, filter, targets — so a rule that saves is a rule that
 // runs), storage, and invalidation of the compiled rules.
+import { auditEntry, fieldsSet } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
@@ -7,7 +8,7 @@ import type { JsonValue } from '../core/envelope.js';
 import { isId, newId, type RuleId } from '../core/ids.js';
 import { validateRulePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
-import type { RuleRecord } from '../store/records.js';
+import type { Actor, RuleRecord } from '../store/records.js';
 import type { Target } from '../targets/target-schema.js';
 import { validateTargets } from '../targets/validate-targets.js';
 import { compileFilter, type SandboxLimits } from '../transform/index.js';
@@ -31,7 +32,7 @@ export class RuleService {
     private readonly limits: SandboxLimits,
   ) {}
 
-  async create(org: string, input: RuleInput): Promise<RuleRecord> {
+  async create(org: string, input: RuleInput, by: Actor): Promise<RuleRecord> {
     const targets = this.validate(input);
     const now = this.clock.now();
     const record: RuleRecord = {
@@ -52,6 +53,7 @@ export class RuleService {
     await this.store.transaction(async (tx) => {
       await checkTargetReferences(tx, org, targets, { endpoints: true, settled: true });
       await tx.rules.insert(record);
+      await tx.auditLog.insert(this.audit(record, 'created', fieldsSet(input), by, now));
     });
     this.cache.invalidate(org);
     return record;
@@ -61,7 +63,13 @@ export class RuleService {
    * Applies a partial update; omitted fields keep their value, `filter: null` removes the filter. With `expected`
    * (the version the caller read) it is refused if the rule has changed since (EH_VERSION_MISMATCH).
    */
-  async update(org: string, ref: string, patch: Partial<RuleInput>, expected?: number): Promise<RuleRecord> {
+  async update(
+    org: string,
+    ref: string,
+    patch: Partial<RuleInput>,
+    by: Actor,
+    expected?: number,
+  ): Promise<RuleRecord> {
     const current = await this.get(org, ref);
     assertVersion('Rule', current.name, current.updatedAt, expected);
     const next: RuleRecord = {
@@ -84,7 +92,9 @@ export class RuleService {
         endpoints: patch.targets !== undefined,
         settled: true,
       });
-      return tx.rules.update(next, current.updatedAt);
+      const done = await tx.rules.update(next, current.updatedAt);
+      if (done) await tx.auditLog.insert(this.audit(next, 'updated', fieldsSet(patch), by, this.clock.now()));
+      return done;
     });
     if (!saved) {
       // The version was right when read: a change in between is the caller's lost update as much as a wrong one.
@@ -117,14 +127,39 @@ export class RuleService {
   }
 
   /** Soft delete; with `expected`, only while the rule is still at that version (EH_VERSION_MISMATCH otherwise). */
-  async delete(org: string, ref: string, expected?: number): Promise<void> {
+  async delete(org: string, ref: string, by: Actor, expected?: number): Promise<void> {
     const rule = await this.get(org, ref);
     assertVersion('Rule', rule.name, rule.updatedAt, expected);
-    const deleted = await this.store.transaction((tx) =>
-      tx.rules.softDelete(org, rule.id as RuleId, this.clock.now(), expected),
-    );
+    const now = this.clock.now();
+    const deleted = await this.store.transaction(async (tx) => {
+      const done = await tx.rules.softDelete(org, rule.id as RuleId, now, expected);
+      if (done) await tx.auditLog.insert(this.audit(rule, 'deleted', [], by, now, null));
+      return done;
+    });
     if (!deleted) await recheckVersion('Rule', rule.name, expected, () => this.get(org, rule.id));
     this.cache.invalidate(org);
+  }
+
+  private audit(
+    rule: RuleRecord,
+    action: 'created' | 'updated' | 'deleted',
+    fields: string[],
+    by: Actor,
+    at: number,
+    version: number | null = rule.updatedAt,
+  ) {
+    const { org, id, name } = rule;
+    return auditEntry({
+      org,
+      resource: 'rule',
+      resourceId: id,
+      name,
+      action,
+      fields,
+      actor: by,
+      version,
+      at,
+    });
   }
 
   /** What can be checked without the store; the targets' references are checked in the saving transaction. */

@@ -8,6 +8,8 @@ import type {
   ApiKeyRecord,
   ApiKeyRole,
   AttemptRecord,
+  AuditEntryRecord,
+  AuditResource,
   EndpointRecord,
   EndpointStatus,
   EventRecord,
@@ -79,6 +81,7 @@ export interface StoreRepos {
   readonly attempts: AttemptsRepo;
   readonly endpoints: EndpointsRepo;
   readonly grants: GrantsRepo;
+  readonly auditLog: AuditLogRepo;
   readonly workflows: ExecutionsRepo<WorkflowRecord>;
   readonly tasks: ExecutionsRepo<TaskRecord>;
   readonly promises: PromisesRepo;
@@ -164,6 +167,21 @@ export interface ApiKeysRepo {
   touch(id: ApiKeyId, now: number): Promise<void>;
   list(org: string): Promise<ApiKeyRecord[]>;
   revoke(org: string, id: ApiKeyId, now: number): Promise<boolean>;
+}
+
+/** What to read of an org's audit log: newest first, `limit` entries with an id below `before`. */
+export interface AuditLogQuery {
+  resource?: AuditResource;
+  name?: string;
+  resourceId?: string;
+  before?: string;
+  limit: number;
+}
+
+/** The audit log: one entry per configuration change, appended in the change's own transaction. */
+export interface AuditLogRepo {
+  insert(entry: AuditEntryRecord): Promise<void>;
+  list(org: string, q: AuditLogQuery): Promise<AuditEntryRecord[]>;
 }
 
 /** Grants of cross-org event_bus publishing, always read and written under the receiving org (`org`). */

@@ -1,6 +1,15 @@
 // Stored records as the rest of the program sees them: camelCase, JSON already decoded, times in epoch ms.
 import type { JsonValue } from '../core/envelope.js';
-import type { ActionId, ApiKeyId, EndpointId, EventId, GrantId, RuleId, SourceId } from '../core/ids.js';
+import type {
+  ActionId,
+  ApiKeyId,
+  AuditEntryId,
+  EndpointId,
+  EventId,
+  GrantId,
+  RuleId,
+  SourceId,
+} from '../core/ids.js';
 
 export type ApiKeyRole = 'admin' | 'member' | 'publisher' | 'worker';
 
@@ -256,6 +265,38 @@ export interface GrantRecord {
   description: string;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * Who made a configuration change: a key of the org (its id, name and role at the time), the operator token, or
+ * Eventhook itself (an endpoint disabled after failing for days, or answering 410 Gone).
+ */
+export type Actor =
+  | { kind: 'key'; id: string; name: string; role: ApiKeyRole }
+  | { kind: 'operator' }
+  | { kind: 'system'; reason: string };
+
+export type AuditResource = 'source' | 'rule' | 'endpoint' | 'grant' | 'api_key';
+export type AuditAction =
+  'created' | 'updated' | 'deleted' | 'secret_rotated' | 'enabled' | 'disabled' | 'revoked';
+
+/**
+ * One configuration change in an org's audit log (migration 023), written in the transaction of the change itself.
+ * `fields` names what a change set (never a value: several fields hold secrets); `version` is the resource's
+ * version (its ETag) after the change, null for a deletion or a resource without versions.
+ */
+export interface AuditEntryRecord {
+  id: AuditEntryId;
+  org: string;
+  at: number;
+  resource: AuditResource;
+  resourceId: string;
+  /** The slug, the rule's name, the key's name, or the granted org: what a person calls it. */
+  name: string;
+  action: AuditAction;
+  fields: string[];
+  actor: Actor;
+  version: number | null;
 }
 
 /**

@@ -238,6 +238,26 @@ export interface EventBusGrantsTable {
   updated_at: number;
 }
 
+/** Migration 023: one configuration change (records.ts AuditEntryRecord). */
+export interface AuditLogTable {
+  id: string;
+  org: string;
+  at: number;
+  resource: string;
+  resource_id: string;
+  name: string;
+  action: string;
+  /** JSON array of field names. */
+  fields: string;
+  actor_kind: string;
+  /** key: the key's id; operator and system: null. */
+  actor_id: string | null;
+  /** key: the key's name; system: why; operator: null. */
+  actor_name: string | null;
+  actor_role: string | null;
+  version: number | null;
+}
+
 export interface Database {
   settings: SettingsTable;
   workers: WorkersTable;
@@ -256,4 +276,5 @@ export interface Database {
   tasks: TasksTable;
   promises: PromisesTable;
   event_bus_grants: EventBusGrantsTable;
+  audit_log: AuditLogTable;
 }

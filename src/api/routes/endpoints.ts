@@ -20,6 +20,7 @@ import {
   StringEnum,
   Timestamp,
 } from '../schemas.js';
+import { actorOf } from '../auth.js';
 import { expectedVersion, IfMatchHeaders } from '../versioning.js';
 
 const STATUSES = ['active', 'paused', 'disabled'] as const;
@@ -316,7 +317,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      const { record, secret } = await endpoints.create(req.params.org, req.body);
+      const { record, secret } = await endpoints.create(req.params.org, req.body, actorOf(req));
       return reply.code(201).send(created(record, secret));
     },
   );
@@ -368,7 +369,13 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) =>
       endpointOut(
-        await endpoints.update(req.params.org, req.params.endpoint, req.body, expectedVersion(req)),
+        await endpoints.update(
+          req.params.org,
+          req.params.endpoint,
+          req.body,
+          actorOf(req),
+          expectedVersion(req),
+        ),
       ),
   );
   app.delete(
@@ -392,7 +399,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req, reply) => {
-      await endpoints.delete(req.params.org, req.params.endpoint, expectedVersion(req));
+      await endpoints.delete(req.params.org, req.params.endpoint, actorOf(req), expectedVersion(req));
       return reply.code(204).send(null);
     },
   );
@@ -409,11 +416,16 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req) => {
-      const { record, secret } = await endpoints.rotateSecret(req.params.org, req.params.endpoint, {
-        ...(req.body.secret !== undefined ? { secret: req.body.secret } : {}),
-        ...(req.body.kind !== undefined ? { kind: req.body.kind } : {}),
-        ...(req.body.graceSeconds !== undefined ? { graceMs: req.body.graceSeconds * 1000 } : {}),
-      });
+      const { record, secret } = await endpoints.rotateSecret(
+        req.params.org,
+        req.params.endpoint,
+        {
+          ...(req.body.secret !== undefined ? { secret: req.body.secret } : {}),
+          ...(req.body.kind !== undefined ? { kind: req.body.kind } : {}),
+          ...(req.body.graceSeconds !== undefined ? { graceMs: req.body.graceSeconds * 1000 } : {}),
+        },
+        actorOf(req),
+      );
       return created(record, secret);
     },
   );
@@ -451,6 +463,6 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: EndpointOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) => endpointOut(await endpoints.enable(req.params.org, req.params.endpoint)),
+    async (req) => endpointOut(await endpoints.enable(req.params.org, req.params.endpoint, actorOf(req))),
   );
 };

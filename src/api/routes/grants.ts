@@ -5,6 +5,7 @@ import type { GrantService } from '../../grants/grant-service.js';
 import { MAX_GRANT_EVENT_TYPES } from '../../grants/grant-match.js';
 import type { GrantRecord } from '../../store/records.js';
 import { AUTH_PROBLEMS, iso, ListPageQuery, OrgParams, PageOf, pageOfList, Timestamp } from '../schemas.js';
+import { actorOf } from '../auth.js';
 import { expectedVersion, IfMatchHeaders } from '../versioning.js';
 
 const EventTypes = Type.Array(Type.String({ minLength: 1, maxLength: 255 }), {
@@ -94,7 +95,8 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
         response: { 201: GrantOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
-    async (req, reply) => reply.code(201).send(grantOut(await grants.create(req.params.org, req.body))),
+    async (req, reply) =>
+      reply.code(201).send(grantOut(await grants.create(req.params.org, req.body, actorOf(req)))),
   );
   app.get(
     base,
@@ -149,7 +151,9 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
       },
     },
     async (req) =>
-      grantOut(await grants.update(req.params.org, req.params.grant, req.body, expectedVersion(req))),
+      grantOut(
+        await grants.update(req.params.org, req.params.grant, req.body, actorOf(req), expectedVersion(req)),
+      ),
   );
   app.delete(
     `${base}/:grant`,
@@ -164,7 +168,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
       },
     },
     async (req, reply) => {
-      await grants.delete(req.params.org, req.params.grant, expectedVersion(req));
+      await grants.delete(req.params.org, req.params.grant, actorOf(req), expectedVersion(req));
       return reply.code(204).send(null);
     },
   );

@@ -3,6 +3,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { AccessService } from '../../access/access-service.js';
 import { PERMISSIONS, permissionsOf, ROLES } from '../../access/permissions.js';
 import type { ApiKeyRecord, OrgRecord } from '../../store/records.js';
+import { actorOf } from '../auth.js';
 import {
   AUTH_PROBLEMS,
   ListPageQuery,
@@ -173,6 +174,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         req.params.org,
         req.body.name,
         req.body.role ?? 'admin',
+        actorOf(req),
       );
       return reply.code(201).send({ ...keyOut(record), key: secret });
     },
@@ -205,7 +207,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       },
     },
     async (req, reply) => {
-      await access.revokeApiKey(req.params.org, req.params.key);
+      await access.revokeApiKey(req.params.org, req.params.key, actorOf(req));
       return reply.code(204).send(null);
     },
   );

@@ -15,6 +15,7 @@ import {
   isoOrNull,
   Timestamp,
 } from '../schemas.js';
+import { actorOf } from '../auth.js';
 import { expectedVersion, IfMatchHeaders } from '../versioning.js';
 
 const RuleFields = {
@@ -135,6 +136,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
             await rules.create(
               req.params.org,
               req.body as typeof req.body & { pattern: JsonValue; targets: JsonValue[] },
+              actorOf(req),
             ),
           ),
         ),
@@ -194,6 +196,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
           req.params.org,
           req.params.rule,
           req.body as Partial<{ pattern: JsonValue; targets: JsonValue[] }>,
+          actorOf(req),
           expectedVersion(req),
         ),
       ),
@@ -211,7 +214,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
       },
     },
     async (req, reply) => {
-      await rules.delete(req.params.org, req.params.rule, expectedVersion(req));
+      await rules.delete(req.params.org, req.params.rule, actorOf(req), expectedVersion(req));
       return reply.code(204).send(null);
     },
   );

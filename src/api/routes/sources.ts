@@ -24,6 +24,7 @@ import {
   Slug,
   Timestamp,
 } from '../schemas.js';
+import { actorOf } from '../auth.js';
 import { expectedVersion, IfMatchHeaders } from '../versioning.js';
 
 const VerifierIn = Type.Object(
@@ -272,7 +273,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
       },
     },
     async (req, reply) => {
-      const { record, generatedSecret } = await sources.create(req.params.org, req.body);
+      const { record, generatedSecret } = await sources.create(req.params.org, req.body, actorOf(req));
       return reply.code(201).send({ ...out(req, record), ...(generatedSecret ? { generatedSecret } : {}) });
     },
   );
@@ -342,7 +343,10 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
       },
     },
     async (req) =>
-      out(req, await sources.update(req.params.org, req.params.source, req.body, expectedVersion(req))),
+      out(
+        req,
+        await sources.update(req.params.org, req.params.source, req.body, actorOf(req), expectedVersion(req)),
+      ),
   );
   app.delete(
     `${base}/sources/:source`,
@@ -357,7 +361,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
       },
     },
     async (req, reply) => {
-      await sources.delete(req.params.org, req.params.source, expectedVersion(req));
+      await sources.delete(req.params.org, req.params.source, actorOf(req), expectedVersion(req));
       return reply.code(204).send(null);
     },
   );
@@ -374,10 +378,15 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
       },
     },
     async (req) => {
-      const { record, generatedSecret } = await sources.rotateSecret(req.params.org, req.params.source, {
-        secret: req.body.secret,
-        graceMs: req.body.graceSeconds === undefined ? undefined : req.body.graceSeconds * 1000,
-      });
+      const { record, generatedSecret } = await sources.rotateSecret(
+        req.params.org,
+        req.params.source,
+        {
+          secret: req.body.secret,
+          graceMs: req.body.graceSeconds === undefined ? undefined : req.body.graceSeconds * 1000,
+        },
+        actorOf(req),
+      );
       return { ...out(req, record), ...(generatedSecret ? { generatedSecret } : {}) };
     },
   );

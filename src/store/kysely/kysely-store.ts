@@ -10,6 +10,7 @@ import { KyselyExecutionsRepo, KyselyPromisesRepo } from './engine-repos.js';
 import { KyselyEndpointsRepo } from './endpoints-repo.js';
 import { KyselyEventsRepo } from './events-repo.js';
 import { KyselyGrantsRepo } from './grants-repo.js';
+import { KyselyAuditLogRepo } from './audit-log-repo.js';
 import type { IngestPlan } from './ingest-batch.js';
 import { KyselyWorkersRepo } from './workers-repo.js';
 import { KyselyExecutionCausesRepo } from './execution-causes-repo.js';
@@ -31,6 +32,7 @@ class Repos implements StoreRepos {
   readonly attempts: KyselyAttemptsRepo;
   readonly endpoints: KyselyEndpointsRepo;
   readonly grants: KyselyGrantsRepo;
+  readonly auditLog: KyselyAuditLogRepo;
   readonly workflows: KyselyExecutionsRepo<WorkflowRecord>;
   readonly tasks: KyselyExecutionsRepo<TaskRecord>;
   readonly promises: KyselyPromisesRepo;
@@ -50,6 +52,7 @@ class Repos implements StoreRepos {
     this.attempts = new KyselyAttemptsRepo(db, kind);
     this.endpoints = new KyselyEndpointsRepo(db, kind);
     this.grants = new KyselyGrantsRepo(db);
+    this.auditLog = new KyselyAuditLogRepo(db);
     this.workflows = new KyselyExecutionsRepo<WorkflowRecord>(db, 'workflows', kind);
     this.tasks = new KyselyExecutionsRepo<TaskRecord>(db, 'tasks', kind);
     this.promises = new KyselyPromisesRepo(db);

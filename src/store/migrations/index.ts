@@ -29,6 +29,7 @@ import * as m019 from './019-action-lease-holder.js';
 import * as m020 from './020-execution-cause-trace.js';
 import * as m021 from './021-pending-promises-index.js';
 import * as m022 from './022-grant-updated-at.js';
+import * as m023 from './023-audit-log.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -57,6 +58,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '020-execution-cause-trace': m020,
   '021-pending-promises-index': m021,
   '022-grant-updated-at': m022,
+  '023-audit-log': m023,
 };
 
 /**

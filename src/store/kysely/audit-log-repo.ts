@@ -1,0 +1,65 @@
+// The audit log (migration 023): appended in the transaction of each configuration change, read newest first.
+import type { Kysely, Selectable } from 'kysely';
+import type { AuditEntryId } from '../../core/ids.js';
+import type { AuditLogQuery, AuditLogRepo } from '../port.js';
+import type { Actor, ApiKeyRole, AuditAction, AuditEntryRecord, AuditResource } from '../records.js';
+import type { AuditLogTable, Database } from '../schema.js';
+import { fromJson } from './codec.js';
+
+function actorFromRow(r: Selectable<AuditLogTable>): Actor {
+  if (r.actor_kind === 'key')
+    return { kind: 'key', id: r.actor_id!, name: r.actor_name!, role: r.actor_role as ApiKeyRole };
+  if (r.actor_kind === 'system') return { kind: 'system', reason: r.actor_name ?? '' };
+  return { kind: 'operator' };
+}
+
+function entryFromRow(r: Selectable<AuditLogTable>): AuditEntryRecord {
+  return {
+    id: r.id as AuditEntryId,
+    org: r.org,
+    at: Number(r.at),
+    resource: r.resource as AuditResource,
+    resourceId: r.resource_id,
+    name: r.name,
+    action: r.action as AuditAction,
+    fields: fromJson<string[]>(r.fields),
+    actor: actorFromRow(r),
+    version: r.version === null ? null : Number(r.version),
+  };
+}
+
+export class KyselyAuditLogRepo implements AuditLogRepo {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(e: AuditEntryRecord): Promise<void> {
+    const { actor } = e;
+    await this.db
+      .insertInto('audit_log')
+      .values({
+        id: e.id,
+        org: e.org,
+        at: e.at,
+        resource: e.resource,
+        resource_id: e.resourceId,
+        name: e.name,
+        action: e.action,
+        fields: JSON.stringify(e.fields),
+        actor_kind: actor.kind,
+        actor_id: actor.kind === 'key' ? actor.id : null,
+        actor_name: actor.kind === 'key' ? actor.name : actor.kind === 'system' ? actor.reason : null,
+        actor_role: actor.kind === 'key' ? actor.role : null,
+        version: e.version,
+      })
+      .execute();
+  }
+
+  async list(org: string, q: AuditLogQuery): Promise<AuditEntryRecord[]> {
+    let query = this.db.selectFrom('audit_log').selectAll().where('org', '=', org);
+    if (q.resource !== undefined) query = query.where('resource', '=', q.resource);
+    if (q.name !== undefined) query = query.where('name', '=', q.name);
+    if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
+    if (q.before !== undefined) query = query.where('id', '<', q.before);
+    const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
+    return rows.map(entryFromRow);
+  }
+}
