@@ -1,7 +1,7 @@
 // `eventhook list <kind>`: sources, rules and endpoints in full; events and actions a page at a time, filtered.
 import { Command, Option } from 'commander';
 import { contextOf, endpointSlugOf, ruleIdOf, type CommandContext } from '../context.js';
-import { json, table, write } from '../output.js';
+import { json, table, write, type Column } from '../output.js';
 import { RESOURCES, type ResourceKind } from '../resources.js';
 import { intUpTo, rfc3339, MAX_PAGE_SIZE } from './parse.js';
 
@@ -13,7 +13,7 @@ export interface Page {
 export function listCommand(): Command {
   const list = new Command('list')
     .alias('ls')
-    .description('List sources, rules, endpoints, events, actions or providers')
+    .description('List sources, rules, endpoints, events, actions, providers or the audit log')
     .addHelpText(
       'after',
       '\nExamples:\n  eventhook list rules\n  eventhook list events --type push --status routed --limit 20\n  eventhook list actions --dead -o json',
@@ -131,7 +131,55 @@ export function listCommand(): Command {
       });
       print(ctx, 'actions', page);
     });
+  list
+    .command('audit-log')
+    .alias('audit')
+    .description(
+      'List configuration changes, newest first: who changed which source, rule, endpoint, grant or key',
+    )
+    .addOption(
+      new Option('--resource <kind>', 'only changes of this kind of resource').choices([
+        'source',
+        'rule',
+        'endpoint',
+        'grant',
+        'api_key',
+      ]),
+    )
+    .option('--name <name>', "only changes of resources of this name (a slug, a rule's or key's name)")
+    .option('--id <id>', 'only changes of this one resource, by id (across renames)')
+    .option('--limit <n>', `page size, 1..${MAX_PAGE_SIZE}`, intUpTo(MAX_PAGE_SIZE), 50)
+    .option('--cursor <cursor>', 'the next page, as printed after the previous one')
+    .action(async (opts: Record<string, string | number | undefined>, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const page = await ctx.client.get<Page>('/audit-log', {
+        resource: opts.resource,
+        name: opts.name,
+        resourceId: opts.id,
+        limit: opts.limit,
+        cursor: opts.cursor,
+      });
+      if (ctx.output === 'json') return write(json(page));
+      write(page.items.length === 0 ? 'No changes.' : table(page.items, AUDIT_COLUMNS));
+      if (page.nextCursor) write(`More: --cursor ${page.nextCursor}`);
+    });
   return list;
+}
+
+const AUDIT_COLUMNS: Column<Record<string, unknown>>[] = [
+  { header: 'time', value: (r) => r.at },
+  { header: 'by', value: (r) => actorText(r.actor as Record<string, string>), max: 40 },
+  { header: 'action', value: (r) => r.action },
+  { header: 'resource', value: (r) => r.resource },
+  { header: 'name', value: (r) => r.name },
+  { header: 'fields', value: (r) => (r.fields as string[]).join(',') },
+];
+
+/** A key by name and role; the operator token; Eventhook itself, with why. */
+function actorText(actor: Record<string, string>): string {
+  if (actor.kind === 'key') return `${actor.name} (${actor.role})`;
+  if (actor.kind === 'system') return `eventhook: ${actor.reason}`;
+  return 'operator';
 }
 
 /** A page of `kind` as JSON, or as a table with the cursor of the next page. */
