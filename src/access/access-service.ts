@@ -5,7 +5,7 @@ import { EventhookError } from '../core/errors.js';
 import { newId, SLUG_PATTERN } from '../core/ids.js';
 import { hashToken, randomToken, safeEqual } from '../core/secret-box.js';
 import type { Store } from '../store/port.js';
-import type { Actor, ApiKeyRecord, ApiKeyRole, AuditAction, OrgRecord } from '../store/records.js';
+import type { Actor, ApiKeyRecord, ApiKeyRole, OrgRecord } from '../store/records.js';
 
 export type Principal = { kind: 'operator' } | { kind: 'key'; key: ApiKeyRecord };
 
@@ -99,7 +99,14 @@ export class AccessService {
     };
     await this.store.transaction(async (tx) => {
       await tx.apiKeys.insert({ ...record, hash: hashToken(secret) });
-      await tx.auditLog.insert(keyAudit(record, 'created', ['name', 'role'], by, record.createdAt));
+      await tx.auditLog.insert(
+        auditEntry('api_key', record, {
+          action: 'created',
+          fields: ['name', 'role'],
+          actor: by,
+          at: record.createdAt,
+        }),
+      );
     });
     return { record, secret };
   }
@@ -113,28 +120,13 @@ export class AccessService {
     const revoked = await this.store.transaction(async (tx) => {
       const key = (await tx.apiKeys.list(org)).find((k) => k.id === id);
       if (!key || !(await tx.apiKeys.revoke(org, key.id, now))) return false;
-      await tx.auditLog.insert(keyAudit(key, 'revoked', [], by, now));
+      await tx.auditLog.insert(auditEntry('api_key', key, { action: 'revoked', actor: by, at: now }));
       return true;
     });
     if (!revoked) {
       throw new EventhookError('EH_API_KEY_NOT_FOUND', { key: id });
     }
   }
-}
-
-function keyAudit(key: ApiKeyRecord, action: AuditAction, fields: string[], actor: Actor, at: number) {
-  const { org, id, name } = key;
-  return auditEntry({
-    org,
-    resource: 'api_key',
-    resourceId: id,
-    name,
-    action,
-    fields,
-    actor,
-    version: null,
-    at,
-  });
 }
 
 /** Slugs: lower-case letters, digits and inner hyphens, 1–63 characters (they appear in URLs and subjects). */

@@ -3,30 +3,36 @@
 import { newId } from '../core/ids.js';
 import type { Actor, AuditAction, AuditEntryRecord, AuditResource } from '../store/records.js';
 
-export interface AuditedChange {
+/** The resource a change was made to, as the log names it; `updatedAt` is its version after the change. */
+export interface Audited {
   org: string;
-  resource: AuditResource;
-  resourceId: string;
+  id: string;
+  /** What a person calls it: a slug, a rule's or key's name, the org a grant lets publish. */
   name: string;
+  updatedAt?: number;
+}
+
+export interface AuditedChange {
   action: AuditAction;
+  /** The fields the change set, by name. */
   fields?: readonly string[];
   actor: Actor;
-  version: number | null;
   at: number;
 }
 
-export function auditEntry(c: AuditedChange): AuditEntryRecord {
+export function auditEntry(resource: AuditResource, of: Audited, c: AuditedChange): AuditEntryRecord {
   return {
     id: newId('auditEntry', c.at),
-    org: c.org,
+    org: of.org,
     at: c.at,
-    resource: c.resource,
-    resourceId: c.resourceId,
-    name: c.name,
+    resource,
+    resourceId: of.id,
+    name: of.name,
     action: c.action,
     fields: [...(c.fields ?? [])].sort(),
     actor: c.actor,
-    version: c.version,
+    // A deleted resource has no version left.
+    version: c.action === 'deleted' ? null : (of.updatedAt ?? null),
   };
 }
 

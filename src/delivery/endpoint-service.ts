@@ -2,16 +2,10 @@
 // delete, rotate secrets with a grace period, and enable. Secrets and credentials are sealed (AES-256-GCM) and
 // never returned. Any change wakes the endpoint's waiting deliveries, which look again at what holds them.
 import { assertSlug } from '../access/access-service.js';
-import { auditEntry, fieldsSet } from '../audit/index.js';
+import { auditEntry, fieldsSet, type AuditedChange } from '../audit/index.js';
 import { assertVersion, EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
-import type {
-  Actor,
-  AuditAction,
-  EndpointRecord,
-  EndpointSecretRecord,
-  StoredAuth,
-} from '../store/records.js';
+import type { Actor, EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
 import { webhookEndpointOf } from '../targets/webhook-endpoint.js';
 import { WAIT } from './delivery-gate.js';
 import type { AddressPolicy } from './address-policy.js';
@@ -105,7 +99,14 @@ export class EndpointService {
     };
     await this.store.transaction(async (tx: StoreRepos) => {
       await tx.endpoints.insert(record);
-      await tx.auditLog.insert(endpointAudit(record, 'created', fieldsSet(input), by, now));
+      await tx.auditLog.insert(
+        auditEntry('endpoint', named(record), {
+          action: 'created',
+          fields: fieldsSet(input),
+          actor: by,
+          at: now,
+        }),
+      );
     });
     this.onChange(org, record.slug);
     this.onSaved(org, record.slug, 0);
@@ -139,7 +140,7 @@ export class EndpointService {
     expected?: number,
   ): Promise<EndpointRecord> {
     checkLimits(patch);
-    const audit = { by, action: 'updated' as const, fields: fieldsSet(patch) };
+    const audit = { actor: by, action: 'updated' as const, fields: fieldsSet(patch) };
     return this.change(org, slug, expected, audit, (current, at) => {
       const next: EndpointRecord = { ...current, updatedAt: at };
       if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
@@ -189,7 +190,9 @@ export class EndpointService {
         throw new EventhookError('EH_ENDPOINT_IN_USE', { endpoint: slug, rules: users.join(', ') });
       // Not the get above again: on PostgreSQL (read committed) a DELETE racing this one may have deleted it since.
       if (!(await tx.endpoints.softDelete(org, slug, now, expected))) return null;
-      await tx.auditLog.insert(endpointAudit(current, 'deleted', [], by, now, null));
+      await tx.auditLog.insert(
+        auditEntry('endpoint', named(current), { action: 'deleted', actor: by, at: now }),
+      );
       const ids = await tx.actions.wakeWaiting(org, slug, now);
       this.onChange(org, slug); // before the commit too, as in change()
       return ids.length;
@@ -225,7 +228,7 @@ export class EndpointService {
 
   /** Re-enables a paused or disabled endpoint: breaker closed, failure history forgotten, deliveries resume. */
   enable(org: string, slug: string, by: Actor): Promise<EndpointRecord> {
-    const audit = { by, action: 'enabled' as const, fields: ['status'] };
+    const audit = { actor: by, action: 'enabled' as const, fields: ['status'] };
     return this.change(org, slug, undefined, audit, (current, at) => {
       const next: EndpointRecord = {
         ...current,
@@ -248,7 +251,7 @@ export class EndpointService {
     opts: { secret?: string; graceMs?: number; kind?: SecretKind },
     by: Actor,
   ): Promise<Created> {
-    const audit = { by, action: 'secret_rotated' as const, fields: ['secrets'] };
+    const audit = { actor: by, action: 'secret_rotated' as const, fields: ['secrets'] };
     return this.change(org, slug, undefined, audit, (current, at) => {
       const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
       const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
@@ -286,7 +289,7 @@ export class EndpointService {
     org: string,
     slug: string,
     expected: number | undefined,
-    audit: { by: Actor; action: AuditAction; fields: string[] },
+    audit: Omit<AuditedChange, 'at'>,
     build: (current: EndpointRecord, at: number) => { next: EndpointRecord; state: boolean; result: T },
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -299,7 +302,7 @@ export class EndpointService {
       let woken = 0;
       const saved = await this.store.transaction(async (tx: StoreRepos) => {
         const done = await tx.endpoints.update(next, { basis: current.updatedAt, state });
-        if (done) await tx.auditLog.insert(endpointAudit(next, audit.action, audit.fields, audit.by, now));
+        if (done) await tx.auditLog.insert(auditEntry('endpoint', named(next), { ...audit, at: now }));
         if (done && next.status === 'active')
           woken = (await tx.actions.wakeWaiting(next.org, next.slug, now)).length;
         // Before the commit as well as after it: the woken deliveries can be claimed as soon as it is committed,
@@ -349,25 +352,5 @@ export function openAuth(box: SecretBox, auth: StoredAuth | null): EndpointAuth 
   return JSON.parse(box.open(auth.sealed)) as EndpointAuth;
 }
 
-/** The audit log entry of a change to `endpoint` (its state after the change; before it, for a deletion). */
-export function endpointAudit(
-  endpoint: EndpointRecord,
-  action: AuditAction,
-  fields: string[],
-  actor: Actor,
-  at: number,
-  version: number | null = endpoint.updatedAt,
-) {
-  const { org, id, slug } = endpoint;
-  return auditEntry({
-    org,
-    resource: 'endpoint',
-    resourceId: id,
-    name: slug,
-    action,
-    fields,
-    actor,
-    version,
-    at,
-  });
-}
+/** An endpoint is named by its slug in the audit log. */
+export const named = (endpoint: EndpointRecord) => ({ ...endpoint, name: endpoint.slug });

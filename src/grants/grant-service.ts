@@ -8,7 +8,7 @@ import { EventhookError, invalid, type FieldIssue } from '../core/errors.js';
 import { isId, newId } from '../core/ids.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
 import type { Store } from '../store/port.js';
-import type { Actor, AuditAction, GrantRecord } from '../store/records.js';
+import type { Actor, GrantRecord } from '../store/records.js';
 import { eventTypePatternProblem, MAX_GRANT_EVENT_TYPES } from './grant-match.js';
 
 export interface GrantInput {
@@ -57,7 +57,14 @@ export class GrantService {
     };
     await this.store.transaction(async (tx) => {
       await tx.grants.insert(record);
-      await tx.auditLog.insert(audit(record, 'created', fieldsSet(input), by, now));
+      await tx.auditLog.insert(
+        auditEntry('grant', named(record), {
+          action: 'created',
+          fields: fieldsSet(input),
+          actor: by,
+          at: now,
+        }),
+      );
     });
     return record;
   }
@@ -108,7 +115,15 @@ export class GrantService {
     };
     const saved = await this.store.transaction(async (tx) => {
       const done = await tx.grants.update(next, current.updatedAt);
-      if (done) await tx.auditLog.insert(audit(next, 'updated', fieldsSet(patch), by, next.updatedAt));
+      if (done)
+        await tx.auditLog.insert(
+          auditEntry('grant', named(next), {
+            action: 'updated',
+            fields: fieldsSet(patch),
+            actor: by,
+            at: next.updatedAt,
+          }),
+        );
       return done;
     });
     if (!saved) {
@@ -126,7 +141,9 @@ export class GrantService {
       (await this.store.transaction(async (tx) => {
         const current = await tx.grants.get(org, ref);
         if (!current || !(await tx.grants.delete(org, ref, expected))) return false;
-        await tx.auditLog.insert(audit(current, 'deleted', [], by, now, null));
+        await tx.auditLog.insert(
+          auditEntry('grant', named(current), { action: 'deleted', actor: by, at: now }),
+        );
         return true;
       }));
     if (!deleted) {
@@ -137,27 +154,7 @@ export class GrantService {
 }
 
 /** A grant is named by the org it lets publish: "the grant to partner". */
-function audit(
-  grant: GrantRecord,
-  action: AuditAction,
-  fields: string[],
-  actor: Actor,
-  at: number,
-  version: number | null = grant.updatedAt,
-) {
-  const { org, id, fromOrg } = grant;
-  return auditEntry({
-    org,
-    resource: 'grant',
-    resourceId: id,
-    name: fromOrg,
-    action,
-    fields,
-    actor,
-    version,
-    at,
-  });
-}
+const named = (grant: GrantRecord) => ({ ...grant, name: grant.fromOrg });
 
 /** What is wrong with a grant's list of event types (schema-checked already; kept for callers that are not HTTP). */
 function eventTypesIssues(eventTypes: string[], allowEvery: string): FieldIssue[] {

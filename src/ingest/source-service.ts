@@ -10,7 +10,7 @@ import { newId } from '../core/ids.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
 import type { SecretBox } from '../core/secret-box.js';
 import type { SourceActivity, Store } from '../store/port.js';
-import type { Actor, AuditAction, SourceRecord, StoredSecret } from '../store/records.js';
+import type { Actor, AuditEntryRecord, SourceRecord, StoredSecret } from '../store/records.js';
 import { assertSlug } from '../access/access-service.js';
 import { validateEventTypeConfig, validateIdempotencyKeyPath } from './extract.js';
 import { validateIpList } from './ip-allow-list.js';
@@ -87,7 +87,14 @@ export class SourceService {
     };
     await this.store.transaction(async (tx) => {
       await tx.sources.insert(record);
-      await tx.auditLog.insert(audit(record, 'created', fieldsSet(input), by, now));
+      await tx.auditLog.insert(
+        auditEntry('source', named(record), {
+          action: 'created',
+          fields: fieldsSet(input),
+          actor: by,
+          at: now,
+        }),
+      );
     });
     this.onChange(org, record.slug);
     return { record, ...(generated ? { generatedSecret: secret } : {}) };
@@ -178,7 +185,18 @@ export class SourceService {
     ) as JsonValue;
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
-    if (!(await this.save(next, current.updatedAt, audit(next, 'updated', fieldsSet(patch), by, now)))) {
+    if (
+      !(await this.save(
+        next,
+        current.updatedAt,
+        auditEntry('source', named(next), {
+          action: 'updated',
+          fields: fieldsSet(patch),
+          actor: by,
+          at: now,
+        }),
+      ))
+    ) {
       await recheckVersion('Source', slug, expected, () => this.get(org, slug));
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     }
@@ -217,7 +235,9 @@ export class SourceService {
     const deleted = await this.store.transaction(async (tx) => {
       const current = await tx.sources.get(org, slug);
       if (!current || !(await tx.sources.softDelete(org, slug, now, expected))) return false;
-      await tx.auditLog.insert(audit(current, 'deleted', [], by, now, null));
+      await tx.auditLog.insert(
+        auditEntry('source', named(current), { action: 'deleted', actor: by, at: now }),
+      );
       return true;
     });
     if (!deleted) {
@@ -260,14 +280,25 @@ export class SourceService {
     };
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
-    if (!(await this.save(next, current.updatedAt, audit(next, 'secret_rotated', ['secrets'], by, now))))
+    if (
+      !(await this.save(
+        next,
+        current.updatedAt,
+        auditEntry('source', named(next), {
+          action: 'secret_rotated',
+          fields: ['secrets'],
+          actor: by,
+          at: now,
+        }),
+      ))
+    )
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     this.onChange(org, slug);
     return { record: next, ...(generated ? { generatedSecret: secret } : {}) };
   }
 
   /** Saves `next` at version `basis` with the entry that records the change, or neither (false). */
-  private save(next: SourceRecord, basis: number, entry: ReturnType<typeof audit>): Promise<boolean> {
+  private save(next: SourceRecord, basis: number, entry: AuditEntryRecord): Promise<boolean> {
     return this.store.transaction(async (tx) => {
       const done = await tx.sources.update(next, basis);
       if (done) await tx.auditLog.insert(entry);
@@ -414,24 +445,5 @@ function generateSecret(v: VerifierConfig): string {
   return randomBytes(24).toString('base64url');
 }
 
-function audit(
-  source: SourceRecord,
-  action: AuditAction,
-  fields: string[],
-  actor: Actor,
-  at: number,
-  version: number | null = source.updatedAt,
-) {
-  const { org, id, slug } = source;
-  return auditEntry({
-    org,
-    resource: 'source',
-    resourceId: id,
-    name: slug,
-    action,
-    fields,
-    actor,
-    version,
-    at,
-  });
-}
+/** A source is named by its slug in the audit log. */
+const named = (source: SourceRecord) => ({ ...source, name: source.slug });

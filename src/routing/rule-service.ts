@@ -53,7 +53,9 @@ export class RuleService {
     await this.store.transaction(async (tx) => {
       await checkTargetReferences(tx, org, targets, { endpoints: true, settled: true });
       await tx.rules.insert(record);
-      await tx.auditLog.insert(this.audit(record, 'created', fieldsSet(input), by, now));
+      await tx.auditLog.insert(
+        auditEntry('rule', record, { action: 'created', fields: fieldsSet(input), actor: by, at: now }),
+      );
     });
     this.cache.invalidate(org);
     return record;
@@ -93,7 +95,15 @@ export class RuleService {
         settled: true,
       });
       const done = await tx.rules.update(next, current.updatedAt);
-      if (done) await tx.auditLog.insert(this.audit(next, 'updated', fieldsSet(patch), by, this.clock.now()));
+      if (done)
+        await tx.auditLog.insert(
+          auditEntry('rule', next, {
+            action: 'updated',
+            fields: fieldsSet(patch),
+            actor: by,
+            at: next.updatedAt,
+          }),
+        );
       return done;
     });
     if (!saved) {
@@ -133,33 +143,11 @@ export class RuleService {
     const now = this.clock.now();
     const deleted = await this.store.transaction(async (tx) => {
       const done = await tx.rules.softDelete(org, rule.id as RuleId, now, expected);
-      if (done) await tx.auditLog.insert(this.audit(rule, 'deleted', [], by, now, null));
+      if (done) await tx.auditLog.insert(auditEntry('rule', rule, { action: 'deleted', actor: by, at: now }));
       return done;
     });
     if (!deleted) await recheckVersion('Rule', rule.name, expected, () => this.get(org, rule.id));
     this.cache.invalidate(org);
-  }
-
-  private audit(
-    rule: RuleRecord,
-    action: 'created' | 'updated' | 'deleted',
-    fields: string[],
-    by: Actor,
-    at: number,
-    version: number | null = rule.updatedAt,
-  ) {
-    const { org, id, name } = rule;
-    return auditEntry({
-      org,
-      resource: 'rule',
-      resourceId: id,
-      name,
-      action,
-      fields,
-      actor: by,
-      version,
-      at,
-    });
   }
 
   /** What can be checked without the store; the targets' references are checked in the saving transaction. */
