@@ -3,6 +3,7 @@
 import { loadAccess, roleWithoutConsole, whoText } from './access.js';
 import { ApiError, session, signIn, signOut } from './api.js';
 import { clearFlash, flash, formValues, h } from './dom.js';
+import { auditLogView } from './views/audit-log.js';
 import { deadLettersView } from './views/dead-letters.js';
 import { endpointsView } from './views/endpoints.js';
 import { engineView } from './views/engine.js';
@@ -24,6 +25,7 @@ const ROUTES = [
   [/^#\/engine(?:\/(workflows|tasks|promises))?(?:\?.*)?$/, engineView],
   [/^#\/dead-letters(?:\/([^/]+))?$/, deadLettersView],
   [/^#\/grants$/, grantsView],
+  [/^#\/audit-log(?:\?.*)?$/, auditLogView],
 ];
 
 let current = new AbortController();

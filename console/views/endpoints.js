@@ -1,11 +1,12 @@
 // Outbound endpoints, each listed with its health state and shown with its health in full (state, success rate,
 // latency percentiles, queue depth); one can be paused and enabled again, changed (URL and limits, or its advanced
 // settings: headers, auth, ordering, retry), sent a test message, given a new signing secret or deleted, and a new
-// one created. A signing secret Eventhook generates is shown once, when made.
+// one created. A signing secret Eventhook generates is shown once, when made. Its History is the audit log's.
 import { ifCan } from '../access.js';
 import { api } from '../api.js';
 import { duration, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
+import { historyLink } from './audit-log.js';
 import { endpointEditForm, endpointRotateForm, endpointSettingsForm } from './endpoint-forms.js';
 
 function healthList(health, slug) {
@@ -113,6 +114,7 @@ export async function endpointsView(view) {
     details.replaceChildren(
       h('h2', {}, full.slug),
       h('p', {}, h('code', {}, full.url), full.disabledReason ? ` — disabled: ${full.disabledReason}` : ''),
+      h('p', {}, historyLink('endpoint', full.slug)),
       ...ifCan(
         'write',
         h(

@@ -1,10 +1,11 @@
 // Rules: an EventBridge pattern and targets. The editor tests a pattern against the last week's events before
 // saving; a rule can be loaded into it to change, switched off and on, or deleted. A key that may not change rules
 // (a member) keeps the tester: a pattern tried against recent events, nothing saved, and a saved rule's pattern
-// put into it with one click.
+// put into it with one click. A rule's History is the audit log's.
 import { can, ifCan } from '../access.js';
 import { api } from '../api.js';
 import { flash, formValues, guarded, h, json, table } from '../dom.js';
+import { historyLink } from './audit-log.js';
 
 const EXAMPLE_PATTERN = '{\n  "source": ["webhook:github"],\n  "type": ["push"]\n}';
 const EXAMPLE_TARGETS = '[\n  { "type": "workflow", "kind": "on-push" }\n]';
@@ -111,6 +112,7 @@ export async function rulesView(view) {
       { class: 'row' },
       h('button', { type: 'button', class: 'quiet', onclick: () => tryPattern(rule) }, 'Test pattern'),
       ...ifCan('write', changeButtons(rule)),
+      historyLink('rule', rule.name),
     );
   const changeButtons = (rule) => [
     h('button', { type: 'button', class: 'quiet', onclick: () => edit(rule) }, 'Edit'),

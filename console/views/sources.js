@@ -2,12 +2,13 @@
 // request to try it with (source-try.js) and its activity, and can be changed (name and limits, or its advanced
 // settings: a custom verifier, provider options, event type, response), given a new secret, checked against a
 // pasted request (why does it fail?) or deleted; a new one is a provider and its secret, or a custom source with a
-// verifier written as JSON.
+// verifier written as JSON. A source's History is the audit log's.
 import { ifCan } from '../access.js';
 import { api } from '../api.js';
 import { copyButton, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
 import { readJson } from '../json-fields.js';
+import { historyLink } from './audit-log.js';
 import { sourceCheckForm, sourceEditForm, sourceRotateForm, sourceSettingsForm } from './source-forms.js';
 import { tryIt } from './source-try.js';
 
@@ -111,6 +112,7 @@ export async function sourcesView(view) {
           'write',
           quietButton('Delete', () => remove(s)),
         ),
+        historyLink('source', s.slug),
       ),
       editor,
     );
