@@ -56,6 +56,9 @@ export class AccessService {
     const key = await this.store.apiKeys.findActiveByHash(hashToken(token));
     if (!key) return undefined;
     const now = this.clock.now();
+    // Said as such rather than "not valid": whoever holds an expired key needs a new one, not to check a typo.
+    if (key.expiresAt !== null && key.expiresAt <= now)
+      throw new EventhookError('EH_AUTH_EXPIRED', { expiredAt: new Date(key.expiresAt).toISOString() });
     if (now - (this.touched.get(key.id) ?? 0) >= TOUCH_EVERY_MS) {
       this.touched.set(key.id, now);
       await this.store.apiKeys.touch(key.id, now);
@@ -84,8 +87,18 @@ export class AccessService {
     name: string,
     role: ApiKeyRole,
     by: Actor,
+    expiresAt: number | null = null,
   ): Promise<{ record: ApiKeyRecord; secret: string }> {
     await this.getOrg(org);
+    const now = this.clock.now();
+    if (expiresAt !== null && expiresAt <= now) {
+      const message = `must be in the future (it is ${new Date(now).toISOString()})`;
+      throw new EventhookError(
+        'EH_REQUEST_INVALID',
+        { message: `/expiresAt: ${message}` },
+        { issues: [{ path: '/expiresAt', message }] },
+      );
+    }
     const secret = randomToken('ehk', 24);
     const record: ApiKeyRecord = {
       id: newId('apiKey'),
@@ -93,16 +106,17 @@ export class AccessService {
       name,
       role,
       prefix: secret.slice(0, 10),
-      createdAt: this.clock.now(),
+      createdAt: now,
       lastUsedAt: null,
       revokedAt: null,
+      expiresAt,
     };
     await this.store.transaction(async (tx) => {
       await tx.apiKeys.insert({ ...record, hash: hashToken(secret) });
       await tx.auditLog.insert(
         auditEntry('api_key', record, {
           action: 'created',
-          fields: ['name', 'role'],
+          fields: expiresAt === null ? ['name', 'role'] : ['expiresAt', 'name', 'role'],
           actor: by,
           at: record.createdAt,
         }),

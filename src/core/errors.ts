@@ -58,6 +58,7 @@ export const ERRORS = {
     message: 'An Authorization: Bearer <key> header is required',
   },
   EH_AUTH_INVALID: { status: 401, kind: 'unauthorized', message: 'The API key is not valid' },
+  EH_AUTH_EXPIRED: { status: 401, kind: 'unauthorized', message: 'The API key expired at {expiredAt}' },
   EH_AUTH_FORBIDDEN: { status: 403, kind: 'forbidden', message: 'The {role} role may not {action}' },
   // orgs and keys
   EH_ORG_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Org {org} was not found' },

@@ -31,6 +31,8 @@ export interface ApiKeyRecord {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** When the key stops authenticating; null: never. */
+  expiresAt: number | null;
 }
 
 /** One secret of a source or endpoint. `sealed` is the AES-GCM ciphertext; `expiresAt` is set during rotation grace. */

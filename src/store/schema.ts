@@ -32,6 +32,8 @@ export interface ApiKeysTable {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  /** Migration 024: when the key stops working; null: never. */
+  expires_at: number | null;
 }
 
 export interface SourcesTable {

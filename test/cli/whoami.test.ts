@@ -49,6 +49,7 @@ describe('eventhook whoami', { timeout: 120_000 }, () => {
           `role:        ${role}\n` +
           `name:        ${role}-cli\n` +
           `id:          ${keys[role]!.id}\n` +
+          'expires:     never\n' +
           `permissions: ${permissions}\n`,
       });
     }
@@ -59,6 +60,7 @@ describe('eventhook whoami', { timeout: 120_000 }, () => {
       id: keys.member!.id,
       name: 'member-cli',
       role: 'member',
+      expiresAt: null,
       permissions: ['read', 'read-promise', 'replay', 'cancel', 'self'],
     });
   });

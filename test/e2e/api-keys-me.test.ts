@@ -38,6 +38,7 @@ describe('GET /api/orgs/{org}/me', () => {
         id: keys[role]!.id,
         name: `${role} key`,
         role,
+        expiresAt: null,
         permissions,
       });
       expect(res.text).not.toContain(keys[role]!.key);

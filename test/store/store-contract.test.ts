@@ -71,8 +71,14 @@ for (const factory of STORE_FACTORIES) {
         createdAt: T0,
         lastUsedAt: null,
         revokedAt: null,
+        expiresAt: T0 + 86_400_000,
       });
-      expect(await store.apiKeys.findActiveByHash('h1')).toMatchObject({ id, org: 'acme', role: 'member' });
+      expect(await store.apiKeys.findActiveByHash('h1')).toMatchObject({
+        id,
+        org: 'acme',
+        role: 'member',
+        expiresAt: T0 + 86_400_000,
+      });
       await store.apiKeys.touch(id, T0 + 5);
       expect((await store.apiKeys.list('acme'))[0]?.lastUsedAt).toBe(T0 + 5);
       expect(await store.apiKeys.revoke('other', id, T0)).toBe(false);

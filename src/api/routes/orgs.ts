@@ -27,8 +27,20 @@ const OrgOut = Type.Object(
 );
 
 const Role = StringEnum(ROLES);
+const ExpiresAt = Type.Union([Timestamp, Type.Null()], {
+  description: 'When the key stops working (401 EH_AUTH_EXPIRED); null: never.',
+});
 const ApiKeyIn = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 255 }), role: Type.Optional(Role) },
+  {
+    name: Type.String({ minLength: 1, maxLength: 255 }),
+    role: Type.Optional(Role),
+    expiresAt: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When the key stops working, in the future (RFC 3339). Omitted: never.',
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 const ApiKeyOut = Type.Object(
@@ -40,6 +52,7 @@ const ApiKeyOut = Type.Object(
     createdAt: Timestamp,
     lastUsedAt: Type.Union([Timestamp, Type.Null()]),
     revokedAt: Type.Union([Timestamp, Type.Null()]),
+    expiresAt: ExpiresAt,
   },
   { $id: 'ApiKey' },
 );
@@ -63,6 +76,7 @@ const MeOut = Type.Union(
         id: Type.String({ description: "The key's id (key_…), as GET …/api-keys lists it." }),
         name: Type.String(),
         role: Role,
+        expiresAt: ExpiresAt,
         permissions: Type.Array(StringEnum(PERMISSIONS), {
           description:
             'What this role may do: read, write (change configuration), replay (replay events, retry actions), ' +
@@ -84,6 +98,7 @@ const keyOut = (k: ApiKeyRecord) => ({
   createdAt: iso(k.createdAt),
   lastUsedAt: isoOrNull(k.lastUsedAt),
   revokedAt: isoOrNull(k.revokedAt),
+  expiresAt: isoOrNull(k.expiresAt),
 });
 
 export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = async (app, { access }) => {
@@ -152,6 +167,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         id: key.id,
         name: key.name,
         role: key.role,
+        expiresAt: isoOrNull(key.expiresAt),
         permissions: permissionsOf(key.role),
       };
     },
@@ -175,6 +191,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         req.body.name,
         req.body.role ?? 'admin',
         actorOf(req),
+        req.body.expiresAt === undefined ? null : Date.parse(req.body.expiresAt),
       );
       return reply.code(201).send({ ...keyOut(record), key: secret });
     },

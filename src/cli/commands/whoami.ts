@@ -7,7 +7,15 @@ import { json, record, write } from '../output.js';
 /** The API's answer (src/api/routes/orgs.ts, MeOut). */
 type Me =
   | { kind: 'operator' }
-  | { kind: 'key'; org: string; id: string; name: string; role: string; permissions: string[] };
+  | {
+      kind: 'key';
+      org: string;
+      id: string;
+      name: string;
+      role: string;
+      expiresAt: string | null;
+      permissions: string[];
+    };
 
 export function whoamiCommand(): Command {
   return new Command('whoami')
@@ -39,6 +47,8 @@ function describe(me: Me, org: string): Record<string, unknown> {
     role: me.role,
     name: me.name,
     id: me.id,
+    // Servers before key expiry answer without it: such a key never expires.
+    expires: me.expiresAt ?? 'never',
     permissions: me.permissions.join(', '),
   };
 }

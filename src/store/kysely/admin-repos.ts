@@ -94,6 +94,7 @@ export class KyselyApiKeysRepo implements ApiKeysRepo {
         created_at: key.createdAt,
         last_used_at: key.lastUsedAt,
         revoked_at: key.revokedAt,
+        expires_at: key.expiresAt,
       })
       .execute();
   }

@@ -49,6 +49,7 @@ export function apiKeyFromRow(r: Row<'api_keys'>): ApiKeyRecord {
     createdAt: r.created_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
+    expiresAt: r.expires_at === null ? null : Number(r.expires_at),
   };
 }
 

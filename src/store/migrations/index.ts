@@ -30,6 +30,7 @@ import * as m020 from './020-execution-cause-trace.js';
 import * as m021 from './021-pending-promises-index.js';
 import * as m022 from './022-grant-updated-at.js';
 import * as m023 from './023-audit-log.js';
+import * as m024 from './024-api-key-expiry.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -59,6 +60,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '021-pending-promises-index': m021,
   '022-grant-updated-at': m022,
   '023-audit-log': m023,
+  '024-api-key-expiry': m024,
 };
 
 /**
