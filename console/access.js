@@ -3,9 +3,16 @@
 // of the roles table: the permissions come from the API, which takes them from src/access/permissions.ts. Hiding is
 // a courtesy, not the protection: the API still refuses what a role may not do.
 import { session, whoAmI } from './api.js';
+import { when } from './dom.js';
 
 /** The answer for the session it was asked for; a new sign-in (another key or org) asks again. */
 let known = null;
+
+/** The answer, if it was asked for the session now signed in: never the previous key's, after signing out. */
+function me() {
+  const s = session();
+  return s && known?.token === s.token && known.org === s.org ? known.me : undefined;
+}
 
 /** Asks the API who the signed-in key is, unless it already did for this session; resolves with the answer. */
 export async function loadAccess() {
@@ -18,9 +25,9 @@ export async function loadAccess() {
 
 /** May the signed-in key do `permission` ('read', 'write', 'replay', 'cancel', …)? The operator token may all. */
 export function can(permission) {
-  const me = known?.me;
-  if (!me) return false;
-  return me.kind === 'operator' || me.permissions.includes(permission);
+  const m = me();
+  if (!m) return false;
+  return m.kind === 'operator' || m.permissions.includes(permission);
 }
 
 /**
@@ -31,15 +38,22 @@ export function ifCan(permission, ...nodes) {
   return can(permission) ? nodes : [];
 }
 
-/** How the key is named in the header: `operator`, or its role and name. */
+/** How the key is named in the header: `operator token`, or its role and name, and when it expires if it does. */
 export function whoText() {
-  const me = known?.me;
-  if (!me) return '';
-  return me.kind === 'operator' ? 'operator token' : `${me.role} key ${me.name}`;
+  const m = me();
+  if (!m) return '';
+  if (m.kind === 'operator') return 'operator token';
+  return `${m.role} key ${m.name}${m.expiresAt ? ` (expires ${when(m.expiresAt)})` : ''}`;
+}
+
+/** The id of the key signed in (key_…), as the org's list of API keys names it; none for the operator token. */
+export function signedInKeyId() {
+  const m = me();
+  return m?.kind === 'key' ? m.id : undefined;
 }
 
 /** The role of a key that may not read the org (publisher, worker), which the console has nothing to show. */
 export function roleWithoutConsole() {
-  const me = known?.me;
-  return me?.kind === 'key' && !can('read') ? me.role : undefined;
+  const m = me();
+  return m?.kind === 'key' && !can('read') ? m.role : undefined;
 }

@@ -23,9 +23,12 @@ export class ApiError extends Error {
   }
 }
 
+/** The signed-in org's own routes: `/api/orgs/{org}`. */
+const orgRoot = () => `/api/orgs/${encodeURIComponent(session().org)}`;
+
 /** `/sources` → `/api/orgs/{org}/eventhook/sources`. */
 export function orgPath(path) {
-  return `/api/orgs/${encodeURIComponent(session().org)}/eventhook${path}`;
+  return `${orgRoot()}/eventhook${path}`;
 }
 
 /**
@@ -38,11 +41,16 @@ export function api(method, path, body, options) {
 }
 
 /**
- * Who the signed-in key is: `{ kind: 'operator' }` or `{ kind: 'key', role, permissions, … }`. Beside the org's API
- * keys, not under /eventhook: a key is the org's, not one product's.
+ * Calls the org's routes beside /eventhook rather than under it (`/api-keys` → `/api/orgs/{org}/api-keys`): its API
+ * keys and who the caller is. A key is the org's, not one product's.
  */
+export function orgApi(method, path, body) {
+  return request(method, `${orgRoot()}${path}`, body);
+}
+
+/** Who the signed-in key is: `{ kind: 'operator' }` or `{ kind: 'key', id, name, role, expiresAt, permissions }`. */
 export function whoAmI() {
-  return request('GET', `/api/orgs/${encodeURIComponent(session().org)}/me`);
+  return orgApi('GET', '/me');
 }
 
 async function request(method, url, body, { raw = false, version } = {}) {

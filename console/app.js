@@ -1,8 +1,9 @@
 // The web console (SPEC §10): a hash-routed page over the public API. Each view renders into <main>; leaving a view
 // aborts what it started (the live stream).
-import { loadAccess, roleWithoutConsole, whoText } from './access.js';
+import { can, loadAccess, roleWithoutConsole, whoText } from './access.js';
 import { ApiError, session, signIn, signOut } from './api.js';
 import { clearFlash, flash, formValues, h } from './dom.js';
+import { apiKeysView } from './views/api-keys.js';
 import { auditLogView } from './views/audit-log.js';
 import { deadLettersView } from './views/dead-letters.js';
 import { endpointsView } from './views/endpoints.js';
@@ -26,6 +27,7 @@ const ROUTES = [
   [/^#\/dead-letters(?:\/([^/]+))?$/, deadLettersView],
   [/^#\/grants$/, grantsView],
   [/^#\/audit-log(?:\?.*)?$/, auditLogView],
+  [/^#\/api-keys$/, apiKeysView],
 ];
 
 let current = new AbortController();
@@ -84,6 +86,14 @@ function whoLine(s) {
   ];
 }
 
+/**
+ * The menu without the links the signed-in key's role may not use (`data-permission` in index.html), as pages leave
+ * out their buttons; signed out, or until the API said who the key is, without them all.
+ */
+function navLinks() {
+  for (const a of document.querySelectorAll('nav a[data-permission]')) a.hidden = !can(a.dataset.permission);
+}
+
 /** What a publisher or worker key sees: its role may not read the org, so every page would be refused. */
 function noConsoleView(view, role) {
   view.replaceChildren(
@@ -107,9 +117,11 @@ async function route() {
   if (!s) {
     who.replaceChildren();
     nav.hidden = false;
+    navLinks();
     return signInView(view);
   }
   who.replaceChildren(...whoLine(s));
+  navLinks();
   const hash = location.hash || '#/events';
   for (const a of document.querySelectorAll('nav a'))
     a.classList.toggle('active', hash.startsWith(a.getAttribute('href')));
@@ -129,6 +141,7 @@ async function route() {
     await loadAccess();
     if (signal.aborted) return;
     who.replaceChildren(...whoLine(s));
+    navLinks();
     const role = roleWithoutConsole();
     nav.hidden = role !== undefined;
     if (role) return noConsoleView(mount, role);
