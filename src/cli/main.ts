@@ -8,6 +8,7 @@ import { backupCommand } from './commands/backup.js';
 import { exportCommand } from './commands/export.js';
 import { getCommand } from './commands/get.js';
 import { grantsCommand } from './commands/grants.js';
+import { keysCommand } from './commands/keys.js';
 import { listCommand } from './commands/list.js';
 import { migrateCommand } from './commands/migrate.js';
 import { rekeyCommand } from './commands/rekey.js';
@@ -61,6 +62,7 @@ program.addCommand(retryCommand());
 program.addCommand(sendCommand());
 program.addCommand(publishCommand());
 program.addCommand(grantsCommand());
+program.addCommand(keysCommand());
 program.addCommand(pingCommand());
 program.addCommand(whoamiCommand());
 
