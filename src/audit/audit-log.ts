@@ -8,6 +8,8 @@ export interface AuditLogFilter {
   name?: string;
   /** One resource, by id: its history across renames. */
   resourceId?: string;
+  /** Changes made by one key, by id: what a key did, say once it leaked. */
+  actorId?: string;
 }
 
 export class AuditLog {

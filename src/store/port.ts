@@ -174,6 +174,8 @@ export interface AuditLogQuery {
   resource?: AuditResource;
   name?: string;
   resourceId?: string;
+  /** Changes made by this key (its id). */
+  actorId?: string;
   before?: string;
   limit: number;
 }

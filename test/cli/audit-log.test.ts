@@ -72,6 +72,17 @@ describe('eventhook list audit-log', { timeout: 120_000 }, () => {
     expect(second.nextCursor).toBeNull();
   });
 
+  it('narrows to the changes one key made (--by)', async () => {
+    const made = (await t.api.get('/api/orgs/default/eventhook/audit-log')).body.items;
+    const danaId = made.find((e: { name: string }) => e.name === 'dana').resourceId;
+    const byDana = await runJson(['list', 'audit-log', '--by', danaId], as(admin));
+    expect(byDana.items.map((e: { action: string; name: string }) => `${e.action} ${e.name}`)).toEqual([
+      'created gh',
+      'updated crm',
+      'created crm',
+    ]);
+  });
+
   it('says why a key that may not read the org cannot list it', async () => {
     const r = await runCli(['list', 'audit-log'], as(publisher));
     expect(r.code).not.toBe(0);

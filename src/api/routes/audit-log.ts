@@ -60,6 +60,9 @@ const AuditQuery = Type.Object({
   resource: Type.Optional(StringEnum(RESOURCES)),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
   resourceId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  actorId: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'Only changes made by this API key (key_…).' }),
+  ),
   ...PageQuery.properties,
 });
 
@@ -91,10 +94,10 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<{ log: AuditLog }> = asyn
       },
     },
     async (req) => {
-      const { resource, name, resourceId, limit, cursor } = req.query;
+      const { resource, name, resourceId, actorId, limit, cursor } = req.query;
       const page = await log.page(
         req.params.org,
-        { resource, name, resourceId },
+        { resource, name, resourceId, actorId },
         { limit: limit ?? 50, before: decodeCursor(cursor) },
       );
       return { items: page.items.map(entryOut), nextCursor: encodeCursor(page.next) };

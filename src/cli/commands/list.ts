@@ -148,6 +148,7 @@ export function listCommand(): Command {
     )
     .option('--name <name>', "only changes of resources of this name (a slug, a rule's or key's name)")
     .option('--id <id>', 'only changes of this one resource, by id (across renames)')
+    .option('--by <key>', 'only changes made by this API key (key_…)')
     .option('--limit <n>', `page size, 1..${MAX_PAGE_SIZE}`, intUpTo(MAX_PAGE_SIZE), 50)
     .option('--cursor <cursor>', 'the next page, as printed after the previous one')
     .action(async (opts: Record<string, string | number | undefined>, cmd: Command) => {
@@ -156,6 +157,7 @@ export function listCommand(): Command {
         resource: opts.resource,
         name: opts.name,
         resourceId: opts.id,
+        actorId: opts.by,
         limit: opts.limit,
         cursor: opts.cursor,
       });

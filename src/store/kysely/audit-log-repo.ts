@@ -58,6 +58,7 @@ export class KyselyAuditLogRepo implements AuditLogRepo {
     if (q.resource !== undefined) query = query.where('resource', '=', q.resource);
     if (q.name !== undefined) query = query.where('name', '=', q.name);
     if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
+    if (q.actorId !== undefined) query = query.where('actor_id', '=', q.actorId);
     if (q.before !== undefined) query = query.where('id', '<', q.before);
     const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
     return rows.map(entryFromRow);
