@@ -38,11 +38,7 @@ describe.skipIf(!browserAvailable())('web console: API keys', () => {
   afterAll(async () => c?.close());
 
   const signInAs = async (key: string) => {
-    await page.goto(`${t.url}/`);
-    if (await page.getByRole('link', { name: 'sign out' }).count())
-      await page.getByRole('link', { name: 'sign out' }).click();
-    await page.fill('input[name=token]', key);
-    await page.click('button[type=submit]');
+    await c.signInWith(key);
     await page.getByRole('heading', { name: 'Events' }).waitFor();
   };
   const listed = async () => (await t.api.get(keysPath)).body.items as Key[];

@@ -40,13 +40,6 @@ describe.skipIf(!browserAvailable())('web console: the audit log', () => {
   }, 60_000);
   afterAll(async () => c?.close());
 
-  const signInAs = async (key: string) => {
-    await page.goto(`${t.url}/`);
-    if (await page.getByRole('link', { name: 'sign out' }).count())
-      await page.getByRole('link', { name: 'sign out' }).click();
-    await page.fill('input[name=token]', key);
-    await page.click('button[type=submit]');
-  };
   /** The table as the page shows it, a row per entry: its cells' text, the time left out. */
   const rows = (): Promise<string[][]> =>
     page
@@ -78,7 +71,7 @@ describe.skipIf(!browserAvailable())('web console: the audit log', () => {
     const ci = await t.api.post('/api/orgs/default/api-keys', { name: 'ci', role: 'publisher' });
     expect(ci.status, ci.text).toBe(201);
 
-    await signInAs(keys.member);
+    await c.signInWith(keys.member);
     await page.getByRole('heading', { name: 'Events' }).waitFor();
     await page.getByRole('link', { name: 'Audit log', exact: true }).click();
     await page.getByRole('heading', { name: 'Audit log' }).waitFor();
@@ -237,14 +230,14 @@ describe.skipIf(!browserAvailable())('web console: the audit log', () => {
   it('is not offered to a publisher key, which may not read the org', async () => {
     const asked: string[] = [];
     page.on('request', (r) => asked.push(new URL(r.url()).pathname));
-    await signInAs(keys.publisher);
+    await c.signInWith(keys.publisher);
     await page.getByRole('heading', { name: 'This key cannot use the console' }).waitFor();
     expect(await page.getByRole('link', { name: 'Audit log' }).isVisible()).toBe(false);
     await c.open('/audit-log');
     await page.getByRole('heading', { name: 'This key cannot use the console' }).waitFor();
     expect(asked.filter((p) => p.endsWith('/audit-log'))).toEqual([]);
     // A member key, signed in again, has it in the menu.
-    await signInAs(keys.member);
+    await c.signInWith(keys.member);
     await page.getByRole('heading', { name: 'Events' }).waitFor();
     expect(await page.getByRole('link', { name: 'Audit log', exact: true }).isVisible()).toBe(true);
   });

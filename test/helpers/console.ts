@@ -30,6 +30,11 @@ export interface ConsoleHarness {
   /** Signs in through the sign-in form with the operator token, into org `default`. */
   signIn(): Promise<void>;
   /**
+   * Signs out of any session, then submits `key` through the sign-in form (org `default`); does not wait for a
+   * page, as a key without the console's roles sees none.
+   */
+  signInWith(key: string): Promise<void>;
+  /**
    * Clicks `button` (the page's one Delete button by default), cancels the confirmation, checks that `apiPath`
    * still answers, then clicks again and accepts; resolves the question asked.
    */
@@ -61,6 +66,13 @@ export async function startConsole(opts: { env?: Record<string, string> } = {}):
       await page.fill('input[name=token]', OPERATOR_TOKEN);
       await page.click('button[type=submit]');
       await page.getByRole('heading', { name: 'Events' }).waitFor();
+    },
+    signInWith: async (key) => {
+      await page.goto(`${t.url}/`);
+      const signOut = page.getByRole('link', { name: 'sign out' });
+      if (await signOut.count()) await signOut.click();
+      await page.fill('input[name=token]', key);
+      await page.click('button[type=submit]');
     },
     deleteAfterAsking: async (apiPath, button = page.getByRole('button', { name: 'Delete' })) => {
       const questions: string[] = [];
