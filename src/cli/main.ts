@@ -9,6 +9,7 @@ import { exportCommand } from './commands/export.js';
 import { getCommand } from './commands/get.js';
 import { grantsCommand } from './commands/grants.js';
 import { keysCommand } from './commands/keys.js';
+import { orgsCommand } from './commands/orgs.js';
 import { listCommand } from './commands/list.js';
 import { migrateCommand } from './commands/migrate.js';
 import { rekeyCommand } from './commands/rekey.js';
@@ -63,6 +64,7 @@ program.addCommand(sendCommand());
 program.addCommand(publishCommand());
 program.addCommand(grantsCommand());
 program.addCommand(keysCommand());
+program.addCommand(orgsCommand());
 program.addCommand(pingCommand());
 program.addCommand(whoamiCommand());
 
