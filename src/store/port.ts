@@ -169,21 +169,26 @@ export interface ApiKeysRepo {
   revoke(org: string, id: ApiKeyId, now: number): Promise<boolean>;
 }
 
-/** What to read of an org's audit log: newest first, `limit` entries with an id below `before`. */
-export interface AuditLogQuery {
+/** Which entries of an org's audit log to read. */
+export interface AuditLogFilter {
   resource?: AuditResource;
+  /** The source's or endpoint's slug, the rule's or key's name, the granted org: every resource that bore it. */
   name?: string;
+  /** One resource, by id: its history across renames. */
   resourceId?: string;
-  /** Changes made by this key (its id). */
+  /** Changes made by one key, by id: what a key did, say once it leaked. */
   actorId?: string;
-  before?: string;
-  limit: number;
 }
 
 /** The audit log: one entry per configuration change, appended in the change's own transaction. */
 export interface AuditLogRepo {
   insert(entry: AuditEntryRecord): Promise<void>;
-  list(org: string, q: AuditLogQuery): Promise<AuditEntryRecord[]>;
+  /** Newest first, a page at a time, as events are listed. */
+  list(
+    org: string,
+    filter: AuditLogFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<AuditEntryRecord>>;
 }
 
 /** Grants of cross-org event_bus publishing, always read and written under the receiving org (`org`). */

@@ -1,7 +1,7 @@
 // The audit log (migration 023): appended in the transaction of each configuration change, read newest first.
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditEntryId } from '../../core/ids.js';
-import type { AuditLogQuery, AuditLogRepo } from '../port.js';
+import type { AuditLogFilter, AuditLogRepo, Page } from '../port.js';
 import type { Actor, ApiKeyRole, AuditAction, AuditEntryRecord, AuditResource } from '../records.js';
 import type { AuditLogTable, Database } from '../schema.js';
 import { fromJson } from './codec.js';
@@ -53,14 +53,22 @@ export class KyselyAuditLogRepo implements AuditLogRepo {
       .execute();
   }
 
-  async list(org: string, q: AuditLogQuery): Promise<AuditEntryRecord[]> {
+  async list(
+    org: string,
+    filter: AuditLogFilter,
+    page: { limit: number; before?: string },
+  ): Promise<Page<AuditEntryRecord>> {
     let query = this.db.selectFrom('audit_log').selectAll().where('org', '=', org);
-    if (q.resource !== undefined) query = query.where('resource', '=', q.resource);
-    if (q.name !== undefined) query = query.where('name', '=', q.name);
-    if (q.resourceId !== undefined) query = query.where('resource_id', '=', q.resourceId);
-    if (q.actorId !== undefined) query = query.where('actor_id', '=', q.actorId);
-    if (q.before !== undefined) query = query.where('id', '<', q.before);
-    const rows = await query.orderBy('id', 'desc').limit(q.limit).execute();
-    return rows.map(entryFromRow);
+    if (filter.resource !== undefined) query = query.where('resource', '=', filter.resource);
+    if (filter.name !== undefined) query = query.where('name', '=', filter.name);
+    if (filter.resourceId !== undefined) query = query.where('resource_id', '=', filter.resourceId);
+    if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId);
+    if (page.before !== undefined) query = query.where('id', '<', page.before);
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    const items = rows.slice(0, page.limit).map(entryFromRow);
+    return { items, next: rows.length > page.limit ? (items.at(-1)?.id ?? null) : null };
   }
 }
