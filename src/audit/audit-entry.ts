@@ -36,6 +36,11 @@ export function auditEntry(resource: AuditResource, of: Audited, c: AuditedChang
   };
 }
 
+/** A source or an endpoint, as the log names it: by its slug. */
+export function bySlug<T extends { slug: string }>(record: T): T & { name: string } {
+  return { ...record, name: record.slug };
+}
+
 /** The fields a change request set, by name: every key given a value (null included, which clears one). */
 export function fieldsSet(patch: object): string[] {
   return Object.entries(patch)

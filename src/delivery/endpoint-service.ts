@@ -2,7 +2,7 @@
 // delete, rotate secrets with a grace period, and enable. Secrets and credentials are sealed (AES-256-GCM) and
 // never returned. Any change wakes the endpoint's waiting deliveries, which look again at what holds them.
 import { assertSlug } from '../access/access-service.js';
-import { auditEntry, fieldsSet, type AuditedChange } from '../audit/index.js';
+import { auditEntry, bySlug, fieldsSet, type AuditedChange } from '../audit/index.js';
 import { assertVersion, EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
 import type { Actor, EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
@@ -100,7 +100,7 @@ export class EndpointService {
     await this.store.transaction(async (tx: StoreRepos) => {
       await tx.endpoints.insert(record);
       await tx.auditLog.insert(
-        auditEntry('endpoint', named(record), {
+        auditEntry('endpoint', bySlug(record), {
           action: 'created',
           fields: fieldsSet(input),
           actor: by,
@@ -191,7 +191,7 @@ export class EndpointService {
       // Not the get above again: on PostgreSQL (read committed) a DELETE racing this one may have deleted it since.
       if (!(await tx.endpoints.softDelete(org, slug, now, expected))) return null;
       await tx.auditLog.insert(
-        auditEntry('endpoint', named(current), { action: 'deleted', actor: by, at: now }),
+        auditEntry('endpoint', bySlug(current), { action: 'deleted', actor: by, at: now }),
       );
       const ids = await tx.actions.wakeWaiting(org, slug, now);
       this.onChange(org, slug); // before the commit too, as in change()
@@ -302,7 +302,7 @@ export class EndpointService {
       let woken = 0;
       const saved = await this.store.transaction(async (tx: StoreRepos) => {
         const done = await tx.endpoints.update(next, { basis: current.updatedAt, state });
-        if (done) await tx.auditLog.insert(auditEntry('endpoint', named(next), { ...audit, at: now }));
+        if (done) await tx.auditLog.insert(auditEntry('endpoint', bySlug(next), { ...audit, at: now }));
         if (done && next.status === 'active')
           woken = (await tx.actions.wakeWaiting(next.org, next.slug, now)).length;
         // Before the commit as well as after it: the woken deliveries can be claimed as soon as it is committed,
@@ -351,6 +351,3 @@ export function openAuth(box: SecretBox, auth: StoredAuth | null): EndpointAuth 
   if (auth === null || auth.sealed === null) return { type: 'none' };
   return JSON.parse(box.open(auth.sealed)) as EndpointAuth;
 }
-
-/** An endpoint is named by its slug in the audit log. */
-export const named = (endpoint: EndpointRecord) => ({ ...endpoint, name: endpoint.slug });

@@ -2,7 +2,7 @@
 // or closed circuit moves the deliveries waiting for it, and a disabled endpoint is marked so and announced
 // (endpoint.disabled) — once, in the same transaction as the status change. Each transition is announced, so the
 // workers of other processes act on it at once (see LiveEndpoints).
-import { auditEntry } from '../audit/index.js';
+import { auditEntry, bySlug } from '../audit/index.js';
 import type { Clock, JsonValue } from '../core/index.js';
 import { stageEvents, type EventPublisher } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
@@ -10,7 +10,6 @@ import type { EventRecord, NewEvent } from '../store/records.js';
 import type { BreakerTransition } from './circuit-breaker.js';
 import { WAIT } from './delivery-gate.js';
 import { endpointDisabledEvent } from './delivery-events.js';
-import { named } from './endpoint-service.js';
 import type { LiveEndpoint, LiveEndpoints } from './live-endpoints.js';
 import type { DeliveryOutcome } from './retry-policy.js';
 
@@ -138,7 +137,7 @@ export class EndpointStateKeeper {
         await tx.auditLog.insert(
           auditEntry(
             'endpoint',
-            { ...named(record), updatedAt: now },
+            { ...bySlug(record), updatedAt: now },
             {
               action: 'disabled',
               fields: ['status'],

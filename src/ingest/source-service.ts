@@ -2,7 +2,7 @@
 // split off, checked and sealed (AES-256-GCM), and never returned. Rotation keeps old secrets valid for a grace
 // period.
 import { randomBytes } from 'node:crypto';
-import { auditEntry, fieldsSet } from '../audit/index.js';
+import { auditEntry, bySlug, fieldsSet } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
@@ -88,7 +88,7 @@ export class SourceService {
     await this.store.transaction(async (tx) => {
       await tx.sources.insert(record);
       await tx.auditLog.insert(
-        auditEntry('source', named(record), {
+        auditEntry('source', bySlug(record), {
           action: 'created',
           fields: fieldsSet(input),
           actor: by,
@@ -185,18 +185,13 @@ export class SourceService {
     ) as JsonValue;
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
-    if (
-      !(await this.save(
-        next,
-        current.updatedAt,
-        auditEntry('source', named(next), {
-          action: 'updated',
-          fields: fieldsSet(patch),
-          actor: by,
-          at: now,
-        }),
-      ))
-    ) {
+    const entry = auditEntry('source', bySlug(next), {
+      action: 'updated',
+      fields: fieldsSet(patch),
+      actor: by,
+      at: now,
+    });
+    if (!(await this.save(next, current.updatedAt, entry))) {
       await recheckVersion('Source', slug, expected, () => this.get(org, slug));
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     }
@@ -236,7 +231,7 @@ export class SourceService {
       const current = await tx.sources.get(org, slug);
       if (!current || !(await tx.sources.softDelete(org, slug, now, expected))) return false;
       await tx.auditLog.insert(
-        auditEntry('source', named(current), { action: 'deleted', actor: by, at: now }),
+        auditEntry('source', bySlug(current), { action: 'deleted', actor: by, at: now }),
       );
       return true;
     });
@@ -280,18 +275,13 @@ export class SourceService {
     };
     // Saved only if nobody changed or deleted the source since it was read: two rotations at once must not both
     // show a secret "once" while only one is kept.
-    if (
-      !(await this.save(
-        next,
-        current.updatedAt,
-        auditEntry('source', named(next), {
-          action: 'secret_rotated',
-          fields: ['secrets'],
-          actor: by,
-          at: now,
-        }),
-      ))
-    )
+    const entry = auditEntry('source', bySlug(next), {
+      action: 'secret_rotated',
+      fields: ['secrets'],
+      actor: by,
+      at: now,
+    });
+    if (!(await this.save(next, current.updatedAt, entry)))
       throw new EventhookError('EH_CONCURRENT_CHANGE', { resource: 'Source', name: slug });
     this.onChange(org, slug);
     return { record: next, ...(generated ? { generatedSecret: secret } : {}) };
@@ -444,6 +434,3 @@ function generateSecret(v: VerifierConfig): string {
     throw invalid([{ path: '/secret', message: `give the new ${v.type} secret` }], 'EH_SOURCE_INVALID');
   return randomBytes(24).toString('base64url');
 }
-
-/** A source is named by its slug in the audit log. */
-const named = (source: SourceRecord) => ({ ...source, name: source.slug });
