@@ -54,7 +54,12 @@ export class ApiClient {
 
   /** `/sources` → `/api/orgs/{org}/eventhook/sources`. */
   orgPath(path: string): string {
-    return `/api/orgs/${encodeURIComponent(this.connection.org)}/eventhook${path}`;
+    return this.orgRoot(`/eventhook${path}`);
+  }
+
+  /** The org's own routes beside /eventhook (a key is the org's): `/me` → `/api/orgs/{org}/me`. */
+  orgRoot(path: string): string {
+    return `/api/orgs/${encodeURIComponent(this.connection.org)}${path}`;
   }
 
   url(path: string, query: Query = {}): string {

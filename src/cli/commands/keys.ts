@@ -7,9 +7,7 @@ import { durationSeconds, rfc3339 } from './parse.js';
 
 type Row = Record<string, unknown>;
 
-/** Beside the org's /eventhook routes, as the API has them: a key is the org's. */
-const keysPath = (ctx: CommandContext) =>
-  `/api/orgs/${encodeURIComponent(ctx.client.connection.org)}/api-keys`;
+const keysPath = (ctx: CommandContext) => ctx.client.orgRoot('/api-keys');
 
 const stateOf = (k: Row): string =>
   k.revokedAt

@@ -26,11 +26,8 @@ export function whoamiCommand(): Command {
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const org = ctx.client.connection.org;
-      // Beside the org's API keys, not under /eventhook as the other commands' paths are (client.orgPath).
-      const path = `/api/orgs/${encodeURIComponent(org)}/me`;
-      const me = (await ctx.client.request<Me>('GET', path)).body;
-      write(ctx.output === 'json' ? json(me) : record(describe(me, org)));
+      const me = (await ctx.client.request<Me>('GET', ctx.client.orgRoot('/me'))).body;
+      write(ctx.output === 'json' ? json(me) : record(describe(me, ctx.client.connection.org)));
     });
 }
 
