@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { EventhookError } from '../core/errors.js';
 import { newId, SLUG_PATTERN } from '../core/ids.js';
 import { hashToken, randomToken, safeEqual } from '../core/secret-box.js';
-import type { Store } from '../store/port.js';
+import type { RetiredOrg, Store } from '../store/port.js';
 import type { Actor, ApiKeyRecord, ApiKeyRole, OrgRecord } from '../store/records.js';
 
 export type Principal = { kind: 'operator' } | { kind: 'key'; key: ApiKeyRecord };
@@ -22,6 +22,8 @@ export class AccessService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly envOperatorToken: string | undefined,
+    /** Told of an org deleted, after its commit, so that processes drop their copies of its sources and endpoints. */
+    private readonly onRetired: (retired: RetiredOrg) => void = () => {},
   ) {}
 
   /**
@@ -77,8 +79,25 @@ export class AccessService {
     return org;
   }
 
-  listOrgs(): Promise<OrgRecord[]> {
-    return this.store.orgs.list();
+  listOrgs(opts: { includeDeleted?: boolean } = {}): Promise<OrgRecord[]> {
+    return this.store.orgs.list(opts);
+  }
+
+  async renameOrg(slug: string, name: string): Promise<OrgRecord> {
+    const org = await this.store.orgs.rename(slug, name);
+    if (!org) throw new EventhookError('EH_ORG_NOT_FOUND', { org: slug });
+    return org;
+  }
+
+  /**
+   * Deletes an org: at once it answers no more (its keys revoked, its sources, rules and endpoints disabled, grants
+   * from and to it deleted); its data is then purged in the background (src/access/org-deletion.ts).
+   */
+  async deleteOrg(slug: string): Promise<OrgRecord> {
+    const retired = await this.store.transaction((tx) => tx.orgs.retire(slug, this.clock.now()));
+    if (!retired) throw new EventhookError('EH_ORG_NOT_FOUND', { org: slug });
+    this.onRetired(retired);
+    return retired.org;
   }
 
   /** Creates a key; the returned `secret` is shown once and never stored. */

@@ -1,6 +1,7 @@
 // Timed chores: the local engine's lease sweep, the presence heartbeats (and with them taking back the leases of
 // workers that died), retention (SPEC §9).
 import type { Logger } from 'pino';
+import { OrgPurger } from '../access/org-deletion.js';
 import type { Gauge } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
@@ -57,6 +58,19 @@ export function startChores(deps: ChoresDeps): Chores {
     );
   }, config.sweepIntervalMs);
   leaseTimer.unref();
+  // Deleted orgs' data, purged by the processes that run workers (the API process only marks an org deleted).
+  const purger = new OrgPurger(store, clock, logger);
+  const purgeLog = outageLog('deleted-org purge');
+  const purgeTimer = setInterval(() => {
+    if (!runsWorkers) return;
+    chore(
+      purger.run().then(
+        () => purgeLog.succeeded(),
+        (err: unknown) => purgeLog.failed(err),
+      ),
+    );
+  }, config.sweepIntervalMs);
+  purgeTimer.unref();
   const beatLogs = { worker: outageLog('worker heartbeat'), ingest: outageLog('ingest heartbeat') };
   const beat = async (p: WorkerPresence, alive: Gauge, who: keyof typeof beatLogs): Promise<boolean> => {
     try {
@@ -127,6 +141,7 @@ export function startChores(deps: ChoresDeps): Chores {
     beatAll,
     stop() {
       clearInterval(leaseTimer);
+      clearInterval(purgeTimer);
       clearInterval(pruneTimer);
       clearTimeout(firstPrune);
       clearInterval(presenceTimer);

@@ -63,6 +63,11 @@ export const ERRORS = {
   // orgs and keys
   EH_ORG_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Org {org} was not found' },
   EH_ORG_EXISTS: { status: 409, kind: 'conflict', message: 'Org {org} already exists' },
+  EH_ORG_BEING_DELETED: {
+    status: 409,
+    kind: 'conflict',
+    message: 'Org {org} was deleted and its data is being purged; the slug is free again once that is done',
+  },
   EH_CONCURRENT_CHANGE: {
     status: 409,
     kind: 'conflict',

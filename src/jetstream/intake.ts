@@ -39,6 +39,8 @@ const INTAKE_CONSUMER = 'eventhook';
 const MAX_ACK_PENDING = 1_000;
 /** After a failure to commit (the store) or to keep a refused message, the message comes back after this. */
 const RETRY_MS = 5_000;
+/** How long an org found is taken to exist: well under ORG_PURGE_GRACE_MS (src/access/org-deletion.ts). */
+const ORG_MEMORY_MS = 10_000;
 
 export interface IntakeOptions {
   url: string;
@@ -58,8 +60,11 @@ export interface IntakeOptions {
 export class JetStreamIntake {
   private readonly link: NatsLink;
   private readonly taker: DurableTaker;
-  /** Orgs are never deleted, so one found once is remembered; one not found is asked for again next time. */
-  private readonly knownOrgs = new Set<string>();
+  /**
+   * Orgs found, each remembered for ORG_MEMORY_MS (an org can be deleted; its purge waits longer than that before
+   * it ends); one not found is asked for again next time.
+   */
+  private readonly knownOrgs = new Map<string, number>();
   /** A failing store is logged once until a commit succeeds again. */
   private failing = false;
   /** Likewise a refused message that could not be kept. */
@@ -133,9 +138,11 @@ export class JetStreamIntake {
   }
 
   private async orgExists(org: string): Promise<boolean> {
-    if (this.knownOrgs.has(org)) return true;
+    const now = Date.now();
+    if (now - (this.knownOrgs.get(org) ?? -Infinity) < ORG_MEMORY_MS) return true;
     if ((await this.options.orgs.get(org)) === undefined) return false;
-    this.knownOrgs.add(org);
+    if (this.knownOrgs.size >= 10_000) this.knownOrgs.clear();
+    this.knownOrgs.set(org, now);
     return true;
   }
 

@@ -152,12 +152,36 @@ export interface BacklogRepo {
 }
 
 export interface OrgsRepo {
-  /** Throws EH_ORG_EXISTS when the slug is taken. */
+  /** Throws EH_ORG_EXISTS when the slug is taken, EH_ORG_BEING_DELETED while a deleted org's data is purged. */
   create(org: { slug: string; name: string }, now: number): Promise<OrgRecord>;
-  get(slug: string): Promise<OrgRecord | undefined>;
-  list(): Promise<OrgRecord[]>;
+  /** A live org; a deleted one (its data being purged) only with `includeDeleted`. */
+  get(slug: string, opts?: { includeDeleted?: boolean }): Promise<OrgRecord | undefined>;
+  list(opts?: { includeDeleted?: boolean }): Promise<OrgRecord[]>;
+  /** Every org row, deleted ones included (an empty store gets the default org). */
   count(): Promise<number>;
   bumpRulesVersion(slug: string): Promise<void>;
+  /** Renames a live org; undefined when there is none with this slug. */
+  rename(slug: string, name: string): Promise<OrgRecord | undefined>;
+  /**
+   * Marks a live org deleted and stops it at once: its keys revoked, its sources and rules disabled, its endpoints
+   * disabled (their deliveries wait, to be purged), the grants from and to it deleted, its rules version bumped.
+   * Undefined when no live org has the slug. Run it in a transaction.
+   */
+  retire(slug: string, now: number): Promise<RetiredOrg | undefined>;
+  /**
+   * Deletes a deleted org's data, everything but its row, a batch of `batchSize` rows at a time (so no statement
+   * holds SQLite's write lock for long); returns how many rows went.
+   */
+  purge(slug: string, batchSize?: number): Promise<number>;
+  /** Deletes the row of a deleted org that has no data left; false when it is live, gone or still has data. */
+  remove(slug: string): Promise<boolean>;
+}
+
+/** What retiring an org changed, for the processes that keep copies (src/access/org-deletion.ts announces it). */
+export interface RetiredOrg {
+  org: OrgRecord;
+  sources: string[];
+  endpoints: string[];
 }
 
 export interface ApiKeysRepo {

@@ -19,6 +19,8 @@ export interface OrgRecord {
   createdAt: number;
   /** Bumped in the same transaction as any rule change, so every process can tell its compiled rules are stale. */
   rulesVersion: number;
+  /** When the org was deleted (DELETE /api/orgs/{org}); its data is being purged. Null: a live org. */
+  deletedAt: number | null;
 }
 
 export interface ApiKeyRecord {

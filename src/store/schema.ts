@@ -20,6 +20,8 @@ export interface OrgsTable {
   name: string;
   created_at: number;
   rules_version: Generated<number>;
+  /** Migration 025: when the org was deleted; its data is being purged. Null: a live org. */
+  deleted_at: number | null;
 }
 
 export interface ApiKeysTable {

@@ -50,7 +50,9 @@ describe.skipIf(!natsUp)('JetStream intake: refused messages are kept', () => {
       publish: () => Promise.reject(new Error('nothing is committed in these tests')),
       orgs: {
         get: async (org) =>
-          org === 'acme' ? { slug: org, name: org, createdAt: 0, rulesVersion: 0 } : undefined,
+          org === 'acme'
+            ? { slug: org, name: org, createdAt: 0, rulesVersion: 0, deletedAt: null }
+            : undefined,
       },
       logger,
       onRejected: () => void refused++,

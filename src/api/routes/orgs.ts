@@ -6,6 +6,7 @@ import type { ApiKeyRecord, OrgRecord } from '../../store/records.js';
 import { actorOf } from '../auth.js';
 import {
   AUTH_PROBLEMS,
+  DeletableListQuery,
   ListPageQuery,
   PageOf,
   pageOfList,
@@ -22,8 +23,20 @@ const OrgIn = Type.Object(
   { additionalProperties: false },
 );
 const OrgOut = Type.Object(
-  { slug: Type.String(), name: Type.String(), createdAt: Timestamp },
+  {
+    slug: Type.String(),
+    name: Type.String(),
+    createdAt: Timestamp,
+    deletedAt: Type.Union([Timestamp, Type.Null()], {
+      description:
+        'When the org was deleted; its data is being purged, and the slug is free once that is done.',
+    }),
+  },
   { $id: 'Org' },
+);
+const OrgPatch = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 255 }) },
+  { additionalProperties: false },
 );
 
 const Role = StringEnum(ROLES);
@@ -89,7 +102,12 @@ const MeOut = Type.Union(
   { $id: 'Me' },
 );
 
-const orgOut = (o: OrgRecord) => ({ slug: o.slug, name: o.name, createdAt: iso(o.createdAt) });
+const orgOut = (o: OrgRecord) => ({
+  slug: o.slug,
+  name: o.name,
+  createdAt: iso(o.createdAt),
+  deletedAt: isoOrNull(o.deletedAt),
+});
 const keyOut = (k: ApiKeyRecord) => ({
   id: k.id,
   name: k.name,
@@ -123,11 +141,17 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       schema: {
         tags: ['orgs'],
         summary: 'List orgs (operator token)',
-        querystring: ListPageQuery,
+        querystring: DeletableListQuery,
         response: { 200: PageOf(OrgOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => pageOfList(await access.listOrgs(), (o) => o.slug, req.query, orgOut),
+    async (req) =>
+      pageOfList(
+        await access.listOrgs({ includeDeleted: req.query.includeDeleted }),
+        (o) => o.slug,
+        req.query,
+        orgOut,
+      ),
   );
 
   app.get(
@@ -142,6 +166,40 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       },
     },
     async (req) => orgOut(await access.getOrg(req.params.org)),
+  );
+
+  app.patch(
+    '/api/orgs/:org',
+    {
+      config: { permission: 'operator' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Rename an org (operator token); its slug, in every URL, stays',
+        params: OrgParams,
+        body: OrgPatch,
+        response: { 200: OrgOut, ...AUTH_PROBLEMS },
+      },
+    },
+    async (req) => orgOut(await access.renameOrg(req.params.org, req.body.name)),
+  );
+
+  app.delete(
+    '/api/orgs/:org',
+    {
+      config: { permission: 'operator' },
+      schema: {
+        tags: ['orgs'],
+        summary: 'Delete an org and all its data (operator token)',
+        description:
+          'At once the org answers 404, its API keys stop working, its webhooks are refused and nothing more is ' +
+          'delivered for it (deliveries already on the wire finish). Its events, deliveries, configuration and audit ' +
+          'log are then purged in the background by the processes that run workers; the slug can be taken again ' +
+          'once that is done (until then POST /api/orgs answers 409 EH_ORG_BEING_DELETED). Not undone.',
+        params: OrgParams,
+        response: { 202: OrgOut, ...AUTH_PROBLEMS },
+      },
+    },
+    async (req, reply) => reply.code(202).send(orgOut(await access.deleteOrg(req.params.org))),
   );
 
   app.get(

@@ -2,11 +2,12 @@
 import type { Kysely } from 'kysely';
 import { EventhookError } from '../../core/errors.js';
 import type { ApiKeyId } from '../../core/ids.js';
-import type { ApiKeysRepo, OrgsRepo, SettingsRepo } from '../port.js';
+import type { ApiKeysRepo, OrgsRepo, RetiredOrg, SettingsRepo } from '../port.js';
 import type { ApiKeyRecord, OrgRecord } from '../records.js';
 import type { Database } from '../schema.js';
 import { apiKeyFromRow, orgFromRow } from './codec.js';
 import { isUniqueViolation } from './errors.js';
+import { purgeOrg, removeOrg, retireOrg } from './org-purge.js';
 
 export class KyselySettingsRepo implements SettingsRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -42,22 +43,33 @@ export class KyselyOrgsRepo implements OrgsRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
   async create(org: { slug: string; name: string }, now: number): Promise<OrgRecord> {
+    // Asked first rather than after a failed insert, which on PostgreSQL would end the caller's transaction.
+    const taken = await this.get(org.slug, { includeDeleted: true });
+    if (taken?.deletedAt != null) throw new EventhookError('EH_ORG_BEING_DELETED', { org: org.slug });
+    if (taken) throw new EventhookError('EH_ORG_EXISTS', { org: org.slug });
     try {
-      await this.db.insertInto('orgs').values({ slug: org.slug, name: org.name, created_at: now }).execute();
+      await this.db
+        .insertInto('orgs')
+        .values({ slug: org.slug, name: org.name, created_at: now, deleted_at: null })
+        .execute();
     } catch (err) {
       if (isUniqueViolation(err)) throw new EventhookError('EH_ORG_EXISTS', { org: org.slug });
       throw err;
     }
-    return { slug: org.slug, name: org.name, createdAt: now, rulesVersion: 0 };
+    return { slug: org.slug, name: org.name, createdAt: now, rulesVersion: 0, deletedAt: null };
   }
 
-  async get(slug: string): Promise<OrgRecord | undefined> {
-    const row = await this.db.selectFrom('orgs').selectAll().where('slug', '=', slug).executeTakeFirst();
+  async get(slug: string, opts: { includeDeleted?: boolean } = {}): Promise<OrgRecord | undefined> {
+    let query = this.db.selectFrom('orgs').selectAll().where('slug', '=', slug);
+    if (!opts.includeDeleted) query = query.where('deleted_at', 'is', null);
+    const row = await query.executeTakeFirst();
     return row && orgFromRow(row);
   }
 
-  async list(): Promise<OrgRecord[]> {
-    const rows = await this.db.selectFrom('orgs').selectAll().orderBy('slug').execute();
+  async list(opts: { includeDeleted?: boolean } = {}): Promise<OrgRecord[]> {
+    let query = this.db.selectFrom('orgs').selectAll();
+    if (!opts.includeDeleted) query = query.where('deleted_at', 'is', null);
+    const rows = await query.orderBy('slug').execute();
     return rows.map(orgFromRow);
   }
 
@@ -75,6 +87,29 @@ export class KyselyOrgsRepo implements OrgsRepo {
       .set((eb) => ({ rules_version: eb('rules_version', '+', 1) }))
       .where('slug', '=', slug)
       .execute();
+  }
+
+  async rename(slug: string, name: string): Promise<OrgRecord | undefined> {
+    const row = await this.db
+      .updateTable('orgs')
+      .set({ name })
+      .where('slug', '=', slug)
+      .where('deleted_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && orgFromRow(row);
+  }
+
+  retire(slug: string, now: number): Promise<RetiredOrg | undefined> {
+    return retireOrg(this.db, slug, now);
+  }
+
+  purge(slug: string, batchSize?: number): Promise<number> {
+    return purgeOrg(this.db, slug, batchSize);
+  }
+
+  remove(slug: string): Promise<boolean> {
+    return removeOrg(this.db, slug);
   }
 }
 

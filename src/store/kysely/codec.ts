@@ -36,6 +36,7 @@ export function orgFromRow(r: Row<'orgs'>): OrgRecord {
     name: r.name,
     createdAt: Number(r.created_at),
     rulesVersion: Number(r.rules_version),
+    deletedAt: r.deleted_at === null ? null : Number(r.deleted_at),
   };
 }
 

@@ -31,6 +31,7 @@ import * as m021 from './021-pending-promises-index.js';
 import * as m022 from './022-grant-updated-at.js';
 import * as m023 from './023-audit-log.js';
 import * as m024 from './024-api-key-expiry.js';
+import * as m025 from './025-org-deletion.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -61,6 +62,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '022-grant-updated-at': m022,
   '023-audit-log': m023,
   '024-api-key-expiry': m024,
+  '025-org-deletion': m025,
 };
 
 /**

@@ -1,0 +1,186 @@
+// Deleting an org (DELETE /api/orgs/{org}): stopping it in one transaction, then purging its data a batch at a time.
+// The purge may run in several processes at once, or stop half-way and start again: every step deletes what is
+// still there, so it is safe to repeat.
+import type { DeleteResult, Kysely } from 'kysely';
+import type { RetiredOrg } from '../port.js';
+import type { Database } from '../schema.js';
+import { orgFromRow } from './codec.js';
+import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
+
+/** The org's tables that have an `id` key and an `org` column, in the order the purge empties them. */
+const BY_ID = [
+  'attempts',
+  'events',
+  'workflows',
+  'tasks',
+  'promises',
+  'audit_log',
+  'api_keys',
+  'rules',
+  'endpoints',
+] as const;
+type ById = (typeof BY_ID)[number];
+type OrgRows = Record<ById | 'actions' | 'sources', { id: string; org: string }>;
+
+export async function retireOrg(
+  db: Kysely<Database>,
+  slug: string,
+  now: number,
+): Promise<RetiredOrg | undefined> {
+  const row = await db
+    .updateTable('orgs')
+    .set((eb) => ({ deleted_at: now, rules_version: eb('rules_version', '+', 1) }))
+    .where('slug', '=', slug)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) return undefined;
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('org', '=', slug)
+    .where('revoked_at', 'is', null)
+    .execute();
+  const sources = await db
+    .updateTable('sources')
+    .set({ enabled: 0 })
+    .where('org', '=', slug)
+    .where('deleted_at', 'is', null)
+    .returning('slug')
+    .execute();
+  await db
+    .updateTable('rules')
+    .set({ enabled: 0 })
+    .where('org', '=', slug)
+    .where('deleted_at', 'is', null)
+    .execute();
+  // Disabled rather than deleted: a delivery already claimed settles as usual, the rest wait to be purged.
+  const endpoints = await db
+    .updateTable('endpoints')
+    .set({ status: 'disabled', disabled_reason: 'org deleted' })
+    .where('org', '=', slug)
+    .where('deleted_at', 'is', null)
+    .returning('slug')
+    .execute();
+  await db
+    .deleteFrom('event_bus_grants')
+    .where((eb) => eb.or([eb('org', '=', slug), eb('from_org', '=', slug)]))
+    .execute();
+  return {
+    org: orgFromRow(row),
+    sources: sources.map((s) => s.slug),
+    endpoints: endpoints.map((e) => e.slug),
+  };
+}
+
+export async function purgeOrg(
+  database: Kysely<Database>,
+  slug: string,
+  batchSize = PRUNE_BATCH,
+): Promise<number> {
+  const db = database as unknown as Kysely<OrgRows>;
+  let purged = 0;
+  const inBatches = async (
+    next: (limit: number) => Promise<string[]>,
+    drop: (ids: string[]) => Promise<void>,
+  ) => {
+    const n = await pruneInBatches(next, drop, batchSize);
+    purged += n;
+  };
+  const counted = (result: DeleteResult) => void (purged += Number(result.numDeletedRows));
+  const idsOf = (table: keyof OrgRows) => async (limit: number) =>
+    (
+      await db.selectFrom(table).select('id').where('org', '=', slug).orderBy('id').limit(limit).execute()
+    ).map((r) => r.id);
+  const inTransaction = (drop: (tx: Kysely<Database>) => Promise<void>) =>
+    database.isTransaction ? drop(database) : database.transaction().execute(drop);
+
+  // Actions first, so no worker claims one of them while the rest goes; each with its attempts.
+  await inBatches(idsOf('actions'), (ids) =>
+    inTransaction(async (tx) => {
+      counted(await tx.deleteFrom('attempts').where('action_id', 'in', ids).executeTakeFirst());
+      await tx.deleteFrom('actions').where('id', 'in', ids).execute();
+    }),
+  );
+  for (const table of BY_ID) {
+    await inBatches(idsOf(table), async (ids) => {
+      if (table !== 'events') {
+        await db.deleteFrom(table).where('id', 'in', ids).execute();
+        return;
+      }
+      await inTransaction(async (tx) => {
+        counted(await tx.deleteFrom('execution_causes').where('event_id', 'in', ids).executeTakeFirst());
+        await tx.deleteFrom('events').where('id', 'in', ids).execute();
+      });
+    });
+  }
+  await inBatches(
+    async (limit) =>
+      (
+        await database
+          .selectFrom('jetstream_outbox')
+          .select('event_id')
+          .where('org', '=', slug)
+          .limit(limit)
+          .execute()
+      ).map((r) => r.event_id),
+    async (ids) => {
+      await database
+        .deleteFrom('jetstream_outbox')
+        .where('org', '=', slug)
+        .where('event_id', 'in', ids)
+        .execute();
+    },
+  );
+  // Idempotency keys are kept per source (soft-deleted sources' too), and the sources go once their keys have.
+  const sources = await database.selectFrom('sources').select('id').where('org', '=', slug).execute();
+  for (const { id: sourceId } of sources) {
+    await inBatches(
+      async (limit) =>
+        (
+          await database
+            .selectFrom('idempotency_keys')
+            .select('key')
+            .where('source_id', '=', sourceId)
+            .limit(limit)
+            .execute()
+        ).map((r) => r.key),
+      async (keys) => {
+        await database
+          .deleteFrom('idempotency_keys')
+          .where('source_id', '=', sourceId)
+          .where('key', 'in', keys)
+          .execute();
+      },
+    );
+    counted(await database.deleteFrom('sources').where('id', '=', sourceId).executeTakeFirst());
+  }
+  return purged;
+}
+
+/** The org's row, once it is deleted and nothing of it is left (a row written meanwhile keeps it for the next purge). */
+export async function removeOrg(db: Kysely<Database>, slug: string): Promise<boolean> {
+  const remove = async (tx: Kysely<Database>) => {
+    const org = await tx.selectFrom('orgs').select('deleted_at').where('slug', '=', slug).executeTakeFirst();
+    if (!org || org.deleted_at === null) return false;
+    for (const table of ['actions', 'sources', ...BY_ID] as const) {
+      const left = await (tx as unknown as Kysely<OrgRows>)
+        .selectFrom(table)
+        .select('id')
+        .where('org', '=', slug)
+        .limit(1)
+        .executeTakeFirst();
+      if (left) return false;
+    }
+    const grant = await tx
+      .selectFrom('event_bus_grants')
+      .select('id')
+      .where((eb) => eb.or([eb('org', '=', slug), eb('from_org', '=', slug)]))
+      .limit(1)
+      .executeTakeFirst();
+    if (grant) return false;
+    const result = await tx.deleteFrom('orgs').where('slug', '=', slug).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  };
+  return db.isTransaction ? remove(db) : db.transaction().execute(remove);
+}
