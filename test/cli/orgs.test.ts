@@ -1,6 +1,6 @@
 // `eventhook orgs` as an operator runs it against a real server: an org made from the command line is listed and
 // takes its first key from `keys create`; a bad slug, a taken one and a key that is not the operator's get the
-// server's own words.
+// server's own words; an org is renamed, and deleted only with its slug confirmed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR_TOKEN, startTestApp, type TestApp } from '../helpers/app.js';
 import { runCli, runJson } from './helpers.js';
@@ -47,5 +47,31 @@ describe('eventhook orgs', { timeout: 120_000 }, () => {
     const refused = await runCli(['orgs', 'list'], as(admin));
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('EH_AUTH_FORBIDDEN');
+  });
+
+  it('renames an org, and deletes one only when the slug is confirmed', async () => {
+    await runJson(['orgs', 'create', 'initech'], as(OPERATOR_TOKEN));
+    const renamed = await runJson(['orgs', 'rename', 'initech', 'Initech LLC'], as(OPERATOR_TOKEN));
+    expect(renamed).toMatchObject({ slug: 'initech', name: 'Initech LLC', deletedAt: null });
+
+    const unconfirmed = await runCli(['orgs', 'delete', 'initech'], as(OPERATOR_TOKEN));
+    expect(unconfirmed.code).not.toBe(0);
+    expect(unconfirmed.stderr).toContain('--confirm');
+    const mistaken = await runCli(['orgs', 'delete', 'initech', '--confirm', 'acme'], as(OPERATOR_TOKEN));
+    expect(mistaken.code).not.toBe(0);
+    expect(mistaken.stderr).toContain('give --confirm initech');
+    expect((await t.api.get('/api/orgs/initech')).status).toBe(200);
+
+    const deleted = await runCli(['orgs', 'delete', 'initech', '--confirm', 'initech'], as(OPERATOR_TOKEN));
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toContain('Deleted org initech');
+    expect((await t.api.get('/api/orgs/initech')).status).toBe(404);
+    const listed = await runCli(['orgs', 'list'], as(OPERATOR_TOKEN));
+    expect(listed.stdout).not.toContain('initech');
+    const all = await runCli(['orgs', 'list', '--include-deleted'], as(OPERATOR_TOKEN));
+    expect(all.stdout).toMatch(/initech +Initech LLC +\S+ +\d{4}-/);
+    const again = await runCli(['orgs', 'delete', 'initech', '--confirm', 'initech'], as(OPERATOR_TOKEN));
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('EH_ORG_NOT_FOUND');
   });
 });
