@@ -113,24 +113,41 @@ export function startChores(deps: ChoresDeps): Chores {
   // (a process restarted more often than hourly, by deploys or a crash loop, would never prune otherwise) and then
   // hourly; so do the local engine's workflows, tasks and promises that finished before then (running and pending
   // ones stay).
+  const pruneEvents = async (before: number) => {
+    const events = await store.events.prune(before);
+    if (events > 0) logger.info({ pruned: events }, 'pruned old events');
+    await store.executionCauses.prune(before);
+    await store.outbox.prune(before);
+    const pruned = {
+      workflows: await store.workflows.prune(before),
+      tasks: await store.tasks.prune(before),
+      promises: await store.promises.prune(before),
+    };
+    if (Object.values(pruned).some((n) => n > 0)) logger.info(pruned, 'pruned finished engine work');
+  };
+  // The audit log has a retention of its own (often longer, or forever, for compliance), so either may be off. Its
+  // prune runs after the events', not beside it, so SQLite's writers wait behind one batch at a time; and it runs
+  // whether or not that one failed.
+  const pruneAuditLog = async (before: number) => {
+    const n = await store.auditLog.prune(before);
+    if (n > 0) logger.info({ pruned: n }, 'pruned audit log entries');
+  };
   const prune = () => {
-    if (config.retentionDays === 0 || !runsWorkers) return;
-    const before = clock.now() - config.retentionDays * 86_400_000;
+    if (!runsWorkers) return;
+    const now = clock.now();
+    const { retentionDays, auditRetentionDays } = config;
+    const days = (n: number) => n * 86_400_000;
     chore(
-      store.events
-        .prune(before)
-        .then((n) => n > 0 && logger.info({ pruned: n }, 'pruned old events'))
-        .then(() => store.executionCauses.prune(before))
-        .then(() => store.outbox.prune(before))
-        .then(async () => {
-          const pruned = {
-            workflows: await store.workflows.prune(before),
-            tasks: await store.tasks.prune(before),
-            promises: await store.promises.prune(before),
-          };
-          if (Object.values(pruned).some((n) => n > 0)) logger.info(pruned, 'pruned finished engine work');
-        })
-        .catch((err) => logFailure(logger, err, {}, 'retention prune failed')),
+      (async () => {
+        if (retentionDays > 0)
+          await pruneEvents(now - days(retentionDays)).catch((err) =>
+            logFailure(logger, err, {}, 'retention prune failed'),
+          );
+        if (auditRetentionDays > 0)
+          await pruneAuditLog(now - days(auditRetentionDays)).catch((err) =>
+            logFailure(logger, err, {}, 'audit log retention prune failed'),
+          );
+      })(),
     );
   };
   const pruneTimer = setInterval(prune, 3600_000);

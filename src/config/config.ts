@@ -42,6 +42,8 @@ export interface Config {
   readonly maxJsonDepth: number;
   readonly dedupWindowMs: number;
   readonly retentionDays: number;
+  /** Days audit log entries are kept; 0 = forever. Apart from retentionDays: an audit trail often must outlive events. */
+  readonly auditRetentionDays: number;
   readonly trustedProxies: readonly string[];
   readonly outboundAllow: readonly string[];
   readonly deliveryTimeoutMs: number;
@@ -151,6 +153,7 @@ function build(raw: Raw, cwd: string): Config {
     maxJsonDepth: get('EVENTHOOK_MAX_JSON_DEPTH', int(1, 10_000)),
     dedupWindowMs: get('EVENTHOOK_DEDUP_WINDOW', duration),
     retentionDays: get('EVENTHOOK_RETENTION_DAYS', int(0, 36_500)),
+    auditRetentionDays: get('EVENTHOOK_AUDIT_RETENTION_DAYS', int(0, 36_500)),
     trustedProxies: get('EVENTHOOK_TRUSTED_PROXIES', list),
     outboundAllow: get('EVENTHOOK_OUTBOUND_ALLOW', list),
     deliveryTimeoutMs: get('EVENTHOOK_DELIVERY_TIMEOUT', boundedDuration(100, 120_000, '100ms to 120s')),

@@ -113,6 +113,11 @@ export const CONFIG_KEYS = {
     default: '30',
     doc: 'Events and attempts older than this are pruned, hourly by the worker processes, and so are the local engine’s workflows, tasks and promises that finished (or settled) longer ago; pending and running ones are kept (0 keeps everything).',
   },
+  EVENTHOOK_AUDIT_RETENTION_DAYS: {
+    file: 'auditRetentionDays',
+    default: '0',
+    doc: 'Audit log entries older than this many days are pruned, hourly by the worker processes, whatever `EVENTHOOK_RETENTION_DAYS` is (0 keeps them forever).',
+  },
   EVENTHOOK_TRUSTED_PROXIES: {
     file: 'trustedProxies',
     default: '',

@@ -213,6 +213,11 @@ export interface AuditLogRepo {
     filter: AuditLogFilter,
     page: { limit: number; before?: string },
   ): Promise<Page<AuditEntryRecord>>;
+  /**
+   * Deletes the entries of every org made before `cutoff` (by id, which carries the time `at` it was made with),
+   * `batchSize` at a time as EventsRepo.prune does; returns how many.
+   */
+  prune(cutoff: number, batchSize?: number): Promise<number>;
 }
 
 /** Grants of cross-org event_bus publishing, always read and written under the receiving org (`org`). */

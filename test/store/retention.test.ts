@@ -1,12 +1,14 @@
-// Retention: pruning removes old events with their actions and attempts, and nothing newer; and the local engine's
-// workflows, tasks and promises that finished before the cutoff, never those still pending or running. An event's id carries the
-// time it was received; these events were received at chosen times (as by another process), so their ids are made
-// with the ulid package (newId never goes back in time within one process).
+// Retention: pruning removes old events with their actions and attempts, and nothing newer; the local engine's
+// workflows, tasks and promises that finished before the cutoff, never those still pending or running; and audit log
+// entries made before the cutoff, of every org. An event's (and an audit entry's) id carries the time it was
+// received (made); these were received at chosen times (as by another process), so their ids are made with the ulid
+// package (newId never goes back in time within one process).
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newId, type EventId } from '../../src/core/ids.js';
+import { auditEntry } from '../../src/audit/audit-entry.js';
+import { newId, type AuditEntryId, type EventId } from '../../src/core/ids.js';
 import type { Store } from '../../src/store/port.js';
-import type { ExecutionStatus, NewEvent } from '../../src/store/records.js';
+import type { AuditEntryRecord, ExecutionStatus, NewEvent } from '../../src/store/records.js';
 import { newAction, pendingEvent, pendingTask } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
@@ -20,6 +22,14 @@ const eventAt = (time: number): NewEvent =>
     contentType: null,
     data: null,
   });
+const auditEntryAt = (org: string, at: number): AuditEntryRecord => ({
+  ...auditEntry(
+    'source',
+    { org, id: newId('source'), name: 'github' },
+    { action: 'updated', fields: ['enabled'], actor: { kind: 'operator' }, at },
+  ),
+  id: `aud_${ulid(at)}` as AuditEntryId,
+});
 
 for (const factory of STORE_FACTORIES) {
   const available = await factory.available();
@@ -29,6 +39,7 @@ for (const factory of STORE_FACTORIES) {
     beforeAll(async () => {
       ({ store, cleanup } = await factory.open());
       await store.orgs.create({ slug: 'acme', name: 'Acme' }, T0);
+      await store.orgs.create({ slug: 'globex', name: 'Globex' }, T0);
     });
     afterAll(async () => cleanup?.());
 
@@ -155,6 +166,31 @@ for (const factory of STORE_FACTORIES) {
       for (const id of pruned) expect(await store.promises.get('acme', id)).toBeUndefined();
       for (const id of kept) expect(await store.promises.get('acme', id)).toBeDefined();
       expect(await store.promises.prune(cutoff, 2)).toBe(0);
+    });
+
+    it('prunes the audit log entries of every org made before the cutoff, in batches, and keeps the newer ones', async () => {
+      const cutoff = T0 + 70 * DAY;
+      const auditIds = async (org: string) =>
+        (await store.auditLog.list(org, {}, { limit: 100 })).items.map((e) => e.id).sort();
+      const pruned: AuditEntryRecord[] = [];
+      const kept: AuditEntryRecord[] = [];
+      for (const org of ['acme', 'globex']) {
+        pruned.push(...[40 * DAY, DAY, 1000, 1].map((ago) => auditEntryAt(org, cutoff - ago)));
+        kept.push(auditEntryAt(org, cutoff), auditEntryAt(org, cutoff + DAY));
+      }
+      for (const e of [...pruned, ...kept]) await store.auditLog.insert(e);
+
+      // 8 entries, 3 a batch: the last batch comes back short.
+      expect(await store.auditLog.prune(cutoff, 3)).toBe(pruned.length);
+      for (const org of ['acme', 'globex']) {
+        const keptIds = kept.filter((e) => e.org === org).map((e) => e.id);
+        expect(await auditIds(org)).toEqual(keptIds.sort());
+      }
+      expect(await store.auditLog.prune(cutoff, 3)).toBe(0);
+      // A batch as large as what is left: the batch comes back full, and the next one finds nothing.
+      expect(await store.auditLog.prune(cutoff + DAY + 1, 4)).toBe(4);
+      expect(await auditIds('acme')).toEqual([]);
+      expect(await auditIds('globex')).toEqual([]);
     });
   });
 }
