@@ -267,6 +267,7 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
       'worker heartbeat failed': 'worker heartbeats succeed again',
       'action pass failed; the next pass tries again': 'action passes succeed again',
       'routing pass failed; the next pass tries again': 'routing passes succeed again',
+      'deleted-org purge failed': 'deleted-org purges succeed again',
     };
 
     // Ten and more sweeps with the database out of reach: every pass and heartbeat fails.
