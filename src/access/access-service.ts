@@ -7,6 +7,14 @@ import { hashToken, randomToken, safeEqual } from '../core/secret-box.js';
 import type { RetiredOrg, Store } from '../store/port.js';
 import type { Actor, ApiKeyRecord, ApiKeyRole, OrgRecord } from '../store/records.js';
 
+/** Told after a change commits, so that other processes drop what they hold of it. */
+export interface AccessHooks {
+  /** An org deleted: its sources and endpoints are disabled. */
+  orgRetired?(retired: RetiredOrg): void;
+  /** Keys revoked (null: every key of the org): live streams opened with them end. */
+  keysRevoked?(org: string, ids: string[] | null): void;
+}
+
 export type Principal = { kind: 'operator' } | { kind: 'key'; key: ApiKeyRecord };
 
 const OPERATOR_HASH = 'operator_token_hash';
@@ -22,8 +30,7 @@ export class AccessService {
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly envOperatorToken: string | undefined,
-    /** Told of an org deleted, after its commit, so that processes drop their copies of its sources and endpoints. */
-    private readonly onRetired: (retired: RetiredOrg) => void = () => {},
+    private readonly hooks: AccessHooks = {},
   ) {}
 
   /**
@@ -96,7 +103,8 @@ export class AccessService {
   async deleteOrg(slug: string): Promise<OrgRecord> {
     const retired = await this.store.transaction((tx) => tx.orgs.retire(slug, this.clock.now()));
     if (!retired) throw new EventhookError('EH_ORG_NOT_FOUND', { org: slug });
-    this.onRetired(retired);
+    this.hooks.orgRetired?.(retired);
+    this.hooks.keysRevoked?.(slug, null);
     return retired.org;
   }
 
@@ -151,7 +159,7 @@ export class AccessService {
   async revokeApiKey(org: string, id: string, by: Actor): Promise<void> {
     const now = this.clock.now();
     const revoked = await this.store.transaction(async (tx) => {
-      const key = (await tx.apiKeys.list(org)).find((k) => k.id === id);
+      const key = await tx.apiKeys.get(org, id);
       if (!key || !(await tx.apiKeys.revoke(org, key.id, now))) return false;
       await tx.auditLog.insert(auditEntry('api_key', key, { action: 'revoked', actor: by, at: now }));
       return true;
@@ -159,6 +167,21 @@ export class AccessService {
     if (!revoked) {
       throw new EventhookError('EH_API_KEY_NOT_FOUND', { key: id });
     }
+    this.hooks.keysRevoked?.(org, [id]);
+  }
+
+  /**
+   * Whether what authenticated a request long ago (a live stream) still would: the key not revoked, expired or
+   * gone with its org since. The operator token always is.
+   */
+  async stillValid(principal: Principal): Promise<boolean> {
+    if (principal.kind === 'operator') return true;
+    const key = await this.store.apiKeys.get(principal.key.org, principal.key.id);
+    return (
+      key !== undefined &&
+      key.revokedAt === null &&
+      (key.expiresAt === null || key.expiresAt > this.clock.now())
+    );
   }
 }
 

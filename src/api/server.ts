@@ -162,7 +162,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await scope.register(ruleRoutes, { rules: deps.rules, tester: deps.tester });
     await scope.register(eventRoutes, { queries: deps.queries, replay: deps.replay });
     await scope.register(actionRoutes, { queries: deps.queries, replay: deps.replay });
-    await scope.register(streamRoutes, { bus: deps.bus, queries: deps.queries });
+    await scope.register(streamRoutes, { bus: deps.bus, queries: deps.queries, access: deps.access });
     if (deps.engine) await scope.register(engineRoutes, { engine: deps.engine });
     else await scope.register(localEngineOffRoutes);
     for (const plugin of deps.orgPlugins ?? []) await scope.register(plugin);

@@ -1,7 +1,13 @@
 // Access, the configuration services (rules, grants, sources) and the read side of the event log.
 import type { Logger } from 'pino';
 import { AccessService } from '../access/access-service.js';
-import { SUBJECTS, type Bus, type EndpointAnnouncement, type SourceAnnouncement } from '../bus/port.js';
+import {
+  SUBJECTS,
+  type Bus,
+  type EndpointAnnouncement,
+  type KeysRevokedAnnouncement,
+  type SourceAnnouncement,
+} from '../bus/port.js';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { SecretBox } from '../core/secret-box.js';
@@ -40,17 +46,20 @@ export interface Services {
 
 export async function buildServices(deps: ServicesDeps): Promise<Services> {
   const { config, store, box, clock, logger, bus, announce, sandbox } = deps;
-  const access = new AccessService(store, clock, config.adminToken, ({ org, sources, endpoints }) => {
-    // Every process drops its copies of a deleted org's sources and endpoints at once (not after their TTL).
-    for (const slug of sources)
-      announce<SourceAnnouncement>(SUBJECTS.sourceChanged(org.slug, slug), { org: org.slug, slug });
-    for (const slug of endpoints)
-      announce<EndpointAnnouncement>(SUBJECTS.endpointChanged(org.slug, slug), {
-        org: org.slug,
-        slug,
-        woken: 0,
-      });
-    logger.info({ org: org.slug }, 'org deleted; its data is being purged');
+  const access = new AccessService(store, clock, config.adminToken, {
+    orgRetired({ org, sources, endpoints }) {
+      // Every process drops its copies of a deleted org's sources and endpoints at once (not after their TTL).
+      for (const slug of sources)
+        announce<SourceAnnouncement>(SUBJECTS.sourceChanged(org.slug, slug), { org: org.slug, slug });
+      for (const slug of endpoints)
+        announce<EndpointAnnouncement>(SUBJECTS.endpointChanged(org.slug, slug), {
+          org: org.slug,
+          slug,
+          woken: 0,
+        });
+      logger.info({ org: org.slug }, 'org deleted; its data is being purged');
+    },
+    keysRevoked: (org, ids) => announce<KeysRevokedAnnouncement>(SUBJECTS.keysRevoked(org), { org, ids }),
   });
   const { generatedOperatorToken } = await access.bootstrap();
   const ruleCache = new RuleCache(store, clock, sandbox, (rule, part, err) =>

@@ -29,6 +29,7 @@ export const SUBJECTS = {
   actionChanged: (org: string, id: string) => `actions.${org}.${id}`,
   endpointChanged: (org: string, slug: string) => `endpoints.${org}.${slug}`,
   sourceChanged: (org: string, slug: string) => `sources.${org}.${slug}`,
+  keysRevoked: (org: string) => `keys.${org}.revoked`,
   /** Committed work of a kind no other message announces (replayed events, retried actions): workers look now. */
   workDue: (loop: WorkLoopName) => `work.${loop}`,
   allEvents: 'events.>',
@@ -37,6 +38,12 @@ export const SUBJECTS = {
   allSources: 'sources.>',
   allWork: 'work.>',
 } as const;
+
+/** API keys revoked (SUBJECTS.keysRevoked): live streams opened with them end. `ids` null: every key of the org. */
+export interface KeysRevokedAnnouncement {
+  org: string;
+  ids: string[] | null;
+}
 
 /** A source's change committed (SUBJECTS.sourceChanged): processes serving ingest drop their copy of it. */
 export interface SourceAnnouncement {

@@ -190,6 +190,8 @@ export interface ApiKeysRepo {
   findActiveByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   touch(id: ApiKeyId, now: number): Promise<void>;
   list(org: string): Promise<ApiKeyRecord[]>;
+  /** The org's key with this id, revoked or not. */
+  get(org: string, id: string): Promise<ApiKeyRecord | undefined>;
   revoke(org: string, id: ApiKeyId, now: number): Promise<boolean>;
 }
 

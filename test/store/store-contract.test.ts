@@ -84,6 +84,9 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.apiKeys.revoke('other', id, T0)).toBe(false);
       expect(await store.apiKeys.revoke('acme', id, T0)).toBe(true);
       expect(await store.apiKeys.findActiveByHash('h1')).toBeUndefined();
+      // Read by id, revoked or not, and only in its own org.
+      expect(await store.apiKeys.get('acme', id)).toMatchObject({ id, revokedAt: T0 });
+      expect(await store.apiKeys.get('other', id)).toBeUndefined();
     });
 
     it('frees a source slug on soft delete and keeps the old record readable', async () => {

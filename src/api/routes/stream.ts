@@ -1,9 +1,11 @@
 // GET /stream: Server-Sent Events of the org's events (and action updates), optionally filtered by an EventBridge
 // pattern over the envelope. Each SSE `id` is the event id, so a client reconnecting with Last-Event-ID first
-// receives what it missed (up to the last 200 events); a client that stops reading is disconnected.
+// receives what it missed (up to the last 200 events); a client that stops reading is disconnected, and so is one
+// whose API key is revoked or expires.
 import type { ServerResponse } from 'node:http';
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Bus } from '../../bus/port.js';
+import type { AccessService } from '../../access/access-service.js';
+import { SUBJECTS, type Bus, type KeysRevokedAnnouncement } from '../../bus/port.js';
 import { EventhookError, isEventhookError } from '../../core/errors.js';
 import type { EventId } from '../../core/ids.js';
 import { toEnvelope, type EventAnnouncement } from '../../events/publisher.js';
@@ -32,10 +34,11 @@ const StreamQuery = Type.Object({
   ),
 });
 
-export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQueries }> = async (
-  app,
-  { bus, queries },
-) => {
+export const streamRoutes: FastifyPluginAsyncTypebox<{
+  bus: Bus;
+  queries: EventQueries;
+  access: Pick<AccessService, 'stillValid'>;
+}> = async (app, { bus, queries, access }) => {
   // Open streams never finish by themselves: end them when the server closes, or close() would wait forever.
   const open = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
@@ -51,7 +54,9 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
         description:
           'Frames come in the order events were committed; each `id` is the event id, and a client reconnecting ' +
           'with Last-Event-ID first gets what it missed (up to the last 200 events). A client more than 1 MiB ' +
-          'behind (not reading) is disconnected, to reconnect and catch up that way.',
+          'behind (not reading) is disconnected, to reconnect and catch up that way. A stream opened with an API ' +
+          'key ends when that key is revoked (or its org deleted) and, at the latest at the next 15 s ' +
+          'heartbeat, once it expired; reconnecting with it then gets 401.',
         params: Type.Object({ org: Type.String() }),
         querystring: StreamQuery,
         response: {
@@ -110,13 +115,35 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{ bus: Bus; queries: EventQ
 
       // Set up before the first wait: a client gone (or cut off) while catching up still unsubscribes.
       const subs: Array<{ unsubscribe(): void }> = [];
-      const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      // A stream outlives the check of its key at connect: it ends when that key is revoked (announced at once,
+      // to every process the bus reaches) or found no longer valid at a heartbeat (expired; revoked where the
+      // announcement did not reach), so that a leaked key revoked stops reading the org's events.
+      const principal = req.principal!;
+      const endRevoked = () => {
+        if (raw.destroyed) return;
+        raw.end(': the API key is no longer valid; reconnecting is refused\n\n');
+      };
+      const heartbeat = setInterval(() => {
+        raw.write(': keep-alive\n\n');
+        access.stillValid(principal).then(
+          (valid) => valid || endRevoked(),
+          (err: unknown) => req.log.warn({ err, org }, 'live stream: could not check its API key; kept open'),
+        );
+      }, HEARTBEAT_MS);
       raw.once('close', () => {
         open.delete(raw);
         clearInterval(heartbeat);
         for (const s of subs) s.unsubscribe();
       });
 
+      if (principal.kind === 'key') {
+        const id = principal.key.id;
+        subs.push(
+          bus.subscribe<KeysRevokedAnnouncement>(SUBJECTS.keysRevoked(org), ({ data }) => {
+            if (data.ids === null || data.ids.includes(id)) endRevoked();
+          }),
+        );
+      }
       // Subscribe before catching up, and de-duplicate, so nothing falls between the two.
       subs.push(
         bus.subscribe<EventAnnouncement>(`events.${org}.*`, (m) =>

@@ -158,6 +158,16 @@ export class KyselyApiKeysRepo implements ApiKeysRepo {
     return rows.map(apiKeyFromRow);
   }
 
+  async get(org: string, id: string): Promise<ApiKeyRecord | undefined> {
+    const row = await this.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('org', '=', org)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row && apiKeyFromRow(row);
+  }
+
   async revoke(org: string, id: ApiKeyId, now: number): Promise<boolean> {
     const result = await this.db
       .updateTable('api_keys')
