@@ -11,6 +11,7 @@ const RESOURCES = {
   endpoint: 'endpoint',
   grant: 'grant',
   api_key: 'API key',
+  org: 'org',
 };
 
 /** The address of one resource's history: the page its source, rule or endpoint links as History. */

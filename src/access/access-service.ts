@@ -75,9 +75,17 @@ export class AccessService {
     return { kind: 'key', key };
   }
 
-  async createOrg(slug: string, name: string | undefined): Promise<OrgRecord> {
+  /** Makes an org, its audit log beginning with its creation (the org's members see who made it and when). */
+  async createOrg(slug: string, name: string | undefined, by: Actor): Promise<OrgRecord> {
     assertSlug(slug, '/slug');
-    return this.store.orgs.create({ slug, name: name ?? slug }, this.clock.now());
+    const now = this.clock.now();
+    return this.store.transaction(async (tx) => {
+      const org = await tx.orgs.create({ slug, name: name ?? slug }, now);
+      await tx.auditLog.insert(
+        auditEntry('org', byOrgSlug(org), { action: 'created', fields: ['name'], actor: by, at: now }),
+      );
+      return org;
+    });
   }
 
   async getOrg(slug: string): Promise<OrgRecord> {
@@ -90,8 +98,16 @@ export class AccessService {
     return this.store.orgs.list(opts);
   }
 
-  async renameOrg(slug: string, name: string): Promise<OrgRecord> {
-    const org = await this.store.orgs.rename(slug, name);
+  async renameOrg(slug: string, name: string, by: Actor): Promise<OrgRecord> {
+    const now = this.clock.now();
+    const org = await this.store.transaction(async (tx) => {
+      const renamed = await tx.orgs.rename(slug, name);
+      if (renamed)
+        await tx.auditLog.insert(
+          auditEntry('org', byOrgSlug(renamed), { action: 'updated', fields: ['name'], actor: by, at: now }),
+        );
+      return renamed;
+    });
     if (!org) throw new EventhookError('EH_ORG_NOT_FOUND', { org: slug });
     return org;
   }
@@ -183,6 +199,11 @@ export class AccessService {
       (key.expiresAt === null || key.expiresAt > this.clock.now())
     );
   }
+}
+
+/** An org as its audit log names it: by its slug, which never changes (its display name may). */
+function byOrgSlug(org: OrgRecord) {
+  return { org: org.slug, id: org.slug, name: org.slug };
 }
 
 /** Slugs: lower-case letters, digits and inner hyphens, 1–63 characters (they appear in URLs and subjects). */

@@ -198,7 +198,7 @@ export interface ApiKeysRepo {
 /** Which entries of an org's audit log to read. */
 export interface AuditLogFilter {
   resource?: AuditResource;
-  /** The source's or endpoint's slug, the rule's or key's name, the granted org: every resource that bore it. */
+  /** The source's or endpoint's slug, the rule's or key's name, the granted org, the org's own slug: every resource that bore it. */
   name?: string;
   /** One resource, by id: its history across renames. */
   resourceId?: string;

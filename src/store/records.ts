@@ -280,7 +280,7 @@ export type Actor =
   | { kind: 'operator' }
   | { kind: 'system'; reason: string };
 
-export type AuditResource = 'source' | 'rule' | 'endpoint' | 'grant' | 'api_key';
+export type AuditResource = 'source' | 'rule' | 'endpoint' | 'grant' | 'api_key' | 'org';
 export type AuditAction =
   'created' | 'updated' | 'deleted' | 'secret_rotated' | 'enabled' | 'disabled' | 'revoked';
 

@@ -402,7 +402,7 @@ for (const backend of BACKENDS) {
       const partnerAdmin = await t.api.post('/api/orgs/partner/api-keys', { name: 'padmin', role: 'admin' });
       const partner = t.api.as(partnerAdmin.body.key);
       expect((await partner.get(`${BASE}/audit-log`)).status).toBe(404);
-      // The partner org's own log holds its own key only, made by the operator.
+      // The partner org's own log holds its own creation and its own key only, both made by the operator.
       const own = (await partner.get('/api/orgs/partner/eventhook/audit-log')).body.items;
       expect(own).toEqual([
         expect.objectContaining({
@@ -411,8 +411,14 @@ for (const backend of BACKENDS) {
           action: 'created',
           actor: { kind: 'operator' },
         }),
+        expect.objectContaining({
+          resource: 'org',
+          name: 'partner',
+          action: 'created',
+          actor: { kind: 'operator' },
+        }),
       ]);
-      expect((await bob.get(`${BASE}/audit-log?resource=org`)).status).toBe(400);
+      expect((await bob.get(`${BASE}/audit-log?resource=organisation`)).status).toBe(400);
       expect((await bob.get(`${BASE}/audit-log?cursor=nonsense`)).status).toBe(400);
     });
   });

@@ -210,13 +210,18 @@ for (const backend of BACKENDS) {
       const remade = await t.api.post('/api/orgs', { slug: 'acme', name: 'Acme again' });
       expect(remade.status, remade.text).toBe(201);
       expect(remade.body.deletedAt).toBeNull();
-      for (const list of ['events', 'sources', 'rules', 'endpoints', 'audit-log', 'grants'])
+      for (const list of ['events', 'sources', 'rules', 'endpoints', 'grants'])
         expect((await t.api.get(`${base('acme')}/${list}`)).body.items, list).toEqual([]);
+      // Its audit log begins anew, with its making.
+      const log = (await t.api.get(`${base('acme')}/audit-log`)).body.items;
+      expect(log.map((e: { resource: string; action: string }) => [e.resource, e.action])).toEqual([
+        ['org', 'created'],
+      ]);
       expect((await t.api.get('/api/orgs/acme/api-keys')).body.items).toEqual([]);
       expect((await webhook('acme', { type: 'thing.happened' })).status).toBe(404);
     });
 
-    it('renames an org for the operator only; its slug stays', async () => {
+    it('renames an org for the operator only, in its audit log; its slug stays', async () => {
       const renamed = await t.api.patch('/api/orgs/globex', { name: 'Globex Corporation' });
       expect(renamed.status, renamed.text).toBe(200);
       expect(renamed.body).toMatchObject({ slug: 'globex', name: 'Globex Corporation', deletedAt: null });
@@ -228,6 +233,20 @@ for (const backend of BACKENDS) {
       expect(empty.status).toBe(400);
       expect(empty.body.errors[0].path).toBe('/name');
       expect((await t.api.patch('/api/orgs/nobody', { name: 'x' })).status).toBe(404);
+      // The org's audit log says who made it and who renamed it; the refused rename is not there.
+      const log = await admin.get('/api/orgs/globex/eventhook/audit-log?resource=org');
+      expect(log.status, log.text).toBe(200);
+      expect(
+        log.body.items.map((e: { action: string; fields: string[]; actor: unknown; name: string }) => [
+          e.action,
+          e.fields,
+          e.actor,
+          e.name,
+        ]),
+      ).toEqual([
+        ['updated', ['name'], { kind: 'operator' }, 'globex'],
+        ['created', ['name'], { kind: 'operator' }, 'globex'],
+      ]);
     });
   });
 }

@@ -15,7 +15,7 @@ import {
   Timestamp,
 } from '../schemas.js';
 
-const RESOURCES: readonly AuditResource[] = ['source', 'rule', 'endpoint', 'grant', 'api_key'];
+const RESOURCES: readonly AuditResource[] = ['source', 'rule', 'endpoint', 'grant', 'api_key', 'org'];
 
 const Actor = Type.Object(
   {
@@ -35,7 +35,7 @@ export const AuditEntryOut = Type.Object({
   resourceId: Type.String(),
   name: Type.String({
     description:
-      "The source's or endpoint's slug, the rule's or key's name, or the org a grant lets publish.",
+      "The source's or endpoint's slug, the rule's or key's name, the org a grant lets publish, or the org's own slug (resource org, whose id is its slug too).",
   }),
   action: StringEnum([
     'created',
@@ -52,7 +52,7 @@ export const AuditEntryOut = Type.Object({
   actor: Actor,
   updatedAt: Type.Union([Timestamp, Type.Null()], {
     description:
-      "The resource's updatedAt (its version) after the change; null for a deletion, and for API keys.",
+      "The resource's updatedAt (its version) after the change; null for a deletion, and for API keys and orgs.",
   }),
 });
 

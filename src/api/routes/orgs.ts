@@ -131,7 +131,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         response: { 201: OrgOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
-    async (req, reply) => reply.code(201).send(orgOut(await access.createOrg(req.body.slug, req.body.name))),
+    async (req, reply) =>
+      reply.code(201).send(orgOut(await access.createOrg(req.body.slug, req.body.name, actorOf(req)))),
   );
 
   app.get(
@@ -180,7 +181,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         response: { 200: OrgOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) => orgOut(await access.renameOrg(req.params.org, req.body.name)),
+    async (req) => orgOut(await access.renameOrg(req.params.org, req.body.name, actorOf(req))),
   );
 
   app.delete(

@@ -144,6 +144,7 @@ export function listCommand(): Command {
         'endpoint',
         'grant',
         'api_key',
+        'org',
       ]),
     )
     .option('--name <name>', "only changes of resources of this name (a slug, a rule's or key's name)")
