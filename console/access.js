@@ -23,7 +23,10 @@ export async function loadAccess() {
   return me;
 }
 
-/** May the signed-in key do `permission` ('read', 'write', 'replay', 'cancel', …)? The operator token may all. */
+/**
+ * May the signed-in key do `permission` ('read', 'write', 'replay', 'cancel', …)? The operator token may all.
+ * 'operator' (managing the orgs themselves) is the operator token's alone: the API lists it in no role's permissions.
+ */
 export function can(permission) {
   const m = me();
   if (!m) return false;

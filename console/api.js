@@ -48,6 +48,14 @@ export function orgApi(method, path, body) {
   return request(method, `${orgRoot()}${path}`, body);
 }
 
+/**
+ * Calls the operator's routes over all orgs rather than the signed-in one's ('' → `/api/orgs`, '/acme' →
+ * `/api/orgs/acme`): list, create, rename and delete orgs. Only the operator token may; a key of an org gets 403.
+ */
+export function orgsApi(method, path, body) {
+  return request(method, `/api/orgs${path}`, body);
+}
+
 /** Who the signed-in key is: `{ kind: 'operator' }` or `{ kind: 'key', id, name, role, expiresAt, permissions }`. */
 export function whoAmI() {
   return orgApi('GET', '/me');

@@ -11,6 +11,7 @@ import { engineView } from './views/engine.js';
 import { executionView } from './views/execution.js';
 import { eventsView, eventView } from './views/events.js';
 import { grantsView } from './views/grants.js';
+import { orgsView } from './views/orgs.js';
 import { promiseView } from './views/promise.js';
 import { rulesView } from './views/rules.js';
 import { sourcesView } from './views/sources.js';
@@ -28,6 +29,7 @@ const ROUTES = [
   [/^#\/grants$/, grantsView],
   [/^#\/audit-log(?:\?.*)?$/, auditLogView],
   [/^#\/api-keys$/, apiKeysView],
+  [/^#\/orgs(?:\?deleted=true)?$/, orgsView],
 ];
 
 let current = new AbortController();

@@ -11,16 +11,28 @@ import { problemLines } from './json-fields.js';
  * the API returns it. With `settings` it is an "Advanced settings" form of JSON fields: `patchOf` may throw on JSON
  * that does not parse (readJson). With `settings` or `inForm`, what went wrong is shown in the form, each refused
  * field on its own line, instead of flashed. `version` is the updatedAt of the record the form was filled from: a
- * save is refused if someone changed the record since.
+ * save is refused if someone changed the record since. `send` sends the patch elsewhere than the org's `path` (an
+ * org itself, which the operator renames at /api/orgs/{org}); it resolves with the record saved.
  */
 export function editForm(
-  { what, title, hint, path, version, patchOf, onSaved, settings = false, inForm = settings },
+  {
+    what,
+    title,
+    hint,
+    path,
+    version,
+    patchOf,
+    onSaved,
+    settings = false,
+    inForm = settings,
+    send = (patch) => api('PATCH', path, patch, { version }),
+  },
   ...fields
 ) {
   const save = async () => {
     const patch = changes(before, patchOf(formValues(form)));
     if (Object.keys(patch).length === 0) return flash('Nothing changed.');
-    await onSaved(await api('PATCH', path, patch, { version }));
+    await onSaved(await send(patch));
   };
   const problem = inForm ? h('div', { class: 'error problem', role: 'alert' }) : null;
   const submit = inForm
