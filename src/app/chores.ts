@@ -47,30 +47,26 @@ export function startChores(deps: ChoresDeps): Chores {
   // Each runs every sweep interval: a store outage is logged when it begins, every minute and when it ends.
   const outageLog = (what: string) =>
     new RepeatedFailureLog(logger, `${what} failed`, `${what}s succeed again`);
-  const leaseSweepLog = outageLog('lease sweep');
-  const leaseTimer = setInterval(() => {
-    if (!localEngine) return;
-    chore(
-      localEngine.releaseExpiredLeases().then(
-        () => leaseSweepLog.succeeded(),
-        (err: unknown) => leaseSweepLog.failed(err),
-      ),
-    );
-  }, config.sweepIntervalMs);
-  leaseTimer.unref();
+  /** Runs `work` every sweep interval unless it returns nothing (not this process's to do). */
+  const everySweep = (what: string, work: () => Promise<unknown> | undefined) => {
+    const log = outageLog(what);
+    const timer = setInterval(() => {
+      const running = work();
+      if (running)
+        chore(
+          running.then(
+            () => log.succeeded(),
+            (err: unknown) => log.failed(err),
+          ),
+        );
+    }, config.sweepIntervalMs);
+    timer.unref();
+    return timer;
+  };
+  const leaseTimer = everySweep('lease sweep', () => localEngine?.releaseExpiredLeases());
   // Deleted orgs' data, purged by the processes that run workers (the API process only marks an org deleted).
   const purger = new OrgPurger(store, clock, logger);
-  const purgeLog = outageLog('deleted-org purge');
-  const purgeTimer = setInterval(() => {
-    if (!runsWorkers) return;
-    chore(
-      purger.run().then(
-        () => purgeLog.succeeded(),
-        (err: unknown) => purgeLog.failed(err),
-      ),
-    );
-  }, config.sweepIntervalMs);
-  purgeTimer.unref();
+  const purgeTimer = everySweep('deleted-org purge', () => (runsWorkers ? purger.run() : undefined));
   const beatLogs = { worker: outageLog('worker heartbeat'), ingest: outageLog('ingest heartbeat') };
   const beat = async (p: WorkerPresence, alive: Gauge, who: keyof typeof beatLogs): Promise<boolean> => {
     try {

@@ -5,7 +5,7 @@ import type { AuditLogFilter, AuditLogRepo, Page } from '../port.js';
 import type { Actor, ApiKeyRole, AuditAction, AuditEntryRecord, AuditResource } from '../records.js';
 import type { AuditLogTable, Database } from '../schema.js';
 import { fromJson } from './codec.js';
-import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
+import { idsBefore, PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
 
 function actorFromRow(r: Selectable<AuditLogTable>): Actor {
   if (r.actor_kind === 'key')
@@ -78,16 +78,7 @@ export class KyselyAuditLogRepo implements AuditLogRepo {
     // id's time is the entry's `at` (later only if the clock stepped back), so nothing is pruned early.
     const before = idFloor('auditEntry', cutoff);
     return pruneInBatches(
-      async (limit) => {
-        const rows = await this.db
-          .selectFrom('audit_log')
-          .select('id')
-          .where('id', '<', before)
-          .orderBy('id')
-          .limit(limit)
-          .execute();
-        return rows.map((r) => r.id);
-      },
+      idsBefore(this.db, 'audit_log', before),
       async (ids) => {
         await this.db.deleteFrom('audit_log').where('id', 'in', ids).execute();
       },

@@ -16,7 +16,7 @@ import type { EventRecord, EventStatus, NewEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
 import { sortOutDuplicates, type IngestPlan, type PlannedKey } from './ingest-batch.js';
-import { PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
+import { idsBefore, PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
 import { pendingShareWhere } from './pending-share.js';
 import { placeholderRow, QueryTemplate } from './query-template.js';
 
@@ -398,16 +398,7 @@ export class KyselyEventsRepo implements EventsRepo {
     // attempts too) while holding SQLite's write lock, with ingest waiting behind it.
     const before = idFloor('event', cutoff);
     const pruned = await pruneInBatches(
-      async (limit) => {
-        const rows = await this.db
-          .selectFrom('events')
-          .select('id')
-          .where('id', '<', before)
-          .orderBy('id')
-          .limit(limit)
-          .execute();
-        return rows.map((r) => r.id);
-      },
+      idsBefore(this.db, 'events', before),
       async (ids) => {
         const drop = async (db: Kysely<Database>) => {
           const actions = db.selectFrom('actions').select('id').where('event_id', 'in', ids);

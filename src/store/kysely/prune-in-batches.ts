@@ -1,4 +1,6 @@
 // Retention's deletes, a batch at a time, so other writers are never held up for long.
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
 
 /** Rows deleted per batch: each batch holds SQLite's write lock for a few milliseconds. */
 export const PRUNE_BATCH = 500;
@@ -24,4 +26,21 @@ export async function pruneInBatches(
     await new Promise((resolve) => setTimeout(resolve, Math.max(2, performance.now() - started)));
   }
   return pruned;
+}
+
+/**
+ * The `next` of pruneInBatches for a table whose ids carry the time they were made: the oldest ids under `before`,
+ * a range of the primary key.
+ */
+export function idsBefore(db: Kysely<Database>, table: 'events' | 'audit_log', before: string) {
+  return async (limit: number): Promise<string[]> => {
+    const rows = await db
+      .selectFrom(table)
+      .select('id')
+      .where('id', '<', before)
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  };
 }
