@@ -1,6 +1,7 @@
 // Migration 008 on a store that already holds attempts: those of the health window are given their endpoint (and so
 // show in its health at once), older ones keep none. The database is migrated only up to 007, filled as that release
 // would have filled it, and then opened, which runs 008 and everything after it on real data.
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import type { AttemptRecord } from '../../src/store/records.js';
@@ -22,8 +23,10 @@ for (const factory of STORE_FACTORIES) {
       const now = Date.now();
       const action = newAction('default', { type: 'webhook', endpoint: 'orders' }, { nextAttemptAt: now });
       // Actions are written as 007 wrote them; attempts had no endpoint column yet.
+      await sql`insert into orgs (slug, name, created_at) values ('default', 'Default', ${now})`.execute(
+        setup.db,
+      );
       const old007 = await setup.open(false);
-      await old007.orgs.create({ slug: 'default', name: 'Default' }, now);
       await old007.actions.insertMany([action], now);
       await old007.close();
       const attempt = (number: number, startedAt: number): AttemptRecord => ({
