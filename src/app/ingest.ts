@@ -1,4 +1,5 @@
 // Ingest: verify, then group-commit, then ring the doorbell; and the other ways events come in (Flovyn, JetStream).
+import { KnownOrgs } from '../access/known-orgs.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
@@ -59,11 +60,13 @@ export async function buildIngest(deps: IngestDeps): Promise<Ingest> {
         `EVENTHOOK_FLOVYN_EVENT_ORGS maps Flovyn org ${flovynOrg} to org ${org}, which does not exist: create it (POST /api/orgs)`,
       );
   }
+  const knownOrgs = new KnownOrgs(store.orgs);
   const flovynEvents = config.flovynEvents
     ? new FlovynLifecycleConsumer({
         ...config.flovynEvents,
         // Core NATS will not send a lifecycle event again: it is never refused for the backlog (counted as 0 bytes).
         commit: (item) => committer.submit(item, 0),
+        orgExists: (org) => knownOrgs.exists(org),
         clock,
         dedupWindowMs: config.dedupWindowMs,
         logger,

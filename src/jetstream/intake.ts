@@ -6,6 +6,7 @@
 // id (the producer's `id`, else the message's stream sequence) is the event's idempotency key. A message that can
 // never become an event (not a JSON object, an unknown org, an invalid event) is kept on
 // `{prefix}.log.rejected.{org}` with the reason, and leaves the queue only once JetStream has stored it there.
+import { KnownOrgs } from '../access/known-orgs.js';
 import {
   AckPolicy,
   jetstreamManager,
@@ -39,8 +40,6 @@ const INTAKE_CONSUMER = 'eventhook';
 const MAX_ACK_PENDING = 1_000;
 /** After a failure to commit (the store) or to keep a refused message, the message comes back after this. */
 const RETRY_MS = 5_000;
-/** How long an org found is taken to exist: well under ORG_PURGE_GRACE_MS (src/access/org-deletion.ts). */
-const ORG_MEMORY_MS = 10_000;
 
 export interface IntakeOptions {
   url: string;
@@ -60,17 +59,14 @@ export interface IntakeOptions {
 export class JetStreamIntake {
   private readonly link: NatsLink;
   private readonly taker: DurableTaker;
-  /**
-   * Orgs found, each remembered for ORG_MEMORY_MS (an org can be deleted; its purge waits longer than that before
-   * it ends); one not found is asked for again next time.
-   */
-  private readonly knownOrgs = new Map<string, number>();
+  private readonly knownOrgs: KnownOrgs;
   /** A failing store is logged once until a commit succeeds again. */
   private failing = false;
   /** Likewise a refused message that could not be kept. */
   private keepFailing = false;
 
   constructor(private readonly options: IntakeOptions) {
+    this.knownOrgs = new KnownOrgs(options.orgs);
     this.taker = new DurableTaker({
       stream: intakeStreamName(options.prefix),
       consumer: INTAKE_CONSUMER,
@@ -109,7 +105,7 @@ export class JetStreamIntake {
       return this.reject(connection, m, org, err instanceof Error ? err.message : String(err));
     }
     try {
-      if (org === undefined || !(await this.orgExists(org)))
+      if (org === undefined || !(await this.knownOrgs.exists(org)))
         return this.reject(
           connection,
           m,
@@ -135,15 +131,6 @@ export class JetStreamIntake {
     }
     this.failing = false;
     m.ack();
-  }
-
-  private async orgExists(org: string): Promise<boolean> {
-    const now = Date.now();
-    if (now - (this.knownOrgs.get(org) ?? -Infinity) < ORG_MEMORY_MS) return true;
-    if ((await this.options.orgs.get(org)) === undefined) return false;
-    if (this.knownOrgs.size >= 10_000) this.knownOrgs.clear();
-    this.knownOrgs.set(org, now);
-    return true;
   }
 
   /**

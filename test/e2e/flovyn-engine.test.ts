@@ -375,6 +375,49 @@ describe.skipIf(!natsUp)('Flovyn lifecycle events from NATS', () => {
     expect(warnings[0]!.msg).toContain('to org nosuchorg, which does not exist');
   });
 
+  it('skips the events of a mapped org that was deleted, rather than store them where its purge has been', async () => {
+    const log = capturedLogger('warn');
+    const flovynGone = randomUUID();
+    const other = await startTestApp('sqlite', {
+      env: {
+        EVENTHOOK_FLOVYN_NATS_URL: 'nats://127.0.0.1:4222',
+        EVENTHOOK_FLOVYN_EVENT_ORGS: `${flovynGone}=gone,${flovynOrg}=default`,
+        EVENTHOOK_NATS_PREFIX: `deleted-org-${flovynGone.slice(0, 8)}`,
+      },
+      logger: log.logger,
+    });
+    try {
+      expect((await other.api.post('/api/orgs', { slug: 'gone' })).status).toBe(201);
+      expect((await other.api.delete('/api/orgs/gone')).status).toBe(202);
+      await checkOk(other.url, 'flovynEvents');
+      const completed = (id: string) => ({
+        type: 'Event',
+        event: 'WORKFLOW_COMPLETED',
+        data: { id, kind: 'cleanup', status: 'COMPLETED' },
+        timestampMs: Date.now(),
+      });
+      await publish('workflow.completed', completed(randomUUID()), flovynGone);
+      const skipped = await eventually(async () =>
+        log.lines.find((l) => l.msg === 'Flovyn lifecycle event skipped'),
+      );
+      expect(skipped.reason).toBe('org gone does not exist (deleted?); fix EVENTHOOK_FLOVYN_EVENT_ORGS');
+      // The next event, for an org that exists, is taken as before; none was stored for the deleted one.
+      const kept = randomUUID();
+      await publish('workflow.completed', completed(kept));
+      await eventually(async () => {
+        const page = await other.app.store.events.list(
+          'default',
+          { type: 'workflow.completed' },
+          { limit: 50 },
+        );
+        return page.items.some((e) => e.subject === kept);
+      });
+      expect((await other.app.store.events.list('gone', {}, { limit: 10 })).items).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('skips payloads that are not events and orgs not mapped, and goes on with the next', async () => {
     await publish('workflow.failed', 'this is not json');
     await publish('workflow.failed', [1, 2]);

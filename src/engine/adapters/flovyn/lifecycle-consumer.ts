@@ -46,6 +46,11 @@ export interface LifecycleConsumerOptions {
   causes?: ExecutionCauses;
   /** Take the events from a JetStream stream through a durable consumer, instead of a core subscription. */
   durable?: boolean;
+  /**
+   * Whether the mapped org exists: an event for one that does not (never made, or deleted since) is skipped, where it
+   * would be stored out of every key's sight (or outlive its org's purge).
+   */
+  orgExists?: (org: string) => Promise<boolean>;
 }
 
 export class FlovynLifecycleConsumer {
@@ -132,6 +137,13 @@ export class FlovynLifecycleConsumer {
       return;
     }
     const { event, flovynId } = mapped;
+    if (this.options.orgExists && !(await this.options.orgExists(event.org))) {
+      this.options.logger.warn(
+        { subject, reason: `org ${event.org} does not exist (deleted?); fix EVENTHOOK_FLOVYN_EVENT_ORGS` },
+        'Flovyn lifecycle event skipped',
+      );
+      return;
+    }
     const item: IngestItem = {
       event,
       ...(flovynId !== null
