@@ -145,7 +145,7 @@ export async function apiKeysView(view) {
             h(
               'div',
               { class: 'row' },
-              historyLink('api_key', k.name),
+              historyLink('api_key', k.id),
               state === 'active' ? quietButton('Revoke', () => revoke(k)) : null,
             ),
           ],

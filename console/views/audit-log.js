@@ -14,14 +14,17 @@ const RESOURCES = {
   org: 'org',
 };
 
-/** The address of one resource's history: the page its source, rule or endpoint links as History. */
-export function historyHref(resource, name) {
-  return `#/audit-log?${new URLSearchParams({ resource, name })}`;
+/**
+ * The address of one resource's history: the page its source, rule, endpoint or key links as History. By its id, so
+ * that a renamed rule keeps its history whole and an endpoint made again with a deleted one's slug has its own.
+ */
+export function historyHref(resource, id) {
+  return `#/audit-log?${new URLSearchParams({ resource, id })}`;
 }
 
 /** A link to `historyHref`, for a resource's own page. */
-export function historyLink(resource, name) {
-  return h('a', { class: 'history', href: historyHref(resource, name) }, 'History');
+export function historyLink(resource, id) {
+  return h('a', { class: 'history', href: historyHref(resource, id) }, 'History');
 }
 
 /** Who made the change: a key (by the name and role it had then), the operator token, or Eventhook and why. */
@@ -38,16 +41,20 @@ function entryRows(items) {
       when(e.at),
       author(e.actor),
       e.action.replaceAll('_', ' '),
-      // The name narrows the page to that resource's history; the resource itself may be gone.
-      [`${RESOURCES[e.resource] ?? e.resource} `, h('a', { href: historyHref(e.resource, e.name) }, e.name)],
+      // The name opens that resource's history; the resource itself may be gone.
+      [
+        `${RESOURCES[e.resource] ?? e.resource} `,
+        h('a', { href: historyHref(e.resource, e.resourceId) }, e.name),
+      ],
       e.fields.length ? e.fields.join(', ') : '—',
     ],
   }));
 }
 
-/** #/audit-log?resource=…&name=… */
+/** #/audit-log?resource=…&name=…, or ?resource=…&id=… for one resource's history across its names. */
 export async function auditLogView(view) {
   const asked = new URLSearchParams(location.hash.split('?')[1] ?? '');
+  const oneResource = asked.get('id');
   const resourceFilter = h(
     'select',
     { name: 'resource', 'aria-label': 'Resource' },
@@ -78,9 +85,14 @@ export async function auditLogView(view) {
     if (nameFilter.value.trim()) q.set('name', nameFilter.value.trim());
     return q;
   };
+  /** What the API is asked: the filters, or one resource by id while its history is shown. */
+  const query = () => {
+    if (!oneResource) return filters();
+    return new URLSearchParams({ resource: asked.get('resource') ?? '', resourceId: oneResource });
+  };
   /** The newest page, or (with `from`) the next older one appended. */
   const load = async (from = null) => {
-    const q = filters();
+    const q = query();
     q.set('limit', '50');
     if (from) q.set('cursor', from);
     const page = await api('GET', `/audit-log?${q}`);
@@ -95,9 +107,17 @@ export async function auditLogView(view) {
     h(
       'p',
       { class: 'muted' },
-      'Every change of a source, rule, endpoint, grant or API key of this org: who made it and which fields it ' +
-        'set (never their values).',
+      'Every change of a source, rule, endpoint, grant or API key of this org, and of the org itself: who made ' +
+        'it and which fields it set (never their values).',
     ),
+    oneResource
+      ? h(
+          'p',
+          { class: 'history-of' },
+          `The history of one ${RESOURCES[asked.get('resource')] ?? 'resource'} (${oneResource}), under every name it had. `,
+          h('a', { href: '#/audit-log' }, 'All changes'),
+        )
+      : null,
     h(
       'form',
       {

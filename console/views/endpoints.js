@@ -114,7 +114,7 @@ export async function endpointsView(view) {
     details.replaceChildren(
       h('h2', {}, full.slug),
       h('p', {}, h('code', {}, full.url), full.disabledReason ? ` — disabled: ${full.disabledReason}` : ''),
-      h('p', {}, historyLink('endpoint', full.slug)),
+      h('p', {}, historyLink('endpoint', full.id)),
       ...ifCan(
         'write',
         h(

@@ -112,7 +112,7 @@ export async function rulesView(view) {
       { class: 'row' },
       h('button', { type: 'button', class: 'quiet', onclick: () => tryPattern(rule) }, 'Test pattern'),
       ...ifCan('write', changeButtons(rule)),
-      historyLink('rule', rule.name),
+      historyLink('rule', rule.id),
     );
   const changeButtons = (rule) => [
     h('button', { type: 'button', class: 'quiet', onclick: () => edit(rule) }, 'Edit'),

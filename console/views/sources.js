@@ -112,7 +112,7 @@ export async function sourcesView(view) {
           'write',
           quietButton('Delete', () => remove(s)),
         ),
-        historyLink('source', s.slug),
+        historyLink('source', s.id),
       ),
       editor,
     );

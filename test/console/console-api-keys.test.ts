@@ -90,8 +90,9 @@ describe.skipIf(!browserAvailable())('web console: API keys', () => {
     expect(cells.slice(1, 3)).toEqual(['member', `${key.slice(0, 10)}…`]);
     expect(cells[5]).toBe(expiry.shown);
     expect(cells[6]).toBe('active');
+    const id = (await t.api.get(keysPath)).body.items.find((k: { name: string }) => k.name === 'ci-job').id;
     expect(await row.getByRole('link', { name: 'History' }).getAttribute('href')).toBe(
-      '#/audit-log?resource=api_key&name=ci-job',
+      `#/audit-log?resource=api_key&id=${id}`,
     );
     // A fresh visit lists it from the API, without the key.
     await c.open('/api-keys');

@@ -137,7 +137,7 @@ describe.skipIf(!browserAvailable())('web console: the audit log', () => {
     await expect.poll(rows).toEqual([[alices, 'created', 'endpoint billing', 'slug, url']]);
   });
 
-  it('opens the history of an endpoint, a source and a rule from its own page', async () => {
+  it('opens the history of an endpoint, a source and a rule from its own page, by id across renames', async () => {
     const source = await alice.post(`${base}/sources`, { slug: 'shop', provider: 'github', secret: 's-1' });
     expect(source.status, source.text).toBe(201);
     expect((await alice.patch(`${base}/sources/shop`, { description: 'the shop' })).status).toBe(200);
@@ -148,11 +148,13 @@ describe.skipIf(!browserAvailable())('web console: the audit log', () => {
     });
     expect(rule.status, rule.text).toBe(201);
     const history = () => page.getByRole('link', { name: 'History', exact: true });
+    const historyOf = (resource: string, id: string) =>
+      new RegExp(`#/audit-log\\?resource=${resource}&id=${id}$`);
 
     await c.open('/endpoints');
     await page.getByRole('cell', { name: 'crm', exact: true }).click();
     await history().click();
-    await page.waitForURL(/#\/audit-log\?resource=endpoint&name=crm$/);
+    await page.waitForURL(/#\/audit-log\?resource=endpoint&id=ep_\w+$/);
     await expect.poll(rows).toEqual([
       [alices, 'secret rotated', 'endpoint crm', 'secrets'],
       [alices, 'updated', 'endpoint crm', 'timeoutMs'],
@@ -162,16 +164,25 @@ describe.skipIf(!browserAvailable())('web console: the audit log', () => {
     await c.open('/sources');
     await page.getByRole('cell', { name: 'shop', exact: true }).first().click();
     await history().click();
-    await page.waitForURL(/#\/audit-log\?resource=source&name=shop$/);
+    await page.waitForURL(historyOf('source', source.body.id));
     await expect.poll(rows).toEqual([
       [alices, 'updated', 'source shop', 'description'],
       [alices, 'created', 'source shop', 'provider, secret, slug'],
     ]);
 
+    // A rule renamed keeps one history, under both its names: the link asks for it by id.
+    expect((await alice.patch(`${base}/rules/orders`, { name: 'orders-v2' })).status).toBe(200);
     await c.open('/rules');
     await history().click();
-    await page.waitForURL(/#\/audit-log\?resource=rule&name=orders$/);
-    await expect.poll(rows).toEqual([[alices, 'created', 'rule orders', 'name, pattern, targets']]);
+    await page.waitForURL(historyOf('rule', rule.body.id));
+    await expect.poll(rows).toEqual([
+      [alices, 'updated', 'rule orders-v2', 'name'],
+      [alices, 'created', 'rule orders', 'name, pattern, targets'],
+    ]);
+    await page.getByText('under every name it had').waitFor();
+    // And an entry's name opens the same history.
+    await page.getByRole('link', { name: 'orders', exact: true }).click();
+    await page.waitForURL(historyOf('rule', rule.body.id));
     expect(c.pageErrors()).toEqual([]);
   });
 
