@@ -1,8 +1,8 @@
 // Timed chores: the local engine's lease sweep, the presence heartbeats (and with them taking back the leases of
-// workers that died), retention (SPEC §9).
+// workers that died), retention (SPEC §9), and the purge of deleted orgs.
 import type { Logger } from 'pino';
-import { OrgPurger } from '../access/org-deletion.js';
 import type { Gauge } from 'prom-client';
+import { OrgPurger } from '../access/org-deletion.js';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { LocalEngine } from '../engine/adapters/local/index.js';

@@ -114,45 +114,28 @@ export async function purgeOrg(
       });
     });
   }
-  await inBatches(
-    async (limit) =>
-      (
-        await database
-          .selectFrom('jetstream_outbox')
-          .select('event_id')
-          .where('org', '=', slug)
-          .limit(limit)
-          .execute()
-      ).map((r) => r.event_id),
-    async (ids) => {
-      await database
-        .deleteFrom('jetstream_outbox')
-        .where('org', '=', slug)
-        .where('event_id', 'in', ids)
-        .execute();
-    },
-  );
+  // Tables keyed otherwise: a batch of `key` values within the rows where `scope` is `value`.
+  const keyed = database as unknown as Kysely<Record<string, Record<string, string>>>;
+  const inBatchesOf = (
+    table: 'jetstream_outbox' | 'idempotency_keys',
+    key: string,
+    scope: string,
+    value: string,
+  ) =>
+    inBatches(
+      async (limit) =>
+        (await keyed.selectFrom(table).select(key).where(scope, '=', value).limit(limit).execute()).map(
+          (r) => r[key]!,
+        ),
+      async (keys) => {
+        await keyed.deleteFrom(table).where(scope, '=', value).where(key, 'in', keys).execute();
+      },
+    );
+  await inBatchesOf('jetstream_outbox', 'event_id', 'org', slug);
   // Idempotency keys are kept per source (soft-deleted sources' too), and the sources go once their keys have.
   const sources = await database.selectFrom('sources').select('id').where('org', '=', slug).execute();
   for (const { id: sourceId } of sources) {
-    await inBatches(
-      async (limit) =>
-        (
-          await database
-            .selectFrom('idempotency_keys')
-            .select('key')
-            .where('source_id', '=', sourceId)
-            .limit(limit)
-            .execute()
-        ).map((r) => r.key),
-      async (keys) => {
-        await database
-          .deleteFrom('idempotency_keys')
-          .where('source_id', '=', sourceId)
-          .where('key', 'in', keys)
-          .execute();
-      },
-    );
+    await inBatchesOf('idempotency_keys', 'key', 'source_id', sourceId);
     counted(await database.deleteFrom('sources').where('id', '=', sourceId).executeTakeFirst());
   }
   return purged;
