@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { readFrames } from '../helpers/sse.js';
@@ -20,9 +20,6 @@ describe('live streams of a key no longer valid', () => {
   const apps: TestApp[] = [];
   afterEach(async () => {
     for (const t of apps.splice(0)) await t.close();
-  });
-  afterAll(async () => {
-    for (const t of apps) await t.close();
   });
 
   const open = (t: TestApp, org: string, key: string) =>

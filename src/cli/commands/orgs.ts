@@ -1,5 +1,6 @@
-// `eventhook orgs list|create|rename|delete`: the tenants of this Eventhook. Only the operator token manages orgs; a key of an org
-// gets the server's EH_AUTH_FORBIDDEN. A new org has no keys: make its first with `eventhook --org <slug> keys create`.
+// `eventhook orgs list|create|rename|delete`: the tenants of this Eventhook. Only the operator token manages orgs; a
+// key of an org gets the server's EH_AUTH_FORBIDDEN. A new org has no keys: make its first with
+// `eventhook --org <slug> keys create`.
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { contextOf } from '../context.js';
