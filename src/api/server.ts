@@ -22,6 +22,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { RuleService } from '../routing/rule-service.js';
 import type { RuleTester } from '../routing/rule-tester.js';
 import { requireAuth } from './auth.js';
+import { clientErrorHandler, requestTimeoutOptions } from './client-errors.js';
 import { installMethodGuard } from './method-guard.js';
 import { handleError } from './problem.js';
 import { installBodyReading } from './request-body.js';
@@ -71,16 +72,23 @@ export interface ApiDeps {
   orgPlugins?: ReadonlyArray<(app: FastifyInstance) => Promise<void>>;
   /** Management request body limit (webhook bodies have their own, per source). */
   bodyLimit?: number;
+  /** Longest a client may take to send a whole request (EVENTHOOK_REQUEST_TIMEOUT); 0: no bound. */
+  requestTimeoutMs?: number;
 }
+
+/** EVENTHOOK_REQUEST_TIMEOUT's default, for servers built without a configuration (tests, tools). */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * What every HTTP server of a process shares: logging, errors as problem+json, 404 and 405 for unknown routes, and
  * the route catalog.
  */
-function baseServer(logger: Logger, bodyLimit: number) {
+function baseServer(logger: Logger, bodyLimit: number, requestTimeoutMs: number) {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit,
+    ...requestTimeoutOptions(requestTimeoutMs),
+    clientErrorHandler: clientErrorHandler(requestTimeoutMs, logger as FastifyBaseLogger),
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     // Bodies are validated as sent, query strings and path parameters with coercion (src/api/validation.ts).
@@ -117,16 +125,20 @@ function baseServer(logger: Logger, bodyLimit: number) {
 
 /** The operations server of a worker process: probes and its own metrics, every other path 404 as on the API. */
 export async function buildOperationsServer(
-  deps: Pick<ApiDeps, 'logger' | 'access' | 'readiness' | 'metrics'>,
+  deps: Pick<ApiDeps, 'logger' | 'access' | 'readiness' | 'metrics' | 'requestTimeoutMs'>,
 ): Promise<FastifyInstance> {
-  const app = baseServer(deps.logger, 1024 * 1024);
+  const app = baseServer(deps.logger, 1024 * 1024, deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   await app.register(healthRoutes, { readiness: deps.readiness });
   await app.register(metricsRoutes, { access: deps.access, metrics: deps.metrics });
   return app as unknown as FastifyInstance;
 }
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = baseServer(deps.logger, deps.bodyLimit ?? 1024 * 1024);
+  const app = baseServer(
+    deps.logger,
+    deps.bodyLimit ?? 1024 * 1024,
+    deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+  );
   const optionalBodies = installBodyReading(app);
   const versionTags = installVersionTags(app);
   app.addSchema(ProblemOut);

@@ -74,6 +74,7 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     logger,
     // An application's events are bounded as webhooks are (POST /events takes batches of them).
     bodyLimit: config.bodyLimitBytes,
+    requestTimeoutMs: config.requestTimeoutMs,
     bus,
     access: deps.access,
     rules: deps.rules,

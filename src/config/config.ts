@@ -47,6 +47,8 @@ export interface Config {
   readonly trustedProxies: readonly string[];
   readonly outboundAllow: readonly string[];
   readonly deliveryTimeoutMs: number;
+  /** Longest a client may take to send a whole request; 0: no bound. */
+  readonly requestTimeoutMs: number;
   readonly retryAfterCapMs: number;
   readonly breakerThreshold: number;
   readonly endpointDisableAfterMs: number;
@@ -150,6 +152,7 @@ function build(raw: Raw, cwd: string): Config {
     bodyLimitBytes: get('EVENTHOOK_BODY_LIMIT', bytes),
     ingestBacklogBytes: get('EVENTHOOK_INGEST_BACKLOG', bytes),
     maxBodyLimitBytes: get('EVENTHOOK_MAX_BODY_LIMIT', bytes),
+    requestTimeoutMs: get('EVENTHOOK_REQUEST_TIMEOUT', boundedDuration(1_000, 600_000, '1s to 10m', true)),
     maxJsonDepth: get('EVENTHOOK_MAX_JSON_DEPTH', int(1, 10_000)),
     dedupWindowMs: get('EVENTHOOK_DEDUP_WINDOW', duration),
     retentionDays: get('EVENTHOOK_RETENTION_DAYS', int(0, 36_500)),

@@ -98,6 +98,11 @@ export const CONFIG_KEYS = {
     default: '64MiB',
     doc: 'Most bytes of webhooks and published events waiting for their commit at once, per process (raw bodies; 1 KiB for an event without one). Beyond it requests get 503 with Retry-After, which senders retry: a store that falls behind sheds load instead of filling memory. One request alone is always taken.',
   },
+  EVENTHOOK_REQUEST_TIMEOUT: {
+    file: 'requestTimeout',
+    default: '30s',
+    doc: 'Longest a client may take to send a whole request, headers and body (1s–10m); a slower one gets 408 `EH_REQUEST_TIMEOUT` and its connection is closed, so clients that send a byte now and then (slowloris) cannot hold connections for ever. Answers, and live streams, are not bounded by it. 0 turns it off (for a proxy in front that bounds it).',
+  },
   EVENTHOOK_MAX_JSON_DEPTH: {
     file: 'maxJsonDepth',
     default: '64',

@@ -34,6 +34,17 @@ export const ERRORS = {
     message: 'The request body is not valid JSON: {reason}',
   },
   EH_REQUEST_TOO_LARGE: { status: 413, kind: 'too_large', message: 'The request body exceeds {limit} bytes' },
+  EH_REQUEST_TIMEOUT: {
+    status: 408,
+    kind: 'timeout',
+    message: 'The request was not received in full within {timeoutMs} ms',
+  },
+  EH_REQUEST_HEADERS_TOO_LARGE: {
+    status: 431,
+    kind: 'too_large',
+    message: "The request's headers exceed the server's limit of {limit} bytes",
+  },
+  EH_HTTP_MALFORMED: { status: 400, kind: 'validation', message: 'The request is not valid HTTP/1.1' },
   EH_ROUTE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'No route {method} {url}' },
   EH_LOCAL_ENGINE_OFF: {
     status: 404,

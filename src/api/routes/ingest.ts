@@ -97,9 +97,17 @@ function readBody(raw: IncomingMessage, limit: number): Promise<Buffer> {
       cleanup();
       resolve(Buffer.concat(chunks, size));
     };
+    // The connection ended before the body did (the client went away, or took longer than the request timeout):
+    // the client's doing, not a fault to log as one.
     const onError = (err: Error) => {
       cleanup();
-      reject(err);
+      reject(
+        new EventhookError(
+          'EH_REQUEST_INVALID',
+          { message: `The request body was not received in full (${err.message})` },
+          { cause: err },
+        ),
+      );
     };
     raw.on('data', onData);
     raw.on('end', onEnd);
