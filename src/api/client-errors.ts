@@ -24,16 +24,27 @@ export function requestTimeoutOptions(
   };
 }
 
-export function clientErrorHandler(timeoutMs: number, log: FastifyBaseLogger) {
+/** Why Node refused a request (`eventhook_http_requests_refused_total`'s reason). */
+export type RefusalReason = 'timeout' | 'headers_too_large' | 'malformed';
+
+export function clientErrorHandler(
+  timeoutMs: number,
+  log: FastifyBaseLogger,
+  refused: (reason: RefusalReason) => void,
+) {
   return (err: NodeJS.ErrnoException, socket: Socket): void => {
     // The client went away: nothing to answer.
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
-    const error =
+    const [reason, error]: [RefusalReason, EventhookError] =
       err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? new EventhookError('EH_REQUEST_TIMEOUT', { timeoutMs })
+        ? ['timeout', new EventhookError('EH_REQUEST_TIMEOUT', { timeoutMs })]
         : err.code === 'HPE_HEADER_OVERFLOW'
-          ? new EventhookError('EH_REQUEST_HEADERS_TOO_LARGE', { limit: maxHeaderSize })
-          : new EventhookError('EH_HTTP_MALFORMED');
+          ? [
+              'headers_too_large',
+              new EventhookError('EH_REQUEST_HEADERS_TOO_LARGE', { limit: maxHeaderSize }),
+            ]
+          : ['malformed', new EventhookError('EH_HTTP_MALFORMED')];
+    refused(reason);
     log.info({ code: error.code, reason: err.code, remoteAddress: socket.remoteAddress }, error.message);
     // As Node does: not when the connection's current answer has begun (its route answered before the body ended).
     const answer = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;

@@ -83,12 +83,15 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
  * What every HTTP server of a process shares: logging, errors as problem+json, 404 and 405 for unknown routes, and
  * the route catalog.
  */
-function baseServer(logger: Logger, bodyLimit: number, requestTimeoutMs: number) {
+function baseServer(deps: Pick<ApiDeps, 'logger' | 'metrics' | 'requestTimeoutMs'>, bodyLimit: number) {
+  const requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit,
     ...requestTimeoutOptions(requestTimeoutMs),
-    clientErrorHandler: clientErrorHandler(requestTimeoutMs, logger as FastifyBaseLogger),
+    clientErrorHandler: clientErrorHandler(requestTimeoutMs, deps.logger as FastifyBaseLogger, (reason) =>
+      deps.metrics.httpRefused.inc({ reason }),
+    ),
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
     // Bodies are validated as sent, query strings and path parameters with coercion (src/api/validation.ts).
@@ -127,18 +130,14 @@ function baseServer(logger: Logger, bodyLimit: number, requestTimeoutMs: number)
 export async function buildOperationsServer(
   deps: Pick<ApiDeps, 'logger' | 'access' | 'readiness' | 'metrics' | 'requestTimeoutMs'>,
 ): Promise<FastifyInstance> {
-  const app = baseServer(deps.logger, 1024 * 1024, deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const app = baseServer(deps, 1024 * 1024);
   await app.register(healthRoutes, { readiness: deps.readiness });
   await app.register(metricsRoutes, { access: deps.access, metrics: deps.metrics });
   return app as unknown as FastifyInstance;
 }
 
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = baseServer(
-    deps.logger,
-    deps.bodyLimit ?? 1024 * 1024,
-    deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-  );
+  const app = baseServer(deps, deps.bodyLimit ?? 1024 * 1024);
   const optionalBodies = installBodyReading(app);
   const versionTags = installVersionTags(app);
   app.addSchema(ProblemOut);

@@ -67,6 +67,12 @@ export class Metrics {
     labelNames: ['org', 'source', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly httpRefused = new Counter({
+    name: 'eventhook_http_requests_refused_total',
+    help: "Requests refused before any route ran, by reason: timeout (not received in full within EVENTHOOK_REQUEST_TIMEOUT), headers_too_large (over Node's header limit), malformed (not HTTP).",
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly duplicates = new Counter({
     name: 'eventhook_webhooks_duplicate_total',
     help: 'Webhooks answered as duplicates of an earlier delivery.',

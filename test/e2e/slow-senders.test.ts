@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { capturedLogger } from '../helpers/logs.js';
-import { BASE, createSource, deliver, eventCount, githubPushHeaders } from '../helpers/ingest.js';
+import {
+  BASE,
+  createSource,
+  deliver,
+  eventCount,
+  githubPushHeaders,
+  metricValue,
+} from '../helpers/ingest.js';
 import { readFrames } from '../helpers/sse.js';
 
 const SECRET = 'slow-secret';
@@ -129,6 +136,14 @@ describe('slow senders (EVENTHOOK_REQUEST_TIMEOUT=1s, SQLite)', () => {
     expect(problemIn(huge.text).code).toBe('EH_REQUEST_HEADERS_TOO_LARGE');
     expect(garbage.text).toMatch(/^HTTP\/1\.1 400 /);
     expect(problemIn(garbage.text).code).toBe('EH_HTTP_MALFORMED');
+  });
+
+  it('counts every refusal by its reason', async () => {
+    const refused = (reason: string) => metricValue(t, 'eventhook_http_requests_refused_total', { reason });
+    // The trickling webhook, the unfinished headers and the silent connection; the two above.
+    expect(await refused('timeout')).toBe(3);
+    expect(await refused('headers_too_large')).toBe(1);
+    expect(await refused('malformed')).toBe(1);
   });
 });
 
