@@ -6,8 +6,8 @@ import { auditEntry, bySlug } from '../audit/index.js';
 import type { Clock, JsonValue } from '../core/index.js';
 import { stageEvents, type EventPublisher } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
-import type { EventRecord, NewEvent } from '../store/records.js';
-import type { BreakerTransition } from './circuit-breaker.js';
+import type { EndpointRecord, EventRecord, NewEvent } from '../store/records.js';
+import type { BreakerState, BreakerTransition } from './circuit-breaker.js';
 import { WAIT } from './delivery-gate.js';
 import { endpointDisabledEvent } from './delivery-events.js';
 import type { LiveEndpoint, LiveEndpoints } from './live-endpoints.js';
@@ -23,6 +23,8 @@ export type BreakerAnnouncer = (org: string, slug: string, woken: number) => voi
 export class EndpointStateKeeper {
   /** Per endpoint id: the last state write queued, so the next one starts after it. */
   private readonly writes = new Map<string, Promise<void>>();
+  /** Endpoint reads whose stored failure streak this process already ended: one write per read, not per success. */
+  private readonly streaksEnded = new WeakSet<EndpointRecord>();
 
   constructor(
     private readonly store: Store,
@@ -57,6 +59,7 @@ export class EndpointStateKeeper {
     cause: EventRecord,
   ): Promise<BreakerTransition | undefined> {
     const before = JSON.stringify(endpoint.breaker.state);
+    const failuresBefore = endpoint.breaker.state.consecutiveFailures;
     const transition = endpoint.breaker.record(outcome);
     const state = endpoint.breaker.state as unknown as JsonValue;
     const { org, slug } = endpoint.record;
@@ -65,10 +68,20 @@ export class EndpointStateKeeper {
       await this.disable(endpoint, state, transition.reason, outcome, cause, now);
       return transition;
     }
+    // A success ends the failure streak of every worker's breaker, not only this one's: another worker's stored
+    // streak (this breaker may never have seen it) is cleared and announced like a closing, so that worker forgets
+    // its failures too rather than open the circuit, or disable the endpoint as failing for days, on a streak a
+    // success ended.
+    const endsStreak =
+      transition === undefined &&
+      (outcome.kind === 'success' || outcome.kind === 'abort') &&
+      (failuresBefore > 0 ||
+        (storedFailures(endpoint.record) > 0 && !this.streaksEnded.has(endpoint.record)));
+    if (endsStreak) this.streaksEnded.add(endpoint.record);
     // The hot path (a success on a healthy endpoint) writes nothing. Each write stores the breaker's state as it is
     // when the write starts, so the last write stores the latest state.
     const written =
-      JSON.stringify(state) !== before &&
+      (JSON.stringify(state) !== before || endsStreak) &&
       (await this.inTurn(endpoint, () =>
         this.store.endpoints.setState(
           endpoint.record.id,
@@ -87,6 +100,7 @@ export class EndpointStateKeeper {
       await this.store.actions.wakeWaiting(org, slug, transition.until, { reasons: [WAIT.circuitOpen] });
       if (written) this.announce(org, slug, 0);
     }
+    if (endsStreak && written) this.announce(org, slug, 0);
     return transition;
   }
 
@@ -155,4 +169,9 @@ export class EndpointStateKeeper {
     this.log.warn({ org: record.org, endpoint: record.slug, reason: detail }, 'endpoint disabled');
     await this.publisher.announce([event]);
   }
+}
+
+/** The failures in a row the endpoint's stored breaker state holds (null until the first failure). */
+function storedFailures(record: EndpointRecord): number {
+  return (record.breaker as Partial<BreakerState> | null)?.consecutiveFailures ?? 0;
 }

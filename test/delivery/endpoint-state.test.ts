@@ -110,5 +110,45 @@ for (const factory of STORE_FACTORIES) {
       await b.get('acme', 'shared');
       expect(inFlight.breaker.state.status).toBe('closed');
     });
+
+    it('a success in one worker ends the failure streak the other worker counted', async () => {
+      // Each worker feeds its own breaker; a delivery that fails in A and succeeds when B retries it must not leave
+      // A's failures standing, or A opens the circuit (or disables the endpoint as failing for days) on a streak a
+      // success ended, and the health API shows it failing since then.
+      const box = new SecretBox(SecretBox.generateKey());
+      const a = new LiveEndpoints(store, box, systemClock, { failureThreshold: 3 });
+      const b = new LiveEndpoints(store, box, systemClock, { failureThreshold: 3 });
+      const heardFromB: [string, string, number][] = [];
+      const publisher = new EventPublisher(new MemoryBus());
+      const keeperA = new EndpointStateKeeper(store, a, publisher, systemClock, { warn() {} });
+      const keeperB = new EndpointStateKeeper(store, b, publisher, systemClock, { warn() {} }, (...heard) =>
+        heardFromB.push(heard),
+      );
+      const cause = { id: newId('event') as EventId, org: 'acme' } as unknown as EventRecord;
+      await store.endpoints.insert(endpointRecord('acme', 'streak', T0));
+      const kept = (await b.get('acme', 'streak'))!.breaker; // B delivered to it before: its breaker is kept
+      const onA = (await a.get('acme', 'streak'))!;
+      await keeperA.afterAttempt(onA, { kind: 'retry', reason: 'HTTP 503' }, cause);
+      await keeperA.afterAttempt(onA, { kind: 'retry', reason: 'HTTP 503' }, cause);
+
+      b.invalidate('acme', 'streak'); // B's copy is refreshed (once a second): the stored streak, B's own breaker
+      const onB = (await b.get('acme', 'streak'))!;
+      expect(onB.breaker).toBe(kept);
+      await keeperB.afterAttempt(onB, { kind: 'success' }, cause);
+      expect(heardFromB).toEqual([['acme', 'streak', 0]]);
+      expect((await store.endpoints.get('acme', 'streak'))!.breaker).toMatchObject({
+        consecutiveFailures: 0,
+        failingSince: null,
+      });
+
+      a.invalidate('acme', 'streak', { breaker: true }); // the bus brings B's announcement (src/app/work.ts)
+      const again = (await a.get('acme', 'streak'))!;
+      await keeperA.afterAttempt(again, { kind: 'retry', reason: 'HTTP 503' }, cause);
+      expect(again.breaker.state).toMatchObject({ status: 'closed', consecutiveFailures: 1 });
+
+      // B's next success on the same read neither writes nor announces again: once per read, not per delivery.
+      await keeperB.afterAttempt(onB, { kind: 'success' }, cause);
+      expect(heardFromB).toHaveLength(1);
+    });
   });
 }
