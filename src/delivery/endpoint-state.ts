@@ -100,7 +100,12 @@ export class EndpointStateKeeper {
       await this.store.actions.wakeWaiting(org, slug, transition.until, { reasons: [WAIT.circuitOpen] });
       if (written) this.announce(org, slug, 0);
     }
-    if (endsStreak && written) this.announce(org, slug, 0);
+    if (endsStreak && written) {
+      // A circuit another worker opened, which this breaker had not taken yet (a delivery that started before),
+      // closes on this success as on a probe's: the deliveries waiting for it go now, not at its cool-down's end.
+      const woken = await this.store.actions.wakeWaiting(org, slug, now, { reasons: [WAIT.circuitOpen] });
+      this.announce(org, slug, woken.length);
+    }
     return transition;
   }
 

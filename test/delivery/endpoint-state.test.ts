@@ -10,7 +10,7 @@ import { EndpointStateKeeper } from '../../src/delivery/endpoint-state.js';
 import { EventPublisher } from '../../src/events/publisher.js';
 import type { Store } from '../../src/store/port.js';
 import type { EventRecord } from '../../src/store/records.js';
-import { endpointRecord } from '../helpers/records.js';
+import { endpointRecord, newAction } from '../helpers/records.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -149,6 +149,41 @@ for (const factory of STORE_FACTORIES) {
       // B's next success on the same read neither writes nor announces again: once per read, not per delivery.
       await keeperB.afterAttempt(onB, { kind: 'success' }, cause);
       expect(heardFromB).toHaveLength(1);
+    });
+
+    it('a success in one worker closes a circuit the other opened before it took it, waking its waiting deliveries', async () => {
+      const box = new SecretBox(SecretBox.generateKey());
+      const a = new LiveEndpoints(store, box, systemClock, { failureThreshold: 2 });
+      const b = new LiveEndpoints(store, box, systemClock, { failureThreshold: 2 });
+      const heardFromB: [string, string, number][] = [];
+      const publisher = new EventPublisher(new MemoryBus());
+      const keeperA = new EndpointStateKeeper(store, a, publisher, systemClock, { warn() {} });
+      const keeperB = new EndpointStateKeeper(store, b, publisher, systemClock, { warn() {} }, (...heard) =>
+        heardFromB.push(heard),
+      );
+      const cause = { id: newId('event') as EventId, org: 'acme' } as unknown as EventRecord;
+      await store.endpoints.insert(endpointRecord('acme', 'reopened', T0));
+      await b.get('acme', 'reopened'); // B's breaker, from before the circuit opened
+      const onA = (await a.get('acme', 'reopened'))!;
+      await keeperA.afterAttempt(onA, { kind: 'retry', reason: 'HTTP 503' }, cause);
+      await keeperA.afterAttempt(onA, { kind: 'retry', reason: 'HTTP 503' }, cause);
+      const openUntil = onA.breaker.state.openUntil!;
+      // A delivery waits for the cool-down.
+      const now = Date.now();
+      const waiting = newAction('acme', { type: 'webhook', endpoint: 'reopened' }, { nextAttemptAt: now });
+      await store.actions.insertMany([waiting], now);
+      const [claimed] = await store.actions.claim([waiting.id], now, 60_000);
+      await store.actions.defer(waiting.id, openUntil, 'circuit_open', now, claimed!.attempts);
+
+      // A delivery B started before the opening succeeds, before B took the open circuit in.
+      b.invalidate('acme', 'reopened');
+      const onB = (await b.get('acme', 'reopened'))!;
+      expect(onB.breaker.state.status).toBe('closed');
+      await keeperB.afterAttempt(onB, { kind: 'success' }, cause);
+      expect(heardFromB).toEqual([['acme', 'reopened', 1]]);
+      expect((await store.endpoints.get('acme', 'reopened'))!.breaker).toMatchObject({ status: 'closed' });
+      const woken = (await store.actions.get('acme', waiting.id))!;
+      expect(woken.nextAttemptAt).toBeLessThan(openUntil);
     });
   });
 }
