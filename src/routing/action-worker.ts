@@ -155,8 +155,9 @@ export class ActionWorker {
     }
   }
 
-  /** Drains, and stops handing back actions the store did not take (they are left to their leases). */
+  /** Drains, and stops asking the store to take outcomes and actions back (they are left to their leases). */
   async close(): Promise<void> {
+    this.attempts.stop();
     await this.drain();
     await this.parking.stop();
   }

@@ -18,9 +18,11 @@ import {
   type TargetHandler,
 } from '../targets/target-handler.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
-import type { ActionParking } from './action-parking.js';
+import { logFailure } from '../observability/log-failure.js';
+import { isStoreOutage } from '../store/store-outage.js';
+import { PARK_RETRY_MS, type ActionParking } from './action-parking.js';
 import type { ActionLog, ActionWorkerOptions, OnDead } from './action-worker-options.js';
-import { CompletionBatcher } from './completion-batcher.js';
+import { CompletionBatcher, type Completion } from './completion-batcher.js';
 import type { TransformCache } from './transform-cache.js';
 import { retryDelayMs } from './retry-delay.js';
 
@@ -35,6 +37,9 @@ export interface AttemptHooks {
   onDead: OnDead;
 }
 
+/** How an outcome reached the store: written now, or found written by an earlier try whose answer was lost. */
+type Recorded = 'written' | 'landed';
+
 export class AttemptRunner {
   /** Outcomes of attempts that end together share one transaction (one fsync). */
   private readonly completions: CompletionBatcher;
@@ -42,6 +47,9 @@ export class AttemptRunner {
   private readonly applyEffects: AttemptHooks['applyEffects'];
   private readonly handOver: AttemptHooks['handOver'];
   private readonly onDead: OnDead;
+  /** Outcomes waiting to be asked of the store again; stop() ends their waits. */
+  private readonly pauses = new Set<() => void>();
+  private stopped = false;
 
   constructor(
     store: Store,
@@ -112,8 +120,9 @@ export class AttemptRunner {
     // The attempt is recorded either way (the request was made); it settles the action only if it still owns it.
     let owned = false;
     let handedOver: ActionRecord[] = [];
+    let recorded: Recorded;
     if (failure === undefined) {
-      await this.completions.submit(async (tx) => {
+      recorded = await this.record(action, attempt.id, async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome: 'succeeded', error: null });
         owned = await tx.actions.succeed(action.id, action.attempts, result, now);
         if (owned) handedOver = await this.applyEffects(tx, effects, now);
@@ -137,7 +146,7 @@ export class AttemptRunner {
         };
       const outcome =
         failure instanceof TargetFailure && failure.opts.outcome ? failure.opts.outcome : 'failed';
-      await this.completions.submit(async (tx) => {
+      recorded = await this.record(action, attempt.id, async (tx) => {
         await tx.attempts.insert({ ...attempt, outcome, error: message });
         owned = await tx.actions.fail(action.id, action.attempts, message, next, now);
         if (owned) handedOver = await this.applyEffects(tx, effects, now);
@@ -153,6 +162,15 @@ export class AttemptRunner {
         await this.onDead(action, message).catch((err) => this.log.error({ err }, 'dead-action hook failed'));
       }
     }
+    if (recorded === 'landed') {
+      // Its transaction committed though the answer was lost: what it settled stands; the bus hears nothing of it,
+      // and the sweeps find what it changed.
+      this.log.warn(
+        { action: action.id, attempt: action.attempts },
+        "an attempt's outcome was found recorded after the store's answer to it was lost",
+      );
+      return;
+    }
     if (!owned) {
       this.log.warn(
         { action: action.id, attempt: action.attempts },
@@ -164,6 +182,63 @@ export class AttemptRunner {
     await this.bus.publish(SUBJECTS.actionChanged(action.org, action.id), {
       id: action.id,
       eventId: action.eventId,
+    });
+  }
+
+  /** Ends the waits of outcomes the store did not take yet: they are left to their leases (the process is closing). */
+  stop(): void {
+    this.stopped = true;
+    for (const wake of this.pauses) wake();
+  }
+
+  /**
+   * Records an attempt's outcome. The request was made, so when the store is out of reach (PostgreSQL failing over,
+   * SQLite locked past its wait) the outcome is asked again every PARK_RETRY_MS while the action's lease lasts: an
+   * outage shorter than the lease neither loses the attempt's record nor makes the message go again when the lease
+   * runs out. A commit that landed though its answer was lost is found by its attempt's row, and not made twice.
+   */
+  private async record(action: ActionRecord, attemptId: string, work: Completion): Promise<Recorded> {
+    for (let tries = 0; ; tries++) {
+      let landed = false;
+      try {
+        await this.completions.submit(async (tx) => {
+          if (
+            tries > 0 &&
+            (await tx.attempts.listByAction(action.org, action.id)).some((a) => a.id === attemptId)
+          )
+            return void (landed = true);
+          await work(tx);
+        });
+        if (tries > 0)
+          this.log.warn(
+            { action: action.id, tries: tries + 1 },
+            'the store recorded an attempt it could not before',
+          );
+        return landed ? 'landed' : 'written';
+      } catch (err) {
+        const leaseEnd = action.leaseUntil ?? 0;
+        if (!isStoreOutage(err) || this.stopped || this.clock.now() + PARK_RETRY_MS >= leaseEnd) throw err;
+        if (tries === 0)
+          logFailure(
+            this.log,
+            err,
+            { action: action.id, event: action.eventId, target: action.targetType },
+            "the store could not record an attempt's outcome; it is asked again while the lease lasts",
+          );
+        await this.pause(PARK_RETRY_MS);
+      }
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.pauses.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.pauses.add(wake);
     });
   }
 

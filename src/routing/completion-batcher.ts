@@ -3,6 +3,7 @@
 // announcing, waking others — before its own outcome is committed. Deferrals share transactions the same way, relaxed
 // (Store.relaxed: no flush to disk).
 import type { Store, StoreRepos } from '../store/port.js';
+import { isStoreOutage } from '../store/store-outage.js';
 
 /** The writes that record one attempt's outcome; run inside a transaction shared with other outcomes. */
 export type Completion = (tx: StoreRepos) => Promise<void>;
@@ -45,14 +46,21 @@ export class CompletionBatcher {
           for (const p of batch) await p.work(tx);
         });
         for (const p of batch) p.resolve();
-      } catch {
-        // One outcome that cannot be written must not sink the others: each goes again on its own.
+      } catch (batchError) {
+        // One outcome that cannot be written must not sink the others: each goes again on its own. Not when the
+        // store is out of reach or timed out: that is no outcome's fault, and each would wait as long again.
+        let failRest: unknown = isStoreOutage(batchError) ? batchError : undefined;
         for (const p of batch) {
+          if (failRest !== undefined) {
+            p.reject(failRest);
+            continue;
+          }
           try {
             await this.run((tx) => p.work(tx));
             p.resolve();
           } catch (err) {
             p.reject(err);
+            if (isStoreOutage(err)) failRest = err;
           }
         }
       }

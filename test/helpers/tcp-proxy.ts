@@ -8,6 +8,7 @@ export class TcpProxy {
   private down = false;
   /** No byte passes either way; new connections are accepted and never answered. */
   private stalled = false;
+  private losing: { after: RegExp; then: RegExp } | undefined;
 
   private constructor(
     private readonly server: Server,
@@ -51,6 +52,15 @@ export class TcpProxy {
     this.stalled = false;
   }
 
+  /**
+   * On the next connection whose client sends `after` and then `then` (say an insert, then the commit of its
+   * transaction), every answer from the server from `then` on is lost: the server did the work, the client never
+   * hears of it, as when a line breaks just after a commit. Other connections pass as before.
+   */
+  loseAnswer(after: RegExp, then: RegExp): void {
+    this.losing = { after, then };
+  }
+
   /** Keeps every connection open but passes nothing, either way, from now on. */
   stall(): void {
     this.stalled = true;
@@ -77,13 +87,27 @@ export class TcpProxy {
       return;
     }
     const upstream = connect(port, host);
+    // This connection's progress towards losing its answers (loseAnswer): armed once `after` went by, lost after `then`.
+    let armed = false;
+    let lost = false;
+    const watch = (chunk: Buffer) => {
+      const losing = this.losing;
+      if (!losing || lost) return;
+      const text = chunk.toString('latin1');
+      if (!armed) armed = losing.after.test(text);
+      if (armed && losing.then.test(text)) {
+        lost = true;
+        this.losing = undefined;
+      }
+    };
     for (const [a, b] of [
       [client, upstream],
       [upstream, client],
     ] as const) {
       this.sockets.add(a);
       a.on('data', (chunk: Buffer) => {
-        if (!this.stalled) b.write(chunk);
+        if (a === client) watch(chunk);
+        if (!this.stalled && !(lost && a === upstream)) b.write(chunk);
       });
       a.on('error', () => b.destroy());
       a.on('close', () => {
