@@ -1,5 +1,7 @@
 // `eventhook serve --config` and `--role`: the server side of the CLI, as real child processes (migrate has its own
 // file). One YAML file can hold both the server settings (server:) and the declarative configuration `apply` reads.
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/app.js';
 import { runCli, startCli, tempDir } from './helpers.js';
@@ -124,5 +126,68 @@ describe('eventhook serve --role', { timeout: 120_000 }, () => {
       stderr:
         'eventhook: --role must be one of all, api, ingest, worker (got router); see eventhook serve --help\n',
     });
+  });
+});
+
+describe('eventhook serve on a port in use', { timeout: 120_000 }, () => {
+  it('says so in one line and still shows the operator token a first start made', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const files = tempDir();
+      const env = {
+        PORT: String(port),
+        EVENTHOOK_HOST: '127.0.0.1',
+        EVENTHOOK_DATA_DIR: `${files.dir}/data`,
+      };
+      const first = await runCli(['serve'], env);
+      expect(first.code).toBe(1);
+      expect(first.stderr).toContain(
+        `eventhook: port ${port} on 127.0.0.1 is already in use (another eventhook, or another program)\n` +
+          '  Stop it, or choose another port with PORT (or port: in the --config file).\n',
+      );
+      expect(first.stderr).not.toContain('    at ');
+      // The store keeps the token's hash from the first start, so the first start is the only one to print it.
+      const token = /Operator token[^\n]*\n {2}(eho_\S+)/.exec(first.stdout)?.[1];
+      expect(token, first.stdout).toBeDefined();
+      const again = await runCli(['serve'], env);
+      expect(again.code).toBe(1);
+      expect(again.stdout).not.toContain('Operator token');
+      // And it is the token that works once the port is free.
+      await new Promise<void>((resolve) => taken.close(() => resolve()));
+      const server = startCli(['serve'], { ...env, EVENTHOOK_LOG_LEVEL: 'info' });
+      try {
+        await eventually(
+          async () => server.output().stdout.includes('"msg":"eventhook started"') || undefined,
+          60_000,
+          'the server to start',
+        );
+        const res = await fetch(`http://127.0.0.1:${port}/api/orgs`, {
+          headers: { authorization: `Bearer ${token}` },
+        });
+        expect(res.status).toBe(200);
+      } finally {
+        server.child.kill('SIGTERM');
+        expect((await server.result).code).toBe(0);
+      }
+    } finally {
+      if (taken.listening) taken.close();
+    }
+  });
+
+  it('names the host when it is no address of this machine', async () => {
+    const files = tempDir();
+    const r = await runCli(['serve'], {
+      PORT: '0',
+      EVENTHOOK_HOST: '203.0.113.7', // TEST-NET-3, kept for documentation
+      EVENTHOOK_DATA_DIR: `${files.dir}/data`,
+      EVENTHOOK_ADMIN_TOKEN: 'eho_host-test',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'eventhook: cannot listen on 203.0.113.7: it is not an address of this machine\n' +
+        '  Set EVENTHOOK_HOST (or host: in the --config file) to one of its addresses, or 0.0.0.0 for all.\n',
+    );
   });
 });
