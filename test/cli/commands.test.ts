@@ -159,6 +159,31 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
     expect(rule).toMatchObject({ name: 'pushes', targets: [{ type: 'workflow', kind: 'on-push' }] });
   });
 
+  it('list --include-deleted marks the deleted ones, which otherwise read as enabled or active', async () => {
+    for (const r of [
+      await t.api.post(`${API}/endpoints`, { slug: 'gone-soon', url: 'https://gone.invalid/hook' }),
+      await t.api.post(`${API}/rules`, {
+        name: 'gone-rule',
+        pattern: { type: ['never.sent'] },
+        targets: [{ type: 'workflow', kind: 'never' }],
+      }),
+    ])
+      expect(r.status, r.text).toBe(201);
+    expect((await t.api.delete(`${API}/rules/gone-rule`)).status).toBe(204);
+    expect((await t.api.delete(`${API}/endpoints/gone-soon`)).status).toBe(204);
+
+    const rules = await runCli(['list', 'rules', '--include-deleted'], env);
+    expect(rules.stdout).toMatch(/^NAME\s+ENABLED\s+TARGETS\s+PATTERN\s+ID\s+DELETED\n/);
+    expect(rules.stdout).toMatch(/\ngone-rule\s+true\s+workflow\s+.*rule_\S+\s+\d{4}-\d\d-\d\dT\S+Z\n/);
+    expect(rules.stdout).toMatch(/\npushes\s+true\s+workflow\s+.*rule_\S+\s+-\n/);
+    const endpoints = await runCli(['list', 'endpoints', '--include-deleted'], env);
+    expect(endpoints.stdout).toMatch(
+      /\ngone-soon\s+active\s+https:\/\/gone\.invalid\/hook\s+-\s+\d{4}-\S+Z\n/,
+    );
+    // Without the flag, there is nothing deleted to tell apart.
+    expect((await runCli(['list', 'rules'], env)).stdout).not.toMatch(/DELETED|gone-rule/);
+  });
+
   it('replay one event and count a filter with --dry-run; retry the dead-letter queue', async () => {
     const pushes = (await t.api.get(`${API}/events?type=push`)).body.items as { id: string }[];
     const id = pushes[0]!.id;

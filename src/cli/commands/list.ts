@@ -30,7 +30,12 @@ export function listCommand(): Command {
         const page = await ctx.client.get<Page>(RESOURCES[kind].path, {
           includeDeleted: opts.includeDeleted,
         });
-        print(ctx, kind, page);
+        // Else a deleted rule reads as enabled and a deleted endpoint as active, like the live ones beside them.
+        const deleted: Column<Record<string, unknown>> = {
+          header: 'deleted',
+          value: (r) => r.deletedAt ?? '',
+        };
+        print(ctx, kind, page, opts.includeDeleted ? [deleted] : []);
       });
   }
 
@@ -186,8 +191,13 @@ function actorText(actor: Record<string, string>): string {
 }
 
 /** A page of `kind` as JSON, or as a table with the cursor of the next page. */
-export function print(ctx: CommandContext, kind: ResourceKind, page: Page): void {
+export function print(
+  ctx: CommandContext,
+  kind: ResourceKind,
+  page: Page,
+  extra: readonly Column<Record<string, unknown>>[] = [],
+): void {
   if (ctx.output === 'json') return write(json(page));
-  write(page.items.length === 0 ? `No ${kind}.` : table(page.items, RESOURCES[kind].columns));
+  write(page.items.length === 0 ? `No ${kind}.` : table(page.items, [...RESOURCES[kind].columns, ...extra]));
   if (page.nextCursor) write(`More: --cursor ${page.nextCursor}`);
 }
