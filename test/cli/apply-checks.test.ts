@@ -170,6 +170,33 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
     }
   });
 
+  it("a rule's or source's top-level value the API refuses fails the dry run too, at its line", async () => {
+    const cases = [
+      [
+        'rules:\n  - name: pushes\n    enabled: "yes"\n    pattern: { type: [push] }\n    targets: [{ type: workflow, kind: on-push }]\n',
+        ':3 rules[0].enabled: Expected boolean',
+      ],
+      [
+        'sources:\n  - slug: Git Hub\n    provider: github\n    secret: s\n',
+        ":2 sources[0].slug: Expected string to match '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$'",
+      ],
+      [
+        'sources:\n  - slug: hub\n    provider: 42\n    secret: s\n',
+        ':3 sources[0].provider: Expected string',
+      ],
+    ] as const;
+    for (const [i, [text, error]] of cases.entries()) {
+      const file = files.write(`top-value-${i}.yaml`, text);
+      for (const dryRun of [['--dry-run'], []]) {
+        expect(await runCli(['apply', '-f', file, ...dryRun], env)).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `eventhook: ${file}${error}\n`,
+        });
+      }
+    }
+  });
+
   it('a field only the server refuses is named at its line, with the server’s reason', async () => {
     const file = files.write(
       'server-only.yaml',

@@ -2,7 +2,7 @@
 // server's own validators (src/targets, src/transform, src/ingest), so that `--dry-run` shows what a real apply would
 // be refused for, with the file's line: a target's fields (a typo such as `kindd`), JMESPath, input transforms,
 // filters, a source's provider and settings, and each entry's top-level fields (by the API's request schemas).
-import type { TObject } from '@sinclair/typebox';
+import type { TObject, TSchema } from '@sinclair/typebox';
 import type { FieldIssue } from '../../core/errors.js';
 import { unknownFieldMessage } from '../../core/nearest-name.js';
 import { CliError } from '../cli-error.js';
@@ -77,8 +77,10 @@ export async function checkSources(sources: readonly CheckedEntry[], locate: Loc
 }
 
 /**
- * A field the API does not know at the top of an entry (`descripton:`), refused before anything is sent, as the server
- * would refuse it, so that `--dry-run` catches it too. The API's own request schemas say which fields there are.
+ * A field the API does not know at the top of an entry (`descripton:`), or a rule's or source's field given a value
+ * its request schema refuses (`enabled: "yes"`, a slug with a space, `provider: 42`), refused before anything is
+ * sent, as the server would refuse it, so that `--dry-run` catches it too. Patterns, targets, filters and a source's
+ * settings have their own checks (checkRules, checkSources).
  */
 export async function checkKnownFields(
   kind: 'rules' | 'sources' | 'endpoints',
@@ -92,11 +94,27 @@ export async function checkKnownFields(
       : kind === 'sources'
         ? (await import('../../api/routes/sources.js')).SourceIn
         : (await import('../../api/routes/endpoints.js')).EndpointIn;
-  const known = Object.keys(schema.properties);
+  const { Value } = await import('@sinclair/typebox/value');
+  const { ValueErrorType } = await import('@sinclair/typebox/errors');
+  const { SETTINGS_FIELDS } = await import('../../ingest/source-settings.js');
+  const checkedElsewhere = new Set<string>(['pattern', 'targets', 'filter', 'verifier', ...SETTINGS_FIELDS]);
+  const fields = schema.properties as Record<string, TSchema>;
+  const known = Object.keys(fields);
   for (const { raw, body, path } of entries) {
-    const issues = Object.keys(body)
-      .filter((name) => !known.includes(name))
-      .map((name) => ({ path: `/${name}`, message: unknownFieldMessage(name, known) }));
+    const issues: FieldIssue[] = [];
+    for (const [name, value] of Object.entries(body)) {
+      if (!known.includes(name)) {
+        issues.push({ path: `/${name}`, message: unknownFieldMessage(name, known) });
+        continue;
+      }
+      // An endpoint's values are the server's to check (docs/cli.md), with its words in the refusal.
+      if (kind === 'endpoints' || checkedElsewhere.has(name)) continue;
+      // The server's Ajv knows formats (a URL, a time) this check does not: those are left to it.
+      const error = [...Value.Errors(fields[name]!, value)].find(
+        (e) => e.type !== ValueErrorType.StringFormatUnknown && e.type !== ValueErrorType.StringFormat,
+      );
+      if (error) issues.push({ path: `/${name}${error.path}`, message: error.message });
+    }
     if (issues.length > 0) throw issuesError(issues, raw, path, locate);
   }
 }
