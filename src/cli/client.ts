@@ -144,7 +144,7 @@ const CLI_WORDING: Readonly<Record<string, string>> = {
 };
 
 /** A failed answer as a CliError: the problem's detail and code on the first line, field errors below. */
-async function problemError(method: string, path: string, res: Response): Promise<CliError> {
+export async function problemError(method: string, path: string, res: Response): Promise<CliError> {
   const body = parseMaybeJson(await res.text());
   const problem = typeof body === 'object' && body !== null ? (body as Problem) : undefined;
   const where = `${method} ${path}`;

@@ -270,6 +270,14 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
     expect(lines[1]).toMatch(new RegExp(`\\sapp:poller\\s+second\\s+${b.body.eventId}$`));
   });
 
+  it('tail of an org that does not exist fails as every command does, with the detail and the code', async () => {
+    expect(await runCli(['--org', 'nope', 'tail'], env)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'eventhook: Org nope was not found [EH_ORG_NOT_FOUND]\n',
+    });
+  });
+
   it('errors: one line with the server’s detail and code, field errors below, exit code 1', async () => {
     const missing = await runCli(['get', 'rule', 'no-such-rule'], env);
     expect(missing).toMatchObject({

@@ -2,7 +2,7 @@
 // falls back to polling the event list every second when the server has no stream; both apply the same pattern.
 import { Command, Option } from 'commander';
 import { CliError } from '../cli-error.js';
-import { ProblemError, type ApiClient } from '../client.js';
+import { problemError, ProblemError, type ApiClient } from '../client.js';
 import { contextOf } from '../context.js';
 import type { OutputFormat } from '../output.js';
 import { readSse } from '../sse.js';
@@ -134,9 +134,11 @@ async function streamEvents(
       continue;
     }
     if (res.status === 404) {
-      const problem = (await res.json().catch(() => ({}))) as { code?: string };
-      if (problem.code && problem.code !== 'EH_ROUTE_NOT_FOUND')
-        throw new ProblemError(`${problem.code}`, [], problem, 404);
+      // A server without the stream answers that the route is not found; any other 404 (an org that does not
+      // exist) is the failure every other command prints, detail and code.
+      const err = await problemError('GET', path, res);
+      if (err instanceof ProblemError && err.problem.code && err.problem.code !== 'EH_ROUTE_NOT_FOUND')
+        throw err;
       return false;
     }
     if (!announced) process.stderr.write('eventhook: following the live stream (Ctrl-C stops)\n');
