@@ -197,6 +197,35 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a new source without what its provider requires fails the dry run, an existing one is not asked again', async () => {
+    const cases = [
+      ['sources:\n  - slug: pay\n    provider: stripe\n', ':2 sources[0].secret: is required'],
+      [
+        'sources:\n  - slug: sq\n    provider: square\n    secret: s\n',
+        ':2 sources[0].options.notificationUrl: is required (a non-empty string)',
+      ],
+      [
+        'sources:\n  - slug: bare\n    rateLimit: { perSecond: 5 }\n',
+        ':2 sources[0].verifier: is required when no provider is given (or use provider: "custom")',
+      ],
+    ] as const;
+    for (const [i, [text, error]] of cases.entries()) {
+      const file = files.write(`new-source-${i}.yaml`, text);
+      expect(await runCli(['apply', '-f', file, '--dry-run'], env)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `eventhook: ${file}${error}\n`,
+      });
+    }
+    // Its secret is never sent again (only with --rotate-secrets), so a file may leave it out.
+    const made = await t.api.post(`${API}/sources`, { slug: 'paid', provider: 'stripe', secret: 'whsec_x' });
+    expect(made.status, made.text).toBe(201);
+    const file = files.write('existing-source.yaml', 'sources:\n  - slug: paid\n    provider: stripe\n');
+    const r = await runCli(['apply', '-f', file, '--dry-run'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('No changes');
+  });
+
   it('a field only the server refuses is named at its line, with the server’s reason', async () => {
     const file = files.write(
       'server-only.yaml',

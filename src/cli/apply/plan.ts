@@ -103,6 +103,7 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
   }
 
   await checkWebhookEndpoints(client, desired, upserts, current);
+  await checkSourceCreates(upserts);
 
   const deletes: Change[] = [];
   const unmanaged: { kind: ApplyKind; key: string; ref: string }[] = [];
@@ -120,6 +121,41 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
     return new Map([...rules].map(([name, { value }]) => [name, value]));
   });
   return { org: client.connection.org, changes, unchanged, unmanaged };
+}
+
+/**
+ * A source the plan creates needs what the server requires of a new one: its provider's required fields (the secret,
+ * options such as Square's notificationUrl), or a verifier when it names no provider. An existing source is not
+ * asked again: its secret is never sent unless rotated. The server's words, at the entry's line.
+ */
+async function checkSourceCreates(upserts: readonly Change[]): Promise<void> {
+  const creates = upserts.filter((c) => c.action === 'create' && c.kind === 'sources');
+  if (creates.length === 0) return;
+  const { getProvider } = await import('../../ingest/providers/index.js');
+  const { CUSTOM_PROVIDER } = await import('../../ingest/source-service.js');
+  for (const change of creates) {
+    if (change.action !== 'create') continue;
+    const { body, locate } = change.item;
+    const provider = body.provider;
+    if (provider === undefined || provider === CUSTOM_PROVIDER) {
+      if (body.verifier === undefined)
+        throw new CliError(
+          `${locate('/verifier')}: is required when no provider is given (or use provider: "custom")`,
+        );
+      continue;
+    }
+    const template = typeof provider === 'string' ? getProvider(provider) : undefined;
+    const options = (typeof body.options === 'object' && body.options !== null ? body.options : {}) as Obj;
+    for (const field of template?.requiredFields ?? []) {
+      const given = field === 'secret' ? body.secret : options[field];
+      if (given !== undefined && given !== '') continue;
+      throw new CliError(
+        field === 'secret'
+          ? `${locate('/secret')}: is required`
+          : `${locate(`/options/${field}`)}: is required (a non-empty string)`,
+      );
+    }
+  }
 }
 
 /**
