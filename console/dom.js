@@ -18,9 +18,9 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 /**
- * A table with a header row; `onRow` makes rows clickable, a row's `attrs` are its own (a class, an id). A link or
- * button in a clickable row does its own thing only (a promise's row opens the promise, its workflow link the
- * workflow). It comes in a box of its own that scrolls sideways when the table is wider than the page (a phone), so
+ * A table with a header row; `onRow` makes rows clickable (and, once focused, opened with Enter or Space), a row's
+ * `attrs` are its own (a class, an id). A link or button in a clickable row does its own thing only (a promise's
+ * row opens the promise, its workflow link the workflow). It comes in a box of its own that scrolls sideways when the table is wider than the page (a phone), so
  * the page never does.
  */
 export function table(columns, rows, onRow) {
@@ -54,6 +54,12 @@ function tableOf(columns, rows, onRow) {
                     class: 'link',
                     tabindex: 0,
                     onclick: (ev) => ev.target.closest('a, button') || onRow(value),
+                    // A row takes the focus (Tab), so a keyboard opens it as a click would, as a button does.
+                    onkeydown: (ev) => {
+                      if (ev.target !== ev.currentTarget || (ev.key !== 'Enter' && ev.key !== ' ')) return;
+                      ev.preventDefault();
+                      onRow(value);
+                    },
                   }
                 : attrs,
               cells.map((c) => h('td', {}, c)),
