@@ -93,12 +93,36 @@ export function copyButton(text) {
       class: 'quiet',
       type: 'button',
       onclick: async () => {
-        await navigator.clipboard?.writeText(text).catch(() => {});
-        flash('Copied.');
+        // The Clipboard API exists only in a secure context (https, localhost): a console served over plain http
+        // on another host copies through a selection instead, and says so when neither worked.
+        const copied =
+          (await navigator.clipboard?.writeText(text).then(
+            () => true,
+            () => false,
+          )) || copyBySelection(text);
+        flash(copied ? 'Copied.' : 'Could not copy: select the text and copy it yourself.');
       },
     },
     'Copy',
   );
+}
+
+function copyBySelection(text) {
+  // Selecting takes the focus: it goes back to the Copy button, where a keyboard user left it.
+  const back = document.activeElement;
+  const area = h('textarea', { readonly: true }, text);
+  // Set through the CSSOM: the page's policy refuses style attributes.
+  Object.assign(area.style, { position: 'fixed', opacity: '0' });
+  document.body.append(area);
+  area.select();
+  try {
+    return document.execCommand('copy');
+  } catch {
+    return false;
+  } finally {
+    area.remove();
+    back?.focus();
+  }
 }
 
 let flashTimer;
