@@ -110,14 +110,17 @@ export async function auditLogView(view) {
       'Every change of a source, rule, endpoint, grant or API key of this org, and of the org itself: who made ' +
         'it and which fields it set (never their values).',
     ),
-    oneResource
-      ? h(
-          'p',
-          { class: 'history-of' },
-          `The history of one ${RESOURCES[asked.get('resource')] ?? 'resource'} (${oneResource}), under every name it had. `,
-          h('a', { href: '#/audit-log' }, 'All changes'),
-        )
-      : null,
+    // Nothing at all for the whole log: replaceChildren would write a null as the text "null".
+    ...(oneResource
+      ? [
+          h(
+            'p',
+            { class: 'history-of' },
+            `The history of one ${RESOURCES[asked.get('resource')] ?? 'resource'} (${oneResource}), under every name it had. `,
+            h('a', { href: '#/audit-log' }, 'All changes'),
+          ),
+        ]
+      : []),
     h(
       'form',
       {

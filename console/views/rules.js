@@ -39,12 +39,15 @@ export async function rulesView(view) {
       const summary = `${r.matched} of the last ${r.scanned} events (7 days) match`;
       result.replaceChildren(
         h('p', {}, `${summary}${r.truncated ? '; older ones not scanned' : ''}.`),
-        r.sample?.length
-          ? table(
-              ['type', 'source', 'subject'],
-              r.sample.map((e) => ({ cells: [e.type, e.source, e.subject ?? ''] })),
-            )
-          : null,
+        // Nothing at all when none matched: replaceChildren would write a null as the text "null".
+        ...(r.sample?.length
+          ? [
+              table(
+                ['type', 'source', 'subject'],
+                r.sample.map((e) => ({ cells: [e.type, e.source, e.subject ?? ''] })),
+              ),
+            ]
+          : []),
       );
     } catch (err) {
       result.replaceChildren(h('p', { class: 'error' }, err.message));

@@ -75,7 +75,8 @@ export async function sourcesView(view) {
     const s = await api('GET', `/sources/${encodeURIComponent(listed.slug)}`);
     const p = byId.get(s.provider);
     const editor = h('div', { class: 'editor' });
-    details.replaceChildren(
+    // replaceChildren, unlike h, writes a null as the text "null": the parts a source may not have are left out.
+    const parts = [
       h('h2', {}, s.name || s.slug),
       h('div', { class: 'row' }, h('code', { class: 'ingest-url' }, s.ingestUrl), copyButton(s.ingestUrl)),
       activityLine(s),
@@ -115,7 +116,8 @@ export async function sourcesView(view) {
         historyLink('source', s.id),
       ),
       editor,
-    );
+    ];
+    details.replaceChildren(...parts.filter(Boolean));
   };
   // A custom source has no template: its verifier, secret included, is written by hand as JSON.
   const verifierField = h(
