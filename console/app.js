@@ -140,7 +140,12 @@ async function route() {
   view.replaceChildren(mount);
   try {
     // Asked once per sign-in; every page then asks access.js what to show.
-    await loadAccess();
+    await loadAccess().catch((err) => {
+      // The org typed at sign-in does not exist, or is not the key's (the API does not say which): every page
+      // would say so, and the way to another org is the sign-in form.
+      if (err instanceof ApiError && err.problem?.code === 'EH_ORG_NOT_FOUND') err.wrongOrg = true;
+      throw err;
+    });
     if (signal.aborted) return;
     who.replaceChildren(...whoLine(s));
     navLinks();
@@ -153,6 +158,13 @@ async function route() {
     if (err instanceof ApiError && err.status === 401) {
       signOut();
       flash('That key was refused. Sign in again.');
+      return route();
+    }
+    if (err.wrongOrg) {
+      signOut();
+      flash(
+        `This key has no org ${s.org}: the org does not exist, or the key is another org's. Sign in again.`,
+      );
       return route();
     }
     mount.replaceChildren(h('p', { class: 'error' }, `Could not load this page: ${err.message}`));

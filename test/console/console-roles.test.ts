@@ -177,4 +177,23 @@ describe.skipIf(!browserAvailable())('web console: what each role sees', () => {
     await page.locator('input[name=token]').waitFor();
     expect(await page.locator('nav').isVisible()).toBe(true);
   });
+
+  it('sends a key signed in to an org that is not its own, or none, back to the sign-in form, saying why', async () => {
+    for (const org of ['billing', 'no-such-org']) {
+      await signOut();
+      await page.fill('input[name=org]', org);
+      await submitKey(keys.admin!);
+      await page
+        .getByText(
+          `This key has no org ${org}: the org does not exist, or the key is another org's. Sign in again.`,
+        )
+        .waitFor();
+      await page.locator('input[name=token]').waitFor();
+      expect(await page.textContent('#who')).toBe('');
+    }
+    // The right org still signs in.
+    await submitKey(keys.admin!);
+    await page.getByRole('heading', { name: 'Events' }).waitFor();
+    expect(await page.textContent('#who')).toContain('org default');
+  });
 });
