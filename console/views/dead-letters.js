@@ -4,6 +4,12 @@ import { ifCan } from '../access.js';
 import { api } from '../api.js';
 import { flash, guarded, h, table, when } from '../dom.js';
 
+/**
+ * Set when an endpoint was chosen from the focused list (arrow keys change it at once): the page drawn for it gives
+ * its list the focus back, so that the keys go on through the endpoints instead of the focus being lost.
+ */
+let chooserFocused = false;
+
 export async function deadLettersView(view, signal, endpoint) {
   const only = endpoint ? `&endpoint=${encodeURIComponent(endpoint)}` : '';
   const [{ items, nextCursor }, endpoints] = await Promise.all([
@@ -21,6 +27,7 @@ export async function deadLettersView(view, signal, endpoint) {
       name: 'endpoint',
       'aria-label': 'Endpoint',
       onchange: (e) => {
+        chooserFocused = document.activeElement === e.target;
         const slug = e.target.value;
         location.hash = slug ? `#/dead-letters/${encodeURIComponent(slug)}` : '#/dead-letters';
       },
@@ -86,4 +93,6 @@ export async function deadLettersView(view, signal, endpoint) {
       })),
     ),
   );
+  if (chooserFocused) choose.focus();
+  chooserFocused = false;
 }

@@ -1,5 +1,6 @@
 // The web console without a mouse, and served over plain http on a host other than localhost (as a self-hosted
-// server often is): a list's row, which takes the focus, opens with Enter or Space as a click opens it; Copy copies
+// server often is): a list's row, which takes the focus, opens with Enter or Space as a click opens it; the dead
+// letters' endpoint list keeps the focus as the arrow keys go through it; Copy copies
 // where the browser has no Clipboard API (outside a secure context), and says so when nothing was copied.
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -54,6 +55,23 @@ describe.skipIf(!browserAvailable())('web console: keyboard and plain http', () 
     await page.keyboard.press(' ');
     await page.locator('code.ingest-url').waitFor();
     expect(c.pageErrors()).toEqual([]);
+  });
+
+  it('goes through the dead letters of each endpoint with the arrow keys, the list keeping the focus', async () => {
+    for (const slug of ['alpha', 'beta']) {
+      const made = await t.api.post(`${base}/endpoints`, { slug, url: `https://${slug}.example.com/hooks` });
+      expect(made.status, made.text).toBe(201);
+    }
+    await c.open('/dead-letters');
+    const chooser = page.getByRole('combobox', { name: 'Endpoint' });
+    await chooser.focus();
+    for (const slug of ['alpha', 'beta']) {
+      await page.keyboard.press('ArrowDown');
+      await page.getByRole('heading', { name: `Dead letters of ${slug}` }).waitFor();
+      expect(await page.evaluate('document.activeElement.name')).toBe('endpoint');
+    }
+    await page.keyboard.press('ArrowUp');
+    await page.getByRole('heading', { name: 'Dead letters of alpha' }).waitFor();
   });
 
   describe('served over plain http on a named host', () => {
