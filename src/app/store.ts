@@ -1,12 +1,14 @@
 // The store: the configured adapter opened with its schema prepared, and the master key that opens its secrets.
 import type { Logger } from 'pino';
-import type { Config, MigrateMode } from '../config/config.js';
+import { databaseLabel, type Config, type MigrateMode } from '../config/config.js';
 import { checkMasterKey } from '../config/master-key-check.js';
+import { EventhookError, isEventhookError } from '../core/errors.js';
 import { SecretBox } from '../core/secret-box.js';
 import { openPostgresStore } from '../store/adapters/postgres/index.js';
 import { openSqliteStore } from '../store/adapters/sqlite/index.js';
 import type { Store } from '../store/port.js';
 import { prepareSchema } from '../store/prepare-schema.js';
+import { isStoreOutage } from '../store/store-outage.js';
 import { loadOrCreateMasterKey } from './master-key.js';
 
 /**
@@ -17,6 +19,35 @@ export async function openStore(
   config: Config,
   logger?: Logger,
   migrate: MigrateMode = config.migrate,
+): Promise<{ store: Store; migrated: string[] }> {
+  try {
+    return await openPrepared(config, logger, migrate);
+  } catch (err) {
+    throw cannotOpen(config.databaseUrl, err);
+  }
+}
+
+/**
+ * A database that cannot be opened at start (no server at that address, no such database, a password refused, a file
+ * that cannot be made) as one line naming it, without its credentials, and the driver's reason, rather than the
+ * driver's stack; the operator reads it, so the address is said. Eventhook's own refusals (a schema a newer version
+ * migrated, migrations left to a deploy step) are said as they are.
+ */
+function cannotOpen(databaseUrl: string, err: unknown): unknown {
+  if (isEventhookError(err) && !isStoreOutage(err)) return err;
+  const driverError = isStoreOutage(err) && err.cause !== undefined ? err.cause : err;
+  const reason = driverError instanceof Error ? driverError.message : String(driverError);
+  return new EventhookError(
+    'EH_STORE_OPEN_FAILED',
+    { database: databaseLabel(databaseUrl), reason },
+    { cause: err },
+  );
+}
+
+async function openPrepared(
+  config: Config,
+  logger: Logger | undefined,
+  migrate: MigrateMode,
 ): Promise<{ store: Store; migrated: string[] }> {
   const store = config.databaseUrl.startsWith('sqlite:')
     ? await openSqliteStore({

@@ -1,12 +1,7 @@
 // `eventhook serve`: runs the server (and workers) until SIGINT/SIGTERM, then shuts down gracefully.
 import { createApp } from '../app.js';
-import { loadConfig } from '../config/config.js';
+import { databaseLabel, loadConfig } from '../config/config.js';
 import { CliError } from './cli-error.js';
-
-/** The database URL without its credentials, for logs and messages. */
-export function databaseLabel(databaseUrl: string): string {
-  return databaseUrl.startsWith('sqlite:') ? databaseUrl : databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
-}
 
 export async function serve(opts: { config?: string; role?: string }): Promise<void> {
   // The command line wins over the environment, which wins over the file.

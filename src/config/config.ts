@@ -299,6 +299,11 @@ function readConfigFile(path: string): Raw {
   return out;
 }
 
+/** The database URL without its credentials, for logs and messages. */
+export function databaseLabel(databaseUrl: string): string {
+  return databaseUrl.startsWith('sqlite:') ? databaseUrl : databaseUrl.replace(/\/\/[^@/]*@/, '//***@');
+}
+
 function normalizeDatabaseUrl(value: string | undefined, dataDir: string, cwd: string): string {
   if (!value) return `sqlite:${resolve(dataDir, 'eventhook.db')}`;
   if (/^postgres(ql)?:\/\//.test(value)) return value;

@@ -231,6 +231,11 @@ export const ERRORS = {
     kind: 'timeout',
     message: 'The database did not finish a query in time: {reason}; try again shortly',
   },
+  EH_STORE_OPEN_FAILED: {
+    status: 503,
+    kind: 'store',
+    message: 'Could not open the database {database}: {reason}',
+  },
   EH_STORE_MISSING: {
     status: 503,
     kind: 'store',

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../helpers/app.js';
+import { POSTGRES_URL, postgresAvailable } from '../helpers/services.js';
 import { runCli, startCli, tempDir } from './helpers.js';
 
 describe('eventhook serve --config', { timeout: 120_000 }, () => {
@@ -188,6 +189,56 @@ describe('eventhook serve on a port in use', { timeout: 120_000 }, () => {
     expect(r.stderr).toBe(
       'eventhook: cannot listen on 203.0.113.7: it is not an address of this machine\n' +
         '  Set EVENTHOOK_HOST (or host: in the --config file) to one of its addresses, or 0.0.0.0 for all.\n',
+    );
+  });
+});
+
+const postgres = await postgresAvailable();
+
+describe('eventhook serve and migrate on a database that cannot be opened', { timeout: 120_000 }, () => {
+  /** A port of 127.0.0.1 nothing listens on. */
+  const closedPort = async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    return port;
+  };
+
+  it('says which database and why in one line, without its password or the driver’s stack', async () => {
+    const port = await closedPort();
+    const files = tempDir();
+    const env = {
+      PORT: '0',
+      EVENTHOOK_DATA_DIR: `${files.dir}/data`,
+      EVENTHOOK_DATABASE_URL: `postgres://eventhook:s3cret-pass@127.0.0.1:${port}/eventhook`,
+    };
+    for (const command of ['serve', 'migrate']) {
+      const r = await runCli([command], env);
+      expect(r.code, command).toBe(1);
+      expect(r.stderr, command).toBe(
+        `eventhook: Could not open the database postgres://***@127.0.0.1:${port}/eventhook: ` +
+          `connect ECONNREFUSED 127.0.0.1:${port}\n`,
+      );
+    }
+    const sqlite = await runCli(['serve'], {
+      PORT: '0',
+      EVENTHOOK_DATABASE_URL: 'sqlite:/dev/null/data/eventhook.db',
+      EVENTHOOK_ADMIN_TOKEN: 'eho_open-test',
+    });
+    expect(sqlite.code).toBe(1);
+    expect(sqlite.stderr).toBe(
+      "eventhook: Could not open the database sqlite:/dev/null/data/eventhook.db: ENOTDIR: not a directory, mkdir '/dev/null/data'\n",
+    );
+  });
+
+  it.skipIf(!postgres)('names a database the server does not have', async () => {
+    const url = new URL(POSTGRES_URL);
+    url.pathname = '/eventhook_no_such_database';
+    const r = await runCli(['migrate'], { EVENTHOOK_DATABASE_URL: url.toString() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^eventhook: Could not open the database postgres:\/\/.*\/eventhook_no_such_database: database "eventhook_no_such_database" does not exist\n$/,
     );
   });
 });

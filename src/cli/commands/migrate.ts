@@ -20,10 +20,9 @@ export function migrateCommand(): Command {
       ].join('\n'),
     )
     .action(async (opts: { config?: string }) => {
-      const [{ loadConfig }, { openStore }, { databaseLabel }] = await Promise.all([
+      const [{ databaseLabel, loadConfig }, { openStore }] = await Promise.all([
         import('../../config/config.js'),
         import('../../app.js'),
-        import('../serve.js'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
       const { store, migrated } = await openStore(config, undefined, 'auto');

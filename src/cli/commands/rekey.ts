@@ -26,12 +26,11 @@ export function rekeyCommand(): Command {
     )
     .action(async (opts: { config?: string; dryRun?: boolean }) => {
       const [
-        { loadConfig },
+        { databaseLabel, loadConfig },
         { openStore },
         { SecretBox },
         { checkMasterKey },
         { rekeyStore },
-        { databaseLabel },
         { masterKeyPath, readMasterKey },
       ] = await Promise.all([
         import('../../config/config.js'),
@@ -39,7 +38,6 @@ export function rekeyCommand(): Command {
         import('../../core/secret-box.js'),
         import('../../config/master-key-check.js'),
         import('../../app/rekey.js'),
-        import('../serve.js'),
         import('../../app/master-key.js'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
