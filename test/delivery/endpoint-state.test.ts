@@ -111,13 +111,11 @@ for (const factory of STORE_FACTORIES) {
       expect(inFlight.breaker.state.status).toBe('closed');
     });
 
-    it('a success in one worker ends the failure streak the other worker counted', async () => {
-      // Each worker feeds its own breaker; a delivery that fails in A and succeeds when B retries it must not leave
-      // A's failures standing, or A opens the circuit (or disables the endpoint as failing for days) on a streak a
-      // success ended, and the health API shows it failing since then.
+    /** Two workers' views of the endpoints and their keepers; what B announces is heard. */
+    const twoWorkers = (failureThreshold: number) => {
       const box = new SecretBox(SecretBox.generateKey());
-      const a = new LiveEndpoints(store, box, systemClock, { failureThreshold: 3 });
-      const b = new LiveEndpoints(store, box, systemClock, { failureThreshold: 3 });
+      const a = new LiveEndpoints(store, box, systemClock, { failureThreshold });
+      const b = new LiveEndpoints(store, box, systemClock, { failureThreshold });
       const heardFromB: [string, string, number][] = [];
       const publisher = new EventPublisher(new MemoryBus());
       const keeperA = new EndpointStateKeeper(store, a, publisher, systemClock, { warn() {} });
@@ -125,6 +123,14 @@ for (const factory of STORE_FACTORIES) {
         heardFromB.push(heard),
       );
       const cause = { id: newId('event') as EventId, org: 'acme' } as unknown as EventRecord;
+      return { a, b, keeperA, keeperB, heardFromB, cause };
+    };
+
+    it('a success in one worker ends the failure streak the other worker counted', async () => {
+      // Each worker feeds its own breaker; a delivery that fails in A and succeeds when B retries it must not leave
+      // A's failures standing, or A opens the circuit (or disables the endpoint as failing for days) on a streak a
+      // success ended, and the health API shows it failing since then.
+      const { a, b, keeperA, keeperB, heardFromB, cause } = twoWorkers(3);
       await store.endpoints.insert(endpointRecord('acme', 'streak', T0));
       const kept = (await b.get('acme', 'streak'))!.breaker; // B delivered to it before: its breaker is kept
       const onA = (await a.get('acme', 'streak'))!;
@@ -152,16 +158,7 @@ for (const factory of STORE_FACTORIES) {
     });
 
     it('a success in one worker closes a circuit the other opened before it took it, waking its waiting deliveries', async () => {
-      const box = new SecretBox(SecretBox.generateKey());
-      const a = new LiveEndpoints(store, box, systemClock, { failureThreshold: 2 });
-      const b = new LiveEndpoints(store, box, systemClock, { failureThreshold: 2 });
-      const heardFromB: [string, string, number][] = [];
-      const publisher = new EventPublisher(new MemoryBus());
-      const keeperA = new EndpointStateKeeper(store, a, publisher, systemClock, { warn() {} });
-      const keeperB = new EndpointStateKeeper(store, b, publisher, systemClock, { warn() {} }, (...heard) =>
-        heardFromB.push(heard),
-      );
-      const cause = { id: newId('event') as EventId, org: 'acme' } as unknown as EventRecord;
+      const { a, b, keeperA, keeperB, heardFromB, cause } = twoWorkers(2);
       await store.endpoints.insert(endpointRecord('acme', 'reopened', T0));
       await b.get('acme', 'reopened'); // B's breaker, from before the circuit opened
       const onA = (await a.get('acme', 'reopened'))!;
