@@ -20,6 +20,9 @@ const METADATA_ADDRESSES = [
   'fd00:ec2::23', // AWS EKS pod identity over IPv6
 ].map((a) => ipaddr.parse(a));
 
+/** The reason of a metadata address, also when embedded in an IPv6 one ("… (embedded in …)"). */
+const METADATA_REASON = 'a cloud metadata address';
+
 const RANGE_NAMES: Record<string, string> = {
   unspecified: 'unspecified',
   broadcast: 'broadcast',
@@ -65,7 +68,7 @@ export function forbiddenReason(ip: string): string | undefined {
 }
 
 function reasonFor(addr: Ip): string | undefined {
-  if (isMetadata(addr)) return 'cloud metadata address';
+  if (isMetadata(addr)) return METADATA_REASON;
   if (addr.kind() === 'ipv6') {
     const v6 = addr as ipaddr.IPv6;
     const v4 = embeddedIpv4(v6);
@@ -155,7 +158,7 @@ export class AddressPolicy {
     const addr = ipaddr.parse(ip);
     const reason = reasonFor(addr);
     if (reason === undefined) return { ok: true };
-    const metadata = reason.startsWith('cloud metadata') || isMetadata(unwrap(addr));
+    const metadata = reason.startsWith(METADATA_REASON) || isMetadata(unwrap(addr));
     if (this.cidrs.some((c) => (!metadata || c.exact) && matches(addr, c.range))) return { ok: true };
     if (!metadata && host !== undefined && this.hostAllowed(host)) return { ok: true };
     return { ok: false, reason };
