@@ -10,11 +10,23 @@ export function h(tag, attrs = {}, ...children) {
     else if (name === 'class') el.className = value;
     else el.setAttribute(name, value === true ? '' : String(value));
   }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
+  el.append(...nodes(children));
   return el;
+}
+
+/**
+ * Replaces `el`'s children, as h makes them: a part a page may not have (null, undefined, false) is left out, where
+ * replaceChildren would write it as the text "null".
+ */
+export function fill(el, ...children) {
+  el.replaceChildren(...nodes(children));
+}
+
+function nodes(children) {
+  return children
+    .flat()
+    .filter((child) => child !== undefined && child !== null && child !== false)
+    .map((child) => (child instanceof Node ? child : document.createTextNode(String(child))));
 }
 
 /**

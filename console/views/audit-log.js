@@ -2,7 +2,7 @@
 // name only: the API never records their values), newest first, paged with the API's cursor. The filters live in the
 // address (#/audit-log?resource=endpoint&name=crm), so Back, a reload and a resource's History link keep them.
 import { api } from '../api.js';
-import { guarded, h, table, when } from '../dom.js';
+import { fill, guarded, h, table, when } from '../dom.js';
 
 /** The kinds of resource the log records, as the API names them and as the page says them. */
 const RESOURCES = {
@@ -102,7 +102,8 @@ export async function auditLogView(view) {
     body.replaceChildren(table(['time', 'who', 'action', 'resource', 'fields set'], entryRows(items)));
   };
   await load();
-  view.replaceChildren(
+  fill(
+    view,
     h('h1', {}, 'Audit log'),
     h(
       'p',
@@ -110,17 +111,14 @@ export async function auditLogView(view) {
       'Every change of a source, rule, endpoint, grant or API key of this org, and of the org itself: who made ' +
         'it and which fields it set (never their values).',
     ),
-    // Nothing at all for the whole log: replaceChildren would write a null as the text "null".
-    ...(oneResource
-      ? [
-          h(
-            'p',
-            { class: 'history-of' },
-            `The history of one ${RESOURCES[asked.get('resource')] ?? 'resource'} (${oneResource}), under every name it had. `,
-            h('a', { href: '#/audit-log' }, 'All changes'),
-          ),
-        ]
-      : []),
+    oneResource
+      ? h(
+          'p',
+          { class: 'history-of' },
+          `The history of one ${RESOURCES[asked.get('resource')] ?? 'resource'} (${oneResource}), under every name it had. `,
+          h('a', { href: '#/audit-log' }, 'All changes'),
+        )
+      : null,
     h(
       'form',
       {

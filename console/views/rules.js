@@ -4,7 +4,7 @@
 // put into it with one click. A rule's History is the audit log's.
 import { can, ifCan } from '../access.js';
 import { api } from '../api.js';
-import { flash, formValues, guarded, h, json, table } from '../dom.js';
+import { fill, flash, formValues, guarded, h, json, table } from '../dom.js';
 import { historyLink } from './audit-log.js';
 
 const EXAMPLE_PATTERN = '{\n  "source": ["webhook:github"],\n  "type": ["push"]\n}';
@@ -37,17 +37,15 @@ export async function rulesView(view) {
       const since = new Date(Date.now() - 7 * 86_400_000).toISOString();
       const r = await api('POST', '/rules/test', { pattern, since, limit: 1000 });
       const summary = `${r.matched} of the last ${r.scanned} events (7 days) match`;
-      result.replaceChildren(
+      fill(
+        result,
         h('p', {}, `${summary}${r.truncated ? '; older ones not scanned' : ''}.`),
-        // Nothing at all when none matched: replaceChildren would write a null as the text "null".
-        ...(r.sample?.length
-          ? [
-              table(
-                ['type', 'source', 'subject'],
-                r.sample.map((e) => ({ cells: [e.type, e.source, e.subject ?? ''] })),
-              ),
-            ]
-          : []),
+        r.sample?.length
+          ? table(
+              ['type', 'source', 'subject'],
+              r.sample.map((e) => ({ cells: [e.type, e.source, e.subject ?? ''] })),
+            )
+          : null,
       );
     } catch (err) {
       result.replaceChildren(h('p', { class: 'error' }, err.message));

@@ -5,7 +5,7 @@
 // verifier written as JSON. A source's History is the audit log's.
 import { ifCan } from '../access.js';
 import { api } from '../api.js';
-import { copyButton, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
+import { copyButton, fill, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
 import { rotationNotice, secretOnce, secretsList } from '../secrets.js';
 import { readJson } from '../json-fields.js';
 import { historyLink } from './audit-log.js';
@@ -75,8 +75,8 @@ export async function sourcesView(view) {
     const s = await api('GET', `/sources/${encodeURIComponent(listed.slug)}`);
     const p = byId.get(s.provider);
     const editor = h('div', { class: 'editor' });
-    // replaceChildren, unlike h, writes a null as the text "null": the parts a source may not have are left out.
-    const parts = [
+    fill(
+      details,
       h('h2', {}, s.name || s.slug),
       h('div', { class: 'row' }, h('code', { class: 'ingest-url' }, s.ingestUrl), copyButton(s.ingestUrl)),
       activityLine(s),
@@ -116,8 +116,7 @@ export async function sourcesView(view) {
         historyLink('source', s.id),
       ),
       editor,
-    ];
-    details.replaceChildren(...parts.filter(Boolean));
+    );
   };
   // A custom source has no template: its verifier, secret included, is written by hand as JSON.
   const verifierField = h(
