@@ -11,6 +11,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** What the route needs; every org-scoped route must declare it. */
     permission?: Permission;
+    /**
+     * What a refusal calls the route when its permission's own words would mislead: listing keys needs `write`
+     * (a key list is an admin's tool) but is not a change of configuration.
+     */
+    forbiddenAction?: string;
   }
   interface FastifyRequest {
     principal?: Principal;
@@ -51,7 +56,7 @@ export function requireAuth(scope: FastifyInstance, access: AccessService): void
     if (!roleAllows(principal.key.role, permission)) {
       throw new EventhookError('EH_AUTH_FORBIDDEN', {
         role: principal.key.role,
-        action: describe(permission),
+        action: request.routeOptions.config.forbiddenAction ?? describe(permission),
       });
     }
   });

@@ -67,6 +67,8 @@ describe('eventhook keys', { timeout: 120_000 }, () => {
     const refused = await runCli(['keys', 'list'], as(member));
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('EH_AUTH_FORBIDDEN');
+    // Listing is not a change of configuration, so the refusal does not call it one.
+    expect(refused.stderr).toContain('The member role may not manage API keys');
     const noRole = await runCli(['keys', 'create', 'x'], as(admin));
     expect(noRole.code).not.toBe(0);
     expect(noRole.stderr).toContain('--role');

@@ -235,7 +235,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
   app.post(
     '/api/orgs/:org/api-keys',
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', forbiddenAction: 'manage API keys' },
       schema: {
         tags: ['api-keys'],
         summary: 'Create an API key (the key is shown once)',
@@ -259,7 +259,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
   app.get(
     '/api/orgs/:org/api-keys',
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', forbiddenAction: 'manage API keys' },
       schema: {
         tags: ['api-keys'],
         summary: 'List API keys',
@@ -274,7 +274,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
   app.delete(
     '/api/orgs/:org/api-keys/:key',
     {
-      config: { permission: 'write' },
+      config: { permission: 'write', forbiddenAction: 'manage API keys' },
       schema: {
         tags: ['api-keys'],
         summary: 'Revoke an API key',
