@@ -1,5 +1,6 @@
 // The error the CLI shows: one line saying what failed, then optional detail lines (e.g. field errors), and a
 // non-zero exit code. Server answers become CliErrors in client.ts; bad input files in apply/.
+import type { Command } from 'commander';
 
 export class CliError extends Error {
   constructor(
@@ -24,6 +25,21 @@ export function formatError(err: unknown): string {
     return [`eventhook: ${err.message}`, ...err.details.map((d) => `  ${d}`)].join('\n');
   if (err instanceof Error && err.name === 'EventhookError') return `eventhook: ${err.message}`;
   return `eventhook: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+}
+
+/** `eventhook replay`, `eventhook orgs delete`: how --help is asked for a command. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * A combination of arguments a command refuses (commander checks each on its own), in the same form as commander's
+ * usage errors: what is wrong, then where to read how it is used.
+ */
+export function usageError(cmd: Command, text: string): CliError {
+  return new CliError(`${text}; see ${commandPath(cmd)} --help`);
 }
 
 /**

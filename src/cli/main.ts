@@ -2,7 +2,7 @@
 // tail, replay, retry, send, publish, grants, ping, whoami). Client commands load only what they need, so they start fast.
 import { Command, Option } from 'commander';
 import { ROLES } from '../config/keys.js';
-import { formatError, usageLine } from './cli-error.js';
+import { commandPath, formatError, usageLine } from './cli-error.js';
 import { applyCommand } from './commands/apply.js';
 import { backupCommand } from './commands/backup.js';
 import { exportCommand } from './commands/export.js';
@@ -70,13 +70,9 @@ program.addCommand(whoamiCommand());
 
 // Usage errors are one line, as every other failure (docs/cli.md), naming the help to read rather than printing it.
 const oneLineErrors = (cmd: Command) => {
-  const path = [cmd, ...ancestors(cmd)]
-    .reverse()
-    .map((c) => c.name())
-    .join(' ');
+  const path = commandPath(cmd);
   cmd.configureOutput({ outputError: (message, write) => write(`${usageLine(message, path)}\n`) });
 };
-const ancestors = (cmd: Command): Command[] => (cmd.parent ? [cmd.parent, ...ancestors(cmd.parent)] : []);
 
 // Commands built apart (addCommand) do not inherit the program's settings on their own; global options in --help.
 const inherit = (cmd: Command) => {

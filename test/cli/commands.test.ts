@@ -466,4 +466,27 @@ describe('eventhook --help', { timeout: 120_000 }, () => {
       if (args[0] === 'get') expect(r.stdout).not.toContain('newest first');
     });
   });
+
+  it('a combination of arguments a command refuses says where to read its usage, as commander’s own errors do', async () => {
+    const cases: [string[], string][] = [
+      [
+        ['replay'],
+        'eventhook: give an event id, a filter (--type, --status, --source, --since, …) or --all; see eventhook replay --help',
+      ],
+      [
+        ['replay', '--all', '--type', 'push'],
+        'eventhook: --all replays every event; give it without filters; see eventhook replay --help',
+      ],
+      [['retry'], 'see eventhook retry --help'],
+      [
+        ['orgs', 'delete', 'acme', '--confirm', 'acne'],
+        'give --confirm acme; see eventhook orgs delete --help',
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => runCli(args)));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i]![0].join(' ')).toBe(1);
+      expect(r.stderr).toContain(cases[i]![1]);
+    });
+  });
 });

@@ -2,7 +2,7 @@
 // key of an org gets the server's EH_AUTH_FORBIDDEN. A new org has no keys: make its first with
 // `eventhook --org <slug> keys create`.
 import { Command } from 'commander';
-import { CliError } from '../cli-error.js';
+import { usageError } from '../cli-error.js';
 import { contextOf } from '../context.js';
 import { json, record, table, write } from '../output.js';
 
@@ -73,7 +73,8 @@ export function orgsCommand(): Command {
     .requiredOption('--confirm <slug>', 'the same slug again, to show you mean this org')
     .action(async (slug: string, opts: { confirm: string }, cmd: Command) => {
       if (opts.confirm !== slug)
-        throw new CliError(
+        throw usageError(
+          cmd,
           `--confirm ${JSON.stringify(opts.confirm)} is not the org being deleted: to delete ${slug} and all its data, give --confirm ${slug}`,
         );
       const ctx = contextOf(cmd);

@@ -1,6 +1,6 @@
 // `eventhook replay` (events through the current rules again) and `eventhook retry` (failed or dead actions).
 import { Command, Option } from 'commander';
-import { CliError } from '../cli-error.js';
+import { usageError } from '../cli-error.js';
 import { contextOf, endpointSlugOf, ruleIdOf } from '../context.js';
 import { json, record, write } from '../output.js';
 import { intUpTo, rfc3339, MAX_BULK_LIMIT } from './parse.js';
@@ -77,10 +77,13 @@ export function replayCommand(): Command {
         };
         const filtered = Object.values(filter).some((v) => v !== undefined);
         if (!opts.all && !filtered) {
-          throw new CliError('give an event id, a filter (--type, --status, --source, --since, …) or --all');
+          throw usageError(
+            cmd,
+            'give an event id, a filter (--type, --status, --source, --since, …) or --all',
+          );
         }
         // The server refuses both at once too: "all" with a filter could be read either way.
-        if (opts.all && filtered) throw new CliError('--all replays every event; give it without filters');
+        if (opts.all && filtered) throw usageError(cmd, '--all replays every event; give it without filters');
         const out = await ctx.client.post<BulkOut>('/events/replay', {
           ...(opts.all ? { all: true } : { filter }),
           dryRun: opts.dryRun === true,
@@ -137,7 +140,8 @@ export function retryCommand(): Command {
             opts.endpoint === undefined ? undefined : await endpointSlugOf(ctx.client, String(opts.endpoint)),
         };
         if (Object.values(filter).every((v) => v === undefined))
-          throw new CliError(
+          throw usageError(
+            cmd,
             'give an action id, --dead, or a filter (--status, --rule, --event, --type, --endpoint)',
           );
         const out = await ctx.client.post<BulkOut>('/actions/retry', {
