@@ -184,6 +184,11 @@ export async function desiredState(
     await checkKnownFields(kind, checked[kind] ?? [], locate);
   await checkRules(checked.rules ?? [], locate);
   await checkSources(checked.sources ?? [], locate);
+  // An empty file (or one naming only its org) would otherwise be reported as matching whatever the org holds.
+  if (kinds.length === 0)
+    throw new CliError(
+      `${file.name} has none of sources, rules, endpoints or grants: nothing to apply (an empty section, e.g. \`rules: []\`, with --prune deletes them all)`,
+    );
   return { org: data.org as string | undefined, kinds, items };
 }
 

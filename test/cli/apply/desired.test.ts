@@ -172,6 +172,13 @@ grants:
     expect(d.items).toEqual([]);
   });
 
+  it('refuses a file with nothing to apply, which would otherwise read as matching the org', async () => {
+    for (const text of ['', '# nothing yet\n', 'org: acme\n', 'server: { port: 8080 }\n'])
+      expect(await failure(text)).toBe(
+        'eh.yaml has none of sources, rules, endpoints or grants: nothing to apply (an empty section, e.g. `rules: []`, with --prune deletes them all)',
+      );
+  });
+
   it('reports bad files with file:line and path', async () => {
     expect(
       await failure('sources:\n  - slug: a\n    secret: ${A_SECRET}\n  - slug: b\n    secret: ${B_SECRET}\n'),
