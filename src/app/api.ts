@@ -90,10 +90,11 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     publicPlugins: [ingestRoutes(ingest, config.publicUrl)],
     orgPlugins: [
       async (app) => {
-        await app.register(sourceRoutes, { sources, ingest, publicUrl: config.publicUrl });
+        await app.register(sourceRoutes, { sources, ingest, publicUrl: config.publicUrl, clock });
         await app.register(endpointRoutes, {
           endpoints,
           probe: new EndpointProbe(liveEndpoints, authenticatedSender, clock),
+          clock,
         });
         await app.register(grantRoutes, { grants });
         await app.register(auditLogRoutes, { log: new AuditLog(store) });

@@ -6,6 +6,14 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** The items (secrets, keys) that have not expired at `now`; no expiry (null or absent) never expires. */
+export function unexpired<T extends { readonly expiresAt?: number | null }>(
+  items: readonly T[],
+  now: number,
+): T[] {
+  return items.filter((i) => i.expiresAt === null || i.expiresAt === undefined || i.expiresAt > now);
+}
+
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
   constructor(private t: number = Date.UTC(2026, 0, 1)) {}

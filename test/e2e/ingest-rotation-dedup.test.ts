@@ -57,6 +57,10 @@ for (const backend of BACKENDS) {
       clock.advance(2_000);
       expect((await push('rotating', 'old-secret')).status).toBe(401);
       expect((await push('rotating', 'new-secret')).status).toBe(200);
+      // The expired secret verifies nothing, so it is not listed either.
+      const after = await t.api.get(`${BASE}/sources/rotating`);
+      expect(after.body.secrets).toEqual([rotated.body.secrets[0]]);
+      expect((await t.api.get(`${BASE}/sources`)).body.items[0].secrets).toHaveLength(1);
       expect((await push('rotating', 'unrelated')).status).toBe(401);
     });
 

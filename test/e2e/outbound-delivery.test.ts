@@ -127,6 +127,9 @@ for (const backend of BACKENDS) {
       }
       // A rotation with no grace retires the old secrets at once: only the newest signs.
       const again = await t.api.post(`${BASE}/endpoints/rotating/rotate-secret`, { graceSeconds: 0 });
+      // The retired secrets sign nothing, so they are not shown either.
+      expect(again.body.secrets).toEqual([expect.objectContaining({ expiresAt: null })]);
+      expect((await t.api.get(`${BASE}/endpoints/rotating`)).body.secrets).toHaveLength(1);
       const second = await send({ type: 'rotate.test', n: 2 });
       await waitForAction(t, second, (a) => a.status === 'succeeded');
       const last = arrivals('/rotating').at(-1)!;

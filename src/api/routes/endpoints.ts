@@ -6,6 +6,7 @@ import type { EndpointProbe } from '../../delivery/endpoint-probe.js';
 import { retryToPolicy } from '../../delivery/endpoint-input.js';
 import type { EndpointService } from '../../delivery/endpoint-service.js';
 import type { GeneratedSecret } from '../../delivery/endpoint-secrets.js';
+import { unexpired, type Clock } from '../../core/clock.js';
 import { EventhookError } from '../../core/errors.js';
 import type { EndpointRecord } from '../../store/records.js';
 import { RetryPolicy } from '../../targets/target-schema.js';
@@ -166,7 +167,10 @@ const EndpointOut = Type.Object({
       createdAt: Timestamp,
       expiresAt: Nullable(Timestamp),
     }),
-    { description: 'Secret metadata only; values are never returned after creation.' },
+    {
+      description:
+        'Secret metadata only (values are never returned after creation), of the secrets that still sign.',
+    },
   ),
   headerStyle: Type.String(),
   timeoutMs: Type.Integer(),
@@ -213,7 +217,8 @@ const EndpointCreatedOut = Type.Object({
 
 type Out = Static<typeof EndpointOut>;
 
-export function endpointOut(e: EndpointRecord): Out {
+/** An endpoint as the API shows it at `now`: secrets that expired after a rotation's grace sign nothing and are left out. */
+export function endpointOut(e: EndpointRecord, now: number): Out {
   return {
     id: e.id,
     slug: e.slug,
@@ -222,7 +227,7 @@ export function endpointOut(e: EndpointRecord): Out {
     // Values of credential-looking headers are never shown back (members may read endpoints).
     headers: redactHeaders(e.headers),
     auth: e.auth === null ? { type: 'none' } : { ...e.auth.info, type: e.auth.type },
-    secrets: e.secrets.map((s) => ({
+    secrets: unexpired(e.secrets, now).map((s) => ({
       id: s.id,
       kind: s.publicKey === null ? 'hmac' : 'ed25519',
       publicKey: s.publicKey,
@@ -254,8 +259,8 @@ function healthOut(h: EndpointHealth): Static<typeof HealthOut> {
   };
 }
 
-const created = (record: EndpointRecord, secret: GeneratedSecret | undefined) => ({
-  ...endpointOut(record),
+const created = (record: EndpointRecord, secret: GeneratedSecret | undefined, now: number) => ({
+  ...endpointOut(record, now),
   ...(secret ? { secret: secret.secret, ...(secret.publicKey ? { publicKey: secret.publicKey } : {}) } : {}),
 });
 
@@ -302,7 +307,9 @@ const ProbeOut = Type.Object(
 export const endpointRoutes: FastifyPluginAsyncTypebox<{
   endpoints: EndpointService;
   probe: EndpointProbe;
-}> = async (app, { endpoints, probe }) => {
+  /** What time it is for the secrets shown (expired ones are left out). */
+  clock: Clock;
+}> = async (app, { endpoints, probe, clock }) => {
   const base = '/api/orgs/:org/eventhook/endpoints';
   app.post(
     base,
@@ -318,7 +325,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const { record, secret } = await endpoints.create(req.params.org, req.body, actorOf(req));
-      return reply.code(201).send(created(record, secret));
+      return reply.code(201).send(created(record, secret, clock.now()));
     },
   );
   app.get(
@@ -335,7 +342,12 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) => {
       const all = await endpoints.list(req.params.org, { includeDeleted: req.query.includeDeleted });
-      return pageOfList(all, (e) => e.id, req.query, endpointOut);
+      return pageOfList(
+        all,
+        (e) => e.id,
+        req.query,
+        (e) => endpointOut(e, clock.now()),
+      );
     },
   );
   app.get(
@@ -351,7 +363,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) => {
       const record = await endpoints.get(req.params.org, req.params.endpoint);
-      return { ...endpointOut(record), health: healthOut(await endpoints.health(record)) };
+      return { ...endpointOut(record, clock.now()), health: healthOut(await endpoints.health(record)) };
     },
   );
   app.patch(
@@ -376,6 +388,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
           actorOf(req),
           expectedVersion(req),
         ),
+        clock.now(),
       ),
   );
   app.delete(
@@ -426,7 +439,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         },
         actorOf(req),
       );
-      return created(record, secret);
+      return created(record, secret, clock.now());
     },
   );
   app.post(
@@ -463,6 +476,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: EndpointOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) => endpointOut(await endpoints.enable(req.params.org, req.params.endpoint, actorOf(req))),
+    async (req) =>
+      endpointOut(await endpoints.enable(req.params.org, req.params.endpoint, actorOf(req)), clock.now()),
   );
 };

@@ -6,6 +6,7 @@ import {
   type TSchema,
 } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
+import { unexpired, type Clock } from '../../core/clock.js';
 import { invalid } from '../../core/errors.js';
 import { idTime } from '../../core/ids.js';
 import { listProviders, summarizeProvider } from '../../ingest/providers/index.js';
@@ -78,7 +79,7 @@ const SourceOut = Type.Object({
   verifier: Type.Unknown({ description: 'The verifier configuration, without its secret.' }),
   secrets: Type.Array(
     Type.Object({ id: Type.String(), createdAt: Timestamp, expiresAt: Type.Union([Timestamp, Type.Null()]) }),
-    { description: 'Secret metadata only; values are never returned.' },
+    { description: 'Secret metadata only (values are never returned), of the secrets that still verify.' },
   ),
   ...Type.Partial(SourceSettingsSchema).properties,
   secretOptions: Type.Array(Type.String(), {
@@ -201,6 +202,8 @@ export interface SourceRouteOptions {
   sources: SourceService;
   ingest: IngestService;
   publicUrl: string | undefined;
+  /** Secrets that expired (after a rotation's grace) are not shown: they verify nothing. */
+  clock: Clock;
 }
 
 export function ingestUrl(
@@ -215,7 +218,7 @@ export function ingestUrl(
 
 export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async (
   app,
-  { sources, ingest, publicUrl },
+  { sources, ingest, publicUrl, clock },
 ) => {
   const base = '/api/orgs/:org/eventhook';
   const out = (req: FastifyRequest, s: SourceRecord): Static<typeof SourceOut> => {
@@ -228,7 +231,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
       enabled: s.enabled,
       provider: s.provider,
       verifier: s.verifier,
-      secrets: s.secrets.map((x) => ({
+      secrets: unexpired(s.secrets, clock.now()).map((x) => ({
         id: x.id,
         createdAt: iso(x.createdAt),
         expiresAt: isoOrNull(x.expiresAt),
