@@ -32,18 +32,22 @@ export function secretOnce(label, secret) {
   return h('div', { class: 'row secret-once' }, label, h('code', {}, secret), copyButton(secret));
 }
 
-/** What a rotation did, from the record it returned: the last of the previous secrets ends at the latest expiry. */
+/**
+ * What a rotation did, from the record it returned: the last of the previous secrets ends at the latest expiry. With
+ * no grace the record no longer lists them (the API leaves out secrets that ended).
+ */
 export function rotationNotice(lead, record, graceSeconds, verbing) {
   const until = record.secrets
     .map((s) => s.expiresAt)
     .filter(Boolean)
     .sort()
     .at(-1);
-  const previous = !until
-    ? ''
-    : graceSeconds === 0
+  const previous =
+    graceSeconds === 0
       ? ` The previous secret stopped ${verbing} now.`
-      : ` The previous secret keeps ${verbing} until ${when(until)}.`;
+      : until
+        ? ` The previous secret keeps ${verbing} until ${when(until)}.`
+        : '';
   return h('p', { class: 'rotated' }, `${lead}${previous}`);
 }
 

@@ -21,6 +21,15 @@ export async function deadLettersView(view, signal, endpoint) {
     flash(r && typeof r.count === 'number' ? `${r.count} action(s) queued again.` : 'Queued again.');
     setTimeout(() => void deadLettersView(view, signal, endpoint).catch(() => {}), 800);
   });
+  const filter = endpoint ? { status: 'dead', endpoint } : { status: 'dead' };
+  // Every dead action of the org (or endpoint) is sent again at once, up to thousands: asked first, with the count.
+  const retryAll = guarded('Retry', async () => {
+    const counted = await api('POST', '/actions/retry', { filter, dryRun: true });
+    const n = `${counted.count.toLocaleString('en')}${counted.truncated ? ' or more' : ''}`;
+    const what = endpoint ? `dead webhook action(s) to ${endpoint}` : 'dead action(s) of this org';
+    if (!confirm(`Retry ${n} ${what}? Each is attempted again now.`)) return;
+    await retry('/actions/retry', { filter });
+  });
   const choose = h(
     'select',
     {
@@ -50,10 +59,7 @@ export async function deadLettersView(view, signal, endpoint) {
           {
             type: 'button',
             disabled: items.length === 0,
-            onclick: () =>
-              retry('/actions/retry', {
-                filter: endpoint ? { status: 'dead', endpoint } : { status: 'dead' },
-              }),
+            onclick: () => retryAll(),
           },
           'Retry all',
         ),

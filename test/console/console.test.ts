@@ -383,6 +383,18 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.goto(`${t.url}/#/dead-letters`);
     await page.getByText('1 dead').waitFor();
     expect(await page.textContent('main')).toContain('was not found');
+    // Retrying the whole queue asks first, with the count; dismissed, nothing is retried.
+    const questions: string[] = [];
+    page.once('dialog', (d) => {
+      questions.push(d.message());
+      void d.dismiss();
+    });
+    await page.click('text=Retry all');
+    await expect
+      .poll(() => questions)
+      .toEqual(['Retry 1 dead action(s) of this org? Each is attempted again now.']);
+    expect((await t.api.get(`${base}/actions?status=dead`)).body.items[0].attempts).toBe(1);
+    page.once('dialog', (d) => void d.accept());
     await page.click('text=Retry all');
     await page.getByText('1 action(s) queued again.').waitFor();
     const deadOf = async (query: string) =>
@@ -430,7 +442,14 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect(await marked.textContent()).toContain('webhook → ledger');
     await page.goBack();
     await page.getByRole('heading', { name: 'Dead letters of ledger' }).waitFor();
+    page.once('dialog', (d) => {
+      questions.push(d.message());
+      void d.accept();
+    });
     await page.click('text=Retry all');
+    await expect
+      .poll(() => questions.at(-1))
+      .toBe('Retry 1 dead webhook action(s) to ledger? Each is attempted again now.');
     // Only the endpoint's action was given another attempt; the promise's stays where it was.
     await eventually(async () => {
       const [ledger] = await deadOf('&endpoint=ledger');
@@ -548,7 +567,8 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect(await push('second-secret')).toBe(401);
     expect(await push('first-secret')).toBe(401);
     const source = await t.api.get(`${base}/sources/rotating`);
-    expect(source.body.secrets).toHaveLength(3);
+    // Only the newest is listed: the others verify nothing any more.
+    expect(source.body.secrets).toHaveLength(1);
     expect(source.text).not.toContain(generated);
   });
 
