@@ -4,7 +4,6 @@ import {
   existsSync,
   fsyncSync,
   linkSync,
-  mkdirSync,
   openSync,
   readFileSync,
   unlinkSync,
@@ -13,6 +12,7 @@ import {
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { SecretBox } from '../core/secret-box.js';
+import { makeFolder } from '../store/adapters/sqlite/make-folder.js';
 
 /** Where the generated master key is kept: beside the embedded database. */
 export function masterKeyPath(dataDir: string): string {
@@ -33,7 +33,7 @@ export function loadOrCreateMasterKey(dataDir: string, logger: Logger): string {
   const existing = readMasterKey(dataDir);
   if (existing !== undefined) return existing;
   const path = masterKeyPath(dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  makeFolder(dataDir);
   const key = SecretBox.generateKey();
   // Durable before any secret is sealed with it: written to a temporary file, flushed, renamed into place, and the
   // folder flushed, so a power cut leaves either no key file or the whole key, never an empty one.

@@ -230,6 +230,16 @@ describe('eventhook serve and migrate on a database that cannot be opened', { ti
     expect(sqlite.stderr).toBe(
       "eventhook: Could not open the database sqlite:/dev/null/data/eventhook.db: ENOTDIR: not a directory, mkdir '/dev/null/data'\n",
     );
+    // Node 20's recursive mkdir spins for ever under /proc (ENOENT with the parent present): it must fail instead.
+    const proc = await runCli(['serve'], {
+      PORT: '0',
+      EVENTHOOK_DATA_DIR: '/proc/eventhook-test/data',
+      EVENTHOOK_ADMIN_TOKEN: 'eho_open-test',
+    });
+    expect(proc.code).toBe(1);
+    expect(proc.stderr).toBe(
+      "eventhook: Could not open the database sqlite:/proc/eventhook-test/data/eventhook.db: ENOENT: no such file or directory, mkdir '/proc/eventhook-test'\n",
+    );
   });
 
   it.skipIf(!postgres)('names a database the server does not have', async () => {

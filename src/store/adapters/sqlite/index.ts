@@ -1,7 +1,7 @@
 // SQLite adapter: better-sqlite3 in WAL mode. Commits are durable against power loss before they are reported
 // done (WalFlush fsyncs the log off the event loop, after the connection is free again); Store.relaxed opts out
 // for claims and leases. Ingest batches commit on a writer thread, and checkpoints run on a thread of their own.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler, type Dialect } from 'kysely';
@@ -14,6 +14,7 @@ import { BUSY_TIMEOUT_MS, DurableSqliteDriver } from './durable-driver.js';
 import { IngestWriter } from './ingest-writer.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { WalFlush } from './wal-flush.js';
+import { makeFolder } from './make-folder.js';
 
 /**
  * Page cache sizes, in KiB. The main connection serves reads (the API's lists, the routing workers reading back what
@@ -85,7 +86,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   if (!memory && !create && !existsSync(options.path)) {
     throw new EventhookError('EH_STORE_MISSING', { database: `sqlite:${options.path}` });
   }
-  if (!memory && create) mkdirSync(dirname(options.path), { recursive: true });
+  if (!memory && create) makeFolder(dirname(options.path));
   // fileMustExist: a file removed since the check above is an error too, not created after all.
   const sqlite = new Database(options.path, { fileMustExist: !memory && !create });
   await switchToWal(sqlite);
