@@ -8,6 +8,11 @@ export interface Connection {
   readonly url: string;
   readonly key: string | undefined;
   readonly org: string;
+  /**
+   * How the command names the request's top-level fields, by field name: `expiresAt` → `--expires-at`, `name` →
+   * `<name>`. A field error the server reports at `/expiresAt` is shown as the option the user typed.
+   */
+  readonly names?: ReadonlyMap<string, string>;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -93,7 +98,7 @@ export class ApiClient {
       );
     }
     if (res.ok || opts.accept?.includes(res.status)) return res;
-    throw await problemError(method, path, res);
+    throw await problemError(method, path, res, this.connection.names);
   }
 
   async request<T = unknown>(
@@ -144,7 +149,12 @@ const CLI_WORDING: Readonly<Record<string, string>> = {
 };
 
 /** A failed answer as a CliError: the problem's detail and code on the first line, field errors below. */
-export async function problemError(method: string, path: string, res: Response): Promise<CliError> {
+export async function problemError(
+  method: string,
+  path: string,
+  res: Response,
+  names?: ReadonlyMap<string, string>,
+): Promise<CliError> {
   const body = parseMaybeJson(await res.text());
   const problem = typeof body === 'object' && body !== null ? (body as Problem) : undefined;
   const where = `${method} ${path}`;
@@ -152,17 +162,31 @@ export async function problemError(method: string, path: string, res: Response):
     const text = typeof body === 'string' && body ? `: ${body.slice(0, 200)}` : '';
     return new CliError(`${where} answered ${res.status} ${res.statusText}${text}`);
   }
-  let fields = (problem.errors ?? []).map((e) => `${issueLabel(e)}: ${e.message}`);
+  const issues = problem.errors ?? [];
+  // As the server words them (its detail repeats these), and as the command's user knows the fields.
+  const asSent = issues.map((e) => `${issueLabel(e)}: ${e.message}`);
+  let fields = issues.map((e) => `${optionLabel(e, names) ?? issueLabel(e)}: ${e.message}`);
   const hint = problem.code === undefined ? undefined : CLI_WORDING[problem.code];
   let message = hint ?? problem.detail ?? problem.title ?? '';
   // A detail that only lists the field errors says nothing above them: one is the headline, several are counted.
-  if (hint === undefined && fields.length > 0 && (!problem.detail || problem.detail === fields.join('; '))) {
+  if (hint === undefined && fields.length > 0 && (!problem.detail || problem.detail === asSent.join('; '))) {
     message = fields.length === 1 ? fields[0]! : `${fields.length} fields are not valid`;
     if (fields.length === 1) fields = [];
-  } else if (fields.length === 1 && message.includes(fields[0]!)) {
+  } else if (fields.length === 1 && message.includes(asSent[0]!)) {
+    message = message.replace(asSent[0]!, fields[0]!);
     fields = [];
   }
   return new ProblemError(`${message} [${problem.code ?? res.status}]`, fields, problem, res.status);
+}
+
+/**
+ * The option or argument a field error is about, when the command sent that field from one: a top-level body or
+ * query field (`/expiresAt`, `/types/1`), not one nested in a value the user wrote (`/data/type`).
+ */
+function optionLabel(issue: FieldIssue, names: ReadonlyMap<string, string> | undefined): string | undefined {
+  if (!names || (issue.in !== undefined && issue.in !== 'body' && issue.in !== 'query')) return undefined;
+  const m = /^\/([^/]+)(\/\d+)?$/.exec(issue.path);
+  return m ? names.get(m[1]!) : undefined;
 }
 
 /** A CliError that still knows the server's problem (callers branch on `code`, never on the text). */

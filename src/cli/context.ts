@@ -15,9 +15,21 @@ export interface CommandContext {
   readonly output: OutputFormat;
 }
 
-export function contextOf(cmd: Command): CommandContext {
+/** `fields`: request fields the command fills from an option of another name (`eventTypes` from `--types`). */
+export function contextOf(cmd: Command, fields: Readonly<Record<string, string>> = {}): CommandContext {
   const opts = cmd.optsWithGlobals<GlobalOptions>();
-  return { client: new ApiClient({ url: opts.url, key: opts.key, org: opts.org }), output: opts.output };
+  return {
+    client: new ApiClient({ url: opts.url, key: opts.key, org: opts.org, names: namesOf(cmd, fields) }),
+    output: opts.output,
+  };
+}
+
+/** The command's own options and arguments, by the field name they fill (`--expires-at` fills `expiresAt`). */
+function namesOf(cmd: Command, fields: Readonly<Record<string, string>>): Map<string, string> {
+  const names = new Map<string, string>(Object.entries(fields));
+  for (const a of cmd.registeredArguments) names.set(a.name(), `<${a.name()}>`);
+  for (const o of cmd.options) if (o.long) names.set(o.attributeName(), o.long);
+  return names;
 }
 
 /**

@@ -62,7 +62,7 @@ describe('eventhook keys', { timeout: 120_000 }, () => {
       as(admin),
     );
     expect(late.code).not.toBe(0);
-    expect(late.stderr).toContain('/expiresAt: must be in the future');
+    expect(late.stderr).toContain('--expires-at: must be in the future');
     const member = (await t.api.post('/api/orgs/default/api-keys', { name: 'm', role: 'member' })).body.key;
     const refused = await runCli(['keys', 'list'], as(member));
     expect(refused.code).not.toBe(0);

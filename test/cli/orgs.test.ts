@@ -39,7 +39,7 @@ describe('eventhook orgs', { timeout: 120_000 }, () => {
   it("prints the server's problem for a bad or taken slug and for a key of an org", async () => {
     const bad = await runCli(['orgs', 'create', 'Not A Slug'], as(OPERATOR_TOKEN));
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('/slug');
+    expect(bad.stderr).toContain('<slug>: ');
     const taken = await runCli(['orgs', 'create', 'default'], as(OPERATOR_TOKEN));
     expect(taken.code).not.toBe(0);
     expect(taken.stderr).toContain('EH_ORG_EXISTS');

@@ -36,7 +36,7 @@ export function grantsCommand(): Command {
     )
     .option('--description <text>', 'why the grant exists')
     .action(async (fromOrg: string, opts: { types?: string[]; description?: string }, cmd: Command) => {
-      const ctx = contextOf(cmd);
+      const ctx = contextOf(cmd, { eventTypes: '--types' });
       const grant = await ctx.client.post<Row>(RESOURCES.grants.path, {
         fromOrg,
         eventTypes: opts.types,

@@ -30,7 +30,7 @@ export function publishCommand(): Command {
         },
         cmd: Command,
       ) => {
-        const ctx = contextOf(cmd);
+        const ctx = contextOf(cmd, { correlationid: '--correlation-id' });
         const data = opts.data === undefined ? undefined : readJson(opts.data);
         const out = await ctx.client.post<Record<string, unknown>>('/events', {
           type,
