@@ -73,18 +73,15 @@ export interface ApiDeps {
   /** Management request body limit (webhook bodies have their own, per source). */
   bodyLimit?: number;
   /** Longest a client may take to send a whole request (EVENTHOOK_REQUEST_TIMEOUT); 0: no bound. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs: number;
 }
-
-/** EVENTHOOK_REQUEST_TIMEOUT's default, for servers built without a configuration (tests, tools). */
-const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /**
  * What every HTTP server of a process shares: logging, errors as problem+json, 404 and 405 for unknown routes, and
  * the route catalog.
  */
 function baseServer(deps: Pick<ApiDeps, 'logger' | 'metrics' | 'requestTimeoutMs'>, bodyLimit: number) {
-  const requestTimeoutMs = deps.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  const { requestTimeoutMs } = deps;
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit,
