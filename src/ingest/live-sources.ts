@@ -87,9 +87,11 @@ export class LiveSources {
   private compile(record: SourceRecord): LiveSource {
     const verifierConfig = record.verifier as unknown as VerifierConfig;
     const credentialHeaders: string[] = [];
-    const c = verifierConfig as { type: string; in?: string; name?: string };
+    const c = verifierConfig as { type: string; in?: string; name?: string; header?: string };
     if (c.type === 'api_key' && (c.in ?? 'header') === 'header' && c.name)
       credentialHeaders.push(c.name.toLowerCase());
+    // A JWT is a bearer credential until it expires, whoever reads it: kept out of the stored event as a key is.
+    if (c.type === 'jwt' && c.header) credentialHeaders.push(c.header.toLowerCase());
     const bodyPath = c.type === 'api_key' && c.in === 'body' && c.name ? parseDotPath(c.name) : null;
     const provider = record.provider ? getProvider(record.provider) : undefined;
     const handshakes = [provider?.ping, provider?.handshake].filter((h): h is Handshake => h !== undefined);

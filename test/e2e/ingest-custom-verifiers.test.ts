@@ -2,6 +2,7 @@
 // api_key in a header or the query) over real HTTP. The right credential stores an event, a wrong or missing one
 // gets the generic 401 and stores nothing, and the credential shows up neither in the stored event (as the events
 // API returns it) nor in the server's logs.
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { capturedLogger } from '../helpers/logs.js';
@@ -22,12 +23,21 @@ const PASSWORD = 'basic-password-Mn3Bv6';
 const HEADER_KEY = 'header-key-Zx9Cv2';
 const BEARER_KEY = 'bearer-key-Pq1Ws4';
 const QUERY_KEY = 'query-key-Ed7Rf3';
+const JWT_KEY = 'jwt-shared-key-Tg6Yh2-0123456789abcdef';
 const SECRETS = [QUERY_TOKEN, NAMED_TOKEN, PATH_TOKEN, PASSWORD, HEADER_KEY, BEARER_KEY, QUERY_KEY];
 
 const BODY = '{"type":"order.paid","order":{"id":42}}';
 const EXPECTED = { type: 'order.paid', subject: null, key: null };
 // A harmless header beside the credential: headers are stored, only the credential is dropped.
 const HEADERS = { 'content-type': 'application/json', 'x-request-id': 'req-1' };
+
+/** An HS256 token valid for an hour: a bearer credential in its own right until it expires. */
+function hs256(key: string): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const signed = `${part({ alg: 'HS256', typ: 'JWT' })}.${part({ exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  return `${signed}.${createHmac('sha256', key).update(signed).digest('base64url')}`;
+}
+const JWT = hs256(JWT_KEY);
 
 const basic = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -65,6 +75,10 @@ describe('custom sources with credential verifiers, over HTTP (SQLite)', () => {
     await createSource(t, {
       slug: 'key-bearer',
       verifier: { type: 'api_key', name: 'Authorization', scheme: 'Bearer', key: BEARER_KEY },
+    });
+    await createSource(t, {
+      slug: 'jwt-header',
+      verifier: { type: 'jwt', header: 'X-Hook-Jwt', algorithms: ['HS256'], key: JWT_KEY },
     });
     await createSource(t, {
       slug: 'key-query',
@@ -196,6 +210,22 @@ describe('custom sources with credential verifiers, over HTTP (SQLite)', () => {
     );
     await expectNoCredential(bearer, BEARER_KEY, 'authorization');
     expect(await rejected('key-bearer', 'bad_encoding')).toBe(2);
+  });
+
+  it('jwt in a header of its own: the token, replayable until it expires, is dropped from the stored event', async () => {
+    const id = await expectAcceptedThenRefused(
+      t,
+      'jwt-header',
+      post({ 'x-hook-jwt': `Bearer ${JWT}` }),
+      EXPECTED,
+      {
+        'token signed with another key': post({
+          'x-hook-jwt': `Bearer ${hs256('another-key-0123456789abcdef')}`,
+        }),
+        'token in Authorization': post({ authorization: `Bearer ${JWT}` }),
+      },
+    );
+    await expectNoCredential(id, JWT, 'x-hook-jwt');
   });
 
   it('api_key in the query: a header of the same name does not count', async () => {
