@@ -7,6 +7,31 @@ import type { JsonValue } from '../core/envelope.js';
 import { EventhookError } from '../core/errors.js';
 
 type AstNode = ReturnType<typeof compile>;
+type Interpreter = typeof TreeInterpreter;
+
+/**
+ * The library's interpreter reads a field as `value[name]`, so a name every JavaScript object inherits
+ * (`constructor`, `toString`, `__proto__`, …) found a function or a prototype where the specification says null:
+ * `data.order.constructor` handed a target a function (its action then failing at every attempt) and `__proto__`
+ * the prototype. This one reads own fields only; everything else is the library's. Scopes (`let`) are made by the
+ * library as its own class, so they are given this one's prototype.
+ */
+class OwnFieldInterpreter extends (TreeInterpreter.constructor as new () => Interpreter) {
+  override visit(
+    node: AstNode,
+    value: Parameters<Interpreter['visit']>[1],
+  ): ReturnType<Interpreter['visit']> {
+    if (node.type !== 'Field') return super.visit(node, value);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+    return Object.hasOwn(value, node.name) ? ((value as Record<string, JSONValue>)[node.name] ?? null) : null;
+  }
+
+  override withScope(scope: Parameters<Interpreter['withScope']>[0]): Interpreter {
+    return Object.setPrototypeOf(super.withScope(scope), OwnFieldInterpreter.prototype) as Interpreter;
+  }
+}
+
+const interpreter = new OwnFieldInterpreter();
 
 /** A compiled JMESPath expression; pure and reusable, safe to cache and call from many places. */
 export type JmespathFn = (data: unknown) => JsonValue;
@@ -33,7 +58,7 @@ export function compileJmespath(expression: string, path = '/jmespath'): Jmespat
     throw invalidExpression(path, `unknown function ${unknown.map((f) => `${f}()`).join(', ')}`);
   return (data: unknown): JsonValue => {
     try {
-      return TreeInterpreter.search(ast, data as JSONValue) as JsonValue;
+      return interpreter.search(ast, data as JSONValue) as JsonValue;
     } catch (err) {
       throw new EventhookError('EH_TRANSFORM_FAILED', { reason: errorMessage(err) }, { cause: err });
     }

@@ -61,4 +61,25 @@ describe('compileJmespath', () => {
     expect(String(err.params.reason)).toMatch(/abs\(\)/);
     expect(fn({ data: { name: -2 } })).toBe(2);
   });
+
+  it("reads an object's own fields only: a name JavaScript objects inherit matches nothing", () => {
+    // JSON.parse, as ingest does: `__proto__` and `constructor` are then plain fields a webhook may carry.
+    const event = JSON.parse(
+      '{"data": {"order": {"id": 7}, "car": {"constructor": "Ferrari"}, "__proto__": {"x": 1}}}',
+    ) as unknown;
+    for (const name of ['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf']) {
+      // As the JMESPath specification says of a field an object lacks: null, never a function or a prototype.
+      expect(compileJmespath(`data.order.${name}`)(event), name).toBeNull();
+      expect(compileJmespath(`data.order."${name}"`)(event), `"${name}"`).toBeNull();
+      expect(compileJmespath(`let $o = data.order in $o.${name}`)(event), `let … ${name}`).toBeNull();
+    }
+    expect(compileJmespath('{c: data.order.constructor, id: data.order.id}')(event)).toEqual({
+      c: null,
+      id: 7,
+    });
+    expect(compileJmespath('data.order.constructor.name')(event)).toBeNull();
+    expect(compileJmespath('data.car.constructor')(event)).toBe('Ferrari');
+    expect(compileJmespath('data.__proto__.x')(event)).toBe(1);
+    expect(compileJmespath('data.*.constructor')(event)).toEqual(['Ferrari']);
+  });
 });
