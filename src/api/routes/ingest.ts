@@ -8,12 +8,26 @@ import type { IngestService } from '../../ingest/ingest-service.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
+/**
+ * On every answer of the ingest route, whoever chose its body: a source's `response` is its admin's text and type, a
+ * handshake echoes the sender's. A browser made to POST a form there (by any page) must not run it as a page of
+ * Eventhook's origin, the console's: the sandbox gives it an opaque origin, with no script and no form to send a
+ * typed-in key anywhere. Webhook senders read neither header.
+ */
+const INGEST_RESPONSE_HEADERS = {
+  'content-security-policy': "default-src 'none'; sandbox; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+};
+
 export function ingestRoutes(ingest: IngestService, publicUrl: string | undefined) {
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(async (scope) => {
       // Leave the body stream unread: the handler reads it with the source's own limit.
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', (_req, _payload, done) => done(null));
+      scope.addHook('onSend', async (_req, reply) => {
+        reply.headers(INGEST_RESPONSE_HEADERS);
+      });
       const handler = async (
         req: FastifyRequest<{ Params: { org: string; source: string } }>,
         reply: FastifyReply,
