@@ -157,7 +157,16 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(async (docs) => {
+    // A page people paste keys into, on the console's origin: framed by no other site (clickjacking), its files never
+    // sniffed. Only frame-ancestors: the plugin's own script and style policy (staticCSP) blocks a style Swagger UI
+    // sets inline.
+    docs.addHook('onSend', async (_req, reply) => {
+      reply.header('content-security-policy', "frame-ancestors 'none'");
+      reply.header('x-content-type-options', 'nosniff');
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs' });
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes, { readiness: deps.readiness });
