@@ -56,6 +56,15 @@ export const SYSTEM_SOURCES = {
 /** What stands in for a credential that is stored or shown nowhere. */
 export const REDACTED = '[redacted]';
 
+/**
+ * Text a sender chose, as a store can keep it: NUL (U+0000), which a PostgreSQL text value cannot hold, becomes
+ * U+FFFD. For what is stored as a column of its own (an event's type, subject, idempotency key, error); JSON keeps
+ * NUL escaped, so `data` needs none of this.
+ */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replace(/\0/g, '\uFFFD') : text;
+}
+
 /** Headers never stored nor shown to rules: credentials and hop-by-hop noise. Lower-case. */
 export const SENSITIVE_HEADERS: ReadonlySet<string> = new Set([
   'authorization',

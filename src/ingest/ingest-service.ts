@@ -1,7 +1,7 @@
 // The ingest pipeline (SPEC §4): resolve the source, enforce limits, read the body, answer handshakes, verify on
 // the raw bytes, parse, extract type/subject/idempotency key, commit durably — and only then acknowledge.
 import type { Clock } from '../core/clock.js';
-import { sanitizeHeaders, type JsonValue } from '../core/envelope.js';
+import { sanitizeHeaders, storableText, type JsonValue } from '../core/envelope.js';
 import { EventhookError } from '../core/errors.js';
 import { newId, type EventId } from '../core/ids.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -191,13 +191,15 @@ export class IngestService {
       throw new EventhookError('EH_INGEST_UNAUTHORIZED');
     }
 
-    const type = extractEventType(inbound, data, {
-      provider: source.provider,
-      eventType: source.settings.eventType,
-    });
-    const subject = extractSubject(inbound, data, { provider: source.provider }) ?? null;
+    // Read from the body, so they may hold a NUL: stored (and their keys compared) with it as U+FFFD.
+    const type = storableText(
+      extractEventType(inbound, data, { provider: source.provider, eventType: source.settings.eventType }),
+    );
+    const extractedSubject = extractSubject(inbound, data, { provider: source.provider });
+    const subject = extractedSubject === undefined ? null : storableText(extractedSubject);
     const keyPaths = source.settings.idempotencyKeys ?? source.provider?.idempotencyKeys ?? [];
-    const key = extractIdempotencyKey(inbound, data, keyPaths) ?? null;
+    const extractedKey = extractIdempotencyKey(inbound, data, keyPaths);
+    const key = extractedKey === undefined ? null : storableText(extractedKey);
     const event = this.newEvent(source, inbound, now, {
       type,
       subject,
@@ -208,9 +210,10 @@ export class IngestService {
     });
     const windowMs = (source.settings.dedupWindowSeconds ?? 0) * 1000 || this.options.dedupWindowMs;
     const sourceId = source.record.id;
-    const replay = source.provider?.replayKey
+    const extractedReplay = source.provider?.replayKey
       ? extractIdempotencyKey(inbound, data, [source.provider.replayKey])
       : undefined;
+    const replay = extractedReplay === undefined ? undefined : storableText(extractedReplay);
     let submitted: Promise<IngestOutcome>;
     try {
       submitted = this.committer.submit({
@@ -350,7 +353,8 @@ export class IngestService {
       idempotencyKey: f.key,
       correlationId: null,
       traceparent: req.headers.traceparent ?? null,
-      error: f.error ?? null,
+      // A parser's message may quote the body, NUL included.
+      error: f.error === undefined ? null : storableText(f.error),
       hopCount: 0,
     };
   }

@@ -1,0 +1,45 @@
+// The NUL character (U+0000), which a PostgreSQL text value cannot hold: a webhook whose event type, subject or
+// idempotency key carries one is still stored (NUL kept as U+FFFD), and an API call that gives one in a name, a
+// description or a query is refused with 400, never answered 500 — on either store, so both behave alike.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
+import { BASE, createSource, deliver } from '../helpers/ingest.js';
+
+const JSON_CT = { 'content-type': 'application/json' };
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`NUL characters — ${backend}`, () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await startTestApp(backend);
+      await createSource(t, {
+        slug: 'open',
+        verifier: { type: 'none' },
+        eventType: { jmespath: 'kind' },
+        idempotencyKeys: ['body.id'],
+      });
+    });
+    afterAll(async () => t?.close());
+
+    it('a webhook with NUL in its type and idempotency key is stored, and its redelivery is a duplicate', async () => {
+      const body = JSON.stringify({ kind: 'order\u0000paid', id: 'ord\u00001' });
+      const first = await deliver(t, 'open', { headers: JSON_CT, body });
+      expect([first.status, first.json?.duplicate], first.text).toEqual([200, false]);
+      const again = await deliver(t, 'open', { headers: JSON_CT, body });
+      expect([again.status, again.json]).toEqual([200, { eventId: first.json.eventId, duplicate: true }]);
+      const event = await t.api.get(`${BASE}/events/${first.json.eventId}`);
+      expect(event.body).toMatchObject({ type: 'order\uFFFDpaid', data: { kind: 'order\u0000paid' } });
+    });
+
+    it('a webhook whose body does not parse because of a NUL is kept as a failed event, not a 500', async () => {
+      const res = await deliver(t, 'open', { headers: JSON_CT, body: '{"kind":\u0000}' });
+      expect([res.status, res.json?.code], res.text).toEqual([400, 'EH_INGEST_MALFORMED']);
+      const id = /stored as (evt_\w+)/.exec(res.text)?.[1];
+      const event = await t.api.get(`${BASE}/events/${id}`);
+      expect(event.body.status).toBe('failed');
+      expect(event.body.error).not.toContain('\u0000');
+    });
+  });
+}
