@@ -1,6 +1,6 @@
 // The NUL character (U+0000), which a PostgreSQL text value cannot hold: a webhook whose event type, subject or
-// idempotency key carries one is still stored (NUL kept as U+FFFD), and an API call that gives one in a name, a
-// description or a query is refused with 400, never answered 500 — on either store, so both behave alike.
+// idempotency key carries one is still stored (NUL kept as U+FFFD; on either store, so both behave alike), and on
+// PostgreSQL an API call that gives one in a name, a description or a query is refused with 400, never a 500.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
 import { BASE, createSource, deliver } from '../helpers/ingest.js';
@@ -43,3 +43,33 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe.skipIf(!(await backendAvailable('postgres')))('NUL characters in API calls — postgres', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('postgres');
+  });
+  afterAll(async () => t?.close());
+
+  it('a name, a description, a key or a query parameter with NUL is a 400, never a 500', async () => {
+    const rule = { pattern: { type: ['x'] }, targets: [{ type: 'task', kind: 'k' }] };
+    const calls = [
+      () => t.api.post(`${BASE}/rules`, { ...rule, name: 'r\u0000' }),
+      () => t.api.post(`${BASE}/rules`, { ...rule, name: 'r', description: 'd\u0000' }),
+      () => t.api.post('/api/orgs/default/api-keys', { name: 'k\u0000' }),
+      () => t.api.post(`${BASE}/engine/promises`, { key: 'p\u0000' }),
+      () => t.api.post(`${BASE}/events`, { type: 'order\u0000paid' }),
+      () => t.api.get(`${BASE}/events?q=%00`),
+      () => t.api.get(`${BASE}/audit-log?name=%00`),
+    ];
+    for (const call of calls) {
+      const res = await call();
+      expect([res.status, res.body.code], res.text).toEqual([400, 'EH_REQUEST_INVALID']);
+      expect(res.body.detail).toContain('NUL');
+    }
+    // Nothing of them was stored, and the same calls without the NUL go through.
+    expect((await t.api.post(`${BASE}/rules`, { ...rule, name: 'r' })).status).toBe(201);
+    expect((await t.api.get(`${BASE}/events?q=x`)).status).toBe(200);
+  });
+});
