@@ -85,15 +85,38 @@ export function guardedConnector(
   };
 }
 
+/** The largest answer guardedFetch reads: a JWT key set is a few KiB. */
+export const GUARDED_FETCH_MAX_BYTES = 1024 * 1024;
+
 /**
  * A fetch for the server's own outbound requests other than deliveries (JWT key sets): every connection, redirects
- * included, goes through the same address policy.
+ * included, goes through the same address policy, and no answer is read past `maxBytes` (the URL is a source
+ * admin's: their server must not fill this process's memory); a larger one fails as a network error would.
  */
 export function guardedFetch(
   policy: AddressPolicy,
   lookup: LookupFn = systemLookup,
+  maxBytes = GUARDED_FETCH_MAX_BYTES,
 ): (url: string, init?: RequestInit) => Promise<Response> {
   const dispatcher = new Agent({ connect: guardedConnector(policy, lookup) });
-  return async (url, init) =>
-    (await undiciFetch(url, { ...init, dispatcher } as never)) as unknown as Response;
+  const tooLarge = () => new Error(`the answer is larger than ${maxBytes} bytes`);
+  return async (url, init) => {
+    const res = (await undiciFetch(url, { ...init, dispatcher } as never)) as unknown as Response;
+    if (Number(res.headers.get('content-length')) > maxBytes) {
+      await res.body?.cancel();
+      throw tooLarge();
+    }
+    if (res.body === null) return res;
+    let seen = 0;
+    const capped = res.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          seen += chunk.byteLength;
+          if (seen > maxBytes) controller.error(tooLarge());
+          else controller.enqueue(chunk);
+        },
+      }),
+    );
+    return new Response(capped, { status: res.status, statusText: res.statusText, headers: res.headers });
+  };
 }

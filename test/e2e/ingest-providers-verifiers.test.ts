@@ -358,5 +358,48 @@ describe('providers signed with node:crypto and checked by their official verifi
         },
       );
     });
+
+    it('a key set larger than 1 MiB is not read (a source admin’s server cannot fill the memory)', async () => {
+      // The same key, valid, padded with whitespace to 2 MiB: nothing but its size is wrong.
+      const jwk = {
+        ...createPublicKey(rsa.publicPem).export({ format: 'jwk' }),
+        kid: 'huge-1',
+        alg: 'RS256',
+      };
+      const text = `${JSON.stringify({ keys: [jwk] })}${' '.repeat(2 * 1024 * 1024)}`;
+      // With its length declared, and streamed without one (chunked): neither is read to its end.
+      const huge = createServer((req, res) => {
+        res.setHeader('content-type', 'application/json');
+        if (req.url === '/declared') res.end(text);
+        else for (let at = 0; at < text.length; at += 64 * 1024) res.write(text.slice(at, at + 64 * 1024));
+        res.end();
+      });
+      await new Promise<void>((resolve) => huge.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (huge.address() as AddressInfo).port;
+        const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+        const head = `${enc({ alg: 'RS256', kid: 'huge-1', typ: 'JWT' })}.${enc({ exp: nowSeconds() + 60 })}`;
+        const jwt = `${head}.${sign('sha256', Buffer.from(head), rsa.privatePem).toString('base64url')}`;
+        for (const path of ['declared', 'chunked']) {
+          await createSource(t, {
+            slug: `jwt-huge-${path}`,
+            verifier: { type: 'jwt', algorithms: ['RS256'], jwksUrl: `http://127.0.0.1:${port}/${path}` },
+          });
+          const res = await t.api.post(`/api/orgs/default/eventhook/sources/jwt-huge-${path}/test`, {
+            headers: { ...JSON_CT, authorization: `Bearer ${jwt}` },
+            body: '{}',
+          });
+          expect(res.body, path).toMatchObject({ verified: false, reason: 'misconfigured' });
+          // jose reads a stream that broke off as JSON that does not parse, and says so instead.
+          expect(res.body.detail, path).toMatch(
+            path === 'declared'
+              ? /JWKS could not be loaded.*larger than 1048576 bytes/
+              : /JWKS could not be loaded/,
+          );
+        }
+      } finally {
+        await new Promise<void>((resolve) => huge.close(() => resolve()));
+      }
+    });
   });
 });
