@@ -124,24 +124,33 @@ export class AccessService {
     return retired.org;
   }
 
-  /** Creates a key; the returned `secret` is shown once and never stored. */
+  /**
+   * Creates a key; the returned `secret` is shown once and never stored. `notAfter`: when the key making it expires
+   * (null: never, or the operator token). A key may not make one that outlives it, or an admin key given to a
+   * contractor until March would make itself a lasting one and its expiry would mean nothing.
+   */
   async createApiKey(
     org: string,
     name: string,
     role: ApiKeyRole,
     by: Actor,
     expiresAt: number | null = null,
+    notAfter: number | null = null,
   ): Promise<{ record: ApiKeyRecord; secret: string }> {
     await this.getOrg(org);
     const now = this.clock.now();
-    if (expiresAt !== null && expiresAt <= now) {
-      const message = `must be in the future (it is ${new Date(now).toISOString()})`;
-      throw new EventhookError(
+    const refuse = (message: string) =>
+      new EventhookError(
         'EH_REQUEST_INVALID',
         { message: `/expiresAt: ${message}` },
         { issues: [{ path: '/expiresAt', message }] },
       );
-    }
+    if (expiresAt !== null && expiresAt <= now)
+      throw refuse(`must be in the future (it is ${new Date(now).toISOString()})`);
+    if (notAfter !== null && (expiresAt === null || expiresAt > notAfter))
+      throw refuse(
+        `must be at or before ${new Date(notAfter).toISOString()}, when the key making it expires`,
+      );
     const secret = randomToken('ehk', 24);
     const record: ApiKeyRecord = {
       id: newId('apiKey'),

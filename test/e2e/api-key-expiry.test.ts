@@ -90,5 +90,39 @@ for (const backend of BACKENDS) {
         }),
       ]);
     });
+
+    it('a key that expires makes no key that outlives it: its expiry would mean nothing', async () => {
+      clock.set(T0);
+      const until = new Date(T0 + 2 * HOUR).toISOString();
+      const made = await t.api.post('/api/orgs/acme/api-keys', {
+        name: 'temp',
+        role: 'admin',
+        expiresAt: until,
+      });
+      const temp = t.api.as(made.body.key);
+      const later = new Date(T0 + 3 * HOUR).toISOString();
+      for (const body of [
+        { name: 'temp-forever', role: 'admin' },
+        { name: 'temp-later', role: 'member', expiresAt: later },
+      ]) {
+        const refused = await temp.post('/api/orgs/acme/api-keys', body);
+        expect([refused.status, refused.body.code], refused.text).toEqual([400, 'EH_REQUEST_INVALID']);
+        expect(refused.body.errors).toEqual([
+          {
+            path: '/expiresAt',
+            message: `must be at or before ${until}, when the key making it expires`,
+          },
+        ]);
+      }
+      // Until its own expiry it may, and a key without one (or the operator token) makes lasting keys.
+      const shorter = await temp.post('/api/orgs/acme/api-keys', { name: 'ci', expiresAt: until });
+      expect([shorter.status, shorter.body.expiresAt]).toEqual([201, until]);
+      expect((await t.api.post('/api/orgs/acme/api-keys', { name: 'ops' })).status).toBe(201);
+      const names = (await t.api.get('/api/orgs/acme/api-keys')).body.items.map(
+        (k: { name: string }) => k.name,
+      );
+      expect(names).not.toContain('temp-forever');
+      expect(names).not.toContain('temp-later');
+    });
   });
 }

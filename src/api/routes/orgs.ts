@@ -245,12 +245,14 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       },
     },
     async (req, reply) => {
+      const principal = req.principal!;
       const { record, secret } = await access.createApiKey(
         req.params.org,
         req.body.name,
         req.body.role ?? 'admin',
         actorOf(req),
         req.body.expiresAt === undefined ? null : Date.parse(req.body.expiresAt),
+        principal.kind === 'key' ? principal.key.expiresAt : null,
       );
       return reply.code(201).send({ ...keyOut(record), key: secret });
     },
