@@ -288,6 +288,29 @@ for (const backend of BACKENDS) {
       });
     });
 
+    it('a delivery of a deleted endpoint never goes to a new endpoint that took the slug, even when it retries', async () => {
+      answers.set('/old-owner', (_req, res) => res.writeHead(500).end());
+      const send = await ingestSource(t, 'reuse-src');
+      await createEndpoint(t, {
+        slug: 'reused',
+        url: `${receiver.url}/old-owner`,
+        retry: { schedule: ['4s'] },
+      });
+      await createRule(t, 'reused', 'reused.test', [{ endpoint: 'reused' }]);
+      const id = await send({ type: 'reused.test', meant: 'for the old owner' });
+      const failed = await waitForAction(t, id, (a) => a.status === 'failed');
+      expect((await t.api.delete(`${BASE}/rules/reused`)).status).toBe(204);
+      expect((await t.api.delete(`${BASE}/endpoints/reused`)).status).toBe(204);
+      await createEndpoint(t, { slug: 'reused', url: `${receiver.url}/new-owner` });
+      // Made before the retry was due: the retry finds an endpoint of that slug, just not its own.
+      expect(Date.now()).toBeLessThan(Date.parse(failed.nextAttemptAt));
+      const dead = await waitForAction(t, id, (a) => a.status === 'dead', 15_000);
+      expect(dead.lastError).toBe(
+        'endpoint reused does not exist: it was deleted, and the endpoint now named reused is another one',
+      );
+      expect(receiver.requests.filter((r) => r.path === '/new-owner')).toEqual([]);
+    });
+
     it('refuses a rule whose webhook target names an endpoint that does not exist', async () => {
       const res = await t.api.post(`${BASE}/rules`, {
         name: 'typo',
