@@ -35,10 +35,18 @@ function namesOf(cmd: Command, fields: Readonly<Record<string, string>>): Map<st
 /**
  * A rule given by name or id, as its id. The API resolves names and refuses unknown rules itself now; looking the
  * rule up here as well keeps the refusal to one line and works against a server from before that, which answered an
- * unknown rule with no actions (read as "nothing failed" rather than "no such rule").
+ * unknown rule with no actions (read as "nothing failed" rather than "no such rule"). A deleted rule's name is
+ * passed on as given: the API's own refusal names the rule's id to use, which the lookup's 404 cannot.
  */
 export async function ruleIdOf(client: ApiClient, ref: string): Promise<string> {
-  return (await client.get<{ id: string }>(`/rules/${encodeURIComponent(ref)}`)).id;
+  try {
+    return (await client.get<{ id: string }>(`/rules/${encodeURIComponent(ref)}`)).id;
+  } catch (err) {
+    if (!(err instanceof ProblemError && err.problem.code === 'EH_RULE_NOT_FOUND')) throw err;
+    const all = await client.get<{ items: { name: string }[] }>('/rules', { includeDeleted: true });
+    if (all.items.some((r) => r.name === ref)) return ref;
+    throw err;
+  }
 }
 
 /**

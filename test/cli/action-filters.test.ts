@@ -65,6 +65,24 @@ describe('eventhook action filters', { timeout: 120_000 }, () => {
     }
   });
 
+  it("--rule with a deleted rule's name says so and gives its id, as the API does", async () => {
+    const gone = (await createDeadEndRule(t.api, { name: 'short-lived', type: 'short.lived' })).id;
+    const action = await deadActionOf('short.lived');
+    expect((await t.api.delete(`${API}/rules/short-lived`)).status).toBe(204);
+    const list = await runCli(['list', 'actions', '--rule', 'short-lived'], env);
+    expect(list).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'eventhook: Rule short-lived was not found [EH_RULE_NOT_FOUND]\n' +
+        `  query parameter rule: rule short-lived was deleted; give its id to see its actions (${gone})\n`,
+    });
+    const retry = await runCli(['retry', '--dead', '--rule', 'short-lived', '--dry-run'], env);
+    expect(retry.code).toBe(1);
+    expect(retry.stderr).toContain(`rule short-lived was deleted; give its id to see its actions (${gone})`);
+    expect(ids(await runJson(['list', 'actions', '--rule', gone], env))).toEqual([action]);
+  });
+
   it('--endpoint that does not exist is an error, as --rule is; a deleted endpoint keeps its queue', async () => {
     for (const args of [
       ['retry', '--dead', '--endpoint', 'no-such'],
