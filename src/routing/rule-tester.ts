@@ -65,7 +65,15 @@ export class RuleTester {
       ]);
     } else if (t.pattern === undefined) {
       throw invalid([{ path: '/pattern', message: 'is required to backtest' }]);
-    } else if (!((t.until ?? Date.now()) > t.since)) {
+    } else if (t.until === undefined && !(Date.now() > t.since)) {
+      // until defaults to now: the user gave none to blame.
+      throw invalid([
+        {
+          path: '/since',
+          message: 'is in the future: a backtest reads events stored from since until now (or until)',
+        },
+      ]);
+    } else if (t.until !== undefined && !(t.until > t.since)) {
       throw invalid([{ path: '/until', message: 'must be after since' }]);
     }
     const trial = await RuleTrial.compile(this.store, org, t, this.limits);

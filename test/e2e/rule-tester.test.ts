@@ -246,5 +246,17 @@ describe('rule tester', () => {
     expect(noPattern.body.errors).toEqual([{ path: '/pattern', message: 'is required to backtest' }]);
     const backwards = await test({ pattern: { type: ['x'] }, since, until: since });
     expect(backwards.body.errors).toEqual([{ path: '/until', message: 'must be after since' }]);
+    // Without until, a since in the future is what is wrong: the user gave no until to blame.
+    const future = await test({
+      pattern: { type: ['x'] },
+      since: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    expect(future.status).toBe(400);
+    expect(future.body.errors).toEqual([
+      {
+        path: '/since',
+        message: 'is in the future: a backtest reads events stored from since until now (or until)',
+      },
+    ]);
   });
 });
