@@ -46,6 +46,10 @@ export function tailCommand(): Command {
     .action(async (opts: TailOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
       const pattern = buildPattern(opts);
+      // A bare name is a source's slug; one no source has (often an application's name, app:<name>) would be
+      // followed as webhook:<name> and print nothing for ever. The events filter refuses it with the server's hint.
+      if (opts.source !== undefined && !opts.source.includes(':'))
+        await ctx.client.get('/events', { source: opts.source, limit: 1 });
       const printer = new Printer(ctx.output, opts.count);
       if (!opts.poll && (await streamEvents(ctx.client, pattern, opts, printer))) return;
       if (opts.actions)
