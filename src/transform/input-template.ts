@@ -152,7 +152,13 @@ function compilePaths(paths: Record<string, string> | undefined, path: string): 
 function asText(value: JsonValue | undefined): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (value !== null && typeof value === 'object') return JSON.stringify(value).replace(/"/g, '');
+  if (Array.isArray(value)) return `[${value.map((v) => asText(v)).join(',')}]`;
+  // An object or array loses the quotes JSON puts around its keys and strings, as EventBridge's text does; the
+  // strings themselves stay as written (quotes, backslashes, newlines), as a string inserted alone does.
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}:${asText(v)}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 

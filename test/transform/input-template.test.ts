@@ -51,6 +51,16 @@ describe('compileInputTemplate', () => {
     expect(fn(event)).toEqual({ v: null, t: '[]', n: null, o: 'd={region:eu,zone:1}' });
   });
 
+  it('an object inserted as text loses its JSON quotes only: quotes and backslashes of its strings stay as written', () => {
+    const quoted = envelope({ d: { note: 'he said "hi"\nthen left', path: 'C:\\tmp', list: ['"x"'] } });
+    const fn = compileInputTemplate({ d: '$.data.d' }, '{"o": "d=<d>"}');
+    // Before: every " of the JSON text was dropped, so `he said \"hi\"` came out as `he said \hi\` (escapes kept).
+    expect(fn(quoted)).toEqual({ o: 'd={note:he said "hi"\nthen left,path:C:\\tmp,list:["x"]}' });
+    expect(compileInputTemplate({ d: '$.data.d' }, 'd=<d>')(quoted)).toBe(
+      'd={note:he said "hi"\nthen left,path:C:\\tmp,list:["x"]}',
+    );
+  });
+
   it('treats a template that parses as JSON once filled as JSON: a lone placeholder keeps its type', () => {
     expect(compileInputTemplate(paths, '<tags>')(event)).toEqual(['a', 'b']);
     expect(compileInputTemplate(paths, '"<id>"')(event)).toBe('42');
