@@ -295,6 +295,20 @@ describe('request validation', () => {
         code: 'EH_PATTERN_INVALID',
         errors: [{ in: 'query', path: '/pattern', message: 'at type: "type" must be an object or an array' }],
       });
+      // The stream matches envelopes, as rules do: a field no envelope has would show nothing for ever.
+      const typo = await problem('GET', `/stream?pattern=${encodeURIComponent('{"dat": {"total": [5]}}')}`);
+      expect(typo).toMatchObject({
+        code: 'EH_PATTERN_INVALID',
+        errors: [
+          {
+            in: 'query',
+            path: '/pattern',
+            message: expect.stringMatching(
+              /^at dat: dat is not a field of the event envelope \(did you mean data\?\)/,
+            ),
+          },
+        ],
+      });
     });
 
     it('says which part of the request a field is in when it is not the body', async () => {

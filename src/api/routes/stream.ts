@@ -10,7 +10,7 @@ import { EventhookError, isEventhookError } from '../../core/errors.js';
 import type { EventId } from '../../core/ids.js';
 import { toEnvelope, type EventAnnouncement } from '../../events/publisher.js';
 import type { EventQueries } from '../../events/event-queries.js';
-import { Matcher } from '../../rules/index.js';
+import { Matcher, validateRulePattern } from '../../rules/index.js';
 import type { EventRecord } from '../../store/records.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
 
@@ -196,6 +196,8 @@ function queryMatcher(text: string): Matcher {
     return refuse('pattern', `not JSON: ${(err as Error).message}`);
   }
   try {
+    // Envelopes are what the stream matches, as rules do: a field none has ({"dat": …}) would show nothing for ever.
+    validateRulePattern(pattern);
     return Matcher.build([{ id: 'stream', pattern }]);
   } catch (err) {
     if (!isEventhookError(err, 'EH_PATTERN_INVALID')) throw err;
