@@ -112,6 +112,32 @@ for (const backend of BACKENDS) {
       expect((await t.api.get(`${base}/rules/${c.body.id}`)).body.deletedAt).not.toBeNull();
     });
 
+    it('refuses a rule name that is a rule id: /rules/{rule} would find the rule of that id, not it', async () => {
+      const other = await t.api.post(`${base}/rules`, {
+        name: 'other',
+        pattern: { type: ['a'] },
+        targets: [{ type: 'task', kind: 'k' }],
+      });
+      expect(other.status, other.text).toBe(201);
+      const idLike = {
+        name: other.body.id,
+        pattern: { type: ['b'] },
+        targets: [{ type: 'task', kind: 'k' }],
+      };
+      const message =
+        'is a rule id (rule_…): rules are found by id or name, so a name may not look like an id';
+      const created = await t.api.post(`${base}/rules`, idLike);
+      expect(created.status, created.text).toBe(400);
+      expect(created.body.errors).toEqual([{ path: '/name', message }]);
+      const renamed = await t.api.patch(`${base}/rules/other`, { name: 'rule_01J00000000000000000000000' });
+      expect(renamed.status, renamed.text).toBe(400);
+      expect(renamed.body.errors).toEqual([{ path: '/name', message }]);
+      // A name that merely starts like one is a name.
+      const fine = await t.api.post(`${base}/rules`, { ...idLike, name: 'rule_fast' });
+      expect(fine.status, fine.text).toBe(201);
+      expect((await t.api.get(`${base}/rules/rule_fast`)).body.id).toBe(fine.body.id);
+    });
+
     it('pages configuration lists when asked: whole without limit, else by limit and cursor', async () => {
       expect((await t.api.post('/api/orgs', { slug: 'paged' })).status).toBe(201);
       const paged = '/api/orgs/paged/eventhook';
