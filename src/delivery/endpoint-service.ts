@@ -193,7 +193,8 @@ export class EndpointService {
       await tx.auditLog.insert(
         auditEntry('endpoint', bySlug(current), { action: 'deleted', actor: by, at: now }),
       );
-      const ids = await tx.actions.wakeWaiting(org, slug, now);
+      // Those waiting only for a scheduled retry (hours away, maybe) too: "does not exist" is known now.
+      const ids = await tx.actions.wakeWaiting(org, slug, now, { scheduled: true });
       this.onChange(org, slug); // before the commit too, as in change()
       return ids.length;
     });

@@ -485,6 +485,8 @@ export interface ActionsRepo {
 /** Which waiting actions wakeWaiting wakes, and how (see there). */
 export interface WakeOptions {
   reasons?: readonly string[];
+  /** Also the actions waiting for nothing but their next scheduled attempt (an endpoint deleted: they die now). */
+  scheduled?: boolean;
   orderingKey?: string;
   limit?: number;
   first?: boolean;

@@ -288,27 +288,47 @@ for (const backend of BACKENDS) {
       });
     });
 
-    it('a delivery of a deleted endpoint never goes to a new endpoint that took the slug, even when it retries', async () => {
+    it('a delivery of a deleted endpoint never goes to a new endpoint that took the slug, even retried by hand', async () => {
       answers.set('/old-owner', (_req, res) => res.writeHead(500).end());
       const send = await ingestSource(t, 'reuse-src');
       await createEndpoint(t, {
         slug: 'reused',
         url: `${receiver.url}/old-owner`,
-        retry: { schedule: ['4s'] },
+        retry: { schedule: ['1h'] },
       });
       await createRule(t, 'reused', 'reused.test', [{ endpoint: 'reused' }]);
       const id = await send({ type: 'reused.test', meant: 'for the old owner' });
-      const failed = await waitForAction(t, id, (a) => a.status === 'failed');
+      await waitForAction(t, id, (a) => a.status === 'failed');
       expect((await t.api.delete(`${BASE}/rules/reused`)).status).toBe(204);
       expect((await t.api.delete(`${BASE}/endpoints/reused`)).status).toBe(204);
+      const gone = await waitForAction(t, id, (a) => a.status === 'dead');
+      expect(gone.lastError).toBe('endpoint reused does not exist');
       await createEndpoint(t, { slug: 'reused', url: `${receiver.url}/new-owner` });
-      // Made before the retry was due: the retry finds an endpoint of that slug, just not its own.
-      expect(Date.now()).toBeLessThan(Date.parse(failed.nextAttemptAt));
-      const dead = await waitForAction(t, id, (a) => a.status === 'dead', 15_000);
+      // Its dead letter retried: it finds an endpoint of that slug, just not its own.
+      expect((await t.api.post(`${BASE}/actions/${gone.id}/retry`, {})).status).toBe(202);
+      const dead = await waitForAction(
+        t,
+        id,
+        (a) => a.status === 'dead' && a.lastError !== 'endpoint reused does not exist',
+        15_000,
+      );
       expect(dead.lastError).toBe(
         'endpoint reused does not exist: it was deleted, and the endpoint now named reused is another one',
       );
       expect(receiver.requests.filter((r) => r.path === '/new-owner')).toEqual([]);
+    });
+
+    it('deleting an endpoint makes a delivery scheduled for a later retry die at once, not at that retry', async () => {
+      answers.set('/later', (_req, res) => res.writeHead(500).end());
+      const send = await ingestSource(t, 'later-src');
+      await createEndpoint(t, { slug: 'later', url: `${receiver.url}/later`, retry: { schedule: ['1h'] } });
+      await createRule(t, 'later', 'later.test', [{ endpoint: 'later' }]);
+      const id = await send({ type: 'later.test' });
+      await waitForAction(t, id, (a) => a.status === 'failed');
+      expect((await t.api.delete(`${BASE}/rules/later`)).status).toBe(204);
+      expect((await t.api.delete(`${BASE}/endpoints/later`)).status).toBe(204);
+      const dead = await waitForAction(t, id, (a) => a.status === 'dead', 10_000);
+      expect(dead.lastError).toBe('endpoint later does not exist');
     });
 
     it('refuses a rule whose webhook target names an endpoint that does not exist', async () => {

@@ -210,7 +210,7 @@ export async function wakeWaiting(
     // The endpoint's unfinished actions in id order (actions_unfinished_lane), not the org's whole history.
     .where(UNFINISHED_OF_ENDPOINT)
     .where('status', 'in', WAITABLE)
-    .where('waiting', 'is not', null)
+    .$if(!opts.scheduled, (q) => q.where('waiting', 'is not', null))
     // Only those that would wait longer: one already due needs no waking (and must not use up a `limit`). Woken
     // `first`, the oldest waiter is the one, due or not: a FIFO lane's next message whose short wait ran out while a
     // burst was being parked is due, but behind the whole burst; and if it is already at the front, nothing is woken.
