@@ -110,9 +110,16 @@ export function compileInputTemplate(
     }
     return json ? (JSON.parse(out) as JsonValue) : out;
   };
+  // A path with a wildcard that finds nothing gives [] rather than nothing: it matched nothing all the same.
+  const found = (name: string, envelope: Envelope): boolean => {
+    const value = variables.get(name)!(envelope);
+    if (value === undefined) return false;
+    const parsed = parseJsonPath(paths![name]!);
+    return !(Array.isArray(value) && value.length === 0 && 'wildcard' in parsed && parsed.wildcard);
+  };
   const missing = (envelope: Envelope): { name: string; path: string }[] =>
     names
-      .filter((n) => variables.has(n) && variables.get(n)!(envelope) === undefined)
+      .filter((n) => variables.has(n) && !found(n, envelope))
       .map((name) => ({ name, path: paths![name]! }));
   return Object.assign(render, { missing });
 }

@@ -54,6 +54,14 @@ describe('compileTransform', () => {
         { paths: { n: '$.data.order.none' }, template: { n: '<n>' } },
         ['template variable <n> is missing: $.data.order.none matched nothing'],
       ],
+      // A wildcard that finds nothing renders as [] rather than null: it matched nothing all the same.
+      [
+        {
+          paths: { skus: '$.data.items[*].sku', none: '$.data.order.lines[*].sku' },
+          template: '[<skus>, <none>]',
+        },
+        ['template variable <none> is missing: $.data.order.lines[*].sku matched nothing'],
+      ],
       [{ javascript: 'function transform(e) { return null }' }, []],
       [{ constant: null }, []],
       [undefined as unknown as TransformSpec, []],
