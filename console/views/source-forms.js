@@ -179,14 +179,24 @@ export function sourceSettingsForm(s, provider, onSaved) {
   );
 }
 
-/** Adds a new secret; `onRotated` gets the source as the API returns it (with the secret if it made one). */
-export function sourceRotateForm(s, onRotated) {
+/**
+ * Adds a new secret; `provider` is the source's template as GET /providers describes it (undefined for a custom
+ * source); `onRotated` gets the source as the API returns it (with the secret if it made one). Where the provider
+ * issues the secret (`secretChosenBy: provider`) the new one must be typed: one Eventhook made would verify nothing,
+ * so the form offers no "generate".
+ */
+export function sourceRotateForm(s, provider, onRotated) {
+  const issued = s.secretChosenBy === 'provider';
+  const who = provider?.name ?? 'the provider';
   return rotateForm(
     {
       title: `Rotate the secret of ${s.slug}`,
-      hint:
-        'Webhooks signed with the new secret verify at once; the previous one keeps verifying for the time chosen, ' +
-        'to change it at the provider.',
+      hint: issued
+        ? `${who} issues this secret: roll it there first, then paste the new secret ${who} shows. Webhooks signed ` +
+          'with it verify at once; the previous one keeps verifying for the time chosen, while the provider moves ' +
+          'to the new one.'
+        : 'Webhooks signed with the new secret verify at once; the previous one keeps verifying for the time chosen, ' +
+          'to change it at the provider.',
       path: sourcePath(s),
       verbing: 'verifying',
       bodyOf: (v) => (v.secret ? { secret: v.secret } : {}),
@@ -195,8 +205,10 @@ export function sourceRotateForm(s, onRotated) {
     h(
       'label',
       {},
-      'New secret, as the provider shows it (empty: Eventhook makes one to give the provider, shown once, where the scheme allows)',
-      h('input', { name: 'secret', type: 'password', autocomplete: 'off' }),
+      issued
+        ? `New secret, exactly as ${who} shows it (required: a secret Eventhook made up would verify nothing)`
+        : 'New secret, as you give it to the provider (empty: Eventhook makes one to give the provider, shown once, where the scheme allows)',
+      h('input', { name: 'secret', type: 'password', autocomplete: 'off', required: issued }),
     ),
   );
 }

@@ -104,7 +104,7 @@ export async function sourcesView(view) {
           ),
           // A source that verifies nothing has no secret to rotate.
           s.verifier?.type !== 'none'
-            ? quietButton('Rotate secret', () => editor.replaceChildren(sourceRotateForm(s, rotated)))
+            ? quietButton('Rotate secret', () => editor.replaceChildren(sourceRotateForm(s, p, rotated)))
             : null,
         ),
         // Checking a request changes nothing: every reader may.

@@ -100,6 +100,12 @@ export const ERRORS = {
   EH_SOURCE_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Source {source} was not found' },
   EH_SOURCE_EXISTS: { status: 409, kind: 'conflict', message: 'Source {source} already exists' },
   EH_SOURCE_INVALID: { status: 400, kind: 'validation', message: '{message}' },
+  EH_SOURCE_SECRET_REQUIRED: {
+    status: 400,
+    kind: 'validation',
+    message:
+      '{provider} issues the secret of source {source} itself, so one Eventhook made up would verify nothing: give the new secret {provider} shows as secret',
+  },
   EH_PROVIDER_UNKNOWN: { status: 400, kind: 'validation', message: 'Unknown provider {provider}' },
   EH_INGEST_UNAUTHORIZED: { status: 401, kind: 'unauthorized', message: 'Webhook verification failed' },
   EH_INGEST_FORBIDDEN: { status: 403, kind: 'forbidden', message: 'The sender address is not allowed' },

@@ -14,7 +14,12 @@ import type { Actor, AuditEntryRecord, SourceRecord, StoredSecret } from '../sto
 import { assertSlug } from '../access/access-service.js';
 import { validateEventTypeConfig, validateIdempotencyKeyPath } from './extract.js';
 import { validateIpList } from './ip-allow-list.js';
-import { getProvider, providerVerifierConfig } from './providers/index.js';
+import {
+  getProvider,
+  providerVerifierConfig,
+  secretChooserOf,
+  type SecretChooser,
+} from './providers/index.js';
 import {
   keepSecretOptions,
   openOptions,
@@ -243,8 +248,9 @@ export class SourceService {
   }
 
   /**
-   * Adds a new secret (given, or generated when the verifier lets Eventhook choose it); the current ones keep
-   * verifying until `graceMs` from now.
+   * Adds a new secret (given, or generated where you choose it and the verifier lets Eventhook make it; where the
+   * provider issues it, EH_SOURCE_SECRET_REQUIRED without one); the current ones keep verifying until `graceMs` from
+   * now.
    */
   async rotateSecret(
     org: string,
@@ -258,6 +264,23 @@ export class SourceService {
       throw invalid(
         [{ path: '/secret', message: `a ${config.type} verifier has no secret to rotate` }],
         'EH_SOURCE_INVALID',
+      );
+    }
+    const template = current.provider === null ? undefined : getProvider(current.provider);
+    if (opts.secret === undefined && template && sourceSecretChooser(current) === 'provider') {
+      // The provider signs with the secret it issued: a generated one would verify nothing, and once the grace
+      // period ended the old one too would stop, failing every webhook.
+      throw new EventhookError(
+        'EH_SOURCE_SECRET_REQUIRED',
+        { provider: template.name, source: slug },
+        {
+          issues: [
+            {
+              path: '/secret',
+              message: `is required: paste the new secret ${template.name} shows (${template.name} issues it)`,
+            },
+          ],
+        },
       );
     }
     const now = this.clock.now();
@@ -421,6 +444,22 @@ function splitSecret(verifier: Record<string, unknown>): {
     throw invalid([{ path: `/verifier/${field}`, message: 'must be a string' }], 'EH_SOURCE_INVALID');
   }
   return { config, secret };
+}
+
+/**
+ * Who chooses a source's secret: its template's say, for its options; for a custom source `user` where Eventhook
+ * can make the secret (a shared secret the sender is configured with), else `provider` (a public key or JWT key the
+ * sender holds). Null when the source takes no secret.
+ */
+export function sourceSecretChooser(source: SourceRecord): SecretChooser | null {
+  const verifier = source.verifier as unknown as VerifierConfig;
+  if (secretFieldOf(verifier.type) === null) return null;
+  const template =
+    source.provider === null || source.provider === CUSTOM_PROVIDER
+      ? undefined
+      : getProvider(source.provider);
+  if (template) return secretChooserOf(template, (source.settings as StoredSourceSettings).options ?? {});
+  return canGenerate(verifier) ? 'user' : 'provider';
 }
 
 /** Shared-secret schemes where Eventhook may pick the secret and show it once (the sender is configured with it). */

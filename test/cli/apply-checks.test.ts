@@ -199,7 +199,14 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
 
   it('a new source without what its provider requires fails the dry run, an existing one is not asked again', async () => {
     const cases = [
-      ['sources:\n  - slug: pay\n    provider: stripe\n', ':2 sources[0].secret: is required'],
+      [
+        'sources:\n  - slug: pay\n    provider: stripe\n',
+        ':2 sources[0].secret: is required: the secret Stripe shows (Stripe issues it)',
+      ],
+      [
+        'sources:\n  - slug: hub\n    provider: github\n',
+        ':2 sources[0].secret: is required: a long random string you also give GitHub',
+      ],
       [
         'sources:\n  - slug: sq\n    provider: square\n    secret: s\n',
         ':2 sources[0].options.notificationUrl: is required (a non-empty string)',

@@ -57,6 +57,15 @@ describe('eventhook client commands', { timeout: 120_000 }, () => {
       targetType: string;
     }[];
 
+  it('list providers says who chooses each secret: you (rotation may make it) or the provider (paste it)', async () => {
+    const table = await runCli(['list', 'providers'], env);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^ID\s+VERIFIER\s+REQUIRED\s+SECRET CHOSEN BY\s+NAME\n/);
+    expect(table.stdout).toMatch(/\ngithub\s+hmac\s+secret\s+user\s+GitHub\n/);
+    expect(table.stdout).toMatch(/\nstripe\s+hmac\s+secret\s+provider\s+Stripe\n/);
+    expect(table.stdout).toMatch(/\ngoogle-pubsub\s+jwt\s+audience,serviceAccountEmail\s+none\s+/);
+  });
+
   it('send github posts a correctly signed sample: stored as a push from webhook:github, routed by the rule', async () => {
     const sent = await runJson(['send', 'github', '--secret', 'gh-secret'], env);
     expect(sent).toMatchObject({ status: 200, body: { duplicate: false } });

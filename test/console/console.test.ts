@@ -572,6 +572,35 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect(source.text).not.toContain(generated);
   });
 
+  it('rotates the secret of a provider that issues it (Stripe) only with the one it shows: no generating', async () => {
+    await createSource(t, { slug: 'stripe-console', provider: 'stripe', secret: 'whsec_first' });
+    await createSource(t, { slug: 'github-console', provider: 'github', secret: 'chosen' });
+    await open('/sources');
+    await page.getByRole('cell', { name: 'stripe-console', exact: true }).click();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    const form = page.locator('form.rotate-secret');
+    const label = (await form.locator('label', { has: page.locator('input[name=secret]') }).textContent())!;
+    expect(label).toContain('New secret, exactly as Stripe shows it (required');
+    expect(label).not.toContain('Eventhook makes one');
+    expect(await form.textContent()).toContain('Stripe issues this secret');
+    // Left empty, the browser does not send it: nothing is generated, nothing changes.
+    await form.getByRole('button', { name: 'Rotate', exact: true }).click();
+    expect(await form.locator('input[name=secret]:invalid').count()).toBe(1);
+    expect((await t.api.get(`${base}/sources/stripe-console`)).body.secrets).toHaveLength(1);
+
+    await form.locator('input[name=secret]').fill('whsec_second');
+    await form.getByRole('button', { name: 'Rotate', exact: true }).click();
+    await page.locator('.notice').getByText('The previous secret keeps verifying until').waitFor();
+    expect(await page.locator('.secret-once').count()).toBe(0);
+    expect((await t.api.get(`${base}/sources/stripe-console`)).body.secrets).toHaveLength(2);
+
+    // A provider whose secret you choose (GitHub) still offers to make one.
+    await page.getByRole('cell', { name: 'github-console', exact: true }).click();
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    expect(await form.textContent()).toContain('empty: Eventhook makes one');
+    expect(await form.locator('input[name=secret]:invalid').count()).toBe(0);
+  });
+
   it('changes an endpoint’s URL, and shows why the API refused a change', async () => {
     await open('/endpoints');
     await page.getByRole('cell', { name: 'crm', exact: true }).click();

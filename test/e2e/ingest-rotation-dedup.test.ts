@@ -1,7 +1,9 @@
 // Issue 3, end to end, on SQLite and PostgreSQL: secret rotation over HTTP (old and new secrets both verify during
 // the grace period, only the new one after it) and the dedup window (a redelivery inside it is answered with the
-// first event id, after it becomes a new event). Time is a ManualClock, so nothing sleeps.
+// first event id, after it becomes a new event), and who chooses the secret: a rotation without one is refused where
+// the provider issues it. Time is a ManualClock, so nothing sleeps.
 import { sign } from '@octokit/webhooks-methods';
+import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
@@ -108,6 +110,158 @@ for (const backend of BACKENDS) {
       const none = await t.api.post(`${BASE}/sources/open/rotate-secret`, {});
       expect(none.status).toBe(400);
       expect(none.body).toMatchObject({ code: 'EH_SOURCE_INVALID' });
+    });
+
+    it('a provider that issues the secret (Stripe) refuses a rotation without one: 400, and the secret it shows keeps verifying', async () => {
+      await createSource(t, { slug: 'stripe', provider: 'stripe', secret: 'whsec_first' });
+      const stripePost = (secret: string) => {
+        const body = JSON.stringify({ id: `evt_${++n}`, type: 'charge.succeeded', data: { object: {} } });
+        const header = Stripe.webhooks.generateTestHeaderString({
+          payload: body,
+          secret,
+          timestamp: Math.floor(clock.now() / 1000),
+        });
+        return deliver(t, 'stripe', {
+          headers: { 'content-type': 'application/json', 'stripe-signature': header },
+          body,
+        });
+      };
+      for (const body of [undefined, {}, { graceSeconds: 0 }]) {
+        const res = await t.api.post(`${BASE}/sources/stripe/rotate-secret`, body);
+        expect(res.status, res.text).toBe(400);
+        expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+        expect(res.body).toMatchObject({
+          code: 'EH_SOURCE_SECRET_REQUIRED',
+          detail:
+            'Stripe issues the secret of source stripe itself, so one Eventhook made up would verify nothing: ' +
+            'give the new secret Stripe shows as secret',
+          errors: [
+            { path: '/secret', message: expect.stringContaining('paste the new secret Stripe shows') },
+          ],
+        });
+        expect(res.body.generatedSecret).toBeUndefined();
+      }
+      // Nothing changed: one secret, without an end, which verifies long after any grace period.
+      const source = await t.api.get(`${BASE}/sources/stripe`);
+      expect(source.body.secretChosenBy).toBe('provider');
+      expect(source.body.secrets).toEqual([expect.objectContaining({ expiresAt: null })]);
+      clock.advance(2 * DAY);
+      expect((await stripePost('whsec_first')).status).toBe(200);
+
+      // The new secret Stripe shows rotates as before.
+      const rotated = await t.api.post(`${BASE}/sources/stripe/rotate-secret`, {
+        secret: 'whsec_second',
+        graceSeconds: 60,
+      });
+      expect(rotated.status, rotated.text).toBe(200);
+      expect(rotated.body.generatedSecret).toBeUndefined();
+      expect((await stripePost('whsec_second')).status).toBe(200);
+      expect((await stripePost('whsec_first')).status).toBe(200);
+      clock.advance(61_000);
+      expect((await stripePost('whsec_first')).status).toBe(401);
+    });
+
+    it('who chooses the secret, per provider: rotation generates one only where you choose it', async () => {
+      const providers = (await t.api.get(`${BASE}/providers`)).body.items as {
+        id: string;
+        secretChosenBy: string | null;
+      }[];
+      const chosenBy = Object.fromEntries(providers.map((p) => [p.id, p.secretChosenBy]));
+      expect(chosenBy).toEqual({
+        github: 'user',
+        gitlab: 'user',
+        bitbucket: 'user',
+        stripe: 'provider',
+        paddle: 'provider',
+        square: 'provider',
+        shopify: 'provider',
+        woocommerce: 'user',
+        slack: 'provider',
+        discord: 'provider',
+        twilio: 'provider',
+        meta: 'provider',
+        intercom: 'provider',
+        sendgrid: 'provider',
+        mailgun: 'provider',
+        linear: 'provider',
+        jira: 'user',
+        pagerduty: 'provider',
+        vercel: 'provider',
+        zoom: 'provider',
+        typeform: 'user',
+        hubspot: 'provider',
+        calendly: 'user',
+        'standard-webhooks': 'provider',
+        svix: 'provider',
+        clerk: 'provider',
+        resend: 'provider',
+        twitch: 'user',
+        'microsoft-graph': 'user',
+        dropbox: 'provider',
+        x: 'provider',
+        'google-pubsub': null,
+      });
+
+      const cases: { slug: string; input: Record<string, unknown>; chooser: string; name?: string }[] = [
+        {
+          slug: 'c-shopify',
+          input: { provider: 'shopify', secret: 'shpss_1' },
+          chooser: 'provider',
+          name: 'Shopify',
+        },
+        {
+          slug: 'c-slack',
+          input: { provider: 'slack', secret: 'slack-1' },
+          chooser: 'provider',
+          name: 'Slack',
+        },
+        {
+          slug: 'c-svix',
+          input: { provider: 'svix', secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+          chooser: 'provider',
+          name: 'Svix',
+        },
+        {
+          slug: 'c-twilio',
+          input: { provider: 'twilio', secret: 'auth-token' },
+          chooser: 'provider',
+          name: 'Twilio',
+        },
+        {
+          slug: 'c-jira-app',
+          input: { provider: 'jira', secret: 'shared', options: { mode: 'connect' } },
+          chooser: 'provider',
+          name: 'Jira',
+        },
+        { slug: 'c-typeform', input: { provider: 'typeform', secret: 'tf-1' }, chooser: 'user' },
+        { slug: 'c-jira-admin', input: { provider: 'jira', secret: 'admin-1' }, chooser: 'user' },
+        { slug: 'c-woo', input: { provider: 'woocommerce', secret: 'wc-1' }, chooser: 'user' },
+        {
+          slug: 'c-custom',
+          input: { verifier: { type: 'hmac', header: 'x-sig' }, secret: 'mine' },
+          chooser: 'user',
+        },
+        { slug: 'c-open', input: { verifier: { type: 'none' } }, chooser: 'null' },
+      ];
+      for (const c of cases) {
+        const made = await createSource(t, { slug: c.slug, ...c.input });
+        expect(String(made.secretChosenBy), c.slug).toBe(c.chooser);
+        const res = await t.api.post(`${BASE}/sources/${c.slug}/rotate-secret`, {});
+        if (c.chooser === 'provider') {
+          expect(res.status, c.slug).toBe(400);
+          expect(res.body.code, c.slug).toBe('EH_SOURCE_SECRET_REQUIRED');
+          expect(res.body.detail, c.slug).toContain(`give the new secret ${c.name} shows`);
+          const given = await t.api.post(`${BASE}/sources/${c.slug}/rotate-secret`, {
+            secret: 'whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0dGVzdHRlc3Q=',
+          });
+          expect(given.status, `${c.slug}: ${given.text}`).toBe(200);
+        } else if (c.chooser === 'user') {
+          expect(res.status, `${c.slug}: ${res.text}`).toBe(200);
+          expect(res.body.generatedSecret, c.slug).toEqual(expect.any(String));
+        } else {
+          expect(res.body.code, c.slug).toBe('EH_SOURCE_INVALID');
+        }
+      }
     });
 
     it('a redelivery inside the source’s dedup window is the same event; after it, a new one', async () => {

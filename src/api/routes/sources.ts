@@ -11,7 +11,7 @@ import { invalid } from '../../core/errors.js';
 import { idTime } from '../../core/ids.js';
 import { listProviders, summarizeProvider } from '../../ingest/providers/index.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
-import { ACTIVITY_CAP, type SourceService } from '../../ingest/source-service.js';
+import { ACTIVITY_CAP, sourceSecretChooser, type SourceService } from '../../ingest/source-service.js';
 import { publicSettings, type StoredSourceSettings } from '../../ingest/secret-options.js';
 import { SourceSettingsSchema } from '../../ingest/source-settings.js';
 import type { SourceRecord } from '../../store/records.js';
@@ -69,6 +69,8 @@ const SourcePatch = Type.Partial(Type.Object({ ...SourceFields, ...SettingsPatch
   additionalProperties: false,
   minProperties: 1,
 });
+const SecretChosenBy = (description: string) =>
+  Type.Union([Type.Literal('user'), Type.Literal('provider'), Type.Null()], { description });
 const SourceOut = Type.Object({
   id: Type.String(),
   slug: Type.String(),
@@ -80,6 +82,10 @@ const SourceOut = Type.Object({
   secrets: Type.Array(
     Type.Object({ id: Type.String(), createdAt: Timestamp, expiresAt: Type.Union([Timestamp, Type.Null()]) }),
     { description: 'Secret metadata only (values are never returned), of the secrets that still verify.' },
+  ),
+  secretChosenBy: SecretChosenBy(
+    'Who chooses the secret: user (you type it into the provider, so rotate-secret may generate one) or provider ' +
+      '(the provider issues it: rotate-secret needs the new one it shows); null when the verifier takes none.',
   ),
   ...Type.Partial(SourceSettingsSchema).properties,
   secretOptions: Type.Array(Type.String(), {
@@ -125,7 +131,9 @@ const RotateIn = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 10_000,
-        description: 'The new secret; generated when omitted (where the scheme allows).',
+        description:
+          'The new secret; generated when omitted where you choose it (secretChosenBy user). Required where the ' +
+          'provider issues it (secretChosenBy provider): 400 EH_SOURCE_SECRET_REQUIRED without it.',
       }),
     ),
     graceSeconds: Type.Optional(
@@ -182,6 +190,11 @@ const ProviderOut = Type.Object({
   verifierType: Type.String(),
   requiredFields: Type.Array(Type.String()),
   optionalFields: Type.Array(Type.String()),
+  secretChosenBy: SecretChosenBy(
+    'Who chooses the secret: user (you pick it and type it into the provider; Eventhook may generate it) or ' +
+      'provider (the provider issues it and shows it: paste it, also when rotating); null: no secret. Jira in ' +
+      'mode connect: provider.',
+  ),
   secretOptions: Type.Array(Type.String(), {
     description: 'Options that are secrets: sealed at rest and never returned, like the secret.',
   }),
@@ -236,6 +249,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         createdAt: iso(x.createdAt),
         expiresAt: isoOrNull(x.expiresAt),
       })),
+      secretChosenBy: sourceSecretChooser(s),
       ...settings,
       secretOptions,
       ingestUrl: ingestUrl(req, publicUrl, s.org, s.slug),

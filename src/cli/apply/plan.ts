@@ -131,7 +131,7 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
 async function checkSourceCreates(upserts: readonly Change[]): Promise<void> {
   const creates = upserts.filter((c) => c.action === 'create' && c.kind === 'sources');
   if (creates.length === 0) return;
-  const { getProvider } = await import('../../ingest/providers/index.js');
+  const { getProvider, secretChooserOf } = await import('../../ingest/providers/index.js');
   const { CUSTOM_PROVIDER } = await import('../../ingest/source-service.js');
   for (const change of creates) {
     if (change.action !== 'create') continue;
@@ -146,13 +146,17 @@ async function checkSourceCreates(upserts: readonly Change[]): Promise<void> {
     }
     const template = typeof provider === 'string' ? getProvider(provider) : undefined;
     const options = (typeof body.options === 'object' && body.options !== null ? body.options : {}) as Obj;
-    for (const field of template?.requiredFields ?? []) {
+    if (template === undefined) continue; // the server names an unknown provider
+    for (const field of template.requiredFields) {
       const given = field === 'secret' ? body.secret : options[field];
       if (given !== undefined && given !== '') continue;
+      if (field !== 'secret')
+        throw new CliError(`${locate(`/options/${field}`)}: is required (a non-empty string)`);
+      // Where it comes from: the one the provider shows, or one you choose and also give the provider.
       throw new CliError(
-        field === 'secret'
-          ? `${locate('/secret')}: is required`
-          : `${locate(`/options/${field}`)}: is required (a non-empty string)`,
+        secretChooserOf(template, options) === 'provider'
+          ? `${locate('/secret')}: is required: the secret ${template.name} shows (${template.name} issues it)`
+          : `${locate('/secret')}: is required: a long random string you also give ${template.name}`,
       );
     }
   }

@@ -52,6 +52,8 @@ export function listCommand(): Command {
           { header: 'id', value: (p) => p.id },
           { header: 'verifier', value: (p) => p.verifierType },
           { header: 'required', value: (p) => (p.requiredFields as string[]).join(',') },
+          // user: you choose the secret (rotation may generate it); provider: paste the one it shows, also to rotate.
+          { header: 'secret chosen by', value: (p) => p.secretChosenBy ?? 'none' },
           { header: 'name', value: (p) => p.name },
         ]),
       );

@@ -22,6 +22,7 @@ export const zoom = defineProvider({
   docsUrl: 'https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Marketplace → your app → Features → Access → Event Subscription; Event notification endpoint URL: this source’s ingest URL.',
     'Copy the app’s Secret Token into this source’s secret; the endpoint.url_validation challenge is answered with it.',
@@ -76,6 +77,7 @@ export const typeform = defineProvider({
   docsUrl: 'https://www.typeform.com/developers/webhooks/secure-your-webhooks/',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'user',
   setupHints: [
     'Form → Connect → Webhooks → Add a webhook; URL: this source’s ingest URL.',
     'Edit the webhook → Secret: a long random string; give the same string as this source’s secret.',
@@ -119,6 +121,7 @@ export const hubspot = defineProvider({
   docsUrl: 'https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests',
   requiredFields: ['secret'],
   optionalFields: ['url', 'toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Developer account → your app → Webhooks: Target URL = this source’s ingest URL.',
     'Secret: the app’s Client secret (Auth tab).',
@@ -181,6 +184,7 @@ export const calendly = defineProvider({
   docsUrl: 'https://developer.calendly.com/api-docs/4c305798a61d3-webhook-signatures',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'user',
   setupHints: [
     'Create the subscription with POST /webhook_subscriptions: url = this source’s ingest URL, signing_key = a long random string.',
     'Give the same signing_key as this source’s secret.',

@@ -21,6 +21,7 @@ export const stripe = defineProvider({
   docsUrl: 'https://docs.stripe.com/webhooks#verify-events',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Dashboard → Developers → Webhooks → Add endpoint; Endpoint URL: this source’s ingest URL.',
     'Copy the endpoint’s Signing secret (whsec_…) into this source’s secret, whole, prefix included.',
@@ -74,6 +75,7 @@ export const paddle = defineProvider({
   docsUrl: 'https://developer.paddle.com/webhooks/signature-verification',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Paddle → Developer tools → Notifications → New destination; URL: this source’s ingest URL.',
     'Copy the destination’s secret key (pdl_ntfset_…) into this source’s secret.',
@@ -123,6 +125,7 @@ export const square = defineProvider({
   docsUrl: 'https://developer.squareup.com/docs/webhooks/step3validate',
   requiredFields: ['secret', 'notificationUrl'],
   optionalFields: [],
+  secretChosenBy: 'provider',
   setupHints: [
     'Developer Console → your application → Webhooks → Subscriptions → Add subscription.',
     'Notification URL: this source’s ingest URL; give exactly the same string, byte for byte, as notificationUrl.',
@@ -170,6 +173,7 @@ export const shopify = defineProvider({
     'https://shopify.dev/docs/apps/build/webhooks/subscribe/https#step-2-validate-the-origin-of-your-webhook',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'provider',
   setupHints: [
     'App webhooks: subscribe in shopify.app.toml or the Admin API with this source’s ingest URL; the secret is the app’s client secret.',
     'Shop admin webhooks (Settings → Notifications → Webhooks): the secret is the signing key shown under the list.',
@@ -214,6 +218,7 @@ export const woocommerce = defineProvider({
   docsUrl: 'https://woocommerce.com/document/webhooks/',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'user',
   setupHints: [
     'WooCommerce → Settings → Advanced → Webhooks → Add webhook; Delivery URL: this source’s ingest URL.',
     'Secret: a long random string; give the same string as this source’s secret.',

@@ -24,6 +24,7 @@ export const linear = defineProvider({
   docsUrl: 'https://linear.app/developers/webhooks#securing-webhooks',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Settings → API → Webhooks → New webhook (or your OAuth app’s webhook); URL: this source’s ingest URL.',
     'Copy the webhook’s signing secret into this source’s secret.',
@@ -77,6 +78,7 @@ export const jira = defineProvider({
   docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/webhooks/',
   requiredFields: ['secret'],
   optionalFields: ['mode', 'baseUrl', 'clientKey'],
+  secretChosenBy: (options) => (options['mode'] === 'connect' ? 'provider' : 'user'),
   setupHints: [
     'Admin webhook: Settings → System → WebHooks → Create; URL: this source’s ingest URL; Secret: a random string, the same as this source’s secret.',
     'Connect / OAuth 2.0 apps: mode "connect"; secret = the sharedSecret from the installation; baseUrl = the app descriptor’s baseUrl.',
@@ -142,6 +144,7 @@ export const pagerduty = defineProvider({
   docsUrl: 'https://developer.pagerduty.com/docs/verifying-webhook-signatures',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'provider',
   setupHints: [
     'Integrations → Generic Webhooks (v3) → New Webhook; Webhook URL: this source’s ingest URL.',
     'Copy the subscription’s secret (shown once) into this source’s secret.',
@@ -187,6 +190,7 @@ export const vercel = defineProvider({
   docsUrl: 'https://vercel.com/docs/webhooks/webhooks-api#securing-webhooks',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'provider',
   setupHints: [
     'Team Settings → Webhooks → Create Webhook; Endpoint: this source’s ingest URL; copy the shown secret into this source’s secret.',
     'Integration webhooks: the secret is the integration’s Client Secret.',

@@ -22,6 +22,7 @@ export const sendgrid = defineProvider({
     'https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Settings → Mail Settings → Event Webhooks → Create new webhook; Post URL: this source’s ingest URL.',
     'Enable Signed Event Webhook and copy the Verification Key (base64) into this source’s secret.',
@@ -79,6 +80,7 @@ export const mailgun = defineProvider({
   docsUrl: 'https://documentation.mailgun.com/docs/mailgun/user-manual/webhooks/securing-webhooks',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Sending → Webhooks → Add webhook; URL: this source’s ingest URL.',
     'Secret: the HTTP webhook signing key (Settings → API Security), not the API key.',

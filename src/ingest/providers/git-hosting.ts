@@ -13,6 +13,7 @@ export const github = defineProvider({
   docsUrl: 'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries',
   requiredFields: ['secret'],
   optionalFields: ['legacySha1'],
+  secretChosenBy: 'user',
   setupHints: [
     'Repository (or organization) → Settings → Webhooks → Add webhook; for an App: App settings → Webhook.',
     'Payload URL: this source’s ingest URL. Content type: application/json.',
@@ -61,6 +62,7 @@ export const gitlab = defineProvider({
   docsUrl: 'https://docs.gitlab.com/user/project/integrations/webhooks/',
   requiredFields: ['secret'],
   optionalFields: ['signingToken'],
+  secretChosenBy: 'user',
   setupHints: [
     'Project (or group) → Settings → Webhooks → Add new webhook.',
     'URL: this source’s ingest URL. Secret token: a long random string; give the same string as this source’s secret.',
@@ -107,6 +109,7 @@ export const bitbucket = defineProvider({
   docsUrl: 'https://support.atlassian.com/bitbucket-cloud/docs/manage-webhooks/',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'user',
   setupHints: [
     'Repository → Repository settings → Webhooks → Add webhook.',
     'URL: this source’s ingest URL. Secret: a long random string; give the same string as this source’s secret.',

@@ -9,7 +9,7 @@ import { bitbucket, github, gitlab } from './git-hosting.js';
 import { discord, intercom, meta, slack, twilio } from './messaging.js';
 import { dropbox, googlePubsub, microsoftGraph, twitch, x } from './platforms.js';
 import { clerk, resend, standardWebhooks, svix } from './standard-webhooks.js';
-import type { ProviderTemplate } from './types.js';
+import type { ProviderTemplate, SecretChooser } from './types.js';
 
 export type {
   AckResponse,
@@ -18,6 +18,7 @@ export type {
   ProviderTemplate,
   SampleOptions,
   SampleRequest,
+  SecretChooser,
 } from './types.js';
 export { GOOGLE_CERTS_URL } from './platforms.js';
 
@@ -79,6 +80,14 @@ export function providerVerifierConfig(id: string, options: Record<string, unkno
   return config;
 }
 
+/** Who chooses the secret of a source made from `p` with these options; null when it takes none. */
+export function secretChooserOf(
+  p: ProviderTemplate,
+  options: Record<string, unknown> = {},
+): SecretChooser | null {
+  return typeof p.secretChosenBy === 'function' ? p.secretChosenBy(options) : p.secretChosenBy;
+}
+
 /** What GET /providers shows for one template (plain data, no functions). */
 export interface ProviderSummary {
   readonly id: string;
@@ -88,6 +97,8 @@ export interface ProviderSummary {
   readonly verifierType: VerifierConfig['type'];
   readonly requiredFields: readonly string[];
   readonly optionalFields: readonly string[];
+  /** Who chooses the secret with the default options (`user`: Eventhook may generate it; `provider`: paste it). */
+  readonly secretChosenBy: SecretChooser | null;
   /** Options that are secrets: write-only, like the secret itself. */
   readonly secretOptions: readonly string[];
   readonly setupHints: readonly string[];
@@ -106,6 +117,7 @@ export function summarizeProvider(p: ProviderTemplate): ProviderSummary {
     verifierType: defaultVerifierType(p),
     requiredFields: p.requiredFields,
     optionalFields: p.optionalFields,
+    secretChosenBy: secretChooserOf(p),
     secretOptions: p.secretOptions ?? [],
     setupHints: p.setupHints,
     idempotencyKeys: p.idempotencyKeys,

@@ -40,6 +40,7 @@ export const slack = defineProvider({
   docsUrl: 'https://api.slack.com/authentication/verifying-requests-from-slack',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'api.slack.com/apps → your app → Basic Information → App Credentials: copy the Signing Secret into this source’s secret.',
     'Event Subscriptions → Request URL: this source’s ingest URL; the url_verification challenge is answered here.',
@@ -133,6 +134,7 @@ export const discord = defineProvider({
   docsUrl: 'https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint',
   requiredFields: ['secret'],
   optionalFields: ['toleranceSeconds'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Developer Portal → your application → General Information: copy the Public Key (hex) into this source’s secret.',
     'Interactions Endpoint URL (or Webhooks → Endpoint URL): this source’s ingest URL; PINGs are answered here.',
@@ -198,6 +200,7 @@ export const twilio = defineProvider({
   docsUrl: 'https://www.twilio.com/docs/usage/webhooks/webhooks-security',
   requiredFields: ['secret'],
   optionalFields: ['url', 'algorithm'],
+  secretChosenBy: 'provider',
   setupHints: [
     'Console → Phone Numbers (or Messaging Service) → A message comes in / Status callback URL: this source’s ingest URL.',
     'Secret: the account’s Auth Token, or the SharedKey secret: SharedKey webhooks name their algorithm (HMAC-SHA256) in X-Twilio-Webhooks-Signature-Settings, which is followed unless the algorithm option fixes one.',
@@ -264,6 +267,7 @@ export const meta = defineProvider({
   docsUrl: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started',
   requiredFields: ['secret', 'verifyToken'],
   optionalFields: [],
+  secretChosenBy: 'provider',
   secretOptions: ['verifyToken'],
   setupHints: [
     'App Dashboard → your app → Webhooks (or WhatsApp → Configuration): Callback URL = this source’s ingest URL.',
@@ -337,6 +341,7 @@ export const intercom = defineProvider({
   docsUrl: 'https://developers.intercom.com/docs/webhooks/setting-up-webhooks',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'provider',
   setupHints: [
     'Developer Hub → your app → Webhooks: Endpoint URL = this source’s ingest URL; pick topics.',
     'Secret: Basic information → client_secret of the app.',

@@ -23,6 +23,7 @@ export const twitch = defineProvider({
   docsUrl: 'https://dev.twitch.tv/docs/eventsub/handling-webhook-events/#verifying-the-event-message',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'user',
   setupHints: [
     'Create the subscription (POST /eventsub/subscriptions) with transport {method: "webhook", callback: this source’s ingest URL, secret}.',
     'The secret (10–100 characters) must equal this source’s secret; the callback verification challenge is answered here.',
@@ -91,6 +92,7 @@ export const microsoftGraph = defineProvider({
   docsUrl: 'https://learn.microsoft.com/en-us/graph/change-notifications-delivery-webhooks',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'user',
   setupHints: [
     'Create the subscription (POST /subscriptions) with notificationUrl (and lifecycleNotificationUrl) = this source’s ingest URL.',
     'clientState: a random string of at most 255 characters; give the same string as this source’s secret.',
@@ -128,6 +130,7 @@ export const dropbox = defineProvider({
   docsUrl: 'https://www.dropbox.com/developers/reference/webhooks',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'provider',
   setupHints: [
     'App Console → your app → Webhooks → Add: this source’s ingest URL; the challenge GET is answered here.',
     'Secret: the app’s App secret (Settings tab).',
@@ -155,6 +158,7 @@ export const x = defineProvider({
   docsUrl: 'https://docs.x.com/x-api/webhooks/introduction',
   requiredFields: ['secret'],
   optionalFields: [],
+  secretChosenBy: 'provider',
   setupHints: [
     'Register this source’s ingest URL as the webhook URL of your X app’s environment.',
     'Secret: the app’s API Key Secret (consumer secret); the CRC GET is answered with it.',
@@ -198,6 +202,7 @@ export const googlePubsub = defineProvider({
   docsUrl: 'https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions',
   requiredFields: ['audience', 'serviceAccountEmail'],
   optionalFields: ['jwksUrl'],
+  secretChosenBy: null,
   setupHints: [
     'Create a push subscription with Endpoint URL = this source’s ingest URL and Enable authentication on.',
     'serviceAccountEmail: the service account the subscription signs as; audience: the audience set there (default: the endpoint URL).',

@@ -51,6 +51,8 @@ function member(m: FamilyMember): ProviderTemplate {
     docsUrl: m.docsUrl,
     requiredFields: ['secret'],
     optionalFields: ['toleranceSeconds'],
+    // Standard Webhooks senders (Svix and those built on it) make the whsec_ secret and show it per endpoint.
+    secretChosenBy: 'provider',
     setupHints: m.setupHints,
     verifier: (options) => ({
       type: 'standard_webhooks',

@@ -61,6 +61,14 @@ export interface SampleOptions {
 }
 
 /**
+ * Who chooses a source's secret. 'user': you pick it and type it into the provider (GitHub's webhook secret), so
+ * Eventhook may generate one for you to paste there. 'provider': the provider issues it and shows it to you
+ * (Stripe's whsec_, Slack's signing secret, Discord's public key): only the one it shows can verify, so it must be
+ * pasted here, and a secret Eventhook made up would verify nothing.
+ */
+export type SecretChooser = 'user' | 'provider';
+
+/**
  * A provider template. Invariants: `id` is kebab-case and unique; `verifier(options)` returns a config that
  * createVerifier accepts, or throws EH_SOURCE_INVALID naming the bad option; `idempotencyKeys` pass
  * validateIdempotencyKeyPath. Templates are immutable data plus pure functions.
@@ -74,6 +82,11 @@ export interface ProviderTemplate {
   readonly requiredFields: readonly string[];
   /** Optional option names this provider understands. */
   readonly optionalFields: readonly string[];
+  /**
+   * Who chooses the secret; null for a template without one (Google Pub/Sub). A function where an option changes
+   * it (Jira: the admin webhook's secret is yours, a Connect app's sharedSecret Atlassian's); it must not throw.
+   */
+  readonly secretChosenBy: SecretChooser | null | ((options: Record<string, unknown>) => SecretChooser);
   /**
    * Options that are secrets: sealed at rest and never returned (see secret-options.ts). They must not be copied
    * into the verifier config, which the API shows.

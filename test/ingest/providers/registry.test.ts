@@ -10,6 +10,7 @@ import {
   getProvider,
   listProviders,
   providerVerifierConfig,
+  secretChooserOf,
   summarizeProvider,
 } from '../../../src/ingest/providers/index.js';
 import { createVerifier } from '../../../src/ingest/verifiers/index.js';
@@ -184,6 +185,22 @@ describe('provider registry', () => {
       );
       expect(section, `section for ${provider.id}`).toBeDefined();
       for (const key of provider.idempotencyKeys) expect(section, `${provider.id} ${key}`).toContain(key);
+      // Who chooses the secret, as the template says with its default options: the first code span of the row.
+      const row = section!.split('\n').find((l) => l.startsWith('| secret chosen by'));
+      expect(row?.match(/`([a-z]+)`/)?.[1], `${provider.id} secret chosen by`).toBe(
+        String(secretChooserOf(provider)),
+      );
     }
+  });
+
+  it('says who chooses the secret: never null for a template that takes one; Jira by its mode', () => {
+    for (const provider of listProviders()) {
+      expect(summarizeProvider(provider).secretChosenBy, provider.id).toEqual(
+        provider.requiredFields.includes('secret') ? expect.stringMatching(/^(user|provider)$/) : null,
+      );
+    }
+    const jira = getProvider('jira')!;
+    expect(secretChooserOf(jira, { mode: 'connect' })).toBe('provider');
+    expect(secretChooserOf(jira, { mode: 'admin' })).toBe('user');
   });
 });
