@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
 import Stripe from 'stripe';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -387,5 +388,35 @@ describe('rejections: generic 401, reasons logged and counted, storeRejected, so
         errors: [{ path: '/url', message: 'must be an absolute URL' }],
       });
     }
+  });
+
+  it('POST /sources/{source}/test names the URL a URL-signing provider’s signature was checked over (a proxy in front)', async () => {
+    await createSource(t, { slug: 'twilio', provider: 'twilio', secret: 'twilio-auth-token' });
+    // Twilio signed the public URL; behind a proxy Eventhook sees another one.
+    const ingest = `${t.url}${BASE}/in/twilio`;
+    const publicUrl = `https://hooks.example.com${BASE}/in/twilio`;
+    const params = { MessageSid: 'SM1', MessageStatus: 'delivered' };
+    const headers = {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': twilio.getExpectedTwilioSignature('twilio-auth-token', publicUrl, params),
+    };
+    const form = new URLSearchParams(params).toString();
+    const behindProxy = await t.api.post(`${BASE}/sources/twilio/test`, { headers, body: form });
+    expect(behindProxy.body).toEqual({
+      verified: false,
+      verifierType: 'hmac',
+      reason: 'no_matching_signature',
+      detail:
+        `no sha1 signature in header x-twilio-signature matches the secret over the URL ${ingest}; ` +
+        'if the provider calls another URL (a proxy in front), the source must know it',
+    });
+    const given = await t.api.post(`${BASE}/sources/twilio/test`, { headers, body: form, url: publicUrl });
+    expect(given.body).toMatchObject({ verified: true, eventType: 'message.delivered' });
+    // A body-only signature says nothing of URLs.
+    const stripe = await t.api.post(`${BASE}/sources/stripe/test`, {
+      headers: { 'content-type': 'application/json', 'stripe-signature': 't=1,v1=00' },
+      body: '{}',
+    });
+    expect(stripe.body.detail).not.toContain('URL');
   });
 });

@@ -114,9 +114,14 @@ export function createHmacVerifier(config: HmacConfig): Verifier {
         }
       }
       if (matched) return ACCEPTED;
+      // A signature over the URL fails alike for a wrong secret and for a URL the provider called that is not the
+      // one seen here (a proxy in front): name the URL, which is no secret, so the two can be told apart.
+      const over = scheme.content.usesUrl
+        ? ` over the URL ${urls[0]}; if the provider calls another URL (a proxy in front), the source must know it`
+        : '';
       return reject(
         'no_matching_signature',
-        `no ${algorithm} signature in ${where} matches the ${keys.length === 1 ? 'secret' : `${keys.length} secrets`}`,
+        `no ${algorithm} signature in ${where} matches the ${keys.length === 1 ? 'secret' : `${keys.length} secrets`}${over}`,
       );
     },
   };
