@@ -1,8 +1,8 @@
 // Sources: where providers send webhooks. Each shows the URL to give the provider, the provider's setup hints, a
 // request to try it with (source-try.js) and its activity, and can be changed (name and limits, or its advanced
 // settings: a custom verifier, provider options, event type, response), given a new secret, checked against a
-// pasted request (why does it fail?) or deleted; a new one is a provider and its secret, or a custom source with a
-// verifier written as JSON. A source's History is the audit log's.
+// pasted request (why does it fail?) or deleted; a new one is a provider, its secret and options, or a custom source
+// with a verifier written as JSON. A source's History is the audit log's.
 import { ifCan } from '../access.js';
 import { api } from '../api.js';
 import { copyButton, fill, flash, formValues, guarded, h, quietButton, status, table, when } from '../dom.js';
@@ -125,22 +125,40 @@ export async function sourcesView(view) {
     'Verifier, as JSON, with its secret: {"type": "hmac", "header": "x-signature", "secret": "…"} (docs/providers.md)',
     h('textarea', { name: 'verifier', rows: 5, spellcheck: 'false' }),
   );
+  const secretLabel = h('span');
   const secretField = h(
     'label',
     {},
-    'Secret (as the provider shows it)',
+    secretLabel,
     h('input', { name: 'secret', type: 'password', autocomplete: 'off' }),
   );
+  // A template's options (Square's notificationUrl, Meta's verifyToken): without the required ones it cannot be made.
+  const optionsLabel = h('span');
+  const optionsField = h(
+    'label',
+    { hidden: true },
+    optionsLabel,
+    h('textarea', { name: 'options', rows: 3, spellcheck: 'false' }),
+  );
+  /** Shows the fields the chosen template takes, and says where its secret comes from. */
+  const fitTo = (id) => {
+    const custom = id === 'custom';
+    const p = byId.get(id);
+    verifierField.hidden = !custom;
+    secretField.hidden = custom || p?.secretChosenBy === null;
+    secretLabel.textContent =
+      p?.secretChosenBy === 'user'
+        ? `Secret: a long random string you choose; give ${p.name} the same`
+        : `Secret, exactly as ${p?.name ?? 'the provider'} shows it`;
+    const names = p ? [...p.requiredFields, ...p.optionalFields].filter((f) => f !== 'secret') : [];
+    optionsField.hidden = custom || names.length === 0;
+    optionsLabel.textContent = `Options, as a JSON object (${p?.name ?? ''}’s: ${names
+      .map((n) => (p.requiredFields.includes(n) ? `${n} (required)` : n))
+      .join(', ')})`;
+  };
   const providerSelect = h(
     'select',
-    {
-      name: 'provider',
-      onchange: (ev) => {
-        const custom = ev.target.value === 'custom';
-        verifierField.hidden = !custom;
-        secretField.hidden = custom;
-      },
-    },
+    { name: 'provider', onchange: (ev) => fitTo(ev.target.value) },
     providers.map((p) => h('option', { value: p.id }, `${p.name} (${p.id})`)),
     h('option', { value: 'custom' }, 'Custom: a verifier configured by hand'),
   );
@@ -154,7 +172,9 @@ export async function sourcesView(view) {
         if (v.provider === 'custom') body.verifier = readJson(v.verifier, 'The verifier');
         else {
           body.provider = v.provider;
-          if (v.secret) body.secret = v.secret;
+          if (v.secret && !secretField.hidden) body.secret = v.secret;
+          const options = optionsField.hidden ? null : readJson(v.options, 'Options', null);
+          if (options !== null) body.options = options;
         }
         const created = await api('POST', '/sources', body);
         await reload(`Source ${created.slug} created.`);
@@ -164,9 +184,11 @@ export async function sourcesView(view) {
     h('label', {}, 'Name', h('input', { name: 'name' })),
     h('label', {}, 'Provider', providerSelect),
     secretField,
+    optionsField,
     verifierField,
     h('div', {}, h('button', { type: 'submit' }, 'Create source')),
   );
+  fitTo(providerSelect.value);
   view.replaceChildren(
     h('h1', {}, 'Sources'),
     table(

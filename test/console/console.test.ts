@@ -125,6 +125,34 @@ describe.skipIf(!browserAvailable())('web console', () => {
     expect(sources.body.items.map((s: { slug: string }) => s.slug)).toContain('stripe-live');
   });
 
+  it('creates a source whose provider needs options (Square’s notificationUrl), saying where its secret comes from', async () => {
+    await open('/sources');
+    const secretLabel = () =>
+      page.locator('label', { has: page.locator('input[name=secret]') }).textContent();
+    // Typeform's secret is yours to choose; Square's is the one Square shows.
+    await page.selectOption('select[name=provider]', 'typeform');
+    expect(await secretLabel()).toContain('give Typeform the same');
+    expect(await page.isVisible('textarea[name=options]')).toBe(false);
+    await page.selectOption('select[name=provider]', 'square');
+    expect(await secretLabel()).toContain('exactly as Square shows it');
+    const options = page.locator('label', { has: page.locator('textarea[name=options]') });
+    expect(await options.textContent()).toContain('notificationUrl (required)');
+    await page.fill('input[name=slug]', 'square-shop');
+    await page.fill('input[name=secret]', 'square-signature-key');
+    const url = `https://hooks.example.com${base}/in/square-shop`;
+    await page.fill('textarea[name=options]', JSON.stringify({ notificationUrl: url }));
+    await page.click('text=Create source');
+    await page.getByRole('cell', { name: 'square-shop', exact: true }).waitFor();
+    const made = (await t.api.get(`${base}/sources/square-shop`)).body;
+    expect(made).toMatchObject({ provider: 'square', options: { notificationUrl: url } });
+    // A template without a secret asks for none.
+    await page.selectOption('select[name=provider]', 'google-pubsub');
+    expect(await page.isVisible('input[name=secret]')).toBe(false);
+    expect(await options.textContent()).toContain(
+      'audience (required), serviceAccountEmail (required), jwksUrl',
+    );
+  });
+
   it('creates a custom source with a verifier written as JSON, which then verifies webhooks', async () => {
     await open('/sources');
     await page.fill('input[name=slug]', 'custom-app');
