@@ -75,7 +75,7 @@ describe('eventhook action filters', { timeout: 120_000 }, () => {
       stdout: '',
       stderr:
         'eventhook: Rule short-lived was not found [EH_RULE_NOT_FOUND]\n' +
-        `  query parameter rule: rule short-lived was deleted; give its id to see its actions (${gone})\n`,
+        `  --rule: rule short-lived was deleted; give its id to see its actions (${gone})\n`,
     });
     const retry = await runCli(['retry', '--dead', '--rule', 'short-lived', '--dry-run'], env);
     expect(retry.code).toBe(1);

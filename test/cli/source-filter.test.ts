@@ -19,7 +19,7 @@ describe('eventhook --source', { timeout: 120_000 }, () => {
     expect((await runJson(['list', 'events', '--source', 'app:checkout'], env)).items).toHaveLength(1);
     const hint = [
       'eventhook: Source checkout was not found [EH_SOURCE_NOT_FOUND]',
-      '  query parameter source: no source has slug checkout; did you mean app:checkout?',
+      '  --source: no source has slug checkout; did you mean app:checkout?',
       '',
     ].join('\n');
     expect(await runCli(['list', 'events', '--source', 'checkout'], env)).toEqual({
@@ -36,7 +36,7 @@ describe('eventhook --source', { timeout: 120_000 }, () => {
     const env = serverEnv(t);
     const hint = [
       'eventhook: Source checkout was not found [EH_SOURCE_NOT_FOUND]',
-      '  query parameter source: no source has slug checkout; did you mean app:checkout?',
+      '  --source: no source has slug checkout; did you mean app:checkout?',
       '',
     ].join('\n');
     for (const mode of [[], ['--poll']])
