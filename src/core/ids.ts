@@ -126,6 +126,16 @@ export function isId<K extends IdKind>(kind: K, value: string): value is IdOf<K>
 }
 
 /**
+ * Why `name` cannot name a rule, or undefined. `/rules/{rule}`, the actions filter and `eventhook` take an id or a
+ * name, the id first: a name that is a rule id would reach the rule of that id (a PATCH or DELETE changing another).
+ */
+export function ruleNameProblem(name: string): string | undefined {
+  return isId('rule', name)
+    ? 'is a rule id (rule_…): rules are found by id or name, so a name may not look like an id'
+    : undefined;
+}
+
+/**
  * The lowest id of `kind` made at `time`: ids made before `time` sort below it, those made at or after it do not
  * (prefix and time have fixed widths), so "created before" is a range of an id index.
  */

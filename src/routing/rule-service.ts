@@ -5,7 +5,7 @@ import type { Clock } from '../core/clock.js';
 import { EventhookError, invalid } from '../core/errors.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
 import type { JsonValue } from '../core/envelope.js';
-import { isId, newId, type RuleId } from '../core/ids.js';
+import { isId, newId, ruleNameProblem, type RuleId } from '../core/ids.js';
 import { validateRulePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { Actor, RuleRecord } from '../store/records.js';
@@ -152,15 +152,8 @@ export class RuleService {
 
   /** What can be checked without the store; the targets' references are checked in the saving transaction. */
   private validate(input: RuleInput): Target[] {
-    // /rules/{rule}, filters and `eventhook` take an id or a name, the id first: a name that is an id would reach
-    // the rule of that id instead (a PATCH or DELETE by name changing another rule).
-    if (isId('rule', input.name))
-      throw invalid([
-        {
-          path: '/name',
-          message: 'is a rule id (rule_…): rules are found by id or name, so a name may not look like an id',
-        },
-      ]);
+    const nameProblem = ruleNameProblem(input.name);
+    if (nameProblem !== undefined) throw invalid([{ path: '/name', message: nameProblem }]);
     validateRulePattern(input.pattern, '/pattern');
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
     return validateTargets(input.targets, '/targets', this.limits);

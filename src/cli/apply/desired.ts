@@ -1,6 +1,7 @@
 // The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name,
 // grants by their org and what they allow (grants.ts); rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split
 // off, since the server never returns them and so they cannot be compared.
+import { ruleNameProblem } from '../../core/ids.js';
 import { validateRulePattern } from '../../rules/index.js';
 import { CliError } from '../cli-error.js';
 import { fileFieldPath } from './field-location.js';
@@ -230,6 +231,8 @@ async function typedFieldsOf(data: Obj): Promise<TypedFields> {
 }
 
 function ruleOf(raw: Obj, path: Path, fail: Fail, typed: TypedFields): Split {
+  const nameProblem = ruleNameProblem(raw.name as string);
+  if (nameProblem !== undefined) throw fail([...path, 'name'], nameProblem);
   if (!isObj(raw.pattern))
     throw fail([...path, 'pattern'], 'is required: an EventBridge pattern (a mapping)');
   try {

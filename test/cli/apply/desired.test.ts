@@ -179,6 +179,16 @@ grants:
       );
   });
 
+  it('refuses a rule name that is a rule id, as the server does, before anything is sent', async () => {
+    expect(
+      await failure(
+        'rules:\n  - name: rule_01J00000000000000000000000\n    pattern: { type: [a] }\n    targets: [{ type: task, kind: k }]\n',
+      ),
+    ).toBe(
+      'eh.yaml:2 rules[0].name: is a rule id (rule_…): rules are found by id or name, so a name may not look like an id',
+    );
+  });
+
   it('reports bad files with file:line and path', async () => {
     expect(
       await failure('sources:\n  - slug: a\n    secret: ${A_SECRET}\n  - slug: b\n    secret: ${B_SECRET}\n'),
