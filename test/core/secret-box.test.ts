@@ -53,4 +53,14 @@ describe('SecretBox', () => {
     // A key neither current nor previous opens nothing.
     expect(() => new SecretBox(newKey, [SecretBox.generateKey()]).open(before)).toThrow();
   });
+
+  it('opens a value only with its whole 16-byte tag: a cut tag, which GCM would check on fewer bits, is refused', () => {
+    const box = new SecretBox(SecretBox.generateKey());
+    const [version, iv, tag, ct] = box.seal('whsec_full_tag').split('.');
+    for (const bytes of [4, 8, 12, 15]) {
+      const cut = Buffer.from(tag!, 'base64url').subarray(0, bytes).toString('base64url');
+      expect(box.openOrNull([version, iv, cut, ct].join('.')), `${bytes}-byte tag`).toBeNull();
+    }
+    expect(box.open([version, iv, tag, ct].join('.'))).toBe('whsec_full_tag');
+  });
 });
