@@ -7,6 +7,7 @@ import { newId, type EventId } from '../core/ids.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { IngestOutcome } from '../store/port.js';
 import type { NewEvent } from '../store/records.js';
+import { freshnessUnchecked } from './verifiers/index.js';
 import type { KeySetFetch } from './verifiers/types.js';
 import { storedBodyWithout } from './body-credential.js';
 import { extractEventType, extractIdempotencyKey, extractSubject } from './extract.js';
@@ -261,16 +262,27 @@ export class IngestService {
     if (!source) throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: slug });
     const inbound: InboundRequest = { ...sample, remoteAddress: '' };
     const now = this.clock.now();
-    const verdict = await source.verifier.verify(inbound, {
+    const ctx = {
       now,
       secrets: this.sources.secrets(source, now),
       ...(this.options.keySetFetch ? { keySetFetch: this.options.keySetFetch } : {}),
-    });
+    };
+    const verdict = await source.verifier.verify(inbound, ctx);
     const result: SourceTestResult = {
       verified: verdict.ok,
       verifierType: source.verifierConfig.type,
       ...(verdict.ok ? {} : { reason: verdict.reason, detail: verdict.detail }),
     };
+    if (!verdict.ok && verdict.reason === 'stale_timestamp') {
+      // A delivery pasted from the provider's log is usually older than the tolerance: say whether the rest holds.
+      const timeless = await freshnessUnchecked(source.verifierConfig)?.verify(inbound, ctx);
+      if (timeless)
+        result.detail = `${verdict.detail}; apart from the time it ${
+          timeless.ok
+            ? 'verifies: the secret and the body are right (a request tried after its time, or clocks apart)'
+            : `does not verify either: ${timeless.detail}`
+        }`;
+    }
     if (!verdict.ok) return result;
     try {
       const data = parseBody(inbound.rawBody, inbound.headers['content-type'], {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sign } from '@octokit/webhooks-methods';
 import Stripe from 'stripe';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../../src/app.js';
@@ -388,6 +389,42 @@ describe('rejections: generic 401, reasons logged and counted, storeRejected, so
         errors: [{ path: '/url', message: 'must be an absolute URL' }],
       });
     }
+  });
+
+  it('POST /sources/{source}/test of a request pasted after its timestamp’s tolerance still says whether its signature matches', async () => {
+    // A delivery copied from Stripe's log an hour later: the time alone is off, or the secret is wrong too.
+    // The age in seconds depends on when in its second the request was signed.
+    const pasted = async (key: string) => {
+      const res = await t.api.post(`${BASE}/sources/stripe/test`, {
+        headers: { ...JSON_CT, 'stripe-signature': header(now() - 3600, key) },
+        body,
+      });
+      return { ...res.body, detail: String(res.body.detail).replace(/is 36\d\d s old/, 'is 3600 s old') };
+    };
+    expect(await pasted(secret)).toEqual({
+      verified: false,
+      verifierType: 'hmac',
+      reason: 'stale_timestamp',
+      detail:
+        'the signed timestamp is 3600 s old (tolerance 300 s); apart from the time it verifies: the secret and ' +
+        'the body are right (a request tried after its time, or clocks apart)',
+    });
+    expect(await pasted('whsec_other')).toMatchObject({
+      reason: 'stale_timestamp',
+      detail:
+        'the signed timestamp is 3600 s old (tolerance 300 s); apart from the time it does not verify either: ' +
+        'no sha256 signature in header stripe-signature matches the secret',
+    });
+    // Standard Webhooks too (Svix, Clerk, Resend).
+    const svixSecret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    await createSource(t, { slug: 'svix', provider: 'svix', secret: svixSecret });
+    const ts = now() - 7200;
+    const signature = new StandardWebhook(svixSecret).sign('msg_1', new Date(ts * 1000), body);
+    const svix = await t.api.post(`${BASE}/sources/svix/test`, {
+      headers: { ...JSON_CT, 'svix-id': 'msg_1', 'svix-timestamp': String(ts), 'svix-signature': signature },
+      body,
+    });
+    expect(svix.body.detail).toContain('; apart from the time it verifies');
   });
 
   it('POST /sources/{source}/test names the URL a URL-signing provider’s signature was checked over (a proxy in front)', async () => {

@@ -212,6 +212,35 @@ export function validateSecret(config: VerifierConfig, secret: string, path = '/
   if (problem !== undefined) throw invalid([{ path, message: problem }], 'EH_SOURCE_INVALID');
 }
 
+/**
+ * The verifier `config` makes, but with its timestamp's freshness unchecked; undefined when it checks none. For
+ * `POST /sources/{source}/test` alone: a request pasted from a provider's log later than its tolerance is stale,
+ * and whether its signature matches (is the secret right?) is still worth saying. Never used for ingest.
+ */
+export function freshnessUnchecked(config: VerifierConfig): Verifier | undefined {
+  const inner = timeless(config);
+  return inner && failClosed(inner);
+}
+
+function timeless(config: VerifierConfig): Verifier | undefined {
+  switch (config.type) {
+    case 'hmac':
+      return config.timestamp && createHmacVerifier({ ...config, timestamp: unchecked(config.timestamp) });
+    case 'ed25519':
+      return config.timestamp && createEd25519Verifier({ ...config, timestamp: unchecked(config.timestamp) });
+    case 'ecdsa':
+      return config.timestamp && createEcdsaVerifier({ ...config, timestamp: unchecked(config.timestamp) });
+    case 'standard_webhooks':
+      // Past the schema's bounds on purpose: no age is too old.
+      return createStandardWebhooksVerifier({ ...config, toleranceSeconds: Infinity });
+    default:
+      return undefined;
+  }
+}
+
+/** A timestamp still read and signed, never checked for freshness (a tolerance of 0). */
+const unchecked = <T extends { toleranceSeconds?: number }>(ts: T): T => ({ ...ts, toleranceSeconds: 0 });
+
 /** The verdict `POST /sources/{source}/test` shows. */
 export interface VerificationVerdict {
   readonly verified: boolean;
