@@ -272,7 +272,12 @@ export function sourceCheckForm(s) {
           const headers = parseHeaderLines(v.headers);
           result.replaceChildren(
             checkResult(
-              await api('POST', `${sourcePath(s)}/test`, { headers, body: v.body, method: 'POST' }),
+              await api('POST', `${sourcePath(s)}/test`, {
+                headers,
+                body: v.body,
+                method: 'POST',
+                ...(v.url.trim() ? { url: v.url.trim() } : {}),
+              }),
             ),
           );
         } catch (err) {
@@ -293,6 +298,12 @@ export function sourceCheckForm(s) {
       h('textarea', { name: 'headers', rows: 6, spellcheck: 'false' }),
     ),
     h('label', {}, 'Body, exactly as sent', h('textarea', { name: 'body', rows: 6, spellcheck: 'false' })),
+    h(
+      'label',
+      {},
+      'URL the provider called, where it signs it (Twilio, Square, HubSpot; empty: this source’s ingest URL as seen here)',
+      h('input', { name: 'url', type: 'url', placeholder: s.ingestUrl }),
+    ),
     h('div', { class: 'row' }, h('button', { type: 'submit' }, 'Check'), cancelButton()),
     result,
   );

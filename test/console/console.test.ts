@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
+import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDeadEndRule, eventually, OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
 import { browserAvailable, startConsole, type ConsoleHarness } from '../helpers/console.js';
@@ -755,6 +756,28 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await form.getByRole('button', { name: 'Check' }).click();
     await form.getByText('Headers, line 2: not "Name: value": garbage').waitFor();
     expect((await t.api.get(`${base}/events?limit=1`)).body.items[0]?.id).toBe(before);
+  });
+
+  it('checks a pasted request of a provider that signs the URL (Twilio) against the URL it called', async () => {
+    await createSource(t, { slug: 'twilio-check', provider: 'twilio', secret: 'twilio-token' });
+    // Twilio called the public URL; the console is reached at another one.
+    const publicUrl = `https://hooks.example.com${base}/in/twilio-check`;
+    const params = { MessageSid: 'SM9', MessageStatus: 'failed' };
+    const signature = twilio.getExpectedTwilioSignature('twilio-token', publicUrl, params);
+    await open('/sources');
+    await page.getByRole('cell', { name: 'twilio-check', exact: true }).click();
+    await page.getByRole('button', { name: 'Check a request' }).click();
+    const form = page.locator('form.check-request');
+    await form
+      .locator('textarea[name=headers]')
+      .fill(`Content-Type: application/x-www-form-urlencoded\nX-Twilio-Signature: ${signature}`);
+    await form.locator('textarea[name=body]').fill(new URLSearchParams(params).toString());
+    await form.getByRole('button', { name: 'Check' }).click();
+    await form.getByText(/Does not verify \(hmac\): no_matching_signature — .* over the URL http:/).waitFor();
+    await form.locator('input[name=url]').fill(publicUrl);
+    await form.getByRole('button', { name: 'Check' }).click();
+    await form.getByText('Verifies (hmac).').waitFor();
+    expect(await form.locator('.check-result dl').textContent()).toContain('message.failed');
   });
 
   it('fits a phone’s width: the header wraps and wide tables scroll in their own box, never the page', async () => {
