@@ -16,7 +16,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_DATA_DIR: {
     file: 'dataDir',
     default: './data',
-    doc: 'Folder for the embedded SQLite database and the generated master key.',
+    doc: 'Folder for the embedded SQLite database and the generated master key. Made readable by its owner only (0700), as are the folders above it Eventhook makes; one that exists keeps its mode.',
   },
   EVENTHOOK_DATABASE_URL: {
     file: 'databaseUrl',
