@@ -105,16 +105,19 @@ export const WebhookTarget = Type.Object(
 
 /**
  * Sources a rule may not give the events it publishes: `webhook:` is what verified ingest writes, `org:` what another
- * org's events carry, and rules of an org trust both (a forged `webhook:github` would pass for a signed webhook).
+ * org's events carry, `system:` what Eventhook's own lifecycle events carry (`system:workflows`), and rules of an org
+ * trust all three (a forged `webhook:github` would pass for a signed webhook, a forged `system:workflows`
+ * `workflow.completed` for a finished workflow). POST /events refuses `webhook:` and `system:` too. The default
+ * source, `system:eventhook`, is set by Eventhook itself and is not refused.
  */
-const RESERVED_SOURCE_PREFIXES = ['webhook:', 'org:'];
+const RESERVED_SOURCE_PREFIXES = ['webhook:', 'org:', 'system:'];
 
 /** Why a rule may not publish under `source`, or null when it may. */
 export function reservedSourceReason(source: string): string | null {
   const prefix = RESERVED_SOURCE_PREFIXES.find((p) => source.startsWith(p));
   return prefix === undefined
     ? null
-    : `must not start with ${RESERVED_SOURCE_PREFIXES.join(' or ')} (reserved: verified webhooks and other orgs' events carry them)`;
+    : `must not start with webhook:, org: or system: (reserved: verified webhooks, other orgs' events and Eventhook's own carry them; leave source out for system:eventhook)`;
 }
 
 /**
@@ -142,7 +145,7 @@ export const EventBusTarget = Type.Object(
       Type.String({
         minLength: 1,
         description:
-          'Source of the new event; default system:eventhook; not webhook:… or org:… (sources that rules trust). Into another org the source is always org:{this org}, or org:{this org}/{source} when given.',
+          'Source of the new event; default system:eventhook (set by Eventhook); not webhook:…, org:… or system:… (sources that rules trust). Into another org the source is always org:{this org}, or org:{this org}/{source} when given.',
       }),
     ),
     ...common,

@@ -47,8 +47,8 @@ for (const backend of BACKENDS) {
       await eventually(async () => ((await charges()).length === 2 ? true : undefined));
     });
 
-    it('refuses a rule that would publish under a source verified webhooks or other orgs carry', async () => {
-      for (const source of ['webhook:github', 'org:globex']) {
+    it('refuses a rule that would publish under a source verified webhooks, other orgs or Eventhook carry', async () => {
+      for (const source of ['webhook:github', 'org:globex', 'system:workflows', 'system:eventhook']) {
         const res = await t.api.post(`${BASE}/rules`, {
           name: `forge-${source.replace(':', '-')}`,
           pattern: { type: ['order.placed'] },
@@ -58,10 +58,12 @@ for (const backend of BACKENDS) {
         expect(res.body.errors).toEqual([
           {
             path: '/targets/0/source',
-            message: expect.stringMatching(/^must not start with webhook: or org: \(reserved/),
+            message: expect.stringMatching(/^must not start with webhook:, org: or system: \(reserved/),
           },
         ]);
       }
+      // The default source, which Eventhook sets itself, still publishes.
+      expect((await charges())[0]).toMatchObject({ source: 'system:eventhook' });
     });
   });
 }
