@@ -3,8 +3,11 @@
 import ipaddr from 'ipaddr.js';
 import type { IpAddress, IpRange } from './pattern-types.js';
 
-// The same shapes event-ruler accepts; anything else is an ordinary string, never an address (no host names).
-const IPV4_SHAPE = /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/;
+// The same shapes event-ruler accepts, less IPv4 parts with a leading zero; anything else is an ordinary string,
+// never an address (no host names). "010.1.2.3" is 10.1.2.3 to Java, but 8.1.2.3 to inet_aton, curl, ping and many
+// firewalls (octal): reading it either way would let a value pass a `cidr` block that a system using it is not in, so
+// such a text is no address at all (it matches neither `cidr` nor another spelling of an address).
+const IPV4_SHAPE = /^(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)$/;
 const IPV6_SHAPE = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/;
 
 /** The address a string spells, or undefined if it is not an IPv4/IPv6 literal. */
@@ -12,7 +15,6 @@ export function parseIp(text: string): IpAddress | undefined {
   if (IPV4_SHAPE.test(text)) {
     let n = 0;
     for (const part of text.split('.')) {
-      // Parts are decimal even with leading zeros, as Java's InetAddress reads them.
       const octet = Number(part);
       if (octet > 255) return undefined;
       n = n * 256 + octet;

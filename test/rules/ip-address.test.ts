@@ -47,6 +47,7 @@ describe('parseCidr', () => {
     '2400:6500:3:3:-5:3:3:3:3:3FF00::36FB:1F80/122',
     '2400:6500:FF00::36FB:1F80/222',
     '192.168.0.1/32',
+    '010.0.0.0/8',
   ])('rejects %s', (cidr) => {
     expect(typeof parseCidr(cidr)).toBe('string');
   });
@@ -67,6 +68,10 @@ describe('parseIp', () => {
       '::ffff:1.2.3.4',
       'dead:beef',
       '',
+      // A leading zero: octal to many parsers (010 is 8), decimal to others, so no address at all.
+      '010.1.2.3',
+      '10.0.0.01',
+      '00.0.0.0',
     ]) {
       expect(parseIp(bad), bad).toBeUndefined();
     }

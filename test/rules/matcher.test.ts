@@ -51,6 +51,18 @@ describe('Matcher', () => {
     expect(matcher.match({ ...RULER_EXAMPLE, resources: [RULER_EXAMPLE, RULER_EXAMPLE] })).toEqual(['r']);
   });
 
+  it('takes an IPv4 address with a leading zero in a part for no address, never an octal or decimal one', () => {
+    const matcher = Matcher.build([
+      { id: 'ten', pattern: { ip: [{ cidr: '10.0.0.0/8' }] } },
+      { id: 'eight', pattern: { ip: [{ cidr: '8.0.0.0/8' }] } },
+      { id: 'host', pattern: { ip: ['10.0.0.1'] } },
+    ]);
+    expect(matcher.match({ ip: '010.1.2.3' })).toEqual([]);
+    expect(matcher.match({ ip: '10.0.0.01' })).toEqual([]);
+    expect(matcher.match({ ip: '10.1.2.3' })).toEqual(['ten']);
+    expect(matcher.match({ ip: '10.0.0.1' }).sort()).toEqual(['host', 'ten']);
+  });
+
   it('keeps the last pattern of a repeated id', () => {
     const matcher = Matcher.build([
       { id: 'r', pattern: { a: ['1'] } },
