@@ -63,6 +63,19 @@ describe('Matcher', () => {
     expect(matcher.match({ ip: '10.0.0.1' }).sort()).toEqual(['host', 'ten']);
   });
 
+  it('compares numbers as doubles, exact to 2^53, and 64-bit ids sent as strings exactly (as documented)', () => {
+    // The pattern as a rule's JSON body brings it: its number parsed by JSON.parse.
+    const matcher = Matcher.build([
+      { id: 'number', pattern: JSON.parse('{"a": [9007199254740993]}') },
+      { id: 'string', pattern: { s: ['9007199254740993'] } },
+    ]);
+    expect(matcher.match({ a: 9007199254740991 })).toEqual([]);
+    // Past 2^53 JSON gives both texts the same double: docs/pattern-language.md says to send such ids as strings.
+    expect(matcher.match(JSON.parse('{"a": 9007199254740992}'))).toEqual(['number']);
+    expect(matcher.match({ s: '9007199254740992' })).toEqual([]);
+    expect(matcher.match({ s: '9007199254740993' })).toEqual(['string']);
+  });
+
   it('keeps the last pattern of a repeated id', () => {
     const matcher = Matcher.build([
       { id: 'r', pattern: { a: ['1'] } },
