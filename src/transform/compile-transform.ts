@@ -66,6 +66,9 @@ export function compileTransform(
     throw invalid(`${path}/${unknown}`, `unknown field; expected one of ${[...KINDS, 'paths'].join(', ')}`);
   }
   const kinds = KINDS.filter((k) => k in spec);
+  // An input transformer that lost its template names the missing field, not the whole input.
+  if (kinds.length === 0 && 'paths' in spec)
+    throw invalid(`${path}/template`, 'is required: paths are filled into a template, which is missing');
   if (kinds.length !== 1) {
     throw invalid(
       path,

@@ -162,6 +162,15 @@ describe('advanced routing', () => {
       ],
       [
         {
+          name: 'p5b',
+          pattern: { type: ['x'] },
+          targets: [{ type: 'task', kind: 'k', input: { paths: { a: '$.data.a' } } }],
+        },
+        'EH_TRANSFORM_INVALID',
+        /^Invalid transform at \/targets\/0\/input\/template: is required/,
+      ],
+      [
+        {
           name: 'p6',
           pattern: { type: ['x'] },
           filter: 'function nope() { return true }',

@@ -91,6 +91,7 @@ describe('compileTransform', () => {
     [{ jmespath: 'a', constant: 1 }, '/t', /only one of .* got jmespath and constant/],
     [{ jmespath: 'a', extra: 1 }, '/t/extra', /unknown field/],
     [{ jmespath: 'a', paths: { x: '$.a' } }, '/t/paths', /only be used with template/],
+    [{ paths: { x: '$.a' } }, '/t/template', /^is required: paths are filled into a template/],
     [{ jmespath: 'a[' }, '/t/jmespath', /syntax/i],
     [{ template: '<x>' }, '/t/template', /undefined placeholder <x>/],
     [{ constant: undefined }, '/t/constant', /must be a JSON value/],
