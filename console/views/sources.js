@@ -146,10 +146,12 @@ export async function sourcesView(view) {
     const p = byId.get(id);
     verifierField.hidden = !custom;
     secretField.hidden = custom || p?.secretChosenBy === null;
+    // Where you choose the secret, Eventhook makes one when it is left empty (shown once); a provider's is required.
+    secretField.querySelector('input').required = !secretField.hidden && p?.secretChosenBy === 'provider';
     secretLabel.textContent =
       p?.secretChosenBy === 'user'
-        ? `Secret: a long random string you choose; give ${p.name} the same`
-        : `Secret, exactly as ${p?.name ?? 'the provider'} shows it`;
+        ? `Secret: a long random string you choose; give ${p.name} the same (empty: Eventhook makes one, shown once)`
+        : `Secret, exactly as ${p?.name ?? 'the provider'} shows it (required)`;
     const names = p ? [...p.requiredFields, ...p.optionalFields].filter((f) => f !== 'secret') : [];
     optionsField.hidden = custom || names.length === 0;
     optionsLabel.textContent = `Options, as a JSON object (${p?.name ?? ''}’s: ${names
@@ -178,6 +180,18 @@ export async function sourcesView(view) {
         }
         const created = await api('POST', '/sources', body);
         await reload(`Source ${created.slug} created.`);
+        // Shown above the list until the user leaves the page: the generated secret is in no later answer.
+        if (created.generatedSecret)
+          view.prepend(
+            h(
+              'div',
+              { class: 'notice' },
+              secretOnce(
+                `The secret of source ${created.slug}, shown once (give it to ${byId.get(created.provider)?.name ?? 'the sender'}):`,
+                created.generatedSecret,
+              ),
+            ),
+          );
       }),
     },
     h('label', {}, 'Slug', h('input', { name: 'slug', required: true, pattern: '[a-z0-9][a-z0-9\\-]*' })),

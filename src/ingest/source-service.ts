@@ -379,8 +379,11 @@ export class SourceService {
     }
     let generated = false;
     if (secret === undefined && secretRequired(verifier)) {
-      // Providers sign with the secret they show (or the one you typed into them): it must be given.
-      if (provider !== CUSTOM_PROVIDER || !canGenerate(verifier)) {
+      // A provider that issues the secret signs with the one it shows: it must be given. Where you choose it (you
+      // type it into the provider), Eventhook may make one and show it once, as rotate-secret does.
+      const template = provider === CUSTOM_PROVIDER ? undefined : getProvider(provider);
+      const chooser = template ? secretChooserOf(template, input.options ?? {}) : 'user';
+      if (chooser !== 'user' || !canGenerate(verifier)) {
         const field =
           provider === CUSTOM_PROVIDER ? `/verifier/${secretFieldOf(verifier.type) ?? 'secret'}` : '/secret';
         throw invalid([{ path: field, message: 'is required' }], 'EH_SOURCE_INVALID');

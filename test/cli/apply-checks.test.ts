@@ -204,10 +204,6 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
         ':2 sources[0].secret: is required: the secret Stripe shows (Stripe issues it)',
       ],
       [
-        'sources:\n  - slug: hub\n    provider: github\n',
-        ':2 sources[0].secret: is required: a long random string you also give GitHub',
-      ],
-      [
         'sources:\n  - slug: sq\n    provider: square\n    secret: s\n',
         ':2 sources[0].options.notificationUrl: is required (a non-empty string)',
       ],
@@ -224,6 +220,23 @@ describe('eventhook apply checks', { timeout: 120_000 }, () => {
         stderr: `eventhook: ${file}${error}\n`,
       });
     }
+    // Where you choose the secret (GitHub), a file may leave it out: the server makes one, shown once by apply.
+    const hub = files.write('new-source-hub.yaml', 'sources:\n  - slug: hub\n    provider: github\n');
+    const dry = await runCli(['apply', '-f', hub, '--dry-run'], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect((await t.api.get(`${API}/sources/hub`)).status).toBe(404);
+    const applied = await runCli(['apply', '-f', hub], env);
+    expect(applied.code, applied.stderr).toBe(0);
+    const shown = /generated secret \(shown once\): (\S+)/.exec(applied.stdout);
+    expect(shown, applied.stdout).not.toBeNull();
+    const hubSource = await t.api.get(`${API}/sources/hub`);
+    expect(hubSource.body).toMatchObject({ provider: 'github', secretChosenBy: 'user' });
+    expect(hubSource.body.secrets).toHaveLength(1);
+    expect(hubSource.text).not.toContain(shown![1]);
+    const again = await runCli(['apply', '-f', hub], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('No changes');
+    expect(again.stdout).not.toContain('generated secret');
     // Its secret is never sent again (only with --rotate-secrets), so a file may leave it out.
     const made = await t.api.post(`${API}/sources`, { slug: 'paid', provider: 'stripe', secret: 'whsec_x' });
     expect(made.status, made.text).toBe(201);

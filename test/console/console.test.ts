@@ -146,6 +146,39 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.getByRole('cell', { name: 'square-shop', exact: true }).waitFor();
     const made = (await t.api.get(`${base}/sources/square-shop`)).body;
     expect(made).toMatchObject({ provider: 'square', options: { notificationUrl: url } });
+    // Left empty where you choose it, Eventhook makes the secret and shows it once; it verifies GitHub's signature.
+    await page.selectOption('select[name=provider]', 'github');
+    expect(await secretLabel()).toContain('empty: Eventhook makes one, shown once');
+    await page.fill('input[name=slug]', 'github-made');
+    await page.fill('input[name=secret]', '');
+    await page.click('text=Create source');
+    const once = page.locator('.secret-once code');
+    await once.waitFor();
+    expect(await page.locator('.secret-once').textContent()).toContain(
+      'The secret of source github-made, shown once (give it to GitHub)',
+    );
+    const madeSecret = (await once.textContent())!;
+    expect(madeSecret).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    const made2 = await t.api.get(`${base}/sources/github-made`);
+    expect(made2.body.secrets).toHaveLength(1);
+    expect(made2.text).not.toContain(madeSecret);
+    const push = '{"zen":"made"}';
+    const pushed = await fetch(`${t.url}${base}/in/github-made`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': `sha256=${createHmac('sha256', madeSecret).update(push).digest('hex')}`,
+      },
+      body: push,
+    });
+    expect(pushed.status).toBe(200);
+    // Where the provider issues it, the form asks for it before sending anything.
+    await page.selectOption('select[name=provider]', 'stripe');
+    expect(
+      await page.locator('input[name=secret]').evaluate((e) => (e as { required: boolean }).required),
+    ).toBe(true);
     // A template without a secret asks for none.
     await page.selectOption('select[name=provider]', 'google-pubsub');
     expect(await page.isVisible('input[name=secret]')).toBe(false);

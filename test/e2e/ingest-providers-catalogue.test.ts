@@ -82,7 +82,7 @@ describe('the provider catalogue (SQLite)', () => {
       secret: 'k',
     });
     expect(unknown.body).toMatchObject({ status: 400, code: 'EH_PROVIDER_UNKNOWN' });
-    const noSecret = await t.api.post(`${BASE}/sources`, { slug: 'gh2', provider: 'github' });
+    const noSecret = await t.api.post(`${BASE}/sources`, { slug: 'shop2', provider: 'shopify' });
     expect(noSecret.body.errors).toEqual([{ path: '/secret', message: 'is required' }]);
   });
 

@@ -264,6 +264,53 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it('creation without a secret generates one where you choose it, shown once; where the provider issues it, 400', async () => {
+      for (const input of [
+        { slug: 'n-github', provider: 'github' },
+        { slug: 'n-gitlab', provider: 'gitlab' },
+        { slug: 'n-typeform', provider: 'typeform' },
+        { slug: 'n-jira-admin', provider: 'jira' },
+      ]) {
+        const res = await t.api.post(`${BASE}/sources`, input);
+        expect(res.status, `${input.slug}: ${res.text}`).toBe(201);
+        expect(res.body.secretChosenBy, input.slug).toBe('user');
+        expect(res.body.generatedSecret, input.slug).toMatch(/^[A-Za-z0-9_-]{32}$/);
+        expect(res.body.secrets, input.slug).toEqual([expect.objectContaining({ expiresAt: null })]);
+        // Shown in the create response only, never again.
+        const again = await t.api.get(`${BASE}/sources/${input.slug}`);
+        expect(again.text).not.toContain(res.body.generatedSecret);
+        expect((await t.api.get(`${BASE}/sources`)).text).not.toContain(res.body.generatedSecret);
+        if (input.provider === 'github') {
+          expect((await push('n-github', res.body.generatedSecret as string)).status).toBe(200);
+          expect((await push('n-github', 'another-secret')).status).toBe(401);
+        }
+      }
+      // A secret given is kept, and nothing is generated.
+      const given = await t.api.post(`${BASE}/sources`, {
+        slug: 'n-given',
+        provider: 'github',
+        secret: 'mine',
+      });
+      expect(given.status).toBe(201);
+      expect(given.body.generatedSecret).toBeUndefined();
+      expect((await push('n-given', 'mine')).status).toBe(200);
+      // Provider-issued secrets stay required.
+      for (const input of [
+        { slug: 'n-stripe', provider: 'stripe' },
+        { slug: 'n-slack', provider: 'slack' },
+        { slug: 'n-jira-app', provider: 'jira', options: { mode: 'connect' } },
+      ]) {
+        const res = await t.api.post(`${BASE}/sources`, input);
+        expect(res.status, input.slug).toBe(400);
+        expect(res.body, input.slug).toMatchObject({
+          code: 'EH_SOURCE_INVALID',
+          errors: [{ path: '/secret', message: 'is required' }],
+        });
+        expect(res.body.generatedSecret).toBeUndefined();
+        expect((await t.api.get(`${BASE}/sources/${input.slug}`)).status).toBe(404);
+      }
+    });
+
     it('a redelivery inside the source’s dedup window is the same event; after it, a new one', async () => {
       await createSource(t, { slug: 'hourly', provider: 'github', secret: 's', dedupWindowSeconds: 3600 });
       const first = await push('hourly', 's', 'same-delivery');

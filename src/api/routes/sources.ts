@@ -45,7 +45,15 @@ const SourceFields = {
   provider: Type.Optional(
     Type.String({ description: 'A provider template id (GET /providers), or "custom".' }),
   ),
-  secret: Type.Optional(Type.String({ minLength: 1, maxLength: 10_000, description: 'Never returned.' })),
+  secret: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 10_000,
+      description:
+        'Never returned. On create, generated when omitted where you choose it (secretChosenBy user), and ' +
+        'returned once as generatedSecret; required where the provider issues it.',
+    }),
+  ),
   verifier: Type.Optional(VerifierIn),
   ...SourceSettingsSchema.properties,
 };

@@ -152,11 +152,10 @@ async function checkSourceCreates(upserts: readonly Change[]): Promise<void> {
       if (given !== undefined && given !== '') continue;
       if (field !== 'secret')
         throw new CliError(`${locate(`/options/${field}`)}: is required (a non-empty string)`);
-      // Where it comes from: the one the provider shows, or one you choose and also give the provider.
+      // Where you choose the secret, the server makes one and apply shows it once, to give the provider.
+      if (secretChooserOf(template, options) === 'user') continue;
       throw new CliError(
-        secretChooserOf(template, options) === 'provider'
-          ? `${locate('/secret')}: is required: the secret ${template.name} shows (${template.name} issues it)`
-          : `${locate('/secret')}: is required: a long random string you also give ${template.name}`,
+        `${locate('/secret')}: is required: the secret ${template.name} shows (${template.name} issues it)`,
       );
     }
   }
