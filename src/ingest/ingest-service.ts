@@ -168,9 +168,9 @@ export class IngestService {
     let data: JsonValue | undefined;
     let bodyText: string | undefined;
     try {
-      ({ data, text: bodyText } = parseBody(rawBody, req.headers['content-type'], {
-        maxDepth: this.options.maxJsonDepth,
-      }));
+      const limits = { maxDepth: this.options.maxJsonDepth };
+      ({ data, text: bodyText } = parseBody(rawBody, req.headers['content-type'], limits));
+      data = source.provider?.data?.(data, limits) ?? data;
     } catch (err) {
       if (!(err instanceof EventhookError)) throw err;
       const eventId = await this.commitFailed(source, inbound, err.message);
@@ -285,9 +285,9 @@ export class IngestService {
     }
     if (!verdict.ok) return result;
     try {
-      const data = parseBody(inbound.rawBody, inbound.headers['content-type'], {
-        maxDepth: this.options.maxJsonDepth,
-      }).data;
+      const limits = { maxDepth: this.options.maxJsonDepth };
+      const parsed = parseBody(inbound.rawBody, inbound.headers['content-type'], limits).data;
+      const data = source.provider?.data?.(parsed, limits) ?? parsed;
       result.eventType = extractEventType(inbound, data, {
         provider: source.provider,
         eventType: source.settings.eventType,

@@ -20,6 +20,7 @@ import {
   createSource,
   deliver,
   expectAcceptedThenRefused,
+  storedEvent,
   ingestUrlOf,
   tampered,
 } from '../helpers/ingest.js';
@@ -95,6 +96,53 @@ describe('providers signed with node:crypto and checked by their official verifi
       { type: 'slash_command', subject: 'T0001', key: null },
       { tampered: { headers: formHeaders, body: form.replace('94070', '94071') } },
     );
+  });
+
+  it('Slack interactivity: the payload field is parsed into data, typed by payload.type, deduplicated by trigger_id', async () => {
+    const secret = '8f742231b10e8888abcd99yyyzzz85a6';
+    await createSource(t, { slug: 'slack-interactive', provider: 'slack', secret });
+    const payload = {
+      type: 'block_actions',
+      team: { id: 'T0001', domain: 'example' },
+      user: { id: 'U0001' },
+      trigger_id: '13345224609.738474920.8088930838d88f008e0',
+      actions: [
+        { action_id: 'approve', block_id: 'b1', type: 'button', value: 'pr-42', action_ts: '1700000000.1' },
+      ],
+    };
+    // As Slack posts it: a form with one field, the signature over the raw form string.
+    const form = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+    const ts = nowSeconds();
+    const headers = {
+      ...FORM_CT,
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': `v0=${hmac('sha256', secret, `v0:${ts}:${form}`, 'hex')}`,
+    };
+    expect(() =>
+      verifySlackRequest({
+        signingSecret: secret,
+        body: form,
+        headers: {
+          'x-slack-signature': headers['x-slack-signature'],
+          'x-slack-request-timestamp': ts,
+        },
+      }),
+    ).not.toThrow();
+    const eventId = await acceptsAndRefuses(
+      'slack-interactive',
+      { headers, body: form },
+      { type: 'block_actions', subject: 'T0001', key: payload.trigger_id },
+      { tampered: { headers, body: form.replace('approve', 'approvf') } },
+    );
+    const event = await storedEvent(t, eventId);
+    expect(event.data).toEqual({ payload });
+    // A rule's pattern reaches into it.
+    const tested = await t.api.post('/api/orgs/default/eventhook/rules/test', {
+      pattern: { data: { payload: { actions: { action_id: ['approve'] } } } },
+      event: { type: event.type, source: event.source, data: event.data },
+    });
+    expect(tested.status, tested.text).toBe(200);
+    expect(tested.body.match).toBe(true);
   });
 
   it('Linear: @linear/sdk/webhooks LinearWebhookClient.verify agrees; freshness from the signed body', async () => {

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonValue } from '../../core/index.js';
 import { discordPing, metaVerifyChallenge, slackSslCheck, slackUrlVerification } from '../handshakes.js';
+import { parseBody, type ParseLimits } from '../parse-body.js';
 import { sortedFormParams } from '../verifiers/signed-content.js';
 import {
   defineProvider,
@@ -21,12 +22,18 @@ import type { AckResponse } from './types.js';
 const JSON_CT = 'application/json';
 const FORM_CT = 'application/x-www-form-urlencoded';
 
-/** Interactivity posts `payload=<json>` (block_actions, view_submission …): that JSON, parsed. */
-function slackPayload(body: JsonValue | undefined): JsonValue | undefined {
+/**
+ * Interactivity (block_actions, view_submission, shortcuts …) posts a form with one field, `payload=<json>`: the data
+ * is that form with the field parsed, so rules match `data.payload.actions[].action_id`. A field that is not JSON
+ * (or nests deeper than the limit) stays the string it was.
+ */
+function slackData(body: JsonValue | undefined, limits: ParseLimits): JsonValue | undefined {
   const payload = str(body, 'payload');
-  if (payload === undefined) return undefined;
+  if (payload === undefined || typeof body !== 'object' || body === null || Array.isArray(body))
+    return undefined;
   try {
-    return JSON.parse(payload) as JsonValue;
+    const parsed = parseBody(Buffer.from(payload, 'utf8'), JSON_CT, limits).data;
+    return parsed === undefined ? undefined : { ...body, payload: parsed };
   } catch {
     return undefined;
   }
@@ -60,13 +67,15 @@ export const slack = defineProvider({
       toleranceSeconds: optionalNumber(options, 'toleranceSeconds', 1, 86_400) ?? 300,
     },
   }),
+  data: slackData,
   eventType: (_req, body) =>
     (str(body, 'type') === 'event_callback' ? str(body, 'event.type') : undefined) ??
     str(body, 'type') ??
-    str(slackPayload(body), 'type') ??
+    str(body, 'payload.type') ??
     (str(body, 'command') !== undefined ? 'slash_command' : undefined),
-  subject: (_req, body) => str(body, 'team_id') ?? str(body, 'team.id') ?? str(slackPayload(body), 'team.id'),
-  idempotencyKeys: ['body.event_id'],
+  subject: (_req, body) => str(body, 'team_id') ?? str(body, 'team.id') ?? str(body, 'payload.team.id'),
+  // Events API: event_id (the same on Slack's retries). Interactivity: trigger_id, made once per interaction.
+  idempotencyKeys: ['body.event_id', 'body.payload.trigger_id'],
   handshake: slackUrlVerification,
   ping: slackSslCheck,
   sample: ({ secret, now }) => {

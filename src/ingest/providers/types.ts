@@ -2,6 +2,7 @@
 // subject, idempotency keys, handshake — plus what GET /providers shows and a signed sample for the CLI.
 import type { JsonValue } from '../../core/index.js';
 import type { InboundRequest } from '../inbound-request.js';
+import type { ParseLimits } from '../parse-body.js';
 import type { VerifierConfig, VerifyContext } from '../verifiers/index.js';
 
 /** A provider's answer to a challenge; the route sends it as is and stores no event. */
@@ -95,6 +96,12 @@ export interface ProviderTemplate {
   /** Short, ordered steps: where to paste the URL, where the secret comes from. */
   readonly setupHints: readonly string[];
   verifier(options: Record<string, unknown>): VerifierConfig;
+  /**
+   * The event's data where the parsed body is not it yet: a provider that wraps JSON in a form field (Slack's
+   * interactivity `payload=<json>`) gets it parsed, so rules, event types and idempotency keys see its fields. Runs
+   * on a verified body, before anything reads it; undefined keeps the body as parsed.
+   */
+  data?(body: JsonValue | undefined, limits: ParseLimits): JsonValue | undefined;
   eventType?(req: InboundRequest, body: JsonValue | undefined): string | undefined;
   subject?(req: InboundRequest, body: JsonValue | undefined): string | undefined;
   /** Ordered idempotency key paths (`header.<name>`, `body.<dot.path>`); empty: no provider-given dedup id. */

@@ -33,7 +33,9 @@ export function extracted(
   req: InboundRequest,
 ): { type: string; subject?: string; key?: string; body?: JsonValue } {
   const p = provider(id);
-  const body = parsedBody(req);
+  // As ingest does: the template's data (Slack's payload field parsed) is what the extractors read.
+  const parsed = parsedBody(req);
+  const body = p.data?.(parsed, { maxDepth: 64 }) ?? parsed;
   return {
     type: extractEventType(req, body, { provider: p }),
     subject: extractSubject(req, body, { provider: p }),
