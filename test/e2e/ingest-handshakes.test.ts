@@ -280,6 +280,38 @@ describe('acknowledgements providers expect (SQLite)', () => {
     }
   });
 
+  it('Discord webhook events (no top-level id) are deduplicated on their exact bytes; interactions on their id', async () => {
+    await createSource(t, { slug: 'discord-events', provider: 'discord', secret: keys.publicHex });
+    const event = (user: string) =>
+      JSON.stringify({
+        version: 1,
+        application_id: '2',
+        type: 1,
+        event: {
+          type: 'APPLICATION_AUTHORIZED',
+          timestamp: '2026-12-07T10:00:00.000000+00:00',
+          data: { user: { id: user }, scopes: ['applications.commands'] },
+        },
+      });
+    const first = await deliver(t, 'discord-events', discordRequest(event('u1')));
+    expect(first.status).toBe(204);
+    const id = first.headers.get('eventhook-event-id');
+    expect((await storedEvent(t, id!)).idempotencyKey).toMatch(/^sha256:[0-9a-f]{64}$/);
+    // Discord's retry: the same body, signed again.
+    const retry = await deliver(t, 'discord-events', discordRequest(event('u1')));
+    expect(retry.status).toBe(204);
+    expect(retry.headers.get('eventhook-event-id')).toBe(id);
+    const other = await deliver(t, 'discord-events', discordRequest(event('u2')));
+    expect(other.headers.get('eventhook-event-id')).not.toBe(id);
+    // An interaction keeps its id as its key.
+    const interaction = await deliver(
+      t,
+      'discord-events',
+      discordRequest('{"id":"20","type":2,"guild_id":"7","data":{"name":"deploy"}}'),
+    );
+    expect((await storedEvent(t, interaction.headers.get('eventhook-event-id')!)).idempotencyKey).toBe('20');
+  });
+
   it('a source’s own response: status, body with {{eventId}}, content type; the same for a duplicate', async () => {
     const secret = 'custom-response-secret';
     await createSource(t, {

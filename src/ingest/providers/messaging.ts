@@ -170,7 +170,9 @@ export const discord = defineProvider({
     return typeof type === 'number' ? (DISCORD_INTERACTIONS[type] ?? `interaction_${type}`) : undefined;
   },
   subject: (_req, body) => str(body, 'guild_id') ?? str(body, 'application_id'),
-  idempotencyKeys: ['body.id'],
+  // Interactions carry an id; webhook events ({version, application_id, type: 1, event: {…}}) none, so their
+  // exact bytes are their key (a retry resends the same body).
+  idempotencyKeys: ['body.id', 'raw.sha256'],
   handshake: discordPing,
   response: (_req, body) => discordAck(body),
   sample: ({ secret, now }) => {
