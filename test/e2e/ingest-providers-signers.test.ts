@@ -243,6 +243,42 @@ describe('providers signed by their official libraries, end to end (SQLite)', ()
     const other = await deliver(t, 'hubspot', { headers: signed(Date.now(), next), body: next });
     expect(other.json).toMatchObject({ duplicate: false });
     expect(other.json.eventId).not.toBe(first.json.eventId);
+
+    // HubSpot decodes %3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B in the URI before signing; a request URL holding
+    // them verifies signed either way, another escape (%20) stays as sent.
+    const query = '?portal=a%3Ab%2Fc%40d%21%24%27%28%29%2a%2C%3B%3F&name=x%20y';
+    const decodedQuery = "?portal=a:b/c@d!$'()*,;?&name=x%20y";
+    const q = JSON.stringify([{ eventId: 103, subscriptionType: 'contact.creation', objectId: 125 }]);
+    const signedOver = (url: string, timestamp = Date.now()) => ({
+      ...JSON_CT,
+      'x-hubspot-request-timestamp': String(timestamp),
+      'x-hubspot-signature-v3': Signature.getSignature('POST', 'v3', {
+        signature: '',
+        clientSecret,
+        requestBody: q,
+        url,
+        timestamp,
+      }),
+    });
+    const decodedRes = await deliver(t, 'hubspot', {
+      headers: signedOver(publicUrl('hubspot', decodedQuery)),
+      body: q,
+      suffix: query,
+    });
+    expect(decodedRes.status, decodedRes.text).toBe(200);
+    const rawRes = await deliver(t, 'hubspot', {
+      headers: signedOver(publicUrl('hubspot', query)),
+      body: q,
+      suffix: query,
+    });
+    expect(rawRes.status, rawRes.text).toBe(200);
+    expect(rawRes.json).toEqual({ eventId: decodedRes.json.eventId, duplicate: true });
+    const overDecoded = await deliver(t, 'hubspot', {
+      headers: signedOver(publicUrl('hubspot', decodedQuery.replace('x%20y', 'x y'))),
+      body: q,
+      suffix: query,
+    });
+    expect(overDecoded.status).toBe(401);
   });
 
   it('Jira Connect: atlassian-jwt encodeSymmetric with a qsh over the public URL; expired tokens refused', async () => {

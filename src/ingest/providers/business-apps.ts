@@ -136,6 +136,7 @@ export const hubspot = defineProvider({
       encoding: 'base64',
       header: 'x-hubspot-signature-v3',
       signedContent: '{method}{url}{body}{timestamp}',
+      urlDecoded: true,
       timestamp: {
         from: 'header',
         name: 'x-hubspot-request-timestamp',

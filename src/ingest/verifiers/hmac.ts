@@ -53,6 +53,12 @@ export const HmacConfigSchema = Type.Object(
           'The URL the provider signs for {url}, byte-exact as registered (Square); default: the request URL',
       }),
     ),
+    urlDecoded: Type.Optional(
+      Type.Boolean({
+        description:
+          'Also try {url} with the escapes HubSpot decodes before signing (%3A %2F %3F %40 %21 %24 %27 %28 %29 %2A %2C %3B)',
+      }),
+    ),
     bodyHashParam: Type.Optional(
       Type.String({
         minLength: 1,
@@ -98,7 +104,9 @@ export function createHmacVerifier(config: HmacConfig): Verifier {
         );
       }
 
-      const urls = scheme.content.usesUrl ? urlCandidates(signedUrl(config, req)) : [undefined];
+      const urls = scheme.content.usesUrl
+        ? urlCandidates(signedUrl(config, req), config.urlDecoded === true)
+        : [undefined];
       let matched = false;
       for (const url of urls) {
         const content = renderSignedContent(scheme.content, {

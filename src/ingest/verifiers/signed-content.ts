@@ -144,11 +144,40 @@ export function sortedFormParams(req: InboundRequest): string {
   return out;
 }
 
+/** The escapes HubSpot decodes in the URI before it signs a v3 request (its "Validating requests" page). */
+const HUBSPOT_DECODED: Record<string, string> = {
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
+};
+
+/** `url` with HubSpot's listed escapes decoded (either case of hex digit); every other escape is kept. */
+export function hubspotDecodedUrl(url: string): string {
+  return url.replace(
+    /%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi,
+    (m) => HUBSPOT_DECODED[m.toUpperCase()] ?? m,
+  );
+}
+
 /**
  * The URL as given plus its variant with the default port added or removed: providers sign the URL they were
- * configured with, and a proxy may or may not show the port (Twilio's own validator tries both).
+ * configured with, and a proxy may or may not show the port (Twilio's own validator tries both). With `decoded`,
+ * each also with HubSpot's listed escapes decoded, as HubSpot signs it.
  */
-export function urlCandidates(url: string): string[] {
+export function urlCandidates(url: string, decoded = false): string[] {
+  if (decoded) {
+    const plain = urlCandidates(url);
+    return [...new Set([...plain, ...plain.map(hubspotDecodedUrl)])];
+  }
   const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
   if (!m) return [url];
   const [, scheme = '', authority = '', rest = ''] = m;
