@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import type { Bus } from './bus/port.js';
 import type { Config } from './config/config.js';
 import { systemClock, type Clock } from './core/clock.js';
+import { AddressPolicy, parseAllowList } from './delivery/index.js';
 import { EventPublisher } from './events/publisher.js';
 import { BacklogGauges } from './observability/backlog-gauges.js';
 import { Metrics, metricsScope } from './observability/metrics.js';
@@ -64,9 +65,22 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const { engine, localEngine, causes } = pickEngine(config, store, publisher, bus, clock);
   const sandbox = { cpuMs: config.sandboxCpuMs, memoryBytes: config.sandboxMemoryBytes };
 
+  // The outbound SSRF policy: deliveries, OAuth token requests and JWT key sets, checked at save and at each connection.
+  const addressPolicy = AddressPolicy.fromAllowList(config.outboundAllow.flatMap((e) => parseAllowList(e)));
+
   // Access, configuration services and the read side.
   const announce = announcer(bus, logger);
-  const services = await buildServices({ config, store, box, clock, logger, bus, announce, sandbox });
+  const services = await buildServices({
+    config,
+    store,
+    box,
+    clock,
+    logger,
+    bus,
+    announce,
+    sandbox,
+    addressPolicy,
+  });
   const { ruleCache, liveSources } = services;
 
   // Outbound delivery. The action worker's loop is made further down; endpoint changes that wake deliveries kick it.
@@ -78,6 +92,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     clock,
     announce,
     kickActions: () => actionLoop?.kick(),
+    addressPolicy,
   });
   const { httpSender, liveEndpoints, endpoints } = delivery;
 
@@ -90,7 +105,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     publisher,
     liveSources,
-    addressPolicy: delivery.addressPolicy,
+    addressPolicy,
     causes,
   });
 

@@ -3,13 +3,7 @@ import { SUBJECTS, type EndpointAnnouncement } from '../bus/port.js';
 import type { Config } from '../config/config.js';
 import type { Clock } from '../core/clock.js';
 import type { SecretBox } from '../core/secret-box.js';
-import {
-  AddressPolicy,
-  EndpointService,
-  HttpSender,
-  LiveEndpoints,
-  parseAllowList,
-} from '../delivery/index.js';
+import { EndpointService, HttpSender, LiveEndpoints, type AddressPolicy } from '../delivery/index.js';
 import type { Store } from '../store/port.js';
 import type { Announce } from './bus.js';
 
@@ -21,6 +15,7 @@ export interface DeliveryDeps {
   announce: Announce;
   /** Wakes this process's action worker (its loop is made later, with the other workers). */
   kickActions: () => void;
+  addressPolicy: AddressPolicy;
 }
 
 export interface Delivery {
@@ -31,9 +26,8 @@ export interface Delivery {
 }
 
 export function buildDelivery(deps: DeliveryDeps): Delivery {
-  const { config, store, box, clock, announce, kickActions } = deps;
+  const { config, store, box, clock, announce, kickActions, addressPolicy } = deps;
   // One SSRF-guarded sender (a connection pool per origin) shared by every endpoint.
-  const addressPolicy = AddressPolicy.fromAllowList(config.outboundAllow.flatMap((e) => parseAllowList(e)));
   const httpSender = new HttpSender({ policy: addressPolicy });
   const liveEndpoints = new LiveEndpoints(store, box, clock, {
     failureThreshold: config.breakerThreshold,

@@ -9,6 +9,7 @@ import {
   type SourceAnnouncement,
 } from '../bus/port.js';
 import type { Config } from '../config/config.js';
+import type { AddressPolicy } from '../delivery/address-policy.js';
 import type { Clock } from '../core/clock.js';
 import type { SecretBox } from '../core/secret-box.js';
 import { EventQueries } from '../events/event-queries.js';
@@ -30,6 +31,7 @@ export interface ServicesDeps {
   bus: Bus;
   announce: Announce;
   sandbox: SandboxLimits;
+  addressPolicy: AddressPolicy;
 }
 
 export interface Services {
@@ -45,7 +47,7 @@ export interface Services {
 }
 
 export async function buildServices(deps: ServicesDeps): Promise<Services> {
-  const { config, store, box, clock, logger, bus, announce, sandbox } = deps;
+  const { config, store, box, clock, logger, bus, announce, sandbox, addressPolicy } = deps;
   const access = new AccessService(store, clock, config.adminToken, {
     orgRetired({ org, sources, endpoints }) {
       // Every process drops its copies of a deleted org's sources and endpoints at once (not after their TTL).
@@ -68,11 +70,18 @@ export async function buildServices(deps: ServicesDeps): Promise<Services> {
   const rules = new RuleService(store, ruleCache, clock, sandbox);
   const grants = new GrantService(store, clock);
   const liveSources = new LiveSources(store, box, clock);
-  const sources = new SourceService(store, box, clock, config.maxBodyLimitBytes, (org, slug) => {
-    liveSources.invalidate(org, slug);
-    // Other processes serving ingest hear it on the bus; without it their copy would last up to a second.
-    announce<SourceAnnouncement>(SUBJECTS.sourceChanged(org, slug), { org, slug });
-  });
+  const sources = new SourceService(
+    store,
+    box,
+    clock,
+    config.maxBodyLimitBytes,
+    addressPolicy,
+    (org, slug) => {
+      liveSources.invalidate(org, slug);
+      // Other processes serving ingest hear it on the bus; without it their copy would last up to a second.
+      announce<SourceAnnouncement>(SUBJECTS.sourceChanged(org, slug), { org, slug });
+    },
+  );
   bus.subscribe<SourceAnnouncement>(SUBJECTS.allSources, ({ data }) =>
     liveSources.invalidate(data.org, data.slug),
   );

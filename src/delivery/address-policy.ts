@@ -164,6 +164,19 @@ export class AddressPolicy {
     return { ok: false, reason };
   }
 
+  /**
+   * Why this policy refuses a URL whose host is an IP literal ("127.0.0.1 is loopback"), or undefined: the IP is
+   * allowed, or the host is a name (judged where it resolves, at each connection). Lets a saved URL be refused at
+   * once rather than at its first use. An unparsable URL is left to the caller's own check.
+   */
+  refusesUrl(url: string): string | undefined {
+    if (!URL.canParse(url)) return undefined;
+    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    if (!/^[\d.]+$/.test(host) && !host.includes(':')) return undefined;
+    const verdict = this.check(host);
+    return verdict.ok ? undefined : `${host} is ${verdict.reason}`;
+  }
+
   private hostAllowed(host: string): boolean {
     const h = host.toLowerCase().replace(/\.$/, '');
     return this.hosts.includes(h) || this.hostSuffixes.some((s) => h.endsWith(s));

@@ -51,15 +51,9 @@ export function checkEndpointUrl(url: string, policy: AddressPolicy): string {
   if (parsed.username !== '' || parsed.password !== '') {
     throw bad('/url', 'must not carry credentials; use auth: {type: "basic"}');
   }
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (/^[\d.]+$/.test(host) || host.includes(':')) {
-    const verdict = policy.check(host);
-    if (!verdict.ok) {
-      throw bad(
-        '/url',
-        `${host} is ${verdict.reason}; deliveries there are refused (see EVENTHOOK_OUTBOUND_ALLOW)`,
-      );
-    }
+  const refused = policy.refusesUrl(url);
+  if (refused !== undefined) {
+    throw bad('/url', `${refused}; deliveries there are refused (see EVENTHOOK_OUTBOUND_ALLOW)`);
   }
   return url;
 }
@@ -93,14 +87,28 @@ export function checkHeaders(headers: Record<string, string> | undefined): Recor
   return out;
 }
 
-/** Validates auth input under /auth, reporting it as an endpoint error. */
-export function checkAuth(input: unknown): EndpointAuth {
+/**
+ * Validates auth input under /auth, reporting it as an endpoint error. An OAuth token URL whose host is an IP literal
+ * the SSRF policy refuses is refused here already, as the endpoint's own URL is.
+ */
+export function checkAuth(input: unknown, policy: AddressPolicy): EndpointAuth {
+  let auth: EndpointAuth;
   try {
-    return parseEndpointAuth(input, '/auth');
+    auth = parseEndpointAuth(input, '/auth');
   } catch (err) {
     if (isEventhookError(err) && err.issues) throw invalid(err.issues, 'EH_ENDPOINT_INVALID');
     throw err;
   }
+  if (auth.type === 'oauth2_client_credentials') {
+    const refused = policy.refusesUrl(auth.tokenUrl);
+    if (refused !== undefined) {
+      throw bad(
+        '/auth/tokenUrl',
+        `${refused}; token requests there are refused (see EVENTHOOK_OUTBOUND_ALLOW)`,
+      );
+    }
+  }
+  return auth;
 }
 
 export function checkLimits(input: Pick<EndpointInput, 'timeoutMs' | 'rateLimit' | 'maxConcurrency'>): void {

@@ -81,7 +81,7 @@ export class EndpointService {
       description: input.description ?? '',
       url: checkEndpointUrl(input.url, this.policy),
       headers: checkHeaders(input.headers),
-      auth: this.sealAuth(checkAuth(input.auth)),
+      auth: this.sealAuth(checkAuth(input.auth, this.policy)),
       secrets: plain.map((s) => this.sealSecret({ secret: s, createdAt: now })),
       headerStyle: input.headerStyle ?? 'webhook',
       timeoutMs: input.timeoutMs ?? this.defaults.timeoutMs,
@@ -146,7 +146,7 @@ export class EndpointService {
       if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
       if (patch.description !== undefined) next.description = patch.description;
       if (patch.headers !== undefined) next.headers = checkHeaders(patch.headers);
-      if (patch.auth !== undefined) next.auth = this.sealAuth(checkAuth(patch.auth));
+      if (patch.auth !== undefined) next.auth = this.sealAuth(checkAuth(patch.auth, this.policy));
       if (patch.headerStyle !== undefined) next.headerStyle = patch.headerStyle;
       if (patch.timeoutMs !== undefined) next.timeoutMs = patch.timeoutMs;
       if (patch.rateLimit !== undefined) next.rateLimit = patch.rateLimit;

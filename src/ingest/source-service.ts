@@ -1,6 +1,7 @@
 // Source management: a source is built from a provider template or a hand-configured verifier; its secret is
 // split off, checked and sealed (AES-256-GCM), and never returned. Rotation keeps old secrets valid for a grace
 // period.
+import type { AddressPolicy } from '../delivery/address-policy.js';
 import { randomBytes } from 'node:crypto';
 import { auditEntry, bySlug, fieldsSet } from '../audit/index.js';
 import type { Clock } from '../core/clock.js';
@@ -64,6 +65,8 @@ export class SourceService {
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly maxBodyLimit: number,
+    /** The outbound SSRF policy: a jwt verifier's jwksUrl on a refused IP literal is refused at save. */
+    private readonly policy: AddressPolicy,
     private readonly onChange: (org: string, slug: string) => void = () => {},
   ) {}
 
@@ -399,6 +402,16 @@ export class SourceService {
         );
       }
       validateSecret(verifier, secret, secretAt);
+    }
+    if (verifier.type === 'jwt' && verifier.jwksUrl !== undefined) {
+      const refused = this.policy.refusesUrl(verifier.jwksUrl);
+      if (refused !== undefined) {
+        const path = provider === CUSTOM_PROVIDER ? '/verifier/jwksUrl' : '/options/jwksUrl';
+        throw invalid(
+          [{ path, message: `${refused}; key sets are not fetched there (see EVENTHOOK_OUTBOUND_ALLOW)` }],
+          'EH_SOURCE_INVALID',
+        );
+      }
     }
     return { verifier, secret, generated };
   }

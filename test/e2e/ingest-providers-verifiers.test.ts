@@ -334,13 +334,14 @@ describe('providers signed with node:crypto and checked by their official verifi
     it('a key-set URL on a forbidden address is never fetched without the outbound allow-list (SSRF)', async () => {
       const guarded = await startTestApp('sqlite');
       try {
+        // An IP literal is refused at save (outbound-ssrf.test.ts); a host name resolving there, when fetched.
         await createSource(guarded, {
           slug: 'pubsub-local',
           provider: 'google-pubsub',
           options: {
             audience: 'https://example.com/',
             serviceAccountEmail: 'a@b.iam.gserviceaccount.com',
-            jwksUrl,
+            jwksUrl: jwksUrl.replace('127.0.0.1', 'localhost'),
           },
         });
         const before = keySetRequests;

@@ -149,6 +149,101 @@ describe('SSRF protection', () => {
     }
   });
 
+  it('refuses an OAuth tokenUrl and a jwt jwksUrl on a forbidden IP literal at save, unless allowed', async () => {
+    const oauth = (tokenUrl: string) => ({
+      type: 'oauth2_client_credentials',
+      tokenUrl,
+      clientId: 'eh',
+      clientSecret: 'client-sekrit',
+    });
+    const pubsub = (slug: string, jwksUrl: string) => ({
+      slug,
+      provider: 'google-pubsub',
+      options: {
+        audience: 'https://example.com/',
+        serviceAccountEmail: 'a@b.iam.gserviceaccount.com',
+        jwksUrl,
+      },
+    });
+    const customJwt = (slug: string, jwksUrl: string) => ({
+      slug,
+      verifier: { type: 'jwt', algorithms: ['RS256'], jwksUrl },
+    });
+    const t = await startTestApp('sqlite');
+    try {
+      for (const [url, reason] of FORBIDDEN) {
+        const ep = await t.api.post(`${BASE}/endpoints`, {
+          slug: 'x',
+          url: 'https://93.184.215.14/hooks',
+          auth: oauth(`${url}token`),
+        });
+        expect(ep.status, url).toBe(400);
+        expect(ep.body.code, url).toBe('EH_ENDPOINT_INVALID');
+        expect(ep.body.errors[0].path, url).toBe('/auth/tokenUrl');
+        expect(ep.body.errors[0].message, url).toMatch(reason);
+        expect(ep.body.errors[0].message, url).toMatch(/EVENTHOOK_OUTBOUND_ALLOW/);
+      }
+      const provider = await t.api.post(`${BASE}/sources`, pubsub('p', 'http://127.0.0.1/certs'));
+      expect(provider.status).toBe(400);
+      expect(provider.body.code).toBe('EH_SOURCE_INVALID');
+      expect(provider.body.errors[0]).toMatchObject({ path: '/options/jwksUrl' });
+      expect(provider.body.errors[0].message).toMatch(/127\.0\.0\.1 is loopback.*EVENTHOOK_OUTBOUND_ALLOW/);
+      const custom = await t.api.post(`${BASE}/sources`, customJwt('c', 'http://[::ffff:10.0.0.1]/keys'));
+      expect(custom.status).toBe(400);
+      expect(custom.body.errors[0]).toMatchObject({ path: '/verifier/jwksUrl' });
+      expect(custom.body.errors[0].message).toMatch(/private/);
+
+      // A change is checked as a creation is.
+      expect(
+        (await t.api.post(`${BASE}/endpoints`, { slug: 'ok', url: 'https://93.184.215.14/hooks' })).status,
+      ).toBe(201);
+      const patched = await t.api.patch(`${BASE}/endpoints/ok`, {
+        auth: oauth('http://169.254.169.254/token'),
+      });
+      expect(patched.status).toBe(400);
+      expect(patched.body.errors[0]).toMatchObject({ path: '/auth/tokenUrl' });
+      expect(
+        (await t.api.post(`${BASE}/sources`, customJwt('c2', 'https://93.184.215.14/keys'))).status,
+      ).toBe(201);
+      const src = await t.api.patch(`${BASE}/sources/c2`, {
+        verifier: { type: 'jwt', algorithms: ['RS256'], jwksUrl: 'http://127.0.0.1:9/keys' },
+      });
+      expect(src.status).toBe(400);
+      expect(src.body.errors[0]).toMatchObject({ path: '/verifier/jwksUrl' });
+
+      // Host names are judged where they resolve, when used; public IPs pass.
+      expect(
+        (
+          await t.api.post(`${BASE}/endpoints`, {
+            slug: 'named',
+            url: 'https://93.184.215.14/hooks',
+            auth: oauth('http://localhost/token'),
+          })
+        ).status,
+      ).toBe(201);
+      expect((await t.api.post(`${BASE}/sources`, pubsub('named', 'http://localhost/certs'))).status).toBe(
+        201,
+      );
+    } finally {
+      await t.close();
+    }
+    // EVENTHOOK_OUTBOUND_ALLOW opens them at save as it does for deliveries.
+    const allowed = await startTestApp('sqlite', { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
+    try {
+      const ep = await allowed.api.post(`${BASE}/endpoints`, {
+        slug: 'x',
+        url: 'https://93.184.215.14/hooks',
+        auth: oauth('http://127.0.0.1:9/token'),
+      });
+      expect(ep.status).toBe(201);
+      expect(
+        (await allowed.api.post(`${BASE}/sources`, pubsub('p', 'http://127.0.0.1:9/certs'))).status,
+      ).toBe(201);
+    } finally {
+      await allowed.close();
+    }
+  });
+
   it('does not follow redirects: a 3xx is the answer, and a failure', async () => {
     const other = await startReceiver();
     const t = await startTestApp('sqlite', { env: { EVENTHOOK_OUTBOUND_ALLOW: '127.0.0.1' } });
