@@ -2,9 +2,12 @@
 // 'Content-Type: application/json' …`, a common habit) is no body, not malformed JSON. A route whose body is
 // optional declares it so in its schema, `body: Type.Optional(X)`: without a body it is validated, and handled,
 // as `{}` (defaults included), and the OpenAPI document marks its request body as not required. A route that needs
-// a body still answers 400 without one ("body: is required").
+// a body still answers 400 without one ("body: is required"). A body with a `__proto__` or `constructor.prototype`
+// key, valid JSON though it is, is refused by name (a merge of such an object could change prototypes); only event
+// data, in POST /events, may carry them (publishJsonParser), as webhooks' bodies may.
 import { KindGuard, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { EventhookError } from '../core/errors.js';
 
 /** Rewrites the generated OpenAPI document (in place) so that optional bodies are not marked required. */
 export type OpenApiTransform = <Doc extends object>(doc: Doc) => Doc;
@@ -16,7 +19,20 @@ export function installBodyReading(app: FastifyInstance): OpenApiTransform {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '') return done(null, undefined);
-    parseJson(req, body as string, done);
+    parseJson(req, body as string, (err, value) => {
+      if (err && isJson(body as string)) {
+        // Valid JSON refused by Fastify's prototype-poisoning guard: say so, rather than "not valid JSON".
+        return done(
+          new EventhookError('EH_REQUEST_INVALID', {
+            message:
+              'The request body has a "__proto__" key or a "constructor" key holding "prototype", which only ' +
+              "an event's data may carry (POST /events)",
+          }),
+          undefined,
+        );
+      }
+      done(err, value);
+    });
   });
 
   const optional: { method: string; path: string }[] = [];
@@ -36,6 +52,29 @@ export function installBodyReading(app: FastifyInstance): OpenApiTransform {
     }
     return doc;
   };
+}
+
+/**
+ * POST /events' JSON parser (for its own scope): event data is the application's, so `__proto__` and
+ * `constructor.prototype` keys are kept as the own properties JSON.parse makes them, as in a webhook's body; they reach
+ * no merge that follows them (the envelope is built by spreads, which define own properties, and stored as JSON).
+ */
+export function installPublishJsonParser(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    parseJson(req, body as string, done);
+  });
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function noBodyAsEmpty(req: FastifyRequest): Promise<void> {

@@ -21,6 +21,39 @@ describe('publish, replay and retry', () => {
         : undefined;
     });
 
+  it('keeps __proto__ and constructor.prototype keys of published data as data, polluting nothing', async () => {
+    const data = '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"n":1}';
+    const one = await t.api.post(`${base}/events`, JSON.parse(`{"type":"proto.test","data":${data}}`));
+    expect(one.status, one.text).toBe(200);
+    const batch = await t.api.post(`${base}/events`, JSON.parse(`[{"type":"proto.test","data":${data}}]`));
+    expect(batch.status, batch.text).toBe(200);
+    const binary = await t.api.request('POST', `${base}/events`, JSON.parse(data), {
+      'ce-specversion': '1.0',
+      'ce-type': 'proto.test',
+      'ce-source': 'app',
+      'ce-id': 'proto-1',
+    });
+    expect(binary.status, binary.text).toBe(200);
+    for (const eventId of [one.body.eventId, batch.body.items[0].eventId, binary.body.eventId]) {
+      const stored = await eventually(async () => {
+        const e = await t.api.get(`${base}/events/${eventId}`);
+        return e.body.status !== 'pending' ? e : undefined;
+      });
+      expect(stored.body.status).not.toBe('failed');
+      expect(stored.text).toContain(`"data":${data}`);
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+
+    // Elsewhere such keys are refused, by name rather than as invalid JSON.
+    const rule = await t.api.post(
+      `${base}/rules`,
+      JSON.parse('{"name":"p","pattern":{"__proto__":{"type":["x"]}},"targets":[]}'),
+    );
+    expect(rule.status).toBe(400);
+    expect(rule.body.code).toBe('EH_REQUEST_INVALID');
+    expect(rule.body.detail).toMatch(/"__proto__" key .*only an event's data may carry/);
+  });
+
   it('publishes JSON, batches and CloudEvents, de-duplicating on the producer id', async () => {
     const one = await t.api.post(`${base}/events`, {
       type: 'order.created',

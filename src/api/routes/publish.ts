@@ -7,6 +7,7 @@ import { EventhookError, invalid } from '../../core/errors.js';
 import { eventFromBinary, eventFromObject } from '../../ingest/cloud-events.js';
 import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
 import { CloudEventIn, PublishedEventIn } from '../../ingest/published-event-schema.js';
+import { installPublishJsonParser } from '../request-body.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
 
 const Outcome = Type.Object({ eventId: Type.String(), duplicate: Type.Boolean() });
@@ -38,6 +39,7 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
   app,
   { publisher },
 ) => {
+  installPublishJsonParser(app);
   app.addContentTypeParser(CE_JSON, { parseAs: 'string' }, (_req, body, done) => {
     try {
       done(null, JSON.parse(body as string));
