@@ -2,7 +2,7 @@
 // be made or is lost as EH_STORE_UNAVAILABLE (both 503, Retry-After), and a connection in either state is dropped.
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
-import { EventhookError } from '../../../core/errors.js';
+import { refuseNulText } from '../../nul-text.js';
 import { storeTimeout, storeUnavailable } from '../../store-outage.js';
 
 /** pg's error when a query's query_timeout passes. */
@@ -47,7 +47,7 @@ export function dropBrokenConnections(pool: pg.Pool, timeouts: QueryTimeouts): P
       const query = async (text: string, params: readonly unknown[]) => {
         if (dead) throw dead;
         // The server would refuse it (invalid byte sequence), a 500 for what is the caller's text: said as a 400.
-        if (params.some((p) => typeof p === 'string' && p.includes('\0'))) throw nulText();
+        refuseNulText(params);
         try {
           return await client.query(text, params as unknown[]);
         } catch (err) {
@@ -76,15 +76,6 @@ export function dropBrokenConnections(pool: pg.Pool, timeouts: QueryTimeouts): P
     },
     end: () => pool.end(),
   };
-}
-
-/**
- * A string holding NUL (U+0000), which no PostgreSQL text value can: a name, a description, a query parameter the
- * caller gave. (Webhooks' text is stored with it as U+FFFD before it gets here, and JSON keeps it escaped.)
- */
-function nulText(): EventhookError {
-  const message = 'text must not contain the NUL character (U+0000), which PostgreSQL cannot store';
-  return new EventhookError('EH_REQUEST_INVALID', { message });
 }
 
 function cancelledReason(statementTimeoutMs: number): string {

@@ -3,6 +3,7 @@
 // transactions are flushed by KyselyStore after they release the connection (StoreHooks.afterCommit).
 import type Database from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { refuseNulText } from '../../nul-text.js';
 import { storeTimeout, storeUnavailable } from '../../store-outage.js';
 import type { WalFlush } from './wal-flush.js';
 
@@ -140,8 +141,10 @@ class DurableConnection implements DatabaseConnection {
   }
 
   private async execute<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
-    const statement = this.prepare(compiled.sql);
     const parameters = compiled.parameters as unknown[];
+    // As on PostgreSQL, which cannot store it: the caller's text with NUL is a 400 on either store.
+    refuseNulText(parameters);
+    const statement = this.prepare(compiled.sql);
     if (statement.reader) {
       const rows = statement.all(parameters) as R[];
       // A write with RETURNING is a reader too: outside a transaction it committed on its own.
