@@ -100,6 +100,12 @@ export interface FlovynEventsConfig {
 type Raw = Partial<Record<ConfigKey, string>>;
 
 /**
+ * Shortest operator token accepted. 12 rather than 16: the benchmarks' own setups use 15-character tokens, and 12
+ * already refuses the usual placeholders (changeme, admin, password, secret).
+ */
+export const MIN_ADMIN_TOKEN_LENGTH = 12;
+
+/**
  * Reads configuration. Precedence: environment over file over defaults. `env` is passed in (never read here
  * implicitly) so tests and the CLI decide what the program sees.
  */
@@ -180,6 +186,13 @@ function build(raw: Raw, cwd: string): Config {
     throw configError(
       'EVENTHOOK_BODY_LIMIT',
       `must not exceed EVENTHOOK_MAX_BODY_LIMIT (${config.maxBodyLimitBytes})`,
+    );
+  }
+  // The operator token acts on every org: one as guessable as `changeme` or `admin` is refused rather than trusted.
+  if (config.adminToken !== undefined && config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
+    throw configError(
+      'EVENTHOOK_ADMIN_TOKEN',
+      `must be at least ${MIN_ADMIN_TOKEN_LENGTH} characters (got ${config.adminToken.length}); unset it to have one generated`,
     );
   }
   if (config.masterKey !== undefined && !MASTER_KEY.test(config.masterKey)) {

@@ -56,7 +56,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_ADMIN_TOKEN: {
     file: 'adminToken',
     default: '',
-    doc: 'Operator token (creates orgs, acts on any org). When unset, one is generated on first start, stored hashed and printed once.',
+    doc: 'Operator token (creates orgs, acts on any org), at least 12 characters (a shorter one is refused at start). When unset, one is generated on first start, stored hashed and printed once.',
   },
   EVENTHOOK_PUBLIC_URL: {
     file: 'publicUrl',
