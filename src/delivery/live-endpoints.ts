@@ -69,6 +69,24 @@ export class LiveEndpoints {
     return endpoint;
   }
 
+  /**
+   * Whether `current` took the slug of a deleted endpoint that was still there when something was made at `madeAt`
+   * (an action): then that something was meant for the deleted one. Deletion times are compared with one another and
+   * with `madeAt`, never `current`'s creation alone, which another process's clock may put after an action routed to
+   * it. Reads every endpoint of the org: only for the rare action that looks older than its endpoint.
+   */
+  async replacedSince(org: string, current: EndpointRecord, madeAt: number): Promise<boolean> {
+    const all = await this.store.endpoints.list(org, { includeDeleted: true });
+    return all.some(
+      (e) =>
+        e.slug === current.slug &&
+        e.id !== current.id &&
+        e.deletedAt !== null &&
+        e.deletedAt <= current.createdAt &&
+        madeAt < e.deletedAt,
+    );
+  }
+
   /** Drops the cached copy; `breaker` when another process changed the circuit: the next read adopts its state. */
   invalidate(org: string, slug: string, opts: { breaker?: boolean } = {}): void {
     this.generation++;

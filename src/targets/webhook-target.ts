@@ -83,10 +83,13 @@ export class WebhookTargetHandler implements TargetHandler {
       const error = `endpoint ${t.endpoint} does not exist`;
       throw new TargetFailure(error, { permanent: true, events: [dead('failed', error, null)] });
     }
-    // The slug of a deleted endpoint is free again: an endpoint made after this action was queued is not the one its
-    // rule named (no rule may name an endpoint before it exists), so the action dies as it would with none, rather
-    // than deliver, at a retry or a manual one, to whoever took the slug.
-    if (endpoint.record.createdAt > action.createdAt) {
+    // The slug of a deleted endpoint is free again: an action queued while the deleted one was there is not for the
+    // endpoint that took the slug since, so it dies as it would with none, rather than deliver, at a retry or a manual
+    // one, to whoever took the slug. Only an action that looks older than its endpoint is asked about (one read).
+    if (
+      endpoint.record.createdAt > action.createdAt &&
+      (await this.endpoints.replacedSince(action.org, endpoint.record, action.createdAt))
+    ) {
       const error = `endpoint ${t.endpoint} does not exist: it was deleted, and the endpoint now named ${t.endpoint} is another one`;
       throw new TargetFailure(error, { permanent: true, events: [dead('failed', error, null)] });
     }
