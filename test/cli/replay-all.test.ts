@@ -28,7 +28,7 @@ describe('eventhook replay --all', { timeout: 120_000 }, () => {
     expect(await runCli(['replay', '--all', '--type', 'order.paid', '--dry-run'], env)).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'eventhook: --all replays every event; give it without filters\n',
+      stderr: 'eventhook: --all replays every event; give it without filters; see eventhook replay --help\n',
     });
   });
 });
