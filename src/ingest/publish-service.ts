@@ -33,6 +33,11 @@ const STRING_ATTRIBUTES = {
   traceparent: [0, 256],
 } as const satisfies Partial<Record<keyof PublishedEvent, readonly [number, number]>>;
 const RESERVED_PREFIXES = ['webhook:', 'system:'];
+/**
+ * Refused here, each event for itself: the stores would refuse the statement (PostgreSQL cannot hold NUL), and with
+ * it every other request's event committed in the same group.
+ */
+const NUL_TEXT = 'must not contain the NUL character (U+0000)';
 const DEFAULT_SOURCE = 'app:default';
 
 export class PublishService {
@@ -64,6 +69,7 @@ export class PublishService {
       const e: PublishedEvent = { ...raw };
       if (typeof e.type !== 'string' || e.type.length === 0 || e.type.length > 256)
         issues.push({ path: `${at}/type`, message: 'must be a string of 1–256 characters' });
+      else if (e.type.includes('\0')) issues.push({ path: `${at}/type`, message: NUL_TEXT });
       for (const [name, [min, max]] of Object.entries(STRING_ATTRIBUTES) as [
         keyof typeof STRING_ATTRIBUTES,
         readonly [number, number],
@@ -79,6 +85,8 @@ export class PublishService {
             path: `${at}/${name}`,
             message: `must be a string of ${min > 0 ? `${min}–${max}` : `at most ${max}`} characters`,
           });
+        else if (typeof value === 'string' && value.includes('\0'))
+          issues.push({ path: `${at}/${name}`, message: NUL_TEXT });
       }
       issues.push(...nonFiniteNumbers(e.data, `${at}/data`));
       // A source that is not a string is refused above; the default only keeps the list whole.

@@ -7,7 +7,6 @@ import type { IngestOutcome } from '../../port.js';
 import type { IngestPlan } from '../../kysely/ingest-batch.js';
 import { diskFull, lockedTooLong } from './durable-driver.js';
 import { startThread } from './thread.js';
-import { refuseNulText } from '../../nul-text.js';
 
 export interface WriterSetup {
   path: string;
@@ -43,13 +42,6 @@ export class IngestWriter {
    * is durable. Plans run in the order given.
    */
   commit(plan: IngestPlan): Promise<IngestOutcome[]> {
-    // As the main connection and PostgreSQL: text with NUL is refused, never stored (webhooks' has it as U+FFFD).
-    try {
-      for (const item of plan.items)
-        refuseNulText([...item.insert, ...(item.dedup?.claim ?? []), ...(item.replay?.claim ?? [])]);
-    } catch (err) {
-      return Promise.reject(err as Error);
-    }
     const worker = (this.worker ??= this.start());
     const id = this.nextId++;
     worker.ref();
