@@ -221,25 +221,23 @@ describe('eventhook serve and migrate on a database that cannot be opened', { ti
           `connect ECONNREFUSED 127.0.0.1:${port}\n`,
       );
     }
-    const sqlite = await runCli(['serve'], {
-      PORT: '0',
-      EVENTHOOK_DATABASE_URL: 'sqlite:/dev/null/data/eventhook.db',
-      EVENTHOOK_ADMIN_TOKEN: 'eho_open-test',
-    });
-    expect(sqlite.code).toBe(1);
-    expect(sqlite.stderr).toBe(
-      "eventhook: Could not open the database sqlite:/dev/null/data/eventhook.db: ENOTDIR: not a directory, mkdir '/dev/null/data'\n",
-    );
-    // Node 20's recursive mkdir spins for ever under /proc (ENOENT with the parent present): it must fail instead.
-    const proc = await runCli(['serve'], {
-      PORT: '0',
-      EVENTHOOK_DATA_DIR: '/proc/eventhook-test/data',
-      EVENTHOOK_ADMIN_TOKEN: 'eho_open-test',
-    });
-    expect(proc.code).toBe(1);
-    expect(proc.stderr).toBe(
-      "eventhook: Could not open the database sqlite:/proc/eventhook-test/data/eventhook.db: ENOENT: no such file or directory, mkdir '/proc/eventhook-test'\n",
-    );
+    // A folder that cannot be made; and one under /proc, where Node 20's recursive mkdir spins for ever (ENOENT
+    // with the parent present): both must fail with the reason.
+    const sqliteCases: [Record<string, string>, string][] = [
+      [
+        { EVENTHOOK_DATABASE_URL: 'sqlite:/dev/null/data/eventhook.db' },
+        "sqlite:/dev/null/data/eventhook.db: ENOTDIR: not a directory, mkdir '/dev/null/data'",
+      ],
+      [
+        { EVENTHOOK_DATA_DIR: '/proc/eventhook-test/data' },
+        "sqlite:/proc/eventhook-test/data/eventhook.db: ENOENT: no such file or directory, mkdir '/proc/eventhook-test'",
+      ],
+    ];
+    for (const [env, reason] of sqliteCases) {
+      const r = await runCli(['serve'], { PORT: '0', EVENTHOOK_ADMIN_TOKEN: 'eho_open-test', ...env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`eventhook: Could not open the database ${reason}\n`);
+    }
   });
 
   it.skipIf(!postgres)('names a database the server does not have', async () => {
