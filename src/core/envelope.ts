@@ -61,8 +61,8 @@ export const REDACTED = '[redacted]';
  * U+FFFD. For what is stored as a column of its own (an event's type, subject, idempotency key, error); JSON keeps
  * NUL escaped, so `data` needs none of this.
  */
-export function storableText(text: string): string {
-  return text.includes('\0') ? text.replace(/\0/g, '\uFFFD') : text;
+export function storableText<T extends string | undefined>(text: T): T {
+  return (text?.includes('\0') ? text.replace(/\0/g, '\uFFFD') : text) as T;
 }
 
 /** Headers never stored nor shown to rules: credentials and hop-by-hop noise. Lower-case. */

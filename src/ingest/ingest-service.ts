@@ -15,7 +15,7 @@ import type { GroupCommitter } from './group-committer.js';
 import type { InboundRequest } from './inbound-request.js';
 import { isAllowed } from './ip-allow-list.js';
 import type { LiveSource, LiveSources } from './live-sources.js';
-import { parseBody } from './parse-body.js';
+import { parseBody, type ParsedBody } from './parse-body.js';
 import type { AckResponse } from './providers/index.js';
 import type { SourceRateLimiter } from './rate-limiter.js';
 import { checkHeaderLimits } from './request-limits.js';
@@ -168,9 +168,7 @@ export class IngestService {
     let data: JsonValue | undefined;
     let bodyText: string | undefined;
     try {
-      const limits = { maxDepth: this.options.maxJsonDepth };
-      ({ data, text: bodyText } = parseBody(rawBody, req.headers['content-type'], limits));
-      data = source.provider?.data?.(data, limits) ?? data;
+      ({ data, text: bodyText } = this.parse(source, inbound));
     } catch (err) {
       if (!(err instanceof EventhookError)) throw err;
       const eventId = await this.commitFailed(source, inbound, err.message);
@@ -196,11 +194,9 @@ export class IngestService {
     const type = storableText(
       extractEventType(inbound, data, { provider: source.provider, eventType: source.settings.eventType }),
     );
-    const extractedSubject = extractSubject(inbound, data, { provider: source.provider });
-    const subject = extractedSubject === undefined ? null : storableText(extractedSubject);
+    const subject = storableText(extractSubject(inbound, data, { provider: source.provider })) ?? null;
     const keyPaths = source.settings.idempotencyKeys ?? source.provider?.idempotencyKeys ?? [];
-    const extractedKey = extractIdempotencyKey(inbound, data, keyPaths);
-    const key = extractedKey === undefined ? null : storableText(extractedKey);
+    const key = storableText(extractIdempotencyKey(inbound, data, keyPaths)) ?? null;
     const event = this.newEvent(source, inbound, now, {
       type,
       subject,
@@ -211,10 +207,9 @@ export class IngestService {
     });
     const windowMs = (source.settings.dedupWindowSeconds ?? 0) * 1000 || this.options.dedupWindowMs;
     const sourceId = source.record.id;
-    const extractedReplay = source.provider?.replayKey
-      ? extractIdempotencyKey(inbound, data, [source.provider.replayKey])
+    const replay = source.provider?.replayKey
+      ? storableText(extractIdempotencyKey(inbound, data, [source.provider.replayKey]))
       : undefined;
-    const replay = extractedReplay === undefined ? undefined : storableText(extractedReplay);
     let submitted: Promise<IngestOutcome>;
     try {
       submitted = this.committer.submit({
@@ -285,9 +280,7 @@ export class IngestService {
     }
     if (!verdict.ok) return result;
     try {
-      const limits = { maxDepth: this.options.maxJsonDepth };
-      const parsed = parseBody(inbound.rawBody, inbound.headers['content-type'], limits).data;
-      const data = source.provider?.data?.(parsed, limits) ?? parsed;
+      const { data } = this.parse(source, inbound);
       result.eventType = extractEventType(inbound, data, {
         provider: source.provider,
         eventType: source.settings.eventType,
@@ -303,6 +296,17 @@ export class IngestService {
       result.parseError = (err as Error).message;
     }
     return result;
+  }
+
+  /**
+   * The body as the event's data: parsed by its content type, then by the source's template where the provider wraps
+   * JSON in it (Slack's `payload=<json>`). Data a template made is not the body's text, which is then not kept.
+   */
+  private parse(source: LiveSource, req: InboundRequest): ParsedBody {
+    const limits = { maxDepth: this.options.maxJsonDepth };
+    const parsed = parseBody(req.rawBody, req.headers['content-type'], limits);
+    const data = source.provider?.data?.(parsed.data, limits);
+    return data === undefined ? parsed : { kind: parsed.kind, data };
   }
 
   private checkAddress(source: LiveSource, req: IngestRequest): void {
@@ -366,7 +370,7 @@ export class IngestService {
       correlationId: null,
       traceparent: req.headers.traceparent ?? null,
       // A parser's message may quote the body, NUL included.
-      error: f.error === undefined ? null : storableText(f.error),
+      error: storableText(f.error) ?? null,
       hopCount: 0,
     };
   }
