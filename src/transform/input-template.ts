@@ -57,7 +57,7 @@ export function compileInputTemplate(
   template: string | JsonValue,
   path = '/input',
 ): TemplateFn {
-  const variables = compilePaths(paths, path);
+  const { variables, wildcards } = compilePaths(paths, path);
   const templatePath = `${path}/template`;
   const source = typeof template === 'string' ? template : JSON.stringify(template);
   if (source === undefined) throw invalid(templatePath, 'the template must be a string or a JSON value');
@@ -113,9 +113,7 @@ export function compileInputTemplate(
   // A path with a wildcard that finds nothing gives [] rather than nothing: it matched nothing all the same.
   const found = (name: string, envelope: Envelope): boolean => {
     const value = variables.get(name)!(envelope);
-    if (value === undefined) return false;
-    const parsed = parseJsonPath(paths![name]!);
-    return !(Array.isArray(value) && value.length === 0 && 'wildcard' in parsed && parsed.wildcard);
+    return value !== undefined && !(wildcards.has(name) && Array.isArray(value) && value.length === 0);
   };
   const missing = (envelope: Envelope): { name: string; path: string }[] =>
     names
@@ -124,9 +122,14 @@ export function compileInputTemplate(
   return Object.assign(render, { missing });
 }
 
-function compilePaths(paths: Record<string, string> | undefined, path: string): Map<string, Resolve> {
+/** Each variable's resolver, and which variables' paths have a wildcard (they resolve to a list). */
+function compilePaths(
+  paths: Record<string, string> | undefined,
+  path: string,
+): { variables: Map<string, Resolve>; wildcards: Set<string> } {
   const variables = new Map<string, Resolve>();
-  if (paths === undefined) return variables;
+  const wildcards = new Set<string>();
+  if (paths === undefined) return { variables, wildcards };
   if (paths === null || typeof paths !== 'object' || Array.isArray(paths)) {
     throw invalid(`${path}/paths`, 'paths must be an object of variable name to JSON path');
   }
@@ -151,8 +154,9 @@ function compilePaths(paths: Record<string, string> | undefined, path: string): 
     const parsed = parseJsonPath(source);
     if ('error' in parsed) throw invalid(at, parsed.error);
     variables.set(name, (envelope) => evaluateJsonPath(parsed, envelope));
+    if ('wildcard' in parsed && parsed.wildcard) wildcards.add(name);
   }
-  return variables;
+  return { variables, wildcards };
 }
 
 /** Text inserted inside a string: EventBridge drops the quotes of objects and arrays so the string stays valid. */
