@@ -39,14 +39,8 @@ function namesOf(cmd: Command, fields: Readonly<Record<string, string>>): Map<st
  * passed on as given: the API's own refusal names the rule's id to use, which the lookup's 404 cannot.
  */
 export async function ruleIdOf(client: ApiClient, ref: string): Promise<string> {
-  try {
-    return (await client.get<{ id: string }>(`/rules/${encodeURIComponent(ref)}`)).id;
-  } catch (err) {
-    if (!(err instanceof ProblemError && err.problem.code === 'EH_RULE_NOT_FOUND')) throw err;
-    const all = await client.get<{ items: { name: string }[] }>('/rules', { includeDeleted: true });
-    if (all.items.some((r) => r.name === ref)) return ref;
-    throw err;
-  }
+  const live = await liveOrDeleted<{ id: string }>(client, 'rules', 'name', ref, 'EH_RULE_NOT_FOUND');
+  return live?.id ?? ref;
 }
 
 /**
@@ -54,13 +48,29 @@ export async function ruleIdOf(client: ApiClient, ref: string): Promise<string> 
  * actions (its dead-letter queue can still be listed), so its slug is accepted too.
  */
 export async function endpointSlugOf(client: ApiClient, slug: string): Promise<string> {
+  await liveOrDeleted(client, 'endpoints', 'slug', slug, 'EH_ENDPOINT_NOT_FOUND');
+  return slug;
+}
+
+/**
+ * The live resource of `collection` that `ref` names; undefined when only a deleted one has `ref` as its `field`
+ * (its actions remain); otherwise the lookup's own refusal.
+ */
+async function liveOrDeleted<T>(
+  client: ApiClient,
+  collection: 'rules' | 'endpoints',
+  field: 'name' | 'slug',
+  ref: string,
+  notFound: string,
+): Promise<T | undefined> {
   try {
-    await client.get(`/endpoints/${encodeURIComponent(slug)}`);
-    return slug;
+    return await client.get<T>(`/${collection}/${encodeURIComponent(ref)}`);
   } catch (err) {
-    if (!(err instanceof ProblemError && err.problem.code === 'EH_ENDPOINT_NOT_FOUND')) throw err;
-    const all = await client.get<{ items: { slug: string }[] }>('/endpoints', { includeDeleted: true });
-    if (all.items.some((e) => e.slug === slug)) return slug;
+    if (!(err instanceof ProblemError && err.problem.code === notFound)) throw err;
+    const all = await client.get<{ items: Record<string, unknown>[] }>(`/${collection}`, {
+      includeDeleted: true,
+    });
+    if (all.items.some((item) => item[field] === ref)) return undefined;
     throw err;
   }
 }
