@@ -99,10 +99,7 @@ export interface FlovynEventsConfig {
 
 type Raw = Partial<Record<ConfigKey, string>>;
 
-/**
- * Shortest operator token accepted. 12 rather than 16: the benchmarks' own setups use 15-character tokens, and 12
- * already refuses the usual placeholders (changeme, admin, password, secret).
- */
+/** Shortest operator token accepted: enough to refuse the usual placeholders (changeme, admin, password, secret). */
 export const MIN_ADMIN_TOKEN_LENGTH = 12;
 
 /**
