@@ -152,7 +152,8 @@ describe.skipIf(!browserAvailable())('web console: orgs', () => {
     expect(await button.isEnabled()).toBe(true);
     await button.click();
     await page.getByText('Org globex was deleted; its data is being purged.').waitFor();
-    expect(await rowOf('globex').count()).toBe(0);
+    // The notice comes first, the list drawn again after it.
+    await expect.poll(() => rowOf('globex').count()).toBe(0);
     expect((await t.api.get('/api/orgs/globex')).status).toBe(404);
     expect((await orgs()).map((o) => o.slug)).not.toContain('globex');
 
