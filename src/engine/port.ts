@@ -1,7 +1,7 @@
 // The Engine port (SPEC §7): what workflow, task and promise targets call. Adapters: local (built in), flovyn.
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError } from '../core/errors.js';
-import type { Page } from '../store/port.js';
+import type { ExecutionHolder, Page } from '../store/port.js';
 import type {
   ExecutionStatus,
   PromiseRecord,
@@ -95,10 +95,13 @@ export interface Engine {
 
 export type ExecutionKind = 'workflow' | 'task';
 
-export interface ClaimRequest {
+/**
+ * A worker's claim: its `workerId` and its `claimer` (the API key it calls with) become the execution's holder, which
+ * its heartbeats, completion and failure must name again.
+ */
+export interface ClaimRequest extends ExecutionHolder {
   kinds: readonly string[];
   queue: string;
-  workerId: string;
   leaseMs: number;
   /** Long-poll: wait up to this long for work to appear. */
   waitMs: number;
@@ -120,25 +123,30 @@ export interface WorkerApi {
     req: ClaimRequest,
     signal?: AbortSignal,
   ): Promise<WorkflowRecord | TaskRecord | undefined>;
+  /**
+   * Heartbeat, complete and fail act on an execution running under `holder` (its workerId and the key that claimed
+   * it). Errors: EH_ENGINE_LEASE_LOST when another holder has it (whichever of the two differs: the answer reveals
+   * no more than a wrong workerId's), or it is no longer running; EH_ENGINE_CANCELLED; EH_ENGINE_NOT_FOUND.
+   */
   heartbeat(
     kind: ExecutionKind,
     org: string,
     id: string,
-    workerId: string,
+    holder: ExecutionHolder,
     leaseMs: number,
   ): Promise<WorkflowRecord | TaskRecord>;
   complete(
     kind: ExecutionKind,
     org: string,
     id: string,
-    workerId: string,
+    holder: ExecutionHolder,
     output: JsonValue,
   ): Promise<WorkflowRecord | TaskRecord>;
   fail(
     kind: ExecutionKind,
     org: string,
     id: string,
-    workerId: string,
+    holder: ExecutionHolder,
     error: string,
   ): Promise<WorkflowRecord | TaskRecord>;
   /**

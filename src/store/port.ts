@@ -578,6 +578,17 @@ export interface ExecutionFilter {
 }
 
 /** Workflow and task executions of the local engine. */
+/**
+ * Who runs an execution: the `workerId` its worker chose, and the `claimer`, the API key the worker called with (its
+ * id, or `operator` for the operator token). Both must match for a heartbeat, completion or failure: a workerId is
+ * only a name, which any key could send. An execution claimed before migration 026 has no claimer, and its workerId
+ * alone still holds it.
+ */
+export interface ExecutionHolder {
+  workerId: string;
+  claimer: string;
+}
+
 export interface ExecutionsRepo<R extends WorkflowRecord> {
   /**
    * Inserts unless (org, idempotencyKey) exists; returns the stored record and whether it is new. An execution that
@@ -591,13 +602,19 @@ export interface ExecutionsRepo<R extends WorkflowRecord> {
    */
   get(org: string, id: string, opts?: { exclusive?: boolean }): Promise<R | undefined>;
   list(org: string, filter: ExecutionFilter, page: { limit: number; before?: string }): Promise<Page<R>>;
-  /** Claims the oldest pending execution of one of `kinds` (any kind when empty) in `queue` for a worker. */
+  /**
+   * Claims the oldest pending execution of one of `kinds` (any kind when empty) in `queue` for a worker, remembering
+   * the worker's `claimer` with it.
+   */
   claim(
     org: string,
-    opts: { kinds: readonly string[]; queue: string; workerId: string; leaseUntil: number; now: number },
+    opts: ExecutionHolder & { kinds: readonly string[]; queue: string; leaseUntil: number; now: number },
   ): Promise<R | undefined>;
-  /** Applies `patch` when the execution is running under `workerId` (or `workerId` is null); returns the new record. */
-  update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined>;
+  /**
+   * Applies `patch` when the execution is running under `holder` (or `holder` is null); returns the new record. A
+   * `patch` that clears `workerId` clears the claimer too.
+   */
+  update(org: string, id: string, holder: ExecutionHolder | null, patch: Partial<R>): Promise<R | undefined>;
   /**
    * Ends a pending or running execution `cancelled` (its error `error`, completedAt `now`, no worker nor lease) in one
    * statement, so a completion racing with it either lands first (then this changes nothing) or finds it cancelled.

@@ -188,6 +188,11 @@ export interface ExecutionsTable {
   /** Migration 017: the causing event's correlation id and traceparent. */
   correlation_id: string | null;
   traceparent: string | null;
+  /**
+   * Migration 026: the API key that claimed it (its id, or `operator`), the only one its worker calls are taken from
+   * while it runs; null when it runs under no claim, or under one made before the migration.
+   */
+  claimed_by: Generated<string | null>;
 }
 
 /** Migration 018: how many times a workflow's lease expired, which the lease sweep bounds. */

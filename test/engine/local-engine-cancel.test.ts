@@ -42,7 +42,14 @@ for (const factory of STORE_FACTORIES) {
         .map((e) => ({ type: e.type, source: e.source, data: e.data }));
     }
     const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
-      engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });
+      engine.claim(kind, ORG, {
+        kinds,
+        queue: 'default',
+        workerId,
+        claimer: 'key_w',
+        leaseMs: 1000,
+        waitMs: 0,
+      });
 
     it('cancels a pending task: cancelled, completedAt set, the reason as its error, task.cancelled stored', async () => {
       const { id } = await engine.createTask({
@@ -89,9 +96,17 @@ for (const factory of STORE_FACTORIES) {
       });
 
       const told = `EH_ENGINE_CANCELLED: Workflow ${id} was cancelled: no reason given`;
-      expect(await refusal(engine.heartbeat('workflow', ORG, id, 'w1', 1000))).toBe(told);
-      expect(await refusal(engine.complete('workflow', ORG, id, 'w1', { done: true }))).toBe(told);
-      expect(await refusal(engine.fail('workflow', ORG, id, 'w1', 'gave up'))).toBe(told);
+      expect(
+        await refusal(engine.heartbeat('workflow', ORG, id, { workerId: 'w1', claimer: 'key_w' }, 1000)),
+      ).toBe(told);
+      expect(
+        await refusal(
+          engine.complete('workflow', ORG, id, { workerId: 'w1', claimer: 'key_w' }, { done: true }),
+        ),
+      ).toBe(told);
+      expect(
+        await refusal(engine.fail('workflow', ORG, id, { workerId: 'w1', claimer: 'key_w' }, 'gave up')),
+      ).toBe(told);
       expect(await engine.get('workflow', ORG, id)).toEqual(cancelled);
       // Its old lease is gone: a sweep long after it finds nothing to send back or fail.
       clock.advance(10_000);
@@ -106,7 +121,7 @@ for (const factory of STORE_FACTORIES) {
     it('refuses to cancel a completed or failed execution, naming its status; a cancelled one is answered as it is', async () => {
       const done = await engine.createTask({ org: ORG, kind: 'c-done', input: {}, idempotencyKey: 'cd-1' });
       await claim('task', ['c-done']);
-      await engine.complete('task', ORG, done.id, 'w1', 1);
+      await engine.complete('task', ORG, done.id, { workerId: 'w1', claimer: 'key_w' }, 1);
       expect(await refusal(engine.cancel('task', ORG, done.id, 'too late'))).toBe(
         `EH_ENGINE_FINISHED: Task ${done.id} is already completed: only a pending or running one can be cancelled`,
       );
@@ -123,7 +138,7 @@ for (const factory of STORE_FACTORIES) {
         idempotencyKey: 'cf-1',
       });
       await claim('workflow', ['c-failed']);
-      await engine.fail('workflow', ORG, failed.id, 'w1', 'boom');
+      await engine.fail('workflow', ORG, failed.id, { workerId: 'w1', claimer: 'key_w' }, 'boom');
       expect(await refusal(engine.cancel('workflow', ORG, failed.id, undefined))).toBe(
         `EH_ENGINE_FINISHED: Workflow ${failed.id} is already failed: only a pending or running one can be cancelled`,
       );
@@ -295,7 +310,7 @@ for (const factory of STORE_FACTORIES) {
         await claim('task', ['c-race']);
         const [cancel, complete] = await Promise.all([
           refusal(engine.cancel('task', ORG, id, 'race')),
-          refusal(engine.complete('task', ORG, id, 'w1', 'out')),
+          refusal(engine.complete('task', ORG, id, { workerId: 'w1', claimer: 'key_w' }, 'out')),
         ]);
         const final = await engine.get('task', ORG, id);
         if (final.status === 'cancelled') {

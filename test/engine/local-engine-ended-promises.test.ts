@@ -28,7 +28,14 @@ for (const factory of STORE_FACTORIES) {
     afterAll(async () => close?.());
 
     const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
-      engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });
+      engine.claim(kind, ORG, {
+        kinds,
+        queue: 'default',
+        workerId,
+        claimer: 'key_w',
+        leaseMs: 1000,
+        waitMs: 0,
+      });
 
     /** A running workflow of `kind` (its cause correlated and traced) with two pending promises and a resolved one. */
     async function runningWithPromises(kind: string) {
@@ -91,7 +98,13 @@ for (const factory of STORE_FACTORIES) {
       // The manual clock never reaches this await's deadline: only the completion can end it.
       const waiting = engine.awaitPromise(ORG, pending[0]!.id, 60_000, AbortSignal.timeout(10_000));
       clock.advance(5);
-      const completed = await engine.complete('workflow', ORG, id, 'w1', { done: true });
+      const completed = await engine.complete(
+        'workflow',
+        ORG,
+        id,
+        { workerId: 'w1', claimer: 'key_w' },
+        { done: true },
+      );
       expect(completed).toMatchObject({ status: 'completed', output: { done: true } });
       const error = `Workflow ${id} completed before the promise was settled`;
       expect(await waiting).toMatchObject({ id: pending[0]!.id, status: 'rejected', error });
@@ -113,7 +126,9 @@ for (const factory of STORE_FACTORIES) {
     it('a worker’s fail ends a workflow for good (workflows have no retries): its pending promises are rejected', async () => {
       const { id, pending, paid } = await runningWithPromises('e-fail');
       clock.advance(5);
-      expect(await engine.fail('workflow', ORG, id, 'w1', 'card declined')).toMatchObject({
+      expect(
+        await engine.fail('workflow', ORG, id, { workerId: 'w1', claimer: 'key_w' }, 'card declined'),
+      ).toMatchObject({
         status: 'failed',
         error: 'card declined',
       });
@@ -168,11 +183,15 @@ for (const factory of STORE_FACTORIES) {
           ).id,
         );
       for (const _ of ids) await claim('task', ['e-task']);
-      await engine.complete('task', ORG, ids[0]!, 'w1', null);
-      expect(await engine.fail('task', ORG, ids[1]!, 'w1', 'again')).toMatchObject({ status: 'pending' });
+      await engine.complete('task', ORG, ids[0]!, { workerId: 'w1', claimer: 'key_w' }, null);
+      expect(
+        await engine.fail('task', ORG, ids[1]!, { workerId: 'w1', claimer: 'key_w' }, 'again'),
+      ).toMatchObject({ status: 'pending' });
       await engine.cancel('task', ORG, ids[2]!, 'no');
       await claim('task', ['e-task']);
-      expect(await engine.fail('task', ORG, ids[1]!, 'w1', 'for good')).toMatchObject({ status: 'failed' });
+      expect(
+        await engine.fail('task', ORG, ids[1]!, { workerId: 'w1', claimer: 'key_w' }, 'for good'),
+      ).toMatchObject({ status: 'failed' });
       expect(await engine.getPromise(ORG, p.id)).toEqual(p);
     });
   });

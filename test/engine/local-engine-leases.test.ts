@@ -36,7 +36,14 @@ for (const factory of STORE_FACTORIES) {
 
     /** Claims work of `kinds` at once (no waiting) for `workerId`, with a lease of 1 s. */
     const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
-      engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });
+      engine.claim(kind, ORG, {
+        kinds,
+        queue: 'default',
+        workerId,
+        claimer: 'key_w',
+        leaseMs: 1000,
+        waitMs: 0,
+      });
 
     it('an idle sweep only reads: it ends at once while another connection holds the write lock', async () => {
       const release = await holdWriteLock(factory.name, url, ['workflows', 'tasks']);
@@ -149,7 +156,7 @@ for (const factory of STORE_FACTORIES) {
       });
       await claim('workflow', ['durable']);
       clock.advance(900);
-      await engine.heartbeat('workflow', ORG, id, 'w1', 1000);
+      await engine.heartbeat('workflow', ORG, id, { workerId: 'w1', claimer: 'key_w' }, 1000);
       clock.advance(900);
       expect(await engine.releaseExpiredLeases()).toBe(0);
       clock.advance(101);
@@ -172,7 +179,7 @@ for (const factory of STORE_FACTORIES) {
     it('a worker that lost its claim is told why: the lease ran out, another worker holds it, it is finished', async () => {
       const { id } = await engine.createTask({ org: ORG, kind: 'told', input: {}, idempotencyKey: 'told-1' });
       const lost = (workerId: string) =>
-        engine.complete('task', ORG, id, workerId, null).then(
+        engine.complete('task', ORG, id, { workerId, claimer: 'key_w' }, null).then(
           () => 'completed',
           (err: Error) => err.message,
         );

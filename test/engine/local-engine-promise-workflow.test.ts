@@ -32,7 +32,14 @@ for (const factory of STORE_FACTORIES) {
     afterAll(async () => close?.());
 
     const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
-      engine.claim(kind, ORG, { kinds, queue: 'default', workerId, leaseMs: 1000, waitMs: 0 });
+      engine.claim(kind, ORG, {
+        kinds,
+        queue: 'default',
+        workerId,
+        claimer: 'key_w',
+        leaseMs: 1000,
+        waitMs: 0,
+      });
     const start = async (kind: string, key: string) =>
       (await engine.startWorkflow({ org: ORG, kind, input: {}, idempotencyKey: key })).id;
     const promiseEvents = async () =>
@@ -71,10 +78,10 @@ for (const factory of STORE_FACTORIES) {
 
       const completed = await start('p-done', 'pd-1');
       await claim('workflow', ['p-done']);
-      await engine.complete('workflow', ORG, completed, 'w1', null);
+      await engine.complete('workflow', ORG, completed, { workerId: 'w1', claimer: 'key_w' }, null);
       const failed = await start('p-failed', 'pf-1');
       await claim('workflow', ['p-failed']);
-      await engine.fail('workflow', ORG, failed, 'w1', 'boom');
+      await engine.fail('workflow', ORG, failed, { workerId: 'w1', claimer: 'key_w' }, 'boom');
       const cancelled = await start('p-cancelled', 'pc-1');
       await engine.cancel('workflow', ORG, cancelled, undefined);
       const before = (await promiseEvents()).length;
@@ -94,7 +101,7 @@ for (const factory of STORE_FACTORIES) {
       const id = await start('p-again', 'pa-1');
       await claim('workflow', ['p-again']);
       const first = await engine.createPromise(ORG, { key: 'p-again:a', workflowId: id });
-      await engine.complete('workflow', ORG, id, 'w1', null);
+      await engine.complete('workflow', ORG, id, { workerId: 'w1', claimer: 'key_w' }, null);
       const rejected = await engine.getPromise(ORG, first.record.id);
       expect(rejected).toMatchObject({
         status: 'rejected',
@@ -118,7 +125,7 @@ for (const factory of STORE_FACTORIES) {
         const end =
           round % 2 === 0
             ? engine.cancel('workflow', ORG, id, 'race')
-            : engine.complete('workflow', ORG, id, 'w1', null);
+            : engine.complete('workflow', ORG, id, { workerId: 'w1', claimer: 'key_w' }, null);
         const [made] = await Promise.all([
           refusal(engine.createPromise(ORG, { key: `p-race:${round}`, workflowId: id })),
           end,

@@ -512,6 +512,7 @@ for (const factory of STORE_FACTORIES) {
             kinds: ['on-push'],
             queue: 'default',
             workerId,
+            claimer: 'key_a',
             leaseUntil: T0 + 10,
             now: T0,
           }),
@@ -520,12 +521,41 @@ for (const factory of STORE_FACTORIES) {
       expect(claims.filter(Boolean)).toHaveLength(1);
       const owner = claims.find(Boolean)!.workerId!;
       expect(
-        await store.workflows.update('acme', 'wf_1', 'intruder', { status: 'completed' }),
+        await store.workflows.update(
+          'acme',
+          'wf_1',
+          { workerId: 'intruder', claimer: 'key_a' },
+          { status: 'completed' },
+        ),
       ).toBeUndefined();
+      // Its workerId sent with another key is no holder either: the key that claimed it is part of the claim.
+      expect(
+        await store.workflows.update(
+          'acme',
+          'wf_1',
+          { workerId: owner, claimer: 'key_b' },
+          { leaseUntil: T0 + 10 },
+        ),
+      ).toBeUndefined();
+      expect(
+        await store.workflows.update(
+          'acme',
+          'wf_1',
+          { workerId: owner, claimer: 'key_a' },
+          { leaseUntil: T0 + 10 },
+        ),
+      ).toMatchObject({ id: 'wf_1', status: 'running', workerId: owner });
       const released = await store.workflows.releaseExpired(T0 + 11, 'lease expired', 3);
       expect(released.retried.map((w) => w.id)).toEqual(['wf_1']);
       expect(released.failed).toEqual([]);
-      expect(await store.workflows.update('acme', 'wf_1', owner, { status: 'completed' })).toBeUndefined();
+      expect(
+        await store.workflows.update(
+          'acme',
+          'wf_1',
+          { workerId: owner, claimer: 'key_a' },
+          { status: 'completed' },
+        ),
+      ).toBeUndefined();
       const task = await store.tasks.insertIdempotent({
         ...wf('task_1'),
         kind: 't',
@@ -536,6 +566,7 @@ for (const factory of STORE_FACTORIES) {
         kinds: [],
         queue: 'default',
         workerId: 'w',
+        claimer: 'key_a',
         leaseUntil: T0 + 10,
         now: T0,
       });
@@ -558,7 +589,14 @@ for (const factory of STORE_FACTORIES) {
       await store.tasks.insertIdempotent(task('task_lease_a', 1));
       await store.tasks.insertIdempotent(task('task_lease_b', 0));
       const claimOne = (leaseUntil: number) =>
-        store.tasks.claim('acme', { kinds: ['lease'], queue: 'leases', workerId: 'w', leaseUntil, now: T0 });
+        store.tasks.claim('acme', {
+          kinds: ['lease'],
+          queue: 'leases',
+          workerId: 'w',
+          claimer: 'key_a',
+          leaseUntil,
+          now: T0,
+        });
       // Executions of the tests before may still be running (under leases up to T0 + 10): release those first.
       await store.tasks.releaseExpired(T0 + 50, 'lease expired', 3);
       await store.workflows.releaseExpired(T0 + 50, 'lease expired', 3);
@@ -608,6 +646,7 @@ for (const factory of STORE_FACTORIES) {
           kinds: ['wf-lease'],
           queue: 'leases',
           workerId: 'w',
+          claimer: 'key_a',
           leaseUntil,
           now: T0,
         });

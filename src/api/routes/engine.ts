@@ -2,9 +2,10 @@
 // it, cancel it; list, create, read and await promises. Served only when the local engine is in use; otherwise its paths say why
 // they are not served.
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventhookError } from '../../core/errors.js';
 import type { ExecutionKind, WorkerApi } from '../../engine/port.js';
+import type { ExecutionHolder } from '../../store/port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../store/records.js';
 import {
   AUTH_PROBLEMS,
@@ -74,7 +75,14 @@ const PromiseListQuery = Type.Object({
   workflowId: Type.Optional(Type.String({ description: 'Only the promises created for this workflow.' })),
   ...PageQuery.properties,
 });
-const WorkerId = Type.String({ minLength: 1, maxLength: 200 });
+const WorkerId = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  description:
+    'A name the worker gives itself. A claimed execution is held by it and the API key that claimed it: a ' +
+    'heartbeat, complete or fail needs both, and another key sending the same workerId gets 409 ' +
+    'EH_ENGINE_LEASE_LOST, as a wrong workerId does.',
+});
 const LeaseMs = Type.Integer({
   minimum: 1000,
   maximum: 3_600_000,
@@ -243,7 +251,7 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
           kind,
           req.params.org,
           {
-            workerId: req.body.workerId,
+            ...holderOf(req, req.body.workerId),
             kinds: req.body.kinds ?? [],
             queue: req.body.queue ?? 'default',
             leaseMs: req.body.leaseMs ?? 60_000,
@@ -272,7 +280,7 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
             kind,
             req.params.org,
             req.params.id,
-            req.body.workerId,
+            holderOf(req, req.body.workerId),
             req.body.leaseMs ?? 60_000,
           ),
         ),
@@ -302,7 +310,7 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
             kind,
             req.params.org,
             req.params.id,
-            req.body.workerId,
+            holderOf(req, req.body.workerId),
             (req.body.output ?? null) as never,
           ),
         ),
@@ -328,7 +336,13 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
       },
       async (req) =>
         executionOut(
-          await engine.fail(kind, req.params.org, req.params.id, req.body.workerId, req.body.error),
+          await engine.fail(
+            kind,
+            req.params.org,
+            req.params.id,
+            holderOf(req, req.body.workerId),
+            req.body.error,
+          ),
         ),
     );
     app.post(
@@ -445,6 +459,18 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
       ),
   );
 };
+
+/**
+ * The worker a call comes from: the workerId it sends, and the key it authenticated with, which a claim records and a
+ * heartbeat, completion or failure must repeat. The workerId alone is the client's choice, and every worker key of the
+ * org could send another's. The operator token (which may use these routes as an admin key can) is a claimer of its
+ * own, `operator`, which no key id (`key_…`) can be.
+ */
+function holderOf(req: FastifyRequest, workerId: string): ExecutionHolder {
+  const principal = req.principal;
+  if (!principal) throw new Error(`route ${req.routeOptions.url} serves a worker without authentication`);
+  return { workerId, claimer: principal.kind === 'operator' ? 'operator' : principal.key.id };
+}
 
 /**
  * A signal that aborts when the client goes away before its answer: a long poll then stops waiting. The response's

@@ -4,6 +4,7 @@ import { EventhookError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/envelope.js';
 import type {
   ExecutionFilter,
+  ExecutionHolder,
   ExecutionsRepo,
   Page,
   PromiseFilter,
@@ -177,7 +178,7 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
 
   async claim(
     org: string,
-    opts: { kinds: readonly string[]; queue: string; workerId: string; leaseUntil: number; now: number },
+    opts: ExecutionHolder & { kinds: readonly string[]; queue: string; leaseUntil: number; now: number },
   ): Promise<R | undefined> {
     const candidate = this.db
       .selectFrom(this.t)
@@ -195,6 +196,7 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
       .set((eb) => ({
         status: 'running',
         worker_id: opts.workerId,
+        claimed_by: opts.claimer,
         lease_until: opts.leaseUntil,
         started_at: eb.fn.coalesce('started_at', eb.val(opts.now)),
         ...(this.table === 'tasks' ? { execution_count: eb('execution_count', '+', 1) } : {}),
@@ -206,13 +208,27 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
     return row && this.fromRow(row);
   }
 
-  async update(org: string, id: string, workerId: string | null, patch: Partial<R>): Promise<R | undefined> {
+  async update(
+    org: string,
+    id: string,
+    holder: ExecutionHolder | null,
+    patch: Partial<R>,
+  ): Promise<R | undefined> {
     const row = await this.db
       .updateTable(this.t)
-      .set(executionPatchToRow(patch) as never)
+      .set({
+        ...executionPatchToRow(patch),
+        ...(patch.workerId === null ? { claimed_by: null } : {}),
+      } as never)
       .where('org', '=', org)
       .where('id', '=', id)
-      .$if(workerId !== null, (q) => q.where('worker_id', '=', workerId!).where('status', '=', 'running'))
+      .$if(holder !== null, (q) =>
+        q
+          .where('worker_id', '=', holder!.workerId)
+          .where('status', '=', 'running')
+          // A claim made before migration 026 named no key: its workerId alone holds it, as it did then.
+          .where((eb) => eb.or([eb('claimed_by', '=', holder!.claimer), eb('claimed_by', 'is', null)])),
+      )
       .returningAll()
       .executeTakeFirst();
     return row && this.fromRow(row);
@@ -221,7 +237,14 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
   async cancel(org: string, id: string, error: string, now: number): Promise<R | undefined> {
     const row = await this.db
       .updateTable(this.t)
-      .set({ status: 'cancelled', error, completed_at: now, worker_id: null, lease_until: null })
+      .set({
+        status: 'cancelled',
+        error,
+        completed_at: now,
+        worker_id: null,
+        claimed_by: null,
+        lease_until: null,
+      })
       .where('org', '=', org)
       .where('id', '=', id)
       .where('status', 'in', ['pending', 'running'])
@@ -284,6 +307,7 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
         status: 'pending',
         error: reason,
         worker_id: null,
+        claimed_by: null,
         lease_until: null,
         ...(this.table === 'workflows' ? { lease_expiries: sql<number>`lease_expiries + 1` } : {}),
       })

@@ -32,6 +32,7 @@ import * as m022 from './022-grant-updated-at.js';
 import * as m023 from './023-audit-log.js';
 import * as m024 from './024-api-key-expiry.js';
 import * as m025 from './025-org-deletion.js';
+import * as m026 from './026-execution-claimer.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
 
@@ -63,6 +64,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '023-audit-log': m023,
   '024-api-key-expiry': m024,
   '025-org-deletion': m025,
+  '026-execution-claimer': m026,
 };
 
 /**

@@ -3,7 +3,7 @@
 import type { JsonValue } from '../../../core/envelope.js';
 import type { EventhookError } from '../../../core/errors.js';
 import { newId } from '../../../core/ids.js';
-import type { Page, StoreRepos } from '../../../store/port.js';
+import type { ExecutionHolder, Page, StoreRepos } from '../../../store/port.js';
 import type { NewEvent, PromiseRecord, WorkflowRecord } from '../../../store/records.js';
 import type {
   ClaimRequest,
@@ -105,10 +105,10 @@ export class LocalExecutions extends EnginePart {
     kind: ExecutionKind,
     org: string,
     id: string,
-    workerId: string,
+    holder: ExecutionHolder,
     leaseMs: number,
   ): Promise<Execution> {
-    const r = await this.repo(this.store, kind).update(org, id, workerId, {
+    const r = await this.repo(this.store, kind).update(org, id, holder, {
       leaseUntil: this.clock.now() + leaseMs,
     });
     if (!r) throw await this.leaseError(kind, org, id);
@@ -120,12 +120,12 @@ export class LocalExecutions extends EnginePart {
     kind: ExecutionKind,
     org: string,
     id: string,
-    workerId: string,
+    holder: ExecutionHolder,
     output: JsonValue,
   ): Promise<Execution> {
     const now = this.clock.now();
     const { execution, promises } = await this.commit(async (tx) => {
-      const r = await this.repo(tx, kind).update(org, id, workerId, {
+      const r = await this.repo(tx, kind).update(org, id, holder, {
         status: 'completed',
         output,
         completedAt: now,
@@ -146,7 +146,7 @@ export class LocalExecutions extends EnginePart {
     kind: ExecutionKind,
     org: string,
     id: string,
-    workerId: string,
+    holder: ExecutionHolder,
     error: string,
   ): Promise<Execution> {
     const now = this.clock.now();
@@ -157,7 +157,7 @@ export class LocalExecutions extends EnginePart {
       const r = await this.repo(tx, kind).update(
         org,
         id,
-        workerId,
+        holder,
         retry
           ? { status: 'pending', error, workerId: null, leaseUntil: null }
           : { status: 'failed', error, completedAt: now, leaseUntil: null },

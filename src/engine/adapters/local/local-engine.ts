@@ -6,7 +6,7 @@ import type { Bus } from '../../../bus/port.js';
 import type { Clock } from '../../../core/clock.js';
 import type { JsonValue } from '../../../core/envelope.js';
 import type { EventPublisher } from '../../../events/publisher.js';
-import type { Page, Store } from '../../../store/port.js';
+import type { ExecutionHolder, Page, Store } from '../../../store/port.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../../store/records.js';
 import type {
   ClaimRequest,
@@ -91,24 +91,30 @@ export class LocalEngine implements Engine, WorkerApi {
     kind: ExecutionKind,
     org: string,
     id: string,
-    workerId: string,
+    holder: ExecutionHolder,
     leaseMs: number,
   ): Promise<Execution> {
-    return this.executions.heartbeat(kind, org, id, workerId, leaseMs);
+    return this.executions.heartbeat(kind, org, id, holder, leaseMs);
   }
 
   complete(
     kind: ExecutionKind,
     org: string,
     id: string,
-    workerId: string,
+    holder: ExecutionHolder,
     output: JsonValue,
   ): Promise<Execution> {
-    return this.executions.complete(kind, org, id, workerId, output);
+    return this.executions.complete(kind, org, id, holder, output);
   }
 
-  fail(kind: ExecutionKind, org: string, id: string, workerId: string, error: string): Promise<Execution> {
-    return this.executions.fail(kind, org, id, workerId, error);
+  fail(
+    kind: ExecutionKind,
+    org: string,
+    id: string,
+    holder: ExecutionHolder,
+    error: string,
+  ): Promise<Execution> {
+    return this.executions.fail(kind, org, id, holder, error);
   }
 
   /** Ends a pending or running execution `cancelled` (see LocalExecutions.cancel). */
