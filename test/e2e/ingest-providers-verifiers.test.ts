@@ -90,12 +90,24 @@ describe('providers signed with node:crypto and checked by their official verifi
         },
       }),
     ).not.toThrow();
+    // Keyed by its trigger_id, made once per invocation: the helper's redelivery of it is the same event.
     await acceptsAndRefuses(
       'slack',
       { headers: formHeaders, body: form },
-      { type: 'slash_command', subject: 'T0001', key: null },
+      { type: 'slash_command', subject: 'T0001', key: '13345224609.738474920.8088930838d88f008e0' },
       { tampered: { headers: formHeaders, body: form.replace('94070', '94071') } },
     );
+    // A retry Slack signs afresh (a new timestamp, so other bytes) is still that one command: one event.
+    const later = nowSeconds() + 1;
+    const retry = await deliver(t, 'slack', { headers: signed(form, later, FORM_CT), body: form });
+    expect(retry.status, retry.text).toBe(200);
+    expect(retry.json).toMatchObject({ duplicate: true });
+    // Another invocation of the same command has a trigger_id of its own: a new event.
+    const next = form.replace('8088930838d88f008e0', '8088930838d88f008e1');
+    const other = await deliver(t, 'slack', { headers: signed(next, nowSeconds(), FORM_CT), body: next });
+    expect(other.status, other.text).toBe(200);
+    expect(other.json).toMatchObject({ duplicate: false });
+    expect(other.headers.get('eventhook-event-id')).not.toBe(retry.headers.get('eventhook-event-id'));
   });
 
   it('Slack interactivity: the payload field is parsed into data, typed by payload.type, deduplicated by trigger_id', async () => {

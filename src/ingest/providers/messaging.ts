@@ -74,8 +74,9 @@ export const slack = defineProvider({
     str(body, 'payload.type') ??
     (str(body, 'command') !== undefined ? 'slash_command' : undefined),
   subject: (_req, body) => str(body, 'team_id') ?? str(body, 'team.id') ?? str(body, 'payload.team.id'),
-  // Events API: event_id (the same on Slack's retries). Interactivity: trigger_id, made once per interaction.
-  idempotencyKeys: ['body.event_id', 'body.payload.trigger_id'],
+  // Events API: event_id (the same on Slack's retries). Interactivity (its form's payload field) and slash commands
+  // (form fields of their own): trigger_id, made once per interaction or invocation.
+  idempotencyKeys: ['body.event_id', 'body.payload.trigger_id', 'body.trigger_id'],
   handshake: slackUrlVerification,
   ping: slackSslCheck,
   sample: ({ secret, now }) => {
