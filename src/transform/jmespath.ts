@@ -1,22 +1,51 @@
 // JMESPath transforms: compile an expression once at save time, evaluate it per event.
 // Library: @jmespath-community/jmespath, chosen because it passed every case of the official compliance suite
 // (docs/transforms.md has the comparison; test/transform/jmespath-compliance.test.ts keeps it so).
-import { compile, getRegisteredFunctions, TreeInterpreter } from '@jmespath-community/jmespath';
+import { compile, getRegisteredFunctions, TreeInterpreter, TYPE_STRING } from '@jmespath-community/jmespath';
 import type { JSONValue } from '@jmespath-community/jmespath';
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError } from '../core/errors.js';
 
 type AstNode = ReturnType<typeof compile>;
 type Interpreter = typeof TreeInterpreter;
+type Runtime = Interpreter['runtime'];
+
+/**
+ * group_by as the library has it, but gathering the groups in a Map: the library's `acc[key] || []` on a plain
+ * object found the inherited member for a key named `constructor`, `toString`, `__proto__` (…) and failed pushing
+ * to it, so events grouped by a user-chosen name broke the transform. Object.fromEntries defines each key as an own
+ * data property, `__proto__` included, on an ordinary object, so nothing reaches a prototype and the keys keep the
+ * order the library's object gave them. Called with the calling runtime as `this`, whose interpreter (a `let`
+ * scope's, say) evaluates the key expression.
+ */
+function groupByOwnKeys(this: Runtime, [array, expref]: [JSONValue[], AstNode]): JSONValue {
+  const keyOf = this.createKeyFunction(expref, [TYPE_STRING]);
+  const groups = new Map<string, JSONValue[]>();
+  for (const item of array) {
+    const key = keyOf(item ?? {}) as string;
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return Object.fromEntries(groups);
+}
 
 /**
  * The library's interpreter reads a field as `value[name]`, so a name every JavaScript object inherits
  * (`constructor`, `toString`, `__proto__`, …) found a function or a prototype where the specification says null:
  * `data.order.constructor` handed a target a function (its action then failing at every attempt) and `__proto__`
- * the prototype. This one reads own fields only; everything else is the library's. Scopes (`let`) are made by the
- * library as its own class, so they are given this one's prototype.
+ * the prototype. This one reads own fields only, and groups by own keys (groupByOwnKeys); everything else is the
+ * library's. Scopes (`let`) are made by the library as its own class, so they are given this one's prototype; they
+ * share this one's function table.
  */
 class OwnFieldInterpreter extends (TreeInterpreter.constructor as new () => Interpreter) {
+  constructor() {
+    super();
+    const table = this.runtime._functionTable;
+    // The library's signature stays, so its argument checks and their messages do too.
+    table.group_by = { ...table.group_by!, _func: groupByOwnKeys };
+  }
+
   override visit(
     node: AstNode,
     value: Parameters<Interpreter['visit']>[1],

@@ -82,4 +82,40 @@ describe('compileJmespath', () => {
     expect(compileJmespath('data.__proto__.x')(event)).toBe(1);
     expect(compileJmespath('data.*.constructor')(event)).toEqual(['Ferrari']);
   });
+
+  it('group_by groups on keys named like inherited members as on any other, as own fields of a plain object', () => {
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
+    const items = [...names, 'plain', 'constructor', '__proto__'].map((key, i) => ({ key, i }));
+    const grouped = compileJmespath('group_by(items, &key)')({ items }) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(grouped)).toBe(Object.prototype);
+    expect(Object.keys(grouped)).toEqual([...names, 'plain']);
+    for (const name of [...names, 'plain']) {
+      const expected = items.filter((item) => item.key === name);
+      expect(Object.getOwnPropertyDescriptor(grouped, name), name).toEqual({
+        value: expected,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    }
+    expect(JSON.parse(JSON.stringify(grouped))).toEqual(
+      JSON.parse(
+        '{"constructor": [{"key": "constructor", "i": 0}, {"key": "constructor", "i": 7}],' +
+          ' "__proto__": [{"key": "__proto__", "i": 1}, {"key": "__proto__", "i": 8}],' +
+          ' "toString": [{"key": "toString", "i": 2}], "hasOwnProperty": [{"key": "hasOwnProperty", "i": 3}],' +
+          ' "valueOf": [{"key": "valueOf", "i": 4}], "isPrototypeOf": [{"key": "isPrototypeOf", "i": 5}],' +
+          ' "plain": [{"key": "plain", "i": 6}]}',
+      ),
+    );
+    // Nothing leaked into the prototype every object shares.
+    expect(({} as Record<string, unknown>).i).toBeUndefined();
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'key')).toBe(false);
+    // The groups read back as the fields they are.
+    expect(compileJmespath('group_by(items, &key).__proto__[].i')({ items })).toEqual([1, 8]);
+    expect(compileJmespath('group_by(items, &key).constructor[].i')({ items })).toEqual([0, 7]);
+    expect(compileJmespath('keys(group_by(items, &key))')({ items })).toEqual([...names, 'plain']);
+    expect(compileJmespath('let $all = items in group_by($all, &key).toString[].i')({ items })).toEqual([2]);
+    // A key of another type fails as before.
+    expect(thrown(() => compileJmespath('group_by(items, &i)')({ items })).code).toBe('EH_TRANSFORM_FAILED');
+  });
 });
