@@ -31,11 +31,20 @@ function groupByOwnKeys(this: Runtime, [array, expref]: [JSONValue[], AstNode]):
 }
 
 /**
+ * merge() as the library has it, but building the result with Object.fromEntries: the library's Object.assign sets
+ * a `__proto__` key (a webhook's JSON may carry one) as the result's prototype instead of keeping it as data. Later
+ * objects win a key, which keeps its first position, as with Object.assign.
+ */
+function mergeOwnKeys(objects: Record<string, JSONValue>[]): JSONValue {
+  return Object.fromEntries(objects.flatMap((o) => Object.entries(o)));
+}
+
+/**
  * The library's interpreter reads a field as `value[name]`, so a name every JavaScript object inherits
  * (`constructor`, `toString`, `__proto__`, …) found a function or a prototype where the specification says null:
  * `data.order.constructor` handed a target a function (its action then failing at every attempt) and `__proto__`
- * the prototype. This one reads own fields only, and groups by own keys (groupByOwnKeys); everything else is the
- * library's. Scopes (`let`) are made by the library as its own class, so they are given this one's prototype; they
+ * the prototype. This one reads own fields only, and groups, merges and builds hashes with own keys only;
+ * everything else is the library's. Scopes (`let`) are made by the library as its own class, so they are given this one's prototype; they
  * share this one's function table.
  */
 class OwnFieldInterpreter extends (TreeInterpreter.constructor as new () => Interpreter) {
@@ -44,12 +53,20 @@ class OwnFieldInterpreter extends (TreeInterpreter.constructor as new () => Inte
     const table = this.runtime._functionTable;
     // The library's signature stays, so its argument checks and their messages do too.
     table.group_by = { ...table.group_by!, _func: groupByOwnKeys };
+    table.merge = { ...table.merge!, _func: mergeOwnKeys };
   }
 
   override visit(
     node: AstNode,
     value: Parameters<Interpreter['visit']>[1],
   ): ReturnType<Interpreter['visit']> {
+    // A multi-select hash assigned `collected[name] = …`, which for `{"__proto__": …}` set the prototype.
+    if (node.type === 'MultiSelectHash') {
+      if (value === null) return null;
+      return Object.fromEntries(
+        node.children.map((pair) => [pair.name, this.visit(pair.value, value) as JSONValue]),
+      );
+    }
     if (node.type !== 'Field') return super.visit(node, value);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
     return Object.hasOwn(value, node.name) ? ((value as Record<string, JSONValue>)[node.name] ?? null) : null;

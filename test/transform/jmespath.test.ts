@@ -118,4 +118,17 @@ describe('compileJmespath', () => {
     // A key of another type fails as before.
     expect(thrown(() => compileJmespath('group_by(items, &i)')({ items })).code).toBe('EH_TRANSFORM_FAILED');
   });
+
+  it('keeps a `__proto__` key as data in multi-select hashes and merge(), instead of setting the prototype', () => {
+    const event = JSON.parse('{"a": {"__proto__": {"x": 1}, "k": 2}, "b": {"constructor": 3}}');
+    const hash = compileJmespath('{"__proto__": a.k, constructor: b.constructor}')(event) as object;
+    expect(JSON.stringify(hash)).toBe('{"__proto__":2,"constructor":3}');
+    expect(Object.getPrototypeOf(hash)).toBe(Object.prototype);
+    const merged = compileJmespath('merge(a, b, `{"__proto__": {"y": 2}}`)')(event) as object;
+    expect(JSON.stringify(merged)).toBe('{"__proto__":{"y":2},"k":2,"constructor":3}');
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+    expect(compileJmespath('merge(a, b).__proto__.y')(event)).toBeNull();
+    expect(compileJmespath('merge(a, b).__proto__.x')(event)).toBe(1);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
 });
