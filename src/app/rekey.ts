@@ -114,10 +114,11 @@ function resealSource(s: SourceRecord, reseal: (sealed: string) => string): Sour
   return { ...s, secrets, ...(sealedOptions ? { settings: { ...settings, sealedOptions } } : {}) };
 }
 
-/** The endpoint with its signing secrets and auth resealed, or undefined when all were current. */
+/** The endpoint with its signing secrets, auth and secret headers resealed, or undefined when all were current. */
 function resealEndpoint(e: EndpointRecord, reseal: (sealed: string) => string): EndpointRecord | undefined {
   const { again, changed } = tracking(reseal);
   const secrets = e.secrets.map((x) => ({ ...x, sealed: again(x.sealed) }));
   const auth = e.auth?.sealed ? { ...e.auth, sealed: again(e.auth.sealed) } : e.auth;
-  return changed() ? { ...e, secrets, auth } : undefined;
+  const secretHeaders = Object.fromEntries(Object.entries(e.secretHeaders).map(([k, v]) => [k, again(v)]));
+  return changed() ? { ...e, secrets, auth, secretHeaders } : undefined;
 }

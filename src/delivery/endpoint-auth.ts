@@ -131,20 +131,30 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'coo
 const CREDENTIAL_NAME_RE = /(^|-)(token|secret|password|passwd|auth|api-?key|credentials?|session)($|-)/;
 
 /**
- * Whether a header name looks like it carries a credential (`authorization`, `x-api-key`, `x-auth-token`, …).
- * Custom endpoint headers are where people put such values when the auth types do not fit; they are stored sealed
- * nowhere, so at least they are never shown back (to members) or kept in attempt logs.
+ * Whether a header name looks like it carries a credential (`authorization`, `x-api-key`, `x-auth-token`, …). A
+ * safety net for plain `headers`, which are stored as given: credentials belong in `secretHeaders` or `auth`, but one
+ * put in a header named like this is at least never shown back (to members) nor kept in attempt logs.
  */
 export function isCredentialHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return CREDENTIAL_HEADERS.has(lower) || CREDENTIAL_NAME_RE.test(lower);
 }
 
-/** A copy of `headers` safe to store in an attempt or show: credential headers are masked. */
-export function redactHeaders(headers: Record<string, string>, auth?: EndpointAuth): Record<string, string> {
+/**
+ * A copy of `headers` safe to store in an attempt or show: credential-looking headers, the api_key auth's header and
+ * the endpoint's secret headers (named in `secretHeaders`, whose values are not needed) are masked.
+ */
+export function redactHeaders(
+  headers: Record<string, string>,
+  endpoint: { auth?: EndpointAuth; secretHeaders?: Record<string, string> } = {},
+): Record<string, string> {
+  const { auth, secretHeaders = {} } = endpoint;
   const apiKeyHeader = auth?.type === 'api_key' ? auth.header.toLowerCase() : undefined;
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers))
-    out[name] = isCredentialHeader(name) || name.toLowerCase() === apiKeyHeader ? REDACTED : value;
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    const secret = isCredentialHeader(lower) || lower === apiKeyHeader || Object.hasOwn(secretHeaders, lower);
+    out[name] = secret ? REDACTED : value;
+  }
   return out;
 }

@@ -22,6 +22,11 @@ export interface EndpointInput {
   url: string;
   description?: string;
   headers?: Record<string, string>;
+  /**
+   * Headers whose values are credentials: sealed, never returned, redacted from attempts. A whole map, like
+   * `headers`; on update a value that is the redaction marker keeps the stored value of that name.
+   */
+  secretHeaders?: Record<string, string>;
   auth?: unknown;
   secrets?: string[];
   /** The kind of secret to generate when none is given; default hmac (whsec_). */
@@ -58,14 +63,24 @@ export function checkEndpointUrl(url: string, policy: AddressPolicy): string {
   return url;
 }
 
-export function checkHeaders(headers: Record<string, string> | undefined): Record<string, string> {
+/**
+ * The `headers` (or `secretHeaders`) as stored: names lower-cased, each checked. The redaction marker is refused as
+ * a value, except for a secret header named in `kept` (one already stored), where it stands for the stored value:
+ * the API shows secret headers masked, so what a client read can be sent back unchanged.
+ */
+export function checkHeaders(
+  headers: Record<string, string> | undefined,
+  field: 'headers' | 'secretHeaders' = 'headers',
+  kept: ReadonlySet<string> = new Set(),
+): Record<string, string> {
   const out: Record<string, string> = {};
   const entries = Object.entries(headers ?? {});
-  if (entries.length > MAX_ENDPOINT_HEADERS) throw bad('/headers', `at most ${MAX_ENDPOINT_HEADERS} headers`);
+  if (entries.length > MAX_ENDPOINT_HEADERS)
+    throw bad(`/${field}`, `at most ${MAX_ENDPOINT_HEADERS} headers`);
   const issues: FieldIssue[] = [];
   for (const [name, value] of entries) {
     const lower = name.toLowerCase();
-    const path = `/headers/${name}`;
+    const path = `/${field}/${name}`;
     if (!TOKEN_RE.test(name)) issues.push({ path, message: 'is not a valid header name' });
     else if (
       RESERVED_REQUEST_HEADERS.has(lower) ||
@@ -75,16 +90,32 @@ export function checkHeaders(headers: Record<string, string> | undefined): Recor
       issues.push({ path, message: `${name} is set by Eventhook itself` });
     } else if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
       issues.push({ path, message: 'must be a string without CR, LF or NUL' });
-    } else if (value === REDACTED) {
+    } else if (value === REDACTED && !kept.has(lower)) {
       // The API shows credential headers masked; sending the mask back would replace the real value with it.
       issues.push({
         path,
-        message: `is the ${REDACTED} placeholder; send the real value (or leave headers out)`,
+        message: `is the ${REDACTED} placeholder; send the real value (or leave ${field} out)`,
       });
     } else out[lower] = value;
   }
   if (issues.length > 0) throw invalid(issues, 'EH_ENDPOINT_INVALID');
   return out;
+}
+
+/** A header is either plain or secret: with the same name in both, which one is sent would be a guess. */
+export function checkHeadersDisjoint(
+  headers: Record<string, string>,
+  secretHeaders: Record<string, string>,
+): void {
+  const both = Object.keys(secretHeaders).filter((name) => Object.hasOwn(headers, name));
+  if (both.length === 0) return;
+  throw invalid(
+    both.map((name) => ({
+      path: `/secretHeaders/${name}`,
+      message: 'is also in headers; a header is either plain or secret',
+    })),
+    'EH_ENDPOINT_INVALID',
+  );
 }
 
 /**

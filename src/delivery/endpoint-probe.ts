@@ -67,7 +67,7 @@ export class EndpointProbe {
       error: outcome.kind === 'success' ? null : outcome.reason,
       request: {
         url: endpoint.record.url,
-        headers: redactHeaders(result.requestHeaders, endpoint.auth),
+        headers: redactHeaders(result.requestHeaders, endpoint),
         body: body.toString('utf8'),
       },
       response: answered

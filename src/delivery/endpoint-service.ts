@@ -1,9 +1,18 @@
 // Endpoint management: create (a whsec_ secret is generated and shown once when none is given), read, update,
-// delete, rotate secrets with a grace period, and enable. Secrets and credentials are sealed (AES-256-GCM) and
-// never returned. Any change wakes the endpoint's waiting deliveries, which look again at what holds them.
+// delete, rotate secrets with a grace period, and enable. Secrets, credentials and secret headers are sealed
+// (AES-256-GCM) and never returned. Any change wakes the endpoint's waiting deliveries, which look again at what
+// holds them.
 import { assertSlug } from '../access/access-service.js';
 import { auditEntry, bySlug, fieldsSet, type AuditedChange } from '../audit/index.js';
-import { assertVersion, EventhookError, invalid, newId, type Clock, type SecretBox } from '../core/index.js';
+import {
+  assertVersion,
+  EventhookError,
+  invalid,
+  newId,
+  REDACTED,
+  type Clock,
+  type SecretBox,
+} from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
 import type { Actor, EndpointRecord, EndpointSecretRecord, StoredAuth } from '../store/records.js';
 import { webhookEndpointOf } from '../targets/webhook-endpoint.js';
@@ -15,6 +24,7 @@ import {
   checkAuth,
   checkEndpointUrl,
   checkHeaders,
+  checkHeadersDisjoint,
   checkLimits,
   checkOrdering,
   DEFAULT_ENDPOINT_TIMEOUT_MS,
@@ -74,14 +84,18 @@ export class EndpointService {
     });
     const generated = given.length === 0 ? generateEndpointSecret(input.secretKind ?? 'hmac') : undefined;
     const plain = generated ? [generated.secret] : given;
+    const headers = checkHeaders(input.headers);
+    const secretHeaders = checkHeaders(input.secretHeaders, 'secretHeaders');
+    checkHeadersDisjoint(headers, secretHeaders);
     const record: EndpointRecord = {
       id: newId('endpoint', now),
       org,
       slug: input.slug,
       description: input.description ?? '',
       url: checkEndpointUrl(input.url, this.policy),
-      headers: checkHeaders(input.headers),
+      headers,
       auth: this.sealAuth(checkAuth(input.auth, this.policy)),
+      secretHeaders: this.sealHeaders(secretHeaders, {}),
       secrets: plain.map((s) => this.sealSecret({ secret: s, createdAt: now })),
       headerStyle: input.headerStyle ?? 'webhook',
       timeoutMs: input.timeoutMs ?? this.defaults.timeoutMs,
@@ -146,6 +160,12 @@ export class EndpointService {
       if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
       if (patch.description !== undefined) next.description = patch.description;
       if (patch.headers !== undefined) next.headers = checkHeaders(patch.headers);
+      if (patch.secretHeaders !== undefined) {
+        const stored = current.secretHeaders;
+        const given = checkHeaders(patch.secretHeaders, 'secretHeaders', new Set(Object.keys(stored)));
+        next.secretHeaders = this.sealHeaders(given, stored);
+      }
+      checkHeadersDisjoint(next.headers, next.secretHeaders);
       if (patch.auth !== undefined) next.auth = this.sealAuth(checkAuth(patch.auth, this.policy));
       if (patch.headerStyle !== undefined) next.headerStyle = patch.headerStyle;
       if (patch.timeoutMs !== undefined) next.timeoutMs = patch.timeoutMs;
@@ -332,6 +352,16 @@ export class EndpointService {
     };
   }
 
+  /** Each value sealed, except the redaction marker, which keeps the value `stored` has under that name. */
+  private sealHeaders(given: Record<string, string>, stored: Record<string, string>): Record<string, string> {
+    return Object.fromEntries(
+      Object.entries(given).map(([name, value]) => [
+        name,
+        value === REDACTED ? stored[name]! : this.box.seal(value),
+      ]),
+    );
+  }
+
   private sealAuth(auth: EndpointAuth): StoredAuth | null {
     if (auth.type === 'none') return null;
     const info: Record<string, string> = {};
@@ -345,6 +375,11 @@ export class EndpointService {
     }
     return { type: auth.type, sealed: this.box.seal(JSON.stringify(auth)), info };
   }
+}
+
+/** Opens stored secret headers for sending: name → value. */
+export function openHeaders(box: SecretBox, sealed: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(sealed).map(([name, value]) => [name, box.open(value)]));
 }
 
 /** Opens a stored auth for sending. */

@@ -13,7 +13,7 @@ import {
 } from './circuit-breaker.js';
 import type { EndpointAuth } from './endpoint-auth.js';
 import type { EndpointSecret } from './endpoint-secrets.js';
-import { openAuth } from './endpoint-service.js';
+import { openAuth, openHeaders } from './endpoint-service.js';
 
 const TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
@@ -21,6 +21,8 @@ const MAX_ENTRIES = 10_000;
 export interface LiveEndpoint {
   record: EndpointRecord;
   auth: EndpointAuth;
+  /** The secret headers opened: name → value, sent with every delivery. */
+  secretHeaders: Record<string, string>;
   secrets: EndpointSecret[];
   /** The FIFO lane of an envelope, when the endpoint orders by key. */
   orderingKey: JmespathFn | undefined;
@@ -99,6 +101,7 @@ export class LiveEndpoints {
     return {
       record,
       auth: openAuth(this.box, record.auth),
+      secretHeaders: openHeaders(this.box, record.secretHeaders),
       secrets: record.secrets.map((s) => ({
         secret: this.box.open(s.sealed),
         createdAt: s.createdAt,

@@ -29,7 +29,7 @@ export function webhookBody(input: JsonValue): Buffer {
 }
 
 /**
- * The request for one attempt: the endpoint's own headers, then content type, the trace context and the signature
+ * The request for one attempt: the endpoint's own headers and secret headers, then content type, the trace context and the signature
  * headers (which the endpoint cannot override), signed with every secret active at `now` over a timestamp taken
  * now. `traceparent` is the event's: each attempt is a new span of its trace.
  */
@@ -52,6 +52,7 @@ export function webhookRequest(
     url: endpoint.record.url,
     headers: {
       ...endpoint.record.headers,
+      ...endpoint.secretHeaders,
       'content-type': 'application/json',
       ...(trace !== undefined ? { traceparent: trace } : {}),
       ...signed,

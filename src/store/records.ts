@@ -218,6 +218,11 @@ export interface EndpointRecord {
   url: string;
   headers: Record<string, string>;
   auth: StoredAuth | null;
+  /**
+   * Headers sent with every delivery whose values are credentials: lower-case name → value sealed by the SecretBox.
+   * Never returned; a name is never also in `headers`. Empty when there are none.
+   */
+  secretHeaders: Record<string, string>;
   secrets: EndpointSecretRecord[];
   headerStyle: 'webhook' | 'svix';
   timeoutMs: number;

@@ -153,6 +153,8 @@ export interface EndpointsTable {
   url: string;
   headers: string;
   auth: string | null;
+  /** JSON name → sealed value; null when there are none (and for endpoints made before migration 027). */
+  secret_headers: string | null;
   secrets: string;
   header_style: string;
   timeout_ms: number;

@@ -152,7 +152,7 @@ function attemptDetails(
       url: endpoint.record.url,
       msgId,
       bodyBytes,
-      headers: redactHeaders(result.requestHeaders, endpoint.auth),
+      headers: redactHeaders(result.requestHeaders, endpoint),
     },
     responseHeaders: answered ? result.headers : null,
     responseBody: answered ? result.body + (result.bodyTruncated ? '\n[truncated]' : '') : null,

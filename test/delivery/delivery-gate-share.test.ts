@@ -38,6 +38,7 @@ describe('DeliveryGate with worker shares', () => {
   const live = (record: EndpointRecord, clock: ManualClock): LiveEndpoint => ({
     record,
     auth: { type: 'none' },
+    secretHeaders: {},
     secrets: [],
     orderingKey: undefined,
     breaker: new CircuitBreaker(clock),

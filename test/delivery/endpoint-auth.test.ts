@@ -97,12 +97,12 @@ describe('static auth', () => {
     expect(result.status).toBe(200);
     expect(r.requests[0]!.headers[header]).toBe(value);
     expect(result.requestHeaders[header]).toBe(value);
-    expect(redactHeaders(result.requestHeaders, auth)[header]).toBe('[redacted]');
-    expect(redactHeaders(result.requestHeaders, auth)['user-agent']).toMatch(/^Eventhook/);
+    expect(redactHeaders(result.requestHeaders, { auth })[header]).toBe('[redacted]');
+    expect(redactHeaders(result.requestHeaders, { auth })['user-agent']).toMatch(/^Eventhook/);
     // Custom headers that look like credentials are masked whatever the auth type.
     const custom = redactHeaders(
       { 'x-api-key': 'k', 'x-auth-token': 't', 'x-client-secret': 's', cookie: 'c', 'x-tenant': 'acme' },
-      { type: 'none' },
+      { auth: { type: 'none' } },
     );
     expect(custom).toEqual({
       'x-api-key': '[redacted]',

@@ -35,6 +35,7 @@ describe('webhook messages', () => {
         timeoutMs: 1234,
       } as unknown as EndpointRecord,
       auth: { type: 'none' },
+      secretHeaders: { 'x-custom-key': 's3cr3t' },
       secrets: [
         { secret: expired, createdAt: clock.now() - 3000, expiresAt: clock.now() - 1 },
         { secret: retiring, createdAt: clock.now() - 2000, expiresAt: clock.now() + 60_000 },
@@ -49,6 +50,7 @@ describe('webhook messages', () => {
     expect(req).toMatchObject({ url: 'https://example.com/hooks', timeoutMs: 1234, body });
     expect(req.headers).toMatchObject({
       'x-team': 'a',
+      'x-custom-key': 's3cr3t',
       'content-type': 'application/json',
       'webhook-id': 'msg_test',
     });

@@ -21,6 +21,7 @@ const base = '/api/orgs/default/eventhook';
 const GH_SECRET = 'rotation-github-secret';
 const ENDPOINT_SECRET = `whsec_${Buffer.from('rotation-endpoint-secret-32bytes!').toString('base64')}`;
 const BEARER = 'rotation-bearer-token';
+const SECRET_HEADER = 'rotation-secret-header-value';
 
 for (const backend of BACKENDS) {
   const available = await backendAvailable(backend);
@@ -59,6 +60,7 @@ for (const backend of BACKENDS) {
         'the delivery',
       );
       expect(arrived.headers.authorization).toBe(`Bearer ${BEARER}`);
+      expect(arrived.headers['x-custom-key']).toBe(SECRET_HEADER);
       expect(() =>
         new StandardWebhook(ENDPOINT_SECRET).verify(arrived.body.toString(), arrived.headers),
       ).not.toThrow();
@@ -78,6 +80,7 @@ for (const backend of BACKENDS) {
         url: `${receiver.url}/hooks`,
         secrets: [ENDPOINT_SECRET],
         auth: { type: 'bearer', token: BEARER },
+        secretHeaders: { 'x-custom-key': SECRET_HEADER },
       });
       expect(ep.status, ep.text).toBe(201);
       const rule = await api.post(`${base}/rules`, {
@@ -118,17 +121,17 @@ for (const backend of BACKENDS) {
           rekeyEnv({ EVENTHOOK_MASTER_KEY: newKey, EVENTHOOK_MASTER_KEY_PREVIOUS: oldKey }),
         );
         expect(dry.code, dry.stderr).toBe(0);
-        expect(dry.stdout).toContain('Would seal 3 secrets of 1 source and 1 endpoint');
+        expect(dry.stdout).toContain('Would seal 4 secrets of 1 source and 1 endpoint');
         expect(dry.stdout).toContain('(1 already are); changed nothing.');
         // Rekey while the deployment runs, as the procedure says.
         const r = await rekey({ EVENTHOOK_MASTER_KEY: newKey, EVENTHOOK_MASTER_KEY_PREVIOUS: oldKey });
         expect(r.code, r.stderr).toBe(0);
-        expect(r.stdout).toContain('Sealed 3 secrets of 1 source and 1 endpoint');
+        expect(r.stdout).toContain('Sealed 4 secrets of 1 source and 1 endpoint');
         expect(r.stdout).toContain('(1 already were)');
         expect(r.stdout).toContain('remove EVENTHOOK_MASTER_KEY_PREVIOUS from every process');
         const again = await rekey({ EVENTHOOK_MASTER_KEY: newKey, EVENTHOOK_MASTER_KEY_PREVIOUS: oldKey });
         expect(again.code, again.stderr).toBe(0);
-        expect(again.stdout).toContain('was already sealed with the current master key (4)');
+        expect(again.stdout).toContain('was already sealed with the current master key (5)');
         // The records' versions did not move: a page opened before the rekey still saves.
         expect((await during.api.get(`${base}/endpoints/crm`)).headers.get('etag')).toBe(version);
         const edit = await during.api.request(

@@ -72,6 +72,7 @@ export function endpointRecord(
     url: `https://example.com/${slug}`,
     headers: {},
     auth: null,
+    secretHeaders: {},
     secrets: [],
     headerStyle: 'webhook',
     timeoutMs: 15000,

@@ -7,6 +7,7 @@ import { retryToPolicy } from '../../delivery/endpoint-input.js';
 import type { EndpointService } from '../../delivery/endpoint-service.js';
 import type { GeneratedSecret } from '../../delivery/endpoint-secrets.js';
 import { unexpired, type Clock } from '../../core/clock.js';
+import { REDACTED } from '../../core/envelope.js';
 import { EventhookError } from '../../core/errors.js';
 import type { EndpointRecord } from '../../store/records.js';
 import { RetryPolicy } from '../../targets/target-schema.js';
@@ -61,7 +62,14 @@ const SettableFields = {
   description: Type.Optional(Type.String({ maxLength: 2000 })),
   headers: Type.Optional(
     Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
-      description: 'Sent with every delivery.',
+      description:
+        'Sent with every delivery, stored as given and shown to every member (values of credential-looking names masked). Credentials belong in secretHeaders or auth.',
+    }),
+  ),
+  secretHeaders: Type.Optional(
+    Type.Record(Type.String(), Type.String({ maxLength: 4096 }), {
+      description:
+        'Headers whose values are credentials: sent with every delivery, sealed at rest, never returned (shown as the name with the value [redacted]) and redacted from recorded attempts. The whole map is replaced on update; a value of [redacted] keeps the stored value of that name, and a name left out is removed. A name may not also be in headers.',
     }),
   ),
   auth: Type.Optional(AuthIn),
@@ -151,6 +159,9 @@ const EndpointOut = Type.Object({
   url: Type.String(),
   description: Type.String(),
   headers: Type.Record(Type.String(), Type.String()),
+  secretHeaders: Type.Record(Type.String(), Type.Literal(REDACTED), {
+    description: 'The names of the secret headers; their values are never returned.',
+  }),
   auth: Type.Object(
     { type: Type.String() },
     { additionalProperties: Type.String(), description: 'The auth type and its non-secret fields.' },
@@ -226,6 +237,7 @@ export function endpointOut(e: EndpointRecord, now: number): Out {
     description: e.description,
     // Values of credential-looking headers are never shown back (members may read endpoints).
     headers: redactHeaders(e.headers),
+    secretHeaders: Object.fromEntries(Object.keys(e.secretHeaders).map((name) => [name, REDACTED])),
     auth: e.auth === null ? { type: 'none' } : { ...e.auth.info, type: e.auth.type },
     secrets: unexpired(e.secrets, now).map((s) => ({
       id: s.id,
