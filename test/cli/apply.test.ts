@@ -262,6 +262,7 @@ endpoints:
     retry: { maxAttempts: 3 }
     secret: \${ANALYTICS_SECRET}
     auth: { type: bearer, token: "\${ANALYTICS_TOKEN}" }
+    secretHeaders: { X-Partner-Key: "\${ANALYTICS_KEY}" }
 rules:
   - name: to-analytics
     pattern: { type: ["order.created"] }
@@ -275,6 +276,7 @@ rules:
       ...env,
       ANALYTICS_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
       ANALYTICS_TOKEN: 'token-1',
+      ANALYTICS_KEY: 'partner-key-1',
     };
     const created = await runCli(['apply', '-f', endpointFile], epEnv);
     expect(created.code, created.stderr).toBe(0);
@@ -285,7 +287,13 @@ rules:
       timeoutMs: 5000,
       auth: { type: 'bearer' },
       headers: { 'x-team': 'data' },
+      secretHeaders: { 'x-partner-key': '[redacted]' },
     });
+    const sealedKey = async () =>
+      (await t.app.store.endpoints.get('delivery', 'analytics-service'))!.secretHeaders['x-partner-key'];
+    const firstSeal = await sealedKey();
+    expect(firstSeal).toBeDefined();
+    expect(firstSeal).not.toContain('partner-key-1');
     expect((await t.api.get(`${DELIVERY}/rules/to-analytics`)).body.targets).toEqual([
       { type: 'webhook', endpoint: 'analytics-service' },
     ]);
@@ -295,8 +303,13 @@ rules:
     );
 
     expect(
-      await runJson(['apply', '-f', endpointFile], { ...epEnv, ANALYTICS_TOKEN: 'token-2' }),
+      await runJson(['apply', '-f', endpointFile], {
+        ...epEnv,
+        ANALYTICS_TOKEN: 'token-2',
+        ANALYTICS_KEY: 'partner-key-2',
+      }),
     ).toMatchObject({ changes: [], unchanged: 2 });
+    expect(await sealedKey()).toBe(firstSeal);
 
     files.write(
       'endpoints.yaml',
@@ -312,6 +325,7 @@ rules:
         '    timeoutMs: 5000 → 8000',
         '    secrets: (write-only) re-sent',
         '    auth: (write-only) re-sent',
+        '    secretHeaders: (write-only) re-sent',
         '0 to create, 1 to update, 0 to delete (org delivery).',
         '',
       ].join('\n'),
@@ -323,6 +337,9 @@ rules:
     expect(rotated.code, rotated.stderr).toBe(0);
     expect(await endpoint()).toMatchObject({ timeoutMs: 8000 });
     expect((await endpoint()).secrets).toHaveLength(2);
+    expect(rotated.stdout).not.toContain('partner-key');
+    // Re-sent, so sealed again (a new seal each time).
+    expect(await sealedKey()).not.toBe(firstSeal);
 
     files.write('endpoints.yaml', 'org: delivery\nendpoints: []\nrules: []\n');
     const prune = await runCli(['apply', '-f', endpointFile, '--prune'], epEnv);

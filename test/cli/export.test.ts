@@ -16,6 +16,7 @@ const SECRETS = {
   SOURCE_WHATSAPP_SECRET: 'meta-app-secret',
   SOURCE_WHATSAPP_VERIFYTOKEN: 'meta-verify-token',
   ENDPOINT_BILLING_AUTH_TOKEN: 'billing-bearer-token',
+  ENDPOINT_BILLING_HEADER_X_PARTNER_KEY: 'billing-partner-key',
   ENDPOINT_BILLING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   ENDPOINT_PLAIN_SECRET: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
   ENDPOINT_SIGNED_ED_SECRET: generateEndpointSecret('ed25519').secret,
@@ -63,6 +64,7 @@ describe('eventhook export', { timeout: 120_000 }, () => {
         url: 'https://billing.example.com/hooks',
         headers: { 'x-team': 'billing' },
         auth: { type: 'bearer', token: SECRETS.ENDPOINT_BILLING_AUTH_TOKEN },
+        secretHeaders: { 'x-partner-key': SECRETS.ENDPOINT_BILLING_HEADER_X_PARTNER_KEY },
         secrets: [SECRETS.ENDPOINT_BILLING_SECRET],
         retry: { schedule: ['10s', '1m'], maxAttempts: 3 },
         rateLimit: 20,
@@ -101,7 +103,7 @@ describe('eventhook export', { timeout: 120_000 }, () => {
     const file = join(files.dir, 'a.yaml');
     const run = await runCli(['export', '-f', file], serverEnv(a));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/set 8 environment variables/);
+    expect(run.stdout).toMatch(/set 9 environment variables/);
     const text = readFileSync(file, 'utf8');
     for (const value of Object.values(SECRETS)) expect(text).not.toContain(value);
     // Each variable is named in the header, once, with what it is for.
@@ -132,6 +134,7 @@ describe('eventhook export', { timeout: 120_000 }, () => {
       url: 'https://billing.example.com/hooks',
       headers: { 'x-team': 'billing' },
       auth: { type: 'bearer', token: '${ENDPOINT_BILLING_AUTH_TOKEN}' },
+      secretHeaders: { 'x-partner-key': '${ENDPOINT_BILLING_HEADER_X_PARTNER_KEY}' },
       secrets: ['${ENDPOINT_BILLING_SECRET}'],
       retry: { schedule: ['10s', '1m'], maxAttempts: 3 },
       rateLimit: 20,
@@ -186,6 +189,10 @@ describe('eventhook export', { timeout: 120_000 }, () => {
     // And the filter is the original, its look-alike reference included.
     const rules = (await b.api.get(`${BASE}/rules`)).body.items;
     expect(rules[0].filter).toBe(FILTER);
+    // The secret header's value came through its variable too, sealed as on the first server.
+    const billing = await b.app.store.endpoints.get('default', 'billing');
+    expect(Object.keys(billing!.secretHeaders)).toEqual(['x-partner-key']);
+    expect(JSON.stringify(billing)).not.toContain(SECRETS.ENDPOINT_BILLING_HEADER_X_PARTNER_KEY);
   });
 
   it('-o json writes the bare file, the variables to set on stderr', async () => {

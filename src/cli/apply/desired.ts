@@ -1,6 +1,7 @@
 // The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name,
 // grants by their org and what they allow (grants.ts); rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split
 // off, since the server never returns them and so they cannot be compared.
+import { REDACTED } from '../../core/envelope.js';
 import { ruleNameProblem } from '../../core/ids.js';
 import { validateRulePattern } from '../../rules/index.js';
 import { CliError } from '../cli-error.js';
@@ -299,7 +300,8 @@ function sourceOf(raw: Obj, secretFieldOf: SecretFieldOf, secretOptionsOf: Secre
 
 /**
  * Endpoints take their signing secrets as `secrets: [whsec_…]`; a single `secret:` is accepted as the one-element
- * list. Auth is compared without its credentials, which the server never returns.
+ * list. Auth is compared without its credentials and secret headers by their names, as the server never returns the
+ * values.
  */
 function endpointOf(raw: Obj, path: Path, fail: Fail): Split {
   const { secret, secrets: secretList, ...compared } = raw;
@@ -313,6 +315,13 @@ function endpointOf(raw: Obj, path: Path, fail: Fail): Split {
       Object.entries(raw.auth).filter(([k]) => !AUTH_CREDENTIALS.includes(k)),
     );
     secrets.auth = raw.auth;
+  }
+  if (isObj(raw.secretHeaders)) {
+    // The server shows the names (lower-case, as it stores them) with masked values: those are what is compared.
+    compared.secretHeaders = Object.fromEntries(
+      Object.keys(raw.secretHeaders).map((name) => [name.toLowerCase(), REDACTED]),
+    );
+    secrets.secretHeaders = raw.secretHeaders;
   }
   return { body, compared, secrets };
 }

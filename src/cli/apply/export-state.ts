@@ -93,6 +93,15 @@ export function exportState(org: string, current: CurrentState): Exported {
           }
         : e.auth;
     }
+    const secretHeaders = isObj(e.secretHeaders) ? Object.keys(e.secretHeaders) : [];
+    if (secretHeaders.length > 0) {
+      out.secretHeaders = Object.fromEntries(
+        secretHeaders.map((name) => [
+          name,
+          reference(['endpoint', slug, 'header', name], `endpoint ${slug}: its secret header ${name}`),
+        ]),
+      );
+    }
     if (Array.isArray(e.secrets) && e.secrets.length > 0) {
       // The newest secret's kind (rotation appends): what the endpoint's receivers are moving to.
       const newest: unknown = e.secrets[e.secrets.length - 1];
