@@ -1,6 +1,7 @@
-// The forms that change an endpoint: where and how fast it is delivered to; its advanced settings (headers, auth,
-// header style, ordering and retry), the structured ones as JSON; and its signing secret. Auth credentials are
-// write-only: the API never returns them, so the form never shows them and they are typed again to change auth.
+// The forms that change an endpoint: where and how fast it is delivered to; its advanced settings (headers, secret
+// headers, auth, header style, ordering and retry), the structured ones as JSON; and its signing secret. Auth
+// credentials and secret header values are write-only: the API never returns them, so the form never shows them;
+// credentials are typed again to change auth, and a secret header left "[redacted]" keeps its value.
 import { h, numberOrNull } from '../dom.js';
 import { editForm, rotateForm } from '../forms.js';
 import { jsonField, readJson } from '../json-fields.js';
@@ -63,6 +64,7 @@ export function endpointEditForm(e, onSaved) {
 function settingsPatchOf(v) {
   return {
     headers: readJson(v.headers, 'Headers', {}),
+    secretHeaders: readJson(v.secretHeaders, 'Secret headers', {}),
     auth: readJson(v.auth, 'Auth', { type: 'none' }),
     headerStyle: v.headerStyle,
     ordering: v.ordering,
@@ -98,6 +100,16 @@ export function endpointSettingsForm(e, onSaved) {
       hint:
         'Values of credential-looking headers (authorization, tokens, keys) are shown as "[redacted]": to change ' +
         'the headers, type those values again, or the API refuses the placeholder.',
+    }),
+    jsonField({
+      name: 'secretHeaders',
+      label:
+        'Secret headers: credentials sent with every delivery, as a JSON object of name → value (empty: none)',
+      value: e.secretHeaders,
+      hint:
+        'Sealed and never returned: each is shown as "[redacted]", which keeps its value when saved. Type a value ' +
+        'to change one, add a name to send another, remove a name to stop sending it. Put credentials here or ' +
+        'in auth, not in the headers above.',
     }),
     jsonField({
       name: 'auth',

@@ -1,5 +1,5 @@
-// The console's advanced settings in a real browser against a real server: an endpoint's headers, auth and retry
-// edited as JSON and then delivered with, JSON that does not parse refused before any request; a custom source's
+// The console's advanced settings in a real browser against a real server: an endpoint's headers, secret headers,
+// auth and retry edited as JSON and then delivered with, JSON that does not parse refused before any request; a custom source's
 // verifier and response and a provider source's options edited, and what the API refuses shown in the form. (The
 // grants screen is console-grants.test.ts.)
 import { createHmac } from 'node:crypto';
@@ -99,6 +99,47 @@ describe.skipIf(!browserAvailable())('web console: advanced settings', () => {
     expect(patches.at(-1)!.body).toEqual({ retry: null });
     const after = (await t.api.get(`${base}/endpoints/hooks`)).body;
     expect(after).toMatchObject({ retry: null, headers: { 'x-team': 'console' }, auth: { type: 'bearer' } });
+  });
+
+  it('sets an endpoint’s secret headers without ever showing their values, keeping the ones left masked', async () => {
+    const key = 'console-partner-key';
+    await createEndpoint(t, {
+      slug: 'partner',
+      url: `${receiver.url}/partner`,
+      secretHeaders: { 'x-partner-key': key },
+    });
+    await c.open('/endpoints');
+    await page.getByRole('cell', { name: 'partner', exact: true }).click();
+    await page.getByRole('button', { name: 'Advanced settings' }).click();
+    const form = page.locator('form.settings-endpoint');
+    const field = (name: string) => form.locator(`[name=${name}]`);
+    expect(JSON.parse(await field('secretHeaders').inputValue())).toEqual({ 'x-partner-key': '[redacted]' });
+    expect(await page.content()).not.toContain(key);
+
+    // The masked one is kept, a new one is added.
+    await field('secretHeaders').fill(
+      '{"x-partner-key": "[redacted]", "x-partner-tenant": "console-tenant"}',
+    );
+    const answered = page.waitForResponse((r) => r.request().method() === 'PATCH');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    expect((await answered).status()).toBe(200);
+    expect(patches.at(-1)!.body).toEqual({
+      secretHeaders: { 'x-partner-key': '[redacted]', 'x-partner-tenant': 'console-tenant' },
+    });
+    await form.waitFor({ state: 'detached' });
+    await page.getByRole('cell', { name: 'partner', exact: true }).click();
+    await page.getByRole('button', { name: 'Advanced settings' }).click();
+    expect(JSON.parse(await field('secretHeaders').inputValue())).toEqual({
+      'x-partner-key': '[redacted]',
+      'x-partner-tenant': '[redacted]',
+    });
+    expect(await page.content()).not.toContain('console-tenant');
+
+    const probe = await t.api.post(`${base}/endpoints/partner/test`, {});
+    expect(probe.status, probe.text).toBe(200);
+    const delivered = receiver.requests.filter((r) => r.path === '/partner').at(-1)!;
+    expect(delivered.headers['x-partner-key']).toBe(key);
+    expect(delivered.headers['x-partner-tenant']).toBe('console-tenant');
   });
 
   it('changes a custom source’s verifier and response, keeping its secret unshown', async () => {
