@@ -43,8 +43,11 @@ import {
   type SecretKind,
 } from './endpoint-secrets.js';
 
-/** A secret made by Eventhook, returned once (create, rotate) and never again. */
-export type Created = { record: EndpointRecord; secret?: GeneratedSecret };
+/**
+ * A secret made by Eventhook, returned once (create, rotate) and never again. `unchanged` when a rotation was given
+ * the secret that already signs, and so rotated nothing.
+ */
+export type Created = { record: EndpointRecord; secret?: GeneratedSecret; unchanged?: true };
 
 /** Tries of a read-modify-write that lost a race to another change before it answers 409. */
 const MAX_CHANGE_TRIES = 5;
@@ -264,7 +267,9 @@ export class EndpointService {
 
   /**
    * Adds a secret (given, or generated: whsec_ unless `kind` says ed25519); every current secret keeps signing
-   * until `graceMs` from now (default 24 h), so receivers can switch without rejecting a delivery.
+   * until `graceMs` from now (default 24 h), so receivers can switch without rejecting a delivery. Given the secret
+   * that signs now (the newest, with no end), it changes nothing: rotating to it would only put an end on it and
+   * sign with a second copy (`apply --rotate-secrets` re-sends the file's secret whether or not it changed).
    */
   rotateSecret(
     org: string,
@@ -273,7 +278,18 @@ export class EndpointService {
     by: Actor,
   ): Promise<Created> {
     const audit = { actor: by, action: 'secret_rotated' as const, fields: ['secrets'] };
-    return this.change(org, slug, undefined, audit, (current, at) => {
+    return this.change<Created>(org, slug, undefined, audit, (current, at) => {
+      const newest = current.secrets.reduce<EndpointSecretRecord | undefined>(
+        (a, s) => (a === undefined || s.createdAt >= a.createdAt ? s : a),
+        undefined,
+      );
+      if (
+        opts.secret !== undefined &&
+        newest?.expiresAt === null &&
+        this.box.open(newest.sealed) === opts.secret
+      ) {
+        return { next: null, state: false, result: { record: current, unchanged: true } };
+      }
       const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
       const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
         secret,
@@ -311,7 +327,11 @@ export class EndpointService {
     slug: string,
     expected: number | undefined,
     audit: Omit<AuditedChange, 'at'>,
-    build: (current: EndpointRecord, at: number) => { next: EndpointRecord; state: boolean; result: T },
+    /** `next` null: nothing to change, nothing saved, `result` answered as it is. */
+    build: (
+      current: EndpointRecord,
+      at: number,
+    ) => { next: EndpointRecord | null; state: boolean; result: T },
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.get(org, slug);
@@ -320,6 +340,7 @@ export class EndpointService {
       const now = this.clock.now();
       // updatedAt is the version: it must move even when two changes come within one millisecond.
       const { next, state, result } = build(current, Math.max(now, current.updatedAt + 1));
+      if (next === null) return result;
       let woken = 0;
       const saved = await this.store.transaction(async (tx: StoreRepos) => {
         const done = await tx.endpoints.update(next, { basis: current.updatedAt, state });

@@ -253,15 +253,27 @@ export class SourceService {
   /**
    * Adds a new secret (given, or generated where you choose it and the verifier lets Eventhook make it; where the
    * provider issues it, EH_SOURCE_SECRET_REQUIRED without one); the current ones keep verifying until `graceMs` from
-   * now.
+   * now. Given the secret that verifies now (the newest, with no end), it changes nothing (`unchanged`): rotating to
+   * it would only put an end on it and keep a second copy (`apply --rotate-secrets` re-sends the file's secret
+   * whether or not it changed).
    */
   async rotateSecret(
     org: string,
     slug: string,
     opts: { secret?: string; graceMs?: number },
     by: Actor,
-  ): Promise<{ record: SourceRecord; generatedSecret?: string }> {
+  ): Promise<{ record: SourceRecord; generatedSecret?: string; unchanged?: true }> {
     const current = await this.get(org, slug);
+    const newest = current.secrets.reduce<StoredSecret | undefined>(
+      (a, s) => (a === undefined || s.createdAt >= a.createdAt ? s : a),
+      undefined,
+    );
+    if (
+      opts.secret !== undefined &&
+      newest?.expiresAt === null &&
+      this.box.open(newest.sealed) === opts.secret
+    )
+      return { record: current, unchanged: true };
     const config = current.verifier as unknown as VerifierConfig;
     if (secretFieldOf(config.type) === null) {
       throw invalid(

@@ -19,6 +19,8 @@ import { startReceiver, type Receiver } from '../helpers/outbound.js';
 
 const base = '/api/orgs/default/eventhook';
 const GH_SECRET = 'rotation-github-secret';
+/** Rotated to while the keys change; GH_SECRET, in its grace period, still verifies the pushes of this test. */
+const GH_SECRET_2 = 'rotation-github-secret-2';
 const ENDPOINT_SECRET = `whsec_${Buffer.from('rotation-endpoint-secret-32bytes!').toString('base64')}`;
 const BEARER = 'rotation-bearer-token';
 const SECRET_HEADER = 'rotation-secret-header-value';
@@ -111,7 +113,7 @@ for (const backend of BACKENDS) {
         await pushIsVerifiedAndDelivered(during);
         // A secret set now is sealed with the new key, and is left as it is by rekey.
         expect(
-          (await during.api.post(`${base}/sources/gh/rotate-secret`, { secret: GH_SECRET })).status,
+          (await during.api.post(`${base}/sources/gh/rotate-secret`, { secret: GH_SECRET_2 })).status,
         ).toBe(200);
 
         const version = (await during.api.get(`${base}/endpoints/crm`)).headers.get('etag');

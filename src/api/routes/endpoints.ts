@@ -226,6 +226,14 @@ const EndpointCreatedOut = Type.Object({
   publicKey: Type.Optional(Type.String({ description: 'whpk_… of a generated Ed25519 secret.' })),
 });
 
+const EndpointRotatedOut = Type.Object({
+  ...EndpointCreatedOut.properties,
+  rotated: Type.Boolean({
+    description:
+      'False when the secret given is the one that already signs (the newest, with no end): nothing was changed.',
+  }),
+});
+
 type Out = Static<typeof EndpointOut>;
 
 /** An endpoint as the API shows it at `now`: secrets that expired after a rotation's grace sign nothing and are left out. */
@@ -437,11 +445,11 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Add a signing secret; the current ones keep signing until the grace period ends',
         params: EndpointParams,
         body: Type.Optional(RotateIn),
-        response: { 200: EndpointCreatedOut, ...WRITE_PROBLEMS },
+        response: { 200: EndpointRotatedOut, ...WRITE_PROBLEMS },
       },
     },
     async (req) => {
-      const { record, secret } = await endpoints.rotateSecret(
+      const { record, secret, unchanged } = await endpoints.rotateSecret(
         req.params.org,
         req.params.endpoint,
         {
@@ -451,7 +459,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         },
         actorOf(req),
       );
-      return created(record, secret, clock.now());
+      return { ...created(record, secret, clock.now()), rotated: unchanged !== true };
     },
   );
   app.post(

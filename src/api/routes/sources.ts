@@ -133,6 +133,13 @@ const SourceCreatedOut = Type.Object({
     Type.String({ description: 'Present when Eventhook chose the secret; shown only here.' }),
   ),
 });
+const SourceRotatedOut = Type.Object({
+  ...SourceCreatedOut.properties,
+  rotated: Type.Boolean({
+    description:
+      'False when the secret given is the one that already verifies (the newest, with no end): nothing was changed.',
+  }),
+});
 const RotateIn = Type.Object(
   {
     secret: Type.Optional(
@@ -399,11 +406,11 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         summary: 'Add a new secret; the old ones verify until the grace period ends',
         params: SourceParams,
         body: Type.Optional(RotateIn),
-        response: { 200: SourceCreatedOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: { 200: SourceRotatedOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
-      const { record, generatedSecret } = await sources.rotateSecret(
+      const { record, generatedSecret, unchanged } = await sources.rotateSecret(
         req.params.org,
         req.params.source,
         {
@@ -412,7 +419,11 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         },
         actorOf(req),
       );
-      return { ...out(req, record), ...(generatedSecret ? { generatedSecret } : {}) };
+      return {
+        ...out(req, record),
+        ...(generatedSecret ? { generatedSecret } : {}),
+        rotated: unchanged !== true,
+      };
     },
   );
   app.post(

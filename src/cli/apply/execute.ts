@@ -14,6 +14,11 @@ export interface ChangeResult {
    * the file when it names a field.
    */
   readonly warnings?: readonly string[];
+  /**
+   * The write-only field (`secret` or `secrets`) re-sent to be rotated that the server already had as its current
+   * secret, and so did not rotate.
+   */
+  readonly unchangedSecrets?: readonly string[];
 }
 
 /** The server's warnings start with the field's pointer (`/targets/1/endpoint: …`): located in the file instead. */
@@ -102,9 +107,20 @@ async function executeChange(client: ApiClient, change: Change, opts: ExecuteOpt
           ? await client.patch<{ warnings?: unknown }>(path, patch, change.version)
           : undefined;
       const next = secret ?? (Array.isArray(secrets) ? secrets[0] : undefined);
-      if (typeof next === 'string')
-        await client.post(`${path}/rotate-secret`, { secret: next, graceSeconds: opts.graceSeconds });
-      return { change, ...located(change, out?.warnings) };
+      let unchanged = false;
+      if (typeof next === 'string') {
+        const rotated = await client.post<{ rotated?: boolean }>(`${path}/rotate-secret`, {
+          secret: next,
+          graceSeconds: opts.graceSeconds,
+        });
+        // An older server does not say: taken as rotated, as it was.
+        unchanged = rotated?.rotated === false;
+      }
+      return {
+        change,
+        ...located(change, out?.warnings),
+        ...(unchanged ? { unchangedSecrets: [secret !== undefined ? 'secret' : 'secrets'] } : {}),
+      };
     }
   }
 }

@@ -37,6 +37,9 @@ export function planJson(plan: Plan, opts: { dryRun: boolean; results?: readonly
     opts.results?.filter((r) => r.generatedSecret).map((r) => [r.change, r.generatedSecret]),
   );
   const warned = new Map(opts.results?.filter((r) => r.warnings).map((r) => [r.change, r.warnings]));
+  const kept = new Map(
+    opts.results?.filter((r) => r.unchangedSecrets).map((r) => [r.change, r.unchangedSecrets]),
+  );
   return {
     org: plan.org,
     dryRun: opts.dryRun,
@@ -49,6 +52,7 @@ export function planJson(plan: Plan, opts: { dryRun: boolean; results?: readonly
       ...(c.action === 'update' ? { fields: c.fields, rotated: Object.keys(c.rotate) } : {}),
       ...(generated.has(c) ? { generatedSecret: generated.get(c) } : {}),
       ...(warned.has(c) ? { warnings: warned.get(c) } : {}),
+      ...(kept.has(c) ? { unchangedSecrets: kept.get(c) } : {}),
     })),
     unchanged: plan.unchanged,
     unmanaged: plan.unmanaged.map((u) => ({ kind: SINGULAR[u.kind], key: u.key, ref: u.ref })),

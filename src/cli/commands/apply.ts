@@ -33,7 +33,7 @@ export function applyCommand(): Command {
     )
     .option(
       '--rotate-secrets',
-      're-send write-only values (source and endpoint secrets, endpoint auth): secrets are rotated',
+      're-send write-only values (source and endpoint secrets, endpoint auth and secret headers): secrets are rotated, unless unchanged',
     )
     .option(
       '--secret-grace <duration>',
@@ -80,6 +80,7 @@ Examples:
           write(apply.changeLines(r.change).join('\n'));
           if (r.generatedSecret) write(`    generated secret (shown once): ${r.generatedSecret}`);
           for (const w of r.warnings ?? []) write(`    warning: ${w}`);
+          for (const name of r.unchangedSecrets ?? []) write(`    ${name}: unchanged, not rotated`);
         },
       });
       if (!text) return write(json(apply.planJson(plan, { dryRun: false, results })));
