@@ -1,5 +1,6 @@
 // The pure core: envelope, ids, errors and the clock, shared by every concern.
 export * from './envelope.js';
+export * from './credential-headers.js';
 export * from './errors.js';
 export * from './schema-issues.js';
 export * from './ids.js';

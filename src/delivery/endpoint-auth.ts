@@ -1,5 +1,5 @@
 // Endpoint authentication: the auth shapes, their validation, the headers they add, and redaction for the attempt log.
-import { invalid, REDACTED, type FieldIssue } from '../core/index.js';
+import { invalid, isCredentialHeader, REDACTED, type FieldIssue } from '../core/index.js';
 import { RESERVED_REQUEST_HEADERS } from './http-sender.js';
 
 /**
@@ -125,19 +125,6 @@ export function staticAuthHeaders(
     case 'api_key':
       return { [auth.header.toLowerCase()]: auth.value };
   }
-}
-
-const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'apikey']);
-const CREDENTIAL_NAME_RE = /(^|-)(token|secret|password|passwd|auth|api-?key|credentials?|session)($|-)/;
-
-/**
- * Whether a header name looks like it carries a credential (`authorization`, `x-api-key`, `x-auth-token`, …). A
- * safety net for plain `headers`, which are stored as given: credentials belong in `secretHeaders` or `auth`, but one
- * put in a header named like this is at least never shown back (to members) nor kept in attempt logs.
- */
-export function isCredentialHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return CREDENTIAL_HEADERS.has(lower) || CREDENTIAL_NAME_RE.test(lower);
 }
 
 /**

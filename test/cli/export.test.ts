@@ -17,6 +17,7 @@ const SECRETS = {
   SOURCE_WHATSAPP_VERIFYTOKEN: 'meta-verify-token',
   ENDPOINT_BILLING_AUTH_TOKEN: 'billing-bearer-token',
   ENDPOINT_BILLING_HEADER_X_PARTNER_KEY: 'billing-partner-key',
+  ENDPOINT_BILLING_HEADER_X_API_KEY: 'billing-plain-api-key',
   ENDPOINT_BILLING_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   ENDPOINT_PLAIN_SECRET: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD',
   ENDPOINT_SIGNED_ED_SECRET: generateEndpointSecret('ed25519').secret,
@@ -62,7 +63,8 @@ describe('eventhook export', { timeout: 120_000 }, () => {
       {
         slug: 'billing',
         url: 'https://billing.example.com/hooks',
-        headers: { 'x-team': 'billing' },
+        // A credential kept in a plain header: the server shows it masked, so export must not write the mask.
+        headers: { 'x-team': 'billing', 'x-api-key': SECRETS.ENDPOINT_BILLING_HEADER_X_API_KEY },
         auth: { type: 'bearer', token: SECRETS.ENDPOINT_BILLING_AUTH_TOKEN },
         secretHeaders: { 'x-partner-key': SECRETS.ENDPOINT_BILLING_HEADER_X_PARTNER_KEY },
         secrets: [SECRETS.ENDPOINT_BILLING_SECRET],
@@ -103,7 +105,7 @@ describe('eventhook export', { timeout: 120_000 }, () => {
     const file = join(files.dir, 'a.yaml');
     const run = await runCli(['export', '-f', file], serverEnv(a));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/set 9 environment variables/);
+    expect(run.stdout).toMatch(/set 10 environment variables/);
     const text = readFileSync(file, 'utf8');
     for (const value of Object.values(SECRETS)) expect(text).not.toContain(value);
     // Each variable is named in the header, once, with what it is for.
@@ -132,7 +134,7 @@ describe('eventhook export', { timeout: 120_000 }, () => {
     expect(exported.endpoints[0]).toMatchObject({
       slug: 'billing',
       url: 'https://billing.example.com/hooks',
-      headers: { 'x-team': 'billing' },
+      headers: { 'x-team': 'billing', 'x-api-key': '${ENDPOINT_BILLING_HEADER_X_API_KEY}' },
       auth: { type: 'bearer', token: '${ENDPOINT_BILLING_AUTH_TOKEN}' },
       secretHeaders: { 'x-partner-key': '${ENDPOINT_BILLING_HEADER_X_PARTNER_KEY}' },
       secrets: ['${ENDPOINT_BILLING_SECRET}'],

@@ -1,6 +1,7 @@
 // The desired state an apply file describes, checked and normalised: sources and endpoints by slug, rules by name,
 // grants by their org and what they allow (grants.ts); rule targets flattened (`{type, config: {…}}` → `{type, …}`); secrets split
 // off, since the server never returns them and so they cannot be compared.
+import { isCredentialHeader } from '../../core/credential-headers.js';
 import { REDACTED } from '../../core/envelope.js';
 import { ruleNameProblem } from '../../core/ids.js';
 import { validateRulePattern } from '../../rules/index.js';
@@ -300,8 +301,8 @@ function sourceOf(raw: Obj, secretFieldOf: SecretFieldOf, secretOptionsOf: Secre
 
 /**
  * Endpoints take their signing secrets as `secrets: [whsec_…]`; a single `secret:` is accepted as the one-element
- * list. Auth is compared without its credentials and secret headers by their names, as the server never returns the
- * values.
+ * list. Auth is compared without its credentials, secret headers by their names and plain headers named like
+ * credentials with their values masked, as the server never returns those values.
  */
 function endpointOf(raw: Obj, path: Path, fail: Fail): Split {
   const { secret, secrets: secretList, ...compared } = raw;
@@ -315,6 +316,14 @@ function endpointOf(raw: Obj, path: Path, fail: Fail): Split {
       Object.entries(raw.auth).filter(([k]) => !AUTH_CREDENTIALS.includes(k)),
     );
     secrets.auth = raw.auth;
+  }
+  if (isObj(raw.headers) && Object.keys(raw.headers).some(isCredentialHeader)) {
+    // A plain header named like a credential (x-api-key) is shown masked by the server, as it is compared here; its
+    // value is sent on create, with any other change of the headers, and with --rotate-secrets.
+    compared.headers = Object.fromEntries(
+      Object.entries(raw.headers).map(([name, value]) => [name, isCredentialHeader(name) ? REDACTED : value]),
+    );
+    secrets.headers = raw.headers;
   }
   if (isObj(raw.secretHeaders)) {
     // The server shows the names (lower-case, as it stores them) with masked values: those are what is compared.

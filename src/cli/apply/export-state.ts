@@ -4,6 +4,7 @@
 // reference for apply to take from the environment, listed at the top of the file; a string of the org's own that
 // looks like a reference is escaped (`$${…}`) so that apply keeps it as it is.
 import { stringify } from 'yaml';
+import { REDACTED } from '../../core/envelope.js';
 import { SETTINGS_FIELDS } from '../../ingest/source-settings.js';
 import { AUTH_CREDENTIAL, isObj, SINGULAR, type ApplyKind } from './desired.js';
 
@@ -81,6 +82,20 @@ export function exportState(org: string, current: CurrentState): Exported {
     const slug = String(e.slug);
     const out: Obj = { slug, url: e.url };
     for (const key of ENDPOINT_SETTINGS) if (isSet(e[key]) && !isDefault(key, e[key])) out[key] = e[key];
+    if (isObj(out.headers)) {
+      // A plain header named like a credential comes back masked: its value is asked for, as a secret's is.
+      out.headers = Object.fromEntries(
+        Object.entries(out.headers).map(([name, value]) => [
+          name,
+          value === REDACTED
+            ? reference(
+                ['endpoint', slug, 'header', name],
+                `endpoint ${slug}: its header ${name} (better kept in secretHeaders)`,
+              )
+            : value,
+        ]),
+      );
+    }
     if (isObj(e.auth) && e.auth.type !== 'none') {
       const credential = AUTH_CREDENTIAL[String(e.auth.type)];
       out.auth = credential
