@@ -17,6 +17,11 @@ export function write(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
+/** Warnings of a command that goes on (misspelt EVENTHOOK_ variables), each a line on stderr. */
+export function warnUnknownEnvironment(warnings: readonly string[]): void {
+  for (const warning of warnings) process.stderr.write(`eventhook: warning: ${warning}\n`);
+}
+
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }

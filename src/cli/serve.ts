@@ -1,13 +1,17 @@
 // `eventhook serve`: runs the server (and workers) until SIGINT/SIGTERM, then shuts down gracefully.
+import pino from 'pino';
 import { createApp } from '../app.js';
-import { databaseLabel, loadConfig } from '../config/config.js';
+import { databaseLabel, loadConfig, unknownEnvironmentVariables } from '../config/config.js';
 import { CliError } from './cli-error.js';
 
 export async function serve(opts: { config?: string; role?: string }): Promise<void> {
   // The command line wins over the environment, which wins over the file.
   const env = opts.role === undefined ? process.env : { ...process.env, EVENTHOOK_ROLE: opts.role };
   const config = loadConfig(env, { file: opts.config });
-  const app = await createApp(config);
+  const logger = pino({ level: config.logLevel });
+  // Before anything opens: a misspelt variable may be why it fails (EVENTHOOK_DATABSE_URL left the default SQLite).
+  for (const warning of unknownEnvironmentVariables(process.env)) logger.warn(warning);
+  const app = await createApp(config, { logger });
   let url: string;
   try {
     url = await app.listen();

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EventhookError } from '../core/errors.js';
+import { nearestName } from '../core/nearest-name.js';
 import { CONFIG_KEYS, ROLES, type ConfigKey } from './keys.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -282,6 +283,47 @@ function flovynEventsConfig(raw: Raw, get: Get): FlovynEventsConfig | undefined 
   };
 }
 
+/**
+ * Variables with the EVENTHOOK_ prefix that are not settings yet are read: the CLI's connection (EVENTHOOK_URL, …),
+ * the file (EVENTHOOK_CONFIG), and the test and start scripts' switches.
+ */
+const OTHER_VARIABLES = new Set([
+  'EVENTHOOK_CONFIG',
+  'EVENTHOOK_URL',
+  'EVENTHOOK_KEY',
+  'EVENTHOOK_ORG',
+  'EVENTHOOK_FROM_SOURCE',
+  'EVENTHOOK_REQUIRE_SERVICES',
+  'EVENTHOOK_TEST_POSTGRES_URL',
+  'EVENTHOOK_TEST_LOG_LEVEL',
+]);
+
+/** What Kubernetes sets in every pod for a Service named `eventhook` (EVENTHOOK_SERVICE_HOST, EVENTHOOK_PORT_8080_TCP, …). */
+const KUBERNETES_SERVICE_VARIABLE =
+  /^EVENTHOOK_(SERVICE_(HOST|PORT)(_\w+)?|PORT(_\d+_(TCP|UDP|SCTP)(_\w+)?)?)$/;
+
+/**
+ * Warnings for environment variables named like settings that are none (a misspelt `EVENTHOOK_DATABSE_URL` would
+ * otherwise leave the default in force without a word): each names the variable, the setting it likely meant, and
+ * that it is ignored. Not errors, since the environment also holds what other programs set.
+ */
+export function unknownEnvironmentVariables(env: NodeJS.ProcessEnv): string[] {
+  const known = Object.keys(CONFIG_KEYS);
+  const warnings: string[] = [];
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith('EVENTHOOK_') || name in CONFIG_KEYS || OTHER_VARIABLES.has(name)) continue;
+    // Kubernetes' EVENTHOOK_PORT holds a URL such as tcp://10.0.0.7:8080; a number there is a misspelt PORT.
+    if (
+      KUBERNETES_SERVICE_VARIABLE.test(name) &&
+      !(name === 'EVENTHOOK_PORT' && /^\d+$/.test(env[name] ?? ''))
+    )
+      continue;
+    const near = name === 'EVENTHOOK_PORT' ? 'PORT' : nearestName(name, known);
+    warnings.push(`${name} is not a setting${near ? ` (did you mean ${near}?)` : ''}; it is ignored`);
+  }
+  return warnings;
+}
+
 function readConfigFile(path: string): Raw {
   let doc: unknown;
   try {
@@ -302,8 +344,12 @@ function readConfigFile(path: string): Raw {
   );
   for (const [name, value] of Object.entries(server)) {
     const key = byName.get(name);
-    if (!key)
-      throw new EventhookError('EH_CONFIG_INVALID', { message: `${path}: unknown setting "${name}"` });
+    if (!key) {
+      const near = nearestName(name, [...byName.keys()]);
+      throw new EventhookError('EH_CONFIG_INVALID', {
+        message: `${path}: unknown setting "${name}"${near ? ` (did you mean ${near}?)` : ''}`,
+      });
+    }
     out[key] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return out;

@@ -250,3 +250,63 @@ describe('eventhook serve and migrate on a database that cannot be opened', { ti
     );
   });
 });
+
+describe('eventhook serve and migrate with a misspelt setting', { timeout: 120_000 }, () => {
+  // Variables of other programs that share the prefix: the CLI's own, and what Kubernetes sets for a Service named
+  // eventhook. None of them is warned about.
+  const others = {
+    EVENTHOOK_URL: 'http://127.0.0.1:1',
+    EVENTHOOK_SERVICE_HOST: '10.0.0.7',
+    EVENTHOOK_PORT: 'tcp://10.0.0.7:8080',
+    EVENTHOOK_PORT_8080_TCP_ADDR: '10.0.0.7',
+  };
+  const misspelt = { EVENTHOOK_RETENTON_DAYS: '3', EVENTHOOK_DATABSE_URL: 'postgres://db/eventhook' };
+  const warnings = [
+    'EVENTHOOK_DATABSE_URL is not a setting (did you mean EVENTHOOK_DATABASE_URL?); it is ignored',
+    'EVENTHOOK_RETENTON_DAYS is not a setting (did you mean EVENTHOOK_RETENTION_DAYS?); it is ignored',
+  ];
+
+  it('serve logs a warning naming each EVENTHOOK_ variable that is no setting, and the one it likely meant', async () => {
+    const files = tempDir();
+    const server = startCli(['serve'], {
+      PORT: '0',
+      EVENTHOOK_HOST: '127.0.0.1',
+      EVENTHOOK_DATA_DIR: `${files.dir}/data`,
+      EVENTHOOK_ADMIN_TOKEN: 'eho_misspelt-test',
+      EVENTHOOK_LOG_LEVEL: 'info',
+      ...others,
+      ...misspelt,
+    });
+    try {
+      await eventually(
+        async () => server.output().stdout.includes('"msg":"eventhook started"'),
+        60_000,
+        'the server to start',
+      );
+      const warned = server
+        .output()
+        .stdout.split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((line) => line.level === 40 && line.msg.includes('is not a setting'))
+        .map((line) => line.msg);
+      expect(warned).toEqual(warnings);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.result;
+    }
+  });
+
+  it('migrate says so on stderr and goes on; a misspelt key of the file is refused with the key it likely meant', async () => {
+    const files = tempDir();
+    const r = await runCli(['migrate'], { EVENTHOOK_DATA_DIR: `${files.dir}/data`, ...others, ...misspelt });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe(warnings.map((w) => `eventhook: warning: ${w}\n`).join(''));
+    const file = files.write('eventhook.yaml', `server:\n  dataDir: ${files.dir}/data\n  retentonDays: 3\n`);
+    const refused = await runCli(['migrate', '--config', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `eventhook: Invalid configuration: ${file}: unknown setting "retentonDays" (did you mean retentionDays?)\n`,
+    );
+  });
+});

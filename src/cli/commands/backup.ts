@@ -2,7 +2,7 @@
 // migrate it works on the configured database directly, not through the HTTP API.
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { write } from '../output.js';
+import { warnUnknownEnvironment, write } from '../output.js';
 
 export function backupCommand(): Command {
   return new Command('backup')
@@ -27,12 +27,13 @@ export function backupCommand(): Command {
       ].join('\n'),
     )
     .action(async (file: string, opts: { config?: string }) => {
-      const [{ loadConfig }, { backupSqlite }, { resolve }] = await Promise.all([
+      const [{ loadConfig, unknownEnvironmentVariables }, { backupSqlite }, { resolve }] = await Promise.all([
         import('../../config/config.js'),
         import('../../store/adapters/sqlite/backup.js'),
         import('node:path'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
+      warnUnknownEnvironment(unknownEnvironmentVariables(process.env));
       if (!config.databaseUrl.startsWith('sqlite:'))
         throw new CliError('backup copies the embedded SQLite database; back up PostgreSQL with pg_dump');
       const path = config.databaseUrl.slice('sqlite:'.length);

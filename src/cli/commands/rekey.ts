@@ -3,7 +3,7 @@
 // key, then the store's key check, so that the old key can be removed (docs/operations.md).
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { write } from '../output.js';
+import { warnUnknownEnvironment, write } from '../output.js';
 
 export function rekeyCommand(): Command {
   return new Command('rekey')
@@ -26,7 +26,7 @@ export function rekeyCommand(): Command {
     )
     .action(async (opts: { config?: string; dryRun?: boolean }) => {
       const [
-        { databaseLabel, loadConfig },
+        { databaseLabel, loadConfig, unknownEnvironmentVariables },
         { openStore },
         { SecretBox },
         { checkMasterKey },
@@ -41,6 +41,7 @@ export function rekeyCommand(): Command {
         import('../../app/master-key.js'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
+      warnUnknownEnvironment(unknownEnvironmentVariables(process.env));
       const key = config.masterKey ?? readMasterKey(config.dataDir);
       if (key === undefined)
         throw new CliError(
