@@ -19,11 +19,15 @@ export class CliError extends Error {
   }
 }
 
+/** EventhookError; MasterKeyMismatch (serve with another EVENTHOOK_MASTER_KEY than the store's). */
+const ONE_LINE_ERRORS = new Set(['EventhookError', 'MasterKeyMismatch']);
+
 /** What `eventhook` writes to stderr before exiting with the error's code. */
 export function formatError(err: unknown): string {
   if (err instanceof CliError)
     return [`eventhook: ${err.message}`, ...err.details.map((d) => `  ${d}`)].join('\n');
-  if (err instanceof Error && err.name === 'EventhookError') return `eventhook: ${err.message}`;
+  // Errors that say precisely what is wrong with the deployment: their message, not the stack of where it was found.
+  if (err instanceof Error && ONE_LINE_ERRORS.has(err.name)) return `eventhook: ${err.message}`;
   return `eventhook: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
 }
 

@@ -3,6 +3,7 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { SecretBox } from '../../src/core/index.js';
 import { eventually } from '../helpers/app.js';
 import { POSTGRES_URL, postgresAvailable } from '../helpers/services.js';
 import { runCli, startCli, tempDir } from './helpers.js';
@@ -307,6 +308,32 @@ describe('eventhook serve and migrate with a misspelt setting', { timeout: 120_0
     expect(refused.code).toBe(1);
     expect(refused.stderr).toBe(
       `eventhook: Invalid configuration: ${file}: unknown setting "retentonDays" (did you mean retentionDays?)\n`,
+    );
+  });
+});
+
+describe('eventhook serve with another master key than the store’s', { timeout: 120_000 }, () => {
+  it('refuses to start in one line, without a stack', async () => {
+    const files = tempDir();
+    const env = {
+      PORT: '0',
+      EVENTHOOK_HOST: '127.0.0.1',
+      EVENTHOOK_DATA_DIR: `${files.dir}/data`,
+      EVENTHOOK_ADMIN_TOKEN: 'eho_master-key-test',
+    };
+    const first = startCli(['serve'], { ...env, EVENTHOOK_MASTER_KEY: SecretBox.generateKey() });
+    await eventually(
+      async () => first.output().stdout.includes('"msg":"eventhook started"'),
+      60_000,
+      'the first server to start',
+    );
+    first.child.kill('SIGTERM');
+    expect((await first.result).code).toBe(0);
+    const r = await runCli(['serve'], { ...env, EVENTHOOK_MASTER_KEY: SecretBox.generateKey() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'eventhook: the master key does not open the key check value in this store: every process of a deployment ' +
+        'must use the same EVENTHOOK_MASTER_KEY (or the same master.key file), the one the secrets were sealed with\n',
     );
   });
 });
