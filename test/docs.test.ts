@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderConfigDoc, renderErrorsDoc, renderOpenApi, renderReadme } from '../scripts/docs.js';
 import { ROLES } from '../src/access/permissions.js';
+import { Metrics } from '../src/observability/metrics.js';
 
 const read = (name: string) => readFileSync(new URL(`../docs/${name}`, import.meta.url), 'utf8');
 
@@ -30,5 +31,14 @@ describe('hand-written docs name what the code has', () => {
     const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
     const described = [...section.matchAll(/^- `(\w+)`/gm)].map((m) => m[1]);
     expect(described).toEqual([...ROLES]);
+  });
+});
+
+describe('the README names every Prometheus series', () => {
+  it('by its name, so alerts and dashboards can be written from it', async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const names = (await new Metrics().registry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
   });
 });
