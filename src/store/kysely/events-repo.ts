@@ -16,7 +16,7 @@ import type { EventRecord, EventStatus, NewEvent } from '../records.js';
 import type { Database } from '../schema.js';
 import { EVENT_COLUMNS, eventFromRow, toJson } from './codec.js';
 import { sortOutDuplicates, type IngestPlan, type PlannedKey } from './ingest-batch.js';
-import { idsBefore, PRUNE_BATCH, pruneInBatches } from './prune-in-batches.js';
+import { idsBefore, PRUNE_BATCH, pruneBefore, pruneInBatches } from './prune-in-batches.js';
 import { pendingShareWhere } from './pending-share.js';
 import { placeholderRow, QueryTemplate } from './query-template.js';
 
@@ -410,7 +410,7 @@ export class KyselyEventsRepo implements EventsRepo {
       },
       batchSize,
     );
-    await this.db.deleteFrom('idempotency_keys').where('expires_at', '<', cutoff).execute();
+    await pruneBefore(this.db, 'idempotency_keys', cutoff, batchSize);
     return pruned;
   }
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { ExecutionCausesRepo } from '../port.js';
 import type { ExecutionCauseRecord } from '../records.js';
 import type { Database } from '../schema.js';
+import { pruneBefore } from './prune-in-batches.js';
 
 export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
   constructor(private readonly db: Kysely<Database>) {}
@@ -42,10 +43,6 @@ export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
   }
 
   async prune(before: number): Promise<number> {
-    const r = await this.db
-      .deleteFrom('execution_causes')
-      .where('created_at', '<', before)
-      .executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return pruneBefore(this.db, 'execution_causes', before);
   }
 }

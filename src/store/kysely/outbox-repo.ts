@@ -4,6 +4,7 @@ import type { EventId } from '../../core/ids.js';
 import type { OutboxRepo } from '../port.js';
 import type { OutboxEntry } from '../records.js';
 import type { Database } from '../schema.js';
+import { pruneBefore } from './prune-in-batches.js';
 
 /** Entries per statement: three parameters each, far below either database's limit. */
 const CHUNK = 500;
@@ -70,10 +71,6 @@ export class KyselyOutboxRepo implements OutboxRepo {
   }
 
   async prune(before: number): Promise<number> {
-    const r = await this.db
-      .deleteFrom('jetstream_outbox')
-      .where('created_at', '<', before)
-      .executeTakeFirst();
-    return Number(r.numDeletedRows);
+    return pruneBefore(this.db, 'jetstream_outbox', before);
   }
 }
