@@ -66,6 +66,16 @@ describe('eventhook backup', { timeout: 120_000 }, () => {
     expect(await deliver(restored, 2, 'another-secret')).toBe(401);
   });
 
+  it('makes the copy readable by its owner only, as the data folder is (it holds every webhook body)', async () => {
+    const destination = join(files.dir, 'private.db');
+    const r = await runCli(['backup', destination], {
+      EVENTHOOK_DATA_DIR: t.dataDir,
+      EVENTHOOK_LOG_LEVEL: 'warn',
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(statSync(destination).mode & 0o777).toBe(0o600);
+  });
+
   it('refuses to overwrite a file, and PostgreSQL', async () => {
     const existing = files.write('taken.db', 'keep me');
     const env = { EVENTHOOK_DATA_DIR: t.dataDir, EVENTHOOK_LOG_LEVEL: 'warn' };

@@ -15,6 +15,9 @@ export function backupSqlite(path: string, destination: string): BackupResult {
   if (!existsSync(path)) throw new Error(`there is no database at ${path}`);
   if (existsSync(destination)) throw new Error(`${destination} exists already; give a new file`);
   const started = performance.now();
+  // Made empty first, readable by its owner only (VACUUM INTO fills an empty file): the copy holds what the data
+  // folder (0700) keeps from other users, every webhook body and the sealed secrets, wherever backups are kept.
+  closeSync(openSync(destination, 'wx', 0o600));
   const source = new Database(path, { readonly: true, fileMustExist: true });
   try {
     // The server holds the write lock only while it commits; a reader never waits for it in WAL mode, but the
