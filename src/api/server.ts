@@ -1,6 +1,8 @@
 // Builds the HTTP servers: the API's (error handling, OpenAPI, one plugin per resource) and a worker's operations
 // server (probes and metrics). Org-scoped routes are registered inside one encapsulated scope that carries the auth
 // hook, /metrics in one of its own; ingest and health stay outside them (STYLE §18).
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -76,6 +78,17 @@ export interface ApiDeps {
   requestTimeoutMs: number;
 }
 
+/** A proxy's `x-request-id` when it is a plain token (it goes into every log line), else one of our own. */
+const PLAIN_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Unique across processes and restarts, unlike Fastify's counter (req-1, req-2, … in every process). */
+function requestId(req: IncomingMessage): string {
+  const sent = req.headers['x-request-id'];
+  return typeof sent === 'string' && PLAIN_REQUEST_ID.test(sent)
+    ? sent
+    : randomBytes(12).toString('base64url');
+}
+
 /**
  * What every HTTP server of a process shares: logging, errors as problem+json, 404 and 405 for unknown routes, and
  * the route catalog.
@@ -91,6 +104,7 @@ function baseServer(deps: Pick<ApiDeps, 'logger' | 'metrics' | 'requestTimeoutMs
     ),
     routerOptions: { ignoreTrailingSlash: true },
     return503OnClosing: true,
+    genReqId: requestId,
     // Bodies are validated as sent, query strings and path parameters with coercion (src/api/validation.ts).
     schemaController: { compilersFactory: { buildValidator: requestValidators() } },
     // Per-request log lines for management calls; none for the high-volume ingest route and probes.
@@ -101,6 +115,11 @@ function baseServer(deps: Pick<ApiDeps, 'logger' | 'metrics' | 'requestTimeoutMs
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   continueOnRead(app.server);
+  // The id each request is logged under (reqId), on its answer: a caller's failure can then be found in the logs.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
   app.setErrorHandler((error: Error, request: FastifyRequest, reply: FastifyReply) => {
     if (lingerIfUnread(request.raw, reply.getHeader('connection') === 'close'))
       reply.header('connection', 'close');
