@@ -26,7 +26,8 @@ import type { RuleTester } from '../routing/rule-tester.js';
 import { requireAuth } from './auth.js';
 import { clientErrorHandler, requestTimeoutOptions } from './client-errors.js';
 import { installMethodGuard } from './method-guard.js';
-import { handleError } from './problem.js';
+import { EventhookError } from '../core/errors.js';
+import { handleError, sendProblem } from './problem.js';
 import { installBodyReading } from './request-body.js';
 import { installVersionTags } from './versioning.js';
 import { actionRoutes } from './routes/actions.js';
@@ -103,7 +104,8 @@ function baseServer(deps: Pick<ApiDeps, 'logger' | 'metrics' | 'requestTimeoutMs
       deps.metrics.httpRefused.inc({ reason }),
     ),
     routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
+    // Refused in the onRequest hook below instead, as problem+json with Retry-After.
+    return503OnClosing: false,
     genReqId: requestId,
     // Bodies are validated as sent, query strings and path parameters with coercion (src/api/validation.ts).
     schemaController: { compilersFactory: { buildValidator: requestValidators() } },
@@ -115,10 +117,25 @@ function baseServer(deps: Pick<ApiDeps, 'logger' | 'metrics' | 'requestTimeoutMs
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   continueOnRead(app.server);
+  // Once the server closes, a request on a connection still open (keep-alive, pipelined) is refused: the process is
+  // finishing what it took, and the sender should try again shortly (elsewhere). Fastify closes the connection after.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
   // The id each request is logged under (reqId), on its answer: a caller's failure can then be found in the logs.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done();
+    if (!closing) return done();
+    sendProblem(
+      reply,
+      new EventhookError(
+        'EH_NOT_READY',
+        { reason: 'it is shutting down; send the request again' },
+        { headers: { 'retry-after': '5' } },
+      ),
+    );
   });
   app.setErrorHandler((error: Error, request: FastifyRequest, reply: FastifyReply) => {
     if (lingerIfUnread(request.raw, reply.getHeader('connection') === 'close'))
