@@ -56,7 +56,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_ADMIN_TOKEN: {
     file: 'adminToken',
     default: '',
-    doc: 'Operator token (creates orgs, acts on any org), at least 12 characters (a shorter one is refused at start). When unset, one is generated on first start, stored hashed and printed once.',
+    doc: 'Operator token (creates orgs, acts on any org), at least 12 characters (a shorter one is refused at start). When unset, one is generated on first start, stored hashed and printed once. While it is set it is the only operator token (a generated one is refused until the variable is removed again), so setting it on every process and restarting replaces a generated token that was lost or leaked.',
   },
   EVENTHOOK_PUBLIC_URL: {
     file: 'publicUrl',
