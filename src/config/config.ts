@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EventhookError } from '../core/errors.js';
 import { nearestName } from '../core/nearest-name.js';
+import { parseRange } from '../ingest/ip-allow-list.js';
 import { CONFIG_KEYS, ROLES, type ConfigKey } from './keys.js';
 
 export type Role = 'all' | 'api' | 'worker';
@@ -186,6 +187,20 @@ function build(raw: Raw, cwd: string): Config {
       `must not exceed EVENTHOOK_MAX_BODY_LIMIT (${config.maxBodyLimitBytes})`,
     );
   }
+  // Shown to users as the ingest URLs they give providers: `hooks.example.com/api/…` is no URL a provider can call.
+  if (config.publicUrl !== undefined && !/^https?:\/\/[^/]/.test(config.publicUrl)) {
+    throw configError(
+      'EVENTHOOK_PUBLIC_URL',
+      `must be the http(s) URL providers reach, such as https://hooks.example.com (got "${config.publicUrl}")`,
+    );
+  }
+  // Read at each webhook to a source with an IP allow-list, which a bad entry would refuse (400) as the sender's fault.
+  config.trustedProxies.forEach((entry, i) => {
+    if (!parseRange(entry))
+      throw new EventhookError('EH_CONFIG_INVALID', {
+        message: `EVENTHOOK_TRUSTED_PROXIES[${i}]: "${entry}" is not an IP address or CIDR range`,
+      });
+  });
   // The operator token acts on every org: one as guessable as `changeme` or `admin` is refused rather than trusted.
   if (config.adminToken !== undefined && config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
     throw configError(

@@ -61,7 +61,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_PUBLIC_URL: {
     file: 'publicUrl',
     default: '',
-    doc: 'Base URL shown in ingest URLs (e.g. `https://hooks.example.com`). Default: derived from each request.',
+    doc: 'Base URL shown in ingest URLs (e.g. `https://hooks.example.com`); one without `http://` or `https://` is refused at start. Default: derived from each request.',
   },
   EVENTHOOK_MASTER_KEY: {
     file: 'masterKey',
@@ -126,7 +126,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_TRUSTED_PROXIES: {
     file: 'trustedProxies',
     default: '',
-    doc: 'Comma-separated CIDRs of proxies whose X-Forwarded-For is believed (IP allow-lists).',
+    doc: 'Comma-separated CIDRs (or addresses) of proxies whose X-Forwarded-For is believed (IP allow-lists); an entry that is neither is refused at start.',
   },
   EVENTHOOK_OUTBOUND_ALLOW: {
     file: 'outboundAllow',

@@ -337,3 +337,28 @@ describe('eventhook serve with another master key than the store’s', { timeout
     );
   });
 });
+
+describe('eventhook serve with a setting that cannot be right', { timeout: 120_000 }, () => {
+  it('refuses a public URL without its scheme and a trusted proxy that is no address, naming them', async () => {
+    const files = tempDir();
+    const env = {
+      PORT: '0',
+      EVENTHOOK_DATA_DIR: `${files.dir}/data`,
+      EVENTHOOK_ADMIN_TOKEN: 'eho_bad-settings',
+    };
+    // Ingest URLs were shown as `hooks.example.com/api/…`, which a provider cannot call.
+    const url = await runCli(['serve'], { ...env, EVENTHOOK_PUBLIC_URL: 'hooks.example.com' });
+    expect(url.code).toBe(1);
+    expect(url.stderr).toBe(
+      'eventhook: Invalid configuration: EVENTHOOK_PUBLIC_URL must be the http(s) URL providers reach, such as ' +
+        'https://hooks.example.com (got "hooks.example.com")\n',
+    );
+    // Every webhook to a source with an IP allow-list was refused 400 for it, as if the sender had erred.
+    const proxies = await runCli(['serve'], { ...env, EVENTHOOK_TRUSTED_PROXIES: '10.0.0.0/8,loadbalancer' });
+    expect(proxies.code).toBe(1);
+    expect(proxies.stderr).toBe(
+      'eventhook: Invalid configuration: EVENTHOOK_TRUSTED_PROXIES[1]: "loadbalancer" is not an IP address or ' +
+        'CIDR range\n',
+    );
+  });
+});
