@@ -154,9 +154,9 @@ function build(raw: Raw, cwd: string): Config {
       oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     ),
     role: get('EVENTHOOK_ROLE', roleOf),
-    bodyLimitBytes: get('EVENTHOOK_BODY_LIMIT', bytes),
+    bodyLimitBytes: get('EVENTHOOK_BODY_LIMIT', positiveBytes),
     ingestBacklogBytes: get('EVENTHOOK_INGEST_BACKLOG', bytes),
-    maxBodyLimitBytes: get('EVENTHOOK_MAX_BODY_LIMIT', bytes),
+    maxBodyLimitBytes: get('EVENTHOOK_MAX_BODY_LIMIT', positiveBytes),
     requestTimeoutMs: get('EVENTHOOK_REQUEST_TIMEOUT', boundedDuration(1_000, 600_000, '1s to 10m', true)),
     maxJsonDepth: get('EVENTHOOK_MAX_JSON_DEPTH', int(1, 10_000)),
     dedupWindowMs: get('EVENTHOOK_DEDUP_WINDOW', duration),
@@ -171,8 +171,9 @@ function build(raw: Raw, cwd: string): Config {
     routerBatchSize: get('EVENTHOOK_ROUTER_BATCH', int(1, 10_000)),
     actionMaxAttempts: get('EVENTHOOK_ACTION_MAX_ATTEMPTS', int(1, 100)),
     actionConcurrency: get('EVENTHOOK_ACTION_CONCURRENCY', int(1, 10_000)),
-    sweepIntervalMs: get('EVENTHOOK_SWEEP_INTERVAL', duration),
-    leaseMs: get('EVENTHOOK_LEASE', duration),
+    // 0 would sweep (and beat) without a pause, and beyond 24 days Node's timers overflow to every millisecond.
+    sweepIntervalMs: get('EVENTHOOK_SWEEP_INTERVAL', boundedDuration(10, 3_600_000, '10ms to 1h')),
+    leaseMs: get('EVENTHOOK_LEASE', boundedDuration(1_000, 86_400_000, '1s to 24h')),
     sandboxCpuMs: get('EVENTHOOK_SANDBOX_CPU_MS', int(1, 60_000)),
     sandboxMemoryBytes: get('EVENTHOOK_SANDBOX_MEMORY', bytes),
     bus: busConfig(raw, get),
@@ -451,6 +452,13 @@ export function bytes(v: string, key: ConfigKey = 'EVENTHOOK_BODY_LIMIT'): numbe
   if (!m || unit === undefined)
     throw configError(key, `must be a size such as 1048576, 512KiB or 1MiB, got "${v}"`);
   return Math.round(Number(m[1]) * unit);
+}
+
+/** A size of at least one byte (a body limit of 0 would refuse every request). */
+function positiveBytes(v: string, key: ConfigKey): number {
+  const n = bytes(v, key);
+  if (n < 1) throw configError(key, `must be at least 1 byte, got "${v}"`);
+  return n;
 }
 
 /** A duration from `min` to `max` ms (`range` names them for the error); with `zeroIsOff`, 0 too. */

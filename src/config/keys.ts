@@ -242,12 +242,12 @@ export const CONFIG_KEYS = {
   EVENTHOOK_SWEEP_INTERVAL: {
     file: 'sweepInterval',
     default: '2s',
-    doc: 'How often workers look for committed work the bus did not announce (after a crash, or from other processes), and send the heartbeat by which workers on one database divide routing and endpoint limits.',
+    doc: 'How often workers look for committed work the bus did not announce (after a crash, or from other processes), and send the heartbeat by which workers on one database divide routing and endpoint limits (10ms–1h).',
   },
   EVENTHOOK_LEASE: {
     file: 'lease',
     default: '60s',
-    doc: 'How long a claimed action belongs to a worker before another may take it over. A worker that was killed or crashed loses its leases sooner: once its heartbeats (every sweep interval) have stopped for five intervals, at least 10 s, the workers still alive (or the restarted process) take its actions over.',
+    doc: 'How long a claimed action belongs to a worker before another may take it over (1s–24h). A worker that was killed or crashed loses its leases sooner: once its heartbeats (every sweep interval) have stopped for five intervals, at least 10 s, the workers still alive (or the restarted process) take its actions over.',
   },
   EVENTHOOK_SANDBOX_CPU_MS: {
     file: 'sandboxCpuMs',

@@ -362,3 +362,31 @@ describe('eventhook serve with a setting that cannot be right', { timeout: 120_0
     );
   });
 });
+
+describe('eventhook serve with a timing or size that cannot work', { timeout: 120_000 }, () => {
+  it('refuses a sweep interval of 0 or beyond Node’s timers, a lease of 0 and a body limit of 0, naming the range', async () => {
+    const files = tempDir();
+    const env = {
+      PORT: '0',
+      EVENTHOOK_DATA_DIR: `${files.dir}/data`,
+      EVENTHOOK_ADMIN_TOKEN: 'eho_bad-timings',
+    };
+    const cases: [Record<string, string>, string][] = [
+      // Swept without a pause; and 99999d overflowed Node's timer, which then fired every millisecond.
+      [{ EVENTHOOK_SWEEP_INTERVAL: '0' }, 'EVENTHOOK_SWEEP_INTERVAL must be from 10ms to 1h, got "0"'],
+      [
+        { EVENTHOOK_SWEEP_INTERVAL: '99999d' },
+        'EVENTHOOK_SWEEP_INTERVAL must be from 10ms to 1h, got "99999d"',
+      ],
+      // A lease over as soon as it is taken.
+      [{ EVENTHOOK_LEASE: '0' }, 'EVENTHOOK_LEASE must be from 1s to 24h, got "0"'],
+      // Fastify's stack trace.
+      [{ EVENTHOOK_BODY_LIMIT: '0' }, 'EVENTHOOK_BODY_LIMIT must be at least 1 byte, got "0"'],
+    ];
+    for (const [bad, message] of cases) {
+      const r = await runCli(['serve'], { ...env, ...bad });
+      expect(r.code, message).toBe(1);
+      expect(r.stderr).toBe(`eventhook: Invalid configuration: ${message}\n`);
+    }
+  });
+});
