@@ -436,6 +436,24 @@ describe.skipIf(!natsUp)('Flovyn lifecycle events from NATS', () => {
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ subject: good, data: { error: 'boom' } });
   });
+
+  it('a state payload (no event id) received twice is stored once; one of another time is another event', async () => {
+    const taskId = randomUUID();
+    const payload = {
+      type: 'Event',
+      event: 'TASK_FAILED',
+      data: { id: taskId, kind: 'flvrev-dup', status: 'FAILED', executionCount: 1, maxRetries: 0 },
+      timestampMs: Date.now(),
+    };
+    await publish('task.failed', payload);
+    await publish('task.failed', payload); // the same message again (a redelivery): no second event
+    await publish('task.failed', { ...payload, timestampMs: payload.timestampMs + 1 });
+    const ofTask = async () => (await eventsOfType('task.failed')).filter((e) => e.subject === taskId);
+    await eventually(async () => (await ofTask()).length >= 2);
+    // Long enough for a third copy to have been committed, were it going to be.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(await ofTask()).toHaveLength(2);
+  });
 });
 
 describe.skipIf(!natsUp)('the hop limit across the processes of a deployment', () => {

@@ -5,7 +5,7 @@
 // same envelope, with the sources and types the local engine uses, so a rule on `workflow.completed` from
 // `system:workflows` works whichever engine runs the workflow. The event's time is when Eventhook received it, as
 // for every other event (listing, `since` and retention read it).
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { JsonValue } from '../../../core/envelope.js';
 import { SYSTEM_SOURCES } from '../../../core/envelope.js';
 import { newSystemEvent } from '../../../events/publisher.js';
@@ -18,7 +18,10 @@ export const SUBJECT_PREFIX = 'flovyn.events';
 export type MappedLifecycleEvent =
   | {
       event: NewEvent;
-      /** Flovyn's own event id: a second delivery of it within the dedup window is the first event. */
+      /**
+       * Flovyn's own event id, or for a payload without one that carries its time (a state payload), a digest of the
+       * message: a second delivery of it within the dedup window is the first event.
+       */
       flovynId: string | null;
     }
   | { skip: string };
@@ -128,7 +131,23 @@ export function lifecycleEvent(
     // An event from an execution a rule started counts one hop more than its cause, so loops stop at the limit.
     hopCount: hops + 1,
   });
-  return { event, flovynId: id ?? null };
+  return { event, flovynId: id ?? contentKey(message) ?? null };
+}
+
+/**
+ * The key of a payload without an event id (a state payload, `{"type": "Event", "event": …, "timestampMs": …}`):
+ * the digest of its org, type and content. Only when it carries its time: two events that are the same to the
+ * millisecond are one event delivered twice (a JetStream redelivery, a reconnect), while two untimed ones alike may
+ * be two events (a state set twice to one value).
+ */
+function contentKey(message: LifecycleMessage): string | undefined {
+  const p = message.payload;
+  const time = p.timestampMs ?? p.timestamp_ms ?? p.timestamp;
+  if (typeof time !== 'number' && (typeof time !== 'string' || time === '')) return undefined;
+  const digest = createHash('sha256')
+    .update(JSON.stringify([message.org, message.subjectType, p]))
+    .digest('hex');
+  return `sha256:${digest}`;
 }
 
 /** Both steps at once, with the causes at hand. */
