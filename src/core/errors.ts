@@ -196,6 +196,12 @@ export const ERRORS = {
   },
   // engine
   EH_ENGINE_NOT_FOUND: { status: 404, kind: 'not_found', message: '{what} {id} was not found' },
+  // Flovyn's 404 to a promise call: not registered yet (worth retrying), or another thing missing, as its reason says.
+  EH_ENGINE_PROMISE_NOT_FOUND: {
+    status: 404,
+    kind: 'not_found',
+    message: 'Promise {id} was not found: Flovyn answered {status}: {reason}',
+  },
   EH_ENGINE_CONFLICT: { status: 409, kind: 'conflict', message: '{message}' },
   EH_ENGINE_LEASE_LOST: {
     status: 409,

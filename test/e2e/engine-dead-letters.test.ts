@@ -175,6 +175,25 @@ describe('engine dead letters, Flovyn', () => {
     expect(dead.data.error).toContain('input too large');
   });
 
+  it('a promise Flovyn does not know stores action.dead with its 404 and Flovyn’s reason', async () => {
+    await rule(t, 'settle-unknown', 'payment.unknown', {
+      type: 'promise',
+      mode: 'resolve',
+      promise: "join('', ['key:', data.key])",
+      retry: { maxAttempts: 1 },
+    });
+    const eventId = await publish(t, 'payment.unknown', { key: 'flvrev-nobody' });
+    const [action] = await settledActions(t, eventId, 1);
+    expect(action).toMatchObject({ status: 'dead', attempts: 1 });
+    const [dead] = await deadEventsOf(t, eventId);
+    expect(dead.data).toMatchObject({
+      targetType: 'promise',
+      reason: 'exhausted',
+      statusCode: 404,
+      error: 'Promise key:flvrev-nobody was not found: Flovyn answered 404: Promise not found',
+    });
+  });
+
   it('a task start that keeps failing stores action.dead (exhausted) with the last status', async () => {
     await rule(t, 'unavailable', 'order.unavailable', {
       type: 'task',

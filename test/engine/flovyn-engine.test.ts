@@ -183,8 +183,16 @@ describe('Flovyn engine adapter', () => {
     const missing = await failure(
       engine.settlePromise({ org: 'acme', promise: 'key:nobody', mode: 'resolve' }),
     );
-    expect(missing.code).toBe('EH_ENGINE_NOT_FOUND');
+    expect(missing.code).toBe('EH_ENGINE_PROMISE_NOT_FOUND');
+    expect(missing.message).toBe('Promise key:nobody was not found: Flovyn answered 404: Promise not found');
+    expect(missing.params.status).toBe(404);
     expect(isPermanent(missing)).toBe(false);
+    // A 404 for another reason (the org) says so, rather than blaming the promise.
+    const noOrg = await failure(engine.settlePromise({ org: 'ghost', promise: 'key:k', mode: 'reject' }));
+    expect(noOrg.message).toBe(
+      'Promise key:k was not found: Flovyn answered 404: Organization ghost not found',
+    );
+    expect(isPermanent(noOrg)).toBe(false);
     const malformed = await failure(
       engine.settlePromise({ org: 'acme', promise: 'not-a-uuid', mode: 'resolve' }),
     );

@@ -159,8 +159,10 @@ export class FlovynEngine implements Engine {
     if (status === 200 || status === 201) return { status, body };
     const reason = reasonOf(body, text);
     if (status === 404 && promise !== undefined)
-      // Not created yet, perhaps: the workflow that registers it may still be on its way. Worth retrying.
-      throw new EventhookError('EH_ENGINE_NOT_FOUND', { what: 'Promise', id: promise });
+      // Not created yet, perhaps: the workflow that registers it may still be on its way. Worth retrying. Flovyn's
+      // reason goes with it: a 404 may be about something else (an org that does not exist), and the status is kept on
+      // the attempt as any other answer's.
+      throw new EventhookError('EH_ENGINE_PROMISE_NOT_FOUND', { id: promise, status, reason });
     if (status === 400 || status === 409 || status === 413 || status === 422)
       // The same request will be refused the same way (413: the input is over Flovyn's 1 MB): the action goes
       // straight to dead, with Flovyn's reason.
