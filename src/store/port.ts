@@ -111,8 +111,11 @@ export interface WorkersRepo {
  * and trace.
  */
 export interface ExecutionCausesRepo {
-  /** Keeps the first cause of an execution; a later one (a replay naming the same execution) is ignored. */
-  remember(cause: ExecutionCauseRecord): Promise<void>;
+  /**
+   * Keeps the first cause of an execution; a later one (a replay naming the same execution) is ignored. Returns
+   * whether this one was kept.
+   */
+  remember(cause: ExecutionCauseRecord): Promise<boolean>;
   of(executionId: string): Promise<ExecutionCauseRecord | undefined>;
   /** Forgets causes recorded before `before` (retention); returns how many. */
   prune(before: number): Promise<number>;

@@ -128,6 +128,38 @@ for (const backend of BACKENDS) {
         expect(taskDone).toMatchObject({ correlationId: 'order-42', traceparent: TRACEPARENT, hopCount: 2 });
       });
 
+      it('a second event whose key names the execution a first one started does not take over its cause', async () => {
+        const rule = {
+          name: 'checkout-by-order',
+          pattern: { type: ['checkout.requested'] },
+          targets: [{ type: 'workflow', kind: 'checkout', idempotencyKey: "join(':', ['co', data.order])" }],
+        };
+        expect((await t.api.post(`${base}/rules`, rule)).status).toBe(201);
+        const order = randomUUID();
+        const first = await t.api.post(`${base}/events`, {
+          type: 'checkout.requested',
+          data: { order },
+          correlationid: 'first-report',
+        });
+        const [started] = await settledActions(t, first.body.eventId);
+        expect(started).toMatchObject({ status: 'succeeded', result: { created: true } });
+        // The same order reported again, in another chain: Flovyn answers with the execution it has.
+        const second = await t.api.post(`${base}/events`, {
+          type: 'checkout.requested',
+          data: { order },
+          correlationid: 'second-report',
+        });
+        const [again] = await settledActions(t, second.body.eventId);
+        expect(again).toMatchObject({
+          status: 'succeeded',
+          result: { workflowId: started.result.workflowId, created: false },
+        });
+        await completed(started.result.workflowId, 'checkout');
+        const done = await storedEvent('workflow.completed', started.result.workflowId);
+        // The execution's cause is the event that started it, in this process as in any other (the store's).
+        expect(done).toMatchObject({ correlationId: 'first-report', hopCount: 1 });
+      });
+
       it('an event without a correlation id gives its own id, and no trace', async () => {
         const placed = await t.api.post(`${base}/events`, { type: 'order.placed', data: { order: 43 } });
         const workflow = await workflowStartedBy(placed.body.eventId);

@@ -16,18 +16,22 @@ for (const factory of STORE_FACTORIES) {
     afterAll(async () => cleanup?.());
 
     it('keeps the first cause of an execution; a later one (a replay naming it) changes nothing', async () => {
-      await store.executionCauses.remember({
-        executionId: 'wf-1',
-        eventId: 'evt_a',
-        hops: 2,
-        createdAt: 1_000,
-      });
-      await store.executionCauses.remember({
-        executionId: 'wf-1',
-        eventId: 'evt_b',
-        hops: 0,
-        createdAt: 2_000,
-      });
+      expect(
+        await store.executionCauses.remember({
+          executionId: 'wf-1',
+          eventId: 'evt_a',
+          hops: 2,
+          createdAt: 1_000,
+        }),
+      ).toBe(true);
+      expect(
+        await store.executionCauses.remember({
+          executionId: 'wf-1',
+          eventId: 'evt_b',
+          hops: 0,
+          createdAt: 2_000,
+        }),
+      ).toBe(false);
       expect(await store.executionCauses.of('wf-1')).toEqual({
         executionId: 'wf-1',
         eventId: 'evt_a',

@@ -8,8 +8,8 @@ import { pruneBefore } from './prune-in-batches.js';
 export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async remember(cause: ExecutionCauseRecord): Promise<void> {
-    await this.db
+  async remember(cause: ExecutionCauseRecord): Promise<boolean> {
+    const r = await this.db
       .insertInto('execution_causes')
       .values({
         execution_id: cause.executionId,
@@ -21,7 +21,8 @@ export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
       })
       // The first cause is the origin: a replay naming the same execution does not start it again.
       .onConflict((oc) => oc.column('execution_id').doNothing())
-      .execute();
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
   async of(executionId: string): Promise<ExecutionCauseRecord | undefined> {

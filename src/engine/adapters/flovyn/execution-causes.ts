@@ -37,8 +37,13 @@ export class ExecutionCauses {
   ) {}
 
   async remember(executionId: string, cause: ExecutionCause): Promise<void> {
-    await this.store.remember({ executionId, ...cause, createdAt: this.now() });
-    this.keep(executionId, cause);
+    // A start whose key named an execution already started (a replay, another event with the same business key) is
+    // not its cause: the store keeps the first, and so must this process, or its events would carry another chain's
+    // correlation and hops here than in every other process.
+    if (await this.store.remember({ executionId, ...cause, createdAt: this.now() }))
+      this.keep(executionId, cause);
+    // The store has its cause: an execution taken for a stranger's before it was written reads it next time.
+    else this.foreign.delete(executionId);
   }
 
   async of(executionId: string): Promise<ExecutionCause | undefined> {
