@@ -437,6 +437,37 @@ describe.skipIf(!natsUp)('Flovyn lifecycle events from NATS', () => {
     expect(items[0]).toMatchObject({ subject: good, data: { error: 'boom' } });
   });
 
+  it('an event’s time is when it arrived, even when its execution’s cause is still being looked for', async () => {
+    const rule = {
+      name: 'flvrev-known-starts',
+      pattern: { type: ['flvrev.known'] },
+      targets: [{ type: 'workflow', kind: 'flvrev-known' }],
+    };
+    expect((await t.api.post(`${base}/rules`, rule)).status).toBe(201);
+    const posted = await t.api.post(`${base}/events`, { type: 'flvrev.known', data: {} });
+    const [action] = await settledActions(t, posted.body.eventId);
+    const known = action.result.workflowId as string;
+    // First an execution Eventhook did not start (its cause is looked for, in vain, for most of a second), then one it
+    // did (its cause at hand): the first came first.
+    const stranger = randomUUID();
+    const started = (id: string) => ({
+      id: randomUUID(),
+      event_type: 'WORKFLOW_STARTED',
+      workflow_execution_id: id,
+      data: { id, kind: 'flvrev-known', status: 'RUNNING' },
+    });
+    await publish('workflow.started', started(stranger));
+    await new Promise((r) => setTimeout(r, 100));
+    await publish('workflow.started', started(known));
+    const [first, second] = await eventually(async () => {
+      const items = await eventsOfType('workflow.started');
+      const a = items.find((e) => e.subject === stranger);
+      const b = items.find((e) => e.subject === known);
+      return a && b ? [a, b] : undefined;
+    });
+    expect(Date.parse(first.time)).toBeLessThan(Date.parse(second.time));
+  });
+
   it('a state payload (no event id) received twice is stored once; one of another time is another event', async () => {
     const taskId = randomUUID();
     const payload = {

@@ -113,17 +113,24 @@ export class FlovynLifecycleConsumer {
   }
 
   private take(subject: string, payload: string): void {
-    const work = this.store(subject, payload, (item) => this.commitWithRetries(item)).catch((err: unknown) =>
-      this.options.logger.error({ err, subject }, 'Flovyn lifecycle event could not be stored'),
+    const receivedAt = this.options.clock.now();
+    const work = this.store(subject, payload, receivedAt, (item) => this.commitWithRetries(item)).catch(
+      (err: unknown) =>
+        this.options.logger.error({ err, subject }, 'Flovyn lifecycle event could not be stored'),
     );
     this.commits.add(work);
     void work.finally(() => this.commits.delete(work));
   }
 
-  /** Maps the message and commits its event with `commit`; a message that is not an event is skipped (logged). */
+  /**
+   * Maps the message and commits its event with `commit`; a message that is not an event is skipped (logged). The
+   * event's time is `receivedAt`, when the message came, not when its cause was found (that may take most of a second
+   * for an execution Eventhook did not start), so events keep the order they came in.
+   */
   private async store(
     subject: string,
     payload: string,
+    receivedAt: number,
     commit: (item: IngestItem) => Promise<unknown>,
   ): Promise<void> {
     const message = readLifecycle(subject, payload, this.options.eventOrgs);
@@ -131,7 +138,7 @@ export class FlovynLifecycleConsumer {
       'skip' in message || message.execution === undefined
         ? undefined
         : await this.options.causes?.of(message.execution);
-    const mapped = 'skip' in message ? message : lifecycleEvent(message, this.options.clock.now(), cause);
+    const mapped = 'skip' in message ? message : lifecycleEvent(message, receivedAt, cause);
     if ('skip' in mapped) {
       this.options.logger.warn({ subject, reason: mapped.skip }, 'Flovyn lifecycle event skipped');
       return;
@@ -213,7 +220,7 @@ export class FlovynLifecycleConsumer {
     // The stream keeps every org's events; another deployment's orgs are none of this one's business.
     if (this.options.eventOrgs.has(m.subject.split('.')[2] ?? '')) {
       try {
-        await this.store(m.subject, m.string(), this.options.commit);
+        await this.store(m.subject, m.string(), this.options.clock.now(), this.options.commit);
       } catch (err) {
         this.options.logger.error(
           { err, subject: m.subject },
