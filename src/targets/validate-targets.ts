@@ -2,6 +2,7 @@
 // (`/targets/1/promise: …`), so a rule that saves is a rule that can run.
 import { EventhookError, pointerToken, type FieldIssue } from '../core/errors.js';
 import { schemaIssues } from '../core/schema-issues.js';
+import { META_EVENT, META_HOPS } from '../engine/port.js';
 import { compileJmespath } from '../transform/jmespath.js';
 import {
   compileTransform,
@@ -73,6 +74,10 @@ function targetList(targets: unknown, path: string): unknown[] {
   return targets;
 }
 
+/** Flovyn's limits on an execution's metadata (50 keys, 64 KB), less what Eventhook adds to every start. */
+const MAX_METADATA_KEYS = 48;
+const MAX_METADATA_BYTES = 64 * 1024 - 128;
+
 function compileTarget(target: unknown, path: string, limits?: SandboxLimits): CompiledTarget {
   const type = (target as { type?: unknown } | null)?.type;
   if (typeof type !== 'string' || !(TARGET_TYPES as readonly string[]).includes(type)) {
@@ -93,7 +98,23 @@ function compileTarget(target: unknown, path: string, limits?: SandboxLimits): C
           message: 'must not start with _flovyn_ (reserved by Flovyn)',
         },
       ]);
-    if (keys.length > 50) throw targetError([{ path: `${path}/metadata`, message: 'at most 50 keys' }]);
+    // Flovyn takes 50 keys and 64 KB, and every start adds eventhook.eventId and eventhook.hops (replacing the
+    // target's own, if it has them).
+    const own = keys.filter((k) => k !== META_EVENT && k !== META_HOPS);
+    if (own.length > MAX_METADATA_KEYS)
+      throw targetError([
+        {
+          path: `${path}/metadata`,
+          message: `at most ${MAX_METADATA_KEYS} keys (Flovyn takes 50, and Eventhook adds ${META_EVENT} and ${META_HOPS})`,
+        },
+      ]);
+    if (Buffer.byteLength(JSON.stringify(t.metadata)) > MAX_METADATA_BYTES)
+      throw targetError([
+        {
+          path: `${path}/metadata`,
+          message: `at most ${MAX_METADATA_BYTES} bytes as JSON (Flovyn takes 64 KB, with Eventhook's own keys)`,
+        },
+      ]);
   }
   if (t.type === 'event_bus' && t.source !== undefined) {
     const reason = reservedSourceReason(t.source);

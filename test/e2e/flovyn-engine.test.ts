@@ -105,6 +105,29 @@ describe('rules call a Flovyn server', () => {
     expect([...flovyn.workflows.values()].filter((w) => w.kind === 'build')).toHaveLength(1);
   });
 
+  it('takes only the metadata Flovyn takes once Eventhook’s own two keys are added', async () => {
+    const keys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    const ruleWith = (name: string, metadata: Record<string, string>) => ({
+      name,
+      pattern: { type: [`${name}.requested`] },
+      targets: [{ type: 'workflow', kind: name, metadata }],
+    });
+    // 48 of the target's own and eventhook.eventId and eventhook.hops: Flovyn's 50.
+    expect((await t.api.post(`${base}/rules`, ruleWith('flvrev-meta48', keys(48)))).status).toBe(201);
+    const published = await t.api.post(`${base}/events`, { type: 'flvrev-meta48.requested', data: {} });
+    const [action] = await settledActions(t, published.body.eventId);
+    expect(action).toMatchObject({ status: 'succeeded', result: { created: true } });
+    expect(Object.keys(flovyn.workflows.get(action.result.workflowId)!.metadata)).toHaveLength(50);
+    // One more would make every start a 400, every action dead: the rule is refused instead.
+    const more = await t.api.post(`${base}/rules`, ruleWith('flvrev-meta49', keys(49)));
+    expect(more.status).toBe(400);
+    expect(more.body.detail).toContain('/targets/0/metadata');
+    // So is metadata over Flovyn's 64 KB.
+    const big = await t.api.post(`${base}/rules`, ruleWith('flvrev-metabig', { note: 'x'.repeat(65_536) }));
+    expect(big.status).toBe(400);
+    expect(big.body.detail).toContain('/targets/0/metadata');
+  });
+
   it('settles a promise by its key; one not registered yet is retried until it is', async () => {
     const intent = `pi_${randomUUID()}`;
     const published = await t.api.post(`${base}/events`, {

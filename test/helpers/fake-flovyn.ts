@@ -146,6 +146,8 @@ export class FakeFlovyn {
       return void send(res, 400, { error: 'metadata must be an object' });
     const entries = Object.entries(metadata);
     if (entries.length > 50) return void send(res, 400, { error: 'at most 50 metadata keys' });
+    if (Buffer.byteLength(JSON.stringify(metadata)) > 64 * 1024)
+      return void send(res, 400, { error: 'metadata must be at most 64 KB' });
     for (const [k, v] of entries) {
       if (k.startsWith('_flovyn_')) return void send(res, 400, { error: `reserved metadata key ${k}` });
       if (typeof v !== 'string') return void send(res, 400, { error: `metadata ${k} must be a string` });
