@@ -280,6 +280,14 @@ function engineConfig(raw: Raw, get: Get): Config['engine'] {
 function flovynEventsConfig(raw: Raw, get: Get): FlovynEventsConfig | undefined {
   const natsUrl = optional(raw.EVENTHOOK_FLOVYN_NATS_URL);
   const eventOrgs = get('EVENTHOOK_FLOVYN_EVENT_ORGS', pairs);
+  // Each id is the third token of `flovyn.events.{org id}.{type}`: a dotted one would never be matched to its org
+  // (every event skipped as another org's), a wildcard would take every org's events.
+  for (const id of eventOrgs.keys())
+    if (!/^[^\s.*>]+$/.test(id))
+      throw configError(
+        'EVENTHOOK_FLOVYN_EVENT_ORGS',
+        `Flovyn org id "${id}" must be one NATS subject token (no dots, spaces, * or >)`,
+      );
   if (natsUrl !== undefined && eventOrgs.size === 0)
     throw configError(
       'EVENTHOOK_FLOVYN_EVENT_ORGS',

@@ -82,6 +82,14 @@ describe('Flovyn settings', () => {
     expect(
       refusal({ EVENTHOOK_FLOVYN_NATS_URL: 'nats://n', EVENTHOOK_FLOVYN_EVENT_ORGS: 'abc=a,abc=b' }),
     ).toBe('Invalid configuration: EVENTHOOK_FLOVYN_EVENT_ORGS names abc twice');
+    // The id is one token of Flovyn's subjects: a dotted one would be read as another org (every event skipped), a
+    // wildcard would subscribe to every org's events.
+    for (const id of ['acme.prod', '*', '>', 'a b'])
+      expect(
+        refusal({ EVENTHOOK_FLOVYN_NATS_URL: 'nats://n', EVENTHOOK_FLOVYN_EVENT_ORGS: `${id}=default` }),
+      ).toBe(
+        `Invalid configuration: EVENTHOOK_FLOVYN_EVENT_ORGS Flovyn org id "${id}" must be one NATS subject token (no dots, spaces, * or >)`,
+      );
     // With the local engine, Flovyn's events can still be consumed (a Flovyn server running other workflows).
     const config = load({
       EVENTHOOK_FLOVYN_NATS_URL: 'nats://n',
