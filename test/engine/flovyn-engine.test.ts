@@ -280,4 +280,25 @@ describe('Flovyn engine adapter', () => {
     );
     expect(err.message).toBe('The engine answered 201: the answer has no workflowExecutionId');
   });
+
+  it('a 200 that is not Flovyn’s answer to a settlement (a page, an empty object) settles nothing', async () => {
+    const p = flovyn.createPromise('flvrev:not-settled');
+    // A proxy or a web front end in front of the wrong URL, answering 200 to anything.
+    flovyn.failNext(1, { status: 200, body: '<!doctype html><title>Flovyn</title>' });
+    const page = await failure(engine.settlePromise({ org: 'acme', promise: `id:${p.id}`, mode: 'resolve' }));
+    expect(page.code).toBe('EH_ENGINE_UPSTREAM');
+    expect(page.message).toBe('The engine answered 200: the answer has no promiseId');
+    expect(isPermanent(page)).toBe(false);
+    flovyn.failNext(1, { status: 200, body: {} });
+    const empty = await failure(
+      engine.settlePromise({ org: 'acme', promise: 'key:flvrev:not-settled', mode: 'reject' }),
+    );
+    expect(empty.message).toBe('The engine answered 200: the answer has no promiseId');
+    expect(p.status).toBe('PENDING');
+    // Flovyn's own answer settles it.
+    expect(await engine.settlePromise({ org: 'acme', promise: `id:${p.id}`, mode: 'resolve' })).toEqual({
+      promiseId: p.id,
+      settled: true,
+    });
+  });
 });

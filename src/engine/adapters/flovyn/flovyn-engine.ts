@@ -92,14 +92,16 @@ export class FlovynEngine implements Engine {
   }
 
   async settlePromise(req: SettlePromise): Promise<PromiseOutcome> {
-    const { body } = await this.call(
+    const { status, body } = await this.call(
       req,
       `promises/${promiseIdentifier(req.promise)}/${req.mode}`,
       req.mode === 'resolve' ? { value: req.value ?? null } : { error: req.error ?? 'rejected' },
       req.promise,
     );
     return {
-      promiseId: typeof body.promiseId === 'string' ? body.promiseId : req.promise,
+      // Flovyn always names the promise: a 200 without it (a page from a proxy or a front end at the wrong URL) is
+      // no settlement, and must not pass for one.
+      promiseId: stringField(body, 'promiseId', status),
       // A repeat is answered 200 with alreadyResolved: nothing changed.
       settled: body.alreadyResolved !== true && body.alreadyRejected !== true,
     };
