@@ -281,6 +281,19 @@ describe('Flovyn engine adapter', () => {
     expect(err.message).toBe('The engine answered 201: the answer has no workflowExecutionId');
   });
 
+  it('takes the whole answer to a task whose input is as large as Flovyn allows (the answer echoes it)', async () => {
+    // 1 MiB of JSON input at most: Flovyn takes it, and answers with it and the task's other fields.
+    const input = 'x'.repeat(1024 * 1024 - 2);
+    const r = await engine.createTask({
+      org: 'acme',
+      kind: 'big',
+      input,
+      idempotencyKey: 'flvrev-big-input',
+    });
+    expect(r.created).toBe(true);
+    expect(flovyn.tasks.get(r.id)?.input).toBe(input);
+  });
+
   it('a 200 that is not Flovyn’s answer to a settlement (a page, an empty object) settles nothing', async () => {
     const p = flovyn.createPromise('flvrev:not-settled');
     // A proxy or a web front end in front of the wrong URL, answering 200 to anything.

@@ -33,8 +33,11 @@ export interface FlovynEngineOptions {
   causes?: ExecutionCauses;
 }
 
-/** Flovyn's answers are JSON documents (a task's echoes its input, up to 1 MB); a larger one is cut off. */
-const MAX_ANSWER_BYTES = 1 << 20;
+/**
+ * Flovyn's answers are JSON documents; a task's echoes its input (up to 1 MB), its metadata (up to 64 KB) and, for one
+ * a key already named, its output. A larger one is cut off, and taken for no answer.
+ */
+const MAX_ANSWER_BYTES = 4 << 20;
 /** Flovyn refuses longer idempotency keys (400). */
 const MAX_KEY_LENGTH = 255;
 /**
@@ -149,13 +152,19 @@ export class FlovynEngine implements Engine {
       body: JSON.stringify(payload),
       timeoutMs: this.options.timeoutMs,
     });
-    const { status, error, body: text } = result;
+    const { status, error, body: text, bodyTruncated } = result;
     if (error?.kind === 'timeout')
       throw new EventhookError('EH_ENGINE_TIMEOUT', { timeoutMs: this.options.timeoutMs });
     if (status === undefined)
       throw new EventhookError('EH_ENGINE_UNREACHABLE', { reason: error?.message ?? 'no answer' });
     // A head that arrived without its whole body is no answer to act on (retried like an outage).
     if (error) throw new EventhookError('EH_ENGINE_UPSTREAM', { status, reason: error.message });
+    // A success cut off names no execution to go on with (an error's reason may well be cut).
+    if (bodyTruncated && (status === 200 || status === 201))
+      throw new EventhookError('EH_ENGINE_UPSTREAM', {
+        status,
+        reason: `the answer is longer than ${MAX_ANSWER_BYTES} bytes`,
+      });
     const retryAfter = result.headers['retry-after'];
     const body = parseObject(text);
     if (status === 200 || status === 201) return { status, body };
