@@ -264,8 +264,15 @@ function engineConfig(raw: Raw, get: Get): Config['engine'] {
   const url = optional(raw.EVENTHOOK_FLOVYN_URL);
   if (url === undefined || !/^https?:\/\/[^/]/.test(url))
     throw configError('EVENTHOOK_FLOVYN_URL', 'must be the http(s) URL of the Flovyn server');
-  const token = optional(raw.EVENTHOOK_FLOVYN_TOKEN);
+  // A secret file or a YAML block leaves a line break at the end: sent as it is, the header is invalid and every call
+  // fails as if Flovyn could not be reached. Whitespace around is dropped; inside, no header could carry it.
+  const token = optional(raw.EVENTHOOK_FLOVYN_TOKEN?.trim());
   if (token === undefined) throw configError('EVENTHOOK_FLOVYN_TOKEN', 'must be set');
+  if (!/^[\x21-\x7e]+$/.test(token))
+    throw configError(
+      'EVENTHOOK_FLOVYN_TOKEN',
+      'must be one line of visible characters (no spaces or line breaks inside)',
+    );
   const timeoutMs = get('EVENTHOOK_FLOVYN_TIMEOUT', boundedDuration(100, 120_000, '100ms to 120s'));
   return {
     kind: 'flovyn',

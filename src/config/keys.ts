@@ -201,7 +201,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_FLOVYN_TOKEN: {
     file: 'flovynToken',
     default: '',
-    doc: 'Bearer token for the Flovyn REST API (e.g. a `flovyn_sk_…` key); required with `EVENTHOOK_ENGINE=flovyn`. Never logged.',
+    doc: 'Bearer token for the Flovyn REST API (e.g. a `flovyn_sk_…` key); required with `EVENTHOOK_ENGINE=flovyn`. Whitespace around it (the line break a secret file ends with) is dropped. Never logged.',
   },
   EVENTHOOK_FLOVYN_TIMEOUT: {
     file: 'flovynTimeout',

@@ -55,6 +55,21 @@ describe('Flovyn settings', () => {
     expect(refusal({ EVENTHOOK_ENGINE: 'temporal' })).toContain('EVENTHOOK_ENGINE');
   });
 
+  it('takes a token with the line break a secret file leaves; refuses one no HTTP header can carry, never showing it', () => {
+    const flovyn = { EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_URL: 'http://f' };
+    // As `kubectl create secret --from-file` or a YAML block scalar gives it: sent as it was, it fails every call.
+    expect(load({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN: ' flovyn_sk_from_file\n' }).engine).toMatchObject({
+      token: 'flovyn_sk_from_file',
+    });
+    expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN: ' \n' })).toBe(
+      'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be set',
+    );
+    for (const token of ['flovyn_sk_one\nflovyn_sk_two', 'flovyn_sk a', 'flovyn_sk_\u0007'])
+      expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN: token })).toBe(
+        'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be one line of visible characters (no spaces or line breaks inside)',
+      );
+  });
+
   it('refuses a timeout out of range, naming the range and the value', () => {
     const flovyn = {
       EVENTHOOK_ENGINE: 'flovyn',
