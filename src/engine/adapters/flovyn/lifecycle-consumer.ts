@@ -114,7 +114,7 @@ export class FlovynLifecycleConsumer {
 
   private take(subject: string, payload: string): void {
     const receivedAt = this.options.clock.now();
-    const work = this.store(subject, payload, receivedAt, (item) => this.commitWithRetries(item)).catch(
+    const work = this.store(subject, payload, receivedAt, (step) => this.withRetries(step)).catch(
       (err: unknown) =>
         this.options.logger.error({ err, subject }, 'Flovyn lifecycle event could not be stored'),
     );
@@ -123,7 +123,9 @@ export class FlovynLifecycleConsumer {
   }
 
   /**
-   * Maps the message and commits its event with `commit`; a message that is not an event is skipped (logged). The
+   * Maps the message and commits its event, each read and write of the store done through `attempt` (core NATS: a
+   * few tries, as it will not send the event again; durable: once, the redelivery being the retry); a message that
+   * is not an event is skipped (logged). The
    * event's time is `receivedAt`, when the message came, not when its cause was found (that may take most of a second
    * for an execution Eventhook did not start), so events keep the order they came in.
    */
@@ -131,20 +133,22 @@ export class FlovynLifecycleConsumer {
     subject: string,
     payload: string,
     receivedAt: number,
-    commit: (item: IngestItem) => Promise<unknown>,
+    attempt: <T>(step: () => Promise<T>) => Promise<T>,
   ): Promise<void> {
+    const causes = this.options.causes;
     const message = readLifecycle(subject, payload, this.options.eventOrgs);
     const cause =
       'skip' in message || message.execution === undefined
         ? undefined
-        : await this.options.causes?.of(message.execution);
+        : await attempt(async () => causes?.of(message.execution!));
     const mapped = 'skip' in message ? message : lifecycleEvent(message, receivedAt, cause);
     if ('skip' in mapped) {
       this.options.logger.warn({ subject, reason: mapped.skip }, 'Flovyn lifecycle event skipped');
       return;
     }
     const { event, flovynId } = mapped;
-    if (this.options.orgExists && !(await this.options.orgExists(event.org))) {
+    const orgExists = this.options.orgExists;
+    if (orgExists && !(await attempt(() => orgExists(event.org)))) {
       this.options.logger.warn(
         { subject, reason: `org ${event.org} does not exist (deleted?); fix EVENTHOOK_FLOVYN_EVENT_ORGS` },
         'Flovyn lifecycle event skipped',
@@ -163,20 +167,20 @@ export class FlovynLifecycleConsumer {
           }
         : {}),
     };
-    await commit(item);
+    await attempt(() => this.options.commit(item));
   }
 
   /**
-   * NATS will not send the event again, so a store that fails for a moment gets a few more tries, until closing:
-   * then the wait ends at once and the event is given up (and logged).
+   * NATS will not send the event again, so a store that fails for a moment gets a few more tries (looking the cause
+   * up and the org as much as committing), until closing: then the wait ends at once and the event is given up (and
+   * logged).
    */
-  private async commitWithRetries(item: IngestItem): Promise<void> {
-    for (const wait of [...COMMIT_RETRY_MS, null]) {
+  private async withRetries<T>(step: () => Promise<T>): Promise<T> {
+    for (const wait of COMMIT_RETRY_MS) {
       try {
-        await this.options.commit(item);
-        return;
+        return await step();
       } catch (err) {
-        if (wait === null || this.closed) throw err;
+        if (this.closed) throw err;
         await new Promise<void>((resolve) => {
           const wake = () => {
             clearTimeout(timer);
@@ -189,6 +193,7 @@ export class FlovynLifecycleConsumer {
         if (this.closed) throw err;
       }
     }
+    return step();
   }
 
   /** The deployment's durable consumer: its NATS prefix as a name, from the events published after it was made. */
@@ -220,7 +225,7 @@ export class FlovynLifecycleConsumer {
     // The stream keeps every org's events; another deployment's orgs are none of this one's business.
     if (this.options.eventOrgs.has(m.subject.split('.')[2] ?? '')) {
       try {
-        await this.store(m.subject, m.string(), this.options.clock.now(), this.options.commit);
+        await this.store(m.subject, m.string(), this.options.clock.now(), (step) => step());
       } catch (err) {
         this.options.logger.error(
           { err, subject: m.subject },
