@@ -112,10 +112,11 @@ export interface WorkersRepo {
  */
 export interface ExecutionCausesRepo {
   /**
-   * Keeps the first cause of an execution; a later one (a replay naming the same execution) is ignored. Returns
-   * whether this one was kept.
+   * Keeps the first cause of an execution; a later one (a replay naming the same execution) is ignored, unless
+   * `made` says its start is the one that made the execution (a concurrent start with the same key may have been
+   * answered, and remembered, first): that one replaces it. Returns whether this one was kept.
    */
-  remember(cause: ExecutionCauseRecord): Promise<boolean>;
+  remember(cause: ExecutionCauseRecord, made?: boolean): Promise<boolean>;
   of(executionId: string): Promise<ExecutionCauseRecord | undefined>;
   /** Forgets causes recorded before `before` (retention); returns how many. */
   prune(before: number): Promise<number>;

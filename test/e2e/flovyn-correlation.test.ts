@@ -160,6 +160,48 @@ for (const backend of BACKENDS) {
         expect(done).toMatchObject({ correlationId: 'first-report', hopCount: 1 });
       });
 
+      it('the event whose start made the execution is its cause, though a concurrent duplicate was answered first', async () => {
+        const rule = {
+          name: 'shipment-by-order',
+          pattern: { type: ['shipment.requested'] },
+          targets: [{ type: 'workflow', kind: 'ship', idempotencyKey: "join(':', ['ship', data.order])" }],
+        };
+        expect((await t.api.post(`${base}/rules`, rule)).status).toBe(201);
+        const order = randomUUID();
+        const key = `ship:${order}`;
+        // Flovyn registers the key, then takes its time to answer the start that made the execution.
+        flovyn.createdAnswerDelayMs = 1_000;
+        try {
+          const first = await t.api.post(`${base}/events`, {
+            type: 'shipment.requested',
+            data: { order },
+            correlationid: 'made-it',
+          });
+          await eventually(async () =>
+            [...flovyn.workflows.values()].find(
+              (w) => w.kind === 'ship' && w.input && (w.input as any).data?.order === order,
+            ),
+          );
+          // The same order again meanwhile: answered at once, with the execution the first start made.
+          const second = await t.api.post(`${base}/events`, {
+            type: 'shipment.requested',
+            data: { order },
+            correlationid: 'came-second',
+          });
+          const [again] = await settledActions(t, second.body.eventId);
+          expect(again).toMatchObject({ status: 'succeeded', result: { created: false } });
+          const [made] = await settledActions(t, first.body.eventId);
+          expect(made).toMatchObject({ status: 'succeeded', result: { created: true } });
+          expect(made.result.workflowId).toBe(again.result.workflowId);
+          expect(flovyn.calls.filter((c) => c.body.idempotencyKey === key)).toHaveLength(2);
+          await completed(made.result.workflowId, 'ship');
+          const done = await storedEvent('workflow.completed', made.result.workflowId);
+          expect(done).toMatchObject({ correlationId: 'made-it', hopCount: 1 });
+        } finally {
+          flovyn.createdAnswerDelayMs = 0;
+        }
+      });
+
       it('an event without a correlation id gives its own id, and no trace', async () => {
         const placed = await t.api.post(`${base}/events`, { type: 'order.placed', data: { order: 43 } });
         const workflow = await workflowStartedBy(placed.body.eventId);

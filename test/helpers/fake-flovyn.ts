@@ -51,6 +51,11 @@ export class FakeFlovyn {
   private readonly faults: Fault[] = [];
   private server!: Server;
   url = '';
+  /**
+   * How long the answer to a start that made a new workflow waits, its key already registered (Flovyn claims the key,
+   * then answers): a concurrent start with the same key is answered first, with this execution.
+   */
+  createdAnswerDelayMs = 0;
   /** Called with each new workflow execution (a test can publish its lifecycle events). */
   onWorkflowStarted: (execution: Execution) => void = () => {};
 
@@ -161,7 +166,7 @@ export class FakeFlovyn {
     };
   }
 
-  private startWorkflow(res: ServerResponse, body: Record<string, unknown>): void {
+  private async startWorkflow(res: ServerResponse, body: Record<string, unknown>): Promise<void> {
     const e = this.common(res, body);
     if (!e) return;
     const key = body.idempotencyKey as string | undefined;
@@ -172,6 +177,7 @@ export class FakeFlovyn {
     }
     this.workflows.set(e.id, e);
     if (key !== undefined) this.workflowKeys.set(key, e.id);
+    if (this.createdAnswerDelayMs > 0) await new Promise((r) => setTimeout(r, this.createdAnswerDelayMs));
     send(res, 201, workflowAnswer(e, key !== undefined, true));
     this.onWorkflowStarted(e);
   }

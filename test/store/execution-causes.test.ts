@@ -41,6 +41,26 @@ for (const factory of STORE_FACTORIES) {
       expect(await store.executionCauses.of('wf-unknown')).toBeUndefined();
     });
 
+    it('the start that made an execution replaces a concurrent one remembered before it', async () => {
+      await store.executionCauses.remember({
+        executionId: 'wf-race',
+        eventId: 'evt_dup',
+        hops: 3,
+        createdAt: 5_000,
+      });
+      expect(
+        await store.executionCauses.remember(
+          { executionId: 'wf-race', eventId: 'evt_made', hops: 1, correlationId: 'c', createdAt: 6_000 },
+          true,
+        ),
+      ).toBe(true);
+      expect(await store.executionCauses.of('wf-race')).toMatchObject({
+        eventId: 'evt_made',
+        hops: 1,
+        correlationId: 'c',
+      });
+    });
+
     it('keeps the causing event’s correlation id and traceparent, and every process reads them', async () => {
       const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
       const starter = new ExecutionCauses(store.executionCauses, () => 3_000);

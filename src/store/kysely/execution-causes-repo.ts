@@ -8,19 +8,30 @@ import { pruneBefore } from './prune-in-batches.js';
 export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async remember(cause: ExecutionCauseRecord): Promise<boolean> {
+  async remember(cause: ExecutionCauseRecord, made = false): Promise<boolean> {
+    const row = {
+      execution_id: cause.executionId,
+      event_id: cause.eventId,
+      hops: cause.hops,
+      created_at: cause.createdAt,
+      correlation_id: cause.correlationId ?? null,
+      traceparent: cause.traceparent ?? null,
+    };
     const r = await this.db
       .insertInto('execution_causes')
-      .values({
-        execution_id: cause.executionId,
-        event_id: cause.eventId,
-        hops: cause.hops,
-        created_at: cause.createdAt,
-        correlation_id: cause.correlationId ?? null,
-        traceparent: cause.traceparent ?? null,
-      })
-      // The first cause is the origin: a replay naming the same execution does not start it again.
-      .onConflict((oc) => oc.column('execution_id').doNothing())
+      .values(row)
+      // The first cause is the origin: a replay naming the same execution does not start it again. The start that
+      // made it is its origin even when a concurrent one with the same key was answered first.
+      .onConflict((oc) =>
+        made
+          ? oc.column('execution_id').doUpdateSet({
+              event_id: row.event_id,
+              hops: row.hops,
+              correlation_id: row.correlation_id,
+              traceparent: row.traceparent,
+            })
+          : oc.column('execution_id').doNothing(),
+      )
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }

@@ -36,11 +36,15 @@ export class ExecutionCauses {
     private readonly recheckMs: readonly number[] = RECHECK_MS,
   ) {}
 
-  async remember(executionId: string, cause: ExecutionCause): Promise<void> {
+  /**
+   * `made`: this start made the execution (Flovyn's 201), so its cause is the execution's even if a concurrent start
+   * with the same key, answered first, was remembered before it.
+   */
+  async remember(executionId: string, cause: ExecutionCause, made = false): Promise<void> {
     // A start whose key named an execution already started (a replay, another event with the same business key) is
     // not its cause: the store keeps the first, and so must this process, or its events would carry another chain's
     // correlation and hops here than in every other process.
-    if (await this.store.remember({ executionId, ...cause, createdAt: this.now() }))
+    if (await this.store.remember({ executionId, ...cause, createdAt: this.now() }, made))
       this.keep(executionId, cause);
     // The store has its cause: an execution taken for a stranger's before it was written reads it next time.
     else this.foreign.delete(executionId);

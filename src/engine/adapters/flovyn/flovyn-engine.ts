@@ -72,9 +72,10 @@ export class FlovynEngine implements Engine {
     });
     const id = stringField(body, 'workflowExecutionId', status);
     sameKind(req, body, 'workflow', id);
-    await this.remember(id, req);
     // 201 is a new execution, 200 the one the key already named.
-    return { id, created: status === 201 && body.idempotencyKeyNew !== false };
+    const created = status === 201 && body.idempotencyKeyNew !== false;
+    await this.remember(id, req, created);
+    return { id, created };
   }
 
   async createTask(req: CreateTask): Promise<EngineResult> {
@@ -90,7 +91,9 @@ export class FlovynEngine implements Engine {
     });
     const id = stringField(body, 'id', status);
     sameKind(req, body, 'task', id);
-    await this.remember(id, req);
+    // Flovyn documents no 200 for a task its key already named, so a 201 does not prove this start made it: the first
+    // cause remembered stays.
+    await this.remember(id, req, false);
     return { id, created: status === 201 };
   }
 
@@ -114,15 +117,19 @@ export class FlovynEngine implements Engine {
    * Keeps the execution's cause as the local engine keeps it on its executions (correlation id and traceparent as
    * they came, not the child span the call went out with), for the lifecycle events Flovyn publishes without either.
    */
-  private async remember(executionId: string, req: StartWorkflow): Promise<void> {
+  private async remember(executionId: string, req: StartWorkflow, made: boolean): Promise<void> {
     if (req.causeEventId === undefined) return;
     const correlationId = causeCorrelationId(req);
-    await this.options.causes?.remember(executionId, {
-      eventId: req.causeEventId,
-      hops: req.causeHopCount ?? 0,
-      ...(correlationId !== undefined ? { correlationId } : {}),
-      ...(req.traceparent !== undefined ? { traceparent: req.traceparent } : {}),
-    });
+    await this.options.causes?.remember(
+      executionId,
+      {
+        eventId: req.causeEventId,
+        hops: req.causeHopCount ?? 0,
+        ...(correlationId !== undefined ? { correlationId } : {}),
+        ...(req.traceparent !== undefined ? { traceparent: req.traceparent } : {}),
+      },
+      made,
+    );
   }
 
   async close(): Promise<void> {
