@@ -71,7 +71,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_MASTER_KEY_PREVIOUS: {
     file: 'masterKeyPrevious',
     default: '',
-    doc: 'Comma-separated master keys that open secrets but seal none, while the master key is rotated: set the new key as `EVENTHOOK_MASTER_KEY` and the old one here in every process, run `eventhook rekey`, then remove this (README: Rotating the master key).',
+    doc: 'Comma-separated master keys that open secrets but seal none, while the master key is rotated: set the new key as `EVENTHOOK_MASTER_KEY` and the old one here in every process, run `eventhook rekey`, then remove this (docs/operations.md: Rotating the master key).',
   },
   EVENTHOOK_LOG_LEVEL: {
     file: 'logLevel',
