@@ -102,3 +102,19 @@ export function safeEqual(a: string, b: string): boolean {
 export function randomToken(prefix: string, bytes = 24): string {
   return `${prefix}_${randomBytes(bytes).toString('base64url')}`;
 }
+
+/**
+ * Whether `given` is the secret that verifies or signs now: the newest of `secrets`, with no end. Rotating to it
+ * would only put an end on it and keep a second copy (`apply --rotate-secrets` re-sends a file's secret whether or
+ * not it changed), so a rotation given it changes nothing.
+ */
+export function isCurrentSecret(
+  box: SecretBox,
+  secrets: readonly { sealed: string; createdAt: number; expiresAt: number | null }[],
+  given: string | undefined,
+): boolean {
+  if (given === undefined) return false;
+  let newest: (typeof secrets)[number] | undefined;
+  for (const s of secrets) if (newest === undefined || s.createdAt >= newest.createdAt) newest = s;
+  return newest !== undefined && newest.expiresAt === null && box.open(newest.sealed) === given;
+}

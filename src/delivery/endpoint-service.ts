@@ -8,6 +8,7 @@ import {
   assertVersion,
   EventhookError,
   invalid,
+  isCurrentSecret,
   newId,
   REDACTED,
   type Clock,
@@ -279,17 +280,8 @@ export class EndpointService {
   ): Promise<Created> {
     const audit = { actor: by, action: 'secret_rotated' as const, fields: ['secrets'] };
     return this.change<Created>(org, slug, undefined, audit, (current, at) => {
-      const newest = current.secrets.reduce<EndpointSecretRecord | undefined>(
-        (a, s) => (a === undefined || s.createdAt >= a.createdAt ? s : a),
-        undefined,
-      );
-      if (
-        opts.secret !== undefined &&
-        newest?.expiresAt === null &&
-        this.box.open(newest.sealed) === opts.secret
-      ) {
+      if (isCurrentSecret(this.box, current.secrets, opts.secret))
         return { next: null, state: false, result: { record: current, unchanged: true } };
-      }
       const byValue = new Map(current.secrets.map((s) => [this.box.open(s.sealed), s]));
       const plain: EndpointSecret[] = [...byValue].map(([secret, s]) => ({
         secret,

@@ -9,7 +9,7 @@ import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
-import type { SecretBox } from '../core/secret-box.js';
+import { isCurrentSecret, type SecretBox } from '../core/secret-box.js';
 import type { SourceActivity, Store } from '../store/port.js';
 import type { Actor, AuditEntryRecord, SourceRecord, StoredSecret } from '../store/records.js';
 import { assertSlug } from '../access/access-service.js';
@@ -264,16 +264,7 @@ export class SourceService {
     by: Actor,
   ): Promise<{ record: SourceRecord; generatedSecret?: string; unchanged?: true }> {
     const current = await this.get(org, slug);
-    const newest = current.secrets.reduce<StoredSecret | undefined>(
-      (a, s) => (a === undefined || s.createdAt >= a.createdAt ? s : a),
-      undefined,
-    );
-    if (
-      opts.secret !== undefined &&
-      newest?.expiresAt === null &&
-      this.box.open(newest.sealed) === opts.secret
-    )
-      return { record: current, unchanged: true };
+    if (isCurrentSecret(this.box, current.secrets, opts.secret)) return { record: current, unchanged: true };
     const config = current.verifier as unknown as VerifierConfig;
     if (secretFieldOf(config.type) === null) {
       throw invalid(
