@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
-import { OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
+import { eventually, OPERATOR_TOKEN, type TestApp } from '../helpers/app.js';
 
 const BIN = fileURLToPath(new URL('../../bin/eventhook.js', import.meta.url));
 
@@ -47,6 +47,22 @@ export function startCli(
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
   return { child, output: () => ({ code: child.exitCode, stdout, stderr }), result };
+}
+
+/** Waits until a `serve` started with startCli logs that it started, and returns its URL; fails if it exits first. */
+export async function startedUrl(
+  server: ReturnType<typeof startCli>,
+  what = 'the server to start',
+): Promise<string> {
+  return eventually(
+    async () => {
+      const out = server.output();
+      if (out.code !== null) throw new Error(`serve exited ${out.code}: ${out.stderr}`);
+      return /"url":"(http:\/\/[^"]+)"[^\n]*"msg":"eventhook started"/.exec(out.stdout)?.[1];
+    },
+    60_000,
+    what,
+  );
 }
 
 export async function runCli(

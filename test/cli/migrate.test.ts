@@ -8,10 +8,10 @@ import { Kysely, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { migrateTo } from '../../src/store/migrations/index.js';
-import { backendAvailable, eventually } from '../helpers/app.js';
+import { backendAvailable } from '../helpers/app.js';
 import { BEFORE_LATEST, LATEST, MIGRATIONS } from '../helpers/migrations.js';
 import { freshPostgresSchema } from '../helpers/services.js';
-import { runCli, startCli, tempDir } from './helpers.js';
+import { runCli, startCli, startedUrl, tempDir } from './helpers.js';
 
 /** The migrations a SQLite file records as applied. */
 function sqliteMigrations(path: string): string[] {
@@ -67,15 +67,7 @@ async function serveStarts(env: Record<string, string>): Promise<void> {
     ...env,
   });
   try {
-    await eventually(
-      async () => {
-        const out = server.output();
-        if (out.code !== null) throw new Error(`serve exited ${out.code}: ${out.stderr}`);
-        return out.stdout.includes('"msg":"eventhook started"');
-      },
-      60_000,
-      'the server to start',
-    );
+    await startedUrl(server);
   } finally {
     server.child.kill('SIGTERM');
     await server.result;

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { SecretBox } from '../../src/core/index.js';
 import { eventually } from '../helpers/app.js';
 import { POSTGRES_URL, postgresAvailable } from '../helpers/services.js';
-import { runCli, startCli, tempDir } from './helpers.js';
+import { runCli, startCli, startedUrl, tempDir } from './helpers.js';
 
 describe('eventhook serve --config', { timeout: 120_000 }, () => {
   it('runs with the settings of the server: section; apply reads the same file', async () => {
@@ -31,14 +31,7 @@ rules:
     );
     const server = startCli(['serve', '--config', file]);
     try {
-      const url = await eventually(
-        async () =>
-          /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"eventhook started"/.exec(
-            server.output().stdout,
-          )?.[1],
-        60_000,
-        'the server to start',
-      );
+      const url = await startedUrl(server);
       const env = { EVENTHOOK_URL: url, EVENTHOOK_KEY: 'eho_from-the-config-file' };
       const applied = await runCli(['apply', '-f', file], env);
       expect(applied.code, applied.stderr).toBe(0);
@@ -160,11 +153,7 @@ describe('eventhook serve on a port in use', { timeout: 120_000 }, () => {
       await new Promise<void>((resolve) => taken.close(() => resolve()));
       const server = startCli(['serve'], { ...env, EVENTHOOK_LOG_LEVEL: 'info' });
       try {
-        await eventually(
-          async () => server.output().stdout.includes('"msg":"eventhook started"') || undefined,
-          60_000,
-          'the server to start',
-        );
+        await startedUrl(server);
         const res = await fetch(`http://127.0.0.1:${port}/api/orgs`, {
           headers: { authorization: `Bearer ${token}` },
         });
@@ -279,11 +268,7 @@ describe('eventhook serve and migrate with a misspelt setting', { timeout: 120_0
       ...misspelt,
     });
     try {
-      await eventually(
-        async () => server.output().stdout.includes('"msg":"eventhook started"'),
-        60_000,
-        'the server to start',
-      );
+      await startedUrl(server);
       const warned = server
         .output()
         .stdout.split('\n')
@@ -322,11 +307,7 @@ describe('eventhook serve with another master key than the store’s', { timeout
       EVENTHOOK_ADMIN_TOKEN: 'eho_master-key-test',
     };
     const first = startCli(['serve'], { ...env, EVENTHOOK_MASTER_KEY: SecretBox.generateKey() });
-    await eventually(
-      async () => first.output().stdout.includes('"msg":"eventhook started"'),
-      60_000,
-      'the first server to start',
-    );
+    await startedUrl(first, 'the first server to start');
     first.child.kill('SIGTERM');
     expect((await first.result).code).toBe(0);
     const r = await runCli(['serve'], { ...env, EVENTHOOK_MASTER_KEY: SecretBox.generateKey() });

@@ -3,7 +3,7 @@
 // (elsewhere); it was Fastify's own `{"error":"Service Unavailable"}` without either.
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { startCli, tempDir } from '../cli/helpers.js';
+import { startCli, startedUrl, tempDir } from '../cli/helpers.js';
 import { eventually } from '../helpers/app.js';
 
 describe('a request during shutdown', { timeout: 120_000 }, () => {
@@ -16,14 +16,7 @@ describe('a request during shutdown', { timeout: 120_000 }, () => {
       EVENTHOOK_ADMIN_TOKEN: 'eho_shutdown-closing',
       EVENTHOOK_LOG_LEVEL: 'info',
     });
-    const url = await eventually(
-      async () =>
-        /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"eventhook started"/.exec(
-          server.output().stdout,
-        )?.[1],
-      60_000,
-      'the server to start',
-    );
+    const url = await startedUrl(server);
     const { port } = new URL(url);
     const socket = connect(Number(port), '127.0.0.1');
     let received = '';

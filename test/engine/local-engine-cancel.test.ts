@@ -9,7 +9,7 @@ import { EventhookError } from '../../src/core/errors.js';
 import type { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import type { Store } from '../../src/store/port.js';
 import type { PromiseRecord } from '../../src/store/records.js';
-import { openLocalEngine } from '../helpers/local-engine.js';
+import { claimNow, openLocalEngine } from '../helpers/local-engine.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const ORG = 'acme';
@@ -41,15 +41,8 @@ for (const factory of STORE_FACTORIES) {
         .filter((e) => e.subject === id)
         .map((e) => ({ type: e.type, source: e.source, data: e.data }));
     }
-    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
-      engine.claim(kind, ORG, {
-        kinds,
-        queue: 'default',
-        workerId,
-        claimer: 'key_w',
-        leaseMs: 1000,
-        waitMs: 0,
-      });
+    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId?: string) =>
+      claimNow(engine, ORG, kind, kinds, workerId);
 
     it('cancels a pending task: cancelled, completedAt set, the reason as its error, task.cancelled stored', async () => {
       const { id } = await engine.createTask({

@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import type { Store } from '../../src/store/port.js';
 import type { PromiseRecord } from '../../src/store/records.js';
-import { openLocalEngine } from '../helpers/local-engine.js';
+import { claimNow, openLocalEngine } from '../helpers/local-engine.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const ORG = 'acme';
@@ -27,15 +27,8 @@ for (const factory of STORE_FACTORIES) {
     });
     afterAll(async () => close?.());
 
-    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
-      engine.claim(kind, ORG, {
-        kinds,
-        queue: 'default',
-        workerId,
-        claimer: 'key_w',
-        leaseMs: 1000,
-        waitMs: 0,
-      });
+    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId?: string) =>
+      claimNow(engine, ORG, kind, kinds, workerId);
 
     /** A running workflow of `kind` (its cause correlated and traced) with two pending promises and a resolved one. */
     async function runningWithPromises(kind: string) {

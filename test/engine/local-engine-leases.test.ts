@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import type { Store } from '../../src/store/port.js';
-import { openLocalEngine } from '../helpers/local-engine.js';
+import { claimNow, openLocalEngine } from '../helpers/local-engine.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 import { holdWriteLock } from '../helpers/write-lock.js';
 
@@ -35,15 +35,8 @@ for (const factory of STORE_FACTORIES) {
     }
 
     /** Claims work of `kinds` at once (no waiting) for `workerId`, with a lease of 1 s. */
-    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
-      engine.claim(kind, ORG, {
-        kinds,
-        queue: 'default',
-        workerId,
-        claimer: 'key_w',
-        leaseMs: 1000,
-        waitMs: 0,
-      });
+    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId?: string) =>
+      claimNow(engine, ORG, kind, kinds, workerId);
 
     it('an idle sweep only reads: it ends at once while another connection holds the write lock', async () => {
       const release = await holdWriteLock(factory.name, url, ['workflows', 'tasks']);

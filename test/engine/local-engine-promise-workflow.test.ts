@@ -6,7 +6,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { EventhookError } from '../../src/core/errors.js';
 import type { LocalEngine } from '../../src/engine/adapters/local/local-engine.js';
 import type { Store } from '../../src/store/port.js';
-import { openLocalEngine } from '../helpers/local-engine.js';
+import { claimNow, openLocalEngine } from '../helpers/local-engine.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const ORG = 'acme';
@@ -31,15 +31,8 @@ for (const factory of STORE_FACTORIES) {
     });
     afterAll(async () => close?.());
 
-    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId = 'w1') =>
-      engine.claim(kind, ORG, {
-        kinds,
-        queue: 'default',
-        workerId,
-        claimer: 'key_w',
-        leaseMs: 1000,
-        waitMs: 0,
-      });
+    const claim = (kind: 'workflow' | 'task', kinds: string[], workerId?: string) =>
+      claimNow(engine, ORG, kind, kinds, workerId);
     const start = async (kind: string, key: string) =>
       (await engine.startWorkflow({ org: ORG, kind, input: {}, idempotencyKey: key })).id;
     const promiseEvents = async () =>

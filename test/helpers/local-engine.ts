@@ -30,3 +30,24 @@ export async function openLocalEngine(factory: StoreFactory, clock: Clock): Prom
     },
   };
 }
+
+/**
+ * Claims the oldest pending execution of `kinds` at once (no long poll), for worker `workerId` of the key `key_w`,
+ * with a one-second lease: what the engine suites' workers do.
+ */
+export function claimNow(
+  engine: LocalEngine,
+  org: string,
+  kind: 'workflow' | 'task',
+  kinds: string[],
+  workerId = 'w1',
+) {
+  return engine.claim(kind, org, {
+    kinds,
+    queue: 'default',
+    workerId,
+    claimer: 'key_w',
+    leaseMs: 1000,
+    waitMs: 0,
+  });
+}
