@@ -1,15 +1,17 @@
 // Sends a delivery with the endpoint's auth applied, refreshing an OAuth2 token once when the endpoint answers 401.
+import { performance } from 'node:perf_hooks';
 import type { Clock } from '../core/index.js';
 import { staticAuthHeaders, type EndpointAuth } from './endpoint-auth.js';
 import type { HttpSender, SendRequest } from './http-sender.js';
-import { OAuth2TokenCache } from './oauth2-token-cache.js';
+import { OAuth2TokenCache, type TokenResult } from './oauth2-token-cache.js';
 import type { SendResult } from './send-result.js';
 
 /**
  * The delivery worker's sender. Auth headers win over the endpoint's own headers of the same name. A 401 with
  * OAuth2 drops the token and retries once with a fresh one inside the same attempt; a second 401 is the
- * attempt's result (a failure like any other). `requestHeaders` in the result holds the credentials: store
- * them only through `redactHeaders`.
+ * attempt's result (a failure like any other). The request's `timeoutMs` bounds the whole attempt, the token
+ * requests and the resend included. `requestHeaders` in the result holds the credentials: store them only through
+ * `redactHeaders`.
  */
 export class AuthenticatedSender {
   readonly tokens: OAuth2TokenCache;
@@ -34,9 +36,12 @@ export class AuthenticatedSender {
     if (auth.type !== 'oauth2_client_credentials') {
       return this.sender.send({ ...req, headers: { ...base, ...staticAuthHeaders(auth) } });
     }
+    // The attempt's deadline, in real time (the clock may be a test's): the token wait and every send fit in it.
+    const started = performance.now();
+    const left = () => Math.max(0, Math.round(req.timeoutMs - (performance.now() - started)));
     let refreshed = false;
     while (true) {
-      const token = await this.tokens.token(endpointId, auth);
+      const token = await withinDeadline(this.tokens.token(endpointId, auth), left(), req.timeoutMs);
       if (!token.ok)
         return {
           requestHeaders: base,
@@ -49,11 +54,42 @@ export class AuthenticatedSender {
       const result = await this.sender.send({
         ...req,
         headers: { ...base, authorization: `Bearer ${token.token}` },
+        timeoutMs: Math.max(1, left()),
       });
       if (result.status !== 401 || refreshed) return result;
       this.tokens.invalidate(endpointId, token.token);
       refreshed = true;
     }
+  }
+}
+
+/**
+ * The token, or an `auth` failure once the attempt's time is up. The token request itself goes on (it is shared with
+ * other deliveries and cached when it answers); only this attempt stops waiting for it.
+ */
+async function withinDeadline(
+  pending: Promise<TokenResult>,
+  ms: number,
+  timeoutMs: number,
+): Promise<TokenResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<TokenResult>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          ok: false,
+          error: {
+            kind: 'auth',
+            message: `OAuth2 token request: no answer within ${timeoutMs} ms, the endpoint's timeout`,
+          },
+        }),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([pending, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -1,0 +1,75 @@
+// An OAuth2 endpoint as its receiver sees it when the token server is slow: the attempt still ends within the
+// endpoint’s timeoutMs (the token request included, as docs/delivery.md says).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backendAvailable, BACKENDS, type TestApp } from '../helpers/app.js';
+import {
+  createEndpoint,
+  createRule,
+  getAction,
+  type Receiver,
+  startOutbound,
+  stopOutbound,
+  waitForAction,
+} from '../helpers/outbound.js';
+
+for (const backend of BACKENDS) {
+  const available = await backendAvailable(backend);
+  describe.skipIf(!available)(`outbound OAuth2 timing — ${backend}`, () => {
+    let t: TestApp;
+    let receiver: Receiver;
+    let send: (data: Record<string, unknown>) => Promise<string>;
+    /** Per token path: how long the token server takes to answer. */
+    const tokenDelay = new Map<string, number>();
+    /** Per delivery path: Unix seconds at which each request arrived. */
+    const arrivedAt = new Map<string, number[]>();
+    let issued = 0;
+
+    beforeAll(async () => {
+      ({ t, receiver, send } = await startOutbound(backend, (req, res) => {
+        if (req.path.startsWith('/token')) {
+          const token = `tok-${++issued}`;
+          setTimeout(
+            () =>
+              res
+                .writeHead(200, { 'content-type': 'application/json' })
+                .end(JSON.stringify({ access_token: token, expires_in: 3600 })),
+            tokenDelay.get(req.path) ?? 0,
+          );
+          return;
+        }
+        arrivedAt.set(req.path, [...(arrivedAt.get(req.path) ?? []), Date.now() / 1000]);
+        res.writeHead(200).end('ok');
+      }));
+    });
+    afterAll(() => stopOutbound(t, receiver));
+
+    const oauthEndpoint = (slug: string, timeoutMs: number) =>
+      createEndpoint(t, {
+        slug,
+        url: `${receiver.url}/${slug}`,
+        timeoutMs,
+        retry: { maxAttempts: 1 },
+        auth: {
+          type: 'oauth2_client_credentials',
+          tokenUrl: `${receiver.url}/token-${slug}`,
+          clientId: 'eh',
+          clientSecret: 'client-sekrit',
+        },
+      });
+
+    it('ends an attempt whose token request outlasts timeoutMs at timeoutMs, sending nothing', async () => {
+      tokenDelay.set('/token-slow-token', 3000);
+      await oauthEndpoint('slow-token', 500);
+      await createRule(t, 'slow-token', 'slow.token', [{ endpoint: 'slow-token' }]);
+      const started = Date.now();
+      const eventId = await send({ type: 'slow.token' });
+      const action = await waitForAction(t, eventId, (a) => a.status === 'dead', 10_000);
+      expect(Date.now() - started).toBeLessThan(2500);
+      const detail = await getAction(t, action.id);
+      expect(detail.attempts).toHaveLength(1);
+      expect(detail.attempts[0]).toMatchObject({ outcome: 'failed', statusCode: null });
+      expect(detail.attempts[0].error).toMatch(/^auth: OAuth2 token request: no answer within 500 ms/);
+      expect(arrivedAt.get('/slow-token')).toBeUndefined();
+    });
+  });
+}
