@@ -31,17 +31,28 @@ export class AuthenticatedSender {
     });
   }
 
-  async send(endpointId: string, auth: EndpointAuth, req: SendRequest): Promise<SendResult> {
+  /**
+   * `request` may be a function building the request: it is then built when it goes out, once the OAuth2 token is in
+   * hand (again for the resend after a 401), so what it signs with a timestamp is not made stale by the token wait.
+   */
+  async send(
+    endpointId: string,
+    auth: EndpointAuth,
+    request: SendRequest | (() => SendRequest),
+  ): Promise<SendResult> {
+    const build = typeof request === 'function' ? request : () => request;
+    let req = build();
     const base = lowerKeys(req.headers);
     if (auth.type !== 'oauth2_client_credentials') {
       return this.sender.send({ ...req, headers: { ...base, ...staticAuthHeaders(auth) } });
     }
     // The attempt's deadline, in real time (the clock may be a test's): the token wait and every send fit in it.
     const started = performance.now();
-    const left = () => Math.max(0, Math.round(req.timeoutMs - (performance.now() - started)));
+    const timeoutMs = req.timeoutMs;
+    const left = () => Math.max(0, Math.round(timeoutMs - (performance.now() - started)));
     let refreshed = false;
     while (true) {
-      const token = await withinDeadline(this.tokens.token(endpointId, auth), left(), req.timeoutMs);
+      const token = await withinDeadline(this.tokens.token(endpointId, auth), left(), timeoutMs);
       if (!token.ok)
         return {
           requestHeaders: base,
@@ -51,9 +62,10 @@ export class AuthenticatedSender {
           latencyMs: 0,
           error: token.error,
         };
+      req = build();
       const result = await this.sender.send({
         ...req,
-        headers: { ...base, authorization: `Bearer ${token.token}` },
+        headers: { ...lowerKeys(req.headers), authorization: `Bearer ${token.token}` },
         timeoutMs: Math.max(1, left()),
       });
       if (result.status !== 401 || refreshed) return result;

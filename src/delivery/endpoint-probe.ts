@@ -54,8 +54,9 @@ export class EndpointProbe {
       now,
     });
     const body = webhookBody(toEnvelope(event) as unknown as JsonValue);
-    const request = webhookRequest(endpoint, msgId, body, now);
-    const result = await this.sender.send(endpoint.record.id, endpoint.auth, request);
+    const result = await this.sender.send(endpoint.record.id, endpoint.auth, () =>
+      webhookRequest(endpoint, msgId, body, this.clock.now()),
+    );
     const outcome = classifyResponse(result, this.clock);
     const answered = result.status !== undefined;
     return {

@@ -100,7 +100,8 @@ export class WebhookTargetHandler implements TargetHandler {
       result = await this.sender.send(
         endpoint.record.id,
         endpoint.auth,
-        webhookRequest(endpoint, msgId, body, this.clock.now(), event.traceparent),
+        // Built (and signed) when it goes out: after an OAuth2 token wait, the timestamp is still fresh.
+        () => webhookRequest(endpoint, msgId, body, this.clock.now(), event.traceparent),
       );
     } finally {
       pass.release();

@@ -1,5 +1,7 @@
 // An OAuth2 endpoint as its receiver sees it when the token server is slow: the attempt still ends within the
-// endpoint’s timeoutMs (the token request included, as docs/delivery.md says).
+// endpoint’s timeoutMs (the token request included, as docs/delivery.md says), and the message is signed with a
+// timestamp taken when it goes out, not before the token was fetched.
+import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, type TestApp } from '../helpers/app.js';
 import {
@@ -70,6 +72,22 @@ for (const backend of BACKENDS) {
       expect(detail.attempts[0]).toMatchObject({ outcome: 'failed', statusCode: null });
       expect(detail.attempts[0].error).toMatch(/^auth: OAuth2 token request: no answer within 500 ms/);
       expect(arrivedAt.get('/slow-token')).toBeUndefined();
+    });
+
+    it('signs with a webhook-timestamp taken once the token is in hand, fresh for the receiver', async () => {
+      tokenDelay.set('/token-fresh-ts', 3000);
+      const ep = await oauthEndpoint('fresh-ts', 10_000);
+      await createRule(t, 'fresh-ts', 'fresh.ts', [{ endpoint: 'fresh-ts' }]);
+      const eventId = await send({ type: 'fresh.ts' });
+      await waitForAction(t, eventId, (a) => a.status === 'succeeded', 10_000);
+      const req = receiver.requests.find((r) => r.path === '/fresh-ts')!;
+      expect(new StandardWebhook(ep.secret).verify(req.body, req.headers)).toMatchObject({
+        type: 'fresh.ts',
+      });
+      // Signed when sent: at most the second boundary and the loopback hop apart, not the 3 s the token took.
+      const skew = arrivedAt.get('/fresh-ts')![0]! - Number(req.headers['webhook-timestamp']);
+      expect(skew).toBeGreaterThanOrEqual(0);
+      expect(skew).toBeLessThan(1.5);
     });
   });
 }
