@@ -48,6 +48,8 @@ export interface SendRequest {
   body: Buffer | string;
   /** Covers everything: DNS, connect, TLS, waiting for the answer and reading its body. */
   timeoutMs: number;
+  /** Bytes of the answer's body kept, when not the sender's cap (an OAuth2 token's answer must be read whole). */
+  responseBodyCap?: number;
 }
 
 /**
@@ -76,7 +78,12 @@ export class HttpSender {
   send(req: SendRequest): Promise<SendResult> {
     const requestHeaders = this.requestHeaders(req.headers);
     return new Promise((resolve) => {
-      const collector = new ResponseCollector(this.bodyCap, req.timeoutMs, requestHeaders, resolve);
+      const collector = new ResponseCollector(
+        req.responseBodyCap ?? this.bodyCap,
+        req.timeoutMs,
+        requestHeaders,
+        resolve,
+      );
       const url = parseTargetUrl(req.url);
       if (typeof url === 'string') {
         collector.fail(Object.assign(new Error(url), { code: 'ERR_INVALID_URL' }));

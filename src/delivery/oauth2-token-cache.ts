@@ -5,6 +5,12 @@ import type { OAuth2ClientCredentials } from './endpoint-auth.js';
 import type { HttpSender } from './http-sender.js';
 import type { SendError } from './send-result.js';
 
+/**
+ * The most of a token endpoint's answer read. Receivers' answers are kept only up to the sender's cap (16 KiB), but a
+ * token must be read whole: a JWT carrying many claims passes 16 KiB.
+ */
+const TOKEN_ANSWER_CAP = 256 * 1024;
+
 export interface OAuth2TokenCacheOptions {
   /** The token request goes through the same SSRF policy as deliveries. */
   sender: HttpSender;
@@ -88,6 +94,7 @@ export class OAuth2TokenCache {
       headers,
       body: form.toString(),
       timeoutMs: this.timeoutMs,
+      responseBodyCap: TOKEN_ANSWER_CAP,
     });
     const fail = (message: string): TokenResult => ({
       ok: false,
@@ -97,6 +104,7 @@ export class OAuth2TokenCache {
     if (res.status === undefined || res.status < 200 || res.status >= 300) {
       return fail(`the token endpoint answered ${res.status}${oauthErrorOf(res.body)}`);
     }
+    if (res.bodyTruncated) return fail(`the answer is larger than ${TOKEN_ANSWER_CAP / 1024} KiB`);
     let parsed: { access_token?: unknown; token_type?: unknown; expires_in?: unknown };
     try {
       parsed = JSON.parse(res.body) as typeof parsed;

@@ -25,16 +25,22 @@ for (const backend of BACKENDS) {
     /** Per delivery path: Unix seconds at which each request arrived. */
     const arrivedAt = new Map<string, number[]>();
     let issued = 0;
+    /** Per token path: a token to issue instead of a short one. */
+    const bigToken = new Map<string, string>();
 
     beforeAll(async () => {
       ({ t, receiver, send } = await startOutbound(backend, (req, res) => {
         if (req.path.startsWith('/token')) {
-          const token = `tok-${++issued}`;
+          const token = bigToken.get(req.path) ?? `tok-${++issued}`;
           setTimeout(
             () =>
-              res
-                .writeHead(200, { 'content-type': 'application/json' })
-                .end(JSON.stringify({ access_token: token, expires_in: 3600 })),
+              res.writeHead(200, { 'content-type': 'application/json' }).end(
+                JSON.stringify({
+                  access_token: token,
+                  expires_in: 3600,
+                  scope: token.length > 1000 ? 'hooks:write '.repeat(700).trim() : 'hooks',
+                }),
+              ),
             tokenDelay.get(req.path) ?? 0,
           );
           return;
@@ -72,6 +78,24 @@ for (const backend of BACKENDS) {
       expect(detail.attempts[0]).toMatchObject({ outcome: 'failed', statusCode: null });
       expect(detail.attempts[0].error).toMatch(/^auth: OAuth2 token request: no answer within 500 ms/);
       expect(arrivedAt.get('/slow-token')).toBeUndefined();
+    });
+
+    it('takes a token whose answer is larger than the 16 KiB kept of a receiver’s answer', async () => {
+      // A JWT with many claims and a long list of granted scopes pass 16 KiB together; the answer must be read whole.
+      bigToken.set('/token-big-token', 'j'.repeat(10_000));
+      await oauthEndpoint('big-token', 5000);
+      await createRule(t, 'big-token', 'big.token', [{ endpoint: 'big-token' }]);
+      const eventId = await send({ type: 'big.token' });
+      const action = await waitForAction(
+        t,
+        eventId,
+        (a) => a.status !== 'pending' && a.status !== 'in_flight',
+      );
+      const detail = await getAction(t, action.id);
+      expect(detail.attempts[0].error).toBeNull();
+      expect(action.status).toBe('succeeded');
+      const req = receiver.requests.find((r) => r.path === '/big-token')!;
+      expect(req.headers.authorization).toBe(`Bearer ${'j'.repeat(10_000)}`);
     });
 
     it('signs with a webhook-timestamp taken once the token is in hand, fresh for the receiver', async () => {
