@@ -66,7 +66,11 @@ export function parseEndpointAuth(input: unknown, path = '/auth'): EndpointAuth 
         const lower = header.toLowerCase();
         if (!TOKEN_RE.test(header))
           issues.push({ path: `${path}/header`, message: 'is not a valid header name' });
-        else if (RESERVED_REQUEST_HEADERS.has(lower) || SIGNATURE_HEADER_RE.test(lower)) {
+        else if (
+          RESERVED_REQUEST_HEADERS.has(lower) ||
+          SIGNATURE_HEADER_RE.test(lower) ||
+          lower === 'content-type'
+        ) {
           issues.push({ path: `${path}/header`, message: `${header} is set by Eventhook itself` });
         }
       }

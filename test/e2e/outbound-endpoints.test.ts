@@ -67,6 +67,16 @@ for (const backend of BACKENDS) {
           '/auth/header',
           /set by Eventhook/,
         ],
+        [
+          // It would replace the application/json the signed body is sent as.
+          {
+            slug: 'a',
+            url: 'https://example.com/',
+            auth: { type: 'api_key', header: 'Content-Type', value: 'text/plain' },
+          },
+          '/auth/header',
+          /set by Eventhook/,
+        ],
         [{ slug: 'a', url: 'https://example.com/', orderingKey: 'data.customer' }, '/orderingKey', /fifo/],
         [
           { slug: 'a', url: 'https://example.com/', ordering: 'fifo', orderingKey: 'data.[' },
