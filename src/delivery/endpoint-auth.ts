@@ -29,6 +29,14 @@ const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const SIGNATURE_HEADER_RE = /^(webhook|svix)-(id|timestamp|signature)$/;
 
 /** Validates user input into an EndpointAuth, or throws EH_REQUEST_INVALID listing every bad field under `path`. */
+/**
+ * What an HTTP header value may hold (undici's rule: tab, visible ASCII, space and the Latin-1 range). A value outside
+ * it can never be sent: every delivery would fail as a request that can never work, and die at once.
+ */
+export const HEADER_VALUE_RE = /^[\t\x20-\x7e\x80-\xff]*$/;
+export const HEADER_VALUE_RULE =
+  'must not contain CR, LF, NUL, other control characters or characters beyond Latin-1 (a header cannot carry them)';
+
 export function parseEndpointAuth(input: unknown, path = '/auth'): EndpointAuth {
   if (input === undefined || input === null) return { type: 'none' };
   if (typeof input !== 'object' || Array.isArray(input))
@@ -45,6 +53,13 @@ export function parseEndpointAuth(input: unknown, path = '/auth'): EndpointAuth 
     else return v;
     return undefined;
   };
+  // A credential sent as it is in a header (bearer token, api_key value) must be one a header can carry.
+  const headerValue = (field: string): string | undefined => {
+    const v = str(field);
+    if (v === undefined || HEADER_VALUE_RE.test(v)) return v;
+    issues.push({ path: `${path}/${field}`, message: HEADER_VALUE_RULE });
+    return undefined;
+  };
   let auth: EndpointAuth | undefined;
   switch (o.type) {
     case 'none':
@@ -58,7 +73,7 @@ export function parseEndpointAuth(input: unknown, path = '/auth'): EndpointAuth 
       break;
     }
     case 'bearer':
-      auth = { type: 'bearer', token: str('token') ?? '' };
+      auth = { type: 'bearer', token: headerValue('token') ?? '' };
       break;
     case 'api_key': {
       const header = str('header');
@@ -74,7 +89,7 @@ export function parseEndpointAuth(input: unknown, path = '/auth'): EndpointAuth 
           issues.push({ path: `${path}/header`, message: `${header} is set by Eventhook itself` });
         }
       }
-      auth = { type: 'api_key', header: header ?? '', value: str('value') ?? '' };
+      auth = { type: 'api_key', header: header ?? '', value: headerValue('value') ?? '' };
       break;
     }
     case 'oauth2_client_credentials': {

@@ -6,7 +6,7 @@ import type { EndpointRecord, EndpointStatus } from '../store/records.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import { compileJmespath } from '../transform/index.js';
 import type { AddressPolicy } from './address-policy.js';
-import { parseEndpointAuth, type EndpointAuth } from './endpoint-auth.js';
+import { HEADER_VALUE_RE, HEADER_VALUE_RULE, parseEndpointAuth, type EndpointAuth } from './endpoint-auth.js';
 import { RESERVED_REQUEST_HEADERS } from './http-sender.js';
 import { parseRetrySchedule } from './retry-policy.js';
 import type { SignatureHeaderStyle } from './signing.js';
@@ -88,8 +88,10 @@ export function checkHeaders(
       lower === 'content-type'
     ) {
       issues.push({ path, message: `${name} is set by Eventhook itself` });
-    } else if (typeof value !== 'string' || /[\r\n\0]/.test(value)) {
-      issues.push({ path, message: 'must be a string without CR, LF or NUL' });
+    } else if (typeof value !== 'string') {
+      issues.push({ path, message: 'must be a string' });
+    } else if (!HEADER_VALUE_RE.test(value)) {
+      issues.push({ path, message: HEADER_VALUE_RULE });
     } else if (value === REDACTED && !kept.has(lower)) {
       // The API shows credential headers masked; sending the mask back would replace the real value with it.
       issues.push({

@@ -77,6 +77,31 @@ for (const backend of BACKENDS) {
           '/auth/header',
           /set by Eventhook/,
         ],
+        // Values no header can carry: every delivery would die at once as a request that can never work.
+        [
+          { slug: 'a', url: 'https://example.com/', headers: { 'x-team': 'billing ✓' } },
+          '/headers/x-team',
+          /beyond Latin-1/,
+        ],
+        [
+          { slug: 'a', url: 'https://example.com/', secretHeaders: { 'x-partner-sig': 'k\u0001ey' } },
+          '/secretHeaders/x-partner-sig',
+          /control characters/,
+        ],
+        [
+          { slug: 'a', url: 'https://example.com/', auth: { type: 'bearer', token: 'tök€n' } },
+          '/auth/token',
+          /beyond Latin-1/,
+        ],
+        [
+          {
+            slug: 'a',
+            url: 'https://example.com/',
+            auth: { type: 'api_key', header: 'x-api-key', value: 'key\u007f' },
+          },
+          '/auth/value',
+          /control characters/,
+        ],
         [{ slug: 'a', url: 'https://example.com/', orderingKey: 'data.customer' }, '/orderingKey', /fifo/],
         [
           { slug: 'a', url: 'https://example.com/', ordering: 'fifo', orderingKey: 'data.[' },
