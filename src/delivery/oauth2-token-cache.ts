@@ -1,7 +1,7 @@
 // OAuth2 client-credentials tokens for endpoints: fetched through the guarded sender, cached per endpoint until expiry.
 import { createHash } from 'node:crypto';
 import type { Clock } from '../core/index.js';
-import type { OAuth2ClientCredentials } from './endpoint-auth.js';
+import { HEADER_VALUE_RE, type OAuth2ClientCredentials } from './endpoint-auth.js';
 import type { HttpSender } from './http-sender.js';
 import type { SendError } from './send-result.js';
 
@@ -113,6 +113,10 @@ export class OAuth2TokenCache {
     }
     if (typeof parsed.access_token !== 'string' || parsed.access_token === '')
       return fail('no access_token in the answer');
+    // Sent as it is in the authorization header: one a header cannot carry would make the delivery a request that can
+    // never work (and kill the message at once), though the next token may well be fine.
+    if (!HEADER_VALUE_RE.test(parsed.access_token))
+      return fail('the access_token holds characters a header cannot carry');
     if (typeof parsed.token_type === 'string' && parsed.token_type.toLowerCase() !== 'bearer') {
       return fail(`unsupported token_type ${parsed.token_type}`);
     }

@@ -98,6 +98,29 @@ for (const backend of BACKENDS) {
       expect(req.headers.authorization).toBe(`Bearer ${'j'.repeat(10_000)}`);
     });
 
+    it('retries, as a token failure, an access_token no header can carry rather than killing the message', async () => {
+      bigToken.set('/token-odd-token', 'tok\u2713');
+      await createEndpoint(t, {
+        slug: 'odd-token',
+        url: `${receiver.url}/odd-token`,
+        retry: { schedule: ['50ms'], maxAttempts: 2 },
+        auth: {
+          type: 'oauth2_client_credentials',
+          tokenUrl: `${receiver.url}/token-odd-token`,
+          clientId: 'eh',
+          clientSecret: 'client-sekrit',
+        },
+      });
+      await createRule(t, 'odd-token', 'odd.token', [{ endpoint: 'odd-token' }]);
+      const eventId = await send({ type: 'odd.token' });
+      const action = await waitForAction(t, eventId, (a) => a.status === 'dead');
+      const detail = await getAction(t, action.id);
+      // The token server may be fixed (or answer another token) before the next attempt: it is a failure, not an abort.
+      expect(detail.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'failed']);
+      expect(detail.attempts[0].error).toMatch(/^auth: OAuth2 token request: the access_token /);
+      expect(arrivedAt.get('/odd-token')).toBeUndefined();
+    });
+
     it('signs with a webhook-timestamp taken once the token is in hand, fresh for the receiver', async () => {
       tokenDelay.set('/token-fresh-ts', 3000);
       const ep = await oauthEndpoint('fresh-ts', 10_000);
