@@ -63,11 +63,23 @@ export class AuthenticatedSender {
           error: token.error,
         };
       req = build();
+      const sendTimeoutMs = Math.max(1, left());
       const result = await this.sender.send({
         ...req,
         headers: { ...lowerKeys(req.headers), authorization: `Bearer ${token.token}` },
-        timeoutMs: Math.max(1, left()),
+        timeoutMs: sendTimeoutMs,
       });
+      // Timed out on what the token wait left of the endpoint's timeout: said in the endpoint's terms.
+      if (result.error?.kind === 'timeout' && sendTimeoutMs < timeoutMs) {
+        result.error = {
+          kind: 'timeout',
+          message:
+            `no complete answer within ${timeoutMs} ms (${timeoutMs - sendTimeoutMs} ms of it ` +
+            (refreshed
+              ? 'on the request answered 401 and a new OAuth2 token)'
+              : 'waiting for the OAuth2 token)'),
+        };
+      }
       if (result.status !== 401 || refreshed) return result;
       this.tokens.invalidate(endpointId, token.token);
       refreshed = true;

@@ -25,6 +25,8 @@ for (const backend of BACKENDS) {
     /** Per delivery path: Unix seconds at which each request arrived. */
     const arrivedAt = new Map<string, number[]>();
     let issued = 0;
+    /** Per delivery path: how long the receiver takes to answer. */
+    const receiverDelay = new Map<string, number>();
     /** Per token path: a token to issue instead of a short one. */
     const bigToken = new Map<string, string>();
 
@@ -46,7 +48,7 @@ for (const backend of BACKENDS) {
           return;
         }
         arrivedAt.set(req.path, [...(arrivedAt.get(req.path) ?? []), Date.now() / 1000]);
-        res.writeHead(200).end('ok');
+        setTimeout(() => res.writeHead(200).end('ok'), receiverDelay.get(req.path) ?? 0);
       }));
     });
     afterAll(() => stopOutbound(t, receiver));
@@ -119,6 +121,19 @@ for (const backend of BACKENDS) {
       expect(detail.attempts.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'failed']);
       expect(detail.attempts[0].error).toMatch(/^auth: OAuth2 token request: the access_token /);
       expect(arrivedAt.get('/odd-token')).toBeUndefined();
+    });
+
+    it('records a send cut short by the token wait as timing out at the endpoint’s timeoutMs', async () => {
+      tokenDelay.set('/token-late-answer', 300);
+      receiverDelay.set('/late-answer', 2000);
+      await oauthEndpoint('late-answer', 800);
+      await createRule(t, 'late-answer', 'late.answer', [{ endpoint: 'late-answer' }]);
+      const eventId = await send({ type: 'late.answer' });
+      const action = await waitForAction(t, eventId, (a) => a.status === 'dead', 10_000);
+      const detail = await getAction(t, action.id);
+      expect(detail.attempts[0].error).toMatch(
+        /^timeout: no complete answer within 800 ms \(\d+ ms of it waiting for the OAuth2 token\)/,
+      );
     });
 
     it('signs with a webhook-timestamp taken once the token is in hand, fresh for the receiver', async () => {
