@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, EventhookError, invalid, type ErrorCode, type FieldIssue } from '../core/errors.js';
 import { issuesOf, REQUEST_PARTS, type SchemaError } from './validation-issues.js';
 import { isStoreOutage } from '../store/store-outage.js';
+import { RepeatedFailureLog, type RecoveryLog } from '../observability/repeated-failure-log.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -37,24 +38,44 @@ export function sendProblem(reply: FastifyReply, err: EventhookError): FastifyRe
     .send(JSON.stringify(problemOf(err, reply.request.url)));
 }
 
+/**
+ * The log of requests refused because the store is out (503 EH_STORE_TIMEOUT or EH_STORE_UNAVAILABLE), one per
+ * server: while the database is out every request fails alike, so the first is logged (which statement, the driver's
+ * error), then a warning a minute with how many failed, and an info line once a request succeeds again.
+ */
+export function requestOutageLog(log: RecoveryLog, now?: () => number): RepeatedFailureLog {
+  return new RepeatedFailureLog(
+    log,
+    (err) =>
+      err instanceof EventhookError && err.code === 'EH_STORE_TIMEOUT'
+        ? 'a database query timed out'
+        : 'the database is unavailable',
+    'requests succeed again',
+    now,
+  );
+}
+
 /** Fastify's error handler: maps every error to a problem. */
 export function handleError(
   error: FastifyError | Error,
   request: FastifyRequest,
   reply: FastifyReply,
+  outages: RepeatedFailureLog,
 ): FastifyReply {
-  return sendProblem(reply, toEventhookError(error, request));
+  return sendProblem(reply, toEventhookError(error, request, outages));
 }
 
-export function toEventhookError(error: unknown, request: FastifyRequest): EventhookError {
+export function toEventhookError(
+  error: unknown,
+  request: FastifyRequest,
+  outages: RepeatedFailureLog,
+): EventhookError {
   if (error instanceof EventhookError) {
     // Expected, so the caller gets no 500; but an operator must learn which statement ran long or which connection
-    // failed, and why (the driver's error, the cause), under which request.
+    // failed, and why (the driver's error, the cause), under which request: logged when such failures begin, then
+    // once a minute with their count, not once per request.
     if (isStoreOutage(error)) {
-      request.log.warn(
-        { err: error, method: request.method, url: request.url },
-        error.code === 'EH_STORE_TIMEOUT' ? 'a database query timed out' : 'the database is unavailable',
-      );
+      outages.failed(error, { reqId: request.id, method: request.method, url: request.url });
     }
     return error;
   }

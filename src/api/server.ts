@@ -27,7 +27,7 @@ import { requireAuth } from './auth.js';
 import { clientErrorHandler, requestTimeoutOptions } from './client-errors.js';
 import { installMethodGuard } from './method-guard.js';
 import { EventhookError } from '../core/errors.js';
-import { handleError, sendProblem } from './problem.js';
+import { handleError, requestOutageLog, sendProblem } from './problem.js';
 import { installBodyReading } from './request-body.js';
 import { installVersionTags } from './versioning.js';
 import { actionRoutes } from './routes/actions.js';
@@ -137,10 +137,17 @@ function baseServer(deps: Pick<ApiDeps, 'logger' | 'metrics' | 'requestTimeoutMs
       ),
     );
   });
+  // Requests refused because the store is out are logged when they begin, once a minute, and when an API or ingest
+  // request succeeds again (probes, docs and the console's files need no store, so they end no outage).
+  const outages = requestOutageLog(deps.logger);
+  app.addHook('onResponse', (request, reply, done) => {
+    if (reply.statusCode < 400 && request.url.startsWith('/api/')) outages.succeeded();
+    done();
+  });
   app.setErrorHandler((error: Error, request: FastifyRequest, reply: FastifyReply) => {
     if (lingerIfUnread(request.raw, reply.getHeader('connection') === 'close'))
       reply.header('connection', 'close');
-    return handleError(error, request, reply);
+    return handleError(error, request, reply, outages);
   });
   installMethodGuard(app);
   const catalog: RouteEntry[] = [];

@@ -20,24 +20,26 @@ export class RepeatedFailureLog {
   private lastWarned = 0;
 
   /**
-   * `failedMsg` is the warning (as logFailure would write it), `recoveredMsg` the line when runs succeed again.
+   * `failedMsg` is the warning (as logFailure would write it; or made from the failure), `recoveredMsg` the line when
+   * runs succeed again.
    */
   constructor(
     private readonly log: RecoveryLog,
-    private readonly failedMsg: string,
+    private readonly failedMsg: string | ((err: unknown) => string),
     private readonly recoveredMsg: string,
     private readonly now: () => number = Date.now,
   ) {}
 
   failed(err: unknown, fields: object = {}): void {
-    if (!isStoreOutage(err)) return logFailure(this.log, err, fields, this.failedMsg);
+    const msg = typeof this.failedMsg === 'string' ? this.failedMsg : this.failedMsg(err);
+    if (!isStoreOutage(err)) return logFailure(this.log, err, fields, msg);
     const now = this.now();
     this.failures++;
     if (this.since === undefined) this.since = now;
     else if (now - this.lastWarned < REPEAT_EVERY_MS) return;
     this.lastWarned = now;
     const outage = this.failures > 1 ? { failures: this.failures, forMs: now - this.since } : {};
-    logFailure(this.log, err, { ...fields, ...outage }, this.failedMsg);
+    logFailure(this.log, err, { ...fields, ...outage }, msg);
   }
 
   succeeded(): void {

@@ -392,9 +392,7 @@ describe.skipIf(!available)('PostgreSQL statements that do not finish', () => {
     expect(timedOut()[0]).toMatchObject({
       method: 'GET',
       url: '/api/orgs',
-      err: expect.objectContaining({
-        params: expect.objectContaining({ query: expect.stringMatching(/"orgs"/) }),
-      }),
+      query: expect.stringMatching(/"orgs"/),
     });
     // The connection it ran on did not break (the client's own timeout, a second later, can still win on a machine too
     // busy to read the cancellation in time: it drops the connection quietly, so it is not asserted against here).

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { EventhookError } from '../../src/core/errors.js';
 import { RepeatedFailureLog } from '../../src/observability/repeated-failure-log.js';
+import { requestOutageLog } from '../../src/api/problem.js';
 import { storeTimeout, storeUnavailable } from '../../src/store/store-outage.js';
 import { capturedLogger } from '../helpers/logs.js';
 
@@ -56,5 +57,32 @@ describe('RepeatedFailureLog', () => {
       [50, FAILED],
       [50, FAILED],
     ]);
+  });
+
+  it('names requests refused for a timeout or an unreachable store, with counts once a minute', () => {
+    let now = 1_000_000;
+    const { logger, lines } = capturedLogger('info');
+    const log = requestOutageLog(logger, () => now);
+    const timeout = storeTimeout(
+      'the SQLite database stayed locked',
+      'insert',
+      new Error('database is locked'),
+    );
+    const down = storeUnavailable('PostgreSQL refused the connection', new Error('connect ECONNREFUSED'));
+    for (let i = 0; i < 500; i++) {
+      log.failed(i % 2 ? down : timeout, { method: 'POST', url: '/x' });
+      now += 200;
+    }
+    log.succeeded();
+    log.failed(down);
+    expect(lines.map((l) => [l.level, l.msg])).toEqual([
+      [40, 'a database query timed out'],
+      [40, 'a database query timed out'],
+      [30, 'requests succeed again'],
+      [40, 'the database is unavailable'],
+    ]);
+    expect(lines[0]).toMatchObject({ method: 'POST', url: '/x', driverError: 'database is locked' });
+    expect(lines[1]).toMatchObject({ failures: 301, forMs: 60_000, method: 'POST', url: '/x' });
+    expect(lines[2]).toMatchObject({ failures: 500, forMs: 100_000 });
   });
 });
