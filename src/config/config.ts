@@ -159,15 +159,21 @@ function build(raw: Raw, cwd: string): Config {
     maxBodyLimitBytes: get('EVENTHOOK_MAX_BODY_LIMIT', positiveBytes),
     requestTimeoutMs: get('EVENTHOOK_REQUEST_TIMEOUT', boundedDuration(1_000, 600_000, '1s to 10m', true)),
     maxJsonDepth: get('EVENTHOOK_MAX_JSON_DEPTH', int(1, 10_000)),
-    dedupWindowMs: get('EVENTHOOK_DEDUP_WINDOW', duration),
+    // A source's own window is 1 s to 90 days (dedupWindowSeconds); 0 would mark nothing as a duplicate.
+    dedupWindowMs: get('EVENTHOOK_DEDUP_WINDOW', boundedDuration(1_000, 90 * DAY_MS, '1s to 90d')),
     retentionDays: get('EVENTHOOK_RETENTION_DAYS', int(0, 36_500)),
     auditRetentionDays: get('EVENTHOOK_AUDIT_RETENTION_DAYS', int(0, 36_500)),
     trustedProxies: get('EVENTHOOK_TRUSTED_PROXIES', list),
     outboundAllow: get('EVENTHOOK_OUTBOUND_ALLOW', list),
     deliveryTimeoutMs: get('EVENTHOOK_DELIVERY_TIMEOUT', boundedDuration(100, 120_000, '100ms to 120s')),
-    retryAfterCapMs: get('EVENTHOOK_RETRY_AFTER_CAP', duration),
+    // 0 would ignore every Retry-After; beyond a day a receiver could park deliveries for ever.
+    retryAfterCapMs: get('EVENTHOOK_RETRY_AFTER_CAP', boundedDuration(1_000, DAY_MS, '1s to 24h')),
     breakerThreshold: get('EVENTHOOK_BREAKER_THRESHOLD', int(1, 1000)),
-    endpointDisableAfterMs: get('EVENTHOOK_ENDPOINT_DISABLE_AFTER', duration),
+    // 0 would disable an endpoint at its first failed delivery.
+    endpointDisableAfterMs: get(
+      'EVENTHOOK_ENDPOINT_DISABLE_AFTER',
+      boundedDuration(60_000, 365 * DAY_MS, '1m to 365d'),
+    ),
     routerBatchSize: get('EVENTHOOK_ROUTER_BATCH', int(1, 10_000)),
     actionMaxAttempts: get('EVENTHOOK_ACTION_MAX_ATTEMPTS', int(1, 100)),
     actionConcurrency: get('EVENTHOOK_ACTION_CONCURRENCY', int(1, 10_000)),
@@ -175,7 +181,8 @@ function build(raw: Raw, cwd: string): Config {
     sweepIntervalMs: get('EVENTHOOK_SWEEP_INTERVAL', boundedDuration(10, 3_600_000, '10ms to 1h')),
     leaseMs: get('EVENTHOOK_LEASE', boundedDuration(1_000, 86_400_000, '1s to 24h')),
     sandboxCpuMs: get('EVENTHOOK_SANDBOX_CPU_MS', int(1, 60_000)),
-    sandboxMemoryBytes: get('EVENTHOOK_SANDBOX_MEMORY', bytes),
+    // What the sandbox accepts (src/transform/sandbox/script.ts): outside it every script would be refused.
+    sandboxMemoryBytes: get('EVENTHOOK_SANDBOX_MEMORY', boundedBytes(1024 ** 2, 1024 ** 3, '1MiB to 1GiB')),
     bus: busConfig(raw, get),
     engine: engineConfig(raw, get),
     flovynEvents: flovynEventsConfig(raw, get),
@@ -228,7 +235,28 @@ function build(raw: Raw, cwd: string): Config {
 function natsServer(raw: Raw, get: Get, setting: string): { url: string; prefix: string } {
   const url = optional(raw.EVENTHOOK_NATS_URL);
   if (url === undefined) throw configError('EVENTHOOK_NATS_URL', `must be set with ${setting}`);
-  return { url, prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix) };
+  return { url: natsServers(url, 'EVENTHOOK_NATS_URL'), prefix: get('EVENTHOOK_NATS_PREFIX', natsPrefix) };
+}
+
+/**
+ * One NATS server the Node client can reach: `nats://` or `tls://`, with credentials and a port if need be, or a bare
+ * `host:port`, which the client takes as `nats://`.
+ */
+const NATS_SERVER = /^((nats|tls):\/\/([^\s/@]+@)?)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?\/?$/;
+
+/**
+ * A NATS server list (comma-separated). Anything else (`http://`, `ws://`, which the Node client cannot speak, or
+ * a typo such as `nats//host` or `nats:host`) would only fail at each connection attempt, for ever, after a start
+ * that looked fine.
+ */
+function natsServers(v: string, key: ConfigKey): string {
+  for (const server of v.split(',').map((s) => s.trim()))
+    if (!NATS_SERVER.test(server))
+      throw configError(
+        key,
+        `must be nats://host:port or tls://host:port (comma-separated for several), got "${server}"`,
+      );
+  return v;
 }
 
 function busConfig(raw: Raw, get: Get): Config['bus'] {
@@ -286,6 +314,7 @@ function engineConfig(raw: Raw, get: Get): Config['engine'] {
 
 function flovynEventsConfig(raw: Raw, get: Get): FlovynEventsConfig | undefined {
   const natsUrl = optional(raw.EVENTHOOK_FLOVYN_NATS_URL);
+  if (natsUrl !== undefined) natsServers(natsUrl, 'EVENTHOOK_FLOVYN_NATS_URL');
   const eventOrgs = get('EVENTHOOK_FLOVYN_EVENT_ORGS', pairs);
   // Each id is the third token of `flovyn.events.{org id}.{type}`: a dotted one would never be matched to its org
   // (every event skipped as another org's), a wildcard would take every org's events.
@@ -475,6 +504,17 @@ function positiveBytes(v: string, key: ConfigKey): number {
   if (n < 1) throw configError(key, `must be at least 1 byte, got "${v}"`);
   return n;
 }
+
+/** A size from `min` to `max` bytes (`range` names them for the error). */
+function boundedBytes(min: number, max: number, range: string) {
+  return (v: string, key: ConfigKey): number => {
+    const n = bytes(v, key);
+    if (n < min || n > max) throw configError(key, `must be from ${range}, got "${v}"`);
+    return n;
+  };
+}
+
+const DAY_MS = 86_400_000;
 
 /** A duration from `min` to `max` ms (`range` names them for the error); with `zeroIsOff`, 0 too. */
 function boundedDuration(min: number, max: number, range: string, zeroIsOff = false) {

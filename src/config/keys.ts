@@ -111,7 +111,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_DEDUP_WINDOW: {
     file: 'dedupWindow',
     default: '7d',
-    doc: 'How long an idempotency key marks later deliveries as duplicates.',
+    doc: 'How long an idempotency key marks later deliveries as duplicates (1s–90d, as a source’s own `dedupWindowSeconds`).',
   },
   EVENTHOOK_RETENTION_DAYS: {
     file: 'retentionDays',
@@ -141,7 +141,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_RETRY_AFTER_CAP: {
     file: 'retryAfterCap',
     default: '1h',
-    doc: 'Longest wait a receiver can ask for with `Retry-After`; longer requests are cut to this.',
+    doc: 'Longest wait a receiver can ask for with `Retry-After`; longer requests are cut to this (1s–24h).',
   },
   EVENTHOOK_BREAKER_THRESHOLD: {
     file: 'breakerThreshold',
@@ -151,7 +151,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_ENDPOINT_DISABLE_AFTER: {
     file: 'endpointDisableAfter',
     default: '5d',
-    doc: 'An endpoint failing every delivery for this long is disabled and emits `endpoint.disabled`.',
+    doc: 'An endpoint failing every delivery for this long is disabled and emits `endpoint.disabled` (1m–365d).',
   },
   EVENTHOOK_BUS: {
     file: 'bus',
@@ -161,7 +161,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_NATS_URL: {
     file: 'natsUrl',
     default: '',
-    doc: 'NATS server of the `nats` bus and of the JetStream event log (e.g. `nats://127.0.0.1:4222`).',
+    doc: 'NATS server of the `nats` bus and of the JetStream event log (e.g. `nats://127.0.0.1:4222`): `nats://` or `tls://` with host and port (a bare `host:port` is taken as `nats://`), comma-separated for several; any other scheme (`http://`, `ws://`) is refused at start.',
   },
   EVENTHOOK_NATS_PREFIX: {
     file: 'natsPrefix',
@@ -216,7 +216,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_FLOVYN_NATS_URL: {
     file: 'flovynNatsUrl',
     default: '',
-    doc: "NATS server carrying Flovyn's lifecycle events (`flovyn.events.{org id}.{type}`); with `EVENTHOOK_FLOVYN_EVENT_ORGS` they become events rules can match.",
+    doc: "NATS server carrying Flovyn's lifecycle events (`flovyn.events.{org id}.{type}`; written as `EVENTHOOK_NATS_URL`); with `EVENTHOOK_FLOVYN_EVENT_ORGS` they become events rules can match.",
   },
   EVENTHOOK_FLOVYN_EVENTS_DURABLE: {
     file: 'flovynEventsDurable',
@@ -257,7 +257,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_SANDBOX_MEMORY: {
     file: 'sandboxMemory',
     default: '32MiB',
-    doc: 'Memory limit of one JavaScript sandbox.',
+    doc: 'Memory limit of one JavaScript sandbox (1MiB–1GiB).',
   },
 } as const;
 
