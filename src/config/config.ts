@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { EventhookError } from '../core/errors.js';
+import { EventhookError, isEventhookError } from '../core/errors.js';
 import { nearestName } from '../core/nearest-name.js';
 import { parseRange } from '../ingest/ip-allow-list.js';
 import { CONFIG_KEYS, ROLES, type ConfigKey } from './keys.js';
@@ -112,12 +112,37 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { file?: string; cwd
   const cwd = options.cwd ?? process.cwd();
   const raw: Raw = {};
   const file = options.file ?? env.EVENTHOOK_CONFIG;
-  if (file) Object.assign(raw, readConfigFile(isAbsolute(file) ? file : resolve(cwd, file)));
+  const path = file && (isAbsolute(file) ? file : resolve(cwd, file));
+  if (path) Object.assign(raw, readConfigFile(path));
+  const fromFile = new Set(Object.keys(raw) as ConfigKey[]);
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
     const value = env[key];
-    if (value !== undefined && value !== '') raw[key] = value;
+    if (value !== undefined && value !== '') {
+      raw[key] = value;
+      fromFile.delete(key);
+    }
   }
-  return Object.freeze(build(raw, cwd));
+  try {
+    return Object.freeze(build(raw, cwd));
+  } catch (err) {
+    throw path ? namedAsInFile(err, fromFile, path) : err;
+  }
+}
+
+/**
+ * A value refused that came from the file is named as written there (`retentionDays in eventhook.yaml`), not by the
+ * environment variable the operator never set.
+ */
+function namedAsInFile(err: unknown, fromFile: ReadonlySet<ConfigKey>, path: string): unknown {
+  if (!isEventhookError(err, 'EH_CONFIG_INVALID')) return err;
+  const message = String(err.params.message);
+  const key = /^[A-Z_]+/.exec(message)?.[0] as ConfigKey | undefined;
+  if (key === undefined || !fromFile.has(key)) return err;
+  const index = /^\[\d+\]/.exec(message.slice(key.length))?.[0] ?? '';
+  const rest = message.slice(key.length + index.length);
+  return new EventhookError('EH_CONFIG_INVALID', {
+    message: `${CONFIG_KEYS[key].file}${index} in ${path}${rest}`,
+  });
 }
 
 function build(raw: Raw, cwd: string): Config {
@@ -384,6 +409,9 @@ export function unknownEnvironmentVariables(env: NodeJS.ProcessEnv): string[] {
   return warnings;
 }
 
+/** The sections of an apply file (`eventhook apply`), which a file for `serve` may hold beside `server:`. */
+const APPLY_SECTIONS = ['org', 'sources', 'rules', 'endpoints', 'grants'] as const;
+
 function readConfigFile(path: string): Raw {
   let doc: unknown;
   try {
@@ -405,6 +433,13 @@ function readConfigFile(path: string): Raw {
   for (const [name, value] of Object.entries(server)) {
     const key = byName.get(name);
     if (!key) {
+      // An apply file given to serve: its sections are not settings, and the settings go under `server:`.
+      if ((APPLY_SECTIONS as readonly string[]).includes(name))
+        throw new EventhookError('EH_CONFIG_INVALID', {
+          message:
+            `${path}: "${name}" is a section of an apply file (for \`eventhook apply\`), not a setting; ` +
+            'a file holding both must put the server settings under `server:`',
+        });
       const near = nearestName(name, [...byName.keys()]);
       throw new EventhookError('EH_CONFIG_INVALID', {
         message: `${path}: unknown setting "${name}"${near ? ` (did you mean ${near}?)` : ''}`,
