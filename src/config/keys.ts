@@ -116,12 +116,12 @@ export const CONFIG_KEYS = {
   EVENTHOOK_RETENTION_DAYS: {
     file: 'retentionDays',
     default: '30',
-    doc: 'Events and attempts older than this are pruned, hourly by the worker processes, and so are the local engine’s workflows, tasks and promises that finished (or settled) longer ago; pending and running ones are kept (0 keeps everything).',
+    doc: 'Events and attempts older than this are pruned by the worker processes, a minute after each starts and then hourly, and so are the local engine’s workflows, tasks and promises that finished (or settled) longer ago; pending and running ones are kept (0 keeps everything).',
   },
   EVENTHOOK_AUDIT_RETENTION_DAYS: {
     file: 'auditRetentionDays',
     default: '0',
-    doc: 'Audit log entries older than this many days are pruned, hourly by the worker processes, whatever `EVENTHOOK_RETENTION_DAYS` is (0 keeps them forever).',
+    doc: 'Audit log entries older than this many days are pruned by the worker processes, a minute after each starts and then hourly, whatever `EVENTHOOK_RETENTION_DAYS` is (0 keeps them forever).',
   },
   EVENTHOOK_TRUSTED_PROXIES: {
     file: 'trustedProxies',

@@ -1,9 +1,12 @@
 // Retention settings: events and the audit log each have their own, in days, 0 keeping everything.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
+import { CONFIG_KEYS } from '../../src/config/keys.js';
+
+const ROOT = join(import.meta.dirname, '../..');
 
 const load = (env: Record<string, string>, file?: string) =>
   loadConfig({ EVENTHOOK_DATA_DIR: '/tmp/eh-config-test', ...env }, file ? { file } : {});
@@ -34,5 +37,21 @@ describe('retention settings', () => {
         `Invalid configuration: EVENTHOOK_AUDIT_RETENTION_DAYS must be an integer in 0..36500, got "${bad}"`,
       );
     }
+  });
+});
+
+describe('retention schedule as documented', () => {
+  // The prune runs a minute after a worker process starts, then hourly (src/app/chores.ts): a process restarted more
+  // often than hourly still prunes. The docs must not say "hourly" alone.
+  it('says a minute after start, then hourly, wherever the docs give it', () => {
+    const docs = [
+      CONFIG_KEYS.EVENTHOOK_RETENTION_DAYS.doc,
+      CONFIG_KEYS.EVENTHOOK_AUDIT_RETENTION_DAYS.doc,
+      readFileSync(join(ROOT, 'README.md'), 'utf8'),
+      readFileSync(join(ROOT, 'docs/configuration.md'), 'utf8'),
+    ].join('\n');
+    const sentences = docs.split(/(?<=[.|])\s/).filter((s) => /prune/i.test(s) && /hourly/.test(s));
+    expect(sentences.length).toBeGreaterThan(0);
+    for (const sentence of sentences) expect(sentence).toMatch(/a minute after each starts and then hourly/);
   });
 });
