@@ -10,6 +10,7 @@
 // every `flovyn.events.>` message for a week whether anyone listens or not (JetStream stores core publishes on its
 // subjects), and each deployment takes them through a durable consumer of its own, acknowledging each once committed:
 // what Flovyn publishes while Eventhook is down or restarting is taken when it is back.
+import { createHash } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import type { JsMsg } from '@nats-io/jetstream';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
@@ -26,6 +27,19 @@ import { lifecycleEvent, readLifecycle, SUBJECT_PREFIX } from './lifecycle-mappi
 
 /** Waits before the tries to commit an event again while the store fails; then it is dropped (and logged). */
 const COMMIT_RETRY_MS = [250, 1_000, 4_000];
+/**
+ * The durable consumer of the deployment with NATS prefix `prefix`. Upper case with dots as `_` (`eventhook` →
+ * `EVENTHOOK`, as before) only when no other prefix gives that name: a prefix of lower case letters, digits, `-` and
+ * dots. One with `_` or capitals (which `a.b`/`a_b` and `eventhook`/`Eventhook` would otherwise share, each event then
+ * reaching one deployment of the two) gets `_h` and a digest of the exact prefix appended; being in lower case, that
+ * suffix is in no name of the first kind.
+ */
+export function flovynConsumerName(prefix: string): string {
+  const name = streamName(prefix);
+  if (/^[a-z0-9.-]+$/.test(prefix)) return name;
+  return `${name}_h${createHash('sha256').update(prefix).digest('hex').slice(0, 12)}`;
+}
+
 /** The durable mode's stream, shared by every deployment on Flovyn's NATS (streams may not share subjects). */
 export const FLOVYN_STREAM = 'FLOVYN_EVENTS';
 const FLOVYN_STREAM_MAX_AGE_MS = 7 * 86_400_000;
@@ -196,9 +210,9 @@ export class FlovynLifecycleConsumer {
     return step();
   }
 
-  /** The deployment's durable consumer: its NATS prefix as a name, from the events published after it was made. */
+  /** The deployment's durable consumer: named after its NATS prefix, from the events published after it was made. */
   private get consumerName(): string {
-    return streamName(this.options.queueGroup);
+    return flovynConsumerName(this.options.queueGroup);
   }
 
   private async ensureDurable(connection: NatsConnection): Promise<void> {
