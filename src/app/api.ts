@@ -30,6 +30,7 @@ import type { SourceService } from '../ingest/source-service.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { RuleService } from '../routing/rule-service.js';
 import { RuleTester } from '../routing/rule-tester.js';
+import { flovynKey } from '../engine/adapters/flovyn/flovyn-engine.js';
 import type { WorkLoop } from '../routing/work-loop.js';
 import type { Store } from '../store/port.js';
 import type { SandboxLimits } from '../transform/index.js';
@@ -78,7 +79,8 @@ export async function buildApiServer(deps: ApiServerDeps): Promise<FastifyInstan
     bus,
     access: deps.access,
     rules: deps.rules,
-    tester: new RuleTester(store, sandbox),
+    // Shown as the engine gets it: Flovyn takes a key over its limit as its digest.
+    tester: new RuleTester(store, sandbox, config.engine.kind === 'flovyn' ? flovynKey : undefined),
     queries: deps.queries,
     replay: new ReplayService(store, clock, {
       router: () => workDue('router'),

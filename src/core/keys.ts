@@ -11,3 +11,8 @@ export function digestKey(value: string | Buffer): string {
 export function boundedKey(value: string, maxLength: number): string {
   return value.length <= maxLength ? value : digestKey(value);
 }
+
+/** The value itself when it fits in `maxBytes` bytes of UTF-8, else its digest. */
+export function byteBoundedKey(value: string, maxBytes: number): string {
+  return Buffer.byteLength(value, 'utf8') <= maxBytes ? value : digestKey(value);
+}

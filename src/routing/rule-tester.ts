@@ -44,9 +44,11 @@ const BUDGET_MS = 10_000;
 const YIELD_EVERY = 50;
 
 export class RuleTester {
+  /** `engineKey`: the key the engine is sent for a target's key (Flovyn's digest of a long one); default: the key. */
   constructor(
     private readonly store: Store,
     private readonly limits: SandboxLimits,
+    private readonly engineKey: (key: string) => string = (key) => key,
   ) {}
 
   /** A sample test answers one RuleOutcome; a backtest (given `since`) a BacktestResult. */
@@ -76,7 +78,7 @@ export class RuleTester {
     } else if (t.until !== undefined && !(t.until > t.since)) {
       throw invalid([{ path: '/until', message: 'must be after since' }]);
     }
-    const trial = await RuleTrial.compile(this.store, org, t, this.limits);
+    const trial = await RuleTrial.compile(this.store, org, t, this.limits, this.engineKey);
     try {
       if (t.event !== undefined) return trial.run(t.event, true);
       return await this.backtest(

@@ -19,7 +19,10 @@ export interface TargetPreview {
   type: string;
   input?: JsonValue;
   warnings?: string[];
-  /** A workflow or task target's `idempotencyKey` expression's key (absent without one: the default key). */
+  /**
+   * The key a workflow or task target's `idempotencyKey` expression gives, as the engine is sent it (with Flovyn, a
+   * key over its limit as its `sha256:` digest); absent without one: the default key.
+   */
   idempotencyKey?: string;
   /** A promise target's `promise` expression's answer: the promise it would resolve or reject. */
   promise?: string;
@@ -53,6 +56,7 @@ export class RuleTrial {
     private readonly matcher: Matcher<'rule'> | null,
     private readonly filter: CompiledFilter | null,
     private readonly targets: readonly CompiledTarget[],
+    private readonly engineKey: (key: string) => string,
   ) {}
 
   /**
@@ -64,6 +68,7 @@ export class RuleTrial {
     org: string,
     draft: RuleDraft,
     limits: SandboxLimits,
+    engineKey: (key: string) => string = (key) => key,
   ): Promise<RuleTrial> {
     // In the order saving checks, so the first error reported is the one saving would report.
     if (draft.pattern !== undefined) validatePattern(draft.pattern, '/pattern');
@@ -84,7 +89,7 @@ export class RuleTrial {
       for (const t of targets) t.input.dispose();
       throw err;
     }
-    return new RuleTrial(matcher, filter, targets);
+    return new RuleTrial(matcher, filter, targets, engineKey);
   }
 
   /** What routing would do with `event`; `withInputs` also builds each target's input, as the action worker would. */
@@ -100,7 +105,7 @@ export class RuleTrial {
       outcome.filter = { passed: true };
     }
     if (withInputs && this.targets.length > 0)
-      outcome.targets = this.targets.map((t, i) => preview(t, i, envelope));
+      outcome.targets = this.targets.map((t, i) => preview(t, i, envelope, this.engineKey));
     return outcome;
   }
 
@@ -110,7 +115,12 @@ export class RuleTrial {
   }
 }
 
-function preview({ target, input }: CompiledTarget, index: number, envelope: Envelope): TargetPreview {
+function preview(
+  { target, input }: CompiledTarget,
+  index: number,
+  envelope: Envelope,
+  engineKey: (key: string) => string,
+): TargetPreview {
   let value: JsonValue;
   try {
     value = input.apply(envelope);
@@ -123,7 +133,7 @@ function preview({ target, input }: CompiledTarget, index: number, envelope: Env
   // In the order the action worker works them out: the input, then the key or the promise.
   try {
     if ((target.type === 'workflow' || target.type === 'task') && target.idempotencyKey !== undefined)
-      out.idempotencyKey = keyFromExpression(target.idempotencyKey, envelope);
+      out.idempotencyKey = engineKey(keyFromExpression(target.idempotencyKey, envelope));
     if (target.type === 'promise') out.promise = promiseRef(target.promise, envelope);
   } catch (err) {
     out.error = (err as Error).message;

@@ -1,4 +1,5 @@
 // The flovyn engine adapter against a local server that follows Flovyn's REST contract (reference/flovyn.md §1).
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventhookError } from '../../src/core/errors.js';
@@ -110,6 +111,18 @@ describe('Flovyn engine adapter', () => {
     const second = await engine.startWorkflow({ org: 'acme', kind: 'k', input: {}, idempotencyKey: long });
     expect(first.created).toBe(true);
     expect(second).toEqual({ id: first.id, created: false });
+  });
+
+  it('measures a key in UTF-8 bytes, as Flovyn (Rust) does: one over 255 bytes goes as its digest', async () => {
+    // 100 characters of 3 bytes each: 300 bytes, within 255 characters.
+    const wide = '日'.repeat(100);
+    expect(flovynKey(wide)).toBe(`sha256:${createHash('sha256').update(wide).digest('hex')}`);
+    await engine.startWorkflow({ org: 'acme', kind: 'k', input: {}, idempotencyKey: wide });
+    expect(lastCall().body).toMatchObject({ idempotencyKey: flovynKey(wide) });
+    // At the limit in bytes, it goes as written.
+    for (const fits of ['x'.repeat(255), 'é'.repeat(127), `${'é'.repeat(126)}xyz`])
+      expect(flovynKey(fits)).toBe(fits);
+    expect(flovynKey('é'.repeat(128))).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('creates a task; its key reused for another kind is a conflict no retry can fix', async () => {

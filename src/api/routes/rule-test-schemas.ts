@@ -75,7 +75,7 @@ const TargetPreviewOut = Type.Object(
     idempotencyKey: Type.Optional(
       Type.String({
         description:
-          'A workflow or task target with an idempotencyKey expression: the key it gives, which the engine gets (without one, the default {eventId}:{ruleId}:{targetIndex}).',
+          'A workflow or task target with an idempotencyKey expression: the key it gives, as the engine gets it (with Flovyn, a key over 255 bytes as its sha256: digest; without an expression, the default {eventId}:{ruleId}:{targetIndex}).',
       }),
     ),
     promise: Type.Optional(

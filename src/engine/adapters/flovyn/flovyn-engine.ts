@@ -4,7 +4,7 @@
 // has (Flovyn frees the key of a run that failed or was cancelled: then a replay starts a new one).
 import type { JsonValue } from '../../../core/envelope.js';
 import { EventhookError } from '../../../core/errors.js';
-import { boundedKey } from '../../../core/keys.js';
+import { byteBoundedKey } from '../../../core/keys.js';
 import { childTraceparent } from '../../../core/trace-context.js';
 import { AddressPolicy } from '../../../delivery/address-policy.js';
 import { HttpSender } from '../../../delivery/http-sender.js';
@@ -38,8 +38,11 @@ export interface FlovynEngineOptions {
  * a key already named, its output. A larger one is cut off, and taken for no answer.
  */
 const MAX_ANSWER_BYTES = 4 << 20;
-/** Flovyn refuses longer idempotency keys (400). */
-const MAX_KEY_LENGTH = 255;
+/**
+ * Flovyn refuses longer idempotency keys (400). Its reference says 255 characters, of a Rust server, whose string
+ * lengths count UTF-8 bytes: counted in bytes, a key fits either reading.
+ */
+const MAX_KEY_BYTES = 255;
 /**
  * How long Flovyn remembers a key: its maximum. Its default (24 h) would let a replay a day later start the same
  * workflow again, which the deterministic key exists to prevent. Flovyn ignores fields it does not know, and the
@@ -198,9 +201,9 @@ export class FlovynEngine implements Engine {
   }
 }
 
-/** Flovyn's idempotency keys hold 255 characters; a longer key is replaced by its digest, the same every time. */
+/** Flovyn's idempotency keys hold 255 bytes; a longer key is replaced by its digest, the same every time. */
 export function flovynKey(key: string): string {
-  return boundedKey(key, MAX_KEY_LENGTH);
+  return byteBoundedKey(key, MAX_KEY_BYTES);
 }
 
 /**
