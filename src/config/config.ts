@@ -314,9 +314,13 @@ type Get = <T>(key: ConfigKey, parse: (v: string, key: ConfigKey) => T) => T;
 
 function engineConfig(raw: Raw, get: Get): Config['engine'] {
   if (get('EVENTHOOK_ENGINE', oneOf(['local', 'flovyn'])) === 'local') return { kind: 'local' };
-  const url = optional(raw.EVENTHOOK_FLOVYN_URL);
-  if (url === undefined || !/^https?:\/\/[^/]/.test(url))
+  // Whitespace around it (a secret file's line break, a YAML block) would end up inside every request's URL, each
+  // call then failing as "could not be reached: invalid URL": dropped, and a URL no request could use is refused.
+  const url = optional(raw.EVENTHOOK_FLOVYN_URL?.trim());
+  if (url === undefined)
     throw configError('EVENTHOOK_FLOVYN_URL', 'must be the http(s) URL of the Flovyn server');
+  if (!/^https?:\/\/[^/\s]/.test(url) || /\s/.test(url) || !URL.canParse(url))
+    throw configError('EVENTHOOK_FLOVYN_URL', `must be the http(s) URL of the Flovyn server, got "${url}"`);
   // A secret file or a YAML block leaves a line break at the end: sent as it is, the header is invalid and every call
   // fails as if Flovyn could not be reached. Whitespace around is dropped; inside, no header could carry it.
   const token = optional(raw.EVENTHOOK_FLOVYN_TOKEN?.trim());

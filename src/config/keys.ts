@@ -196,7 +196,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_FLOVYN_URL: {
     file: 'flovynUrl',
     default: '',
-    doc: 'Base URL of the Flovyn server (e.g. `http://localhost:8000`); required with `EVENTHOOK_ENGINE=flovyn`.',
+    doc: 'Base URL of the Flovyn server (e.g. `http://localhost:8000`); required with `EVENTHOOK_ENGINE=flovyn`. Whitespace around it (the line break a secret file ends with) is dropped; one that is no http(s) URL is refused at start.',
   },
   EVENTHOOK_FLOVYN_TOKEN: {
     file: 'flovynToken',

@@ -55,6 +55,18 @@ describe('Flovyn settings', () => {
     expect(refusal({ EVENTHOOK_ENGINE: 'temporal' })).toContain('EVENTHOOK_ENGINE');
   });
 
+  it('takes a server URL with whitespace around it (a secret file, a YAML block); refuses one no request could use', () => {
+    const flovyn = { EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_TOKEN: 't' };
+    for (const url of ['http://flovyn:8000 ', ' http://flovyn:8000\n', 'http://flovyn:8000/api/orgs/ \n'])
+      expect(load({ ...flovyn, EVENTHOOK_FLOVYN_URL: url }).engine).toMatchObject({
+        url: 'http://flovyn:8000',
+      });
+    for (const url of ['http://flo vyn:8000', 'http://flovyn:8000 /x', 'http://flovyn:99999'])
+      expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_URL: url })).toBe(
+        `Invalid configuration: EVENTHOOK_FLOVYN_URL must be the http(s) URL of the Flovyn server, got "${url}"`,
+      );
+  });
+
   it('takes a token with the line break a secret file leaves; refuses one no HTTP header can carry, never showing it', () => {
     const flovyn = { EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_URL: 'http://f' };
     // As `kubectl create secret --from-file` or a YAML block scalar gives it: sent as it was, it fails every call.
