@@ -26,7 +26,8 @@ export interface OAuth2ClientCredentials {
 
 export const AUTH_TYPES = ['none', 'basic', 'bearer', 'api_key', 'oauth2_client_credentials'] as const;
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const SIGNATURE_HEADER_RE = /^(webhook|svix)-(id|timestamp|signature)$/;
+/** The signing headers Eventhook sets on every delivery, in either style: no endpoint setting may name them. */
+export const SIGNATURE_HEADER_RE = /^(webhook|svix)-(id|timestamp|signature)$/;
 
 /** Validates user input into an EndpointAuth, or throws EH_REQUEST_INVALID listing every bad field under `path`. */
 /**

@@ -6,7 +6,13 @@ import type { EndpointRecord, EndpointStatus } from '../store/records.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
 import { compileJmespath } from '../transform/index.js';
 import type { AddressPolicy } from './address-policy.js';
-import { HEADER_VALUE_RE, HEADER_VALUE_RULE, parseEndpointAuth, type EndpointAuth } from './endpoint-auth.js';
+import {
+  HEADER_VALUE_RE,
+  HEADER_VALUE_RULE,
+  parseEndpointAuth,
+  SIGNATURE_HEADER_RE,
+  type EndpointAuth,
+} from './endpoint-auth.js';
 import { RESERVED_REQUEST_HEADERS } from './http-sender.js';
 import { parseRetrySchedule } from './retry-policy.js';
 import type { SignatureHeaderStyle } from './signing.js';
@@ -44,7 +50,6 @@ export interface EndpointInput {
 /** PATCH: any field but the slug (rules name it) and the secrets (rotate them instead). */
 export type EndpointPatch = Partial<Omit<EndpointInput, 'slug' | 'secrets' | 'secretKind'>>;
 
-const SIGNATURE_HEADER_RE = /^(webhook|svix)-(id|timestamp|signature)$/;
 const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /** The URL as given, or EH_ENDPOINT_INVALID. An IP literal the SSRF policy refuses is refused here already. */
