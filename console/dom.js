@@ -152,13 +152,28 @@ export function clearFlash() {
   document.getElementById('flash').textContent = '';
 }
 
-/** An event handler whose failure is shown to the user instead of lost (e.g. a read-only key retrying). */
+/** The message of a guarded action's failure, by the form or button it came from. */
+const problems = new WeakMap();
+
+/**
+ * An event handler whose failure is shown to the user instead of lost (e.g. a read-only key retrying). A failed
+ * form's or button's message stays beside it (at the form's end, after the button) until it is tried again, where
+ * the user is looking even far down a phone's page; a failure with no form or button to show it by is flashed.
+ */
 export function guarded(what, fn) {
   return async (...args) => {
+    const origin = args[0] instanceof Event ? args[0].currentTarget : null;
+    problems.get(origin)?.remove();
     try {
       await fn(...args);
     } catch (err) {
-      flash(`${what} failed: ${err.message}`);
+      const message = `${what} failed: ${err.message}`;
+      if (!(origin instanceof HTMLElement) || !origin.isConnected) return flash(message);
+      const problem = h('p', { class: 'error problem', role: 'alert' }, message);
+      problems.set(origin, problem);
+      if (origin instanceof HTMLFormElement) origin.append(problem);
+      else origin.after(problem);
+      problem.scrollIntoView({ block: 'nearest' });
     }
   };
 }
