@@ -61,8 +61,22 @@ export function whoAmI() {
   return orgApi('GET', '/me');
 }
 
+/** What fetch's bare "Failed to fetch" means to the user: no answer came (the server is down, or not reachable). */
+export const UNREACHABLE =
+  'The server did not answer: it is down or cannot be reached. Try again once it is back.';
+
+/** fetch, its network failure (a TypeError saying only "Failed to fetch") said as UNREACHABLE; an abort stays one. */
+async function reach(url, init) {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    if (err instanceof TypeError) throw new Error(UNREACHABLE);
+    throw err;
+  }
+}
+
 async function request(method, url, body, { raw = false, version } = {}) {
-  const res = await fetch(url, {
+  const res = await reach(url, {
     method,
     headers: {
       authorization: `Bearer ${session().token}`,
@@ -95,7 +109,7 @@ function outdated(problem) {
  * Calls `onFrame(kind, data)` per frame until `signal` aborts.
  */
 export async function follow(query, onFrame, signal) {
-  const res = await fetch(orgPath(`/stream${query}`), {
+  const res = await reach(orgPath(`/stream${query}`), {
     headers: { authorization: `Bearer ${session().token}` },
     signal,
   });
