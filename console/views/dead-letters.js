@@ -12,10 +12,12 @@ let chooserFocused = false;
 
 export async function deadLettersView(view, signal, endpoint) {
   const only = endpoint ? `&endpoint=${encodeURIComponent(endpoint)}` : '';
-  const [{ items, nextCursor }, endpoints] = await Promise.all([
-    api('GET', `/actions?status=dead&limit=200${only}`),
-    api('GET', '/endpoints'),
-  ]);
+  const list = (from) =>
+    api('GET', `/actions?status=dead&limit=200${only}${from ? `&cursor=${encodeURIComponent(from)}` : ''}`);
+  const [first, endpoints] = await Promise.all([list(null), api('GET', '/endpoints')]);
+  let items = first.items;
+  /** Where the next older page starts; null at the oldest. */
+  let cursor = first.nextCursor ?? null;
   const retry = guarded('Retry', async (path, body) => {
     const r = await api('POST', path, body);
     flash(r && typeof r.count === 'number' ? `${r.count} action(s) queued again.` : 'Queued again.');
@@ -46,6 +48,23 @@ export async function deadLettersView(view, signal, endpoint) {
       h('option', { value: ep.slug, selected: ep.slug === endpoint }, `Endpoint ${ep.slug}`),
     ),
   );
+  const count = h('span', { class: 'muted' });
+  const rows = h('div');
+  // A long queue is read 200 at a time, as the events are 50 at a time.
+  const older = h(
+    'button',
+    {
+      type: 'button',
+      class: 'quiet',
+      onclick: guarded('Loading older dead letters', async () => {
+        const page = await list(cursor);
+        items = [...items, ...page.items];
+        cursor = page.nextCursor ?? null;
+        render();
+      }),
+    },
+    'Older dead letters',
+  );
   view.replaceChildren(
     h('h1', {}, endpoint ? `Dead letters of ${endpoint}` : 'Dead letters'),
     h(
@@ -64,41 +83,51 @@ export async function deadLettersView(view, signal, endpoint) {
           'Retry all',
         ),
       ),
-      h('span', { class: 'muted' }, `${items.length}${nextCursor ? '+' : ''} dead`),
+      count,
     ),
-    table(
-      ['when', 'event', 'action', 'rule', 'target', 'attempts', 'last error', ...ifCan('replay', '')],
-      items.map((a) => ({
-        value: a,
-        cells: [
-          when(a.updatedAt),
-          // The event in full, and the same page with this action marked among the event's actions.
-          h('a', { href: `#/events/${encodeURIComponent(a.eventId)}` }, h('code', {}, a.eventId)),
-          h(
-            'a',
-            { href: `#/events/${encodeURIComponent(a.eventId)}/actions/${encodeURIComponent(a.id)}` },
-            h('code', {}, a.id),
-          ),
-          a.ruleName,
-          a.endpoint ? `${a.targetType} → ${a.endpoint}` : a.targetType,
-          String(a.attempts),
-          a.lastError ?? '',
-          ...ifCan(
-            'replay',
-            h(
-              'button',
-              {
-                type: 'button',
-                class: 'quiet',
-                onclick: () => retry(`/actions/${encodeURIComponent(a.id)}/retry`),
-              },
-              'Retry',
-            ),
-          ),
-        ],
-      })),
-    ),
+    rows,
+    older,
   );
+  render();
   if (chooserFocused) choose.focus();
   chooserFocused = false;
+
+  function render() {
+    count.textContent = `${items.length}${cursor ? '+' : ''} dead`;
+    older.hidden = cursor === null;
+    rows.replaceChildren(
+      table(
+        ['when', 'event', 'action', 'rule', 'target', 'attempts', 'last error', ...ifCan('replay', '')],
+        items.map((a) => ({
+          value: a,
+          cells: [
+            when(a.updatedAt),
+            // The event in full, and the same page with this action marked among the event's actions.
+            h('a', { href: `#/events/${encodeURIComponent(a.eventId)}` }, h('code', {}, a.eventId)),
+            h(
+              'a',
+              { href: `#/events/${encodeURIComponent(a.eventId)}/actions/${encodeURIComponent(a.id)}` },
+              h('code', {}, a.id),
+            ),
+            a.ruleName,
+            a.endpoint ? `${a.targetType} → ${a.endpoint}` : a.targetType,
+            String(a.attempts),
+            a.lastError ?? '',
+            ...ifCan(
+              'replay',
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'quiet',
+                  onclick: () => retry(`/actions/${encodeURIComponent(a.id)}/retry`),
+                },
+                'Retry',
+              ),
+            ),
+          ],
+        })),
+      ),
+    );
+  }
 }
