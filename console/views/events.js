@@ -128,6 +128,10 @@ export async function eventView(view, signal, id, actionId) {
     ? await api('GET', `/events/${encodeURIComponent(id)}/raw`, undefined, { raw: true }).catch(() => null)
     : null;
   const raw = rawRes ? await rawRes.text() : null;
+  // Whether the webhook's source checks anything: one whose verifier is none takes any request, signed or not.
+  const from = e.source.startsWith('webhook:')
+    ? await api('GET', `/sources/${encodeURIComponent(e.source.slice('webhook:'.length))}`).catch(() => null)
+    : null;
   const actions = h('div');
   const showActions = async () => {
     const fresh = await api('GET', `/events/${encodeURIComponent(id)}`);
@@ -167,7 +171,7 @@ export async function eventView(view, signal, id, actionId) {
         ['received', when(e.time)],
         ['routed', when(e.routedAt)],
         ['correlation id', e.correlationId ?? '—'],
-        ['verification', verification(e)],
+        ['verification', verification(e, from)],
         ['error', e.error ?? '—'],
       ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     ),
@@ -210,11 +214,17 @@ export async function eventView(view, signal, id, actionId) {
   document.getElementById(`action-${actionId}`)?.scrollIntoView({ block: 'center' });
 }
 
-/** Webhooks are stored only once verified, unless the source keeps refused ones (status rejected) for debugging. */
-function verification(e) {
+/**
+ * Webhooks are stored only once verified, unless the source keeps refused ones (status rejected) for debugging; a
+ * source whose verifier is none (`source`, as the API shows it now) verifies nothing, so its events are not said to be.
+ */
+function verification(e, source) {
   if (!e.source.startsWith('webhook:')) return 'not a webhook (published or made by Eventhook)';
   if (e.status === 'rejected')
     return h('span', { class: 'error' }, `refused: ${e.error ?? 'unknown reason'}`);
+  if (source?.verifier?.type === 'none')
+    return `not verified: source ${source.slug} has no verifier, so it takes any request`;
+  if (!source) return 'accepted by the source';
   return 'verified by the source’s verifier';
 }
 
