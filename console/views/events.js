@@ -83,6 +83,17 @@ export async function eventsView(view, signal, search) {
     h('div', { class: 'row' }, older),
   );
   await load();
+  /**
+   * Draws the events that arrived since the list was last drawn. A busy org sends many a second, and drawing the
+   * whole list again for each fell ever further behind: those that arrive within a tenth of a second are drawn once.
+   */
+  let drawing = null;
+  const renderSoon = () => {
+    drawing ??= setTimeout(() => {
+      drawing = null;
+      if (!signal.aborted) render();
+    }, 100);
+  };
   // New events arrive on the stream; each is read back for its stored status.
   follow(
     '',
@@ -96,7 +107,7 @@ export async function eventsView(view, signal, search) {
       if (!e || items.some((x) => x.id === e.id)) return;
       if (!matchesText(e, text.value.trim())) return;
       items = [e, ...items];
-      render();
+      renderSoon();
     },
     signal,
   ).then(
