@@ -216,11 +216,12 @@ describe.skipIf(!available)('PostgreSQL connection loss', () => {
     );
     expect(res.headers.get('retry-after')).toBe('5');
     expect(res.body.code).toBe('EH_STORE_UNAVAILABLE');
-    // The driver's message (ECONNREFUSED 127.0.0.1:port) stays in the log.
+    // The driver's message stays in the log. Refused requests are logged once as they begin (then once a minute), and
+    // the first to fail may have met a pooled connection breaking rather than a refused new one.
     expect(res.text).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
     const warned = lines.filter((l) => l.msg === 'the database is unavailable');
-    expect(warned.length).toBeGreaterThan(0);
-    expect(JSON.stringify(warned.at(-1))).toMatch(/ECONNREFUSED/);
+    expect(warned).toHaveLength(1);
+    expect(JSON.stringify(warned[0])).toMatch(/ECONNREFUSED|Connection terminated|ECONNRESET|EPIPE/);
   });
 
   it('fails a write whose connection the server ends with 503, commits nothing, and serves the next', async () => {
