@@ -144,8 +144,9 @@ describe('eventhook migrate', { timeout: 120_000 }, () => {
     const config = files.write('bad.yaml', 'server:\n  databaseUrl: mysql://nope\n');
     const r = await runCli(['migrate', '--config', config]);
     expect(r.code).toBe(1);
+    // Named as the file has it, since the value came from the file.
     expect(r.stderr).toBe(
-      'eventhook: Invalid configuration: EVENTHOOK_DATABASE_URL must start with sqlite: or postgres://\n',
+      `eventhook: Invalid configuration: databaseUrl in ${config} must start with sqlite: or postgres://\n`,
     );
   });
 });
