@@ -135,14 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { file?: string; cwd
  */
 function namedAsInFile(err: unknown, fromFile: ReadonlySet<ConfigKey>, path: string): unknown {
   if (!isEventhookError(err, 'EH_CONFIG_INVALID')) return err;
-  const message = String(err.params.message);
-  const key = /^[A-Z_]+/.exec(message)?.[0] as ConfigKey | undefined;
-  if (key === undefined || !fromFile.has(key)) return err;
-  const index = /^\[\d+\]/.exec(message.slice(key.length))?.[0] ?? '';
-  const rest = message.slice(key.length + index.length);
-  return new EventhookError('EH_CONFIG_INVALID', {
-    message: `${CONFIG_KEYS[key].file}${index} in ${path}${rest}`,
-  });
+  const { setting, entry, detail } = err.params as { setting?: ConfigKey; entry?: string; detail?: string };
+  if (setting === undefined || !fromFile.has(setting)) return err;
+  return configError(setting, detail!, entry, `${CONFIG_KEYS[setting].file}${entry ?? ''} in ${path}`);
 }
 
 function build(raw: Raw, cwd: string): Config {
@@ -230,9 +225,11 @@ function build(raw: Raw, cwd: string): Config {
   // Read at each webhook to a source with an IP allow-list, which a bad entry would refuse (400) as the sender's fault.
   config.trustedProxies.forEach((entry, i) => {
     if (!parseRange(entry))
-      throw new EventhookError('EH_CONFIG_INVALID', {
-        message: `EVENTHOOK_TRUSTED_PROXIES[${i}]: "${entry}" is not an IP address or CIDR range`,
-      });
+      throw configError(
+        'EVENTHOOK_TRUSTED_PROXIES',
+        `: "${entry}" is not an IP address or CIDR range`,
+        `[${i}]`,
+      );
   });
   // The operator token acts on every org: one as guessable as `changeme` or `admin` is refused rather than trusted.
   if (config.adminToken !== undefined && config.adminToken.length < MIN_ADMIN_TOKEN_LENGTH) {
@@ -469,8 +466,22 @@ function normalizeDatabaseUrl(value: string | undefined, dataDir: string, cwd: s
   throw configError('EVENTHOOK_DATABASE_URL', 'must start with sqlite: or postgres://');
 }
 
-function configError(key: ConfigKey, message: string): EventhookError {
-  return new EventhookError('EH_CONFIG_INVALID', { message: `${key} ${message}` });
+/**
+ * A setting's value refused: `detail` says why (`: …` after one `entry` of a list, `[1]`); the setting is kept
+ * with it, for a value from the file to be named as the file names it (`named`).
+ */
+function configError(
+  key: ConfigKey,
+  detail: string,
+  entry?: string,
+  named = `${key}${entry ?? ''}`,
+): EventhookError {
+  return new EventhookError('EH_CONFIG_INVALID', {
+    message: `${named}${detail.startsWith(':') ? '' : ' '}${detail}`,
+    setting: key,
+    ...(entry !== undefined ? { entry } : {}),
+    detail,
+  });
 }
 
 const optional = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
