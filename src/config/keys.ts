@@ -166,7 +166,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_NATS_PREFIX: {
     file: 'natsPrefix',
     default: 'eventhook',
-    doc: "Subject prefix of the `nats` bus and of the JetStream event log (`{prefix}.log.…`, stream named after the prefix in upper case, dots as `_`), and queue group of Flovyn's lifecycle events: processes with the same prefix form one deployment (each event goes to one of them); another deployment on the same NATS needs another prefix.",
+    doc: "Subject prefix of the `nats` bus and of the JetStream event log (`{prefix}.log.…`, stream named after the prefix in upper case, dots as `_`), and queue group of Flovyn's lifecycle events: processes with the same prefix form one deployment (each event goes to one of them); another deployment on the same NATS needs another prefix, one whose stream name is free (`a.b` and `a_b` name the same stream, which the second refuses to take over).",
   },
   EVENTHOOK_JETSTREAM: {
     file: 'jetstream',

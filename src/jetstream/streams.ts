@@ -39,7 +39,29 @@ export async function ensureStream(
       if (!(addErr instanceof JetStreamApiError && addErr.code === STREAM_NAME_IN_USE)) throw addErr;
     }
   }
+  const { config } = await jsm.streams.info(created.name);
+  refuseOthers(created.name, config.subjects, settings.subjects);
   await jsm.streams.update(created.name, settings);
+}
+
+/**
+ * A stream's name cannot tell every prefix apart (`a.b` and `a_b` both name `A_B`; `Acme` and `acme` both `ACME`), and
+ * an update sets the subjects: a second deployment would take the first one's stream over, its log and intake then
+ * capturing the wrong subjects. A stream whose subjects are not the ones this configuration makes is someone else's.
+ */
+function refuseOthers(
+  name: string,
+  theirs: readonly string[] | undefined,
+  ours: readonly string[] | undefined,
+): void {
+  if (ours === undefined) return;
+  const same = theirs !== undefined && theirs.length === ours.length && ours.every((s) => theirs.includes(s));
+  if (same) return;
+  throw new Error(
+    `JetStream stream ${name} already exists for other subjects (${(theirs ?? []).join(', ') || 'none'}; ` +
+      `this configuration needs ${ours.join(', ')}): it belongs to another deployment or application, and is ` +
+      `left as it is — choose an EVENTHOOK_NATS_PREFIX whose stream name (upper case, dots as _) is free`,
+  );
 }
 
 /** What may change on an existing durable consumer (how it acknowledges and where it started stay as created). */
