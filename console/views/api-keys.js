@@ -105,10 +105,13 @@ export async function apiKeysView(view) {
       'label',
       {},
       'Role',
+      // No role until the user picks one: a form sent untouched would otherwise make the default, and any default
+      // is wrong for some key (admin rights for a CI job; a publisher that cannot read for a person).
       h(
         'select',
-        { name: 'role' },
-        ROLES.map(([value, label]) => h('option', { value, selected: value === 'admin' }, label)),
+        { name: 'role', required: true },
+        h('option', { value: '', selected: true, disabled: true }, 'choose a role'),
+        ROLES.map(([value, label]) => h('option', { value }, label)),
       ),
     ),
     h(

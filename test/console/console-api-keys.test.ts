@@ -65,8 +65,8 @@ describe.skipIf(!browserAvailable())('web console: API keys', () => {
 
     const expiry = await localTime(3 * 86_400_000);
     const form = page.locator('form.new-api-key');
-    // The role is chosen explicitly, admin (the API's default) until changed.
-    expect(await form.locator('select[name=role]').inputValue()).toBe('admin');
+    // No role is chosen until the user chooses one (see the next test).
+    expect(await form.locator('select[name=role]').inputValue()).toBe('');
     await form.locator('input[name=name]').fill('ci-job');
     await form.locator('select[name=role]').selectOption('member');
     await form.locator('input[name=expiresAt]').fill(expiry.local);
@@ -121,11 +121,32 @@ describe.skipIf(!browserAvailable())('web console: API keys', () => {
     expect(c.pageErrors()).toEqual([]);
   }, 60_000);
 
+  it('makes no key until a role is chosen: an untouched role is no role, never admin', async () => {
+    await c.open('/api-keys');
+    const form = page.locator('form.new-api-key');
+    const role = form.locator('select[name=role]');
+    await form.locator('input[name=name]').fill('untouched-role');
+    await form.getByRole('button', { name: 'Create API key' }).click();
+    // The browser holds the form back and says why, beside the role; the API was asked nothing.
+    expect(
+      await role.evaluate((el) => (el as unknown as { validationMessage: string }).validationMessage),
+    ).not.toBe('');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await listed()).map((k) => k.name)).not.toContain('untouched-role');
+    expect(await page.locator('.notice').count()).toBe(0);
+
+    await role.selectOption('publisher');
+    await form.getByRole('button', { name: 'Create API key' }).click();
+    await page.getByText('API key untouched-role created.').waitFor();
+    expect((await listed()).find((k) => k.name === 'untouched-role')?.role).toBe('publisher');
+  });
+
   it('shows the API’s message for an expiry in the past and makes no key', async () => {
     await c.open('/api-keys');
     const past = await localTime(-86_400_000);
     const form = page.locator('form.new-api-key');
     await form.locator('input[name=name]').fill('too-late');
+    await form.locator('select[name=role]').selectOption('member');
     await form.locator('input[name=expiresAt]').fill(past.local);
     await form.getByRole('button', { name: 'Create API key' }).click();
     await page.getByText('Creating the API key failed: /expiresAt: must be in the future').waitFor();
