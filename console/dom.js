@@ -158,7 +158,9 @@ const problems = new WeakMap();
 /**
  * An event handler whose failure is shown to the user instead of lost (e.g. a read-only key retrying). A failed
  * form's or button's message stays beside it (at the form's end, after the button) until it is tried again, where
- * the user is looking even far down a phone's page; a failure with no form or button to show it by is flashed.
+ * the user is looking even far down a phone's page; a failure with no form or button to show it by is flashed. The
+ * button is known by the click event as first argument: a handler that needs more (the record a row's button acts on)
+ * is called with the event first, `(ev) => remove(ev, record)`, or its failure has nowhere to go but the banner.
  */
 export function guarded(what, fn) {
   return async (...args) => {

@@ -45,7 +45,7 @@ export async function apiKeysView(view) {
     flash(message);
     await apiKeysView(view);
   };
-  const revoke = guarded('Revoking the key', async (k) => {
+  const revoke = guarded('Revoking the key', async (_click, k) => {
     const own = k.id === mine;
     const question =
       `Revoke API key ${k.name} (${k.role}, ${k.prefix}…)? Every call with it is refused from now on; ` +
@@ -149,7 +149,7 @@ export async function apiKeysView(view) {
               'div',
               { class: 'row' },
               historyLink('api_key', k.id),
-              state === 'active' ? quietButton('Revoke', () => revoke(k)) : null,
+              state === 'active' ? quietButton('Revoke', (ev) => revoke(ev, k)) : null,
             ),
           ],
         };

@@ -18,11 +18,12 @@ export async function deadLettersView(view, signal, endpoint) {
   let items = first.items;
   /** Where the next older page starts; null at the oldest. */
   let cursor = first.nextCursor ?? null;
-  const retry = guarded('Retry', async (path, body) => {
+  const send = async (path, body) => {
     const r = await api('POST', path, body);
     flash(r && typeof r.count === 'number' ? `${r.count} action(s) queued again.` : 'Queued again.');
     setTimeout(() => void deadLettersView(view, signal, endpoint).catch(() => {}), 800);
-  });
+  };
+  const retry = guarded('Retry', (_click, path) => send(path));
   const filter = endpoint ? { status: 'dead', endpoint } : { status: 'dead' };
   // Every dead action of the org (or endpoint) is sent again at once, up to thousands: asked first, with the count.
   const retryAll = guarded('Retry', async () => {
@@ -30,7 +31,7 @@ export async function deadLettersView(view, signal, endpoint) {
     const n = `${counted.count.toLocaleString('en')}${counted.truncated ? ' or more' : ''}`;
     const what = endpoint ? `dead webhook action(s) to ${endpoint}` : 'dead action(s) of this org';
     if (!confirm(`Retry ${n} ${what}? Each is attempted again now.`)) return;
-    await retry('/actions/retry', { filter });
+    await send('/actions/retry', { filter });
   });
   const choose = h(
     'select',
@@ -78,7 +79,7 @@ export async function deadLettersView(view, signal, endpoint) {
           {
             type: 'button',
             disabled: items.length === 0,
-            onclick: () => retryAll(),
+            onclick: retryAll,
           },
           'Retry all',
         ),
@@ -120,7 +121,7 @@ export async function deadLettersView(view, signal, endpoint) {
                 {
                   type: 'button',
                   class: 'quiet',
-                  onclick: () => retry(`/actions/${encodeURIComponent(a.id)}/retry`),
+                  onclick: (ev) => retry(ev, `/actions/${encodeURIComponent(a.id)}/retry`),
                 },
                 'Retry',
               ),

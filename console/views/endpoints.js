@@ -96,7 +96,7 @@ export async function endpointsView(view) {
       ),
     );
   };
-  const remove = guarded('Deleting the endpoint', async (e) => {
+  const remove = guarded('Deleting the endpoint', async (_click, e) => {
     const question = `Delete endpoint ${e.slug}? Deliveries waiting for it fail; what it received stays readable.`;
     if (!confirm(question)) return;
     await api('DELETE', `/endpoints/${encodeURIComponent(e.slug)}`, undefined, { version: e.updatedAt });
@@ -106,7 +106,7 @@ export async function endpointsView(view) {
   const show = async (e) => {
     const full = await api('GET', `/endpoints/${encodeURIComponent(e.slug)}`);
     const path = `/endpoints/${encodeURIComponent(full.slug)}`;
-    const change = guarded('Changing the endpoint', async (call, message) => {
+    const change = guarded('Changing the endpoint', async (_click, call, message) => {
       await call();
       await reload(message);
     });
@@ -126,8 +126,9 @@ export async function endpointsView(view) {
                 {
                   type: 'button',
                   class: 'quiet',
-                  onclick: () =>
+                  onclick: (ev) =>
                     change(
+                      ev,
                       () => api('PATCH', path, { status: 'paused' }, { version: full.updatedAt }),
                       `Endpoint ${full.slug} paused.`,
                     ),
@@ -139,8 +140,9 @@ export async function endpointsView(view) {
                 {
                   type: 'button',
                   class: 'quiet',
-                  onclick: () =>
+                  onclick: (ev) =>
                     change(
+                      ev,
                       () => api('POST', `${path}/enable`, {}),
                       `Endpoint ${full.slug} enabled: its waiting deliveries go out.`,
                     ),
@@ -165,7 +167,7 @@ export async function endpointsView(view) {
             }),
           ),
           quietButton('Rotate secret', () => editor.replaceChildren(endpointRotateForm(full, rotated))),
-          quietButton('Delete', () => remove(full)),
+          quietButton('Delete', (ev) => remove(ev, full)),
         ),
       ),
       editor,

@@ -22,7 +22,7 @@ export async function grantsView(view) {
     flash(message);
     await grantsView(view);
   };
-  const remove = guarded('Deleting the grant', async (g) => {
+  const remove = guarded('Deleting the grant', async (_click, g) => {
     const question =
       `Delete the grant to org ${g.fromOrg}? Its next publication into this org is refused ` +
       '(unless another grant admits it); what it published stays.';
@@ -85,7 +85,7 @@ export async function grantsView(view) {
               'div',
               { class: 'row' },
               quietButton('Edit', () => edit(g)),
-              quietButton('Delete', () => remove(g)),
+              quietButton('Delete', (ev) => remove(ev, g)),
             ),
           ),
         ],

@@ -64,7 +64,7 @@ export async function sourcesView(view) {
       ),
     );
   };
-  const remove = guarded('Deleting the source', async (s) => {
+  const remove = guarded('Deleting the source', async (_click, s) => {
     if (!confirm(`Delete source ${s.slug}? Its URL stops taking webhooks; its events stay readable.`)) return;
     await api('DELETE', `/sources/${encodeURIComponent(s.slug)}`, undefined, { version: s.updatedAt });
     await reload(`Source ${s.slug} deleted.`);
@@ -111,7 +111,7 @@ export async function sourcesView(view) {
         quietButton('Check a request', () => editor.replaceChildren(sourceCheckForm(s))),
         ifCan(
           'write',
-          quietButton('Delete', () => remove(s)),
+          quietButton('Delete', (ev) => remove(ev, s)),
         ),
         historyLink('source', s.id),
       ),
