@@ -167,10 +167,6 @@ export async function eventView(view, signal, id, actionId) {
     ? await api('GET', `/events/${encodeURIComponent(id)}/raw`, undefined, { raw: true }).catch(() => null)
     : null;
   const raw = rawRes ? await rawRes.text() : null;
-  // Whether the webhook's source checks anything: one whose verifier is none takes any request, signed or not.
-  const from = e.source.startsWith('webhook:')
-    ? await api('GET', `/sources/${encodeURIComponent(e.source.slice('webhook:'.length))}`).catch(() => null)
-    : null;
   const actions = h('div');
   const showActions = async () => {
     const fresh = await api('GET', `/events/${encodeURIComponent(id)}`);
@@ -210,7 +206,7 @@ export async function eventView(view, signal, id, actionId) {
         ['received', when(e.time)],
         ['routed', when(e.routedAt)],
         ['correlation id', e.correlationId ?? '—'],
-        ['verification', verification(e, from)],
+        ['verification', verification(e)],
         ['error', e.error ?? '—'],
       ].flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     ),
@@ -254,17 +250,19 @@ export async function eventView(view, signal, id, actionId) {
 }
 
 /**
- * Webhooks are stored only once verified, unless the source keeps refused ones (status rejected) for debugging; a
- * source whose verifier is none (`source`, as the API shows it now) verifies nothing, so its events are not said to be.
+ * Webhooks are stored only once verified, unless the source keeps refused ones (status rejected) for debugging. How
+ * one was verified is the event's own record of its arrival (verifiedBy), not the source's verifier now: a verifier
+ * given to the source later does not make an earlier event verified. A source whose verifier was none took any request.
  */
-function verification(e, source) {
+function verification(e) {
   if (!e.source.startsWith('webhook:')) return 'not a webhook (published or made by Eventhook)';
   if (e.status === 'rejected')
     return h('span', { class: 'error' }, `refused: ${e.error ?? 'unknown reason'}`);
-  if (source?.verifier?.type === 'none')
-    return `not verified: source ${source.slug} has no verifier, so it takes any request`;
-  if (!source) return 'accepted by the source';
-  return 'verified by the source’s verifier';
+  const slug = e.source.slice('webhook:'.length);
+  if (e.verifiedBy === 'none')
+    return `not verified: source ${slug} had no verifier when it arrived, so it took any request`;
+  if (!e.verifiedBy) return 'accepted by the source (how it was verified was not recorded then)';
+  return `verified by the source’s ${e.verifiedBy} verifier`;
 }
 
 function attemptList(attempts) {

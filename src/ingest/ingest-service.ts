@@ -372,6 +372,8 @@ export class IngestService {
       // A parser's message may quote the body, NUL included.
       error: storableText(f.error) ?? null,
       hopCount: 0,
+      // A fact of this arrival: the source's verifier may change later, and must not change what this event says.
+      verifiedBy: f.status === 'rejected' ? null : source.verifierConfig.type,
     };
   }
 

@@ -95,6 +95,11 @@ export interface EventRecord {
   traceparent: string | null;
   error: string | null;
   hopCount: number;
+  /**
+   * The type of the source's verifier that accepted a webhook, as it was when the webhook arrived: `none` took it
+   * unverified. Null for events that are not webhooks, refused webhooks, and webhooks stored before it was kept.
+   */
+  verifiedBy: string | null;
   routedAt: number | null;
   /** How many times the event went through routing: 1 after the first pass; each replay adds one. */
   routeSeq: number;
@@ -126,6 +131,8 @@ export interface NewEvent {
   traceparent: string | null;
   error: string | null;
   hopCount: number;
+  /** See EventRecord.verifiedBy; only ingest sets it. */
+  verifiedBy?: string | null;
 }
 
 export const ACTION_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'dead'] as const;

@@ -88,6 +88,8 @@ export interface EventsTable {
   traceparent: string | null;
   error: string | null;
   hop_count: number;
+  /** The verifier type that accepted a webhook (migration 030); null for other events and older webhooks. */
+  verified_by: string | null;
   routed_at: number | null;
   route_seq: Generated<number>;
   fresh_keys: Generated<number>;

@@ -286,7 +286,7 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await page.waitForURL(`**/#/events/${eventId}`);
     expect(await page.textContent('pre.raw')).toBe(body);
     expect(await page.textContent('main')).toContain('x-github-delivery');
-    expect(await page.textContent('main')).toContain('verified by the source’s verifier');
+    expect(await page.textContent('main')).toContain('verified by the source’s hmac verifier');
     await page.getByRole('cell', { name: 'pushes' }).first().waitFor();
     await page.click('text=Replay');
     await eventually(

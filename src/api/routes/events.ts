@@ -35,6 +35,12 @@ export const EventOut = Type.Object({
   error: Type.Union([Type.String(), Type.Null()]),
   correlationId: Type.Union([Type.String(), Type.Null()]),
   traceparent: Type.Union([Type.String(), Type.Null()]),
+  verifiedBy: Type.Union([Type.String(), Type.Null()], {
+    description:
+      'How a webhook was verified when it arrived: the type of its source’s verifier then (hmac, standard_webhooks, …; ' +
+      'none: accepted without verification). It stays as it was when the source’s verifier changes. Null for events ' +
+      'that are not webhooks, for refused webhooks, and for webhooks received before Eventhook kept it.',
+  }),
   routedAt: Type.Union([Timestamp, Type.Null()]),
 });
 const EventDetailOut = Type.Object({ ...EventOut.properties, actions: Type.Array(ActionOut) });
@@ -53,6 +59,7 @@ export function eventOut(e: EventRecord): Static<typeof EventOut> {
     error: e.error,
     correlationId: e.correlationId,
     traceparent: e.traceparent,
+    verifiedBy: e.verifiedBy,
     routedAt: isoOrNull(e.routedAt),
   };
 }

@@ -435,6 +435,7 @@ function eventToRow(e: NewEvent) {
     traceparent: e.traceparent,
     error: e.error,
     hop_count: e.hopCount,
+    verified_by: e.verifiedBy ?? null,
     routed_at: null,
   };
 }
