@@ -166,16 +166,14 @@ export class SourceService {
       const verifier =
         patch.verifier ?? (provider === CUSTOM_PROVIDER ? { ...(current.verifier as object) } : undefined);
       const keepSecret = patch.secret === undefined && !this.carriesSecret(verifier);
-      const resolved = this.resolveVerifier({
-        ...settings,
-        slug: next.slug,
-        provider,
-        verifier,
-        secret: patch.secret ?? (keepSecret ? this.activeSecrets(current, now)[0] : undefined),
-      });
+      const resolved = this.resolveVerifier(
+        { ...settings, slug: next.slug, provider, verifier, secret: patch.secret },
+        { carried: keepSecret ? this.activeSecrets(current, now)[0] : undefined, mayGenerate: false },
+      );
       next.provider = provider;
       next.verifier = resolved.verifier as unknown as JsonValue;
-      if (!keepSecret) next.secrets = resolved.secret === undefined ? [] : [this.seal(resolved.secret, now)];
+      if (!keepSecret || resolved.secret === undefined)
+        next.secrets = resolved.secret === undefined ? [] : [this.seal(resolved.secret, now)];
     } else if (patch.options !== undefined && current.provider && current.provider !== CUSTOM_PROVIDER) {
       next.verifier = providerVerifierConfig(
         current.provider,
@@ -333,7 +331,15 @@ export class SourceService {
       .map((s) => this.box.open(s.sealed));
   }
 
-  private resolveVerifier(input: SourceInput): {
+  /**
+   * `carried`: the secret verifying now, kept by a change that gave none — used if the new verifier takes a secret;
+   * a change to one that takes none (such as `none`) drops it instead of being refused for it. `mayGenerate`: false
+   * where no answer shows a made-up secret (a PATCH), so one that is needed must be given.
+   */
+  private resolveVerifier(
+    input: SourceInput,
+    { carried, mayGenerate = true }: { carried?: string | undefined; mayGenerate?: boolean } = {},
+  ): {
     verifier: VerifierConfig;
     secret?: string;
     generated: boolean;
@@ -383,13 +389,14 @@ export class SourceService {
         secretAt = `/verifier/${secretFieldOf(verifier.type) ?? 'secret'}`;
       }
     }
+    if (secret === undefined && secretFieldOf(verifier.type) !== null) secret = carried;
     let generated = false;
     if (secret === undefined && secretRequired(verifier)) {
       // A provider that issues the secret signs with the one it shows: it must be given. Where you choose it (you
       // type it into the provider), Eventhook may make one and show it once, as rotate-secret does.
       const template = provider === CUSTOM_PROVIDER ? undefined : getProvider(provider);
       const chooser = template ? secretChooserOf(template, input.options ?? {}) : 'user';
-      if (chooser !== 'user' || !canGenerate(verifier)) {
+      if (chooser !== 'user' || !canGenerate(verifier) || !mayGenerate) {
         const field =
           provider === CUSTOM_PROVIDER ? `/verifier/${secretFieldOf(verifier.type) ?? 'secret'}` : '/secret';
         throw invalid([{ path: field, message: 'is required' }], 'EH_SOURCE_INVALID');

@@ -51,7 +51,9 @@ const SourceFields = {
       maxLength: 10_000,
       description:
         'Never returned. On create, generated when omitted where you choose it (secretChosenBy user), and ' +
-        'returned once as generatedSecret; required where the provider issues it.',
+        'returned once as generatedSecret; required where the provider issues it. On PATCH, a changed verifier ' +
+        'without one keeps the secret verifying now, or drops it for a verifier that takes none (such as none); ' +
+        'a PATCH never generates one (it would show nowhere): give it, or use rotate-secret.',
     }),
   ),
   verifier: Type.Optional(VerifierIn),
