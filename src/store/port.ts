@@ -117,7 +117,8 @@ export interface ExecutionCausesRepo {
    * answered, and remembered, first): that one replaces it. Returns whether this one was kept.
    */
   remember(cause: ExecutionCauseRecord, made?: boolean): Promise<boolean>;
-  of(executionId: string): Promise<ExecutionCauseRecord | undefined>;
+  /** The org's cause of the execution: another org's of the same id is none of its business. */
+  of(org: string, executionId: string): Promise<ExecutionCauseRecord | undefined>;
   /** Forgets causes recorded before `before` (retention); returns how many. */
   prune(before: number): Promise<number>;
 }

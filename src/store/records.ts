@@ -320,6 +320,8 @@ export interface AuditEntryRecord {
  * traceparent the execution's lifecycle events carry on (absent on causes recorded before migration 020).
  */
 export interface ExecutionCauseRecord {
+  /** The Eventhook org whose rule started the execution: its causes are its own (migration 028). */
+  org: string;
   executionId: string;
   eventId: string;
   hops: number;

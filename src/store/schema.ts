@@ -222,6 +222,8 @@ export interface PromisesTable {
 }
 
 export interface ExecutionCausesTable {
+  /** Migration 028: the key is (org, execution_id). */
+  org: string;
   execution_id: string;
   event_id: string;
   hops: number;

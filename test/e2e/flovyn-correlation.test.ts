@@ -221,6 +221,7 @@ for (const backend of BACKENDS) {
         const [withFlovyns, without] = [randomUUID(), randomUUID()];
         for (const executionId of [withFlovyns, without])
           await t.app.store.executionCauses.remember({
+            org: 'default',
             executionId,
             eventId: 'evt_01JBEFORE021000000000000000',
             hops: 3,

@@ -21,6 +21,19 @@ for (const factory of STORE_FACTORIES) {
     afterAll(async () => setup?.cleanup());
 
     it('a cause written before it reads back without either, and its events get what they got before', async () => {
+      // Its event, whose org migration 028 gives the cause.
+      await setup.db
+        .insertInto('events' as never)
+        .values({
+          id: 'evt_old',
+          org: 'default',
+          source: 'shop',
+          type: 'order.created',
+          time: 900,
+          status: 'routed',
+          data: '{}',
+        } as never)
+        .execute();
       await setup.db
         .insertInto('execution_causes' as never)
         .values({ execution_id: 'wf-old', event_id: 'evt_old', hops: 2, created_at: 1_000 } as never)
@@ -28,13 +41,17 @@ for (const factory of STORE_FACTORIES) {
 
       const store = await setup.open();
       try {
-        expect(await store.executionCauses.of('wf-old')).toEqual({
+        expect(await store.executionCauses.of('default', 'wf-old')).toEqual({
+          org: 'default',
           executionId: 'wf-old',
           eventId: 'evt_old',
           hops: 2,
           createdAt: 1_000,
         });
-        const cause = await new ExecutionCauses(store.executionCauses, () => 2_000, 10, []).of('wf-old');
+        const cause = await new ExecutionCauses(store.executionCauses, () => 2_000, 10, []).of(
+          'default',
+          'wf-old',
+        );
         const event = (payload: Record<string, unknown>) => {
           const mapped = mapLifecycleEvent(
             'flovyn.events.org-1.workflow.completed',
@@ -52,6 +69,7 @@ for (const factory of STORE_FACTORIES) {
         // A cause remembered now keeps both.
         const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
         await store.executionCauses.remember({
+          org: 'default',
           executionId: 'wf-new',
           eventId: 'evt_new',
           hops: 0,
@@ -59,7 +77,7 @@ for (const factory of STORE_FACTORIES) {
           correlationId: 'order-9',
           traceparent,
         });
-        expect(await store.executionCauses.of('wf-new')).toMatchObject({
+        expect(await store.executionCauses.of('default', 'wf-new')).toMatchObject({
           correlationId: 'order-9',
           traceparent,
         });

@@ -40,9 +40,6 @@ for (const factory of STORE_FACTORIES) {
       rows.idempotency_keys = await count(
         sql`select count(*) as n from idempotency_keys where source_id like ${`src_${org}_%`}`,
       );
-      rows.execution_causes = await count(
-        sql`select count(*) as n from execution_causes where execution_id like ${`${org}-%`}`,
-      );
       return rows;
     };
 
@@ -109,6 +106,7 @@ for (const factory of STORE_FACTORIES) {
         await sql`insert into idempotency_keys (source_id, key, event_id, expires_at)
           values (${sourceId}, ${`k${i}`}, ${event.id}, ${T0 + 1e9})`.execute(db);
         await store.executionCauses.remember({
+          org: org,
           executionId: `${org}-${i}`,
           eventId: event.id,
           hops: 0,

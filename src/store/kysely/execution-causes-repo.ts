@@ -1,4 +1,4 @@
-// Causes of the executions started on an external engine (see migrations 013 and 020).
+// Causes of the executions started on an external engine (see migrations 013, 020 and 028), per org.
 import type { Kysely } from 'kysely';
 import type { ExecutionCausesRepo } from '../port.js';
 import type { ExecutionCauseRecord } from '../records.js';
@@ -10,6 +10,7 @@ export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
 
   async remember(cause: ExecutionCauseRecord, made = false): Promise<boolean> {
     const row = {
+      org: cause.org,
       execution_id: cause.executionId,
       event_id: cause.eventId,
       hops: cause.hops,
@@ -24,26 +25,28 @@ export class KyselyExecutionCausesRepo implements ExecutionCausesRepo {
       // made it is its origin even when a concurrent one with the same key was answered first.
       .onConflict((oc) =>
         made
-          ? oc.column('execution_id').doUpdateSet({
+          ? oc.columns(['org', 'execution_id']).doUpdateSet({
               event_id: row.event_id,
               hops: row.hops,
               correlation_id: row.correlation_id,
               traceparent: row.traceparent,
             })
-          : oc.column('execution_id').doNothing(),
+          : oc.columns(['org', 'execution_id']).doNothing(),
       )
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  async of(executionId: string): Promise<ExecutionCauseRecord | undefined> {
+  async of(org: string, executionId: string): Promise<ExecutionCauseRecord | undefined> {
     const row = await this.db
       .selectFrom('execution_causes')
       .selectAll()
+      .where('org', '=', org)
       .where('execution_id', '=', executionId)
       .executeTakeFirst();
     return (
       row && {
+        org: row.org,
         executionId: row.execution_id,
         eventId: row.event_id,
         hops: Number(row.hops),

@@ -27,10 +27,17 @@ type OrgRows = Record<ById | 'actions' | 'sources', { id: string; org: string }>
  * here but forgotten by the purge keeps the org (and its slug) rather than leaving rows behind; the store suite
  * checks this list against the schema.
  */
-export const ORG_TABLES = ['actions', ...BY_ID, 'jetstream_outbox', 'sources', 'event_bus_grants'] as const;
+export const ORG_TABLES = [
+  'actions',
+  ...BY_ID,
+  'jetstream_outbox',
+  'execution_causes',
+  'sources',
+  'event_bus_grants',
+] as const;
 
 /** Tables without an `org` column whose rows belong to an org through another table's row, purged with it. */
-export const ORG_CHILD_TABLES = { execution_causes: 'events', idempotency_keys: 'sources' } as const;
+export const ORG_CHILD_TABLES = { idempotency_keys: 'sources' } as const;
 
 export async function retireOrg(
   db: Kysely<Database>,
@@ -114,20 +121,13 @@ export async function purgeOrg(
   );
   for (const table of BY_ID) {
     await inBatches(idsOf(table), async (ids) => {
-      if (table !== 'events') {
-        await db.deleteFrom(table).where('id', 'in', ids).execute();
-        return;
-      }
-      await inTransaction(async (tx) => {
-        counted(await tx.deleteFrom('execution_causes').where('event_id', 'in', ids).executeTakeFirst());
-        await tx.deleteFrom('events').where('id', 'in', ids).execute();
-      });
+      await db.deleteFrom(table).where('id', 'in', ids).execute();
     });
   }
   // Tables keyed otherwise: a batch of `key` values within the rows where `scope` is `value`.
   const keyed = database as unknown as Kysely<Record<string, Record<string, string>>>;
   const inBatchesOf = (
-    table: 'jetstream_outbox' | 'idempotency_keys',
+    table: 'jetstream_outbox' | 'execution_causes' | 'idempotency_keys',
     key: string,
     scope: string,
     value: string,
@@ -142,6 +142,8 @@ export async function purgeOrg(
       },
     );
   await inBatchesOf('jetstream_outbox', 'event_id', 'org', slug);
+  // Kept per org since migration 028, so a cause written after its event went (a start answered mid-purge) goes too.
+  await inBatchesOf('execution_causes', 'execution_id', 'org', slug);
   // Idempotency keys are kept per source (soft-deleted sources' too), and the sources go once their keys have.
   const sources = await database.selectFrom('sources').select('id').where('org', '=', slug).execute();
   for (const { id: sourceId } of sources) {

@@ -34,6 +34,7 @@ import * as m024 from './024-api-key-expiry.js';
 import * as m025 from './025-org-deletion.js';
 import * as m026 from './026-execution-claimer.js';
 import * as m027 from './027-endpoint-secret-headers.js';
+import * as m028 from './028-execution-cause-org.js';
 import * as m030 from './030-event-verified-by.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
@@ -68,6 +69,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '025-org-deletion': m025,
   '026-execution-claimer': m026,
   '027-endpoint-secret-headers': m027,
+  '028-execution-cause-org': m028,
   '030-event-verified-by': m030,
 };
 

@@ -8,6 +8,9 @@
 // that answer arrives. So an execution with no cause yet is looked up again a few times over most of a second before
 // it is taken for one Eventhook did not start (its events then count hops from one); such executions are remembered
 // for a minute, so only their first event in that time waits.
+//
+// Causes are an org's own (migration 028): an event of one org naming an execution id another org's start recorded
+// must not carry that org's event, correlation, trace or hops.
 import type { ExecutionCausesRepo } from '../../../store/port.js';
 
 export interface ExecutionCause {
@@ -23,6 +26,9 @@ export interface ExecutionCause {
 const RECHECK_MS = [50, 200, 500];
 /** How long an execution found without a cause is taken for a stranger's before its events look again. */
 const FOREIGN_MS = 60_000;
+
+/** The in-memory key of an org's execution; a newline is in no org slug. */
+const keyOf = (org: string, executionId: string) => `${org}\n${executionId}`;
 
 export class ExecutionCauses {
   private readonly recent = new Map<string, ExecutionCause>();
@@ -40,42 +46,44 @@ export class ExecutionCauses {
    * `made`: this start made the execution (Flovyn's 201), so its cause is the execution's even if a concurrent start
    * with the same key, answered first, was remembered before it.
    */
-  async remember(executionId: string, cause: ExecutionCause, made = false): Promise<void> {
+  async remember(org: string, executionId: string, cause: ExecutionCause, made = false): Promise<void> {
     // A start whose key named an execution already started (a replay, another event with the same business key) is
     // not its cause: the store keeps the first, and so must this process, or its events would carry another chain's
     // correlation and hops here than in every other process.
-    if (await this.store.remember({ executionId, ...cause, createdAt: this.now() }, made))
-      this.keep(executionId, cause);
+    const key = keyOf(org, executionId);
+    if (await this.store.remember({ org, executionId, ...cause, createdAt: this.now() }, made))
+      this.keep(key, cause);
     // The store has its cause: an execution taken for a stranger's before it was written reads it next time.
-    else this.foreign.delete(executionId);
+    else this.foreign.delete(key);
   }
 
-  async of(executionId: string): Promise<ExecutionCause | undefined> {
-    const known = this.recent.get(executionId);
+  async of(org: string, executionId: string): Promise<ExecutionCause | undefined> {
+    const key = keyOf(org, executionId);
+    const known = this.recent.get(key);
     if (known) return known;
-    if ((this.foreign.get(executionId) ?? 0) > this.now()) return undefined;
+    if ((this.foreign.get(key) ?? 0) > this.now()) return undefined;
     for (const wait of [...this.recheckMs, null]) {
-      const stored = await this.store.of(executionId);
+      const stored = await this.store.of(org, executionId);
       if (stored) {
-        const { executionId: _id, createdAt: _at, ...cause } = stored;
-        this.keep(executionId, cause);
+        const { org: _org, executionId: _id, createdAt: _at, ...cause } = stored;
+        this.keep(key, cause);
         return cause;
       }
       if (wait === null) break;
       await new Promise((r) => setTimeout(r, wait));
       // Remembered meanwhile by this process's own start.
-      const remembered = this.recent.get(executionId);
+      const remembered = this.recent.get(key);
       if (remembered) return remembered;
     }
-    this.foreign.delete(executionId);
-    this.foreign.set(executionId, this.now() + FOREIGN_MS);
+    this.foreign.delete(key);
+    this.foreign.set(key, this.now() + FOREIGN_MS);
     if (this.foreign.size > this.capacity) this.foreign.delete(this.foreign.keys().next().value!);
     return undefined;
   }
 
-  private keep(executionId: string, cause: ExecutionCause): void {
-    this.recent.delete(executionId);
-    this.recent.set(executionId, cause);
+  private keep(key: string, cause: ExecutionCause): void {
+    this.recent.delete(key);
+    this.recent.set(key, cause);
     if (this.recent.size > this.capacity) this.recent.delete(this.recent.keys().next().value!);
   }
 }

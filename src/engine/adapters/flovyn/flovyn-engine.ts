@@ -124,6 +124,7 @@ export class FlovynEngine implements Engine {
     if (req.causeEventId === undefined) return;
     const correlationId = causeCorrelationId(req);
     await this.options.causes?.remember(
+      req.org,
       executionId,
       {
         eventId: req.causeEventId,

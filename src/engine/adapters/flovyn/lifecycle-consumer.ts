@@ -154,7 +154,7 @@ export class FlovynLifecycleConsumer {
     const cause =
       'skip' in message || message.execution === undefined
         ? undefined
-        : await attempt(async () => causes?.of(message.execution!));
+        : await attempt(async () => causes?.of(message.org, message.execution!));
     const mapped = 'skip' in message ? message : lifecycleEvent(message, receivedAt, cause);
     if ('skip' in mapped) {
       this.options.logger.warn({ subject, reason: mapped.skip }, 'Flovyn lifecycle event skipped');
