@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   eventType,
   FLOVYN_SOURCE,
+  lifecycleEvent,
   mapLifecycleEvent,
   readLifecycle,
   type MappedLifecycleEvent,
@@ -112,6 +113,26 @@ describe('Flovyn lifecycle events as Eventhook events', () => {
       time: NOW,
     });
     expect(bare.flovynId).toBeNull();
+  });
+
+  it('keys an untimed payload without an id by its stream sequence: a redelivery is a copy, a second publish is not', () => {
+    const payload = JSON.stringify({
+      type: 'Event',
+      event: 'WORKFLOW_SUSPENDED',
+      data: { id: 'wf-1', status: 'WAITING' },
+    });
+    const subject = `flovyn.events.${ORG_ID}.workflow.suspended`;
+    const keyAt = (seq?: number) => {
+      const message = readLifecycle(subject, payload, ORGS, seq);
+      if ('skip' in message) throw new Error(message.skip);
+      return mapped(lifecycleEvent(message, NOW)).flovynId;
+    };
+    // From core NATS (no sequence): a workflow suspended twice is two events, each stored.
+    expect(keyAt()).toBeNull();
+    // From the durable stream: the same message delivered again has the same key; another publish another key.
+    expect(keyAt(41)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(keyAt(41)).toBe(keyAt(41));
+    expect(keyAt(42)).not.toBe(keyAt(41));
   });
 
   it('counts one hop more than the event that caused an execution Eventhook started', () => {

@@ -148,9 +148,10 @@ export class FlovynLifecycleConsumer {
     payload: string,
     receivedAt: number,
     attempt: <T>(step: () => Promise<T>) => Promise<T>,
+    streamSeq?: number,
   ): Promise<void> {
     const causes = this.options.causes;
-    const message = readLifecycle(subject, payload, this.options.eventOrgs);
+    const message = readLifecycle(subject, payload, this.options.eventOrgs, streamSeq);
     const cause =
       'skip' in message || message.execution === undefined
         ? undefined
@@ -239,7 +240,9 @@ export class FlovynLifecycleConsumer {
     // The stream keeps every org's events; another deployment's orgs are none of this one's business.
     if (this.options.eventOrgs.has(m.subject.split('.')[2] ?? '')) {
       try {
-        await this.store(m.subject, m.string(), this.options.clock.now(), (step) => step());
+        // The stream sequence tells a redelivery (a commit that landed but was taken for failed, an ack lost) from
+        // another publish of the same content, for payloads that carry no id of their own.
+        await this.store(m.subject, m.string(), this.options.clock.now(), (step) => step(), m.seq);
       } catch (err) {
         this.options.logger.error(
           { err, subject: m.subject },

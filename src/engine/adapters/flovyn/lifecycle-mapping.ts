@@ -20,7 +20,8 @@ export type MappedLifecycleEvent =
       event: NewEvent;
       /**
        * Flovyn's own event id, or for a payload without one that carries its time (a state payload), a digest of the
-       * message: a second delivery of it within the dedup window is the first event.
+       * message; for one with neither, taken from the durable stream, a digest of the message and its stream
+       * sequence: a second delivery of it within the dedup window is the first event.
        */
       flovynId: string | null;
     }
@@ -57,6 +58,8 @@ export interface LifecycleMessage {
   payload: Record<string, unknown>;
   /** The execution it is about, if it names one. */
   execution: string | undefined;
+  /** Its sequence in the durable stream (FLOVYN_EVENTS), the same on every redelivery; none from core NATS. */
+  streamSeq?: number;
 }
 
 /** Reads a message of `flovyn.events.{org id}.{type}`, or says why it is no event of a mapped org. */
@@ -64,6 +67,7 @@ export function readLifecycle(
   subject: string,
   payload: string,
   eventOrgs: ReadonlyMap<string, string>,
+  streamSeq?: number,
 ): LifecycleMessage | { skip: string } {
   const tokens = subject.split('.');
   const flovynOrg = tokens[2];
@@ -78,7 +82,13 @@ export function readLifecycle(
     return { skip: 'the payload is not JSON' };
   }
   if (!isObject(body)) return { skip: 'the payload is not a JSON object' };
-  return { org, subjectType: tokens.slice(3).join('.'), payload: body, execution: executionOf(body) };
+  return {
+    org,
+    subjectType: tokens.slice(3).join('.'),
+    payload: body,
+    execution: executionOf(body),
+    ...(streamSeq !== undefined ? { streamSeq } : {}),
+  };
 }
 
 /**
@@ -136,16 +146,29 @@ export function lifecycleEvent(
 
 /**
  * The key of a payload without an event id (a state payload, `{"type": "Event", "event": …, "timestampMs": …}`):
- * the digest of its org, type and content. Only when it carries its time: two events that are the same to the
- * millisecond are one event delivered twice (a JetStream redelivery, a reconnect), while two untimed ones alike may
- * be two events (a state set twice to one value).
+ * the digest of its org, type and content. When it carries its time: two events that are the same to the millisecond
+ * are one event delivered twice (a JetStream redelivery, a reconnect).
+ *
+ * An untimed one is no shape Flovyn documents (its `FlovynEvent` has an id, its state payloads a `timestampMs`), and
+ * its content alone does not make it one event: snapshots repeat (a workflow suspended twice is `{id, kind, status:
+ * "WAITING"}` both times, a state set twice to one value is `{key, value}` both times), so a digest would drop the
+ * second as a copy. Taken from the durable stream, its sequence there is the same on every redelivery and another
+ * publish's is not, so the digest with it is the key; from core NATS, which never sends a message twice (Flovyn
+ * publishes fire and forget), an identical one is a second event, and it is stored each time.
  */
 function contentKey(message: LifecycleMessage): string | undefined {
   const p = message.payload;
   const time = p.timestampMs ?? p.timestamp_ms ?? p.timestamp;
-  if (typeof time !== 'number' && (typeof time !== 'string' || time === '')) return undefined;
+  const timed = typeof time === 'number' || (typeof time === 'string' && time !== '');
+  if (!timed && message.streamSeq === undefined) return undefined;
   const digest = createHash('sha256')
-    .update(JSON.stringify([message.org, message.subjectType, p]))
+    .update(
+      JSON.stringify(
+        timed
+          ? [message.org, message.subjectType, p]
+          : [message.org, message.subjectType, p, message.streamSeq],
+      ),
+    )
     .digest('hex');
   return `sha256:${digest}`;
 }
