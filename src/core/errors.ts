@@ -223,6 +223,14 @@ export const ERRORS = {
     message:
       'Workflow {id} is already {status}: a promise can only be created for a pending or running workflow',
   },
+  // Flovyn refuses a larger input (413) once it has read it all; both engines refuse it first. Kind validation: no
+  // retry makes it smaller, so the action is dead at once.
+  EH_ENGINE_INPUT_TOO_LARGE: {
+    status: 413,
+    kind: 'validation',
+    message:
+      'The {what} input is {size} bytes as JSON, over the engine’s limit of {limit} bytes (1 MiB): give the target an input that keeps only what the {what} needs',
+  },
   EH_ENGINE_UPSTREAM: { status: 502, kind: 'upstream', message: 'The engine answered {status}: {reason}' },
   EH_ENGINE_UNREACHABLE: {
     status: 502,

@@ -26,6 +26,27 @@ export function kindConflict(req: StartWorkflow, what: string, id: string, heldB
   });
 }
 
+/**
+ * The largest workflow or task input, as JSON in UTF-8 bytes: Flovyn's "1 MB" (reference/flovyn.md §1), read as
+ * 1 MiB (anything over it Flovyn refuses whichever it means; were it 10^6, its own 413 for what lies between is as
+ * final). The local engine keeps the same limit, so a rule that works on one engine works on the other.
+ */
+export const MAX_INPUT_BYTES = 1024 * 1024;
+
+/**
+ * The input as the engine gets it (JSON), or the permanent error of one over MAX_INPUT_BYTES, naming its size: the
+ * check costs one serialization, which the engine needs anyway.
+ */
+export function engineInput(what: 'workflow' | 'task', input: JsonValue): string {
+  const json = JSON.stringify(input) ?? 'null';
+  // A string's UTF-16 length bounds its UTF-8 bytes from below and 3× from above: count only when it matters.
+  if (json.length * 3 <= MAX_INPUT_BYTES) return json;
+  const size = Buffer.byteLength(json);
+  if (size > MAX_INPUT_BYTES)
+    throw new EventhookError('EH_ENGINE_INPUT_TOO_LARGE', { what, size, limit: MAX_INPUT_BYTES });
+  return json;
+}
+
 /** The event that caused an engine call, as the lifecycle events the call leads to carry it on. */
 export interface EventCause {
   /** The event that caused this call; lifecycle events carry it as their correlation id. */

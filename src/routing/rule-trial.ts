@@ -1,6 +1,7 @@
 // A rule under test, compiled once (pattern, filter, target inputs) and run against events exactly as the router
 // and the action worker would: the same matcher, the same filter verdicts, the same transform code.
 import type { Envelope, JsonValue } from '../core/envelope.js';
+import { engineInput } from '../engine/port.js';
 import { Matcher, validatePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import { keyFromExpression, promiseRef } from '../targets/engine-keys.js';
@@ -126,6 +127,15 @@ function preview(
     value = input.apply(envelope);
   } catch (err) {
     return { index, type: target.type, error: (err as Error).message };
+  }
+  // Over the engines' size limit, the action would be dead at its first attempt: said as that attempt says it, and
+  // the input (a megabyte or more) not echoed.
+  if (target.type === 'workflow' || target.type === 'task') {
+    try {
+      engineInput(target.type, value);
+    } catch (err) {
+      return { index, type: target.type, error: (err as Error).message };
+    }
   }
   const warnings = input.warnings(envelope, value);
   const out: TargetPreview = { index, type: target.type, input: value };

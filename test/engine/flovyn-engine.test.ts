@@ -307,6 +307,34 @@ describe('Flovyn engine adapter', () => {
     expect(flovyn.tasks.get(r.id)?.input).toBe(input);
   });
 
+  it('refuses an input over Flovyn’s 1 MiB before calling it, for good, naming its size and the limit', async () => {
+    const calls = flovyn.calls.length;
+    // One byte over: 1 MiB of JSON string and one more character; 'é' counts 2 bytes, as Flovyn counts it.
+    const over = { workflow: 'x'.repeat(1024 * 1024 - 1), task: 'é'.repeat(512 * 1024) };
+    const workflow = await failure(
+      engine.startWorkflow({
+        org: 'acme',
+        kind: 'huge',
+        input: over.workflow,
+        idempotencyKey: 'flvrev-huge-wf',
+      }),
+    );
+    expect(workflow.code).toBe('EH_ENGINE_INPUT_TOO_LARGE');
+    expect(workflow.message).toBe(
+      'The workflow input is 1048577 bytes as JSON, over the engine’s limit of 1048576 bytes (1 MiB): ' +
+        'give the target an input that keeps only what the workflow needs',
+    );
+    expect(isPermanent(workflow)).toBe(true);
+    const task = await failure(
+      engine.createTask({ org: 'acme', kind: 'huge', input: over.task, idempotencyKey: 'flvrev-huge-task' }),
+    );
+    expect(task.code).toBe('EH_ENGINE_INPUT_TOO_LARGE');
+    expect(task.message).toContain('The task input is 1048578 bytes as JSON');
+    expect(isPermanent(task)).toBe(true);
+    // Nothing was sent: Flovyn would have refused it (413) after reading a megabyte.
+    expect(flovyn.calls.length).toBe(calls);
+  });
+
   it('a 200 that is not Flovyn’s answer to a settlement (a page, an empty object) settles nothing', async () => {
     const p = flovyn.createPromise('flvrev:not-settled');
     // A proxy or a web front end in front of the wrong URL, answering 200 to anything.

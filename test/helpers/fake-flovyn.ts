@@ -1,6 +1,6 @@
 // A small Flovyn server on loopback that follows the REST contract in reference/flovyn.md §1: Bearer auth, workflow
 // and task executions with idempotency keys (201 new, 200 the existing one; a task key reused for another kind is
-// 409), promises settled by `id:{uuid}` or `key:{key}` (anything else 400, unknown 404, a repeat is
+// 409; an input over 1 MiB is 413), promises settled by `id:{uuid}` or `key:{key}` (anything else 400, unknown 404, a repeat is
 // `alreadyResolved`), and `{"error": …}` bodies. Tests can make the next answers fail or stall.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -147,6 +147,8 @@ export class FakeFlovyn {
       if (seconds < 1 || seconds > 30 * 86_400)
         return void send(res, 400, { error: `invalid TTL ${String(ttl)}` });
     }
+    if (Buffer.byteLength(JSON.stringify(body.input ?? {})) > 1024 * 1024)
+      return void send(res, 413, { error: 'input must be at most 1 MB' });
     if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
       return void send(res, 400, { error: 'metadata must be an object' });
     const entries = Object.entries(metadata);

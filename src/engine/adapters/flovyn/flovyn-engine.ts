@@ -11,6 +11,7 @@ import { HttpSender } from '../../../delivery/http-sender.js';
 import type { ExecutionCauses } from './execution-causes.js';
 import {
   causeCorrelationId,
+  engineInput,
   kindConflict,
   META_EVENT,
   META_HOPS,
@@ -63,10 +64,10 @@ export class FlovynEngine implements Engine {
   constructor(private readonly options: FlovynEngineOptions) {}
 
   async startWorkflow(req: StartWorkflow): Promise<EngineResult> {
+    const input = engineInput('workflow', req.input);
     const key = flovynKey(req.idempotencyKey);
-    const { status, body } = await this.call(req, 'workflow-executions', {
+    const { status, body } = await this.call(req, 'workflow-executions', input, {
       kind: req.kind,
-      input: req.input,
       ...(req.queue !== undefined ? { queue: req.queue } : {}),
       idempotencyKey: key,
       idempotencyKeyTTL: KEY_TTL,
@@ -82,9 +83,9 @@ export class FlovynEngine implements Engine {
   }
 
   async createTask(req: CreateTask): Promise<EngineResult> {
-    const { status, body } = await this.call(req, 'task-executions', {
+    const input = engineInput('task', req.input);
+    const { status, body } = await this.call(req, 'task-executions', input, {
       kind: req.kind,
-      input: req.input,
       ...(req.queue !== undefined ? { queue: req.queue } : {}),
       ...(req.maxRetries !== undefined ? { maxRetries: req.maxRetries } : {}),
       idempotencyKey: flovynKey(req.idempotencyKey),
@@ -104,6 +105,7 @@ export class FlovynEngine implements Engine {
     const { status, body } = await this.call(
       req,
       `promises/${promiseIdentifier(req.promise)}/${req.mode}`,
+      undefined,
       req.mode === 'resolve' ? { value: req.value ?? null } : { error: req.error ?? 'rejected' },
       req.promise,
     );
@@ -142,11 +144,13 @@ export class FlovynEngine implements Engine {
 
   /**
    * POSTs to `/api/orgs/{org}/{path}`, continuing the causing event's trace; maps every answer but a 2xx to the
-   * engine error its retry needs.
+   * engine error its retry needs. `input`: the execution's input, already serialized (and measured), sent as its
+   * `input` field without serializing it again.
    */
   private async call(
     req: { org: string; traceparent?: string },
     path: string,
+    input: string | undefined,
     payload: Record<string, JsonValue>,
     promise?: string,
   ): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -160,7 +164,7 @@ export class FlovynEngine implements Engine {
         accept: 'application/json',
         ...(trace !== undefined ? { traceparent: trace } : {}),
       },
-      body: JSON.stringify(payload),
+      body: withInput(input, JSON.stringify(payload)),
       timeoutMs: this.options.timeoutMs,
     });
     const { status, error, body: text, bodyTruncated } = result;
@@ -200,6 +204,11 @@ export class FlovynEngine implements Engine {
       retryAfter !== undefined ? { headers: { 'retry-after': retryAfter } } : {},
     );
   }
+}
+
+/** The payload's JSON (an object with fields: a start's always has its kind) with the serialized input first. */
+function withInput(input: string | undefined, payload: string): string {
+  return input === undefined ? payload : `{"input":${input},${payload.slice(1)}`;
 }
 
 /** Flovyn's idempotency keys hold 255 bytes; a longer key is replaced by its digest, the same every time. */

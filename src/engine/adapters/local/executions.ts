@@ -13,7 +13,7 @@ import type {
   ExecutionListFilter,
   PageRequest,
 } from '../../port.js';
-import { causeCorrelationId, kindConflict, META_EVENT, META_HOPS } from '../../port.js';
+import { causeCorrelationId, engineInput, kindConflict, META_EVENT, META_HOPS } from '../../port.js';
 import { alreadyFinished, notFound, notHeld, what } from './engine-errors.js';
 import { rejectPromisesOfEnded } from './ended-workflow-promises.js';
 import { EnginePart, POLL_MS, type Execution } from './engine-part.js';
@@ -26,6 +26,8 @@ const NO_REASON = 'no reason given';
 
 export class LocalExecutions extends EnginePart {
   async createExecution(kind: ExecutionKind, req: CreateTask): Promise<EngineResult> {
+    // Flovyn's limit, kept here too: a rule whose input is too large fails alike on either engine.
+    engineInput(kind, req.input);
     const now = this.clock.now();
     const metadata: Record<string, string> = { ...(req.metadata ?? {}) };
     if (req.causeEventId) metadata[META_EVENT] = req.causeEventId;
