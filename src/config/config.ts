@@ -5,6 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { EventhookError, isEventhookError } from '../core/errors.js';
 import { nearestName } from '../core/nearest-name.js';
+import { readTokenFileSync, tokenShaped } from '../engine/adapters/flovyn/flovyn-token.js';
 import { parseRange } from '../ingest/ip-allow-list.js';
 import { CONFIG_KEYS, ROLES, type ConfigKey } from './keys.js';
 
@@ -83,7 +84,10 @@ export interface JetStreamConfig {
 export interface FlovynEngineConfig {
   /** Without a trailing slash or `/api/orgs`. */
   readonly url: string;
+  /** The token at start: EVENTHOOK_FLOVYN_TOKEN's, or what `tokenFile` held then. */
   readonly token: string;
+  /** EVENTHOOK_FLOVYN_TOKEN_FILE, resolved: read again when Flovyn refuses the token (a rotated secret). */
+  readonly tokenFile?: string;
   readonly timeoutMs: number;
   /** Eventhook org → Flovyn org slug, where they differ. */
   readonly orgs: ReadonlyMap<string, string>;
@@ -204,7 +208,7 @@ function build(raw: Raw, cwd: string): Config {
     // What the sandbox accepts (src/transform/sandbox/script.ts): outside it every script would be refused.
     sandboxMemoryBytes: get('EVENTHOOK_SANDBOX_MEMORY', boundedBytes(1024 ** 2, 1024 ** 3, '1MiB to 1GiB')),
     bus: busConfig(raw, get),
-    engine: engineConfig(raw, get),
+    engine: engineConfig(raw, get, cwd),
     flovynEvents: flovynEventsConfig(raw, get),
     jetstream: jetstreamConfig(raw, get),
     jetstreamIntake: jetstreamIntakeConfig(raw, get),
@@ -309,7 +313,7 @@ function natsPrefix(v: string, key: ConfigKey): string {
 
 type Get = <T>(key: ConfigKey, parse: (v: string, key: ConfigKey) => T) => T;
 
-function engineConfig(raw: Raw, get: Get): Config['engine'] {
+function engineConfig(raw: Raw, get: Get, cwd: string): Config['engine'] {
   if (get('EVENTHOOK_ENGINE', oneOf(['local', 'flovyn'])) === 'local') return { kind: 'local' };
   // Whitespace around it (a secret file's line break, a YAML block) would end up inside every request's URL, each
   // call then failing as "could not be reached: invalid URL": dropped, and a URL no request could use is refused.
@@ -318,24 +322,54 @@ function engineConfig(raw: Raw, get: Get): Config['engine'] {
     throw configError('EVENTHOOK_FLOVYN_URL', 'must be the http(s) URL of the Flovyn server');
   if (!/^https?:\/\/[^/\s]/.test(url) || /\s/.test(url) || !URL.canParse(url))
     throw configError('EVENTHOOK_FLOVYN_URL', `must be the http(s) URL of the Flovyn server, got "${url}"`);
-  // A secret file or a YAML block leaves a line break at the end: sent as it is, the header is invalid and every call
-  // fails as if Flovyn could not be reached. Whitespace around is dropped; inside, no header could carry it.
-  const token = optional(raw.EVENTHOOK_FLOVYN_TOKEN?.trim());
-  if (token === undefined) throw configError('EVENTHOOK_FLOVYN_TOKEN', 'must be set');
-  if (!/^[\x21-\x7e]+$/.test(token))
-    throw configError(
-      'EVENTHOOK_FLOVYN_TOKEN',
-      'must be one line of visible characters (no spaces or line breaks inside)',
-    );
+  const { token, tokenFile } = flovynToken(raw, cwd);
   const timeoutMs = get('EVENTHOOK_FLOVYN_TIMEOUT', boundedDuration(100, 120_000, '100ms to 120s'));
   return {
     kind: 'flovyn',
     // Flovyn's own docs give the base with `/api/orgs` on it; the engine adds that part itself.
     url: url.replace(/\/+$/, '').replace(/\/api\/orgs$/, ''),
     token,
+    ...(tokenFile !== undefined ? { tokenFile } : {}),
     timeoutMs,
     orgs: get('EVENTHOOK_FLOVYN_ORGS', pairs),
   };
+}
+
+/**
+ * The token, given as it is or as a file (a mounted secret, which rotates: the engine reads it again when Flovyn
+ * refuses the token). One way only: with both, which one is in use would be a guess. The file is read now, so one
+ * that cannot give a token stops the start rather than every call.
+ */
+function flovynToken(raw: Raw, cwd: string): { token: string; tokenFile?: string } {
+  const file = optional(raw.EVENTHOOK_FLOVYN_TOKEN_FILE?.trim());
+  // A secret file or a YAML block leaves a line break at the end: sent as it is, the header is invalid and every call
+  // fails as if Flovyn could not be reached. Whitespace around is dropped; inside, no header could carry it.
+  const token = optional(raw.EVENTHOOK_FLOVYN_TOKEN?.trim());
+  if (file !== undefined) {
+    if (token !== undefined)
+      throw configError(
+        'EVENTHOOK_FLOVYN_TOKEN_FILE',
+        'must not be set with EVENTHOOK_FLOVYN_TOKEN: give the token one way',
+      );
+    const path = resolve(cwd, file);
+    const read = readTokenFileSync(path);
+    if ('token' in read) return { token: read.token, tokenFile: path };
+    const why =
+      read.problem === 'empty'
+        ? 'names an empty file'
+        : read.problem === 'shape'
+          ? 'must hold one line of visible characters (no spaces or line breaks inside)'
+          : `cannot be read (${read.problem})`;
+    throw configError('EVENTHOOK_FLOVYN_TOKEN_FILE', `${why}: ${path}`);
+  }
+  if (token === undefined)
+    throw configError('EVENTHOOK_FLOVYN_TOKEN', 'must be set (or EVENTHOOK_FLOVYN_TOKEN_FILE)');
+  if (!tokenShaped(token))
+    throw configError(
+      'EVENTHOOK_FLOVYN_TOKEN',
+      'must be one line of visible characters (no spaces or line breaks inside)',
+    );
+  return { token };
 }
 
 function flovynEventsConfig(raw: Raw, get: Get): FlovynEventsConfig | undefined {

@@ -201,7 +201,12 @@ export const CONFIG_KEYS = {
   EVENTHOOK_FLOVYN_TOKEN: {
     file: 'flovynToken',
     default: '',
-    doc: 'Bearer token for the Flovyn REST API (e.g. a `flovyn_sk_…` key); required with `EVENTHOOK_ENGINE=flovyn`. Whitespace around it (the line break a secret file ends with) is dropped. Never logged.',
+    doc: 'Bearer token for the Flovyn REST API (e.g. a `flovyn_sk_…` key); required with `EVENTHOOK_ENGINE=flovyn`, unless `EVENTHOOK_FLOVYN_TOKEN_FILE` is set. Whitespace around it (the line break a secret file ends with) is dropped. Never logged.',
+  },
+  EVENTHOOK_FLOVYN_TOKEN_FILE: {
+    file: 'flovynTokenFile',
+    default: '',
+    doc: 'A file holding the Flovyn token (a mounted Kubernetes secret), instead of `EVENTHOOK_FLOVYN_TOKEN` (setting both is refused at start, as is a file that cannot be read, is empty or holds more than one line). Read at start, and again when Flovyn answers 401 (at most once every 5 s): a call refused with the old token is sent once more with the new one, so a rotated secret is taken without a restart.',
   },
   EVENTHOOK_FLOVYN_TIMEOUT: {
     file: 'flovynTimeout',

@@ -1,5 +1,8 @@
 // The settings of the NATS bus, the flovyn engine and Flovyn's lifecycle events: what each needs, refused with the
 // key named.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 
@@ -50,7 +53,7 @@ describe('Flovyn settings', () => {
       refusal({ EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_URL: 'ftp://x', EVENTHOOK_FLOVYN_TOKEN: 't' }),
     ).toContain('EVENTHOOK_FLOVYN_URL must be');
     expect(refusal({ EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_URL: 'http://f' })).toBe(
-      'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be set',
+      'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be set (or EVENTHOOK_FLOVYN_TOKEN_FILE)',
     );
     expect(refusal({ EVENTHOOK_ENGINE: 'temporal' })).toContain('EVENTHOOK_ENGINE');
   });
@@ -74,12 +77,45 @@ describe('Flovyn settings', () => {
       token: 'flovyn_sk_from_file',
     });
     expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN: ' \n' })).toBe(
-      'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be set',
+      'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be set (or EVENTHOOK_FLOVYN_TOKEN_FILE)',
     );
     for (const token of ['flovyn_sk_one\nflovyn_sk_two', 'flovyn_sk a', 'flovyn_sk_\u0007'])
       expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN: token })).toBe(
         'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be one line of visible characters (no spaces or line breaks inside)',
       );
+  });
+
+  it('reads the token from EVENTHOOK_FLOVYN_TOKEN_FILE (a mounted secret); refuses it beside the token, unreadable or empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eh-flovyn-token-'));
+    try {
+      const flovyn = { EVENTHOOK_ENGINE: 'flovyn', EVENTHOOK_FLOVYN_URL: 'http://f' };
+      writeFileSync(join(dir, 'token'), 'flovyn_sk_mounted\n');
+      expect(
+        loadConfig({ EVENTHOOK_DATA_DIR: dir, ...flovyn, EVENTHOOK_FLOVYN_TOKEN_FILE: 'token' }, { cwd: dir })
+          .engine,
+      ).toMatchObject({ token: 'flovyn_sk_mounted', tokenFile: join(dir, 'token') });
+      expect(
+        refusal({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN: 't', EVENTHOOK_FLOVYN_TOKEN_FILE: join(dir, 'token') }),
+      ).toBe(
+        'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN_FILE must not be set with EVENTHOOK_FLOVYN_TOKEN: give the token one way',
+      );
+      expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN_FILE: join(dir, 'missing') })).toBe(
+        `Invalid configuration: EVENTHOOK_FLOVYN_TOKEN_FILE cannot be read (ENOENT): ${join(dir, 'missing')}`,
+      );
+      writeFileSync(join(dir, 'empty'), ' \n');
+      expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN_FILE: join(dir, 'empty') })).toBe(
+        `Invalid configuration: EVENTHOOK_FLOVYN_TOKEN_FILE names an empty file: ${join(dir, 'empty')}`,
+      );
+      writeFileSync(join(dir, 'two'), 'flovyn_sk_one\nflovyn_sk_two\n');
+      expect(refusal({ ...flovyn, EVENTHOOK_FLOVYN_TOKEN_FILE: join(dir, 'two') })).toBe(
+        `Invalid configuration: EVENTHOOK_FLOVYN_TOKEN_FILE must hold one line of visible characters (no spaces or line breaks inside): ${join(dir, 'two')}`,
+      );
+      expect(refusal(flovyn)).toBe(
+        'Invalid configuration: EVENTHOOK_FLOVYN_TOKEN must be set (or EVENTHOOK_FLOVYN_TOKEN_FILE)',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a timeout out of range, naming the range and the value', () => {

@@ -60,7 +60,7 @@ export class FakeFlovyn {
   onWorkflowStarted: (execution: Execution) => void = () => {};
 
   constructor(
-    readonly token: string,
+    public token: string,
     /** Org slugs that exist; any other is 404. */
     readonly orgs: readonly string[],
   ) {}

@@ -9,6 +9,7 @@ import { childTraceparent } from '../../../core/trace-context.js';
 import { AddressPolicy } from '../../../delivery/address-policy.js';
 import { HttpSender } from '../../../delivery/http-sender.js';
 import type { ExecutionCauses } from './execution-causes.js';
+import { FlovynToken } from './flovyn-token.js';
 import {
   causeCorrelationId,
   engineInput,
@@ -26,7 +27,12 @@ import {
 export interface FlovynEngineOptions {
   /** The server's base URL, without `/api/orgs`. */
   url: string;
+  /** The token at start. */
   token: string;
+  /** Where the token is kept (a mounted secret): read again when Flovyn refuses the one sent. */
+  tokenFile?: string;
+  /** The least time between two reads of `tokenFile` (default 5 s). */
+  tokenRereadMs?: number;
   timeoutMs: number;
   /** Eventhook org → Flovyn org slug, where they differ. */
   orgs?: ReadonlyMap<string, string>;
@@ -61,7 +67,11 @@ export class FlovynEngine implements Engine {
     userAgent: 'Eventhook',
   });
 
-  constructor(private readonly options: FlovynEngineOptions) {}
+  private readonly token: FlovynToken;
+
+  constructor(private readonly options: FlovynEngineOptions) {
+    this.token = new FlovynToken(options.token, options.tokenFile, options.tokenRereadMs);
+  }
 
   async startWorkflow(req: StartWorkflow): Promise<EngineResult> {
     const input = engineInput('workflow', req.input);
@@ -156,17 +166,26 @@ export class FlovynEngine implements Engine {
   ): Promise<{ status: number; body: Record<string, unknown> }> {
     const slug = this.options.orgs?.get(req.org) ?? req.org;
     const trace = childTraceparent(req.traceparent);
-    const result = await this.sender.send({
-      url: `${this.options.url}/api/orgs/${encodeURIComponent(slug)}/${path}`,
-      headers: {
-        authorization: `Bearer ${this.options.token}`,
-        'content-type': 'application/json',
-        accept: 'application/json',
-        ...(trace !== undefined ? { traceparent: trace } : {}),
-      },
-      body: withInput(input, JSON.stringify(payload)),
-      timeoutMs: this.options.timeoutMs,
-    });
+    const request = withInput(input, JSON.stringify(payload));
+    const send = (token: string) =>
+      this.sender.send({
+        url: `${this.options.url}/api/orgs/${encodeURIComponent(slug)}/${path}`,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json',
+          ...(trace !== undefined ? { traceparent: trace } : {}),
+        },
+        body: request,
+        timeoutMs: this.options.timeoutMs,
+      });
+    const used = this.token.value;
+    let result = await send(used);
+    // A token refused may have been rotated (a mounted secret): sent once more with the new one, if there is one.
+    if (result.status === 401) {
+      const rotated = await this.token.afterRefusal(used);
+      if (rotated !== undefined) result = await send(rotated);
+    }
     const { status, error, body: text, bodyTruncated } = result;
     if (error?.kind === 'timeout')
       throw new EventhookError('EH_ENGINE_TIMEOUT', { timeoutMs: this.options.timeoutMs });
