@@ -30,6 +30,12 @@ export class TokenBucket {
     return { ok: false, retryAfterMs: Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000) };
   }
 
+  /** Returns a token taken by a `take()` whose use was then refused elsewhere, so it is not lost. */
+  giveBack(): void {
+    this.refill();
+    this.tokens = Math.min(this.burst, this.tokens + 1);
+  }
+
   private refill(): void {
     const now = this.clock.now();
     const elapsed = Math.max(0, now - this.last);

@@ -99,7 +99,9 @@ export class DeliveryGate {
     }
     const permit = endpoint.breaker.permit();
     if (!permit.allowed) {
-      slot.release();
+      // Not asked before the limiter: a breaker past its cool-down hands out its probe, which a rate refusal would
+      // then strand until the probe timeout. So the limiter goes first and its token is given back here.
+      slot.cancel();
       if (permit.retryAt === null) throw new TargetDeferral(WAIT.disabled, now + STALE_BREAKER_MS);
       throw new TargetDeferral(WAIT.circuitOpen, permit.retryAt, () => this.recheckCircuit(endpoint));
     }

@@ -72,7 +72,11 @@ export class EndpointLimiter {
     this.slots = limits.maxConcurrency !== undefined ? new Semaphore(limits.maxConcurrency) : undefined;
   }
 
-  tryStart(): { ok: true; release: () => void } | LimitRefusal {
+  /**
+   * `release` ends a delivery that went out; `cancel` undoes a start that a later check refused before sending: it
+   * frees the slot and gives the token back, so a refusal does not lower the endpoint's rate.
+   */
+  tryStart(): { ok: true; release: () => void; cancel: () => void } | LimitRefusal {
     // The slot first: a token spent while no slot is free would be lost.
     const release = this.slots ? this.slots.tryAcquire() : () => {};
     if (release === null) return { ok: false, reason: 'concurrency' };
@@ -81,7 +85,12 @@ export class EndpointLimiter {
       release();
       return { ok: false, reason: 'rate_limited', retryAfterMs: token.retryAfterMs };
     }
-    return { ok: true, release };
+    const bucket = this.bucket;
+    const cancel = () => {
+      release();
+      bucket?.giveBack();
+    };
+    return { ok: true, release, cancel };
   }
 
   get inFlight(): number {
