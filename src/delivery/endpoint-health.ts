@@ -41,7 +41,12 @@ export async function endpointHealth(
       Math.max(now - HEALTH_WINDOW_MS, endpoint.createdAt),
       SAMPLE,
     ),
-    store.actions.countByStatus(endpoint.org, { endpoint: endpoint.slug }, QUEUE_STATUSES),
+    // Likewise its actions: those made before it belong to a deleted endpoint that had the slug (and die unsent).
+    store.actions.countByStatus(
+      endpoint.org,
+      { endpoint: endpoint.slug, createdFrom: endpoint.createdAt },
+      QUEUE_STATUSES,
+    ),
   ]);
   const breaker = endpoint.breaker as BreakerState | null;
   const latencies = samples.map((s) => s.latencyMs).sort((a, b) => a - b);

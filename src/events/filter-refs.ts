@@ -5,7 +5,7 @@
 import { SOURCE_PREFIX, SYSTEM_SOURCES } from '../core/envelope.js';
 import { EventhookError, type ErrorCode, type FieldIssue } from '../core/errors.js';
 import { isId, type EventId, type RuleId, type SourceId } from '../core/ids.js';
-import type { EventFilter, Store } from '../store/port.js';
+import type { ActionFilter, EventFilter, Store } from '../store/port.js';
 
 /** Where the filter field is in the request, for the located message: `{in: 'query', path: '/rule'}`. */
 export type FieldAt = Omit<FieldIssue, 'message'>;
@@ -43,15 +43,30 @@ export class FilterRefs {
     throw notFound('EH_RULE_NOT_FOUND', { rule: ref }, at, message);
   }
 
-  /** An endpoint's slug: a live endpoint's, or a deleted one's (its actions, and its dead-letter queue, remain). */
-  async endpoint(org: string, slug: string, at: FieldAt): Promise<string> {
-    if (await this.store.endpoints.get(org, slug)) return slug;
+  /**
+   * An endpoint's actions, from its slug or its id. A slug names the live endpoint, whose actions are those created
+   * since it was (a deleted endpoint that had the slug before keeps its own); without a live one, the actions of
+   * the deleted endpoints that had it. An id names that endpoint, deleted or not: its actions from its creation to
+   * its deletion. Actions name their endpoint by slug, and belong to the endpoint that had it when they were made.
+   */
+  async endpoint(
+    org: string,
+    ref: string,
+    at: FieldAt,
+  ): Promise<Pick<ActionFilter, 'endpoint' | 'createdFrom' | 'createdBefore'>> {
+    const live = isId('endpoint', ref) ? undefined : await this.store.endpoints.get(org, ref);
+    if (live) return { endpoint: ref, createdFrom: live.createdAt };
     const all = await this.store.endpoints.list(org, { includeDeleted: true });
-    if (all.some((e) => e.slug === slug)) return slug;
-    const message = isId('endpoint', slug)
-      ? 'actions name their endpoint by slug: give the slug'
-      : 'no endpoint has this slug';
-    throw notFound('EH_ENDPOINT_NOT_FOUND', { endpoint: slug }, at, message);
+    const byId = all.find((e) => e.id === ref);
+    if (byId)
+      return {
+        endpoint: byId.slug,
+        createdFrom: byId.createdAt,
+        ...(byId.deletedAt === null ? {} : { createdBefore: byId.deletedAt + 1 }),
+      };
+    if (all.some((e) => e.slug === ref)) return { endpoint: ref };
+    const message = isId('endpoint', ref) ? 'no endpoint has this id' : 'no endpoint has this slug';
+    throw notFound('EH_ENDPOINT_NOT_FOUND', { endpoint: ref }, at, message);
   }
 
   /**

@@ -386,6 +386,13 @@ export interface ActionFilter {
   status?: ActionStatus;
   /** Endpoint slug: the webhook actions of one endpoint (its dead-letter queue with status=dead). */
   endpoint?: string;
+  /**
+   * Actions created in [createdFrom, createdBefore) only. With `endpoint`, they tell the endpoints that had the slug
+   * apart: actions name their endpoint by slug, and an action belongs to the endpoint that had the slug when it was
+   * created (a later one never delivers it: the webhook target lets it die).
+   */
+  createdFrom?: number;
+  createdBefore?: number;
 }
 
 export interface ActionsRepo {

@@ -315,12 +315,27 @@ for (const backend of BACKENDS) {
           (e: { slug: string; deletedAt: string | null }) => e.slug === 'doomed' && e.deletedAt,
         ),
       ).toBe(true);
+      const predecessor = (await t.api.get(`${BASE}/endpoints?includeDeleted=true`)).body.items.find(
+        (e: { slug: string }) => e.slug === 'doomed',
+      );
       await createEndpoint(t, { slug: 'doomed', url: 'https://example.com/again' });
-      // The new endpoint's health starts empty: the attempt that found the old one gone is not its own.
+      // The new endpoint's health starts empty: the attempt that found the old one gone is not its own, nor is the
+      // old one's dead letter.
       expect((await t.api.get(`${BASE}/endpoints/doomed`)).body.health).toMatchObject({
         attempts: 0,
         successRate: null,
+        queue: { pending: 0, inFlight: 0, failed: 0, dead: 0, depth: 0 },
       });
+      // Its dead-letter queue is its own too; the old one's stays, under the old endpoint's id.
+      expect((await t.api.get(`${BASE}/actions?endpoint=doomed&status=dead`)).body.items).toEqual([]);
+      expect((await t.api.get(`${BASE}/actions?endpoint=doomed`)).body.items).toEqual([]);
+      const old = await t.api.get(`${BASE}/actions?endpoint=${predecessor.id}&status=dead`);
+      expect(old.body.items.map((a: { id: string }) => a.id)).toEqual([dead.id]);
+      const retry = await t.api.post(`${BASE}/actions/retry`, {
+        filter: { endpoint: 'doomed' },
+        dryRun: true,
+      });
+      expect(retry.body.count).toBe(0);
     });
 
     it('a delivery of a deleted endpoint never goes to a new endpoint that took the slug, even retried by hand', async () => {

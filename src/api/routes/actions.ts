@@ -73,7 +73,7 @@ const ActionFilterFields = {
   endpoint: Type.Optional(
     Type.String({
       description:
-        'Endpoint slug (webhook actions; a deleted endpoint’s too); with status=dead, that endpoint’s dead-letter queue. One that never existed is a 404.',
+        'Endpoint slug or id (webhook actions); with status=dead, that endpoint’s dead-letter queue. A slug names the live endpoint, whose actions are those made since it was created (not those of a deleted endpoint that had the slug before), or, when none is live, the deleted endpoints that had it; an id names that endpoint, deleted or not. One that never existed is a 404.',
     }),
   ),
 };
@@ -164,8 +164,7 @@ async function toFilter(
     ruleId: q.rule === undefined ? undefined : await refs.ruleId(org, q.rule, fieldAt(where, 'rule')),
     targetType: q.targetType,
     status: q.status,
-    endpoint:
-      q.endpoint === undefined ? undefined : await refs.endpoint(org, q.endpoint, fieldAt(where, 'endpoint')),
+    ...(q.endpoint === undefined ? {} : await refs.endpoint(org, q.endpoint, fieldAt(where, 'endpoint'))),
   };
 }
 

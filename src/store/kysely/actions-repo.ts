@@ -1,7 +1,7 @@
 // Actions and attempts: the unit of delivery, retry, tracking and dead-lettering (SPEC §1, STYLE §16).
 import { sql, type Insertable, type Kysely, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
-import type { ActionId, EventId } from '../../core/ids.js';
+import { idFloor, type ActionId, type EventId } from '../../core/ids.js';
 import type {
   ActionFilter,
   ActionsRepo,
@@ -233,6 +233,9 @@ export class KyselyActionsRepo implements ActionsRepo {
             : q.where('status', '=', status!),
         )
         .$if(f.endpoint !== undefined, (q) => q.where('endpoint', '=', f.endpoint!))
+        // By id (time-ordered): within the (org, endpoint, status, id) index, no row read outside the range.
+        .$if(f.createdFrom !== undefined, (q) => q.where('id', '>=', idFloor('action', f.createdFrom!)))
+        .$if(f.createdBefore !== undefined, (q) => q.where('id', '<', idFloor('action', f.createdBefore!)))
         .$if(page.before !== undefined, (q) => q.where('id', '<', page.before!))
         .orderBy('id', 'desc')
         .limit(page.limit + 1);

@@ -1,6 +1,6 @@
 // Queries behind outbound delivery: actions that wait without using an attempt, FIFO lanes, and endpoint health.
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
-import type { ActionId } from '../../core/ids.js';
+import { idFloor, type ActionId } from '../../core/ids.js';
 import type {
   ActionFilter,
   AttemptSample,
@@ -314,6 +314,8 @@ export async function countByStatus(
     .$if(f.targetType !== undefined, (q) => q.where('target_type', '=', f.targetType!))
     .$if(f.status !== undefined, (q) => q.where('status', '=', f.status!))
     .$if(f.endpoint !== undefined, (q) => q.where('endpoint', '=', f.endpoint!))
+    .$if(f.createdFrom !== undefined, (q) => q.where('id', '>=', idFloor('action', f.createdFrom!)))
+    .$if(f.createdBefore !== undefined, (q) => q.where('id', '<', idFloor('action', f.createdBefore!)))
     .$if(only !== undefined, (q) => q.where('status', 'in', only!))
     .groupBy('status')
     .execute();
