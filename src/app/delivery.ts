@@ -29,10 +29,13 @@ export function buildDelivery(deps: DeliveryDeps): Delivery {
   const { config, store, box, clock, announce, kickActions, addressPolicy } = deps;
   // One SSRF-guarded sender (a connection pool per origin) shared by every endpoint.
   const httpSender = new HttpSender({ policy: addressPolicy });
-  const liveEndpoints = new LiveEndpoints(store, box, clock, {
-    failureThreshold: config.breakerThreshold,
-    disableAfterMs: config.endpointDisableAfterMs,
-  });
+  const liveEndpoints = new LiveEndpoints(
+    store,
+    box,
+    clock,
+    { failureThreshold: config.breakerThreshold, disableAfterMs: config.endpointDisableAfterMs },
+    config.deliveryTimeoutMs,
+  );
   const endpoints = new EndpointService(
     store,
     box,

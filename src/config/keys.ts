@@ -136,7 +136,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_DELIVERY_TIMEOUT: {
     file: 'deliveryTimeout',
     default: '15s',
-    doc: 'Timeout of one outbound webhook attempt (DNS, connect, TLS, answer and body) for endpoints created without `timeoutMs`.',
+    doc: 'Timeout of one outbound webhook attempt (DNS, connect, TLS, answer and body) for endpoints that set no `timeoutMs`, read at each delivery: a change applies to them after a restart. Endpoints created before 2026-12 stored the default of their creation as their own `timeoutMs` and keep it.',
   },
   EVENTHOOK_RETRY_AFTER_CAP: {
     file: 'retryAfterCap',

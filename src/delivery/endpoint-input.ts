@@ -38,7 +38,8 @@ export interface EndpointInput {
   /** The kind of secret to generate when none is given; default hmac (whsec_). */
   secretKind?: 'hmac' | 'ed25519';
   headerStyle?: SignatureHeaderStyle;
-  timeoutMs?: number;
+  /** null or none: the deployment's default, as it is at each delivery. */
+  timeoutMs?: number | null;
   rateLimit?: number | null;
   maxConcurrency?: number | null;
   ordering?: 'none' | 'fifo';
@@ -152,7 +153,7 @@ export function checkAuth(input: unknown, policy: AddressPolicy): EndpointAuth {
 export function checkLimits(input: Pick<EndpointInput, 'timeoutMs' | 'rateLimit' | 'maxConcurrency'>): void {
   const { timeoutMs, rateLimit, maxConcurrency } = input;
   if (
-    timeoutMs !== undefined &&
+    timeoutMs != null &&
     !(Number.isInteger(timeoutMs) && timeoutMs >= 100 && timeoutMs <= MAX_ENDPOINT_TIMEOUT_MS)
   ) {
     throw bad('/timeoutMs', `must be an integer from 100 to ${MAX_ENDPOINT_TIMEOUT_MS}`);

@@ -102,7 +102,8 @@ export class EndpointService {
       secretHeaders: this.sealHeaders(secretHeaders, {}),
       secrets: plain.map((s) => this.sealSecret({ secret: s, createdAt: now })),
       headerStyle: input.headerStyle ?? 'webhook',
-      timeoutMs: input.timeoutMs ?? this.defaults.timeoutMs,
+      // Not today's default copied in: none given means the deployment's default at each delivery.
+      timeoutMs: input.timeoutMs ?? null,
       rateLimit: input.rateLimit ?? null,
       maxConcurrency: input.maxConcurrency ?? null,
       ordering,
@@ -135,6 +136,11 @@ export class EndpointService {
     const endpoint = await this.store.endpoints.get(org, slug);
     if (!endpoint) throw new EventhookError('EH_ENDPOINT_NOT_FOUND', { endpoint: slug });
     return endpoint;
+  }
+
+  /** The timeout of an endpoint that sets none: the deployment's (EVENTHOOK_DELIVERY_TIMEOUT). */
+  get defaultTimeoutMs(): number {
+    return this.defaults.timeoutMs;
   }
 
   list(org: string, opts: { includeDeleted?: boolean } = {}): Promise<EndpointRecord[]> {

@@ -13,6 +13,7 @@ import {
 } from './circuit-breaker.js';
 import type { EndpointAuth } from './endpoint-auth.js';
 import type { EndpointSecret } from './endpoint-secrets.js';
+import { DEFAULT_ENDPOINT_TIMEOUT_MS } from './endpoint-input.js';
 import { openAuth, openHeaders } from './endpoint-service.js';
 
 const TTL_MS = 1000;
@@ -24,6 +25,8 @@ export interface LiveEndpoint {
   /** The secret headers opened: name → value, sent with every delivery. */
   secretHeaders: Record<string, string>;
   secrets: EndpointSecret[];
+  /** Per attempt: the endpoint's own timeoutMs, else the deployment's default. */
+  timeoutMs: number;
   /** The FIFO lane of an envelope, when the endpoint orders by key. */
   orderingKey: JmespathFn | undefined;
   /**
@@ -51,6 +54,8 @@ export class LiveEndpoints {
     private readonly box: SecretBox,
     private readonly clock: Clock,
     private readonly breakerConfig: Partial<BreakerConfig> = {},
+    /** For endpoints that set no timeoutMs: EVENTHOOK_DELIVERY_TIMEOUT of this process. */
+    private readonly defaultTimeoutMs: number = DEFAULT_ENDPOINT_TIMEOUT_MS,
   ) {}
 
   /** The live endpoint, or null when there is none with this slug (deleted or never created). */
@@ -102,6 +107,7 @@ export class LiveEndpoints {
       record,
       auth: openAuth(this.box, record.auth),
       secretHeaders: openHeaders(this.box, record.secretHeaders),
+      timeoutMs: record.timeoutMs ?? this.defaultTimeoutMs,
       secrets: record.secrets.map((s) => ({
         secret: this.box.open(s.sealed),
         createdAt: s.createdAt,

@@ -58,6 +58,6 @@ export function webhookRequest(
       ...signed,
     },
     body,
-    timeoutMs: endpoint.record.timeoutMs,
+    timeoutMs: endpoint.timeoutMs,
   };
 }

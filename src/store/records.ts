@@ -232,7 +232,8 @@ export interface EndpointRecord {
   secretHeaders: Record<string, string>;
   secrets: EndpointSecretRecord[];
   headerStyle: 'webhook' | 'svix';
-  timeoutMs: number;
+  /** null: none was given, so the deployment's default (EVENTHOOK_DELIVERY_TIMEOUT) applies, as it is at delivery. */
+  timeoutMs: number | null;
   rateLimit: number | null;
   maxConcurrency: number | null;
   ordering: 'none' | 'fifo';

@@ -70,6 +70,7 @@ describe('eventhook export', { timeout: 120_000 }, () => {
         secrets: [SECRETS.ENDPOINT_BILLING_SECRET],
         retry: { schedule: ['10s', '1m'], maxAttempts: 3 },
         rateLimit: 20,
+        timeoutMs: 2000,
         status: 'paused',
       },
       { slug: 'plain', url: 'https://plain.example.com/in', secrets: [SECRETS.ENDPOINT_PLAIN_SECRET] },
@@ -140,9 +141,12 @@ describe('eventhook export', { timeout: 120_000 }, () => {
       secrets: ['${ENDPOINT_BILLING_SECRET}'],
       retry: { schedule: ['10s', '1m'], maxAttempts: 3 },
       rateLimit: 20,
+      timeoutMs: 2000,
       status: 'paused',
     });
     expect(exported.endpoints[1]).not.toHaveProperty('status');
+    // No timeoutMs given: the deployment's default applies, and the file must not freeze today's value of it.
+    expect(exported.endpoints[1]).not.toHaveProperty('timeoutMs');
     // Each secret's kind is named, for the right kind of value to be given.
     expect(text).toMatch(/ENDPOINT_PLAIN_SECRET\s+endpoint plain: its signing secret \(whsec_…\)/);
     expect(text).toMatch(

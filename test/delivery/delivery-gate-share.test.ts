@@ -39,6 +39,7 @@ describe('DeliveryGate with worker shares', () => {
     record,
     auth: { type: 'none' },
     secretHeaders: {},
+    timeoutMs: 15000,
     secrets: [],
     orderingKey: undefined,
     breaker: new CircuitBreaker(clock),

@@ -36,6 +36,7 @@ describe('webhook messages', () => {
       } as unknown as EndpointRecord,
       auth: { type: 'none' },
       secretHeaders: { 'x-custom-key': 's3cr3t' },
+      timeoutMs: 1234,
       secrets: [
         { secret: expired, createdAt: clock.now() - 3000, expiresAt: clock.now() - 1 },
         { secret: retiring, createdAt: clock.now() - 2000, expiresAt: clock.now() + 60_000 },

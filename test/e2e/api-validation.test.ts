@@ -36,13 +36,13 @@ describe('request validation', () => {
         '/endpoints',
         { slug: 'e1', url: 'https://example.com/x', timeoutMs: '5000' },
         'timeoutMs',
-        'must be integer',
+        'must be integer or null',
       );
       await refused(
         '/endpoints',
         { slug: 'e2', url: 'https://example.com/x', timeoutMs: true },
         'timeoutMs',
-        'must be integer',
+        'must be integer or null',
       );
       await refused(
         '/rules',

@@ -79,11 +79,14 @@ const SettableFields = {
     }),
   ),
   timeoutMs: Type.Optional(
-    Type.Integer({
-      minimum: 100,
-      maximum: 120_000,
-      description: 'Per attempt, all included; default 15000.',
-    }),
+    Nullable(
+      Type.Integer({
+        minimum: 100,
+        maximum: 120_000,
+        description:
+          'Per attempt, all included. Omitted (or null): the deployment’s default, EVENTHOOK_DELIVERY_TIMEOUT (15000 unless set), as it is at each delivery.',
+      }),
+    ),
   ),
   rateLimit: Type.Optional(
     Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'Deliveries per second.' })),
@@ -184,7 +187,14 @@ const EndpointOut = Type.Object({
     },
   ),
   headerStyle: Type.String(),
-  timeoutMs: Type.Integer(),
+  timeoutMs: Type.Integer({
+    description:
+      'The timeout of each attempt: the endpoint’s own, or the deployment’s default (timeoutDefault).',
+  }),
+  timeoutDefault: Type.Boolean({
+    description:
+      'true: the endpoint sets no timeoutMs, so the deployment’s EVENTHOOK_DELIVERY_TIMEOUT applies and follows it when it changes.',
+  }),
   rateLimit: Nullable(Type.Number()),
   maxConcurrency: Nullable(Type.Integer()),
   ordering: Type.String(),
@@ -237,7 +247,7 @@ const EndpointRotatedOut = Type.Object({
 type Out = Static<typeof EndpointOut>;
 
 /** An endpoint as the API shows it at `now`: secrets that expired after a rotation's grace sign nothing and are left out. */
-export function endpointOut(e: EndpointRecord, now: number): Out {
+export function endpointOut(e: EndpointRecord, now: number, defaultTimeoutMs: number): Out {
   return {
     id: e.id,
     slug: e.slug,
@@ -255,7 +265,8 @@ export function endpointOut(e: EndpointRecord, now: number): Out {
       expiresAt: isoOrNull(s.expiresAt),
     })),
     headerStyle: e.headerStyle,
-    timeoutMs: e.timeoutMs,
+    timeoutMs: e.timeoutMs ?? defaultTimeoutMs,
+    timeoutDefault: e.timeoutMs === null,
     rateLimit: e.rateLimit,
     maxConcurrency: e.maxConcurrency,
     ordering: e.ordering,
@@ -279,8 +290,8 @@ function healthOut(h: EndpointHealth): Static<typeof HealthOut> {
   };
 }
 
-const created = (record: EndpointRecord, secret: GeneratedSecret | undefined, now: number) => ({
-  ...endpointOut(record, now),
+const created = (record: EndpointRecord, secret: GeneratedSecret | undefined, out: Out) => ({
+  ...out,
   ...(secret ? { secret: secret.secret, ...(secret.publicKey ? { publicKey: secret.publicKey } : {}) } : {}),
 });
 
@@ -331,6 +342,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
   clock: Clock;
 }> = async (app, { endpoints, probe, clock }) => {
   const base = '/api/orgs/:org/eventhook/endpoints';
+  const show = (e: EndpointRecord) => endpointOut(e, clock.now(), endpoints.defaultTimeoutMs);
   app.post(
     base,
     {
@@ -345,7 +357,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req, reply) => {
       const { record, secret } = await endpoints.create(req.params.org, req.body, actorOf(req));
-      return reply.code(201).send(created(record, secret, clock.now()));
+      return reply.code(201).send(created(record, secret, show(record)));
     },
   );
   app.get(
@@ -366,7 +378,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         all,
         (e) => e.id,
         req.query,
-        (e) => endpointOut(e, clock.now()),
+        (e) => show(e),
       );
     },
   );
@@ -383,7 +395,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
     },
     async (req) => {
       const record = await endpoints.get(req.params.org, req.params.endpoint);
-      return { ...endpointOut(record, clock.now()), health: healthOut(await endpoints.health(record)) };
+      return { ...show(record), health: healthOut(await endpoints.health(record)) };
     },
   );
   app.patch(
@@ -400,7 +412,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (req) =>
-      endpointOut(
+      show(
         await endpoints.update(
           req.params.org,
           req.params.endpoint,
@@ -408,7 +420,6 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
           actorOf(req),
           expectedVersion(req),
         ),
-        clock.now(),
       ),
   );
   app.delete(
@@ -459,7 +470,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         },
         actorOf(req),
       );
-      return { ...created(record, secret, clock.now()), rotated: unchanged !== true };
+      return { ...created(record, secret, show(record)), rotated: unchanged !== true };
     },
   );
   app.post(
@@ -496,7 +507,6 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: EndpointOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) =>
-      endpointOut(await endpoints.enable(req.params.org, req.params.endpoint, actorOf(req)), clock.now()),
+    async (req) => show(await endpoints.enable(req.params.org, req.params.endpoint, actorOf(req))),
   );
 };

@@ -81,7 +81,7 @@ export function exportState(org: string, current: CurrentState): Exported {
   const endpoints = current.endpoints.map((e) => {
     const slug = String(e.slug);
     const out: Obj = { slug, url: e.url };
-    for (const key of ENDPOINT_SETTINGS) if (isSet(e[key]) && !isDefault(key, e[key])) out[key] = e[key];
+    for (const key of ENDPOINT_SETTINGS) if (isSet(e[key]) && !isDefault(key, e)) out[key] = e[key];
     if (isObj(out.headers)) {
       // A plain header named like a credential comes back masked: its value is asked for, as a secret's is.
       out.headers = Object.fromEntries(
@@ -201,6 +201,8 @@ function isSet(v: unknown): boolean {
 }
 
 /** Endpoint settings whose value is what the server assumes when none is given. */
-function isDefault(key: (typeof ENDPOINT_SETTINGS)[number], v: unknown): boolean {
-  return (key === 'ordering' && v === 'none') || (key === 'headerStyle' && v === 'webhook');
+function isDefault(key: (typeof ENDPOINT_SETTINGS)[number], e: Obj): boolean {
+  // The deployment's timeout, shown where the endpoint sets none: written down, it would stop following the default.
+  if (key === 'timeoutMs') return e.timeoutDefault === true;
+  return (key === 'ordering' && e[key] === 'none') || (key === 'headerStyle' && e[key] === 'webhook');
 }

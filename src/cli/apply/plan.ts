@@ -196,6 +196,16 @@ async function checkWebhookEndpoints(
 const versionOf = (value: Obj): string | undefined =>
   typeof value.updatedAt === 'string' ? value.updatedAt : undefined;
 
+/**
+ * An endpoint as it is set: a timeoutMs that is the deployment's default is none of its own, so a file that gives
+ * that same value sets it (to hold whatever the default becomes) rather than finding nothing to change.
+ */
+function ownSettings(endpoint: Obj): Obj {
+  if (endpoint.timeoutDefault !== true) return endpoint;
+  const { timeoutMs: _default, ...own } = endpoint;
+  return own;
+}
+
 async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<string, Current>> {
   let page: { items: Obj[] };
   try {
@@ -211,7 +221,7 @@ async function fetchCurrent(client: ApiClient, kind: ApplyKind): Promise<Map<str
   for (const value of page.items) {
     if (kind !== 'grants') {
       const key = String(value[IDENTITY[kind]]);
-      byIdentity.set(key, { key, ref: key, value });
+      byIdentity.set(key, { key, ref: key, value: kind === 'endpoints' ? ownSettings(value) : value });
       continue;
     }
     // Grants by id, oldest first, as the server lists them: pairGrants matches them to the file's.

@@ -199,6 +199,13 @@ export function actionFromRow(r: Row<'actions'>): ActionRecord {
   };
 }
 
+/**
+ * An endpoint's timeout_ms when it has none of its own (the deployment's default applies). The column was made NOT
+ * NULL when every endpoint stored its timeout, and SQLite cannot drop that without rebuilding the table; no timeout
+ * the API accepts is below 100 ms, so 0 cannot be mistaken for one.
+ */
+const NO_TIMEOUT = 0;
+
 export function endpointFromRow(r: Row<'endpoints'>): EndpointRecord {
   return {
     id: r.id as EndpointId,
@@ -211,7 +218,7 @@ export function endpointFromRow(r: Row<'endpoints'>): EndpointRecord {
     secretHeaders: r.secret_headers === null ? {} : fromJson(r.secret_headers),
     secrets: fromJson(r.secrets),
     headerStyle: r.header_style === 'svix' ? 'svix' : 'webhook',
-    timeoutMs: r.timeout_ms,
+    timeoutMs: r.timeout_ms === NO_TIMEOUT ? null : r.timeout_ms,
     rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
     maxConcurrency: r.max_concurrency,
     ordering: r.ordering === 'fifo' ? 'fifo' : 'none',
@@ -238,7 +245,7 @@ export function endpointToRow(e: EndpointRecord): Row<'endpoints'> {
     secret_headers: Object.keys(e.secretHeaders).length === 0 ? null : toJson(e.secretHeaders),
     secrets: toJson(e.secrets),
     header_style: e.headerStyle,
-    timeout_ms: e.timeoutMs,
+    timeout_ms: e.timeoutMs ?? NO_TIMEOUT,
     rate_limit: e.rateLimit,
     max_concurrency: e.maxConcurrency,
     ordering: e.ordering,
