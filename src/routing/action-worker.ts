@@ -82,11 +82,13 @@ export class ActionWorker {
       const limit = skip.length === 0 ? room : room * 2;
       const candidates = await this.finder!.candidates(now, limit, skip, this.slots.open());
       const picked = this.slots.pick(candidates, room);
+      // Nearly always empty: only actions whose worker died (their leases lost) are in it.
+      const lost = candidates.filter((c) => c.leaseLost).map((c) => c.id);
       claimed =
         picked.length === 0
           ? []
           : await this.store.relaxed((tx) =>
-              tx.actions.claim(picked, now, this.options.leaseMs, this.options.holder),
+              tx.actions.claim(picked, now, this.options.leaseMs, this.options.holder, lost),
             );
     }
     await this.launch(claimed);

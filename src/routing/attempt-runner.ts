@@ -126,6 +126,7 @@ export class AttemptRunner {
         await tx.attempts.insert({ ...attempt, outcome: 'succeeded', error: null });
         owned = await tx.actions.succeed(action.id, action.attempts, result, now);
         if (owned) handedOver = await this.applyEffects(tx, effects, now);
+        else await tx.attempts.dropInterrupted(action.org, action.id, action.attempts);
       });
       this.handOver(handedOver);
       this.options.metrics?.attempted(action.targetType, 'succeeded', latencyMs);
@@ -150,6 +151,8 @@ export class AttemptRunner {
         await tx.attempts.insert({ ...attempt, outcome, error: message });
         owned = await tx.actions.fail(action.id, action.attempts, message, next, now);
         if (owned) handedOver = await this.applyEffects(tx, effects, now);
+        // Overtaken by a later claim, which took this attempt for cut off: its real outcome replaces that entry.
+        else await tx.attempts.dropInterrupted(action.org, action.id, action.attempts);
       });
       this.handOver(handedOver);
       this.options.metrics?.attempted(

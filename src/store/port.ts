@@ -418,8 +418,18 @@ export interface ActionsRepo {
    * another claim took over in the meantime is left alone. Returns how many were extended.
    */
   renewLeases(held: ReadonlyArray<{ id: ActionId; attempt: number }>, until: number): Promise<number>;
-  /** … then claims those of `ids` that are still due, as claimDue does (another claimer may have taken some). */
-  claim(ids: readonly ActionId[], now: number, leaseMs: number, holder?: string): Promise<ActionRecord[]>;
+  /**
+   * … then claims those of `ids` that are still due, as claimDue does (another claimer may have taken some). Those
+   * of `leaseLost` (candidates found with their lease lost) get the attempt their gone worker left unrecorded as an
+   * interrupted one.
+   */
+  claim(
+    ids: readonly ActionId[],
+    now: number,
+    leaseMs: number,
+    holder?: string,
+    leaseLost?: readonly ActionId[],
+  ): Promise<ActionRecord[]>;
   /** The workers holding leases that run beyond `now` (read only: every worker asks at each heartbeat). */
   leaseHolders(now: number): Promise<string[]>;
   /**
@@ -508,6 +518,8 @@ export interface ClaimCandidate {
   id: ActionId;
   org: string;
   endpoint: string | null;
+  /** In flight on a lease that ran out (or was ended): its worker is gone; claiming it records an interrupted attempt. */
+  leaseLost?: true;
 }
 
 /** A lane of due work: the webhook actions of one endpoint, or (endpoint null) an org's actions of other targets. */
@@ -535,6 +547,11 @@ export interface OrderingBlocker {
 
 export interface AttemptsRepo {
   insert(attempt: AttemptRecord): Promise<void>;
+  /**
+   * Removes the `interrupted` entry a later claim wrote for attempt `number` of an action, when that attempt's own
+   * outcome arrives after all (its worker was slow, not gone): the real outcome replaces the guess.
+   */
+  dropInterrupted(org: string, actionId: ActionId, number: number): Promise<void>;
   listByAction(org: string, actionId: ActionId): Promise<AttemptRecord[]>;
   /** The newest attempts of an endpoint's actions started at or after `since` (for its health), newest first. */
   recentForEndpoint(org: string, endpoint: string, since: number, limit: number): Promise<AttemptSample[]>;

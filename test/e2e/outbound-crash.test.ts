@@ -156,6 +156,19 @@ describe('outbound crash safety (SQLite, real process, SIGKILL)', () => {
         expect(tookMs).toBeLessThan(40_000);
         const action = (await api.get(`${BASE}/events/${id}`)).body.actions[0];
         expect(action.attempts).toBe(2);
+        // The try the kill cut off is in the history, as interrupted (no outcome, no status), before the one that
+        // delivered; it is no sample of the endpoint's health.
+        const history = (await api.get(`${BASE}/actions/${action.id}`)).body.attempts;
+        expect(history.map((a: { number: number; outcome: string }) => [a.number, a.outcome])).toEqual([
+          [1, 'interrupted'],
+          [2, 'succeeded'],
+        ]);
+        expect(history[0]).toMatchObject({ statusCode: null, responseBody: null });
+        expect(history[0].error).toMatch(/worker stopped before the outcome was recorded/);
+        expect((await api.get(`${BASE}/endpoints/sink`)).body.health).toMatchObject({
+          attempts: 1,
+          successRate: 1,
+        });
         expect(receiver.requests).toHaveLength(2);
         expect(receiver.requests[1]!.headers['webhook-id']).toBe(firstWebhookId);
         expect(second.output()).toContain('took back the leases of workers that stopped beating');

@@ -81,5 +81,58 @@ for (const factory of STORE_FACTORIES) {
       }
       expect((await store.actions.get('acme', held))?.leaseUntil).toBe(T0 + 60_000);
     });
+
+    // Last: it leaves actions in flight for a live holder, which the tests above would count.
+    it('records the attempt a lost lease cut off as interrupted, once, on either claim path', async () => {
+      const now = T0 + 200_000;
+      // Its lease simply ran out (60 s after T0): claimDue takes it back.
+      const expired = await heldBy('wrk_dead');
+      const retaken = await store.actions.claimDue(now, 100, 60_000, 'wrk_alive');
+      expect(retaken.find((a) => a.id === expired)).toMatchObject({ attempts: 2 });
+      const history = await store.attempts.listByAction('acme', expired);
+      expect(history).toMatchObject([
+        { number: 1, outcome: 'interrupted', statusCode: null, startedAt: T0, endpoint: null },
+      ]);
+      expect(history[0]!.error).toMatch(/worker stopped before the outcome was recorded/);
+      // The two-step claim of a candidate found with its lease lost.
+      const twoStep = await heldBy('wrk_dead');
+      const candidates = await store.actions.dueCandidates(now, 100);
+      expect(candidates.find((c) => c.id === twoStep)).toEqual({
+        id: twoStep,
+        org: 'acme',
+        endpoint: null,
+        leaseLost: true,
+      });
+      await store.actions.claim([twoStep], now, 60_000, 'wrk_alive', [twoStep]);
+      expect((await store.attempts.listByAction('acme', twoStep)).map((a) => a.outcome)).toEqual([
+        'interrupted',
+      ]);
+      // Its worker had recorded the outcome after all: nothing is added.
+      const answered = await heldBy('wrk_slow');
+      await store.attempts.insert({
+        id: newId('attempt'),
+        actionId: answered,
+        org: 'acme',
+        number: 1,
+        startedAt: T0,
+        latencyMs: 5,
+        outcome: 'failed',
+        statusCode: 500,
+        request: null,
+        responseHeaders: null,
+        responseBody: null,
+        error: 'HTTP 500',
+        endpoint: null,
+      });
+      await store.actions.claim([answered], now, 60_000, 'wrk_alive', [answered]);
+      expect((await store.attempts.listByAction('acme', answered)).map((a) => a.outcome)).toEqual(['failed']);
+      // An ordinary claim of a due action records nothing.
+      const event = pendingEvent('acme', now, { id: newId('event'), data: {} });
+      await store.events.insert(event);
+      const fresh = newAction('acme', { type: 'task', kind: 'k' }, { eventId: event.id, nextAttemptAt: now });
+      await store.actions.insertMany([fresh], now);
+      await store.actions.claimDue(now, 100, 60_000, 'wrk_alive');
+      expect(await store.attempts.listByAction('acme', fresh.id)).toEqual([]);
+    });
   });
 }

@@ -51,7 +51,10 @@ const AttemptOut = Type.Object({
   number: Type.Integer(),
   startedAt: Timestamp,
   latencyMs: Type.Integer(),
-  outcome: Type.String(),
+  outcome: Type.String({
+    description:
+      'succeeded, failed, gone, aborted, or interrupted: the worker stopped (crashed, killed) before the outcome was recorded; the action was then claimed again.',
+  }),
   statusCode: Type.Union([Type.Integer(), Type.Null()]),
   request: JsonAny,
   responseHeaders: Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()]),

@@ -2,6 +2,7 @@
 import { sql, type Insertable, type Kysely, type UpdateQueryBuilder, type UpdateResult } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
 import { idFloor, type ActionId, type EventId } from '../../core/ids.js';
+import { INTERRUPTED_OUTCOME } from './interrupted-attempts.js';
 import type {
   ActionFilter,
   ActionsRepo,
@@ -90,10 +91,12 @@ export class KyselyActionsRepo implements ActionsRepo {
         .execute((trx) => new KyselyActionsRepo(trx, this.kind).claimDue(now, limit, leaseMs, holder));
     }
     const { expired, waiting } = dueSelects(this.db, now, limit, { lock: this.kind });
-    const ids = [...(await expired.select('id').execute()), ...(await waiting.select('id').execute())]
-      .slice(0, limit)
-      .map((r) => r.id as ActionId);
-    return claimIds(this.db, ids, now, leaseMs, holder);
+    const lost = (await expired.select('id').execute()).map((r) => r.id as ActionId);
+    const ids = [...lost, ...(await waiting.select('id').execute()).map((r) => r.id as ActionId)].slice(
+      0,
+      limit,
+    );
+    return claimIds(this.db, ids, now, leaseMs, holder, lost);
   }
 
   dueCandidates(now: number, limit: number, opts: ClaimOptions = {}): Promise<ClaimCandidate[]> {
@@ -104,8 +107,14 @@ export class KyselyActionsRepo implements ActionsRepo {
     return dueInLanes(this.db, now, lanes, perLane);
   }
 
-  claim(ids: readonly ActionId[], now: number, leaseMs: number, holder?: string): Promise<ActionRecord[]> {
-    return claimIds(this.db, ids, now, leaseMs, holder);
+  claim(
+    ids: readonly ActionId[],
+    now: number,
+    leaseMs: number,
+    holder?: string,
+    leaseLost: readonly ActionId[] = [],
+  ): Promise<ActionRecord[]> {
+    return claimIds(this.db, ids, now, leaseMs, holder, leaseLost);
   }
 
   async leaseHolders(now: number): Promise<string[]> {
@@ -434,6 +443,16 @@ export class KyselyAttemptsRepo implements AttemptsRepo {
       error: a.error,
       endpoint: a.endpoint,
     });
+  }
+
+  async dropInterrupted(org: string, actionId: ActionId, number: number): Promise<void> {
+    await this.db
+      .deleteFrom('attempts')
+      .where('org', '=', org)
+      .where('action_id', '=', actionId)
+      .where('number', '=', number)
+      .where('outcome', '=', INTERRUPTED_OUTCOME)
+      .execute();
   }
 
   recentForEndpoint(org: string, endpoint: string, since: number, limit: number): Promise<AttemptSample[]> {

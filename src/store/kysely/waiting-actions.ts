@@ -15,6 +15,7 @@ import type { ActionRecord, ActionStatus } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow } from './codec.js';
 import { idInOnce } from './id-in-once.js';
+import { lostLeases, recordInterrupted } from './interrupted-attempts.js';
 import { QueryTemplate } from './query-template.js';
 
 const UNFINISHED = ['pending', 'in_flight', 'failed'] as const;
@@ -87,10 +88,15 @@ export async function dueCandidates(
   const { expired, waiting } = dueSelects(db, now, limit, opts);
   const columns = ['id', 'org', 'endpoint'] as const;
   const rows = [
-    ...(await expired.select(columns).execute()),
+    ...(await expired.select(columns).execute()).map((r) => ({ ...r, leaseLost: true })),
     ...(await waiting.select(columns).execute()),
   ].slice(0, limit);
-  return rows.map((r) => ({ id: r.id as ActionId, org: r.org, endpoint: r.endpoint }));
+  return rows.map((r) => ({
+    id: r.id as ActionId,
+    org: r.org,
+    endpoint: r.endpoint,
+    ...('leaseLost' in r ? { leaseLost: true } : {}),
+  }));
 }
 
 export async function dueInLanes(
@@ -124,8 +130,10 @@ export async function claimIds(
   now: number,
   leaseMs: number,
   holder?: string,
+  leaseLost: readonly ActionId[] = [],
 ): Promise<ActionRecord[]> {
   if (ids.length === 0) return [];
+  const lost = await lostLeases(db, leaseLost, now);
   const rows = await db
     .updateTable('actions')
     .set((eb) => ({
@@ -144,7 +152,9 @@ export async function claimIds(
     )
     .returningAll()
     .execute();
-  return rows.map(actionFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+  const claimed = rows.map(actionFromRow).sort((a, b) => (a.id < b.id ? -1 : 1));
+  if (lost.size > 0) await recordInterrupted(db, claimed, lost, now);
+  return claimed;
 }
 
 /**
