@@ -112,7 +112,7 @@ export async function deadLettersView(view, signal, endpoint) {
             ),
             a.ruleName,
             a.endpoint ? `${a.targetType} → ${a.endpoint}` : a.targetType,
-            String(a.attempts),
+            String(a.attemptCount),
             a.lastError ?? '',
             ...ifCan(
               'replay',

@@ -21,7 +21,7 @@ type Row = Record<string, unknown>;
 const targetTypes = (r: Row) =>
   Array.isArray(r.targets) ? r.targets.map((t) => (t as Row).type).join(',') : undefined;
 const verifierType = (r: Row) => (r.verifier as Row | null | undefined)?.type;
-const attempts = (r: Row) => `${r.attempts}/${r.maxAttempts}`;
+const attempts = (r: Row) => `${r.attemptCount}/${r.maxAttempts}`;
 const eventTypes = (r: Row) => (Array.isArray(r.eventTypes) ? r.eventTypes.join(',') : '(all)');
 
 export const RESOURCES: Record<ResourceKind, ResourceSpec> = {

@@ -455,18 +455,18 @@ describe.skipIf(!browserAvailable())('web console', () => {
     await expect
       .poll(() => questions)
       .toEqual(['Retry 1 dead action(s) of this org? Each is attempted again now.']);
-    expect((await t.api.get(`${base}/actions?status=dead`)).body.items[0].attempts).toBe(1);
+    expect((await t.api.get(`${base}/actions?status=dead`)).body.items[0].attemptCount).toBe(1);
     page.once('dialog', (d) => void d.accept());
     await page.click('text=Retry all');
     await page.getByText('1 action(s) queued again.').waitFor();
     const deadOf = async (query: string) =>
       (await t.api.get(`${base}/actions?status=dead${query}`)).body.items as {
         id: string;
-        attempts: number;
+        attemptCount: number;
       }[];
     const [promiseDead] = await eventually(async () => {
       const dead = await deadOf('');
-      return dead.length === 1 && dead[0]!.attempts === 2 ? dead : undefined;
+      return dead.length === 1 && dead[0]!.attemptCount === 2 ? dead : undefined;
     });
 
     // One endpoint's queue, reached from its health: a webhook to a host that cannot resolve, with one attempt.
@@ -515,10 +515,10 @@ describe.skipIf(!browserAvailable())('web console', () => {
     // Only the endpoint's action was given another attempt; the promise's stays where it was.
     await eventually(async () => {
       const [ledger] = await deadOf('&endpoint=ledger');
-      return ledger?.attempts === 2 || undefined;
+      return ledger?.attemptCount === 2 || undefined;
     });
     expect(await deadOf('&targetType=promise')).toEqual([
-      expect.objectContaining({ id: promiseDead!.id, attempts: 2 }),
+      expect.objectContaining({ id: promiseDead!.id, attemptCount: 2 }),
     ]);
     await page.selectOption('select[name=endpoint]', '');
     await page.getByRole('heading', { name: 'Dead letters', exact: true }).waitFor();

@@ -76,7 +76,7 @@ for (const backend of BACKENDS) {
       let worker = await startWorker();
       try {
         await waitForAction(api, refused, (a) => a.status === 'dead');
-        await waitForAction(api, later, (a) => a.status === 'failed' && a.attempts === 1);
+        await waitForAction(api, later, (a) => a.status === 'failed' && a.attemptCount === 1);
         const expected = { unrouted: 0, due: 0, scheduled: 1, held: HELD, dead: 1, oldestDue: 0 };
         await eventually(
           async () => {

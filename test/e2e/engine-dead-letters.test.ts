@@ -58,7 +58,7 @@ for (const backend of BACKENDS) {
       });
       const eventId = await publish(t, 'payment.late', { key: 'nobody-waits' });
       const [action] = await settledActions(t, eventId, 1);
-      expect(action).toMatchObject({ status: 'dead', attempts: 2 });
+      expect(action).toMatchObject({ status: 'dead', attemptCount: 2 });
       const [dead] = await deadEventsOf(t, eventId);
       expect(dead).toMatchObject({
         source: 'system:eventhook',
@@ -100,7 +100,7 @@ for (const backend of BACKENDS) {
       const again = await publish(t, 'order.shared-key', { orderId: 'o-1' });
       const actions = await settledActions(t, again, 2);
       const dying = actions.find((a) => a.ruleId === ruleId);
-      expect(dying).toMatchObject({ status: 'dead', attempts: 1 });
+      expect(dying).toMatchObject({ status: 'dead', attemptCount: 1 });
       const [dead] = await deadEventsOf(t, again);
       expect(dead).toMatchObject({
         subject: 'workflow',
@@ -184,7 +184,7 @@ describe('engine dead letters, Flovyn', () => {
     });
     const eventId = await publish(t, 'payment.unknown', { key: 'flvrev-nobody' });
     const [action] = await settledActions(t, eventId, 1);
-    expect(action).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(action).toMatchObject({ status: 'dead', attemptCount: 1 });
     const [dead] = await deadEventsOf(t, eventId);
     expect(dead.data).toMatchObject({
       targetType: 'promise',
@@ -203,7 +203,7 @@ describe('engine dead letters, Flovyn', () => {
     flovyn.failNext(2, { status: 503, body: { error: 'down for maintenance' } });
     const eventId = await publish(t, 'order.unavailable', {});
     const [action] = await settledActions(t, eventId, 1);
-    expect(action).toMatchObject({ status: 'dead', attempts: 2 });
+    expect(action).toMatchObject({ status: 'dead', attemptCount: 2 });
     const [dead] = await deadEventsOf(t, eventId);
     expect(dead.data).toMatchObject({
       targetType: 'task',

@@ -119,7 +119,7 @@ for (const backend of BACKENDS) {
     it('without a grant the action is dead at its first attempt with EH_GRANT_REQUIRED, and globex gets nothing', async () => {
       const { action } = await forward('billing.paid', { n: 1 });
       expect(action.status).toBe('dead');
-      expect(action.attempts).toBe(1);
+      expect(action.attemptCount).toBe(1);
       expect(action.lastError).toBe(
         'Org globex has no grant letting org acme publish billing.paid events into it',
       );

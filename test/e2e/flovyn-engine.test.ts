@@ -157,7 +157,7 @@ describe('rules call a Flovyn server', () => {
     });
     const first = await t.api.post(`${base}/events`, { type: 'mail.requested', data: { ref: 'mail-1' } });
     const [ok] = await settledActions(t, first.body.eventId);
-    expect(ok).toMatchObject({ status: 'succeeded', attempts: 2, result: { created: true } });
+    expect(ok).toMatchObject({ status: 'succeeded', attemptCount: 2, result: { created: true } });
     const attempts = (await t.api.get(`${base}/actions/${ok.id}`)).body.attempts;
     expect(attempts[0].error).toBe('The engine answered 429: CONCURRENT_QUOTA_EXCEEDED: slow down');
     expect(Date.parse(attempts[1].startedAt) - Date.parse(attempts[0].startedAt)).toBeGreaterThanOrEqual(900);
@@ -185,7 +185,7 @@ describe('rules call a Flovyn server', () => {
     ).toBe(201);
     const second = await t.api.post(`${base}/events`, { type: 'mail.audited', data: { ref: 'mail-1' } });
     const [dead] = await settledActions(t, second.body.eventId);
-    expect(dead).toMatchObject({ status: 'dead', attempts: 1 });
+    expect(dead).toMatchObject({ status: 'dead', attemptCount: 1 });
     expect(dead.lastError).toBe(
       'Flovyn answered 409: idempotency key already used for a task of kind send-mail',
     );

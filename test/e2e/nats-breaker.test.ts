@@ -116,7 +116,7 @@ describe.skipIf(!natsUp)('circuit breakers across worker processes on NATS', () 
       10_000,
       'worker B to hold the delivery for the open circuit',
     );
-    expect(held.attempts).toBe(0);
+    expect(held.attemptCount).toBe(0);
     expect(arrivals()).toBe(sent);
   });
 });

@@ -65,7 +65,7 @@ for (const backend of BACKENDS) {
       // More events while open: they wait (no attempt used), and nothing reaches the receiver during the cool-down.
       for (let n = 5; n < 8; n++) ids.push(await send({ type: 'shaky.test', n }));
       const waiting = await waitForAction(t, ids[7]!, (a) => a.waiting === 'circuit_open');
-      expect(waiting).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: opened.openUntil });
+      expect(waiting).toMatchObject({ status: 'pending', attemptCount: 0, nextAttemptAt: opened.openUntil });
       clock.advance(30_000);
       await sleep(500);
       expect(arrivals('/shaky')).toBe(5);
@@ -93,7 +93,7 @@ for (const backend of BACKENDS) {
       for (const id of ids) expect(delivered.has(id)).toBe(true);
       // Waiting never used an attempt: every attempt recorded is a request the receiver got.
       let attempts = 0;
-      for (const id of ids) attempts += (await waitForAction(t, id, () => true)).attempts;
+      for (const id of ids) attempts += (await waitForAction(t, id, () => true)).attemptCount;
       expect(attempts).toBe(arrivals('/shaky'));
     });
 
@@ -105,7 +105,7 @@ for (const backend of BACKENDS) {
       });
       await createRule(t, 'dying', 'dying.test', [{ endpoint: 'dying' }]);
       const first = await send({ type: 'dying.test', n: 1 });
-      await waitForAction(t, first, (a) => a.attempts === 1 && a.status === 'failed');
+      await waitForAction(t, first, (a) => a.attemptCount === 1 && a.status === 'failed');
       const started = clock.now();
       // One attempt a day (±10 %): the fifth day's failure disables the endpoint.
       for (
@@ -117,7 +117,7 @@ for (const backend of BACKENDS) {
         await waitForAction(
           t,
           first,
-          (a) => a.status !== 'pending' && a.status !== 'in_flight' && a.attempts >= day + 1,
+          (a) => a.status !== 'pending' && a.status !== 'in_flight' && a.attemptCount >= day + 1,
           10_000,
           `day ${day}`,
         ).catch(() => undefined);
@@ -152,11 +152,11 @@ for (const backend of BACKENDS) {
       await createEndpoint(t, { slug: 'paused', url: `${receiver.url}/paused`, status: 'paused' });
       await createRule(t, 'paused', 'paused.test', [{ endpoint: 'paused' }]);
       const id = await send({ type: 'paused.test' });
-      await waitForAction(t, id, (a) => a.waiting === 'endpoint_paused' && a.attempts === 0);
+      await waitForAction(t, id, (a) => a.waiting === 'endpoint_paused' && a.attemptCount === 0);
       expect((await health('paused')).state).toBe('paused');
       expect(arrivals('/paused')).toBe(0);
       expect((await t.api.patch(`${BASE}/endpoints/paused`, { status: 'active' })).status).toBe(200);
-      expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attempts).toBe(1);
+      expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attemptCount).toBe(1);
     });
   });
 
@@ -186,7 +186,7 @@ for (const backend of BACKENDS) {
       const id = await send({ type: 'short.test' });
       // Step the clock to each retry as scheduled (±10 % jitter) and note whether the endpoint was still active.
       const activeAfter: boolean[] = [];
-      let action = await waitForAction(t, id, (a) => a.attempts === 1 && a.status === 'failed');
+      let action = await waitForAction(t, id, (a) => a.attemptCount === 1 && a.status === 'failed');
       for (let n = 1; n <= 10; n++) {
         const status = (await t.api.get(`${BASE}/endpoints/short-lived`)).body.status;
         activeAfter.push(status === 'active');
@@ -195,7 +195,7 @@ for (const backend of BACKENDS) {
         action = await waitForAction(
           t,
           id,
-          (a) => a.attempts === n + 1 && a.status === 'failed',
+          (a) => a.attemptCount === n + 1 && a.status === 'failed',
           10_000,
           `attempt ${n + 1}`,
         );
@@ -245,7 +245,7 @@ for (const backend of BACKENDS) {
       const id = await parked('resumed');
       expect((await t.api.post(`${BASE}/endpoints/resumed/enable`)).status).toBe(200);
       const action = await waitForAction(t, id, (a) => a.status === 'succeeded', 5_000, 'the delivery');
-      expect(action.attempts).toBe(1);
+      expect(action.attemptCount).toBe(1);
       expect(receiver.requests.filter((r) => r.path === '/resumed')).toHaveLength(1);
     });
 

@@ -155,7 +155,7 @@ describe('outbound crash safety (SQLite, real process, SIGKILL)', () => {
         const tookMs = Date.now() - killedAt;
         expect(tookMs).toBeLessThan(40_000);
         const action = (await api.get(`${BASE}/events/${id}`)).body.actions[0];
-        expect(action.attempts).toBe(2);
+        expect(action.attemptCount).toBe(2);
         // The try the kill cut off is in the history, as interrupted (no outcome, no status), before the one that
         // delivered; it is no sample of the endpoint's health.
         const history = (await api.get(`${BASE}/actions/${action.id}`)).body.attempts;

@@ -70,6 +70,13 @@ for (const backend of BACKENDS) {
 
       const detail = await getAction(t, action.id);
       expect(detail.attempts).toHaveLength(1);
+      // One type per field: the count is attemptCount everywhere, and attempts is only ever the detail's array.
+      expect(detail.attemptCount).toBe(1);
+      const listed = (await t.api.get(`${BASE}/actions?event=${action.eventId}`)).body.items[0];
+      expect(listed).toMatchObject({ id: action.id, attemptCount: 1 });
+      expect(listed).not.toHaveProperty('attempts');
+      expect(action).toMatchObject({ attemptCount: 1 });
+      expect(action).not.toHaveProperty('attempts');
       expect(detail.attempts[0]).toMatchObject({
         number: 1,
         outcome: 'succeeded',

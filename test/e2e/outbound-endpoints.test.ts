@@ -268,7 +268,7 @@ for (const backend of BACKENDS) {
       });
       await createRule(t, 'queued', 'queued.test', [{ endpoint: 'queued' }]);
       const failed = await send({ type: 'queued.test', answer: 'fail' });
-      await waitForAction(t, failed, (a) => a.status === 'failed' && a.attempts === 1);
+      await waitForAction(t, failed, (a) => a.status === 'failed' && a.attemptCount === 1);
       const dead = await send({ type: 'queued.test', answer: 'abort' });
       await waitForAction(t, dead, (a) => a.status === 'dead');
       const kept: string[] = [];

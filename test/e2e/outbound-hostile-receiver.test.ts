@@ -187,7 +187,7 @@ describe('outbound delivery to a hostile receiver (SQLite)', () => {
       const summary = event.body.actions[0];
       const end = expectedEnd(script);
       const what = `message answering ${script.join(',')}`;
-      expect({ status: summary.status, attempts: summary.attempts }, what).toEqual(end);
+      expect({ status: summary.status, attempts: summary.attemptCount }, what).toEqual(end);
       const action = await getAction(t, summary.id);
       expect(action.attempts, what).toHaveLength(end.attempts);
       action.attempts.forEach(

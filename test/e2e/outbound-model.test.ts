@@ -131,7 +131,7 @@ for (const backend of BACKENDS) {
         const summary = event.body.actions[0];
         const end = expectedEnd(script);
         const what = `${endpoint} message answering ${script.join(',')}`;
-        expect({ status: summary.status, attempts: summary.attempts }, what).toEqual(end);
+        expect({ status: summary.status, attempts: summary.attemptCount }, what).toEqual(end);
         if (end.status === 'dead') dead++;
 
         const action = await getAction(t, summary.id);

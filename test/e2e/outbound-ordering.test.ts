@@ -232,12 +232,12 @@ for (const backend of BACKENDS) {
       await eventually(async () => (await health('held')).state === 'circuit_open', 10_000, 'the circuit');
       expect(await waitForAction(t, ids[0]!, (a) => a.waiting === 'circuit_open')).toMatchObject({
         status: 'failed',
-        attempts: 3,
+        attemptCount: 3,
       });
       // More of the lane arrives while the circuit is open: it queues behind the head like the rest.
       for (let n = 5; n <= 6; n++) ids.push(await send({ type: 'held.test', n }));
       for (const id of ids.slice(1))
-        await waitForAction(t, id, (a) => a.waiting === 'ordering' && a.attempts === 0);
+        await waitForAction(t, id, (a) => a.waiting === 'ordering' && a.attemptCount === 0);
       clock.advance(MINUTE / 2);
       await sleep(500);
       expect(arrived('/held').map((a) => a.n)).toEqual([1, 1, 1]);
@@ -261,7 +261,7 @@ for (const backend of BACKENDS) {
       ]);
       // Waiting for the circuit or for the lane used no attempt: the head's are its four requests, the rest one each.
       const attempts = [];
-      for (const id of ids) attempts.push((await waitForAction(t, id, () => true)).attempts);
+      for (const id of ids) attempts.push((await waitForAction(t, id, () => true)).attemptCount);
       expect(attempts).toEqual([4, 1, 1, 1, 1, 1]);
       expect((await health('held')).state).toBe('healthy');
     });
@@ -272,11 +272,11 @@ for (const backend of BACKENDS) {
       const ids: string[] = [];
       for (let n = 1; n <= 4; n++) ids.push(await send({ type: 'doomed.test', n }));
       await eventually(async () => (await health('doomed')).state === 'circuit_open', 10_000, 'the circuit');
-      await waitForAction(t, ids[0]!, (a) => a.waiting === 'circuit_open' && a.attempts === 3);
+      await waitForAction(t, ids[0]!, (a) => a.waiting === 'circuit_open' && a.attemptCount === 3);
 
       // The head's last attempt is the probe: it fails, the head dies and the circuit re-opens for twice as long.
       clock.advance(MINUTE);
-      await waitForAction(t, ids[0]!, (a) => a.status === 'dead' && a.attempts === 4);
+      await waitForAction(t, ids[0]!, (a) => a.status === 'dead' && a.attemptCount === 4);
       await eventually(
         async () => (await health('doomed')).state === 'circuit_open',
         10_000,
@@ -284,7 +284,7 @@ for (const backend of BACKENDS) {
       );
       expect(Date.parse((await health('doomed')).openUntil) - clock.now()).toBe(2 * MINUTE);
       // The next message is now the lane's head, and it waits for the circuit, not for the dead one.
-      await waitForAction(t, ids[1]!, (a) => a.waiting === 'circuit_open' && a.attempts === 0);
+      await waitForAction(t, ids[1]!, (a) => a.waiting === 'circuit_open' && a.attemptCount === 0);
       await sleep(500);
       expect(arrived('/doomed').map((a) => a.n)).toEqual([1, 1, 1, 1]);
 
@@ -294,7 +294,7 @@ for (const backend of BACKENDS) {
       const arrivals = arrived('/doomed');
       assertFifo(arrivals, new Set([1]));
       expect(arrivals.map((a) => a.n)).toEqual([1, 1, 1, 1, 2, 3, 4]);
-      for (const id of ids.slice(1)) expect((await waitForAction(t, id, () => true)).attempts).toBe(1);
+      for (const id of ids.slice(1)) expect((await waitForAction(t, id, () => true)).attemptCount).toBe(1);
     });
 
     it('holds every ordering-key lane behind its own head while the circuit is open', async () => {
@@ -312,7 +312,7 @@ for (const backend of BACKENDS) {
       ] as const)
         sent.push(await send({ type: 'keyed.test', n, lane }));
       for (const id of sent.slice(2))
-        await waitForAction(t, id, (a) => a.waiting === 'ordering' && a.attempts === 0);
+        await waitForAction(t, id, (a) => a.waiting === 'ordering' && a.attemptCount === 0);
       clock.advance(MINUTE / 2);
       await sleep(500);
       const failed = arrived('/keyed').length;

@@ -54,7 +54,7 @@ for (const backend of BACKENDS) {
       waitForAction(
         t,
         eventId,
-        (a) => a.attempts === attempts && a.status !== 'in_flight' && a.status !== 'pending',
+        (a) => a.attemptCount === attempts && a.status !== 'in_flight' && a.status !== 'pending',
         10_000,
         `attempt ${attempts}`,
       );
@@ -83,7 +83,7 @@ for (const backend of BACKENDS) {
         clock.advance(10);
       }
       const done = await waitForAction(t, eventId, (a) => a.status === 'succeeded');
-      expect(done.attempts).toBe(4);
+      expect(done.attemptCount).toBe(4);
       const detail = await getAction(t, done.id);
       expect(detail.attempts.map((x: { outcome: string }) => x.outcome)).toEqual([
         'failed',
@@ -167,7 +167,7 @@ for (const backend of BACKENDS) {
 
       clock.advance(wait);
       const done = await waitForAction(t, eventId, (a) => a.status === 'succeeded');
-      expect(done.attempts).toBe(2);
+      expect(done.attemptCount).toBe(2);
       const got = arrivals('/silent');
       expect(got).toHaveLength(2);
       expect(got[1]!.headers['webhook-id']).toBe(got[0]!.headers['webhook-id']);
@@ -182,7 +182,7 @@ for (const backend of BACKENDS) {
       await createRule(t, 'gone', 'gone.test', [{ endpoint: 'gone' }]);
       const first = await send({ type: 'gone.test', n: 1 });
       const dead = await waitForAction(t, first, (a) => a.status === 'dead');
-      expect(dead.attempts).toBe(1);
+      expect(dead.attemptCount).toBe(1);
       const ep = await t.api.get(`${BASE}/endpoints/gone`);
       expect(ep.body).toMatchObject({ status: 'disabled', disabledReason: 'the endpoint answered 410 Gone' });
       expect(ep.body.health.state).toBe('disabled');
@@ -199,14 +199,14 @@ for (const backend of BACKENDS) {
 
       const second = await send({ type: 'gone.test', n: 2 });
       const parked = await waitForAction(t, second, (a) => a.waiting === 'endpoint_disabled');
-      expect(parked).toMatchObject({ status: 'pending', attempts: 0, nextAttemptAt: null });
+      expect(parked).toMatchObject({ status: 'pending', attemptCount: 0, nextAttemptAt: null });
       clock.advance(24 * 60 * MINUTE);
       await new Promise((r) => setTimeout(r, 450));
       expect(arrivals('/gone')).toHaveLength(1);
 
       expect((await t.api.post(`${BASE}/endpoints/gone/enable`)).body.status).toBe('active');
       const delivered = await waitForAction(t, second, (a) => a.status === 'succeeded');
-      expect(delivered.attempts).toBe(1);
+      expect(delivered.attemptCount).toBe(1);
       expect(JSON.parse(arrivals('/gone')[1]!.body.toString()).data).toEqual({ type: 'gone.test', n: 2 });
     });
 
@@ -218,7 +218,7 @@ for (const backend of BACKENDS) {
       await createRule(t, 'abort', 'abort.test', [{ endpoint: 'abort' }]);
       const eventId = await send({ type: 'abort.test' });
       const dead = await waitForAction(t, eventId, (a) => a.status === 'dead');
-      expect(dead.attempts).toBe(1);
+      expect(dead.attemptCount).toBe(1);
       expect((await getAction(t, dead.id)).attempts[0]).toMatchObject({
         outcome: 'aborted',
         statusCode: 400,
@@ -246,7 +246,7 @@ for (const backend of BACKENDS) {
       clock.advance(2200);
       const dead = [];
       for (const id of ids) dead.push(await waitForAction(t, id, (a) => a.status === 'dead'));
-      expect(dead.map((a) => a.attempts)).toEqual([3, 3, 3]);
+      expect(dead.map((a) => a.attemptCount)).toEqual([3, 3, 3]);
       expect(dead[0].maxAttempts).toBe(3);
 
       const events = (await systemEvents(t, 'delivery.dead')).filter((e) => e.data.endpoint === 'dlq');
@@ -267,7 +267,7 @@ for (const backend of BACKENDS) {
       const retried = await t.api.post(`${BASE}/actions/retry`, { filter: { endpoint: 'dlq' } });
       expect(retried.body).toMatchObject({ count: 3, dryRun: false });
       for (const id of ids)
-        expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attempts).toBe(4);
+        expect((await waitForAction(t, id, (a) => a.status === 'succeeded')).attemptCount).toBe(4);
       const after = arrivals('/dlq')
         .slice(-3)
         .map((r) => r.headers['webhook-id']);
@@ -294,7 +294,7 @@ for (const backend of BACKENDS) {
       expect(wait).toBeLessThanOrEqual(7700);
       clock.advance(wait);
       await eventually(
-        async () => (await waitForAction(t, eventId, (a) => a.status === 'dead')).attempts === 2,
+        async () => (await waitForAction(t, eventId, (a) => a.status === 'dead')).attemptCount === 2,
       );
     });
   });
@@ -328,7 +328,7 @@ for (const backend of BACKENDS) {
         const a = await waitForAction(
           t,
           eventId,
-          (x) => x.attempts === attempts && x.status === 'failed',
+          (x) => x.attemptCount === attempts && x.status === 'failed',
           10_000,
           `attempt ${attempts}`,
         );
@@ -341,7 +341,7 @@ for (const backend of BACKENDS) {
       // Below the cap and longer than the scheduled 5 min (±10 %): exactly what was asked.
       expect(await waitAfter(2)).toBe(7 * MINUTE);
       clock.advance(7 * MINUTE);
-      expect((await waitForAction(t, eventId, (a) => a.status === 'succeeded')).attempts).toBe(3);
+      expect((await waitForAction(t, eventId, (a) => a.status === 'succeeded')).attemptCount).toBe(3);
     });
   });
 }

@@ -305,7 +305,7 @@ describe('publish, replay and retry', () => {
     await routedActions(b.body.eventId);
     expect(deadA).toMatchObject({
       status: 'dead',
-      attempts: 1,
+      attemptCount: 1,
       lastError: expect.stringContaining('was not found'),
     });
     const dlq = await t.api.get(`${base}/actions?status=dead&targetType=promise`);
@@ -346,7 +346,7 @@ describe('publish, replay and retry', () => {
     const [action] = (await routedActions(published.body.eventId)).actions;
     expect(action).toMatchObject({
       status: 'dead',
-      attempts: 0,
+      attemptCount: 0,
       lastError: expect.stringMatching(/^filter failed/),
     });
 

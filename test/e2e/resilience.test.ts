@@ -84,7 +84,7 @@ for (const backend of BACKENDS) {
         const byEndpoint = new Map<string, any>(e.body.actions.map((a: any) => [a.target.endpoint, a]));
         const good = byEndpoint.get('binary');
         const bad = byEndpoint.get('broken');
-        return e.body.status === 'routed' && good?.status === 'succeeded' && bad?.attempts >= 1
+        return e.body.status === 'routed' && good?.status === 'succeeded' && bad?.attemptCount >= 1
           ? { good, bad }
           : undefined;
       });
@@ -131,7 +131,7 @@ for (const backend of BACKENDS) {
       ]);
       const id = await send({ type: 'bad-input.test', x: 'not a number' });
       const action = await waitForAction(t, id, (a) => a.status === 'dead');
-      expect(action.attempts).toBe(1);
+      expect(action.attemptCount).toBe(1);
       expect(await deadLetterOf(action.id)).toMatchObject({
         data: { eventId: id, attempts: 1, reason: 'failed', error: action.lastError },
       });

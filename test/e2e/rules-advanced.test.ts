@@ -106,7 +106,7 @@ describe('advanced routing', () => {
     // shortens, so a timeout is retried on the action's schedule: it dies after its last attempt, not its first.
     expect(broken).toMatchObject({
       status: 'dead',
-      attempts: 3,
+      attemptCount: 3,
       lastError: expect.stringMatching(/CPU time limit/),
     });
     expect((await t.api.get(`${base}/engine/tasks?kind=welcome-eu`)).body.items[0].input).toEqual({

@@ -44,7 +44,7 @@ describe.skipIf(!(await backendAvailable('postgres')))(
     /** The action held while `release` is not called: waiting on the store, no attempt used or recorded. */
     async function expectWaiting(eventId: string, reason = 'store_timeout'): Promise<string> {
       const waiting = await waitForAction(t, eventId, (a) => a.waiting === reason, 15_000);
-      expect(waiting).toMatchObject({ status: 'pending', attempts: 0, maxAttempts: 1 });
+      expect(waiting).toMatchObject({ status: 'pending', attemptCount: 0, maxAttempts: 1 });
       expect((await getAction(t, waiting.id)).attempts).toEqual([]);
       return waiting.id as string;
     }
@@ -74,7 +74,7 @@ describe.skipIf(!(await backendAvailable('postgres')))(
       expect(tasks).toHaveLength(1);
       expect(done).toMatchObject({
         status: 'succeeded',
-        attempts: 1,
+        attemptCount: 1,
         waiting: null,
         result: { taskId: tasks[0]!.id, created: true },
       });
@@ -108,7 +108,7 @@ describe.skipIf(!(await backendAvailable('postgres')))(
         await release();
       }
       const done = await waitForAction(t, eventId, settled, 15_000);
-      expect(done).toMatchObject({ status: 'succeeded', attempts: 1, waiting: null });
+      expect(done).toMatchObject({ status: 'succeeded', attemptCount: 1, waiting: null });
       expect(receiver.requests).toHaveLength(1);
     }, 40_000);
 

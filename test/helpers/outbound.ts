@@ -150,7 +150,7 @@ export async function sendAllDelivered(
 ): Promise<void> {
   const ids = await Promise.all(Array.from({ length: n }, (_, i) => send({ type, i })));
   for (const id of ids)
-    expect((await waitForAction(t, id, (a) => a.status === 'succeeded', timeoutMs)).attempts).toBe(1);
+    expect((await waitForAction(t, id, (a) => a.status === 'succeeded', timeoutMs)).attemptCount).toBe(1);
 }
 
 /**

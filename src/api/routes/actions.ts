@@ -28,7 +28,10 @@ export const ActionOut = Type.Object({
   targetType: Type.String(),
   target: JsonAny,
   status: StringEnum(ACTION_STATUSES),
-  attempts: Type.Integer(),
+  attemptCount: Type.Integer({
+    description:
+      'Attempts made so far, the one under way included (GET /actions/{id} lists them as attempts). Waits do not count.',
+  }),
   maxAttempts: Type.Integer(),
   nextAttemptAt: Type.Union([Timestamp, Type.Null()], {
     description: 'When the next attempt is due (pending or failed actions).',
@@ -61,7 +64,12 @@ const AttemptOut = Type.Object({
   responseBody: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
 });
-const ActionDetailOut = Type.Object({ ...ActionOut.properties, attempts: Type.Array(AttemptOut) });
+// The list shows how many attempts an action had (attemptCount); only the detail lists them, so `attempts` is always
+// the array and never a number.
+const ActionDetailOut = Type.Object({
+  ...ActionOut.properties,
+  attempts: Type.Array(AttemptOut, { description: 'Every recorded attempt, oldest first.' }),
+});
 
 const ActionFilterFields = {
   event: Type.Optional(Type.String({ description: 'Event id. One that does not exist is a 404.' })),
@@ -126,7 +134,7 @@ export function actionOut(a: ActionRecord): Static<typeof ActionOut> {
     targetType: a.targetType,
     target: a.target,
     status: a.status,
-    attempts: a.attempts,
+    attemptCount: a.attempts,
     maxAttempts: a.maxAttempts,
     nextAttemptAt: isoOrNull(a.nextAttemptAt),
     lastError: a.lastError,

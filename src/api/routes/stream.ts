@@ -158,7 +158,7 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{
                 id: action.id,
                 eventId: action.eventId,
                 status: action.status,
-                attempts: action.attempts,
+                attemptCount: action.attempts,
                 lastError: action.lastError,
                 targetType: action.targetType,
                 ruleName: action.ruleName,

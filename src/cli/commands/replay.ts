@@ -128,7 +128,7 @@ export function retryCommand(): Command {
           return write(
             ctx.output === 'json'
               ? json(action)
-              : record({ id: action.id, status: action.status, attempts: action.attempts }),
+              : record({ id: action.id, status: action.status, attempts: action.attemptCount }),
           );
         }
         const filter = {

@@ -107,7 +107,7 @@ class Printer {
     process.stdout.write(
       this.format === 'json'
         ? `${JSON.stringify({ action: a })}\n`
-        : `  action ${a.id} ${a.status} ${a.targetType} rule=${a.ruleName} attempts=${a.attempts}${a.lastError ? ` error=${a.lastError}` : ''} event=${a.eventId}\n`,
+        : `  action ${a.id} ${a.status} ${a.targetType} rule=${a.ruleName} attempts=${a.attemptCount}${a.lastError ? ` error=${a.lastError}` : ''} event=${a.eventId}\n`,
     );
   }
 }
