@@ -159,7 +159,10 @@ export interface EndpointsTable {
   secret_headers: string | null;
   secrets: string;
   header_style: string;
+  /** The endpoint's own timeout; with timeout_default 1, the built-in default kept for older versions to read. */
   timeout_ms: number;
+  /** 1: the deployment's EVENTHOOK_DELIVERY_TIMEOUT applies, at each delivery (migration 029). */
+  timeout_default: number;
   rate_limit: number | null;
   max_concurrency: number | null;
   ordering: string;

@@ -200,11 +200,10 @@ export function actionFromRow(r: Row<'actions'>): ActionRecord {
 }
 
 /**
- * An endpoint's timeout_ms when it has none of its own (the deployment's default applies). The column was made NOT
- * NULL when every endpoint stored its timeout, and SQLite cannot drop that without rebuilding the table; no timeout
- * the API accepts is below 100 ms, so 0 cannot be mistaken for one.
+ * What timeout_ms holds for an endpoint that follows the deployment's default (timeout_default 1): the built-in
+ * default, so a process of a version before migration 029, which knows no flag, still reads a timeout that works.
  */
-const NO_TIMEOUT = 0;
+const TIMEOUT_FOR_OLDER_VERSIONS_MS = 15_000;
 
 export function endpointFromRow(r: Row<'endpoints'>): EndpointRecord {
   return {
@@ -218,7 +217,7 @@ export function endpointFromRow(r: Row<'endpoints'>): EndpointRecord {
     secretHeaders: r.secret_headers === null ? {} : fromJson(r.secret_headers),
     secrets: fromJson(r.secrets),
     headerStyle: r.header_style === 'svix' ? 'svix' : 'webhook',
-    timeoutMs: r.timeout_ms === NO_TIMEOUT ? null : r.timeout_ms,
+    timeoutMs: r.timeout_default === 1 ? null : r.timeout_ms,
     rateLimit: r.rate_limit === null ? null : Number(r.rate_limit),
     maxConcurrency: r.max_concurrency,
     ordering: r.ordering === 'fifo' ? 'fifo' : 'none',
@@ -245,7 +244,8 @@ export function endpointToRow(e: EndpointRecord): Row<'endpoints'> {
     secret_headers: Object.keys(e.secretHeaders).length === 0 ? null : toJson(e.secretHeaders),
     secrets: toJson(e.secrets),
     header_style: e.headerStyle,
-    timeout_ms: e.timeoutMs ?? NO_TIMEOUT,
+    timeout_ms: e.timeoutMs ?? TIMEOUT_FOR_OLDER_VERSIONS_MS,
+    timeout_default: e.timeoutMs === null ? 1 : 0,
     rate_limit: e.rateLimit,
     max_concurrency: e.maxConcurrency,
     ordering: e.ordering,

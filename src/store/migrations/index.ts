@@ -35,6 +35,7 @@ import * as m025 from './025-org-deletion.js';
 import * as m026 from './026-execution-claimer.js';
 import * as m027 from './027-endpoint-secret-headers.js';
 import * as m028 from './028-execution-cause-org.js';
+import * as m029 from './029-endpoint-timeout-default.js';
 import * as m030 from './030-event-verified-by.js';
 import type { SchemaStatus } from '../port.js';
 import type { ColumnTypes } from './types.js';
@@ -70,6 +71,7 @@ const ALL: Record<string, { up(db: Kysely<unknown>, t: ColumnTypes): Promise<voi
   '026-execution-claimer': m026,
   '027-endpoint-secret-headers': m027,
   '028-execution-cause-org': m028,
+  '029-endpoint-timeout-default': m029,
   '030-event-verified-by': m030,
 };
 
