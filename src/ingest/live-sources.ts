@@ -13,6 +13,8 @@ import { createVerifier, type Verifier, type VerifierConfig } from './verifiers/
 
 const TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
+/** Slugs found to name no enabled source: anyone may send those, so they are kept apart and bounded on their own. */
+const MAX_MISSING = 1_000;
 
 export interface LiveSource {
   record: SourceRecord;
@@ -31,7 +33,12 @@ export interface LiveSource {
 }
 
 export class LiveSources {
-  private readonly cache = new Map<string, { source: LiveSource | null; at: number }>();
+  private readonly cache = new Map<string, { source: LiveSource; at: number }>();
+  /**
+   * When each (org, slug) was last found to name no enabled source. Apart from `cache` because the ingest route
+   * takes no key: a flood of made-up slugs must only ever flush this map, never the org's real sources.
+   */
+  private readonly missing = new Map<string, number>();
   private readonly opened = new Map<string, string | null>();
 
   constructor(
@@ -46,15 +53,27 @@ export class LiveSources {
     const now = this.clock.now();
     const hit = this.cache.get(key);
     if (hit && now - hit.at < TTL_MS) return hit.source;
+    const missedAt = this.missing.get(key);
+    if (missedAt !== undefined && now - missedAt < TTL_MS) return null;
     const record = await this.store.sources.get(org, slug);
-    const source = record && record.enabled ? this.compile(record) : null;
-    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    if (!record || !record.enabled) {
+      this.cache.delete(key);
+      if (this.missing.size >= MAX_MISSING) this.missing.clear();
+      this.missing.set(key, now);
+      return null;
+    }
+    const source = this.compile(record);
+    this.missing.delete(key);
+    // More live sources than entries: drop the oldest one rather than every one.
+    if (!hit && this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(key, { source, at: now });
     return source;
   }
 
   invalidate(org: string, slug: string): void {
-    this.cache.delete(`${org}\n${slug}`);
+    const key = `${org}\n${slug}`;
+    this.cache.delete(key);
+    this.missing.delete(key);
   }
 
   /**
