@@ -4,6 +4,7 @@
 import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { newId } from '../core/ids.js';
+import { Turns } from '../core/turns.js';
 import { stageEvents, toEnvelope } from '../events/publisher.js';
 import type { Lane, Store } from '../store/port.js';
 import {
@@ -20,7 +21,7 @@ import { filterVerdict } from './filter-verdict.js';
 import type { RoutingShare } from './routing-share.js';
 import type { CompiledRuleSet, RuleCache } from './rule-cache.js';
 
-/** Events matched between two turns of the event loop. */
+/** Events matched between two turns of the event loop at most. */
 const YIELD_EVERY = 50;
 
 export interface RouterOptions {
@@ -83,11 +84,13 @@ export class Router {
     const ruleSets = new Map<string, CompiledRuleSet>();
     for (const org of orgs) ruleSets.set(org, await this.rules.get(org));
     const decisions: Decision[] = [];
+    const turns = new Turns();
     for (const [i, event] of events.entries()) {
-      decisions.push(await this.decideOrFail(event, ruleSets.get(event.org)!, now));
+      decisions.push(await this.decideOrFail(event, ruleSets.get(event.org)!, now, turns));
       // Matching a large batch is one long run of microtasks: let the answers that arrived meanwhile (deliveries'
-      // responses, API calls) be read now and then, rather than each waiting for the whole batch.
-      if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve));
+      // responses, API calls) be read now and then, rather than each waiting for the whole batch — every 50 events,
+      // and sooner once 10 ms have gone by, as one org's filters may each run to their CPU limit.
+      if (i % YIELD_EVERY === YIELD_EVERY - 1 || turns.spent()) await turns.give();
     }
     // Conditional on each event still being pending: a second router that raced us changes nothing.
     const committed = await this.store.transaction(async (tx) => {
@@ -129,9 +132,14 @@ export class Router {
    * An event whose routing throws (a defect: what can fail for a reason of its own fails one action) is marked
    * failed with the reason: left pending, it would head every batch and stop routing for all orgs.
    */
-  private async decideOrFail(event: EventRecord, set: CompiledRuleSet, now: number): Promise<Decision> {
+  private async decideOrFail(
+    event: EventRecord,
+    set: CompiledRuleSet,
+    now: number,
+    turns: Turns,
+  ): Promise<Decision> {
     try {
-      return await this.decide(event, set, now);
+      return await this.decide(event, set, now, turns);
     } catch (err) {
       const error = `routing failed: ${err instanceof Error ? err.message : String(err)}`;
       this.log.error({ err, event: event.id, org: event.org }, 'routing an event failed');
@@ -158,7 +166,12 @@ export class Router {
     }
   }
 
-  private async decide(event: EventRecord, set: CompiledRuleSet, now: number): Promise<Decision> {
+  private async decide(
+    event: EventRecord,
+    set: CompiledRuleSet,
+    now: number,
+    turns: Turns,
+  ): Promise<Decision> {
     if (event.hopCount > MAX_HOPS) {
       return {
         event,
@@ -176,6 +189,8 @@ export class Router {
       let filterError: string | null = rule.filterError ?? null;
       if (rule.filter) {
         const verdict = filterVerdict(rule.filter, envelope);
+        // One event may meet many rules with filters: a turn between them, not only between events.
+        if (turns.spent()) await turns.give();
         if (verdict.kind === 'rejected') continue;
         if (verdict.kind === 'failed') {
           filterError = verdict.reason;

@@ -3,6 +3,7 @@
 import type { Envelope } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
 import type { EventId } from '../core/ids.js';
+import { Turns } from '../core/turns.js';
 import { toEnvelope } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
 import type { SandboxLimits } from '../transform/index.js';
@@ -40,8 +41,6 @@ const SAMPLE_SIZE = 10;
 const PAGE = 500;
 /** Wall time a backtest may take: a filter costs up to its CPU limit per event, and 100,000 of those is too long. */
 const BUDGET_MS = 10_000;
-/** Filter calls between two turns of the event loop, as the router does: sandbox calls are synchronous. */
-const YIELD_EVERY = 50;
 
 export class RuleTester {
   /** `engineKey`: the key the engine is sent for a target's key (Flovyn's digest of a long one); default: the key. */
@@ -123,7 +122,8 @@ export class RuleTester {
       outcomes: [],
     };
     const deadline = performance.now() + BUDGET_MS;
-    let filterCalls = 0;
+    // Sandbox calls are synchronous and a member's filter may run each to its CPU limit: turns by time, as routing.
+    const turns = new Turns();
     let before: string | undefined;
     for (;;) {
       const page = await this.store.events.list(org, { since, until }, { limit: PAGE, before });
@@ -137,10 +137,8 @@ export class RuleTester {
         const envelope = toEnvelope(e);
         // Target inputs only for the sample: they are what a user reads, and each may cost a sandbox call.
         const outcome = trial.run(envelope, out.sample.length < SAMPLE_SIZE);
-        if (outcome.filter) {
-          if ('passed' in outcome.filter && !outcome.filter.passed) out.filterRejected++;
-          if (++filterCalls % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
-        }
+        if (outcome.filter && 'passed' in outcome.filter && !outcome.filter.passed) out.filterRejected++;
+        if (turns.spent()) await turns.give();
         if (!outcome.match) continue;
         out.matched++;
         if (outcome.actions === 'dead') out.filterFailed++;
