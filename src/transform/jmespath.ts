@@ -60,6 +60,17 @@ class OwnFieldInterpreter extends (TreeInterpreter.constructor as new () => Inte
     node: AstNode,
     value: Parameters<Interpreter['visit']>[1],
   ): ReturnType<Interpreter['visit']> {
+    const result = this.visitOwn(node, value);
+    if (BUILDERS.has(node.type) && jsonSize(result, (sizes ??= new WeakMap())) > MAX_RESULT_CHARS) {
+      throw new Error(`the result would be more than ${MAX_RESULT_CHARS} characters of JSON`);
+    }
+    return result;
+  }
+
+  private visitOwn(
+    node: AstNode,
+    value: Parameters<Interpreter['visit']>[1],
+  ): ReturnType<Interpreter['visit']> {
     // A multi-select hash assigned `collected[name] = …`, which for `{"__proto__": …}` set the prototype.
     if (node.type === 'MultiSelectHash') {
       if (value === null) return null;
@@ -78,6 +89,60 @@ class OwnFieldInterpreter extends (TreeInterpreter.constructor as new () => Inte
 }
 
 const interpreter = new OwnFieldInterpreter();
+
+/**
+ * Most characters of JSON text a value the expression builds may stand for: above the largest webhook body a source
+ * may take by default (10 MiB), so any part or reshaping of an event fits. Values share structure (`[@, @]` holds one
+ * array twice, for nothing), so each `| [@, @]` doubles what a result is as text: 26 of them in a 200-character
+ * expression answered a member's rule test with 400 MB, and 40 held the process for minutes while writing it out.
+ */
+export const MAX_RESULT_CHARS = 16 * 1024 * 1024;
+
+/**
+ * The nodes that make new values (lists, objects, strings) out of others; every other node hands back a part of its
+ * input or a scalar, no larger than what it was given.
+ */
+const BUILDERS = new Set([
+  'MultiSelectList',
+  'MultiSelectHash',
+  'Function',
+  'Projection',
+  'ValueProjection',
+  'FilterProjection',
+  'Flatten',
+]);
+
+/**
+ * Sizes of the values met during the running evaluation (one at a time: evaluation is synchronous), made at the first
+ * built value, so a plain path such as `data.order.id` costs nothing more.
+ */
+let sizes: WeakMap<object, number> | undefined;
+
+/**
+ * About how many characters `value` is as JSON. Each object or array is measured once and remembered, so a value
+ * that holds another many times costs one look-up per holding, and measuring stops once past the limit.
+ */
+function jsonSize(value: unknown, memo: WeakMap<object, number>): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (value === null || typeof value !== 'object') return 8;
+  const known = memo.get(value);
+  if (known !== undefined) return known;
+  let n = 2;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      n += jsonSize(item, memo) + 1;
+      if (n > MAX_RESULT_CHARS) break;
+    }
+  } else {
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      n += key.length + 4 + jsonSize((value as Record<string, unknown>)[key], memo);
+      if (n > MAX_RESULT_CHARS) break;
+    }
+  }
+  memo.set(value, n);
+  return n;
+}
 
 /** A compiled JMESPath expression; pure and reusable, safe to cache and call from many places. */
 export type JmespathFn = (data: unknown) => JsonValue;
@@ -107,6 +172,8 @@ export function compileJmespath(expression: string, path = '/jmespath'): Jmespat
       return interpreter.search(ast, data as JSONValue) as JsonValue;
     } catch (err) {
       throw new EventhookError('EH_TRANSFORM_FAILED', { reason: errorMessage(err) }, { cause: err });
+    } finally {
+      sizes = undefined;
     }
   };
 }

@@ -132,3 +132,25 @@ describe('compileJmespath', () => {
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 });
+
+describe('results that share structure', () => {
+  it('refuses a value that would be too large as JSON text, however cheaply built', () => {
+    const started = performance.now();
+    expect(() => compileJmespath('@' + ' | [@,@]'.repeat(60))('y')).toThrow(
+      /more than 16777216 characters of JSON/,
+    );
+    expect(() => compileJmespath('@' + " | join('', [@,@])".repeat(30))('y')).toThrow(
+      /more than 16777216 characters of JSON/,
+    );
+    expect(() => compileJmespath('@' + ' | [*].[@,@]'.repeat(30))(['y'])).toThrow(
+      /more than 16777216 characters of JSON/,
+    );
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('still returns large parts of its input', () => {
+    const big = { items: Array.from({ length: 100_000 }, (_, i) => ({ i, name: `item-${i}` })) };
+    expect((compileJmespath('items[*].name')(big) as string[]).length).toBe(100_000);
+    expect(compileJmespath('{all: @, again: @}')(big)).toEqual({ all: big, again: big });
+  });
+});
