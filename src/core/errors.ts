@@ -129,6 +129,11 @@ export const ERRORS = {
   EH_TRANSFORM_INVALID: { status: 400, kind: 'validation', message: 'Invalid transform at {path}: {reason}' },
   EH_SCRIPT_INVALID: { status: 400, kind: 'validation', message: 'Invalid script at {path}: {reason}' },
   EH_TRANSFORM_FAILED: { status: 422, kind: 'validation', message: 'The transform failed: {reason}' },
+  EH_BACKTEST_BUSY: {
+    status: 429,
+    kind: 'rate_limited',
+    message: 'A backtest of org {org} is already running; try again once it has finished',
+  },
   // Kind timeout, not sandbox: the limit is wall time, so a loaded machine can stop a script that fits it at other
   // moments; an action whose transform timed out is tried again on its retry schedule.
   EH_SCRIPT_TIMEOUT: {

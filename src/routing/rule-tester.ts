@@ -42,7 +42,17 @@ const PAGE = 500;
 /** Wall time a backtest may take: a filter costs up to its CPU limit per event, and 100,000 of those is too long. */
 const BUDGET_MS = 10_000;
 
+/**
+ * Seconds a refused backtest is told to wait (Retry-After): the most one takes. One runs per org at a time: each
+ * may run a filter to its CPU limit on every event for 10 s, and so many of them at once would share the process's
+ * time with every other org's requests and routing.
+ */
+const BUSY_RETRY_AFTER_S = Math.ceil(BUDGET_MS / 1000);
+
 export class RuleTester {
+  /** The orgs with a backtest running in this process. */
+  private readonly backtesting = new Set<string>();
+
   /** `engineKey`: the key the engine is sent for a target's key (Flovyn's digest of a long one); default: the key. */
   constructor(
     private readonly store: Store,
@@ -80,13 +90,25 @@ export class RuleTester {
     const trial = await RuleTrial.compile(this.store, org, t, this.limits, this.engineKey);
     try {
       if (t.event !== undefined) return trial.run(t.event, true);
-      return await this.backtest(
-        org,
-        trial,
-        t.since!,
-        t.until ?? Date.now(),
-        t.limit ?? DEFAULT_BACKTEST_LIMIT,
-      );
+      if (this.backtesting.has(org)) {
+        throw new EventhookError(
+          'EH_BACKTEST_BUSY',
+          { org },
+          { headers: { 'retry-after': String(BUSY_RETRY_AFTER_S) } },
+        );
+      }
+      this.backtesting.add(org);
+      try {
+        return await this.backtest(
+          org,
+          trial,
+          t.since!,
+          t.until ?? Date.now(),
+          t.limit ?? DEFAULT_BACKTEST_LIMIT,
+        );
+      } finally {
+        this.backtesting.delete(org);
+      }
     } finally {
       trial.dispose();
     }

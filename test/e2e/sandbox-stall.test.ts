@@ -98,3 +98,46 @@ describe('filters that spin', () => {
     expect(worst).toBeLessThan(WORST_ALLOWED_MS);
   }, 60_000);
 });
+
+describe('backtests at once', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp('sqlite', { env: { EVENTHOOK_SANDBOX_CPU_MS: String(CPU_MS) } });
+    await createSource(t, { slug: 'plain', name: 'Plain', verifier: { type: 'none' } });
+    for (let i = 0; i < EVENTS; i++)
+      expect((await deliver(t, 'plain', { body: JSON.stringify({ i }) })).status).toBe(200);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('runs one backtest per org at a time, and refuses the next with Retry-After', async () => {
+    const key = await t.api.post(`/api/orgs/${ORG}/api-keys`, { name: 'reader', role: 'member' });
+    const member = t.api.as(key.body.key);
+    const backtest = (filter?: string) =>
+      member.post(`${BASE}/rules/test`, {
+        pattern: { source: ['webhook:plain'] },
+        ...(filter ? { filter } : {}),
+        targets: [{ type: 'task', kind: 'x' }],
+        since: new Date(Date.now() - 3_600_000).toISOString(),
+      });
+    const first = backtest(SPIN);
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await backtest(SPIN);
+    expect(second.status).toBe(429);
+    expect(second.body.code).toBe('EH_BACKTEST_BUSY');
+    expect(second.headers.get('retry-after')).toBe('10');
+    // A test against one event is not a backtest: it is answered meanwhile.
+    const sample = await member.post(`${BASE}/rules/test`, {
+      pattern: { source: ['webhook:plain'] },
+      targets: [{ type: 'task', kind: 'x' }],
+      event: { source: 'webhook:plain' },
+    });
+    expect(sample.status).toBe(200);
+    expect((await first).status).toBe(200);
+    const after = await backtest();
+    expect(after.status).toBe(200);
+    expect(after.body.matched).toBe(EVENTS);
+  }, 60_000);
+});

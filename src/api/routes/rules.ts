@@ -99,7 +99,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
           'Test a draft rule against a sample event, or backtest it over stored events: what routing would do with each, and what each target would receive',
         params: Params,
         body: RuleTestIn,
-        response: { 200: RuleTestOut, 400: Type.Ref('Problem'), ...AUTH_PROBLEMS },
+        response: { 200: RuleTestOut, 400: Type.Ref('Problem'), 429: Type.Ref('Problem'), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
