@@ -12,6 +12,7 @@ import {
   newId,
   REDACTED,
   type Clock,
+  type FieldIssue,
   type SecretBox,
 } from '../core/index.js';
 import type { Store, StoreRepos } from '../store/port.js';
@@ -168,10 +169,13 @@ export class EndpointService {
     return this.change(org, slug, expected, audit, (current, at) => {
       const next: EndpointRecord = { ...current, updatedAt: at };
       if (patch.url !== undefined) next.url = checkEndpointUrl(patch.url, this.policy);
+      const moved = new URL(next.url).origin !== new URL(current.url).origin;
+      if (moved) checkCredentialsGivenAgain(current, patch);
       if (patch.description !== undefined) next.description = patch.description;
       if (patch.headers !== undefined) next.headers = checkHeaders(patch.headers);
       if (patch.secretHeaders !== undefined) {
-        const stored = current.secretHeaders;
+        // Moved elsewhere, a [redacted] value keeps nothing: each credential is sent where it was given for.
+        const stored = moved ? {} : current.secretHeaders;
         const given = checkHeaders(patch.secretHeaders, 'secretHeaders', new Set(Object.keys(stored)));
         next.secretHeaders = this.sealHeaders(given, stored);
       }
@@ -405,4 +409,19 @@ export function openHeaders(box: SecretBox, sealed: Record<string, string>): Rec
 export function openAuth(box: SecretBox, auth: StoredAuth | null): EndpointAuth {
   if (auth === null || auth.sealed === null) return { type: 'none' };
   return JSON.parse(box.open(auth.sealed)) as EndpointAuth;
+}
+
+/**
+ * Credentials are given for the receiver they were given with. Sealed and never shown, they are still readable by
+ * whoever can point the endpoint elsewhere: a PATCH that moves the URL to another origin (scheme, host or port) and
+ * leaves them stored would send them there. So such a move gives them again, or drops them.
+ */
+function checkCredentialsGivenAgain(current: EndpointRecord, patch: EndpointPatch): void {
+  const issues: FieldIssue[] = [];
+  const again = `must be given again when the URL moves to another origin (it was given for ${new URL(current.url).origin})`;
+  if (current.auth !== null && patch.auth === undefined)
+    issues.push({ path: '/auth', message: `${again}; {"type": "none"} drops it` });
+  if (Object.keys(current.secretHeaders).length > 0 && patch.secretHeaders === undefined)
+    issues.push({ path: '/secretHeaders', message: `${again}; {} drops them` });
+  if (issues.length > 0) throw invalid(issues, 'EH_ENDPOINT_INVALID');
 }

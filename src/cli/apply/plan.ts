@@ -92,6 +92,7 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
         patch[field] = field in item.body ? item.body[field] : value;
         fields.push(...diffValues(existing[field], value, field));
       }
+      if (kind === 'endpoints' && 'url' in patch) giveCredentialsAgain(patch, item.body);
       const rotate = opts.rotateSecrets ? item.secrets : {};
       const version = versionOf(existing);
       if (fields.length === 0 && Object.keys(rotate).length === 0) unchanged++;
@@ -121,6 +122,16 @@ export async function planApply(client: ApiClient, desired: DesiredState, opts: 
     return new Map([...rules].map(([name, { value }]) => [name, value]));
   });
   return { org: client.connection.org, changes, unchanged, unmanaged };
+}
+
+/**
+ * The server keeps an endpoint's credentials only while its URL stays on their origin; moved elsewhere, they must be
+ * given again. The file holds them (as references the environment fills in), so a URL change sends them along even
+ * where they did not change.
+ */
+function giveCredentialsAgain(patch: Obj, body: Obj): void {
+  for (const field of ['auth', 'secretHeaders'])
+    if (!(field in patch) && field in body) patch[field] = body[field];
 }
 
 /**
