@@ -67,3 +67,41 @@ export async function migratedUpTo(factory: StoreFactory, last: string): Promise
     },
   };
 }
+
+/** Writes org `acme` and its endpoint `crm` as the releases of migrations 003 to 026 wrote them, with `over` set. */
+export async function insertOlderEndpoint(
+  db: Kysely<unknown>,
+  over: Record<string, unknown> = {},
+): Promise<void> {
+  await db
+    .insertInto('orgs' as never)
+    .values({ slug: 'acme', name: 'acme', created_at: 1 } as never)
+    .execute();
+  await db
+    .insertInto('endpoints' as never)
+    .values({
+      id: 'ep_01J0000000000000000000000A',
+      org: 'acme',
+      slug: 'crm',
+      description: '',
+      url: 'https://example.com/hooks',
+      headers: '{}',
+      auth: null,
+      secrets: '[]',
+      header_style: 'webhook',
+      timeout_ms: 15000,
+      rate_limit: null,
+      max_concurrency: null,
+      ordering: 'none',
+      ordering_key: null,
+      retry: null,
+      status: 'active',
+      breaker: null,
+      disabled_reason: null,
+      created_at: 1_000,
+      updated_at: 1_000,
+      deleted_at: null,
+      ...over,
+    } as never)
+    .execute();
+}

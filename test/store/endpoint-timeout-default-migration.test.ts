@@ -2,7 +2,7 @@
 // follow the deployment's default still has, in its row, a timeout a process of the previous version can use (such a
 // process reads timeout_ms alone, during a rolling deploy) — not a 0 it would time out on at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migratedUpTo, type OlderDatabase } from '../helpers/migrations.js';
+import { insertOlderEndpoint, migratedUpTo, type OlderDatabase } from '../helpers/migrations.js';
 import { STORE_FACTORIES } from '../helpers/stores.js';
 
 const BEFORE = '028-execution-cause-org';
@@ -18,36 +18,7 @@ for (const factory of STORE_FACTORIES) {
     afterAll(async () => setup?.cleanup());
 
     it("keeps an older endpoint's timeout, and a defaulted one's row holds a timeout older versions can use", async () => {
-      await setup.db
-        .insertInto('orgs' as never)
-        .values({ slug: 'acme', name: 'acme', created_at: 1 } as never)
-        .execute();
-      await setup.db
-        .insertInto('endpoints' as never)
-        .values({
-          id: 'ep_01J0000000000000000000000A',
-          org: 'acme',
-          slug: 'crm',
-          description: '',
-          url: 'https://example.com/hooks',
-          headers: '{}',
-          auth: null,
-          secrets: '[]',
-          header_style: 'webhook',
-          timeout_ms: 2500,
-          rate_limit: null,
-          max_concurrency: null,
-          ordering: 'none',
-          ordering_key: null,
-          retry: null,
-          status: 'active',
-          breaker: null,
-          disabled_reason: null,
-          created_at: 1_000,
-          updated_at: 1_000,
-          deleted_at: null,
-        } as never)
-        .execute();
+      await insertOlderEndpoint(setup.db, { timeout_ms: 2500 });
 
       const store = await setup.open();
       try {
