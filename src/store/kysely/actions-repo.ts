@@ -26,6 +26,7 @@ import {
 } from '../records.js';
 import type { Database } from '../schema.js';
 import { actionFromRow, attemptFromRow, toJson } from './codec.js';
+import { idInOnce } from './id-in-once.js';
 import { placeholderRow, QueryTemplate } from './query-template.js';
 import {
   claimIds,
@@ -143,10 +144,13 @@ export class KyselyActionsRepo implements ActionsRepo {
 
   async renewLeases(held: ReadonlyArray<{ id: ActionId; attempt: number }>, until: number): Promise<number> {
     let renewed = 0;
-    // In id order: two transactions that lock the same rows in different orders can deadlock (PostgreSQL).
-    const ordered = [...held].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    for (const { id, attempt } of ordered) {
-      const r = await RENEW_LEASE.execute(this.db, this.kind, { id, attempt, until });
+    // PostgreSQL: an action another transaction holds is skipped rather than waited for. The worker's outcomes are
+    // settled in one transaction in the order their attempts ended, so waiting could deadlock with it whatever order
+    // this takes; and an action being settled or claimed needs no longer lease (the next renewal comes in a third
+    // of one).
+    const renew = this.kind === 'postgres' ? RENEW_UNLOCKED_LEASE : RENEW_LEASE;
+    for (const { id, attempt } of held) {
+      const r = await renew.execute(this.db, this.kind, { id, attempt, until });
       renewed += Number(r.numAffectedRows ?? 0);
     }
     return renewed;
@@ -356,6 +360,18 @@ type ActionsUpdate = UpdateQueryBuilder<Database, 'actions', 'actions', UpdateRe
 // The statements each delivery runs, as templates (see QueryTemplate).
 const RENEW_LEASE = new QueryTemplate<{ id: ActionId; attempt: number; until: number }>((db, p) =>
   db.updateTable('actions').set({ lease_until: p.until }).where('id', '=', p.id).$call(ownedBy(p.attempt)),
+);
+const RENEW_UNLOCKED_LEASE = new QueryTemplate<{ id: ActionId; attempt: number; until: number }>((db, p) =>
+  db
+    .updateTable('actions')
+    .set({ lease_until: p.until })
+    .where(
+      idInOnce(
+        'postgres',
+        db.selectFrom('actions').select('id').where('id', '=', p.id).forUpdate().skipLocked(),
+      ),
+    )
+    .$call(ownedBy(p.attempt)),
 );
 
 const SUCCEED = new QueryTemplate<{ id: ActionId; attempt: number; result: string; now: number }>((db, p) =>
