@@ -9,7 +9,7 @@ import type { LocalEngine } from '../engine/adapters/local/index.js';
 import { logFailure } from '../observability/log-failure.js';
 import { RepeatedFailureLog } from '../observability/repeated-failure-log.js';
 import type { Metrics } from '../observability/metrics.js';
-import { releaseOrphanedLeases } from '../routing/orphaned-leases.js';
+import { orphanAfterMs, releaseOrphanedLeases } from '../routing/orphaned-leases.js';
 import type { WorkerPresence } from '../routing/worker-presence.js';
 import type { Store } from '../store/port.js';
 
@@ -79,9 +79,17 @@ export function startChores(deps: ChoresDeps): Chores {
     }
   };
   const orphanSweepLog = outageLog('orphaned lease sweep');
+  let beatFailedAt = -Infinity;
   const beatAsWorker = async (p: WorkerPresence) => {
     // Only after a beat of its own went through: a worker that could not beat may be the one others count as gone.
-    if (!(await beat(p, metrics.workersAlive, 'worker'))) return;
+    if (!(await beat(p, metrics.workersAlive, 'worker'))) {
+      beatFailedAt = clock.now();
+      return;
+    }
+    // Nor until its beats have gone through for as long as it takes to count another gone: when the database was out
+    // of everyone's reach, the first worker back would see the others silent for as long as itself, and take the
+    // leases of workers only waiting to record their outcomes (their messages sent again).
+    if (clock.now() - beatFailedAt < orphanAfterMs(config.sweepIntervalMs)) return;
     try {
       const { released, holders } = await releaseOrphanedLeases(
         store,
