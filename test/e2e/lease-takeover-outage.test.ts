@@ -78,7 +78,7 @@ describe.skipIf(!available)('a database outage met by every worker — postgres'
     proxies[holder]!.restore();
 
     const action = await waitForAction(a, eventId, (x) => x.status === 'succeeded', 20_000, 'the outcome');
-    expect(action.attempts).toBe(1);
+    expect(action.attemptCount).toBe(1);
     await sleep(1_000);
     expect(receiver.requests).toHaveLength(1);
     for (const t of [a, b]) expect(await metricValue(t, 'eventhook_leases_taken_over_total', {})).toBe(0);
