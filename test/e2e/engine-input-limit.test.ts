@@ -57,7 +57,7 @@ for (const engine of ['local', 'flovyn'] as const) {
       const published = await t.api.post(`${base}/events`, { type: 'huge.input', data: { n: 1 } });
       expect(published.status, published.text).toBe(200);
       const [action] = await settledActions(t, published.body.eventId as string, 1);
-      expect(action).toMatchObject({ status: 'dead', attempts: 1, lastError: PROBLEM });
+      expect(action).toMatchObject({ status: 'dead', attemptCount: 1, lastError: PROBLEM });
       expect(flovyn?.calls.filter((c) => c.path.endsWith('/workflow-executions')) ?? []).toEqual([]);
     });
   });

@@ -42,10 +42,10 @@ describe('a rotated Flovyn token file, taken without a restart', () => {
   };
 
   it('starts with the file’s token, and with the new one once the secret rotates', async () => {
-    expect(await started()).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(await started()).toMatchObject({ status: 'succeeded', attemptCount: 1 });
     flovyn.token = 'flovyn_sk_second';
     writeFileSync(join(dir, 'token'), 'flovyn_sk_second\n');
-    expect(await started()).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(await started()).toMatchObject({ status: 'succeeded', attemptCount: 1 });
     expect(flovyn.calls.at(-1)?.headers.authorization).toBe('Bearer flovyn_sk_second');
   });
 });
