@@ -35,7 +35,12 @@ export function validateRulePattern(pattern: unknown, at = ''): void {
         value.forEach((b, i) => isObject(b) && check(b, indexPath(keyPath(path, key), i)));
         continue;
       }
-      const field = key.split('.')[0]!;
+      const [field = '', ...rest] = key.split('.');
+      if (field === 'headers') {
+        if (rest.length > 0) checkHeaderName(rest[0]!, keyPath(path, key));
+        else if (isObject(value)) checkHeaders(value, keyPath(path, key));
+        continue;
+      }
       if (ENVELOPE_FIELDS.includes(field)) continue;
       const near = nearestName(field, ENVELOPE_FIELDS);
       try {
@@ -46,6 +51,25 @@ export function validateRulePattern(pattern: unknown, at = ''): void {
       } catch (err) {
         throw locatePatternError(err as EventhookError, at);
       }
+    }
+  };
+  // Ingest lower-cases header names (as HTTP/2 sends them), so `X-GitHub-Event` could never match.
+  const checkHeaderName = (name: string, path: string): void => {
+    if (name === name.toLowerCase()) return;
+    try {
+      invalidPattern(
+        path,
+        `${name} is no header name an event has: header names are stored in lower case (write ${name.toLowerCase()})`,
+      );
+    } catch (err) {
+      throw locatePatternError(err as EventhookError, at);
+    }
+  };
+  const checkHeaders = (headers: Record<string, unknown>, path: string): void => {
+    for (const [key, value] of Object.entries(headers)) {
+      if (key === '$or' && Array.isArray(value)) {
+        value.forEach((b, i) => isObject(b) && checkHeaders(b, indexPath(keyPath(path, key), i)));
+      } else checkHeaderName(key.split('.')[0]!, keyPath(path, key));
     }
   };
   if (isObject(pattern)) check(pattern, '');

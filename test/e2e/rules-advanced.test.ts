@@ -231,6 +231,38 @@ describe('advanced routing', () => {
     ).toBe(201);
   });
 
+  it('refuses a header name with capitals: header names are stored in lower case, so it could never match', async () => {
+    const save = (pattern: object) =>
+      t.api.post(`${base}/rules`, { name: 'hdr', pattern, targets: [{ type: 'task', kind: 'k' }] });
+    const nested = await save({ headers: { 'X-GitHub-Event': ['push'] } });
+    expect(nested.status).toBe(400);
+    expect(nested.body).toMatchObject({ code: 'EH_PATTERN_INVALID' });
+    expect(nested.body.errors).toEqual([
+      {
+        path: '/pattern/headers/X-GitHub-Event',
+        message:
+          'X-GitHub-Event is no header name an event has: header names are stored in lower case (write x-github-event)',
+      },
+    ]);
+    const dotted = await save({ type: ['a'], 'headers.X-Foo': ['1'] });
+    expect(dotted.body.errors).toEqual([
+      { path: '/pattern/headers.X-Foo', message: expect.stringContaining('(write x-foo)') },
+    ]);
+    const inOr = await save({ headers: { $or: [{ 'x-a': ['1'] }, { 'X-B': ['2'] }] } });
+    expect(inOr.body.errors).toEqual([
+      { path: '/pattern/headers/$or/1/X-B', message: expect.stringContaining('(write x-b)') },
+    ]);
+    const topOr = await save({ $or: [{ type: ['a'] }, { headers: { 'X-C': ['3'] } }] });
+    expect(topOr.body.errors).toEqual([
+      { path: '/pattern/$or/1/headers/X-C', message: expect.stringContaining('(write x-c)') },
+    ]);
+    // What a webhook's headers look like in its event matches.
+    const ok = await save({
+      headers: { 'x-github-event': ['push'], $or: [{ 'x-a': ['1'] }, { 'x-b': ['2'] }] },
+    });
+    expect(ok.status).toBe(201);
+  });
+
   it('tests a pattern against any JSON object exactly as given, with filter and target previews', async () => {
     const awsEvent = {
       'detail-type': 'EC2 Instance State-change Notification',
