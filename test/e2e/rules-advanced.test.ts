@@ -306,6 +306,32 @@ describe('advanced routing', () => {
     });
   });
 
+  it('answers a JMESPath input whose nested projections would run for minutes with its error, at once', async () => {
+    const items = Array.from({ length: 1000 }, (_, i) => ({ i }));
+    const started = Date.now();
+    const res = await t.api.post(`${base}/rules/test`, {
+      pattern: { type: ['big'] },
+      event: { type: 'big', data: { items } },
+      targets: [
+        {
+          type: 'task',
+          kind: 'k',
+          input: { jmespath: 'length(data.items[*].[$.data.items[*].[$.data.items[*].i]])' },
+        },
+      ],
+    });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(res.body.targets).toEqual([
+      {
+        index: 0,
+        type: 'task',
+        error: expect.stringMatching(
+          /^The transform failed: the expression took more than 1000000 steps on this event/,
+        ),
+      },
+    ]);
+  });
+
   it('backtests a pattern over stored events', async () => {
     const since = new Date(Date.now() - 60_000).toISOString();
     for (const total of [10, 2000, 3000])

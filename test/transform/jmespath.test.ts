@@ -1,7 +1,7 @@
 // compileJmespath: save-time rejection with a located reason, per-event evaluation, runtime failures as errors.
 import { describe, expect, it } from 'vitest';
 import { thrown } from './fixtures.js';
-import { compileJmespath } from '../../src/transform/jmespath.js';
+import { compileJmespath, JMESPATH_MAX_STEPS } from '../../src/transform/jmespath.js';
 
 describe('compileJmespath', () => {
   it('evaluates the compiled expression against each input', () => {
@@ -60,6 +60,25 @@ describe('compileJmespath', () => {
     expect(err.code).toBe('EH_TRANSFORM_FAILED');
     expect(String(err.params.reason)).toMatch(/abs\(\)/);
     expect(fn({ data: { name: -2 } })).toBe(2);
+  });
+
+  it('stops an evaluation that runs past its step budget, as EH_TRANSFORM_FAILED, instead of holding the process', () => {
+    // Projections nested in each other multiply: over 200 items this is 8 million items visited (over 1,000, a
+    // billion: minutes of the one thread that also acknowledges webhooks).
+    const items = Array.from({ length: 200 }, (_, i) => ({ i }));
+    const nested = compileJmespath('length(data.items[*].[$.data.items[*].[$.data.items[*].i]])');
+    const started = performance.now();
+    const err = thrown(() => nested({ data: { items } }));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(err.code).toBe('EH_TRANSFORM_FAILED');
+    expect(err.params.reason).toBe(
+      `the expression took more than ${JMESPATH_MAX_STEPS} steps on this event: projections nested in each other multiply`,
+    );
+    // The budget is per evaluation: a large but linear transform, and the next event, are not affected.
+    const big = Array.from({ length: 20_000 }, (_, i) => ({ sku: `s${i}`, qty: i, price: i / 2 }));
+    const linear = compileJmespath('data.items[?qty > `10`].{sku: sku, qty: qty, price: price}');
+    expect((linear({ data: { items: big } }) as unknown[]).length).toBe(19_989);
+    expect(nested({ data: { items: items.slice(0, 10) } })).toBe(10);
   });
 
   it("reads an object's own fields only: a name JavaScript objects inherit matches nothing", () => {
