@@ -332,6 +332,29 @@ describe('advanced routing', () => {
     ]);
   });
 
+  it('answers an input that would be hundreds of megabytes with its error, not the megabytes', async () => {
+    expect(
+      (await t.api.post(`${base}/endpoints`, { slug: 'big-ep', url: 'https://example.com/hook' })).status,
+    ).toBe(201);
+    const res = await t.api.post(`${base}/rules/test`, {
+      pattern: { type: ['big'] },
+      event: { type: 'big', data: { s: 'abc', blob: 'x'.repeat(100_000) } },
+      targets: [
+        { type: 'webhook', endpoint: 'big-ep', input: { jmespath: 'pad_left(data.s, `300000000`)' } },
+        {
+          type: 'webhook',
+          endpoint: 'big-ep',
+          input: { paths: { b: '$.data.blob' }, template: '<b>'.repeat(500) },
+        },
+      ],
+    });
+    const error = 'The transform failed: the result would be more than 16777216 characters of JSON';
+    expect(res.body.targets).toEqual([
+      { index: 0, type: 'webhook', error },
+      { index: 1, type: 'webhook', error },
+    ]);
+  });
+
   it('backtests a pattern over stored events', async () => {
     const since = new Date(Date.now() - 60_000).toISOString();
     for (const total of [10, 2000, 3000])

@@ -2,6 +2,7 @@
 // everything rejected at save time.
 import { describe, expect, it } from 'vitest';
 import { compileInputTemplate } from '../../src/transform/input-template.js';
+import { MAX_RESULT_CHARS } from '../../src/transform/jmespath.js';
 import { envelope, thrown } from './fixtures.js';
 
 const event = envelope({
@@ -124,6 +125,20 @@ describe('compileInputTemplate', () => {
     expect(err.code).toBe('EH_TRANSFORM_INVALID');
     expect(err.params.path).toBe(at);
     expect(String(err.params.reason)).toMatch(reason);
+  });
+
+  it('fails a result over 16 MiB of JSON as it grows, instead of building gigabytes', () => {
+    // A 64 KiB template can name one big value thousands of times: 13,000 copies of a 1 MB field are 13 GB.
+    const big = envelope({ blob: 'x'.repeat(1_000_000) });
+    const many = '<b>'.repeat(13_000);
+    const started = performance.now();
+    for (const template of [`"${many}"`, `[${Array(13_000).fill('<b>').join(',')}]`, many]) {
+      const err = thrown(() => compileInputTemplate({ b: '$.data.blob' }, template)(big));
+      expect(err.code).toBe('EH_TRANSFORM_FAILED');
+      expect(err.params.reason).toBe(`the result would be more than ${MAX_RESULT_CHARS} characters of JSON`);
+    }
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect((compileInputTemplate({ b: '$.data.blob' }, '[<b>, <b>]')(big) as string[]).length).toBe(2);
   });
 
   it('allows at most 100 variables', () => {
