@@ -4,7 +4,7 @@ import { Automaton } from './automaton.js';
 import { ENVELOPE_FIELDS } from '../core/envelope.js';
 import { isEventhookError, type EventhookError } from '../core/errors.js';
 import { nearestName } from '../core/nearest-name.js';
-import { indexPath, invalidPattern, isObject, keyPath, locatePatternError } from './pattern-error.js';
+import { indexPath, invalidPattern, isObject, keyPath, locatePatternError, show } from './pattern-error.js';
 import { parsePattern } from './pattern-parser.js';
 
 export { Matcher } from './matcher.js';
@@ -21,6 +21,16 @@ export function validatePattern(pattern: unknown, at = ''): void {
     throw isEventhookError(err, 'EH_PATTERN_INVALID') ? locatePatternError(err, at) : err;
   }
 }
+
+const TEXT_FIELDS: ReadonlySet<string> = new Set(
+  ENVELOPE_FIELDS.filter((f) => f !== 'data' && f !== 'headers'),
+);
+const OPTIONAL_FIELDS: ReadonlySet<string> = new Set([
+  'subject',
+  'datacontenttype',
+  'correlationid',
+  'traceparent',
+]);
 
 /**
  * validatePattern, for a rule that will match envelopes: a top-level field the envelope does not have (`dat` for
@@ -41,7 +51,10 @@ export function validateRulePattern(pattern: unknown, at = ''): void {
         else if (isObject(value)) checkHeaders(value, keyPath(path, key));
         continue;
       }
-      if (ENVELOPE_FIELDS.includes(field)) continue;
+      if (ENVELOPE_FIELDS.includes(field)) {
+        if (rest.length === 0 && Array.isArray(value)) checkText(field, value, keyPath(path, key));
+        continue;
+      }
       const near = nearestName(field, ENVELOPE_FIELDS);
       try {
         invalidPattern(
@@ -52,6 +65,28 @@ export function validateRulePattern(pattern: unknown, at = ''): void {
         throw locatePatternError(err as EventhookError, at);
       }
     }
+  };
+  // Every field but data and headers is text (or absent), yet GET /events shows a missing subject as null.
+  const checkText = (field: string, values: unknown[], path: string): void => {
+    if (!TEXT_FIELDS.has(field)) return;
+    values.forEach((v, i) => {
+      if (v !== null && typeof v !== 'number' && typeof v !== 'boolean') return;
+      const absent = OPTIONAL_FIELDS.has(field) ? ' (or absent)' : '';
+      const hint =
+        v === null && absent
+          ? ': {"exists": false} matches an event without one'
+          : typeof v === 'number'
+            ? `: write "${v}"`
+            : '';
+      try {
+        invalidPattern(
+          indexPath(path, i),
+          `${field} is text in every event${absent}, so ${show(v)} never matches${hint}`,
+        );
+      } catch (err) {
+        throw locatePatternError(err as EventhookError, at);
+      }
+    });
   };
   // Ingest lower-cases header names (as HTTP/2 sends them), so `X-GitHub-Event` could never match.
   const checkHeaderName = (name: string, path: string): void => {

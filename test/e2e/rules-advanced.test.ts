@@ -263,6 +263,37 @@ describe('advanced routing', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('refuses null, a number or a boolean for an envelope field that is always text: it could never match', async () => {
+    const save = (pattern: object) =>
+      t.api.post(`${base}/rules`, { name: 'text', pattern, targets: [{ type: 'task', kind: 'k' }] });
+    // GET /events shows "subject": null for an event without one; the envelope has no subject then.
+    const nul = await save({ type: ['a'], subject: ['x', null] });
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors).toEqual([
+      {
+        path: '/pattern/subject/1',
+        message:
+          'subject is text in every event (or absent), so null never matches: {"exists": false} matches an event without one',
+      },
+    ]);
+    const num = await save({ $or: [{ source: ['app:a'] }, { type: [404] }] });
+    expect(num.body.errors).toEqual([
+      {
+        path: '/pattern/$or/1/type/0',
+        message: 'type is text in every event, so 404 never matches: write "404"',
+      },
+    ]);
+    const bool = await save({ correlationid: [true] });
+    expect(bool.body.errors).toEqual([
+      {
+        path: '/pattern/correlationid/0',
+        message: 'correlationid is text in every event (or absent), so true never matches',
+      },
+    ]);
+    // Operators and data fields are untouched: data may hold anything.
+    expect((await save({ subject: [{ exists: false }], data: { x: [null, 1, true] } })).status).toBe(201);
+  });
+
   it('tests a pattern against any JSON object exactly as given, with filter and target previews', async () => {
     const awsEvent = {
       'detail-type': 'EC2 Instance State-change Notification',
