@@ -39,6 +39,14 @@ const OPTIONAL_FIELDS: ReadonlySet<string> = new Set([
  */
 export function validateRulePattern(pattern: unknown, at = ''): void {
   validatePattern(pattern, at);
+  // A refusal located in the pattern, then in the request (`at`).
+  const refuse = (path: string, message: string): never => {
+    try {
+      return invalidPattern(path, message);
+    } catch (err) {
+      throw locatePatternError(err as EventhookError, at);
+    }
+  };
   const check = (branch: Record<string, unknown>, path: string): void => {
     for (const [key, value] of Object.entries(branch)) {
       if (key === '$or' && Array.isArray(value)) {
@@ -56,14 +64,10 @@ export function validateRulePattern(pattern: unknown, at = ''): void {
         continue;
       }
       const near = nearestName(field, ENVELOPE_FIELDS);
-      try {
-        invalidPattern(
-          keyPath(path, key),
-          `${field} is not a field of the event envelope${near ? ` (did you mean ${near}?)` : ''}: it has ${ENVELOPE_FIELDS.join(', ')}`,
-        );
-      } catch (err) {
-        throw locatePatternError(err as EventhookError, at);
-      }
+      refuse(
+        keyPath(path, key),
+        `${field} is not a field of the event envelope${near ? ` (did you mean ${near}?)` : ''}: it has ${ENVELOPE_FIELDS.join(', ')}`,
+      );
     }
   };
   // Every field but data and headers is text (or absent), yet GET /events shows a missing subject as null.
@@ -78,27 +82,19 @@ export function validateRulePattern(pattern: unknown, at = ''): void {
           : typeof v === 'number'
             ? `: write "${v}"`
             : '';
-      try {
-        invalidPattern(
-          indexPath(path, i),
-          `${field} is text in every event${absent}, so ${show(v)} never matches${hint}`,
-        );
-      } catch (err) {
-        throw locatePatternError(err as EventhookError, at);
-      }
+      refuse(
+        indexPath(path, i),
+        `${field} is text in every event${absent}, so ${show(v)} never matches${hint}`,
+      );
     });
   };
   // Ingest lower-cases header names (as HTTP/2 sends them), so `X-GitHub-Event` could never match.
   const checkHeaderName = (name: string, path: string): void => {
     if (name === name.toLowerCase()) return;
-    try {
-      invalidPattern(
-        path,
-        `${name} is no header name an event has: header names are stored in lower case (write ${name.toLowerCase()})`,
-      );
-    } catch (err) {
-      throw locatePatternError(err as EventhookError, at);
-    }
+    refuse(
+      path,
+      `${name} is no header name an event has: header names are stored in lower case (write ${name.toLowerCase()})`,
+    );
   };
   const checkHeaders = (headers: Record<string, unknown>, path: string): void => {
     for (const [key, value] of Object.entries(headers)) {

@@ -3,7 +3,7 @@
 import type { Envelope, JsonValue } from '../core/envelope.js';
 import { EventhookError, pointerToken } from '../core/errors.js';
 import { evaluateJsonPath, parseJsonPath } from './json-path.js';
-import { MAX_RESULT_CHARS } from './jmespath.js';
+import { MAX_RESULT_CHARS, RESULT_TOO_LARGE } from './jmespath.js';
 
 /** EventBridge's limit on InputPathsMap entries. */
 export const MAX_TEMPLATE_VARIABLES = 100;
@@ -111,9 +111,7 @@ export function compileInputTemplate(
       // Checked as it grows: a 64 KiB template may name one large value thousands of times (13,000 copies of a 1 MB
       // field are 13 GB), which took seconds and then failed with a bare RangeError at V8's longest string.
       if (out.length > MAX_RESULT_CHARS) {
-        throw new EventhookError('EH_TRANSFORM_FAILED', {
-          reason: `the result would be more than ${MAX_RESULT_CHARS} characters of JSON`,
-        });
+        throw new EventhookError('EH_TRANSFORM_FAILED', { reason: RESULT_TOO_LARGE });
       }
     }
     return json ? (JSON.parse(out) as JsonValue) : out;

@@ -79,7 +79,7 @@ class OwnFieldInterpreter extends (TreeInterpreter.constructor as new () => Inte
     }
     const result = this.visitOwn(node, value);
     if (BUILDERS.has(node.type) && jsonSize(result, (sizes ??= new WeakMap())) > MAX_RESULT_CHARS) {
-      throw new Error(`the result would be more than ${MAX_RESULT_CHARS} characters of JSON`);
+      throw new Error(RESULT_TOO_LARGE);
     }
     return result;
   }
@@ -114,6 +114,8 @@ const interpreter = new OwnFieldInterpreter();
  * expression answered a member's rule test with 400 MB, and 40 held the process for minutes while writing it out.
  */
 export const MAX_RESULT_CHARS = 16 * 1024 * 1024;
+/** Why a transform whose result passed MAX_RESULT_CHARS failed (JMESPath and templates alike). */
+export const RESULT_TOO_LARGE = `the result would be more than ${MAX_RESULT_CHARS} characters of JSON`;
 
 /**
  * The nodes that make new values (lists, objects, strings) out of others; every other node hands back a part of its
