@@ -65,6 +65,8 @@ describe.skipIf(!browserAvailable())('web console: a refused button says why bes
 
     await c.open('/api-keys');
     const row = page.locator('main tbody tr', { hasText: 'to-revoke' });
+    // The list loads after the page does; revoking before it is shown leaves no row to click (seen under load).
+    await row.getByRole('button', { name: 'Revoke' }).waitFor();
     const id = (await t.api.get('/api/orgs/default/api-keys')).body.items.find(
       (k: { name: string }) => k.name === 'to-revoke',
     ).id;
