@@ -11,3 +11,4 @@ export * from './trace-context.js';
 export * from './keys.js';
 export * from './within.js';
 export * from './version.js';
+export * from './exact-integers.js';

@@ -1,6 +1,6 @@
 // One outbound message on the wire: its stable webhook-id, the exact body bytes, and the signed headers.
 import { createHash } from 'node:crypto';
-import { childTraceparent, type JsonValue } from '../core/index.js';
+import { childTraceparent, stringifyExact, type ExactIntegers, type JsonValue } from '../core/index.js';
 import { activeSecrets } from './endpoint-secrets.js';
 import type { SendRequest } from './http-sender.js';
 import type { LiveEndpoint } from './live-endpoints.js';
@@ -23,9 +23,12 @@ export function messageIdFor(idempotencyKey: string): string {
   return `msg_${out}`;
 }
 
-/** The body of a webhook: the target's input as JSON. These bytes are both signed and sent. */
-export function webhookBody(input: JsonValue): Buffer {
-  return Buffer.from(JSON.stringify(input ?? null), 'utf8');
+/**
+ * The body of a webhook: the target's input as JSON, with the event's integers beyond 2^53 as they arrived. These
+ * bytes are both signed and sent.
+ */
+export function webhookBody(input: JsonValue, exact?: ExactIntegers): Buffer {
+  return Buffer.from(stringifyExact(input ?? null, exact), 'utf8');
 }
 
 /**

@@ -1,5 +1,6 @@
 // The Engine port (SPEC §7): what workflow, task and promise targets call. Adapters: local (built in), flovyn.
 import type { JsonValue } from '../core/envelope.js';
+import { stringifyExact, type ExactIntegers } from '../core/exact-integers.js';
 import { EventhookError } from '../core/errors.js';
 import type { ExecutionHolder, Page } from '../store/port.js';
 import type {
@@ -37,8 +38,8 @@ export const MAX_INPUT_BYTES = 1024 * 1024;
  * The input as the engine gets it (JSON), or the permanent error of one over MAX_INPUT_BYTES, naming its size: the
  * check costs one serialization, which the engine needs anyway.
  */
-export function engineInput(what: 'workflow' | 'task', input: JsonValue): string {
-  const json = JSON.stringify(input) ?? 'null';
+export function engineInput(what: 'workflow' | 'task', input: JsonValue, exact?: ExactIntegers): string {
+  const json = stringifyExact(input, exact) ?? 'null';
   // A string's UTF-16 length bounds its UTF-8 bytes from below and 3× from above: count only when it matters.
   if (json.length * 3 <= MAX_INPUT_BYTES) return json;
   const size = Buffer.byteLength(json);
@@ -72,6 +73,8 @@ export interface StartWorkflow extends EventCause {
   kind: string;
   queue?: string;
   input: JsonValue;
+  /** The integers of `input` beyond 2^53 as they arrived in the causing event (its data's), written out as such. */
+  inputExactIntegers?: ExactIntegers;
   /** Deterministic ({eventId}:{ruleId}:{targetIndex} by default): the same key never starts a second execution. */
   idempotencyKey: string;
   metadata?: Record<string, string>;

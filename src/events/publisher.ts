@@ -4,6 +4,7 @@
 import type { Bus } from '../bus/port.js';
 import { SUBJECTS } from '../bus/port.js';
 import type { Envelope, JsonValue } from '../core/envelope.js';
+import type { ExactIntegers } from '../core/exact-integers.js';
 import { newId } from '../core/ids.js';
 import type { StoreRepos } from '../store/port.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
@@ -56,6 +57,7 @@ export function newSystemEvent(opts: {
   correlationId?: string | null;
   traceparent?: string | null;
   hopCount?: number;
+  exactIntegers?: ExactIntegers;
 }): NewEvent {
   return {
     id: newId('event', opts.now),
@@ -75,6 +77,7 @@ export function newSystemEvent(opts: {
     traceparent: opts.traceparent ?? null,
     error: null,
     hopCount: opts.hopCount ?? 0,
+    ...(opts.exactIntegers ? { exactIntegers: opts.exactIntegers } : {}),
   };
 }
 

@@ -12,6 +12,7 @@ import { jetstream, jetstreamManager, StorageType, type JetStreamClient } from '
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
 import { SYSTEM_SOURCES } from '../core/envelope.js';
+import { stringifyExact } from '../core/exact-integers.js';
 import { toEnvelope } from '../events/publisher.js';
 import type { Store } from '../store/port.js';
 import type { EventRecord, OutboxEntry } from '../store/records.js';
@@ -137,7 +138,7 @@ export class JetStreamEventLog {
     h.set('Eventhook-Type', event.type);
     h.set('Eventhook-Route-Seq', String(entry.routeSeq));
     if (event.traceparent) h.set('traceparent', event.traceparent);
-    const body = JSON.stringify(toEnvelope(event));
+    const body = stringifyExact(toEnvelope(event), event.exactIntegers);
     const sends = [
       client
         .publish(eventSubject(prefix, event.org, event.type), body, { msgID: msgId, headers: h })

@@ -1,5 +1,6 @@
 // Stored records as the rest of the program sees them: camelCase, JSON already decoded, times in epoch ms.
 import type { JsonValue } from '../core/envelope.js';
+import type { ExactIntegers } from '../core/exact-integers.js';
 import type {
   ActionId,
   ApiKeyId,
@@ -105,6 +106,8 @@ export interface EventRecord {
   routeSeq: number;
   /** Set by a replay that asked for fresh idempotency keys: the next routing pass makes targets run again. */
   freshKeys: boolean;
+  /** The integers of `data` beyond 2^53 that parsing rounded, as they arrived; absent when there are none. */
+  exactIntegers?: ExactIntegers;
 }
 
 /** A new event to store. Raw bytes are kept for webhooks only. */
@@ -133,6 +136,8 @@ export interface NewEvent {
   hopCount: number;
   /** See EventRecord.verifiedBy; only ingest sets it. */
   verifiedBy?: string | null;
+  /** Integers of `data` beyond 2^53 as they arrived in the event it was built from (see EventRecord); stored as such. */
+  exactIntegers?: ExactIntegers;
 }
 
 export const ACTION_STATUSES = ['pending', 'in_flight', 'succeeded', 'failed', 'dead'] as const;
@@ -359,6 +364,8 @@ export interface WorkflowRecord {
   correlationId: string | null;
   /** The W3C traceparent of the event that started it; lifecycle events continue that trace. */
   traceparent: string | null;
+  /** The integers of `input` beyond 2^53, as they arrived in the event it was built from; absent when none. */
+  inputExactIntegers?: ExactIntegers;
 }
 
 export interface TaskRecord extends WorkflowRecord {

@@ -4,7 +4,7 @@ import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
 import { isEventhookError } from '../core/errors.js';
 import { parseRetryAfter } from '../delivery/retry-policy.js';
-import type { Engine, EventCause } from '../engine/port.js';
+import type { Engine, EventCause, StartWorkflow } from '../engine/port.js';
 import type { EventRecord, NewEvent } from '../store/records.js';
 import { isStoreOutage } from '../store/store-outage.js';
 import { retryDelayMs } from '../routing/retry-delay.js';
@@ -65,6 +65,11 @@ function retryAfter(ctx: TargetContext, options: EngineTargetOptions, waitMs: nu
  * The causing event as every engine call names it: its id and hop count, its correlation id (its own, or else its id)
  * and its traceparent, which the engine call continues and the lifecycle events it leads to carry on.
  */
+/** The event's integers beyond 2^53, for an input built from it: the engine gets them as they arrived. */
+function exactOf(ctx: TargetContext): Pick<StartWorkflow, 'inputExactIntegers'> {
+  return ctx.event.exactIntegers ? { inputExactIntegers: ctx.event.exactIntegers } : {};
+}
+
 function causeOf(ctx: TargetContext): EventCause {
   const { event } = ctx;
   return {
@@ -127,6 +132,7 @@ export class WorkflowTargetHandler extends EngineTargetHandler {
         kind: t.kind,
         queue: t.queue,
         input: ctx.input,
+        ...exactOf(ctx),
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
         metadata: t.metadata,
         ...causeOf(ctx),
@@ -148,6 +154,7 @@ export class TaskTargetHandler extends EngineTargetHandler {
         queue: t.queue,
         maxRetries: t.maxRetries,
         input: ctx.input,
+        ...exactOf(ctx),
         idempotencyKey: idempotencyKey(ctx, t.idempotencyKey),
         ...causeOf(ctx),
       }),

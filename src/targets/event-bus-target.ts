@@ -53,6 +53,7 @@ export class EventBusTargetHandler implements TargetHandler {
       type,
       data: ctx.input,
       subject: ctx.event.subject,
+      ...(ctx.event.exactIntegers ? { exactIntegers: ctx.event.exactIntegers } : {}),
       now,
       ...causedBy(ctx.event),
     });

@@ -94,7 +94,7 @@ export class WebhookTargetHandler implements TargetHandler {
       throw new TargetFailure(error, { permanent: true, events: [dead('failed', error, null)] });
     }
     const pass = await this.gate.enter(endpoint, action, ctx.envelope);
-    const body = webhookBody(ctx.input);
+    const body = webhookBody(ctx.input, event.exactIntegers);
     let result: SendResult;
     try {
       result = await this.sender.send(

@@ -68,7 +68,7 @@ describe('rules call a Flovyn server', () => {
   });
 
   it('a verified webhook starts a Flovyn workflow once, however often the event is replayed', async () => {
-    const body = '{"ref":"refs/heads/main","repository":{"full_name":"octo/app"}}';
+    const body = '{"ref":"refs/heads/main","repository":{"full_name":"octo/app","id":1234567890123456789}}';
     const res = await fetch(`${t.url}${base}/in/github`, {
       method: 'POST',
       headers: await githubPushHeaders(SECRET, body, randomUUID()),
@@ -93,6 +93,8 @@ describe('rules call a Flovyn server', () => {
     });
     const call = flovyn.calls.find((c) => c.body.kind === 'build')!;
     expect(call.path).toBe('/api/orgs/acme/workflow-executions');
+    // An integer beyond 2^53 reaches Flovyn as it arrived, not as the double JSON.parse made of it.
+    expect(call.text).toContain('"repository":{"full_name":"octo/app","id":1234567890123456789}');
     expect(call.body.idempotencyKey).toBe(`${eventId}:${action.ruleId}:0`);
 
     // The replay is a new action with the same key: Flovyn answers with the execution it already has.

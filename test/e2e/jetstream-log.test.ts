@@ -1,7 +1,7 @@
 // EVENTHOOK_JETSTREAM=on: every routed event lands in a durable JetStream stream, as its envelope, for other systems
 // to consume and replay by time or sequence; dead deliveries and dead engine actions also on dead-letter subjects. Against a NATS server of
 // the test's own (with JetStream), read back with the official client the way a consumer would.
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ interface LogMessage {
   msgId: string | undefined;
   headers: Record<string, string>;
   body: Record<string, any>;
+  text: string;
 }
 
 const withNats = natsServerInstalled();
@@ -91,10 +92,18 @@ function toLogMessage(m: {
   seq: number;
   headers?: { keys(): string[]; get(k: string): string };
   json<T>(): T;
+  string(): string;
 }): LogMessage {
   const headers: Record<string, string> = {};
   for (const k of m.headers?.keys() ?? []) headers[k] = m.headers!.get(k);
-  return { subject: m.subject, seq: m.seq, msgId: headers['Nats-Msg-Id'], headers, body: m.json() };
+  return {
+    subject: m.subject,
+    seq: m.seq,
+    msgId: headers['Nats-Msg-Id'],
+    headers,
+    body: m.json(),
+    text: m.string(),
+  };
 }
 
 /** Waits until the log holds `n` messages (and checks it holds no more a little later). */
@@ -381,6 +390,28 @@ describe.skipIf(!withNats)('the JetStream event log through failures', () => {
     } finally {
       await b.close();
       await a.close();
+    }
+  });
+
+  it('publishes a webhook’s integers beyond 2^53 as they arrived', async () => {
+    const prefix = `eh-big-${randomUUID().slice(0, 8)}`;
+    const t = await startTestApp('sqlite', { env: logEnv(nats, prefix) });
+    try {
+      await ingestSource(t, 'ids');
+      const body = '{"type":"big.id","id":1234567890123456789}';
+      const res = await fetch(`${t.url}${BASE}/in/ids`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-sig': createHmac('sha256', 'outbound-test-secret').update(body).digest('hex'),
+        },
+        body,
+      });
+      expect(res.status).toBe(200);
+      const [message] = await logOf(nats, prefix, 1);
+      expect(message!.text).toContain('"data":{"type":"big.id","id":1234567890123456789}');
+    } finally {
+      await t.close();
     }
   });
 });

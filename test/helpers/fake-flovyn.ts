@@ -11,6 +11,8 @@ export interface RecordedCall {
   path: string;
   headers: IncomingMessage['headers'];
   body: Record<string, unknown>;
+  /** The body as sent, for what parsing it would change (integers beyond 2^53). */
+  text: string;
 }
 
 export interface Execution {
@@ -111,7 +113,7 @@ export class FakeFlovyn {
     }
     // The raw path: Flovyn's router decodes each segment itself.
     const path = req.url ?? '';
-    this.calls.push({ method: req.method ?? '', path, headers: req.headers, body });
+    this.calls.push({ method: req.method ?? '', path, headers: req.headers, body, text });
     if (req.headers.authorization !== `Bearer ${this.token}`)
       return send(res, 401, { error: 'Unauthorized' });
     const fault = this.faults.shift();

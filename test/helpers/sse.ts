@@ -5,11 +5,11 @@ export async function readFrames(
   res: Response,
   kind: string,
   count: number,
-): Promise<{ id?: string; data: any }[]> {
+): Promise<{ id?: string; data: any; text: string }[]> {
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
-  const frames: { id?: string; data: any }[] = [];
+  const frames: { id?: string; data: any; text: string }[] = [];
   while (frames.length < count) {
     const { value, done } = await reader.read();
     if (done) break;
@@ -24,7 +24,8 @@ export async function readFrames(
           .filter((l) => !l.startsWith(':'))
           .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
       );
-      if (fields.event === kind) frames.push({ id: fields.id, data: JSON.parse(fields.data!) });
+      if (fields.event === kind)
+        frames.push({ id: fields.id, data: JSON.parse(fields.data!), text: fields.data! });
     }
   }
   await reader.cancel();

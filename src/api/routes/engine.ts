@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EventhookError } from '../../core/errors.js';
 import type { ExecutionKind, WorkerApi } from '../../engine/port.js';
 import type { ExecutionHolder } from '../../store/port.js';
+import { keepExactIntegers } from '../exact-reply.js';
 import type { PromiseRecord, TaskRecord, WorkflowRecord } from '../../store/records.js';
 import {
   AUTH_PROBLEMS,
@@ -161,6 +162,12 @@ const AwaitQuery = Type.Object({
   timeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000, default: 30_000 })),
 });
 
+/** An execution as answered, with the reply writing its input's integers beyond 2^53 as they arrived. */
+function executionReply(reply: FastifyReply, r: WorkflowRecord | TaskRecord): Static<typeof ExecutionOut> {
+  keepExactIntegers(reply, [r.inputExactIntegers]);
+  return executionOut(r);
+}
+
 function executionOut(r: WorkflowRecord | TaskRecord): Static<typeof ExecutionOut> {
   return {
     id: r.id,
@@ -213,11 +220,15 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
           response: { 200: PageOf(ExecutionOut), ...AUTH_PROBLEMS },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const { limit = 50, cursor, ...filter } = req.query;
         const page = await (kind === 'workflow'
           ? engine.list('workflow', req.params.org, filter, { limit, before: decodeCursor(cursor) })
           : engine.list('task', req.params.org, filter, { limit, before: decodeCursor(cursor) }));
+        keepExactIntegers(
+          reply,
+          page.items.map((r) => r.inputExactIntegers),
+        );
         return { items: page.items.map(executionOut), nextCursor: encodeCursor(page.next) };
       },
     );
@@ -232,7 +243,7 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
           response: { 200: ExecutionOut, ...AUTH_PROBLEMS },
         },
       },
-      async (req) => executionOut(await engine.get(kind, req.params.org, req.params.id)),
+      async (req, reply) => executionReply(reply, await engine.get(kind, req.params.org, req.params.id)),
     );
     app.post(
       `${path}/claim`,
@@ -259,7 +270,7 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
           },
           untilDisconnected(reply),
         );
-        return claimed ? executionOut(claimed) : reply.code(204).send(null);
+        return claimed ? executionReply(reply, claimed) : reply.code(204).send(null);
       },
     );
     app.post(
@@ -274,8 +285,9 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
           response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
         },
       },
-      async (req) =>
-        executionOut(
+      async (req, reply) =>
+        executionReply(
+          reply,
           await engine.heartbeat(
             kind,
             req.params.org,
@@ -304,8 +316,9 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
           response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
         },
       },
-      async (req) =>
-        executionOut(
+      async (req, reply) =>
+        executionReply(
+          reply,
           await engine.complete(
             kind,
             req.params.org,
@@ -334,8 +347,9 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
           response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
         },
       },
-      async (req) =>
-        executionOut(
+      async (req, reply) =>
+        executionReply(
+          reply,
           await engine.fail(
             kind,
             req.params.org,
@@ -366,7 +380,8 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
           response: { 200: ExecutionOut, 409: Type.Ref('Problem'), ...AUTH_PROBLEMS },
         },
       },
-      async (req) => executionOut(await engine.cancel(kind, req.params.org, req.params.id, req.body?.reason)),
+      async (req, reply) =>
+        executionReply(reply, await engine.cancel(kind, req.params.org, req.params.id, req.body?.reason)),
     );
   }
 

@@ -5,6 +5,7 @@ import type { FilterRefs } from '../../events/filter-refs.js';
 import type { ReplayService } from '../../events/replay-service.js';
 import type { EventFilter } from '../../store/port.js';
 import type { EventRecord } from '../../store/records.js';
+import { keepExactIntegers } from '../exact-reply.js';
 import { actionOut, ActionOut, BulkOut } from './actions.js';
 import {
   AUTH_PROBLEMS,
@@ -153,13 +154,17 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: PageOf(EventOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query;
       const filter = await toFilter(queries.refs, req.params.org, q, 'query');
       const page = await queries.events(req.params.org, filter, {
         limit: q.limit ?? 50,
         before: decodeCursor(q.cursor),
       });
+      keepExactIntegers(
+        reply,
+        page.items.map((e) => e.exactIntegers),
+      );
       return { items: page.items.map(eventOut), nextCursor: encodeCursor(page.next) };
     },
   );
@@ -174,8 +179,9 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: EventDetailOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { event, actions } = await queries.event(req.params.org, req.params.id);
+      keepExactIntegers(reply, [event.exactIntegers]);
       return { ...eventOut(event), actions: actions.map(actionOut) };
     },
   );

@@ -7,6 +7,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { AccessService } from '../../access/access-service.js';
 import { SUBJECTS, type Bus, type KeysRevokedAnnouncement } from '../../bus/port.js';
 import { EventhookError, isEventhookError } from '../../core/errors.js';
+import { stringifyExact, type ExactIntegers } from '../../core/exact-integers.js';
 import type { EventId } from '../../core/ids.js';
 import { toEnvelope, type EventAnnouncement } from '../../events/publisher.js';
 import type { EventQueries } from '../../events/event-queries.js';
@@ -78,9 +79,9 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
-      const send = (event: string, id: string | undefined, data: unknown) => {
+      const send = (event: string, id: string | undefined, data: unknown, exact?: ExactIntegers) => {
         if (raw.destroyed) return;
-        raw.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
+        raw.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${stringifyExact(data, exact)}\n\n`);
         if (raw.writableLength > STREAM_MAX_BUFFERED) {
           req.log.warn(
             { org, buffered: raw.writableLength },
@@ -98,7 +99,8 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{
         return true;
       };
       const sendEvent = (e: EventRecord) => {
-        if (firstTime(e.id) && visible(e)) send('event', e.id, { ...toEnvelope(e), status: e.status });
+        if (firstTime(e.id) && visible(e))
+          send('event', e.id, { ...toEnvelope(e), status: e.status }, e.exactIntegers);
       };
       // Frames go out in the order of their announcements, while the reads behind them run side by side. A read
       // that fails (the event or action is gone meanwhile: retention, a deleted org) sends nothing.

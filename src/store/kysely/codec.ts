@@ -1,6 +1,7 @@
 // Row ↔ record conversion: JSON text, 0/1 flags and null handling live here and nowhere else.
 import type { Selectable } from 'kysely';
 import type { JsonValue } from '../../core/envelope.js';
+import { exactIntegersIn } from '../../core/exact-integers.js';
 import type { ActionId, ApiKeyId, EndpointId, EventId, RuleId, SourceId } from '../../core/ids.js';
 import type {
   ActionRecord,
@@ -147,6 +148,7 @@ export const EVENT_COLUMNS = [
 ] as const;
 
 export function eventFromRow(r: Omit<Row<'events'>, 'raw_body' | 'raw_in_data'>): EventRecord {
+  const exactIntegers = exactIntegersIn(r.data);
   return {
     id: r.id as EventId,
     org: r.org,
@@ -168,6 +170,7 @@ export function eventFromRow(r: Omit<Row<'events'>, 'raw_body' | 'raw_in_data'>)
     routedAt: r.routed_at,
     routeSeq: r.route_seq,
     freshKeys: r.fresh_keys === 1,
+    ...(exactIntegers ? { exactIntegers } : {}),
   };
 }
 
@@ -280,6 +283,7 @@ export function attemptFromRow(r: Row<'attempts'>): AttemptRecord {
 
 /** A workflow, or the workflow part of a task: the columns both tables have. */
 export function workflowFromRow(r: Selectable<ExecutionsTable>): WorkflowRecord {
+  const inputExactIntegers = exactIntegersIn(r.input);
   return {
     id: r.id,
     org: r.org,
@@ -298,6 +302,7 @@ export function workflowFromRow(r: Selectable<ExecutionsTable>): WorkflowRecord 
     completedAt: r.completed_at,
     correlationId: r.correlation_id,
     traceparent: r.traceparent,
+    ...(inputExactIntegers ? { inputExactIntegers } : {}),
   };
 }
 

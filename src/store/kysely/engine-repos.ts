@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { EventhookError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/envelope.js';
+import { stringifyExact } from '../../core/exact-integers.js';
 import type {
   ExecutionFilter,
   ExecutionHolder,
@@ -96,7 +97,7 @@ export class KyselyExecutionsRepo<R extends WorkflowRecord> implements Execution
       kind: record.kind,
       queue: record.queue,
       status: record.status,
-      input: toJson(record.input),
+      input: stringifyExact(record.input ?? null, record.inputExactIntegers),
       output: null,
       error: null,
       idempotency_key: record.idempotencyKey,

@@ -1,5 +1,6 @@
 // Events and their idempotency keys: the ingest commit path, the routing hand-off and the event log queries.
 import { sql, type Kysely } from 'kysely';
+import { stringifyExact } from '../../core/exact-integers.js';
 import { idFloor, type EventId, type SourceId } from '../../core/ids.js';
 import type {
   EventFilter,
@@ -429,7 +430,7 @@ function eventToRow(e: NewEvent) {
     raw_body: e.bodyText === undefined ? e.rawBody : null,
     raw_in_data: e.bodyText === undefined ? 0 : 1,
     headers: e.headers === null ? null : toJson(e.headers),
-    data: e.bodyText ?? toJson(e.data),
+    data: e.bodyText ?? (e.exactIntegers ? stringifyExact(e.data ?? null, e.exactIntegers) : toJson(e.data)),
     idempotency_key: e.idempotencyKey,
     correlation_id: e.correlationId,
     traceparent: e.traceparent,

@@ -74,7 +74,7 @@ export class FlovynEngine implements Engine {
   }
 
   async startWorkflow(req: StartWorkflow): Promise<EngineResult> {
-    const input = engineInput('workflow', req.input);
+    const input = engineInput('workflow', req.input, req.inputExactIntegers);
     const key = flovynKey(req.idempotencyKey);
     const { status, body } = await this.call(req, 'workflow-executions', input, {
       kind: req.kind,
@@ -93,7 +93,7 @@ export class FlovynEngine implements Engine {
   }
 
   async createTask(req: CreateTask): Promise<EngineResult> {
-    const input = engineInput('task', req.input);
+    const input = engineInput('task', req.input, req.inputExactIntegers);
     const { status, body } = await this.call(req, 'task-executions', input, {
       kind: req.kind,
       ...(req.queue !== undefined ? { queue: req.queue } : {}),

@@ -27,7 +27,7 @@ const NO_REASON = 'no reason given';
 export class LocalExecutions extends EnginePart {
   async createExecution(kind: ExecutionKind, req: CreateTask): Promise<EngineResult> {
     // Flovyn's limit, kept here too: a rule whose input is too large fails alike on either engine.
-    engineInput(kind, req.input);
+    engineInput(kind, req.input, req.inputExactIntegers);
     const now = this.clock.now();
     const metadata: Record<string, string> = { ...(req.metadata ?? {}) };
     if (req.causeEventId) metadata[META_EVENT] = req.causeEventId;
@@ -50,6 +50,7 @@ export class LocalExecutions extends EnginePart {
       completedAt: null,
       correlationId: causeCorrelationId(req) ?? null,
       traceparent: req.traceparent ?? null,
+      ...(req.inputExactIntegers ? { inputExactIntegers: req.inputExactIntegers } : {}),
     };
     const record: Execution =
       kind === 'task'
