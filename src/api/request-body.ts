@@ -8,6 +8,7 @@
 import { KindGuard, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EventhookError } from '../core/errors.js';
+import { exactIntegersIn, type ExactIntegers } from '../core/exact-integers.js';
 
 /** Rewrites the generated OpenAPI document (in place) so that optional bodies are not marked required. */
 export type OpenApiTransform = <Doc extends object>(doc: Doc) => Doc;
@@ -64,8 +65,22 @@ export function installPublishJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '') return done(null, undefined);
+    keepExactIntegersOf(req, body as string);
     parseJson(req, body as string, done);
   });
+}
+
+const exactIntegersOfRequest = new WeakMap<FastifyRequest, ExactIntegers>();
+
+/** Notes the integers beyond 2^53 of a published body's JSON text, for its events' data (src/core/exact-integers.ts). */
+export function keepExactIntegersOf(req: FastifyRequest, text: string): void {
+  const exact = exactIntegersIn(text);
+  if (exact) exactIntegersOfRequest.set(req, exact);
+}
+
+/** What keepExactIntegersOf noted for this request. */
+export function exactIntegersOf(req: FastifyRequest): ExactIntegers | undefined {
+  return exactIntegersOfRequest.get(req);
 }
 
 function isJson(text: string): boolean {

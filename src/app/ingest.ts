@@ -81,7 +81,7 @@ export async function buildIngest(deps: IngestDeps): Promise<Ingest> {
           ...config.jetstreamIntake,
           // Refusals are kept as long as events when the intake makes the stream that keeps them.
           maxAgeMs: config.retentionDays * 86_400_000,
-          publish: (org, events) => publishService.publish(org, events),
+          publish: (org, events, exact) => publishService.publish(org, events, false, 0, exact),
           orgs: store.orgs,
           logger,
           onRejected: () => metrics.intakeRejected.inc(),

@@ -2,6 +2,7 @@
 // binary mode). Committed through the same group committer as webhooks, de-duplicated on the client's event id.
 import type { Clock } from '../core/clock.js';
 import type { JsonValue } from '../core/envelope.js';
+import type { ExactIntegers } from '../core/exact-integers.js';
 import { invalid, type FieldIssue } from '../core/errors.js';
 import { newId, type SourceId } from '../core/ids.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -51,13 +52,15 @@ export class PublishService {
   /**
    * Validates every event first (nothing is stored when one is invalid), then commits them together. `batch`: the
    * events came as an array, so issues are located by index (`/1/type`); `bytes`: the request's size, shared among
-   * its events against the ingest backlog limit (0: a nominal size).
+   * its events against the ingest backlog limit (0: a nominal size); `exact`: the integers beyond 2^53 of the text the
+   * events were parsed from, stored as they arrived.
    */
   async publish(
     org: string,
     events: readonly PublishedEvent[],
     batch = false,
     bytes = 0,
+    exact?: ExactIntegers,
   ): Promise<IngestOutcome[]> {
     if (events.length === 0) throw invalid([{ path: '', message: 'no events given' }], 'EH_EVENT_INVALID');
     if (events.length > MAX_BATCH)
@@ -124,6 +127,7 @@ export class PublishService {
             traceparent: e.traceparent ?? null,
             error: null,
             hopCount: 0,
+            ...(exact ? { exactIntegers: exact } : {}),
           },
           ...(e.id !== undefined
             ? {

@@ -19,6 +19,7 @@ import { Match, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { NatsLink } from '../bus/nats-link.js';
 import { describeIssues, EventhookError, invalid, pointerToken } from '../core/errors.js';
+import { exactIntegersIn, type ExactIntegers } from '../core/exact-integers.js';
 import { schemaIssues } from '../core/schema-issues.js';
 import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
@@ -49,7 +50,7 @@ export interface IntakeOptions {
   /** How long refused messages are kept when the intake makes the stream that keeps them; 0: size-bound only. */
   maxAgeMs: number;
   /** Commits one event of `org` as POST /events does; throws EH_EVENT_INVALID for an invalid one. */
-  publish: (org: string, events: PublishedEvent[]) => Promise<IngestOutcome[]>;
+  publish: (org: string, events: PublishedEvent[], exact?: ExactIntegers) => Promise<IngestOutcome[]>;
   orgs: Pick<OrgsRepo, 'get'>;
   logger: Logger;
   onRejected?: () => void;
@@ -113,7 +114,11 @@ export class JetStreamIntake {
           `no org ${org ?? '(none)'}: publish to ${this.options.prefix}.in.{org}`,
         );
       // Without the producer's id, the message's place in the stream: the same message redelivered is a duplicate.
-      await this.options.publish(org, [{ ...event, id: event.id ?? `nats:${m.seq}` }]);
+      await this.options.publish(
+        org,
+        [{ ...event, id: event.id ?? `nats:${m.seq}` }],
+        exactIntegersIn(m.string()),
+      );
     } catch (err) {
       if (err instanceof EventhookError && err.code === 'EH_EVENT_INVALID')
         return this.reject(connection, m, org, err.issues ? describeIssues(err.issues) : err.message);

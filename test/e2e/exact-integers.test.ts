@@ -129,5 +129,32 @@ for (const backend of BACKENDS) {
       const copy = await t.api.get(`${BASE}/events/${copied.id}`);
       expect(copy.text).toContain(`"order":{"id":${ID},"ref":"${ID}"}`);
     });
+
+    it('in a published event, JSON or CloudEvents, as a rule forwards it and the API shows it', async () => {
+      const bodies = [
+        ['application/json', `{"type":"order.paid","data":{"order":{"id":${ID}}}}`],
+        [
+          'application/cloudevents+json',
+          `{"specversion":"1.0","id":"ce-1","source":"shop","type":"order.paid","data":{"order":{"id":${ID}}}}`,
+        ],
+        ['application/json', `[{"type":"order.paid","data":{"order":{"id":${ID}},"big":${BIG}}}]`],
+      ];
+      for (const [contentType, body] of bodies) {
+        const res = await fetch(`${t.url}${BASE}/events`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${t.api.token}`, 'content-type': contentType! },
+          body,
+        });
+        expect(res.status, contentType).toBe(200);
+        const answer = (await res.json()) as { eventId?: string; items?: { eventId: string }[] };
+        const eventId = answer.eventId ?? answer.items![0]!.eventId;
+        await settledActions(t, eventId, 4);
+        expect((await t.api.get(`${BASE}/events/${eventId}`)).text).toContain(`"data":{"order":{"id":${ID}}`);
+        const delivered = receiver.requests.map((r) => r.body.toString('utf8'));
+        expect(
+          delivered.filter((b) => b.includes(eventId) && b.includes(`"order":{"id":${ID}}`)),
+        ).toHaveLength(1);
+      }
+    });
   });
 }

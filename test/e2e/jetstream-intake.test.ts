@@ -104,6 +104,21 @@ describe.skipIf(!withNats)('the JetStream intake', () => {
     expect(events.map((e) => e.data.n).sort()).toEqual([1, 3]);
   });
 
+  it('keeps a message’s integers beyond 2^53 as they arrived', async () => {
+    await publish(`${prefix}.in.default`, '{"type":"ids.big","data":{"id":1234567890123456789}}');
+    const [event] = await eventually(
+      async () => {
+        const events = await eventsOfType(t, 'ids.big');
+        return events.length ? events : undefined;
+      },
+      10_000,
+      'the event',
+    );
+    expect((await t.api.get(`${BASE}/events/${event!.id}`)).text).toContain(
+      '"data":{"id":1234567890123456789}',
+    );
+  });
+
   it('takes CloudEvents over NATS, in binary mode (ce-* headers) and in structured mode', async () => {
     const h = headers();
     h.set('ce-specversion', '1.0');

@@ -7,7 +7,7 @@ import { EventhookError, invalid } from '../../core/errors.js';
 import { eventFromBinary, eventFromObject } from '../../ingest/cloud-events.js';
 import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
 import { CloudEventIn, PublishedEventIn } from '../../ingest/published-event-schema.js';
-import { installPublishJsonParser } from '../request-body.js';
+import { exactIntegersOf, installPublishJsonParser, keepExactIntegersOf } from '../request-body.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
 
 const Outcome = Type.Object({ eventId: Type.String(), duplicate: Type.Boolean() });
@@ -40,9 +40,11 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
   { publisher },
 ) => {
   installPublishJsonParser(app);
-  app.addContentTypeParser(CE_JSON, { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser(CE_JSON, { parseAs: 'string' }, (req, body, done) => {
     try {
-      done(null, JSON.parse(body as string));
+      const parsed: unknown = JSON.parse(body as string);
+      keepExactIntegersOf(req, body as string);
+      done(null, parsed);
     } catch (err) {
       done(new EventhookError('EH_REQUEST_MALFORMED', { reason: (err as Error).message }), undefined);
     }
@@ -68,7 +70,9 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
       // Binary mode, before validation: its attributes become the JSON form's one event (the body its data), so the
       // schema of its content type (application/json, often) judges the event rather than the data.
       preValidation: async (req) => {
-        if (req.headers['ce-specversion'] !== undefined) req.body = binaryMode(req);
+        if (req.headers['ce-specversion'] === undefined) return;
+        if (Buffer.isBuffer(req.body)) keepExactIntegersOf(req, req.body.toString('utf8'));
+        req.body = binaryMode(req);
       },
     },
     async (req) => {
@@ -78,6 +82,7 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
         events,
         batch,
         Number(req.headers['content-length'] ?? 0) || 0,
+        exactIntegersOf(req),
       );
       return batch ? { items: outcomes } : outcomes[0]!;
     },
