@@ -27,6 +27,8 @@ export function deliveryDeadEvent(opts: {
       ruleId: action.ruleId,
       endpoint: opts.endpoint,
       msgId: opts.msgId,
+      attemptCount: action.attempts,
+      // The count's name before 2026-12, kept for the rules that match it.
       attempts: action.attempts,
       reason: opts.reason,
       error: opts.error,

@@ -33,6 +33,8 @@ export function actionDeadEvent(opts: {
       ruleId: action.ruleId,
       targetType,
       kind: typeof target.kind === 'string' ? target.kind : null,
+      attemptCount: action.attempts,
+      // The count's name before 2026-12, kept for the rules that match it.
       attempts: action.attempts,
       reason: action.attempts >= action.maxAttempts ? 'exhausted' : 'failed',
       error: opts.error,

@@ -251,7 +251,12 @@ for (const backend of BACKENDS) {
 
       const events = (await systemEvents(t, 'delivery.dead')).filter((e) => e.data.endpoint === 'dlq');
       expect(events.map((e) => e.data.eventId).sort()).toEqual([...ids].sort());
-      expect(events[0].data).toMatchObject({ reason: 'exhausted', attempts: 3, statusCode: 502 });
+      expect(events[0].data).toMatchObject({
+        reason: 'exhausted',
+        attemptCount: 3,
+        attempts: 3,
+        statusCode: 502,
+      });
 
       const dlq = await t.api.get(`${BASE}/actions?status=dead&endpoint=dlq`);
       expect(dlq.status).toBe(200);
