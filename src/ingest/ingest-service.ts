@@ -116,7 +116,9 @@ export class IngestService {
 
   async handle(req: IngestRequest): Promise<IngestReply> {
     const source = await this.sources.get(req.org, req.slug);
-    // Unknown org, unknown source and disabled source get the same answer, so slugs cannot be probed.
+    // Unknown org, unknown source and disabled source get the same 404 (SPEC §4), so a disabled source cannot be told
+    // from one that never was. An enabled one answers a bad signature with 401, so a slug's existence shows: slugs
+    // name sources, they are not secrets, and nothing is accepted without the source's verifier.
     if (!source) throw new EventhookError('EH_SOURCE_NOT_FOUND', { source: req.slug });
     const labels = { org: req.org, source: req.slug };
     try {
