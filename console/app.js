@@ -136,7 +136,8 @@ async function route() {
   // Each visit renders into a mount of its own: a slow page finishing after the user moved on writes into a mount
   // that is no longer on the page, never over the page now shown.
   const { signal } = current;
-  const mount = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  // aria-busy until the page has rendered (or failed to): assistive technology waits for it, and so can a test.
+  const mount = h('div', { 'aria-busy': 'true' }, h('p', { class: 'muted' }, 'Loading…'));
   view.replaceChildren(mount);
   try {
     // Asked once per sign-in; every page then asks access.js what to show.
@@ -168,6 +169,8 @@ async function route() {
       return route();
     }
     mount.replaceChildren(h('p', { class: 'error' }, `Could not load this page: ${err.message}`));
+  } finally {
+    if (!signal.aborted) mount.removeAttribute('aria-busy');
   }
 }
 

@@ -161,7 +161,7 @@ describe.skipIf(!browserAvailable())('web console: API keys', () => {
       expiresAt: new Date(Date.now() + 1500).toISOString(),
     });
     expect(made.status, made.text).toBe(201);
-    await new Promise((r) => setTimeout(r, 2000));
+    await new Promise((r) => setTimeout(r, Date.parse(made.body.expiresAt) + 500 - Date.now()));
     await c.open('/api-keys');
     const cells = await rowOf('short-lived').locator('td').allTextContents();
     expect(cells[5]).toMatch(/ \(expired\)$/);

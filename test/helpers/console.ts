@@ -53,6 +53,9 @@ export async function startConsole(opts: { env?: Record<string, string> } = {}):
   const open = async (hash: string) => {
     await page.goto(`${t.url}/#${hash}`);
     await page.reload();
+    // The page renders after its API calls answer: what a test reads before that is the "Loading…" placeholder, and
+    // an element it expects absent is absent only because nothing is there yet.
+    await page.locator('#view [aria-busy="true"]').waitFor({ state: 'detached' });
   };
   return {
     t,
