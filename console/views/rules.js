@@ -157,10 +157,21 @@ export async function rulesView(view) {
       ['name', 'pattern', 'targets', 'enabled', ''],
       items.map((r) => ({
         value: r,
-        cells: [r.name, json(r.pattern), json(r.targets), r.enabled ? 'yes' : 'no', buttons(r)],
+        cells: [r.name, patternCell(r), json(r.targets), r.enabled ? 'yes' : 'no', buttons(r)],
       })),
     ),
     heading,
     form,
+  );
+}
+
+/** A rule's pattern, with the part that can never match of one saved before Eventhook checked it (its warnings). */
+function patternCell(rule) {
+  if (!rule.warnings?.length) return json(rule.pattern);
+  return h(
+    'div',
+    {},
+    json(rule.pattern),
+    ...rule.warnings.map((w) => h('p', { class: 'error', role: 'note' }, w)),
   );
 }

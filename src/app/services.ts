@@ -65,7 +65,12 @@ export async function buildServices(deps: ServicesDeps): Promise<Services> {
   });
   const { generatedOperatorToken } = await access.bootstrap();
   const ruleCache = new RuleCache(store, clock, sandbox, (rule, part, err) =>
-    logger.error({ err, org: rule.org, rule: rule.id }, `a stored rule's ${part} does not compile`),
+    part === 'unmatchable'
+      ? logger.warn(
+          { org: rule.org, rule: rule.id, name: rule.name, reason: (err as Error).message },
+          'a stored rule has a pattern part that can never match; saving it now would be refused',
+        )
+      : logger.error({ err, org: rule.org, rule: rule.id }, `a stored rule's ${part} does not compile`),
   );
   const rules = new RuleService(store, ruleCache, clock, sandbox);
   const grants = new GrantService(store, clock);

@@ -3,7 +3,7 @@
 // in whole, so routing never sees a half-built rule set (STYLE §11).
 import type { Clock } from '../core/clock.js';
 import type { RuleId } from '../core/ids.js';
-import { Matcher } from '../rules/index.js';
+import { Matcher, neverMatchingPart } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { RuleRecord } from '../store/records.js';
 import { compileFilter, type CompiledFilter, type SandboxLimits } from '../transform/index.js';
@@ -15,8 +15,15 @@ export interface CompiledRule {
   filterError?: string;
 }
 
-/** Told about a stored rule that no longer compiles, once per rebuild of its org's rules. */
-export type BrokenRuleLog = (rule: RuleRecord, part: 'pattern' | 'filter', err: unknown) => void;
+/**
+ * Told about a stored rule that no longer compiles (`pattern`, `filter`), or whose pattern has a part that can never
+ * match (`unmatchable`; the rule is routed still), once per rebuild of its org's rules.
+ */
+export type BrokenRuleLog = (
+  rule: RuleRecord,
+  part: 'pattern' | 'filter' | 'unmatchable',
+  err: unknown,
+) => void;
 
 export interface CompiledRuleSet {
   version: number;
@@ -70,7 +77,12 @@ export class RuleCache {
    */
   private compile(version: number, records: RuleRecord[]): CompiledRuleSet {
     const rules = new Map<RuleId, CompiledRule>();
-    for (const record of records) if (record.enabled) rules.set(record.id, this.withFilter(record));
+    for (const record of records) {
+      if (!record.enabled) continue;
+      rules.set(record.id, this.withFilter(record));
+      const never = neverMatchingPart(record.pattern);
+      if (never !== undefined) this.onBroken(record, 'unmatchable', new Error(never));
+    }
     const matcher = Matcher.build(
       [...rules.values()].map((r) => ({ id: r.record.id, pattern: r.record.pattern })),
       (id, err) => {

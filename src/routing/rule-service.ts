@@ -6,7 +6,7 @@ import { EventhookError, invalid } from '../core/errors.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
 import type { JsonValue } from '../core/envelope.js';
 import { isId, newId, ruleNameProblem, type RuleId } from '../core/ids.js';
-import { validateRulePattern } from '../rules/index.js';
+import { neverMatchingPart, validateRulePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { Actor, RuleRecord } from '../store/records.js';
 import type { Target } from '../targets/target-schema.js';
@@ -116,11 +116,15 @@ export class RuleService {
   }
 
   /**
-   * What a saved rule's author should know though it saved: its webhook targets whose endpoint is paused or disabled
-   * (their deliveries wait). Read after the save, as advice: the endpoint may change at any moment either way.
+   * What a rule's author should know though it saved: its webhook targets whose endpoint is paused or disabled
+   * (their deliveries wait), read as advice since the endpoint may change at any moment either way; and, for a rule
+   * saved before Eventhook checked it, a part of its pattern that can never match (patternWarnings).
    */
-  warnings(rule: RuleRecord): Promise<string[]> {
-    return endpointStateWarnings(this.store, rule.org, rule.targets as unknown[]);
+  async warnings(rule: RuleRecord): Promise<string[]> {
+    return [
+      ...patternWarnings(rule),
+      ...(await endpointStateWarnings(this.store, rule.org, rule.targets as unknown[])),
+    ];
   }
 
   /** A rule by id (`rule_…`) or by name; deleted rules stay readable by id. */
@@ -158,4 +162,16 @@ export class RuleService {
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
     return validateTargets(input.targets, '/targets', this.limits);
   }
+}
+
+/**
+ * A stored rule's pattern part that can never match, which saving it today would refuse (a header name with capitals,
+ * null or a number for a text field, a field the envelope does not have): rules saved before those checks keep them
+ * and are routed as they were, so the rule's author is told wherever the rule is shown.
+ */
+export function patternWarnings(rule: Pick<RuleRecord, 'pattern'>): string[] {
+  const part = neverMatchingPart(rule.pattern);
+  return part === undefined
+    ? []
+    : [`${part} (this part of the pattern can never match; saving it now would be refused)`];
 }

@@ -39,6 +39,27 @@ const OPTIONAL_FIELDS: ReadonlySet<string> = new Set([
  */
 export function validateRulePattern(pattern: unknown, at = ''): void {
   validatePattern(pattern, at);
+  checkEnvelopeFields(pattern, at);
+}
+
+/**
+ * What part of a stored rule's pattern can never match, as saving it today would say ("/pattern/subject/0: subject is
+ * text in every event…"), or undefined. For rules saved before these checks: they are still routed, as they were,
+ * since the rest of such a pattern may match.
+ */
+export function neverMatchingPart(pattern: unknown, at = '/pattern'): string | undefined {
+  try {
+    checkEnvelopeFields(pattern, at);
+    return undefined;
+  } catch (err) {
+    if (!isEventhookError(err, 'EH_PATTERN_INVALID')) throw err;
+    const issue = err.issues?.[0];
+    return issue ? `${issue.path}: ${issue.message}` : err.message;
+  }
+}
+
+/** The refusals of validateRulePattern beyond the pattern language's own, for a pattern that parses. */
+function checkEnvelopeFields(pattern: unknown, at: string): void {
   // A refusal located in the pattern, then in the request (`at`).
   const refuse = (path: string, message: string): never => {
     try {

@@ -5,6 +5,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.js';
 import { browserAvailable, startConsole, type ConsoleHarness } from '../helpers/console.js';
+import { ruleRecord } from '../helpers/records.js';
 
 const base = '/api/orgs/default/eventhook';
 const BIG_ORDERS = { type: ['order.placed'], data: { total: [{ numeric: ['>=', 100] }] } };
@@ -101,4 +102,19 @@ describe.skipIf(!browserAvailable())('web console: a saved rule’s pattern in t
     await page.getByRole('button', { name: 'Save rule' }).click();
     expect((await t.api.get(`${base}/rules/payments`)).body.pattern).toEqual(PAYMENTS);
   }, 60_000);
+
+  it('shows beside a rule saved before today’s checks the part of its pattern that can never match', async () => {
+    await t.app.store.rules.insert(
+      ruleRecord('default', 'legacy-headers', Date.now(), {
+        pattern: { headers: { 'X-GitHub-Event': ['push'] } } as never,
+      }),
+    );
+    await c.open('/rules');
+    const row = page.locator('tr', { has: page.getByRole('cell', { name: 'legacy-headers', exact: true }) });
+    await expect
+      .poll(() => row.getByRole('note').textContent())
+      .toContain('/pattern/headers/X-GitHub-Event: X-GitHub-Event is no header name an event has');
+    const fine = page.locator('tr', { has: page.getByRole('cell', { name: 'payments', exact: true }) });
+    expect(await fine.getByRole('note').count()).toBe(0);
+  });
 });

@@ -1,7 +1,7 @@
 // Rules: create, list, get, update, delete (soft).
 import { Type, type FastifyPluginAsyncTypebox, type Static } from '@fastify/type-provider-typebox';
 import type { JsonValue } from '../../core/envelope.js';
-import type { RuleService } from '../../routing/rule-service.js';
+import { patternWarnings, type RuleService } from '../../routing/rule-service.js';
 import type { RuleTester } from '../../routing/rule-tester.js';
 import type { RuleRecord } from '../../store/records.js';
 import { TargetIn } from '../../targets/target-schema.js';
@@ -47,7 +47,7 @@ export const RuleOut = Type.Object({
   updatedAt: Timestamp,
   deletedAt: Type.Union([Timestamp, Type.Null()]),
 });
-/** A create's or an update's answer: the rule, and what its author should know though it saved. */
+/** A rule as answered, with what its author should know though it saved (a list shows only its pattern's part). */
 export const RuleSavedOut = Type.Object({
   ...RuleOut.properties,
   warnings: Type.Optional(
@@ -150,12 +150,20 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
         summary: 'List rules',
         params: Params,
         querystring: DeletableListQuery,
-        response: { 200: PageOf(RuleOut), ...AUTH_PROBLEMS },
+        response: { 200: PageOf(RuleSavedOut), ...AUTH_PROBLEMS },
       },
     },
     async (req) => {
       const all = await rules.list(req.params.org, { includeDeleted: req.query.includeDeleted });
-      return pageOfList(all, (r) => r.id, req.query, ruleOut);
+      return pageOfList(
+        all,
+        (r) => r.id,
+        req.query,
+        (r) => {
+          const warnings = patternWarnings(r);
+          return { ...ruleOut(r), ...(warnings.length > 0 ? { warnings } : {}) };
+        },
+      );
     },
   );
   app.get(
@@ -166,10 +174,10 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
         tags,
         summary: 'Get a rule',
         params: RuleParams,
-        response: { 200: RuleOut, ...AUTH_PROBLEMS },
+        response: { 200: RuleSavedOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) => ruleOut(await rules.get(req.params.org, req.params.rule, { includeDeleted: true })),
+    async (req) => saved(await rules.get(req.params.org, req.params.rule, { includeDeleted: true })),
   );
   app.patch(
     `${base}/:rule`,
