@@ -13,7 +13,8 @@ declare module 'fastify' {
     permission?: Permission;
     /**
      * What a refusal calls the route when its permission's own words would mislead: listing keys needs `write`
-     * (a key list is an admin's tool) but is not a change of configuration.
+     * (a key list is an admin's tool) but is not a change of configuration, and /metrics needs `operator` but
+     * manages no org.
      */
     forbiddenAction?: string;
   }
@@ -51,7 +52,10 @@ export function requireAuth(scope: FastifyInstance, access: AccessService): void
       // A key of another org learns nothing about this one: same answer as an org that does not exist.
       if (org !== undefined && principal.key.org !== org)
         throw new EventhookError('EH_ORG_NOT_FOUND', { org });
-      throw new EventhookError('EH_AUTH_FORBIDDEN', { role: principal.key.role, action: 'manage orgs' });
+      throw new EventhookError('EH_AUTH_FORBIDDEN', {
+        role: principal.key.role,
+        action: request.routeOptions.config.forbiddenAction ?? describe('operator'),
+      });
     }
     if (!roleAllows(principal.key.role, permission)) {
       throw new EventhookError('EH_AUTH_FORBIDDEN', {

@@ -15,7 +15,7 @@ export async function metricsRoutes(
     '/metrics',
     {
       schema: { tags: ['operations'], summary: 'Prometheus metrics (operator token)' },
-      config: { permission: 'operator' },
+      config: { permission: 'operator', forbiddenAction: 'read /metrics, which takes the operator token' },
     },
     async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
