@@ -1,9 +1,10 @@
 // The generated reference docs match the code: the error catalogue, the configuration keys and the OpenAPI
 // document (STYLE §19–20). Run `npm run docs` after changing any of them.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderConfigDoc, renderErrorsDoc, renderOpenApi, renderReadme } from '../scripts/docs.js';
 import { ROLES } from '../src/access/permissions.js';
+import { ERRORS } from '../src/core/errors.js';
 import { Metrics } from '../src/observability/metrics.js';
 
 const read = (name: string) => readFileSync(new URL(`../docs/${name}`, import.meta.url), 'utf8');
@@ -31,6 +32,17 @@ describe('hand-written docs name what the code has', () => {
     const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
     const described = [...section.matchAll(/^- `(\w+)`/gm)].map((m) => m[1]);
     expect(described).toEqual([...ROLES]);
+  });
+});
+
+describe('docs/errors.md, "every error code"', () => {
+  it('lists only codes the product can answer: each is raised somewhere besides the catalogue', () => {
+    const src = new URL('../src/', import.meta.url);
+    const code = (readdirSync(src, { recursive: true }) as string[])
+      .filter((file) => file.endsWith('.ts') && file !== 'core/errors.ts')
+      .map((file) => readFileSync(new URL(file, src), 'utf8'))
+      .join('\n');
+    expect(Object.keys(ERRORS).filter((c) => !code.includes(`'${c}'`))).toEqual([]);
   });
 });
 

@@ -12,7 +12,6 @@ export type ErrorKind =
   | 'rate_limited'
   | 'unsupported'
   | 'store'
-  | 'bus'
   | 'timeout'
   | 'upstream'
   | 'sandbox'
@@ -189,8 +188,6 @@ export const ERRORS = {
     kind: 'forbidden',
     message: 'Delivery to {address} is not allowed: {reason}',
   },
-  EH_DELIVERY_FAILED: { status: 502, kind: 'upstream', message: 'Delivery failed: {reason}' },
-  EH_DELIVERY_TIMEOUT: { status: 504, kind: 'timeout', message: 'Delivery timed out after {timeoutMs} ms' },
   // grants (cross-org event_bus publishing)
   EH_GRANT_NOT_FOUND: { status: 404, kind: 'not_found', message: 'Grant {grant} was not found' },
   EH_GRANT_INVALID: { status: 400, kind: 'validation', message: '{message}' },
@@ -287,7 +284,6 @@ export const ERRORS = {
     message:
       'The database schema has migrations this version does not know ({names}): a newer version of Eventhook migrated it; run that version or a later one',
   },
-  EH_BUS_UNAVAILABLE: { status: 503, kind: 'bus', message: 'The bus is unavailable' },
   EH_NOT_READY: { status: 503, kind: 'internal', message: 'Eventhook is not ready: {reason}' },
   EH_CONFIG_INVALID: { status: 500, kind: 'validation', message: 'Invalid configuration: {message}' },
   EH_INTERNAL: { status: 500, kind: 'internal', message: 'Internal error' },
