@@ -66,10 +66,15 @@ export function rekeyCommand(): Command {
             ? `Every secret in ${database} was already sealed with the current master key (${r.current}).`
             : `Sealed ${what} again with the current master key (${r.current} already were).`,
         );
+        // The key in use: the variable, or the file generated at the first start when the variable is unset.
+        const current =
+          config.masterKey !== undefined
+            ? 'EVENTHOOK_MASTER_KEY'
+            : `the master key in ${masterKeyPath(config.dataDir)}`;
         write(
           config.masterKeyPrevious.length > 0
-            ? 'Only EVENTHOOK_MASTER_KEY opens them now: remove EVENTHOOK_MASTER_KEY_PREVIOUS from every process.'
-            : 'Only EVENTHOOK_MASTER_KEY opens them.',
+            ? `Only ${current} opens them now: remove EVENTHOOK_MASTER_KEY_PREVIOUS from every process.`
+            : `Only ${current} opens them.`,
         );
       } catch (err) {
         if (err instanceof Error && err.name === 'MasterKeyMismatch') throw new CliError(err.message);
