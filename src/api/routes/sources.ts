@@ -205,8 +205,15 @@ const ProviderOut = Type.Object({
   description: Type.String(),
   docsUrl: Type.String(),
   verifierType: Type.String(),
-  requiredFields: Type.Array(Type.String()),
-  optionalFields: Type.Array(Type.String()),
+  requiredFields: Type.Array(Type.String(), {
+    description:
+      'What a source of this provider must be created with: secret is the source’s own field, every other name a ' +
+      'key of its options ({"provider": "square", "secret": "…", "options": {"notificationUrl": "…"}}).',
+  }),
+  optionalFields: Type.Array(Type.String(), {
+    description:
+      'Options a source of this provider may set, under options (toleranceSeconds, legacySha1, …).',
+  }),
   secretChosenBy: SecretChosenBy(
     'Who chooses the secret: user (you pick it and type it into the provider; Eventhook may generate it) or ' +
       'provider (the provider issues it and shows it: paste it, also when rotating); null: no secret. Jira in ' +
