@@ -106,7 +106,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_MAX_JSON_DEPTH: {
     file: 'maxJsonDepth',
     default: '64',
-    doc: 'Deepest JSON nesting accepted in a webhook body.',
+    doc: 'Deepest JSON nesting accepted in a webhook body (1–10000).',
   },
   EVENTHOOK_DEDUP_WINDOW: {
     file: 'dedupWindow',
@@ -136,7 +136,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_DELIVERY_TIMEOUT: {
     file: 'deliveryTimeout',
     default: '15s',
-    doc: 'Timeout of one outbound webhook attempt (DNS, connect, TLS, answer and body) for endpoints that set no `timeoutMs`, read at each delivery: a change applies to them after a restart. Endpoints created before 2026-12 stored the default of their creation as their own `timeoutMs` and keep it.',
+    doc: 'Timeout of one outbound webhook attempt (DNS, connect, TLS, answer and body) for endpoints that set no `timeoutMs` (100ms–120s), read at each delivery: a change applies to them after a restart. Endpoints created before 2026-12 stored the default of their creation as their own `timeoutMs` and keep it.',
   },
   EVENTHOOK_RETRY_AFTER_CAP: {
     file: 'retryAfterCap',
@@ -146,7 +146,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_BREAKER_THRESHOLD: {
     file: 'breakerThreshold',
     default: '5',
-    doc: "Consecutive failed deliveries that open an endpoint's circuit breaker (deliveries then wait for a cool-down of 1 min, doubling up to 1 h).",
+    doc: "Consecutive failed deliveries that open an endpoint's circuit breaker (1–1000; deliveries then wait for a cool-down of 1 min, doubling up to 1 h).",
   },
   EVENTHOOK_ENDPOINT_DISABLE_AFTER: {
     file: 'endpointDisableAfter',
@@ -211,7 +211,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_FLOVYN_TIMEOUT: {
     file: 'flovynTimeout',
     default: '10s',
-    doc: 'Timeout of one call to the Flovyn REST API; a call that takes longer fails its attempt and is retried.',
+    doc: 'Timeout of one call to the Flovyn REST API (100ms–120s); a call that takes longer fails its attempt and is retried.',
   },
   EVENTHOOK_FLOVYN_ORGS: {
     file: 'flovynOrgs',
@@ -233,16 +233,20 @@ export const CONFIG_KEYS = {
     default: '',
     doc: 'Comma-separated `<flovyn org id>=<eventhook org>` pairs: whose lifecycle events are consumed, and into which org each goes.',
   },
-  EVENTHOOK_ROUTER_BATCH: { file: 'routerBatch', default: '100', doc: 'Events the router takes per pass.' },
+  EVENTHOOK_ROUTER_BATCH: {
+    file: 'routerBatch',
+    default: '100',
+    doc: 'Events the router takes per pass (1–10000).',
+  },
   EVENTHOOK_ACTION_MAX_ATTEMPTS: {
     file: 'actionMaxAttempts',
     default: '20',
-    doc: 'Attempts of an engine action (workflow, task, promise) before it is dead, unless its target sets retry.maxAttempts. The waits between them start at 1 s and double up to 10 min (±10 %), so 20 attempts ride out an engine outage of about 1 h 45 min.',
+    doc: 'Attempts of an engine action (workflow, task, promise) before it is dead (1–100), unless its target sets retry.maxAttempts. The waits between them start at 1 s and double up to 10 min (±10 %), so 20 attempts ride out an engine outage of about 1 h 45 min.',
   },
   EVENTHOOK_ACTION_CONCURRENCY: {
     file: 'actionConcurrency',
     default: '32',
-    doc: 'Actions executed at once by one worker process.',
+    doc: 'Actions executed at once by one worker process (1–10000).',
   },
   EVENTHOOK_SWEEP_INTERVAL: {
     file: 'sweepInterval',
@@ -257,7 +261,7 @@ export const CONFIG_KEYS = {
   EVENTHOOK_SANDBOX_CPU_MS: {
     file: 'sandboxCpuMs',
     default: '50',
-    doc: 'CPU time limit of one JavaScript filter or transform call.',
+    doc: 'Time limit of one JavaScript filter or transform call, in milliseconds (1–60000): the wall time of the call, which runs on one thread, so a loaded machine gives a script less CPU, never more.',
   },
   EVENTHOOK_SANDBOX_MEMORY: {
     file: 'sandboxMemory',
