@@ -18,7 +18,7 @@ interface SendOptions {
 interface SourceOut {
   slug: string;
   provider: string | null;
-  verifier: { type: string };
+  verifier: { type: string; jwksUrl?: string };
   options?: Record<string, unknown>;
   ingestUrl: string;
 }
@@ -52,7 +52,8 @@ export function sendCommand(): Command {
     )
     .action(async (providerId: string, opts: SendOptions, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const { getProvider, providerVerifierConfig } = await import('../../ingest/providers/index.js');
+      const { getProvider, GOOGLE_CERTS_URL, providerVerifierConfig } =
+        await import('../../ingest/providers/index.js');
       const { secretFieldOf } = await import('../../ingest/verifiers/index.js');
       const provider = getProvider(providerId);
       if (!provider)
@@ -63,6 +64,21 @@ export function sendCommand(): Command {
         throw new CliError(`source ${slug} uses provider ${source.provider ?? 'custom'}, not ${providerId}`);
       }
       const options = { ...source.options, ...opts.option };
+      // A source with no secret of its own checks tokens against a published key set (Google Pub/Sub push).
+      const keySet = source.verifier.jwksUrl;
+      if (keySet === GOOGLE_CERTS_URL) {
+        throw new CliError(
+          `source ${slug} takes only tokens Google signs (its key set is ${keySet}), which send cannot make`,
+          [
+            'To try the source with send, set its options.jwksUrl to a key set of your own and give --secret the private key (PEM) of one of its keys; or publish an event with `eventhook publish`.',
+          ],
+        );
+      }
+      if (keySet !== undefined && !opts.secret) {
+        throw new CliError(
+          `--secret is required: source ${slug} checks tokens against the key set at ${keySet}; give the private key (PEM) of one of its keys`,
+        );
+      }
       const needsSecret = secretFieldOf(source.verifier.type as never) !== null;
       if (needsSecret && !opts.secret) {
         throw new CliError(
