@@ -151,7 +151,10 @@ export class IngestService {
       if (answer) return answer;
     }
     if (!EVENT_METHODS.has(req.method)) {
-      throw new EventhookError('EH_METHOD_NOT_ALLOWED', { method: req.method, url: req.path });
+      // A GET no handshake answered: refused as any other method, and counted as such.
+      const err = new EventhookError('EH_METHOD_NOT_ALLOWED', { method: req.method, url: req.path });
+      this.reject(labels, err);
+      throw err;
     }
 
     const verdict = await source.verifier.verify(inbound, ctx);

@@ -9,6 +9,7 @@ import {
   createSource,
   deliver,
   eventCount,
+  metricValue,
   storedEvent,
   type Delivered,
   type Delivery,
@@ -226,10 +227,15 @@ describe('provider handshakes over HTTP (SQLite)', () => {
     expect(res.status).toBe(200);
   });
 
-  it('a GET that is no handshake is 405; so is DELETE', async () => {
+  it('a GET that is no handshake is 405; so is DELETE; each counted as method_not_allowed', async () => {
+    const refused = (source: string) =>
+      metricValue(t, 'eventhook_webhooks_rejected_total', { source, reason: 'method_not_allowed' });
+    const before = { github: await refused('github'), dropbox: await refused('dropbox') };
     expect((await handshake('github', { method: 'GET' })).status).toBe(405);
     expect((await handshake('dropbox', { method: 'GET' })).status).toBe(405);
     expect((await handshake('github', { method: 'DELETE' })).status).toBe(405);
+    expect(await refused('github')).toBe(before.github + 2);
+    expect(await refused('dropbox')).toBe(before.dropbox + 1);
   });
 });
 
