@@ -604,8 +604,15 @@ const DAY_MS = 86_400_000;
 function boundedDuration(min: number, max: number, range: string, zeroIsOff = false) {
   return (v: string, key: ConfigKey): number => {
     const ms = duration(v, key);
-    if ((ms !== 0 || !zeroIsOff) && (ms < min || ms > max))
-      throw configError(key, `must be from ${range}${zeroIsOff ? ' (or 0, off)' : ''}, got "${v}"`);
+    if ((ms !== 0 || !zeroIsOff) && (ms < min || ms > max)) {
+      // `EVENTHOOK_LEASE=60` meant as a minute is 60 ms: say how a bare number was read.
+      const bare = /^\d+(?:\.\d+)?$/.test(v.trim()) && ms !== 0;
+      const unitless = bare ? ` (a number without a unit is milliseconds: ${v.trim()}s is seconds)` : '';
+      throw configError(
+        key,
+        `must be from ${range}${zeroIsOff ? ' (or 0, off)' : ''}, got "${v}"${unitless}`,
+      );
+    }
     return ms;
   };
 }

@@ -55,6 +55,17 @@ describe('bounded settings', () => {
     );
   });
 
+  it('say that a duration without a unit is milliseconds when such a value is out of range', () => {
+    // EVENTHOOK_LEASE=60 meant as a minute is 60 ms: the refusal says how it was read and how to write seconds.
+    refused(
+      { EVENTHOOK_LEASE: '60' },
+      'EVENTHOOK_LEASE must be from 1s to 24h, got "60" (a number without a unit is milliseconds: 60s is seconds)',
+    );
+    expect(() => load({ EVENTHOOK_LEASE: '60s' })).not.toThrow();
+    // With a unit, nothing is added.
+    expect(() => load({ EVENTHOOK_LEASE: '500ms' })).toThrow(/got "500ms"$/);
+  });
+
   it('take NATS server lists the client can use', () => {
     for (const url of [
       'nats://127.0.0.1:4222',
