@@ -105,7 +105,7 @@ export const ERRORS = {
     message:
       '{provider} issues the secret of source {source} itself, so one Eventhook made up would verify nothing: give the new secret {provider} shows as secret',
   },
-  EH_PROVIDER_UNKNOWN: { status: 400, kind: 'validation', message: 'Unknown provider {provider}' },
+  EH_PROVIDER_UNKNOWN: { status: 400, kind: 'validation', message: 'Unknown provider {provider}: {hint}' },
   EH_INGEST_UNAUTHORIZED: { status: 401, kind: 'unauthorized', message: 'Webhook verification failed' },
   EH_INGEST_FORBIDDEN: { status: 403, kind: 'forbidden', message: 'The sender address is not allowed' },
   EH_INGEST_RATE_LIMITED: { status: 429, kind: 'rate_limited', message: 'Too many requests for this source' },

@@ -19,6 +19,7 @@ import {
   getProvider,
   providerVerifierConfig,
   secretChooserOf,
+  unknownProvider,
   type SecretChooser,
 } from './providers/index.js';
 import {
@@ -350,7 +351,7 @@ export class SourceService {
     // Where the secret was given, to locate a problem with it: top level, or inside a custom verifier.
     let secretAt = '/secret';
     if (provider !== CUSTOM_PROVIDER) {
-      if (!getProvider(provider)) throw new EventhookError('EH_PROVIDER_UNKNOWN', { provider });
+      if (!getProvider(provider)) throw unknownProvider(provider);
       if (input.verifier !== undefined) {
         throw invalid(
           [

@@ -81,7 +81,27 @@ describe('the provider catalogue (SQLite)', () => {
       provider: 'acme-payments',
       secret: 'k',
     });
-    expect(unknown.body).toMatchObject({ status: 400, code: 'EH_PROVIDER_UNKNOWN' });
+    expect(unknown.body).toMatchObject({
+      status: 400,
+      code: 'EH_PROVIDER_UNKNOWN',
+      detail: 'Unknown provider acme-payments: GET /providers lists them',
+    });
+    expect(unknown.body.errors).toEqual([
+      { path: '/provider', message: 'is not a provider: GET /providers lists them' },
+    ]);
+    // A misspelt id (or one in another case, or with _ for -) names the provider it likely meant.
+    for (const [provider, meant] of [
+      ['githib', 'github'],
+      ['GitHub', 'github'],
+      ['google_pubsub', 'google-pubsub'],
+    ]) {
+      const typo = await t.api.post(`${BASE}/sources`, { slug: 'typo', provider, secret: 'k' });
+      expect(typo.body, provider).toMatchObject({
+        code: 'EH_PROVIDER_UNKNOWN',
+        detail: `Unknown provider ${provider}: did you mean ${meant}?`,
+        errors: [{ path: '/provider', message: `is not a provider: did you mean ${meant}?` }],
+      });
+    }
     const noSecret = await t.api.post(`${BASE}/sources`, { slug: 'shop2', provider: 'shopify' });
     expect(noSecret.body.errors).toEqual([{ path: '/secret', message: 'is required' }]);
   });

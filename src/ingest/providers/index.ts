@@ -1,5 +1,6 @@
 // The provider registry: every template by id, for GET /providers and for sources created with {provider, secret}.
 import { EventhookError } from '../../core/index.js';
+import { nearestName } from '../../core/nearest-name.js';
 import { createVerifier, type VerifierConfig } from '../verifiers/index.js';
 import { calendly, hubspot, typeform, zoom } from './business-apps.js';
 import { paddle, shopify, square, stripe, woocommerce } from './commerce.js';
@@ -63,6 +64,20 @@ export function getProvider(id: string): ProviderTemplate | undefined {
   return BY_ID.get(id);
 }
 
+/**
+ * EH_PROVIDER_UNKNOWN at `/provider`, naming the provider a misspelt id likely meant (`GitHub`, `google_pubsub`),
+ * else where the ids are listed.
+ */
+export function unknownProvider(id: string): EventhookError {
+  const near = nearestName(id, [...BY_ID.keys()]);
+  const hint = near ? `did you mean ${near}?` : 'GET /providers lists them';
+  return new EventhookError(
+    'EH_PROVIDER_UNKNOWN',
+    { provider: id, hint },
+    { issues: [{ path: '/provider', message: `is not a provider: ${hint}` }] },
+  );
+}
+
 /** Every template, in catalogue order (grouped by kind of product). */
 export function listProviders(): ProviderTemplate[] {
   return [...ALL];
@@ -74,7 +89,7 @@ export function listProviders(): ProviderTemplate[] {
  */
 export function providerVerifierConfig(id: string, options: Record<string, unknown> = {}): VerifierConfig {
   const provider = getProvider(id);
-  if (!provider) throw new EventhookError('EH_PROVIDER_UNKNOWN', { provider: id });
+  if (!provider) throw unknownProvider(id);
   const config = provider.verifier(options);
   createVerifier(config);
   return config;
