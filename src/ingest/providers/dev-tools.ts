@@ -81,7 +81,7 @@ export const jira = defineProvider({
   secretChosenBy: (options) => (options['mode'] === 'connect' ? 'provider' : 'user'),
   setupHints: [
     'Admin webhook: Settings → System → WebHooks → Create; URL: this source’s ingest URL; Secret: a random string, the same as this source’s secret.',
-    'Connect / OAuth 2.0 apps: mode "connect"; secret = the sharedSecret from the installation; baseUrl = the app descriptor’s baseUrl.',
+    'Connect / OAuth 2.0 apps: mode "connect"; secret = the sharedSecret from the installation; baseUrl = the app descriptor’s baseUrl; clientKey (optional) = the installation’s clientKey, the only issuer (iss) then accepted.',
   ],
   verifier: (options) => {
     if (optionalChoice(options, 'mode', ['admin', 'connect'] as const) !== 'connect') {
