@@ -206,7 +206,7 @@ export const googlePubsub = defineProvider({
   setupHints: [
     'Create a push subscription with Endpoint URL = this source’s ingest URL and Enable authentication on.',
     'serviceAccountEmail: the service account the subscription signs as; audience: the audience set there (default: the endpoint URL).',
-    'No secret: tokens are checked against Google’s published keys.',
+    'No secret: tokens are checked against Google’s published keys (jwksUrl, optional: another key set, such as one of your own for a test).',
   ],
   verifier: (options) => ({
     type: 'jwt',
