@@ -101,9 +101,12 @@ export function sendCommand(): Command {
           now,
         });
       }
-      // Signed for the public ingest URL, delivered through --url (they differ behind a proxy).
+      // Signed for the public ingest URL, delivered through --url (they differ behind a proxy). A public URL under a
+      // path (https://example.com/eventhook, the proxy stripping /eventhook) is not the server's: its own path starts
+      // at /api/orgs/.
       const target = new URL(source.ingestUrl);
-      const res = await ctx.client.request(sample.method, target.pathname + target.search, {
+      const serverPath = target.pathname.slice(Math.max(0, target.pathname.lastIndexOf('/api/orgs/')));
+      const res = await ctx.client.request(sample.method, serverPath + target.search, {
         body: sample.body,
         headers: { 'content-type': sample.contentType, ...sample.headers },
         auth: false,
