@@ -49,6 +49,18 @@ describe('eventhook send to a source verified by a key set', { timeout: 120_000 
     expect((await t.api.get(`${API}/events`)).body.items).toEqual([]);
   });
 
+  it('says, when no source is named like the provider, to name one with --source', async () => {
+    // The org's Pub/Sub sources are pubsub and pubsub-test, none named google-pubsub.
+    const r = await runCli(['send', 'google-pubsub'], env);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      [
+        'eventhook: Source google-pubsub was not found [EH_SOURCE_NOT_FOUND]',
+        '  send posts to the source named like the provider unless --source <slug> names another (eventhook list sources).',
+      ].join('\n'),
+    );
+  });
+
   it('asks for a private key of a key set of its own, not for a secret the source does not have', async () => {
     const r = await runCli(['send', 'google-pubsub', '--source', 'pubsub-test'], env);
     expect(r.code, r.stdout).toBe(1);

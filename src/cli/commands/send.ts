@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { parseMaybeJson, type Problem } from '../client.js';
+import { parseMaybeJson, ProblemError, type Problem } from '../client.js';
 import { contextOf } from '../context.js';
 import { json, record, write } from '../output.js';
 import { keyValue } from './parse.js';
@@ -59,7 +59,21 @@ export function sendCommand(): Command {
       if (!provider)
         throw new CliError(`unknown provider "${providerId}"`, ['`eventhook list providers` lists them.']);
       const slug = opts.source ?? providerId;
-      const source = await ctx.client.get<SourceOut>(`/sources/${encodeURIComponent(slug)}`);
+      const source = await ctx.client
+        .get<SourceOut>(`/sources/${encodeURIComponent(slug)}`)
+        .catch((err: unknown) => {
+          // Not found by the provider's name: the source may well exist under a slug of its own.
+          if (
+            opts.source === undefined &&
+            err instanceof ProblemError &&
+            err.problem.code === 'EH_SOURCE_NOT_FOUND'
+          )
+            throw new CliError(err.message, [
+              ...err.details,
+              'send posts to the source named like the provider unless --source <slug> names another (eventhook list sources).',
+            ]);
+          throw err;
+        });
       if (source.provider !== providerId) {
         throw new CliError(`source ${slug} uses provider ${source.provider ?? 'custom'}, not ${providerId}`);
       }
