@@ -1,6 +1,7 @@
 // The error the CLI shows: one line saying what failed, then optional detail lines (e.g. field errors), and a
 // non-zero exit code. Server answers become CliErrors in client.ts; bad input files in apply/.
 import type { Command } from 'commander';
+import { CONFIG_KEYS } from '../config/keys.js';
 
 export class CliError extends Error {
   constructor(
@@ -55,7 +56,11 @@ export function usageLine(commanderMessage: string, commandPath: string): string
   let text = commanderMessage
     .trim()
     .replace(/^error: /, '')
-    .replace(/\.$/, '');
+    .replace(/\.$/, '')
+    // commander's guess at a misspelt option or command, on the same line.
+    .replace(/\s*\n\(Did you mean (.*)\?\)$/s, ' (did you mean $1?)');
+  const setting = settingGivenAsOption(text, commandPath);
+  if (setting) text = setting;
   const invalid =
     /^option '(?:-\w, )?(-[-\w]+)[^']*' (?:argument '(.*)'|value '(.*)' from env '(\w+)') is invalid\. (.*)$/s.exec(
       text,
@@ -67,4 +72,21 @@ export function usageLine(commanderMessage: string, commandPath: string): string
     text = env ? `${flag} (from ${env}) ${why} (got ${fromEnv})` : `${flag} ${why} (got ${given})`;
   }
   return `eventhook: ${text}; see ${commandPath} --help`;
+}
+
+/** The commands that read the server's settings (the environment, --config). */
+const SERVER_COMMANDS = new Set(['serve', 'migrate', 'backup', 'rekey']);
+
+/**
+ * `serve --port 9000`: settings are no options of the server commands. The unknown option is pointed to its variable
+ * and file key instead of commander's guess (`--port` is no typo of the client's `--org`).
+ */
+function settingGivenAsOption(text: string, commandPath: string): string | undefined {
+  const m = /^unknown option '--([a-z0-9-]+)(?:=[^']*)?'/.exec(text);
+  if (!m || !SERVER_COMMANDS.has(commandPath.split(' ').at(-1)!)) return undefined;
+  const camel = m[1]!.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const entry = Object.entries(CONFIG_KEYS).find(([, k]) => k.file.toLowerCase() === camel.toLowerCase());
+  if (!entry) return undefined;
+  const [variable, { file }] = entry;
+  return `unknown option '--${m[1]}': settings are read from the environment, so set ${variable} (or ${file}: in the --config file)`;
 }

@@ -41,6 +41,21 @@ describe('eventhook usage errors', { timeout: 120_000 }, () => {
         ['list', 'events', '--since', 'yesterday'],
         'eventhook: --since must be an RFC 3339 time such as 2025-01-31T09:00:00Z (got yesterday); see eventhook list events --help',
       ],
+      // commander's guess stays on the line, not on a second one.
+      [
+        ['list', 'events', '--limt', '5'],
+        "eventhook: unknown option '--limt' (did you mean --limit?); see eventhook list events --help",
+      ],
+      // A setting given to a server command as an option is pointed to its variable, not to a client option
+      // (--port is no typo of --org).
+      [
+        ['serve', '--port', '9000'],
+        "eventhook: unknown option '--port': settings are read from the environment, so set PORT (or port: in the --config file); see eventhook serve --help",
+      ],
+      [
+        ['migrate', '--database-url', 'postgres://db/eh'],
+        "eventhook: unknown option '--database-url': settings are read from the environment, so set EVENTHOOK_DATABASE_URL (or databaseUrl: in the --config file); see eventhook migrate --help",
+      ],
     ];
     // No server: what the server would answer is not asked.
     const results = await Promise.all(
