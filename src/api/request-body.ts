@@ -9,6 +9,7 @@ import { KindGuard, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EventhookError } from '../core/errors.js';
 import { exactIntegersIn, type ExactIntegers } from '../core/exact-integers.js';
+import { decodeUtf8 } from '../ingest/parse-body.js';
 
 /** Rewrites the generated OpenAPI document (in place) so that optional bodies are not marked required. */
 export type OpenApiTransform = <Doc extends object>(doc: Doc) => Doc;
@@ -63,11 +64,23 @@ export function installBodyReading(app: FastifyInstance): OpenApiTransform {
 export function installPublishJsonParser(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('ignore', 'ignore');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    if (body === '') return done(null, undefined);
-    keepExactIntegersOf(req, body as string);
-    parseJson(req, body as string, done);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const text = publishedText(body as Buffer);
+    if (text instanceof EventhookError) return done(text, undefined);
+    if (text === '') return done(null, undefined);
+    keepExactIntegersOf(req, text);
+    parseJson(req, text, done);
   });
+}
+
+/**
+ * A published JSON body's text, or the error that refuses it: bytes that are not UTF-8 would otherwise become U+FFFD
+ * in the event's data, unlike a webhook's body, which is refused for them (EH_INGEST_MALFORMED).
+ */
+export function publishedText(body: Buffer): string | EventhookError {
+  return (
+    decodeUtf8(body) ?? new EventhookError('EH_REQUEST_MALFORMED', { reason: 'the body is not valid UTF-8' })
+  );
 }
 
 const exactIntegersOfRequest = new WeakMap<FastifyRequest, ExactIntegers>();

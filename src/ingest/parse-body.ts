@@ -24,6 +24,18 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
+ * The text of UTF-8 bytes (a leading byte order mark dropped), or undefined when they are not UTF-8: a lenient decode
+ * would turn each bad byte into U+FFFD, and the data would no longer say what was sent.
+ */
+export function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Parses `rawBody` according to `contentType`. Throws EventhookError EH_INGEST_MALFORMED (400) for malformed
  * JSON, invalid UTF-8 in JSON, JSON nested deeper than `limits.maxDepth`, and multipart bodies that break
  * their own boundaries.
@@ -65,12 +77,8 @@ export function parseForm(rawBody: Buffer): JsonObject {
 function parseJson(rawBody: Buffer, type: string, maxDepth: number): ParsedBody {
   const depth = jsonDepth(rawBody);
   if (depth > maxDepth) throw malformed(type, `nesting depth exceeds the limit of ${maxDepth}`);
-  let text: string;
-  try {
-    text = UTF8.decode(rawBody);
-  } catch {
-    throw malformed(type, 'the body is not valid UTF-8');
-  }
+  const text = decodeUtf8(rawBody);
+  if (text === undefined) throw malformed(type, 'the body is not valid UTF-8');
   let data: JsonValue;
   try {
     data = JSON.parse(text) as JsonValue;

@@ -22,6 +22,7 @@ import { describeIssues, EventhookError, invalid, pointerToken } from '../core/e
 import { exactIntegersIn, type ExactIntegers } from '../core/exact-integers.js';
 import { schemaIssues } from '../core/schema-issues.js';
 import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
+import { decodeUtf8 } from '../ingest/parse-body.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
 import {
   CLOUD_EVENT_ATTRIBUTE_NAME,
@@ -206,9 +207,12 @@ function eventOf(m: JsMsg): PublishedEvent {
   const headers = m.headers;
   if (headers?.get('ce-specversion', Match.IgnoreCase))
     return eventFromBinary((name) => headers.get(name, Match.IgnoreCase) || undefined, Buffer.from(m.data));
+  // Strictly: a lenient decode (m.json()) would store U+FFFD for each byte that is not UTF-8, as POST /events refuses.
+  const text = decodeUtf8(m.data);
+  if (text === undefined) throw new Error('the message is not UTF-8 text');
   let parsed: unknown;
   try {
-    parsed = m.json();
+    parsed = JSON.parse(text);
   } catch {
     parsed = undefined;
   }

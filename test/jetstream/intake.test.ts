@@ -199,6 +199,22 @@ describe.skipIf(!natsUp)('JetStream intake: refused messages are kept', () => {
     expect(intake.refused()).toBe(1);
   });
 
+  it('a message that is not UTF-8 is refused, and kept as it came, rather than stored with U+FFFD', async () => {
+    const prefix = `fidelity-${randomUUID().slice(0, 8)}`;
+    prefixes.push(prefix);
+    const intake = await startIntake(prefix);
+    const body = Buffer.concat([
+      Buffer.from('{"type":"t","data":"caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('"}'),
+    ]);
+    await jetstream(nc).publish(`${prefix}.in.acme`, body);
+    await eventually(async () => intake.refused() === 1 || undefined, 10_000, 'the message refused');
+    const [refusal] = await kept(prefix, 1);
+    expect(refusal!.error).toBe('the message is not UTF-8 text');
+    expect(intake.retried()).toBe(0);
+  });
+
   it('the same message refused twice (redelivered after a crash) is stored once', async () => {
     const prefix = newPrefix();
     await ensureRefusalsKept(jsm, { prefix, maxAgeMs: DAY_MS, logger });

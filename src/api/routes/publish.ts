@@ -7,7 +7,12 @@ import { EventhookError, invalid } from '../../core/errors.js';
 import { eventFromBinary, eventFromObject } from '../../ingest/cloud-events.js';
 import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
 import { CloudEventIn, PublishedEventIn } from '../../ingest/published-event-schema.js';
-import { exactIntegersOf, installPublishJsonParser, keepExactIntegersOf } from '../request-body.js';
+import {
+  exactIntegersOf,
+  installPublishJsonParser,
+  keepExactIntegersOf,
+  publishedText,
+} from '../request-body.js';
 import { AUTH_PROBLEMS } from '../schemas.js';
 
 const Outcome = Type.Object({ eventId: Type.String(), duplicate: Type.Boolean() });
@@ -40,10 +45,12 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
   { publisher },
 ) => {
   installPublishJsonParser(app);
-  app.addContentTypeParser(CE_JSON, { parseAs: 'string' }, (req, body, done) => {
+  app.addContentTypeParser(CE_JSON, { parseAs: 'buffer' }, (req, body, done) => {
+    const text = publishedText(body as Buffer);
+    if (text instanceof EventhookError) return done(text, undefined);
     try {
-      const parsed: unknown = JSON.parse(body as string);
-      keepExactIntegersOf(req, body as string);
+      const parsed: unknown = JSON.parse(text);
+      keepExactIntegersOf(req, text);
       done(null, parsed);
     } catch (err) {
       done(new EventhookError('EH_REQUEST_MALFORMED', { reason: (err as Error).message }), undefined);

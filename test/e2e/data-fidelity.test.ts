@@ -1,0 +1,70 @@
+// What comes in goes out unchanged: bytes that Eventhook cannot keep as they came are refused (the sender learns it),
+// never stored as U+FFFD, and text in a charset other than UTF-8 is read in that charset.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+
+const base = '/api/orgs/default/eventhook';
+const NOT_UTF8 = Buffer.from([0xff]);
+
+describe('data fidelity', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('sqlite');
+  });
+  afterAll(async () => t?.close());
+
+  const publish = async (headers: Record<string, string>, body: Buffer) => {
+    const res = await fetch(`${t.url}${base}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.api.token}`, ...headers },
+      body,
+    });
+    const text = await res.text();
+    return { status: res.status, text, body: JSON.parse(text) as Record<string, any> };
+  };
+  const count = async () => ((await t.api.get(`${base}/events?limit=200`)).body.items as unknown[]).length;
+
+  it('POST /events refuses JSON whose bytes are not UTF-8, as a webhook is refused, rather than store U+FFFD', async () => {
+    const before = await count();
+    const json = (type: string, data: string) =>
+      Buffer.concat([
+        Buffer.from(`{"type":"${type}","source":"s","id":"${type}","data":"`),
+        NOT_UTF8,
+        Buffer.from(`${data}"}`),
+      ]);
+    for (const [contentType, body] of [
+      ['application/json', json('plain.json', 'a')],
+      [
+        'application/cloudevents+json',
+        Buffer.concat([Buffer.from('{"specversion":"1.0",'), json('ce.json', 'b').subarray(1)]),
+      ],
+    ] as const) {
+      const res = await publish({ 'content-type': contentType }, body);
+      expect(res.status, `${contentType}: ${res.text}`).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'EH_REQUEST_MALFORMED',
+        detail: expect.stringContaining('not valid UTF-8'),
+      });
+    }
+    // Binary mode with JSON data: the body is the data, read by the same parser.
+    const binary = await publish(
+      {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-type': 'bin.json',
+        'ce-source': 's',
+        'ce-id': 'b',
+      },
+      Buffer.concat([Buffer.from('"x'), NOT_UTF8, Buffer.from('"')]),
+    );
+    expect(binary.status, binary.text).toBe(400);
+    expect(await count()).toBe(before);
+    // UTF-8, a byte order mark before it included, is taken as it was.
+    const ok = await publish(
+      { 'content-type': 'application/json' },
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"type":"ok.json","data":"é😀"}')]),
+    );
+    expect(ok.status, ok.text).toBe(200);
+    expect((await t.api.get(`${base}/events/${ok.body.eventId}`)).body.data).toBe('é😀');
+  });
+});
