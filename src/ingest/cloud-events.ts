@@ -1,7 +1,8 @@
 // CloudEvents as applications send them, over HTTP (POST /events) or NATS (the JetStream intake): an event object in
 // structured mode, or binary mode, where the attributes travel as `ce-*` headers and the body is the data.
 import type { JsonValue } from '../core/envelope.js';
-import { EventhookError } from '../core/errors.js';
+import { EventhookError, invalid } from '../core/errors.js';
+import { contentTypeParam, decodeTextStrict } from './parse-body.js';
 import type { PublishedEvent } from './publish-service.js';
 
 /** An event object (plain, or CloudEvents structured mode); binary data_base64 is kept as its base64 string. */
@@ -15,7 +16,10 @@ export function eventFromObject(value: unknown): PublishedEvent {
 
 /**
  * Binary mode: attributes from `ce-*` headers (read through `header`, names in lower case), the body as data —
- * parsed when the content type is JSON, else kept as text.
+ * parsed when the content type is JSON, else kept as text, decoded in the content type's charset (default UTF-8).
+ * Bytes that are not text in it are refused (EH_EVENT_INVALID at /data): the event keeps no raw bytes, so a lenient
+ * decode would store U+FFFD in their place and deliver that; binary data travels as a structured CloudEvent's
+ * data_base64.
  */
 export function eventFromBinary(
   header: (name: string) => string | undefined,
@@ -24,7 +28,19 @@ export function eventFromBinary(
   const contentType = header('content-type');
   let data: JsonValue | undefined;
   if (Buffer.isBuffer(body)) {
-    const text = body.toString('utf8');
+    const text = decodeTextStrict(body, contentType);
+    if (text === undefined)
+      throw invalid(
+        [
+          {
+            path: '/data',
+            message:
+              `is not ${contentTypeParam(contentType ?? '', 'charset') ?? 'UTF-8'} text: binary data goes in a ` +
+              'CloudEvent in structured mode, as data_base64',
+          },
+        ],
+        'EH_EVENT_INVALID',
+      );
     try {
       data = contentType?.includes('json') && text ? (JSON.parse(text) as JsonValue) : text;
     } catch (err) {

@@ -113,6 +113,28 @@ export function jsonDepth(bytes: Uint8Array): number {
   return max;
 }
 
+/**
+ * The text of `bytes` in the charset `contentType` names (UTF-8 when it names none, or one TextDecoder does not know),
+ * or undefined when they are not text in it. For data kept without its bytes (CloudEvents binary mode), where a lenient
+ * decode would store U+FFFD for what was sent.
+ */
+export function decodeTextStrict(bytes: Uint8Array, contentType: string | undefined): string | undefined {
+  const charset = contentType === undefined ? undefined : contentTypeParam(contentType, 'charset');
+  let decoder = UTF8;
+  if (charset !== undefined) {
+    try {
+      decoder = new TextDecoder(charset, { fatal: true });
+    } catch {
+      // unknown charset label: UTF-8, as for a webhook's text
+    }
+  }
+  try {
+    return decoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 function decodeText(rawBody: Buffer, contentType: string): string {
   const charset = contentTypeParam(contentType, 'charset') ?? 'utf-8';
   try {

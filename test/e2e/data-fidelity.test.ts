@@ -67,4 +67,43 @@ describe('data fidelity', () => {
     expect(ok.status, ok.text).toBe(200);
     expect((await t.api.get(`${base}/events/${ok.body.eventId}`)).body.data).toBe('é😀');
   });
+
+  it('CloudEvents binary mode keeps text data in its charset, and refuses bytes that are not text rather than store U+FFFD', async () => {
+    const ce = (id: string, contentType: string) => ({
+      'content-type': contentType,
+      'ce-specversion': '1.0',
+      'ce-type': 'bin.text',
+      'ce-source': 's',
+      'ce-id': id,
+    });
+    const dataOf = async (res: { status: number; text: string; body: Record<string, any> }) => {
+      expect(res.status, res.text).toBe(200);
+      return (await t.api.get(`${base}/events/${res.body.eventId}`)).body.data;
+    };
+    // Latin-1 text, read as Latin-1, not as UTF-8 (where 0xE9 alone is no character).
+    const latin1 = await publish(
+      ce('l1', 'text/plain; charset=iso-8859-1'),
+      Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+    );
+    expect(await dataOf(latin1)).toBe('café');
+    const utf8 = await publish(ce('u8', 'application/xml'), Buffer.from('<a>café 😀</a>'));
+    expect(await dataOf(utf8)).toBe('<a>café 😀</a>');
+
+    const before = await count();
+    for (const [id, contentType] of [
+      ['bytes', 'application/octet-stream'],
+      ['text', 'text/plain'],
+    ] as const) {
+      const res = await publish(
+        ce(id, contentType),
+        Buffer.concat([Buffer.from('ab'), NOT_UTF8, Buffer.from([0, 1])]),
+      );
+      expect(res.status, `${contentType}: ${res.text}`).toBe(400);
+      expect(res.body).toMatchObject({
+        code: 'EH_EVENT_INVALID',
+        errors: [{ path: '/data', message: expect.stringContaining('data_base64') }],
+      });
+    }
+    expect(await count()).toBe(before);
+  });
 });

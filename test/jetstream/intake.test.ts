@@ -4,7 +4,7 @@
 // Against the real NATS server on 127.0.0.1:4222, each test with a prefix (and so streams) of its own.
 import { randomUUID } from 'node:crypto';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JetStreamEventLog } from '../../src/jetstream/event-log.js';
@@ -213,6 +213,24 @@ describe.skipIf(!natsUp)('JetStream intake: refused messages are kept', () => {
     const [refusal] = await kept(prefix, 1);
     expect(refusal!.error).toBe('the message is not UTF-8 text');
     expect(intake.retried()).toBe(0);
+  });
+
+  it('a CloudEvent in binary mode whose data is not text is refused, rather than stored with U+FFFD', async () => {
+    const prefix = `fidelity-${randomUUID().slice(0, 8)}`;
+    prefixes.push(prefix);
+    const intake = await startIntake(prefix);
+    const h = headers();
+    for (const [name, value] of Object.entries({
+      'ce-specversion': '1.0',
+      'ce-type': 'bin',
+      'ce-source': 's',
+      'content-type': 'application/octet-stream',
+    }))
+      h.set(name, value);
+    await jetstream(nc).publish(`${prefix}.in.acme`, Buffer.from([0x61, 0xff, 0x00]), { headers: h });
+    await eventually(async () => intake.refused() === 1 || undefined, 10_000, 'the message refused');
+    const [refusal] = await kept(prefix, 1);
+    expect(refusal!.error).toContain('/data: is not UTF-8 text');
   });
 
   it('the same message refused twice (redelivered after a crash) is stored once', async () => {

@@ -56,7 +56,9 @@ export const publishRoutes: FastifyPluginAsyncTypebox<{ publisher: PublishServic
       done(new EventhookError('EH_REQUEST_MALFORMED', { reason: (err as Error).message }), undefined);
     }
   });
-  // Binary mode: any other content type is the event's data, its attributes in ce-* headers.
+  // Binary mode: any other content type is the event's data, its attributes in ce-* headers. text/plain too, as bytes:
+  // Fastify's own parser would decode them as UTF-8 whatever the charset, and a bad byte as U+FFFD.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.post(
@@ -100,7 +102,7 @@ function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean
   const body = req.body;
   if (req.headers['ce-specversion'] !== undefined) return { events: [body as PublishedEvent], batch: false };
   if (body === undefined) throw invalid([{ path: '', message: 'is required' }], 'EH_EVENT_INVALID');
-  // Bytes or text (text/plain has a parser of its own) are events only in binary mode.
+  // Bytes are events only in binary mode.
   if (Buffer.isBuffer(body) || typeof body === 'string') {
     throw new EventhookError('EH_UNSUPPORTED_MEDIA_TYPE', {
       contentType: `${req.headers['content-type']} (without ce-* headers)`,
