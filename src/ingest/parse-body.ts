@@ -44,7 +44,8 @@ export function parseBody(rawBody: Buffer, contentType: string | undefined, limi
   const type = mediaTypeOf(contentType);
   if (rawBody.length === 0 || type === undefined) return { kind: 'raw', data: undefined };
   if (isJsonType(type)) return parseJson(rawBody, type, limits.maxDepth);
-  if (type === 'application/x-www-form-urlencoded') return { kind: 'form', data: parseForm(rawBody) };
+  if (type === 'application/x-www-form-urlencoded')
+    return { kind: 'form', data: parseForm(rawBody, contentTypeParam(contentType ?? '', 'charset')) };
   if (type === 'multipart/form-data') {
     const boundary = contentTypeParam(contentType ?? '', 'boundary');
     if (!boundary) throw malformed(type, 'the boundary parameter is missing');
@@ -61,10 +62,13 @@ export function isJsonType(mediaType: string): boolean {
   return mediaType === 'application/json' || mediaType === 'text/json' || mediaType.endsWith('+json');
 }
 
-/** A form body as `{field: value}`; a repeated field becomes an array of its values in order. */
-export function parseForm(rawBody: Buffer): JsonObject {
+/**
+ * A form body as `{field: value}`; a repeated field becomes an array of its values in order. Its bytes, escaped
+ * (`%E9`) or not, are text in `charset` (UTF-8 when it names none, or one TextDecoder does not know).
+ */
+export function parseForm(rawBody: Buffer, charset?: string): JsonObject {
   const entries = new Map<string, string | string[]>();
-  for (const [key, value] of new URLSearchParams(rawBody.toString('utf8'))) {
+  for (const [key, value] of formPairs(rawBody, charset)) {
     const seen = entries.get(key);
     if (seen === undefined) entries.set(key, value);
     else if (Array.isArray(seen)) seen.push(value);
@@ -72,6 +76,57 @@ export function parseForm(rawBody: Buffer): JsonObject {
   }
   // fromEntries defines own properties, so a field named __proto__ stays a plain field.
   return Object.fromEntries(entries) as JsonObject;
+}
+
+/** The form's name/value pairs, as URLSearchParams splits them, decoded in `charset`. */
+function formPairs(rawBody: Buffer, charset: string | undefined): Iterable<[string, string]> {
+  const decoder = charset === undefined ? undefined : textDecoder(charset);
+  // URLSearchParams reads UTF-8 only: a Latin-1 form's `%E9` would become U+FFFD rather than é.
+  if (decoder === undefined || decoder.encoding === 'utf-8')
+    return new URLSearchParams(rawBody.toString('utf8'));
+  const pairs: [string, string][] = [];
+  let start = 0;
+  while (start <= rawBody.length) {
+    let end = rawBody.indexOf(0x26, start); // &
+    if (end === -1) end = rawBody.length;
+    if (end > start) {
+      const part = rawBody.subarray(start, end);
+      const eq = part.indexOf(0x3d); // =
+      const name = eq === -1 ? part : part.subarray(0, eq);
+      const value = eq === -1 ? part.subarray(part.length) : part.subarray(eq + 1);
+      pairs.push([decoder.decode(formUnescape(name)), decoder.decode(formUnescape(value))]);
+    }
+    start = end + 1;
+  }
+  return pairs;
+}
+
+/** The bytes a form-urlencoded name or value stands for: `+` is a space, `%XY` the byte XY, anything else itself. */
+function formUnescape(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes.length);
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b === 0x2b) out[n++] = 0x20;
+    else if (b === 0x25 && i + 2 < bytes.length && isHex(bytes[i + 1]!) && isHex(bytes[i + 2]!)) {
+      out[n++] = parseInt(String.fromCharCode(bytes[i + 1]!, bytes[i + 2]!), 16);
+      i += 2;
+    } else out[n++] = b;
+  }
+  return out.subarray(0, n);
+}
+
+function isHex(b: number): boolean {
+  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
+}
+
+/** A lenient decoder for a charset label, or undefined when TextDecoder does not know it. */
+function textDecoder(charset: string): InstanceType<typeof TextDecoder> | undefined {
+  try {
+    return new TextDecoder(charset);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseJson(rawBody: Buffer, type: string, maxDepth: number): ParsedBody {

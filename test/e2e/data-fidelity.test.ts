@@ -106,4 +106,44 @@ describe('data fidelity', () => {
     }
     expect(await count()).toBe(before);
   });
+
+  it('a webhook form in a charset other than UTF-8 is read in that charset, its raw bytes kept as they came', async () => {
+    const source = await t.api.post(`${base}/sources`, { slug: 'form', verifier: { type: 'none' } });
+    expect(source.status, source.text).toBe(201);
+    const ingest = async (contentType: string, body: Buffer) => {
+      const res = await fetch(`${t.url}${base}/in/form`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body,
+      });
+      expect(res.status).toBe(200);
+      const { eventId } = (await res.json()) as { eventId: string };
+      const raw = await fetch(`${t.url}${base}/events/${eventId}/raw`, {
+        headers: { authorization: `Bearer ${t.api.token}` },
+      });
+      expect(Buffer.from(await raw.arrayBuffer()).equals(body)).toBe(true);
+      return (await t.api.get(`${base}/events/${eventId}`)).body.data;
+    };
+    // Escaped and unescaped Latin-1 bytes alike (PayPal's IPN, older form posts).
+    const latin1 = Buffer.concat([
+      Buffer.from('name=Ren%E9&city=Z'),
+      Buffer.from([0xfc]),
+      Buffer.from('rich&tag=a&tag=b+c'),
+    ]);
+    expect(await ingest('application/x-www-form-urlencoded; charset=iso-8859-1', latin1)).toEqual({
+      name: 'René',
+      city: 'Zürich',
+      tag: ['a', 'b c'],
+    });
+    expect(
+      await ingest('application/x-www-form-urlencoded; charset="windows-1252"', Buffer.from('e=%E9t%E9+ok')),
+    ).toEqual({
+      e: 'été ok',
+    });
+    // UTF-8, the default, as before.
+    expect(await ingest('application/x-www-form-urlencoded', Buffer.from('name=Ren%C3%A9&e='))).toEqual({
+      name: 'René',
+      e: '',
+    });
+  });
 });
