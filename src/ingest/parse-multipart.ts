@@ -34,7 +34,7 @@ export function parseMultipart(body: Buffer, boundary: string): JsonObject | str
     const filename = dispositionParam(disposition, 'filename');
     const value: JsonValue =
       filename === undefined
-        ? content.toString('utf8')
+        ? fieldText(content, headers.get('content-type'))
         : {
             filename,
             contentType: headers.get('content-type') ?? 'application/octet-stream',
@@ -44,6 +44,22 @@ export function parseMultipart(body: Buffer, boundary: string): JsonObject | str
     pos = next + CRLF.length;
   }
   return Object.fromEntries([...fields].map(([k, v]) => [k, v.length === 1 ? (v[0] as JsonValue) : v]));
+}
+
+/**
+ * A text field's value: in the charset its part's Content-Type names (SendGrid's Inbound Parse sends each part in the
+ * mail's own, `text/plain; charset=iso-8859-1`), else (or for a label TextDecoder does not know) UTF-8.
+ */
+function fieldText(content: Buffer, contentType: string | undefined): string {
+  const charset = contentType === undefined ? undefined : /;\s*charset="?([^";\s]+)/i.exec(contentType)?.[1];
+  if (charset !== undefined) {
+    try {
+      return new TextDecoder(charset).decode(content);
+    } catch {
+      // unknown label: UTF-8 below
+    }
+  }
+  return content.toString('utf8');
 }
 
 function parsePartHeaders(block: string): Map<string, string> {

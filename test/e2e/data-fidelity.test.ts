@@ -146,4 +146,32 @@ describe('data fidelity', () => {
       e: '',
     });
   });
+
+  it('a webhook multipart field is read in the charset its part names', async () => {
+    await t.api.post(`${base}/sources`, { slug: 'mail', verifier: { type: 'none' } });
+    const part = (name: string, headers: string, content: Buffer) =>
+      Buffer.concat([
+        Buffer.from(`--XX\r\nContent-Disposition: form-data; name="${name}"\r\n${headers}\r\n`),
+        content,
+        Buffer.from('\r\n'),
+      ]);
+    const body = Buffer.concat([
+      part('text', 'Content-Type: text/plain; charset=iso-8859-1\r\n', Buffer.from([0x52, 0x65, 0x6e, 0xe9])),
+      part('subject', 'Content-Type: text/plain; charset="UTF-8"\r\n', Buffer.from('Zürich')),
+      part('plain', '', Buffer.from('été')),
+      Buffer.from('--XX--\r\n'),
+    ]);
+    const res = await fetch(`${t.url}${base}/in/mail`, {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=XX' },
+      body,
+    });
+    expect(res.status).toBe(200);
+    const { eventId } = (await res.json()) as { eventId: string };
+    expect((await t.api.get(`${base}/events/${eventId}`)).body.data).toEqual({
+      text: 'René',
+      subject: 'Zürich',
+      plain: 'été',
+    });
+  });
 });
