@@ -84,7 +84,14 @@ function stringField(body: JsonValue | undefined, field: string): string | undef
 
 function clean(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
-  return trimmed ? trimmed.slice(0, MAX_EVENT_TYPE_LENGTH) : undefined;
+  if (!trimmed) return undefined;
+  if (trimmed.length <= MAX_EVENT_TYPE_LENGTH) return trimmed;
+  // Cut between characters: half an emoji (a lone surrogate) would be stored as U+FFFD.
+  const last = trimmed.charCodeAt(MAX_EVENT_TYPE_LENGTH - 1);
+  return trimmed.slice(
+    0,
+    last >= 0xd800 && last <= 0xdbff ? MAX_EVENT_TYPE_LENGTH - 1 : MAX_EVENT_TYPE_LENGTH,
+  );
 }
 
 // Compiled expressions by source text; sources are few and their expressions change rarely.

@@ -49,6 +49,13 @@ describe('extractEventType', () => {
     expect(typeOf(json({ type: 7, event: { type: 'x' } }))).toBe(UNKNOWN_EVENT_TYPE);
   });
 
+  it('cuts a type longer than 256 characters between characters, never inside an emoji', () => {
+    expect(typeOf(json({ type: 'a'.repeat(300) }))).toBe('a'.repeat(256));
+    // The emoji's two UTF-16 units would straddle the cut: it goes whole, or (here) not at all.
+    expect(typeOf(json({ type: `${'a'.repeat(255)}😀tail` }))).toBe('a'.repeat(255));
+    expect(typeOf(json({ type: `${'a'.repeat(254)}😀tail` }))).toBe(`${'a'.repeat(254)}😀`);
+  });
+
   it('falls back to "unknown" for empty and raw bodies, and ignores a broken JMESPath at runtime', () => {
     expect(typeOf(inbound({ body: 'raw' }))).toBe('unknown');
     expect(typeOf(json({ type: 'ok' }), { eventType: { jmespath: 'a.[' } })).toBe('ok');
