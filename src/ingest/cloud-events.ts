@@ -2,7 +2,7 @@
 // structured mode, or binary mode, where the attributes travel as `ce-*` headers and the body is the data.
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
-import { contentTypeParam, decodeTextStrict } from './parse-body.js';
+import { contentTypeParam, decodeTextStrict, decodeUtf8 } from './parse-body.js';
 import type { PublishedEvent } from './publish-service.js';
 
 /** An event object (plain, or CloudEvents structured mode); binary data_base64 is kept as its base64 string. */
@@ -59,4 +59,28 @@ export function eventFromBinary(
     correlationid: header('ce-correlationid'),
     traceparent: header('traceparent') ?? header('ce-traceparent'),
   };
+}
+
+/**
+ * A `ce-*` attribute as the HTTP binding carries it (CloudEvents 1.0.2 HTTP binding §3.1.3.2): a sender must
+ * percent-encode space, `"`, `%` and all but printable ASCII, as UTF-8 (`order%207%20%E2%82%AC` is "order 7 €"), and
+ * older ones may quote the value; one round of unquoting and percent-decoding gives the attribute back. Undefined when the bytes are not UTF-8,
+ * which the binding says to refuse. A `%` not followed by two hex digits stays itself.
+ */
+export function ceHeaderValue(value: string): string | undefined {
+  let text = value;
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"'))
+    text = text.slice(1, -1).replace(/\\(.)/g, '$1');
+  // Most values are plain ASCII: nothing to decode.
+  if (!/[%\u0080-\uffff]/.test(text)) return text;
+  const bytes = new Uint8Array(text.length);
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const hex = text.charCodeAt(i) === 0x25 ? text.slice(i + 1, i + 3) : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes[n++] = parseInt(hex, 16);
+      i += 2;
+    } else bytes[n++] = text.charCodeAt(i) & 0xff; // Node.js reads a header's bytes as Latin-1, one character each
+  }
+  return decodeUtf8(bytes.subarray(0, n));
 }

@@ -174,4 +174,37 @@ describe('data fidelity', () => {
       plain: 'été',
     });
   });
+
+  it('CloudEvents binary mode percent-decodes ce-* headers, as the HTTP binding has senders encode them', async () => {
+    const res = await publish(
+      {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-type': 'order.created',
+        'ce-source': '"checkout app"',
+        'ce-id': 'pct-1',
+        'ce-subject': 'order%207%20%E2%82%AC%20%F0%9F%98%80%20100%',
+      },
+      Buffer.from('{"n":1}'),
+    );
+    expect(res.status, res.text).toBe(200);
+    expect((await t.api.get(`${base}/events/${res.body.eventId}`)).body).toMatchObject({
+      source: 'app:checkout app',
+      type: 'order.created',
+      subject: 'order 7 € 😀 100%',
+    });
+    // An overlong encoding of a space is not UTF-8: refused, as the binding says.
+    const bad = await publish(
+      {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-type': 't',
+        'ce-id': 'pct-2',
+        'ce-subject': 'a%C0%A0',
+      },
+      Buffer.from('{}'),
+    );
+    expect(bad.status, bad.text).toBe(400);
+    expect(bad.body).toMatchObject({ code: 'EH_EVENT_INVALID', errors: [{ path: '/subject' }] });
+  });
 });

@@ -4,7 +4,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import type { FastifyRequest } from 'fastify';
 import type { JsonValue } from '../../core/envelope.js';
 import { EventhookError, invalid } from '../../core/errors.js';
-import { eventFromBinary, eventFromObject } from '../../ingest/cloud-events.js';
+import { ceHeaderValue, eventFromBinary, eventFromObject } from '../../ingest/cloud-events.js';
 import type { PublishedEvent, PublishService } from '../../ingest/publish-service.js';
 import { CloudEventIn, PublishedEventIn } from '../../ingest/published-event-schema.js';
 import {
@@ -120,7 +120,15 @@ function unpack(req: FastifyRequest): { events: PublishedEvent[]; batch: boolean
 function binaryMode(req: FastifyRequest): PublishedEvent {
   const header = (name: string) => {
     const v = req.headers[name];
-    return Array.isArray(v) ? v[0] : v;
+    const value = Array.isArray(v) ? v[0] : v;
+    if (value === undefined || !name.startsWith('ce-')) return value;
+    const decoded = ceHeaderValue(value);
+    if (decoded === undefined)
+      throw invalid(
+        [{ path: `/${name.slice(3)}`, message: `is not UTF-8 once percent-decoded (${name} header)` }],
+        'EH_EVENT_INVALID',
+      );
+    return decoded;
   };
   return eventFromBinary(header, req.body as Buffer | JsonValue);
 }
