@@ -98,6 +98,12 @@ export function checkHeaders(
       issues.push({ path, message: 'must be a string' });
     } else if (!HEADER_VALUE_RE.test(value)) {
       issues.push({ path, message: HEADER_VALUE_RULE });
+    } else if (Object.hasOwn(out, lower)) {
+      // Names are case-insensitive: X-Tenant and x-tenant are one header, and only one of the values could be sent.
+      issues.push({
+        path,
+        message: `is given twice (as ${name} and in another case); header names ignore case`,
+      });
     } else if (value === REDACTED && !kept.has(lower)) {
       // The API shows credential headers masked; sending the mask back would replace the real value with it.
       issues.push({

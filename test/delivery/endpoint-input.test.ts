@@ -45,6 +45,13 @@ describe('endpoint input', () => {
     expect(issueOf(() => checkHeaders({ 'x-a': 'bad\r\nvalue' })).path).toBe('/headers/x-a');
   });
 
+  it('refuses one header given twice in different cases, rather than keep one value silently', () => {
+    expect(issueOf(() => checkHeaders({ 'X-Tenant': 't1', 'x-tenant': 't2' }))).toEqual({
+      path: '/headers/x-tenant',
+      message: 'is given twice (as x-tenant and in another case); header names ignore case',
+    });
+  });
+
   it('stores retry schedules in ms and gives them back in the units they were written in', () => {
     const stored = retryFromPolicy({ schedule: ['500ms', '5s', '90s', '2h', '1d'], maxAttempts: 4 });
     expect(stored).toEqual({ delaysMs: [500, 5000, 90_000, 7_200_000, 86_400_000], maxAttempts: 4 });
