@@ -47,7 +47,10 @@ export const RuleOut = Type.Object({
   updatedAt: Timestamp,
   deletedAt: Type.Union([Timestamp, Type.Null()]),
 });
-/** A rule as answered, with what its author should know though it saved (a list shows only its pattern's part). */
+/**
+ * A rule as answered, with what its author should know though it saved: a save's answer also says which of its
+ * endpoints make deliveries wait (advice at that moment); a read only what is the rule's own (patternWarnings).
+ */
 export const RuleSavedOut = Type.Object({
   ...RuleOut.properties,
   warnings: Type.Optional(
@@ -78,6 +81,12 @@ export function ruleOut(r: RuleRecord): Static<typeof RuleOut> {
     updatedAt: iso(r.updatedAt),
     deletedAt: isoOrNull(r.deletedAt),
   };
+}
+
+/** A rule as read: with the part of its pattern that can never match, if it has one. */
+function asRead(r: RuleRecord): Static<typeof RuleSavedOut> {
+  const warnings = patternWarnings(r);
+  return { ...ruleOut(r), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester: RuleTester }> = async (
@@ -155,15 +164,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
     },
     async (req) => {
       const all = await rules.list(req.params.org, { includeDeleted: req.query.includeDeleted });
-      return pageOfList(
-        all,
-        (r) => r.id,
-        req.query,
-        (r) => {
-          const warnings = patternWarnings(r);
-          return { ...ruleOut(r), ...(warnings.length > 0 ? { warnings } : {}) };
-        },
-      );
+      return pageOfList(all, (r) => r.id, req.query, asRead);
     },
   );
   app.get(
@@ -177,7 +178,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
         response: { 200: RuleSavedOut, ...AUTH_PROBLEMS },
       },
     },
-    async (req) => saved(await rules.get(req.params.org, req.params.rule, { includeDeleted: true })),
+    async (req) => asRead(await rules.get(req.params.org, req.params.rule, { includeDeleted: true })),
   );
   app.patch(
     `${base}/:rule`,
