@@ -190,7 +190,8 @@ export function decodeTextStrict(bytes: Uint8Array, contentType: string | undefi
   }
 }
 
-function decodeText(rawBody: Buffer, contentType: string): string {
+/** `rawBody` as text in the charset `contentType` names (UTF-8 when none, or one TextDecoder does not know). */
+export function decodeText(rawBody: Buffer, contentType: string): string {
   const charset = contentTypeParam(contentType, 'charset') ?? 'utf-8';
   try {
     return new TextDecoder(charset).decode(rawBody);

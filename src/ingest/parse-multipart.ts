@@ -2,6 +2,7 @@
 // parts become a short description ({filename, contentType, size}) so rules can see a file came without its bytes.
 // Busboy and the WHATWG Response.formData() are streaming/async; the body is already in memory, so this stays sync.
 import type { JsonObject, JsonValue } from '../core/index.js';
+import { contentTypeParam, decodeText } from './parse-body.js';
 
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
@@ -51,15 +52,9 @@ export function parseMultipart(body: Buffer, boundary: string): JsonObject | str
  * mail's own, `text/plain; charset=iso-8859-1`), else (or for a label TextDecoder does not know) UTF-8.
  */
 function fieldText(content: Buffer, contentType: string | undefined): string {
-  const charset = contentType === undefined ? undefined : /;\s*charset="?([^";\s]+)/i.exec(contentType)?.[1];
-  if (charset !== undefined) {
-    try {
-      return new TextDecoder(charset).decode(content);
-    } catch {
-      // unknown label: UTF-8 below
-    }
-  }
-  return content.toString('utf8');
+  return contentType !== undefined && contentTypeParam(contentType, 'charset') !== undefined
+    ? decodeText(content, contentType)
+    : content.toString('utf8');
 }
 
 function parsePartHeaders(block: string): Map<string, string> {

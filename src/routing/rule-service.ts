@@ -116,15 +116,12 @@ export class RuleService {
   }
 
   /**
-   * What a rule's author should know though it saved: its webhook targets whose endpoint is paused or disabled
-   * (their deliveries wait), read as advice since the endpoint may change at any moment either way; and, for a rule
-   * saved before Eventhook checked it, a part of its pattern that can never match (patternWarnings).
+   * What a saved rule's author should know though it saved: its webhook targets whose endpoint is paused or disabled
+   * (their deliveries wait). Read after the save, as advice: the endpoint may change at any moment either way. (A
+   * saved pattern passed validateRulePattern, so patternWarnings has nothing to add here.)
    */
-  async warnings(rule: RuleRecord): Promise<string[]> {
-    return [
-      ...patternWarnings(rule),
-      ...(await endpointStateWarnings(this.store, rule.org, rule.targets as unknown[])),
-    ];
+  warnings(rule: RuleRecord): Promise<string[]> {
+    return endpointStateWarnings(this.store, rule.org, rule.targets as unknown[]);
   }
 
   /** A rule by id (`rule_…`) or by name; deleted rules stay readable by id. */
