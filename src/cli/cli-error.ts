@@ -75,7 +75,7 @@ export function usageLine(commanderMessage: string, commandPath: string): string
 }
 
 /** The commands that read the server's settings (the environment, --config). */
-const SERVER_COMMANDS = new Set(['serve', 'migrate', 'backup', 'rekey']);
+export const SERVER_COMMANDS: ReadonlySet<string> = new Set(['serve', 'migrate', 'backup', 'rekey']);
 
 /**
  * `serve --port 9000`: settings are no options of the server commands. The unknown option is pointed to its variable

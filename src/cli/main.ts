@@ -2,7 +2,7 @@
 // tail, replay, retry, send, publish, grants, ping, whoami). Client commands load only what they need, so they start fast.
 import { Command, Option } from 'commander';
 import { ROLES } from '../config/keys.js';
-import { commandPath, formatError, usageLine } from './cli-error.js';
+import { commandPath, formatError, SERVER_COMMANDS, usageLine } from './cli-error.js';
 import { applyCommand } from './commands/apply.js';
 import { backupCommand } from './commands/backup.js';
 import { exportCommand } from './commands/export.js';
@@ -78,6 +78,8 @@ const oneLineErrors = (cmd: Command) => {
 const inherit = (cmd: Command) => {
   for (const sub of cmd.commands) {
     sub.copyInheritedSettings(cmd);
+    // The server commands read the server's settings; the client's --url, --key, --org, -o mean nothing to them.
+    if (SERVER_COMMANDS.has(sub.name())) sub.configureHelp({ showGlobalOptions: false });
     oneLineErrors(sub);
     inherit(sub);
   }

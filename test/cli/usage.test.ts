@@ -66,4 +66,24 @@ describe('eventhook usage errors', { timeout: 120_000 }, () => {
       expect({ args, ...r }).toEqual({ args, code: 1, stdout: '', stderr: `${line}\n` });
     });
   });
+
+  it("shows the client's options (--url, --key, --org, -o) in a client command's help and not in a server command's", async () => {
+    const commands = ['serve', 'migrate', 'backup', 'rekey', 'list', 'send'];
+    const helps = await Promise.all(commands.map((c) => runCli([c, '--help'], {})));
+    const shown = Object.fromEntries(
+      commands.map((c, i) => [
+        c,
+        ['--url', '--key', '--org', '--output'].filter((o) => helps[i]!.stdout.includes(o)),
+      ]),
+    );
+    expect(shown).toEqual({
+      serve: [],
+      migrate: [],
+      backup: [],
+      rekey: [],
+      list: ['--url', '--key', '--org', '--output'],
+      send: ['--url', '--key', '--org', '--output'],
+    });
+    expect(helps[0]!.stdout).toContain('--role <role>');
+  });
 });
