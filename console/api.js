@@ -23,8 +23,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Where the console was served from, without its trailing slash: `https://host` or, behind a proxy that serves
+ * Eventhook under a path, `https://host/eventhook`. Every call is made below it, so the console works under a path.
+ */
+export const serverBase = () => new URL('.', location.href).href.replace(/\/$/, '');
+
 /** The signed-in org's own routes: `/api/orgs/{org}`. */
-const orgRoot = () => `/api/orgs/${encodeURIComponent(session().org)}`;
+const orgRoot = () => `${serverBase()}/api/orgs/${encodeURIComponent(session().org)}`;
 
 /** `/sources` → `/api/orgs/{org}/eventhook/sources`. */
 export function orgPath(path) {
@@ -53,7 +59,7 @@ export function orgApi(method, path, body) {
  * `/api/orgs/acme`): list, create, rename and delete orgs. Only the operator token may; a key of an org gets 403.
  */
 export function orgsApi(method, path, body) {
-  return request(method, `/api/orgs${path}`, body);
+  return request(method, `${serverBase()}/api/orgs${path}`, body);
 }
 
 /** Who the signed-in key is: `{ kind: 'operator' }` or `{ kind: 'key', id, name, role, expiresAt, permissions }`. */

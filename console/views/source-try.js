@@ -3,7 +3,7 @@
 // working only where no signature is needed: no verifier, or a secret sent as it is (in the URL, a header, basic
 // auth). A custom source that checks a signature gets its curl request labelled with the signature it lacks: the
 // console cannot sign (it never has the secret), and an unsigned example that is always refused misleads.
-import { session } from '../api.js';
+import { serverBase, session } from '../api.js';
 import { copyButton, h } from '../dom.js';
 
 /** Verifiers whose secret is a public key: a sample is signed with the private key of the pair. */
@@ -20,7 +20,7 @@ function sendCommand(s) {
   const secret = PUBLIC_KEY.has(s.verifier.type) ? '"$(cat private-key.pem)"' : "'<source secret>'";
   return lines(
     `npx eventhook send ${sh(s.provider)}${s.slug === s.provider ? '' : ` --source ${sh(s.slug)}`}`,
-    `--url ${sh(location.origin)}${org === 'default' ? '' : ` --org ${sh(org)}`}`,
+    `--url ${sh(serverBase())}${org === 'default' ? '' : ` --org ${sh(org)}`}`,
     `--key '<API key>' --secret ${secret}`,
   );
 }
