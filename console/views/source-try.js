@@ -9,6 +9,9 @@ import { copyButton, h } from '../dom.js';
 /** Verifiers whose secret is a public key: a sample is signed with the private key of the pair. */
 const PUBLIC_KEY = new Set(['ed25519', 'ecdsa']);
 
+/** Signed with a private key: a public key's pair, or one of the keys of a key set (a JWKS the source checks). */
+const signedWithPrivateKey = (v) => PUBLIC_KEY.has(v.type) || (v.type === 'jwt' && Boolean(v.jwksUrl));
+
 /** `value` as one shell word: as it is when plain, else in single quotes. */
 const sh = (value) => (/^[\w.,:/@%+=-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`);
 
@@ -17,7 +20,7 @@ const lines = (...parts) => parts.filter(Boolean).join(' \\\n  ');
 
 function sendCommand(s) {
   const { org } = session();
-  const secret = PUBLIC_KEY.has(s.verifier.type) ? '"$(cat private-key.pem)"' : "'<source secret>'";
+  const secret = signedWithPrivateKey(s.verifier) ? '"$(cat private-key.pem)"' : "'<source secret>'";
   return lines(
     `npx eventhook send ${sh(s.provider)}${s.slug === s.provider ? '' : ` --source ${sh(s.slug)}`}`,
     `--url ${sh(serverBase())}${org === 'default' ? '' : ` --org ${sh(org)}`}`,
@@ -104,8 +107,9 @@ export function tryIt(s, provider) {
       shown('try-curl', curl(s.ingestUrl, header ? [`-H ${sh(`${header}: <signature>`)}`] : [])),
     );
   }
-  // Tokens checked against the provider's published keys: only the provider can make one.
-  if (v.type === 'jwt' && v.jwksUrl)
+  // Tokens checked against the provider's published keys: only the provider can make one. A key set of the user's
+  // own (options.jwksUrl) is one `send` can sign for, with a private key of that set.
+  if (v.type === 'jwt' && v.jwksUrl && !s.options?.jwksUrl)
     return h(
       'div',
       { class: 'try-it' },
@@ -113,7 +117,8 @@ export function tryIt(s, provider) {
         'p',
         { class: 'muted' },
         `Try it: not from here. ${provider.name} signs its requests with keys only it holds (checked against ` +
-          `${v.jwksUrl}): send one from ${provider.name}, and if it is refused, paste it into Check a request.`,
+          `${v.jwksUrl}): send one from ${provider.name}, and if it is refused, paste it into Check a request. ` +
+          'To try the source with eventhook send, set its options.jwksUrl to a key set of your own (docs/cli.md).',
       ),
     );
   const { org } = session();
@@ -131,10 +136,12 @@ export function tryIt(s, provider) {
       'p',
       { class: 'muted hint' },
       `<API key>: an API key of org ${org} (or set EVENTHOOK_KEY and leave --key out). `,
-      PUBLIC_KEY.has(v.type)
-        ? `private-key.pem: the private key whose public key this source has — ${provider.name} keeps its own, so ` +
+      v.type === 'jwt' && v.jwksUrl
+        ? `private-key.pem: the private key (PEM) of one of the keys of the key set at ${v.jwksUrl}.`
+        : PUBLIC_KEY.has(v.type)
+          ? `private-key.pem: the private key whose public key this source has — ${provider.name} keeps its own, so ` +
             'this works only while the source has the public key of a pair you made.'
-        : '<source secret>: the secret this source was given, which the server never shows.',
+          : '<source secret>: the secret this source was given, which the server never shows.',
     ),
     curlPart ??
       h(
