@@ -9,7 +9,7 @@ import { KindGuard, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { EventhookError } from '../core/errors.js';
 import { exactIntegersIn, type ExactIntegers } from '../core/exact-integers.js';
-import { decodeUtf8 } from '../ingest/parse-body.js';
+import { decodeUtf8 } from '../ingest/text-decoding.js';
 
 /** Rewrites the generated OpenAPI document (in place) so that optional bodies are not marked required. */
 export type OpenApiTransform = <Doc extends object>(doc: Doc) => Doc;

@@ -2,7 +2,7 @@
 // structured mode, or binary mode, where the attributes travel as `ce-*` headers and the body is the data.
 import type { JsonValue } from '../core/envelope.js';
 import { EventhookError, invalid } from '../core/errors.js';
-import { contentTypeParam, decodeTextStrict, decodeUtf8 } from './parse-body.js';
+import { contentTypeParam, decodeTextStrict, decodeUtf8 } from './text-decoding.js';
 import type { PublishedEvent } from './publish-service.js';
 
 /** An event object (plain, or CloudEvents structured mode); binary data_base64 is kept as its base64 string. */

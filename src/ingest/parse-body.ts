@@ -3,6 +3,7 @@
 import { EventhookError, type JsonObject, type JsonValue } from '../core/index.js';
 import { mediaTypeOf } from './inbound-request.js';
 import { parseMultipart } from './parse-multipart.js';
+import { charsetDecoder, contentTypeParam, decodeText, decodeUtf8 } from './text-decoding.js';
 
 export type BodyKind = 'json' | 'form' | 'multipart' | 'text' | 'raw';
 
@@ -20,20 +21,6 @@ export interface ParseLimits {
 }
 
 export const DEFAULT_MAX_JSON_DEPTH = 64;
-
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
-/**
- * The text of UTF-8 bytes (a leading byte order mark dropped), or undefined when they are not UTF-8: a lenient decode
- * would turn each bad byte into U+FFFD, and the data would no longer say what was sent.
- */
-export function decodeUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return UTF8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Parses `rawBody` according to `contentType`. Throws EventhookError EH_INGEST_MALFORMED (400) for malformed
@@ -80,10 +67,9 @@ export function parseForm(rawBody: Buffer, charset?: string): JsonObject {
 
 /** The form's name/value pairs, as URLSearchParams splits them, decoded in `charset`. */
 function formPairs(rawBody: Buffer, charset: string | undefined): Iterable<[string, string]> {
-  const decoder = charset === undefined ? undefined : textDecoder(charset);
+  const decoder = charsetDecoder(charset, false);
   // URLSearchParams reads UTF-8 only: a Latin-1 form's `%E9` would become U+FFFD rather than é.
-  if (decoder === undefined || decoder.encoding === 'utf-8')
-    return new URLSearchParams(rawBody.toString('utf8'));
+  if (decoder.encoding === 'utf-8') return new URLSearchParams(rawBody.toString('utf8'));
   const pairs: [string, string][] = [];
   let start = 0;
   while (start <= rawBody.length) {
@@ -118,15 +104,6 @@ function formUnescape(bytes: Uint8Array): Uint8Array {
 
 function isHex(b: number): boolean {
   return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66);
-}
-
-/** A lenient decoder for a charset label, or undefined when TextDecoder does not know it. */
-function textDecoder(charset: string): InstanceType<typeof TextDecoder> | undefined {
-  try {
-    return new TextDecoder(charset);
-  } catch {
-    return undefined;
-  }
 }
 
 function parseJson(rawBody: Buffer, type: string, maxDepth: number): ParsedBody {
@@ -166,50 +143,6 @@ export function jsonDepth(bytes: Uint8Array): number {
     } else if (b === 0x7d || b === 0x5d) depth--;
   }
   return max;
-}
-
-/**
- * The text of `bytes` in the charset `contentType` names (UTF-8 when it names none, or one TextDecoder does not know),
- * or undefined when they are not text in it. For data kept without its bytes (CloudEvents binary mode), where a lenient
- * decode would store U+FFFD for what was sent.
- */
-export function decodeTextStrict(bytes: Uint8Array, contentType: string | undefined): string | undefined {
-  const charset = contentType === undefined ? undefined : contentTypeParam(contentType, 'charset');
-  let decoder = UTF8;
-  if (charset !== undefined) {
-    try {
-      decoder = new TextDecoder(charset, { fatal: true });
-    } catch {
-      // unknown charset label: UTF-8, as for a webhook's text
-    }
-  }
-  try {
-    return decoder.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/** `rawBody` as text in the charset `contentType` names (UTF-8 when none, or one TextDecoder does not know). */
-export function decodeText(rawBody: Buffer, contentType: string): string {
-  const charset = contentTypeParam(contentType, 'charset') ?? 'utf-8';
-  try {
-    return new TextDecoder(charset).decode(rawBody);
-  } catch {
-    return rawBody.toString('utf8'); // unknown charset label: UTF-8 is the only sensible guess
-  }
-}
-
-/** One parameter of a Content-Type header value (`boundary`, `charset`), unquoted. */
-export function contentTypeParam(contentType: string, name: string): string | undefined {
-  for (const part of contentType.split(';').slice(1)) {
-    const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    if (part.slice(0, eq).trim().toLowerCase() !== name) continue;
-    const value = part.slice(eq + 1).trim();
-    return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
-  }
-  return undefined;
 }
 
 function malformed(contentType: string, reason: string): EventhookError {

@@ -2,7 +2,7 @@
 // parts become a short description ({filename, contentType, size}) so rules can see a file came without its bytes.
 // Busboy and the WHATWG Response.formData() are streaming/async; the body is already in memory, so this stays sync.
 import type { JsonObject, JsonValue } from '../core/index.js';
-import { contentTypeParam, decodeText } from './parse-body.js';
+import { contentTypeParam, decodeText } from './text-decoding.js';
 
 const CRLF = Buffer.from('\r\n');
 const HEADER_END = Buffer.from('\r\n\r\n');
