@@ -22,7 +22,7 @@ import { describeIssues, EventhookError, invalid, pointerToken } from '../core/e
 import { exactIntegersIn, type ExactIntegers } from '../core/exact-integers.js';
 import { schemaIssues } from '../core/schema-issues.js';
 import { eventFromBinary, eventFromObject } from '../ingest/cloud-events.js';
-import { decodeUtf8 } from '../ingest/parse-body.js';
+import { decodeUtf8 } from '../ingest/text-decoding.js';
 import type { PublishedEvent } from '../ingest/publish-service.js';
 import {
   CLOUD_EVENT_ATTRIBUTE_NAME,
@@ -101,8 +101,9 @@ export class JetStreamIntake {
   private async take(connection: NatsConnection, m: JsMsg): Promise<void> {
     const org = intakeOrg(this.options.prefix, m.subject);
     let event: PublishedEvent;
+    let text: string;
     try {
-      event = eventOf(m);
+      ({ event, text } = eventOf(m));
     } catch (err) {
       return this.reject(connection, m, org, err instanceof Error ? err.message : String(err));
     }
@@ -115,11 +116,7 @@ export class JetStreamIntake {
           `no org ${org ?? '(none)'}: publish to ${this.options.prefix}.in.{org}`,
         );
       // Without the producer's id, the message's place in the stream: the same message redelivered is a duplicate.
-      await this.options.publish(
-        org,
-        [{ ...event, id: event.id ?? `nats:${m.seq}` }],
-        exactIntegersIn(m.string()),
-      );
+      await this.options.publish(org, [{ ...event, id: event.id ?? `nats:${m.seq}` }], exactIntegersIn(text));
     } catch (err) {
       if (err instanceof EventhookError && err.code === 'EH_EVENT_INVALID')
         return this.reject(connection, m, org, err.issues ? describeIssues(err.issues) : err.message);
@@ -198,15 +195,18 @@ export class JetStreamIntake {
 }
 
 /**
- * The event a message carries: CloudEvents binary mode when it has a `ce-specversion` header (attributes in `ce-*`
+ * The event a message carries, and the message as text (for its integers beyond 2^53): CloudEvents binary mode when it has a `ce-specversion` header (attributes in `ce-*`
  * headers, the body as data), else a JSON object — a CloudEvent in structured mode when it says so (`specversion`,
  * or a CloudEvents content-type header), which may carry extension attributes; otherwise an event as `POST /events`
  * takes it as application/json, whose misspelt field (`dtaa`) is refused rather than its value dropped.
  */
-function eventOf(m: JsMsg): PublishedEvent {
+function eventOf(m: JsMsg): { event: PublishedEvent; text: string } {
   const headers = m.headers;
   if (headers?.get('ce-specversion', Match.IgnoreCase))
-    return eventFromBinary((name) => headers.get(name, Match.IgnoreCase) || undefined, Buffer.from(m.data));
+    return {
+      event: eventFromBinary((name) => headers.get(name, Match.IgnoreCase) || undefined, Buffer.from(m.data)),
+      text: m.string(),
+    };
   // Strictly: a lenient decode (m.json()) would store U+FFFD for each byte that is not UTF-8, as POST /events refuses.
   const text = decodeUtf8(m.data);
   if (text === undefined) throw new Error('the message is not UTF-8 text');
@@ -231,5 +231,5 @@ function eventOf(m: JsMsg): PublishedEvent {
         }))
     : schemaIssues(PublishedEventIn, parsed);
   if (issues.length > 0) throw invalid(issues, 'EH_EVENT_INVALID');
-  return eventFromObject(parsed);
+  return { event: eventFromObject(parsed), text };
 }
