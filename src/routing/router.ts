@@ -17,7 +17,7 @@ import {
 import type { TargetHandler } from '../targets/target-handler.js';
 import { MAX_HOPS } from '../targets/event-bus-target.js';
 import type { RetryPolicy } from '../targets/target-schema.js';
-import { filterVerdict } from './filter-verdict.js';
+import { FilterBreaker } from './filter-verdict.js';
 import type { RoutingShare } from './routing-share.js';
 import type { CompiledRuleSet, RuleCache } from './rule-cache.js';
 
@@ -42,6 +42,7 @@ export interface RouterOptions {
 
 export interface RoutingLog {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
 }
 
 interface Decision {
@@ -54,6 +55,8 @@ interface Decision {
 }
 
 export class Router {
+  private readonly filters = new FilterBreaker();
+
   constructor(
     private readonly store: Store,
     private readonly rules: RuleCache,
@@ -188,13 +191,22 @@ export class Router {
       if (!rule) continue;
       let filterError: string | null = rule.filterError ?? null;
       if (rule.filter) {
-        const verdict = filterVerdict(rule.filter, envelope);
+        const verdict = this.filters.verdict(rule.filter, envelope, now);
         // One event may meet many rules with filters: a turn between them, not only between events.
         if (turns.spent()) await turns.give();
         if (verdict.kind === 'rejected') continue;
         if (verdict.kind === 'failed') {
           filterError = verdict.reason;
-          this.log.error({ err: verdict.error, rule: rule.record.id, event: event.id }, 'rule filter failed');
+          if (!verdict.skipped)
+            this.log.error(
+              { err: verdict.error, rule: rule.record.id, event: event.id },
+              'rule filter failed',
+            );
+          if (verdict.trippedUntil !== undefined)
+            this.log.warn(
+              { rule: rule.record.id, org: event.org, until: new Date(verdict.trippedUntil).toISOString() },
+              'rule filter ran past its CPU limit on every try for several events in a row: it is skipped (its actions born dead) until then',
+            );
         }
       }
       for (const [targetIndex, target] of rule.record.targets.entries()) {

@@ -1,7 +1,13 @@
 // A filter's timeout is a moment of load as often as a runaway script: it is run again before it counts, while a
 // filter that throws fails at once.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FILTER_TRIES, filterVerdict } from '../../src/routing/filter-verdict.js';
+import {
+  FILTER_SKIP_MS,
+  FILTER_TRIES,
+  FILTER_TRIP_EVENTS,
+  FilterBreaker,
+  filterVerdict,
+} from '../../src/routing/filter-verdict.js';
 import { compileFilter, initSandbox } from '../../src/transform/index.js';
 import { envelope } from '../transform/fixtures.js';
 
@@ -47,5 +53,47 @@ describe('filterVerdict', () => {
       reason: 'filter failed: The script threw: Error: no (line 1, column 37)',
     });
     expect(runs).toBe(1);
+  });
+});
+
+describe('FilterBreaker', () => {
+  const LOOP = { cpuMs: 20, memoryBytes: 32 * 1024 * 1024 };
+  beforeAll(async () => {
+    await initSandbox();
+  });
+
+  it('skips a filter that timed out on 5 events in a row for a while, then tries one event and trips again', () => {
+    let runs = 0;
+    const filter = compileFilter('function filter(e) { while (true) {} }', '/filter', LOOP);
+    const counted = { ...filter, test: (e: Parameters<typeof filter.test>[0]) => (runs++, filter.test(e)) };
+    const breaker = new FilterBreaker();
+    const at = (now: number) => breaker.verdict(counted, envelope(), now);
+    const verdicts = Array.from({ length: FILTER_TRIP_EVENTS }, (_, i) => at(1_000 + i));
+    expect(verdicts.map((v) => [v.kind, v.skipped, v.trippedUntil])).toEqual([
+      ...Array(FILTER_TRIP_EVENTS - 1).fill(['failed', undefined, undefined]),
+      ['failed', undefined, 1_004 + FILTER_SKIP_MS],
+    ]);
+    expect(runs).toBe(FILTER_TRIP_EVENTS * FILTER_TRIES);
+    expect(at(1_004 + FILTER_SKIP_MS - 1)).toMatchObject({ kind: 'failed', skipped: true });
+    expect(runs).toBe(FILTER_TRIP_EVENTS * FILTER_TRIES);
+    // The pause over, one event runs it; timing out again, it is skipped again at once.
+    expect(at(1_004 + FILTER_SKIP_MS)).toMatchObject({ trippedUntil: 1_004 + 2 * FILTER_SKIP_MS });
+    expect(runs).toBe((FILTER_TRIP_EVENTS + 1) * FILTER_TRIES);
+    filter.dispose();
+  });
+
+  it('counts only timeouts in a row: an event the filter decides ends the streak', () => {
+    const filter = compileFilter(
+      'function filter(e) { while (e.data.spin) {} return false; }',
+      '/filter',
+      LOOP,
+    );
+    const breaker = new FilterBreaker();
+    const spin = () => breaker.verdict(filter, envelope({ spin: true }), 0);
+    for (let i = 0; i < FILTER_TRIP_EVENTS - 1; i++) expect(spin().kind).toBe('failed');
+    expect(breaker.verdict(filter, envelope({ spin: false }), 0)).toEqual({ kind: 'rejected' });
+    for (let i = 0; i < FILTER_TRIP_EVENTS - 1; i++) expect(spin().trippedUntil).toBeUndefined();
+    expect(spin().trippedUntil).toBe(FILTER_SKIP_MS);
+    filter.dispose();
   });
 });
