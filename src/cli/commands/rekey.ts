@@ -2,6 +2,7 @@
 // EVENTHOOK_MASTER_KEY and the old one in EVENTHOOK_MASTER_KEY_PREVIOUS; this seals every secret again with the new
 // key, then the store's key check, so that the old key can be removed (docs/operations.md).
 import { Command } from 'commander';
+import { isEventhookError } from '../../core/errors.js';
 import { CliError } from '../cli-error.js';
 import { warnUnknownEnvironment, write } from '../output.js';
 
@@ -49,7 +50,9 @@ export function rekeyCommand(): Command {
         );
       const box = new SecretBox(key, config.masterKeyPrevious);
       // A store at another schema is refused (run migrate first), and so is a key that opens nothing of it.
-      const { store } = await openStore(config, undefined, 'off');
+      const { store } = await openStore(config, undefined, 'off').catch((err: unknown) => {
+        throw notMigrated(err) ?? err;
+      });
       try {
         await checkMasterKey(store, box);
         const r = await rekeyStore(store, box, { dryRun: opts.dryRun === true });
@@ -83,6 +86,24 @@ export function rekeyCommand(): Command {
         await store.close();
       }
     });
+}
+
+/**
+ * The store's refusal of a database not at this version's schema, said for rekey, which never migrates: the store's
+ * own words blame EVENTHOOK_MIGRATE=off, which an operator running rekey before migrate (an upgrade) never set.
+ */
+function notMigrated(err: unknown): CliError | undefined {
+  if (isEventhookError(err, 'EH_STORE_SCHEMA_BEHIND')) {
+    const { count, names } = err.params;
+    return new CliError(
+      `The database schema lacks ${String(count)} of the migrations this version needs (${String(names)}), and rekey does not migrate: run \`eventhook migrate\` first`,
+    );
+  }
+  if (isEventhookError(err, 'EH_STORE_MISSING'))
+    return new CliError(
+      `The database ${String(err.params.database)} does not exist (rekey creates none): check EVENTHOOK_DATABASE_URL and EVENTHOOK_DATA_DIR`,
+    );
+  return undefined;
 }
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
