@@ -17,9 +17,14 @@ export function write(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** Warnings of a command that goes on (misspelt EVENTHOOK_ variables), each a line on stderr. */
-export function warnUnknownEnvironment(warnings: readonly string[]): void {
+/** Warnings of a command that goes on, each a line on stderr. */
+export function warn(warnings: readonly string[]): void {
   for (const warning of warnings) process.stderr.write(`eventhook: warning: ${warning}\n`);
+}
+
+/** Misspelt EVENTHOOK_ variables, as warnings. */
+export function warnUnknownEnvironment(warnings: readonly string[]): void {
+  warn(warnings);
 }
 
 export function json(value: unknown): string {

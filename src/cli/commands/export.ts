@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
 import { contextOf } from '../context.js';
-import { json, write } from '../output.js';
+import { json, warn, write } from '../output.js';
 
 interface ExportOptions {
   file?: string;
@@ -30,12 +30,25 @@ Examples:
       const list = async (kind: string) =>
         (await ctx.client.get<{ items: Record<string, unknown>[] }>(`/${kind}`)).items;
       const org = ctx.client.connection.org;
+      const rules = await list('rules');
       const exported = exportState(org, {
         sources: await list('sources'),
         endpoints: await list('endpoints'),
-        rules: await list('rules'),
+        rules,
         grants: await list('grants'),
       });
+      // A rule an older version saved with a pattern part that can never match is written as it is (it still routes
+      // so), but apply refuses that part: say so now rather than leave it to the refused apply.
+      warn(
+        rules.flatMap((r) =>
+          Array.isArray(r.warnings)
+            ? r.warnings.map(
+                (w) =>
+                  `rule ${String(r.name)}: ${String(w)}: apply refuses the file until that part is fixed`,
+              )
+            : [],
+        ),
+      );
       // JSON is the bare file (apply takes it as is); what its references stand for goes to stderr.
       const text = ctx.output === 'json' ? json(exported.file) : renderExport(exported, org);
       if (ctx.output === 'json')
