@@ -6,7 +6,7 @@ import { EventhookError, invalid } from '../core/errors.js';
 import { assertVersion, recheckVersion } from '../core/version.js';
 import type { JsonValue } from '../core/envelope.js';
 import { isId, newId, ruleNameProblem, type RuleId } from '../core/ids.js';
-import { neverMatchingPart, validateRulePattern } from '../rules/index.js';
+import { invalidPatternPart, neverMatchingPart, validateRulePattern } from '../rules/index.js';
 import type { Store } from '../store/port.js';
 import type { Actor, RuleRecord } from '../store/records.js';
 import type { Target } from '../targets/target-schema.js';
@@ -164,9 +164,17 @@ export class RuleService {
 /**
  * A stored rule's pattern part that can never match, which saving it today would refuse (a header name with capitals,
  * null or a number for a text field, a field the envelope does not have): rules saved before those checks keep them
- * and are routed as they were, so the rule's author is told wherever the rule is shown.
+ * and are routed as they were, so the rule's author is told wherever the rule is shown. Likewise a pattern that no
+ * longer compiles at all, whose rule routes nothing.
  */
 export function patternWarnings(rule: Pick<RuleRecord, 'pattern'>): string[] {
+  // A pattern an older version accepted that no longer compiles (a `cidr` with a leading zero in a part): the rule
+  // cache leaves the rule out, so it routes nothing.
+  const broken = invalidPatternPart(rule.pattern);
+  if (broken !== undefined)
+    return [
+      `${broken} (this pattern no longer compiles: the rule routes nothing until it is fixed, and saving it now would be refused)`,
+    ];
   const part = neverMatchingPart(rule.pattern);
   return part === undefined
     ? []

@@ -58,6 +58,21 @@ export function neverMatchingPart(pattern: unknown, at = '/pattern'): string | u
   }
 }
 
+/**
+ * Why a stored pattern does not compile at all ("/pattern/data/ip/0/cidr: Invalid IP address: …"), or undefined: for
+ * rules an older version saved before the language refused what they hold.
+ */
+export function invalidPatternPart(pattern: unknown, at = '/pattern'): string | undefined {
+  try {
+    validatePattern(pattern, at);
+    return undefined;
+  } catch (err) {
+    if (!isEventhookError(err, 'EH_PATTERN_INVALID')) throw err;
+    const issue = err.issues?.[0];
+    return issue ? `${issue.path}: ${issue.message}` : err.message;
+  }
+}
+
 /** The refusals of validateRulePattern beyond the pattern language's own, for a pattern that parses. */
 function checkEnvelopeFields(pattern: unknown, at: string): void {
   // A refusal located in the pattern, then in the request (`at`).
