@@ -68,7 +68,7 @@ export async function buildServices(deps: ServicesDeps): Promise<Services> {
     part === 'unmatchable'
       ? logger.warn(
           { org: rule.org, rule: rule.id, name: rule.name, reason: (err as Error).message },
-          'a stored rule has a pattern part that can never match; saving it now would be refused',
+          'a stored rule has a pattern part that can never match; saving this pattern now would be refused',
         )
       : logger.error({ err, org: rule.org, rule: rule.id }, `a stored rule's ${part} does not compile`),
   );

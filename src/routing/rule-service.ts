@@ -86,8 +86,9 @@ export class RuleService {
       updatedAt: Math.max(this.clock.now(), current.updatedAt + 1),
     };
     // The endpoints named are checked only when the targets change: a rule whose endpoint was deleted since (before
-    // deletion checked for rules using it) can still be renamed or disabled.
-    const targets = this.validate({ ...next, filter: next.filter });
+    // deletion checked for rules using it) can still be renamed or disabled. So is the pattern: a rule an older
+    // version saved with a pattern today's checks refuse (its reads warn of it) can still be disabled or renamed.
+    const targets = this.validate({ ...next, filter: next.filter }, { pattern: patch.pattern !== undefined });
     // Saved only if nobody changed or deleted the rule since it was read (a PATCH racing a DELETE must not revive it).
     const saved = await this.store.transaction(async (tx) => {
       await checkTargetReferences(tx, org, targets, {
@@ -152,10 +153,10 @@ export class RuleService {
   }
 
   /** What can be checked without the store; the targets' references are checked in the saving transaction. */
-  private validate(input: RuleInput): Target[] {
+  private validate(input: RuleInput, check = { pattern: true }): Target[] {
     const nameProblem = ruleNameProblem(input.name);
     if (nameProblem !== undefined) throw invalid([{ path: '/name', message: nameProblem }]);
-    validateRulePattern(input.pattern, '/pattern');
+    if (check.pattern) validateRulePattern(input.pattern, '/pattern');
     if (input.filter) compileFilter(input.filter, '/filter', this.limits).dispose?.();
     return validateTargets(input.targets, '/targets', this.limits);
   }
@@ -173,10 +174,10 @@ export function patternWarnings(rule: Pick<RuleRecord, 'pattern'>): string[] {
   const broken = invalidPatternPart(rule.pattern);
   if (broken !== undefined)
     return [
-      `${broken} (this pattern no longer compiles: the rule routes nothing until it is fixed, and saving it now would be refused)`,
+      `${broken} (this pattern no longer compiles: the rule routes nothing until it is fixed, and saving this pattern now would be refused)`,
     ];
   const part = neverMatchingPart(rule.pattern);
   return part === undefined
     ? []
-    : [`${part} (this part of the pattern can never match; saving it now would be refused)`];
+    : [`${part} (this part of the pattern can never match; saving this pattern now would be refused)`];
 }

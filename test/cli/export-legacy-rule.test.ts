@@ -13,7 +13,7 @@ import { runCli, serverEnv, tempDir } from './helpers.js';
 const WARNING =
   'eventhook: warning: rule ping-events: /pattern/headers/X-GitHub-Event: X-GitHub-Event is no header name an ' +
   'event has: header names are stored in lower case (write x-github-event) (this part of the pattern can never ' +
-  'match; saving it now would be refused): apply refuses the file until that part is fixed';
+  'match; saving this pattern now would be refused): apply refuses the file until that part is fixed';
 
 describe('eventhook export of a rule an older release saved', { timeout: 120_000 }, () => {
   let t: TestApp;

@@ -48,7 +48,7 @@ describe('rules stored with a pattern part that can never match', () => {
 
     const warning =
       '/pattern/$or/0/subject/0: subject is text in every event (or absent), so null never matches: {"exists": false} ' +
-      'matches an event without one (this part of the pattern can never match; saving it now would be refused)';
+      'matches an event without one (this part of the pattern can never match; saving this pattern now would be refused)';
     const one = await t.api.get(`${BASE}/rules/legacy`);
     expect(one.status, one.text).toBe(200);
     expect(one.body.warnings).toEqual([warning]);
@@ -61,14 +61,33 @@ describe('rules stored with a pattern part that can never match', () => {
     const line = log.lines.find((l) => l.rule === legacyId);
     expect(line).toMatchObject({
       level: 40,
-      msg: 'a stored rule has a pattern part that can never match; saving it now would be refused',
+      msg: 'a stored rule has a pattern part that can never match; saving this pattern now would be refused',
       name: 'legacy',
     });
     expect(line!.reason).toContain('/pattern/$or/0/subject/0');
-    // Saving it unchanged is refused at that element, as the warning says.
-    const again = await t.api.patch(`${BASE}/rules/legacy`, { description: 'touched' });
+    // Saving the pattern is refused at that element, as the warning says, also unchanged.
+    const again = await t.api.patch(`${BASE}/rules/legacy`, { pattern: one.body.pattern });
     expect(again.status).toBe(400);
     expect(again.text).toContain('/pattern/$or/0/subject/0');
+  });
+
+  it('can still be described, renamed and disabled without touching its pattern, which keeps its warning', async () => {
+    const described = await t.api.patch(`${BASE}/rules/legacy`, { description: 'touched', enabled: false });
+    expect(described.status, described.text).toBe(200);
+    expect(described.body).toMatchObject({ description: 'touched', enabled: false });
+    const renamed = await t.api.patch(`${BASE}/rules/legacy`, { name: 'legacy-renamed' });
+    expect(renamed.status, renamed.text).toBe(200);
+    const read = await t.api.get(`${BASE}/rules/legacy-renamed`);
+    expect(read.body).toMatchObject({ enabled: false, description: 'touched' });
+    expect(read.body.warnings).toEqual([expect.stringContaining('/pattern/$or/0/subject/0')]);
+    // Disabled, it routes nothing more.
+    const published = await t.api.post(`${BASE}/events`, { type: 'legacy.made', data: {} });
+    expect(published.status, published.text).toBe(200);
+    const event = await eventually(async () => {
+      const e = (await t.api.get(`${BASE}/events/${published.body.eventId}`)).body;
+      return e.status === 'pending' ? undefined : e;
+    });
+    expect(event.actions).toEqual([]);
   });
 });
 
@@ -116,7 +135,7 @@ describe('a rule stored with a pattern that no longer compiles', () => {
   it('answers its reads with a warning that it routes nothing until the pattern is fixed', async () => {
     const warning =
       '/pattern/data/ip/0/cidr: Invalid IP address: 192.168.001.0 (this pattern no longer compiles: the rule routes ' +
-      'nothing until it is fixed, and saving it now would be refused)';
+      'nothing until it is fixed, and saving this pattern now would be refused)';
     const one = await t.api.get(`${BASE}/rules/office-ips`);
     expect(one.status, one.text).toBe(200);
     expect(one.body.warnings).toEqual([warning]);
