@@ -2,7 +2,7 @@
 // routes (STYLE §10).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { EventhookError } from '../core/errors.js';
-import { SLUG_PATTERN } from '../core/ids.js';
+import { ID_PREFIXES, isId, SLUG_PATTERN, type IdKind } from '../core/ids.js';
 import type { FieldAt } from '../events/filter-refs.js';
 
 export const Slug = Type.String({
@@ -44,7 +44,12 @@ export const ProblemOut = Type.Object(
 
 export const PageQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-  cursor: Type.Optional(Type.String({ description: 'The nextCursor of the previous page.' })),
+  cursor: Type.Optional(
+    Type.String({
+      description:
+        'The nextCursor of the previous page of this list; any other (another list’s, made up) is refused with 400 EH_CURSOR_INVALID.',
+    }),
+  ),
 });
 
 export function PageOf<T extends TSchema>(item: T) {
@@ -74,17 +79,18 @@ export const DeletableListQuery = Type.Object({
 });
 
 /**
- * One page of a list read whole, ordered by `keyOf` (an id or a slug). The cursor names the last key seen, so a
- * page after an item deleted meanwhile starts at the next key.
+ * One page of a list read whole, ordered by `keyOf` (an id of `kind`, or an org's slug). The cursor names the last
+ * key seen, so a page after an item deleted meanwhile starts at the next key; one that names no key of this list (another
+ * list's, or made up) is refused rather than answered with a page from nowhere.
  */
 export function pageOfList<T, Out>(
   all: readonly T[],
   keyOf: (item: T) => string,
   q: { limit?: number; cursor?: string },
   out: (item: T) => Out,
+  kind: IdKind | 'slug',
 ): { items: Out[]; nextCursor: string | null } {
-  const after = q.cursor === undefined ? undefined : Buffer.from(q.cursor, 'base64url').toString('utf8');
-  if (after === '') throw new EventhookError('EH_CURSOR_INVALID');
+  const after = q.cursor === undefined ? undefined : cursorKey(q.cursor, kind);
   const keyed = all.map((item) => ({ key: keyOf(item), item })).sort((a, b) => compare(a.key, b.key));
   const rest = after === undefined ? keyed : keyed.filter((k) => compare(k.key, after) > 0);
   const page = q.limit === undefined ? rest : rest.slice(0, q.limit);
@@ -125,11 +131,30 @@ export function encodeCursor(id: string | null): string | null {
   return id === null ? null : Buffer.from(id, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^[a-z]+_[0-9A-HJKMNP-TV-Z]{26}$/.test(id)) throw new EventhookError('EH_CURSOR_INVALID');
-  return id;
+/** The id a cursor of a list of `kind` names (the last one seen); a cursor of another list or a made-up one is a 400. */
+export function decodeCursor(cursor: string | undefined, kind: IdKind): string | undefined {
+  return cursor === undefined ? undefined : cursorKey(cursor, kind);
+}
+
+const SLUG = new RegExp(SLUG_PATTERN);
+
+function cursorKey(cursor: string, kind: IdKind | 'slug'): string {
+  const key = /^[\w-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  if (kind === 'slug' ? SLUG.test(key) : isId(kind, key)) return key;
+  const of = kind === 'slug' ? 'an org slug' : `an id ${ID_PREFIXES[kind]}_…`;
+  throw new EventhookError(
+    'EH_CURSOR_INVALID',
+    {},
+    {
+      issues: [
+        {
+          in: 'query',
+          path: '/cursor',
+          message: `is not a cursor of this list (it names ${of}): pass the nextCursor this list answered`,
+        },
+      ],
+    },
+  );
 }
 
 /** A string enum as `{type: 'string', enum: [...]}` (readable in OpenAPI), typed as the union of its values. */

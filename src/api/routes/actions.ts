@@ -204,7 +204,7 @@ export const actionRoutes: FastifyPluginAsyncTypebox<{
       const filter = await toFilter(queries.refs, req.params.org, req.query, 'query');
       const page = await queries.actions(req.params.org, filter, {
         limit: req.query.limit ?? 50,
-        before: decodeCursor(req.query.cursor),
+        before: decodeCursor(req.query.cursor, 'action'),
       });
       return { items: page.items.map(actionOut), nextCursor: encodeCursor(page.next) };
     },

@@ -98,7 +98,7 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<{ log: AuditLog }> = asyn
       const page = await log.page(
         req.params.org,
         { resource, name, resourceId, actorId },
-        { limit: limit ?? 50, before: decodeCursor(cursor) },
+        { limit: limit ?? 50, before: decodeCursor(cursor, 'auditEntry') },
       );
       return { items: page.items.map(entryOut), nextCursor: encodeCursor(page.next) };
     },

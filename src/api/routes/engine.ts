@@ -223,8 +223,11 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
       async (req, reply) => {
         const { limit = 50, cursor, ...filter } = req.query;
         const page = await (kind === 'workflow'
-          ? engine.list('workflow', req.params.org, filter, { limit, before: decodeCursor(cursor) })
-          : engine.list('task', req.params.org, filter, { limit, before: decodeCursor(cursor) }));
+          ? engine.list('workflow', req.params.org, filter, {
+              limit,
+              before: decodeCursor(cursor, 'workflow'),
+            })
+          : engine.list('task', req.params.org, filter, { limit, before: decodeCursor(cursor, 'task') }));
         keepExactIntegers(
           reply,
           page.items.map((r) => r.inputExactIntegers),
@@ -400,7 +403,10 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
     },
     async (req) => {
       const { limit = 50, cursor, ...filter } = req.query;
-      const page = await engine.listPromises(req.params.org, filter, { limit, before: decodeCursor(cursor) });
+      const page = await engine.listPromises(req.params.org, filter, {
+        limit,
+        before: decodeCursor(cursor, 'promise'),
+      });
       return { items: page.items.map(promiseOut), nextCursor: encodeCursor(page.next) };
     },
   );

@@ -159,7 +159,7 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       const filter = await toFilter(queries.refs, req.params.org, q, 'query');
       const page = await queries.events(req.params.org, filter, {
         limit: q.limit ?? 50,
-        before: decodeCursor(q.cursor),
+        before: decodeCursor(q.cursor, 'event'),
       });
       keepExactIntegers(
         reply,

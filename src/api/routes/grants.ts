@@ -110,7 +110,7 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
         response: { 200: PageOf(GrantOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => pageOfList(await grants.list(req.params.org), (g) => g.id, req.query, grantOut),
+    async (req) => pageOfList(await grants.list(req.params.org), (g) => g.id, req.query, grantOut, 'grant'),
   );
   app.get(
     `${base}/:grant`,

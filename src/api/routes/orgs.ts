@@ -152,6 +152,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         (o) => o.slug,
         req.query,
         orgOut,
+        'slug',
       ),
   );
 
@@ -270,7 +271,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         response: { 200: PageOf(ApiKeyOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query, keyOut),
+    async (req) =>
+      pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query, keyOut, 'apiKey'),
   );
 
   app.delete(

@@ -337,6 +337,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         (s) => s.id,
         req.query,
         (s) => out(req, s),
+        'source',
       );
     },
   );
