@@ -18,6 +18,10 @@ type Operations = Record<string, { requestBody?: { required?: boolean } } | unde
 
 /** Installs both rules on `app` (the root, so that every plugin inherits them); returns the OpenAPI transform. */
 export function installBodyReading(app: FastifyInstance): OpenApiTransform {
+  // Management bodies are JSON only. Fastify's own text/plain parser handed a route a string, refused as "body: must
+  // be object"; without it such a body (fetch's default for a string) is a 415 naming its type, as XML is. Publish
+  // and ingest bring their own parsers in their scopes.
+  app.removeContentTypeParser('text/plain');
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '') return done(null, undefined);

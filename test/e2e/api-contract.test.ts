@@ -118,6 +118,26 @@ describe('API contract', () => {
     expect(wrong.body.code).toBe('EH_METHOD_NOT_ALLOWED');
   });
 
+  it('answers a body that is not JSON with 415 problem+json, text/plain too', async () => {
+    // fetch sends a string body as text/plain unless told otherwise: such a client must hear what is wrong, not
+    // "body: must be object".
+    for (const type of ['text/plain', 'text/plain;charset=UTF-8', 'application/xml']) {
+      const res = await fetch(`${t.url}/api/orgs/acme/eventhook/rules`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${keys.admin}`, 'content-type': type },
+        body: JSON.stringify({
+          name: 'r',
+          pattern: { type: ['x'] },
+          targets: [{ type: 'workflow', kind: 'k' }],
+        }),
+      });
+      const text = await res.text();
+      expect(res.status, `${type}: ${text}`).toBe(415);
+      expect(res.headers.get('content-type')).toContain('application/problem+json');
+      expect(JSON.parse(text).code).toBe('EH_UNSUPPORTED_MEDIA_TYPE');
+    }
+  });
+
   it('reports every invalid field with its path', async () => {
     const res = await t.api.post('/api/orgs/acme/eventhook/sources', {
       slug: 'Bad Slug!',
