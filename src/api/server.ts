@@ -26,6 +26,7 @@ import type { RuleTester } from '../routing/rule-tester.js';
 import { requireAuth } from './auth.js';
 import { clientErrorHandler, requestTimeoutOptions } from './client-errors.js';
 import { installMethodGuard } from './method-guard.js';
+import { problemResponses } from './openapi-problems.js';
 import { EventhookError } from '../core/errors.js';
 import { handleError, requestOutageLog, sendProblem } from './problem.js';
 import { installBodyReading } from './request-body.js';
@@ -194,7 +195,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     transformObject: (doc) =>
-      'openapiObject' in doc ? versionTags(optionalBodies(doc.openapiObject)) : doc.swaggerObject,
+      'openapiObject' in doc
+        ? problemResponses(versionTags(optionalBodies(doc.openapiObject)))
+        : doc.swaggerObject,
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) =>
         typeof json.$id === 'string' ? json.$id : `def-${i}`,
