@@ -95,6 +95,25 @@ for (const backend of BACKENDS) {
       expect((await frames)[0]!.id).toBe(after.body.eventId);
     });
 
+    it('answers HEAD with the stream headers and ends, holding nothing open', async () => {
+      // A monitor or proxy checking the URL with HEAD waited for ever: a HEAD answer carries no body, so the stream's
+      // headers never left and the connection stayed subscribed until the client gave up.
+      const res = await fetch(`${t.url}${base}/stream`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${t.api.token}` },
+        signal: AbortSignal.timeout(3000),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      expect(await res.text()).toBe('');
+      const refused = await fetch(`${t.url}${base}/stream?pattern=x`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${t.api.token}` },
+        signal: AbortSignal.timeout(3000),
+      });
+      expect(refused.status).toBe(400);
+    });
+
     it('rejects an invalid pattern with the reason', async () => {
       const res = await open(`?pattern=${encodeURIComponent('{"type": "not-a-list"}')}`);
       expect(res.status).toBe(400);

@@ -26,6 +26,13 @@ export const STREAM_MAX_BUFFERED = 1024 * 1024;
 /** Event ids remembered per connection, to send an event announced while catching up once. */
 const SEEN_MAX = 2 * CATCH_UP;
 
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+};
+
 const StreamQuery = Type.Object({
   pattern: Type.Optional(
     Type.String({ description: 'An EventBridge pattern (JSON) the envelope must match.' }),
@@ -73,12 +80,13 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{
       const matcher = req.query.pattern === undefined ? null : queryMatcher(req.query.pattern);
       const visible = (e: EventRecord) => matcher === null || matcher.match(toEnvelope(e)).length > 0;
       const raw = reply.hijack().raw;
-      raw.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
+      // A HEAD answer has no body, so Node sends its headers only when it ends: answered and ended here, or a HEAD
+      // (a monitor, a proxy's check) would wait for ever on a stream that never ends.
+      if (req.method === 'HEAD') {
+        raw.writeHead(200, STREAM_HEADERS).end();
+        return;
+      }
+      raw.writeHead(200, STREAM_HEADERS);
       const send = (event: string, id: string | undefined, data: unknown, exact?: ExactIntegers) => {
         if (raw.destroyed) return;
         raw.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${stringifyExact(data, exact)}\n\n`);
