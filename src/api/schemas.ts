@@ -47,7 +47,7 @@ export const PageQuery = Type.Object({
   cursor: Type.Optional(
     Type.String({
       description:
-        'The nextCursor of the previous page of this list; any other (another list’s, made up) is refused with 400 EH_CURSOR_INVALID.',
+        'The nextCursor of the previous page of this list; any other (another list’s, another org’s, made up) is refused with 400 EH_CURSOR_INVALID.',
     }),
   ),
 });
@@ -78,26 +78,33 @@ export const DeletableListQuery = Type.Object({
   ...ListPageQuery.properties,
 });
 
+/** Which list a cursor belongs to: the kind of id it names (an org slug for the orgs), and the org it lists. */
+export interface CursorScope {
+  kind: IdKind | 'slug';
+  /** The org whose list it is; none for the list of orgs. */
+  org?: string;
+}
+
 /**
- * One page of a list read whole, ordered by `keyOf` (an id of `kind`, or an org's slug). The cursor names the last
- * key seen, so a page after an item deleted meanwhile starts at the next key; one that names no key of this list (another
- * list's, or made up) is refused rather than answered with a page from nowhere.
+ * One page of a list read whole, ordered by `keyOf` (an id of `scope.kind`, or an org's slug). The cursor names the
+ * last key seen, so a page after an item deleted meanwhile starts at the next key; one that is not of this list
+ * (another list's, another org's, or made up) is refused rather than answered with a page from nowhere.
  */
 export function pageOfList<T, Out>(
   all: readonly T[],
   keyOf: (item: T) => string,
   q: { limit?: number; cursor?: string },
   out: (item: T) => Out,
-  kind: IdKind | 'slug',
+  scope: CursorScope,
 ): { items: Out[]; nextCursor: string | null } {
-  const after = q.cursor === undefined ? undefined : cursorKey(q.cursor, kind);
+  const after = q.cursor === undefined ? undefined : cursorKey(q.cursor, scope);
   const keyed = all.map((item) => ({ key: keyOf(item), item })).sort((a, b) => compare(a.key, b.key));
   const rest = after === undefined ? keyed : keyed.filter((k) => compare(k.key, after) > 0);
   const page = q.limit === undefined ? rest : rest.slice(0, q.limit);
   const more = page.length < rest.length;
   return {
     items: page.map((k) => out(k.item)),
-    nextCursor: more ? Buffer.from(page.at(-1)!.key, 'utf8').toString('base64url') : null,
+    nextCursor: more ? encodeCursor(page.at(-1)!.key, scope.org) : null,
   };
 }
 
@@ -126,22 +133,36 @@ export function fieldAt(where: 'query' | 'body', field: string): FieldAt {
   return where === 'query' ? { in: 'query', path: `/${field}` } : { path: `/filter/${field}` };
 }
 
-/** Cursors are opaque to clients: the base64url of the last id seen. */
-export function encodeCursor(id: string | null): string | null {
-  return id === null ? null : Buffer.from(id, 'utf8').toString('base64url');
+/**
+ * Cursors are opaque to clients: the base64url of the org and the last key seen (`acme/evt_…`), or of the key alone
+ * for the list of orgs. Cursors of the key alone, which every list gave before, are still taken.
+ */
+export function encodeCursor(key: string | null, org: string | undefined): string | null {
+  return key === null
+    ? null
+    : Buffer.from(org === undefined ? key : `${org}/${key}`, 'utf8').toString('base64url');
 }
 
 /** The id a cursor of a list of `kind` names (the last one seen); a cursor of another list or a made-up one is a 400. */
-export function decodeCursor(cursor: string | undefined, kind: IdKind): string | undefined {
-  return cursor === undefined ? undefined : cursorKey(cursor, kind);
+export function decodeCursor(cursor: string | undefined, kind: IdKind, org: string): string | undefined {
+  return cursor === undefined ? undefined : cursorKey(cursor, { kind, org });
 }
 
 const SLUG = new RegExp(SLUG_PATTERN);
 
-function cursorKey(cursor: string, kind: IdKind | 'slug'): string {
-  const key = /^[\w-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
-  if (kind === 'slug' ? SLUG.test(key) : isId(kind, key)) return key;
-  const of = kind === 'slug' ? 'an org slug' : `an id ${ID_PREFIXES[kind]}_…`;
+function cursorKey(cursor: string, scope: CursorScope): string {
+  const text = /^[\w-]+$/.test(cursor) ? Buffer.from(cursor, 'base64url').toString('utf8') : '';
+  const slash = text.indexOf('/');
+  const org = slash < 0 ? undefined : text.slice(0, slash);
+  const key = slash < 0 ? text : text.slice(slash + 1);
+  const { kind } = scope;
+  const ofKind = kind === 'slug' ? SLUG.test(key) : isId(kind, key);
+  const reason = !ofKind
+    ? `is not a cursor of this list (it names ${kind === 'slug' ? 'an org slug' : `an id ${ID_PREFIXES[kind]}_…`})`
+    : org !== undefined && org !== scope.org
+      ? 'is a cursor of this list of another org'
+      : undefined;
+  if (reason === undefined) return key;
   throw new EventhookError(
     'EH_CURSOR_INVALID',
     {},
@@ -150,7 +171,7 @@ function cursorKey(cursor: string, kind: IdKind | 'slug'): string {
         {
           in: 'query',
           path: '/cursor',
-          message: `is not a cursor of this list (it names ${of}): pass the nextCursor this list answered`,
+          message: `${reason}: pass the nextCursor this list answered`,
         },
       ],
     },

@@ -73,6 +73,14 @@ describe('list cursors', () => {
     }
   });
 
+  it('still takes a cursor of the id alone, as lists gave before they named the org', async () => {
+    const first = await t.api.get(`${LISTS.events}?limit=1`);
+    const legacy = Buffer.from(first.body.items[0].id, 'utf8').toString('base64url');
+    const next = await t.api.get(`${LISTS.events}?limit=1&cursor=${legacy}`);
+    expect(next.status, next.text).toBe(200);
+    expect(next.body.items[0].id < first.body.items[0].id).toBe(true);
+  });
+
   it("refuses another list's cursor with 400 EH_CURSOR_INVALID at the cursor", async () => {
     const accepted: string[] = [];
     for (const [name, path] of Object.entries(LISTS)) {
@@ -89,6 +97,27 @@ describe('list cursors', () => {
       }
     }
     expect(accepted).toEqual([]);
+  });
+
+  it("refuses the same list's cursor of another org", async () => {
+    const partner = '/api/orgs/partner';
+    for (const i of [1, 2]) {
+      await t.api.post(`${partner}/api-keys`, { name: `pk${i}` });
+      await t.api.post(`${partner}/eventhook/rules`, {
+        name: `p${i}`,
+        pattern: { type: ['p'] },
+        targets: [{ type: 'task', kind: 'k' }],
+      });
+      await t.api.post(`${partner}/eventhook/events`, { type: 'p', data: { i } });
+    }
+    for (const list of ['api-keys', 'eventhook/rules', 'eventhook/events']) {
+      const theirs = await t.api.get(`${partner}/${list}?limit=1`);
+      expect(theirs.body.nextCursor, list).toEqual(expect.any(String));
+      const ours = await t.api.get(`/api/orgs/acme/${list}?limit=1&cursor=${theirs.body.nextCursor}`);
+      expect(ours.status, `${list}: ${ours.text}`).toBe(400);
+      expect(ours.body.code).toBe('EH_CURSOR_INVALID');
+      expect(ours.body.errors[0].message).toContain('another org');
+    }
   });
 
   it('refuses a made-up cursor with 400 EH_CURSOR_INVALID', async () => {

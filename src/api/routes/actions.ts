@@ -204,9 +204,9 @@ export const actionRoutes: FastifyPluginAsyncTypebox<{
       const filter = await toFilter(queries.refs, req.params.org, req.query, 'query');
       const page = await queries.actions(req.params.org, filter, {
         limit: req.query.limit ?? 50,
-        before: decodeCursor(req.query.cursor, 'action'),
+        before: decodeCursor(req.query.cursor, 'action', req.params.org),
       });
-      return { items: page.items.map(actionOut), nextCursor: encodeCursor(page.next) };
+      return { items: page.items.map(actionOut), nextCursor: encodeCursor(page.next, req.params.org) };
     },
   );
   app.post(

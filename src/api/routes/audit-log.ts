@@ -98,9 +98,9 @@ export const auditLogRoutes: FastifyPluginAsyncTypebox<{ log: AuditLog }> = asyn
       const page = await log.page(
         req.params.org,
         { resource, name, resourceId, actorId },
-        { limit: limit ?? 50, before: decodeCursor(cursor, 'auditEntry') },
+        { limit: limit ?? 50, before: decodeCursor(cursor, 'auditEntry', req.params.org) },
       );
-      return { items: page.items.map(entryOut), nextCursor: encodeCursor(page.next) };
+      return { items: page.items.map(entryOut), nextCursor: encodeCursor(page.next, req.params.org) };
     },
   );
 };

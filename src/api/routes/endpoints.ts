@@ -379,7 +379,7 @@ export const endpointRoutes: FastifyPluginAsyncTypebox<{
         (e) => e.id,
         req.query,
         (e) => show(e),
-        'endpoint',
+        { kind: 'endpoint', org: req.params.org },
       );
     },
   );

@@ -225,14 +225,17 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
         const page = await (kind === 'workflow'
           ? engine.list('workflow', req.params.org, filter, {
               limit,
-              before: decodeCursor(cursor, 'workflow'),
+              before: decodeCursor(cursor, 'workflow', req.params.org),
             })
-          : engine.list('task', req.params.org, filter, { limit, before: decodeCursor(cursor, 'task') }));
+          : engine.list('task', req.params.org, filter, {
+              limit,
+              before: decodeCursor(cursor, 'task', req.params.org),
+            }));
         keepExactIntegers(
           reply,
           page.items.map((r) => r.inputExactIntegers),
         );
-        return { items: page.items.map(executionOut), nextCursor: encodeCursor(page.next) };
+        return { items: page.items.map(executionOut), nextCursor: encodeCursor(page.next, req.params.org) };
       },
     );
     app.get(
@@ -405,9 +408,9 @@ export const engineRoutes: FastifyPluginAsyncTypebox<{ engine: WorkerApi }> = as
       const { limit = 50, cursor, ...filter } = req.query;
       const page = await engine.listPromises(req.params.org, filter, {
         limit,
-        before: decodeCursor(cursor, 'promise'),
+        before: decodeCursor(cursor, 'promise', req.params.org),
       });
-      return { items: page.items.map(promiseOut), nextCursor: encodeCursor(page.next) };
+      return { items: page.items.map(promiseOut), nextCursor: encodeCursor(page.next, req.params.org) };
     },
   );
   app.post(

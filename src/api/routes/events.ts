@@ -159,13 +159,13 @@ export const eventRoutes: FastifyPluginAsyncTypebox<{
       const filter = await toFilter(queries.refs, req.params.org, q, 'query');
       const page = await queries.events(req.params.org, filter, {
         limit: q.limit ?? 50,
-        before: decodeCursor(q.cursor, 'event'),
+        before: decodeCursor(q.cursor, 'event', req.params.org),
       });
       keepExactIntegers(
         reply,
         page.items.map((e) => e.exactIntegers),
       );
-      return { items: page.items.map(eventOut), nextCursor: encodeCursor(page.next) };
+      return { items: page.items.map(eventOut), nextCursor: encodeCursor(page.next, req.params.org) };
     },
   );
   app.get(

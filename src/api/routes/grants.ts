@@ -110,7 +110,11 @@ export const grantRoutes: FastifyPluginAsyncTypebox<{ grants: GrantService }> = 
         response: { 200: PageOf(GrantOut), ...AUTH_PROBLEMS },
       },
     },
-    async (req) => pageOfList(await grants.list(req.params.org), (g) => g.id, req.query, grantOut, 'grant'),
+    async (req) =>
+      pageOfList(await grants.list(req.params.org), (g) => g.id, req.query, grantOut, {
+        kind: 'grant',
+        org: req.params.org,
+      }),
   );
   app.get(
     `${base}/:grant`,

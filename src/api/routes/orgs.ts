@@ -152,7 +152,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
         (o) => o.slug,
         req.query,
         orgOut,
-        'slug',
+        { kind: 'slug' },
       ),
   );
 
@@ -272,7 +272,10 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ access: AccessService }> = a
       },
     },
     async (req) =>
-      pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query, keyOut, 'apiKey'),
+      pageOfList(await access.listApiKeys(req.params.org), (k) => k.id, req.query, keyOut, {
+        kind: 'apiKey',
+        org: req.params.org,
+      }),
   );
 
   app.delete(

@@ -164,7 +164,7 @@ export const ruleRoutes: FastifyPluginAsyncTypebox<{ rules: RuleService; tester:
     },
     async (req) => {
       const all = await rules.list(req.params.org, { includeDeleted: req.query.includeDeleted });
-      return pageOfList(all, (r) => r.id, req.query, asRead, 'rule');
+      return pageOfList(all, (r) => r.id, req.query, asRead, { kind: 'rule', org: req.params.org });
     },
   );
   app.get(

@@ -337,7 +337,7 @@ export const sourceRoutes: FastifyPluginAsyncTypebox<SourceRouteOptions> = async
         (s) => s.id,
         req.query,
         (s) => out(req, s),
-        'source',
+        { kind: 'source', org: req.params.org },
       );
     },
   );
