@@ -1,6 +1,7 @@
 // Issue 5 §4–6 for every registered route: the authorization matrix (no key → 401, another org's key → 404,
 // a role without the permission → 403, a role with it → neither), problem+json errors including 404/405,
 // and an OpenAPI 3.1 document that validates and lists every route.
+import { createHmac, randomUUID } from 'node:crypto';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -204,6 +205,28 @@ describe('API contract', () => {
     await call(admin, 'GET', `${EH}/sources`, {});
     await call(admin, 'GET', `${EH}/sources/:source`, { source: 'gh' });
     await call(admin, 'PATCH', `${EH}/sources/:source`, { source: 'gh' }, { name: 'GitHub' });
+    // A webhook, as GitHub signs it: its acknowledgement is in the document too.
+    const push = JSON.stringify({ ref: 'refs/heads/main' });
+    const pushed = await fetch(`${t.url}/api/orgs/acme/eventhook/in/gh`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'push',
+        'x-github-delivery': randomUUID(),
+        'x-hub-signature-256': `sha256=${createHmac('sha256', 's3cret').update(push).digest('hex')}`,
+      },
+      body: push,
+    });
+    const pushText = await pushed.text();
+    expect(pushed.status, pushText).toBe(200);
+    answers.push({
+      method: 'POST',
+      route: `${EH}/in/:source`,
+      status: pushed.status,
+      contentType: pushed.headers.get('content-type'),
+      text: pushText,
+    });
+    await call(admin, 'GET', `${EH}/events/:id/raw`, { id: JSON.parse(pushText).eventId });
     await call(admin, 'POST', `${EH}/endpoints`, {}, { slug: 'ep', url: 'https://example.com/hooks' });
     await call(admin, 'GET', `${EH}/endpoints`, {});
     await call(admin, 'GET', `${EH}/endpoints/:endpoint`, { endpoint: 'ep' });

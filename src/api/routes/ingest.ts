@@ -1,12 +1,36 @@
 // The public ingest route `ANY /api/orgs/{org}/eventhook/in/{source}` (SPEC §4). Authenticated by the source's
 // verifier only. The body is read here, by hand, so the source's size limit applies while streaming: an upload
 // over the limit is cut off, never buffered.
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { EventhookError } from '../../core/errors.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/**
+ * The answers the document declares (docs/providers.md#acknowledgements). Every body is sent as the text the ingest
+ * service made, so these schemas describe it and never serialize it.
+ */
+const INGEST_RESPONSES = {
+  200: {
+    description:
+      'The event is committed (its id also in the Eventhook-Event-Id header); a redelivery inside the dedup window gets the first event’s id and duplicate: true. A source’s own `response` setting, or its provider’s template, answers instead with its own status, body and content type, and handshakes as their provider requires.',
+    content: {
+      'application/json': {
+        schema: Type.Object({
+          eventId: Type.String(),
+          duplicate: Type.Boolean(),
+        }),
+      },
+    },
+  },
+  '2XX': {
+    description:
+      'A source’s own `response`, a provider’s acknowledgement (Microsoft Graph 202, Discord 204 …) or a handshake’s answer, with the status, body and content type that setting or provider calls for.',
+  },
+};
 
 /**
  * On every answer of the ingest route, whoever chose its body: a source's `response` is its admin's text and type, a
@@ -55,6 +79,7 @@ export function ingestRoutes(ingest: IngestService, publicUrl: string | undefine
             hide: url.endsWith('*'),
             tags: ['ingest'],
             summary: 'Receive a webhook (verified by the source)',
+            response: INGEST_RESPONSES,
           },
           handler,
         });
