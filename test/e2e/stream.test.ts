@@ -1,6 +1,7 @@
 // GET /stream: live events as Server-Sent Events, filtered by a pattern, resumable with Last-Event-ID, in the order
 // they were announced; a client that stops reading is cut off rather than held in memory.
 import { request, type IncomingMessage } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendAvailable, BACKENDS, startTestApp, type TestApp } from '../helpers/app.js';
 import { readFrames } from '../helpers/sse.js';
@@ -112,6 +113,45 @@ for (const backend of BACKENDS) {
         signal: AbortSignal.timeout(3000),
       });
       expect(refused.status).toBe(400);
+    });
+
+    it('leaves nothing behind for a client gone before its stream was answered', async () => {
+      // The timers the process holds, as its operator sees them: each open stream keeps one (its heartbeat).
+      const timers = async () => {
+        const text = (await t.api.get('/metrics')).text;
+        return Number(/^nodejs_active_resources\{type="Timeout"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+      };
+      // With an API key: authenticating it reads the store, which gives the client time to be gone.
+      const made = await t.api.post('/api/orgs/default/api-keys', { name: 'gone-early', role: 'member' });
+      expect(made.status, made.text).toBe(201);
+      const key = made.body.key as string;
+      const before = await timers();
+      // Clients that send the request and hang up at once (a browser tab closed, a proxy timing out): the
+      // connection closes while the request is still being authenticated, before the stream is set up.
+      const GONE = 100;
+      const { hostname, port } = new URL(t.url);
+      for (let n = 0; n < GONE; n++) {
+        await new Promise<void>((resolve) => {
+          const socket = connect(Number(port), hostname, () => {
+            socket.write(
+              `GET ${base}/stream HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${key}\r\n\r\n`,
+            );
+            socket.resetAndDestroy();
+            resolve();
+          });
+          socket.on('error', () => resolve());
+        });
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      // Each of them had kept its heartbeat and its subscriptions for as long as the process ran.
+      const after = await timers();
+      expect(after).toBeLessThan(before + 10);
+      // And streams still work.
+      const res = await open('?pattern=' + encodeURIComponent(JSON.stringify({ type: ['after-gone'] })));
+      const frames = readFrames(res, 'event', 1);
+      await new Promise((r) => setTimeout(r, 50));
+      const e = await t.api.post(`${base}/events`, { type: 'after-gone', data: {} });
+      expect((await frames)[0]!.id).toBe(e.body.eventId);
     });
 
     it('rejects an invalid pattern with the reason', async () => {

@@ -80,6 +80,9 @@ export const streamRoutes: FastifyPluginAsyncTypebox<{
       const matcher = req.query.pattern === undefined ? null : queryMatcher(req.query.pattern);
       const visible = (e: EventRecord) => matcher === null || matcher.match(toEnvelope(e)).length > 0;
       const raw = reply.hijack().raw;
+      // A client that hung up while its request was authenticated is gone already: its 'close' was emitted before
+      // the listener below could hear it, so a heartbeat and subscriptions set up now would never be torn down.
+      if (raw.destroyed) return;
       // A HEAD answer has no body, so Node sends its headers only when it ends: answered and ended here, or a HEAD
       // (a monitor, a proxy's check) would wait for ever on a stream that never ends.
       if (req.method === 'HEAD') {
