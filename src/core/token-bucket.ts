@@ -30,6 +30,12 @@ export class TokenBucket {
     return { ok: false, retryAfterMs: Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000) };
   }
 
+  /** Whether the bucket holds its whole burst: it then behaves as a new one would. */
+  get full(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
   /** Returns a token taken by a `take()` whose use was then refused elsewhere, so it is not lost. */
   giveBack(): void {
     this.refill();

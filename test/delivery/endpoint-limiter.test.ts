@@ -71,4 +71,34 @@ describe('EndpointLimiters', () => {
     expect(changed).not.toBe(a);
     expect(changed.tryStart().ok).toBe(true);
   });
+
+  it('does not keep the limiters of endpoints gone or idle for the life of the process', () => {
+    // Endpoints made, delivered to and deleted for weeks (per-tenant endpoints, apply --prune): each id is new.
+    const clock = new ManualClock();
+    const limiters = new EndpointLimiters(clock);
+    for (let n = 0; n < 5000; n++) {
+      const unlimited = limiters.for(`ep_free_${n}`, {}).tryStart();
+      if (unlimited.ok) unlimited.release();
+      const limited = limiters.for(`ep_lim_${n}`, { rateLimit: 10, maxConcurrency: 2 }).tryStart();
+      if (limited.ok) limited.release();
+      clock.advance(200);
+    }
+    expect(limiters.size).toBeLessThan(600);
+  });
+
+  it('keeps a limiter while deliveries are in flight or its rate is spent', () => {
+    const clock = new ManualClock();
+    const limiters = new EndpointLimiters(clock);
+    const busy = limiters.for('ep_busy', { maxConcurrency: 1 });
+    const held = busy.tryStart();
+    expect(held.ok).toBe(true);
+    const spent = limiters.for('ep_spent', { rateLimit: 1 });
+    expect(spent.tryStart().ok).toBe(true);
+    for (let n = 0; n < 2000; n++) limiters.for(`ep_${n}`, { rateLimit: 100 });
+    // Still the same limiters: the cap and the rate hold across the sweeps.
+    expect(limiters.for('ep_busy', { maxConcurrency: 1 })).toBe(busy);
+    expect(busy.tryStart().ok).toBe(false);
+    expect(limiters.for('ep_spent', { rateLimit: 1 })).toBe(spent);
+    expect(spent.tryStart().ok).toBe(false);
+  });
 });
