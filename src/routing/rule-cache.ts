@@ -32,21 +32,36 @@ export interface CompiledRuleSet {
 }
 
 const CHECK_EVERY_MS = 1000;
+/**
+ * An org's compiled rules not asked for this long are dropped, their filters' QuickJS runtimes freed: a deleted org's
+ * are never asked for again. An org whose events come again has its rules compiled anew (milliseconds).
+ */
+export const DROP_UNUSED_MS = 10 * 60_000;
 
 export class RuleCache {
-  private readonly sets = new Map<string, { set: CompiledRuleSet; checkedAt: number }>();
+  private readonly sets = new Map<string, { set: CompiledRuleSet; checkedAt: number; usedAt: number }>();
+  private sweptAt: number;
 
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
     private readonly limits: SandboxLimits,
     private readonly onBroken: BrokenRuleLog = () => {},
-  ) {}
+  ) {
+    this.sweptAt = clock.now();
+  }
+
+  /** Orgs whose compiled rules are kept. */
+  get size(): number {
+    return this.sets.size;
+  }
 
   /** The org's compiled rules, rebuilt first when they changed. */
   async get(org: string): Promise<CompiledRuleSet> {
     const now = this.clock.now();
+    this.dropUnused(now);
     const cached = this.sets.get(org);
+    if (cached) cached.usedAt = now;
     if (cached && now - cached.checkedAt < CHECK_EVERY_MS) return cached.set;
     const version = (await this.store.orgs.get(org))?.rulesVersion ?? -1;
     if (cached && cached.set.version === version) {
@@ -54,8 +69,9 @@ export class RuleCache {
       return cached.set;
     }
     const set = this.compile(version, await this.store.rules.list(org));
-    if (cached) disposeAll(cached.set);
-    this.sets.set(org, { set, checkedAt: now });
+    const current = this.sets.get(org);
+    if (current) disposeAll(current.set);
+    this.sets.set(org, { set, checkedAt: now, usedAt: now });
     return set;
   }
 
@@ -68,6 +84,17 @@ export class RuleCache {
   dispose(): void {
     for (const { set } of this.sets.values()) disposeAll(set);
     this.sets.clear();
+  }
+
+  /** Drops the orgs not asked for in DROP_UNUSED_MS; looks at most that often. */
+  private dropUnused(now: number): void {
+    if (now - this.sweptAt < DROP_UNUSED_MS) return;
+    this.sweptAt = now;
+    for (const [org, cached] of this.sets) {
+      if (now - cached.usedAt < DROP_UNUSED_MS) continue;
+      this.sets.delete(org);
+      disposeAll(cached.set);
+    }
   }
 
   /**
