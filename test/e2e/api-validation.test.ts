@@ -331,6 +331,26 @@ describe('request validation', () => {
       expect(empty.errors).toEqual([{ path: '', message: 'must have at least one field' }]);
       expect(empty.detail).toBe('body: must have at least one field');
     });
+
+    it('refuses a query parameter a list does not know, rather than answer the list unfiltered', async () => {
+      // A misspelt filter used to be ignored: the whole list came back as if it were the filtered one.
+      const misspelt = await problem('GET', '/events?stauts=failed');
+      expect(misspelt).toMatchObject({
+        code: 'EH_REQUEST_INVALID',
+        errors: [{ in: 'query', path: '/stauts', message: 'is not a known field (did you mean status?)' }],
+      });
+      // A filter another list has, and a parameter of no list at all, on every list that takes a query.
+      expect((await problem('GET', '/actions?since=2026-01-01T00:00:00Z')).errors).toEqual([
+        { in: 'query', path: '/since', message: expect.stringMatching(/^is not a known field/) },
+      ]);
+      for (const list of ['/sources', '/rules', '/endpoints', '/grants', '/audit-log', '/engine/tasks'])
+        expect((await problem('GET', `${list}?bogus=1`)).errors, list).toEqual([
+          { in: 'query', path: '/bogus', message: expect.stringMatching(/^is not a known field/) },
+        ]);
+      // What the lists know is still taken.
+      const listed = await t.api.get(`${base}/events?status=failed&limit=5`);
+      expect(listed.status, listed.text).toBe(200);
+    });
   });
 
   describe('published events', () => {
