@@ -60,6 +60,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const { store, box } = await openKeyedStore(config, logger);
   // Read from the store when /metrics is scraped, never kept up to date on the hot paths.
   new BacklogGauges(metrics.registry, store.backlog, () => clock.now(), logger, config.metricsStoreTimeoutMs);
+  metrics.forgetDeleted(
+    {
+      source: async (org, slug) => (await store.sources.get(org, slug)) !== undefined,
+      org: async (slug) => (await store.orgs.get(slug)) !== undefined,
+    },
+    () => clock.now(),
+    logger,
+  );
   const { bus, natsBus } = openBus(config, logger);
   const publisher = new EventPublisher(bus);
   const { engine, localEngine, causes } = pickEngine(config, store, publisher, bus, clock);

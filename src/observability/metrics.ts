@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Config } from '../config/config.js';
 import type { AliveKind } from '../routing/worker-presence.js';
+import { DeletedSeries, type SeriesOwners } from './deleted-series.js';
 import { ScrapeRead, SCRAPE_READ_TIMEOUT_MS } from './scrape-read.js';
 
 /** What a process does, and so which of the series below it shows. */
@@ -211,6 +212,25 @@ export class Metrics {
         this.registry.removeSingleMetric(name);
       }
     }
+  }
+
+  private deleted: DeletedSeries | undefined;
+
+  /** Drops, when scraped, the series of sources and orgs that no longer exist (see deleted-series.ts). */
+  forgetDeleted(owners: SeriesOwners, now: () => number, logger: Logger): void {
+    this.deleted = new DeletedSeries(
+      [this.eventsReceived, this.webhooksVerified, this.webhooksRejected, this.duplicates],
+      [this.eventsRouted],
+      owners,
+      now,
+      logger,
+    );
+  }
+
+  /** The text of /metrics; also starts looking for series of deleted sources, now and then. */
+  async scrape(): Promise<string> {
+    this.deleted?.scraped();
+    return this.registry.metrics();
   }
 
   /** The action worker's reports, onto the series above. */

@@ -17,6 +17,6 @@ export async function metricsRoutes(
       schema: { tags: ['operations'], summary: 'Prometheus metrics (operator token)' },
       config: { permission: 'operator', forbiddenAction: 'read /metrics, which takes the operator token' },
     },
-    async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    async (_req, reply) => reply.type(metrics.registry.contentType).send(await metrics.scrape()),
   );
 }
