@@ -22,11 +22,6 @@ export function warn(warnings: readonly string[]): void {
   for (const warning of warnings) process.stderr.write(`eventhook: warning: ${warning}\n`);
 }
 
-/** Misspelt EVENTHOOK_ variables, as warnings. */
-export function warnUnknownEnvironment(warnings: readonly string[]): void {
-  warn(warnings);
-}
-
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }

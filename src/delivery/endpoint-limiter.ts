@@ -103,13 +103,11 @@ export class EndpointLimiter {
   }
 }
 
-/** Endpoints without limits share this one: it holds no state. */
-const UNLIMITED = new EndpointLimiter({}, { now: () => 0 });
 /** The fewest limiters kept before those at rest are dropped. */
 const SWEEP_FROM = 256;
 
 /**
- * One limiter per endpoint id with limits, rebuilt when that endpoint's limits change. Limiters at rest are dropped
+ * One limiter per endpoint id, rebuilt when that endpoint's limits change. Limiters at rest are dropped
  * as new ones come (a new one starts the same), so endpoints deleted, or idle for long, are not kept for the life of
  * the process.
  */
@@ -125,10 +123,6 @@ export class EndpointLimiters {
   }
 
   for(endpointId: string, limits: EndpointLimits): EndpointLimiter {
-    if (limits.rateLimit === undefined && limits.maxConcurrency === undefined) {
-      this.byEndpoint.delete(endpointId);
-      return UNLIMITED;
-    }
     const current = this.byEndpoint.get(endpointId);
     if (
       current &&
@@ -137,13 +131,13 @@ export class EndpointLimiters {
     ) {
       return current;
     }
-    // In-flight deliveries keep their release on the old limiter; the new one starts empty. Briefly allowing
-    // a few more in flight after a limit change is better than leaking permits.
     if (this.byEndpoint.size >= this.sweepAt) {
       for (const [id, limiter] of this.byEndpoint) if (limiter.atRest) this.byEndpoint.delete(id);
       // Swept again once as many more have come: a sweep costs as much as the limiters it looks at.
       this.sweepAt = Math.max(SWEEP_FROM, 2 * this.byEndpoint.size);
     }
+    // In-flight deliveries keep their release on the old limiter; the new one starts empty. Briefly allowing
+    // a few more in flight after a limit change is better than leaking permits.
     const next = new EndpointLimiter({ ...limits }, this.clock);
     this.byEndpoint.set(endpointId, next);
     return next;

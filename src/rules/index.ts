@@ -48,14 +48,7 @@ export function validateRulePattern(pattern: unknown, at = ''): void {
  * since the rest of such a pattern may match.
  */
 export function neverMatchingPart(pattern: unknown, at = '/pattern'): string | undefined {
-  try {
-    checkEnvelopeFields(pattern, at);
-    return undefined;
-  } catch (err) {
-    if (!isEventhookError(err, 'EH_PATTERN_INVALID')) throw err;
-    const issue = err.issues?.[0];
-    return issue ? `${issue.path}: ${issue.message}` : err.message;
-  }
+  return firstRefusal(() => checkEnvelopeFields(pattern, at));
 }
 
 /**
@@ -63,8 +56,13 @@ export function neverMatchingPart(pattern: unknown, at = '/pattern'): string | u
  * rules an older version saved before the language refused what they hold.
  */
 export function invalidPatternPart(pattern: unknown, at = '/pattern'): string | undefined {
+  return firstRefusal(() => validatePattern(pattern, at));
+}
+
+/** The first issue of the EH_PATTERN_INVALID `check` throws, as `path: message`, or undefined when it passes. */
+function firstRefusal(check: () => void): string | undefined {
   try {
-    validatePattern(pattern, at);
+    check();
     return undefined;
   } catch (err) {
     if (!isEventhookError(err, 'EH_PATTERN_INVALID')) throw err;

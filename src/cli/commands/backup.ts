@@ -2,7 +2,7 @@
 // migrate it works on the configured database directly, not through the HTTP API.
 import { Command } from 'commander';
 import { CliError } from '../cli-error.js';
-import { warnUnknownEnvironment, write } from '../output.js';
+import { warn, write } from '../output.js';
 
 export function backupCommand(): Command {
   return new Command('backup')
@@ -33,7 +33,7 @@ export function backupCommand(): Command {
         import('node:path'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
-      warnUnknownEnvironment(unknownEnvironmentVariables(process.env));
+      warn(unknownEnvironmentVariables(process.env));
       if (!config.databaseUrl.startsWith('sqlite:'))
         throw new CliError('backup copies the embedded SQLite database; back up PostgreSQL with pg_dump');
       const path = config.databaseUrl.slice('sqlite:'.length);

@@ -2,7 +2,7 @@
 // also migrates on start unless EVENTHOOK_MIGRATE=off; this is for deployments that migrate in a separate step,
 // before rolling out new processes, or with a database user only this step has DDL rights for).
 import { Command } from 'commander';
-import { warnUnknownEnvironment, write } from '../output.js';
+import { warn, write } from '../output.js';
 
 export function migrateCommand(): Command {
   return new Command('migrate')
@@ -25,7 +25,7 @@ export function migrateCommand(): Command {
         import('../../app.js'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
-      warnUnknownEnvironment(unknownEnvironmentVariables(process.env));
+      warn(unknownEnvironmentVariables(process.env));
       const { store, migrated } = await openStore(config, undefined, 'auto');
       await store.close();
       const database = databaseLabel(config.databaseUrl);

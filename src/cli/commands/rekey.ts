@@ -4,7 +4,7 @@
 import { Command } from 'commander';
 import { isEventhookError } from '../../core/errors.js';
 import { CliError } from '../cli-error.js';
-import { warnUnknownEnvironment, write } from '../output.js';
+import { warn, write } from '../output.js';
 
 export function rekeyCommand(): Command {
   return new Command('rekey')
@@ -42,7 +42,7 @@ export function rekeyCommand(): Command {
         import('../../app/master-key.js'),
       ]);
       const config = loadConfig(process.env, { file: opts.config });
-      warnUnknownEnvironment(unknownEnvironmentVariables(process.env));
+      warn(unknownEnvironmentVariables(process.env));
       const key = config.masterKey ?? readMasterKey(config.dataDir);
       if (key === undefined)
         throw new CliError(
